@@ -1,0 +1,56 @@
+/**
+ * The participant config: one file that names every participant, its kind and its timeouts.
+ * Local mode and the CDK stack both load it through here, so they cannot disagree.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { KIND_NAMES } from '../participants/kinds/index.js';
+
+export const PARTICIPANT_NAME = /^[a-z][a-z0-9-]{1,39}$/;
+
+const timeoutSeconds = z.number().int().min(1).max(300);
+
+const participantEntry = z.strictObject({
+  kind: z.string().refine((k) => KIND_NAMES.includes(k), { message: `kind must be one of ${KIND_NAMES.join(', ')}` }),
+  description: z.string().max(200).optional(),
+  prepareTimeoutSeconds: timeoutSeconds.optional(),
+  commitTimeoutSeconds: timeoutSeconds.optional(),
+});
+
+const configFile = z.strictObject({
+  $comment: z.string().optional(),
+  defaults: z.strictObject({ prepareTimeoutSeconds: timeoutSeconds, commitTimeoutSeconds: timeoutSeconds }),
+  participants: z.record(z.string().regex(PARTICIPANT_NAME, 'participant names are lower-case letters, digits and -'), participantEntry),
+});
+
+export interface ParticipantSpec {
+  name: string;
+  kind: string;
+  description: string;
+  prepareTimeoutSeconds: number;
+  commitTimeoutSeconds: number;
+}
+
+export type ParticipantConfig = ReadonlyMap<string, ParticipantSpec>;
+
+export const DEFAULT_CONFIG_PATH = new URL('../../config/participants.json', import.meta.url);
+
+export function parseParticipantConfig(raw: unknown): ParticipantConfig {
+  const file = configFile.parse(raw);
+  const specs = new Map<string, ParticipantSpec>();
+  for (const [name, entry] of Object.entries(file.participants)) {
+    specs.set(name, {
+      name,
+      kind: entry.kind,
+      description: entry.description ?? '',
+      prepareTimeoutSeconds: entry.prepareTimeoutSeconds ?? file.defaults.prepareTimeoutSeconds,
+      commitTimeoutSeconds: entry.commitTimeoutSeconds ?? file.defaults.commitTimeoutSeconds,
+    });
+  }
+  if (specs.size === 0) throw new Error('the participant config declares no participants');
+  return specs;
+}
+
+export function loadParticipantConfig(path: string | URL = process.env.PAKKA_PARTICIPANTS ?? DEFAULT_CONFIG_PATH): ParticipantConfig {
+  return parseParticipantConfig(JSON.parse(readFileSync(path, 'utf8')));
+}

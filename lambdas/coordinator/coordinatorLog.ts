@@ -1,0 +1,112 @@
+/**
+ * The coordinator log item, read back into the transaction view that the API, the CLI and
+ * recovery share. The state machine writes the item; this is the one place that reads it.
+ */
+import { z } from 'zod';
+import { ABORT_REASONS, DECISIONS, VOTES } from '../protocol/vote.js';
+
+export const TXN_STATUSES = ['PREPARING', 'COMMITTING', 'ABORTING', 'COMMITTED', 'ABORTED'] as const;
+export type TxnStatus = (typeof TXN_STATUSES)[number];
+export const FINAL_STATUSES: readonly TxnStatus[] = ['COMMITTED', 'ABORTED'];
+
+const json = <T extends z.ZodType>(schema: T) =>
+  z.string().transform((s, ctx) => {
+    try {
+      return schema.parse(JSON.parse(s)) as z.infer<T>;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'is not the JSON the state machine writes' });
+      return z.NEVER;
+    }
+  });
+
+const participantEntry = z.object({
+  name: z.string(),
+  operations: z.array(z.record(z.string(), z.unknown())),
+  prepareTimeoutSeconds: z.number(),
+  commitTimeoutSeconds: z.number(),
+});
+const voteEntry = participantEntry.extend({ vote: z.enum(VOTES), votedAt: z.string().optional() });
+const PHASE_TWO_OUTCOMES = ['ACKED', 'SKIPPED', 'PENDING', 'HEURISTIC_HAZARD'] as const;
+export type PhaseTwoOutcome = (typeof PHASE_TWO_OUTCOMES)[number];
+
+const logItem = z.object({
+  txnId: z.string(),
+  status: z.enum(TXN_STATUSES),
+  createdAt: z.string(),
+  timeoutSeconds: z.coerce.number(),
+  requestDigest: z.string(),
+  idempotencyKey: z.string(),
+  participantsJson: json(z.array(participantEntry)),
+  executionName: z.string().optional(),
+  executionArn: z.string().optional(),
+  decision: z.enum(DECISIONS).optional(),
+  decidedAt: z.string().optional(),
+  decidedBy: z.string().optional(),
+  votesJson: json(z.array(voteEntry)).optional(),
+  abortReason: z.enum(ABORT_REASONS).optional(),
+  abortedBy: z.string().optional(),
+  phase2StartedAt: z.string().optional(),
+  phase2Json: json(z.array(z.enum(PHASE_TWO_OUTCOMES))).optional(),
+  heuristicHazard: z.boolean().optional(),
+  leftToRecoveryAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+});
+export type CoordinatorLogItem = z.infer<typeof logItem>;
+
+export const parseCoordinatorLogItem = (item: Record<string, unknown>): CoordinatorLogItem => logItem.parse(item);
+
+export interface ParticipantView {
+  name: string;
+  vote: (typeof VOTES)[number] | null;
+  reason: string | null;
+  phaseTwo: PhaseTwoOutcome | null;
+}
+
+export interface TransactionView {
+  txnId: string;
+  status: TxnStatus;
+  decision: (typeof DECISIONS)[number] | null;
+  reason: string | null;
+  participants: ParticipantView[];
+  heuristicHazard: boolean;
+  createdAt: string;
+  decidedAt: string | null;
+  finishedAt: string | null;
+  deadline: string;
+  timings: { prepareMs: number | null; decideMs: number | null; commitMs?: number | null; abortMs?: number | null; totalMs: number | null };
+}
+
+const ms = (from: string | undefined, to: string | undefined) => (from && to ? Date.parse(to) - Date.parse(from) : null);
+
+/** What the API shows for one transaction. Votes that were never collected (prepare ended early) are null. */
+export function transactionView(item: CoordinatorLogItem): TransactionView {
+  const votes = new Map((item.votesJson ?? []).map((v) => [v.name, v.vote]));
+  const participants = item.participantsJson.map((p, i): ParticipantView => {
+    const vote = votes.get(p.name) ?? (item.abortedBy === p.name ? 'VOTE_ABORT' : null);
+    return {
+      name: p.name,
+      vote,
+      reason: item.abortedBy === p.name ? (item.abortReason ?? null) : null,
+      phaseTwo: item.phase2Json?.[i] ?? null,
+    };
+  });
+  const phase2 = item.decision === 'ABORT' ? 'abortMs' : 'commitMs';
+  return {
+    txnId: item.txnId,
+    status: item.status,
+    decision: item.decision ?? null,
+    reason: item.abortReason ?? null,
+    participants,
+    heuristicHazard: item.heuristicHazard ?? false,
+    createdAt: item.createdAt,
+    decidedAt: item.decidedAt ?? null,
+    finishedAt: item.finishedAt ?? null,
+    deadline: new Date(Date.parse(item.createdAt) + item.timeoutSeconds * 1000).toISOString(),
+    timings: {
+      prepareMs: ms(item.createdAt, item.decidedAt),
+      decideMs: ms(item.decidedAt, item.phase2StartedAt),
+      [phase2]: ms(item.phase2StartedAt, item.finishedAt),
+      totalMs: ms(item.createdAt, item.finishedAt),
+    },
+  };
+}

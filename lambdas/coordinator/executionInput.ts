@@ -1,0 +1,38 @@
+/** The input of one state machine execution, built from a validated request. Pure. */
+import type { ParticipantConfig } from '../config/participantConfig.js';
+import { type TransactionRequest, requestDigest } from './transactionRequest.js';
+
+export interface ParticipantInput {
+  name: string;
+  prepareTimeoutSeconds: number;
+  commitTimeoutSeconds: number;
+  operations: Array<Record<string, unknown>>;
+}
+
+export interface ExecutionInput {
+  txnId: string;
+  timeoutSeconds: number;
+  requestDigest: string;
+  idempotencyKey: string;
+  participants: ParticipantInput[];
+}
+
+export function executionInput(txnId: string, request: TransactionRequest, config: ParticipantConfig, idempotencyKey?: string): ExecutionInput {
+  return {
+    txnId,
+    timeoutSeconds: request.timeoutSeconds,
+    requestDigest: requestDigest(request),
+    idempotencyKey: idempotencyKey ?? txnId,
+    participants: request.participants.map((p) => {
+      const spec = config.get(p.name);
+      if (!spec) throw new Error(`participant ${p.name} is not configured`); // validation rules this out
+      return {
+        name: p.name,
+        // A participant never gets longer to prepare than the whole transaction has.
+        prepareTimeoutSeconds: Math.min(spec.prepareTimeoutSeconds, request.timeoutSeconds),
+        commitTimeoutSeconds: spec.commitTimeoutSeconds,
+        operations: p.operations,
+      };
+    }),
+  };
+}

@@ -1,0 +1,38 @@
+/** How the participant's failures are named, so the state machine's Retry and Catch can tell them apart. */
+import { TransientFailure } from '../protocol/participantState.js';
+
+/** A malformed message from the coordinator: never retried, turned into an abort vote. */
+export class InvalidParticipantRequest extends Error {
+  override readonly name = 'Pakka.InvalidRequest';
+}
+
+const TRANSIENT_ERRORS = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'InternalFailure',
+  'ServiceUnavailable',
+  'TransactionInProgressException',
+  'TransactionConflictException',
+  'TimeoutError',
+]);
+
+/** DynamoDB errors worth retrying become `Pakka.Transient`; everything else keeps its name. */
+export function classifyDynamoError(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const retryable = (error as { $retryable?: unknown }).$retryable !== undefined;
+  const network = 'code' in error && typeof error.code === 'string' && /^(ECONN|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN)/.test(error.code);
+  if (TRANSIENT_ERRORS.has(error.name) || retryable || network) {
+    return new TransientFailure(`${error.name}: ${error.message}`, { cause: error });
+  }
+  return error;
+}
+
+export async function classified<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    throw classifyDynamoError(error);
+  }
+}

@@ -1,0 +1,25 @@
+/** The prepared-state record as stored in the participant's table, read back through one schema. */
+import { z } from 'zod';
+import { RECORD_STATES, type RecordFacts } from '../protocol/participantState.js';
+import { ABORT_REASONS } from '../protocol/vote.js';
+
+const stored = z.object({
+  txnId: z.string(),
+  state: z.enum(RECORD_STATES),
+  digest: z.string().optional(),
+  operations: z.array(z.unknown()).optional(),
+  lockedKeys: z.array(z.string()).optional(),
+  voteReason: z.enum(ABORT_REASONS).optional(),
+  preparedAt: z.string().optional(),
+  committedAt: z.string().optional(),
+  abortedAt: z.string().optional(),
+});
+export type StoredRecord = z.infer<typeof stored>;
+
+export const storedRecord = (item: Record<string, unknown>): StoredRecord => stored.parse(item);
+
+export const recordFacts = (record: StoredRecord): RecordFacts => ({
+  state: record.state,
+  ...(record.digest !== undefined ? { digest: record.digest } : {}),
+  ...(record.voteReason !== undefined ? { voteReason: record.voteReason } : {}),
+});

@@ -1,0 +1,17 @@
+import type { Decision, Vote } from './vote.js';
+
+/**
+ * The commit rule (invariant I3): commit only if every participant that was asked
+ * voted VOTE_COMMIT or READ_ONLY. A missing vote (timeout, crash) counts as abort:
+ * that is what makes presumed abort safe.
+ */
+export function decide(votes: ReadonlyArray<Vote | undefined>): Decision {
+  if (votes.length === 0) return 'ABORT';
+  return votes.every((v) => v === 'VOTE_COMMIT' || v === 'READ_ONLY') ? 'COMMIT' : 'ABORT';
+}
+
+/** Participants that must hear the decision in phase 2. READ_ONLY voters forgot the transaction at prepare. */
+export function phaseTwoTargets<T extends { vote?: Vote | null }>(decision: Decision, participants: readonly T[]): T[] {
+  if (decision === 'ABORT') return [...participants]; // one that timed out may still have prepared
+  return participants.filter((p) => p.vote !== 'READ_ONLY');
+}

@@ -1,0 +1,96 @@
+/**
+ * The participant's prepared-state record and its legal transitions, as plain data.
+ * The DynamoDB adapter enforces the same rules with condition expressions; this module
+ * decides what a repeated or late message means once the stored state is known.
+ */
+import type { AbortReason, VoteAnswer } from './vote.js';
+
+export const RECORD_STATES = ['PREPARED', 'COMMITTED', 'ABORTED'] as const;
+export type RecordState = (typeof RECORD_STATES)[number];
+
+/** The part of the prepared-state record the transitions depend on. */
+export interface RecordFacts {
+  state: RecordState;
+  /** Digest of the redo list this record was prepared with. */
+  digest?: string;
+  /** Set when the participant itself voted VOTE_ABORT (a unilateral abort), so a repeat answers the same. */
+  voteReason?: AbortReason;
+}
+
+/** What a participant does with a phase-2 message, given the record it holds. */
+export type PhaseTwoStep =
+  | { kind: 'apply' } // first delivery: perform the transition
+  | { kind: 'repeat' } // already in the target state: answer the same, change nothing
+  | { kind: 'nullAbort' } // abort before any prepare: write a tombstone (anti-hanging)
+  | { kind: 'readOnlyCommit' } // commit of a transaction this participant only read
+  | { kind: 'violation'; code: ProtocolViolationCode };
+
+export type ProtocolViolationCode =
+  | 'COMMIT_AFTER_ABORT'
+  | 'ABORT_AFTER_COMMIT'
+  | 'COMMIT_WITHOUT_PREPARE'
+  | 'OPERATIONS_MISMATCH';
+
+export function onCommit(record: RecordFacts | undefined, digest: string | undefined, readOnly: boolean): PhaseTwoStep {
+  if (record && digest !== undefined && record.digest !== undefined && record.digest !== digest) {
+    return { kind: 'violation', code: 'OPERATIONS_MISMATCH' };
+  }
+  switch (record?.state) {
+    case 'PREPARED':
+      return { kind: 'apply' };
+    case 'COMMITTED':
+      return { kind: 'repeat' };
+    case 'ABORTED':
+      return { kind: 'violation', code: 'COMMIT_AFTER_ABORT' };
+    case undefined:
+      return readOnly ? { kind: 'readOnlyCommit' } : { kind: 'violation', code: 'COMMIT_WITHOUT_PREPARE' };
+  }
+}
+
+export function onAbort(record: RecordFacts | undefined, digest: string | undefined): PhaseTwoStep {
+  if (record?.state === 'PREPARED' && digest !== undefined && record.digest !== undefined && record.digest !== digest) {
+    return { kind: 'violation', code: 'OPERATIONS_MISMATCH' };
+  }
+  switch (record?.state) {
+    case 'PREPARED':
+      return { kind: 'apply' };
+    case 'ABORTED':
+      return { kind: 'repeat' };
+    case 'COMMITTED':
+      return { kind: 'violation', code: 'ABORT_AFTER_COMMIT' };
+    case undefined:
+      return { kind: 'nullAbort' };
+  }
+}
+
+/**
+ * A prepare that finds a record already there answers what the record says:
+ * an idempotent repeat gets the same vote, and a prepare overtaken by an abort
+ * votes VOTE_ABORT (anti-hanging: it must never lock after the abort passed).
+ */
+export function onRepeatedPrepare(record: RecordFacts, digest: string): VoteAnswer | { violation: ProtocolViolationCode } {
+  if (record.digest !== undefined && record.digest !== digest) return { violation: 'OPERATIONS_MISMATCH' };
+  switch (record.state) {
+    case 'PREPARED':
+    case 'COMMITTED':
+      return { vote: 'VOTE_COMMIT', reason: null };
+    case 'ABORTED':
+      return { vote: 'VOTE_ABORT', reason: record.voteReason ?? 'ABORTED_BEFORE_PREPARE' };
+  }
+}
+
+export class ProtocolViolation extends Error {
+  override readonly name = 'Pakka.ProtocolViolation';
+  constructor(
+    readonly code: ProtocolViolationCode,
+    readonly txnId: string,
+    readonly participant: string,
+  ) {
+    super(`${code}: participant ${participant} refused ${txnId}; nothing was changed`);
+  }
+}
+
+/** Raised for failures worth retrying (throttling, a DynamoDB hiccup); the state machine retries it. */
+export class TransientFailure extends Error {
+  override readonly name = 'Pakka.Transient';
+}

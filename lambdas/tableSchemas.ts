@@ -1,0 +1,36 @@
+/**
+ * Key schemas and indexes of Pakka's tables, as plain data. The CDK constructs and local mode
+ * both build their tables from these, so the deployed and the local tables cannot drift.
+ */
+import { IN_DOUBT_INDEX, IN_DOUBT_PARTITION, IN_DOUBT_SORT, PARTITION_KEY } from './participants/table.js';
+
+export interface IndexSchema {
+  indexName: string;
+  partitionKey: string;
+  sortKey: string;
+}
+
+export interface TableSchema {
+  partitionKey: string;
+  indexes: IndexSchema[];
+}
+
+/** Coordinator log: one item per transaction. */
+export const COORDINATOR_LOG_SCHEMA: TableSchema = {
+  partitionKey: 'txnId',
+  indexes: [
+    // Sparse: only non-final transactions carry openPartition, so recovery queries just those.
+    { indexName: 'open', partitionKey: 'openPartition', sortKey: 'createdAt' },
+    // Listing by status, newest first.
+    { indexName: 'byStatus', partitionKey: 'status', sortKey: 'createdAt' },
+  ],
+};
+
+/** A participant's table: business items and prepared-state records. */
+export const PARTICIPANT_TABLE_SCHEMA: TableSchema = {
+  partitionKey: PARTITION_KEY,
+  indexes: [{ indexName: IN_DOUBT_INDEX, partitionKey: IN_DOUBT_PARTITION, sortKey: IN_DOUBT_SORT }],
+};
+
+export const OPEN_INDEX = 'open';
+export const BY_STATUS_INDEX = 'byStatus';

@@ -1,0 +1,123 @@
+/**
+ * Pakka on one machine: the participant handlers, their tables in DynamoDB Local, and the ASL
+ * coordinator on the local engine. `runTransaction` is the programmatic entry point that the
+ * local API, the CLI, the tests and the benchmark call.
+ */
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { type ParticipantConfig, loadParticipantConfig } from '../lambdas/config/participantConfig.js';
+import { executionInput } from '../lambdas/coordinator/executionInput.js';
+import { type TransactionView, parseCoordinatorLogItem, transactionView } from '../lambdas/coordinator/coordinatorLog.js';
+import { type TransactionRequest, type Validated, transactionIdFor, validateTransactionRequest } from '../lambdas/coordinator/transactionRequest.js';
+import { KINDS } from '../lambdas/participants/kinds/index.js';
+import { documentClient } from '../lambdas/participants/lambdaEntry.js';
+import { type ParticipantHandler, participantHandler } from '../lambdas/participants/runtime.js';
+import { LOCAL_FUNCTION_PREFIX, LocalStateMachine, type LocalStateMachineOptions, type ParticipantInvoker } from './stateMachine.js';
+import { type TableNames, createTables, localTableNames } from './tables.js';
+
+export interface LocalPakkaOptions {
+  dynamo: DynamoDBClient;
+  config?: ParticipantConfig;
+  /** Prefix of every table name, so several deployments (or test files) share one DynamoDB Local. */
+  tablePrefix?: string;
+  fastRetriesMs?: number;
+  /** The fault-injection seam: wraps how the coordinator reaches a participant. */
+  wrapInvoker?: (invoke: ParticipantInvoker) => ParticipantInvoker;
+  beforeTask?: LocalStateMachineOptions['beforeTask'];
+}
+
+export interface StartedTransaction {
+  txnId: string;
+  executionArn: string;
+  /** Settles when the execution ends; never rejects (a failed execution is left to recovery). */
+  done: Promise<ExecutionOutcome>;
+}
+
+export type ExecutionOutcome = { ok: true; output: unknown } | { ok: false; error: string; cause: string };
+
+export class LocalPakka {
+  readonly config: ParticipantConfig;
+  readonly tables: TableNames;
+  readonly participants: ReadonlyMap<string, ParticipantHandler>;
+  readonly coordinator: LocalStateMachine;
+  private readonly running = new Map<string, Promise<ExecutionOutcome>>();
+
+  constructor(private readonly options: LocalPakkaOptions) {
+    this.config = options.config ?? loadParticipantConfig();
+    this.tables = localTableNames(this.config, options.tablePrefix);
+    const client = documentClient(options.dynamo);
+    const handlers = new Map<string, ParticipantHandler>();
+    for (const spec of this.config.values()) {
+      const kind = KINDS[spec.kind];
+      const tableName = this.tables.participants.get(spec.name);
+      if (!kind || !tableName) throw new Error(`participant ${spec.name}: unknown kind ${spec.kind}`);
+      handlers.set(spec.name, participantHandler({ name: spec.name, kind, tableName, client }));
+    }
+    this.participants = handlers;
+    const direct: ParticipantInvoker = (name, payload) => {
+      const handler = handlers.get(name);
+      if (!handler) return Promise.reject(Object.assign(new Error(`Function not found: ${name}`), { name: 'Lambda.ResourceNotFoundException' }));
+      return handler(payload);
+    };
+    this.coordinator = new LocalStateMachine({
+      substitutions: { CoordinatorLogTable: this.tables.coordinatorLog, ParticipantFunctionPrefix: LOCAL_FUNCTION_PREFIX },
+      dynamo: options.dynamo,
+      invoke: options.wrapInvoker ? options.wrapInvoker(direct) : direct,
+      ...(options.fastRetriesMs !== undefined ? { fastRetriesMs: options.fastRetriesMs } : {}),
+      ...(options.beforeTask ? { beforeTask: options.beforeTask } : {}),
+    });
+  }
+
+  async createTables(): Promise<void> {
+    await createTables(this.options.dynamo, this.tables);
+  }
+
+  validate(body: unknown): Validated<TransactionRequest> {
+    return validateTransactionRequest(body, this.config);
+  }
+
+  /** Starts a validated request; returns at once. */
+  start(request: TransactionRequest, idempotencyKey?: string): StartedTransaction {
+    const txnId = transactionIdFor(request, idempotencyKey);
+    const execution = this.coordinator.start(txnId, executionInput(txnId, request, this.config, idempotencyKey));
+    const done = execution.result.then(
+      (output): ExecutionOutcome => ({ ok: true, output }),
+      (error: unknown): ExecutionOutcome => ({
+        ok: false,
+        error: error instanceof Error ? error.name : 'Error',
+        cause: error instanceof Error ? error.message : String(error),
+      }),
+    );
+    this.running.set(txnId, done);
+    void done.finally(() => this.running.get(txnId) === done && this.running.delete(txnId));
+    return { txnId, executionArn: execution.executionArn, done };
+  }
+
+  /** True while an execution for this transaction runs in this process. */
+  isRunning(txnId: string): boolean {
+    return this.running.has(txnId);
+  }
+
+  /** Validates, runs to the end and returns the transaction as the log records it. */
+  async runTransaction(body: unknown, idempotencyKey?: string): Promise<Validated<TransactionView> & { outcome?: ExecutionOutcome }> {
+    const validated = this.validate(body);
+    if (!validated.ok) return validated;
+    const started = this.start(validated.value, idempotencyKey);
+    const outcome = await started.done;
+    const view = await this.getTransaction(started.txnId);
+    if (!view) throw new Error(`transaction ${started.txnId} left no coordinator log item (${outcome.ok ? 'ok' : outcome.cause})`);
+    return { ok: true, value: view, outcome };
+  }
+
+  async getTransaction(txnId: string): Promise<TransactionView | undefined> {
+    const out = await this.options.dynamo.send(
+      new GetItemCommand({ TableName: this.tables.coordinatorLog, Key: { txnId: { S: txnId } }, ConsistentRead: true }),
+    );
+    return out.Item ? transactionView(parseCoordinatorLogItem(unmarshall(out.Item))) : undefined;
+  }
+
+  /** Waits for every execution this process started (tests, graceful shutdown). */
+  async drain(): Promise<void> {
+    await Promise.all([...this.running.values()]);
+  }
+}

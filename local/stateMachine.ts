@@ -1,0 +1,177 @@
+/**
+ * Runs the very ASL file that CDK deploys, on aws-local-stepfunctions. A thin adapter: it fills
+ * the ${Placeholders}, and maps each Task by its Resource to the local participant handler or to
+ * the same DynamoDB call on DynamoDB Local. No protocol step is implemented here.
+ */
+import './polyfills.js';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import {
+  type DynamoDBClient,
+  GetItemCommand,
+  type GetItemCommandInput,
+  PutItemCommand,
+  type PutItemCommandInput,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+
+export const ASL_PATH = new URL('../statemachines/two-phase-commit.asl.json', import.meta.url);
+
+/** The placeholders of the ASL file; CDK fills the same ones with definitionSubstitutions. */
+export interface AslSubstitutions {
+  CoordinatorLogTable: string;
+  ParticipantFunctionPrefix: string;
+}
+
+export const LOCAL_FUNCTION_PREFIX = 'arn:aws:lambda:local:000000000000:function:pakka-participant-';
+
+export function loadDefinition(substitutions: AslSubstitutions, path: URL | string = ASL_PATH): StateMachineDefinition {
+  let text = readFileSync(path, 'utf8');
+  for (const [name, value] of Object.entries(substitutions)) text = text.replaceAll('${' + name + '}', value);
+  const missing = /\$\{([A-Za-z]+)\}/.exec(text);
+  if (missing) throw new Error(`ASL placeholder \${${missing[1]}} has no substitution`);
+  return JSON.parse(text) as StateMachineDefinition;
+}
+
+interface TaskState {
+  name: string;
+  resource: string;
+}
+
+type StateNode = { Type?: string; Resource?: string; ItemProcessor?: { States: Record<string, StateNode> }; Iterator?: { States: Record<string, StateNode> }; Branches?: Array<{ States: Record<string, StateNode> }> };
+
+/** Every state in the definition, Map and Parallel branches included (names are unique machine-wide). */
+export function allStates(states: Record<string, StateNode>): Array<[string, StateNode]> {
+  return Object.entries(states).flatMap(([name, state]) => {
+    const nested = [state.ItemProcessor, state.Iterator, ...(state.Branches ?? [])].filter((b) => b !== undefined);
+    return [[name, state] as [string, StateNode], ...nested.flatMap((b) => allStates(b.States))];
+  });
+}
+
+export function taskStates(states: Record<string, StateNode>): TaskState[] {
+  return allStates(states).flatMap(([name, state]) => (state.Type === 'Task' && state.Resource ? [{ name, resource: state.Resource }] : []));
+}
+
+/** A participant as the state machine sees it: a function that takes the Lambda payload. */
+export type ParticipantInvoker = (name: string, payload: unknown) => Promise<unknown>;
+
+/** Errors named as the Step Functions service integrations name them, so Retry and Catch match. */
+class NamedError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+const json = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+export interface LocalStateMachineOptions {
+  substitutions: AslSubstitutions;
+  dynamo: DynamoDBClient;
+  invoke: ParticipantInvoker;
+  /** Millisecond waits for Retry and Wait states instead of the real seconds (tests). */
+  fastRetriesMs?: number;
+  /** Called for each Task before it runs; a fault injector may throw to stop the execution there. */
+  beforeTask?: (stateName: string, input: unknown) => void | Promise<void>;
+}
+
+export interface LocalExecution {
+  executionArn: string;
+  result: Promise<unknown>;
+}
+
+export class LocalStateMachine {
+  private readonly definition: StateMachineDefinition;
+  private readonly handlers: Record<string, (input: unknown) => Promise<unknown>>;
+  private readonly retryOverrides: Record<string, number>;
+  private readonly waitOverrides: Record<string, number>;
+
+  constructor(private readonly options: LocalStateMachineOptions) {
+    this.definition = loadDefinition(options.substitutions);
+    const states = (this.definition as unknown as { States: Record<string, StateNode> }).States;
+    this.handlers = {};
+    for (const task of taskStates(states)) this.handlers[task.name] = this.handlerFor(task);
+    this.retryOverrides = {};
+    this.waitOverrides = {};
+    if (options.fastRetriesMs !== undefined) {
+      for (const [name] of allStates(states)) {
+        this.retryOverrides[name] = options.fastRetriesMs;
+        this.waitOverrides[name] = options.fastRetriesMs;
+      }
+    }
+  }
+
+  private handlerFor(task: TaskState): (input: unknown) => Promise<unknown> {
+    const run = this.resourceHandler(task);
+    const before = this.options.beforeTask;
+    return async (input) => {
+      if (before) await before(task.name, input);
+      return run(input);
+    };
+  }
+
+  private resourceHandler(task: TaskState): (input: unknown) => Promise<unknown> {
+    const { dynamo, invoke, substitutions } = this.options;
+    switch (task.resource) {
+      case 'arn:aws:states:::lambda:invoke':
+        return async (input) => {
+          const { FunctionName, Payload } = input as { FunctionName: string; Payload: unknown };
+          if (!FunctionName.startsWith(substitutions.ParticipantFunctionPrefix)) {
+            throw new NamedError('Lambda.ResourceNotFoundException', `Function not found: ${FunctionName}`);
+          }
+          const name = FunctionName.slice(substitutions.ParticipantFunctionPrefix.length);
+          // JSON in and out, as across the real Lambda boundary: no shared objects.
+          return { StatusCode: 200, Payload: json(await invoke(name, json(Payload))) };
+        };
+      case 'arn:aws:states:::dynamodb:putItem':
+        return (input) => this.dynamoCall(() => dynamo.send(new PutItemCommand(input as PutItemCommandInput)));
+      case 'arn:aws:states:::dynamodb:updateItem':
+        return (input) => this.dynamoCall(() => dynamo.send(new UpdateItemCommand(input as UpdateItemCommandInput)));
+      case 'arn:aws:states:::dynamodb:getItem':
+        return (input) => this.dynamoCall(() => dynamo.send(new GetItemCommand(input as GetItemCommandInput)));
+      default:
+        throw new Error(`Task ${task.name}: no local mapping for resource ${task.resource}`);
+    }
+  }
+
+  private async dynamoCall(call: () => Promise<object>): Promise<unknown> {
+    try {
+      const { $metadata: _metadata, ...output } = (await call()) as { $metadata?: unknown };
+      return json(output);
+    } catch (error) {
+      if (error instanceof Error) throw new NamedError(`DynamoDB.${error.name}`, error.message);
+      throw error;
+    }
+  }
+
+  /** Starts one execution named after the transaction, as the API does with StartExecution on AWS. */
+  start(name: string, input: object): LocalExecution {
+    const executionArn = `arn:aws:states:local:000000000000:execution:pakka-two-phase-commit:${name}:${randomUUID()}`;
+    const machine = new StateMachine(this.definition, { validationOptions: { checkArn: false, checkPaths: true } });
+    const execution = machine.run(input as Parameters<StateMachine['run']>[0], {
+      overrides: {
+        taskResourceLocalHandlers: this.handlers as never,
+        retryIntervalOverrides: this.retryOverrides,
+        waitTimeOverrides: this.waitOverrides,
+      },
+      context: { Execution: { Id: executionArn, Name: name }, State: liveStateClock } as never,
+    });
+    const result = execution.result.catch((error: unknown) => {
+      // The engine wraps the real failure; surface it with its Step Functions error name.
+      throw error instanceof ExecutionError && error.cause ? error.cause : error;
+    });
+    return { executionArn, result };
+  }
+}
+
+/**
+ * `$$.State.EnteredTime` is filled by Step Functions on AWS but not by the local engine. The engine
+ * reads context paths when a state is entered, so a getter gives each state its own entry time.
+ */
+const liveStateClock = {
+  get EnteredTime(): string {
+    return new Date().toISOString();
+  },
+};

@@ -1,0 +1,30 @@
+/**
+ * One DynamoDB Local for the whole test run, stopped by PID when the run ends, whether the tests
+ * passed or failed. Test files share it and keep apart by table prefix.
+ */
+import type { TestProject } from 'vitest/node';
+import { type DynamoLocal, startDynamoLocal } from '../../local/dynamoLocal.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    dynamoEndpoint: string;
+  }
+}
+
+let dynamo: DynamoLocal | undefined;
+
+export async function setup(project: TestProject): Promise<void> {
+  dynamo = await startDynamoLocal();
+  project.provide('dynamoEndpoint', dynamo.endpoint);
+  // A test run killed by a signal still stops the Java process.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      if (dynamo) process.kill(dynamo.pid, 'SIGKILL');
+      process.exit(130);
+    });
+  }
+}
+
+export async function teardown(): Promise<void> {
+  await dynamo?.stop();
+}
