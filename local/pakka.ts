@@ -12,7 +12,7 @@ import { type TransactionRequest, type Validated, transactionIdFor, validateTran
 import { KINDS } from '../lambdas/participants/kinds/index.js';
 import { documentClient } from '../lambdas/participants/lambdaEntry.js';
 import { type ParticipantHandler, participantHandler } from '../lambdas/participants/runtime.js';
-import { LOCAL_FUNCTION_PREFIX, LocalStateMachine, type LocalStateMachineOptions, type ParticipantInvoker } from './stateMachine.js';
+import { LOCAL_FUNCTION_PREFIX, type LocalExecution, LocalStateMachine, type LocalStateMachineOptions, type ParticipantInvoker } from './stateMachine.js';
 import { type TableNames, createTables, localTableNames } from './tables.js';
 
 export interface LocalPakkaOptions {
@@ -29,6 +29,7 @@ export interface LocalPakkaOptions {
 export interface StartedTransaction {
   txnId: string;
   executionArn: string;
+  execution: LocalExecution;
   /** Settles when the execution ends; never rejects (a failed execution is left to recovery). */
   done: Promise<ExecutionOutcome>;
 }
@@ -90,7 +91,7 @@ export class LocalPakka {
     );
     this.running.set(txnId, done);
     void done.finally(() => this.running.get(txnId) === done && this.running.delete(txnId));
-    return { txnId, executionArn: execution.executionArn, done };
+    return { txnId, executionArn: execution.executionArn, execution, done };
   }
 
   /** True while an execution for this transaction runs in this process. */

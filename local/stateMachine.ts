@@ -17,6 +17,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 
+/** One entry of the local engine's state history (the package does not export the type). */
+export type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
+
 export const ASL_PATH = new URL('../statemachines/two-phase-commit.asl.json', import.meta.url);
 
 /** The placeholders of the ASL file; CDK fills the same ones with definitionSubstitutions. */
@@ -80,6 +83,10 @@ export interface LocalStateMachineOptions {
 export interface LocalExecution {
   executionArn: string;
   result: Promise<unknown>;
+  /** The execution's state history, as Step Functions would record it (state entered/exited, retries...). */
+  eventLogs: AsyncGenerator<EventLog>;
+  /** Stops the execution where it is, as a crashed or timed-out execution stops on AWS. */
+  abort: () => void;
 }
 
 export class LocalStateMachine {
@@ -162,7 +169,7 @@ export class LocalStateMachine {
       // The engine wraps the real failure; surface it with its Step Functions error name.
       throw error instanceof ExecutionError && error.cause ? error.cause : error;
     });
-    return { executionArn, result };
+    return { executionArn, result, eventLogs: execution.eventLogs, abort: execution.abort };
   }
 }
 
