@@ -1,0 +1,245 @@
+/** Every rule of "The participant protocol" in DESIGN.md, against a real table in DynamoDB Local. */
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { LocalPakka } from '../local/pakka.js';
+import type { ParticipantHandler } from '../lambdas/participants/runtime.js';
+import { participant, readItem, readRecord } from './support/participantTable.js';
+import { testPakka, uniqueId } from './support/pakka.js';
+
+let pakka: LocalPakka;
+let bank: ParticipantHandler;
+
+beforeAll(async () => {
+  pakka = await testPakka();
+  bank = participant(pakka, 'payer-bank');
+});
+
+const debit = (key: string, amount: number) => [{ op: 'debit', key, amount }];
+const credit = (key: string, amount: number) => [{ op: 'credit', key, amount }];
+
+/** An account with a committed balance, opened through the protocol itself. */
+async function openAccount(balance: number): Promise<string> {
+  const key = uniqueId('acct');
+  const txnId = uniqueId('open');
+  await bank({ action: 'prepare', txnId, operations: credit(key, balance) });
+  await bank({ action: 'commit', txnId, operations: credit(key, balance) });
+  return key;
+}
+
+describe('prepare', () => {
+  it('locks the item, records PREPARED with the redo list, and changes no balance yet', async () => {
+    const key = await openAccount(1000);
+    const txnId = uniqueId('t');
+    expect(await bank({ action: 'prepare', txnId, operations: debit(key, 300) })).toMatchObject({ vote: 'VOTE_COMMIT', reason: null });
+    expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 1000, lockedBy: txnId });
+    expect(await readRecord(pakka, 'payer-bank', txnId)).toMatchObject({ state: 'PREPARED', operations: debit(key, 300), lockedKeys: [key] });
+  });
+
+  it('votes INSUFFICIENT_FUNDS when the balance would go negative or the account does not exist, and locks nothing', async () => {
+    const key = await openAccount(100);
+    const txnId = uniqueId('t');
+    expect(await bank({ action: 'prepare', txnId, operations: debit(key, 101) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
+    expect((await readItem(pakka, 'payer-bank', key))?.lockedBy).toBeUndefined();
+    const missing = uniqueId('nobody');
+    expect(await bank({ action: 'prepare', txnId: uniqueId('t'), operations: debit(missing, 1) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
+    expect(await readItem(pakka, 'payer-bank', missing)).toBeUndefined();
+  });
+
+  it('votes LOCK_CONFLICT on an item another prepared transaction holds (no-wait), recording nothing', async () => {
+    const key = await openAccount(1000);
+    const first = uniqueId('t');
+    const second = uniqueId('t');
+    await bank({ action: 'prepare', txnId: first, operations: debit(key, 10) });
+    expect(await bank({ action: 'prepare', txnId: second, operations: debit(key, 10) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'LOCK_CONFLICT' });
+    expect(await readRecord(pakka, 'payer-bank', second)).toBeUndefined();
+    expect((await readItem(pakka, 'payer-bank', key))?.lockedBy).toBe(first);
+  });
+
+  it('is all or nothing across several keys', async () => {
+    const rich = await openAccount(1000);
+    const poor = await openAccount(5);
+    const txnId = uniqueId('t');
+    const operations = [...debit(rich, 100), ...debit(poor, 100)];
+    expect(await bank({ action: 'prepare', txnId, operations })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
+    expect(await readItem(pakka, 'payer-bank', rich)).toMatchObject({ balance: 1000 });
+    expect((await readItem(pakka, 'payer-bank', rich))?.lockedBy).toBeUndefined();
+  });
+
+  it('repeats idempotently: the same vote, one record, one lock', async () => {
+    const key = await openAccount(1000);
+    const txnId = uniqueId('t');
+    const first = await bank({ action: 'prepare', txnId, operations: debit(key, 100) });
+    const second = await bank({ action: 'prepare', txnId, operations: debit(key, 100) });
+    expect(second).toEqual(first);
+    const aborting = uniqueId('t');
+    const no1 = await bank({ action: 'prepare', txnId: aborting, operations: debit(key, 5000) });
+    await bank({ action: 'abort', txnId, operations: debit(key, 100) }); // free the lock, so only the record can answer
+    const no2 = await bank({ action: 'prepare', txnId: aborting, operations: debit(key, 5000) });
+    expect(no1).toMatchObject({ vote: 'VOTE_ABORT', reason: 'LOCK_CONFLICT' });
+    expect(no2).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
+    expect(await bank({ action: 'prepare', txnId: aborting, operations: debit(key, 5000) })).toEqual(no2);
+  });
+
+  it('refuses a repeated prepare with different operations under the same txnId', async () => {
+    const key = await openAccount(1000);
+    const txnId = uniqueId('t');
+    await bank({ action: 'prepare', txnId, operations: debit(key, 100) });
+    await expect(bank({ action: 'prepare', txnId, operations: debit(key, 200) })).rejects.toMatchObject({ name: 'Pakka.ProtocolViolation', code: 'OPERATIONS_MISMATCH' });
+  });
+
+  it('rejects a malformed request without touching the table', async () => {
+    await expect(bank({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'debit', key: 'a', amount: -1 }] })).rejects.toMatchObject({ name: 'Pakka.InvalidRequest' });
+    await expect(bank({ action: 'prepare', txnId: 'bad id!', operations: debit('a', 1) })).rejects.toMatchObject({ name: 'Pakka.InvalidRequest' });
+    await expect(bank({ action: 'explode', txnId: uniqueId('t') })).rejects.toMatchObject({ name: 'Pakka.InvalidRequest' });
+  });
+});
+
+describe('other kinds vote their own reasons', () => {
+  it('inventory: OUT_OF_STOCK; booking: ALREADY_HELD; outbox: DUPLICATE_MESSAGE', async () => {
+    const warehouse = participant(pakka, 'warehouse');
+    const sku = uniqueId('sku');
+    const restock = [{ op: 'restock', key: sku, quantity: 3 }];
+    const t0 = uniqueId('t');
+    await warehouse({ action: 'prepare', txnId: t0, operations: restock });
+    await warehouse({ action: 'commit', txnId: t0, operations: restock });
+    expect(await warehouse({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'reserve', key: sku, quantity: 4 }] })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'OUT_OF_STOCK' });
+
+    const cinema = participant(pakka, 'cinema');
+    const seat = uniqueId('seat');
+    const t1 = uniqueId('t');
+    await cinema({ action: 'prepare', txnId: t1, operations: [{ op: 'hold', key: seat, holder: 'asha' }] });
+    await cinema({ action: 'commit', txnId: t1, operations: [{ op: 'hold', key: seat, holder: 'asha' }] });
+    expect(await readItem(pakka, 'cinema', seat)).toMatchObject({ heldBy: 'asha' });
+    expect(await cinema({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'hold', key: seat, holder: 'ravi' }] })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'ALREADY_HELD' });
+    expect(await cinema({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'release', key: seat, holder: 'ravi' }] })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'NOT_HOLDER' });
+
+    const sms = participant(pakka, 'sms-gateway');
+    const id = uniqueId('sms');
+    const enqueue = [{ op: 'enqueue', key: id, message: 'Rs 500 debited' }];
+    const t2 = uniqueId('t');
+    await sms({ action: 'prepare', txnId: t2, operations: enqueue });
+    expect((await readItem(pakka, 'sms-gateway', id))?.message).toBeUndefined(); // not visible before commit
+    await sms({ action: 'commit', txnId: t2, operations: enqueue });
+    expect(await readItem(pakka, 'sms-gateway', id)).toMatchObject({ message: 'Rs 500 debited', messageStatus: 'READY' });
+    expect(await sms({ action: 'prepare', txnId: uniqueId('t'), operations: enqueue })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'DUPLICATE_MESSAGE' });
+  });
+});
+
+describe('commit', () => {
+  it('applies the redo list once, releases the locks, and repeats idempotently', async () => {
+    const key = await openAccount(1000);
+    const txnId = uniqueId('t');
+    await bank({ action: 'prepare', txnId, operations: debit(key, 300) });
+    expect(await bank({ action: 'commit', txnId, operations: debit(key, 300) })).toMatchObject({ outcome: 'COMMITTED', repeated: false });
+    expect(await bank({ action: 'commit', txnId, operations: debit(key, 300) })).toMatchObject({ outcome: 'COMMITTED', repeated: true });
+    const item = await readItem(pakka, 'payer-bank', key);
+    expect(item).toMatchObject({ balance: 700, version: 2 });
+    expect(item?.lockedBy).toBeUndefined();
+    expect(await readRecord(pakka, 'payer-bank', txnId)).toMatchObject({ state: 'COMMITTED' });
+  });
+
+  it('works from the stored redo list when the message carries no operations (recovery)', async () => {
+    const key = await openAccount(1000);
+    const txnId = uniqueId('t');
+    await bank({ action: 'prepare', txnId, operations: debit(key, 250) });
+    expect(await bank({ action: 'commit', txnId })).toMatchObject({ outcome: 'COMMITTED', repeated: false });
+    expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 750 });
+  });
+
+  it('after abort is a protocol violation that changes nothing', async () => {
+    const key = await openAccount(1000);
+    const txnId = uniqueId('t');
+    await bank({ action: 'prepare', txnId, operations: debit(key, 300) });
+    await bank({ action: 'abort', txnId, operations: debit(key, 300) });
+    const before = [await readItem(pakka, 'payer-bank', key), await readRecord(pakka, 'payer-bank', txnId)];
+    await expect(bank({ action: 'commit', txnId, operations: debit(key, 300) })).rejects.toMatchObject({ name: 'Pakka.ProtocolViolation', code: 'COMMIT_AFTER_ABORT' });
+    expect([await readItem(pakka, 'payer-bank', key), await readRecord(pakka, 'payer-bank', txnId)]).toEqual(before);
+  });
+
+  it('without a prepare is a protocol violation that writes nothing', async () => {
+    const key = await openAccount(1000);
+    const txnId = uniqueId('t');
+    await expect(bank({ action: 'commit', txnId, operations: debit(key, 300) })).rejects.toMatchObject({ code: 'COMMIT_WITHOUT_PREPARE' });
+    expect(await readRecord(pakka, 'payer-bank', txnId)).toBeUndefined();
+    expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 1000 });
+  });
+});
+
+describe('abort', () => {
+  it('releases the locks, records ABORTED, and repeats idempotently', async () => {
+    const key = await openAccount(1000);
+    const txnId = uniqueId('t');
+    await bank({ action: 'prepare', txnId, operations: debit(key, 300) });
+    expect(await bank({ action: 'abort', txnId, operations: debit(key, 300) })).toMatchObject({ outcome: 'ABORTED', repeated: false });
+    expect(await bank({ action: 'abort', txnId, operations: debit(key, 300) })).toMatchObject({ outcome: 'ABORTED', repeated: true });
+    const item = await readItem(pakka, 'payer-bank', key);
+    expect(item).toMatchObject({ balance: 1000 });
+    expect(item?.lockedBy).toBeUndefined();
+  });
+
+  it('after commit is a protocol violation that changes nothing', async () => {
+    const key = await openAccount(1000);
+    const txnId = uniqueId('t');
+    await bank({ action: 'prepare', txnId, operations: debit(key, 300) });
+    await bank({ action: 'commit', txnId, operations: debit(key, 300) });
+    const before = [await readItem(pakka, 'payer-bank', key), await readRecord(pakka, 'payer-bank', txnId)];
+    await expect(bank({ action: 'abort', txnId, operations: debit(key, 300) })).rejects.toMatchObject({ name: 'Pakka.ProtocolViolation', code: 'ABORT_AFTER_COMMIT' });
+    expect([await readItem(pakka, 'payer-bank', key), await readRecord(pakka, 'payer-bank', txnId)]).toEqual(before);
+  });
+
+  it('before any prepare leaves a tombstone, so the late prepare votes no and locks nothing (anti-hanging)', async () => {
+    const key = await openAccount(1000);
+    const txnId = uniqueId('t');
+    expect(await bank({ action: 'abort', txnId, operations: debit(key, 300) })).toMatchObject({ outcome: 'ABORTED' });
+    expect(await readRecord(pakka, 'payer-bank', txnId)).toMatchObject({ state: 'ABORTED' });
+    expect(await bank({ action: 'prepare', txnId, operations: debit(key, 300) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'ABORTED_BEFORE_PREPARE' });
+    expect((await readItem(pakka, 'payer-bank', key))?.lockedBy).toBeUndefined();
+  });
+
+  it('removes an item that only its own prepare created (an aborted credit to a new account)', async () => {
+    const key = uniqueId('new');
+    const txnId = uniqueId('t');
+    await bank({ action: 'prepare', txnId, operations: credit(key, 50) });
+    expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 0, lockedBy: txnId });
+    await bank({ action: 'abort', txnId, operations: credit(key, 50) });
+    expect(await readItem(pakka, 'payer-bank', key)).toBeUndefined();
+  });
+
+  it('works from the stored redo list when the message carries no operations', async () => {
+    const key = await openAccount(1000);
+    const txnId = uniqueId('t');
+    await bank({ action: 'prepare', txnId, operations: debit(key, 300) });
+    expect(await bank({ action: 'abort', txnId })).toMatchObject({ outcome: 'ABORTED' });
+    expect((await readItem(pakka, 'payer-bank', key))?.lockedBy).toBeUndefined();
+  });
+});
+
+describe('READ_ONLY', () => {
+  it('a check-only participant votes READ_ONLY, writes nothing, and is told so at commit', async () => {
+    const key = await openAccount(1000);
+    const txnId = uniqueId('t');
+    const check = [{ op: 'assertBalanceAtLeast', key, amount: 500 }];
+    expect(await bank({ action: 'prepare', txnId, operations: check })).toMatchObject({ vote: 'READ_ONLY', reason: null });
+    expect(await readRecord(pakka, 'payer-bank', txnId)).toBeUndefined();
+    expect((await readItem(pakka, 'payer-bank', key))?.lockedBy).toBeUndefined();
+    expect(await bank({ action: 'commit', txnId, operations: check })).toMatchObject({ outcome: 'READ_ONLY' });
+    expect(await bank({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'assertBalanceAtLeast', key, amount: 5000 }] })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
+  });
+
+  it('a check on an item another transaction holds is a LOCK_CONFLICT, not a stale read', async () => {
+    const key = await openAccount(1000);
+    await bank({ action: 'prepare', txnId: uniqueId('t'), operations: debit(key, 900) });
+    expect(await bank({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'assertBalanceAtLeast', key, amount: 500 }] })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'LOCK_CONFLICT' });
+  });
+});
+
+describe('status', () => {
+  it('reports the record and the locks it holds', async () => {
+    const key = await openAccount(1000);
+    const txnId = uniqueId('t');
+    expect(await bank({ action: 'status', txnId })).toMatchObject({ state: 'UNKNOWN', lockedKeys: [] });
+    await bank({ action: 'prepare', txnId, operations: debit(key, 1) });
+    expect(await bank({ action: 'status', txnId })).toMatchObject({ state: 'PREPARED', lockedKeys: [key] });
+    await bank({ action: 'commit', txnId, operations: debit(key, 1) });
+    expect(await bank({ action: 'status', txnId })).toMatchObject({ state: 'COMMITTED', lockedKeys: [] });
+  });
+});
