@@ -1,0 +1,47 @@
+/**
+ * Lambda entry point of the HTTP API behind API Gateway (REST, proxy integration).
+ * Environment: COORDINATOR_LOG_TABLE, STATE_MACHINE_ARN, PARTICIPANT_TABLES (JSON: participant
+ * name -> table name). The participant config is bundled from config/participants.json.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { z } from 'zod';
+import participantsFile from '../../config/participants.json' with { type: 'json' };
+import { parseParticipantConfig } from '../config/participantConfig.js';
+import { documentClient } from '../participants/lambdaEntry.js';
+import { apiHandler } from './router.js';
+import { stepFunctionsService } from './stepFunctionsService.js';
+
+const environment = z.object({
+  COORDINATOR_LOG_TABLE: z.string().min(1),
+  STATE_MACHINE_ARN: z.string().startsWith('arn:'),
+  PARTICIPANT_TABLES: z.string().transform((text, ctx) => {
+    try {
+      return z.record(z.string(), z.string().min(1)).parse(JSON.parse(text));
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object: participant name -> table name' });
+      return z.NEVER;
+    }
+  }),
+});
+
+const logger = new Logger({ serviceName: 'pakka-api' });
+const env = environment.parse(process.env);
+const config = parseParticipantConfig(participantsFile);
+const missing = [...config.keys()].filter((name) => !(name in env.PARTICIPANT_TABLES));
+if (missing.length) throw new Error(`PARTICIPANT_TABLES has no table for: ${missing.join(', ')}`);
+
+const route = apiHandler(
+  stepFunctionsService({
+    sfn: new SFNClient({}),
+    dynamo: documentClient(new DynamoDBClient({})),
+    stateMachineArn: env.STATE_MACHINE_ARN,
+    tables: { coordinatorLog: env.COORDINATOR_LOG_TABLE, participants: new Map(Object.entries(env.PARTICIPANT_TABLES)) },
+    config,
+  }),
+  { logError: (message, detail) => logger.error(message, detail) },
+);
+
+export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => route(event);

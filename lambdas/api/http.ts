@@ -1,0 +1,36 @@
+/** The API's responses: JSON bodies, and one error shape for every 4xx and 5xx. */
+import type { APIGatewayProxyResult } from 'aws-lambda';
+
+export interface ApiErrorBody {
+  code: string;
+  message: string;
+  /** The request field at fault (`participants[0].operations[1].amount`, `limit`, `Idempotency-Key`), null if none. */
+  field: string | null;
+}
+
+/** A refusal the client can act on; anything else thrown by a route is a 500. */
+export class ApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly field: string | null = null,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export const jsonResponse = (statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult => ({
+  statusCode,
+  headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...headers },
+  body: JSON.stringify(body),
+});
+
+export const errorResponse = (error: ApiError): APIGatewayProxyResult =>
+  jsonResponse(error.statusCode, { error: { code: error.code, message: error.message, field: error.field } satisfies ApiErrorBody }, error.headers);
+
+/** What a 500 says: the detail goes to the log, never to the client. */
+export const internalError = (): APIGatewayProxyResult =>
+  errorResponse(new ApiError(500, 'INTERNAL_ERROR', 'the request failed on the server; it has been logged'));

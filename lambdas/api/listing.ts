@@ -1,0 +1,125 @@
+/**
+ * GET /transactions: newest first, by status or across all statuses, with an opaque cursor.
+ * Across statuses it merges one byStatus query per status. The merge and the cursor are pure.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { z } from 'zod';
+import { type CoordinatorLogItem, TXN_STATUSES, type TxnStatus, transactionView } from '../coordinator/coordinatorLog.js';
+import { ApiError, jsonResponse } from './http.js';
+import { integerQuery, query } from './request.js';
+import type { LogKey, LogPage, TransactionService } from './transactionService.js';
+
+export const LIST_LIMITS = { defaultLimit: 20, maxLimit: 100 } as const;
+
+/** Where each status's stream stands: a key to continue after, `start`, or `done`. */
+export type StreamPosition = LogKey | 'start' | 'done';
+export type Positions = Partial<Record<TxnStatus, StreamPosition>>;
+
+interface Cursor {
+  filter: TxnStatus | 'ALL';
+  positions: Positions;
+}
+
+const logKey = z.strictObject({ txnId: z.string(), status: z.enum(TXN_STATUSES), createdAt: z.string() });
+const cursorSchema = z.strictObject({
+  v: z.literal(1),
+  filter: z.enum([...TXN_STATUSES, 'ALL']),
+  positions: z.partialRecord(z.enum(TXN_STATUSES), z.union([z.literal('start'), z.literal('done'), logKey])),
+});
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify({ v: 1, ...cursor })).toString('base64url');
+}
+
+export function decodeCursor(text: string): Cursor | undefined {
+  try {
+    const parsed = cursorSchema.safeParse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
+    if (!parsed.success) return undefined;
+    for (const [status, position] of Object.entries(parsed.data.positions)) {
+      if (typeof position === 'object' && position.status !== status) return undefined;
+    }
+    return { filter: parsed.data.filter, positions: parsed.data.positions };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface MergeResult {
+  items: CoordinatorLogItem[];
+  positions: Positions;
+  /** True when every stream is done. */
+  exhausted: boolean;
+}
+
+/**
+ * Takes up to `limit` items, newest first, from per-status pages that are each newest first. A
+ * stream whose fetched page is used up but which has more in the index stops the merge there,
+ * so an item is never passed over.
+ */
+export function mergePages(pages: ReadonlyMap<TxnStatus, LogPage>, positions: Positions, limit: number): MergeResult {
+  const heads = new Map<TxnStatus, number>([...pages.keys()].map((s) => [s, 0]));
+  const taken: CoordinatorLogItem[] = [];
+  const next: Positions = { ...positions };
+  const lastTaken = new Map<TxnStatus, CoordinatorLogItem>();
+  while (taken.length < limit) {
+    let best: TxnStatus | undefined;
+    let blocked = false;
+    for (const [status, page] of pages) {
+      const item = page.items[heads.get(status) ?? 0];
+      if (!item) {
+        if (page.next) blocked = true; // more of this status lies beyond the page: it could be newer
+        continue;
+      }
+      const current = best ? pages.get(best)?.items[heads.get(best) ?? 0] : undefined;
+      if (!current || item.createdAt > current.createdAt) best = status;
+    }
+    if (blocked || !best) break;
+    const index = heads.get(best) ?? 0;
+    const item = pages.get(best)?.items[index];
+    if (!item) break;
+    taken.push(item);
+    lastTaken.set(best, item);
+    heads.set(best, index + 1);
+  }
+  for (const [status, page] of pages) {
+    const used = heads.get(status) ?? 0;
+    const last = lastTaken.get(status);
+    if (used === page.items.length) next[status] = page.next ?? 'done';
+    else if (last) next[status] = { txnId: last.txnId, status, createdAt: last.createdAt };
+  }
+  const exhausted = Object.values(next).every((p) => p === 'done');
+  return { items: taken, positions: next, exhausted };
+}
+
+export async function listTransactions(service: TransactionService, event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const statusParam = query(event, 'status');
+  if (statusParam !== undefined && !(TXN_STATUSES as readonly string[]).includes(statusParam)) {
+    throw new ApiError(400, 'INVALID_REQUEST', `status must be one of ${TXN_STATUSES.join(', ')}`, 'status');
+  }
+  const filter = (statusParam as TxnStatus | undefined) ?? 'ALL';
+  const limit = integerQuery(event, 'limit', 1, LIST_LIMITS.maxLimit, LIST_LIMITS.defaultLimit);
+  const cursorParam = query(event, 'cursor');
+  let positions: Positions;
+  if (cursorParam !== undefined) {
+    const cursor = decodeCursor(cursorParam);
+    if (!cursor || cursor.filter !== filter) throw new ApiError(400, 'INVALID_REQUEST', 'cursor is not one this listing returned', 'cursor');
+    positions = cursor.positions;
+  } else {
+    const statuses: readonly TxnStatus[] = filter === 'ALL' ? TXN_STATUSES : [filter];
+    positions = Object.fromEntries(statuses.map((s) => [s, 'start' as const]));
+  }
+  const open = TXN_STATUSES.flatMap((status) => {
+    const position = positions[status];
+    return position === undefined || position === 'done' ? [] : [{ status, position }];
+  });
+  const fetched = await Promise.all(
+    open.map(({ status, position }) => service.listLog(status, limit, position === 'start' ? undefined : position)),
+  );
+  // In status order, so that ties on createdAt merge the same way on every page.
+  const pages = new Map(open.map(({ status }, i): [TxnStatus, LogPage] => [status, fetched[i] ?? { items: [] }]));
+  const merged = mergePages(pages, positions, limit);
+  return jsonResponse(200, {
+    transactions: merged.items.map(transactionView),
+    nextCursor: merged.exhausted ? null : encodeCursor({ filter, positions: merged.positions }),
+  });
+}

@@ -1,0 +1,64 @@
+/**
+ * The transaction service on AWS: executions on the Step Functions state machine, named after
+ * the transaction, and the tables read with DynamoDB.
+ */
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  type SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ParticipantConfig } from '../config/participantConfig.js';
+import type { ExecutionInput } from '../coordinator/executionInput.js';
+import { type TableNamesForReads, tableReads } from './tableReads.js';
+import type { TransactionService } from './transactionService.js';
+
+export interface StepFunctionsServiceOptions {
+  sfn: SFNClient;
+  dynamo: DynamoDBDocumentClient;
+  stateMachineArn: string;
+  tables: TableNamesForReads;
+  config: ParticipantConfig;
+}
+
+/** arn:aws:states:REGION:ACCOUNT:stateMachine:NAME -> arn:aws:states:REGION:ACCOUNT:execution:NAME:EXECUTION */
+export function executionArnOf(stateMachineArn: string, executionName: string): string {
+  const parts = stateMachineArn.split(':');
+  if (parts.length !== 7 || parts[5] !== 'stateMachine') throw new Error(`not a state machine ARN: ${stateMachineArn}`);
+  parts[5] = 'execution';
+  return [...parts, executionName].join(':');
+}
+
+export function stepFunctionsService(options: StepFunctionsServiceOptions): TransactionService {
+  const { sfn, stateMachineArn } = options;
+  return {
+    config: options.config,
+    ...tableReads(options.dynamo, options.tables),
+    async startExecution(input) {
+      try {
+        // The same name with the same input is idempotent while the execution runs.
+        await sfn.send(new StartExecutionCommand({ stateMachineArn, name: input.txnId, input: JSON.stringify(input) }));
+        return 'started';
+      } catch (error) {
+        // Another input, or a closed execution of that name: the caller reads the log to tell which.
+        if (error instanceof ExecutionAlreadyExists) return 'conflict';
+        throw error;
+      }
+    },
+    async runningExecution(txnId) {
+      try {
+        const out = await sfn.send(new DescribeExecutionCommand({ executionArn: executionArnOf(stateMachineArn, txnId) }));
+        if (out.status !== 'RUNNING') return undefined;
+        return {
+          startedAt: (out.startDate ?? new Date()).toISOString(),
+          ...(out.input ? { input: JSON.parse(out.input) as ExecutionInput } : {}),
+        };
+      } catch (error) {
+        if (error instanceof ExecutionDoesNotExist) return undefined;
+        throw error;
+      }
+    },
+  };
+}

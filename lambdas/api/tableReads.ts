@@ -1,0 +1,55 @@
+/**
+ * The read half of the transaction service: the coordinator log and the participants' tables,
+ * read with DynamoDB. Local mode (DynamoDB Local) and AWS share it; only starting differs.
+ */
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { parseCoordinatorLogItem } from '../coordinator/coordinatorLog.js';
+import { storedRecord } from '../participants/record.js';
+import { itemKeyOf, recordKeyOf } from '../participants/table.js';
+import { BY_STATUS_INDEX } from '../tableSchemas.js';
+import type { LogKey, TransactionService } from './transactionService.js';
+
+export interface TableNamesForReads {
+  coordinatorLog: string;
+  participants: ReadonlyMap<string, string>;
+}
+
+export type TableReads = Pick<TransactionService, 'readLog' | 'listLog' | 'readParticipantRecord' | 'readParticipantItem'>;
+
+export function tableReads(client: DynamoDBDocumentClient, tables: TableNamesForReads): TableReads {
+  const participantTable = (name: string): string => {
+    const table = tables.participants.get(name);
+    if (!table) throw new Error(`participant ${name} has no table`); // the routes check the name first
+    return table;
+  };
+  return {
+    async readLog(txnId) {
+      const out = await client.send(new GetCommand({ TableName: tables.coordinatorLog, Key: { txnId }, ConsistentRead: true }));
+      return out.Item ? parseCoordinatorLogItem(out.Item) : undefined;
+    },
+    async listLog(status, limit, startAfter) {
+      const out = await client.send(
+        new QueryCommand({
+          TableName: tables.coordinatorLog,
+          IndexName: BY_STATUS_INDEX,
+          KeyConditionExpression: '#status = :status',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':status': status },
+          ScanIndexForward: false,
+          Limit: limit,
+          ...(startAfter ? { ExclusiveStartKey: startAfter } : {}),
+        }),
+      );
+      const items = (out.Items ?? []).map((item) => parseCoordinatorLogItem(item));
+      return out.LastEvaluatedKey ? { items, next: out.LastEvaluatedKey as LogKey } : { items };
+    },
+    async readParticipantRecord(participant, txnId) {
+      const out = await client.send(new GetCommand({ TableName: participantTable(participant), Key: recordKeyOf(txnId), ConsistentRead: true }));
+      return out.Item ? storedRecord(out.Item) : undefined;
+    },
+    async readParticipantItem(participant, key) {
+      const out = await client.send(new GetCommand({ TableName: participantTable(participant), Key: itemKeyOf(key), ConsistentRead: true }));
+      return out.Item;
+    },
+  };
+}

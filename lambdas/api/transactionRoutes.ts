@@ -1,0 +1,202 @@
+/**
+ * POST /transactions, GET /transactions/{txnId} and GET /transactions/{txnId}/inspect. Idempotent
+ * submission: a transaction is named by its txnId (the client's, or one derived from the
+ * Idempotency-Key), and a repeat with the same body finds the same transaction and starts nothing.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { type CoordinatorLogItem, FINAL_STATUSES, type ParticipantView, type TransactionView, transactionView } from '../coordinator/coordinatorLog.js';
+import { type ExecutionInput, executionInput } from '../coordinator/executionInput.js';
+import { transactionIdFor, validateTransactionRequest } from '../coordinator/transactionRequest.js';
+import type { StoredRecord } from '../participants/record.js';
+import type { RecordState } from '../protocol/participantState.js';
+import { KINDS } from '../participants/kinds/index.js';
+import { ApiError, jsonResponse } from './http.js';
+import { booleanQuery, idempotencyKey, jsonBody } from './request.js';
+import type { RunningExecution, TransactionService } from './transactionService.js';
+
+export interface WaitOptions {
+  /** How long `?wait=true` waits for the outcome; API Gateway cuts a request at 29 s. */
+  waitMs: number;
+  /** First and longest pause between two reads of the coordinator log. */
+  pollMinMs: number;
+  pollMaxMs: number;
+}
+
+export const DEFAULT_WAIT: WaitOptions = { waitMs: 25_000, pollMinMs: 25, pollMaxMs: 500 };
+
+export type ParticipantState = RecordState | 'UNKNOWN';
+export interface ParticipantStatus extends ParticipantView {
+  /** The participant's own prepared-state record for this transaction; UNKNOWN if it holds none. */
+  state: ParticipantState;
+}
+export interface TransactionStatus extends Omit<TransactionView, 'participants'> {
+  participants: ParticipantStatus[];
+}
+
+const isFinal = (item: CoordinatorLogItem) => FINAL_STATUSES.includes(item.status);
+
+/** What GET shows for an execution that runs but has not written its log item yet. */
+function pendingView(txnId: string, running: RunningExecution): TransactionView {
+  const timeoutSeconds = running.input?.timeoutSeconds ?? 0;
+  return {
+    txnId,
+    status: 'PREPARING',
+    decision: null,
+    reason: null,
+    participants: (running.input?.participants ?? []).map((p) => ({ name: p.name, vote: null, reason: null, phaseTwo: null })),
+    heuristicHazard: false,
+    createdAt: running.startedAt,
+    decidedAt: null,
+    finishedAt: null,
+    deadline: new Date(Date.parse(running.startedAt) + timeoutSeconds * 1000).toISOString(),
+    timings: { prepareMs: null, decideMs: null, totalMs: null },
+  };
+}
+
+async function withParticipantStates(service: TransactionService, view: TransactionView): Promise<TransactionStatus> {
+  const records = await Promise.all(view.participants.map((p) => participantRecord(service, p.name, view.txnId)));
+  return { ...view, participants: view.participants.map((p, i) => ({ ...p, state: records[i]?.state ?? 'UNKNOWN' })) };
+}
+
+async function participantRecord(service: TransactionService, name: string, txnId: string): Promise<StoredRecord | undefined> {
+  // A participant removed from the config since the transaction ran has no table to read.
+  return service.config.has(name) ? service.readParticipantRecord(name, txnId) : undefined;
+}
+
+interface Found {
+  view: TransactionView;
+  item?: CoordinatorLogItem;
+  input?: ExecutionInput;
+}
+
+async function findTransaction(service: TransactionService, txnId: string): Promise<Found | undefined> {
+  const item = await service.readLog(txnId);
+  if (item) return { view: transactionView(item), item };
+  const running = await service.runningExecution(txnId);
+  if (!running) return undefined;
+  // The log item may have been written between the two reads.
+  const late = await service.readLog(txnId);
+  if (late) return { view: transactionView(late), item: late };
+  return { view: pendingView(txnId, running), ...(running.input ? { input: running.input } : {}) };
+}
+
+const notFound = (txnId: string) => new ApiError(404, 'TRANSACTION_NOT_FOUND', `no transaction ${txnId}`, 'txnId');
+
+export async function getTransaction(service: TransactionService, txnId: string): Promise<APIGatewayProxyResult> {
+  const found = await findTransaction(service, txnId);
+  if (!found) throw notFound(txnId);
+  return jsonResponse(200, await withParticipantStates(service, found.view));
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls the coordinator log until the transaction is final or the bound passes. */
+async function waitForOutcome(service: TransactionService, txnId: string, wait: WaitOptions): Promise<CoordinatorLogItem | undefined> {
+  const deadline = Date.now() + wait.waitMs;
+  let pause = wait.pollMinMs;
+  for (;;) {
+    const item = await service.readLog(txnId);
+    if (item && isFinal(item)) return item;
+    const left = deadline - Date.now();
+    if (left <= 0) return item;
+    await sleep(Math.min(pause, left));
+    pause = Math.min(pause * 2, wait.pollMaxMs);
+  }
+}
+
+const conflict = (txnId: string) =>
+  new ApiError(
+    409,
+    'IDEMPOTENCY_CONFLICT',
+    `transaction ${txnId} already exists with a different request; use a new txnId or Idempotency-Key`,
+    'txnId',
+  );
+
+/** Finds the transaction a repeated request names, if it is the same request; 409 if it is another. */
+async function sameRequest(service: TransactionService, input: ExecutionInput): Promise<'same' | 'absent'> {
+  const item = await service.readLog(input.txnId);
+  if (item) {
+    if (item.requestDigest !== input.requestDigest) throw conflict(input.txnId);
+    return 'same';
+  }
+  return 'absent';
+}
+
+export async function submitTransaction(service: TransactionService, event: APIGatewayProxyEvent, wait: WaitOptions): Promise<APIGatewayProxyResult> {
+  const shouldWait = booleanQuery(event, 'wait');
+  const key = idempotencyKey(event);
+  const validated = validateTransactionRequest(jsonBody(event), service.config);
+  if (!validated.ok) throw new ApiError(400, validated.error.code, validated.error.message, validated.error.field);
+  const txnId = transactionIdFor(validated.value, key);
+  const input = executionInput(txnId, validated.value, service.config, key);
+
+  if ((await sameRequest(service, input)) === 'absent') {
+    const outcome = await service.startExecution(input);
+    if (outcome === 'conflict') {
+      // Step Functions also refuses a closed execution's name; only a different request is a conflict.
+      if ((await sameRequest(service, input)) === 'absent') {
+        const running = await service.runningExecution(txnId);
+        if (running?.input?.requestDigest !== input.requestDigest) throw conflict(txnId);
+      }
+    }
+  }
+
+  const location = { Location: `/transactions/${txnId}` };
+  if (!shouldWait) {
+    const item = await service.readLog(txnId);
+    return jsonResponse(202, { txnId, status: item?.status ?? 'PREPARING' }, location);
+  }
+  const item = await waitForOutcome(service, txnId, wait);
+  const view = item ? transactionView(item) : pendingView(txnId, { input, startedAt: new Date().toISOString() });
+  return jsonResponse(item && isFinal(item) ? 200 : 202, await withParticipantStates(service, view), location);
+}
+
+export interface InspectedItem {
+  key: string;
+  exists: boolean;
+  lockedBy: string | null;
+  /** The business view of the item (balance, stock, heldBy...), as GET /participants/{name}/items/{key} shows it. */
+  view: Record<string, unknown> | null;
+}
+
+export interface InspectedParticipant {
+  name: string;
+  kind: string | null;
+  vote: ParticipantStatus['vote'];
+  reason: string | null;
+  phaseTwo: ParticipantStatus['phaseTwo'];
+  record: StoredRecord | null;
+  items: InspectedItem[];
+}
+
+/** The coordinator log record beside each participant's record and the items (and locks) it touches. */
+export async function inspectTransaction(service: TransactionService, txnId: string): Promise<APIGatewayProxyResult> {
+  const found = await findTransaction(service, txnId);
+  if (!found) throw notFound(txnId);
+  const planned = found.item?.participantsJson ?? found.input?.participants ?? [];
+  const keysOf = (name: string) =>
+    (planned.find((p) => p.name === name)?.operations ?? []).flatMap((op) => (typeof op.key === 'string' ? [op.key] : []));
+  const status = await withParticipantStates(service, found.view);
+  const participants = await Promise.all(
+    status.participants.map(async (p): Promise<InspectedParticipant> => {
+      const spec = service.config.get(p.name);
+      const kind = spec ? KINDS[spec.kind] : undefined;
+      const record = (await participantRecord(service, p.name, txnId)) ?? null;
+      const items = spec
+        ? await Promise.all(
+            keysOf(p.name).map(async (key): Promise<InspectedItem> => {
+              const item = await service.readParticipantItem(p.name, key);
+              return {
+                key,
+                exists: item !== undefined,
+                lockedBy: typeof item?.lockedBy === 'string' ? item.lockedBy : null,
+                view: item && kind ? kind.view(item) : null,
+              };
+            }),
+          )
+        : [];
+      return { name: p.name, kind: spec?.kind ?? null, vote: p.vote, reason: p.reason, phaseTwo: p.phaseTwo, record, items };
+    }),
+  );
+  return jsonResponse(200, { transaction: status, log: found.item ?? null, participants });
+}

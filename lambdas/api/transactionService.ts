@@ -1,0 +1,43 @@
+/**
+ * The port between the HTTP API and whatever runs the coordinator. The API's route logic only
+ * talks to this interface: locally it is backed by LocalPakka, on AWS by Step Functions and
+ * DynamoDB. Reads go to the same tables in both places (see `tableReads.ts`).
+ */
+import type { ParticipantConfig } from '../config/participantConfig.js';
+import type { CoordinatorLogItem, TxnStatus } from '../coordinator/coordinatorLog.js';
+import type { ExecutionInput } from '../coordinator/executionInput.js';
+import type { StoredRecord } from '../participants/record.js';
+
+/**
+ * What starting an execution named after the transaction did. Mirrors Step Functions: the same name
+ * with the same input is a no-op (`duplicate`), the same name with another input is refused (`conflict`).
+ */
+export type StartOutcome = 'started' | 'duplicate' | 'conflict';
+
+/** An execution that runs but whose BeginTransaction may not have written the log item yet. */
+export interface RunningExecution {
+  /** The execution's input, when the runner can tell it. */
+  input?: ExecutionInput;
+  startedAt: string;
+}
+
+/** A position in the byStatus index, as DynamoDB's LastEvaluatedKey gives it. */
+export type LogKey = Record<string, string>;
+
+export interface LogPage {
+  items: CoordinatorLogItem[];
+  /** Where the next page starts; absent when the index holds no more. */
+  next?: LogKey;
+}
+
+export interface TransactionService {
+  readonly config: ParticipantConfig;
+  startExecution(input: ExecutionInput): Promise<StartOutcome>;
+  runningExecution(txnId: string): Promise<RunningExecution | undefined>;
+  readLog(txnId: string): Promise<CoordinatorLogItem | undefined>;
+  /** One status's log items, newest first. */
+  listLog(status: TxnStatus, limit: number, startAfter?: LogKey): Promise<LogPage>;
+  readParticipantRecord(participant: string, txnId: string): Promise<StoredRecord | undefined>;
+  /** A participant's business item, raw (kind attributes, lockedBy, createdBy...). */
+  readParticipantItem(participant: string, key: string): Promise<Record<string, unknown> | undefined>;
+}
