@@ -1,0 +1,289 @@
+/** The real ASL file on the local engine, driving real participants on DynamoDB Local. */
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { parseParticipantConfig } from '../lambdas/config/participantConfig.js';
+import { decide } from '../lambdas/protocol/decision.js';
+import { TransientFailure } from '../lambdas/protocol/participantState.js';
+import { VOTES, type Vote } from '../lambdas/protocol/vote.js';
+import { localDynamoClient } from '../local/dynamoLocal.js';
+import type { LocalPakka } from '../local/pakka.js';
+import type { ParticipantInvoker } from '../local/stateMachine.js';
+import defaultConfig from '../config/participants.json' with { type: 'json' };
+import { participant, readItem, readRecord } from './support/participantTable.js';
+import { testPakka, uniqueId } from './support/pakka.js';
+
+type Payload = { action: string; txnId: string; operations?: unknown[] };
+
+async function fund(pakka: LocalPakka, name: string, key: string, amount: number) {
+  const result = await pakka.runTransaction({ participants: [{ name, operations: [{ op: 'credit', key, amount }] }] });
+  if (!result.ok || result.value.status !== 'COMMITTED') throw new Error(`funding ${key} failed`);
+}
+
+async function committed(pakka: LocalPakka, body: unknown) {
+  const result = await pakka.runTransaction(body);
+  if (!result.ok) throw new Error(result.error.message);
+  return result.value;
+}
+
+const balance = async (pakka: LocalPakka, name: string, key: string) => (await readItem(pakka, name, key))?.balance;
+const lockOf = async (pakka: LocalPakka, name: string, key: string) => (await readItem(pakka, name, key))?.lockedBy;
+
+/** Wraps the coordinator's route to participants; `fault` may answer instead of the participant. */
+function interceptor(fault: (name: string, payload: Payload, next: () => Promise<unknown>) => Promise<unknown>) {
+  const calls: Array<{ name: string; action: string; txnId: string }> = [];
+  const wrap = (invoke: ParticipantInvoker): ParticipantInvoker => (name, payload) => {
+    const p = payload as Payload;
+    calls.push({ name, action: p.action, txnId: p.txnId });
+    return fault(name, p, () => invoke(name, payload));
+  };
+  const count = (name: string, action: string, txnId?: string) =>
+    calls.filter((c) => c.name === name && c.action === action && (txnId === undefined || c.txnId === txnId)).length;
+  return { wrap, calls, count };
+}
+
+describe('two-phase commit on the real state machine', () => {
+  it('commits a 4-participant UPI transfer with balances and outbox exactly as expected', async () => {
+    const pakka = await testPakka();
+    const [payer, payee, sms] = [uniqueId('alice'), uniqueId('bob'), uniqueId('sms')];
+    await fund(pakka, 'payer-bank', payer, 100_000);
+    await fund(pakka, 'payee-bank', payee, 5_000);
+    const feesBefore = (await balance(pakka, 'upi-switch', 'fees')) ?? 0;
+    const txn = await committed(pakka, {
+      participants: [
+        { name: 'payer-bank', operations: [{ op: 'debit', key: payer, amount: 50_200 }] },
+        { name: 'payee-bank', operations: [{ op: 'credit', key: payee, amount: 50_000 }] },
+        { name: 'upi-switch', operations: [{ op: 'credit', key: 'fees', amount: 200 }] },
+        { name: 'sms-gateway', operations: [{ op: 'enqueue', key: sms, message: 'Rs 500.00 sent to bob' }] },
+      ],
+    });
+    expect(txn).toMatchObject({ status: 'COMMITTED', decision: 'COMMIT', heuristicHazard: false });
+    expect(txn.participants.map((p) => [p.vote, p.phaseTwo])).toEqual(Array(4).fill(['VOTE_COMMIT', 'ACKED']));
+    expect(await balance(pakka, 'payer-bank', payer)).toBe(49_800);
+    expect(await balance(pakka, 'payee-bank', payee)).toBe(55_000);
+    expect(await balance(pakka, 'upi-switch', 'fees')).toBe(feesBefore + 200);
+    expect(await readItem(pakka, 'sms-gateway', sms)).toMatchObject({ message: 'Rs 500.00 sent to bob', messageStatus: 'READY' });
+    for (const [name, key] of [['payer-bank', payer], ['payee-bank', payee], ['upi-switch', 'fees']] as const) {
+      expect(await lockOf(pakka, name, key)).toBeUndefined();
+    }
+    expect(txn.timings.prepareMs).toBeGreaterThanOrEqual(0);
+    expect(txn.timings.totalMs).toBeGreaterThanOrEqual(txn.timings.prepareMs ?? 0);
+  });
+
+  it('aborts everyone when one participant votes no, and changes nothing anywhere', async () => {
+    const pakka = await testPakka();
+    const [payer, payee, sms] = [uniqueId('alice'), uniqueId('bob'), uniqueId('sms')];
+    await fund(pakka, 'payer-bank', payer, 1_000);
+    const txn = await committed(pakka, {
+      participants: [
+        { name: 'payee-bank', operations: [{ op: 'credit', key: payee, amount: 5_000 }] },
+        { name: 'sms-gateway', operations: [{ op: 'enqueue', key: sms, message: 'sent' }] },
+        { name: 'payer-bank', operations: [{ op: 'debit', key: payer, amount: 5_000 }] },
+      ],
+    });
+    expect(txn).toMatchObject({ status: 'ABORTED', decision: 'ABORT', reason: 'INSUFFICIENT_FUNDS' });
+    expect(txn.participants.find((p) => p.name === 'payer-bank')).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
+    expect(txn.participants.every((p) => p.phaseTwo === 'ACKED')).toBe(true);
+    expect(await balance(pakka, 'payer-bank', payer)).toBe(1_000);
+    expect(await lockOf(pakka, 'payer-bank', payer)).toBeUndefined();
+    expect(await readItem(pakka, 'payee-bank', payee)).toBeUndefined(); // the provisional account is gone
+    expect(await readItem(pakka, 'sms-gateway', sms)).toBeUndefined(); // the message never became visible
+    for (const name of ['payee-bank', 'sms-gateway', 'payer-bank']) {
+      expect(await readRecord(pakka, name, txn.txnId)).toMatchObject({ state: 'ABORTED' });
+    }
+  });
+
+  it('counts a participant that answers too late as a no, and aborts its late prepare', async () => {
+    const config = parseParticipantConfig({
+      ...defaultConfig,
+      participants: { ...defaultConfig.participants, 'payee-bank': { kind: 'ledger', prepareTimeoutSeconds: 1 } },
+    });
+    let latePrepare: Promise<unknown> | undefined;
+    const slow = interceptor((name, payload, next) => {
+      if (name !== 'payee-bank' || payload.action !== 'prepare') return next();
+      latePrepare = new Promise((r) => setTimeout(r, 1_500)).then(next);
+      return latePrepare;
+    });
+    const pakka = await testPakka({ config, wrapInvoker: slow.wrap });
+    const [payer, payee] = [uniqueId('alice'), uniqueId('bob')];
+    await fund(pakka, 'payer-bank', payer, 1_000);
+    const txn = await committed(pakka, {
+      participants: [
+        { name: 'payer-bank', operations: [{ op: 'debit', key: payer, amount: 100 }] },
+        { name: 'payee-bank', operations: [{ op: 'credit', key: payee, amount: 100 }] },
+      ],
+    });
+    expect(txn).toMatchObject({ status: 'ABORTED', reason: 'TIMEOUT' });
+    expect(txn.participants.find((p) => p.name === 'payee-bank')).toMatchObject({ vote: 'VOTE_ABORT', reason: 'TIMEOUT' });
+    // The late prepare reaches the participant after the abort did: the tombstone makes it vote no.
+    await expect(latePrepare).resolves.toMatchObject({ vote: 'VOTE_ABORT', reason: 'ABORTED_BEFORE_PREPARE' });
+    expect(await readItem(pakka, 'payee-bank', payee)).toBeUndefined();
+    expect(await readRecord(pakka, 'payee-bank', txn.txnId)).toMatchObject({ state: 'ABORTED' });
+    expect(await balance(pakka, 'payer-bank', payer)).toBe(1_000);
+    expect(await lockOf(pakka, 'payer-bank', payer)).toBeUndefined();
+  });
+
+  it('retries a participant that fails transiently, then commits', async () => {
+    let failures = 2;
+    const flaky = interceptor((name, payload, next) => {
+      if (name === 'payee-bank' && payload.action === 'prepare' && failures-- > 0) return Promise.reject(new TransientFailure('throttled'));
+      return next();
+    });
+    const pakka = await testPakka({ wrapInvoker: flaky.wrap });
+    const payee = uniqueId('bob');
+    const txn = await committed(pakka, { participants: [{ name: 'payee-bank', operations: [{ op: 'credit', key: payee, amount: 70 }] }] });
+    expect(txn.status).toBe('COMMITTED');
+    expect(flaky.count('payee-bank', 'prepare')).toBe(3);
+    expect(await balance(pakka, 'payee-bank', payee)).toBe(70);
+  });
+
+  it('keeps delivering commit through failures until it is acknowledged', async () => {
+    let failures = 2;
+    const flaky = interceptor((name, payload, next) => {
+      if (name === 'payee-bank' && payload.action === 'commit' && failures-- > 0) return Promise.reject(new Error('Lambda.ServiceException'));
+      return next();
+    });
+    const pakka = await testPakka({ wrapInvoker: flaky.wrap });
+    const payee = uniqueId('bob');
+    const txn = await committed(pakka, { participants: [{ name: 'payee-bank', operations: [{ op: 'credit', key: payee, amount: 70 }] }] });
+    expect(txn).toMatchObject({ status: 'COMMITTED', participants: [{ phaseTwo: 'ACKED' }] });
+    expect(flaky.count('payee-bank', 'commit')).toBe(3);
+    expect(await balance(pakka, 'payee-bank', payee)).toBe(70);
+  });
+
+  it('hands a commit that never succeeds to recovery: never rolled back, left open and COMMITTING', async () => {
+    const broken = interceptor((name, payload, next) =>
+      name === 'payee-bank' && payload.action === 'commit' ? Promise.reject(new Error('unreachable')) : next(),
+    );
+    const pakka = await testPakka({ wrapInvoker: broken.wrap });
+    const [payer, payee] = [uniqueId('alice'), uniqueId('bob')];
+    await fund(pakka, 'payer-bank', payer, 1_000);
+    const txn = await committed(pakka, {
+      participants: [
+        { name: 'payer-bank', operations: [{ op: 'debit', key: payer, amount: 100 }] },
+        { name: 'payee-bank', operations: [{ op: 'credit', key: payee, amount: 100 }] },
+      ],
+    });
+    expect(txn).toMatchObject({ status: 'COMMITTING', decision: 'COMMIT', finishedAt: null });
+    expect(txn.participants.map((p) => p.phaseTwo)).toEqual(['ACKED', 'PENDING']);
+    expect(broken.count('payee-bank', 'commit')).toBe(7); // the first try and six retries
+    expect(broken.count('payee-bank', 'abort')).toBe(0);
+    expect(await balance(pakka, 'payer-bank', payer)).toBe(900);
+    expect(await readRecord(pakka, 'payee-bank', txn.txnId)).toMatchObject({ state: 'PREPARED' });
+  });
+
+  it('records a participant that refuses the decision as a heuristic hazard', async () => {
+    const liar = interceptor(async (name, payload, next) => {
+      if (name === 'payee-bank' && payload.action === 'commit') {
+        await participant(pakka, 'payee-bank')({ action: 'abort', txnId: payload.txnId, operations: payload.operations });
+      }
+      return next();
+    });
+    const pakka = await testPakka({ wrapInvoker: liar.wrap });
+    const txn = await committed(pakka, { participants: [{ name: 'payee-bank', operations: [{ op: 'credit', key: uniqueId('bob'), amount: 1 }] }] });
+    expect(txn).toMatchObject({ status: 'COMMITTED', heuristicHazard: true, participants: [{ phaseTwo: 'HEURISTIC_HAZARD' }] });
+  });
+
+  it('retries prepare once after a lock conflict, then commits', async () => {
+    const holder = uniqueId('holder');
+    let conflicts = 0;
+    const releasing = interceptor(async (name, payload, next) => {
+      const answer = (await next()) as { reason?: string };
+      if (name === 'payer-bank' && payload.action === 'prepare' && answer.reason === 'LOCK_CONFLICT') {
+        conflicts++;
+        await participant(pakka, 'payer-bank')({ action: 'abort', txnId: holder }); // the other transaction finishes
+      }
+      return answer;
+    });
+    const pakka = await testPakka({ wrapInvoker: releasing.wrap });
+    const payer = uniqueId('alice');
+    await fund(pakka, 'payer-bank', payer, 1_000);
+    await participant(pakka, 'payer-bank')({ action: 'prepare', txnId: holder, operations: [{ op: 'debit', key: payer, amount: 1 }] });
+    const txn = await committed(pakka, { participants: [{ name: 'payer-bank', operations: [{ op: 'debit', key: payer, amount: 100 }] }] });
+    expect(conflicts).toBe(1);
+    expect(txn.status).toBe('COMMITTED');
+    expect(await balance(pakka, 'payer-bank', payer)).toBe(900);
+  });
+
+  it('a repeated start with the same txnId does not run a second protocol', async () => {
+    const counting = interceptor((_name, _payload, next) => next());
+    const pakka = await testPakka({ wrapInvoker: counting.wrap });
+    const payee = uniqueId('bob');
+    const txnId = uniqueId('dup');
+    const request = { txnId, participants: [{ name: 'payee-bank', operations: [{ op: 'credit', key: payee, amount: 10 }] }], timeoutSeconds: 30 };
+    const [first, second] = [pakka.start(request), pakka.start(request)];
+    const outcomes = await Promise.all([first.done, second.done]);
+    expect(outcomes.map((o) => (o.ok ? (o.output as { status: string }).status : o.error)).sort()).toEqual(['COMMITTED', 'DUPLICATE_START']);
+    const again = await pakka.start(request).done;
+    expect(again).toMatchObject({ ok: true, output: { status: 'DUPLICATE_START' } });
+    expect(counting.count('payee-bank', 'prepare')).toBe(1);
+    expect(await balance(pakka, 'payee-bank', payee)).toBe(10);
+  });
+
+  it('obeys a decision logged before its own (the decision is written exactly once)', async () => {
+    const dynamo = localDynamoClient(inject('dynamoEndpoint'));
+    let pakka: LocalPakka | undefined;
+    const racingRecovery = async (stateName: string, input: unknown) => {
+      if (stateName !== 'LogCommitDecision' || !pakka) return;
+      // Recovery (or an operator) logs ABORT first; the coordinator must follow it, not overwrite it.
+      await dynamo.send(new UpdateItemCommand({
+        TableName: pakka.tables.coordinatorLog,
+        Key: { txnId: { S: (input as { Key: { txnId: { S: string } } }).Key.txnId.S } },
+        UpdateExpression: 'SET decision = :abort, #status = :aborting, abortReason = :reason, abortedBy = :by',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':abort': { S: 'ABORT' }, ':aborting': { S: 'ABORTING' }, ':reason': { S: 'TIMEOUT' }, ':by': { S: 'coordinator' } },
+      }));
+    };
+    pakka = await testPakka({ beforeTask: racingRecovery });
+    const [payer, payee] = [uniqueId('alice'), uniqueId('bob')];
+    await participant(pakka, 'payer-bank')({ action: 'prepare', txnId: 'seed-' + payer, operations: [{ op: 'credit', key: payer, amount: 500 }] });
+    await participant(pakka, 'payer-bank')({ action: 'commit', txnId: 'seed-' + payer, operations: [{ op: 'credit', key: payer, amount: 500 }] });
+    const txn = await committed(pakka, {
+      participants: [
+        { name: 'payer-bank', operations: [{ op: 'debit', key: payer, amount: 100 }] },
+        { name: 'payee-bank', operations: [{ op: 'credit', key: payee, amount: 100 }] },
+      ],
+    });
+    expect(txn).toMatchObject({ status: 'ABORTED', decision: 'ABORT' });
+    expect(await balance(pakka, 'payer-bank', payer)).toBe(500);
+    expect(await lockOf(pakka, 'payer-bank', payer)).toBeUndefined();
+    expect(await readItem(pakka, 'payee-bank', payee)).toBeUndefined();
+  });
+
+  it('leaves READ_ONLY voters out of the commit phase', async () => {
+    const counting = interceptor((_name, _payload, next) => next());
+    const pakka = await testPakka({ wrapInvoker: counting.wrap });
+    const [payer, payee] = [uniqueId('alice'), uniqueId('bob')];
+    await fund(pakka, 'payer-bank', payer, 1_000);
+    const txn = await committed(pakka, {
+      participants: [
+        { name: 'payer-bank', operations: [{ op: 'assertBalanceAtLeast', key: payer, amount: 800 }] },
+        { name: 'payee-bank', operations: [{ op: 'credit', key: payee, amount: 5 }] },
+      ],
+    });
+    expect(txn.status).toBe('COMMITTED');
+    expect(txn.participants.map((p) => [p.vote, p.phaseTwo])).toEqual([['READ_ONLY', 'SKIPPED'], ['VOTE_COMMIT', 'ACKED']]);
+    expect(counting.count('payer-bank', 'commit', txn.txnId)).toBe(0);
+    expect(counting.count('payee-bank', 'commit', txn.txnId)).toBe(1);
+  });
+
+  it('decides exactly as decide() does, for every combination of votes', async () => {
+    const scripted = new Map<string, Vote>();
+    const voter = interceptor(async (name, payload) => {
+      const vote = scripted.get(`${payload.txnId}/${name}`);
+      if (payload.action !== 'prepare') return { participant: name, txnId: payload.txnId, outcome: payload.action === 'commit' ? 'COMMITTED' : 'ABORTED', repeated: false };
+      return { participant: name, txnId: payload.txnId, vote, reason: vote === 'VOTE_ABORT' ? 'INSUFFICIENT_FUNDS' : null };
+    });
+    const pakka = await testPakka({ wrapInvoker: voter.wrap });
+    const names = ['payer-bank', 'payee-bank', 'upi-switch'];
+    const cases: Vote[][] = [];
+    for (const a of VOTES) for (const b of VOTES) for (const c of VOTES) cases.push([a, b, c]);
+    await Promise.all(cases.map(async (votes) => {
+      const txnId = uniqueId('v');
+      votes.forEach((v, i) => scripted.set(`${txnId}/${names[i]}`, v));
+      const txn = await committed(pakka, { txnId, participants: names.map((name) => ({ name, operations: [{ op: 'credit', key: 'k', amount: 1 }] })) });
+      expect(txn.decision, votes.join(',')).toBe(decide(votes));
+      expect(txn.status).toBe(decide(votes) === 'COMMIT' ? 'COMMITTED' : 'ABORTED');
+    }));
+  });
+});
