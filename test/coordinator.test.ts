@@ -26,7 +26,7 @@ async function committed(pakka: LocalPakka, body: unknown) {
   return result.value;
 }
 
-const balance = async (pakka: LocalPakka, name: string, key: string) => (await readItem(pakka, name, key))?.balance;
+const balance = async (pakka: LocalPakka, name: string, key: string) => (await readItem(pakka, name, key))?.balance as number | undefined;
 const lockOf = async (pakka: LocalPakka, name: string, key: string) => (await readItem(pakka, name, key))?.lockedBy;
 
 /** Wraps the coordinator's route to participants; `fault` may answer instead of the participant. */

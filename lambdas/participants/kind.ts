@@ -42,7 +42,7 @@ export interface ParticipantKind<Op extends { op: string; key: string } = { op: 
   view(item: Record<string, unknown>): Record<string, unknown>;
 }
 
-/** Helper for kinds: keeps the operation type when the kind is stored in a heterogeneous registry. */
-export function defineKind<Op extends { op: string; key: string }>(kind: ParticipantKind<Op>): ParticipantKind {
-  return kind as unknown as ParticipantKind;
+/** Declares a kind with its own operation type; the registry holds kinds of every operation type. */
+export function defineKind<Op extends { op: string; key: string }>(kind: ParticipantKind<Op>): ParticipantKind<Op> {
+  return kind;
 }
