@@ -11,6 +11,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // DynamoDB Local runs transactions one at a time; two test files at once is what 2 cores carry.
     maxWorkers: 2,
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT' },
   },
 });

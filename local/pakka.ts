@@ -12,6 +12,9 @@ import { type TransactionRequest, type Validated, transactionIdFor, validateTran
 import { KINDS } from '../lambdas/participants/kinds/index.js';
 import { documentClient } from '../lambdas/participants/lambdaEntry.js';
 import { type ParticipantHandler, participantHandler } from '../lambdas/participants/runtime.js';
+import { observedParticipant } from '../lambdas/participants/observedParticipant.js';
+import { type ProtocolLogger, protocolLogger } from '../lambdas/observability/logger.js';
+import { PrometheusRecorder } from '../lambdas/observability/prometheusRecorder.js';
 import { LOCAL_FUNCTION_PREFIX, type LocalExecution, LocalStateMachine, type LocalStateMachineOptions, type ParticipantInvoker } from './stateMachine.js';
 import { type TableNames, createTables, localTableNames } from './tables.js';
 
@@ -24,6 +27,9 @@ export interface LocalPakkaOptions {
   /** The fault-injection seam: wraps how the coordinator reaches a participant. */
   wrapInvoker?: (invoke: ParticipantInvoker) => ParticipantInvoker;
   beforeTask?: LocalStateMachineOptions['beforeTask'];
+  /** Where participant and coordinator metrics go; GET /metrics renders it. */
+  metrics?: PrometheusRecorder;
+  logger?: ProtocolLogger;
 }
 
 export interface StartedTransaction {
@@ -41,18 +47,22 @@ export class LocalPakka {
   readonly tables: TableNames;
   readonly participants: ReadonlyMap<string, ParticipantHandler>;
   readonly coordinator: LocalStateMachine;
+  readonly metrics: PrometheusRecorder;
   private readonly running = new Map<string, Promise<ExecutionOutcome>>();
 
   constructor(private readonly options: LocalPakkaOptions) {
     this.config = options.config ?? loadParticipantConfig();
     this.tables = localTableNames(this.config, options.tablePrefix);
     const client = documentClient(options.dynamo);
+    this.metrics = options.metrics ?? new PrometheusRecorder();
+    const logger = options.logger ?? localLogger();
     const handlers = new Map<string, ParticipantHandler>();
     for (const spec of this.config.values()) {
       const kind = KINDS[spec.kind];
       const tableName = this.tables.participants.get(spec.name);
       if (!kind || !tableName) throw new Error(`participant ${spec.name}: unknown kind ${spec.kind}`);
-      handlers.set(spec.name, participantHandler({ name: spec.name, kind, tableName, client }));
+      const handler = participantHandler({ name: spec.name, kind, tableName, client });
+      handlers.set(spec.name, observedParticipant(handler, { name: spec.name, metrics: this.metrics, logger }));
     }
     this.participants = handlers;
     const direct: ParticipantInvoker = (name, payload) => {
@@ -121,4 +131,11 @@ export class LocalPakka {
   async drain(): Promise<void> {
     await Promise.all([...this.running.values()]);
   }
+}
+
+/** Locally only warnings and errors reach the terminal, unless POWERTOOLS_LOG_LEVEL asks for more. */
+function localLogger(): ProtocolLogger {
+  const logger = protocolLogger('pakka-local');
+  if (!process.env.POWERTOOLS_LOG_LEVEL) logger.setLogLevel('WARN');
+  return logger;
 }

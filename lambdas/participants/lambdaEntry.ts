@@ -1,7 +1,11 @@
-/** Wires a participant kind to the Lambda runtime: its own table, from the environment. */
+/** Wires a participant kind to the Lambda runtime: its own table from the environment, logs, metrics and traces. */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { emfRecorder } from '../observability/emfRecorder.js';
+import { protocolLogger } from '../observability/logger.js';
 import type { ParticipantKind } from './kind.js';
+import { observedParticipant } from './observedParticipant.js';
 import { type ParticipantHandler, participantHandler } from './runtime.js';
 
 export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
@@ -15,10 +19,14 @@ function required(name: string): string {
 }
 
 export function lambdaParticipant(kind: ParticipantKind): ParticipantHandler {
-  return participantHandler({
-    name: required('PARTICIPANT_NAME'),
+  const name = required('PARTICIPANT_NAME');
+  const service = `pakka-participant-${name}`;
+  const tracer = new Tracer({ serviceName: service });
+  const handler = participantHandler({
+    name,
     kind,
     tableName: required('TABLE_NAME'),
-    client: documentClient(new DynamoDBClient({})),
+    client: documentClient(tracer.captureAWSv3Client(new DynamoDBClient({}))),
   });
+  return observedParticipant(handler, { name, metrics: emfRecorder(service), logger: protocolLogger(service) });
 }
