@@ -1,0 +1,89 @@
+/**
+ * `npm start`: Pakka on this machine. Starts DynamoDB Local (data kept in .pakka/dynamodb unless
+ * --in-memory or PAKKA_IN_MEMORY=1), creates the tables and serves the HTTP API on PORT (3000).
+ */
+import { relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_DATA_DIR, DEFAULT_PORT, type LocalService, PortInUseError, startLocalService } from './server.js';
+
+const USAGE = `usage: npm start [-- --in-memory] [-- --port N]
+  --in-memory   throwaway database (also PAKKA_IN_MEMORY=1); by default data stays in .pakka/dynamodb
+  --port N      HTTP port (also PORT=N); default ${DEFAULT_PORT}`;
+
+function options() {
+  const { values } = parseArgs({
+    options: { 'in-memory': { type: 'boolean' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const portText = values.port ?? process.env.PORT ?? String(DEFAULT_PORT);
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) throw new Error(`port must be a number from 0 to 65535, not '${portText}'`);
+  const inMemory = values['in-memory'] === true || ['1', 'true'].includes(process.env.PAKKA_IN_MEMORY ?? '');
+  return { port, inMemory };
+}
+
+function banner(service: LocalService, inMemory: boolean): string {
+  const participants = [...service.pakka.config.values()].map((p) => `${p.name} (${p.kind})`);
+  const storage = inMemory ? 'in memory (gone when Pakka stops)' : `kept in ${relative(process.cwd(), DEFAULT_DATA_DIR) || DEFAULT_DATA_DIR}`;
+  const example = JSON.stringify({ participants: [{ name: 'payer-bank', operations: [{ op: 'credit', key: 'alice', amount: 50000 }] }] });
+  return [
+    `Pakka is running at ${service.url}`,
+    `  DynamoDB Local ${service.dynamoEndpoint} (pid ${service.dynamoPid ?? '-'}), data ${storage}`,
+    `  participants: ${participants.join(', ')}`,
+    `Try:`,
+    `  curl -s -X POST '${service.url}/transactions?wait=true' -H 'Content-Type: application/json' \\`,
+    `    -d '${example}'`,
+    `Press Ctrl-C to stop.`,
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  // The SDK's Node-version notice says nothing a user of the local service can act on.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const { port, inMemory } = options();
+  let service: LocalService;
+  try {
+    service = await startLocalService({ port, inMemory });
+  } catch (error) {
+    console.error(`pakka: ${error instanceof PortInUseError ? error.message : error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+  // Should this process die some other way, the Java process must not outlive it.
+  process.on('exit', () => {
+    if (service.dynamoPid !== undefined) {
+      try {
+        process.kill(service.dynamoPid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+  let signals = 0;
+  const shutdown = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) process.exit(130); // a second Ctrl-C: stop now (the exit hook kills DynamoDB Local)
+    console.log(`\n${signal}: stopping Pakka and DynamoDB Local...`);
+    service.stop().then(
+      () => {
+        console.log('stopped.');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        console.error(`pakka: stopping failed: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+  console.log(banner(service, inMemory));
+}
+
+main().catch((error: unknown) => {
+  console.error(`pakka: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(2);
+});
