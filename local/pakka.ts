@@ -7,7 +7,8 @@ import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { type ParticipantConfig, loadParticipantConfig } from '../lambdas/config/participantConfig.js';
 import { executionInput } from '../lambdas/coordinator/executionInput.js';
-import { type TransactionView, parseCoordinatorLogItem, transactionView } from '../lambdas/coordinator/coordinatorLog.js';
+import { type CoordinatorLogItem, type TransactionView, parseCoordinatorLogItem, transactionView } from '../lambdas/coordinator/coordinatorLog.js';
+import { type OutcomeEvent, outcomeEvent, recordOutcome, recordStarted } from '../lambdas/observability/transactionOutcome.js';
 import { type TransactionRequest, type Validated, transactionIdFor, validateTransactionRequest } from '../lambdas/coordinator/transactionRequest.js';
 import { KINDS } from '../lambdas/participants/kinds/index.js';
 import { documentClient } from '../lambdas/participants/lambdaEntry.js';
@@ -40,7 +41,12 @@ export interface StartedTransaction {
   done: Promise<ExecutionOutcome>;
 }
 
-export type ExecutionOutcome = { ok: true; output: unknown } | { ok: false; error: string; cause: string };
+const MAX_EVENTS = 10_000;
+
+export type ExecutionOutcome = ({ ok: true; output: unknown } | { ok: false; error: string; cause: string }) & {
+  /** The coordinator log item as the execution left it. */
+  logItem?: CoordinatorLogItem | undefined;
+};
 
 export class LocalPakka {
   readonly config: ParticipantConfig;
@@ -49,6 +55,9 @@ export class LocalPakka {
   readonly coordinator: LocalStateMachine;
   readonly metrics: PrometheusRecorder;
   private readonly running = new Map<string, Promise<ExecutionOutcome>>();
+  /** Outcome events, newest last: what EventBridge would carry on AWS (`pakka events` reads them). */
+  readonly events: OutcomeEvent[] = [];
+  private readonly reported = new Set<string>();
 
   constructor(private readonly options: LocalPakkaOptions) {
     this.config = options.config ?? loadParticipantConfig();
@@ -91,16 +100,24 @@ export class LocalPakka {
   start(request: TransactionRequest, idempotencyKey?: string): StartedTransaction {
     const txnId = transactionIdFor(request, idempotencyKey);
     const execution = this.coordinator.start(txnId, executionInput(txnId, request, this.config, idempotencyKey));
-    const done = execution.result.then(
-      (output): ExecutionOutcome => ({ ok: true, output }),
-      (error: unknown): ExecutionOutcome => ({
-        ok: false,
-        error: error instanceof Error ? error.name : 'Error',
-        cause: error instanceof Error ? error.message : String(error),
-      }),
-    );
+    recordStarted(this.metrics);
+    const done = execution.result
+      .then(
+        (output): ExecutionOutcome => ({ ok: true, output }),
+        (error: unknown): ExecutionOutcome => ({
+          ok: false,
+          error: error instanceof Error ? error.name : 'Error',
+          cause: error instanceof Error ? error.message : String(error),
+        }),
+      )
+      .then(async (outcome) => {
+        if (this.running.get(txnId) === done) this.running.delete(txnId);
+        // One read of the log after the execution: it reports the outcome and answers runTransaction.
+        const logItem = await this.readLogItem(txnId).catch(() => undefined);
+        if (logItem) this.report(logItem);
+        return { ...outcome, logItem };
+      });
     this.running.set(txnId, done);
-    void done.finally(() => this.running.get(txnId) === done && this.running.delete(txnId));
     return { txnId, executionArn: execution.executionArn, execution, done };
   }
 
@@ -115,16 +132,41 @@ export class LocalPakka {
     if (!validated.ok) return validated;
     const started = this.start(validated.value, idempotencyKey);
     const outcome = await started.done;
-    const view = await this.getTransaction(started.txnId);
+    const view = outcome.logItem && transactionView(outcome.logItem);
     if (!view) throw new Error(`transaction ${started.txnId} left no coordinator log item (${outcome.ok ? 'ok' : outcome.cause})`);
     return { ok: true, value: view, outcome };
   }
 
   async getTransaction(txnId: string): Promise<TransactionView | undefined> {
+    const item = await this.readLogItem(txnId);
+    return item && transactionView(item);
+  }
+
+  async readLogItem(txnId: string): Promise<CoordinatorLogItem | undefined> {
     const out = await this.options.dynamo.send(
       new GetItemCommand({ TableName: this.tables.coordinatorLog, Key: { txnId: { S: txnId } }, ConsistentRead: true }),
     );
-    return out.Item ? transactionView(parseCoordinatorLogItem(unmarshall(out.Item))) : undefined;
+    return out.Item ? parseCoordinatorLogItem(unmarshall(out.Item)) : undefined;
+  }
+
+  /**
+   * Reports a transaction that has become final (by the coordinator, recovery or an operator):
+   * metrics and the outcome event, once per transaction.
+   */
+  async reportOutcome(txnId: string): Promise<OutcomeEvent | undefined> {
+    if (this.reported.has(txnId)) return undefined;
+    const item = await this.readLogItem(txnId);
+    return item && this.report(item);
+  }
+
+  private report(item: CoordinatorLogItem): OutcomeEvent | undefined {
+    const event = outcomeEvent(item);
+    if (!event || this.reported.has(item.txnId)) return undefined;
+    this.reported.add(item.txnId);
+    recordOutcome(this.metrics, event);
+    this.events.push(event);
+    if (this.events.length > MAX_EVENTS) this.events.shift();
+    return event;
   }
 
   /** Waits for every execution this process started (tests, graceful shutdown). */

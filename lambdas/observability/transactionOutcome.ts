@@ -1,0 +1,70 @@
+/**
+ * What the outside world learns when a transaction starts or becomes final: the coordinator-side
+ * metrics and the `pakka` EventBridge event. Pure: fed from the coordinator log item, whoever wrote
+ * it (the state machine, recovery or an operator), so every final outcome is reported the same way.
+ */
+import type { CoordinatorLogItem } from '../coordinator/coordinatorLog.js';
+import { transactionView } from '../coordinator/coordinatorLog.js';
+import { METRICS } from './metricNames.js';
+import type { MetricsRecorder } from './recorder.js';
+
+export const EVENT_SOURCE = 'pakka';
+export type OutcomeDetailType = 'TransactionCommitted' | 'TransactionAborted';
+
+export interface OutcomeEvent {
+  source: typeof EVENT_SOURCE;
+  detailType: OutcomeDetailType;
+  detail: {
+    txnId: string;
+    status: 'COMMITTED' | 'ABORTED';
+    reason: string | null;
+    decidedBy: string;
+    heuristicHazard: boolean;
+    participants: Array<{ name: string; vote: string | null; phaseTwo: string | null }>;
+    timings: Record<string, number | null | undefined>;
+    createdAt: string;
+    finishedAt: string | null;
+  };
+}
+
+export function isFinal(item: CoordinatorLogItem): boolean {
+  return item.status === 'COMMITTED' || item.status === 'ABORTED';
+}
+
+export function recordStarted(metrics: MetricsRecorder): void {
+  metrics.count(METRICS.transactionsStarted);
+}
+
+/** The event for a final transaction, or undefined while it is still in flight. */
+export function outcomeEvent(item: CoordinatorLogItem): OutcomeEvent | undefined {
+  if (!isFinal(item)) return undefined;
+  const view = transactionView(item);
+  return {
+    source: EVENT_SOURCE,
+    detailType: view.status === 'COMMITTED' ? 'TransactionCommitted' : 'TransactionAborted',
+    detail: {
+      txnId: view.txnId,
+      status: view.status as 'COMMITTED' | 'ABORTED',
+      reason: view.reason,
+      decidedBy: item.decidedBy ?? 'coordinator',
+      heuristicHazard: view.heuristicHazard,
+      participants: view.participants.map((p) => ({ name: p.name, vote: p.vote, phaseTwo: p.phaseTwo })),
+      timings: view.timings,
+      createdAt: view.createdAt,
+      finishedAt: view.finishedAt,
+    },
+  };
+}
+
+/** Coordinator-side metrics of a final transaction: outcome by reason, phase latencies, hazards. */
+export function recordOutcome(metrics: MetricsRecorder, event: OutcomeEvent): void {
+  const { detail } = event;
+  if (detail.status === 'COMMITTED') metrics.count(METRICS.transactionsCommitted);
+  else metrics.count(METRICS.transactionsAborted, { Reason: detail.reason ?? 'ERROR' });
+  const t = detail.timings;
+  if (t.decideMs != null) metrics.timing(METRICS.decisionLatency, t.decideMs);
+  if (t.commitMs != null) metrics.timing(METRICS.commitLatency, t.commitMs);
+  if (t.abortMs != null) metrics.timing(METRICS.abortLatency, t.abortMs);
+  if (t.totalMs != null) metrics.timing(METRICS.endToEndLatency, t.totalMs);
+  if (detail.heuristicHazard) metrics.count(METRICS.heuristicHazards);
+}
