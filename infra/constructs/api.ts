@@ -1,0 +1,209 @@
+/**
+ * The HTTP API on AWS: an API Gateway REST API whose every route requires IAM (SigV4)
+ * authorization and proxies to one Lambda, the same handler the local server calls. API Gateway
+ * validates what it can (the POST body's shape, required path parameters), throttles, and writes
+ * an access log; its own error responses keep the API's `{error: {code, message, field}}` shape.
+ */
+import { type Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import {
+  AccessLogField,
+  AccessLogFormat,
+  AuthorizationType,
+  EndpointType,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  type MethodOptions,
+  type Model,
+  type RequestValidator,
+  ResponseType,
+  RestApi,
+} from 'aws-cdk-lib/aws-apigateway';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { BY_STATUS_INDEX } from '../../lambdas/tableSchemas.js';
+import type { Coordinator } from './coordinator.js';
+import { PakkaFunction } from './pakkaFunction.js';
+import type { PakkaTable } from './pakkaTable.js';
+import { TRANSACTION_REQUEST_RULE, TRANSACTION_REQUEST_SCHEMA } from './transactionRequestModel.js';
+
+export interface ApiParticipant {
+  name: string;
+  table: PakkaTable;
+}
+
+export interface ApiProps {
+  coordinator: Coordinator;
+  participants: readonly ApiParticipant[];
+  /** At most 29 s: API Gateway cuts a REST integration there. `?wait=true` waits up to 25 s. */
+  timeout: Duration;
+  throttle: { ratePerSecond: number; burst: number };
+  logRetention: RetentionDays;
+  removalPolicy: RemovalPolicy;
+}
+
+/** The routes of the HTTP API contract. `{key+}` because item keys may contain `/`. */
+export const API_ROUTES = [
+  ['POST', '/transactions'],
+  ['GET', '/transactions'],
+  ['GET', '/transactions/{txnId}'],
+  ['GET', '/transactions/{txnId}/inspect'],
+  ['GET', '/participants'],
+  ['GET', '/participants/{name}/items/{key+}'],
+  ['GET', '/health'],
+] as const;
+
+/** Gateway responses are plain substitution, not VTL: only `messageString` is safely quoted. */
+const errorTemplate = (code: string, message: string, field: string | null) =>
+  `{"error":{"code":${code},"message":${message},"field":${field === null ? 'null' : JSON.stringify(field)}}}`;
+
+export class Api extends Construct {
+  readonly restApi: RestApi;
+  readonly function: IFunction;
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+    const { coordinator } = props;
+    const log = coordinator.coordinatorLog;
+    const handler = new PakkaFunction(this, 'Handler', {
+      entry: 'lambdas/api/awsEntry.ts',
+      description: 'Pakka HTTP API: starts and reads transactions',
+      environment: {
+        COORDINATOR_LOG_TABLE: log.table.tableName,
+        STATE_MACHINE_ARN: coordinator.stateMachine.stateMachineArn,
+        PARTICIPANT_TABLES: Stack.of(this).toJsonString(Object.fromEntries(props.participants.map((p) => [p.name, p.table.table.tableName]))),
+      },
+      timeout: props.timeout,
+      memorySize: 512,
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    this.function = handler.function;
+    // Reads exactly what the routes serve: a log item, the byStatus listing, participant items and records.
+    handler.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [log.table.tableArn] }));
+    const byStatus = log.indexArns.get(BY_STATUS_INDEX);
+    if (!byStatus) throw new Error(`the coordinator log schema has no ${BY_STATUS_INDEX} index`);
+    handler.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [byStatus] }));
+    if (props.participants.length > 0) {
+      handler.role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: props.participants.map((p) => p.table.table.tableArn) }),
+      );
+    }
+    coordinator.grantStart(handler.role);
+    coordinator.grantDescribeExecutions(handler.role);
+    const handlerPolicy = handler.role.node.tryFindChild('DefaultPolicy');
+    if (handlerPolicy) {
+      Validations.of(handlerPolicy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${coordinator.executionArnsAsNagSees}]`,
+        reason:
+          'states:DescribeExecution on the executions of this one state machine: an execution ARN is only known once the execution is started (it is named after the transaction), so the ARN ends in the execution name wildcard.',
+      });
+    }
+
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
+    this.restApi = new RestApi(this, 'RestApi', {
+      description: 'Pakka: two-phase commit transactions (IAM authorization)',
+      endpointTypes: [EndpointType.REGIONAL],
+      // Account-level role that lets API Gateway write execution and access logs to CloudWatch.
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: props.removalPolicy,
+      defaultMethodOptions: { authorizationType: AuthorizationType.IAM },
+      deployOptions: {
+        stageName: 'v1',
+        throttlingRateLimit: props.throttle.ratePerSecond,
+        throttlingBurstLimit: props.throttle.burst,
+        loggingLevel: MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        metricsEnabled: true,
+        tracingEnabled: true,
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: AccessLogField.contextRequestId(),
+            requestTime: AccessLogField.contextRequestTime(),
+            sourceIp: AccessLogField.contextIdentitySourceIp(),
+            caller: AccessLogField.contextIdentityCaller(),
+            userArn: AccessLogField.contextIdentityUserArn(),
+            httpMethod: AccessLogField.contextHttpMethod(),
+            resourcePath: AccessLogField.contextResourcePath(),
+            path: AccessLogField.contextPath(),
+            status: AccessLogField.contextStatus(),
+            responseLength: AccessLogField.contextResponseLength(),
+            integrationLatency: AccessLogField.contextIntegrationLatency(),
+            errorType: AccessLogField.contextErrorResponseType(),
+            errorMessage: AccessLogField.contextErrorMessage(),
+            validationError: AccessLogField.contextErrorValidationErrorString(),
+          }),
+        ),
+      },
+    });
+
+    const api = this.restApi;
+    api.addGatewayResponse('BadRequestBody', {
+      type: ResponseType.BAD_REQUEST_BODY,
+      statusCode: '400',
+      templates: { 'application/json': errorTemplate('"INVALID_REQUEST"', JSON.stringify(TRANSACTION_REQUEST_RULE), 'body') },
+    });
+    api.addGatewayResponse('BadRequestParameters', {
+      type: ResponseType.BAD_REQUEST_PARAMETERS,
+      statusCode: '400',
+      templates: { 'application/json': errorTemplate('"INVALID_REQUEST"', '$context.error.messageString', 'path') },
+    });
+    for (const [id, type] of [
+      ['Default4xx', ResponseType.DEFAULT_4XX],
+      ['Default5xx', ResponseType.DEFAULT_5XX],
+    ] as const) {
+      api.addGatewayResponse(id, { type, templates: { 'application/json': errorTemplate('"$context.error.responseType"', '$context.error.messageString', null) } });
+    }
+
+    const bodyValidator: RequestValidator = api.addRequestValidator('BodyValidator', { validateRequestBody: true, validateRequestParameters: true });
+    const paramsValidator: RequestValidator = api.addRequestValidator('ParameterValidator', { validateRequestBody: false, validateRequestParameters: true });
+    const requestModel: Model = api.addModel('TransactionRequest', {
+      contentType: 'application/json',
+      modelName: 'TransactionRequest',
+      schema: TRANSACTION_REQUEST_SCHEMA,
+    });
+    const integration = new LambdaIntegration(this.function, { proxy: true, allowTestInvoke: false });
+
+    for (const [method, path] of API_ROUTES) {
+      const resource = api.root.resourceForPath(path);
+      const pathParameters = [...path.matchAll(/\{([A-Za-z]+)\+?\}/g)].map((m) => m[1] ?? '');
+      const options: MethodOptions =
+        method === 'POST'
+          ? { requestValidator: bodyValidator, requestModels: { 'application/json': requestModel } }
+          : pathParameters.length > 0
+            ? {
+                requestValidator: paramsValidator,
+                requestParameters: Object.fromEntries(pathParameters.map((p) => [`method.request.path.${p}`, true])),
+              }
+            : {};
+      resource.addMethod(method, integration, { authorizationType: AuthorizationType.IAM, ...options });
+    }
+
+    Validations.of(this.restApi).acknowledge(
+      {
+        id: 'AwsSolutions-APIG3',
+        reason:
+          'No WAF web ACL by default: every route requires SigV4-signed IAM credentials, the stage is throttled, and a web ACL costs a monthly fee a sandbox does not need. Associate one with the stage for internet-facing production.',
+      },
+      {
+        id: 'AwsSolutions-COG4',
+        reason: 'The API authorizes with IAM (SigV4): callers are IAM principals of the account (services, operators), not Cognito end users.',
+      },
+    );
+    const cloudWatchRole = this.restApi.node.tryFindChild('CloudWatchRole');
+    if (cloudWatchRole) {
+      Validations.of(cloudWatchRole).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          'The account-level role API Gateway assumes to write execution and access logs: API Gateway writes to log groups it names itself, which is what this AWS managed policy is for.',
+      });
+    }
+  }
+
+  get url(): string {
+    return this.restApi.url;
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * The coordinator: the Step Functions Standard workflow defined by the very ASL file local mode
+ * runs, and the coordinator log table it writes. The state machine may invoke only the configured
+ * participant functions and may only put, update and get items of the coordinator log.
+ */
+import { fileURLToPath } from 'node:url';
+import { ArnFormat, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { COORDINATOR_LOG_SCHEMA } from '../../lambdas/tableSchemas.js';
+import { PakkaTable } from './pakkaTable.js';
+
+export const ASL_FILE = fileURLToPath(new URL('../../statemachines/two-phase-commit.asl.json', import.meta.url));
+
+/** What the state machine's DynamoDB tasks do to the coordinator log (BeginTransaction, Log*Decision, Mark*, ReadLoggedDecision). */
+export const COORDINATOR_LOG_WRITER_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem'] as const;
+
+export interface CoordinatorParticipant {
+  name: string;
+  functionName: string;
+  function: { functionArn: string };
+}
+
+export interface CoordinatorProps {
+  stateMachineName: string;
+  /** Every participant function's name is this prefix plus the participant's name. */
+  participantFunctionNamePrefix: string;
+  participants: readonly CoordinatorParticipant[];
+  removalPolicy: RemovalPolicy;
+  logRetention: RetentionDays;
+  logLevel: 'ALL' | 'ERROR';
+}
+
+export class Coordinator extends Construct {
+  readonly stateMachine: StateMachine;
+  readonly coordinatorLog: PakkaTable;
+  /** `${ParticipantFunctionPrefix}` of the ASL: the ARN of a participant function without its name. */
+  readonly participantFunctionArnPrefix: string;
+  /** Every execution of this state machine (execution ARNs are only known once started). */
+  readonly executionArns: string;
+  /** `executionArns` as cdk-nag prints it in a finding id (pseudo parameters in angle brackets). */
+  readonly executionArnsAsNagSees: string;
+
+  constructor(scope: Construct, id: string, props: CoordinatorProps) {
+    super(scope, id);
+    for (const p of props.participants) {
+      if (p.functionName !== `${props.participantFunctionNamePrefix}${p.name}`) {
+        throw new Error(`participant ${p.name}: function ${p.functionName} is not named ${props.participantFunctionNamePrefix}${p.name}, so the state machine could not reach it`);
+      }
+    }
+    const stack = Stack.of(this);
+    this.participantFunctionArnPrefix = stack.formatArn({
+      service: 'lambda',
+      resource: 'function',
+      resourceName: props.participantFunctionNamePrefix,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.coordinatorLog = new PakkaTable(this, 'CoordinatorLog', { schema: COORDINATOR_LOG_SCHEMA, removalPolicy: props.removalPolicy });
+
+    // Generated name: a retained log group must not block a later deployment of the same stack.
+    const logGroup = new LogGroup(this, 'ExecutionLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      stateMachineName: props.stateMachineName,
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromFile(ASL_FILE),
+      definitionSubstitutions: {
+        CoordinatorLogTable: this.coordinatorLog.table.tableName,
+        ParticipantFunctionPrefix: this.participantFunctionArnPrefix,
+      },
+      // Execution data holds the business operations; it stays out of the logs unless asked for.
+      logs: { destination: logGroup, level: props.logLevel === 'ALL' ? LogLevel.ALL : LogLevel.ERROR, includeExecutionData: false },
+      tracingEnabled: true,
+      // The state machine holds no data the coordinator log lacks, and a retained one would block redeploying its name.
+    });
+    if (props.participants.length > 0) {
+      this.stateMachine.addToRolePolicy(
+        new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: props.participants.map((p) => p.function.functionArn) }),
+      );
+    }
+    this.stateMachine.addToRolePolicy(
+      new PolicyStatement({ actions: [...COORDINATOR_LOG_WRITER_ACTIONS], resources: [this.coordinatorLog.table.tableArn] }),
+    );
+    this.executionArns = stack.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${props.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.executionArnsAsNagSees = `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${props.stateMachineName}:*`;
+
+    const defaultPolicy = this.stateMachine.role.node.tryFindChild('DefaultPolicy');
+    if (defaultPolicy) {
+      Validations.of(defaultPolicy).acknowledge(
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason:
+            'Only the statements CDK adds for logging and tracing: CloudWatch Logs log delivery (logs:CreateLogDelivery, ...) and X-Ray (xray:PutTraceSegments, ...) accept no resource but "*". Lambda and DynamoDB access names each function and the table.',
+        },
+      );
+    }
+  }
+
+  /** Lets `grantee` start executions of this state machine (the API). */
+  grantStart(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['states:StartExecution'], resources: [this.stateMachine.stateMachineArn] }));
+  }
+
+  /** Lets `grantee` describe executions of this state machine, and of no other (the API, recovery). */
+  grantDescribeExecutions(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [this.executionArns] }));
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Every Pakka Lambda is built the same way: bundled locally by esbuild from the repository's own
+ * TypeScript, on the newest Node.js runtime, arm64, with its own role and its own log group. The
+ * role starts empty; each construct grants exactly what its function needs.
+ */
+import { fileURLToPath } from 'node:url';
+import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type IRole, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** The repository root: entries, the lock file and tsconfig are found from here. */
+export const PAKKA_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export const PAKKA_RUNTIME = Runtime.NODEJS_24_X;
+export const PAKKA_ARCHITECTURE = Architecture.ARM_64;
+
+/**
+ * How every function is bundled. The AWS SDK is bundled too instead of taken from the runtime, so
+ * the code that runs in Lambda is exactly the code the lock file pins and the tests load.
+ * ESM keeps `import.meta.url` working; the banner gives CommonJS dependencies a `require`.
+ */
+export const PAKKA_BUNDLING: BundlingOptions = {
+  format: OutputFormat.ESM,
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  bundleAwsSDK: true,
+  externalModules: [],
+  mainFields: ['module', 'main'],
+  banner: "import { createRequire as __pakkaCreateRequire } from 'node:module'; const require = __pakkaCreateRequire(import.meta.url);",
+};
+
+export interface PakkaFunctionProps {
+  /** Entry file, relative to the repository root, e.g. `lambdas/participants/entries/ledger.ts`. */
+  entry: string;
+  functionName?: string;
+  description: string;
+  environment: Record<string, string>;
+  timeout: Duration;
+  memorySize?: number;
+  logRetention: RetentionDays;
+  removalPolicy: RemovalPolicy;
+}
+
+export class PakkaFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: IRole;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: PakkaFunctionProps) {
+    super(scope, id);
+    this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
+    // A role of its own, without AWSLambdaBasicExecutionRole: that managed policy may write to any log group.
+    const role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs ${props.functionName ?? props.entry}`,
+    });
+    this.logGroup.grantWrite(role);
+    this.role = role;
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: `${PAKKA_ROOT}${props.entry}`,
+      handler: 'handler',
+      projectRoot: PAKKA_ROOT,
+      depsLockFilePath: `${PAKKA_ROOT}package-lock.json`,
+      ...(props.functionName ? { functionName: props.functionName } : {}),
+      description: props.description,
+      runtime: PAKKA_RUNTIME,
+      architecture: PAKKA_ARCHITECTURE,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout,
+      role,
+      logGroup: this.logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      // Stack traces point into the TypeScript sources through the bundled source map.
+      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      bundling: PAKKA_BUNDLING,
+    });
+  }
+}

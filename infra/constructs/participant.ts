@@ -1,0 +1,59 @@
+/**
+ * One participant: its Lambda (the handler of its kind) and its own DynamoDB table, which only
+ * that Lambda may touch. The function name is the coordinator's prefix plus the participant's
+ * name, because the state machine computes the ARN it invokes that way.
+ */
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { ParticipantSpec } from '../../lambdas/config/participantConfig.js';
+import { PARTICIPANT_TABLE_SCHEMA } from '../../lambdas/tableSchemas.js';
+import { PakkaFunction } from './pakkaFunction.js';
+import { PakkaTable } from './pakkaTable.js';
+
+/** What a participant does to its own table: prepare, commit and abort are TransactWriteItems of these, status is a GetItem. */
+export const PARTICIPANT_TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:ConditionCheckItem',
+] as const;
+
+export interface ParticipantProps {
+  spec: ParticipantSpec;
+  /** Prepended to the participant's name to give the function's name. */
+  functionNamePrefix: string;
+  removalPolicy: RemovalPolicy;
+  logRetention: RetentionDays;
+}
+
+export class Participant extends Construct {
+  readonly name: string;
+  readonly functionName: string;
+  readonly function: IFunction;
+  readonly table: PakkaTable;
+
+  constructor(scope: Construct, id: string, props: ParticipantProps) {
+    super(scope, id);
+    const { spec } = props;
+    this.name = spec.name;
+    this.functionName = `${props.functionNamePrefix}${spec.name}`;
+    if (this.functionName.length > 64) throw new Error(`participant ${spec.name}: function name ${this.functionName} is longer than Lambda's 64 characters`);
+    this.table = new PakkaTable(this, 'Table', { schema: PARTICIPANT_TABLE_SCHEMA, removalPolicy: props.removalPolicy });
+    const handler = new PakkaFunction(this, 'Handler', {
+      entry: `lambdas/participants/entries/${spec.kind}.ts`,
+      functionName: this.functionName,
+      description: `Pakka participant ${spec.name} (${spec.kind})${spec.description ? `: ${spec.description}` : ''}`.slice(0, 256),
+      environment: { TABLE_NAME: this.table.table.tableName, PARTICIPANT_NAME: spec.name },
+      // The coordinator stops waiting after the prepare or commit timeout; the function need not outlive it.
+      timeout: Duration.seconds(Math.max(spec.prepareTimeoutSeconds, spec.commitTimeoutSeconds)),
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    handler.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...PARTICIPANT_TABLE_ACTIONS], resources: [this.table.table.tableArn] }));
+    this.function = handler.function;
+  }
+}

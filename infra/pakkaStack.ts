@@ -1,0 +1,74 @@
+/**
+ * Pakka in one stack: a Participant per entry of the participant config (the same config local
+ * mode reads), the Coordinator, and the Api. Adding a participant is one entry in that config.
+ */
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { ParticipantConfig } from '../lambdas/config/participantConfig.js';
+import { Api } from './constructs/api.js';
+import { Coordinator } from './constructs/coordinator.js';
+import { Participant } from './constructs/participant.js';
+import { type DeploymentSettings, removalPolicyOf } from './settings.js';
+
+export interface PakkaStackProps extends StackProps {
+  participants: ParticipantConfig;
+  settings: DeploymentSettings;
+}
+
+/** Participant construct ids are derived from names, so they stay stable when the config is reordered. */
+const constructIdOf = (name: string) => name.replace(/(^|-)([a-z0-9])/g, (_m, _dash: string, c: string) => c.toUpperCase());
+
+export class PakkaStack extends Stack {
+  readonly participants: readonly Participant[];
+  readonly coordinator: Coordinator;
+  readonly api: Api;
+  /** Every participant function is named this plus the participant's name. */
+  readonly participantFunctionNamePrefix: string;
+
+  constructor(scope: Construct, id: string, props: PakkaStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+    const removalPolicy = removalPolicyOf(settings);
+    const logRetention = settings.logRetentionDays as RetentionDays;
+    // Per stack, so two sandboxes in one account and region never share a function.
+    this.participantFunctionNamePrefix = `${this.stackName}-`;
+
+    this.participants = [...props.participants.values()].map(
+      (spec) =>
+        new Participant(this, `Participant${constructIdOf(spec.name)}`, {
+          spec,
+          functionNamePrefix: this.participantFunctionNamePrefix,
+          removalPolicy,
+          logRetention,
+        }),
+    );
+    this.coordinator = new Coordinator(this, 'Coordinator', {
+      stateMachineName: `${this.stackName}-two-phase-commit`,
+      participantFunctionNamePrefix: this.participantFunctionNamePrefix,
+      participants: this.participants,
+      removalPolicy,
+      logRetention,
+      logLevel: settings.stateMachineLogLevel,
+    });
+    this.api = new Api(this, 'Api', {
+      coordinator: this.coordinator,
+      participants: this.participants,
+      timeout: Duration.seconds(settings.apiTimeoutSeconds),
+      throttle: { ratePerSecond: settings.apiThrottleRatePerSecond, burst: settings.apiThrottleBurst },
+      logRetention,
+      removalPolicy,
+    });
+
+    // One URL output, named for what it is, instead of RestApi's generated `...Endpoint...` duplicate.
+    this.api.restApi.node.tryRemoveChild('Endpoint');
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API (SigV4, service execute-api)' });
+    new CfnOutput(this, 'StateMachineArn', { value: this.coordinator.stateMachine.stateMachineArn, description: 'The coordinator' });
+    new CfnOutput(this, 'CoordinatorLogTableName', { value: this.coordinator.coordinatorLog.table.tableName });
+    new CfnOutput(this, 'ParticipantTableNames', {
+      value: this.toJsonString(Object.fromEntries(this.participants.map((p) => [p.name, p.table.table.tableName]))),
+      description: 'JSON: participant name -> its DynamoDB table',
+    });
+    new CfnOutput(this, 'ParticipantFunctionPrefix', { value: this.participantFunctionNamePrefix, description: 'Participant function name = prefix + participant name' });
+  }
+}
