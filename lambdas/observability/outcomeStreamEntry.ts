@@ -1,0 +1,53 @@
+/**
+ * Lambda entry on the coordinator log's DynamoDB stream. The log is the source of truth and every
+ * writer (the state machine, recovery, an operator) goes through it, so reading its changes is the one
+ * place that sees every start and every final outcome: it emits the metrics and the `pakka` events.
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { parseCoordinatorLogItem } from '../coordinator/coordinatorLog.js';
+import { emfRecorder } from './emfRecorder.js';
+import { protocolLogger } from './logger.js';
+import { type OutcomeEvent, isFinal, outcomeEvent, recordOutcome, recordStarted } from './transactionOutcome.js';
+
+const SERVICE = 'pakka-outcomes';
+const metrics = emfRecorder(SERVICE);
+const logger = protocolLogger(SERVICE);
+const events = new EventBridgeClient({});
+
+const image = (raw: unknown) => (raw ? parseCoordinatorLogItem(unmarshall(raw as Record<string, AttributeValue>)) : undefined);
+
+export async function handler(event: DynamoDBStreamEvent): Promise<void> {
+  const outcomes: OutcomeEvent[] = [];
+  for (const record of event.Records) {
+    const before = image(record.dynamodb?.OldImage);
+    const after = image(record.dynamodb?.NewImage);
+    if (record.eventName === 'INSERT') recordStarted(metrics);
+    // Only the change that makes a transaction final reports it, so a retried stream batch reports it again at most.
+    if (after && isFinal(after) && !(before && isFinal(before))) {
+      const outcome = outcomeEvent(after);
+      if (outcome) outcomes.push(outcome);
+    }
+  }
+  for (const outcome of outcomes) {
+    recordOutcome(metrics, outcome);
+    logger.info(`transaction ${outcome.detail.status.toLowerCase()}`, { txnId: outcome.detail.txnId, phase: 'finish', action: 'report', outcome: outcome.detail });
+  }
+  // PutEvents takes at most 10 entries a call.
+  for (let i = 0; i < outcomes.length; i += 10) {
+    const batch = outcomes.slice(i, i + 10);
+    const out = await events.send(
+      new PutEventsCommand({
+        Entries: batch.map((o) => ({
+          Source: o.source,
+          DetailType: o.detailType,
+          Detail: JSON.stringify(o.detail),
+          EventBusName: process.env.EVENT_BUS_NAME ?? 'default',
+        })),
+      }),
+    );
+    if (out.FailedEntryCount) throw new Error(`EventBridge refused ${out.FailedEntryCount} outcome events; the stream batch will be retried`);
+  }
+}
