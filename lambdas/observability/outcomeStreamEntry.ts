@@ -9,35 +9,52 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { parseCoordinatorLogItem } from '../coordinator/coordinatorLog.js';
 import { emfRecorder } from './emfRecorder.js';
-import { protocolLogger } from './logger.js';
+import { type ProtocolLogger, protocolLogger } from './logger.js';
+import type { MetricsRecorder } from './recorder.js';
 import { type OutcomeEvent, isFinal, outcomeEvent, recordOutcome, recordStarted } from './transactionOutcome.js';
 
 const SERVICE = 'pakka-outcomes';
-const metrics = emfRecorder(SERVICE);
-const logger = protocolLogger(SERVICE);
-const events = new EventBridgeClient({});
 
 const image = (raw: unknown) => (raw ? parseCoordinatorLogItem(unmarshall(raw as Record<string, AttributeValue>)) : undefined);
 
-export async function handler(event: DynamoDBStreamEvent): Promise<void> {
-  const outcomes: OutcomeEvent[] = [];
-  for (const record of event.Records) {
-    const before = image(record.dynamodb?.OldImage);
-    const after = image(record.dynamodb?.NewImage);
-    if (record.eventName === 'INSERT') recordStarted(metrics);
-    // Only the change that makes a transaction final reports it, so a retried stream batch reports it again at most.
-    if (after && isFinal(after) && !(before && isFinal(before))) {
-      const outcome = outcomeEvent(after);
-      if (outcome) outcomes.push(outcome);
+export interface OutcomeStreamDeps {
+  metrics: MetricsRecorder;
+  logger: ProtocolLogger;
+  /** Publishes up to 10 events; returns how many the bus refused. */
+  publish: (events: OutcomeEvent[]) => Promise<number>;
+}
+
+export function outcomeStreamHandler({ metrics, logger, publish }: OutcomeStreamDeps) {
+  return async (event: DynamoDBStreamEvent): Promise<void> => {
+    const outcomes: OutcomeEvent[] = [];
+    for (const record of event.Records) {
+      const before = image(record.dynamodb?.OldImage);
+      const after = image(record.dynamodb?.NewImage);
+      if (record.eventName === 'INSERT') recordStarted(metrics);
+      // Only the change that makes a transaction final reports it, so a retried stream batch reports it again at most.
+      if (after && isFinal(after) && !(before && isFinal(before))) {
+        const outcome = outcomeEvent(after);
+        if (outcome) outcomes.push(outcome);
+      }
     }
-  }
-  for (const outcome of outcomes) {
-    recordOutcome(metrics, outcome);
-    logger.info(`transaction ${outcome.detail.status.toLowerCase()}`, { txnId: outcome.detail.txnId, phase: 'finish', action: 'report', outcome: outcome.detail });
-  }
-  // PutEvents takes at most 10 entries a call.
-  for (let i = 0; i < outcomes.length; i += 10) {
-    const batch = outcomes.slice(i, i + 10);
+    for (const outcome of outcomes) {
+      recordOutcome(metrics, outcome);
+      logger.info(`transaction ${outcome.detail.status.toLowerCase()}`, { txnId: outcome.detail.txnId, phase: 'finish', action: 'report', outcome: outcome.detail });
+    }
+    // PutEvents takes at most 10 entries a call.
+    for (let i = 0; i < outcomes.length; i += 10) {
+      const refused = await publish(outcomes.slice(i, i + 10));
+      if (refused) throw new Error(`EventBridge refused ${refused} outcome events; the stream batch will be retried`);
+    }
+  };
+}
+
+const events = new EventBridgeClient({});
+
+export const handler = outcomeStreamHandler({
+  metrics: emfRecorder(SERVICE),
+  logger: protocolLogger(SERVICE),
+  publish: async (batch) => {
     const out = await events.send(
       new PutEventsCommand({
         Entries: batch.map((o) => ({
@@ -48,6 +65,6 @@ export async function handler(event: DynamoDBStreamEvent): Promise<void> {
         })),
       }),
     );
-    if (out.FailedEntryCount) throw new Error(`EventBridge refused ${out.FailedEntryCount} outcome events; the stream batch will be retried`);
-  }
-}
+    return out.FailedEntryCount ?? 0;
+  },
+});
