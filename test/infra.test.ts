@@ -1,0 +1,453 @@
+/**
+ * The deployable stack, checked without an AWS account: `npm run synth` runs once (offline, no
+ * credentials, cdk-nag on), and every assertion reads the template and assets it wrote.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { API_ROUTES } from '../infra/constructs/api.js';
+import { ASL_FILE, COORDINATOR_LOG_WRITER_ACTIONS } from '../infra/constructs/coordinator.js';
+import { PARTICIPANT_TABLE_ACTIONS } from '../infra/constructs/participant.js';
+import { TRANSACTION_REQUEST_SCHEMA } from '../infra/constructs/transactionRequestModel.js';
+import { type ParticipantSpec, loadParticipantConfig } from '../lambdas/config/participantConfig.js';
+import { BY_STATUS_INDEX, COORDINATOR_LOG_SCHEMA, PARTICIPANT_TABLE_SCHEMA, type TableSchema } from '../lambdas/tableSchemas.js';
+import { type AslSubstitutions, allStates, loadDefinition } from '../local/stateMachine.js';
+import { type CfnResource, type Synthesized, synthWithCli } from './support/synth.js';
+import { FAKE_ENVIRONMENT, arnOf, refOf, resolveIntrinsic } from './support/synthIntrinsics.js';
+
+let synth: Synthesized;
+const config = loadParticipantConfig();
+const specs: ParticipantSpec[] = [...config.values()];
+
+beforeAll(async () => {
+  synth = await synthWithCli();
+}, 180_000);
+
+// ---- reading the template -------------------------------------------------------------------
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+const resources = (type: string): Array<[string, CfnResource]> => Object.entries(synth.json.Resources).filter(([, r]) => r.Type === type);
+const props = (r: CfnResource) => r.Properties ?? {};
+/** The logical id a `{Ref: id}` names. */
+function refId(value: unknown): string {
+  const match = /^<Ref:(.+)>$/.exec(resolveIntrinsic(value));
+  if (!match?.[1]) throw new Error(`not a Ref: ${JSON.stringify(value)}`);
+  return match[1];
+}
+const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+const actionsOf = (s: Statement) => list(s.Action);
+const resourcesOf = (s: Statement) => list(s.Resource).map(resolveIntrinsic);
+
+function only<T>(items: T[], what: string): T {
+  expect(items, what).toHaveLength(1);
+  return items[0] as T;
+}
+
+/** The logical id of the role a resource runs as (`Role` of a function, `RoleArn` of a state machine). */
+function roleIdOf(roleArn: unknown): string {
+  const resolved = resolveIntrinsic(roleArn);
+  const match = /^<(.+)\.Arn>$/.exec(resolved);
+  if (!match?.[1]) throw new Error(`not a role of this stack: ${resolved}`);
+  return match[1];
+}
+
+/** Every statement of every policy attached to the role. */
+function statementsOf(roleId: string): Statement[] {
+  const role = synth.json.Resources[roleId];
+  expect(role?.Type).toBe('AWS::IAM::Role');
+  expect(props(role as CfnResource).Policies, 'no inline policies outside AWS::IAM::Policy').toBeUndefined();
+  return resources('AWS::IAM::Policy')
+    .filter(([, p]) => (props(p).Roles as unknown[]).some((r) => resolveIntrinsic(r) === refOf(roleId)))
+    .flatMap(([, p]) => (props(p).PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+function acknowledgedIds(logicalId: string): Array<{ id: string; reason: string }> {
+  const meta = synth.json.Resources[logicalId]?.Metadata?.cdk_nag as { rules_to_suppress?: Array<{ id: string; reason: string }> } | undefined;
+  return meta?.rules_to_suppress ?? [];
+}
+
+function tableIdBySchema(schema: TableSchema): string[] {
+  return resources('AWS::DynamoDB::Table')
+    .filter(([, t]) => (props(t).KeySchema as Array<{ AttributeName: string; KeyType: string }>)[0]?.AttributeName === schema.partitionKey)
+    .map(([id]) => id);
+}
+
+function lambdaByEnv(variable: string): Array<[string, CfnResource]> {
+  return resources('AWS::Lambda::Function').filter(([, f]) => variable in ((props(f).Environment as { Variables: object } | undefined)?.Variables ?? {}));
+}
+
+function participantFunction(spec: ParticipantSpec) {
+  const [id, fn] = only(
+    resources('AWS::Lambda::Function').filter(([, f]) => props(f).FunctionName === `${synth.stackName}-${spec.name}`),
+    `function of ${spec.name}`,
+  );
+  const env = (props(fn).Environment as { Variables: Record<string, unknown> }).Variables;
+  const tableId = refId(env.TABLE_NAME);
+  return { id, fn, env, tableId, roleId: roleIdOf(props(fn).Role) };
+}
+
+const coordinatorLogId = () => only(tableIdBySchema(COORDINATOR_LOG_SCHEMA), 'coordinator log table');
+const stateMachine = () => only(resources('AWS::StepFunctions::StateMachine'), 'state machine');
+const apiFunction = () => only(lambdaByEnv('STATE_MACHINE_ARN'), 'API function');
+
+const ALL_STATEMENT_ACTIONS = (roleId: string) => new Set(statementsOf(roleId).flatMap(actionsOf));
+
+// ---- the synth itself -----------------------------------------------------------------------
+
+describe('npm run synth', () => {
+  it('synthesizes offline with cdk-nag active and nothing left unacknowledged', () => {
+    const report = JSON.parse(readFileSync(join(synth.outdir, 'validation-report.json'), 'utf8')) as {
+      pluginReports: Array<{ pluginName: string; conclusion: string; violations: unknown[] }>;
+    };
+    expect(report.pluginReports.filter((r) => r.conclusion !== 'success')).toEqual([]);
+    expect(synth.stderr).not.toMatch(/AwsSolutions-/);
+    // The pack ran: it wrote the acknowledgements it honoured into the template.
+    const acknowledged = Object.keys(synth.json.Resources).flatMap(acknowledgedIds);
+    expect(acknowledged.length).toBeGreaterThan(0);
+    for (const { id, reason } of acknowledged) {
+      expect(id).toMatch(/^AwsSolutions-[A-Z]+\d+/);
+      expect(reason.length, `reason for ${id}`).toBeGreaterThan(60);
+    }
+  });
+
+  it('names the stack after the context default and outputs the API URL, the state machine and every table', () => {
+    expect(synth.stackName).toBe('Pakka');
+    const outputs = synth.json.Outputs ?? {};
+    expect(Object.keys(outputs).sort()).toEqual(['ApiUrl', 'CoordinatorLogTableName', 'ParticipantFunctionPrefix', 'ParticipantTableNames', 'StateMachineArn']);
+    expect(resolveIntrinsic(outputs.ApiUrl?.Value)).toMatch(/^https:\/\/<Ref:\w+>\.execute-api\.eu-west-1\.amazonaws\.com\/<Ref:\w+>\/$/);
+    expect(resolveIntrinsic(outputs.StateMachineArn?.Value)).toBe(refOf(stateMachine()[0]));
+    expect(resolveIntrinsic(outputs.CoordinatorLogTableName?.Value)).toBe(refOf(coordinatorLogId()));
+    const tables = JSON.parse(resolveIntrinsic(outputs.ParticipantTableNames?.Value)) as Record<string, string>;
+    expect(tables).toEqual(Object.fromEntries(specs.map((s) => [s.name, refOf(participantFunction(s).tableId)])));
+  });
+});
+
+// ---- the coordinator ------------------------------------------------------------------------
+
+describe('the deployed state machine', () => {
+  const deployedDefinition = () => {
+    const [, sm] = stateMachine();
+    const location = props(sm).DefinitionS3Location as { Key: string };
+    const text = readFileSync(synth.assetPath(location.Key), 'utf8');
+    const substitutions = Object.fromEntries(
+      Object.entries(props(sm).DefinitionSubstitutions as Record<string, unknown>).map(([k, v]) => [k, resolveIntrinsic(v)]),
+    );
+    // What Step Functions does with DefinitionSubstitutions.
+    let resolved = text;
+    for (const [name, value] of Object.entries(substitutions)) resolved = resolved.replaceAll('${' + name + '}', value);
+    return { text, substitutions, definition: JSON.parse(resolved) as { TimeoutSeconds?: number; States: Record<string, unknown> } };
+  };
+
+  it('is the ASL file local mode runs, with exactly its placeholders filled (no drift)', () => {
+    const { text, substitutions, definition } = deployedDefinition();
+    const placeholders = [...new Set([...readFileSync(ASL_FILE, 'utf8').matchAll(/\$\{([A-Za-z]+)\}/g)].map((m) => m[1]))].sort();
+    expect(Object.keys(substitutions).sort()).toEqual(placeholders);
+    expect(JSON.parse(text)).toEqual(JSON.parse(readFileSync(ASL_FILE, 'utf8')));
+    // The local runner's own loader, given the values CloudFormation would substitute.
+    expect(definition).toEqual(loadDefinition(substitutions as unknown as AslSubstitutions));
+    expect(substitutions.CoordinatorLogTable).toBe(refOf(coordinatorLogId()));
+  });
+
+  it('is a Standard workflow with CloudWatch logging (no execution data) and X-Ray tracing', () => {
+    const [, sm] = stateMachine();
+    expect(props(sm).StateMachineType).toBe('STANDARD');
+    expect(props(sm).TracingConfiguration).toEqual({ Enabled: true });
+    const logging = props(sm).LoggingConfiguration as { Level: string; IncludeExecutionData: boolean; Destinations: unknown[] };
+    expect(logging.Level).toBe('ALL');
+    expect(logging.IncludeExecutionData).toBe(false);
+    expect(logging.Destinations).toHaveLength(1);
+  });
+
+  it('computes, for every configured participant, the ARN of exactly that participant function', () => {
+    const { substitutions, definition } = deployedDefinition();
+    const lambdaTasks = allStates(definition.States as never).filter(([, s]) => (s as { Resource?: string }).Resource === 'arn:aws:states:::lambda:invoke');
+    expect(lambdaTasks.map(([name]) => name).sort()).toEqual(['Abort', 'Commit', 'Prepare']);
+    for (const [name, task] of lambdaTasks) {
+      const format = (task as { Parameters: Record<string, string> }).Parameters['FunctionName.$'];
+      const literal = /^States\.Format\('(.*)\{\}', \$\.participant\.name\)$/.exec(format ?? '')?.[1];
+      expect(literal, `${name} FunctionName`).toBe(substitutions.ParticipantFunctionPrefix);
+    }
+    const functionArnPrefix = `arn:aws:lambda:${FAKE_ENVIRONMENT.region}:${FAKE_ENVIRONMENT.account}:function:`;
+    for (const spec of specs) {
+      const { fn } = participantFunction(spec);
+      // States.Format(prefix + '{}', name), as the Map's Prepare/Commit/Abort compute it.
+      expect(`${substitutions.ParticipantFunctionPrefix}${spec.name}`).toBe(`${functionArnPrefix}${String(props(fn).FunctionName)}`);
+    }
+  });
+
+  it('keeps a timeout and backoff retries on every Task, and the whole execution is bounded', () => {
+    const { definition } = deployedDefinition();
+    expect(definition.TimeoutSeconds).toBe(900);
+    const tasks = allStates(definition.States as never).filter(([, s]) => (s as { Type?: string }).Type === 'Task');
+    expect(tasks.length).toBeGreaterThanOrEqual(9);
+    for (const [name, raw] of tasks) {
+      const task = raw as { Resource: string; TimeoutSecondsPath?: string; TimeoutSeconds?: number; Retry?: Array<Record<string, unknown>>; Catch?: unknown[] };
+      expect(task.Retry?.length, `${name} Retry`).toBeGreaterThan(0);
+      for (const retry of task.Retry ?? []) {
+        if (retry.MaxAttempts === 0) continue; // an explicit "never retry" for errors that must not be repeated
+        expect(retry, `${name} retry`).toMatchObject({ IntervalSeconds: expect.any(Number), BackoffRate: expect.any(Number), JitterStrategy: 'FULL' });
+        expect(retry.MaxAttempts as number).toBeGreaterThan(0);
+        expect(retry.MaxDelaySeconds as number).toBeGreaterThan(0);
+      }
+      if (task.Resource === 'arn:aws:states:::lambda:invoke') {
+        expect(task.TimeoutSecondsPath, `${name} timeout`).toBe('$.Payload.timeoutSeconds');
+        expect(task.Catch?.length, `${name} Catch`).toBeGreaterThan(0);
+      } else {
+        // DynamoDB tasks carry no timeout of their own; the execution's TimeoutSeconds bounds them.
+        expect(task.Resource).toMatch(/^arn:aws:states:::dynamodb:(putItem|updateItem|getItem)$/);
+      }
+    }
+  });
+
+  it('gives every participant function at least as long as the coordinator waits for it', () => {
+    for (const spec of specs) {
+      const { fn } = participantFunction(spec);
+      expect(props(fn).Timeout as number).toBeGreaterThanOrEqual(Math.max(spec.prepareTimeoutSeconds, spec.commitTimeoutSeconds));
+    }
+  });
+});
+
+// ---- least privilege ------------------------------------------------------------------------
+
+describe('IAM', () => {
+  const LOG_DELIVERY_AND_XRAY = new Set([
+    'logs:CreateLogDelivery',
+    'logs:GetLogDelivery',
+    'logs:UpdateLogDelivery',
+    'logs:DeleteLogDelivery',
+    'logs:ListLogDeliveries',
+    'logs:PutResourcePolicy',
+    'logs:DescribeResourcePolicies',
+    'logs:DescribeLogGroups',
+    'xray:PutTraceSegments',
+    'xray:PutTelemetryRecords',
+    'xray:GetSamplingRules',
+    'xray:GetSamplingTargets',
+  ]);
+
+  it('grants no wildcard action anywhere, and "*" resources only where AWS accepts nothing else, each acknowledged', () => {
+    for (const [policyId, policy] of resources('AWS::IAM::Policy')) {
+      for (const statement of (props(policy).PolicyDocument as { Statement: Statement[] }).Statement) {
+        expect(statement.Effect).toBe('Allow');
+        for (const action of actionsOf(statement)) expect(action, policyId).toMatch(/^[a-z0-9-]+:[A-Za-z]+$/);
+        for (const resource of resourcesOf(statement)) {
+          if (!resource.includes('*')) continue;
+          const acknowledged = acknowledgedIds(policyId).map((a) => a.id);
+          if (resource === '*') {
+            for (const action of actionsOf(statement)) expect(LOG_DELIVERY_AND_XRAY.has(action), `${action} on * in ${policyId}`).toBe(true);
+            expect(acknowledged).toContain('AwsSolutions-IAM5[Resource::*]');
+          } else {
+            expect(resource, policyId).toMatch(/^arn:aws:states:eu-west-1:123456789012:execution:Pakka-two-phase-commit:\*$/);
+            expect(actionsOf(statement)).toEqual(['states:DescribeExecution']);
+            expect(acknowledged).toContain(
+              'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:Pakka-two-phase-commit:*]',
+            );
+          }
+        }
+      }
+    }
+  });
+
+  it('attaches no managed policy to a Pakka role (only API Gateway’s account logging role has one, acknowledged)', () => {
+    const withManaged = resources('AWS::IAM::Role').filter(([, r]) => props(r).ManagedPolicyArns !== undefined);
+    const [roleId, role] = only(withManaged, 'roles with managed policies');
+    expect(resolveIntrinsic((props(role).ManagedPolicyArns as unknown[])[0])).toBe(
+      'arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
+    );
+    expect(only(resources('AWS::ApiGateway::Account'), 'account settings')[1].Properties?.CloudWatchRoleArn).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
+    expect(acknowledgedIds(roleId).map((a) => a.id)).toContain(
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+    );
+  });
+
+  it('lets each participant function touch its own table and no other', () => {
+    const allTables = new Set(resources('AWS::DynamoDB::Table').map(([id]) => arnOf(id)));
+    for (const spec of specs) {
+      const { roleId, tableId } = participantFunction(spec);
+      const statements = statementsOf(roleId);
+      const dynamo = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+      expect(dynamo, spec.name).toHaveLength(1);
+      expect(new Set(actionsOf(dynamo[0] as Statement))).toEqual(new Set(PARTICIPANT_TABLE_ACTIONS));
+      expect(resourcesOf(dynamo[0] as Statement)).toEqual([arnOf(tableId)]);
+      const touched = statements.flatMap(resourcesOf).filter((r) => allTables.has(r) || r.includes('/index/'));
+      expect(touched).toEqual([arnOf(tableId)]);
+      // Nothing else but writing its own logs.
+      expect(ALL_STATEMENT_ACTIONS(roleId)).toEqual(new Set([...PARTICIPANT_TABLE_ACTIONS, 'logs:CreateLogStream', 'logs:PutLogEvents']));
+    }
+  });
+
+  it('lets the state machine invoke only the configured participant functions and write only the coordinator log', () => {
+    const [, sm] = stateMachine();
+    const statements = statementsOf(roleIdOf(props(sm).RoleArn));
+    const invoke = only(statements.filter((s) => actionsOf(s).includes('lambda:InvokeFunction')), 'invoke statement');
+    expect(actionsOf(invoke)).toEqual(['lambda:InvokeFunction']);
+    expect(new Set(resourcesOf(invoke))).toEqual(new Set(specs.map((s) => arnOf(participantFunction(s).id))));
+    const dynamo = only(statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:'))), 'dynamodb statement');
+    expect(new Set(actionsOf(dynamo))).toEqual(new Set(COORDINATOR_LOG_WRITER_ACTIONS));
+    expect(resourcesOf(dynamo)).toEqual([arnOf(coordinatorLogId())]);
+    const rest = statements.filter((s) => s !== invoke && s !== dynamo).flatMap(actionsOf);
+    for (const action of rest) expect(LOG_DELIVERY_AND_XRAY.has(action), action).toBe(true);
+  });
+
+  it('lets the API function only start and describe this state machine’s executions and read what it serves', () => {
+    const [, fn] = apiFunction();
+    const statements = statementsOf(roleIdOf(props(fn).Role));
+    const [smId] = stateMachine();
+    const grants = statements.flatMap((s) => actionsOf(s).map((a) => `${a} ${resourcesOf(s).sort().join(',')}`));
+    const logGroupId = refId((props(fn).LoggingConfig as { LogGroup: unknown }).LogGroup);
+    const participantTables = specs.map((s) => arnOf(participantFunction(s).tableId)).sort().join(',');
+    expect(grants.sort()).toEqual(
+      [
+        `dynamodb:GetItem ${arnOf(coordinatorLogId())}`,
+        `dynamodb:Query ${arnOf(coordinatorLogId())}/index/${BY_STATUS_INDEX}`,
+        `dynamodb:GetItem ${participantTables}`,
+        `states:StartExecution ${refOf(smId)}`,
+        'states:DescribeExecution arn:aws:states:eu-west-1:123456789012:execution:Pakka-two-phase-commit:*',
+        `logs:CreateLogStream ${arnOf(logGroupId)}`,
+        `logs:PutLogEvents ${arnOf(logGroupId)}`,
+      ].sort(),
+    );
+  });
+});
+
+// ---- tables ---------------------------------------------------------------------------------
+
+describe('DynamoDB tables', () => {
+  it('gives each participant and the coordinator log a table built from its schema', () => {
+    expect(resources('AWS::DynamoDB::Table')).toHaveLength(specs.length + 1);
+    expect(tableIdBySchema(PARTICIPANT_TABLE_SCHEMA).sort()).toEqual(specs.map((s) => participantFunction(s).tableId).sort());
+    for (const [schema, ids] of [
+      [COORDINATOR_LOG_SCHEMA, [coordinatorLogId()]],
+      [PARTICIPANT_TABLE_SCHEMA, tableIdBySchema(PARTICIPANT_TABLE_SCHEMA)],
+    ] as const) {
+      for (const id of ids) {
+        const indexes = props(synth.json.Resources[id] as CfnResource).GlobalSecondaryIndexes as Array<{ IndexName: string; KeySchema: unknown; Projection: unknown }>;
+        expect(indexes).toEqual(
+          schema.indexes.map((i) => ({
+            IndexName: i.indexName,
+            KeySchema: [
+              { AttributeName: i.partitionKey, KeyType: 'HASH' },
+              { AttributeName: i.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          })),
+        );
+      }
+    }
+  });
+
+  it('makes every table on-demand, point-in-time recoverable, KMS-encrypted, retained and deletion-protected by default', () => {
+    for (const [id, table] of resources('AWS::DynamoDB::Table')) {
+      expect(props(table).BillingMode, id).toBe('PAY_PER_REQUEST');
+      expect(props(table).PointInTimeRecoverySpecification, id).toEqual({ PointInTimeRecoveryEnabled: true });
+      // SSEEnabled without a key id: KMS with the AWS managed key aws/dynamodb (not the invisible AWS owned key).
+      expect(props(table).SSESpecification, id).toEqual({ SSEEnabled: true });
+      expect(props(table).DeletionProtectionEnabled, id).toBe(true);
+      expect(table.DeletionPolicy, id).toBe('Retain');
+    }
+  });
+});
+
+// ---- the API --------------------------------------------------------------------------------
+
+describe('the REST API', () => {
+  const resourcePath = (resourceId: string): string => {
+    const resource = synth.json.Resources[resourceId];
+    if (!resource || resource.Type !== 'AWS::ApiGateway::Resource') return '';
+    const parent = resolveIntrinsic(props(resource).ParentId);
+    // The root resource is a GetAtt of the RestApi; every other parent is a Ref to a Resource.
+    const parentPath = parent.startsWith('<Ref:') ? resourcePath(refId(props(resource).ParentId)) : '';
+    return `${parentPath}/${String(props(resource).PathPart)}`;
+  };
+
+  it('serves exactly the routes of the HTTP API contract, each with IAM authorization, proxied to the API function', () => {
+    const [apiFnId] = apiFunction();
+    const methods = resources('AWS::ApiGateway::Method');
+    const routes = methods.map(([, m]) => `${String(props(m).HttpMethod)} ${resourcePath(refId(props(m).ResourceId))}`);
+    expect(routes.sort()).toEqual(API_ROUTES.map(([method, path]) => `${method} ${path}`).sort());
+    for (const [id, method] of methods) {
+      expect(props(method).AuthorizationType, id).toBe('AWS_IAM');
+      const integration = props(method).Integration as { Type: string; Uri: unknown };
+      expect(integration.Type).toBe('AWS_PROXY');
+      expect(resolveIntrinsic(integration.Uri)).toContain(`${arnOf(apiFnId)}/invocations`);
+    }
+  });
+
+  it('validates the POST body against the transaction request model and requires path parameters', () => {
+    const methods = resources('AWS::ApiGateway::Method');
+    const [, post] = only(methods.filter(([, m]) => props(m).HttpMethod === 'POST'), 'POST method');
+    const validator = synth.json.Resources[refId(props(post).RequestValidatorId)] as CfnResource;
+    expect(props(validator).ValidateRequestBody).toBe(true);
+    const modelId = refId((props(post).RequestModels as Record<string, unknown>)['application/json']);
+    const schema = props(synth.json.Resources[modelId] as CfnResource).Schema as Record<string, unknown>;
+    expect(schema.$schema).toBe('http://json-schema.org/draft-04/schema#');
+    expect(schema.required).toEqual(TRANSACTION_REQUEST_SCHEMA.required);
+    expect(schema.additionalProperties).toBe(false);
+    expect((schema.properties as Record<string, { maxItems?: number }>).participants?.maxItems).toBe(16);
+    for (const [, method] of methods.filter(([, m]) => resourcePath(refId(props(m).ResourceId)).includes('{'))) {
+      const params = Object.keys((props(method).RequestParameters as Record<string, boolean> | undefined) ?? {});
+      expect(params.length).toBeGreaterThan(0);
+      const v = synth.json.Resources[refId(props(method).RequestValidatorId)] as CfnResource;
+      expect(props(v).ValidateRequestParameters).toBe(true);
+    }
+  });
+
+  it('answers its own errors in the API’s {error: {code, message, field}} shape', () => {
+    const responses = resources('AWS::ApiGateway::GatewayResponse');
+    expect(responses.map(([, r]) => props(r).ResponseType).sort()).toEqual(['BAD_REQUEST_BODY', 'BAD_REQUEST_PARAMETERS', 'DEFAULT_4XX', 'DEFAULT_5XX']);
+    for (const [, response] of responses) {
+      const template = (props(response).ResponseTemplates as Record<string, string>)['application/json'] ?? '';
+      // What API Gateway substitutes: messageString arrives quoted, responseType bare.
+      const body = template.replaceAll('$context.error.messageString', '"Missing Authentication Token"').replaceAll('$context.error.responseType', 'MISSING_AUTHENTICATION_TOKEN');
+      const parsed = JSON.parse(body) as { error: { code: string; message: string; field: string | null } };
+      expect(Object.keys(parsed.error).sort()).toEqual(['code', 'field', 'message']);
+      expect(parsed.error.message.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('throttles the stage, writes access logs and traces requests', () => {
+    const [, stage] = only(resources('AWS::ApiGateway::Stage'), 'stage');
+    expect(props(stage).TracingEnabled).toBe(true);
+    const access = props(stage).AccessLogSetting as { DestinationArn: unknown; Format: string };
+    expect(resolveIntrinsic(access.DestinationArn)).toMatch(/^<\w+\.Arn>$/);
+    expect(JSON.parse(access.Format)).toMatchObject({ requestId: '$context.requestId', status: '$context.status', userArn: '$context.identity.userArn' });
+    const [settings] = props(stage).MethodSettings as Array<Record<string, unknown>>;
+    expect(settings).toMatchObject({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100, LoggingLevel: 'ERROR', DataTraceEnabled: false });
+  });
+});
+
+// ---- the functions --------------------------------------------------------------------------
+
+describe('Lambda functions', () => {
+  it('run on the newest Node.js runtime, arm64, with only table names and wiring in their environment', () => {
+    const functions = resources('AWS::Lambda::Function');
+    expect(functions).toHaveLength(specs.length + 1);
+    for (const [id, fn] of functions) {
+      expect(props(fn).Runtime, id).toBe('nodejs24.x');
+      expect(props(fn).Architectures, id).toEqual(['arm64']);
+      expect(props(fn).Handler, id).toBe('index.handler');
+      expect(props(fn).LoggingConfig, id).toMatchObject({ LogFormat: 'JSON' });
+    }
+    for (const spec of specs) expect(Object.keys(participantFunction(spec).env).sort()).toEqual(['NODE_OPTIONS', 'PARTICIPANT_NAME', 'TABLE_NAME']);
+    const api = (props(apiFunction()[1]).Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(Object.keys(api).sort()).toEqual(['COORDINATOR_LOG_TABLE', 'NODE_OPTIONS', 'PARTICIPANT_TABLES', 'STATE_MACHINE_ARN']);
+    expect(JSON.parse(resolveIntrinsic(api.PARTICIPANT_TABLES))).toEqual(Object.fromEntries(specs.map((s) => [s.name, refOf(participantFunction(s).tableId)])));
+    expect(resolveIntrinsic(api.COORDINATOR_LOG_TABLE)).toBe(refOf(coordinatorLogId()));
+  });
+
+  it('ship self-contained ESM bundles with source maps: no module left for the runtime to provide', () => {
+    for (const [id, fn] of resources('AWS::Lambda::Function')) {
+      const dir = synth.assetPath((props(fn).Code as { S3Key: string }).S3Key);
+      expect(existsSync(join(dir, 'index.mjs.map')), id).toBe(true);
+      const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
+      const imported = [...code.matchAll(/(?:^|[;}\s])import\s*(?:[\w${}\s,*]+from\s*)?["']([^"']+)["']/g)].map((m) => m[1] ?? '');
+      for (const specifier of imported) expect(specifier, `${id} imports ${specifier}`).toMatch(/^node:/);
+      expect(code).not.toMatch(/from\s*["']@aws-sdk\//);
+    }
+  });
+});
