@@ -55,6 +55,7 @@ export class LocalPakka {
   readonly coordinator: LocalStateMachine;
   readonly metrics: PrometheusRecorder;
   private readonly running = new Map<string, Promise<ExecutionOutcome>>();
+  private readonly executions = new Map<string, LocalExecution>();
   /** Outcome events, newest last: what EventBridge would carry on AWS (`pakka events` reads them). */
   readonly events: OutcomeEvent[] = [];
   private readonly reported = new Set<string>();
@@ -111,19 +112,28 @@ export class LocalPakka {
         }),
       )
       .then(async (outcome) => {
-        if (this.running.get(txnId) === done) this.running.delete(txnId);
+        if (this.running.get(txnId) === done) {
+          this.running.delete(txnId);
+          this.executions.delete(txnId);
+        }
         // One read of the log after the execution: it reports the outcome and answers runTransaction.
         const logItem = await this.readLogItem(txnId).catch(() => undefined);
         if (logItem) this.report(logItem);
         return { ...outcome, logItem };
       });
     this.running.set(txnId, done);
+    this.executions.set(txnId, execution);
     return { txnId, executionArn: execution.executionArn, execution, done };
   }
 
   /** True while an execution for this transaction runs in this process. */
   isRunning(txnId: string): boolean {
     return this.running.has(txnId);
+  }
+
+  /** The running execution of this transaction, so the fault seam can stop it where it is. */
+  execution(txnId: string): LocalExecution | undefined {
+    return this.executions.get(txnId);
   }
 
   /** Validates, runs to the end and returns the transaction as the log records it. */

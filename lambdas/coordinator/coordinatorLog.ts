@@ -50,6 +50,19 @@ const logItem = z.object({
   heuristicHazard: z.boolean().optional(),
   leftToRecoveryAt: z.string().optional(),
   finishedAt: z.string().optional(),
+  /** Why an operator decided (`pakka resolve --reason`); set with `decidedBy = operator:<name>`. */
+  decisionNote: z.string().optional(),
+  /**
+   * Protocol violations a participant answered to recovery, as `participant:CODE` (a string set, so
+   * concurrent sweepers add to it and never overwrite each other): each one is a heuristic hazard.
+   */
+  violations: z
+    .union([z.set(z.string()), z.array(z.string())])
+    .transform((v) => [...v].sort())
+    .optional(),
+  recoveredAt: z.string().optional(),
+  recoveryAttempts: z.coerce.number().optional(),
+  lastRecoveryError: z.string().optional(),
 });
 export type CoordinatorLogItem = z.infer<typeof logItem>;
 
@@ -69,6 +82,11 @@ export interface TransactionView {
   reason: string | null;
   participants: ParticipantView[];
   heuristicHazard: boolean;
+  /** Who logged the decision: `coordinator`, `recovery` or `operator:<name>`; null while undecided. */
+  decidedBy?: string | null;
+  decisionNote?: string | null;
+  /** Protocol violations participants answered to recovery, as `participant:CODE`. */
+  violations?: string[];
   createdAt: string;
   decidedAt: string | null;
   finishedAt: string | null;
@@ -97,7 +115,11 @@ export function transactionView(item: CoordinatorLogItem): TransactionView {
     decision: item.decision ?? null,
     reason: item.abortReason ?? null,
     participants,
-    heuristicHazard: item.heuristicHazard ?? false,
+    // Recovery's violations count too: a later coordinator write of heuristicHazard must not hide them.
+    heuristicHazard: (item.heuristicHazard ?? false) || (item.violations?.length ?? 0) > 0,
+    decidedBy: item.decidedBy ?? (item.decision ? 'coordinator' : null),
+    decisionNote: item.decisionNote ?? null,
+    violations: item.violations ?? [],
     createdAt: item.createdAt,
     decidedAt: item.decidedAt ?? null,
     finishedAt: item.finishedAt ?? null,

@@ -1,0 +1,149 @@
+/** The coordinator log as recovery reads and writes it: the DynamoDB edge of CoordinatorLogPort. */
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type CoordinatorLogItem, parseCoordinatorLogItem } from '../coordinator/coordinatorLog.js';
+import type { Decision } from '../protocol/vote.js';
+import { OPEN_INDEX } from '../tableSchemas.js';
+import { finalStatusOf, phaseTwoStatusOf } from './inDoubt.js';
+import type { CoordinatorLogPort, DecisionAuthor, DecisionWrite, PhaseTwoRecord } from './ports.js';
+
+const OPEN = 'OPEN';
+const PAGE = 100;
+
+function isConditionalCheckFailed(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+export function coordinatorLogTable(client: DynamoDBDocumentClient, tableName: string): CoordinatorLogPort {
+  async function read(txnId: string): Promise<CoordinatorLogItem | undefined> {
+    const out = await client.send(new GetCommand({ TableName: tableName, Key: { txnId }, ConsistentRead: true }));
+    return out.Item ? parseCoordinatorLogItem(out.Item) : undefined;
+  }
+
+  /** SET/ADD clauses shared by the final and the pending write of a phase-2 result. */
+  function phaseTwoUpdate(record: PhaseTwoRecord) {
+    const values: Record<string, unknown> = {
+      ':decision': record.decision,
+      ':outcomes': JSON.stringify(record.outcomes),
+      ':now': record.now,
+      ':one': 1,
+    };
+    const set = ['phase2Json = :outcomes', 'phase2StartedAt = if_not_exists(phase2StartedAt, :now)'];
+    const add = ['recoveryAttempts :one'];
+    if (record.violations.length) {
+      // Only ever set to true here: the coordinator's false must never overwrite a hazard, nor this one it.
+      set.push('heuristicHazard = :true');
+      values[':true'] = true;
+      add.push('violations :violations');
+      values[':violations'] = new Set(record.violations);
+    }
+    return { set, add, values };
+  }
+
+  return {
+    async openTransactions(createdBefore, limit) {
+      const ids: string[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await client.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: OPEN_INDEX,
+            KeyConditionExpression: 'openPartition = :open AND createdAt <= :before',
+            ExpressionAttributeValues: { ':open': OPEN, ':before': createdBefore },
+            ProjectionExpression: 'txnId',
+            Limit: Math.min(PAGE, limit - ids.length),
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        );
+        for (const item of out.Items ?? []) if (typeof item.txnId === 'string') ids.push(item.txnId);
+        start = out.LastEvaluatedKey;
+      } while (start && ids.length < limit);
+      return ids;
+    },
+
+    read,
+
+    async logDecision(txnId: string, decision: Decision, author: DecisionAuthor, now: string): Promise<DecisionWrite> {
+      const set = ['decision = :decision', '#status = :status', 'decidedAt = :now', 'decidedBy = :by'];
+      const values: Record<string, unknown> = { ':decision': decision, ':status': phaseTwoStatusOf(decision), ':now': now, ':by': author.decidedBy };
+      if (author.note !== undefined) {
+        set.push('decisionNote = :note');
+        values[':note'] = author.note;
+      }
+      if (decision === 'ABORT' && author.decidedBy === 'recovery') {
+        // The coordinator never decided in time: recorded like a timed-out prepare.
+        set.push('abortReason = :reason', 'abortedBy = :by');
+        values[':reason'] = 'TIMEOUT';
+      }
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { txnId },
+            UpdateExpression: `SET ${set.join(', ')}`,
+            // attribute_exists: an update must never create a log item for a transaction that has none.
+            ConditionExpression: 'attribute_exists(txnId) AND attribute_not_exists(decision)',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: values,
+          }),
+        );
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw error;
+        return { won: false, item: await read(txnId) };
+      }
+      const item = await read(txnId);
+      if (!item) throw new Error(`coordinator log item ${txnId} vanished after its decision was logged`);
+      return { won: true, item };
+    },
+
+    async markFinal(txnId, record) {
+      const { set, add, values } = phaseTwoUpdate(record);
+      set.push('#status = :final', 'finishedAt = if_not_exists(finishedAt, :now)', 'recoveredAt = :now');
+      values[':final'] = finalStatusOf(record.decision);
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { txnId },
+          UpdateExpression: `SET ${set.join(', ')} ADD ${add.join(', ')} REMOVE openPartition, lastRecoveryError`,
+          ConditionExpression: 'decision = :decision',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: values,
+        }),
+      );
+    },
+
+    async recordPending(txnId, record, error) {
+      const { set, add, values } = phaseTwoUpdate(record);
+      set.push('lastRecoveryError = :error');
+      values[':error'] = error.slice(0, 1000);
+      values[':open'] = OPEN;
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { txnId },
+            UpdateExpression: `SET ${set.join(', ')} ADD ${add.join(', ')}`,
+            // Once another sweeper or the coordinator made it final, there is nothing left to note.
+            ConditionExpression: 'decision = :decision AND openPartition = :open',
+            ExpressionAttributeValues: values,
+          }),
+        );
+      } catch (e) {
+        if (!isConditionalCheckFailed(e)) throw e;
+      }
+    },
+
+    async addViolations(txnId, violations) {
+      if (!violations.length) return;
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { txnId },
+          UpdateExpression: 'SET heuristicHazard = :true ADD violations :violations',
+          ConditionExpression: 'attribute_exists(txnId)',
+          ExpressionAttributeValues: { ':true': true, ':violations': new Set(violations) },
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * Delivers a logged decision to the participants that still need it and records what came back:
+ * final when every one answered, still open (for the next sweep) when some did not. Used by the
+ * sweeper and by an operator's resolve; both obey the decision the log holds, never their own.
+ */
+import type { CoordinatorLogItem } from '../coordinator/coordinatorLog.js';
+import type { Decision } from '../protocol/vote.js';
+import { type Delivery, type PhaseTwoResult, phaseTwoPlan, phaseTwoResult } from './inDoubt.js';
+import type { ParticipantPort, RecoveryPorts } from './ports.js';
+
+export interface DriveResult extends PhaseTwoResult {
+  txnId: string;
+  decision: Decision;
+  /** True when this run marked the transaction COMMITTED/ABORTED. */
+  final: boolean;
+}
+
+const VIOLATION_CODE = /^([A-Z][A-Z_]+):/;
+
+/** Sends the decision to one participant and classifies the answer; never throws. */
+export async function deliver(
+  participants: ParticipantPort,
+  participant: string,
+  decision: Decision,
+  txnId: string,
+  operations?: Array<Record<string, unknown>>,
+): Promise<Delivery> {
+  try {
+    const answer = await participants.send(participant, { action: decision === 'COMMIT' ? 'commit' : 'abort', txnId, ...(operations ? { operations } : {}) });
+    const outcome = 'outcome' in answer ? answer.outcome : undefined;
+    if (outcome === undefined) return { participant, kind: 'failed', error: `unexpected answer ${JSON.stringify(answer)}` };
+    return { participant, kind: 'acknowledged', outcome };
+  } catch (error) {
+    const name = error instanceof Error ? error.name : 'Error';
+    const message = error instanceof Error ? error.message : String(error);
+    if (name === 'Pakka.ProtocolViolation') {
+      const code = (error as { code?: unknown }).code;
+      return { participant, kind: 'violation', code: typeof code === 'string' ? code : (VIOLATION_CODE.exec(message)?.[1] ?? 'PROTOCOL_VIOLATION') };
+    }
+    return { participant, kind: 'failed', error: `${name}: ${message}` };
+  }
+}
+
+export async function driveDecision(item: CoordinatorLogItem, decision: Decision, ports: Pick<RecoveryPorts, 'log' | 'participants' | 'now'>): Promise<DriveResult> {
+  const plan = phaseTwoPlan(item, decision);
+  const deliveries = await Promise.all(
+    plan.participants.filter((p) => p.target).map((p) => deliver(ports.participants, p.name, decision, item.txnId, p.operations)),
+  );
+  const result = phaseTwoResult(plan, deliveries, item.phase2Json);
+  const record = { decision, outcomes: result.outcomes, violations: result.violations, now: new Date(ports.now()).toISOString() };
+  if (result.complete) await ports.log.markFinal(item.txnId, record);
+  else await ports.log.recordPending(item.txnId, record, result.errors.join('; '));
+  return { txnId: item.txnId, decision, final: result.complete, ...result };
+}

@@ -1,0 +1,42 @@
+/** Finds PREPARED records through each participant table's sparse `inDoubt` index: a Query, never a Scan. */
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { IN_DOUBT_INDEX, IN_DOUBT_PARTITION, IN_DOUBT_SORT, IN_DOUBT_VALUE } from '../participants/table.js';
+import type { InDoubtPort, PreparedRecordRef } from './ports.js';
+
+const PAGE = 100;
+
+/** `tables` maps each participant name to its table. */
+export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap<string, string>): InDoubtPort {
+  async function preparedIn(participant: string, tableName: string, before: string, limit: number): Promise<PreparedRecordRef[]> {
+    const found: PreparedRecordRef[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: IN_DOUBT_INDEX,
+          KeyConditionExpression: '#partition = :prepared AND #since <= :before',
+          ExpressionAttributeNames: { '#partition': IN_DOUBT_PARTITION, '#since': IN_DOUBT_SORT },
+          ExpressionAttributeValues: { ':prepared': IN_DOUBT_VALUE, ':before': before },
+          ProjectionExpression: 'txnId, #since',
+          Limit: Math.min(PAGE, limit - found.length),
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        if (typeof item.txnId === 'string' && typeof item[IN_DOUBT_SORT] === 'string') {
+          found.push({ participant, txnId: item.txnId, inDoubtSince: item[IN_DOUBT_SORT] });
+        }
+      }
+      start = out.LastEvaluatedKey;
+    } while (start && found.length < limit);
+    return found;
+  }
+
+  return {
+    async preparedBefore(before, limit) {
+      const perTable = await Promise.all([...tables].map(([participant, table]) => preparedIn(participant, table, before, limit)));
+      return perTable.flat().sort((a, b) => a.inDoubtSince.localeCompare(b.inDoubtSince)).slice(0, limit);
+    },
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * What the recovery sweeper needs from the world, as interfaces: the same sweep runs on AWS (DynamoDB,
+ * Lambda, Step Functions) and locally (DynamoDB Local, in-process participants, LocalPakka's executions).
+ */
+import type { CoordinatorLogItem, PhaseTwoOutcome } from '../coordinator/coordinatorLog.js';
+import type { ParticipantAnswer } from '../participants/message.js';
+import type { Decision } from '../protocol/vote.js';
+
+/** Who logs a decision besides the coordinator: `recovery`, or `operator:<name>` with a note. */
+export interface DecisionAuthor {
+  decidedBy: string;
+  note?: string;
+}
+
+export type DecisionWrite = { won: true; item: CoordinatorLogItem } | { won: false; item: CoordinatorLogItem | undefined };
+
+export interface PhaseTwoRecord {
+  decision: Decision;
+  outcomes: PhaseTwoOutcome[];
+  violations: string[];
+  now: string;
+}
+
+export interface CoordinatorLogPort {
+  /** txnIds from the sparse `open` index created no later than `createdBefore`, oldest first. */
+  openTransactions(createdBefore: string, limit: number): Promise<string[]>;
+  /** A consistent read: the index is eventually consistent, so every action starts from this. */
+  read(txnId: string): Promise<CoordinatorLogItem | undefined>;
+  /** The conditional decision write (`attribute_not_exists(decision)`): the only arbiter between writers. */
+  logDecision(txnId: string, decision: Decision, author: DecisionAuthor, now: string): Promise<DecisionWrite>;
+  /** Every participant answered: COMMITTED/ABORTED, finishedAt, out of the open index. */
+  markFinal(txnId: string, record: PhaseTwoRecord): Promise<void>;
+  /** Some participant did not answer: the item stays open for the next sweep. */
+  recordPending(txnId: string, record: PhaseTwoRecord, error: string): Promise<void>;
+  /** A violation found while delivering the logged decision to a straggler of a final transaction. */
+  addViolations(txnId: string, violations: string[]): Promise<void>;
+}
+
+export interface PreparedRecordRef {
+  participant: string;
+  txnId: string;
+  inDoubtSince: string;
+}
+
+export interface InDoubtPort {
+  /** PREPARED records from every participant's sparse `inDoubt` index, prepared no later than `before`. */
+  preparedBefore(before: string, limit: number): Promise<PreparedRecordRef[]>;
+}
+
+export type ParticipantMessage = { action: 'commit' | 'abort' | 'status'; txnId: string; operations?: Array<Record<string, unknown>> };
+
+export interface ParticipantPort {
+  /**
+   * Sends one message to a participant. Throws an Error named as the participant named it
+   * (`Pakka.ProtocolViolation`, `Pakka.Transient`, ...) when it fails.
+   */
+  send(participant: string, message: ParticipantMessage): Promise<ParticipantAnswer>;
+}
+
+export interface ExecutionPort {
+  /** True while the transaction's coordinator execution may still act. Unknown counts as running. */
+  isRunning(item: Pick<CoordinatorLogItem, 'txnId' | 'executionArn'>): Promise<boolean>;
+}
+
+export interface RecoveryPorts {
+  log: CoordinatorLogPort;
+  inDoubt: InDoubtPort;
+  participants: ParticipantPort;
+  executions: ExecutionPort;
+  /** Milliseconds since the epoch; tests move it forward instead of sleeping. */
+  now: () => number;
+}

@@ -1,0 +1,235 @@
+/**
+ * The recovery sweeper (DESIGN.md, "Recovery (presumed abort)"). One sweep finds in-doubt work
+ * through the two sparse indexes (open coordinator log items, PREPARED participant records), re-reads
+ * each transaction consistently, and for those whose coordinator is gone reads or logs the decision
+ * and drives it. Safe to run twice at once and beside a live coordinator: the conditional decision
+ * write is the only arbiter, and every participant action is idempotent.
+ */
+import type { CoordinatorLogItem } from '../coordinator/coordinatorLog.js';
+import { LIMITS } from '../coordinator/transactionRequest.js';
+import { METRICS } from '../observability/metricNames.js';
+import { type MetricsRecorder, noMetrics } from '../observability/recorder.js';
+import { type DriveResult, deliver, driveDecision } from './driveDecision.js';
+import { PRESUMED_DECISION, assess, openCreatedBefore, preparedBefore } from './inDoubt.js';
+import type { PreparedRecordRef, RecoveryPorts } from './ports.js';
+import type { RecoveryConfig } from './recoveryConfig.js';
+
+export type RecoveryLog = (message: string, detail: Record<string, unknown>) => void;
+
+export interface SweepOptions {
+  metrics?: MetricsRecorder;
+  log?: RecoveryLog;
+}
+
+export type TransactionOutcome =
+  /** decidedNow: this run's conditional write logged the decision (otherwise it found one logged). */
+  | ({ kind: 'driven'; decidedNow: boolean } & DriveResult)
+  | { kind: 'notDue'; txnId: string; dueAt: string }
+  | { kind: 'running'; txnId: string }
+  | { kind: 'final'; txnId: string; stragglers: StragglerOutcome[] }
+  | { kind: 'noLogItem'; txnId: string; orphans: StragglerOutcome[] };
+
+/** A PREPARED record whose transaction is final (or has no log item at all), and what recovery did with it. */
+export interface StragglerOutcome {
+  participant: string;
+  action: 'commit' | 'abort' | 'none';
+  result: 'acknowledged' | 'violation' | 'failed' | 'notPrepared' | 'tooYoung';
+  detail?: string;
+}
+
+export interface SweepReport {
+  startedAt: string;
+  /** Transactions looked at: open log items and the transactions of old PREPARED records. */
+  examined: number;
+  transactions: TransactionOutcome[];
+  /** Transactions this sweep marked COMMITTED/ABORTED. */
+  finalized: number;
+  /** Decisions this sweep logged (always ABORT: presumed abort). */
+  decided: number;
+  /** Transactions recovery acted on that still wait for some participant. */
+  pending: number;
+  orphansAborted: number;
+  /** Protocol violations answered during this sweep: heuristic hazards, never hidden. */
+  hazards: number;
+  errors: Array<{ txnId: string; error: string }>;
+  /** Nothing was acted on, nothing is pending and nothing failed: recovery has no work left now. */
+  quiet: boolean;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+async function inBatches<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  });
+  await Promise.all(workers);
+}
+
+export interface RecoverOptions {
+  /** Participants holding an old PREPARED record of this transaction (found through the inDoubt index). */
+  stragglers?: readonly PreparedRecordRef[];
+  metrics?: MetricsRecorder;
+}
+
+/**
+ * Recovers one transaction if its coordinator is gone and its deadline (plus grace) has passed:
+ * reads the logged decision or logs ABORT, and drives it. The sweep's unit of work.
+ */
+export async function recoverTransaction(txnId: string, ports: RecoveryPorts, config: RecoveryConfig, options: RecoverOptions = {}): Promise<TransactionOutcome> {
+  const metrics = options.metrics ?? noMetrics;
+  const stragglers = options.stragglers ?? [];
+  const item = await ports.log.read(txnId);
+  if (!item) return { kind: 'noLogItem', txnId, orphans: await abortOrphans(txnId, stragglers, ports, config) };
+  const assessment = assess(item, ports.now(), config);
+  if (assessment.kind === 'final') return { kind: 'final', txnId, stragglers: await deliverToStragglers(item, stragglers, ports, config) };
+  if (assessment.kind === 'notDue') return { kind: 'notDue', txnId, dueAt: assessment.dueAt };
+  if (await ports.executions.isRunning(item)) return { kind: 'running', txnId };
+  metrics.count(METRICS.inDoubtFound);
+  return decideAndDrive(item, ports, { decidedBy: 'recovery' }, metrics);
+}
+
+/** Reads the logged decision, or logs one (it may lose to a late coordinator: then the winner is obeyed), and drives it. */
+export async function decideAndDrive(
+  item: CoordinatorLogItem,
+  ports: RecoveryPorts,
+  author: { decidedBy: string; note?: string },
+  metrics: MetricsRecorder = noMetrics,
+  decision = item.decision ?? PRESUMED_DECISION,
+): Promise<TransactionOutcome> {
+  let current = item;
+  let decidedNow = false;
+  if (!current.decision) {
+    const write = await ports.log.logDecision(item.txnId, decision, author, iso(ports.now()));
+    if (!write.item?.decision) throw new Error(`transaction ${item.txnId}: no decision could be logged or read`);
+    current = write.item;
+    decidedNow = write.won;
+  }
+  const logged = current.decision;
+  if (!logged) throw new Error(`transaction ${item.txnId}: no decision after logging one`);
+  const driven = await driveDecision(current, logged, ports);
+  for (const v of driven.violations) {
+    const [participant = '', code = ''] = v.split(':');
+    metrics.count(METRICS.protocolViolations, { Participant: participant, Code: code });
+  }
+  if (driven.violations.length) metrics.count(METRICS.heuristicHazards, {}, driven.violations.length);
+  if (driven.final) metrics.count(METRICS.inDoubtResolved);
+  return { kind: 'driven', decidedNow, ...driven };
+}
+
+async function preparedRecordIsOld(participant: string, txnId: string, ports: RecoveryPorts, config: RecoveryConfig): Promise<'old' | 'notPrepared' | 'tooYoung'> {
+  // The index is eventually consistent: ask the participant what it holds now.
+  const status = await ports.participants.send(participant, { action: 'status', txnId });
+  if (!('state' in status) || status.state !== 'PREPARED') return 'notPrepared';
+  const since = status.preparedAt ? Date.parse(status.preparedAt) : 0;
+  return since <= Date.parse(preparedBefore(ports.now(), config)) ? 'old' : 'tooYoung';
+}
+
+/** PREPARED records of a transaction with no coordinator log item: presumed abort. */
+async function abortOrphans(txnId: string, stragglers: readonly PreparedRecordRef[], ports: RecoveryPorts, config: RecoveryConfig): Promise<StragglerOutcome[]> {
+  return Promise.all(
+    stragglers.map(async ({ participant }): Promise<StragglerOutcome> => {
+      const age = await preparedRecordIsOld(participant, txnId, ports, config);
+      if (age !== 'old') return { participant, action: 'none', result: age };
+      // No operations: the participant aborts with the redo list it stored at prepare.
+      const delivery = await deliver(ports.participants, participant, 'ABORT', txnId);
+      return straggler(participant, 'abort', delivery);
+    }),
+  );
+}
+
+/** A final transaction whose participant still holds PREPARED: it missed the decision; deliver it. */
+async function deliverToStragglers(item: CoordinatorLogItem, stragglers: readonly PreparedRecordRef[], ports: RecoveryPorts, config: RecoveryConfig): Promise<StragglerOutcome[]> {
+  const outcomes = await Promise.all(
+    stragglers.map(async ({ participant }): Promise<StragglerOutcome> => {
+      const age = await preparedRecordIsOld(participant, item.txnId, ports, config);
+      if (age !== 'old') return { participant, action: 'none', result: age };
+      const entry = item.participantsJson.find((p) => p.name === participant);
+      // Not a participant of this transaction by its log: it was never asked, so it cannot be committed (presumed abort).
+      const decision = entry && item.decision ? item.decision : 'ABORT';
+      const delivery = await deliver(ports.participants, participant, decision, item.txnId, entry?.operations);
+      return straggler(participant, decision === 'COMMIT' ? 'commit' : 'abort', delivery);
+    }),
+  );
+  const violations = outcomes.filter((o) => o.result === 'violation').map((o) => `${o.participant}:${o.detail ?? ''}`);
+  await ports.log.addViolations(item.txnId, violations);
+  return outcomes;
+}
+
+function straggler(participant: string, action: 'commit' | 'abort', delivery: Awaited<ReturnType<typeof deliver>>): StragglerOutcome {
+  switch (delivery.kind) {
+    case 'acknowledged':
+      return { participant, action, result: 'acknowledged' };
+    case 'violation':
+      return { participant, action, result: 'violation', detail: delivery.code };
+    case 'failed':
+      return { participant, action, result: 'failed', detail: delivery.error };
+  }
+}
+
+/** One sweep over everything in doubt. Never throws for one transaction: its error is reported and the sweep goes on. */
+export async function runSweep(ports: RecoveryPorts, config: RecoveryConfig, options: SweepOptions = {}): Promise<SweepReport> {
+  const metrics = options.metrics ?? noMetrics;
+  const log = options.log ?? (() => {});
+  const now = ports.now();
+  const [openIds, prepared] = await Promise.all([
+    ports.log.openTransactions(openCreatedBefore(now, config, LIMITS.minTimeoutSeconds), config.maxTransactionsPerSweep),
+    ports.inDoubt.preparedBefore(preparedBefore(now, config), config.maxTransactionsPerSweep),
+  ]);
+  const stragglers = new Map<string, PreparedRecordRef[]>();
+  for (const ref of prepared) stragglers.set(ref.txnId, [...(stragglers.get(ref.txnId) ?? []), ref]);
+  const txnIds = [...new Set([...openIds, ...stragglers.keys()])].slice(0, config.maxTransactionsPerSweep);
+
+  const oldest = prepared[0]?.inDoubtSince;
+  metrics.gauge(METRICS.oldestInDoubtAgeSeconds, oldest ? Math.max(0, Math.round((now - Date.parse(oldest)) / 1000)) : 0);
+
+  const transactions: TransactionOutcome[] = [];
+  const errors: SweepReport['errors'] = [];
+  await inBatches(txnIds, config.concurrency, async (txnId) => {
+    try {
+      const outcome = await recoverTransaction(txnId, ports, config, { stragglers: stragglers.get(txnId) ?? [], metrics });
+      transactions.push(outcome);
+      if (outcome.kind === 'driven') {
+        log(outcome.final ? 'recovery finished a transaction' : 'recovery left a transaction pending', {
+          txnId,
+          decision: outcome.decision,
+          decidedNow: outcome.decidedNow,
+          outcomes: outcome.outcomes,
+          violations: outcome.violations,
+          errors: outcome.errors,
+        });
+      } else if ((outcome.kind === 'noLogItem' && outcome.orphans.length) || (outcome.kind === 'final' && outcome.stragglers.length)) {
+        log('recovery delivered to stragglers', { txnId, outcome });
+      }
+    } catch (error) {
+      errors.push({ txnId, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+      log('recovery failed for a transaction; the next sweep retries', { txnId, error: String(error) });
+    }
+  });
+
+  const driven = transactions.filter((t) => t.kind === 'driven');
+  const strays = transactions.flatMap((t) => (t.kind === 'noLogItem' ? t.orphans : t.kind === 'final' ? t.stragglers : []));
+  const orphansAborted = transactions
+    .filter((t) => t.kind === 'noLogItem')
+    .flatMap((t) => t.orphans)
+    .filter((o) => o.result === 'acknowledged').length;
+  const strayHazards = strays.filter((s) => s.result === 'violation').length;
+  if (strayHazards) metrics.count(METRICS.heuristicHazards, {}, strayHazards);
+  const actedOnStrays = strays.some((s) => s.action !== 'none');
+  const report: SweepReport = {
+    startedAt: iso(now),
+    examined: txnIds.length,
+    transactions,
+    finalized: driven.filter((t) => t.final).length,
+    decided: driven.filter((t) => t.decidedNow).length,
+    pending: driven.filter((t) => !t.final).length,
+    orphansAborted,
+    hazards: driven.reduce((n, t) => n + t.violations.length, 0) + strayHazards,
+    errors,
+    quiet: driven.length === 0 && !actedOnStrays && errors.length === 0,
+  };
+  return report;
+}

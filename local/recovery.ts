@@ -1,0 +1,85 @@
+/**
+ * Recovery in local mode: the same sweeper and resolve as on AWS, wired to LocalPakka. Participants
+ * are the in-process handlers, the execution check is LocalPakka's `isRunning`, and the log and the
+ * in-doubt indexes are the tables in DynamoDB Local.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { ParticipantAnswer } from '../lambdas/participants/message.js';
+import { documentClient } from '../lambdas/participants/lambdaEntry.js';
+import { coordinatorLogTable } from '../lambdas/recovery/coordinatorLogTable.js';
+import { inDoubtIndex } from '../lambdas/recovery/inDoubtIndex.js';
+import type { RecoveryPorts } from '../lambdas/recovery/ports.js';
+import { DEFAULT_RECOVERY_CONFIG, type RecoveryConfig } from '../lambdas/recovery/recoveryConfig.js';
+import { type ResolveResult, resolveTransaction } from '../lambdas/recovery/resolve.js';
+import { type RecoveryLog, type SweepReport, runSweep } from '../lambdas/recovery/sweep.js';
+import type { LocalPakka } from './pakka.js';
+import type { ParticipantInvoker } from './stateMachine.js';
+
+export interface LocalRecoveryOptions {
+  dynamo: DynamoDBClient;
+  config?: Partial<RecoveryConfig>;
+  /** The sweeper's clock (ms since the epoch); tests move it past deadlines instead of sleeping. */
+  now?: () => number;
+  /** How recovery reaches a participant; defaults to the in-process handlers. Pass a FaultInjector's wrap() to let faults reach recovery too. */
+  invoke?: ParticipantInvoker;
+  /** Whether a transaction's execution still runs; defaults to LocalPakka's own executions. */
+  isRunning?: (txnId: string) => boolean;
+  log?: RecoveryLog;
+}
+
+export class LocalRecovery {
+  readonly config: RecoveryConfig;
+  readonly ports: RecoveryPorts;
+  private readonly log: RecoveryLog | undefined;
+
+  constructor(
+    private readonly pakka: LocalPakka,
+    options: LocalRecoveryOptions,
+  ) {
+    this.config = { ...DEFAULT_RECOVERY_CONFIG, ...options.config };
+    this.log = options.log;
+    const client = documentClient(options.dynamo);
+    const direct: ParticipantInvoker = (name, payload) => {
+      const handler = pakka.participants.get(name);
+      if (!handler) return Promise.reject(Object.assign(new Error(`Function not found: ${name}`), { name: 'Lambda.ResourceNotFoundException' }));
+      return handler(payload);
+    };
+    const invoke = options.invoke ?? direct;
+    const isRunning = options.isRunning ?? ((txnId: string) => pakka.isRunning(txnId));
+    this.ports = {
+      log: coordinatorLogTable(client, pakka.tables.coordinatorLog),
+      inDoubt: inDoubtIndex(client, pakka.tables.participants),
+      participants: { send: (participant, message) => invoke(participant, message) as Promise<ParticipantAnswer> },
+      executions: { isRunning: async (item) => isRunning(item.txnId) },
+      now: options.now ?? Date.now,
+    };
+  }
+
+  /** One sweep; transactions it finished are reported (metrics, outcome event) like the coordinator's. */
+  async sweep(): Promise<SweepReport> {
+    const report = await runSweep(this.ports, this.config, { metrics: this.pakka.metrics, ...(this.log ? { log: this.log } : {}) });
+    await this.reportFinished(report.transactions.flatMap((t) => (t.kind === 'driven' && t.final ? [t.txnId] : [])));
+    return report;
+  }
+
+  /** Sweeps until one finds nothing to do (or gives up after maxSweeps); returns every report. */
+  async sweepUntilQuiet(maxSweeps = 20): Promise<SweepReport[]> {
+    const reports: SweepReport[] = [];
+    for (let i = 0; i < maxSweeps; i++) {
+      const report = await this.sweep();
+      reports.push(report);
+      if (report.quiet) break;
+    }
+    return reports;
+  }
+
+  async resolve(txnId: string, body: unknown): Promise<ResolveResult> {
+    const result = await resolveTransaction(txnId, body, this.ports, this.pakka.metrics);
+    if (result.ok && result.outcome.kind === 'driven' && result.outcome.final) await this.reportFinished([txnId]);
+    return result;
+  }
+
+  private async reportFinished(txnIds: string[]): Promise<void> {
+    await Promise.all(txnIds.map((id) => this.pakka.reportOutcome(id).catch(() => undefined)));
+  }
+}

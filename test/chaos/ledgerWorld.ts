@@ -1,0 +1,288 @@
+/**
+ * A small world of UPI transfers for the fault and chaos tests: three ledger participants
+ * (payer-bank, payee-bank, upi-switch) with their own tables, a LocalPakka wired through a
+ * FaultInjector, a LocalRecovery, and the checks of invariants I1-I5 read straight from the tables.
+ * Used by vitest (test/recovery*.test.ts, test/chaos.test.ts) and by `npm run chaos`, so it takes the
+ * DynamoDB endpoint as an argument instead of reading vitest's context.
+ */
+import { randomUUID } from 'node:crypto';
+import { DeleteTableCommand, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type ParticipantConfig, parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
+import { type CoordinatorLogItem, FINAL_STATUSES, parseCoordinatorLogItem } from '../../lambdas/coordinator/coordinatorLog.js';
+import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
+import type { RecoveryConfig } from '../../lambdas/recovery/recoveryConfig.js';
+import { localDynamoClient } from '../../local/dynamoLocal.js';
+import { type FaultSpec, FaultInjector } from '../../local/faults.js';
+import { LocalPakka, type StartedTransaction } from '../../local/pakka.js';
+import { LocalRecovery, type LocalRecoveryOptions } from '../../local/recovery.js';
+
+export const LEDGERS = ['payer-bank', 'payee-bank', 'upi-switch'] as const;
+export type Ledger = (typeof LEDGERS)[number];
+
+export const HOUR_MS = 3_600_000;
+
+/** The three ledgers, with a short prepare timeout so a late answer is a timeout within a test. */
+export function ledgerConfig(prepareTimeoutSeconds = 1, commitTimeoutSeconds = 2): ParticipantConfig {
+  return parseParticipantConfig({
+    defaults: { prepareTimeoutSeconds, commitTimeoutSeconds },
+    participants: Object.fromEntries(LEDGERS.map((name) => [name, { kind: 'ledger' }])),
+  });
+}
+
+export interface Account {
+  participant: Ledger;
+  key: string;
+}
+
+export interface Transfer {
+  from: Account;
+  to: Account;
+  amount: number;
+  /** Paid by the sender to the switch's fee account, out of `amount`. */
+  fee: number;
+  feeAccount?: string;
+}
+
+/** A transfer as a Pakka request: debit the sender, credit the receiver and the switch. Conserves the sum. */
+export function transferRequest(txnId: string, t: Transfer, timeoutSeconds = 30) {
+  const byParticipant = new Map<string, Array<Record<string, unknown>>>();
+  const add = (participant: string, op: Record<string, unknown>) => byParticipant.set(participant, [...(byParticipant.get(participant) ?? []), op]);
+  add(t.from.participant, { op: 'debit', key: t.from.key, amount: t.amount });
+  add(t.to.participant, { op: 'credit', key: t.to.key, amount: t.amount - t.fee });
+  if (t.fee > 0) add('upi-switch', { op: 'credit', key: t.feeAccount ?? 'fees', amount: t.fee });
+  return { txnId, timeoutSeconds, participants: [...byParticipant].map(([name, operations]) => ({ name, operations })) };
+}
+
+/** A decision write seen on the wire: the log item's `decision` set by a successful conditional update. */
+export interface DecisionWrite {
+  txnId: string;
+  decision: string;
+}
+
+const attr = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof (v as { S?: unknown })?.S === 'string' ? (v as { S: string }).S : undefined);
+
+/** Records every successful decision write on the coordinator log, whoever sends it (the ASL, recovery, an operator). */
+function observeDecisionWrites(client: DynamoDBClient, logTable: () => string, writes: DecisionWrite[]): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      const input = args.input as Partial<UpdateItemCommandInput>;
+      if (context.commandName === 'UpdateItemCommand' && input.TableName === logTable() && /\bdecision = :decision\b/.test(input.UpdateExpression ?? '')) {
+        const txnId = attr(input.Key?.txnId);
+        const decision = attr(input.ExpressionAttributeValues?.[':decision']);
+        if (txnId && decision) writes.push({ txnId, decision });
+      }
+      return result;
+    },
+    { step: 'initialize', name: 'pakkaObserveDecisionWrites' },
+  );
+}
+
+export interface WorldOptions {
+  endpoint: string;
+  faults?: FaultSpec[];
+  config?: ParticipantConfig;
+  fastRetriesMs?: number;
+  recovery?: Partial<RecoveryConfig>;
+  /** Let faults reach recovery's deliveries too (default true). */
+  faultsReachRecovery?: boolean;
+}
+
+export class LedgerWorld {
+  readonly dynamo: DynamoDBClient;
+  readonly doc: DynamoDBDocumentClient;
+  readonly injector: FaultInjector;
+  readonly pakka: LocalPakka;
+  readonly decisionWrites: DecisionWrite[] = [];
+  readonly started: StartedTransaction[] = [];
+  /** Sum of every balance the world funded; transfers must keep it. */
+  funded = 0;
+
+  private constructor(readonly options: WorldOptions) {
+    this.dynamo = localDynamoClient(options.endpoint);
+    this.doc = documentClient(this.dynamo);
+    this.injector = new FaultInjector(options.faults ?? []);
+    this.pakka = new LocalPakka({
+      dynamo: this.dynamo,
+      config: options.config ?? ledgerConfig(),
+      tablePrefix: `r${randomUUID().slice(0, 8)}-`,
+      fastRetriesMs: options.fastRetriesMs ?? 2,
+      ...this.injector.seams(),
+    });
+    this.injector.attach(this.pakka);
+    observeDecisionWrites(this.dynamo, () => this.pakka.tables.coordinatorLog, this.decisionWrites);
+  }
+
+  static async create(options: WorldOptions): Promise<LedgerWorld> {
+    const world = new LedgerWorld(options);
+    await world.pakka.createTables();
+    return world;
+  }
+
+  /** A sweeper; by default its clock runs an hour ahead, so every deadline and age threshold has passed. */
+  recovery(options: Partial<Omit<LocalRecoveryOptions, 'dynamo'>> = {}): LocalRecovery {
+    return new LocalRecovery(this.pakka, {
+      dynamo: this.dynamo,
+      now: () => Date.now() + HOUR_MS,
+      ...(this.options.faultsReachRecovery !== false ? { invoke: this.injector.wrap((name, payload) => this.direct(name, payload)) } : {}),
+      ...(this.options.recovery ? { config: this.options.recovery } : {}),
+      ...options,
+    });
+  }
+
+  /** Calls a participant's handler directly, past every fault (what an outside actor would do). */
+  direct(name: string, payload: unknown): Promise<unknown> {
+    const handler = this.pakka.participants.get(name);
+    if (!handler) throw new Error(`no participant ${name}`);
+    return handler(payload);
+  }
+
+  /** Credits each account through a committed transaction (no faults are armed for fund- ids). */
+  async fund(accounts: ReadonlyArray<Account & { balance: number }>): Promise<void> {
+    for (const ledger of LEDGERS) {
+      const mine = accounts.filter((a) => a.participant === ledger);
+      if (!mine.length) continue;
+      const result = await this.pakka.runTransaction({
+        txnId: `fund-${randomUUID()}`,
+        participants: [{ name: ledger, operations: mine.map((a) => ({ op: 'credit', key: a.key, amount: a.balance })) }],
+      });
+      if (!result.ok || result.value.status !== 'COMMITTED') throw new Error(`funding failed: ${JSON.stringify(result)}`);
+      this.funded += mine.reduce((n, a) => n + a.balance, 0);
+    }
+  }
+
+  /** Starts a transfer without waiting for it. */
+  start(txnId: string, transfer: Transfer, timeoutSeconds = 30): StartedTransaction {
+    const validated = this.pakka.validate(transferRequest(txnId, transfer, timeoutSeconds));
+    if (!validated.ok) throw new Error(`invalid transfer: ${JSON.stringify(validated.error)}`);
+    const started = this.pakka.start(validated.value);
+    this.started.push(started);
+    return started;
+  }
+
+  /** Waits for every execution and every participant call (late and duplicate deliveries too). */
+  async settle(): Promise<void> {
+    await Promise.all(this.started.map((s) => s.done));
+    await this.injector.settled();
+  }
+
+  async logItem(txnId: string): Promise<CoordinatorLogItem | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.pakka.tables.coordinatorLog, Key: { txnId }, ConsistentRead: true }));
+    return out.Item ? parseCoordinatorLogItem(out.Item) : undefined;
+  }
+
+  async recordState(participant: string, txnId: string): Promise<string | undefined> {
+    const table = this.pakka.tables.participants.get(participant);
+    const out = await this.doc.send(new GetCommand({ TableName: table, Key: { pk: `TXN#${txnId}` }, ConsistentRead: true }));
+    return out.Item?.state as string | undefined;
+  }
+
+  async balance(account: Account): Promise<number | undefined> {
+    const table = this.pakka.tables.participants.get(account.participant);
+    const out = await this.doc.send(new GetCommand({ TableName: table, Key: { pk: `ITEM#${account.key}` }, ConsistentRead: true }));
+    return out.Item?.balance as number | undefined;
+  }
+
+  /** Every item of every participant table (a test may scan; recovery never does). */
+  async scanParticipants(): Promise<Array<{ participant: string; item: Record<string, unknown> }>> {
+    const all: Array<{ participant: string; item: Record<string, unknown> }> = [];
+    for (const [participant, table] of this.pakka.tables.participants) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await this.doc.send(new ScanCommand({ TableName: table, ConsistentRead: true, ...(start ? { ExclusiveStartKey: start } : {}) }));
+        for (const item of out.Items ?? []) all.push({ participant, item });
+        start = out.LastEvaluatedKey;
+      } while (start);
+    }
+    return all;
+  }
+
+  /** Every log item, with whether it still sits in the open index. */
+  async scanLog(): Promise<Array<CoordinatorLogItem & { open: boolean }>> {
+    const items: Array<CoordinatorLogItem & { open: boolean }> = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(new ScanCommand({ TableName: this.pakka.tables.coordinatorLog, ConsistentRead: true, ...(start ? { ExclusiveStartKey: start } : {}) }));
+      for (const item of out.Items ?? []) items.push({ ...parseCoordinatorLogItem(item), open: item.openPartition !== undefined });
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  /**
+   * I1-I5 over the whole world, as a list of violations (empty when all hold).
+   * I1 atomicity, I2 one decision write per transaction, I3 COMMIT only after yes votes the
+   * coordinator received, I4 conservation and no negative balance, I5 everything final and unlocked.
+   */
+  async invariantViolations(): Promise<string[]> {
+    const problems: string[] = [];
+    const [items, log] = await Promise.all([this.scanParticipants(), this.scanLog()]);
+    const decisions = new Map(log.map((l) => [l.txnId, l]));
+    const records = items.filter(({ item }) => String(item.pk).startsWith('TXN#'));
+    const accounts = items.filter(({ item }) => String(item.pk).startsWith('ITEM#'));
+
+    // I1: every participant's record agrees with the logged decision, and with each other.
+    const statesByTxn = new Map<string, Array<{ participant: string; state: string }>>();
+    for (const { participant, item } of records) {
+      const txnId = String(item.txnId);
+      statesByTxn.set(txnId, [...(statesByTxn.get(txnId) ?? []), { participant, state: String(item.state) }]);
+    }
+    for (const [txnId, states] of statesByTxn) {
+      const committed = states.filter((s) => s.state === 'COMMITTED');
+      const aborted = states.filter((s) => s.state === 'ABORTED');
+      if (committed.length && aborted.length) problems.push(`I1 ${txnId}: COMMITTED at ${committed.map((s) => s.participant)} and ABORTED at ${aborted.map((s) => s.participant)}`);
+      const decision = decisions.get(txnId)?.decision;
+      if (committed.length && decision !== 'COMMIT') problems.push(`I1 ${txnId}: COMMITTED at ${committed.map((s) => s.participant)} but the log says ${decision ?? 'nothing'}`);
+    }
+    for (const l of log) {
+      if (l.decision !== 'COMMIT') continue;
+      for (const p of l.participantsJson) {
+        const state = statesByTxn.get(l.txnId)?.find((s) => s.participant === p.name)?.state;
+        if (state !== 'COMMITTED') problems.push(`I1 ${l.txnId}: logged COMMIT but ${p.name} holds ${state ?? 'no record'}`);
+      }
+    }
+
+    // I2: the decision is written once, and the log holds what was written.
+    const writes = new Map<string, string[]>();
+    for (const w of this.decisionWrites) writes.set(w.txnId, [...(writes.get(w.txnId) ?? []), w.decision]);
+    for (const [txnId, written] of writes) {
+      if (written.length > 1) problems.push(`I2 ${txnId}: decision written ${written.length} times (${written.join(', ')})`);
+      const logged = decisions.get(txnId)?.decision;
+      if (logged !== written[0]) problems.push(`I2 ${txnId}: wrote ${written[0]} but the log holds ${logged ?? 'nothing'}`);
+    }
+    for (const l of log) if (l.decision && !writes.has(l.txnId)) problems.push(`I2 ${l.txnId}: a decision nobody was seen writing`);
+
+    // I3: COMMIT only if every participant answered the coordinator VOTE_COMMIT or READ_ONLY.
+    for (const l of log) {
+      if (l.decision !== 'COMMIT') continue;
+      for (const p of l.participantsJson) {
+        const yes = this.injector.deliveries.some(
+          (d) => d.txnId === l.txnId && d.participant === p.name && d.action === 'prepare' && ['VOTE_COMMIT', 'READ_ONLY'].includes(String((d.answer as { vote?: unknown })?.vote)),
+        );
+        if (!yes) problems.push(`I3 ${l.txnId}: COMMIT but ${p.name} never answered a yes vote`);
+      }
+    }
+
+    // I4: conservation and no negative balance.
+    let sum = 0;
+    for (const { participant, item } of accounts) {
+      const balance = Number(item.balance ?? 0);
+      if (!Number.isInteger(balance) || balance < 0) problems.push(`I4 ${participant}/${String(item.pk)}: balance ${String(item.balance)}`);
+      sum += balance;
+    }
+    if (sum !== this.funded) problems.push(`I4 the balances sum to ${sum}, not the ${this.funded} funded`);
+
+    // I5: every transaction final, nothing locked, nothing PREPARED.
+    for (const l of log) if (!FINAL_STATUSES.includes(l.status) || l.open) problems.push(`I5 ${l.txnId}: ${l.status}${l.open ? ', still in the open index' : ''}`);
+    for (const { participant, item } of accounts) if (item.lockedBy !== undefined) problems.push(`I5 ${participant}/${String(item.pk)}: locked by ${String(item.lockedBy)}`);
+    for (const { participant, item } of records) if (item.state === 'PREPARED') problems.push(`I5 ${participant}: ${String(item.txnId)} still PREPARED`);
+    return problems;
+  }
+
+  async destroy(): Promise<void> {
+    const tables = [this.pakka.tables.coordinatorLog, ...this.pakka.tables.participants.values()];
+    await Promise.all(tables.map((TableName) => this.dynamo.send(new DeleteTableCommand({ TableName })).catch(() => undefined)));
+    this.dynamo.destroy();
+  }
+}
