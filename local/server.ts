@@ -25,7 +25,7 @@ export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../.pakka/dynamodb', impo
 export interface BackgroundTask {
   name: string;
   intervalMs: number;
-  run(context: { pakka: LocalPakka; service: TransactionService }): Promise<void>;
+  run(context: { pakka: LocalPakka; service: TransactionService; dynamo: DynamoDBClient }): Promise<void>;
 }
 
 export interface LocalServiceOptions {
@@ -130,7 +130,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     });
     const ready = apiHandler(service, { logError: log, ...(options.wait ? { wait: options.wait } : {}) });
     handler = ready;
-    const background = runBackgroundTasks(options.backgroundTasks ?? [], { pakka, service }, log);
+    const background = runBackgroundTasks(options.backgroundTasks ?? [], { pakka, service, dynamo }, log);
 
     let stopping: Promise<void> | undefined;
     const stop = () =>

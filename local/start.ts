@@ -4,7 +4,10 @@
  */
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_DATA_DIR, DEFAULT_PORT, type LocalService, PortInUseError, startLocalService } from './server.js';
+import { type BackgroundTask, DEFAULT_DATA_DIR, DEFAULT_PORT, type LocalService, PortInUseError, startLocalService } from './server.js';
+
+/** Work that runs on a timer inside the service while it is up: the place for the recovery sweeper. */
+const backgroundTasks: BackgroundTask[] = [];
 
 const USAGE = `usage: npm start [-- --in-memory] [-- --port N]
   --in-memory   throwaway database (also PAKKA_IN_MEMORY=1); by default data stays in .pakka/dynamodb
@@ -47,7 +50,7 @@ async function main(): Promise<void> {
   const { port, inMemory } = options();
   let service: LocalService;
   try {
-    service = await startLocalService({ port, inMemory });
+    service = await startLocalService({ port, inMemory, backgroundTasks });
   } catch (error) {
     console.error(`pakka: ${error instanceof PortInUseError ? error.message : error instanceof Error ? error.message : String(error)}`);
     process.exit(1);

@@ -1,0 +1,107 @@
+/** How the CLI shows transactions, items and inspections to a person (scripts use --json). */
+import type { Inspection, Item, ParticipantInfo, TransactionStatus } from './client.js';
+import type { TransactionView } from '../lambdas/coordinator/coordinatorLog.js';
+
+/** A plain text table: a header row, a rule, and left-aligned columns. */
+export function table(headers: string[], rows: Array<Array<string | number | null | undefined>>): string {
+  const cells = rows.map((row) => headers.map((_, i) => (row[i] === null || row[i] === undefined ? '-' : String(row[i]))));
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i]?.length ?? 0)));
+  const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+}
+
+const ms = (value: number | null | undefined) => (value === null || value === undefined ? '-' : `${value} ms`);
+
+/** One line: the transaction, its outcome and why. */
+export function outcomeLine(view: Pick<TransactionView, 'txnId' | 'status' | 'reason'> & { timings?: TransactionView['timings'] }): string {
+  const why = view.status === 'ABORTED' && view.reason ? ` (${view.reason})` : '';
+  const took = view.timings?.totalMs !== null && view.timings?.totalMs !== undefined ? ` in ${view.timings.totalMs} ms` : '';
+  return `${view.txnId}  ${view.status}${why}${took}`;
+}
+
+export function transactionText(view: TransactionStatus): string {
+  return [
+    outcomeLine(view),
+    '',
+    table(
+      ['participant', 'vote', 'reason', 'phase 2', 'state'],
+      view.participants.map((p) => [p.name, p.vote, p.reason, p.phaseTwo, p.state]),
+    ),
+  ].join('\n');
+}
+
+export function listText(transactions: TransactionView[]): string {
+  if (!transactions.length) return 'no transactions';
+  return table(
+    ['txnId', 'status', 'reason', 'participants', 'created', 'total'],
+    transactions.map((t) => [t.txnId, t.status, t.reason, t.participants.map((p) => p.name).join(','), t.createdAt, ms(t.timings.totalMs)]),
+  );
+}
+
+export function itemText(item: Item): string {
+  const { participant, key, lockedBy, ...view } = item;
+  const fields = Object.entries(view).map(([name, value]) => `${name} ${JSON.stringify(value)}`);
+  return `${participant} ${key}: ${fields.join(', ') || '(no fields)'}${lockedBy ? `  [locked by ${lockedBy}]` : ''}`;
+}
+
+export function participantsText(participants: ParticipantInfo[]): string {
+  return table(
+    ['participant', 'kind', 'operations', 'description'],
+    participants.map((p) => [p.name, p.kind, p.operations.join(', '), p.description]),
+  );
+}
+
+/** The coordinator's log record beside each participant's record and locks, and the phase timings. */
+export function inspectionText(inspection: Inspection): string {
+  const { transaction: t, log } = inspection;
+  const coordinator = table(
+    ['coordinator log', ''],
+    [
+      ['txnId', t.txnId],
+      ['status', t.status],
+      ['decision', t.decision],
+      ['reason', t.reason],
+      ['decided by', t.decidedBy ?? log?.decidedBy],
+      ['decision note', t.decisionNote],
+      ['violations', t.violations?.length ? t.violations.join(', ') : null],
+      ['heuristic hazard', t.heuristicHazard ? 'YES' : 'no'],
+      ['created', t.createdAt],
+      ['decided', t.decidedAt],
+      ['finished', t.finishedAt],
+      ['deadline', t.deadline],
+      ['left to recovery', log?.leftToRecoveryAt],
+      ['idempotency key', log?.idempotencyKey],
+      ['request digest', log?.requestDigest.slice(0, 16)],
+      ['execution', log?.executionArn],
+    ],
+  );
+  const timings = table(
+    ['phase', 'time'],
+    [
+      ['prepare (begin to decision)', ms(t.timings.prepareMs)],
+      ['decide (decision to phase 2)', ms(t.timings.decideMs)],
+      ...(t.timings.commitMs !== undefined ? [['commit', ms(t.timings.commitMs)]] : []),
+      ...(t.timings.abortMs !== undefined ? [['abort', ms(t.timings.abortMs)]] : []),
+      ['total', ms(t.timings.totalMs)],
+    ],
+  );
+  const participants = table(
+    ['participant', 'kind', 'vote', 'reason', 'phase 2', 'record', 'since'],
+    inspection.participants.map((p) => [
+      p.name,
+      p.kind,
+      p.vote,
+      p.reason ?? p.record?.voteReason,
+      p.phaseTwo,
+      p.record?.state ?? 'none',
+      p.record?.committedAt ?? p.record?.abortedAt ?? p.record?.preparedAt,
+    ]),
+  );
+  const items = table(
+    ['participant', 'item', 'locked by', 'now'],
+    inspection.participants.flatMap((p) =>
+      p.items.map((i) => [p.name, i.key, i.lockedBy, i.exists ? Object.entries(i.view ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ') : '(no item)']),
+    ),
+  );
+  return [coordinator, '', timings, '', participants, '', items].join('\n');
+}

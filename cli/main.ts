@@ -1,0 +1,155 @@
+/**
+ * The `pakka` command: submit, follow and inspect transactions over the HTTP API, and run the demo.
+ * Exit codes: 0 committed (or done), 1 aborted (or a demo check failed), 2 error, 3 not final yet.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { TXN_STATUSES } from '../lambdas/coordinator/coordinatorLog.js';
+import { ApiCallError, DEFAULT_URL, PakkaClient, type TransactionStatus, UnreachableError, isFinal } from './client.js';
+import { runDemo, scenarioNamed, summaryText } from './demo.js';
+import { inspectionText, itemText, listText, outcomeLine, participantsText, transactionText } from './format.js';
+
+export const EXIT = { committed: 0, aborted: 1, error: 2, pending: 3 } as const;
+
+/** A failure the user can fix, reported as one line and exit code 2. */
+class UsageError extends Error {}
+
+interface GlobalOptions {
+  url: string;
+  json?: boolean;
+}
+
+function readRequest(file: string): string {
+  let text: string;
+  try {
+    text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${file === '-' ? 'standard input' : file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${file === '-' ? 'standard input' : file} is not JSON: ${(error as Error).message}`);
+  }
+  return text;
+}
+
+const exitFor = (view: { status: string }) => (view.status === 'COMMITTED' ? EXIT.committed : view.status === 'ABORTED' ? EXIT.aborted : EXIT.pending);
+
+export function program(out: (text: string) => void, err: (text: string) => void): { cli: Command; exitCode: () => number } {
+  let exitCode: number = EXIT.committed;
+  const cli = new Command('pakka')
+    .description('Submit and inspect two-phase commit transactions on a running Pakka (npm start, or the API on AWS).')
+    .addOption(new Option('--url <url>', 'the Pakka API').env('PAKKA_URL').default(DEFAULT_URL))
+    .option('--json', 'print JSON for scripts instead of tables')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: out, writeErr: err })
+    .exitOverride();
+  const globals = () => cli.opts<GlobalOptions>();
+  const client = () => new PakkaClient(globals().url);
+  const print = (human: string, json: unknown) => out(`${globals().json ? JSON.stringify(json, null, 2) : human}\n`);
+  const showTransaction = (view: TransactionStatus) => {
+    print(transactionText(view), view);
+    exitCode = exitFor(view);
+  };
+
+  cli
+    .command('submit')
+    .description('submit a transaction request (a JSON file, or - for standard input) and print its outcome')
+    .argument('<file>', 'request file, or - to read standard input')
+    .option('--no-wait', 'return as soon as the transaction is accepted')
+    .option('--idempotency-key <key>', 'retries with the same key and body return the same transaction')
+    .option('--timeout <seconds>', 'how long to follow the transaction', '120')
+    .action(async (file: string, options: { wait: boolean; idempotencyKey?: string; timeout: string }) => {
+      const body = readRequest(file);
+      const submitted = await client().submit(body, { wait: options.wait, ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}) });
+      if (!options.wait) {
+        const { txnId, status } = submitted.final ? submitted.transaction : submitted;
+        print(`${txnId}  ${status} (accepted; follow it with: pakka status ${txnId})`, { txnId, status });
+        exitCode = submitted.final ? exitFor(submitted.transaction) : EXIT.committed;
+        return;
+      }
+      showTransaction(submitted.final ? submitted.transaction : await client().waitFor(submitted.txnId, Number(options.timeout) * 1000));
+    });
+
+  cli
+    .command('status')
+    .description('show a transaction: its status, decision and each participant')
+    .argument('<txnId>')
+    .action(async (txnId: string) => showTransaction(await client().transaction(txnId)));
+
+  cli
+    .command('list')
+    .description('list transactions, newest first')
+    .addOption(new Option('--status <status>', 'only this status').choices(TXN_STATUSES))
+    .option('--limit <n>', 'how many', '20')
+    .option('--cursor <cursor>', 'continue from a previous listing')
+    .action(async (options: { status?: string; limit: string; cursor?: string }) => {
+      const page = await client().list({ limit: Number(options.limit), ...(options.status ? { status: options.status } : {}), ...(options.cursor ? { cursor: options.cursor } : {}) });
+      print(`${listText(page.transactions)}${page.nextCursor ? `\n\nmore: pakka list --cursor ${page.nextCursor}` : ''}`, page);
+    });
+
+  cli
+    .command('inspect')
+    .description("show the coordinator's log record beside each participant's record and locks, and the phase timings")
+    .argument('<txnId>')
+    .action(async (txnId: string) => {
+      const inspection = await client().inspect(txnId);
+      print(inspectionText(inspection), inspection);
+      exitCode = exitFor(inspection.transaction);
+    });
+
+  cli
+    .command('item')
+    .description("show one participant's item (balance, stock, holder...) and its lock")
+    .argument('<participant>')
+    .argument('<key>')
+    .action(async (participant: string, key: string) => {
+      const item = await client().item(participant, key);
+      if (!item) throw new UsageError(`participant '${participant}' has no item '${key}'`);
+      print(itemText(item), item);
+    });
+
+  cli
+    .command('participants')
+    .description('list the configured participants, their kinds and operations')
+    .action(async () => {
+      const participants = await client().participants();
+      print(participantsText(participants), participants);
+    });
+
+  cli
+    .command('demo')
+    .description('run the example scenarios (upi, wedding, shop, cinema) against the running Pakka')
+    .argument('[name]', 'one scenario only')
+    .action(async (name: string | undefined) => {
+      const scenarios = scenarioNamed(name);
+      const quiet = globals().json === true;
+      const reports = await runDemo(client(), scenarios, (line) => !quiet && out(`${line}\n`));
+      print(`\n${summaryText(reports)}`, reports);
+      exitCode = reports.every((r) => r.passed) ? EXIT.committed : EXIT.aborted;
+    });
+
+  return { cli, exitCode: () => exitCode };
+}
+
+/** Runs the CLI; resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const out = (text: string) => void process.stdout.write(text);
+  const err = (text: string) => void process.stderr.write(text);
+  const { cli, exitCode } = program(out, err);
+  try {
+    await cli.parseAsync(argv);
+    return exitCode();
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT.error; // help and version exit 0
+    if (error instanceof ApiCallError) {
+      err(`pakka: ${error.status} ${error.error.code}: ${error.message}${error.error.field ? ` [${error.error.field}]` : ''}\n`);
+    } else if (error instanceof UsageError || error instanceof UnreachableError) {
+      err(`pakka: ${error.message}\n`);
+    } else {
+      err(`pakka: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+    return EXIT.error;
+  }
+}
