@@ -32,8 +32,8 @@ const settingsSchema = z.object({
   logRetentionDays: count(1, 3653)
     .refine((d) => (RETENTION_DAYS as readonly number[]).includes(d), { message: `must be one of ${RETENTION_DAYS.join(', ')}` })
     .default(30),
-  // API Gateway gives a REST integration at most 29 s.
-  apiTimeoutSeconds: count(1, 29).default(10),
+  // API Gateway gives a REST integration at most 29 s; `?wait=true` waits up to 25 s of it.
+  apiTimeoutSeconds: count(1, 29).default(29),
   // Recovery runs every minute; a sweep must end before the next one starts.
   recoveryTimeoutSeconds: count(10, 60).default(55),
   apiThrottleRatePerSecond: count(1, 10_000).default(50),

@@ -86,8 +86,8 @@ function invoke(event: object): Promise<Invocation> {
     let out = '';
     let err = '';
     child.stdio[3]?.on('data', (d: Buffer) => (out += d.toString()));
-    child.stdout.on('data', () => undefined);
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout?.on('data', () => undefined);
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`the bundle exited with ${code}: ${err.slice(-2000)}`));

@@ -74,6 +74,13 @@ export class Coordinator extends Construct {
       tracingEnabled: true,
       // The state machine holds no data the coordinator log lacks, and a retained one would block redeploying its name.
     });
+    if (props.logLevel === 'ERROR') {
+      Validations.of(this.stateMachine).acknowledge({
+        id: 'AwsSolutions-SF1',
+        reason:
+          'The deployer chose pakka:stateMachineLogLevel=ERROR to cut CloudWatch Logs cost: failed states are still logged, every execution keeps its full event history in Step Functions, and each transaction its coordinator log item.',
+      });
+    }
     if (props.participants.length > 0) {
       this.stateMachine.addToRolePolicy(
         new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: props.participants.map((p) => p.function.functionArn) }),

@@ -1,0 +1,93 @@
+/**
+ * The recovery sweeper: a Lambda that an EventBridge schedule runs every minute. It finds
+ * transactions left in doubt (open log items past their deadline whose execution has stopped, and
+ * old PREPARED records) and drives the logged decision to every participant, or logs ABORT when no
+ * decision was logged (presumed abort).
+ */
+import { Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { IN_DOUBT_INDEX } from '../../lambdas/participants/table.js';
+import { OPEN_INDEX } from '../../lambdas/tableSchemas.js';
+import type { Coordinator } from './coordinator.js';
+import { PakkaFunction } from './pakkaFunction.js';
+import type { PakkaTable } from './pakkaTable.js';
+
+export interface RecoveryParticipant {
+  name: string;
+  function: { functionArn: string };
+  table: PakkaTable;
+}
+
+export interface RecoveryProps {
+  coordinator: Coordinator;
+  participants: readonly RecoveryParticipant[];
+  timeout: Duration;
+  logRetention: RetentionDays;
+  removalPolicy: RemovalPolicy;
+}
+
+/** What a sweep does to the coordinator log: read items, list the open index, write a decision or an outcome. */
+export const RECOVERY_LOG_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem'] as const;
+
+export class Recovery extends Construct {
+  readonly function: IFunction;
+  readonly schedule: Rule;
+
+  constructor(scope: Construct, id: string, props: RecoveryProps) {
+    super(scope, id);
+    const { coordinator } = props;
+    const log = coordinator.coordinatorLog;
+    const handler = new PakkaFunction(this, 'Handler', {
+      entry: 'lambdas/recovery/awsEntry.ts',
+      description: 'Pakka recovery sweeper: resolves transactions left in doubt (presumed abort)',
+      environment: {
+        COORDINATOR_LOG_TABLE: log.table.tableName,
+        STATE_MACHINE_ARN: coordinator.stateMachine.stateMachineArn,
+        PARTICIPANT_FUNCTION_PREFIX: coordinator.participantFunctionArnPrefix,
+        PARTICIPANT_TABLES: Stack.of(this).toJsonString(Object.fromEntries(props.participants.map((p) => [p.name, p.table.table.tableName]))),
+      },
+      timeout: props.timeout,
+      memorySize: 512,
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    this.function = handler.function;
+    const role = handler.role;
+    const openIndex = log.indexArns.get(OPEN_INDEX);
+    if (!openIndex) throw new Error(`the coordinator log schema has no ${OPEN_INDEX} index`);
+    role.addToPrincipalPolicy(new PolicyStatement({ actions: [...RECOVERY_LOG_ACTIONS], resources: [log.table.tableArn] }));
+    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [openIndex] }));
+    if (props.participants.length > 0) {
+      const inDoubt = props.participants.map((p) => {
+        const arn = p.table.indexArns.get(IN_DOUBT_INDEX);
+        if (!arn) throw new Error(`participant ${p.name}: its table has no ${IN_DOUBT_INDEX} index`);
+        return arn;
+      });
+      // Old PREPARED records are found through each participant's sparse in-doubt index; the records
+      // themselves are only ever changed by the participant, through its own function.
+      role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: inDoubt }));
+      role.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: props.participants.map((p) => p.function.functionArn) }));
+    }
+    coordinator.grantDescribeExecutions(role);
+    const policy = role.node.tryFindChild('DefaultPolicy');
+    if (policy) {
+      Validations.of(policy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${coordinator.executionArnsAsNagSees}]`,
+        reason:
+          'states:DescribeExecution on the executions of this one state machine: recovery asks whether the execution of an in-doubt transaction still runs, and execution ARNs exist only once started, so the ARN ends in the execution name wildcard.',
+      });
+    }
+
+    this.schedule = new Rule(this, 'EveryMinute', {
+      description: 'Runs the Pakka recovery sweeper',
+      schedule: Schedule.rate(Duration.minutes(1)),
+      // A missed sweep is not retried: the next one, a minute later, covers the same ground.
+      targets: [new LambdaFunction(this.function, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
+    });
+  }
+}
