@@ -1,0 +1,106 @@
+/**
+ * One transaction's figures, computed from what the recorder saw: requests and units, sequential
+ * round trips, and where its wall time went. Pure.
+ */
+import type { DynamoCall, Invocation } from './recorder.js';
+import type { StateHistory } from './stateHistory.js';
+import { coveredTime, longestSequentialChain } from './timeline.js';
+
+export type Outcome = 'COMMITTED' | 'ABORTED' | 'UNFINISHED';
+
+export interface TxnMeasurement {
+  txnId: string;
+  participants: number;
+  outcome: Outcome;
+  abortReason: string | null;
+  latencyMs: number;
+  writeRequests: number;
+  readRequests: number;
+  httpAttempts: number;
+  writeUnits: number;
+  readUnits: number;
+  estimatedUnits: number;
+  /** Write requests by who sent them: a coordinator Task state, or `participant:<action>`. */
+  writesBySource: Record<string, number>;
+  /** Write units by who spent them, keyed as writesBySource. */
+  writeUnitsBySource: Record<string, number>;
+  /** Requests the local runner makes after the execution (reading the outcome back): local only, not counted above. */
+  readBackRequests: number;
+  /** Sequential round trips until the decision write ended; null when no decision was written. */
+  roundTripsToOutcome: number | null;
+  roundTripsToCompletion: number;
+  /** Wall time with a DynamoDB request of this transaction in flight. */
+  dynamoMs: number;
+  /** Wall time inside a participant handler with none of its requests in flight (the handler's own code). */
+  participantCodeMs: number;
+  /** The rest: time only the engine and its adapters were working (or waiting, as in WaitForLock). */
+  engineMs: number;
+  /**
+   * Of engineMs, the synchronous start call: building the execution input and, in the local runner,
+   * validating the ASL definition again for every execution (Step Functions validates once, at deploy).
+   */
+  startMs: number;
+  stateTransitions: number;
+  lambdaInvocations: number;
+  /** Lambda duration as AWS bills it: each invocation rounded up to the next millisecond. */
+  lambdaBilledMs: number;
+}
+
+export interface TxnTrace {
+  txnId: string;
+  participants: number;
+  outcome: Outcome;
+  abortReason: string | null;
+  start: number;
+  /** When the synchronous start call returned. */
+  started: number;
+  /** When the execution ended. */
+  end: number;
+  calls: readonly DynamoCall[];
+  invocations: readonly Invocation[];
+  history: StateHistory | null;
+}
+
+/** A coordinator-side request after the execution ended is the local runner reading the outcome back. */
+const isReadBack = (call: DynamoCall, end: number) => call.participant === undefined && call.label !== 'baseline' && call.start >= end;
+
+export function measure(trace: TxnTrace): TxnMeasurement {
+  const { invocations, start, end } = trace;
+  const calls = trace.calls.filter((c) => !isReadBack(c, end));
+  const writes = calls.filter((c) => c.isWrite);
+  const decision = calls.find((c) => c.isDecision && c.ok);
+  const dynamoMs = coveredTime(calls, start, end);
+  const busyMs = coveredTime([...calls, ...invocations], start, end);
+  const writesBySource: Record<string, number> = {};
+  const writeUnitsBySource: Record<string, number> = {};
+  for (const call of writes) {
+    const source = call.participant ? `participant:${call.label.slice(call.participant.length + 1)}` : call.label;
+    writesBySource[source] = (writesBySource[source] ?? 0) + 1;
+    writeUnitsBySource[source] = (writeUnitsBySource[source] ?? 0) + call.writeUnits;
+  }
+  return {
+    txnId: trace.txnId,
+    participants: trace.participants,
+    outcome: trace.outcome,
+    abortReason: trace.abortReason,
+    latencyMs: end - start,
+    writeRequests: writes.length,
+    readRequests: calls.length - writes.length,
+    httpAttempts: calls.reduce((s, c) => s + c.attempts, 0),
+    writeUnits: calls.reduce((s, c) => s + c.writeUnits, 0),
+    readUnits: calls.reduce((s, c) => s + c.readUnits, 0),
+    estimatedUnits: calls.reduce((s, c) => s + (c.unitsEstimated ? c.writeUnits + c.readUnits : 0), 0),
+    writesBySource,
+    writeUnitsBySource,
+    readBackRequests: trace.calls.length - calls.length,
+    roundTripsToOutcome: decision ? longestSequentialChain(calls.filter((c) => c.end <= decision.end)) : null,
+    roundTripsToCompletion: longestSequentialChain(calls),
+    dynamoMs,
+    participantCodeMs: busyMs - dynamoMs,
+    engineMs: Math.max(0, end - start - busyMs),
+    startMs: trace.started - start,
+    stateTransitions: trace.history?.transitions ?? 0,
+    lambdaInvocations: invocations.length,
+    lambdaBilledMs: invocations.reduce((s, i) => s + Math.max(1, Math.ceil(i.end - i.start)), 0),
+  };
+}

@@ -1,0 +1,478 @@
+/**
+ * The benchmark itself: transactions through the real local coordinator (the ASL file on the local
+ * engine, the real participant handlers, DynamoDB Local) next to the same writes done as one
+ * DynamoDB transaction, with every request counted and timed. `npm run bench` and the test both
+ * run this; only the profile differs.
+ */
+import { performance } from 'node:perf_hooks';
+import { ConditionalCheckFailedException, TransactWriteItemsCommand, TransactionCanceledException, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { localDynamoClient } from '../local/dynamoLocal.js';
+import { LocalPakka } from '../local/pakka.js';
+import { LOCAL_FUNCTION_PREFIX } from '../local/stateMachine.js';
+import { localTableNames } from '../local/tables.js';
+import { CoordinatorTasks } from './coordinatorTasks.js';
+import { type CostPerMillion, type Prices, type WorkPerCommit, dynamoOnlyCost, expressCost, standardCost } from './costModel.js';
+import { type LoadShape, driveLoad, seededRandom, settleWithin } from './drive.js';
+import { auditAccounts, openTransactions } from './ledgerAudit.js';
+import { type Outcome, type TxnMeasurement, measure } from './measurement.js';
+import { Recorder } from './recorder.js';
+import { type StateHistory, readStateHistory } from './stateHistory.js';
+import { type CellResult, type Spread, type System, type WorkSummary, cellResult, spread, workSummary } from './summary.js';
+import { type LatencySummary, summarize } from './timeline.js';
+import {
+  type LedgerWrite,
+  OPENING_BALANCE,
+  bankName,
+  baselineSingleUpdate,
+  baselineTransaction,
+  benchParticipantConfig,
+  openAccount,
+  pakkaRequest,
+  transferWrites,
+} from './workload.js';
+
+export interface CellProfile {
+  seconds: number;
+  minTransactions: number;
+  /** Run first and thrown away: JIT, connection pools, DynamoDB Local's own warm-up. */
+  warmupTransactions: number;
+}
+
+export interface BenchProfile {
+  name: string;
+  participantCounts: number[];
+  concurrencies: number[];
+  pakkaCell: CellProfile;
+  baselineCell: CellProfile;
+  /** Transactions per N that abort on purpose (the first bank's payer has no account: INSUFFICIENT_FUNDS). */
+  abortTransactions: number;
+  abortParticipantCounts: number[];
+  contention: { accounts: number; inFlight: number; seconds: number; minTransactions: number };
+  /** The participant counts the AWS cost model is worked out for (each needs its concurrency-1 cell). */
+  costParticipantCounts: number[];
+  /** A transaction not finished within this long counts as stuck (the no-deadlock check). */
+  boundMs: number;
+}
+
+export const PROFILES: Record<'full' | 'quick', BenchProfile> = {
+  full: {
+    name: 'full',
+    participantCounts: [1, 2, 4, 8, 16],
+    concurrencies: [1, 16],
+    pakkaCell: { seconds: 6, minTransactions: 20, warmupTransactions: 16 },
+    baselineCell: { seconds: 3, minTransactions: 50, warmupTransactions: 16 },
+    abortTransactions: 20,
+    abortParticipantCounts: [2, 4],
+    contention: { accounts: 10, inFlight: 16, seconds: 20, minTransactions: 32 },
+    costParticipantCounts: [2, 4],
+    boundMs: 30_000,
+  },
+  quick: {
+    name: 'quick',
+    participantCounts: [1, 2, 4, 8, 16],
+    concurrencies: [1, 16],
+    pakkaCell: { seconds: 1, minTransactions: 5, warmupTransactions: 3 },
+    baselineCell: { seconds: 0.5, minTransactions: 10, warmupTransactions: 3 },
+    abortTransactions: 5,
+    abortParticipantCounts: [2, 4],
+    contention: { accounts: 10, inFlight: 16, seconds: 5, minTransactions: 16 },
+    costParticipantCounts: [2, 4],
+    boundMs: 30_000,
+  },
+};
+
+export interface BenchOptions {
+  endpoint: string;
+  tablePrefix: string;
+  profile: BenchProfile;
+  prices: Prices;
+  log?: (line: string) => void;
+}
+
+export interface Comparison {
+  participants: number;
+  concurrency: number;
+  baseline: System;
+  /** Pakka / baseline: above 1 means Pakka is slower (latency) or, for throughput, faster. */
+  latencyP50Ratio: number;
+  latencyP99Ratio: number;
+  throughputRatio: number;
+}
+
+export interface AbortResult {
+  participants: number;
+  transactions: number;
+  aborted: number;
+  reasons: Record<string, number>;
+  latencyMs: LatencySummary;
+  work: WorkSummary | null;
+}
+
+export interface ContentionResult {
+  accounts: number;
+  inFlight: number;
+  transactions: number;
+  committed: number;
+  aborted: number;
+  unfinished: number;
+  abortRate: number;
+  abortReasons: Record<string, number>;
+  committedPerSecond: number;
+  /** Every finished transaction, committed or aborted. */
+  latencyMs: LatencySummary;
+  committedLatencyMs: LatencySummary;
+  /** Transactions that met a held lock and went through WaitForLock (1 s) before their second prepare. */
+  waitedForLock: number;
+  boundMs: number;
+  deadlockFree: boolean;
+  invariants: { balanceBefore: number; balanceAfter: number; conserved: boolean; locksLeft: number; openTransactions: number };
+  committedWork: WorkSummary | null;
+  abortedWork: WorkSummary | null;
+}
+
+export interface CostResult {
+  participants: number;
+  perCommit: WorkPerCommit;
+  standard: CostPerMillion;
+  express: CostPerMillion;
+  /** The same writes as one TransactWriteItems: DynamoDB only. */
+  baselineDynamo: number;
+}
+
+export interface Targets {
+  writesPerCommit: Array<{ participants: number; measured: Spread; documented: number; protocolMinimum: number; target: number; met: boolean }>;
+  roundTripsToOutcome: { max: number; floor: 2; target: 3; met: boolean };
+  roundTripsToCompletion: { max: number; floor: 3; target: 5; met: boolean };
+  /** share: the engine and adapters alone; startShare: the part of it in the synchronous start call. */
+  coordinatorOverhead: { participants: 4; concurrency: 1; share: number; startShare: number; target: 0.25; met: boolean } | null;
+  contention: { deadlockFree: boolean; p99Ms: number; maxMs: number; boundMs: number; met: boolean };
+}
+
+export interface BenchResults {
+  profile: string;
+  startedAt: string;
+  durationMs: number;
+  cells: CellResult[];
+  comparisons: Comparison[];
+  aborts: AbortResult[];
+  contention: ContentionResult;
+  costs: CostResult[];
+  targets: Targets;
+  memory: { benchmarkPeakRssMb: number };
+  /** Requests made outside any measured transaction (setup and read-back); never counted. */
+  uncountedRequests: number;
+  prices: { checked: string; region: string; lambdaMemoryMb: number; lambdaMemoryIsAssumed: boolean };
+}
+
+/** Write requests on Pakka's commit path, as measured and documented in BENCHMARKS.md. */
+export const PAKKA_COMMIT_WRITES = (n: number) => 2 * n + 3;
+/** The protocol's minimum with presumed abort: N prepare writes, 1 decision write, N commit writes. */
+export const PROTOCOL_MINIMUM_COMMIT_WRITES = (n: number) => 2 * n + 1;
+
+interface Pending {
+  txnId: string;
+  participants: number;
+  start: number;
+  started: number;
+  end: number;
+  outcome: Outcome;
+  abortReason: string | null;
+  history: Promise<StateHistory> | null;
+}
+
+class Bench {
+  readonly recorder: Recorder;
+  readonly pakka: LocalPakka;
+  readonly dynamo;
+  private readonly log: (line: string) => void;
+
+  constructor(private readonly options: BenchOptions) {
+    const config = benchParticipantConfig();
+    const tables = localTableNames(config, options.tablePrefix);
+    this.recorder = new Recorder(new CoordinatorTasks({ CoordinatorLogTable: tables.coordinatorLog, ParticipantFunctionPrefix: LOCAL_FUNCTION_PREFIX }));
+    this.dynamo = this.recorder.instrument(localDynamoClient(options.endpoint));
+    // Real ASL timings: no fastRetriesMs. The only hook is the invoker wrapper that times participants.
+    this.pakka = new LocalPakka({ dynamo: this.dynamo, config, tablePrefix: options.tablePrefix, wrapInvoker: this.recorder.wrapInvoker });
+    this.log = options.log ?? (() => undefined);
+  }
+
+  private table(participant: string): string {
+    const table = this.pakka.tables.participants.get(participant);
+    if (!table) throw new Error(`no table for ${participant}`);
+    return table;
+  }
+
+  async setUp(): Promise<void> {
+    const { profile } = this.options;
+    const workers = Math.max(...profile.concurrencies, profile.contention.inFlight);
+    await this.recorder.outside(async () => {
+      await this.pakka.createTables();
+      const opens: Array<Promise<void>> = [];
+      for (let w = 0; w < workers; w++) {
+        opens.push(openAccount(this.dynamo, this.table(bankName(0)), `payer-${w}`, OPENING_BALANCE));
+        opens.push(openAccount(this.dynamo, this.table(bankName(0)), `base-payer-${w}`, OPENING_BALANCE));
+      }
+      for (let a = 0; a < profile.contention.accounts; a++) opens.push(openAccount(this.dynamo, this.table(bankName(0)), `hot-${a}`, OPENING_BALANCE));
+      await Promise.all(opens);
+    });
+  }
+
+  /** One transaction through the coordinator, timed from start to the end of its execution. */
+  async pakkaTransaction(txnId: string, writes: readonly LedgerWrite[]): Promise<Pending> {
+    const validated = this.pakka.validate(pakkaRequest(txnId, writes));
+    if (!validated.ok) throw new Error(`the benchmark built an invalid request: ${validated.error.message}`);
+    const start = performance.now();
+    const running = this.recorder.within(txnId, () => this.pakka.start(validated.value));
+    const started = performance.now();
+    // The execution's own end: LocalPakka's `done` settles later, after reading the outcome back.
+    const ended = running.execution.result.then(
+      () => performance.now(),
+      () => performance.now(),
+    );
+    const history = readStateHistory(running.execution.eventLogs);
+    const finished = await settleWithin(running.done, this.options.profile.boundMs);
+    const end = finished ? await ended : performance.now();
+    const status = finished?.ok ? (finished.output as { status?: unknown }).status : undefined;
+    const outcome: Outcome = status === 'COMMITTED' ? 'COMMITTED' : status === 'ABORTED' ? 'ABORTED' : 'UNFINISHED';
+    const abortReason = outcome === 'ABORTED' ? (finished?.logItem?.abortReason ?? 'UNKNOWN') : null;
+    return { txnId, participants: writes.length, start, started, end, outcome, abortReason, history };
+  }
+
+  /** The same writes as one TransactWriteItems (or, for one write, one conditional UpdateItem). */
+  async baselineTransaction(system: System, txnId: string, writes: readonly LedgerWrite[]): Promise<Pending> {
+    const tables = this.pakka.tables.participants;
+    const send = (): Promise<unknown> =>
+      system === 'updateItem'
+        ? this.dynamo.send(new UpdateItemCommand(baselineSingleUpdate(writes[0]!, tables)))
+        : this.dynamo.send(new TransactWriteItemsCommand(baselineTransaction(writes, tables)));
+    const start = performance.now();
+    let outcome: Outcome = 'COMMITTED';
+    try {
+      await this.recorder.within(txnId, send, { baseline: true });
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException || error instanceof ConditionalCheckFailedException)) throw error;
+      outcome = 'ABORTED';
+    }
+    return { txnId, participants: writes.length, start, started: start, end: performance.now(), outcome, abortReason: outcome === 'ABORTED' ? 'CONDITION' : null, history: null };
+  }
+
+  /** Waits for every execution and every late request, then turns what was recorded into figures. */
+  async settle(pending: readonly Pending[]): Promise<TxnMeasurement[]> {
+    await this.pakka.drain();
+    await this.recorder.idle();
+    const measurements: TxnMeasurement[] = [];
+    for (const p of pending) {
+      const history = p.history ? await p.history : null;
+      measurements.push(measure({ ...p, ...this.recorder.take(p.txnId), history }));
+    }
+    return measurements;
+  }
+
+  async cell(system: System, n: number, concurrency: number): Promise<CellResult> {
+    const profile = system === 'pakka' ? this.options.profile.pakkaCell : this.options.profile.baselineCell;
+    const tag = `${system === 'pakka' ? 'p' : system === 'updateItem' ? 'u' : 'b'}${n}c${concurrency}`;
+    const one = (phase: string) => (w: number, seq: number) => {
+      const txnId = `${tag}-${phase}-${seq}`;
+      return system === 'pakka'
+        ? this.pakkaTransaction(txnId, transferWrites(n, `payer-${w}`, `payee-${w}`))
+        : this.baselineTransaction(system, txnId, transferWrites(n, `base-payer-${w}`, `base-payee-${w}`));
+    };
+    if (profile.warmupTransactions > 0) {
+      const warm = await driveLoad({ concurrency, seconds: 0, minTransactions: profile.warmupTransactions }, one('warm'));
+      await this.settle(warm.results);
+    }
+    const shape: LoadShape = { concurrency, seconds: profile.seconds, minTransactions: profile.minTransactions };
+    const { results, wallMs } = await driveLoad(shape, one('run'));
+    const result = cellResult(system, n, concurrency, await this.settle(results), wallMs);
+    this.log(
+      `${system.padEnd(18)} N=${String(n).padStart(2)} c=${String(concurrency).padStart(2)}: ${result.committed} committed, p50 ${result.latencyMs.p50.toFixed(1)} ms, ${result.committedPerSecond.toFixed(1)}/s`,
+    );
+    return result;
+  }
+
+  async aborts(n: number): Promise<AbortResult> {
+    const { results } = await driveLoad({ concurrency: 1, seconds: 0, minTransactions: this.options.profile.abortTransactions }, (_w, seq) =>
+      this.pakkaTransaction(`a${n}-${seq}`, transferWrites(n, `broke-${n}-${seq}`, `payee-abort-${n}`)),
+    );
+    const measurements = await this.settle(results);
+    const aborted = measurements.filter((m) => m.outcome === 'ABORTED');
+    this.log(`aborts             N=${String(n).padStart(2)}: ${aborted.length}/${measurements.length} aborted`);
+    return {
+      participants: n,
+      transactions: measurements.length,
+      aborted: aborted.length,
+      reasons: tally(aborted.map((m) => m.abortReason ?? 'UNKNOWN')),
+      latencyMs: summarize(aborted.map((m) => m.latencyMs)),
+      work: workSummary(aborted),
+    };
+  }
+
+  async contention(): Promise<ContentionResult> {
+    const { accounts, inFlight, seconds, minTransactions } = this.options.profile.contention;
+    const keys = Array.from({ length: accounts }, (_, a) => `hot-${a}`);
+    const tables = [this.table(bankName(0)), this.table(bankName(1))];
+    const before = await this.recorder.outside(() => auditAccounts(this.dynamo, tables, keys));
+    const random = seededRandom(7);
+    const pick = () => keys[Math.floor(random() * keys.length)]!;
+    const { results, wallMs } = await driveLoad({ concurrency: inFlight, seconds, minTransactions }, (_w, seq) =>
+      this.pakkaTransaction(`hot-${seq}`, [
+        { participant: bankName(0), op: 'debit', key: pick(), amount: 1 },
+        { participant: bankName(1), op: 'credit', key: pick(), amount: 1 },
+      ]),
+    );
+    const measurements = await this.settle(results);
+    const after = await this.recorder.outside(() => auditAccounts(this.dynamo, tables, keys));
+    const open = await this.recorder.outside(() => openTransactions(this.dynamo, this.pakka.tables.coordinatorLog, 'hot-'));
+    const histories = await Promise.all(results.map((p) => p.history));
+    const committed = measurements.filter((m) => m.outcome === 'COMMITTED');
+    const aborted = measurements.filter((m) => m.outcome === 'ABORTED');
+    const finished = measurements.filter((m) => m.outcome !== 'UNFINISHED');
+    const unfinished = measurements.length - finished.length;
+    const latencyMs = summarize(finished.map((m) => m.latencyMs));
+    this.log(`contention: ${committed.length} committed, ${aborted.length} aborted, ${unfinished} unfinished, max ${latencyMs.max.toFixed(0)} ms`);
+    return {
+      accounts,
+      inFlight,
+      transactions: measurements.length,
+      committed: committed.length,
+      aborted: aborted.length,
+      unfinished,
+      abortRate: measurements.length ? aborted.length / measurements.length : 0,
+      abortReasons: tally(aborted.map((m) => m.abortReason ?? 'UNKNOWN')),
+      committedPerSecond: committed.length / (wallMs / 1000),
+      latencyMs,
+      committedLatencyMs: summarize(committed.map((m) => m.latencyMs)),
+      waitedForLock: histories.filter((h) => (h?.entered.WaitForLock ?? 0) > 0).length,
+      boundMs: this.options.profile.boundMs,
+      deadlockFree: unfinished === 0 && latencyMs.max < this.options.profile.boundMs,
+      invariants: {
+        balanceBefore: before.totalBalance,
+        balanceAfter: after.totalBalance,
+        conserved: before.totalBalance === after.totalBalance,
+        locksLeft: after.locked,
+        openTransactions: open,
+      },
+      committedWork: workSummary(committed),
+      abortedWork: workSummary(aborted),
+    };
+  }
+
+  close(): void {
+    this.dynamo.destroy();
+  }
+}
+
+function tally(values: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const v of values) counts[v] = (counts[v] ?? 0) + 1;
+  return counts;
+}
+
+function comparisons(cells: readonly CellResult[]): Comparison[] {
+  const out: Comparison[] = [];
+  for (const pakka of cells.filter((c) => c.system === 'pakka')) {
+    for (const base of cells.filter((c) => c.system !== 'pakka' && c.participants === pakka.participants && c.concurrency === pakka.concurrency)) {
+      out.push({
+        participants: pakka.participants,
+        concurrency: pakka.concurrency,
+        baseline: base.system,
+        latencyP50Ratio: pakka.latencyMs.p50 / base.latencyMs.p50,
+        latencyP99Ratio: pakka.latencyMs.p99 / base.latencyMs.p99,
+        throughputRatio: pakka.committedPerSecond / base.committedPerSecond,
+      });
+    }
+  }
+  return out;
+}
+
+function costs(cells: readonly CellResult[], profile: BenchProfile, prices: Prices): CostResult[] {
+  return profile.costParticipantCounts.flatMap((n) => {
+    const pakka = cells.find((c) => c.system === 'pakka' && c.participants === n && c.concurrency === 1);
+    const base = cells.find((c) => c.system === 'transactWriteItems' && c.participants === n && c.concurrency === 1);
+    const work = pakka?.committedWork;
+    if (!pakka || !work) return [];
+    const perCommit: WorkPerCommit = {
+      stateTransitions: work.stateTransitions.mean,
+      lambdaInvocations: work.lambdaInvocations.mean,
+      lambdaBilledMs: work.lambdaBilledMs.mean,
+      writeUnits: work.writeUnits.mean,
+      readUnits: work.readUnits.mean,
+      executionMs: pakka.latencyMs.mean,
+    };
+    const baseWork = base?.committedWork;
+    return [
+      {
+        participants: n,
+        perCommit,
+        standard: standardCost(perCommit, prices),
+        express: expressCost(perCommit, prices),
+        baselineDynamo: baseWork ? dynamoOnlyCost(baseWork.writeUnits.mean, baseWork.readUnits.mean, prices) : Number.NaN,
+      },
+    ];
+  });
+}
+
+function targets(cells: readonly CellResult[], contention: ContentionResult): Targets {
+  const pakka = cells.filter((c) => c.system === 'pakka' && c.committedWork);
+  const byN = new Map<number, CellResult[]>();
+  for (const c of pakka) byN.set(c.participants, [...(byN.get(c.participants) ?? []), c]);
+  const writesPerCommit = [...byN.entries()].map(([n, list]) => {
+    const measured = spread(list.flatMap((c) => [c.committedWork!.writeRequests.min, c.committedWork!.writeRequests.max]));
+    measured.mean = list.reduce((s, c) => s + c.committedWork!.writeRequests.mean * c.committed, 0) / list.reduce((s, c) => s + c.committed, 0);
+    return { participants: n, measured, documented: PAKKA_COMMIT_WRITES(n), protocolMinimum: PROTOCOL_MINIMUM_COMMIT_WRITES(n), target: 2 * n + 2, met: measured.max <= 2 * n + 2 };
+  });
+  const toOutcome = Math.max(...pakka.map((c) => c.committedWork!.roundTripsToOutcome?.max ?? Number.POSITIVE_INFINITY));
+  const toCompletion = Math.max(...pakka.map((c) => c.committedWork!.roundTripsToCompletion.max));
+  const n4 = pakka.find((c) => c.participants === 4 && c.concurrency === 1);
+  return {
+    writesPerCommit,
+    roundTripsToOutcome: { max: toOutcome, floor: 2, target: 3, met: toOutcome <= 3 },
+    roundTripsToCompletion: { max: toCompletion, floor: 3, target: 5, met: toCompletion <= 5 },
+    coordinatorOverhead: n4?.time ? { participants: 4, concurrency: 1, share: n4.time.engine, startShare: n4.time.start, target: 0.25, met: n4.time.engine <= 0.25 } : null,
+    contention: {
+      deadlockFree: contention.deadlockFree,
+      p99Ms: contention.latencyMs.p99,
+      maxMs: contention.latencyMs.max,
+      boundMs: contention.boundMs,
+      met: contention.deadlockFree && contention.invariants.conserved && contention.invariants.locksLeft === 0 && contention.invariants.openTransactions === 0,
+    },
+  };
+}
+
+export async function runBenchmark(options: BenchOptions): Promise<BenchResults> {
+  const began = performance.now();
+  const startedAt = new Date().toISOString();
+  const { profile, prices } = options;
+  const bench = new Bench(options);
+  try {
+    await bench.setUp();
+    const cells: CellResult[] = [];
+    for (const n of profile.participantCounts) {
+      for (const concurrency of profile.concurrencies) {
+        cells.push(await bench.cell('pakka', n, concurrency));
+        cells.push(await bench.cell('transactWriteItems', n, concurrency));
+        if (n === 1) cells.push(await bench.cell('updateItem', n, concurrency));
+      }
+    }
+    const aborts: AbortResult[] = [];
+    for (const n of profile.abortParticipantCounts) aborts.push(await bench.aborts(n));
+    const contention = await bench.contention();
+    return {
+      profile: profile.name,
+      startedAt,
+      durationMs: performance.now() - began,
+      cells,
+      comparisons: comparisons(cells),
+      aborts,
+      contention,
+      costs: costs(cells, profile, prices),
+      targets: targets(cells, contention),
+      // maxRSS is in kilobytes and covers the whole life of this process.
+      memory: { benchmarkPeakRssMb: process.resourceUsage().maxRSS / 1024 },
+      uncountedRequests: bench.recorder.unattributed,
+      prices: { checked: prices.checked, region: prices.region, lambdaMemoryMb: prices.lambda.memoryMb, lambdaMemoryIsAssumed: prices.lambda.memoryIsAssumed },
+    };
+  } finally {
+    bench.close();
+  }
+}
