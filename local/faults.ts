@@ -43,6 +43,13 @@ export const faultSpec = z.discriminatedUnion('fault', [
     occurrence: z.number().int().min(1).max(100).default(1),
     txnId,
   }),
+  /** The coordinator waits before that Task until the test calls resume(txnId): a slow coordinator, to race against. */
+  z.strictObject({
+    fault: z.literal('pauseCoordinator'),
+    at: z.string().refine((s) => COORDINATOR_TASK_STATES.includes(s), { message: `must be a Task state: ${COORDINATOR_TASK_STATES.join(', ')}` }),
+    occurrence: z.number().int().min(1).max(100).default(1),
+    txnId,
+  }),
 ]);
 export type FaultSpec = z.input<typeof faultSpec>;
 type ParsedFault = z.output<typeof faultSpec>;
@@ -100,6 +107,17 @@ function taskTxnId(input: unknown): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+}
+
+function deferred(): Deferred {
+  let resolve: () => void = () => {};
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class FaultInjector {
@@ -110,6 +128,9 @@ export class FaultInjector {
   private readonly taskCounts = new Map<string, number>();
   private readonly stopped = new Set<string>();
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly pauses = new Map<string, { reached: Deferred; resume: Deferred }>();
+  /** Every Task the coordinator entered, in order, as `txnId` and state name. */
+  readonly tasks: Array<{ txnId: string; state: string }> = [];
   private source: ExecutionSource | undefined;
 
   constructor(specs: readonly FaultSpec[] = []) {
@@ -131,6 +152,25 @@ export class FaultInjector {
   /** True once the coordinator of this transaction was stopped by a fault. */
   wasStopped(txnId: string): boolean {
     return this.stopped.has(txnId);
+  }
+
+  private pause(txnId: string) {
+    let pause = this.pauses.get(txnId);
+    if (!pause) {
+      pause = { reached: deferred(), resume: deferred() };
+      this.pauses.set(txnId, pause);
+    }
+    return pause;
+  }
+
+  /** Resolves when the coordinator of txnId has reached its pauseCoordinator fault. */
+  paused(txnId: string): Promise<void> {
+    return this.pause(txnId).reached.promise;
+  }
+
+  /** Lets a paused coordinator go on. */
+  resume(txnId: string): void {
+    this.pause(txnId).resume.resolve();
   }
 
   /** Resolves when every participant call started through the injector has ended, late and duplicate ones included. */
@@ -160,6 +200,7 @@ export class FaultInjector {
     const index = this.specs.findIndex(
       (s, i) =>
         s.fault !== 'stopCoordinator' &&
+        s.fault !== 'pauseCoordinator' &&
         (this.left[i] ?? 0) > 0 &&
         s.participant === name &&
         s.action === message.action &&
@@ -220,15 +261,28 @@ export class FaultInjector {
     if (txnId === undefined) return;
     // A crashed coordinator starts nothing new, not even in another branch of a Map.
     if (this.stopped.has(txnId)) throw new InjectedFault(COORDINATOR_STOPPED, `injected: the coordinator of ${txnId} has stopped`);
+    this.tasks.push({ txnId, state });
     const key = `${txnId}\u0000${state}`;
     const count = (this.taskCounts.get(key) ?? 0) + 1;
     this.taskCounts.set(key, count);
-    const spec = this.specs.find((s) => s.fault === 'stopCoordinator' && s.at === state && s.occurrence === count && (s.txnId === undefined || s.txnId === txnId));
+    const applies = (s: ParsedFault) =>
+      (s.fault === 'stopCoordinator' || s.fault === 'pauseCoordinator') && s.at === state && s.occurrence === count && (s.txnId === undefined || s.txnId === txnId);
+    const pauseSpec = this.specs.find((s) => s.fault === 'pauseCoordinator' && applies(s));
+    if (pauseSpec) {
+      this.fired.push({ spec: pauseSpec, txnId });
+      const pause = this.pause(txnId);
+      pause.reached.resolve();
+      await pause.resume.promise;
+    }
+    const spec = this.specs.find((s) => s.fault === 'stopCoordinator' && applies(s));
     if (!spec) return;
-    const execution = this.source?.execution(txnId);
-    if (!execution) throw new Error(`cannot stop the coordinator of ${txnId}: attach the FaultInjector to the LocalPakka that runs it`);
+    // Marked at once, so that no other branch of a Map starts a task meanwhile.
     this.stopped.add(txnId);
     this.fired.push({ spec, txnId });
+    // The engine enters the first state inside StateMachine.run, before LocalPakka has recorded the execution.
+    await Promise.resolve();
+    const execution = this.source?.execution(txnId);
+    if (!execution) throw new Error(`cannot stop the coordinator of ${txnId}: attach the FaultInjector to the LocalPakka that runs it`);
     execution.abort();
     throw new InjectedFault(COORDINATOR_STOPPED, `injected: the coordinator of ${txnId} stopped at ${state}`);
   }
