@@ -41,6 +41,10 @@ export interface TxnMeasurement {
    */
   startMs: number;
   stateTransitions: number;
+  /** States entered, by name (retries are in stateTransitions, not here). */
+  statesEntered: Record<string, number>;
+  /** Times the execution went through WaitForLock (a prepare met a held lock and waited 1 s to retry). */
+  lockWaits: number;
   lambdaInvocations: number;
   /** Lambda duration as AWS bills it: each invocation rounded up to the next millisecond. */
   lambdaBilledMs: number;
@@ -100,6 +104,8 @@ export function measure(trace: TxnTrace): TxnMeasurement {
     engineMs: Math.max(0, end - start - busyMs),
     startMs: trace.started - start,
     stateTransitions: trace.history?.transitions ?? 0,
+    statesEntered: trace.history?.entered ?? {},
+    lockWaits: trace.history?.entered.WaitForLock ?? 0,
     lambdaInvocations: invocations.length,
     lambdaBilledMs: invocations.reduce((s, i) => s + Math.max(1, Math.ceil(i.end - i.start)), 0),
   };

@@ -72,7 +72,12 @@ function sourcesLine(r: BenchResults, n: number): string {
   const parts = Object.entries(w.writesBySource).map(
     ([source, mean]) => `${source} ${fixed(mean, Number.isInteger(mean) ? 0 : 2)} (${fixed(w.writeUnitsBySource[source] ?? 0, 1)} units)`,
   );
-  return `Write requests (and write units) of one committed N=${n} transaction, by sender: ${parts.join(', ')}.`;
+  const states = Object.entries(w.statesEntered).map(([state, mean]) => `${state} ${fixed(mean, Number.isInteger(mean) ? 0 : 2)}`);
+  return [
+    `Write requests (and write units) of one committed N=${n} transaction, by sender: ${parts.join(', ')}.`,
+    '',
+    `States entered by one committed N=${n} transaction (each a billed transition on a Standard workflow): ${states.join(', ')}.`,
+  ].join('\n');
 }
 
 function timeTable(r: BenchResults): string {
@@ -111,6 +116,7 @@ function contentionBlock(r: BenchResults): string {
       [[String(c.accounts), String(c.inFlight), String(c.transactions), String(c.committed), `${c.aborted} (${pct(c.abortRate)})`, reasons, fixed(c.committedPerSecond), latency(c.latencyMs), fixed(c.latencyMs.max, 0), String(c.waitedForLock), String(c.unfinished)]],
     ),
     '',
+    `WaitForLock: ${c.waitedForLock} of ${c.transactions} transactions met a held lock and waited 1 s before preparing again; their p50 / p99 was ${fixed(c.waitedLatencyMs.p50, 0)} / ${fixed(c.waitedLatencyMs.p99, 0)} ms, against ${fixed(c.notWaitedLatencyMs.p50, 0)} / ${fixed(c.notWaitedLatencyMs.p99, 0)} ms for those that did not wait.`,
     `Checks after the run: sum of balances ${c.invariants.balanceBefore} before, ${c.invariants.balanceAfter} after (${c.invariants.conserved ? 'conserved' : '**NOT conserved**'}); locks left ${c.invariants.locksLeft}; transactions not final ${c.invariants.openTransactions}; every transaction finished within ${c.boundMs} ms: ${c.deadlockFree ? 'yes' : '**no**'}.`,
     c.committedWork && c.abortedWork
       ? `Work under contention: ${fixed(c.committedWork.writeRequests.mean)} write requests per commit, ${fixed(c.abortedWork.writeRequests.mean)} per abort (${fixed(c.abortedWork.writeUnits.mean)} write units, ${fixed(c.abortedWork.estimatedUnits / Math.max(1, c.abortedWork.transactions))} of them estimated).`

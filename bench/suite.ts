@@ -59,7 +59,7 @@ export const PROFILES: Record<'full' | 'quick', BenchProfile> = {
     name: 'full',
     participantCounts: [1, 2, 4, 8, 16],
     concurrencies: [1, 16],
-    pakkaCell: { seconds: 6, minTransactions: 20, warmupTransactions: 16 },
+    pakkaCell: { seconds: 6, minTransactions: 20, warmupTransactions: 5 },
     baselineCell: { seconds: 3, minTransactions: 50, warmupTransactions: 16 },
     abortTransactions: 20,
     abortParticipantCounts: [2, 4],
@@ -71,7 +71,7 @@ export const PROFILES: Record<'full' | 'quick', BenchProfile> = {
     name: 'quick',
     participantCounts: [1, 2, 4, 8, 16],
     concurrencies: [1, 16],
-    pakkaCell: { seconds: 1, minTransactions: 5, warmupTransactions: 3 },
+    pakkaCell: { seconds: 1, minTransactions: 5, warmupTransactions: 2 },
     baselineCell: { seconds: 0.5, minTransactions: 10, warmupTransactions: 3 },
     abortTransactions: 5,
     abortParticipantCounts: [2, 4],
@@ -123,6 +123,9 @@ export interface ContentionResult {
   committedLatencyMs: LatencySummary;
   /** Transactions that met a held lock and went through WaitForLock (1 s) before their second prepare. */
   waitedForLock: number;
+  /** Finished transactions that waited for a lock, and those that did not: the cost of the 1 s wait. */
+  waitedLatencyMs: LatencySummary;
+  notWaitedLatencyMs: LatencySummary;
   boundMs: number;
   deadlockFree: boolean;
   invariants: { balanceBefore: number; balanceAfter: number; conserved: boolean; locksLeft: number; openTransactions: number };
@@ -323,7 +326,6 @@ class Bench {
     const measurements = await this.settle(results);
     const after = await this.recorder.outside(() => auditAccounts(this.dynamo, tables, keys));
     const open = await this.recorder.outside(() => openTransactions(this.dynamo, this.pakka.tables.coordinatorLog, 'hot-'));
-    const histories = await Promise.all(results.map((p) => p.history));
     const committed = measurements.filter((m) => m.outcome === 'COMMITTED');
     const aborted = measurements.filter((m) => m.outcome === 'ABORTED');
     const finished = measurements.filter((m) => m.outcome !== 'UNFINISHED');
@@ -342,7 +344,9 @@ class Bench {
       committedPerSecond: committed.length / (wallMs / 1000),
       latencyMs,
       committedLatencyMs: summarize(committed.map((m) => m.latencyMs)),
-      waitedForLock: histories.filter((h) => (h?.entered.WaitForLock ?? 0) > 0).length,
+      waitedForLock: measurements.filter((m) => m.lockWaits > 0).length,
+      waitedLatencyMs: summarize(finished.filter((m) => m.lockWaits > 0).map((m) => m.latencyMs)),
+      notWaitedLatencyMs: summarize(finished.filter((m) => m.lockWaits === 0).map((m) => m.latencyMs)),
       boundMs: this.options.profile.boundMs,
       deadlockFree: unfinished === 0 && latencyMs.max < this.options.profile.boundMs,
       invariants: {

@@ -26,6 +26,8 @@ export interface WorkSummary {
   writesBySource: Record<string, number>;
   /** Mean write units per transaction, by sender. */
   writeUnitsBySource: Record<string, number>;
+  /** Mean times each state was entered per transaction: where the billed transitions go. */
+  statesEntered: Record<string, number>;
   /** Local-only requests reading the outcome back after the execution, per transaction (not in the figures above). */
   readBackRequests: number;
 }
@@ -69,6 +71,7 @@ export function workSummary(measurements: readonly TxnMeasurement[]): WorkSummar
     lambdaBilledMs: of((m) => m.lambdaBilledMs),
     writesBySource: meanBySource((m) => m.writesBySource),
     writeUnitsBySource: meanBySource((m) => m.writeUnitsBySource),
+    statesEntered: meanBySource((m) => m.statesEntered),
     readBackRequests: measurements.reduce((s, m) => s + m.readBackRequests, 0) / measurements.length,
   };
 }
