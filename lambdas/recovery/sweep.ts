@@ -111,11 +111,8 @@ export async function decideAndDrive(
   const logged = current.decision;
   if (!logged) throw new Error(`transaction ${item.txnId}: no decision after logging one`);
   const driven = await driveDecision(current, logged, ports);
-  for (const v of driven.violations) {
-    const [participant = '', code = ''] = v.split(':');
-    metrics.count(METRICS.protocolViolations, { Participant: participant, Code: code });
-  }
-  if (driven.violations.length) metrics.count(METRICS.heuristicHazards, {}, driven.violations.length);
+  // Violations are counted where they happen (the participant) and hazards once per final
+  // transaction (its outcome report), so recovery does not count them a second time.
   if (driven.final) metrics.count(METRICS.inDoubtResolved);
   return { kind: 'driven', decidedNow, ...driven };
 }
@@ -217,7 +214,6 @@ export async function runSweep(ports: RecoveryPorts, config: RecoveryConfig, opt
     .flatMap((t) => t.orphans)
     .filter((o) => o.result === 'acknowledged').length;
   const strayHazards = strays.filter((s) => s.result === 'violation').length;
-  if (strayHazards) metrics.count(METRICS.heuristicHazards, {}, strayHazards);
   const actedOnStrays = strays.some((s) => s.action !== 'none');
   const report: SweepReport = {
     startedAt: iso(now),
