@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_ROUTES } from '../infra/constructs/api.js';
 import { ASL_FILE, COORDINATOR_LOG_WRITER_ACTIONS } from '../infra/constructs/coordinator.js';
 import { PARTICIPANT_TABLE_ACTIONS } from '../infra/constructs/participant.js';
@@ -22,6 +22,7 @@ const specs: ParticipantSpec[] = [...config.values()];
 beforeAll(async () => {
   synth = await synthWithCli();
 }, 180_000);
+afterAll(() => synth?.remove());
 
 // ---- reading the template -------------------------------------------------------------------
 

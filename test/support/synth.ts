@@ -4,7 +4,7 @@
  * and shares the result: a full synth bundles every Lambda.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +41,8 @@ export interface Synthesized {
   assetPath(objectKey: string): string;
   stdout: string;
   stderr: string;
+  /** Deletes the cloud assembly (bundles included). */
+  remove(): void;
 }
 
 /** Only what a synth needs from the environment: no AWS credentials, profile or region reach the child. */
@@ -58,6 +60,7 @@ function offlineEnvironment(): NodeJS.ProcessEnv {
     // An unreachable proxy: a synth that tried the network would fail instead of passing by luck.
     HTTPS_PROXY: 'http://127.0.0.1:9',
     HTTP_PROXY: 'http://127.0.0.1:9',
+    npm_config_update_notifier: 'false',
   };
 }
 
@@ -73,7 +76,11 @@ export async function synthWithCli(context: Record<string, string> = {}): Promis
     child.on('error', reject);
     child.on('close', (exitCode) => resolvePromise({ code: exitCode, stdout: out, stderr: err }));
   });
-  if (code !== 0) throw new Error(`npm run synth exited with ${code}:\n${stderr.slice(-4000)}`);
+  const remove = () => rmSync(outdir, { recursive: true, force: true });
+  if (code !== 0) {
+    remove();
+    throw new Error(`npm run synth exited with ${code}:\n${stderr.slice(-4000)}`);
+  }
   const templates = readdirSync(outdir).filter((f) => f.endsWith('.template.json'));
   if (templates.length !== 1 || !templates[0]) throw new Error(`expected one stack template in ${outdir}, found ${templates.join(', ') || 'none'}`);
   const stackName = templates[0].slice(0, -'.template.json'.length);
@@ -84,5 +91,5 @@ export async function synthWithCli(context: Record<string, string> = {}): Promis
     if (!asset) throw new Error(`no asset uploads to ${objectKey}`);
     return join(outdir, asset.source.path);
   };
-  return { outdir, stackName, template: Template.fromJSON(json), json, assetPath, stdout, stderr };
+  return { outdir, stackName, template: Template.fromJSON(json), json, assetPath, stdout, stderr, remove };
 }
