@@ -1,0 +1,127 @@
+/**
+ * `pakka resolve`: an operator's manual decision for a stuck transaction, on DynamoDB Local and the
+ * real ASL. Allowed only while no decision is logged, recorded with who and why, then driven; a
+ * commit needs every yes vote established unless forced (a heuristic decision).
+ */
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import type { FaultSpec } from '../local/faults.js';
+import { type Account, LedgerWorld, type Transfer } from './chaos/ledgerWorld.js';
+
+const worlds: LedgerWorld[] = [];
+afterEach(async () => {
+  await Promise.all(worlds.splice(0).map((w) => w.destroy()));
+});
+
+const alice: Account = { participant: 'payer-bank', key: 'alice' };
+const bob: Account = { participant: 'payee-bank', key: 'bob' };
+const fees: Account = { participant: 'upi-switch', key: 'fees' };
+const transfer: Transfer = { from: alice, to: bob, amount: 1000, fee: 10 };
+const COMMITTED_BALANCES = { alice: 4000, bob: 990, fees: 10 };
+const UNTOUCHED_BALANCES = { alice: 5000, bob: undefined, fees: undefined };
+
+async function stuck(faults: FaultSpec[]): Promise<LedgerWorld> {
+  const w = await LedgerWorld.create({ endpoint: inject('dynamoEndpoint'), faults });
+  worlds.push(w);
+  await w.fund([{ ...alice, balance: 5000 }]);
+  await w.start('t1', transfer).done;
+  await w.injector.settled();
+  return w;
+}
+
+const balances = async (w: LedgerWorld) => ({ alice: await w.balance(alice), bob: await w.balance(bob), fees: await w.balance(fees) });
+const stopBeforeDeciding: FaultSpec = { fault: 'stopCoordinator', at: 'LogCommitDecision', txnId: 't1' };
+/** An operator acts at the real time: no deadline has to pass for a manual decision. */
+const operator = (w: LedgerWorld) => w.recovery({ now: Date.now });
+
+describe('resolve a stuck transaction', () => {
+  it('commit, when every participant is prepared: logged as the operator\'s, with the reason, and driven to COMMITTED', async () => {
+    const w = await stuck([stopBeforeDeciding]);
+    const result = await operator(w).resolve('t1', { decision: 'COMMIT', operator: 'asha', reason: 'ticket 4711: coordinator lost, all banks confirmed' });
+    expect(result).toMatchObject({ ok: true, decision: 'COMMIT', outcome: { kind: 'driven', decidedNow: true, final: true } });
+    expect(await w.pakka.getTransaction('t1')).toMatchObject({
+      status: 'COMMITTED',
+      decision: 'COMMIT',
+      decidedBy: 'operator:asha',
+      decisionNote: 'ticket 4711: coordinator lost, all banks confirmed',
+      heuristicHazard: false,
+    });
+    expect(await balances(w)).toEqual(COMMITTED_BALANCES);
+    expect(await w.invariantViolations()).toEqual([]);
+  });
+
+  it('abort: logged and driven to ABORTED, every lock released', async () => {
+    const w = await stuck([stopBeforeDeciding]);
+    const result = await operator(w).resolve('t1', { decision: 'ABORT', operator: 'asha', reason: 'customer cancelled' });
+    expect(result).toMatchObject({ ok: true, decision: 'ABORT' });
+    expect(await w.pakka.getTransaction('t1')).toMatchObject({ status: 'ABORTED', decidedBy: 'operator:asha', decisionNote: 'customer cancelled' });
+    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await w.invariantViolations()).toEqual([]);
+  });
+
+  it('commit refused while a participant\'s yes vote is not established; abort still allowed', async () => {
+    const w = await stuck([{ fault: 'stopCoordinator', at: 'Prepare', occurrence: 3, txnId: 't1' }]);
+    const refused = await operator(w).resolve('t1', { decision: 'COMMIT', operator: 'asha', reason: 'looks fine' });
+    expect(refused).toMatchObject({ ok: false, status: 409, code: 'VOTES_UNKNOWN', field: 'decision' });
+    expect(!refused.ok && refused.message).toContain('upi-switch');
+    expect((await w.logItem('t1'))?.decision).toBeUndefined();
+    expect(await operator(w).resolve('t1', { decision: 'ABORT', operator: 'asha', reason: 'votes missing' })).toMatchObject({ ok: true });
+    expect(await w.invariantViolations()).toEqual([]);
+  });
+
+  it('a forced commit without the votes is a heuristic decision: done, and its hazards recorded where participants refuse', async () => {
+    const w = await stuck([{ fault: 'stopCoordinator', at: 'Prepare', occurrence: 3, txnId: 't1' }]);
+    const result = await operator(w).resolve('t1', { decision: 'COMMIT', operator: 'asha', reason: 'bank confirmed by phone', force: true });
+    expect(result).toMatchObject({ ok: true, outcome: { final: true } });
+    const view = await w.pakka.getTransaction('t1');
+    expect(view).toMatchObject({ status: 'COMMITTED', decidedBy: 'operator:asha', heuristicHazard: true });
+    expect(view?.violations).toContain('upi-switch:COMMIT_WITHOUT_PREPARE');
+  });
+
+  it('refused once a decision is logged, showing the logged one; nothing changes', async () => {
+    const w = await stuck([{ fault: 'stopCoordinator', at: 'Commit', txnId: 't1' }]);
+    const refused = await operator(w).resolve('t1', { decision: 'ABORT', operator: 'asha', reason: 'try to undo' });
+    expect(refused).toMatchObject({
+      ok: false,
+      status: 409,
+      code: 'DECISION_ALREADY_LOGGED',
+      logged: { decision: 'COMMIT', decidedBy: 'coordinator' },
+    });
+    expect(await w.logItem('t1')).toMatchObject({ decision: 'COMMIT', status: 'COMMITTING' });
+    expect(w.decisionWrites.filter((d) => d.txnId === 't1')).toEqual([{ txnId: 't1', decision: 'COMMIT' }]);
+  });
+
+  it('refused while the coordinator still runs', async () => {
+    const w = await LedgerWorld.create({ endpoint: inject('dynamoEndpoint'), faults: [{ fault: 'pauseCoordinator', at: 'LogCommitDecision', txnId: 't1' }] });
+    worlds.push(w);
+    await w.fund([{ ...alice, balance: 5000 }]);
+    const started = w.start('t1', transfer);
+    await w.injector.paused('t1');
+    expect(await operator(w).resolve('t1', { decision: 'ABORT', operator: 'asha', reason: 'impatient' })).toMatchObject({ ok: false, status: 409, code: 'COORDINATOR_RUNNING' });
+    w.injector.resume('t1');
+    await started.done;
+    const item = await w.logItem('t1');
+    expect(item).toMatchObject({ status: 'COMMITTED' });
+    expect(item?.decidedBy).toBeUndefined();
+  });
+
+  it('bad input is a 400 naming the field, an unknown transaction a 404; neither changes anything', async () => {
+    const w = await stuck([stopBeforeDeciding]);
+    const r = operator(w);
+    const cases: Array<[string, unknown, string]> = [
+      ['t1', { decision: 'MAYBE', operator: 'asha', reason: 'why not' }, 'decision'],
+      ['t1', { decision: 'ABORT', reason: 'no name' }, 'operator'],
+      ['t1', { decision: 'ABORT', operator: 'asha smith', reason: 'space in name' }, 'operator'],
+      ['t1', { decision: 'ABORT', operator: 'asha' }, 'reason'],
+      ['t1', { decision: 'ABORT', operator: 'asha', reason: 'x' }, 'reason'],
+      ['t1', { decision: 'ABORT', operator: 'asha', reason: 'fine', force: 'yes' }, 'force'],
+      ['t1', { decision: 'ABORT', operator: 'asha', reason: 'fine', sneaky: 1 }, 'sneaky'],
+      ['t1', 'not an object', 'body'],
+      ['bad id!', { decision: 'ABORT', operator: 'asha', reason: 'fine' }, 'txnId'],
+    ];
+    for (const [txnId, body, field] of cases) {
+      expect(await r.resolve(txnId, body), JSON.stringify(body)).toMatchObject({ ok: false, status: 400, code: 'INVALID_REQUEST', field });
+    }
+    expect(await r.resolve('nope', { decision: 'ABORT', operator: 'asha', reason: 'fine' })).toMatchObject({ ok: false, status: 404, code: 'NOT_FOUND' });
+    expect((await w.logItem('t1'))?.decision).toBeUndefined();
+  });
+});
