@@ -1,0 +1,87 @@
+/**
+ * Lambda entry point of the recovery sweeper. An EventBridge schedule (every sweepIntervalSeconds)
+ * runs a sweep; the API may invoke it directly with `{action: 'sweep'}` or
+ * `{action: 'resolve', txnId, body}` for an operator's decision, so that only this function needs
+ * the rights to invoke participants.
+ * Environment: COORDINATOR_LOG_TABLE, STATE_MACHINE_ARN, PARTICIPANT_FUNCTION_PREFIX,
+ * PARTICIPANT_TABLES (JSON: participant name -> table name), optional PAKKA_RECOVERY_* thresholds.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { z } from 'zod';
+import { emfRecorder } from '../observability/emfRecorder.js';
+import { protocolLogger } from '../observability/logger.js';
+import { documentClient } from '../participants/lambdaEntry.js';
+import { coordinatorLogTable } from './coordinatorLogTable.js';
+import { inDoubtIndex } from './inDoubtIndex.js';
+import { lambdaParticipants } from './lambdaParticipants.js';
+import type { RecoveryPorts } from './ports.js';
+import { recoveryConfigFromEnv } from './recoveryConfig.js';
+import { type ResolveResult, resolveTransaction } from './resolve.js';
+import { type SweepReport, runSweep } from './sweep.js';
+import { stepFunctionsExecutions } from './stepFunctionsExecutions.js';
+
+export const recoveryEnvironment = z.object({
+  COORDINATOR_LOG_TABLE: z.string().min(1),
+  STATE_MACHINE_ARN: z.string().startsWith('arn:'),
+  PARTICIPANT_FUNCTION_PREFIX: z.string().min(1),
+  PARTICIPANT_TABLES: z.string().transform((text, ctx) => {
+    try {
+      return new Map(Object.entries(z.record(z.string(), z.string().min(1)).parse(JSON.parse(text))));
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object: participant name -> table name' });
+      return z.NEVER;
+    }
+  }),
+});
+
+const explicitRequest = z.discriminatedUnion('action', [
+  z.strictObject({ action: z.literal('resolve'), txnId: z.string(), body: z.unknown() }),
+  z.strictObject({ action: z.literal('sweep') }),
+]);
+export type RecoveryRequest = z.infer<typeof explicitRequest>;
+
+/** What the function is asked: an event with an `action` must be a valid request; anything else (the schedule's event) means a sweep. */
+export function recoveryRequest(event: unknown): RecoveryRequest {
+  if (typeof event === 'object' && event !== null && 'action' in event) return explicitRequest.parse(event);
+  return { action: 'sweep' };
+}
+
+/** The sweep's counts, without the per-transaction detail (that goes to the log). */
+export type SweepSummary = Omit<SweepReport, 'transactions' | 'errors'> & { errors: number };
+
+export const summary = ({ transactions: _t, errors, ...counts }: SweepReport): SweepSummary => ({ ...counts, errors: errors.length });
+
+const SERVICE = 'pakka-recovery';
+const logger = protocolLogger(SERVICE);
+const metrics = emfRecorder(SERVICE);
+const config = recoveryConfigFromEnv();
+let ports: RecoveryPorts | undefined;
+
+function awsPorts(): RecoveryPorts {
+  const env = recoveryEnvironment.parse(process.env);
+  const client = documentClient(new DynamoDBClient({}));
+  return {
+    log: coordinatorLogTable(client, env.COORDINATOR_LOG_TABLE),
+    inDoubt: inDoubtIndex(client, env.PARTICIPANT_TABLES),
+    participants: lambdaParticipants(new LambdaClient({}), env.PARTICIPANT_FUNCTION_PREFIX),
+    executions: stepFunctionsExecutions(new SFNClient({}), env.STATE_MACHINE_ARN),
+    now: Date.now,
+  };
+}
+
+export const handler = async (event: unknown): Promise<SweepSummary | ResolveResult> => {
+  ports ??= awsPorts();
+  const request = recoveryRequest(event);
+  if (request.action === 'resolve') {
+    const result = await resolveTransaction(request.txnId, request.body, ports, metrics);
+    logger.info(result.ok ? 'operator decision logged and driven' : 'operator decision refused', { txnId: request.txnId, result });
+    return result;
+  }
+  const report = await runSweep(ports, config, { metrics, log: (message, detail) => logger.info(message, detail) });
+  for (const failure of report.errors) logger.error('recovery failed for a transaction', failure);
+  const counts = summary(report);
+  logger.info('recovery sweep done', { ...counts });
+  return counts;
+};
