@@ -97,6 +97,8 @@ export interface CellResult {
   committedPerSecond: number;
   /** Latency of committed transactions, start to end of execution (or of the DynamoDB call). */
   latencyMs: LatencySummary;
+  /** Mean of the same without the synchronous start call: how long the execution itself ran. */
+  executionMsMean: number;
   committedWork: WorkSummary | null;
   time: TimeShares | null;
 }
@@ -116,6 +118,7 @@ export function cellResult(system: System, participants: number, concurrency: nu
     wallMs,
     committedPerSecond: wallMs > 0 ? committed.length / (wallMs / 1000) : 0,
     latencyMs: summarize(committed.map((m) => m.latencyMs)),
+    executionMsMean: spread(committed.map((m) => m.latencyMs - m.startMs)).mean,
     committedWork: workSummary(committed),
     time: timeShares(committed),
   };
