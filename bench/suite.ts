@@ -75,7 +75,7 @@ export const PROFILES: Record<'full' | 'quick', BenchProfile> = {
     baselineCell: { seconds: 0.5, minTransactions: 10, warmupTransactions: 3 },
     abortTransactions: 5,
     abortParticipantCounts: [2, 4],
-    contention: { accounts: 10, inFlight: 16, seconds: 5, minTransactions: 16 },
+    contention: { accounts: 10, inFlight: 16, seconds: 4, minTransactions: 16 },
     costParticipantCounts: [2, 4],
     boundMs: 30_000,
   },
