@@ -1,6 +1,6 @@
 /**
  * Pakka in one stack: a Participant per entry of the participant config (the same config local
- * mode reads), the Coordinator, and the Api. Adding a participant is one entry in that config.
+ * mode reads), the Coordinator, the Api and the Recovery sweeper. Adding a participant is one entry in that config.
  */
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -9,6 +9,7 @@ import type { ParticipantConfig } from '../lambdas/config/participantConfig.js';
 import { Api } from './constructs/api.js';
 import { Coordinator } from './constructs/coordinator.js';
 import { Participant } from './constructs/participant.js';
+import { Recovery } from './constructs/recovery.js';
 import { type DeploymentSettings, removalPolicyOf } from './settings.js';
 
 export interface PakkaStackProps extends StackProps {
@@ -23,6 +24,7 @@ export class PakkaStack extends Stack {
   readonly participants: readonly Participant[];
   readonly coordinator: Coordinator;
   readonly api: Api;
+  readonly recovery: Recovery;
   /** Every participant function is named this plus the participant's name. */
   readonly participantFunctionNamePrefix: string;
 
@@ -56,6 +58,14 @@ export class PakkaStack extends Stack {
       participants: this.participants,
       timeout: Duration.seconds(settings.apiTimeoutSeconds),
       throttle: { ratePerSecond: settings.apiThrottleRatePerSecond, burst: settings.apiThrottleBurst },
+      logRetention,
+      removalPolicy,
+    });
+
+    this.recovery = new Recovery(this, 'Recovery', {
+      coordinator: this.coordinator,
+      participants: this.participants,
+      timeout: Duration.seconds(settings.recoveryTimeoutSeconds),
       logRetention,
       removalPolicy,
     });

@@ -4,9 +4,8 @@
  * node_modules can help it), and fresh Node processes load it and run the protocol against
  * DynamoDB Local, configured only through the environment, as Lambda configures it.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
@@ -19,11 +18,12 @@ import { loadParticipantConfig } from '../lambdas/config/participantConfig.js';
 import { itemKeyOf, recordKeyOf } from '../lambdas/participants/table.js';
 import { localDynamoClient } from '../local/dynamoLocal.js';
 import { createTables } from '../local/tables.js';
+import { type Invocation, type IsolatedBundle, isolateBundle } from './support/synthBundleRunner.js';
 
 const spec = loadParticipantConfig().get('payer-bank');
 if (!spec || spec.kind !== 'ledger') throw new Error('the participant config must declare payer-bank as a ledger');
 
-let bundleDir: string;
+let bundle: IsolatedBundle;
 let synthDir: string;
 let tableName: string;
 const dynamo = () => localDynamoClient(inject('dynamoEndpoint'));
@@ -39,66 +39,26 @@ beforeAll(async () => {
   };
   const code = Object.values(assets.files).filter((a) => a.source.packaging === 'zip');
   expect(code).toHaveLength(1);
-  bundleDir = mkdtempSync(join(tmpdir(), 'pakka-bundle-'));
-  cpSync(join(synthDir, code[0]?.source.path ?? ''), bundleDir, { recursive: true });
-  // Lambda's Node.js runtime imports the handler module and calls its export; this is that, minus Lambda.
-  // The answer goes to file descriptor 3: stdout carries the handler's own structured logs.
-  writeFileSync(
-    join(bundleDir, 'invoke.mjs'),
-    [
-      "import { writeSync } from 'node:fs';",
-      "const { handler } = await import('./index.mjs');",
-      'try {',
-      '  writeSync(3, JSON.stringify({ ok: true, answer: await handler(JSON.parse(process.argv[2]), {}) }));',
-      '} catch (error) {',
-      '  writeSync(3, JSON.stringify({ ok: false, name: error.name, message: error.message }));',
-      '}',
-    ].join('\n'),
-  );
+  bundle = isolateBundle(join(synthDir, code[0]?.source.path ?? ''));
   tableName = `bundle-${randomUUID().slice(0, 8)}-${spec.name}`;
   await createTables(dynamo(), { coordinatorLog: `${tableName}-unused-log`, participants: new Map([[spec.name, tableName]]) });
 }, 120_000);
 
 afterAll(() => {
-  for (const dir of [bundleDir, synthDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+  bundle?.remove();
+  if (synthDir) rmSync(synthDir, { recursive: true, force: true });
 });
 
-type Invocation = { ok: true; answer: Record<string, unknown> } | { ok: false; name: string; message: string };
-
-/** One cold start: a new Node process with only the environment the deployed function gets (plus where DynamoDB is). */
-function invoke(event: object): Promise<Invocation> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['invoke.mjs', JSON.stringify(event)], {
-      cwd: bundleDir,
-      env: {
-        PATH: process.env.PATH ?? '',
-        TABLE_NAME: tableName,
-        PARTICIPANT_NAME: spec?.name ?? '',
-        NODE_OPTIONS: '--enable-source-maps',
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      },
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdio[3]?.on('data', (d: Buffer) => (out += d.toString()));
-    child.stdout?.on('data', () => undefined);
-    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`the bundle exited with ${code}: ${err.slice(-2000)}`));
-      try {
-        resolvePromise(JSON.parse(out) as Invocation);
-      } catch {
-        reject(new Error(`the bundle printed no answer: ${out.slice(-500)} ${err.slice(-2000)}`));
-      }
-    });
+/** One cold start with only the environment the deployed function gets, plus where DynamoDB is. */
+const invoke = (event: object): Promise<Invocation> =>
+  bundle.invoke(event, {
+    TABLE_NAME: tableName,
+    PARTICIPANT_NAME: spec.name,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
   });
-}
 
 async function read(key: Record<string, string>): Promise<Record<string, unknown> | undefined> {
   const out = await dynamo().send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: key.pk ?? '' } }, ConsistentRead: true }));

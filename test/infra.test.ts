@@ -4,15 +4,20 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { API_ROUTES } from '../infra/constructs/api.js';
 import { ASL_FILE, COORDINATOR_LOG_WRITER_ACTIONS } from '../infra/constructs/coordinator.js';
 import { PARTICIPANT_TABLE_ACTIONS } from '../infra/constructs/participant.js';
 import { TRANSACTION_REQUEST_SCHEMA } from '../infra/constructs/transactionRequestModel.js';
 import { type ParticipantSpec, loadParticipantConfig } from '../lambdas/config/participantConfig.js';
-import { BY_STATUS_INDEX, COORDINATOR_LOG_SCHEMA, PARTICIPANT_TABLE_SCHEMA, type TableSchema } from '../lambdas/tableSchemas.js';
+import { DEFAULT_RECOVERY_CONFIG } from '../lambdas/recovery/recoveryConfig.js';
+import { IN_DOUBT_INDEX } from '../lambdas/participants/table.js';
+import { BY_STATUS_INDEX, COORDINATOR_LOG_SCHEMA, OPEN_INDEX, PARTICIPANT_TABLE_SCHEMA, type TableSchema } from '../lambdas/tableSchemas.js';
 import { type AslSubstitutions, allStates, loadDefinition } from '../local/stateMachine.js';
+import { createTables } from '../local/tables.js';
+import { localDynamoClient } from '../local/dynamoLocal.js';
 import { type CfnResource, type Synthesized, synthWithCli } from './support/synth.js';
+import { isolateBundle } from './support/synthBundleRunner.js';
 import { FAKE_ENVIRONMENT, arnOf, refOf, resolveIntrinsic } from './support/synthIntrinsics.js';
 
 let synth: Synthesized;
@@ -94,7 +99,9 @@ function participantFunction(spec: ParticipantSpec) {
 
 const coordinatorLogId = () => only(tableIdBySchema(COORDINATOR_LOG_SCHEMA), 'coordinator log table');
 const stateMachine = () => only(resources('AWS::StepFunctions::StateMachine'), 'state machine');
-const apiFunction = () => only(lambdaByEnv('STATE_MACHINE_ARN'), 'API function');
+const hasEnv = (fn: CfnResource, variable: string) => variable in ((props(fn).Environment as { Variables: object } | undefined)?.Variables ?? {});
+const apiFunction = () => only(lambdaByEnv('STATE_MACHINE_ARN').filter(([, f]) => !hasEnv(f, 'PARTICIPANT_FUNCTION_PREFIX')), 'API function');
+const recoveryFunction = () => only(lambdaByEnv('PARTICIPANT_FUNCTION_PREFIX'), 'recovery function');
 
 const ALL_STATEMENT_ACTIONS = (roleId: string) => new Set(statementsOf(roleId).flatMap(actionsOf));
 
@@ -314,6 +321,58 @@ describe('IAM', () => {
       ].sort(),
     );
   });
+
+  it('lets the recovery sweeper only update the coordinator log, query the in-doubt indexes, invoke participants and describe executions', () => {
+    const [, fn] = recoveryFunction();
+    const statements = statementsOf(roleIdOf(props(fn).Role));
+    const logGroupId = refId((props(fn).LoggingConfig as { LogGroup: unknown }).LogGroup);
+    const grants = statements.flatMap((s) => actionsOf(s).map((a) => `${a} ${resourcesOf(s).sort().join(',')}`));
+    const inDoubtIndexes = specs.map((s) => `${arnOf(participantFunction(s).tableId)}/index/${IN_DOUBT_INDEX}`).sort().join(',');
+    const participantFunctions = specs.map((s) => arnOf(participantFunction(s).id)).sort().join(',');
+    expect(grants.sort()).toEqual(
+      [
+        `dynamodb:GetItem ${arnOf(coordinatorLogId())}`,
+        `dynamodb:UpdateItem ${arnOf(coordinatorLogId())}`,
+        `dynamodb:Query ${arnOf(coordinatorLogId())}/index/${OPEN_INDEX}`,
+        `dynamodb:Query ${inDoubtIndexes}`,
+        `lambda:InvokeFunction ${participantFunctions}`,
+        'states:DescribeExecution arn:aws:states:eu-west-1:123456789012:execution:Pakka-two-phase-commit:*',
+        `logs:CreateLogStream ${arnOf(logGroupId)}`,
+        `logs:PutLogEvents ${arnOf(logGroupId)}`,
+      ].sort(),
+    );
+  });
+
+  it('lets nothing but the state machine and the recovery sweeper invoke a participant function', () => {
+    const [, sm] = stateMachine();
+    const invokers = new Set([roleIdOf(props(sm).RoleArn), roleIdOf(props(recoveryFunction()[1]).Role)]);
+    for (const [policyId, policy] of resources('AWS::IAM::Policy')) {
+      const invokes = (props(policy).PolicyDocument as { Statement: Statement[] }).Statement.some((s) => actionsOf(s).includes('lambda:InvokeFunction'));
+      const roles = (props(policy).Roles as unknown[]).map(refId);
+      if (invokes) for (const role of roles) expect(invokers.has(role), policyId).toBe(true);
+    }
+    const permissions = resources('AWS::Lambda::Permission').map(([, p]) => props(p));
+    const participantIds = new Set(specs.map((s) => participantFunction(s).id));
+    expect(permissions.filter((p) => participantIds.has(resolveIntrinsic(p.FunctionName).slice(1, -'.Arn>'.length)))).toEqual([]);
+  });
+});
+
+describe('the recovery sweeper', () => {
+  it('runs on a schedule every sweep interval, not retried (the next sweep covers the same ground)', () => {
+    const [fnId, fn] = recoveryFunction();
+    const [, rule] = only(resources('AWS::Events::Rule'), 'schedule');
+    expect(DEFAULT_RECOVERY_CONFIG.sweepIntervalSeconds).toBe(60);
+    expect(props(rule).ScheduleExpression).toBe('rate(1 minute)');
+    expect(props(rule).Targets).toEqual([
+      { Arn: { 'Fn::GetAtt': [fnId, 'Arn'] }, Id: 'Target0', RetryPolicy: { MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 0 } },
+    ]);
+    expect(props(fn).Timeout as number).toBeLessThan(60);
+    const env = (props(fn).Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(Object.keys(env).sort()).toEqual(['COORDINATOR_LOG_TABLE', 'NODE_OPTIONS', 'PARTICIPANT_FUNCTION_PREFIX', 'PARTICIPANT_TABLES', 'STATE_MACHINE_ARN']);
+    // The same prefix the state machine computes participant ARNs with.
+    expect(resolveIntrinsic(env.PARTICIPANT_FUNCTION_PREFIX)).toBe(resolveIntrinsic((props(stateMachine()[1]).DefinitionSubstitutions as Record<string, unknown>).ParticipantFunctionPrefix));
+    expect(JSON.parse(resolveIntrinsic(env.PARTICIPANT_TABLES))).toEqual(Object.fromEntries(specs.map((s) => [s.name, refOf(participantFunction(s).tableId)])));
+  });
 });
 
 // ---- tables ---------------------------------------------------------------------------------
@@ -427,7 +486,7 @@ describe('the REST API', () => {
 describe('Lambda functions', () => {
   it('run on the newest Node.js runtime, arm64, with only table names and wiring in their environment', () => {
     const functions = resources('AWS::Lambda::Function');
-    expect(functions).toHaveLength(specs.length + 1);
+    expect(functions).toHaveLength(specs.length + 2); // participants, API, recovery
     for (const [id, fn] of functions) {
       expect(props(fn).Runtime, id).toBe('nodejs24.x');
       expect(props(fn).Architectures, id).toEqual(['arm64']);
@@ -449,6 +508,86 @@ describe('Lambda functions', () => {
       const imported = [...code.matchAll(/(?:^|[;}\s])import\s*(?:[\w${}\s,*]+from\s*)?["']([^"']+)["']/g)].map((m) => m[1] ?? '');
       for (const specifier of imported) expect(specifier, `${id} imports ${specifier}`).toMatch(/^node:/);
       expect(code).not.toMatch(/from\s*["']@aws-sdk\//);
+    }
+  });
+});
+
+// ---- the API and recovery artifacts --------------------------------------------------------------
+
+describe('the bundled API and recovery functions', () => {
+  /** The function's environment as CloudFormation would fill it, with table names made concrete. */
+  function deployedEnvironment(fn: CfnResource, tablePrefix: string) {
+    const variables = (props(fn).Environment as { Variables: Record<string, unknown> }).Variables;
+    return Object.fromEntries(
+      Object.entries(variables).map(([key, value]) => [
+        key,
+        resolveIntrinsic(value).replace(/<Ref:(\w+)>/g, (_m, id: string) => {
+          const type = synth.json.Resources[id]?.Type;
+          if (type === 'AWS::DynamoDB::Table') return `${tablePrefix}${id}`;
+          if (type === 'AWS::StepFunctions::StateMachine') return `arn:aws:states:eu-west-1:123456789012:stateMachine:${String(props(stateMachine()[1]).StateMachineName)}`;
+          throw new Error(`no stand-in for a Ref to ${id} (${type})`);
+        }),
+      ]),
+    ) as Record<string, string> & { PARTICIPANT_TABLES: string; COORDINATOR_LOG_TABLE: string };
+  }
+
+  const awsLocal = {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    // Any AWS call but DynamoDB's goes nowhere: these checks must not need one.
+    AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+  };
+
+  it('the API bundle loads in a fresh process and answers routes that need no AWS call, validation included', async () => {
+    const [, fn] = apiFunction();
+    const bundle = isolateBundle(synth.assetPath((props(fn).Code as { S3Key: string }).S3Key));
+    try {
+      const env = { ...deployedEnvironment(fn, 'unused-'), ...awsLocal };
+      const event = (httpMethod: string, path: string, body: unknown = null) => ({
+        httpMethod,
+        path,
+        resource: path,
+        headers: { 'Content-Type': 'application/json' },
+        multiValueHeaders: {},
+        queryStringParameters: null,
+        multiValueQueryStringParameters: null,
+        pathParameters: null,
+        stageVariables: null,
+        requestContext: {},
+        body: body === null ? null : JSON.stringify(body),
+        isBase64Encoded: false,
+      });
+      const health = await bundle.invoke(event('GET', '/health'), env);
+      expect(health).toMatchObject({ ok: true, answer: { statusCode: 200 } });
+      expect(JSON.parse(String(health.ok && health.answer.body))).toEqual({ status: 'ok', participants: specs.length });
+      const listed = await bundle.invoke(event('GET', '/participants'), env);
+      const names = (JSON.parse(String(listed.ok && listed.answer.body)) as { participants: Array<{ name: string }> }).participants.map((p) => p.name);
+      expect(names).toEqual(specs.map((p) => p.name));
+      const refused = await bundle.invoke(event('POST', '/transactions', { participants: [{ name: 'nobody', operations: [{ op: 'credit', key: 'a', amount: 1 }] }] }), env);
+      expect(refused).toMatchObject({ ok: true, answer: { statusCode: 400 } });
+      expect(JSON.parse(String(refused.ok && refused.answer.body))).toMatchObject({ error: { code: 'INVALID_REQUEST', field: 'participants[0].name' } });
+    } finally {
+      bundle.remove();
+    }
+  });
+
+  it('the recovery bundle runs a scheduled sweep against DynamoDB (nothing in doubt: nothing done)', async () => {
+    const [, fn] = recoveryFunction();
+    const bundle = isolateBundle(synth.assetPath((props(fn).Code as { S3Key: string }).S3Key));
+    try {
+      const prefix = `infra-${Math.random().toString(36).slice(2, 8)}-`;
+      const env = { ...deployedEnvironment(fn, prefix), ...awsLocal, AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint') };
+      const tables = JSON.parse(env.PARTICIPANT_TABLES) as Record<string, string>;
+      await createTables(localDynamoClient(inject('dynamoEndpoint')), {
+        coordinatorLog: env.COORDINATOR_LOG_TABLE,
+        participants: new Map(Object.entries(tables)),
+      });
+      const scheduled = { version: '0', id: 'e1', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '123456789012', time: new Date().toISOString(), region: 'eu-west-1', resources: [], detail: {} };
+      const sweep = await bundle.invoke(scheduled, env);
+      expect(sweep).toMatchObject({ ok: true, answer: { examined: 0, decided: 0, errors: 0 } });
+    } finally {
+      bundle.remove();
     }
   });
 });

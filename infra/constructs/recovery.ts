@@ -1,5 +1,5 @@
 /**
- * The recovery sweeper: a Lambda that an EventBridge schedule runs every minute. It finds
+ * The recovery sweeper: a Lambda that an EventBridge schedule runs every sweep interval (a minute). It finds
  * transactions left in doubt (open log items past their deadline whose execution has stopped, and
  * old PREPARED records) and drives the logged decision to every participant, or logs ABORT when no
  * decision was logged (presumed abort).
@@ -12,6 +12,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { IN_DOUBT_INDEX } from '../../lambdas/participants/table.js';
+import { DEFAULT_RECOVERY_CONFIG } from '../../lambdas/recovery/recoveryConfig.js';
 import { OPEN_INDEX } from '../../lambdas/tableSchemas.js';
 import type { Coordinator } from './coordinator.js';
 import { PakkaFunction } from './pakkaFunction.js';
@@ -83,11 +84,13 @@ export class Recovery extends Construct {
       });
     }
 
-    this.schedule = new Rule(this, 'EveryMinute', {
+    const interval = Duration.seconds(DEFAULT_RECOVERY_CONFIG.sweepIntervalSeconds);
+    if (props.timeout.toSeconds() > interval.toSeconds()) throw new Error('a recovery sweep must end before the next one is scheduled');
+    this.schedule = new Rule(this, 'Sweep', {
       description: 'Runs the Pakka recovery sweeper',
-      schedule: Schedule.rate(Duration.minutes(1)),
-      // A missed sweep is not retried: the next one, a minute later, covers the same ground.
-      targets: [new LambdaFunction(this.function, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
+      schedule: Schedule.rate(interval),
+      // A missed sweep is not retried: the next one covers the same ground.
+      targets: [new LambdaFunction(this.function, { retryAttempts: 0, maxEventAge: interval })],
     });
   }
 }
