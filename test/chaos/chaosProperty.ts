@@ -1,0 +1,177 @@
+/**
+ * The chaos property: random UPI transfers over a few accounts of three ledgers (payer-bank,
+ * payee-bank, upi-switch), run concurrently under random faults at random points (participant
+ * crashes, transient failures, late answers, duplicates, a coordinator stopped at any Task state),
+ * sometimes with sweepers running beside the coordinators; then recovery until quiet. Afterwards
+ * I1-I5 must hold (LedgerWorld.invariantViolations). Used by test/chaos/chaos.test.ts (short) and
+ * test/chaos/runChaos.ts (`npm run chaos`, long).
+ */
+import fc from 'fast-check';
+import { COORDINATOR_TASK_STATES, type FaultSpec } from '../../local/faults.js';
+import { type Account, LEDGERS, LedgerWorld, type Transfer } from './ledgerWorld.js';
+
+const ACCOUNTS_PER_BANK = 10;
+const FEE_ACCOUNTS = 10;
+const BANKS = ['payer-bank', 'payee-bank'] as const;
+const ACTIONS = ['prepare', 'commit', 'abort'] as const;
+
+/** A fault of one transaction, before its txnId is known. */
+type TransactionFault = FaultSpec extends infer F ? (F extends { txnId?: string } ? Omit<F, 'txnId'> : never) : never;
+
+export interface ChaosTransaction {
+  transfer: Transfer;
+  faults: TransactionFault[];
+  /** When it starts, after the workload begins: overlapping, but not all at the same instant. */
+  startAfterMs: number;
+}
+
+export interface ChaosScenario {
+  balances: Array<Account & { balance: number }>;
+  transactions: ChaosTransaction[];
+  /** Sweepers that run beside the coordinators: honest ones (they check the execution) and ones that take every coordinator for dead. */
+  sweepersDuring: { honest: number; misjudging: number };
+}
+
+const account = (bank: (typeof BANKS)[number], i: number): Account => ({ participant: bank, key: `${bank === 'payer-bank' ? 'a' : 'b'}${i}` });
+
+const participant = fc.constantFrom(...LEDGERS);
+const action = fc.constantFrom(...ACTIONS);
+
+/** Late answers cost real seconds (the prepare timeout is 1 s); `slowFaults` allows the ones past the timeout. */
+function faultArb(slowFaults: boolean): fc.Arbitrary<TransactionFault> {
+  const lateDelay = slowFaults ? fc.oneof(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 1100, max: 1600 })) : fc.integer({ min: 0, max: 200 });
+  return fc.oneof(
+    fc.record({ fault: fc.constant('crash' as const), participant, action, when: fc.constantFrom('beforeWrite' as const, 'afterWrite' as const), times: fc.integer({ min: 1, max: 3 }) }),
+    fc.record({ fault: fc.constant('fail' as const), participant, action, times: fc.integer({ min: 1, max: 10 }) }),
+    fc.record({ fault: fc.constant('late' as const), participant, action, when: fc.constantFrom('beforeWrite' as const, 'afterWrite' as const), delayMs: lateDelay, times: fc.constant(1) }),
+    fc.record({ fault: fc.constant('duplicate' as const), participant, action, delayMs: fc.integer({ min: 0, max: 300 }), times: fc.constant(1) }),
+    fc.record({ fault: fc.constant('stopCoordinator' as const), at: fc.constantFrom(...COORDINATOR_TASK_STATES), occurrence: fc.integer({ min: 1, max: 3 }) }),
+  );
+}
+
+const transferArb: fc.Arbitrary<Transfer> = fc
+  .record({
+    fromBank: fc.constantFrom(...BANKS),
+    from: fc.integer({ min: 0, max: ACCOUNTS_PER_BANK - 1 }),
+    to: fc.integer({ min: 0, max: ACCOUNTS_PER_BANK - 1 }),
+    amount: fc.integer({ min: 1, max: 1500 }),
+    fee: fc.integer({ min: 0, max: 20 }),
+    feeAccount: fc.integer({ min: 0, max: FEE_ACCOUNTS - 1 }),
+  })
+  .map(({ fromBank, from, to, amount, fee, feeAccount }) => ({
+    from: account(fromBank, from),
+    to: account(fromBank === 'payer-bank' ? 'payee-bank' : 'payer-bank', to),
+    amount: amount + fee,
+    fee,
+    feeAccount: `fees${feeAccount}`,
+  }));
+
+export function chaosScenario(options: { transactions: number; slowFaults: boolean }): fc.Arbitrary<ChaosScenario> {
+  const balances = fc.tuple(
+    ...BANKS.flatMap((bank) => Array.from({ length: ACCOUNTS_PER_BANK }, (_, i) => fc.integer({ min: 500, max: 6000 }).map((balance) => ({ ...account(bank, i), balance })))),
+  );
+  const transaction = fc.record({ transfer: transferArb, startAfterMs: fc.integer({ min: 0, max: 1000 }), faults: fc.oneof({ weight: 1, arbitrary: fc.constant<TransactionFault[]>([]) }, { weight: 2, arbitrary: fc.array(faultArb(options.slowFaults), { minLength: 1, maxLength: 2 }) }) });
+  return fc.record({
+    balances: balances.map((list) => list.filter((a) => a.balance > 0)),
+    transactions: fc.array(transaction, { minLength: Math.max(1, Math.floor(options.transactions / 2)), maxLength: options.transactions }),
+    sweepersDuring: fc.record({ honest: fc.integer({ min: 0, max: 2 }), misjudging: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constant(1) }) }),
+  });
+}
+
+export interface ScenarioResult {
+  problems: string[];
+  transactions: number;
+  committed: number;
+  aborted: number;
+  faultsFired: number;
+  sweeps: number;
+  /** Why the aborted ones aborted (vote reason, TIMEOUT, ERROR, or who decided). */
+  abortReasons: Record<string, number>;
+}
+
+/** Runs one scenario in its own tables and returns the invariant violations (none means it passed). */
+export async function runScenario(endpoint: string, scenario: ChaosScenario, runId: string): Promise<ScenarioResult> {
+  const faults: FaultSpec[] = scenario.transactions.flatMap((t, i) => t.faults.map((f) => ({ ...f, txnId: `${runId}-${i}` }) as FaultSpec));
+  const world = await LedgerWorld.create({ endpoint, faults, fastRetriesMs: 20 });
+  try {
+    await world.fund(scenario.balances);
+    let running = true;
+    const sweeperLoop = async (misjudging: boolean) => {
+      const recovery = world.recovery(misjudging ? { isRunning: () => false } : {});
+      let sweeps = 0;
+      while (running) {
+        await recovery.sweep();
+        sweeps++;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return sweeps;
+    };
+    const sweepers = [
+      ...Array.from({ length: scenario.sweepersDuring.honest }, () => sweeperLoop(false)),
+      ...Array.from({ length: scenario.sweepersDuring.misjudging }, () => sweeperLoop(true)),
+    ];
+    await Promise.all(
+      scenario.transactions.map(async (t, i) => {
+        await new Promise((resolve) => setTimeout(resolve, t.startAfterMs));
+        await world.start(`${runId}-${i}`, t.transfer).done;
+      }),
+    );
+    await world.settle();
+    running = false;
+    const sweepsDuring = (await Promise.all(sweepers)).reduce((a, b) => a + b, 0);
+
+    // Faults stop mattering once their deliveries are used up: recovery until a sweep finds nothing to do.
+    const recovery = world.recovery();
+    let reports = await recovery.sweepUntilQuiet(40);
+    await world.injector.settled();
+    reports = [...reports, ...(await recovery.sweepUntilQuiet(40))];
+    const problems = await world.invariantViolations();
+    const last = reports.at(-1);
+    if (last && !last.quiet) problems.push(`I5 recovery never became quiet: ${JSON.stringify({ ...last, transactions: last.transactions.filter((t) => t.kind !== 'final') })}`);
+    const log = await world.scanLog();
+    const ours = log.filter((l) => l.txnId.startsWith(`${runId}-`));
+    return {
+      problems,
+      transactions: scenario.transactions.length,
+      committed: ours.filter((l) => l.status === 'COMMITTED').length,
+      aborted: ours.filter((l) => l.status === 'ABORTED').length,
+      faultsFired: world.injector.fired.length,
+      sweeps: sweepsDuring + reports.length,
+      abortReasons: ours
+        .filter((l) => l.status === 'ABORTED')
+        .reduce<Record<string, number>>((acc, l) => {
+          const reason = l.decidedBy === 'recovery' ? 'RECOVERY' : (l.abortReason ?? 'UNKNOWN');
+          acc[reason] = (acc[reason] ?? 0) + 1;
+          return acc;
+        }, {}),
+    };
+  } finally {
+    await world.destroy();
+  }
+}
+
+export interface ChaosOptions {
+  endpoint: string;
+  seed: number;
+  runs: number;
+  transactionsPerRun: number;
+  slowFaults: boolean;
+  /** Shrink a failing scenario to a smaller one (slow: each attempt reruns transactions). */
+  shrink?: boolean;
+  onRun?: (result: ScenarioResult, run: number) => void;
+}
+
+/** Runs the property; throws with the seed, the path and the failing scenario when an invariant breaks. */
+export async function checkChaos(options: ChaosOptions): Promise<ScenarioResult[]> {
+  const results: ScenarioResult[] = [];
+  let run = 0;
+  const property = fc.asyncProperty(chaosScenario({ transactions: options.transactionsPerRun, slowFaults: options.slowFaults }), async (scenario) => {
+    run++;
+    const result = await runScenario(options.endpoint, scenario, `c${run}`);
+    results.push(result);
+    options.onRun?.(result, run);
+    if (result.problems.length) throw new Error(`invariants broken:\n  ${result.problems.slice(0, 20).join('\n  ')}`);
+  });
+  await fc.assert(property, { seed: options.seed, numRuns: options.runs, endOnFailure: !options.shrink });
+  return results;
+}
