@@ -5,6 +5,8 @@
 import type { ApiErrorBody } from '../lambdas/api/http.js';
 import type { InspectedParticipant, TransactionStatus } from '../lambdas/api/transactionRoutes.js';
 import type { CoordinatorLogItem, TransactionView } from '../lambdas/coordinator/coordinatorLog.js';
+import type { SweepSummary } from '../lambdas/recovery/recoveryService.js';
+import type { ResolveRequest } from '../lambdas/recovery/resolve.js';
 
 export type { TransactionStatus };
 
@@ -31,6 +33,20 @@ export interface TransactionList {
 }
 
 export type Item = { participant: string; key: string; lockedBy?: string } & Record<string, unknown>;
+
+export type { SweepSummary };
+
+/** What POST /transactions/{txnId}/resolve answers once the operator's decision is logged. */
+export interface Resolved {
+  txnId: string;
+  decision: 'COMMIT' | 'ABORT';
+  /** Every participant answered; otherwise recovery keeps delivering the decision. */
+  final: boolean;
+  phaseTwo?: string[];
+  violations?: string[];
+  errors?: string[];
+  transaction?: TransactionView;
+}
 
 /** The API refused the request (4xx) or failed (5xx). */
 export class ApiCallError extends Error {
@@ -149,6 +165,16 @@ export class PakkaClient {
 
   async participants(): Promise<ParticipantInfo[]> {
     return (await this.request<{ participants: ParticipantInfo[] }>('GET', '/participants')).body.participants;
+  }
+
+  /** Runs one recovery sweep now (it still leaves alone what its coordinator may finish). */
+  async recover(): Promise<SweepSummary> {
+    return (await this.request<SweepSummary>('POST', '/recovery/run', '{}')).body;
+  }
+
+  /** Logs an operator's decision for a stuck transaction and drives it. */
+  async resolve(txnId: string, request: ResolveRequest): Promise<Resolved> {
+    return (await this.request<Resolved>('POST', `/transactions/${encodeURIComponent(txnId)}/resolve`, JSON.stringify(request))).body;
   }
 
   async health(): Promise<{ status: string }> {

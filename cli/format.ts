@@ -1,5 +1,5 @@
 /** How the CLI shows transactions, items and inspections to a person (scripts use --json). */
-import type { Inspection, Item, ParticipantInfo, TransactionStatus } from './client.js';
+import type { Inspection, Item, ParticipantInfo, Resolved, SweepSummary, TransactionStatus } from './client.js';
 import type { TransactionView } from '../lambdas/coordinator/coordinatorLog.js';
 
 /** A plain text table: a header row, a rule, and left-aligned columns. */
@@ -104,4 +104,26 @@ export function inspectionText(inspection: Inspection): string {
     ),
   );
   return [coordinator, '', timings, '', participants, '', items].join('\n');
+}
+
+/** What one recovery sweep did. */
+export function recoveryText(summary: SweepSummary): string {
+  const lines = [
+    `recovery sweep: looked at ${summary.examined} transaction(s)`,
+    `  finished ${summary.finalized} (of which recovery decided ${summary.decided}: presumed abort)`,
+    `  still waiting for a participant: ${summary.pending}`,
+    `  orphan PREPARED records aborted: ${summary.orphansAborted}`,
+    `  heuristic hazards: ${summary.hazards}${summary.hazards ? '  <- see pakka inspect, a participant refused the decision' : ''}`,
+    `  errors: ${summary.errors}${summary.errors ? ' (details in the server log; the next sweep retries)' : ''}`,
+  ];
+  if (summary.quiet) lines.push('nothing left to do now; transactions whose coordinator may still finish are left to it');
+  return lines.join('\n');
+}
+
+/** The operator's decision, as logged and delivered. */
+export function resolvedText(resolved: Resolved): string {
+  const state = resolved.final ? 'delivered to every participant' : 'logged; recovery keeps delivering it to the participants that did not answer';
+  const hazards = resolved.violations?.length ? `\nHEURISTIC HAZARD: ${resolved.violations.join(', ')}` : '';
+  const view = resolved.transaction ? `\n\n${outcomeLine(resolved.transaction)}` : '';
+  return `${resolved.txnId}: ${resolved.decision} ${state}${hazards}${view}`;
 }

@@ -7,7 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { TXN_STATUSES } from '../lambdas/coordinator/coordinatorLog.js';
 import { ApiCallError, DEFAULT_URL, PakkaClient, type TransactionStatus, UnreachableError, isFinal } from './client.js';
 import { runDemo, scenarioNamed, summaryText } from './demo.js';
-import { inspectionText, itemText, listText, outcomeLine, participantsText, transactionText } from './format.js';
+import { inspectionText, itemText, listText, outcomeLine, participantsText, recoveryText, resolvedText, transactionText } from './format.js';
 
 export const EXIT = { committed: 0, aborted: 1, error: 2, pending: 3 } as const;
 
@@ -116,6 +116,36 @@ export function program(out: (text: string) => void, err: (text: string) => void
     .action(async () => {
       const participants = await client().participants();
       print(participantsText(participants), participants);
+    });
+
+  cli
+    .command('recover')
+    .description('run a recovery sweep now: finish transactions left in doubt past their deadline (presumed abort)')
+    .action(async () => {
+      const summary = await client().recover();
+      print(recoveryText(summary), summary);
+      exitCode = summary.pending || summary.errors ? EXIT.pending : EXIT.committed;
+    });
+
+  cli
+    .command('resolve')
+    .description("decide a stuck transaction by hand (only while no decision is logged); recorded as the operator's, then delivered")
+    .argument('<txnId>')
+    .option('--commit', 'commit: only if every participant is known to have voted yes, unless --force')
+    .option('--abort', 'abort: always allowed while undecided')
+    .requiredOption('--operator <name>', 'who decides (letters, digits, . _ @ -)')
+    .requiredOption('--reason <text>', 'why, for the record')
+    .option('--force', 'commit even though some vote is unknown: a heuristic decision')
+    .action(async (txnId: string, options: { commit?: boolean; abort?: boolean; operator: string; reason: string; force?: boolean }) => {
+      if (options.commit === options.abort) throw new UsageError('say --commit or --abort (exactly one)');
+      const resolved = await client().resolve(txnId, {
+        decision: options.commit ? 'COMMIT' : 'ABORT',
+        operator: options.operator,
+        reason: options.reason,
+        ...(options.force ? { force: true } : {}),
+      });
+      print(resolvedText(resolved), resolved);
+      exitCode = resolved.final ? (resolved.decision === 'COMMIT' ? EXIT.committed : EXIT.aborted) : EXIT.pending;
     });
 
   cli

@@ -10,6 +10,7 @@ import { coordinatorLogTable } from '../lambdas/recovery/coordinatorLogTable.js'
 import { inDoubtIndex } from '../lambdas/recovery/inDoubtIndex.js';
 import type { RecoveryPorts } from '../lambdas/recovery/ports.js';
 import { DEFAULT_RECOVERY_CONFIG, type RecoveryConfig } from '../lambdas/recovery/recoveryConfig.js';
+import { type RecoveryService, sweepSummary } from '../lambdas/recovery/recoveryService.js';
 import { type ResolveResult, resolveTransaction } from '../lambdas/recovery/resolve.js';
 import { type RecoveryLog, type SweepReport, runSweep } from '../lambdas/recovery/sweep.js';
 import type { LocalPakka } from './pakka.js';
@@ -77,6 +78,11 @@ export class LocalRecovery {
     const result = await resolveTransaction(txnId, body, this.ports, this.pakka.metrics);
     if (result.ok && result.outcome.kind === 'driven' && result.outcome.final) await this.reportFinished([txnId]);
     return result;
+  }
+
+  /** The API's view of this recovery: POST /recovery/run and POST /transactions/{txnId}/resolve. */
+  service(): RecoveryService {
+    return { sweep: async () => sweepSummary(await this.sweep()), resolve: (txnId, body) => this.resolve(txnId, body) };
   }
 
   private async reportFinished(txnIds: string[]): Promise<void> {

@@ -14,6 +14,9 @@ import { proxyEvent, readBody, sendResult } from './apiGateway.js';
 import { type DynamoLocal, localDynamoClient, startDynamoLocal } from './dynamoLocal.js';
 import { LocalPakka, type LocalPakkaOptions } from './pakka.js';
 import { localTransactionService } from './transactionService.js';
+import type { RecoveryConfig } from '../lambdas/recovery/recoveryConfig.js';
+import { recoveryConfigFromEnv } from '../lambdas/recovery/recoveryConfig.js';
+import { LocalRecovery } from './recovery.js';
 
 export const DEFAULT_PORT = 3000;
 export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../.pakka/dynamodb', import.meta.url));
@@ -43,6 +46,11 @@ export interface LocalServiceOptions {
   pakka?: Pick<LocalPakkaOptions, 'fastRetriesMs' | 'wrapInvoker' | 'beforeTask'>;
   wait?: Partial<WaitOptions>;
   backgroundTasks?: BackgroundTask[];
+  /**
+   * The recovery sweeper: its thresholds (default: PAKKA_RECOVERY_* or the defaults), whether it runs
+   * on a timer (default yes), and its clock (tests move it past deadlines instead of waiting).
+   */
+  recovery?: { config?: Partial<RecoveryConfig>; timer?: boolean; now?: () => number };
   /** Where the service reports failures (500s, failed executions, failed background runs). */
   log?: (message: string, detail?: Record<string, unknown>) => void;
 }
@@ -53,6 +61,8 @@ export interface LocalService {
   pakka: LocalPakka;
   service: TransactionService;
   handler: ApiHandler;
+  /** The same sweeper the timer runs and POST /recovery/run calls. */
+  recovery: LocalRecovery;
   dynamoEndpoint: string;
   /** PID of the DynamoDB Local this service started, if it started one. */
   dynamoPid: number | undefined;
@@ -128,9 +138,22 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     const service = localTransactionService(pakka, dynamo, {
       onExecutionFailed: (txnId, outcome) => log('execution failed; the transaction is left to recovery', { txnId, error: outcome.error, cause: outcome.cause }),
     });
-    const ready = apiHandler(service, { logError: log, ...(options.wait ? { wait: options.wait } : {}) });
+    const recovery = new LocalRecovery(pakka, {
+      dynamo,
+      config: { ...recoveryConfigFromEnv(), ...options.recovery?.config },
+      ...(options.recovery?.now ? { now: options.recovery.now } : {}),
+    });
+    const ready = apiHandler(service, { logError: log, recovery: recovery.service(), ...(options.wait ? { wait: options.wait } : {}) });
     handler = ready;
-    const background = runBackgroundTasks(options.backgroundTasks ?? [], { pakka, service, dynamo }, log);
+    const sweeper: BackgroundTask = {
+      name: 'recovery',
+      intervalMs: recovery.config.sweepIntervalSeconds * 1000,
+      run: async () => {
+        const report = await recovery.sweep();
+        for (const failure of report.errors) log('recovery failed for a transaction; the next sweep retries', failure);
+      },
+    };
+    const background = runBackgroundTasks([...(options.recovery?.timer === false ? [] : [sweeper]), ...(options.backgroundTasks ?? [])], { pakka, service, dynamo }, log);
 
     let stopping: Promise<void> | undefined;
     const stop = () =>
@@ -142,7 +165,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
         dynamo?.destroy();
         await dynamoLocal?.stop();
       })());
-    return { url: `http://localhost:${port}`, port, pakka, service, handler: ready, dynamoEndpoint, dynamoPid: dynamoLocal?.pid, stop };
+    return { url: `http://localhost:${port}`, port, pakka, service, handler: ready, recovery, dynamoEndpoint, dynamoPid: dynamoLocal?.pid, stop };
   } catch (error) {
     await closeServer();
     dynamo?.destroy();

@@ -7,7 +7,8 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeExecutionCommand, ExecutionDoesNotExist, type SFNClient } from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { recoveryRequest, summary } from '../lambdas/recovery/awsEntry.js';
+import { recoveryRequest } from '../lambdas/recovery/awsEntry.js';
+import { sweepSummary } from '../lambdas/recovery/recoveryService.js';
 import { coordinatorLogTable } from '../lambdas/recovery/coordinatorLogTable.js';
 import { inDoubtIndex } from '../lambdas/recovery/inDoubtIndex.js';
 import { lambdaParticipants } from '../lambdas/recovery/lambdaParticipants.js';
@@ -126,7 +127,7 @@ describe('the recovery function\'s requests', () => {
   });
 
   it('answers counts, not the per-transaction detail', () => {
-    const counts = summary({ startedAt: 'x', examined: 2, transactions: [{ kind: 'running', txnId: 'a' }], finalized: 1, decided: 1, pending: 0, orphansAborted: 0, hazards: 0, errors: [{ txnId: 'b', error: 'e' }], quiet: false });
+    const counts = sweepSummary({ startedAt: 'x', examined: 2, transactions: [{ kind: 'running', txnId: 'a' }], finalized: 1, decided: 1, pending: 0, orphansAborted: 0, hazards: 0, errors: [{ txnId: 'b', error: 'e' }], quiet: false });
     expect(counts).toEqual({ startedAt: 'x', examined: 2, finalized: 1, decided: 1, pending: 0, orphansAborted: 0, hazards: 0, errors: 1, quiet: false });
   });
 });

@@ -1,16 +1,19 @@
 /**
  * Lambda entry point of the HTTP API behind API Gateway (REST, proxy integration).
  * Environment: COORDINATOR_LOG_TABLE, STATE_MACHINE_ARN, PARTICIPANT_TABLES (JSON: participant
- * name -> table name). The participant config is bundled from config/participants.json.
+ * name -> table name); optional RECOVERY_FUNCTION_NAME (the recovery function, which POST /recovery/run
+ * and POST /transactions/{txnId}/resolve invoke). The participant config is bundled from config/participants.json.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
 import participantsFile from '../../config/participants.json' with { type: 'json' };
 import { parseParticipantConfig } from '../config/participantConfig.js';
 import { documentClient } from '../participants/lambdaEntry.js';
+import { invokedRecovery } from '../recovery/recoveryService.js';
 import { apiHandler } from './router.js';
 import { stepFunctionsService } from './stepFunctionsService.js';
 
@@ -25,6 +28,7 @@ const environment = z.object({
       return z.NEVER;
     }
   }),
+  RECOVERY_FUNCTION_NAME: z.string().min(1).optional(),
 });
 
 const logger = new Logger({ serviceName: 'pakka-api' });
@@ -41,7 +45,10 @@ const route = apiHandler(
     tables: { coordinatorLog: env.COORDINATOR_LOG_TABLE, participants: new Map(Object.entries(env.PARTICIPANT_TABLES)) },
     config,
   }),
-  { logError: (message, detail) => logger.error(message, detail) },
+  {
+    logError: (message, detail) => logger.error(message, detail),
+    ...(env.RECOVERY_FUNCTION_NAME ? { recovery: invokedRecovery(new LambdaClient({}), env.RECOVERY_FUNCTION_NAME) } : {}),
+  },
 );
 
 export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => route(event);

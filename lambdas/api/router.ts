@@ -9,6 +9,8 @@ import { getParticipantItem, listParticipants } from './participantRoutes.js';
 import { txnIdParam } from './request.js';
 import { DEFAULT_WAIT, type WaitOptions, getTransaction, inspectTransaction, submitTransaction } from './transactionRoutes.js';
 import type { TransactionService } from './transactionService.js';
+import { resolveTransactionRoute, runRecovery } from '../recovery/httpRoutes.js';
+import type { RecoveryService } from '../recovery/recoveryService.js';
 
 export type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
@@ -16,6 +18,8 @@ export interface ApiOptions {
   wait?: Partial<WaitOptions>;
   /** Where a 500's detail goes (the client only sees a generic error). */
   logError?: (message: string, detail: Record<string, unknown>) => void;
+  /** POST /recovery/run and POST /transactions/{txnId}/resolve; without it they answer 503. */
+  recovery?: RecoveryService;
 }
 
 type Route = (event: APIGatewayProxyEvent, params: string[]) => Promise<APIGatewayProxyResult> | APIGatewayProxyResult;
@@ -70,6 +74,8 @@ export function apiHandler(service: TransactionService, options: ApiOptions = {}
     },
     { pattern: ['transactions', '*'], methods: { GET: (_e, p) => getTransaction(service, txnIdParam(param(p, 0))) } },
     { pattern: ['transactions', '*', 'inspect'], methods: { GET: (_e, p) => inspectTransaction(service, txnIdParam(param(p, 0))) } },
+    { pattern: ['transactions', '*', 'resolve'], methods: { POST: (e, p) => resolveTransactionRoute(options.recovery, service, e, txnIdParam(param(p, 0))) } },
+    { pattern: ['recovery', 'run'], methods: { POST: () => runRecovery(options.recovery) } },
     { pattern: ['participants'], methods: { GET: () => listParticipants(service) } },
     { pattern: ['participants', '*', 'items', '**'], methods: { GET: (_e, p) => getParticipantItem(service, param(p, 0), param(p, 1)) } },
   ];

@@ -19,7 +19,8 @@ import { lambdaParticipants } from './lambdaParticipants.js';
 import type { RecoveryPorts } from './ports.js';
 import { recoveryConfigFromEnv } from './recoveryConfig.js';
 import { type ResolveResult, resolveTransaction } from './resolve.js';
-import { type SweepReport, runSweep } from './sweep.js';
+import { type SweepSummary, sweepSummary } from './recoveryService.js';
+import { runSweep } from './sweep.js';
 import { stepFunctionsExecutions } from './stepFunctionsExecutions.js';
 
 export const recoveryEnvironment = z.object({
@@ -47,11 +48,6 @@ export function recoveryRequest(event: unknown): RecoveryRequest {
   if (typeof event === 'object' && event !== null && 'action' in event) return explicitRequest.parse(event);
   return { action: 'sweep' };
 }
-
-/** The sweep's counts, without the per-transaction detail (that goes to the log). */
-export type SweepSummary = Omit<SweepReport, 'transactions' | 'errors'> & { errors: number };
-
-export const summary = ({ transactions: _t, errors, ...counts }: SweepReport): SweepSummary => ({ ...counts, errors: errors.length });
 
 const SERVICE = 'pakka-recovery';
 const logger = protocolLogger(SERVICE);
@@ -81,7 +77,7 @@ export const handler = async (event: unknown): Promise<SweepSummary | ResolveRes
   }
   const report = await runSweep(ports, config, { metrics, log: (message, detail) => logger.info(message, detail) });
   for (const failure of report.errors) logger.error('recovery failed for a transaction', failure);
-  const counts = summary(report);
+  const counts = sweepSummary(report);
   logger.info('recovery sweep done', { ...counts });
   return counts;
 };
