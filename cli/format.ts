@@ -115,6 +115,7 @@ export function recoveryText(summary: SweepSummary): string {
     `  orphan PREPARED records aborted: ${summary.orphansAborted}`,
     `  heuristic hazards: ${summary.hazards}${summary.hazards ? '  <- see pakka inspect, a participant refused the decision' : ''}`,
     `  errors: ${summary.errors}${summary.errors ? ' (details in the server log; the next sweep retries)' : ''}`,
+    ...(summary.deferred ? [`  left for the next sweep (out of time): ${summary.deferred}`] : []),
   ];
   if (summary.quiet) lines.push('nothing left to do now; transactions whose coordinator may still finish are left to it');
   return lines.join('\n');

@@ -105,6 +105,13 @@ describe('recovery through the AWS adapters', () => {
     expect((await w.logItem('t1'))?.decision).toBeUndefined();
   });
 
+  it('takes up no transaction once its time is up, and says how many it left for the next sweep', async () => {
+    const w = await stuckWorld([{ fault: 'stopCoordinator', at: 'LogCommitDecision', txnId: 't1' }]);
+    const report = await runSweep(awsPorts(w, 'FAILED'), DEFAULT_RECOVERY_CONFIG, { stopTakingAt: Date.now() - 1 });
+    expect(report).toMatchObject({ examined: 1, deferred: 1, finalized: 0, quiet: false });
+    expect((await w.logItem('t1'))?.decision).toBeUndefined();
+  });
+
   it('reads a protocol violation out of a Lambda function error and records the hazard', async () => {
     const w = await stuckWorld([{ fault: 'stopCoordinator', at: 'Commit', txnId: 't1' }]);
     await w.direct('payee-bank', { action: 'abort', txnId: 't1' });
@@ -127,7 +134,7 @@ describe('the recovery function\'s requests', () => {
   });
 
   it('answers counts, not the per-transaction detail', () => {
-    const counts = sweepSummary({ startedAt: 'x', examined: 2, transactions: [{ kind: 'running', txnId: 'a' }], finalized: 1, decided: 1, pending: 0, orphansAborted: 0, hazards: 0, errors: [{ txnId: 'b', error: 'e' }], quiet: false });
-    expect(counts).toEqual({ startedAt: 'x', examined: 2, finalized: 1, decided: 1, pending: 0, orphansAborted: 0, hazards: 0, errors: 1, quiet: false });
+    const counts = sweepSummary({ startedAt: 'x', examined: 2, transactions: [{ kind: 'running', txnId: 'a' }], finalized: 1, decided: 1, pending: 0, orphansAborted: 0, hazards: 0, errors: [{ txnId: 'b', error: 'e' }], deferred: 0, quiet: false });
+    expect(counts).toEqual({ startedAt: 'x', examined: 2, finalized: 1, decided: 1, pending: 0, orphansAborted: 0, hazards: 0, errors: 1, deferred: 0, quiet: false });
   });
 });

@@ -67,7 +67,10 @@ function awsPorts(): RecoveryPorts {
   };
 }
 
-export const handler = async (event: unknown): Promise<SweepSummary | ResolveResult> => {
+/** Time kept back from the Lambda timeout for the transactions still in progress when the sweep stops taking new ones. */
+const RESERVE_MS = 15_000;
+
+export const handler = async (event: unknown, context?: { getRemainingTimeInMillis(): number }): Promise<SweepSummary | ResolveResult> => {
   ports ??= awsPorts();
   const request = recoveryRequest(event);
   if (request.action === 'resolve') {
@@ -75,7 +78,11 @@ export const handler = async (event: unknown): Promise<SweepSummary | ResolveRes
     logger.info(result.ok ? 'operator decision logged and driven' : 'operator decision refused', { txnId: request.txnId, result });
     return result;
   }
-  const report = await runSweep(ports, config, { metrics, log: (message, detail) => logger.info(message, detail) });
+  const report = await runSweep(ports, config, {
+    metrics,
+    log: (message, detail) => logger.info(message, detail),
+    ...(context ? { stopTakingAt: Date.now() + context.getRemainingTimeInMillis() - RESERVE_MS } : {}),
+  });
   for (const failure of report.errors) logger.error('recovery failed for a transaction', failure);
   const counts = sweepSummary(report);
   logger.info('recovery sweep done', { ...counts });

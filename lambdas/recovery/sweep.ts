@@ -19,6 +19,11 @@ export type RecoveryLog = (message: string, detail: Record<string, unknown>) => 
 export interface SweepOptions {
   metrics?: MetricsRecorder;
   log?: RecoveryLog;
+  /**
+   * Wall-clock time (ms since the epoch) after which the sweep takes up no further transaction, so a
+   * Lambda returns before its timeout; the ones left over wait for the next sweep.
+   */
+  stopTakingAt?: number;
 }
 
 export type TransactionOutcome =
@@ -52,21 +57,25 @@ export interface SweepReport {
   /** Protocol violations answered during this sweep: heuristic hazards, never hidden. */
   hazards: number;
   errors: Array<{ txnId: string; error: string }>;
+  /** Transactions found but not looked at because the sweep ran out of time (stopTakingAt). */
+  deferred: number;
   /** Nothing was acted on, nothing is pending and nothing failed: recovery has no work left now. */
   quiet: boolean;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-async function inBatches<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+/** Works through the items, `concurrency` at a time, until they run out or `more()` says stop; returns how many were left. */
+async function inBatches<T>(items: readonly T[], concurrency: number, more: () => boolean, work: (item: T) => Promise<void>): Promise<number> {
   let next = 0;
   const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) {
+    while (next < items.length && more()) {
       const item = items[next++] as T;
       await work(item);
     }
   });
   await Promise.all(workers);
+  return items.length - next;
 }
 
 export interface RecoverOptions {
@@ -185,7 +194,8 @@ export async function runSweep(ports: RecoveryPorts, config: RecoveryConfig, opt
 
   const transactions: TransactionOutcome[] = [];
   const errors: SweepReport['errors'] = [];
-  await inBatches(txnIds, config.concurrency, async (txnId) => {
+  const stopTakingAt = options.stopTakingAt ?? Number.POSITIVE_INFINITY;
+  const deferred = await inBatches(txnIds, config.concurrency, () => Date.now() < stopTakingAt, async (txnId) => {
     try {
       const outcome = await recoverTransaction(txnId, ports, config, { stragglers: stragglers.get(txnId) ?? [], metrics });
       transactions.push(outcome);
@@ -225,7 +235,8 @@ export async function runSweep(ports: RecoveryPorts, config: RecoveryConfig, opt
     orphansAborted,
     hazards: driven.reduce((n, t) => n + t.violations.length, 0) + strayHazards,
     errors,
-    quiet: driven.length === 0 && !actedOnStrays && errors.length === 0,
+    deferred,
+    quiet: driven.length === 0 && !actedOnStrays && errors.length === 0 && deferred === 0,
   };
   return report;
 }
