@@ -70,7 +70,7 @@ function awsPorts(): RecoveryPorts {
 /** Time kept back from the Lambda timeout for the transactions still in progress when the sweep stops taking new ones. */
 const RESERVE_MS = 15_000;
 
-export const handler = async (event: unknown, context?: { getRemainingTimeInMillis(): number }): Promise<SweepSummary | ResolveResult> => {
+export const handler = async (event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<SweepSummary | ResolveResult> => {
   ports ??= awsPorts();
   const request = recoveryRequest(event);
   if (request.action === 'resolve') {
@@ -81,7 +81,8 @@ export const handler = async (event: unknown, context?: { getRemainingTimeInMill
   const report = await runSweep(ports, config, {
     metrics,
     log: (message, detail) => logger.info(message, detail),
-    ...(context ? { stopTakingAt: Date.now() + context.getRemainingTimeInMillis() - RESERVE_MS } : {}),
+    // Invoked without a Lambda context (a test, a script): no time limit of its own.
+    ...(typeof context?.getRemainingTimeInMillis === 'function' ? { stopTakingAt: Date.now() + context.getRemainingTimeInMillis() - RESERVE_MS } : {}),
   });
   for (const failure of report.errors) logger.error('recovery failed for a transaction', failure);
   const counts = sweepSummary(report);
