@@ -287,3 +287,24 @@ export class FaultInjector {
     throw new InjectedFault(COORDINATOR_STOPPED, `injected: the coordinator of ${txnId} stopped at ${state}`);
   }
 }
+
+/**
+ * Faults for the local demo, from PAKKA_FAULTS (a JSON list of fault specs); undefined when unset.
+ * Only `npm start` reads it: nothing on AWS ever builds a FaultInjector.
+ */
+export function faultsFromEnvironment(env: Record<string, string | undefined> = process.env): FaultInjector | undefined {
+  const raw = env.PAKKA_FAULTS;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new Error('PAKKA_FAULTS must be a JSON list of fault specs, e.g. [{"fault":"stopCoordinator","at":"LogCommitDecision"}]');
+  }
+  const specs = z.array(faultSpec).safeParse(parsed);
+  if (!specs.success) {
+    const issue = specs.error.issues[0];
+    throw new Error(`PAKKA_FAULTS[${issue?.path.join('.') ?? ''}]: ${issue?.message ?? 'is not a fault spec'}`);
+  }
+  return new FaultInjector(specs.data);
+}

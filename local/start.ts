@@ -4,6 +4,7 @@
  */
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { faultsFromEnvironment } from './faults.js';
 import { type BackgroundTask, DEFAULT_DATA_DIR, DEFAULT_PORT, type LocalService, PortInUseError, startLocalService } from './server.js';
 
 /** Work that runs on a timer inside the service while it is up: the place for the recovery sweeper. */
@@ -50,7 +51,13 @@ async function main(): Promise<void> {
   const { port, inMemory } = options();
   let service: LocalService;
   try {
-    service = await startLocalService({ port, inMemory, backgroundTasks });
+    // PAKKA_FAULTS: a demo of recovery, with injected faults (see local/faults.ts).
+    const faults = faultsFromEnvironment();
+    service = await startLocalService({ port, inMemory, backgroundTasks, ...(faults ? { pakka: faults.seams() } : {}) });
+    if (faults) {
+      faults.attach(service.pakka);
+      console.log(`FAULT INJECTION ON (PAKKA_FAULTS): ${faults.specs.map((s) => JSON.stringify(s)).join(' ')}`);
+    }
   } catch (error) {
     console.error(`pakka: ${error instanceof PortInUseError ? error.message : error instanceof Error ? error.message : String(error)}`);
     process.exit(1);

@@ -5,7 +5,7 @@
  * that recovery leaves every transaction final with no lock (I1-I5 on the tables).
  */
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { CRASH_ERROR, type FaultSpec, FaultInjector, faultSpec } from '../local/faults.js';
+import { CRASH_ERROR, type FaultSpec, FaultInjector, faultSpec, faultsFromEnvironment } from '../local/faults.js';
 import { type Account, LedgerWorld, type Transfer } from './chaos/ledgerWorld.js';
 
 const worlds: LedgerWorld[] = [];
@@ -217,6 +217,13 @@ describe('fault specs are plain data, checked', () => {
     expect(() => faultSpec.parse({ fault: 'meteor', participant: 'p' })).toThrow();
     expect(() => faultSpec.parse({ fault: 'fail', participant: 'p', action: 'commit', times: 2, extra: 1 })).toThrow();
     expect(() => faultSpec.parse({ fault: 'fail', participant: 'p', action: 'commit', times: 0 })).toThrow();
+  });
+
+  it('come from PAKKA_FAULTS for the local demo, checked the same way; unset means none', () => {
+    expect(faultsFromEnvironment({})).toBeUndefined();
+    expect(faultsFromEnvironment({ PAKKA_FAULTS: '[{"fault":"stopCoordinator","at":"LogCommitDecision"}]' })?.specs).toEqual([{ fault: 'stopCoordinator', at: 'LogCommitDecision', occurrence: 1 }]);
+    expect(() => faultsFromEnvironment({ PAKKA_FAULTS: 'stop it' })).toThrow(/JSON list/);
+    expect(() => faultsFromEnvironment({ PAKKA_FAULTS: '[{"fault":"stopCoordinator","at":"Nowhere"}]' })).toThrow(/PAKKA_FAULTS\[0.at\]/);
   });
 
   it('refuses to stop a coordinator it cannot reach rather than failing silently', async () => {

@@ -24,10 +24,10 @@ export function coordinatorLogTable(client: DynamoDBDocumentClient, tableName: s
     const values: Record<string, unknown> = {
       ':decision': record.decision,
       ':outcomes': JSON.stringify(record.outcomes),
-      ':now': record.now,
+      ':started': record.startedAt,
       ':one': 1,
     };
-    const set = ['phase2Json = :outcomes', 'phase2StartedAt = if_not_exists(phase2StartedAt, :now)'];
+    const set = ['phase2Json = :outcomes', 'phase2StartedAt = if_not_exists(phase2StartedAt, :started)'];
     const add = ['recoveryAttempts :one'];
     if (record.violations.length) {
       // Only ever set to true here: the coordinator's false must never overwrite a hazard, nor this one it.
@@ -100,6 +100,7 @@ export function coordinatorLogTable(client: DynamoDBDocumentClient, tableName: s
       const { set, add, values } = phaseTwoUpdate(record);
       set.push('#status = :final', 'finishedAt = if_not_exists(finishedAt, :now)', 'recoveredAt = :now');
       values[':final'] = finalStatusOf(record.decision);
+      values[':now'] = record.now;
       await client.send(
         new UpdateCommand({
           TableName: tableName,

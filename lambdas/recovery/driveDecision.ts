@@ -43,11 +43,12 @@ export async function deliver(
 
 export async function driveDecision(item: CoordinatorLogItem, decision: Decision, ports: Pick<RecoveryPorts, 'log' | 'participants' | 'now'>): Promise<DriveResult> {
   const plan = phaseTwoPlan(item, decision);
+  const startedAt = new Date(ports.now()).toISOString();
   const deliveries = await Promise.all(
     plan.participants.filter((p) => p.target).map((p) => deliver(ports.participants, p.name, decision, item.txnId, p.operations)),
   );
   const result = phaseTwoResult(plan, deliveries, item.phase2Json);
-  const record = { decision, outcomes: result.outcomes, violations: result.violations, now: new Date(ports.now()).toISOString() };
+  const record = { decision, outcomes: result.outcomes, violations: result.violations, startedAt, now: new Date(ports.now()).toISOString() };
   if (result.complete) await ports.log.markFinal(item.txnId, record);
   else await ports.log.recordPending(item.txnId, record, result.errors.join('; '));
   return { txnId: item.txnId, decision, final: result.complete, ...result };

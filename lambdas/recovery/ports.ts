@@ -18,6 +18,8 @@ export interface PhaseTwoRecord {
   decision: Decision;
   outcomes: PhaseTwoOutcome[];
   violations: string[];
+  /** When this delivery of the decision began (phase2StartedAt, unless the coordinator began it earlier). */
+  startedAt: string;
   now: string;
 }
 
