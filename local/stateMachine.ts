@@ -91,12 +91,15 @@ export interface LocalExecution {
 
 export class LocalStateMachine {
   private readonly definition: StateMachineDefinition;
+  /** Built once: the engine validates the whole definition in its constructor, as AWS does once at deploy. */
+  private readonly machine: StateMachine;
   private readonly handlers: Record<string, (input: unknown) => Promise<unknown>>;
   private readonly retryOverrides: Record<string, number>;
   private readonly waitOverrides: Record<string, number>;
 
   constructor(private readonly options: LocalStateMachineOptions) {
     this.definition = loadDefinition(options.substitutions);
+    this.machine = new StateMachine(this.definition, { validationOptions: { checkArn: false, checkPaths: true } });
     const states = (this.definition as unknown as { States: Record<string, StateNode> }).States;
     this.handlers = {};
     for (const task of taskStates(states)) this.handlers[task.name] = this.handlerFor(task);
@@ -156,8 +159,7 @@ export class LocalStateMachine {
   /** Starts one execution named after the transaction, as the API does with StartExecution on AWS. */
   start(name: string, input: object): LocalExecution {
     const executionArn = `arn:aws:states:local:000000000000:execution:pakka-two-phase-commit:${name}:${randomUUID()}`;
-    const machine = new StateMachine(this.definition, { validationOptions: { checkArn: false, checkPaths: true } });
-    const execution = machine.run(input as Parameters<StateMachine['run']>[0], {
+    const execution = this.machine.run(input as Parameters<StateMachine['run']>[0], {
       overrides: {
         taskResourceLocalHandlers: this.handlers as never,
         retryIntervalOverrides: this.retryOverrides,
