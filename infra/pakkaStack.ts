@@ -69,6 +69,7 @@ export class PakkaStack extends Stack {
       logRetention,
       removalPolicy,
     });
+    this.api.connectRecovery(this.recovery.function);
 
     // One URL output, named for what it is, instead of RestApi's generated `...Endpoint...` duplicate.
     this.api.restApi.node.tryRemoveChild('Endpoint');

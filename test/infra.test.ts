@@ -316,6 +316,8 @@ describe('IAM', () => {
         `dynamodb:GetItem ${participantTables}`,
         `states:StartExecution ${refOf(smId)}`,
         'states:DescribeExecution arn:aws:states:eu-west-1:123456789012:execution:Pakka-two-phase-commit:*',
+        // The operator routes run recovery by invoking the sweeper, and nothing else.
+        `lambda:InvokeFunction ${arnOf(recoveryFunction()[0])}`,
         `logs:CreateLogStream ${arnOf(logGroupId)}`,
         `logs:PutLogEvents ${arnOf(logGroupId)}`,
       ].sort(),
@@ -346,8 +348,11 @@ describe('IAM', () => {
   it('lets nothing but the state machine and the recovery sweeper invoke a participant function', () => {
     const [, sm] = stateMachine();
     const invokers = new Set([roleIdOf(props(sm).RoleArn), roleIdOf(props(recoveryFunction()[1]).Role)]);
+    const participantArns = new Set(specs.map((s) => arnOf(participantFunction(s).id)));
     for (const [policyId, policy] of resources('AWS::IAM::Policy')) {
-      const invokes = (props(policy).PolicyDocument as { Statement: Statement[] }).Statement.some((s) => actionsOf(s).includes('lambda:InvokeFunction'));
+      const invokes = (props(policy).PolicyDocument as { Statement: Statement[] }).Statement.some(
+        (s) => actionsOf(s).includes('lambda:InvokeFunction') && resourcesOf(s).some((r) => participantArns.has(r)),
+      );
       const roles = (props(policy).Roles as unknown[]).map(refId);
       if (invokes) for (const role of roles) expect(invokers.has(role), policyId).toBe(true);
     }
@@ -440,7 +445,10 @@ describe('the REST API', () => {
 
   it('validates the POST body against the transaction request model and requires path parameters', () => {
     const methods = resources('AWS::ApiGateway::Method');
-    const [, post] = only(methods.filter(([, m]) => props(m).HttpMethod === 'POST'), 'POST method');
+    const [, post] = only(
+      methods.filter(([, m]) => props(m).HttpMethod === 'POST' && resourcePath(refId(props(m).ResourceId)) === '/transactions'),
+      'POST /transactions method',
+    );
     const validator = synth.json.Resources[refId(props(post).RequestValidatorId)] as CfnResource;
     expect(props(validator).ValidateRequestBody).toBe(true);
     const modelId = refId((props(post).RequestModels as Record<string, unknown>)['application/json']);
@@ -495,7 +503,8 @@ describe('Lambda functions', () => {
     }
     for (const spec of specs) expect(Object.keys(participantFunction(spec).env).sort()).toEqual(['NODE_OPTIONS', 'PARTICIPANT_NAME', 'TABLE_NAME']);
     const api = (props(apiFunction()[1]).Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(Object.keys(api).sort()).toEqual(['COORDINATOR_LOG_TABLE', 'NODE_OPTIONS', 'PARTICIPANT_TABLES', 'STATE_MACHINE_ARN']);
+    expect(Object.keys(api).sort()).toEqual(['COORDINATOR_LOG_TABLE', 'NODE_OPTIONS', 'PARTICIPANT_TABLES', 'RECOVERY_FUNCTION_NAME', 'STATE_MACHINE_ARN']);
+    expect(resolveIntrinsic(api.RECOVERY_FUNCTION_NAME)).toBe(refOf(recoveryFunction()[0]));
     expect(JSON.parse(resolveIntrinsic(api.PARTICIPANT_TABLES))).toEqual(Object.fromEntries(specs.map((s) => [s.name, refOf(participantFunction(s).tableId)])));
     expect(resolveIntrinsic(api.COORDINATOR_LOG_TABLE)).toBe(refOf(coordinatorLogId()));
   });
@@ -524,6 +533,7 @@ describe('the bundled API and recovery functions', () => {
         resolveIntrinsic(value).replace(/<Ref:(\w+)>/g, (_m, id: string) => {
           const type = synth.json.Resources[id]?.Type;
           if (type === 'AWS::DynamoDB::Table') return `${tablePrefix}${id}`;
+          if (type === 'AWS::Lambda::Function') return `unused-function-${id}`;
           if (type === 'AWS::StepFunctions::StateMachine') return `arn:aws:states:eu-west-1:123456789012:stateMachine:${String(props(stateMachine()[1]).StateMachineName)}`;
           throw new Error(`no stand-in for a Ref to ${id} (${type})`);
         }),

@@ -53,6 +53,8 @@ export const API_ROUTES = [
   ['GET', '/participants'],
   ['GET', '/participants/{name}/items/{key+}'],
   ['GET', '/health'],
+  ['POST', '/recovery/run'],
+  ['POST', '/transactions/{txnId}/resolve'],
 ] as const;
 
 /** Gateway responses are plain substitution, not VTL: only `messageString` is safely quoted. */
@@ -62,6 +64,7 @@ const errorTemplate = (code: string, message: string, field: string | null) =>
 export class Api extends Construct {
   readonly restApi: RestApi;
   readonly function: IFunction;
+  private readonly handler: PakkaFunction;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
@@ -81,6 +84,7 @@ export class Api extends Construct {
       removalPolicy: props.removalPolicy,
     });
     this.function = handler.function;
+    this.handler = handler;
     // Reads exactly what the routes serve: a log item, the byStatus listing, participant items and records.
     handler.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [log.table.tableArn] }));
     const byStatus = log.indexArns.get(BY_STATUS_INDEX);
@@ -171,7 +175,7 @@ export class Api extends Construct {
       const resource = api.root.resourceForPath(path);
       const pathParameters = [...path.matchAll(/\{([A-Za-z]+)\+?\}/g)].map((m) => m[1] ?? '');
       const options: MethodOptions =
-        method === 'POST'
+        method === 'POST' && path === '/transactions'
           ? { requestValidator: bodyValidator, requestModels: { 'application/json': requestModel } }
           : pathParameters.length > 0
             ? {
@@ -205,5 +209,15 @@ export class Api extends Construct {
 
   get url(): string {
     return this.restApi.url;
+  }
+
+  /**
+   * Lets the operator routes (POST /recovery/run, POST /transactions/{txnId}/resolve) run recovery:
+   * the API invokes the recovery function, and may invoke nothing else.
+   */
+  connectRecovery(recovery: IFunction): void {
+    this.handler.function.addEnvironment('RECOVERY_FUNCTION_NAME', recovery.functionName);
+    // Exactly the function, not its versions: grantInvoke would add `<arn>:*`.
+    this.handler.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [recovery.functionArn] }));
   }
 }
