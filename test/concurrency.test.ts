@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { documentClient } from '../lambdas/participants/lambdaEntry.js';
 import { localDynamoClient } from '../local/dynamoLocal.js';
 import type { TransactionView } from '../lambdas/coordinator/coordinatorLog.js';
+import { seededRandom } from '../bench/drive.js';
 import { readRecord } from './support/participantTable.js';
 import { testPakka, uniqueId } from './support/pakka.js';
 
@@ -17,22 +18,10 @@ const BANKS = ['payer-bank', 'payee-bank', 'upi-switch'] as const;
 const ACCOUNTS_PER_BANK = 2;
 const OPENING_BALANCE = 1_000;
 
-/** A small seeded generator, so a failing run can be replayed with CONCURRENCY_SEED. */
-function random(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('concurrent transfers', () => {
   it(`keeps I1, I3 and I4 over ${TRANSFERS} random transfers, ${IN_FLIGHT} in flight`, async () => {
     const seed = Number(process.env.CONCURRENCY_SEED ?? Date.now() % 1_000_000);
-    const next = random(seed);
+    const next = seededRandom(seed); // replay a failing run with CONCURRENCY_SEED
     const pakka = await testPakka();
     const prefix = uniqueId('c');
     const accounts = BANKS.flatMap((bank) => Array.from({ length: ACCOUNTS_PER_BANK }, (_, i) => ({ bank, key: `${prefix}-${i}` })));

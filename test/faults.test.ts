@@ -4,32 +4,16 @@
  * duplicate deliveries. Each case asserts the fault fired and the outcome DESIGN.md requires, then
  * that recovery leaves every transaction final with no lock (I1-I5 on the tables).
  */
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CRASH_ERROR, type FaultSpec, FaultInjector, faultSpec, faultsFromEnvironment } from '../local/faults.js';
-import { type Account, LedgerWorld, type Transfer } from './chaos/ledgerWorld.js';
+import type { LedgerWorld, Transfer } from './chaos/ledgerWorld.js';
+import { alice, bob, COMMITTED_BALANCES, fees, LEDGERS, overdraft, transfer, UNTOUCHED_BALANCES, fundedWorlds } from './support/transferFixtures.js';
 
-const worlds: LedgerWorld[] = [];
-afterEach(async () => {
-  await Promise.all(worlds.splice(0).map((w) => w.destroy()));
-});
 
-const alice: Account = { participant: 'payer-bank', key: 'alice' };
-const bob: Account = { participant: 'payee-bank', key: 'bob' };
-const fees: Account = { participant: 'upi-switch', key: 'fees' };
-const transfer: Transfer = { from: alice, to: bob, amount: 1000, fee: 10 };
-const overdraft: Transfer = { from: alice, to: bob, amount: 9000, fee: 10 };
-const LEDGERS = ['payer-bank', 'payee-bank', 'upi-switch'];
-const COMMITTED_BALANCES = { alice: 4000, bob: 990, fees: 10 };
-const UNTOUCHED_BALANCES = { alice: 5000, bob: undefined, fees: undefined };
 /** The ASL's Commit/Abort Retry: MaxAttempts 6 after the first try. */
 const PHASE_TWO_ATTEMPTS = 7;
 
-async function world(faults: FaultSpec[]): Promise<LedgerWorld> {
-  const w = await LedgerWorld.create({ endpoint: inject('dynamoEndpoint'), faults });
-  worlds.push(w);
-  await w.fund([{ ...alice, balance: 5000 }]);
-  return w;
-}
+const world = fundedWorlds();
 
 async function runTransfer(w: LedgerWorld, txnId: string, t: Transfer = transfer) {
   const outcome = await w.start(txnId, t).done;

@@ -3,30 +3,15 @@
  * ASL. The conditional decision write is the only arbiter: whoever writes first, every party obeys
  * it, the decision is written exactly once (observed on the wire), and I1-I5 hold afterwards.
  */
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { METRICS } from '../lambdas/observability/metricNames.js';
 import type { FaultSpec } from '../local/faults.js';
-import { type Account, LedgerWorld, type Transfer } from './chaos/ledgerWorld.js';
+import type { Account, LedgerWorld, Transfer } from './chaos/ledgerWorld.js';
+import { alice, bob, COMMITTED_BALANCES, fees, LEDGERS, transfer, UNTOUCHED_BALANCES, fundedWorlds } from './support/transferFixtures.js';
 
-const worlds: LedgerWorld[] = [];
-afterEach(async () => {
-  await Promise.all(worlds.splice(0).map((w) => w.destroy()));
-});
 
-const alice: Account = { participant: 'payer-bank', key: 'alice' };
-const bob: Account = { participant: 'payee-bank', key: 'bob' };
-const fees: Account = { participant: 'upi-switch', key: 'fees' };
-const transfer: Transfer = { from: alice, to: bob, amount: 1000, fee: 10 };
-const LEDGERS = ['payer-bank', 'payee-bank', 'upi-switch'];
-const COMMITTED_BALANCES = { alice: 4000, bob: 990, fees: 10 };
-const UNTOUCHED_BALANCES = { alice: 5000, bob: undefined, fees: undefined };
 
-async function world(faults: FaultSpec[] = [], balance = 5000): Promise<LedgerWorld> {
-  const w = await LedgerWorld.create({ endpoint: inject('dynamoEndpoint'), faults });
-  worlds.push(w);
-  await w.fund([{ ...alice, balance }]);
-  return w;
-}
+const world = fundedWorlds();
 
 const balances = async (w: LedgerWorld) => ({ alice: await w.balance(alice), bob: await w.balance(bob), fees: await w.balance(fees) });
 const states = (w: LedgerWorld, txnId: string) => Promise.all(LEDGERS.map((p) => w.recordState(p, txnId)));

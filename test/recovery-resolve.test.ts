@@ -3,26 +3,17 @@
  * real ASL. Allowed only while no decision is logged, recorded with who and why, then driven; a
  * commit needs every yes vote established unless forced (a heuristic decision).
  */
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FaultSpec } from '../local/faults.js';
-import { type Account, LedgerWorld, type Transfer } from './chaos/ledgerWorld.js';
+import type { LedgerWorld, Transfer } from './chaos/ledgerWorld.js';
+import { alice, bob, COMMITTED_BALANCES, fees, transfer, UNTOUCHED_BALANCES, fundedWorlds } from './support/transferFixtures.js';
 
-const worlds: LedgerWorld[] = [];
-afterEach(async () => {
-  await Promise.all(worlds.splice(0).map((w) => w.destroy()));
-});
 
-const alice: Account = { participant: 'payer-bank', key: 'alice' };
-const bob: Account = { participant: 'payee-bank', key: 'bob' };
-const fees: Account = { participant: 'upi-switch', key: 'fees' };
-const transfer: Transfer = { from: alice, to: bob, amount: 1000, fee: 10 };
-const COMMITTED_BALANCES = { alice: 4000, bob: 990, fees: 10 };
-const UNTOUCHED_BALANCES = { alice: 5000, bob: undefined, fees: undefined };
+
+const world = fundedWorlds();
 
 async function stuck(faults: FaultSpec[]): Promise<LedgerWorld> {
-  const w = await LedgerWorld.create({ endpoint: inject('dynamoEndpoint'), faults });
-  worlds.push(w);
-  await w.fund([{ ...alice, balance: 5000 }]);
+  const w = await world(faults);
   await w.start('t1', transfer).done;
   await w.injector.settled();
   return w;
@@ -91,9 +82,7 @@ describe('resolve a stuck transaction', () => {
   });
 
   it('refused while the coordinator still runs', async () => {
-    const w = await LedgerWorld.create({ endpoint: inject('dynamoEndpoint'), faults: [{ fault: 'pauseCoordinator', at: 'LogCommitDecision', txnId: 't1' }] });
-    worlds.push(w);
-    await w.fund([{ ...alice, balance: 5000 }]);
+    const w = await world([{ fault: 'pauseCoordinator', at: 'LogCommitDecision', txnId: 't1' }]);
     const started = w.start('t1', transfer);
     await w.injector.paused('t1');
     expect(await operator(w).resolve('t1', { decision: 'ABORT', operator: 'asha', reason: 'impatient' })).toMatchObject({ ok: false, status: 409, code: 'COORDINATOR_RUNNING' });

@@ -3,29 +3,14 @@
  * presumed abort before the commit point, commit everywhere after it, and every transaction final
  * with no lock and no PREPARED record left (I1-I5 checked on the tables after each case).
  */
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { COORDINATOR_TASK_STATES, type FaultSpec } from '../local/faults.js';
-import { type Account, LedgerWorld, type Transfer } from './chaos/ledgerWorld.js';
+import type { LedgerWorld, Transfer } from './chaos/ledgerWorld.js';
+import { alice, bob, COMMITTED_BALANCES, fees, LEDGERS, overdraft, transfer, UNTOUCHED_BALANCES, fundedWorlds } from './support/transferFixtures.js';
 
-const worlds: LedgerWorld[] = [];
-afterEach(async () => {
-  await Promise.all(worlds.splice(0).map((w) => w.destroy()));
-});
 
-const alice: Account = { participant: 'payer-bank', key: 'alice' };
-const bob: Account = { participant: 'payee-bank', key: 'bob' };
-const fees: Account = { participant: 'upi-switch', key: 'fees' };
-const transfer: Transfer = { from: alice, to: bob, amount: 1000, fee: 10 };
-/** More than alice has: payer-bank votes VOTE_ABORT (INSUFFICIENT_FUNDS). */
-const overdraft: Transfer = { from: alice, to: bob, amount: 9000, fee: 10 };
-const LEDGERS = ['payer-bank', 'payee-bank', 'upi-switch'];
 
-async function world(faults: FaultSpec[] = []): Promise<LedgerWorld> {
-  const w = await LedgerWorld.create({ endpoint: inject('dynamoEndpoint'), faults });
-  worlds.push(w);
-  await w.fund([{ ...alice, balance: 5000 }]);
-  return w;
-}
+const world = fundedWorlds();
 
 /** Runs one transfer to its end (or to where a fault stops it) and waits for every participant call. */
 async function runTransfer(w: LedgerWorld, txnId: string, t: Transfer = transfer) {
@@ -39,9 +24,7 @@ async function balances(w: LedgerWorld) {
   return { alice: await w.balance(alice), bob: await w.balance(bob), fees: await w.balance(fees) };
 }
 
-const COMMITTED_BALANCES = { alice: 4000, bob: 990, fees: 10 };
 // An aborted credit to an account it would have created leaves no account behind.
-const UNTOUCHED_BALANCES = { alice: 5000, bob: undefined, fees: undefined };
 
 async function states(w: LedgerWorld, txnId: string) {
   return Promise.all(LEDGERS.map((p) => w.recordState(p, txnId)));
