@@ -8,6 +8,11 @@ export interface IndexSchema {
   indexName: string;
   partitionKey: string;
   sortKey: string;
+  /**
+   * What the index copies besides its keys. Every write to a projected attribute is a write to the
+   * index too, so indexes that only locate work (recovery re-reads the item) project keys, not items.
+   */
+  projection: { type: 'ALL' } | { type: 'KEYS_ONLY' } | { type: 'INCLUDE'; attributes: string[] };
 }
 
 export interface TableSchema {
@@ -20,16 +25,16 @@ export const COORDINATOR_LOG_SCHEMA: TableSchema = {
   partitionKey: 'txnId',
   indexes: [
     // Sparse: only non-final transactions carry openPartition, so recovery queries just those.
-    { indexName: 'open', partitionKey: 'openPartition', sortKey: 'createdAt' },
+    { indexName: 'open', partitionKey: 'openPartition', sortKey: 'createdAt', projection: { type: 'KEYS_ONLY' } },
     // Listing by status, newest first.
-    { indexName: 'byStatus', partitionKey: 'status', sortKey: 'createdAt' },
+    { indexName: 'byStatus', partitionKey: 'status', sortKey: 'createdAt', projection: { type: 'ALL' } },
   ],
 };
 
 /** A participant's table: business items and prepared-state records. */
 export const PARTICIPANT_TABLE_SCHEMA: TableSchema = {
   partitionKey: PARTITION_KEY,
-  indexes: [{ indexName: IN_DOUBT_INDEX, partitionKey: IN_DOUBT_PARTITION, sortKey: IN_DOUBT_SORT }],
+  indexes: [{ indexName: IN_DOUBT_INDEX, partitionKey: IN_DOUBT_PARTITION, sortKey: IN_DOUBT_SORT, projection: { type: 'INCLUDE', attributes: ['txnId'] } }],
 };
 
 export const OPEN_INDEX = 'open';

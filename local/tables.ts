@@ -37,7 +37,10 @@ async function createTable(client: DynamoDBClient, tableName: string, schema: Ta
                   { AttributeName: index.partitionKey, KeyType: 'HASH' },
                   { AttributeName: index.sortKey, KeyType: 'RANGE' },
                 ],
-                Projection: { ProjectionType: 'ALL' },
+                Projection:
+                  index.projection.type === 'INCLUDE'
+                    ? { ProjectionType: 'INCLUDE', NonKeyAttributes: index.projection.attributes }
+                    : { ProjectionType: index.projection.type },
               })),
             }
           : {}),

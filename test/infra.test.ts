@@ -399,7 +399,8 @@ describe('DynamoDB tables', () => {
               { AttributeName: i.partitionKey, KeyType: 'HASH' },
               { AttributeName: i.sortKey, KeyType: 'RANGE' },
             ],
-            Projection: { ProjectionType: 'ALL' },
+            Projection:
+              i.projection.type === 'INCLUDE' ? { ProjectionType: 'INCLUDE', NonKeyAttributes: i.projection.attributes } : { ProjectionType: i.projection.type },
           })),
         );
       }
