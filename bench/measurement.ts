@@ -36,8 +36,8 @@ export interface TxnMeasurement {
   /** The rest: time only the engine and its adapters were working (or waiting, as in WaitForLock). */
   engineMs: number;
   /**
-   * Of engineMs, the synchronous start call: building the execution input and, in the local runner,
-   * validating the ASL definition again for every execution (Step Functions validates once, at deploy).
+   * Of engineMs, the synchronous start call: building the execution input and starting the engine's
+   * run. Kept apart because on AWS it is the caller's StartExecution request, not the execution.
    */
   startMs: number;
   stateTransitions: number;

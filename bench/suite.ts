@@ -401,7 +401,7 @@ function costs(cells: readonly CellResult[], profile: BenchProfile, prices: Pric
       lambdaBilledMs: work.lambdaBilledMs.mean,
       writeUnits: work.writeUnits.mean,
       readUnits: work.readUnits.mean,
-      // The execution alone: the local runner's start call (ASL validation) has no counterpart on AWS.
+      // The execution alone: the start call is the caller's StartExecution request, not billed Express duration.
       executionMs: pakka.executionMsMean,
     };
     const baseWork = base?.committedWork;

@@ -38,7 +38,7 @@ export interface TimeShares {
   participantCode: number;
   /** Everything else: the coordinator overhead of the local engine and its adapters... */
   engine: number;
-  /** ...of which the synchronous start call (the local runner validates the ASL at every start). */
+  /** ...of which the synchronous start call (building the input and starting the run; the ASL is validated once per machine). */
   start: number;
 }
 
