@@ -5,6 +5,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ParticipantAnswer } from '../lambdas/participants/message.js';
+import { recordLateHazards } from '../lambdas/observability/transactionOutcome.js';
 import { documentClient } from '../lambdas/participants/lambdaEntry.js';
 import { coordinatorLogTable } from '../lambdas/recovery/coordinatorLogTable.js';
 import { inDoubtIndex } from '../lambdas/recovery/inDoubtIndex.js';
@@ -60,6 +61,12 @@ export class LocalRecovery {
   async sweep(): Promise<SweepReport> {
     const report = await runSweep(this.ports, this.config, { metrics: this.pakka.metrics, ...(this.log ? { log: this.log } : {}) });
     await this.reportFinished(report.transactions.flatMap((t) => (t.kind === 'driven' && t.final ? [t.txnId] : [])));
+    // A straggler of a final transaction that refused the decision: on AWS the outcome stream counts
+    // it when the violation lands on the log item; here the sweep's own report says so.
+    recordLateHazards(
+      this.pakka.metrics,
+      report.transactions.flatMap((t) => (t.kind === 'final' ? t.stragglers.filter((s) => s.result === 'violation').map((s) => s.participant) : [])),
+    );
     return report;
   }
 

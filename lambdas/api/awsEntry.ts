@@ -4,7 +4,6 @@
  * name -> table name); optional RECOVERY_FUNCTION_NAME (the recovery function, which POST /recovery/run
  * and POST /transactions/{txnId}/resolve invoke). The participant config is bundled from config/participants.json.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -12,6 +11,9 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
 import participantsFile from '../../config/participants.json' with { type: 'json' };
 import { parseParticipantConfig } from '../config/participantConfig.js';
+import { requestLogFields } from '../observability/apiRequestLog.js';
+import { protocolLogger } from '../observability/logger.js';
+import { pakkaTracer, traced } from '../observability/tracing.js';
 import { documentClient } from '../participants/lambdaEntry.js';
 import { invokedRecovery } from '../recovery/recoveryService.js';
 import { apiHandler } from './router.js';
@@ -31,7 +33,9 @@ const environment = z.object({
   RECOVERY_FUNCTION_NAME: z.string().min(1).optional(),
 });
 
-const logger = new Logger({ serviceName: 'pakka-api' });
+const SERVICE = 'pakka-api';
+const logger = protocolLogger(SERVICE);
+const tracer = pakkaTracer(SERVICE);
 const env = environment.parse(process.env);
 const config = parseParticipantConfig(participantsFile);
 const missing = [...config.keys()].filter((name) => !(name in env.PARTICIPANT_TABLES));
@@ -39,16 +43,26 @@ if (missing.length) throw new Error(`PARTICIPANT_TABLES has no table for: ${miss
 
 const route = apiHandler(
   stepFunctionsService({
-    sfn: new SFNClient({}),
-    dynamo: documentClient(new DynamoDBClient({})),
+    sfn: tracer.captureAWSv3Client(new SFNClient({})),
+    dynamo: documentClient(tracer.captureAWSv3Client(new DynamoDBClient({}))),
     stateMachineArn: env.STATE_MACHINE_ARN,
     tables: { coordinatorLog: env.COORDINATOR_LOG_TABLE, participants: new Map(Object.entries(env.PARTICIPANT_TABLES)) },
     config,
   }),
   {
     logError: (message, detail) => logger.error(message, detail),
-    ...(env.RECOVERY_FUNCTION_NAME ? { recovery: invokedRecovery(new LambdaClient({}), env.RECOVERY_FUNCTION_NAME) } : {}),
+    ...(env.RECOVERY_FUNCTION_NAME ? { recovery: invokedRecovery(tracer.captureAWSv3Client(new LambdaClient({})), env.RECOVERY_FUNCTION_NAME) } : {}),
   },
 );
 
-export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => route(event);
+/** Every request leaves one log line with its txnId, phase and action (see apiRequestLog.ts). */
+async function served(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const started = performance.now();
+  const result = await route(event);
+  const fields = requestLogFields(event, result, Math.round(performance.now() - started));
+  if (fields.txnId) tracer.putAnnotation('txnId', fields.txnId);
+  logger.info('request served', { ...fields });
+  return result;
+}
+
+export const handler = traced(tracer, 'api', served, (event: APIGatewayProxyEvent) => ({ method: event.httpMethod, path: event.resource }));

@@ -5,6 +5,13 @@
  */
 export const METRIC_NAMESPACE = 'Pakka';
 
+/**
+ * The one `service` dimension every CloudWatch data point carries (Powertools always adds one). A
+ * single value for all functions keeps each metric's identity to the dimensions documented below,
+ * plus this, so the dashboard and alarms need not know which function emitted a point.
+ */
+export const METRIC_SERVICE = 'pakka';
+
 export const METRICS = {
   transactionsStarted: 'TransactionsStarted',
   transactionsCommitted: 'TransactionsCommitted',
@@ -12,6 +19,8 @@ export const METRICS = {
   transactionsAborted: 'TransactionsAborted',
   /** Dimension Participant. */
   prepareLatency: 'PrepareLatency',
+  /** The whole prepare phase, as the coordinator saw it: begin to the logged decision. */
+  preparePhaseLatency: 'PreparePhaseLatency',
   decisionLatency: 'DecisionLatency',
   commitLatency: 'CommitLatency',
   abortLatency: 'AbortLatency',

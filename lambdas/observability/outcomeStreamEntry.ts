@@ -11,7 +11,16 @@ import { parseCoordinatorLogItem } from '../coordinator/coordinatorLog.js';
 import { emfRecorder } from './emfRecorder.js';
 import { type ProtocolLogger, protocolLogger } from './logger.js';
 import type { MetricsRecorder } from './recorder.js';
-import { type OutcomeEvent, isFinal, outcomeEvent, recordOutcome, recordStarted } from './transactionOutcome.js';
+import { pakkaTracer, traced } from './tracing.js';
+import {
+  type OutcomeEvent,
+  isFinal,
+  outcomeEvent,
+  recordLateHazards,
+  recordOutcome,
+  recordStarted,
+  violationsAddedAfterFinal,
+} from './transactionOutcome.js';
 
 const SERVICE = 'pakka-outcomes';
 
@@ -36,6 +45,11 @@ export function outcomeStreamHandler({ metrics, logger, publish }: OutcomeStream
         const outcome = outcomeEvent(after);
         if (outcome) outcomes.push(outcome);
       }
+      if (after) {
+        const late = violationsAddedAfterFinal(before, after);
+        recordLateHazards(metrics, late);
+        if (late.length) logger.error('heuristic hazard on a final transaction', { txnId: after.txnId, phase: 'recovery', action: 'report', violations: late });
+      }
     }
     for (const outcome of outcomes) {
       recordOutcome(metrics, outcome);
@@ -49,9 +63,10 @@ export function outcomeStreamHandler({ metrics, logger, publish }: OutcomeStream
   };
 }
 
-const events = new EventBridgeClient({});
+const tracer = pakkaTracer(SERVICE);
+const events = tracer.captureAWSv3Client(new EventBridgeClient({}));
 
-export const handler = outcomeStreamHandler({
+const report = outcomeStreamHandler({
   metrics: emfRecorder(SERVICE),
   logger: protocolLogger(SERVICE),
   publish: async (batch) => {
@@ -68,3 +83,5 @@ export const handler = outcomeStreamHandler({
     return out.FailedEntryCount ?? 0;
   },
 });
+
+export const handler = traced(tracer, 'outcome stream', report, (event: DynamoDBStreamEvent) => ({ records: event.Records.length }));

@@ -62,9 +62,25 @@ export function recordOutcome(metrics: MetricsRecorder, event: OutcomeEvent): vo
   if (detail.status === 'COMMITTED') metrics.count(METRICS.transactionsCommitted);
   else metrics.count(METRICS.transactionsAborted, { Reason: detail.reason ?? 'ERROR' });
   const t = detail.timings;
+  if (t.prepareMs != null) metrics.timing(METRICS.preparePhaseLatency, t.prepareMs);
   if (t.decideMs != null) metrics.timing(METRICS.decisionLatency, t.decideMs);
   if (t.commitMs != null) metrics.timing(METRICS.commitLatency, t.commitMs);
   if (t.abortMs != null) metrics.timing(METRICS.abortLatency, t.abortMs);
   if (t.totalMs != null) metrics.timing(METRICS.endToEndLatency, t.totalMs);
   if (detail.heuristicHazard) metrics.count(METRICS.heuristicHazards);
+}
+
+/**
+ * Violations recorded on a transaction that was already final (recovery delivering the decision to
+ * a straggler that refused it): each is a heuristic hazard of its own, counted when it appears.
+ * A transaction that becomes final with a hazard is counted by `recordOutcome` instead.
+ */
+export function violationsAddedAfterFinal(before: CoordinatorLogItem | undefined, after: CoordinatorLogItem): string[] {
+  if (!before || !isFinal(before) || !isFinal(after)) return [];
+  const seen = new Set(before.violations ?? []);
+  return (after.violations ?? []).filter((v) => !seen.has(v));
+}
+
+export function recordLateHazards(metrics: MetricsRecorder, violations: readonly string[]): void {
+  if (violations.length) metrics.count(METRICS.heuristicHazards, undefined, violations.length);
 }

@@ -1,9 +1,9 @@
 /** Wires a participant kind to the Lambda runtime: its own table from the environment, logs, metrics and traces. */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { emfRecorder } from '../observability/emfRecorder.js';
 import { protocolLogger } from '../observability/logger.js';
+import { pakkaTracer, traced } from '../observability/tracing.js';
 import type { ParticipantKind } from './kind.js';
 import { observedParticipant } from './observedParticipant.js';
 import { type ParticipantHandler, participantHandler } from './runtime.js';
@@ -21,12 +21,16 @@ function required(name: string): string {
 export function lambdaParticipant(kind: ParticipantKind): ParticipantHandler {
   const name = required('PARTICIPANT_NAME');
   const service = `pakka-participant-${name}`;
-  const tracer = new Tracer({ serviceName: service });
+  const tracer = pakkaTracer(service);
   const handler = participantHandler({
     name,
     kind,
     tableName: required('TABLE_NAME'),
     client: documentClient(tracer.captureAWSv3Client(new DynamoDBClient({}))),
   });
-  return observedParticipant(handler, { name, metrics: emfRecorder(service), logger: protocolLogger(service) });
+  const observed = observedParticipant(handler, { name, metrics: emfRecorder(service), logger: protocolLogger(service) });
+  return traced(tracer, `${name} participant`, observed, (event) => {
+    const e = (typeof event === 'object' && event !== null ? event : {}) as { txnId?: unknown; action?: unknown };
+    return { participant: name, txnId: typeof e.txnId === 'string' ? e.txnId : undefined, action: typeof e.action === 'string' ? e.action : undefined };
+  });
 }

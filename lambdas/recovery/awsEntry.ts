@@ -12,6 +12,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { emfRecorder } from '../observability/emfRecorder.js';
 import { protocolLogger } from '../observability/logger.js';
+import { pakkaTracer, traced } from '../observability/tracing.js';
 import { documentClient } from '../participants/lambdaEntry.js';
 import { coordinatorLogTable } from './coordinatorLogTable.js';
 import { inDoubtIndex } from './inDoubtIndex.js';
@@ -52,17 +53,18 @@ export function recoveryRequest(event: unknown): RecoveryRequest {
 const SERVICE = 'pakka-recovery';
 const logger = protocolLogger(SERVICE);
 const metrics = emfRecorder(SERVICE);
+const tracer = pakkaTracer(SERVICE);
 const config = recoveryConfigFromEnv();
 let ports: RecoveryPorts | undefined;
 
 function awsPorts(): RecoveryPorts {
   const env = recoveryEnvironment.parse(process.env);
-  const client = documentClient(new DynamoDBClient({}));
+  const client = documentClient(tracer.captureAWSv3Client(new DynamoDBClient({})));
   return {
     log: coordinatorLogTable(client, env.COORDINATOR_LOG_TABLE),
     inDoubt: inDoubtIndex(client, env.PARTICIPANT_TABLES),
-    participants: lambdaParticipants(new LambdaClient({}), env.PARTICIPANT_FUNCTION_PREFIX),
-    executions: stepFunctionsExecutions(new SFNClient({}), env.STATE_MACHINE_ARN),
+    participants: lambdaParticipants(tracer.captureAWSv3Client(new LambdaClient({})), env.PARTICIPANT_FUNCTION_PREFIX),
+    executions: stepFunctionsExecutions(tracer.captureAWSv3Client(new SFNClient({})), env.STATE_MACHINE_ARN),
     now: Date.now,
   };
 }
@@ -70,22 +72,27 @@ function awsPorts(): RecoveryPorts {
 /** Time kept back from the Lambda timeout for the transactions still in progress when the sweep stops taking new ones. */
 const RESERVE_MS = 15_000;
 
-export const handler = async (event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<SweepSummary | ResolveResult> => {
+const recover = async (event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<SweepSummary | ResolveResult> => {
   ports ??= awsPorts();
   const request = recoveryRequest(event);
   if (request.action === 'resolve') {
     const result = await resolveTransaction(request.txnId, request.body, ports, metrics);
-    logger.info(result.ok ? 'operator decision logged and driven' : 'operator decision refused', { txnId: request.txnId, result });
+    logger.info(result.ok ? 'operator decision logged and driven' : 'operator decision refused', { txnId: request.txnId, phase: 'recovery', action: 'resolve', result });
     return result;
   }
   const report = await runSweep(ports, config, {
     metrics,
-    log: (message, detail) => logger.info(message, detail),
+    log: (message, detail) => logger.info(message, { phase: 'recovery', action: 'sweep', ...detail }),
     // Invoked without a Lambda context (a test, a script): no time limit of its own.
     ...(typeof context?.getRemainingTimeInMillis === 'function' ? { stopTakingAt: Date.now() + context.getRemainingTimeInMillis() - RESERVE_MS } : {}),
   });
-  for (const failure of report.errors) logger.error('recovery failed for a transaction', failure);
+  for (const failure of report.errors) logger.error('recovery failed for a transaction', { phase: 'recovery', action: 'sweep', ...failure });
   const counts = sweepSummary(report);
-  logger.info('recovery sweep done', { ...counts });
+  logger.info('recovery sweep done', { phase: 'recovery', action: 'sweep', ...counts });
   return counts;
 };
+
+export const handler = traced(tracer, 'recovery', recover, (event: unknown) => {
+  const request = typeof event === 'object' && event !== null && 'action' in event ? (event as { action?: unknown; txnId?: unknown }) : { action: 'sweep' };
+  return { action: typeof request.action === 'string' ? request.action : 'sweep', txnId: typeof request.txnId === 'string' ? request.txnId : undefined };
+});

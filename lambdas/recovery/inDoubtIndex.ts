@@ -33,7 +33,28 @@ export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap
     return found;
   }
 
+  /** The index is sorted by inDoubtSince: the first entry of each participant's partition is its oldest. */
+  async function oldestIn(tableName: string): Promise<string | undefined> {
+    const out = await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: IN_DOUBT_INDEX,
+        KeyConditionExpression: '#partition = :prepared',
+        ExpressionAttributeNames: { '#partition': IN_DOUBT_PARTITION, '#since': IN_DOUBT_SORT },
+        ExpressionAttributeValues: { ':prepared': IN_DOUBT_VALUE },
+        ProjectionExpression: '#since',
+        Limit: 1,
+      }),
+    );
+    const since = out.Items?.[0]?.[IN_DOUBT_SORT];
+    return typeof since === 'string' ? since : undefined;
+  }
+
   return {
+    async oldestPreparedSince() {
+      const oldest = await Promise.all([...tables.values()].map(oldestIn));
+      return oldest.filter((s): s is string => s !== undefined).sort()[0];
+    },
     async preparedBefore(before, limit) {
       const perTable = await Promise.all([...tables].map(([participant, table]) => preparedIn(participant, table, before, limit)));
       return perTable.flat().sort((a, b) => a.inDoubtSince.localeCompare(b.inDoubtSince)).slice(0, limit);

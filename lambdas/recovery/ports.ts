@@ -47,6 +47,8 @@ export interface PreparedRecordRef {
 export interface InDoubtPort {
   /** PREPARED records from every participant's sparse `inDoubt` index, prepared no later than `before`. */
   preparedBefore(before: string, limit: number): Promise<PreparedRecordRef[]>;
+  /** When the oldest PREPARED record of any participant was prepared, however young; undefined if none. */
+  oldestPreparedSince?(): Promise<string | undefined>;
 }
 
 export type ParticipantMessage = { action: 'commit' | 'abort' | 'status'; txnId: string; operations?: Array<Record<string, unknown>> };

@@ -181,15 +181,17 @@ export async function runSweep(ports: RecoveryPorts, config: RecoveryConfig, opt
   const metrics = options.metrics ?? noMetrics;
   const log = options.log ?? (() => {});
   const now = ports.now();
-  const [openIds, prepared] = await Promise.all([
+  const [openIds, prepared, oldestPrepared] = await Promise.all([
     ports.log.openTransactions(openCreatedBefore(now, config, LIMITS.minTimeoutSeconds), config.maxTransactionsPerSweep),
     ports.inDoubt.preparedBefore(preparedBefore(now, config), config.maxTransactionsPerSweep),
+    // The age alarm needs the oldest lock however young, not only the records old enough to act on.
+    ports.inDoubt.oldestPreparedSince?.(),
   ]);
   const stragglers = new Map<string, PreparedRecordRef[]>();
   for (const ref of prepared) stragglers.set(ref.txnId, [...(stragglers.get(ref.txnId) ?? []), ref]);
   const txnIds = [...new Set([...openIds, ...stragglers.keys()])].slice(0, config.maxTransactionsPerSweep);
 
-  const oldest = prepared[0]?.inDoubtSince;
+  const oldest = oldestPrepared ?? prepared[0]?.inDoubtSince;
   metrics.gauge(METRICS.oldestInDoubtAgeSeconds, oldest ? Math.max(0, Math.round((now - Date.parse(oldest)) / 1000)) : 0);
 
   const transactions: TransactionOutcome[] = [];
