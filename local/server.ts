@@ -143,7 +143,12 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       config: { ...recoveryConfigFromEnv(), ...options.recovery?.config },
       ...(options.recovery?.now ? { now: options.recovery.now } : {}),
     });
-    const ready = apiHandler(service, { logError: log, recovery: recovery.service(), ...(options.wait ? { wait: options.wait } : {}) });
+    const ready = apiHandler(service, {
+      logError: log,
+      recovery: recovery.service(),
+      observability: { metricsText: () => pakka.metrics.render(), recentEvents: (limit) => pakka.events.slice(-limit).reverse() },
+      ...(options.wait ? { wait: options.wait } : {}),
+    });
     handler = ready;
     const sweeper: BackgroundTask = {
       name: 'recovery',

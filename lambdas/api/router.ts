@@ -5,6 +5,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { ApiError, errorResponse, internalError, jsonResponse } from './http.js';
 import { listTransactions } from './listing.js';
+import { type ObservabilitySource, eventsRoute, metricsRoute } from './observabilityRoutes.js';
 import { getParticipantItem, listParticipants } from './participantRoutes.js';
 import { txnIdParam } from './request.js';
 import { DEFAULT_WAIT, type WaitOptions, getTransaction, inspectTransaction, submitTransaction } from './transactionRoutes.js';
@@ -20,6 +21,8 @@ export interface ApiOptions {
   logError?: (message: string, detail: Record<string, unknown>) => void;
   /** POST /recovery/run and POST /transactions/{txnId}/resolve; without it they answer 503. */
   recovery?: RecoveryService;
+  /** GET /metrics and GET /events (local mode); without it they answer 404 pointing to CloudWatch and EventBridge. */
+  observability?: ObservabilitySource;
 }
 
 type Route = (event: APIGatewayProxyEvent, params: string[]) => Promise<APIGatewayProxyResult> | APIGatewayProxyResult;
@@ -77,6 +80,8 @@ export function apiHandler(service: TransactionService, options: ApiOptions = {}
     { pattern: ['transactions', '*', 'resolve'], methods: { POST: (e, p) => resolveTransactionRoute(options.recovery, service, e, txnIdParam(param(p, 0))) } },
     { pattern: ['recovery', 'run'], methods: { POST: () => runRecovery(options.recovery) } },
     { pattern: ['participants'], methods: { GET: () => listParticipants(service) } },
+    { pattern: ['metrics'], methods: { GET: () => metricsRoute(options.observability) } },
+    { pattern: ['events'], methods: { GET: (event) => eventsRoute(options.observability, event) } },
     { pattern: ['participants', '*', 'items', '**'], methods: { GET: (_e, p) => getParticipantItem(service, param(p, 0), param(p, 1)) } },
   ];
 

@@ -10,6 +10,7 @@ import { transactionIdFor, validateTransactionRequest } from '../coordinator/tra
 import type { StoredRecord } from '../participants/record.js';
 import type { RecordState } from '../protocol/participantState.js';
 import { KINDS } from '../participants/kinds/index.js';
+import { transactionTimeline } from '../observability/transactionTimeline.js';
 import { ApiError, jsonResponse } from './http.js';
 import { booleanQuery, idempotencyKey, jsonBody } from './request.js';
 import type { RunningExecution, TransactionService } from './transactionService.js';
@@ -198,5 +199,6 @@ export async function inspectTransaction(service: TransactionService, txnId: str
       return { name: p.name, kind: spec?.kind ?? null, vote: p.vote, reason: p.reason, phaseTwo: p.phaseTwo, record, items };
     }),
   );
-  return jsonResponse(200, { transaction: status, log: found.item ?? null, participants });
+  const timeline = found.item ? transactionTimeline(found.item, participants) : null;
+  return jsonResponse(200, { transaction: status, log: found.item ?? null, participants, timeline });
 }
