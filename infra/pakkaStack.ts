@@ -8,6 +8,7 @@ import type { Construct } from 'constructs';
 import type { ParticipantConfig } from '../lambdas/config/participantConfig.js';
 import { Api } from './constructs/api.js';
 import { Coordinator } from './constructs/coordinator.js';
+import { Observability } from './constructs/observability.js';
 import { Participant } from './constructs/participant.js';
 import { Recovery } from './constructs/recovery.js';
 import { type DeploymentSettings, removalPolicyOf } from './settings.js';
@@ -25,6 +26,7 @@ export class PakkaStack extends Stack {
   readonly coordinator: Coordinator;
   readonly api: Api;
   readonly recovery: Recovery;
+  readonly observability: Observability;
   /** Every participant function is named this plus the participant's name. */
   readonly participantFunctionNamePrefix: string;
 
@@ -71,6 +73,17 @@ export class PakkaStack extends Stack {
     });
     this.api.connectRecovery(this.recovery.function);
 
+    this.observability = new Observability(this, 'Observability', {
+      coordinator: this.coordinator,
+      participants: this.participants,
+      api: this.api,
+      recovery: this.recovery,
+      namePrefix: this.stackName,
+      alarmEmail: settings.alarmEmail,
+      logRetention,
+      removalPolicy,
+    });
+
     // One URL output, named for what it is, instead of RestApi's generated `...Endpoint...` duplicate.
     this.api.restApi.node.tryRemoveChild('Endpoint');
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API (SigV4, service execute-api)' });
@@ -80,6 +93,11 @@ export class PakkaStack extends Stack {
       value: this.toJsonString(Object.fromEntries(this.participants.map((p) => [p.name, p.table.table.tableName]))),
       description: 'JSON: participant name -> its DynamoDB table',
     });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.observability.alarmTopic.topicArn,
+      description: 'Every Pakka alarm notifies this SNS topic: subscribe to it (or deploy with -c pakka:alarmEmail=you@example.com)',
+    });
+    new CfnOutput(this, 'DashboardName', { value: this.stackName, description: 'The CloudWatch dashboard' });
     new CfnOutput(this, 'ParticipantFunctionPrefix', { value: this.participantFunctionNamePrefix, description: 'Participant function name = prefix + participant name' });
   }
 }

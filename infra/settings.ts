@@ -16,6 +16,7 @@ export const CONTEXT = {
   apiThrottleRatePerSecond: 'pakka:apiThrottleRatePerSecond',
   apiThrottleBurst: 'pakka:apiThrottleBurst',
   stateMachineLogLevel: 'pakka:stateMachineLogLevel',
+  alarmEmail: 'pakka:alarmEmail',
 } as const;
 
 // CloudWatch Logs accepts only these retention periods.
@@ -39,6 +40,8 @@ const settingsSchema = z.object({
   apiThrottleRatePerSecond: count(1, 10_000).default(50),
   apiThrottleBurst: count(1, 5_000).default(100),
   stateMachineLogLevel: z.enum(['ALL', 'ERROR']).default('ALL'),
+  // Subscribed to the alarm topic (SNS asks the address to confirm); without it, subscribe yourself.
+  alarmEmail: z.email().optional(),
 });
 
 export type DeploymentSettings = z.infer<typeof settingsSchema>;

@@ -104,6 +104,8 @@ const apiFunction = () => only(lambdaByEnv('STATE_MACHINE_ARN').filter(([, f]) =
 const recoveryFunction = () => only(lambdaByEnv('PARTICIPANT_FUNCTION_PREFIX'), 'recovery function');
 
 const ALL_STATEMENT_ACTIONS = (roleId: string) => new Set(statementsOf(roleId).flatMap(actionsOf));
+/** What Lambda active tracing adds to every function's role (on "*", the only resource X-Ray accepts). */
+const XRAY_TRACING = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
 
 // ---- the synth itself -----------------------------------------------------------------------
 
@@ -126,7 +128,7 @@ describe('npm run synth', () => {
   it('names the stack after the context default and outputs the API URL, the state machine and every table', () => {
     expect(synth.stackName).toBe('Pakka');
     const outputs = synth.json.Outputs ?? {};
-    expect(Object.keys(outputs).sort()).toEqual(['ApiUrl', 'CoordinatorLogTableName', 'ParticipantFunctionPrefix', 'ParticipantTableNames', 'StateMachineArn']);
+    expect(Object.keys(outputs).sort()).toEqual(['AlarmTopicArn', 'ApiUrl', 'CoordinatorLogTableName', 'DashboardName', 'ParticipantFunctionPrefix', 'ParticipantTableNames', 'StateMachineArn']);
     expect(resolveIntrinsic(outputs.ApiUrl?.Value)).toMatch(/^https:\/\/<Ref:\w+>\.execute-api\.eu-west-1\.amazonaws\.com\/<Ref:\w+>\/$/);
     expect(resolveIntrinsic(outputs.StateMachineArn?.Value)).toBe(refOf(stateMachine()[0]));
     expect(resolveIntrinsic(outputs.CoordinatorLogTableName?.Value)).toBe(refOf(coordinatorLogId()));
@@ -236,6 +238,8 @@ describe('IAM', () => {
     'xray:PutTelemetryRecords',
     'xray:GetSamplingRules',
     'xray:GetSamplingTargets',
+    // The outcome reporter's stream mapping: ListStreams has no resource-level permission.
+    'dynamodb:ListStreams',
   ]);
 
   it('grants no wildcard action anywhere, and "*" resources only where AWS accepts nothing else, each acknowledged', () => {
@@ -285,7 +289,7 @@ describe('IAM', () => {
       const touched = statements.flatMap(resourcesOf).filter((r) => allTables.has(r) || r.includes('/index/'));
       expect(touched).toEqual([arnOf(tableId)]);
       // Nothing else but writing its own logs.
-      expect(ALL_STATEMENT_ACTIONS(roleId)).toEqual(new Set([...PARTICIPANT_TABLE_ACTIONS, 'logs:CreateLogStream', 'logs:PutLogEvents']));
+      expect(ALL_STATEMENT_ACTIONS(roleId)).toEqual(new Set([...PARTICIPANT_TABLE_ACTIONS, 'logs:CreateLogStream', 'logs:PutLogEvents', ...XRAY_TRACING]));
     }
   });
 
@@ -320,6 +324,7 @@ describe('IAM', () => {
         `lambda:InvokeFunction ${arnOf(recoveryFunction()[0])}`,
         `logs:CreateLogStream ${arnOf(logGroupId)}`,
         `logs:PutLogEvents ${arnOf(logGroupId)}`,
+        ...XRAY_TRACING.map((a) => `${a} *`),
       ].sort(),
     );
   });
@@ -341,6 +346,7 @@ describe('IAM', () => {
         'states:DescribeExecution arn:aws:states:eu-west-1:123456789012:execution:Pakka-two-phase-commit:*',
         `logs:CreateLogStream ${arnOf(logGroupId)}`,
         `logs:PutLogEvents ${arnOf(logGroupId)}`,
+        ...XRAY_TRACING.map((a) => `${a} *`),
       ].sort(),
     );
   });
@@ -495,7 +501,7 @@ describe('the REST API', () => {
 describe('Lambda functions', () => {
   it('run on the newest Node.js runtime, arm64, with only table names and wiring in their environment', () => {
     const functions = resources('AWS::Lambda::Function');
-    expect(functions).toHaveLength(specs.length + 2); // participants, API, recovery
+    expect(functions).toHaveLength(specs.length + 3); // participants, API, recovery, outcome reporter
     for (const [id, fn] of functions) {
       expect(props(fn).Runtime, id).toBe('nodejs24.x');
       expect(props(fn).Architectures, id).toEqual(['arm64']);

@@ -55,6 +55,9 @@ export const API_ROUTES = [
   ['GET', '/health'],
   ['POST', '/recovery/run'],
   ['POST', '/transactions/{txnId}/resolve'],
+  // Answered with a pointer: on AWS the metrics live in CloudWatch and the outcome events on EventBridge.
+  ['GET', '/metrics'],
+  ['GET', '/events'],
 ] as const;
 
 /** Gateway responses are plain substitution, not VTL: only `messageString` is safely quoted. */

@@ -5,6 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { ArnFormat, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnTable, StreamViewType } from 'aws-cdk-lib/aws-dynamodb';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
@@ -36,6 +37,13 @@ export interface CoordinatorProps {
 export class Coordinator extends Construct {
   readonly stateMachine: StateMachine;
   readonly coordinatorLog: PakkaTable;
+  /**
+   * The coordinator log's change stream (new and old images): every writer (state machine, recovery,
+   * operator) goes through the log, so the outcome reporter reads every start and outcome there.
+   */
+  readonly coordinatorLogStreamArn: string;
+  /** Where Step Functions writes the execution history events (one execution per transaction, named by its txnId). */
+  readonly executionLogs: LogGroup;
   /** `${ParticipantFunctionPrefix}` of the ASL: the ARN of a participant function without its name. */
   readonly participantFunctionArnPrefix: string;
   /** Every execution of this state machine (execution ARNs are only known once started). */
@@ -58,9 +66,13 @@ export class Coordinator extends Construct {
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
     this.coordinatorLog = new PakkaTable(this, 'CoordinatorLog', { schema: COORDINATOR_LOG_SCHEMA, removalPolicy: props.removalPolicy });
+    const cfnLog = this.coordinatorLog.table.node.defaultChild as CfnTable;
+    cfnLog.streamSpecification = { streamViewType: StreamViewType.NEW_AND_OLD_IMAGES };
+    this.coordinatorLogStreamArn = cfnLog.attrStreamArn;
 
     // Generated name: a retained log group must not block a later deployment of the same stack.
     const logGroup = new LogGroup(this, 'ExecutionLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
+    this.executionLogs = logGroup;
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineName: props.stateMachineName,
       stateMachineType: StateMachineType.STANDARD,
