@@ -4,6 +4,8 @@
  */
 import type { ApiErrorBody } from '../lambdas/api/http.js';
 import type { InspectedParticipant, TransactionStatus } from '../lambdas/api/transactionRoutes.js';
+import type { OutcomeEvent } from '../lambdas/observability/transactionOutcome.js';
+import type { TransactionTimeline } from '../lambdas/observability/transactionTimeline.js';
 import type { CoordinatorLogItem, TransactionView } from '../lambdas/coordinator/coordinatorLog.js';
 import type { SweepSummary } from '../lambdas/recovery/recoveryService.js';
 import type { ResolveRequest } from '../lambdas/recovery/resolve.js';
@@ -16,6 +18,8 @@ export interface Inspection {
   transaction: TransactionStatus;
   log: CoordinatorLogItem | null;
   participants: InspectedParticipant[];
+  /** Per phase and per participant; null while the transaction has no log item yet. */
+  timeline?: TransactionTimeline | null;
 }
 
 export interface ParticipantInfo {
@@ -34,7 +38,7 @@ export interface TransactionList {
 
 export type Item = { participant: string; key: string; lockedBy?: string } & Record<string, unknown>;
 
-export type { SweepSummary };
+export type { OutcomeEvent, SweepSummary };
 
 /** What POST /transactions/{txnId}/resolve answers once the operator's decision is logged. */
 export interface Resolved {
@@ -175,6 +179,33 @@ export class PakkaClient {
   /** Logs an operator's decision for a stuck transaction and drives it. */
   async resolve(txnId: string, request: ResolveRequest): Promise<Resolved> {
     return (await this.request<Resolved>('POST', `/transactions/${encodeURIComponent(txnId)}/resolve`, JSON.stringify(request))).body;
+  }
+
+  /** GET /metrics: Prometheus text (local service); on AWS the API answers 404 pointing to CloudWatch. */
+  async metricsText(): Promise<string> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.url}/metrics`, { signal: AbortSignal.timeout(10_000) });
+    } catch (error) {
+      throw new UnreachableError(this.url, error);
+    }
+    const text = await response.text();
+    if (response.status >= 400) {
+      let error: ApiErrorBody | undefined;
+      try {
+        error = (JSON.parse(text) as { error?: ApiErrorBody }).error;
+      } catch {
+        // not the API's error shape
+      }
+      throw new ApiCallError(response.status, error ?? { code: `HTTP_${response.status}`, message: `GET /metrics answered ${response.status}`, field: null });
+    }
+    return text;
+  }
+
+  /** The most recent outcome events, newest first. */
+  async events(limit?: number): Promise<OutcomeEvent[]> {
+    const suffix = limit === undefined ? '' : `?limit=${limit}`;
+    return (await this.request<{ events: OutcomeEvent[] }>('GET', `/events${suffix}`)).body.events;
   }
 
   async health(): Promise<{ status: string }> {

@@ -1,5 +1,6 @@
 /** How the CLI shows transactions, items and inspections to a person (scripts use --json). */
-import type { Inspection, Item, ParticipantInfo, Resolved, SweepSummary, TransactionStatus } from './client.js';
+import type { Inspection, Item, OutcomeEvent, ParticipantInfo, Resolved, SweepSummary, TransactionStatus } from './client.js';
+import type { TransactionTimeline } from '../lambdas/observability/transactionTimeline.js';
 import type { TransactionView } from '../lambdas/coordinator/coordinatorLog.js';
 
 /** A plain text table: a header row, a rule, and left-aligned columns. */
@@ -103,7 +104,54 @@ export function inspectionText(inspection: Inspection): string {
       p.items.map((i) => [p.name, i.key, i.lockedBy, i.exists ? Object.entries(i.view ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ') : '(no item)']),
     ),
   );
-  return [coordinator, '', timings, '', participants, '', items].join('\n');
+  return [coordinator, '', timings, '', participants, '', items, ...(inspection.timeline ? ['', timelineText(inspection.timeline)] : [])].join('\n');
+}
+
+const time = (iso: string | null) => (iso ? iso.slice(11, 23) : '-');
+
+/** Each phase and each participant's part in it: when it started and ended, how long, and who was slowest. */
+export function timelineText(timeline: TransactionTimeline): string {
+  const phases = table(
+    ['phase', 'started', 'ended', 'took'],
+    timeline.phases.map((p) => [p.phase, time(p.startedAt), time(p.endedAt), ms(p.ms)]),
+  );
+  const participants = table(
+    ['participant', 'prepare', 'voted', 'vote', 'phase 2', 'ended', 'took', 'outcome'],
+    timeline.participants.map((p) => [
+      p.name,
+      ms(p.prepare.ms),
+      time(p.prepare.endedAt),
+      p.prepare.reason ? `${p.prepare.vote ?? '-'} ${p.prepare.reason}` : p.prepare.vote,
+      p.phaseTwo?.action ?? '-',
+      time(p.phaseTwo?.endedAt ?? null),
+      ms(p.phaseTwo?.ms),
+      p.phaseTwo?.outcome ?? '-',
+    ]),
+  );
+  const slowest = [
+    timeline.slowest.prepare ? `prepare: ${timeline.slowest.prepare.participant} (${timeline.slowest.prepare.ms} ms)` : null,
+    timeline.slowest.phaseTwo ? `phase 2: ${timeline.slowest.phaseTwo.participant} (${timeline.slowest.phaseTwo.ms} ms)` : null,
+  ].filter((x): x is string => x !== null);
+  const recovery = timeline.recovery
+    ? `recovery: ${timeline.recovery.leftToRecoveryAt ? `left to it at ${time(timeline.recovery.leftToRecoveryAt)}, ` : ''}${timeline.recovery.attempts} attempt(s)${timeline.recovery.recoveredAt ? `, finished at ${time(timeline.recovery.recoveredAt)}` : ''}${timeline.recovery.lastError ? `, last error: ${timeline.recovery.lastError}` : ''}`
+    : null;
+  return [
+    `timeline (UTC; decided by ${timeline.decidedBy ?? 'nobody yet'}; "ended" of phase 2 is the participant's own record)`,
+    phases,
+    '',
+    participants,
+    ...(slowest.length ? ['', `slowest  ${slowest.join('   ')}`] : []),
+    ...(recovery ? [recovery] : []),
+  ].join('\n');
+}
+
+/** Outcome events, newest first. */
+export function eventsText(events: OutcomeEvent[]): string {
+  if (!events.length) return 'no outcome events yet';
+  return table(
+    ['finished', 'event', 'txnId', 'reason', 'decided by', 'hazard', 'total'],
+    events.map((e) => [e.detail.finishedAt, e.detailType, e.detail.txnId, e.detail.reason, e.detail.decidedBy, e.detail.heuristicHazard ? 'YES' : 'no', ms(e.detail.timings.totalMs)]),
+  );
 }
 
 /** What one recovery sweep did. */

@@ -7,7 +7,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { TXN_STATUSES } from '../lambdas/coordinator/coordinatorLog.js';
 import { ApiCallError, DEFAULT_URL, PakkaClient, type TransactionStatus, UnreachableError, isFinal } from './client.js';
 import { runDemo, scenarioNamed, summaryText } from './demo.js';
-import { inspectionText, itemText, listText, outcomeLine, participantsText, recoveryText, resolvedText, transactionText } from './format.js';
+import { eventsText, inspectionText, itemText, listText, outcomeLine, participantsText, recoveryText, resolvedText, transactionText } from './format.js';
+import { runTop } from './topCommand.js';
 
 export const EXIT = { committed: 0, aborted: 1, error: 2, pending: 3 } as const;
 
@@ -91,12 +92,38 @@ export function program(out: (text: string) => void, err: (text: string) => void
 
   cli
     .command('inspect')
-    .description("show the coordinator's log record beside each participant's record and locks, and the phase timings")
+    .description("show the coordinator's log record beside each participant's record and locks, and the timeline of each phase and participant")
     .argument('<txnId>')
     .action(async (txnId: string) => {
       const inspection = await client().inspect(txnId);
       print(inspectionText(inspection), inspection);
       exitCode = exitFor(inspection.transaction);
+    });
+
+  cli
+    .command('top')
+    .description('a live view of the running Pakka: rate, success rate, latency per phase, active and in-doubt transactions, slowest participants (Ctrl-C stops)')
+    .option('--once', 'print one snapshot (over one interval) and exit')
+    .option('--interval <seconds>', 'seconds between readings', '2')
+    .action(async (options: { once?: boolean; interval: string }) => {
+      const seconds = Number(options.interval);
+      if (!Number.isFinite(seconds) || seconds < 0.1 || seconds > 3600) throw new UsageError(`--interval must be a number of seconds from 0.1 to 3600, not '${options.interval}'`);
+      await runTop(client(), {
+        intervalMs: seconds * 1000,
+        once: options.once === true,
+        show: (view, text) => print(text, view),
+        tty: process.stdout.isTTY === true && globals().json !== true,
+        write: out,
+      });
+    });
+
+  cli
+    .command('events')
+    .description('the latest outcome events (TransactionCommitted, TransactionAborted), newest first, as EventBridge carries them on AWS')
+    .option('--limit <n>', 'how many (1-1000)', '20')
+    .action(async (options: { limit: string }) => {
+      const events = await client().events(Number(options.limit));
+      print(eventsText(events), events);
     });
 
   cli
