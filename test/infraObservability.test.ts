@@ -273,6 +273,8 @@ describe('the dashboard', () => {
     for (const name of participants) expect(widget('Prepare latency p99 per participant (ms)')).toContain(`"${name}"`);
     expect(widget('Coordinator executions')).toContain('ExecutionsTimedOut');
     expect(widget('In doubt: found and resolved by recovery')).toContain(METRICS.oldestInDoubtAgeSeconds);
+    // Votes with and without a Reason dimension: a free-form search finds both.
+    expect(widget('Votes by participant and kind')).toContain(`SEARCH('Namespace=\\"Pakka\\" MetricName=\\"${METRICS.votes}\\" service=\\"pakka\\"', 'Sum', 60)`);
   });
 });
 

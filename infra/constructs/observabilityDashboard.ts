@@ -41,10 +41,13 @@ export const PHASE_LATENCIES: ReadonlyArray<[string, MetricName]> = [
   ['end to end', METRICS.endToEndLatency],
 ];
 
-/** Every dimension combination of a metric, found at view time (the dashboard can search; alarms cannot). */
-const search = (name: MetricName, dimensions: string[], statistic: string, label: string) =>
+/**
+ * Every dimension combination of a metric, found at view time (the dashboard can search; alarms
+ * cannot). A free-form search, so that `Votes` with and without `Reason` both match.
+ */
+const search = (name: MetricName, statistic: string, label: string) =>
   new MathExpression({
-    expression: `SEARCH('{${[METRIC_NAMESPACE, 'service', ...dimensions].join(',')}} MetricName="${name}" service="${METRIC_SERVICE}"', '${statistic}', 60)`,
+    expression: `SEARCH('Namespace="${METRIC_NAMESPACE}" MetricName="${name}" service="${METRIC_SERVICE}"', '${statistic}', 60)`,
     usingMetrics: {},
     label,
     period: PERIOD,
@@ -105,7 +108,7 @@ export class PakkaDashboard extends Construct {
         ),
         [
           new GraphWidget({ title: 'Aborts by reason', left: Object.values(aborted), stacked: true, width: 12, height: 6 }),
-          new GraphWidget({ title: 'Votes by participant and kind', left: [search(METRICS.votes, ['Participant', 'Vote'], 'Sum', '')], stacked: true, width: 12, height: 6 }),
+          new GraphWidget({ title: 'Votes by participant and kind', left: [search(METRICS.votes, 'Sum', '')], stacked: true, width: 12, height: 6 }),
         ],
         [
           new GraphWidget({
@@ -131,7 +134,7 @@ export class PakkaDashboard extends Construct {
           }),
           new GraphWidget({
             title: 'Heuristic hazards and protocol violations',
-            left: [m(METRICS.heuristicHazards, 'Sum', {}, 'heuristic hazards'), search(METRICS.protocolViolations, ['Code', 'Participant'], 'Sum', '')],
+            left: [m(METRICS.heuristicHazards, 'Sum', {}, 'heuristic hazards'), search(METRICS.protocolViolations, 'Sum', '')],
             width: 12,
             height: 6,
           }),
@@ -151,7 +154,7 @@ export class PakkaDashboard extends Construct {
           }),
           new GraphWidget({
             title: 'Retries reaching participants, and unreported outcomes',
-            left: [search(METRICS.retries, ['Action', 'Participant'], 'Sum', '')],
+            left: [search(METRICS.retries, 'Sum', '')],
             right: [props.outcomeDeadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), label: 'outcome batches dead-lettered' })],
             width: 12,
             height: 6,
