@@ -79,6 +79,8 @@ export class Observability extends Construct {
       timeout: Duration.seconds(30),
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
+      wildcardResourceReason:
+        'Only xray:PutTraceSegments/PutTelemetryRecords (active tracing) and dynamodb:ListStreams, which accept no resource but "*"; reading the stream is limited to the coordinator log\'s stream, PutEvents to the default bus.',
     });
     this.outcomeReporter = reporter.function;
     const streamArn = coordinator.coordinatorLogStreamArn;
@@ -91,13 +93,6 @@ export class Observability extends Construct {
       new PolicyStatement({ actions: ['events:PutEvents'], resources: [stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })] }),
     );
     const reporterPolicy = reporter.role.node.tryFindChild('DefaultPolicy');
-    if (reporterPolicy) {
-      Validations.of(reporterPolicy).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'Only xray:PutTraceSegments/PutTelemetryRecords (active tracing) and dynamodb:ListStreams, which accept no resource but "*"; reading the stream is limited to the coordinator log\'s stream, PutEvents to the default bus.',
-      });
-    }
 
     this.outcomeDeadLetters = new Queue(this, 'OutcomeDeadLetters', {
       encryption: QueueEncryption.SQS_MANAGED,

@@ -43,6 +43,11 @@ export interface PakkaFunctionProps {
   memorySize?: number;
   logRetention: RetentionDays;
   removalPolicy: RemovalPolicy;
+  /**
+   * Why the role's "*" resources are needed, when the function grants more of them than active
+   * tracing's X-Ray statement (cdk-nag keeps one reason per finding, so it is given here).
+   */
+  wildcardResourceReason?: string;
 }
 
 export class PakkaFunction extends Construct {
@@ -85,6 +90,7 @@ export class PakkaFunction extends Construct {
       Validations.of(policy).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
+          props.wildcardResourceReason ??
           'Only the statement Lambda active tracing adds: xray:PutTraceSegments and xray:PutTelemetryRecords accept no resource but "*". Every other statement of this role names its resources.',
       });
     }
