@@ -4,7 +4,7 @@
  * validates what it can (the POST body's shape, required path parameters), throttles, and writes
  * an access log; its own error responses keep the API's `{error: {code, message, field}}` shape.
  */
-import { type Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
   AccessLogField,
   AccessLogFormat,
@@ -26,6 +26,7 @@ import { Construct } from 'constructs';
 import { BY_STATUS_INDEX } from '../../lambdas/tableSchemas.js';
 import type { Coordinator } from './coordinator.js';
 import { PakkaFunction } from './pakkaFunction.js';
+import { participantTablesJson } from './participant.js';
 import type { PakkaTable } from './pakkaTable.js';
 import { TRANSACTION_REQUEST_RULE, TRANSACTION_REQUEST_SCHEMA } from './transactionRequestModel.js';
 
@@ -79,7 +80,7 @@ export class Api extends Construct {
       environment: {
         COORDINATOR_LOG_TABLE: log.table.tableName,
         STATE_MACHINE_ARN: coordinator.stateMachine.stateMachineArn,
-        PARTICIPANT_TABLES: Stack.of(this).toJsonString(Object.fromEntries(props.participants.map((p) => [p.name, p.table.table.tableName]))),
+        PARTICIPANT_TABLES: participantTablesJson(this, props.participants),
       },
       timeout: props.timeout,
       memorySize: 512,

@@ -3,7 +3,7 @@
  * that Lambda may touch. The function name is the coordinator's prefix plus the participant's
  * name, because the state machine computes the ARN it invokes that way.
  */
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -14,6 +14,14 @@ import { PakkaFunction } from './pakkaFunction.js';
 import { PakkaTable } from './pakkaTable.js';
 
 /** What a participant does to its own table: prepare, commit and abort are TransactWriteItems of these, status is a GetItem. */
+/**
+ * The PARTICIPANT_TABLES environment value (JSON: participant name -> table name) of the functions
+ * that read participant tables directly: the API and the recovery sweeper.
+ */
+export function participantTablesJson(scope: Construct, participants: ReadonlyArray<{ name: string; table: PakkaTable }>): string {
+  return Stack.of(scope).toJsonString(Object.fromEntries(participants.map((p) => [p.name, p.table.table.tableName])));
+}
+
 export const PARTICIPANT_TABLE_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:PutItem',

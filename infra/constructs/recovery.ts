@@ -4,7 +4,7 @@
  * old PREPARED records) and drives the logged decision to every participant, or logs ABORT when no
  * decision was logged (presumed abort).
  */
-import { Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -16,6 +16,7 @@ import { DEFAULT_RECOVERY_CONFIG } from '../../lambdas/recovery/recoveryConfig.j
 import { OPEN_INDEX } from '../../lambdas/tableSchemas.js';
 import type { Coordinator } from './coordinator.js';
 import { PakkaFunction } from './pakkaFunction.js';
+import { participantTablesJson } from './participant.js';
 import type { PakkaTable } from './pakkaTable.js';
 
 export interface RecoveryParticipant {
@@ -50,7 +51,7 @@ export class Recovery extends Construct {
         COORDINATOR_LOG_TABLE: log.table.tableName,
         STATE_MACHINE_ARN: coordinator.stateMachine.stateMachineArn,
         PARTICIPANT_FUNCTION_PREFIX: coordinator.participantFunctionArnPrefix,
-        PARTICIPANT_TABLES: Stack.of(this).toJsonString(Object.fromEntries(props.participants.map((p) => [p.name, p.table.table.tableName]))),
+        PARTICIPANT_TABLES: participantTablesJson(this, props.participants),
       },
       timeout: props.timeout,
       memorySize: 512,
