@@ -1,5 +1,6 @@
 /** The real ASL file on the local engine, driving real participants on DynamoDB Local. */
-import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { loadDefinition } from '../local/stateMachine.js';
 import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { parseParticipantConfig } from '../lambdas/config/participantConfig.js';
@@ -207,6 +208,23 @@ describe('two-phase commit on the real state machine', () => {
     expect(again).toMatchObject({ ok: true, output: { status: 'DUPLICATE_START' } });
     expect(counting.count('payee-bank', 'prepare')).toBe(1);
     expect(await balance(pakka, 'payee-bank', payee)).toBe(10);
+  });
+
+  it("never lets BeginTransaction's own write (a retry, a redriven execution) reopen a decided transaction", async () => {
+    const pakka = await testPakka();
+    const txn = await committed(pakka, { participants: [{ name: 'payee-bank', operations: [{ op: 'credit', key: uniqueId('bob'), amount: 1 }] }] });
+    const item = await pakka.readLogItem(txn.txnId);
+    const begin = (loadDefinition({ CoordinatorLogTable: pakka.tables.coordinatorLog, ParticipantFunctionPrefix: 'p-' }) as unknown as {
+      States: { BeginTransaction: { Parameters: { ConditionExpression: string } } };
+    }).States.BeginTransaction.Parameters;
+    const dynamo = localDynamoClient(inject('dynamoEndpoint'));
+    await expect(dynamo.send(new PutItemCommand({
+      TableName: pakka.tables.coordinatorLog,
+      Item: { txnId: { S: txn.txnId }, status: { S: 'PREPARING' }, executionArn: { S: item!.executionArn! } },
+      ConditionExpression: begin.ConditionExpression,
+      ExpressionAttributeValues: { ':self': { S: item!.executionArn! } },
+    }))).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
+    expect(await pakka.getTransaction(txn.txnId)).toMatchObject({ status: 'COMMITTED', decision: 'COMMIT' });
   });
 
   it('obeys a decision logged before its own (the decision is written exactly once)', async () => {

@@ -1,5 +1,10 @@
 /** Every rule of "The participant protocol" in DESIGN.md, against a real table in DynamoDB Local. */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { ledger } from '../lambdas/participants/kinds/ledger.js';
+import { documentClient } from '../lambdas/participants/lambdaEntry.js';
+import { participantHandler } from '../lambdas/participants/runtime.js';
+import { localDynamoClient } from '../local/dynamoLocal.js';
 import type { LocalPakka } from '../local/pakka.js';
 import type { ParticipantHandler } from '../lambdas/participants/runtime.js';
 import { participant, readItem, readRecord } from './support/participantTable.js';
@@ -229,6 +234,42 @@ describe('READ_ONLY', () => {
     const key = await openAccount(1000);
     await bank({ action: 'prepare', txnId: uniqueId('t'), operations: debit(key, 900) });
     expect(await bank({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'assertBalanceAtLeast', key, amount: 500 }] })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'LOCK_CONFLICT' });
+  });
+});
+
+describe('late and repeated deliveries', () => {
+  it('a late duplicate of a READ_ONLY prepare may answer no, but writes nothing beside a decided transaction', async () => {
+    const key = await openAccount(1000);
+    const txnId = uniqueId('t');
+    const check = [{ op: 'assertBalanceAtLeast', key, amount: 800 }];
+    expect(await bank({ action: 'prepare', txnId, operations: check })).toMatchObject({ vote: 'READ_ONLY' });
+    const spend = uniqueId('t');
+    await bank({ action: 'prepare', txnId: spend, operations: debit(key, 500) });
+    await bank({ action: 'commit', txnId: spend, operations: debit(key, 500) });
+    expect(await bank({ action: 'prepare', txnId, operations: check })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
+    expect(await readRecord(pakka, 'payer-bank', txnId)).toBeUndefined();
+  });
+
+  it('a repeated abort finishes the clean-up of an abort that died after its write', async () => {
+    const key = uniqueId('new');
+    const txnId = uniqueId('t');
+    await bank({ action: 'prepare', txnId, operations: credit(key, 50) });
+    const table = pakka.tables.participants.get('payer-bank')!;
+    const real = documentClient(localDynamoClient(inject('dynamoEndpoint')));
+    let crashed = false;
+    // The first abort's Lambda dies right after its TransactWriteItems, before deleting what prepare created.
+    const dying = { send: (command: object) => {
+      if (command instanceof DeleteCommand && !crashed) {
+        crashed = true;
+        return Promise.reject(new Error('Lambda died'));
+      }
+      return real.send(command as never);
+    } } as unknown as DynamoDBDocumentClient;
+    const crashing = participantHandler({ name: 'payer-bank', kind: ledger, tableName: table, client: dying });
+    await expect(crashing({ action: 'abort', txnId, operations: credit(key, 50) })).rejects.toThrow('Lambda died');
+    expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 0, createdBy: txnId });
+    expect(await bank({ action: 'abort', txnId, operations: credit(key, 50) })).toMatchObject({ outcome: 'ABORTED', repeated: true });
+    expect(await readItem(pakka, 'payer-bank', key)).toBeUndefined();
   });
 });
 

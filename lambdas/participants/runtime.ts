@@ -112,7 +112,9 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
 
   async function voteAbort(txnId: string, prepared: PreparedOperations, reason: AbortReason): Promise<PrepareAnswer> {
     // A lock conflict is "not now": the coordinator may retry prepare, so nothing is recorded.
-    if (reason === 'LOCK_CONFLICT') return { participant: name, txnId, vote: 'VOTE_ABORT', reason };
+    // A check-only participant records nothing either: its READ_ONLY vote left no record, so a late
+    // duplicate of that prepare must not write ABORTED beside a transaction that committed.
+    if (reason === 'LOCK_CONFLICT' || prepared.readOnly) return { participant: name, txnId, vote: 'VOTE_ABORT', reason };
     // Any other no is final: record it, so a repeat answers the same and a late commit is refused.
     try {
       await client.send(new PutCommand(abortedRecord(tableName, txnId, now(), prepared.digest, reason)));
@@ -199,8 +201,14 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
       recordRead = false;
       const step = onAbort(record && recordFacts(record), prepared?.digest);
       switch (step.kind) {
-        case 'repeat':
+        case 'repeat': {
+          // A record that was PREPARED (it keeps its redo list; a vote-abort record or a tombstone has none)
+          // may have been aborted by a delivery that died before its clean-up: finish that clean-up.
+          if (record?.operations && record.voteReason === undefined) {
+            await removeProvisionalItems(txnId, prepareOperations(record.operations, 'stored operations'));
+          }
           return { participant: name, txnId, outcome: 'ABORTED', repeated: true };
+        }
         case 'violation':
           violation(step.code, txnId);
         // falls through never: violation throws
