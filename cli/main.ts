@@ -3,7 +3,7 @@
  * Exit codes: 0 committed (or done), 1 aborted (or a demo check failed), 2 error, 3 not final yet.
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { TXN_STATUSES } from '../lambdas/coordinator/coordinatorLog.js';
 import { ApiCallError, DEFAULT_URL, PakkaClient, type TransactionStatus, UnreachableError, isFinal } from './client.js';
 import { runDemo, scenarioNamed, summaryText } from './demo.js';
@@ -60,8 +60,8 @@ export function program(out: (text: string) => void, err: (text: string) => void
     .argument('<file>', 'request file, or - to read standard input')
     .option('--no-wait', 'return as soon as the transaction is accepted')
     .option('--idempotency-key <key>', 'retries with the same key and body return the same transaction')
-    .option('--timeout <seconds>', 'how long to follow the transaction', '120')
-    .action(async (file: string, options: { wait: boolean; idempotencyKey?: string; timeout: string }) => {
+    .option('--timeout <seconds>', 'how long to follow the transaction', positiveSeconds, 120)
+    .action(async (file: string, options: { wait: boolean; idempotencyKey?: string; timeout: number }) => {
       const body = readRequest(file);
       const submitted = await client().submit(body, { wait: options.wait, ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}) });
       if (!options.wait) {
@@ -70,7 +70,7 @@ export function program(out: (text: string) => void, err: (text: string) => void
         exitCode = submitted.final ? exitFor(submitted.transaction) : EXIT.committed;
         return;
       }
-      showTransaction(submitted.final ? submitted.transaction : await client().waitFor(submitted.txnId, Number(options.timeout) * 1000));
+      showTransaction(submitted.final ? submitted.transaction : await client().waitFor(submitted.txnId, options.timeout * 1000));
     });
 
   cli
@@ -209,4 +209,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     return EXIT.error;
   }
+}
+
+/** `--timeout abc` would wait forever (NaN never passes): refuse it as a usage error. */
+function positiveSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new InvalidArgumentError('must be a positive number of seconds');
+  return seconds;
 }

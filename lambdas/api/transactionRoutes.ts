@@ -128,6 +128,10 @@ export async function submitTransaction(service: TransactionService, event: APIG
   const key = idempotencyKey(event);
   const validated = validateTransactionRequest(jsonBody(event), service.config);
   if (!validated.ok) throw new ApiError(400, validated.error.code, validated.error.message, validated.error.field);
+  if (key !== undefined && validated.value.txnId !== undefined) {
+    // Two names for one transaction could disagree on a retry and run it twice: take exactly one.
+    throw new ApiError(400, 'INVALID_REQUEST', 'txnId and the Idempotency-Key header name the transaction twice; send one of them', 'txnId');
+  }
   const txnId = transactionIdFor(validated.value, key);
   const input = executionInput(txnId, validated.value, service.config, key);
 

@@ -77,7 +77,8 @@ function invalid(field: string, message: string): Validated<never> {
 
 /** Validates a parsed JSON body against the rules and the configured participants and kinds. */
 export function validateTransactionRequest(body: unknown, config: ParticipantConfig): Validated<TransactionRequest> {
-  const parsed = requestSchema.safeParse(body);
+  // reportInput: tells a missing field (input undefined) from one of the wrong type.
+  const parsed = requestSchema.safeParse(body, { reportInput: true });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     if (!issue) return invalid('body', 'is invalid');
@@ -102,7 +103,9 @@ export function validateTransactionRequest(body: unknown, config: ParticipantCon
       if (!kind.operationNames.includes(op.op)) {
         return invalid(`${opAt}.op`, `is '${op.op}', not an operation of ${spec.kind} participant '${participant.name}'; allowed: ${kind.operationNames.join(', ')}`);
       }
-      const checked = kind.operation.safeParse(op);
+      // The operation as the client sent it, not the loose copy: a copy would turn an own `__proto__` key into a prototype.
+      const raw = (body as { participants: Array<{ operations: unknown[] }> }).participants[i]?.operations[j];
+      const checked = kind.operation.safeParse(raw, { reportInput: true });
       if (!checked.success) {
         const issue = checked.error.issues[0];
         if (!issue) return invalid(opAt, 'is invalid');

@@ -38,7 +38,7 @@ export interface ResolveRefusal {
 export type ResolveResult = { ok: true; decision: Decision; outcome: TransactionOutcome } | ResolveRefusal;
 
 export function validateResolveRequest(body: unknown): { ok: true; value: ResolveRequest } | ResolveRefusal {
-  const parsed = resolveRequest.safeParse(body);
+  const parsed = resolveRequest.safeParse(body, { reportInput: true });
   if (parsed.success) return { ok: true, value: parsed.data };
   const issue = parsed.error.issues[0];
   const field = issue?.code === 'unrecognized_keys' ? (issue.keys[0] ?? 'body') : (issue?.path.join('.') || 'body');
