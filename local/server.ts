@@ -88,16 +88,40 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+const WILDCARD_HOSTS = ['0.0.0.0', '::', ''];
+
+/**
+ * DNS rebinding: a web page whose own name resolves to 127.0.0.1 reaches this server with its own
+ * name in Host. Only the loopback names (and the address the server was explicitly bound to) are ours.
+ */
+export function allowedHost(hostHeader: string | undefined, boundHost: string, port: number): boolean {
+  if (hostHeader === undefined) return false;
+  const names = WILDCARD_HOSTS.includes(boundHost) ? LOOPBACK_NAMES : [...LOOPBACK_NAMES, boundHost.includes(':') ? `[${boundHost}]` : boundHost];
+  return names.some((name) => hostHeader.toLowerCase() === `${name.toLowerCase()}:${port}`);
+}
+
 const defaultLog = (message: string, detail?: Record<string, unknown>) => console.error(JSON.stringify({ level: 'ERROR', message, ...detail }));
 
 export async function startLocalService(options: LocalServiceOptions = {}): Promise<LocalService> {
   const log = options.log ?? defaultLog;
   const host = options.host ?? '127.0.0.1';
   let handler: ApiHandler | undefined;
+  let port = 0;
   const server = createServer((request, response) => {
     void (async () => {
       try {
         const body = await readBody(request);
+        if (!allowedHost(request.headers.host, host, port)) {
+          sendResult(response, {
+            statusCode: 421,
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({
+              error: { code: 'MISDIRECTED_REQUEST', message: `Host must be localhost:${port}, 127.0.0.1:${port} or [::1]:${port}`, field: 'Host' },
+            }),
+          });
+          return;
+        }
         if (!handler) {
           sendResult(response, {
             statusCode: 503,
@@ -115,7 +139,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     })();
   });
   // Claim the port before starting anything else, so a second start fails at once and leaves nothing behind.
-  const port = await listen(server, options.port ?? DEFAULT_PORT, host);
+  port = await listen(server, options.port ?? DEFAULT_PORT, host);
   const closeServer = () =>
     new Promise<void>((resolve) => {
       server.close(() => resolve());

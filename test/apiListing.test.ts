@@ -55,10 +55,23 @@ describe('mergePages', () => {
 
 describe('cursor', () => {
   it('round-trips, and refuses anything it did not make', () => {
-    const cursor = { filter: 'ALL' as const, positions: { COMMITTED: 'done' as const, ABORTED: { txnId: 't', status: 'ABORTED', createdAt: 'c' } } };
+    const cursor = { filter: 'ALL' as const, positions: { COMMITTED: 'done' as const, ABORTED: { txnId: 't', status: 'ABORTED', createdAt: '2026-01-01T00:00:05.123Z' } } };
     expect(decodeCursor(encodeCursor(cursor))).toEqual(cursor);
     expect(decodeCursor('nonsense')).toBeUndefined();
     expect(decodeCursor(Buffer.from('{"v":1,"filter":"ALL","positions":{"ABORTED":{"txnId":"t","status":"COMMITTED","createdAt":"c"}}}').toString('base64url'))).toBeUndefined();
     expect(decodeCursor(Buffer.from('{"v":1,"filter":"ALL","positions":{"ABORTED":{"txnId":"t","status":"ABORTED","createdAt":"c","extra":1}}}').toString('base64url'))).toBeUndefined();
+  });
+
+  it('refuses keys this listing could not have made, and streams outside the filter', () => {
+    const forged = (filter: string, positions: Record<string, unknown>) => Buffer.from(JSON.stringify({ v: 1, filter, positions })).toString('base64url');
+    const at = '2026-01-01T00:00:05.123Z';
+    expect(decodeCursor(forged('COMMITTED', { COMMITTED: { txnId: 'ok-1', status: 'COMMITTED', createdAt: at } }))).toBeDefined();
+    expect(decodeCursor(forged('COMMITTED', { COMMITTED: { txnId: '', status: 'COMMITTED', createdAt: at } }))).toBeUndefined();
+    expect(decodeCursor(forged('COMMITTED', { COMMITTED: { txnId: 'a'.repeat(3000), status: 'COMMITTED', createdAt: at } }))).toBeUndefined();
+    expect(decodeCursor(forged('COMMITTED', { COMMITTED: { txnId: 'a b', status: 'COMMITTED', createdAt: at } }))).toBeUndefined();
+    expect(decodeCursor(forged('COMMITTED', { COMMITTED: { txnId: 'ok-1', status: 'COMMITTED', createdAt: 'x' } }))).toBeUndefined();
+    expect(decodeCursor(forged('COMMITTED', { ABORTED: 'start' }))).toBeUndefined();
+    expect(decodeCursor(forged('COMMITTED', { COMMITTED: 'done', ABORTED: { txnId: 'a1', status: 'ABORTED', createdAt: at } }))).toBeUndefined();
+    expect(decodeCursor(forged('ALL', { COMMITTED: 'done', ABORTED: { txnId: 'a1', status: 'ABORTED', createdAt: at } }))).toBeDefined();
   });
 });

@@ -5,6 +5,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
 import { type CoordinatorLogItem, TXN_STATUSES, type TxnStatus, transactionView } from '../coordinator/coordinatorLog.js';
+import { TXN_ID_PATTERN } from '../coordinator/transactionRequest.js';
 import { ApiError, jsonResponse } from './http.js';
 import { integerQuery, query } from './request.js';
 import type { LogKey, LogPage, TransactionService } from './transactionService.js';
@@ -20,7 +21,13 @@ interface Cursor {
   positions: Positions;
 }
 
-const logKey = z.strictObject({ txnId: z.string(), status: z.enum(TXN_STATUSES), createdAt: z.string() });
+// The cursor comes back from the client: each key goes to DynamoDB as ExclusiveStartKey, so it must
+// be a key this listing could have produced (an empty or oversize txnId makes DynamoDB throw).
+const logKey = z.strictObject({
+  txnId: z.string().regex(TXN_ID_PATTERN),
+  status: z.enum(TXN_STATUSES),
+  createdAt: z.iso.datetime({ offset: true }),
+});
 const cursorSchema = z.strictObject({
   v: z.literal(1),
   filter: z.enum([...TXN_STATUSES, 'ALL']),
@@ -35,7 +42,10 @@ export function decodeCursor(text: string): Cursor | undefined {
   try {
     const parsed = cursorSchema.safeParse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
     if (!parsed.success) return undefined;
+    const { filter } = parsed.data;
     for (const [status, position] of Object.entries(parsed.data.positions)) {
+      // A stream outside the filter would list items the filter excludes.
+      if (filter !== 'ALL' && status !== filter) return undefined;
       if (typeof position === 'object' && position.status !== status) return undefined;
     }
     return { filter: parsed.data.filter, positions: parsed.data.positions };

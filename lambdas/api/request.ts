@@ -31,6 +31,18 @@ export function integerQuery(event: APIGatewayProxyEvent, name: string, min: num
   return n;
 }
 
+/**
+ * Every POST must say it sends JSON. A web page can make a browser send a cross-site POST without a
+ * CORS preflight only as text/plain, form-urlencoded or multipart, so refusing anything but JSON
+ * keeps other sites from running transactions or recovery through a user's browser.
+ */
+export function requireJsonContentType(event: APIGatewayProxyEvent): void {
+  const mediaType = header(event, 'Content-Type')?.split(';')[0]?.trim().toLowerCase();
+  if (mediaType !== 'application/json') {
+    throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json', 'Content-Type');
+  }
+}
+
 /** The JSON body, refused before parsing when it is larger than the limit. */
 export function jsonBody(event: APIGatewayProxyEvent): unknown {
   if (event.body === null || event.body === undefined || event.body === '') {

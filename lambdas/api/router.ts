@@ -7,7 +7,7 @@ import { ApiError, errorResponse, internalError, jsonResponse } from './http.js'
 import { listTransactions } from './listing.js';
 import { type ObservabilitySource, eventsRoute, metricsRoute } from './observabilityRoutes.js';
 import { getParticipantItem, listParticipants } from './participantRoutes.js';
-import { txnIdParam } from './request.js';
+import { requireJsonContentType, txnIdParam } from './request.js';
 import { DEFAULT_WAIT, type WaitOptions, getTransaction, inspectTransaction, submitTransaction } from './transactionRoutes.js';
 import type { TransactionService } from './transactionService.js';
 import { resolveTransactionRoute, runRecovery } from '../recovery/httpRoutes.js';
@@ -96,6 +96,7 @@ export function apiHandler(service: TransactionService, options: ApiOptions = {}
           const allow = Object.keys(route.methods).join(', ');
           throw new ApiError(405, 'METHOD_NOT_ALLOWED', `${event.httpMethod} is not allowed on ${event.path}; allowed: ${allow}`, null, { Allow: allow });
         }
+        if (event.httpMethod === 'POST') requireJsonContentType(event);
         return await handle(event, params);
       }
       throw new ApiError(404, 'NOT_FOUND', `no route ${event.httpMethod} ${event.path}`);

@@ -32,7 +32,7 @@ export async function call<T = Record<string, unknown>>(
 ): Promise<ApiAnswer<T>> {
   const response = await fetch(base + path, {
     method,
-    headers: { ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers },
+    headers: { ...(body !== undefined || method === 'POST' ? { 'Content-Type': 'application/json' } : {}), ...headers },
     ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
   });
   const text = await response.text();
