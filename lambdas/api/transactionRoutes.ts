@@ -4,7 +4,7 @@
  * Idempotency-Key), and a repeat with the same body finds the same transaction and starts nothing.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { type CoordinatorLogItem, FINAL_STATUSES, type ParticipantView, type TransactionView, transactionView } from '../coordinator/coordinatorLog.js';
+import { type CoordinatorLogItem, isFinal, type ParticipantView, type TransactionView, transactionView } from '../coordinator/coordinatorLog.js';
 import { type ExecutionInput, executionInput } from '../coordinator/executionInput.js';
 import { transactionIdFor, validateTransactionRequest } from '../coordinator/transactionRequest.js';
 import type { StoredRecord } from '../participants/record.js';
@@ -34,7 +34,6 @@ export interface TransactionStatus extends Omit<TransactionView, 'participants'>
   participants: ParticipantStatus[];
 }
 
-const isFinal = (item: CoordinatorLogItem) => FINAL_STATUSES.includes(item.status);
 
 /** What GET shows for an execution that runs but has not written its log item yet. */
 function pendingView(txnId: string, running: RunningExecution): TransactionView {

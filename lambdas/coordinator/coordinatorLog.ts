@@ -9,6 +9,9 @@ export const TXN_STATUSES = ['PREPARING', 'COMMITTING', 'ABORTING', 'COMMITTED',
 export type TxnStatus = (typeof TXN_STATUSES)[number];
 export const FINAL_STATUSES: readonly TxnStatus[] = ['COMMITTED', 'ABORTED'];
 
+/** COMMITTED or ABORTED: every participant has heard the decision and nothing is left to deliver. */
+export const isFinal = (item: { status: TxnStatus }): boolean => FINAL_STATUSES.includes(item.status);
+
 const json = <T extends z.ZodType>(schema: T) =>
   z.string().transform((s, ctx) => {
     try {

@@ -3,8 +3,7 @@
  * metrics and the `pakka` EventBridge event. Pure: fed from the coordinator log item, whoever wrote
  * it (the state machine, recovery or an operator), so every final outcome is reported the same way.
  */
-import type { CoordinatorLogItem } from '../coordinator/coordinatorLog.js';
-import { transactionView } from '../coordinator/coordinatorLog.js';
+import { type CoordinatorLogItem, isFinal, transactionView } from '../coordinator/coordinatorLog.js';
 import { METRICS } from './metricNames.js';
 import type { MetricsRecorder } from './recorder.js';
 
@@ -25,10 +24,6 @@ export interface OutcomeEvent {
     createdAt: string;
     finishedAt: string | null;
   };
-}
-
-export function isFinal(item: CoordinatorLogItem): boolean {
-  return item.status === 'COMMITTED' || item.status === 'ABORTED';
 }
 
 export function recordStarted(metrics: MetricsRecorder): void {

@@ -3,14 +3,13 @@
  * (presumed abort)"): when a transaction counts as in doubt, which decision recovery may log, who
  * must hear it, and what the transaction's log item says once the deliveries are back. No I/O here.
  */
-import { FINAL_STATUSES, type CoordinatorLogItem, type PhaseTwoOutcome, type TxnStatus } from '../coordinator/coordinatorLog.js';
+import { type CoordinatorLogItem, isFinal, type PhaseTwoOutcome, type TxnStatus } from '../coordinator/coordinatorLog.js';
 import { phaseTwoTargets } from '../protocol/decision.js';
 import type { Decision, Vote } from '../protocol/vote.js';
 import type { RecoveryConfig } from './recoveryConfig.js';
 
 const SECOND = 1000;
 
-export const isFinal = (item: Pick<CoordinatorLogItem, 'status'>): boolean => FINAL_STATUSES.includes(item.status);
 
 /** The transaction's own deadline: the request's timeoutSeconds from when the coordinator began. */
 export const deadlineOf = (item: Pick<CoordinatorLogItem, 'createdAt' | 'timeoutSeconds'>): number =>

@@ -9,7 +9,7 @@ import type { CoordinatorLogItem } from '../coordinator/coordinatorLog.js';
 import { TXN_ID_PATTERN, TXN_ID_RULE } from '../coordinator/transactionRequest.js';
 import type { RecordState } from '../protocol/participantState.js';
 import { DECISIONS, type Decision } from '../protocol/vote.js';
-import { isFinal } from './inDoubt.js';
+import { isFinal } from '../coordinator/coordinatorLog.js';
 import type { RecoveryPorts } from './ports.js';
 import { type TransactionOutcome, decideAndDrive } from './sweep.js';
 import type { MetricsRecorder } from '../observability/recorder.js';
