@@ -18,18 +18,9 @@ import { documentClient } from '../participants/lambdaEntry.js';
 import { invokedRecovery } from '../recovery/recoveryService.js';
 import { apiHandler } from './router.js';
 import { stepFunctionsService } from './stepFunctionsService.js';
+import { coordinatorEnvironment } from '../config/deployedEnvironment.js';
 
-const environment = z.object({
-  COORDINATOR_LOG_TABLE: z.string().min(1),
-  STATE_MACHINE_ARN: z.string().startsWith('arn:'),
-  PARTICIPANT_TABLES: z.string().transform((text, ctx) => {
-    try {
-      return z.record(z.string(), z.string().min(1)).parse(JSON.parse(text));
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be a JSON object: participant name -> table name' });
-      return z.NEVER;
-    }
-  }),
+const environment = coordinatorEnvironment.extend({
   RECOVERY_FUNCTION_NAME: z.string().min(1).optional(),
 });
 
@@ -38,7 +29,7 @@ const logger = protocolLogger(SERVICE);
 const tracer = pakkaTracer(SERVICE);
 const env = environment.parse(process.env);
 const config = parseParticipantConfig(participantsFile);
-const missing = [...config.keys()].filter((name) => !(name in env.PARTICIPANT_TABLES));
+const missing = [...config.keys()].filter((name) => !env.PARTICIPANT_TABLES.has(name));
 if (missing.length) throw new Error(`PARTICIPANT_TABLES has no table for: ${missing.join(', ')}`);
 
 const route = apiHandler(
@@ -46,7 +37,7 @@ const route = apiHandler(
     sfn: tracer.captureAWSv3Client(new SFNClient({})),
     dynamo: documentClient(tracer.captureAWSv3Client(new DynamoDBClient({}))),
     stateMachineArn: env.STATE_MACHINE_ARN,
-    tables: { coordinatorLog: env.COORDINATOR_LOG_TABLE, participants: new Map(Object.entries(env.PARTICIPANT_TABLES)) },
+    tables: { coordinatorLog: env.COORDINATOR_LOG_TABLE, participants: env.PARTICIPANT_TABLES },
     config,
   }),
   {

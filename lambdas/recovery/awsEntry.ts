@@ -23,19 +23,10 @@ import { type ResolveResult, resolveTransaction } from './resolve.js';
 import { type SweepSummary, sweepSummary } from './recoveryService.js';
 import { runSweep } from './sweep.js';
 import { stepFunctionsExecutions } from './stepFunctionsExecutions.js';
+import { coordinatorEnvironment } from '../config/deployedEnvironment.js';
 
-export const recoveryEnvironment = z.object({
-  COORDINATOR_LOG_TABLE: z.string().min(1),
-  STATE_MACHINE_ARN: z.string().startsWith('arn:'),
+export const recoveryEnvironment = coordinatorEnvironment.extend({
   PARTICIPANT_FUNCTION_PREFIX: z.string().min(1),
-  PARTICIPANT_TABLES: z.string().transform((text, ctx) => {
-    try {
-      return new Map(Object.entries(z.record(z.string(), z.string().min(1)).parse(JSON.parse(text))));
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be a JSON object: participant name -> table name' });
-      return z.NEVER;
-    }
-  }),
 });
 
 const explicitRequest = z.discriminatedUnion('action', [

@@ -1,0 +1,21 @@
+/**
+ * The environment the CDK stack gives the functions that work on the coordinator log and the
+ * participant tables (the API and the recovery sweeper), validated once at cold start.
+ */
+import { z } from 'zod';
+
+/** PARTICIPANT_TABLES: JSON, participant name -> its table. */
+const participantTables = z.string().transform((text, ctx) => {
+  try {
+    return new Map(Object.entries(z.record(z.string(), z.string().min(1)).parse(JSON.parse(text))));
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be a JSON object: participant name -> table name' });
+    return z.NEVER;
+  }
+});
+
+export const coordinatorEnvironment = z.object({
+  COORDINATOR_LOG_TABLE: z.string().min(1),
+  STATE_MACHINE_ARN: z.string().startsWith('arn:'),
+  PARTICIPANT_TABLES: participantTables,
+});
