@@ -71,7 +71,7 @@ export class LocalPakka {
       const kind = KINDS[spec.kind];
       const tableName = this.tables.participants.get(spec.name);
       if (!kind || !tableName) throw new Error(`participant ${spec.name}: unknown kind ${spec.kind}`);
-      const handler = participantHandler({ name: spec.name, kind, tableName, client });
+      const handler = participantHandler({ name: spec.name, kind, tableName, client, shardedKeys: spec.shardedKeys });
       handlers.set(spec.name, observedParticipant(handler, { name: spec.name, metrics: this.metrics, logger }));
     }
     this.participants = handlers;

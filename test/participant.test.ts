@@ -31,11 +31,13 @@ async function openAccount(balance: number): Promise<string> {
 }
 
 describe('prepare', () => {
-  it('locks the item, records PREPARED with the redo list, and changes no balance yet', async () => {
+  it('reserves the amount without a lock, records PREPARED with the redo list, and changes no balance yet', async () => {
     const key = await openAccount(1000);
     const txnId = uniqueId('t');
     expect(await bank({ action: 'prepare', txnId, operations: debit(key, 300) })).toMatchObject({ vote: 'VOTE_COMMIT', reason: null });
-    expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 1000, lockedBy: txnId });
+    const item = await readItem(pakka, 'payer-bank', key);
+    expect(item).toMatchObject({ balance: 1000, available: 700, reserved: 300, incoming: 0 });
+    expect(item?.lockedBy).toBeUndefined();
     expect(await readRecord(pakka, 'payer-bank', txnId)).toMatchObject({ state: 'PREPARED', operations: debit(key, 300), lockedKeys: [key] });
   });
 
@@ -49,14 +51,26 @@ describe('prepare', () => {
     expect(await readItem(pakka, 'payer-bank', missing)).toBeUndefined();
   });
 
-  it('votes LOCK_CONFLICT on an item another prepared transaction holds (no-wait), recording nothing', async () => {
+  it('lets prepared debits of one account reserve side by side while they fit, and refuses the one that does not', async () => {
     const key = await openAccount(1000);
-    const first = uniqueId('t');
-    const second = uniqueId('t');
-    await bank({ action: 'prepare', txnId: first, operations: debit(key, 10) });
-    expect(await bank({ action: 'prepare', txnId: second, operations: debit(key, 10) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'LOCK_CONFLICT' });
-    expect(await readRecord(pakka, 'payer-bank', second)).toBeUndefined();
-    expect((await readItem(pakka, 'payer-bank', key))?.lockedBy).toBe(first);
+    const [first, second, third] = [uniqueId('t'), uniqueId('t'), uniqueId('t')];
+    expect(await bank({ action: 'prepare', txnId: first, operations: debit(key, 600) })).toMatchObject({ vote: 'VOTE_COMMIT' });
+    expect(await bank({ action: 'prepare', txnId: second, operations: debit(key, 300) })).toMatchObject({ vote: 'VOTE_COMMIT' });
+    expect(await bank({ action: 'prepare', txnId: third, operations: debit(key, 101) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
+    expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 1000, available: 100, reserved: 900 });
+    await bank({ action: 'abort', txnId: first, operations: debit(key, 600) });
+    await bank({ action: 'commit', txnId: second, operations: debit(key, 300) });
+    expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 700, available: 700, reserved: 0, incoming: 0 });
+  });
+
+  it('votes LOCK_CONFLICT on a slot another prepared transaction holds (no-wait), recording nothing', async () => {
+    const cinema = participant(pakka, 'cinema');
+    const seat = uniqueId('seat');
+    const [first, second] = [uniqueId('t'), uniqueId('t')];
+    await cinema({ action: 'prepare', txnId: first, operations: [{ op: 'hold', key: seat, holder: 'asha' }] });
+    expect(await cinema({ action: 'prepare', txnId: second, operations: [{ op: 'hold', key: seat, holder: 'ravi' }] })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'LOCK_CONFLICT' });
+    expect(await readRecord(pakka, 'cinema', second)).toBeUndefined();
+    expect((await readItem(pakka, 'cinema', seat))?.lockedBy).toBe(first);
   });
 
   it('is all or nothing across several keys', async () => {
@@ -69,19 +83,21 @@ describe('prepare', () => {
     expect((await readItem(pakka, 'payer-bank', rich))?.lockedBy).toBeUndefined();
   });
 
-  it('repeats idempotently: the same vote, one record, one lock', async () => {
+  it('repeats idempotently: the same vote, one record, one reservation', async () => {
     const key = await openAccount(1000);
     const txnId = uniqueId('t');
     const first = await bank({ action: 'prepare', txnId, operations: debit(key, 100) });
     const second = await bank({ action: 'prepare', txnId, operations: debit(key, 100) });
     expect(second).toEqual(first);
+    expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ available: 900, reserved: 100 });
     const aborting = uniqueId('t');
     const no1 = await bank({ action: 'prepare', txnId: aborting, operations: debit(key, 5000) });
-    await bank({ action: 'abort', txnId, operations: debit(key, 100) }); // free the lock, so only the record can answer
-    const no2 = await bank({ action: 'prepare', txnId: aborting, operations: debit(key, 5000) });
-    expect(no1).toMatchObject({ vote: 'VOTE_ABORT', reason: 'LOCK_CONFLICT' });
-    expect(no2).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
-    expect(await bank({ action: 'prepare', txnId: aborting, operations: debit(key, 5000) })).toEqual(no2);
+    expect(no1).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
+    await bank({ action: 'abort', txnId, operations: debit(key, 100) });
+    // Now 5000 still does not fit, and only the record answers: the same no, whatever the account holds.
+    await bank({ action: 'prepare', txnId: uniqueId('fund'), operations: credit(key, 10_000) }).then((v) => expect(v).toMatchObject({ vote: 'VOTE_COMMIT' }));
+    expect(await bank({ action: 'prepare', txnId: aborting, operations: debit(key, 5000) })).toEqual(no1);
+    expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ available: 1000, reserved: 0 });
   });
 
   it('refuses a repeated prepare with different operations under the same txnId', async () => {
@@ -204,7 +220,9 @@ describe('abort', () => {
     const key = uniqueId('new');
     const txnId = uniqueId('t');
     await bank({ action: 'prepare', txnId, operations: credit(key, 50) });
-    expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 0, lockedBy: txnId });
+    const provisional = await readItem(pakka, 'payer-bank', key);
+    expect(provisional).toMatchObject({ balance: 0, incoming: 50 });
+    expect(provisional?.version).toBeUndefined();
     await bank({ action: 'abort', txnId, operations: credit(key, 50) });
     expect(await readItem(pakka, 'payer-bank', key)).toBeUndefined();
   });
@@ -230,10 +248,13 @@ describe('READ_ONLY', () => {
     expect(await bank({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'assertBalanceAtLeast', key, amount: 5000 }] })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
   });
 
-  it('a check on an item another transaction holds is a LOCK_CONFLICT, not a stale read', async () => {
+  it('a check reads the committed balance: a prepared debit reserves, but the money is the payer\'s until it commits', async () => {
     const key = await openAccount(1000);
-    await bank({ action: 'prepare', txnId: uniqueId('t'), operations: debit(key, 900) });
-    expect(await bank({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'assertBalanceAtLeast', key, amount: 500 }] })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'LOCK_CONFLICT' });
+    const txnId = uniqueId('t');
+    await bank({ action: 'prepare', txnId, operations: debit(key, 900) });
+    expect(await bank({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'assertBalanceAtLeast', key, amount: 500 }] })).toMatchObject({ vote: 'READ_ONLY' });
+    await bank({ action: 'commit', txnId, operations: debit(key, 900) });
+    expect(await bank({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'assertBalanceAtLeast', key, amount: 500 }] })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
   });
 });
 
@@ -267,7 +288,7 @@ describe('late and repeated deliveries', () => {
     } } as unknown as DynamoDBDocumentClient;
     const crashing = participantHandler({ name: 'payer-bank', kind: ledger, tableName: table, client: dying });
     await expect(crashing({ action: 'abort', txnId, operations: credit(key, 50) })).rejects.toThrow('Lambda died');
-    expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 0, createdBy: txnId });
+    expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 0, incoming: 0 });
     expect(await bank({ action: 'abort', txnId, operations: credit(key, 50) })).toMatchObject({ outcome: 'ABORTED', repeated: true });
     expect(await readItem(pakka, 'payer-bank', key)).toBeUndefined();
   });

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { decide, phaseTwoTargets } from '../lambdas/protocol/decision.js';
 import { onAbort, onCommit, onRepeatedPrepare } from '../lambdas/protocol/participantState.js';
+import { targetsOf } from '../lambdas/participants/hotItems.js';
 import { readCancellation } from '../lambdas/participants/cancellation.js';
 import { ledger } from '../lambdas/participants/kinds/ledger.js';
 import { booking } from '../lambdas/participants/kinds/booking.js';
@@ -63,21 +64,36 @@ describe('participant state transitions', () => {
 });
 
 describe('reading a cancelled prepare', () => {
-  const plans = [ledger.plan({ op: 'debit', key: 'a', amount: 5 }), booking.plan({ op: 'hold', key: 's', holder: 'h' })];
+  const targets = targetsOf([ledger.plan({ op: 'debit', key: 'a', amount: 5 }), booking.plan({ op: 'hold', key: 's', holder: 'h' })], 't1', new Map());
 
   it('an existing record outranks every other reason', () => {
-    const verdict = readCancellation('t1', [{ Code: 'ConditionalCheckFailed', Item: { state: 'ABORTED' } }, { Code: 'ConditionalCheckFailed' }, { Code: 'None' }], plans);
+    const verdict = readCancellation('t1', [{ Code: 'ConditionalCheckFailed', Item: { state: 'ABORTED' } }, { Code: 'ConditionalCheckFailed' }, { Code: 'None' }], targets);
     expect(verdict).toEqual({ kind: 'recordExists', record: { state: 'ABORTED' } });
   });
 
   it("a lock held by another transaction is LOCK_CONFLICT, else the operation's own reason", () => {
-    expect(readCancellation('t1', [{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: { balance: 100, lockedBy: 't2' } }, { Code: 'None' }], plans)).toEqual({ kind: 'voteAbort', reason: 'LOCK_CONFLICT' });
-    expect(readCancellation('t1', [{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: { balance: 1 } }, { Code: 'None' }], plans)).toEqual({ kind: 'voteAbort', reason: 'INSUFFICIENT_FUNDS' });
-    expect(readCancellation('t1', [{ Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: { heldBy: 'x' } }], plans)).toEqual({ kind: 'voteAbort', reason: 'ALREADY_HELD' });
+    expect(readCancellation('t1', [{ Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: { heldBy: 'x', lockedBy: 't2' } }], targets)).toEqual({ kind: 'voteAbort', reason: 'LOCK_CONFLICT' });
+    expect(readCancellation('t1', [{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: { balance: 1, available: 1 } }, { Code: 'None' }], targets)).toEqual({ kind: 'voteAbort', reason: 'INSUFFICIENT_FUNDS' });
+    expect(readCancellation('t1', [{ Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: { heldBy: 'x' } }], targets)).toEqual({ kind: 'voteAbort', reason: 'ALREADY_HELD' });
+  });
+
+  it('a business no outranks a lock that a retry might find released', () => {
+    const reasons = [{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: { balance: 1, available: 1 } }, { Code: 'ConditionalCheckFailed', Item: { lockedBy: 't2' } }];
+    expect(readCancellation('t1', reasons, targets)).toEqual({ kind: 'voteAbort', reason: 'INSUFFICIENT_FUNDS' });
+  });
+
+  it('a 0.1 item (a balance without the escrow sums) is upgraded, unless a 0.1 transaction still locks it', () => {
+    expect(readCancellation('t1', [{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: { balance: 100 } }, { Code: 'None' }], targets)).toEqual({ kind: 'upgrade', targets: [targets[0]] });
+    expect(readCancellation('t1', [{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: { balance: 100, lockedBy: 'old' } }, { Code: 'None' }], targets)).toEqual({ kind: 'voteAbort', reason: 'LOCK_CONFLICT' });
+  });
+
+  it('a drained shard of a split debit is split again, not a final no', () => {
+    const split = targetsOf([ledger.plan({ op: 'debit', key: 'fees', amount: 5 })], 't1', new Map([['fees', 4]]), { fees: [{ pk: 'ITEM#fees#02', amount: 5 }] });
+    expect(readCancellation('t1', [{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: { balance: 3, available: 3 } }], split)).toEqual({ kind: 'resplit' });
   });
 
   it('a conflict with a concurrent transaction is transient, anything else unexpected', () => {
-    expect(readCancellation('t1', [{ Code: 'TransactionConflict' }, { Code: 'None' }], plans)).toEqual({ kind: 'transient' });
-    expect(readCancellation('t1', [{ Code: 'ValidationError' }], plans)).toEqual({ kind: 'unexpected', codes: ['ValidationError'] });
+    expect(readCancellation('t1', [{ Code: 'TransactionConflict' }, { Code: 'None' }], targets)).toEqual({ kind: 'transient' });
+    expect(readCancellation('t1', [{ Code: 'ValidationError' }], targets)).toEqual({ kind: 'unexpected', codes: ['ValidationError'] });
   });
 });

@@ -55,13 +55,19 @@ export class Participant extends Construct {
       entry: `lambdas/participants/entries/${spec.kind}.ts`,
       functionName: this.functionName,
       description: `Pakka participant ${spec.name} (${spec.kind})${spec.description ? `: ${spec.description}` : ''}`.slice(0, 256),
-      environment: { TABLE_NAME: this.table.table.tableName, PARTICIPANT_NAME: spec.name },
+      environment: {
+        TABLE_NAME: this.table.table.tableName,
+        PARTICIPANT_NAME: spec.name,
+        ...(spec.shardedKeys.size ? { SHARDED_KEYS: JSON.stringify(Object.fromEntries(spec.shardedKeys)) } : {}),
+      },
       // The coordinator stops waiting after the prepare or commit timeout; the function need not outlive it.
       timeout: Duration.seconds(Math.max(spec.prepareTimeoutSeconds, spec.commitTimeoutSeconds)),
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
     });
-    handler.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...PARTICIPANT_TABLE_ACTIONS], resources: [this.table.table.tableArn] }));
+    // A debit of a sharded key reads its shards in one BatchGetItem to split itself; nobody else batches.
+    const actions = [...PARTICIPANT_TABLE_ACTIONS, ...(spec.shardedKeys.size ? ['dynamodb:BatchGetItem'] : [])];
+    handler.role.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [this.table.table.tableArn] }));
     this.function = handler.function;
   }
 }

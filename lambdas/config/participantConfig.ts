@@ -4,6 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { MAX_SHARDS } from '../participants/hotItems.js';
+import { itemKey } from '../participants/kinds/fields.js';
 import { KIND_NAMES } from '../participants/kinds/index.js';
 
 export const PARTICIPANT_NAME = /^[a-z][a-z0-9-]{1,39}$/;
@@ -15,6 +17,8 @@ const participantEntry = z.strictObject({
   description: z.string().max(200).optional(),
   prepareTimeoutSeconds: timeoutSeconds.optional(),
   commitTimeoutSeconds: timeoutSeconds.optional(),
+  /** Hot keys spread over this many shard items (hotItems.ts): a fee account that every transfer credits. */
+  shardedKeys: z.record(itemKey, z.number().int().min(2).max(MAX_SHARDS)).optional(),
 });
 
 const configFile = z.strictObject({
@@ -29,6 +33,7 @@ export interface ParticipantSpec {
   description: string;
   prepareTimeoutSeconds: number;
   commitTimeoutSeconds: number;
+  shardedKeys: ReadonlyMap<string, number>;
 }
 
 export type ParticipantConfig = ReadonlyMap<string, ParticipantSpec>;
@@ -45,7 +50,11 @@ export function parseParticipantConfig(raw: unknown): ParticipantConfig {
       description: entry.description ?? '',
       prepareTimeoutSeconds: entry.prepareTimeoutSeconds ?? file.defaults.prepareTimeoutSeconds,
       commitTimeoutSeconds: entry.commitTimeoutSeconds ?? file.defaults.commitTimeoutSeconds,
+      shardedKeys: new Map(Object.entries(entry.shardedKeys ?? {})),
     });
+    if (entry.shardedKeys && !['ledger', 'inventory'].includes(entry.kind)) {
+      throw new Error(`participant ${name}: shardedKeys needs a kind whose operations escrow a quantity (ledger, inventory), not ${entry.kind}`);
+    }
   }
   if (specs.size === 0) throw new Error('the participant config declares no participants');
   return specs;

@@ -1,28 +1,43 @@
 /**
  * A participant kind (ledger, inventory, booking, outbox) is plain data about its operations:
- * how each one is validated, what it checks and locks at prepare, and what it writes at commit.
- * The participant runtime turns these plans into DynamoDB transactions; a kind never does I/O.
+ * how each one is validated and what prepare holds for it. The participant runtime turns these
+ * plans into DynamoDB transactions; a kind never does I/O.
+ *
+ * What prepare holds is the heart of a kind (docs: "What prepare holds"):
+ * - `escrow`: a quantity that many transactions may reserve from (a debit) or promise to (a credit)
+ *   at once, as long as the sum fits. No lock, so a hot account never serializes transactions.
+ * - `exclusive`: a lock on the item (`lockedBy`), for operations that need one holder (a seat).
+ * - `check`: a condition read at prepare; nothing is held and nothing is written (READ_ONLY).
  */
 import type { z } from 'zod';
 import type { AbortReason } from '../protocol/vote.js';
 
 export type AttributeValueMap = Record<string, string | number | boolean>;
 
-/** One item touched by one operation. */
-export interface OperationPlan {
+/** An amount taken from (`consume`) or added to (`supply`) an item's escrowed quantity. */
+export interface EscrowPlan {
+  hold: 'escrow';
   key: string;
-  /** A check-only operation: it writes nothing at commit. */
-  readOnly: boolean;
-  /** The item may not exist yet and prepare creates it (credit to a new account, first hold of a slot). */
+  /** The attribute holding the committed quantity: `balance`, `stock`. */
+  quantity: string;
+  direction: 'consume' | 'supply';
+  amount: number;
+  /** Vote reason when the available quantity (consume) or the headroom (supply) does not cover the amount. */
+  shortReason: AbortReason;
+}
+
+/** An item that one transaction at a time may change: prepare locks it under the business rule. */
+export interface ExclusivePlan {
+  hold: 'exclusive';
+  key: string;
+  /** The item may not exist yet and prepare creates it (first hold of a slot, a new outbox key). */
   creates: boolean;
   prepare: {
     /** The business rule, checked atomically with taking the lock. */
     condition?: string;
-    /** Set at prepare so that commit's update expressions always find the attribute. */
-    initialise?: string[];
     values?: AttributeValueMap;
-    /** Reason for VOTE_ABORT when `condition` fails; the current item is passed, undefined if missing. */
-    failureReason: (item: Record<string, unknown> | undefined) => AbortReason;
+    /** Reason for VOTE_ABORT when `condition` fails. */
+    failureReason: AbortReason;
   };
   commit: {
     set?: string[];
@@ -31,6 +46,18 @@ export interface OperationPlan {
   };
 }
 
+/** A check-only operation: evaluated at prepare, holds nothing, writes nothing. */
+export interface CheckPlan {
+  hold: 'check';
+  key: string;
+  condition: string;
+  values: AttributeValueMap;
+  failureReason: AbortReason;
+}
+
+/** One item touched by one operation. */
+export type OperationPlan = EscrowPlan | ExclusivePlan | CheckPlan;
+
 export interface ParticipantKind<Op extends { op: string; key: string } = { op: string; key: string }> {
   readonly name: string;
   readonly description: string;
@@ -38,7 +65,7 @@ export interface ParticipantKind<Op extends { op: string; key: string } = { op: 
   readonly operation: z.ZodType<Op>;
   readonly operationNames: readonly string[];
   plan(op: Op): OperationPlan;
-  /** The business view of an item, as the API shows it. */
+  /** The business view of a committed item, as the API shows it. */
   view(item: Record<string, unknown>): Record<string, unknown>;
 }
 

@@ -4,12 +4,21 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { emfRecorder } from '../observability/emfRecorder.js';
 import { protocolLogger } from '../observability/logger.js';
 import { pakkaTracer, traced } from '../observability/tracing.js';
+import { z } from 'zod';
+import { MAX_SHARDS } from './hotItems.js';
 import type { ParticipantKind } from './kind.js';
 import { observedParticipant } from './observedParticipant.js';
 import { type ParticipantHandler, participantHandler } from './runtime.js';
 
 export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+/** `SHARDED_KEYS`: the participant's `shardedKeys` from the config, as JSON (set by the CDK construct). */
+export function shardedKeysFromEnvironment(raw: string | undefined): ReadonlyMap<string, number> {
+  if (!raw) return new Map();
+  const parsed = z.record(z.string(), z.number().int().min(2).max(MAX_SHARDS)).parse(JSON.parse(raw));
+  return new Map(Object.entries(parsed));
 }
 
 function required(name: string): string {
@@ -27,6 +36,7 @@ export function lambdaParticipant(kind: ParticipantKind): ParticipantHandler {
     kind,
     tableName: required('TABLE_NAME'),
     client: documentClient(tracer.captureAWSv3Client(new DynamoDBClient({}))),
+    shardedKeys: shardedKeysFromEnvironment(process.env.SHARDED_KEYS),
   });
   const observed = observedParticipant(handler, { name, metrics: emfRecorder(service), logger: protocolLogger(service) });
   return traced(tracer, `${name} participant`, observed, (event) => {

@@ -8,7 +8,12 @@ const stored = z.object({
   state: z.enum(RECORD_STATES),
   digest: z.string().optional(),
   operations: z.array(z.unknown()).optional(),
+  /** Absent on records Pakka 0.1 wrote (every item locked); see RECORD_LAYOUT. */
+  layout: z.number().int().optional(),
+  /** Keys this record holds a reservation or a lock on. */
   lockedKeys: z.array(z.string()).optional(),
+  /** Which shard items each escrowed operation on a sharded key landed on (hotItems.ts). */
+  placements: z.record(z.string(), z.array(z.object({ pk: z.string(), amount: z.number().int().positive() }))).optional(),
   voteReason: z.enum(ABORT_REASONS).optional(),
   preparedAt: z.string().optional(),
   committedAt: z.string().optional(),

@@ -5,12 +5,14 @@
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   DeleteCommand,
   GetCommand,
   PutCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
@@ -23,6 +25,8 @@ import {
 } from '../protocol/participantState.js';
 import type { AbortReason } from '../protocol/vote.js';
 import { readCancellation, type CancellationReason } from './cancellation.js';
+import { escrowUpgrade } from './escrow.js';
+import { type ItemTarget, type Placement, type Placements, type ShardedKeys, needsSplit, shardPksOf, splitConsumption, supplyPlacement, supplyShard, targetsOf } from './hotItems.js';
 import type { ParticipantKind } from './kind.js';
 import {
   participantRequest,
@@ -32,16 +36,18 @@ import {
   type StatusAnswer,
 } from './message.js';
 import { recordFacts, type StoredRecord, storedRecord } from './record.js';
-import { recordKeyOf } from './table.js';
+import { PARTITION_KEY, recordKeyOf } from './table.js';
 import {
   type PreparedOperations,
   abortTransaction,
   abortedRecord,
   commitTransaction,
   digestOf,
+  legacyAbortTransaction,
+  legacyCommitTransaction,
   prepareTransaction,
+  provisionalRemovals,
   readOnlyCheckTransaction,
-  removeProvisionalItem,
 } from './transactions.js';
 import { InvalidParticipantRequest, classified, classifyDynamoError } from './errors.js';
 
@@ -51,16 +57,21 @@ export interface ParticipantRuntimeOptions {
   kind: ParticipantKind;
   tableName: string;
   client: DynamoDBDocumentClient;
+  /** Hot keys spread over shard items (hotItems.ts), from the participant config. */
+  shardedKeys?: ShardedKeys;
   now?: () => string;
 }
 
 export type ParticipantHandler = (event: unknown) => Promise<ParticipantAnswer>;
 
-/** How often a phase-2 message re-reads and retries when it races a concurrent prepare or abort. */
-const RACE_ATTEMPTS = 3;
+/** How often a message re-reads and retries when it races a concurrent prepare, abort or debit. */
+const RACE_ATTEMPTS = 4;
+
+const NO_SHARDS: ShardedKeys = new Map();
 
 export function participantHandler(options: ParticipantRuntimeOptions): ParticipantHandler {
   const { name, kind, tableName, client } = options;
+  const sharded = options.shardedKeys ?? NO_SHARDS;
   const now = options.now ?? (() => new Date().toISOString());
 
   function prepareOperations(raw: readonly unknown[], field: string): PreparedOperations {
@@ -76,7 +87,12 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
     const keys = new Set(operations.map((o) => o.key));
     if (keys.size !== operations.length) throw new InvalidParticipantRequest(`${field}: each key may appear once per participant`);
     const plans = operations.map((op) => kind.plan(op));
-    return { operations, plans, digest: digestOf(operations), readOnly: plans.every((p) => p.readOnly) };
+    plans.forEach((plan, i) => {
+      if (sharded.has(plan.key) && plan.hold !== 'escrow') {
+        throw new InvalidParticipantRequest(`${field}[${i}]: key ${plan.key} is sharded, and only credits and debits can spread over shards`);
+      }
+    });
+    return { operations, plans, digest: digestOf(operations), readOnly: plans.every((p) => p.hold === 'check') };
   }
 
   async function readRecord(txnId: string): Promise<StoredRecord | undefined> {
@@ -127,13 +143,70 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
     }
   }
 
+  /**
+   * Where each escrowed operation on a sharded key lands: credits on the shard the txnId picks,
+   * debits split over what the shards hold now (one consistent read of them). Undefined placements
+   * mean the shards together cannot cover a debit.
+   */
+  async function placementsFor(txnId: string, prepared: PreparedOperations): Promise<{ placements: Placements } | { short: AbortReason }> {
+    const placements: Record<string, Placement[]> = {};
+    for (const plan of prepared.plans) {
+      const shards = sharded.get(plan.key);
+      if (shards === undefined || plan.hold !== 'escrow') continue;
+      if (plan.direction === 'supply') {
+        placements[plan.key] = supplyPlacement(txnId, plan, shards);
+        continue;
+      }
+      const pks = shardPksOf(plan.key, shards);
+      const out = await classified(client.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pks.map((pk) => ({ [PARTITION_KEY]: pk })), ConsistentRead: true } } })));
+      const byPk = new Map((out.Responses?.[tableName] ?? []).map((item) => [item[PARTITION_KEY] as string, item]));
+      const available = pks.map((pk) => {
+        const item = byPk.get(pk);
+        const value = item?.available ?? item?.[plan.quantity];
+        return typeof value === 'number' ? value : 0;
+      });
+      const split = splitConsumption(plan.amount, available, supplyShard(txnId, plan.key, shards));
+      if (!split) return { short: plan.shortReason };
+      placements[plan.key] = split.map((p) => ({ pk: pks[p.index]!, amount: p.amount }));
+    }
+    return { placements };
+  }
+
+  /** Brings Pakka 0.1 items into the escrow layout; one that is still locked is left to its transaction. */
+  async function upgradeItems(targets: readonly ItemTarget[]): Promise<void> {
+    for (const { pk, plan } of targets) {
+      if (plan.hold !== 'escrow') continue;
+      try {
+        await client.send(new UpdateCommand({ TableName: tableName, Key: { [PARTITION_KEY]: pk }, ...escrowUpgrade(plan.quantity) }));
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw classifyDynamoError(error);
+      }
+    }
+  }
+
   async function prepare(txnId: string, prepared: PreparedOperations): Promise<PrepareAnswer> {
-    const tx = prepared.readOnly
-      ? readOnlyCheckTransaction(tableName, txnId, prepared)
-      : prepareTransaction(tableName, txnId, prepared, now());
-    const reasons = await transact(tx);
-    if (reasons === null) return { participant: name, txnId, vote: prepared.readOnly ? 'READ_ONLY' : 'VOTE_COMMIT', reason: null };
-    const verdict = readCancellation(txnId, reasons, prepared.plans);
+    if (prepared.readOnly) {
+      const reasons = await transact(readOnlyCheckTransaction(tableName, txnId, targetsOf(prepared.plans, txnId, sharded)));
+      if (reasons === null) return { participant: name, txnId, vote: 'READ_ONLY', reason: null };
+      const answer = await prepareRefused(txnId, prepared, reasons, targetsOf(prepared.plans, txnId, sharded));
+      if (!answer) throw new TransientFailure(`check of ${txnId} was cancelled for a reason worth retrying`);
+      return answer;
+    }
+    for (let attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
+      const placed = await placementsFor(txnId, prepared);
+      if ('short' in placed) return voteAbort(txnId, prepared, placed.short);
+      const targets = targetsOf(prepared.plans, txnId, sharded, placed.placements);
+      const reasons = await transact(prepareTransaction(tableName, txnId, prepared, targets, placed.placements, now()));
+      if (reasons === null) return { participant: name, txnId, vote: 'VOTE_COMMIT', reason: null };
+      const answer = await prepareRefused(txnId, prepared, reasons, targets);
+      if (answer) return answer;
+    }
+    throw new TransientFailure(`prepare of ${txnId} kept racing concurrent debits or upgrades; retry`);
+  }
+
+  /** The vote a cancelled prepare gives, or undefined when it should simply be tried again. */
+  async function prepareRefused(txnId: string, prepared: PreparedOperations, reasons: CancellationReason[], targets: readonly ItemTarget[]): Promise<PrepareAnswer | undefined> {
+    const verdict = readCancellation(txnId, reasons, targets);
     switch (verdict.kind) {
       case 'recordExists': {
         const record = verdict.record ? storedRecord(verdict.record) : await readRecord(txnId);
@@ -142,6 +215,11 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
       }
       case 'voteAbort':
         return voteAbort(txnId, prepared, verdict.reason);
+      case 'upgrade':
+        await upgradeItems(verdict.targets);
+        return undefined;
+      case 'resplit':
+        return undefined;
       case 'transient':
         throw new TransientFailure(`prepare of ${txnId} was cancelled by a concurrent write; retry`);
       case 'unexpected':
@@ -149,94 +227,83 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
     }
   }
 
-  async function operationsFor(txnId: string, raw: readonly unknown[] | undefined): Promise<{ prepared: PreparedOperations | undefined; record: StoredRecord | undefined; recordRead: boolean }> {
-    if (raw) return { prepared: prepareOperations(raw, 'operations'), record: undefined, recordRead: false };
-    const record = await readRecord(txnId);
-    return { prepared: record?.operations ? prepareOperations(record.operations, 'stored operations') : undefined, record, recordRead: true };
-  }
-
-  async function commit(txnId: string, raw: readonly unknown[] | undefined): Promise<PhaseTwoAnswer> {
-    const found = await operationsFor(txnId, raw);
-    let { record, recordRead } = found;
-    const prepared = found.prepared;
-    for (let attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
-      if (!recordRead && prepared && !prepared.readOnly) {
-        // Fast path: one round trip. The condition on the record checks it is PREPARED with this very redo list.
-        const reasons = await transact(commitTransaction(tableName, txnId, prepared, now()));
-        if (reasons === null) return { participant: name, txnId, outcome: 'COMMITTED', repeated: false };
-      }
-      record = recordRead && attempt === 0 ? record : await readRecord(txnId);
-      recordRead = false;
-      const step = onCommit(record && recordFacts(record), prepared?.digest, prepared?.readOnly ?? false);
-      switch (step.kind) {
-        case 'repeat':
-          return { participant: name, txnId, outcome: 'COMMITTED', repeated: true };
-        case 'readOnlyCommit':
-          return { participant: name, txnId, outcome: 'READ_ONLY', repeated: false };
-        case 'violation':
-          violation(step.code, txnId);
-        // falls through never: violation throws
-        case 'nullAbort':
-        case 'apply':
-          if (!prepared) violation('COMMIT_WITHOUT_PREPARE', txnId);
-          continue; // PREPARED and ours: the fast path lost a race; try it again
-      }
+  /**
+   * Commit and abort share one loop: send the transition (first without reading, when the message
+   * carries the operations and nothing forces a read), and whenever a condition fails read the
+   * record and let the pure rules (onCommit, onAbort) say what the delivery means.
+   */
+  async function phaseTwo(txnId: string, raw: readonly unknown[] | undefined, to: 'COMMITTED' | 'ABORTED'): Promise<PhaseTwoAnswer> {
+    let prepared = raw ? prepareOperations(raw, 'operations') : undefined;
+    let record: StoredRecord | undefined;
+    // A split debit is wherever prepare put it: only the record knows.
+    let known = !prepared || prepared.plans.some((p) => needsSplit(p, sharded));
+    if (known) {
+      record = await readRecord(txnId);
+      if (!prepared && record?.operations) prepared = prepareOperations(record.operations, 'stored operations');
     }
-    throw new TransientFailure(`commit of ${txnId} kept racing; retry`);
-  }
-
-  async function abort(txnId: string, raw: readonly unknown[] | undefined): Promise<PhaseTwoAnswer> {
-    const found = await operationsFor(txnId, raw);
-    let { record, recordRead } = found;
-    let prepared = found.prepared;
     for (let attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
-      if (!recordRead && prepared && !prepared.readOnly) {
-        const reasons = await transact(abortTransaction(tableName, txnId, prepared, now()));
-        if (reasons === null) {
-          await removeProvisionalItems(txnId, prepared);
-          return { participant: name, txnId, outcome: 'ABORTED', repeated: false };
+      let legacy = false;
+      if (known) {
+        const facts = record && recordFacts(record);
+        const step = to === 'COMMITTED' ? onCommit(facts, prepared?.digest, prepared?.readOnly ?? false) : onAbort(facts, prepared?.digest);
+        switch (step.kind) {
+          case 'repeat':
+            // A record that was PREPARED (it keeps its redo list; a vote-abort record or a tombstone has none)
+            // may have been aborted by a delivery that died before its clean-up: finish that clean-up.
+            if (to === 'ABORTED' && record?.operations && record.voteReason === undefined) {
+              await removeProvisionalItems(txnId, prepareOperations(record.operations, 'stored operations'), record);
+            }
+            return { participant: name, txnId, outcome: to, repeated: true };
+          case 'readOnlyCommit':
+            return { participant: name, txnId, outcome: 'READ_ONLY', repeated: false };
+          case 'violation':
+            violation(step.code, txnId);
+          // falls through never: violation throws
+          case 'nullAbort':
+            try {
+              // The tombstone makes a prepare that arrives after this abort vote VOTE_ABORT (anti-hanging).
+              await client.send(new PutCommand(abortedRecord(tableName, txnId, now(), prepared?.digest, undefined)));
+              return { participant: name, txnId, outcome: 'ABORTED', repeated: false };
+            } catch (error) {
+              if (!isConditionalCheckFailed(error)) throw classifyDynamoError(error);
+              record = await readRecord(txnId); // a prepare landed between our read and our write: abort it
+              continue;
+            }
+          case 'apply':
+            if (!prepared && record?.operations) prepared = prepareOperations(record.operations, 'stored operations');
+            if (!prepared) {
+              if (to === 'COMMITTED') violation('COMMIT_WITHOUT_PREPARE', txnId);
+              throw new Error(`record of ${txnId} is PREPARED but holds no operations`);
+            }
+            legacy = record?.layout === undefined;
         }
       }
-      record = recordRead && attempt === 0 ? record : await readRecord(txnId);
-      recordRead = false;
-      const step = onAbort(record && recordFacts(record), prepared?.digest);
-      switch (step.kind) {
-        case 'repeat': {
-          // A record that was PREPARED (it keeps its redo list; a vote-abort record or a tombstone has none)
-          // may have been aborted by a delivery that died before its clean-up: finish that clean-up.
-          if (record?.operations && record.voteReason === undefined) {
-            await removeProvisionalItems(txnId, prepareOperations(record.operations, 'stored operations'));
-          }
-          return { participant: name, txnId, outcome: 'ABORTED', repeated: true };
-        }
-        case 'violation':
-          violation(step.code, txnId);
-        // falls through never: violation throws
-        case 'readOnlyCommit':
-          continue;
-        case 'nullAbort':
-          try {
-            // The tombstone makes a prepare that arrives after this abort vote VOTE_ABORT (anti-hanging).
-            await client.send(new PutCommand(abortedRecord(tableName, txnId, now(), prepared?.digest, undefined)));
-            return { participant: name, txnId, outcome: 'ABORTED', repeated: false };
-          } catch (error) {
-            if (!isConditionalCheckFailed(error)) throw classifyDynamoError(error);
-            continue; // a prepare landed between our read and our write: abort it
-          }
-        case 'apply':
-          if (!prepared && record?.operations) prepared = prepareOperations(record.operations, 'stored operations');
-          if (!prepared) throw new Error(`record of ${txnId} is PREPARED but holds no operations`);
-          if (prepared.readOnly) prepared = { ...prepared, readOnly: false };
-          continue;
+      if (!prepared) violation('COMMIT_WITHOUT_PREPARE', txnId);
+      if (!known && prepared.readOnly) {
+        // Nothing was prepared here for a check-only participant: only the record can say more.
+        record = await readRecord(txnId);
+        known = true;
+        continue;
       }
+      const targets = targetsOf(prepared.plans, txnId, legacy ? NO_SHARDS : sharded, record?.placements);
+      const build = to === 'COMMITTED' ? (legacy ? legacyCommitTransaction : commitTransaction) : legacy ? legacyAbortTransaction : abortTransaction;
+      const reasons = await transact(build(tableName, txnId, { ...prepared, readOnly: false }, targets, now()));
+      if (reasons === null) {
+        if (to === 'ABORTED') await removeProvisionalItems(txnId, prepared, record);
+        return { participant: name, txnId, outcome: to, repeated: false };
+      }
+      record = await readRecord(txnId);
+      known = true;
     }
-    throw new TransientFailure(`abort of ${txnId} kept racing; retry`);
+    throw new TransientFailure(`${to === 'COMMITTED' ? 'commit' : 'abort'} of ${txnId} kept racing; retry`);
   }
 
-  async function removeProvisionalItems(txnId: string, prepared: PreparedOperations): Promise<void> {
-    for (const plan of prepared.plans.filter((p) => p.creates)) {
+  async function removeProvisionalItems(txnId: string, prepared: PreparedOperations, record: StoredRecord | undefined): Promise<void> {
+    const legacy = record !== undefined && record.layout === undefined;
+    const targets = targetsOf(prepared.plans, txnId, legacy ? NO_SHARDS : sharded, record?.placements);
+    for (const removal of provisionalRemovals(tableName, txnId, targets, legacy)) {
       try {
-        await client.send(new DeleteCommand(removeProvisionalItem(tableName, txnId, plan.key)));
+        await client.send(new DeleteCommand(removal));
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw classifyDynamoError(error);
       }
@@ -267,9 +334,9 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
         if (!operations) throw new InvalidParticipantRequest('operations: required for prepare');
         return prepare(txnId, prepareOperations(operations, 'operations'));
       case 'commit':
-        return commit(txnId, operations);
+        return phaseTwo(txnId, operations, 'COMMITTED');
       case 'abort':
-        return abort(txnId, operations);
+        return phaseTwo(txnId, operations, 'ABORTED');
       case 'status':
         return status(txnId);
     }

@@ -1,12 +1,17 @@
 /**
- * Pure builders for the participant's DynamoDB transactions: one TransactWriteItems per
- * prepare, commit and abort, as DESIGN.md fixes them. No I/O here; the runtime sends them.
+ * Pure builders for the participant's DynamoDB transactions: one TransactWriteItems per prepare,
+ * commit and abort, as DESIGN.md fixes them. No I/O here; the runtime sends them.
+ *
+ * Each builder takes the physical items the operations touch (`ItemTarget`s, see hotItems.ts), in a
+ * fixed order: item i of the request is `TransactItems[i + 1]`, after the prepared-state record.
  */
 import { createHash } from 'node:crypto';
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { AbortReason } from '../protocol/vote.js';
-import type { AttributeValueMap, OperationPlan } from './kind.js';
-import { IN_DOUBT_PARTITION, IN_DOUBT_SORT, IN_DOUBT_VALUE, PARTITION_KEY, itemKeyOf, recordKeyOf } from './table.js';
+import { ESCROW_PROVISIONAL_REMOVAL, escrowAbort, escrowCommit, escrowPrepare, type ItemUpdate } from './escrow.js';
+import type { Placements, ItemTarget } from './hotItems.js';
+import type { AttributeValueMap, EscrowPlan, OperationPlan } from './kind.js';
+import { IN_DOUBT_PARTITION, IN_DOUBT_SORT, PARTITION_KEY, inDoubtPartitionOf, recordKeyOf } from './table.js';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -15,8 +20,15 @@ export interface PreparedOperations<Op = unknown> {
   plans: readonly OperationPlan[];
   /** Identifies exactly this redo list; commit and abort must present the same one. */
   digest: string;
+  /** Every operation only checks: the participant votes READ_ONLY and holds nothing. */
   readOnly: boolean;
 }
+
+/**
+ * The record layout this code writes. Records without `layout` were prepared by Pakka 0.1, which
+ * locked every item; they are committed and aborted with the 0.1 expressions (`legacy*` below).
+ */
+export const RECORD_LAYOUT = 2;
 
 export function digestOf(operations: readonly unknown[]): string {
   return createHash('sha256').update(JSON.stringify(operations)).digest('base64url').slice(0, 32);
@@ -24,12 +36,65 @@ export function digestOf(operations: readonly unknown[]): string {
 
 const LOCK_FREE = '(attribute_not_exists(lockedBy) OR lockedBy = :txn)';
 
-function withValues(values: AttributeValueMap | undefined, extra: AttributeValueMap): AttributeValueMap {
-  return { ...values, ...extra };
+/** The keys a record holds something on (a reservation or a lock); checks hold nothing. */
+export const heldKeysOf = (plans: readonly OperationPlan[]) => plans.filter((p) => p.hold !== 'check').map((p) => p.key);
+
+function update(tableName: string, pk: string, u: ItemUpdate, extraValues: AttributeValueMap = {}): TransactItem {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: { [PARTITION_KEY]: pk },
+      UpdateExpression: u.UpdateExpression,
+      ConditionExpression: u.ConditionExpression,
+      ...(Object.keys(u.ExpressionAttributeNames).length ? { ExpressionAttributeNames: u.ExpressionAttributeNames } : {}),
+      ExpressionAttributeValues: { ...u.ExpressionAttributeValues, ...extraValues },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  };
 }
 
-/** Prepare: lock every item under its business rule and record the redo list, all or nothing. */
-export function prepareTransaction(tableName: string, txnId: string, prepared: PreparedOperations, now: string): TransactWriteCommandInput {
+function check(tableName: string, pk: string, condition: string, values: AttributeValueMap | undefined, txnId: string): TransactItem {
+  return {
+    ConditionCheck: {
+      TableName: tableName,
+      Key: { [PARTITION_KEY]: pk },
+      ConditionExpression: `${LOCK_FREE} AND (${condition})`,
+      ExpressionAttributeValues: { ...values, ':txn': txnId },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  };
+}
+
+function prepareItem(tableName: string, txnId: string, { pk, plan }: ItemTarget): TransactItem {
+  switch (plan.hold) {
+    case 'escrow':
+      return update(tableName, pk, escrowPrepare(plan));
+    case 'check':
+      return check(tableName, pk, plan.condition, plan.values, txnId);
+    case 'exclusive': {
+      const set = ['lockedBy = :txn', ...(plan.creates ? ['createdBy = if_not_exists(createdBy, :txn)'] : [])];
+      return update(tableName, pk, {
+        UpdateExpression: `SET ${set.join(', ')}`,
+        ConditionExpression: plan.prepare.condition ? `${LOCK_FREE} AND (${plan.prepare.condition})` : LOCK_FREE,
+        ExpressionAttributeNames: {},
+        ExpressionAttributeValues: { ...plan.prepare.values, ':txn': txnId },
+      });
+    }
+  }
+}
+
+/**
+ * Prepare: reserve or lock every item under its business rule and record the redo list, all or
+ * nothing. The record joins the sparse in-doubt index on one of its shards.
+ */
+export function prepareTransaction(
+  tableName: string,
+  txnId: string,
+  prepared: PreparedOperations,
+  targets: readonly ItemTarget[],
+  placements: Placements,
+  now: string,
+): TransactWriteCommandInput {
   const record: TransactItem = {
     Put: {
       TableName: tableName,
@@ -37,39 +102,27 @@ export function prepareTransaction(tableName: string, txnId: string, prepared: P
         ...recordKeyOf(txnId),
         txnId,
         state: 'PREPARED',
+        layout: RECORD_LAYOUT,
         operations: prepared.operations,
         digest: prepared.digest,
-        lockedKeys: prepared.plans.map((p) => p.key),
+        lockedKeys: heldKeysOf(prepared.plans),
+        ...(Object.keys(placements).length ? { placements } : {}),
         preparedAt: now,
-        [IN_DOUBT_PARTITION]: IN_DOUBT_VALUE,
+        [IN_DOUBT_PARTITION]: inDoubtPartitionOf(txnId),
         [IN_DOUBT_SORT]: now,
       },
       ConditionExpression: `attribute_not_exists(${PARTITION_KEY})`,
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     },
   };
-  const locks: TransactItem[] = prepared.plans.map((plan) => {
-    const set = ['lockedBy = :txn', ...(plan.creates ? ['createdBy = if_not_exists(createdBy, :txn)'] : []), ...(plan.prepare.initialise ?? [])];
-    const condition = plan.prepare.condition ? `${LOCK_FREE} AND (${plan.prepare.condition})` : LOCK_FREE;
-    return {
-      Update: {
-        TableName: tableName,
-        Key: itemKeyOf(plan.key),
-        UpdateExpression: `SET ${set.join(', ')}`,
-        ConditionExpression: condition,
-        ExpressionAttributeValues: withValues(plan.prepare.values, { ':txn': txnId }),
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      },
-    };
-  });
-  return { TransactItems: [record, ...locks] };
+  return { TransactItems: [record, ...targets.map((t) => prepareItem(tableName, txnId, t))] };
 }
 
 /**
  * A participant that only checks (READ_ONLY) takes no lock and writes nothing: the checks run as
  * ConditionChecks, together with one that no abort has already passed this transaction by.
  */
-export function readOnlyCheckTransaction(tableName: string, txnId: string, prepared: PreparedOperations): TransactWriteCommandInput {
+export function readOnlyCheckTransaction(tableName: string, txnId: string, targets: readonly ItemTarget[]): TransactWriteCommandInput {
   return {
     TransactItems: [
       {
@@ -80,91 +133,146 @@ export function readOnlyCheckTransaction(tableName: string, txnId: string, prepa
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
       },
-      ...prepared.plans.map(
-        (plan): TransactItem => ({
-          ConditionCheck: {
-            TableName: tableName,
-            Key: itemKeyOf(plan.key),
-            ConditionExpression: plan.prepare.condition ? `${LOCK_FREE} AND (${plan.prepare.condition})` : LOCK_FREE,
-            ExpressionAttributeValues: withValues(plan.prepare.values, { ':txn': txnId }),
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          },
-        }),
-      ),
+      ...targets.map((t) => prepareItem(tableName, txnId, t)),
     ],
   };
 }
 
-/** Commit: apply the redo list to each locked item, release the locks, record COMMITTED. */
-export function commitTransaction(tableName: string, txnId: string, prepared: PreparedOperations, now: string): TransactWriteCommandInput {
-  const record: TransactItem = {
+function recordTransition(tableName: string, txnId: string, to: 'COMMITTED' | 'ABORTED', digest: string, now: string, layout: number | undefined): TransactItem {
+  const at = to === 'COMMITTED' ? 'committedAt' : 'abortedAt';
+  return {
     Update: {
       TableName: tableName,
       Key: recordKeyOf(txnId),
-      UpdateExpression: `SET #state = :committed, committedAt = :now REMOVE ${IN_DOUBT_PARTITION}, ${IN_DOUBT_SORT}`,
-      ConditionExpression: '#state = :prepared AND digest = :digest',
+      UpdateExpression: `SET #state = :to, ${at} = :now REMOVE ${IN_DOUBT_PARTITION}, ${IN_DOUBT_SORT}`,
+      ConditionExpression: `#state = :prepared AND digest = :digest AND ${layout === undefined ? 'attribute_not_exists(layout)' : 'layout = :layout'}`,
       ExpressionAttributeNames: { '#state': 'state' },
-      ExpressionAttributeValues: { ':committed': 'COMMITTED', ':prepared': 'PREPARED', ':digest': prepared.digest, ':now': now },
+      ExpressionAttributeValues: { ':to': to, ':prepared': 'PREPARED', ':digest': digest, ':now': now, ...(layout === undefined ? {} : { ':layout': layout }) },
     },
   };
-  const applies: TransactItem[] = prepared.plans.map((plan) => {
-    const set = [...(plan.commit.set ?? [])];
-    const remove = ['lockedBy', ...(plan.commit.remove ?? [])];
-    if (!plan.readOnly) set.push('version = if_not_exists(version, :zero) + :one');
-    return {
-      Update: {
-        TableName: tableName,
-        Key: itemKeyOf(plan.key),
-        UpdateExpression: `${set.length ? `SET ${set.join(', ')} ` : ''}REMOVE ${remove.join(', ')}`,
-        ConditionExpression: 'lockedBy = :txn',
-        ExpressionAttributeValues: withValues(plan.commit.values, { ':txn': txnId, ...(plan.readOnly ? {} : { ':zero': 0, ':one': 1 }) }),
-      },
-    };
-  });
-  return { TransactItems: [record, ...applies] };
 }
 
-/** Abort: release the locks and record ABORTED. */
-export function abortTransaction(tableName: string, txnId: string, prepared: PreparedOperations, now: string): TransactWriteCommandInput {
+const bumpVersion = 'version = if_not_exists(version, :zero) + :one';
+
+function exclusiveCommit(tableName: string, txnId: string, pk: string, set: readonly string[], remove: readonly string[], values: AttributeValueMap | undefined): TransactItem {
   return {
-    TransactItems: [
-      {
-        Update: {
-          TableName: tableName,
-          Key: recordKeyOf(txnId),
-          UpdateExpression: `SET #state = :aborted, abortedAt = :now REMOVE ${IN_DOUBT_PARTITION}, ${IN_DOUBT_SORT}`,
-          ConditionExpression: '#state = :prepared AND digest = :digest',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':aborted': 'ABORTED', ':prepared': 'PREPARED', ':digest': prepared.digest, ':now': now },
-        },
-      },
-      ...prepared.plans.map(
-        (plan): TransactItem => ({
+    Update: {
+      TableName: tableName,
+      Key: { [PARTITION_KEY]: pk },
+      UpdateExpression: `SET ${[...set, bumpVersion].join(', ')} REMOVE ${['lockedBy', ...remove].join(', ')}`,
+      ConditionExpression: 'lockedBy = :txn',
+      ExpressionAttributeValues: { ...values, ':txn': txnId, ':zero': 0, ':one': 1 },
+    },
+  };
+}
+
+function unlock(tableName: string, txnId: string, pk: string): TransactItem {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: { [PARTITION_KEY]: pk },
+      UpdateExpression: 'REMOVE lockedBy',
+      ConditionExpression: 'lockedBy = :txn',
+      ExpressionAttributeValues: { ':txn': txnId },
+    },
+  };
+}
+
+/** Commit: apply each reservation or locked change, release what prepare held, record COMMITTED. */
+export function commitTransaction(tableName: string, txnId: string, prepared: PreparedOperations, targets: readonly ItemTarget[], now: string): TransactWriteCommandInput {
+  const applies = targets.flatMap(({ pk, plan }): TransactItem[] => {
+    switch (plan.hold) {
+      case 'check':
+        return [];
+      case 'escrow':
+        return [update(tableName, pk, escrowCommit(plan))];
+      case 'exclusive':
+        return [exclusiveCommit(tableName, txnId, pk, plan.commit.set ?? [], plan.commit.remove ?? [], plan.commit.values)];
+    }
+  });
+  return { TransactItems: [recordTransition(tableName, txnId, 'COMMITTED', prepared.digest, now, RECORD_LAYOUT), ...applies.map(withoutReturnValues)] };
+}
+
+/** Abort: release every reservation and lock, record ABORTED. */
+export function abortTransaction(tableName: string, txnId: string, prepared: PreparedOperations, targets: readonly ItemTarget[], now: string): TransactWriteCommandInput {
+  const releases = targets.flatMap(({ pk, plan }): TransactItem[] => {
+    switch (plan.hold) {
+      case 'check':
+        return [];
+      case 'escrow':
+        return [update(tableName, pk, escrowAbort(plan))];
+      case 'exclusive':
+        return [unlock(tableName, txnId, pk)];
+    }
+  });
+  return { TransactItems: [recordTransition(tableName, txnId, 'ABORTED', prepared.digest, now, RECORD_LAYOUT), ...releases.map(withoutReturnValues)] };
+}
+
+/** Phase 2 reads the record itself when a condition fails; the old item is not needed. */
+function withoutReturnValues(item: TransactItem): TransactItem {
+  if (!item.Update) return item;
+  const { ReturnValuesOnConditionCheckFailure: _, ...rest } = item.Update;
+  return { Update: rest };
+}
+
+/** 0.1 changed an escrowed quantity under its lock: `Q = Q ± a`, without the escrow sums. */
+function legacyQuantityChange(plan: EscrowPlan): string {
+  return `#q = #q ${plan.direction === 'consume' ? '-' : '+'} :amount`;
+}
+
+/**
+ * Commit of a record Pakka 0.1 prepared: every item it touched carries its lock (checks included),
+ * and an escrow-kind change is applied the 0.1 way. The item stays in the 0.1 layout until the next
+ * prepare upgrades it.
+ */
+export function legacyCommitTransaction(tableName: string, txnId: string, prepared: PreparedOperations, targets: readonly ItemTarget[], now: string): TransactWriteCommandInput {
+  const applies = targets.map(({ pk, plan }): TransactItem => {
+    switch (plan.hold) {
+      case 'check':
+        return unlock(tableName, txnId, pk);
+      case 'exclusive':
+        return exclusiveCommit(tableName, txnId, pk, plan.commit.set ?? [], plan.commit.remove ?? [], plan.commit.values);
+      case 'escrow':
+        return {
           Update: {
             TableName: tableName,
-            Key: itemKeyOf(plan.key),
-            UpdateExpression: 'REMOVE lockedBy',
+            Key: { [PARTITION_KEY]: pk },
+            UpdateExpression: `SET ${legacyQuantityChange(plan)}, ${bumpVersion} REMOVE lockedBy`,
             ConditionExpression: 'lockedBy = :txn',
-            ExpressionAttributeValues: { ':txn': txnId },
+            ExpressionAttributeNames: { '#q': plan.quantity },
+            ExpressionAttributeValues: { ':amount': plan.amount, ':txn': txnId, ':zero': 0, ':one': 1 },
           },
-        }),
-      ),
-    ],
+        };
+    }
+  });
+  return { TransactItems: [recordTransition(tableName, txnId, 'COMMITTED', prepared.digest, now, undefined), ...applies] };
+}
+
+/** Abort of a record Pakka 0.1 prepared: release every lock it took. */
+export function legacyAbortTransaction(tableName: string, txnId: string, prepared: PreparedOperations, targets: readonly ItemTarget[], now: string): TransactWriteCommandInput {
+  return {
+    TransactItems: [recordTransition(tableName, txnId, 'ABORTED', prepared.digest, now, undefined), ...targets.map(({ pk }) => unlock(tableName, txnId, pk))],
   };
 }
 
 /**
- * An item that this transaction's prepare created and that nobody ever committed (an aborted
- * credit to a new account, an aborted first hold of a slot) is removed again, so an abort leaves
- * the table as it found it.
+ * Items that an aborted transaction's prepare created and that nobody ever committed (an aborted
+ * credit to a new account, an aborted first hold of a slot) are removed again, so an abort leaves
+ * the table as it found it. The removal's condition makes it a no-op wherever that is not so.
  */
-export function removeProvisionalItem(tableName: string, txnId: string, key: string) {
-  return {
-    TableName: tableName,
-    Key: itemKeyOf(key),
-    ConditionExpression: 'createdBy = :txn AND attribute_not_exists(version) AND attribute_not_exists(lockedBy)',
-    ExpressionAttributeValues: { ':txn': txnId },
-  };
+export function provisionalRemovals(tableName: string, txnId: string, targets: readonly ItemTarget[], legacy: boolean) {
+  return targets.flatMap(({ pk, plan }) => {
+    const Key = { [PARTITION_KEY]: pk };
+    const lockCreated = {
+      TableName: tableName,
+      Key,
+      ConditionExpression: 'createdBy = :txn AND attribute_not_exists(version) AND attribute_not_exists(lockedBy)',
+      ExpressionAttributeValues: { ':txn': txnId },
+    };
+    if (plan.hold === 'exclusive') return plan.creates ? [lockCreated] : [];
+    if (plan.hold === 'escrow' && plan.direction === 'supply') return [legacy ? lockCreated : { TableName: tableName, Key, ...ESCROW_PROVISIONAL_REMOVAL }];
+    return [];
+  });
 }
 
 /** A record of this participant's own VOTE_ABORT, or a tombstone for an abort that came before any prepare. */
@@ -175,6 +283,7 @@ export function abortedRecord(tableName: string, txnId: string, now: string, dig
       ...recordKeyOf(txnId),
       txnId,
       state: 'ABORTED',
+      layout: RECORD_LAYOUT,
       abortedAt: now,
       ...(digest !== undefined ? { digest } : {}),
       ...(voteReason !== undefined ? { voteReason } : {}),

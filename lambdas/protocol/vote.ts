@@ -9,6 +9,8 @@ export type Decision = (typeof DECISIONS)[number];
 /** Why a participant voted VOTE_ABORT, or why the coordinator turned a prepare into one. */
 export const ABORT_REASONS = [
   'INSUFFICIENT_FUNDS',
+  /** A credit or restock that could take the item past the largest quantity Pakka holds exactly. */
+  'LIMIT_EXCEEDED',
   'LOCK_CONFLICT',
   'OUT_OF_STOCK',
   'ALREADY_HELD',

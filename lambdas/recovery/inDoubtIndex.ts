@@ -1,13 +1,16 @@
-/** Finds PREPARED records through each participant table's sparse `inDoubt` index: a Query, never a Scan. */
+/**
+ * Finds PREPARED records through each participant table's sparse `inDoubt` index: a Query of every
+ * shard of its partition key, never a Scan.
+ */
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { IN_DOUBT_INDEX, IN_DOUBT_PARTITION, IN_DOUBT_SORT, IN_DOUBT_VALUE } from '../participants/table.js';
+import { IN_DOUBT_INDEX, IN_DOUBT_PARTITION, IN_DOUBT_PARTITIONS, IN_DOUBT_SORT } from '../participants/table.js';
 import type { InDoubtPort, PreparedRecordRef } from './ports.js';
 
 const PAGE = 100;
 
 /** `tables` maps each participant name to its table. */
 export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap<string, string>): InDoubtPort {
-  async function preparedIn(participant: string, tableName: string, before: string, limit: number): Promise<PreparedRecordRef[]> {
+  async function preparedInShard(participant: string, tableName: string, partition: string, before: string, limit: number): Promise<PreparedRecordRef[]> {
     const found: PreparedRecordRef[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -17,7 +20,7 @@ export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap
           IndexName: IN_DOUBT_INDEX,
           KeyConditionExpression: '#partition = :prepared AND #since <= :before',
           ExpressionAttributeNames: { '#partition': IN_DOUBT_PARTITION, '#since': IN_DOUBT_SORT },
-          ExpressionAttributeValues: { ':prepared': IN_DOUBT_VALUE, ':before': before },
+          ExpressionAttributeValues: { ':prepared': partition, ':before': before },
           ProjectionExpression: 'txnId, #since',
           Limit: Math.min(PAGE, limit - found.length),
           ...(start ? { ExclusiveStartKey: start } : {}),
@@ -33,21 +36,32 @@ export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap
     return found;
   }
 
+  /** Each shard is sorted by inDoubtSince, so the oldest `limit` of the table are among each shard's oldest `limit`. */
+  async function preparedIn(participant: string, tableName: string, before: string, limit: number): Promise<PreparedRecordRef[]> {
+    const perShard = await Promise.all(IN_DOUBT_PARTITIONS.map((partition) => preparedInShard(participant, tableName, partition, before, limit)));
+    return oldestFirst(perShard.flat(), limit);
+  }
+
   /** The index is sorted by inDoubtSince: the first entry of each participant's partition is its oldest. */
-  async function oldestIn(tableName: string): Promise<string | undefined> {
+  async function oldestInShard(tableName: string, partition: string): Promise<string | undefined> {
     const out = await client.send(
       new QueryCommand({
         TableName: tableName,
         IndexName: IN_DOUBT_INDEX,
         KeyConditionExpression: '#partition = :prepared',
         ExpressionAttributeNames: { '#partition': IN_DOUBT_PARTITION, '#since': IN_DOUBT_SORT },
-        ExpressionAttributeValues: { ':prepared': IN_DOUBT_VALUE },
+        ExpressionAttributeValues: { ':prepared': partition },
         ProjectionExpression: '#since',
         Limit: 1,
       }),
     );
     const since = out.Items?.[0]?.[IN_DOUBT_SORT];
     return typeof since === 'string' ? since : undefined;
+  }
+
+  async function oldestIn(tableName: string): Promise<string | undefined> {
+    const oldest = await Promise.all(IN_DOUBT_PARTITIONS.map((partition) => oldestInShard(tableName, partition)));
+    return oldest.filter((s): s is string => s !== undefined).sort()[0];
   }
 
   return {
@@ -57,7 +71,9 @@ export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap
     },
     async preparedBefore(before, limit) {
       const perTable = await Promise.all([...tables].map(([participant, table]) => preparedIn(participant, table, before, limit)));
-      return perTable.flat().sort((a, b) => a.inDoubtSince.localeCompare(b.inDoubtSince)).slice(0, limit);
+      return oldestFirst(perTable.flat(), limit);
     },
   };
 }
+
+const oldestFirst = (refs: PreparedRecordRef[], limit: number) => refs.sort((a, b) => a.inDoubtSince.localeCompare(b.inDoubtSince)).slice(0, limit);

@@ -18,17 +18,17 @@ export const booking = defineKind<BookingOperation>({
       case 'hold':
         return {
           key: op.key,
-          readOnly: false,
+          hold: 'exclusive',
           creates: true,
-          prepare: { condition: 'attribute_not_exists(heldBy)', failureReason: () => 'ALREADY_HELD' },
+          prepare: { condition: 'attribute_not_exists(heldBy)', failureReason: 'ALREADY_HELD' },
           commit: { set: ['heldBy = :holder'], values: { ':holder': op.holder } },
         };
       case 'release':
         return {
           key: op.key,
-          readOnly: false,
+          hold: 'exclusive',
           creates: false,
-          prepare: { condition: 'heldBy = :holder', values: { ':holder': op.holder }, failureReason: () => 'NOT_HOLDER' },
+          prepare: { condition: 'heldBy = :holder', values: { ':holder': op.holder }, failureReason: 'NOT_HOLDER' },
           commit: { remove: ['heldBy'] },
         };
     }

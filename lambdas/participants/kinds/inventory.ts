@@ -1,6 +1,7 @@
 /** Stock levels per SKU: a warehouse. Stock never goes below zero (invariant I4). */
 import { z } from 'zod';
 import { type OperationPlan, defineKind } from '../kind.js';
+import { escrowView } from './escrowView.js';
 import { itemKey, positiveMinorUnits } from './fields.js';
 
 const restock = z.strictObject({ op: z.literal('restock'), key: itemKey, quantity: positiveMinorUnits });
@@ -10,32 +11,16 @@ type InventoryOperation = z.infer<typeof operation>;
 
 export const inventory = defineKind<InventoryOperation>({
   name: 'inventory',
-  description: 'stock levels per SKU, never negative',
+  description: 'stock levels per SKU, never negative; reservations and restocks never lock',
   operation,
   operationNames: ['restock', 'reserve'],
   plan(op): OperationPlan {
     switch (op.op) {
       case 'restock':
-        return {
-          key: op.key,
-          readOnly: false,
-          creates: true,
-          prepare: { initialise: ['stock = if_not_exists(stock, :zero)'], values: { ':zero': 0 }, failureReason: () => 'ERROR' },
-          commit: { set: ['stock = stock + :quantity'], values: { ':quantity': op.quantity } },
-        };
+        return { hold: 'escrow', key: op.key, quantity: 'stock', direction: 'supply', amount: op.quantity, shortReason: 'LIMIT_EXCEEDED' };
       case 'reserve':
-        return {
-          key: op.key,
-          readOnly: false,
-          creates: false,
-          prepare: {
-            condition: 'attribute_exists(stock) AND stock >= :quantity',
-            values: { ':quantity': op.quantity },
-            failureReason: () => 'OUT_OF_STOCK',
-          },
-          commit: { set: ['stock = stock - :quantity'], values: { ':quantity': op.quantity } },
-        };
+        return { hold: 'escrow', key: op.key, quantity: 'stock', direction: 'consume', amount: op.quantity, shortReason: 'OUT_OF_STOCK' };
     }
   },
-  view: (item) => ({ stock: item.stock ?? 0 }),
+  view: (item) => escrowView(item, 'stock'),
 });

@@ -1,6 +1,7 @@
 /** Accounts with a balance in minor units: a bank, a wallet, a UPI switch's fee account. */
 import { z } from 'zod';
 import { type OperationPlan, defineKind } from '../kind.js';
+import { escrowView } from './escrowView.js';
 import { itemKey, positiveMinorUnits } from './fields.js';
 
 const credit = z.strictObject({ op: z.literal('credit'), key: itemKey, amount: positiveMinorUnits });
@@ -11,44 +12,19 @@ type LedgerOperation = z.infer<typeof operation>;
 
 export const ledger = defineKind<LedgerOperation>({
   name: 'ledger',
-  description: 'accounts with an integer balance in minor units',
+  description: 'accounts with an integer balance in minor units; debits reserve, credits promise, nothing locks',
   operation,
   operationNames: ['credit', 'debit', 'assertBalanceAtLeast'],
   plan(op): OperationPlan {
     switch (op.op) {
       case 'credit':
-        return {
-          key: op.key,
-          readOnly: false,
-          creates: true,
-          prepare: { initialise: ['balance = if_not_exists(balance, :zero)'], values: { ':zero': 0 }, failureReason: () => 'ERROR' },
-          commit: { set: ['balance = balance + :amount'], values: { ':amount': op.amount } },
-        };
+        return { hold: 'escrow', key: op.key, quantity: 'balance', direction: 'supply', amount: op.amount, shortReason: 'LIMIT_EXCEEDED' };
       case 'debit':
-        return {
-          key: op.key,
-          readOnly: false,
-          creates: false,
-          prepare: {
-            condition: 'attribute_exists(balance) AND balance >= :amount',
-            values: { ':amount': op.amount },
-            failureReason: () => 'INSUFFICIENT_FUNDS',
-          },
-          commit: { set: ['balance = balance - :amount'], values: { ':amount': op.amount } },
-        };
+        return { hold: 'escrow', key: op.key, quantity: 'balance', direction: 'consume', amount: op.amount, shortReason: 'INSUFFICIENT_FUNDS' };
       case 'assertBalanceAtLeast':
-        return {
-          key: op.key,
-          readOnly: true,
-          creates: false,
-          prepare: {
-            condition: 'attribute_exists(balance) AND balance >= :amount',
-            values: { ':amount': op.amount },
-            failureReason: () => 'INSUFFICIENT_FUNDS',
-          },
-          commit: {},
-        };
+        // The committed balance: what prepared debits reserve is still the payer's until they commit.
+        return { hold: 'check', key: op.key, condition: 'balance >= :amount', values: { ':amount': op.amount }, failureReason: 'INSUFFICIENT_FUNDS' };
     }
   },
-  view: (item) => ({ balance: item.balance ?? 0 }),
+  view: (item) => escrowView(item, 'balance'),
 });

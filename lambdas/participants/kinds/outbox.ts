@@ -18,9 +18,9 @@ export const outbox = defineKind<OutboxOperation>({
   plan(op) {
     return {
       key: op.key,
-      readOnly: false,
+      hold: 'exclusive',
       creates: true,
-      prepare: { condition: 'attribute_not_exists(message)', failureReason: () => 'DUPLICATE_MESSAGE' },
+      prepare: { condition: 'attribute_not_exists(message)', failureReason: 'DUPLICATE_MESSAGE' },
       commit: { set: ['message = :message', 'messageStatus = :ready'], values: { ':message': op.message, ':ready': 'READY' } },
     };
   },
