@@ -4,6 +4,7 @@
  */
 import { type DynamoDBClient, PutItemCommand, type TransactWriteItemsCommandInput, type Update, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { type ParticipantConfig, parseParticipantConfig } from '../lambdas/config/participantConfig.js';
+import { settledEscrowItem } from '../lambdas/participants/escrow.js';
 import { PARTITION_KEY, itemKeyOf } from '../lambdas/participants/table.js';
 
 export const BANK_COUNT = 16;
@@ -80,5 +81,6 @@ function tableOf(tables: ReadonlyMap<string, string>, participant: string): stri
 
 /** Opens an account directly in the participant's table, the layout the ledger kind reads. */
 export async function openAccount(dynamo: DynamoDBClient, tableName: string, key: string, balance: number): Promise<void> {
-  await dynamo.send(new PutItemCommand({ TableName: tableName, Item: { ...itemKey(key), balance: { N: String(balance) } } }));
+  const attributes = Object.entries(settledEscrowItem('balance', balance)).map(([name, value]) => [name, { N: String(value) }]);
+  await dynamo.send(new PutItemCommand({ TableName: tableName, Item: { ...itemKey(key), ...Object.fromEntries(attributes) } }));
 }

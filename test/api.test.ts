@@ -218,25 +218,41 @@ describe('the window between StartExecution and the first log write', () => {
     expect(await balance(gated, 'payer-bank', account)).toBe(10);
   });
 
-  it('shows a prepared item with lockedBy while the decision is pending', async () => {
-    const txnId = uniqueId('locked');
+  it('shows what a prepared transaction reserves on an item, apart from its committed balance, while the decision is pending', async () => {
+    const txnId = uniqueId('held');
     const payer = uniqueId('alice');
+    const payee = uniqueId('newbob');
     await fund(gated, 'payer-bank', payer, 90);
     const held = gate.hold('LogCommitDecision', txnId);
-    await call(gated.url, 'POST', '/transactions', { txnId, participants: [debit('payer-bank', payer, 40)] });
+    await call(gated.url, 'POST', '/transactions', { txnId, participants: [debit('payer-bank', payer, 40), credit('payee-bank', payee, 40)] });
     await held.reached;
-    expect(await call(gated.url, 'GET', `/participants/payer-bank/items/${payer}`)).toMatchObject({ status: 200, body: { balance: 90, lockedBy: txnId } });
-    const inspected = await call<{ participants: Array<{ record: { state: string }; items: Array<{ key: string; lockedBy: string | null }> }> }>(
+    const during = await call<Record<string, unknown>>(gated.url, 'GET', `/participants/payer-bank/items/${payer}`);
+    expect(during).toMatchObject({ status: 200, body: { balance: 90, available: 50, reserved: 40, incoming: 0, holds: [{ txnId, op: 'debit', amount: 40 }] } });
+    expect(during.body).not.toHaveProperty('lockedBy');
+    // A credit to an account that does not exist yet creates nothing a reader can see before commit.
+    expect(await call(gated.url, 'GET', `/participants/payee-bank/items/${payee}`)).toMatchObject({ status: 404, body: { error: { code: 'ITEM_NOT_FOUND' } } });
+    const inspected = await call<{ participants: Array<{ record: { state: string }; items: Array<{ key: string; view: Record<string, number> | null }> }> }>(
       gated.url,
       'GET',
       `/transactions/${txnId}/inspect`,
     );
-    expect(inspected.body.participants[0]).toMatchObject({ record: { state: 'PREPARED' }, items: [{ key: payer, lockedBy: txnId }] });
+    expect(inspected.body.participants[0]).toMatchObject({ record: { state: 'PREPARED' }, items: [{ key: payer, view: { balance: 90, reserved: 40 } }] });
     held.release();
     expect((await finalOf(gated, txnId)).status).toBe('COMMITTED');
-    const after = await call(gated.url, 'GET', `/participants/payer-bank/items/${payer}`);
-    expect(after.body).toMatchObject({ balance: 50 });
-    expect(after.body).not.toHaveProperty('lockedBy');
+    expect(await call(gated.url, 'GET', `/participants/payer-bank/items/${payer}`)).toMatchObject({ body: { balance: 50, available: 50, reserved: 0, holds: [] } });
+    expect(await call(gated.url, 'GET', `/participants/payee-bank/items/${payee}`)).toMatchObject({ status: 200, body: { balance: 40, incoming: 0 } });
+  });
+
+  it('hides a slot that only a prepared hold created until the hold commits', async () => {
+    const txnId = uniqueId('seat');
+    const seat = uniqueId('A');
+    const held = gate.hold('LogCommitDecision', txnId);
+    await call(gated.url, 'POST', '/transactions', { txnId, participants: [{ name: 'cinema', operations: [{ op: 'hold', key: seat, holder: 'asha' }] }] });
+    await held.reached;
+    expect(await call(gated.url, 'GET', `/participants/cinema/items/${seat}`)).toMatchObject({ status: 404, body: { error: { code: 'ITEM_NOT_FOUND' } } });
+    held.release();
+    expect((await finalOf(gated, txnId)).status).toBe('COMMITTED');
+    expect(await call(gated.url, 'GET', `/participants/cinema/items/${seat}`)).toMatchObject({ status: 200, body: { heldBy: 'asha', holds: [] } });
   });
 });
 

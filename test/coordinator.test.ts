@@ -179,20 +179,19 @@ describe('two-phase commit on the real state machine', () => {
     let conflicts = 0;
     const releasing = interceptor(async (name, payload, next) => {
       const answer = (await next()) as { reason?: string };
-      if (name === 'payer-bank' && payload.action === 'prepare' && answer.reason === 'LOCK_CONFLICT') {
+      if (name === 'cinema' && payload.action === 'prepare' && answer.reason === 'LOCK_CONFLICT') {
         conflicts++;
-        await participant(pakka, 'payer-bank')({ action: 'abort', txnId: holder }); // the other transaction finishes
+        await participant(pakka, 'cinema')({ action: 'abort', txnId: holder }); // the other transaction finishes
       }
       return answer;
     });
     const pakka = await testPakka({ wrapInvoker: releasing.wrap });
-    const payer = uniqueId('alice');
-    await fund(pakka, 'payer-bank', payer, 1_000);
-    await participant(pakka, 'payer-bank')({ action: 'prepare', txnId: holder, operations: [{ op: 'debit', key: payer, amount: 1 }] });
-    const txn = await committed(pakka, { participants: [{ name: 'payer-bank', operations: [{ op: 'debit', key: payer, amount: 100 }] }] });
+    const seat = uniqueId('seat');
+    await participant(pakka, 'cinema')({ action: 'prepare', txnId: holder, operations: [{ op: 'hold', key: seat, holder: 'ravi' }] });
+    const txn = await committed(pakka, { participants: [{ name: 'cinema', operations: [{ op: 'hold', key: seat, holder: 'asha' }] }] });
     expect(conflicts).toBe(1);
     expect(txn.status).toBe('COMMITTED');
-    expect(await balance(pakka, 'payer-bank', payer)).toBe(900);
+    expect(await readItem(pakka, 'cinema', seat)).toMatchObject({ heldBy: 'asha' });
   });
 
   it('a repeated start with the same txnId does not run a second protocol', async () => {

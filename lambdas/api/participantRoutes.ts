@@ -1,6 +1,7 @@
 /** GET /participants and GET /participants/{name}/items/{key}: what is configured, and one item as it stands. */
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { itemKey } from '../participants/kinds/fields.js';
+import { isCommitted } from '../participants/itemState.js';
 import { KINDS } from '../participants/kinds/index.js';
 import { ApiError, jsonResponse } from './http.js';
 import type { TransactionService } from './transactionService.js';
@@ -13,6 +14,7 @@ export function listParticipants(service: TransactionService): APIGatewayProxyRe
     operations: KINDS[spec.kind]?.operationNames ?? [],
     prepareTimeoutSeconds: spec.prepareTimeoutSeconds,
     commitTimeoutSeconds: spec.commitTimeoutSeconds,
+    shardedKeys: Object.fromEntries(spec.shardedKeys),
   }));
   return jsonResponse(200, { participants });
 }
@@ -26,11 +28,17 @@ export async function getParticipantItem(service: TransactionService, name: stri
   const checked = itemKey.safeParse(key);
   if (!checked.success) throw new ApiError(400, 'INVALID_REQUEST', `key ${checked.error.issues[0]?.message ?? 'is invalid'}`, 'key');
   const item = await service.readParticipantItem(name, key);
-  if (!item) throw new ApiError(404, 'ITEM_NOT_FOUND', `participant '${name}' has no item '${key}'`, 'key');
+  // An item that no commit has reached yet (a credit to a new account, a first hold, still prepared)
+  // does not exist for readers: its existence is as uncommitted as its value.
+  if (!item || !isCommitted(item)) throw new ApiError(404, 'ITEM_NOT_FOUND', `participant '${name}' has no item '${key}'`, 'key');
+  const { holds, complete } = await service.readItemHolds(name, key);
   return jsonResponse(200, {
     participant: name,
     key,
     ...kind.view(item),
     ...(typeof item.lockedBy === 'string' ? { lockedBy: item.lockedBy } : {}),
+    ...(typeof item.shards === 'number' ? { shards: item.shards } : {}),
+    holds,
+    ...(complete ? {} : { holdsComplete: false }),
   });
 }

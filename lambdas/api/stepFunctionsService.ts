@@ -35,7 +35,7 @@ export function stepFunctionsService(options: StepFunctionsServiceOptions): Tran
   const { sfn, stateMachineArn } = options;
   return {
     config: options.config,
-    ...tableReads(options.dynamo, options.tables),
+    ...tableReads(options.dynamo, options.tables, options.config),
     async startExecution(input) {
       try {
         // The same name with the same input is idempotent while the execution runs.

@@ -5,7 +5,9 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseCoordinatorLogItem } from '../coordinator/coordinatorLog.js';
 import { storedRecord } from '../participants/record.js';
-import { itemKeyOf, recordKeyOf } from '../participants/table.js';
+import type { ParticipantConfig } from '../config/participantConfig.js';
+import { recordKeyOf } from '../participants/table.js';
+import { readHolds, readItem } from './itemReads.js';
 import { BY_STATUS_INDEX } from '../tableSchemas.js';
 import type { LogKey, TransactionService } from './transactionService.js';
 
@@ -14,9 +16,10 @@ export interface TableNamesForReads {
   participants: ReadonlyMap<string, string>;
 }
 
-export type TableReads = Pick<TransactionService, 'readLog' | 'listLog' | 'readParticipantRecord' | 'readParticipantItem'>;
+export type TableReads = Pick<TransactionService, 'readLog' | 'listLog' | 'readParticipantRecord' | 'readParticipantItem' | 'readItemHolds'>;
 
-export function tableReads(client: DynamoDBDocumentClient, tables: TableNamesForReads): TableReads {
+/** `config` tells which keys of a participant are sharded (read as the sum of their shards). */
+export function tableReads(client: DynamoDBDocumentClient, tables: TableNamesForReads, config: ParticipantConfig): TableReads {
   const participantTable = (name: string): string => {
     const table = tables.participants.get(name);
     if (!table) throw new Error(`participant ${name} has no table`); // the routes check the name first
@@ -48,8 +51,10 @@ export function tableReads(client: DynamoDBDocumentClient, tables: TableNamesFor
       return out.Item ? storedRecord(out.Item) : undefined;
     },
     async readParticipantItem(participant, key) {
-      const out = await client.send(new GetCommand({ TableName: participantTable(participant), Key: itemKeyOf(key), ConsistentRead: true }));
-      return out.Item;
+      return readItem(client, participantTable(participant), key, config.get(participant)?.shardedKeys.get(key));
+    },
+    async readItemHolds(participant, key) {
+      return readHolds(client, participantTable(participant), key);
     },
   };
 }

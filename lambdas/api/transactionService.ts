@@ -7,6 +7,7 @@ import type { ParticipantConfig } from '../config/participantConfig.js';
 import type { CoordinatorLogItem, TxnStatus } from '../coordinator/coordinatorLog.js';
 import type { ExecutionInput } from '../coordinator/executionInput.js';
 import type { StoredRecord } from '../participants/record.js';
+import type { ItemHolds } from './itemReads.js';
 
 /**
  * What starting an execution named after the transaction did. Mirrors Step Functions: the same name
@@ -38,6 +39,8 @@ export interface TransactionService {
   /** One status's log items, newest first. */
   listLog(status: TxnStatus, limit: number, startAfter?: LogKey): Promise<LogPage>;
   readParticipantRecord(participant: string, txnId: string): Promise<StoredRecord | undefined>;
-  /** A participant's business item, raw (kind attributes, lockedBy, createdBy...). */
+  /** A participant's business item, raw (kind attributes, escrow sums, lockedBy...); a sharded key summed over its shards. */
   readParticipantItem(participant: string, key: string): Promise<Record<string, unknown> | undefined>;
+  /** The prepared transactions holding something on the item: reservations, promised credits, a lock. */
+  readItemHolds(participant: string, key: string): Promise<ItemHolds>;
 }

@@ -118,3 +118,8 @@ export function escrowUpgrade(quantity: string): ItemUpdate {
     ExpressionAttributeValues: { ':zero': 0, ':max': MAX_QUANTITY },
   };
 }
+
+/** The attributes of an escrowed item that holds `value` committed and nothing reserved or promised. */
+export function settledEscrowItem(quantity: string, value: number): Record<string, number> {
+  return { [quantity]: value, available: value, reserved: 0, incoming: 0, headroom: MAX_QUANTITY - value, version: 1 };
+}

@@ -92,3 +92,22 @@ const shardPkOf = (key: string, shard: number, shards: number): string =>
 
 /** Every item a sharded key's value lives in, by shard number: K shards, then the unsharded item. */
 export const shardPksOf = (key: string, shards: number): string[] => Array.from({ length: shards + 1 }, (_, i) => shardPkOf(key, i, shards));
+
+/**
+ * A sharded key read as one item: its quantities summed over the shard items that exist (a shard's
+ * `headroom` is its own, so it is left out), committed once any shard has been committed.
+ */
+export function mergeShards(items: ReadonlyArray<Record<string, unknown>>): Record<string, unknown> | undefined {
+  if (items.length === 0) return undefined;
+  const merged: Record<string, unknown> = {};
+  for (const item of items) {
+    for (const [name, value] of Object.entries(item)) {
+      if (name === PARTITION_KEY || name === 'headroom') continue;
+      if (name === 'version') merged.version = Math.max(typeof merged.version === 'number' ? merged.version : 0, typeof value === 'number' ? value : 0);
+      else if (typeof value === 'number') merged[name] = (typeof merged[name] === 'number' ? (merged[name] as number) : 0) + value;
+      else if (merged[name] === undefined) merged[name] = value;
+    }
+  }
+  merged.shards = items.length;
+  return merged;
+}

@@ -5,7 +5,6 @@
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   type DynamoDBDocumentClient,
   DeleteCommand,
   GetCommand,
@@ -24,6 +23,7 @@ import {
   onRepeatedPrepare,
 } from '../protocol/participantState.js';
 import type { AbortReason } from '../protocol/vote.js';
+import { batchReadConsistent } from './batchRead.js';
 import { readCancellation, type CancellationReason } from './cancellation.js';
 import { escrowUpgrade } from './escrow.js';
 import { type ItemTarget, type Placement, type Placements, type ShardedKeys, needsSplit, shardPksOf, splitConsumption, supplyPlacement, supplyShard, targetsOf } from './hotItems.js';
@@ -158,8 +158,8 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
         continue;
       }
       const pks = shardPksOf(plan.key, shards);
-      const out = await classified(client.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pks.map((pk) => ({ [PARTITION_KEY]: pk })), ConsistentRead: true } } })));
-      const byPk = new Map((out.Responses?.[tableName] ?? []).map((item) => [item[PARTITION_KEY] as string, item]));
+      const items = await classified(batchReadConsistent(client, tableName, pks.map((pk) => ({ [PARTITION_KEY]: pk }))));
+      const byPk = new Map(items.map((item) => [item[PARTITION_KEY] as string, item]));
       const available = pks.map((pk) => {
         const item = byPk.get(pk);
         const value = item?.available ?? item?.[plan.quantity];

@@ -10,6 +10,7 @@ import { DeleteTableCommand, type DynamoDBClient, type UpdateItemCommandInput } 
 import { type DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type ParticipantConfig, parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import { type CoordinatorLogItem, FINAL_STATUSES, parseCoordinatorLogItem } from '../../lambdas/coordinator/coordinatorLog.js';
+import { MAX_QUANTITY } from '../../lambdas/participants/escrow.js';
 import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
 import type { RecoveryConfig } from '../../lambdas/recovery/recoveryConfig.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
@@ -22,11 +23,14 @@ export type Ledger = (typeof LEDGERS)[number];
 
 export const HOUR_MS = 3_600_000;
 
-/** The three ledgers, with a short prepare timeout so a late answer is a timeout within a test. */
-export function ledgerConfig(prepareTimeoutSeconds = 1, commitTimeoutSeconds = 2): ParticipantConfig {
+/**
+ * The three ledgers, with a short prepare timeout so a late answer is a timeout within a test;
+ * `shardedKeys` names each ledger's hot keys and their shard counts.
+ */
+export function ledgerConfig(prepareTimeoutSeconds = 1, commitTimeoutSeconds = 2, shardedKeys: Partial<Record<Ledger, Record<string, number>>> = {}): ParticipantConfig {
   return parseParticipantConfig({
     defaults: { prepareTimeoutSeconds, commitTimeoutSeconds },
-    participants: Object.fromEntries(LEDGERS.map((name) => [name, { kind: 'ledger' }])),
+    participants: Object.fromEntries(LEDGERS.map((name) => [name, { kind: 'ledger', ...(shardedKeys[name] ? { shardedKeys: shardedKeys[name] } : {}) }])),
   });
 }
 
@@ -272,6 +276,19 @@ export class LedgerWorld {
       sum += balance;
     }
     if (sum !== this.funded) problems.push(`I4 the balances sum to ${sum}, not the ${this.funded} funded`);
+    // I4 for escrow: the sums never go negative, and when quiet nothing is reserved or promised and
+    // the stored sums agree with the balance again.
+    for (const { participant, item } of accounts) {
+      const where = `${participant}/${String(item.pk)}`;
+      for (const sumName of ['available', 'reserved', 'incoming', 'headroom'] as const) {
+        const value = item[sumName];
+        if (value !== undefined && (typeof value !== 'number' || value < 0)) problems.push(`I4 ${where}: ${sumName} ${String(value)}`);
+      }
+      if (item.available === undefined) continue; // a 0.1 item, never touched by escrow
+      const balance = Number(item.balance ?? 0);
+      if (item.reserved !== 0 || item.incoming !== 0) problems.push(`I5 ${where}: reserved ${String(item.reserved)}, incoming ${String(item.incoming)} when quiet`);
+      if (item.available !== balance || item.headroom !== MAX_QUANTITY - balance) problems.push(`I4 ${where}: available ${String(item.available)} / headroom ${String(item.headroom)} disagree with balance ${balance}`);
+    }
 
     // I5: every transaction final, nothing locked, nothing PREPARED.
     for (const l of log) if (!FINAL_STATUSES.includes(l.status) || l.open) problems.push(`I5 ${l.txnId}: ${l.status}${l.open ? ', still in the open index' : ''}`);

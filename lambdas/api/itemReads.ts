@@ -1,0 +1,84 @@
+/**
+ * Reading one business item of a participant as an operator sees it: the item (a sharded key summed
+ * over its shards) and the prepared transactions that hold something on it, found through the
+ * participant's in-doubt index. DynamoDB I/O only; the shapes come from the participant modules.
+ */
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { batchReadConsistent } from '../participants/batchRead.js';
+import { mergeShards, shardPksOf } from '../participants/hotItems.js';
+import { storedRecord } from '../participants/record.js';
+import { IN_DOUBT_INDEX, IN_DOUBT_PARTITION, IN_DOUBT_PARTITIONS, PARTITION_KEY, itemKeyOf, recordKeyOf } from '../participants/table.js';
+
+/** One prepared transaction's hold on an item: what it reserves, promises or locks. */
+export interface ItemHold {
+  txnId: string;
+  op: string;
+  amount?: number;
+  holder?: string;
+  preparedAt: string | null;
+}
+
+export interface ItemHolds {
+  holds: ItemHold[];
+  /** False when more prepared records exist than one look reads (HOLDS_SCAN_LIMIT). */
+  complete: boolean;
+}
+
+/** How many PREPARED records of the participant one item look reads at most. */
+export const HOLDS_SCAN_LIMIT = 200;
+
+export async function readItem(client: DynamoDBDocumentClient, tableName: string, key: string, shards: number | undefined): Promise<Record<string, unknown> | undefined> {
+  if (shards === undefined) {
+    const out = await client.send(new GetCommand({ TableName: tableName, Key: itemKeyOf(key), ConsistentRead: true }));
+    return out.Item;
+  }
+  return mergeShards(await batchReadConsistent(client, tableName, shardPksOf(key, shards).map((pk) => ({ [PARTITION_KEY]: pk }))));
+}
+
+export async function readHolds(client: DynamoDBDocumentClient, tableName: string, key: string): Promise<ItemHolds> {
+  const txnIds: string[] = [];
+  let complete = true;
+  for (const partition of IN_DOUBT_PARTITIONS) {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const room = HOLDS_SCAN_LIMIT - txnIds.length;
+      if (room <= 0) {
+        complete = false;
+        break;
+      }
+      const out = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: IN_DOUBT_INDEX,
+          KeyConditionExpression: '#partition = :partition',
+          ExpressionAttributeNames: { '#partition': IN_DOUBT_PARTITION },
+          ExpressionAttributeValues: { ':partition': partition },
+          ProjectionExpression: 'txnId',
+          Limit: room,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of out.Items ?? []) if (typeof item.txnId === 'string') txnIds.push(item.txnId);
+      start = out.LastEvaluatedKey;
+    } while (start);
+    if (!complete) break;
+  }
+  const holds: ItemHold[] = [];
+  for (const raw of await batchReadConsistent(client, tableName, txnIds.map((txnId) => recordKeyOf(txnId)))) {
+    const record = storedRecord(raw);
+    if (record.state !== 'PREPARED') continue; // decided since the index was read
+    for (const op of record.operations ?? []) {
+      const o = op as Record<string, unknown>;
+      if (o.key !== key) continue;
+      holds.push({
+        txnId: record.txnId,
+        op: String(o.op),
+        ...(typeof o.amount === 'number' ? { amount: o.amount } : typeof o.quantity === 'number' ? { amount: o.quantity } : {}),
+        ...(typeof o.holder === 'string' ? { holder: o.holder } : {}),
+        preparedAt: record.preparedAt ?? null,
+      });
+    }
+  }
+  holds.sort((a, b) => (a.preparedAt ?? '').localeCompare(b.preparedAt ?? ''));
+  return { holds, complete };
+}
