@@ -32,7 +32,8 @@ export async function readItem(client: DynamoDBDocumentClient, tableName: string
     const out = await client.send(new GetCommand({ TableName: tableName, Key: itemKeyOf(key), ConsistentRead: true }));
     return out.Item;
   }
-  return mergeShards(await batchReadConsistent(client, tableName, shardPksOf(key, shards).map((pk) => ({ [PARTITION_KEY]: pk }))));
+  const merged = mergeShards(await batchReadConsistent(client, tableName, shardPksOf(key, shards).map((pk) => ({ [PARTITION_KEY]: pk }))));
+  return merged && { ...merged, shards };
 }
 
 export async function readHolds(client: DynamoDBDocumentClient, tableName: string, key: string): Promise<ItemHolds> {

@@ -108,6 +108,5 @@ export function mergeShards(items: ReadonlyArray<Record<string, unknown>>): Reco
       else if (merged[name] === undefined) merged[name] = value;
     }
   }
-  merged.shards = items.length;
   return merged;
 }
