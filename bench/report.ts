@@ -124,6 +124,27 @@ function contentionBlock(r: BenchResults): string {
   ].join('\n');
 }
 
+function hotItemsBlock(r: BenchResults): string {
+  const f = r.feeAccounts;
+  const row = (run: typeof f.shared) => [
+    run.feeAccounts === 'shared' ? 'one shared fee account' : 'a fee account per transfer',
+    String(run.transfers),
+    `${run.committed} (${pct(run.commitRate)})`,
+    Object.entries(run.abortReasons).map(([k, v]) => `${k} ${v}`).join(', ') || 'none',
+    fixed(run.committedPerSecond),
+    latency(run.latencyMs),
+  ];
+  const lockConflicts = r.contention.abortReasons.LOCK_CONFLICT ?? 0;
+  return [
+    `The UPI flow (payer bank debit, payee bank credit, the switch's fee credit), ${f.shape.inFlight} in flight, every payer funded: the same load with all fees credited to one account and with one fee account per transfer.`,
+    '',
+    table(['fee accounts', 'transfers', 'committed', 'abort reasons', 'commits/s', 'p50 / p95 / p99 ms'], [row(f.shared), row(f.spread)]),
+    '',
+    `Shared over spread commits per second: ${fixed(f.sharedOverSpread, 2)} (target >= 0.8: ${verdict(f.sharedOverSpread >= 0.8)}); every good transfer committed: ${verdict(f.shared.commitRate === 1 && f.spread.commitRate === 1)}.`,
+    `Contention workload: ${lockConflicts} of ${r.contention.transactions} transfers (${pct(r.contention.transactions ? lockConflicts / r.contention.transactions : 0)}) aborted with LOCK_CONFLICT, every payer funded (target below 2%: ${verdict(r.contention.transactions > 0 && lockConflicts / r.contention.transactions < 0.02)}).`,
+  ].join('\n');
+}
+
 function costTable(r: BenchResults): string {
   const rows = r.costs.flatMap((c: CostResult) => [
     [
@@ -177,6 +198,9 @@ export function renderReport(r: BenchResults, header: string[] = []): string {
     '',
     '### Contention',
     contentionBlock(r),
+    '',
+    '### Hot items: one fee account for every transfer',
+    hotItemsBlock(r),
     '',
     `### Cost per million committed transactions on AWS (${r.prices.region}, prices checked ${r.prices.checked}, Lambda ${r.prices.lambdaMemoryMb} MB arm64${r.prices.lambdaMemoryIsAssumed ? ' assumed' : ''})`,
     costTable(r),

@@ -13,6 +13,7 @@ import { localTableNames } from '../local/tables.js';
 import { CoordinatorTasks } from './coordinatorTasks.js';
 import { type CostPerMillion, type Prices, type WorkPerCommit, dynamoOnlyCost, expressCost, standardCost } from './costModel.js';
 import { type LoadShape, driveLoad, seededRandom, settleWithin } from './drive.js';
+import { type FeeAccountResult, type FeeAccountRun, type FeeAccountShape, feeAccountRun, upiTransferWrites } from './feeAccounts.js';
 import { auditAccounts, openTransactions } from './ledgerAudit.js';
 import { type Outcome, type TxnMeasurement, measure } from './measurement.js';
 import { Recorder } from './recorder.js';
@@ -48,6 +49,8 @@ export interface BenchProfile {
   abortTransactions: number;
   abortParticipantCounts: number[];
   contention: { accounts: number; inFlight: number; seconds: number; minTransactions: number };
+  /** The UPI flow with one shared fee account, and with one per transfer (feeAccounts.ts). */
+  feeAccounts: FeeAccountShape;
   /** The participant counts the AWS cost model is worked out for (each needs its concurrency-1 cell). */
   costParticipantCounts: number[];
   /** A transaction not finished within this long counts as stuck (the no-deadlock check). */
@@ -64,6 +67,7 @@ export const PROFILES: Record<'full' | 'quick', BenchProfile> = {
     abortTransactions: 20,
     abortParticipantCounts: [2, 4],
     contention: { accounts: 10, inFlight: 16, seconds: 20, minTransactions: 32 },
+    feeAccounts: { inFlight: 16, transfers: 120 },
     costParticipantCounts: [2, 4],
     boundMs: 30_000,
   },
@@ -76,6 +80,7 @@ export const PROFILES: Record<'full' | 'quick', BenchProfile> = {
     abortTransactions: 5,
     abortParticipantCounts: [2, 4],
     contention: { accounts: 10, inFlight: 16, seconds: 4, minTransactions: 16 },
+    feeAccounts: { inFlight: 16, transfers: 48 },
     costParticipantCounts: [2, 4],
     boundMs: 30_000,
   },
@@ -159,6 +164,7 @@ export interface BenchResults {
   comparisons: Comparison[];
   aborts: AbortResult[];
   contention: ContentionResult;
+  feeAccounts: FeeAccountResult;
   costs: CostResult[];
   targets: Targets;
   memory: { benchmarkPeakRssMb: number };
@@ -207,7 +213,7 @@ class Bench {
 
   async setUp(): Promise<void> {
     const { profile } = this.options;
-    const workers = Math.max(...profile.concurrencies, profile.contention.inFlight);
+    const workers = Math.max(...profile.concurrencies, profile.contention.inFlight, profile.feeAccounts.inFlight);
     await this.recorder.outside(async () => {
       await this.pakka.createTables();
       const opens: Array<Promise<void>> = [];
@@ -361,6 +367,23 @@ class Bench {
     };
   }
 
+  /** The UPI flow, every fee into one account or each into its own; payers all have the funds. */
+  async feeAccounts(): Promise<FeeAccountResult> {
+    const shape = this.options.profile.feeAccounts;
+    const run = async (feeAccounts: FeeAccountRun['feeAccounts']): Promise<FeeAccountRun> => {
+      const tag = feeAccounts === 'shared' ? 'fs' : 'fx';
+      const { results, wallMs } = await driveLoad({ concurrency: shape.inFlight, seconds: 0, minTransactions: shape.transfers }, (w, seq) =>
+        this.pakkaTransaction(`${tag}-${seq}`, upiTransferWrites(w, seq, feeAccounts === 'shared' ? 'switch-fees' : `switch-fees-${seq}`, tag)),
+      );
+      const result = feeAccountRun(feeAccounts, await this.settle(results), wallMs);
+      this.log(`fee account ${feeAccounts.padEnd(6)}: ${result.committed}/${result.transfers} committed, ${result.committedPerSecond.toFixed(1)}/s, p99 ${result.latencyMs.p99.toFixed(0)} ms`);
+      return result;
+    };
+    const spread = await run('spread');
+    const shared = await run('shared');
+    return { shape, shared, spread, sharedOverSpread: shared.committedPerSecond / spread.committedPerSecond };
+  }
+
   close(): void {
     this.dynamo.destroy();
   }
@@ -462,6 +485,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResults>
     const aborts: AbortResult[] = [];
     for (const n of profile.abortParticipantCounts) aborts.push(await bench.aborts(n));
     const contention = await bench.contention();
+    const feeAccounts = await bench.feeAccounts();
     return {
       profile: profile.name,
       startedAt,
@@ -470,6 +494,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResults>
       comparisons: comparisons(cells),
       aborts,
       contention,
+      feeAccounts,
       costs: costs(cells, profile, prices),
       targets: targets(cells, contention),
       // maxRSS is in kilobytes and covers the whole life of this process.

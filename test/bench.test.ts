@@ -19,6 +19,7 @@ const tiny: BenchProfile = {
   abortTransactions: 2,
   abortParticipantCounts: [2],
   contention: { accounts: 2, inFlight: 3, seconds: 0, minTransactions: 4 },
+  feeAccounts: { inFlight: 3, transfers: 6 },
   costParticipantCounts: [2],
   boundMs: 30_000,
 };
@@ -130,5 +131,11 @@ describe('benchmark (tiny run)', () => {
     for (const heading of ['Latency and throughput', 'Work per committed transaction', 'Where the time goes', 'Work per aborted transaction', 'Contention', 'Cost per million', 'Targets']) {
       expect(text).toContain(heading);
     }
+  });
+  it('runs the UPI flow with one shared fee account beside spread ones, and every funded transfer commits in both', () => {
+    const { shared, spread } = results.feeAccounts;
+    expect(shared).toMatchObject({ feeAccounts: 'shared', transfers: 6, committed: 6, abortReasons: {} });
+    expect(spread).toMatchObject({ feeAccounts: 'spread', transfers: 6, committed: 6, abortReasons: {} });
+    expect(renderReport(results, [])).toContain('### Hot items: one fee account for every transfer');
   });
 });
