@@ -39,10 +39,24 @@ export function listText(transactions: TransactionView[]): string {
   );
 }
 
+/** What prepared transactions hold on an item, shown apart from its committed value. */
+const PENDING_FIELDS = ['available', 'reserved', 'incoming'] as const;
+
 export function itemText(item: Item): string {
-  const { participant, key, lockedBy, ...view } = item;
-  const fields = Object.entries(view).map(([name, value]) => `${name} ${JSON.stringify(value)}`);
-  return `${participant} ${key}: ${fields.join(', ') || '(no fields)'}${lockedBy ? `  [locked by ${lockedBy}]` : ''}`;
+  const { participant, key, lockedBy, holds, holdsComplete, shards, ...rest } = item;
+  const committed = Object.entries(rest).filter(([name]) => !(PENDING_FIELDS as readonly string[]).includes(name));
+  const fields = committed.map(([name, value]) => `${name} ${JSON.stringify(value)}`);
+  const lines = [`${participant} ${key}: ${fields.join(', ') || '(no fields)'}${lockedBy ? `  [locked by ${lockedBy}]` : ''}${typeof shards === 'number' ? `  [${shards} shards]` : ''}`];
+  const pending = PENDING_FIELDS.filter((name) => typeof rest[name] === 'number');
+  const holdList = Array.isArray(holds) ? (holds as Array<Record<string, unknown>>) : [];
+  if (holdList.length || pending.some((name) => name !== 'available' && rest[name] !== 0)) {
+    lines.push(`  pending: ${pending.map((name) => `${name} ${String(rest[name])}`).join(', ')}`);
+    for (const h of holdList) {
+      lines.push(`  ${String(h.txnId)}  ${String(h.op)}${h.amount !== undefined ? ` ${String(h.amount)}` : ''}${h.holder !== undefined ? ` for ${String(h.holder)}` : ''}  since ${String(h.preparedAt ?? '?')}`);
+    }
+    if (holdsComplete === false) lines.push('  (more prepared transactions than one look reads; see pakka list --status PREPARING)');
+  }
+  return lines.join('\n');
 }
 
 export function participantsText(participants: ParticipantInfo[]): string {

@@ -69,11 +69,11 @@ describe('the bundled participant (what cdk deploy uploads)', () => {
   const account = `acct-${randomUUID().slice(0, 8)}`;
   const fund = `fund-${randomUUID().slice(0, 8)}`;
 
-  it('prepares against DynamoDB: votes VOTE_COMMIT, writes the prepared record and locks the item', async () => {
+  it('prepares against DynamoDB: votes VOTE_COMMIT, writes the prepared record and promises the credit on the item', async () => {
     const prepared = await invoke({ action: 'prepare', txnId: fund, operations: [{ op: 'credit', key: account, amount: 5000 }] });
     expect(prepared).toEqual({ ok: true, answer: expect.objectContaining({ vote: 'VOTE_COMMIT', participant: spec.name, txnId: fund }) });
     expect(await read(recordKeyOf(fund))).toMatchObject({ state: 'PREPARED', lockedKeys: [account] });
-    expect(await read(itemKeyOf(account))).toMatchObject({ lockedBy: fund });
+    expect(await read(itemKeyOf(account))).toMatchObject({ balance: 0, incoming: 5000 });
   });
 
   it('commits what it prepared, and a repeated commit changes nothing', async () => {
