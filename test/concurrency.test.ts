@@ -1,6 +1,6 @@
 /**
  * Many random transfers in flight at once over a handful of accounts, then the invariants:
- * I1 atomicity, I3 validity, I4 conservation with no negative balance, and no lock left behind.
+ * I1 atomicity, I3 validity, I4 conservation with no negative balance, and nothing left reserved or locked.
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
@@ -75,6 +75,8 @@ describe('concurrent transfers', () => {
         expect(item.state, `${context} ${String(item.pk)}`).not.toBe('PREPARED');
         if (typeof item.balance === 'number') {
           expect(item.balance, context).toBeGreaterThanOrEqual(0); // I4: none negative
+          // Quiet: nothing reserved or promised, and the escrow sums agree with the balance again.
+          expect({ available: item.available, reserved: item.reserved, incoming: item.incoming }, `${context} ${String(item.pk)}`).toEqual({ available: item.balance, reserved: 0, incoming: 0 });
           total += item.balance;
         }
       }
