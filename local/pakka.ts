@@ -10,7 +10,6 @@ import { executionInput } from '../lambdas/coordinator/executionInput.js';
 import { type CoordinatorLogItem, type TransactionView, parseCoordinatorLogItem, transactionView } from '../lambdas/coordinator/coordinatorLog.js';
 import { type OutcomeEvent, outcomeEvent, recordOutcome, recordStarted } from '../lambdas/observability/transactionOutcome.js';
 import { type TransactionRequest, type Validated, transactionIdFor, validateTransactionRequest } from '../lambdas/coordinator/transactionRequest.js';
-import { KINDS } from '../lambdas/participants/kinds/index.js';
 import { documentClient } from '../lambdas/participants/lambdaEntry.js';
 import { type ParticipantHandler, participantHandler } from '../lambdas/participants/runtime.js';
 import { observedParticipant } from '../lambdas/participants/observedParticipant.js';
@@ -68,9 +67,9 @@ export class LocalPakka {
     const logger = options.logger ?? localLogger();
     const handlers = new Map<string, ParticipantHandler>();
     for (const spec of this.config.values()) {
-      const kind = KINDS[spec.kind];
+      const kind = spec.definition;
       const tableName = this.tables.participants.get(spec.name);
-      if (!kind || !tableName) throw new Error(`participant ${spec.name}: unknown kind ${spec.kind}`);
+      if (!tableName) throw new Error(`participant ${spec.name} has no table`);
       const handler = participantHandler({ name: spec.name, kind, tableName, client, shardedKeys: spec.shardedKeys });
       handlers.set(spec.name, observedParticipant(handler, { name: spec.name, metrics: this.metrics, logger }));
     }

@@ -2,7 +2,6 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { itemKey } from '../participants/kinds/fields.js';
 import { isCommitted } from '../participants/itemState.js';
-import { KINDS } from '../participants/kinds/index.js';
 import { ApiError, jsonResponse } from './http.js';
 import type { TransactionService } from './transactionService.js';
 
@@ -11,7 +10,7 @@ export function listParticipants(service: TransactionService): APIGatewayProxyRe
     name: spec.name,
     kind: spec.kind,
     description: spec.description,
-    operations: KINDS[spec.kind]?.operationNames ?? [],
+    operations: spec.definition.operationNames,
     prepareTimeoutSeconds: spec.prepareTimeoutSeconds,
     commitTimeoutSeconds: spec.commitTimeoutSeconds,
     shardedKeys: Object.fromEntries(spec.shardedKeys),
@@ -21,7 +20,7 @@ export function listParticipants(service: TransactionService): APIGatewayProxyRe
 
 export async function getParticipantItem(service: TransactionService, name: string, key: string): Promise<APIGatewayProxyResult> {
   const spec = service.config.get(name);
-  const kind = spec ? KINDS[spec.kind] : undefined;
+  const kind = spec?.definition;
   if (!spec || !kind) {
     throw new ApiError(404, 'PARTICIPANT_NOT_FOUND', `no participant '${name}'; known: ${[...service.config.keys()].join(', ')}`, 'participant');
   }

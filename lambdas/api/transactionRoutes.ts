@@ -9,7 +9,6 @@ import { type ExecutionInput, executionInput } from '../coordinator/executionInp
 import { transactionIdFor, validateTransactionRequest } from '../coordinator/transactionRequest.js';
 import type { StoredRecord } from '../participants/record.js';
 import type { RecordState } from '../protocol/participantState.js';
-import { KINDS } from '../participants/kinds/index.js';
 import { transactionTimeline } from '../observability/transactionTimeline.js';
 import { ApiError, jsonResponse } from './http.js';
 import { booleanQuery, idempotencyKey, jsonBody } from './request.js';
@@ -184,7 +183,7 @@ export async function inspectTransaction(service: TransactionService, txnId: str
   const participants = await Promise.all(
     status.participants.map(async (p): Promise<InspectedParticipant> => {
       const spec = service.config.get(p.name);
-      const kind = spec ? KINDS[spec.kind] : undefined;
+      const kind = spec?.definition;
       const record = (await participantRecord(service, p.name, txnId)) ?? null;
       const items = spec
         ? await Promise.all(

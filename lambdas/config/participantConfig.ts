@@ -6,14 +6,15 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { MAX_SHARDS } from '../participants/hotItems.js';
 import { itemKey } from '../participants/kinds/fields.js';
-import { KIND_NAMES } from '../participants/kinds/index.js';
+import type { ParticipantKind } from '../participants/kind.js';
+import { BUILT_IN_KINDS, type KindRegistry } from '../participants/kinds/index.js';
 
 export const PARTICIPANT_NAME = /^[a-z][a-z0-9-]{1,39}$/;
 
 const timeoutSeconds = z.number().int().min(1).max(300);
 
 const participantEntry = z.strictObject({
-  kind: z.string().refine((k) => KIND_NAMES.includes(k), { message: `kind must be one of ${KIND_NAMES.join(', ')}` }),
+  kind: z.string(),
   description: z.string().max(200).optional(),
   prepareTimeoutSeconds: timeoutSeconds.optional(),
   commitTimeoutSeconds: timeoutSeconds.optional(),
@@ -30,6 +31,8 @@ const configFile = z.strictObject({
 export interface ParticipantSpec {
   name: string;
   kind: string;
+  /** The registered kind `kind` names: its operations, their validation and what prepare holds. */
+  definition: ParticipantKind;
   description: string;
   prepareTimeoutSeconds: number;
   commitTimeoutSeconds: number;
@@ -40,26 +43,30 @@ export type ParticipantConfig = ReadonlyMap<string, ParticipantSpec>;
 
 export const DEFAULT_CONFIG_PATH = new URL('../../config/participants.json', import.meta.url);
 
-export function parseParticipantConfig(raw: unknown): ParticipantConfig {
+/** `kinds`: the kinds the config may name, Pakka's own by default. */
+export function parseParticipantConfig(raw: unknown, kinds: KindRegistry = BUILT_IN_KINDS): ParticipantConfig {
   const file = configFile.parse(raw);
   const specs = new Map<string, ParticipantSpec>();
   for (const [name, entry] of Object.entries(file.participants)) {
+    const definition = kinds.get(entry.kind);
+    if (!definition) throw new Error(`participant ${name}: kind '${entry.kind}' is not registered; known: ${[...kinds.keys()].join(', ')}`);
     specs.set(name, {
       name,
       kind: entry.kind,
+      definition,
       description: entry.description ?? '',
       prepareTimeoutSeconds: entry.prepareTimeoutSeconds ?? file.defaults.prepareTimeoutSeconds,
       commitTimeoutSeconds: entry.commitTimeoutSeconds ?? file.defaults.commitTimeoutSeconds,
       shardedKeys: new Map(Object.entries(entry.shardedKeys ?? {})),
     });
-    if (entry.shardedKeys && !['ledger', 'inventory'].includes(entry.kind)) {
-      throw new Error(`participant ${name}: shardedKeys needs a kind whose operations escrow a quantity (ledger, inventory), not ${entry.kind}`);
+    if (entry.shardedKeys && definition.escrowQuantity === undefined) {
+      throw new Error(`participant ${name}: shardedKeys needs a kind whose operations escrow a quantity (like ledger or inventory), not ${entry.kind}`);
     }
   }
   if (specs.size === 0) throw new Error('the participant config declares no participants');
   return specs;
 }
 
-export function loadParticipantConfig(path: string | URL = process.env.PAKKA_PARTICIPANTS ?? DEFAULT_CONFIG_PATH): ParticipantConfig {
-  return parseParticipantConfig(JSON.parse(readFileSync(path, 'utf8')));
+export function loadParticipantConfig(path: string | URL = process.env.PAKKA_PARTICIPANTS ?? DEFAULT_CONFIG_PATH, kinds: KindRegistry = BUILT_IN_KINDS): ParticipantConfig {
+  return parseParticipantConfig(JSON.parse(readFileSync(path, 'utf8')), kinds);
 }

@@ -5,7 +5,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ParticipantConfig } from '../config/participantConfig.js';
-import { KINDS } from '../participants/kinds/index.js';
 
 export const LIMITS = {
   /** Participants per transaction. */
@@ -94,8 +93,7 @@ export function validateTransactionRequest(body: unknown, config: ParticipantCon
     if (!spec) return invalid(`${at}.name`, `names an unknown participant '${participant.name}'; known: ${[...config.keys()].join(', ')}`);
     if (seen.has(participant.name)) return invalid(`${at}.name`, `names participant '${participant.name}' twice; merge its operations into one entry`);
     seen.add(participant.name);
-    const kind = KINDS[spec.kind];
-    if (!kind) return invalid(`${at}.name`, `has unknown kind '${spec.kind}'`);
+    const kind = spec.definition;
     const keys = new Set<string>();
     const operations: Array<Record<string, unknown>> = [];
     for (const [j, op] of participant.operations.entries()) {

@@ -65,6 +65,11 @@ export interface ParticipantKind<Op extends { op: string; key: string } = { op: 
   readonly operation: z.ZodType<Op>;
   readonly operationNames: readonly string[];
   plan(op: Op): OperationPlan;
+  /**
+   * The attribute this kind's escrow operations hold a quantity in (`balance`, `stock`), if any: only
+   * such keys may be spread over shards (`shardedKeys` in the participant config).
+   */
+  readonly escrowQuantity?: string;
   /** The business view of a committed item, as the API shows it. */
   view(item: Record<string, unknown>): Record<string, unknown>;
 }

@@ -14,6 +14,7 @@ export const inventory = defineKind<InventoryOperation>({
   description: 'stock levels per SKU, never negative; reservations and restocks never lock',
   operation,
   operationNames: ['restock', 'reserve'],
+  escrowQuantity: 'stock',
   plan(op): OperationPlan {
     switch (op.op) {
       case 'restock':

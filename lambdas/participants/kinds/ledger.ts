@@ -15,6 +15,7 @@ export const ledger = defineKind<LedgerOperation>({
   description: 'accounts with an integer balance in minor units; debits reserve, credits promise, nothing locks',
   operation,
   operationNames: ['credit', 'debit', 'assertBalanceAtLeast'],
+  escrowQuantity: 'balance',
   plan(op): OperationPlan {
     switch (op.op) {
       case 'credit':
