@@ -1,5 +1,5 @@
 /** The HTTP API over real HTTP, against the local service: every route, status code and error body. */
-import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { localDynamoClient } from '../local/dynamoLocal.js';
@@ -253,6 +253,20 @@ describe('the window between StartExecution and the first log write', () => {
     held.release();
     expect((await finalOf(gated, txnId)).status).toBe('COMMITTED');
     expect(await call(gated.url, 'GET', `/participants/cinema/items/${seat}`)).toMatchObject({ status: 200, body: { heldBy: 'asha', holds: [] } });
+  });
+});
+
+describe('balances at and beyond the largest Pakka holds', () => {
+  it('a balance past 2^53 - 1 written before that limit reads back exactly, as a decimal string, not a 500', async () => {
+    const key = uniqueId('whale');
+    const table = api.pakka.tables.participants.get('payee-bank')!;
+    await localDynamoClient(inject('dynamoEndpoint')).send(
+      new PutItemCommand({ TableName: table, Item: { pk: { S: `ITEM#${key}` }, balance: { N: '9007199254741002' }, version: { N: '1' } } }),
+    );
+    expect(await call(api.url, 'GET', `/participants/payee-bank/items/${key}`)).toMatchObject({ status: 200, body: { balance: '9007199254741002', available: '9007199254741002' } });
+    // And it takes no credit at all: its headroom is below zero once the item is upgraded.
+    const credit = await call<TxnBody>(api.url, 'POST', '/transactions?wait=true', { participants: [{ name: 'payee-bank', operations: [{ op: 'credit', key, amount: 1 }] }] });
+    expect(credit.body).toMatchObject({ status: 'ABORTED', reason: 'LIMIT_EXCEEDED' });
   });
 });
 

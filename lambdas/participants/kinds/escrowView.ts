@@ -2,9 +2,11 @@
  * How an escrowed item reads: its committed quantity, and what prepared transactions hold on it.
  * A 0.1 item, not yet upgraded, has nothing reserved or promised: its quantity is all available.
  */
-const numberOr = (value: unknown, fallback: number): number => (typeof value === 'number' ? value : fallback);
+/** A stored quantity as DynamoDB hands it back: a number, or a BigInt past 2^53 - 1 (only data older than that limit). */
+type Quantity = number | bigint;
+const numberOr = (value: unknown, fallback: Quantity): Quantity => (typeof value === 'number' || typeof value === 'bigint' ? value : fallback);
 
-export function escrowView(item: Record<string, unknown>, quantity: string): Record<string, number> {
+export function escrowView(item: Record<string, unknown>, quantity: string): Record<string, Quantity> {
   const committed = numberOr(item[quantity], 0);
   return {
     [quantity]: committed,
