@@ -1,5 +1,5 @@
 /** How the CLI shows transactions, items and inspections to a person (scripts use --json). */
-import type { Inspection, Item, OutcomeEvent, ParticipantInfo, Resolved, SweepSummary, TransactionStatus } from './client.js';
+import type { Inspection, Item, OutcomeEvent, ParticipantInfo, Resolved, SweepRun, TransactionStatus } from './client.js';
 import type { TransactionTimeline } from '../lambdas/observability/transactionTimeline.js';
 import type { TransactionView } from '../lambdas/coordinator/coordinatorLog.js';
 
@@ -154,8 +154,18 @@ export function eventsText(events: OutcomeEvent[]): string {
   );
 }
 
-/** What one recovery sweep did. */
-export function recoveryText(summary: SweepSummary): string {
+/** What one recovery sweep did, or where to follow one that runs in the background (the deployed API). */
+export function recoveryText(run: SweepRun): string {
+  if (run.kind === 'started') {
+    const { started } = run;
+    return [
+      `recovery sweep started in the background${started.requestId ? ` (request ${started.requestId})` : ''}`,
+      `  follow it: ${started.follow}`,
+      ...(started.logGroup ? [`  aws logs tail ${started.logGroup} --follow`] : []),
+      '  pakka list --status PREPARING (and COMMITTING, ABORTING) shows what is still open',
+    ].join('\n');
+  }
+  const { summary } = run;
   const lines = [
     `recovery sweep: looked at ${summary.examined} transaction(s)`,
     `  finished ${summary.finalized} (of which recovery decided ${summary.decided}: presumed abort)`,

@@ -5,8 +5,21 @@ import { KINDS } from '../participants/kinds/index.js';
 import { ApiError, jsonResponse } from './http.js';
 import type { TransactionService } from './transactionService.js';
 
+/** One entry of GET /participants. */
+export interface ParticipantInfo {
+  name: string;
+  kind: string;
+  description: string;
+  operations: readonly string[];
+  prepareTimeoutSeconds: number;
+  commitTimeoutSeconds: number;
+}
+
+/** GET /participants/{name}/items/{key}: the kind's view of the item (balance, stock, heldBy...) and its lock. */
+export type ItemView = { participant: string; key: string; lockedBy?: string } & Record<string, unknown>;
+
 export function listParticipants(service: TransactionService): APIGatewayProxyResult {
-  const participants = [...service.config.values()].map((spec) => ({
+  const participants = [...service.config.values()].map((spec): ParticipantInfo => ({
     name: spec.name,
     kind: spec.kind,
     description: spec.description,
@@ -27,10 +40,11 @@ export async function getParticipantItem(service: TransactionService, name: stri
   if (!checked.success) throw new ApiError(400, 'INVALID_REQUEST', `key ${checked.error.issues[0]?.message ?? 'is invalid'}`, 'key');
   const item = await service.readParticipantItem(name, key);
   if (!item) throw new ApiError(404, 'ITEM_NOT_FOUND', `participant '${name}' has no item '${key}'`, 'key');
-  return jsonResponse(200, {
+  const view: ItemView = {
     participant: name,
     key,
     ...kind.view(item),
     ...(typeof item.lockedBy === 'string' ? { lockedBy: item.lockedBy } : {}),
-  });
+  };
+  return jsonResponse(200, view);
 }
