@@ -1,5 +1,5 @@
 /** How the CLI shows transactions, items and inspections to a person (scripts use --json). */
-import type { Inspection, Item, OutcomeEvent, ParticipantInfo, Resolved, SweepSummary, TransactionStatus } from './client.js';
+import type { Inspection, Item, OutcomeEvent, ParticipantInfo, Resolved, SweepRun, TransactionStatus } from './client.js';
 import type { TransactionTimeline } from '../lambdas/observability/transactionTimeline.js';
 import type { TransactionView } from '../lambdas/coordinator/coordinatorLog.js';
 
@@ -48,11 +48,11 @@ export function itemText(item: Item): string {
   const fields = committed.map(([name, value]) => `${name} ${JSON.stringify(value)}`);
   const lines = [`${participant} ${key}: ${fields.join(', ') || '(no fields)'}${lockedBy ? `  [locked by ${lockedBy}]` : ''}${typeof shards === 'number' ? `  [${shards} shards]` : ''}`];
   const pending = PENDING_FIELDS.filter((name) => typeof rest[name] === 'number');
-  const holdList = Array.isArray(holds) ? (holds as Array<Record<string, unknown>>) : [];
+  const holdList = holds ?? [];
   if (holdList.length || pending.some((name) => name !== 'available' && rest[name] !== 0)) {
     lines.push(`  pending: ${pending.map((name) => `${name} ${String(rest[name])}`).join(', ')}`);
     for (const h of holdList) {
-      lines.push(`  ${String(h.txnId)}  ${String(h.op)}${h.amount !== undefined ? ` ${String(h.amount)}` : ''}${h.holder !== undefined ? ` for ${String(h.holder)}` : ''}  since ${String(h.preparedAt ?? '?')}`);
+      lines.push(`  ${h.txnId}  ${h.op}${h.amount !== undefined ? ` ${h.amount}` : ''}${h.holder !== undefined ? ` for ${h.holder}` : ''}  since ${h.preparedAt ?? '?'}`);
     }
     if (holdsComplete === false) lines.push('  (more prepared transactions than one look reads; see pakka list --status PREPARING)');
   }
@@ -168,8 +168,18 @@ export function eventsText(events: OutcomeEvent[]): string {
   );
 }
 
-/** What one recovery sweep did. */
-export function recoveryText(summary: SweepSummary): string {
+/** What one recovery sweep did, or where to follow one that runs in the background (the deployed API). */
+export function recoveryText(run: SweepRun): string {
+  if (run.kind === 'started') {
+    const { started } = run;
+    return [
+      `recovery sweep started in the background${started.requestId ? ` (request ${started.requestId})` : ''}`,
+      `  follow it: ${started.follow}`,
+      ...(started.logGroup ? [`  aws logs tail ${started.logGroup} --follow`] : []),
+      '  pakka list --status PREPARING (and COMMITTING, ABORTING) shows what is still open',
+    ].join('\n');
+  }
+  const { summary } = run;
   const lines = [
     `recovery sweep: looked at ${summary.examined} transaction(s)`,
     `  finished ${summary.finalized} (of which recovery decided ${summary.decided}: presumed abort)`,

@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { TXN_STATUSES } from '../lambdas/coordinator/coordinatorLog.js';
-import { ApiCallError, DEFAULT_URL, PakkaClient, type TransactionStatus, UnreachableError, isFinal } from './client.js';
+import { TXN_STATUSES, type TxnStatus } from '../lambdas/coordinator/coordinatorLog.js';
+import { ApiCallError, ConnectionFlagsError, DEFAULT_URL, SigningError, type TransactionStatus, UnreachableError, clientFor } from './client.js';
 import { runDemo, scenarioNamed, summaryText } from './demo.js';
 import { eventsText, inspectionText, itemText, listText, outcomeLine, participantsText, recoveryText, resolvedText, transactionText } from './format.js';
 import { runTop } from './topCommand.js';
@@ -17,6 +17,8 @@ class UsageError extends Error {}
 
 interface GlobalOptions {
   url: string;
+  sigv4?: boolean;
+  region?: string;
   json?: boolean;
 }
 
@@ -41,13 +43,15 @@ export function program(out: (text: string) => void, err: (text: string) => void
   let exitCode: number = EXIT.committed;
   const cli = new Command('pakka')
     .description('Submit and inspect two-phase commit transactions on a running Pakka (npm start, or the API on AWS).')
-    .addOption(new Option('--url <url>', 'the Pakka API').env('PAKKA_URL').default(DEFAULT_URL))
+    .addOption(new Option('--url <url>', 'the Pakka API: the local service, or the stack output ApiUrl (requests to *.execute-api.*.amazonaws.com are signed with SigV4)').env('PAKKA_URL').default(DEFAULT_URL))
+    .option('--sigv4', 'sign every request with SigV4 (AWS credentials from the usual chain) even though the URL is not an execute-api one, e.g. a custom domain')
+    .option('--region <region>', 'the region to sign for (implies --sigv4; default: the one in the URL, else AWS_REGION)')
     .option('--json', 'print JSON for scripts instead of tables')
     .showHelpAfterError()
     .configureOutput({ writeOut: out, writeErr: err })
     .exitOverride();
   const globals = () => cli.opts<GlobalOptions>();
-  const client = () => new PakkaClient(globals().url);
+  const client = () => clientFor(globals());
   const print = (human: string, json: unknown) => out(`${globals().json ? JSON.stringify(json, null, 2) : human}\n`);
   const showTransaction = (view: TransactionStatus) => {
     print(transactionText(view), view);
@@ -85,7 +89,7 @@ export function program(out: (text: string) => void, err: (text: string) => void
     .addOption(new Option('--status <status>', 'only this status').choices(TXN_STATUSES))
     .option('--limit <n>', 'how many', '20')
     .option('--cursor <cursor>', 'continue from a previous listing')
-    .action(async (options: { status?: string; limit: string; cursor?: string }) => {
+    .action(async (options: { status?: TxnStatus; limit: string; cursor?: string }) => {
       const page = await client().list({ limit: Number(options.limit), ...(options.status ? { status: options.status } : {}), ...(options.cursor ? { cursor: options.cursor } : {}) });
       print(`${listText(page.transactions)}${page.nextCursor ? `\n\nmore: pakka list --cursor ${page.nextCursor}` : ''}`, page);
     });
@@ -149,9 +153,11 @@ export function program(out: (text: string) => void, err: (text: string) => void
     .command('recover')
     .description('run a recovery sweep now: finish transactions left in doubt past their deadline (presumed abort)')
     .action(async () => {
-      const summary = await client().recover();
-      print(recoveryText(summary), summary);
-      exitCode = summary.pending || summary.errors ? EXIT.pending : EXIT.committed;
+      const run = await client().recover();
+      // The JSON is the API's answer: the counts, or (deployed API) where to follow the sweep.
+      print(recoveryText(run), run.kind === 'finished' ? run.summary : run.started);
+      // A sweep started in the background is done as far as this command goes: it cannot know more.
+      exitCode = run.kind === 'finished' && (run.summary.pending || run.summary.errors) ? EXIT.pending : EXIT.committed;
     });
 
   cli
@@ -202,7 +208,7 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT.error; // help and version exit 0
     if (error instanceof ApiCallError) {
       err(`pakka: ${error.status} ${error.error.code}: ${error.message}${error.error.field ? ` [${error.error.field}]` : ''}\n`);
-    } else if (error instanceof UsageError || error instanceof UnreachableError) {
+    } else if (error instanceof UsageError || error instanceof UnreachableError || error instanceof SigningError || error instanceof ConnectionFlagsError) {
       err(`pakka: ${error.message}\n`);
     } else {
       err(`pakka: ${error instanceof Error ? error.message : String(error)}\n`);

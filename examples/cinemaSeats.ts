@@ -4,7 +4,7 @@
  * again, one who finds the seats sold (ALREADY_HELD) gives up. Each pair is sold exactly once, as a
  * pair, and the losers' money is untouched.
  */
-import type { TransactionStatus } from '../cli/client.js';
+import type { TransactionStatus } from '../client/index.js';
 import { type Scenario, ScenarioRun, credit, debit } from './scenario.js';
 
 export const SEAT_PRICE = 25_000;

@@ -4,7 +4,7 @@
  * Every run uses fresh keys, so a demo can be repeated on a persistent database.
  */
 import { randomUUID } from 'node:crypto';
-import type { PakkaClient, TransactionStatus } from '../cli/client.js';
+import type { PakkaClient, TransactionRequestBody, TransactionStatus } from '../client/index.js';
 
 export type Outcome = 'COMMITTED' | 'ABORTED';
 
@@ -55,7 +55,7 @@ export class ScenarioRun {
   }
 
   /** Runs one transaction to its end and records it against the outcome the story expects. */
-  async transaction(label: string, expected: Outcome, body: unknown): Promise<TransactionStatus> {
+  async transaction(label: string, expected: Outcome, body: TransactionRequestBody): Promise<TransactionStatus> {
     const transaction = await this.context.client.run(body);
     const step = { label, expected, transaction };
     this.steps.push(step);

@@ -71,7 +71,7 @@ export class PakkaStack extends Stack {
       logRetention,
       removalPolicy,
     });
-    this.api.connectRecovery(this.recovery.function);
+    this.api.connectRecovery(this.recovery);
 
     this.observability = new Observability(this, 'Observability', {
       coordinator: this.coordinator,

@@ -265,16 +265,10 @@ describe('IAM', () => {
     }
   });
 
-  it('attaches no managed policy to a Pakka role (only API Gateway’s account logging role has one, acknowledged)', () => {
-    const withManaged = resources('AWS::IAM::Role').filter(([, r]) => props(r).ManagedPolicyArns !== undefined);
-    const [roleId, role] = only(withManaged, 'roles with managed policies');
-    expect(resolveIntrinsic((props(role).ManagedPolicyArns as unknown[])[0])).toBe(
-      'arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
-    );
-    expect(only(resources('AWS::ApiGateway::Account'), 'account settings')[1].Properties?.CloudWatchRoleArn).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
-    expect(acknowledgedIds(roleId).map((a) => a.id)).toContain(
-      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-    );
+  it('attaches no managed policy to any role, and leaves the account-wide API Gateway setting alone', () => {
+    expect(resources('AWS::IAM::Role').filter(([, r]) => props(r).ManagedPolicyArns !== undefined)).toEqual([]);
+    // Set once per account by ApiGatewayAccountStack (test/infraApiGatewayLogging.test.ts).
+    expect(resources('AWS::ApiGateway::Account')).toEqual([]);
   });
 
   it('lets each participant function touch its own table and no other', () => {
@@ -510,7 +504,7 @@ describe('Lambda functions', () => {
     }
     for (const spec of specs) expect(Object.keys(participantFunction(spec).env).sort()).toEqual(['NODE_OPTIONS', 'PARTICIPANT_NAME', 'TABLE_NAME']);
     const api = (props(apiFunction()[1]).Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(Object.keys(api).sort()).toEqual(['COORDINATOR_LOG_TABLE', 'NODE_OPTIONS', 'PARTICIPANT_TABLES', 'RECOVERY_FUNCTION_NAME', 'STATE_MACHINE_ARN']);
+    expect(Object.keys(api).sort()).toEqual(['COORDINATOR_LOG_TABLE', 'NODE_OPTIONS', 'PARTICIPANT_TABLES', 'RECOVERY_FUNCTION_NAME', 'RECOVERY_LOG_GROUP', 'STATE_MACHINE_ARN']);
     expect(resolveIntrinsic(api.RECOVERY_FUNCTION_NAME)).toBe(refOf(recoveryFunction()[0]));
     expect(JSON.parse(resolveIntrinsic(api.PARTICIPANT_TABLES))).toEqual(Object.fromEntries(specs.map((s) => [s.name, refOf(participantFunction(s).tableId)])));
     expect(resolveIntrinsic(api.COORDINATOR_LOG_TABLE)).toBe(refOf(coordinatorLogId()));
@@ -541,6 +535,7 @@ describe('the bundled API and recovery functions', () => {
           const type = synth.json.Resources[id]?.Type;
           if (type === 'AWS::DynamoDB::Table') return `${tablePrefix}${id}`;
           if (type === 'AWS::Lambda::Function') return `unused-function-${id}`;
+          if (type === 'AWS::Logs::LogGroup') return `unused-log-group-${id}`;
           if (type === 'AWS::StepFunctions::StateMachine') return `arn:aws:states:eu-west-1:123456789012:stateMachine:${String(props(stateMachine()[1]).StateMachineName)}`;
           throw new Error(`no stand-in for a Ref to ${id} (${type})`);
         }),

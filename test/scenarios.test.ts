@@ -3,7 +3,7 @@
  * the API and asserted directly, not only through the scenario's own checks.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PakkaClient } from '../cli/client.js';
+import { PakkaClient } from '../client/index.js';
 import { CUSTOMERS, PAIRS, SEAT_PRICE, WALLET as CINEMA_WALLET, cinemaSeats } from '../examples/cinemaSeats.js';
 import { type ScenarioResult, newRunId } from '../examples/scenario.js';
 import { PRICE, STOCK, WALLET as SHOP_WALLET, shopOrder } from '../examples/shopOrder.js';

@@ -21,7 +21,7 @@ import {
 } from 'aws-cdk-lib/aws-apigateway';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { type ILogGroup, LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { BY_STATUS_INDEX } from '../../lambdas/tableSchemas.js';
 import type { Coordinator } from './coordinator.js';
@@ -114,9 +114,11 @@ export class Api extends Construct {
     this.restApi = new RestApi(this, 'RestApi', {
       description: 'Pakka: two-phase commit transactions (IAM authorization)',
       endpointTypes: [EndpointType.REGIONAL],
-      // Account-level role that lets API Gateway write execution and access logs to CloudWatch.
-      cloudWatchRole: true,
-      cloudWatchRoleRemovalPolicy: props.removalPolicy,
+      // API Gateway writes execution and access logs with the role of the account's API Gateway
+      // settings, one per account and region: a stack that set it would take it over from every other
+      // stack there (two sandboxes overwrite each other's, and deleting one breaks the rest). It is set
+      // once per account, by ApiGatewayAccountStack (see README, "Before the first deploy").
+      cloudWatchRole: false,
       defaultMethodOptions: { authorizationType: AuthorizationType.IAM },
       deployOptions: {
         stageName: 'v1',
@@ -201,14 +203,6 @@ export class Api extends Construct {
         reason: 'The API authorizes with IAM (SigV4): callers are IAM principals of the account (services, operators), not Cognito end users.',
       },
     );
-    const cloudWatchRole = this.restApi.node.tryFindChild('CloudWatchRole');
-    if (cloudWatchRole) {
-      Validations.of(cloudWatchRole).acknowledge({
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-        reason:
-          'The account-level role API Gateway assumes to write execution and access logs: API Gateway writes to log groups it names itself, which is what this AWS managed policy is for.',
-      });
-    }
   }
 
   get url(): string {
@@ -217,11 +211,13 @@ export class Api extends Construct {
 
   /**
    * Lets the operator routes (POST /recovery/run, POST /transactions/{txnId}/resolve) run recovery:
-   * the API invokes the recovery function, and may invoke nothing else.
+   * the API invokes the recovery function, and may invoke nothing else. A sweep is invoked
+   * asynchronously (it may outlast API Gateway's 29 s); its answer names the log group to follow it in.
    */
-  connectRecovery(recovery: IFunction): void {
-    this.handler.function.addEnvironment('RECOVERY_FUNCTION_NAME', recovery.functionName);
+  connectRecovery(recovery: { function: IFunction; logGroup: ILogGroup }): void {
+    this.handler.function.addEnvironment('RECOVERY_FUNCTION_NAME', recovery.function.functionName);
+    this.handler.function.addEnvironment('RECOVERY_LOG_GROUP', recovery.logGroup.logGroupName);
     // Exactly the function, not its versions: grantInvoke would add `<arn>:*`.
-    this.handler.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [recovery.functionArn] }));
+    this.handler.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [recovery.function.functionArn] }));
   }
 }

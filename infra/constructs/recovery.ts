@@ -9,7 +9,7 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ILogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { IN_DOUBT_INDEX } from '../../lambdas/participants/table.js';
 import { DEFAULT_RECOVERY_CONFIG } from '../../lambdas/recovery/recoveryConfig.js';
@@ -38,6 +38,7 @@ export const RECOVERY_LOG_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem'] 
 
 export class Recovery extends Construct {
   readonly function: IFunction;
+  readonly logGroup: ILogGroup;
   readonly schedule: Rule;
 
   constructor(scope: Construct, id: string, props: RecoveryProps) {
@@ -59,6 +60,7 @@ export class Recovery extends Construct {
       removalPolicy: props.removalPolicy,
     });
     this.function = handler.function;
+    this.logGroup = handler.logGroup;
     const role = handler.role;
     const openIndex = log.indexArns.get(OPEN_INDEX);
     if (!openIndex) throw new Error(`the coordinator log schema has no ${OPEN_INDEX} index`);
@@ -87,6 +89,10 @@ export class Recovery extends Construct {
 
     const interval = Duration.seconds(DEFAULT_RECOVERY_CONFIG.sweepIntervalSeconds);
     if (props.timeout.toSeconds() > interval.toSeconds()) throw new Error('a recovery sweep must end before the next one is scheduled');
+    // Both the schedule and POST /recovery/run invoke the sweep asynchronously. Lambda would retry a
+    // failed one twice, beside the sweeps scheduled meanwhile; like a missed sweep, it is left to the
+    // next one, which covers the same ground.
+    handler.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: interval });
     this.schedule = new Rule(this, 'Sweep', {
       description: 'Runs the Pakka recovery sweeper',
       schedule: Schedule.rate(interval),

@@ -2,7 +2,8 @@
  * Lambda entry point of the HTTP API behind API Gateway (REST, proxy integration).
  * Environment: COORDINATOR_LOG_TABLE, STATE_MACHINE_ARN, PARTICIPANT_TABLES (JSON: participant
  * name -> table name); optional RECOVERY_FUNCTION_NAME (the recovery function, which POST /recovery/run
- * and POST /transactions/{txnId}/resolve invoke). The participant config is bundled from config/participants.json.
+ * and POST /transactions/{txnId}/resolve invoke) and RECOVERY_LOG_GROUP (its log group, named in the answer
+ * of a sweep started in the background). The participant config is bundled from config/participants.json.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -22,6 +23,7 @@ import { coordinatorEnvironment } from '../config/deployedEnvironment.js';
 
 const environment = coordinatorEnvironment.extend({
   RECOVERY_FUNCTION_NAME: z.string().min(1).optional(),
+  RECOVERY_LOG_GROUP: z.string().min(1).optional(),
 });
 
 const SERVICE = 'pakka-api';
@@ -42,7 +44,9 @@ const route = apiHandler(
   }),
   {
     logError: (message, detail) => logger.error(message, detail),
-    ...(env.RECOVERY_FUNCTION_NAME ? { recovery: invokedRecovery(tracer.captureAWSv3Client(new LambdaClient({})), env.RECOVERY_FUNCTION_NAME) } : {}),
+    ...(env.RECOVERY_FUNCTION_NAME
+      ? { recovery: invokedRecovery(tracer.captureAWSv3Client(new LambdaClient({})), env.RECOVERY_FUNCTION_NAME, env.RECOVERY_LOG_GROUP ? { logGroupName: env.RECOVERY_LOG_GROUP } : {}) }
+      : {}),
   },
 );
 

@@ -4,13 +4,19 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
-import { type CoordinatorLogItem, TXN_STATUSES, type TxnStatus, transactionView } from '../coordinator/coordinatorLog.js';
+import { type CoordinatorLogItem, TXN_STATUSES, type TransactionView, type TxnStatus, transactionView } from '../coordinator/coordinatorLog.js';
 import { TXN_ID_PATTERN } from '../coordinator/transactionRequest.js';
 import { ApiError, jsonResponse } from './http.js';
 import { integerQuery, query } from './request.js';
 import type { LogKey, LogPage, TransactionService } from './transactionService.js';
 
 export const LIST_LIMITS = { defaultLimit: 20, maxLimit: 100 } as const;
+
+/** GET /transactions: one page, newest first; `nextCursor` continues it (null at the end). */
+export interface TransactionList {
+  transactions: TransactionView[];
+  nextCursor: string | null;
+}
 
 /** Where each status's stream stands: a key to continue after, `start`, or `done`. */
 export type StreamPosition = LogKey | 'start' | 'done';
@@ -131,5 +137,5 @@ export async function listTransactions(service: TransactionService, event: APIGa
   return jsonResponse(200, {
     transactions: merged.items.map(transactionView),
     nextCursor: merged.exhausted ? null : encodeCursor({ filter, positions: merged.positions }),
-  });
+  } satisfies TransactionList);
 }

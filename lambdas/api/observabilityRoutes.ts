@@ -17,6 +17,11 @@ export interface ObservabilitySource {
 
 export const EVENT_LIMITS = { defaultLimit: 20, maxLimit: 1000 } as const;
 
+/** GET /events: the latest outcome events, newest first. */
+export interface EventList {
+  events: OutcomeEvent[];
+}
+
 export function metricsRoute(source: ObservabilitySource | undefined): APIGatewayProxyResult {
   if (!source) {
     throw new ApiError(
@@ -41,5 +46,5 @@ export function eventsRoute(source: ObservabilitySource | undefined, event: APIG
       'On AWS the outcome events go to the EventBridge default bus (source "pakka", detail-type TransactionCommitted or TransactionAborted): add a rule there to receive them.',
     );
   }
-  return jsonResponse(200, { events: source.recentEvents(limit) });
+  return jsonResponse(200, { events: source.recentEvents(limit) } satisfies EventList);
 }

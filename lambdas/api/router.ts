@@ -15,6 +15,13 @@ import type { RecoveryService } from '../recovery/recoveryService.js';
 
 export type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
+/** GET /health. */
+export interface Health {
+  status: 'ok';
+  /** How many participants this API is configured with. */
+  participants: number;
+}
+
 export interface ApiOptions {
   wait?: Partial<WaitOptions>;
   /** Where a 500's detail goes (the client only sees a generic error). */
@@ -70,7 +77,7 @@ export function apiHandler(service: TransactionService, options: ApiOptions = {}
   const logError = options.logError ?? ((message, detail) => console.error(JSON.stringify({ level: 'ERROR', message, ...detail })));
   const param = (params: string[], i: number) => params[i] ?? '';
   const routes: RouteEntry[] = [
-    { pattern: ['health'], methods: { GET: () => jsonResponse(200, { status: 'ok', participants: service.config.size }) } },
+    { pattern: ['health'], methods: { GET: () => jsonResponse(200, { status: 'ok', participants: service.config.size } satisfies Health) } },
     {
       pattern: ['transactions'],
       methods: { POST: (event) => submitTransaction(service, event, wait), GET: (event) => listTransactions(service, event) },

@@ -4,12 +4,12 @@
  * Idempotency-Key), and a repeat with the same body finds the same transaction and starts nothing.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { type CoordinatorLogItem, isFinal, type ParticipantView, type TransactionView, transactionView } from '../coordinator/coordinatorLog.js';
+import { type CoordinatorLogItem, isFinal, type ParticipantView, type TransactionView, type TxnStatus, transactionView } from '../coordinator/coordinatorLog.js';
 import { type ExecutionInput, executionInput } from '../coordinator/executionInput.js';
 import { transactionIdFor, validateTransactionRequest } from '../coordinator/transactionRequest.js';
 import type { StoredRecord } from '../participants/record.js';
 import type { RecordState } from '../protocol/participantState.js';
-import { transactionTimeline } from '../observability/transactionTimeline.js';
+import { type TransactionTimeline, transactionTimeline } from '../observability/transactionTimeline.js';
 import { ApiError, jsonResponse } from './http.js';
 import { booleanQuery, idempotencyKey, jsonBody } from './request.js';
 import type { RunningExecution, TransactionService } from './transactionService.js';
@@ -31,6 +31,12 @@ export interface ParticipantStatus extends ParticipantView {
 }
 export interface TransactionStatus extends Omit<TransactionView, 'participants'> {
   participants: ParticipantStatus[];
+}
+
+/** What POST /transactions answers without `?wait=true` (202): the transaction is on its way. */
+export interface Accepted {
+  txnId: string;
+  status: TxnStatus;
 }
 
 
@@ -147,7 +153,7 @@ export async function submitTransaction(service: TransactionService, event: APIG
   const location = { Location: `/transactions/${txnId}` };
   if (!shouldWait) {
     const item = await service.readLog(txnId);
-    return jsonResponse(202, { txnId, status: item?.status ?? 'PREPARING' }, location);
+    return jsonResponse(202, { txnId, status: item?.status ?? 'PREPARING' } satisfies Accepted, location);
   }
   const item = await waitForOutcome(service, txnId, wait);
   const view = item ? transactionView(item) : pendingView(txnId, { input, startedAt: new Date().toISOString() });
@@ -170,6 +176,15 @@ export interface InspectedParticipant {
   phaseTwo: ParticipantStatus['phaseTwo'];
   record: StoredRecord | null;
   items: InspectedItem[];
+}
+
+/** GET /transactions/{txnId}/inspect. */
+export interface Inspection {
+  transaction: TransactionStatus;
+  log: CoordinatorLogItem | null;
+  participants: InspectedParticipant[];
+  /** Per phase and per participant; null while the transaction has no log item yet. */
+  timeline: TransactionTimeline | null;
 }
 
 /** The coordinator log record beside each participant's record and the items (and locks) it touches. */
@@ -202,5 +217,5 @@ export async function inspectTransaction(service: TransactionService, txnId: str
     }),
   );
   const timeline = found.item ? transactionTimeline(found.item, participants) : null;
-  return jsonResponse(200, { transaction: status, log: found.item ?? null, participants, timeline });
+  return jsonResponse(200, { transaction: status, log: found.item ?? null, participants, timeline } satisfies Inspection);
 }

@@ -46,6 +46,9 @@ const requestSchema = z.strictObject({
     .optional(),
 });
 
+/** The body of POST /transactions as a client writes it (before the kinds check the operations). */
+export type TransactionRequestBody = z.input<typeof requestSchema>;
+
 export interface ParticipantWork {
   name: string;
   operations: Array<Record<string, unknown>>;

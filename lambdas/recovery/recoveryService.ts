@@ -12,21 +12,61 @@ export type SweepSummary = Omit<SweepReport, 'transactions' | 'errors'> & { erro
 
 export const sweepSummary = ({ transactions: _detail, errors, ...counts }: SweepReport): SweepSummary => ({ ...counts, errors: errors.length });
 
+/** What POST /recovery/run answers (202) when the sweep runs in the background: where to follow it. */
+export interface SweepStarted {
+  status: 'STARTED';
+  /** The recovery function's request id for this sweep; the function's log lines of that invocation carry it. */
+  requestId: string | null;
+  /** The recovery function's log group: each transaction it recovers, and the counts ("recovery sweep done"). */
+  logGroup: string | null;
+  /** In words, for people. */
+  follow: string;
+}
+
+/** A sweep that ran to its end (its counts), or one started in the background. */
+export type SweepRun = { kind: 'finished'; summary: SweepSummary } | { kind: 'started'; started: SweepStarted };
+
 export interface RecoveryService {
-  sweep(): Promise<SweepSummary>;
+  sweep(): Promise<SweepRun>;
   resolve(txnId: string, body: unknown): Promise<ResolveResult>;
 }
 
-/** The API's RecoveryService on AWS: a synchronous invocation of the recovery function (awsEntry.ts). */
-export function invokedRecovery(lambda: LambdaClient, functionName: string): RecoveryService {
+export interface InvokedRecoveryOptions {
+  /** Shown to the caller of a background sweep, so it knows where the sweep logs. */
+  logGroupName?: string;
+}
+
+/**
+ * The API's RecoveryService on AWS. A sweep may take the recovery function's whole timeout (55 s),
+ * longer than API Gateway lets a request run (29 s), so it is an asynchronous invocation: Lambda
+ * queues it and answers at once, and the caller follows the sweep in its log. A resolve concerns one
+ * transaction and answers with its outcome, so it stays synchronous.
+ */
+export function invokedRecovery(lambda: LambdaClient, functionName: string, options: InvokedRecoveryOptions = {}): RecoveryService {
+  const payload = (request: unknown) => new TextEncoder().encode(JSON.stringify(request));
   async function invoke<T>(request: unknown): Promise<T> {
-    const out = await lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(request)) }));
+    const out = await lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: payload(request) }));
     const text = out.Payload ? new TextDecoder().decode(out.Payload) : '';
     if (out.FunctionError) throw new Error(`the recovery function failed (${out.FunctionError}): ${text.slice(0, 500)}`);
     return JSON.parse(text) as T;
   }
   return {
-    sweep: () => invoke<SweepSummary>({ action: 'sweep' }),
+    sweep: async () => {
+      const out = await lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: payload({ action: 'sweep' }) }));
+      if (out.StatusCode !== 202) throw new Error(`the recovery function did not accept the sweep (status ${String(out.StatusCode)})`);
+      const logGroup = options.logGroupName ?? null;
+      return {
+        kind: 'started',
+        started: {
+          status: 'STARTED',
+          requestId: out.$metadata.requestId ?? null,
+          logGroup,
+          follow:
+            `the sweep runs in the recovery function for up to its timeout; its counts are logged as "recovery sweep done"${logGroup ? ` in ${logGroup}` : ''}. ` +
+            'GET /transactions?status=PREPARING (and COMMITTING, ABORTING) shows what is still open.',
+        },
+      };
+    },
     resolve: (txnId, body) => invoke<ResolveResult>({ action: 'resolve', txnId, body }),
   };
 }
