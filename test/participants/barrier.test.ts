@@ -1,7 +1,8 @@
 /** Races and failures of the barrier participant that the conformance kit cannot stage: deliveries that overlap. */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { z } from 'zod';
-import { barrierParticipant, defineBarrierParticipant } from '../../lambdas/participants/barrier/index.js';
+import { barrierParticipant, defineBarrierParticipant, lambdaBarrierParticipant } from '../../lambdas/participants/barrier/index.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/dynamoLocal.js';
 import { barrierClient, barrierTable } from '../support/barrierTable.js';
 import { uniqueId } from '../support/pakka.js';
 
@@ -140,6 +141,28 @@ describe('barrier participant races', () => {
       expect(await handler({ action: 'abort', txnId, operations })).toMatchObject({ outcome: 'ABORTED' });
       expect(service.held.size).toBe(0);
       expect(await handler({ action: 'prepare', txnId, operations })).toMatchObject({ vote: 'VOTE_ABORT' });
+    }
+  });
+});
+
+describe('barrier participant as a Lambda', () => {
+  it('reads its name and table from the environment and answers like the in-process handler', async () => {
+    vi.stubEnv('PARTICIPANT_NAME', 'reservations');
+    vi.stubEnv('TABLE_NAME', tableName);
+    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', inject('dynamoEndpoint'));
+    vi.stubEnv('AWS_REGION', LOCAL_REGION);
+    vi.stubEnv('AWS_ACCESS_KEY_ID', LOCAL_CREDENTIALS.accessKeyId);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', LOCAL_CREDENTIALS.secretAccessKey);
+    try {
+      const service = reservationService();
+      const handler = lambdaBarrierParticipant(service.definition);
+      const txnId = uniqueId('t');
+      const operations = [{ op: 'reserve', key: 'show-l', seats: 1 }];
+      expect(await handler({ action: 'prepare', txnId, operations })).toEqual({ participant: 'reservations', txnId, vote: 'VOTE_COMMIT', reason: null });
+      expect(await handler({ action: 'commit', txnId, operations })).toEqual({ participant: 'reservations', txnId, outcome: 'COMMITTED', repeated: false });
+      expect(service.confirmed.size).toBe(1);
+    } finally {
+      vi.unstubAllEnvs();
     }
   });
 });

@@ -2,3 +2,4 @@
 export { defineBarrierParticipant, type BarrierCall, type BarrierParticipantDefinition, type Hold, type PhaseTwoCall, type TeamPrepareAnswer } from './definition.js';
 export { barrierParticipant, type BarrierHandler, type BarrierParticipantOptions } from './runtime.js';
 export { TransientFailure } from '../../protocol/participantState.js';
+export { lambdaBarrierParticipant } from './lambdaEntry.js';
