@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { CONTRACT_FILE, renderContract } from '../../contract/generate.js';
-import { answerOf, participantError, participantRequest } from '../../lambdas/contract/participantProtocol.js';
+import { ERROR_NAMES, answerOf, participantError, participantRequest } from '../../lambdas/contract/participantProtocol.js';
+import { InvalidParticipantRequest } from '../../lambdas/participants/errors.js';
+import { ProtocolViolation, TransientFailure } from '../../lambdas/protocol/participantState.js';
 import type { z } from 'zod';
 
 const committed = readFileSync(CONTRACT_FILE, 'utf8');
@@ -63,5 +65,24 @@ describe('participant protocol contract', () => {
     expect(agree('ParticipantError', participantError, { errorType: 'Pakka.ProtocolViolation', errorMessage: 'COMMIT_AFTER_ABORT: refused' })).toBe(true);
     expect(agree('ParticipantError', participantError, { errorType: 'Pakka.Oops', errorMessage: 'x' })).toBe(false);
     expect(document.$defs.ProtocolViolationCode).toEqual({ type: 'string', enum: ['COMMIT_AFTER_ABORT', 'ABORT_AFTER_COMMIT', 'COMMIT_WITHOUT_PREPARE', 'OPERATIONS_MISMATCH'] });
+  });
+
+  it('the error names are the ones the runtime raises and the only Pakka names the state machine catches from a participant', () => {
+    const raised = [new ProtocolViolation('COMMIT_AFTER_ABORT', 't', 'p').name, new TransientFailure('x').name, new InvalidParticipantRequest('x').name];
+    expect([...raised].sort()).toEqual([...ERROR_NAMES].sort());
+    const caught = new Set<string>();
+    // Only the tasks that invoke participants: the coordinator's own Fail states have names of their own.
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) return node.forEach(walk);
+      if (typeof node !== 'object' || node === null) return;
+      const state = node as { Resource?: unknown; Retry?: Array<{ ErrorEquals: string[] }>; Catch?: Array<{ ErrorEquals: string[] }> };
+      if (state.Resource === 'arn:aws:states:::lambda:invoke') {
+        for (const rule of [...(state.Retry ?? []), ...(state.Catch ?? [])]) for (const name of rule.ErrorEquals) if (name.startsWith('Pakka.')) caught.add(name);
+      }
+      Object.values(node).forEach(walk);
+    };
+    walk(JSON.parse(readFileSync(new URL('../../statemachines/two-phase-commit.asl.json', import.meta.url), 'utf8')));
+    expect(caught.size).toBeGreaterThan(0);
+    for (const name of caught) expect(ERROR_NAMES).toContain(name);
   });
 });
