@@ -50,8 +50,22 @@ export interface ParticipantConformanceFixture<Snapshot> {
 
 const txn = (label: string) => `conf-${label}-${randomUUID().slice(0, 12)}`;
 
-export function participantConformance<Snapshot>(fixture: ParticipantConformanceFixture<Snapshot>): void {
+export const CONFORMANCE_RULES = ['yes', 'abort', 'no', 'nullAbort', 'violations', 'mismatch', 'invalid', 'readOnly', 'allOrNothing', 'crashPrepareRetry', 'crashPrepareAbort', 'crashPhaseTwo'] as const;
+export type ConformanceRule = (typeof CONFORMANCE_RULES)[number];
+
+export interface ConformanceOptions {
+  /** Only these rules (default: every rule the fixture supports). */
+  rules?: readonly ConformanceRule[];
+  /** How each rule is registered; the kit's own tests pass `it.fails` to show a broken participant is caught. */
+  test?: (title: string, body: () => Promise<void>) => void;
+}
+
+export function participantConformance<Snapshot>(fixture: ParticipantConformanceFixture<Snapshot>, options: ConformanceOptions = {}): void {
   const { participant } = fixture;
+  const register = options.test ?? ((title: string, body: () => Promise<void>) => it(title, body));
+  const rule = (id: ConformanceRule, title: string, body: () => Promise<void>) => {
+    if (!options.rules || options.rules.includes(id)) register(`[${id}] ${title}`, body);
+  };
 
   /** Sends one message and checks the answer is the contract's answer to that action, for this txnId. */
   async function send(handler: AnyParticipantHandler, action: keyof typeof answerOf, txnId: string, operations?: Operations) {
@@ -71,7 +85,7 @@ export function participantConformance<Snapshot>(fixture: ParticipantConformance
   };
 
   describe(`participant protocol conformance: ${fixture.name}`, () => {
-    it('votes VOTE_COMMIT on the yes case, commits once, and a repeat of every action changes nothing', async () => {
+    rule('yes', 'votes VOTE_COMMIT on the yes case, commits once, and a repeat of every action changes nothing', async () => {
       const p = fixture.handler();
       const ops = await fixture.yes();
       const before = await fixture.snapshot(ops);
@@ -96,7 +110,7 @@ export function participantConformance<Snapshot>(fixture: ParticipantConformance
       expect(await send(p, 'status', t)).toMatchObject({ state: 'COMMITTED' });
     });
 
-    it('an abort of a prepared transaction releases everything, and repeats of it change nothing', async () => {
+    rule('abort', 'an abort of a prepared transaction releases everything, and repeats of it change nothing', async () => {
       const p = fixture.handler();
       const ops = await fixture.yes();
       const before = await fixture.snapshot(ops);
@@ -113,7 +127,7 @@ export function participantConformance<Snapshot>(fixture: ParticipantConformance
       expect(await send(p, 'status', t)).toMatchObject({ state: 'ABORTED', lockedKeys: [] });
     });
 
-    it(`votes VOTE_ABORT ${fixture.no.reason} on the no case, holds nothing, answers the same on a repeat and refuses a commit`, async () => {
+    rule('no', `votes VOTE_ABORT ${fixture.no.reason} on the no case, holds nothing, answers the same on a repeat and refuses a commit`, async () => {
       const p = fixture.handler();
       const ops = await fixture.no.setup();
       const before = await fixture.snapshot(ops);
@@ -127,7 +141,7 @@ export function participantConformance<Snapshot>(fixture: ParticipantConformance
       expect(await fixture.snapshot(ops)).toEqual(before);
     });
 
-    it('null abort: an abort before any prepare leaves a tombstone, and the late prepare votes no and changes nothing', async () => {
+    rule('nullAbort', 'null abort: an abort before any prepare leaves a tombstone, and the late prepare votes no and changes nothing', async () => {
       const p = fixture.handler();
       for (const withOperations of [true, false]) {
         const ops = await fixture.yes();
@@ -143,7 +157,7 @@ export function participantConformance<Snapshot>(fixture: ParticipantConformance
       }
     });
 
-    it('commit after abort and abort after commit are refused as protocol violations, and change nothing', async () => {
+    rule('violations', 'commit after abort and abort after commit are refused as protocol violations, and change nothing', async () => {
       const p = fixture.handler();
       const aborted = await fixture.yes();
       const a = txn('ca');
@@ -166,7 +180,7 @@ export function participantConformance<Snapshot>(fixture: ParticipantConformance
       expect(await send(p, 'status', c)).toMatchObject({ state: 'COMMITTED' });
     });
 
-    it('a commit without prepare, and a repeat with other operations, are refused and change nothing', async () => {
+    rule('mismatch', 'a commit without prepare, and a repeat with other operations, are refused and change nothing', async () => {
       const p = fixture.handler();
       const ops = await fixture.yes();
       const before = await fixture.snapshot(ops);
@@ -186,7 +200,7 @@ export function participantConformance<Snapshot>(fixture: ParticipantConformance
       expect(await fixture.snapshot(ops)).toEqual(before);
     });
 
-    it('refuses a request outside the contract as Pakka.InvalidRequest, changing nothing', async () => {
+    rule('invalid', 'refuses a request outside the contract as Pakka.InvalidRequest, changing nothing', async () => {
       const p = fixture.handler();
       const ops = await fixture.yes();
       const before = await fixture.snapshot(ops);
@@ -205,7 +219,7 @@ export function participantConformance<Snapshot>(fixture: ParticipantConformance
 
     const { readOnly } = fixture;
     if (readOnly) {
-      it('READ_ONLY: a check-only prepare holds nothing, keeps no record, and a later abort changes nothing', async () => {
+      rule('readOnly', 'READ_ONLY: a check-only prepare holds nothing, keeps no record, and a later abort changes nothing', async () => {
         const p = fixture.handler();
         const ops = await readOnly();
         const before = await fixture.snapshot(ops);
@@ -220,7 +234,7 @@ export function participantConformance<Snapshot>(fixture: ParticipantConformance
 
     const { allOrNothing } = fixture;
     if (allOrNothing) {
-      it(`all or nothing: a prepare of several operations where one fails votes ${allOrNothing.reason} and leaves nothing held`, async () => {
+      rule('allOrNothing', `all or nothing: a prepare of several operations where one fails votes ${allOrNothing.reason} and leaves nothing held`, async () => {
         const p = fixture.handler();
         const ops = await allOrNothing.setup();
         expect(ops.length, 'the all-or-nothing case needs several operations').toBeGreaterThan(1);
@@ -245,7 +259,7 @@ export function participantConformance<Snapshot>(fixture: ParticipantConformance
         return { before, after: await fixture.snapshot(ops) };
       }
 
-      it('a crash after the external call of prepare: the retried prepare and commit have the effect of one', async () => {
+      rule('crashPrepareRetry', 'a crash after the external call of prepare: the retried prepare and commit have the effect of one', async () => {
         const expected = await reference();
         const ops = await fixture.yes();
         const before = await fixture.snapshot(ops);
@@ -258,7 +272,7 @@ export function participantConformance<Snapshot>(fixture: ParticipantConformance
         expect(await fixture.snapshot(ops)).toEqual(expected.after);
       });
 
-      it('a crash after the external call of prepare: the abort undoes what the external system holds, and a late prepare votes no', async () => {
+      rule('crashPrepareAbort', 'a crash after the external call of prepare: the abort undoes what the external system holds, and a late prepare votes no', async () => {
         const ops = await fixture.yes();
         const before = await fixture.snapshot(ops);
         const t = txn('crash');
@@ -270,7 +284,7 @@ export function participantConformance<Snapshot>(fixture: ParticipantConformance
         expect(await fixture.snapshot(ops)).toEqual(before);
       });
 
-      it('a crash after the external call of commit or abort: the retry finishes it with the effect of one', async () => {
+      rule('crashPhaseTwo', 'a crash after the external call of commit or abort: the retry finishes it with the effect of one', async () => {
         const expected = await reference();
         const p = fixture.handler();
         const ops = await fixture.yes();

@@ -1,48 +1,5 @@
 /** The example barrier participant over a fake HTTP card gateway passes the conformance kit. */
-import { afterAll, beforeAll } from 'vitest';
-import { type CardGateway, startCardGateway } from '../../examples/card-gateway/gateway.js';
-import { cardParticipant } from '../../examples/card-gateway/cardParticipant.js';
-import { barrierParticipant } from '../../lambdas/participants/barrier/index.js';
-import { type Operations, participantConformance } from '../../testing/conformance.js';
-import { barrierClient, barrierTable, dyingAtFirstUpdate } from '../support/barrierTable.js';
-import { uniqueId } from '../support/pakka.js';
+import { participantConformance } from '../../testing/conformance.js';
+import { cardGatewayFixture } from '../support/cardGatewayFixture.js';
 
-let gateway: CardGateway;
-let tableName: string;
-const client = barrierClient();
-const name = 'card-payments';
-
-beforeAll(async () => {
-  gateway = await startCardGateway();
-  tableName = await barrierTable(name);
-});
-afterAll(() => gateway.close());
-
-const handlerWith = (c: typeof client) => barrierParticipant({ name, definition: cardParticipant(gateway.url), tableName, client: c });
-
-async function card(limit: number): Promise<string> {
-  const key = uniqueId('card');
-  const response = await fetch(`${gateway.url}/cards/${key}`, { method: 'PUT', body: JSON.stringify({ limit }) });
-  if (!response.ok) throw new Error(`seeding ${key} failed: ${response.status}`);
-  return key;
-}
-
-participantConformance({
-  name: 'barrier participant over a card gateway',
-  participant: name,
-  handler: () => handlerWith(client),
-  yes: async () => [{ op: 'charge', key: await card(10_000), amount: 2_500 }, { op: 'charge', key: await card(500), amount: 500 }],
-  no: { reason: 'INSUFFICIENT_FUNDS', setup: async () => [{ op: 'charge', key: await card(100), amount: 101 }] },
-  readOnly: async () => [{ op: 'verify', key: await card(700), amount: 700 }],
-  allOrNothing: { reason: 'INSUFFICIENT_FUNDS', setup: async () => [{ op: 'charge', key: await card(10_000), amount: 100 }, { op: 'charge', key: await card(50), amount: 100 }] },
-  snapshot: async (operations: Operations) =>
-    Promise.all(
-      operations.map(async (op) => {
-        const response = await fetch(`${gateway.url}/cards/${String(op.key)}`);
-        const { limit, held, captured, available } = (await response.json()) as Record<string, number>;
-        return { limit, held, captured, available };
-      }),
-    ),
-  externalCalls: () => gateway.calls(),
-  crashAfterExternalCall: () => handlerWith(dyingAtFirstUpdate(client)),
-});
+participantConformance(cardGatewayFixture());
