@@ -20,6 +20,8 @@ const stored = z.object({
   abortedAt: z.string().optional(),
 });
 export type StoredRecord = z.infer<typeof stored>;
+/** The stored layout, for runtimes that extend it (the barrier participant adds its PREPARING intent). */
+export const storedRecordSchema = stored;
 
 export const storedRecord = (item: Record<string, unknown>): StoredRecord => stored.parse(item);
 

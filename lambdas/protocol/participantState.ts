@@ -8,6 +8,14 @@ import type { AbortReason, VoteAnswer } from './vote.js';
 export const RECORD_STATES = ['PREPARED', 'COMMITTED', 'ABORTED'] as const;
 export type RecordState = (typeof RECORD_STATES)[number];
 
+/**
+ * A barrier participant (its business state lives outside DynamoDB) also writes a PREPARING intent
+ * record before the team's own prepare runs, so an abort that finds it knows an external hold may
+ * exist. Its transitions live in ./barrierState.ts; the built-in runtime never writes it.
+ */
+export const BARRIER_RECORD_STATES = ['PREPARING', ...RECORD_STATES] as const;
+export type BarrierRecordState = (typeof BARRIER_RECORD_STATES)[number];
+
 /** The part of the prepared-state record the transitions depend on. */
 export interface RecordFacts {
   state: RecordState;

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { CoordinatorLogItem } from '../coordinator/coordinatorLog.js';
 import { TXN_ID_PATTERN, TXN_ID_RULE } from '../coordinator/transactionRequest.js';
-import type { RecordState } from '../protocol/participantState.js';
+import type { BarrierRecordState } from '../protocol/participantState.js';
 import { DECISIONS, type Decision } from '../protocol/vote.js';
 import { isFinal } from '../coordinator/coordinatorLog.js';
 import type { RecoveryPorts } from './ports.js';
@@ -49,7 +49,7 @@ export function validateResolveRequest(body: unknown): { ok: true; value: Resolv
 /** What a participant's own record says about its vote: PREPARED or COMMITTED means it voted VOTE_COMMIT. */
 export type KnownVote = 'VOTE_COMMIT' | 'VOTE_ABORT' | 'UNKNOWN';
 
-export const voteFromRecord = (state: RecordState | 'UNKNOWN'): KnownVote =>
+export const voteFromRecord = (state: BarrierRecordState | 'UNKNOWN'): KnownVote =>
   state === 'PREPARED' || state === 'COMMITTED' ? 'VOTE_COMMIT' : state === 'ABORTED' ? 'VOTE_ABORT' : 'UNKNOWN';
 
 /**

@@ -1,0 +1,137 @@
+/**
+ * The participant protocol as a versioned contract: what the coordinator sends a participant, what the
+ * participant answers, and the error names it may raise. This is the one source; the JSON Schema under
+ * `contract/` is generated from it, and the participant runtime validates its input with it.
+ *
+ * Versioning follows semver: a new optional field, answer field, vote reason or violation code is a
+ * minor version; renaming or removing anything, or a new required field, is a major version and a new file.
+ */
+import { z } from 'zod';
+import { BARRIER_RECORD_STATES, type ProtocolViolationCode } from '../protocol/participantState.js';
+import { ABORT_REASONS, VOTES } from '../protocol/vote.js';
+
+export const CONTRACT_VERSION = '1.1.0';
+
+/** The messages of the contract, each under the name it has in the JSON Schema's `$defs`. */
+export const contractRegistry = z.registry<{ id: string; description: string }>();
+
+const TXN_ID = /^[A-Za-z0-9_-]{1,80}$/;
+
+export const txnId = z.string().regex(TXN_ID, 'txnId must be 1-80 letters, digits, _ or -').describe('The transaction, unique per coordinator log; the Step Functions execution name.');
+
+export const ACTIONS = ['prepare', 'commit', 'abort', 'status'] as const;
+
+export const participantRequest = z
+  .strictObject({
+    action: z.enum(ACTIONS),
+    txnId,
+    /** How long the coordinator waits for this answer; informational. */
+    timeoutSeconds: z.number().int().positive().optional().describe('How long the coordinator waits for this answer; informational.'),
+    /** Required for prepare; for commit and abort the stored redo list is used when absent. */
+    operations: z
+      .array(z.record(z.string(), z.unknown()))
+      .optional()
+      .describe("This participant's operations, as its kind defines them. Required for prepare; for commit and abort the participant uses the list it recorded at prepare when absent."),
+  })
+  .register(contractRegistry, { id: 'ParticipantRequest', description: 'What the coordinator (or recovery, or an operator) sends a participant.' });
+export type ParticipantRequest = z.infer<typeof participantRequest>;
+
+const answeredBy = {
+  participant: z.string().min(1).describe("The participant's name in the config."),
+  txnId,
+};
+
+/**
+ * The answer to prepare. `reason` is set exactly when the vote is VOTE_ABORT; the JSON Schema states that
+ * rule with if/then (see `contractDocument`), zod with the refinement below.
+ */
+export const prepareAnswer = z
+  .object({
+    ...answeredBy,
+    vote: z.enum(VOTES),
+    reason: z.enum(ABORT_REASONS).nullable().describe('Why the participant voted VOTE_ABORT; null with any other vote.'),
+  })
+  .refine((a) => (a.vote === 'VOTE_ABORT') === (a.reason !== null), { message: 'reason is required with VOTE_ABORT and must be null otherwise', path: ['reason'] })
+  .register(contractRegistry, { id: 'PrepareAnswer', description: 'The vote. READ_ONLY means nothing was held and the participant is left out of phase 2.' });
+export type PrepareAnswer = z.infer<typeof prepareAnswer>;
+
+export const PHASE_TWO_OUTCOMES = ['COMMITTED', 'ABORTED', 'READ_ONLY'] as const;
+
+export const phaseTwoAnswer = z
+  .object({
+    ...answeredBy,
+    outcome: z.enum(PHASE_TWO_OUTCOMES),
+    /** True when this delivery found the work already done (an idempotent repeat). */
+    repeated: z.boolean().describe('True when this delivery found the work already done (an idempotent repeat).'),
+  })
+  .register(contractRegistry, { id: 'PhaseTwoAnswer', description: 'The acknowledgement of commit or abort.' });
+export type PhaseTwoAnswer = z.infer<typeof phaseTwoAnswer>;
+
+export const STATUS_STATES = [...BARRIER_RECORD_STATES, 'UNKNOWN'] as const;
+
+export const statusAnswer = z
+  .object({
+    ...answeredBy,
+    state: z.enum(STATUS_STATES).describe('The prepared-state record; UNKNOWN when the participant holds none for this transaction.'),
+    lockedKeys: z.array(z.string()).describe('Items this transaction holds something on while PREPARED.'),
+    voteReason: z.enum(ABORT_REASONS).nullable().describe("The participant's own VOTE_ABORT reason, if it voted no."),
+    preparedAt: z.string().nullable(),
+  })
+  .register(contractRegistry, { id: 'StatusAnswer', description: 'What the participant holds for one transaction; read-only.' });
+export type StatusAnswer = z.infer<typeof statusAnswer>;
+
+export type ParticipantAnswer = PrepareAnswer | PhaseTwoAnswer | StatusAnswer;
+
+/** The answer each action must give; the coordinator checks an answer with the schema of its own action. */
+export const answerOf = { prepare: prepareAnswer, commit: phaseTwoAnswer, abort: phaseTwoAnswer, status: statusAnswer } as const;
+
+export const PROTOCOL_VIOLATION_CODES = ['COMMIT_AFTER_ABORT', 'ABORT_AFTER_COMMIT', 'COMMIT_WITHOUT_PREPARE', 'OPERATIONS_MISMATCH'] as const satisfies readonly ProtocolViolationCode[];
+// A code added to ProtocolViolationCode without adding it here fails to compile, so the contract cannot lag behind.
+const everyViolationCode: [Exclude<ProtocolViolationCode, (typeof PROTOCOL_VIOLATION_CODES)[number]>] extends [never] ? true : never = true;
+void everyViolationCode;
+
+/** The error names a participant raises (a Lambda's `errorType`), and what the coordinator does with each. */
+export const PARTICIPANT_ERRORS = {
+  'Pakka.ProtocolViolation': 'A commit after abort, an abort after commit, a commit without prepare, or a repeat with other operations. Nothing was changed; never retried; counted and alarmed.',
+  'Pakka.Transient': 'A failure worth retrying (throttling, a lost race, an unreachable external system). The coordinator retries with backoff and jitter.',
+  'Pakka.InvalidRequest': 'The request does not match this contract or the kind\'s operation schema. Never retried; a prepare that fails so counts as VOTE_ABORT.',
+} as const;
+export const ERROR_NAMES = Object.keys(PARTICIPANT_ERRORS) as (keyof typeof PARTICIPANT_ERRORS)[];
+
+export const participantError = z
+  .object({
+    errorType: z.enum(ERROR_NAMES as [keyof typeof PARTICIPANT_ERRORS, ...(keyof typeof PARTICIPANT_ERRORS)[]]),
+    errorMessage: z.string().describe('For Pakka.ProtocolViolation it begins with the code, then a colon.'),
+  })
+  .register(contractRegistry, { id: 'ParticipantError', description: 'How a failed Lambda invocation reports a Pakka error; any other errorType counts as a failure (VOTE_ABORT at prepare, retried at commit and abort).' });
+
+/** The whole contract as one JSON Schema document, with each message under `$defs`. */
+export function contractDocument(): Record<string, unknown> {
+  // io 'input' describes what a reader must accept: answers may carry fields a later minor version adds.
+  const { schemas } = z.toJSONSchema(contractRegistry, { target: 'draft-2020-12', io: 'input', unrepresentable: 'throw', uri: (id) => `#/$defs/${id}` });
+  const defs: Record<string, unknown> = {};
+  for (const message of [participantRequest, prepareAnswer, phaseTwoAnswer, statusAnswer, participantError]) {
+    const meta = contractRegistry.get(message);
+    if (!meta) throw new Error('a contract message is not registered');
+    // Each message is addressed by its place under $defs; a fragment-only $id is not valid JSON Schema.
+    const { $schema: _draft, $id: _id, id: _name, ...json } = schemas[meta.id] as Record<string, unknown>;
+    defs[meta.id] = { description: meta.description, ...json };
+  }
+  defs.PrepareAnswer = {
+    ...(defs.PrepareAnswer as Record<string, unknown>),
+    // The refinement above, in JSON Schema words.
+    if: { properties: { vote: { const: 'VOTE_ABORT' } } },
+    then: { properties: { reason: { type: 'string' } } },
+    else: { properties: { reason: { type: 'null' } } },
+  };
+  defs.ProtocolViolationCode = { type: 'string', enum: [...PROTOCOL_VIOLATION_CODES] };
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: `urn:pakka:participant-protocol:${CONTRACT_VERSION.split('.')[0]}`,
+    title: 'Pakka participant protocol',
+    'x-pakka-contract-version': CONTRACT_VERSION,
+    description: 'A participant is sent a ParticipantRequest and answers the answer of its action (prepare: PrepareAnswer; commit and abort: PhaseTwoAnswer; status: StatusAnswer), or fails with a ParticipantError.',
+    'x-pakka-errors': PARTICIPANT_ERRORS,
+    $defs: defs,
+  };
+}

@@ -1,0 +1,88 @@
+/** The participant protocol's JSON Schema: generated from its one source, and saying what the zod schemas say. */
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { describe, expect, it } from 'vitest';
+import { CONTRACT_FILE, renderContract } from '../../contract/generate.js';
+import { ERROR_NAMES, answerOf, participantError, participantRequest } from '../../lambdas/contract/participantProtocol.js';
+import { InvalidParticipantRequest } from '../../lambdas/participants/errors.js';
+import { ProtocolViolation, TransientFailure } from '../../lambdas/protocol/participantState.js';
+import type { z } from 'zod';
+
+const committed = readFileSync(CONTRACT_FILE, 'utf8');
+const document = JSON.parse(committed) as { $defs: Record<string, unknown> };
+const ajv = new Ajv2020({ strict: true, allErrors: true, strictTuples: false });
+ajv.addKeyword('x-pakka-contract-version').addKeyword('x-pakka-errors');
+ajv.addSchema(document, 'contract');
+const jsonSchema = (name: string) => {
+  const validate = ajv.getSchema(`contract#/$defs/${name}`);
+  if (!validate) throw new Error(`no ${name} in the contract`);
+  return (value: unknown) => validate(value) === true;
+};
+
+/** Both readers of the contract (zod at the runtime's edge, JSON Schema for everyone else) must agree. */
+function agree(name: string, schema: z.ZodType, value: unknown): boolean {
+  const byJson = jsonSchema(name)(value);
+  expect(schema.safeParse(value).success, `zod and JSON Schema disagree on ${JSON.stringify(value)}`).toBe(byJson);
+  return byJson;
+}
+
+describe('participant protocol contract', () => {
+  it('the committed JSON Schema is what the source generates (run npm run contract after a change)', () => {
+    expect(committed).toBe(renderContract());
+  });
+
+  it('requests: every action, operations as objects, nothing else', () => {
+    expect(agree('ParticipantRequest', participantRequest, { action: 'prepare', txnId: 't-1', operations: [{ op: 'debit', key: 'a', amount: 5 }] })).toBe(true);
+    expect(agree('ParticipantRequest', participantRequest, { action: 'status', txnId: 't-1' })).toBe(true);
+    expect(agree('ParticipantRequest', participantRequest, { action: 'abort', txnId: 't-1', timeoutSeconds: 3 })).toBe(true);
+    expect(agree('ParticipantRequest', participantRequest, { action: 'explode', txnId: 't-1' })).toBe(false);
+    expect(agree('ParticipantRequest', participantRequest, { action: 'prepare', txnId: 'bad id!' })).toBe(false);
+    expect(agree('ParticipantRequest', participantRequest, { action: 'prepare', txnId: 't', surprise: 1 })).toBe(false);
+    expect(agree('ParticipantRequest', participantRequest, { action: 'prepare', txnId: 't', operations: [5] })).toBe(false);
+    expect(agree('ParticipantRequest', participantRequest, { action: 'prepare', txnId: 't', timeoutSeconds: 1.5 })).toBe(false);
+  });
+
+  it('a prepare answer carries a reason exactly when it votes VOTE_ABORT', () => {
+    const base = { participant: 'bank', txnId: 't-1' };
+    expect(agree('PrepareAnswer', answerOf.prepare, { ...base, vote: 'VOTE_COMMIT', reason: null })).toBe(true);
+    expect(agree('PrepareAnswer', answerOf.prepare, { ...base, vote: 'READ_ONLY', reason: null })).toBe(true);
+    expect(agree('PrepareAnswer', answerOf.prepare, { ...base, vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' })).toBe(true);
+    expect(agree('PrepareAnswer', answerOf.prepare, { ...base, vote: 'VOTE_ABORT', reason: null })).toBe(false);
+    expect(agree('PrepareAnswer', answerOf.prepare, { ...base, vote: 'VOTE_COMMIT', reason: 'LOCK_CONFLICT' })).toBe(false);
+    expect(agree('PrepareAnswer', answerOf.prepare, { ...base, vote: 'MAYBE', reason: null })).toBe(false);
+    expect(agree('PrepareAnswer', answerOf.prepare, { ...base, vote: 'VOTE_ABORT', reason: 'BORED' })).toBe(false);
+    expect(agree('PrepareAnswer', answerOf.prepare, { vote: 'VOTE_COMMIT', reason: null })).toBe(false);
+  });
+
+  it('answers may carry fields a later minor version adds', () => {
+    expect(agree('PhaseTwoAnswer', answerOf.commit, { participant: 'bank', txnId: 't-1', outcome: 'COMMITTED', repeated: false, extra: 1 })).toBe(true);
+    expect(agree('PhaseTwoAnswer', answerOf.abort, { participant: 'bank', txnId: 't-1', outcome: 'ABORTED' })).toBe(false);
+    expect(agree('StatusAnswer', answerOf.status, { participant: 'card', txnId: 't-1', state: 'PREPARING', lockedKeys: [], voteReason: null, preparedAt: null })).toBe(true);
+    expect(agree('StatusAnswer', answerOf.status, { participant: 'card', txnId: 't-1', state: 'LOST', lockedKeys: [], voteReason: null, preparedAt: null })).toBe(false);
+  });
+
+  it('errors are named, and only the three Pakka names are part of the contract', () => {
+    expect(agree('ParticipantError', participantError, { errorType: 'Pakka.ProtocolViolation', errorMessage: 'COMMIT_AFTER_ABORT: refused' })).toBe(true);
+    expect(agree('ParticipantError', participantError, { errorType: 'Pakka.Oops', errorMessage: 'x' })).toBe(false);
+    expect(document.$defs.ProtocolViolationCode).toEqual({ type: 'string', enum: ['COMMIT_AFTER_ABORT', 'ABORT_AFTER_COMMIT', 'COMMIT_WITHOUT_PREPARE', 'OPERATIONS_MISMATCH'] });
+  });
+
+  it('the error names are the ones the runtime raises and the only Pakka names the state machine catches from a participant', () => {
+    const raised = [new ProtocolViolation('COMMIT_AFTER_ABORT', 't', 'p').name, new TransientFailure('x').name, new InvalidParticipantRequest('x').name];
+    expect([...raised].sort()).toEqual([...ERROR_NAMES].sort());
+    const caught = new Set<string>();
+    // Only the tasks that invoke participants: the coordinator's own Fail states have names of their own.
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) return node.forEach(walk);
+      if (typeof node !== 'object' || node === null) return;
+      const state = node as { Resource?: unknown; Retry?: Array<{ ErrorEquals: string[] }>; Catch?: Array<{ ErrorEquals: string[] }> };
+      if (state.Resource === 'arn:aws:states:::lambda:invoke') {
+        for (const rule of [...(state.Retry ?? []), ...(state.Catch ?? [])]) for (const name of rule.ErrorEquals) if (name.startsWith('Pakka.')) caught.add(name);
+      }
+      Object.values(node).forEach(walk);
+    };
+    walk(JSON.parse(readFileSync(new URL('../../statemachines/two-phase-commit.asl.json', import.meta.url), 'utf8')));
+    expect(caught.size).toBeGreaterThan(0);
+    for (const name of caught) expect(ERROR_NAMES).toContain(name);
+  });
+});
