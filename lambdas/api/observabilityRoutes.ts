@@ -10,14 +10,14 @@ import { integerQuery } from './request.js';
 
 export interface ObservabilitySource {
   /** Every metric, in Prometheus text exposition format. */
-  metricsText(): string;
+  metricsText(): Promise<string>;
   /** The most recent outcome events, newest first. */
   recentEvents(limit: number): OutcomeEvent[];
 }
 
 export const EVENT_LIMITS = { defaultLimit: 20, maxLimit: 1000 } as const;
 
-export function metricsRoute(source: ObservabilitySource | undefined): APIGatewayProxyResult {
+export async function metricsRoute(source: ObservabilitySource | undefined): Promise<APIGatewayProxyResult> {
   if (!source) {
     throw new ApiError(
       404,
@@ -28,7 +28,7 @@ export function metricsRoute(source: ObservabilitySource | undefined): APIGatewa
   return {
     statusCode: 200,
     headers: { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store' },
-    body: source.metricsText(),
+    body: await source.metricsText(),
   };
 }
 
