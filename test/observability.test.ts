@@ -64,6 +64,11 @@ describe('Prometheus rendering', () => {
     expect(text).toContain('pakka_prepare_latency_seconds_bucket{le="+Inf",participant="payer-bank"} 2');
     expect(text).toContain('pakka_prepare_latency_seconds_sum{participant="payer-bank"} 0.707');
     expect(text).toContain('pakka_prepare_latency_seconds_count{participant="payer-bank"} 2');
+    expect(r.unknownDimensions.size).toBe(0);
+    // A dimension metricNames.ts does not declare is noted and left out, never thrown into the caller.
+    r.count(METRICS.retries, { Participant: 'payer-bank', Action: 'commit', Shard: '3' });
+    expect([...r.unknownDimensions]).toEqual(['Retries.Shard']);
+    expect(await r.render()).toContain('pakka_retries_total{participant="payer-bank",action="commit"} 1');
     expect(r.percentile(METRICS.prepareLatency, 50)).toBe(7);
     expect(r.percentile(METRICS.prepareLatency, 99)).toBe(700);
   });

@@ -94,6 +94,8 @@ describe('GET /metrics and promtool', () => {
     expect(after).toMatch(/^pakka_protocol_violations_total\{participant="payee-bank",code="COMMIT_AFTER_ABORT"\} 1$/m);
     expect(after).toMatch(/^pakka_prepare_latency_seconds_count\{participant="payer-bank"\} [1-9]/m);
     expect(promtoolFindings(after)).toEqual([]);
+    // Every dimension the code recorded is declared in metricNames.ts, so none was left out.
+    expect([...service.pakka.metrics.unknownDimensions]).toEqual([]);
   });
 
   it.runIf(havePromtool)('promtool does report the old form, so a clean result means something', () => {

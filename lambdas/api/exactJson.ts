@@ -57,12 +57,13 @@ function exact(value: unknown, path: string): unknown {
   }
   if (Array.isArray(value)) return value.map((item, i) => exact(item, child(path, i)));
   if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) {
-      if (hasLoneSurrogate(key)) throw new Refusal(child(path, key), `has a name that ${SURROGATE_RULE}`);
-      out[key] = exact(item, child(path, key));
-    }
-    return out;
+    // fromEntries defines own properties, so a "__proto__" key stays a key (and a schema refuses it).
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => {
+        if (hasLoneSurrogate(key)) throw new Refusal(child(path, key), `has a name that ${SURROGATE_RULE}`);
+        return [key, exact(item, child(path, key))];
+      }),
+    );
   }
   return value;
 }

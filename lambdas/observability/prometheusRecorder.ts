@@ -40,6 +40,11 @@ export interface PrometheusRecorderOptions {
 
 export class PrometheusRecorder implements MetricsRecorder {
   readonly registry = new Registry();
+  /**
+   * `Metric.Dimension` pairs recorded but missing from metricNames.ts: left out of the exposition,
+   * never thrown (a metric must not fail a participant call); tests expect this to stay empty.
+   */
+  readonly unknownDimensions = new Set<string>();
   private readonly prom = new Map<MetricName, { metric: PromMetric; scale: number; labels: ReadonlySet<string> }>();
   private readonly counters = new Map<MetricName, Map<string, number>>();
   private readonly gauges = new Map<MetricName, Map<string, number>>();
@@ -69,7 +74,7 @@ export class PrometheusRecorder implements MetricsRecorder {
   count(name: MetricName, dimensions?: Dimensions, value = 1): void {
     const { metric } = this.promFor(name, dimensions);
     if (!(metric instanceof Counter)) throw new Error(`${name} is not a counter`);
-    metric.inc(this.labelsOf(dimensions), value);
+    metric.inc(this.labelsOf(name, dimensions), value);
     const series = this.series(this.counters, name);
     const key = labelKey(dimensions);
     series.set(key, (series.get(key) ?? 0) + value);
@@ -78,14 +83,14 @@ export class PrometheusRecorder implements MetricsRecorder {
   gauge(name: MetricName, value: number, dimensions?: Dimensions): void {
     const { metric, scale } = this.promFor(name, dimensions);
     if (!(metric instanceof Gauge)) throw new Error(`${name} is not a gauge`);
-    metric.set(this.labelsOf(dimensions), value * scale);
+    metric.set(this.labelsOf(name, dimensions), value * scale);
     this.series(this.gauges, name).set(labelKey(dimensions), value);
   }
 
   timing(name: MetricName, milliseconds: number, dimensions?: Dimensions): void {
     const { metric, scale } = this.promFor(name, dimensions);
     if (!(metric instanceof Histogram)) throw new Error(`${name} is not a timing`);
-    metric.observe(this.labelsOf(dimensions), milliseconds * scale);
+    metric.observe(this.labelsOf(name, dimensions), milliseconds * scale);
     const series = this.series(this.recent, name);
     const key = labelKey(dimensions);
     const recent = series.get(key) ?? [];
@@ -125,21 +130,20 @@ export class PrometheusRecorder implements MetricsRecorder {
 
   private seed(name: MetricName, dimensions: Dimensions): void {
     const { metric } = this.promFor(name, dimensions);
-    if (metric instanceof Counter) metric.inc(this.labelsOf(dimensions), 0);
+    if (metric instanceof Counter) metric.inc(this.labelsOf(name, dimensions), 0);
   }
 
   private promFor(name: MetricName, dimensions: Dimensions = {}) {
     const entry = this.prom.get(name);
     if (!entry) throw new Error(`unknown metric ${name}`);
-    for (const d of Object.keys(dimensions)) {
-      // A dimension missing from the definition would be a silent gap in one of the two backends.
-      if (!entry.labels.has(prometheusLabel(d))) throw new Error(`metric ${name} has no dimension ${d} in metricNames.ts`);
-    }
+    for (const d of Object.keys(dimensions)) if (!entry.labels.has(prometheusLabel(d))) this.unknownDimensions.add(`${name}.${d}`);
     return entry;
   }
 
-  private labelsOf(dimensions: Dimensions = {}): Record<string, string> {
-    return Object.fromEntries(Object.entries(dimensions).map(([k, v]) => [prometheusLabel(k), v]));
+  /** Label values for prom-client; a dimension the definition lacks is left out (and noted) rather than thrown. */
+  private labelsOf(name: MetricName, dimensions: Dimensions = {}): Record<string, string> {
+    const known = this.prom.get(name)?.labels;
+    return Object.fromEntries(Object.entries(dimensions).flatMap(([k, v]) => (known?.has(prometheusLabel(k)) ? [[prometheusLabel(k), v]] : [])));
   }
 
   private series<V>(store: Map<MetricName, Map<string, V>>, name: MetricName): Map<string, V> {
