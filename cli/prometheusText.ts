@@ -1,7 +1,10 @@
 /**
  * Reads the Prometheus text format that GET /metrics serves: samples with labels, counters summed
  * over label sets, and latency quantiles estimated from histogram buckets the way Prometheus'
- * histogram_quantile does (linear within the bucket that holds the rank).
+ * histogram_quantile does (linear within the bucket that holds the rank). prom-client writes the
+ * format but has no reader; a reader package (parse-prometheus-text-format) would replace only the
+ * line parsing below, not the bucket arithmetic, and test/topCli.test.ts reads prom-client's own
+ * output with it, so it stays.
  */
 export interface Sample {
   name: string;
@@ -9,7 +12,9 @@ export interface Sample {
   value: number;
 }
 
-const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)$/;
+/** name, optional {labels}, value, optional timestamp (ms). */
+const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+-?\d+)?$/;
+const UNESCAPE: Record<string, string> = { n: '\n', '\\': '\\', '"': '"' };
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
 
 export function parsePrometheusText(text: string): Sample[] {
@@ -21,7 +26,7 @@ export function parsePrometheusText(text: string): Sample[] {
     if (!match) throw new Error(`not a Prometheus sample line: ${line.slice(0, 120)}`);
     const [, name = '', labelText = '', valueText = ''] = match;
     const labels: Record<string, string> = {};
-    for (const [, key = '', value = ''] of labelText.matchAll(LABEL)) labels[key] = value.replace(/\\(.)/g, '$1');
+    for (const [, key = '', value = ''] of labelText.matchAll(LABEL)) labels[key] = value.replace(/\\(.)/g, (_, c: string) => UNESCAPE[c] ?? `\\${c}`);
     const value = valueText === '+Inf' ? Number.POSITIVE_INFINITY : valueText === '-Inf' ? Number.NEGATIVE_INFINITY : Number(valueText);
     samples.push({ name, labels, value });
   }

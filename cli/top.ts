@@ -5,7 +5,7 @@
  * command takes the readings, this turns them into the view and the text.
  */
 import { METRICS, type MetricName } from '../lambdas/observability/metricNames.js';
-import { prometheusName } from '../lambdas/observability/prometheusRecorder.js';
+import { prometheusName } from '../lambdas/observability/prometheusNames.js';
 import { table } from './format.js';
 import { type Buckets, type Sample, bucketsBetween, bucketsOf, labelValues, observations, quantile, sumOf } from './prometheusText.js';
 
@@ -26,6 +26,7 @@ export interface TopReading {
   openCapped: boolean;
 }
 
+/** In milliseconds (the exposition has seconds). */
 export interface Percentiles {
   p50: number | undefined;
   p95: number | undefined;
@@ -52,8 +53,8 @@ export interface TopView {
   retries: number;
 }
 
-const counter = (m: MetricName) => prometheusName(m, 'counter');
-const histogram = (m: MetricName) => prometheusName(m, 'histogram');
+const counter = (m: MetricName) => prometheusName(m);
+const histogram = (m: MetricName) => prometheusName(m);
 
 export const TOP_PHASES: ReadonlyArray<[string, MetricName]> = [
   ['prepare', METRICS.preparePhaseLatency],
@@ -66,10 +67,14 @@ export const TOP_PHASES: ReadonlyArray<[string, MetricName]> = [
 function percentiles(before: Buckets, after: Buckets): Percentiles {
   const window = bucketsBetween(before, after);
   const use = observations(window) > 0 ? window : after;
+  const inMs = (q: number) => {
+    const seconds = quantile(q, use);
+    return seconds === undefined ? undefined : seconds * 1000;
+  };
   return {
-    p50: quantile(0.5, use),
-    p95: quantile(0.95, use),
-    p99: quantile(0.99, use),
+    p50: inMs(0.5),
+    p95: inMs(0.95),
+    p99: inMs(0.99),
     count: observations(use),
     window: use === window,
   };
@@ -92,7 +97,7 @@ export function topView(url: string, previous: TopReading, current: TopReading):
     .map((t) => ({ txnId: t.txnId, pastDeadlineSeconds: Math.round((current.at - Date.parse(t.deadline)) / 1000) }))
     .filter((t) => t.pastDeadlineSeconds > 0)
     .sort((a, b) => b.pastDeadlineSeconds - a.pastDeadlineSeconds);
-  const oldestPrepared = current.samples.find((s) => s.name === prometheusName(METRICS.oldestInDoubtAgeSeconds, 'gauge'));
+  const oldestPrepared = current.samples.find((s) => s.name === prometheusName(METRICS.oldestInDoubtAgeSeconds));
 
   const participantNames = [
     ...new Set([...labelValues(current.samples, `${histogram(METRICS.prepareLatency)}_bucket`, 'participant'), ...labelValues(current.samples, counter(METRICS.participantCalls), 'participant')]),
@@ -103,6 +108,8 @@ export function topView(url: string, previous: TopReading, current: TopReading):
       const errors = total(METRICS.participantErrors, { participant: name });
       return { name, prepare: byHistogram(METRICS.prepareLatency, { participant: name }), calls, errors, errorRate: ratio(errors, calls + errors) };
     })
+    // Every configured participant is exported at 0 from the start; list those that were called.
+    .filter((p) => p.calls + p.errors + p.prepare.count > 0)
     .sort((a, b) => (b.prepare.p95 ?? -1) - (a.prepare.p95 ?? -1) || a.name.localeCompare(b.name));
 
   return {
@@ -118,6 +125,7 @@ export function topView(url: string, previous: TopReading, current: TopReading):
     participants,
     aborts: labelValues(current.samples, counter(METRICS.transactionsAborted), 'reason')
       .map((reason) => ({ reason, count: total(METRICS.transactionsAborted, { reason }) }))
+      .filter((a) => a.count > 0)
       .sort((a, b) => b.count - a.count),
     hazards: total(METRICS.heuristicHazards),
     violations: total(METRICS.protocolViolations),

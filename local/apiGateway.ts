@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { utf8Text } from '../lambdas/api/exactJson.js';
 import { LIMITS } from '../lambdas/coordinator/transactionRequest.js';
 
 /**
@@ -50,8 +51,9 @@ export function proxyEvent(request: IncomingMessage, body: Buffer): APIGatewayPr
     queryStringParameters: Object.keys(query).length ? query : null,
     multiValueQueryStringParameters: Object.keys(multiValueQuery).length ? multiValueQuery : null,
     stageVariables: null,
-    body: body.length ? body.toString('utf8') : null,
-    isBase64Encoded: false,
+    // As API Gateway does for bytes it cannot pass as text: base64, so the handler sees them as sent.
+    body: body.length ? (utf8Text(body) ?? body.toString('base64')) : null,
+    isBase64Encoded: body.length > 0 && utf8Text(body) === undefined,
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',

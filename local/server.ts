@@ -4,6 +4,7 @@
  * API handler that API Gateway calls on AWS.
  */
 import { type Server, createServer } from 'node:http';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type ApiHandler, apiHandler } from '../lambdas/api/router.js';
@@ -11,6 +12,7 @@ import type { WaitOptions } from '../lambdas/api/transactionRoutes.js';
 import type { TransactionService } from '../lambdas/api/transactionService.js';
 import type { ParticipantConfig } from '../lambdas/config/participantConfig.js';
 import { proxyEvent, readBody, sendResult } from './apiGateway.js';
+import { type DataDirLock, acquireDataDirLock } from './dataDirLock.js';
 import { type DynamoLocal, localDynamoClient, startDynamoLocal } from './dynamoLocal.js';
 import { LocalPakka, type LocalPakkaOptions } from './pakka.js';
 import { localTransactionService } from './transactionService.js';
@@ -148,8 +150,18 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
 
   let dynamoLocal: DynamoLocal | undefined;
   let dynamo: DynamoDBClient | undefined;
+  let lock: DataDirLock | undefined;
   try {
-    if (!options.dynamoEndpoint) dynamoLocal = await startDynamoLocal(options.inMemory ? {} : { dbPath: options.dataDir ?? DEFAULT_DATA_DIR });
+    if (!options.dynamoEndpoint) {
+      if (options.inMemory) dynamoLocal = await startDynamoLocal({});
+      else {
+        const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+        // Before DynamoDB Local opens the files: a second one on them corrupts both.
+        lock = await acquireDataDirLock(dataDir, { log: (message) => log(message) });
+        dynamoLocal = await startDynamoLocal({ dbPath: dataDir });
+        lock.update({ url: `http://localhost:${port}`, dynamoPid: dynamoLocal.pid });
+      }
+    }
     const dynamoEndpoint = options.dynamoEndpoint ?? dynamoLocal?.endpoint ?? '';
     dynamo = localDynamoClient(dynamoEndpoint);
     const pakka = new LocalPakka({
@@ -193,12 +205,14 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
         await Promise.race([pakka.drain(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
         dynamo?.destroy();
         await dynamoLocal?.stop();
+        lock?.release();
       })());
     return { url: `http://localhost:${port}`, port, pakka, service, handler: ready, recovery, dynamoEndpoint, dynamoPid: dynamoLocal?.pid, stop };
   } catch (error) {
     await closeServer();
     dynamo?.destroy();
     await dynamoLocal?.stop();
+    lock?.release();
     throw error;
   }
 }

@@ -1,8 +1,9 @@
 /**
- * `npm start`: Pakka on this machine. Starts DynamoDB Local (data kept in .pakka/dynamodb unless
- * --in-memory or PAKKA_IN_MEMORY=1), creates the tables and serves the HTTP API on PORT (3000).
+ * `npm start`: Pakka on this machine. Starts DynamoDB Local (data kept in .pakka/dynamodb, or
+ * --data-dir / PAKKA_DATA_DIR, unless --in-memory or PAKKA_IN_MEMORY=1), creates the tables and
+ * serves the HTTP API on PORT (3000). Refuses a data folder another live Pakka holds.
  */
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { faultsFromEnvironment } from './faults.js';
 import { type BackgroundTask, DEFAULT_DATA_DIR, DEFAULT_PORT, type LocalService, PortInUseError, startLocalService } from './server.js';
@@ -10,13 +11,14 @@ import { type BackgroundTask, DEFAULT_DATA_DIR, DEFAULT_PORT, type LocalService,
 /** Work that runs on a timer inside the service while it is up: the place for the recovery sweeper. */
 const backgroundTasks: BackgroundTask[] = [];
 
-const USAGE = `usage: npm start [-- --in-memory] [-- --port N]
-  --in-memory   throwaway database (also PAKKA_IN_MEMORY=1); by default data stays in .pakka/dynamodb
-  --port N      HTTP port (also PORT=N); default ${DEFAULT_PORT}`;
+const USAGE = `usage: npm start [-- --in-memory] [-- --data-dir DIR] [-- --port N]
+  --in-memory     throwaway database (also PAKKA_IN_MEMORY=1); by default data stays in .pakka/dynamodb
+  --data-dir DIR  where the data stays (also PAKKA_DATA_DIR=DIR); one Pakka at a time per folder
+  --port N        HTTP port (also PORT=N); default ${DEFAULT_PORT}`;
 
 function options() {
   const { values } = parseArgs({
-    options: { 'in-memory': { type: 'boolean' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { 'in-memory': { type: 'boolean' }, 'data-dir': { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     strict: true,
   });
   if (values.help) {
@@ -27,15 +29,18 @@ function options() {
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65535) throw new Error(`port must be a number from 0 to 65535, not '${portText}'`);
   const inMemory = values['in-memory'] === true || ['1', 'true'].includes(process.env.PAKKA_IN_MEMORY ?? '');
-  return { port, inMemory };
+  const dataDirText = values['data-dir'] ?? process.env.PAKKA_DATA_DIR;
+  if (dataDirText === '') throw new Error('--data-dir must name a folder');
+  const dataDir = dataDirText === undefined ? DEFAULT_DATA_DIR : resolve(dataDirText);
+  return { port, inMemory, dataDir };
 }
 
-function banner(service: LocalService, inMemory: boolean): string {
+function banner(service: LocalService, inMemory: boolean, dataDir: string): string {
   const participants = [...service.pakka.config.values()].map((p) => `${p.name} (${p.kind})`);
-  const storage = inMemory ? 'in memory (gone when Pakka stops)' : `kept in ${relative(process.cwd(), DEFAULT_DATA_DIR) || DEFAULT_DATA_DIR}`;
+  const storage = inMemory ? 'in memory (gone when Pakka stops)' : `kept in ${relative(process.cwd(), dataDir) || dataDir}`;
   const example = JSON.stringify({ participants: [{ name: 'payer-bank', operations: [{ op: 'credit', key: 'alice', amount: 50000 }] }] });
   return [
-    `Pakka is running at ${service.url}`,
+    `Pakka is running at ${service.url} (pid ${process.pid})`,
     `  DynamoDB Local ${service.dynamoEndpoint} (pid ${service.dynamoPid ?? '-'}), data ${storage}`,
     `  participants: ${participants.join(', ')}`,
     `Try:`,
@@ -48,12 +53,12 @@ function banner(service: LocalService, inMemory: boolean): string {
 async function main(): Promise<void> {
   // The SDK's Node-version notice says nothing a user of the local service can act on.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const { port, inMemory } = options();
+  const { port, inMemory, dataDir } = options();
   let service: LocalService;
   try {
     // PAKKA_FAULTS: a demo of recovery, with injected faults (see local/faults.ts).
     const faults = faultsFromEnvironment();
-    service = await startLocalService({ port, inMemory, backgroundTasks, ...(faults ? { pakka: faults.seams() } : {}) });
+    service = await startLocalService({ port, inMemory, dataDir, backgroundTasks, ...(faults ? { pakka: faults.seams() } : {}) });
     if (faults) {
       faults.attach(service.pakka);
       console.log(`FAULT INJECTION ON (PAKKA_FAULTS): ${faults.specs.map((s) => JSON.stringify(s)).join(' ')}`);
@@ -90,7 +95,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
-  console.log(banner(service, inMemory));
+  console.log(banner(service, inMemory, dataDir));
 }
 
 main().catch((error: unknown) => {

@@ -1,7 +1,8 @@
 /** Every transaction is visible: participant metrics, coordinator outcome metrics and outcome events. */
 import { describe, expect, it } from 'vitest';
 import { METRICS } from '../lambdas/observability/metricNames.js';
-import { PrometheusRecorder, prometheusName } from '../lambdas/observability/prometheusRecorder.js';
+import { prometheusName } from '../lambdas/observability/prometheusNames.js';
+import { PrometheusRecorder } from '../lambdas/observability/prometheusRecorder.js';
 import { testPakka, uniqueId } from './support/pakka.js';
 
 describe('outcome events and metrics', () => {
@@ -45,20 +46,29 @@ describe('outcome events and metrics', () => {
 });
 
 describe('Prometheus rendering', () => {
-  it('renders counters, gauges and histograms with labels', () => {
+  it('renders counters, gauges and histograms with labels, durations in seconds', async () => {
     const r = new PrometheusRecorder();
     r.count(METRICS.transactionsAborted, { Reason: 'TIMEOUT' });
     r.count(METRICS.transactionsAborted, { Reason: 'TIMEOUT' });
     r.gauge(METRICS.oldestInDoubtAgeSeconds, 42);
     r.timing(METRICS.prepareLatency, 7, { Participant: 'payer-bank' });
     r.timing(METRICS.prepareLatency, 700, { Participant: 'payer-bank' });
-    const text = r.render();
-    expect(prometheusName(METRICS.transactionsAborted, 'counter')).toBe('pakka_transactions_aborted_total');
+    const text = await r.render();
+    expect(prometheusName(METRICS.transactionsAborted)).toBe('pakka_transactions_aborted_total');
+    expect(prometheusName(METRICS.prepareLatency)).toBe('pakka_prepare_latency_seconds');
+    expect(text).toContain('# HELP pakka_transactions_aborted_total Transactions that became ABORTED');
+    expect(text).toContain('# TYPE pakka_transactions_aborted_total counter');
     expect(text).toContain('pakka_transactions_aborted_total{reason="TIMEOUT"} 2');
     expect(text).toContain('pakka_oldest_in_doubt_age_seconds 42');
-    expect(text).toContain('pakka_prepare_latency_ms_bucket{participant="payer-bank",le="10"} 1');
-    expect(text).toContain('pakka_prepare_latency_ms_bucket{participant="payer-bank",le="+Inf"} 2');
-    expect(text).toContain('pakka_prepare_latency_ms_count{participant="payer-bank"} 2');
+    expect(text).toContain('pakka_prepare_latency_seconds_bucket{le="0.01",participant="payer-bank"} 1');
+    expect(text).toContain('pakka_prepare_latency_seconds_bucket{le="+Inf",participant="payer-bank"} 2');
+    expect(text).toContain('pakka_prepare_latency_seconds_sum{participant="payer-bank"} 0.707');
+    expect(text).toContain('pakka_prepare_latency_seconds_count{participant="payer-bank"} 2');
+    expect(r.unknownDimensions.size).toBe(0);
+    // A dimension metricNames.ts does not declare is noted and left out, never thrown into the caller.
+    r.count(METRICS.retries, { Participant: 'payer-bank', Action: 'commit', Shard: '3' });
+    expect([...r.unknownDimensions]).toEqual(['Retries.Shard']);
+    expect(await r.render()).toContain('pakka_retries_total{participant="payer-bank",action="commit"} 1');
     expect(r.percentile(METRICS.prepareLatency, 50)).toBe(7);
     expect(r.percentile(METRICS.prepareLatency, 99)).toBe(700);
   });

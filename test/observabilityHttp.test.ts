@@ -7,7 +7,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiHandler } from '../lambdas/api/router.js';
 import { METRICS } from '../lambdas/observability/metricNames.js';
-import { prometheusName } from '../lambdas/observability/prometheusRecorder.js';
+import { prometheusName } from '../lambdas/observability/prometheusNames.js';
 import type { OutcomeEvent } from '../lambdas/observability/transactionOutcome.js';
 import type { TransactionTimeline } from '../lambdas/observability/transactionTimeline.js';
 import type { LocalService } from '../local/server.js';
@@ -56,15 +56,15 @@ describe('GET /metrics', () => {
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await response.text();
     const s = series(text);
-    expect(s.get(prometheusName(METRICS.transactionsStarted, 'counter'))).toBe(3);
-    expect(s.get(prometheusName(METRICS.transactionsCommitted, 'counter'))).toBe(2);
-    expect(s.get(`${prometheusName(METRICS.transactionsAborted, 'counter')}{reason="INSUFFICIENT_FUNDS"}`)).toBe(1);
-    expect(s.get('pakka_votes_total{participant="payer-bank",reason="INSUFFICIENT_FUNDS",vote="VOTE_ABORT"}')).toBe(1);
-    expect(s.get('pakka_prepare_latency_ms_count{participant="payee-bank"}')).toBeGreaterThanOrEqual(1);
+    expect(s.get(prometheusName(METRICS.transactionsStarted))).toBe(3);
+    expect(s.get(prometheusName(METRICS.transactionsCommitted))).toBe(2);
+    expect(s.get(`${prometheusName(METRICS.transactionsAborted)}{reason="INSUFFICIENT_FUNDS"}`)).toBe(1);
+    expect(s.get('pakka_votes_total{participant="payer-bank",vote="VOTE_ABORT",reason="INSUFFICIENT_FUNDS"}')).toBe(1);
+    expect(s.get('pakka_prepare_latency_seconds_count{participant="payee-bank"}')).toBeGreaterThanOrEqual(1);
     for (const phase of [METRICS.preparePhaseLatency, METRICS.decisionLatency, METRICS.commitLatency, METRICS.abortLatency, METRICS.endToEndLatency]) {
-      expect(text, phase).toContain(`# TYPE ${prometheusName(phase, 'histogram')} histogram`);
+      expect(text, phase).toContain(`# TYPE ${prometheusName(phase)} histogram`);
     }
-    expect(s.get(`${prometheusName(METRICS.endToEndLatency, 'histogram')}_count`)).toBe(3);
+    expect(s.get(`${prometheusName(METRICS.endToEndLatency)}_count`)).toBe(3);
   });
 });
 

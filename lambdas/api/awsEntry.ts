@@ -5,6 +5,7 @@
  * and POST /transactions/{txnId}/resolve invoke) and RECOVERY_LOG_GROUP (its log group, named in the answer
  * of a sweep started in the background). The participant config is bundled from config/participants.json.
  */
+import { boundedClientConfig } from '../config/sdkTimeouts.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -36,8 +37,8 @@ if (missing.length) throw new Error(`PARTICIPANT_TABLES has no table for: ${miss
 
 const route = apiHandler(
   stepFunctionsService({
-    sfn: tracer.captureAWSv3Client(new SFNClient({})),
-    dynamo: documentClient(tracer.captureAWSv3Client(new DynamoDBClient({}))),
+    sfn: tracer.captureAWSv3Client(new SFNClient(boundedClientConfig())),
+    dynamo: documentClient(tracer.captureAWSv3Client(new DynamoDBClient(boundedClientConfig()))),
     stateMachineArn: env.STATE_MACHINE_ARN,
     tables: { coordinatorLog: env.COORDINATOR_LOG_TABLE, participants: env.PARTICIPANT_TABLES },
     config,

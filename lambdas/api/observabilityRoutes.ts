@@ -10,7 +10,7 @@ import { integerQuery } from './request.js';
 
 export interface ObservabilitySource {
   /** Every metric, in Prometheus text exposition format. */
-  metricsText(): string;
+  metricsText(): Promise<string>;
   /** The most recent outcome events, newest first. */
   recentEvents(limit: number): OutcomeEvent[];
 }
@@ -22,7 +22,7 @@ export interface EventList {
   events: OutcomeEvent[];
 }
 
-export function metricsRoute(source: ObservabilitySource | undefined): APIGatewayProxyResult {
+export async function metricsRoute(source: ObservabilitySource | undefined): Promise<APIGatewayProxyResult> {
   if (!source) {
     throw new ApiError(
       404,
@@ -33,7 +33,7 @@ export function metricsRoute(source: ObservabilitySource | undefined): APIGatewa
   return {
     statusCode: 200,
     headers: { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store' },
-    body: source.metricsText(),
+    body: await source.metricsText(),
   };
 }
 

@@ -1,6 +1,7 @@
 /** Reads what a route needs from an API Gateway proxy event, the same way locally and on AWS. */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { LIMITS, TXN_ID_PATTERN, TXN_ID_RULE } from '../coordinator/transactionRequest.js';
+import { hasLoneSurrogate, parseExactJson, utf8Text } from './exactJson.js';
 import { ApiError } from './http.js';
 
 /** HTTP header names are case-insensitive; API Gateway passes them as the client spelled them. */
@@ -43,7 +44,12 @@ export function requireJsonContentType(event: APIGatewayProxyEvent): void {
   }
 }
 
-/** The JSON body, refused before parsing when it is larger than the limit. */
+/**
+ * The JSON body, refused before parsing when it is larger than the limit, and refused rather than
+ * changed when its bytes are not UTF-8, a string holds a lone surrogate, or a number is not an exact
+ * integer (see exactJson.ts). API Gateway passes a body as text or, for bytes, as base64; the local
+ * server passes bytes that are not UTF-8 as base64 too, so this one check covers both.
+ */
 export function jsonBody(event: APIGatewayProxyEvent): unknown {
   if (event.body === null || event.body === undefined || event.body === '') {
     throw new ApiError(400, 'INVALID_REQUEST', 'body is required: a JSON transaction request', 'body');
@@ -52,11 +58,12 @@ export function jsonBody(event: APIGatewayProxyEvent): unknown {
   if (bytes.length > LIMITS.maxBodyBytes) {
     throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `body must be at most ${LIMITS.maxBodyBytes} bytes`, 'body');
   }
-  try {
-    return JSON.parse(bytes.toString('utf8')) as unknown;
-  } catch {
-    throw new ApiError(400, 'INVALID_REQUEST', 'body is not valid JSON', 'body');
-  }
+  const text = event.isBase64Encoded ? utf8Text(bytes) : event.body;
+  if (text === undefined) throw new ApiError(400, 'INVALID_REQUEST', 'body is not valid UTF-8', 'body');
+  if (hasLoneSurrogate(text)) throw new ApiError(400, 'INVALID_REQUEST', 'body contains a lone UTF-16 surrogate: text must be well-formed Unicode', 'body');
+  const parsed = parseExactJson(text);
+  if (!parsed.ok) throw new ApiError(400, 'INVALID_REQUEST', parsed.message, parsed.field);
+  return parsed.value;
 }
 
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';

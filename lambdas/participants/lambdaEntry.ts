@@ -1,4 +1,5 @@
 /** Wires a participant kind to the Lambda runtime: its own table from the environment, logs, metrics and traces. */
+import { boundedClientConfig } from '../config/sdkTimeouts.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { emfRecorder } from '../observability/emfRecorder.js';
@@ -35,7 +36,7 @@ export function lambdaParticipant(kind: ParticipantKind): ParticipantHandler {
     name,
     kind,
     tableName: required('TABLE_NAME'),
-    client: documentClient(tracer.captureAWSv3Client(new DynamoDBClient({}))),
+    client: documentClient(tracer.captureAWSv3Client(new DynamoDBClient(boundedClientConfig()))),
     shardedKeys: shardedKeysFromEnvironment(process.env.SHARDED_KEYS),
   });
   const observed = observedParticipant(handler, { name, metrics: emfRecorder(service), logger: protocolLogger(service) });

@@ -6,6 +6,7 @@
  * Environment: COORDINATOR_LOG_TABLE, STATE_MACHINE_ARN, PARTICIPANT_FUNCTION_PREFIX,
  * PARTICIPANT_TABLES (JSON: participant name -> table name), optional PAKKA_RECOVERY_* thresholds.
  */
+import { boundedClientConfig } from '../config/sdkTimeouts.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -50,12 +51,12 @@ let ports: RecoveryPorts | undefined;
 
 function awsPorts(): RecoveryPorts {
   const env = recoveryEnvironment.parse(process.env);
-  const client = documentClient(tracer.captureAWSv3Client(new DynamoDBClient({})));
+  const client = documentClient(tracer.captureAWSv3Client(new DynamoDBClient(boundedClientConfig())));
   return {
     log: coordinatorLogTable(client, env.COORDINATOR_LOG_TABLE),
     inDoubt: inDoubtIndex(client, env.PARTICIPANT_TABLES),
     participants: lambdaParticipants(tracer.captureAWSv3Client(new LambdaClient({})), env.PARTICIPANT_FUNCTION_PREFIX),
-    executions: stepFunctionsExecutions(tracer.captureAWSv3Client(new SFNClient({})), env.STATE_MACHINE_ARN),
+    executions: stepFunctionsExecutions(tracer.captureAWSv3Client(new SFNClient(boundedClientConfig())), env.STATE_MACHINE_ARN),
     now: Date.now,
   };
 }

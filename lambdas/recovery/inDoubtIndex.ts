@@ -36,10 +36,15 @@ export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap
     return found;
   }
 
-  /** Each shard is sorted by inDoubtSince, so the oldest `limit` of the table are among each shard's oldest `limit`. */
+  /**
+   * Each shard is sorted by inDoubtSince, so the oldest `limit` of the table are among each shard's
+   * oldest `limit`. Shards one after another, tables side by side: a sweep over many participants
+   * must not open hundreds of requests at once (they would queue for the client's sockets).
+   */
   async function preparedIn(participant: string, tableName: string, before: string, limit: number): Promise<PreparedRecordRef[]> {
-    const perShard = await Promise.all(IN_DOUBT_PARTITIONS.map((partition) => preparedInShard(participant, tableName, partition, before, limit)));
-    return oldestFirst(perShard.flat(), limit);
+    const found: PreparedRecordRef[] = [];
+    for (const partition of IN_DOUBT_PARTITIONS) found.push(...(await preparedInShard(participant, tableName, partition, before, limit)));
+    return oldestFirst(found, limit);
   }
 
   /** The index is sorted by inDoubtSince: the first entry of each participant's partition is its oldest. */
@@ -60,8 +65,12 @@ export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap
   }
 
   async function oldestIn(tableName: string): Promise<string | undefined> {
-    const oldest = await Promise.all(IN_DOUBT_PARTITIONS.map((partition) => oldestInShard(tableName, partition)));
-    return oldest.filter((s): s is string => s !== undefined).sort()[0];
+    const oldest: string[] = [];
+    for (const partition of IN_DOUBT_PARTITIONS) {
+      const since = await oldestInShard(tableName, partition);
+      if (since !== undefined) oldest.push(since);
+    }
+    return oldest.sort()[0];
   }
 
   return {
