@@ -6,6 +6,7 @@
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { type ParticipantConfig, loadParticipantConfig } from '../lambdas/config/participantConfig.js';
+import { type CoordinatorVariant, DEFAULT_COORDINATOR_VARIANT } from '../lambdas/coordinator/coordinatorVariant.js';
 import { executionInput } from '../lambdas/coordinator/executionInput.js';
 import { type CoordinatorLogItem, type TransactionView, parseCoordinatorLogItem, transactionView } from '../lambdas/coordinator/coordinatorLog.js';
 import { type OutcomeEvent, outcomeEvent, recordOutcome, recordStarted } from '../lambdas/observability/transactionOutcome.js';
@@ -22,6 +23,8 @@ import { type TableNames, createTables, localTableNames } from './tables.js';
 export interface LocalPakkaOptions {
   dynamo: DynamoDBClient;
   config?: ParticipantConfig;
+  /** Which coordinator workflow runs (the generated Standard or Express ASL). */
+  variant?: CoordinatorVariant;
   /** Prefix of every table name, so several deployments (or test files) share one DynamoDB Local. */
   tablePrefix?: string;
   fastRetriesMs?: number;
@@ -50,6 +53,7 @@ export type ExecutionOutcome = ({ ok: true; output: unknown } | { ok: false; err
 
 export class LocalPakka {
   readonly config: ParticipantConfig;
+  readonly variant: CoordinatorVariant;
   readonly tables: TableNames;
   readonly participants: ReadonlyMap<string, ParticipantHandler>;
   readonly coordinator: LocalStateMachine;
@@ -62,6 +66,7 @@ export class LocalPakka {
 
   constructor(private readonly options: LocalPakkaOptions) {
     this.config = options.config ?? loadParticipantConfig();
+    this.variant = options.variant ?? DEFAULT_COORDINATOR_VARIANT;
     this.tables = localTableNames(this.config, options.tablePrefix);
     const client = documentClient(options.dynamo);
     this.metrics = options.metrics ?? new PrometheusRecorder();
@@ -82,6 +87,7 @@ export class LocalPakka {
     };
     this.coordinator = new LocalStateMachine({
       substitutions: { CoordinatorLogTable: this.tables.coordinatorLog, ParticipantFunctionPrefix: LOCAL_FUNCTION_PREFIX },
+      variant: this.variant,
       dynamo: options.dynamo,
       invoke: options.wrapInvoker ? options.wrapInvoker(direct) : direct,
       ...(options.fastRetriesMs !== undefined ? { fastRetriesMs: options.fastRetriesMs } : {}),
@@ -94,7 +100,7 @@ export class LocalPakka {
   }
 
   validate(body: unknown): Validated<TransactionRequest> {
-    return validateTransactionRequest(body, this.config);
+    return validateTransactionRequest(body, this.config, this.variant);
   }
 
   /** Starts a validated request; returns at once. */
