@@ -21,7 +21,7 @@ export interface RunningExecution {
   startedAt: string;
 }
 
-/** A position in the byStatus index, as DynamoDB's LastEvaluatedKey gives it. */
+/** A position in the byStatus index (txnId, statusPartition, createdAt), as DynamoDB's LastEvaluatedKey gives it. */
 export type LogKey = Record<string, string>;
 
 export interface LogPage {
@@ -35,8 +35,8 @@ export interface TransactionService {
   startExecution(input: ExecutionInput): Promise<StartOutcome>;
   runningExecution(txnId: string): Promise<RunningExecution | undefined>;
   readLog(txnId: string): Promise<CoordinatorLogItem | undefined>;
-  /** One status's log items, newest first. */
-  listLog(status: TxnStatus, limit: number, startAfter?: LogKey): Promise<LogPage>;
+  /** The log items of one byStatus partition (`<status>#<shard>`), newest first. */
+  listLog(statusPartition: string, limit: number, startAfter?: LogKey): Promise<LogPage>;
   readParticipantRecord(participant: string, txnId: string): Promise<StoredRecord | undefined>;
   /** A participant's business item, raw (kind attributes, lockedBy, createdBy...). */
   readParticipantItem(participant: string, key: string): Promise<Record<string, unknown> | undefined>;
