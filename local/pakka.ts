@@ -7,7 +7,7 @@ import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { type ParticipantConfig, loadParticipantConfig } from '../lambdas/config/participantConfig.js';
 import { type CoordinatorVariant, DEFAULT_COORDINATOR_VARIANT } from '../lambdas/coordinator/coordinatorVariant.js';
-import { executionInput } from '../lambdas/coordinator/executionInput.js';
+import { type ExecutionInput, executionInput } from '../lambdas/coordinator/executionInput.js';
 import { type CoordinatorLogItem, type TransactionView, parseCoordinatorLogItem, transactionView } from '../lambdas/coordinator/coordinatorLog.js';
 import { type OutcomeEvent, outcomeEvent, recordOutcome, recordStarted } from '../lambdas/observability/transactionOutcome.js';
 import { type TransactionRequest, type Validated, transactionIdFor, validateTransactionRequest } from '../lambdas/coordinator/transactionRequest.js';
@@ -39,6 +39,7 @@ export interface LocalPakkaOptions {
 export interface StartedTransaction {
   txnId: string;
   executionArn: string;
+  input: ExecutionInput;
   execution: LocalExecution;
   /** Settles when the execution ends; never rejects (a failed execution is left to recovery). */
   done: Promise<ExecutionOutcome>;
@@ -106,8 +107,21 @@ export class LocalPakka {
   /** Starts a validated request; returns at once. */
   start(request: TransactionRequest, idempotencyKey?: string): StartedTransaction {
     const txnId = transactionIdFor(request, idempotencyKey);
-    const execution = this.coordinator.start(txnId, executionInput(txnId, request, this.config, idempotencyKey));
     recordStarted(this.metrics);
+    return this.run(executionInput(txnId, request, this.config, idempotencyKey));
+  }
+
+  /**
+   * Runs the same execution again beside the first (same name, ARN and input), as an asynchronous
+   * Express start may: it is delivered at least once. The protocol must make the second harmless.
+   */
+  redeliver(started: StartedTransaction): StartedTransaction {
+    return this.run(started.input, started.executionArn);
+  }
+
+  private run(input: ExecutionInput, executionArn?: string): StartedTransaction {
+    const txnId = input.txnId;
+    const execution = this.coordinator.start(txnId, input, executionArn);
     const done = execution.result
       .then(
         (output): ExecutionOutcome => ({ ok: true, output }),
@@ -129,7 +143,7 @@ export class LocalPakka {
       });
     this.running.set(txnId, done);
     this.executions.set(txnId, execution);
-    return { txnId, executionArn: execution.executionArn, execution, done };
+    return { txnId, executionArn: execution.executionArn, input, execution, done };
   }
 
   /** True while an execution for this transaction runs in this process. */

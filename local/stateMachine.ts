@@ -162,8 +162,7 @@ export class LocalStateMachine {
   }
 
   /** Starts one execution named after the transaction, as the API does with StartExecution on AWS. */
-  start(name: string, input: object): LocalExecution {
-    const executionArn = `arn:aws:states:local:000000000000:execution:pakka-two-phase-commit:${name}:${randomUUID()}`;
+  start(name: string, input: object, executionArn = `arn:aws:states:local:000000000000:execution:pakka-two-phase-commit:${name}:${randomUUID()}`): LocalExecution {
     const execution = this.machine.run(input as Parameters<StateMachine['run']>[0], {
       overrides: {
         taskResourceLocalHandlers: this.handlers as never,

@@ -37,6 +37,7 @@ const route = apiHandler(
     sfn: tracer.captureAWSv3Client(new SFNClient({})),
     dynamo: documentClient(tracer.captureAWSv3Client(new DynamoDBClient({}))),
     stateMachineArn: env.STATE_MACHINE_ARN,
+    variant: env.COORDINATOR_VARIANT,
     tables: { coordinatorLog: env.COORDINATOR_LOG_TABLE, participants: env.PARTICIPANT_TABLES },
     config,
   }),
