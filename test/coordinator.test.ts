@@ -294,3 +294,49 @@ describe('two-phase commit on the real state machine', () => {
     }));
   });
 });
+
+describe('a participant answer outside the contract', () => {
+  // Every case: payee-bank answers garbage to prepare, payer-bank answers properly (and was prepared).
+  const cases: Array<[string, (real: Record<string, unknown>) => unknown, string]> = [
+    ['not an object', () => 'yes please', 'a prepare answer must be an object whose txnId is a string'],
+    ['null', () => null, 'a prepare answer must be an object whose txnId is a string'],
+    ['no txnId', (real) => ({ ...real, txnId: undefined }), 'a prepare answer must be an object whose txnId is a string'],
+    ["another transaction's txnId", (real) => ({ ...real, txnId: 'someone-else' }), "the answer's txnId is not this transaction's"],
+    ['an unknown vote', (real) => ({ ...real, vote: 'MAYBE' }), 'vote must be VOTE_COMMIT, VOTE_ABORT or READ_ONLY'],
+    ['a vote that is not a string', (real) => ({ ...real, vote: ['VOTE_COMMIT'] }), 'vote must be VOTE_COMMIT, VOTE_ABORT or READ_ONLY'],
+    ['a no with an unknown reason', (real) => ({ ...real, vote: 'VOTE_ABORT', reason: 'BECAUSE' }), 'a VOTE_ABORT reason must be one of'],
+  ];
+
+  it.each(cases)('%s: becomes an abort vote naming the participant and the rule, and nothing moves', async (_what, garble, rule) => {
+    const garbling = interceptor(async (name, payload, next) => {
+      const real = (await next()) as Record<string, unknown>;
+      return name === 'payee-bank' && payload.action === 'prepare' ? garble(real) : real;
+    });
+    const pakka = await testPakka({ wrapInvoker: garbling.wrap });
+    const [payer, payee] = [uniqueId('alice'), uniqueId('bob')];
+    await fund(pakka, 'payer-bank', payer, 1_000);
+    const result = await pakka.runTransaction({
+      participants: [
+        { name: 'payer-bank', operations: [{ op: 'debit', key: payer, amount: 100 }] },
+        { name: 'payee-bank', operations: [{ op: 'credit', key: payee, amount: 100 }] },
+      ],
+    });
+    if (!result.ok) throw new Error(result.error.message);
+    expect(result.outcome?.ok).toBe(true);
+    expect(result.value).toMatchObject({ status: 'ABORTED', decision: 'ABORT', reason: 'INVALID_ANSWER' });
+    const payeeView = result.value.participants.find((p) => p.name === 'payee-bank');
+    expect(payeeView).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INVALID_ANSWER' });
+    expect(payeeView?.rule).toContain(rule);
+    expect(await balance(pakka, 'payer-bank', payer)).toBe(1_000);
+    expect(await lockOf(pakka, 'payer-bank', payer)).toBeUndefined();
+    expect((await readRecord(pakka, 'payee-bank', result.value.txnId))?.state).toBe('ABORTED');
+  });
+
+  it('every participant answering garbage still ends in an abort vote, not a failed execution', async () => {
+    const pakka = await testPakka({ wrapInvoker: interceptor(async (_name, payload, next) => (payload.action === 'prepare' ? 42 : next())).wrap });
+    const result = await pakka.runTransaction({ participants: [{ name: 'payee-bank', operations: [{ op: 'credit', key: uniqueId('bob'), amount: 1 }] }] });
+    if (!result.ok) throw new Error(result.error.message);
+    expect(result.outcome?.ok).toBe(true);
+    expect(result.value).toMatchObject({ status: 'ABORTED', reason: 'INVALID_ANSWER', participants: [{ name: 'payee-bank', vote: 'VOTE_ABORT' }] });
+  });
+});
