@@ -64,7 +64,7 @@ export const PROFILES: Record<'full' | 'quick', BenchProfile> = {
     abortTransactions: 20,
     abortParticipantCounts: [2, 4],
     contention: { accounts: 10, inFlight: 16, seconds: 20, minTransactions: 32 },
-    costParticipantCounts: [2, 4],
+    costParticipantCounts: [1, 2, 4, 8],
     boundMs: 30_000,
   },
   quick: {
@@ -76,7 +76,7 @@ export const PROFILES: Record<'full' | 'quick', BenchProfile> = {
     abortTransactions: 5,
     abortParticipantCounts: [2, 4],
     contention: { accounts: 10, inFlight: 16, seconds: 4, minTransactions: 16 },
-    costParticipantCounts: [2, 4],
+    costParticipantCounts: [1, 2, 4, 8],
     boundMs: 30_000,
   },
 };
