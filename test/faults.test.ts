@@ -198,7 +198,7 @@ describe('fault specs are plain data, checked', () => {
   });
 
   it('rejects a state that is not a Task of the ASL, an unknown fault and unknown fields', () => {
-    expect(() => new FaultInjector([{ fault: 'stopCoordinator', at: 'CheckVote' }])).toThrow(/Task state/);
+    expect(() => new FaultInjector([{ fault: 'stopCoordinator', at: 'JudgeAnswer' }])).toThrow(/Task state/);
     expect(() => faultSpec.parse({ fault: 'meteor', participant: 'p' })).toThrow();
     expect(() => faultSpec.parse({ fault: 'fail', participant: 'p', action: 'commit', times: 2, extra: 1 })).toThrow();
     expect(() => faultSpec.parse({ fault: 'fail', participant: 'p', action: 'commit', times: 0 })).toThrow();

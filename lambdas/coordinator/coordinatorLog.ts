@@ -102,7 +102,15 @@ function aligned(item: StoredLogItem): CoordinatorLogItem {
     outcomes = item.participantsJson.map((p): PhaseTwoOutcome => delivered.get(p.name) ?? 'SKIPPED');
     hazard = (hazard ?? false) || phase2Json.outcomes.includes('HEURISTIC_HAZARD');
   } else outcomes = phase2Json;
-  return { ...rest, ...(votes ? { votesJson: votes } : {}), ...(outcomes ? { phase2Json: outcomes } : {}), ...(hazard !== undefined ? { heuristicHazard: hazard } : {}) };
+  // The state machine starts phase 2 as it logs the decision and records no separate start.
+  const phase2StartedAt = item.phase2StartedAt ?? (phase2Json && !Array.isArray(phase2Json) ? item.decidedAt : undefined);
+  return {
+    ...rest,
+    ...(votes ? { votesJson: votes } : {}),
+    ...(outcomes ? { phase2Json: outcomes } : {}),
+    ...(hazard !== undefined ? { heuristicHazard: hazard } : {}),
+    ...(phase2StartedAt ? { phase2StartedAt } : {}),
+  };
 }
 
 export const parseCoordinatorLogItem = (item: Record<string, unknown>): CoordinatorLogItem => aligned(logItem.parse(item));

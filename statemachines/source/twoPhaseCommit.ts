@@ -479,7 +479,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
     ReadSecondVerdict: { Type: 'Pass', Parameters: { 'vote.$': '$.weighed.distinct[1]' }, ResultPath: '$.abort', Next: 'LogAbortDecision' },
     CommitReadOnly: {
       ...logUpdate('Every participant voted READ_ONLY: the transaction commits with nothing to deliver, so it is final at once.', {
-        set: 'SET decision = :decision, #status = :status, statusPartition = :statusPartition, decidedAt = :now, finishedAt = :now, votesJson = :ballot REMOVE openPartition',
+        set: 'SET decision = :decision, #status = :status, statusPartition = :statusPartition, decidedAt = :now, finishedAt = :now, votesJson = :ballot, phase2Json = :nobody REMOVE openPartition',
         condition: 'attribute_not_exists(decision)',
         names: true,
         values: {
@@ -488,6 +488,8 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
           ':statusPartition': sPath("States.Format('COMMITTED#{}', $.logShards.shard)"),
           ':now': sPath('$$.State.EnteredTime'),
           ':ballot': sPath('States.JsonToString($.prepared.ballot)'),
+          // Phase 2 delivered to nobody: every participant is SKIPPED.
+          ':nobody': s('{"names":[],"outcomes":[]}'),
         },
       }),
       Catch: [{ ErrorEquals: CONDITION_FAILED, ResultPath: null, Next: 'ReadLoggedDecision' }],
