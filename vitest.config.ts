@@ -3,14 +3,24 @@ import { defineConfig } from 'vitest/config';
 // The SDK warns on Node 20 about a future release; the warning is noise in every test run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
+/**
+ * The tests that run the coordinator end to end run once per workflow variant: the whole suite on
+ * the default (express), and these files again on standard (PAKKA_TEST_COORDINATOR, read by
+ * test/support/variant.ts).
+ */
+const COORDINATOR_TESTS = ['test/coordinator.test.ts', 'test/faults.test.ts', 'test/recovery.test.ts', 'test/recovery-races.test.ts', 'test/duplicateExecution.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/globalSetup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // DynamoDB Local runs transactions one at a time; two test files at once is what 2 cores carry.
     maxWorkers: 2,
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT' },
+    projects: [
+      { extends: true, test: { name: 'express', include: ['test/**/*.test.ts'], env: { PAKKA_TEST_COORDINATOR: 'express' } } },
+      { extends: true, test: { name: 'standard', include: COORDINATOR_TESTS, env: { PAKKA_TEST_COORDINATOR: 'standard' } } },
+    ],
   },
 });

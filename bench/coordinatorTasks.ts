@@ -62,7 +62,8 @@ export class CoordinatorTasks {
       const candidate: Candidate = {
         state: name,
         operation,
-        isDecision: parameters.ConditionExpression === DECISION_CONDITION,
+        // The commit point's condition also checks the votes after this clause.
+        isDecision: parameters.ConditionExpression?.startsWith(DECISION_CONDITION) ?? false,
         constants: constantValues(parameters.ExpressionAttributeValues),
       };
       this.byShape.set(key, [...(this.byShape.get(key) ?? []), candidate]);

@@ -45,7 +45,7 @@ export interface WorkPerCommit {
   lambdaBilledMs: number;
   writeUnits: number;
   readUnits: number;
-  /** End-to-end duration of the execution, for the Express what-if. */
+  /** End-to-end duration of the execution: what an Express workflow bills. */
   executionMs: number;
 }
 
@@ -80,7 +80,7 @@ export function standardCost(work: WorkPerCommit, prices: Prices): CostPerMillio
   return withTotal({ stepFunctions: work.stateTransitions * prices.stepFunctions.standardPerStateTransition * PER_MILLION, ...dynamoAndLambda(work, prices) });
 }
 
-/** Express workflow what-if: billed per request and per duration, one 64 MB chunk assumed (Pakka's payloads are a few KB). */
+/** Express workflow: billed per request and per duration, one 64 MB chunk assumed (Pakka's payloads are a few KB). */
 export function expressCost(work: WorkPerCommit, prices: Prices): CostPerMillion {
   const sf = prices.stepFunctions;
   const billedSeconds = (Math.ceil(work.executionMs / sf.expressBillingIncrementMs) * sf.expressBillingIncrementMs) / 1000;

@@ -158,7 +158,7 @@ function costTable(r: BenchResults): string {
       `**${usd(c.standard.total)}**`,
       usd(c.baselineDynamo),
     ],
-    [String(c.participants), 'Express (what-if)', `1 request + ${fixed(c.perCommit.executionMs, 0)} ms: ${usd(c.express.stepFunctions)}`, usd(c.express.lambdaRequests), usd(c.express.lambdaDuration), usd(c.express.dynamodbWrites), usd(c.express.dynamodbReads), `**${usd(c.express.total)}**`, usd(c.baselineDynamo)],
+    [String(c.participants), 'Express', `1 request + ${fixed(c.perCommit.executionMs, 0)} ms: ${usd(c.express.stepFunctions)}`, usd(c.express.lambdaRequests), usd(c.express.lambdaDuration), usd(c.express.dynamodbWrites), usd(c.express.dynamodbReads), `**${usd(c.express.total)}**`, usd(c.baselineDynamo)],
   ]);
   return table(['N', 'workflow', 'Step Functions', 'Lambda requests', 'Lambda duration', 'DynamoDB writes', 'DynamoDB reads', 'total per million commits', 'baseline TransactWriteItems (DynamoDB only)'], rows);
 }

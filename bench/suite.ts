@@ -68,7 +68,7 @@ export const PROFILES: Record<'full' | 'quick', BenchProfile> = {
     abortParticipantCounts: [2, 4],
     contention: { accounts: 10, inFlight: 16, seconds: 20, minTransactions: 32 },
     feeAccounts: { inFlight: 16, transfers: 120 },
-    costParticipantCounts: [2, 4],
+    costParticipantCounts: [1, 2, 4, 8],
     boundMs: 30_000,
   },
   quick: {
@@ -81,7 +81,7 @@ export const PROFILES: Record<'full' | 'quick', BenchProfile> = {
     abortParticipantCounts: [2, 4],
     contention: { accounts: 10, inFlight: 16, seconds: 4, minTransactions: 16 },
     feeAccounts: { inFlight: 16, transfers: 48 },
-    costParticipantCounts: [2, 4],
+    costParticipantCounts: [1, 2, 4, 8],
     boundMs: 30_000,
   },
 };

@@ -49,6 +49,7 @@ export class PakkaStack extends Stack {
     );
     this.coordinator = new Coordinator(this, 'Coordinator', {
       stateMachineName: `${this.stackName}-two-phase-commit`,
+      variant: settings.coordinator,
       participantFunctionNamePrefix: this.participantFunctionNamePrefix,
       participants: this.participants,
       removalPolicy,

@@ -4,6 +4,7 @@
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { z } from 'zod';
+import { COORDINATOR_VARIANTS, DEFAULT_COORDINATOR_VARIANT } from '../lambdas/coordinator/coordinatorVariant.js';
 
 /** Context keys, as documented in cdk.json. */
 export const CONTEXT = {
@@ -16,6 +17,7 @@ export const CONTEXT = {
   apiThrottleRatePerSecond: 'pakka:apiThrottleRatePerSecond',
   apiThrottleBurst: 'pakka:apiThrottleBurst',
   stateMachineLogLevel: 'pakka:stateMachineLogLevel',
+  coordinator: 'pakka:coordinator',
   alarmEmail: 'pakka:alarmEmail',
 } as const;
 
@@ -40,6 +42,8 @@ const settingsSchema = z.object({
   apiThrottleRatePerSecond: count(1, 10_000).default(50),
   apiThrottleBurst: count(1, 5_000).default(100),
   stateMachineLogLevel: z.enum(['ALL', 'ERROR']).default('ALL'),
+  // Which workflow coordinates (see Coordinator's variant prop): express unless a deployment needs longer transactions.
+  coordinator: z.enum(COORDINATOR_VARIANTS).default(DEFAULT_COORDINATOR_VARIANT),
   // Subscribed to the alarm topic (SNS asks the address to confirm); without it, subscribe yourself.
   alarmEmail: z.email().optional(),
 });

@@ -24,10 +24,11 @@ export interface TableSchema {
 export const COORDINATOR_LOG_SCHEMA: TableSchema = {
   partitionKey: 'txnId',
   indexes: [
-    // Sparse: only non-final transactions carry openPartition, so recovery queries just those.
+    // Sparse: only non-final transactions carry openPartition (OPEN#<shard>), so recovery queries just those.
     { indexName: 'open', partitionKey: 'openPartition', sortKey: 'createdAt', projection: { type: 'KEYS_ONLY' } },
-    // Listing by status, newest first.
-    { indexName: 'byStatus', partitionKey: 'status', sortKey: 'createdAt', projection: { type: 'ALL' } },
+    // Listing by status, newest first, spread over <status>#<shard> partitions. A new index (DynamoDB
+    // cannot change an index's key): the old byStatus, keyed by the bare status, is dropped.
+    { indexName: 'byStatusShard', partitionKey: 'statusPartition', sortKey: 'createdAt', projection: { type: 'ALL' } },
   ],
 };
 
@@ -38,4 +39,4 @@ export const PARTICIPANT_TABLE_SCHEMA: TableSchema = {
 };
 
 export const OPEN_INDEX = 'open';
-export const BY_STATUS_INDEX = 'byStatus';
+export const BY_STATUS_INDEX = 'byStatusShard';

@@ -6,7 +6,8 @@
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { type ParticipantConfig, loadParticipantConfig } from '../lambdas/config/participantConfig.js';
-import { executionInput } from '../lambdas/coordinator/executionInput.js';
+import { type CoordinatorVariant, DEFAULT_COORDINATOR_VARIANT } from '../lambdas/coordinator/coordinatorVariant.js';
+import { type ExecutionInput, executionInput } from '../lambdas/coordinator/executionInput.js';
 import { type CoordinatorLogItem, type TransactionView, parseCoordinatorLogItem, transactionView } from '../lambdas/coordinator/coordinatorLog.js';
 import { type OutcomeEvent, outcomeEvent, recordOutcome, recordStarted } from '../lambdas/observability/transactionOutcome.js';
 import { type TransactionRequest, type Validated, transactionIdFor, validateTransactionRequest } from '../lambdas/coordinator/transactionRequest.js';
@@ -21,6 +22,8 @@ import { type TableNames, createTables, localTableNames } from './tables.js';
 export interface LocalPakkaOptions {
   dynamo: DynamoDBClient;
   config?: ParticipantConfig;
+  /** Which coordinator workflow runs (the generated Standard or Express ASL). */
+  variant?: CoordinatorVariant;
   /** Prefix of every table name, so several deployments (or test files) share one DynamoDB Local. */
   tablePrefix?: string;
   fastRetriesMs?: number;
@@ -35,6 +38,7 @@ export interface LocalPakkaOptions {
 export interface StartedTransaction {
   txnId: string;
   executionArn: string;
+  input: ExecutionInput;
   execution: LocalExecution;
   /** Settles when the execution ends; never rejects (a failed execution is left to recovery). */
   done: Promise<ExecutionOutcome>;
@@ -49,6 +53,7 @@ export type ExecutionOutcome = ({ ok: true; output: unknown } | { ok: false; err
 
 export class LocalPakka {
   readonly config: ParticipantConfig;
+  readonly variant: CoordinatorVariant;
   readonly tables: TableNames;
   readonly participants: ReadonlyMap<string, ParticipantHandler>;
   readonly coordinator: LocalStateMachine;
@@ -61,6 +66,7 @@ export class LocalPakka {
 
   constructor(private readonly options: LocalPakkaOptions) {
     this.config = options.config ?? loadParticipantConfig();
+    this.variant = options.variant ?? DEFAULT_COORDINATOR_VARIANT;
     this.tables = localTableNames(this.config, options.tablePrefix);
     const client = documentClient(options.dynamo);
     this.metrics = options.metrics ?? new PrometheusRecorder({ participants: [...this.config.keys()] });
@@ -81,6 +87,7 @@ export class LocalPakka {
     };
     this.coordinator = new LocalStateMachine({
       substitutions: { CoordinatorLogTable: this.tables.coordinatorLog, ParticipantFunctionPrefix: LOCAL_FUNCTION_PREFIX },
+      variant: this.variant,
       dynamo: options.dynamo,
       invoke: options.wrapInvoker ? options.wrapInvoker(direct) : direct,
       ...(options.fastRetriesMs !== undefined ? { fastRetriesMs: options.fastRetriesMs } : {}),
@@ -93,14 +100,27 @@ export class LocalPakka {
   }
 
   validate(body: unknown): Validated<TransactionRequest> {
-    return validateTransactionRequest(body, this.config);
+    return validateTransactionRequest(body, this.config, this.variant);
   }
 
   /** Starts a validated request; returns at once. */
   start(request: TransactionRequest, idempotencyKey?: string): StartedTransaction {
     const txnId = transactionIdFor(request, idempotencyKey);
-    const execution = this.coordinator.start(txnId, executionInput(txnId, request, this.config, idempotencyKey));
     recordStarted(this.metrics);
+    return this.run(executionInput(txnId, request, this.config, idempotencyKey));
+  }
+
+  /**
+   * Runs the same execution again beside the first (same name, ARN and input), as an asynchronous
+   * Express start may: it is delivered at least once. The protocol must make the second harmless.
+   */
+  redeliver(started: StartedTransaction): StartedTransaction {
+    return this.run(started.input, started.executionArn);
+  }
+
+  private run(input: ExecutionInput, executionArn?: string): StartedTransaction {
+    const txnId = input.txnId;
+    const execution = this.coordinator.start(txnId, input, executionArn);
     const done = execution.result
       .then(
         (output): ExecutionOutcome => ({ ok: true, output }),
@@ -122,7 +142,7 @@ export class LocalPakka {
       });
     this.running.set(txnId, done);
     this.executions.set(txnId, execution);
-    return { txnId, executionArn: execution.executionArn, execution, done };
+    return { txnId, executionArn: execution.executionArn, input, execution, done };
   }
 
   /** True while an execution for this transaction runs in this process. */

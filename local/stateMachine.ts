@@ -16,11 +16,12 @@ import {
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { type CoordinatorVariant, DEFAULT_COORDINATOR_VARIANT } from '../lambdas/coordinator/coordinatorVariant.js';
+import { aslPath } from '../statemachines/source/files.js';
 
 /** One entry of the local engine's state history (the package does not export the type). */
 export type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 
-export const ASL_PATH = new URL('../statemachines/two-phase-commit.asl.json', import.meta.url);
 
 /** The placeholders of the ASL file; CDK fills the same ones with definitionSubstitutions. */
 export interface AslSubstitutions {
@@ -30,8 +31,8 @@ export interface AslSubstitutions {
 
 export const LOCAL_FUNCTION_PREFIX = 'arn:aws:lambda:local:000000000000:function:pakka-participant-';
 
-export function loadDefinition(substitutions: AslSubstitutions, path: URL | string = ASL_PATH): StateMachineDefinition {
-  let text = readFileSync(path, 'utf8');
+export function loadDefinition(substitutions: AslSubstitutions, variant: CoordinatorVariant = DEFAULT_COORDINATOR_VARIANT): StateMachineDefinition {
+  let text = readFileSync(aslPath(variant), 'utf8');
   for (const [name, value] of Object.entries(substitutions)) text = text.replaceAll('${' + name + '}', value);
   const missing = /\$\{([A-Za-z]+)\}/.exec(text);
   if (missing) throw new Error(`ASL placeholder \${${missing[1]}} has no substitution`);
@@ -72,6 +73,8 @@ const json = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 export interface LocalStateMachineOptions {
   substitutions: AslSubstitutions;
+  /** Which generated workflow to run (default: the deploy default). */
+  variant?: CoordinatorVariant;
   dynamo: DynamoDBClient;
   invoke: ParticipantInvoker;
   /** Millisecond waits for Retry and Wait states instead of the real seconds (tests). */
@@ -90,6 +93,7 @@ export interface LocalExecution {
 }
 
 export class LocalStateMachine {
+  readonly variant: CoordinatorVariant;
   private readonly definition: StateMachineDefinition;
   /** Built once: the engine validates the whole definition in its constructor, as AWS does once at deploy. */
   private readonly machine: StateMachine;
@@ -98,7 +102,8 @@ export class LocalStateMachine {
   private readonly waitOverrides: Record<string, number>;
 
   constructor(private readonly options: LocalStateMachineOptions) {
-    this.definition = loadDefinition(options.substitutions);
+    this.variant = options.variant ?? DEFAULT_COORDINATOR_VARIANT;
+    this.definition = loadDefinition(options.substitutions, this.variant);
     this.machine = new StateMachine(this.definition, { validationOptions: { checkArn: false, checkPaths: true } });
     const states = (this.definition as unknown as { States: Record<string, StateNode> }).States;
     this.handlers = {};
@@ -157,15 +162,14 @@ export class LocalStateMachine {
   }
 
   /** Starts one execution named after the transaction, as the API does with StartExecution on AWS. */
-  start(name: string, input: object): LocalExecution {
-    const executionArn = `arn:aws:states:local:000000000000:execution:pakka-two-phase-commit:${name}:${randomUUID()}`;
+  start(name: string, input: object, executionArn = `arn:aws:states:local:000000000000:execution:pakka-two-phase-commit:${name}:${randomUUID()}`): LocalExecution {
     const execution = this.machine.run(input as Parameters<StateMachine['run']>[0], {
       overrides: {
         taskResourceLocalHandlers: this.handlers as never,
         retryIntervalOverrides: this.retryOverrides,
         waitTimeOverrides: this.waitOverrides,
       },
-      context: { Execution: { Id: executionArn, Name: name }, State: liveStateClock } as never,
+      context: { Execution: { Id: executionArn, Name: name, StartTime: new Date().toISOString() }, State: liveStateClock } as never,
     });
     const result = execution.result.catch((error: unknown) => {
       // The engine wraps the real failure; surface it with its Step Functions error name.

@@ -82,15 +82,15 @@ describe('the local server answers only to its own Host', () => {
 
 describe('a forged listing cursor', () => {
   const forged = (filter: string, positions: Record<string, unknown>) =>
-    encodeURIComponent(Buffer.from(JSON.stringify({ v: 1, filter, positions })).toString('base64url'));
+    encodeURIComponent(Buffer.from(JSON.stringify({ v: 2, filter, positions })).toString('base64url'));
   const at = '2026-01-01T00:00:00.000Z';
 
   it('answers 400 on the cursor, not 500 or items outside the filter', async () => {
     const cases = [
-      ['status=COMMITTED&', forged('COMMITTED', { COMMITTED: { txnId: '', status: 'COMMITTED', createdAt: 'x' } })],
-      ['status=COMMITTED&', forged('COMMITTED', { COMMITTED: { txnId: 'a'.repeat(3000), status: 'COMMITTED', createdAt: at } })],
-      ['status=COMMITTED&', forged('COMMITTED', { ABORTED: 'start' })],
-      ['', forged('ALL', { COMMITTED: { txnId: 'ok', status: 'COMMITTED', createdAt: 'yesterday' } })],
+      ['status=COMMITTED&', forged('COMMITTED', { 'COMMITTED#0': { txnId: '', statusPartition: 'COMMITTED#0', createdAt: 'x' } })],
+      ['status=COMMITTED&', forged('COMMITTED', { 'COMMITTED#0': { txnId: 'a'.repeat(3000), statusPartition: 'COMMITTED#0', createdAt: at } })],
+      ['status=COMMITTED&', forged('COMMITTED', { 'ABORTED#0': 'start' })],
+      ['', forged('ALL', { 'COMMITTED#0': { txnId: 'ok', statusPartition: 'COMMITTED#0', createdAt: 'yesterday' } })],
     ] as const;
     for (const [filter, cursor] of cases) {
       const answer = await call<ErrorBody>(api.url, 'GET', `/transactions?${filter}cursor=${cursor}`);
@@ -99,7 +99,7 @@ describe('a forged listing cursor', () => {
   });
 
   it('still pages with a well-formed cursor', async () => {
-    const answer = await call(api.url, 'GET', `/transactions?status=COMMITTED&cursor=${forged('COMMITTED', { COMMITTED: { txnId: 'zzz', status: 'COMMITTED', createdAt: at } })}`);
+    const answer = await call(api.url, 'GET', `/transactions?status=COMMITTED&cursor=${forged('COMMITTED', { 'COMMITTED#0': { txnId: 'zzz', statusPartition: 'COMMITTED#0', createdAt: at } })}`);
     expect(answer).toMatchObject({ status: 200, body: { nextCursor: null } });
   });
 });

@@ -1,22 +1,29 @@
-/** The coordinator's ASL file is valid ASL, uses only what the local engine runs, and names its states in protocol words. */
+/** The coordinator's ASL files are generated from the one source, valid ASL, use only what the local engine runs, and name their states in protocol words. */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { ASL_PATH, allStates, loadDefinition, taskStates } from '../local/stateMachine.js';
+import { COORDINATOR_VARIANTS, EXECUTION_TIMEOUT_SECONDS } from '../lambdas/coordinator/coordinatorVariant.js';
+import { allStates, loadDefinition, taskStates } from '../local/stateMachine.js';
+import { aslPath, generatedFiles } from '../statemachines/source/files.js';
 
 const aslValidator = createRequire(import.meta.url)('asl-validator') as (definition: unknown) => { isValid: boolean; errorsText: (sep?: string) => string };
-const raw = JSON.parse(readFileSync(ASL_PATH, 'utf8')) as { States: Record<string, never>; TimeoutSeconds?: number; QueryLanguage?: string };
 
-describe('two-phase-commit.asl.json', () => {
+it('every committed ASL file is what the source generates (npm run statemachines)', () => {
+  for (const [path, text] of generatedFiles()) expect(readFileSync(path, 'utf8'), path).toBe(text);
+});
+
+describe.each(COORDINATOR_VARIANTS)('the %s workflow', (variant) => {
+  const text = readFileSync(aslPath(variant), 'utf8');
+  const raw = JSON.parse(text) as { States: Record<string, never>; TimeoutSeconds?: number; QueryLanguage?: string };
+
   it('passes asl-validator', () => {
     const result = aslValidator(raw);
     expect(result.isValid, result.errorsText('\n')).toBe(true);
   });
 
-  it('is JSONPath ASL with an execution timeout, and no Variables or JSONata the local engine would ignore', () => {
-    const text = readFileSync(ASL_PATH, 'utf8');
+  it('is JSONPath ASL with the variant execution timeout, and no Variables or JSONata the local engine would ignore', () => {
     expect(raw.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
-    expect(raw.TimeoutSeconds).toBeGreaterThan(0);
+    expect(raw.TimeoutSeconds).toBe(EXECUTION_TIMEOUT_SECONDS[variant]);
     expect(text).not.toMatch(/"Assign"|"Arguments"|"Output"|\{%/);
   });
 
@@ -33,9 +40,20 @@ describe('two-phase-commit.asl.json', () => {
     }
   });
 
+  it('retries what AWS raises for a transient failure of each integration', () => {
+    const retried = (resource: string) =>
+      taskStates(raw.States)
+        .filter((t) => t.resource === resource)
+        .map((t) => ((allStates(raw.States).find(([n]) => n === t.name)?.[1] as { Retry?: Array<{ ErrorEquals: string[] }> }).Retry ?? []).flatMap((r) => r.ErrorEquals));
+    for (const errors of retried('arn:aws:states:::dynamodb:updateItem')) expect(errors).toEqual(expect.arrayContaining(['DynamoDB.AmazonDynamoDBException', 'DynamoDB.ThrottlingException']));
+    const [prepare] = retried('arn:aws:states:::lambda:invoke');
+    expect(prepare).toEqual(
+      expect.arrayContaining(['Lambda.ClientExecutionTimeoutException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException']),
+    );
+  });
+
   it('has exactly the placeholders CDK fills', () => {
-    const text = readFileSync(ASL_PATH, 'utf8');
     expect(new Set(text.match(/\$\{[A-Za-z]+\}/g))).toEqual(new Set(['${CoordinatorLogTable}', '${ParticipantFunctionPrefix}']));
-    expect(() => loadDefinition({ CoordinatorLogTable: 'log', ParticipantFunctionPrefix: 'arn:aws:lambda:eu-west-1:1:function:p-' })).not.toThrow();
+    expect(() => loadDefinition({ CoordinatorLogTable: 'log', ParticipantFunctionPrefix: 'arn:aws:lambda:eu-west-1:1:function:p-' }, variant)).not.toThrow();
   });
 });

@@ -3,6 +3,8 @@ import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { loadDefinition } from '../local/stateMachine.js';
 import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import { tableReads } from '../lambdas/api/tableReads.js';
+import { documentClient } from '../lambdas/participants/lambdaEntry.js';
 import { parseParticipantConfig } from '../lambdas/config/participantConfig.js';
 import { decide } from '../lambdas/protocol/decision.js';
 import { TransientFailure } from '../lambdas/protocol/participantState.js';
@@ -27,8 +29,11 @@ async function committed(pakka: LocalPakka, body: unknown) {
   return result.value;
 }
 
-const balance = async (pakka: LocalPakka, name: string, key: string) => (await readItem(pakka, name, key))?.balance as number | undefined;
-const lockOf = async (pakka: LocalPakka, name: string, key: string) => (await readItem(pakka, name, key))?.lockedBy;
+/** As the API reads an item: a sharded key (the switch's `fees`) summed over its shards. */
+const viewOf = (pakka: LocalPakka, name: string, key: string) =>
+  tableReads(documentClient(localDynamoClient(inject('dynamoEndpoint'))), pakka.tables, pakka.config).readParticipantItem(name, key);
+const balance = async (pakka: LocalPakka, name: string, key: string) => (await viewOf(pakka, name, key))?.balance as number | undefined;
+const lockOf = async (pakka: LocalPakka, name: string, key: string) => (await viewOf(pakka, name, key))?.lockedBy;
 
 /** Wraps the coordinator's route to participants; `fault` may answer instead of the participant. */
 function interceptor(fault: (name: string, payload: Payload, next: () => Promise<unknown>) => Promise<unknown>) {
@@ -291,5 +296,51 @@ describe('two-phase commit on the real state machine', () => {
       expect(txn.decision, votes.join(',')).toBe(decide(votes));
       expect(txn.status).toBe(decide(votes) === 'COMMIT' ? 'COMMITTED' : 'ABORTED');
     }));
+  });
+});
+
+describe('a participant answer outside the contract', () => {
+  // Every case: payee-bank answers garbage to prepare, payer-bank answers properly (and was prepared).
+  const cases: Array<[string, (real: Record<string, unknown>) => unknown, string]> = [
+    ['not an object', () => 'yes please', 'a prepare answer must be an object whose txnId is a string'],
+    ['null', () => null, 'a prepare answer must be an object whose txnId is a string'],
+    ['no txnId', (real) => ({ ...real, txnId: undefined }), 'a prepare answer must be an object whose txnId is a string'],
+    ["another transaction's txnId", (real) => ({ ...real, txnId: 'someone-else' }), "the answer's txnId is not this transaction's"],
+    ['an unknown vote', (real) => ({ ...real, vote: 'MAYBE' }), 'vote must be VOTE_COMMIT, VOTE_ABORT or READ_ONLY'],
+    ['a vote that is not a string', (real) => ({ ...real, vote: ['VOTE_COMMIT'] }), 'vote must be VOTE_COMMIT, VOTE_ABORT or READ_ONLY'],
+    ['a no with an unknown reason', (real) => ({ ...real, vote: 'VOTE_ABORT', reason: 'BECAUSE' }), 'a VOTE_ABORT reason must be one of'],
+  ];
+
+  it.each(cases)('%s: becomes an abort vote naming the participant and the rule, and nothing moves', async (_what, garble, rule) => {
+    const garbling = interceptor(async (name, payload, next) => {
+      const real = (await next()) as Record<string, unknown>;
+      return name === 'payee-bank' && payload.action === 'prepare' ? garble(real) : real;
+    });
+    const pakka = await testPakka({ wrapInvoker: garbling.wrap });
+    const [payer, payee] = [uniqueId('alice'), uniqueId('bob')];
+    await fund(pakka, 'payer-bank', payer, 1_000);
+    const result = await pakka.runTransaction({
+      participants: [
+        { name: 'payer-bank', operations: [{ op: 'debit', key: payer, amount: 100 }] },
+        { name: 'payee-bank', operations: [{ op: 'credit', key: payee, amount: 100 }] },
+      ],
+    });
+    if (!result.ok) throw new Error(result.error.message);
+    expect(result.outcome?.ok).toBe(true);
+    expect(result.value).toMatchObject({ status: 'ABORTED', decision: 'ABORT', reason: 'INVALID_ANSWER' });
+    const payeeView = result.value.participants.find((p) => p.name === 'payee-bank');
+    expect(payeeView).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INVALID_ANSWER' });
+    expect(payeeView?.rule).toContain(rule);
+    expect(await balance(pakka, 'payer-bank', payer)).toBe(1_000);
+    expect(await lockOf(pakka, 'payer-bank', payer)).toBeUndefined();
+    expect((await readRecord(pakka, 'payee-bank', result.value.txnId))?.state).toBe('ABORTED');
+  });
+
+  it('every participant answering garbage still ends in an abort vote, not a failed execution', async () => {
+    const pakka = await testPakka({ wrapInvoker: interceptor(async (_name, payload, next) => (payload.action === 'prepare' ? 42 : next())).wrap });
+    const result = await pakka.runTransaction({ participants: [{ name: 'payee-bank', operations: [{ op: 'credit', key: uniqueId('bob'), amount: 1 }] }] });
+    if (!result.ok) throw new Error(result.error.message);
+    expect(result.outcome?.ok).toBe(true);
+    expect(result.value).toMatchObject({ status: 'ABORTED', reason: 'INVALID_ANSWER', participants: [{ name: 'payee-bank', vote: 'VOTE_ABORT' }] });
   });
 });

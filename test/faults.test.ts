@@ -84,12 +84,13 @@ describe('a commit that fails', () => {
     await expectSettled(w);
   });
 
-  it('K times, more than the retries: never rolled back, MarkCommitted never runs, recovery commits', async () => {
+  it('K times, more than the retries: never rolled back, MarkCommitted refuses to mark it final, recovery commits', async () => {
     const K = PHASE_TWO_ATTEMPTS + 3;
     const w = await world([{ fault: 'fail', participant: 'payee-bank', action: 'commit', times: K, txnId: 't1' }]);
     await runTransfer(w, 't1');
     expect(firedCount(w, 'fail')).toBe(PHASE_TWO_ATTEMPTS);
-    expect(w.injector.tasks.filter((t) => t.txnId === 't1' && t.state === 'MarkCommitted')).toEqual([]);
+    // MarkCommitted's condition (no delivery PENDING) fails, and the item is left open for recovery instead.
+    expect(w.injector.tasks.filter((t) => t.txnId === 't1' && t.state === 'LogCommitLeftToRecovery')).toHaveLength(1);
     const item = await w.logItem('t1');
     expect(item).toMatchObject({ status: 'COMMITTING', decision: 'COMMIT', phase2Json: ['ACKED', 'PENDING', 'ACKED'] });
     expect(item?.leftToRecoveryAt).toBeDefined();
@@ -198,7 +199,7 @@ describe('fault specs are plain data, checked', () => {
   });
 
   it('rejects a state that is not a Task of the ASL, an unknown fault and unknown fields', () => {
-    expect(() => new FaultInjector([{ fault: 'stopCoordinator', at: 'CheckVote' }])).toThrow(/Task state/);
+    expect(() => new FaultInjector([{ fault: 'stopCoordinator', at: 'JudgeAnswer' }])).toThrow(/Task state/);
     expect(() => faultSpec.parse({ fault: 'meteor', participant: 'p' })).toThrow();
     expect(() => faultSpec.parse({ fault: 'fail', participant: 'p', action: 'commit', times: 2, extra: 1 })).toThrow();
     expect(() => faultSpec.parse({ fault: 'fail', participant: 'p', action: 'commit', times: 0 })).toThrow();

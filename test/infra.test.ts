@@ -6,7 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { API_ROUTES } from '../infra/constructs/api.js';
-import { ASL_FILE, COORDINATOR_LOG_WRITER_ACTIONS } from '../infra/constructs/coordinator.js';
+import { COORDINATOR_LOG_WRITER_ACTIONS } from '../infra/constructs/coordinator.js';
+import { aslPath } from '../statemachines/source/files.js';
+import { EXECUTION_TIMEOUT_SECONDS } from '../lambdas/coordinator/coordinatorVariant.js';
 import { PARTICIPANT_TABLE_ACTIONS } from '../infra/constructs/participant.js';
 import { TRANSACTION_REQUEST_SCHEMA } from '../infra/constructs/transactionRequestModel.js';
 import { type ParticipantSpec, loadParticipantConfig } from '../lambdas/config/participantConfig.js';
@@ -153,19 +155,23 @@ describe('the deployed state machine', () => {
     return { text, substitutions, definition: JSON.parse(resolved) as { TimeoutSeconds?: number; States: Record<string, unknown> } };
   };
 
+  const ASL_FILE = aslPath('express');
+
   it('is the ASL file local mode runs, with exactly its placeholders filled (no drift)', () => {
     const { text, substitutions, definition } = deployedDefinition();
     const placeholders = [...new Set([...readFileSync(ASL_FILE, 'utf8').matchAll(/\$\{([A-Za-z]+)\}/g)].map((m) => m[1]))].sort();
     expect(Object.keys(substitutions).sort()).toEqual(placeholders);
     expect(JSON.parse(text)).toEqual(JSON.parse(readFileSync(ASL_FILE, 'utf8')));
     // The local runner's own loader, given the values CloudFormation would substitute.
-    expect(definition).toEqual(loadDefinition(substitutions as unknown as AslSubstitutions));
+    expect(definition).toEqual(loadDefinition(substitutions as unknown as AslSubstitutions, 'express'));
     expect(substitutions.CoordinatorLogTable).toBe(refOf(coordinatorLogId()));
   });
 
-  it('is a Standard workflow with CloudWatch logging (no execution data) and X-Ray tracing', () => {
+  it('is an Express workflow by default, with CloudWatch logging under /aws/vendedlogs/ (no execution data) and X-Ray tracing', () => {
     const [, sm] = stateMachine();
-    expect(props(sm).StateMachineType).toBe('STANDARD');
+    expect(props(sm).StateMachineType).toBe('EXPRESS');
+    const [, logGroup] = only(resources('AWS::Logs::LogGroup').filter(([, g]) => String(props(g).LogGroupName ?? '').startsWith('/aws/vendedlogs/states/')), 'execution log group');
+    expect(props(logGroup).LogGroupName).toBe('/aws/vendedlogs/states/Pakka-two-phase-commit');
     expect(props(sm).TracingConfiguration).toEqual({ Enabled: true });
     const logging = props(sm).LoggingConfiguration as { Level: string; IncludeExecutionData: boolean; Destinations: unknown[] };
     expect(logging.Level).toBe('ALL');
@@ -192,7 +198,7 @@ describe('the deployed state machine', () => {
 
   it('keeps a timeout and backoff retries on every Task, and the whole execution is bounded', () => {
     const { definition } = deployedDefinition();
-    expect(definition.TimeoutSeconds).toBe(900);
+    expect(definition.TimeoutSeconds).toBe(EXECUTION_TIMEOUT_SECONDS.express);
     const tasks = allStates(definition.States as never).filter(([, s]) => (s as { Type?: string }).Type === 'Task');
     expect(tasks.length).toBeGreaterThanOrEqual(9);
     for (const [name, raw] of tasks) {
@@ -312,8 +318,9 @@ describe('IAM', () => {
         `dynamodb:GetItem ${arnOf(coordinatorLogId())}`,
         `dynamodb:Query ${arnOf(coordinatorLogId())}/index/${BY_STATUS_INDEX}`,
         `dynamodb:GetItem ${participantTables}`,
+        // Express: a synchronous start for ?wait=true; no DescribeExecution, which Express does not offer.
         `states:StartExecution ${refOf(smId)}`,
-        'states:DescribeExecution arn:aws:states:eu-west-1:123456789012:execution:Pakka-two-phase-commit:*',
+        `states:StartSyncExecution ${refOf(smId)}`,
         // The operator routes run recovery by invoking the sweeper, and nothing else.
         `lambda:InvokeFunction ${arnOf(recoveryFunction()[0])}`,
         `logs:CreateLogStream ${arnOf(logGroupId)}`,
@@ -337,7 +344,6 @@ describe('IAM', () => {
         `dynamodb:Query ${arnOf(coordinatorLogId())}/index/${OPEN_INDEX}`,
         `dynamodb:Query ${inDoubtIndexes}`,
         `lambda:InvokeFunction ${participantFunctions}`,
-        'states:DescribeExecution arn:aws:states:eu-west-1:123456789012:execution:Pakka-two-phase-commit:*',
         `logs:CreateLogStream ${arnOf(logGroupId)}`,
         `logs:PutLogEvents ${arnOf(logGroupId)}`,
         ...XRAY_TRACING.map((a) => `${a} *`),
@@ -373,7 +379,7 @@ describe('the recovery sweeper', () => {
     ]);
     expect(props(fn).Timeout as number).toBeLessThan(60);
     const env = (props(fn).Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(Object.keys(env).sort()).toEqual(['COORDINATOR_LOG_TABLE', 'NODE_OPTIONS', 'PARTICIPANT_FUNCTION_PREFIX', 'PARTICIPANT_TABLES', 'STATE_MACHINE_ARN']);
+    expect(Object.keys(env).sort()).toEqual(['COORDINATOR_LOG_TABLE', 'COORDINATOR_VARIANT', 'NODE_OPTIONS', 'PARTICIPANT_FUNCTION_PREFIX', 'PARTICIPANT_TABLES', 'STATE_MACHINE_ARN']);
     // The same prefix the state machine computes participant ARNs with.
     expect(resolveIntrinsic(env.PARTICIPANT_FUNCTION_PREFIX)).toBe(resolveIntrinsic((props(stateMachine()[1]).DefinitionSubstitutions as Record<string, unknown>).ParticipantFunctionPrefix));
     expect(JSON.parse(resolveIntrinsic(env.PARTICIPANT_TABLES))).toEqual(Object.fromEntries(specs.map((s) => [s.name, refOf(participantFunction(s).tableId)])));
@@ -504,7 +510,7 @@ describe('Lambda functions', () => {
     }
     for (const spec of specs) expect(Object.keys(participantFunction(spec).env).sort()).toEqual(['NODE_OPTIONS', 'PARTICIPANT_NAME', 'TABLE_NAME']);
     const api = (props(apiFunction()[1]).Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(Object.keys(api).sort()).toEqual(['COORDINATOR_LOG_TABLE', 'NODE_OPTIONS', 'PARTICIPANT_TABLES', 'RECOVERY_FUNCTION_NAME', 'RECOVERY_LOG_GROUP', 'STATE_MACHINE_ARN']);
+    expect(Object.keys(api).sort()).toEqual(['COORDINATOR_LOG_TABLE', 'COORDINATOR_VARIANT', 'NODE_OPTIONS', 'PARTICIPANT_TABLES', 'RECOVERY_FUNCTION_NAME', 'RECOVERY_LOG_GROUP', 'STATE_MACHINE_ARN']);
     expect(resolveIntrinsic(api.RECOVERY_FUNCTION_NAME)).toBe(refOf(recoveryFunction()[0]));
     expect(JSON.parse(resolveIntrinsic(api.PARTICIPANT_TABLES))).toEqual(Object.fromEntries(specs.map((s) => [s.name, refOf(participantFunction(s).tableId)])));
     expect(resolveIntrinsic(api.COORDINATOR_LOG_TABLE)).toBe(refOf(coordinatorLogId()));

@@ -7,10 +7,9 @@ import { describe, expect, it } from 'vitest';
 import type { EventLog } from '../local/stateMachine.js';
 import { testPakka, uniqueId } from './support/pakka.js';
 
-/** The README's formula: BeginTransaction, PrepareAll, LogCommitDecision, StartCommitPhase, CommitAll,
- * SummarizeCommitPhase, IsCommitComplete, MarkCommitted, Committed (9), plus per participant
- * Prepare, CheckVote, Voted, SkipIfReadOnly, Commit, CommitAcknowledged (6). */
-const committedTransitions = (n: number) => 9 + 6 * n;
+/** The README's formula: BeginTransaction, PrepareAll, LogCommitDecision, CommitAll, MarkCommitted (5),
+ * plus per participant Prepare and Commit (2). */
+const committedTransitions = (n: number) => 5 + 2 * n;
 
 const WORK = [
   { name: 'payer-bank', operations: [{ op: 'credit', key: 'cost-a', amount: 100 }] },
@@ -20,8 +19,8 @@ const WORK = [
 ];
 
 describe('state transitions of a committed transaction (the unit Step Functions bills)', () => {
-  it.each([2, 4])('N=%i participants: 9 + 6N transitions, no retries', async (n) => {
-    const pakka = await testPakka();
+  it.each([2, 4])('N=%i participants: 5 + 2N transitions, no retries', async (n) => {
+    const pakka = await testPakka({ variant: 'standard' });
     const validated = pakka.validate({ txnId: uniqueId('cost'), participants: WORK.slice(0, n) });
     if (!validated.ok) throw new Error(validated.error.message);
     const started = pakka.start(validated.value);

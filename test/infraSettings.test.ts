@@ -35,6 +35,7 @@ describe('deployment settings', () => {
       apiThrottleRatePerSecond: 50,
       apiThrottleBurst: 100,
       stateMachineLogLevel: 'ALL',
+      coordinator: 'express',
     });
   });
 
@@ -90,6 +91,7 @@ describe('a sandbox deployment (every knob turned)', () => {
     [CONTEXT.apiThrottleRatePerSecond]: 5,
     [CONTEXT.apiThrottleBurst]: 10,
     [CONTEXT.stateMachineLogLevel]: 'ERROR',
+    [CONTEXT.coordinator]: 'standard',
   };
   let template: Template | undefined;
   const synthesized = (): Template => {
@@ -120,5 +122,14 @@ describe('a sandbox deployment (every knob turned)', () => {
     t.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineName: 'Sandbox1-two-phase-commit', LoggingConfiguration: { Level: 'ERROR' } });
     t.hasResourceProperties('AWS::Lambda::Function', { Timeout: 20, Environment: { Variables: Match.objectLike({ STATE_MACHINE_ARN: Match.anyValue() }) } });
     t.hasResourceProperties('AWS::ApiGateway::Stage', { MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 })] });
+  });
+
+  it('deploys the Standard workflow when asked (cdk-nag clean), whose executions the API and recovery may describe', { timeout: 120_000 }, () => {
+    const t = synthesized();
+    t.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineType: 'STANDARD' });
+    t.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/vendedlogs/states/Sandbox1-two-phase-commit' });
+    const describers = Object.values(t.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p).includes('states:DescribeExecution'));
+    expect(describers).toHaveLength(2);
+    t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ COORDINATOR_VARIANT: 'standard' }) } });
   });
 });

@@ -3,6 +3,8 @@
  * ASL. The conditional decision write is the only arbiter: whoever writes first, every party obeys
  * it, the decision is written exactly once (observed on the wire), and I1-I5 hold afterwards.
  */
+import { EXECUTION_TIMEOUT_SECONDS } from '../lambdas/coordinator/coordinatorVariant.js';
+import { TEST_VARIANT } from './support/variant.js';
 import { describe, expect, it } from 'vitest';
 import { METRICS } from '../lambdas/observability/metricNames.js';
 import type { FaultSpec } from '../local/faults.js';
@@ -49,7 +51,7 @@ describe('two sweepers at once', () => {
 });
 
 describe('a sweeper beside a live coordinator', () => {
-  it('leaves a transaction alone while its execution runs, even past the deadline', async () => {
+  it.runIf(TEST_VARIANT === 'standard')('leaves a transaction alone while its execution runs, even past the deadline', async () => {
     const w = await world([{ fault: 'pauseCoordinator', at: 'LogCommitDecision', txnId: 't1' }]);
     const started = w.start('t1', transfer);
     await w.injector.paused('t1');
@@ -60,6 +62,25 @@ describe('a sweeper beside a live coordinator', () => {
     expect((await started.done).ok).toBe(true);
     expect(await w.logItem('t1')).toMatchObject({ status: 'COMMITTED', decision: 'COMMIT' });
     expect(await balances(w)).toEqual(COMMITTED_BALANCES);
+    expect(await w.invariantViolations()).toEqual([]);
+  });
+
+  it.runIf(TEST_VARIANT === 'express')('Express, with no DescribeExecution: leaves a transaction alone until its workflow cannot run any more (maximum duration), then takes over', async () => {
+    const w = await world([{ fault: 'pauseCoordinator', at: 'LogCommitDecision', txnId: 't1' }]);
+    const started = w.start('t1', transfer);
+    await w.injector.paused('t1');
+    // Past the deadline and grace (30 s + 60 s) but inside the five minutes an Express execution may run.
+    const report = await w.recovery({ now: () => Date.now() + 120_000 }).sweep();
+    expect(report.transactions.find((t) => t.txnId === 't1')).toMatchObject({ kind: 'running' });
+    expect((await w.logItem('t1'))?.decision).toBeUndefined();
+    // Past the maximum duration the execution has stopped for certain: recovery presumes abort.
+    expect(await w.recovery({ now: () => Date.now() + (EXECUTION_TIMEOUT_SECONDS.express + 10) * 1000 }).sweep()).toMatchObject({ decided: 1, finalized: 1 });
+    // Were it still running (it cannot be on AWS), the conditional decision write keeps it harmless.
+    w.injector.resume('t1');
+    await started.done;
+    await w.injector.settled();
+    expect(decisionWrites(w, 't1')).toEqual(['ABORT']);
+    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
   });
 

@@ -169,10 +169,49 @@ describe('a coordinator that stops after logging COMMIT: recovery commits everyw
   });
 });
 
+describe('a check-only transaction', () => {
+  const checkOnly = (txnId: string) => ({ txnId, participants: [{ name: 'payer-bank', operations: [{ op: 'assertBalanceAtLeast', key: 'alice', amount: 100 }] }] });
+
+  it('commits on the abort path with nothing to deliver (CommitReadOnly)', async () => {
+    const w = await world();
+    const validated = w.pakka.validate(checkOnly('t1'));
+    if (!validated.ok) throw new Error(validated.error.message);
+    await w.pakka.start(validated.value).done;
+    expect(await w.pakka.getTransaction('t1')).toMatchObject({ status: 'COMMITTED', decision: 'COMMIT', participants: [{ vote: 'READ_ONLY', phaseTwo: 'SKIPPED' }] });
+    expect(await w.recordState('payer-bank', 't1')).toBeUndefined();
+  });
+
+  it('stopped at CommitReadOnly: nothing is held, so recovery presumes abort after the deadline and changes nothing', async () => {
+    const w = await world([{ fault: 'stopCoordinator', at: 'CommitReadOnly', txnId: 't1' }]);
+    const validated = w.pakka.validate(checkOnly('t1'));
+    if (!validated.ok) throw new Error(validated.error.message);
+    await w.pakka.start(validated.value).done;
+    expect(w.injector.wasStopped('t1')).toBe(true);
+    expect(await w.logItem('t1')).toMatchObject({ status: 'PREPARING' });
+    await w.recovery().sweep();
+    expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED', decision: 'ABORT', decidedBy: 'recovery' });
+    expect(await w.balance(alice)).toBe(5000);
+    expect(await w.invariantViolations()).toEqual([]);
+  });
+});
+
 describe('fault points', () => {
   it('every Task state of the ASL is covered by a stop test in this suite or in recovery-races', () => {
     // ReadLoggedDecision is reached only when another writer decided first: recovery-races.test.ts stops there.
-    const covered = ['BeginTransaction', 'Prepare', 'LogCommitDecision', 'LogAbortDecision', 'ReadLoggedDecision', 'Commit', 'Abort', 'MarkCommitted', 'MarkAborted', 'LogCommitLeftToRecovery', 'LogAbortLeftToRecovery'];
+    const covered = [
+      'BeginTransaction',
+      'Prepare',
+      'LogCommitDecision',
+      'LogAbortDecision',
+      'ReadLoggedDecision',
+      'CommitReadOnly',
+      'Commit',
+      'Abort',
+      'MarkCommitted',
+      'MarkAborted',
+      'LogCommitLeftToRecovery',
+      'LogAbortLeftToRecovery',
+    ];
     expect([...COORDINATOR_TASK_STATES].sort()).toEqual([...covered].sort());
   });
 });

@@ -80,6 +80,7 @@ export class Api extends Construct {
       environment: {
         COORDINATOR_LOG_TABLE: log.table.tableName,
         STATE_MACHINE_ARN: coordinator.stateMachine.stateMachineArn,
+        COORDINATOR_VARIANT: coordinator.variant,
         PARTICIPANT_TABLES: participantTablesJson(this, props.participants),
       },
       timeout: props.timeout,
@@ -100,9 +101,9 @@ export class Api extends Construct {
       );
     }
     coordinator.grantStart(handler.role);
-    coordinator.grantDescribeExecutions(handler.role);
+    const describes = coordinator.grantDescribeExecutions(handler.role);
     const handlerPolicy = handler.role.node.tryFindChild('DefaultPolicy');
-    if (handlerPolicy) {
+    if (handlerPolicy && describes) {
       Validations.of(handlerPolicy).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${coordinator.executionArnsAsNagSees}]`,
         reason:

@@ -1,21 +1,21 @@
 /**
- * The coordinator: the Step Functions Standard workflow defined by the very ASL file local mode
- * runs, and the coordinator log table it writes. The state machine may invoke only the configured
- * participant functions and may only put, update and get items of the coordinator log.
+ * The coordinator: a Step Functions workflow (Express or Standard, chosen at deploy time) defined by
+ * the very ASL file local mode runs, and the coordinator log table it writes. The state machine may
+ * invoke only the configured participant functions and may only put, update and get items of the
+ * coordinator log.
  */
-import { fileURLToPath } from 'node:url';
 import { ArnFormat, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { type CfnTable, StreamViewType } from 'aws-cdk-lib/aws-dynamodb';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { type CoordinatorVariant, DEFAULT_COORDINATOR_VARIANT } from '../../lambdas/coordinator/coordinatorVariant.js';
 import { COORDINATOR_LOG_SCHEMA } from '../../lambdas/tableSchemas.js';
+import { aslPath } from '../../statemachines/source/files.js';
 import { PakkaTable } from './pakkaTable.js';
 
-export const ASL_FILE = fileURLToPath(new URL('../../statemachines/two-phase-commit.asl.json', import.meta.url));
-
-/** What the state machine's DynamoDB tasks do to the coordinator log (BeginTransaction, Log*Decision, Mark*, ReadLoggedDecision). */
+/** What the state machine's DynamoDB tasks do to the coordinator log (BeginTransaction, Log*Decision, CommitReadOnly, Mark*, ReadLoggedDecision). */
 export const COORDINATOR_LOG_WRITER_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem'] as const;
 
 export interface CoordinatorParticipant {
@@ -26,6 +26,12 @@ export interface CoordinatorParticipant {
 
 export interface CoordinatorProps {
   stateMachineName: string;
+  /**
+   * Which workflow runs the protocol (default express): Express is billed per request and duration
+   * and has no per-account state-transition quota to share, but lasts at most five minutes and is
+   * started at least once; Standard is billed per state transition and keeps each execution's history.
+   */
+  variant?: CoordinatorVariant;
   /** Every participant function's name is this prefix plus the participant's name. */
   participantFunctionNamePrefix: string;
   participants: readonly CoordinatorParticipant[];
@@ -35,6 +41,7 @@ export interface CoordinatorProps {
 }
 
 export class Coordinator extends Construct {
+  readonly variant: CoordinatorVariant;
   readonly stateMachine: StateMachine;
   readonly coordinatorLog: PakkaTable;
   /**
@@ -53,6 +60,7 @@ export class Coordinator extends Construct {
 
   constructor(scope: Construct, id: string, props: CoordinatorProps) {
     super(scope, id);
+    this.variant = props.variant ?? DEFAULT_COORDINATOR_VARIANT;
     for (const p of props.participants) {
       if (p.functionName !== `${props.participantFunctionNamePrefix}${p.name}`) {
         throw new Error(`participant ${p.name}: function ${p.functionName} is not named ${props.participantFunctionNamePrefix}${p.name}, so the state machine could not reach it`);
@@ -70,13 +78,18 @@ export class Coordinator extends Construct {
     cfnLog.streamSpecification = { streamViewType: StreamViewType.NEW_AND_OLD_IMAGES };
     this.coordinatorLogStreamArn = cfnLog.attrStreamArn;
 
-    // Generated name: a retained log group must not block a later deployment of the same stack.
-    const logGroup = new LogGroup(this, 'ExecutionLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
+    // Under /aws/vendedlogs/: the prefix AWS asks for logs that services deliver, which keeps the
+    // log group's resource policy (Step Functions writes through CloudWatch Logs delivery) within its size limit.
+    const logGroup = new LogGroup(this, 'ExecutionLogs', {
+      logGroupName: `/aws/vendedlogs/states/${props.stateMachineName}`,
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
     this.executionLogs = logGroup;
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineName: props.stateMachineName,
-      stateMachineType: StateMachineType.STANDARD,
-      definitionBody: DefinitionBody.fromFile(ASL_FILE),
+      stateMachineType: this.variant === 'express' ? StateMachineType.EXPRESS : StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromFile(aslPath(this.variant)),
       definitionSubstitutions: {
         CoordinatorLogTable: this.coordinatorLog.table.tableName,
         ParticipantFunctionPrefix: this.participantFunctionArnPrefix,
@@ -121,13 +134,19 @@ export class Coordinator extends Construct {
     }
   }
 
-  /** Lets `grantee` start executions of this state machine (the API). */
+  /** Lets `grantee` start executions of this state machine (the API): on Express also synchronously, for `?wait=true`. */
   grantStart(grantee: IGrantable): void {
-    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['states:StartExecution'], resources: [this.stateMachine.stateMachineArn] }));
+    const actions = this.variant === 'express' ? ['states:StartExecution', 'states:StartSyncExecution'] : ['states:StartExecution'];
+    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [this.stateMachine.stateMachineArn] }));
   }
 
-  /** Lets `grantee` describe executions of this state machine, and of no other (the API, recovery). */
-  grantDescribeExecutions(grantee: IGrantable): void {
+  /**
+   * Lets `grantee` describe executions of this state machine, and of no other (the API, recovery).
+   * Express executions cannot be described: nothing is granted and false comes back.
+   */
+  grantDescribeExecutions(grantee: IGrantable): boolean {
+    if (this.variant === 'express') return false;
     grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [this.executionArns] }));
+    return true;
   }
 }

@@ -51,6 +51,7 @@ export class Recovery extends Construct {
       environment: {
         COORDINATOR_LOG_TABLE: log.table.tableName,
         STATE_MACHINE_ARN: coordinator.stateMachine.stateMachineArn,
+        COORDINATOR_VARIANT: coordinator.variant,
         PARTICIPANT_FUNCTION_PREFIX: coordinator.participantFunctionArnPrefix,
         PARTICIPANT_TABLES: participantTablesJson(this, props.participants),
       },
@@ -77,9 +78,9 @@ export class Recovery extends Construct {
       role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: inDoubt }));
       role.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: props.participants.map((p) => p.function.functionArn) }));
     }
-    coordinator.grantDescribeExecutions(role);
+    const describes = coordinator.grantDescribeExecutions(role);
     const policy = role.node.tryFindChild('DefaultPolicy');
-    if (policy) {
+    if (policy && describes) {
       Validations.of(policy).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${coordinator.executionArnsAsNagSees}]`,
         reason:

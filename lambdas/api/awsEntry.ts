@@ -40,6 +40,7 @@ const route = apiHandler(
     sfn: tracer.captureAWSv3Client(new SFNClient(boundedClientConfig())),
     dynamo: documentClient(tracer.captureAWSv3Client(new DynamoDBClient(boundedClientConfig()))),
     stateMachineArn: env.STATE_MACHINE_ARN,
+    variant: env.COORDINATOR_VARIANT,
     tables: { coordinatorLog: env.COORDINATOR_LOG_TABLE, participants: env.PARTICIPANT_TABLES },
     config,
   }),

@@ -1,10 +1,12 @@
 /**
  * GET /transactions: newest first, by status or across all statuses, with an opaque cursor.
- * Across statuses it merges one byStatus query per status. The merge and the cursor are pure.
+ * The byStatus index is sharded (`<status>#<shard>`, see logShards.ts), so a listing merges one
+ * query per status and shard, never a scan. The merge and the cursor are pure.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
 import { type CoordinatorLogItem, TXN_STATUSES, type TransactionView, type TxnStatus, transactionView } from '../coordinator/coordinatorLog.js';
+import { ALL_LOG_SHARDS, statusPartitionOf } from '../coordinator/logShards.js';
 import { TXN_ID_PATTERN } from '../coordinator/transactionRequest.js';
 import { ApiError, jsonResponse } from './http.js';
 import { integerQuery, query } from './request.js';
@@ -18,9 +20,21 @@ export interface TransactionList {
   nextCursor: string | null;
 }
 
-/** Where each status's stream stands: a key to continue after, `start`, or `done`. */
+/** One query stream: a status's shard of the byStatus index, named by its partition (`COMMITTED#3`). */
+export type Stream = string;
+/** Where each stream stands: a key to continue after, `start`, or `done`. */
 export type StreamPosition = LogKey | 'start' | 'done';
-export type Positions = Partial<Record<TxnStatus, StreamPosition>>;
+export type Positions = Partial<Record<Stream, StreamPosition>>;
+
+const STREAM = new RegExp(`^(${TXN_STATUSES.join('|')})#(\\d{1,2})$`);
+const streamStatus = (stream: string): TxnStatus | undefined => {
+  const match = STREAM.exec(stream);
+  return match && Number(match[2]) < ALL_LOG_SHARDS.length ? (match[1] as TxnStatus) : undefined;
+};
+
+/** The streams of a filter, in a fixed order so that ties on createdAt merge the same way on every page. */
+export const streamsOf = (filter: TxnStatus | 'ALL'): Stream[] =>
+  (filter === 'ALL' ? TXN_STATUSES : [filter]).flatMap((status) => ALL_LOG_SHARDS.map((shard) => statusPartitionOf(status, shard)));
 
 interface Cursor {
   filter: TxnStatus | 'ALL';
@@ -31,17 +45,17 @@ interface Cursor {
 // be a key this listing could have produced (an empty or oversize txnId makes DynamoDB throw).
 const logKey = z.strictObject({
   txnId: z.string().regex(TXN_ID_PATTERN),
-  status: z.enum(TXN_STATUSES),
+  statusPartition: z.string().regex(STREAM),
   createdAt: z.iso.datetime({ offset: true }),
 });
 const cursorSchema = z.strictObject({
-  v: z.literal(1),
+  v: z.literal(2),
   filter: z.enum([...TXN_STATUSES, 'ALL']),
-  positions: z.partialRecord(z.enum(TXN_STATUSES), z.union([z.literal('start'), z.literal('done'), logKey])),
+  positions: z.record(z.string().regex(STREAM), z.union([z.literal('start'), z.literal('done'), logKey])),
 });
 
 export function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify({ v: 1, ...cursor })).toString('base64url');
+  return Buffer.from(JSON.stringify({ v: 2, ...cursor })).toString('base64url');
 }
 
 export function decodeCursor(text: string): Cursor | undefined {
@@ -49,10 +63,11 @@ export function decodeCursor(text: string): Cursor | undefined {
     const parsed = cursorSchema.safeParse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
     if (!parsed.success) return undefined;
     const { filter } = parsed.data;
-    for (const [status, position] of Object.entries(parsed.data.positions)) {
+    for (const [stream, position] of Object.entries(parsed.data.positions)) {
+      const status = streamStatus(stream);
       // A stream outside the filter would list items the filter excludes.
-      if (filter !== 'ALL' && status !== filter) return undefined;
-      if (typeof position === 'object' && position.status !== status) return undefined;
+      if (!status || (filter !== 'ALL' && status !== filter)) return undefined;
+      if (typeof position === 'object' && position.statusPartition !== stream) return undefined;
     }
     return { filter: parsed.data.filter, positions: parsed.data.positions };
   } catch {
@@ -72,13 +87,13 @@ export interface MergeResult {
  * stream whose fetched page is used up but which has more in the index stops the merge there,
  * so an item is never passed over.
  */
-export function mergePages(pages: ReadonlyMap<TxnStatus, LogPage>, positions: Positions, limit: number): MergeResult {
-  const heads = new Map<TxnStatus, number>([...pages.keys()].map((s) => [s, 0]));
+export function mergePages(pages: ReadonlyMap<Stream, LogPage>, positions: Positions, limit: number): MergeResult {
+  const heads = new Map<Stream, number>([...pages.keys()].map((s) => [s, 0]));
   const taken: CoordinatorLogItem[] = [];
   const next: Positions = { ...positions };
-  const lastTaken = new Map<TxnStatus, CoordinatorLogItem>();
+  const lastTaken = new Map<Stream, CoordinatorLogItem>();
   while (taken.length < limit) {
-    let best: TxnStatus | undefined;
+    let best: Stream | undefined;
     let blocked = false;
     for (const [status, page] of pages) {
       const item = page.items[heads.get(status) ?? 0];
@@ -101,7 +116,7 @@ export function mergePages(pages: ReadonlyMap<TxnStatus, LogPage>, positions: Po
     const used = heads.get(status) ?? 0;
     const last = lastTaken.get(status);
     if (used === page.items.length) next[status] = page.next ?? 'done';
-    else if (last) next[status] = { txnId: last.txnId, status, createdAt: last.createdAt };
+    else if (last) next[status] = { txnId: last.txnId, statusPartition: status, createdAt: last.createdAt };
   }
   const exhausted = Object.values(next).every((p) => p === 'done');
   return { items: taken, positions: next, exhausted };
@@ -121,18 +136,16 @@ export async function listTransactions(service: TransactionService, event: APIGa
     if (!cursor || cursor.filter !== filter) throw new ApiError(400, 'INVALID_REQUEST', 'cursor is not one this listing returned', 'cursor');
     positions = cursor.positions;
   } else {
-    const statuses: readonly TxnStatus[] = filter === 'ALL' ? TXN_STATUSES : [filter];
-    positions = Object.fromEntries(statuses.map((s) => [s, 'start' as const]));
+    positions = Object.fromEntries(streamsOf(filter).map((s) => [s, 'start' as const]));
   }
-  const open = TXN_STATUSES.flatMap((status) => {
-    const position = positions[status];
-    return position === undefined || position === 'done' ? [] : [{ status, position }];
+  const open = streamsOf(filter).flatMap((stream) => {
+    const position = positions[stream];
+    return position === undefined || position === 'done' ? [] : [{ stream, position }];
   });
   const fetched = await Promise.all(
-    open.map(({ status, position }) => service.listLog(status, limit, position === 'start' ? undefined : position)),
+    open.map(({ stream, position }) => service.listLog(stream, limit, position === 'start' ? undefined : position)),
   );
-  // In status order, so that ties on createdAt merge the same way on every page.
-  const pages = new Map(open.map(({ status }, i): [TxnStatus, LogPage] => [status, fetched[i] ?? { items: [] }]));
+  const pages = new Map(open.map(({ stream }, i): [Stream, LogPage] => [stream, fetched[i] ?? { items: [] }]));
   const merged = mergePages(pages, positions, limit);
   return jsonResponse(200, {
     transactions: merged.items.map(transactionView),

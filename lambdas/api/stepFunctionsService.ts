@@ -8,9 +8,11 @@ import {
   ExecutionDoesNotExist,
   type SFNClient,
   StartExecutionCommand,
+  StartSyncExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ParticipantConfig } from '../config/participantConfig.js';
+import type { CoordinatorVariant } from '../coordinator/coordinatorVariant.js';
 import type { ExecutionInput } from '../coordinator/executionInput.js';
 import { type TableNamesForReads, tableReads } from './tableReads.js';
 import type { TransactionService } from './transactionService.js';
@@ -19,6 +21,7 @@ export interface StepFunctionsServiceOptions {
   sfn: SFNClient;
   dynamo: DynamoDBDocumentClient;
   stateMachineArn: string;
+  variant: CoordinatorVariant;
   tables: TableNamesForReads;
   config: ParticipantConfig;
 }
@@ -32,11 +35,23 @@ export function executionArnOf(stateMachineArn: string, executionName: string): 
 }
 
 export function stepFunctionsService(options: StepFunctionsServiceOptions): TransactionService {
-  const { sfn, stateMachineArn } = options;
+  const { sfn, stateMachineArn, variant } = options;
   return {
     config: options.config,
+    variant,
     ...tableReads(options.dynamo, options.tables, options.config),
-    async startExecution(input) {
+    async startExecution(input, start = {}) {
+      if (variant === 'express' && start.waitMs !== undefined) {
+        // One call that returns when the execution ends: no polling, and a synchronous Express
+        // start runs at most once. Past the wait the call is dropped and the caller reads the log.
+        const signal = AbortSignal.timeout(start.waitMs);
+        try {
+          await sfn.send(new StartSyncExecutionCommand({ stateMachineArn, name: input.txnId, input: JSON.stringify(input) }), { abortSignal: signal });
+        } catch (error) {
+          if (!signal.aborted) throw error;
+        }
+        return 'started';
+      }
       try {
         // The same name with the same input is idempotent while the execution runs.
         await sfn.send(new StartExecutionCommand({ stateMachineArn, name: input.txnId, input: JSON.stringify(input) }));
@@ -48,6 +63,9 @@ export function stepFunctionsService(options: StepFunctionsServiceOptions): Tran
       }
     },
     async runningExecution(txnId) {
+      // Express executions cannot be described; until BeginTransaction writes the log item (a few
+      // milliseconds after the start) the transaction is not visible.
+      if (variant === 'express') return undefined;
       try {
         const out = await sfn.send(new DescribeExecutionCommand({ executionArn: executionArnOf(stateMachineArn, txnId) }));
         if (out.status !== 'RUNNING') return undefined;

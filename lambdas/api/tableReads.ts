@@ -30,14 +30,13 @@ export function tableReads(client: DynamoDBDocumentClient, tables: TableNamesFor
       const out = await client.send(new GetCommand({ TableName: tables.coordinatorLog, Key: { txnId }, ConsistentRead: true }));
       return out.Item ? parseCoordinatorLogItem(out.Item) : undefined;
     },
-    async listLog(status, limit, startAfter) {
+    async listLog(statusPartition, limit, startAfter) {
       const out = await client.send(
         new QueryCommand({
           TableName: tables.coordinatorLog,
           IndexName: BY_STATUS_INDEX,
-          KeyConditionExpression: '#status = :status',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':status': status },
+          KeyConditionExpression: 'statusPartition = :partition',
+          ExpressionAttributeValues: { ':partition': statusPartition },
           ScanIndexForward: false,
           Limit: limit,
           ...(startAfter ? { ExclusiveStartKey: startAfter } : {}),

@@ -130,7 +130,7 @@ async function sameRequest(service: TransactionService, input: ExecutionInput): 
 export async function submitTransaction(service: TransactionService, event: APIGatewayProxyEvent, wait: WaitOptions): Promise<APIGatewayProxyResult> {
   const shouldWait = booleanQuery(event, 'wait');
   const key = idempotencyKey(event);
-  const validated = validateTransactionRequest(jsonBody(event), service.config);
+  const validated = validateTransactionRequest(jsonBody(event), service.config, service.variant);
   if (!validated.ok) throw new ApiError(400, validated.error.code, validated.error.message, validated.error.field);
   if (key !== undefined && validated.value.txnId !== undefined) {
     // Two names for one transaction could disagree on a retry and run it twice: take exactly one.
@@ -140,7 +140,7 @@ export async function submitTransaction(service: TransactionService, event: APIG
   const input = executionInput(txnId, validated.value, service.config, key);
 
   if ((await sameRequest(service, input)) === 'absent') {
-    const outcome = await service.startExecution(input);
+    const outcome = await service.startExecution(input, shouldWait ? { waitMs: wait.waitMs } : {});
     if (outcome === 'conflict') {
       // Step Functions also refuses a closed execution's name; only a different request is a conflict.
       if ((await sameRequest(service, input)) === 'absent') {

@@ -4,6 +4,7 @@
  * DynamoDB. Reads go to the same tables in both places (see `tableReads.ts`).
  */
 import type { ParticipantConfig } from '../config/participantConfig.js';
+import type { CoordinatorVariant } from '../coordinator/coordinatorVariant.js';
 import type { CoordinatorLogItem, TxnStatus } from '../coordinator/coordinatorLog.js';
 import type { ExecutionInput } from '../coordinator/executionInput.js';
 import type { StoredRecord } from '../participants/record.js';
@@ -22,7 +23,7 @@ export interface RunningExecution {
   startedAt: string;
 }
 
-/** A position in the byStatus index, as DynamoDB's LastEvaluatedKey gives it. */
+/** A position in the byStatus index (txnId, statusPartition, createdAt), as DynamoDB's LastEvaluatedKey gives it. */
 export type LogKey = Record<string, string>;
 
 export interface LogPage {
@@ -31,13 +32,24 @@ export interface LogPage {
   next?: LogKey;
 }
 
+export interface StartOptions {
+  /**
+   * The caller waits up to this long for the outcome (`?wait=true`). A runner that can start
+   * synchronously (Express: StartSyncExecution) returns only when the execution ended or the wait
+   * ran out, which spares the caller polling the log; others return at once.
+   */
+  waitMs?: number;
+}
+
 export interface TransactionService {
   readonly config: ParticipantConfig;
-  startExecution(input: ExecutionInput): Promise<StartOutcome>;
+  /** The workflow that runs the transactions: its limits apply to every request (Express: at most five minutes). */
+  readonly variant: CoordinatorVariant;
+  startExecution(input: ExecutionInput, options?: StartOptions): Promise<StartOutcome>;
   runningExecution(txnId: string): Promise<RunningExecution | undefined>;
   readLog(txnId: string): Promise<CoordinatorLogItem | undefined>;
-  /** One status's log items, newest first. */
-  listLog(status: TxnStatus, limit: number, startAfter?: LogKey): Promise<LogPage>;
+  /** The log items of one byStatus partition (`<status>#<shard>`), newest first. */
+  listLog(statusPartition: string, limit: number, startAfter?: LogKey): Promise<LogPage>;
   readParticipantRecord(participant: string, txnId: string): Promise<StoredRecord | undefined>;
   /** A participant's business item, raw (kind attributes, escrow sums, lockedBy...); a sharded key summed over its shards. */
   readParticipantItem(participant: string, key: string): Promise<Record<string, unknown> | undefined>;

@@ -3,6 +3,7 @@
  * participant tables (the API and the recovery sweeper), validated once at cold start.
  */
 import { z } from 'zod';
+import { COORDINATOR_VARIANTS } from '../coordinator/coordinatorVariant.js';
 
 /** PARTICIPANT_TABLES: JSON, participant name -> its table. */
 const participantTables = z.string().transform((text, ctx) => {
@@ -18,4 +19,6 @@ export const coordinatorEnvironment = z.object({
   COORDINATOR_LOG_TABLE: z.string().min(1),
   STATE_MACHINE_ARN: z.string().startsWith('arn:'),
   PARTICIPANT_TABLES: participantTables,
+  /** Which workflow STATE_MACHINE_ARN is: it decides how executions start and how recovery knows one has stopped. */
+  COORDINATOR_VARIANT: z.enum(COORDINATOR_VARIANTS),
 });

@@ -28,9 +28,16 @@ const participantEntry = z.object({
   prepareTimeoutSeconds: z.number(),
   commitTimeoutSeconds: z.number(),
 });
-const voteEntry = participantEntry.extend({ vote: z.enum(VOTES), votedAt: z.string().optional() });
+const voteEntry = z.object({ name: z.string(), vote: z.enum(VOTES), votedAt: z.string().optional() });
+/**
+ * What the state machine writes since the transitions were cut: the ballot as two aligned lists. It
+ * is written only once every vote was a VOTE_COMMIT or READ_ONLY, so needsCommit tells them apart.
+ */
+const ballot = z.object({ names: z.array(z.string()), needsCommit: z.array(z.union([z.literal(0), z.literal(1)])) });
 const PHASE_TWO_OUTCOMES = ['ACKED', 'SKIPPED', 'PENDING', 'HEURISTIC_HAZARD'] as const;
 export type PhaseTwoOutcome = (typeof PHASE_TWO_OUTCOMES)[number];
+/** Phase 2 as the state machine writes it now: the participants it delivered to, and what each answered. */
+const phaseTwoDeliveries = z.object({ names: z.array(z.string()), outcomes: z.array(z.enum(PHASE_TWO_OUTCOMES)) });
 
 const logItem = z.object({
   txnId: z.string(),
@@ -42,14 +49,20 @@ const logItem = z.object({
   participantsJson: json(z.array(participantEntry)),
   executionName: z.string().optional(),
   executionArn: z.string().optional(),
+  /** When the execution that wrote BeginTransaction started: with the workflow's maximum duration, when it must have stopped. */
+  executionStartedAt: z.string().optional(),
   decision: z.enum(DECISIONS).optional(),
   decidedAt: z.string().optional(),
   decidedBy: z.string().optional(),
-  votesJson: json(z.array(voteEntry)).optional(),
+  // Older items hold one entry per participant; newer ones the ballot.
+  votesJson: json(z.union([z.array(voteEntry), ballot])).optional(),
   abortReason: z.enum(ABORT_REASONS).optional(),
   abortedBy: z.string().optional(),
+  /** The contract rule the aborting answer broke, in words (for INVALID_ANSWER, which rule). */
+  abortRule: z.string().optional(),
   phase2StartedAt: z.string().optional(),
-  phase2Json: json(z.array(z.enum(PHASE_TWO_OUTCOMES))).optional(),
+  // Older items (and recovery) hold one outcome per participant, aligned; the state machine its deliveries by name.
+  phase2Json: json(z.union([z.array(z.enum(PHASE_TWO_OUTCOMES)), phaseTwoDeliveries])).optional(),
   heuristicHazard: z.boolean().optional(),
   leftToRecoveryAt: z.string().optional(),
   finishedAt: z.string().optional(),
@@ -67,14 +80,47 @@ const logItem = z.object({
   recoveryAttempts: z.coerce.number().optional(),
   lastRecoveryError: z.string().optional(),
 });
-export type CoordinatorLogItem = z.infer<typeof logItem>;
+type StoredLogItem = z.infer<typeof logItem>;
 
-export const parseCoordinatorLogItem = (item: Record<string, unknown>): CoordinatorLogItem => logItem.parse(item);
+/** The log item in one shape whichever code wrote it: votes and phase-2 outcomes aligned with participantsJson. */
+export type CoordinatorLogItem = Omit<StoredLogItem, 'votesJson' | 'phase2Json'> & {
+  votesJson?: Array<z.infer<typeof voteEntry>>;
+  phase2Json?: PhaseTwoOutcome[];
+};
+
+function aligned(item: StoredLogItem): CoordinatorLogItem {
+  const { votesJson, phase2Json, ...rest } = item;
+  const votes =
+    votesJson && !Array.isArray(votesJson)
+      ? votesJson.names.map((name, i) => ({ name, vote: votesJson.needsCommit[i] === 1 ? ('VOTE_COMMIT' as const) : ('READ_ONLY' as const) }))
+      : votesJson;
+  let outcomes: PhaseTwoOutcome[] | undefined;
+  let hazard = item.heuristicHazard;
+  if (phase2Json && !Array.isArray(phase2Json)) {
+    // A participant the state machine did not deliver to was left out of phase 2 (a READ_ONLY voter).
+    const delivered = new Map(phase2Json.names.map((name, i) => [name, phase2Json.outcomes[i]]));
+    outcomes = item.participantsJson.map((p): PhaseTwoOutcome => delivered.get(p.name) ?? 'SKIPPED');
+    hazard = (hazard ?? false) || phase2Json.outcomes.includes('HEURISTIC_HAZARD');
+  } else outcomes = phase2Json;
+  // The state machine starts phase 2 as it logs the decision and records no separate start.
+  const phase2StartedAt = item.phase2StartedAt ?? (phase2Json && !Array.isArray(phase2Json) ? item.decidedAt : undefined);
+  return {
+    ...rest,
+    ...(votes ? { votesJson: votes } : {}),
+    ...(outcomes ? { phase2Json: outcomes } : {}),
+    ...(hazard !== undefined ? { heuristicHazard: hazard } : {}),
+    ...(phase2StartedAt ? { phase2StartedAt } : {}),
+  };
+}
+
+export const parseCoordinatorLogItem = (item: Record<string, unknown>): CoordinatorLogItem => aligned(logItem.parse(item));
 
 export interface ParticipantView {
   name: string;
   vote: (typeof VOTES)[number] | null;
   reason: string | null;
+  /** For the participant whose answer aborted the transaction: the rule it broke, in words. */
+  rule?: string;
   phaseTwo: PhaseTwoOutcome | null;
 }
 
@@ -108,6 +154,7 @@ export function transactionView(item: CoordinatorLogItem): TransactionView {
       name: p.name,
       vote,
       reason: item.abortedBy === p.name ? (item.abortReason ?? null) : null,
+      ...(item.abortedBy === p.name && item.abortRule ? { rule: item.abortRule } : {}),
       phaseTwo: item.phase2Json?.[i] ?? null,
     };
   });
@@ -129,8 +176,9 @@ export function transactionView(item: CoordinatorLogItem): TransactionView {
     deadline: new Date(Date.parse(item.createdAt) + item.timeoutSeconds * 1000).toISOString(),
     timings: {
       prepareMs: ms(item.createdAt, item.decidedAt),
-      decideMs: ms(item.decidedAt, item.phase2StartedAt),
-      [phase2]: ms(item.phase2StartedAt, item.finishedAt),
+      // The state machine starts phase 2 as it logs the decision; only recovery records a later start.
+      decideMs: ms(item.decidedAt, item.phase2StartedAt ?? item.decidedAt),
+      [phase2]: ms(item.phase2StartedAt ?? item.decidedAt, item.finishedAt),
       totalMs: ms(item.createdAt, item.finishedAt),
     },
   };

@@ -1,5 +1,6 @@
 /** The input of one state machine execution, built from a validated request. Pure. */
 import type { ParticipantConfig } from '../config/participantConfig.js';
+import { logShardOf, openPartitionOf } from './logShards.js';
 import { type TransactionRequest, requestDigest } from './transactionRequest.js';
 
 export interface ParticipantInput {
@@ -15,9 +16,14 @@ export interface ExecutionInput {
   requestDigest: string;
   idempotencyKey: string;
   participants: ParticipantInput[];
+  /** Prepare is tried once more when every no is a LOCK_CONFLICT; CountLockRetry counts this down. */
+  lockRetries: { left: number };
+  /** The log item's index shard, computed here because ASL has no hash-to-number intrinsic. */
+  logShards: { shard: string; open: string };
 }
 
 export function executionInput(txnId: string, request: TransactionRequest, config: ParticipantConfig, idempotencyKey?: string): ExecutionInput {
+  const shard = logShardOf(txnId);
   return {
     txnId,
     timeoutSeconds: request.timeoutSeconds,
@@ -34,5 +40,7 @@ export function executionInput(txnId: string, request: TransactionRequest, confi
         operations: p.operations,
       };
     }),
+    lockRetries: { left: 1 },
+    logShards: { shard: String(shard), open: openPartitionOf(shard) },
   };
 }

@@ -5,6 +5,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ParticipantConfig } from '../config/participantConfig.js';
+import { type CoordinatorVariant, EXECUTION_TIMEOUT_SECONDS, MAX_TRANSACTION_TIMEOUT_SECONDS } from './coordinatorVariant.js';
 
 export const LIMITS = {
   /** Participants per transaction. */
@@ -77,8 +78,11 @@ function invalid(field: string, message: string): Validated<never> {
   return { ok: false, error: { code: 'INVALID_REQUEST', field: field || 'body', message: `${field || 'body'} ${message}` } };
 }
 
-/** Validates a parsed JSON body against the rules and the configured participants and kinds. */
-export function validateTransactionRequest(body: unknown, config: ParticipantConfig): Validated<TransactionRequest> {
+/**
+ * Validates a parsed JSON body against the rules and the configured participants and kinds. Given the
+ * coordinator variant, also refuses a timeout longer than that workflow can run (Express: five minutes in all).
+ */
+export function validateTransactionRequest(body: unknown, config: ParticipantConfig, variant?: CoordinatorVariant): Validated<TransactionRequest> {
   // reportInput: tells a missing field (input undefined) from one of the wrong type.
   const parsed = requestSchema.safeParse(body, { reportInput: true });
   if (!parsed.success) {
@@ -87,6 +91,10 @@ export function validateTransactionRequest(body: unknown, config: ParticipantCon
     const message = issue.code === 'unrecognized_keys' ? `has unknown field(s): ${issue.keys.join(', ')}` : issue.message;
     const field = issue.code === 'unrecognized_keys' ? fieldOf([...issue.path, issue.keys[0] ?? '']) : fieldOf(issue.path);
     return invalid(field, issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : message);
+  }
+  const longest = variant ? MAX_TRANSACTION_TIMEOUT_SECONDS[variant] : LIMITS.maxTimeoutSeconds;
+  if (parsed.data.timeoutSeconds !== undefined && parsed.data.timeoutSeconds > longest) {
+    return invalid('timeoutSeconds', `must be at most ${longest} on the ${variant} coordinator, which must also finish phase 2 within its ${EXECUTION_TIMEOUT_SECONDS[variant ?? 'standard']} s; deploy the standard variant for longer transactions`);
   }
   const seen = new Set<string>();
   const participants: ParticipantWork[] = [];

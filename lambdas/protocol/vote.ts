@@ -20,6 +20,8 @@ export const ABORT_REASONS = [
   'CHECK_FAILED',
   'TIMEOUT',
   'ERROR',
+  /** The coordinator's: the participant's answer broke the wire contract (wrong shape, unknown vote or reason, another txnId). */
+  'INVALID_ANSWER',
 ] as const;
 export type AbortReason = (typeof ABORT_REASONS)[number];
 

@@ -24,6 +24,8 @@ import { type ResolveResult, resolveTransaction } from './resolve.js';
 import { type SweepSummary, sweepSummary } from './recoveryService.js';
 import { runSweep } from './sweep.js';
 import { stepFunctionsExecutions } from './stepFunctionsExecutions.js';
+import { maxDurationExecutions } from './maxDurationExecutions.js';
+import { EXECUTION_TIMEOUT_SECONDS } from '../coordinator/coordinatorVariant.js';
 import { coordinatorEnvironment } from '../config/deployedEnvironment.js';
 
 export const recoveryEnvironment = coordinatorEnvironment.extend({
@@ -56,7 +58,11 @@ function awsPorts(): RecoveryPorts {
     log: coordinatorLogTable(client, env.COORDINATOR_LOG_TABLE),
     inDoubt: inDoubtIndex(client, env.PARTICIPANT_TABLES),
     participants: lambdaParticipants(tracer.captureAWSv3Client(new LambdaClient({})), env.PARTICIPANT_FUNCTION_PREFIX),
-    executions: stepFunctionsExecutions(tracer.captureAWSv3Client(new SFNClient(boundedClientConfig())), env.STATE_MACHINE_ARN),
+    // Express has no DescribeExecution: its five-minute limit tells when an execution has stopped.
+    executions:
+      env.COORDINATOR_VARIANT === 'express'
+        ? maxDurationExecutions(EXECUTION_TIMEOUT_SECONDS.express, Date.now)
+        : stepFunctionsExecutions(tracer.captureAWSv3Client(new SFNClient(boundedClientConfig())), env.STATE_MACHINE_ARN),
     now: Date.now,
   };
 }

@@ -1,13 +1,16 @@
 /** The coordinator log as recovery reads and writes it: the DynamoDB edge of CoordinatorLogPort. */
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type CoordinatorLogItem, parseCoordinatorLogItem } from '../coordinator/coordinatorLog.js';
+import { type CoordinatorLogItem, type TxnStatus, parseCoordinatorLogItem } from '../coordinator/coordinatorLog.js';
+import { OPEN_PARTITIONS, logShardOf, statusPartitionOf } from '../coordinator/logShards.js';
 import type { Decision } from '../protocol/vote.js';
 import { OPEN_INDEX } from '../tableSchemas.js';
 import { finalStatusOf, phaseTwoStatusOf } from './inDoubt.js';
 import type { CoordinatorLogPort, DecisionAuthor, DecisionWrite, PhaseTwoRecord } from './ports.js';
 
-const OPEN = 'OPEN';
 const PAGE = 100;
+
+/** The byStatus shard a status write must move the item to, beside `status` itself. */
+const statusPartition = (txnId: string, status: TxnStatus) => statusPartitionOf(status, logShardOf(txnId));
 
 function isConditionalCheckFailed(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
@@ -41,31 +44,49 @@ export function coordinatorLogTable(client: DynamoDBDocumentClient, tableName: s
 
   return {
     async openTransactions(createdBefore, limit) {
-      const ids: string[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out = await client.send(
-          new QueryCommand({
-            TableName: tableName,
-            IndexName: OPEN_INDEX,
-            KeyConditionExpression: 'openPartition = :open AND createdAt <= :before',
-            ExpressionAttributeValues: { ':open': OPEN, ':before': createdBefore },
-            ProjectionExpression: 'txnId',
-            Limit: Math.min(PAGE, limit - ids.length),
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        );
-        for (const item of out.Items ?? []) if (typeof item.txnId === 'string') ids.push(item.txnId);
-        start = out.LastEvaluatedKey;
-      } while (start && ids.length < limit);
-      return ids;
+      // Every shard (and the partition items written before sharding use), each oldest first; merged, the oldest overall come first.
+      const perShard = await Promise.all(
+        OPEN_PARTITIONS.map(async (partition) => {
+          const found: Array<{ txnId: string; createdAt: string }> = [];
+          let start: Record<string, unknown> | undefined;
+          do {
+            const out = await client.send(
+              new QueryCommand({
+                TableName: tableName,
+                IndexName: OPEN_INDEX,
+                KeyConditionExpression: 'openPartition = :open AND createdAt <= :before',
+                ExpressionAttributeValues: { ':open': partition, ':before': createdBefore },
+                ProjectionExpression: 'txnId, createdAt',
+                Limit: Math.min(PAGE, limit - found.length),
+                ...(start ? { ExclusiveStartKey: start } : {}),
+              }),
+            );
+            for (const item of out.Items ?? []) {
+              if (typeof item.txnId === 'string' && typeof item.createdAt === 'string') found.push({ txnId: item.txnId, createdAt: item.createdAt });
+            }
+            start = out.LastEvaluatedKey;
+          } while (start && found.length < limit);
+          return found;
+        }),
+      );
+      return perShard
+        .flat()
+        .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+        .slice(0, limit)
+        .map((o) => o.txnId);
     },
 
     read,
 
     async logDecision(txnId: string, decision: Decision, author: DecisionAuthor, now: string): Promise<DecisionWrite> {
-      const set = ['decision = :decision', '#status = :status', 'decidedAt = :now', 'decidedBy = :by'];
-      const values: Record<string, unknown> = { ':decision': decision, ':status': phaseTwoStatusOf(decision), ':now': now, ':by': author.decidedBy };
+      const set = ['decision = :decision', '#status = :status', 'statusPartition = :statusPartition', 'decidedAt = :now', 'decidedBy = :by'];
+      const values: Record<string, unknown> = {
+        ':decision': decision,
+        ':status': phaseTwoStatusOf(decision),
+        ':statusPartition': statusPartition(txnId, phaseTwoStatusOf(decision)),
+        ':now': now,
+        ':by': author.decidedBy,
+      };
       if (author.note !== undefined) {
         set.push('decisionNote = :note');
         values[':note'] = author.note;
@@ -98,8 +119,9 @@ export function coordinatorLogTable(client: DynamoDBDocumentClient, tableName: s
 
     async markFinal(txnId, record) {
       const { set, add, values } = phaseTwoUpdate(record);
-      set.push('#status = :final', 'finishedAt = if_not_exists(finishedAt, :now)', 'recoveredAt = :now');
+      set.push('#status = :final', 'statusPartition = :statusPartition', 'finishedAt = if_not_exists(finishedAt, :now)', 'recoveredAt = :now');
       values[':final'] = finalStatusOf(record.decision);
+      values[':statusPartition'] = statusPartition(txnId, finalStatusOf(record.decision));
       values[':now'] = record.now;
       await client.send(
         new UpdateCommand({
@@ -117,7 +139,6 @@ export function coordinatorLogTable(client: DynamoDBDocumentClient, tableName: s
       const { set, add, values } = phaseTwoUpdate(record);
       set.push('lastRecoveryError = :error');
       values[':error'] = error.slice(0, 1000);
-      values[':open'] = OPEN;
       try {
         await client.send(
           new UpdateCommand({
@@ -125,7 +146,7 @@ export function coordinatorLogTable(client: DynamoDBDocumentClient, tableName: s
             Key: { txnId },
             UpdateExpression: `SET ${set.join(', ')} ADD ${add.join(', ')}`,
             // Once another sweeper or the coordinator made it final, there is nothing left to note.
-            ConditionExpression: 'decision = :decision AND openPartition = :open',
+            ConditionExpression: 'decision = :decision AND attribute_exists(openPartition)',
             ExpressionAttributeValues: values,
           }),
         );

@@ -63,7 +63,7 @@ export interface ParticipantPort {
 
 export interface ExecutionPort {
   /** True while the transaction's coordinator execution may still act. Unknown counts as running. */
-  isRunning(item: Pick<CoordinatorLogItem, 'txnId' | 'executionArn'>): Promise<boolean>;
+  isRunning(item: Pick<CoordinatorLogItem, 'txnId' | 'executionArn' | 'executionStartedAt' | 'createdAt'>): Promise<boolean>;
 }
 
 export interface RecoveryPorts {

@@ -17,6 +17,8 @@ import { localDynamoClient } from '../../local/dynamoLocal.js';
 import { type FaultSpec, FaultInjector } from '../../local/faults.js';
 import { LocalPakka, type StartedTransaction } from '../../local/pakka.js';
 import { LocalRecovery, type LocalRecoveryOptions } from '../../local/recovery.js';
+import type { CoordinatorVariant } from '../../lambdas/coordinator/coordinatorVariant.js';
+import { TEST_VARIANT } from '../support/variant.js';
 
 export const LEDGERS = ['payer-bank', 'payee-bank', 'upi-switch'] as const;
 export type Ledger = (typeof LEDGERS)[number];
@@ -91,6 +93,8 @@ export interface WorldOptions {
   recovery?: Partial<RecoveryConfig>;
   /** Let faults reach recovery's deliveries too (default true). */
   faultsReachRecovery?: boolean;
+  /** The coordinator workflow (default: the variant this test run exercises). */
+  variant?: CoordinatorVariant;
 }
 
 export class LedgerWorld {
@@ -112,6 +116,7 @@ export class LedgerWorld {
       config: options.config ?? ledgerConfig(),
       tablePrefix: `r${randomUUID().slice(0, 8)}-`,
       fastRetriesMs: options.fastRetriesMs ?? 2,
+      variant: options.variant ?? TEST_VARIANT,
       ...this.injector.seams(),
     });
     this.injector.attach(this.pakka);

@@ -1,0 +1,542 @@
+/**
+ * The coordinator, written once: every variant's ASL in `statemachines/` is generated from this
+ * (`npm run statemachines`), and test/asl.test.ts fails when a committed file differs from it.
+ *
+ * Shape of the commit path (the Standard bill is one transition per state entered): BeginTransaction,
+ * PrepareAll (Prepare per participant), LogCommitDecision, CommitAll (Commit per participant),
+ * MarkCommitted: 5 + 2N. No Pass or Choice runs on it. The votes are judged by the commit point
+ * itself: LogCommitDecision's condition holds only if every answer is a VOTE_COMMIT or READ_ONLY for
+ * this txnId (counted with intrinsics, compared by DynamoDB), so a no, a malformed answer or an
+ * earlier decision all fail the same conditional write, and only then does the abort path look at
+ * each answer to name the participant and the rule.
+ */
+import { type CoordinatorVariant, EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/coordinator/coordinatorVariant.js';
+import { ABORT_REASONS } from '../../lambdas/protocol/vote.js';
+import type { ChoiceRule, Json, MapState, Retrier, StateMachineDefinition, States, TaskState } from './asl.js';
+
+const LOG = '${CoordinatorLogTable}';
+const PARTICIPANT_FUNCTION = "States.Format('${ParticipantFunctionPrefix}{}', $.participant.name)";
+
+/**
+ * Errors the DynamoDB integration raises for a transient failure: throttling, a service fault, the
+ * client's own network error, and AWS's generic DynamoDB.AmazonDynamoDBException (the integration
+ * names a failure by the exception class when DynamoDB gives no more specific code).
+ */
+const DYNAMO_RETRY: Retrier[] = [
+  {
+    ErrorEquals: [
+      'DynamoDB.ProvisionedThroughputExceededException',
+      'DynamoDB.ThrottlingException',
+      'DynamoDB.RequestLimitExceeded',
+      'DynamoDB.InternalServerErrorException',
+      'DynamoDB.InternalServerError',
+      'DynamoDB.SdkClientException',
+      'DynamoDB.AmazonDynamoDBException',
+    ],
+    IntervalSeconds: 1,
+    MaxAttempts: 5,
+    BackoffRate: 2,
+    MaxDelaySeconds: 10,
+    JitterStrategy: 'FULL',
+  },
+];
+
+/** Lambda's transient service errors (Step Functions' "Handle Lambda service exceptions"), throttling, and a participant's own "try again". */
+const LAMBDA_TRANSIENT = [
+  'Lambda.ClientExecutionTimeoutException',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'Pakka.Transient',
+];
+
+const PREPARE_RETRY: Retrier[] = [{ ErrorEquals: LAMBDA_TRANSIENT, IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, MaxDelaySeconds: 5, JitterStrategy: 'FULL' }];
+
+/** Phase 2 is retried until acknowledged, except for refusals that a repeat cannot change. */
+const PHASE_TWO_RETRY: Retrier[] = [
+  { ErrorEquals: ['Pakka.ProtocolViolation', 'Pakka.InvalidRequest'], MaxAttempts: 0 },
+  { ErrorEquals: ['States.ALL'], IntervalSeconds: 1, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 20, JitterStrategy: 'FULL' },
+];
+
+const CONDITION_FAILED = ['DynamoDB.ConditionalCheckFailedException'];
+
+const s = (value: string): Json => ({ S: value });
+const sPath = (path: string): Json => ({ 'S.$': path });
+const nPath = (expression: string): Json => ({ 'N.$': `States.Format('{}', ${expression})` });
+const boolPath = (expression: string): Json => ({ 'BOOL.$': expression });
+const key: Json = { txnId: sPath('$.txnId') };
+
+function logUpdate(comment: string, update: { set: string; condition: string; values: Record<string, Json>; names?: boolean }): Omit<TaskState, 'Next' | 'End'> {
+  return {
+    Type: 'Task',
+    Comment: comment,
+    Resource: 'arn:aws:states:::dynamodb:updateItem',
+    Parameters: {
+      TableName: LOG,
+      Key: key,
+      UpdateExpression: update.set,
+      ConditionExpression: update.condition,
+      ...(update.names ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
+      ExpressionAttributeValues: update.values,
+    },
+    ResultPath: null,
+    Retry: DYNAMO_RETRY,
+  };
+}
+
+/** The execution's output once it ends: what the transaction became. */
+const outcome = (decision: 'COMMIT' | 'ABORT', status: string) => ({
+  ResultSelector: { decision, status },
+  ResultPath: '$.outcome',
+  OutputPath: '$.outcome',
+});
+
+/**
+ * Phase 2 as one Map: deliver the decision to each participant, retried until acknowledged. The
+ * Task itself records ACKED (its ResultSelector), so an acknowledged delivery needs no Pass state;
+ * only a refused or abandoned one goes through a Catch.
+ */
+function phaseTwo(action: 'commit' | 'abort', source: { inputPath?: string; itemsPath: string; participant: string; txnId: string }, next: string): MapState {
+  const Task = action === 'commit' ? 'Commit' : 'Abort';
+  const participantPath = source.participant;
+  const delivered = (outcome: string) => ({ participant: { 'name.$': '$.participant.name' }, delivery: { outcome } });
+  return {
+    Type: 'Map',
+    Comment:
+      action === 'commit'
+        ? 'Phase 2: deliver COMMIT to every participant that voted VOTE_COMMIT (READ_ONLY voters are left out).'
+        : 'Phase 2: deliver ABORT to every participant that was sent prepare; one that timed out may still have prepared.',
+    ...(source.inputPath ? { InputPath: source.inputPath } : {}),
+    ItemsPath: source.itemsPath,
+    ItemSelector: {
+      'participant.$': participantPath,
+      Payload: {
+        action,
+        'txnId.$': source.txnId,
+        'operations.$': `${participantPath}.operations`,
+        'timeoutSeconds.$': `${participantPath}.commitTimeoutSeconds`,
+      },
+    },
+    ItemProcessor: {
+      ProcessorConfig: { Mode: 'INLINE' },
+      StartAt: Task,
+      States: {
+        [Task]: {
+          Type: 'Task',
+          Comment: `Deliver the ${action} decision. Idempotent at the participant, so retried until it is acknowledged.`,
+          Resource: 'arn:aws:states:::lambda:invoke',
+          Parameters: { 'FunctionName.$': PARTICIPANT_FUNCTION, 'Payload.$': '$.Payload' },
+          TimeoutSecondsPath: '$.Payload.timeoutSeconds',
+          ResultSelector: { outcome: 'ACKED' },
+          ResultPath: '$.delivery',
+          Retry: PHASE_TWO_RETRY,
+          Catch: [
+            { ErrorEquals: ['Pakka.ProtocolViolation'], ResultPath: '$.failure', Next: `${Task}Refused` },
+            { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: `${Task}LeftToRecovery` },
+          ],
+          End: true,
+        },
+        [`${Task}Refused`]: {
+          Type: 'Pass',
+          Comment: 'A protocol violation: a heuristic hazard, recorded on the transaction and never hidden.',
+          Parameters: delivered('HEURISTIC_HAZARD'),
+          End: true,
+        },
+        [`${Task}LeftToRecovery`]: {
+          Type: 'Pass',
+          Comment: 'Never rolled back: the recovery sweeper keeps delivering the logged decision.',
+          Parameters: delivered('PENDING'),
+          End: true,
+        },
+      },
+    },
+    // Every iteration ends with delivery.outcome, so both lists always have one entry per delivery.
+    ResultSelector: { 'names.$': '$[*].participant.name', 'outcomes.$': '$[*].delivery.outcome' },
+    ResultPath: '$.phase2',
+    Next: next,
+  };
+}
+
+/** Final once every delivery was acknowledged (none pending); the condition sends anything else to the LeftToRecovery write. */
+function markFinal(decision: 'COMMIT' | 'ABORT'): TaskState {
+  const final = decision === 'COMMIT' ? 'COMMITTED' : 'ABORTED';
+  return {
+    ...logUpdate('Every participant acknowledged: the transaction is final and leaves the open-transactions index.', {
+      set: 'SET #status = :status, statusPartition = :statusPartition, finishedAt = :now, phase2Json = :phase2 REMOVE openPartition',
+      condition: 'decision = :decision AND :pending = :false',
+      names: true,
+      values: {
+        ':status': s(final),
+        ':statusPartition': sPath(`States.Format('${final}#{}', $.logShards.shard)`),
+        ':now': sPath('$$.State.EnteredTime'),
+        ':phase2': sPath('States.JsonToString($.phase2)'),
+        ':decision': s(decision),
+        ':pending': boolPath("States.ArrayContains($.phase2.outcomes, 'PENDING')"),
+        ':false': { BOOL: false },
+      },
+    }),
+    Catch: [{ ErrorEquals: CONDITION_FAILED, ResultPath: null, Next: decision === 'COMMIT' ? 'LogCommitLeftToRecovery' : 'LogAbortLeftToRecovery' }],
+    ...outcome(decision, final),
+    End: true,
+  };
+}
+
+function leftToRecovery(decision: 'COMMIT' | 'ABORT'): TaskState {
+  return {
+    ...logUpdate('Some participant did not acknowledge in time. The transaction stays open; recovery finishes it.', {
+      set: 'SET phase2Json = :phase2, leftToRecoveryAt = :now',
+      condition: 'decision = :decision',
+      values: { ':phase2': sPath('States.JsonToString($.phase2)'), ':now': sPath('$$.State.EnteredTime'), ':decision': s(decision) },
+    }),
+    ...outcome(decision, decision === 'COMMIT' ? 'COMMITTING' : 'ABORTING'),
+    End: true,
+  };
+}
+
+/** An abort vote as the log records it: who, the reason code, and the rule that was broken. */
+const abortVote = (reason: string, rule: string, participant = '$.participant.name'): Json => ({ 'participant.$': participant, reason, rule });
+
+const present = (path: string): ChoiceRule => ({ Variable: path, IsPresent: true });
+const equals = (path: string, value: string): ChoiceRule => ({ And: [present(path), { Variable: path, IsString: true }, { Variable: path, StringEquals: value }] });
+
+/** The reasons a participant may give with VOTE_ABORT; the coordinator's own (TIMEOUT, ERROR, INVALID_ANSWER) are not among them. */
+const PARTICIPANT_REASONS = ABORT_REASONS.filter((r) => !['TIMEOUT', 'ERROR', 'INVALID_ANSWER'].includes(r));
+
+/** A judged answer: `verdict` is YES or the abort vote; `kind` is COMMIT, READ (both yes), LOCK (a lock conflict) or NO. */
+const verdict = (kind: 'COMMIT' | 'READ' | 'LOCK' | 'NO', vote?: Json): Record<string, Json> => ({ verdict: vote ?? 'YES', kind });
+
+/**
+ * Abort path only: look at each answer and say why it is not a yes. The Choice order is the rule
+ * order: an answer must name this transaction, then carry a known vote, then (for a no) a known reason.
+ */
+const judgeVotes: MapState = {
+  Type: 'Map',
+  Comment: 'The commit condition failed with no decision logged: judge each answer, naming the participant and the rule it broke.',
+  ItemsPath: '$.prepared.answers',
+  ItemSelector: { 'participant.$': '$$.Map.Item.Value.participant.name', 'reply.$': '$$.Map.Item.Value.reply', 'txnId.$': '$.txnId' },
+  ItemProcessor: {
+    ProcessorConfig: { Mode: 'INLINE' },
+    StartAt: 'JudgeAnswer',
+    States: {
+      JudgeAnswer: {
+        Type: 'Choice',
+        Choices: [
+          { Not: { And: [present('$.reply.answer.txnId'), { Variable: '$.reply.answer.txnId', IsString: true }] }, Next: 'AnswerWithoutTxnId' },
+          { Not: { Variable: '$.reply.answer.txnId', StringEqualsPath: '$.txnId' }, Next: 'AnswerForAnotherTxn' },
+          { ...equals('$.reply.answer.vote', 'VOTE_COMMIT'), Next: 'AnswerIsCommit' },
+          { ...equals('$.reply.answer.vote', 'READ_ONLY'), Next: 'AnswerIsReadOnly' },
+          { And: [equals('$.reply.answer.vote', 'VOTE_ABORT'), equals('$.reply.answer.reason', 'LOCK_CONFLICT')], Next: 'AnswerIsLockConflict' },
+          { And: [equals('$.reply.answer.vote', 'VOTE_ABORT'), { Or: PARTICIPANT_REASONS.map((r) => equals('$.reply.answer.reason', r)) }], Next: 'AnswerIsNo' },
+          { ...equals('$.reply.answer.vote', 'VOTE_ABORT'), Next: 'AnswerWithUnknownReason' },
+        ],
+        Default: 'AnswerWithUnknownVote',
+      },
+      AnswerIsCommit: { Type: 'Pass', Result: verdict('COMMIT'), End: true },
+      AnswerIsReadOnly: { Type: 'Pass', Result: verdict('READ'), End: true },
+      AnswerIsNo: { Type: 'Pass', Parameters: verdict('NO', { 'participant.$': '$.participant', 'reason.$': '$.reply.answer.reason', rule: 'the participant voted VOTE_ABORT' }), End: true },
+      AnswerIsLockConflict: { Type: 'Pass', Parameters: verdict('LOCK', abortVote('LOCK_CONFLICT', 'an item is locked by another prepared transaction', '$.participant')), End: true },
+      AnswerWithoutTxnId: { Type: 'Pass', Parameters: verdict('NO', abortVote('INVALID_ANSWER', 'a prepare answer must be an object whose txnId is a string', '$.participant')), End: true },
+      AnswerForAnotherTxn: { Type: 'Pass', Parameters: verdict('NO', abortVote('INVALID_ANSWER', "the answer's txnId is not this transaction's", '$.participant')), End: true },
+      AnswerWithUnknownReason: {
+        Type: 'Pass',
+        Parameters: verdict('NO', abortVote('INVALID_ANSWER', `a VOTE_ABORT reason must be one of ${PARTICIPANT_REASONS.join(', ')}`, '$.participant')),
+        End: true,
+      },
+      AnswerWithUnknownVote: { Type: 'Pass', Parameters: verdict('NO', abortVote('INVALID_ANSWER', 'vote must be VOTE_COMMIT, VOTE_ABORT or READ_ONLY', '$.participant')), End: true },
+    },
+  },
+  // One verdict and one kind per participant, so neither list is ever empty.
+  ResultSelector: { 'verdicts.$': '$[*].verdict', 'kinds.$': '$[*].kind' },
+  ResultPath: '$.judged',
+  Next: 'WeighAnswers',
+};
+
+/**
+ * 1 when the value is true, else 0: a number, which a JSONPath filter can compare on a nested field
+ * in every engine here (asl-path-validator accepts only numbers there).
+ */
+const asNumber = (bool: string) => `States.MathAdd(States.ArrayLength(States.ArrayUnique(States.Array(false, ${bool}))), -1)`;
+
+/**
+ * Markers the Prepare task adds beside each answer, so that `$[*].reply..vote` and `..txnId` always
+ * match something: the local engine fails a path that matches nothing, and a garbage answer must
+ * turn into an abort vote, not a failed execution. The txnId marker is not a valid txnId.
+ */
+const FLOOR = { vote: 'READ_ONLY', txnId: '.' };
+
+/**
+ * Every answer is a VOTE_COMMIT or READ_ONLY for this txnId, and at least one is a VOTE_COMMIT (a
+ * transaction of check-only participants is decided on the abort path's CommitReadOnly). With the
+ * markers: 2N votes whose distinct values are exactly {READ_ONLY, VOTE_COMMIT}, 2N txnIds whose
+ * distinct values are exactly {".", this txnId}.
+ */
+const ALL_YES = ':voteCount = :twoN AND :voteKinds = :two AND :anyCommit = :true AND :txnIds = :twoN AND :txnKinds = :two AND :ownTxn = :true';
+
+export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinition {
+  const states: States = {
+    BeginTransaction: {
+      Type: 'Task',
+      Comment:
+        'Log the transaction as PREPARING before anyone locks anything. The condition stops a repeated start (a retried request, an at-least-once Express start) from running a second protocol. Its own retry may rewrite the item, but never once a decision is logged.',
+      Resource: 'arn:aws:states:::dynamodb:putItem',
+      Parameters: {
+        TableName: LOG,
+        Item: {
+          txnId: sPath('$.txnId'),
+          status: s('PREPARING'),
+          createdAt: sPath('$$.State.EnteredTime'),
+          executionStartedAt: sPath('$$.Execution.StartTime'),
+          timeoutSeconds: nPath('$.timeoutSeconds'),
+          requestDigest: sPath('$.requestDigest'),
+          idempotencyKey: sPath('$.idempotencyKey'),
+          participantsJson: sPath('States.JsonToString($.participants)'),
+          executionName: sPath('$$.Execution.Name'),
+          executionArn: sPath('$$.Execution.Id'),
+          openPartition: sPath('$.logShards.open'),
+          statusPartition: sPath("States.Format('PREPARING#{}', $.logShards.shard)"),
+        },
+        ConditionExpression: 'attribute_not_exists(txnId) OR (executionArn = :self AND attribute_not_exists(decision))',
+        ExpressionAttributeValues: { ':self': sPath('$$.Execution.Id') },
+      },
+      ResultPath: null,
+      Retry: DYNAMO_RETRY,
+      Catch: [{ ErrorEquals: CONDITION_FAILED, ResultPath: null, Next: 'AlreadyStarted' }],
+      Next: 'PrepareAll',
+    },
+    AlreadyStarted: {
+      Type: 'Pass',
+      Comment: 'Another execution owns this txnId; this one changes nothing.',
+      Parameters: { 'txnId.$': '$.txnId', status: 'DUPLICATE_START' },
+      End: true,
+    },
+    PrepareAll: {
+      Type: 'Map',
+      Comment:
+        "Phase 1: every participant prepares in parallel. A timeout or failure ends the phase at once; every answer is kept for the commit point to judge. The Lambda payload is built here so that TimeoutSecondsPath finds $.Payload.timeoutSeconds both in the state input (AWS) and after Parameters (the local engine).",
+      ItemsPath: '$.participants',
+      ItemSelector: {
+        'participant.$': '$$.Map.Item.Value',
+        Payload: {
+          action: 'prepare',
+          'txnId.$': '$.txnId',
+          'operations.$': '$$.Map.Item.Value.operations',
+          'timeoutSeconds.$': '$$.Map.Item.Value.prepareTimeoutSeconds',
+        },
+      },
+      ItemProcessor: {
+        ProcessorConfig: { Mode: 'INLINE' },
+        StartAt: 'Prepare',
+        States: {
+          Prepare: {
+            Type: 'Task',
+            Comment: 'Ask one participant to prepare: hold its items under their business rules and vote. The answer is kept whole, whatever its shape; the commit point judges it.',
+            Resource: 'arn:aws:states:::lambda:invoke',
+            Parameters: { 'FunctionName.$': PARTICIPANT_FUNCTION, 'Payload.$': '$.Payload' },
+            TimeoutSecondsPath: '$.Payload.timeoutSeconds',
+            // $..* always matches (StatusCode is there), so a garbage answer cannot fail this selector.
+            ResultSelector: { 'answer.$': '$.Payload', 'needsCommit.$': asNumber("States.ArrayContains($..*, 'VOTE_COMMIT')"), floor: FLOOR },
+            ResultPath: '$.reply',
+            Retry: PREPARE_RETRY,
+            Catch: [
+              { ErrorEquals: ['States.Timeout'], ResultPath: '$.failure', Next: 'PrepareTimedOut' },
+              { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'PrepareFailed' },
+            ],
+            End: true,
+          },
+          PrepareTimedOut: {
+            Type: 'Pass',
+            Comment: 'No answer in time counts as a no. The participant may still prepare late; the abort phase reaches it.',
+            Parameters: abortVote('TIMEOUT', "no answer within the participant's prepare timeout") as Record<string, Json>,
+            Next: 'EncodeAbortVote',
+          },
+          PrepareFailed: {
+            Type: 'Pass',
+            Comment: 'A failure that retries did not cure counts as a no.',
+            Parameters: abortVote('ERROR', 'the prepare call failed after its retries') as Record<string, Json>,
+            Next: 'EncodeAbortVote',
+          },
+          EncodeAbortVote: { Type: 'Pass', Parameters: { 'cause.$': 'States.JsonToString($)' }, Next: 'VoteAbort' },
+          VoteAbort: {
+            Type: 'Fail',
+            Comment: 'A participant that cannot answer ends the prepare phase early: the Map stops and the abort decision follows.',
+            Error: 'Pakka.VoteAbort',
+            CausePath: '$.cause',
+          },
+        },
+      },
+      ResultSelector: {
+        'answers.$': '$',
+        'votes.$': '$[*].reply..vote',
+        'txnIds.$': '$[*].reply..txnId',
+        // Read only once the commit condition held, when needsCommit tells VOTE_COMMIT (1) from READ_ONLY (0).
+        ballot: { 'names.$': '$[*].participant.name', 'needsCommit.$': '$[*].reply.needsCommit' },
+      },
+      ResultPath: '$.prepared',
+      Catch: [
+        { ErrorEquals: ['Pakka.VoteAbort'], ResultPath: '$.prepareFailure', Next: 'ReadAbortVote' },
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.prepareFailure', Next: 'CoordinatorVotesAbort' },
+      ],
+      Next: 'LogCommitDecision',
+    },
+    LogCommitDecision: {
+      ...logUpdate(
+        'The commit point, written exactly once. Its condition also checks the votes: it holds only if every participant answered VOTE_COMMIT or READ_ONLY for this txnId. A failed condition (a no, a malformed answer, or a decision logged first by recovery or an operator) goes to ReadLoggedDecision.',
+        {
+          set: 'SET decision = :decision, #status = :status, statusPartition = :statusPartition, decidedAt = :now, votesJson = :ballot',
+          condition: `attribute_not_exists(decision) AND ${ALL_YES}`,
+          names: true,
+          values: {
+            ':decision': s('COMMIT'),
+            ':status': s('COMMITTING'),
+            ':statusPartition': sPath("States.Format('COMMITTING#{}', $.logShards.shard)"),
+            ':now': sPath('$$.State.EnteredTime'),
+            ':ballot': sPath('States.JsonToString($.prepared.ballot)'),
+            ':twoN': nPath('States.MathAdd(States.ArrayLength($.participants), States.ArrayLength($.participants))'),
+            ':voteCount': nPath('States.ArrayLength($.prepared.votes)'),
+            ':voteKinds': nPath('States.ArrayLength(States.ArrayUnique($.prepared.votes))'),
+            ':anyCommit': boolPath("States.ArrayContains($.prepared.votes, 'VOTE_COMMIT')"),
+            ':txnIds': nPath('States.ArrayLength($.prepared.txnIds)'),
+            ':txnKinds': nPath('States.ArrayLength(States.ArrayUnique($.prepared.txnIds))'),
+            ':ownTxn': boolPath('States.ArrayContains($.prepared.txnIds, $.txnId)'),
+            ':two': { N: '2' },
+            ':true': { BOOL: true },
+          },
+        },
+      ),
+      Catch: [{ ErrorEquals: CONDITION_FAILED, ResultPath: null, Next: 'ReadLoggedDecision' }],
+      Next: 'CommitAll',
+    },
+    ReadAbortVote: {
+      Type: 'Pass',
+      Parameters: { 'vote.$': 'States.StringToJson($.prepareFailure.Cause)' },
+      ResultPath: '$.abort',
+      Next: 'LogAbortDecision',
+    },
+    CoordinatorVotesAbort: {
+      Type: 'Pass',
+      Comment: 'The prepare phase itself failed, or the answers could not be judged: the coordinator votes no.',
+      Result: { vote: { participant: 'coordinator', reason: 'ERROR', rule: 'the coordinator could not complete the prepare phase' } },
+      ResultPath: '$.abort',
+      Next: 'LogAbortDecision',
+    },
+    ReadLoggedDecision: {
+      Type: 'Task',
+      Comment: 'A decision write failed its condition: read whether a decision is logged (then obey it) or the votes were not all yes.',
+      Resource: 'arn:aws:states:::dynamodb:getItem',
+      Parameters: { TableName: LOG, Key: key, ConsistentRead: true, ProjectionExpression: 'decision' },
+      ResultPath: '$.logged',
+      Retry: DYNAMO_RETRY,
+      Next: 'FollowLoggedDecision',
+    },
+    FollowLoggedDecision: {
+      Type: 'Choice',
+      Choices: [
+        { ...equals('$.logged.Item.decision.S', 'ABORT'), Next: 'AbortAll' },
+        { And: [equals('$.logged.Item.decision.S', 'COMMIT'), present('$.prepared.answers')], Next: 'CommitAll' },
+        { ...equals('$.logged.Item.decision.S', 'COMMIT'), Next: 'DecidedElsewhere' },
+        { And: [{ Not: present('$.logged.Item.decision') }, present('$.prepared.answers')], Next: 'JudgeVotes' },
+      ],
+      Default: 'DecisionUnreadable',
+    },
+    DecidedElsewhere: {
+      Type: 'Pass',
+      Comment: 'Another party logged COMMIT while this execution was aborting, without this execution knowing the votes: that party (or recovery) delivers it.',
+      Parameters: { 'txnId.$': '$.txnId', decision: 'COMMIT', status: 'DECIDED_ELSEWHERE' },
+      End: true,
+    },
+    DecisionUnreadable: {
+      Type: 'Fail',
+      Error: 'Pakka.DecisionUnreadable',
+      Cause: 'The logged decision is neither COMMIT nor ABORT; recovery will resolve the transaction.',
+    },
+    JudgeVotes: judgeVotes,
+    WeighAnswers: {
+      Type: 'Pass',
+      Parameters: {
+        'anyNo.$': "States.ArrayContains($.judged.kinds, 'NO')",
+        'anyLock.$': "States.ArrayContains($.judged.kinds, 'LOCK')",
+        'anyCommit.$': "States.ArrayContains($.judged.kinds, 'COMMIT')",
+        // The verdicts with the YES entries collapsed into one: the first abort vote is [0], or [1] after a YES.
+        'distinct.$': 'States.ArrayUnique($.judged.verdicts)',
+      },
+      ResultPath: '$.weighed',
+      Next: 'RetryOnLockConflict',
+    },
+    RetryOnLockConflict: {
+      Type: 'Choice',
+      Comment: 'Locks are no-wait: when every no is a lock conflict, prepare is tried once more, briefly, then a conflict counts as a no. No deadlock is possible.',
+      Choices: [
+        { And: [{ Variable: '$.weighed.anyNo', BooleanEquals: false }, { Variable: '$.weighed.anyLock', BooleanEquals: true }, { Variable: '$.lockRetries.left', NumericGreaterThan: 0 }], Next: 'WaitForLock' },
+        { And: [{ Variable: '$.weighed.anyNo', BooleanEquals: false }, { Variable: '$.weighed.anyLock', BooleanEquals: false }, { Variable: '$.weighed.anyCommit', BooleanEquals: false }], Next: 'CommitReadOnly' },
+        // Every answer is a yes, yet the commit condition failed: the coordinator votes no rather than guess.
+        { And: [{ Variable: '$.weighed.anyNo', BooleanEquals: false }, { Variable: '$.weighed.anyLock', BooleanEquals: false }], Next: 'CoordinatorVotesAbort' },
+        { Variable: '$.weighed.distinct[0]', IsString: true, Next: 'ReadSecondVerdict' },
+      ],
+      Default: 'ReadFirstVerdict',
+    },
+    ReadFirstVerdict: { Type: 'Pass', Parameters: { 'vote.$': '$.weighed.distinct[0]' }, ResultPath: '$.abort', Next: 'LogAbortDecision' },
+    ReadSecondVerdict: { Type: 'Pass', Parameters: { 'vote.$': '$.weighed.distinct[1]' }, ResultPath: '$.abort', Next: 'LogAbortDecision' },
+    CommitReadOnly: {
+      ...logUpdate('Every participant voted READ_ONLY: the transaction commits with nothing to deliver, so it is final at once.', {
+        set: 'SET decision = :decision, #status = :status, statusPartition = :statusPartition, decidedAt = :now, finishedAt = :now, votesJson = :ballot, phase2Json = :nobody REMOVE openPartition',
+        condition: 'attribute_not_exists(decision)',
+        names: true,
+        values: {
+          ':decision': s('COMMIT'),
+          ':status': s('COMMITTED'),
+          ':statusPartition': sPath("States.Format('COMMITTED#{}', $.logShards.shard)"),
+          ':now': sPath('$$.State.EnteredTime'),
+          ':ballot': sPath('States.JsonToString($.prepared.ballot)'),
+          // Phase 2 delivered to nobody: every participant is SKIPPED.
+          ':nobody': s('{"names":[],"outcomes":[]}'),
+        },
+      }),
+      Catch: [{ ErrorEquals: CONDITION_FAILED, ResultPath: null, Next: 'ReadLoggedDecision' }],
+      ...outcome('COMMIT', 'COMMITTED'),
+      End: true,
+    },
+    WaitForLock: { Type: 'Wait', Seconds: 1, Next: 'CountLockRetry' },
+    CountLockRetry: {
+      Type: 'Pass',
+      Parameters: { 'left.$': 'States.MathAdd($.lockRetries.left, -1)' },
+      ResultPath: '$.lockRetries',
+      Next: 'PrepareAll',
+    },
+    LogAbortDecision: {
+      ...logUpdate('Log ABORT, exactly once, with the vote that caused it and the rule it broke.', {
+        set: 'SET decision = :decision, #status = :status, statusPartition = :statusPartition, decidedAt = :now, abortReason = :reason, abortedBy = :by, abortRule = :rule',
+        condition: 'attribute_not_exists(decision)',
+        names: true,
+        values: {
+          ':decision': s('ABORT'),
+          ':status': s('ABORTING'),
+          ':statusPartition': sPath("States.Format('ABORTING#{}', $.logShards.shard)"),
+          ':now': sPath('$$.State.EnteredTime'),
+          ':reason': sPath('$.abort.vote.reason'),
+          ':by': sPath('$.abort.vote.participant'),
+          ':rule': sPath('$.abort.vote.rule'),
+        },
+      }),
+      Catch: [{ ErrorEquals: CONDITION_FAILED, ResultPath: null, Next: 'ReadLoggedDecision' }],
+      Next: 'AbortAll',
+    },
+    CommitAll: phaseTwo(
+      'commit',
+      // READ_ONLY voters are filtered out here (InputPath), not by a Choice per participant; ResultPath still writes into the whole input.
+      { inputPath: '$.prepared.answers[?(@.reply.needsCommit == 1)]', itemsPath: '$', participant: '$$.Map.Item.Value.participant', txnId: '$$.Map.Item.Value.Payload.txnId' },
+      'MarkCommitted',
+    ),
+    MarkCommitted: markFinal('COMMIT'),
+    LogCommitLeftToRecovery: leftToRecovery('COMMIT'),
+    AbortAll: phaseTwo('abort', { itemsPath: '$.participants', participant: '$$.Map.Item.Value', txnId: '$.txnId' }, 'MarkAborted'),
+    MarkAborted: markFinal('ABORT'),
+    LogAbortLeftToRecovery: leftToRecovery('ABORT'),
+  };
+  return {
+    Comment: `Pakka: two-phase commit over Lambda participants, presumed abort (${variant} workflow). Generated from statemachines/source/twoPhaseCommit.ts; do not edit by hand.`,
+    StartAt: 'BeginTransaction',
+    TimeoutSeconds: EXECUTION_TIMEOUT_SECONDS[variant],
+    States: states,
+  };
+}
