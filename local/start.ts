@@ -1,9 +1,11 @@
 /**
  * `npm start`: Pakka on this machine. Starts DynamoDB Local (data kept in .pakka/dynamodb unless
- * --in-memory or PAKKA_IN_MEMORY=1), creates the tables and serves the HTTP API on PORT (3000).
+ * --in-memory or PAKKA_IN_MEMORY=1), creates the tables and serves the HTTP API on PORT (3000), and
+ * the web console at /console.
  */
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ensureConsoleBuilt } from './consoleAssets.js';
 import { faultsFromEnvironment } from './faults.js';
 import { type BackgroundTask, DEFAULT_DATA_DIR, DEFAULT_PORT, type LocalService, PortInUseError, startLocalService } from './server.js';
 
@@ -36,6 +38,7 @@ function banner(service: LocalService, inMemory: boolean): string {
   const example = JSON.stringify({ participants: [{ name: 'payer-bank', operations: [{ op: 'credit', key: 'alice', amount: 50000 }] }] });
   return [
     `Pakka is running at ${service.url}`,
+    `  Console   ${service.url}/console`,
     `  DynamoDB Local ${service.dynamoEndpoint} (pid ${service.dynamoPid ?? '-'}), data ${storage}`,
     `  participants: ${participants.join(', ')}`,
     `Try:`,
@@ -90,6 +93,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  // Built before the banner, so the printed console URL answers at once (a no-op when up to date).
+  try {
+    await ensureConsoleBuilt((line) => console.log(line));
+  } catch (error) {
+    console.error(`pakka: the web console could not be built (the API works without it): ${error instanceof Error ? error.message : String(error)}`);
+  }
   console.log(banner(service, inMemory));
 }
 
