@@ -2,7 +2,7 @@
  * Calls to Pakka's HTTP API from the page, on the page's own origin: the local service serves the
  * API beside the console, and `pakka console` proxies it (signing each call; no credential is here).
  */
-import type { ApiErrorBody } from './apiTypes.ts';
+import type { ApiErrorBody } from './apiTypes.js';
 
 export class ApiCallError extends Error {
   constructor(

@@ -4,10 +4,10 @@
  * whichever page the engineer came from.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { parsePrometheusText } from '../../cli/prometheusText.ts';
-import { ApiCallError, getJson, metricsText } from './api.ts';
-import { OPEN_STATUSES, type TransactionList, type TransactionView } from './apiTypes.ts';
-import { type Reading, keep } from './liveMetrics.ts';
+import { parsePrometheusText } from '../../cli/prometheusText.js';
+import { ApiCallError, getJson, metricsText } from './api.js';
+import { OPEN_STATUSES, type TransactionList, type TransactionView } from './apiTypes.js';
+import { type Reading, keep } from './liveMetrics.js';
 
 export const POLL_MS = 2000;
 /** The listing's page limit: more open transactions than this per status are shown as "100+". */

@@ -3,9 +3,9 @@
  * keeps a rolling window of scrapes and derives rates (between two scrapes) and latency percentiles
  * (over the last `QUANTILE_WINDOW` scrapes, from histogram bucket differences). Pure.
  */
-import { type Buckets, type Sample, bucketsBetween, bucketsOf, labelValues, observations, quantile, sumOf } from '../../cli/prometheusText.ts';
-import { LABELS, METRICS, type MetricName, counterName, gaugeName, histogramName } from './metricNames.ts';
-import { THRESHOLDS } from './thresholds.ts';
+import { type Buckets, type Sample, bucketsBetween, bucketsOf, labelValues, observations, quantile, sumOf } from '../../cli/prometheusText.js';
+import { LABELS, METRICS, type MetricName, counterName, gaugeName, histogramName } from './metricNames.js';
+import { THRESHOLDS } from './thresholds.js';
 
 export interface Reading {
   at: number;

@@ -7,15 +7,15 @@ import '@picocss/pico/css/pico.min.css';
 import './styles.css';
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { getJson } from './api.ts';
-import type { ParticipantInfo } from './apiTypes.ts';
-import { startLive, useLive } from './live.ts';
-import { Overview } from './pages/Overview.tsx';
-import { Participants } from './pages/Participants.tsx';
-import { Stuck } from './pages/Stuck.tsx';
-import { Transaction } from './pages/Transaction.tsx';
-import { Transactions } from './pages/Transactions.tsx';
-import { assess } from './stuck.ts';
+import { getJson } from './api.js';
+import type { ParticipantInfo } from './apiTypes.js';
+import { startLive, useLive } from './live.js';
+import { Overview } from './pages/Overview.js';
+import { Participants } from './pages/Participants.js';
+import { Stuck } from './pages/Stuck.js';
+import { Transaction } from './pages/Transaction.js';
+import { Transactions } from './pages/Transactions.js';
+import { assess } from './stuck.js';
 
 type Route =
   | { page: 'overview' }

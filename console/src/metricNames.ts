@@ -4,8 +4,8 @@
  * `pakka_` prefix, counters ending `_total`, latency histograms in `_ms` or in base units
  * (`_seconds`, converted back to milliseconds here), whichever the service exposes.
  */
-import { METRICS, type MetricName } from '../../lambdas/observability/metricNames.ts';
-import type { Sample } from '../../cli/prometheusText.ts';
+import { METRICS, type MetricName } from '../../lambdas/observability/metricNames.js';
+import type { Sample } from '../../cli/prometheusText.js';
 
 export { METRICS, type MetricName };
 

@@ -2,8 +2,8 @@
  * Which open transactions need a person, and what recovery will do with each: the protocol's rules
  * (presumed abort; a logged decision is delivered, never changed) as the console explains them. Pure.
  */
-import type { ParticipantView, TransactionView } from './apiTypes.ts';
-import { THRESHOLDS } from './thresholds.ts';
+import type { ParticipantView, TransactionView } from './apiTypes.js';
+import { THRESHOLDS } from './thresholds.js';
 
 export interface StuckAssessment {
   txnId: string;

@@ -3,8 +3,8 @@
  * inference weighs (see stateGraph.ts). Built from the protocol's own words (statuses, votes,
  * outcomes, participant actions), never from state names. Pure.
  */
-import type { Inspection, TxnStatus } from './apiTypes.ts';
-import type { IterationFacts, TransactionFacts } from './stateGraph.ts';
+import type { Inspection, TxnStatus } from './apiTypes.js';
+import type { IterationFacts, TransactionFacts } from './stateGraph.js';
 
 /** The statuses a transaction has held to reach `status`: the protocol only moves forward. */
 export function statusesThrough(status: TxnStatus): TxnStatus[] {
@@ -20,6 +20,15 @@ export function statusesThrough(status: TxnStatus): TxnStatus[] {
     case 'ABORTED':
       return ['PREPARING', 'ABORTING', 'ABORTED'];
   }
+}
+
+/**
+ * The vote the log holds, or else what the participant's own record proves: a PREPARED (or
+ * COMMITTED) record means it voted yes, even when the coordinator stopped before logging the votes.
+ */
+export function effectiveVote(logged: string | null, record: Record<string, unknown> | null): string | null {
+  if (logged) return logged;
+  return record?.state === 'PREPARED' || record?.state === 'COMMITTED' ? 'VOTE_COMMIT' : null;
 }
 
 const PHASE_TWO_ACTION = { COMMIT: 'commit', ABORT: 'abort' } as const;
@@ -39,12 +48,13 @@ export function transactionFacts(inspection: Inspection): { facts: TransactionFa
   const phaseTwoRan = final || log?.phase2StartedAt !== undefined || transaction.participants.some((p) => p.phaseTwo !== null);
   if (action && phaseTwoRan) add(action);
   const iterations = inspection.participants.map((p): IterationFacts => {
+    const vote = effectiveVote(p.vote, p.record);
     const own = new Set<string>();
-    for (const v of [p.vote, p.reason, p.phaseTwo]) if (v) own.add(v);
+    for (const v of [vote, p.reason, p.phaseTwo]) if (v) own.add(v);
     const answered = new Set<string>();
-    if (p.vote !== null) answered.add('prepare');
+    if (vote !== null) answered.add('prepare');
     if (action && p.phaseTwo !== null) answered.add(action);
-    return { name: p.name, literals: own, answered, failed: p.vote === 'VOTE_ABORT' };
+    return { name: p.name, literals: own, answered, failed: vote === 'VOTE_ABORT' };
   });
   return { facts: { log, statuses: statusesThrough(transaction.status), literals, final }, iterations };
 }

@@ -4,9 +4,9 @@
  * logged (the API refuses otherwise); the API's answer, hazards included, is shown as it comes.
  */
 import { useRef, useState } from 'preact/hooks';
-import { ApiCallError, postJson, txnPath } from '../api.ts';
-import type { ApiErrorBody, Resolved, TransactionView } from '../apiTypes.ts';
-import { consequence, unconfirmedVoters } from '../stuck.ts';
+import { ApiCallError, postJson, txnPath } from '../api.js';
+import type { ApiErrorBody, Resolved, TransactionView } from '../apiTypes.js';
+import { consequence, unconfirmedVoters } from '../stuck.js';
 
 const OPERATOR = /^[A-Za-z0-9._@-]{1,64}$/;
 

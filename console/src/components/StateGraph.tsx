@@ -6,7 +6,7 @@
  */
 import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk.bundled.js';
 import { useEffect, useState } from 'preact/hooks';
-import type { GraphNode, InferredPath, StateGraph as Graph } from '../stateGraph.ts';
+import type { GraphNode, InferredPath, StateGraph as Graph } from '../stateGraph.js';
 
 // The layout engine is most of the bundle: loaded only when a transaction page draws its graph.
 let elk: Promise<{ layout(graph: ElkNode): Promise<ElkNode> }> | undefined;

@@ -1,7 +1,7 @@
 /** Small pieces every page uses: a status badge, a tile, a txnId link, an error line. */
 import type { ComponentChildren } from 'preact';
-import type { TxnStatus } from '../apiTypes.ts';
-import { ApiCallError } from '../api.ts';
+import type { TxnStatus } from '../apiTypes.js';
+import { ApiCallError } from '../api.js';
 
 export function StatusBadge({ status, stuck }: { status: TxnStatus | string; stuck?: boolean }) {
   return <span class={`badge status-${status.toLowerCase()}${stuck ? ' stuck' : ''}`}>{stuck ? `${status} · STUCK` : status}</span>;

@@ -1,11 +1,11 @@
 /** The overview: is Pakka healthy right now, and if not, where to look. Live, every scrape. */
-import { Chart } from '../components/Chart.tsx';
-import { StatusBadge, Tile, TxnLink } from '../components/Status.tsx';
-import { age, count, duration, percent, rate, since } from '../format.ts';
-import { type Figures, figures, series } from '../liveMetrics.ts';
-import { OPEN_LIMIT, useLive } from '../live.ts';
-import { assess } from '../stuck.ts';
-import { THRESHOLDS } from '../thresholds.ts';
+import { Chart } from '../components/Chart.js';
+import { StatusBadge, Tile, TxnLink } from '../components/Status.js';
+import { age, count, duration, percent, rate, since } from '../format.js';
+import { type Figures, figures, series } from '../liveMetrics.js';
+import { OPEN_LIMIT, useLive } from '../live.js';
+import { assess } from '../stuck.js';
+import { THRESHOLDS } from '../thresholds.js';
 
 const COLORS = { started: '#7aa2f7', committed: '#3ecf8e', aborted: '#f5a97f', p50: '#7aa2f7', p95: '#e0af68', p99: '#f7768e' };
 

@@ -4,12 +4,12 @@
  * to that transaction). Reads the escrow item view's fields when the API gives them.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { getJson, itemPath } from '../api.ts';
-import type { ItemView, ParticipantInfo } from '../apiTypes.ts';
-import { ErrorLine, TxnLink } from '../components/Status.tsx';
-import { count, duration, percent, since } from '../format.ts';
-import { figures } from '../liveMetrics.ts';
-import { useLive } from '../live.ts';
+import { getJson, itemPath } from '../api.js';
+import type { ItemView, ParticipantInfo } from '../apiTypes.js';
+import { ErrorLine, TxnLink } from '../components/Status.js';
+import { count, duration, percent, since } from '../format.js';
+import { figures } from '../liveMetrics.js';
+import { useLive } from '../live.js';
 
 const SHOWN_ELSEWHERE = new Set(['participant', 'key', 'kind', 'exists', 'value', 'available', 'reserved', 'incoming', 'lockedBy', 'holds']);
 

@@ -3,12 +3,12 @@
  * deadline it is, what recovery will do, and a way to resolve the ones an operator may decide.
  */
 import { useState } from 'preact/hooks';
-import { postJson } from '../api.ts';
-import { ErrorLine, StatusBadge, TxnLink } from '../components/Status.tsx';
-import { age } from '../format.ts';
-import { refreshLive, useLive } from '../live.ts';
-import { assess } from '../stuck.ts';
-import { THRESHOLDS } from '../thresholds.ts';
+import { postJson } from '../api.js';
+import { ErrorLine, StatusBadge, TxnLink } from '../components/Status.js';
+import { age } from '../format.js';
+import { refreshLive, useLive } from '../live.js';
+import { assess } from '../stuck.js';
+import { THRESHOLDS } from '../thresholds.js';
 
 interface SweepSummary {
   [field: string]: unknown;

@@ -4,16 +4,16 @@
  * the raw log item. Refreshes itself until the transaction is final.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { ApiCallError, getJson, txnPath } from '../api.ts';
-import type { Inspection, InspectedParticipant, Timeline } from '../apiTypes.ts';
-import { ResolvePanel } from '../components/ResolvePanel.tsx';
-import { StateGraph } from '../components/StateGraph.tsx';
-import { ErrorLine, StatusBadge, TxnLink } from '../components/Status.tsx';
-import { age, clock, duration } from '../format.ts';
-import { refreshLive } from '../live.ts';
-import { type AslMachine, type InferredPath, type StateGraph as Graph, inferPath, stateGraph } from '../stateGraph.ts';
-import { assess } from '../stuck.ts';
-import { transactionFacts } from '../transactionFacts.ts';
+import { ApiCallError, getJson, txnPath } from '../api.js';
+import type { Inspection, InspectedParticipant, Timeline } from '../apiTypes.js';
+import { ResolvePanel } from '../components/ResolvePanel.js';
+import { StateGraph } from '../components/StateGraph.js';
+import { ErrorLine, StatusBadge, TxnLink } from '../components/Status.js';
+import { age, clock, duration } from '../format.js';
+import { refreshLive } from '../live.js';
+import { type AslMachine, type InferredPath, type StateGraph as Graph, inferPath, stateGraph } from '../stateGraph.js';
+import { assess } from '../stuck.js';
+import { effectiveVote, transactionFacts } from '../transactionFacts.js';
 
 const TXN_ID = /^[A-Za-z0-9_-]{1,80}$/;
 let definition: Promise<Graph> | undefined;
@@ -31,7 +31,7 @@ function notesFor(graph: Graph, path: InferredPath, inspection: Inspection): Map
     const stamp = node.stamps.map((a) => log[a]).find((v): v is string => typeof v === 'string');
     if (stamp) notes.set(id, Number.isNaN(created) ? clock(stamp) : `at +${duration(Date.parse(stamp) - created)}`);
     const phase = node.claims.map((c) => (c.kind === 'literal' ? phases.get(c.value) : undefined)).find((p) => p !== undefined);
-    if (node.startAt && phase) notes.set(id, `${phase.phase} ${duration(phase.ms)}`);
+    if (node.startAt && phase?.ms != null) notes.set(id, `${phase.phase} ${duration(phase.ms)}`);
   }
   for (const passes of path.iterations.values()) {
     for (const [id, names] of passes) if (names.length < everyone && !graph.nodes.get(id)?.startAt) notes.set(id, names.join(', ').slice(0, 48));
@@ -98,7 +98,7 @@ function Items({ participant }: { participant: InspectedParticipant }) {
           {item.lockedBy && (
             <>
               {' '}
-              🔒 <TxnLink txnId={item.lockedBy} />
+              <span class="badge lock">locked by</span> <TxnLink txnId={item.lockedBy} />
             </>
           )}
           {item.view && <code class="small"> {JSON.stringify(item.view)}</code>}
@@ -242,7 +242,9 @@ export function Transaction({ txnId }: { txnId: string }) {
                 <a href={`#/participants/${encodeURIComponent(p.name)}`}>{p.name}</a>
               </td>
               <td>{p.kind ?? '?'}</td>
-              <td class={`vote vote-${(p.vote ?? 'none').toLowerCase()}`}>{p.vote ?? 'not collected'}</td>
+              <td class={`vote vote-${(effectiveVote(p.vote, p.record) ?? 'none').toLowerCase()}`}>
+                {p.vote ?? (effectiveVote(null, p.record) ? <span title="the coordinator did not log this vote; the participant's PREPARED record proves it">VOTE_COMMIT <small class="muted">(from its record)</small></span> : 'not collected')}
+              </td>
               <td>{p.reason ?? ''}</td>
               <td title={p.record ? JSON.stringify(p.record, null, 1) : ''}>{String(p.record?.state ?? byName.get(p.name)?.state ?? 'none')}</td>
               <td>{p.phaseTwo ?? '–'}</td>

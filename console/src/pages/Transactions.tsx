@@ -4,11 +4,11 @@
  * finds a transaction by its txnId or by the Idempotency-Key it was submitted with.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { ApiCallError, getJson, txnIdForIdempotencyKey, txnPath } from '../api.ts';
-import { TXN_STATUSES, type TransactionList, type TransactionView } from '../apiTypes.ts';
-import { ErrorLine, StatusBadge, TxnLink, txnHref } from '../components/Status.tsx';
-import { clock, duration, since } from '../format.ts';
-import { assess } from '../stuck.ts';
+import { ApiCallError, getJson, txnIdForIdempotencyKey, txnPath } from '../api.js';
+import { TXN_STATUSES, type TransactionList, type TransactionView } from '../apiTypes.js';
+import { ErrorLine, StatusBadge, TxnLink, txnHref } from '../components/Status.js';
+import { clock, duration, since } from '../format.js';
+import { assess } from '../stuck.js';
 
 const PAGE = 50;
 const TXN_ID = /^[A-Za-z0-9_-]{1,80}$/;
