@@ -5,7 +5,7 @@
  * resolving the stuck one from the page, and text from the log that looks like markup staying text.
  * Each page's screenshot goes to test-output/console/. Under CI a missing browser fails the run.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { ensureConsoleBuilt } from '../local/consoleAssets.js';
@@ -108,6 +108,9 @@ describe.skipIf(!haveBrowser)('the web console', () => {
 
   it('the overview shows the figures of the transactions just run, live', async () => {
     await open('#/');
+    // Reported, not asserted (speed targets belong to the bench): the overview's first paint.
+    const paint = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null);
+    writeFileSync(new URL('first-paint.json', SCREENSHOTS), JSON.stringify({ overviewFirstContentfulPaintMs: paint }));
     // 5 started: the credit, the committed and aborted transfers, the stuck one, the markup one.
     await expect.poll(() => page.getByTestId('started-total').textContent(), { timeout: 15_000 }).toBe('5');
     await expect.poll(() => page.getByTestId('committed-total').textContent()).toBe('3');
@@ -177,6 +180,8 @@ describe.skipIf(!haveBrowser)('the web console', () => {
       expect(await page.locator(`[data-testid=participants] tr[data-participant="${name}"]`).textContent()).toContain('PREPARED');
     }
     await shot('transaction-stuck');
+    // The README's picture: the first screen of a stuck transaction, as an engineer opening it sees it.
+    await page.screenshot({ path: new URL('readme.png', SCREENSHOTS).pathname, clip: { x: 0, y: 0, width: 1440, height: 1300 } });
 
     const resolve = page.getByTestId('resolve');
     await resolve.locator('input[value=COMMIT]').check();

@@ -15,6 +15,8 @@ export interface Line {
 
 /** The charts show this much history: the rolling window the page keeps. */
 const WINDOW_SECONDS = 360;
+/** Until the window fills, at least this much, so the first few points do not stretch across the chart. */
+const MIN_SPAN_SECONDS = 60;
 
 const axisValue = (v: number, unit: string) => (unit === 'ms' && v >= 1000 ? `${+(v / 1000).toPrecision(3)} s` : `${+v.toPrecision(3)} ${unit}`);
 
@@ -55,7 +57,8 @@ export function Chart({ title, times, lines, unit, threshold, height = 180, rang
       ctx.stroke();
       ctx.fillStyle = '#ff5c5c';
       ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
-      ctx.fillText(t.label, u.bbox.left + 6 * devicePixelRatio, y - 4 * devicePixelRatio);
+      ctx.textAlign = 'right';
+      ctx.fillText(t.label, u.bbox.left + u.bbox.width - 4 * devicePixelRatio, y - 4 * devicePixelRatio);
       ctx.restore();
     };
     const options: uPlot.Options = {
@@ -65,7 +68,13 @@ export function Chart({ title, times, lines, unit, threshold, height = 180, rang
       cursor: { drag: { x: false, y: false } },
       scales: {
         // A fixed window ending at the latest scrape, so a few points do not stretch over years.
-        x: { time: true, range: (_u, _min, max) => { const end = max ?? Date.now() / 1000; return [end - WINDOW_SECONDS, end]; } },
+        x: {
+          time: true,
+          range: (_u, min, max) => {
+            const end = max ?? Date.now() / 1000;
+            return [Math.max(end - WINDOW_SECONDS, Math.min(min ?? end, end - MIN_SPAN_SECONDS)), end];
+          },
+        },
         y: {
           range: (_u, min, max) => {
             if (range) return range;

@@ -53,7 +53,7 @@ export function ResolvePanel({ transaction, onResolved }: { transaction: Transac
       >
         <fieldset class="decision">
           <label>
-            <input type="radio" name="decision" value="ABORT" checked={decision === 'ABORT'} onChange={() => setDecision('ABORT')} /> Abort — every participant releases what it holds
+            <input type="radio" name="decision" value="ABORT" checked={decision === 'ABORT'} onChange={() => setDecision('ABORT')} /> Abort — every participant releases what it holds (what recovery would do: presumed abort)
           </label>
           <label>
             <input type="radio" name="decision" value="COMMIT" checked={decision === 'COMMIT'} onChange={() => setDecision('COMMIT')} /> Commit — every participant applies its operations

@@ -29,13 +29,13 @@ function PhaseCharts({ s }: { s: ReturnType<typeof series> }) {
     );
   };
   return (
-    <div class="chart-grid">
+    <>
       {chart('prepare', 'Prepare phase latency', { value: THRESHOLDS.prepareLatencyP99Ms, label: `alarm: prepare p99 > ${duration(THRESHOLDS.prepareLatencyP99Ms)}` })}
       {chart('decision', 'Decision latency (decision logged → phase 2)')}
       {chart('commit', 'Commit phase latency')}
       {chart('abort', 'Abort phase latency')}
       {chart('end to end', 'End-to-end latency')}
-    </div>
+    </>
   );
 }
 
@@ -130,7 +130,11 @@ export function Overview() {
           testId="tile-in-doubt"
           label="In doubt"
           alarm={inDoubtAlarm}
-          value={<a href="#/stuck">{pastDeadline.length} past deadline</a>}
+          value={
+            <a href="#/stuck" class="tile-link">
+              {pastDeadline.length} <small>past deadline</small>
+            </a>
+          }
           detail={
             <>
               oldest open: {live.open.length ? age(oldestOpen) : '–'} · oldest PREPARED record at the last sweep: {oldestPrepared === null ? '–' : age(oldestPrepared)}
@@ -166,8 +170,8 @@ export function Overview() {
           ]}
         />
         <Chart title="Success rate" times={s.times} unit="%" range={[0, 100]} lines={[{ label: 'committed of decided', values: s.successRate, color: COLORS.committed }]} />
+        <PhaseCharts s={s} />
       </div>
-      <PhaseCharts s={s} />
       <div class="two-columns">
         <div>
           <h2>Slowest participants</h2>
@@ -194,7 +198,7 @@ export function Overview() {
         </div>
       </div>
       <p class="muted small">
-        Charts keep the last {Math.round((s.times.length * 2) / 60)} minutes of scrapes of GET /metrics taken by this page (every 2 s); percentiles over the last 30 s.
+        Charts: scrapes of GET /metrics taken by this page every 2 s, kept for 6 minutes (now {s.times.length} intervals); percentiles over the last 30 s.
       </p>
     </section>
   );

@@ -39,7 +39,7 @@ function notesFor(graph: Graph, path: InferredPath, inspection: Inspection): Map
   return notes;
 }
 
-function TimelineView({ timeline }: { timeline: Timeline }) {
+function TimelineView({ timeline, votes }: { timeline: Timeline; votes: Map<string, string | null> }) {
   const starts = timeline.phases.map((p) => Date.parse(p.startedAt ?? '')).filter(Number.isFinite);
   const ends = [...timeline.phases.map((p) => Date.parse(p.endedAt ?? '')), ...timeline.participants.map((p) => Date.parse(p.phaseTwo?.endedAt ?? ''))].filter(Number.isFinite);
   const t0 = starts.length ? Math.min(...starts) : 0;
@@ -68,7 +68,7 @@ function TimelineView({ timeline }: { timeline: Timeline }) {
         {timeline.participants.map((p) => (
           <tr key={p.name} class="participant-lane">
             <th>
-              {p.name} <span class="muted small">{p.prepare.vote ?? 'no vote'}</span>
+              {p.name} <span class="muted small">{p.prepare.vote ?? votes.get(p.name) ?? 'no vote'}</span>
             </th>
             <td class="lane">
               <div class="lane-inner">
@@ -182,7 +182,7 @@ export function Transaction({ txnId }: { txnId: string }) {
       <h1 class="txn-title" data-testid="txn-id">
         {t.txnId}
       </h1>
-      <div class="summary" data-testid="summary">
+      <div class="summary" data-testid="summary" data-status={t.status}>
         <StatusBadge status={t.status} stuck={a.overThreshold} />
         {hazard && <span class="badge hazard">HEURISTIC HAZARD</span>}
         <span>
@@ -258,7 +258,7 @@ export function Transaction({ txnId }: { txnId: string }) {
       {inspection.timeline && (
         <>
           <h2>Timeline</h2>
-          <TimelineView timeline={inspection.timeline} />
+          <TimelineView timeline={inspection.timeline} votes={new Map(inspection.participants.map((p) => [p.name, effectiveVote(p.vote, p.record)]))} />
           {inspection.timeline.recovery && (
             <p class="muted">
               Recovery: left to it at {clock(inspection.timeline.recovery.leftToRecoveryAt)}, recovered at {clock(inspection.timeline.recovery.recoveredAt)}, {inspection.timeline.recovery.attempts} attempts
@@ -270,6 +270,9 @@ export function Transaction({ txnId }: { txnId: string }) {
       <h2>State machine</h2>
       <p class="muted small">
         Drawn from the ASL definition the service runs. The highlighted path is inferred from the log item and the participants' votes and outcomes{!final ? '; the amber state is where the transaction stands' : ''}. Hover a state for its comment.
+        {t.decidedBy && t.decidedBy !== 'coordinator' && (
+          <strong class="warn"> Decided by {t.decidedBy}, not the state machine: from the decision on, the states show what that decision led to, as recovery delivered it.</strong>
+        )}
       </p>
       {graph && path ? <StateGraph graph={graph} path={path} notes={notesFor(graph, path, inspection)} unfinished={!final} /> : <ErrorLine error={error} />}
       <h2>
