@@ -78,7 +78,15 @@ export async function startConsoleProxy(options: ConsoleProxyOptions): Promise<C
           if (typeof value === 'string') headers[name] = value;
         }
         const text = body.length ? body.toString('utf8') : undefined;
-        const signed = await options.signer({ method, url: target, headers, ...(text !== undefined ? { body: text } : {}) });
+        let signed: Record<string, string>;
+        try {
+          signed = await options.signer({ method, url: target, headers, ...(text !== undefined ? { body: text } : {}) });
+        } catch (error) {
+          const reason = error instanceof Error ? error.message : String(error);
+          log(`console proxy: cannot sign the call: ${reason}`);
+          sendResult(response, jsonError(502, 'NO_AWS_CREDENTIALS', `pakka console could not sign the call with your AWS credentials (${reason}); set AWS_PROFILE, run aws sso login, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, then reload`, null));
+          return;
+        }
         // fetch sets Host itself, from the URL it was signed for.
         const { host: _host, ...sendHeaders } = signed;
         const answer = await fetch(target, { method, headers: sendHeaders, ...(text !== undefined ? { body: text } : {}), redirect: 'manual' });

@@ -136,6 +136,19 @@ describe('pakka console proxies the API with SigV4', () => {
     }
   });
 
+  it('says so when it has no credentials to sign with, and sends nothing', async () => {
+    const before = received.length;
+    const unsigned = await startConsoleProxy({ apiUrl, port: 0, signer: () => Promise.reject(new Error('Could not load credentials from any providers')) });
+    try {
+      const response = await fetch(`${unsigned.url}/transactions`);
+      expect(response.status).toBe(502);
+      expect(await response.json()).toMatchObject({ error: { code: 'NO_AWS_CREDENTIALS' } });
+      expect(received.length).toBe(before);
+    } finally {
+      await unsigned.stop();
+    }
+  });
+
   it('refuses a cross-site write and another Host, and sends nothing to the API', async () => {
     const before = received.length;
     const crossSite = await send('/transactions/t-1/resolve', 'POST', { 'Content-Type': 'application/json', 'Sec-Fetch-Site': 'cross-site' }, '{}');
