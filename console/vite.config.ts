@@ -1,6 +1,7 @@
 /**
  * The console's build: one static bundle under console/dist, served at /console by the local
- * service and by `pakka console`. Everything is bundled; the page loads nothing from the network.
+ * service and by `pakka console` (local/consoleAssets.ts runs this build when the bundle is stale).
+ * Everything is bundled; the page loads nothing from the network.
  */
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
@@ -10,7 +11,8 @@ export default defineConfig({
   base: '/console/',
   logLevel: 'warn',
   build: {
-    outDir: 'dist',
+    // local/consoleAssets.ts builds into dist/<hash of the sources>; a build by hand goes beside those.
+    outDir: 'dist/by-hand',
     emptyOutDir: true,
     // No inline data: URLs: the page's CSP allows only its own files.
     assetsInlineLimit: 0,

@@ -5,7 +5,7 @@
  * the state machine definition the service runs, which the console draws.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { extname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,13 +44,19 @@ export function consoleSourceHash(): string {
   return hash.digest('hex');
 }
 
-function readStamp(): ConsoleBuild | undefined {
+/** Each build lives in a folder named by its sources' hash: never overwritten, so a process serving it never sees it change. */
+const buildDir = (sourceHash: string) => join(DIST_DIR, sourceHash.slice(0, 16));
+
+function readStamp(dir: string): ConsoleBuild | undefined {
   try {
-    return JSON.parse(readFileSync(join(DIST_DIR, STAMP), 'utf8')) as ConsoleBuild;
+    return JSON.parse(readFileSync(join(dir, STAMP), 'utf8')) as ConsoleBuild;
   } catch {
     return undefined;
   }
 }
+
+/** The folder the running process serves, once ensureConsoleBuilt has answered. */
+let servedDir: string | undefined;
 
 function measure(dir: string): { files: number; bytes: number; gzipBytes: number } {
   let files = 0;
@@ -70,26 +76,36 @@ let building: Promise<ConsoleBuild> | undefined;
 
 /**
  * The bundle, built now if missing or stale. Built into a fresh folder and renamed into place, so
- * that two processes building at once (two test workers) never serve a half-written bundle.
+ * that two processes building at once (two test workers) never serve a half-written bundle; builds
+ * of other sources are removed once a day old.
  */
 export function ensureConsoleBuilt(log: (line: string) => void = () => {}): Promise<ConsoleBuild> {
   return (building ??= (async () => {
     const sourceHash = consoleSourceHash();
-    const current = readStamp();
-    if (current?.sourceHash === sourceHash && existsSync(join(DIST_DIR, 'index.html'))) return current;
-    const outDir = join(CONSOLE_DIR, `.dist-${process.pid}-${Date.now()}`);
+    const dir = buildDir(sourceHash);
+    const current = readStamp(dir);
+    if (current?.sourceHash === sourceHash && existsSync(join(dir, 'index.html'))) {
+      servedDir = dir;
+      return current;
+    }
+    mkdirSync(DIST_DIR, { recursive: true });
+    const outDir = join(DIST_DIR, `.building-${process.pid}-${Date.now()}`);
     const { build } = await import('vite');
     try {
       await build({ configFile: join(CONSOLE_DIR, 'vite.config.ts'), build: { outDir }, logLevel: 'warn' });
       const result: ConsoleBuild = { sourceHash, ...measure(outDir) };
       writeFileSync(join(outDir, STAMP), JSON.stringify(result));
-      rmSync(DIST_DIR, { recursive: true, force: true });
       try {
-        renameSync(outDir, DIST_DIR);
+        renameSync(outDir, dir);
       } catch (error) {
-        // Another process put its (identical) build in place first.
-        if (!existsSync(join(DIST_DIR, 'index.html'))) throw error;
+        // Another process put its build of the same sources in place first.
+        if (!existsSync(join(dir, STAMP))) throw error;
       }
+      for (const entry of readdirSync(DIST_DIR)) {
+        const other = join(DIST_DIR, entry);
+        if (other !== dir && Date.now() - statSync(other).mtimeMs > 86_400_000) rmSync(other, { recursive: true, force: true });
+      }
+      servedDir = dir;
       log(`console bundle built: ${result.files} files, ${(result.bytes / 1024).toFixed(0)} KiB (${(result.gzipBytes / 1024).toFixed(0)} KiB gzipped)`);
       return result;
     } finally {
@@ -158,11 +174,12 @@ export async function serveConsole(method: string, path: string, response: Serve
     return;
   }
   await ensureConsoleBuilt(log);
+  const root = servedDir ?? DIST_DIR;
   const relativePath = path.slice(CONSOLE_PATH.length).replace(/^\/+/, '');
-  const file = join(DIST_DIR, relativePath);
+  const file = join(root, relativePath);
   // Only files inside the bundle; anything else (and any ../) gets the page.
   const inside = relativePath !== '' && !relativePath.split('/').includes('..') && !relativePath.endsWith(STAMP) && existsSync(file) && statSync(file).isFile();
-  const served = inside ? file : join(DIST_DIR, 'index.html');
+  const served = inside ? file : join(root, 'index.html');
   const hashed = inside && relativePath.startsWith('assets/');
   response.writeHead(200, {
     'Content-Type': TYPES[extname(served)] ?? 'application/octet-stream',

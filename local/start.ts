@@ -52,6 +52,11 @@ async function main(): Promise<void> {
   // The SDK's Node-version notice says nothing a user of the local service can act on.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { port, inMemory } = options();
+  // The console's bundle builds (only when stale) while DynamoDB Local starts; a page opened before
+  // it is ready waits for it. The API never waits for it.
+  ensureConsoleBuilt((line) => console.log(line)).catch((error: unknown) =>
+    console.error(`pakka: the web console could not be built (the API works without it): ${error instanceof Error ? error.message : String(error)}`),
+  );
   let service: LocalService;
   try {
     // PAKKA_FAULTS: a demo of recovery, with injected faults (see local/faults.ts).
@@ -93,12 +98,6 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
-  // Built before the banner, so the printed console URL answers at once (a no-op when up to date).
-  try {
-    await ensureConsoleBuilt((line) => console.log(line));
-  } catch (error) {
-    console.error(`pakka: the web console could not be built (the API works without it): ${error instanceof Error ? error.message : String(error)}`);
-  }
   console.log(banner(service, inMemory));
 }
 
