@@ -9,6 +9,7 @@ import { ApiCallError, ConnectionFlagsError, DEFAULT_URL, SigningError, type Tra
 import { runDemo, scenarioNamed, summaryText } from './demo.js';
 import { eventsText, inspectionText, itemText, listText, outcomeLine, participantsText, recoveryText, resolvedText, transactionText } from './format.js';
 import { runTop } from './topCommand.js';
+import { DEFAULT_CONSOLE_PORT, runConsole } from './consoleCommand.js';
 
 export const EXIT = { committed: 0, aborted: 1, error: 2, pending: 3 } as const;
 
@@ -102,6 +103,17 @@ export function program(out: (text: string) => void, err: (text: string) => void
       const inspection = await client().inspect(txnId);
       print(inspectionText(inspection), inspection);
       exitCode = exitFor(inspection.transaction);
+    });
+
+  cli
+    .command('console')
+    .description('the web console on this machine for the API at --url (on AWS: calls are signed with your AWS credentials; Ctrl-C stops)')
+    .option('--port <port>', 'local port for the console', String(DEFAULT_CONSOLE_PORT))
+    .option('--region <region>', "the API's region (default: from the URL, else AWS_REGION)")
+    .action(async (options: { port: string; region?: string }) => {
+      const port = Number(options.port);
+      if (!/^\d+$/.test(options.port) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not '${options.port}'`);
+      await runConsole({ url: globals().url, port, ...(options.region ? { region: options.region } : {}), out });
     });
 
   cli

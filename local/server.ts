@@ -3,7 +3,7 @@
  * from the participant config, LocalPakka, and an HTTP server that hands every request to the same
  * API handler that API Gateway calls on AWS.
  */
-import { type Server, createServer } from 'node:http';
+import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -12,6 +12,8 @@ import type { WaitOptions } from '../lambdas/api/transactionRoutes.js';
 import type { TransactionService } from '../lambdas/api/transactionService.js';
 import type { ParticipantConfig } from '../lambdas/config/participantConfig.js';
 import { proxyEvent, readBody, sendResult } from './apiGateway.js';
+import type { CoordinatorVariant } from '../lambdas/coordinator/coordinatorVariant.js';
+import { isConsolePath, serveConsole } from './consoleAssets.js';
 import { type DataDirLock, acquireDataDirLock } from './dataDirLock.js';
 import { type DynamoLocal, localDynamoClient, startDynamoLocal } from './dynamoLocal.js';
 import { LocalPakka, type LocalPakkaOptions } from './pakka.js';
@@ -53,6 +55,8 @@ export interface LocalServiceOptions {
    * on a timer (default yes), and its clock (tests move it past deadlines instead of waiting).
    */
   recovery?: { config?: Partial<RecoveryConfig>; timer?: boolean; now?: () => number };
+  /** Where the console's build line goes (bundle size), when a request finds the bundle missing or stale. */
+  consoleLog?: (line: string) => void;
   /** Where the service reports failures (500s, failed executions, failed background runs). */
   log?: (message: string, detail?: Record<string, unknown>) => void;
 }
@@ -103,25 +107,55 @@ export function allowedHost(hostHeader: string | undefined, boundHost: string, p
   return names.some((name) => hostHeader.toLowerCase() === `${name.toLowerCase()}:${port}`);
 }
 
+/**
+ * A state-changing request the browser marks as coming from another site (or another port of this
+ * machine): refused even with the JSON content type, which a page elsewhere can send with CORS
+ * preflight. Clients that are not browsers send neither header, and pass.
+ */
+export function crossOriginWrite(method: string | undefined, headers: IncomingHttpHeaders, boundHost: string, port: number): boolean {
+  if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return false;
+  const site = headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return true;
+  const origin = headers.origin;
+  if (origin === undefined) return false;
+  try {
+    const url = new URL(origin);
+    return url.protocol !== 'http:' || !allowedHost(url.host, boundHost, port);
+  } catch {
+    return true;
+  }
+}
+
+const refusal = (statusCode: number, code: string, message: string, field: string) => ({
+  statusCode,
+  headers: { 'Content-Type': 'application/json' },
+  body: JSON.stringify({ error: { code, message, field } }),
+});
+
 const defaultLog = (message: string, detail?: Record<string, unknown>) => console.error(JSON.stringify({ level: 'ERROR', message, ...detail }));
 
 export async function startLocalService(options: LocalServiceOptions = {}): Promise<LocalService> {
   const log = options.log ?? defaultLog;
   const host = options.host ?? '127.0.0.1';
+  const consoleLog = options.consoleLog ?? ((line: string) => console.log(line));
   let handler: ApiHandler | undefined;
   let port = 0;
+  let variant: CoordinatorVariant | undefined;
   const server = createServer((request, response) => {
     void (async () => {
       try {
         const body = await readBody(request);
         if (!allowedHost(request.headers.host, host, port)) {
-          sendResult(response, {
-            statusCode: 421,
-            headers: { 'Content-Type': 'application/json' },
-            body: JSON.stringify({
-              error: { code: 'MISDIRECTED_REQUEST', message: `Host must be localhost:${port}, 127.0.0.1:${port} or [::1]:${port}`, field: 'Host' },
-            }),
-          });
+          sendResult(response, refusal(421, 'MISDIRECTED_REQUEST', `Host must be localhost:${port}, 127.0.0.1:${port} or [::1]:${port}`, 'Host'));
+          return;
+        }
+        if (crossOriginWrite(request.method, request.headers, host, port)) {
+          sendResult(response, refusal(403, 'CROSS_ORIGIN', `a state-changing request must come from this server's own pages (Origin http://localhost:${port})`, 'Origin'));
+          return;
+        }
+        const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+        if (isConsolePath(path)) {
+          await serveConsole(request.method ?? 'GET', path, response, consoleLog, variant);
           return;
         }
         if (!handler) {
@@ -171,6 +205,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       ...options.pakka,
     });
     await pakka.createTables();
+    variant = pakka.variant;
     const service = localTransactionService(pakka, dynamo, {
       onExecutionFailed: (txnId, outcome) => log('execution failed; the transaction is left to recovery', { txnId, error: outcome.error, cause: outcome.cause }),
     });

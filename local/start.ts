@@ -1,10 +1,12 @@
 /**
  * `npm start`: Pakka on this machine. Starts DynamoDB Local (data kept in .pakka/dynamodb, or
  * --data-dir / PAKKA_DATA_DIR, unless --in-memory or PAKKA_IN_MEMORY=1), creates the tables and
- * serves the HTTP API on PORT (3000). Refuses a data folder another live Pakka holds.
+ * serves the HTTP API on PORT (3000), and the web console at /console. Refuses a data folder another
+ * live Pakka holds.
  */
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ensureConsoleBuilt } from './consoleAssets.js';
 import { faultsFromEnvironment } from './faults.js';
 import { type BackgroundTask, DEFAULT_DATA_DIR, DEFAULT_PORT, type LocalService, PortInUseError, startLocalService } from './server.js';
 
@@ -41,6 +43,7 @@ function banner(service: LocalService, inMemory: boolean, dataDir: string): stri
   const example = JSON.stringify({ participants: [{ name: 'payer-bank', operations: [{ op: 'credit', key: 'alice', amount: 50000 }] }] });
   return [
     `Pakka is running at ${service.url} (pid ${process.pid})`,
+    `  Console   ${service.url}/console`,
     `  DynamoDB Local ${service.dynamoEndpoint} (pid ${service.dynamoPid ?? '-'}), data ${storage}`,
     `  participants: ${participants.join(', ')}`,
     `Try:`,
@@ -54,6 +57,11 @@ async function main(): Promise<void> {
   // The SDK's Node-version notice says nothing a user of the local service can act on.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { port, inMemory, dataDir } = options();
+  // The console's bundle builds (only when stale) while DynamoDB Local starts; a page opened before
+  // it is ready waits for it. The API never waits for it.
+  ensureConsoleBuilt((line) => console.log(line)).catch((error: unknown) =>
+    console.error(`pakka: the web console could not be built (the API works without it): ${error instanceof Error ? error.message : String(error)}`),
+  );
   let service: LocalService;
   try {
     // PAKKA_FAULTS: a demo of recovery, with injected faults (see local/faults.ts).

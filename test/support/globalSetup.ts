@@ -3,6 +3,7 @@
  * passed or failed. Test files share it and keep apart by table prefix.
  */
 import type { TestProject } from 'vitest/node';
+import { ensureConsoleBuilt } from '../../local/consoleAssets.js';
 import { type DynamoLocal, startDynamoLocal } from '../../local/dynamoLocal.js';
 
 declare module 'vitest' {
@@ -14,7 +15,9 @@ declare module 'vitest' {
 let dynamo: DynamoLocal | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
-  dynamo = await startDynamoLocal();
+  // The web console's bundle, once for the run (only when stale), so no test process builds it beside another.
+  const [local] = await Promise.all([startDynamoLocal(), ensureConsoleBuilt()]);
+  dynamo = local;
   project.provide('dynamoEndpoint', dynamo.endpoint);
   // A test run killed by a signal still stops the Java process.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
