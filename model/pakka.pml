@@ -1,0 +1,462 @@
+/*
+ * Pakka's two-phase commit protocol, one transaction, for spin.
+ * docs/model.md maps every step here to the state machine and the participant runtime.
+ *
+ * Parameters (spin -DNAME=value):
+ *   N        participants, 2 or 3: participant 0 takes an exclusive lock, participant 1 reserves a
+ *            debit (escrow) on a shared account, participant 2 (N=3) reserves a credit on the same account
+ *   FAULTS   message faults the environment may inject: a request delayed (delivered any time later,
+ *            or never), a request duplicated, an answer lost
+ *   CRASHES  crashes of a coordinator execution or a sweep, at any step
+ *   EXPRESS  1: a second execution of the same transaction may start (Express is at-least-once)
+ * Mutants (one safeguard removed, a counterexample expected):
+ *   MUTANT_NO_WRITE_ONCE    the decision write without attribute_not_exists(decision)
+ *   MUTANT_NO_TOMBSTONE     an abort with no record writes no ABORTED tombstone
+ *   MUTANT_NO_ESCROW_CHECK  prepare debit without available >= amount
+ */
+
+#ifndef N
+#define N 2
+#endif
+#ifndef FAULTS
+#define FAULTS 1
+#endif
+#ifndef CRASHES
+#define CRASHES 1
+#endif
+#ifndef EXPRESS
+#define EXPRESS 1
+#endif
+#define NCOORD (1 + EXPRESS)
+#ifndef NSWEEP
+#define NSWEEP 2
+#endif
+
+/* the shared account: balance Q, debit and credit amounts, another transaction's debit, MAX */
+#define BALANCE 2
+#define DEBIT 1
+#define CREDIT 1
+#define OTHER_DEBIT 2
+#define MAXQ 3
+
+#define LOCK_RETRIES 1   /* CheckVote -> WaitForLock -> Prepare, once */
+#define PHASE2_TRIES 2   /* the Commit/Abort task's Retry, cut short: the fault budget bounds it anyway */
+
+/* prepared-state record, RECORD_STATES plus "no record" */
+#define R_NONE 0
+#define R_PREPARED 1
+#define R_COMMITTED 2
+#define R_ABORTED 3
+
+/* messages to a participant */
+#define M_PREPARE 0
+#define M_COMMIT 1
+#define M_ABORT 2
+
+/* what the caller sees */
+#define A_TIMEOUT 0
+#define A_YES 1
+#define A_NO 2
+#define A_LOCK_CONFLICT 3
+#define A_ACK 4
+#define A_VIOLATION 5
+
+#define D_NONE 0
+#define D_COMMIT 1
+#define D_ABORT 2
+
+#define L_FREE 0
+#define L_TXN 1
+#define L_OTHER 2
+
+/* actors, for the message sequence chart printed on a replayed trail */
+#define SWEEPER0 2
+#define OPERATOR 4
+#define NETWORK 5
+
+/* coordinator log item */
+bit logExists;
+byte decision = D_NONE;
+bit logFinal;
+
+/* participants */
+byte rec[N];
+byte lock = L_FREE;
+short balance = BALANCE;
+short reserved = 0;
+short incoming = 0;
+short available = BALANCE;
+short headroom = MAXQ - BALANCE;
+bit otherHolds;      /* another transaction's prepared debit on the account */
+bit otherDone;
+
+/* environment */
+byte faults = FAULTS;
+byte crashes = CRASHES;
+byte delayed[N];     /* prepares in flight to participant p */
+bit deadline;        /* the transaction's deadline (plus grace) has passed */
+byte running;        /* coordinator executions started and not ended */
+
+/* ghosts for the properties */
+byte firstDecision = D_NONE;
+bit hazard;          /* a participant refused a phase-2 message as a protocol violation */
+
+#define MSC(actor, target, what, arg) printf("MSC %d %d %d %d\n", actor, target, what, arg)
+/* MSC what-codes: 0..2 a message, 10 answer, 20 log write (arg decision), 21 log read, 22 final,
+   23 begin, 24 left to recovery, 25 crash, 26 delayed, 27 duplicated, 28 answer lost */
+
+#if N == 2
+#define ALL_VOTED_YES ((rec[0] == R_PREPARED || rec[0] == R_COMMITTED) && (rec[1] == R_PREPARED || rec[1] == R_COMMITTED))
+#define SOME(s) (rec[0] == s || rec[1] == s)
+#define ALL_FINAL ((rec[0] == R_COMMITTED || rec[0] == R_ABORTED) && (rec[1] == R_COMMITTED || rec[1] == R_ABORTED))
+#define NO_RECORD (rec[0] == R_NONE && rec[1] == R_NONE)
+#define CREDIT_HELD 0
+#else
+#define ALL_VOTED_YES ((rec[0] == R_PREPARED || rec[0] == R_COMMITTED) && (rec[1] == R_PREPARED || rec[1] == R_COMMITTED) && (rec[2] == R_PREPARED || rec[2] == R_COMMITTED))
+#define SOME(s) (rec[0] == s || rec[1] == s || rec[2] == s)
+#define ALL_FINAL ((rec[0] == R_COMMITTED || rec[0] == R_ABORTED) && (rec[1] == R_COMMITTED || rec[1] == R_ABORTED) && (rec[2] == R_COMMITTED || rec[2] == R_ABORTED))
+#define NO_RECORD (rec[0] == R_NONE && rec[1] == R_NONE && rec[2] == R_NONE)
+#define CREDIT_HELD (rec[2] == R_PREPARED -> CREDIT : 0)
+#endif
+
+#ifdef MUTANT_NO_ESCROW_CHECK
+#define FUNDS_FOR(a) true
+#else
+#define FUNDS_FOR(a) (available >= a)
+#endif
+
+/* What is held is exactly what the PREPARED records say is held: nothing else takes or releases it. */
+#define HOLDS_MATCH_RECORDS (((rec[0] == R_PREPARED) == (lock == L_TXN)) && reserved == (rec[1] == R_PREPARED -> DEBIT : 0) + (otherHolds -> OTHER_DEBIT : 0) && incoming == CREDIT_HELD)
+#define ESCROW_SOUND (available >= 0 && headroom >= 0 && reserved >= 0 && incoming >= 0 && available == balance - reserved && headroom == MAXQ - balance - incoming)
+#define ATOMIC_OUTCOME (!(SOME(R_COMMITTED) && SOME(R_ABORTED)))
+#define STABLE_DECISION (decision == firstDecision)
+#define NO_HANG (!logFinal || !SOME(R_PREPARED))
+#define INVARIANT (ATOMIC_OUTCOME && STABLE_DECISION && HOLDS_MATCH_RECORDS && ESCROW_SOUND && NO_HANG && !hazard)
+
+/* I5: once faults stop, the transaction is final everywhere and nothing is held (or it never began). */
+#define QUIET (otherDone && reserved == 0 && incoming == 0 && lock == L_FREE && ((logFinal && ALL_FINAL) || (!logExists && NO_RECORD)))
+ltl live { <> [] QUIET }
+
+#define CRASHPOINT(actor) if :: crashes > 0 -> crashes--; MSC(actor, actor, 25, 0); goto crashed :: true -> skip fi
+
+/* ---- participants: each action is one TransactWriteItems, so one atomic step ---- */
+
+inline release(p, committing) {
+  if
+  :: p == 0 -> assert(lock == L_TXN); lock = L_FREE
+  :: p == 1 && committing -> assert(reserved >= DEBIT); balance = balance - DEBIT; reserved = reserved - DEBIT; headroom = headroom + DEBIT
+  :: p == 1 && !committing -> available = available + DEBIT; reserved = reserved - DEBIT
+  :: p == 2 && committing -> assert(incoming >= CREDIT); balance = balance + CREDIT; available = available + CREDIT; incoming = incoming - CREDIT
+  :: p == 2 && !committing -> incoming = incoming - CREDIT; headroom = headroom + CREDIT
+  fi
+}
+
+inline prepare(p, ans) {
+  assert(logExists); /* findable by recovery before anything is held */
+  if
+  :: rec[p] == R_PREPARED || rec[p] == R_COMMITTED -> ans = A_YES   /* onRepeatedPrepare */
+  :: rec[p] == R_ABORTED -> ans = A_NO                              /* a repeat, or late after an abort */
+  :: rec[p] == R_NONE ->
+     if
+     :: p == 0 ->
+        if
+        :: lock != L_OTHER -> lock = L_TXN; rec[p] = R_PREPARED; ans = A_YES
+        :: else -> ans = A_LOCK_CONFLICT                             /* nothing recorded: not now */
+        fi
+     :: p == 1 ->
+        if
+        :: FUNDS_FOR(DEBIT) -> available = available - DEBIT; reserved = reserved + DEBIT; rec[p] = R_PREPARED; ans = A_YES
+        :: else -> rec[p] = R_ABORTED; ans = A_NO                    /* INSUFFICIENT_FUNDS, recorded */
+        fi
+     :: p == 2 ->
+        if
+        :: headroom >= CREDIT -> incoming = incoming + CREDIT; headroom = headroom - CREDIT; rec[p] = R_PREPARED; ans = A_YES
+        :: else -> rec[p] = R_ABORTED; ans = A_NO                    /* LIMIT_EXCEEDED, recorded */
+        fi
+     fi
+  fi
+}
+
+inline commit(p, ans) {
+  if
+  :: rec[p] == R_PREPARED ->
+     assert(decision == D_COMMIT); /* only the logged decision releases */
+     release(p, 1); rec[p] = R_COMMITTED; ans = A_ACK
+  :: rec[p] == R_COMMITTED -> ans = A_ACK                  /* repeat */
+  :: rec[p] == R_ABORTED -> hazard = 1; ans = A_VIOLATION  /* COMMIT_AFTER_ABORT */
+  :: rec[p] == R_NONE -> hazard = 1; ans = A_VIOLATION     /* COMMIT_WITHOUT_PREPARE */
+  fi
+}
+
+inline abort(p, ans) {
+  if
+  :: rec[p] == R_PREPARED ->
+     assert(decision == D_ABORT);
+     release(p, 0); rec[p] = R_ABORTED; ans = A_ACK
+  :: rec[p] == R_ABORTED -> ans = A_ACK                    /* repeat */
+  :: rec[p] == R_COMMITTED -> hazard = 1; ans = A_VIOLATION /* ABORT_AFTER_COMMIT */
+  :: rec[p] == R_NONE ->                                    /* null abort */
+#ifndef MUTANT_NO_TOMBSTONE
+     rec[p] = R_ABORTED;                                    /* the tombstone: a late prepare votes no */
+#endif
+     ans = A_ACK
+  fi
+}
+
+inline handle(p, m, ans) {
+  if
+  :: m == M_PREPARE -> prepare(p, ans)
+  :: m == M_COMMIT -> commit(p, ans)
+  :: m == M_ABORT -> abort(p, ans)
+  fi
+}
+
+/* A Lambda invoke through the faulty network: delivered, delayed (later or never), duplicated, or its answer lost. */
+inline invoke(actor, p, m, ans) {
+  MSC(actor, p, m, 0);
+  if
+  :: handle(p, m, ans); MSC(p, actor, 10, ans)
+  :: faults > 0 && m == M_PREPARE -> faults--; delayed[p]++; ans = A_TIMEOUT; MSC(actor, p, 26, m)
+  :: faults > 0 && m == M_PREPARE -> faults--; handle(p, m, ans); delayed[p]++; MSC(actor, p, 27, m); MSC(p, actor, 10, ans)
+  :: faults > 0 && m != M_PREPARE -> faults--; ans = A_TIMEOUT; MSC(actor, p, 26, m)  /* request lost */
+  :: faults > 0 && m != M_PREPARE -> faults--; handle(p, m, ans); MSC(actor, p, 27, m); handle(p, m, ans); MSC(p, actor, 10, ans)
+  :: faults > 0 -> faults--; handle(p, m, ans); ans = A_TIMEOUT; MSC(p, actor, 28, m)
+  fi
+}
+
+/* Recovery's and the operator's phase 2: the decision to every participant at once (driveDecision's Promise.all). */
+inline deliverAll(actor, d, i, ans, pending) {
+  i = 0;
+  do
+  :: i < N ->
+     invoke(actor, i, (d == D_COMMIT -> M_COMMIT : M_ABORT), ans);
+     if :: ans == A_TIMEOUT -> pending = 1 :: else -> skip fi;
+     i++
+  :: else -> break
+  od;
+  i = 0; ans = 0
+}
+
+/* The conditional decision write, attribute_not_exists(decision); lost: d becomes the stored one when readBack. */
+inline logDecision(actor, d, won) {
+#ifdef MUTANT_NO_WRITE_ONCE
+  won = 1;
+#else
+  won = (decision == D_NONE);
+#endif
+  if
+  :: won ->
+     assert(d != D_COMMIT || ALL_VOTED_YES); /* I3 validity, whoever writes */
+     if :: firstDecision == D_NONE -> firstDecision = d :: else -> skip fi;
+     decision = d
+  :: else -> skip
+  fi;
+  MSC(actor, 9, 20, d * 10 + won)
+}
+
+/* MarkCommitted / MarkAborted: condition decision = :decision */
+inline markFinal(actor, d) {
+  assert(decision == d);
+  logFinal = 1;
+  MSC(actor, 9, 22, d)
+}
+
+/* ---- the coordinator: one execution of the state machine (two for Express) ---- */
+
+active [NCOORD] proctype Coordinator() {
+  byte e = _pid;
+  byte i, ans, d, tries;
+  bit won, pending, allYes = 1, lockRetries = LOCK_RETRIES;
+
+  if
+  :: e == 0 -> running++
+  :: e > 0 -> running++     /* a duplicate start of the same execution */
+  :: e > 0 -> goto notStarted    /* ... or none */
+  fi;
+  /* BeginTransaction: attribute_not_exists(txnId) OR (executionArn = :self AND attribute_not_exists(decision)) */
+  atomic {
+    CRASHPOINT(e);
+    if
+    :: !logExists -> logExists = 1; MSC(e, 9, 23, 1)
+    :: logExists && decision == D_NONE -> MSC(e, 9, 23, 2)
+    :: else -> MSC(e, 9, 23, 0); goto done  /* AlreadyStarted */
+    fi
+  }
+  /* PrepareAll, one participant after another; a prepare still in flight when the map stops may land later */
+  i = 0;
+  do
+  :: i < N ->
+     atomic {
+       CRASHPOINT(e);
+       invoke(e, i, M_PREPARE, ans);                                  /* Prepare */
+       if                                                            /* CheckVote */
+       :: ans == A_YES -> i++                                        /* Voted */
+       :: ans == A_LOCK_CONFLICT && lockRetries > 0 -> lockRetries = 0  /* WaitForLock, CountLockRetry */
+       :: else -> allYes = 0; i++;                                   /* PrepareTimedOut, PrepareFailed, RecordAbortVote */
+          do                                                         /* the other branches of the Map were already sent */
+          :: i < N -> if :: delayed[i]++ :: skip fi; i++
+          :: else -> break
+          od
+       fi
+     }
+  :: else -> break
+  od;
+  /* LogCommitDecision / LogAbortDecision */
+  atomic {
+    CRASHPOINT(e);
+    d = (allYes -> D_COMMIT : D_ABORT);
+    logDecision(e, d, won)
+  }
+  if
+  :: !won ->
+     atomic {
+       CRASHPOINT(e);
+       d = decision;                       /* ReadLoggedDecision */
+       MSC(e, 9, 21, d);
+       assert(d != D_NONE)                 /* FollowLoggedDecision never reaches DecisionUnreadable */
+     }
+  :: else -> skip
+  fi;
+  /* CommitAll / AbortAll: every participant (none is read-only here), retried, else left to recovery */
+  i = 0;
+  do
+  :: i < N ->
+     tries = PHASE2_TRIES;
+     do
+     :: atomic {
+          CRASHPOINT(e);
+          invoke(e, i, (d == D_COMMIT -> M_COMMIT : M_ABORT), ans);
+          if
+          :: ans == A_ACK || ans == A_VIOLATION -> break       /* Acknowledged / Refused */
+          :: else -> tries--;
+             if :: tries == 0 -> pending = 1; break :: else -> skip fi  /* LeftToRecovery */
+          fi
+        }
+     od;
+     i++
+  :: else -> break
+  od;
+  atomic {
+    CRASHPOINT(e);
+    if
+    :: pending -> MSC(e, 9, 24, d)          /* LogCommitLeftToRecovery / LogAbortLeftToRecovery */
+    :: else -> markFinal(e, d)              /* MarkCommitted / MarkAborted */
+    fi
+  }
+crashed:
+done:
+  running--;
+notStarted:
+  atomic { i = 0; ans = 0; d = 0; tries = 0; won = 0; pending = 0; allYes = 0; lockRetries = 0 }
+}
+
+/* ---- recovery: two concurrent sweepers (beside live coordinators, which is the worst case) ---- */
+
+active [NSWEEP] proctype Sweeper() {
+  byte s = _pid - NCOORD + SWEEPER0;
+  byte i, ans, d;
+  bit won, pending;
+end:
+  do
+  :: atomic {
+       deadline && logExists && !logFinal ->  /* found through the open index, re-read consistently */
+       CRASHPOINT(s);
+       d = decision; MSC(s, 9, 21, d)
+     }
+     atomic {
+       CRASHPOINT(s);
+       if
+       :: d == D_NONE -> logDecision(s, D_ABORT, won); d = decision  /* presumed abort; a lost write returns the stored item */
+       :: else -> skip
+       fi;
+       deliverAll(s, d, i, ans, pending);
+       CRASHPOINT(s);
+       if
+       :: pending -> MSC(s, 9, 24, d)     /* recordPending: the next sweep tries again */
+       :: else -> markFinal(s, d)
+       fi;
+       i = 0; ans = 0; d = 0; won = 0; pending = 0
+     }
+  :: logFinal -> break
+  od;
+  goto done;
+crashed:
+  atomic { i = 0; ans = 0; d = 0; won = 0; pending = 0 };
+  goto end;
+done:
+  skip
+}
+
+/* ---- an operator's resolve: only while no decision is logged; a commit needs every yes confirmed ---- */
+
+#ifndef NOOP
+active proctype Operator() {
+  byte i, ans, d;
+  bit won, pending;
+  if
+  :: skip
+  :: atomic {
+       logExists && decision == D_NONE && !logFinal && running == 0 ->  /* else COORDINATOR_RUNNING */
+       if :: d = D_COMMIT :: d = D_ABORT fi;
+       /* a commit needs every participant's status PREPARED or COMMITTED (it voted yes), else VOTES_UNKNOWN */
+       if :: d == D_COMMIT && !ALL_VOTED_YES -> goto refused :: else -> skip fi
+     }
+     atomic {
+       logDecision(OPERATOR, d, won);
+       d = decision;  /* decideAndDrive obeys the stored decision */
+       deliverAll(OPERATOR, d, i, ans, pending);
+       if :: !pending -> markFinal(OPERATOR, d) :: else -> skip fi
+     }
+  fi;
+refused:
+  atomic { i = 0; ans = 0; d = 0; won = 0; pending = 0 }
+}
+#endif
+
+/* ---- the environment ---- */
+
+/* A delayed prepare lands whenever the network lets it (or never). Phase-2 messages carry the logged
+   decision, which never changes, so a late one is the same step as a retry: they are not delayed here. */
+#define DELIVER(p) :: atomic { delayed[p] > 0 -> delayed[p]--; prepare(p, ans); MSC(NETWORK, p, M_PREPARE, 1); ans = 0 }
+
+active proctype Network() {
+  byte ans;
+end:
+  do
+  DELIVER(0)
+  DELIVER(1)
+#if N > 2
+  DELIVER(2)
+#endif
+  od
+}
+
+active proctype Clock() {
+  deadline = 1
+}
+
+/* Another transaction on the same lock and account, prepared before ours began and decided by its
+   own coordinator at any time: it holds the lock, or a debit reservation, or nothing. */
+active proctype Other() {
+  atomic {
+    if
+    :: !logExists -> lock = L_OTHER
+    :: !logExists -> available = available - OTHER_DEBIT; reserved = reserved + OTHER_DEBIT; otherHolds = 1
+    :: otherDone = 1
+    fi
+  }
+  atomic {
+    if
+    :: lock == L_OTHER -> lock = L_FREE
+    :: otherHolds -> balance = balance - OTHER_DEBIT; headroom = headroom + OTHER_DEBIT; reserved = reserved - OTHER_DEBIT; otherHolds = 0  /* its commit */
+    :: otherHolds -> available = available + OTHER_DEBIT; reserved = reserved - OTHER_DEBIT; otherHolds = 0                                  /* its abort */
+    :: otherDone -> skip
+    fi;
+    otherDone = 1
+  }
+}
+
+active proctype Invariants() {
+end:
+  atomic { !(INVARIANT) -> assert(INVARIANT) }
+}
