@@ -4,7 +4,7 @@
  * API handler that API Gateway calls on AWS.
  */
 import { type Server, createServer } from 'node:http';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type ApiHandler, apiHandler } from '../lambdas/api/router.js';
 import type { WaitOptions } from '../lambdas/api/transactionRoutes.js';
@@ -19,7 +19,8 @@ import { recoveryConfigFromEnv } from '../lambdas/recovery/recoveryConfig.js';
 import { LocalRecovery } from './recovery.js';
 
 export const DEFAULT_PORT = 3000;
-export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../.pakka/dynamodb', import.meta.url));
+/** In the working directory (the repository for `npm start`), never inside an installed package. */
+export const DEFAULT_DATA_DIR = resolve('.pakka', 'dynamodb');
 
 /**
  * Work the service repeats on a timer while it runs, e.g. the recovery sweeper. Runs never overlap:
