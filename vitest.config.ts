@@ -12,6 +12,8 @@ const COORDINATOR_TESTS = ['test/coordinator.test.ts', 'test/faults.test.ts', 't
 
 export default defineConfig({
   test: {
+    // Packs, installs and synthesizes: `npm run test:package` (vitest.package.config.ts), run by .ci/run.
+    exclude: ['test/package.test.ts', 'node_modules/**'],
     globalSetup: ['test/support/globalSetup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -6,6 +6,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { ParticipantConfig } from '../lambdas/config/participantConfig.js';
+import { BUILT_IN_KINDS } from '../lambdas/participants/kinds/index.js';
 import { Api } from './constructs/api.js';
 import { Coordinator } from './constructs/coordinator.js';
 import { Observability } from './constructs/observability.js';
@@ -16,6 +17,13 @@ import { type DeploymentSettings, removalPolicyOf } from './settings.js';
 export interface PakkaStackProps extends StackProps {
   participants: ParticipantConfig;
   settings: DeploymentSettings;
+  /** Kind name -> the Lambda entry file (absolute path) of a kind that is not one of Pakka's own. */
+  participantEntries?: Readonly<Record<string, string>>;
+  /**
+   * The API's Lambda entry (absolute path), required when a participant's kind is not one of Pakka's
+   * own: Pakka's default API bundles config/participants.json and validates only its own kinds.
+   */
+  apiEntry?: string;
 }
 
 /** Participant construct ids are derived from names, so they stay stable when the config is reordered. */
@@ -38,15 +46,22 @@ export class PakkaStack extends Stack {
     // Per stack, so two sandboxes in one account and region never share a function.
     this.participantFunctionNamePrefix = `${this.stackName}-`;
 
-    this.participants = [...props.participants.values()].map(
-      (spec) =>
-        new Participant(this, `Participant${constructIdOf(spec.name)}`, {
-          spec,
-          functionNamePrefix: this.participantFunctionNamePrefix,
-          removalPolicy,
-          logRetention,
-        }),
-    );
+    const teamKinds = [...props.participants.values()].filter((spec) => BUILT_IN_KINDS.get(spec.kind) !== spec.definition);
+    if (teamKinds.length > 0 && !props.apiEntry) {
+      throw new Error(
+        `participant ${teamKinds[0]?.name}: kind '${teamKinds[0]?.kind}' is not one of Pakka's own, so the API needs an entry that validates with it (apiEntry)`,
+      );
+    }
+    this.participants = [...props.participants.values()].map((spec) => {
+      const entry = props.participantEntries?.[spec.kind];
+      return new Participant(this, `Participant${constructIdOf(spec.name)}`, {
+        spec,
+        functionNamePrefix: this.participantFunctionNamePrefix,
+        removalPolicy,
+        logRetention,
+        ...(entry ? { entry } : {}),
+      });
+    });
     this.coordinator = new Coordinator(this, 'Coordinator', {
       stateMachineName: `${this.stackName}-two-phase-commit`,
       variant: settings.coordinator,
@@ -63,6 +78,7 @@ export class PakkaStack extends Stack {
       throttle: { ratePerSecond: settings.apiThrottleRatePerSecond, burst: settings.apiThrottleBurst },
       logRetention,
       removalPolicy,
+      ...(props.apiEntry ? { entry: props.apiEntry } : {}),
     });
 
     this.recovery = new Recovery(this, 'Recovery', {

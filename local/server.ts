@@ -23,7 +23,8 @@ import { recoveryConfigFromEnv } from '../lambdas/recovery/recoveryConfig.js';
 import { LocalRecovery } from './recovery.js';
 
 export const DEFAULT_PORT = 3000;
-export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../.pakka/dynamodb', import.meta.url));
+/** In the working directory (the repository for `npm start`), never inside an installed package. */
+export const DEFAULT_DATA_DIR = resolve('.pakka', 'dynamodb');
 
 /**
  * Work the service repeats on a timer while it runs, e.g. the recovery sweeper. Runs never overlap:

@@ -43,6 +43,12 @@ export interface ApiProps {
   throttle: { ratePerSecond: number; burst: number };
   logRetention: RetentionDays;
   removalPolicy: RemovalPolicy;
+  /**
+   * The API's Lambda entry (absolute path) when the participants use kinds Pakka does not know:
+   * `export const handler = lambdaApi(parseParticipantConfig(config, kinds))`, so requests are
+   * validated with the team's kinds. Default: Pakka's own, with config/participants.json.
+   */
+  entry?: string;
 }
 
 /** The routes of the HTTP API contract. `{key+}` because item keys may contain `/`. */
@@ -75,7 +81,7 @@ export class Api extends Construct {
     const { coordinator } = props;
     const log = coordinator.coordinatorLog;
     const handler = new PakkaFunction(this, 'Handler', {
-      entry: 'lambdas/api/awsEntry.ts',
+      entry: props.entry ?? 'lambdas/api/awsEntry.ts',
       description: 'Pakka HTTP API: starts and reads transactions',
       environment: {
         COORDINATOR_LOG_TABLE: log.table.tableName,

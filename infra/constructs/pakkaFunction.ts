@@ -1,8 +1,10 @@
 /**
- * Every Pakka Lambda is built the same way: bundled locally by esbuild from the repository's own
- * TypeScript, on the newest Node.js runtime, arm64, with its own role and its own log group. The
+ * Every Pakka Lambda is built the same way: bundled locally by esbuild (from the repository's own
+ * TypeScript, or from the installed package's JavaScript when a team's CDK app uses it), on the newest Node.js runtime, arm64, with its own role and its own log group. The
  * role starts empty; each construct grants exactly what its function needs.
  */
+import { existsSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { type IRole, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -11,8 +13,24 @@ import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
-/** The repository root: entries, the lock file and tsconfig are found from here. */
+/** Pakka's root: the repository, or `dist/` of the installed package. Pakka's own entries are found from here. */
 export const PAKKA_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * Run from the repository's sources (tsx, vitest), this file is TypeScript and the repository's lock
+ * file pins what is bundled. Compiled into an installed package, the entries are JavaScript and the
+ * team's project (its lock file, found from the working directory as NodejsFunction does) is the root.
+ */
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+
+/** The file to bundle: a team's absolute path as it is, or one of Pakka's own (`lambdas/....ts`) in whichever form is installed. */
+export function entryFile(entry: string): string {
+  if (isAbsolute(entry)) {
+    if (!existsSync(entry)) throw new Error(`Lambda entry ${entry} does not exist`);
+    return entry;
+  }
+  return `${PAKKA_ROOT}${FROM_SOURCE ? entry : entry.replace(/\.ts$/, '.js')}`;
+}
 
 export const PAKKA_RUNTIME = Runtime.NODEJS_24_X;
 export const PAKKA_ARCHITECTURE = Architecture.ARM_64;
@@ -34,7 +52,10 @@ export const PAKKA_BUNDLING: BundlingOptions = {
 };
 
 export interface PakkaFunctionProps {
-  /** Entry file, relative to the repository root, e.g. `lambdas/participants/entries/ledger.ts`. */
+  /**
+   * Entry file exporting `handler`: one of Pakka's own, relative to the repository root (e.g.
+   * `lambdas/participants/entries/ledger.ts`), or an absolute path to a team's own entry.
+   */
   entry: string;
   functionName?: string;
   description: string;
@@ -66,10 +87,9 @@ export class PakkaFunction extends Construct {
     this.logGroup.grantWrite(role);
     this.role = role;
     this.function = new NodejsFunction(this, 'Function', {
-      entry: `${PAKKA_ROOT}${props.entry}`,
+      entry: entryFile(props.entry),
       handler: 'handler',
-      projectRoot: PAKKA_ROOT,
-      depsLockFilePath: `${PAKKA_ROOT}package-lock.json`,
+      ...(FROM_SOURCE ? { projectRoot: PAKKA_ROOT, depsLockFilePath: `${PAKKA_ROOT}package-lock.json` } : {}),
       ...(props.functionName ? { functionName: props.functionName } : {}),
       description: props.description,
       runtime: PAKKA_RUNTIME,

@@ -9,6 +9,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { ParticipantSpec } from '../../lambdas/config/participantConfig.js';
+import { BUILT_IN_KINDS } from '../../lambdas/participants/kinds/index.js';
 import { PARTICIPANT_TABLE_SCHEMA } from '../../lambdas/tableSchemas.js';
 import { PakkaFunction } from './pakkaFunction.js';
 import { PakkaTable } from './pakkaTable.js';
@@ -36,6 +37,16 @@ export interface ParticipantProps {
   functionNamePrefix: string;
   removalPolicy: RemovalPolicy;
   logRetention: RetentionDays;
+  /**
+   * The Lambda entry file (absolute path, exporting `handler`) of a kind that is not one of Pakka's
+   * own: typically `export const handler = lambdaParticipant(myKind)`. Pakka's own kinds have theirs.
+   */
+  entry?: string;
+}
+
+/** Pakka's entry for one of its own kinds; only the registered definition itself counts, not a team's kind that reuses the name. */
+function builtInEntry(spec: ParticipantSpec): string | undefined {
+  return BUILT_IN_KINDS.get(spec.kind) === spec.definition ? `lambdas/participants/entries/${spec.kind}.ts` : undefined;
 }
 
 export class Participant extends Construct {
@@ -51,8 +62,12 @@ export class Participant extends Construct {
     this.functionName = `${props.functionNamePrefix}${spec.name}`;
     if (this.functionName.length > 64) throw new Error(`participant ${spec.name}: function name ${this.functionName} is longer than Lambda's 64 characters`);
     this.table = new PakkaTable(this, 'Table', { schema: PARTICIPANT_TABLE_SCHEMA, removalPolicy: props.removalPolicy });
+    const entry = props.entry ?? builtInEntry(spec);
+    if (!entry) {
+      throw new Error(`participant ${spec.name}: kind '${spec.kind}' is not one of Pakka's own, so its Lambda entry must be given (participantEntries['${spec.kind}'])`);
+    }
     const handler = new PakkaFunction(this, 'Handler', {
-      entry: `lambdas/participants/entries/${spec.kind}.ts`,
+      entry,
       functionName: this.functionName,
       description: `Pakka participant ${spec.name} (${spec.kind})${spec.description ? `: ${spec.description}` : ''}`.slice(0, 256),
       environment: {

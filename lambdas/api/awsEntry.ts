@@ -1,65 +1,10 @@
 /**
- * Lambda entry point of the HTTP API behind API Gateway (REST, proxy integration).
- * Environment: COORDINATOR_LOG_TABLE, STATE_MACHINE_ARN, PARTICIPANT_TABLES (JSON: participant
- * name -> table name); optional RECOVERY_FUNCTION_NAME (the recovery function, which POST /recovery/run
- * and POST /transactions/{txnId}/resolve invoke) and RECOVERY_LOG_GROUP (its log group, named in the answer
- * of a sweep started in the background). The participant config is bundled from config/participants.json.
+ * Lambda entry point of Pakka's own HTTP API behind API Gateway (REST, proxy integration), for the
+ * participants of config/participants.json (bundled) and Pakka's built-in kinds. A team with its own
+ * kinds writes the same two lines with its config and registry (see lambdaApi.ts).
  */
-import { boundedClientConfig } from '../config/sdkTimeouts.js';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { z } from 'zod';
 import participantsFile from '../../config/participants.json' with { type: 'json' };
 import { parseParticipantConfig } from '../config/participantConfig.js';
-import { requestLogFields } from '../observability/apiRequestLog.js';
-import { protocolLogger } from '../observability/logger.js';
-import { pakkaTracer, traced } from '../observability/tracing.js';
-import { documentClient } from '../participants/lambdaEntry.js';
-import { invokedRecovery } from '../recovery/recoveryService.js';
-import { apiHandler } from './router.js';
-import { stepFunctionsService } from './stepFunctionsService.js';
-import { coordinatorEnvironment } from '../config/deployedEnvironment.js';
+import { lambdaApi } from './lambdaApi.js';
 
-const environment = coordinatorEnvironment.extend({
-  RECOVERY_FUNCTION_NAME: z.string().min(1).optional(),
-  RECOVERY_LOG_GROUP: z.string().min(1).optional(),
-});
-
-const SERVICE = 'pakka-api';
-const logger = protocolLogger(SERVICE);
-const tracer = pakkaTracer(SERVICE);
-const env = environment.parse(process.env);
-const config = parseParticipantConfig(participantsFile);
-const missing = [...config.keys()].filter((name) => !env.PARTICIPANT_TABLES.has(name));
-if (missing.length) throw new Error(`PARTICIPANT_TABLES has no table for: ${missing.join(', ')}`);
-
-const route = apiHandler(
-  stepFunctionsService({
-    sfn: tracer.captureAWSv3Client(new SFNClient(boundedClientConfig())),
-    dynamo: documentClient(tracer.captureAWSv3Client(new DynamoDBClient(boundedClientConfig()))),
-    stateMachineArn: env.STATE_MACHINE_ARN,
-    variant: env.COORDINATOR_VARIANT,
-    tables: { coordinatorLog: env.COORDINATOR_LOG_TABLE, participants: env.PARTICIPANT_TABLES },
-    config,
-  }),
-  {
-    logError: (message, detail) => logger.error(message, detail),
-    ...(env.RECOVERY_FUNCTION_NAME
-      ? { recovery: invokedRecovery(tracer.captureAWSv3Client(new LambdaClient({})), env.RECOVERY_FUNCTION_NAME, env.RECOVERY_LOG_GROUP ? { logGroupName: env.RECOVERY_LOG_GROUP } : {}) }
-      : {}),
-  },
-);
-
-/** Every request leaves one log line with its txnId, phase and action (see apiRequestLog.ts). */
-async function served(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  const started = performance.now();
-  const result = await route(event);
-  const fields = requestLogFields(event, result, Math.round(performance.now() - started));
-  if (fields.txnId) tracer.putAnnotation('txnId', fields.txnId);
-  logger.info('request served', { ...fields });
-  return result;
-}
-
-export const handler = traced(tracer, 'api', served, (event: APIGatewayProxyEvent) => ({ method: event.httpMethod, path: event.resource }));
+export const handler = lambdaApi(parseParticipantConfig(participantsFile));

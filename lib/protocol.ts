@@ -1,0 +1,35 @@
+/**
+ * `pakka/protocol`: the words of the two-phase commit contract between the coordinator and a
+ * participant: votes, decisions, abort reasons, the request a participant receives and the answers
+ * it gives, and the errors it raises. Plain data and plain functions; no I/O.
+ */
+export { ABORT_REASONS, type AbortReason, DECISIONS, type Decision, VOTES, type Vote, type VoteAnswer } from '../lambdas/protocol/vote.js';
+export { decide, phaseTwoTargets } from '../lambdas/protocol/decision.js';
+export {
+  type PhaseTwoStep,
+  ProtocolViolation,
+  type ProtocolViolationCode,
+  RECORD_STATES,
+  type RecordFacts,
+  type RecordState,
+  TransientFailure,
+} from '../lambdas/protocol/participantState.js';
+export {
+  type ParticipantAnswer,
+  type ParticipantRequest,
+  type PhaseTwoAnswer,
+  type PrepareAnswer,
+  type StatusAnswer,
+  participantRequest,
+} from '../lambdas/participants/message.js';
+export { InvalidParticipantRequest } from '../lambdas/participants/errors.js';
+export {
+  LIMITS,
+  type ParticipantWork,
+  TXN_ID_PATTERN,
+  type TransactionRequest,
+  type Validated,
+  type ValidationError,
+  validateTransactionRequest,
+} from '../lambdas/coordinator/transactionRequest.js';
+export { type ParticipantView, TXN_STATUSES, type TransactionView, type TxnStatus } from '../lambdas/coordinator/coordinatorLog.js';

@@ -1,0 +1,102 @@
+/**
+ * Pakka as a team installs it: `npm pack` (which builds dist/ first), the tarball installed into a
+ * copy of examples/team-app, and in that copy: only public entry points imported, the declarations
+ * typecheck, `cdk synth` of the team's stack (built-in ledger and the team's loyalty kind) offline,
+ * and a transaction across both on Pakka's local service. Slow (a build, an install, a full synth),
+ * so it runs as `npm run test:package`, which `.ci/run` runs after `npm test`.
+ */
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { REPO_ROOT } from './support/synth.js';
+
+const run = promisify(execFile);
+const BIN = join(REPO_ROOT, 'node_modules', '.bin');
+const ENV = { ...process.env, CDK_DISABLE_VERSION_CHECK: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'SILENT' };
+const packageJson = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string; exports: Record<string, unknown> };
+const PUBLIC = Object.keys(packageJson.exports).map((path) => `pakka${path.slice(1)}`);
+
+let work: string;
+let app: string;
+
+const inApp = (command: string, args: string[], env: Record<string, string> = {}) =>
+  run(command, args, { cwd: app, env: { ...ENV, ...env }, maxBuffer: 64 * 1024 * 1024 });
+
+/** The example's own sources: every .ts file outside node_modules. */
+function sourcesOf(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    if (entry.name === 'node_modules' || entry.name === 'cdk.out') return [];
+    const path = join(dir, entry.name);
+    return entry.isDirectory() ? sourcesOf(path) : entry.name.endsWith('.ts') ? [path] : [];
+  });
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'pakka-package-'));
+  app = join(work, 'team-app');
+  // prepack runs `npm run build`, so the tarball always holds a fresh dist/.
+  await run('npm', ['pack', '--pack-destination', work], { cwd: REPO_ROOT, env: ENV, maxBuffer: 64 * 1024 * 1024 });
+  const tarball = join(work, `pakka-${packageJson.version}.tgz`);
+  cpSync(join(REPO_ROOT, 'examples', 'team-app'), app, { recursive: true, filter: (source) => !/node_modules|cdk\.out/.test(source) });
+  // The example depends on nothing but the tarball; what the tarball needs comes from npm's cache where it can.
+  await inApp('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball]);
+}, 900_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('the packed library in a team project', () => {
+  it('is imported only through its public entry points, and the exports map refuses internal paths', async () => {
+    const imported = sourcesOf(app).flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/from '(pakka[^']*)'|import\('(pakka[^']*)'\)/g)].map((m) => m[1] ?? m[2]));
+    expect(imported.length).toBeGreaterThan(0);
+    expect(imported.filter((specifier) => !PUBLIC.includes(specifier ?? ''))).toEqual([]);
+
+    const probe = `
+      for (const name of ${JSON.stringify(PUBLIC.filter((p) => p !== 'pakka/package.json'))}) await import(name);
+      try { await import('pakka/lambdas/participants/runtime.js'); console.log('reachable'); } catch (e) { console.log(e.code); }`;
+    const { stdout } = await inApp(process.execPath, ['--input-type=module', '-e', probe]);
+    expect(stdout.trim()).toBe('ERR_PACKAGE_PATH_NOT_EXPORTED');
+  });
+
+  it('typechecks against the shipped declarations', async () => {
+    // The project's own compiler and Node types: the example declares no dependency but the tarball.
+    await expect(inApp(join(BIN, 'tsc'), ['-p', '.', '--typeRoots', join(REPO_ROOT, 'node_modules', '@types'), '--types', 'node'])).resolves.toBeDefined();
+  }, 180_000);
+
+  it("synthesizes the team's stack offline: the built-in ledger, the team's kind from its own entry, the API validating with it", async () => {
+    const outdir = join(work, 'cdk.out');
+    await inApp(join(BIN, 'cdk'), ['synth', '--quiet', '-o', outdir]);
+    const template = JSON.parse(readFileSync(join(outdir, 'Rewards.template.json'), 'utf8')) as {
+      Resources: Record<string, { Type: string; Properties?: { FunctionName?: string; Code?: { S3Key?: string }; Description?: string } }>;
+    };
+    const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    const bundleOf = (match: (p: NonNullable<(typeof functions)[number]['Properties']>) => boolean) => {
+      const fn = functions.find((f) => f.Properties && match(f.Properties));
+      const key = fn?.Properties?.Code?.S3Key;
+      if (!key) throw new Error('function not found');
+      return readFileSync(join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs'), 'utf8');
+    };
+    const loyaltyKind = 'loyalty points per member';
+    expect(bundleOf((p) => p.FunctionName === 'Rewards-rewards')).toContain(loyaltyKind);
+    expect(bundleOf((p) => p.FunctionName === 'Rewards-bank')).not.toContain(loyaltyKind);
+    expect(bundleOf((p) => p.Description?.startsWith('Pakka HTTP API') === true)).toContain(loyaltyKind);
+  }, 300_000);
+
+  it('runs a transaction across the built-in ledger and the custom kind on the local service', async () => {
+    const { stdout } = await inApp(process.execPath, ['--import', 'tsx', 'transact.ts'], { DYNAMO_ENDPOINT: inject('dynamoEndpoint') });
+    const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
+    expect(result).toMatchObject({
+      fund: { status: 'COMMITTED' },
+      purchase: { status: 'COMMITTED' },
+      overRedeem: { status: 'ABORTED', reason: 'INSUFFICIENT_FUNDS' },
+      wrongOperation: { invalid: { field: 'participants[0].operations[0].op', message: expect.stringContaining('allowed: earn, redeem') } },
+      // The aborted redemption left both sides as the purchase did: nothing reserved, nothing changed.
+      bank: { balance: 7_500, available: 7_500, reserved: 0, incoming: 0 },
+      rewards: { points: 25, available: 25, reserved: 0, incoming: 0 },
+    });
+  }, 120_000);
+});
