@@ -39,7 +39,7 @@
 #define OTHER_DEBIT 2
 #define MAXQ 3
 
-#define LOCK_RETRIES 1   /* CheckVote -> WaitForLock -> Prepare, once */
+#define LOCK_RETRIES 1   /* RetryOnLockConflict -> WaitForLock -> PrepareAll, once */
 #define PHASE2_TRIES 2   /* the Commit/Abort task's Retry, cut short: the fault budget bounds it anyway */
 
 /* prepared-state record, RECORD_STATES plus "no record" */
@@ -289,7 +289,7 @@ active [NCOORD] proctype Coordinator() {
      atomic {
        CRASHPOINT(e);
        invoke(e, i, M_PREPARE, ans);                                  /* Prepare */
-       if                                                            /* CheckVote */
+       if                                                            /* JudgeAnswer */
        :: ans == A_YES -> i++                                        /* Voted */
        :: ans == A_LOCK_CONFLICT && lockRetries > 0 -> lockRetries = 0  /* WaitForLock, CountLockRetry */
        :: else -> allYes = 0; i++;                                   /* PrepareTimedOut, PrepareFailed, RecordAbortVote */
