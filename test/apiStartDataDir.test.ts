@@ -71,7 +71,7 @@ async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 60
 async function running(started: Started): Promise<{ pid: number; dynamoPid: number }> {
   const banner = await until('the banner', () => {
     if (started.child.exitCode !== null) throw new Error(`exited ${started.child.exitCode}: ${started.output()}`);
-    return started.output().match(/Pakka is running at \S+ \(pid (\d+)\)\n {2}DynamoDB Local \S+ \(pid (\d+)\)/) ?? undefined;
+    return started.output().match(/Pakka is running at \S+ \(pid (\d+)\)\n(?: {2}Console .*\n)? {2}DynamoDB Local \S+ \(pid (\d+)\)/) ?? undefined;
   });
   const ids = { pid: Number(banner[1]), dynamoPid: Number(banner[2]) };
   spawned.add(ids.pid);

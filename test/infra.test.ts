@@ -284,12 +284,14 @@ describe('IAM', () => {
       const statements = statementsOf(roleId);
       const dynamo = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
       expect(dynamo, spec.name).toHaveLength(1);
-      expect(new Set(actionsOf(dynamo[0] as Statement))).toEqual(new Set(PARTICIPANT_TABLE_ACTIONS));
+      // A participant with sharded keys also reads a key's shards in one BatchGetItem, to split a debit.
+      const tableActions = [...PARTICIPANT_TABLE_ACTIONS, ...(spec.shardedKeys.size ? ['dynamodb:BatchGetItem'] : [])];
+      expect(new Set(actionsOf(dynamo[0] as Statement))).toEqual(new Set(tableActions));
       expect(resourcesOf(dynamo[0] as Statement)).toEqual([arnOf(tableId)]);
       const touched = statements.flatMap(resourcesOf).filter((r) => allTables.has(r) || r.includes('/index/'));
       expect(touched).toEqual([arnOf(tableId)]);
       // Nothing else but writing its own logs.
-      expect(ALL_STATEMENT_ACTIONS(roleId)).toEqual(new Set([...PARTICIPANT_TABLE_ACTIONS, 'logs:CreateLogStream', 'logs:PutLogEvents', ...XRAY_TRACING]));
+      expect(ALL_STATEMENT_ACTIONS(roleId)).toEqual(new Set([...tableActions, 'logs:CreateLogStream', 'logs:PutLogEvents', ...XRAY_TRACING]));
     }
   });
 
@@ -508,7 +510,11 @@ describe('Lambda functions', () => {
       expect(props(fn).Handler, id).toBe('index.handler');
       expect(props(fn).LoggingConfig, id).toMatchObject({ LogFormat: 'JSON' });
     }
-    for (const spec of specs) expect(Object.keys(participantFunction(spec).env).sort()).toEqual(['NODE_OPTIONS', 'PARTICIPANT_NAME', 'TABLE_NAME']);
+    for (const spec of specs) {
+      const env = participantFunction(spec).env;
+      expect(Object.keys(env).sort()).toEqual(['NODE_OPTIONS', 'PARTICIPANT_NAME', ...(spec.shardedKeys.size ? ['SHARDED_KEYS'] : []), 'TABLE_NAME']);
+      if (spec.shardedKeys.size) expect(JSON.parse(String(env.SHARDED_KEYS))).toEqual(Object.fromEntries(spec.shardedKeys));
+    }
     const api = (props(apiFunction()[1]).Environment as { Variables: Record<string, unknown> }).Variables;
     expect(Object.keys(api).sort()).toEqual(['COORDINATOR_LOG_TABLE', 'COORDINATOR_VARIANT', 'NODE_OPTIONS', 'PARTICIPANT_TABLES', 'RECOVERY_FUNCTION_NAME', 'RECOVERY_LOG_GROUP', 'STATE_MACHINE_ARN']);
     expect(resolveIntrinsic(api.RECOVERY_FUNCTION_NAME)).toBe(refOf(recoveryFunction()[0]));
