@@ -2,35 +2,13 @@
  * A team's own kind goes through the same `defineKind` and registry as Pakka's four: validated by the
  * API's request rules, held by the runtime as its plan says, shown by the item view.
  */
-import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { parseParticipantConfig } from '../lambdas/config/participantConfig.js';
-import { escrowView } from '../lambdas/participants/kinds/escrowView.js';
-import { itemKey, positiveMinorUnits } from '../lambdas/participants/kinds/fields.js';
-import { BUILT_IN_KINDS, kindRegistry } from '../lambdas/participants/kinds/index.js';
-import { type OperationPlan, defineKind } from '../lambdas/participants/kind.js';
+import { kindRegistry } from '../lambdas/participants/kinds/index.js';
+import { loyalty, teamKinds as kinds } from './support/loyaltyKind.js';
 import { readItem } from './support/participantTable.js';
 import { testPakka, uniqueId } from './support/pakka.js';
 
-/** Loyalty points: earned at commit, redeemed from a reservation, never below zero. */
-const earn = z.strictObject({ op: z.literal('earn'), key: itemKey, points: positiveMinorUnits });
-const redeem = z.strictObject({ op: z.literal('redeem'), key: itemKey, points: positiveMinorUnits });
-const operation = z.discriminatedUnion('op', [earn, redeem]);
-const loyalty = defineKind<z.infer<typeof operation>>({
-  name: 'loyalty',
-  description: 'loyalty points per member',
-  operation,
-  operationNames: ['earn', 'redeem'],
-  escrowQuantity: 'points',
-  plan(op): OperationPlan {
-    return op.op === 'earn'
-      ? { hold: 'escrow', key: op.key, quantity: 'points', direction: 'supply', amount: op.points, shortReason: 'LIMIT_EXCEEDED' }
-      : { hold: 'escrow', key: op.key, quantity: 'points', direction: 'consume', amount: op.points, shortReason: 'INSUFFICIENT_FUNDS' };
-  },
-  view: (item) => escrowView(item, 'points'),
-});
-
-const kinds = kindRegistry([...BUILT_IN_KINDS.values(), loyalty]);
 const raw = {
   defaults: { prepareTimeoutSeconds: 5, commitTimeoutSeconds: 5 },
   participants: { 'payer-bank': { kind: 'ledger' }, rewards: { kind: 'loyalty', shardedKeys: { 'promo-pool': 4 } } },
