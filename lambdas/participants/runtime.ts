@@ -29,7 +29,6 @@ import { escrowUpgrade } from './escrow.js';
 import { type ItemTarget, type Placement, type Placements, type ShardedKeys, needsSplit, shardPksOf, splitConsumption, supplyPlacement, supplyShard, targetsOf } from './hotItems.js';
 import type { ParticipantKind } from './kind.js';
 import {
-  participantRequest,
   type ParticipantAnswer,
   type PhaseTwoAnswer,
   type PrepareAnswer,
@@ -49,6 +48,7 @@ import {
   provisionalRemovals,
   readOnlyCheckTransaction,
 } from './transactions.js';
+import { dispatchParticipantRequest } from './dispatch.js';
 import { InvalidParticipantRequest, classified, classifyDynamoError } from './errors.js';
 
 export interface ParticipantRuntimeOptions {
@@ -322,25 +322,13 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
     };
   }
 
-  return async (event: unknown): Promise<ParticipantAnswer> => {
-    const parsed = participantRequest.safeParse(event);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new InvalidParticipantRequest(`${issue?.path.join('.') || 'request'}: ${issue?.message ?? 'invalid'}`);
-    }
-    const { action, txnId, operations } = parsed.data;
-    switch (action) {
-      case 'prepare':
-        if (!operations) throw new InvalidParticipantRequest('operations: required for prepare');
-        return prepare(txnId, prepareOperations(operations, 'operations'));
-      case 'commit':
-        return phaseTwo(txnId, operations, 'COMMITTED');
-      case 'abort':
-        return phaseTwo(txnId, operations, 'ABORTED');
-      case 'status':
-        return status(txnId);
-    }
-  };
+  return dispatchParticipantRequest({
+    operations: prepareOperations,
+    prepare,
+    commit: (txnId, raw) => phaseTwo(txnId, raw, 'COMMITTED'),
+    abort: (txnId, raw) => phaseTwo(txnId, raw, 'ABORTED'),
+    status,
+  });
 }
 
 function isConditionalCheckFailed(error: unknown): boolean {

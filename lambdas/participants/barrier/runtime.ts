@@ -7,9 +7,10 @@
  * between leaves the record where a retry or an abort calls the team's (idempotent) code again.
  */
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { participantRequest, type ParticipantAnswer, type PhaseTwoAnswer, type PrepareAnswer, type StatusAnswer } from '../../contract/participantProtocol.js';
+import { type ParticipantAnswer, type PhaseTwoAnswer, type PrepareAnswer, type StatusAnswer } from '../../contract/participantProtocol.js';
 import { type BarrierFacts, type TeamVote, afterLostIntent, afterTeamPrepare, onBarrierAbort, onBarrierCommit, onBarrierPrepare } from '../../protocol/barrierState.js';
 import { ProtocolViolation, TransientFailure } from '../../protocol/participantState.js';
+import { dispatchParticipantRequest } from '../dispatch.js';
 import { InvalidParticipantRequest, classified, classifyDynamoError } from '../errors.js';
 import { recordKeyOf } from '../table.js';
 import { abortedRecord, digestOf } from '../transactions.js';
@@ -218,23 +219,5 @@ export function barrierParticipant<Op extends { op: string; key: string }>(optio
     };
   }
 
-  return async (event: unknown): Promise<ParticipantAnswer> => {
-    const parsed = participantRequest.safeParse(event);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new InvalidParticipantRequest(`${issue?.path.join('.') || 'request'}: ${issue?.message ?? 'invalid'}`);
-    }
-    const { action, txnId, operations } = parsed.data;
-    switch (action) {
-      case 'prepare':
-        if (!operations) throw new InvalidParticipantRequest('operations: required for prepare');
-        return prepare(txnId, validated(operations, 'operations'));
-      case 'commit':
-        return commit(txnId, operations);
-      case 'abort':
-        return abort(txnId, operations);
-      case 'status':
-        return status(txnId);
-    }
-  };
+  return dispatchParticipantRequest({ operations: validated, prepare, commit, abort, status });
 }

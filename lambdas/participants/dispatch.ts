@@ -1,0 +1,38 @@
+/**
+ * The one entrance every participant runtime shares: the request checked against the contract, then
+ * handed to the action it names. The built-in runtime and the barrier differ only in the actions.
+ */
+import { participantRequest, type ParticipantAnswer } from '../contract/participantProtocol.js';
+import { InvalidParticipantRequest } from './errors.js';
+
+export interface ParticipantActions<Prepared> {
+  /** Validates the request's operations for this participant (throws InvalidParticipantRequest). */
+  operations(raw: readonly Record<string, unknown>[], field: string): Prepared;
+  prepare(txnId: string, prepared: Prepared): Promise<ParticipantAnswer>;
+  /** `raw` is absent when the caller (recovery, an operator) relies on the stored redo list. */
+  commit(txnId: string, raw: readonly Record<string, unknown>[] | undefined): Promise<ParticipantAnswer>;
+  abort(txnId: string, raw: readonly Record<string, unknown>[] | undefined): Promise<ParticipantAnswer>;
+  status(txnId: string): Promise<ParticipantAnswer>;
+}
+
+export function dispatchParticipantRequest<Prepared>(actions: ParticipantActions<Prepared>): (event: unknown) => Promise<ParticipantAnswer> {
+  return async (event) => {
+    const parsed = participantRequest.safeParse(event);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new InvalidParticipantRequest(`${issue?.path.join('.') || 'request'}: ${issue?.message ?? 'invalid'}`);
+    }
+    const { action, txnId, operations } = parsed.data;
+    switch (action) {
+      case 'prepare':
+        if (!operations) throw new InvalidParticipantRequest('operations: required for prepare');
+        return actions.prepare(txnId, actions.operations(operations, 'operations'));
+      case 'commit':
+        return actions.commit(txnId, operations);
+      case 'abort':
+        return actions.abort(txnId, operations);
+      case 'status':
+        return actions.status(txnId);
+    }
+  };
+}
