@@ -8,6 +8,8 @@ export interface ParticipantView {
   name: string;
   vote: 'VOTE_COMMIT' | 'VOTE_ABORT' | 'READ_ONLY' | null;
   reason: string | null;
+  /** For the participant whose answer aborted the transaction: the rule it broke, in words. */
+  rule?: string;
   phaseTwo: 'ACKED' | 'SKIPPED' | 'PENDING' | 'HEURISTIC_HAZARD' | null;
   state?: string;
 }
