@@ -35,6 +35,12 @@ const writer = (attribute: string, value: string) =>
   [...graph.nodes.values()].find((n) => n.claims.some((c) => c.kind === 'attribute' && c.attribute === attribute && c.value === value))?.id;
 const passing = (value: string, parent: string) =>
   [...graph.nodes.values()].find((n) => n.type === 'Pass' && n.parent === parent && n.claims.some((c) => c.kind === 'literal' && c.value === value))?.id;
+/** Every state writing this literal to this attribute. */
+const writers = (attribute: string, value: string) =>
+  [...graph.nodes.values()].filter((n) => n.claims.some((c) => c.kind === 'attribute' && c.attribute === attribute && c.value === value)).map((n) => n.id);
+/** Where a state goes when it succeeds, and where its Catches go. */
+const nextOf = (id: string) => graph.edges.find((e) => e.from === id && e.kind === 'next')?.to ?? '?';
+const catchesOf = (id: string) => graph.edges.filter((e) => e.from === id && e.kind === 'catch').map((e) => e.to);
 const mapFor = (action: string) => [...graph.nodes.values()].find((n) => n.type === 'Map' && n.claims.some((c) => c.kind === 'literal' && c.value === action))?.id ?? '';
 
 describe('the state graph', () => {
@@ -58,23 +64,41 @@ describe('the path a transaction took', () => {
 
   it('a committed transaction: the commit decision, the commit phase, the final mark and an end; never the abort side', () => {
     const path = pathOf(committed);
+    const commitDecision = writer('decision', 'COMMIT') ?? '?';
     expect(path.states.has(graph.startAt)).toBe(true);
-    expect(path.states.has(writer('decision', 'COMMIT') ?? '?')).toBe(true);
-    expect(path.states.has(writer('status', 'COMMITTED') ?? '?')).toBe(true);
+    expect(path.states.has(commitDecision)).toBe(true);
+    // The decision was written: the state was left through its success edge, not a Catch.
+    expect(path.edges.has(`${commitDecision}>${nextOf(commitDecision)}`)).toBe(true);
+    for (const to of catchesOf(commitDecision)) expect(path.edges.has(`${commitDecision}>${to}`)).toBe(false);
     expect(path.states.has(writer('decision', 'ABORT') ?? '?')).toBe(false);
     expect(path.states.has(mapFor('commit'))).toBe(true);
     expect(path.states.has(mapFor('abort'))).toBe(false);
-    expect(path.states.has(passing('ACKED', mapFor('commit')) ?? '?')).toBe(true);
-    expect(path.states.has(passing('SKIPPED', mapFor('commit')) ?? '?')).toBe(false);
+    // The final mark is the state the commit phase leads to; the other state that writes COMMITTED
+    // (a transaction nobody must commit) is not on the path.
+    const mark = nextOf(mapFor('commit'));
+    expect(writers('status', 'COMMITTED')).toContain(mark);
+    expect(writers('status', 'COMMITTED').length).toBeGreaterThan(1);
+    for (const other of writers('status', 'COMMITTED')) expect(path.states.has(other)).toBe(other === mark);
+    // Each participant's commit iteration passed the commit call, and no state that passes on a failed delivery.
+    const commitMap = mapFor('commit');
+    const iterations = path.iterations.get(commitMap);
+    expect(iterations?.get(graph.nodes.get(commitMap)?.startAt ?? '?')).toEqual(['a', 'b']);
+    for (const outcome of ['PENDING', 'HEURISTIC_HAZARD']) {
+      const failedDelivery = [...graph.nodes.values()].find((n) => n.parent === commitMap && n.claims.some((c) => c.kind === 'literal' && c.value === outcome));
+      expect(failedDelivery).toBeDefined();
+      expect(path.states.has(failedDelivery?.id ?? '?')).toBe(false);
+    }
+    expect(path.last).toBe(mark);
     expect(graph.nodes.get(path.last ?? '')?.terminal).toBe(true);
     expect(graph.nodes.get(path.last ?? '')?.type).not.toBe('Fail');
   });
 
-  it('an aborted transaction: the no vote ends its iteration in a Fail state, the abort decision and phase follow', () => {
+  const voteAbortRule = 'the participant voted VOTE_ABORT';
+  it('an aborted transaction: the no vote is judged at the commit point, whose condition fails; the abort decision and phase follow', () => {
     const path = pathOf(
       inspection(
         { status: 'ABORTED', decision: 'ABORT', reason: 'INSUFFICIENT_FUNDS', decidedAt: at(1), finishedAt: at(2) },
-        { status: 'ABORTED', decision: 'ABORT', decidedAt: at(1), abortReason: 'INSUFFICIENT_FUNDS', abortedBy: 'a', phase2StartedAt: at(1), phase2Json: ['ACKED', 'ACKED'], heuristicHazard: false, finishedAt: at(2) },
+        { status: 'ABORTED', decision: 'ABORT', decidedAt: at(1), abortReason: 'INSUFFICIENT_FUNDS', abortedBy: 'a', abortRule: voteAbortRule, phase2StartedAt: at(1), phase2Json: ['ACKED', 'ACKED'], heuristicHazard: false, finishedAt: at(2) },
         [
           { name: 'a', vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS', phaseTwo: 'ACKED' },
           { name: 'b', vote: null, reason: null, phaseTwo: 'ACKED' },
@@ -82,14 +106,49 @@ describe('the path a transaction took', () => {
       ),
     );
     const prepare = mapFor('prepare');
-    const failed = path.iterations.get(prepare);
-    const failState = [...(failed?.keys() ?? [])].find((s) => graph.nodes.get(s)?.type === 'Fail');
-    expect(failState && failed?.get(failState)).toEqual(['a']);
+    // A no is an answer: no prepare iteration failed, so the prepare Map was not left through a Catch.
+    const passed = path.iterations.get(prepare);
+    expect([...(passed?.keys() ?? [])].some((s) => graph.nodes.get(s)?.type === 'Fail')).toBe(false);
+    for (const to of catchesOf(prepare)) expect(path.edges.has(`${prepare}>${to}`)).toBe(false);
+    // The commit point was tried and refused the ballot: entered, left through its Catch.
+    const commitDecision = writer('decision', 'COMMIT') ?? '?';
+    expect(path.edges.has(`${prepare}>${commitDecision}`)).toBe(true);
+    expect(path.edges.has(`${commitDecision}>${nextOf(commitDecision)}`)).toBe(false);
+    expect(catchesOf(commitDecision).some((to) => path.edges.has(`${commitDecision}>${to}`))).toBe(true);
     expect(path.states.has(writer('decision', 'ABORT') ?? '?')).toBe(true);
-    expect(path.states.has(writer('decision', 'COMMIT') ?? '?')).toBe(false);
-    expect(path.states.has(writer('status', 'ABORTED') ?? '?')).toBe(true);
+    expect(path.states.has(mapFor('abort'))).toBe(true);
+    expect(path.states.has(mapFor('commit'))).toBe(false);
+    expect(path.last).toBe(nextOf(mapFor('abort')));
+    expect(writers('status', 'ABORTED')).toContain(path.last);
     // The participant that was aborted, not the coordinator, said no: the coordinator's own abort is not on the path.
-    expect(path.states.has(passing('coordinator', '') ?? [...graph.nodes.values()].find((n) => n.parent === null && n.claims.some((c) => c.kind === 'literal' && c.value === 'coordinator'))?.id ?? '?')).toBe(false);
+    const coordinatorVote = [...graph.nodes.values()].find((n) => n.parent === null && n.claims.some((c) => c.kind === 'literal' && c.value === 'coordinator'))?.id;
+    expect(coordinatorVote).toBeDefined();
+    expect(path.states.has(coordinatorVote ?? '?')).toBe(false);
+  });
+
+  it('a participant that never answered: its prepare iteration ends in a Fail state, the prepare Map is left through a Catch, no commit point', () => {
+    const rule = [...graph.nodes.values()]
+      .filter((n) => n.parent === mapFor('prepare') && n.claims.some((c) => c.kind === 'literal' && c.value === 'TIMEOUT'))
+      .flatMap((n) => n.claims.flatMap((c) => (c.kind === 'literal' && c.value !== 'TIMEOUT' ? [c.value] : [])))[0];
+    expect(rule).toBeDefined();
+    const path = pathOf(
+      inspection(
+        { status: 'ABORTED', decision: 'ABORT', reason: 'TIMEOUT', decidedAt: at(1), finishedAt: at(2) },
+        { status: 'ABORTED', decision: 'ABORT', decidedAt: at(1), abortReason: 'TIMEOUT', abortedBy: 'a', abortRule: rule, phase2Json: ['ACKED', 'ACKED'], finishedAt: at(2) },
+        [
+          { name: 'a', vote: 'VOTE_ABORT', reason: 'TIMEOUT', phaseTwo: 'ACKED' },
+          { name: 'b', vote: null, reason: null, phaseTwo: 'ACKED' },
+        ],
+      ),
+    );
+    const prepare = mapFor('prepare');
+    const passed = path.iterations.get(prepare);
+    const failState = [...(passed?.keys() ?? [])].find((s) => graph.nodes.get(s)?.type === 'Fail');
+    expect(failState && passed?.get(failState)).toEqual(['a']);
+    expect(catchesOf(prepare).some((to) => path.edges.has(`${prepare}>${to}`))).toBe(true);
+    expect(path.states.has(writer('decision', 'COMMIT') ?? '?')).toBe(false);
+    expect(path.states.has(writer('decision', 'ABORT') ?? '?')).toBe(true);
+    expect(writers('status', 'ABORTED')).toContain(path.last);
   });
 
   it('a transaction whose coordinator stopped after the votes: the path stops at the prepare phase, no decision', () => {

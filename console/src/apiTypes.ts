@@ -8,6 +8,8 @@ export interface ParticipantView {
   name: string;
   vote: 'VOTE_COMMIT' | 'VOTE_ABORT' | 'READ_ONLY' | null;
   reason: string | null;
+  /** For the participant whose answer aborted the transaction: the rule it broke, in words. */
+  rule?: string;
   phaseTwo: 'ACKED' | 'SKIPPED' | 'PENDING' | 'HEURISTIC_HAZARD' | null;
   state?: string;
 }
@@ -85,22 +87,33 @@ export interface ParticipantInfo {
   commitTimeoutSeconds: number;
 }
 
+/** One prepared transaction's hold on an item: what it reserved, and since when. */
+export interface ItemHold {
+  txnId: string;
+  op: string;
+  amount?: number;
+  /** Who holds the item, for a kind whose holds name one (a seat's holder). */
+  holder?: string;
+  preparedAt: string | null;
+}
+
 /**
- * GET /participants/{name}/items/{key}. Today: the kind's view (balance, stock, heldBy...) and
- * lockedBy. The escrow item view adds kind, exists, value, available, reserved, incoming and holds;
- * every one of those is optional here so the page works on both.
+ * GET /participants/{name}/items/{key}: the escrow item view. The kind's committed value (balance,
+ * stock, heldBy...), what prepared transactions hold on it (available, reserved, incoming where the
+ * kind sums them), the lock holder, the shard count of a hot key, and each hold. 404 for an item
+ * only an uncommitted transaction created.
  */
 export interface ItemView {
   participant: string;
   key: string;
-  kind?: string;
-  exists?: boolean;
-  value?: Record<string, unknown>;
   available?: number;
   reserved?: number;
   incoming?: number;
   lockedBy?: string;
-  holds?: Array<{ txnId: string; op?: string; amount?: number; since?: string }>;
+  shards?: number;
+  holds: ItemHold[];
+  /** False when the item has more holds than one look reads. */
+  holdsComplete?: false;
   [field: string]: unknown;
 }
 

@@ -1,20 +1,18 @@
 /**
- * The console's one piece of knowledge about how GET /metrics spells Pakka's metrics. The names
- * come from the project's metric list; only the Prometheus spelling lives here: snake case with a
- * `pakka_` prefix, counters ending `_total`, latency histograms in `_ms` or in base units
- * (`_seconds`, converted back to milliseconds here), whichever the service exposes.
+ * How GET /metrics spells Pakka's metrics, for the console: taken from the exposition's own naming
+ * (prometheusNames.ts, the one the service's registry uses), so the console never guesses a name or
+ * a unit. Latency histograms are exposed in seconds; the console shows milliseconds.
  */
-import { METRICS, type MetricName } from '../../lambdas/observability/metricNames.js';
+import { METRICS, METRIC_DEFINITIONS, type MetricName } from '../../lambdas/observability/metricNames.js';
+import { prometheusLabel, prometheusMetric } from '../../lambdas/observability/prometheusNames.js';
 import type { Sample } from '../../cli/prometheusText.js';
 
 export { METRICS, type MetricName };
 
-const snake = (name: MetricName) => `pakka_${name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase()}`;
+export const counterName = (name: MetricName): string => prometheusMetric(name).name;
 
-export const counterName = (name: MetricName): string => `${snake(name)}_total`;
-
-/** A gauge, e.g. OldestInDoubtAgeSeconds: its name carries its unit already. */
-export const gaugeName = (name: MetricName): string => snake(name);
+/** A gauge, e.g. OldestInDoubtAgeSeconds. */
+export const gaugeName = (name: MetricName): string => prometheusMetric(name).name;
 
 export interface HistogramName {
   /** The histogram's base name (without `_bucket`). */
@@ -23,17 +21,14 @@ export interface HistogramName {
   toMs: number;
 }
 
-/** The histogram for a latency metric, as this scrape spells it; undefined when it has no samples yet. */
+/** The histogram of a latency metric; undefined while this scrape has no samples of it yet. */
 export function histogramName(samples: readonly Sample[], name: MetricName): HistogramName | undefined {
-  const base = snake(name);
-  const candidates: HistogramName[] = [
-    { name: `${base}_ms`, toMs: 1 },
-    { name: `${base}_seconds`, toMs: 1000 },
-    { name: `${base.replace(/_latency$/, '')}_seconds`, toMs: 1000 },
-    { name: `${base.replace(/_latency$/, '_duration')}_seconds`, toMs: 1000 },
-  ];
-  return candidates.find((c) => samples.some((s) => s.name === `${c.name}_bucket`));
+  const metric = prometheusMetric(name);
+  const { unit } = METRIC_DEFINITIONS[name];
+  // A bound is the recorded value times `scale`; recorded milliseconds are the console's unit.
+  const toMs = unit === 'milliseconds' ? 1 / metric.scale : unit === 'seconds' ? 1000 / metric.scale : 1;
+  return samples.some((s) => s.name === `${metric.name}_bucket`) ? { name: metric.name, toMs } : undefined;
 }
 
-/** The label names, in the case the exposition uses them (Prometheus labels are lower case). */
-export const LABELS = { participant: 'participant', reason: 'reason', action: 'action' } as const;
+/** The label names, as the exposition spells the dimensions. */
+export const LABELS = { participant: prometheusLabel('Participant'), reason: prometheusLabel('Reason'), action: prometheusLabel('Action') } as const;

@@ -119,8 +119,9 @@ function dynamoClaims(parameters: DynamoParameters, removed: Set<string>): { cla
   }
   const remove = /\bREMOVE\s+(.*?)(?=\s+\b(?:SET|ADD|DELETE)\b|$)/i.exec(update)?.[1] ?? '';
   for (const token of remove.split(',')) if (token.trim()) removed.add(nameOf(token.trim()));
-  // Equality conditions with a literal: `decision = :decision` (only the literal ones say anything).
-  for (const match of (parameters.ConditionExpression ?? '').matchAll(/([#\w]+)\s*=\s*(:\w+)/g)) {
+  // Equality conditions of an attribute with a literal: `decision = :decision` (only the literal ones
+  // say anything). `:voteKinds = :two` compares two values from the input, not an attribute.
+  for (const match of (parameters.ConditionExpression ?? '').matchAll(/(?<![:\w#])(#?[A-Za-z_]\w*)\s*=\s*(:\w+)/g)) {
     const v = attributeValue(values[match[2] ?? '']);
     if (v && 'literal' in v && match[1]) claims.push({ kind: 'attribute', attribute: nameOf(match[1]), value: v.literal });
   }
@@ -181,7 +182,24 @@ export interface TransactionFacts {
 
 export type Verdict = 'evidenced' | 'contradicted' | 'neutral';
 
-export function verdict(node: GraphNode, facts: TransactionFacts, removed: ReadonlySet<string>): Verdict {
+/**
+ * Attributes the start state writes that the log as the API shows it does not carry (index keys the
+ * API's view leaves out): the start state ran whenever there is a log item, so their absence means
+ * the view hides them, and it proves nothing about any state.
+ */
+export function unseenAttributes(graph: StateGraph, facts: TransactionFacts): Set<string> {
+  const start = graph.nodes.get(graph.startAt);
+  const unseen = new Set<string>();
+  if (!facts.log || !start) return unseen;
+  for (const claim of start.claims) {
+    if (claim.kind !== 'attribute' || graph.removed.has(claim.attribute)) continue;
+    const actual = facts.log[claim.attribute];
+    if (actual === undefined || actual === null) unseen.add(claim.attribute);
+  }
+  return unseen;
+}
+
+export function verdict(node: GraphNode, facts: TransactionFacts, removed: ReadonlySet<string>, unseen: ReadonlySet<string> = new Set()): Verdict {
   if (node.claims.length === 0) return 'neutral';
   let allHold = true;
   for (const claim of node.claims) {
@@ -189,6 +207,7 @@ export function verdict(node: GraphNode, facts: TransactionFacts, removed: Reado
       if (!facts.literals.has(claim.value)) allHold = false;
       continue;
     }
+    if (unseen.has(claim.attribute)) continue;
     const actual = facts.log?.[claim.attribute];
     const present = actual !== undefined && actual !== null && actual !== '';
     if (claim.value === undefined) {
@@ -204,6 +223,9 @@ export function verdict(node: GraphNode, facts: TransactionFacts, removed: Reado
       if (removed.has(claim.attribute)) continue;
       return 'contradicted';
     }
+    // The API's view reshapes some attributes (JSON lists parsed and aligned): a literal can only be
+    // compared with what is still a plain value.
+    if (typeof actual === 'object') continue;
     if (String(actual) !== claim.value) return 'contradicted';
   }
   if (allHold) return 'evidenced';
@@ -213,8 +235,25 @@ export function verdict(node: GraphNode, facts: TransactionFacts, removed: Reado
 
 const EDGE_COST: Record<EdgeKind, number> = { next: 1, choice: 1, catch: 3 };
 
+/**
+ * How a state may be left. A Task whose writes are refuted may still have been entered: its write
+ * failed and it left through a Catch. A Map is left through a Catch only when an iteration failed.
+ */
+export type Exit = 'any' | 'catchOnly' | 'noCatch';
+
+interface Passage {
+  blocked: ReadonlySet<string>;
+  exits: ReadonlyMap<string, Exit>;
+}
+
+const passable = (edge: GraphEdge, passage: Passage) => {
+  if (passage.blocked.has(edge.to)) return false;
+  const exit = passage.exits.get(edge.from) ?? 'any';
+  return exit === 'any' || (exit === 'catchOnly') === (edge.kind === 'catch');
+};
+
 /** Cheapest routes from `from` inside one scope, never through a refuted state. */
-function distances(graph: StateGraph, from: string, blocked: ReadonlySet<string>): Map<string, { cost: number; previous: string | null; via: EdgeKind | null }> {
+function distances(graph: StateGraph, from: string, passage: Passage): Map<string, { cost: number; previous: string | null; via: EdgeKind | null }> {
   const best = new Map<string, { cost: number; previous: string | null; via: EdgeKind | null }>([[from, { cost: 0, previous: null, via: null }]]);
   const queue = [from];
   while (queue.length) {
@@ -222,7 +261,7 @@ function distances(graph: StateGraph, from: string, blocked: ReadonlySet<string>
     const current = queue.shift() as string;
     const base = best.get(current)?.cost ?? 0;
     for (const edge of graph.edges) {
-      if (edge.from !== current || blocked.has(edge.to)) continue;
+      if (edge.from !== current || !passable(edge, passage)) continue;
       const cost = base + EDGE_COST[edge.kind];
       const known = best.get(edge.to);
       if (!known || cost < known.cost) {
@@ -240,16 +279,41 @@ function route(table: ReturnType<typeof distances>, to: string): string[] {
   return path;
 }
 
-type Ending = 'none' | 'success' | 'failure';
+type Ending = 'none' | 'success' | 'failure' | 'any';
+
+/** Evidenced states that stay reachable from `from`: a walk goes first to the state that keeps the others in reach. */
+const reachableFrom = (graph: StateGraph, from: string, passage: Passage, among: Iterable<string>) => {
+  const table = distances(graph, from, passage);
+  return [...among].filter((id) => id !== from && table.has(id)).length;
+};
 
 /**
  * The walk through one scope: from its start, through every confirmed state in the order they can
  * be reached, then (when the run is known to have ended) on to the nearest end of the right kind.
  */
-function walkScope(graph: StateGraph, startAt: string, facts: TransactionFacts, ending: Ending): { states: string[]; leftVia: Map<string, EdgeKind> } {
+function walkScope(
+  graph: StateGraph,
+  startAt: string,
+  facts: TransactionFacts,
+  ending: Ending,
+  unseen: ReadonlySet<string>,
+  mapExits: ReadonlyMap<string, Exit> = new Map(),
+): { states: string[]; leftVia: Map<string, EdgeKind> } {
   const scope = [...graph.nodes.values()].filter((n) => n.parent === graph.nodes.get(startAt)?.parent);
-  const verdicts = new Map(scope.map((n) => [n.id, verdict(n, facts, graph.removed)]));
-  const blocked = new Set(scope.filter((n) => verdicts.get(n.id) === 'contradicted').map((n) => n.id));
+  const verdicts = new Map(scope.map((n) => [n.id, verdict(n, facts, graph.removed, unseen)]));
+  const catches = (id: string) => graph.edges.some((e) => e.from === id && e.kind === 'catch');
+  const exits = new Map(mapExits);
+  const blocked = new Set<string>();
+  for (const n of scope) {
+    const judged = verdicts.get(n.id);
+    // A Task whose writes are there succeeded; one whose writes are refuted may still have been
+    // entered, its write refused (a condition), and left through a Catch.
+    if (judged === 'evidenced' && n.type === 'Task' && catches(n.id)) exits.set(n.id, 'noCatch');
+    if (judged !== 'contradicted') continue;
+    if (n.type === 'Task' && catches(n.id)) exits.set(n.id, 'catchOnly');
+    else blocked.add(n.id);
+  }
+  const passage: Passage = { blocked, exits };
   const leftVia = new Map<string, EdgeKind>();
   if (blocked.has(startAt)) return { states: [], leftVia };
   const states = [startAt];
@@ -266,14 +330,19 @@ function walkScope(graph: StateGraph, startAt: string, facts: TransactionFacts, 
     current = to;
   };
   for (;;) {
-    const table = distances(graph, current, blocked);
-    const next = [...pending].filter((id) => table.has(id)).sort((a, b) => (table.get(a)?.cost ?? 0) - (table.get(b)?.cost ?? 0))[0];
-    if (next === undefined) break;
+    const table = distances(graph, current, passage);
+    const candidates = [...pending].filter((id) => table.has(id));
+    if (candidates.length === 0) break;
+    // The nearest state from which the most other confirmed states are still reachable: a route that
+    // skips a confirmed state (straight to the abort phase, past the abort decision) is not the one taken.
+    const reach = new Map(candidates.map((id) => [id, reachableFrom(graph, id, passage, candidates)]));
+    const next = candidates.sort((a, b) => (reach.get(b) ?? 0) - (reach.get(a) ?? 0) || (table.get(a)?.cost ?? 0) - (table.get(b)?.cost ?? 0))[0] as string;
     extend(table, next);
   }
   if (ending !== 'none' && !graph.nodes.get(current)?.terminal) {
-    const table = distances(graph, current, blocked);
-    const wanted = (n: GraphNode) => n.terminal && (ending === 'failure' ? n.type === 'Fail' : n.type !== 'Fail');
+    const table = distances(graph, current, passage);
+    const wanted = (n: GraphNode) =>
+      n.terminal && exits.get(n.id) !== 'catchOnly' && (ending === 'any' || (ending === 'failure' ? n.type === 'Fail' : n.type !== 'Fail'));
     const end = scope.filter((n) => table.has(n.id) && wanted(n)).sort((a, b) => (table.get(a.id)?.cost ?? 0) - (table.get(b.id)?.cost ?? 0))[0];
     if (end) extend(table, end.id);
   }
@@ -289,8 +358,6 @@ export interface IterationFacts {
    * otherwise only its start.
    */
   answered: ReadonlySet<string>;
-  /** It voted no: its prepare iteration ended in a Fail state if the Map was left through a Catch. */
-  failed: boolean;
 }
 
 export interface InferredPath {
@@ -306,15 +373,33 @@ export interface InferredPath {
 
 /**
  * The path through the whole machine. Inside a Map, each participant's iteration gets its own walk,
- * with that participant's vote and outcome as facts; an iteration ends in a Fail state when the
- * Map was left through a Catch and the participant is the one that failed.
+ * with that participant's vote, reason and outcome as facts, to the nearest end. The iterations
+ * decide how the Map was left: through a Catch when one of them ended in a Fail state, otherwise
+ * not through a Catch.
  */
 export function inferPath(graph: StateGraph, facts: TransactionFacts, iterations: readonly IterationFacts[]): InferredPath {
   const states = new Set<string>();
   const edges = new Set<string>();
   const perMap = new Map<string, Map<string, string[]>>();
+  const unseen = unseenAttributes(graph, facts);
+  const walks = new Map<string, Array<{ name: string; states: string[] }>>();
+  const mapExits = new Map<string, Exit>();
+  for (const node of graph.nodes.values()) {
+    if (!node.startAt) continue;
+    const start = node.startAt;
+    const walked = iterations.map((iteration) => {
+      const own: TransactionFacts = { ...facts, literals: new Set([...facts.literals, ...iteration.literals]) };
+      const ended = node.claims.some((c) => c.kind === 'literal' && iteration.answered.has(c.value));
+      return { name: iteration.name, ended, states: ended ? walkScope(graph, start, own, 'any', unseen).states : [start] };
+    });
+    walks.set(node.id, walked);
+    const failed = walked.some((w) => w.ended && graph.nodes.get(w.states.at(-1) ?? '')?.type === 'Fail');
+    // A Catch is a route taken on evidence only: a Map that failed by itself, with no iteration in a
+    // Fail state, is drawn through the states its abort would otherwise take.
+    mapExits.set(node.id, failed ? 'catchOnly' : 'noCatch');
+  }
   const everyone: TransactionFacts = { ...facts, literals: new Set([...facts.literals, ...iterations.flatMap((i) => [...i.literals])]) };
-  const top = walkScope(graph, graph.startAt, everyone, facts.final ? 'success' : 'none');
+  const top = walkScope(graph, graph.startAt, everyone, facts.final ? 'success' : 'none', unseen, mapExits);
   const addPath = (path: string[]) => {
     path.forEach((s, i) => {
       states.add(s);
@@ -322,21 +407,15 @@ export function inferPath(graph: StateGraph, facts: TransactionFacts, iterations
     });
   };
   addPath(top.states);
-  const visit = (mapId: string, leftThroughCatch: boolean) => {
-    const node = graph.nodes.get(mapId);
-    if (!node?.startAt) return;
+  const visit = (mapId: string) => {
     const passes = new Map<string, string[]>();
-    for (const iteration of iterations) {
-      const own: TransactionFacts = { ...facts, literals: new Set([...facts.literals, ...iteration.literals]) };
-      const ended = node.claims.some((c) => c.kind === 'literal' && iteration.answered.has(c.value));
-      const ending: Ending = leftThroughCatch && iteration.failed ? 'failure' : 'success';
-      const walked = ended ? walkScope(graph, node.startAt, own, ending).states : [node.startAt];
-      addPath(walked);
-      for (const s of walked) passes.set(s, [...(passes.get(s) ?? []), iteration.name]);
-      for (const s of walked) if (graph.nodes.get(s)?.startAt) visit(s, false);
+    for (const walked of walks.get(mapId) ?? []) {
+      addPath(walked.states);
+      for (const s of walked.states) passes.set(s, [...(passes.get(s) ?? []), walked.name]);
+      for (const s of walked.states) if (graph.nodes.get(s)?.startAt) visit(s);
     }
     perMap.set(mapId, passes);
   };
-  for (const id of top.states) if (graph.nodes.get(id)?.startAt) visit(id, top.leftVia.get(id) === 'catch');
+  for (const id of top.states) if (graph.nodes.get(id)?.startAt) visit(id);
   return { states, edges, last: top.states.at(-1) ?? null, iterations: perMap };
 }

@@ -43,6 +43,7 @@ export function transactionFacts(inspection: Inspection): { facts: TransactionFa
   add(transaction.reason);
   add(log?.abortReason);
   add(log?.abortedBy);
+  add(log?.abortRule);
   if (log) add('prepare');
   const action = transaction.decision ? PHASE_TWO_ACTION[transaction.decision] : undefined;
   const phaseTwoRan = final || log?.phase2StartedAt !== undefined || transaction.participants.some((p) => p.phaseTwo !== null);
@@ -54,7 +55,7 @@ export function transactionFacts(inspection: Inspection): { facts: TransactionFa
     const answered = new Set<string>();
     if (vote !== null) answered.add('prepare');
     if (action && p.phaseTwo !== null) answered.add(action);
-    return { name: p.name, literals: own, answered, failed: vote === 'VOTE_ABORT' };
+    return { name: p.name, literals: own, answered };
   });
   return { facts: { log, statuses: statusesThrough(transaction.status), literals, final }, iterations };
 }

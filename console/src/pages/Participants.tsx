@@ -1,7 +1,7 @@
 /**
  * Participants and items: each participant's kind, operations, timeouts and latency, and an item
- * lookup showing its value, what prepared transactions hold on it and the lock holder (each a link
- * to that transaction). Reads the escrow item view's fields when the API gives them.
+ * lookup showing its committed value, what prepared transactions hold on it (available, reserved,
+ * incoming, and each hold) and the lock holder, each hold and holder a link to its transaction.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { getJson, itemPath } from '../api.js';
@@ -11,63 +11,81 @@ import { count, duration, percent, since } from '../format.js';
 import { figures } from '../liveMetrics.js';
 import { useLive } from '../live.js';
 
-const SHOWN_ELSEWHERE = new Set(['participant', 'key', 'kind', 'exists', 'value', 'available', 'reserved', 'incoming', 'lockedBy', 'holds']);
+const SHOWN_ELSEWHERE = new Set(['participant', 'key', 'available', 'reserved', 'incoming', 'lockedBy', 'shards', 'holds', 'holdsComplete']);
+const AMOUNTS = ['available', 'reserved', 'incoming'] as const;
+
+const shown = (v: unknown) => (typeof v === 'number' ? count(v) : typeof v === 'string' ? v : JSON.stringify(v));
+
+function Holds({ item }: { item: ItemView }) {
+  return (
+    <>
+      <h4>Holds of prepared transactions ({item.holds.length}{item.holdsComplete === false ? '+' : ''})</h4>
+      {item.holds.length === 0 ? (
+        <p class="muted">No prepared transaction holds anything on this item.</p>
+      ) : (
+        <table class="striped" data-testid="holds">
+          <thead>
+            <tr>
+              <th>txnId</th>
+              <th>op</th>
+              <th>amount</th>
+              <th>holder</th>
+              <th>prepared</th>
+            </tr>
+          </thead>
+          <tbody>
+            {item.holds.map((h) => (
+              <tr key={`${h.txnId}-${h.op}`} data-hold={h.txnId}>
+                <td>
+                  <TxnLink txnId={h.txnId} />
+                </td>
+                <td>{h.op}</td>
+                <td>{h.amount === undefined ? '' : count(h.amount)}</td>
+                <td>{h.holder ?? ''}</td>
+                <td>{h.preparedAt ? since(h.preparedAt) : <span class="muted">unknown</span>}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {item.holdsComplete === false && <p class="muted small">More prepared records exist than one look reads; the list is not complete.</p>}
+    </>
+  );
+}
 
 function ItemCard({ item }: { item: ItemView }) {
-  const value = item.value ?? Object.fromEntries(Object.entries(item).filter(([k]) => !SHOWN_ELSEWHERE.has(k)));
-  const amounts = (['available', 'reserved', 'incoming'] as const).filter((k) => typeof item[k] === 'number');
+  const value = Object.entries(item).filter(([k]) => !SHOWN_ELSEWHERE.has(k));
+  const amounts = AMOUNTS.filter((k) => typeof item[k] === 'number');
   return (
     <article class="item" data-testid="item">
       <header>
-        <strong>{item.key}</strong> <span class="muted">on {item.participant}{item.kind ? ` (${item.kind})` : ''}</span>
+        <strong>{item.key}</strong> <span class="muted">on {item.participant}</span>
       </header>
       <dl>
-        {Object.entries(value).map(([k, v]) => (
+        {value.map(([k, v]) => (
           <>
             <dt key={`${k}-t`}>{k}</dt>
-            <dd key={`${k}-d`}>{typeof v === 'number' ? count(v) : typeof v === 'string' ? v : JSON.stringify(v)}</dd>
+            <dd key={`${k}-d`}>{shown(v)}</dd>
           </>
         ))}
         {amounts.map((k) => (
           <>
             <dt key={`${k}-t`}>{k}</dt>
-            <dd key={`${k}-d`}>{count(item[k] as number)}</dd>
+            <dd key={`${k}-d`} data-testid={`amount-${k}`}>
+              {count(item[k] as number)}
+            </dd>
           </>
         ))}
+        {item.shards !== undefined && (
+          <>
+            <dt>shards</dt>
+            <dd>{count(item.shards)}</dd>
+          </>
+        )}
         <dt>lock holder</dt>
         <dd data-testid="lock-holder">{item.lockedBy ? <TxnLink txnId={item.lockedBy} /> : <span class="muted">none</span>}</dd>
       </dl>
-      {item.holds !== undefined && (
-        <>
-          <h4>Pending reservations ({item.holds.length})</h4>
-          {item.holds.length === 0 ? (
-            <p class="muted">No prepared transaction holds anything on this item.</p>
-          ) : (
-            <table class="striped" data-testid="holds">
-              <thead>
-                <tr>
-                  <th>txnId</th>
-                  <th>op</th>
-                  <th>amount</th>
-                  <th>since</th>
-                </tr>
-              </thead>
-              <tbody>
-                {item.holds.map((h) => (
-                  <tr key={h.txnId}>
-                    <td>
-                      <TxnLink txnId={h.txnId} />
-                    </td>
-                    <td>{h.op ?? ''}</td>
-                    <td>{h.amount === undefined ? '' : count(h.amount)}</td>
-                    <td>{since(h.since)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
-        </>
-      )}
+      <Holds item={item} />
     </article>
   );
 }
