@@ -224,7 +224,7 @@ describe.skipIf(!haveBrowser)('the web console', () => {
     expect(after.body).toMatchObject({ status: 'COMMITTED', decidedBy: 'operator:oncall' });
     await open('#/stuck');
     await expect.poll(() => page.getByTestId('nothing-stuck').count(), { timeout: 15_000 }).toBe(1);
-  });
+  }, 180_000); // many page steps, each bounded by its own poll; the whole walk takes ~20 s alone, more on a loaded CI machine
 
   it('markup in a txnId, an Idempotency-Key or a search is shown as text and never runs', async () => {
     await open(`#/transactions/${encodeURIComponent(MARKUP)}`);
