@@ -18,7 +18,7 @@ const CONSOLE_DIR = fileURLToPath(new URL('../console/', import.meta.url));
 const DIST_DIR = join(CONSOLE_DIR, 'dist');
 const STAMP = 'build.json';
 
-/** What went into a build, and how big it came out (the bundle size the README and the log report). */
+/** What went into a build, and how big it came out (the bundle size docs/operations.md and the log report). */
 export interface ConsoleBuild {
   sourceHash: string;
   files: number;

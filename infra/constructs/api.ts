@@ -124,7 +124,7 @@ export class Api extends Construct {
       // API Gateway writes execution and access logs with the role of the account's API Gateway
       // settings, one per account and region: a stack that set it would take it over from every other
       // stack there (two sandboxes overwrite each other's, and deleting one breaks the rest). It is set
-      // once per account, by ApiGatewayAccountStack (see README, "Before the first deploy").
+      // once per account, by ApiGatewayAccountStack (see docs/deployment.md, "Before the first deploy").
       cloudWatchRole: false,
       defaultMethodOptions: { authorizationType: AuthorizationType.IAM },
       deployOptions: {

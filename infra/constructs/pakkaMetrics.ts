@@ -7,7 +7,7 @@ import { MathExpression, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { METRIC_NAMESPACE, METRIC_SERVICE, type MetricName } from '../../lambdas/observability/metricNames.js';
 
-/** The alarms' defaults, as the README documents them. */
+/** The alarms' defaults, as docs/operations.md documents them. */
 export const ALARM_DEFAULTS = {
   /** A participant's prepare p99, in one-minute periods, above this for `prepareLatencyMinutes` minutes in a row. */
   prepareLatencyP99Ms: 2000,
