@@ -7,7 +7,7 @@
 import { type Server, createServer } from 'node:http';
 import { readBody, sendResult } from '../local/apiGateway.js';
 import { ensureConsoleBuilt, isConsolePath, serveConsole } from '../local/consoleAssets.js';
-import { allowedHost, crossOriginWrite } from '../local/server.js';
+import { loopbackRefusal } from '../local/loopbackGuard.js';
 import { type RequestSigner, apiGatewaySigner, regionOfApiUrl } from './sigv4.js';
 
 export const DEFAULT_CONSOLE_PORT = 3100;
@@ -56,12 +56,9 @@ export async function startConsoleProxy(options: ConsoleProxyOptions): Promise<C
     void (async () => {
       try {
         const body = await readBody(request);
-        if (!allowedHost(request.headers.host, host, port)) {
-          sendResult(response, jsonError(421, 'MISDIRECTED_REQUEST', `Host must be localhost:${port}, 127.0.0.1:${port} or [::1]:${port}`, 'Host'));
-          return;
-        }
-        if (crossOriginWrite(request.method, request.headers, host, port)) {
-          sendResult(response, jsonError(403, 'CROSS_ORIGIN', `a state-changing request must come from this console's own pages (Origin http://localhost:${port})`, 'Origin'));
+        const refused = loopbackRefusal(request, host, port, "this console's own pages");
+        if (refused) {
+          sendResult(response, refused);
           return;
         }
         const method = request.method ?? 'GET';

@@ -3,7 +3,7 @@
  * from the participant config, LocalPakka, and an HTTP server that hands every request to the same
  * API handler that API Gateway calls on AWS.
  */
-import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
+import { type Server, createServer } from 'node:http';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -16,6 +16,7 @@ import type { CoordinatorVariant } from '../lambdas/coordinator/coordinatorVaria
 import { isConsolePath, serveConsole } from './consoleAssets.js';
 import { type DataDirLock, acquireDataDirLock } from './dataDirLock.js';
 import { type DynamoLocal, localDynamoClient, startDynamoLocal } from './dynamoLocal.js';
+import { loopbackRefusal } from './loopbackGuard.js';
 import { LocalPakka, type LocalPakkaOptions } from './pakka.js';
 import { localTransactionService } from './transactionService.js';
 import type { RecoveryConfig } from '../lambdas/recovery/recoveryConfig.js';
@@ -95,44 +96,6 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
-const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
-const WILDCARD_HOSTS = ['0.0.0.0', '::', ''];
-
-/**
- * DNS rebinding: a web page whose own name resolves to 127.0.0.1 reaches this server with its own
- * name in Host. Only the loopback names (and the address the server was explicitly bound to) are ours.
- */
-export function allowedHost(hostHeader: string | undefined, boundHost: string, port: number): boolean {
-  if (hostHeader === undefined) return false;
-  const names = WILDCARD_HOSTS.includes(boundHost) ? LOOPBACK_NAMES : [...LOOPBACK_NAMES, boundHost.includes(':') ? `[${boundHost}]` : boundHost];
-  return names.some((name) => hostHeader.toLowerCase() === `${name.toLowerCase()}:${port}`);
-}
-
-/**
- * A state-changing request the browser marks as coming from another site (or another port of this
- * machine): refused even with the JSON content type, which a page elsewhere can send with CORS
- * preflight. Clients that are not browsers send neither header, and pass.
- */
-export function crossOriginWrite(method: string | undefined, headers: IncomingHttpHeaders, boundHost: string, port: number): boolean {
-  if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return false;
-  const site = headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') return true;
-  const origin = headers.origin;
-  if (origin === undefined) return false;
-  try {
-    const url = new URL(origin);
-    return url.protocol !== 'http:' || !allowedHost(url.host, boundHost, port);
-  } catch {
-    return true;
-  }
-}
-
-const refusal = (statusCode: number, code: string, message: string, field: string) => ({
-  statusCode,
-  headers: { 'Content-Type': 'application/json' },
-  body: JSON.stringify({ error: { code, message, field } }),
-});
-
 const defaultLog = (message: string, detail?: Record<string, unknown>) => console.error(JSON.stringify({ level: 'ERROR', message, ...detail }));
 
 export async function startLocalService(options: LocalServiceOptions = {}): Promise<LocalService> {
@@ -146,12 +109,9 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     void (async () => {
       try {
         const body = await readBody(request);
-        if (!allowedHost(request.headers.host, host, port)) {
-          sendResult(response, refusal(421, 'MISDIRECTED_REQUEST', `Host must be localhost:${port}, 127.0.0.1:${port} or [::1]:${port}`, 'Host'));
-          return;
-        }
-        if (crossOriginWrite(request.method, request.headers, host, port)) {
-          sendResult(response, refusal(403, 'CROSS_ORIGIN', `a state-changing request must come from this server's own pages (Origin http://localhost:${port})`, 'Origin'));
+        const refused = loopbackRefusal(request, host, port, "this server's own pages");
+        if (refused) {
+          sendResult(response, refused);
           return;
         }
         const path = new URL(request.url ?? '/', 'http://localhost').pathname;

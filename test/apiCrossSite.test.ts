@@ -4,7 +4,8 @@
  */
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalService, allowedHost } from '../local/server.js';
+import { allowedHost } from '../local/loopbackGuard.js';
+import type { LocalService } from '../local/server.js';
 import { uniqueId } from './support/pakka.js';
 import { call, startTestService } from './support/service.js';
 

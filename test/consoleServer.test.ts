@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureConsoleBuilt } from '../local/consoleAssets.js';
-import { type LocalService, crossOriginWrite } from '../local/server.js';
+import { crossOriginWrite } from '../local/loopbackGuard.js';
+import type { LocalService } from '../local/server.js';
 import { uniqueId } from './support/pakka.js';
 import { call, startTestService } from './support/service.js';
 
