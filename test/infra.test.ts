@@ -549,6 +549,10 @@ describe('the bundled API and recovery functions', () => {
           if (type === 'AWS::Logs::LogGroup') return `unused-log-group-${id}`;
           if (type === 'AWS::StepFunctions::StateMachine') return `arn:aws:states:eu-west-1:123456789012:stateMachine:${String(props(stateMachine()[1]).StateMachineName)}`;
           throw new Error(`no stand-in for a Ref to ${id} (${type})`);
+        }).replace(/<(\w+)\.Arn>/g, (_m, id: string) => {
+          // PARTICIPANT_FUNCTIONS: participant function ARNs, which these routes only carry.
+          if (synth.json.Resources[id]?.Type === 'AWS::Lambda::Function') return `arn:aws:lambda:eu-west-1:123456789012:function:${id.slice(0, 64)}`;
+          throw new Error(`no stand-in for the ARN of ${id}`);
         }),
       ]),
     ) as Record<string, string> & { PARTICIPANT_TABLES: string; COORDINATOR_LOG_TABLE: string };
