@@ -8,7 +8,6 @@ import { performance } from 'node:perf_hooks';
 import { ConditionalCheckFailedException, TransactWriteItemsCommand, TransactionCanceledException, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { localDynamoClient } from '../local/dynamoLocal.js';
 import { LocalPakka } from '../local/pakka.js';
-import { LOCAL_FUNCTION_PREFIX } from '../local/stateMachine.js';
 import { localTableNames } from '../local/tables.js';
 import { CoordinatorTasks } from './coordinatorTasks.js';
 import { type CostPerMillion, type Prices, type WorkPerCommit, dynamoOnlyCost, expressCost, standardCost } from './costModel.js';
@@ -198,7 +197,7 @@ class Bench {
   constructor(private readonly options: BenchOptions) {
     const config = benchParticipantConfig();
     const tables = localTableNames(config, options.tablePrefix);
-    this.recorder = new Recorder(new CoordinatorTasks({ CoordinatorLogTable: tables.coordinatorLog, ParticipantFunctionPrefix: LOCAL_FUNCTION_PREFIX }));
+    this.recorder = new Recorder(new CoordinatorTasks({ CoordinatorLogTable: tables.coordinatorLog }));
     this.dynamo = this.recorder.instrument(localDynamoClient(options.endpoint));
     // Real ASL timings: no fastRetriesMs. The only hook is the invoker wrapper that times participants.
     this.pakka = new LocalPakka({ dynamo: this.dynamo, config, tablePrefix: options.tablePrefix, wrapInvoker: this.recorder.wrapInvoker });

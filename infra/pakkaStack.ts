@@ -1,8 +1,11 @@
 /**
  * Pakka in one stack: a Participant per entry of the participant config (the same config local
- * mode reads), the Coordinator, the Api and the Recovery sweeper. Adding a participant is one entry in that config.
+ * mode reads), the Coordinator, the Api and the Recovery sweeper. Adding a participant is one entry in that config,
+ * plus its function or table when they are the team's own (`participantFunctions`, `participantTables`).
  */
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { ParticipantConfig } from '../lambdas/config/participantConfig.js';
@@ -20,6 +23,13 @@ export interface PakkaStackProps extends StackProps {
   /** Kind name -> the Lambda entry file (absolute path) of a kind that is not one of Pakka's own. */
   participantEntries?: Readonly<Record<string, string>>;
   /**
+   * Participant name -> the team's own function (IFunction, or an ARN in this account or another) that
+   * answers the participant protocol. Pakka builds no function for it and grants nothing inside it.
+   */
+  participantFunctions?: Readonly<Record<string, IFunction | string>>;
+  /** Participant name -> an existing prepared-state table (see ParticipantProps.table for its schema). */
+  participantTables?: Readonly<Record<string, ITable>>;
+  /**
    * The API's Lambda entry (absolute path), required when a participant's kind is not one of Pakka's
    * own: Pakka's default API bundles config/participants.json and validates only its own kinds.
    */
@@ -35,7 +45,7 @@ export class PakkaStack extends Stack {
   readonly api: Api;
   readonly recovery: Recovery;
   readonly observability: Observability;
-  /** Every participant function is named this plus the participant's name. */
+  /** The functions Pakka builds are named this plus the participant's name (a name only; nothing invokes by it). */
   readonly participantFunctionNamePrefix: string;
 
   constructor(scope: Construct, id: string, props: PakkaStackProps) {
@@ -46,6 +56,10 @@ export class PakkaStack extends Stack {
     // Per stack, so two sandboxes in one account and region never share a function.
     this.participantFunctionNamePrefix = `${this.stackName}-`;
 
+    for (const [what, byName] of [['participantFunctions', props.participantFunctions], ['participantTables', props.participantTables]] as const) {
+      const unknown = Object.keys(byName ?? {}).filter((name) => !props.participants.has(name));
+      if (unknown.length) throw new Error(`${what} names participants the config lacks: ${unknown.join(', ')}`);
+    }
     const teamKinds = [...props.participants.values()].filter((spec) => BUILT_IN_KINDS.get(spec.kind) !== spec.definition);
     if (teamKinds.length > 0 && !props.apiEntry) {
       throw new Error(
@@ -53,19 +67,22 @@ export class PakkaStack extends Stack {
       );
     }
     this.participants = [...props.participants.values()].map((spec) => {
-      const entry = props.participantEntries?.[spec.kind];
+      const own = props.participantFunctions?.[spec.name];
+      const entry = own === undefined ? props.participantEntries?.[spec.kind] : undefined;
+      const table = props.participantTables?.[spec.name];
       return new Participant(this, `Participant${constructIdOf(spec.name)}`, {
         spec,
         functionNamePrefix: this.participantFunctionNamePrefix,
         removalPolicy,
         logRetention,
         ...(entry ? { entry } : {}),
+        ...(own !== undefined ? { function: own } : {}),
+        ...(table ? { table } : {}),
       });
     });
     this.coordinator = new Coordinator(this, 'Coordinator', {
       stateMachineName: `${this.stackName}-two-phase-commit`,
       variant: settings.coordinator,
-      participantFunctionNamePrefix: this.participantFunctionNamePrefix,
       participants: this.participants,
       removalPolicy,
       logRetention,
@@ -115,6 +132,9 @@ export class PakkaStack extends Stack {
       description: 'Every Pakka alarm notifies this SNS topic: subscribe to it (or deploy with -c pakka:alarmEmail=you@example.com)',
     });
     new CfnOutput(this, 'DashboardName', { value: this.stackName, description: 'The CloudWatch dashboard' });
-    new CfnOutput(this, 'ParticipantFunctionPrefix', { value: this.participantFunctionNamePrefix, description: 'Participant function name = prefix + participant name' });
+    new CfnOutput(this, 'ParticipantFunctionArns', {
+      value: this.toJsonString(Object.fromEntries(this.participants.map((p) => [p.name, p.function.functionArn]))),
+      description: 'JSON: participant name -> the function the coordinator invokes for it',
+    });
   }
 }

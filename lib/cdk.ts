@@ -1,13 +1,16 @@
 /**
  * `pakka/cdk`: Pakka in a team's own CDK app. `PakkaStack` deploys the whole coordinator for a
  * participant config (parsed with the team's kind registry); a kind Pakka does not know brings its
- * participant Lambda entry (`participantEntries`) and an API entry that validates with it
- * (`apiEntry`). The single constructs are exported for an app that assembles Pakka itself.
+ * participant Lambda entry (`participantEntries`) or the team's own function (`participantFunctions`,
+ * an IFunction or an ARN) and an API entry that validates with it (`apiEntry`); an existing table comes
+ * in `participantTables`. The single constructs are exported for an app that assembles Pakka itself.
  */
 export { PakkaStack, type PakkaStackProps } from '../infra/pakkaStack.js';
 export { CONTEXT, type DeploymentSettings, deploymentSettings, removalPolicyOf } from '../infra/settings.js';
 export { checkWithCdkNag } from '../infra/nag.js';
-export { Participant, type ParticipantProps } from '../infra/constructs/participant.js';
+export { PARTICIPANT_TABLE_ACTIONS, Participant, type ParticipantProps, type ParticipantTable } from '../infra/constructs/participant.js';
+// The schema an existing participant table must have (ParticipantProps.table), to build one with PakkaTable.
+export { PARTICIPANT_TABLE_SCHEMA, type TableSchema } from '../lambdas/tableSchemas.js';
 export { Coordinator, type CoordinatorProps } from '../infra/constructs/coordinator.js';
 export { Api, type ApiProps, API_ROUTES } from '../infra/constructs/api.js';
 export { Recovery, type RecoveryProps } from '../infra/constructs/recovery.js';

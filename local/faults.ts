@@ -13,7 +13,7 @@ export type ParticipantAction = (typeof PARTICIPANT_ACTIONS)[number];
 
 /** Task states of the real ASL file, where the coordinator can be stopped. */
 export const COORDINATOR_TASK_STATES: readonly string[] = (() => {
-  const definition = loadDefinition({ CoordinatorLogTable: 'faults', ParticipantFunctionPrefix: 'faults-' }) as unknown as {
+  const definition = loadDefinition({ CoordinatorLogTable: 'faults' }) as unknown as {
     States: Parameters<typeof allStates>[0];
   };
   return allStates(definition.States)

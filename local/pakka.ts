@@ -6,22 +6,33 @@
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { type ParticipantConfig, loadParticipantConfig } from '../lambdas/config/participantConfig.js';
+import { type ParticipantFunctions, localParticipantFunctions } from '../lambdas/config/participantFunctions.js';
 import { type CoordinatorVariant, DEFAULT_COORDINATOR_VARIANT } from '../lambdas/coordinator/coordinatorVariant.js';
 import { type ExecutionInput, executionInput } from '../lambdas/coordinator/executionInput.js';
 import { type CoordinatorLogItem, type TransactionView, parseCoordinatorLogItem, transactionView } from '../lambdas/coordinator/coordinatorLog.js';
 import { type OutcomeEvent, outcomeEvent, recordOutcome, recordStarted } from '../lambdas/observability/transactionOutcome.js';
 import { type TransactionRequest, type Validated, transactionIdFor, validateTransactionRequest } from '../lambdas/coordinator/transactionRequest.js';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isOwnFunctionKind } from '../lambdas/participants/barrier/kind.js';
 import { documentClient } from '../lambdas/participants/lambdaEntry.js';
 import { type ParticipantHandler, participantHandler } from '../lambdas/participants/runtime.js';
 import { observedParticipant } from '../lambdas/participants/observedParticipant.js';
 import { type ProtocolLogger, protocolLogger } from '../lambdas/observability/logger.js';
 import { PrometheusRecorder } from '../lambdas/observability/prometheusRecorder.js';
-import { LOCAL_FUNCTION_PREFIX, type LocalExecution, LocalStateMachine, type LocalStateMachineOptions, type ParticipantInvoker } from './stateMachine.js';
+import { type LocalExecution, LocalStateMachine, type LocalStateMachineOptions, type ParticipantInvoker } from './stateMachine.js';
 import { type TableNames, createTables, localTableNames } from './tables.js';
+
+/** Builds a team's own participant handler (a barrier participant, say) on the table local mode made for it. */
+export type OwnParticipantFactory = (table: { name: string; tableName: string; client: DynamoDBDocumentClient }) => ParticipantHandler;
 
 export interface LocalPakkaOptions {
   dynamo: DynamoDBClient;
   config?: ParticipantConfig;
+  /**
+   * Participants answered by the team's own handler instead of Pakka's runtime: the local stand-in for a
+   * team's own function (`function` of the CDK participant). Each gets a prepared-state table here.
+   */
+  ownParticipants?: Readonly<Record<string, OwnParticipantFactory>>;
   /** Which coordinator workflow runs (the generated Standard or Express ASL). */
   variant?: CoordinatorVariant;
   /** Prefix of every table name, so several deployments (or test files) share one DynamoDB Local. */
@@ -56,6 +67,8 @@ export class LocalPakka {
   readonly variant: CoordinatorVariant;
   readonly tables: TableNames;
   readonly participants: ReadonlyMap<string, ParticipantHandler>;
+  /** Participant -> the function ARN the execution input names; the local engine maps each back to its handler. */
+  readonly functions: ParticipantFunctions;
   readonly coordinator: LocalStateMachine;
   readonly metrics: PrometheusRecorder;
   private readonly running = new Map<string, Promise<ExecutionOutcome>>();
@@ -72,23 +85,34 @@ export class LocalPakka {
     this.metrics = options.metrics ?? new PrometheusRecorder({ participants: [...this.config.keys()] });
     const logger = options.logger ?? localLogger();
     const handlers = new Map<string, ParticipantHandler>();
+    const own = options.ownParticipants ?? {};
+    const unknown = Object.keys(own).filter((name) => !this.config.has(name));
+    if (unknown.length) throw new Error(`ownParticipants names participants the config lacks: ${unknown.join(', ')}`);
     for (const spec of this.config.values()) {
       const kind = spec.definition;
       const tableName = this.tables.participants.get(spec.name);
       if (!tableName) throw new Error(`participant ${spec.name} has no table`);
-      const handler = participantHandler({ name: spec.name, kind, tableName, client, shardedKeys: spec.shardedKeys });
+      const factory = own[spec.name];
+      if (!factory && isOwnFunctionKind(kind)) {
+        throw new Error(`participant ${spec.name}: kind '${spec.kind}' is answered by the team's own function, so ownParticipants['${spec.name}'] must give its handler`);
+      }
+      const handler = factory
+        ? factory({ name: spec.name, tableName, client })
+        : participantHandler({ name: spec.name, kind, tableName, client, shardedKeys: spec.shardedKeys });
       handlers.set(spec.name, observedParticipant(handler, { name: spec.name, metrics: this.metrics, logger }));
     }
     this.participants = handlers;
+    this.functions = localParticipantFunctions(this.config);
     const direct: ParticipantInvoker = (name, payload) => {
       const handler = handlers.get(name);
       if (!handler) return Promise.reject(Object.assign(new Error(`Function not found: ${name}`), { name: 'Lambda.ResourceNotFoundException' }));
       return handler(payload);
     };
     this.coordinator = new LocalStateMachine({
-      substitutions: { CoordinatorLogTable: this.tables.coordinatorLog, ParticipantFunctionPrefix: LOCAL_FUNCTION_PREFIX },
+      substitutions: { CoordinatorLogTable: this.tables.coordinatorLog },
       variant: this.variant,
       dynamo: options.dynamo,
+      participantFunctions: this.functions,
       invoke: options.wrapInvoker ? options.wrapInvoker(direct) : direct,
       ...(options.fastRetriesMs !== undefined ? { fastRetriesMs: options.fastRetriesMs } : {}),
       ...(options.beforeTask ? { beforeTask: options.beforeTask } : {}),
@@ -107,7 +131,7 @@ export class LocalPakka {
   start(request: TransactionRequest, idempotencyKey?: string): StartedTransaction {
     const txnId = transactionIdFor(request, idempotencyKey);
     recordStarted(this.metrics);
-    return this.run(executionInput(txnId, request, this.config, idempotencyKey));
+    return this.run(executionInput(txnId, request, this.config, this.functions, idempotencyKey));
   }
 
   /**

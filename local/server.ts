@@ -49,7 +49,7 @@ export interface LocalServiceOptions {
   tablePrefix?: string;
   config?: ParticipantConfig;
   /** Passed to LocalPakka: millisecond retry waits, fault-injection seams. */
-  pakka?: Pick<LocalPakkaOptions, 'fastRetriesMs' | 'wrapInvoker' | 'beforeTask'>;
+  pakka?: Pick<LocalPakkaOptions, 'fastRetriesMs' | 'wrapInvoker' | 'beforeTask' | 'ownParticipants'>;
   wait?: Partial<WaitOptions>;
   backgroundTasks?: BackgroundTask[];
   /**

@@ -16,6 +16,7 @@ import {
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { ParticipantFunctions } from '../lambdas/config/participantFunctions.js';
 import { type CoordinatorVariant, DEFAULT_COORDINATOR_VARIANT } from '../lambdas/coordinator/coordinatorVariant.js';
 import { aslPath } from '../statemachines/source/files.js';
 
@@ -26,10 +27,7 @@ export type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends Asyn
 /** The placeholders of the ASL file; CDK fills the same ones with definitionSubstitutions. */
 export interface AslSubstitutions {
   CoordinatorLogTable: string;
-  ParticipantFunctionPrefix: string;
 }
-
-export const LOCAL_FUNCTION_PREFIX = 'arn:aws:lambda:local:000000000000:function:pakka-participant-';
 
 export function loadDefinition(substitutions: AslSubstitutions, variant: CoordinatorVariant = DEFAULT_COORDINATOR_VARIANT): StateMachineDefinition {
   let text = readFileSync(aslPath(variant), 'utf8');
@@ -76,6 +74,8 @@ export interface LocalStateMachineOptions {
   /** Which generated workflow to run (default: the deploy default). */
   variant?: CoordinatorVariant;
   dynamo: DynamoDBClient;
+  /** The same participant -> function ARN map the execution input is built from: each ARN is mapped back to its participant. */
+  participantFunctions: ParticipantFunctions;
   invoke: ParticipantInvoker;
   /** Millisecond waits for Retry and Wait states instead of the real seconds (tests). */
   fastRetriesMs?: number;
@@ -100,9 +100,12 @@ export class LocalStateMachine {
   private readonly handlers: Record<string, (input: unknown) => Promise<unknown>>;
   private readonly retryOverrides: Record<string, number>;
   private readonly waitOverrides: Record<string, number>;
+  private readonly participantByFunction: ReadonlyMap<string, string>;
 
   constructor(private readonly options: LocalStateMachineOptions) {
     this.variant = options.variant ?? DEFAULT_COORDINATOR_VARIANT;
+    this.participantByFunction = new Map([...options.participantFunctions].map(([name, arn]) => [arn, name]));
+    if (this.participantByFunction.size !== options.participantFunctions.size) throw new Error('two participants share one function ARN');
     this.definition = loadDefinition(options.substitutions, this.variant);
     this.machine = new StateMachine(this.definition, { validationOptions: { checkArn: false, checkPaths: true } });
     const states = (this.definition as unknown as { States: Record<string, StateNode> }).States;
@@ -128,15 +131,13 @@ export class LocalStateMachine {
   }
 
   private resourceHandler(task: TaskState): (input: unknown) => Promise<unknown> {
-    const { dynamo, invoke, substitutions } = this.options;
+    const { dynamo, invoke } = this.options;
     switch (task.resource) {
       case 'arn:aws:states:::lambda:invoke':
         return async (input) => {
           const { FunctionName, Payload } = input as { FunctionName: string; Payload: unknown };
-          if (!FunctionName.startsWith(substitutions.ParticipantFunctionPrefix)) {
-            throw new NamedError('Lambda.ResourceNotFoundException', `Function not found: ${FunctionName}`);
-          }
-          const name = FunctionName.slice(substitutions.ParticipantFunctionPrefix.length);
+          const name = this.participantByFunction.get(FunctionName);
+          if (name === undefined) throw new NamedError('Lambda.ResourceNotFoundException', `Function not found: ${FunctionName}`);
           // JSON in and out, as across the real Lambda boundary: no shared objects.
           return { StatusCode: 200, Payload: json(await invoke(name, json(Payload))) };
         };

@@ -20,6 +20,7 @@ export function localTransactionService(pakka: LocalPakka, dynamo: DynamoDBClien
   const running = new Map<string, Required<RunningExecution>>();
   return {
     config: pakka.config,
+    functions: pakka.functions,
     variant: pakka.variant,
     ...tableReads(documentClient(dynamo), pakka.tables, pakka.config),
     async startExecution(input: ExecutionInput) {

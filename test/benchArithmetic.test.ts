@@ -66,7 +66,7 @@ describe('capacity units', () => {
 });
 
 describe('CoordinatorTasks', () => {
-  const substitutions = { CoordinatorLogTable: 'log', ParticipantFunctionPrefix: 'arn:aws:lambda:local:000000000000:function:p-' };
+  const substitutions = { CoordinatorLogTable: 'log' };
   const tasks = new CoordinatorTasks(substitutions);
   const states = (loadDefinition(substitutions) as unknown as { States: Record<string, { Parameters: Record<string, unknown> }> }).States;
 

@@ -218,7 +218,7 @@ describe('two-phase commit on the real state machine', () => {
     const pakka = await testPakka();
     const txn = await committed(pakka, { participants: [{ name: 'payee-bank', operations: [{ op: 'credit', key: uniqueId('bob'), amount: 1 }] }] });
     const item = await pakka.readLogItem(txn.txnId);
-    const begin = (loadDefinition({ CoordinatorLogTable: pakka.tables.coordinatorLog, ParticipantFunctionPrefix: 'p-' }) as unknown as {
+    const begin = (loadDefinition({ CoordinatorLogTable: pakka.tables.coordinatorLog }) as unknown as {
       States: { BeginTransaction: { Parameters: { ConditionExpression: string } } };
     }).States.BeginTransaction.Parameters;
     const dynamo = localDynamoClient(inject('dynamoEndpoint'));

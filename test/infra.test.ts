@@ -102,8 +102,10 @@ function participantFunction(spec: ParticipantSpec) {
 const coordinatorLogId = () => only(tableIdBySchema(COORDINATOR_LOG_SCHEMA), 'coordinator log table');
 const stateMachine = () => only(resources('AWS::StepFunctions::StateMachine'), 'state machine');
 const hasEnv = (fn: CfnResource, variable: string) => variable in ((props(fn).Environment as { Variables: object } | undefined)?.Variables ?? {});
-const apiFunction = () => only(lambdaByEnv('STATE_MACHINE_ARN').filter(([, f]) => !hasEnv(f, 'PARTICIPANT_FUNCTION_PREFIX')), 'API function');
-const recoveryFunction = () => only(lambdaByEnv('PARTICIPANT_FUNCTION_PREFIX'), 'recovery function');
+const apiFunction = () => only(lambdaByEnv('STATE_MACHINE_ARN').filter(([, f]) => hasEnv(f, 'RECOVERY_FUNCTION_NAME')), 'API function');
+const recoveryFunction = () => only(lambdaByEnv('STATE_MACHINE_ARN').filter(([, f]) => !hasEnv(f, 'RECOVERY_FUNCTION_NAME')), 'recovery function');
+/** The one participant -> function map, as the API and recovery get it: exactly the configured participant functions. */
+const expectedFunctionMap = () => Object.fromEntries(specs.map((s) => [s.name, arnOf(participantFunction(s).id)]));
 
 const ALL_STATEMENT_ACTIONS = (roleId: string) => new Set(statementsOf(roleId).flatMap(actionsOf));
 /** What Lambda active tracing adds to every function's role (on "*", the only resource X-Ray accepts). */
@@ -130,12 +132,13 @@ describe('npm run synth', () => {
   it('names the stack after the context default and outputs the API URL, the state machine and every table', () => {
     expect(synth.stackName).toBe('Pakka');
     const outputs = synth.json.Outputs ?? {};
-    expect(Object.keys(outputs).sort()).toEqual(['AlarmTopicArn', 'ApiUrl', 'CoordinatorLogTableName', 'DashboardName', 'ParticipantFunctionPrefix', 'ParticipantTableNames', 'StateMachineArn']);
+    expect(Object.keys(outputs).sort()).toEqual(['AlarmTopicArn', 'ApiUrl', 'CoordinatorLogTableName', 'DashboardName', 'ParticipantFunctionArns', 'ParticipantTableNames', 'StateMachineArn']);
     expect(resolveIntrinsic(outputs.ApiUrl?.Value)).toMatch(/^https:\/\/<Ref:\w+>\.execute-api\.eu-west-1\.amazonaws\.com\/<Ref:\w+>\/$/);
     expect(resolveIntrinsic(outputs.StateMachineArn?.Value)).toBe(refOf(stateMachine()[0]));
     expect(resolveIntrinsic(outputs.CoordinatorLogTableName?.Value)).toBe(refOf(coordinatorLogId()));
     const tables = JSON.parse(resolveIntrinsic(outputs.ParticipantTableNames?.Value)) as Record<string, string>;
     expect(tables).toEqual(Object.fromEntries(specs.map((s) => [s.name, refOf(participantFunction(s).tableId)])));
+    expect(JSON.parse(resolveIntrinsic(outputs.ParticipantFunctionArns?.Value))).toEqual(expectedFunctionMap());
   });
 });
 
@@ -179,21 +182,17 @@ describe('the deployed state machine', () => {
     expect(logging.Destinations).toHaveLength(1);
   });
 
-  it('computes, for every configured participant, the ARN of exactly that participant function', () => {
+  it("invokes each participant's function from the execution input, never from a name, and the API is given exactly those functions", () => {
     const { substitutions, definition } = deployedDefinition();
+    expect(Object.keys(substitutions)).toEqual(['CoordinatorLogTable']);
     const lambdaTasks = allStates(definition.States as never).filter(([, s]) => (s as { Resource?: string }).Resource === 'arn:aws:states:::lambda:invoke');
     expect(lambdaTasks.map(([name]) => name).sort()).toEqual(['Abort', 'Commit', 'Prepare']);
     for (const [name, task] of lambdaTasks) {
-      const format = (task as { Parameters: Record<string, string> }).Parameters['FunctionName.$'];
-      const literal = /^States\.Format\('(.*)\{\}', \$\.participant\.name\)$/.exec(format ?? '')?.[1];
-      expect(literal, `${name} FunctionName`).toBe(substitutions.ParticipantFunctionPrefix);
+      expect((task as { Parameters: Record<string, string> }).Parameters['FunctionName.$'], `${name} FunctionName`).toBe('$.participant.functionArn');
     }
-    const functionArnPrefix = `arn:aws:lambda:${FAKE_ENVIRONMENT.region}:${FAKE_ENVIRONMENT.account}:function:`;
-    for (const spec of specs) {
-      const { fn } = participantFunction(spec);
-      // States.Format(prefix + '{}', name), as the Map's Prepare/Commit/Abort compute it.
-      expect(`${substitutions.ParticipantFunctionPrefix}${spec.name}`).toBe(`${functionArnPrefix}${String(props(fn).FunctionName)}`);
-    }
+    // The API builds every execution input from this map (executionInput.ts).
+    const api = (props(apiFunction()[1]).Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(JSON.parse(resolveIntrinsic(api.PARTICIPANT_FUNCTIONS))).toEqual(expectedFunctionMap());
   });
 
   it('keeps a timeout and backoff retries on every Task, and the whole execution is bounded', () => {
@@ -381,9 +380,9 @@ describe('the recovery sweeper', () => {
     ]);
     expect(props(fn).Timeout as number).toBeLessThan(60);
     const env = (props(fn).Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(Object.keys(env).sort()).toEqual(['COORDINATOR_LOG_TABLE', 'COORDINATOR_VARIANT', 'NODE_OPTIONS', 'PARTICIPANT_FUNCTION_PREFIX', 'PARTICIPANT_TABLES', 'STATE_MACHINE_ARN']);
-    // The same prefix the state machine computes participant ARNs with.
-    expect(resolveIntrinsic(env.PARTICIPANT_FUNCTION_PREFIX)).toBe(resolveIntrinsic((props(stateMachine()[1]).DefinitionSubstitutions as Record<string, unknown>).ParticipantFunctionPrefix));
+    expect(Object.keys(env).sort()).toEqual(['COORDINATOR_LOG_TABLE', 'COORDINATOR_VARIANT', 'NODE_OPTIONS', 'PARTICIPANT_FUNCTIONS', 'PARTICIPANT_TABLES', 'STATE_MACHINE_ARN']);
+    // The same map the API builds execution inputs from.
+    expect(JSON.parse(resolveIntrinsic(env.PARTICIPANT_FUNCTIONS))).toEqual(expectedFunctionMap());
     expect(JSON.parse(resolveIntrinsic(env.PARTICIPANT_TABLES))).toEqual(Object.fromEntries(specs.map((s) => [s.name, refOf(participantFunction(s).tableId)])));
   });
 });
@@ -516,7 +515,7 @@ describe('Lambda functions', () => {
       if (spec.shardedKeys.size) expect(JSON.parse(String(env.SHARDED_KEYS))).toEqual(Object.fromEntries(spec.shardedKeys));
     }
     const api = (props(apiFunction()[1]).Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(Object.keys(api).sort()).toEqual(['COORDINATOR_LOG_TABLE', 'COORDINATOR_VARIANT', 'NODE_OPTIONS', 'PARTICIPANT_TABLES', 'RECOVERY_FUNCTION_NAME', 'RECOVERY_LOG_GROUP', 'STATE_MACHINE_ARN']);
+    expect(Object.keys(api).sort()).toEqual(['COORDINATOR_LOG_TABLE', 'COORDINATOR_VARIANT', 'NODE_OPTIONS', 'PARTICIPANT_FUNCTIONS', 'PARTICIPANT_TABLES', 'RECOVERY_FUNCTION_NAME', 'RECOVERY_LOG_GROUP', 'STATE_MACHINE_ARN']);
     expect(resolveIntrinsic(api.RECOVERY_FUNCTION_NAME)).toBe(refOf(recoveryFunction()[0]));
     expect(JSON.parse(resolveIntrinsic(api.PARTICIPANT_TABLES))).toEqual(Object.fromEntries(specs.map((s) => [s.name, refOf(participantFunction(s).tableId)])));
     expect(resolveIntrinsic(api.COORDINATOR_LOG_TABLE)).toBe(refOf(coordinatorLogId()));
@@ -550,6 +549,10 @@ describe('the bundled API and recovery functions', () => {
           if (type === 'AWS::Logs::LogGroup') return `unused-log-group-${id}`;
           if (type === 'AWS::StepFunctions::StateMachine') return `arn:aws:states:eu-west-1:123456789012:stateMachine:${String(props(stateMachine()[1]).StateMachineName)}`;
           throw new Error(`no stand-in for a Ref to ${id} (${type})`);
+        }).replace(/<(\w+)\.Arn>/g, (_m, id: string) => {
+          // PARTICIPANT_FUNCTIONS: participant function ARNs, which these routes only carry.
+          if (synth.json.Resources[id]?.Type === 'AWS::Lambda::Function') return `arn:aws:lambda:eu-west-1:123456789012:function:${id.slice(0, 64)}`;
+          throw new Error(`no stand-in for the ARN of ${id}`);
         }),
       ]),
     ) as Record<string, string> & { PARTICIPANT_TABLES: string; COORDINATOR_LOG_TABLE: string };

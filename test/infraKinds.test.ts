@@ -33,7 +33,7 @@ describe("a participant of a team's kind", () => {
   it('needs its Lambda entry: without one the synth stops, naming the participant and the kind', () => {
     const stack = new Stack(new App(), 'NoEntry');
     expect(() => new Participant(stack, 'Rewards', { spec: rewards, ...common })).toThrow(
-      "participant rewards: kind 'loyalty' is not one of Pakka's own, so its Lambda entry must be given (participantEntries['loyalty'])",
+      "participant rewards: kind 'loyalty' is not one of Pakka's own, so give its function (participantFunctions['rewards']) or its Lambda entry (participantEntries['loyalty'])",
     );
   });
 

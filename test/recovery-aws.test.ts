@@ -19,7 +19,13 @@ import { stepFunctionsExecutions } from '../lambdas/recovery/stepFunctionsExecut
 import type { FaultSpec } from '../local/faults.js';
 import { HOUR_MS, LedgerWorld } from './chaos/ledgerWorld.js';
 
-const PREFIX = 'pakka-prod-';
+/** Functions named nothing like their participants, one in another account: recovery must use the map. */
+const FUNCTIONS = new Map([
+  ['payer-bank', 'arn:aws:lambda:eu-west-1:111111111111:function:bank-of-alice'],
+  ['payee-bank', 'arn:aws:lambda:eu-west-1:222222222222:function:bank-of-bob'],
+  ['upi-switch', 'arn:aws:lambda:eu-west-1:111111111111:function:switch:live'],
+]);
+const PARTICIPANT_OF = new Map([...FUNCTIONS].map(([name, arn]) => [arn, name]));
 const STATE_MACHINE = 'arn:aws:states:ap-south-1:123456789012:stateMachine:pakka-two-phase-commit';
 
 const worlds: LedgerWorld[] = [];
@@ -35,7 +41,9 @@ function fakeLambda(w: LedgerWorld, invoked: string[]): LambdaClient {
     invoked.push(name);
     const payload = JSON.parse(new TextDecoder().decode(command.input.Payload as Uint8Array)) as unknown;
     try {
-      const answer = await w.direct(name.slice(PREFIX.length), payload);
+      const participant = PARTICIPANT_OF.get(name);
+      if (!participant) return { StatusCode: 404, FunctionError: 'Unhandled', Payload: new TextEncoder().encode(JSON.stringify({ errorType: 'ResourceNotFoundException', errorMessage: name })) };
+      const answer = await w.direct(participant, payload);
       return { StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify(answer)) };
     } catch (error) {
       const e = error as Error;
@@ -70,14 +78,14 @@ function awsPorts(w: LedgerWorld, status: string, invoked: string[] = [], asked:
   return {
     log: coordinatorLogTable(w.doc, w.pakka.tables.coordinatorLog),
     inDoubt: inDoubtIndex(w.doc, w.pakka.tables.participants),
-    participants: lambdaParticipants(fakeLambda(w, invoked), PREFIX),
+    participants: lambdaParticipants(fakeLambda(w, invoked), FUNCTIONS),
     executions: stepFunctionsExecutions(fakeSfn(status, asked), STATE_MACHINE),
     now: () => Date.now() + HOUR_MS,
   };
 }
 
 describe('recovery through the AWS adapters', () => {
-  it.each(['FAILED', 'TIMED_OUT', 'ABORTED', 'MISSING'])('aborts a transaction whose execution is %s, invoking the participant functions by name', async (status) => {
+  it.each(['FAILED', 'TIMED_OUT', 'ABORTED', 'MISSING'])('aborts a transaction whose execution is %s, invoking each participant function from the map', async (status) => {
     const w = await stuckWorld([{ fault: 'stopCoordinator', at: 'LogCommitDecision', txnId: 't1' }]);
     const invoked: string[] = [];
     const asked: string[] = [];
@@ -85,7 +93,7 @@ describe('recovery through the AWS adapters', () => {
     expect(report).toMatchObject({ decided: 1, finalized: 1, errors: [] });
     // The execution ARN the state machine logged is the one asked about.
     expect(asked).toEqual([(await w.logItem('t1'))?.executionArn]);
-    expect(invoked.sort()).toEqual([`${PREFIX}payee-bank`, `${PREFIX}payer-bank`, `${PREFIX}upi-switch`]);
+    expect(invoked.sort()).toEqual([...FUNCTIONS.values()].sort());
     expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED', decidedBy: 'recovery' });
     expect(await w.invariantViolations()).toEqual([]);
   });

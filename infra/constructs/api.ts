@@ -26,13 +26,13 @@ import { Construct } from 'constructs';
 import { BY_STATUS_INDEX } from '../../lambdas/tableSchemas.js';
 import type { Coordinator } from './coordinator.js';
 import { PakkaFunction } from './pakkaFunction.js';
-import { participantTablesJson } from './participant.js';
-import type { PakkaTable } from './pakkaTable.js';
+import { type ParticipantTable, participantFunctionsJson, participantTablesJson } from './participant.js';
 import { TRANSACTION_REQUEST_RULE, TRANSACTION_REQUEST_SCHEMA } from './transactionRequestModel.js';
 
 export interface ApiParticipant {
   name: string;
-  table: PakkaTable;
+  table: ParticipantTable;
+  function: { functionArn: string };
 }
 
 export interface ApiProps {
@@ -88,6 +88,8 @@ export class Api extends Construct {
         STATE_MACHINE_ARN: coordinator.stateMachine.stateMachineArn,
         COORDINATOR_VARIANT: coordinator.variant,
         PARTICIPANT_TABLES: participantTablesJson(this, props.participants),
+        // The API only names these functions in execution inputs; the state machine invokes them.
+        PARTICIPANT_FUNCTIONS: participantFunctionsJson(this, props.participants),
       },
       timeout: props.timeout,
       memorySize: 512,

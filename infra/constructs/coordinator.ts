@@ -1,7 +1,8 @@
 /**
  * The coordinator: a Step Functions workflow (Express or Standard, chosen at deploy time) defined by
- * the very ASL file local mode runs, and the coordinator log table it writes. The state machine may
- * invoke only the configured participant functions and may only put, update and get items of the
+ * the very ASL file local mode runs, and the coordinator log table it writes. Each execution input
+ * names the function of every participant (the API builds it from PARTICIPANT_FUNCTIONS); the state
+ * machine may invoke only the configured participant functions and may only put, update and get items of the
  * coordinator log.
  */
 import { ArnFormat, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
@@ -14,13 +15,13 @@ import { type CoordinatorVariant, DEFAULT_COORDINATOR_VARIANT } from '../../lamb
 import { COORDINATOR_LOG_SCHEMA } from '../../lambdas/tableSchemas.js';
 import { aslPath } from '../../statemachines/source/files.js';
 import { PakkaTable } from './pakkaTable.js';
+import { checkDistinctFunctions } from './participant.js';
 
 /** What the state machine's DynamoDB tasks do to the coordinator log (BeginTransaction, Log*Decision, CommitReadOnly, Mark*, ReadLoggedDecision). */
 export const COORDINATOR_LOG_WRITER_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem'] as const;
 
 export interface CoordinatorParticipant {
   name: string;
-  functionName: string;
   function: { functionArn: string };
 }
 
@@ -32,8 +33,7 @@ export interface CoordinatorProps {
    * started at least once; Standard is billed per state transition and keeps each execution's history.
    */
   variant?: CoordinatorVariant;
-  /** Every participant function's name is this prefix plus the participant's name. */
-  participantFunctionNamePrefix: string;
+  /** The functions the state machine may invoke: exactly these, whatever their names or accounts. */
   participants: readonly CoordinatorParticipant[];
   removalPolicy: RemovalPolicy;
   logRetention: RetentionDays;
@@ -51,8 +51,6 @@ export class Coordinator extends Construct {
   readonly coordinatorLogStreamArn: string;
   /** Where Step Functions writes the execution history events (one execution per transaction, named by its txnId). */
   readonly executionLogs: LogGroup;
-  /** `${ParticipantFunctionPrefix}` of the ASL: the ARN of a participant function without its name. */
-  readonly participantFunctionArnPrefix: string;
   /** Every execution of this state machine (execution ARNs are only known once started). */
   readonly executionArns: string;
   /** `executionArns` as cdk-nag prints it in a finding id (pseudo parameters in angle brackets). */
@@ -61,18 +59,8 @@ export class Coordinator extends Construct {
   constructor(scope: Construct, id: string, props: CoordinatorProps) {
     super(scope, id);
     this.variant = props.variant ?? DEFAULT_COORDINATOR_VARIANT;
-    for (const p of props.participants) {
-      if (p.functionName !== `${props.participantFunctionNamePrefix}${p.name}`) {
-        throw new Error(`participant ${p.name}: function ${p.functionName} is not named ${props.participantFunctionNamePrefix}${p.name}, so the state machine could not reach it`);
-      }
-    }
+    checkDistinctFunctions(props.participants);
     const stack = Stack.of(this);
-    this.participantFunctionArnPrefix = stack.formatArn({
-      service: 'lambda',
-      resource: 'function',
-      resourceName: props.participantFunctionNamePrefix,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
     this.coordinatorLog = new PakkaTable(this, 'CoordinatorLog', { schema: COORDINATOR_LOG_SCHEMA, removalPolicy: props.removalPolicy });
     const cfnLog = this.coordinatorLog.table.node.defaultChild as CfnTable;
     cfnLog.streamSpecification = { streamViewType: StreamViewType.NEW_AND_OLD_IMAGES };
@@ -92,7 +80,6 @@ export class Coordinator extends Construct {
       definitionBody: DefinitionBody.fromFile(aslPath(this.variant)),
       definitionSubstitutions: {
         CoordinatorLogTable: this.coordinatorLog.table.tableName,
-        ParticipantFunctionPrefix: this.participantFunctionArnPrefix,
       },
       // Execution data holds the business operations; it stays out of the logs unless asked for.
       logs: { destination: logGroup, level: props.logLevel === 'ALL' ? LogLevel.ALL : LogLevel.ERROR, includeExecutionData: false },

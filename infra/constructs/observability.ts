@@ -31,6 +31,8 @@ import { PakkaFunction } from './pakkaFunction.js';
 export interface ObservedParticipant {
   name: string;
   function: IFunction;
+  /** The team's own function: its metrics are watched, but its log group is the team's and left alone. */
+  ownFunction?: boolean;
 }
 
 export interface ObservabilityProps {
@@ -261,7 +263,7 @@ export class Observability extends Construct {
 
     const logGroups: ILogGroup[] = [
       coordinator.executionLogs,
-      ...[props.api.function, props.recovery.function, this.outcomeReporter, ...props.participants.map((p) => p.function)].flatMap((fn) => (fn instanceof LambdaFunction ? [fn.logGroup] : [])),
+      ...[props.api.function, props.recovery.function, this.outcomeReporter, ...props.participants.filter((p) => !p.ownFunction).map((p) => p.function)].flatMap((fn) => (fn instanceof LambdaFunction ? [fn.logGroup] : [])),
     ];
     this.transactionStory = new QueryDefinition(this, 'TransactionStory', {
       queryDefinitionName: `${props.namePrefix}/transaction-story`,

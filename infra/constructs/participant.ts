@@ -1,27 +1,61 @@
 /**
- * One participant: its Lambda (the handler of its kind) and its own DynamoDB table, which only
- * that Lambda may touch. The function name is the coordinator's prefix plus the participant's
- * name, because the state machine computes the ARN it invokes that way.
+ * One participant: its Lambda function and its own DynamoDB table, which only that function may touch.
+ * Either may be the team's: Pakka builds the function from Pakka's entry for its own kinds or from the
+ * team's entry file, or takes an existing function (an IFunction or an ARN, in this account or another)
+ * and grants nothing inside it; it creates the table or takes an existing one that has the
+ * prepared-state schema. The coordinator and recovery invoke `function.functionArn`, whatever its name.
  */
-import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { type ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Function as LambdaFunction, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { ParticipantSpec } from '../../lambdas/config/participantConfig.js';
 import { BUILT_IN_KINDS } from '../../lambdas/participants/kinds/index.js';
+import { isOwnFunctionKind } from '../../lambdas/participants/barrier/kind.js';
+import { IN_DOUBT_INDEX } from '../../lambdas/participants/table.js';
 import { PARTICIPANT_TABLE_SCHEMA } from '../../lambdas/tableSchemas.js';
+import { FUNCTION_ARN } from '../../lambdas/config/participantFunctions.js';
 import { PakkaFunction } from './pakkaFunction.js';
 import { PakkaTable } from './pakkaTable.js';
 
-/** What a participant does to its own table: prepare, commit and abort are TransactWriteItems of these, status is a GetItem. */
+/** A participant's prepared-state table as the other constructs use it: Pakka's own or the team's. */
+export interface ParticipantTable {
+  readonly table: ITable;
+  /** The ARNs of the table's indexes by name (the in-doubt index recovery queries). */
+  readonly indexArns: ReadonlyMap<string, string>;
+}
+
 /**
  * The PARTICIPANT_TABLES environment value (JSON: participant name -> table name) of the functions
  * that read participant tables directly: the API and the recovery sweeper.
  */
-export function participantTablesJson(scope: Construct, participants: ReadonlyArray<{ name: string; table: PakkaTable }>): string {
+export function participantTablesJson(scope: Construct, participants: ReadonlyArray<{ name: string; table: ParticipantTable }>): string {
   return Stack.of(scope).toJsonString(Object.fromEntries(participants.map((p) => [p.name, p.table.table.tableName])));
 }
+
+/**
+ * The PARTICIPANT_FUNCTIONS environment value (JSON: participant name -> function ARN): the API builds
+ * each execution input from it, recovery invokes through it. The one map of who answers for whom.
+ */
+export function participantFunctionsJson(scope: Construct, participants: ReadonlyArray<{ name: string; function: { functionArn: string } }>): string {
+  return Stack.of(scope).toJsonString(Object.fromEntries(participants.map((p) => [p.name, p.function.functionArn])));
+}
+
+/** A function that answers for two participants could not tell them apart: the protocol's messages carry no participant name. */
+export function checkDistinctFunctions(participants: ReadonlyArray<{ name: string; function: { functionArn: string } }>): void {
+  const seen = new Map<string, string>();
+  for (const p of participants) {
+    const arn = p.function.functionArn;
+    if (Token.isUnresolved(arn)) continue;
+    const other = seen.get(arn);
+    if (other) throw new Error(`participants ${other} and ${p.name} name the same function ${arn}; each participant needs its own`);
+    seen.set(arn, p.name);
+  }
+}
+
+/** What a participant does to its own table: prepare, commit and abort are TransactWriteItems of these, status is a GetItem. */
 
 export const PARTICIPANT_TABLE_ACTIONS = [
   'dynamodb:GetItem',
@@ -33,7 +67,7 @@ export const PARTICIPANT_TABLE_ACTIONS = [
 
 export interface ParticipantProps {
   spec: ParticipantSpec;
-  /** Prepended to the participant's name to give the function's name. */
+  /** Prepended to the participant's name to name the function Pakka builds (not an existing one). */
   functionNamePrefix: string;
   removalPolicy: RemovalPolicy;
   logRetention: RetentionDays;
@@ -42,6 +76,20 @@ export interface ParticipantProps {
    * own: typically `export const handler = lambdaParticipant(myKind)`. Pakka's own kinds have theirs.
    */
   entry?: string;
+  /**
+   * The team's own function (or its ARN, in this account or another) that answers the participant
+   * protocol instead of one Pakka builds. Pakka grants nothing inside it (its table access, its
+   * environment are the team's) and only lets the coordinator and recovery invoke it.
+   */
+  function?: IFunction | string;
+  /**
+   * An existing table for the prepared-state records instead of one Pakka creates. It must have the
+   * schema of PARTICIPANT_TABLE_SCHEMA: partition key `pk` (string) and the sparse global secondary
+   * index `inDoubt` (partition `inDoubtPartition`, sort `inDoubtSince`, both strings, projecting
+   * `txnId`), which recovery queries. A `Table` of this app is checked; an imported one is trusted.
+   * A function Pakka builds is granted access to it.
+   */
+  table?: ITable;
 }
 
 /** Pakka's entry for one of its own kinds; only the registered definition itself counts, not a team's kind that reuses the name. */
@@ -51,24 +99,34 @@ function builtInEntry(spec: ParticipantSpec): string | undefined {
 
 export class Participant extends Construct {
   readonly name: string;
-  readonly functionName: string;
+  /** The function the coordinator and recovery invoke; its ARN goes into every execution input. */
   readonly function: IFunction;
-  readonly table: PakkaTable;
+  readonly table: ParticipantTable;
+  /** True when the function is the team's own (Pakka built nothing and granted nothing inside it). */
+  readonly ownFunction: boolean;
 
   constructor(scope: Construct, id: string, props: ParticipantProps) {
     super(scope, id);
     const { spec } = props;
     this.name = spec.name;
-    this.functionName = `${props.functionNamePrefix}${spec.name}`;
-    if (this.functionName.length > 64) throw new Error(`participant ${spec.name}: function name ${this.functionName} is longer than Lambda's 64 characters`);
-    this.table = new PakkaTable(this, 'Table', { schema: PARTICIPANT_TABLE_SCHEMA, removalPolicy: props.removalPolicy });
+    this.table = props.table ? existingTable(spec.name, props.table) : new PakkaTable(this, 'Table', { schema: PARTICIPANT_TABLE_SCHEMA, removalPolicy: props.removalPolicy });
+    if (props.function !== undefined) {
+      if (props.entry) throw new Error(`participant ${spec.name}: give its own function or an entry for Pakka to build one, not both`);
+      this.ownFunction = true;
+      this.function = typeof props.function === 'string' ? importedFunction(this, spec.name, props.function) : props.function;
+      return;
+    }
+    this.ownFunction = false;
+    const functionName = `${props.functionNamePrefix}${spec.name}`;
+    if (functionName.length > 64) throw new Error(`participant ${spec.name}: function name ${functionName} is longer than Lambda's 64 characters`);
     const entry = props.entry ?? builtInEntry(spec);
     if (!entry) {
-      throw new Error(`participant ${spec.name}: kind '${spec.kind}' is not one of Pakka's own, so its Lambda entry must be given (participantEntries['${spec.kind}'])`);
+      const why = isOwnFunctionKind(spec.definition) ? 'is answered by the team\'s own code' : "is not one of Pakka's own";
+      throw new Error(`participant ${spec.name}: kind '${spec.kind}' ${why}, so give its function (participantFunctions['${spec.name}']) or its Lambda entry (participantEntries['${spec.kind}'])`);
     }
     const handler = new PakkaFunction(this, 'Handler', {
       entry,
-      functionName: this.functionName,
+      functionName,
       description: `Pakka participant ${spec.name} (${spec.kind})${spec.description ? `: ${spec.description}` : ''}`.slice(0, 256),
       environment: {
         TABLE_NAME: this.table.table.tableName,
@@ -85,4 +143,37 @@ export class Participant extends Construct {
     handler.role.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [this.table.table.tableArn] }));
     this.function = handler.function;
   }
+}
+
+/** An existing function by ARN; `sameEnvironment: false` keeps CDK from adding permissions to it, which only its owner may. */
+function importedFunction(scope: Construct, participant: string, functionArn: string): IFunction {
+  if (!Token.isUnresolved(functionArn) && !FUNCTION_ARN.test(functionArn)) {
+    throw new Error(`participant ${participant}: '${functionArn}' is not a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>[:<alias>])`);
+  }
+  return LambdaFunction.fromFunctionAttributes(scope, 'Function', { functionArn, sameEnvironment: false, skipPermissions: true });
+}
+
+/** Checks what can be checked of a team's table: a `Table` defined in this app knows its keys and indexes. */
+function existingTable(participant: string, table: ITable): ParticipantTable {
+  if (table instanceof Table) {
+    const fail = (rule: string) => {
+      throw new Error(`participant ${participant}: table ${table.node.path} ${rule}; a participant's table needs the schema of PARTICIPANT_TABLE_SCHEMA`);
+    };
+    const schema = table.schema();
+    if (schema.partitionKey?.name !== PARTICIPANT_TABLE_SCHEMA.partitionKey || schema.partitionKey.type !== 'S' || schema.sortKey) {
+      fail(`must have the string partition key '${PARTICIPANT_TABLE_SCHEMA.partitionKey}' and no sort key`);
+    }
+    for (const wanted of PARTICIPANT_TABLE_SCHEMA.indexes) {
+      let index: ReturnType<Table['schema']> | undefined;
+      try {
+        index = table.schema(wanted.indexName);
+      } catch {
+        index = undefined;
+      }
+      if (!index || index.partitionKey?.name !== wanted.partitionKey || index.partitionKey.type !== 'S' || index.sortKey?.name !== wanted.sortKey || index.sortKey.type !== 'S') {
+        fail(`must have the global secondary index '${wanted.indexName}' (partition '${wanted.partitionKey}', sort '${wanted.sortKey}', both strings), which recovery queries for in-doubt records`);
+      }
+    }
+  }
+  return { table, indexArns: new Map(PARTICIPANT_TABLE_SCHEMA.indexes.map((index) => [index.indexName, `${table.tableArn}/index/${index.indexName}`])) };
 }

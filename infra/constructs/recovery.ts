@@ -16,13 +16,12 @@ import { DEFAULT_RECOVERY_CONFIG } from '../../lambdas/recovery/recoveryConfig.j
 import { OPEN_INDEX } from '../../lambdas/tableSchemas.js';
 import type { Coordinator } from './coordinator.js';
 import { PakkaFunction } from './pakkaFunction.js';
-import { participantTablesJson } from './participant.js';
-import type { PakkaTable } from './pakkaTable.js';
+import { type ParticipantTable, participantFunctionsJson, participantTablesJson } from './participant.js';
 
 export interface RecoveryParticipant {
   name: string;
   function: { functionArn: string };
-  table: PakkaTable;
+  table: ParticipantTable;
 }
 
 export interface RecoveryProps {
@@ -52,7 +51,7 @@ export class Recovery extends Construct {
         COORDINATOR_LOG_TABLE: log.table.tableName,
         STATE_MACHINE_ARN: coordinator.stateMachine.stateMachineArn,
         COORDINATOR_VARIANT: coordinator.variant,
-        PARTICIPANT_FUNCTION_PREFIX: coordinator.participantFunctionArnPrefix,
+        PARTICIPANT_FUNCTIONS: participantFunctionsJson(this, props.participants),
         PARTICIPANT_TABLES: participantTablesJson(this, props.participants),
       },
       timeout: props.timeout,

@@ -3,7 +3,7 @@
  * passes the bundled config/participants.json; a team's API entry passes its own config, parsed with
  * its own kind registry, so the API validates requests for the team's kinds.
  * Environment: COORDINATOR_LOG_TABLE, STATE_MACHINE_ARN, PARTICIPANT_TABLES (JSON: participant
- * name -> table name), COORDINATOR_VARIANT; optional RECOVERY_FUNCTION_NAME (the recovery function, which
+ * name -> table name), PARTICIPANT_FUNCTIONS (JSON: participant name -> function ARN), COORDINATOR_VARIANT; optional RECOVERY_FUNCTION_NAME (the recovery function, which
  * POST /recovery/run and POST /transactions/{txnId}/resolve invoke) and RECOVERY_LOG_GROUP (its log group,
  * named in the answer of a sweep started in the background).
  */
@@ -15,6 +15,7 @@ import { z } from 'zod';
 import type { ParticipantConfig } from '../config/participantConfig.js';
 import { boundedClientConfig } from '../config/sdkTimeouts.js';
 import { coordinatorEnvironment } from '../config/deployedEnvironment.js';
+import { checkParticipantFunctions } from '../config/participantFunctions.js';
 import { requestLogFields } from '../observability/apiRequestLog.js';
 import { protocolLogger } from '../observability/logger.js';
 import { pakkaTracer, traced } from '../observability/tracing.js';
@@ -39,6 +40,7 @@ export function lambdaApi(config: ParticipantConfig): LambdaApiHandler {
   const env = environment.parse(process.env);
   const missing = [...config.keys()].filter((name) => !env.PARTICIPANT_TABLES.has(name));
   if (missing.length) throw new Error(`PARTICIPANT_TABLES has no table for: ${missing.join(', ')}`);
+  checkParticipantFunctions(config, env.PARTICIPANT_FUNCTIONS);
 
   const route = apiHandler(
     stepFunctionsService({
@@ -48,6 +50,7 @@ export function lambdaApi(config: ParticipantConfig): LambdaApiHandler {
       variant: env.COORDINATOR_VARIANT,
       tables: { coordinatorLog: env.COORDINATOR_LOG_TABLE, participants: env.PARTICIPANT_TABLES },
       config,
+      functions: env.PARTICIPANT_FUNCTIONS,
     }),
     {
       logError: (message, detail) => logger.error(message, detail),

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ParticipantConfig } from '../config/participantConfig.js';
+import type { ParticipantFunctions } from '../config/participantFunctions.js';
 import type { CoordinatorVariant } from '../coordinator/coordinatorVariant.js';
 import type { ExecutionInput } from '../coordinator/executionInput.js';
 import { type TableNamesForReads, tableReads } from './tableReads.js';
@@ -24,6 +25,7 @@ export interface StepFunctionsServiceOptions {
   variant: CoordinatorVariant;
   tables: TableNamesForReads;
   config: ParticipantConfig;
+  functions: ParticipantFunctions;
 }
 
 /** arn:aws:states:REGION:ACCOUNT:stateMachine:NAME -> arn:aws:states:REGION:ACCOUNT:execution:NAME:EXECUTION */
@@ -38,6 +40,7 @@ export function stepFunctionsService(options: StepFunctionsServiceOptions): Tran
   const { sfn, stateMachineArn, variant } = options;
   return {
     config: options.config,
+    functions: options.functions,
     variant,
     ...tableReads(options.dynamo, options.tables, options.config),
     async startExecution(input, start = {}) {

@@ -137,7 +137,7 @@ export async function submitTransaction(service: TransactionService, event: APIG
     throw new ApiError(400, 'INVALID_REQUEST', 'txnId and the Idempotency-Key header name the transaction twice; send one of them', 'txnId');
   }
   const txnId = transactionIdFor(validated.value, key);
-  const input = executionInput(txnId, validated.value, service.config, key);
+  const input = executionInput(txnId, validated.value, service.config, service.functions, key);
 
   if ((await sameRequest(service, input)) === 'absent') {
     const outcome = await service.startExecution(input, shouldWait ? { waitMs: wait.waitMs } : {});

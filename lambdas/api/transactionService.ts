@@ -4,6 +4,7 @@
  * DynamoDB. Reads go to the same tables in both places (see `tableReads.ts`).
  */
 import type { ParticipantConfig } from '../config/participantConfig.js';
+import type { ParticipantFunctions } from '../config/participantFunctions.js';
 import type { CoordinatorVariant } from '../coordinator/coordinatorVariant.js';
 import type { CoordinatorLogItem, TxnStatus } from '../coordinator/coordinatorLog.js';
 import type { ExecutionInput } from '../coordinator/executionInput.js';
@@ -43,6 +44,8 @@ export interface StartOptions {
 
 export interface TransactionService {
   readonly config: ParticipantConfig;
+  /** The function of each participant, as the execution input names it for the state machine. */
+  readonly functions: ParticipantFunctions;
   /** The workflow that runs the transactions: its limits apply to every request (Express: at most five minutes). */
   readonly variant: CoordinatorVariant;
   startExecution(input: ExecutionInput, options?: StartOptions): Promise<StartOutcome>;

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { COORDINATOR_VARIANTS } from '../coordinator/coordinatorVariant.js';
+import { participantFunctionsJson } from './participantFunctions.js';
 
 /** PARTICIPANT_TABLES: JSON, participant name -> its table. */
 const participantTables = z.string().transform((text, ctx) => {
@@ -19,6 +20,8 @@ export const coordinatorEnvironment = z.object({
   COORDINATOR_LOG_TABLE: z.string().min(1),
   STATE_MACHINE_ARN: z.string().startsWith('arn:'),
   PARTICIPANT_TABLES: participantTables,
+  /** JSON, participant name -> the ARN of its function: the API puts it in each execution input, recovery invokes it. */
+  PARTICIPANT_FUNCTIONS: participantFunctionsJson,
   /** Which workflow STATE_MACHINE_ARN is: it decides how executions start and how recovery knows one has stopped. */
   COORDINATOR_VARIANT: z.enum(COORDINATOR_VARIANTS),
 });

@@ -1,10 +1,13 @@
 /** The input of one state machine execution, built from a validated request. Pure. */
 import type { ParticipantConfig } from '../config/participantConfig.js';
+import type { ParticipantFunctions } from '../config/participantFunctions.js';
 import { logShardOf, openPartitionOf } from './logShards.js';
 import { type TransactionRequest, requestDigest } from './transactionRequest.js';
 
 export interface ParticipantInput {
   name: string;
+  /** The function the state machine invokes for this participant (from the deploy-time map, never from the name). */
+  functionArn: string;
   prepareTimeoutSeconds: number;
   commitTimeoutSeconds: number;
   operations: Array<Record<string, unknown>>;
@@ -22,7 +25,13 @@ export interface ExecutionInput {
   logShards: { shard: string; open: string };
 }
 
-export function executionInput(txnId: string, request: TransactionRequest, config: ParticipantConfig, idempotencyKey?: string): ExecutionInput {
+export function executionInput(
+  txnId: string,
+  request: TransactionRequest,
+  config: ParticipantConfig,
+  functions: ParticipantFunctions,
+  idempotencyKey?: string,
+): ExecutionInput {
   const shard = logShardOf(txnId);
   return {
     txnId,
@@ -32,8 +41,12 @@ export function executionInput(txnId: string, request: TransactionRequest, confi
     participants: request.participants.map((p) => {
       const spec = config.get(p.name);
       if (!spec) throw new Error(`participant ${p.name} is not configured`); // validation rules this out
+      const functionArn = functions.get(p.name);
+      // The API and local mode check at start that every configured participant has a function.
+      if (!functionArn) throw new Error(`participant ${p.name} has no function`);
       return {
         name: p.name,
+        functionArn,
         // A participant never gets longer to prepare than the whole transaction has.
         prepareTimeoutSeconds: Math.min(spec.prepareTimeoutSeconds, request.timeoutSeconds),
         commitTimeoutSeconds: spec.commitTimeoutSeconds,

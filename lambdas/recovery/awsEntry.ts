@@ -3,8 +3,8 @@
  * runs a sweep; the API may invoke it directly with `{action: 'sweep'}` or
  * `{action: 'resolve', txnId, body}` for an operator's decision, so that only this function needs
  * the rights to invoke participants.
- * Environment: COORDINATOR_LOG_TABLE, STATE_MACHINE_ARN, PARTICIPANT_FUNCTION_PREFIX,
- * PARTICIPANT_TABLES (JSON: participant name -> table name), optional PAKKA_RECOVERY_* thresholds.
+ * Environment: COORDINATOR_LOG_TABLE, STATE_MACHINE_ARN, PARTICIPANT_FUNCTIONS (JSON: participant
+ * name -> function ARN, the map the API builds execution inputs from), PARTICIPANT_TABLES (JSON: participant name -> table name), optional PAKKA_RECOVERY_* thresholds.
  */
 import { boundedClientConfig } from '../config/sdkTimeouts.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -28,9 +28,7 @@ import { maxDurationExecutions } from './maxDurationExecutions.js';
 import { EXECUTION_TIMEOUT_SECONDS } from '../coordinator/coordinatorVariant.js';
 import { coordinatorEnvironment } from '../config/deployedEnvironment.js';
 
-export const recoveryEnvironment = coordinatorEnvironment.extend({
-  PARTICIPANT_FUNCTION_PREFIX: z.string().min(1),
-});
+export const recoveryEnvironment = coordinatorEnvironment;
 
 const explicitRequest = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('resolve'), txnId: z.string(), body: z.unknown() }),
@@ -57,7 +55,7 @@ function awsPorts(): RecoveryPorts {
   return {
     log: coordinatorLogTable(client, env.COORDINATOR_LOG_TABLE),
     inDoubt: inDoubtIndex(client, env.PARTICIPANT_TABLES),
-    participants: lambdaParticipants(tracer.captureAWSv3Client(new LambdaClient({})), env.PARTICIPANT_FUNCTION_PREFIX),
+    participants: lambdaParticipants(tracer.captureAWSv3Client(new LambdaClient({})), env.PARTICIPANT_FUNCTIONS),
     // Express has no DescribeExecution: its five-minute limit tells when an execution has stopped.
     executions:
       env.COORDINATOR_VARIANT === 'express'

@@ -1,9 +1,10 @@
 /**
- * Recovery reaches participants on AWS by invoking their Lambda functions (name = prefix + participant
- * name), synchronously. A function error comes back as an Error named as the participant named it
+ * Recovery reaches participants on AWS by invoking their Lambda functions synchronously, each found in
+ * the same participant -> function map the API builds execution inputs from. A function error comes back as an Error named as the participant named it
  * (`Pakka.ProtocolViolation`, `Pakka.Transient`, ...), as Step Functions names it for the coordinator.
  */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { ParticipantFunctions } from '../config/participantFunctions.js';
 import type { ParticipantAnswer } from '../participants/message.js';
 import type { ParticipantPort } from './ports.js';
 
@@ -17,11 +18,14 @@ export class ParticipantFunctionError extends Error {
   }
 }
 
-export function lambdaParticipants(lambda: LambdaClient, functionPrefix: string): ParticipantPort {
+export function lambdaParticipants(lambda: LambdaClient, functions: ParticipantFunctions): ParticipantPort {
   return {
     async send(participant, message) {
+      const functionName = functions.get(participant);
+      // A log item naming a participant the deployment no longer has: recovery reports it and retries later.
+      if (!functionName) throw new ParticipantFunctionError('Pakka.UnknownParticipant', `participant ${participant} has no function in PARTICIPANT_FUNCTIONS`);
       const out = await lambda.send(
-        new InvokeCommand({ FunctionName: `${functionPrefix}${participant}`, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(JSON.stringify(message)) }),
+        new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(JSON.stringify(message)) }),
       );
       const text = out.Payload ? new TextDecoder().decode(out.Payload) : '';
       if (out.FunctionError) {

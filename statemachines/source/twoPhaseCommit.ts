@@ -15,7 +15,8 @@ import { ABORT_REASONS } from '../../lambdas/protocol/vote.js';
 import type { ChoiceRule, Json, MapState, Retrier, StateMachineDefinition, States, TaskState } from './asl.js';
 
 const LOG = '${CoordinatorLogTable}';
-const PARTICIPANT_FUNCTION = "States.Format('${ParticipantFunctionPrefix}{}', $.participant.name)";
+/** Each participant's function comes with the execution input (ParticipantInput.functionArn), set from the deploy-time map. */
+const PARTICIPANT_FUNCTION = '$.participant.functionArn';
 
 /**
  * Errors the DynamoDB integration raises for a transient failure: throttling, a service fault, the

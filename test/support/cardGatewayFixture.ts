@@ -3,7 +3,7 @@
  * DynamoDB Local, cards seeded per case. `wrap` and `definition` let the kit's own tests break it on purpose.
  */
 import { afterAll, beforeAll } from 'vitest';
-import { type CardGateway, startCardGateway } from '../../examples/card-gateway/gateway.js';
+import { type CardGateway, startCardGateway } from '../../examples/team-app/cardGateway.js';
 import { cardParticipant } from '../../examples/card-gateway/cardParticipant.js';
 import { barrierParticipant } from '../../lambdas/participants/barrier/index.js';
 import type { AnyParticipantHandler, Operations, ParticipantConformanceFixture } from '../../testing/conformance.js';

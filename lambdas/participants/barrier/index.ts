@@ -3,3 +3,4 @@ export { defineBarrierParticipant, type BarrierCall, type BarrierParticipantDefi
 export { barrierParticipant, type BarrierHandler, type BarrierParticipantOptions } from './runtime.js';
 export { TransientFailure } from '../../protocol/participantState.js';
 export { lambdaBarrierParticipant } from './lambdaEntry.js';
+export { type OwnFunctionKindOptions, isOwnFunctionKind, ownFunctionKind } from './kind.js';
