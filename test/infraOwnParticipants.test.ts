@@ -162,6 +162,16 @@ describe('a participant’s own function or table, refused', () => {
     );
   });
 
+  it('two participants on one IFunction', () => {
+    const app = newApp();
+    const team = new Stack(app, 'TeamTwice', { env });
+    const fn = new LambdaFunction(team, 'Cards', { runtime: Runtime.NODEJS_24_X, handler: 'index.handler', code: Code.fromInline('exports.handler = async () => ({})') });
+    const twice = parseParticipantConfig({ ...raw, participants: { bank: { kind: 'ledger' }, cards: { kind: 'card' }, 'cards-two': { kind: 'card' } } }, ownFunctionKinds);
+    expect(() => new PakkaStack(app, 'Twice', { env, participants: twice, settings, apiEntry: API_ENTRY, participantFunctions: { cards: fn, 'cards-two': fn } })).toThrow(
+      'participants cards and cards-two name the same function; each participant needs its own',
+    );
+  });
+
   it('a function or table for a participant the config lacks', () => {
     expect(() => new PakkaStack(newApp(), 'Unknown', { env, participants: config, settings, apiEntry: API_ENTRY, participantFunctions: { cards: CARDS_ARN, card: CARDS_ARN } })).toThrow(
       'participantFunctions names participants the config lacks: card',

@@ -47,10 +47,10 @@ export function participantFunctionsJson(scope: Construct, participants: Readonl
 export function checkDistinctFunctions(participants: ReadonlyArray<{ name: string; function: { functionArn: string } }>): void {
   const seen = new Map<string, string>();
   for (const p of participants) {
+    // One construct's ARN is one token string, so a function handed in twice is caught before it resolves.
     const arn = p.function.functionArn;
-    if (Token.isUnresolved(arn)) continue;
     const other = seen.get(arn);
-    if (other) throw new Error(`participants ${other} and ${p.name} name the same function ${arn}; each participant needs its own`);
+    if (other) throw new Error(`participants ${other} and ${p.name} name the same function${Token.isUnresolved(arn) ? '' : ` ${arn}`}; each participant needs its own`);
     seen.set(arn, p.name);
   }
 }
