@@ -34,8 +34,12 @@ export const faultSpec = z.discriminatedUnion('fault', [
   z.strictObject({ fault: z.literal('fail'), participant, action, times, txnId }),
   /** The answer comes after delayMs: the work is held back (beforeWrite) or done at once and only the answer is late (afterWrite). */
   z.strictObject({ fault: z.literal('late'), participant, action, when: z.enum(['beforeWrite', 'afterWrite']), delayMs, times, txnId }),
-  /** The message is delivered twice: at once, side by side, or again after delayMs (a late duplicate). */
-  z.strictObject({ fault: z.literal('duplicate'), participant, action, delayMs: delayMs.default(0), times, txnId }),
+  /**
+   * The message is delivered twice: at once, side by side, or again later (a late duplicate): after
+   * delayMs, or once this participant has answered the `after` action for the same txnId (a duplicate
+   * that is known to arrive behind that message, whatever the machine's speed).
+   */
+  z.strictObject({ fault: z.literal('duplicate'), participant, action, delayMs: delayMs.default(0), after: action.optional(), times, txnId }),
   /** The coordinator stops before the occurrence-th entry of this Task state, as a crashed or timed-out execution does. */
   z.strictObject({
     fault: z.literal('stopCoordinator'),
@@ -128,6 +132,7 @@ export class FaultInjector {
   private readonly taskCounts = new Map<string, number>();
   private readonly stopped = new Set<string>();
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly answers = new Map<string, Deferred>();
   private readonly pauses = new Map<string, { reached: Deferred; resume: Deferred }>();
   /** Every Task the coordinator entered, in order, as `txnId` and state name. */
   readonly tasks: Array<{ txnId: string; state: string }> = [];
@@ -171,6 +176,15 @@ export class FaultInjector {
   /** Lets a paused coordinator go on. */
   resume(txnId: string): void {
     this.pause(txnId).resume.resolve();
+  }
+
+  /** Resolves once `participant` has answered `action` for txnId; `reached` records that it has. */
+  private answered(participant: string, txnId: string, action: string, reached = false): Promise<void> {
+    const key = `${participant}\u0000${txnId}\u0000${action}`;
+    const waiter = this.answers.get(key) ?? deferred();
+    this.answers.set(key, waiter);
+    if (reached) waiter.resolve();
+    return waiter.promise;
   }
 
   /** Resolves when every participant call started through the injector has ended, late and duplicate ones included. */
@@ -232,6 +246,7 @@ export class FaultInjector {
         }
         case 'duplicate': {
           const second = (async () => {
+            if (spec.after) await this.answered(name, message.txnId, spec.after);
             if (spec.delayMs > 0) await sleep(spec.delayMs);
             return invoke(name, payload);
           })();
@@ -249,6 +264,7 @@ export class FaultInjector {
     try {
       const answer = await deliver();
       this.deliveries.push({ participant: name, ...message, answer });
+      this.answered(name, message.txnId, message.action, true);
       return answer;
     } catch (error) {
       this.deliveries.push({ participant: name, ...message, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });

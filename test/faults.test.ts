@@ -164,7 +164,7 @@ describe('a message delivered twice', () => {
   });
 
   it('a duplicate prepare that arrives after the commit: answers from the record, locks nothing, changes nothing', async () => {
-    const w = await world([{ fault: 'duplicate', participant: 'payee-bank', action: 'prepare', delayMs: 300, txnId: 't1' }]);
+    const w = await world([{ fault: 'duplicate', participant: 'payee-bank', action: 'prepare', after: 'commit', txnId: 't1' }]);
     const outcome = await w.start('t1', transfer).done;
     expect(outcome.ok).toBe(true);
     await w.injector.settled();
@@ -175,7 +175,7 @@ describe('a message delivered twice', () => {
   });
 
   it('a duplicate prepare that arrives after the abort: votes no and locks nothing (anti-hanging)', async () => {
-    const w = await world([{ fault: 'duplicate', participant: 'payee-bank', action: 'prepare', delayMs: 300, txnId: 't1' }]);
+    const w = await world([{ fault: 'duplicate', participant: 'payee-bank', action: 'prepare', after: 'abort', txnId: 't1' }]);
     await runTransfer(w, 't1', overdraft);
     expect(w.injector.fired.find((f) => f.spec.fault === 'duplicate')?.duplicateAnswer).toMatchObject({ vote: 'VOTE_ABORT' });
     expect(await states(w, 't1')).toEqual(['ABORTED', 'ABORTED', 'ABORTED']);
