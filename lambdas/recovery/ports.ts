@@ -30,6 +30,13 @@ export interface CoordinatorLogPort {
   read(txnId: string): Promise<CoordinatorLogItem | undefined>;
   /** The conditional decision write (`attribute_not_exists(decision)`): the only arbiter between writers. */
   logDecision(txnId: string, decision: Decision, author: DecisionAuthor, now: string): Promise<DecisionWrite>;
+  /**
+   * PREPARED records of a transaction that has no log item: its coordinator never logged a decision
+   * (the item is written only then). Creates the item with ABORT, conditionally
+   * (`attribute_not_exists(decision)`), listing the participants that hold the records; a late
+   * coordinator's decision write then fails and obeys it. It joins the open index until final.
+   */
+  logOrphanAbort(txnId: string, participants: readonly string[], createdAt: string, now: string): Promise<DecisionWrite>;
   /** Every participant answered: COMMITTED/ABORTED, finishedAt, out of the open index. */
   markFinal(txnId: string, record: PhaseTwoRecord): Promise<void>;
   /** Some participant did not answer: the item stays open for the next sweep. */
