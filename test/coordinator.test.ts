@@ -238,7 +238,7 @@ describe('two-phase commit on the real state machine', () => {
       // Recovery logs ABORT first (it found the prepared records and no log item); the coordinator must follow it, not overwrite it.
       const now = new Date().toISOString();
       const txnId = (input as { Key: { txnId: { S: string } } }).Key.txnId.S;
-      const write = await coordinatorLogTable(documentClient(dynamo), pakka.tables.coordinatorLog).logOrphanAbort(txnId, ['payer-bank', 'payee-bank'], now, now);
+      const write = await coordinatorLogTable(documentClient(dynamo), pakka.tables.coordinatorLog).logOrphanDecision(txnId, 'ABORT', { decidedBy: 'recovery' }, ['payer-bank', 'payee-bank'], now, now);
       expect(write.won).toBe(true);
     };
     pakka = await testPakka({ beforeTask: racingRecovery });

@@ -117,7 +117,7 @@ export function coordinatorLogTable(client: DynamoDBDocumentClient, tableName: s
       return { won: true, item };
     },
 
-    async logOrphanAbort(txnId, participants, createdAt, now) {
+    async logOrphanDecision(txnId, decision, author, participants, createdAt, now) {
       // No operations are known: phase 2 then sends none, and each participant aborts with the redo list it stored at prepare.
       const entries = participants.map((name) => ({ name, operations: [], prepareTimeoutSeconds: 0, commitTimeoutSeconds: 0 }));
       try {
@@ -125,22 +125,34 @@ export function coordinatorLogTable(client: DynamoDBDocumentClient, tableName: s
           new UpdateCommand({
             TableName: tableName,
             Key: { txnId },
-            UpdateExpression:
-              'SET decision = :decision, #status = :status, statusPartition = :statusPartition, decidedAt = :now, decidedBy = :by, abortReason = :reason, abortedBy = :by, createdAt = :createdAt, timeoutSeconds = :zero, participantsJson = :participants, openPartition = :open',
+            UpdateExpression: `SET ${[
+              'decision = :decision',
+              '#status = :status',
+              'statusPartition = :statusPartition',
+              'decidedAt = :now',
+              'decidedBy = :by',
+              'createdAt = :createdAt',
+              'timeoutSeconds = :zero',
+              'participantsJson = :participants',
+              'openPartition = :open',
+              ...(author.note !== undefined ? ['decisionNote = :note'] : []),
+              ...(decision === 'ABORT' && author.decidedBy === 'recovery' ? ['abortReason = :reason', 'abortedBy = :by'] : []),
+            ].join(', ')}`,
             ConditionExpression: 'attribute_not_exists(decision)',
             ExpressionAttributeNames: { '#status': 'status' },
             ExpressionAttributeValues: {
-              ':decision': 'ABORT',
-              ':status': phaseTwoStatusOf('ABORT'),
-              ':statusPartition': statusPartition(txnId, phaseTwoStatusOf('ABORT')),
+              ':decision': decision,
+              ':status': phaseTwoStatusOf(decision),
+              ':statusPartition': statusPartition(txnId, phaseTwoStatusOf(decision)),
               ':now': now,
-              ':by': 'recovery',
-              // The coordinator never decided in time: recorded like a timed-out prepare.
-              ':reason': 'TIMEOUT',
+              ':by': author.decidedBy,
               ':createdAt': createdAt,
               ':zero': 0,
               ':participants': JSON.stringify(entries),
               ':open': openPartitionOf(logShardOf(txnId)),
+              ...(author.note !== undefined ? { ':note': author.note } : {}),
+              // The coordinator never decided in time: recorded like a timed-out prepare.
+              ...(decision === 'ABORT' && author.decidedBy === 'recovery' ? { ':reason': 'TIMEOUT' } : {}),
             },
           }),
         );

@@ -162,7 +162,7 @@ async function recoverOrphan(
   const createdAt = old.map((r) => r.inDoubtSince).sort()[0] ?? iso(ports.now());
   // A Standard execution may outlive any record age: ask (Express: the record is older than any execution can run).
   if (await ports.executions.isRunning({ txnId, createdAt })) return { kind: 'running', txnId };
-  const write = await ports.log.logOrphanAbort(txnId, old.map((r) => r.participant), createdAt, iso(ports.now()));
+  const write = await ports.log.logOrphanDecision(txnId, PRESUMED_DECISION, { decidedBy: 'recovery' }, old.map((r) => r.participant), createdAt, iso(ports.now()));
   if (!write.item) throw new Error(`transaction ${txnId}: no decision could be logged or read`);
   // A coordinator logged its decision first: the transaction is an ordinary one now.
   if (!write.won) return recoverTransaction(txnId, ports, config, { stragglers, metrics });
