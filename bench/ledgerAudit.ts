@@ -4,7 +4,6 @@
  */
 import { type AttributeValue, type DynamoDBClient, ScanCommand, type ScanCommandInput } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { FINAL_STATUSES, type TxnStatus } from '../lambdas/coordinator/coordinatorLog.js';
 import { PARTITION_KEY, itemKeyOf } from '../lambdas/participants/table.js';
 
 async function scanAll(dynamo: DynamoDBClient, input: ScanCommandInput): Promise<Array<Record<string, unknown>>> {
@@ -38,14 +37,18 @@ export async function auditAccounts(dynamo: DynamoDBClient, tables: readonly str
   return { totalBalance, locked };
 }
 
-/** Transactions whose coordinator log item is not COMMITTED or ABORTED, among those with the given id prefix. */
+/**
+ * Transactions left open to recovery (their log item is in the open index), among those with the
+ * given id prefix. The log item is written once, at the decision, so a finished transaction's stored
+ * status stays COMMITTING/ABORTING; one still in doubt either sits in the open index or holds a lock
+ * (counted apart, as locksLeft).
+ */
 export async function openTransactions(dynamo: DynamoDBClient, coordinatorLog: string, txnIdPrefix: string): Promise<number> {
   const items = await scanAll(dynamo, {
     TableName: coordinatorLog,
-    FilterExpression: 'begins_with(txnId, :prefix)',
+    FilterExpression: 'begins_with(txnId, :prefix) AND attribute_exists(openPartition)',
     ExpressionAttributeValues: { ':prefix': { S: txnIdPrefix } },
-    ProjectionExpression: 'txnId, #status',
-    ExpressionAttributeNames: { '#status': 'status' },
+    ProjectionExpression: 'txnId',
   });
-  return items.filter((i) => !FINAL_STATUSES.includes(i.status as TxnStatus)).length;
+  return items.length;
 }

@@ -61,7 +61,7 @@ function workTable(r: BenchResults): string {
     ];
   });
   return table(
-    ['N', 'write requests', 'documented 2N+3', 'minimum 2N+1', 'target ≤ 2N+2', 'read requests', 'write units', 'baseline write units', 'round trips to outcome (floor 2)', 'round trips to completion (floor 3)', 'state transitions', 'Lambda invocations'],
+    ['N', 'write requests', 'documented 2N+1', 'minimum 2N+1', 'target ≤ 2N+1', 'read requests', 'write units', 'baseline write units', 'round trips to outcome (floor 2)', 'round trips to completion (floor 3)', 'state transitions', 'Lambda invocations'],
     rows,
   );
 }

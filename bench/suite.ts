@@ -148,8 +148,8 @@ export interface CostResult {
 
 export interface Targets {
   writesPerCommit: Array<{ participants: number; measured: Spread; documented: number; protocolMinimum: number; target: number; met: boolean }>;
-  roundTripsToOutcome: { max: number; floor: 2; target: 3; met: boolean };
-  roundTripsToCompletion: { max: number; floor: 3; target: 5; met: boolean };
+  roundTripsToOutcome: { max: number; floor: 2; target: 2; met: boolean };
+  roundTripsToCompletion: { max: number; floor: 3; target: 3; met: boolean };
   /** share: the engine and adapters alone; startShare: the part of it in the synchronous start call. */
   coordinatorOverhead: { participants: 4; concurrency: 1; share: number; startShare: number; target: 0.25; met: boolean } | null;
   contention: { deadlockFree: boolean; p99Ms: number; maxMs: number; boundMs: number; met: boolean };
@@ -173,7 +173,7 @@ export interface BenchResults {
 }
 
 /** Write requests on Pakka's commit path, as measured and documented in BENCHMARKS.md. */
-export const PAKKA_COMMIT_WRITES = (n: number) => 2 * n + 3;
+export const PAKKA_COMMIT_WRITES = (n: number) => 2 * n + 1;
 /** The protocol's minimum with presumed abort: N prepare writes, 1 decision write, N commit writes. */
 export const PROTOCOL_MINIMUM_COMMIT_WRITES = (n: number) => 2 * n + 1;
 
@@ -446,15 +446,15 @@ function targets(cells: readonly CellResult[], contention: ContentionResult): Ta
   const writesPerCommit = [...byN.entries()].map(([n, list]) => {
     const measured = spread(list.flatMap((c) => [c.committedWork!.writeRequests.min, c.committedWork!.writeRequests.max]));
     measured.mean = list.reduce((s, c) => s + c.committedWork!.writeRequests.mean * c.committed, 0) / list.reduce((s, c) => s + c.committed, 0);
-    return { participants: n, measured, documented: PAKKA_COMMIT_WRITES(n), protocolMinimum: PROTOCOL_MINIMUM_COMMIT_WRITES(n), target: 2 * n + 2, met: measured.max <= 2 * n + 2 };
+    return { participants: n, measured, documented: PAKKA_COMMIT_WRITES(n), protocolMinimum: PROTOCOL_MINIMUM_COMMIT_WRITES(n), target: 2 * n + 1, met: measured.max <= 2 * n + 1 };
   });
   const toOutcome = Math.max(...pakka.map((c) => c.committedWork!.roundTripsToOutcome?.max ?? Number.POSITIVE_INFINITY));
   const toCompletion = Math.max(...pakka.map((c) => c.committedWork!.roundTripsToCompletion.max));
   const n4 = pakka.find((c) => c.participants === 4 && c.concurrency === 1);
   return {
     writesPerCommit,
-    roundTripsToOutcome: { max: toOutcome, floor: 2, target: 3, met: toOutcome <= 3 },
-    roundTripsToCompletion: { max: toCompletion, floor: 3, target: 5, met: toCompletion <= 5 },
+    roundTripsToOutcome: { max: toOutcome, floor: 2, target: 2, met: toOutcome <= 2 },
+    roundTripsToCompletion: { max: toCompletion, floor: 3, target: 3, met: toCompletion <= 3 },
     coordinatorOverhead: n4?.time ? { participants: 4, concurrency: 1, share: n4.time.engine, startShare: n4.time.start, target: 0.25, met: n4.time.engine <= 0.25 } : null,
     contention: {
       deadlockFree: contention.deadlockFree,

@@ -86,7 +86,7 @@ export function inspectionText(inspection: Inspection): string {
       ['deadline', t.deadline],
       ['left to recovery', log?.leftToRecoveryAt],
       ['idempotency key', log?.idempotencyKey],
-      ['request digest', log?.requestDigest.slice(0, 16)],
+      ['request digest', log?.requestDigest?.slice(0, 16)],
       ['execution', log?.executionArn],
     ],
   );

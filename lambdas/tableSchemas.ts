@@ -26,9 +26,10 @@ export const COORDINATOR_LOG_SCHEMA: TableSchema = {
   indexes: [
     // Sparse: only non-final transactions carry openPartition (OPEN#<shard>), so recovery queries just those.
     { indexName: 'open', partitionKey: 'openPartition', sortKey: 'createdAt', projection: { type: 'KEYS_ONLY' } },
-    // Listing by status, newest first, spread over <status>#<shard> partitions. A new index (DynamoDB
-    // cannot change an index's key): the old byStatus, keyed by the bare status, is dropped.
-    { indexName: 'byStatusShard', partitionKey: 'statusPartition', sortKey: 'createdAt', projection: { type: 'ALL' } },
+    // Listing by status, newest first, spread over <status>#<shard> partitions. Keys only: the listing
+    // reads the items it shows, and the decision write pays one index unit instead of the item's size.
+    // A new index (DynamoDB cannot change an index's projection): byStatusShard, which projected all, is dropped.
+    { indexName: 'byStatusKeys', partitionKey: 'statusPartition', sortKey: 'createdAt', projection: { type: 'KEYS_ONLY' } },
   ],
 };
 
@@ -39,4 +40,4 @@ export const PARTICIPANT_TABLE_SCHEMA: TableSchema = {
 };
 
 export const OPEN_INDEX = 'open';
-export const BY_STATUS_INDEX = 'byStatusShard';
+export const BY_STATUS_INDEX = 'byStatusKeys';

@@ -3,13 +3,13 @@
  * coordinator on the local engine. `runTransaction` is the programmatic entry point that the
  * local API, the CLI, the tests and the benchmark call.
  */
-import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type TableReads, tableReads } from '../lambdas/api/tableReads.js';
 import { type ParticipantConfig, loadParticipantConfig } from '../lambdas/config/participantConfig.js';
 import { type ParticipantFunctions, localParticipantFunctions } from '../lambdas/config/participantFunctions.js';
 import { type CoordinatorVariant, DEFAULT_COORDINATOR_VARIANT } from '../lambdas/coordinator/coordinatorVariant.js';
 import { type ExecutionInput, executionInput } from '../lambdas/coordinator/executionInput.js';
-import { type CoordinatorLogItem, type TransactionView, parseCoordinatorLogItem, transactionView } from '../lambdas/coordinator/coordinatorLog.js';
+import { type CoordinatorLogItem, type TransactionView, transactionView } from '../lambdas/coordinator/coordinatorLog.js';
 import { type OutcomeEvent, outcomeEvent, recordOutcome, recordStarted } from '../lambdas/observability/transactionOutcome.js';
 import { type TransactionRequest, type Validated, transactionIdFor, validateTransactionRequest } from '../lambdas/coordinator/transactionRequest.js';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -76,12 +76,14 @@ export class LocalPakka {
   /** Outcome events, newest last: what EventBridge would carry on AWS (`pakka events` reads them). */
   readonly events: OutcomeEvent[] = [];
   private readonly reported = new Set<string>();
+  private readonly reads: TableReads;
 
   constructor(private readonly options: LocalPakkaOptions) {
     this.config = options.config ?? loadParticipantConfig();
     this.variant = options.variant ?? DEFAULT_COORDINATOR_VARIANT;
     this.tables = localTableNames(this.config, options.tablePrefix);
     const client = documentClient(options.dynamo);
+    this.reads = tableReads(client, this.tables, this.config);
     this.metrics = options.metrics ?? new PrometheusRecorder({ participants: [...this.config.keys()] });
     const logger = options.logger ?? localLogger();
     const handlers = new Map<string, ParticipantHandler>();
@@ -195,11 +197,9 @@ export class LocalPakka {
     return item && transactionView(item);
   }
 
+  /** The transaction's log item, its status derived from the participants' records as the API shows it. */
   async readLogItem(txnId: string): Promise<CoordinatorLogItem | undefined> {
-    const out = await this.options.dynamo.send(
-      new GetItemCommand({ TableName: this.tables.coordinatorLog, Key: { txnId: { S: txnId } }, ConsistentRead: true }),
-    );
-    return out.Item ? parseCoordinatorLogItem(unmarshall(out.Item)) : undefined;
+    return this.reads.readTransaction(txnId);
   }
 
   /**

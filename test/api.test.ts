@@ -196,11 +196,11 @@ describe('POST /transactions', () => {
   });
 });
 
-describe('the window between StartExecution and the first log write', () => {
+describe('the window between StartExecution and the decision (the first log write)', () => {
   it('GET answers 200 PREPARING, a repeat starts nothing, another body is 409', async () => {
     const txnId = uniqueId('early');
     const account = uniqueId('acct');
-    const held = gate.hold('BeginTransaction', txnId);
+    const held = gate.hold('Prepare', txnId);
     const body = { txnId, participants: [credit('payer-bank', account, 10)] };
     const started = await call<{ txnId: string; status: string }>(gated.url, 'POST', '/transactions', body);
     expect(started).toMatchObject({ status: 202, body: { txnId, status: 'PREPARING' } });

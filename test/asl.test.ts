@@ -14,7 +14,7 @@ it('every committed ASL file is what the source generates (npm run statemachines
 
 describe.each(COORDINATOR_VARIANTS)('the %s workflow', (variant) => {
   const text = readFileSync(aslPath(variant), 'utf8');
-  const raw = JSON.parse(text) as { States: Record<string, never>; TimeoutSeconds?: number; QueryLanguage?: string };
+  const raw = JSON.parse(text) as { StartAt: string; States: Record<string, never>; TimeoutSeconds?: number; QueryLanguage?: string };
 
   it('passes asl-validator', () => {
     const result = aslValidator(raw);
@@ -29,7 +29,7 @@ describe.each(COORDINATOR_VARIANTS)('the %s workflow', (variant) => {
 
   it('has the protocol states, and every participant Task has a timeout, retries and a catch', () => {
     const states = Object.fromEntries(allStates(raw.States)) as Record<string, { Type: string; TimeoutSecondsPath?: string; Retry?: unknown[]; Catch?: unknown[] }>;
-    for (const name of ['BeginTransaction', 'PrepareAll', 'LogCommitDecision', 'LogAbortDecision', 'CommitAll', 'AbortAll', 'MarkCommitted', 'MarkAborted']) {
+    for (const name of ['PrepareAll', 'LogCommitDecision', 'LogAbortDecision', 'CommitAll', 'AbortAll']) {
       expect(states[name], name).toBeDefined();
     }
     for (const task of taskStates(raw.States).filter((t) => t.resource === 'arn:aws:states:::lambda:invoke')) {
@@ -38,6 +38,15 @@ describe.each(COORDINATOR_VARIANTS)('the %s workflow', (variant) => {
       expect(state?.Retry?.length, task.name).toBeGreaterThan(0);
       expect(state?.Catch?.length, task.name).toBeGreaterThan(0);
     }
+  });
+
+  it('writes the log item once on the happy path: nothing before the decision, and after it only for a delivery refused or left to recovery', () => {
+    expect(raw.StartAt).toBe('PrepareAll');
+    const writers = taskStates(raw.States)
+      .filter((t) => t.resource.startsWith('arn:aws:states:::dynamodb:') && t.resource !== 'arn:aws:states:::dynamodb:getItem')
+      .map((t) => t.name)
+      .sort();
+    expect(writers).toEqual(['AbortLeftToRecovery', 'AbortRefused', 'CommitLeftToRecovery', 'CommitReadOnly', 'CommitRefused', 'LogAbortDecision', 'LogCommitDecision']);
   });
 
   it('retries what AWS raises for a transient failure of each integration', () => {

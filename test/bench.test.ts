@@ -52,14 +52,14 @@ describe('benchmark (tiny run)', () => {
     expect(results.comparisons).toHaveLength(6);
   });
 
-  it('counts exactly 2N+3 write requests and no read on the commit path, with the documented senders', () => {
+  it('counts exactly 2N+1 write requests and no read on the commit path, with the documented senders', () => {
     for (const cell of results.cells.filter((c) => c.system === 'pakka')) {
       const n = cell.participants;
       const work = cell.committedWork!;
       expect(work.writeRequests).toEqual({ mean: PAKKA_COMMIT_WRITES(n), min: PAKKA_COMMIT_WRITES(n), max: PAKKA_COMMIT_WRITES(n) });
       expect(work.readRequests.max).toBe(0);
       expect(work.httpAttempts.max).toBe(PAKKA_COMMIT_WRITES(n));
-      expect(work.writesBySource).toEqual({ BeginTransaction: 1, 'participant:prepare': n, LogCommitDecision: 1, 'participant:commit': n, MarkCommitted: 1 });
+      expect(work.writesBySource).toEqual({ 'participant:prepare': n, LogCommitDecision: 1, 'participant:commit': n });
       expect(work.writeUnits.min).toBeGreaterThanOrEqual(PAKKA_COMMIT_WRITES(n));
       expect(work.estimatedUnits).toBe(0);
       expect(work.lambdaInvocations.max).toBe(2 * n);
@@ -68,10 +68,10 @@ describe('benchmark (tiny run)', () => {
     expect(results.targets.writesPerCommit.map((t) => t.documented)).toEqual([PAKKA_COMMIT_WRITES(1), PAKKA_COMMIT_WRITES(2)]);
   });
 
-  it('finds the protocol round trips: 3 to the logged decision, 5 to completion', () => {
+  it('finds the protocol round trips: 2 to the logged decision, 3 to completion (the floors)', () => {
     for (const cell of results.cells.filter((c) => c.system === 'pakka')) {
-      expect(cell.committedWork!.roundTripsToOutcome).toEqual({ mean: 3, min: 3, max: 3 });
-      expect(cell.committedWork!.roundTripsToCompletion).toEqual({ mean: 5, min: 5, max: 5 });
+      expect(cell.committedWork!.roundTripsToOutcome).toEqual({ mean: 2, min: 2, max: 2 });
+      expect(cell.committedWork!.roundTripsToCompletion).toEqual({ mean: 3, min: 3, max: 3 });
     }
     expect(results.targets.roundTripsToOutcome.met).toBe(true);
     expect(results.targets.roundTripsToCompletion.met).toBe(true);

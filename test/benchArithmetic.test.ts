@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { failedWriteUnits, itemSize, reportedUnits } from '../bench/capacity.js';
 import { CoordinatorTasks } from '../bench/coordinatorTasks.js';
 import { expressCost, loadPrices, standardCost } from '../bench/costModel.js';
-import { loadDefinition } from '../local/stateMachine.js';
+import { allStates, loadDefinition } from '../local/stateMachine.js';
 import { coveredTime, longestSequentialChain, percentile, summarize } from '../bench/timeline.js';
 
 const at = (start: number, end: number) => ({ start, end });
@@ -68,7 +68,10 @@ describe('capacity units', () => {
 describe('CoordinatorTasks', () => {
   const substitutions = { CoordinatorLogTable: 'log' };
   const tasks = new CoordinatorTasks(substitutions);
-  const states = (loadDefinition(substitutions) as unknown as { States: Record<string, { Parameters: Record<string, unknown> }> }).States;
+  const states = Object.fromEntries(allStates((loadDefinition(substitutions) as unknown as { States: Parameters<typeof allStates>[0] }).States)) as unknown as Record<
+    string,
+    { Parameters: Record<string, unknown> }
+  >;
 
   /** The request a state sends, as far as its constants go (paths are filled at run time). */
   function requestOf(state: string, operation: string) {
@@ -80,12 +83,12 @@ describe('CoordinatorTasks', () => {
   it('finds the decision writes by their write-once condition', () => {
     expect(tasks.identify(requestOf('LogCommitDecision', 'UpdateItem'))).toMatchObject({ state: 'LogCommitDecision', isDecision: true });
     expect(tasks.identify(requestOf('LogAbortDecision', 'UpdateItem'))).toMatchObject({ state: 'LogAbortDecision', isDecision: true });
-    expect(tasks.identify(requestOf('BeginTransaction', 'PutItem'))).toMatchObject({ state: 'BeginTransaction', isDecision: false });
+    expect(tasks.identify(requestOf('CommitLeftToRecovery', 'UpdateItem'))).toMatchObject({ state: 'CommitLeftToRecovery', isDecision: false });
   });
 
-  it('tells MarkCommitted from MarkAborted by the constant values they write', () => {
-    expect(tasks.identify(requestOf('MarkCommitted', 'UpdateItem'))?.state).toBe('MarkCommitted');
-    expect(tasks.identify(requestOf('MarkAborted', 'UpdateItem'))?.state).toBe('MarkAborted');
+  it('tells CommitLeftToRecovery from AbortLeftToRecovery by the constant values they write', () => {
+    expect(tasks.identify(requestOf('CommitLeftToRecovery', 'UpdateItem'))?.state).toBe('CommitLeftToRecovery');
+    expect(tasks.identify(requestOf('AbortLeftToRecovery', 'UpdateItem'))?.state).toBe('AbortLeftToRecovery');
     expect(tasks.identify({ operation: 'DeleteItem', updateExpression: undefined, conditionExpression: undefined })).toBeUndefined();
   });
 });

@@ -1,10 +1,9 @@
 /** The real ASL file on the local engine, driving real participants on DynamoDB Local. */
-import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { loadDefinition } from '../local/stateMachine.js';
 import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { tableReads } from '../lambdas/api/tableReads.js';
 import { documentClient } from '../lambdas/participants/lambdaEntry.js';
+import { coordinatorLogTable } from '../lambdas/recovery/coordinatorLogTable.js';
 import { parseParticipantConfig } from '../lambdas/config/participantConfig.js';
 import { decide } from '../lambdas/protocol/decision.js';
 import { TransientFailure } from '../lambdas/protocol/participantState.js';
@@ -199,7 +198,7 @@ describe('two-phase commit on the real state machine', () => {
     expect(await readItem(pakka, 'cinema', seat)).toMatchObject({ heldBy: 'asha' });
   });
 
-  it('a repeated start with the same txnId does not run a second protocol', async () => {
+  it('a repeated start with the same txnId reaches the same outcome and applies nothing twice', async () => {
     const counting = interceptor((_name, _payload, next) => next());
     const pakka = await testPakka({ wrapInvoker: counting.wrap });
     const payee = uniqueId('bob');
@@ -207,28 +206,28 @@ describe('two-phase commit on the real state machine', () => {
     const request = { txnId, participants: [{ name: 'payee-bank', operations: [{ op: 'credit', key: payee, amount: 10 }] }], timeoutSeconds: 30 };
     const [first, second] = [pakka.start(request), pakka.start(request)];
     const outcomes = await Promise.all([first.done, second.done]);
-    expect(outcomes.map((o) => (o.ok ? (o.output as { status: string }).status : o.error)).sort()).toEqual(['COMMITTED', 'DUPLICATE_START']);
+    // Both follow the one decision: the participant's record answers the repeated prepare, the log's condition the repeated decision.
+    expect(outcomes.map((o) => (o.ok ? (o.output as { status: string }).status : o.error))).toEqual(['COMMITTED', 'COMMITTED']);
     const again = await pakka.start(request).done;
-    expect(again).toMatchObject({ ok: true, output: { status: 'DUPLICATE_START' } });
-    expect(counting.count('payee-bank', 'prepare')).toBe(1);
+    expect(again).toMatchObject({ ok: true, output: { decision: 'COMMIT', status: 'COMMITTED' } });
     expect(await balance(pakka, 'payee-bank', payee)).toBe(10);
+    expect(await pakka.getTransaction(txnId)).toMatchObject({ status: 'COMMITTED', decision: 'COMMIT' });
   });
 
-  it("never lets BeginTransaction's own write (a retry, a redriven execution) reopen a decided transaction", async () => {
-    const pakka = await testPakka();
-    const txn = await committed(pakka, { participants: [{ name: 'payee-bank', operations: [{ op: 'credit', key: uniqueId('bob'), amount: 1 }] }] });
-    const item = await pakka.readLogItem(txn.txnId);
-    const begin = (loadDefinition({ CoordinatorLogTable: pakka.tables.coordinatorLog }) as unknown as {
-      States: { BeginTransaction: { Parameters: { ConditionExpression: string } } };
-    }).States.BeginTransaction.Parameters;
-    const dynamo = localDynamoClient(inject('dynamoEndpoint'));
-    await expect(dynamo.send(new PutItemCommand({
-      TableName: pakka.tables.coordinatorLog,
-      Item: { txnId: { S: txn.txnId }, status: { S: 'PREPARING' }, executionArn: { S: item!.executionArn! } },
-      ConditionExpression: begin.ConditionExpression,
-      ExpressionAttributeValues: { ':self': { S: item!.executionArn! } },
-    }))).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
-    expect(await pakka.getTransaction(txn.txnId)).toMatchObject({ status: 'COMMITTED', decision: 'COMMIT' });
+  it('an execution of another request under a txnId already decided delivers nothing', async () => {
+    const counting = interceptor((_name, _payload, next) => next());
+    const pakka = await testPakka({ wrapInvoker: counting.wrap });
+    const [payee, other] = [uniqueId('bob'), uniqueId('carol')];
+    const txnId = uniqueId('other');
+    await pakka.start({ txnId, participants: [{ name: 'payee-bank', operations: [{ op: 'credit', key: payee, amount: 10 }] }], timeoutSeconds: 30 }).done;
+    const late = await pakka.start({ txnId, participants: [{ name: 'payer-bank', operations: [{ op: 'credit', key: other, amount: 5 }] }], timeoutSeconds: 30 }).done;
+    expect(late).toMatchObject({ ok: true, output: { status: 'DUPLICATE_START' } });
+    expect(counting.count('payer-bank', 'commit', txnId)).toBe(0);
+    expect(counting.count('payer-bank', 'abort', txnId)).toBe(0);
+    // Its prepare is left PREPARED for recovery, which aborts a participant the log does not name.
+    expect(await readRecord(pakka, 'payer-bank', txnId)).toMatchObject({ state: 'PREPARED' });
+    expect(await pakka.getTransaction(txnId)).toMatchObject({ status: 'COMMITTED', decision: 'COMMIT', participants: [{ name: 'payee-bank' }] });
+    expect(await balance(pakka, 'payee-bank', payee)).toBe(10);
   });
 
   it('obeys a decision logged before its own (the decision is written exactly once)', async () => {
@@ -236,14 +235,11 @@ describe('two-phase commit on the real state machine', () => {
     let pakka: LocalPakka | undefined;
     const racingRecovery = async (stateName: string, input: unknown) => {
       if (stateName !== 'LogCommitDecision' || !pakka) return;
-      // Recovery (or an operator) logs ABORT first; the coordinator must follow it, not overwrite it.
-      await dynamo.send(new UpdateItemCommand({
-        TableName: pakka.tables.coordinatorLog,
-        Key: { txnId: { S: (input as { Key: { txnId: { S: string } } }).Key.txnId.S } },
-        UpdateExpression: 'SET decision = :abort, #status = :aborting, abortReason = :reason, abortedBy = :by',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':abort': { S: 'ABORT' }, ':aborting': { S: 'ABORTING' }, ':reason': { S: 'TIMEOUT' }, ':by': { S: 'coordinator' } },
-      }));
+      // Recovery logs ABORT first (it found the prepared records and no log item); the coordinator must follow it, not overwrite it.
+      const now = new Date().toISOString();
+      const txnId = (input as { Key: { txnId: { S: string } } }).Key.txnId.S;
+      const write = await coordinatorLogTable(documentClient(dynamo), pakka.tables.coordinatorLog).logOrphanDecision(txnId, 'ABORT', { decidedBy: 'recovery' }, ['payer-bank', 'payee-bank'], now, now);
+      expect(write.won).toBe(true);
     };
     pakka = await testPakka({ beforeTask: racingRecovery });
     const [payer, payee] = [uniqueId('alice'), uniqueId('bob')];
@@ -292,9 +288,11 @@ describe('two-phase commit on the real state machine', () => {
     await Promise.all(cases.map(async (votes) => {
       const txnId = uniqueId('v');
       votes.forEach((v, i) => scripted.set(`${txnId}/${names[i]}`, v));
-      const txn = await committed(pakka, { txnId, participants: names.map((name) => ({ name, operations: [{ op: 'credit', key: 'k', amount: 1 }] })) });
-      expect(txn.decision, votes.join(',')).toBe(decide(votes));
-      expect(txn.status).toBe(decide(votes) === 'COMMIT' ? 'COMMITTED' : 'ABORTED');
+      const result = await pakka.runTransaction({ txnId, participants: names.map((name) => ({ name, operations: [{ op: 'credit', key: 'k', amount: 1 }] })) });
+      if (!result.ok) throw new Error(result.error.message);
+      expect(result.value.decision, votes.join(',')).toBe(decide(votes));
+      // These scripted participants keep no records, so only the execution can say phase 2 is done.
+      expect(result.outcome?.ok && (result.outcome.output as { status: string }).status).toBe(decide(votes) === 'COMMIT' ? 'COMMITTED' : 'ABORTED');
     }));
   });
 });

@@ -1,8 +1,8 @@
 /**
  * An asynchronous Express start is at least once: the same execution (same name, ARN and input) may
- * run twice, at the same time. BeginTransaction lets the twin in (it cannot tell it from its own
- * retry), so what keeps it harmless is the rest of the protocol: the decision is written exactly once
- * and both executions obey it, and every participant action is idempotent. Runs on both variants.
+ * run twice, at the same time. Nothing is logged before the decision, so both run the protocol; what
+ * keeps the twin harmless is the protocol itself: the decision is written exactly once and both
+ * executions obey it, and every participant action is idempotent. Runs on both variants.
  */
 import { describe, expect, it } from 'vitest';
 import type { LedgerWorld } from './chaos/ledgerWorld.js';
@@ -49,7 +49,8 @@ describe('two executions of one transaction at once', () => {
     await first.done;
     const late = await w.pakka.redeliver(first).done;
     await w.injector.settled();
-    expect(late).toMatchObject({ ok: true, output: { status: 'DUPLICATE_START' } });
+    // It prepares again (each record answers with the vote it holds), fails the decision's condition and follows the logged COMMIT.
+    expect(late).toMatchObject({ ok: true, output: { decision: 'COMMIT', status: 'COMMITTED' } });
     expect(decisionWrites(w, 't1')).toHaveLength(1);
     expect(await balances(w)).toEqual(COMMITTED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);

@@ -84,13 +84,13 @@ describe('a commit that fails', () => {
     await expectSettled(w);
   });
 
-  it('K times, more than the retries: never rolled back, MarkCommitted refuses to mark it final, recovery commits', async () => {
+  it('K times, more than the retries: never rolled back, left to recovery (the open index), recovery commits', async () => {
     const K = PHASE_TWO_ATTEMPTS + 3;
     const w = await world([{ fault: 'fail', participant: 'payee-bank', action: 'commit', times: K, txnId: 't1' }]);
     await runTransfer(w, 't1');
     expect(firedCount(w, 'fail')).toBe(PHASE_TWO_ATTEMPTS);
-    // MarkCommitted's condition (no delivery PENDING) fails, and the item is left open for recovery instead.
-    expect(w.injector.tasks.filter((t) => t.txnId === 't1' && t.state === 'LogCommitLeftToRecovery')).toHaveLength(1);
+    // The delivery that gave up writes the log again, off the happy path: the item joins the open index for recovery.
+    expect(w.injector.tasks.filter((t) => t.txnId === 't1' && t.state === 'CommitLeftToRecovery')).toHaveLength(1);
     const item = await w.logItem('t1');
     expect(item).toMatchObject({ status: 'COMMITTING', decision: 'COMMIT', phase2Json: ['ACKED', 'PENDING', 'ACKED'] });
     expect(item?.leftToRecoveryAt).toBeDefined();

@@ -317,8 +317,10 @@ describe('IAM', () => {
     expect(grants.sort()).toEqual(
       [
         `dynamodb:GetItem ${arnOf(coordinatorLogId())}`,
+        `dynamodb:BatchGetItem ${arnOf(coordinatorLogId())}`,
         `dynamodb:Query ${arnOf(coordinatorLogId())}/index/${BY_STATUS_INDEX}`,
         `dynamodb:GetItem ${participantTables}`,
+        `dynamodb:BatchGetItem ${participantTables}`,
         // Express: a synchronous start for ?wait=true; no DescribeExecution, which Express does not offer.
         `states:StartExecution ${refOf(smId)}`,
         `states:StartSyncExecution ${refOf(smId)}`,

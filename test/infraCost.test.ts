@@ -7,9 +7,8 @@ import { describe, expect, it } from 'vitest';
 import type { EventLog } from '../local/stateMachine.js';
 import { testPakka, uniqueId } from './support/pakka.js';
 
-/** The README's formula: BeginTransaction, PrepareAll, LogCommitDecision, CommitAll, MarkCommitted (5),
- * plus per participant Prepare and Commit (2). */
-const committedTransitions = (n: number) => 5 + 2 * n;
+/** The formula: PrepareAll, LogCommitDecision, CommitAll (3), plus per participant Prepare and Commit (2). */
+const committedTransitions = (n: number) => 3 + 2 * n;
 
 const WORK = [
   { name: 'payer-bank', operations: [{ op: 'credit', key: 'cost-a', amount: 100 }] },
@@ -19,7 +18,7 @@ const WORK = [
 ];
 
 describe('state transitions of a committed transaction (the unit Step Functions bills)', () => {
-  it.each([2, 4])('N=%i participants: 5 + 2N transitions, no retries', async (n) => {
+  it.each([2, 4])('N=%i participants: 3 + 2N transitions, no retries', async (n) => {
     const pakka = await testPakka({ variant: 'standard' });
     const validated = pakka.validate({ txnId: uniqueId('cost'), participants: WORK.slice(0, n) });
     if (!validated.ok) throw new Error(validated.error.message);

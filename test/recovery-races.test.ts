@@ -27,7 +27,8 @@ describe('two sweepers at once', () => {
       { fault: 'stopCoordinator', at: 'LogCommitDecision', txnId: 'a1' },
       { fault: 'stopCoordinator', at: 'Prepare', occurrence: 2, txnId: 'a2' },
       { fault: 'stopCoordinator', at: 'Commit', occurrence: 2, txnId: 'c1' },
-      { fault: 'stopCoordinator', at: 'MarkCommitted', txnId: 'c2' },
+      { fault: 'stopCoordinator', at: 'CommitLeftToRecovery', txnId: 'c2' },
+      { fault: 'fail', participant: 'payee-bank', action: 'commit', times: 7, txnId: 'c2' },
     ]);
     // Four transfers that touch no common item, so they run side by side without lock conflicts.
     const ids = ['a1', 'a2', 'c1', 'c2'];
@@ -70,11 +71,14 @@ describe('a sweeper beside a live coordinator', () => {
     const started = w.start('t1', transfer);
     await w.injector.paused('t1');
     // Past the deadline and grace (30 s + 60 s) but inside the five minutes an Express execution may run.
+    // Nothing is logged before the decision: recovery knows the transaction only by its PREPARED records,
+    // and takes them up only once they are older than any execution can run (the longest timeout + 60 s).
     const report = await w.recovery({ now: () => Date.now() + 120_000 }).sweep();
-    expect(report.transactions.find((t) => t.txnId === 't1')).toMatchObject({ kind: 'running' });
+    expect(report.transactions.find((t) => t.txnId === 't1')).toBeUndefined();
     expect((await w.logItem('t1'))?.decision).toBeUndefined();
-    // Past the maximum duration the execution has stopped for certain: recovery presumes abort.
-    expect(await w.recovery({ now: () => Date.now() + (EXECUTION_TIMEOUT_SECONDS.express + 10) * 1000 }).sweep()).toMatchObject({ decided: 1, finalized: 1 });
+    expect(await w.recovery({ now: () => Date.now() + (EXECUTION_TIMEOUT_SECONDS.express + 10) * 1000 }).sweep()).toMatchObject({ decided: 0 });
+    // Past the record-age threshold the execution has stopped for certain: recovery presumes abort.
+    expect(await w.recovery({ now: () => Date.now() + (EXECUTION_TIMEOUT_SECONDS.express + 70) * 1000 }).sweep()).toMatchObject({ decided: 1, finalized: 1 });
     // Were it still running (it cannot be on AWS), the conditional decision write keeps it harmless.
     w.injector.resume('t1');
     await started.done;
@@ -192,8 +196,10 @@ describe('PREPARED records found through the inDoubt index', () => {
     expect(young.orphansAborted).toBe(0);
     expect(await w.recordState('payer-bank', 'orphan')).toBe('PREPARED');
     const report = await w.recovery().sweep();
-    expect(report.orphansAborted).toBe(1);
-    expect(report.transactions).toContainEqual({ kind: 'noLogItem', txnId: 'orphan', orphans: [{ participant: 'payer-bank', action: 'abort', result: 'acknowledged' }] });
+    expect(report).toMatchObject({ orphansAborted: 1, decided: 1, finalized: 1 });
+    // The log item is created by recovery's conditional ABORT, naming the participant that held the record.
+    expect(report.transactions).toContainEqual(expect.objectContaining({ kind: 'driven', txnId: 'orphan', orphan: true, decidedNow: true, decision: 'ABORT', outcomes: ['ACKED'] }));
+    expect(await w.logItem('orphan')).toMatchObject({ status: 'ABORTED', decision: 'ABORT', decidedBy: 'recovery', participantsJson: [{ name: 'payer-bank' }] });
     expect(await w.recordState('payer-bank', 'orphan')).toBe('ABORTED');
     expect(await w.balance(alice)).toBe(5000);
     expect((await w.recovery().sweep()).quiet).toBe(true);
@@ -208,7 +214,8 @@ describe('PREPARED records found through the inDoubt index', () => {
     // ...and a stray prepared record of the same txnId at the switch (a record from another deployment).
     await w.direct('upi-switch', { action: 'prepare', txnId: 't1', operations: [{ op: 'credit', key: 'fees', amount: 5 }] });
     const report = await w.recovery().sweep();
-    expect(report.transactions).toContainEqual({ kind: 'final', txnId: 't1', stragglers: [{ participant: 'upi-switch', action: 'abort', result: 'acknowledged' }] });
+    // The stored item still says ABORTING (nothing is written after the decision), so recovery drives the logged ABORT again (idempotent) and aborts the stray.
+    expect(report.transactions).toContainEqual(expect.objectContaining({ kind: 'driven', txnId: 't1', decidedNow: false, decision: 'ABORT' }));
     expect(await w.recordState('upi-switch', 't1')).toBe('ABORTED');
     expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED' });
     expect(await w.invariantViolations()).toEqual([]);

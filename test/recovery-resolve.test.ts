@@ -27,19 +27,15 @@ const stopBeforeDeciding: FaultSpec = { fault: 'stopCoordinator', at: 'LogCommit
 const operator = (w: LedgerWorld) => w.recovery({ now: Date.now, isRunning: (txnId) => w.pakka.isRunning(txnId) });
 
 describe('resolve a stuck transaction', () => {
-  it('commit, when every participant is prepared: logged as the operator\'s, with the reason, and driven to COMMITTED', async () => {
+  it('commit refused, even forced, when no decision was ever logged: the participants are not known, so only ABORT can be decided', async () => {
     const w = await stuck([stopBeforeDeciding]);
-    const result = await operator(w).resolve('t1', { decision: 'COMMIT', operator: 'asha', reason: 'ticket 4711: coordinator lost, all banks confirmed' });
-    expect(result).toMatchObject({ ok: true, decision: 'COMMIT', outcome: { kind: 'driven', decidedNow: true, final: true } });
-    expect(await w.pakka.getTransaction('t1')).toMatchObject({
-      status: 'COMMITTED',
-      decision: 'COMMIT',
-      decidedBy: 'operator:asha',
-      decisionNote: 'ticket 4711: coordinator lost, all banks confirmed',
-      heuristicHazard: false,
-    });
-    expect(await balances(w)).toEqual(COMMITTED_BALANCES);
-    expect(await w.invariantViolations()).toEqual([]);
+    // Nothing is logged before the decision: a participant that was never asked would hold nothing and never hear a commit.
+    for (const force of [false, true]) {
+      const refused = await operator(w).resolve('t1', { decision: 'COMMIT', operator: 'asha', reason: 'coordinator lost', force });
+      expect(refused).toMatchObject({ ok: false, status: 409, code: 'VOTES_UNKNOWN', field: 'decision' });
+    }
+    expect(await w.logItem('t1')).toBeUndefined();
+    expect(await w.recordState('payer-bank', 't1')).toBe('PREPARED');
   });
 
   it('abort: logged and driven to ABORTED, every lock released', async () => {
@@ -51,23 +47,13 @@ describe('resolve a stuck transaction', () => {
     expect(await w.invariantViolations()).toEqual([]);
   });
 
-  it('commit refused while a participant\'s yes vote is not established; abort still allowed', async () => {
+  it('abort of a transaction stopped in the middle of prepare: the item names the participants that held it; the rest hold nothing', async () => {
     const w = await stuck([{ fault: 'stopCoordinator', at: 'Prepare', occurrence: 3, txnId: 't1' }]);
-    const refused = await operator(w).resolve('t1', { decision: 'COMMIT', operator: 'asha', reason: 'looks fine' });
-    expect(refused).toMatchObject({ ok: false, status: 409, code: 'VOTES_UNKNOWN', field: 'decision' });
-    expect(!refused.ok && refused.message).toContain('upi-switch');
-    expect((await w.logItem('t1'))?.decision).toBeUndefined();
+    const before = await Promise.all(['payer-bank', 'payee-bank', 'upi-switch'].map((p) => w.recordState(p, 't1')));
     expect(await operator(w).resolve('t1', { decision: 'ABORT', operator: 'asha', reason: 'votes missing' })).toMatchObject({ ok: true });
+    const holders = ['payer-bank', 'payee-bank', 'upi-switch'].filter((_, i) => before[i] === 'PREPARED');
+    expect((await w.logItem('t1'))?.participantsJson.map((p) => p.name)).toEqual(holders);
     expect(await w.invariantViolations()).toEqual([]);
-  });
-
-  it('a forced commit without the votes is a heuristic decision: done, and its hazards recorded where participants refuse', async () => {
-    const w = await stuck([{ fault: 'stopCoordinator', at: 'Prepare', occurrence: 3, txnId: 't1' }]);
-    const result = await operator(w).resolve('t1', { decision: 'COMMIT', operator: 'asha', reason: 'bank confirmed by phone', force: true });
-    expect(result).toMatchObject({ ok: true, outcome: { final: true } });
-    const view = await w.pakka.getTransaction('t1');
-    expect(view).toMatchObject({ status: 'COMMITTED', decidedBy: 'operator:asha', heuristicHazard: true });
-    expect(view?.violations).toContain('upi-switch:COMMIT_WITHOUT_PREPARE');
   });
 
   it('refused once a decision is logged, showing the logged one; nothing changes', async () => {

@@ -69,22 +69,26 @@ describe('recovery through the local service', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ finalized: 0, quiet: true });
   });
 
-  it('pakka resolve --commit logs the operator\'s decision with who and why, and commits', async () => {
+  it('pakka resolve --abort logs the operator\'s decision with who and why, and aborts; --commit of an undecided transaction is refused', async () => {
     await stuck(ids.resolve);
-    const run = await pakka(service.url, ['resolve', ids.resolve, '--commit', '--operator', 'asha', '--reason', 'both banks confirmed']);
+    // Nothing is logged before the decision, so the participants are not known: only ABORT can be decided.
+    const commit = await pakka(service.url, ['resolve', ids.resolve, '--commit', '--operator', 'asha', '--reason', 'both banks confirmed']);
+    expect(commit.code).toBe(2);
+    expect(commit.stderr).toContain('409 VOTES_UNKNOWN');
+    const run = await pakka(service.url, ['resolve', ids.resolve, '--abort', '--operator', 'asha', '--reason', 'customer cancelled']);
     expect(run.stderr).toBe('');
-    expect(run.stdout).toContain('COMMIT delivered to every participant');
+    expect(run.stdout).toContain('ABORT delivered to every participant');
     expect(run.code).toBe(0);
     const inspect = await pakka(service.url, ['inspect', ids.resolve]);
     expect(inspect.stdout).toMatch(/decided by\s+operator:asha/);
-    expect(inspect.stdout).toMatch(/decision note\s+both banks confirmed/);
-    expect((await call<{ balance: number }>(service.url, 'GET', `/participants/payee-bank/items/${payee}`)).body.balance).toBe(100);
+    expect(inspect.stdout).toMatch(/decision note\s+customer cancelled/);
+    expect((await call<{ balance: number }>(service.url, 'GET', `/participants/payer-bank/items/${payer}`)).body.balance).toBe(1000);
 
     // Once decided, a second resolve is refused and shows the logged decision.
-    const again = await pakka(service.url, ['resolve', ids.resolve, '--abort', '--operator', 'ravi', '--reason', 'second thoughts']);
+    const again = await pakka(service.url, ['resolve', ids.resolve, '--commit', '--operator', 'ravi', '--reason', 'second thoughts']);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('409 DECISION_ALREADY_LOGGED');
-    expect(again.stderr).toContain('COMMIT by operator:asha');
+    expect(again.stderr).toContain('ABORT by operator:asha');
   });
 
   it('pakka resolve refuses a call without exactly one of --commit and --abort', async () => {

@@ -98,14 +98,15 @@ export class Api extends Construct {
     });
     this.function = handler.function;
     this.handler = handler;
-    // Reads exactly what the routes serve: a log item, the byStatus listing, participant items and records.
-    handler.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [log.table.tableArn] }));
+    // Reads exactly what the routes serve: a log item, the byStatus listing (keys, then the items in a
+    // batch), participant items and records (a batch of records derives a decided transaction's status).
+    handler.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'], resources: [log.table.tableArn] }));
     const byStatus = log.indexArns.get(BY_STATUS_INDEX);
     if (!byStatus) throw new Error(`the coordinator log schema has no ${BY_STATUS_INDEX} index`);
     handler.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [byStatus] }));
     if (props.participants.length > 0) {
       handler.role.addToPrincipalPolicy(
-        new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: props.participants.map((p) => p.table.table.tableArn) }),
+        new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'], resources: props.participants.map((p) => p.table.table.tableArn) }),
       );
     }
     coordinator.grantStart(handler.role);

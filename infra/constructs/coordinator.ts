@@ -17,8 +17,8 @@ import { aslPath } from '../../statemachines/source/files.js';
 import { PakkaTable } from './pakkaTable.js';
 import { checkDistinctFunctions } from './participant.js';
 
-/** What the state machine's DynamoDB tasks do to the coordinator log (BeginTransaction, Log*Decision, CommitReadOnly, Mark*, ReadLoggedDecision). */
-export const COORDINATOR_LOG_WRITER_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem'] as const;
+/** What the state machine's DynamoDB tasks do to the coordinator log (Log*Decision, CommitReadOnly, the phase-2 notes, ReadLoggedDecision). */
+export const COORDINATOR_LOG_WRITER_ACTIONS = ['dynamodb:UpdateItem', 'dynamodb:GetItem'] as const;
 
 export interface CoordinatorParticipant {
   name: string;

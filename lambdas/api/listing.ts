@@ -32,9 +32,24 @@ const streamStatus = (stream: string): TxnStatus | undefined => {
   return match && Number(match[2]) < ALL_LOG_SHARDS.length ? (match[1] as TxnStatus) : undefined;
 };
 
+/**
+ * The stored statuses a filter must read. The log stores the status the decision left
+ * (COMMITTING/ABORTING) and only recovery stores a final one; a transaction is COMMITTED once its
+ * participants' records say so (transactionStatus.ts), so a COMMITTED listing reads both partitions
+ * and keeps the items whose derived status matches.
+ */
+const STORED_FOR: Record<TxnStatus, readonly TxnStatus[]> = {
+  PREPARING: ['PREPARING'],
+  COMMITTING: ['COMMITTING'],
+  COMMITTED: ['COMMITTING', 'COMMITTED'],
+  ABORTING: ['ABORTING'],
+  ABORTED: ['ABORTING', 'ABORTED'],
+};
+const storedStatusesOf = (filter: TxnStatus | 'ALL'): readonly TxnStatus[] => (filter === 'ALL' ? TXN_STATUSES : STORED_FOR[filter]);
+
 /** The streams of a filter, in a fixed order so that ties on createdAt merge the same way on every page. */
 export const streamsOf = (filter: TxnStatus | 'ALL'): Stream[] =>
-  (filter === 'ALL' ? TXN_STATUSES : [filter]).flatMap((status) => ALL_LOG_SHARDS.map((shard) => statusPartitionOf(status, shard)));
+  storedStatusesOf(filter).flatMap((status) => ALL_LOG_SHARDS.map((shard) => statusPartitionOf(status, shard)));
 
 interface Cursor {
   filter: TxnStatus | 'ALL';
@@ -66,7 +81,7 @@ export function decodeCursor(text: string): Cursor | undefined {
     for (const [stream, position] of Object.entries(parsed.data.positions)) {
       const status = streamStatus(stream);
       // A stream outside the filter would list items the filter excludes.
-      if (!status || (filter !== 'ALL' && status !== filter)) return undefined;
+      if (!status || !storedStatusesOf(filter).includes(status)) return undefined;
       if (typeof position === 'object' && position.statusPartition !== stream) return undefined;
     }
     return { filter: parsed.data.filter, positions: parsed.data.positions };
@@ -148,7 +163,8 @@ export async function listTransactions(service: TransactionService, event: APIGa
   const pages = new Map(open.map(({ stream }, i): [Stream, LogPage] => [stream, fetched[i] ?? { items: [] }]));
   const merged = mergePages(pages, positions, limit);
   return jsonResponse(200, {
-    transactions: merged.items.map(transactionView),
+    // A stored COMMITTING item may be COMMITTED by now (and the other way round for the filter): keep what the filter asks for.
+    transactions: merged.items.filter((item) => filter === 'ALL' || item.status === filter).map(transactionView),
     nextCursor: merged.exhausted ? null : encodeCursor({ filter, positions: merged.positions }),
   } satisfies TransactionList);
 }

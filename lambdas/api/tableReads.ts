@@ -3,10 +3,12 @@
  * read with DynamoDB. Local mode (DynamoDB Local) and AWS share it; only starting differs.
  */
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { parseCoordinatorLogItem } from '../coordinator/coordinatorLog.js';
-import { storedRecord } from '../participants/record.js';
+import { type CoordinatorLogItem, parseCoordinatorLogItem } from '../coordinator/coordinatorLog.js';
+import { type ParticipantRecordFacts, withDerivedStatus } from '../coordinator/transactionStatus.js';
+import { batchReadConsistent } from '../participants/batchRead.js';
+import { type StoredRecord, storedRecord } from '../participants/record.js';
 import type { ParticipantConfig } from '../config/participantConfig.js';
-import { recordKeyOf } from '../participants/table.js';
+import { PARTITION_KEY, recordKeyOf } from '../participants/table.js';
 import { readHolds, readItem } from './itemReads.js';
 import { BY_STATUS_INDEX } from '../tableSchemas.js';
 import type { LogKey, TransactionService } from './transactionService.js';
@@ -16,7 +18,10 @@ export interface TableNamesForReads {
   participants: ReadonlyMap<string, string>;
 }
 
-export type TableReads = Pick<TransactionService, 'readLog' | 'listLog' | 'readParticipantRecord' | 'readParticipantItem' | 'readItemHolds'>;
+export type TableReads = Pick<
+  TransactionService,
+  'readLog' | 'readTransaction' | 'listLog' | 'readParticipantRecord' | 'readParticipantRecords' | 'readParticipantItem' | 'readItemHolds'
+>;
 
 /** `config` tells which keys of a participant are sharded (read as the sum of their shards). */
 export function tableReads(client: DynamoDBDocumentClient, tables: TableNamesForReads, config: ParticipantConfig): TableReads {
@@ -25,12 +30,47 @@ export function tableReads(client: DynamoDBDocumentClient, tables: TableNamesFor
     if (!table) throw new Error(`participant ${name} has no table`); // the routes check the name first
     return table;
   };
+  /** The records of these transactions at these participants, one consistent batch read per participant table. */
+  async function recordsOf(txnIds: readonly string[], names: ReadonlySet<string>): Promise<Map<string, Map<string, StoredRecord>>> {
+    const byTxn = new Map<string, Map<string, StoredRecord>>(txnIds.map((t) => [t, new Map()]));
+    const known = [...names].filter((name) => config.has(name) && tables.participants.has(name));
+    await Promise.all(
+      known.map(async (name) => {
+        const found = await batchReadConsistent(client, participantTable(name), txnIds.map(recordKeyOf));
+        for (const item of found) {
+          const record = storedRecord(item);
+          byTxn.get(String(item[PARTITION_KEY]).slice('TXN#'.length))?.set(name, record);
+        }
+      }),
+    );
+    return byTxn;
+  }
+
+  /** Log items with their status derived from the participants' records (transactionStatus.ts). */
+  async function derived(items: readonly CoordinatorLogItem[]): Promise<CoordinatorLogItem[]> {
+    const undecided = items.filter((i) => i.decision && !(i.status === 'COMMITTED' || i.status === 'ABORTED'));
+    if (!undecided.length) return [...items];
+    const names = new Set(undecided.flatMap((i) => i.participantsJson.map((p) => p.name)));
+    const records = await recordsOf(undecided.map((i) => i.txnId), names);
+    return items.map((i) => withDerivedStatus(i, (records.get(i.txnId) ?? new Map()) as ReadonlyMap<string, ParticipantRecordFacts>));
+  }
+
+  async function readLog(txnId: string): Promise<CoordinatorLogItem | undefined> {
+    const out = await client.send(new GetCommand({ TableName: tables.coordinatorLog, Key: { txnId }, ConsistentRead: true }));
+    return out.Item ? parseCoordinatorLogItem(out.Item) : undefined;
+  }
+
   return {
-    async readLog(txnId) {
-      const out = await client.send(new GetCommand({ TableName: tables.coordinatorLog, Key: { txnId }, ConsistentRead: true }));
-      return out.Item ? parseCoordinatorLogItem(out.Item) : undefined;
+    readLog,
+    async readTransaction(txnId) {
+      const item = await readLog(txnId);
+      return item && (await derived([item]))[0];
+    },
+    async readParticipantRecords(txnId, names) {
+      return (await recordsOf([txnId], new Set(names))).get(txnId) ?? new Map();
     },
     async listLog(statusPartition, limit, startAfter) {
+      // The index holds keys only (a log write then costs one index unit): the items are read by key.
       const out = await client.send(
         new QueryCommand({
           TableName: tables.coordinatorLog,
@@ -42,7 +82,14 @@ export function tableReads(client: DynamoDBDocumentClient, tables: TableNamesFor
           ...(startAfter ? { ExclusiveStartKey: startAfter } : {}),
         }),
       );
-      const items = (out.Items ?? []).map((item) => parseCoordinatorLogItem(item));
+      const keys = (out.Items ?? []).map((k) => ({ txnId: String(k.txnId) }));
+      const found = new Map((await batchReadConsistent(client, tables.coordinatorLog, keys)).map((i) => [String(i.txnId), parseCoordinatorLogItem(i)]));
+      // In the index's order; an item that moved to another status between the query and the read is listed there instead.
+      const inOrder = keys.flatMap((k) => {
+        const item = found.get(k.txnId);
+        return item ? [item] : [];
+      });
+      const items = await derived(inOrder);
       return out.LastEvaluatedKey ? { items, next: out.LastEvaluatedKey as LogKey } : { items };
     },
     async readParticipantRecord(participant, txnId) {

@@ -10,6 +10,7 @@ import { transactionIdFor, validateTransactionRequest } from '../coordinator/tra
 import type { StoredRecord } from '../participants/record.js';
 import type { RecordState } from '../protocol/participantState.js';
 import { type TransactionTimeline, transactionTimeline } from '../observability/transactionTimeline.js';
+import { undecidedStatus } from '../coordinator/transactionStatus.js';
 import { ApiError, jsonResponse } from './http.js';
 import { booleanQuery, idempotencyKey, jsonBody } from './request.js';
 import type { RunningExecution, TransactionService } from './transactionService.js';
@@ -40,15 +41,19 @@ export interface Accepted {
 }
 
 
-/** What GET shows for an execution that runs but has not written its log item yet. */
-function pendingView(txnId: string, running: RunningExecution): TransactionView {
+/**
+ * What GET shows for a transaction whose decision is not logged yet: its execution runs, or some
+ * participant already holds a record for it (the log item is written only at the decision).
+ */
+function pendingView(txnId: string, running: RunningExecution, holders: readonly string[] = []): TransactionView {
   const timeoutSeconds = running.input?.timeoutSeconds ?? 0;
+  const names = running.input ? running.input.participants.map((p) => p.name) : holders;
   return {
     txnId,
     status: 'PREPARING',
     decision: null,
     reason: null,
-    participants: (running.input?.participants ?? []).map((p) => ({ name: p.name, vote: null, reason: null, phaseTwo: null })),
+    participants: names.map((name) => ({ name, vote: null, reason: null, phaseTwo: null })),
     heuristicHazard: false,
     createdAt: running.startedAt,
     decidedAt: null,
@@ -74,15 +79,19 @@ interface Found {
   input?: ExecutionInput;
 }
 
+/** Before its decision a transaction is visible through its participants' records, or (Standard) its running execution. */
 async function findTransaction(service: TransactionService, txnId: string): Promise<Found | undefined> {
-  const item = await service.readLog(txnId);
+  const item = await service.readTransaction(txnId);
   if (item) return { view: transactionView(item), item };
-  const running = await service.runningExecution(txnId);
-  if (!running) return undefined;
-  // The log item may have been written between the two reads.
-  const late = await service.readLog(txnId);
+  const [running, records] = await Promise.all([service.runningExecution(txnId), service.readParticipantRecords(txnId, [...service.config.keys()])]);
+  const status = undecidedStatus(records, running !== undefined);
+  if (!status) return undefined;
+  // The decision may have been logged between the reads.
+  const late = await service.readTransaction(txnId);
   if (late) return { view: transactionView(late), item: late };
-  return { view: pendingView(txnId, running), ...(running.input ? { input: running.input } : {}) };
+  const earliest = [...records.values()].map((r) => r.preparedAt).filter((at): at is string => at !== undefined).sort()[0];
+  const started = running ?? { startedAt: earliest ?? new Date().toISOString() };
+  return { view: pendingView(txnId, started, [...records.keys()]), ...(running?.input ? { input: running.input } : {}) };
 }
 
 const notFound = (txnId: string) => new ApiError(404, 'TRANSACTION_NOT_FOUND', `no transaction ${txnId}`, 'txnId');
@@ -95,12 +104,12 @@ export async function getTransaction(service: TransactionService, txnId: string)
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls the coordinator log until the transaction is final or the bound passes. */
+/** Polls the coordinator log (and, once decided, the participants' records) until the transaction is final or the bound passes. */
 async function waitForOutcome(service: TransactionService, txnId: string, wait: WaitOptions): Promise<CoordinatorLogItem | undefined> {
   const deadline = Date.now() + wait.waitMs;
   let pause = wait.pollMinMs;
   for (;;) {
-    const item = await service.readLog(txnId);
+    const item = await service.readTransaction(txnId);
     if (item && isFinal(item)) return item;
     const left = deadline - Date.now();
     if (left <= 0) return item;
@@ -121,7 +130,8 @@ const conflict = (txnId: string) =>
 async function sameRequest(service: TransactionService, input: ExecutionInput): Promise<'same' | 'absent'> {
   const item = await service.readLog(input.txnId);
   if (item) {
-    if (item.requestDigest !== input.requestDigest) throw conflict(input.txnId);
+    // An item recovery logged for an orphan (no request known) is no other request.
+    if (item.requestDigest !== undefined && item.requestDigest !== input.requestDigest) throw conflict(input.txnId);
     return 'same';
   }
   return 'absent';
@@ -152,7 +162,7 @@ export async function submitTransaction(service: TransactionService, event: APIG
 
   const location = { Location: `/transactions/${txnId}` };
   if (!shouldWait) {
-    const item = await service.readLog(txnId);
+    const item = await service.readTransaction(txnId);
     return jsonResponse(202, { txnId, status: item?.status ?? 'PREPARING' } satisfies Accepted, location);
   }
   const item = await waitForOutcome(service, txnId, wait);

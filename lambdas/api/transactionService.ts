@@ -17,7 +17,7 @@ import type { ItemHolds } from './itemReads.js';
  */
 export type StartOutcome = 'started' | 'duplicate' | 'conflict';
 
-/** An execution that runs but whose BeginTransaction may not have written the log item yet. */
+/** An execution that runs but has not logged its decision yet (the log item is written only then). */
 export interface RunningExecution {
   /** The execution's input, when the runner can tell it. */
   input?: ExecutionInput;
@@ -50,10 +50,15 @@ export interface TransactionService {
   readonly variant: CoordinatorVariant;
   startExecution(input: ExecutionInput, options?: StartOptions): Promise<StartOutcome>;
   runningExecution(txnId: string): Promise<RunningExecution | undefined>;
+  /** The coordinator log item as stored (undefined until the decision is logged). */
   readLog(txnId: string): Promise<CoordinatorLogItem | undefined>;
-  /** The log items of one byStatus partition (`<status>#<shard>`), newest first. */
+  /** The log item with its status derived from the participants' records (see transactionStatus.ts). */
+  readTransaction(txnId: string): Promise<CoordinatorLogItem | undefined>;
+  /** The log items of one byStatus partition (`<status>#<shard>`), newest first, statuses derived. */
   listLog(statusPartition: string, limit: number, startAfter?: LogKey): Promise<LogPage>;
   readParticipantRecord(participant: string, txnId: string): Promise<StoredRecord | undefined>;
+  /** The records these participants hold for the transaction, by participant; one batch read per table. */
+  readParticipantRecords(txnId: string, participants: readonly string[]): Promise<Map<string, StoredRecord>>;
   /** A participant's business item, raw (kind attributes, escrow sums, lockedBy...); a sharded key summed over its shards. */
   readParticipantItem(participant: string, key: string): Promise<Record<string, unknown> | undefined>;
   /** The prepared transactions holding something on the item: reservations, promised credits, a lock. */

@@ -44,12 +44,13 @@ const logItem = z.object({
   status: z.enum(TXN_STATUSES),
   createdAt: z.string(),
   timeoutSeconds: z.coerce.number(),
-  requestDigest: z.string(),
-  idempotencyKey: z.string(),
+  // Absent on an item recovery logged for an orphan (PREPARED records and no decision): no request is known.
+  requestDigest: z.string().optional(),
+  idempotencyKey: z.string().optional(),
   participantsJson: json(z.array(participantEntry)),
   executionName: z.string().optional(),
   executionArn: z.string().optional(),
-  /** When the execution that wrote BeginTransaction started: with the workflow's maximum duration, when it must have stopped. */
+  /** When the execution that logged the decision started: with the workflow's maximum duration, when it must have stopped. */
   executionStartedAt: z.string().optional(),
   decision: z.enum(DECISIONS).optional(),
   decidedAt: z.string().optional(),

@@ -1,7 +1,7 @@
 /** The coordinator log as recovery reads and writes it: the DynamoDB edge of CoordinatorLogPort. */
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type CoordinatorLogItem, type TxnStatus, parseCoordinatorLogItem } from '../coordinator/coordinatorLog.js';
-import { OPEN_PARTITIONS, logShardOf, statusPartitionOf } from '../coordinator/logShards.js';
+import { OPEN_PARTITIONS, logShardOf, openPartitionOf, statusPartitionOf } from '../coordinator/logShards.js';
 import type { Decision } from '../protocol/vote.js';
 import { OPEN_INDEX } from '../tableSchemas.js';
 import { finalStatusOf, phaseTwoStatusOf } from './inDoubt.js';
@@ -106,6 +106,54 @@ export function coordinatorLogTable(client: DynamoDBDocumentClient, tableName: s
             ConditionExpression: 'attribute_exists(txnId) AND attribute_not_exists(decision)',
             ExpressionAttributeNames: { '#status': 'status' },
             ExpressionAttributeValues: values,
+          }),
+        );
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw error;
+        return { won: false, item: await read(txnId) };
+      }
+      const item = await read(txnId);
+      if (!item) throw new Error(`coordinator log item ${txnId} vanished after its decision was logged`);
+      return { won: true, item };
+    },
+
+    async logOrphanDecision(txnId, decision, author, participants, createdAt, now) {
+      // No operations are known: phase 2 then sends none, and each participant aborts with the redo list it stored at prepare.
+      const entries = participants.map((name) => ({ name, operations: [], prepareTimeoutSeconds: 0, commitTimeoutSeconds: 0 }));
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { txnId },
+            UpdateExpression: `SET ${[
+              'decision = :decision',
+              '#status = :status',
+              'statusPartition = :statusPartition',
+              'decidedAt = :now',
+              'decidedBy = :by',
+              'createdAt = :createdAt',
+              'timeoutSeconds = :zero',
+              'participantsJson = :participants',
+              'openPartition = :open',
+              ...(author.note !== undefined ? ['decisionNote = :note'] : []),
+              ...(decision === 'ABORT' && author.decidedBy === 'recovery' ? ['abortReason = :reason', 'abortedBy = :by'] : []),
+            ].join(', ')}`,
+            ConditionExpression: 'attribute_not_exists(decision)',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':decision': decision,
+              ':status': phaseTwoStatusOf(decision),
+              ':statusPartition': statusPartition(txnId, phaseTwoStatusOf(decision)),
+              ':now': now,
+              ':by': author.decidedBy,
+              ':createdAt': createdAt,
+              ':zero': 0,
+              ':participants': JSON.stringify(entries),
+              ':open': openPartitionOf(logShardOf(txnId)),
+              ...(author.note !== undefined ? { ':note': author.note } : {}),
+              // The coordinator never decided in time: recorded like a timed-out prepare.
+              ...(decision === 'ABORT' && author.decidedBy === 'recovery' ? { ':reason': 'TIMEOUT' } : {}),
+            },
           }),
         );
       } catch (error) {

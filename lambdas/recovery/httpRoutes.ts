@@ -50,7 +50,7 @@ export async function resolveTransactionRoute(recovery: RecoveryService | undefi
     const error: ApiErrorBody = { code: result.code, message: result.message, field: result.field };
     return jsonResponse(result.status, { error, ...(result.logged ? { logged: result.logged } : {}) } satisfies ResolveRefused);
   }
-  const item = await service.readLog(txnId);
+  const item = await service.readTransaction(txnId);
   const outcome = result.outcome;
   const resolved: Resolved = {
     txnId,

@@ -74,6 +74,7 @@ export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap
   }
 
   return {
+    participants: [...tables.keys()],
     async oldestPreparedSince() {
       const oldest = await Promise.all([...tables.values()].map(oldestIn));
       return oldest.filter((s): s is string => s !== undefined).sort()[0];

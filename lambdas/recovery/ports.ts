@@ -30,6 +30,13 @@ export interface CoordinatorLogPort {
   read(txnId: string): Promise<CoordinatorLogItem | undefined>;
   /** The conditional decision write (`attribute_not_exists(decision)`): the only arbiter between writers. */
   logDecision(txnId: string, decision: Decision, author: DecisionAuthor, now: string): Promise<DecisionWrite>;
+  /**
+   * A transaction that has no log item, only participants' records: its coordinator never logged a
+   * decision (the item is written only then). Creates the item with this decision, conditionally
+   * (`attribute_not_exists(decision)`), listing the participants that hold records; a late
+   * coordinator's decision write then fails and obeys it. It joins the open index until final.
+   */
+  logOrphanDecision(txnId: string, decision: Decision, author: DecisionAuthor, participants: readonly string[], createdAt: string, now: string): Promise<DecisionWrite>;
   /** Every participant answered: COMMITTED/ABORTED, finishedAt, out of the open index. */
   markFinal(txnId: string, record: PhaseTwoRecord): Promise<void>;
   /** Some participant did not answer: the item stays open for the next sweep. */
@@ -47,6 +54,8 @@ export interface PreparedRecordRef {
 export interface InDoubtPort {
   /** PREPARED records from every participant's sparse `inDoubt` index, prepared no later than `before`. */
   preparedBefore(before: string, limit: number): Promise<PreparedRecordRef[]>;
+  /** Every participant whose table the index covers (an operator's resolve asks each what it holds for a txnId with no log item). */
+  readonly participants?: readonly string[];
   /** When the oldest PREPARED record of any participant was prepared, however young; undefined if none. */
   oldestPreparedSince?(): Promise<string | undefined>;
 }

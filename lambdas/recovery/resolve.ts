@@ -76,13 +76,52 @@ const alreadyLogged = (item: CoordinatorLogItem): ResolveRefusal => ({
   logged: { decision: item.decision as Decision, decidedBy: item.decidedBy ?? 'coordinator', decidedAt: item.decidedAt ?? null, note: item.decisionNote ?? null },
 });
 
+/**
+ * A transaction with no log item: its coordinator never logged a decision (the item is written only
+ * then), and only the participants' records tell it exists. Which participants took part is unknown
+ * (one that was never sent prepare holds nothing and would never hear a commit), so only ABORT can be
+ * decided, forced or not: a commit could apply at some participants and never reach the others. The
+ * decision creates the item, conditionally.
+ */
+async function resolveUnlogged(txnId: string, request: ResolveRequest, ports: RecoveryPorts, metrics?: MetricsRecorder): Promise<ResolveResult> {
+  const asked = await Promise.all(
+    (ports.inDoubt.participants ?? []).map(async (name) => {
+      const answer = await ports.participants.send(name, { action: 'status', txnId });
+      return { name, state: 'state' in answer ? answer.state : 'UNKNOWN', preparedAt: 'preparedAt' in answer ? answer.preparedAt : undefined };
+    }),
+  );
+  const holders = asked.filter((a) => a.state === 'PREPARED');
+  if (!holders.length) return { ok: false, status: 404, code: 'NOT_FOUND', field: 'txnId', message: `no transaction ${txnId}: nothing in the coordinator log and no participant holds it prepared` };
+  const createdAt = holders.map((h) => h.preparedAt).filter((at): at is string => typeof at === 'string').sort()[0] ?? new Date(ports.now()).toISOString();
+  if (await ports.executions.isRunning({ txnId, createdAt })) {
+    return { ok: false, status: 409, code: 'COORDINATOR_RUNNING', field: null, message: `the coordinator of ${txnId} is still running; it decides itself, or recovery does once it has stopped` };
+  }
+  if (request.decision === 'COMMIT') {
+    return {
+      ok: false,
+      status: 409,
+      code: 'VOTES_UNKNOWN',
+      field: 'decision',
+      message: `${txnId} has no log item, so which participants it has cannot be shown (${holders.map((h) => h.name).join(', ')} hold it prepared; one never asked would hold nothing): only ABORT can be decided, even forced`,
+    };
+  }
+  const author = { decidedBy: `operator:${request.operator}`, note: request.reason };
+  const write = await ports.log.logOrphanDecision(txnId, request.decision, author, holders.map((h) => h.name), createdAt, new Date(ports.now()).toISOString());
+  if (!write.won) {
+    if (write.item?.decision) return alreadyLogged(write.item);
+    throw new Error(`transaction ${txnId}: no decision could be logged or read`);
+  }
+  const outcome = await decideAndDrive(write.item, ports, author, metrics, request.decision);
+  return { ok: true, decision: request.decision, outcome: outcome.kind === 'driven' ? { ...outcome, decidedNow: true } : outcome };
+}
+
 export async function resolveTransaction(txnId: string, body: unknown, ports: RecoveryPorts, metrics?: MetricsRecorder): Promise<ResolveResult> {
   if (!TXN_ID_PATTERN.test(txnId)) return { ok: false, status: 400, code: 'INVALID_REQUEST', field: 'txnId', message: `txnId ${TXN_ID_RULE}` };
   const validated = validateResolveRequest(body);
   if (!validated.ok) return validated;
   const request = validated.value;
   const item = await ports.log.read(txnId);
-  if (!item) return { ok: false, status: 404, code: 'NOT_FOUND', field: 'txnId', message: `no transaction ${txnId} in the coordinator log` };
+  if (!item) return resolveUnlogged(txnId, request, ports, metrics);
   if (item.decision || isFinal(item)) return alreadyLogged(item);
   if (await ports.executions.isRunning(item)) {
     return { ok: false, status: 409, code: 'COORDINATOR_RUNNING', field: null, message: `the coordinator of ${txnId} is still running; it decides itself, or recovery does once it has stopped` };

@@ -27,8 +27,11 @@ export interface SweepOptions {
 }
 
 export type TransactionOutcome =
-  /** decidedNow: this run's conditional write logged the decision (otherwise it found one logged). */
-  | ({ kind: 'driven'; decidedNow: boolean } & DriveResult)
+  /**
+   * decidedNow: this run's conditional write logged the decision (otherwise it found one logged);
+   * orphan: the transaction had no log item, only PREPARED records, and this run created it with ABORT.
+   */
+  | ({ kind: 'driven'; decidedNow: boolean; orphan?: true } & DriveResult)
   | { kind: 'notDue'; txnId: string; dueAt: string }
   | { kind: 'running'; txnId: string }
   | { kind: 'final'; txnId: string; stragglers: StragglerOutcome[] }
@@ -92,13 +95,17 @@ export async function recoverTransaction(txnId: string, ports: RecoveryPorts, co
   const metrics = options.metrics ?? noMetrics;
   const stragglers = options.stragglers ?? [];
   const item = await ports.log.read(txnId);
-  if (!item) return { kind: 'noLogItem', txnId, orphans: await abortOrphans(txnId, stragglers, ports, config) };
+  if (!item) return recoverOrphan(txnId, stragglers, ports, config, metrics);
   const assessment = assess(item, ports.now(), config);
   if (assessment.kind === 'final') return { kind: 'final', txnId, stragglers: await deliverToStragglers(item, stragglers, ports, config) };
   if (assessment.kind === 'notDue') return { kind: 'notDue', txnId, dueAt: assessment.dueAt };
   if (await ports.executions.isRunning(item)) return { kind: 'running', txnId };
   metrics.count(METRICS.inDoubtFound);
-  return decideAndDrive(item, ports, { decidedBy: 'recovery' }, metrics);
+  const driven = await decideAndDrive(item, ports, { decidedBy: 'recovery' }, metrics);
+  // A participant the log does not name (prepared by an execution of another request under this txnId) was never asked: presumed abort.
+  const outsiders = stragglers.filter((s) => !item.participantsJson.some((p) => p.name === s.participant));
+  if (outsiders.length && driven.kind === 'driven') await deliverToStragglers({ ...item, decision: driven.decision }, outsiders, ports, config);
+  return driven;
 }
 
 /** Reads the logged decision, or logs one (it may lose to a late coordinator: then the winner is obeyed), and drives it. */
@@ -134,17 +141,35 @@ async function preparedRecordIsOld(participant: string, txnId: string, ports: Re
   return since <= Date.parse(preparedBefore(ports.now(), config)) ? 'old' : 'tooYoung';
 }
 
-/** PREPARED records of a transaction with no coordinator log item: presumed abort. */
-async function abortOrphans(txnId: string, stragglers: readonly PreparedRecordRef[], ports: RecoveryPorts, config: RecoveryConfig): Promise<StragglerOutcome[]> {
-  return Promise.all(
-    stragglers.map(async ({ participant }): Promise<StragglerOutcome> => {
-      const age = await preparedRecordIsOld(participant, txnId, ports, config);
-      if (age !== 'old') return { participant, action: 'none', result: age };
-      // No operations: the participant aborts with the redo list it stored at prepare.
-      const delivery = await deliver(ports.participants, participant, 'ABORT', txnId);
-      return straggler(participant, 'abort', delivery);
-    }),
-  );
+/**
+ * PREPARED records of a transaction with no coordinator log item: its coordinator never logged a
+ * decision (the item is written only then). Once a record is old enough that no coordinator can still
+ * be preparing, recovery logs ABORT, creating the item (presumed abort, and a late coordinator's
+ * decision write then fails and obeys it), and drives it to those participants.
+ */
+async function recoverOrphan(
+  txnId: string,
+  stragglers: readonly PreparedRecordRef[],
+  ports: RecoveryPorts,
+  config: RecoveryConfig,
+  metrics: MetricsRecorder,
+): Promise<TransactionOutcome> {
+  const ages = await Promise.all(stragglers.map(async (ref) => ({ ref, age: await preparedRecordIsOld(ref.participant, txnId, ports, config) })));
+  const old = ages.filter((a) => a.age === 'old').map((a) => a.ref);
+  if (!old.length) {
+    return { kind: 'noLogItem', txnId, orphans: ages.map(({ ref, age }): StragglerOutcome => ({ participant: ref.participant, action: 'none', result: age === 'old' ? 'notPrepared' : age })) };
+  }
+  const createdAt = old.map((r) => r.inDoubtSince).sort()[0] ?? iso(ports.now());
+  // A Standard execution may outlive any record age: ask (Express: the record is older than any execution can run).
+  if (await ports.executions.isRunning({ txnId, createdAt })) return { kind: 'running', txnId };
+  const write = await ports.log.logOrphanDecision(txnId, PRESUMED_DECISION, { decidedBy: 'recovery' }, old.map((r) => r.participant), createdAt, iso(ports.now()));
+  if (!write.item) throw new Error(`transaction ${txnId}: no decision could be logged or read`);
+  // A coordinator logged its decision first: the transaction is an ordinary one now.
+  if (!write.won) return recoverTransaction(txnId, ports, config, { stragglers, metrics });
+  metrics.count(METRICS.inDoubtFound);
+  const driven = await driveDecision(write.item, 'ABORT', ports);
+  if (driven.final) metrics.count(METRICS.inDoubtResolved);
+  return { kind: 'driven', decidedNow: true, orphan: true, ...driven };
 }
 
 /** A final transaction whose participant still holds PREPARED: it missed the decision; deliver it. */
@@ -221,10 +246,7 @@ export async function runSweep(ports: RecoveryPorts, config: RecoveryConfig, opt
 
   const driven = transactions.filter((t) => t.kind === 'driven');
   const strays = transactions.flatMap((t) => (t.kind === 'noLogItem' ? t.orphans : t.kind === 'final' ? t.stragglers : []));
-  const orphansAborted = transactions
-    .filter((t) => t.kind === 'noLogItem')
-    .flatMap((t) => t.orphans)
-    .filter((o) => o.result === 'acknowledged').length;
+  const orphansAborted = driven.filter((t) => t.orphan).reduce((n, t) => n + t.outcomes.filter((o) => o === 'ACKED').length, 0);
   const strayHazards = strays.filter((s) => s.result === 'violation').length;
   const actedOnStrays = strays.some((s) => s.action !== 'none');
   const report: SweepReport = {

@@ -95,6 +95,7 @@ export interface MapState extends Common, Flow {
   ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }; StartAt: string; States: States };
   ResultSelector?: { [key: string]: Json };
   ResultPath?: string | null;
+  OutputPath?: string;
   Catch?: Catcher[];
 }
 

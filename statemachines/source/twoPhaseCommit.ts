@@ -2,9 +2,12 @@
  * The coordinator, written once: every variant's ASL in `statemachines/` is generated from this
  * (`npm run statemachines`), and test/asl.test.ts fails when a committed file differs from it.
  *
- * Shape of the commit path (the Standard bill is one transition per state entered): BeginTransaction,
- * PrepareAll (Prepare per participant), LogCommitDecision, CommitAll (Commit per participant),
- * MarkCommitted: 5 + 2N. No Pass or Choice runs on it. The votes are judged by the commit point
+ * Shape of the commit path (the Standard bill is one transition per state entered): PrepareAll
+ * (Prepare per participant), LogCommitDecision, CommitAll (Commit per participant): 3 + 2N. No Pass
+ * or Choice runs on it, and the log item is written once, by the decision: nothing is logged before
+ * it (a participant's PREPARED record, in its inDoubt index, is what makes the transaction findable
+ * until then) and nothing after it on the happy path (COMMITTED/ABORTED is derived from the
+ * participants' records; only a delivery left to recovery, or a refused one, writes to the log again). The votes are judged by the commit point
  * itself: LogCommitDecision's condition holds only if every answer is a VOTE_COMMIT or READ_ONLY for
  * this txnId (counted with intrinsics, compared by DynamoDB), so a no, a malformed answer or an
  * earlier decision all fail the same conditional write, and only then does the abort path look at
@@ -86,6 +89,32 @@ function logUpdate(comment: string, update: { set: string; condition: string; va
   };
 }
 
+/**
+ * What the one log write of a transaction records besides the decision: everything the API and
+ * recovery need (who takes part with which operations, the request it came from, its deadline and
+ * the execution that ran it). createdAt is when the execution started, so the deadline is the same
+ * one the coordinator ran against.
+ */
+function decisionWrite(decision: 'COMMIT' | 'ABORT', status: string, extra: { set: string; values: Record<string, Json> }) {
+  return {
+    set: `SET decision = :decision, #status = :status, statusPartition = :statusPartition, decidedAt = :now, createdAt = :createdAt, executionStartedAt = :createdAt, timeoutSeconds = :timeoutSeconds, requestDigest = :requestDigest, idempotencyKey = :idempotencyKey, participantsJson = :participants, executionName = :executionName, executionArn = :executionArn, ${extra.set}`,
+    values: {
+      ':decision': s(decision),
+      ':status': s(status),
+      ':statusPartition': sPath(`States.Format('${status}#{}', $.logShards.shard)`),
+      ':now': sPath('$$.State.EnteredTime'),
+      ':createdAt': sPath('$$.Execution.StartTime'),
+      ':timeoutSeconds': nPath('$.timeoutSeconds'),
+      ':requestDigest': sPath('$.requestDigest'),
+      ':idempotencyKey': sPath('$.idempotencyKey'),
+      ':participants': sPath('States.JsonToString($.participants)'),
+      ':executionName': sPath('$$.Execution.Name'),
+      ':executionArn': sPath('$$.Execution.Id'),
+      ...extra.values,
+    },
+  };
+}
+
 /** The execution's output once it ends: what the transaction became. */
 const outcome = (decision: 'COMMIT' | 'ABORT', status: string) => ({
   ResultSelector: { decision, status },
@@ -93,15 +122,27 @@ const outcome = (decision: 'COMMIT' | 'ABORT', status: string) => ({
   OutputPath: '$.outcome',
 });
 
+/** One of two strings, chosen by a boolean intrinsic: the first when it is false. */
+const pick = (options: [string, string], whenTrue: string) => `States.ArrayGetItem(States.Array('${options[0]}', '${options[1]}'), ${asNumber(whenTrue)})`;
+
 /**
- * Phase 2 as one Map: deliver the decision to each participant, retried until acknowledged. The
- * Task itself records ACKED (its ResultSelector), so an acknowledged delivery needs no Pass state;
- * only a refused or abandoned one goes through a Catch.
+ * Phase 2 as one Map, and the end of the execution: deliver the decision to each participant,
+ * retried until acknowledged. The Task itself records ACKED (its ResultSelector), so an acknowledged
+ * delivery needs no other state; a refused or abandoned one writes to the log from its Catch (the
+ * only log writes after the decision, both off the happy path). The execution's output says what
+ * the transaction became, computed by intrinsics rather than a Choice: final unless some delivery
+ * was left to recovery.
  */
-function phaseTwo(action: 'commit' | 'abort', source: { inputPath?: string; itemsPath: string; participant: string; txnId: string }, next: string): MapState {
+function phaseTwo(
+  action: 'commit' | 'abort',
+  source: { inputPath?: string; itemsPath: string; participant: string; txnId: string; openPartition: string },
+): MapState {
   const Task = action === 'commit' ? 'Commit' : 'Abort';
+  const decision = action === 'commit' ? 'COMMIT' : 'ABORT';
+  const [final, pending] = action === 'commit' ? ['COMMITTED', 'COMMITTING'] : ['ABORTED', 'ABORTING'];
   const participantPath = source.participant;
-  const delivered = (outcome: string) => ({ participant: { 'name.$': '$.participant.name' }, delivery: { outcome } });
+  const noted = (outcome: string) => ({ ResultSelector: { outcome }, ResultPath: '$.delivery', Retry: DYNAMO_RETRY });
+  const logKey: Json = { txnId: sPath('$.Payload.txnId') };
   return {
     Type: 'Map',
     Comment:
@@ -112,6 +153,7 @@ function phaseTwo(action: 'commit' | 'abort', source: { inputPath?: string; item
     ItemsPath: source.itemsPath,
     ItemSelector: {
       'participant.$': participantPath,
+      'openPartition.$': source.openPartition,
       Payload: {
         action,
         'txnId.$': source.txnId,
@@ -139,58 +181,48 @@ function phaseTwo(action: 'commit' | 'abort', source: { inputPath?: string; item
           End: true,
         },
         [`${Task}Refused`]: {
-          Type: 'Pass',
+          Type: 'Task',
           Comment: 'A protocol violation: a heuristic hazard, recorded on the transaction and never hidden.',
-          Parameters: delivered('HEURISTIC_HAZARD'),
+          Resource: 'arn:aws:states:::dynamodb:updateItem',
+          Parameters: {
+            TableName: LOG,
+            Key: logKey,
+            UpdateExpression: 'SET heuristicHazard = :true ADD violations :violation',
+            ConditionExpression: 'decision = :decision',
+            ExpressionAttributeValues: {
+              ':true': { BOOL: true },
+              ':violation': { 'SS.$': "States.Array(States.Format('{}:{}', $.participant.name, $.failure.Error))" },
+              ':decision': s(decision),
+            },
+          },
+          ...noted('HEURISTIC_HAZARD'),
           End: true,
         },
         [`${Task}LeftToRecovery`]: {
-          Type: 'Pass',
-          Comment: 'Never rolled back: the recovery sweeper keeps delivering the logged decision.',
-          Parameters: delivered('PENDING'),
+          Type: 'Task',
+          Comment: 'Never rolled back: the transaction joins the open index, and the recovery sweeper keeps delivering the logged decision.',
+          Resource: 'arn:aws:states:::dynamodb:updateItem',
+          Parameters: {
+            TableName: LOG,
+            Key: logKey,
+            UpdateExpression: 'SET openPartition = :open, leftToRecoveryAt = :now',
+            ConditionExpression: 'decision = :decision',
+            ExpressionAttributeValues: { ':open': sPath('$.openPartition'), ':now': sPath('$$.State.EnteredTime'), ':decision': s(decision) },
+          },
+          ...noted('PENDING'),
           End: true,
         },
       },
     },
     // Every iteration ends with delivery.outcome, so both lists always have one entry per delivery.
-    ResultSelector: { 'names.$': '$[*].participant.name', 'outcomes.$': '$[*].delivery.outcome' },
+    ResultSelector: {
+      decision,
+      'status.$': pick([final, pending], "States.ArrayContains($[*].delivery.outcome, 'PENDING')"),
+      'names.$': '$[*].participant.name',
+      'outcomes.$': '$[*].delivery.outcome',
+    },
     ResultPath: '$.phase2',
-    Next: next,
-  };
-}
-
-/** Final once every delivery was acknowledged (none pending); the condition sends anything else to the LeftToRecovery write. */
-function markFinal(decision: 'COMMIT' | 'ABORT'): TaskState {
-  const final = decision === 'COMMIT' ? 'COMMITTED' : 'ABORTED';
-  return {
-    ...logUpdate('Every participant acknowledged: the transaction is final and leaves the open-transactions index.', {
-      set: 'SET #status = :status, statusPartition = :statusPartition, finishedAt = :now, phase2Json = :phase2 REMOVE openPartition',
-      condition: 'decision = :decision AND :pending = :false',
-      names: true,
-      values: {
-        ':status': s(final),
-        ':statusPartition': sPath(`States.Format('${final}#{}', $.logShards.shard)`),
-        ':now': sPath('$$.State.EnteredTime'),
-        ':phase2': sPath('States.JsonToString($.phase2)'),
-        ':decision': s(decision),
-        ':pending': boolPath("States.ArrayContains($.phase2.outcomes, 'PENDING')"),
-        ':false': { BOOL: false },
-      },
-    }),
-    Catch: [{ ErrorEquals: CONDITION_FAILED, ResultPath: null, Next: decision === 'COMMIT' ? 'LogCommitLeftToRecovery' : 'LogAbortLeftToRecovery' }],
-    ...outcome(decision, final),
-    End: true,
-  };
-}
-
-function leftToRecovery(decision: 'COMMIT' | 'ABORT'): TaskState {
-  return {
-    ...logUpdate('Some participant did not acknowledge in time. The transaction stays open; recovery finishes it.', {
-      set: 'SET phase2Json = :phase2, leftToRecoveryAt = :now',
-      condition: 'decision = :decision',
-      values: { ':phase2': sPath('States.JsonToString($.phase2)'), ':now': sPath('$$.State.EnteredTime'), ':decision': s(decision) },
-    }),
-    ...outcome(decision, decision === 'COMMIT' ? 'COMMITTING' : 'ABORTING'),
+    OutputPath: '$.phase2',
     End: true,
   };
 }
@@ -276,41 +308,6 @@ const ALL_YES = ':voteCount = :twoN AND :voteKinds = :two AND :anyCommit = :true
 
 export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinition {
   const states: States = {
-    BeginTransaction: {
-      Type: 'Task',
-      Comment:
-        'Log the transaction as PREPARING before anyone locks anything. The condition stops a repeated start (a retried request, an at-least-once Express start) from running a second protocol. Its own retry may rewrite the item, but never once a decision is logged.',
-      Resource: 'arn:aws:states:::dynamodb:putItem',
-      Parameters: {
-        TableName: LOG,
-        Item: {
-          txnId: sPath('$.txnId'),
-          status: s('PREPARING'),
-          createdAt: sPath('$$.State.EnteredTime'),
-          executionStartedAt: sPath('$$.Execution.StartTime'),
-          timeoutSeconds: nPath('$.timeoutSeconds'),
-          requestDigest: sPath('$.requestDigest'),
-          idempotencyKey: sPath('$.idempotencyKey'),
-          participantsJson: sPath('States.JsonToString($.participants)'),
-          executionName: sPath('$$.Execution.Name'),
-          executionArn: sPath('$$.Execution.Id'),
-          openPartition: sPath('$.logShards.open'),
-          statusPartition: sPath("States.Format('PREPARING#{}', $.logShards.shard)"),
-        },
-        ConditionExpression: 'attribute_not_exists(txnId) OR (executionArn = :self AND attribute_not_exists(decision))',
-        ExpressionAttributeValues: { ':self': sPath('$$.Execution.Id') },
-      },
-      ResultPath: null,
-      Retry: DYNAMO_RETRY,
-      Catch: [{ ErrorEquals: CONDITION_FAILED, ResultPath: null, Next: 'AlreadyStarted' }],
-      Next: 'PrepareAll',
-    },
-    AlreadyStarted: {
-      Type: 'Pass',
-      Comment: 'Another execution owns this txnId; this one changes nothing.',
-      Parameters: { 'txnId.$': '$.txnId', status: 'DUPLICATE_START' },
-      End: true,
-    },
     PrepareAll: {
       Type: 'Map',
       Comment:
@@ -318,6 +315,8 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
       ItemsPath: '$.participants',
       ItemSelector: {
         'participant.$': '$$.Map.Item.Value',
+        // Carried in each answer, so that CommitAll (whose input is the answers) can open the transaction to recovery.
+        'openPartition.$': '$.logShards.open',
         Payload: {
           action: 'prepare',
           'txnId.$': '$.txnId',
@@ -382,27 +381,25 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
     },
     LogCommitDecision: {
       ...logUpdate(
-        'The commit point, written exactly once. Its condition also checks the votes: it holds only if every participant answered VOTE_COMMIT or READ_ONLY for this txnId. A failed condition (a no, a malformed answer, or a decision logged first by recovery or an operator) goes to ReadLoggedDecision.',
+        'The commit point, and the first and only write of the log item on the happy path. Its condition also checks the votes: it holds only if every participant answered VOTE_COMMIT or READ_ONLY for this txnId. A failed condition (a no, a malformed answer, or a decision logged first by recovery, an operator or a twin execution) goes to ReadLoggedDecision.',
         {
-          set: 'SET decision = :decision, #status = :status, statusPartition = :statusPartition, decidedAt = :now, votesJson = :ballot',
+          ...decisionWrite('COMMIT', 'COMMITTING', {
+            set: 'votesJson = :ballot',
+            values: {
+              ':ballot': sPath('States.JsonToString($.prepared.ballot)'),
+              ':twoN': nPath('States.MathAdd(States.ArrayLength($.participants), States.ArrayLength($.participants))'),
+              ':voteCount': nPath('States.ArrayLength($.prepared.votes)'),
+              ':voteKinds': nPath('States.ArrayLength(States.ArrayUnique($.prepared.votes))'),
+              ':anyCommit': boolPath("States.ArrayContains($.prepared.votes, 'VOTE_COMMIT')"),
+              ':txnIds': nPath('States.ArrayLength($.prepared.txnIds)'),
+              ':txnKinds': nPath('States.ArrayLength(States.ArrayUnique($.prepared.txnIds))'),
+              ':ownTxn': boolPath('States.ArrayContains($.prepared.txnIds, $.txnId)'),
+              ':two': { N: '2' },
+              ':true': { BOOL: true },
+            },
+          }),
           condition: `attribute_not_exists(decision) AND ${ALL_YES}`,
           names: true,
-          values: {
-            ':decision': s('COMMIT'),
-            ':status': s('COMMITTING'),
-            ':statusPartition': sPath("States.Format('COMMITTING#{}', $.logShards.shard)"),
-            ':now': sPath('$$.State.EnteredTime'),
-            ':ballot': sPath('States.JsonToString($.prepared.ballot)'),
-            ':twoN': nPath('States.MathAdd(States.ArrayLength($.participants), States.ArrayLength($.participants))'),
-            ':voteCount': nPath('States.ArrayLength($.prepared.votes)'),
-            ':voteKinds': nPath('States.ArrayLength(States.ArrayUnique($.prepared.votes))'),
-            ':anyCommit': boolPath("States.ArrayContains($.prepared.votes, 'VOTE_COMMIT')"),
-            ':txnIds': nPath('States.ArrayLength($.prepared.txnIds)'),
-            ':txnKinds': nPath('States.ArrayLength(States.ArrayUnique($.prepared.txnIds))'),
-            ':ownTxn': boolPath('States.ArrayContains($.prepared.txnIds, $.txnId)'),
-            ':two': { N: '2' },
-            ':true': { BOOL: true },
-          },
         },
       ),
       Catch: [{ ErrorEquals: CONDITION_FAILED, ResultPath: null, Next: 'ReadLoggedDecision' }],
@@ -423,9 +420,9 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
     },
     ReadLoggedDecision: {
       Type: 'Task',
-      Comment: 'A decision write failed its condition: read whether a decision is logged (then obey it) or the votes were not all yes.',
+      Comment: 'A decision write failed its condition: read whether a decision is logged (then obey it, if it was logged for this same request) or the votes were not all yes.',
       Resource: 'arn:aws:states:::dynamodb:getItem',
-      Parameters: { TableName: LOG, Key: key, ConsistentRead: true, ProjectionExpression: 'decision' },
+      Parameters: { TableName: LOG, Key: key, ConsistentRead: true, ProjectionExpression: 'decision, requestDigest' },
       ResultPath: '$.logged',
       Retry: DYNAMO_RETRY,
       Next: 'FollowLoggedDecision',
@@ -433,12 +430,20 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
     FollowLoggedDecision: {
       Type: 'Choice',
       Choices: [
+        // The same txnId decided for another request (an execution started with a different body): this one changes nothing.
+        { And: [present('$.logged.Item.requestDigest.S'), { Not: { Variable: '$.logged.Item.requestDigest.S', StringEqualsPath: '$.requestDigest' } }], Next: 'AnotherRequest' },
         { ...equals('$.logged.Item.decision.S', 'ABORT'), Next: 'AbortAll' },
         { And: [equals('$.logged.Item.decision.S', 'COMMIT'), present('$.prepared.answers')], Next: 'CommitAll' },
         { ...equals('$.logged.Item.decision.S', 'COMMIT'), Next: 'DecidedElsewhere' },
         { And: [{ Not: present('$.logged.Item.decision') }, present('$.prepared.answers')], Next: 'JudgeVotes' },
       ],
       Default: 'DecisionUnreadable',
+    },
+    AnotherRequest: {
+      Type: 'Pass',
+      Comment: 'Another request owns this txnId and its decision is logged: this execution delivers nothing.',
+      Parameters: { 'txnId.$': '$.txnId', status: 'DUPLICATE_START' },
+      End: true,
     },
     DecidedElsewhere: {
       Type: 'Pass',
@@ -480,18 +485,13 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
     ReadSecondVerdict: { Type: 'Pass', Parameters: { 'vote.$': '$.weighed.distinct[1]' }, ResultPath: '$.abort', Next: 'LogAbortDecision' },
     CommitReadOnly: {
       ...logUpdate('Every participant voted READ_ONLY: the transaction commits with nothing to deliver, so it is final at once.', {
-        set: 'SET decision = :decision, #status = :status, statusPartition = :statusPartition, decidedAt = :now, finishedAt = :now, votesJson = :ballot, phase2Json = :nobody REMOVE openPartition',
+        ...decisionWrite('COMMIT', 'COMMITTED', {
+          // Phase 2 delivered to nobody: every participant is SKIPPED.
+          set: 'finishedAt = :now, votesJson = :ballot, phase2Json = :nobody',
+          values: { ':ballot': sPath('States.JsonToString($.prepared.ballot)'), ':nobody': s('{"names":[],"outcomes":[]}') },
+        }),
         condition: 'attribute_not_exists(decision)',
         names: true,
-        values: {
-          ':decision': s('COMMIT'),
-          ':status': s('COMMITTED'),
-          ':statusPartition': sPath("States.Format('COMMITTED#{}', $.logShards.shard)"),
-          ':now': sPath('$$.State.EnteredTime'),
-          ':ballot': sPath('States.JsonToString($.prepared.ballot)'),
-          // Phase 2 delivered to nobody: every participant is SKIPPED.
-          ':nobody': s('{"names":[],"outcomes":[]}'),
-        },
       }),
       Catch: [{ ErrorEquals: CONDITION_FAILED, ResultPath: null, Next: 'ReadLoggedDecision' }],
       ...outcome('COMMIT', 'COMMITTED'),
@@ -505,38 +505,30 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
       Next: 'PrepareAll',
     },
     LogAbortDecision: {
-      ...logUpdate('Log ABORT, exactly once, with the vote that caused it and the rule it broke.', {
-        set: 'SET decision = :decision, #status = :status, statusPartition = :statusPartition, decidedAt = :now, abortReason = :reason, abortedBy = :by, abortRule = :rule',
+      ...logUpdate('Log ABORT, exactly once, with the vote that caused it and the rule it broke: the first and only write of the log item on the happy path.', {
+        ...decisionWrite('ABORT', 'ABORTING', {
+          set: 'abortReason = :reason, abortedBy = :by, abortRule = :rule',
+          values: { ':reason': sPath('$.abort.vote.reason'), ':by': sPath('$.abort.vote.participant'), ':rule': sPath('$.abort.vote.rule') },
+        }),
         condition: 'attribute_not_exists(decision)',
         names: true,
-        values: {
-          ':decision': s('ABORT'),
-          ':status': s('ABORTING'),
-          ':statusPartition': sPath("States.Format('ABORTING#{}', $.logShards.shard)"),
-          ':now': sPath('$$.State.EnteredTime'),
-          ':reason': sPath('$.abort.vote.reason'),
-          ':by': sPath('$.abort.vote.participant'),
-          ':rule': sPath('$.abort.vote.rule'),
-        },
       }),
       Catch: [{ ErrorEquals: CONDITION_FAILED, ResultPath: null, Next: 'ReadLoggedDecision' }],
       Next: 'AbortAll',
     },
-    CommitAll: phaseTwo(
-      'commit',
+    CommitAll: phaseTwo('commit', {
       // READ_ONLY voters are filtered out here (InputPath), not by a Choice per participant; ResultPath still writes into the whole input.
-      { inputPath: '$.prepared.answers[?(@.reply.needsCommit == 1)]', itemsPath: '$', participant: '$$.Map.Item.Value.participant', txnId: '$$.Map.Item.Value.Payload.txnId' },
-      'MarkCommitted',
-    ),
-    MarkCommitted: markFinal('COMMIT'),
-    LogCommitLeftToRecovery: leftToRecovery('COMMIT'),
-    AbortAll: phaseTwo('abort', { itemsPath: '$.participants', participant: '$$.Map.Item.Value', txnId: '$.txnId' }, 'MarkAborted'),
-    MarkAborted: markFinal('ABORT'),
-    LogAbortLeftToRecovery: leftToRecovery('ABORT'),
+      inputPath: '$.prepared.answers[?(@.reply.needsCommit == 1)]',
+      itemsPath: '$',
+      participant: '$$.Map.Item.Value.participant',
+      txnId: '$$.Map.Item.Value.Payload.txnId',
+      openPartition: '$$.Map.Item.Value.openPartition',
+    }),
+    AbortAll: phaseTwo('abort', { itemsPath: '$.participants', participant: '$$.Map.Item.Value', txnId: '$.txnId', openPartition: '$.logShards.open' }),
   };
   return {
     Comment: `Pakka: two-phase commit over Lambda participants, presumed abort (${variant} workflow). Generated from statemachines/source/twoPhaseCommit.ts; do not edit by hand.`,
-    StartAt: 'BeginTransaction',
+    StartAt: 'PrepareAll',
     TimeoutSeconds: EXECUTION_TIMEOUT_SECONDS[variant],
     States: states,
   };

@@ -10,7 +10,9 @@ import { DeleteTableCommand, type DynamoDBClient, type UpdateItemCommandInput } 
 import { type DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type ParticipantConfig, parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import { type CoordinatorLogItem, FINAL_STATUSES, parseCoordinatorLogItem } from '../../lambdas/coordinator/coordinatorLog.js';
+import { type ParticipantRecordFacts, withDerivedStatus } from '../../lambdas/coordinator/transactionStatus.js';
 import { MAX_QUANTITY } from '../../lambdas/participants/escrow.js';
+import { storedRecord } from '../../lambdas/participants/record.js';
 import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
 import type { RecoveryConfig } from '../../lambdas/recovery/recoveryConfig.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
@@ -176,7 +178,13 @@ export class LedgerWorld {
     await this.injector.settled();
   }
 
+  /** The log item as the API shows it: its status derived from the participants' records. */
   async logItem(txnId: string): Promise<CoordinatorLogItem | undefined> {
+    return this.pakka.readLogItem(txnId);
+  }
+
+  /** The log item as stored (written once, at the decision; recovery may write it again). */
+  async storedLogItem(txnId: string): Promise<CoordinatorLogItem | undefined> {
     const out = await this.doc.send(new GetCommand({ TableName: this.pakka.tables.coordinatorLog, Key: { txnId }, ConsistentRead: true }));
     return out.Item ? parseCoordinatorLogItem(out.Item) : undefined;
   }
@@ -207,13 +215,22 @@ export class LedgerWorld {
     return all;
   }
 
-  /** Every log item, with whether it still sits in the open index. */
-  async scanLog(): Promise<Array<CoordinatorLogItem & { open: boolean }>> {
+  /** Every log item, its status derived from the participants' records as the API does, with whether it still sits in the open index. */
+  async scanLog(participantItems?: Array<{ participant: string; item: Record<string, unknown> }>): Promise<Array<CoordinatorLogItem & { open: boolean }>> {
+    const records = new Map<string, Map<string, ParticipantRecordFacts>>();
+    for (const { participant, item } of participantItems ?? (await this.scanParticipants())) {
+      if (!String(item.pk).startsWith('TXN#')) continue;
+      const txnId = String(item.txnId);
+      records.set(txnId, (records.get(txnId) ?? new Map()).set(participant, storedRecord(item)));
+    }
     const items: Array<CoordinatorLogItem & { open: boolean }> = [];
     let start: Record<string, unknown> | undefined;
     do {
       const out = await this.doc.send(new ScanCommand({ TableName: this.pakka.tables.coordinatorLog, ConsistentRead: true, ...(start ? { ExclusiveStartKey: start } : {}) }));
-      for (const item of out.Items ?? []) items.push({ ...parseCoordinatorLogItem(item), open: item.openPartition !== undefined });
+      for (const item of out.Items ?? []) {
+        const parsed = parseCoordinatorLogItem(item);
+        items.push({ ...withDerivedStatus(parsed, records.get(parsed.txnId) ?? new Map()), open: item.openPartition !== undefined });
+      }
       start = out.LastEvaluatedKey;
     } while (start);
     return items;
@@ -226,7 +243,8 @@ export class LedgerWorld {
    */
   async invariantViolations(): Promise<string[]> {
     const problems: string[] = [];
-    const [items, log] = await Promise.all([this.scanParticipants(), this.scanLog()]);
+    const items = await this.scanParticipants();
+    const log = await this.scanLog(items);
     const decisions = new Map(log.map((l) => [l.txnId, l]));
     const records = items.filter(({ item }) => String(item.pk).startsWith('TXN#'));
     const accounts = items.filter(({ item }) => String(item.pk).startsWith('ITEM#'));

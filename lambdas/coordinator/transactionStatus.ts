@@ -1,0 +1,68 @@
+/**
+ * What a transaction's status is, derived (DESIGN.md lets the project choose which statuses are
+ * stored). The coordinator writes the log item once, at the decision, and nothing after it when
+ * every participant acknowledges: whether phase 2 is done is read from the participants' own
+ * records, which the deliveries change. Pure: the records come in as plain data.
+ *
+ * - no log item: PREPARING while any participant holds a record for the txnId (or the runner says
+ *   the execution still runs), otherwise no transaction at all;
+ * - a decision the log itself records as final (COMMITTED/ABORTED, written by recovery, an operator
+ *   or an all-READ_ONLY commit): final;
+ * - otherwise final once every participant that must hear the decision holds the final record it
+ *   leads to (a refused delivery, recorded as a hazard, counts as heard), else COMMITTING/ABORTING.
+ */
+import type { RecordState } from '../protocol/participantState.js';
+import { phaseTwoTargets } from '../protocol/decision.js';
+import type { CoordinatorLogItem, PhaseTwoOutcome, TxnStatus } from './coordinatorLog.js';
+import { isFinal } from './coordinatorLog.js';
+
+/** One participant's record of the transaction, as its table holds it; absent when it holds none. */
+export interface ParticipantRecordFacts {
+  state: RecordState;
+  committedAt?: string;
+  abortedAt?: string;
+}
+
+export type RecordsByParticipant = ReadonlyMap<string, ParticipantRecordFacts | undefined>;
+
+/** The status of a transaction that has no log item yet: undefined means there is no such transaction. */
+export function undecidedStatus(records: RecordsByParticipant, executionRuns: boolean): TxnStatus | undefined {
+  return executionRuns || [...records.values()].some((r) => r !== undefined) ? 'PREPARING' : undefined;
+}
+
+/** Who recorded a protocol violation in the log (`participant:CODE`). */
+const violators = (item: CoordinatorLogItem): Set<string> => new Set((item.violations ?? []).map((v) => v.slice(0, v.lastIndexOf(':'))));
+
+/**
+ * The log item with its status, phase-2 outcomes and finishedAt as the participants' records show
+ * them. An item the log already records as final, or one without a decision, is returned as it is.
+ */
+export function withDerivedStatus(item: CoordinatorLogItem, records: RecordsByParticipant): CoordinatorLogItem {
+  const decision = item.decision;
+  if (!decision || isFinal(item)) return item;
+  const votes = new Map((item.votesJson ?? []).map((v) => [v.name, v.vote]));
+  const targets = new Set(phaseTwoTargets(decision, item.participantsJson.map((p) => ({ name: p.name, vote: votes.get(p.name) ?? null }))).map((p) => p.name));
+  const reached: RecordState = decision === 'COMMIT' ? 'COMMITTED' : 'ABORTED';
+  const hazards = violators(item);
+  const finishedAt: string[] = [];
+  const outcomes = item.participantsJson.map((p, i): PhaseTwoOutcome => {
+    const before = item.phase2Json?.[i];
+    if (before === 'HEURISTIC_HAZARD' || hazards.has(p.name)) return 'HEURISTIC_HAZARD';
+    if (!targets.has(p.name)) return 'SKIPPED';
+    const record = records.get(p.name);
+    if (record?.state !== reached) return 'PENDING';
+    const at = decision === 'COMMIT' ? record.committedAt : record.abortedAt;
+    if (at) finishedAt.push(at);
+    return 'ACKED';
+  });
+  if (outcomes.includes('PENDING')) return { ...item, status: decision === 'COMMIT' ? 'COMMITTING' : 'ABORTING', phase2Json: outcomes };
+  const status: TxnStatus = decision === 'COMMIT' ? 'COMMITTED' : 'ABORTED';
+  const last = finishedAt.sort().at(-1) ?? item.decidedAt;
+  return {
+    ...item,
+    status,
+    phase2Json: outcomes,
+    heuristicHazard: (item.heuristicHazard ?? false) || outcomes.includes('HEURISTIC_HAZARD'),
+    ...(last ? { finishedAt: last } : {}),
+  };
+}
