@@ -78,7 +78,8 @@ describe('recovery through the local service', () => {
     const run = await pakka(service.url, ['resolve', ids.resolve, '--abort', '--operator', 'asha', '--reason', 'customer cancelled']);
     expect(run.stderr).toBe('');
     expect(run.stdout).toContain('ABORT delivered to every participant');
-    expect(run.code).toBe(0);
+    // The CLI's exit code says the transaction's outcome, as `pakka submit` does: 1 is aborted.
+    expect(run.code).toBe(1);
     const inspect = await pakka(service.url, ['inspect', ids.resolve]);
     expect(inspect.stdout).toMatch(/decided by\s+operator:asha/);
     expect(inspect.stdout).toMatch(/decision note\s+customer cancelled/);

@@ -55,23 +55,26 @@ function slowestOf(entries: Array<{ participant: string; ms: number | null }>): 
 export function transactionTimeline(item: CoordinatorLogItem, participants: readonly TimelineParticipant[]): TransactionTimeline {
   const votedAt = new Map((item.votesJson ?? []).map((v) => [v.name, v.votedAt]));
   const phaseTwoAction = item.decision === 'COMMIT' ? 'commit' : item.decision === 'ABORT' ? 'abort' : null;
+  // The log item is written once, by the decision, and phase 2 follows it at once: without a recorded
+  // start (older items had one), phase 2 starts when the decision was logged.
+  const phaseTwoStartedAt = item.phase2StartedAt ?? (phaseTwoAction ? item.decidedAt : undefined);
   const timelines = participants.map((p): ParticipantTimeline => {
     const record = p.record;
     const ended = phaseTwoAction === 'commit' ? record?.committedAt : record?.abortedAt;
     // A read-only participant (SKIPPED) has no phase 2; with no decision yet nobody has one.
-    const inPhaseTwo = phaseTwoAction !== null && p.phaseTwo !== 'SKIPPED' && (item.phase2StartedAt !== undefined || ended !== undefined);
+    const inPhaseTwo = phaseTwoAction !== null && p.phaseTwo !== 'SKIPPED' && (phaseTwoStartedAt !== undefined || ended !== undefined);
     return {
       name: p.name,
       // The participant whose no ended the prepare phase has no votedAt: its answer led straight to the decision.
       prepare: { ...span(item.createdAt, votedAt.get(p.name) ?? record?.preparedAt ?? (item.abortedBy === p.name ? item.decidedAt : undefined)), vote: p.vote, reason: p.reason ?? record?.voteReason ?? null, preparedAt: record?.preparedAt ?? null },
-      phaseTwo: inPhaseTwo && phaseTwoAction ? { ...span(item.phase2StartedAt, ended), action: phaseTwoAction, outcome: p.phaseTwo } : null,
+      phaseTwo: inPhaseTwo && phaseTwoAction ? { ...span(phaseTwoStartedAt, ended), action: phaseTwoAction, outcome: p.phaseTwo } : null,
     };
   });
   const phases: TransactionTimeline['phases'] = [
     { phase: 'prepare', ...span(item.createdAt, item.decidedAt) },
-    { phase: 'decide', ...span(item.decidedAt, item.phase2StartedAt) },
+    { phase: 'decide', ...span(item.decidedAt, phaseTwoStartedAt) },
   ];
-  if (phaseTwoAction) phases.push({ phase: phaseTwoAction, ...span(item.phase2StartedAt, item.finishedAt) });
+  if (phaseTwoAction) phases.push({ phase: phaseTwoAction, ...span(phaseTwoStartedAt, item.finishedAt) });
   const tookOver = item.leftToRecoveryAt !== undefined || item.recoveredAt !== undefined || (item.recoveryAttempts ?? 0) > 0;
   return {
     phases,
