@@ -314,6 +314,7 @@ describe('IAM', () => {
     const grants = statements.flatMap((s) => actionsOf(s).map((a) => `${a} ${resourcesOf(s).sort().join(',')}`));
     const logGroupId = refId((props(fn).LoggingConfig as { LogGroup: unknown }).LogGroup);
     const participantTables = specs.map((s) => arnOf(participantFunction(s).tableId)).sort().join(',');
+    const inDoubtIndexes = specs.map((s) => `${arnOf(participantFunction(s).tableId)}/index/${IN_DOUBT_INDEX}`).sort().join(',');
     expect(grants.sort()).toEqual(
       [
         `dynamodb:GetItem ${arnOf(coordinatorLogId())}`,
@@ -321,6 +322,8 @@ describe('IAM', () => {
         `dynamodb:Query ${arnOf(coordinatorLogId())}/index/${BY_STATUS_INDEX}`,
         `dynamodb:GetItem ${participantTables}`,
         `dynamodb:BatchGetItem ${participantTables}`,
+        // An item's holds and the PREPARING listing read the participants' in-doubt indexes.
+        `dynamodb:Query ${inDoubtIndexes}`,
         // Express: a synchronous start for ?wait=true; no DescribeExecution, which Express does not offer.
         `states:StartExecution ${refOf(smId)}`,
         `states:StartSyncExecution ${refOf(smId)}`,

@@ -23,7 +23,7 @@ function pakka(url: string, args: string[]): Promise<{ code: number; stdout: str
 
 const payer = uniqueId('payer');
 const payee = uniqueId('payee');
-const ids = { recover: uniqueId('rec'), resolve: uniqueId('res'), http: uniqueId('http'), httpRefused: uniqueId('ref') };
+const ids = { recover: uniqueId('rec'), resolve: uniqueId('res'), http: uniqueId('http'), httpRefused: uniqueId('ref'), listed: uniqueId('lst') };
 const injector = new FaultInjector(Object.values(ids).map((txnId) => ({ fault: 'stopCoordinator' as const, at: 'LogCommitDecision', txnId })));
 let service: LocalService;
 
@@ -56,6 +56,22 @@ afterAll(async () => {
 });
 
 describe('recovery through the local service', () => {
+  it('lists an undecided transaction under PREPARING from its holders (it has no log item), and drops it once decided', async () => {
+    await stuck(ids.listed);
+    type Listing = { transactions: Array<{ txnId: string; status: string; decision: string | null; participants: Array<{ name: string }> }>; nextCursor: string | null };
+    const listed = await call<Listing>(service.url, 'GET', '/transactions?status=PREPARING&limit=100');
+    expect(listed.status).toBe(200);
+    const row = listed.body.transactions.find((t) => t.txnId === ids.listed);
+    expect(row).toMatchObject({ status: 'PREPARING', decision: null });
+    expect(row?.participants.map((p) => p.name)).toEqual(['payee-bank', 'payer-bank']);
+    expect(listed.body.nextCursor).toBeNull();
+    expect((await call(service.url, 'GET', '/transactions?status=PREPARING&cursor=abc')).status).toBe(400);
+    const resolved = await call(service.url, 'POST', `/transactions/${ids.listed}/resolve`, { decision: 'ABORT', operator: 'asha', reason: 'listing test' });
+    expect(resolved.status).toBe(200);
+    const after = await call<Listing>(service.url, 'GET', '/transactions?status=PREPARING&limit=100');
+    expect(after.body.transactions.map((t) => t.txnId)).not.toContain(ids.listed);
+  });
+
   it('pakka recover runs a sweep that aborts a transaction whose coordinator died before deciding', async () => {
     await stuck(ids.recover);
     const run = await pakka(service.url, ['recover']);

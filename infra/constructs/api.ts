@@ -4,6 +4,7 @@
  * validates what it can (the POST body's shape, required path parameters), throttles, and writes
  * an access log; its own error responses keep the API's `{error: {code, message, field}}` shape.
  */
+import { IN_DOUBT_INDEX } from '../../lambdas/participants/table.js';
 import { type Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
   AccessLogField,
@@ -108,6 +109,13 @@ export class Api extends Construct {
       handler.role.addToPrincipalPolicy(
         new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'], resources: props.participants.map((p) => p.table.table.tableArn) }),
       );
+      // An item's holds and the PREPARING listing (nothing is logged before the decision) come from each participant's sparse in-doubt index.
+      const inDoubt = props.participants.map((p) => {
+        const arn = p.table.indexArns.get(IN_DOUBT_INDEX);
+        if (!arn) throw new Error(`participant ${p.name}: its table has no ${IN_DOUBT_INDEX} index`);
+        return arn;
+      });
+      handler.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: inDoubt }));
     }
     coordinator.grantStart(handler.role);
     const describes = coordinator.grantDescribeExecutions(handler.role);

@@ -7,10 +7,11 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
 import { type CoordinatorLogItem, TXN_STATUSES, type TransactionView, type TxnStatus, transactionView } from '../coordinator/coordinatorLog.js';
 import { ALL_LOG_SHARDS, statusPartitionOf } from '../coordinator/logShards.js';
+import { type CoordinatorVariant, EXECUTION_TIMEOUT_SECONDS } from '../coordinator/coordinatorVariant.js';
 import { TXN_ID_PATTERN } from '../coordinator/transactionRequest.js';
 import { ApiError, jsonResponse } from './http.js';
 import { integerQuery, query } from './request.js';
-import type { LogKey, LogPage, TransactionService } from './transactionService.js';
+import type { LogKey, LogPage, TransactionService, UndecidedTransaction } from './transactionService.js';
 
 export const LIST_LIMITS = { defaultLimit: 20, maxLimit: 100 } as const;
 
@@ -137,6 +138,27 @@ export function mergePages(pages: ReadonlyMap<Stream, LogPage>, positions: Posit
   return { items: taken, positions: next, exhausted };
 }
 
+/**
+ * An undecided transaction as its participants show it: nothing is logged before the decision, so no
+ * votes, and only the participants holding records are known. Its deadline is the latest its
+ * execution can still be running.
+ */
+export function undecidedView(undecided: UndecidedTransaction, variant: CoordinatorVariant): TransactionView {
+  return {
+    txnId: undecided.txnId,
+    status: 'PREPARING',
+    decision: null,
+    reason: null,
+    participants: undecided.holders.map((name) => ({ name, vote: null, reason: null, phaseTwo: null })),
+    heuristicHazard: false,
+    createdAt: undecided.since,
+    decidedAt: null,
+    finishedAt: null,
+    deadline: new Date(Date.parse(undecided.since) + EXECUTION_TIMEOUT_SECONDS[variant] * 1000).toISOString(),
+    timings: { prepareMs: null, decideMs: null, totalMs: null },
+  };
+}
+
 export async function listTransactions(service: TransactionService, event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const statusParam = query(event, 'status');
   if (statusParam !== undefined && !(TXN_STATUSES as readonly string[]).includes(statusParam)) {
@@ -145,6 +167,12 @@ export async function listTransactions(service: TransactionService, event: APIGa
   const filter = (statusParam as TxnStatus | undefined) ?? 'ALL';
   const limit = integerQuery(event, 'limit', 1, LIST_LIMITS.maxLimit, LIST_LIMITS.defaultLimit);
   const cursorParam = query(event, 'cursor');
+  if (filter === 'PREPARING') {
+    // No log item exists before the decision: the participants' in-doubt indexes list these, oldest (most stuck) first, in one page.
+    if (cursorParam !== undefined) throw new ApiError(400, 'INVALID_REQUEST', 'the PREPARING listing is one page, oldest first; it takes no cursor', 'cursor');
+    const undecided = await service.listUndecided(limit);
+    return jsonResponse(200, { transactions: undecided.map((u) => undecidedView(u, service.variant)), nextCursor: null } satisfies TransactionList);
+  }
   let positions: Positions;
   if (cursorParam !== undefined) {
     const cursor = decodeCursor(cursorParam);

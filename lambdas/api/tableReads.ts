@@ -11,7 +11,12 @@ import type { ParticipantConfig } from '../config/participantConfig.js';
 import { PARTITION_KEY, recordKeyOf } from '../participants/table.js';
 import { readHolds, readItem } from './itemReads.js';
 import { BY_STATUS_INDEX } from '../tableSchemas.js';
+import { inDoubtIndex } from '../recovery/inDoubtIndex.js';
 import type { LogKey, TransactionService } from './transactionService.js';
+
+/** Later than any record's inDoubtSince: the in-doubt query then returns every PREPARED record, oldest first. */
+const EVERY_RECORD = '9999-12-31T23:59:59.999Z';
+const MAX_UNDECIDED_RECORDS = 1000;
 
 export interface TableNamesForReads {
   coordinatorLog: string;
@@ -20,7 +25,7 @@ export interface TableNamesForReads {
 
 export type TableReads = Pick<
   TransactionService,
-  'readLog' | 'readTransaction' | 'listLog' | 'readParticipantRecord' | 'readParticipantRecords' | 'readParticipantItem' | 'readItemHolds'
+  'readLog' | 'readTransaction' | 'listLog' | 'listUndecided' | 'readParticipantRecord' | 'readParticipantRecords' | 'readParticipantItem' | 'readItemHolds'
 >;
 
 /** `config` tells which keys of a participant are sharded (read as the sum of their shards). */
@@ -91,6 +96,22 @@ export function tableReads(client: DynamoDBDocumentClient, tables: TableNamesFor
       });
       const items = await derived(inOrder);
       return out.LastEvaluatedKey ? { items, next: out.LastEvaluatedKey as LogKey } : { items };
+    },
+    async listUndecided(limit) {
+      // A transaction holds at most one record per participant: this many records cover `limit` transactions.
+      const refs = await inDoubtIndex(client, tables.participants).preparedBefore(EVERY_RECORD, Math.min(limit * tables.participants.size, MAX_UNDECIDED_RECORDS));
+      const byTxn = new Map<string, { holders: string[]; since: string }>();
+      for (const ref of refs) {
+        const entry = byTxn.get(ref.txnId) ?? { holders: [], since: ref.inDoubtSince };
+        entry.holders.push(ref.participant);
+        byTxn.set(ref.txnId, entry);
+      }
+      // A record still PREPARED after its decision was logged belongs to a decided transaction (listed by its status).
+      const decided = new Set((await batchReadConsistent(client, tables.coordinatorLog, [...byTxn.keys()].map((txnId) => ({ txnId })))).map((i) => String(i.txnId)));
+      return [...byTxn]
+        .filter(([txnId]) => !decided.has(txnId))
+        .slice(0, limit)
+        .map(([txnId, { holders, since }]) => ({ txnId, holders: holders.sort(), since }));
     },
     async readParticipantRecord(participant, txnId) {
       const out = await client.send(new GetCommand({ TableName: participantTable(participant), Key: recordKeyOf(txnId), ConsistentRead: true }));

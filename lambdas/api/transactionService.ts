@@ -33,6 +33,15 @@ export interface LogPage {
   next?: LogKey;
 }
 
+/** A transaction some participant holds a PREPARED record for, with no decision logged yet. */
+export interface UndecidedTransaction {
+  txnId: string;
+  /** The participants holding its PREPARED records (the only ones known: the request is logged at the decision). */
+  holders: string[];
+  /** When its oldest record was prepared. */
+  since: string;
+}
+
 export interface StartOptions {
   /**
    * The caller waits up to this long for the outcome (`?wait=true`). A runner that can start
@@ -56,6 +65,11 @@ export interface TransactionService {
   readTransaction(txnId: string): Promise<CoordinatorLogItem | undefined>;
   /** The log items of one byStatus partition (`<status>#<shard>`), newest first, statuses derived. */
   listLog(statusPartition: string, limit: number, startAfter?: LogKey): Promise<LogPage>;
+  /**
+   * Undecided transactions, oldest first, found through the participants' sparse in-doubt indexes (no
+   * log item exists before the decision, so the status listing cannot show them).
+   */
+  listUndecided(limit: number): Promise<UndecidedTransaction[]>;
   readParticipantRecord(participant: string, txnId: string): Promise<StoredRecord | undefined>;
   /** The records these participants hold for the transaction, by participant; one batch read per table. */
   readParticipantRecords(txnId: string, participants: readonly string[]): Promise<Map<string, StoredRecord>>;
