@@ -44,7 +44,8 @@ export function transactionFacts(inspection: Inspection): { facts: TransactionFa
   add(log?.abortReason);
   add(log?.abortedBy);
   add(log?.abortRule);
-  if (log) add('prepare');
+  // The transaction is known (a participant's record, a running execution or the decision): prepare was sent.
+  add('prepare');
   const action = transaction.decision ? PHASE_TWO_ACTION[transaction.decision] : undefined;
   const phaseTwoRan = final || log?.phase2StartedAt !== undefined || transaction.participants.some((p) => p.phaseTwo !== null);
   if (action && phaseTwoRan) add(action);
