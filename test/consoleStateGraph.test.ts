@@ -151,6 +151,25 @@ describe('the path a transaction took', () => {
     expect(path.last).toBe(mapFor('abort'));
   });
 
+  it('a transaction whose participants only read: the commit point refuses it (nothing to commit), and the decision that is final at once ends the path', () => {
+    const readOnly = writers('status', 'COMMITTED');
+    expect(readOnly).toHaveLength(1);
+    const path = pathOf(
+      inspection(
+        { status: 'COMMITTED', decision: 'COMMIT', decidedAt: at(1), finishedAt: at(1) },
+        { status: 'COMMITTED', decision: 'COMMIT', decidedAt: at(1), finishedAt: at(1), votesJson: [{ name: 'a', vote: 'READ_ONLY' }], phase2Json: ['SKIPPED'] },
+        [{ name: 'a', vote: 'READ_ONLY', reason: null, phaseTwo: 'SKIPPED' }],
+      ),
+    );
+    const commitDecision = writer('decision', 'COMMIT') ?? '?';
+    expect(path.edges.has(`${commitDecision}>${nextOf(commitDecision)}`)).toBe(false);
+    expect(catchesOf(commitDecision).some((to) => path.edges.has(`${commitDecision}>${to}`))).toBe(true);
+    expect(path.states.has(mapFor('commit'))).toBe(false);
+    expect(path.states.has(mapFor('abort'))).toBe(false);
+    expect(path.states.has(writer('decision', 'ABORT') ?? '?')).toBe(false);
+    expect(path.last).toBe(readOnly[0]);
+  });
+
   it('a transaction whose coordinator stopped after the votes: no log item (nothing is logged before the decision), the path stops at the prepare phase', () => {
     const prepared = inspection({ status: 'PREPARING' }, {}, [
       { name: 'a', vote: null, reason: null, phaseTwo: null },
