@@ -160,7 +160,7 @@ describe.skipIf(!haveBrowser)('the web console', () => {
     await shot('transaction-aborted');
   });
 
-  it('the stuck transaction is listed with what recovery will do, its path stops where the coordinator stopped, and resolving it from the page commits it', async () => {
+  it('the stuck transaction is listed with what recovery will do, its path stops where the coordinator stopped, and resolving it from the page aborts it', async () => {
     await open('#/stuck');
     const row = page.locator(`[data-testid=stuck] tr[data-txn="${ids.stuck}"]`);
     await expect.poll(() => row.count(), { timeout: 15_000 }).toBe(1);
@@ -199,29 +199,31 @@ describe.skipIf(!haveBrowser)('the web console', () => {
     // The coordinator stopped for good; recovery may judge it so once its maximum duration is over.
     recoveryClockAheadMs = (EXECUTION_TIMEOUT_SECONDS[api.pakka.variant] + 1) * 1000;
     const resolve = page.getByTestId('resolve');
-    await resolve.locator('input[value=COMMIT]').check();
+    // No log item (nothing is logged before the decision): which participants it has cannot be shown, so only an abort is offered.
+    expect(await resolve.locator('input[value=COMMIT]').isDisabled()).toBe(true);
+    await resolve.locator('input[value=ABORT]').check();
     await resolve.locator('input[name=operator]').fill('oncall');
     await resolve.locator('input[name=reason]').fill(`bank confirmed by phone ${MARKUP}`);
-    await resolve.getByRole('button', { name: /Review commit/ }).click();
+    await resolve.getByRole('button', { name: /Review abort/ }).click();
     const dialog = page.getByTestId('confirm');
-    expect(await dialog.getByTestId('consequence').textContent()).toContain(`Transaction ${ids.stuck} will be COMMITTED`);
+    expect(await dialog.getByTestId('consequence').textContent()).toContain(`Transaction ${ids.stuck} will be ABORTED`);
     await shot('resolve-confirm');
     await dialog.getByTestId('confirm-button').click();
 
-    await expect.poll(() => page.getByTestId('resolve-result').textContent(), { timeout: 15_000 }).toContain('COMMIT logged');
-    await expect.poll(() => page.getByTestId('summary').textContent(), { timeout: 15_000 }).toContain('COMMITTED');
-    expect(await page.getByTestId('decision').textContent()).toBe('COMMIT');
+    await expect.poll(() => page.getByTestId('resolve-result').textContent(), { timeout: 15_000 }).toContain('ABORT logged');
+    await expect.poll(() => page.getByTestId('summary').textContent(), { timeout: 15_000 }).toContain('ABORTED');
+    expect(await page.getByTestId('decision').textContent()).toBe('ABORT');
     expect(await page.getByTestId('summary').textContent()).toContain('operator:oncall');
     // The operator's reason is shown as the text it is.
     expect(await page.getByTestId('decision-note').textContent()).toContain(MARKUP);
     expect(await page.getByTestId('decision-note').locator('img').count()).toBe(0);
     for (const name of ['payer-bank', 'payee-bank']) {
-      expect(await page.locator(`[data-testid=participants] tr[data-participant="${name}"]`).textContent()).toContain('COMMITTED');
+      expect(await page.locator(`[data-testid=participants] tr[data-participant="${name}"]`).textContent()).toContain('ABORTED');
     }
     expect(await page.locator('g.state.here').count()).toBe(0);
     await shot('transaction-resolved');
     const after = await call<{ status: string; decidedBy: string }>(api.url, 'GET', `/transactions/${ids.stuck}`);
-    expect(after.body).toMatchObject({ status: 'COMMITTED', decidedBy: 'operator:oncall' });
+    expect(after.body).toMatchObject({ status: 'ABORTED', decidedBy: 'operator:oncall' });
     await open('#/stuck');
     await expect.poll(() => page.getByTestId('nothing-stuck').count(), { timeout: 15_000 }).toBe(1);
   }, 180_000); // many page steps, each bounded by its own poll; the whole walk takes ~20 s alone, more on a loaded CI machine
@@ -243,10 +245,10 @@ describe.skipIf(!haveBrowser)('the web console', () => {
   it('an item shows its value and links to the transaction that holds it', async () => {
     await open(`#/participants/payer-bank/${alice}`);
     await expect.poll(() => page.getByTestId('item').textContent(), { timeout: 15_000 }).toContain(alice);
-    // 500 credited, 120 and then 50 (the resolved one) debited.
-    expect(await page.getByTestId('item').textContent()).toContain('330');
+    // 500 credited, 120 debited; the resolved one's 50 released by its abort.
+    expect(await page.getByTestId('item').textContent()).toContain('380');
     expect(await page.getByTestId('lock-holder').textContent()).toBe('none');
-    // The resolved transaction's hold is gone with its commit.
+    // The resolved transaction's hold is gone with its abort.
     expect(await page.getByTestId('amount-reserved').textContent()).toBe('0');
     expect(await page.getByTestId('holds').count()).toBe(0);
     expect(await page.getByTestId('participant-list').textContent()).toContain('ledger');

@@ -62,7 +62,7 @@ describe('the path a transaction took', () => {
     ],
   );
 
-  it('a committed transaction: the commit decision, the commit phase, the final mark and an end; never the abort side', () => {
+  it('a committed transaction: the commit decision, the commit phase and its end; never the abort side', () => {
     const path = pathOf(committed);
     const commitDecision = writer('decision', 'COMMIT') ?? '?';
     expect(path.states.has(graph.startAt)).toBe(true);
@@ -73,12 +73,10 @@ describe('the path a transaction took', () => {
     expect(path.states.has(writer('decision', 'ABORT') ?? '?')).toBe(false);
     expect(path.states.has(mapFor('commit'))).toBe(true);
     expect(path.states.has(mapFor('abort'))).toBe(false);
-    // The final mark is the state the commit phase leads to; the other state that writes COMMITTED
-    // (a transaction nobody must commit) is not on the path.
-    const mark = nextOf(mapFor('commit'));
-    expect(writers('status', 'COMMITTED')).toContain(mark);
-    expect(writers('status', 'COMMITTED').length).toBeGreaterThan(1);
-    for (const other of writers('status', 'COMMITTED')) expect(path.states.has(other)).toBe(other === mark);
+    // COMMITTED is derived from the participants' records, not written after the commit phase: the
+    // one state that writes it (a transaction nobody must commit) is not on the path.
+    expect(writers('status', 'COMMITTED').length).toBeGreaterThan(0);
+    for (const other of writers('status', 'COMMITTED')) expect(path.states.has(other)).toBe(false);
     // Each participant's commit iteration passed the commit call, and no state that passes on a failed delivery.
     const commitMap = mapFor('commit');
     const iterations = path.iterations.get(commitMap);
@@ -88,7 +86,7 @@ describe('the path a transaction took', () => {
       expect(failedDelivery).toBeDefined();
       expect(path.states.has(failedDelivery?.id ?? '?')).toBe(false);
     }
-    expect(path.last).toBe(mark);
+    expect(path.last).toBe(commitMap);
     expect(graph.nodes.get(path.last ?? '')?.terminal).toBe(true);
     expect(graph.nodes.get(path.last ?? '')?.type).not.toBe('Fail');
   });
@@ -118,8 +116,10 @@ describe('the path a transaction took', () => {
     expect(path.states.has(writer('decision', 'ABORT') ?? '?')).toBe(true);
     expect(path.states.has(mapFor('abort'))).toBe(true);
     expect(path.states.has(mapFor('commit'))).toBe(false);
-    expect(path.last).toBe(nextOf(mapFor('abort')));
-    expect(writers('status', 'ABORTED')).toContain(path.last);
+    // ABORTED is derived, written by no state: the abort phase is where the path ends.
+    expect(writers('status', 'ABORTED')).toEqual([]);
+    expect(path.last).toBe(mapFor('abort'));
+    expect(graph.nodes.get(path.last ?? '')?.terminal).toBe(true);
     // The participant that was aborted, not the coordinator, said no: the coordinator's own abort is not on the path.
     const coordinatorVote = [...graph.nodes.values()].find((n) => n.parent === null && n.claims.some((c) => c.kind === 'literal' && c.value === 'coordinator'))?.id;
     expect(coordinatorVote).toBeDefined();
@@ -148,17 +148,43 @@ describe('the path a transaction took', () => {
     expect(catchesOf(prepare).some((to) => path.edges.has(`${prepare}>${to}`))).toBe(true);
     expect(path.states.has(writer('decision', 'COMMIT') ?? '?')).toBe(false);
     expect(path.states.has(writer('decision', 'ABORT') ?? '?')).toBe(true);
-    expect(writers('status', 'ABORTED')).toContain(path.last);
+    expect(path.last).toBe(mapFor('abort'));
   });
 
-  it('a transaction whose coordinator stopped after the votes: the path stops at the prepare phase, no decision', () => {
+  it('a transaction whose participants only read: the commit point refuses it (nothing to commit), and the decision that is final at once ends the path', () => {
+    const readOnly = writers('status', 'COMMITTED');
+    expect(readOnly).toHaveLength(1);
     const path = pathOf(
-      inspection({ status: 'PREPARING' }, { status: 'PREPARING', openPartition: 'OPEN' }, [
-        { name: 'a', vote: null, reason: null, phaseTwo: null },
-        { name: 'b', vote: null, reason: null, phaseTwo: null },
-      ]),
+      inspection(
+        { status: 'COMMITTED', decision: 'COMMIT', decidedAt: at(1), finishedAt: at(1) },
+        { status: 'COMMITTED', decision: 'COMMIT', decidedAt: at(1), finishedAt: at(1), votesJson: [{ name: 'a', vote: 'READ_ONLY' }], phase2Json: ['SKIPPED'] },
+        [{ name: 'a', vote: 'READ_ONLY', reason: null, phaseTwo: 'SKIPPED' }],
+      ),
     );
+    const commitDecision = writer('decision', 'COMMIT') ?? '?';
+    expect(path.edges.has(`${commitDecision}>${nextOf(commitDecision)}`)).toBe(false);
+    expect(catchesOf(commitDecision).some((to) => path.edges.has(`${commitDecision}>${to}`))).toBe(true);
+    expect(path.states.has(mapFor('commit'))).toBe(false);
+    expect(path.states.has(mapFor('abort'))).toBe(false);
+    expect(path.states.has(writer('decision', 'ABORT') ?? '?')).toBe(false);
+    expect(path.last).toBe(readOnly[0]);
+  });
+
+  it('a transaction whose coordinator stopped after the votes: no log item (nothing is logged before the decision), the path stops at the prepare phase', () => {
+    const prepared = inspection({ status: 'PREPARING' }, {}, [
+      { name: 'a', vote: null, reason: null, phaseTwo: null },
+      { name: 'b', vote: null, reason: null, phaseTwo: null },
+    ]);
+    const path = pathOf({
+      ...prepared,
+      log: null,
+      participants: prepared.participants.map((p) => ({ ...p, record: { state: 'PREPARED' } })),
+    });
     expect(path.last).toBe(mapFor('prepare'));
+    // Each participant's PREPARED record is its yes: its prepare iteration is drawn whole, to a success end.
+    const passed = path.iterations.get(mapFor('prepare'));
+    expect(passed?.get(graph.nodes.get(mapFor('prepare'))?.startAt ?? '?')).toEqual(['a', 'b']);
+    expect([...(passed?.keys() ?? [])].some((s) => graph.nodes.get(s)?.type === 'Fail')).toBe(false);
     expect(path.states.has(writer('decision', 'COMMIT') ?? '?')).toBe(false);
     expect(path.states.has(writer('decision', 'ABORT') ?? '?')).toBe(false);
   });

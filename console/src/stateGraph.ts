@@ -15,6 +15,7 @@ export interface AslState {
   Parameters?: unknown;
   ItemSelector?: unknown;
   Result?: unknown;
+  ResultSelector?: unknown;
   Error?: string;
   Choices?: Array<{ Next?: string }>;
   Catch?: Array<{ Next: string; ErrorEquals?: string[] }>;
@@ -55,6 +56,8 @@ export interface GraphNode {
   claims: Claim[];
   /** Log attributes this state stamps with the time it ran (`$$.State.EnteredTime`). */
   stamps: string[];
+  /** A write whose condition requires an attribute to be absent: it can be the first write of the item. */
+  creates: boolean;
   comment: string | null;
   resource: string | null;
 }
@@ -95,7 +98,7 @@ interface DynamoParameters {
   ExpressionAttributeValues?: Record<string, unknown>;
 }
 
-function dynamoClaims(parameters: DynamoParameters, removed: Set<string>): { claims: Claim[]; stamps: string[] } {
+function dynamoClaims(parameters: DynamoParameters, removed: Set<string>): { claims: Claim[]; stamps: string[]; creates: boolean } {
   const claims: Claim[] = [];
   const stamps: string[] = [];
   const names = parameters.ExpressionAttributeNames ?? {};
@@ -125,7 +128,7 @@ function dynamoClaims(parameters: DynamoParameters, removed: Set<string>): { cla
     const v = attributeValue(values[match[2] ?? '']);
     if (v && 'literal' in v && match[1]) claims.push({ kind: 'attribute', attribute: nameOf(match[1]), value: v.literal });
   }
-  return { claims, stamps };
+  return { claims, stamps, creates: /\battribute_not_exists\s*\(/i.test(parameters.ConditionExpression ?? '') };
 }
 
 export function stateGraph(definition: AslMachine): StateGraph {
@@ -137,8 +140,11 @@ export function stateGraph(definition: AslMachine): StateGraph {
       const inner = state.ItemProcessor ?? state.Iterator;
       let claims: Claim[] = [];
       let stamps: string[] = [];
+      let creates = false;
       if (state.Type === 'Task' && state.Resource?.includes(':dynamodb:') && isRecord(state.Parameters) && !state.Resource.endsWith('getItem')) {
-        ({ claims, stamps } = dynamoClaims(state.Parameters as DynamoParameters, removed));
+        ({ claims, stamps, creates } = dynamoClaims(state.Parameters as DynamoParameters, removed));
+        // What a write passes on once it is done (a phase-2 outcome it records, the execution's result).
+        claims.push(...literalLeaves(state.ResultSelector).map((value): Claim => ({ kind: 'literal', value })));
       } else if (state.Type === 'Pass') {
         claims = literalLeaves(state.Result !== undefined ? state.Result : state.Parameters).map((value) => ({ kind: 'literal', value }));
       } else if (state.Type === 'Map') {
@@ -152,6 +158,7 @@ export function stateGraph(definition: AslMachine): StateGraph {
         terminal: state.End === true || state.Type === 'Succeed' || state.Type === 'Fail',
         claims,
         stamps,
+        creates,
         comment: state.Comment ?? null,
         resource: state.Resource ?? null,
       });
@@ -183,18 +190,22 @@ export interface TransactionFacts {
 export type Verdict = 'evidenced' | 'contradicted' | 'neutral';
 
 /**
- * Attributes the start state writes that the log as the API shows it does not carry (index keys the
- * API's view leaves out): the start state ran whenever there is a log item, so their absence means
- * the view hides them, and it proves nothing about any state.
+ * Attributes that every state able to create the log item writes, yet the log as the API shows it
+ * does not carry (index keys the API's view leaves out, or what an item logged outside the machine
+ * lacks): a log item exists only once one of those states (or recovery, or an operator) wrote it, so
+ * their absence means the view or the writer left them out, and it proves nothing about any state.
  */
 export function unseenAttributes(graph: StateGraph, facts: TransactionFacts): Set<string> {
-  const start = graph.nodes.get(graph.startAt);
   const unseen = new Set<string>();
-  if (!facts.log || !start) return unseen;
-  for (const claim of start.claims) {
-    if (claim.kind !== 'attribute' || graph.removed.has(claim.attribute)) continue;
-    const actual = facts.log[claim.attribute];
-    if (actual === undefined || actual === null) unseen.add(claim.attribute);
+  const log = facts.log;
+  if (!log) return unseen;
+  const creators = [...graph.nodes.values()].filter((n) => n.creates);
+  const written = (n: GraphNode) => new Set(n.claims.flatMap((c) => (c.kind === 'attribute' ? [c.attribute] : [])));
+  const [first, ...others] = creators.map(written);
+  for (const attribute of first ?? []) {
+    if (graph.removed.has(attribute) || others.some((w) => !w.has(attribute))) continue;
+    const actual = log[attribute];
+    if (actual === undefined || actual === null) unseen.add(attribute);
   }
   return unseen;
 }
@@ -211,8 +222,9 @@ export function verdict(node: GraphNode, facts: TransactionFacts, removed: Reado
     const actual = facts.log?.[claim.attribute];
     const present = actual !== undefined && actual !== null && actual !== '';
     if (claim.value === undefined) {
-      // A value from the input may legitimately be empty; its absence alone refutes nothing.
-      if (!present) allHold = false;
+      // A value from the input may legitimately be empty (an empty string is still written); its
+      // absence alone refutes nothing.
+      if (actual === undefined || actual === null) allHold = false;
       continue;
     }
     if (claim.attribute === 'status') {

@@ -44,10 +44,13 @@ export function transactionFacts(inspection: Inspection): { facts: TransactionFa
   add(log?.abortReason);
   add(log?.abortedBy);
   add(log?.abortRule);
-  if (log) add('prepare');
+  // The transaction is known (a participant's record, a running execution or the decision): prepare was sent.
+  add('prepare');
   const action = transaction.decision ? PHASE_TWO_ACTION[transaction.decision] : undefined;
+  // Every participant only read: the commit is final at its decision, with nothing to deliver, and never COMMITTING.
+  const readOnly = transaction.decision === 'COMMIT' && transaction.participants.length > 0 && transaction.participants.every((p) => p.vote === 'READ_ONLY');
   const phaseTwoRan = final || log?.phase2StartedAt !== undefined || transaction.participants.some((p) => p.phaseTwo !== null);
-  if (action && phaseTwoRan) add(action);
+  if (action && phaseTwoRan && !readOnly) add(action);
   const iterations = inspection.participants.map((p): IterationFacts => {
     const vote = effectiveVote(p.vote, p.record);
     const own = new Set<string>();
@@ -57,5 +60,6 @@ export function transactionFacts(inspection: Inspection): { facts: TransactionFa
     if (action && p.phaseTwo !== null) answered.add(action);
     return { name: p.name, literals: own, answered };
   });
-  return { facts: { log, statuses: statusesThrough(transaction.status), literals, final }, iterations };
+  const statuses: TxnStatus[] = readOnly ? ['PREPARING', 'COMMITTED'] : statusesThrough(transaction.status);
+  return { facts: { log, statuses, literals, final }, iterations };
 }

@@ -10,7 +10,11 @@ import { consequence, unconfirmedVoters } from '../stuck.js';
 
 const OPERATOR = /^[A-Za-z0-9._@-]{1,64}$/;
 
-export function ResolvePanel({ transaction, onResolved }: { transaction: TransactionView; onResolved: () => void }) {
+/**
+ * `logged`: the transaction has a log item. Without one (nothing is logged before the decision)
+ * which participants it has cannot be shown, so the API lets an operator only abort it.
+ */
+export function ResolvePanel({ transaction, logged, onResolved }: { transaction: TransactionView; logged: boolean; onResolved: () => void }) {
   const [decision, setDecision] = useState<'COMMIT' | 'ABORT'>('ABORT');
   const [operator, setOperator] = useState(() => localStorage.getItem('pakka.operator') ?? '');
   const [reason, setReason] = useState('');
@@ -45,56 +49,62 @@ export function ResolvePanel({ transaction, onResolved }: { transaction: Transac
       <header>
         <strong>Resolve by hand</strong> <span class="muted">— recovery would do this itself once the transaction is past its deadline and grace period</span>
       </header>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (!problems.length) dialog.current?.showModal();
-        }}
-      >
-        <fieldset class="decision">
-          <label>
-            <input type="radio" name="decision" value="ABORT" checked={decision === 'ABORT'} onChange={() => setDecision('ABORT')} /> Abort — every participant releases what it holds (what recovery would do: presumed abort)
-          </label>
-          <label>
-            <input type="radio" name="decision" value="COMMIT" checked={decision === 'COMMIT'} onChange={() => setDecision('COMMIT')} /> Commit — every participant applies its operations
-            {unconfirmed.length > 0 && <small class="warn"> (not every yes vote is confirmed: {unconfirmed.join(', ')})</small>}
-          </label>
-          {decision === 'COMMIT' && unconfirmed.length > 0 && (
-            <label class="warn">
-              <input type="checkbox" name="force" checked={force} onChange={(e) => setForce(e.currentTarget.checked)} /> Force a heuristic commit (a participant that did not vote yes may be unable to commit)
-            </label>
-          )}
-        </fieldset>
-        <div class="grid">
-          <label>
-            Your name
-            <input name="operator" value={operator} onInput={(e) => setOperator(e.currentTarget.value)} placeholder="e.g. alice" autocomplete="username" />
-          </label>
-          <label>
-            Why (recorded with the decision)
-            <input name="reason" value={reason} onInput={(e) => setReason(e.currentTarget.value)} placeholder="e.g. coordinator crashed; bank confirmed by phone" maxLength={500} />
-          </label>
-        </div>
-        {problems.length > 0 && <p class="muted small">Needed: {problems.join('; ')}.</p>}
-        <button type="submit" class={decision === 'COMMIT' ? 'commit' : 'abort'} disabled={problems.length > 0}>
-          Review {decision === 'COMMIT' ? 'commit' : 'abort'}…
-        </button>
-      </form>
-      <dialog ref={dialog} data-testid="confirm">
-        <article>
-          <h3>{decision === 'COMMIT' ? 'Commit' : 'Abort'} this transaction?</h3>
-          <p data-testid="consequence">{consequence(transaction.txnId, decision, transaction.participants, force)}</p>
-          <p class="muted">Reason recorded: “{reason.trim()}” — by operator:{operator}</p>
-          <footer>
-            <button type="button" class="secondary" onClick={() => dialog.current?.close()}>
-              Cancel
-            </button>{' '}
-            <button type="button" class={decision === 'COMMIT' ? 'commit' : 'abort'} aria-busy={busy ? 'true' : 'false'} onClick={() => void submit()} data-testid="confirm-button">
-              {decision === 'COMMIT' ? 'Commit' : 'Abort'} {transaction.txnId}
+      {/* Once a decision is logged another one would be refused: only the answer stays. */}
+      {!(result && 'ok' in result) && (
+        <>
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (!problems.length) dialog.current?.showModal();
+            }}
+          >
+            <fieldset class="decision">
+              <label>
+                <input type="radio" name="decision" value="ABORT" checked={decision === 'ABORT'} onChange={() => setDecision('ABORT')} /> Abort — every participant releases what it holds (what recovery would do: presumed abort)
+              </label>
+              <label>
+                <input type="radio" name="decision" value="COMMIT" checked={decision === 'COMMIT'} disabled={!logged} onChange={() => setDecision('COMMIT')} /> Commit — every participant applies its operations
+                {!logged && <small class="warn" data-testid="commit-impossible"> (no log item: which participants it has cannot be shown, so only abort can be decided)</small>}
+                {logged && unconfirmed.length > 0 && <small class="warn"> (not every yes vote is confirmed: {unconfirmed.join(', ')})</small>}
+              </label>
+              {decision === 'COMMIT' && unconfirmed.length > 0 && (
+                <label class="warn">
+                  <input type="checkbox" name="force" checked={force} onChange={(e) => setForce(e.currentTarget.checked)} /> Force a heuristic commit (a participant that did not vote yes may be unable to commit)
+                </label>
+              )}
+            </fieldset>
+            <div class="grid">
+              <label>
+                Your name
+                <input name="operator" value={operator} onInput={(e) => setOperator(e.currentTarget.value)} placeholder="e.g. alice" autocomplete="username" />
+              </label>
+              <label>
+                Why (recorded with the decision)
+                <input name="reason" value={reason} onInput={(e) => setReason(e.currentTarget.value)} placeholder="e.g. coordinator crashed; bank confirmed by phone" maxLength={500} />
+              </label>
+            </div>
+            {problems.length > 0 && <p class="muted small">Needed: {problems.join('; ')}.</p>}
+            <button type="submit" class={decision === 'COMMIT' ? 'commit' : 'abort'} disabled={problems.length > 0}>
+              Review {decision === 'COMMIT' ? 'commit' : 'abort'}…
             </button>
-          </footer>
-        </article>
-      </dialog>
+          </form>
+          <dialog ref={dialog} data-testid="confirm">
+            <article>
+              <h3>{decision === 'COMMIT' ? 'Commit' : 'Abort'} this transaction?</h3>
+              <p data-testid="consequence">{consequence(transaction.txnId, decision, transaction.participants, force)}</p>
+              <p class="muted">Reason recorded: “{reason.trim()}” — by operator:{operator}</p>
+              <footer>
+                <button type="button" class="secondary" onClick={() => dialog.current?.close()}>
+                  Cancel
+                </button>{' '}
+                <button type="button" class={decision === 'COMMIT' ? 'commit' : 'abort'} aria-busy={busy ? 'true' : 'false'} onClick={() => void submit()} data-testid="confirm-button">
+                  {decision === 'COMMIT' ? 'Commit' : 'Abort'} {transaction.txnId}
+                </button>
+              </footer>
+            </article>
+          </dialog>
+        </>
+      )}
       {result && 'ok' in result && (
         <p class={result.ok.violations?.length ? 'error' : 'ok'} role="status" data-testid="resolve-result">
           {result.ok.decision} logged.{' '}

@@ -114,6 +114,8 @@ export function Transaction({ txnId }: { txnId: string }) {
   const [error, setError] = useState<unknown>(null);
   const [tick, setTick] = useState(0);
   const [copied, setCopied] = useState(false);
+  // The transaction resolved from this page: its panel stays to show the API's answer, though the decision now makes it unresolvable.
+  const [resolvedHere, setResolvedHere] = useState<string | null>(null);
   const valid = TXN_ID.test(txnId);
 
   useEffect(() => {
@@ -213,10 +215,12 @@ export function Transaction({ txnId }: { txnId: string }) {
           {a.overThreshold && ' Open longer than the 5-minute in-doubt threshold.'}
         </div>
       )}
-      {a.resolvable && (
+      {(a.resolvable || resolvedHere === t.txnId) && (
         <ResolvePanel
+          logged={inspection.log !== null}
           transaction={{ ...t, participants: t.participants.map((p) => ({ ...p, ...(byName.get(p.name) ?? {}) })) }}
           onResolved={() => {
+            setResolvedHere(t.txnId);
             setTick((n) => n + 1);
             refreshLive();
           }}
