@@ -154,11 +154,17 @@ export class LedgerWorld {
     for (const ledger of LEDGERS) {
       const mine = accounts.filter((a) => a.participant === ledger);
       if (!mine.length) continue;
-      const result = await this.pakka.runTransaction({
-        txnId: `fund-${randomUUID()}`,
-        participants: [{ name: ledger, operations: mine.map((a) => ({ op: 'credit', key: a.key, amount: a.balance })) }],
-      });
-      if (!result.ok || result.value.status !== 'COMMITTED') throw new Error(`funding failed: ${JSON.stringify(result)}`);
+      // Worlds with a one-second prepare timeout (the fault tests) can time a prepare out on a loaded
+      // machine; an aborted funding changed nothing, so it is simply run again under a new txnId.
+      let result: Awaited<ReturnType<LocalPakka['runTransaction']>> | undefined;
+      for (let attempt = 0; attempt < 3; attempt++) {
+        result = await this.pakka.runTransaction({
+          txnId: `fund-${randomUUID()}`,
+          participants: [{ name: ledger, operations: mine.map((a) => ({ op: 'credit', key: a.key, amount: a.balance })) }],
+        });
+        if (!(result.ok && result.value.status === 'ABORTED' && result.value.reason === 'TIMEOUT')) break;
+      }
+      if (!result?.ok || result.value.status !== 'COMMITTED') throw new Error(`funding failed: ${JSON.stringify(result)}`);
       this.funded += mine.reduce((n, a) => n + a.balance, 0);
     }
   }
