@@ -8,12 +8,12 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
  * the default (express), and these files again on standard (PAKKA_TEST_COORDINATOR, read by
  * test/support/variant.ts).
  */
-const COORDINATOR_TESTS = ['test/coordinator.test.ts', 'test/faults.test.ts', 'test/recovery.test.ts', 'test/recovery-races.test.ts', 'test/duplicateExecution.test.ts'];
+const COORDINATOR_TESTS = ['test/coordinator/coordinator.test.ts', 'test/coordinator/faults.test.ts', 'test/recovery/recovery.test.ts', 'test/recovery/recovery-races.test.ts', 'test/coordinator/duplicateExecution.test.ts'];
 
 export default defineConfig({
   test: {
     // Packs, installs and synthesizes: `npm run test:package` (vitest.package.config.ts), run by .ci/run.
-    exclude: ['test/package.test.ts', 'node_modules/**'],
+    exclude: ['test/package/package.test.ts', 'node_modules/**'],
     globalSetup: ['test/support/globalSetup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

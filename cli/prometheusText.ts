@@ -3,7 +3,7 @@
  * over label sets, and latency quantiles estimated from histogram buckets the way Prometheus'
  * histogram_quantile does (linear within the bucket that holds the rank). prom-client writes the
  * format but has no reader; a reader package (parse-prometheus-text-format) would replace only the
- * line parsing below, not the bucket arithmetic, and test/topCli.test.ts reads prom-client's own
+ * line parsing below, not the bucket arithmetic, and test/cli/topCli.test.ts reads prom-client's own
  * output with it, so it stays.
  */
 export interface Sample {

@@ -1,6 +1,6 @@
 /**
  * The coordinator, written once: every variant's ASL in `statemachines/` is generated from this
- * (`npm run statemachines`), and test/asl.test.ts fails when a committed file differs from it.
+ * (`npm run statemachines`), and test/coordinator/asl.test.ts fails when a committed file differs from it.
  *
  * Shape of the commit path (the Standard bill is one transition per state entered): PrepareAll
  * (Prepare per participant), LogCommitDecision, CommitAll (Commit per participant): 3 + 2N. No Pass

@@ -1,0 +1,141 @@
+/**
+ * A tiny run of the benchmark, on the shared DynamoDB Local with its own tables, so the benchmark
+ * cannot rot: the shape of its results and the figures that must hold whatever the machine's speed.
+ * No wall-clock asserts.
+ */
+import { randomUUID } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { loadPrices } from '../../bench/costModel.js';
+import { renderReport } from '../../bench/report.js';
+import { type BenchProfile, type BenchResults, PAKKA_COMMIT_WRITES, runBenchmark } from '../../bench/suite.js';
+
+const tiny: BenchProfile = {
+  name: 'tiny',
+  participantCounts: [1, 2],
+  concurrencies: [1, 2],
+  pakkaCell: { seconds: 0, minTransactions: 3, warmupTransactions: 1 },
+  baselineCell: { seconds: 0, minTransactions: 3, warmupTransactions: 1 },
+  abortTransactions: 2,
+  abortParticipantCounts: [2],
+  contention: { accounts: 2, inFlight: 3, seconds: 0, minTransactions: 4 },
+  feeAccounts: { inFlight: 3, transfers: 6 },
+  costParticipantCounts: [2],
+  boundMs: 30_000,
+};
+
+const prices = loadPrices();
+let results: BenchResults;
+
+beforeAll(async () => {
+  results = await runBenchmark({ endpoint: inject('dynamoEndpoint'), tablePrefix: `b${randomUUID().slice(0, 8)}-`, profile: tiny, prices });
+}, 120_000);
+
+describe('benchmark (tiny run)', () => {
+  it('runs every cell: Pakka and TransactWriteItems for each N and concurrency, UpdateItem for N = 1', () => {
+    const keys = results.cells.map((c) => `${c.system}/${c.participants}/${c.concurrency}`).sort();
+    expect(keys).toEqual(
+      ['pakka/1/1', 'pakka/1/2', 'pakka/2/1', 'pakka/2/2', 'transactWriteItems/1/1', 'transactWriteItems/1/2', 'transactWriteItems/2/1', 'transactWriteItems/2/2', 'updateItem/1/1', 'updateItem/1/2'].sort(),
+    );
+    for (const cell of results.cells) {
+      expect(cell.transactions).toBeGreaterThanOrEqual(3);
+      expect(cell.committed).toBe(cell.transactions);
+      expect(cell.unfinished).toBe(0);
+      expect(cell.committedPerSecond).toBeGreaterThan(0);
+      const l = cell.latencyMs;
+      expect(l.count).toBe(cell.committed);
+      expect(l.p50).toBeGreaterThan(0);
+      expect(l.p50).toBeLessThanOrEqual(l.p95);
+      expect(l.p95).toBeLessThanOrEqual(l.p99);
+      expect(l.p99).toBeLessThanOrEqual(l.max);
+    }
+    expect(results.comparisons).toHaveLength(6);
+  });
+
+  it('counts exactly 2N+1 write requests and no read on the commit path, with the documented senders', () => {
+    for (const cell of results.cells.filter((c) => c.system === 'pakka')) {
+      const n = cell.participants;
+      const work = cell.committedWork!;
+      expect(work.writeRequests).toEqual({ mean: PAKKA_COMMIT_WRITES(n), min: PAKKA_COMMIT_WRITES(n), max: PAKKA_COMMIT_WRITES(n) });
+      expect(work.readRequests.max).toBe(0);
+      expect(work.httpAttempts.max).toBe(PAKKA_COMMIT_WRITES(n));
+      expect(work.writesBySource).toEqual({ 'participant:prepare': n, LogCommitDecision: 1, 'participant:commit': n });
+      expect(work.writeUnits.min).toBeGreaterThanOrEqual(PAKKA_COMMIT_WRITES(n));
+      expect(work.estimatedUnits).toBe(0);
+      expect(work.lambdaInvocations.max).toBe(2 * n);
+      expect(work.stateTransitions.min).toBeGreaterThan(0);
+    }
+    expect(results.targets.writesPerCommit.map((t) => t.documented)).toEqual([PAKKA_COMMIT_WRITES(1), PAKKA_COMMIT_WRITES(2)]);
+  });
+
+  it('finds the protocol round trips: 2 to the logged decision, 3 to completion (the floors)', () => {
+    for (const cell of results.cells.filter((c) => c.system === 'pakka')) {
+      expect(cell.committedWork!.roundTripsToOutcome).toEqual({ mean: 2, min: 2, max: 2 });
+      expect(cell.committedWork!.roundTripsToCompletion).toEqual({ mean: 3, min: 3, max: 3 });
+    }
+    expect(results.targets.roundTripsToOutcome.met).toBe(true);
+    expect(results.targets.roundTripsToCompletion.met).toBe(true);
+  });
+
+  it('counts the baseline as one request of two units per item (one unit for a plain UpdateItem)', () => {
+    for (const cell of results.cells.filter((c) => c.system !== 'pakka')) {
+      const work = cell.committedWork!;
+      expect(work.writeRequests.max).toBe(1);
+      expect(work.writeUnits.max).toBe(cell.system === 'updateItem' ? 1 : 2 * cell.participants);
+      expect(work.lambdaInvocations.max).toBe(0);
+    }
+  });
+
+  it('splits latency into shares that add up to the whole', () => {
+    for (const cell of results.cells.filter((c) => c.system === 'pakka')) {
+      const t = cell.time!;
+      expect(t.dynamo + t.participantCode + t.engine).toBeCloseTo(1, 6);
+      expect(t.start).toBeGreaterThanOrEqual(0);
+      expect(t.start).toBeLessThanOrEqual(t.engine + 1e-9);
+    }
+  });
+
+  it('aborts on insufficient funds with the failed writes estimated, not reported', () => {
+    const [abort] = results.aborts;
+    expect(abort).toBeDefined();
+    expect(abort!.aborted).toBe(abort!.transactions);
+    expect(abort!.reasons).toEqual({ INSUFFICIENT_FUNDS: abort!.transactions });
+    expect(abort!.work!.estimatedUnits).toBeGreaterThan(0);
+    expect(abort!.work!.writesBySource.LogAbortDecision).toBe(1);
+  });
+
+  it('under contention finishes every transaction, conserves balances and leaves no lock', () => {
+    const c = results.contention;
+    expect(c.transactions).toBeGreaterThanOrEqual(4);
+    expect(c.committed + c.aborted).toBe(c.transactions);
+    expect(c.unfinished).toBe(0);
+    expect(c.deadlockFree).toBe(true);
+    expect(c.invariants).toMatchObject({ conserved: true, locksLeft: 0, openTransactions: 0 });
+    expect(Object.values(c.abortReasons).reduce((s, v) => s + v, 0)).toBe(c.aborted);
+  });
+
+  it('prices a million commits from the counted figures', () => {
+    const [cost] = results.costs;
+    expect(cost?.participants).toBe(2);
+    const s = cost!.standard;
+    expect(s.stepFunctions).toBeCloseTo(cost!.perCommit.stateTransitions * prices.stepFunctions.standardPerStateTransition * 1e6, 6);
+    expect(s.total).toBeCloseTo(s.stepFunctions + s.lambdaRequests + s.lambdaDuration + s.dynamodbWrites + s.dynamodbReads, 6);
+    expect(cost!.express.total).toBeLessThan(s.total);
+    expect(cost!.baselineDynamo).toBeCloseTo(4 * prices.dynamodb.perWriteRequestUnit * 1e6, 6);
+  });
+
+  it('reports memory and renders every section', () => {
+    expect(results.memory.benchmarkPeakRssMb).toBeGreaterThan(0);
+    expect(results.uncountedRequests).toBeGreaterThan(0);
+    const text = renderReport(results);
+    for (const heading of ['Latency and throughput', 'Work per committed transaction', 'Where the time goes', 'Work per aborted transaction', 'Contention', 'Cost per million', 'Targets']) {
+      expect(text).toContain(heading);
+    }
+  });
+  it('runs the UPI flow with one shared fee account beside spread ones, and every funded transfer commits in both', () => {
+    const { shared, spread } = results.feeAccounts;
+    expect(shared).toMatchObject({ feeAccounts: 'shared', transfers: 6, committed: 6, abortReasons: {} });
+    expect(spread).toMatchObject({ feeAccounts: 'spread', transfers: 6, committed: 6, abortReasons: {} });
+    expect(renderReport(results, [])).toContain('### Hot items: one fee account for every transfer');
+  });
+});

@@ -1,0 +1,114 @@
+/** The benchmark's pure arithmetic: round-trip chains, covered time, percentiles, capacity units, prices. */
+import { describe, expect, it } from 'vitest';
+import { failedWriteUnits, itemSize, reportedUnits } from '../../bench/capacity.js';
+import { CoordinatorTasks } from '../../bench/coordinatorTasks.js';
+import { expressCost, loadPrices, standardCost } from '../../bench/costModel.js';
+import { allStates, loadDefinition } from '../../local/stateMachine.js';
+import { coveredTime, longestSequentialChain, percentile, summarize } from '../../bench/timeline.js';
+
+const at = (start: number, end: number) => ({ start, end });
+
+describe('longestSequentialChain', () => {
+  it('counts requests that wait for each other, not those that run side by side', () => {
+    // begin, four prepares in parallel, decision, four commits in parallel, mark
+    const prepares = [at(10, 20), at(11, 25), at(10, 22), at(12, 24)];
+    const commits = [at(31, 40), at(31, 41), at(32, 39), at(31, 45)];
+    expect(longestSequentialChain([at(0, 10), ...prepares, at(25, 30), ...commits, at(45, 50)])).toBe(5);
+    expect(longestSequentialChain(prepares)).toBe(1);
+    expect(longestSequentialChain([])).toBe(0);
+  });
+
+  it('lets a request start at the instant the previous one ended', () => {
+    expect(longestSequentialChain([at(0, 5), at(5, 9)])).toBe(2);
+    expect(longestSequentialChain([at(0, 5), at(4.9, 9)])).toBe(1);
+  });
+});
+
+describe('coveredTime', () => {
+  it('merges overlapping intervals and clips to the window', () => {
+    expect(coveredTime([at(0, 10), at(5, 15), at(20, 30)])).toBe(25);
+    expect(coveredTime([at(0, 10), at(5, 15), at(20, 30)], 8, 22)).toBe(9);
+    expect(coveredTime([])).toBe(0);
+  });
+});
+
+describe('percentiles', () => {
+  it('uses the nearest rank, so every figure is an observed value', () => {
+    const values = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(values, 0.5)).toBe(50);
+    expect(percentile(values, 0.99)).toBe(99);
+    expect(summarize([3, 1, 2])).toMatchObject({ count: 3, p50: 2, p95: 3, p99: 3, max: 3, mean: 2 });
+    expect(Number.isNaN(summarize([]).p50)).toBe(true);
+  });
+});
+
+describe('capacity units', () => {
+  it('sizes items by AWS rules: names and values, numbers by significant digits, maps with overhead', () => {
+    expect(itemSize({ pk: { S: 'ITEM#a' } })).toBe(2 + 6);
+    expect(itemSize({ balance: { N: '1000000000000' } })).toBe(7 + 2);
+    expect(itemSize({ m: { M: { ab: { S: 'xyz' } } } })).toBe(1 + 3 + 1 + 2 + 3);
+    expect(itemSize({ ok: { BOOL: true } })).toBe(3);
+  });
+
+  it('reads reported units for one request or a transaction', () => {
+    expect(reportedUnits('TransactWriteItems', [{ CapacityUnits: 4 }, { CapacityUnits: 2 }])).toEqual({ write: 6, read: 0 });
+    expect(reportedUnits('GetItem', { CapacityUnits: 1 })).toEqual({ write: 0, read: 1 });
+    expect(reportedUnits('PutItem', undefined)).toBeUndefined();
+  });
+
+  it('estimates a failed write from the larger of the sent and the existing item', () => {
+    const big = { pk: { S: 'x' }, blob: { S: 'y'.repeat(1500) } };
+    expect(failedWriteUnits('PutItem', { Item: { pk: { S: 'x' } } }, [undefined])).toBe(1);
+    expect(failedWriteUnits('UpdateItem', { Key: { pk: { S: 'x' } } }, [big])).toBe(2);
+    expect(failedWriteUnits('TransactWriteItems', { TransactItems: [{ Put: { Item: { pk: { S: 'r' } } } }, { Update: { Key: { pk: { S: 'x' } } } }] }, [undefined, big])).toBe(2 + 4);
+    expect(failedWriteUnits('GetItem', {}, [])).toBe(0);
+  });
+});
+
+describe('CoordinatorTasks', () => {
+  const substitutions = { CoordinatorLogTable: 'log' };
+  const tasks = new CoordinatorTasks(substitutions);
+  const states = Object.fromEntries(allStates((loadDefinition(substitutions) as unknown as { States: Parameters<typeof allStates>[0] }).States)) as unknown as Record<
+    string,
+    { Parameters: Record<string, unknown> }
+  >;
+
+  /** The request a state sends, as far as its constants go (paths are filled at run time). */
+  function requestOf(state: string, operation: string) {
+    const parameters = states[state]!.Parameters as { UpdateExpression?: string; ConditionExpression?: string; ExpressionAttributeValues: Record<string, Record<string, unknown>> };
+    const values = Object.fromEntries(Object.entries(parameters.ExpressionAttributeValues).map(([name, v]) => [name, Object.fromEntries(Object.entries(v).filter(([t]) => !t.endsWith('.$')))]));
+    return { operation, updateExpression: parameters.UpdateExpression, conditionExpression: parameters.ConditionExpression, values };
+  }
+
+  it('finds the decision writes by their write-once condition', () => {
+    expect(tasks.identify(requestOf('LogCommitDecision', 'UpdateItem'))).toMatchObject({ state: 'LogCommitDecision', isDecision: true });
+    expect(tasks.identify(requestOf('LogAbortDecision', 'UpdateItem'))).toMatchObject({ state: 'LogAbortDecision', isDecision: true });
+    expect(tasks.identify(requestOf('CommitLeftToRecovery', 'UpdateItem'))).toMatchObject({ state: 'CommitLeftToRecovery', isDecision: false });
+  });
+
+  it('tells CommitLeftToRecovery from AbortLeftToRecovery by the constant values they write', () => {
+    expect(tasks.identify(requestOf('CommitLeftToRecovery', 'UpdateItem'))?.state).toBe('CommitLeftToRecovery');
+    expect(tasks.identify(requestOf('AbortLeftToRecovery', 'UpdateItem'))?.state).toBe('AbortLeftToRecovery');
+    expect(tasks.identify({ operation: 'DeleteItem', updateExpression: undefined, conditionExpression: undefined })).toBeUndefined();
+  });
+});
+
+describe('cost model', () => {
+  const prices = loadPrices();
+  const work = { stateTransitions: 20, lambdaInvocations: 4, lambdaBilledMs: 100, writeUnits: 40, readUnits: 0, executionMs: 150 };
+
+  it('prices a Standard workflow per transition, Lambda per request and GB-second, DynamoDB per unit', () => {
+    const cost = standardCost(work, prices);
+    expect(cost.stepFunctions).toBeCloseTo(20 * prices.stepFunctions.standardPerStateTransition * 1e6, 9);
+    expect(cost.lambdaRequests).toBeCloseTo(4 * prices.lambda.perRequest * 1e6, 9);
+    expect(cost.lambdaDuration).toBeCloseTo(0.1 * (prices.lambda.memoryMb / 1024) * prices.lambda.perGbSecondArm64 * 1e6, 9);
+    expect(cost.dynamodbWrites).toBeCloseTo(40 * prices.dynamodb.perWriteRequestUnit * 1e6, 9);
+  });
+
+  it('bills an Express execution per request and per started 100 ms of one 64 MB chunk', () => {
+    const sf = prices.stepFunctions;
+    const cost = expressCost(work, prices);
+    expect(cost.stepFunctions).toBeCloseTo((sf.expressPerRequest + 0.2 * (64 / 1024) * sf.expressPerGbSecond) * 1e6, 9);
+    expect(cost.dynamodbWrites).toBe(standardCost(work, prices).dynamodbWrites);
+  });
+});

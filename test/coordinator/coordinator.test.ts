@@ -1,0 +1,344 @@
+/** The real ASL file on the local engine, driving real participants on DynamoDB Local. */
+import { describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { tableReads } from '../../lambdas/api/tableReads.js';
+import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
+import { coordinatorLogTable } from '../../lambdas/recovery/coordinatorLogTable.js';
+import { parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
+import { decide } from '../../lambdas/protocol/decision.js';
+import { TransientFailure } from '../../lambdas/protocol/participantState.js';
+import { VOTES, type Vote } from '../../lambdas/protocol/vote.js';
+import { localDynamoClient } from '../../local/dynamoLocal.js';
+import type { LocalPakka } from '../../local/pakka.js';
+import type { ParticipantInvoker } from '../../local/stateMachine.js';
+import defaultConfig from '../../config/participants.json' with { type: 'json' };
+import { participant, readItem, readRecord } from '../support/participantTable.js';
+import { testPakka, uniqueId } from '../support/pakka.js';
+
+type Payload = { action: string; txnId: string; operations?: unknown[] };
+
+async function fund(pakka: LocalPakka, name: string, key: string, amount: number) {
+  const result = await pakka.runTransaction({ participants: [{ name, operations: [{ op: 'credit', key, amount }] }] });
+  if (!result.ok || result.value.status !== 'COMMITTED') throw new Error(`funding ${key} failed`);
+}
+
+async function committed(pakka: LocalPakka, body: unknown) {
+  const result = await pakka.runTransaction(body);
+  if (!result.ok) throw new Error(result.error.message);
+  return result.value;
+}
+
+/** As the API reads an item: a sharded key (the switch's `fees`) summed over its shards. */
+const viewOf = (pakka: LocalPakka, name: string, key: string) =>
+  tableReads(documentClient(localDynamoClient(inject('dynamoEndpoint'))), pakka.tables, pakka.config).readParticipantItem(name, key);
+const balance = async (pakka: LocalPakka, name: string, key: string) => (await viewOf(pakka, name, key))?.balance as number | undefined;
+const lockOf = async (pakka: LocalPakka, name: string, key: string) => (await viewOf(pakka, name, key))?.lockedBy;
+
+/** Wraps the coordinator's route to participants; `fault` may answer instead of the participant. */
+function interceptor(fault: (name: string, payload: Payload, next: () => Promise<unknown>) => Promise<unknown>) {
+  const calls: Array<{ name: string; action: string; txnId: string }> = [];
+  const wrap = (invoke: ParticipantInvoker): ParticipantInvoker => (name, payload) => {
+    const p = payload as Payload;
+    calls.push({ name, action: p.action, txnId: p.txnId });
+    return fault(name, p, () => invoke(name, payload));
+  };
+  const count = (name: string, action: string, txnId?: string) =>
+    calls.filter((c) => c.name === name && c.action === action && (txnId === undefined || c.txnId === txnId)).length;
+  return { wrap, calls, count };
+}
+
+describe('two-phase commit on the real state machine', () => {
+  it('commits a 4-participant UPI transfer with balances and outbox exactly as expected', async () => {
+    const pakka = await testPakka();
+    const [payer, payee, sms] = [uniqueId('alice'), uniqueId('bob'), uniqueId('sms')];
+    await fund(pakka, 'payer-bank', payer, 100_000);
+    await fund(pakka, 'payee-bank', payee, 5_000);
+    const feesBefore = (await balance(pakka, 'upi-switch', 'fees')) ?? 0;
+    const txn = await committed(pakka, {
+      participants: [
+        { name: 'payer-bank', operations: [{ op: 'debit', key: payer, amount: 50_200 }] },
+        { name: 'payee-bank', operations: [{ op: 'credit', key: payee, amount: 50_000 }] },
+        { name: 'upi-switch', operations: [{ op: 'credit', key: 'fees', amount: 200 }] },
+        { name: 'sms-gateway', operations: [{ op: 'enqueue', key: sms, message: 'Rs 500.00 sent to bob' }] },
+      ],
+    });
+    expect(txn).toMatchObject({ status: 'COMMITTED', decision: 'COMMIT', heuristicHazard: false });
+    expect(txn.participants.map((p) => [p.vote, p.phaseTwo])).toEqual(Array(4).fill(['VOTE_COMMIT', 'ACKED']));
+    expect(await balance(pakka, 'payer-bank', payer)).toBe(49_800);
+    expect(await balance(pakka, 'payee-bank', payee)).toBe(55_000);
+    expect(await balance(pakka, 'upi-switch', 'fees')).toBe(feesBefore + 200);
+    expect(await readItem(pakka, 'sms-gateway', sms)).toMatchObject({ message: 'Rs 500.00 sent to bob', messageStatus: 'READY' });
+    for (const [name, key] of [['payer-bank', payer], ['payee-bank', payee], ['upi-switch', 'fees']] as const) {
+      expect(await lockOf(pakka, name, key)).toBeUndefined();
+    }
+    expect(txn.timings.prepareMs).toBeGreaterThanOrEqual(0);
+    expect(txn.timings.totalMs).toBeGreaterThanOrEqual(txn.timings.prepareMs ?? 0);
+  });
+
+  it('aborts everyone when one participant votes no, and changes nothing anywhere', async () => {
+    const pakka = await testPakka();
+    const [payer, payee, sms] = [uniqueId('alice'), uniqueId('bob'), uniqueId('sms')];
+    await fund(pakka, 'payer-bank', payer, 1_000);
+    const txn = await committed(pakka, {
+      participants: [
+        { name: 'payee-bank', operations: [{ op: 'credit', key: payee, amount: 5_000 }] },
+        { name: 'sms-gateway', operations: [{ op: 'enqueue', key: sms, message: 'sent' }] },
+        { name: 'payer-bank', operations: [{ op: 'debit', key: payer, amount: 5_000 }] },
+      ],
+    });
+    expect(txn).toMatchObject({ status: 'ABORTED', decision: 'ABORT', reason: 'INSUFFICIENT_FUNDS' });
+    expect(txn.participants.find((p) => p.name === 'payer-bank')).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
+    expect(txn.participants.every((p) => p.phaseTwo === 'ACKED')).toBe(true);
+    expect(await balance(pakka, 'payer-bank', payer)).toBe(1_000);
+    expect(await lockOf(pakka, 'payer-bank', payer)).toBeUndefined();
+    expect(await readItem(pakka, 'payee-bank', payee)).toBeUndefined(); // the provisional account is gone
+    expect(await readItem(pakka, 'sms-gateway', sms)).toBeUndefined(); // the message never became visible
+    for (const name of ['payee-bank', 'sms-gateway', 'payer-bank']) {
+      expect(await readRecord(pakka, name, txn.txnId)).toMatchObject({ state: 'ABORTED' });
+    }
+  });
+
+  it('counts a participant that answers too late as a no, and aborts its late prepare', async () => {
+    const config = parseParticipantConfig({
+      ...defaultConfig,
+      participants: { ...defaultConfig.participants, 'payee-bank': { kind: 'ledger', prepareTimeoutSeconds: 1 } },
+    });
+    let latePrepare: Promise<unknown> | undefined;
+    const slow = interceptor((name, payload, next) => {
+      if (name !== 'payee-bank' || payload.action !== 'prepare') return next();
+      latePrepare = new Promise((r) => setTimeout(r, 1_500)).then(next);
+      return latePrepare;
+    });
+    const pakka = await testPakka({ config, wrapInvoker: slow.wrap });
+    const [payer, payee] = [uniqueId('alice'), uniqueId('bob')];
+    await fund(pakka, 'payer-bank', payer, 1_000);
+    const txn = await committed(pakka, {
+      participants: [
+        { name: 'payer-bank', operations: [{ op: 'debit', key: payer, amount: 100 }] },
+        { name: 'payee-bank', operations: [{ op: 'credit', key: payee, amount: 100 }] },
+      ],
+    });
+    expect(txn).toMatchObject({ status: 'ABORTED', reason: 'TIMEOUT' });
+    expect(txn.participants.find((p) => p.name === 'payee-bank')).toMatchObject({ vote: 'VOTE_ABORT', reason: 'TIMEOUT' });
+    // The late prepare reaches the participant after the abort did: the tombstone makes it vote no.
+    await expect(latePrepare).resolves.toMatchObject({ vote: 'VOTE_ABORT', reason: 'ABORTED_BEFORE_PREPARE' });
+    expect(await readItem(pakka, 'payee-bank', payee)).toBeUndefined();
+    expect(await readRecord(pakka, 'payee-bank', txn.txnId)).toMatchObject({ state: 'ABORTED' });
+    expect(await balance(pakka, 'payer-bank', payer)).toBe(1_000);
+    expect(await lockOf(pakka, 'payer-bank', payer)).toBeUndefined();
+  });
+
+  it.each([
+    ['prepare', new TransientFailure('throttled')],
+    ['commit', Object.assign(new Error('service unavailable'), { name: 'Lambda.ServiceException' })],
+  ] as const)('retries %s through transient failures until the participant answers, then commits', async (action, failure) => {
+    let failures = 2;
+    const flaky = interceptor((name, payload, next) => {
+      if (name === 'payee-bank' && payload.action === action && failures-- > 0) return Promise.reject(failure);
+      return next();
+    });
+    const pakka = await testPakka({ wrapInvoker: flaky.wrap });
+    const payee = uniqueId('bob');
+    const txn = await committed(pakka, { participants: [{ name: 'payee-bank', operations: [{ op: 'credit', key: payee, amount: 70 }] }] });
+    expect(txn).toMatchObject({ status: 'COMMITTED', participants: [{ vote: 'VOTE_COMMIT', phaseTwo: 'ACKED' }] });
+    expect(flaky.count('payee-bank', action, txn.txnId)).toBe(3);
+    expect(await balance(pakka, 'payee-bank', payee)).toBe(70);
+  });
+
+  it('hands a commit that never succeeds to recovery: never rolled back, left open and COMMITTING', async () => {
+    const broken = interceptor((name, payload, next) =>
+      name === 'payee-bank' && payload.action === 'commit' ? Promise.reject(new Error('unreachable')) : next(),
+    );
+    const pakka = await testPakka({ wrapInvoker: broken.wrap });
+    const [payer, payee] = [uniqueId('alice'), uniqueId('bob')];
+    await fund(pakka, 'payer-bank', payer, 1_000);
+    const txn = await committed(pakka, {
+      participants: [
+        { name: 'payer-bank', operations: [{ op: 'debit', key: payer, amount: 100 }] },
+        { name: 'payee-bank', operations: [{ op: 'credit', key: payee, amount: 100 }] },
+      ],
+    });
+    expect(txn).toMatchObject({ status: 'COMMITTING', decision: 'COMMIT', finishedAt: null });
+    expect(txn.participants.map((p) => p.phaseTwo)).toEqual(['ACKED', 'PENDING']);
+    expect(broken.count('payee-bank', 'commit')).toBe(7); // the first try and six retries
+    expect(broken.count('payee-bank', 'abort')).toBe(0);
+    expect(await balance(pakka, 'payer-bank', payer)).toBe(900);
+    expect(await readRecord(pakka, 'payee-bank', txn.txnId)).toMatchObject({ state: 'PREPARED' });
+  });
+
+  it('records a participant that refuses the decision as a heuristic hazard', async () => {
+    const liar = interceptor(async (name, payload, next) => {
+      if (name === 'payee-bank' && payload.action === 'commit') {
+        await participant(pakka, 'payee-bank')({ action: 'abort', txnId: payload.txnId, operations: payload.operations });
+      }
+      return next();
+    });
+    const pakka = await testPakka({ wrapInvoker: liar.wrap });
+    const txn = await committed(pakka, { participants: [{ name: 'payee-bank', operations: [{ op: 'credit', key: uniqueId('bob'), amount: 1 }] }] });
+    expect(txn).toMatchObject({ status: 'COMMITTED', heuristicHazard: true, participants: [{ phaseTwo: 'HEURISTIC_HAZARD' }] });
+  });
+
+  it('retries prepare once after a lock conflict, then commits', async () => {
+    const holder = uniqueId('holder');
+    let conflicts = 0;
+    const releasing = interceptor(async (name, payload, next) => {
+      const answer = (await next()) as { reason?: string };
+      if (name === 'cinema' && payload.action === 'prepare' && answer.reason === 'LOCK_CONFLICT') {
+        conflicts++;
+        await participant(pakka, 'cinema')({ action: 'abort', txnId: holder }); // the other transaction finishes
+      }
+      return answer;
+    });
+    const pakka = await testPakka({ wrapInvoker: releasing.wrap });
+    const seat = uniqueId('seat');
+    await participant(pakka, 'cinema')({ action: 'prepare', txnId: holder, operations: [{ op: 'hold', key: seat, holder: 'ravi' }] });
+    const txn = await committed(pakka, { participants: [{ name: 'cinema', operations: [{ op: 'hold', key: seat, holder: 'asha' }] }] });
+    expect(conflicts).toBe(1);
+    expect(txn.status).toBe('COMMITTED');
+    expect(await readItem(pakka, 'cinema', seat)).toMatchObject({ heldBy: 'asha' });
+  });
+
+  it('a repeated start with the same txnId reaches the same outcome and applies nothing twice', async () => {
+    const counting = interceptor((_name, _payload, next) => next());
+    const pakka = await testPakka({ wrapInvoker: counting.wrap });
+    const payee = uniqueId('bob');
+    const txnId = uniqueId('dup');
+    const request = { txnId, participants: [{ name: 'payee-bank', operations: [{ op: 'credit', key: payee, amount: 10 }] }], timeoutSeconds: 30 };
+    const [first, second] = [pakka.start(request), pakka.start(request)];
+    const outcomes = await Promise.all([first.done, second.done]);
+    // Both follow the one decision: the participant's record answers the repeated prepare, the log's condition the repeated decision.
+    expect(outcomes.map((o) => (o.ok ? (o.output as { status: string }).status : o.error))).toEqual(['COMMITTED', 'COMMITTED']);
+    const again = await pakka.start(request).done;
+    expect(again).toMatchObject({ ok: true, output: { decision: 'COMMIT', status: 'COMMITTED' } });
+    expect(await balance(pakka, 'payee-bank', payee)).toBe(10);
+    expect(await pakka.getTransaction(txnId)).toMatchObject({ status: 'COMMITTED', decision: 'COMMIT' });
+  });
+
+  it('an execution of another request under a txnId already decided delivers nothing', async () => {
+    const counting = interceptor((_name, _payload, next) => next());
+    const pakka = await testPakka({ wrapInvoker: counting.wrap });
+    const [payee, other] = [uniqueId('bob'), uniqueId('carol')];
+    const txnId = uniqueId('other');
+    await pakka.start({ txnId, participants: [{ name: 'payee-bank', operations: [{ op: 'credit', key: payee, amount: 10 }] }], timeoutSeconds: 30 }).done;
+    const late = await pakka.start({ txnId, participants: [{ name: 'payer-bank', operations: [{ op: 'credit', key: other, amount: 5 }] }], timeoutSeconds: 30 }).done;
+    expect(late).toMatchObject({ ok: true, output: { status: 'DUPLICATE_START' } });
+    expect(counting.count('payer-bank', 'commit', txnId)).toBe(0);
+    expect(counting.count('payer-bank', 'abort', txnId)).toBe(0);
+    // Its prepare is left PREPARED for recovery, which aborts a participant the log does not name.
+    expect(await readRecord(pakka, 'payer-bank', txnId)).toMatchObject({ state: 'PREPARED' });
+    expect(await pakka.getTransaction(txnId)).toMatchObject({ status: 'COMMITTED', decision: 'COMMIT', participants: [{ name: 'payee-bank' }] });
+    expect(await balance(pakka, 'payee-bank', payee)).toBe(10);
+  });
+
+  it('obeys a decision logged before its own (the decision is written exactly once)', async () => {
+    const dynamo = localDynamoClient(inject('dynamoEndpoint'));
+    let pakka: LocalPakka | undefined;
+    const racingRecovery = async (stateName: string, input: unknown) => {
+      if (stateName !== 'LogCommitDecision' || !pakka) return;
+      // Recovery logs ABORT first (it found the prepared records and no log item); the coordinator must follow it, not overwrite it.
+      const now = new Date().toISOString();
+      const txnId = (input as { Key: { txnId: { S: string } } }).Key.txnId.S;
+      const write = await coordinatorLogTable(documentClient(dynamo), pakka.tables.coordinatorLog).logOrphanDecision(txnId, 'ABORT', { decidedBy: 'recovery' }, ['payer-bank', 'payee-bank'], now, now);
+      expect(write.won).toBe(true);
+    };
+    pakka = await testPakka({ beforeTask: racingRecovery });
+    const [payer, payee] = [uniqueId('alice'), uniqueId('bob')];
+    await participant(pakka, 'payer-bank')({ action: 'prepare', txnId: 'seed-' + payer, operations: [{ op: 'credit', key: payer, amount: 500 }] });
+    await participant(pakka, 'payer-bank')({ action: 'commit', txnId: 'seed-' + payer, operations: [{ op: 'credit', key: payer, amount: 500 }] });
+    const txn = await committed(pakka, {
+      participants: [
+        { name: 'payer-bank', operations: [{ op: 'debit', key: payer, amount: 100 }] },
+        { name: 'payee-bank', operations: [{ op: 'credit', key: payee, amount: 100 }] },
+      ],
+    });
+    expect(txn).toMatchObject({ status: 'ABORTED', decision: 'ABORT' });
+    expect(await balance(pakka, 'payer-bank', payer)).toBe(500);
+    expect(await lockOf(pakka, 'payer-bank', payer)).toBeUndefined();
+    expect(await readItem(pakka, 'payee-bank', payee)).toBeUndefined();
+  });
+
+  it('leaves READ_ONLY voters out of the commit phase', async () => {
+    const counting = interceptor((_name, _payload, next) => next());
+    const pakka = await testPakka({ wrapInvoker: counting.wrap });
+    const [payer, payee] = [uniqueId('alice'), uniqueId('bob')];
+    await fund(pakka, 'payer-bank', payer, 1_000);
+    const txn = await committed(pakka, {
+      participants: [
+        { name: 'payer-bank', operations: [{ op: 'assertBalanceAtLeast', key: payer, amount: 800 }] },
+        { name: 'payee-bank', operations: [{ op: 'credit', key: payee, amount: 5 }] },
+      ],
+    });
+    expect(txn.status).toBe('COMMITTED');
+    expect(txn.participants.map((p) => [p.vote, p.phaseTwo])).toEqual([['READ_ONLY', 'SKIPPED'], ['VOTE_COMMIT', 'ACKED']]);
+    expect(counting.count('payer-bank', 'commit', txn.txnId)).toBe(0);
+    expect(counting.count('payee-bank', 'commit', txn.txnId)).toBe(1);
+  });
+
+  it('decides exactly as decide() does, for every combination of votes', async () => {
+    const scripted = new Map<string, Vote>();
+    const voter = interceptor(async (name, payload) => {
+      const vote = scripted.get(`${payload.txnId}/${name}`);
+      if (payload.action !== 'prepare') return { participant: name, txnId: payload.txnId, outcome: payload.action === 'commit' ? 'COMMITTED' : 'ABORTED', repeated: false };
+      return { participant: name, txnId: payload.txnId, vote, reason: vote === 'VOTE_ABORT' ? 'INSUFFICIENT_FUNDS' : null };
+    });
+    const pakka = await testPakka({ wrapInvoker: voter.wrap });
+    const names = ['payer-bank', 'payee-bank', 'upi-switch'];
+    const cases: Vote[][] = [];
+    for (const a of VOTES) for (const b of VOTES) for (const c of VOTES) cases.push([a, b, c]);
+    await Promise.all(cases.map(async (votes) => {
+      const txnId = uniqueId('v');
+      votes.forEach((v, i) => scripted.set(`${txnId}/${names[i]}`, v));
+      const result = await pakka.runTransaction({ txnId, participants: names.map((name) => ({ name, operations: [{ op: 'credit', key: 'k', amount: 1 }] })) });
+      if (!result.ok) throw new Error(result.error.message);
+      expect(result.value.decision, votes.join(',')).toBe(decide(votes));
+      // These scripted participants keep no records, so only the execution can say phase 2 is done.
+      expect(result.outcome?.ok && (result.outcome.output as { status: string }).status).toBe(decide(votes) === 'COMMIT' ? 'COMMITTED' : 'ABORTED');
+    }));
+  });
+});
+
+describe('a participant answer outside the contract', () => {
+  // Every case: payee-bank answers garbage to prepare, payer-bank answers properly (and was prepared).
+  const cases: Array<[string, (real: Record<string, unknown>) => unknown, string]> = [
+    ['not an object', () => 'yes please', 'a prepare answer must be an object whose txnId is a string'],
+    ['null', () => null, 'a prepare answer must be an object whose txnId is a string'],
+    ['no txnId', (real) => ({ ...real, txnId: undefined }), 'a prepare answer must be an object whose txnId is a string'],
+    ["another transaction's txnId", (real) => ({ ...real, txnId: 'someone-else' }), "the answer's txnId is not this transaction's"],
+    ['an unknown vote', (real) => ({ ...real, vote: 'MAYBE' }), 'vote must be VOTE_COMMIT, VOTE_ABORT or READ_ONLY'],
+    ['a vote that is not a string', (real) => ({ ...real, vote: ['VOTE_COMMIT'] }), 'vote must be VOTE_COMMIT, VOTE_ABORT or READ_ONLY'],
+    ['a no with an unknown reason', (real) => ({ ...real, vote: 'VOTE_ABORT', reason: 'BECAUSE' }), 'a VOTE_ABORT reason must be one of'],
+  ];
+
+  it.each(cases)('%s: becomes an abort vote naming the participant and the rule, and nothing moves', async (_what, garble, rule) => {
+    const garbling = interceptor(async (name, payload, next) => {
+      const real = (await next()) as Record<string, unknown>;
+      return name === 'payee-bank' && payload.action === 'prepare' ? garble(real) : real;
+    });
+    const pakka = await testPakka({ wrapInvoker: garbling.wrap });
+    const [payer, payee] = [uniqueId('alice'), uniqueId('bob')];
+    await fund(pakka, 'payer-bank', payer, 1_000);
+    const result = await pakka.runTransaction({
+      participants: [
+        { name: 'payer-bank', operations: [{ op: 'debit', key: payer, amount: 100 }] },
+        { name: 'payee-bank', operations: [{ op: 'credit', key: payee, amount: 100 }] },
+      ],
+    });
+    if (!result.ok) throw new Error(result.error.message);
+    expect(result.outcome?.ok).toBe(true);
+    expect(result.value).toMatchObject({ status: 'ABORTED', decision: 'ABORT', reason: 'INVALID_ANSWER' });
+    const payeeView = result.value.participants.find((p) => p.name === 'payee-bank');
+    expect(payeeView).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INVALID_ANSWER' });
+    expect(payeeView?.rule).toContain(rule);
+    expect(await balance(pakka, 'payer-bank', payer)).toBe(1_000);
+    expect(await lockOf(pakka, 'payer-bank', payer)).toBeUndefined();
+    expect((await readRecord(pakka, 'payee-bank', result.value.txnId))?.state).toBe('ABORTED');
+  });
+
+  it('every participant answering garbage still ends in an abort vote, not a failed execution', async () => {
+    const pakka = await testPakka({ wrapInvoker: interceptor(async (_name, payload, next) => (payload.action === 'prepare' ? 42 : next())).wrap });
+    const result = await pakka.runTransaction({ participants: [{ name: 'payee-bank', operations: [{ op: 'credit', key: uniqueId('bob'), amount: 1 }] }] });
+    if (!result.ok) throw new Error(result.error.message);
+    expect(result.outcome?.ok).toBe(true);
+    expect(result.value).toMatchObject({ status: 'ABORTED', reason: 'INVALID_ANSWER', participants: [{ name: 'payee-bank', vote: 'VOTE_ABORT' }] });
+  });
+});

@@ -1,0 +1,145 @@
+/**
+ * Pakka as a team installs it: `npm pack` (which builds dist/ first), the tarball installed into a
+ * copy of examples/team-app, and in that copy: only public entry points imported, the declarations
+ * typecheck, `cdk synth` of the team's stacks (built-in ledger, the team's loyalty kind, and its card
+ * participant on its own function and table) offline, transactions across all three on Pakka's local
+ * service with the fake card gateway, and Pakka's conformance kit against the team's card participant. Slow (a build, an install, a full synth),
+ * so it runs as `npm run test:package`, which `.ci/run` runs after `npm test`.
+ */
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { REPO_ROOT } from '../support/synth.js';
+
+const run = promisify(execFile);
+const BIN = join(REPO_ROOT, 'node_modules', '.bin');
+const ENV = { ...process.env, CDK_DISABLE_VERSION_CHECK: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'SILENT' };
+const packageJson = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string; exports: Record<string, unknown> };
+const PUBLIC = Object.keys(packageJson.exports).map((path) => `pakka${path.slice(1)}`);
+
+let work: string;
+let app: string;
+
+const inApp = (command: string, args: string[], env: Record<string, string> = {}) =>
+  run(command, args, { cwd: app, env: { ...ENV, ...env }, maxBuffer: 64 * 1024 * 1024 });
+
+/** The example's own sources: every .ts file outside node_modules. */
+function sourcesOf(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    if (entry.name === 'node_modules' || entry.name === 'cdk.out') return [];
+    const path = join(dir, entry.name);
+    return entry.isDirectory() ? sourcesOf(path) : entry.name.endsWith('.ts') ? [path] : [];
+  });
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'pakka-package-'));
+  app = join(work, 'team-app');
+  // prepack runs `npm run build`, so the tarball always holds a fresh dist/.
+  await run('npm', ['pack', '--pack-destination', work], { cwd: REPO_ROOT, env: ENV, maxBuffer: 64 * 1024 * 1024 });
+  const tarball = join(work, `pakka-${packageJson.version}.tgz`);
+  cpSync(join(REPO_ROOT, 'examples', 'team-app'), app, { recursive: true, filter: (source) => !/node_modules|cdk\.out/.test(source) });
+  // The example depends on nothing but the tarball; what the tarball needs comes from npm's cache where it can.
+  await inApp('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball]);
+}, 900_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('the packed library in a team project', () => {
+  it('is imported only through its public entry points, and the exports map refuses internal paths', async () => {
+    const imported = sourcesOf(app).flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/from '(pakka[^']*)'|import\('(pakka[^']*)'\)/g)].map((m) => m[1] ?? m[2]));
+    expect(imported.length).toBeGreaterThan(0);
+    expect(imported.filter((specifier) => !PUBLIC.includes(specifier ?? ''))).toEqual([]);
+
+    // pakka/testing registers vitest tests, so it needs the optional peer vitest, which the team has as a
+    // dev dependency for its conformance test: it resolves through the exports map and loads.
+    const loaded = PUBLIC.filter((p) => p !== 'pakka/package.json' && p !== 'pakka/testing');
+    const probe = `
+      for (const name of ${JSON.stringify(loaded)}) await import(name);
+      import.meta.resolve('pakka/testing');
+      try { await import('pakka/testing'); console.log('testing loaded'); } catch (e) { console.log(String(e.message).includes("'vitest'") ? 'testing needs vitest' : e.message); }
+      try { await import('pakka/lambdas/participants/runtime.js'); console.log('reachable'); } catch (e) { console.log(e.code); }`;
+    const { stdout } = await inApp(process.execPath, ['--input-type=module', '-e', probe]);
+    expect(stdout.trim().split('\n')).toEqual(['testing loaded', 'ERR_PACKAGE_PATH_NOT_EXPORTED']);
+  });
+
+  it('typechecks against the shipped declarations', async () => {
+    // The project's own compiler and Node types: the example declares no dependency but the tarball.
+    await expect(inApp(join(BIN, 'tsc'), ['-p', '.', '--typeRoots', join(REPO_ROOT, 'node_modules', '@types'), '--types', 'node'])).resolves.toBeDefined();
+  }, 180_000);
+
+  it("synthesizes the team's stacks offline: the built-in ledger, the team's kind from its own entry, its card participant's own function, the API validating with them", async () => {
+    const outdir = join(work, 'cdk.out');
+    await inApp(join(BIN, 'cdk'), ['synth', '--quiet', '-o', outdir]);
+    type Template = { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> & { FunctionName?: string; Code?: { S3Key?: string }; Description?: string } }> };
+    const templateOf = (stack: string) => JSON.parse(readFileSync(join(outdir, `${stack}.template.json`), 'utf8')) as Template;
+    const template = templateOf('Rewards');
+    const cards = templateOf('RewardsCards');
+    const functionsOf = (t: Template) => Object.entries(t.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
+    const bundleOf = (t: Template, match: (p: NonNullable<Template['Resources'][string]['Properties']>) => boolean) => {
+      const fn = functionsOf(t).find(([, f]) => f.Properties && match(f.Properties));
+      const key = fn?.[1].Properties?.Code?.S3Key;
+      if (!key) throw new Error('function not found');
+      return readFileSync(join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs'), 'utf8');
+    };
+    const loyaltyKind = 'loyalty points per member';
+    expect(bundleOf(template, (p) => p.FunctionName === 'Rewards-rewards')).toContain(loyaltyKind);
+    expect(bundleOf(template, (p) => p.FunctionName === 'Rewards-bank')).not.toContain(loyaltyKind);
+    expect(bundleOf(template, (p) => p.Description?.startsWith('Pakka HTTP API') === true)).toContain(loyaltyKind);
+    // Pakka built no function for the card participant: it is the team's, in the team's stack.
+    expect(functionsOf(template).map(([, f]) => f.Properties?.FunctionName).filter((n) => n !== undefined).sort()).toEqual(['Rewards-bank', 'Rewards-rewards']);
+    const [[cardId]] = functionsOf(cards).filter(([, f]) => f.Properties?.Description?.startsWith('Card payments participant') === true) as [[string, unknown]];
+    expect(bundleOf(cards, (p) => p.Description?.startsWith('Card payments participant') === true)).toContain('/authorizations/');
+    // The state machine may invoke exactly the three participant functions, the team's by its exported ARN.
+    const [smRole] = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine').map(([, r]) => (r.Properties?.RoleArn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
+    const invoke = Object.values(template.Resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties?.Roles) === JSON.stringify([{ Ref: smRole }]))
+      .flatMap((r) => (r.Properties?.PolicyDocument as { Statement: Array<{ Action: unknown; Resource: unknown }> }).Statement)
+      .filter((s) => JSON.stringify(s.Action) === '"lambda:InvokeFunction"');
+    expect(invoke).toHaveLength(1);
+    const resources = JSON.stringify(invoke[0]?.Resource);
+    expect((invoke[0]?.Resource as unknown[]).length).toBe(3);
+    expect(resources).toContain(`ExportsOutputFnGetAtt${cardId}Arn`);
+    expect(resources).not.toContain('*');
+  }, 300_000);
+
+  it('runs transactions across the built-in ledger, the custom kind and the card gateway on the local service', async () => {
+    const { stdout } = await inApp(process.execPath, ['--import', 'tsx', 'transact.ts'], { DYNAMO_ENDPOINT: inject('dynamoEndpoint') });
+    const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
+    const afterPurchase = {
+      bank: { balance: 7_500, available: 7_500, reserved: 0, incoming: 0 },
+      rewards: { points: 25, available: 25, reserved: 0, incoming: 0 },
+      card: { limit: 50_000, held: 0, captured: 4_000, available: 46_000 },
+      smallCard: { limit: 100, held: 0, captured: 0, available: 100 },
+    };
+    expect(result).toMatchObject({
+      fund: { status: 'COMMITTED' },
+      purchase: { status: 'COMMITTED' },
+      // The small card declines: the first card's authorization is voided, the debit and the redemption released.
+      declined: { status: 'ABORTED', reason: 'INSUFFICIENT_FUNDS' },
+      overRedeem: { status: 'ABORTED', reason: 'INSUFFICIENT_FUNDS' },
+      wrongOperation: { invalid: { field: 'participants[0].operations[0].op', message: expect.stringContaining('allowed: earn, redeem') } },
+      wrongCardOperation: { invalid: { field: 'participants[0].operations[0].op', message: expect.stringContaining('allowed: charge') } },
+      afterPurchase,
+      // Nothing changed by either abort: no balance, point or capture moved, no authorization left open.
+      afterDeclined: afterPurchase,
+      final: afterPurchase,
+    });
+  }, 120_000);
+
+  it("passes Pakka's conformance kit with the team's card participant, from the team's own test", async () => {
+    const report = join(work, 'conformance.json');
+    await inApp(join(app, 'node_modules', '.bin', 'vitest'), ['run', '--reporter=json', `--outputFile=${report}`], { DYNAMO_ENDPOINT: inject('dynamoEndpoint') });
+    const { numFailedTests, testResults } = JSON.parse(readFileSync(report, 'utf8')) as { numFailedTests: number; testResults: Array<{ assertionResults: Array<{ title: string; status: string }> }> };
+    const tests = testResults.flatMap((r) => r.assertionResults);
+    expect(numFailedTests).toBe(0);
+    // Every rule the fixture supports ran (all but READ_ONLY, which the card kind has no operation for).
+    expect(tests.filter((t) => t.status === 'passed').length).toBeGreaterThanOrEqual(11);
+    expect(tests.map((t) => t.title).join('\n')).toMatch(/crash/i);
+  }, 300_000);
+});

@@ -1,0 +1,244 @@
+/**
+ * Hot items (issue: no good transaction aborts because another touches the same account): escrow
+ * reservations, lock-free credits, the largest balance, sharded keys, and items and records written
+ * by Pakka 0.1. Against real tables in DynamoDB Local.
+ */
+import { PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { tableReads } from '../../lambdas/api/tableReads.js';
+import { parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
+import { MAX_QUANTITY, settledEscrowItem } from '../../lambdas/participants/escrow.js';
+import { mergeShards, splitConsumption } from '../../lambdas/participants/hotItems.js';
+import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
+import type { ParticipantHandler } from '../../lambdas/participants/runtime.js';
+import { IN_DOUBT_LEGACY_VALUE, itemKeyOf, recordKeyOf } from '../../lambdas/participants/table.js';
+import { digestOf } from '../../lambdas/participants/transactions.js';
+import { localDynamoClient } from '../../local/dynamoLocal.js';
+import type { LocalPakka } from '../../local/pakka.js';
+import { LocalRecovery } from '../../local/recovery.js';
+import { participant, readItem, readRecord } from '../support/participantTable.js';
+import { testPakka, uniqueId } from '../support/pakka.js';
+
+const HOUR_MS = 3_600_000;
+const config = parseParticipantConfig({
+  defaults: { prepareTimeoutSeconds: 5, commitTimeoutSeconds: 5 },
+  participants: {
+    'payer-bank': { kind: 'ledger', shardedKeys: { 'hot-wallet': 4 } },
+    'payee-bank': { kind: 'ledger' },
+    'upi-switch': { kind: 'ledger', shardedKeys: { 'fees-hot': 8 } },
+    warehouse: { kind: 'inventory' },
+  },
+});
+
+let pakka: LocalPakka;
+let bank: ParticipantHandler;
+let doc: DynamoDBDocumentClient;
+
+beforeAll(async () => {
+  pakka = await testPakka({ config });
+  bank = participant(pakka, 'payee-bank');
+  doc = documentClient(localDynamoClient(inject('dynamoEndpoint')));
+});
+
+const debit = (key: string, amount: number) => [{ op: 'debit', key, amount }];
+const credit = (key: string, amount: number) => [{ op: 'credit', key, amount }];
+
+async function settle(handler: ParticipantHandler, action: 'commit' | 'abort', txnId: string, operations: unknown[]) {
+  expect(await handler({ action, txnId, operations })).toMatchObject({ outcome: action === 'commit' ? 'COMMITTED' : 'ABORTED' });
+}
+
+async function openAccount(handler: ParticipantHandler, balance: number, key = uniqueId('acct')): Promise<string> {
+  const txnId = uniqueId('open');
+  await handler({ action: 'prepare', txnId, operations: credit(key, balance) });
+  await settle(handler, 'commit', txnId, credit(key, balance));
+  return key;
+}
+
+const tableOf = (name: string) => pakka.tables.participants.get(name)!;
+
+/** The item as the API reads it: a sharded key summed over its shards. */
+const readView = (name: string, key: string) => tableReads(doc, pakka.tables, config).readParticipantItem(name, key);
+
+async function scanItems(name: string, prefix: string): Promise<Array<Record<string, unknown>>> {
+  const out = await doc.send(new ScanCommand({ TableName: tableOf(name), ConsistentRead: true }));
+  return (out.Items ?? []).filter((i) => String(i.pk).startsWith(`ITEM#${prefix}`));
+}
+
+describe('escrow on one account', () => {
+  it('fifty concurrent debits reserve exactly what the balance covers, never more, and need no lock', async () => {
+    const key = await openAccount(bank, 30);
+    const txns = Array.from({ length: 50 }, () => uniqueId('d'));
+    const votes = await Promise.all(txns.map((txnId) => bank({ action: 'prepare', txnId, operations: debit(key, 1) })));
+    const yes = txns.filter((_, i) => (votes[i] as { vote: string }).vote === 'VOTE_COMMIT');
+    expect(yes).toHaveLength(30);
+    expect(votes.filter((v) => (v as { reason?: string }).reason === 'INSUFFICIENT_FUNDS')).toHaveLength(20);
+    expect(votes.some((v) => (v as { reason?: string }).reason === 'LOCK_CONFLICT')).toBe(false);
+    expect(await readItem(pakka, 'payee-bank', key)).toMatchObject({ balance: 30, available: 0, reserved: 30 });
+    // Half commit, half abort, in any order: what is left is exact and nothing stays reserved.
+    await Promise.all(yes.map((txnId, i) => settle(bank, i % 2 ? 'abort' : 'commit', txnId, debit(key, 1))));
+    expect(await readItem(pakka, 'payee-bank', key)).toMatchObject({ balance: 15, available: 15, reserved: 0, incoming: 0, headroom: MAX_QUANTITY - 15 });
+  });
+
+  it('credits to one account all prepare at once, none waits for another, and each applies once', async () => {
+    const key = await openAccount(bank, 1);
+    const txns = Array.from({ length: 30 }, () => uniqueId('c'));
+    const votes = await Promise.all(txns.map((txnId) => bank({ action: 'prepare', txnId, operations: credit(key, 10) })));
+    expect(votes.every((v) => (v as { vote: string }).vote === 'VOTE_COMMIT')).toBe(true);
+    expect(await readItem(pakka, 'payee-bank', key)).toMatchObject({ balance: 1, incoming: 300 });
+    await Promise.all(txns.map((txnId) => settle(bank, 'commit', txnId, credit(key, 10))));
+    await Promise.all(txns.map(async (txnId) => expect(await bank({ action: 'commit', txnId, operations: credit(key, 10) })).toMatchObject({ repeated: true })));
+    expect(await readItem(pakka, 'payee-bank', key)).toMatchObject({ balance: 301, available: 301, incoming: 0 });
+  });
+
+  it('an abort releases exactly its own reservation; a repeat or a commit after it changes nothing', async () => {
+    const key = await openAccount(bank, 100);
+    const [a, b] = [uniqueId('t'), uniqueId('t')];
+    await bank({ action: 'prepare', txnId: a, operations: debit(key, 60) });
+    await bank({ action: 'prepare', txnId: b, operations: debit(key, 40) });
+    await settle(bank, 'abort', a, debit(key, 60));
+    await settle(bank, 'abort', a, debit(key, 60));
+    await expect(bank({ action: 'commit', txnId: a, operations: debit(key, 60) })).rejects.toMatchObject({ code: 'COMMIT_AFTER_ABORT' });
+    expect(await readItem(pakka, 'payee-bank', key)).toMatchObject({ balance: 100, available: 60, reserved: 40 });
+    await settle(bank, 'commit', b, debit(key, 40));
+    expect(await readItem(pakka, 'payee-bank', key)).toMatchObject({ balance: 60, available: 60, reserved: 0 });
+  });
+
+  it('inventory reserves stock the same way: many orders of one SKU at once, never below zero', async () => {
+    const warehouse = participant(pakka, 'warehouse');
+    const sku = uniqueId('sku');
+    const t0 = uniqueId('t');
+    await warehouse({ action: 'prepare', txnId: t0, operations: [{ op: 'restock', key: sku, quantity: 5 }] });
+    await settle(warehouse, 'commit', t0, [{ op: 'restock', key: sku, quantity: 5 }]);
+    const orders = Array.from({ length: 8 }, () => uniqueId('o'));
+    const votes = await Promise.all(orders.map((txnId) => warehouse({ action: 'prepare', txnId, operations: [{ op: 'reserve', key: sku, quantity: 1 }] })));
+    expect(votes.filter((v) => (v as { vote: string }).vote === 'VOTE_COMMIT')).toHaveLength(5);
+    expect(votes.filter((v) => (v as { reason?: string }).reason === 'OUT_OF_STOCK')).toHaveLength(3);
+    expect(await readItem(pakka, 'warehouse', sku)).toMatchObject({ stock: 5, available: 0, reserved: 5 });
+  });
+});
+
+describe('the largest balance', () => {
+  it('a credit that could take an account past 2^53 - 1 votes LIMIT_EXCEEDED, counting credits still prepared', async () => {
+    const key = uniqueId('rich');
+    await doc.send(new PutCommand({ TableName: tableOf('payee-bank'), Item: { ...itemKeyOf(key), ...settledEscrowItem('balance', MAX_QUANTITY - 10) } }));
+    const [first, second] = [uniqueId('t'), uniqueId('t')];
+    expect(await bank({ action: 'prepare', txnId: first, operations: credit(key, 6) })).toMatchObject({ vote: 'VOTE_COMMIT' });
+    // 6 more would fit the committed balance, but not beside the 6 already promised.
+    expect(await bank({ action: 'prepare', txnId: second, operations: credit(key, 6) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'LIMIT_EXCEEDED' });
+    await settle(bank, 'commit', first, credit(key, 6));
+    expect(await bank({ action: 'prepare', txnId: uniqueId('t'), operations: credit(key, 4) })).toMatchObject({ vote: 'VOTE_COMMIT' });
+    expect(await readItem(pakka, 'payee-bank', key)).toMatchObject({ balance: MAX_QUANTITY - 4, headroom: 0, incoming: 4 });
+  });
+});
+
+describe('hot keys spread over shards', () => {
+  it('splits a debit over shards in as few parts as cover it, and refuses what all shards together lack', () => {
+    expect(splitConsumption(5, [1, 9, 2], 0)).toEqual([{ index: 1, amount: 5 }]);
+    expect(splitConsumption(10, [4, 3, 5], 1)).toEqual([
+      { index: 1, amount: 3 },
+      { index: 2, amount: 5 },
+      { index: 0, amount: 2 },
+    ]);
+    expect(splitConsumption(13, [4, 3, 5], 0)).toBeUndefined();
+  });
+
+  it('reads a sharded key as the sum of its shards', () => {
+    expect(mergeShards([{ pk: 'a', balance: 3, available: 1, reserved: 2, headroom: 9, version: 2 }, { pk: 'b', balance: 4, available: 4, reserved: 0, version: 5 }])).toEqual({
+      balance: 7,
+      available: 5,
+      reserved: 2,
+      version: 5,
+    });
+    expect(mergeShards([])).toBeUndefined();
+  });
+
+  it('credits to a sharded fee account land on several shard items; the API shows their sum', async () => {
+    const switchFees = participant(pakka, 'upi-switch');
+    const txns = Array.from({ length: 40 }, () => uniqueId('fee'));
+    await Promise.all(txns.map((txnId) => switchFees({ action: 'prepare', txnId, operations: credit('fees-hot', 5) })));
+    await Promise.all(txns.map((txnId) => settle(switchFees, 'commit', txnId, credit('fees-hot', 5))));
+    const shards = await scanItems('upi-switch', 'fees-hot#');
+    expect(shards.length).toBeGreaterThan(4); // 40 transactions over 8 shards: a hash that put them all on a few would fail here
+    expect(shards.reduce((n, s) => n + Number(s.balance), 0)).toBe(200);
+    expect(await readView('upi-switch', 'fees-hot')).toMatchObject({ balance: 200, available: 200, reserved: 0, incoming: 0, shards: 8 });
+  });
+
+  it('a debit larger than any one shard splits over several; commit and abort follow the split the record keeps', async () => {
+    const wallet = participant(pakka, 'payer-bank');
+    const fundings = Array.from({ length: 12 }, () => uniqueId('f'));
+    await Promise.all(fundings.map((txnId) => wallet({ action: 'prepare', txnId, operations: credit('hot-wallet', 10) })));
+    await Promise.all(fundings.map((txnId) => settle(wallet, 'commit', txnId, credit('hot-wallet', 10))));
+    const shardBalances = (await scanItems('payer-bank', 'hot-wallet#')).map((s) => Number(s.balance));
+    const big = Math.max(...shardBalances) + 1; // no single shard covers it
+    const spend = uniqueId('spend');
+    expect(await wallet({ action: 'prepare', txnId: spend, operations: debit('hot-wallet', big) })).toMatchObject({ vote: 'VOTE_COMMIT' });
+    const record = await readRecord(pakka, 'payer-bank', spend);
+    const parts = (record?.placements as Record<string, Array<{ amount: number }>>)['hot-wallet']!;
+    expect(parts.length).toBeGreaterThan(1);
+    expect(parts.reduce((n, p) => n + p.amount, 0)).toBe(big);
+    const refused = uniqueId('over');
+    expect(await wallet({ action: 'prepare', txnId: refused, operations: debit('hot-wallet', 121 - big) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
+    await settle(wallet, 'abort', spend, debit('hot-wallet', big));
+    expect(await readView('payer-bank', 'hot-wallet')).toMatchObject({ balance: 120, available: 120, reserved: 0 });
+    const again = uniqueId('spend');
+    await wallet({ action: 'prepare', txnId: again, operations: debit('hot-wallet', big) });
+    await settle(wallet, 'commit', again, debit('hot-wallet', big));
+    await settle(wallet, 'commit', again, debit('hot-wallet', big));
+    expect(await readView('payer-bank', 'hot-wallet')).toMatchObject({ balance: 120 - big, available: 120 - big, reserved: 0 });
+  });
+
+  it('a check or a lock cannot spread over shards: refused as a malformed request, nothing written', async () => {
+    await expect(participant(pakka, 'payer-bank')({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'assertBalanceAtLeast', key: 'hot-wallet', amount: 1 }] })).rejects.toMatchObject({
+      name: 'Pakka.InvalidRequest',
+      message: expect.stringContaining('hot-wallet is sharded'),
+    });
+    expect(() => parseParticipantConfig({ defaults: { prepareTimeoutSeconds: 5, commitTimeoutSeconds: 5 }, participants: { cinema: { kind: 'booking', shardedKeys: { a: 2 } } } })).toThrow(/shardedKeys needs a kind/);
+  });
+});
+
+describe('upgrading from Pakka 0.1', () => {
+  /** What 0.1's prepare left behind: the item locked with its balance, a PREPARED record without `layout`, in the unsharded in-doubt partition. */
+  async function legacyPrepared(txnId: string, key: string, balance: number, operations: Array<Record<string, unknown>>, preparedAt = new Date().toISOString()) {
+    await doc.send(new PutCommand({ TableName: tableOf('payee-bank'), Item: { ...itemKeyOf(key), balance, version: 1, lockedBy: txnId } }));
+    await doc.send(
+      new PutCommand({
+        TableName: tableOf('payee-bank'),
+        Item: { ...recordKeyOf(txnId), txnId, state: 'PREPARED', operations, digest: digestOf(operations), lockedKeys: [key], preparedAt, inDoubtPartition: IN_DOUBT_LEGACY_VALUE, inDoubtSince: preparedAt },
+      }),
+    );
+  }
+
+  it('a 0.1 prepared debit commits the 0.1 way; meanwhile new debits wait out its lock; afterwards the item upgrades', async () => {
+    const [key, old] = [uniqueId('legacy'), uniqueId('old')];
+    await legacyPrepared(old, key, 500, debit(key, 200));
+    expect(await bank({ action: 'prepare', txnId: uniqueId('t'), operations: debit(key, 10) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'LOCK_CONFLICT' });
+    await settle(bank, 'commit', old, debit(key, 200));
+    await settle(bank, 'commit', old, debit(key, 200)); // an idempotent repeat
+    const committed = await readItem(pakka, 'payee-bank', key);
+    expect(committed).toMatchObject({ balance: 300 });
+    expect(committed?.lockedBy).toBeUndefined();
+    const fresh = uniqueId('t');
+    expect(await bank({ action: 'prepare', txnId: fresh, operations: debit(key, 250) })).toMatchObject({ vote: 'VOTE_COMMIT' });
+    expect(await readItem(pakka, 'payee-bank', key)).toMatchObject({ balance: 300, available: 50, reserved: 250, incoming: 0, headroom: MAX_QUANTITY - 300 });
+    await settle(bank, 'commit', fresh, debit(key, 250));
+    expect(await readItem(pakka, 'payee-bank', key)).toMatchObject({ balance: 50, available: 50, reserved: 0 });
+  });
+
+  it('a 0.1 prepared credit aborts the 0.1 way, and recovery finds a stranded 0.1 record in the old index partition', async () => {
+    const [key, old, stranded] = [uniqueId('legacy'), uniqueId('old'), uniqueId('old')];
+    await legacyPrepared(old, key, 70, credit(key, 30));
+    await settle(bank, 'abort', old, credit(key, 30));
+    const aborted = await readItem(pakka, 'payee-bank', key);
+    expect(aborted).toMatchObject({ balance: 70 });
+    expect(aborted?.lockedBy).toBeUndefined();
+
+    const other = uniqueId('legacy');
+    await legacyPrepared(stranded, other, 90, debit(other, 40), new Date(Date.now() - HOUR_MS).toISOString());
+    const recovery = new LocalRecovery(pakka, { dynamo: localDynamoClient(inject('dynamoEndpoint')), now: () => Date.now() + HOUR_MS });
+    await recovery.sweepUntilQuiet();
+    expect(await readRecord(pakka, 'payee-bank', stranded)).toMatchObject({ state: 'ABORTED' });
+    const released = await readItem(pakka, 'payee-bank', other);
+    expect(released).toMatchObject({ balance: 90 });
+    expect(released?.lockedBy).toBeUndefined();
+  });
+});

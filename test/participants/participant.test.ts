@@ -1,0 +1,307 @@
+/** Every rule of "The participant protocol" in DESIGN.md, against a real table in DynamoDB Local. */
+import { DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { ledger } from '../../lambdas/participants/kinds/ledger.js';
+import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
+import { participantHandler } from '../../lambdas/participants/runtime.js';
+import { localDynamoClient } from '../../local/dynamoLocal.js';
+import type { LocalPakka } from '../../local/pakka.js';
+import type { ParticipantHandler } from '../../lambdas/participants/runtime.js';
+import { participant, readItem, readRecord } from '../support/participantTable.js';
+import { testPakka, uniqueId } from '../support/pakka.js';
+
+let pakka: LocalPakka;
+let bank: ParticipantHandler;
+
+beforeAll(async () => {
+  pakka = await testPakka();
+  bank = participant(pakka, 'payer-bank');
+});
+
+const debit = (key: string, amount: number) => [{ op: 'debit', key, amount }];
+const credit = (key: string, amount: number) => [{ op: 'credit', key, amount }];
+
+/** An account with a committed balance, opened through the protocol itself. */
+async function openAccount(balance: number): Promise<string> {
+  const key = uniqueId('acct');
+  const txnId = uniqueId('open');
+  await bank({ action: 'prepare', txnId, operations: credit(key, balance) });
+  await bank({ action: 'commit', txnId, operations: credit(key, balance) });
+  return key;
+}
+
+describe('prepare', () => {
+  it('reserves the amount without a lock, records PREPARED with the redo list, and changes no balance yet', async () => {
+    const key = await openAccount(1000);
+    const txnId = uniqueId('t');
+    expect(await bank({ action: 'prepare', txnId, operations: debit(key, 300) })).toMatchObject({ vote: 'VOTE_COMMIT', reason: null });
+    const item = await readItem(pakka, 'payer-bank', key);
+    expect(item).toMatchObject({ balance: 1000, available: 700, reserved: 300, incoming: 0 });
+    expect(item?.lockedBy).toBeUndefined();
+    expect(await readRecord(pakka, 'payer-bank', txnId)).toMatchObject({ state: 'PREPARED', operations: debit(key, 300), lockedKeys: [key] });
+  });
+
+  it('votes INSUFFICIENT_FUNDS when the balance would go negative or the account does not exist, and locks nothing', async () => {
+    const key = await openAccount(100);
+    const txnId = uniqueId('t');
+    expect(await bank({ action: 'prepare', txnId, operations: debit(key, 101) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
+    expect((await readItem(pakka, 'payer-bank', key))?.lockedBy).toBeUndefined();
+    const missing = uniqueId('nobody');
+    expect(await bank({ action: 'prepare', txnId: uniqueId('t'), operations: debit(missing, 1) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
+    expect(await readItem(pakka, 'payer-bank', missing)).toBeUndefined();
+  });
+
+  it('lets prepared debits of one account reserve side by side while they fit, and refuses the one that does not', async () => {
+    const key = await openAccount(1000);
+    const [first, second, third] = [uniqueId('t'), uniqueId('t'), uniqueId('t')];
+    expect(await bank({ action: 'prepare', txnId: first, operations: debit(key, 600) })).toMatchObject({ vote: 'VOTE_COMMIT' });
+    expect(await bank({ action: 'prepare', txnId: second, operations: debit(key, 300) })).toMatchObject({ vote: 'VOTE_COMMIT' });
+    expect(await bank({ action: 'prepare', txnId: third, operations: debit(key, 101) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
+    expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 1000, available: 100, reserved: 900 });
+    await bank({ action: 'abort', txnId: first, operations: debit(key, 600) });
+    await bank({ action: 'commit', txnId: second, operations: debit(key, 300) });
+    expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 700, available: 700, reserved: 0, incoming: 0 });
+  });
+
+  it('votes LOCK_CONFLICT on a slot another prepared transaction holds (no-wait), recording nothing', async () => {
+    const cinema = participant(pakka, 'cinema');
+    const seat = uniqueId('seat');
+    const [first, second] = [uniqueId('t'), uniqueId('t')];
+    await cinema({ action: 'prepare', txnId: first, operations: [{ op: 'hold', key: seat, holder: 'asha' }] });
+    expect(await cinema({ action: 'prepare', txnId: second, operations: [{ op: 'hold', key: seat, holder: 'ravi' }] })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'LOCK_CONFLICT' });
+    expect(await readRecord(pakka, 'cinema', second)).toBeUndefined();
+    expect((await readItem(pakka, 'cinema', seat))?.lockedBy).toBe(first);
+  });
+
+  it('is all or nothing across several keys', async () => {
+    const rich = await openAccount(1000);
+    const poor = await openAccount(5);
+    const txnId = uniqueId('t');
+    const operations = [...debit(rich, 100), ...debit(poor, 100)];
+    expect(await bank({ action: 'prepare', txnId, operations })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
+    expect(await readItem(pakka, 'payer-bank', rich)).toMatchObject({ balance: 1000 });
+    expect((await readItem(pakka, 'payer-bank', rich))?.lockedBy).toBeUndefined();
+  });
+
+  it('repeats idempotently: the same vote, one record, one reservation', async () => {
+    const key = await openAccount(1000);
+    const txnId = uniqueId('t');
+    const first = await bank({ action: 'prepare', txnId, operations: debit(key, 100) });
+    const second = await bank({ action: 'prepare', txnId, operations: debit(key, 100) });
+    expect(second).toEqual(first);
+    expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ available: 900, reserved: 100 });
+    const aborting = uniqueId('t');
+    const no1 = await bank({ action: 'prepare', txnId: aborting, operations: debit(key, 5000) });
+    expect(no1).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
+    await bank({ action: 'abort', txnId, operations: debit(key, 100) });
+    // Now 5000 still does not fit, and only the record answers: the same no, whatever the account holds.
+    await bank({ action: 'prepare', txnId: uniqueId('fund'), operations: credit(key, 10_000) }).then((v) => expect(v).toMatchObject({ vote: 'VOTE_COMMIT' }));
+    expect(await bank({ action: 'prepare', txnId: aborting, operations: debit(key, 5000) })).toEqual(no1);
+    expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ available: 1000, reserved: 0 });
+  });
+
+  it('refuses a repeated prepare with different operations under the same txnId', async () => {
+    const key = await openAccount(1000);
+    const txnId = uniqueId('t');
+    await bank({ action: 'prepare', txnId, operations: debit(key, 100) });
+    await expect(bank({ action: 'prepare', txnId, operations: debit(key, 200) })).rejects.toMatchObject({ name: 'Pakka.ProtocolViolation', code: 'OPERATIONS_MISMATCH' });
+  });
+
+  it('rejects a malformed request without touching the table', async () => {
+    await expect(bank({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'debit', key: 'a', amount: -1 }] })).rejects.toMatchObject({ name: 'Pakka.InvalidRequest' });
+    await expect(bank({ action: 'prepare', txnId: 'bad id!', operations: debit('a', 1) })).rejects.toMatchObject({ name: 'Pakka.InvalidRequest' });
+    await expect(bank({ action: 'explode', txnId: uniqueId('t') })).rejects.toMatchObject({ name: 'Pakka.InvalidRequest' });
+  });
+});
+
+describe('other kinds vote their own reasons', () => {
+  it('inventory: OUT_OF_STOCK; booking: ALREADY_HELD; outbox: DUPLICATE_MESSAGE', async () => {
+    const warehouse = participant(pakka, 'warehouse');
+    const sku = uniqueId('sku');
+    const restock = [{ op: 'restock', key: sku, quantity: 3 }];
+    const t0 = uniqueId('t');
+    await warehouse({ action: 'prepare', txnId: t0, operations: restock });
+    await warehouse({ action: 'commit', txnId: t0, operations: restock });
+    expect(await warehouse({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'reserve', key: sku, quantity: 4 }] })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'OUT_OF_STOCK' });
+
+    const cinema = participant(pakka, 'cinema');
+    const seat = uniqueId('seat');
+    const t1 = uniqueId('t');
+    await cinema({ action: 'prepare', txnId: t1, operations: [{ op: 'hold', key: seat, holder: 'asha' }] });
+    await cinema({ action: 'commit', txnId: t1, operations: [{ op: 'hold', key: seat, holder: 'asha' }] });
+    expect(await readItem(pakka, 'cinema', seat)).toMatchObject({ heldBy: 'asha' });
+    expect(await cinema({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'hold', key: seat, holder: 'ravi' }] })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'ALREADY_HELD' });
+    expect(await cinema({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'release', key: seat, holder: 'ravi' }] })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'NOT_HOLDER' });
+
+    const sms = participant(pakka, 'sms-gateway');
+    const id = uniqueId('sms');
+    const enqueue = [{ op: 'enqueue', key: id, message: 'Rs 500 debited' }];
+    const t2 = uniqueId('t');
+    await sms({ action: 'prepare', txnId: t2, operations: enqueue });
+    expect((await readItem(pakka, 'sms-gateway', id))?.message).toBeUndefined(); // not visible before commit
+    await sms({ action: 'commit', txnId: t2, operations: enqueue });
+    expect(await readItem(pakka, 'sms-gateway', id)).toMatchObject({ message: 'Rs 500 debited', messageStatus: 'READY' });
+    expect(await sms({ action: 'prepare', txnId: uniqueId('t'), operations: enqueue })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'DUPLICATE_MESSAGE' });
+  });
+});
+
+describe('commit', () => {
+  it('applies the redo list once, releases the locks, and repeats idempotently', async () => {
+    const key = await openAccount(1000);
+    const txnId = uniqueId('t');
+    await bank({ action: 'prepare', txnId, operations: debit(key, 300) });
+    expect(await bank({ action: 'commit', txnId, operations: debit(key, 300) })).toMatchObject({ outcome: 'COMMITTED', repeated: false });
+    expect(await bank({ action: 'commit', txnId, operations: debit(key, 300) })).toMatchObject({ outcome: 'COMMITTED', repeated: true });
+    const item = await readItem(pakka, 'payer-bank', key);
+    expect(item).toMatchObject({ balance: 700, version: 2 });
+    expect(item?.lockedBy).toBeUndefined();
+    expect(await readRecord(pakka, 'payer-bank', txnId)).toMatchObject({ state: 'COMMITTED' });
+  });
+
+  it('works from the stored redo list when the message carries no operations (recovery)', async () => {
+    const key = await openAccount(1000);
+    const txnId = uniqueId('t');
+    await bank({ action: 'prepare', txnId, operations: debit(key, 250) });
+    expect(await bank({ action: 'commit', txnId })).toMatchObject({ outcome: 'COMMITTED', repeated: false });
+    expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 750 });
+  });
+
+  it('after abort is a protocol violation that changes nothing', async () => {
+    const key = await openAccount(1000);
+    const txnId = uniqueId('t');
+    await bank({ action: 'prepare', txnId, operations: debit(key, 300) });
+    await bank({ action: 'abort', txnId, operations: debit(key, 300) });
+    const before = [await readItem(pakka, 'payer-bank', key), await readRecord(pakka, 'payer-bank', txnId)];
+    await expect(bank({ action: 'commit', txnId, operations: debit(key, 300) })).rejects.toMatchObject({ name: 'Pakka.ProtocolViolation', code: 'COMMIT_AFTER_ABORT' });
+    expect([await readItem(pakka, 'payer-bank', key), await readRecord(pakka, 'payer-bank', txnId)]).toEqual(before);
+  });
+
+  it('without a prepare is a protocol violation that writes nothing', async () => {
+    const key = await openAccount(1000);
+    const txnId = uniqueId('t');
+    await expect(bank({ action: 'commit', txnId, operations: debit(key, 300) })).rejects.toMatchObject({ code: 'COMMIT_WITHOUT_PREPARE' });
+    expect(await readRecord(pakka, 'payer-bank', txnId)).toBeUndefined();
+    expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 1000 });
+  });
+});
+
+describe('abort', () => {
+  it('releases the locks, records ABORTED, and repeats idempotently', async () => {
+    const key = await openAccount(1000);
+    const txnId = uniqueId('t');
+    await bank({ action: 'prepare', txnId, operations: debit(key, 300) });
+    expect(await bank({ action: 'abort', txnId, operations: debit(key, 300) })).toMatchObject({ outcome: 'ABORTED', repeated: false });
+    expect(await bank({ action: 'abort', txnId, operations: debit(key, 300) })).toMatchObject({ outcome: 'ABORTED', repeated: true });
+    const item = await readItem(pakka, 'payer-bank', key);
+    expect(item).toMatchObject({ balance: 1000 });
+    expect(item?.lockedBy).toBeUndefined();
+  });
+
+  it('after commit is a protocol violation that changes nothing', async () => {
+    const key = await openAccount(1000);
+    const txnId = uniqueId('t');
+    await bank({ action: 'prepare', txnId, operations: debit(key, 300) });
+    await bank({ action: 'commit', txnId, operations: debit(key, 300) });
+    const before = [await readItem(pakka, 'payer-bank', key), await readRecord(pakka, 'payer-bank', txnId)];
+    await expect(bank({ action: 'abort', txnId, operations: debit(key, 300) })).rejects.toMatchObject({ name: 'Pakka.ProtocolViolation', code: 'ABORT_AFTER_COMMIT' });
+    expect([await readItem(pakka, 'payer-bank', key), await readRecord(pakka, 'payer-bank', txnId)]).toEqual(before);
+  });
+
+  it('before any prepare leaves a tombstone, so the late prepare votes no and locks nothing (anti-hanging)', async () => {
+    const key = await openAccount(1000);
+    const txnId = uniqueId('t');
+    expect(await bank({ action: 'abort', txnId, operations: debit(key, 300) })).toMatchObject({ outcome: 'ABORTED' });
+    expect(await readRecord(pakka, 'payer-bank', txnId)).toMatchObject({ state: 'ABORTED' });
+    expect(await bank({ action: 'prepare', txnId, operations: debit(key, 300) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'ABORTED_BEFORE_PREPARE' });
+    expect((await readItem(pakka, 'payer-bank', key))?.lockedBy).toBeUndefined();
+  });
+
+  it('removes an item that only its own prepare created (an aborted credit to a new account)', async () => {
+    const key = uniqueId('new');
+    const txnId = uniqueId('t');
+    await bank({ action: 'prepare', txnId, operations: credit(key, 50) });
+    const provisional = await readItem(pakka, 'payer-bank', key);
+    expect(provisional).toMatchObject({ balance: 0, incoming: 50 });
+    expect(provisional?.version).toBeUndefined();
+    await bank({ action: 'abort', txnId, operations: credit(key, 50) });
+    expect(await readItem(pakka, 'payer-bank', key)).toBeUndefined();
+  });
+
+  it('works from the stored redo list when the message carries no operations', async () => {
+    const key = await openAccount(1000);
+    const txnId = uniqueId('t');
+    await bank({ action: 'prepare', txnId, operations: debit(key, 300) });
+    expect(await bank({ action: 'abort', txnId })).toMatchObject({ outcome: 'ABORTED' });
+    expect((await readItem(pakka, 'payer-bank', key))?.lockedBy).toBeUndefined();
+  });
+});
+
+describe('READ_ONLY', () => {
+  it('a check-only participant votes READ_ONLY, writes nothing, and is told so at commit', async () => {
+    const key = await openAccount(1000);
+    const txnId = uniqueId('t');
+    const check = [{ op: 'assertBalanceAtLeast', key, amount: 500 }];
+    expect(await bank({ action: 'prepare', txnId, operations: check })).toMatchObject({ vote: 'READ_ONLY', reason: null });
+    expect(await readRecord(pakka, 'payer-bank', txnId)).toBeUndefined();
+    expect((await readItem(pakka, 'payer-bank', key))?.lockedBy).toBeUndefined();
+    expect(await bank({ action: 'commit', txnId, operations: check })).toMatchObject({ outcome: 'READ_ONLY' });
+    expect(await bank({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'assertBalanceAtLeast', key, amount: 5000 }] })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
+  });
+
+  it('a check reads the committed balance: a prepared debit reserves, but the money is the payer\'s until it commits', async () => {
+    const key = await openAccount(1000);
+    const txnId = uniqueId('t');
+    await bank({ action: 'prepare', txnId, operations: debit(key, 900) });
+    expect(await bank({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'assertBalanceAtLeast', key, amount: 500 }] })).toMatchObject({ vote: 'READ_ONLY' });
+    await bank({ action: 'commit', txnId, operations: debit(key, 900) });
+    expect(await bank({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'assertBalanceAtLeast', key, amount: 500 }] })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
+  });
+});
+
+describe('late and repeated deliveries', () => {
+  it('a late duplicate of a READ_ONLY prepare may answer no, but writes nothing beside a decided transaction', async () => {
+    const key = await openAccount(1000);
+    const txnId = uniqueId('t');
+    const check = [{ op: 'assertBalanceAtLeast', key, amount: 800 }];
+    expect(await bank({ action: 'prepare', txnId, operations: check })).toMatchObject({ vote: 'READ_ONLY' });
+    const spend = uniqueId('t');
+    await bank({ action: 'prepare', txnId: spend, operations: debit(key, 500) });
+    await bank({ action: 'commit', txnId: spend, operations: debit(key, 500) });
+    expect(await bank({ action: 'prepare', txnId, operations: check })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
+    expect(await readRecord(pakka, 'payer-bank', txnId)).toBeUndefined();
+  });
+
+  it('a repeated abort finishes the clean-up of an abort that died after its write', async () => {
+    const key = uniqueId('new');
+    const txnId = uniqueId('t');
+    await bank({ action: 'prepare', txnId, operations: credit(key, 50) });
+    const table = pakka.tables.participants.get('payer-bank')!;
+    const real = documentClient(localDynamoClient(inject('dynamoEndpoint')));
+    let crashed = false;
+    // The first abort's Lambda dies right after its TransactWriteItems, before deleting what prepare created.
+    const dying = { send: (command: object) => {
+      if (command instanceof DeleteCommand && !crashed) {
+        crashed = true;
+        return Promise.reject(new Error('Lambda died'));
+      }
+      return real.send(command as never);
+    } } as unknown as DynamoDBDocumentClient;
+    const crashing = participantHandler({ name: 'payer-bank', kind: ledger, tableName: table, client: dying });
+    await expect(crashing({ action: 'abort', txnId, operations: credit(key, 50) })).rejects.toThrow('Lambda died');
+    expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 0, incoming: 0 });
+    expect(await bank({ action: 'abort', txnId, operations: credit(key, 50) })).toMatchObject({ outcome: 'ABORTED', repeated: true });
+    expect(await readItem(pakka, 'payer-bank', key)).toBeUndefined();
+  });
+});
+
+describe('status', () => {
+  it('reports the record and the locks it holds', async () => {
+    const key = await openAccount(1000);
+    const txnId = uniqueId('t');
+    expect(await bank({ action: 'status', txnId })).toMatchObject({ state: 'UNKNOWN', lockedKeys: [] });
+    await bank({ action: 'prepare', txnId, operations: debit(key, 1) });
+    expect(await bank({ action: 'status', txnId })).toMatchObject({ state: 'PREPARED', lockedKeys: [key] });
+    await bank({ action: 'commit', txnId, operations: debit(key, 1) });
+    expect(await bank({ action: 'status', txnId })).toMatchObject({ state: 'COMMITTED', lockedKeys: [] });
+  });
+});

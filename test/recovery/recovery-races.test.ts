@@ -1,0 +1,223 @@
+/**
+ * Recovery racing itself and a live coordinator, hazards and strays, on DynamoDB Local and the real
+ * ASL. The conditional decision write is the only arbiter: whoever writes first, every party obeys
+ * it, the decision is written exactly once (observed on the wire), and I1-I5 hold afterwards.
+ */
+import { EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/coordinator/coordinatorVariant.js';
+import { TEST_VARIANT } from '../support/variant.js';
+import { describe, expect, it } from 'vitest';
+import { METRICS } from '../../lambdas/observability/metricNames.js';
+import type { FaultSpec } from '../../local/faults.js';
+import type { Account, LedgerWorld, Transfer } from '../chaos/ledgerWorld.js';
+import { alice, bob, COMMITTED_BALANCES, fees, LEDGERS, transfer, UNTOUCHED_BALANCES, fundedWorlds } from '../support/transferFixtures.js';
+
+
+
+const world = fundedWorlds();
+
+const balances = async (w: LedgerWorld) => ({ alice: await w.balance(alice), bob: await w.balance(bob), fees: await w.balance(fees) });
+const states = (w: LedgerWorld, txnId: string) => Promise.all(LEDGERS.map((p) => w.recordState(p, txnId)));
+const decisionWrites = (w: LedgerWorld, txnId: string) => w.decisionWrites.filter((d) => d.txnId === txnId).map((d) => d.decision);
+/** A sweeper that takes a slow coordinator for a dead one (what a wrong execution check would do). */
+const misjudging = (w: LedgerWorld) => w.recovery({ isRunning: () => false });
+
+describe('two sweepers at once', () => {
+  it('share the stuck transactions: each decided once, driven to the end, nothing left', async () => {
+    const w = await world([
+      { fault: 'stopCoordinator', at: 'LogCommitDecision', txnId: 'a1' },
+      { fault: 'stopCoordinator', at: 'Prepare', occurrence: 2, txnId: 'a2' },
+      { fault: 'stopCoordinator', at: 'Commit', occurrence: 2, txnId: 'c1' },
+      { fault: 'stopCoordinator', at: 'CommitLeftToRecovery', txnId: 'c2' },
+      { fault: 'fail', participant: 'payee-bank', action: 'commit', times: 7, txnId: 'c2' },
+    ]);
+    // Four transfers that touch no common item, so they run side by side without lock conflicts.
+    const ids = ['a1', 'a2', 'c1', 'c2'];
+    const payers = ids.map((id): Account => ({ participant: 'payer-bank', key: `payer-${id}` }));
+    await w.fund(payers.map((p) => ({ ...p, balance: 5000 })));
+    await Promise.all(
+      ids.map((id, i) => w.start(id, { from: payers[i] as Account, to: { participant: 'payee-bank', key: `payee-${id}` }, amount: 1000, fee: 10, feeAccount: `fees-${id}` }).done),
+    );
+    await w.injector.settled();
+    const [one, two] = await Promise.all([w.recovery().sweep(), w.recovery().sweep()]);
+    // Only the two undecided ones needed a decision, and only one sweeper's write of each won.
+    expect((one?.decided ?? 0) + (two?.decided ?? 0)).toBe(2);
+    for (const id of ['a1', 'a2']) expect(decisionWrites(w, id)).toEqual(['ABORT']);
+    for (const id of ['c1', 'c2']) expect(decisionWrites(w, id)).toEqual(['COMMIT']);
+    for (const id of ['a1', 'a2']) expect(await w.logItem(id)).toMatchObject({ status: 'ABORTED' });
+    for (const id of ['c1', 'c2']) expect(await w.logItem(id)).toMatchObject({ status: 'COMMITTED' });
+    expect(await Promise.all(payers.map((p) => w.balance(p)))).toEqual([5000, 5000, 4000, 4000]);
+    expect((await w.recovery().sweep()).quiet).toBe(true);
+    expect(await w.invariantViolations()).toEqual([]);
+  });
+});
+
+describe('a sweeper beside a live coordinator', () => {
+  it.runIf(TEST_VARIANT === 'standard')('leaves a transaction alone while its execution runs, even past the deadline', async () => {
+    const w = await world([{ fault: 'pauseCoordinator', at: 'LogCommitDecision', txnId: 't1' }]);
+    const started = w.start('t1', transfer);
+    await w.injector.paused('t1');
+    const report = await w.recovery().sweep();
+    expect(report.transactions.find((t) => t.txnId === 't1')).toMatchObject({ kind: 'running' });
+    expect((await w.logItem('t1'))?.decision).toBeUndefined();
+    w.injector.resume('t1');
+    expect((await started.done).ok).toBe(true);
+    expect(await w.logItem('t1')).toMatchObject({ status: 'COMMITTED', decision: 'COMMIT' });
+    expect(await balances(w)).toEqual(COMMITTED_BALANCES);
+    expect(await w.invariantViolations()).toEqual([]);
+  });
+
+  it.runIf(TEST_VARIANT === 'express')('Express, with no DescribeExecution: leaves a transaction alone until its workflow cannot run any more (maximum duration), then takes over', async () => {
+    const w = await world([{ fault: 'pauseCoordinator', at: 'LogCommitDecision', txnId: 't1' }]);
+    const started = w.start('t1', transfer);
+    await w.injector.paused('t1');
+    // Past the deadline and grace (30 s + 60 s) but inside the five minutes an Express execution may run.
+    // Nothing is logged before the decision: recovery knows the transaction only by its PREPARED records,
+    // and takes them up only once they are older than any execution can run (the longest timeout + 60 s).
+    const report = await w.recovery({ now: () => Date.now() + 120_000 }).sweep();
+    expect(report.transactions.find((t) => t.txnId === 't1')).toBeUndefined();
+    expect((await w.logItem('t1'))?.decision).toBeUndefined();
+    expect(await w.recovery({ now: () => Date.now() + (EXECUTION_TIMEOUT_SECONDS.express + 10) * 1000 }).sweep()).toMatchObject({ decided: 0 });
+    // Past the record-age threshold the execution has stopped for certain: recovery presumes abort.
+    expect(await w.recovery({ now: () => Date.now() + (EXECUTION_TIMEOUT_SECONDS.express + 70) * 1000 }).sweep()).toMatchObject({ decided: 1, finalized: 1 });
+    // Were it still running (it cannot be on AWS), the conditional decision write keeps it harmless.
+    w.injector.resume('t1');
+    await started.done;
+    await w.injector.settled();
+    expect(decisionWrites(w, 't1')).toEqual(['ABORT']);
+    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await w.invariantViolations()).toEqual([]);
+  });
+
+  it('recovery logs ABORT first: the coordinator loses the decision write, reads ABORT and obeys it', async () => {
+    const w = await world([{ fault: 'pauseCoordinator', at: 'LogCommitDecision', txnId: 't1' }]);
+    const started = w.start('t1', transfer);
+    await w.injector.paused('t1');
+    expect(await misjudging(w).sweep()).toMatchObject({ decided: 1, finalized: 1 });
+    expect(await states(w, 't1')).toEqual(['ABORTED', 'ABORTED', 'ABORTED']);
+    w.injector.resume('t1');
+    expect((await started.done).ok).toBe(true);
+    await w.injector.settled();
+    // The coordinator went through ReadLoggedDecision and the abort phase, not the commit phase.
+    const tasks = w.injector.tasks.filter((t) => t.txnId === 't1').map((t) => t.state);
+    expect(tasks).toContain('ReadLoggedDecision');
+    expect(tasks).not.toContain('Commit');
+    expect(decisionWrites(w, 't1')).toEqual(['ABORT']);
+    expect(await w.pakka.getTransaction('t1')).toMatchObject({ status: 'ABORTED', decision: 'ABORT', decidedBy: 'recovery' });
+    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await w.invariantViolations()).toEqual([]);
+  });
+
+  it('the coordinator logged COMMIT first: recovery commits beside it, every commit applied once', async () => {
+    const w = await world([{ fault: 'pauseCoordinator', at: 'Commit', txnId: 't1' }]);
+    const started = w.start('t1', transfer);
+    await w.injector.paused('t1');
+    expect(await misjudging(w).sweep()).toMatchObject({ decided: 0, finalized: 1 });
+    expect(await balances(w)).toEqual(COMMITTED_BALANCES);
+    w.injector.resume('t1');
+    expect((await started.done).ok).toBe(true);
+    expect(decisionWrites(w, 't1')).toEqual(['COMMIT']);
+    expect(await w.logItem('t1')).toMatchObject({ status: 'COMMITTED' });
+    expect(await balances(w)).toEqual(COMMITTED_BALANCES);
+    expect(await w.invariantViolations()).toEqual([]);
+  });
+
+  it('both write the decision at the same moment: one write wins, and both follow it', async () => {
+    const w = await world([{ fault: 'pauseCoordinator', at: 'LogCommitDecision', txnId: 't1' }]);
+    const started = w.start('t1', transfer);
+    await w.injector.paused('t1');
+    const sweep = misjudging(w).sweep();
+    w.injector.resume('t1');
+    await Promise.all([sweep, started.done]);
+    await w.injector.settled();
+    await w.recovery().sweepUntilQuiet();
+    const written = decisionWrites(w, 't1');
+    expect(written).toHaveLength(1);
+    const item = await w.logItem('t1');
+    expect(item?.decision).toBe(written[0]);
+    expect(await balances(w)).toEqual(written[0] === 'COMMIT' ? COMMITTED_BALANCES : UNTOUCHED_BALANCES);
+    expect(await w.invariantViolations()).toEqual([]);
+  });
+
+  it('stopped at ReadLoggedDecision after losing the race, with recovery unable to deliver yet: the next sweep finishes', async () => {
+    const w = await world([
+      { fault: 'pauseCoordinator', at: 'LogCommitDecision', txnId: 't1' },
+      { fault: 'stopCoordinator', at: 'ReadLoggedDecision', txnId: 't1' },
+      // Recovery's first abort to the payee fails, so the transaction stays open after the first sweep.
+      { fault: 'crash', participant: 'payee-bank', action: 'abort', when: 'beforeWrite', txnId: 't1' },
+    ]);
+    const started = w.start('t1', transfer);
+    await w.injector.paused('t1');
+    expect(await misjudging(w).sweep()).toMatchObject({ decided: 1, pending: 1, finalized: 0 });
+    w.injector.resume('t1');
+    await started.done;
+    await w.injector.settled();
+    expect(w.injector.wasStopped('t1')).toBe(true);
+    expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTING', decision: 'ABORT', phase2Json: ['ACKED', 'PENDING', 'ACKED'] });
+    expect(await w.recordState('payee-bank', 't1')).toBe('PREPARED');
+    expect(await w.recovery().sweep()).toMatchObject({ decided: 0, finalized: 1 });
+    expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED', phase2Json: ['ACKED', 'ACKED', 'ACKED'] });
+    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await w.invariantViolations()).toEqual([]);
+  });
+});
+
+describe('heuristic hazards are recorded, counted and shown, never hidden', () => {
+  it('a participant that refuses the logged COMMIT (its record was aborted behind the protocol\'s back)', async () => {
+    const w = await world([{ fault: 'stopCoordinator', at: 'Commit', txnId: 't1' }]);
+    await w.start('t1', transfer).done;
+    await w.injector.settled();
+    // Someone aborts the payee's prepared record directly: the protocol forbids it, the participant cannot tell.
+    await w.direct('payee-bank', { action: 'abort', txnId: 't1' });
+    expect(w.pakka.metrics.total(METRICS.heuristicHazards)).toBe(0);
+    const report = await w.recovery().sweep();
+    expect(report).toMatchObject({ finalized: 1, hazards: 1 });
+    // Counted once as a hazardous transaction, and once as a violation where the participant refused.
+    expect(w.pakka.metrics.total(METRICS.heuristicHazards)).toBe(1);
+    expect(w.pakka.metrics.total(METRICS.protocolViolations, { Participant: 'payee-bank', Code: 'COMMIT_AFTER_ABORT' })).toBe(1);
+    const view = await w.pakka.getTransaction('t1');
+    expect(view).toMatchObject({
+      status: 'COMMITTED',
+      heuristicHazard: true,
+      violations: ['payee-bank:COMMIT_AFTER_ABORT'],
+      participants: [{ phaseTwo: 'ACKED' }, { phaseTwo: 'HEURISTIC_HAZARD' }, { phaseTwo: 'ACKED' }],
+    });
+    // The hazard is real: the payer paid and the payee was never credited. I1 says so too.
+    expect(await balances(w)).toEqual({ alice: 4000, bob: undefined, fees: 10 });
+    expect((await w.invariantViolations()).some((p) => p.startsWith('I1 t1'))).toBe(true);
+  });
+});
+
+describe('PREPARED records found through the inDoubt index', () => {
+  it('with no coordinator log item at all: aborted after the age threshold (presumed abort), not before', async () => {
+    const w = await world();
+    const answer = await w.direct('payer-bank', { action: 'prepare', txnId: 'orphan', operations: [{ op: 'debit', key: 'alice', amount: 100 }] });
+    expect(answer).toMatchObject({ vote: 'VOTE_COMMIT' });
+    const young = await w.recovery({ now: Date.now }).sweep();
+    expect(young.orphansAborted).toBe(0);
+    expect(await w.recordState('payer-bank', 'orphan')).toBe('PREPARED');
+    const report = await w.recovery().sweep();
+    expect(report).toMatchObject({ orphansAborted: 1, decided: 1, finalized: 1 });
+    // The log item is created by recovery's conditional ABORT, naming the participant that held the record.
+    expect(report.transactions).toContainEqual(expect.objectContaining({ kind: 'driven', txnId: 'orphan', orphan: true, decidedNow: true, decision: 'ABORT', outcomes: ['ACKED'] }));
+    expect(await w.logItem('orphan')).toMatchObject({ status: 'ABORTED', decision: 'ABORT', decidedBy: 'recovery', participantsJson: [{ name: 'payer-bank' }] });
+    expect(await w.recordState('payer-bank', 'orphan')).toBe('ABORTED');
+    expect(await w.balance(alice)).toBe(5000);
+    expect((await w.recovery().sweep()).quiet).toBe(true);
+    expect(await w.invariantViolations()).toEqual([]);
+  });
+
+  it('of a final transaction that never asked this participant: aborted, the transaction left as it was', async () => {
+    const w = await world();
+    // A final, aborted two-party transfer (no fee, so the switch is not part of it)...
+    await w.start('t1', { from: alice, to: bob, amount: 9000, fee: 0 }).done;
+    expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED' });
+    // ...and a stray prepared record of the same txnId at the switch (a record from another deployment).
+    await w.direct('upi-switch', { action: 'prepare', txnId: 't1', operations: [{ op: 'credit', key: 'fees', amount: 5 }] });
+    const report = await w.recovery().sweep();
+    // The stored item still says ABORTING (nothing is written after the decision), so recovery drives the logged ABORT again (idempotent) and aborts the stray.
+    expect(report.transactions).toContainEqual(expect.objectContaining({ kind: 'driven', txnId: 't1', decidedNow: false, decision: 'ABORT' }));
+    expect(await w.recordState('upi-switch', 't1')).toBe('ABORTED');
+    expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED' });
+    expect(await w.invariantViolations()).toEqual([]);
+  });
+});
