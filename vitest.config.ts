@@ -8,7 +8,13 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
  * the default (express), and these files again on standard (PAKKA_TEST_COORDINATOR, read by
  * test/support/variant.ts).
  */
-const COORDINATOR_TESTS = ['test/coordinator/coordinator.test.ts', 'test/coordinator/faults.test.ts', 'test/recovery/recovery.test.ts', 'test/recovery/recovery-races.test.ts', 'test/coordinator/duplicateExecution.test.ts'];
+const COORDINATOR_TESTS = [
+  'test/coordinator/coordinator.test.ts',
+  'test/coordinator/faults.test.ts',
+  'test/recovery/recovery.test.ts',
+  'test/recovery/recovery-races.test.ts',
+  'test/coordinator/duplicateExecution.test.ts',
+];
 
 export default defineConfig({
   test: {

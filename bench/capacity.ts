@@ -26,7 +26,12 @@ export function valueSize(value: AttributeValue): number {
 }
 
 function numberSize(n: string): number {
-  const digits = n.replace(/^[-+]/, '').replace(/[eE].*$/, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '');
+  const digits = n
+    .replace(/^[-+]/, '')
+    .replace(/[eE].*$/, '')
+    .replace('.', '')
+    .replace(/^0+/, '')
+    .replace(/0+$/, '');
   return Math.ceil(Math.max(digits.length, 1) / 2) + 1;
 }
 
@@ -59,7 +64,12 @@ const kilobytes = (bytes: number) => Math.max(1, Math.ceil(bytes / 1024));
 interface WriteInput {
   Item?: AttributeMap;
   Key?: AttributeMap;
-  TransactItems?: Array<{ Put?: { Item?: AttributeMap }; Update?: { Key?: AttributeMap }; Delete?: { Key?: AttributeMap }; ConditionCheck?: { Key?: AttributeMap } }>;
+  TransactItems?: Array<{
+    Put?: { Item?: AttributeMap };
+    Update?: { Key?: AttributeMap };
+    Delete?: { Key?: AttributeMap };
+    ConditionCheck?: { Key?: AttributeMap };
+  }>;
 }
 
 /**

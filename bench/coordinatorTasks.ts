@@ -16,7 +16,9 @@ type WireValues = Record<string, Record<string, unknown>>;
 /** The values a state writes as constants (`"S": "COMMIT"`, not `"S.$": "$.path"`): they tell MarkCommitted from MarkAborted. */
 function constantValues(values: WireValues | undefined): Array<[string, string]> {
   return Object.entries(values ?? {}).flatMap(([name, value]) =>
-    Object.entries(value).filter(([type]) => !type.endsWith('.$')).map(([type, v]): [string, string] => [name, `${type}:${JSON.stringify(v)}`]),
+    Object.entries(value)
+      .filter(([type]) => !type.endsWith('.$'))
+      .map(([type, v]): [string, string] => [name, `${type}:${JSON.stringify(v)}`]),
   );
 }
 

@@ -165,11 +165,27 @@ export class Recorder {
     };
   };
 
-  private record(scope: Scope, operation: string, input: RequestInput, start: number, outcome: Pick<DynamoCall, 'ok' | 'error' | 'attempts' | 'writeUnits' | 'readUnits' | 'unitsEstimated'>): void {
-    const task = scope.participant || scope.baseline
-      ? undefined
-      : this.tasks.identify({ operation, updateExpression: input.UpdateExpression, conditionExpression: input.ConditionExpression, values: input.ExpressionAttributeValues });
-    const label = scope.baseline ? 'baseline' : scope.participant ? `${scope.participant}:${scope.action ?? 'unknown'}` : (task?.state ?? `coordinator:${operation}`);
+  private record(
+    scope: Scope,
+    operation: string,
+    input: RequestInput,
+    start: number,
+    outcome: Pick<DynamoCall, 'ok' | 'error' | 'attempts' | 'writeUnits' | 'readUnits' | 'unitsEstimated'>,
+  ): void {
+    const task =
+      scope.participant || scope.baseline
+        ? undefined
+        : this.tasks.identify({
+            operation,
+            updateExpression: input.UpdateExpression,
+            conditionExpression: input.ConditionExpression,
+            values: input.ExpressionAttributeValues,
+          });
+    const label = scope.baseline
+      ? 'baseline'
+      : scope.participant
+        ? `${scope.participant}:${scope.action ?? 'unknown'}`
+        : (task?.state ?? `coordinator:${operation}`);
     this.push(this.calls, scope.txnId, {
       txnId: scope.txnId,
       participant: scope.participant,

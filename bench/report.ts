@@ -37,7 +37,20 @@ function latencyTable(r: BenchResults): string {
       ]);
     }
   }
-  return table(['N', 'in flight', 'Pakka p50 / p95 / p99 ms', 'Pakka commits/s', 'baseline', 'baseline p50 / p95 / p99 ms', 'baseline commits/s', 'latency p50 Pakka/baseline', 'throughput Pakka/baseline'], rows);
+  return table(
+    [
+      'N',
+      'in flight',
+      'Pakka p50 / p95 / p99 ms',
+      'Pakka commits/s',
+      'baseline',
+      'baseline p50 / p95 / p99 ms',
+      'baseline commits/s',
+      'latency p50 Pakka/baseline',
+      'throughput Pakka/baseline',
+    ],
+    rows,
+  );
 }
 
 function workTable(r: BenchResults): string {
@@ -61,7 +74,20 @@ function workTable(r: BenchResults): string {
     ];
   });
   return table(
-    ['N', 'write requests', 'documented 2N+1', 'minimum 2N+1', 'target ≤ 2N+1', 'read requests', 'write units', 'baseline write units', 'round trips to outcome (floor 2)', 'round trips to completion (floor 3)', 'state transitions', 'Lambda invocations'],
+    [
+      'N',
+      'write requests',
+      'documented 2N+1',
+      'minimum 2N+1',
+      'target ≤ 2N+1',
+      'read requests',
+      'write units',
+      'baseline write units',
+      'round trips to outcome (floor 2)',
+      'round trips to completion (floor 3)',
+      'state transitions',
+      'Lambda invocations',
+    ],
     rows,
   );
 }
@@ -85,10 +111,28 @@ function timeTable(r: BenchResults): string {
     .filter((c) => c.system === 'pakka' && c.time)
     .map((c) => {
       const t = c.time!;
-      return [String(c.participants), String(c.concurrency), fixed(c.latencyMs.mean), pct(t.dynamo), pct(t.participantCode), pct(t.engine), pct(t.start), pct(t.engine - t.start)];
+      return [
+        String(c.participants),
+        String(c.concurrency),
+        fixed(c.latencyMs.mean),
+        pct(t.dynamo),
+        pct(t.participantCode),
+        pct(t.engine),
+        pct(t.start),
+        pct(t.engine - t.start),
+      ];
     });
   return table(
-    ['N', 'in flight', 'mean latency ms', 'DynamoDB in flight', 'participant code alone', 'engine and adapters alone (coordinator overhead)', 'of which the start call', 'of which the rest of the execution'],
+    [
+      'N',
+      'in flight',
+      'mean latency ms',
+      'DynamoDB in flight',
+      'participant code alone',
+      'engine and adapters alone (coordinator overhead)',
+      'of which the start call',
+      'of which the rest of the execution',
+    ],
     rows,
   );
 }
@@ -97,7 +141,9 @@ function abortTable(r: BenchResults): string {
   const rows = r.aborts.map((a) => [
     String(a.participants),
     `${a.aborted}/${a.transactions}`,
-    Object.entries(a.reasons).map(([k, v]) => `${k} ${v}`).join(', ') || '–',
+    Object.entries(a.reasons)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || '–',
     a.work ? range(a.work.writeRequests) : '–',
     a.work ? range(a.work.readRequests) : '–',
     a.work ? `${range(a.work.writeUnits)}${a.work.estimatedUnits > 0 ? ' (part estimated)' : ''}` : '–',
@@ -109,11 +155,40 @@ function abortTable(r: BenchResults): string {
 
 function contentionBlock(r: BenchResults): string {
   const c = r.contention;
-  const reasons = Object.entries(c.abortReasons).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  const reasons =
+    Object.entries(c.abortReasons)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || 'none';
   return [
     table(
-      ['accounts', 'in flight', 'transactions', 'committed', 'aborted (rate)', 'abort reasons', 'commits/s', 'p50 / p95 / p99 ms (all finished)', 'max ms', 'went through WaitForLock', 'unfinished'],
-      [[String(c.accounts), String(c.inFlight), String(c.transactions), String(c.committed), `${c.aborted} (${pct(c.abortRate)})`, reasons, fixed(c.committedPerSecond), latency(c.latencyMs), fixed(c.latencyMs.max, 0), String(c.waitedForLock), String(c.unfinished)]],
+      [
+        'accounts',
+        'in flight',
+        'transactions',
+        'committed',
+        'aborted (rate)',
+        'abort reasons',
+        'commits/s',
+        'p50 / p95 / p99 ms (all finished)',
+        'max ms',
+        'went through WaitForLock',
+        'unfinished',
+      ],
+      [
+        [
+          String(c.accounts),
+          String(c.inFlight),
+          String(c.transactions),
+          String(c.committed),
+          `${c.aborted} (${pct(c.abortRate)})`,
+          reasons,
+          fixed(c.committedPerSecond),
+          latency(c.latencyMs),
+          fixed(c.latencyMs.max, 0),
+          String(c.waitedForLock),
+          String(c.unfinished),
+        ],
+      ],
     ),
     '',
     `WaitForLock: ${c.waitedForLock} of ${c.transactions} transactions met a held lock and waited 1 s before preparing again; their p50 / p99 was ${fixed(c.waitedLatencyMs.p50, 0)} / ${fixed(c.waitedLatencyMs.p99, 0)} ms, against ${fixed(c.notWaitedLatencyMs.p50, 0)} / ${fixed(c.notWaitedLatencyMs.p99, 0)} ms for those that did not wait.`,
@@ -130,7 +205,9 @@ function hotItemsBlock(r: BenchResults): string {
     run.feeAccounts === 'shared' ? 'one shared fee account' : 'a fee account per transfer',
     String(run.transfers),
     `${run.committed} (${pct(run.commitRate)})`,
-    Object.entries(run.abortReasons).map(([k, v]) => `${k} ${v}`).join(', ') || 'none',
+    Object.entries(run.abortReasons)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || 'none',
     fixed(run.committedPerSecond),
     latency(run.latencyMs),
   ];
@@ -158,9 +235,32 @@ function costTable(r: BenchResults): string {
       `**${usd(c.standard.total)}**`,
       usd(c.baselineDynamo),
     ],
-    [String(c.participants), 'Express', `1 request + ${fixed(c.perCommit.executionMs, 0)} ms: ${usd(c.express.stepFunctions)}`, usd(c.express.lambdaRequests), usd(c.express.lambdaDuration), usd(c.express.dynamodbWrites), usd(c.express.dynamodbReads), `**${usd(c.express.total)}**`, usd(c.baselineDynamo)],
+    [
+      String(c.participants),
+      'Express',
+      `1 request + ${fixed(c.perCommit.executionMs, 0)} ms: ${usd(c.express.stepFunctions)}`,
+      usd(c.express.lambdaRequests),
+      usd(c.express.lambdaDuration),
+      usd(c.express.dynamodbWrites),
+      usd(c.express.dynamodbReads),
+      `**${usd(c.express.total)}**`,
+      usd(c.baselineDynamo),
+    ],
   ]);
-  return table(['N', 'workflow', 'Step Functions', 'Lambda requests', 'Lambda duration', 'DynamoDB writes', 'DynamoDB reads', 'total per million commits', 'baseline TransactWriteItems (DynamoDB only)'], rows);
+  return table(
+    [
+      'N',
+      'workflow',
+      'Step Functions',
+      'Lambda requests',
+      'Lambda duration',
+      'DynamoDB writes',
+      'DynamoDB reads',
+      'total per million commits',
+      'baseline TransactWriteItems (DynamoDB only)',
+    ],
+    rows,
+  );
 }
 
 function targetsBlock(r: BenchResults): string {

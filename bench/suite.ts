@@ -261,7 +261,16 @@ class Bench {
       if (!(error instanceof TransactionCanceledException || error instanceof ConditionalCheckFailedException)) throw error;
       outcome = 'ABORTED';
     }
-    return { txnId, participants: writes.length, start, started: start, end: performance.now(), outcome, abortReason: outcome === 'ABORTED' ? 'CONDITION' : null, history: null };
+    return {
+      txnId,
+      participants: writes.length,
+      start,
+      started: start,
+      end: performance.now(),
+      outcome,
+      abortReason: outcome === 'ABORTED' ? 'CONDITION' : null,
+      history: null,
+    };
   }
 
   /** Waits for every execution and every late request, then turns what was recorded into figures. */
@@ -375,7 +384,9 @@ class Bench {
         this.pakkaTransaction(`${tag}-${seq}`, upiTransferWrites(w, seq, feeAccounts === 'shared' ? 'switch-fees' : `switch-fees-${seq}`, tag)),
       );
       const result = feeAccountRun(feeAccounts, await this.settle(results), wallMs);
-      this.log(`fee account ${feeAccounts.padEnd(6)}: ${result.committed}/${result.transfers} committed, ${result.committedPerSecond.toFixed(1)}/s, p99 ${result.latencyMs.p99.toFixed(0)} ms`);
+      this.log(
+        `fee account ${feeAccounts.padEnd(6)}: ${result.committed}/${result.transfers} committed, ${result.committedPerSecond.toFixed(1)}/s, p99 ${result.latencyMs.p99.toFixed(0)} ms`,
+      );
       return result;
     };
     const spread = await run('spread');
@@ -446,7 +457,14 @@ function targets(cells: readonly CellResult[], contention: ContentionResult): Ta
   const writesPerCommit = [...byN.entries()].map(([n, list]) => {
     const measured = spread(list.flatMap((c) => [c.committedWork!.writeRequests.min, c.committedWork!.writeRequests.max]));
     measured.mean = list.reduce((s, c) => s + c.committedWork!.writeRequests.mean * c.committed, 0) / list.reduce((s, c) => s + c.committed, 0);
-    return { participants: n, measured, documented: PAKKA_COMMIT_WRITES(n), protocolMinimum: PROTOCOL_MINIMUM_COMMIT_WRITES(n), target: 2 * n + 1, met: measured.max <= 2 * n + 1 };
+    return {
+      participants: n,
+      measured,
+      documented: PAKKA_COMMIT_WRITES(n),
+      protocolMinimum: PROTOCOL_MINIMUM_COMMIT_WRITES(n),
+      target: 2 * n + 1,
+      met: measured.max <= 2 * n + 1,
+    };
   });
   const toOutcome = Math.max(...pakka.map((c) => c.committedWork!.roundTripsToOutcome?.max ?? Number.POSITIVE_INFINITY));
   const toCompletion = Math.max(...pakka.map((c) => c.committedWork!.roundTripsToCompletion.max));
@@ -455,7 +473,9 @@ function targets(cells: readonly CellResult[], contention: ContentionResult): Ta
     writesPerCommit,
     roundTripsToOutcome: { max: toOutcome, floor: 2, target: 2, met: toOutcome <= 2 },
     roundTripsToCompletion: { max: toCompletion, floor: 3, target: 3, met: toCompletion <= 3 },
-    coordinatorOverhead: n4?.time ? { participants: 4, concurrency: 1, share: n4.time.engine, startShare: n4.time.start, target: 0.25, met: n4.time.engine <= 0.25 } : null,
+    coordinatorOverhead: n4?.time
+      ? { participants: 4, concurrency: 1, share: n4.time.engine, startShare: n4.time.start, target: 0.25, met: n4.time.engine <= 0.25 }
+      : null,
     contention: {
       deadlockFree: contention.deadlockFree,
       p99Ms: contention.latencyMs.p99,

@@ -80,7 +80,12 @@ export function timeShares(measurements: readonly TxnMeasurement[]): TimeShares 
   const total = measurements.reduce((s, m) => s + m.latencyMs, 0);
   if (total <= 0) return null;
   const share = (pick: (m: TxnMeasurement) => number) => measurements.reduce((s, m) => s + pick(m), 0) / total;
-  return { dynamo: share((m) => m.dynamoMs), participantCode: share((m) => m.participantCodeMs), engine: share((m) => m.engineMs), start: share((m) => m.startMs) };
+  return {
+    dynamo: share((m) => m.dynamoMs),
+    participantCode: share((m) => m.participantCodeMs),
+    engine: share((m) => m.engineMs),
+    start: share((m) => m.startMs),
+  };
 }
 
 export type System = 'pakka' | 'transactWriteItems' | 'updateItem';

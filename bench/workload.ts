@@ -31,8 +31,12 @@ export interface LedgerWrite {
  * each other bank credits the payee one unit, so every participant writes exactly one item.
  */
 export function transferWrites(n: number, payer: string, payee: string): LedgerWrite[] {
-  return Array.from({ length: n }, (_, i): LedgerWrite =>
-    i === 0 ? { participant: bankName(0), op: 'debit', key: payer, amount: Math.max(1, n - 1) } : { participant: bankName(i), op: 'credit', key: payee, amount: 1 },
+  return Array.from(
+    { length: n },
+    (_, i): LedgerWrite =>
+      i === 0
+        ? { participant: bankName(0), op: 'debit', key: payer, amount: Math.max(1, n - 1) }
+        : { participant: bankName(i), op: 'credit', key: payee, amount: 1 },
   );
 }
 

@@ -7,7 +7,17 @@ import { PakkaClient, executeApiRegion } from '../client/index.js';
 
 // The CLI's modules name the client and its types through here; code outside the CLI imports client/index.js.
 export { ApiCallError, DEFAULT_URL, PakkaClient, SigningError, UnreachableError } from '../client/index.js';
-export type { Inspection, ItemView as Item, OutcomeEvent, ParticipantInfo, Resolved, SweepRun, SweepSummary, TransactionList, TransactionStatus } from '../client/index.js';
+export type {
+  Inspection,
+  ItemView as Item,
+  OutcomeEvent,
+  ParticipantInfo,
+  Resolved,
+  SweepRun,
+  SweepSummary,
+  TransactionList,
+  TransactionStatus,
+} from '../client/index.js';
 
 export interface ConnectionFlags {
   url: string;

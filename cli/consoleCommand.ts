@@ -81,7 +81,15 @@ export async function startConsoleProxy(options: ConsoleProxyOptions): Promise<C
         } catch (error) {
           const reason = error instanceof Error ? error.message : String(error);
           log(`console proxy: cannot sign the call: ${reason}`);
-          sendResult(response, jsonError(502, 'NO_AWS_CREDENTIALS', `pakka console could not sign the call with your AWS credentials (${reason}); set AWS_PROFILE, run aws sso login, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, then reload`, null));
+          sendResult(
+            response,
+            jsonError(
+              502,
+              'NO_AWS_CREDENTIALS',
+              `pakka console could not sign the call with your AWS credentials (${reason}); set AWS_PROFILE, run aws sso login, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, then reload`,
+              null,
+            ),
+          );
           return;
         }
         // fetch sets Host itself, from the URL it was signed for.
@@ -96,7 +104,10 @@ export async function startConsoleProxy(options: ConsoleProxyOptions): Promise<C
       } catch (error) {
         log(`console proxy: the call to the API failed: ${error instanceof Error ? error.message : String(error)}`);
         if (!response.headersSent) {
-          sendResult(response, jsonError(502, 'API_UNREACHABLE', `the deployed API did not answer: ${error instanceof Error ? error.message : String(error)}`, null));
+          sendResult(
+            response,
+            jsonError(502, 'API_UNREACHABLE', `the deployed API did not answer: ${error instanceof Error ? error.message : String(error)}`, null),
+          );
         } else response.end();
       }
     })();
@@ -137,8 +148,15 @@ export async function runConsole(options: ConsoleCommandOptions): Promise<void> 
   const region = options.region ?? regionOfApiUrl(apiUrl) ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   if (!region) throw new Error(`cannot tell the API's region from ${apiUrl.host}: pass --region or set AWS_REGION`);
   await ensureConsoleBuilt((line) => options.out(`${line}\n`));
-  const proxy = await startConsoleProxy({ apiUrl: apiUrl.toString(), port: options.port, signer: apiGatewaySigner({ region }), log: (line) => options.out(`${line}\n`) });
-  options.out(`Pakka console for ${apiUrl.toString()} (calls signed with your AWS credentials, region ${region})\n  ${proxy.url}/console\nPress Ctrl-C to stop.\n`);
+  const proxy = await startConsoleProxy({
+    apiUrl: apiUrl.toString(),
+    port: options.port,
+    signer: apiGatewaySigner({ region }),
+    log: (line) => options.out(`${line}\n`),
+  });
+  options.out(
+    `Pakka console for ${apiUrl.toString()} (calls signed with your AWS credentials, region ${region})\n  ${proxy.url}/console\nPress Ctrl-C to stop.\n`,
+  );
   await new Promise<void>((resolve) => {
     const stop = () => void proxy.stop().then(resolve);
     process.once('SIGINT', stop);

@@ -7,7 +7,11 @@ import type { TransactionView } from '../lambdas/coordinator/coordinatorLog.js';
 export function table(headers: string[], rows: Array<Array<string | number | null | undefined>>): string {
   const cells = rows.map((row) => headers.map((_, i) => (row[i] === null || row[i] === undefined ? '-' : String(row[i]))));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i]?.length ?? 0)));
-  const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (row: string[]) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
@@ -46,13 +50,17 @@ export function itemText(item: Item): string {
   const { participant, key, lockedBy, holds, holdsComplete, shards, ...rest } = item;
   const committed = Object.entries(rest).filter(([name]) => !(PENDING_FIELDS as readonly string[]).includes(name));
   const fields = committed.map(([name, value]) => `${name} ${JSON.stringify(value)}`);
-  const lines = [`${participant} ${key}: ${fields.join(', ') || '(no fields)'}${lockedBy ? `  [locked by ${lockedBy}]` : ''}${typeof shards === 'number' ? `  [${shards} shards]` : ''}`];
+  const lines = [
+    `${participant} ${key}: ${fields.join(', ') || '(no fields)'}${lockedBy ? `  [locked by ${lockedBy}]` : ''}${typeof shards === 'number' ? `  [${shards} shards]` : ''}`,
+  ];
   const pending = PENDING_FIELDS.filter((name) => typeof rest[name] === 'number');
   const holdList = holds ?? [];
   if (holdList.length || pending.some((name) => name !== 'available' && rest[name] !== 0)) {
     lines.push(`  pending: ${pending.map((name) => `${name} ${String(rest[name])}`).join(', ')}`);
     for (const h of holdList) {
-      lines.push(`  ${h.txnId}  ${h.op}${h.amount !== undefined ? ` ${h.amount}` : ''}${h.holder !== undefined ? ` for ${h.holder}` : ''}  since ${h.preparedAt ?? '?'}`);
+      lines.push(
+        `  ${h.txnId}  ${h.op}${h.amount !== undefined ? ` ${h.amount}` : ''}${h.holder !== undefined ? ` for ${h.holder}` : ''}  since ${h.preparedAt ?? '?'}`,
+      );
     }
     if (holdsComplete === false) lines.push('  (more prepared transactions than one look reads; see pakka list --status PREPARING)');
   }
@@ -115,7 +123,16 @@ export function inspectionText(inspection: Inspection): string {
   const items = table(
     ['participant', 'item', 'locked by', 'now'],
     inspection.participants.flatMap((p) =>
-      p.items.map((i) => [p.name, i.key, i.lockedBy, i.exists ? Object.entries(i.view ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ') : '(no item)']),
+      p.items.map((i) => [
+        p.name,
+        i.key,
+        i.lockedBy,
+        i.exists
+          ? Object.entries(i.view ?? {})
+              .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+              .join(' ')
+          : '(no item)',
+      ]),
     ),
   );
   return [coordinator, '', timings, '', participants, '', items, ...(inspection.timeline ? ['', timelineText(inspection.timeline)] : [])].join('\n');
@@ -164,7 +181,15 @@ export function eventsText(events: OutcomeEvent[]): string {
   if (!events.length) return 'no outcome events yet';
   return table(
     ['finished', 'event', 'txnId', 'reason', 'decided by', 'hazard', 'total'],
-    events.map((e) => [e.detail.finishedAt, e.detailType, e.detail.txnId, e.detail.reason, e.detail.decidedBy, e.detail.heuristicHazard ? 'YES' : 'no', ms(e.detail.timings.totalMs)]),
+    events.map((e) => [
+      e.detail.finishedAt,
+      e.detailType,
+      e.detail.txnId,
+      e.detail.reason,
+      e.detail.decidedBy,
+      e.detail.heuristicHazard ? 'YES' : 'no',
+      ms(e.detail.timings.totalMs),
+    ]),
   );
 }
 

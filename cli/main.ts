@@ -7,7 +7,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { TXN_STATUSES, type TxnStatus } from '../lambdas/coordinator/coordinatorLog.js';
 import { ApiCallError, ConnectionFlagsError, DEFAULT_URL, SigningError, type TransactionStatus, UnreachableError, clientFor } from './client.js';
 import { runDemo, scenarioNamed, summaryText } from './demo.js';
-import { eventsText, inspectionText, itemText, listText, outcomeLine, participantsText, recoveryText, resolvedText, transactionText } from './format.js';
+import { eventsText, inspectionText, itemText, listText, participantsText, recoveryText, resolvedText, transactionText } from './format.js';
 import { runTop } from './topCommand.js';
 import { DEFAULT_CONSOLE_PORT, runConsole } from './consoleCommand.js';
 
@@ -44,8 +44,18 @@ export function program(out: (text: string) => void, err: (text: string) => void
   let exitCode: number = EXIT.committed;
   const cli = new Command('pakka')
     .description('Submit and inspect two-phase commit transactions on a running Pakka (npm start, or the API on AWS).')
-    .addOption(new Option('--url <url>', 'the Pakka API: the local service, or the stack output ApiUrl (requests to *.execute-api.*.amazonaws.com are signed with SigV4)').env('PAKKA_URL').default(DEFAULT_URL))
-    .option('--sigv4', 'sign every request with SigV4 (AWS credentials from the usual chain) even though the URL is not an execute-api one, e.g. a custom domain')
+    .addOption(
+      new Option(
+        '--url <url>',
+        'the Pakka API: the local service, or the stack output ApiUrl (requests to *.execute-api.*.amazonaws.com are signed with SigV4)',
+      )
+        .env('PAKKA_URL')
+        .default(DEFAULT_URL),
+    )
+    .option(
+      '--sigv4',
+      'sign every request with SigV4 (AWS credentials from the usual chain) even though the URL is not an execute-api one, e.g. a custom domain',
+    )
     .option('--region <region>', 'the region to sign for (implies --sigv4; default: the one in the URL, else AWS_REGION)')
     .option('--json', 'print JSON for scripts instead of tables')
     .showHelpAfterError()
@@ -91,7 +101,11 @@ export function program(out: (text: string) => void, err: (text: string) => void
     .option('--limit <n>', 'how many', '20')
     .option('--cursor <cursor>', 'continue from a previous listing')
     .action(async (options: { status?: TxnStatus; limit: string; cursor?: string }) => {
-      const page = await client().list({ limit: Number(options.limit), ...(options.status ? { status: options.status } : {}), ...(options.cursor ? { cursor: options.cursor } : {}) });
+      const page = await client().list({
+        limit: Number(options.limit),
+        ...(options.status ? { status: options.status } : {}),
+        ...(options.cursor ? { cursor: options.cursor } : {}),
+      });
       print(`${listText(page.transactions)}${page.nextCursor ? `\n\nmore: pakka list --cursor ${page.nextCursor}` : ''}`, page);
     });
 
@@ -118,12 +132,15 @@ export function program(out: (text: string) => void, err: (text: string) => void
 
   cli
     .command('top')
-    .description('a live view of the running Pakka: rate, success rate, latency per phase, active and in-doubt transactions, slowest participants (Ctrl-C stops)')
+    .description(
+      'a live view of the running Pakka: rate, success rate, latency per phase, active and in-doubt transactions, slowest participants (Ctrl-C stops)',
+    )
     .option('--once', 'print one snapshot (over one interval) and exit')
     .option('--interval <seconds>', 'seconds between readings', '2')
     .action(async (options: { once?: boolean; interval: string }) => {
       const seconds = Number(options.interval);
-      if (!Number.isFinite(seconds) || seconds < 0.1 || seconds > 3600) throw new UsageError(`--interval must be a number of seconds from 0.1 to 3600, not '${options.interval}'`);
+      if (!Number.isFinite(seconds) || seconds < 0.1 || seconds > 3600)
+        throw new UsageError(`--interval must be a number of seconds from 0.1 to 3600, not '${options.interval}'`);
       await runTop(client(), {
         intervalMs: seconds * 1000,
         once: options.once === true,

@@ -100,7 +100,10 @@ export function topView(url: string, previous: TopReading, current: TopReading):
   const oldestPrepared = current.samples.find((s) => s.name === prometheusName(METRICS.oldestInDoubtAgeSeconds));
 
   const participantNames = [
-    ...new Set([...labelValues(current.samples, `${histogram(METRICS.prepareLatency)}_bucket`, 'participant'), ...labelValues(current.samples, counter(METRICS.participantCalls), 'participant')]),
+    ...new Set([
+      ...labelValues(current.samples, `${histogram(METRICS.prepareLatency)}_bucket`, 'participant'),
+      ...labelValues(current.samples, counter(METRICS.participantCalls), 'participant'),
+    ]),
   ];
   const participants = participantNames
     .map((name) => {
@@ -140,7 +143,9 @@ const rate = (v: number) => `${v < 10 ? v.toFixed(1) : Math.round(v)}/s`;
 export function topText(view: TopView, options: { slowest?: number; live?: boolean } = {}): string {
   const slowest = options.slowest ?? 5;
   const w = `${view.windowSeconds.toFixed(1)} s`;
-  const active = Object.entries(view.active.byStatus).map(([s, n]) => `${s} ${n}`).join(', ');
+  const active = Object.entries(view.active.byStatus)
+    .map(([s, n]) => `${s} ${n}`)
+    .join(', ');
   const lines = [
     `Pakka top  ${view.url}  ${view.at}${options.live ? '  (Ctrl-C to stop)' : ''}`,
     '',
@@ -158,7 +163,9 @@ export function topText(view: TopView, options: { slowest?: number; live?: boole
     view.participants.length
       ? table(
           ['slowest participants', 'prepare p50', 'p95', 'p99', 'calls', 'errors', 'error %'],
-          view.participants.slice(0, slowest).map((p) => [p.name, ms(p.prepare.p50), ms(p.prepare.p95), ms(p.prepare.p99), p.calls, p.errors, pct(p.errorRate)]),
+          view.participants
+            .slice(0, slowest)
+            .map((p) => [p.name, ms(p.prepare.p50), ms(p.prepare.p95), ms(p.prepare.p99), p.calls, p.errors, pct(p.errorRate)]),
         )
       : 'no participant has been called yet',
   ];

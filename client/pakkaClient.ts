@@ -67,7 +67,10 @@ export class PakkaClient {
   private readonly transport: Transport;
 
   constructor(url: string = DEFAULT_URL, options: PakkaClientOptions = {}) {
-    this.transport = new Transport(url, { ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}), ...((s) => (s ? { signer: s } : {}))(signerFor(url, options.sigv4)) });
+    this.transport = new Transport(url, {
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...((s) => (s ? { signer: s } : {}))(signerFor(url, options.sigv4)),
+    });
     this.url = this.transport.baseUrl;
   }
 
@@ -162,7 +165,8 @@ export class PakkaClient {
 
   /** The most recent outcome events, newest first (local service; on AWS 404 pointing to EventBridge). */
   async events(limit?: number): Promise<OutcomeEvent[]> {
-    return (await this.transport.json<EventList>({ method: 'GET', path: '/events', query: { limit: limit === undefined ? undefined : String(limit) } })).body.events;
+    return (await this.transport.json<EventList>({ method: 'GET', path: '/events', query: { limit: limit === undefined ? undefined : String(limit) } })).body
+      .events;
   }
 
   async health(): Promise<Health> {

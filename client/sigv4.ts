@@ -52,7 +52,10 @@ function nodeProviderChain(): CredentialProvider {
 /** The failure to find or use credentials, told apart from the API refusing a signed request. */
 export class SigningError extends Error {
   constructor(cause: unknown) {
-    super(`cannot sign the request with AWS credentials (${cause instanceof Error ? cause.message : String(cause)}); set AWS_PROFILE, run aws sso login, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`, { cause });
+    super(
+      `cannot sign the request with AWS credentials (${cause instanceof Error ? cause.message : String(cause)}); set AWS_PROFILE, run aws sso login, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`,
+      { cause },
+    );
     this.name = 'SigningError';
   }
 }

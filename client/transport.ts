@@ -58,7 +58,8 @@ export class Transport {
       ...(exchange.body !== undefined ? { 'content-type': 'application/json' } : {}),
       ...exchange.headers,
     };
-    if (this.options.signer) headers = await this.options.signer({ method: exchange.method, url, headers, ...(exchange.body !== undefined ? { body: exchange.body } : {}) });
+    if (this.options.signer)
+      headers = await this.options.signer({ method: exchange.method, url, headers, ...(exchange.body !== undefined ? { body: exchange.body } : {}) });
     let response: Response;
     try {
       response = await fetch(url, {
@@ -81,7 +82,11 @@ export class Transport {
     try {
       body = JSON.parse(answer.text);
     } catch {
-      throw new ApiCallError(answer.status, { code: 'NOT_JSON', message: `${exchange.method} ${exchange.path} answered ${answer.status} with a body that is not JSON`, field: null });
+      throw new ApiCallError(answer.status, {
+        code: 'NOT_JSON',
+        message: `${exchange.method} ${exchange.path} answered ${answer.status} with a body that is not JSON`,
+        field: null,
+      });
     }
     return { status: answer.status, body: body as T };
   }
@@ -109,5 +114,9 @@ export function callError(exchange: Pick<Exchange, 'method' | 'path'>, answer: A
   }
   // API Gateway's default answers are `{"message": "..."}`, e.g. before the stack's gateway responses exist.
   const message = typeof (parsed as { message?: unknown } | undefined)?.message === 'string' ? (parsed as { message: string }).message : undefined;
-  return new ApiCallError(answer.status, { code: `HTTP_${answer.status}`, message: message ?? `${exchange.method} ${exchange.path} answered ${answer.status}`, field: null });
+  return new ApiCallError(answer.status, {
+    code: `HTTP_${answer.status}`,
+    message: message ?? `${exchange.method} ${exchange.path} answered ${answer.status}`,
+    field: null,
+  });
 }

@@ -5,10 +5,14 @@
  * pair, and the losers' money is untouched.
  */
 import type { TransactionStatus } from '../client/index.js';
-import { type Scenario, ScenarioRun, credit, debit } from './scenario.js';
+import { type Scenario, ScenarioRun, debit } from './scenario.js';
 
 export const SEAT_PRICE = 25_000;
-export const PAIRS = [['A1', 'A2'], ['B1', 'B2'], ['C1', 'C2']] as const;
+export const PAIRS = [
+  ['A1', 'A2'],
+  ['B1', 'B2'],
+  ['C1', 'C2'],
+] as const;
 export const CUSTOMERS = 9;
 export const WALLET = 100_000;
 const MAX_ATTEMPTS = 25;

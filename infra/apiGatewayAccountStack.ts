@@ -32,7 +32,7 @@ export class ApiGatewayAccountStack extends Stack {
     Validations.of(this.role).acknowledge({
       id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${API_GATEWAY_LOGS_POLICY}]`,
       reason:
-        'The role of the account-wide API Gateway setting serves every REST API of the account and region, whose log groups API Gateway names and creates itself (API-Gateway-Execution-Logs_<api-id>/<stage>, and each stage\'s access log group): AWS publishes this managed policy for exactly that role.',
+        "The role of the account-wide API Gateway setting serves every REST API of the account and region, whose log groups API Gateway names and creates itself (API-Gateway-Execution-Logs_<api-id>/<stage>, and each stage's access log group): AWS publishes this managed policy for exactly that role.",
     });
   }
 }

@@ -6,7 +6,7 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { ParticipantConfig } from '../lambdas/config/participantConfig.js';
 import { BUILT_IN_KINDS } from '../lambdas/participants/kinds/index.js';
@@ -56,7 +56,10 @@ export class PakkaStack extends Stack {
     // Per stack, so two sandboxes in one account and region never share a function.
     this.participantFunctionNamePrefix = `${this.stackName}-`;
 
-    for (const [what, byName] of [['participantFunctions', props.participantFunctions], ['participantTables', props.participantTables]] as const) {
+    for (const [what, byName] of [
+      ['participantFunctions', props.participantFunctions],
+      ['participantTables', props.participantTables],
+    ] as const) {
       const unknown = Object.keys(byName ?? {}).filter((name) => !props.participants.has(name));
       if (unknown.length) throw new Error(`${what} names participants the config lacks: ${unknown.join(', ')}`);
     }

@@ -29,7 +29,10 @@ const count = (min: number, max: number) => z.coerce.number().int().min(min).max
 
 const settingsSchema = z.object({
   // The stack name also prefixes every function name, so it stays short (names are at most 64 characters).
-  stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,22}$/, 'must be 1-23 letters, digits or -, starting with a letter').default('Pakka'),
+  stackName: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9-]{0,22}$/, 'must be 1-23 letters, digits or -, starting with a letter')
+    .default('Pakka'),
   participantConfig: z.string().min(1).default('config/participants.json'),
   removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
   logRetentionDays: count(1, 3653)

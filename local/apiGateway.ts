@@ -31,13 +31,13 @@ export function proxyEvent(request: IncomingMessage, body: Buffer): APIGatewayPr
     const name = request.rawHeaders[i] ?? '';
     const value = request.rawHeaders[i + 1] ?? '';
     headers[name] = name in headers ? `${headers[name]},${value}` : value;
-    (multiValueHeaders[name] ??= []).push(value);
+    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
   }
   const query: Record<string, string> = {};
   const multiValueQuery: Record<string, string[]> = {};
   for (const [name, value] of url.searchParams) {
     query[name] = value; // API Gateway keeps the last value of a repeated parameter
-    (multiValueQuery[name] ??= []).push(value);
+    multiValueQuery[name] = [...(multiValueQuery[name] ?? []), value];
   }
   const method = request.method ?? 'GET';
   const now = Date.now();

@@ -81,7 +81,8 @@ let building: Promise<ConsoleBuild> | undefined;
  * of other sources are removed once a day old.
  */
 export function ensureConsoleBuilt(log: (line: string) => void = () => {}): Promise<ConsoleBuild> {
-  return (building ??= (async () => {
+  if (building) return building;
+  building = (async () => {
     const sourceHash = consoleSourceHash();
     const dir = buildDir(sourceHash);
     const current = readStamp(dir);
@@ -115,7 +116,8 @@ export function ensureConsoleBuilt(log: (line: string) => void = () => {}): Prom
   })().catch((error: unknown) => {
     building = undefined;
     throw error;
-  }));
+  });
+  return building;
 }
 
 const TYPES: Record<string, string> = {
@@ -164,7 +166,13 @@ export const isConsolePath = (path: string): boolean => path === CONSOLE_PATH ||
  * itself for any other path (the console routes inside the page).
  */
 /** `variant`: the workflow whose ASL the transaction page draws (the deployed default for `pakka console --url`). */
-export async function serveConsole(method: string, path: string, response: ServerResponse, log?: (line: string) => void, variant: CoordinatorVariant = DEFAULT_COORDINATOR_VARIANT): Promise<void> {
+export async function serveConsole(
+  method: string,
+  path: string,
+  response: ServerResponse,
+  log?: (line: string) => void,
+  variant: CoordinatorVariant = DEFAULT_COORDINATOR_VARIANT,
+): Promise<void> {
   if (method !== 'GET' && method !== 'HEAD') {
     response.writeHead(405, { 'Content-Type': 'application/json', Allow: 'GET, HEAD' });
     response.end(JSON.stringify({ error: { code: 'METHOD_NOT_ALLOWED', message: `${method} is not allowed on ${path}; allowed: GET`, field: null } }));

@@ -64,7 +64,8 @@ export function commandLine(pid: number): string | undefined {
  */
 export function isDynamoLocalOf(pid: number, dataDir: string): boolean {
   const command = commandLine(pid);
-  return command !== undefined && command.includes('DynamoDBLocal') && command.includes(dataDir);
+  if (command === undefined) return false;
+  return command.includes('DynamoDBLocal') && command.includes(dataDir);
 }
 
 async function killAndWait(pid: number): Promise<void> {

@@ -252,8 +252,12 @@ export class FaultInjector {
           })();
           this.track(second);
           void second.then(
-            (answer) => fired && (fired.duplicateAnswer = answer),
-            (error: unknown) => fired && (fired.duplicateAnswer = { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
+            (answer) => {
+              if (fired) fired.duplicateAnswer = answer;
+            },
+            (error: unknown) => {
+              if (fired) fired.duplicateAnswer = { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+            },
           );
           return invoke(name, payload);
         }
@@ -282,7 +286,10 @@ export class FaultInjector {
     const count = (this.taskCounts.get(key) ?? 0) + 1;
     this.taskCounts.set(key, count);
     const applies = (s: ParsedFault) =>
-      (s.fault === 'stopCoordinator' || s.fault === 'pauseCoordinator') && s.at === state && s.occurrence === count && (s.txnId === undefined || s.txnId === txnId);
+      (s.fault === 'stopCoordinator' || s.fault === 'pauseCoordinator') &&
+      s.at === state &&
+      s.occurrence === count &&
+      (s.txnId === undefined || s.txnId === txnId);
     const pauseSpec = this.specs.find((s) => s.fault === 'pauseCoordinator' && applies(s));
     if (pauseSpec) {
       this.fired.push({ spec: pauseSpec, txnId });

@@ -96,7 +96,9 @@ export class LocalPakka {
       if (!tableName) throw new Error(`participant ${spec.name} has no table`);
       const factory = own[spec.name];
       if (!factory && isOwnFunctionKind(kind)) {
-        throw new Error(`participant ${spec.name}: kind '${spec.kind}' is answered by the team's own function, so ownParticipants['${spec.name}'] must give its handler`);
+        throw new Error(
+          `participant ${spec.name}: kind '${spec.kind}' is answered by the team's own function, so ownParticipants['${spec.name}'] must give its handler`,
+        );
       }
       const handler = factory
         ? factory({ name: spec.name, tableName, client })

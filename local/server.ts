@@ -5,7 +5,6 @@
  */
 import { type Server, createServer } from 'node:http';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type ApiHandler, apiHandler } from '../lambdas/api/router.js';
 import type { WaitOptions } from '../lambdas/api/transactionRoutes.js';
@@ -168,7 +167,8 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     await pakka.createTables();
     variant = pakka.variant;
     const service = localTransactionService(pakka, dynamo, {
-      onExecutionFailed: (txnId, outcome) => log('execution failed; the transaction is left to recovery', { txnId, error: outcome.error, cause: outcome.cause }),
+      onExecutionFailed: (txnId, outcome) =>
+        log('execution failed; the transaction is left to recovery', { txnId, error: outcome.error, cause: outcome.cause }),
     });
     const recovery = new LocalRecovery(pakka, {
       dynamo,
@@ -190,7 +190,11 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
         for (const failure of report.errors) log('recovery failed for a transaction; the next sweep retries', failure);
       },
     };
-    const background = runBackgroundTasks([...(options.recovery?.timer === false ? [] : [sweeper]), ...(options.backgroundTasks ?? [])], { pakka, service, dynamo }, log);
+    const background = runBackgroundTasks(
+      [...(options.recovery?.timer === false ? [] : [sweeper]), ...(options.backgroundTasks ?? [])],
+      { pakka, service, dynamo },
+      log,
+    );
 
     let stopping: Promise<void> | undefined;
     const stop = () =>

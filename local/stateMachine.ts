@@ -23,7 +23,6 @@ import { aslPath } from '../statemachines/source/files.js';
 /** One entry of the local engine's state history (the package does not export the type). */
 export type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 
-
 /** The placeholders of the ASL file; CDK fills the same ones with definitionSubstitutions. */
 export interface AslSubstitutions {
   CoordinatorLogTable: string;
@@ -31,7 +30,7 @@ export interface AslSubstitutions {
 
 export function loadDefinition(substitutions: AslSubstitutions, variant: CoordinatorVariant = DEFAULT_COORDINATOR_VARIANT): StateMachineDefinition {
   let text = readFileSync(aslPath(variant), 'utf8');
-  for (const [name, value] of Object.entries(substitutions)) text = text.replaceAll('${' + name + '}', value);
+  for (const [name, value] of Object.entries(substitutions)) text = text.replaceAll(`\${${name}}`, value);
   const missing = /\$\{([A-Za-z]+)\}/.exec(text);
   if (missing) throw new Error(`ASL placeholder \${${missing[1]}} has no substitution`);
   return JSON.parse(text) as StateMachineDefinition;
@@ -42,7 +41,13 @@ interface TaskState {
   resource: string;
 }
 
-type StateNode = { Type?: string; Resource?: string; ItemProcessor?: { States: Record<string, StateNode> }; Iterator?: { States: Record<string, StateNode> }; Branches?: Array<{ States: Record<string, StateNode> }> };
+type StateNode = {
+  Type?: string;
+  Resource?: string;
+  ItemProcessor?: { States: Record<string, StateNode> };
+  Iterator?: { States: Record<string, StateNode> };
+  Branches?: Array<{ States: Record<string, StateNode> }>;
+};
 
 /** Every state in the definition, Map and Parallel branches included (names are unique machine-wide). */
 export function allStates(states: Record<string, StateNode>): Array<[string, StateNode]> {
@@ -163,7 +168,11 @@ export class LocalStateMachine {
   }
 
   /** Starts one execution named after the transaction, as the API does with StartExecution on AWS. */
-  start(name: string, input: object, executionArn = `arn:aws:states:local:000000000000:execution:pakka-two-phase-commit:${name}:${randomUUID()}`): LocalExecution {
+  start(
+    name: string,
+    input: object,
+    executionArn = `arn:aws:states:local:000000000000:execution:pakka-two-phase-commit:${name}:${randomUUID()}`,
+  ): LocalExecution {
     const execution = this.machine.run(input as Parameters<StateMachine['run']>[0], {
       overrides: {
         taskResourceLocalHandlers: this.handlers as never,

@@ -1,10 +1,5 @@
 /** Creates Pakka's tables in DynamoDB Local from the same schemas the CDK stack deploys. */
-import {
-  CreateTableCommand,
-  type DynamoDBClient,
-  ResourceInUseException,
-  waitUntilTableExists,
-} from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, type DynamoDBClient, ResourceInUseException, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import type { ParticipantConfig } from '../lambdas/config/participantConfig.js';
 import { COORDINATOR_LOG_SCHEMA, PARTICIPANT_TABLE_SCHEMA, type TableSchema } from '../lambdas/tableSchemas.js';
 

@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { answerOf, PROTOCOL_VIOLATION_CODES } from '../lambdas/contract/participantProtocol.js';
+import { answerOf, type PROTOCOL_VIOLATION_CODES } from '../lambdas/contract/participantProtocol.js';
 import type { AbortReason } from '../lambdas/protocol/vote.js';
 
 export type Operations = Array<Record<string, unknown>>;
@@ -50,7 +50,20 @@ export interface ParticipantConformanceFixture<Snapshot> {
 
 const txn = (label: string) => `conf-${label}-${randomUUID().slice(0, 12)}`;
 
-export const CONFORMANCE_RULES = ['yes', 'abort', 'no', 'nullAbort', 'violations', 'mismatch', 'invalid', 'readOnly', 'allOrNothing', 'crashPrepareRetry', 'crashPrepareAbort', 'crashPhaseTwo'] as const;
+export const CONFORMANCE_RULES = [
+  'yes',
+  'abort',
+  'no',
+  'nullAbort',
+  'violations',
+  'mismatch',
+  'invalid',
+  'readOnly',
+  'allOrNothing',
+  'crashPrepareRetry',
+  'crashPrepareAbort',
+  'crashPhaseTwo',
+] as const;
 export type ConformanceRule = (typeof CONFORMANCE_RULES)[number];
 
 export interface ConformanceOptions {
@@ -76,7 +89,13 @@ export function participantConformance<Snapshot>(fixture: ParticipantConformance
     return answer as Record<string, unknown>;
   }
 
-  async function refused(handler: AnyParticipantHandler, action: 'commit' | 'abort' | 'prepare', txnId: string, operations: Operations | undefined, code: (typeof PROTOCOL_VIOLATION_CODES)[number]) {
+  async function refused(
+    handler: AnyParticipantHandler,
+    action: 'commit' | 'abort' | 'prepare',
+    txnId: string,
+    operations: Operations | undefined,
+    code: (typeof PROTOCOL_VIOLATION_CODES)[number],
+  ) {
     await expect(handler({ action, txnId, ...(operations ? { operations } : {}) })).rejects.toMatchObject({ name: 'Pakka.ProtocolViolation', code });
   }
 
@@ -272,17 +291,21 @@ export function participantConformance<Snapshot>(fixture: ParticipantConformance
         expect(await fixture.snapshot(ops)).toEqual(expected.after);
       });
 
-      rule('crashPrepareAbort', 'a crash after the external call of prepare: the abort undoes what the external system holds, and a late prepare votes no', async () => {
-        const ops = await fixture.yes();
-        const before = await fixture.snapshot(ops);
-        const t = txn('crash');
-        await expect(crashAfterExternalCall()({ action: 'prepare', txnId: t, operations: ops })).rejects.toThrow();
-        const p = fixture.handler();
-        expect(await send(p, 'abort', t, ops)).toMatchObject({ outcome: 'ABORTED' });
-        expect(await fixture.snapshot(ops)).toEqual(before);
-        expect(await send(p, 'prepare', t, ops)).toMatchObject({ vote: 'VOTE_ABORT' });
-        expect(await fixture.snapshot(ops)).toEqual(before);
-      });
+      rule(
+        'crashPrepareAbort',
+        'a crash after the external call of prepare: the abort undoes what the external system holds, and a late prepare votes no',
+        async () => {
+          const ops = await fixture.yes();
+          const before = await fixture.snapshot(ops);
+          const t = txn('crash');
+          await expect(crashAfterExternalCall()({ action: 'prepare', txnId: t, operations: ops })).rejects.toThrow();
+          const p = fixture.handler();
+          expect(await send(p, 'abort', t, ops)).toMatchObject({ outcome: 'ABORTED' });
+          expect(await fixture.snapshot(ops)).toEqual(before);
+          expect(await send(p, 'prepare', t, ops)).toMatchObject({ vote: 'VOTE_ABORT' });
+          expect(await fixture.snapshot(ops)).toEqual(before);
+        },
+      );
 
       rule('crashPhaseTwo', 'a crash after the external call of commit or abort: the retry finishes it with the effect of one', async () => {
         const expected = await reference();

@@ -37,7 +37,9 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T>
 }
 
 export async function postJson<T>(path: string, body: unknown): Promise<T> {
-  return answer<T>(await fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(body) }));
+  return answer<T>(
+    await fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(body) }),
+  );
 }
 
 /** GET /metrics as text; on AWS it answers 404 naming CloudWatch, which the overview shows. */
@@ -54,6 +56,9 @@ export const itemPath = (participant: string, key: string) =>
 /** The txnId the API derives from an Idempotency-Key (transactionIdFor): `idem-` and 40 characters of its SHA-256. */
 export async function txnIdForIdempotencyKey(key: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key)));
-  const base64 = btoa(String.fromCharCode(...digest)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  const base64 = btoa(String.fromCharCode(...digest))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
   return `idem-${base64.slice(0, 40)}`;
 }

@@ -33,7 +33,10 @@ const decode = (s: string) => {
 };
 
 export function route(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('/').filter((p) => p !== '');
+  const parts = hash
+    .replace(/^#\/?/, '')
+    .split('/')
+    .filter((p) => p !== '');
   const [first, second, ...rest] = parts;
   if (first === 'transactions' && second !== undefined) return { page: 'transaction', txnId: decode(second) };
   if (first === 'transactions') return { page: 'transactions' };
@@ -61,7 +64,10 @@ function App() {
   const [participants, setParticipants] = useState<ParticipantInfo[]>([]);
   useEffect(() => {
     startLive();
-    getJson<{ participants: ParticipantInfo[] }>('/participants').then((r) => setParticipants(r.participants), () => setParticipants([]));
+    getJson<{ participants: ParticipantInfo[] }>('/participants').then(
+      (r) => setParticipants(r.participants),
+      () => setParticipants([]),
+    );
   }, []);
   const now = live.updatedAt ?? Date.now();
   const open = live.open.length;
@@ -107,7 +113,13 @@ function App() {
         {current.page === 'transactions' && <Transactions participants={participants.map((p) => p.name)} />}
         {current.page === 'transaction' && <Transaction key={current.txnId} txnId={current.txnId} />}
         {current.page === 'stuck' && <Stuck />}
-        {current.page === 'participants' && <Participants participants={participants} {...(current.participant ? { selected: current.participant } : {})} {...(current.key ? { itemKey: current.key } : {})} />}
+        {current.page === 'participants' && (
+          <Participants
+            participants={participants}
+            {...(current.participant ? { selected: current.participant } : {})}
+            {...(current.key ? { itemKey: current.key } : {})}
+          />
+        )}
       </main>
     </>
   );

@@ -40,9 +40,7 @@ export function assess(t: TransactionView, now: number): StuckAssessment {
 
 /** Participants whose yes vote is not established: a commit without `force` is refused while any remain. */
 export function unconfirmedVoters(participants: readonly ParticipantView[]): string[] {
-  return participants
-    .filter((p) => p.vote !== 'VOTE_COMMIT' && p.vote !== 'READ_ONLY' && p.state !== 'PREPARED' && p.state !== 'COMMITTED')
-    .map((p) => p.name);
+  return participants.filter((p) => p.vote !== 'VOTE_COMMIT' && p.vote !== 'READ_ONLY' && p.state !== 'PREPARED' && p.state !== 'COMMITTED').map((p) => p.name);
 }
 
 /** What the confirmation says will happen, naming the transaction. */
@@ -53,6 +51,8 @@ export function consequence(txnId: string, decision: 'COMMIT' | 'ABORT', partici
   }
   const unconfirmed = unconfirmedVoters(participants);
   return `Transaction ${txnId} will be COMMITTED: ${names} apply their operations. This is logged as your decision and cannot be undone.${
-    force && unconfirmed.length ? ` FORCED: ${unconfirmed.join(', ')} did not vote yes (or cannot be shown to): committing there may fail, which is a heuristic hazard.` : ''
+    force && unconfirmed.length
+      ? ` FORCED: ${unconfirmed.join(', ')} did not vote yes (or cannot be shown to): committing there may fail, which is a heuristic hazard.`
+      : ''
   }`;
 }

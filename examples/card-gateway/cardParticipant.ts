@@ -20,7 +20,11 @@ export function cardParticipant(gatewayUrl: string) {
   async function send(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
     let response: Response;
     try {
-      response = await fetch(`${gatewayUrl}${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      response = await fetch(`${gatewayUrl}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
     } catch (error) {
       throw new TransientFailure(`card gateway unreachable: ${String(error)}`, { cause: error });
     }

@@ -12,7 +12,11 @@ import { participants } from './participants.js';
 const app = new App();
 const settings = deploymentSettings((key) => app.node.tryGetContext(key));
 const gatewayUrl = String(app.node.tryGetContext('team:cardGatewayUrl') ?? 'https://cards.example.com');
-const cards = new CardsStack(app, `${settings.stackName}Cards`, { participant: 'cards', gatewayUrl, description: 'The team card participant (its own function and table)' });
+const cards = new CardsStack(app, `${settings.stackName}Cards`, {
+  participant: 'cards',
+  gatewayUrl,
+  description: 'The team card participant (its own function and table)',
+});
 new PakkaStack(app, settings.stackName, {
   participants,
   settings,

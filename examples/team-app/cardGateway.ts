@@ -64,7 +64,8 @@ export async function startCardGateway(): Promise<CardGateway> {
       case undefined: {
         if (existing) return json(res, existing.status === 'DECLINED' ? 402 : existing.status === 'VOIDED' ? 409 : 200, existing); // idempotent repeat, or refused after its void
         const { card, amount } = await body(req);
-        if (typeof card !== 'string' || typeof amount !== 'number' || !Number.isSafeInteger(amount) || amount <= 0) return json(res, 400, { error: 'card and a positive integer amount are required' });
+        if (typeof card !== 'string' || typeof amount !== 'number' || !Number.isSafeInteger(amount) || amount <= 0)
+          return json(res, 400, { error: 'card and a positive integer amount are required' });
         const account = cards.get(card);
         const id = `auth_${next++}`;
         if (!account || account.limit - account.held - account.captured < amount) {
@@ -76,7 +77,8 @@ export async function startCardGateway(): Promise<CardGateway> {
         return json(res, 201, authorizations.get(key));
       }
       case 'capture': {
-        if (!existing || existing.status === 'VOIDED' || existing.status === 'DECLINED') return json(res, 409, { error: `cannot capture ${existing?.status ?? 'an unknown authorization'}` });
+        if (!existing || existing.status === 'VOIDED' || existing.status === 'DECLINED')
+          return json(res, 409, { error: `cannot capture ${existing?.status ?? 'an unknown authorization'}` });
         if (existing.status === 'AUTHORIZED') {
           const account = cards.get(existing.card)!;
           account.held -= existing.amount;

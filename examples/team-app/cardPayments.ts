@@ -25,7 +25,11 @@ export function cardPayments(gatewayUrl: string) {
   async function send(path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
     let response: Response;
     try {
-      response = await fetch(`${gatewayUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      response = await fetch(`${gatewayUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
     } catch (error) {
       throw new TransientFailure(`card gateway unreachable: ${String(error)}`, { cause: error });
     }

@@ -22,7 +22,9 @@ try {
     tablePrefix: `team-${process.pid}-`,
     recovery: { timer: false },
     // Locally the card participant's own function is its handler in-process, on the table Pakka made for it.
-    pakka: { ownParticipants: { cards: ({ name, tableName, client }) => barrierParticipant({ name, definition: cardPayments(gateway.url), tableName, client }) } },
+    pakka: {
+      ownParticipants: { cards: ({ name, tableName, client }) => barrierParticipant({ name, definition: cardPayments(gateway.url), tableName, client }) },
+    },
   });
   try {
     const member = `member-${process.pid}`;
@@ -41,7 +43,12 @@ try {
     };
     const item = async (name: string, key: string) => (await fetch(`${service.url}/participants/${name}/items/${key}`)).json();
     const cardView = async (key: string) => (await fetch(`${gateway.url}/cards/${key}`)).json();
-    const state = async () => ({ bank: await item('bank', account), rewards: await item('rewards', member), card: await cardView(card), smallCard: await cardView(smallCard) });
+    const state = async () => ({
+      bank: await item('bank', account),
+      rewards: await item('rewards', member),
+      card: await cardView(card),
+      smallCard: await cardView(smallCard),
+    });
 
     const fund = await transact({ participants: [{ name: 'bank', operations: [{ op: 'credit', key: account, amount: 10_000 }] }] });
     const purchase = await transact({
@@ -55,7 +62,13 @@ try {
     const declined = await transact({
       participants: [
         { name: 'bank', operations: [{ op: 'debit', key: account, amount: 1_000 }] },
-        { name: 'cards', operations: [{ op: 'charge', key: card, amount: 3_000 }, { op: 'charge', key: smallCard, amount: 500 }] },
+        {
+          name: 'cards',
+          operations: [
+            { op: 'charge', key: card, amount: 3_000 },
+            { op: 'charge', key: smallCard, amount: 500 },
+          ],
+        },
         { name: 'rewards', operations: [{ op: 'redeem', key: member, points: 10 }] },
       ],
     });
@@ -68,7 +81,9 @@ try {
     });
     const wrongOperation = await transact({ participants: [{ name: 'rewards', operations: [{ op: 'debit', key: member, amount: 1 }] }] });
     const wrongCardOperation = await transact({ participants: [{ name: 'cards', operations: [{ op: 'refund', key: card, amount: 1 }] }] });
-    console.log(JSON.stringify({ fund, purchase, declined, overRedeem, wrongOperation, wrongCardOperation, afterPurchase, afterDeclined, final: await state() }));
+    console.log(
+      JSON.stringify({ fund, purchase, declined, overRedeem, wrongOperation, wrongCardOperation, afterPurchase, afterDeclined, final: await state() }),
+    );
   } finally {
     await service.stop();
   }

@@ -183,7 +183,10 @@ export class Api extends Construct {
       ['Default4xx', ResponseType.DEFAULT_4XX],
       ['Default5xx', ResponseType.DEFAULT_5XX],
     ] as const) {
-      api.addGatewayResponse(id, { type, templates: { 'application/json': errorTemplate('"$context.error.responseType"', '$context.error.messageString', null) } });
+      api.addGatewayResponse(id, {
+        type,
+        templates: { 'application/json': errorTemplate('"$context.error.responseType"', '$context.error.messageString', null) },
+      });
     }
 
     const bodyValidator: RequestValidator = api.addRequestValidator('BodyValidator', { validateRequestBody: true, validateRequestParameters: true });

@@ -98,9 +98,7 @@ export class Coordinator extends Construct {
         new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: props.participants.map((p) => p.function.functionArn) }),
       );
     }
-    this.stateMachine.addToRolePolicy(
-      new PolicyStatement({ actions: [...COORDINATOR_LOG_WRITER_ACTIONS], resources: [this.coordinatorLog.table.tableArn] }),
-    );
+    this.stateMachine.addToRolePolicy(new PolicyStatement({ actions: [...COORDINATOR_LOG_WRITER_ACTIONS], resources: [this.coordinatorLog.table.tableArn] }));
     this.executionArns = stack.formatArn({
       service: 'states',
       resource: 'execution',
@@ -111,13 +109,11 @@ export class Coordinator extends Construct {
 
     const defaultPolicy = this.stateMachine.role.node.tryFindChild('DefaultPolicy');
     if (defaultPolicy) {
-      Validations.of(defaultPolicy).acknowledge(
-        {
-          id: 'AwsSolutions-IAM5[Resource::*]',
-          reason:
-            'Only the statements CDK adds for logging and tracing: CloudWatch Logs log delivery (logs:CreateLogDelivery, ...) and X-Ray (xray:PutTraceSegments, ...) accept no resource but "*". Lambda and DynamoDB access names each function and the table.',
-        },
-      );
+      Validations.of(defaultPolicy).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Only the statements CDK adds for logging and tracing: CloudWatch Logs log delivery (logs:CreateLogDelivery, ...) and X-Ray (xray:PutTraceSegments, ...) accept no resource but "*". Lambda and DynamoDB access names each function and the table.',
+      });
     }
   }
 

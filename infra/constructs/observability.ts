@@ -5,13 +5,7 @@
  * that tells one transaction's story across every Pakka log group by its txnId.
  */
 import { Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import {
-  Alarm,
-  ComparisonOperator,
-  type IMetric,
-  MathExpression,
-  TreatMissingData,
-} from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, type IMetric, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -92,7 +86,10 @@ export class Observability extends Construct {
     // ListStreams has no resource-level permission: "*" is the only resource it accepts.
     reporter.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:ListStreams'], resources: ['*'] }));
     reporter.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['events:PutEvents'], resources: [stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })] }),
+      new PolicyStatement({
+        actions: ['events:PutEvents'],
+        resources: [stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })],
+      }),
     );
     const reporterPolicy = reporter.role.node.tryFindChild('DefaultPolicy');
 
@@ -142,7 +139,16 @@ export class Observability extends Construct {
     if (props.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
     const action = new SnsAction(this.alarmTopic);
 
-    const alarm = (alarmId: string, name: string, description: string, metric: IMetric, threshold: number, evaluationPeriods: number, comparison: ComparisonOperator, treatMissingData: TreatMissingData) => {
+    const alarm = (
+      alarmId: string,
+      name: string,
+      description: string,
+      metric: IMetric,
+      threshold: number,
+      evaluationPeriods: number,
+      comparison: ComparisonOperator,
+      treatMissingData: TreatMissingData,
+    ) => {
       const created = new Alarm(this, alarmId, {
         alarmName: `${props.namePrefix}-${name}`,
         alarmDescription: description,
@@ -233,7 +239,7 @@ export class Observability extends Construct {
     const outcomeReportingFailed = alarm(
       'OutcomeReportingFailed',
       'outcome-reporting-failed',
-      'The outcome reporter gave up on a stream batch: some TransactionCommitted/Aborted events and outcome metrics are missing (the transactions themselves are unaffected). The batch is in the dead-letter queue; see the reporter function\'s log.',
+      "The outcome reporter gave up on a stream batch: some TransactionCommitted/Aborted events and outcome metrics are missing (the transactions themselves are unaffected). The batch is in the dead-letter queue; see the reporter function's log.",
       this.outcomeDeadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
       d.anyCount,
       1,
@@ -258,12 +264,25 @@ export class Observability extends Construct {
       coordinator,
       participants: props.participants,
       outcomeDeadLetters: this.outcomeDeadLetters,
-      alarms: [...prepareLatency.values(), ...participantFailureRate.values(), inDoubt, heuristicHazard, executionsFailed, outcomeReportingFailed, recoveryFailing],
+      alarms: [
+        ...prepareLatency.values(),
+        ...participantFailureRate.values(),
+        inDoubt,
+        heuristicHazard,
+        executionsFailed,
+        outcomeReportingFailed,
+        recoveryFailing,
+      ],
     });
 
     const logGroups: ILogGroup[] = [
       coordinator.executionLogs,
-      ...[props.api.function, props.recovery.function, this.outcomeReporter, ...props.participants.filter((p) => !p.ownFunction).map((p) => p.function)].flatMap((fn) => (fn instanceof LambdaFunction ? [fn.logGroup] : [])),
+      ...[
+        props.api.function,
+        props.recovery.function,
+        this.outcomeReporter,
+        ...props.participants.filter((p) => !p.ownFunction).map((p) => p.function),
+      ].flatMap((fn) => (fn instanceof LambdaFunction ? [fn.logGroup] : [])),
     ];
     this.transactionStory = new QueryDefinition(this, 'TransactionStory', {
       queryDefinitionName: `${props.namePrefix}/transaction-story`,

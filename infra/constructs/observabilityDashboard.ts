@@ -4,15 +4,7 @@
  * is slow or failing, is anything in doubt or hazardous, and is the coordinator itself healthy.
  */
 import { Duration } from 'aws-cdk-lib';
-import {
-  type Alarm,
-  AlarmStatusWidget,
-  Dashboard,
-  GraphWidget,
-  MathExpression,
-  SingleValueWidget,
-  TextWidget,
-} from 'aws-cdk-lib/aws-cloudwatch';
+import { type Alarm, AlarmStatusWidget, Dashboard, GraphWidget, MathExpression, SingleValueWidget, TextWidget } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS, METRIC_NAMESPACE, METRIC_SERVICE, type MetricName } from '../../lambdas/observability/metricNames.js';
@@ -59,9 +51,15 @@ export class PakkaDashboard extends Construct {
   constructor(scope: Construct, id: string, props: PakkaDashboardProps) {
     super(scope, id);
     const { coordinator, participants } = props;
-    const m = (name: MetricName, statistic: string, dimensions: Record<string, string> = {}, label?: string) => pakkaMetric(name, statistic, PERIOD, dimensions, label);
+    const m = (name: MetricName, statistic: string, dimensions: Record<string, string> = {}, label?: string) =>
+      pakkaMetric(name, statistic, PERIOD, dimensions, label);
     const aborted = Object.fromEntries(ABORT_REASONS.map((reason, i) => [`r${i}`, m(METRICS.transactionsAborted, 'Sum', { Reason: reason }, reason)]));
-    const abortedTotal = new MathExpression({ expression: `SUM([${Object.keys(aborted).join(',')}])`, usingMetrics: aborted, label: 'aborted', period: PERIOD });
+    const abortedTotal = new MathExpression({
+      expression: `SUM([${Object.keys(aborted).join(',')}])`,
+      usingMetrics: aborted,
+      label: 'aborted',
+      period: PERIOD,
+    });
     const committed = m(METRICS.transactionsCommitted, 'Sum', {}, 'committed');
     const successRate = new MathExpression({
       expression: '100 * FILL(committed, 0) / (FILL(committed, 0) + FILL(aborted, 0))',
@@ -80,7 +78,7 @@ export class PakkaDashboard extends Construct {
           new TextWidget({
             markdown: [
               `# Pakka: ${props.dashboardName}`,
-              'Metrics: namespace `Pakka` (dimension `service=pakka`). One transaction\'s logs: Logs Insights, saved query `' + props.dashboardName + '/transaction-story` (replace TXN_ID). Outcome events: EventBridge default bus, `source: pakka`.',
+              `Metrics: namespace \`Pakka\` (dimension \`service=pakka\`). One transaction's logs: Logs Insights, saved query \`${props.dashboardName}/transaction-story\` (replace TXN_ID). Outcome events: EventBridge default bus, \`source: pakka\`.`,
             ].join('\n\n'),
             width: 24,
             height: 3,
@@ -89,7 +87,12 @@ export class PakkaDashboard extends Construct {
         [
           new SingleValueWidget({ title: 'Success rate % (committed of final)', metrics: [successRate], width: 6, height: 4 }),
           new SingleValueWidget({ title: 'Transactions started per minute', metrics: [started], width: 6, height: 4 }),
-          new SingleValueWidget({ title: 'Oldest in doubt (s)', metrics: [m(METRICS.oldestInDoubtAgeSeconds, 'Maximum', {}, 'oldest PREPARED record')], width: 6, height: 4 }),
+          new SingleValueWidget({
+            title: 'Oldest in doubt (s)',
+            metrics: [m(METRICS.oldestInDoubtAgeSeconds, 'Maximum', {}, 'oldest PREPARED record')],
+            width: 6,
+            height: 4,
+          }),
           new SingleValueWidget({ title: 'Heuristic hazards', metrics: [m(METRICS.heuristicHazards, 'Sum', {}, 'hazards')], width: 6, height: 4 }),
         ],
         [new AlarmStatusWidget({ title: 'Alarms', alarms: props.alarms, width: 24, height: Math.min(8, 2 + Math.ceil(props.alarms.length / 4)) })],

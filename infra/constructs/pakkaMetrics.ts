@@ -52,4 +52,3 @@ export function participantFailureRateMetric(fn: IFunction, period: Duration, id
     label: 'failed invocations %',
   });
 }
-

@@ -14,7 +14,6 @@ import { Construct } from 'constructs';
 import type { ParticipantSpec } from '../../lambdas/config/participantConfig.js';
 import { BUILT_IN_KINDS } from '../../lambdas/participants/kinds/index.js';
 import { isOwnFunctionKind } from '../../lambdas/participants/barrier/kind.js';
-import { IN_DOUBT_INDEX } from '../../lambdas/participants/table.js';
 import { PARTICIPANT_TABLE_SCHEMA } from '../../lambdas/tableSchemas.js';
 import { FUNCTION_ARN } from '../../lambdas/config/participantFunctions.js';
 import { PakkaFunction } from './pakkaFunction.js';
@@ -50,7 +49,8 @@ export function checkDistinctFunctions(participants: ReadonlyArray<{ name: strin
     // One construct's ARN is one token string, so a function handed in twice is caught before it resolves.
     const arn = p.function.functionArn;
     const other = seen.get(arn);
-    if (other) throw new Error(`participants ${other} and ${p.name} name the same function${Token.isUnresolved(arn) ? '' : ` ${arn}`}; each participant needs its own`);
+    if (other)
+      throw new Error(`participants ${other} and ${p.name} name the same function${Token.isUnresolved(arn) ? '' : ` ${arn}`}; each participant needs its own`);
     seen.set(arn, p.name);
   }
 }
@@ -109,7 +109,9 @@ export class Participant extends Construct {
     super(scope, id);
     const { spec } = props;
     this.name = spec.name;
-    this.table = props.table ? existingTable(spec.name, props.table) : new PakkaTable(this, 'Table', { schema: PARTICIPANT_TABLE_SCHEMA, removalPolicy: props.removalPolicy });
+    this.table = props.table
+      ? existingTable(spec.name, props.table)
+      : new PakkaTable(this, 'Table', { schema: PARTICIPANT_TABLE_SCHEMA, removalPolicy: props.removalPolicy });
     if (props.function !== undefined) {
       if (props.entry) throw new Error(`participant ${spec.name}: give its own function or an entry for Pakka to build one, not both`);
       this.ownFunction = true;
@@ -121,8 +123,10 @@ export class Participant extends Construct {
     if (functionName.length > 64) throw new Error(`participant ${spec.name}: function name ${functionName} is longer than Lambda's 64 characters`);
     const entry = props.entry ?? builtInEntry(spec);
     if (!entry) {
-      const why = isOwnFunctionKind(spec.definition) ? 'is answered by the team\'s own code' : "is not one of Pakka's own";
-      throw new Error(`participant ${spec.name}: kind '${spec.kind}' ${why}, so give its function (participantFunctions['${spec.name}']) or its Lambda entry (participantEntries['${spec.kind}'])`);
+      const why = isOwnFunctionKind(spec.definition) ? "is answered by the team's own code" : "is not one of Pakka's own";
+      throw new Error(
+        `participant ${spec.name}: kind '${spec.kind}' ${why}, so give its function (participantFunctions['${spec.name}']) or its Lambda entry (participantEntries['${spec.kind}'])`,
+      );
     }
     const handler = new PakkaFunction(this, 'Handler', {
       entry,
@@ -170,8 +174,16 @@ function existingTable(participant: string, table: ITable): ParticipantTable {
       } catch {
         index = undefined;
       }
-      if (!index || index.partitionKey?.name !== wanted.partitionKey || index.partitionKey.type !== 'S' || index.sortKey?.name !== wanted.sortKey || index.sortKey.type !== 'S') {
-        fail(`must have the global secondary index '${wanted.indexName}' (partition '${wanted.partitionKey}', sort '${wanted.sortKey}', both strings), which recovery queries for in-doubt records`);
+      if (
+        !index ||
+        index.partitionKey?.name !== wanted.partitionKey ||
+        index.partitionKey.type !== 'S' ||
+        index.sortKey?.name !== wanted.sortKey ||
+        index.sortKey.type !== 'S'
+      ) {
+        fail(
+          `must have the global secondary index '${wanted.indexName}' (partition '${wanted.partitionKey}', sort '${wanted.sortKey}', both strings), which recovery queries for in-doubt records`,
+        );
       }
     }
   }

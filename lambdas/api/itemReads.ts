@@ -27,12 +27,23 @@ export interface ItemHolds {
 /** How many PREPARED records of the participant one item look reads at most. */
 export const HOLDS_SCAN_LIMIT = 200;
 
-export async function readItem(client: DynamoDBDocumentClient, tableName: string, key: string, shards: number | undefined): Promise<Record<string, unknown> | undefined> {
+export async function readItem(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  key: string,
+  shards: number | undefined,
+): Promise<Record<string, unknown> | undefined> {
   if (shards === undefined) {
     const out = await client.send(new GetCommand({ TableName: tableName, Key: itemKeyOf(key), ConsistentRead: true }));
     return out.Item;
   }
-  const merged = mergeShards(await batchReadConsistent(client, tableName, shardPksOf(key, shards).map((pk) => ({ [PARTITION_KEY]: pk }))));
+  const merged = mergeShards(
+    await batchReadConsistent(
+      client,
+      tableName,
+      shardPksOf(key, shards).map((pk) => ({ [PARTITION_KEY]: pk })),
+    ),
+  );
   return merged && { ...merged, shards };
 }
 
@@ -65,7 +76,11 @@ export async function readHolds(client: DynamoDBDocumentClient, tableName: strin
     if (!complete) break;
   }
   const holds: ItemHold[] = [];
-  for (const raw of await batchReadConsistent(client, tableName, txnIds.map((txnId) => recordKeyOf(txnId)))) {
+  for (const raw of await batchReadConsistent(
+    client,
+    tableName,
+    txnIds.map((txnId) => recordKeyOf(txnId)),
+  )) {
     const record = storedRecord(raw);
     if (record.state !== 'PREPARED') continue; // decided since the index was read
     for (const op of record.operations ?? []) {

@@ -55,7 +55,13 @@ export function lambdaApi(config: ParticipantConfig): LambdaApiHandler {
     {
       logError: (message, detail) => logger.error(message, detail),
       ...(env.RECOVERY_FUNCTION_NAME
-        ? { recovery: invokedRecovery(tracer.captureAWSv3Client(new LambdaClient({})), env.RECOVERY_FUNCTION_NAME, env.RECOVERY_LOG_GROUP ? { logGroupName: env.RECOVERY_LOG_GROUP } : {}) }
+        ? {
+            recovery: invokedRecovery(
+              tracer.captureAWSv3Client(new LambdaClient({})),
+              env.RECOVERY_FUNCTION_NAME,
+              env.RECOVERY_LOG_GROUP ? { logGroupName: env.RECOVERY_LOG_GROUP } : {},
+            ),
+          }
         : {}),
     },
   );

@@ -185,9 +185,7 @@ export async function listTransactions(service: TransactionService, event: APIGa
     const position = positions[stream];
     return position === undefined || position === 'done' ? [] : [{ stream, position }];
   });
-  const fetched = await Promise.all(
-    open.map(({ stream, position }) => service.listLog(stream, limit, position === 'start' ? undefined : position)),
-  );
+  const fetched = await Promise.all(open.map(({ stream, position }) => service.listLog(stream, limit, position === 'start' ? undefined : position)));
   const pages = new Map(open.map(({ stream }, i): [Stream, LogPage] => [stream, fetched[i] ?? { items: [] }]));
   const merged = mergePages(pages, positions, limit);
   return jsonResponse(200, {

@@ -22,18 +22,23 @@ export interface ParticipantInfo {
  * GET /participants/{name}/items/{key}: the kind's view of the committed item (balance, stock, heldBy...),
  * what prepared transactions hold on it (escrow sums, lockedBy) and who holds it.
  */
-export type ItemView = { participant: string; key: string; lockedBy?: string; shards?: number; holds: ItemHold[]; holdsComplete?: false } & Record<string, unknown>;
+export type ItemView = { participant: string; key: string; lockedBy?: string; shards?: number; holds: ItemHold[]; holdsComplete?: false } & Record<
+  string,
+  unknown
+>;
 
 export function listParticipants(service: TransactionService): APIGatewayProxyResult {
-  const participants = [...service.config.values()].map((spec): ParticipantInfo => ({
-    name: spec.name,
-    kind: spec.kind,
-    description: spec.description,
-    operations: spec.definition.operationNames,
-    prepareTimeoutSeconds: spec.prepareTimeoutSeconds,
-    commitTimeoutSeconds: spec.commitTimeoutSeconds,
-    shardedKeys: Object.fromEntries(spec.shardedKeys),
-  }));
+  const participants = [...service.config.values()].map(
+    (spec): ParticipantInfo => ({
+      name: spec.name,
+      kind: spec.kind,
+      description: spec.description,
+      operations: spec.definition.operationNames,
+      prepareTimeoutSeconds: spec.prepareTimeoutSeconds,
+      commitTimeoutSeconds: spec.commitTimeoutSeconds,
+      shardedKeys: Object.fromEntries(spec.shardedKeys),
+    }),
+  );
   return jsonResponse(200, { participants });
 }
 

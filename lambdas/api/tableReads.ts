@@ -56,7 +56,10 @@ export function tableReads(client: DynamoDBDocumentClient, tables: TableNamesFor
     const undecided = items.filter((i) => i.decision && !(i.status === 'COMMITTED' || i.status === 'ABORTED'));
     if (!undecided.length) return [...items];
     const names = new Set(undecided.flatMap((i) => i.participantsJson.map((p) => p.name)));
-    const records = await recordsOf(undecided.map((i) => i.txnId), names);
+    const records = await recordsOf(
+      undecided.map((i) => i.txnId),
+      names,
+    );
     return items.map((i) => withDerivedStatus(i, (records.get(i.txnId) ?? new Map()) as ReadonlyMap<string, ParticipantRecordFacts>));
   }
 
@@ -99,7 +102,10 @@ export function tableReads(client: DynamoDBDocumentClient, tables: TableNamesFor
     },
     async listUndecided(limit) {
       // A transaction holds at most one record per participant: this many records cover `limit` transactions.
-      const refs = await inDoubtIndex(client, tables.participants).preparedBefore(EVERY_RECORD, Math.min(limit * tables.participants.size, MAX_UNDECIDED_RECORDS));
+      const refs = await inDoubtIndex(client, tables.participants).preparedBefore(
+        EVERY_RECORD,
+        Math.min(limit * tables.participants.size, MAX_UNDECIDED_RECORDS),
+      );
       const byTxn = new Map<string, { holders: string[]; since: string }>();
       for (const ref of refs) {
         const entry = byTxn.get(ref.txnId) ?? { holders: [], since: ref.inDoubtSince };
@@ -107,7 +113,15 @@ export function tableReads(client: DynamoDBDocumentClient, tables: TableNamesFor
         byTxn.set(ref.txnId, entry);
       }
       // A record still PREPARED after its decision was logged belongs to a decided transaction (listed by its status).
-      const decided = new Set((await batchReadConsistent(client, tables.coordinatorLog, [...byTxn.keys()].map((txnId) => ({ txnId })))).map((i) => String(i.txnId)));
+      const decided = new Set(
+        (
+          await batchReadConsistent(
+            client,
+            tables.coordinatorLog,
+            [...byTxn.keys()].map((txnId) => ({ txnId })),
+          )
+        ).map((i) => String(i.txnId)),
+      );
       return [...byTxn]
         .filter(([txnId]) => !decided.has(txnId))
         .slice(0, limit)

@@ -4,7 +4,14 @@
  * Idempotency-Key), and a repeat with the same body finds the same transaction and starts nothing.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { type CoordinatorLogItem, isFinal, type ParticipantView, type TransactionView, type TxnStatus, transactionView } from '../coordinator/coordinatorLog.js';
+import {
+  type CoordinatorLogItem,
+  isFinal,
+  type ParticipantView,
+  type TransactionView,
+  type TxnStatus,
+  transactionView,
+} from '../coordinator/coordinatorLog.js';
 import { type ExecutionInput, executionInput } from '../coordinator/executionInput.js';
 import { transactionIdFor, validateTransactionRequest } from '../coordinator/transactionRequest.js';
 import type { StoredRecord } from '../participants/record.js';
@@ -39,7 +46,6 @@ export interface Accepted {
   txnId: string;
   status: TxnStatus;
 }
-
 
 /**
  * What GET shows for a transaction whose decision is not logged yet: its execution runs, or some
@@ -89,7 +95,10 @@ async function findTransaction(service: TransactionService, txnId: string): Prom
   // The decision may have been logged between the reads.
   const late = await service.readTransaction(txnId);
   if (late) return { view: transactionView(late), item: late };
-  const earliest = [...records.values()].map((r) => r.preparedAt).filter((at): at is string => at !== undefined).sort()[0];
+  const earliest = [...records.values()]
+    .map((r) => r.preparedAt)
+    .filter((at): at is string => at !== undefined)
+    .sort()[0];
   const started = running ?? { startedAt: earliest ?? new Date().toISOString() };
   return { view: pendingView(txnId, started, [...records.keys()]), ...(running?.input ? { input: running.input } : {}) };
 }
@@ -119,12 +128,7 @@ async function waitForOutcome(service: TransactionService, txnId: string, wait: 
 }
 
 const conflict = (txnId: string) =>
-  new ApiError(
-    409,
-    'IDEMPOTENCY_CONFLICT',
-    `transaction ${txnId} already exists with a different request; use a new txnId or Idempotency-Key`,
-    'txnId',
-  );
+  new ApiError(409, 'IDEMPOTENCY_CONFLICT', `transaction ${txnId} already exists with a different request; use a new txnId or Idempotency-Key`, 'txnId');
 
 /** Finds the transaction a repeated request names, if it is the same request; 409 if it is another. */
 async function sameRequest(service: TransactionService, input: ExecutionInput): Promise<'same' | 'absent'> {
@@ -202,8 +206,7 @@ export async function inspectTransaction(service: TransactionService, txnId: str
   const found = await findTransaction(service, txnId);
   if (!found) throw notFound(txnId);
   const planned = found.item?.participantsJson ?? found.input?.participants ?? [];
-  const keysOf = (name: string) =>
-    (planned.find((p) => p.name === name)?.operations ?? []).flatMap((op) => (typeof op.key === 'string' ? [op.key] : []));
+  const keysOf = (name: string) => (planned.find((p) => p.name === name)?.operations ?? []).flatMap((op) => (typeof op.key === 'string' ? [op.key] : []));
   const status = await withParticipantStates(service, found.view);
   const participants = await Promise.all(
     status.participants.map(async (p): Promise<InspectedParticipant> => {

@@ -67,6 +67,9 @@ export function parseParticipantConfig(raw: unknown, kinds: KindRegistry = BUILT
   return specs;
 }
 
-export function loadParticipantConfig(path: string | URL = process.env.PAKKA_PARTICIPANTS ?? DEFAULT_CONFIG_PATH, kinds: KindRegistry = BUILT_IN_KINDS): ParticipantConfig {
+export function loadParticipantConfig(
+  path: string | URL = process.env.PAKKA_PARTICIPANTS ?? DEFAULT_CONFIG_PATH,
+  kinds: KindRegistry = BUILT_IN_KINDS,
+): ParticipantConfig {
   return parseParticipantConfig(JSON.parse(readFileSync(path, 'utf8')), kinds);
 }

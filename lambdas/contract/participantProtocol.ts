@@ -17,7 +17,10 @@ export const contractRegistry = z.registry<{ id: string; description: string }>(
 
 const TXN_ID = /^[A-Za-z0-9_-]{1,80}$/;
 
-export const txnId = z.string().regex(TXN_ID, 'txnId must be 1-80 letters, digits, _ or -').describe('The transaction, unique per coordinator log; the Step Functions execution name.');
+export const txnId = z
+  .string()
+  .regex(TXN_ID, 'txnId must be 1-80 letters, digits, _ or -')
+  .describe('The transaction, unique per coordinator log; the Step Functions execution name.');
 
 export const ACTIONS = ['prepare', 'commit', 'abort', 'status'] as const;
 
@@ -31,7 +34,9 @@ export const participantRequest = z
     operations: z
       .array(z.record(z.string(), z.unknown()))
       .optional()
-      .describe("This participant's operations, as its kind defines them. Required for prepare; for commit and abort the participant uses the list it recorded at prepare when absent."),
+      .describe(
+        "This participant's operations, as its kind defines them. Required for prepare; for commit and abort the participant uses the list it recorded at prepare when absent.",
+      ),
   })
   .register(contractRegistry, { id: 'ParticipantRequest', description: 'What the coordinator (or recovery, or an operator) sends a participant.' });
 export type ParticipantRequest = z.infer<typeof participantRequest>;
@@ -51,7 +56,10 @@ export const prepareAnswer = z
     vote: z.enum(VOTES),
     reason: z.enum(ABORT_REASONS).nullable().describe('Why the participant voted VOTE_ABORT; null with any other vote.'),
   })
-  .refine((a) => (a.vote === 'VOTE_ABORT') === (a.reason !== null), { message: 'reason is required with VOTE_ABORT and must be null otherwise', path: ['reason'] })
+  .refine((a) => (a.vote === 'VOTE_ABORT') === (a.reason !== null), {
+    message: 'reason is required with VOTE_ABORT and must be null otherwise',
+    path: ['reason'],
+  })
   .register(contractRegistry, { id: 'PrepareAnswer', description: 'The vote. READ_ONLY means nothing was held and the participant is left out of phase 2.' });
 export type PrepareAnswer = z.infer<typeof prepareAnswer>;
 
@@ -85,16 +93,23 @@ export type ParticipantAnswer = PrepareAnswer | PhaseTwoAnswer | StatusAnswer;
 /** The answer each action must give; the coordinator checks an answer with the schema of its own action. */
 export const answerOf = { prepare: prepareAnswer, commit: phaseTwoAnswer, abort: phaseTwoAnswer, status: statusAnswer } as const;
 
-export const PROTOCOL_VIOLATION_CODES = ['COMMIT_AFTER_ABORT', 'ABORT_AFTER_COMMIT', 'COMMIT_WITHOUT_PREPARE', 'OPERATIONS_MISMATCH'] as const satisfies readonly ProtocolViolationCode[];
+export const PROTOCOL_VIOLATION_CODES = [
+  'COMMIT_AFTER_ABORT',
+  'ABORT_AFTER_COMMIT',
+  'COMMIT_WITHOUT_PREPARE',
+  'OPERATIONS_MISMATCH',
+] as const satisfies readonly ProtocolViolationCode[];
 // A code added to ProtocolViolationCode without adding it here fails to compile, so the contract cannot lag behind.
 const everyViolationCode: [Exclude<ProtocolViolationCode, (typeof PROTOCOL_VIOLATION_CODES)[number]>] extends [never] ? true : never = true;
 void everyViolationCode;
 
 /** The error names a participant raises (a Lambda's `errorType`), and what the coordinator does with each. */
 export const PARTICIPANT_ERRORS = {
-  'Pakka.ProtocolViolation': 'A commit after abort, an abort after commit, a commit without prepare, or a repeat with other operations. Nothing was changed; never retried; counted and alarmed.',
+  'Pakka.ProtocolViolation':
+    'A commit after abort, an abort after commit, a commit without prepare, or a repeat with other operations. Nothing was changed; never retried; counted and alarmed.',
   'Pakka.Transient': 'A failure worth retrying (throttling, a lost race, an unreachable external system). The coordinator retries with backoff and jitter.',
-  'Pakka.InvalidRequest': 'The request does not match this contract or the kind\'s operation schema. Never retried; a prepare that fails so counts as VOTE_ABORT.',
+  'Pakka.InvalidRequest':
+    "The request does not match this contract or the kind's operation schema. Never retried; a prepare that fails so counts as VOTE_ABORT.",
 } as const;
 export const ERROR_NAMES = Object.keys(PARTICIPANT_ERRORS) as (keyof typeof PARTICIPANT_ERRORS)[];
 
@@ -103,7 +118,11 @@ export const participantError = z
     errorType: z.enum(ERROR_NAMES as [keyof typeof PARTICIPANT_ERRORS, ...(keyof typeof PARTICIPANT_ERRORS)[]]),
     errorMessage: z.string().describe('For Pakka.ProtocolViolation it begins with the code, then a colon.'),
   })
-  .register(contractRegistry, { id: 'ParticipantError', description: 'How a failed Lambda invocation reports a Pakka error; any other errorType counts as a failure (VOTE_ABORT at prepare, retried at commit and abort).' });
+  .register(contractRegistry, {
+    id: 'ParticipantError',
+    description:
+      'How a failed Lambda invocation reports a Pakka error; any other errorType counts as a failure (VOTE_ABORT at prepare, retried at commit and abort).',
+  });
 
 /** The whole contract as one JSON Schema document, with each message under `$defs`. */
 export function contractDocument(): Record<string, unknown> {
@@ -130,7 +149,8 @@ export function contractDocument(): Record<string, unknown> {
     $id: `urn:pakka:participant-protocol:${CONTRACT_VERSION.split('.')[0]}`,
     title: 'Pakka participant protocol',
     'x-pakka-contract-version': CONTRACT_VERSION,
-    description: 'A participant is sent a ParticipantRequest and answers the answer of its action (prepare: PrepareAnswer; commit and abort: PhaseTwoAnswer; status: StatusAnswer), or fails with a ParticipantError.',
+    description:
+      'A participant is sent a ParticipantRequest and answers the answer of its action (prepare: PrepareAnswer; commit and abort: PhaseTwoAnswer; status: StatusAnswer), or fails with a ParticipantError.',
     'x-pakka-errors': PARTICIPANT_ERRORS,
     $defs: defs,
   };

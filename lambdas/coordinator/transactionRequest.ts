@@ -94,7 +94,10 @@ export function validateTransactionRequest(body: unknown, config: ParticipantCon
   }
   const longest = variant ? MAX_TRANSACTION_TIMEOUT_SECONDS[variant] : LIMITS.maxTimeoutSeconds;
   if (parsed.data.timeoutSeconds !== undefined && parsed.data.timeoutSeconds > longest) {
-    return invalid('timeoutSeconds', `must be at most ${longest} on the ${variant} coordinator, which must also finish phase 2 within its ${EXECUTION_TIMEOUT_SECONDS[variant ?? 'standard']} s; deploy the standard variant for longer transactions`);
+    return invalid(
+      'timeoutSeconds',
+      `must be at most ${longest} on the ${variant} coordinator, which must also finish phase 2 within its ${EXECUTION_TIMEOUT_SECONDS[variant ?? 'standard']} s; deploy the standard variant for longer transactions`,
+    );
   }
   const seen = new Set<string>();
   const participants: ParticipantWork[] = [];
@@ -110,7 +113,10 @@ export function validateTransactionRequest(body: unknown, config: ParticipantCon
     for (const [j, op] of participant.operations.entries()) {
       const opAt = `${at}.operations[${j}]`;
       if (!kind.operationNames.includes(op.op)) {
-        return invalid(`${opAt}.op`, `is '${op.op}', not an operation of ${spec.kind} participant '${participant.name}'; allowed: ${kind.operationNames.join(', ')}`);
+        return invalid(
+          `${opAt}.op`,
+          `is '${op.op}', not an operation of ${spec.kind} participant '${participant.name}'; allowed: ${kind.operationNames.join(', ')}`,
+        );
       }
       // The operation as the client sent it, not the loose copy: a copy would turn an own `__proto__` key into a prototype.
       const raw = (body as { participants: Array<{ operations: unknown[] }> }).participants[i]?.operations[j];
@@ -119,7 +125,7 @@ export function validateTransactionRequest(body: unknown, config: ParticipantCon
         const issue = checked.error.issues[0];
         if (!issue) return invalid(opAt, 'is invalid');
         if (issue.code === 'unrecognized_keys') return invalid(fieldOf([opAt, issue.keys[0] ?? '']), `is not a field of '${op.op}'`);
-        const field = `${opAt}${issue.path.length ? '.' + fieldOf(issue.path) : ''}`;
+        const field = `${opAt}${issue.path.length ? `.${fieldOf(issue.path)}` : ''}`;
         return invalid(field, issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message);
       }
       if (keys.has(checked.data.key)) return invalid(`${opAt}.key`, `repeats key '${checked.data.key}'; each key may appear once per participant`);

@@ -41,7 +41,12 @@ export function withDerivedStatus(item: CoordinatorLogItem, records: RecordsByPa
   const decision = item.decision;
   if (!decision || isFinal(item)) return item;
   const votes = new Map((item.votesJson ?? []).map((v) => [v.name, v.vote]));
-  const targets = new Set(phaseTwoTargets(decision, item.participantsJson.map((p) => ({ name: p.name, vote: votes.get(p.name) ?? null }))).map((p) => p.name));
+  const targets = new Set(
+    phaseTwoTargets(
+      decision,
+      item.participantsJson.map((p) => ({ name: p.name, vote: votes.get(p.name) ?? null })),
+    ).map((p) => p.name),
+  );
   const reached: RecordState = decision === 'COMMIT' ? 'COMMITTED' : 'ABORTED';
   const hazards = violators(item);
   const finishedAt: string[] = [];

@@ -26,7 +26,11 @@ function txnIdFromBody(body: string | undefined): string | undefined {
   }
 }
 
-export function requestLogFields(event: Pick<APIGatewayProxyEvent, 'httpMethod' | 'path'>, result: APIGatewayProxyResult, durationMs: number): RequestLogFields {
+export function requestLogFields(
+  event: Pick<APIGatewayProxyEvent, 'httpMethod' | 'path'>,
+  result: APIGatewayProxyResult,
+  durationMs: number,
+): RequestLogFields {
   const segments = pathSegments(event.path ?? '/');
   const method = event.httpMethod;
   const [first, second, third] = segments;

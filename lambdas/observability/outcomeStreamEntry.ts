@@ -12,14 +12,7 @@ import { emfRecorder } from './emfRecorder.js';
 import { type ProtocolLogger, protocolLogger } from './logger.js';
 import type { MetricsRecorder } from './recorder.js';
 import { pakkaTracer, traced } from './tracing.js';
-import {
-  type OutcomeEvent,
-  outcomeEvent,
-  recordLateHazards,
-  recordOutcome,
-  recordStarted,
-  violationsAddedAfterFinal,
-} from './transactionOutcome.js';
+import { type OutcomeEvent, outcomeEvent, recordLateHazards, recordOutcome, recordStarted, violationsAddedAfterFinal } from './transactionOutcome.js';
 
 const SERVICE = 'pakka-outcomes';
 
@@ -54,7 +47,12 @@ export function outcomeStreamHandler({ metrics, logger, publish }: OutcomeStream
     }
     for (const outcome of outcomes) {
       recordOutcome(metrics, outcome);
-      logger.info(`transaction ${outcome.detail.status.toLowerCase()}`, { txnId: outcome.detail.txnId, phase: 'finish', action: 'report', outcome: outcome.detail });
+      logger.info(`transaction ${outcome.detail.status.toLowerCase()}`, {
+        txnId: outcome.detail.txnId,
+        phase: 'finish',
+        action: 'report',
+        outcome: outcome.detail,
+      });
     }
     // PutEvents takes at most 10 entries a call.
     for (let i = 0; i < outcomes.length; i += 10) {

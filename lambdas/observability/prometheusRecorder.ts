@@ -147,8 +147,8 @@ export class PrometheusRecorder implements MetricsRecorder {
   }
 
   private series<V>(store: Map<MetricName, Map<string, V>>, name: MetricName): Map<string, V> {
-    let series = store.get(name);
-    if (!series) store.set(name, (series = new Map()));
+    const series = store.get(name) ?? new Map<string, V>();
+    store.set(name, series);
     return series;
   }
 }

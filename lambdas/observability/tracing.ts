@@ -12,7 +12,12 @@ export function pakkaTracer(serviceName: string): Tracer {
 export type Annotations = Record<string, string | number | boolean | undefined>;
 
 /** Wraps a handler; `annotate` reads the annotations (txnId, participant, action) from the event. */
-export function traced<E, C, R>(tracer: Tracer, name: string, handler: (event: E, context?: C) => Promise<R>, annotate: (event: E) => Annotations = () => ({})) {
+export function traced<E, C, R>(
+  tracer: Tracer,
+  name: string,
+  handler: (event: E, context?: C) => Promise<R>,
+  annotate: (event: E) => Annotations = () => ({}),
+) {
   return async (event: E, context?: C): Promise<R> => {
     if (!tracer.isTracingEnabled()) return handler(event, context);
     const segment = tracer.getSegment();

@@ -66,7 +66,12 @@ export function transactionTimeline(item: CoordinatorLogItem, participants: read
     return {
       name: p.name,
       // The participant whose no ended the prepare phase has no votedAt: its answer led straight to the decision.
-      prepare: { ...span(item.createdAt, votedAt.get(p.name) ?? record?.preparedAt ?? (item.abortedBy === p.name ? item.decidedAt : undefined)), vote: p.vote, reason: p.reason ?? record?.voteReason ?? null, preparedAt: record?.preparedAt ?? null },
+      prepare: {
+        ...span(item.createdAt, votedAt.get(p.name) ?? record?.preparedAt ?? (item.abortedBy === p.name ? item.decidedAt : undefined)),
+        vote: p.vote,
+        reason: p.reason ?? record?.voteReason ?? null,
+        preparedAt: record?.preparedAt ?? null,
+      },
       phaseTwo: inPhaseTwo && phaseTwoAction ? { ...span(phaseTwoStartedAt, ended), action: phaseTwoAction, outcome: p.phaseTwo } : null,
     };
   });
@@ -85,7 +90,12 @@ export function transactionTimeline(item: CoordinatorLogItem, participants: read
     },
     decidedBy: item.decidedBy ?? (item.decision ? 'coordinator' : null),
     recovery: tookOver
-      ? { leftToRecoveryAt: item.leftToRecoveryAt ?? null, recoveredAt: item.recoveredAt ?? null, attempts: item.recoveryAttempts ?? 0, lastError: item.lastRecoveryError ?? null }
+      ? {
+          leftToRecoveryAt: item.leftToRecoveryAt ?? null,
+          recoveredAt: item.recoveredAt ?? null,
+          attempts: item.recoveryAttempts ?? 0,
+          lastError: item.lastRecoveryError ?? null,
+        }
       : null,
   };
 }

@@ -78,7 +78,8 @@ export function targetsOf(plans: readonly OperationPlan[], txnId: string, sharde
     const unsharded = [{ pk: itemKeyOf(plan.key)[PARTITION_KEY]!, plan }];
     if (plan.hold !== 'escrow') return unsharded;
     const recorded = placements[plan.key];
-    if (recorded) return recorded.map((p) => ({ pk: p.pk, plan: { ...plan, amount: p.amount }, ...(plan.direction === 'consume' ? { split: true as const } : {}) }));
+    if (recorded)
+      return recorded.map((p) => ({ pk: p.pk, plan: { ...plan, amount: p.amount }, ...(plan.direction === 'consume' ? { split: true as const } : {}) }));
     const shards = sharded.get(plan.key);
     if (shards === undefined) return unsharded;
     if (plan.direction === 'supply') return supplyPlacement(txnId, plan, shards).map((p) => ({ pk: p.pk, plan }));
@@ -87,8 +88,7 @@ export function targetsOf(plans: readonly OperationPlan[], txnId: string, sharde
 }
 
 /** Shard `shards` is the key's own unsharded item. */
-const shardPkOf = (key: string, shard: number, shards: number): string =>
-  (shard === shards ? itemKeyOf(key) : shardKeyOf(key, shard))[PARTITION_KEY]!;
+const shardPkOf = (key: string, shard: number, shards: number): string => (shard === shards ? itemKeyOf(key) : shardKeyOf(key, shard))[PARTITION_KEY]!;
 
 /** Every item a sharded key's value lives in, by shard number: K shards, then the unsharded item. */
 export const shardPksOf = (key: string, shards: number): string[] => Array.from({ length: shards + 1 }, (_, i) => shardPkOf(key, i, shards));

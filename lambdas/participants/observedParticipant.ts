@@ -48,7 +48,11 @@ export function observedParticipant(handler: ParticipantHandler, { name, metrics
         logger.error(`protocol violation: ${error.code}`, { ...context, code: error.code, durationMs: ms });
       } else {
         metrics.count(METRICS.participantErrors, dims);
-        logger.warn(`${action} failed`, { ...context, error: error instanceof Error ? { name: error.name, message: error.message } : String(error), durationMs: ms });
+        logger.warn(`${action} failed`, {
+          ...context,
+          error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
+          durationMs: ms,
+        });
       }
       throw error;
     }

@@ -15,25 +15,25 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import {
-  ProtocolViolation,
-  TransientFailure,
-  onAbort,
-  onCommit,
-  onRepeatedPrepare,
-} from '../protocol/participantState.js';
+import { ProtocolViolation, TransientFailure, onAbort, onCommit, onRepeatedPrepare } from '../protocol/participantState.js';
 import type { AbortReason } from '../protocol/vote.js';
 import { batchReadConsistent } from './batchRead.js';
 import { readCancellation, type CancellationReason } from './cancellation.js';
 import { escrowUpgrade } from './escrow.js';
-import { type ItemTarget, type Placement, type Placements, type ShardedKeys, needsSplit, shardPksOf, splitConsumption, supplyPlacement, supplyShard, targetsOf } from './hotItems.js';
-import type { ParticipantKind } from './kind.js';
 import {
-  type ParticipantAnswer,
-  type PhaseTwoAnswer,
-  type PrepareAnswer,
-  type StatusAnswer,
-} from './message.js';
+  type ItemTarget,
+  type Placement,
+  type Placements,
+  type ShardedKeys,
+  needsSplit,
+  shardPksOf,
+  splitConsumption,
+  supplyPlacement,
+  supplyShard,
+  targetsOf,
+} from './hotItems.js';
+import type { ParticipantKind } from './kind.js';
+import type { ParticipantAnswer, PhaseTwoAnswer, PrepareAnswer, StatusAnswer } from './message.js';
 import { recordFacts, type StoredRecord, storedRecord } from './record.js';
 import { PARTITION_KEY, recordKeyOf } from './table.js';
 import {
@@ -79,7 +79,7 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
       const parsed = kind.operation.safeParse(op);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
-        throw new InvalidParticipantRequest(`${field}[${i}]${issue?.path.length ? '.' + issue.path.join('.') : ''}: ${issue?.message ?? 'invalid'}`);
+        throw new InvalidParticipantRequest(`${field}[${i}]${issue?.path.length ? `.${issue.path.join('.')}` : ''}: ${issue?.message ?? 'invalid'}`);
       }
       return parsed.data;
     });
@@ -158,7 +158,13 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
         continue;
       }
       const pks = shardPksOf(plan.key, shards);
-      const items = await classified(batchReadConsistent(client, tableName, pks.map((pk) => ({ [PARTITION_KEY]: pk }))));
+      const items = await classified(
+        batchReadConsistent(
+          client,
+          tableName,
+          pks.map((pk) => ({ [PARTITION_KEY]: pk })),
+        ),
+      );
       const byPk = new Map(items.map((item) => [item[PARTITION_KEY] as string, item]));
       const available = pks.map((pk) => {
         const item = byPk.get(pk);
@@ -205,7 +211,12 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
   }
 
   /** The vote a cancelled prepare gives, or undefined when it should simply be tried again. */
-  async function prepareRefused(txnId: string, prepared: PreparedOperations, reasons: CancellationReason[], targets: readonly ItemTarget[]): Promise<PrepareAnswer | undefined> {
+  async function prepareRefused(
+    txnId: string,
+    prepared: PreparedOperations,
+    reasons: CancellationReason[],
+    targets: readonly ItemTarget[],
+  ): Promise<PrepareAnswer | undefined> {
     const verdict = readCancellation(txnId, reasons, targets);
     switch (verdict.kind) {
       case 'recordExists': {
@@ -257,8 +268,7 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
           case 'readOnlyCommit':
             return { participant: name, txnId, outcome: 'READ_ONLY', repeated: false };
           case 'violation':
-            violation(step.code, txnId);
-          // falls through never: violation throws
+            return violation(step.code, txnId);
           case 'nullAbort':
             try {
               // The tombstone makes a prepare that arrives after this abort vote VOTE_ABORT (anti-hanging).

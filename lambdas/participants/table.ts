@@ -41,7 +41,4 @@ export function spreadOf(value: string, n: number): number {
 export const inDoubtPartitionOf = (txnId: string) => `PREPARED#${spreadOf(txnId, IN_DOUBT_SHARDS)}`;
 
 /** Every partition value a reader must query to see all PREPARED records, 0.1's included. */
-export const IN_DOUBT_PARTITIONS: readonly string[] = [
-  ...Array.from({ length: IN_DOUBT_SHARDS }, (_, i) => `PREPARED#${i}`),
-  IN_DOUBT_LEGACY_VALUE,
-];
+export const IN_DOUBT_PARTITIONS: readonly string[] = [...Array.from({ length: IN_DOUBT_SHARDS }, (_, i) => `PREPARED#${i}`), IN_DOUBT_LEGACY_VALUE];

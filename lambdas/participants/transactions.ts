@@ -138,7 +138,14 @@ export function readOnlyCheckTransaction(tableName: string, txnId: string, targe
   };
 }
 
-function recordTransition(tableName: string, txnId: string, to: 'COMMITTED' | 'ABORTED', digest: string, now: string, layout: number | undefined): TransactItem {
+function recordTransition(
+  tableName: string,
+  txnId: string,
+  to: 'COMMITTED' | 'ABORTED',
+  digest: string,
+  now: string,
+  layout: number | undefined,
+): TransactItem {
   const at = to === 'COMMITTED' ? 'committedAt' : 'abortedAt';
   return {
     Update: {
@@ -154,7 +161,14 @@ function recordTransition(tableName: string, txnId: string, to: 'COMMITTED' | 'A
 
 const bumpVersion = 'version = if_not_exists(version, :zero) + :one';
 
-function exclusiveCommit(tableName: string, txnId: string, pk: string, set: readonly string[], remove: readonly string[], values: AttributeValueMap | undefined): TransactItem {
+function exclusiveCommit(
+  tableName: string,
+  txnId: string,
+  pk: string,
+  set: readonly string[],
+  remove: readonly string[],
+  values: AttributeValueMap | undefined,
+): TransactItem {
   return {
     Update: {
       TableName: tableName,
@@ -179,7 +193,13 @@ function unlock(tableName: string, txnId: string, pk: string): TransactItem {
 }
 
 /** Commit: apply each reservation or locked change, release what prepare held, record COMMITTED. */
-export function commitTransaction(tableName: string, txnId: string, prepared: PreparedOperations, targets: readonly ItemTarget[], now: string): TransactWriteCommandInput {
+export function commitTransaction(
+  tableName: string,
+  txnId: string,
+  prepared: PreparedOperations,
+  targets: readonly ItemTarget[],
+  now: string,
+): TransactWriteCommandInput {
   const applies = targets.flatMap(({ pk, plan }): TransactItem[] => {
     switch (plan.hold) {
       case 'check':
@@ -194,7 +214,13 @@ export function commitTransaction(tableName: string, txnId: string, prepared: Pr
 }
 
 /** Abort: release every reservation and lock, record ABORTED. */
-export function abortTransaction(tableName: string, txnId: string, prepared: PreparedOperations, targets: readonly ItemTarget[], now: string): TransactWriteCommandInput {
+export function abortTransaction(
+  tableName: string,
+  txnId: string,
+  prepared: PreparedOperations,
+  targets: readonly ItemTarget[],
+  now: string,
+): TransactWriteCommandInput {
   const releases = targets.flatMap(({ pk, plan }): TransactItem[] => {
     switch (plan.hold) {
       case 'check':
@@ -225,7 +251,13 @@ function legacyQuantityChange(plan: EscrowPlan): string {
  * and an escrow-kind change is applied the 0.1 way. The item stays in the 0.1 layout until the next
  * prepare upgrades it.
  */
-export function legacyCommitTransaction(tableName: string, txnId: string, prepared: PreparedOperations, targets: readonly ItemTarget[], now: string): TransactWriteCommandInput {
+export function legacyCommitTransaction(
+  tableName: string,
+  txnId: string,
+  prepared: PreparedOperations,
+  targets: readonly ItemTarget[],
+  now: string,
+): TransactWriteCommandInput {
   const applies = targets.map(({ pk, plan }): TransactItem => {
     switch (plan.hold) {
       case 'check':
@@ -249,7 +281,13 @@ export function legacyCommitTransaction(tableName: string, txnId: string, prepar
 }
 
 /** Abort of a record Pakka 0.1 prepared: release every lock it took. */
-export function legacyAbortTransaction(tableName: string, txnId: string, prepared: PreparedOperations, targets: readonly ItemTarget[], now: string): TransactWriteCommandInput {
+export function legacyAbortTransaction(
+  tableName: string,
+  txnId: string,
+  prepared: PreparedOperations,
+  targets: readonly ItemTarget[],
+  now: string,
+): TransactWriteCommandInput {
   return {
     TransactItems: [recordTransition(tableName, txnId, 'ABORTED', prepared.digest, now, undefined), ...targets.map(({ pk }) => unlock(tableName, txnId, pk))],
   };

@@ -66,7 +66,11 @@ export function afterTeamPrepare(vote: TeamVote): IntentOutcome {
  * moved the record. If an abort overtook a prepare that did hold something, the hold came after the
  * abort's own undo, so the team's abort runs once more (`undo`).
  */
-export function afterLostIntent(record: BarrierFacts | undefined, digest: string, vote: TeamVote): { answer: VoteAnswer; undo: boolean } | { retry: true } | { violation: ProtocolViolationCode } {
+export function afterLostIntent(
+  record: BarrierFacts | undefined,
+  digest: string,
+  vote: TeamVote,
+): { answer: VoteAnswer; undo: boolean } | { retry: true } | { violation: ProtocolViolationCode } {
   if (!record || !decided(record)) return { retry: true };
   const answer = onRepeatedPrepare(record, digest);
   if ('violation' in answer) return answer;
@@ -75,7 +79,8 @@ export function afterLostIntent(record: BarrierFacts | undefined, digest: string
 
 /** A commit needs a PREPARED record: PREPARING means this participant never voted, so it is refused. */
 export function onBarrierCommit(record: BarrierFacts | undefined, digest: string | undefined): PhaseTwoStep {
-  if (record && !decided(record)) return sameOperations(record, digest) ? { kind: 'violation', code: 'COMMIT_WITHOUT_PREPARE' } : { kind: 'violation', code: 'OPERATIONS_MISMATCH' };
+  if (record && !decided(record))
+    return sameOperations(record, digest) ? { kind: 'violation', code: 'COMMIT_WITHOUT_PREPARE' } : { kind: 'violation', code: 'OPERATIONS_MISMATCH' };
   // A barrier participant cannot know an operation is read-only without running the team's code; READ_ONLY left no record.
   return onCommit(record, digest, false);
 }

@@ -33,11 +33,7 @@ export type PhaseTwoStep =
   | { kind: 'readOnlyCommit' } // commit of a transaction this participant only read
   | { kind: 'violation'; code: ProtocolViolationCode };
 
-export type ProtocolViolationCode =
-  | 'COMMIT_AFTER_ABORT'
-  | 'ABORT_AFTER_COMMIT'
-  | 'COMMIT_WITHOUT_PREPARE'
-  | 'OPERATIONS_MISMATCH';
+export type ProtocolViolationCode = 'COMMIT_AFTER_ABORT' | 'ABORT_AFTER_COMMIT' | 'COMMIT_WITHOUT_PREPARE' | 'OPERATIONS_MISMATCH';
 
 export function onCommit(record: RecordFacts | undefined, digest: string | undefined, readOnly: boolean): PhaseTwoStep {
   if (record && digest !== undefined && record.digest !== undefined && record.digest !== digest) {

@@ -73,7 +73,12 @@ const recover = async (event: unknown, context?: { getRemainingTimeInMillis?: ()
   const request = recoveryRequest(event);
   if (request.action === 'resolve') {
     const result = await resolveTransaction(request.txnId, request.body, ports, metrics);
-    logger.info(result.ok ? 'operator decision logged and driven' : 'operator decision refused', { txnId: request.txnId, phase: 'recovery', action: 'resolve', result });
+    logger.info(result.ok ? 'operator decision logged and driven' : 'operator decision refused', {
+      txnId: request.txnId,
+      phase: 'recovery',
+      action: 'resolve',
+      result,
+    });
     return result;
   }
   const report = await runSweep(ports, config, {

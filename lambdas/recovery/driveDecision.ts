@@ -41,12 +41,18 @@ export async function deliver(
   }
 }
 
-export async function driveDecision(item: CoordinatorLogItem, decision: Decision, ports: Pick<RecoveryPorts, 'log' | 'participants' | 'now'>): Promise<DriveResult> {
+export async function driveDecision(
+  item: CoordinatorLogItem,
+  decision: Decision,
+  ports: Pick<RecoveryPorts, 'log' | 'participants' | 'now'>,
+): Promise<DriveResult> {
   const plan = phaseTwoPlan(item, decision);
   const startedAt = new Date(ports.now()).toISOString();
   const deliveries = await Promise.all(
     // An empty redo list (an orphan's item: no request was known) sends none; the participant uses the one it stored.
-    plan.participants.filter((p) => p.target).map((p) => deliver(ports.participants, p.name, decision, item.txnId, p.operations.length ? p.operations : undefined)),
+    plan.participants
+      .filter((p) => p.target)
+      .map((p) => deliver(ports.participants, p.name, decision, item.txnId, p.operations.length ? p.operations : undefined)),
   );
   const result = phaseTwoResult(plan, deliveries, item.phase2Json);
   const record = { decision, outcomes: result.outcomes, violations: result.violations, startedAt, now: new Date(ports.now()).toISOString() };

@@ -41,9 +41,19 @@ export interface ResolveRefused {
   logged?: ResolveRefusal['logged'];
 }
 
-export async function resolveTransactionRoute(recovery: RecoveryService | undefined, service: TransactionService, event: APIGatewayProxyEvent, txnId: string): Promise<APIGatewayProxyResult> {
+export async function resolveTransactionRoute(
+  recovery: RecoveryService | undefined,
+  service: TransactionService,
+  event: APIGatewayProxyEvent,
+  txnId: string,
+): Promise<APIGatewayProxyResult> {
   if (event.body === null || event.body === undefined || event.body === '') {
-    throw new ApiError(400, 'INVALID_REQUEST', 'body is required: {"decision": "COMMIT" | "ABORT", "operator": "...", "reason": "...", "force"?: true}', 'body');
+    throw new ApiError(
+      400,
+      'INVALID_REQUEST',
+      'body is required: {"decision": "COMMIT" | "ABORT", "operator": "...", "reason": "...", "force"?: true}',
+      'body',
+    );
   }
   const result = await available(recovery).resolve(txnId, jsonBody(event));
   if (!result.ok) {

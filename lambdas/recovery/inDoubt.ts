@@ -10,10 +10,8 @@ import type { RecoveryConfig } from './recoveryConfig.js';
 
 const SECOND = 1000;
 
-
 /** The transaction's own deadline: the request's timeoutSeconds from when the coordinator began. */
-export const deadlineOf = (item: Pick<CoordinatorLogItem, 'createdAt' | 'timeoutSeconds'>): number =>
-  Date.parse(item.createdAt) + item.timeoutSeconds * SECOND;
+export const deadlineOf = (item: Pick<CoordinatorLogItem, 'createdAt' | 'timeoutSeconds'>): number => Date.parse(item.createdAt) + item.timeoutSeconds * SECOND;
 
 /** From when recovery may take a transaction over from its coordinator. */
 export const recoveryDueAt = (item: Pick<CoordinatorLogItem, 'createdAt' | 'timeoutSeconds'>, config: RecoveryConfig): number =>
@@ -27,8 +25,7 @@ export const openCreatedBefore = (now: number, config: RecoveryConfig, minTimeou
   new Date(now - (config.deadlineGraceSeconds + minTimeoutSeconds) * SECOND).toISOString();
 
 /** PREPARED records younger than this are left alone. */
-export const preparedBefore = (now: number, config: RecoveryConfig): string =>
-  new Date(now - config.preparedRecordAgeSeconds * SECOND).toISOString();
+export const preparedBefore = (now: number, config: RecoveryConfig): string => new Date(now - config.preparedRecordAgeSeconds * SECOND).toISOString();
 
 export type Assessment =
   /** Final already (the index lags): nothing to do for the transaction as a whole. */

@@ -36,7 +36,14 @@ export interface CoordinatorLogPort {
    * (`attribute_not_exists(decision)`), listing the participants that hold records; a late
    * coordinator's decision write then fails and obeys it. It joins the open index until final.
    */
-  logOrphanDecision(txnId: string, decision: Decision, author: DecisionAuthor, participants: readonly string[], createdAt: string, now: string): Promise<DecisionWrite>;
+  logOrphanDecision(
+    txnId: string,
+    decision: Decision,
+    author: DecisionAuthor,
+    participants: readonly string[],
+    createdAt: string,
+    now: string,
+  ): Promise<DecisionWrite>;
   /** Every participant answered: COMMITTED/ABORTED, finishedAt, out of the open index. */
   markFinal(txnId: string, record: PhaseTwoRecord): Promise<void>;
   /** Some participant did not answer: the item stays open for the next sweep. */

@@ -16,9 +16,7 @@ import type { MetricsRecorder } from '../observability/recorder.js';
 
 export const resolveRequest = z.strictObject({
   decision: z.enum(DECISIONS, { error: 'must be COMMIT or ABORT' }),
-  operator: z
-    .string({ error: 'must be a string naming who decides' })
-    .regex(/^[A-Za-z0-9._@-]{1,64}$/, 'must be 1-64 characters: letters, digits, . _ @ or -'),
+  operator: z.string({ error: 'must be a string naming who decides' }).regex(/^[A-Za-z0-9._@-]{1,64}$/, 'must be 1-64 characters: letters, digits, . _ @ or -'),
   reason: z.string({ error: 'must be a string saying why' }).trim().min(3, 'must say why, in at least 3 characters').max(500, 'must be at most 500 characters'),
   force: z.boolean({ error: 'must be true or false' }).optional(),
 });
@@ -41,8 +39,13 @@ export function validateResolveRequest(body: unknown): { ok: true; value: Resolv
   const parsed = resolveRequest.safeParse(body, { reportInput: true });
   if (parsed.success) return { ok: true, value: parsed.data };
   const issue = parsed.error.issues[0];
-  const field = issue?.code === 'unrecognized_keys' ? (issue.keys[0] ?? 'body') : (issue?.path.join('.') || 'body');
-  const message = issue?.code === 'unrecognized_keys' ? 'is not a field of a resolve request' : issue?.code === 'invalid_type' && issue.input === undefined ? 'is required' : (issue?.message ?? 'is invalid');
+  const field = issue?.code === 'unrecognized_keys' ? (issue.keys[0] ?? 'body') : issue?.path.join('.') || 'body';
+  const message =
+    issue?.code === 'unrecognized_keys'
+      ? 'is not a field of a resolve request'
+      : issue?.code === 'invalid_type' && issue.input === undefined
+        ? 'is required'
+        : (issue?.message ?? 'is invalid');
   return { ok: false, status: 400, code: 'INVALID_REQUEST', field, message: `${field} ${message}` };
 }
 
@@ -73,7 +76,12 @@ const alreadyLogged = (item: CoordinatorLogItem): ResolveRefusal => ({
   code: 'DECISION_ALREADY_LOGGED',
   field: 'decision',
   message: `transaction ${item.txnId} already has a logged decision, ${item.decision} by ${item.decidedBy ?? 'coordinator'}; it cannot be changed, recovery delivers it`,
-  logged: { decision: item.decision as Decision, decidedBy: item.decidedBy ?? 'coordinator', decidedAt: item.decidedAt ?? null, note: item.decisionNote ?? null },
+  logged: {
+    decision: item.decision as Decision,
+    decidedBy: item.decidedBy ?? 'coordinator',
+    decidedAt: item.decidedAt ?? null,
+    note: item.decisionNote ?? null,
+  },
 });
 
 /**
@@ -91,10 +99,27 @@ async function resolveUnlogged(txnId: string, request: ResolveRequest, ports: Re
     }),
   );
   const holders = asked.filter((a) => a.state === 'PREPARED');
-  if (!holders.length) return { ok: false, status: 404, code: 'NOT_FOUND', field: 'txnId', message: `no transaction ${txnId}: nothing in the coordinator log and no participant holds it prepared` };
-  const createdAt = holders.map((h) => h.preparedAt).filter((at): at is string => typeof at === 'string').sort()[0] ?? new Date(ports.now()).toISOString();
+  if (!holders.length)
+    return {
+      ok: false,
+      status: 404,
+      code: 'NOT_FOUND',
+      field: 'txnId',
+      message: `no transaction ${txnId}: nothing in the coordinator log and no participant holds it prepared`,
+    };
+  const createdAt =
+    holders
+      .map((h) => h.preparedAt)
+      .filter((at): at is string => typeof at === 'string')
+      .sort()[0] ?? new Date(ports.now()).toISOString();
   if (await ports.executions.isRunning({ txnId, createdAt })) {
-    return { ok: false, status: 409, code: 'COORDINATOR_RUNNING', field: null, message: `the coordinator of ${txnId} is still running; it decides itself, or recovery does once it has stopped` };
+    return {
+      ok: false,
+      status: 409,
+      code: 'COORDINATOR_RUNNING',
+      field: null,
+      message: `the coordinator of ${txnId} is still running; it decides itself, or recovery does once it has stopped`,
+    };
   }
   if (request.decision === 'COMMIT') {
     return {
@@ -106,7 +131,14 @@ async function resolveUnlogged(txnId: string, request: ResolveRequest, ports: Re
     };
   }
   const author = { decidedBy: `operator:${request.operator}`, note: request.reason };
-  const write = await ports.log.logOrphanDecision(txnId, request.decision, author, holders.map((h) => h.name), createdAt, new Date(ports.now()).toISOString());
+  const write = await ports.log.logOrphanDecision(
+    txnId,
+    request.decision,
+    author,
+    holders.map((h) => h.name),
+    createdAt,
+    new Date(ports.now()).toISOString(),
+  );
   if (!write.won) {
     if (write.item?.decision) return alreadyLogged(write.item);
     throw new Error(`transaction ${txnId}: no decision could be logged or read`);
@@ -124,7 +156,13 @@ export async function resolveTransaction(txnId: string, body: unknown, ports: Re
   if (!item) return resolveUnlogged(txnId, request, ports, metrics);
   if (item.decision || isFinal(item)) return alreadyLogged(item);
   if (await ports.executions.isRunning(item)) {
-    return { ok: false, status: 409, code: 'COORDINATOR_RUNNING', field: null, message: `the coordinator of ${txnId} is still running; it decides itself, or recovery does once it has stopped` };
+    return {
+      ok: false,
+      status: 409,
+      code: 'COORDINATOR_RUNNING',
+      field: null,
+      message: `the coordinator of ${txnId} is still running; it decides itself, or recovery does once it has stopped`,
+    };
   }
   if (request.decision === 'COMMIT' && !request.force) {
     const states = await Promise.all(

@@ -91,7 +91,12 @@ export interface RecoverOptions {
  * Recovers one transaction if its coordinator is gone and its deadline (plus grace) has passed:
  * reads the logged decision or logs ABORT, and drives it. The sweep's unit of work.
  */
-export async function recoverTransaction(txnId: string, ports: RecoveryPorts, config: RecoveryConfig, options: RecoverOptions = {}): Promise<TransactionOutcome> {
+export async function recoverTransaction(
+  txnId: string,
+  ports: RecoveryPorts,
+  config: RecoveryConfig,
+  options: RecoverOptions = {},
+): Promise<TransactionOutcome> {
   const metrics = options.metrics ?? noMetrics;
   const stragglers = options.stragglers ?? [];
   const item = await ports.log.read(txnId);
@@ -133,7 +138,12 @@ export async function decideAndDrive(
   return { kind: 'driven', decidedNow, ...driven };
 }
 
-async function preparedRecordIsOld(participant: string, txnId: string, ports: RecoveryPorts, config: RecoveryConfig): Promise<'old' | 'notPrepared' | 'tooYoung'> {
+async function preparedRecordIsOld(
+  participant: string,
+  txnId: string,
+  ports: RecoveryPorts,
+  config: RecoveryConfig,
+): Promise<'old' | 'notPrepared' | 'tooYoung'> {
   // The index is eventually consistent: ask the participant what it holds now.
   const status = await ports.participants.send(participant, { action: 'status', txnId });
   if (!('state' in status) || status.state !== 'PREPARED') return 'notPrepared';
@@ -157,12 +167,23 @@ async function recoverOrphan(
   const ages = await Promise.all(stragglers.map(async (ref) => ({ ref, age: await preparedRecordIsOld(ref.participant, txnId, ports, config) })));
   const old = ages.filter((a) => a.age === 'old').map((a) => a.ref);
   if (!old.length) {
-    return { kind: 'noLogItem', txnId, orphans: ages.map(({ ref, age }): StragglerOutcome => ({ participant: ref.participant, action: 'none', result: age === 'old' ? 'notPrepared' : age })) };
+    return {
+      kind: 'noLogItem',
+      txnId,
+      orphans: ages.map(({ ref, age }): StragglerOutcome => ({ participant: ref.participant, action: 'none', result: age === 'old' ? 'notPrepared' : age })),
+    };
   }
   const createdAt = old.map((r) => r.inDoubtSince).sort()[0] ?? iso(ports.now());
   // A Standard execution may outlive any record age: ask (Express: the record is older than any execution can run).
   if (await ports.executions.isRunning({ txnId, createdAt })) return { kind: 'running', txnId };
-  const write = await ports.log.logOrphanDecision(txnId, PRESUMED_DECISION, { decidedBy: 'recovery' }, old.map((r) => r.participant), createdAt, iso(ports.now()));
+  const write = await ports.log.logOrphanDecision(
+    txnId,
+    PRESUMED_DECISION,
+    { decidedBy: 'recovery' },
+    old.map((r) => r.participant),
+    createdAt,
+    iso(ports.now()),
+  );
   if (!write.item) throw new Error(`transaction ${txnId}: no decision could be logged or read`);
   // A coordinator logged its decision first: the transaction is an ordinary one now.
   if (!write.won) return recoverTransaction(txnId, ports, config, { stragglers, metrics });
@@ -173,7 +194,12 @@ async function recoverOrphan(
 }
 
 /** A final transaction whose participant still holds PREPARED: it missed the decision; deliver it. */
-async function deliverToStragglers(item: CoordinatorLogItem, stragglers: readonly PreparedRecordRef[], ports: RecoveryPorts, config: RecoveryConfig): Promise<StragglerOutcome[]> {
+async function deliverToStragglers(
+  item: CoordinatorLogItem,
+  stragglers: readonly PreparedRecordRef[],
+  ports: RecoveryPorts,
+  config: RecoveryConfig,
+): Promise<StragglerOutcome[]> {
   const outcomes = await Promise.all(
     stragglers.map(async ({ participant }): Promise<StragglerOutcome> => {
       const age = await preparedRecordIsOld(participant, item.txnId, ports, config);
@@ -222,27 +248,32 @@ export async function runSweep(ports: RecoveryPorts, config: RecoveryConfig, opt
   const transactions: TransactionOutcome[] = [];
   const errors: SweepReport['errors'] = [];
   const stopTakingAt = options.stopTakingAt ?? Number.POSITIVE_INFINITY;
-  const deferred = await inBatches(txnIds, config.concurrency, () => Date.now() < stopTakingAt, async (txnId) => {
-    try {
-      const outcome = await recoverTransaction(txnId, ports, config, { stragglers: stragglers.get(txnId) ?? [], metrics });
-      transactions.push(outcome);
-      if (outcome.kind === 'driven') {
-        log(outcome.final ? 'recovery finished a transaction' : 'recovery left a transaction pending', {
-          txnId,
-          decision: outcome.decision,
-          decidedNow: outcome.decidedNow,
-          outcomes: outcome.outcomes,
-          violations: outcome.violations,
-          errors: outcome.errors,
-        });
-      } else if ((outcome.kind === 'noLogItem' && outcome.orphans.length) || (outcome.kind === 'final' && outcome.stragglers.length)) {
-        log('recovery delivered to stragglers', { txnId, outcome });
+  const deferred = await inBatches(
+    txnIds,
+    config.concurrency,
+    () => Date.now() < stopTakingAt,
+    async (txnId) => {
+      try {
+        const outcome = await recoverTransaction(txnId, ports, config, { stragglers: stragglers.get(txnId) ?? [], metrics });
+        transactions.push(outcome);
+        if (outcome.kind === 'driven') {
+          log(outcome.final ? 'recovery finished a transaction' : 'recovery left a transaction pending', {
+            txnId,
+            decision: outcome.decision,
+            decidedNow: outcome.decidedNow,
+            outcomes: outcome.outcomes,
+            violations: outcome.violations,
+            errors: outcome.errors,
+          });
+        } else if ((outcome.kind === 'noLogItem' && outcome.orphans.length) || (outcome.kind === 'final' && outcome.stragglers.length)) {
+          log('recovery delivered to stragglers', { txnId, outcome });
+        }
+      } catch (error) {
+        errors.push({ txnId, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+        log('recovery failed for a transaction; the next sweep retries', { txnId, error: String(error) });
       }
-    } catch (error) {
-      errors.push({ txnId, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
-      log('recovery failed for a transaction; the next sweep retries', { txnId, error: String(error) });
-    }
-  });
+    },
+  );
 
   const driven = transactions.filter((t) => t.kind === 'driven');
   const strays = transactions.flatMap((t) => (t.kind === 'noLogItem' ? t.orphans : t.kind === 'final' ? t.stragglers : []));

@@ -111,8 +111,8 @@ export interface StateMachineDefinition {
 
 /** Every state, Map iterations included, so a check can cover the whole machine. */
 export function everyState(states: States): Array<[string, State]> {
-  return Object.entries(states).flatMap(([name, state]): Array<[string, State]> =>
-    state.Type === 'Map' ? [[name, state], ...everyState(state.ItemProcessor.States)] : [[name, state]],
+  return Object.entries(states).flatMap(
+    ([name, state]): Array<[string, State]> => (state.Type === 'Map' ? [[name, state], ...everyState(state.ItemProcessor.States)] : [[name, state]]),
   );
 }
 

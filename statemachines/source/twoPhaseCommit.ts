@@ -55,7 +55,9 @@ const LAMBDA_TRANSIENT = [
   'Pakka.Transient',
 ];
 
-const PREPARE_RETRY: Retrier[] = [{ ErrorEquals: LAMBDA_TRANSIENT, IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, MaxDelaySeconds: 5, JitterStrategy: 'FULL' }];
+const PREPARE_RETRY: Retrier[] = [
+  { ErrorEquals: LAMBDA_TRANSIENT, IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, MaxDelaySeconds: 5, JitterStrategy: 'FULL' },
+];
 
 /** Phase 2 is retried until acknowledged, except for refusals that a repeat cannot change. */
 const PHASE_TWO_RETRY: Retrier[] = [
@@ -71,7 +73,10 @@ const nPath = (expression: string): Json => ({ 'N.$': `States.Format('{}', ${exp
 const boolPath = (expression: string): Json => ({ 'BOOL.$': expression });
 const key: Json = { txnId: sPath('$.txnId') };
 
-function logUpdate(comment: string, update: { set: string; condition: string; values: Record<string, Json>; names?: boolean }): Omit<TaskState, 'Next' | 'End'> {
+function logUpdate(
+  comment: string,
+  update: { set: string; condition: string; values: Record<string, Json>; names?: boolean },
+): Omit<TaskState, 'Next' | 'End'> {
   return {
     Type: 'Task',
     Comment: comment,
@@ -231,7 +236,9 @@ function phaseTwo(
 const abortVote = (reason: string, rule: string, participant = '$.participant.name'): Json => ({ 'participant.$': participant, reason, rule });
 
 const present = (path: string): ChoiceRule => ({ Variable: path, IsPresent: true });
-const equals = (path: string, value: string): ChoiceRule => ({ And: [present(path), { Variable: path, IsString: true }, { Variable: path, StringEquals: value }] });
+const equals = (path: string, value: string): ChoiceRule => ({
+  And: [present(path), { Variable: path, IsString: true }, { Variable: path, StringEquals: value }],
+});
 
 /** The reasons a participant may give with VOTE_ABORT; the coordinator's own (TIMEOUT, ERROR, INVALID_ANSWER) are not among them. */
 const PARTICIPANT_REASONS = ABORT_REASONS.filter((r) => !['TIMEOUT', 'ERROR', 'INVALID_ANSWER'].includes(r));
@@ -260,23 +267,46 @@ const judgeVotes: MapState = {
           { ...equals('$.reply.answer.vote', 'VOTE_COMMIT'), Next: 'AnswerIsCommit' },
           { ...equals('$.reply.answer.vote', 'READ_ONLY'), Next: 'AnswerIsReadOnly' },
           { And: [equals('$.reply.answer.vote', 'VOTE_ABORT'), equals('$.reply.answer.reason', 'LOCK_CONFLICT')], Next: 'AnswerIsLockConflict' },
-          { And: [equals('$.reply.answer.vote', 'VOTE_ABORT'), { Or: PARTICIPANT_REASONS.map((r) => equals('$.reply.answer.reason', r)) }], Next: 'AnswerIsNo' },
+          {
+            And: [equals('$.reply.answer.vote', 'VOTE_ABORT'), { Or: PARTICIPANT_REASONS.map((r) => equals('$.reply.answer.reason', r)) }],
+            Next: 'AnswerIsNo',
+          },
           { ...equals('$.reply.answer.vote', 'VOTE_ABORT'), Next: 'AnswerWithUnknownReason' },
         ],
         Default: 'AnswerWithUnknownVote',
       },
       AnswerIsCommit: { Type: 'Pass', Result: verdict('COMMIT'), End: true },
       AnswerIsReadOnly: { Type: 'Pass', Result: verdict('READ'), End: true },
-      AnswerIsNo: { Type: 'Pass', Parameters: verdict('NO', { 'participant.$': '$.participant', 'reason.$': '$.reply.answer.reason', rule: 'the participant voted VOTE_ABORT' }), End: true },
-      AnswerIsLockConflict: { Type: 'Pass', Parameters: verdict('LOCK', abortVote('LOCK_CONFLICT', 'an item is locked by another prepared transaction', '$.participant')), End: true },
-      AnswerWithoutTxnId: { Type: 'Pass', Parameters: verdict('NO', abortVote('INVALID_ANSWER', 'a prepare answer must be an object whose txnId is a string', '$.participant')), End: true },
-      AnswerForAnotherTxn: { Type: 'Pass', Parameters: verdict('NO', abortVote('INVALID_ANSWER', "the answer's txnId is not this transaction's", '$.participant')), End: true },
+      AnswerIsNo: {
+        Type: 'Pass',
+        Parameters: verdict('NO', { 'participant.$': '$.participant', 'reason.$': '$.reply.answer.reason', rule: 'the participant voted VOTE_ABORT' }),
+        End: true,
+      },
+      AnswerIsLockConflict: {
+        Type: 'Pass',
+        Parameters: verdict('LOCK', abortVote('LOCK_CONFLICT', 'an item is locked by another prepared transaction', '$.participant')),
+        End: true,
+      },
+      AnswerWithoutTxnId: {
+        Type: 'Pass',
+        Parameters: verdict('NO', abortVote('INVALID_ANSWER', 'a prepare answer must be an object whose txnId is a string', '$.participant')),
+        End: true,
+      },
+      AnswerForAnotherTxn: {
+        Type: 'Pass',
+        Parameters: verdict('NO', abortVote('INVALID_ANSWER', "the answer's txnId is not this transaction's", '$.participant')),
+        End: true,
+      },
       AnswerWithUnknownReason: {
         Type: 'Pass',
         Parameters: verdict('NO', abortVote('INVALID_ANSWER', `a VOTE_ABORT reason must be one of ${PARTICIPANT_REASONS.join(', ')}`, '$.participant')),
         End: true,
       },
-      AnswerWithUnknownVote: { Type: 'Pass', Parameters: verdict('NO', abortVote('INVALID_ANSWER', 'vote must be VOTE_COMMIT, VOTE_ABORT or READ_ONLY', '$.participant')), End: true },
+      AnswerWithUnknownVote: {
+        Type: 'Pass',
+        Parameters: verdict('NO', abortVote('INVALID_ANSWER', 'vote must be VOTE_COMMIT, VOTE_ABORT or READ_ONLY', '$.participant')),
+        End: true,
+      },
     },
   },
   // One verdict and one kind per participant, so neither list is ever empty.
@@ -311,7 +341,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
     PrepareAll: {
       Type: 'Map',
       Comment:
-        "Phase 1: every participant prepares in parallel. A timeout or failure ends the phase at once; every answer is kept for the commit point to judge. The Lambda payload is built here so that TimeoutSecondsPath finds $.Payload.timeoutSeconds both in the state input (AWS) and after Parameters (the local engine).",
+        'Phase 1: every participant prepares in parallel. A timeout or failure ends the phase at once; every answer is kept for the commit point to judge. The Lambda payload is built here so that TimeoutSecondsPath finds $.Payload.timeoutSeconds both in the state input (AWS) and after Parameters (the local engine).',
       ItemsPath: '$.participants',
       ItemSelector: {
         'participant.$': '$$.Map.Item.Value',
@@ -330,7 +360,8 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
         States: {
           Prepare: {
             Type: 'Task',
-            Comment: 'Ask one participant to prepare: hold its items under their business rules and vote. The answer is kept whole, whatever its shape; the commit point judges it.',
+            Comment:
+              'Ask one participant to prepare: hold its items under their business rules and vote. The answer is kept whole, whatever its shape; the commit point judges it.',
             Resource: 'arn:aws:states:::lambda:invoke',
             Parameters: { 'FunctionName.$': PARTICIPANT_FUNCTION, 'Payload.$': '$.Payload' },
             TimeoutSecondsPath: '$.Payload.timeoutSeconds',
@@ -420,7 +451,8 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
     },
     ReadLoggedDecision: {
       Type: 'Task',
-      Comment: 'A decision write failed its condition: read whether a decision is logged (then obey it, if it was logged for this same request) or the votes were not all yes.',
+      Comment:
+        'A decision write failed its condition: read whether a decision is logged (then obey it, if it was logged for this same request) or the votes were not all yes.',
       Resource: 'arn:aws:states:::dynamodb:getItem',
       Parameters: { TableName: LOG, Key: key, ConsistentRead: true, ProjectionExpression: 'decision, requestDigest' },
       ResultPath: '$.logged',
@@ -431,7 +463,10 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
       Type: 'Choice',
       Choices: [
         // The same txnId decided for another request (an execution started with a different body): this one changes nothing.
-        { And: [present('$.logged.Item.requestDigest.S'), { Not: { Variable: '$.logged.Item.requestDigest.S', StringEqualsPath: '$.requestDigest' } }], Next: 'AnotherRequest' },
+        {
+          And: [present('$.logged.Item.requestDigest.S'), { Not: { Variable: '$.logged.Item.requestDigest.S', StringEqualsPath: '$.requestDigest' } }],
+          Next: 'AnotherRequest',
+        },
         { ...equals('$.logged.Item.decision.S', 'ABORT'), Next: 'AbortAll' },
         { And: [equals('$.logged.Item.decision.S', 'COMMIT'), present('$.prepared.answers')], Next: 'CommitAll' },
         { ...equals('$.logged.Item.decision.S', 'COMMIT'), Next: 'DecidedElsewhere' },
@@ -471,12 +506,33 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
     },
     RetryOnLockConflict: {
       Type: 'Choice',
-      Comment: 'Locks are no-wait: when every no is a lock conflict, prepare is tried once more, briefly, then a conflict counts as a no. No deadlock is possible.',
+      Comment:
+        'Locks are no-wait: when every no is a lock conflict, prepare is tried once more, briefly, then a conflict counts as a no. No deadlock is possible.',
       Choices: [
-        { And: [{ Variable: '$.weighed.anyNo', BooleanEquals: false }, { Variable: '$.weighed.anyLock', BooleanEquals: true }, { Variable: '$.lockRetries.left', NumericGreaterThan: 0 }], Next: 'WaitForLock' },
-        { And: [{ Variable: '$.weighed.anyNo', BooleanEquals: false }, { Variable: '$.weighed.anyLock', BooleanEquals: false }, { Variable: '$.weighed.anyCommit', BooleanEquals: false }], Next: 'CommitReadOnly' },
+        {
+          And: [
+            { Variable: '$.weighed.anyNo', BooleanEquals: false },
+            { Variable: '$.weighed.anyLock', BooleanEquals: true },
+            { Variable: '$.lockRetries.left', NumericGreaterThan: 0 },
+          ],
+          Next: 'WaitForLock',
+        },
+        {
+          And: [
+            { Variable: '$.weighed.anyNo', BooleanEquals: false },
+            { Variable: '$.weighed.anyLock', BooleanEquals: false },
+            { Variable: '$.weighed.anyCommit', BooleanEquals: false },
+          ],
+          Next: 'CommitReadOnly',
+        },
         // Every answer is a yes, yet the commit condition failed: the coordinator votes no rather than guess.
-        { And: [{ Variable: '$.weighed.anyNo', BooleanEquals: false }, { Variable: '$.weighed.anyLock', BooleanEquals: false }], Next: 'CoordinatorVotesAbort' },
+        {
+          And: [
+            { Variable: '$.weighed.anyNo', BooleanEquals: false },
+            { Variable: '$.weighed.anyLock', BooleanEquals: false },
+          ],
+          Next: 'CoordinatorVotesAbort',
+        },
         { Variable: '$.weighed.distinct[0]', IsString: true, Next: 'ReadSecondVerdict' },
       ],
       Default: 'ReadFirstVerdict',

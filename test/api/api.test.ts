@@ -72,7 +72,10 @@ describe('health and participants', () => {
     const answer = await call<{ participants: Array<{ name: string; kind: string; operations: string[] }> }>(api.url, 'GET', '/participants');
     expect(answer.status).toBe(200);
     expect(answer.body.participants.map((p) => p.name)).toEqual([...api.pakka.config.keys()]);
-    expect(answer.body.participants.find((p) => p.name === 'payer-bank')).toMatchObject({ kind: 'ledger', operations: ['credit', 'debit', 'assertBalanceAtLeast'] });
+    expect(answer.body.participants.find((p) => p.name === 'payer-bank')).toMatchObject({
+      kind: 'ledger',
+      operations: ['credit', 'debit', 'assertBalanceAtLeast'],
+    });
     expect(answer.body.participants.find((p) => p.name === 'cinema')).toMatchObject({ kind: 'booking', operations: ['hold', 'release'] });
   });
 
@@ -208,7 +211,10 @@ describe('the window between StartExecution and the decision (the first log writ
     expect(await gated.service.readLog(txnId)).toBeUndefined(); // really inside the window
 
     const got = await call<TxnBody>(gated.url, 'GET', `/transactions/${txnId}`);
-    expect(got).toMatchObject({ status: 200, body: { txnId, status: 'PREPARING', decision: null, participants: [{ name: 'payer-bank', vote: null, state: 'UNKNOWN' }] } });
+    expect(got).toMatchObject({
+      status: 200,
+      body: { txnId, status: 'PREPARING', decision: null, participants: [{ name: 'payer-bank', vote: null, state: 'UNKNOWN' }] },
+    });
     expect(await call(gated.url, 'POST', '/transactions', body)).toMatchObject({ status: 202, body: { txnId, status: 'PREPARING' } });
     const other = await call<ErrorBody>(gated.url, 'POST', '/transactions', { txnId, participants: [credit('payer-bank', account, 11)] });
     expect(other).toMatchObject({ status: 409, body: { error: { code: 'IDEMPOTENCY_CONFLICT' } } });
@@ -239,7 +245,9 @@ describe('the window between StartExecution and the decision (the first log writ
     expect(inspected.body.participants[0]).toMatchObject({ record: { state: 'PREPARED' }, items: [{ key: payer, view: { balance: 90, reserved: 40 } }] });
     held.release();
     expect((await finalOf(gated, txnId)).status).toBe('COMMITTED');
-    expect(await call(gated.url, 'GET', `/participants/payer-bank/items/${payer}`)).toMatchObject({ body: { balance: 50, available: 50, reserved: 0, holds: [] } });
+    expect(await call(gated.url, 'GET', `/participants/payer-bank/items/${payer}`)).toMatchObject({
+      body: { balance: 50, available: 50, reserved: 0, holds: [] },
+    });
     expect(await call(gated.url, 'GET', `/participants/payee-bank/items/${payee}`)).toMatchObject({ status: 200, body: { balance: 40, incoming: 0 } });
   });
 
@@ -263,9 +271,14 @@ describe('balances at and beyond the largest Pakka holds', () => {
     await localDynamoClient(inject('dynamoEndpoint')).send(
       new PutItemCommand({ TableName: table, Item: { pk: { S: `ITEM#${key}` }, balance: { N: '9007199254741002' }, version: { N: '1' } } }),
     );
-    expect(await call(api.url, 'GET', `/participants/payee-bank/items/${key}`)).toMatchObject({ status: 200, body: { balance: '9007199254741002', available: '9007199254741002' } });
+    expect(await call(api.url, 'GET', `/participants/payee-bank/items/${key}`)).toMatchObject({
+      status: 200,
+      body: { balance: '9007199254741002', available: '9007199254741002' },
+    });
     // And it takes no credit at all: its headroom is below zero once the item is upgraded.
-    const credit = await call<TxnBody>(api.url, 'POST', '/transactions?wait=true', { participants: [{ name: 'payee-bank', operations: [{ op: 'credit', key, amount: 1 }] }] });
+    const credit = await call<TxnBody>(api.url, 'POST', '/transactions?wait=true', {
+      participants: [{ name: 'payee-bank', operations: [{ op: 'credit', key, amount: 1 }] }],
+    });
     expect(credit.body).toMatchObject({ status: 'ABORTED', reason: 'LIMIT_EXCEEDED' });
   });
 });
@@ -296,7 +309,12 @@ describe('GET /transactions/{txnId} and /inspect', () => {
     expect(answer.body.transaction.timings.totalMs).toEqual(expect.any(Number));
     expect(answer.body.log).toMatchObject({ txnId: txn.body.txnId, decision: 'COMMIT', requestDigest: expect.any(String) });
     expect(answer.body.participants).toMatchObject([
-      { name: 'payer-bank', kind: 'ledger', record: { state: 'COMMITTED', lockedKeys: [payer] }, items: [{ key: payer, exists: true, lockedBy: null, view: { balance: 40 } }] },
+      {
+        name: 'payer-bank',
+        kind: 'ledger',
+        record: { state: 'COMMITTED', lockedKeys: [payer] },
+        items: [{ key: payer, exists: true, lockedBy: null, view: { balance: 40 } }],
+      },
       { name: 'sms-gateway', kind: 'outbox', record: { state: 'COMMITTED' }, items: [{ key: sms, view: { message: 'paid 60', messageStatus: 'READY' } }] },
     ]);
   });
@@ -312,8 +330,20 @@ describe('bad input never reaches the state machine', () => {
     ['missing participants', {}, 400, 'INVALID_REQUEST', 'participants'],
     ['unknown field', { participants: [credit('payer-bank', 'a', 1)], priority: 'high' }, 400, 'INVALID_REQUEST', 'priority'],
     ['unknown participant', { participants: [credit('moon-bank', 'a', 1)] }, 400, 'INVALID_REQUEST', 'participants[0].name'],
-    ['unknown operation', { participants: [{ name: 'payer-bank', operations: [{ op: 'steal', key: 'a', amount: 1 }] }] }, 400, 'INVALID_REQUEST', 'participants[0].operations[0].op'],
-    ['missing operation field', { participants: [{ name: 'payer-bank', operations: [{ op: 'credit', key: 'a' }] }] }, 400, 'INVALID_REQUEST', 'participants[0].operations[0].amount'],
+    [
+      'unknown operation',
+      { participants: [{ name: 'payer-bank', operations: [{ op: 'steal', key: 'a', amount: 1 }] }] },
+      400,
+      'INVALID_REQUEST',
+      'participants[0].operations[0].op',
+    ],
+    [
+      'missing operation field',
+      { participants: [{ name: 'payer-bank', operations: [{ op: 'credit', key: 'a' }] }] },
+      400,
+      'INVALID_REQUEST',
+      'participants[0].operations[0].amount',
+    ],
     ['non-integer amount', { participants: [credit('payer-bank', 'a', 1.5)] }, 400, 'INVALID_REQUEST', 'participants[0].operations[0].amount'],
     ['zero amount', { participants: [credit('payer-bank', 'a', 0)] }, 400, 'INVALID_REQUEST', 'participants[0].operations[0].amount'],
     ['negative amount', { participants: [debit('payer-bank', 'a', -5)] }, 400, 'INVALID_REQUEST', 'participants[0].operations[0].amount'],
@@ -322,7 +352,13 @@ describe('bad input never reaches the state machine', () => {
     ['too many participants', { participants: tooManyParticipants }, 400, 'INVALID_REQUEST', 'participants'],
     ['too many operations', { participants: [{ name: 'payer-bank', operations: tooManyOps }] }, 400, 'INVALID_REQUEST', 'participants[0].operations'],
     ['bad txnId', { txnId: 'has spaces!', participants: [credit('payer-bank', 'a', 1)] }, 400, 'INVALID_REQUEST', 'txnId'],
-    ['oversize body', { participants: [{ name: 'sms-gateway', operations: [{ op: 'enqueue', key: 'a', message: 'x'.repeat(LIMITS.maxBodyBytes) }] }] }, 413, 'PAYLOAD_TOO_LARGE', 'body'],
+    [
+      'oversize body',
+      { participants: [{ name: 'sms-gateway', operations: [{ op: 'enqueue', key: 'a', message: 'x'.repeat(LIMITS.maxBodyBytes) }] }] },
+      413,
+      'PAYLOAD_TOO_LARGE',
+      'body',
+    ],
   ];
 
   it.each(cases)('%s', async (_name, body, status, code, field) => {
@@ -429,7 +465,9 @@ describe('failures on the server', () => {
       const answer = await call<ErrorBody>(broken.url, 'GET', `/transactions/${uniqueId('any')}`);
       expect(answer).toMatchObject({ status: 500, body: { error: { code: 'INTERNAL_ERROR', field: null } } });
       expect(JSON.stringify(answer.body)).not.toMatch(/ResourceNotFound|\bat\b.*\.ts/);
-      expect(logged.slice(before)).toContainEqual(expect.objectContaining({ message: 'request failed', detail: expect.objectContaining({ path: expect.stringContaining('/transactions/') }) }));
+      expect(logged.slice(before)).toContainEqual(
+        expect.objectContaining({ message: 'request failed', detail: expect.objectContaining({ path: expect.stringContaining('/transactions/') }) }),
+      );
     } finally {
       await broken.stop();
     }

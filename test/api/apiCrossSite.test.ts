@@ -55,7 +55,9 @@ describe('POST needs Content-Type: application/json', () => {
 
   it('accepts application/json with parameters, in any case, and an empty JSON POST', async () => {
     const key = uniqueId('ok');
-    const answer = await call<{ status: string }>(api.url, 'POST', '/transactions?wait=true', transfer(key), { 'Content-Type': 'Application/JSON; charset=utf-8' });
+    const answer = await call<{ status: string }>(api.url, 'POST', '/transactions?wait=true', transfer(key), {
+      'Content-Type': 'Application/JSON; charset=utf-8',
+    });
     expect(answer).toMatchObject({ status: 200, body: { status: 'COMMITTED' } });
     const response = await fetch(`${api.url}/recovery/run`, { method: 'POST', headers: { 'Content-Type': 'application/json' } });
     expect(response.status).toBe(200);
@@ -100,7 +102,11 @@ describe('a forged listing cursor', () => {
   });
 
   it('still pages with a well-formed cursor', async () => {
-    const answer = await call(api.url, 'GET', `/transactions?status=COMMITTED&cursor=${forged('COMMITTED', { 'COMMITTED#0': { txnId: 'zzz', statusPartition: 'COMMITTED#0', createdAt: at } })}`);
+    const answer = await call(
+      api.url,
+      'GET',
+      `/transactions?status=COMMITTED&cursor=${forged('COMMITTED', { 'COMMITTED#0': { txnId: 'zzz', statusPartition: 'COMMITTED#0', createdAt: at } })}`,
+    );
     expect(answer).toMatchObject({ status: 200, body: { nextCursor: null } });
   });
 });

@@ -27,7 +27,8 @@ async function postBytes(path: string, bytes: Buffer): Promise<{ status: number;
   return { status: response.status, body: (await response.json()) as ErrorBody & Record<string, unknown> };
 }
 
-const creditText = (key: string, amountText: string) => `{"participants":[{"name":"payer-bank","operations":[{"op":"credit","key":"${key}","amount":${amountText}}]}]}`;
+const creditText = (key: string, amountText: string) =>
+  `{"participants":[{"name":"payer-bank","operations":[{"op":"credit","key":"${key}","amount":${amountText}}]}]}`;
 
 async function transactionCount(): Promise<number> {
   const listing = await call<{ transactions: unknown[] }>(api.url, 'GET', '/transactions?limit=100');
@@ -35,19 +36,26 @@ async function transactionCount(): Promise<number> {
 }
 
 describe('numbers are taken only as exact integers, before parsing can round them', () => {
-  it.each(['2.99999999999999999', '100.000000000000001', '1.0', '1e3', '1E3', '10e-1', '9007199254740993', '-9007199254740993', '123456789012345678901234567890'])(
-    'amount %s is refused with 400 naming the field, and nothing is stored',
-    async (amountText) => {
-      const key = uniqueId('round');
-      const before = await transactionCount();
-      const answer = await postBytes('/transactions?wait=true', Buffer.from(creditText(key, amountText)));
-      expect(answer.status).toBe(400);
-      expect(answer.body.error).toMatchObject({ code: 'INVALID_REQUEST', field: 'participants[0].operations[0].amount' });
-      expect(answer.body.error.message).toContain(amountText);
-      expect(await transactionCount()).toBe(before);
-      expect((await call(api.url, 'GET', `/participants/payer-bank/items/${key}`)).status).toBe(404);
-    },
-  );
+  it.each([
+    '2.99999999999999999',
+    '100.000000000000001',
+    '1.0',
+    '1e3',
+    '1E3',
+    '10e-1',
+    '9007199254740993',
+    '-9007199254740993',
+    '123456789012345678901234567890',
+  ])('amount %s is refused with 400 naming the field, and nothing is stored', async (amountText) => {
+    const key = uniqueId('round');
+    const before = await transactionCount();
+    const answer = await postBytes('/transactions?wait=true', Buffer.from(creditText(key, amountText)));
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatchObject({ code: 'INVALID_REQUEST', field: 'participants[0].operations[0].amount' });
+    expect(answer.body.error.message).toContain(amountText);
+    expect(await transactionCount()).toBe(before);
+    expect((await call(api.url, 'GET', `/participants/payer-bank/items/${key}`)).status).toBe(404);
+  });
 
   it('names a number anywhere in the body, e.g. the timeout', async () => {
     const body = `{"timeoutSeconds":30.0,"participants":[{"name":"payer-bank","operations":[{"op":"credit","key":"k","amount":1}]}]}`;
@@ -67,7 +75,11 @@ describe('numbers are taken only as exact integers, before parsing can round the
 
 describe('text must be well-formed Unicode', () => {
   const outboxBody = (message: Buffer) =>
-    Buffer.concat([Buffer.from(`{"participants":[{"name":"sms-gateway","operations":[{"op":"enqueue","key":"${uniqueId('sms')}","message":"ok`), message, Buffer.from('end"}]}]}')]);
+    Buffer.concat([
+      Buffer.from(`{"participants":[{"name":"sms-gateway","operations":[{"op":"enqueue","key":"${uniqueId('sms')}","message":"ok`),
+      message,
+      Buffer.from('end"}]}]}'),
+    ]);
 
   it('bytes that are not UTF-8 (C3 28 FF) are refused, not rewritten to U+FFFD', async () => {
     const before = await transactionCount();
@@ -97,7 +109,10 @@ describe('text must be well-formed Unicode', () => {
   });
 
   it('the resolve route reads its body the same way', async () => {
-    const answer = await postBytes(`/transactions/${uniqueId('txn')}/resolve`, Buffer.from('{"decision":"ABORT","operator":"asha","reason":"customer called \\ud800"}'));
+    const answer = await postBytes(
+      `/transactions/${uniqueId('txn')}/resolve`,
+      Buffer.from('{"decision":"ABORT","operator":"asha","reason":"customer called \\ud800"}'),
+    );
     expect(answer.status).toBe(400);
     expect(answer.body.error.field).toBe('reason');
     expect(answer.body.error.message).toMatch(/surrogate/);
@@ -106,7 +121,14 @@ describe('text must be well-formed Unicode', () => {
 
 describe('as API Gateway events (string and base64 bodies)', () => {
   const event = (body: string, isBase64Encoded: boolean): APIGatewayProxyEvent =>
-    ({ httpMethod: 'POST', path: '/transactions', headers: { 'content-type': 'application/json' }, queryStringParameters: null, body, isBase64Encoded }) as unknown as APIGatewayProxyEvent;
+    ({
+      httpMethod: 'POST',
+      path: '/transactions',
+      headers: { 'content-type': 'application/json' },
+      queryStringParameters: null,
+      body,
+      isBase64Encoded,
+    }) as unknown as APIGatewayProxyEvent;
   const errorOf = (result: { statusCode: number; body: string }) => ({ status: result.statusCode, ...(JSON.parse(result.body) as ErrorBody).error });
 
   it('refuses invalid UTF-8 in a base64 body, a lone surrogate in a string body, and an inexact number in either', async () => {

@@ -31,7 +31,10 @@ describe('mergePages', () => {
 
   it('marks a status done when its whole page is taken and the index has no more', () => {
     const pages = new Map<string, LogPage>([['ABORTED#0', { items: [item('a1', 'ABORTED', 1)] }]]);
-    expect(mergePages(pages, { 'ABORTED#0': 'start', 'COMMITTED#0': 'done' }, 5)).toMatchObject({ positions: { 'ABORTED#0': 'done', 'COMMITTED#0': 'done' }, exhausted: true });
+    expect(mergePages(pages, { 'ABORTED#0': 'start', 'COMMITTED#0': 'done' }, 5)).toMatchObject({
+      positions: { 'ABORTED#0': 'done', 'COMMITTED#0': 'done' },
+      exhausted: true,
+    });
   });
 
   it('stops at a status whose page is used up but has more, so no older item jumps ahead of it', () => {
@@ -55,11 +58,26 @@ describe('mergePages', () => {
 
 describe('cursor', () => {
   it('round-trips, and refuses anything it did not make', () => {
-    const cursor = { filter: 'ALL' as const, positions: { 'COMMITTED#0': 'done' as const, 'ABORTED#15': { txnId: 't', statusPartition: 'ABORTED#15', createdAt: '2026-01-01T00:00:05.123Z' } } };
+    const cursor = {
+      filter: 'ALL' as const,
+      positions: { 'COMMITTED#0': 'done' as const, 'ABORTED#15': { txnId: 't', statusPartition: 'ABORTED#15', createdAt: '2026-01-01T00:00:05.123Z' } },
+    };
     expect(decodeCursor(encodeCursor(cursor))).toEqual(cursor);
     expect(decodeCursor('nonsense')).toBeUndefined();
-    expect(decodeCursor(Buffer.from('{"v":2,"filter":"ALL","positions":{"ABORTED#1":{"txnId":"t","statusPartition":"COMMITTED#1","createdAt":"2026-01-01T00:00:05.123Z"}}}').toString('base64url'))).toBeUndefined();
-    expect(decodeCursor(Buffer.from('{"v":2,"filter":"ALL","positions":{"ABORTED#1":{"txnId":"t","statusPartition":"ABORTED#1","createdAt":"2026-01-01T00:00:05.123Z","extra":1}}}').toString('base64url'))).toBeUndefined();
+    expect(
+      decodeCursor(
+        Buffer.from(
+          '{"v":2,"filter":"ALL","positions":{"ABORTED#1":{"txnId":"t","statusPartition":"COMMITTED#1","createdAt":"2026-01-01T00:00:05.123Z"}}}',
+        ).toString('base64url'),
+      ),
+    ).toBeUndefined();
+    expect(
+      decodeCursor(
+        Buffer.from(
+          '{"v":2,"filter":"ALL","positions":{"ABORTED#1":{"txnId":"t","statusPartition":"ABORTED#1","createdAt":"2026-01-01T00:00:05.123Z","extra":1}}}',
+        ).toString('base64url'),
+      ),
+    ).toBeUndefined();
   });
 
   it('refuses keys this listing could not have made, and streams outside the filter', () => {
@@ -73,7 +91,9 @@ describe('cursor', () => {
     expect(decodeCursor(forged('COMMITTED', { 'ABORTED#0': 'start' }))).toBeUndefined();
     expect(decodeCursor(forged('COMMITTED', { 'COMMITTED#16': 'done' }))).toBeUndefined();
     expect(decodeCursor(forged('COMMITTED', { 'COMMITTED#2': { txnId: 'ok-1', statusPartition: 'COMMITTED#3', createdAt: at } }))).toBeUndefined();
-    expect(decodeCursor(forged('COMMITTED', { 'COMMITTED#0': 'done', 'ABORTED#3': { txnId: 'a1', statusPartition: 'ABORTED#3', createdAt: at } }))).toBeUndefined();
+    expect(
+      decodeCursor(forged('COMMITTED', { 'COMMITTED#0': 'done', 'ABORTED#3': { txnId: 'a1', statusPartition: 'ABORTED#3', createdAt: at } })),
+    ).toBeUndefined();
     expect(decodeCursor(forged('ALL', { 'COMMITTED#0': 'done', 'ABORTED#3': { txnId: 'a1', statusPartition: 'ABORTED#3', createdAt: at } }))).toBeDefined();
   });
 });

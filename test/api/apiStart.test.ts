@@ -94,7 +94,10 @@ describe('npm start', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'pakka-data-'));
     const account = uniqueId('alice');
     // One participant: a disk-backed DynamoDB Local creates tables slowly, and one table shows the point.
-    const config = parseParticipantConfig({ defaults: { prepareTimeoutSeconds: 10, commitTimeoutSeconds: 10 }, participants: { 'payer-bank': { kind: 'ledger' } } });
+    const config = parseParticipantConfig({
+      defaults: { prepareTimeoutSeconds: 10, commitTimeoutSeconds: 10 },
+      participants: { 'payer-bank': { kind: 'ledger' } },
+    });
     const body = { participants: [{ name: 'payer-bank', operations: [{ op: 'credit', key: account, amount: 42 }] }] };
     try {
       const first = await startLocalService({ port: 0, dataDir, config });

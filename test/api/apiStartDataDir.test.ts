@@ -24,7 +24,10 @@ beforeAll(() => {
   scratch = mkdtempSync(join(tmpdir(), 'pakka-lock-'));
   // One participant: a disk-backed DynamoDB Local creates tables slowly, and one table shows the point.
   participants = join(scratch, 'participants.json');
-  writeFileSync(participants, JSON.stringify({ defaults: { prepareTimeoutSeconds: 10, commitTimeoutSeconds: 10 }, participants: { 'payer-bank': { kind: 'ledger' } } }));
+  writeFileSync(
+    participants,
+    JSON.stringify({ defaults: { prepareTimeoutSeconds: 10, commitTimeoutSeconds: 10 }, participants: { 'payer-bank': { kind: 'ledger' } } }),
+  );
 });
 afterAll(() => {
   for (const pid of spawned) {
@@ -88,7 +91,10 @@ describe('npm start on a data folder', () => {
 
     const second = start(await freePort(), dataDir);
     // Without the lock the second one starts beside the first: fail then, not at the test timeout.
-    const refused = await Promise.race([second.exited, until('the second start to end', () => (/Pakka is running/.test(second.output()) ? 'started' : undefined))]);
+    const refused = await Promise.race([
+      second.exited,
+      until('the second start to end', () => (/Pakka is running/.test(second.output()) ? 'started' : undefined)),
+    ]);
     expect(refused, second.output()).toBe(1);
     expect(second.output()).toContain(`in use by another Pakka: process ${pid} serving http://localhost:${firstPort}`);
     expect(second.output()).not.toMatch(/DynamoDB Local http/);

@@ -16,7 +16,10 @@ const credit = (amount: unknown) => ({ participants: [{ name: 'payer-bank', oper
 
 describe('validation messages', () => {
   it('says "is required" only for a missing field, and names the rule for a wrong type', () => {
-    expect(errorOf(credit('5'))).toMatchObject({ field: 'participants[0].operations[0].amount', message: 'participants[0].operations[0].amount must be a number' });
+    expect(errorOf(credit('5'))).toMatchObject({
+      field: 'participants[0].operations[0].amount',
+      message: 'participants[0].operations[0].amount must be a number',
+    });
     expect(errorOf(credit(undefined)).message).toBe('participants[0].operations[0].amount is required');
     expect(errorOf({ participants: 5 }).message).toBe('participants must be an array of participants');
   });

@@ -33,16 +33,54 @@ describe('validateTransactionRequest', () => {
     ['an unknown participant', { participants: [{ name: 'mars-bank', operations: [{ op: 'credit', key: 'a', amount: 1 }] }] }, 'participants[0].name'],
     ['the same participant twice', { participants: [transfer.participants[0], transfer.participants[0]] }, 'participants[1].name'],
     ['no operations', { participants: [{ name: 'payer-bank', operations: [] }] }, 'participants[0].operations'],
-    ['an unknown operation', { participants: [{ name: 'payer-bank', operations: [{ op: 'steal', key: 'a', amount: 1 }] }] }, 'participants[0].operations[0].op'],
-    ['an operation of another kind', { participants: [{ name: 'payer-bank', operations: [{ op: 'hold', key: 'a', holder: 'h' }] }] }, 'participants[0].operations[0].op'],
-    ['a float amount', { participants: [{ name: 'payer-bank', operations: [{ op: 'credit', key: 'a', amount: 1.5 }] }] }, 'participants[0].operations[0].amount'],
+    [
+      'an unknown operation',
+      { participants: [{ name: 'payer-bank', operations: [{ op: 'steal', key: 'a', amount: 1 }] }] },
+      'participants[0].operations[0].op',
+    ],
+    [
+      'an operation of another kind',
+      { participants: [{ name: 'payer-bank', operations: [{ op: 'hold', key: 'a', holder: 'h' }] }] },
+      'participants[0].operations[0].op',
+    ],
+    [
+      'a float amount',
+      { participants: [{ name: 'payer-bank', operations: [{ op: 'credit', key: 'a', amount: 1.5 }] }] },
+      'participants[0].operations[0].amount',
+    ],
     ['a zero amount', { participants: [{ name: 'payer-bank', operations: [{ op: 'credit', key: 'a', amount: 0 }] }] }, 'participants[0].operations[0].amount'],
-    ['a negative amount', { participants: [{ name: 'payer-bank', operations: [{ op: 'debit', key: 'a', amount: -5 }] }] }, 'participants[0].operations[0].amount'],
-    ['an amount given as a string', { participants: [{ name: 'payer-bank', operations: [{ op: 'debit', key: 'a', amount: '5' }] }] }, 'participants[0].operations[0].amount'],
+    [
+      'a negative amount',
+      { participants: [{ name: 'payer-bank', operations: [{ op: 'debit', key: 'a', amount: -5 }] }] },
+      'participants[0].operations[0].amount',
+    ],
+    [
+      'an amount given as a string',
+      { participants: [{ name: 'payer-bank', operations: [{ op: 'debit', key: 'a', amount: '5' }] }] },
+      'participants[0].operations[0].amount',
+    ],
     ['a missing amount', { participants: [{ name: 'payer-bank', operations: [{ op: 'debit', key: 'a' }] }] }, 'participants[0].operations[0].amount'],
-    ['an unknown operation field', { participants: [{ name: 'payer-bank', operations: [{ op: 'debit', key: 'a', amount: 1, memo: 'x' }] }] }, 'participants[0].operations[0].memo'],
+    [
+      'an unknown operation field',
+      { participants: [{ name: 'payer-bank', operations: [{ op: 'debit', key: 'a', amount: 1, memo: 'x' }] }] },
+      'participants[0].operations[0].memo',
+    ],
     ['a bad key', { participants: [{ name: 'payer-bank', operations: [{ op: 'debit', key: '', amount: 1 }] }] }, 'participants[0].operations[0].key'],
-    ['the same key twice in one participant', { participants: [{ name: 'payer-bank', operations: [{ op: 'credit', key: 'a', amount: 1 }, { op: 'debit', key: 'a', amount: 1 }] }] }, 'participants[0].operations[1].key'],
+    [
+      'the same key twice in one participant',
+      {
+        participants: [
+          {
+            name: 'payer-bank',
+            operations: [
+              { op: 'credit', key: 'a', amount: 1 },
+              { op: 'debit', key: 'a', amount: 1 },
+            ],
+          },
+        ],
+      },
+      'participants[0].operations[1].key',
+    ],
     ['a bad txnId', { ...transfer, txnId: 'has spaces in it' }, 'txnId'],
     ['a txnId too long', { ...transfer, txnId: 'x'.repeat(81) }, 'txnId'],
     ['a timeout too long', { ...transfer, timeoutSeconds: 301 }, 'timeoutSeconds'],

@@ -35,7 +35,18 @@ describe('benchmark (tiny run)', () => {
   it('runs every cell: Pakka and TransactWriteItems for each N and concurrency, UpdateItem for N = 1', () => {
     const keys = results.cells.map((c) => `${c.system}/${c.participants}/${c.concurrency}`).sort();
     expect(keys).toEqual(
-      ['pakka/1/1', 'pakka/1/2', 'pakka/2/1', 'pakka/2/2', 'transactWriteItems/1/1', 'transactWriteItems/1/2', 'transactWriteItems/2/1', 'transactWriteItems/2/2', 'updateItem/1/1', 'updateItem/1/2'].sort(),
+      [
+        'pakka/1/1',
+        'pakka/1/2',
+        'pakka/2/1',
+        'pakka/2/2',
+        'transactWriteItems/1/1',
+        'transactWriteItems/1/2',
+        'transactWriteItems/2/1',
+        'transactWriteItems/2/2',
+        'updateItem/1/1',
+        'updateItem/1/2',
+      ].sort(),
     );
     for (const cell of results.cells) {
       expect(cell.transactions).toBeGreaterThanOrEqual(3);
@@ -128,7 +139,15 @@ describe('benchmark (tiny run)', () => {
     expect(results.memory.benchmarkPeakRssMb).toBeGreaterThan(0);
     expect(results.uncountedRequests).toBeGreaterThan(0);
     const text = renderReport(results);
-    for (const heading of ['Latency and throughput', 'Work per committed transaction', 'Where the time goes', 'Work per aborted transaction', 'Contention', 'Cost per million', 'Targets']) {
+    for (const heading of [
+      'Latency and throughput',
+      'Work per committed transaction',
+      'Where the time goes',
+      'Work per aborted transaction',
+      'Contention',
+      'Cost per million',
+      'Targets',
+    ]) {
       expect(text).toContain(heading);
     }
   });

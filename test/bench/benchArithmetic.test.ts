@@ -60,7 +60,12 @@ describe('capacity units', () => {
     const big = { pk: { S: 'x' }, blob: { S: 'y'.repeat(1500) } };
     expect(failedWriteUnits('PutItem', { Item: { pk: { S: 'x' } } }, [undefined])).toBe(1);
     expect(failedWriteUnits('UpdateItem', { Key: { pk: { S: 'x' } } }, [big])).toBe(2);
-    expect(failedWriteUnits('TransactWriteItems', { TransactItems: [{ Put: { Item: { pk: { S: 'r' } } } }, { Update: { Key: { pk: { S: 'x' } } } }] }, [undefined, big])).toBe(2 + 4);
+    expect(
+      failedWriteUnits('TransactWriteItems', { TransactItems: [{ Put: { Item: { pk: { S: 'r' } } } }, { Update: { Key: { pk: { S: 'x' } } } }] }, [
+        undefined,
+        big,
+      ]),
+    ).toBe(2 + 4);
     expect(failedWriteUnits('GetItem', {}, [])).toBe(0);
   });
 });
@@ -68,15 +73,20 @@ describe('capacity units', () => {
 describe('CoordinatorTasks', () => {
   const substitutions = { CoordinatorLogTable: 'log' };
   const tasks = new CoordinatorTasks(substitutions);
-  const states = Object.fromEntries(allStates((loadDefinition(substitutions) as unknown as { States: Parameters<typeof allStates>[0] }).States)) as unknown as Record<
-    string,
-    { Parameters: Record<string, unknown> }
-  >;
+  const states = Object.fromEntries(
+    allStates((loadDefinition(substitutions) as unknown as { States: Parameters<typeof allStates>[0] }).States),
+  ) as unknown as Record<string, { Parameters: Record<string, unknown> }>;
 
   /** The request a state sends, as far as its constants go (paths are filled at run time). */
   function requestOf(state: string, operation: string) {
-    const parameters = states[state]!.Parameters as { UpdateExpression?: string; ConditionExpression?: string; ExpressionAttributeValues: Record<string, Record<string, unknown>> };
-    const values = Object.fromEntries(Object.entries(parameters.ExpressionAttributeValues).map(([name, v]) => [name, Object.fromEntries(Object.entries(v).filter(([t]) => !t.endsWith('.$')))]));
+    const parameters = states[state]!.Parameters as {
+      UpdateExpression?: string;
+      ConditionExpression?: string;
+      ExpressionAttributeValues: Record<string, Record<string, unknown>>;
+    };
+    const values = Object.fromEntries(
+      Object.entries(parameters.ExpressionAttributeValues).map(([name, v]) => [name, Object.fromEntries(Object.entries(v).filter(([t]) => !t.endsWith('.$')))]),
+    );
     return { operation, updateExpression: parameters.UpdateExpression, conditionExpression: parameters.ConditionExpression, values };
   }
 

@@ -41,9 +41,22 @@ const action = fc.constantFrom(...ACTIONS);
 function faultArb(slowFaults: boolean): fc.Arbitrary<TransactionFault> {
   const lateDelay = slowFaults ? fc.oneof(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 1100, max: 1600 })) : fc.integer({ min: 0, max: 200 });
   return fc.oneof(
-    fc.record({ fault: fc.constant('crash' as const), participant, action, when: fc.constantFrom('beforeWrite' as const, 'afterWrite' as const), times: fc.integer({ min: 1, max: 3 }) }),
+    fc.record({
+      fault: fc.constant('crash' as const),
+      participant,
+      action,
+      when: fc.constantFrom('beforeWrite' as const, 'afterWrite' as const),
+      times: fc.integer({ min: 1, max: 3 }),
+    }),
     fc.record({ fault: fc.constant('fail' as const), participant, action, times: fc.integer({ min: 1, max: 10 }) }),
-    fc.record({ fault: fc.constant('late' as const), participant, action, when: fc.constantFrom('beforeWrite' as const, 'afterWrite' as const), delayMs: lateDelay, times: fc.constant(1) }),
+    fc.record({
+      fault: fc.constant('late' as const),
+      participant,
+      action,
+      when: fc.constantFrom('beforeWrite' as const, 'afterWrite' as const),
+      delayMs: lateDelay,
+      times: fc.constant(1),
+    }),
     fc.record({ fault: fc.constant('duplicate' as const), participant, action, delayMs: fc.integer({ min: 0, max: 300 }), times: fc.constant(1) }),
     fc.record({ fault: fc.constant('stopCoordinator' as const), at: fc.constantFrom(...COORDINATOR_TASK_STATES), occurrence: fc.integer({ min: 1, max: 3 }) }),
   );
@@ -76,13 +89,25 @@ const transferArb: fc.Arbitrary<Transfer> = fc
 
 export function chaosScenario(options: { transactions: number; slowFaults: boolean }): fc.Arbitrary<ChaosScenario> {
   const balances = fc.tuple(
-    ...BANKS.flatMap((bank) => Array.from({ length: ACCOUNTS_PER_BANK }, (_, i) => fc.integer({ min: 500, max: 6000 }).map((balance) => ({ ...account(bank, i), balance })))),
+    ...BANKS.flatMap((bank) =>
+      Array.from({ length: ACCOUNTS_PER_BANK }, (_, i) => fc.integer({ min: 500, max: 6000 }).map((balance) => ({ ...account(bank, i), balance }))),
+    ),
   );
-  const transaction = fc.record({ transfer: transferArb, startAfterMs: fc.integer({ min: 0, max: 1000 }), faults: fc.oneof({ weight: 1, arbitrary: fc.constant<TransactionFault[]>([]) }, { weight: 2, arbitrary: fc.array(faultArb(options.slowFaults), { minLength: 1, maxLength: 2 }) }) });
+  const transaction = fc.record({
+    transfer: transferArb,
+    startAfterMs: fc.integer({ min: 0, max: 1000 }),
+    faults: fc.oneof(
+      { weight: 1, arbitrary: fc.constant<TransactionFault[]>([]) },
+      { weight: 2, arbitrary: fc.array(faultArb(options.slowFaults), { minLength: 1, maxLength: 2 }) },
+    ),
+  });
   return fc.record({
     balances: balances.map((list) => list.filter((a) => a.balance > 0)),
     transactions: fc.array(transaction, { minLength: Math.max(1, Math.floor(options.transactions / 2)), maxLength: options.transactions }),
-    sweepersDuring: fc.record({ honest: fc.integer({ min: 0, max: 2 }), misjudging: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constant(1) }) }),
+    sweepersDuring: fc.record({
+      honest: fc.integer({ min: 0, max: 2 }),
+      misjudging: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constant(1) }),
+    }),
   });
 }
 
@@ -135,7 +160,8 @@ export async function runScenario(endpoint: string, scenario: ChaosScenario, run
     reports = [...reports, ...(await recovery.sweepUntilQuiet(40))];
     const problems = await world.invariantViolations();
     const last = reports.at(-1);
-    if (last && !last.quiet) problems.push(`I5 recovery never became quiet: ${JSON.stringify({ ...last, transactions: last.transactions.filter((t) => t.kind !== 'final') })}`);
+    if (last && !last.quiet)
+      problems.push(`I5 recovery never became quiet: ${JSON.stringify({ ...last, transactions: last.transactions.filter((t) => t.kind !== 'final') })}`);
     const log = await world.scanLog();
     const ours = log.filter((l) => l.txnId.startsWith(`${runId}-`));
     return {

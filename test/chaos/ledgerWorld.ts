@@ -31,7 +31,11 @@ export const HOUR_MS = 3_600_000;
  * The three ledgers, with a short prepare timeout so a late answer is a timeout within a test;
  * `shardedKeys` names each ledger's hot keys and their shard counts.
  */
-export function ledgerConfig(prepareTimeoutSeconds = 1, commitTimeoutSeconds = 2, shardedKeys: Partial<Record<Ledger, Record<string, number>>> = {}): ParticipantConfig {
+export function ledgerConfig(
+  prepareTimeoutSeconds = 1,
+  commitTimeoutSeconds = 2,
+  shardedKeys: Partial<Record<Ledger, Record<string, number>>> = {},
+): ParticipantConfig {
   return parseParticipantConfig({
     defaults: { prepareTimeoutSeconds, commitTimeoutSeconds },
     participants: Object.fromEntries(LEDGERS.map((name) => [name, { kind: 'ledger', ...(shardedKeys[name] ? { shardedKeys: shardedKeys[name] } : {}) }])),
@@ -68,7 +72,8 @@ export interface DecisionWrite {
   decision: string;
 }
 
-const attr = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof (v as { S?: unknown })?.S === 'string' ? (v as { S: string }).S : undefined);
+const attr = (v: unknown): string | undefined =>
+  typeof v === 'string' ? v : typeof (v as { S?: unknown })?.S === 'string' ? (v as { S: string }).S : undefined;
 
 /** Records every successful decision write on the coordinator log, whoever sends it (the ASL, recovery, an operator). */
 function observeDecisionWrites(client: DynamoDBClient, logTable: () => string, writes: DecisionWrite[]): void {
@@ -232,7 +237,9 @@ export class LedgerWorld {
     const items: Array<CoordinatorLogItem & { open: boolean }> = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const out = await this.doc.send(new ScanCommand({ TableName: this.pakka.tables.coordinatorLog, ConsistentRead: true, ...(start ? { ExclusiveStartKey: start } : {}) }));
+      const out = await this.doc.send(
+        new ScanCommand({ TableName: this.pakka.tables.coordinatorLog, ConsistentRead: true, ...(start ? { ExclusiveStartKey: start } : {}) }),
+      );
       for (const item of out.Items ?? []) {
         const parsed = parseCoordinatorLogItem(item);
         items.push({ ...withDerivedStatus(parsed, records.get(parsed.txnId) ?? new Map()), open: item.openPartition !== undefined });
@@ -264,9 +271,11 @@ export class LedgerWorld {
     for (const [txnId, states] of statesByTxn) {
       const committed = states.filter((s) => s.state === 'COMMITTED');
       const aborted = states.filter((s) => s.state === 'ABORTED');
-      if (committed.length && aborted.length) problems.push(`I1 ${txnId}: COMMITTED at ${committed.map((s) => s.participant)} and ABORTED at ${aborted.map((s) => s.participant)}`);
+      if (committed.length && aborted.length)
+        problems.push(`I1 ${txnId}: COMMITTED at ${committed.map((s) => s.participant)} and ABORTED at ${aborted.map((s) => s.participant)}`);
       const decision = decisions.get(txnId)?.decision;
-      if (committed.length && decision !== 'COMMIT') problems.push(`I1 ${txnId}: COMMITTED at ${committed.map((s) => s.participant)} but the log says ${decision ?? 'nothing'}`);
+      if (committed.length && decision !== 'COMMIT')
+        problems.push(`I1 ${txnId}: COMMITTED at ${committed.map((s) => s.participant)} but the log says ${decision ?? 'nothing'}`);
     }
     for (const l of log) {
       if (l.decision !== 'COMMIT') continue;
@@ -291,7 +300,11 @@ export class LedgerWorld {
       if (l.decision !== 'COMMIT') continue;
       for (const p of l.participantsJson) {
         const yes = this.injector.deliveries.some(
-          (d) => d.txnId === l.txnId && d.participant === p.name && d.action === 'prepare' && ['VOTE_COMMIT', 'READ_ONLY'].includes(String((d.answer as { vote?: unknown })?.vote)),
+          (d) =>
+            d.txnId === l.txnId &&
+            d.participant === p.name &&
+            d.action === 'prepare' &&
+            ['VOTE_COMMIT', 'READ_ONLY'].includes(String((d.answer as { vote?: unknown })?.vote)),
         );
         if (!yes) problems.push(`I3 ${l.txnId}: COMMIT but ${p.name} never answered a yes vote`);
       }
@@ -315,13 +328,17 @@ export class LedgerWorld {
       }
       if (item.available === undefined) continue; // a 0.1 item, never touched by escrow
       const balance = Number(item.balance ?? 0);
-      if (item.reserved !== 0 || item.incoming !== 0) problems.push(`I5 ${where}: reserved ${String(item.reserved)}, incoming ${String(item.incoming)} when quiet`);
-      if (item.available !== balance || item.headroom !== MAX_QUANTITY - balance) problems.push(`I4 ${where}: available ${String(item.available)} / headroom ${String(item.headroom)} disagree with balance ${balance}`);
+      if (item.reserved !== 0 || item.incoming !== 0)
+        problems.push(`I5 ${where}: reserved ${String(item.reserved)}, incoming ${String(item.incoming)} when quiet`);
+      if (item.available !== balance || item.headroom !== MAX_QUANTITY - balance)
+        problems.push(`I4 ${where}: available ${String(item.available)} / headroom ${String(item.headroom)} disagree with balance ${balance}`);
     }
 
     // I5: every transaction final, nothing locked, nothing PREPARED.
-    for (const l of log) if (!FINAL_STATUSES.includes(l.status) || l.open) problems.push(`I5 ${l.txnId}: ${l.status}${l.open ? ', still in the open index' : ''}`);
-    for (const { participant, item } of accounts) if (item.lockedBy !== undefined) problems.push(`I5 ${participant}/${String(item.pk)}: locked by ${String(item.lockedBy)}`);
+    for (const l of log)
+      if (!FINAL_STATUSES.includes(l.status) || l.open) problems.push(`I5 ${l.txnId}: ${l.status}${l.open ? ', still in the open index' : ''}`);
+    for (const { participant, item } of accounts)
+      if (item.lockedBy !== undefined) problems.push(`I5 ${participant}/${String(item.pk)}: locked by ${String(item.lockedBy)}`);
     for (const { participant, item } of records) if (item.state === 'PREPARED') problems.push(`I5 ${participant}: ${String(item.txnId)} still PREPARED`);
     return problems;
   }

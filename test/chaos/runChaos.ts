@@ -47,7 +47,9 @@ try {
       for (const key of Object.keys(totals) as Array<keyof typeof totals>) totals[key] += result[key];
       for (const [reason, n] of Object.entries(result.abortReasons)) abortReasons[reason] = (abortReasons[reason] ?? 0) + n;
       if (run % 10 === 0 || result.problems.length) {
-        console.log(`  scenario ${run}: ${totals.transactions} transactions so far (${totals.committed} committed, ${totals.aborted} aborted), ${totals.faultsFired} faults fired, ${Math.round((Date.now() - started) / 1000)} s`);
+        console.log(
+          `  scenario ${run}: ${totals.transactions} transactions so far (${totals.committed} committed, ${totals.aborted} aborted), ${totals.faultsFired} faults fired, ${Math.round((Date.now() - started) / 1000)} s`,
+        );
       }
     },
   });

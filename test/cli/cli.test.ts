@@ -41,7 +41,10 @@ const bob = uniqueId('bob');
 beforeAll(async () => {
   service = await startTestService();
   dir = mkdtempSync(join(tmpdir(), 'pakka-cli-'));
-  const funded = await pakka(['submit', file('fund.json', { participants: [{ name: 'payer-bank', operations: [{ op: 'credit', key: alice, amount: 1000 }] }] })], { url: service.url });
+  const funded = await pakka(
+    ['submit', file('fund.json', { participants: [{ name: 'payer-bank', operations: [{ op: 'credit', key: alice, amount: 1000 }] }] })],
+    { url: service.url },
+  );
   expect(funded.code).toBe(0);
 });
 afterAll(async () => {
@@ -77,7 +80,10 @@ describe('pakka submit', () => {
     const broken = await pakka(['submit', file('broken.json', '{"participants": [')], { url: service.url });
     expect(broken.code).toBe(2);
     expect(broken.stderr).toMatch(/is not JSON/);
-    const refused = await pakka(['submit', file('refused.json', { participants: [{ name: 'moon-bank', operations: [{ op: 'credit', key: 'a', amount: 1 }] }] })], { url: service.url });
+    const refused = await pakka(
+      ['submit', file('refused.json', { participants: [{ name: 'moon-bank', operations: [{ op: 'credit', key: 'a', amount: 1 }] }] })],
+      { url: service.url },
+    );
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/400 INVALID_REQUEST: .*unknown participant 'moon-bank'.*\[participants\[0\]\.name\]/);
   });
@@ -86,7 +92,13 @@ describe('pakka submit', () => {
     const run = await pakka(['--json', 'submit', '-'], { url: service.url, stdin: JSON.stringify(transfer(50)) });
     expect(run.code).toBe(0);
     const view = JSON.parse(run.stdout) as { txnId: string; status: string; participants: Array<{ name: string; state: string }> };
-    expect(view).toMatchObject({ status: 'COMMITTED', participants: [{ name: 'payer-bank', state: 'COMMITTED' }, { name: 'payee-bank', state: 'COMMITTED' }] });
+    expect(view).toMatchObject({
+      status: 'COMMITTED',
+      participants: [
+        { name: 'payer-bank', state: 'COMMITTED' },
+        { name: 'payee-bank', state: 'COMMITTED' },
+      ],
+    });
     const status = await pakka(['--json', 'status', view.txnId], { url: service.url });
     expect(JSON.parse(status.stdout)).toEqual(view);
   });

@@ -166,7 +166,9 @@ describe('requests the gateway refuses, and nothing changes', () => {
 
   it('a request signed with another secret key, or for another region', async () => {
     const txnId = uniqueId('forged');
-    const forged = await verdictsOf(() => signed(['submit', file('forged.json', credit(txnId, 7))], credentialsEnv({ ...CREDENTIALS, secretAccessKey: 'not-the-secret' })));
+    const forged = await verdictsOf(() =>
+      signed(['submit', file('forged.json', credit(txnId, 7))], credentialsEnv({ ...CREDENTIALS, secretAccessKey: 'not-the-secret' })),
+    );
     expect(forged.verdicts).toEqual(['INVALID_SIGNATURE']);
     expect(forged.run.code).toBe(2);
     expect(forged.run.stderr).toMatch(/403 INVALID_SIGNATURE: The request signature we calculated does not match/);
@@ -197,7 +199,9 @@ describe('requests the gateway refuses, and nothing changes', () => {
     const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/v1/`;
     try {
       const txnId = uniqueId('tampered');
-      const { run, verdicts } = await verdictsOf(() => runPakka(['--url', url, '--region', REGION, 'submit', file('tampered.json', credit(txnId, 7))], { env: credentialsEnv() }));
+      const { run, verdicts } = await verdictsOf(() =>
+        runPakka(['--url', url, '--region', REGION, 'submit', file('tampered.json', credit(txnId, 7))], { env: credentialsEnv() }),
+      );
       expect(verdicts).toEqual(['INVALID_SIGNATURE']);
       expect(run.code).toBe(2);
       expect(run.stderr).toMatch(/403 INVALID_SIGNATURE/);
@@ -208,7 +212,9 @@ describe('requests the gateway refuses, and nothing changes', () => {
   });
 
   it('no credentials anywhere: the CLI says so and sends nothing', async () => {
-    const { run, verdicts } = await verdictsOf(() => signed(['participants'], { ...credentialsEnv(), AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_SESSION_TOKEN: '' }));
+    const { run, verdicts } = await verdictsOf(() =>
+      signed(['participants'], { ...credentialsEnv(), AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_SESSION_TOKEN: '' }),
+    );
     expect(verdicts).toEqual([]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^pakka: cannot sign the request with AWS credentials \(.+\); set AWS_PROFILE/);

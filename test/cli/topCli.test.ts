@@ -22,7 +22,11 @@ describe('reading /metrics', () => {
     const samples = parsePrometheusText(await r.render());
     expect(sumOf(samples, 'pakka_transactions_aborted_total')).toBe(4);
     expect(sumOf(samples, 'pakka_transactions_aborted_total', { reason: 'TIMEOUT' })).toBe(1);
-    expect(samples.find((s) => s.name === 'pakka_votes_total')?.labels).toEqual({ participant: 'payer-bank', reason: 'INSUFFICIENT_FUNDS', vote: 'VOTE_ABORT' });
+    expect(samples.find((s) => s.name === 'pakka_votes_total')?.labels).toEqual({
+      participant: 'payer-bank',
+      reason: 'INSUFFICIENT_FUNDS',
+      vote: 'VOTE_ABORT',
+    });
     expect(sumOf(samples, 'pakka_oldest_in_doubt_age_seconds')).toBe(17);
     expect(() => parsePrometheusText('pakka_x_total{oops')).toThrow(/not a Prometheus sample line/);
     // Escapes in label values, and an optional timestamp, as the format allows.
@@ -167,7 +171,9 @@ describe('pakka top', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--interval must be a number of seconds from 0.1 to 3600');
     const gone = await new Promise<{ code: number; stderr: string }>((resolve) =>
-      execFile(process.execPath, [BIN, '--url', 'http://127.0.0.1:9', 'top', '--once'], (error, _out, stderr) => resolve({ code: typeof error?.code === 'number' ? error.code : 0, stderr })),
+      execFile(process.execPath, [BIN, '--url', 'http://127.0.0.1:9', 'top', '--once'], (error, _out, stderr) =>
+        resolve({ code: typeof error?.code === 'number' ? error.code : 0, stderr }),
+      ),
     );
     expect(gone.code).toBe(2);
     expect(gone.stderr).toMatch(/cannot reach Pakka at http:\/\/127\.0\.0\.1:9/);

@@ -47,7 +47,10 @@ function builtin(kindName: string) {
   participantConformance({
     ...base,
     name: 'ledger',
-    yes: async () => [{ op: 'debit', key: await account(1000), amount: 300 }, { op: 'credit', key: await account(5), amount: 300 }],
+    yes: async () => [
+      { op: 'debit', key: await account(1000), amount: 300 },
+      { op: 'credit', key: await account(5), amount: 300 },
+    ],
     no: { reason: 'INSUFFICIENT_FUNDS', setup: async () => [{ op: 'debit', key: await account(100), amount: 101 }] },
     readOnly: async () => [{ op: 'assertBalanceAtLeast', key: await account(500), amount: 500 }],
     allOrNothing: {
@@ -73,7 +76,14 @@ function builtin(kindName: string) {
     name: 'inventory',
     yes: async () => [{ op: 'reserve', key: await sku(10), quantity: 3 }],
     no: { reason: 'OUT_OF_STOCK', setup: async () => [{ op: 'reserve', key: await sku(2), quantity: 3 }] },
-    allOrNothing: { reason: 'OUT_OF_STOCK', setup: async () => [{ op: 'reserve', key: await sku(10), quantity: 3 }, { op: 'restock', key: uniqueId('sku'), quantity: 4 }, { op: 'reserve', key: await sku(1), quantity: 3 }] },
+    allOrNothing: {
+      reason: 'OUT_OF_STOCK',
+      setup: async () => [
+        { op: 'reserve', key: await sku(10), quantity: 3 },
+        { op: 'restock', key: uniqueId('sku'), quantity: 4 },
+        { op: 'reserve', key: await sku(1), quantity: 3 },
+      ],
+    },
   });
 }
 
@@ -87,9 +97,18 @@ function builtin(kindName: string) {
   participantConformance({
     ...base,
     name: 'booking',
-    yes: async () => [{ op: 'hold', key: uniqueId('seat'), holder: 'ravi' }, { op: 'release', key: await heldSlot(), holder: 'asha' }],
+    yes: async () => [
+      { op: 'hold', key: uniqueId('seat'), holder: 'ravi' },
+      { op: 'release', key: await heldSlot(), holder: 'asha' },
+    ],
     no: { reason: 'ALREADY_HELD', setup: async () => [{ op: 'hold', key: await heldSlot(), holder: 'ravi' }] },
-    allOrNothing: { reason: 'ALREADY_HELD', setup: async () => [{ op: 'hold', key: uniqueId('seat'), holder: 'ravi' }, { op: 'hold', key: await heldSlot(), holder: 'ravi' }] },
+    allOrNothing: {
+      reason: 'ALREADY_HELD',
+      setup: async () => [
+        { op: 'hold', key: uniqueId('seat'), holder: 'ravi' },
+        { op: 'hold', key: await heldSlot(), holder: 'ravi' },
+      ],
+    },
   });
 }
 
@@ -105,6 +124,12 @@ function builtin(kindName: string) {
     name: 'outbox',
     yes: async () => [{ op: 'enqueue', key: uniqueId('msg'), message: 'your transfer is done' }],
     no: { reason: 'DUPLICATE_MESSAGE', setup: async () => [{ op: 'enqueue', key: await sent(), message: 'twice' }] },
-    allOrNothing: { reason: 'DUPLICATE_MESSAGE', setup: async () => [{ op: 'enqueue', key: uniqueId('msg'), message: 'new' }, { op: 'enqueue', key: await sent(), message: 'twice' }] },
+    allOrNothing: {
+      reason: 'DUPLICATE_MESSAGE',
+      setup: async () => [
+        { op: 'enqueue', key: uniqueId('msg'), message: 'new' },
+        { op: 'enqueue', key: await sent(), message: 'twice' },
+      ],
+    },
   });
 }

@@ -11,25 +11,29 @@ const mustFail = (title: string, body: () => Promise<void>) => it.fails(title, b
 const action = (event: unknown) => (event as { action?: string }).action;
 
 describe('a participant that answers an abort without writing its tombstone', () => {
-  const forgetful = (h: AnyParticipantHandler): AnyParticipantHandler => async (event) => {
-    const { txnId } = event as { txnId: string };
-    if (action(event) === 'abort' && ((await h({ action: 'status', txnId })) as { state: string }).state === 'UNKNOWN') {
-      return { participant: 'card-payments', txnId, outcome: 'ABORTED', repeated: false };
-    }
-    return h(event);
-  };
+  const forgetful =
+    (h: AnyParticipantHandler): AnyParticipantHandler =>
+    async (event) => {
+      const { txnId } = event as { txnId: string };
+      if (action(event) === 'abort' && ((await h({ action: 'status', txnId })) as { state: string }).state === 'UNKNOWN') {
+        return { participant: 'card-payments', txnId, outcome: 'ABORTED', repeated: false };
+      }
+      return h(event);
+    };
   participantConformance(cardGatewayFixture({ wrap: forgetful }), { rules: ['nullAbort'], test: mustFail });
 });
 
 describe('a participant that swallows a commit after abort', () => {
-  const lenient = (h: AnyParticipantHandler): AnyParticipantHandler => async (event) => {
-    try {
-      return await h(event);
-    } catch (error) {
-      if (action(event) !== 'commit') throw error;
-      return { participant: 'card-payments', txnId: (event as { txnId: string }).txnId, outcome: 'COMMITTED', repeated: true };
-    }
-  };
+  const lenient =
+    (h: AnyParticipantHandler): AnyParticipantHandler =>
+    async (event) => {
+      try {
+        return await h(event);
+      } catch (error) {
+        if (action(event) !== 'commit') throw error;
+        return { participant: 'card-payments', txnId: (event as { txnId: string }).txnId, outcome: 'COMMITTED', repeated: true };
+      }
+    };
   participantConformance(cardGatewayFixture({ wrap: lenient }), { rules: ['violations'], test: mustFail });
 });
 

@@ -67,21 +67,42 @@ describe.skipIf(!haveBrowser)('the web console', () => {
     faults.attach(api.pakka);
     await ensureConsoleBuilt();
 
-    const credit = await call(api.url, 'POST', '/transactions?wait=true', { txnId: ids.setup, participants: [{ name: 'payer-bank', operations: [{ op: 'credit', key: alice, amount: 500 }] }] });
+    const credit = await call(api.url, 'POST', '/transactions?wait=true', {
+      txnId: ids.setup,
+      participants: [{ name: 'payer-bank', operations: [{ op: 'credit', key: alice, amount: 500 }] }],
+    });
     expect(credit.body).toMatchObject({ status: 'COMMITTED' });
     expect((await call(api.url, 'POST', '/transactions?wait=true', transfer(ids.committed, alice, 120))).body).toMatchObject({ status: 'COMMITTED' });
-    expect((await call(api.url, 'POST', '/transactions?wait=true', transfer(ids.aborted, uniqueId('nobody'), 1_000_000))).body).toMatchObject({ status: 'ABORTED', reason: 'INSUFFICIENT_FUNDS' });
+    expect((await call(api.url, 'POST', '/transactions?wait=true', transfer(ids.aborted, uniqueId('nobody'), 1_000_000))).body).toMatchObject({
+      status: 'ABORTED',
+      reason: 'INSUFFICIENT_FUNDS',
+    });
     await call(api.url, 'POST', '/transactions', transfer(ids.stuck, alice, 50));
     await vi.waitFor(() => expect(faults.wasStopped(ids.stuck)).toBe(true), { timeout: 20_000, interval: 50 });
     await api.pakka.drain();
-    const markup = await call<{ txnId: string; status: string }>(api.url, 'POST', '/transactions?wait=true', { participants: [{ name: 'payer-bank', operations: [{ op: 'credit', key: carol, amount: 1 }] }] }, { 'Idempotency-Key': MARKUP_KEY });
+    const markup = await call<{ txnId: string; status: string }>(
+      api.url,
+      'POST',
+      '/transactions?wait=true',
+      { participants: [{ name: 'payer-bank', operations: [{ op: 'credit', key: carol, amount: 1 }] }] },
+      { 'Idempotency-Key': MARKUP_KEY },
+    );
     expect(markup.body.status).toBe('COMMITTED');
     markupTxnId = markup.body.txnId;
 
     mkdirSync(SCREENSHOTS, { recursive: true });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
     });
     const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, colorScheme: 'dark' });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: api.url });

@@ -22,7 +22,8 @@ interface Received {
 }
 
 /** `20260101T000000Z` as a Date. */
-const amzDate = (text: string) => new Date(`${text.slice(0, 4)}-${text.slice(4, 6)}-${text.slice(6, 8)}T${text.slice(9, 11)}:${text.slice(11, 13)}:${text.slice(13, 15)}Z`);
+const amzDate = (text: string) =>
+  new Date(`${text.slice(0, 4)}-${text.slice(4, 6)}-${text.slice(6, 8)}T${text.slice(9, 11)}:${text.slice(11, 13)}:${text.slice(13, 15)}Z`);
 
 async function verify(method: string, url: URL, headers: IncomingHttpHeaders, body: string): Promise<boolean> {
   const authorization = headers.authorization ?? '';
@@ -83,7 +84,12 @@ afterAll(async () => {
   await new Promise<void>((resolve) => api?.close(() => resolve()));
 });
 
-function send(path: string, method: string, headers: Record<string, string>, body?: string): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+function send(
+  path: string,
+  method: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: proxy.port, path, method, headers: { Host: `localhost:${proxy.port}`, ...headers } }, (res) => {
       const chunks: Buffer[] = [];
@@ -111,12 +117,17 @@ describe('pakka console proxies the API with SigV4', () => {
   it('signs a same-origin JSON POST with its body, and passes none of the browser headers on', async () => {
     const before = received.length;
     const body = JSON.stringify({ decision: 'ABORT', operator: 'oncall', reason: 'coordinator gone' });
-    const answer = await send('/transactions/t-1/resolve', 'POST', {
-      'Content-Type': 'application/json',
-      Origin: `http://localhost:${proxy.port}`,
-      'Sec-Fetch-Site': 'same-origin',
-      Authorization: 'Bearer from-the-browser',
-    }, body);
+    const answer = await send(
+      '/transactions/t-1/resolve',
+      'POST',
+      {
+        'Content-Type': 'application/json',
+        Origin: `http://localhost:${proxy.port}`,
+        'Sec-Fetch-Site': 'same-origin',
+        Authorization: 'Bearer from-the-browser',
+      },
+      body,
+    );
     expect(answer.status).toBe(200);
     const seen = received[before];
     expect(seen).toMatchObject({ method: 'POST', signatureValid: true, body });
@@ -126,7 +137,11 @@ describe('pakka console proxies the API with SigV4', () => {
   });
 
   it('the stand-in API does refuse a request signed with other credentials', async () => {
-    const wrong = await startConsoleProxy({ apiUrl, port: 0, signer: apiGatewaySigner({ region: REGION, credentials: { ...CREDENTIALS, secretAccessKey: 'not-the-secret' } }) });
+    const wrong = await startConsoleProxy({
+      apiUrl,
+      port: 0,
+      signer: apiGatewaySigner({ region: REGION, credentials: { ...CREDENTIALS, secretAccessKey: 'not-the-secret' } }),
+    });
     try {
       const response = await fetch(`${wrong.url}/transactions`);
       expect(response.status).toBe(403);
@@ -179,7 +194,9 @@ describe('the API URL', () => {
   });
 
   it('keeps its stage path before the request path', () => {
-    expect(targetUrl('https://x.execute-api.eu-west-1.amazonaws.com/prod/', '/transactions/a?limit=2').toString()).toBe('https://x.execute-api.eu-west-1.amazonaws.com/prod/transactions/a?limit=2');
+    expect(targetUrl('https://x.execute-api.eu-west-1.amazonaws.com/prod/', '/transactions/a?limit=2').toString()).toBe(
+      'https://x.execute-api.eu-west-1.amazonaws.com/prod/transactions/a?limit=2',
+    );
     expect(targetUrl('https://api.example.com', '/metrics').toString()).toBe('https://api.example.com/metrics');
   });
 });

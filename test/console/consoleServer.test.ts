@@ -21,7 +21,13 @@ const credit = (key: string) => ({ participants: [{ name: 'payer-bank', operatio
 describe('state-changing calls from another origin', () => {
   it('are refused with 403 when the browser says cross-site or same-site, and run nothing', async () => {
     const key = uniqueId('xo');
-    const refused: Array<Record<string, string>> = [{ 'Sec-Fetch-Site': 'cross-site' }, { 'Sec-Fetch-Site': 'same-site' }, { Origin: 'http://evil.example' }, { Origin: `http://localhost:${api.port + 1}` }, { Origin: 'null' }];
+    const refused: Array<Record<string, string>> = [
+      { 'Sec-Fetch-Site': 'cross-site' },
+      { 'Sec-Fetch-Site': 'same-site' },
+      { Origin: 'http://evil.example' },
+      { Origin: `http://localhost:${api.port + 1}` },
+      { Origin: 'null' },
+    ];
     for (const headers of refused) {
       const answer = await call(api.url, 'POST', '/transactions?wait=true', credit(key), headers);
       expect(answer).toMatchObject({ status: 403, body: { error: { code: 'CROSS_ORIGIN', field: 'Origin' } } });
@@ -30,7 +36,10 @@ describe('state-changing calls from another origin', () => {
   });
 
   it('pass from the console itself, and from clients that are not browsers', async () => {
-    const own = await call(api.url, 'POST', '/transactions?wait=true', credit(uniqueId('own')), { Origin: `http://localhost:${api.port}`, 'Sec-Fetch-Site': 'same-origin' });
+    const own = await call(api.url, 'POST', '/transactions?wait=true', credit(uniqueId('own')), {
+      Origin: `http://localhost:${api.port}`,
+      'Sec-Fetch-Site': 'same-origin',
+    });
     expect(own).toMatchObject({ status: 200, body: { status: 'COMMITTED' } });
     expect((await call(api.url, 'POST', '/transactions?wait=true', credit(uniqueId('cli')))).status).toBe(200);
     expect(crossOriginWrite('GET', { 'sec-fetch-site': 'cross-site' }, '127.0.0.1', 3000)).toBe(false);

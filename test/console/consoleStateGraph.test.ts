@@ -15,8 +15,18 @@ const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
 
 function inspection(view: Partial<TransactionView>, log: Record<string, unknown>, participants: ParticipantView[]): Inspection {
   const transaction: TransactionView = {
-    txnId: 't1', status: 'PREPARING', decision: null, reason: null, participants, heuristicHazard: false,
-    createdAt: at(0), decidedAt: null, finishedAt: null, deadline: at(30), timings: { prepareMs: null, decideMs: null, totalMs: null }, ...view,
+    txnId: 't1',
+    status: 'PREPARING',
+    decision: null,
+    reason: null,
+    participants,
+    heuristicHazard: false,
+    createdAt: at(0),
+    decidedAt: null,
+    finishedAt: null,
+    deadline: at(30),
+    timings: { prepareMs: null, decideMs: null, totalMs: null },
+    ...view,
   };
   return {
     transaction,
@@ -33,7 +43,7 @@ const pathOf = (i: Inspection) => {
 /** The state writing this literal to this attribute, found by content, so the test names no state either. */
 const writer = (attribute: string, value: string) =>
   [...graph.nodes.values()].find((n) => n.claims.some((c) => c.kind === 'attribute' && c.attribute === attribute && c.value === value))?.id;
-const passing = (value: string, parent: string) =>
+const _passing = (value: string, parent: string) =>
   [...graph.nodes.values()].find((n) => n.type === 'Pass' && n.parent === parent && n.claims.some((c) => c.kind === 'literal' && c.value === value))?.id;
 /** Every state writing this literal to this attribute. */
 const writers = (attribute: string, value: string) =>
@@ -41,7 +51,8 @@ const writers = (attribute: string, value: string) =>
 /** Where a state goes when it succeeds, and where its Catches go. */
 const nextOf = (id: string) => graph.edges.find((e) => e.from === id && e.kind === 'next')?.to ?? '?';
 const catchesOf = (id: string) => graph.edges.filter((e) => e.from === id && e.kind === 'catch').map((e) => e.to);
-const mapFor = (action: string) => [...graph.nodes.values()].find((n) => n.type === 'Map' && n.claims.some((c) => c.kind === 'literal' && c.value === action))?.id ?? '';
+const mapFor = (action: string) =>
+  [...graph.nodes.values()].find((n) => n.type === 'Map' && n.claims.some((c) => c.kind === 'literal' && c.value === action))?.id ?? '';
 
 describe('the state graph', () => {
   it('holds every state of the ASL file, Map iterations inside their Map, and its edges', () => {
@@ -55,7 +66,16 @@ describe('the state graph', () => {
 describe('the path a transaction took', () => {
   const committed = inspection(
     { status: 'COMMITTED', decision: 'COMMIT', decidedAt: at(1), finishedAt: at(2) },
-    { status: 'COMMITTED', decision: 'COMMIT', decidedAt: at(1), votesJson: [], phase2StartedAt: at(1), phase2Json: ['ACKED', 'ACKED'], heuristicHazard: false, finishedAt: at(2) },
+    {
+      status: 'COMMITTED',
+      decision: 'COMMIT',
+      decidedAt: at(1),
+      votesJson: [],
+      phase2StartedAt: at(1),
+      phase2Json: ['ACKED', 'ACKED'],
+      heuristicHazard: false,
+      finishedAt: at(2),
+    },
     [
       { name: 'a', vote: 'VOTE_COMMIT', reason: null, phaseTwo: 'ACKED' },
       { name: 'b', vote: 'VOTE_COMMIT', reason: null, phaseTwo: 'ACKED' },
@@ -96,7 +116,18 @@ describe('the path a transaction took', () => {
     const path = pathOf(
       inspection(
         { status: 'ABORTED', decision: 'ABORT', reason: 'INSUFFICIENT_FUNDS', decidedAt: at(1), finishedAt: at(2) },
-        { status: 'ABORTED', decision: 'ABORT', decidedAt: at(1), abortReason: 'INSUFFICIENT_FUNDS', abortedBy: 'a', abortRule: voteAbortRule, phase2StartedAt: at(1), phase2Json: ['ACKED', 'ACKED'], heuristicHazard: false, finishedAt: at(2) },
+        {
+          status: 'ABORTED',
+          decision: 'ABORT',
+          decidedAt: at(1),
+          abortReason: 'INSUFFICIENT_FUNDS',
+          abortedBy: 'a',
+          abortRule: voteAbortRule,
+          phase2StartedAt: at(1),
+          phase2Json: ['ACKED', 'ACKED'],
+          heuristicHazard: false,
+          finishedAt: at(2),
+        },
         [
           { name: 'a', vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS', phaseTwo: 'ACKED' },
           { name: 'b', vote: null, reason: null, phaseTwo: 'ACKED' },
@@ -121,7 +152,9 @@ describe('the path a transaction took', () => {
     expect(path.last).toBe(mapFor('abort'));
     expect(graph.nodes.get(path.last ?? '')?.terminal).toBe(true);
     // The participant that was aborted, not the coordinator, said no: the coordinator's own abort is not on the path.
-    const coordinatorVote = [...graph.nodes.values()].find((n) => n.parent === null && n.claims.some((c) => c.kind === 'literal' && c.value === 'coordinator'))?.id;
+    const coordinatorVote = [...graph.nodes.values()].find(
+      (n) => n.parent === null && n.claims.some((c) => c.kind === 'literal' && c.value === 'coordinator'),
+    )?.id;
     expect(coordinatorVote).toBeDefined();
     expect(path.states.has(coordinatorVote ?? '?')).toBe(false);
   });
@@ -134,7 +167,16 @@ describe('the path a transaction took', () => {
     const path = pathOf(
       inspection(
         { status: 'ABORTED', decision: 'ABORT', reason: 'TIMEOUT', decidedAt: at(1), finishedAt: at(2) },
-        { status: 'ABORTED', decision: 'ABORT', decidedAt: at(1), abortReason: 'TIMEOUT', abortedBy: 'a', abortRule: rule, phase2Json: ['ACKED', 'ACKED'], finishedAt: at(2) },
+        {
+          status: 'ABORTED',
+          decision: 'ABORT',
+          decidedAt: at(1),
+          abortReason: 'TIMEOUT',
+          abortedBy: 'a',
+          abortRule: rule,
+          phase2Json: ['ACKED', 'ACKED'],
+          finishedAt: at(2),
+        },
         [
           { name: 'a', vote: 'VOTE_ABORT', reason: 'TIMEOUT', phaseTwo: 'ACKED' },
           { name: 'b', vote: null, reason: null, phaseTwo: 'ACKED' },
@@ -157,7 +199,14 @@ describe('the path a transaction took', () => {
     const path = pathOf(
       inspection(
         { status: 'COMMITTED', decision: 'COMMIT', decidedAt: at(1), finishedAt: at(1) },
-        { status: 'COMMITTED', decision: 'COMMIT', decidedAt: at(1), finishedAt: at(1), votesJson: [{ name: 'a', vote: 'READ_ONLY' }], phase2Json: ['SKIPPED'] },
+        {
+          status: 'COMMITTED',
+          decision: 'COMMIT',
+          decidedAt: at(1),
+          finishedAt: at(1),
+          votesJson: [{ name: 'a', vote: 'READ_ONLY' }],
+          phase2Json: ['SKIPPED'],
+        },
         [{ name: 'a', vote: 'READ_ONLY', reason: null, phaseTwo: 'SKIPPED' }],
       ),
     );

@@ -5,9 +5,18 @@ import { assess, consequence, unconfirmedVoters } from '../../console/src/stuck.
 
 const at = Date.parse('2026-01-01T00:00:00.000Z');
 const view = (v: Partial<TransactionView>): TransactionView => ({
-  txnId: 't1', status: 'PREPARING', decision: null, reason: null, participants: [], heuristicHazard: false,
-  createdAt: new Date(at).toISOString(), decidedAt: null, finishedAt: null, deadline: new Date(at + 30_000).toISOString(),
-  timings: { prepareMs: null, decideMs: null, totalMs: null }, ...v,
+  txnId: 't1',
+  status: 'PREPARING',
+  decision: null,
+  reason: null,
+  participants: [],
+  heuristicHazard: false,
+  createdAt: new Date(at).toISOString(),
+  decidedAt: null,
+  finishedAt: null,
+  deadline: new Date(at + 30_000).toISOString(),
+  timings: { prepareMs: null, decideMs: null, totalMs: null },
+  ...v,
 });
 const p = (name: string, v: Partial<ParticipantView> = {}): ParticipantView => ({ name, vote: null, reason: null, phaseTwo: null, ...v });
 
@@ -20,7 +29,10 @@ describe('an open transaction', () => {
   });
 
   it('with a logged decision: recovery delivers it to those that have not acknowledged, and nobody may change it', () => {
-    const a = assess(view({ status: 'COMMITTING', decision: 'COMMIT', participants: [p('a', { phaseTwo: 'ACKED' }), p('b', { phaseTwo: 'PENDING' })] }), at + 60_000);
+    const a = assess(
+      view({ status: 'COMMITTING', decision: 'COMMIT', participants: [p('a', { phaseTwo: 'ACKED' }), p('b', { phaseTwo: 'PENDING' })] }),
+      at + 60_000,
+    );
     expect(a.resolvable).toBe(false);
     expect(a.recoveryAction).toBe('deliver the logged COMMIT to b until each acknowledges; the decision cannot change');
   });
@@ -32,7 +44,12 @@ describe('an open transaction', () => {
 
 describe('a commit by hand', () => {
   it('needs every yes vote, from the log or from a PREPARED record', () => {
-    const participants = [p('logged', { vote: 'VOTE_COMMIT' }), p('recorded', { state: 'PREPARED' }), p('unknown', { state: 'UNKNOWN' }), p('readonly', { vote: 'READ_ONLY' })];
+    const participants = [
+      p('logged', { vote: 'VOTE_COMMIT' }),
+      p('recorded', { state: 'PREPARED' }),
+      p('unknown', { state: 'UNKNOWN' }),
+      p('readonly', { vote: 'READ_ONLY' }),
+    ];
     expect(unconfirmedVoters(participants)).toEqual(['unknown']);
   });
 

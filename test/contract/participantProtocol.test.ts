@@ -59,14 +59,21 @@ describe('participant protocol contract', () => {
   it('answers may carry fields a later minor version adds', () => {
     expect(agree('PhaseTwoAnswer', answerOf.commit, { participant: 'bank', txnId: 't-1', outcome: 'COMMITTED', repeated: false, extra: 1 })).toBe(true);
     expect(agree('PhaseTwoAnswer', answerOf.abort, { participant: 'bank', txnId: 't-1', outcome: 'ABORTED' })).toBe(false);
-    expect(agree('StatusAnswer', answerOf.status, { participant: 'card', txnId: 't-1', state: 'PREPARING', lockedKeys: [], voteReason: null, preparedAt: null })).toBe(true);
-    expect(agree('StatusAnswer', answerOf.status, { participant: 'card', txnId: 't-1', state: 'LOST', lockedKeys: [], voteReason: null, preparedAt: null })).toBe(false);
+    expect(
+      agree('StatusAnswer', answerOf.status, { participant: 'card', txnId: 't-1', state: 'PREPARING', lockedKeys: [], voteReason: null, preparedAt: null }),
+    ).toBe(true);
+    expect(
+      agree('StatusAnswer', answerOf.status, { participant: 'card', txnId: 't-1', state: 'LOST', lockedKeys: [], voteReason: null, preparedAt: null }),
+    ).toBe(false);
   });
 
   it('errors are named, and only the three Pakka names are part of the contract', () => {
     expect(agree('ParticipantError', participantError, { errorType: 'Pakka.ProtocolViolation', errorMessage: 'COMMIT_AFTER_ABORT: refused' })).toBe(true);
     expect(agree('ParticipantError', participantError, { errorType: 'Pakka.Oops', errorMessage: 'x' })).toBe(false);
-    expect(document.$defs.ProtocolViolationCode).toEqual({ type: 'string', enum: ['COMMIT_AFTER_ABORT', 'ABORT_AFTER_COMMIT', 'COMMIT_WITHOUT_PREPARE', 'OPERATIONS_MISMATCH'] });
+    expect(document.$defs.ProtocolViolationCode).toEqual({
+      type: 'string',
+      enum: ['COMMIT_AFTER_ABORT', 'ABORT_AFTER_COMMIT', 'COMMIT_WITHOUT_PREPARE', 'OPERATIONS_MISMATCH'],
+    });
   });
 
   it('the error names are the ones the runtime raises and the only Pakka names the state machine catches from a participant', () => {
@@ -75,11 +82,15 @@ describe('participant protocol contract', () => {
     const caught = new Set<string>();
     // Only the tasks that invoke participants: the coordinator's own Fail states have names of their own.
     const walk = (node: unknown): void => {
-      if (Array.isArray(node)) return node.forEach(walk);
+      if (Array.isArray(node)) {
+        node.forEach(walk);
+        return;
+      }
       if (typeof node !== 'object' || node === null) return;
       const state = node as { Resource?: unknown; Retry?: Array<{ ErrorEquals: string[] }>; Catch?: Array<{ ErrorEquals: string[] }> };
       if (state.Resource === 'arn:aws:states:::lambda:invoke') {
-        for (const rule of [...(state.Retry ?? []), ...(state.Catch ?? [])]) for (const name of rule.ErrorEquals) if (name.startsWith('Pakka.')) caught.add(name);
+        for (const rule of [...(state.Retry ?? []), ...(state.Catch ?? [])])
+          for (const name of rule.ErrorEquals) if (name.startsWith('Pakka.')) caught.add(name);
       }
       Object.values(node).forEach(walk);
     };

@@ -28,7 +28,10 @@ describe.each(COORDINATOR_VARIANTS)('the %s workflow', (variant) => {
   });
 
   it('has the protocol states, and every participant Task has a timeout, retries and a catch', () => {
-    const states = Object.fromEntries(allStates(raw.States)) as Record<string, { Type: string; TimeoutSecondsPath?: string; Retry?: unknown[]; Catch?: unknown[] }>;
+    const states = Object.fromEntries(allStates(raw.States)) as Record<
+      string,
+      { Type: string; TimeoutSecondsPath?: string; Retry?: unknown[]; Catch?: unknown[] }
+    >;
     for (const name of ['PrepareAll', 'LogCommitDecision', 'LogAbortDecision', 'CommitAll', 'AbortAll']) {
       expect(states[name], name).toBeDefined();
     }
@@ -46,18 +49,35 @@ describe.each(COORDINATOR_VARIANTS)('the %s workflow', (variant) => {
       .filter((t) => t.resource.startsWith('arn:aws:states:::dynamodb:') && t.resource !== 'arn:aws:states:::dynamodb:getItem')
       .map((t) => t.name)
       .sort();
-    expect(writers).toEqual(['AbortLeftToRecovery', 'AbortRefused', 'CommitLeftToRecovery', 'CommitReadOnly', 'CommitRefused', 'LogAbortDecision', 'LogCommitDecision']);
+    expect(writers).toEqual([
+      'AbortLeftToRecovery',
+      'AbortRefused',
+      'CommitLeftToRecovery',
+      'CommitReadOnly',
+      'CommitRefused',
+      'LogAbortDecision',
+      'LogCommitDecision',
+    ]);
   });
 
   it('retries what AWS raises for a transient failure of each integration', () => {
     const retried = (resource: string) =>
       taskStates(raw.States)
         .filter((t) => t.resource === resource)
-        .map((t) => ((allStates(raw.States).find(([n]) => n === t.name)?.[1] as { Retry?: Array<{ ErrorEquals: string[] }> }).Retry ?? []).flatMap((r) => r.ErrorEquals));
-    for (const errors of retried('arn:aws:states:::dynamodb:updateItem')) expect(errors).toEqual(expect.arrayContaining(['DynamoDB.AmazonDynamoDBException', 'DynamoDB.ThrottlingException']));
+        .map((t) =>
+          ((allStates(raw.States).find(([n]) => n === t.name)?.[1] as { Retry?: Array<{ ErrorEquals: string[] }> }).Retry ?? []).flatMap((r) => r.ErrorEquals),
+        );
+    for (const errors of retried('arn:aws:states:::dynamodb:updateItem'))
+      expect(errors).toEqual(expect.arrayContaining(['DynamoDB.AmazonDynamoDBException', 'DynamoDB.ThrottlingException']));
     const [prepare] = retried('arn:aws:states:::lambda:invoke');
     expect(prepare).toEqual(
-      expect.arrayContaining(['Lambda.ClientExecutionTimeoutException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException']),
+      expect.arrayContaining([
+        'Lambda.ClientExecutionTimeoutException',
+        'Lambda.ServiceException',
+        'Lambda.AWSLambdaException',
+        'Lambda.SdkClientException',
+        'Lambda.TooManyRequestsException',
+      ]),
     );
   });
 

@@ -36,22 +36,36 @@ describe('concurrent transfers', () => {
       let to = pick();
       while (to === from) to = pick();
       const amount = 1 + Math.floor(next() * 400);
-      const participants = from.bank === to.bank
-        ? [{ name: from.bank, operations: [{ op: 'debit', key: from.key, amount }, { op: 'credit', key: to.key, amount }] }]
-        : [{ name: from.bank, operations: [{ op: 'debit', key: from.key, amount }] }, { name: to.bank, operations: [{ op: 'credit', key: to.key, amount }] }];
+      const participants =
+        from.bank === to.bank
+          ? [
+              {
+                name: from.bank,
+                operations: [
+                  { op: 'debit', key: from.key, amount },
+                  { op: 'credit', key: to.key, amount },
+                ],
+              },
+            ]
+          : [
+              { name: from.bank, operations: [{ op: 'debit', key: from.key, amount }] },
+              { name: to.bank, operations: [{ op: 'credit', key: to.key, amount }] },
+            ];
       return { participants };
     });
 
     const results: TransactionView[] = [];
     let cursor = 0;
-    await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
-      while (cursor < requests.length) {
-        const request = requests[cursor++];
-        const result = await pakka.runTransaction(request);
-        if (!result.ok) throw new Error(result.error.message);
-        results.push(result.value);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (cursor < requests.length) {
+          const request = requests[cursor++];
+          const result = await pakka.runTransaction(request);
+          if (!result.ok) throw new Error(result.error.message);
+          results.push(result.value);
+        }
+      }),
+    );
 
     const context = `seed ${seed} (replay with CONCURRENCY_SEED=${seed})`;
     expect(results, context).toHaveLength(TRANSFERS);
@@ -59,9 +73,17 @@ describe('concurrent transfers', () => {
     expect(committed.length, context).toBeGreaterThan(0);
     for (const txn of results) {
       expect(['COMMITTED', 'ABORTED'], context).toContain(txn.status); // every transaction final
-      if (txn.decision === 'COMMIT') expect(txn.participants.every((p) => p.vote === 'VOTE_COMMIT'), context).toBe(true); // I3
+      if (txn.decision === 'COMMIT')
+        expect(
+          txn.participants.every((p) => p.vote === 'VOTE_COMMIT'),
+          context,
+        ).toBe(true); // I3
       const states = await Promise.all(txn.participants.map(async (p) => (await readRecord(pakka, p.name, txn.txnId))?.state));
-      if (txn.status === 'COMMITTED') expect(states.every((s) => s === 'COMMITTED'), `${context} ${txn.txnId}`).toBe(true); // I1
+      if (txn.status === 'COMMITTED')
+        expect(
+          states.every((s) => s === 'COMMITTED'),
+          `${context} ${txn.txnId}`,
+        ).toBe(true); // I1
       else expect(states.includes('COMMITTED'), `${context} ${txn.txnId}`).toBe(false); // I1
     }
 
@@ -76,7 +98,11 @@ describe('concurrent transfers', () => {
         if (typeof item.balance === 'number') {
           expect(item.balance, context).toBeGreaterThanOrEqual(0); // I4: none negative
           // Quiet: nothing reserved or promised, and the escrow sums agree with the balance again.
-          expect({ available: item.available, reserved: item.reserved, incoming: item.incoming }, `${context} ${String(item.pk)}`).toEqual({ available: item.balance, reserved: 0, incoming: 0 });
+          expect({ available: item.available, reserved: item.reserved, incoming: item.incoming }, `${context} ${String(item.pk)}`).toEqual({
+            available: item.balance,
+            reserved: 0,
+            incoming: 0,
+          });
           total += item.balance;
         }
       }

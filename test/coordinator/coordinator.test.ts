@@ -37,11 +37,13 @@ const lockOf = async (pakka: LocalPakka, name: string, key: string) => (await vi
 /** Wraps the coordinator's route to participants; `fault` may answer instead of the participant. */
 function interceptor(fault: (name: string, payload: Payload, next: () => Promise<unknown>) => Promise<unknown>) {
   const calls: Array<{ name: string; action: string; txnId: string }> = [];
-  const wrap = (invoke: ParticipantInvoker): ParticipantInvoker => (name, payload) => {
-    const p = payload as Payload;
-    calls.push({ name, action: p.action, txnId: p.txnId });
-    return fault(name, p, () => invoke(name, payload));
-  };
+  const wrap =
+    (invoke: ParticipantInvoker): ParticipantInvoker =>
+    (name, payload) => {
+      const p = payload as Payload;
+      calls.push({ name, action: p.action, txnId: p.txnId });
+      return fault(name, p, () => invoke(name, payload));
+    };
   const count = (name: string, action: string, txnId?: string) =>
     calls.filter((c) => c.name === name && c.action === action && (txnId === undefined || c.txnId === txnId)).length;
   return { wrap, calls, count };
@@ -68,7 +70,11 @@ describe('two-phase commit on the real state machine', () => {
     expect(await balance(pakka, 'payee-bank', payee)).toBe(55_000);
     expect(await balance(pakka, 'upi-switch', 'fees')).toBe(feesBefore + 200);
     expect(await readItem(pakka, 'sms-gateway', sms)).toMatchObject({ message: 'Rs 500.00 sent to bob', messageStatus: 'READY' });
-    for (const [name, key] of [['payer-bank', payer], ['payee-bank', payee], ['upi-switch', 'fees']] as const) {
+    for (const [name, key] of [
+      ['payer-bank', payer],
+      ['payee-bank', payee],
+      ['upi-switch', 'fees'],
+    ] as const) {
       expect(await lockOf(pakka, name, key)).toBeUndefined();
     }
     expect(txn.timings.prepareMs).toBeGreaterThanOrEqual(0);
@@ -220,7 +226,8 @@ describe('two-phase commit on the real state machine', () => {
     const [payee, other] = [uniqueId('bob'), uniqueId('carol')];
     const txnId = uniqueId('other');
     await pakka.start({ txnId, participants: [{ name: 'payee-bank', operations: [{ op: 'credit', key: payee, amount: 10 }] }], timeoutSeconds: 30 }).done;
-    const late = await pakka.start({ txnId, participants: [{ name: 'payer-bank', operations: [{ op: 'credit', key: other, amount: 5 }] }], timeoutSeconds: 30 }).done;
+    const late = await pakka.start({ txnId, participants: [{ name: 'payer-bank', operations: [{ op: 'credit', key: other, amount: 5 }] }], timeoutSeconds: 30 })
+      .done;
     expect(late).toMatchObject({ ok: true, output: { status: 'DUPLICATE_START' } });
     expect(counting.count('payer-bank', 'commit', txnId)).toBe(0);
     expect(counting.count('payer-bank', 'abort', txnId)).toBe(0);
@@ -238,13 +245,20 @@ describe('two-phase commit on the real state machine', () => {
       // Recovery logs ABORT first (it found the prepared records and no log item); the coordinator must follow it, not overwrite it.
       const now = new Date().toISOString();
       const txnId = (input as { Key: { txnId: { S: string } } }).Key.txnId.S;
-      const write = await coordinatorLogTable(documentClient(dynamo), pakka.tables.coordinatorLog).logOrphanDecision(txnId, 'ABORT', { decidedBy: 'recovery' }, ['payer-bank', 'payee-bank'], now, now);
+      const write = await coordinatorLogTable(documentClient(dynamo), pakka.tables.coordinatorLog).logOrphanDecision(
+        txnId,
+        'ABORT',
+        { decidedBy: 'recovery' },
+        ['payer-bank', 'payee-bank'],
+        now,
+        now,
+      );
       expect(write.won).toBe(true);
     };
     pakka = await testPakka({ beforeTask: racingRecovery });
     const [payer, payee] = [uniqueId('alice'), uniqueId('bob')];
-    await participant(pakka, 'payer-bank')({ action: 'prepare', txnId: 'seed-' + payer, operations: [{ op: 'credit', key: payer, amount: 500 }] });
-    await participant(pakka, 'payer-bank')({ action: 'commit', txnId: 'seed-' + payer, operations: [{ op: 'credit', key: payer, amount: 500 }] });
+    await participant(pakka, 'payer-bank')({ action: 'prepare', txnId: `seed-${payer}`, operations: [{ op: 'credit', key: payer, amount: 500 }] });
+    await participant(pakka, 'payer-bank')({ action: 'commit', txnId: `seed-${payer}`, operations: [{ op: 'credit', key: payer, amount: 500 }] });
     const txn = await committed(pakka, {
       participants: [
         { name: 'payer-bank', operations: [{ op: 'debit', key: payer, amount: 100 }] },
@@ -269,7 +283,10 @@ describe('two-phase commit on the real state machine', () => {
       ],
     });
     expect(txn.status).toBe('COMMITTED');
-    expect(txn.participants.map((p) => [p.vote, p.phaseTwo])).toEqual([['READ_ONLY', 'SKIPPED'], ['VOTE_COMMIT', 'ACKED']]);
+    expect(txn.participants.map((p) => [p.vote, p.phaseTwo])).toEqual([
+      ['READ_ONLY', 'SKIPPED'],
+      ['VOTE_COMMIT', 'ACKED'],
+    ]);
     expect(counting.count('payer-bank', 'commit', txn.txnId)).toBe(0);
     expect(counting.count('payee-bank', 'commit', txn.txnId)).toBe(1);
   });
@@ -278,22 +295,28 @@ describe('two-phase commit on the real state machine', () => {
     const scripted = new Map<string, Vote>();
     const voter = interceptor(async (name, payload) => {
       const vote = scripted.get(`${payload.txnId}/${name}`);
-      if (payload.action !== 'prepare') return { participant: name, txnId: payload.txnId, outcome: payload.action === 'commit' ? 'COMMITTED' : 'ABORTED', repeated: false };
+      if (payload.action !== 'prepare')
+        return { participant: name, txnId: payload.txnId, outcome: payload.action === 'commit' ? 'COMMITTED' : 'ABORTED', repeated: false };
       return { participant: name, txnId: payload.txnId, vote, reason: vote === 'VOTE_ABORT' ? 'INSUFFICIENT_FUNDS' : null };
     });
     const pakka = await testPakka({ wrapInvoker: voter.wrap });
     const names = ['payer-bank', 'payee-bank', 'upi-switch'];
     const cases: Vote[][] = [];
     for (const a of VOTES) for (const b of VOTES) for (const c of VOTES) cases.push([a, b, c]);
-    await Promise.all(cases.map(async (votes) => {
-      const txnId = uniqueId('v');
-      votes.forEach((v, i) => scripted.set(`${txnId}/${names[i]}`, v));
-      const result = await pakka.runTransaction({ txnId, participants: names.map((name) => ({ name, operations: [{ op: 'credit', key: 'k', amount: 1 }] })) });
-      if (!result.ok) throw new Error(result.error.message);
-      expect(result.value.decision, votes.join(',')).toBe(decide(votes));
-      // These scripted participants keep no records, so only the execution can say phase 2 is done.
-      expect(result.outcome?.ok && (result.outcome.output as { status: string }).status).toBe(decide(votes) === 'COMMIT' ? 'COMMITTED' : 'ABORTED');
-    }));
+    await Promise.all(
+      cases.map(async (votes) => {
+        const txnId = uniqueId('v');
+        votes.forEach((v, i) => scripted.set(`${txnId}/${names[i]}`, v));
+        const result = await pakka.runTransaction({
+          txnId,
+          participants: names.map((name) => ({ name, operations: [{ op: 'credit', key: 'k', amount: 1 }] })),
+        });
+        if (!result.ok) throw new Error(result.error.message);
+        expect(result.value.decision, votes.join(',')).toBe(decide(votes));
+        // These scripted participants keep no records, so only the execution can say phase 2 is done.
+        expect(result.outcome?.ok && (result.outcome.output as { status: string }).status).toBe(decide(votes) === 'COMMIT' ? 'COMMITTED' : 'ABORTED');
+      }),
+    );
   });
 });
 

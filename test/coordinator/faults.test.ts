@@ -5,10 +5,9 @@
  * that recovery leaves every transaction final with no lock (I1-I5 on the tables).
  */
 import { describe, expect, it } from 'vitest';
-import { CRASH_ERROR, type FaultSpec, FaultInjector, faultSpec, faultsFromEnvironment } from '../../local/faults.js';
+import { CRASH_ERROR, FaultInjector, faultSpec, faultsFromEnvironment } from '../../local/faults.js';
 import type { LedgerWorld, Transfer } from '../chaos/ledgerWorld.js';
 import { alice, bob, COMMITTED_BALANCES, fees, LEDGERS, overdraft, transfer, UNTOUCHED_BALANCES, fundedWorlds } from '../support/transferFixtures.js';
-
 
 /** The ASL's Commit/Abort Retry: MaxAttempts 6 after the first try. */
 const PHASE_TWO_ATTEMPTS = 7;
@@ -99,7 +98,13 @@ describe('a commit that fails', () => {
 
     // The fault also reaches recovery's deliveries: three more failures, three pending sweeps, then the commit.
     const reports = await w.recovery().sweepUntilQuiet();
-    expect(reports.map((r) => [r.pending, r.finalized])).toEqual([[1, 0], [1, 0], [1, 0], [0, 1], [0, 0]]);
+    expect(reports.map((r) => [r.pending, r.finalized])).toEqual([
+      [1, 0],
+      [1, 0],
+      [1, 0],
+      [0, 1],
+      [0, 0],
+    ]);
     expect(firedCount(w, 'fail')).toBe(K);
     const done = await w.logItem('t1');
     expect(done).toMatchObject({ status: 'COMMITTED', decision: 'COMMIT', recoveryAttempts: 4, phase2Json: ['ACKED', 'ACKED', 'ACKED'] });
@@ -207,7 +212,9 @@ describe('fault specs are plain data, checked', () => {
 
   it('come from PAKKA_FAULTS for the local demo, checked the same way; unset means none', () => {
     expect(faultsFromEnvironment({})).toBeUndefined();
-    expect(faultsFromEnvironment({ PAKKA_FAULTS: '[{"fault":"stopCoordinator","at":"LogCommitDecision"}]' })?.specs).toEqual([{ fault: 'stopCoordinator', at: 'LogCommitDecision', occurrence: 1 }]);
+    expect(faultsFromEnvironment({ PAKKA_FAULTS: '[{"fault":"stopCoordinator","at":"LogCommitDecision"}]' })?.specs).toEqual([
+      { fault: 'stopCoordinator', at: 'LogCommitDecision', occurrence: 1 },
+    ]);
     expect(() => faultsFromEnvironment({ PAKKA_FAULTS: 'stop it' })).toThrow(/JSON list/);
     expect(() => faultsFromEnvironment({ PAKKA_FAULTS: '[{"fault":"stopCoordinator","at":"Nowhere"}]' })).toThrow(/PAKKA_FAULTS\[0.at\]/);
   });

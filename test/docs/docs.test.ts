@@ -26,13 +26,14 @@ const allText = () => PAGES.map(read).join('\n');
 
 /** The rows of the first table under `## heading`: the first cell of each, backticks removed. */
 function tableKeys(page: string, heading: string): string[] {
-  const section = read(page).split(/^## /m).find((s) => s.startsWith(`${heading}\n`));
+  const section = read(page)
+    .split(/^## /m)
+    .find((s) => s.startsWith(`${heading}\n`));
   if (!section) throw new Error(`${page} has no section "## ${heading}"`);
   const lines = section.split('\n');
   const start = lines.findIndex((l) => l.startsWith('|'));
   const end = lines.findIndex((l, i) => i > start && !l.startsWith('|'));
-  return lines
-    .slice(start + 2, end === -1 ? undefined : end).map((l) => (l.split('|')[1] ?? '').replace(/`/g, '').trim());
+  return lines.slice(start + 2, end === -1 ? undefined : end).map((l) => (l.split('|')[1] ?? '').replace(/`/g, '').trim());
 }
 
 describe('links in the README and docs/', () => {
@@ -105,7 +106,10 @@ describe('what the docs name exists in the code', () => {
   });
 
   it('every pakka command the docs use exists, and docs/api.md shows every command', () => {
-    const commands = program(() => undefined, () => undefined).cli.commands.map((c) => c.name());
+    const commands = program(
+      () => undefined,
+      () => undefined,
+    ).cli.commands.map((c) => c.name());
     // commander adds `help` itself.
     const used = new Set([...allText().matchAll(/\bpakka (?:--url \S+ (?:--region \S+ )?)?([a-z]+)\b/g)].map((m) => m[1] ?? ''));
     for (const name of used) expect([...commands, 'help'], `the docs use "pakka ${name}"`).toContain(name);
@@ -129,7 +133,11 @@ describe('what the docs name exists in the code', () => {
 
   it('every PAKKA_ environment variable the docs name is read by the code', () => {
     const source = ['lambdas', 'local', 'cli', 'infra', 'client', 'lib']
-      .flatMap((dir) => readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(join(ROOT, dir, f), 'utf8')))
+      .flatMap((dir) =>
+        readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' })
+          .filter((f) => f.endsWith('.ts'))
+          .map((f) => readFileSync(join(ROOT, dir, f), 'utf8')),
+      )
       .join('\n');
     const named = new Set([...allText().matchAll(/\bPAKKA_[A-Z0-9_]*[A-Z0-9]\b/g)].map((m) => m[0]));
     expect(named.size).toBeGreaterThan(5);

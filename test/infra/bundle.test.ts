@@ -21,7 +21,7 @@ import { createTables } from '../../local/tables.js';
 import { type Invocation, type IsolatedBundle, isolateBundle } from '../support/synthBundleRunner.js';
 
 const spec = loadParticipantConfig().get('payer-bank');
-if (!spec || spec.kind !== 'ledger') throw new Error('the participant config must declare payer-bank as a ledger');
+if (spec?.kind !== 'ledger') throw new Error('the participant config must declare payer-bank as a ledger');
 
 let bundle: IsolatedBundle;
 let synthDir: string;

@@ -20,7 +20,7 @@ import { createTables } from '../../local/tables.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
 import { type CfnResource, type Synthesized, synthWithCli } from '../support/synth.js';
 import { isolateBundle } from '../support/synthBundleRunner.js';
-import { FAKE_ENVIRONMENT, arnOf, refOf, resolveIntrinsic } from '../support/synthIntrinsics.js';
+import { arnOf, refOf, resolveIntrinsic } from '../support/synthIntrinsics.js';
 
 let synth: Synthesized;
 const config = loadParticipantConfig();
@@ -102,8 +102,16 @@ function participantFunction(spec: ParticipantSpec) {
 const coordinatorLogId = () => only(tableIdBySchema(COORDINATOR_LOG_SCHEMA), 'coordinator log table');
 const stateMachine = () => only(resources('AWS::StepFunctions::StateMachine'), 'state machine');
 const hasEnv = (fn: CfnResource, variable: string) => variable in ((props(fn).Environment as { Variables: object } | undefined)?.Variables ?? {});
-const apiFunction = () => only(lambdaByEnv('STATE_MACHINE_ARN').filter(([, f]) => hasEnv(f, 'RECOVERY_FUNCTION_NAME')), 'API function');
-const recoveryFunction = () => only(lambdaByEnv('STATE_MACHINE_ARN').filter(([, f]) => !hasEnv(f, 'RECOVERY_FUNCTION_NAME')), 'recovery function');
+const apiFunction = () =>
+  only(
+    lambdaByEnv('STATE_MACHINE_ARN').filter(([, f]) => hasEnv(f, 'RECOVERY_FUNCTION_NAME')),
+    'API function',
+  );
+const recoveryFunction = () =>
+  only(
+    lambdaByEnv('STATE_MACHINE_ARN').filter(([, f]) => !hasEnv(f, 'RECOVERY_FUNCTION_NAME')),
+    'recovery function',
+  );
 /** The one participant -> function map, as the API and recovery get it: exactly the configured participant functions. */
 const expectedFunctionMap = () => Object.fromEntries(specs.map((s) => [s.name, arnOf(participantFunction(s).id)]));
 
@@ -132,7 +140,15 @@ describe('npm run synth', () => {
   it('names the stack after the context default and outputs the API URL, the state machine and every table', () => {
     expect(synth.stackName).toBe('Pakka');
     const outputs = synth.json.Outputs ?? {};
-    expect(Object.keys(outputs).sort()).toEqual(['AlarmTopicArn', 'ApiUrl', 'CoordinatorLogTableName', 'DashboardName', 'ParticipantFunctionArns', 'ParticipantTableNames', 'StateMachineArn']);
+    expect(Object.keys(outputs).sort()).toEqual([
+      'AlarmTopicArn',
+      'ApiUrl',
+      'CoordinatorLogTableName',
+      'DashboardName',
+      'ParticipantFunctionArns',
+      'ParticipantTableNames',
+      'StateMachineArn',
+    ]);
     expect(resolveIntrinsic(outputs.ApiUrl?.Value)).toMatch(/^https:\/\/<Ref:\w+>\.execute-api\.eu-west-1\.amazonaws\.com\/<Ref:\w+>\/$/);
     expect(resolveIntrinsic(outputs.StateMachineArn?.Value)).toBe(refOf(stateMachine()[0]));
     expect(resolveIntrinsic(outputs.CoordinatorLogTableName?.Value)).toBe(refOf(coordinatorLogId()));
@@ -154,7 +170,7 @@ describe('the deployed state machine', () => {
     );
     // What Step Functions does with DefinitionSubstitutions.
     let resolved = text;
-    for (const [name, value] of Object.entries(substitutions)) resolved = resolved.replaceAll('${' + name + '}', value);
+    for (const [name, value] of Object.entries(substitutions)) resolved = resolved.replaceAll(`\${${name}}`, value);
     return { text, substitutions, definition: JSON.parse(resolved) as { TimeoutSeconds?: number; States: Record<string, unknown> } };
   };
 
@@ -173,7 +189,10 @@ describe('the deployed state machine', () => {
   it('is an Express workflow by default, with CloudWatch logging under /aws/vendedlogs/ (no execution data) and X-Ray tracing', () => {
     const [, sm] = stateMachine();
     expect(props(sm).StateMachineType).toBe('EXPRESS');
-    const [, logGroup] = only(resources('AWS::Logs::LogGroup').filter(([, g]) => String(props(g).LogGroupName ?? '').startsWith('/aws/vendedlogs/states/')), 'execution log group');
+    const [, logGroup] = only(
+      resources('AWS::Logs::LogGroup').filter(([, g]) => String(props(g).LogGroupName ?? '').startsWith('/aws/vendedlogs/states/')),
+      'execution log group',
+    );
     expect(props(logGroup).LogGroupName).toBe('/aws/vendedlogs/states/Pakka-two-phase-commit');
     expect(props(sm).TracingConfiguration).toEqual({ Enabled: true });
     const logging = props(sm).LoggingConfiguration as { Level: string; IncludeExecutionData: boolean; Destinations: unknown[] };
@@ -297,10 +316,16 @@ describe('IAM', () => {
   it('lets the state machine invoke only the configured participant functions and write only the coordinator log', () => {
     const [, sm] = stateMachine();
     const statements = statementsOf(roleIdOf(props(sm).RoleArn));
-    const invoke = only(statements.filter((s) => actionsOf(s).includes('lambda:InvokeFunction')), 'invoke statement');
+    const invoke = only(
+      statements.filter((s) => actionsOf(s).includes('lambda:InvokeFunction')),
+      'invoke statement',
+    );
     expect(actionsOf(invoke)).toEqual(['lambda:InvokeFunction']);
     expect(new Set(resourcesOf(invoke))).toEqual(new Set(specs.map((s) => arnOf(participantFunction(s).id))));
-    const dynamo = only(statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:'))), 'dynamodb statement');
+    const dynamo = only(
+      statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:'))),
+      'dynamodb statement',
+    );
     expect(new Set(actionsOf(dynamo))).toEqual(new Set(COORDINATOR_LOG_WRITER_ACTIONS));
     expect(resourcesOf(dynamo)).toEqual([arnOf(coordinatorLogId())]);
     const rest = statements.filter((s) => s !== invoke && s !== dynamo).flatMap(actionsOf);
@@ -313,8 +338,14 @@ describe('IAM', () => {
     const [smId] = stateMachine();
     const grants = statements.flatMap((s) => actionsOf(s).map((a) => `${a} ${resourcesOf(s).sort().join(',')}`));
     const logGroupId = refId((props(fn).LoggingConfig as { LogGroup: unknown }).LogGroup);
-    const participantTables = specs.map((s) => arnOf(participantFunction(s).tableId)).sort().join(',');
-    const inDoubtIndexes = specs.map((s) => `${arnOf(participantFunction(s).tableId)}/index/${IN_DOUBT_INDEX}`).sort().join(',');
+    const participantTables = specs
+      .map((s) => arnOf(participantFunction(s).tableId))
+      .sort()
+      .join(',');
+    const inDoubtIndexes = specs
+      .map((s) => `${arnOf(participantFunction(s).tableId)}/index/${IN_DOUBT_INDEX}`)
+      .sort()
+      .join(',');
     expect(grants.sort()).toEqual(
       [
         `dynamodb:GetItem ${arnOf(coordinatorLogId())}`,
@@ -341,8 +372,14 @@ describe('IAM', () => {
     const statements = statementsOf(roleIdOf(props(fn).Role));
     const logGroupId = refId((props(fn).LoggingConfig as { LogGroup: unknown }).LogGroup);
     const grants = statements.flatMap((s) => actionsOf(s).map((a) => `${a} ${resourcesOf(s).sort().join(',')}`));
-    const inDoubtIndexes = specs.map((s) => `${arnOf(participantFunction(s).tableId)}/index/${IN_DOUBT_INDEX}`).sort().join(',');
-    const participantFunctions = specs.map((s) => arnOf(participantFunction(s).id)).sort().join(',');
+    const inDoubtIndexes = specs
+      .map((s) => `${arnOf(participantFunction(s).tableId)}/index/${IN_DOUBT_INDEX}`)
+      .sort()
+      .join(',');
+    const participantFunctions = specs
+      .map((s) => arnOf(participantFunction(s).id))
+      .sort()
+      .join(',');
     expect(grants.sort()).toEqual(
       [
         `dynamodb:GetItem ${arnOf(coordinatorLogId())}`,
@@ -385,7 +422,14 @@ describe('the recovery sweeper', () => {
     ]);
     expect(props(fn).Timeout as number).toBeLessThan(60);
     const env = (props(fn).Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(Object.keys(env).sort()).toEqual(['COORDINATOR_LOG_TABLE', 'COORDINATOR_VARIANT', 'NODE_OPTIONS', 'PARTICIPANT_FUNCTIONS', 'PARTICIPANT_TABLES', 'STATE_MACHINE_ARN']);
+    expect(Object.keys(env).sort()).toEqual([
+      'COORDINATOR_LOG_TABLE',
+      'COORDINATOR_VARIANT',
+      'NODE_OPTIONS',
+      'PARTICIPANT_FUNCTIONS',
+      'PARTICIPANT_TABLES',
+      'STATE_MACHINE_ARN',
+    ]);
     // The same map the API builds execution inputs from.
     expect(JSON.parse(resolveIntrinsic(env.PARTICIPANT_FUNCTIONS))).toEqual(expectedFunctionMap());
     expect(JSON.parse(resolveIntrinsic(env.PARTICIPANT_TABLES))).toEqual(Object.fromEntries(specs.map((s) => [s.name, refOf(participantFunction(s).tableId)])));
@@ -403,7 +447,11 @@ describe('DynamoDB tables', () => {
       [PARTICIPANT_TABLE_SCHEMA, tableIdBySchema(PARTICIPANT_TABLE_SCHEMA)],
     ] as const) {
       for (const id of ids) {
-        const indexes = props(synth.json.Resources[id] as CfnResource).GlobalSecondaryIndexes as Array<{ IndexName: string; KeySchema: unknown; Projection: unknown }>;
+        const indexes = props(synth.json.Resources[id] as CfnResource).GlobalSecondaryIndexes as Array<{
+          IndexName: string;
+          KeySchema: unknown;
+          Projection: unknown;
+        }>;
         expect(indexes).toEqual(
           schema.indexes.map((i) => ({
             IndexName: i.indexName,
@@ -412,7 +460,9 @@ describe('DynamoDB tables', () => {
               { AttributeName: i.sortKey, KeyType: 'RANGE' },
             ],
             Projection:
-              i.projection.type === 'INCLUDE' ? { ProjectionType: 'INCLUDE', NonKeyAttributes: i.projection.attributes } : { ProjectionType: i.projection.type },
+              i.projection.type === 'INCLUDE'
+                ? { ProjectionType: 'INCLUDE', NonKeyAttributes: i.projection.attributes }
+                : { ProjectionType: i.projection.type },
           })),
         );
       }
@@ -436,7 +486,7 @@ describe('DynamoDB tables', () => {
 describe('the REST API', () => {
   const resourcePath = (resourceId: string): string => {
     const resource = synth.json.Resources[resourceId];
-    if (!resource || resource.Type !== 'AWS::ApiGateway::Resource') return '';
+    if (resource?.Type !== 'AWS::ApiGateway::Resource') return '';
     const parent = resolveIntrinsic(props(resource).ParentId);
     // The root resource is a GetAtt of the RestApi; every other parent is a Ref to a Resource.
     const parentPath = parent.startsWith('<Ref:') ? resourcePath(refId(props(resource).ParentId)) : '';
@@ -484,7 +534,9 @@ describe('the REST API', () => {
     for (const [, response] of responses) {
       const template = (props(response).ResponseTemplates as Record<string, string>)['application/json'] ?? '';
       // What API Gateway substitutes: messageString arrives quoted, responseType bare.
-      const body = template.replaceAll('$context.error.messageString', '"Missing Authentication Token"').replaceAll('$context.error.responseType', 'MISSING_AUTHENTICATION_TOKEN');
+      const body = template
+        .replaceAll('$context.error.messageString', '"Missing Authentication Token"')
+        .replaceAll('$context.error.responseType', 'MISSING_AUTHENTICATION_TOKEN');
       const parsed = JSON.parse(body) as { error: { code: string; message: string; field: string | null } };
       expect(Object.keys(parsed.error).sort()).toEqual(['code', 'field', 'message']);
       expect(parsed.error.message.length).toBeGreaterThan(0);
@@ -498,7 +550,14 @@ describe('the REST API', () => {
     expect(resolveIntrinsic(access.DestinationArn)).toMatch(/^<\w+\.Arn>$/);
     expect(JSON.parse(access.Format)).toMatchObject({ requestId: '$context.requestId', status: '$context.status', userArn: '$context.identity.userArn' });
     const [settings] = props(stage).MethodSettings as Array<Record<string, unknown>>;
-    expect(settings).toMatchObject({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100, LoggingLevel: 'ERROR', DataTraceEnabled: false });
+    expect(settings).toMatchObject({
+      HttpMethod: '*',
+      ResourcePath: '/*',
+      ThrottlingRateLimit: 50,
+      ThrottlingBurstLimit: 100,
+      LoggingLevel: 'ERROR',
+      DataTraceEnabled: false,
+    });
   });
 });
 
@@ -520,7 +579,16 @@ describe('Lambda functions', () => {
       if (spec.shardedKeys.size) expect(JSON.parse(String(env.SHARDED_KEYS))).toEqual(Object.fromEntries(spec.shardedKeys));
     }
     const api = (props(apiFunction()[1]).Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(Object.keys(api).sort()).toEqual(['COORDINATOR_LOG_TABLE', 'COORDINATOR_VARIANT', 'NODE_OPTIONS', 'PARTICIPANT_FUNCTIONS', 'PARTICIPANT_TABLES', 'RECOVERY_FUNCTION_NAME', 'RECOVERY_LOG_GROUP', 'STATE_MACHINE_ARN']);
+    expect(Object.keys(api).sort()).toEqual([
+      'COORDINATOR_LOG_TABLE',
+      'COORDINATOR_VARIANT',
+      'NODE_OPTIONS',
+      'PARTICIPANT_FUNCTIONS',
+      'PARTICIPANT_TABLES',
+      'RECOVERY_FUNCTION_NAME',
+      'RECOVERY_LOG_GROUP',
+      'STATE_MACHINE_ARN',
+    ]);
     expect(resolveIntrinsic(api.RECOVERY_FUNCTION_NAME)).toBe(refOf(recoveryFunction()[0]));
     expect(JSON.parse(resolveIntrinsic(api.PARTICIPANT_TABLES))).toEqual(Object.fromEntries(specs.map((s) => [s.name, refOf(participantFunction(s).tableId)])));
     expect(resolveIntrinsic(api.COORDINATOR_LOG_TABLE)).toBe(refOf(coordinatorLogId()));
@@ -547,18 +615,21 @@ describe('the bundled API and recovery functions', () => {
     return Object.fromEntries(
       Object.entries(variables).map(([key, value]) => [
         key,
-        resolveIntrinsic(value).replace(/<Ref:(\w+)>/g, (_m, id: string) => {
-          const type = synth.json.Resources[id]?.Type;
-          if (type === 'AWS::DynamoDB::Table') return `${tablePrefix}${id}`;
-          if (type === 'AWS::Lambda::Function') return `unused-function-${id}`;
-          if (type === 'AWS::Logs::LogGroup') return `unused-log-group-${id}`;
-          if (type === 'AWS::StepFunctions::StateMachine') return `arn:aws:states:eu-west-1:123456789012:stateMachine:${String(props(stateMachine()[1]).StateMachineName)}`;
-          throw new Error(`no stand-in for a Ref to ${id} (${type})`);
-        }).replace(/<(\w+)\.Arn>/g, (_m, id: string) => {
-          // PARTICIPANT_FUNCTIONS: participant function ARNs, which these routes only carry.
-          if (synth.json.Resources[id]?.Type === 'AWS::Lambda::Function') return `arn:aws:lambda:eu-west-1:123456789012:function:${id.slice(0, 64)}`;
-          throw new Error(`no stand-in for the ARN of ${id}`);
-        }),
+        resolveIntrinsic(value)
+          .replace(/<Ref:(\w+)>/g, (_m, id: string) => {
+            const type = synth.json.Resources[id]?.Type;
+            if (type === 'AWS::DynamoDB::Table') return `${tablePrefix}${id}`;
+            if (type === 'AWS::Lambda::Function') return `unused-function-${id}`;
+            if (type === 'AWS::Logs::LogGroup') return `unused-log-group-${id}`;
+            if (type === 'AWS::StepFunctions::StateMachine')
+              return `arn:aws:states:eu-west-1:123456789012:stateMachine:${String(props(stateMachine()[1]).StateMachineName)}`;
+            throw new Error(`no stand-in for a Ref to ${id} (${type})`);
+          })
+          .replace(/<(\w+)\.Arn>/g, (_m, id: string) => {
+            // PARTICIPANT_FUNCTIONS: participant function ARNs, which these routes only carry.
+            if (synth.json.Resources[id]?.Type === 'AWS::Lambda::Function') return `arn:aws:lambda:eu-west-1:123456789012:function:${id.slice(0, 64)}`;
+            throw new Error(`no stand-in for the ARN of ${id}`);
+          }),
       ]),
     ) as Record<string, string> & { PARTICIPANT_TABLES: string; COORDINATOR_LOG_TABLE: string };
   }
@@ -596,7 +667,10 @@ describe('the bundled API and recovery functions', () => {
       const listed = await bundle.invoke(event('GET', '/participants'), env);
       const names = (JSON.parse(String(listed.ok && listed.answer.body)) as { participants: Array<{ name: string }> }).participants.map((p) => p.name);
       expect(names).toEqual(specs.map((p) => p.name));
-      const refused = await bundle.invoke(event('POST', '/transactions', { participants: [{ name: 'nobody', operations: [{ op: 'credit', key: 'a', amount: 1 }] }] }), env);
+      const refused = await bundle.invoke(
+        event('POST', '/transactions', { participants: [{ name: 'nobody', operations: [{ op: 'credit', key: 'a', amount: 1 }] }] }),
+        env,
+      );
       expect(refused).toMatchObject({ ok: true, answer: { statusCode: 400 } });
       expect(JSON.parse(String(refused.ok && refused.answer.body))).toMatchObject({ error: { code: 'INVALID_REQUEST', field: 'participants[0].name' } });
     } finally {
@@ -615,7 +689,17 @@ describe('the bundled API and recovery functions', () => {
         coordinatorLog: env.COORDINATOR_LOG_TABLE,
         participants: new Map(Object.entries(tables)),
       });
-      const scheduled = { version: '0', id: 'e1', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '123456789012', time: new Date().toISOString(), region: 'eu-west-1', resources: [], detail: {} };
+      const scheduled = {
+        version: '0',
+        id: 'e1',
+        'detail-type': 'Scheduled Event',
+        source: 'aws.events',
+        account: '123456789012',
+        time: new Date().toISOString(),
+        region: 'eu-west-1',
+        resources: [],
+        detail: {},
+      };
       const sweep = await bundle.invoke(scheduled, env);
       expect(sweep).toMatchObject({ ok: true, answer: { examined: 0, decided: 0, errors: 0 } });
     } finally {

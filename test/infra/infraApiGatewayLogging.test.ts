@@ -31,7 +31,7 @@ describe('the Pakka stack', () => {
     template = Template.fromJSON(assembly.getStackByName(stack.stackName).template as Record<string, unknown>);
   }, 120_000);
 
-  it("sets no account-wide API Gateway setting and creates no role for it", () => {
+  it('sets no account-wide API Gateway setting and creates no role for it', () => {
     template.resourceCountIs('AWS::ApiGateway::Account', 0);
     const roles = Object.values(template.findResources('AWS::IAM::Role') as Resources);
     expect(roles.length).toBeGreaterThan(0);
@@ -96,6 +96,10 @@ describe('the one-time ApiGatewayAccountStack', () => {
   });
 
   it('holds nothing else', () => {
-    expect(Object.values(resources).map((r) => r.Type).sort()).toEqual(['AWS::ApiGateway::Account', 'AWS::IAM::Role']);
+    expect(
+      Object.values(resources)
+        .map((r) => r.Type)
+        .sort(),
+    ).toEqual(['AWS::ApiGateway::Account', 'AWS::IAM::Role']);
   });
 });

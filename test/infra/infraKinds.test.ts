@@ -42,7 +42,9 @@ describe("a participant of a team's kind", () => {
     const spec = parseParticipantConfig({ ...raw, participants: { bank: { kind: 'ledger' } } }, kindRegistry([impostor])).get('bank');
     if (!spec) throw new Error('bank is declared');
     expect(spec.definition).not.toBe(ledger);
-    expect(() => new Participant(new Stack(new App(), 'Impostor'), 'Bank', { spec, ...common })).toThrow("participant bank: kind 'ledger' is not one of Pakka's own");
+    expect(() => new Participant(new Stack(new App(), 'Impostor'), 'Bank', { spec, ...common })).toThrow(
+      "participant bank: kind 'ledger' is not one of Pakka's own",
+    );
   });
 
   it('refuses an entry file that does not exist', () => {
@@ -57,7 +59,9 @@ describe("a participant of a team's kind", () => {
       const app = new App({ outdir });
       new Participant(new Stack(app, 'TeamKind'), 'Rewards', { spec: rewards, ...common, entry: ENTRY });
       app.synth();
-      const assets = JSON.parse(readFileSync(join(outdir, 'TeamKind.assets.json'), 'utf8')) as { files: Record<string, { source: { path: string; packaging?: string } }> };
+      const assets = JSON.parse(readFileSync(join(outdir, 'TeamKind.assets.json'), 'utf8')) as {
+        files: Record<string, { source: { path: string; packaging?: string } }>;
+      };
       const code = Object.values(assets.files).filter((a) => a.source.packaging === 'zip');
       expect(code).toHaveLength(1);
       expect(readFileSync(join(outdir, code[0]?.source.path ?? '', 'index.mjs'), 'utf8')).toContain('team loyalty points (construct test)');

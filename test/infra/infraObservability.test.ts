@@ -89,7 +89,11 @@ describe('the outcome reporter', () => {
     expect(on('dynamodb:ListStreams')).toEqual(['"*"']);
     expect(on('events:PutEvents')).toHaveLength(1);
     expect(on('events:PutEvents')[0]).toMatch(/:event-bus\/default"\]\]\}$/);
-    expect(grants.map(([a]) => a).filter((a) => a.startsWith('dynamodb:') && !a.includes('Stream') && a !== 'dynamodb:GetRecords' && a !== 'dynamodb:GetShardIterator')).toEqual([]);
+    expect(
+      grants
+        .map(([a]) => a)
+        .filter((a) => a.startsWith('dynamodb:') && !a.includes('Stream') && a !== 'dynamodb:GetRecords' && a !== 'dynamodb:GetShardIterator'),
+    ).toEqual([]);
     // cdk-nag keeps one reason per finding: the reporter's names ListStreams, not only X-Ray.
     const policyId = resources('AWS::IAM::Policy').find(([, p]) => JSON.stringify(props(p).Roles) === JSON.stringify([{ Ref: roleId }]))?.[0] ?? '';
     const acknowledged = (json.Resources[policyId]?.Metadata?.cdk_nag as { rules_to_suppress: Array<{ id: string; reason: string }> }).rules_to_suppress;
@@ -173,7 +177,12 @@ describe('alarms', () => {
       if (!alarm) throw new Error(`no failure-rate alarm for ${participant.name}`);
       const p = alarmProps(alarm);
       expect(p).toMatchObject({ Threshold: 5, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
-      const metrics = p.Metrics as Array<{ Id: string; Expression?: string; ReturnData: boolean; MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: unknown[] }; Period: number; Stat: string } }>;
+      const metrics = p.Metrics as Array<{
+        Id: string;
+        Expression?: string;
+        ReturnData: boolean;
+        MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: unknown[] }; Period: number; Stat: string };
+      }>;
       const expression = metrics.find((m) => m.Expression);
       expect(expression?.Expression).toBe('IF(invocations >= 100, 100 * FILL(errors, 0) / invocations, 0)');
       const byId = Object.fromEntries(metrics.filter((m) => m.MetricStat).map((m) => [m.Id, m.MetricStat]));
@@ -211,14 +220,22 @@ describe('alarms', () => {
   it('any failed or timed-out coordinator execution', () => {
     const p = alarmProps(stack.observability.alarms.executionsFailed);
     expect(p).toMatchObject({ Threshold: 1, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
-    const metrics = p.Metrics as Array<{ Id: string; Expression?: string; MetricStat?: { Metric: { MetricName: string; Dimensions: unknown[] }; Period: number; Stat: string } }>;
+    const metrics = p.Metrics as Array<{
+      Id: string;
+      Expression?: string;
+      MetricStat?: { Metric: { MetricName: string; Dimensions: unknown[] }; Period: number; Stat: string };
+    }>;
     expect(metrics.find((m) => m.Expression)?.Expression).toBe('FILL(failed, 0) + FILL(timedOut, 0)');
     const stateMachine = [{ Name: 'StateMachineArn', Value: ref(stack.coordinator.stateMachine) }];
     for (const [id, name] of [
       ['failed', 'ExecutionsFailed'],
       ['timedOut', 'ExecutionsTimedOut'],
     ]) {
-      expect(metrics.find((m) => m.Id === id)?.MetricStat).toEqual({ Metric: { Namespace: 'AWS/States', MetricName: name, Dimensions: stateMachine }, Period: 60, Stat: 'Sum' });
+      expect(metrics.find((m) => m.Id === id)?.MetricStat).toEqual({
+        Metric: { Namespace: 'AWS/States', MetricName: name, Dimensions: stateMachine },
+        Period: 60,
+        Stat: 'Sum',
+      });
     }
   });
 
@@ -278,7 +295,9 @@ describe('the dashboard', () => {
     expect(widget('Coordinator executions')).toContain('ExecutionsTimedOut');
     expect(widget('In doubt: found and resolved by recovery')).toContain(METRICS.oldestInDoubtAgeSeconds);
     // Votes with and without a Reason dimension: a free-form search finds both.
-    expect(widget('Votes by participant and kind')).toContain(`SEARCH('Namespace=\\"Pakka\\" MetricName=\\"${METRICS.votes}\\" service=\\"pakka\\"', 'Sum', 60)`);
+    expect(widget('Votes by participant and kind')).toContain(
+      `SEARCH('Namespace=\\"Pakka\\" MetricName=\\"${METRICS.votes}\\" service=\\"pakka\\"', 'Sum', 60)`,
+    );
   });
 });
 

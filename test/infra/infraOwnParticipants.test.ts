@@ -69,7 +69,10 @@ describe('PakkaStack with a participant on the team’s own function (an ARN in 
   it('lets the state machine and recovery invoke exactly the configured functions, with no wildcard', () => {
     const bank = fnArn(template, '^Pakka participant bank');
     const stateMachineRole = roleOf(template, template.findResources('AWS::StepFunctions::StateMachine'));
-    const recoveryRole = roleOf(template, template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('^Pakka recovery') } }));
+    const recoveryRole = roleOf(
+      template,
+      template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('^Pakka recovery') } }),
+    );
     for (const role of [stateMachineRole, recoveryRole]) expect(invokeResources(template, role)).toEqual([bank, CARDS_ARN]);
   });
 
@@ -96,7 +99,11 @@ describe('PakkaStack with the team’s own function and table (IFunction, Table)
   const team = new Stack(app, 'Team', { env });
   const cardsTable = new PakkaTable(team, 'CardsTable', { schema: PARTICIPANT_TABLE_SCHEMA, removalPolicy: RemovalPolicy.DESTROY }).table;
   const bankTable = new PakkaTable(team, 'BankTable', { schema: PARTICIPANT_TABLE_SCHEMA, removalPolicy: RemovalPolicy.DESTROY }).table;
-  const cards = new LambdaFunction(team, 'Cards', { runtime: Runtime.NODEJS_24_X, handler: 'index.handler', code: Code.fromInline('exports.handler = async () => ({})') });
+  const cards = new LambdaFunction(team, 'Cards', {
+    runtime: Runtime.NODEJS_24_X,
+    handler: 'index.handler',
+    code: Code.fromInline('exports.handler = async () => ({})'),
+  });
   const stack = new PakkaStack(app, 'Pakka', {
     env,
     participants: config,
@@ -110,9 +117,16 @@ describe('PakkaStack with the team’s own function and table (IFunction, Table)
 
   it('creates no table of its own for them, and grants the function it builds on the team’s table', () => {
     expect(Object.keys(template.findResources('AWS::DynamoDB::Table'))).toHaveLength(1); // the coordinator log
-    const bankRole = roleOf(template, template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('^Pakka participant bank') } }));
-    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) => (p.Properties.Roles as Array<{ Ref: string }>).some((r) => r.Ref === bankRole));
-    const dynamo = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]).filter((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')));
+    const bankRole = roleOf(
+      template,
+      template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('^Pakka participant bank') } }),
+    );
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+      (p.Properties.Roles as Array<{ Ref: string }>).some((r) => r.Ref === bankRole),
+    );
+    const dynamo = policies
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])
+      .filter((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')));
     expect(dynamo.map((s) => stack.resolve(s.Resource))).toEqual([{ 'Fn::ImportValue': expect.stringMatching(/^Team:ExportsOutputFnGetAttBankTable/) }]);
   });
 
@@ -128,8 +142,13 @@ describe('PakkaStack with the team’s own function and table (IFunction, Table)
   });
 
   it('queries the in-doubt index of the team’s table in recovery', () => {
-    const recoveryRole = roleOf(template, template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('^Pakka recovery') } }));
-    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) => (p.Properties.Roles as Array<{ Ref: string }>).some((r) => r.Ref === recoveryRole));
+    const recoveryRole = roleOf(
+      template,
+      template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('^Pakka recovery') } }),
+    );
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+      (p.Properties.Roles as Array<{ Ref: string }>).some((r) => r.Ref === recoveryRole),
+    );
     const queries = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]).filter((s) => [s.Action].flat().includes('dynamodb:Query'));
     expect(JSON.stringify(queries.map((s) => s.Resource))).toMatch(/CardsTable.*\/index\/inDoubt/);
   });
@@ -148,34 +167,62 @@ describe('a participant’s own function or table, refused', () => {
   });
 
   it('a string that is not a Lambda function ARN', () => {
-    expect(() => new Participant(new Stack(newApp(), 'S'), 'Cards', { spec, ...common, function: 'team-cards' })).toThrow("participant cards: 'team-cards' is not a Lambda function ARN");
+    expect(() => new Participant(new Stack(newApp(), 'S'), 'Cards', { spec, ...common, function: 'team-cards' })).toThrow(
+      "participant cards: 'team-cards' is not a Lambda function ARN",
+    );
   });
 
   it('a function and an entry at once', () => {
-    expect(() => new Participant(new Stack(newApp(), 'S'), 'Cards', { spec, ...common, function: CARDS_ARN, entry: API_ENTRY })).toThrow('give its own function or an entry');
+    expect(() => new Participant(new Stack(newApp(), 'S'), 'Cards', { spec, ...common, function: CARDS_ARN, entry: API_ENTRY })).toThrow(
+      'give its own function or an entry',
+    );
   });
 
   it('two participants on one function', () => {
-    const twice = parseParticipantConfig({ ...raw, participants: { bank: { kind: 'ledger' }, cards: { kind: 'card' }, 'cards-two': { kind: 'card' } } }, ownFunctionKinds);
-    expect(() => new PakkaStack(newApp(), 'Twice', { env, participants: twice, settings, apiEntry: API_ENTRY, participantFunctions: { cards: CARDS_ARN, 'cards-two': CARDS_ARN } })).toThrow(
-      `participants cards and cards-two name the same function ${CARDS_ARN}`,
+    const twice = parseParticipantConfig(
+      { ...raw, participants: { bank: { kind: 'ledger' }, cards: { kind: 'card' }, 'cards-two': { kind: 'card' } } },
+      ownFunctionKinds,
     );
+    expect(
+      () =>
+        new PakkaStack(newApp(), 'Twice', {
+          env,
+          participants: twice,
+          settings,
+          apiEntry: API_ENTRY,
+          participantFunctions: { cards: CARDS_ARN, 'cards-two': CARDS_ARN },
+        }),
+    ).toThrow(`participants cards and cards-two name the same function ${CARDS_ARN}`);
   });
 
   it('two participants on one IFunction', () => {
     const app = newApp();
     const team = new Stack(app, 'TeamTwice', { env });
-    const fn = new LambdaFunction(team, 'Cards', { runtime: Runtime.NODEJS_24_X, handler: 'index.handler', code: Code.fromInline('exports.handler = async () => ({})') });
-    const twice = parseParticipantConfig({ ...raw, participants: { bank: { kind: 'ledger' }, cards: { kind: 'card' }, 'cards-two': { kind: 'card' } } }, ownFunctionKinds);
-    expect(() => new PakkaStack(app, 'Twice', { env, participants: twice, settings, apiEntry: API_ENTRY, participantFunctions: { cards: fn, 'cards-two': fn } })).toThrow(
-      'participants cards and cards-two name the same function; each participant needs its own',
+    const fn = new LambdaFunction(team, 'Cards', {
+      runtime: Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: Code.fromInline('exports.handler = async () => ({})'),
+    });
+    const twice = parseParticipantConfig(
+      { ...raw, participants: { bank: { kind: 'ledger' }, cards: { kind: 'card' }, 'cards-two': { kind: 'card' } } },
+      ownFunctionKinds,
     );
+    expect(
+      () => new PakkaStack(app, 'Twice', { env, participants: twice, settings, apiEntry: API_ENTRY, participantFunctions: { cards: fn, 'cards-two': fn } }),
+    ).toThrow('participants cards and cards-two name the same function; each participant needs its own');
   });
 
   it('a function or table for a participant the config lacks', () => {
-    expect(() => new PakkaStack(newApp(), 'Unknown', { env, participants: config, settings, apiEntry: API_ENTRY, participantFunctions: { cards: CARDS_ARN, card: CARDS_ARN } })).toThrow(
-      'participantFunctions names participants the config lacks: card',
-    );
+    expect(
+      () =>
+        new PakkaStack(newApp(), 'Unknown', {
+          env,
+          participants: config,
+          settings,
+          apiEntry: API_ENTRY,
+          participantFunctions: { cards: CARDS_ARN, card: CARDS_ARN },
+        }),
+    ).toThrow('participantFunctions names participants the config lacks: card');
   });
 
   it('a table without the prepared-state schema: its key, then its in-doubt index', () => {
@@ -183,6 +230,8 @@ describe('a participant’s own function or table, refused', () => {
     const wrongKey = new Table(stack, 'WrongKey', { partitionKey: { name: 'id', type: AttributeType.STRING }, billingMode: BillingMode.PAY_PER_REQUEST });
     expect(() => new Participant(stack, 'A', { spec: bank, ...common, table: wrongKey })).toThrow("must have the string partition key 'pk' and no sort key");
     const noIndex = new Table(stack, 'NoIndex', { partitionKey: { name: 'pk', type: AttributeType.STRING }, billingMode: BillingMode.PAY_PER_REQUEST });
-    expect(() => new Participant(stack, 'B', { spec: bank, ...common, table: noIndex })).toThrow("must have the global secondary index 'inDoubt' (partition 'inDoubtPartition', sort 'inDoubtSince', both strings)");
+    expect(() => new Participant(stack, 'B', { spec: bank, ...common, table: noIndex })).toThrow(
+      "must have the global secondary index 'inDoubt' (partition 'inDoubtPartition', sort 'inDoubtSince', both strings)",
+    );
   });
 });

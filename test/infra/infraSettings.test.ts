@@ -59,7 +59,10 @@ describe('deployment settings', () => {
 describe('the participant config the stack is built from', () => {
   it('must be the one the API Lambda bundles, or the synth stops', () => {
     const other = join(scratch, 'participants.json');
-    writeFileSync(other, JSON.stringify({ defaults: { prepareTimeoutSeconds: 5, commitTimeoutSeconds: 5 }, participants: { 'only-bank': { kind: 'ledger' } } }));
+    writeFileSync(
+      other,
+      JSON.stringify({ defaults: { prepareTimeoutSeconds: 5, commitTimeoutSeconds: 5 }, participants: { 'only-bank': { kind: 'ledger' } } }),
+    );
     const app = new App({ outdir: outdir('other-config'), context: { [CONTEXT.participantConfig]: other, 'aws:cdk:bundling-stacks': [] } });
     expect(() => buildPakkaApp(app)).toThrow(/differs from config\/participants\.json, which the API Lambda bundles/);
   });

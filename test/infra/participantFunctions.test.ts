@@ -8,7 +8,9 @@ const arn = (name: string) => `arn:aws:lambda:eu-west-1:123456789012:function:${
 
 describe('PARTICIPANT_FUNCTIONS', () => {
   it('reads a JSON object of function ARNs, in any account, with an alias or version', () => {
-    const map = participantFunctionsJson.parse(JSON.stringify({ a: arn('a'), b: 'arn:aws-cn:lambda:cn-north-1:999999999999:function:b:live', c: `${arn('c')}:7` }));
+    const map = participantFunctionsJson.parse(
+      JSON.stringify({ a: arn('a'), b: 'arn:aws-cn:lambda:cn-north-1:999999999999:function:b:live', c: `${arn('c')}:7` }),
+    );
     expect([...map.keys()]).toEqual(['a', 'b', 'c']);
   });
 
@@ -32,7 +34,9 @@ describe('PARTICIPANT_FUNCTIONS', () => {
     const missing = new Map(full);
     missing.delete(first ?? '');
     expect(() => checkParticipantFunctions(config, missing)).toThrow(`PARTICIPANT_FUNCTIONS has no function for: ${first}`);
-    expect(() => checkParticipantFunctions(config, new Map([...full, ['ghost', arn('ghost')]]))).toThrow('PARTICIPANT_FUNCTIONS names participants the config lacks: ghost');
+    expect(() => checkParticipantFunctions(config, new Map([...full, ['ghost', arn('ghost')]]))).toThrow(
+      'PARTICIPANT_FUNCTIONS names participants the config lacks: ghost',
+    );
   });
 
   it('gives local mode one distinct ARN per participant', () => {

@@ -26,7 +26,9 @@ describe('model checking (spin)', () => {
       expect(result.errors, result.trail ?? result.output).toBe(0);
       expect(result.complete, result.output).toBe(true);
       expect(result.statesStored).toBeGreaterThan(1000);
-      console.log(`spin ${v.kind} ${JSON.stringify(v.defines)}: ${result.statesStored} states, ${result.transitions} transitions, depth ${result.depth}, ${result.seconds.toFixed(1)} s`);
+      console.log(
+        `spin ${v.kind} ${JSON.stringify(v.defines)}: ${result.statesStored} states, ${result.transitions} transitions, depth ${result.depth}, ${result.seconds.toFixed(1)} s`,
+      );
     });
   }
 
@@ -101,7 +103,10 @@ function mappedRows(heading: string): Set<string> {
     .filter((l) => l.startsWith('|') && !/^\|\s*-/.test(l))
     .slice(1)
     .map((l) => (l.split('|')[1] ?? '').replace(/`/g, '').trim());
-  for (const l of section.split('\n').filter((r) => r.startsWith('|')).slice(2)) {
+  for (const l of section
+    .split('\n')
+    .filter((r) => r.startsWith('|'))
+    .slice(2)) {
     expect(l.split('|')[2]?.trim(), `docs/model.md row without a model step: ${l}`).toBeTruthy();
   }
   return new Set(rows);

@@ -22,7 +22,8 @@ export function sequenceFromTrail(trail: string): string {
     else if (what === 20) lines.push(`  ${actor(a)}->>Log: write ${DECISIONS[Math.floor(arg / 10)]} if no decision: ${arg % 10 ? 'won' : 'lost'}`);
     else if (what === 21) lines.push(`  Log-->>${actor(a)}: decision is ${DECISIONS[arg]}`);
     else if (what === 22) lines.push(`  ${actor(a)}->>Log: mark ${arg === 1 ? 'COMMITTED' : 'ABORTED'} (final)`);
-    else if (what === 23) lines.push(`  ${actor(a)}->>Log: BeginTransaction ${['refused (AlreadyStarted)', 'created', 'rewritten (same execution, undecided)'][arg]}`);
+    else if (what === 23)
+      lines.push(`  ${actor(a)}->>Log: BeginTransaction ${['refused (AlreadyStarted)', 'created', 'rewritten (same execution, undecided)'][arg]}`);
     else if (what === 24) lines.push(`  ${actor(a)}->>Log: left to recovery`);
     else if (what === 25) lines.push(`  Note over ${actor(a)}: crashes`);
     else if (what === 26) lines.push(`  Note over ${actor(a)},${participant(t)}: ${MESSAGES[arg]} delayed or lost`);

@@ -33,8 +33,7 @@ export function spinAvailable(): boolean {
   return spawnSync('spin', ['-V'], { encoding: 'utf8' }).status === 0;
 }
 
-const defineArgs = (defines: Verification['defines']) =>
-  Object.entries(defines).map(([k, v]) => (v === true ? `-D${k}` : `-D${k}=${v}`));
+const defineArgs = (defines: Verification['defines']) => Object.entries(defines).map(([k, v]) => (v === true ? `-D${k}` : `-D${k}=${v}`));
 
 export function parsePanOutput(output: string): Omit<VerificationResult, 'seconds' | 'output' | 'trail'> {
   const number = (re: RegExp) => {
@@ -94,7 +93,11 @@ export const FULL: Verification[] = [
 
 /** One safeguard removed each; spin must find a counterexample. */
 export const MUTANTS: Verification[] = [
-  { name: 'decision written without attribute_not_exists(decision)', kind: 'safety', defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, MUTANT_NO_WRITE_ONCE: true } },
+  {
+    name: 'decision written without attribute_not_exists(decision)',
+    kind: 'safety',
+    defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, MUTANT_NO_WRITE_ONCE: true },
+  },
   { name: 'null abort writes no tombstone (no anti-hanging)', kind: 'safety', defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, MUTANT_NO_TOMBSTONE: true } },
   { name: 'prepare debit without available >= amount', kind: 'safety', defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, MUTANT_NO_ESCROW_CHECK: true } },
 ];

@@ -32,7 +32,11 @@ describe('EMF on Lambda', () => {
   });
   afterEach(() => vi.restoreAllMocks());
 
-  const emitted = (): EmfLine[] => lines.flatMap((l) => l.split('\n')).filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as EmfLine);
+  const emitted = (): EmfLine[] =>
+    lines
+      .flatMap((l) => l.split('\n'))
+      .filter((l) => l.includes('"_aws"'))
+      .map((l) => JSON.parse(l) as EmfLine);
 
   it('publishes each point under namespace Pakka with exactly its dimensions plus service=pakka', () => {
     const r = emfRecorder('pakka-participant-payer-bank');
@@ -42,7 +46,11 @@ describe('EMF on Lambda', () => {
     r.gauge(METRICS.oldestInDoubtAgeSeconds, 42);
     const [prepare, aborted, hazards, oldest] = emitted();
     const directive = (line: EmfLine | undefined) => line?._aws.CloudWatchMetrics[0];
-    expect(directive(prepare)).toEqual({ Namespace: METRIC_NAMESPACE, Dimensions: [['service', 'Participant']], Metrics: [{ Name: 'PrepareLatency', Unit: 'Milliseconds' }] });
+    expect(directive(prepare)).toEqual({
+      Namespace: METRIC_NAMESPACE,
+      Dimensions: [['service', 'Participant']],
+      Metrics: [{ Name: 'PrepareLatency', Unit: 'Milliseconds' }],
+    });
     expect(prepare).toMatchObject({ service: 'pakka', Participant: 'payer-bank', PrepareLatency: 12, emitter: 'pakka-participant-payer-bank' });
     expect(directive(aborted)?.Dimensions).toEqual([['service', 'Reason']]);
     expect(aborted).toMatchObject({ Reason: 'TIMEOUT', TransactionsAborted: 1 });
@@ -82,13 +90,26 @@ describe('outcome stream metrics', () => {
     const metrics = new PrometheusRecorder();
     const published: OutcomeEvent[] = [];
     const silent = { info() {}, warn() {}, error() {}, debug() {} };
-    return { metrics, published, handler: outcomeStreamHandler({ metrics, logger: silent, publish: async (b) => (published.push(...b), 0) }) };
+    return {
+      metrics,
+      published,
+      handler: outcomeStreamHandler({
+        metrics,
+        logger: silent,
+        publish: async (b) => {
+          published.push(...b);
+          return 0;
+        },
+      }),
+    };
   };
 
-  it('times the whole prepare phase, the execution\'s start to the decision (the log item\'s one write)', async () => {
+  it("times the whole prepare phase, the execution's start to the decision (the log item's one write)", async () => {
     const { metrics, handler } = harness();
     const { finishedAt: _f, phase2StartedAt: _p, phase2Json: _j, ...decided } = committed;
-    await handler({ Records: [{ eventName: 'INSERT', dynamodb: { NewImage: marshall({ ...decided, status: 'COMMITTING' }) } }] } as unknown as DynamoDBStreamEvent);
+    await handler({
+      Records: [{ eventName: 'INSERT', dynamodb: { NewImage: marshall({ ...decided, status: 'COMMITTING' }) } }],
+    } as unknown as DynamoDBStreamEvent);
     expect(metrics.percentile(METRICS.preparePhaseLatency, 50)).toBe(120);
   });
 
@@ -123,9 +144,21 @@ describe('API request log line', () => {
       phase: 'begin',
       action: 'submit',
     });
-    expect(requestLogFields({ httpMethod: 'GET', path: '/transactions/txn-2/inspect' }, result(200, {}), 3)).toMatchObject({ txnId: 'txn-2', phase: 'inspect', action: 'inspect' });
-    expect(requestLogFields({ httpMethod: 'GET', path: '/transactions/txn-3' }, result(404, {}), 1)).toMatchObject({ txnId: 'txn-3', status: 404, action: 'read' });
-    expect(requestLogFields({ httpMethod: 'POST', path: '/transactions/txn-4/resolve' }, result(200, {}), 1)).toMatchObject({ txnId: 'txn-4', phase: 'recovery', action: 'resolve' });
+    expect(requestLogFields({ httpMethod: 'GET', path: '/transactions/txn-2/inspect' }, result(200, {}), 3)).toMatchObject({
+      txnId: 'txn-2',
+      phase: 'inspect',
+      action: 'inspect',
+    });
+    expect(requestLogFields({ httpMethod: 'GET', path: '/transactions/txn-3' }, result(404, {}), 1)).toMatchObject({
+      txnId: 'txn-3',
+      status: 404,
+      action: 'read',
+    });
+    expect(requestLogFields({ httpMethod: 'POST', path: '/transactions/txn-4/resolve' }, result(200, {}), 1)).toMatchObject({
+      txnId: 'txn-4',
+      phase: 'recovery',
+      action: 'resolve',
+    });
     expect(requestLogFields({ httpMethod: 'POST', path: '/transactions' }, result(400, { error: { code: 'INVALID_REQUEST' } }), 1)).not.toHaveProperty('txnId');
     expect(requestLogFields({ httpMethod: 'GET', path: '/health' }, result(200, {}), 1)).toMatchObject({ phase: 'api', action: 'read' });
   });
@@ -156,7 +189,9 @@ describe('a transaction recovery finishes', () => {
     expect(w.pakka.metrics.total(METRICS.inDoubtResolved)).toBe(1);
     const event = w.pakka.events.find((e) => e.detail.txnId === 'obs-r1');
     expect(event).toMatchObject({ source: 'pakka', detailType: 'TransactionAborted', detail: { status: 'ABORTED', decidedBy: 'recovery' } });
-    expect(w.pakka.metrics.total(METRICS.transactionsAborted, { Reason: 'TIMEOUT' }) + w.pakka.metrics.total(METRICS.transactionsAborted, { Reason: 'ERROR' })).toBe(1);
+    expect(
+      w.pakka.metrics.total(METRICS.transactionsAborted, { Reason: 'TIMEOUT' }) + w.pakka.metrics.total(METRICS.transactionsAborted, { Reason: 'ERROR' }),
+    ).toBe(1);
     // Nothing in doubt any more: the next sweep says so.
     await sweeper.sweep();
     expect(w.pakka.metrics.gaugeValue(METRICS.oldestInDoubtAgeSeconds)).toBe(0);

@@ -22,7 +22,9 @@ let abortedId = '';
 
 beforeAll(async () => {
   service = await startTestService({ recovery: { timer: false } });
-  const fund = await call(service.url, 'POST', '/transactions?wait=true', { participants: [{ name: 'payer-bank', operations: [{ op: 'credit', key: payer, amount: 1000 }] }] });
+  const fund = await call(service.url, 'POST', '/transactions?wait=true', {
+    participants: [{ name: 'payer-bank', operations: [{ op: 'credit', key: payer, amount: 1000 }] }],
+  });
   expect(fund.body.status).toBe('COMMITTED');
   const transfer = (amount: number) => ({
     participants: [
@@ -127,7 +129,8 @@ describe('GET /transactions/{txnId}/inspect: the timeline', () => {
 });
 
 describe('on AWS (no local metrics source)', () => {
-  const event = (path: string): APIGatewayProxyEvent => ({ httpMethod: 'GET', path, headers: {}, queryStringParameters: null, body: null }) as unknown as APIGatewayProxyEvent;
+  const event = (path: string): APIGatewayProxyEvent =>
+    ({ httpMethod: 'GET', path, headers: {}, queryStringParameters: null, body: null }) as unknown as APIGatewayProxyEvent;
 
   it('GET /metrics and GET /events answer 404 pointing to CloudWatch and EventBridge', async () => {
     const handler = apiHandler(service.service);

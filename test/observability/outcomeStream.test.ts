@@ -16,7 +16,14 @@ const base = {
   participantsJson: JSON.stringify([{ name: 'payer-bank', operations: [], prepareTimeoutSeconds: 10, commitTimeoutSeconds: 10 }]),
 };
 const committing = { ...base, status: 'COMMITTING', decision: 'COMMIT', decidedAt: '2026-11-26T10:00:00.040Z' };
-const committed = { ...committing, status: 'COMMITTED', phase2StartedAt: '2026-11-26T10:00:00.050Z', finishedAt: '2026-11-26T10:00:00.090Z', phase2Json: '["ACKED"]', heuristicHazard: false };
+const committed = {
+  ...committing,
+  status: 'COMMITTED',
+  phase2StartedAt: '2026-11-26T10:00:00.050Z',
+  finishedAt: '2026-11-26T10:00:00.090Z',
+  phase2Json: '["ACKED"]',
+  heuristicHazard: false,
+};
 
 const record = (eventName: 'INSERT' | 'MODIFY', oldImage: object | undefined, newImage: object) => ({
   eventName,
@@ -27,7 +34,14 @@ function harness(refuse = 0) {
   const metrics = new PrometheusRecorder();
   const published: OutcomeEvent[] = [];
   const silent = { info() {}, warn() {}, error() {}, debug() {} };
-  const handler = outcomeStreamHandler({ metrics, logger: silent, publish: async (batch) => (published.push(...batch), refuse) });
+  const handler = outcomeStreamHandler({
+    metrics,
+    logger: silent,
+    publish: async (batch) => {
+      published.push(...batch);
+      return refuse;
+    },
+  });
   return { metrics, published, handler };
 }
 

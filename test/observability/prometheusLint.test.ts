@@ -99,7 +99,8 @@ describe('GET /metrics and promtool', () => {
   });
 
   it.runIf(havePromtool)('promtool does report the old form, so a clean result means something', () => {
-    const old = '# TYPE pakka_prepare_latency_ms histogram\npakka_prepare_latency_ms_bucket{le="+Inf"} 1\npakka_prepare_latency_ms_sum 1\npakka_prepare_latency_ms_count 1\n';
+    const old =
+      '# TYPE pakka_prepare_latency_ms histogram\npakka_prepare_latency_ms_bucket{le="+Inf"} 1\npakka_prepare_latency_ms_sum 1\npakka_prepare_latency_ms_count 1\n';
     expect(promtoolFindings(old).join('\n')).toMatch(/no help text|abbreviated unit|base unit/);
   });
 });

@@ -52,7 +52,9 @@ afterAll(() => {
 
 describe('the packed library in a team project', () => {
   it('is imported only through its public entry points, and the exports map refuses internal paths', async () => {
-    const imported = sourcesOf(app).flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/from '(pakka[^']*)'|import\('(pakka[^']*)'\)/g)].map((m) => m[1] ?? m[2]));
+    const imported = sourcesOf(app).flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/from '(pakka[^']*)'|import\('(pakka[^']*)'\)/g)].map((m) => m[1] ?? m[2]),
+    );
     expect(imported.length).toBeGreaterThan(0);
     expect(imported.filter((specifier) => !PUBLIC.includes(specifier ?? ''))).toEqual([]);
 
@@ -76,7 +78,12 @@ describe('the packed library in a team project', () => {
   it("synthesizes the team's stacks offline: the built-in ledger, the team's kind from its own entry, its card participant's own function, the API validating with them", async () => {
     const outdir = join(work, 'cdk.out');
     await inApp(join(BIN, 'cdk'), ['synth', '--quiet', '-o', outdir]);
-    type Template = { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> & { FunctionName?: string; Code?: { S3Key?: string }; Description?: string } }> };
+    type Template = {
+      Resources: Record<
+        string,
+        { Type: string; Properties?: Record<string, unknown> & { FunctionName?: string; Code?: { S3Key?: string }; Description?: string } }
+      >;
+    };
     const templateOf = (stack: string) => JSON.parse(readFileSync(join(outdir, `${stack}.template.json`), 'utf8')) as Template;
     const template = templateOf('Rewards');
     const cards = templateOf('RewardsCards');
@@ -92,11 +99,18 @@ describe('the packed library in a team project', () => {
     expect(bundleOf(template, (p) => p.FunctionName === 'Rewards-bank')).not.toContain(loyaltyKind);
     expect(bundleOf(template, (p) => p.Description?.startsWith('Pakka HTTP API') === true)).toContain(loyaltyKind);
     // Pakka built no function for the card participant: it is the team's, in the team's stack.
-    expect(functionsOf(template).map(([, f]) => f.Properties?.FunctionName).filter((n) => n !== undefined).sort()).toEqual(['Rewards-bank', 'Rewards-rewards']);
+    expect(
+      functionsOf(template)
+        .map(([, f]) => f.Properties?.FunctionName)
+        .filter((n) => n !== undefined)
+        .sort(),
+    ).toEqual(['Rewards-bank', 'Rewards-rewards']);
     const [[cardId]] = functionsOf(cards).filter(([, f]) => f.Properties?.Description?.startsWith('Card payments participant') === true) as [[string, unknown]];
     expect(bundleOf(cards, (p) => p.Description?.startsWith('Card payments participant') === true)).toContain('/authorizations/');
     // The state machine may invoke exactly the three participant functions, the team's by its exported ARN.
-    const [smRole] = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine').map(([, r]) => (r.Properties?.RoleArn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
+    const [smRole] = Object.entries(template.Resources)
+      .filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine')
+      .map(([, r]) => (r.Properties?.RoleArn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
     const invoke = Object.values(template.Resources)
       .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties?.Roles) === JSON.stringify([{ Ref: smRole }]))
       .flatMap((r) => (r.Properties?.PolicyDocument as { Statement: Array<{ Action: unknown; Resource: unknown }> }).Statement)
@@ -134,8 +148,13 @@ describe('the packed library in a team project', () => {
 
   it("passes Pakka's conformance kit with the team's card participant, from the team's own test", async () => {
     const report = join(work, 'conformance.json');
-    await inApp(join(app, 'node_modules', '.bin', 'vitest'), ['run', '--reporter=json', `--outputFile=${report}`], { DYNAMO_ENDPOINT: inject('dynamoEndpoint') });
-    const { numFailedTests, testResults } = JSON.parse(readFileSync(report, 'utf8')) as { numFailedTests: number; testResults: Array<{ assertionResults: Array<{ title: string; status: string }> }> };
+    await inApp(join(app, 'node_modules', '.bin', 'vitest'), ['run', '--reporter=json', `--outputFile=${report}`], {
+      DYNAMO_ENDPOINT: inject('dynamoEndpoint'),
+    });
+    const { numFailedTests, testResults } = JSON.parse(readFileSync(report, 'utf8')) as {
+      numFailedTests: number;
+      testResults: Array<{ assertionResults: Array<{ title: string; status: string }> }>;
+    };
     const tests = testResults.flatMap((r) => r.assertionResults);
     expect(numFailedTests).toBe(0);
     // Every rule the fixture supports ran (all but READ_ONLY, which the card kind has no operation for).

@@ -105,10 +105,13 @@ describe('barrier participant races', () => {
   it("once the record says done, no repeat reaches the team's code; commit gets what prepare held", async () => {
     const service = reservationService();
     let holdSeen: unknown;
-    const definition = { ...service.definition, commit: async (c: Parameters<typeof service.definition.commit>[0]) => {
-      holdSeen = c.hold;
-      return service.definition.commit(c);
-    } };
+    const definition = {
+      ...service.definition,
+      commit: async (c: Parameters<typeof service.definition.commit>[0]) => {
+        holdSeen = c.hold;
+        return service.definition.commit(c);
+      },
+    };
     const handler = barrierParticipant({ name: 'reservations', definition, tableName, client });
     const txnId = uniqueId('t');
     const operations = [{ op: 'reserve', key: 'show-3', seats: 4 }];

@@ -86,7 +86,9 @@ describe('escrow on one account', () => {
     expect(votes.every((v) => (v as { vote: string }).vote === 'VOTE_COMMIT')).toBe(true);
     expect(await readItem(pakka, 'payee-bank', key)).toMatchObject({ balance: 1, incoming: 300 });
     await Promise.all(txns.map((txnId) => settle(bank, 'commit', txnId, credit(key, 10))));
-    await Promise.all(txns.map(async (txnId) => expect(await bank({ action: 'commit', txnId, operations: credit(key, 10) })).toMatchObject({ repeated: true })));
+    await Promise.all(
+      txns.map(async (txnId) => expect(await bank({ action: 'commit', txnId, operations: credit(key, 10) })).toMatchObject({ repeated: true })),
+    );
     expect(await readItem(pakka, 'payee-bank', key)).toMatchObject({ balance: 301, available: 301, incoming: 0 });
   });
 
@@ -143,7 +145,12 @@ describe('hot keys spread over shards', () => {
   });
 
   it('reads a sharded key as the sum of its shards', () => {
-    expect(mergeShards([{ pk: 'a', balance: 3, available: 1, reserved: 2, headroom: 9, version: 2 }, { pk: 'b', balance: 4, available: 4, reserved: 0, version: 5 }])).toEqual({
+    expect(
+      mergeShards([
+        { pk: 'a', balance: 3, available: 1, reserved: 2, headroom: 9, version: 2 },
+        { pk: 'b', balance: 4, available: 4, reserved: 0, version: 5 },
+      ]),
+    ).toEqual({
       balance: 7,
       available: 5,
       reserved: 2,
@@ -177,7 +184,10 @@ describe('hot keys spread over shards', () => {
     expect(parts.length).toBeGreaterThan(1);
     expect(parts.reduce((n, p) => n + p.amount, 0)).toBe(big);
     const refused = uniqueId('over');
-    expect(await wallet({ action: 'prepare', txnId: refused, operations: debit('hot-wallet', 121 - big) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
+    expect(await wallet({ action: 'prepare', txnId: refused, operations: debit('hot-wallet', 121 - big) })).toMatchObject({
+      vote: 'VOTE_ABORT',
+      reason: 'INSUFFICIENT_FUNDS',
+    });
     await settle(wallet, 'abort', spend, debit('hot-wallet', big));
     expect(await readView('payer-bank', 'hot-wallet')).toMatchObject({ balance: 120, available: 120, reserved: 0 });
     const again = uniqueId('spend');
@@ -188,22 +198,45 @@ describe('hot keys spread over shards', () => {
   });
 
   it('a check or a lock cannot spread over shards: refused as a malformed request, nothing written', async () => {
-    await expect(participant(pakka, 'payer-bank')({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'assertBalanceAtLeast', key: 'hot-wallet', amount: 1 }] })).rejects.toMatchObject({
+    await expect(
+      participant(pakka, 'payer-bank')({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'assertBalanceAtLeast', key: 'hot-wallet', amount: 1 }] }),
+    ).rejects.toMatchObject({
       name: 'Pakka.InvalidRequest',
       message: expect.stringContaining('hot-wallet is sharded'),
     });
-    expect(() => parseParticipantConfig({ defaults: { prepareTimeoutSeconds: 5, commitTimeoutSeconds: 5 }, participants: { cinema: { kind: 'booking', shardedKeys: { a: 2 } } } })).toThrow(/shardedKeys needs a kind/);
+    expect(() =>
+      parseParticipantConfig({
+        defaults: { prepareTimeoutSeconds: 5, commitTimeoutSeconds: 5 },
+        participants: { cinema: { kind: 'booking', shardedKeys: { a: 2 } } },
+      }),
+    ).toThrow(/shardedKeys needs a kind/);
   });
 });
 
 describe('upgrading from Pakka 0.1', () => {
   /** What 0.1's prepare left behind: the item locked with its balance, a PREPARED record without `layout`, in the unsharded in-doubt partition. */
-  async function legacyPrepared(txnId: string, key: string, balance: number, operations: Array<Record<string, unknown>>, preparedAt = new Date().toISOString()) {
+  async function legacyPrepared(
+    txnId: string,
+    key: string,
+    balance: number,
+    operations: Array<Record<string, unknown>>,
+    preparedAt = new Date().toISOString(),
+  ) {
     await doc.send(new PutCommand({ TableName: tableOf('payee-bank'), Item: { ...itemKeyOf(key), balance, version: 1, lockedBy: txnId } }));
     await doc.send(
       new PutCommand({
         TableName: tableOf('payee-bank'),
-        Item: { ...recordKeyOf(txnId), txnId, state: 'PREPARED', operations, digest: digestOf(operations), lockedKeys: [key], preparedAt, inDoubtPartition: IN_DOUBT_LEGACY_VALUE, inDoubtSince: preparedAt },
+        Item: {
+          ...recordKeyOf(txnId),
+          txnId,
+          state: 'PREPARED',
+          operations,
+          digest: digestOf(operations),
+          lockedKeys: [key],
+          preparedAt,
+          inDoubtPartition: IN_DOUBT_LEGACY_VALUE,
+          inDoubtSince: preparedAt,
+        },
       }),
     );
   }

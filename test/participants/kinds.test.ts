@@ -42,7 +42,10 @@ describe('a team-defined kind', () => {
     expect(await readItem(pakka, 'payer-bank', payer)).toMatchObject({ balance: 500, available: 500, reserved: 0 });
 
     const wrong = pakka.validate({ participants: [{ name: 'rewards', operations: [{ op: 'debit', key: member, amount: 1 }] }] });
-    expect(wrong.ok ? null : wrong.error).toMatchObject({ field: 'participants[0].operations[0].op', message: expect.stringContaining('allowed: earn, redeem') });
+    expect(wrong.ok ? null : wrong.error).toMatchObject({
+      field: 'participants[0].operations[0].op',
+      message: expect.stringContaining('allowed: earn, redeem'),
+    });
     const negative = pakka.validate({ participants: [{ name: 'rewards', operations: [{ op: 'earn', key: member, points: -3 }] }] });
     expect(negative.ok ? null : negative.error).toMatchObject({ field: 'participants[0].operations[0].points' });
   });

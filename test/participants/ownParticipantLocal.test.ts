@@ -41,7 +41,12 @@ describe('a participant on the team’s own function, locally', () => {
   it('puts each participant’s function ARN into the execution input, from the map, not from the name', () => {
     const started = pakka.start({ participants: [{ name: 'bank', operations: [{ op: 'credit', key: uniqueId('acct'), amount: 1 }] }], timeoutSeconds: 10 });
     expect(started.input.participants.map((p) => p.functionArn)).toEqual([localFunctionArn('bank')]);
-    expect(pakka.functions).toEqual(new Map([['bank', localFunctionArn('bank')], ['cards', localFunctionArn('cards')]]));
+    expect(pakka.functions).toEqual(
+      new Map([
+        ['bank', localFunctionArn('bank')],
+        ['cards', localFunctionArn('cards')],
+      ]),
+    );
     return started.done;
   });
 
@@ -60,7 +65,13 @@ describe('a participant on the team’s own function, locally', () => {
     const declined = await pakka.runTransaction({
       participants: [
         { name: 'bank', operations: [{ op: 'debit', key: account, amount: 1_000 }] },
-        { name: 'cards', operations: [{ op: 'charge', key: good, amount: 1_000 }, { op: 'charge', key: small, amount: 500 }] },
+        {
+          name: 'cards',
+          operations: [
+            { op: 'charge', key: good, amount: 1_000 },
+            { op: 'charge', key: small, amount: 500 },
+          ],
+        },
       ],
     });
     expect(declined).toMatchObject({ ok: true, value: { status: 'ABORTED', reason: 'INSUFFICIENT_FUNDS' } });
@@ -71,7 +82,9 @@ describe('a participant on the team’s own function, locally', () => {
   });
 
   it('refuses a config whose own-function participant has no handler, and a handler for a participant the config lacks', async () => {
-    await expect(testPakka({ config })).rejects.toThrow("participant cards: kind 'card' is answered by the team's own function, so ownParticipants['cards'] must give its handler");
+    await expect(testPakka({ config })).rejects.toThrow(
+      "participant cards: kind 'card' is answered by the team's own function, so ownParticipants['cards'] must give its handler",
+    );
     await expect(testPakka({ config, ownParticipants: { cards: () => async () => ({}) as never, card: () => async () => ({}) as never } })).rejects.toThrow(
       'ownParticipants names participants the config lacks: card',
     );

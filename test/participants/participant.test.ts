@@ -47,7 +47,10 @@ describe('prepare', () => {
     expect(await bank({ action: 'prepare', txnId, operations: debit(key, 101) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
     expect((await readItem(pakka, 'payer-bank', key))?.lockedBy).toBeUndefined();
     const missing = uniqueId('nobody');
-    expect(await bank({ action: 'prepare', txnId: uniqueId('t'), operations: debit(missing, 1) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
+    expect(await bank({ action: 'prepare', txnId: uniqueId('t'), operations: debit(missing, 1) })).toMatchObject({
+      vote: 'VOTE_ABORT',
+      reason: 'INSUFFICIENT_FUNDS',
+    });
     expect(await readItem(pakka, 'payer-bank', missing)).toBeUndefined();
   });
 
@@ -68,7 +71,10 @@ describe('prepare', () => {
     const seat = uniqueId('seat');
     const [first, second] = [uniqueId('t'), uniqueId('t')];
     await cinema({ action: 'prepare', txnId: first, operations: [{ op: 'hold', key: seat, holder: 'asha' }] });
-    expect(await cinema({ action: 'prepare', txnId: second, operations: [{ op: 'hold', key: seat, holder: 'ravi' }] })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'LOCK_CONFLICT' });
+    expect(await cinema({ action: 'prepare', txnId: second, operations: [{ op: 'hold', key: seat, holder: 'ravi' }] })).toMatchObject({
+      vote: 'VOTE_ABORT',
+      reason: 'LOCK_CONFLICT',
+    });
     expect(await readRecord(pakka, 'cinema', second)).toBeUndefined();
     expect((await readItem(pakka, 'cinema', seat))?.lockedBy).toBe(first);
   });
@@ -104,11 +110,16 @@ describe('prepare', () => {
     const key = await openAccount(1000);
     const txnId = uniqueId('t');
     await bank({ action: 'prepare', txnId, operations: debit(key, 100) });
-    await expect(bank({ action: 'prepare', txnId, operations: debit(key, 200) })).rejects.toMatchObject({ name: 'Pakka.ProtocolViolation', code: 'OPERATIONS_MISMATCH' });
+    await expect(bank({ action: 'prepare', txnId, operations: debit(key, 200) })).rejects.toMatchObject({
+      name: 'Pakka.ProtocolViolation',
+      code: 'OPERATIONS_MISMATCH',
+    });
   });
 
   it('rejects a malformed request without touching the table', async () => {
-    await expect(bank({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'debit', key: 'a', amount: -1 }] })).rejects.toMatchObject({ name: 'Pakka.InvalidRequest' });
+    await expect(bank({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'debit', key: 'a', amount: -1 }] })).rejects.toMatchObject({
+      name: 'Pakka.InvalidRequest',
+    });
     await expect(bank({ action: 'prepare', txnId: 'bad id!', operations: debit('a', 1) })).rejects.toMatchObject({ name: 'Pakka.InvalidRequest' });
     await expect(bank({ action: 'explode', txnId: uniqueId('t') })).rejects.toMatchObject({ name: 'Pakka.InvalidRequest' });
   });
@@ -122,7 +133,10 @@ describe('other kinds vote their own reasons', () => {
     const t0 = uniqueId('t');
     await warehouse({ action: 'prepare', txnId: t0, operations: restock });
     await warehouse({ action: 'commit', txnId: t0, operations: restock });
-    expect(await warehouse({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'reserve', key: sku, quantity: 4 }] })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'OUT_OF_STOCK' });
+    expect(await warehouse({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'reserve', key: sku, quantity: 4 }] })).toMatchObject({
+      vote: 'VOTE_ABORT',
+      reason: 'OUT_OF_STOCK',
+    });
 
     const cinema = participant(pakka, 'cinema');
     const seat = uniqueId('seat');
@@ -130,8 +144,14 @@ describe('other kinds vote their own reasons', () => {
     await cinema({ action: 'prepare', txnId: t1, operations: [{ op: 'hold', key: seat, holder: 'asha' }] });
     await cinema({ action: 'commit', txnId: t1, operations: [{ op: 'hold', key: seat, holder: 'asha' }] });
     expect(await readItem(pakka, 'cinema', seat)).toMatchObject({ heldBy: 'asha' });
-    expect(await cinema({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'hold', key: seat, holder: 'ravi' }] })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'ALREADY_HELD' });
-    expect(await cinema({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'release', key: seat, holder: 'ravi' }] })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'NOT_HOLDER' });
+    expect(await cinema({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'hold', key: seat, holder: 'ravi' }] })).toMatchObject({
+      vote: 'VOTE_ABORT',
+      reason: 'ALREADY_HELD',
+    });
+    expect(await cinema({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'release', key: seat, holder: 'ravi' }] })).toMatchObject({
+      vote: 'VOTE_ABORT',
+      reason: 'NOT_HOLDER',
+    });
 
     const sms = participant(pakka, 'sms-gateway');
     const id = uniqueId('sms');
@@ -172,7 +192,10 @@ describe('commit', () => {
     await bank({ action: 'prepare', txnId, operations: debit(key, 300) });
     await bank({ action: 'abort', txnId, operations: debit(key, 300) });
     const before = [await readItem(pakka, 'payer-bank', key), await readRecord(pakka, 'payer-bank', txnId)];
-    await expect(bank({ action: 'commit', txnId, operations: debit(key, 300) })).rejects.toMatchObject({ name: 'Pakka.ProtocolViolation', code: 'COMMIT_AFTER_ABORT' });
+    await expect(bank({ action: 'commit', txnId, operations: debit(key, 300) })).rejects.toMatchObject({
+      name: 'Pakka.ProtocolViolation',
+      code: 'COMMIT_AFTER_ABORT',
+    });
     expect([await readItem(pakka, 'payer-bank', key), await readRecord(pakka, 'payer-bank', txnId)]).toEqual(before);
   });
 
@@ -203,7 +226,10 @@ describe('abort', () => {
     await bank({ action: 'prepare', txnId, operations: debit(key, 300) });
     await bank({ action: 'commit', txnId, operations: debit(key, 300) });
     const before = [await readItem(pakka, 'payer-bank', key), await readRecord(pakka, 'payer-bank', txnId)];
-    await expect(bank({ action: 'abort', txnId, operations: debit(key, 300) })).rejects.toMatchObject({ name: 'Pakka.ProtocolViolation', code: 'ABORT_AFTER_COMMIT' });
+    await expect(bank({ action: 'abort', txnId, operations: debit(key, 300) })).rejects.toMatchObject({
+      name: 'Pakka.ProtocolViolation',
+      code: 'ABORT_AFTER_COMMIT',
+    });
     expect([await readItem(pakka, 'payer-bank', key), await readRecord(pakka, 'payer-bank', txnId)]).toEqual(before);
   });
 
@@ -245,16 +271,24 @@ describe('READ_ONLY', () => {
     expect(await readRecord(pakka, 'payer-bank', txnId)).toBeUndefined();
     expect((await readItem(pakka, 'payer-bank', key))?.lockedBy).toBeUndefined();
     expect(await bank({ action: 'commit', txnId, operations: check })).toMatchObject({ outcome: 'READ_ONLY' });
-    expect(await bank({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'assertBalanceAtLeast', key, amount: 5000 }] })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
+    expect(await bank({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'assertBalanceAtLeast', key, amount: 5000 }] })).toMatchObject({
+      vote: 'VOTE_ABORT',
+      reason: 'INSUFFICIENT_FUNDS',
+    });
   });
 
-  it('a check reads the committed balance: a prepared debit reserves, but the money is the payer\'s until it commits', async () => {
+  it("a check reads the committed balance: a prepared debit reserves, but the money is the payer's until it commits", async () => {
     const key = await openAccount(1000);
     const txnId = uniqueId('t');
     await bank({ action: 'prepare', txnId, operations: debit(key, 900) });
-    expect(await bank({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'assertBalanceAtLeast', key, amount: 500 }] })).toMatchObject({ vote: 'READ_ONLY' });
+    expect(await bank({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'assertBalanceAtLeast', key, amount: 500 }] })).toMatchObject({
+      vote: 'READ_ONLY',
+    });
     await bank({ action: 'commit', txnId, operations: debit(key, 900) });
-    expect(await bank({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'assertBalanceAtLeast', key, amount: 500 }] })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
+    expect(await bank({ action: 'prepare', txnId: uniqueId('t'), operations: [{ op: 'assertBalanceAtLeast', key, amount: 500 }] })).toMatchObject({
+      vote: 'VOTE_ABORT',
+      reason: 'INSUFFICIENT_FUNDS',
+    });
   });
 });
 
@@ -279,13 +313,15 @@ describe('late and repeated deliveries', () => {
     const real = documentClient(localDynamoClient(inject('dynamoEndpoint')));
     let crashed = false;
     // The first abort's Lambda dies right after its TransactWriteItems, before deleting what prepare created.
-    const dying = { send: (command: object) => {
-      if (command instanceof DeleteCommand && !crashed) {
-        crashed = true;
-        return Promise.reject(new Error('Lambda died'));
-      }
-      return real.send(command as never);
-    } } as unknown as DynamoDBDocumentClient;
+    const dying = {
+      send: (command: object) => {
+        if (command instanceof DeleteCommand && !crashed) {
+          crashed = true;
+          return Promise.reject(new Error('Lambda died'));
+        }
+        return real.send(command as never);
+      },
+    } as unknown as DynamoDBDocumentClient;
     const crashing = participantHandler({ name: 'payer-bank', kind: ledger, tableName: table, client: dying });
     await expect(crashing({ action: 'abort', txnId, operations: credit(key, 50) })).rejects.toThrow('Lambda died');
     expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 0, incoming: 0 });

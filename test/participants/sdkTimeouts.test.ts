@@ -72,8 +72,14 @@ describe('the bounds', () => {
       expect(await client.config.maxAttempts()).toBe(maxAttempts);
       // The handler resolves its configuration lazily; it is there once the client has made one call.
       await client.send(new ListTablesCommand({})).catch(() => undefined);
-      const handler = client.config.requestHandler as { httpHandlerConfigs(): { connectionTimeout?: number; requestTimeout?: number; throwOnRequestTimeout?: boolean } };
-      expect(handler.httpHandlerConfigs()).toMatchObject({ connectionTimeout: connectionTimeoutMs, requestTimeout: requestTimeoutMs, throwOnRequestTimeout: true });
+      const handler = client.config.requestHandler as {
+        httpHandlerConfigs(): { connectionTimeout?: number; requestTimeout?: number; throwOnRequestTimeout?: boolean };
+      };
+      expect(handler.httpHandlerConfigs()).toMatchObject({
+        connectionTimeout: connectionTimeoutMs,
+        requestTimeout: requestTimeoutMs,
+        throwOnRequestTimeout: true,
+      });
     } finally {
       client.destroy();
     }

@@ -12,7 +12,10 @@ describe('barrier prepare', () => {
     expect(onBarrierPrepare({ state: 'PREPARED', digest: 'd' }, 'd')).toEqual({ kind: 'answer', answer: { vote: 'VOTE_COMMIT', reason: null } });
     expect(onBarrierPrepare({ state: 'COMMITTED', digest: 'd' }, 'd')).toEqual({ kind: 'answer', answer: { vote: 'VOTE_COMMIT', reason: null } });
     expect(onBarrierPrepare({ state: 'ABORTED' }, 'd')).toEqual({ kind: 'answer', answer: { vote: 'VOTE_ABORT', reason: 'ABORTED_BEFORE_PREPARE' } });
-    expect(onBarrierPrepare({ state: 'ABORTED', digest: 'd', voteReason: 'INSUFFICIENT_FUNDS' }, 'd')).toEqual({ kind: 'answer', answer: { vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' } });
+    expect(onBarrierPrepare({ state: 'ABORTED', digest: 'd', voteReason: 'INSUFFICIENT_FUNDS' }, 'd')).toEqual({
+      kind: 'answer',
+      answer: { vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' },
+    });
   });
 
   it('refuses other operations under the same txnId, intent or not', () => {
@@ -27,9 +30,18 @@ describe('barrier prepare', () => {
   });
 
   it('an abort that overtook a yes makes the team undo the late hold; a concurrent duplicate yes is simply answered', () => {
-    expect(afterLostIntent({ state: 'ABORTED' }, 'd', { vote: 'VOTE_COMMIT' })).toEqual({ answer: { vote: 'VOTE_ABORT', reason: 'ABORTED_BEFORE_PREPARE' }, undo: true });
-    expect(afterLostIntent({ state: 'ABORTED' }, 'd', { vote: 'READ_ONLY' })).toEqual({ answer: { vote: 'VOTE_ABORT', reason: 'ABORTED_BEFORE_PREPARE' }, undo: false });
-    expect(afterLostIntent({ state: 'PREPARED', digest: 'd' }, 'd', { vote: 'VOTE_COMMIT' })).toEqual({ answer: { vote: 'VOTE_COMMIT', reason: null }, undo: false });
+    expect(afterLostIntent({ state: 'ABORTED' }, 'd', { vote: 'VOTE_COMMIT' })).toEqual({
+      answer: { vote: 'VOTE_ABORT', reason: 'ABORTED_BEFORE_PREPARE' },
+      undo: true,
+    });
+    expect(afterLostIntent({ state: 'ABORTED' }, 'd', { vote: 'READ_ONLY' })).toEqual({
+      answer: { vote: 'VOTE_ABORT', reason: 'ABORTED_BEFORE_PREPARE' },
+      undo: false,
+    });
+    expect(afterLostIntent({ state: 'PREPARED', digest: 'd' }, 'd', { vote: 'VOTE_COMMIT' })).toEqual({
+      answer: { vote: 'VOTE_COMMIT', reason: null },
+      undo: false,
+    });
     expect(afterLostIntent(undefined, 'd', { vote: 'VOTE_COMMIT' })).toEqual({ retry: true });
     expect(afterLostIntent({ state: 'PREPARING', digest: 'd' }, 'd', { vote: 'VOTE_COMMIT' })).toEqual({ retry: true });
   });

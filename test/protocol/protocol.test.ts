@@ -23,11 +23,13 @@ describe('decide', () => {
 
   it('agrees with the rule for every combination of up to three votes', () => {
     const options: Array<Vote | undefined> = [...VOTES, undefined];
-    for (const a of options) for (const b of options) for (const c of options) {
-      const votes = [a, b, c];
-      const expected = votes.every((v) => v === 'VOTE_COMMIT' || v === 'READ_ONLY') ? 'COMMIT' : 'ABORT';
-      expect(decide(votes)).toBe(expected);
-    }
+    for (const a of options)
+      for (const b of options)
+        for (const c of options) {
+          const votes = [a, b, c];
+          const expected = votes.every((v) => v === 'VOTE_COMMIT' || v === 'READ_ONLY') ? 'COMMIT' : 'ABORT';
+          expect(decide(votes)).toBe(expected);
+        }
   });
 
   it('leaves READ_ONLY voters out of commit but sends abort to everyone', () => {
@@ -57,7 +59,10 @@ describe('participant state transitions', () => {
 
   it('a repeated prepare answers what the record says', () => {
     expect(onRepeatedPrepare({ state: 'PREPARED', digest: 'd' }, 'd')).toEqual({ vote: 'VOTE_COMMIT', reason: null });
-    expect(onRepeatedPrepare({ state: 'ABORTED', digest: 'd', voteReason: 'INSUFFICIENT_FUNDS' }, 'd')).toEqual({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
+    expect(onRepeatedPrepare({ state: 'ABORTED', digest: 'd', voteReason: 'INSUFFICIENT_FUNDS' }, 'd')).toEqual({
+      vote: 'VOTE_ABORT',
+      reason: 'INSUFFICIENT_FUNDS',
+    });
     expect(onRepeatedPrepare({ state: 'ABORTED' }, 'd')).toEqual({ vote: 'VOTE_ABORT', reason: 'ABORTED_BEFORE_PREPARE' });
     expect(onRepeatedPrepare({ state: 'PREPARED', digest: 'x' }, 'd')).toEqual({ violation: 'OPERATIONS_MISMATCH' });
   });
@@ -67,29 +72,53 @@ describe('reading a cancelled prepare', () => {
   const targets = targetsOf([ledger.plan({ op: 'debit', key: 'a', amount: 5 }), booking.plan({ op: 'hold', key: 's', holder: 'h' })], 't1', new Map());
 
   it('an existing record outranks every other reason', () => {
-    const verdict = readCancellation('t1', [{ Code: 'ConditionalCheckFailed', Item: { state: 'ABORTED' } }, { Code: 'ConditionalCheckFailed' }, { Code: 'None' }], targets);
+    const verdict = readCancellation(
+      't1',
+      [{ Code: 'ConditionalCheckFailed', Item: { state: 'ABORTED' } }, { Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
+      targets,
+    );
     expect(verdict).toEqual({ kind: 'recordExists', record: { state: 'ABORTED' } });
   });
 
   it("a lock held by another transaction is LOCK_CONFLICT, else the operation's own reason", () => {
-    expect(readCancellation('t1', [{ Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: { heldBy: 'x', lockedBy: 't2' } }], targets)).toEqual({ kind: 'voteAbort', reason: 'LOCK_CONFLICT' });
-    expect(readCancellation('t1', [{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: { balance: 1, available: 1 } }, { Code: 'None' }], targets)).toEqual({ kind: 'voteAbort', reason: 'INSUFFICIENT_FUNDS' });
-    expect(readCancellation('t1', [{ Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: { heldBy: 'x' } }], targets)).toEqual({ kind: 'voteAbort', reason: 'ALREADY_HELD' });
+    expect(
+      readCancellation('t1', [{ Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: { heldBy: 'x', lockedBy: 't2' } }], targets),
+    ).toEqual({ kind: 'voteAbort', reason: 'LOCK_CONFLICT' });
+    expect(
+      readCancellation('t1', [{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: { balance: 1, available: 1 } }, { Code: 'None' }], targets),
+    ).toEqual({ kind: 'voteAbort', reason: 'INSUFFICIENT_FUNDS' });
+    expect(readCancellation('t1', [{ Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: { heldBy: 'x' } }], targets)).toEqual({
+      kind: 'voteAbort',
+      reason: 'ALREADY_HELD',
+    });
   });
 
   it('a business no outranks a lock that a retry might find released', () => {
-    const reasons = [{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: { balance: 1, available: 1 } }, { Code: 'ConditionalCheckFailed', Item: { lockedBy: 't2' } }];
+    const reasons = [
+      { Code: 'None' },
+      { Code: 'ConditionalCheckFailed', Item: { balance: 1, available: 1 } },
+      { Code: 'ConditionalCheckFailed', Item: { lockedBy: 't2' } },
+    ];
     expect(readCancellation('t1', reasons, targets)).toEqual({ kind: 'voteAbort', reason: 'INSUFFICIENT_FUNDS' });
   });
 
   it('a 0.1 item (a balance without the escrow sums) is upgraded, unless a 0.1 transaction still locks it', () => {
-    expect(readCancellation('t1', [{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: { balance: 100 } }, { Code: 'None' }], targets)).toEqual({ kind: 'upgrade', targets: [targets[0]] });
-    expect(readCancellation('t1', [{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: { balance: 100, lockedBy: 'old' } }, { Code: 'None' }], targets)).toEqual({ kind: 'voteAbort', reason: 'LOCK_CONFLICT' });
+    expect(readCancellation('t1', [{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: { balance: 100 } }, { Code: 'None' }], targets)).toEqual({
+      kind: 'upgrade',
+      targets: [targets[0]],
+    });
+    expect(
+      readCancellation('t1', [{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: { balance: 100, lockedBy: 'old' } }, { Code: 'None' }], targets),
+    ).toEqual({ kind: 'voteAbort', reason: 'LOCK_CONFLICT' });
   });
 
   it('a drained shard of a split debit is split again, not a final no', () => {
-    const split = targetsOf([ledger.plan({ op: 'debit', key: 'fees', amount: 5 })], 't1', new Map([['fees', 4]]), { fees: [{ pk: 'ITEM#fees#02', amount: 5 }] });
-    expect(readCancellation('t1', [{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: { balance: 3, available: 3 } }], split)).toEqual({ kind: 'resplit' });
+    const split = targetsOf([ledger.plan({ op: 'debit', key: 'fees', amount: 5 })], 't1', new Map([['fees', 4]]), {
+      fees: [{ pk: 'ITEM#fees#02', amount: 5 }],
+    });
+    expect(readCancellation('t1', [{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: { balance: 3, available: 3 } }], split)).toEqual({
+      kind: 'resplit',
+    });
   });
 
   it('a conflict with a concurrent transaction is transient, anything else unexpected', () => {

@@ -16,7 +16,13 @@ const decided = (decision: 'COMMIT' | 'ABORT', extra: Partial<CoordinatorLogItem
   decision,
   decidedAt: '2026-01-01T00:00:01.000Z',
   ...(decision === 'COMMIT'
-    ? { votesJson: [{ name: 'a', vote: 'VOTE_COMMIT' as const }, { name: 'b', vote: 'VOTE_COMMIT' as const }, { name: 'c', vote: 'READ_ONLY' as const }] }
+    ? {
+        votesJson: [
+          { name: 'a', vote: 'VOTE_COMMIT' as const },
+          { name: 'b', vote: 'VOTE_COMMIT' as const },
+          { name: 'c', vote: 'READ_ONLY' as const },
+        ],
+      }
     : {}),
   ...extra,
 });
@@ -35,11 +41,19 @@ describe('a transaction with no log item', () => {
 describe('a decided transaction', () => {
   it('is COMMITTED once every VOTE_COMMIT voter holds COMMITTED; a READ_ONLY voter is SKIPPED; finishedAt is the last commit', () => {
     const item = withDerivedStatus(decided('COMMIT'), records({ a: committed('2026-01-01T00:00:02.000Z'), b: committed('2026-01-01T00:00:03.000Z') }));
-    expect(item).toMatchObject({ status: 'COMMITTED', phase2Json: ['ACKED', 'ACKED', 'SKIPPED'], finishedAt: '2026-01-01T00:00:03.000Z', heuristicHazard: false });
+    expect(item).toMatchObject({
+      status: 'COMMITTED',
+      phase2Json: ['ACKED', 'ACKED', 'SKIPPED'],
+      finishedAt: '2026-01-01T00:00:03.000Z',
+      heuristicHazard: false,
+    });
   });
 
   it('stays COMMITTING while one still holds PREPARED (or nothing)', () => {
-    expect(withDerivedStatus(decided('COMMIT'), records({ a: committed('x'), b: { state: 'PREPARED' } }))).toMatchObject({ status: 'COMMITTING', phase2Json: ['ACKED', 'PENDING', 'SKIPPED'] });
+    expect(withDerivedStatus(decided('COMMIT'), records({ a: committed('x'), b: { state: 'PREPARED' } }))).toMatchObject({
+      status: 'COMMITTING',
+      phase2Json: ['ACKED', 'PENDING', 'SKIPPED'],
+    });
     expect(withDerivedStatus(decided('COMMIT'), records({ a: committed('x') })).status).toBe('COMMITTING');
   });
 

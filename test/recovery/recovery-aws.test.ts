@@ -43,7 +43,12 @@ function fakeLambda(w: LedgerWorld, invoked: string[]): LambdaClient {
     invoked.push(`${(payload as { action?: string }).action} ${name}`);
     try {
       const participant = PARTICIPANT_OF.get(name);
-      if (!participant) return { StatusCode: 404, FunctionError: 'Unhandled', Payload: new TextEncoder().encode(JSON.stringify({ errorType: 'ResourceNotFoundException', errorMessage: name })) };
+      if (!participant)
+        return {
+          StatusCode: 404,
+          FunctionError: 'Unhandled',
+          Payload: new TextEncoder().encode(JSON.stringify({ errorType: 'ResourceNotFoundException', errorMessage: name })),
+        };
       const answer = await w.direct(participant, payload);
       return { StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify(answer)) };
     } catch (error) {
@@ -86,19 +91,22 @@ function awsPorts(w: LedgerWorld, status: string, invoked: string[] = [], asked:
 }
 
 describe('recovery through the AWS adapters', () => {
-  it.each(['FAILED', 'TIMED_OUT', 'ABORTED', 'MISSING'])('aborts a transaction whose execution is %s, invoking each participant function from the map', async (status) => {
-    const w = await stuckWorld([{ fault: 'stopCoordinator', at: 'LogCommitDecision', txnId: 't1' }]);
-    const invoked: string[] = [];
-    const asked: string[] = [];
-    const report = await runSweep(awsPorts(w, status, invoked, asked), DEFAULT_RECOVERY_CONFIG);
-    expect(report).toMatchObject({ decided: 1, finalized: 1, errors: [] });
-    // Nothing was logged before the decision: the execution asked about is the one named after the transaction.
-    expect(asked).toEqual([executionArnOf(STATE_MACHINE, 't1')]);
-    // Each record's holder is asked what it holds now (the index lags), then sent the abort.
-    expect(invoked.sort()).toEqual([...FUNCTIONS.values()].flatMap((arn) => [`abort ${arn}`, `status ${arn}`]).sort());
-    expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED', decidedBy: 'recovery' });
-    expect(await w.invariantViolations()).toEqual([]);
-  });
+  it.each(['FAILED', 'TIMED_OUT', 'ABORTED', 'MISSING'])(
+    'aborts a transaction whose execution is %s, invoking each participant function from the map',
+    async (status) => {
+      const w = await stuckWorld([{ fault: 'stopCoordinator', at: 'LogCommitDecision', txnId: 't1' }]);
+      const invoked: string[] = [];
+      const asked: string[] = [];
+      const report = await runSweep(awsPorts(w, status, invoked, asked), DEFAULT_RECOVERY_CONFIG);
+      expect(report).toMatchObject({ decided: 1, finalized: 1, errors: [] });
+      // Nothing was logged before the decision: the execution asked about is the one named after the transaction.
+      expect(asked).toEqual([executionArnOf(STATE_MACHINE, 't1')]);
+      // Each record's holder is asked what it holds now (the index lags), then sent the abort.
+      expect(invoked.sort()).toEqual([...FUNCTIONS.values()].flatMap((arn) => [`abort ${arn}`, `status ${arn}`]).sort());
+      expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED', decidedBy: 'recovery' });
+      expect(await w.invariantViolations()).toEqual([]);
+    },
+  );
 
   it.each(['RUNNING', 'PENDING_REDRIVE'])('leaves a transaction alone while its execution is %s', async (status) => {
     const w = await stuckWorld([{ fault: 'stopCoordinator', at: 'LogCommitDecision', txnId: 't1' }]);
@@ -131,11 +139,15 @@ describe('recovery through the AWS adapters', () => {
   });
 });
 
-describe('the recovery function\'s requests', () => {
+describe("the recovery function's requests", () => {
   it('sweeps on a scheduled event, and takes explicit sweep and resolve requests', () => {
     expect(recoveryRequest({ 'detail-type': 'Scheduled Event', source: 'aws.events' })).toEqual({ action: 'sweep' });
     expect(recoveryRequest({ action: 'sweep' })).toEqual({ action: 'sweep' });
-    expect(recoveryRequest({ action: 'resolve', txnId: 't1', body: { decision: 'ABORT' } })).toEqual({ action: 'resolve', txnId: 't1', body: { decision: 'ABORT' } });
+    expect(recoveryRequest({ action: 'resolve', txnId: 't1', body: { decision: 'ABORT' } })).toEqual({
+      action: 'resolve',
+      txnId: 't1',
+      body: { decision: 'ABORT' },
+    });
   });
 
   it('refuses a malformed explicit request instead of sweeping', () => {
@@ -144,7 +156,30 @@ describe('the recovery function\'s requests', () => {
   });
 
   it('answers counts, not the per-transaction detail', () => {
-    const counts = sweepSummary({ startedAt: 'x', examined: 2, transactions: [{ kind: 'running', txnId: 'a' }], finalized: 1, decided: 1, pending: 0, orphansAborted: 0, hazards: 0, errors: [{ txnId: 'b', error: 'e' }], deferred: 0, quiet: false });
-    expect(counts).toEqual({ startedAt: 'x', examined: 2, finalized: 1, decided: 1, pending: 0, orphansAborted: 0, hazards: 0, errors: 1, deferred: 0, quiet: false });
+    const counts = sweepSummary({
+      startedAt: 'x',
+      examined: 2,
+      transactions: [{ kind: 'running', txnId: 'a' }],
+      finalized: 1,
+      decided: 1,
+      pending: 0,
+      orphansAborted: 0,
+      hazards: 0,
+      errors: [{ txnId: 'b', error: 'e' }],
+      deferred: 0,
+      quiet: false,
+    });
+    expect(counts).toEqual({
+      startedAt: 'x',
+      examined: 2,
+      finalized: 1,
+      decided: 1,
+      pending: 0,
+      orphansAborted: 0,
+      hazards: 0,
+      errors: 1,
+      deferred: 0,
+      quiet: false,
+    });
   });
 });

@@ -7,11 +7,8 @@ import { EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/coordinator/coordinator
 import { TEST_VARIANT } from '../support/variant.js';
 import { describe, expect, it } from 'vitest';
 import { METRICS } from '../../lambdas/observability/metricNames.js';
-import type { FaultSpec } from '../../local/faults.js';
-import type { Account, LedgerWorld, Transfer } from '../chaos/ledgerWorld.js';
+import type { Account, LedgerWorld } from '../chaos/ledgerWorld.js';
 import { alice, bob, COMMITTED_BALANCES, fees, LEDGERS, transfer, UNTOUCHED_BALANCES, fundedWorlds } from '../support/transferFixtures.js';
-
-
 
 const world = fundedWorlds();
 
@@ -35,7 +32,11 @@ describe('two sweepers at once', () => {
     const payers = ids.map((id): Account => ({ participant: 'payer-bank', key: `payer-${id}` }));
     await w.fund(payers.map((p) => ({ ...p, balance: 5000 })));
     await Promise.all(
-      ids.map((id, i) => w.start(id, { from: payers[i] as Account, to: { participant: 'payee-bank', key: `payee-${id}` }, amount: 1000, fee: 10, feeAccount: `fees-${id}` }).done),
+      ids.map(
+        (id, i) =>
+          w.start(id, { from: payers[i] as Account, to: { participant: 'payee-bank', key: `payee-${id}` }, amount: 1000, fee: 10, feeAccount: `fees-${id}` })
+            .done,
+      ),
     );
     await w.injector.settled();
     const [one, two] = await Promise.all([w.recovery().sweep(), w.recovery().sweep()]);
@@ -66,27 +67,30 @@ describe('a sweeper beside a live coordinator', () => {
     expect(await w.invariantViolations()).toEqual([]);
   });
 
-  it.runIf(TEST_VARIANT === 'express')('Express, with no DescribeExecution: leaves a transaction alone until its workflow cannot run any more (maximum duration), then takes over', async () => {
-    const w = await world([{ fault: 'pauseCoordinator', at: 'LogCommitDecision', txnId: 't1' }]);
-    const started = w.start('t1', transfer);
-    await w.injector.paused('t1');
-    // Past the deadline and grace (30 s + 60 s) but inside the five minutes an Express execution may run.
-    // Nothing is logged before the decision: recovery knows the transaction only by its PREPARED records,
-    // and takes them up only once they are older than any execution can run (the longest timeout + 60 s).
-    const report = await w.recovery({ now: () => Date.now() + 120_000 }).sweep();
-    expect(report.transactions.find((t) => t.txnId === 't1')).toBeUndefined();
-    expect((await w.logItem('t1'))?.decision).toBeUndefined();
-    expect(await w.recovery({ now: () => Date.now() + (EXECUTION_TIMEOUT_SECONDS.express + 10) * 1000 }).sweep()).toMatchObject({ decided: 0 });
-    // Past the record-age threshold the execution has stopped for certain: recovery presumes abort.
-    expect(await w.recovery({ now: () => Date.now() + (EXECUTION_TIMEOUT_SECONDS.express + 70) * 1000 }).sweep()).toMatchObject({ decided: 1, finalized: 1 });
-    // Were it still running (it cannot be on AWS), the conditional decision write keeps it harmless.
-    w.injector.resume('t1');
-    await started.done;
-    await w.injector.settled();
-    expect(decisionWrites(w, 't1')).toEqual(['ABORT']);
-    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
-    expect(await w.invariantViolations()).toEqual([]);
-  });
+  it.runIf(TEST_VARIANT === 'express')(
+    'Express, with no DescribeExecution: leaves a transaction alone until its workflow cannot run any more (maximum duration), then takes over',
+    async () => {
+      const w = await world([{ fault: 'pauseCoordinator', at: 'LogCommitDecision', txnId: 't1' }]);
+      const started = w.start('t1', transfer);
+      await w.injector.paused('t1');
+      // Past the deadline and grace (30 s + 60 s) but inside the five minutes an Express execution may run.
+      // Nothing is logged before the decision: recovery knows the transaction only by its PREPARED records,
+      // and takes them up only once they are older than any execution can run (the longest timeout + 60 s).
+      const report = await w.recovery({ now: () => Date.now() + 120_000 }).sweep();
+      expect(report.transactions.find((t) => t.txnId === 't1')).toBeUndefined();
+      expect((await w.logItem('t1'))?.decision).toBeUndefined();
+      expect(await w.recovery({ now: () => Date.now() + (EXECUTION_TIMEOUT_SECONDS.express + 10) * 1000 }).sweep()).toMatchObject({ decided: 0 });
+      // Past the record-age threshold the execution has stopped for certain: recovery presumes abort.
+      expect(await w.recovery({ now: () => Date.now() + (EXECUTION_TIMEOUT_SECONDS.express + 70) * 1000 }).sweep()).toMatchObject({ decided: 1, finalized: 1 });
+      // Were it still running (it cannot be on AWS), the conditional decision write keeps it harmless.
+      w.injector.resume('t1');
+      await started.done;
+      await w.injector.settled();
+      expect(decisionWrites(w, 't1')).toEqual(['ABORT']);
+      expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+      expect(await w.invariantViolations()).toEqual([]);
+    },
+  );
 
   it('recovery logs ABORT first: the coordinator loses the decision write, reads ABORT and obeys it', async () => {
     const w = await world([{ fault: 'pauseCoordinator', at: 'LogCommitDecision', txnId: 't1' }]);
@@ -162,7 +166,7 @@ describe('a sweeper beside a live coordinator', () => {
 });
 
 describe('heuristic hazards are recorded, counted and shown, never hidden', () => {
-  it('a participant that refuses the logged COMMIT (its record was aborted behind the protocol\'s back)', async () => {
+  it("a participant that refuses the logged COMMIT (its record was aborted behind the protocol's back)", async () => {
     const w = await world([{ fault: 'stopCoordinator', at: 'Commit', txnId: 't1' }]);
     await w.start('t1', transfer).done;
     await w.injector.settled();
@@ -198,8 +202,15 @@ describe('PREPARED records found through the inDoubt index', () => {
     const report = await w.recovery().sweep();
     expect(report).toMatchObject({ orphansAborted: 1, decided: 1, finalized: 1 });
     // The log item is created by recovery's conditional ABORT, naming the participant that held the record.
-    expect(report.transactions).toContainEqual(expect.objectContaining({ kind: 'driven', txnId: 'orphan', orphan: true, decidedNow: true, decision: 'ABORT', outcomes: ['ACKED'] }));
-    expect(await w.logItem('orphan')).toMatchObject({ status: 'ABORTED', decision: 'ABORT', decidedBy: 'recovery', participantsJson: [{ name: 'payer-bank' }] });
+    expect(report.transactions).toContainEqual(
+      expect.objectContaining({ kind: 'driven', txnId: 'orphan', orphan: true, decidedNow: true, decision: 'ABORT', outcomes: ['ACKED'] }),
+    );
+    expect(await w.logItem('orphan')).toMatchObject({
+      status: 'ABORTED',
+      decision: 'ABORT',
+      decidedBy: 'recovery',
+      participantsJson: [{ name: 'payer-bank' }],
+    });
     expect(await w.recordState('payer-bank', 'orphan')).toBe('ABORTED');
     expect(await w.balance(alice)).toBe(5000);
     expect((await w.recovery().sweep()).quiet).toBe(true);

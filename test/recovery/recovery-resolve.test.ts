@@ -5,10 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { FaultSpec } from '../../local/faults.js';
-import type { LedgerWorld, Transfer } from '../chaos/ledgerWorld.js';
-import { alice, bob, COMMITTED_BALANCES, fees, transfer, UNTOUCHED_BALANCES, fundedWorlds } from '../support/transferFixtures.js';
-
-
+import type { LedgerWorld } from '../chaos/ledgerWorld.js';
+import { alice, bob, fees, transfer, UNTOUCHED_BALANCES, fundedWorlds } from '../support/transferFixtures.js';
 
 const world = fundedWorlds();
 
@@ -73,7 +71,11 @@ describe('resolve a stuck transaction', () => {
     const w = await world([{ fault: 'pauseCoordinator', at: 'LogCommitDecision', txnId: 't1' }]);
     const started = w.start('t1', transfer);
     await w.injector.paused('t1');
-    expect(await operator(w).resolve('t1', { decision: 'ABORT', operator: 'asha', reason: 'impatient' })).toMatchObject({ ok: false, status: 409, code: 'COORDINATOR_RUNNING' });
+    expect(await operator(w).resolve('t1', { decision: 'ABORT', operator: 'asha', reason: 'impatient' })).toMatchObject({
+      ok: false,
+      status: 409,
+      code: 'COORDINATOR_RUNNING',
+    });
     w.injector.resume('t1');
     await started.done;
     const item = await w.logItem('t1');

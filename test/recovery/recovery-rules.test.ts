@@ -16,7 +16,12 @@ function item(overrides: Partial<CoordinatorLogItem> = {}): CoordinatorLogItem {
     timeoutSeconds: 30,
     requestDigest: 'd',
     idempotencyKey: 't1',
-    participantsJson: ['a', 'b', 'c'].map((name) => ({ name, operations: [{ op: 'credit', key: name, amount: 1 }], prepareTimeoutSeconds: 10, commitTimeoutSeconds: 10 })),
+    participantsJson: ['a', 'b', 'c'].map((name) => ({
+      name,
+      operations: [{ op: 'credit', key: name, amount: 1 }],
+      prepareTimeoutSeconds: 10,
+      commitTimeoutSeconds: 10,
+    })),
     ...overrides,
   };
 }
@@ -41,10 +46,14 @@ describe('who hears the decision', () => {
   it('COMMIT: those that voted VOTE_COMMIT; READ_ONLY voters are left out', () => {
     const votes = ['VOTE_COMMIT', 'READ_ONLY', 'VOTE_COMMIT'] as const;
     const logged = item({ decision: 'COMMIT', votesJson: item().participantsJson.map((p, i) => ({ ...p, vote: votes[i] ?? 'VOTE_COMMIT' })) });
-    expect(phaseTwoPlan(logged, 'COMMIT').participants.map((p) => [p.name, p.target])).toEqual([['a', true], ['b', false], ['c', true]]);
+    expect(phaseTwoPlan(logged, 'COMMIT').participants.map((p) => [p.name, p.target])).toEqual([
+      ['a', true],
+      ['b', false],
+      ['c', true],
+    ]);
   });
 
-  it('COMMIT without logged votes (an operator\'s decision): everyone, check-only ones answer READ_ONLY themselves', () => {
+  it("COMMIT without logged votes (an operator's decision): everyone, check-only ones answer READ_ONLY themselves", () => {
     expect(phaseTwoPlan(item(), 'COMMIT').participants.every((p) => p.target)).toBe(true);
   });
 
@@ -58,36 +67,52 @@ describe('what the deliveries add up to', () => {
   const plan = phaseTwoPlan(item(), 'COMMIT');
 
   it('final when everyone answered; a refusal is a hazard, not a retry', () => {
-    const result = phaseTwoResult(plan, [
-      { participant: 'a', kind: 'acknowledged', outcome: 'COMMITTED' },
-      { participant: 'b', kind: 'acknowledged', outcome: 'READ_ONLY' },
-      { participant: 'c', kind: 'violation', code: 'COMMIT_AFTER_ABORT' },
-    ], undefined);
+    const result = phaseTwoResult(
+      plan,
+      [
+        { participant: 'a', kind: 'acknowledged', outcome: 'COMMITTED' },
+        { participant: 'b', kind: 'acknowledged', outcome: 'READ_ONLY' },
+        { participant: 'c', kind: 'violation', code: 'COMMIT_AFTER_ABORT' },
+      ],
+      undefined,
+    );
     expect(result).toEqual({ outcomes: ['ACKED', 'SKIPPED', 'HEURISTIC_HAZARD'], violations: ['c:COMMIT_AFTER_ABORT'], complete: true, errors: [] });
   });
 
   it('pending while a delivery failed, with the error kept for the operator', () => {
-    const result = phaseTwoResult(plan, [
-      { participant: 'a', kind: 'acknowledged', outcome: 'COMMITTED' },
-      { participant: 'b', kind: 'failed', error: 'Lambda.Unknown: crashed' },
-      { participant: 'c', kind: 'acknowledged', outcome: 'COMMITTED' },
-    ], undefined);
+    const result = phaseTwoResult(
+      plan,
+      [
+        { participant: 'a', kind: 'acknowledged', outcome: 'COMMITTED' },
+        { participant: 'b', kind: 'failed', error: 'Lambda.Unknown: crashed' },
+        { participant: 'c', kind: 'acknowledged', outcome: 'COMMITTED' },
+      ],
+      undefined,
+    );
     expect(result).toMatchObject({ outcomes: ['ACKED', 'PENDING', 'ACKED'], complete: false, errors: ['b: Lambda.Unknown: crashed'] });
   });
 
   it('never hides a hazard recorded earlier, by the coordinator or a previous sweep', () => {
-    const result = phaseTwoResult(plan, plan.participants.map((p) => ({ participant: p.name, kind: 'acknowledged' as const, outcome: 'COMMITTED' as const })), ['HEURISTIC_HAZARD', 'PENDING', 'ACKED']);
+    const result = phaseTwoResult(
+      plan,
+      plan.participants.map((p) => ({ participant: p.name, kind: 'acknowledged' as const, outcome: 'COMMITTED' as const })),
+      ['HEURISTIC_HAZARD', 'PENDING', 'ACKED'],
+    );
     expect(result.outcomes).toEqual(['HEURISTIC_HAZARD', 'ACKED', 'ACKED']);
   });
 });
 
-describe('an operator\'s commit needs every yes vote established', () => {
-  it('from the logged votes or the participant\'s own record; no record means unknown', () => {
+describe("an operator's commit needs every yes vote established", () => {
+  it("from the logged votes or the participant's own record; no record means unknown", () => {
     expect(voteFromRecord('PREPARED')).toBe('VOTE_COMMIT');
     expect(voteFromRecord('COMMITTED')).toBe('VOTE_COMMIT');
     expect(voteFromRecord('ABORTED')).toBe('VOTE_ABORT');
     expect(voteFromRecord('UNKNOWN')).toBe('UNKNOWN');
-    const records = new Map([['a', 'VOTE_COMMIT'], ['b', 'UNKNOWN'], ['c', 'VOTE_ABORT']] as const);
+    const records = new Map([
+      ['a', 'VOTE_COMMIT'],
+      ['b', 'UNKNOWN'],
+      ['c', 'VOTE_ABORT'],
+    ] as const);
     expect(unconfirmedVoters(item(), records)).toEqual(['b', 'c']);
     expect(unconfirmedVoters(item({ votesJson: [{ ...item().participantsJson[1]!, vote: 'READ_ONLY' }] }), records)).toEqual(['c']);
   });
@@ -108,7 +133,10 @@ describe('recovery configuration', () => {
   });
 
   it('takes overrides from the environment and refuses bad values at start-up', () => {
-    expect(recoveryConfigFromEnv({ PAKKA_RECOVERY_GRACE_SECONDS: '5', PAKKA_RECOVERY_INTERVAL_SECONDS: '10' })).toMatchObject({ deadlineGraceSeconds: 5, sweepIntervalSeconds: 10 });
+    expect(recoveryConfigFromEnv({ PAKKA_RECOVERY_GRACE_SECONDS: '5', PAKKA_RECOVERY_INTERVAL_SECONDS: '10' })).toMatchObject({
+      deadlineGraceSeconds: 5,
+      sweepIntervalSeconds: 10,
+    });
     expect(() => recoveryConfigFromEnv({ PAKKA_RECOVERY_INTERVAL_SECONDS: '0' })).toThrow(/PAKKA_RECOVERY_INTERVAL_SECONDS/);
     expect(() => recoveryConfigFromEnv({ PAKKA_RECOVERY_GRACE_SECONDS: 'soon' })).toThrow(/PAKKA_RECOVERY_GRACE_SECONDS/);
   });

@@ -48,7 +48,9 @@ beforeAll(async () => {
   // The sweeper's clock runs an hour ahead: every stuck transaction is past its deadline.
   service = await startTestService({ pakka: injector.seams(), recovery: { timer: false, now: () => Date.now() + HOUR_MS }, log: () => {} });
   injector.attach(service.pakka);
-  const funded = await call<{ status: string }>(service.url, 'POST', '/transactions?wait=true', { participants: [{ name: 'payer-bank', operations: [{ op: 'credit', key: payer, amount: 1000 }] }] });
+  const funded = await call<{ status: string }>(service.url, 'POST', '/transactions?wait=true', {
+    participants: [{ name: 'payer-bank', operations: [{ op: 'credit', key: payer, amount: 1000 }] }],
+  });
   expect(funded.body.status).toBe('COMMITTED');
 });
 afterAll(async () => {
@@ -58,7 +60,10 @@ afterAll(async () => {
 describe('recovery through the local service', () => {
   it('lists an undecided transaction under PREPARING from its holders (it has no log item), and drops it once decided', async () => {
     await stuck(ids.listed);
-    type Listing = { transactions: Array<{ txnId: string; status: string; decision: string | null; participants: Array<{ name: string }> }>; nextCursor: string | null };
+    type Listing = {
+      transactions: Array<{ txnId: string; status: string; decision: string | null; participants: Array<{ name: string }> }>;
+      nextCursor: string | null;
+    };
     const listed = await call<Listing>(service.url, 'GET', '/transactions?status=PREPARING&limit=100');
     expect(listed.status).toBe(200);
     const row = listed.body.transactions.find((t) => t.txnId === ids.listed);
@@ -78,14 +83,15 @@ describe('recovery through the local service', () => {
     expect(run.stderr).toBe('');
     expect(run.stdout).toMatch(/finished [1-9]/);
     expect(run.code).toBe(0);
-    const view = (await call<{ status: string; decidedBy: string; participants: Array<{ state: string }> }>(service.url, 'GET', `/transactions/${ids.recover}`)).body;
+    const view = (await call<{ status: string; decidedBy: string; participants: Array<{ state: string }> }>(service.url, 'GET', `/transactions/${ids.recover}`))
+      .body;
     expect(view).toMatchObject({ status: 'ABORTED', decidedBy: 'recovery' });
     expect(view.participants.map((p) => p.state)).toEqual(['ABORTED', 'ABORTED']);
     const again = await pakka(service.url, ['--json', 'recover']);
     expect(JSON.parse(again.stdout)).toMatchObject({ finalized: 0, quiet: true });
   });
 
-  it('pakka resolve --abort logs the operator\'s decision with who and why, and aborts; --commit of an undecided transaction is refused', async () => {
+  it("pakka resolve --abort logs the operator's decision with who and why, and aborts; --commit of an undecided transaction is refused", async () => {
     await stuck(ids.resolve);
     // Nothing is logged before the decision, so the participants are not known: only ABORT can be decided.
     const commit = await pakka(service.url, ['resolve', ids.resolve, '--commit', '--operator', 'asha', '--reason', 'both banks confirmed']);
@@ -123,12 +129,21 @@ describe('recovery through the local service', () => {
     const missing = await call(service.url, 'POST', `/transactions/${uniqueId('none')}/resolve`, { decision: 'ABORT', operator: 'asha', reason: 'gone' });
     expect(missing).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
     const ok = await call(service.url, 'POST', `/transactions/${ids.http}/resolve`, { decision: 'ABORT', operator: 'asha', reason: 'customer cancelled' });
-    expect(ok).toMatchObject({ status: 200, body: { txnId: ids.http, decision: 'ABORT', final: true, transaction: { status: 'ABORTED', decidedBy: 'operator:asha' } } });
+    expect(ok).toMatchObject({
+      status: 200,
+      body: { txnId: ids.http, decision: 'ABORT', final: true, transaction: { status: 'ABORTED', decidedBy: 'operator:asha' } },
+    });
     const refused = await call(service.url, 'POST', `/transactions/${ids.http}/resolve`, { decision: 'COMMIT', operator: 'asha', reason: 'changed my mind' });
-    expect(refused).toMatchObject({ status: 409, body: { error: { code: 'DECISION_ALREADY_LOGGED', field: 'decision' }, logged: { decision: 'ABORT', decidedBy: 'operator:asha', note: 'customer cancelled' } } });
+    expect(refused).toMatchObject({
+      status: 409,
+      body: {
+        error: { code: 'DECISION_ALREADY_LOGGED', field: 'decision' },
+        logged: { decision: 'ABORT', decidedBy: 'operator:asha', note: 'customer cancelled' },
+      },
+    });
   });
 
-  it('POST /recovery/run answers the sweep\'s counts; GET is not allowed', async () => {
+  it("POST /recovery/run answers the sweep's counts; GET is not allowed", async () => {
     await stuck(ids.httpRefused);
     const run = await call(service.url, 'POST', '/recovery/run');
     expect(run).toMatchObject({ status: 200, body: { decided: 1, finalized: 1, errors: 0 } });

@@ -4,11 +4,9 @@
  * with no lock and no PREPARED record left (I1-I5 checked on the tables after each case).
  */
 import { describe, expect, it } from 'vitest';
-import { COORDINATOR_TASK_STATES, type FaultSpec } from '../../local/faults.js';
+import { COORDINATOR_TASK_STATES } from '../../local/faults.js';
 import type { LedgerWorld, Transfer } from '../chaos/ledgerWorld.js';
 import { alice, bob, COMMITTED_BALANCES, fees, LEDGERS, overdraft, transfer, UNTOUCHED_BALANCES, fundedWorlds } from '../support/transferFixtures.js';
-
-
 
 const world = fundedWorlds();
 
@@ -143,14 +141,21 @@ describe('a coordinator that stops before the commit point: recovery aborts (pre
 });
 
 describe('a check-only transaction', () => {
-  const checkOnly = (txnId: string) => ({ txnId, participants: [{ name: 'payer-bank', operations: [{ op: 'assertBalanceAtLeast', key: 'alice', amount: 100 }] }] });
+  const checkOnly = (txnId: string) => ({
+    txnId,
+    participants: [{ name: 'payer-bank', operations: [{ op: 'assertBalanceAtLeast', key: 'alice', amount: 100 }] }],
+  });
 
   it('commits on the abort path with nothing to deliver (CommitReadOnly)', async () => {
     const w = await world();
     const validated = w.pakka.validate(checkOnly('t1'));
     if (!validated.ok) throw new Error(validated.error.message);
     await w.pakka.start(validated.value).done;
-    expect(await w.pakka.getTransaction('t1')).toMatchObject({ status: 'COMMITTED', decision: 'COMMIT', participants: [{ vote: 'READ_ONLY', phaseTwo: 'SKIPPED' }] });
+    expect(await w.pakka.getTransaction('t1')).toMatchObject({
+      status: 'COMMITTED',
+      decision: 'COMMIT',
+      participants: [{ vote: 'READ_ONLY', phaseTwo: 'SKIPPED' }],
+    });
     expect(await w.recordState('payer-bank', 't1')).toBeUndefined();
   });
 

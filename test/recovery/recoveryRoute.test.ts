@@ -47,4 +47,3 @@ describe('POST /recovery/run through the recovery function', () => {
     expect(result).toEqual(refusal);
   });
 });
-

@@ -41,10 +41,19 @@ export function cardGatewayFixture(options: CardFixtureOptions = {}): Participan
     name: 'barrier participant over a card gateway',
     participant: name,
     handler: () => handlerWith(client),
-    yes: async () => [{ op: 'charge', key: await card(10_000), amount: 2_500 }, { op: 'charge', key: await card(500), amount: 500 }],
+    yes: async () => [
+      { op: 'charge', key: await card(10_000), amount: 2_500 },
+      { op: 'charge', key: await card(500), amount: 500 },
+    ],
     no: { reason: 'INSUFFICIENT_FUNDS', setup: async () => [{ op: 'charge', key: await card(100), amount: 101 }] },
     readOnly: async () => [{ op: 'verify', key: await card(700), amount: 700 }],
-    allOrNothing: { reason: 'INSUFFICIENT_FUNDS', setup: async () => [{ op: 'charge', key: await card(10_000), amount: 100 }, { op: 'charge', key: await card(50), amount: 100 }] },
+    allOrNothing: {
+      reason: 'INSUFFICIENT_FUNDS',
+      setup: async () => [
+        { op: 'charge', key: await card(10_000), amount: 100 },
+        { op: 'charge', key: await card(50), amount: 100 },
+      ],
+    },
     snapshot: async (operations: Operations) =>
       Promise.all(
         operations.map(async (op) => {

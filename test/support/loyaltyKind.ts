@@ -18,7 +18,14 @@ export const loyalty = defineKind<z.infer<typeof operation>>({
   escrowQuantity: 'points',
   plan(op): OperationPlan {
     const direction = op.op === 'earn' ? 'supply' : 'consume';
-    return { hold: 'escrow', key: op.key, quantity: 'points', direction, amount: op.points, shortReason: direction === 'supply' ? 'LIMIT_EXCEEDED' : 'INSUFFICIENT_FUNDS' };
+    return {
+      hold: 'escrow',
+      key: op.key,
+      quantity: 'points',
+      direction,
+      amount: op.points,
+      shortReason: direction === 'supply' ? 'LIMIT_EXCEEDED' : 'INSUFFICIENT_FUNDS',
+    };
   },
   view: (item) => escrowView(item, 'points'),
 });

@@ -4,5 +4,8 @@ import { parseParticipantConfig } from '../../lambdas/config/participantConfig.j
 import { ownFunctionKinds } from './ownFunctionKinds.js';
 
 export const handler = lambdaApi(
-  parseParticipantConfig({ defaults: { prepareTimeoutSeconds: 5, commitTimeoutSeconds: 5 }, participants: { bank: { kind: 'ledger' }, cards: { kind: 'card' } } }, ownFunctionKinds),
+  parseParticipantConfig(
+    { defaults: { prepareTimeoutSeconds: 5, commitTimeoutSeconds: 5 }, participants: { bank: { kind: 'ledger' }, cards: { kind: 'card' } } },
+    ownFunctionKinds,
+  ),
 );

@@ -42,7 +42,8 @@ export interface SignedGatewayOptions {
   stage?: string;
 }
 
-const AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/;
+const AUTHORIZATION =
+  /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/;
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
 const MESSAGES: Record<Exclude<Verdict, 'verified'>, string> = {
@@ -110,14 +111,21 @@ export async function startSignedGateway(options: SignedGatewayOptions): Promise
       if (verdict !== 'verified') {
         sendResult(response, {
           statusCode: 403,
-          headers: { 'Content-Type': 'application/json', 'x-amzn-ErrorType': verdict === 'MISSING_AUTHENTICATION_TOKEN' ? 'MissingAuthenticationTokenException' : 'InvalidSignatureException' },
+          headers: {
+            'Content-Type': 'application/json',
+            'x-amzn-ErrorType': verdict === 'MISSING_AUTHENTICATION_TOKEN' ? 'MissingAuthenticationTokenException' : 'InvalidSignatureException',
+          },
           body: JSON.stringify({ error: { code: verdict, message: MESSAGES[verdict], field: null } }),
         });
         return;
       }
       const prefix = `/${stage}`;
       if (event.path !== prefix && !event.path.startsWith(`${prefix}/`)) {
-        sendResult(response, { statusCode: 403, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ error: { code: 'MISSING_AUTHENTICATION_TOKEN', message: MESSAGES.MISSING_AUTHENTICATION_TOKEN, field: null } }) });
+        sendResult(response, {
+          statusCode: 403,
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ error: { code: 'MISSING_AUTHENTICATION_TOKEN', message: MESSAGES.MISSING_AUTHENTICATION_TOKEN, field: null } }),
+        });
         return;
       }
       const path = event.path.slice(prefix.length) || '/';

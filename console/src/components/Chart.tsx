@@ -76,7 +76,7 @@ export function Chart({ title, times, lines, unit, threshold, height = 180, rang
           },
         },
         y: {
-          range: (_u, min, max) => {
+          range: (_u, _min, max) => {
             if (range) return range;
             const top = Math.max(max ?? 0, thresholdRef.current ? thresholdRef.current.value * 1.15 : 0, 1);
             return [0, top * 1.05];
@@ -85,9 +85,26 @@ export function Chart({ title, times, lines, unit, threshold, height = 180, rang
       },
       axes: [
         { stroke: '#9aa4b2', grid: { stroke: 'rgba(154,164,178,0.12)' }, ticks: { stroke: 'rgba(154,164,178,0.2)' } },
-        { stroke: '#9aa4b2', grid: { stroke: 'rgba(154,164,178,0.12)' }, ticks: { stroke: 'rgba(154,164,178,0.2)' }, size: 64, values: (_u, ticks) => ticks.map((v) => axisValue(v, unit)) },
+        {
+          stroke: '#9aa4b2',
+          grid: { stroke: 'rgba(154,164,178,0.12)' },
+          ticks: { stroke: 'rgba(154,164,178,0.2)' },
+          size: 64,
+          values: (_u, ticks) => ticks.map((v) => axisValue(v, unit)),
+        },
       ],
-      series: [{}, ...lines.map((l) => ({ label: l.label, stroke: l.color, width: 2, spanGaps: false, ...(l.dash ? { dash: l.dash } : {}), points: { show: (u: uPlot) => u.data[0].length < 3 }, value: (_u: uPlot, v: number | null) => (v === null ? '–' : axisValue(v, unit)) }))],
+      series: [
+        {},
+        ...lines.map((l) => ({
+          label: l.label,
+          stroke: l.color,
+          width: 2,
+          spanGaps: false,
+          ...(l.dash ? { dash: l.dash } : {}),
+          points: { show: (u: uPlot) => u.data[0].length < 3 },
+          value: (_u: uPlot, v: number | null) => (v === null ? '–' : axisValue(v, unit)),
+        })),
+      ],
       hooks: { draw: [drawThreshold] },
     };
     plot.current = new uPlot(options, [[], ...lines.map(() => [])] as uPlot.AlignedData, element);

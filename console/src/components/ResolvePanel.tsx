@@ -36,7 +36,11 @@ export function ResolvePanel({ transaction, logged, onResolved }: { transaction:
       const body = { decision, operator, reason: reason.trim(), ...(decision === 'COMMIT' && force ? { force: true } : {}) };
       setResult({ ok: await postJson<Resolved>(`${txnPath(transaction.txnId)}/resolve`, body) });
     } catch (error) {
-      setResult(error instanceof ApiCallError ? { refused: error.body, status: error.status, message: error.message } : { refused: null, status: 0, message: String(error) });
+      setResult(
+        error instanceof ApiCallError
+          ? { refused: error.body, status: error.status, message: error.message }
+          : { refused: null, status: 0, message: String(error) },
+      );
     } finally {
       setBusy(false);
       dialog.current?.close();
@@ -60,16 +64,24 @@ export function ResolvePanel({ transaction, logged, onResolved }: { transaction:
           >
             <fieldset class="decision">
               <label>
-                <input type="radio" name="decision" value="ABORT" checked={decision === 'ABORT'} onChange={() => setDecision('ABORT')} /> Abort — every participant releases what it holds (what recovery would do: presumed abort)
+                <input type="radio" name="decision" value="ABORT" checked={decision === 'ABORT'} onChange={() => setDecision('ABORT')} /> Abort — every
+                participant releases what it holds (what recovery would do: presumed abort)
               </label>
               <label>
-                <input type="radio" name="decision" value="COMMIT" checked={decision === 'COMMIT'} disabled={!logged} onChange={() => setDecision('COMMIT')} /> Commit — every participant applies its operations
-                {!logged && <small class="warn" data-testid="commit-impossible"> (no log item: which participants it has cannot be shown, so only abort can be decided)</small>}
+                <input type="radio" name="decision" value="COMMIT" checked={decision === 'COMMIT'} disabled={!logged} onChange={() => setDecision('COMMIT')} />{' '}
+                Commit — every participant applies its operations
+                {!logged && (
+                  <small class="warn" data-testid="commit-impossible">
+                    {' '}
+                    (no log item: which participants it has cannot be shown, so only abort can be decided)
+                  </small>
+                )}
                 {logged && unconfirmed.length > 0 && <small class="warn"> (not every yes vote is confirmed: {unconfirmed.join(', ')})</small>}
               </label>
               {decision === 'COMMIT' && unconfirmed.length > 0 && (
                 <label class="warn">
-                  <input type="checkbox" name="force" checked={force} onChange={(e) => setForce(e.currentTarget.checked)} /> Force a heuristic commit (a participant that did not vote yes may be unable to commit)
+                  <input type="checkbox" name="force" checked={force} onChange={(e) => setForce(e.currentTarget.checked)} /> Force a heuristic commit (a
+                  participant that did not vote yes may be unable to commit)
                 </label>
               )}
             </fieldset>
@@ -80,7 +92,13 @@ export function ResolvePanel({ transaction, logged, onResolved }: { transaction:
               </label>
               <label>
                 Why (recorded with the decision)
-                <input name="reason" value={reason} onInput={(e) => setReason(e.currentTarget.value)} placeholder="e.g. coordinator crashed; bank confirmed by phone" maxLength={500} />
+                <input
+                  name="reason"
+                  value={reason}
+                  onInput={(e) => setReason(e.currentTarget.value)}
+                  placeholder="e.g. coordinator crashed; bank confirmed by phone"
+                  maxLength={500}
+                />
               </label>
             </div>
             {problems.length > 0 && <p class="muted small">Needed: {problems.join('; ')}.</p>}
@@ -92,12 +110,20 @@ export function ResolvePanel({ transaction, logged, onResolved }: { transaction:
             <article>
               <h3>{decision === 'COMMIT' ? 'Commit' : 'Abort'} this transaction?</h3>
               <p data-testid="consequence">{consequence(transaction.txnId, decision, transaction.participants, force)}</p>
-              <p class="muted">Reason recorded: “{reason.trim()}” — by operator:{operator}</p>
+              <p class="muted">
+                Reason recorded: “{reason.trim()}” — by operator:{operator}
+              </p>
               <footer>
                 <button type="button" class="secondary" onClick={() => dialog.current?.close()}>
                   Cancel
                 </button>{' '}
-                <button type="button" class={decision === 'COMMIT' ? 'commit' : 'abort'} aria-busy={busy ? 'true' : 'false'} onClick={() => void submit()} data-testid="confirm-button">
+                <button
+                  type="button"
+                  class={decision === 'COMMIT' ? 'commit' : 'abort'}
+                  aria-busy={busy ? 'true' : 'false'}
+                  onClick={() => void submit()}
+                  data-testid="confirm-button"
+                >
                   {decision === 'COMMIT' ? 'Commit' : 'Abort'} {transaction.txnId}
                 </button>
               </footer>
@@ -108,7 +134,9 @@ export function ResolvePanel({ transaction, logged, onResolved }: { transaction:
       {result && 'ok' in result && (
         <p class={result.ok.violations?.length ? 'error' : 'ok'} role="status" data-testid="resolve-result">
           {result.ok.decision} logged.{' '}
-          {result.ok.final ? 'Every participant has answered: the transaction is final.' : 'Not every participant answered yet; recovery keeps delivering the decision.'}
+          {result.ok.final
+            ? 'Every participant has answered: the transaction is final.'
+            : 'Not every participant answered yet; recovery keeps delivering the decision.'}
           {result.ok.violations?.length ? ` Heuristic hazard: ${result.ok.violations.join(', ')}.` : ''}
           {result.ok.errors?.length ? ` Errors: ${result.ok.errors.join('; ')}.` : ''}
         </p>

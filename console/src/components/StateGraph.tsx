@@ -108,7 +108,11 @@ export function StateGraph({ graph, path, notes, unfinished }: Props) {
           <title>{tip}</title>
           <rect width={width} height={height} rx={8} />
           <text x={10} y={19} class="state-name">
-            {node.id} <tspan class="state-type">{node.type}{note ? ` · ${note}` : ''}</tspan>
+            {node.id}{' '}
+            <tspan class="state-type">
+              {node.type}
+              {note ? ` · ${note}` : ''}
+            </tspan>
           </text>
           {renderEdges(n.edges)}
           {n.children.map(renderNode)}
@@ -135,7 +139,13 @@ export function StateGraph({ graph, path, notes, unfinished }: Props) {
   const height = laidOut.height ?? 0;
   return (
     <div class="graph-box">
-      <svg viewBox={`-4 -4 ${width + 8} ${height + 8}`} width={width + 8} height={height + 8} role="img" aria-label="state machine with this transaction's path">
+      <svg
+        viewBox={`-4 -4 ${width + 8} ${height + 8}`}
+        width={width + 8}
+        height={height + 8}
+        role="img"
+        aria-label="state machine with this transaction's path"
+      >
         <defs>
           <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
             <path d="M0,0 L10,5 L0,10 z" class="arrow" />

@@ -7,7 +7,19 @@ export function StatusBadge({ status, stuck }: { status: TxnStatus | string; stu
   return <span class={`badge status-${status.toLowerCase()}${stuck ? ' stuck' : ''}`}>{stuck ? `${status} · STUCK` : status}</span>;
 }
 
-export function Tile({ label, value, detail, alarm, testId }: { label: string; value: ComponentChildren; detail?: ComponentChildren; alarm?: boolean; testId?: string }) {
+export function Tile({
+  label,
+  value,
+  detail,
+  alarm,
+  testId,
+}: {
+  label: string;
+  value: ComponentChildren;
+  detail?: ComponentChildren;
+  alarm?: boolean;
+  testId?: string;
+}) {
   return (
     <article class={`tile${alarm ? ' alarm' : ''}`} data-testid={testId} aria-live="polite">
       <header>{label}</header>
@@ -29,7 +41,8 @@ export function TxnLink({ txnId }: { txnId: string }) {
 
 export function ErrorLine({ error }: { error: unknown }) {
   if (!error) return null;
-  const text = error instanceof ApiCallError ? `${error.code ?? `HTTP ${error.status}`}: ${error.message}` : error instanceof Error ? error.message : String(error);
+  const text =
+    error instanceof ApiCallError ? `${error.code ?? `HTTP ${error.status}`}: ${error.message}` : error instanceof Error ? error.message : String(error);
   return (
     <p class="error" role="alert">
       {text}

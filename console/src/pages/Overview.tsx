@@ -30,7 +30,10 @@ function PhaseCharts({ s }: { s: ReturnType<typeof series> }) {
   };
   return (
     <>
-      {chart('prepare', 'Prepare phase latency', { value: THRESHOLDS.prepareLatencyP99Ms, label: `alarm: prepare p99 > ${duration(THRESHOLDS.prepareLatencyP99Ms)}` })}
+      {chart('prepare', 'Prepare phase latency', {
+        value: THRESHOLDS.prepareLatencyP99Ms,
+        label: `alarm: prepare p99 > ${duration(THRESHOLDS.prepareLatencyP99Ms)}`,
+      })}
       {chart('decision', 'Decision latency (decision logged → phase 2)')}
       {chart('commit', 'Commit phase latency')}
       {chart('abort', 'Abort phase latency')}
@@ -108,7 +111,8 @@ export function Overview() {
           value={<span data-testid="started-total">{f ? count(f.totals.started) : '–'}</span>}
           detail={
             <>
-              started · <span data-testid="committed-total">{f ? count(f.totals.committed) : '–'}</span> committed · <span data-testid="aborted-total">{f ? count(f.totals.aborted) : '–'}</span> aborted
+              started · <span data-testid="committed-total">{f ? count(f.totals.committed) : '–'}</span> committed ·{' '}
+              <span data-testid="aborted-total">{f ? count(f.totals.aborted) : '–'}</span> aborted
               <br />
               now {rate(lastRate(s.started))} started, {rate(lastRate(s.committed))} committed, {rate(lastRate(s.aborted))} aborted
             </>
@@ -118,13 +122,25 @@ export function Overview() {
           testId="tile-success"
           label="Success rate"
           value={percent(f?.successRate.recent ?? null)}
-          detail={<>last 30 s · {percent(f?.successRate.overall ?? null)} since start{f?.aborts.length ? <><br />aborts: {f.aborts.map((a) => `${a.reason} ${a.count}`).join(', ')}</> : null}</>}
+          detail={
+            <>
+              last 30 s · {percent(f?.successRate.overall ?? null)} since start
+              {f?.aborts.length ? (
+                <>
+                  <br />
+                  aborts: {f.aborts.map((a) => `${a.reason} ${a.count}`).join(', ')}
+                </>
+              ) : null}
+            </>
+          }
         />
         <Tile
           testId="tile-active"
           label="Active transactions"
           value={`${live.open.length}${live.openCapped ? '+' : ''}`}
-          detail={Object.entries(byStatus).map(([status, n]) => `${status} ${n}${live.openCapped && n >= OPEN_LIMIT ? '+' : ''}`).join(' · ')}
+          detail={Object.entries(byStatus)
+            .map(([status, n]) => `${status} ${n}${live.openCapped && n >= OPEN_LIMIT ? '+' : ''}`)
+            .join(' · ')}
         />
         <Tile
           testId="tile-in-doubt"
@@ -137,7 +153,8 @@ export function Overview() {
           }
           detail={
             <>
-              oldest open: {live.open.length ? age(oldestOpen) : '–'} · oldest PREPARED record at the last sweep: {oldestPrepared === null ? '–' : age(oldestPrepared)}
+              oldest open: {live.open.length ? age(oldestOpen) : '–'} · oldest PREPARED record at the last sweep:{' '}
+              {oldestPrepared === null ? '–' : age(oldestPrepared)}
               <br />
               alarm above {age(THRESHOLDS.inDoubtSeconds)}
             </>
@@ -169,7 +186,13 @@ export function Overview() {
             { label: 'aborted', values: s.aborted, color: COLORS.aborted },
           ]}
         />
-        <Chart title="Success rate" times={s.times} unit="%" range={[0, 100]} lines={[{ label: 'committed of decided', values: s.successRate, color: COLORS.committed }]} />
+        <Chart
+          title="Success rate"
+          times={s.times}
+          unit="%"
+          range={[0, 100]}
+          lines={[{ label: 'committed of decided', values: s.successRate, color: COLORS.committed }]}
+        />
         <PhaseCharts s={s} />
       </div>
       <div class="two-columns">

@@ -36,8 +36,9 @@ export function Stuck() {
     <section>
       <h1>Stuck and in doubt</h1>
       <p>
-        <strong data-testid="open-count">{rows.length}</strong> open{live.openCapped ? ' (the listing stopped at its limit; there are more)' : ''} · <strong class={due ? 'warn' : ''}>{due}</strong> past their deadline (recovery acts on these
-        after its grace period) · <strong class={overThreshold ? 'bad' : ''}>{overThreshold}</strong> open longer than {age(THRESHOLDS.inDoubtSeconds)}.
+        <strong data-testid="open-count">{rows.length}</strong> open{live.openCapped ? ' (the listing stopped at its limit; there are more)' : ''} ·{' '}
+        <strong class={due ? 'warn' : ''}>{due}</strong> past their deadline (recovery acts on these after its grace period) ·{' '}
+        <strong class={overThreshold ? 'bad' : ''}>{overThreshold}</strong> open longer than {age(THRESHOLDS.inDoubtSeconds)}.
       </p>
       <p>
         <button type="button" class="secondary" onClick={() => void runSweep()} aria-busy={sweep.busy ? 'true' : 'false'}>
@@ -74,7 +75,16 @@ export function Stuck() {
                 <td>{age(a.ageSeconds)}</td>
                 <td>{a.pastDeadline ? `passed ${age((now - Date.parse(t.deadline)) / 1000)} ago` : `in ${age((Date.parse(t.deadline) - now) / 1000)}`}</td>
                 <td class="small">{a.recoveryAction}</td>
-                <td>{a.resolvable ? <a href={`#/transactions/${encodeURIComponent(t.txnId)}`} role="button" class="outline small-button">Resolve…</a> : <span class="muted small">decision logged</span>}</td>
+                <td>
+                  {a.resolvable ? (
+                    // biome-ignore lint/a11y/useSemanticElements: a link to the transaction's page, drawn as a button by Pico CSS's [role=button]
+                    <a href={`#/transactions/${encodeURIComponent(t.txnId)}`} role="button" class="outline small-button">
+                      Resolve…
+                    </a>
+                  ) : (
+                    <span class="muted small">decision logged</span>
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -41,7 +41,9 @@ function notesFor(graph: Graph, path: InferredPath, inspection: Inspection): Map
 
 function TimelineView({ timeline, votes }: { timeline: Timeline; votes: Map<string, string | null> }) {
   const starts = timeline.phases.map((p) => Date.parse(p.startedAt ?? '')).filter(Number.isFinite);
-  const ends = [...timeline.phases.map((p) => Date.parse(p.endedAt ?? '')), ...timeline.participants.map((p) => Date.parse(p.phaseTwo?.endedAt ?? ''))].filter(Number.isFinite);
+  const ends = [...timeline.phases.map((p) => Date.parse(p.endedAt ?? '')), ...timeline.participants.map((p) => Date.parse(p.phaseTwo?.endedAt ?? ''))].filter(
+    Number.isFinite,
+  );
   const t0 = starts.length ? Math.min(...starts) : 0;
   // An unfinished phase runs to now.
   const span = Math.max(1, Math.max(...ends, Date.now()) - t0);
@@ -164,7 +166,13 @@ export function Transaction({ txnId }: { txnId: string }) {
     return (
       <section>
         <h1 class="txn-title">{txnId}</h1>
-        {error instanceof ApiCallError && error.status === 404 ? <p class="error">No transaction {txnId}.</p> : error ? <ErrorLine error={error} /> : <p aria-busy="true">Loading…</p>}
+        {error instanceof ApiCallError && error.status === 404 ? (
+          <p class="error">No transaction {txnId}.</p>
+        ) : error ? (
+          <ErrorLine error={error} />
+        ) : (
+          <p aria-busy="true">Loading…</p>
+        )}
       </section>
     );
   }
@@ -196,7 +204,9 @@ export function Transaction({ txnId }: { txnId: string }) {
             reason <strong data-testid="reason">{t.reason}</strong>
           </span>
         )}
-        <span>created {clock(t.createdAt)} ({age((now - Date.parse(t.createdAt)) / 1000)} ago)</span>
+        <span>
+          created {clock(t.createdAt)} ({age((now - Date.parse(t.createdAt)) / 1000)} ago)
+        </span>
         <span>
           deadline {clock(t.deadline)}
           {!final && a.pastDeadline ? ' — passed' : ''}
@@ -211,8 +221,8 @@ export function Transaction({ txnId }: { txnId: string }) {
       {(t.violations?.length ?? 0) > 0 && <p class="error">Protocol violations: {t.violations?.join(', ')}</p>}
       {!final && (
         <div class={`stuck-banner${a.overThreshold ? ' alarm' : ''}`} data-testid="stuck-banner">
-          <strong>{a.pastDeadline ? 'Past its deadline: recovery will act.' : 'Still within its deadline: its coordinator may still finish it.'}</strong> Recovery will {a.recoveryAction}.
-          {a.overThreshold && ' Open longer than the 5-minute in-doubt threshold.'}
+          <strong>{a.pastDeadline ? 'Past its deadline: recovery will act.' : 'Still within its deadline: its coordinator may still finish it.'}</strong>{' '}
+          Recovery will {a.recoveryAction}.{a.overThreshold && ' Open longer than the 5-minute in-doubt threshold.'}
         </div>
       )}
       {(a.resolvable || resolvedHere === t.txnId) && (
@@ -247,7 +257,14 @@ export function Transaction({ txnId }: { txnId: string }) {
               </td>
               <td>{p.kind ?? '?'}</td>
               <td class={`vote vote-${(effectiveVote(p.vote, p.record) ?? 'none').toLowerCase()}`}>
-                {p.vote ?? (effectiveVote(null, p.record) ? <span title="the coordinator did not log this vote; the participant's PREPARED record proves it">VOTE_COMMIT <small class="muted">(from its record)</small></span> : 'not collected')}
+                {p.vote ??
+                  (effectiveVote(null, p.record) ? (
+                    <span title="the coordinator did not log this vote; the participant's PREPARED record proves it">
+                      VOTE_COMMIT <small class="muted">(from its record)</small>
+                    </span>
+                  ) : (
+                    'not collected'
+                  ))}
               </td>
               <td>{p.reason ?? ''}</td>
               <td title={p.record ? JSON.stringify(p.record, null, 1) : ''}>{String(p.record?.state ?? byName.get(p.name)?.state ?? 'none')}</td>
@@ -265,7 +282,8 @@ export function Transaction({ txnId }: { txnId: string }) {
           <TimelineView timeline={inspection.timeline} votes={new Map(inspection.participants.map((p) => [p.name, effectiveVote(p.vote, p.record)]))} />
           {inspection.timeline.recovery && (
             <p class="muted">
-              Recovery: left to it at {clock(inspection.timeline.recovery.leftToRecoveryAt)}, recovered at {clock(inspection.timeline.recovery.recoveredAt)}, {inspection.timeline.recovery.attempts} attempts
+              Recovery: left to it at {clock(inspection.timeline.recovery.leftToRecoveryAt)}, recovered at {clock(inspection.timeline.recovery.recoveredAt)},{' '}
+              {inspection.timeline.recovery.attempts} attempts
               {inspection.timeline.recovery.lastError ? `, last error: ${inspection.timeline.recovery.lastError}` : ''}
             </p>
           )}
@@ -273,9 +291,13 @@ export function Transaction({ txnId }: { txnId: string }) {
       )}
       <h2>State machine</h2>
       <p class="muted small">
-        Drawn from the ASL definition the service runs. The highlighted path is inferred from the log item and the participants' votes and outcomes{!final ? '; the amber state is where the transaction stands' : ''}. Hover a state for its comment.
+        Drawn from the ASL definition the service runs. The highlighted path is inferred from the log item and the participants' votes and outcomes
+        {!final ? '; the amber state is where the transaction stands' : ''}. Hover a state for its comment.
         {t.decidedBy && t.decidedBy !== 'coordinator' && (
-          <strong class="warn"> Decided by {t.decidedBy}, not the state machine: from the decision on, the states show what that decision led to, as recovery delivered it.</strong>
+          <strong class="warn">
+            {' '}
+            Decided by {t.decidedBy}, not the state machine: from the decision on, the states show what that decision led to, as recovery delivered it.
+          </strong>
         )}
       </p>
       {graph && path ? <StateGraph graph={graph} path={path} notes={notesFor(graph, path, inspection)} unfinished={!final} /> : <ErrorLine error={error} />}

@@ -55,8 +55,16 @@ function Search() {
     setResult({ error: `No transaction has the txnId or Idempotency-Key “${query}”.` });
   };
   return (
+    // biome-ignore lint/a11y/useSemanticElements: a form is what submits the search; role=search names the landmark
     <form class="search" onSubmit={find} role="search">
-      <input type="search" name="q" placeholder="txnId or Idempotency-Key" value={text} onInput={(e) => setText(e.currentTarget.value)} aria-label="txnId or Idempotency-Key" />
+      <input
+        type="search"
+        name="q"
+        placeholder="txnId or Idempotency-Key"
+        value={text}
+        onInput={(e) => setText(e.currentTarget.value)}
+        aria-label="txnId or Idempotency-Key"
+      />
       <button type="submit" aria-busy={result.busy ? 'true' : 'false'}>
         Find
       </button>
@@ -152,7 +160,8 @@ export function Transactions({ participants }: { participants: string[] }) {
       </form>
       <ErrorLine error={error} />
       <p class="muted small">
-        {shown.length} shown of {rows.length} loaded{cursor ? ' (more on the server)' : ''}. Reason, participant and time filter the loaded pages; load more to look further back.
+        {shown.length} shown of {rows.length} loaded{cursor ? ' (more on the server)' : ''}. Reason, participant and time filter the loaded pages; load more to
+        look further back.
       </p>
       <table class="striped" data-testid="transactions">
         <thead>

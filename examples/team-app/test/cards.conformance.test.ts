@@ -21,7 +21,10 @@ beforeAll(async () => {
   const endpoint = process.env.DYNAMO_ENDPOINT;
   if (!endpoint) throw new Error('DYNAMO_ENDPOINT is not set');
   gateway = await startCardGateway();
-  const config = parseParticipantConfig({ defaults: { prepareTimeoutSeconds: 10, commitTimeoutSeconds: 10 }, participants: { [name]: { kind: 'card' } } }, kinds);
+  const config = parseParticipantConfig(
+    { defaults: { prepareTimeoutSeconds: 10, commitTimeoutSeconds: 10 }, participants: { [name]: { kind: 'card' } } },
+    kinds,
+  );
   const pakka = new LocalPakka({
     dynamo: localDynamoClient(endpoint),
     config,
@@ -65,9 +68,18 @@ participantConformance({
   name: 'the team card participant',
   participant: name,
   handler: () => handlerWith(table.client),
-  yes: async () => [{ op: 'charge', key: await card(10_000), amount: 2_500 }, { op: 'charge', key: await card(500), amount: 500 }],
+  yes: async () => [
+    { op: 'charge', key: await card(10_000), amount: 2_500 },
+    { op: 'charge', key: await card(500), amount: 500 },
+  ],
   no: { reason: 'INSUFFICIENT_FUNDS', setup: async () => [{ op: 'charge', key: await card(100), amount: 101 }] },
-  allOrNothing: { reason: 'INSUFFICIENT_FUNDS', setup: async () => [{ op: 'charge', key: await card(10_000), amount: 100 }, { op: 'charge', key: await card(50), amount: 100 }] },
+  allOrNothing: {
+    reason: 'INSUFFICIENT_FUNDS',
+    setup: async () => [
+      { op: 'charge', key: await card(10_000), amount: 100 },
+      { op: 'charge', key: await card(50), amount: 100 },
+    ],
+  },
   snapshot: async (operations: Operations) =>
     Promise.all(
       operations.map(async (op) => {

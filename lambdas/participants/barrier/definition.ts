@@ -46,6 +46,8 @@ export interface BarrierParticipantDefinition<Op extends { op: string; key: stri
   abort(call: PhaseTwoCall<Op>): Promise<void>;
 }
 
-export function defineBarrierParticipant<Op extends { op: string; key: string }>(definition: BarrierParticipantDefinition<Op>): BarrierParticipantDefinition<Op> {
+export function defineBarrierParticipant<Op extends { op: string; key: string }>(
+  definition: BarrierParticipantDefinition<Op>,
+): BarrierParticipantDefinition<Op> {
   return definition;
 }

@@ -21,7 +21,12 @@ export function lambdaBarrierParticipant<Op extends { op: string; key: string }>
   const name = required('PARTICIPANT_NAME');
   const service = `pakka-participant-${name}`;
   const tracer = pakkaTracer(service);
-  const handler = barrierParticipant({ name, definition, tableName: required('TABLE_NAME'), client: documentClient(tracer.captureAWSv3Client(new DynamoDBClient({}))) });
+  const handler = barrierParticipant({
+    name,
+    definition,
+    tableName: required('TABLE_NAME'),
+    client: documentClient(tracer.captureAWSv3Client(new DynamoDBClient({}))),
+  });
   const observed = observedParticipant(handler, { name, metrics: emfRecorder(service), logger: protocolLogger(service) });
   return traced(tracer, `${name} participant`, observed, (event) => {
     const e = (typeof event === 'object' && event !== null ? event : {}) as { txnId?: unknown; action?: unknown };

@@ -28,7 +28,15 @@ const stateNames = { '#state': 'state' };
 export function intentRecord(tableName: string, txnId: string, prepared: Prepared, now: string) {
   return {
     TableName: tableName,
-    Item: { ...recordKeyOf(txnId), txnId, state: 'PREPARING', operations: prepared.operations, digest: prepared.digest, lockedKeys: prepared.keys, intentAt: now },
+    Item: {
+      ...recordKeyOf(txnId),
+      txnId,
+      state: 'PREPARING',
+      operations: prepared.operations,
+      digest: prepared.digest,
+      lockedKeys: prepared.keys,
+      intentAt: now,
+    },
     ConditionExpression: `attribute_not_exists(${PARTITION_KEY})`,
   };
 }
@@ -43,7 +51,14 @@ export function preparedFromIntent(tableName: string, txnId: string, digest: str
     UpdateExpression: `SET #state = :prepared, preparedAt = :now, ${IN_DOUBT_PARTITION} = :inDoubt, ${IN_DOUBT_SORT} = :now${hold ? ', #hold = :hold' : ''}`,
     ...fromIntent,
     ExpressionAttributeNames: { ...stateNames, ...(hold ? { '#hold': 'hold' } : {}) },
-    ExpressionAttributeValues: { ':prepared': 'PREPARED', ':preparing': 'PREPARING', ':digest': digest, ':now': now, ':inDoubt': inDoubtPartitionOf(txnId), ...(hold ? { ':hold': hold } : {}) },
+    ExpressionAttributeValues: {
+      ':prepared': 'PREPARED',
+      ':preparing': 'PREPARING',
+      ':digest': digest,
+      ':now': now,
+      ':inDoubt': inDoubtPartitionOf(txnId),
+      ...(hold ? { ':hold': hold } : {}),
+    },
   };
 }
 
@@ -55,7 +70,13 @@ export function abortedFromIntent(tableName: string, txnId: string, digest: stri
     UpdateExpression: `SET #state = :aborted, abortedAt = :now${voteReason ? ', voteReason = :reason' : ''}`,
     ...fromIntent,
     ExpressionAttributeNames: stateNames,
-    ExpressionAttributeValues: { ':aborted': 'ABORTED', ':preparing': 'PREPARING', ':digest': digest, ':now': now, ...(voteReason ? { ':reason': voteReason } : {}) },
+    ExpressionAttributeValues: {
+      ':aborted': 'ABORTED',
+      ':preparing': 'PREPARING',
+      ':digest': digest,
+      ':now': now,
+      ...(voteReason ? { ':reason': voteReason } : {}),
+    },
   };
 }
 

@@ -7,8 +7,16 @@
  * between leaves the record where a retry or an abort calls the team's (idempotent) code again.
  */
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type ParticipantAnswer, type PhaseTwoAnswer, type PrepareAnswer, type StatusAnswer } from '../../contract/participantProtocol.js';
-import { type BarrierFacts, type TeamVote, afterLostIntent, afterTeamPrepare, onBarrierAbort, onBarrierCommit, onBarrierPrepare } from '../../protocol/barrierState.js';
+import type { ParticipantAnswer, PhaseTwoAnswer, PrepareAnswer, StatusAnswer } from '../../contract/participantProtocol.js';
+import {
+  type BarrierFacts,
+  type TeamVote,
+  afterLostIntent,
+  afterTeamPrepare,
+  onBarrierAbort,
+  onBarrierCommit,
+  onBarrierPrepare,
+} from '../../protocol/barrierState.js';
 import { ProtocolViolation, TransientFailure } from '../../protocol/participantState.js';
 import { dispatchParticipantRequest } from '../dispatch.js';
 import { InvalidParticipantRequest, classified, classifyDynamoError } from '../errors.js';
@@ -38,7 +46,8 @@ interface Operations<Op> {
   digest: string;
 }
 
-const teamVote = (answer: TeamPrepareAnswer): TeamVote => (answer.vote === 'VOTE_ABORT' ? { vote: 'VOTE_ABORT', reason: answer.reason } : { vote: answer.vote });
+const teamVote = (answer: TeamPrepareAnswer): TeamVote =>
+  answer.vote === 'VOTE_ABORT' ? { vote: 'VOTE_ABORT', reason: answer.reason } : { vote: answer.vote };
 
 export function barrierParticipant<Op extends { op: string; key: string }>(options: BarrierParticipantOptions<Op>): BarrierHandler {
   const { name, definition, tableName, client } = options;
@@ -49,7 +58,7 @@ export function barrierParticipant<Op extends { op: string; key: string }>(optio
       const parsed = definition.operation.safeParse(op);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
-        throw new InvalidParticipantRequest(`${field}[${i}]${issue?.path.length ? '.' + issue.path.join('.') : ''}: ${issue?.message ?? 'invalid'}`);
+        throw new InvalidParticipantRequest(`${field}[${i}]${issue?.path.length ? `.${issue.path.join('.')}` : ''}: ${issue?.message ?? 'invalid'}`);
       }
       return parsed.data;
     });
@@ -60,7 +69,11 @@ export function barrierParticipant<Op extends { op: string; key: string }>(optio
   }
 
   const facts = (record: BarrierRecord | undefined): BarrierFacts | undefined =>
-    record && { state: record.state, ...(record.digest !== undefined ? { digest: record.digest } : {}), ...(record.voteReason !== undefined ? { voteReason: record.voteReason } : {}) };
+    record && {
+      state: record.state,
+      ...(record.digest !== undefined ? { digest: record.digest } : {}),
+      ...(record.voteReason !== undefined ? { voteReason: record.voteReason } : {}),
+    };
 
   async function readRecord(txnId: string): Promise<BarrierRecord | undefined> {
     const out = await classified(client.send(new GetCommand({ TableName: tableName, Key: recordKeyOf(txnId), ConsistentRead: true })));

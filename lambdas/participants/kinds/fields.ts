@@ -3,9 +3,7 @@ import { z } from 'zod';
 
 export const MAX_MINOR_UNITS = 1_000_000_000_000_000; // 10^15 minor units: far below 2^53, so exact in JSON and DynamoDB
 
-export const itemKey = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@\/-]{0,127}$/, 'must be 1-128 characters: letters, digits and . _ : @ / - (not first)');
+export const itemKey = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$/, 'must be 1-128 characters: letters, digits and . _ : @ / - (not first)');
 
 /** Money and quantities: positive integers in minor units, never floats. */
 export const positiveMinorUnits = z
