@@ -14,7 +14,18 @@ const OPERATOR = /^[A-Za-z0-9._@-]{1,64}$/;
  * `logged`: the transaction has a log item. Without one (nothing is logged before the decision)
  * which participants it has cannot be shown, so the API lets an operator only abort it.
  */
-export function ResolvePanel({ transaction, logged, onResolved }: { transaction: TransactionView; logged: boolean; onResolved: () => void }) {
+export function ResolvePanel({
+  transaction,
+  logged,
+  onSubmit,
+  onResolved,
+}: {
+  transaction: TransactionView;
+  logged: boolean;
+  /** Called before the decision is sent: the page must keep this panel (and its answer) once the decision makes the transaction unresolvable. */
+  onSubmit: () => void;
+  onResolved: () => void;
+}) {
   const [decision, setDecision] = useState<'COMMIT' | 'ABORT'>('ABORT');
   const [operator, setOperator] = useState(() => localStorage.getItem('pakka.operator') ?? '');
   const [reason, setReason] = useState('');
@@ -30,6 +41,7 @@ export function ResolvePanel({ transaction, logged, onResolved }: { transaction:
   ].filter((p): p is string => p !== null);
 
   const submit = async () => {
+    onSubmit();
     setBusy(true);
     localStorage.setItem('pakka.operator', operator);
     try {

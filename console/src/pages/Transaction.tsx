@@ -229,8 +229,9 @@ export function Transaction({ txnId }: { txnId: string }) {
         <ResolvePanel
           logged={inspection.log !== null}
           transaction={{ ...t, participants: t.participants.map((p) => ({ ...p, ...(byName.get(p.name) ?? {}) })) }}
+          // Kept from the moment the decision is sent: a refresh that sees it logged before the answer arrives must not unmount the panel.
+          onSubmit={() => setResolvedHere(t.txnId)}
           onResolved={() => {
-            setResolvedHere(t.txnId);
             setTick((n) => n + 1);
             refreshLive();
           }}
