@@ -159,13 +159,15 @@ export class LocalPakka {
         }),
       )
       .then(async (outcome) => {
+        // One read of the log after the execution: it reports the outcome and answers runTransaction.
+        // The execution counts as running until then, so drain() also waits for its report: the API
+        // can see a transaction final (its participants' records) a moment before the execution ends.
+        const logItem = await this.readLogItem(txnId).catch(() => undefined);
+        if (logItem) this.report(logItem);
         if (this.running.get(txnId) === done) {
           this.running.delete(txnId);
           this.executions.delete(txnId);
         }
-        // One read of the log after the execution: it reports the outcome and answers runTransaction.
-        const logItem = await this.readLogItem(txnId).catch(() => undefined);
-        if (logItem) this.report(logItem);
         return { ...outcome, logItem };
       });
     this.running.set(txnId, done);

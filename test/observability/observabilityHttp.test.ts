@@ -37,6 +37,8 @@ beforeAll(async () => {
   expect([ok.body.status, no.body.status]).toEqual(['COMMITTED', 'ABORTED']);
   committedId = ok.body.txnId;
   abortedId = no.body.txnId;
+  // ?wait=true answers once the participants' records are final; the outcome report follows the execution's end.
+  await service.pakka.drain();
 });
 afterAll(async () => service?.stop());
 
