@@ -14,6 +14,7 @@ const COORDINATOR_TESTS = [
   'test/recovery/recovery.test.ts',
   'test/recovery/recovery-races.test.ts',
   'test/coordinator/duplicateExecution.test.ts',
+  'test/coordinator/onePhase.test.ts',
 ];
 
 export default defineConfig({

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { allStates, loadDefinition, type ParticipantInvoker } from './stateMachine.js';
 
-const PARTICIPANT_ACTIONS = ['prepare', 'commit', 'abort'] as const;
+const PARTICIPANT_ACTIONS = ['prepare', 'commitOnePhase', 'commit', 'abort'] as const;
 export type ParticipantAction = (typeof PARTICIPANT_ACTIONS)[number];
 
 /** Task states of the real ASL file, where the coordinator can be stopped. */

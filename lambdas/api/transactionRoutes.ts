@@ -17,7 +17,7 @@ import { transactionIdFor, validateTransactionRequest } from '../coordinator/tra
 import type { StoredRecord } from '../participants/record.js';
 import type { RecordState } from '../protocol/participantState.js';
 import { type TransactionTimeline, transactionTimeline } from '../observability/transactionTimeline.js';
-import { undecidedStatus } from '../coordinator/transactionStatus.js';
+import { onePhaseItem, undecidedStatus } from '../coordinator/transactionStatus.js';
 import { ApiError, jsonResponse } from './http.js';
 import { booleanQuery, idempotencyKey, jsonBody } from './request.js';
 import type { RunningExecution, TransactionService } from './transactionService.js';
@@ -95,6 +95,8 @@ async function findTransaction(service: TransactionService, txnId: string): Prom
   // The decision may have been logged between the reads.
   const late = await service.readTransaction(txnId);
   if (late) return { view: transactionView(late), item: late };
+  const learnt = onePhaseItem(txnId, records);
+  if (learnt) return { view: transactionView(learnt), item: learnt };
   const earliest = [...records.values()]
     .map((r) => r.preparedAt)
     .filter((at): at is string => at !== undefined)

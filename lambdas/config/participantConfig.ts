@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { isOwnFunctionKind } from '../participants/barrier/kind.js';
 import { MAX_SHARDS } from '../participants/hotItems.js';
 import { itemKey } from '../participants/kinds/fields.js';
 import type { ParticipantKind } from '../participants/kind.js';
@@ -20,6 +21,11 @@ const participantEntry = z.strictObject({
   commitTimeoutSeconds: timeoutSeconds.optional(),
   /** Hot keys spread over this many shard items (hotItems.ts): a fee account that every transfer credits. */
   shardedKeys: z.record(itemKey, z.number().int().min(2).max(MAX_SHARDS)).optional(),
+  /**
+   * A transaction with this participant alone is committed in one phase (commitOnePhase). On by
+   * default where Pakka's own runtime answers; off for a team's own function, which may not know it.
+   */
+  onePhaseCommit: z.boolean().optional(),
 });
 
 const configFile = z.strictObject({
@@ -37,6 +43,8 @@ export interface ParticipantSpec {
   prepareTimeoutSeconds: number;
   commitTimeoutSeconds: number;
   shardedKeys: ReadonlyMap<string, number>;
+  /** Sent commitOnePhase when it is a transaction's only participant (see the config entry). */
+  onePhaseCommit: boolean;
 }
 
 export type ParticipantConfig = ReadonlyMap<string, ParticipantSpec>;
@@ -58,6 +66,7 @@ export function parseParticipantConfig(raw: unknown, kinds: KindRegistry = BUILT
       prepareTimeoutSeconds: entry.prepareTimeoutSeconds ?? file.defaults.prepareTimeoutSeconds,
       commitTimeoutSeconds: entry.commitTimeoutSeconds ?? file.defaults.commitTimeoutSeconds,
       shardedKeys: new Map(Object.entries(entry.shardedKeys ?? {})),
+      onePhaseCommit: entry.onePhaseCommit ?? !isOwnFunctionKind(definition),
     });
     if (entry.shardedKeys && definition.escrowQuantity === undefined) {
       throw new Error(`participant ${name}: shardedKeys needs a kind whose operations escrow a quantity (like ledger or inventory), not ${entry.kind}`);

@@ -7,10 +7,10 @@
  * minor version; renaming or removing anything, or a new required field, is a major version and a new file.
  */
 import { z } from 'zod';
-import { BARRIER_RECORD_STATES, type ProtocolViolationCode } from '../protocol/participantState.js';
+import { BARRIER_RECORD_STATES, ONE_PHASE_COMMITTED, type ProtocolViolationCode } from '../protocol/participantState.js';
 import { ABORT_REASONS, VOTES } from '../protocol/vote.js';
 
-export const CONTRACT_VERSION = '1.1.0';
+export const CONTRACT_VERSION = '1.2.0';
 
 /** The messages of the contract, each under the name it has in the JSON Schema's `$defs`. */
 export const contractRegistry = z.registry<{ id: string; description: string }>();
@@ -22,7 +22,13 @@ export const txnId = z
   .regex(TXN_ID, 'txnId must be 1-80 letters, digits, _ or -')
   .describe('The transaction, unique per coordinator log; the Step Functions execution name.');
 
-export const ACTIONS = ['prepare', 'commit', 'abort', 'status'] as const;
+/**
+ * `commitOnePhase` (1.2) is prepare for a transaction whose only participant with anything to write is
+ * this one: a yes is committed at once, in the same atomic write, and that write is the decision. The
+ * coordinator sends it only to participants whose runtime is Pakka's own; a runtime that treats it as
+ * prepare (answering without `committed`) is taken through both phases as usual.
+ */
+export const ACTIONS = ['prepare', 'commit', 'abort', 'status', 'commitOnePhase'] as const;
 
 export const participantRequest = z
   .strictObject({
@@ -55,6 +61,10 @@ export const prepareAnswer = z
     ...answeredBy,
     vote: z.enum(VOTES),
     reason: z.enum(ABORT_REASONS).nullable().describe('Why the participant voted VOTE_ABORT; null with any other vote.'),
+    committed: z
+      .literal(ONE_PHASE_COMMITTED)
+      .optional()
+      .describe('Only in answer to commitOnePhase, with VOTE_COMMIT: the participant has committed the transaction itself, in one phase.'),
   })
   .refine((a) => (a.vote === 'VOTE_ABORT') === (a.reason !== null), {
     message: 'reason is required with VOTE_ABORT and must be null otherwise',
@@ -91,7 +101,7 @@ export type StatusAnswer = z.infer<typeof statusAnswer>;
 export type ParticipantAnswer = PrepareAnswer | PhaseTwoAnswer | StatusAnswer;
 
 /** The answer each action must give; the coordinator checks an answer with the schema of its own action. */
-export const answerOf = { prepare: prepareAnswer, commit: phaseTwoAnswer, abort: phaseTwoAnswer, status: statusAnswer } as const;
+export const answerOf = { prepare: prepareAnswer, commitOnePhase: prepareAnswer, commit: phaseTwoAnswer, abort: phaseTwoAnswer, status: statusAnswer } as const;
 
 export const PROTOCOL_VIOLATION_CODES = [
   'COMMIT_AFTER_ABORT',
@@ -110,6 +120,8 @@ export const PARTICIPANT_ERRORS = {
   'Pakka.Transient': 'A failure worth retrying (throttling, a lost race, an unreachable external system). The coordinator retries with backoff and jitter.',
   'Pakka.InvalidRequest':
     "The request does not match this contract or the kind's operation schema. Never retried; a prepare that fails so counts as VOTE_ABORT.",
+  'Pakka.CommittedInOnePhase':
+    'An abort reached a transaction the participant committed in one phase (1.2). Nothing was changed: the coordinator or recovery, which sent the abort to learn the outcome, logs COMMIT.',
 } as const;
 export const ERROR_NAMES = Object.keys(PARTICIPANT_ERRORS) as (keyof typeof PARTICIPANT_ERRORS)[];
 

@@ -33,7 +33,9 @@ const voteEntry = z.object({ name: z.string(), vote: z.enum(VOTES), votedAt: z.s
  * What the state machine writes since the transitions were cut: the ballot as two aligned lists. It
  * is written only once every vote was a VOTE_COMMIT or READ_ONLY, so needsCommit tells them apart.
  */
-const ballot = z.object({ names: z.array(z.string()), needsCommit: z.array(z.union([z.literal(0), z.literal(1)])) });
+const zeroOrOne = z.union([z.literal(0), z.literal(1)]);
+/** `onePhase` (absent on older items) marks a participant that committed alone: a yes that needs no phase 2. */
+const ballot = z.object({ names: z.array(z.string()), needsCommit: z.array(zeroOrOne), onePhase: z.array(zeroOrOne).optional() });
 const PHASE_TWO_OUTCOMES = ['ACKED', 'SKIPPED', 'PENDING', 'HEURISTIC_HAZARD'] as const;
 export type PhaseTwoOutcome = (typeof PHASE_TWO_OUTCOMES)[number];
 /** Phase 2 as the state machine writes it now: the participants it delivered to, and what each answered. */
@@ -53,6 +55,11 @@ const logItem = z.object({
   /** When the execution that logged the decision started: with the workflow's maximum duration, when it must have stopped. */
   executionStartedAt: z.string().optional(),
   decision: z.enum(DECISIONS).optional(),
+  /**
+   * Logged without a decision when a one-phase commit's outcome could not be learnt: the only writing
+   * participant's own write decides, so recovery asks it instead of presuming abort.
+   */
+  onePhase: z.boolean().optional(),
   decidedAt: z.string().optional(),
   decidedBy: z.string().optional(),
   // Older items hold one entry per participant; newer ones the ballot.
@@ -93,7 +100,10 @@ function aligned(item: StoredLogItem): CoordinatorLogItem {
   const { votesJson, phase2Json, ...rest } = item;
   const votes =
     votesJson && !Array.isArray(votesJson)
-      ? votesJson.names.map((name, i) => ({ name, vote: votesJson.needsCommit[i] === 1 ? ('VOTE_COMMIT' as const) : ('READ_ONLY' as const) }))
+      ? votesJson.names.map((name, i) => ({
+          name,
+          vote: votesJson.needsCommit[i] === 1 || votesJson.onePhase?.[i] === 1 ? ('VOTE_COMMIT' as const) : ('READ_ONLY' as const),
+        }))
       : votesJson;
   let outcomes: PhaseTwoOutcome[] | undefined;
   let hazard = item.heuristicHazard;

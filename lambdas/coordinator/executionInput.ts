@@ -11,6 +11,12 @@ export interface ParticipantInput {
   prepareTimeoutSeconds: number;
   commitTimeoutSeconds: number;
   operations: Array<Record<string, unknown>>;
+  /**
+   * Prepare is sent as commitOnePhase: this is the transaction's only participant, so its own atomic
+   * write can be the decision (DESIGN.md, coordinator step 2). Only where the config allows it
+   * (ParticipantSpec.onePhaseCommit: Pakka's own runtime, not a team's own function by default).
+   */
+  onePhase: boolean;
 }
 
 export interface ExecutionInput {
@@ -51,6 +57,7 @@ export function executionInput(
         prepareTimeoutSeconds: Math.min(spec.prepareTimeoutSeconds, request.timeoutSeconds),
         commitTimeoutSeconds: spec.commitTimeoutSeconds,
         operations: p.operations,
+        onePhase: request.participants.length === 1 && spec.onePhaseCommit,
       };
     }),
     lockRetries: { left: 1 },

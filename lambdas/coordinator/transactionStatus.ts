@@ -12,6 +12,7 @@
  *   leads to (a refused delivery, recorded as a hazard, counts as heard), else COMMITTING/ABORTING.
  */
 import type { RecordState } from '../protocol/participantState.js';
+import type { AbortReason } from '../protocol/vote.js';
 import { phaseTwoTargets } from '../protocol/decision.js';
 import type { CoordinatorLogItem, PhaseTwoOutcome, TxnStatus } from './coordinatorLog.js';
 import { isFinal } from './coordinatorLog.js';
@@ -24,6 +25,45 @@ export interface ParticipantRecordFacts {
 }
 
 export type RecordsByParticipant = ReadonlyMap<string, ParticipantRecordFacts | undefined>;
+
+/** A record as a one-phase commit leaves it: final, and itself the transaction's decision. */
+export interface OnePhaseRecordFacts extends ParticipantRecordFacts {
+  onePhase?: boolean;
+  preparedAt?: string;
+  voteReason?: AbortReason;
+  operations?: unknown[];
+}
+
+/**
+ * A transaction with no log item whose only record was written by a one-phase commit (or its no):
+ * the coordinator died before it logged the receipt, but the participant's write decided, so the
+ * outcome is learnt from that record (DESIGN.md: never presumed). Undefined when that is not so.
+ */
+export function onePhaseItem(txnId: string, records: ReadonlyMap<string, OnePhaseRecordFacts>): CoordinatorLogItem | undefined {
+  const entries = [...records];
+  const [first] = entries;
+  if (entries.length !== 1 || !first) return undefined;
+  const [name, record] = first;
+  if (!record.onePhase || record.state === 'PREPARED') return undefined;
+  const committed = record.state === 'COMMITTED';
+  const decidedAt = committed ? record.committedAt : record.abortedAt;
+  const createdAt = record.preparedAt ?? decidedAt ?? new Date(0).toISOString();
+  const operations = (record.operations ?? []).filter((op): op is Record<string, unknown> => typeof op === 'object' && op !== null);
+  return {
+    txnId,
+    status: committed ? 'COMMITTED' : 'ABORTED',
+    decision: committed ? 'COMMIT' : 'ABORT',
+    decidedBy: `participant:${name}`,
+    createdAt,
+    // The request's own deadline went with the lost receipt.
+    timeoutSeconds: 0,
+    participantsJson: [{ name, operations, prepareTimeoutSeconds: 0, commitTimeoutSeconds: 0 }],
+    votesJson: [{ name, vote: committed ? 'VOTE_COMMIT' : 'VOTE_ABORT' }],
+    ...(committed ? {} : { abortReason: record.voteReason ?? 'ABORTED_BEFORE_PREPARE', abortedBy: name }),
+    phase2Json: [committed ? 'ACKED' : 'SKIPPED'],
+    ...(decidedAt ? { decidedAt, finishedAt: decidedAt } : {}),
+  };
+}
 
 /** The status of a transaction that has no log item yet: undefined means there is no such transaction. */
 export function undecidedStatus(records: RecordsByParticipant, executionRuns: boolean): TxnStatus | undefined {

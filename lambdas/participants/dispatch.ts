@@ -9,6 +9,8 @@ export interface ParticipantActions<Prepared> {
   /** Validates the request's operations for this participant (throws InvalidParticipantRequest). */
   operations(raw: readonly Record<string, unknown>[], field: string): Prepared;
   prepare(txnId: string, prepared: Prepared): Promise<ParticipantAnswer>;
+  /** Prepare and, on a yes, commit in the same atomic write. A runtime without it prepares, and the coordinator runs both phases. */
+  commitOnePhase?(txnId: string, prepared: Prepared): Promise<ParticipantAnswer>;
   /** `raw` is absent when the caller (recovery, an operator) relies on the stored redo list. */
   commit(txnId: string, raw: readonly Record<string, unknown>[] | undefined): Promise<ParticipantAnswer>;
   abort(txnId: string, raw: readonly Record<string, unknown>[] | undefined): Promise<ParticipantAnswer>;
@@ -25,8 +27,11 @@ export function dispatchParticipantRequest<Prepared>(actions: ParticipantActions
     const { action, txnId, operations } = parsed.data;
     switch (action) {
       case 'prepare':
-        if (!operations) throw new InvalidParticipantRequest('operations: required for prepare');
-        return actions.prepare(txnId, actions.operations(operations, 'operations'));
+      case 'commitOnePhase': {
+        if (!operations) throw new InvalidParticipantRequest(`operations: required for ${action}`);
+        const prepared = actions.operations(operations, 'operations');
+        return action === 'commitOnePhase' && actions.commitOnePhase ? actions.commitOnePhase(txnId, prepared) : actions.prepare(txnId, prepared);
+      }
       case 'commit':
         return actions.commit(txnId, operations);
       case 'abort':

@@ -92,6 +92,30 @@ export function escrowAbort(plan: EscrowPlan): ItemUpdate {
 }
 
 /**
+ * One-phase commit: prepare and commit in one update, for a transaction whose only writer is this
+ * participant. The same bound as prepare, and the sums end where prepare then commit would leave them.
+ */
+export function escrowOnePhase(plan: EscrowPlan): ItemUpdate {
+  if (plan.direction === 'consume') {
+    return {
+      UpdateExpression: `SET #q = #q - :amount, available = available - :amount, headroom = headroom + :amount, ${bumpVersion}`,
+      ConditionExpression: `${NOT_LOCKED} AND available >= :amount`,
+      ExpressionAttributeNames: names(plan),
+      ExpressionAttributeValues: { ':amount': plan.amount, ':zero': 0, ':one': 1 },
+    };
+  }
+  const prepare = escrowPrepare(plan);
+  return {
+    UpdateExpression:
+      'SET #q = if_not_exists(#q, :zero) + :amount, available = if_not_exists(available, :zero) + :amount, reserved = if_not_exists(reserved, :zero), ' +
+      `incoming = if_not_exists(incoming, :zero), headroom = if_not_exists(headroom, :max) - :amount, ${bumpVersion}`,
+    ConditionExpression: prepare.ConditionExpression,
+    ExpressionAttributeNames: names(plan),
+    ExpressionAttributeValues: { ...prepare.ExpressionAttributeValues, ':one': 1 },
+  };
+}
+
+/**
  * After an abort: an item that only uncommitted credits ever touched (no `version`) and that nothing
  * holds any more is deleted, so an aborted credit to a new account leaves no trace. Whichever abort
  * releases the last promise deletes it; a concurrent prepare simply creates it again.

@@ -15,6 +15,8 @@ const stored = z.object({
   /** Which shard items each escrowed operation on a sharded key landed on (hotItems.ts). */
   placements: z.record(z.string(), z.array(z.object({ pk: z.string(), amount: z.number().int().positive() }))).optional(),
   voteReason: z.enum(ABORT_REASONS).optional(),
+  /** Written by a one-phase commit (or its no): the record itself is the transaction's decision. */
+  onePhase: z.boolean().optional(),
   preparedAt: z.string().optional(),
   committedAt: z.string().optional(),
   abortedAt: z.string().optional(),
@@ -29,4 +31,5 @@ export const recordFacts = (record: StoredRecord): RecordFacts => ({
   state: record.state,
   ...(record.digest !== undefined ? { digest: record.digest } : {}),
   ...(record.voteReason !== undefined ? { voteReason: record.voteReason } : {}),
+  ...(record.onePhase ? { onePhase: true } : {}),
 });

@@ -15,7 +15,15 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { ProtocolViolation, TransientFailure, onAbort, onCommit, onRepeatedPrepare } from '../protocol/participantState.js';
+import {
+  CommittedInOnePhase,
+  ONE_PHASE_COMMITTED,
+  ProtocolViolation,
+  TransientFailure,
+  onAbort,
+  onCommit,
+  onRepeatedPrepare,
+} from '../protocol/participantState.js';
 import type { AbortReason } from '../protocol/vote.js';
 import { batchReadConsistent } from './batchRead.js';
 import { readCancellation, type CancellationReason } from './cancellation.js';
@@ -40,6 +48,7 @@ import {
   type PreparedOperations,
   abortTransaction,
   abortedRecord,
+  commitOnePhaseTransaction,
   commitTransaction,
   digestOf,
   legacyAbortTransaction,
@@ -126,14 +135,14 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
     return { participant: name, txnId, ...answer };
   }
 
-  async function voteAbort(txnId: string, prepared: PreparedOperations, reason: AbortReason): Promise<PrepareAnswer> {
+  async function voteAbort(txnId: string, prepared: PreparedOperations, reason: AbortReason, onePhase: boolean): Promise<PrepareAnswer> {
     // A lock conflict is "not now": the coordinator may retry prepare, so nothing is recorded.
     // A check-only participant records nothing either: its READ_ONLY vote left no record, so a late
     // duplicate of that prepare must not write ABORTED beside a transaction that committed.
     if (reason === 'LOCK_CONFLICT' || prepared.readOnly) return { participant: name, txnId, vote: 'VOTE_ABORT', reason };
     // Any other no is final: record it, so a repeat answers the same and a late commit is refused.
     try {
-      await client.send(new PutCommand(abortedRecord(tableName, txnId, now(), prepared.digest, reason)));
+      await client.send(new PutCommand(abortedRecord(tableName, txnId, now(), prepared.digest, reason, onePhase)));
       return { participant: name, txnId, vote: 'VOTE_ABORT', reason };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw classifyDynamoError(error);
@@ -190,21 +199,29 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
     }
   }
 
-  async function prepare(txnId: string, prepared: PreparedOperations): Promise<PrepareAnswer> {
+  /**
+   * Prepare, or (onePhase) prepare and commit in one write: the same rules, the same race handling,
+   * only the transaction differs. A check-only participant has nothing to commit and votes READ_ONLY
+   * either way.
+   */
+  async function prepare(txnId: string, prepared: PreparedOperations, onePhase = false): Promise<PrepareAnswer> {
     if (prepared.readOnly) {
       const reasons = await transact(readOnlyCheckTransaction(tableName, txnId, targetsOf(prepared.plans, txnId, sharded)));
       if (reasons === null) return { participant: name, txnId, vote: 'READ_ONLY', reason: null };
-      const answer = await prepareRefused(txnId, prepared, reasons, targetsOf(prepared.plans, txnId, sharded));
+      const answer = await prepareRefused(txnId, prepared, reasons, targetsOf(prepared.plans, txnId, sharded), false);
       if (!answer) throw new TransientFailure(`check of ${txnId} was cancelled for a reason worth retrying`);
       return answer;
     }
+    const build = onePhase ? commitOnePhaseTransaction : prepareTransaction;
     for (let attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
       const placed = await placementsFor(txnId, prepared);
-      if ('short' in placed) return voteAbort(txnId, prepared, placed.short);
+      if ('short' in placed) return voteAbort(txnId, prepared, placed.short, onePhase);
       const targets = targetsOf(prepared.plans, txnId, sharded, placed.placements);
-      const reasons = await transact(prepareTransaction(tableName, txnId, prepared, targets, placed.placements, now()));
-      if (reasons === null) return { participant: name, txnId, vote: 'VOTE_COMMIT', reason: null };
-      const answer = await prepareRefused(txnId, prepared, reasons, targets);
+      const reasons = await transact(build(tableName, txnId, prepared, targets, placed.placements, now()));
+      if (reasons === null) {
+        return { participant: name, txnId, vote: 'VOTE_COMMIT', reason: null, ...(onePhase ? { committed: ONE_PHASE_COMMITTED } : {}) };
+      }
+      const answer = await prepareRefused(txnId, prepared, reasons, targets, onePhase);
       if (answer) return answer;
     }
     throw new TransientFailure(`prepare of ${txnId} kept racing concurrent debits or upgrades; retry`);
@@ -216,6 +233,7 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
     prepared: PreparedOperations,
     reasons: CancellationReason[],
     targets: readonly ItemTarget[],
+    onePhase: boolean,
   ): Promise<PrepareAnswer | undefined> {
     const verdict = readCancellation(txnId, reasons, targets);
     switch (verdict.kind) {
@@ -225,7 +243,7 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
         return answerFromRecord(txnId, record, prepared.digest);
       }
       case 'voteAbort':
-        return voteAbort(txnId, prepared, verdict.reason);
+        return voteAbort(txnId, prepared, verdict.reason, onePhase);
       case 'upgrade':
         await upgradeItems(verdict.targets);
         return undefined;
@@ -269,6 +287,8 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
             return { participant: name, txnId, outcome: 'READ_ONLY', repeated: false };
           case 'violation':
             return violation(step.code, txnId);
+          case 'committedInOnePhase':
+            throw new CommittedInOnePhase(txnId, name);
           case 'nullAbort':
             try {
               // The tombstone makes a prepare that arrives after this abort vote VOTE_ABORT (anti-hanging).
@@ -334,7 +354,8 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
 
   return dispatchParticipantRequest({
     operations: prepareOperations,
-    prepare,
+    prepare: (txnId, prepared) => prepare(txnId, prepared),
+    commitOnePhase: (txnId, prepared) => prepare(txnId, prepared, true),
     commit: (txnId, raw) => phaseTwo(txnId, raw, 'COMMITTED'),
     abort: (txnId, raw) => phaseTwo(txnId, raw, 'ABORTED'),
     status,

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { AbortReason } from '../protocol/vote.js';
-import { ESCROW_PROVISIONAL_REMOVAL, escrowAbort, escrowCommit, escrowPrepare, type ItemUpdate } from './escrow.js';
+import { ESCROW_PROVISIONAL_REMOVAL, escrowAbort, escrowCommit, escrowOnePhase, escrowPrepare, type ItemUpdate } from './escrow.js';
 import type { Placements, ItemTarget } from './hotItems.js';
 import type { AttributeValueMap, EscrowPlan, OperationPlan } from './kind.js';
 import { IN_DOUBT_PARTITION, IN_DOUBT_SORT, PARTITION_KEY, inDoubtPartitionOf, recordKeyOf } from './table.js';
@@ -35,6 +35,7 @@ export function digestOf(operations: readonly unknown[]): string {
 }
 
 const LOCK_FREE = '(attribute_not_exists(lockedBy) OR lockedBy = :txn)';
+const bumpVersion = 'version = if_not_exists(version, :zero) + :one';
 
 /** The keys a record holds something on (a reservation or a lock); checks hold nothing. */
 export const heldKeysOf = (plans: readonly OperationPlan[]) => plans.filter((p) => p.hold !== 'check').map((p) => p.key);
@@ -119,6 +120,62 @@ export function prepareTransaction(
 }
 
 /**
+ * One-phase commit, for a transaction in which this participant is the only one with anything to
+ * write: every business rule checked and every change applied in one TransactWriteItems, whose record
+ * is COMMITTED from the start. This write is the transaction's decision (DESIGN.md, coordinator step
+ * 2): nothing is ever PREPARED, so nothing is in doubt and nothing joins the inDoubt index. The record
+ * says `onePhase`, so an abort that arrives later learns the outcome instead of calling it a violation.
+ */
+export function commitOnePhaseTransaction(
+  tableName: string,
+  txnId: string,
+  prepared: PreparedOperations,
+  targets: readonly ItemTarget[],
+  placements: Placements,
+  now: string,
+): TransactWriteCommandInput {
+  const record: TransactItem = {
+    Put: {
+      TableName: tableName,
+      Item: {
+        ...recordKeyOf(txnId),
+        txnId,
+        state: 'COMMITTED',
+        onePhase: true,
+        layout: RECORD_LAYOUT,
+        operations: prepared.operations,
+        digest: prepared.digest,
+        lockedKeys: [],
+        ...(Object.keys(placements).length ? { placements } : {}),
+        preparedAt: now,
+        committedAt: now,
+      },
+      ConditionExpression: `attribute_not_exists(${PARTITION_KEY})`,
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  };
+  const applies = targets.map((target): TransactItem => {
+    const { pk, plan } = target;
+    switch (plan.hold) {
+      case 'check':
+        return check(tableName, pk, plan.condition, plan.values, txnId);
+      case 'escrow':
+        return update(tableName, pk, escrowOnePhase(plan));
+      case 'exclusive': {
+        const remove = plan.commit.remove ?? [];
+        return update(tableName, pk, {
+          UpdateExpression: `SET ${[...(plan.commit.set ?? []), bumpVersion].join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+          ConditionExpression: plan.prepare.condition ? `${LOCK_FREE} AND (${plan.prepare.condition})` : LOCK_FREE,
+          ExpressionAttributeNames: {},
+          ExpressionAttributeValues: { ...plan.prepare.values, ...plan.commit.values, ':txn': txnId, ':zero': 0, ':one': 1 },
+        });
+      }
+    }
+  });
+  return { TransactItems: [record, ...applies] };
+}
+
+/**
  * A participant that only checks (READ_ONLY) takes no lock and writes nothing: the checks run as
  * ConditionChecks, together with one that no abort has already passed this transaction by.
  */
@@ -158,8 +215,6 @@ function recordTransition(
     },
   };
 }
-
-const bumpVersion = 'version = if_not_exists(version, :zero) + :one';
 
 function exclusiveCommit(
   tableName: string,
@@ -314,7 +369,14 @@ export function provisionalRemovals(tableName: string, txnId: string, targets: r
 }
 
 /** A record of this participant's own VOTE_ABORT, or a tombstone for an abort that came before any prepare. */
-export function abortedRecord(tableName: string, txnId: string, now: string, digest: string | undefined, voteReason: AbortReason | undefined) {
+export function abortedRecord(
+  tableName: string,
+  txnId: string,
+  now: string,
+  digest: string | undefined,
+  voteReason: AbortReason | undefined,
+  onePhase = false,
+) {
   return {
     TableName: tableName,
     Item: {
@@ -325,6 +387,8 @@ export function abortedRecord(tableName: string, txnId: string, now: string, dig
       abortedAt: now,
       ...(digest !== undefined ? { digest } : {}),
       ...(voteReason !== undefined ? { voteReason } : {}),
+      // A one-phase no is the transaction's decision, as a one-phase commit is.
+      ...(onePhase ? { onePhase: true } : {}),
     },
     ConditionExpression: `attribute_not_exists(${PARTITION_KEY})`,
   };

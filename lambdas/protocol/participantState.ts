@@ -23,6 +23,8 @@ export interface RecordFacts {
   digest?: string;
   /** Set when the participant itself voted VOTE_ABORT (a unilateral abort), so a repeat answers the same. */
   voteReason?: AbortReason;
+  /** Written by a one-phase commit: the record is the transaction's decision, not a vote awaiting one. */
+  onePhase?: boolean;
 }
 
 /** What a participant does with a phase-2 message, given the record it holds. */
@@ -31,6 +33,7 @@ export type PhaseTwoStep =
   | { kind: 'repeat' } // already in the target state: answer the same, change nothing
   | { kind: 'nullAbort' } // abort before any prepare: write a tombstone (anti-hanging)
   | { kind: 'readOnlyCommit' } // commit of a transaction this participant only read
+  | { kind: 'committedInOnePhase' } // abort of a transaction this participant committed alone: the outcome, not a violation
   | { kind: 'violation'; code: ProtocolViolationCode };
 
 export type ProtocolViolationCode = 'COMMIT_AFTER_ABORT' | 'ABORT_AFTER_COMMIT' | 'COMMIT_WITHOUT_PREPARE' | 'OPERATIONS_MISMATCH';
@@ -61,23 +64,34 @@ export function onAbort(record: RecordFacts | undefined, digest: string | undefi
     case 'ABORTED':
       return { kind: 'repeat' };
     case 'COMMITTED':
-      return { kind: 'violation', code: 'ABORT_AFTER_COMMIT' };
+      // The coordinator of a one-phase commit that lost its answer aborts to learn the outcome (and to
+      // stop a late one): the record is the decision, so the abort is told COMMITTED, never obeyed.
+      return record.onePhase ? { kind: 'committedInOnePhase' } : { kind: 'violation', code: 'ABORT_AFTER_COMMIT' };
     case undefined:
       return { kind: 'nullAbort' };
   }
 }
 
 /**
+ * What a prepare answer carries when the participant committed the transaction alone, in one phase.
+ * A token no other answer holds, so the state machine can find it in any answer (`$..*`).
+ */
+export const ONE_PHASE_COMMITTED = 'IN_ONE_PHASE';
+
+export type RepeatedVote = VoteAnswer & { committed?: typeof ONE_PHASE_COMMITTED };
+
+/**
  * A prepare that finds a record already there answers what the record says:
  * an idempotent repeat gets the same vote, and a prepare overtaken by an abort
  * votes VOTE_ABORT (anti-hanging: it must never lock after the abort passed).
  */
-export function onRepeatedPrepare(record: RecordFacts, digest: string): VoteAnswer | { violation: ProtocolViolationCode } {
+export function onRepeatedPrepare(record: RecordFacts, digest: string): RepeatedVote | { violation: ProtocolViolationCode } {
   if (record.digest !== undefined && record.digest !== digest) return { violation: 'OPERATIONS_MISMATCH' };
   switch (record.state) {
     case 'PREPARED':
-    case 'COMMITTED':
       return { vote: 'VOTE_COMMIT', reason: null };
+    case 'COMMITTED':
+      return record.onePhase ? { vote: 'VOTE_COMMIT', reason: null, committed: ONE_PHASE_COMMITTED } : { vote: 'VOTE_COMMIT', reason: null };
     case 'ABORTED':
       return { vote: 'VOTE_ABORT', reason: record.voteReason ?? 'ABORTED_BEFORE_PREPARE' };
   }
@@ -91,6 +105,20 @@ export class ProtocolViolation extends Error {
     readonly participant: string,
   ) {
     super(`${code}: participant ${participant} refused ${txnId}; nothing was changed`);
+  }
+}
+
+/**
+ * An abort reached a transaction this participant committed in one phase. Not a violation: the abort
+ * was how its coordinator (or recovery) asked for the outcome. Nothing was changed.
+ */
+export class CommittedInOnePhase extends Error {
+  override readonly name = 'Pakka.CommittedInOnePhase';
+  constructor(
+    readonly txnId: string,
+    readonly participant: string,
+  ) {
+    super(`participant ${participant} committed ${txnId} in one phase; the abort changed nothing`);
   }
 }
 

@@ -33,11 +33,35 @@ export async function deliver(
   } catch (error) {
     const name = error instanceof Error ? error.name : 'Error';
     const message = error instanceof Error ? error.message : String(error);
+    // An ABORT that meets a one-phase commit changed nothing: a hazard, reported like a violation.
+    if (name === COMMITTED_IN_ONE_PHASE) return { participant, kind: 'violation', code: 'ABORT_AFTER_COMMIT' };
     if (name === 'Pakka.ProtocolViolation') {
       const code = (error as { code?: unknown }).code;
       return { participant, kind: 'violation', code: typeof code === 'string' ? code : (VIOLATION_CODE.exec(message)?.[1] ?? 'PROTOCOL_VIOLATION') };
     }
     return { participant, kind: 'failed', error: `${name}: ${message}` };
+  }
+}
+
+const COMMITTED_IN_ONE_PHASE = 'Pakka.CommittedInOnePhase';
+
+/**
+ * The outcome of a one-phase commit whose coordinator never learnt it (the item is logged onePhase,
+ * without a decision): the only writing participant's own write decided it, so it is asked, never
+ * presumed. The question is an abort: it aborts (or writes the tombstone that stops a late one-phase
+ * commit) unless the transaction committed, and then answers Pakka.CommittedInOnePhase. Throws when the
+ * participant cannot be asked; the item stays open for the next sweep.
+ */
+export async function learnOnePhaseOutcome(participants: ParticipantPort, item: CoordinatorLogItem): Promise<Decision> {
+  const [only, ...others] = item.participantsJson;
+  if (!only || others.length) throw new Error(`transaction ${item.txnId} is marked onePhase but has ${item.participantsJson.length} participants`);
+  try {
+    const answer = await participants.send(only.name, { action: 'abort', txnId: item.txnId, operations: only.operations });
+    if ('outcome' in answer && answer.outcome === 'ABORTED') return 'ABORT';
+    throw new Error(`unexpected answer to the abort of a one-phase commit: ${JSON.stringify(answer)}`);
+  } catch (error) {
+    if (error instanceof Error && error.name === COMMITTED_IN_ONE_PHASE) return 'COMMIT';
+    throw error;
   }
 }
 

@@ -184,6 +184,8 @@ export async function resolveTransaction(txnId: string, body: unknown, ports: Re
   }
   const author = { decidedBy: `operator:${request.operator}`, note: request.reason };
   const outcome = await decideAndDrive(item, ports, author, metrics, request.decision);
+  // A one-phase commit's participant decided it; the operator's resolve only made recovery ask.
+  if (item.onePhase && outcome.kind === 'driven') return { ok: true, decision: outcome.decision, outcome };
   if (outcome.kind === 'driven' && !outcome.decidedNow) {
     // Someone logged a decision between our read and our write: that one stands, and has just been driven.
     const current = await ports.log.read(txnId);

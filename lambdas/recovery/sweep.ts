@@ -9,7 +9,7 @@ import type { CoordinatorLogItem } from '../coordinator/coordinatorLog.js';
 import { LIMITS } from '../coordinator/transactionRequest.js';
 import { METRICS } from '../observability/metricNames.js';
 import { type MetricsRecorder, noMetrics } from '../observability/recorder.js';
-import { type DriveResult, deliver, driveDecision } from './driveDecision.js';
+import { type DriveResult, deliver, driveDecision, learnOnePhaseOutcome } from './driveDecision.js';
 import { PRESUMED_DECISION, assess, openCreatedBefore, preparedBefore } from './inDoubt.js';
 import type { PreparedRecordRef, RecoveryPorts } from './ports.js';
 import type { RecoveryConfig } from './recoveryConfig.js';
@@ -124,7 +124,9 @@ export async function decideAndDrive(
   let current = item;
   let decidedNow = false;
   if (!current.decision) {
-    const write = await ports.log.logDecision(item.txnId, decision, author, iso(ports.now()));
+    // A one-phase commit was decided by its participant's own write: learn that decision, whatever was asked for.
+    const chosen = current.onePhase ? await learnOnePhaseOutcome(ports.participants, current) : decision;
+    const write = await ports.log.logDecision(item.txnId, chosen, author, iso(ports.now()));
     if (!write.item?.decision) throw new Error(`transaction ${item.txnId}: no decision could be logged or read`);
     current = write.item;
     decidedNow = write.won;

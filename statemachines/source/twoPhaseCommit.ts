@@ -59,11 +59,20 @@ const PREPARE_RETRY: Retrier[] = [
   { ErrorEquals: LAMBDA_TRANSIENT, IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, MaxDelaySeconds: 5, JitterStrategy: 'FULL' },
 ];
 
-/** Phase 2 is retried until acknowledged, except for refusals that a repeat cannot change. */
+/**
+ * Phase 2 is retried until acknowledged, except for refusals that a repeat cannot change (an abort
+ * that finds the transaction committed in one phase is the outcome, not a failure).
+ */
 const PHASE_TWO_RETRY: Retrier[] = [
-  { ErrorEquals: ['Pakka.ProtocolViolation', 'Pakka.InvalidRequest'], MaxAttempts: 0 },
+  { ErrorEquals: ['Pakka.ProtocolViolation', 'Pakka.InvalidRequest', 'Pakka.CommittedInOnePhase'], MaxAttempts: 0 },
   { ErrorEquals: ['States.ALL'], IntervalSeconds: 1, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 20, JitterStrategy: 'FULL' },
 ];
+
+/** The answer of a participant that committed the transaction alone (ONE_PHASE_COMMITTED in participantState.ts). */
+const ONE_PHASE_TOKEN = 'IN_ONE_PHASE';
+
+/** The ballot of a one-phase commit learnt on the abort path, for States.Format (braces escaped): its one participant committed alone. */
+const ONE_PHASE_BALLOT = '\\{"names":["{}"],"needsCommit":[0],"onePhase":[1]\\}';
 
 const CONDITION_FAILED = ['DynamoDB.ConditionalCheckFailedException'];
 
@@ -105,18 +114,55 @@ function decisionWrite(decision: 'COMMIT' | 'ABORT', status: string, extra: { se
     set: `SET decision = :decision, #status = :status, statusPartition = :statusPartition, decidedAt = :now, createdAt = :createdAt, executionStartedAt = :createdAt, timeoutSeconds = :timeoutSeconds, requestDigest = :requestDigest, idempotencyKey = :idempotencyKey, participantsJson = :participants, executionName = :executionName, executionArn = :executionArn, ${extra.set}`,
     values: {
       ':decision': s(decision),
-      ':status': s(status),
-      ':statusPartition': sPath(`States.Format('${status}#{}', $.logShards.shard)`),
       ':now': sPath('$$.State.EnteredTime'),
-      ':createdAt': sPath('$$.Execution.StartTime'),
-      ':timeoutSeconds': nPath('$.timeoutSeconds'),
-      ':requestDigest': sPath('$.requestDigest'),
-      ':idempotencyKey': sPath('$.idempotencyKey'),
-      ':participants': sPath('States.JsonToString($.participants)'),
-      ':executionName': sPath('$$.Execution.Name'),
-      ':executionArn': sPath('$$.Execution.Id'),
+      ...requestAttributes(status),
       ...extra.values,
     },
+  };
+}
+
+/** The request and the execution as the log item keeps them, under the status it is written with. */
+function requestAttributes(status: string): Record<string, Json> {
+  return {
+    ':status': s(status),
+    ':statusPartition': sPath(`States.Format('${status}#{}', $.logShards.shard)`),
+    ':createdAt': sPath('$$.Execution.StartTime'),
+    ':timeoutSeconds': nPath('$.timeoutSeconds'),
+    ':requestDigest': sPath('$.requestDigest'),
+    ':idempotencyKey': sPath('$.idempotencyKey'),
+    ':participants': sPath('States.JsonToString($.participants)'),
+    ':executionName': sPath('$$.Execution.Name'),
+    ':executionArn': sPath('$$.Execution.Id'),
+  };
+}
+
+/**
+ * The COMMIT decision write, judged by its own condition: it holds only if every answer is a
+ * VOTE_COMMIT or READ_ONLY for this txnId (see ALL_YES). The commit point of a two-phase commit, and
+ * the receipt of a one-phase one: the same write, so both leave the same log item.
+ */
+function commitDecision(comment: string): Omit<TaskState, 'Next' | 'End'> {
+  return {
+    ...logUpdate(comment, {
+      ...decisionWrite('COMMIT', 'COMMITTING', {
+        set: 'votesJson = :ballot',
+        values: {
+          ':ballot': sPath('States.JsonToString($.prepared.ballot)'),
+          ':twoN': nPath('States.MathAdd(States.ArrayLength($.participants), States.ArrayLength($.participants))'),
+          ':voteCount': nPath('States.ArrayLength($.prepared.votes)'),
+          ':voteKinds': nPath('States.ArrayLength(States.ArrayUnique($.prepared.votes))'),
+          ':anyCommit': boolPath("States.ArrayContains($.prepared.votes, 'VOTE_COMMIT')"),
+          ':txnIds': nPath('States.ArrayLength($.prepared.txnIds)'),
+          ':txnKinds': nPath('States.ArrayLength(States.ArrayUnique($.prepared.txnIds))'),
+          ':ownTxn': boolPath('States.ArrayContains($.prepared.txnIds, $.txnId)'),
+          ':two': { N: '2' },
+          ':true': { BOOL: true },
+        },
+      }),
+      condition: `attribute_not_exists(decision) AND ${ALL_YES}`,
+      names: true,
+    }),
+    Catch: [{ ErrorEquals: CONDITION_FAILED, ResultPath: null, Next: 'ReadLoggedDecision' }],
   };
 }
 
@@ -180,7 +226,8 @@ function phaseTwo(
           ResultPath: '$.delivery',
           Retry: PHASE_TWO_RETRY,
           Catch: [
-            { ErrorEquals: ['Pakka.ProtocolViolation'], ResultPath: '$.failure', Next: `${Task}Refused` },
+            // An ABORT that meets a one-phase commit (only an operator's abort can lead there) is a hazard, like a violation.
+            { ErrorEquals: ['Pakka.ProtocolViolation', 'Pakka.CommittedInOnePhase'], ResultPath: '$.failure', Next: `${Task}Refused` },
             { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: `${Task}LeftToRecovery` },
           ],
           End: true,
@@ -348,7 +395,8 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
         // Carried in each answer, so that CommitAll (whose input is the answers) can open the transaction to recovery.
         'openPartition.$': '$.logShards.open',
         Payload: {
-          action: 'prepare',
+          // commitOnePhase when the API found this the only participant with anything to write (ParticipantInput.onePhase).
+          'action.$': pick(['prepare', 'commitOnePhase'], '$$.Map.Item.Value.onePhase'),
           'txnId.$': '$.txnId',
           'operations.$': '$$.Map.Item.Value.operations',
           'timeoutSeconds.$': '$$.Map.Item.Value.prepareTimeoutSeconds',
@@ -366,7 +414,13 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
             Parameters: { 'FunctionName.$': PARTICIPANT_FUNCTION, 'Payload.$': '$.Payload' },
             TimeoutSecondsPath: '$.Payload.timeoutSeconds',
             // $..* always matches (StatusCode is there), so a garbage answer cannot fail this selector.
-            ResultSelector: { 'answer.$': '$.Payload', 'needsCommit.$': asNumber("States.ArrayContains($..*, 'VOTE_COMMIT')"), floor: FLOOR },
+            // A one-phase commit needs no phase 2: needsCommit is 0 for it, onePhase 1.
+            ResultSelector: {
+              'answer.$': '$.Payload',
+              'needsCommit.$': `States.ArrayGetItem(States.Array(${asNumber("States.ArrayContains($..*, 'VOTE_COMMIT')")}, 0), ${asNumber(`States.ArrayContains($..*, '${ONE_PHASE_TOKEN}')`)})`,
+              'onePhase.$': asNumber(`States.ArrayContains($..*, '${ONE_PHASE_TOKEN}')`),
+              floor: FLOOR,
+            },
             ResultPath: '$.reply',
             Retry: PREPARE_RETRY,
             Catch: [
@@ -379,15 +433,65 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
             Type: 'Pass',
             Comment: 'No answer in time counts as a no. The participant may still prepare late; the abort phase reaches it.',
             Parameters: abortVote('TIMEOUT', "no answer within the participant's prepare timeout") as Record<string, Json>,
-            Next: 'EncodeAbortVote',
+            ResultPath: '$.vote',
+            Next: 'AnswerLost',
           },
           PrepareFailed: {
             Type: 'Pass',
             Comment: 'A failure that retries did not cure counts as a no.',
             Parameters: abortVote('ERROR', 'the prepare call failed after its retries') as Record<string, Json>,
+            ResultPath: '$.vote',
+            Next: 'AnswerLost',
+          },
+          AnswerLost: {
+            Type: 'Choice',
+            Comment:
+              "A lost prepare answer is a no, but a lost one-phase answer may hide a commit: that participant's own write is the decision, so its outcome is learnt, never presumed (DESIGN.md, coordinator step 2).",
+            Choices: [{ ...equals('$.Payload.action', 'commitOnePhase'), Next: 'LearnOnePhaseOutcome' }],
+            Default: 'EncodeAbortVote',
+          },
+          LearnOnePhaseOutcome: {
+            Type: 'Task',
+            Comment:
+              'Abort, to learn the outcome: an abort that finds the transaction committed in one phase changes nothing and says so (Pakka.CommittedInOnePhase); otherwise it aborts or writes the tombstone, so a late one-phase commit can no longer happen.',
+            Resource: 'arn:aws:states:::lambda:invoke',
+            Parameters: {
+              'FunctionName.$': PARTICIPANT_FUNCTION,
+              Payload: {
+                action: 'abort',
+                'txnId.$': '$.Payload.txnId',
+                'operations.$': '$.Payload.operations',
+                'timeoutSeconds.$': '$.Payload.timeoutSeconds',
+              },
+            },
+            TimeoutSecondsPath: '$.Payload.timeoutSeconds',
+            ResultPath: null,
+            Retry: PHASE_TWO_RETRY,
+            Catch: [
+              { ErrorEquals: ['Pakka.CommittedInOnePhase'], ResultPath: null, Next: 'CommittedInOnePhase' },
+              { ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'OnePhaseOutcomeUnknown' },
+            ],
             Next: 'EncodeAbortVote',
           },
-          EncodeAbortVote: { Type: 'Pass', Parameters: { 'cause.$': 'States.JsonToString($)' }, Next: 'VoteAbort' },
+          CommittedInOnePhase: {
+            Type: 'Pass',
+            Comment: 'The participant had committed: its answer is as a one-phase yes would have been.',
+            Parameters: {
+              answer: { vote: 'VOTE_COMMIT', 'txnId.$': '$.Payload.txnId', committed: ONE_PHASE_TOKEN },
+              needsCommit: 0,
+              onePhase: 1,
+              floor: FLOOR,
+            },
+            ResultPath: '$.reply',
+            End: true,
+          },
+          OnePhaseOutcomeUnknown: {
+            Type: 'Fail',
+            Comment: 'Neither the one-phase answer nor the abort got through: the transaction is left to recovery, which learns its outcome the same way.',
+            Error: 'Pakka.OnePhaseInDoubt',
+            Cause: 'the only writing participant could not be asked whether it committed',
+          },
+          EncodeAbortVote: { Type: 'Pass', Parameters: { 'cause.$': 'States.JsonToString($.vote)' }, Next: 'VoteAbort' },
           VoteAbort: {
             Type: 'Fail',
             Comment: 'A participant that cannot answer ends the prepare phase early: the Map stops and the abort decision follows.',
@@ -400,40 +504,66 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
         'answers.$': '$',
         'votes.$': '$[*].reply..vote',
         'txnIds.$': '$[*].reply..txnId',
-        // Read only once the commit condition held, when needsCommit tells VOTE_COMMIT (1) from READ_ONLY (0).
-        ballot: { 'names.$': '$[*].participant.name', 'needsCommit.$': '$[*].reply.needsCommit' },
+        // Read only once the commit condition held, when needsCommit tells VOTE_COMMIT (1) from READ_ONLY (0); onePhase marks who committed alone.
+        ballot: { 'names.$': '$[*].participant.name', 'needsCommit.$': '$[*].reply.needsCommit', 'onePhase.$': '$[*].reply.onePhase' },
+        'anyNeedsCommit.$': 'States.ArrayContains($[*].reply.needsCommit, 1)',
+        'anyOnePhase.$': 'States.ArrayContains($[*].reply.onePhase, 1)',
       },
       ResultPath: '$.prepared',
       Catch: [
         { ErrorEquals: ['Pakka.VoteAbort'], ResultPath: '$.prepareFailure', Next: 'ReadAbortVote' },
+        { ErrorEquals: ['Pakka.OnePhaseInDoubt'], ResultPath: '$.prepareFailure', Next: 'OnePhaseLeftToRecovery' },
         { ErrorEquals: ['States.ALL'], ResultPath: '$.prepareFailure', Next: 'CoordinatorVotesAbort' },
       ],
-      Next: 'LogCommitDecision',
+      Next: 'PhaseTwoNeeded',
     },
-    LogCommitDecision: {
-      ...logUpdate(
-        'The commit point, and the first and only write of the log item on the happy path. Its condition also checks the votes: it holds only if every participant answered VOTE_COMMIT or READ_ONLY for this txnId. A failed condition (a no, a malformed answer, or a decision logged first by recovery, an operator or a twin execution) goes to ReadLoggedDecision.',
+    PhaseTwoNeeded: {
+      Type: 'Choice',
+      Comment:
+        'A participant that committed alone (one-phase commit) has nothing left to hear: its receipt is logged and the transaction is final. Everything else goes to the commit point.',
+      Choices: [
         {
-          ...decisionWrite('COMMIT', 'COMMITTING', {
-            set: 'votesJson = :ballot',
-            values: {
-              ':ballot': sPath('States.JsonToString($.prepared.ballot)'),
-              ':twoN': nPath('States.MathAdd(States.ArrayLength($.participants), States.ArrayLength($.participants))'),
-              ':voteCount': nPath('States.ArrayLength($.prepared.votes)'),
-              ':voteKinds': nPath('States.ArrayLength(States.ArrayUnique($.prepared.votes))'),
-              ':anyCommit': boolPath("States.ArrayContains($.prepared.votes, 'VOTE_COMMIT')"),
-              ':txnIds': nPath('States.ArrayLength($.prepared.txnIds)'),
-              ':txnKinds': nPath('States.ArrayLength(States.ArrayUnique($.prepared.txnIds))'),
-              ':ownTxn': boolPath('States.ArrayContains($.prepared.txnIds, $.txnId)'),
-              ':two': { N: '2' },
-              ':true': { BOOL: true },
-            },
-          }),
-          condition: `attribute_not_exists(decision) AND ${ALL_YES}`,
+          And: [
+            { Variable: '$.prepared.anyNeedsCommit', BooleanEquals: false },
+            { Variable: '$.prepared.anyOnePhase', BooleanEquals: true },
+          ],
+          Next: 'LogOnePhaseCommit',
+        },
+      ],
+      Default: 'LogCommitDecision',
+    },
+    LogOnePhaseCommit: {
+      ...commitDecision(
+        "The one-phase commit's receipt: the participant's own write was the decision, and this logs it as COMMIT with the request, so the API, the listings and the outcome events see the transaction like any other.",
+      ),
+      ...outcome('COMMIT', 'COMMITTED'),
+      End: true,
+    },
+    OnePhaseLeftToRecovery: {
+      ...logUpdate(
+        "The only writing participant's outcome is unknown: log the request without a decision, in the open index, marked onePhase. Recovery then learns the outcome from the participant (an abort that answers Pakka.CommittedInOnePhase or ABORTED) and logs it; it never presumes abort here.",
+        {
+          set: 'SET #status = :status, statusPartition = :statusPartition, createdAt = :createdAt, executionStartedAt = :createdAt, timeoutSeconds = :timeoutSeconds, requestDigest = :requestDigest, idempotencyKey = :idempotencyKey, participantsJson = :participants, executionName = :executionName, executionArn = :executionArn, onePhase = :true, openPartition = :open, leftToRecoveryAt = :now',
+          condition: 'attribute_not_exists(decision)',
+          values: {
+            ...requestAttributes('PREPARING'),
+            ':true': { BOOL: true },
+            ':open': sPath('$.logShards.open'),
+            ':now': sPath('$$.State.EnteredTime'),
+          },
           names: true,
         },
       ),
       Catch: [{ ErrorEquals: CONDITION_FAILED, ResultPath: null, Next: 'ReadLoggedDecision' }],
+      ResultSelector: { status: 'LEFT_TO_RECOVERY' },
+      ResultPath: '$.outcome',
+      OutputPath: '$.outcome',
+      End: true,
+    },
+    LogCommitDecision: {
+      ...commitDecision(
+        'The commit point, and the first and only write of the log item on the happy path. Its condition also checks the votes: it holds only if every participant answered VOTE_COMMIT or READ_ONLY for this txnId. A failed condition (a no, a malformed answer, or a decision logged first by recovery, an operator or a twin execution) goes to ReadLoggedDecision.',
+      ),
       Next: 'CommitAll',
     },
     ReadAbortVote: {
@@ -447,7 +577,43 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
       Comment: 'The prepare phase itself failed, or the answers could not be judged: the coordinator votes no.',
       Result: { vote: { participant: 'coordinator', reason: 'ERROR', rule: 'the coordinator could not complete the prepare phase' } },
       ResultPath: '$.abort',
+      Next: 'OnePhaseAbortGate',
+    },
+    OnePhaseAbortGate: {
+      Type: 'Choice',
+      Comment:
+        "Abort path only: an answer the coordinator cannot read, or a failed prepare phase, says nothing of a one-phase commit, which may have happened. That participant's write is the decision, so it is asked before ABORT is logged.",
+      Choices: [{ Variable: '$.participants[0].onePhase', BooleanEquals: true, Next: 'LearnBeforeAbort' }],
+      Default: 'LogAbortDecision',
+    },
+    LearnBeforeAbort: {
+      Type: 'Task',
+      Comment: 'Abort, to learn the outcome (as LearnOnePhaseOutcome does in the prepare phase): ABORTED, or Pakka.CommittedInOnePhase.',
+      Resource: 'arn:aws:states:::lambda:invoke',
+      Parameters: {
+        'FunctionName.$': '$.participants[0].functionArn',
+        Payload: { action: 'abort', 'txnId.$': '$.txnId', 'operations.$': '$.participants[0].operations' },
+      },
+      ResultPath: null,
+      Retry: PHASE_TWO_RETRY,
+      Catch: [
+        { ErrorEquals: ['Pakka.CommittedInOnePhase'], ResultPath: null, Next: 'LogLearntCommit' },
+        { ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'OnePhaseLeftToRecovery' },
+      ],
       Next: 'LogAbortDecision',
+    },
+    LogLearntCommit: {
+      ...logUpdate('The participant had committed in one phase: log COMMIT, its receipt, with that participant as the one yes.', {
+        ...decisionWrite('COMMIT', 'COMMITTING', {
+          set: 'votesJson = :ballot',
+          values: { ':ballot': sPath(`States.Format('${ONE_PHASE_BALLOT}', $.participants[0].name)`) },
+        }),
+        condition: 'attribute_not_exists(decision)',
+        names: true,
+      }),
+      Catch: [{ ErrorEquals: CONDITION_FAILED, ResultPath: null, Next: 'ReadLoggedDecision' }],
+      ...outcome('COMMIT', 'COMMITTED'),
+      End: true,
     },
     ReadLoggedDecision: {
       Type: 'Task',
@@ -468,6 +634,15 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
           Next: 'AnotherRequest',
         },
         { ...equals('$.logged.Item.decision.S', 'ABORT'), Next: 'AbortAll' },
+        // Every answer was READ_ONLY or a one-phase commit: there is nobody to deliver COMMIT to (and CommitAll needs someone).
+        {
+          And: [
+            equals('$.logged.Item.decision.S', 'COMMIT'),
+            present('$.prepared.anyNeedsCommit'),
+            { Variable: '$.prepared.anyNeedsCommit', BooleanEquals: false },
+          ],
+          Next: 'NothingToDeliver',
+        },
         { And: [equals('$.logged.Item.decision.S', 'COMMIT'), present('$.prepared.answers')], Next: 'CommitAll' },
         { ...equals('$.logged.Item.decision.S', 'COMMIT'), Next: 'DecidedElsewhere' },
         { And: [{ Not: present('$.logged.Item.decision') }, present('$.prepared.answers')], Next: 'JudgeVotes' },
@@ -484,6 +659,13 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
       Type: 'Pass',
       Comment: 'Another party logged COMMIT while this execution was aborting, without this execution knowing the votes: that party (or recovery) delivers it.',
       Parameters: { 'txnId.$': '$.txnId', decision: 'COMMIT', status: 'DECIDED_ELSEWHERE' },
+      End: true,
+    },
+    NothingToDeliver: {
+      Type: 'Pass',
+      Comment:
+        'COMMIT is logged for this same request and no participant waits for it (each answered READ_ONLY or committed in one phase): the transaction is final, as this execution would have left it.',
+      Result: { decision: 'COMMIT', status: 'COMMITTED' },
       End: true,
     },
     DecisionUnreadable: {
@@ -537,8 +719,8 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
       ],
       Default: 'ReadFirstVerdict',
     },
-    ReadFirstVerdict: { Type: 'Pass', Parameters: { 'vote.$': '$.weighed.distinct[0]' }, ResultPath: '$.abort', Next: 'LogAbortDecision' },
-    ReadSecondVerdict: { Type: 'Pass', Parameters: { 'vote.$': '$.weighed.distinct[1]' }, ResultPath: '$.abort', Next: 'LogAbortDecision' },
+    ReadFirstVerdict: { Type: 'Pass', Parameters: { 'vote.$': '$.weighed.distinct[0]' }, ResultPath: '$.abort', Next: 'OnePhaseAbortGate' },
+    ReadSecondVerdict: { Type: 'Pass', Parameters: { 'vote.$': '$.weighed.distinct[1]' }, ResultPath: '$.abort', Next: 'OnePhaseAbortGate' },
     CommitReadOnly: {
       ...logUpdate('Every participant voted READ_ONLY: the transaction commits with nothing to deliver, so it is final at once.', {
         ...decisionWrite('COMMIT', 'COMMITTED', {

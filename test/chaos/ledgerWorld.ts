@@ -303,7 +303,7 @@ export class LedgerWorld {
           (d) =>
             d.txnId === l.txnId &&
             d.participant === p.name &&
-            d.action === 'prepare' &&
+            (d.action === 'prepare' || d.action === 'commitOnePhase') &&
             ['VOTE_COMMIT', 'READ_ONLY'].includes(String((d.answer as { vote?: unknown })?.vote)),
         );
         if (!yes) problems.push(`I3 ${l.txnId}: COMMIT but ${p.name} never answered a yes vote`);

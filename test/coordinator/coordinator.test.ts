@@ -10,12 +10,10 @@ import { TransientFailure } from '../../lambdas/protocol/participantState.js';
 import { VOTES, type Vote } from '../../lambdas/protocol/vote.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
 import type { LocalPakka } from '../../local/pakka.js';
-import type { ParticipantInvoker } from '../../local/stateMachine.js';
 import defaultConfig from '../../config/participants.json' with { type: 'json' };
 import { participant, readItem, readRecord } from '../support/participantTable.js';
-import { testPakka, uniqueId } from '../support/pakka.js';
-
-type Payload = { action: string; txnId: string; operations?: unknown[] };
+import { interceptor } from '../support/interceptor.js';
+import { testPakka, twoPhaseOnly, uniqueId } from '../support/pakka.js';
 
 async function fund(pakka: LocalPakka, name: string, key: string, amount: number) {
   const result = await pakka.runTransaction({ participants: [{ name, operations: [{ op: 'credit', key, amount }] }] });
@@ -33,21 +31,6 @@ const viewOf = (pakka: LocalPakka, name: string, key: string) =>
   tableReads(documentClient(localDynamoClient(inject('dynamoEndpoint'))), pakka.tables, pakka.config).readParticipantItem(name, key);
 const balance = async (pakka: LocalPakka, name: string, key: string) => (await viewOf(pakka, name, key))?.balance as number | undefined;
 const lockOf = async (pakka: LocalPakka, name: string, key: string) => (await viewOf(pakka, name, key))?.lockedBy;
-
-/** Wraps the coordinator's route to participants; `fault` may answer instead of the participant. */
-function interceptor(fault: (name: string, payload: Payload, next: () => Promise<unknown>) => Promise<unknown>) {
-  const calls: Array<{ name: string; action: string; txnId: string }> = [];
-  const wrap =
-    (invoke: ParticipantInvoker): ParticipantInvoker =>
-    (name, payload) => {
-      const p = payload as Payload;
-      calls.push({ name, action: p.action, txnId: p.txnId });
-      return fault(name, p, () => invoke(name, payload));
-    };
-  const count = (name: string, action: string, txnId?: string) =>
-    calls.filter((c) => c.name === name && c.action === action && (txnId === undefined || c.txnId === txnId)).length;
-  return { wrap, calls, count };
-}
 
 describe('two-phase commit on the real state machine', () => {
   it('commits a 4-participant UPI transfer with balances and outbox exactly as expected', async () => {
@@ -143,7 +126,8 @@ describe('two-phase commit on the real state machine', () => {
       if (name === 'payee-bank' && payload.action === action && failures-- > 0) return Promise.reject(failure);
       return next();
     });
-    const pakka = await testPakka({ wrapInvoker: flaky.wrap });
+    // One participant, both phases: one-phase commit off, so the commit delivery is there to fail.
+    const pakka = await testPakka({ wrapInvoker: flaky.wrap, config: twoPhaseOnly() });
     const payee = uniqueId('bob');
     const txn = await committed(pakka, { participants: [{ name: 'payee-bank', operations: [{ op: 'credit', key: payee, amount: 70 }] }] });
     expect(txn).toMatchObject({ status: 'COMMITTED', participants: [{ vote: 'VOTE_COMMIT', phaseTwo: 'ACKED' }] });
@@ -179,7 +163,7 @@ describe('two-phase commit on the real state machine', () => {
       }
       return next();
     });
-    const pakka = await testPakka({ wrapInvoker: liar.wrap });
+    const pakka = await testPakka({ wrapInvoker: liar.wrap, config: twoPhaseOnly() });
     const txn = await committed(pakka, { participants: [{ name: 'payee-bank', operations: [{ op: 'credit', key: uniqueId('bob'), amount: 1 }] }] });
     expect(txn).toMatchObject({ status: 'COMMITTED', heuristicHazard: true, participants: [{ phaseTwo: 'HEURISTIC_HAZARD' }] });
   });
@@ -195,7 +179,7 @@ describe('two-phase commit on the real state machine', () => {
       }
       return answer;
     });
-    const pakka = await testPakka({ wrapInvoker: releasing.wrap });
+    const pakka = await testPakka({ wrapInvoker: releasing.wrap, config: twoPhaseOnly() });
     const seat = uniqueId('seat');
     await participant(pakka, 'cinema')({ action: 'prepare', txnId: holder, operations: [{ op: 'hold', key: seat, holder: 'ravi' }] });
     const txn = await committed(pakka, { participants: [{ name: 'cinema', operations: [{ op: 'hold', key: seat, holder: 'asha' }] }] });
@@ -222,7 +206,8 @@ describe('two-phase commit on the real state machine', () => {
 
   it('an execution of another request under a txnId already decided delivers nothing', async () => {
     const counting = interceptor((_name, _payload, next) => next());
-    const pakka = await testPakka({ wrapInvoker: counting.wrap });
+    // Two phases: a one-phase commit of the other request would be its own decision (docs/design.md, one-phase commit).
+    const pakka = await testPakka({ wrapInvoker: counting.wrap, config: twoPhaseOnly() });
     const [payee, other] = [uniqueId('bob'), uniqueId('carol')];
     const txnId = uniqueId('other');
     await pakka.start({ txnId, participants: [{ name: 'payee-bank', operations: [{ op: 'credit', key: payee, amount: 10 }] }], timeoutSeconds: 30 }).done;
@@ -358,7 +343,9 @@ describe('a participant answer outside the contract', () => {
   });
 
   it('every participant answering garbage still ends in an abort vote, not a failed execution', async () => {
-    const pakka = await testPakka({ wrapInvoker: interceptor(async (_name, payload, next) => (payload.action === 'prepare' ? 42 : next())).wrap });
+    // A garbled one-phase answer says nothing of what happened: the coordinator asks (an abort) before it logs ABORT.
+    const garbling = interceptor(async (_name, payload, next) => (payload.action === 'prepare' || payload.action === 'commitOnePhase' ? 42 : next()));
+    const pakka = await testPakka({ wrapInvoker: garbling.wrap });
     const result = await pakka.runTransaction({ participants: [{ name: 'payee-bank', operations: [{ op: 'credit', key: uniqueId('bob'), amount: 1 }] }] });
     if (!result.ok) throw new Error(result.error.message);
     expect(result.outcome?.ok).toBe(true);

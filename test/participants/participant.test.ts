@@ -125,6 +125,57 @@ describe('prepare', () => {
   });
 });
 
+describe('commitOnePhase', () => {
+  it('checks and applies in one write: the record is COMMITTED from the start, and a repeat answers the same', async () => {
+    const key = await openAccount(1000);
+    const txnId = uniqueId('one');
+    const answer = { vote: 'VOTE_COMMIT', reason: null, committed: 'IN_ONE_PHASE' };
+    expect(await bank({ action: 'commitOnePhase', txnId, operations: debit(key, 300) })).toMatchObject(answer);
+    expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 700, available: 700, reserved: 0 });
+    expect(await readRecord(pakka, 'payer-bank', txnId)).toMatchObject({ state: 'COMMITTED', onePhase: true, lockedKeys: [] });
+    expect(await bank({ action: 'commitOnePhase', txnId, operations: debit(key, 300) })).toMatchObject(answer);
+    expect(await bank({ action: 'commit', txnId, operations: debit(key, 300) })).toMatchObject({ outcome: 'COMMITTED', repeated: true });
+    expect((await readItem(pakka, 'payer-bank', key))?.balance).toBe(700);
+  });
+
+  it('an abort after it changes nothing and answers Pakka.CommittedInOnePhase, not a violation', async () => {
+    const key = await openAccount(50);
+    const txnId = uniqueId('one');
+    await bank({ action: 'commitOnePhase', txnId, operations: credit(key, 5) });
+    await expect(bank({ action: 'abort', txnId, operations: credit(key, 5) })).rejects.toMatchObject({ name: 'Pakka.CommittedInOnePhase' });
+    expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 55, incoming: 0 });
+    expect(await readRecord(pakka, 'payer-bank', txnId)).toMatchObject({ state: 'COMMITTED' });
+  });
+
+  it('after an abort (the tombstone) votes no and applies nothing; after a two-phase prepare it is only a prepare', async () => {
+    const key = await openAccount(50);
+    const late = uniqueId('late');
+    await bank({ action: 'abort', txnId: late, operations: credit(key, 5) });
+    expect(await bank({ action: 'commitOnePhase', txnId: late, operations: credit(key, 5) })).toMatchObject({
+      vote: 'VOTE_ABORT',
+      reason: 'ABORTED_BEFORE_PREPARE',
+    });
+    const prepared = uniqueId('two');
+    await bank({ action: 'prepare', txnId: prepared, operations: credit(key, 7) });
+    const answer = await bank({ action: 'commitOnePhase', txnId: prepared, operations: credit(key, 7) });
+    expect(answer).toMatchObject({ vote: 'VOTE_COMMIT' });
+    expect(answer).not.toHaveProperty('committed');
+    expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 50, incoming: 7 });
+  });
+
+  it('a credit past the largest exact quantity votes LIMIT_EXCEEDED and records the one-phase no', async () => {
+    const most = 10 ** 15; // the largest amount one operation may carry
+    const key = await openAccount(most);
+    for (let i = 0; i < 8; i++) {
+      expect(await bank({ action: 'commitOnePhase', txnId: uniqueId('one'), operations: credit(key, most) })).toMatchObject({ vote: 'VOTE_COMMIT' });
+    }
+    const txnId = uniqueId('one');
+    expect(await bank({ action: 'commitOnePhase', txnId, operations: credit(key, most) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'LIMIT_EXCEEDED' });
+    expect(await readRecord(pakka, 'payer-bank', txnId)).toMatchObject({ state: 'ABORTED', onePhase: true });
+    expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 9 * most, headroom: Number.MAX_SAFE_INTEGER - 9 * most });
+  });
+});
+
 describe('other kinds vote their own reasons', () => {
   it('inventory: OUT_OF_STOCK; booking: ALREADY_HELD; outbox: DUPLICATE_MESSAGE', async () => {
     const warehouse = participant(pakka, 'warehouse');

@@ -66,6 +66,20 @@ describe('participant state transitions', () => {
     expect(onRepeatedPrepare({ state: 'ABORTED' }, 'd')).toEqual({ vote: 'VOTE_ABORT', reason: 'ABORTED_BEFORE_PREPARE' });
     expect(onRepeatedPrepare({ state: 'PREPARED', digest: 'x' }, 'd')).toEqual({ violation: 'OPERATIONS_MISMATCH' });
   });
+
+  it('a record written by a one-phase commit is the decision: a repeat says so, an abort learns it, a commit repeats', () => {
+    const committedAlone = { state: 'COMMITTED', digest: 'd', onePhase: true } as const;
+    expect(onRepeatedPrepare(committedAlone, 'd')).toEqual({ vote: 'VOTE_COMMIT', reason: null, committed: 'IN_ONE_PHASE' });
+    expect(onRepeatedPrepare(committedAlone, 'other')).toEqual({ violation: 'OPERATIONS_MISMATCH' });
+    expect(onAbort(committedAlone, 'd')).toEqual({ kind: 'committedInOnePhase' });
+    expect(onAbort(committedAlone, undefined)).toEqual({ kind: 'committedInOnePhase' });
+    expect(onCommit(committedAlone, 'd', false)).toEqual({ kind: 'repeat' });
+    // A one-phase no is final like any other no.
+    expect(onRepeatedPrepare({ state: 'ABORTED', digest: 'd', voteReason: 'INSUFFICIENT_FUNDS', onePhase: true }, 'd')).toEqual({
+      vote: 'VOTE_ABORT',
+      reason: 'INSUFFICIENT_FUNDS',
+    });
+  });
 });
 
 describe('reading a cancelled prepare', () => {

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
+import { type ParticipantConfig, loadParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import { LocalPakka, type LocalPakkaOptions } from '../../local/pakka.js';
 import { TEST_VARIANT } from './variant.js';
 
@@ -10,6 +11,14 @@ export async function testPakka(options: Partial<Omit<LocalPakkaOptions, 'dynamo
   const pakka = new LocalPakka({ dynamo, tablePrefix: `t${randomUUID().slice(0, 8)}-`, fastRetriesMs: 5, variant: TEST_VARIANT, ...options });
   await pakka.createTables();
   return pakka;
+}
+
+/**
+ * The config with one-phase commit turned off for every participant, for tests of the two-phase
+ * mechanics (votes, phase 2, its faults) that use a single participant.
+ */
+export function twoPhaseOnly(config: ParticipantConfig = loadParticipantConfig()): ParticipantConfig {
+  return new Map([...config].map(([name, spec]) => [name, { ...spec, onePhaseCommit: false }]));
 }
 
 export const uniqueId = (prefix: string) => `${prefix}-${randomUUID().slice(0, 12)}`;
