@@ -31,6 +31,7 @@ const OPERATION_OF_RESOURCE: Record<string, string> = {
 
 /** The condition that makes a write the decision: it may be written exactly once (DESIGN.md). */
 export const DECISION_CONDITION = 'attribute_not_exists(decision)';
+const ONE_PHASE_RECEIPT = /\bonePhase = :true\b/;
 
 export interface CoordinatorTask {
   state: string;
@@ -64,8 +65,9 @@ export class CoordinatorTasks {
       const candidate: Candidate = {
         state: name,
         operation,
-        // The commit point's condition also checks the votes after this clause.
-        isDecision: parameters.ConditionExpression?.startsWith(DECISION_CONDITION) ?? false,
+        // The commit point's condition also checks the votes after this clause. A one-phase commit's
+        // receipt (it sets onePhase) has the same condition, but its participant's write was the decision.
+        isDecision: (parameters.ConditionExpression?.startsWith(DECISION_CONDITION) ?? false) && !ONE_PHASE_RECEIPT.test(parameters.UpdateExpression ?? ''),
         constants: constantValues(parameters.ExpressionAttributeValues),
       };
       this.byShape.set(key, [...(this.byShape.get(key) ?? []), candidate]);

@@ -190,7 +190,8 @@ export class Recorder {
       txnId: scope.txnId,
       participant: scope.participant,
       label,
-      isDecision: task?.isDecision ?? false,
+      // A one-phase commit is decided by its participant's own write.
+      isDecision: task?.isDecision ?? (scope.action === 'commitOnePhase' && isWriteOperation(operation)),
       operation,
       isWrite: isWriteOperation(operation),
       start,

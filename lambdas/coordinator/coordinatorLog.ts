@@ -56,8 +56,8 @@ const logItem = z.object({
   executionStartedAt: z.string().optional(),
   decision: z.enum(DECISIONS).optional(),
   /**
-   * Logged without a decision when a one-phase commit's outcome could not be learnt: the only writing
-   * participant's own write decides, so recovery asks it instead of presuming abort.
+   * A one-phase commit: set by its receipt, or, without a decision, when its outcome could not be
+   * learnt (the only writing participant's own write decides, so recovery asks it instead of presuming abort).
    */
   onePhase: z.boolean().optional(),
   decidedAt: z.string().optional(),

@@ -141,11 +141,12 @@ function requestAttributes(status: string): Record<string, Json> {
  * VOTE_COMMIT or READ_ONLY for this txnId (see ALL_YES). The commit point of a two-phase commit, and
  * the receipt of a one-phase one: the same write, so both leave the same log item.
  */
-function commitDecision(comment: string): Omit<TaskState, 'Next' | 'End'> {
+function commitDecision(comment: string, onePhase: boolean): Omit<TaskState, 'Next' | 'End'> {
   return {
     ...logUpdate(comment, {
       ...decisionWrite('COMMIT', 'COMMITTING', {
-        set: 'votesJson = :ballot',
+        // The receipt says it is one: the log item tells how the transaction was decided.
+        set: onePhase ? 'votesJson = :ballot, onePhase = :true' : 'votesJson = :ballot',
         values: {
           ':ballot': sPath('States.JsonToString($.prepared.ballot)'),
           ':twoN': nPath('States.MathAdd(States.ArrayLength($.participants), States.ArrayLength($.participants))'),
@@ -535,6 +536,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
     LogOnePhaseCommit: {
       ...commitDecision(
         "The one-phase commit's receipt: the participant's own write was the decision, and this logs it as COMMIT with the request, so the API, the listings and the outcome events see the transaction like any other.",
+        true,
       ),
       ...outcome('COMMIT', 'COMMITTED'),
       End: true,
@@ -563,6 +565,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
     LogCommitDecision: {
       ...commitDecision(
         'The commit point, and the first and only write of the log item on the happy path. Its condition also checks the votes: it holds only if every participant answered VOTE_COMMIT or READ_ONLY for this txnId. A failed condition (a no, a malformed answer, or a decision logged first by recovery, an operator or a twin execution) goes to ReadLoggedDecision.',
+        false,
       ),
       Next: 'CommitAll',
     },
@@ -605,8 +608,8 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
     LogLearntCommit: {
       ...logUpdate('The participant had committed in one phase: log COMMIT, its receipt, with that participant as the one yes.', {
         ...decisionWrite('COMMIT', 'COMMITTING', {
-          set: 'votesJson = :ballot',
-          values: { ':ballot': sPath(`States.Format('${ONE_PHASE_BALLOT}', $.participants[0].name)`) },
+          set: 'votesJson = :ballot, onePhase = :true',
+          values: { ':ballot': sPath(`States.Format('${ONE_PHASE_BALLOT}', $.participants[0].name)`), ':true': { BOOL: true } },
         }),
         condition: 'attribute_not_exists(decision)',
         names: true,

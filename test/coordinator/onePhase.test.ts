@@ -42,7 +42,7 @@ describe('one-phase commit', () => {
     expect(record).not.toHaveProperty('inDoubtPartition');
     expect(await readItem(pakka, 'payee-bank', payee)).toMatchObject({ balance: 70, available: 70, reserved: 0, incoming: 0 });
     // The receipt: the log item, so the API, listings and outcome events see it like any other.
-    expect(await pakka.readLogItem(txn.txnId)).toMatchObject({ decision: 'COMMIT', votesJson: [{ name: 'payee-bank', vote: 'VOTE_COMMIT' }] });
+    expect(await pakka.readLogItem(txn.txnId)).toMatchObject({ decision: 'COMMIT', onePhase: true, votesJson: [{ name: 'payee-bank', vote: 'VOTE_COMMIT' }] });
   });
 
   it('a debit that does not fit aborts in the same single request, and nothing moves', async () => {
@@ -155,24 +155,74 @@ describe('one-phase commit', () => {
     expect(await readItem(pakka, 'payee-bank', payee)).toMatchObject({ balance: 3 });
   });
 
-  it('a receipt that was never logged: the API learns the outcome from the participant record', async () => {
-    const pakka = await testPakka({
-      beforeTask: async (state) => {
-        if (state === 'LogOnePhaseCommit') throw Object.assign(new Error('the coordinator stopped'), { name: 'Pakka.CoordinatorStopped' });
+  // Each one-phase Task state the coordinator can stop at (test/recovery/recovery.test.ts lists them): the
+  // participant committed before it, so nothing is held, the API learns the outcome from the record, and
+  // recovery has nothing to do.
+  const loseAnswer = (): Parameters<typeof interceptor>[0] => async (_name, payload, next) => {
+    if (payload.action !== 'commitOnePhase') return next();
+    await next();
+    throw lostAnswer;
+  };
+  const stops: Array<[string, () => Parameters<typeof interceptor>[0]]> = [
+    ['LogOnePhaseCommit', () => (_name, _payload, next) => next()],
+    ['LearnOnePhaseOutcome', loseAnswer],
+    [
+      'OnePhaseLeftToRecovery',
+      () => async (name, payload, next) => {
+        if (payload.action === 'abort') throw lostAnswer;
+        return loseAnswer()(name, payload, next);
       },
-    });
-    const request = { txnId: uniqueId('receipt'), timeoutSeconds: 30, ...credit(uniqueId('bob'), 4) };
-    await pakka.start(request).done;
-    expect(await pakka.readLogItem(request.txnId)).toBeUndefined();
-    const answer = await getTransaction(localTransactionService(pakka, localDynamoClient(inject('dynamoEndpoint'))), request.txnId);
-    expect(answer.statusCode).toBe(200);
-    expect(JSON.parse(answer.body)).toMatchObject({
-      status: 'COMMITTED',
-      decision: 'COMMIT',
-      decidedBy: 'participant:payee-bank',
-      participants: [{ name: 'payee-bank', vote: 'VOTE_COMMIT' }],
-    });
-  });
+    ],
+    [
+      'LearnBeforeAbort',
+      () => async (_name, payload, next) => {
+        const real = await next();
+        return payload.action === 'commitOnePhase' ? 'garbage' : real;
+      },
+    ],
+    [
+      'LogLearntCommit',
+      () => async (_name, payload, next) => {
+        const real = await next();
+        return payload.action === 'commitOnePhase' ? 'garbage' : real;
+      },
+    ],
+  ];
+
+  it.each(stops)(
+    'stopped at %s after the participant committed: the API learns COMMITTED from its record, recovery has nothing to do',
+    async (state, fault) => {
+      let stopped = false;
+      const payee = uniqueId('bob');
+      const request = { txnId: uniqueId('stop'), timeoutSeconds: 10, ...credit(payee, 4) };
+      const pakka: LocalPakka = await testPakka({
+        wrapInvoker: interceptor(fault()).wrap,
+        // As the fault injector's stopCoordinator does: the execution is aborted where it is, as a crashed coordinator stops.
+        beforeTask: async (name) => {
+          if (name !== state) return;
+          stopped = true;
+          pakka.execution(request.txnId)?.abort();
+          throw Object.assign(new Error('the coordinator stopped'), { name: 'Pakka.CoordinatorStopped' });
+        },
+      });
+      await pakka.start(request).done;
+      expect(stopped).toBe(true);
+      expect(await pakka.readLogItem(request.txnId)).toBeUndefined();
+      const dynamo = localDynamoClient(inject('dynamoEndpoint'));
+      const answer = await getTransaction(localTransactionService(pakka, dynamo), request.txnId);
+      expect(answer.statusCode).toBe(200);
+      expect(JSON.parse(answer.body)).toMatchObject({
+        status: 'COMMITTED',
+        decision: 'COMMIT',
+        decidedBy: 'participant:payee-bank',
+        participants: [{ name: 'payee-bank', vote: 'VOTE_COMMIT', state: 'COMMITTED' }],
+      });
+      const later = Date.now() + (request.timeoutSeconds + DEFAULT_RECOVERY_CONFIG.deadlineGraceSeconds + EXECUTION_TIMEOUT_SECONDS.express + 60) * 1000;
+      const report = await new LocalRecovery(pakka, { dynamo, now: () => later }).sweep();
+      expect(report).toMatchObject({ examined: 0, quiet: true });
+      expect(await readItem(pakka, 'payee-bank', payee)).toMatchObject({ balance: 4, incoming: 0 });
+    },
+  );
 });
 
 /** The in-process participants, as recovery reaches them without the coordinator's seam. */

@@ -186,6 +186,12 @@ describe('fault points', () => {
       'Abort',
       'CommitLeftToRecovery',
       'AbortLeftToRecovery',
+      // The one-phase commit's states: test/coordinator/onePhase.test.ts stops at each.
+      'LogOnePhaseCommit',
+      'LearnOnePhaseOutcome',
+      'OnePhaseLeftToRecovery',
+      'LearnBeforeAbort',
+      'LogLearntCommit',
     ];
     // Reached only on a protocol violation, and not stop-tested: a stop there leaves the record as the
     // participant refused it, so recovery sees what a stop at Commit/Abort shows (coordinator.test.ts drives CommitRefused).
