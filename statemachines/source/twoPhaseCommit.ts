@@ -586,7 +586,16 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
       Type: 'Choice',
       Comment:
         "Abort path only: an answer the coordinator cannot read, or a failed prepare phase, says nothing of a one-phase commit, which may have happened. That participant's write is the decision, so it is asked before ABORT is logged.",
-      Choices: [{ Variable: '$.participants[0].onePhase', BooleanEquals: true, Next: 'LearnBeforeAbort' }],
+      // A participant's own no (any other reason) was recorded by it: there is nothing to learn.
+      Choices: [
+        {
+          And: [
+            { Variable: '$.participants[0].onePhase', BooleanEquals: true },
+            { Or: ['INVALID_ANSWER', 'ERROR', 'TIMEOUT'].map((reason) => equals('$.abort.vote.reason', reason)) },
+          ],
+          Next: 'LearnBeforeAbort',
+        },
+      ],
       Default: 'LogAbortDecision',
     },
     LearnBeforeAbort: {
