@@ -599,15 +599,41 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
       Default: 'LogAbortDecision',
     },
     LearnBeforeAbort: {
-      Type: 'Task',
-      Comment: 'Abort, to learn the outcome (as LearnOnePhaseOutcome does in the prepare phase): ABORTED, or Pakka.CommittedInOnePhase.',
-      Resource: 'arn:aws:states:::lambda:invoke',
-      Parameters: {
-        'FunctionName.$': '$.participants[0].functionArn',
-        Payload: { action: 'abort', 'txnId.$': '$.txnId', 'operations.$': '$.participants[0].operations' },
+      Type: 'Map',
+      Comment:
+        'Abort, to learn the outcome (as LearnOnePhaseOutcome does in the prepare phase): ABORTED, or Pakka.CommittedInOnePhase. A Map of the one participant, so that its Lambda payload and timeout are built as in every other phase.',
+      ItemsPath: '$.participants',
+      ItemSelector: {
+        'participant.$': '$$.Map.Item.Value',
+        Payload: {
+          action: 'abort',
+          'txnId.$': '$.txnId',
+          'operations.$': '$$.Map.Item.Value.operations',
+          'timeoutSeconds.$': '$$.Map.Item.Value.prepareTimeoutSeconds',
+        },
+      },
+      ItemProcessor: {
+        ProcessorConfig: { Mode: 'INLINE' },
+        StartAt: 'AskOnePhaseOutcome',
+        States: {
+          AskOnePhaseOutcome: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::lambda:invoke',
+            Parameters: { 'FunctionName.$': PARTICIPANT_FUNCTION, 'Payload.$': '$.Payload' },
+            TimeoutSecondsPath: '$.Payload.timeoutSeconds',
+            ResultPath: null,
+            Retry: PHASE_TWO_RETRY,
+            Catch: [
+              { ErrorEquals: ['Pakka.CommittedInOnePhase'], ResultPath: null, Next: 'OnePhaseWasCommitted' },
+              { ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'OnePhaseStillUnknown' },
+            ],
+            End: true,
+          },
+          OnePhaseWasCommitted: { Type: 'Fail', Error: 'Pakka.CommittedInOnePhase', Cause: 'the participant had committed the transaction in one phase' },
+          OnePhaseStillUnknown: { Type: 'Fail', Error: 'Pakka.OnePhaseInDoubt', Cause: 'the only writing participant could not be asked whether it committed' },
+        },
       },
       ResultPath: null,
-      Retry: PHASE_TWO_RETRY,
       Catch: [
         { ErrorEquals: ['Pakka.CommittedInOnePhase'], ResultPath: null, Next: 'LogLearntCommit' },
         { ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'OnePhaseLeftToRecovery' },

@@ -5,7 +5,7 @@ import { inject } from 'vitest';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
 import type { LocalService } from '../../local/server.js';
 import { LIMITS } from '../../lambdas/coordinator/transactionRequest.js';
-import { uniqueId } from '../support/pakka.js';
+import { twoPhaseOnly, uniqueId } from '../support/pakka.js';
 import { call, startTestService, taskGate } from '../support/service.js';
 
 interface ErrorBody {
@@ -31,7 +31,8 @@ const logged: Array<{ message: string; detail?: Record<string, unknown> }> = [];
 beforeAll(async () => {
   [api, gated] = await Promise.all([
     startTestService({ log: (message, detail) => logged.push({ message, ...(detail ? { detail } : {}) }) }),
-    startTestService({ pakka: { beforeTask: gate.beforeTask }, wait: { waitMs: 300 } }),
+    // Its tests hold a single participant's transaction inside the two-phase windows: one-phase commit off.
+    startTestService({ config: twoPhaseOnly(), pakka: { beforeTask: gate.beforeTask }, wait: { waitMs: 300 } }),
   ]);
 });
 afterAll(async () => {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { CONTRACT_FILE, renderContract } from '../../contract/generate.js';
 import { ERROR_NAMES, answerOf, participantError, participantRequest } from '../../lambdas/contract/participantProtocol.js';
 import { InvalidParticipantRequest } from '../../lambdas/participants/errors.js';
-import { ProtocolViolation, TransientFailure } from '../../lambdas/protocol/participantState.js';
+import { CommittedInOnePhase, ProtocolViolation, TransientFailure } from '../../lambdas/protocol/participantState.js';
 import type { z } from 'zod';
 
 const committed = readFileSync(CONTRACT_FILE, 'utf8');
@@ -77,7 +77,12 @@ describe('participant protocol contract', () => {
   });
 
   it('the error names are the ones the runtime raises and the only Pakka names the state machine catches from a participant', () => {
-    const raised = [new ProtocolViolation('COMMIT_AFTER_ABORT', 't', 'p').name, new TransientFailure('x').name, new InvalidParticipantRequest('x').name];
+    const raised = [
+      new ProtocolViolation('COMMIT_AFTER_ABORT', 't', 'p').name,
+      new TransientFailure('x').name,
+      new InvalidParticipantRequest('x').name,
+      new CommittedInOnePhase('t', 'p').name,
+    ];
     expect([...raised].sort()).toEqual([...ERROR_NAMES].sort());
     const caught = new Set<string>();
     // Only the tasks that invoke participants: the coordinator's own Fail states have names of their own.

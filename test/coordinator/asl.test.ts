@@ -57,7 +57,9 @@ describe.each(COORDINATOR_VARIANTS)('the %s workflow', (variant) => {
       'CommitRefused',
       'LogAbortDecision',
       'LogCommitDecision',
-      // A one-phase commit's receipt (the participant's write decided), and its request when the outcome could not be learnt.
+      // COMMIT for a one-phase commit learnt on the abort path, its receipt (the participant's write
+      // decided), and its request when the outcome could not be learnt.
+      'LogLearntCommit',
       'LogOnePhaseCommit',
       'OnePhaseLeftToRecovery',
     ]);

@@ -174,7 +174,7 @@ describe('one-phase commit', () => {
       },
     ],
     [
-      'LearnBeforeAbort',
+      'AskOnePhaseOutcome',
       () => async (_name, payload, next) => {
         const real = await next();
         return payload.action === 'commitOnePhase' ? 'garbage' : real;

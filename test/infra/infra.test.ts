@@ -205,7 +205,8 @@ describe('the deployed state machine', () => {
     const { substitutions, definition } = deployedDefinition();
     expect(Object.keys(substitutions)).toEqual(['CoordinatorLogTable']);
     const lambdaTasks = allStates(definition.States as never).filter(([, s]) => (s as { Resource?: string }).Resource === 'arn:aws:states:::lambda:invoke');
-    expect(lambdaTasks.map(([name]) => name).sort()).toEqual(['Abort', 'Commit', 'Prepare']);
+    // Phase 1, phase 2, and the one-phase commit's question about its outcome (in the prepare phase and on the abort path).
+    expect(lambdaTasks.map(([name]) => name).sort()).toEqual(['Abort', 'AskOnePhaseOutcome', 'Commit', 'LearnOnePhaseOutcome', 'Prepare']);
     for (const [name, task] of lambdaTasks) {
       expect((task as { Parameters: Record<string, string> }).Parameters['FunctionName.$'], `${name} FunctionName`).toBe('$.participant.functionArn');
     }

@@ -190,7 +190,7 @@ describe('fault points', () => {
       'LogOnePhaseCommit',
       'LearnOnePhaseOutcome',
       'OnePhaseLeftToRecovery',
-      'LearnBeforeAbort',
+      'AskOnePhaseOutcome',
       'LogLearntCommit',
     ];
     // Reached only on a protocol violation, and not stop-tested: a stop there leaves the record as the
