@@ -15,6 +15,7 @@
  */
 import { type CoordinatorVariant, EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/coordinator/coordinatorVariant.js';
 import { ABORT_REASONS } from '../../lambdas/protocol/vote.js';
+import { VOTE_ABORT_ERRORS } from '../../lambdas/contract/participantProtocol.js';
 import type { ChoiceRule, Json, MapState, Retrier, StateMachineDefinition, States, TaskState } from './asl.js';
 
 const LOG = '${CoordinatorLogTable}';
@@ -370,10 +371,23 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
             ResultPath: '$.reply',
             Retry: PREPARE_RETRY,
             Catch: [
+              // Listed by name, never by pattern: a name outside the list (an unknown reason) stays a failed prepare.
+              { ErrorEquals: [...VOTE_ABORT_ERRORS], ResultPath: '$.failure', Next: 'PrepareVotedAbort' },
               { ErrorEquals: ['States.Timeout'], ResultPath: '$.failure', Next: 'PrepareTimedOut' },
               { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'PrepareFailed' },
             ],
             End: true,
+          },
+          PrepareVotedAbort: {
+            Type: 'Pass',
+            Comment:
+              "The participant's no, raised as Pakka.VoteAbort.<REASON> (Pakka's own participant functions answer so), ends the prepare phase at once. Its reason is the last part of the error name.",
+            Parameters: {
+              'participant.$': '$.participant.name',
+              'reason.$': "States.ArrayGetItem(States.StringSplit($.failure.Error, '.'), 2)",
+              rule: 'the participant voted VOTE_ABORT',
+            },
+            Next: 'EncodeAbortVote',
           },
           PrepareTimedOut: {
             Type: 'Pass',

@@ -127,7 +127,10 @@ describe('two-phase commit on the real state machine', () => {
     expect(txn).toMatchObject({ status: 'ABORTED', reason: 'TIMEOUT' });
     expect(txn.participants.find((p) => p.name === 'payee-bank')).toMatchObject({ vote: 'VOTE_ABORT', reason: 'TIMEOUT' });
     // The late prepare reaches the participant after the abort did: the tombstone makes it vote no.
-    await expect(latePrepare).resolves.toMatchObject({ vote: 'VOTE_ABORT', reason: 'ABORTED_BEFORE_PREPARE' });
+    await expect(latePrepare).rejects.toMatchObject({
+      name: 'Pakka.VoteAbort.ABORTED_BEFORE_PREPARE',
+      answer: { vote: 'VOTE_ABORT', reason: 'ABORTED_BEFORE_PREPARE' },
+    });
     expect(await readItem(pakka, 'payee-bank', payee)).toBeUndefined();
     expect(await readRecord(pakka, 'payee-bank', txn.txnId)).toMatchObject({ state: 'ABORTED' });
     expect(await balance(pakka, 'payer-bank', payer)).toBe(1_000);
