@@ -381,7 +381,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
           PrepareVotedAbort: {
             Type: 'Pass',
             Comment:
-              "The participant's no, raised as Pakka.VoteAbort.<REASON> (Pakka's own participant functions answer so), ends the prepare phase at once. Its reason is the last part of the error name.",
+              "The participant's no, raised as Pakka.VoteAbort.<REASON> (as Pakka's own participant functions raise every no but LOCK_CONFLICT), ends the prepare phase at once. Its reason is the last part of the error name.",
             Parameters: {
               'participant.$': '$.participant.name',
               'reason.$': "States.ArrayGetItem(States.StringSplit($.failure.Error, '.'), 2)",
