@@ -24,6 +24,14 @@ export {
 } from '../lambdas/participants/message.js';
 export { InvalidParticipantRequest } from '../lambdas/participants/errors.js';
 export {
+  RAISED_ABORT_REASONS,
+  type RaisedAbortReason,
+  VOTE_ABORT_ERROR_PREFIX,
+  VOTE_ABORT_ERRORS,
+  voteAbortErrorName,
+} from '../lambdas/contract/participantProtocol.js';
+export { VoteAbortRaised, raisingVoteAbort } from '../lambdas/participants/voteAbortRaised.js';
+export {
   LIMITS,
   type ParticipantWork,
   TXN_ID_PATTERN,

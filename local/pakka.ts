@@ -17,6 +17,7 @@ import { isOwnFunctionKind } from '../lambdas/participants/barrier/kind.js';
 import { documentClient } from '../lambdas/participants/lambdaEntry.js';
 import { type ParticipantHandler, participantHandler } from '../lambdas/participants/runtime.js';
 import { observedParticipant } from '../lambdas/participants/observedParticipant.js';
+import { raisingVoteAbort } from '../lambdas/participants/voteAbortRaised.js';
 import { type ProtocolLogger, protocolLogger } from '../lambdas/observability/logger.js';
 import { PrometheusRecorder } from '../lambdas/observability/prometheusRecorder.js';
 import { type LocalExecution, LocalStateMachine, type LocalStateMachineOptions, type ParticipantInvoker } from './stateMachine.js';
@@ -107,8 +108,11 @@ export class LocalPakka {
     }
     this.participants = handlers;
     this.functions = localParticipantFunctions(this.config);
+    // What the coordinator invokes is what a deployed participant function is: a no raised as
+    // Pakka.VoteAbort.<REASON>, as the Lambda entries raise it. `participants` keeps the plain handlers.
+    const invokable = new Map([...handlers].map(([name, handler]) => [name, raisingVoteAbort(handler)]));
     const direct: ParticipantInvoker = (name, payload) => {
-      const handler = handlers.get(name);
+      const handler = invokable.get(name);
       if (!handler) return Promise.reject(Object.assign(new Error(`Function not found: ${name}`), { name: 'Lambda.ResourceNotFoundException' }));
       return handler(payload);
     };

@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { answerOf, type PROTOCOL_VIOLATION_CODES } from '../lambdas/contract/participantProtocol.js';
+import { answerOf, type PROTOCOL_VIOLATION_CODES, VOTE_ABORT_ERROR_PREFIX, VOTE_ABORT_ERRORS } from '../lambdas/contract/participantProtocol.js';
 import type { AbortReason } from '../lambdas/protocol/vote.js';
 
 export type Operations = Array<Record<string, unknown>>;
@@ -80,9 +80,19 @@ export function participantConformance<Snapshot>(fixture: ParticipantConformance
     if (!options.rules || options.rules.includes(id)) register(`[${id}] ${title}`, body);
   };
 
-  /** Sends one message and checks the answer is the contract's answer to that action, for this txnId. */
+  /**
+   * Sends one message and checks the answer is the contract's answer to that action, for this txnId. A
+   * prepare's no may come raised (`Pakka.VoteAbort.<REASON>`, the answer as JSON in the message): it is
+   * held to the same rules, and its name must carry the answer's own reason.
+   */
   async function send(handler: AnyParticipantHandler, action: keyof typeof answerOf, txnId: string, operations?: Operations) {
-    const answer = await handler({ action, txnId, ...(operations ? { operations } : {}) });
+    const answer = await handler({ action, txnId, ...(operations ? { operations } : {}) }).catch((error: unknown) => {
+      const name = error instanceof Error ? error.name : undefined;
+      if (action !== 'prepare' || name === undefined || !VOTE_ABORT_ERRORS.includes(name)) throw error;
+      const raised = JSON.parse((error as Error).message) as { reason?: unknown };
+      expect(name, 'a raised no names its own reason').toBe(`${VOTE_ABORT_ERROR_PREFIX}${String(raised.reason)}`);
+      return raised;
+    });
     const parsed = answerOf[action].safeParse(answer);
     expect(parsed.success, `${action} answered outside the contract: ${JSON.stringify(answer)}`).toBe(true);
     expect(answer).toMatchObject({ participant, txnId });

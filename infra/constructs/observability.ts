@@ -188,8 +188,8 @@ export class Observability extends Construct {
         alarm(
           `FailureRate${constructIdOf(p.name)}`,
           `failure-rate-${p.name}`,
-          `Participant ${p.name}: more than ${d.failureRatePercent}% of its function's invocations failed in ${d.failureRateMinutes} minutes (counted once it had at least ${d.failureRateMinInvocations}). Failed prepares become aborts; failed commits are retried and then left to recovery. Look at the function's errors in its log group (filter by txnId) and at its table.`,
-          participantFailureRateMetric(p.function, Duration.minutes(d.failureRateMinutes)),
+          `Participant ${p.name}: more than ${d.failureRatePercent}% of its function's invocations failed in ${d.failureRateMinutes} minutes (counted once it had at least ${d.failureRateMinInvocations}). A participant's business no (raised as Pakka.VoteAbort.<REASON>) is a vote and not counted. Failed prepares become aborts; failed commits are retried and then left to recovery. Look at the function's errors in its log group (filter by txnId) and at its table.`,
+          participantFailureRateMetric(p, Duration.minutes(d.failureRateMinutes)),
           d.failureRatePercent,
           1,
           ComparisonOperator.GREATER_THAN_THRESHOLD,

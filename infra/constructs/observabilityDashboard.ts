@@ -122,7 +122,7 @@ export class PakkaDashboard extends Construct {
           }),
           new GraphWidget({
             title: 'Failed invocations % per participant (5 min)',
-            left: participants.map((p, i) => participantFailureRateMetric(p.function, Duration.minutes(5), `${i}`).with({ label: p.name })),
+            left: participants.map((p, i) => participantFailureRateMetric(p, Duration.minutes(5), `${i}`).with({ label: p.name })),
             width: 12,
             height: 6,
           }),

@@ -5,14 +5,15 @@
 import type { Duration } from 'aws-cdk-lib';
 import { MathExpression, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { METRIC_NAMESPACE, METRIC_SERVICE, type MetricName } from '../../lambdas/observability/metricNames.js';
+import { RAISED_ABORT_REASONS } from '../../lambdas/contract/participantProtocol.js';
+import { METRICS, METRIC_NAMESPACE, METRIC_SERVICE, type MetricName } from '../../lambdas/observability/metricNames.js';
 
 /** The alarms' defaults, as docs/operations.md documents them. */
 export const ALARM_DEFAULTS = {
   /** A participant's prepare p99, in one-minute periods, above this for `prepareLatencyMinutes` minutes in a row. */
   prepareLatencyP99Ms: 2000,
   prepareLatencyMinutes: 5,
-  /** A participant function's failed invocations, in percent of its invocations over `failureRateMinutes`... */
+  /** A participant function's failed invocations (its raised noes left out), in percent of its invocations over `failureRateMinutes`... */
   failureRatePercent: 5,
   failureRateMinutes: 5,
   /** ...counted only once it was invoked at least this often in that window, so a handful of calls never pages. */
@@ -37,16 +38,39 @@ export function pakkaMetric(name: MetricName, statistic: string, period: Duratio
   });
 }
 
-/** Failed invocations in percent of all, or 0 while the function was invoked fewer than the minimum times. */
-export function participantFailureRateMetric(fn: IFunction, period: Duration, idSuffix = ''): MathExpression {
+/**
+ * Failed invocations in percent of all, or 0 while the function was invoked fewer than the minimum
+ * times. A no that Pakka's participant runtime raises (`Pakka.VoteAbort.<REASON>`, so that it ends
+ * the prepare phase at once) is a Lambda error but no failure: the participant's own count of those
+ * votes (`Votes` by reason, which it emits before raising) is taken off `Errors`. A team's own function
+ * that emits no such count has nothing taken off. One metric per raised reason: with `Errors` and
+ * `Invocations` that is the ten metrics an alarm may read.
+ */
+export function participantFailureRateMetric(participant: { name: string; function: IFunction }, period: Duration, idSuffix = ''): MathExpression {
   // Ids are per graph: several participants' expressions share one widget, so each gets its own suffix.
   const errors = `errors${idSuffix}`;
   const invocations = `invocations${idSuffix}`;
+  const failed = `failed${idSuffix}`;
+  const noes = Object.fromEntries(
+    RAISED_ABORT_REASONS.map((reason) => [
+      `${reason.toLowerCase()}${idSuffix}`,
+      pakkaMetric(METRICS.votes, 'Sum', period, { Participant: participant.name, Vote: 'VOTE_ABORT', Reason: reason }),
+    ]),
+  );
+  const raisedNoes = Object.keys(noes)
+    .map((id) => `FILL(${id}, 0)`)
+    .join(' + ');
   return new MathExpression({
-    expression: `IF(${invocations} >= ${ALARM_DEFAULTS.failureRateMinInvocations}, 100 * FILL(${errors}, 0) / ${invocations}, 0)`,
+    // A vote and its Lambda error can fall into neighbouring periods: a difference below zero is none.
+    expression: `IF(${invocations} >= ${ALARM_DEFAULTS.failureRateMinInvocations} AND ${failed} > 0, 100 * ${failed} / ${invocations}, 0)`,
     usingMetrics: {
-      [errors]: fn.metricErrors({ period, statistic: 'Sum' }),
-      [invocations]: fn.metricInvocations({ period, statistic: 'Sum' }),
+      [failed]: new MathExpression({
+        expression: `FILL(${errors}, 0) - (${raisedNoes})`,
+        usingMetrics: { [errors]: participant.function.metricErrors({ period, statistic: 'Sum' }), ...noes },
+        period,
+        label: 'failed invocations (raised noes left out)',
+      }),
+      [invocations]: participant.function.metricInvocations({ period, statistic: 'Sum' }),
     },
     period,
     label: 'failed invocations %',

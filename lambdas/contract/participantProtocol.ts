@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { BARRIER_RECORD_STATES, ONE_PHASE_COMMITTED, type ProtocolViolationCode } from '../protocol/participantState.js';
-import { ABORT_REASONS, VOTES } from '../protocol/vote.js';
+import { ABORT_REASONS, type AbortReason, VOTES } from '../protocol/vote.js';
 
 export const CONTRACT_VERSION = '1.2.0';
 
@@ -125,10 +125,36 @@ export const PARTICIPANT_ERRORS = {
 } as const;
 export const ERROR_NAMES = Object.keys(PARTICIPANT_ERRORS) as (keyof typeof PARTICIPANT_ERRORS)[];
 
+/** The reasons only the coordinator records, for a prepare that gave no valid vote. */
+const COORDINATOR_REASONS = ['TIMEOUT', 'ERROR', 'INVALID_ANSWER'] as const satisfies readonly AbortReason[];
+
+/**
+ * The noes a participant may raise instead of answering: every reason of its own but LOCK_CONFLICT.
+ * A lock conflict stays an answer because the coordinator retries prepare once when every no is a
+ * conflict, and only the whole set of answers can tell it so.
+ */
+export type RaisedAbortReason = Exclude<AbortReason, (typeof COORDINATOR_REASONS)[number] | 'LOCK_CONFLICT'>;
+const isRaisedAbortReason = (reason: AbortReason): reason is RaisedAbortReason =>
+  reason !== 'LOCK_CONFLICT' && !(COORDINATOR_REASONS as readonly AbortReason[]).includes(reason);
+export const RAISED_ABORT_REASONS: readonly RaisedAbortReason[] = ABORT_REASONS.filter(isRaisedAbortReason);
+
+/** The reason is the last part of the name, so the coordinator reads it with intrinsics (the name's third `.`-separated part). */
+export const VOTE_ABORT_ERROR_PREFIX = 'Pakka.VoteAbort.';
+export const voteAbortErrorName = (reason: RaisedAbortReason) => `${VOTE_ABORT_ERROR_PREFIX}${reason}`;
+/** Every name a raised no may have: the coordinator catches exactly these, so any other `Pakka.VoteAbort.*` is a failed prepare (ERROR). */
+export const VOTE_ABORT_ERRORS: readonly string[] = RAISED_ABORT_REASONS.map(voteAbortErrorName);
+
+const VOTE_ABORT_ERROR_MEANING =
+  "An optional way to answer a prepare with VOTE_ABORT (any reason of the participant's own but LOCK_CONFLICT): fail with this name and the PrepareAnswer as JSON in the message. The coordinator counts it as that vote and ends the prepare phase at once, without waiting for the other participants. Answering the no as a PrepareAnswer stays valid; the decision then waits for every answer. Any other Pakka.VoteAbort.* name counts as a failed prepare (ERROR).";
+
+const ERROR_TYPES = [...ERROR_NAMES, ...VOTE_ABORT_ERRORS];
+
 export const participantError = z
   .object({
-    errorType: z.enum(ERROR_NAMES as [keyof typeof PARTICIPANT_ERRORS, ...(keyof typeof PARTICIPANT_ERRORS)[]]),
-    errorMessage: z.string().describe('For Pakka.ProtocolViolation it begins with the code, then a colon.'),
+    errorType: z.enum(ERROR_TYPES as [string, ...string[]]),
+    errorMessage: z
+      .string()
+      .describe('For Pakka.ProtocolViolation it begins with the code, then a colon; for Pakka.VoteAbort.<REASON> it is the PrepareAnswer as JSON.'),
   })
   .register(contractRegistry, {
     id: 'ParticipantError',
@@ -163,7 +189,7 @@ export function contractDocument(): Record<string, unknown> {
     'x-pakka-contract-version': CONTRACT_VERSION,
     description:
       'A participant is sent a ParticipantRequest and answers the answer of its action (prepare: PrepareAnswer; commit and abort: PhaseTwoAnswer; status: StatusAnswer), or fails with a ParticipantError.',
-    'x-pakka-errors': PARTICIPANT_ERRORS,
+    'x-pakka-errors': { ...PARTICIPANT_ERRORS, [`${VOTE_ABORT_ERROR_PREFIX}<REASON>`]: VOTE_ABORT_ERROR_MEANING },
     $defs: defs,
   };
 }

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { MAX_SHARDS } from './hotItems.js';
 import type { ParticipantKind } from './kind.js';
 import { observedParticipant } from './observedParticipant.js';
+import { raisingVoteAbort } from './voteAbortRaised.js';
 import { type ParticipantHandler, participantHandler } from './runtime.js';
 
 export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
@@ -40,8 +41,11 @@ export function lambdaParticipant(kind: ParticipantKind): ParticipantHandler {
     shardedKeys: shardedKeysFromEnvironment(process.env.SHARDED_KEYS),
   });
   const observed = observedParticipant(handler, { name, metrics: emfRecorder(service), logger: protocolLogger(service) });
-  return traced(tracer, `${name} participant`, observed, (event) => {
-    const e = (typeof event === 'object' && event !== null ? event : {}) as { txnId?: unknown; action?: unknown };
-    return { participant: name, txnId: typeof e.txnId === 'string' ? e.txnId : undefined, action: typeof e.action === 'string' ? e.action : undefined };
-  });
+  // Outermost, so the logs, metrics and trace above record a no as the vote it is, not as a failure.
+  return raisingVoteAbort(
+    traced(tracer, `${name} participant`, observed, (event) => {
+      const e = (typeof event === 'object' && event !== null ? event : {}) as { txnId?: unknown; action?: unknown };
+      return { participant: name, txnId: typeof e.txnId === 'string' ? e.txnId : undefined, action: typeof e.action === 'string' ? e.action : undefined };
+    }),
+  );
 }

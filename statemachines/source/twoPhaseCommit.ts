@@ -15,6 +15,7 @@
  */
 import { type CoordinatorVariant, EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/coordinator/coordinatorVariant.js';
 import { ABORT_REASONS } from '../../lambdas/protocol/vote.js';
+import { VOTE_ABORT_ERRORS } from '../../lambdas/contract/participantProtocol.js';
 import type { ChoiceRule, Json, MapState, Retrier, StateMachineDefinition, States, TaskState } from './asl.js';
 
 const LOG = '${CoordinatorLogTable}';
@@ -395,6 +396,8 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
         'participant.$': '$$.Map.Item.Value',
         // Carried in each answer, so that CommitAll (whose input is the answers) can open the transaction to recovery.
         'openPartition.$': '$.logShards.open',
+        // The phase by name (the action is chosen by intrinsics), as the console reads a Map's phase.
+        phase: 'prepare',
         Payload: {
           // commitOnePhase when the API found this the only participant with anything to write (ParticipantInput.onePhase).
           'action.$': pick(['prepare', 'commitOnePhase'], '$$.Map.Item.Value.onePhase'),
@@ -425,10 +428,24 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
             ResultPath: '$.reply',
             Retry: PREPARE_RETRY,
             Catch: [
+              // Listed by name, never by pattern: a name outside the list (an unknown reason) stays a failed prepare.
+              { ErrorEquals: [...VOTE_ABORT_ERRORS], ResultPath: '$.failure', Next: 'PrepareVotedAbort' },
               { ErrorEquals: ['States.Timeout'], ResultPath: '$.failure', Next: 'PrepareTimedOut' },
               { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'PrepareFailed' },
             ],
             End: true,
+          },
+          PrepareVotedAbort: {
+            Type: 'Pass',
+            Comment:
+              "The participant's no, raised as Pakka.VoteAbort.<REASON> (as Pakka's own participant functions raise every no but LOCK_CONFLICT), ends the prepare phase at once. Its reason is the last part of the error name.",
+            Parameters: {
+              'participant.$': '$.participant.name',
+              'reason.$': "States.ArrayGetItem(States.StringSplit($.failure.Error, '.'), 2)",
+              rule: 'the participant voted VOTE_ABORT',
+            },
+            ResultPath: '$.vote',
+            Next: 'EncodeAbortVote',
           },
           PrepareTimedOut: {
             Type: 'Pass',
@@ -522,45 +539,17 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
       Type: 'Choice',
       Comment:
         'A participant that committed alone (one-phase commit) has nothing left to hear: its receipt is logged and the transaction is final. Everything else goes to the commit point.',
+      // The two-phase case first: the console, which infers a path from the log item alone, then prefers it where both could fit.
       Choices: [
         {
-          And: [
-            { Variable: '$.prepared.anyNeedsCommit', BooleanEquals: false },
-            { Variable: '$.prepared.anyOnePhase', BooleanEquals: true },
+          Or: [
+            { Variable: '$.prepared.anyNeedsCommit', BooleanEquals: true },
+            { Variable: '$.prepared.anyOnePhase', BooleanEquals: false },
           ],
-          Next: 'LogOnePhaseCommit',
+          Next: 'LogCommitDecision',
         },
       ],
-      Default: 'LogCommitDecision',
-    },
-    LogOnePhaseCommit: {
-      ...commitDecision(
-        "The one-phase commit's receipt: the participant's own write was the decision, and this logs it as COMMIT with the request, so the API, the listings and the outcome events see the transaction like any other.",
-        true,
-      ),
-      ...outcome('COMMIT', 'COMMITTED'),
-      End: true,
-    },
-    OnePhaseLeftToRecovery: {
-      ...logUpdate(
-        "The only writing participant's outcome is unknown: log the request without a decision, in the open index, marked onePhase. Recovery then learns the outcome from the participant (an abort that answers Pakka.CommittedInOnePhase or ABORTED) and logs it; it never presumes abort here.",
-        {
-          set: 'SET #status = :status, statusPartition = :statusPartition, createdAt = :createdAt, executionStartedAt = :createdAt, timeoutSeconds = :timeoutSeconds, requestDigest = :requestDigest, idempotencyKey = :idempotencyKey, participantsJson = :participants, executionName = :executionName, executionArn = :executionArn, onePhase = :true, openPartition = :open, leftToRecoveryAt = :now',
-          condition: 'attribute_not_exists(decision)',
-          values: {
-            ...requestAttributes('PREPARING'),
-            ':true': { BOOL: true },
-            ':open': sPath('$.logShards.open'),
-            ':now': sPath('$$.State.EnteredTime'),
-          },
-          names: true,
-        },
-      ),
-      Catch: [{ ErrorEquals: CONDITION_FAILED, ResultPath: null, Next: 'ReadLoggedDecision' }],
-      ResultSelector: { status: 'LEFT_TO_RECOVERY' },
-      ResultPath: '$.outcome',
-      OutputPath: '$.outcome',
-      End: true,
+      Default: 'LogOnePhaseCommit',
     },
     LogCommitDecision: {
       ...commitDecision(
@@ -581,77 +570,6 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
       Result: { vote: { participant: 'coordinator', reason: 'ERROR', rule: 'the coordinator could not complete the prepare phase' } },
       ResultPath: '$.abort',
       Next: 'OnePhaseAbortGate',
-    },
-    OnePhaseAbortGate: {
-      Type: 'Choice',
-      Comment:
-        "Abort path only: an answer the coordinator cannot read, or a failed prepare phase, says nothing of a one-phase commit, which may have happened. That participant's write is the decision, so it is asked before ABORT is logged.",
-      // A participant's own no (any other reason) was recorded by it: there is nothing to learn.
-      Choices: [
-        {
-          And: [
-            { Variable: '$.participants[0].onePhase', BooleanEquals: true },
-            { Or: ['INVALID_ANSWER', 'ERROR', 'TIMEOUT'].map((reason) => equals('$.abort.vote.reason', reason)) },
-          ],
-          Next: 'LearnBeforeAbort',
-        },
-      ],
-      Default: 'LogAbortDecision',
-    },
-    LearnBeforeAbort: {
-      Type: 'Map',
-      Comment:
-        'Abort, to learn the outcome (as LearnOnePhaseOutcome does in the prepare phase): ABORTED, or Pakka.CommittedInOnePhase. A Map of the one participant, so that its Lambda payload and timeout are built as in every other phase.',
-      ItemsPath: '$.participants',
-      ItemSelector: {
-        'participant.$': '$$.Map.Item.Value',
-        Payload: {
-          action: 'abort',
-          'txnId.$': '$.txnId',
-          'operations.$': '$$.Map.Item.Value.operations',
-          'timeoutSeconds.$': '$$.Map.Item.Value.prepareTimeoutSeconds',
-        },
-      },
-      ItemProcessor: {
-        ProcessorConfig: { Mode: 'INLINE' },
-        StartAt: 'AskOnePhaseOutcome',
-        States: {
-          AskOnePhaseOutcome: {
-            Type: 'Task',
-            Resource: 'arn:aws:states:::lambda:invoke',
-            Parameters: { 'FunctionName.$': PARTICIPANT_FUNCTION, 'Payload.$': '$.Payload' },
-            TimeoutSecondsPath: '$.Payload.timeoutSeconds',
-            ResultPath: null,
-            Retry: PHASE_TWO_RETRY,
-            Catch: [
-              { ErrorEquals: ['Pakka.CommittedInOnePhase'], ResultPath: null, Next: 'OnePhaseWasCommitted' },
-              { ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'OnePhaseStillUnknown' },
-            ],
-            End: true,
-          },
-          OnePhaseWasCommitted: { Type: 'Fail', Error: 'Pakka.CommittedInOnePhase', Cause: 'the participant had committed the transaction in one phase' },
-          OnePhaseStillUnknown: { Type: 'Fail', Error: 'Pakka.OnePhaseInDoubt', Cause: 'the only writing participant could not be asked whether it committed' },
-        },
-      },
-      ResultPath: null,
-      Catch: [
-        { ErrorEquals: ['Pakka.CommittedInOnePhase'], ResultPath: null, Next: 'LogLearntCommit' },
-        { ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'OnePhaseLeftToRecovery' },
-      ],
-      Next: 'LogAbortDecision',
-    },
-    LogLearntCommit: {
-      ...logUpdate('The participant had committed in one phase: log COMMIT, its receipt, with that participant as the one yes.', {
-        ...decisionWrite('COMMIT', 'COMMITTING', {
-          set: 'votesJson = :ballot, onePhase = :true',
-          values: { ':ballot': sPath(`States.Format('${ONE_PHASE_BALLOT}', $.participants[0].name)`), ':true': { BOOL: true } },
-        }),
-        condition: 'attribute_not_exists(decision)',
-        names: true,
-      }),
-      Catch: [{ ErrorEquals: CONDITION_FAILED, ResultPath: null, Next: 'ReadLoggedDecision' }],
-      ...outcome('COMMIT', 'COMMITTED'),
-      End: true,
     },
     ReadLoggedDecision: {
       Type: 'Task',
@@ -703,7 +621,8 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
       Type: 'Pass',
       Comment:
         'COMMIT is logged for this same request and no participant waits for it (each answered READ_ONLY or committed in one phase): the transaction is final, as this execution would have left it.',
-      Result: { decision: 'COMMIT', status: 'COMMITTED' },
+      // `delivered` tells this end from the commit path's (the console infers a path from such literals).
+      Result: { decision: 'COMMIT', status: 'COMMITTED', delivered: 'NOTHING' },
       End: true,
     },
     DecisionUnreadable: {
@@ -801,6 +720,107 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
       openPartition: '$$.Map.Item.Value.openPartition',
     }),
     AbortAll: phaseTwo('abort', { itemsPath: '$.participants', participant: '$$.Map.Item.Value', txnId: '$.txnId', openPartition: '$.logShards.open' }),
+    // The one-phase commit's own states, after the two-phase ones (the console finds a phase's Map by its first literal).
+    LogOnePhaseCommit: {
+      ...commitDecision(
+        "The one-phase commit's receipt: the participant's own write was the decision, and this logs it as COMMIT with the request, so the API, the listings and the outcome events see the transaction like any other.",
+        true,
+      ),
+      ...outcome('COMMIT', 'COMMITTED'),
+      End: true,
+    },
+    OnePhaseLeftToRecovery: {
+      ...logUpdate(
+        "The only writing participant's outcome is unknown: log the request without a decision, in the open index, marked onePhase. Recovery then learns the outcome from the participant (an abort that answers Pakka.CommittedInOnePhase or ABORTED) and logs it; it never presumes abort here.",
+        {
+          set: 'SET #status = :status, statusPartition = :statusPartition, createdAt = :createdAt, executionStartedAt = :createdAt, timeoutSeconds = :timeoutSeconds, requestDigest = :requestDigest, idempotencyKey = :idempotencyKey, participantsJson = :participants, executionName = :executionName, executionArn = :executionArn, onePhase = :true, openPartition = :open, leftToRecoveryAt = :now',
+          condition: 'attribute_not_exists(decision)',
+          values: {
+            ...requestAttributes('PREPARING'),
+            ':true': { BOOL: true },
+            ':open': sPath('$.logShards.open'),
+            ':now': sPath('$$.State.EnteredTime'),
+          },
+          names: true,
+        },
+      ),
+      Catch: [{ ErrorEquals: CONDITION_FAILED, ResultPath: null, Next: 'ReadLoggedDecision' }],
+      ResultSelector: { status: 'LEFT_TO_RECOVERY' },
+      ResultPath: '$.outcome',
+      OutputPath: '$.outcome',
+      End: true,
+    },
+    OnePhaseAbortGate: {
+      Type: 'Choice',
+      Comment:
+        "Abort path only: an answer the coordinator cannot read, or a failed prepare phase, says nothing of a one-phase commit, which may have happened. That participant's write is the decision, so it is asked before ABORT is logged.",
+      // A participant's own no (any other reason) was recorded by it: there is nothing to learn.
+      Choices: [
+        {
+          And: [
+            { Variable: '$.participants[0].onePhase', BooleanEquals: true },
+            { Or: ['INVALID_ANSWER', 'ERROR', 'TIMEOUT'].map((reason) => equals('$.abort.vote.reason', reason)) },
+          ],
+          Next: 'LearnBeforeAbort',
+        },
+      ],
+      Default: 'LogAbortDecision',
+    },
+    LearnBeforeAbort: {
+      Type: 'Map',
+      Comment:
+        'Abort, to learn the outcome (as LearnOnePhaseOutcome does in the prepare phase): ABORTED, or Pakka.CommittedInOnePhase. A Map of the one participant, so that its Lambda payload and timeout are built as in every other phase.',
+      ItemsPath: '$.participants',
+      ItemSelector: {
+        'participant.$': '$$.Map.Item.Value',
+        Payload: {
+          action: 'abort',
+          'txnId.$': '$.txnId',
+          'operations.$': '$$.Map.Item.Value.operations',
+          'timeoutSeconds.$': '$$.Map.Item.Value.prepareTimeoutSeconds',
+        },
+      },
+      ItemProcessor: {
+        ProcessorConfig: { Mode: 'INLINE' },
+        StartAt: 'AskOnePhaseOutcome',
+        States: {
+          AskOnePhaseOutcome: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::lambda:invoke',
+            Parameters: { 'FunctionName.$': PARTICIPANT_FUNCTION, 'Payload.$': '$.Payload' },
+            TimeoutSecondsPath: '$.Payload.timeoutSeconds',
+            ResultPath: null,
+            Retry: PHASE_TWO_RETRY,
+            Catch: [
+              { ErrorEquals: ['Pakka.CommittedInOnePhase'], ResultPath: null, Next: 'OnePhaseWasCommitted' },
+              { ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'OnePhaseStillUnknown' },
+            ],
+            End: true,
+          },
+          OnePhaseWasCommitted: { Type: 'Fail', Error: 'Pakka.CommittedInOnePhase', Cause: 'the participant had committed the transaction in one phase' },
+          OnePhaseStillUnknown: { Type: 'Fail', Error: 'Pakka.OnePhaseInDoubt', Cause: 'the only writing participant could not be asked whether it committed' },
+        },
+      },
+      ResultPath: null,
+      Catch: [
+        { ErrorEquals: ['Pakka.CommittedInOnePhase'], ResultPath: null, Next: 'LogLearntCommit' },
+        { ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'OnePhaseLeftToRecovery' },
+      ],
+      Next: 'LogAbortDecision',
+    },
+    LogLearntCommit: {
+      ...logUpdate('The participant had committed in one phase: log COMMIT, its receipt, with that participant as the one yes.', {
+        ...decisionWrite('COMMIT', 'COMMITTING', {
+          set: 'votesJson = :ballot, onePhase = :true',
+          values: { ':ballot': sPath(`States.Format('${ONE_PHASE_BALLOT}', $.participants[0].name)`), ':true': { BOOL: true } },
+        }),
+        condition: 'attribute_not_exists(decision)',
+        names: true,
+      }),
+      Catch: [{ ErrorEquals: CONDITION_FAILED, ResultPath: null, Next: 'ReadLoggedDecision' }],
+      ...outcome('COMMIT', 'COMMITTED'),
+      End: true,
+    },
   };
   return {
     Comment: `Pakka: two-phase commit over Lambda participants, presumed abort (${variant} workflow). Generated from statemachines/source/twoPhaseCommit.ts; do not edit by hand.`,

@@ -2,6 +2,7 @@
 import { inject } from 'vitest';
 import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
 import { participantHandler } from '../../lambdas/participants/runtime.js';
+import { raisingVoteAbort } from '../../lambdas/participants/voteAbortRaised.js';
 import { BUILT_IN_KINDS } from '../../lambdas/participants/kinds/index.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
 import { createTables } from '../../local/tables.js';
@@ -37,7 +38,7 @@ function builtin(kindName: string) {
   return { base, seed };
 }
 
-{
+for (const raised of [false, true]) {
   const { base, seed } = builtin('ledger');
   const account = async (balance: number) => {
     const key = uniqueId('acct');
@@ -46,7 +47,9 @@ function builtin(kindName: string) {
   };
   participantConformance({
     ...base,
-    name: 'ledger',
+    // As the Lambda entry delivers it too: its noes raised as Pakka.VoteAbort.<REASON>, held to the same rules.
+    ...(raised ? { handler: () => raisingVoteAbort(base.handler()) } : {}),
+    name: raised ? 'ledger, its noes raised as the Lambda entry raises them' : 'ledger',
     yes: async () => [
       { op: 'debit', key: await account(1000), amount: 300 },
       { op: 'credit', key: await account(5), amount: 300 },

@@ -46,3 +46,15 @@ describe('a team whose authorize is not idempotent per txnId', () => {
   };
   participantConformance(cardGatewayFixture({ definition: careless }), { rules: ['crashPrepareRetry'], test: mustFail });
 });
+
+describe('a participant that raises its no under another reason than its answer gives', () => {
+  const mislabelled =
+    (h: AnyParticipantHandler): AnyParticipantHandler =>
+    async (event) => {
+      const answer = (await h(event)) as { vote?: string };
+      if (action(event) === 'prepare' && answer.vote === 'VOTE_ABORT')
+        throw Object.assign(new Error(JSON.stringify(answer)), { name: 'Pakka.VoteAbort.OUT_OF_STOCK' });
+      return answer;
+    };
+  participantConformance(cardGatewayFixture({ wrap: mislabelled }), { rules: ['no'], test: mustFail });
+});

@@ -112,7 +112,7 @@ describe('the path a transaction took', () => {
   });
 
   const voteAbortRule = 'the participant voted VOTE_ABORT';
-  it('an aborted transaction: the no vote is judged at the commit point, whose condition fails; the abort decision and phase follow', () => {
+  it('an aborted transaction: the first no ends the prepare phase (its iteration raises it to a Fail state), the abort decision and phase follow, no commit point', () => {
     const path = pathOf(
       inspection(
         { status: 'ABORTED', decision: 'ABORT', reason: 'INSUFFICIENT_FUNDS', decidedAt: at(1), finishedAt: at(2) },
@@ -135,15 +135,14 @@ describe('the path a transaction took', () => {
       ),
     );
     const prepare = mapFor('prepare');
-    // A no is an answer: no prepare iteration failed, so the prepare Map was not left through a Catch.
     const passed = path.iterations.get(prepare);
-    expect([...(passed?.keys() ?? [])].some((s) => graph.nodes.get(s)?.type === 'Fail')).toBe(false);
-    for (const to of catchesOf(prepare)) expect(path.edges.has(`${prepare}>${to}`)).toBe(false);
-    // The commit point was tried and refused the ballot: entered, left through its Catch.
-    const commitDecision = writer('decision', 'COMMIT') ?? '?';
-    expect(path.edges.has(`${prepare}>${commitDecision}`)).toBe(true);
-    expect(path.edges.has(`${commitDecision}>${nextOf(commitDecision)}`)).toBe(false);
-    expect(catchesOf(commitDecision).some((to) => path.edges.has(`${commitDecision}>${to}`))).toBe(true);
+    const failState = [...(passed?.keys() ?? [])].find((s) => graph.nodes.get(s)?.type === 'Fail');
+    expect(failState && passed?.get(failState)).toEqual(['a']);
+    // The state that turns the raised no into the abort vote passes on the same rule the log records.
+    const raisedNo = [...(passed?.keys() ?? [])].find((s) => graph.nodes.get(s)?.claims.some((c) => c.kind === 'literal' && c.value === voteAbortRule));
+    expect(raisedNo && passed?.get(raisedNo)).toEqual(['a']);
+    expect(catchesOf(prepare).some((to) => path.edges.has(`${prepare}>${to}`))).toBe(true);
+    expect(path.states.has(writer('decision', 'COMMIT') ?? '?')).toBe(false);
     expect(path.states.has(writer('decision', 'ABORT') ?? '?')).toBe(true);
     expect(path.states.has(mapFor('abort'))).toBe(true);
     expect(path.states.has(mapFor('commit'))).toBe(false);
@@ -157,6 +156,51 @@ describe('the path a transaction took', () => {
     )?.id;
     expect(coordinatorVote).toBeDefined();
     expect(path.states.has(coordinatorVote ?? '?')).toBe(false);
+  });
+
+  it('an aborted transaction whose no is answered (a lock conflict): judged at the commit point, whose condition fails; the abort decision and phase follow', () => {
+    const lockRule = [...graph.nodes.values()]
+      .filter((n) => n.claims.some((c) => c.kind === 'literal' && c.value === 'LOCK_CONFLICT'))
+      .flatMap((n) => n.claims.flatMap((c) => (c.kind === 'literal' && c.value.includes(' ') ? [c.value] : [])))[0];
+    expect(lockRule).toBeDefined();
+    const path = pathOf(
+      inspection(
+        { status: 'ABORTED', decision: 'ABORT', reason: 'LOCK_CONFLICT', decidedAt: at(1), finishedAt: at(2) },
+        {
+          status: 'ABORTED',
+          decision: 'ABORT',
+          decidedAt: at(1),
+          abortReason: 'LOCK_CONFLICT',
+          abortedBy: 'a',
+          abortRule: lockRule,
+          phase2StartedAt: at(1),
+          phase2Json: ['ACKED', 'ACKED'],
+          heuristicHazard: false,
+          finishedAt: at(2),
+        },
+        [
+          { name: 'a', vote: 'VOTE_ABORT', reason: 'LOCK_CONFLICT', phaseTwo: 'ACKED' },
+          { name: 'b', vote: 'VOTE_COMMIT', reason: null, phaseTwo: 'ACKED' },
+        ],
+      ),
+    );
+    const prepare = mapFor('prepare');
+    // A lock conflict is an answer: no prepare iteration failed, so the prepare Map was not left through a Catch.
+    const passed = path.iterations.get(prepare);
+    expect([...(passed?.keys() ?? [])].some((s) => graph.nodes.get(s)?.type === 'Fail')).toBe(false);
+    for (const to of catchesOf(prepare)) expect(path.edges.has(`${prepare}>${to}`)).toBe(false);
+    // The commit point was tried and refused the ballot: entered, left through its Catch.
+    const commitDecision = writer('decision', 'COMMIT') ?? '?';
+    // Reached from the prepare phase, through the Choice that sends a transaction to it (or to a one-phase receipt).
+    const choice = nextOf(prepare);
+    expect(graph.nodes.get(choice)?.type).toBe('Choice');
+    expect(path.edges.has(`${prepare}>${choice}`) && path.edges.has(`${choice}>${commitDecision}`)).toBe(true);
+    expect(path.edges.has(`${commitDecision}>${nextOf(commitDecision)}`)).toBe(false);
+    expect(catchesOf(commitDecision).some((to) => path.edges.has(`${commitDecision}>${to}`))).toBe(true);
+    expect(path.states.has(writer('decision', 'ABORT') ?? '?')).toBe(true);
+    expect(path.states.has(mapFor('abort'))).toBe(true);
+    expect(path.states.has(mapFor('commit'))).toBe(false);
+    expect(path.last).toBe(mapFor('abort'));
   });
 
   it('a participant that never answered: its prepare iteration ends in a Fail state, the prepare Map is left through a Catch, no commit point', () => {

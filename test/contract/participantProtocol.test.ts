@@ -5,8 +5,18 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { CONTRACT_FILE, renderContract } from '../../contract/generate.js';
-import { ERROR_NAMES, answerOf, participantError, participantRequest } from '../../lambdas/contract/participantProtocol.js';
+import {
+  ERROR_NAMES,
+  RAISED_ABORT_REASONS,
+  VOTE_ABORT_ERRORS,
+  answerOf,
+  participantError,
+  participantRequest,
+  voteAbortErrorName,
+} from '../../lambdas/contract/participantProtocol.js';
 import { InvalidParticipantRequest } from '../../lambdas/participants/errors.js';
+import { VoteAbortRaised } from '../../lambdas/participants/voteAbortRaised.js';
+import { ABORT_REASONS } from '../../lambdas/protocol/vote.js';
 import { CommittedInOnePhase, ProtocolViolation, TransientFailure } from '../../lambdas/protocol/participantState.js';
 import type { z } from 'zod';
 
@@ -67,16 +77,31 @@ describe('participant protocol contract', () => {
     ).toBe(false);
   });
 
-  it('errors are named, and only the three Pakka names are part of the contract', () => {
+  it('errors are named, and only the three Pakka names and the raised noes are part of the contract', () => {
     expect(agree('ParticipantError', participantError, { errorType: 'Pakka.ProtocolViolation', errorMessage: 'COMMIT_AFTER_ABORT: refused' })).toBe(true);
     expect(agree('ParticipantError', participantError, { errorType: 'Pakka.Oops', errorMessage: 'x' })).toBe(false);
+    expect(agree('ParticipantError', participantError, { errorType: 'Pakka.VoteAbort.INSUFFICIENT_FUNDS', errorMessage: '{}' })).toBe(true);
+    // A lock conflict is answered, never raised; a coordinator's reason or an unknown one is no raised no.
+    for (const reason of ['LOCK_CONFLICT', 'TIMEOUT', 'ERROR', 'INVALID_ANSWER', 'NOT_A_REASON']) {
+      expect(agree('ParticipantError', participantError, { errorType: `Pakka.VoteAbort.${reason}`, errorMessage: '{}' })).toBe(false);
+    }
     expect(document.$defs.ProtocolViolationCode).toEqual({
       type: 'string',
       enum: ['COMMIT_AFTER_ABORT', 'ABORT_AFTER_COMMIT', 'COMMIT_WITHOUT_PREPARE', 'OPERATIONS_MISMATCH'],
     });
   });
 
+  it('raised noes: every reason of a participant but LOCK_CONFLICT, and the reason is the third part of the name', () => {
+    expect(RAISED_ABORT_REASONS).toEqual(ABORT_REASONS.filter((r) => !['LOCK_CONFLICT', 'TIMEOUT', 'ERROR', 'INVALID_ANSWER'].includes(r)));
+    for (const reason of RAISED_ABORT_REASONS) {
+      const name = voteAbortErrorName(reason);
+      expect(name.split('.')).toEqual(['Pakka', 'VoteAbort', reason]);
+    }
+    expect(VOTE_ABORT_ERRORS).toEqual(RAISED_ABORT_REASONS.map(voteAbortErrorName));
+  });
+
   it('the error names are the ones the runtime raises and the only Pakka names the state machine catches from a participant', () => {
+    const answer = { participant: 'p', txnId: 't', vote: 'VOTE_ABORT', reason: 'OUT_OF_STOCK' } as const;
     const raised = [
       new ProtocolViolation('COMMIT_AFTER_ABORT', 't', 'p').name,
       new TransientFailure('x').name,
@@ -84,6 +109,8 @@ describe('participant protocol contract', () => {
       new CommittedInOnePhase('t', 'p').name,
     ];
     expect([...raised].sort()).toEqual([...ERROR_NAMES].sort());
+    expect(new VoteAbortRaised(answer).name).toBe('Pakka.VoteAbort.OUT_OF_STOCK');
+    expect(JSON.parse(new VoteAbortRaised(answer).message)).toEqual(answer);
     const caught = new Set<string>();
     // Only the tasks that invoke participants: the coordinator's own Fail states have names of their own.
     const walk = (node: unknown): void => {
@@ -101,6 +128,8 @@ describe('participant protocol contract', () => {
     };
     for (const variant of COORDINATOR_VARIANTS) walk(JSON.parse(readFileSync(aslPath(variant), 'utf8')));
     expect(caught.size).toBeGreaterThan(0);
-    for (const name of caught) expect(ERROR_NAMES).toContain(name);
+    for (const name of caught) expect([...ERROR_NAMES, ...VOTE_ABORT_ERRORS]).toContain(name);
+    // Every raised no is caught by its own name: none of them would reach the coordinator as a plain failure.
+    for (const name of VOTE_ABORT_ERRORS) expect(caught).toContain(name);
   });
 });

@@ -110,7 +110,10 @@ describe('two-phase commit on the real state machine', () => {
     expect(txn).toMatchObject({ status: 'ABORTED', reason: 'TIMEOUT' });
     expect(txn.participants.find((p) => p.name === 'payee-bank')).toMatchObject({ vote: 'VOTE_ABORT', reason: 'TIMEOUT' });
     // The late prepare reaches the participant after the abort did: the tombstone makes it vote no.
-    await expect(latePrepare).resolves.toMatchObject({ vote: 'VOTE_ABORT', reason: 'ABORTED_BEFORE_PREPARE' });
+    await expect(latePrepare).rejects.toMatchObject({
+      name: 'Pakka.VoteAbort.ABORTED_BEFORE_PREPARE',
+      answer: { vote: 'VOTE_ABORT', reason: 'ABORTED_BEFORE_PREPARE' },
+    });
     expect(await readItem(pakka, 'payee-bank', payee)).toBeUndefined();
     expect(await readRecord(pakka, 'payee-bank', txn.txnId)).toMatchObject({ state: 'ABORTED' });
     expect(await balance(pakka, 'payer-bank', payer)).toBe(1_000);
@@ -303,6 +306,137 @@ describe('two-phase commit on the real state machine', () => {
       }),
     );
   });
+});
+
+/** A promise the test settles itself: how a participant call is held, with no timer. */
+function gate<T = void>() {
+  let open: (value: T) => void = () => {};
+  const opened = new Promise<T>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
+describe('the first VOTE_ABORT ends the prepare phase', () => {
+  it('a raised no decides ABORT while another prepare is still held; the held prepare, released, finds the tombstone and holds nothing', async () => {
+    const payeeHeld = gate();
+    const release = gate();
+    let released = false;
+    let heldAtAbortDelivery: boolean | undefined;
+    let latePrepare: Promise<unknown> | undefined;
+    const txnId = uniqueId('early');
+    const holding = interceptor((name, payload, next) => {
+      if (payload.txnId !== txnId) return next();
+      if (payload.action === 'prepare' && name === 'payee-bank') {
+        payeeHeld.open();
+        latePrepare = release.opened.then(next);
+        return latePrepare;
+      }
+      // The no comes only once the other prepare is surely in flight, so the race is the same on every run.
+      if (payload.action === 'prepare' && name === 'payer-bank') return payeeHeld.opened.then(next);
+      if (payload.action === 'abort' && name === 'payee-bank') heldAtAbortDelivery = !released;
+      return next();
+    });
+    const pakka = await testPakka({ wrapInvoker: holding.wrap });
+    const [payer, payee] = [uniqueId('alice'), uniqueId('bob')];
+    await fund(pakka, 'payer-bank', payer, 1_000);
+    const validated = pakka.validate({
+      txnId,
+      participants: [
+        { name: 'payer-bank', operations: [{ op: 'debit', key: payer, amount: 5_000 }] },
+        { name: 'payee-bank', operations: [{ op: 'credit', key: payee, amount: 5_000 }] },
+      ],
+    });
+    if (!validated.ok) throw new Error(validated.error.message);
+    const started = pakka.start(validated.value);
+    // Without the early end this never settles: the Map would wait for the held prepare, which waits for the test.
+    const outcome = await started.done;
+    const decidedWhileHeld = !released;
+    expect(decidedWhileHeld).toBe(true);
+    expect(heldAtAbortDelivery).toBe(true);
+    expect(outcome).toMatchObject({ ok: true, output: { decision: 'ABORT', status: 'ABORTED' } });
+    expect(outcome.logItem).toMatchObject({
+      decision: 'ABORT',
+      abortReason: 'INSUFFICIENT_FUNDS',
+      abortedBy: 'payer-bank',
+      abortRule: 'the participant voted VOTE_ABORT',
+    });
+    const view = await pakka.getTransaction(started.txnId);
+    expect(view).toMatchObject({ status: 'ABORTED', decision: 'ABORT', reason: 'INSUFFICIENT_FUNDS' });
+    expect(view?.participants.find((p) => p.name === 'payer-bank')).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
+    // The no is not retried: it is a vote, not a failure.
+    expect(holding.count('payer-bank', 'prepare', started.txnId)).toBe(1);
+    // The abort reached the participant whose prepare never arrived: a null abort, the tombstone.
+    expect(await readRecord(pakka, 'payee-bank', started.txnId)).toMatchObject({ state: 'ABORTED' });
+
+    released = true;
+    release.open();
+    await expect(latePrepare).rejects.toMatchObject({ name: 'Pakka.VoteAbort.ABORTED_BEFORE_PREPARE' });
+    // I5: the late prepare held nothing, and nothing anywhere stays held.
+    expect(await readRecord(pakka, 'payee-bank', started.txnId)).toMatchObject({ state: 'ABORTED' });
+    expect(await readItem(pakka, 'payee-bank', payee)).toBeUndefined();
+    expect(await readRecord(pakka, 'payer-bank', started.txnId)).toMatchObject({ state: 'ABORTED' });
+    expect(await balance(pakka, 'payer-bank', payer)).toBe(1_000);
+    expect(await lockOf(pakka, 'payer-bank', payer)).toBeUndefined();
+  });
+
+  it('a no answered as a v1 PrepareAnswer (a raw function) still aborts, once every answer is in', async () => {
+    const events: string[] = [];
+    const raw = interceptor(async (name, payload, next) => {
+      if (payload.action === 'prepare' && name === 'payer-bank') {
+        events.push(`${name} answered prepare`);
+        return { participant: name, txnId: payload.txnId, vote: 'VOTE_ABORT', reason: 'OUT_OF_STOCK' };
+      }
+      if (payload.action !== 'prepare') {
+        events.push(`${name} sent ${payload.action}`);
+        return next();
+      }
+      const answer = await next();
+      events.push(`${name} answered prepare`);
+      return answer;
+    });
+    const pakka = await testPakka({ wrapInvoker: raw.wrap });
+    const payee = uniqueId('bob');
+    const txn = await committed(pakka, {
+      participants: [
+        { name: 'payer-bank', operations: [{ op: 'credit', key: uniqueId('alice'), amount: 1 }] },
+        { name: 'payee-bank', operations: [{ op: 'credit', key: payee, amount: 1 }] },
+      ],
+    });
+    expect(txn).toMatchObject({ status: 'ABORTED', decision: 'ABORT', reason: 'OUT_OF_STOCK' });
+    expect(txn.participants.find((p) => p.name === 'payer-bank')).toMatchObject({
+      vote: 'VOTE_ABORT',
+      reason: 'OUT_OF_STOCK',
+      rule: 'the participant voted VOTE_ABORT',
+    });
+    // The decision waited for the other prepare: it answered before any abort was sent, and the abort released what it had prepared.
+    const firstAbort = events.findIndex((e) => e.endsWith('sent abort'));
+    expect(firstAbort).toBeGreaterThan(0);
+    expect(events.slice(0, firstAbort).sort()).toEqual(['payee-bank answered prepare', 'payer-bank answered prepare']);
+    expect(await readRecord(pakka, 'payee-bank', txn.txnId)).toMatchObject({ state: 'ABORTED' });
+    expect(await readItem(pakka, 'payee-bank', payee)).toBeUndefined();
+  });
+
+  it.each(['Pakka.VoteAbort.NOT_A_REASON', 'Pakka.VoteAbort.LOCK_CONFLICT', 'Pakka.VoteAbort.TIMEOUT'])(
+    'a function failing with %s (not a raised no the contract lists) is a failed prepare: ERROR, not a made-up reason',
+    async (errorName) => {
+      const raising = interceptor((name, payload, next) =>
+        payload.action === 'prepare' && name === 'payee-bank' ? Promise.reject(Object.assign(new Error('{}'), { name: errorName })) : next(),
+      );
+      const pakka = await testPakka({ wrapInvoker: raising.wrap });
+      const txn = await committed(pakka, {
+        participants: [
+          { name: 'payer-bank', operations: [{ op: 'credit', key: uniqueId('alice'), amount: 1 }] },
+          { name: 'payee-bank', operations: [{ op: 'credit', key: uniqueId('bob'), amount: 1 }] },
+        ],
+      });
+      expect(txn).toMatchObject({ status: 'ABORTED', decision: 'ABORT', reason: 'ERROR' });
+      expect(txn.participants.find((p) => p.name === 'payee-bank')).toMatchObject({
+        vote: 'VOTE_ABORT',
+        reason: 'ERROR',
+        rule: 'the prepare call failed after its retries',
+      });
+      expect(raising.count('payee-bank', 'prepare', txn.txnId)).toBe(1);
+    },
+  );
 });
 
 describe('a participant answer outside the contract', () => {

@@ -130,7 +130,8 @@ describe('an answer after the timeout (prepare timeout 1 s)', () => {
     await runTransfer(w, 't1');
     expect(await w.pakka.getTransaction('t1')).toMatchObject({ status: 'ABORTED', decision: 'ABORT', reason: 'TIMEOUT' });
     const late = w.injector.deliveries.find((d) => d.participant === 'payee-bank' && d.action === 'prepare');
-    expect(late?.answer).toMatchObject({ vote: 'VOTE_ABORT', reason: 'ABORTED_BEFORE_PREPARE' });
+    // A no leaves the participant function raised as an error named after its reason.
+    expect(late?.error).toContain('Pakka.VoteAbort.ABORTED_BEFORE_PREPARE');
     expect(await states(w, 't1')).toEqual(['ABORTED', 'ABORTED', 'ABORTED']);
     expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
     await expectSettled(w);
@@ -182,7 +183,9 @@ describe('a message delivered twice', () => {
   it('a duplicate prepare that arrives after the abort: votes no and locks nothing (anti-hanging)', async () => {
     const w = await world([{ fault: 'duplicate', participant: 'payee-bank', action: 'prepare', after: 'abort', txnId: 't1' }]);
     await runTransfer(w, 't1', overdraft);
-    expect(w.injector.fired.find((f) => f.spec.fault === 'duplicate')?.duplicateAnswer).toMatchObject({ vote: 'VOTE_ABORT' });
+    expect(w.injector.fired.find((f) => f.spec.fault === 'duplicate')?.duplicateAnswer).toMatchObject({
+      error: expect.stringContaining('Pakka.VoteAbort.ABORTED_BEFORE_PREPARE'),
+    });
     expect(await states(w, 't1')).toEqual(['ABORTED', 'ABORTED', 'ABORTED']);
     expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
     await expectSettled(w);

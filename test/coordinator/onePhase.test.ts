@@ -106,7 +106,8 @@ describe('one-phase commit', () => {
     expect(txn).toMatchObject({ status: 'ABORTED', decision: 'ABORT', reason: 'ERROR' });
     expect(await readRecord(pakka, 'payee-bank', txn.txnId)).toMatchObject({ state: 'ABORTED' });
     if (!late) throw new Error('the one-phase request was never sent');
-    expect(await late()).toMatchObject({ vote: 'VOTE_ABORT', reason: 'ABORTED_BEFORE_PREPARE' });
+    // Pakka's participants raise a no (Pakka.VoteAbort.<REASON>): the late one-phase request votes no and applies nothing.
+    await expect(late()).rejects.toMatchObject({ name: 'Pakka.VoteAbort.ABORTED_BEFORE_PREPARE' });
     expect(await readItem(pakka, 'payee-bank', payee)).toBeUndefined();
     expect(await pakka.getTransaction(txn.txnId)).toMatchObject({ status: 'ABORTED' });
   });

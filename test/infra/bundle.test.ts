@@ -84,11 +84,19 @@ describe('the bundled participant (what cdk deploy uploads)', () => {
     expect(item?.lockedBy).toBeUndefined();
   });
 
-  it('enforces its business rule: a debit beyond the balance votes VOTE_ABORT / INSUFFICIENT_FUNDS', async () => {
+  it('enforces its business rule: a debit beyond the balance votes VOTE_ABORT / INSUFFICIENT_FUNDS, raised as Pakka.VoteAbort.INSUFFICIENT_FUNDS', async () => {
     const txnId = `over-${randomUUID().slice(0, 8)}`;
     const answer = await invoke({ action: 'prepare', txnId, operations: [{ op: 'debit', key: account, amount: 5001 }] });
-    expect(answer).toEqual({ ok: true, answer: expect.objectContaining({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' }) });
+    // The function fails with the no's name, so the coordinator's Catch ends the prepare phase at once; the message is the answer.
+    expect(answer).toMatchObject({ ok: false, name: 'Pakka.VoteAbort.INSUFFICIENT_FUNDS' });
+    expect(JSON.parse(answer.ok ? '' : answer.message)).toEqual({ participant: spec.name, txnId, vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
     expect(await read(itemKeyOf(account))).toMatchObject({ balance: 5000 });
+    expect(await read(recordKeyOf(txnId))).toMatchObject({ state: 'ABORTED', voteReason: 'INSUFFICIENT_FUNDS' });
+    // The status of the same transaction is an answer, as recovery and the API read it.
+    expect(await invoke({ action: 'status', txnId })).toEqual({
+      ok: true,
+      answer: expect.objectContaining({ state: 'ABORTED', voteReason: 'INSUFFICIENT_FUNDS' }),
+    });
   });
 
   it('refuses a malformed request with its protocol error, not a crash', async () => {

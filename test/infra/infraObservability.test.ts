@@ -17,6 +17,7 @@ import { CONTEXT, deploymentSettings } from '../../infra/settings.js';
 import { loadParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import { METRICS } from '../../lambdas/observability/metricNames.js';
 import { ABORT_REASONS } from '../../lambdas/protocol/vote.js';
+import { RAISED_ABORT_REASONS } from '../../lambdas/contract/participantProtocol.js';
 import type { CfnResource, CfnTemplate } from '../support/synth.js';
 
 const EMAIL = 'oncall@example.com';
@@ -170,7 +171,7 @@ describe('alarms', () => {
     }
   });
 
-  it('a participant failing more than 5% of its invocations, once it had at least 100 in the 5 minutes', () => {
+  it('a participant failing more than 5% of its invocations, once it had at least 100 in the 5 minutes; its raised noes are votes, not failures', () => {
     expect(ALARM_DEFAULTS).toMatchObject({ failureRatePercent: 5, failureRateMinInvocations: 100, failureRateMinutes: 5 });
     for (const participant of stack.participants) {
       const alarm = stack.observability.alarms.participantFailureRate.get(participant.name);
@@ -183,12 +184,36 @@ describe('alarms', () => {
         ReturnData: boolean;
         MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: unknown[] }; Period: number; Stat: string };
       }>;
-      const expression = metrics.find((m) => m.Expression);
-      expect(expression?.Expression).toBe('IF(invocations >= 100, 100 * FILL(errors, 0) / invocations, 0)');
+      const watched = metrics.filter((m) => m.ReturnData !== false);
+      expect(watched).toHaveLength(1);
+      expect(watched[0]?.Expression).toBe('IF(invocations >= 100 AND failed > 0, 100 * failed / invocations, 0)');
+      const noes = RAISED_ABORT_REASONS.map((reason) => reason.toLowerCase());
+      expect(metrics.find((m) => m.Id === 'failed')?.Expression).toBe(`FILL(errors, 0) - (${noes.map((id) => `FILL(${id}, 0)`).join(' + ')})`);
       const byId = Object.fromEntries(metrics.filter((m) => m.MetricStat).map((m) => [m.Id, m.MetricStat]));
       const fn = [{ Name: 'FunctionName', Value: ref(participant.function as never) }];
       expect(byId.errors).toEqual({ Metric: { Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: fn }, Period: 300, Stat: 'Sum' });
       expect(byId.invocations).toEqual({ Metric: { Namespace: 'AWS/Lambda', MetricName: 'Invocations', Dimensions: fn }, Period: 300, Stat: 'Sum' });
+      // Taken off: the participant's own count of each no it raises, and of nothing else (a lock conflict is answered, so its Lambda call succeeded).
+      expect(noes).not.toContain('lock_conflict');
+      RAISED_ABORT_REASONS.forEach((reason, i) => {
+        expect(byId[noes[i] ?? '']).toEqual({
+          Metric: {
+            Namespace: 'Pakka',
+            MetricName: METRICS.votes,
+            Dimensions: expect.arrayContaining([
+              { Name: 'service', Value: 'pakka' },
+              { Name: 'Participant', Value: participant.name },
+              { Name: 'Vote', Value: 'VOTE_ABORT' },
+              { Name: 'Reason', Value: reason },
+            ]),
+          },
+          Period: 300,
+          Stat: 'Sum',
+        });
+      });
+      // CloudWatch takes at most ten metrics in one alarm: a new raised reason needs another way to count them.
+      expect(Object.keys(byId)).toHaveLength(RAISED_ABORT_REASONS.length + 2);
+      expect(Object.keys(byId).length).toBeLessThanOrEqual(10);
     }
   });
 

@@ -164,6 +164,14 @@ describe('barrier participant as a Lambda', () => {
       expect(await handler({ action: 'prepare', txnId, operations })).toEqual({ participant: 'reservations', txnId, vote: 'VOTE_COMMIT', reason: null });
       expect(await handler({ action: 'commit', txnId, operations })).toEqual({ participant: 'reservations', txnId, outcome: 'COMMITTED', repeated: false });
       expect(service.confirmed.size).toBe(1);
+      // A no leaves the function raised, as Pakka.VoteAbort.<REASON> with the answer: here a prepare behind a null abort.
+      const late = uniqueId('t');
+      expect(await handler({ action: 'abort', txnId: late, operations })).toMatchObject({ outcome: 'ABORTED' });
+      await expect(handler({ action: 'prepare', txnId: late, operations })).rejects.toMatchObject({
+        name: 'Pakka.VoteAbort.ABORTED_BEFORE_PREPARE',
+        answer: { participant: 'reservations', txnId: late, vote: 'VOTE_ABORT', reason: 'ABORTED_BEFORE_PREPARE' },
+      });
+      expect(service.held.size).toBe(0);
     } finally {
       vi.unstubAllEnvs();
     }

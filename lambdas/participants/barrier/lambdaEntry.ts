@@ -8,6 +8,7 @@ import { protocolLogger } from '../../observability/logger.js';
 import { pakkaTracer, traced } from '../../observability/tracing.js';
 import { documentClient } from '../lambdaEntry.js';
 import { observedParticipant } from '../observedParticipant.js';
+import { raisingVoteAbort } from '../voteAbortRaised.js';
 import type { BarrierParticipantDefinition } from './definition.js';
 import { type BarrierHandler, barrierParticipant } from './runtime.js';
 
@@ -28,8 +29,11 @@ export function lambdaBarrierParticipant<Op extends { op: string; key: string }>
     client: documentClient(tracer.captureAWSv3Client(new DynamoDBClient({}))),
   });
   const observed = observedParticipant(handler, { name, metrics: emfRecorder(service), logger: protocolLogger(service) });
-  return traced(tracer, `${name} participant`, observed, (event) => {
-    const e = (typeof event === 'object' && event !== null ? event : {}) as { txnId?: unknown; action?: unknown };
-    return { participant: name, txnId: typeof e.txnId === 'string' ? e.txnId : undefined, action: typeof e.action === 'string' ? e.action : undefined };
-  });
+  // Outermost, so the logs, metrics and trace above record a no as the vote it is, not as a failure.
+  return raisingVoteAbort(
+    traced(tracer, `${name} participant`, observed, (event) => {
+      const e = (typeof event === 'object' && event !== null ? event : {}) as { txnId?: unknown; action?: unknown };
+      return { participant: name, txnId: typeof e.txnId === 'string' ? e.txnId : undefined, action: typeof e.action === 'string' ? e.action : undefined };
+    }),
+  );
 }
