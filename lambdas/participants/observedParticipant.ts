@@ -6,7 +6,7 @@
 import { METRICS } from '../observability/metricNames.js';
 import type { ProtocolLogger } from '../observability/logger.js';
 import type { MetricsRecorder } from '../observability/recorder.js';
-import { ProtocolViolation } from '../protocol/participantState.js';
+import { CommittedInOnePhase, ProtocolViolation } from '../protocol/participantState.js';
 import type { ParticipantHandler } from './runtime.js';
 
 export interface ParticipantObservation {
@@ -15,7 +15,7 @@ export interface ParticipantObservation {
   logger: ProtocolLogger;
 }
 
-const PHASE: Record<string, string> = { prepare: 'prepare', commit: 'commit', abort: 'abort', status: 'inspect' };
+const PHASE: Record<string, string> = { prepare: 'prepare', commitOnePhase: 'prepare', commit: 'commit', abort: 'abort', status: 'inspect' };
 
 function peek(event: unknown): { action: string; txnId: string } {
   const e = (typeof event === 'object' && event !== null ? event : {}) as { action?: unknown; txnId?: unknown };
@@ -42,7 +42,11 @@ export function observedParticipant(handler: ParticipantHandler, { name, metrics
       return answer;
     } catch (error) {
       const ms = Math.round(performance.now() - started);
-      if (error instanceof ProtocolViolation) {
+      if (error instanceof CommittedInOnePhase) {
+        // An answer, not a failure: the abort asked whether a one-phase commit happened, and it had.
+        metrics.count(METRICS.participantCalls, dims);
+        logger.info(`${action} found the transaction committed in one phase`, { ...context, durationMs: ms });
+      } else if (error instanceof ProtocolViolation) {
         // Never hidden: a violation means an operator or a bug tried to break atomicity.
         metrics.count(METRICS.protocolViolations, { Participant: name, Code: error.code });
         logger.error(`protocol violation: ${error.code}`, { ...context, code: error.code, durationMs: ms });

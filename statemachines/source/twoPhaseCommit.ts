@@ -390,7 +390,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
     PrepareAll: {
       Type: 'Map',
       Comment:
-        'Phase 1: every participant prepares in parallel. A timeout or failure ends the phase at once; every answer is kept for the commit point to judge. The Lambda payload is built here so that TimeoutSecondsPath finds $.Payload.timeoutSeconds both in the state input (AWS) and after Parameters (the local engine).',
+        'Phase 1: every participant prepares in parallel. A raised no (Pakka.VoteAbort.<REASON>), a timeout or a failure ends the phase at once; every other answer is kept for the commit point to judge. The Lambda payload is built here so that TimeoutSecondsPath finds $.Payload.timeoutSeconds both in the state input (AWS) and after Parameters (the local engine).',
       ItemsPath: '$.participants',
       ItemSelector: {
         'participant.$': '$$.Map.Item.Value',
@@ -512,7 +512,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
           EncodeAbortVote: { Type: 'Pass', Parameters: { 'cause.$': 'States.JsonToString($.vote)' }, Next: 'VoteAbort' },
           VoteAbort: {
             Type: 'Fail',
-            Comment: 'A participant that cannot answer ends the prepare phase early: the Map stops and the abort decision follows.',
+            Comment: 'A raised no, or a participant that cannot answer, ends the prepare phase early: the Map stops and the abort decision follows.',
             Error: 'Pakka.VoteAbort',
             CausePath: '$.cause',
           },
@@ -773,6 +773,8 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
       ItemsPath: '$.participants',
       ItemSelector: {
         'participant.$': '$$.Map.Item.Value',
+        // Not the abort phase: the console tells a Map's phase by this literal.
+        phase: 'learnOnePhaseOutcome',
         Payload: {
           action: 'abort',
           'txnId.$': '$.txnId',

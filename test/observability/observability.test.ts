@@ -32,7 +32,9 @@ describe('outcome events and metrics', () => {
     expect(m.total(METRICS.votes, { Participant: 'payer-bank', Vote: 'VOTE_ABORT', Reason: 'INSUFFICIENT_FUNDS' })).toBe(1);
     expect(m.total(METRICS.votes, { Participant: 'payer-bank', Vote: 'VOTE_COMMIT' })).toBe(1);
     // The no reached the coordinator raised as an error, but it is raised outside the participant's metrics: a vote, not a failure.
-    expect(m.total(METRICS.participantCalls, { Participant: 'payer-bank', Action: 'prepare' })).toBe(2);
+    // The credit alone was committed in one phase; the transfer prepared.
+    expect(m.total(METRICS.participantCalls, { Participant: 'payer-bank', Action: 'commitOnePhase' })).toBe(1);
+    expect(m.total(METRICS.participantCalls, { Participant: 'payer-bank', Action: 'prepare' })).toBe(1);
     expect(m.total(METRICS.participantErrors, { Participant: 'payer-bank' })).toBe(0);
     expect(m.percentile(METRICS.prepareLatency, 50, { Participant: 'payer-bank' })).toBeGreaterThanOrEqual(0);
     expect(m.percentile(METRICS.endToEndLatency, 99)).toBeGreaterThanOrEqual(0);
