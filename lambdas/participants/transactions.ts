@@ -84,6 +84,26 @@ function prepareItem(tableName: string, txnId: string, { pk, plan }: ItemTarget)
   }
 }
 
+/** The prepared-state record's first write, which no other record of the txnId may precede (anti-hanging). */
+function recordPut(tableName: string, txnId: string, prepared: PreparedOperations, placements: Placements, attributes: Record<string, unknown>): TransactItem {
+  return {
+    Put: {
+      TableName: tableName,
+      Item: {
+        ...recordKeyOf(txnId),
+        txnId,
+        layout: RECORD_LAYOUT,
+        operations: prepared.operations,
+        digest: prepared.digest,
+        ...(Object.keys(placements).length ? { placements } : {}),
+        ...attributes,
+      },
+      ConditionExpression: `attribute_not_exists(${PARTITION_KEY})`,
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  };
+}
+
 /**
  * Prepare: reserve or lock every item under its business rule and record the redo list, all or
  * nothing. The record joins the sparse in-doubt index on one of its shards.
@@ -96,26 +116,13 @@ export function prepareTransaction(
   placements: Placements,
   now: string,
 ): TransactWriteCommandInput {
-  const record: TransactItem = {
-    Put: {
-      TableName: tableName,
-      Item: {
-        ...recordKeyOf(txnId),
-        txnId,
-        state: 'PREPARED',
-        layout: RECORD_LAYOUT,
-        operations: prepared.operations,
-        digest: prepared.digest,
-        lockedKeys: heldKeysOf(prepared.plans),
-        ...(Object.keys(placements).length ? { placements } : {}),
-        preparedAt: now,
-        [IN_DOUBT_PARTITION]: inDoubtPartitionOf(txnId),
-        [IN_DOUBT_SORT]: now,
-      },
-      ConditionExpression: `attribute_not_exists(${PARTITION_KEY})`,
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-    },
-  };
+  const record = recordPut(tableName, txnId, prepared, placements, {
+    state: 'PREPARED',
+    lockedKeys: heldKeysOf(prepared.plans),
+    preparedAt: now,
+    [IN_DOUBT_PARTITION]: inDoubtPartitionOf(txnId),
+    [IN_DOUBT_SORT]: now,
+  });
   return { TransactItems: [record, ...targets.map((t) => prepareItem(tableName, txnId, t))] };
 }
 
@@ -134,26 +141,13 @@ export function commitOnePhaseTransaction(
   placements: Placements,
   now: string,
 ): TransactWriteCommandInput {
-  const record: TransactItem = {
-    Put: {
-      TableName: tableName,
-      Item: {
-        ...recordKeyOf(txnId),
-        txnId,
-        state: 'COMMITTED',
-        onePhase: true,
-        layout: RECORD_LAYOUT,
-        operations: prepared.operations,
-        digest: prepared.digest,
-        lockedKeys: [],
-        ...(Object.keys(placements).length ? { placements } : {}),
-        preparedAt: now,
-        committedAt: now,
-      },
-      ConditionExpression: `attribute_not_exists(${PARTITION_KEY})`,
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-    },
-  };
+  const record = recordPut(tableName, txnId, prepared, placements, {
+    state: 'COMMITTED',
+    onePhase: true,
+    lockedKeys: [],
+    preparedAt: now,
+    committedAt: now,
+  });
   const applies = targets.map((target): TransactItem => {
     const { pk, plan } = target;
     switch (plan.hold) {
