@@ -14,9 +14,10 @@
  * each answer to name the participant and the rule.
  */
 import { type CoordinatorVariant, EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/coordinator/coordinatorVariant.js';
+import { ONE_PHASE_COMMITTED } from '../../lambdas/protocol/participantState.js';
 import { ABORT_REASONS } from '../../lambdas/protocol/vote.js';
 import { VOTE_ABORT_ERRORS } from '../../lambdas/contract/participantProtocol.js';
-import type { ChoiceRule, Json, MapState, Retrier, StateMachineDefinition, States, TaskState } from './asl.js';
+import type { ChoiceRule, FailState, Json, MapState, Retrier, StateMachineDefinition, States, TaskState } from './asl.js';
 
 const LOG = '${CoordinatorLogTable}';
 /** Each participant's function comes with the execution input (ParticipantInput.functionArn), set from the deploy-time map. */
@@ -69,8 +70,8 @@ const PHASE_TWO_RETRY: Retrier[] = [
   { ErrorEquals: ['States.ALL'], IntervalSeconds: 1, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 20, JitterStrategy: 'FULL' },
 ];
 
-/** The answer of a participant that committed the transaction alone (ONE_PHASE_COMMITTED in participantState.ts). */
-const ONE_PHASE_TOKEN = 'IN_ONE_PHASE';
+/** The answer of a participant that committed the transaction alone. */
+const ONE_PHASE_TOKEN = ONE_PHASE_COMMITTED;
 
 /** The ballot of a one-phase commit learnt on the abort path, for States.Format (braces escaped): its one participant committed alone. */
 const ONE_PHASE_BALLOT = '\\{"names":["{}"],"needsCommit":[0],"onePhase":[1]\\}';
@@ -385,6 +386,34 @@ const FLOOR = { vote: 'READ_ONLY', txnId: '.' };
  */
 const ALL_YES = ':voteCount = :twoN AND :voteKinds = :two AND :anyCommit = :true AND :txnIds = :twoN AND :txnKinds = :two AND :ownTxn = :true';
 
+/**
+ * The question a lost or unreadable one-phase answer needs: an abort, which fails with
+ * Pakka.CommittedInOnePhase (and changes nothing) if the participant committed, and otherwise aborts or
+ * leaves the tombstone that stops a late one-phase commit. Retried like phase 2.
+ */
+function askOnePhaseOutcome(comment: string, payload: { [key: string]: Json }, next: { committed: string; unknown: string }): Omit<TaskState, 'Next' | 'End'> {
+  return {
+    Type: 'Task',
+    Comment: comment,
+    Resource: 'arn:aws:states:::lambda:invoke',
+    Parameters: { 'FunctionName.$': PARTICIPANT_FUNCTION, ...payload },
+    TimeoutSecondsPath: '$.Payload.timeoutSeconds',
+    ResultPath: null,
+    Retry: PHASE_TWO_RETRY,
+    Catch: [
+      { ErrorEquals: ['Pakka.CommittedInOnePhase'], ResultPath: null, Next: next.committed },
+      { ErrorEquals: ['States.ALL'], ResultPath: null, Next: next.unknown },
+    ],
+  };
+}
+
+/** Where a one-phase transaction goes when its outcome cannot be asked: recovery asks later (OnePhaseLeftToRecovery). */
+const ONE_PHASE_IN_DOUBT: FailState = {
+  Type: 'Fail',
+  Error: 'Pakka.OnePhaseInDoubt',
+  Cause: 'the only writing participant could not be asked whether it committed',
+};
+
 export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinition {
   const states: States = {
     PrepareAll: {
@@ -469,26 +498,18 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
             Default: 'EncodeAbortVote',
           },
           LearnOnePhaseOutcome: {
-            Type: 'Task',
-            Comment:
+            ...askOnePhaseOutcome(
               'Abort, to learn the outcome: an abort that finds the transaction committed in one phase changes nothing and says so (Pakka.CommittedInOnePhase); otherwise it aborts or writes the tombstone, so a late one-phase commit can no longer happen.',
-            Resource: 'arn:aws:states:::lambda:invoke',
-            Parameters: {
-              'FunctionName.$': PARTICIPANT_FUNCTION,
-              Payload: {
-                action: 'abort',
-                'txnId.$': '$.Payload.txnId',
-                'operations.$': '$.Payload.operations',
-                'timeoutSeconds.$': '$.Payload.timeoutSeconds',
+              {
+                Payload: {
+                  action: 'abort',
+                  'txnId.$': '$.Payload.txnId',
+                  'operations.$': '$.Payload.operations',
+                  'timeoutSeconds.$': '$.Payload.timeoutSeconds',
+                },
               },
-            },
-            TimeoutSecondsPath: '$.Payload.timeoutSeconds',
-            ResultPath: null,
-            Retry: PHASE_TWO_RETRY,
-            Catch: [
-              { ErrorEquals: ['Pakka.CommittedInOnePhase'], ResultPath: null, Next: 'CommittedInOnePhase' },
-              { ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'OnePhaseOutcomeUnknown' },
-            ],
+              { committed: 'CommittedInOnePhase', unknown: 'OnePhaseOutcomeUnknown' },
+            ),
             Next: 'EncodeAbortVote',
           },
           CommittedInOnePhase: {
@@ -504,10 +525,8 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
             End: true,
           },
           OnePhaseOutcomeUnknown: {
-            Type: 'Fail',
+            ...ONE_PHASE_IN_DOUBT,
             Comment: 'Neither the one-phase answer nor the abort got through: the transaction is left to recovery, which learns its outcome the same way.',
-            Error: 'Pakka.OnePhaseInDoubt',
-            Cause: 'the only writing participant could not be asked whether it committed',
           },
           EncodeAbortVote: { Type: 'Pass', Parameters: { 'cause.$': 'States.JsonToString($.vote)' }, Next: 'VoteAbort' },
           VoteAbort: {
@@ -787,20 +806,18 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
         StartAt: 'AskOnePhaseOutcome',
         States: {
           AskOnePhaseOutcome: {
-            Type: 'Task',
-            Resource: 'arn:aws:states:::lambda:invoke',
-            Parameters: { 'FunctionName.$': PARTICIPANT_FUNCTION, 'Payload.$': '$.Payload' },
-            TimeoutSecondsPath: '$.Payload.timeoutSeconds',
-            ResultPath: null,
-            Retry: PHASE_TWO_RETRY,
-            Catch: [
-              { ErrorEquals: ['Pakka.CommittedInOnePhase'], ResultPath: null, Next: 'OnePhaseWasCommitted' },
-              { ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'OnePhaseStillUnknown' },
-            ],
+            ...askOnePhaseOutcome(
+              'The same question as LearnOnePhaseOutcome, asked on the abort path.',
+              { 'Payload.$': '$.Payload' },
+              {
+                committed: 'OnePhaseWasCommitted',
+                unknown: 'OnePhaseStillUnknown',
+              },
+            ),
             End: true,
           },
           OnePhaseWasCommitted: { Type: 'Fail', Error: 'Pakka.CommittedInOnePhase', Cause: 'the participant had committed the transaction in one phase' },
-          OnePhaseStillUnknown: { Type: 'Fail', Error: 'Pakka.OnePhaseInDoubt', Cause: 'the only writing participant could not be asked whether it committed' },
+          OnePhaseStillUnknown: ONE_PHASE_IN_DOUBT,
         },
       },
       ResultPath: null,
