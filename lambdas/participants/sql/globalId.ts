@@ -10,6 +10,11 @@ import { createHash } from 'node:crypto';
 export interface PreparedId {
   txnId: string;
   digest: string;
+  /**
+   * When its transaction began, where the engine's own list does not say (XA RECOVER does not): an XID
+   * carries it, so recovery can tell an old prepared transaction from one its coordinator still drives.
+   */
+  begunAt?: Date;
 }
 
 // txnIds are [A-Za-z0-9_-] (the contract) and digests base64url, so neither holds the separators below.
@@ -47,23 +52,28 @@ const XID_DIGEST = 22;
 /** The formatID names the participant, so one database can hold several participants' transactions apart. */
 export const mysqlFormatId = (participant: string) => createHash('sha256').update(`pakka:${participant}`).digest().readInt32BE(0);
 
-/** gtrid is the txnId's first 64 characters; bqual the digest prefix, `.`, and the rest of the txnId. */
+/**
+ * gtrid is the txnId's first 64 characters; bqual is the digest prefix, the second the transaction
+ * began at in base 36, and the rest of the txnId, joined by `.` (at most 22 + 1 + 7 + 1 + 16 = 47 bytes).
+ */
 export function mysqlXid(participant: string, id: PreparedId): MysqlXid {
   const txnId = safe(id.txnId, 'txnId');
+  const begun = Math.floor((id.begunAt?.getTime() ?? 0) / 1000).toString(36);
   return {
     formatId: mysqlFormatId(safe(participant, 'participant')),
     gtrid: txnId.slice(0, GTRID_BYTES),
-    bqual: `${safe(id.digest, 'digest').slice(0, XID_DIGEST)}.${txnId.slice(GTRID_BYTES)}`,
+    bqual: `${safe(id.digest, 'digest').slice(0, XID_DIGEST)}.${begun}.${txnId.slice(GTRID_BYTES)}`,
   };
 }
 
 export function parseMysqlXid(participant: string, xid: MysqlXid): PreparedId | undefined {
   if (xid.formatId !== mysqlFormatId(participant)) return undefined;
-  const dot = xid.bqual.indexOf('.');
-  if (dot < 0) return undefined;
-  const txnId = xid.gtrid + xid.bqual.slice(dot + 1);
-  const digest = xid.bqual.slice(0, dot);
-  return SAFE.test(txnId) && SAFE.test(digest) ? { txnId, digest } : undefined;
+  const [digest, begun, rest, ...more] = xid.bqual.split('.');
+  if (digest === undefined || begun === undefined || rest === undefined || more.length) return undefined;
+  const txnId = xid.gtrid + rest;
+  const seconds = Number.parseInt(begun, 36);
+  if (!SAFE.test(txnId) || !SAFE.test(digest) || !Number.isSafeInteger(seconds)) return undefined;
+  return { txnId, digest, ...(seconds > 0 ? { begunAt: new Date(seconds * 1000) } : {}) };
 }
 
 /** Two digests name the same operations when the shorter (an XID's prefix) starts the longer. */

@@ -73,7 +73,7 @@ export function mysqlEngine(options: MysqlEngineOptions): SqlEngine {
         .filter((x) => x.formatId === formatId)
         .flatMap((x) => {
           const id = parseMysqlXid(participant, x);
-          return id && (txnId === undefined || id.txnId === txnId) ? [{ ...id, preparedAt: undefined }] : [];
+          return id && (txnId === undefined || id.txnId === txnId) ? [{ ...id, preparedAt: id.begunAt }] : [];
         });
     },
     classify(error): SqlFailure {

@@ -165,7 +165,7 @@ export function sqlParticipant<Op extends { op: string; key: string }>(options: 
 
   /** One try at the participant's transaction: the record row first (the mutex), then the team's statements. */
   async function tryPrepare(session: SqlSession, txnId: string, ops: Operations<Op>, onePhase: boolean): Promise<Attempt> {
-    const id: PreparedId = { txnId, digest: ops.digest };
+    const id: PreparedId = { txnId, digest: ops.digest, begunAt: new Date() };
     await engine.begin(session, name, id);
     let open = true;
     const rollback = async () => {
