@@ -15,7 +15,7 @@ import { mysqlEngine } from '../../lambdas/participants/sql/mysql.js';
 import { postgresEngine } from '../../lambdas/participants/sql/postgres.js';
 import { type SqlParticipantHandler, ensureSqlParticipantReady, sqlParticipant } from '../../lambdas/participants/sql/runtime.js';
 import { participantConformance } from '../../testing/conformance.js';
-import { POSTGRES_USER, type SqlServer, mariadbAvailable, postgresAvailable, requireServer, startMariadb, startPostgres } from '../support/sqlServers.js';
+import { POSTGRES_USER, type SqlServer, mariadbAvailable, postgresAvailable, requireServer, startMariadb, startPostgres } from '../../local/sqlServers.js';
 
 type Engine = 'postgresql' | 'mysql';
 

@@ -23,7 +23,7 @@ import type { LocalPakka } from '../../local/pakka.js';
 import { LocalRecovery } from '../../local/recovery.js';
 import { testPakka, uniqueId } from '../support/pakka.js';
 import { readItem } from '../support/participantTable.js';
-import { POSTGRES_USER, type SqlServer, postgresAvailable, requireServer, startPostgres } from '../support/sqlServers.js';
+import { POSTGRES_USER, type SqlServer, postgresAvailable, requireServer, startPostgres } from '../../local/sqlServers.js';
 
 const SQL_BANK = 'payee-sql';
 const sqlBankKind = ownFunctionKind({

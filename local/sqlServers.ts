@@ -1,5 +1,5 @@
 /**
- * Real PostgreSQL and MariaDB servers for the SQL participant's tests: each in a temporary folder, on a
+ * Real PostgreSQL and MariaDB servers for the SQL participant's tests and benchmark: each in a temporary folder, on a
  * free loopback port, started from Debian's packages and stopped (or killed with SIGKILL, to test a
  * crash) by PID. As root (CI), the server runs as the package's own system user, which owns the folder.
  */
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { freePort } from '../../local/dynamoLocal.js';
+import { freePort } from './dynamoLocal.js';
 
 export interface SqlServer {
   readonly port: number;
