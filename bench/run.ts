@@ -10,6 +10,7 @@ import { startDynamoLocal } from '../local/dynamoLocal.js';
 import { loadPrices } from './costModel.js';
 import { describeMachine, peakRssMb } from './machine.js';
 import { renderReport } from './report.js';
+import { renderSqlReport, runSqlBenchmark } from './sqlParticipant.js';
 import { PROFILES, runBenchmark } from './suite.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -18,9 +19,10 @@ const program = new Command()
   .name('bench')
   .description('Measures what a Pakka commit costs, against DynamoDB TransactWriteItems on the same DynamoDB Local')
   .option('--quick', 'a short run (under a minute) with the same workloads and fewer transactions')
+  .option('--sql-only', 'only the SQL participant workloads (a DynamoDB ledger and PostgreSQL, N = 2)')
   .option('--out <file>', 'where to write the results as JSON', fileURLToPath(new URL('./results.json', import.meta.url)))
   .parse();
-const flags = program.opts<{ quick?: boolean; out: string }>();
+const flags = program.opts<{ quick?: boolean; sqlOnly?: boolean; out: string }>();
 
 const profile = flags.quick ? PROFILES.quick : PROFILES.full;
 const prices = loadPrices();
@@ -38,15 +40,16 @@ process.once('SIGTERM', stopOnSignal);
 
 let exitCode = 0;
 try {
-  const results = await runBenchmark({ endpoint: dynamo.endpoint, tablePrefix: 'bench-', profile, prices, log });
+  const results = flags.sqlOnly ? undefined : await runBenchmark({ endpoint: dynamo.endpoint, tablePrefix: 'bench-', profile, prices, log });
+  const sql = await runSqlBenchmark({ endpoint: dynamo.endpoint, transactions: profile.name === 'quick' ? 10 : 60, log });
   machine.loadAverage.end = os.loadavg()[0] ?? 0;
   const dynamoLocalPeakRssMb = peakRssMb(dynamo.pid);
   const header = [
     `Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}; load average ${machine.loadAverage.start.toFixed(2)} at start, ${machine.loadAverage.end.toFixed(2)} at end.`,
     `DynamoDB Local peak RSS: ${dynamoLocalPeakRssMb === null ? 'unknown' : `${dynamoLocalPeakRssMb.toFixed(0)} MB`}.`,
   ];
-  process.stdout.write(`${renderReport(results, header)}\n`);
-  writeFileSync(flags.out, `${JSON.stringify({ machine, dynamoLocalPeakRssMb, ...results }, null, 2)}\n`);
+  process.stdout.write(`${results ? renderReport(results, header) : header.join('\n')}\n\n${renderSqlReport(sql)}\n`);
+  writeFileSync(flags.out, `${JSON.stringify({ machine, dynamoLocalPeakRssMb, ...(results ?? {}), sql }, null, 2)}\n`);
   log(`results written to ${flags.out}`);
 } catch (error) {
   exitCode = 1;

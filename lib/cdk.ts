@@ -9,6 +9,7 @@ export { PakkaStack, type PakkaStackProps } from '../infra/pakkaStack.js';
 export { CONTEXT, type DeploymentSettings, deploymentSettings, removalPolicyOf } from '../infra/settings.js';
 export { checkWithCdkNag } from '../infra/nag.js';
 export { PARTICIPANT_TABLE_ACTIONS, Participant, type ParticipantProps, type ParticipantTable } from '../infra/constructs/participant.js';
+export { SqlParticipantFunction, type SqlParticipantFunctionProps } from '../infra/constructs/sqlParticipantFunction.js';
 // The schema an existing participant table must have (ParticipantProps.table), to build one with PakkaTable.
 export { PARTICIPANT_TABLE_SCHEMA, type TableSchema } from '../lambdas/tableSchemas.js';
 export { Coordinator, type CoordinatorProps } from '../infra/constructs/coordinator.js';

@@ -15,6 +15,7 @@ import { type TransactionRequest, type Validated, transactionIdFor, validateTran
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isOwnFunctionKind } from '../lambdas/participants/barrier/kind.js';
 import { documentClient } from '../lambdas/participants/lambdaEntry.js';
+import { statusAnswer } from '../lambdas/contract/participantProtocol.js';
 import { type ParticipantHandler, participantHandler } from '../lambdas/participants/runtime.js';
 import { observedParticipant } from '../lambdas/participants/observedParticipant.js';
 import { raisingVoteAbort } from '../lambdas/participants/voteAbortRaised.js';
@@ -84,7 +85,12 @@ export class LocalPakka {
     this.variant = options.variant ?? DEFAULT_COORDINATOR_VARIANT;
     this.tables = localTableNames(this.config, options.tablePrefix);
     const client = documentClient(options.dynamo);
-    this.reads = tableReads(client, this.tables, this.config);
+    // A participant that keeps its prepared state in its own store (a SQL participant) is asked for its status.
+    this.reads = tableReads(client, this.tables, this.config, async (participant, txnId) => {
+      const handler = this.participants.get(participant);
+      if (!handler) throw new Error(`no participant ${participant}`);
+      return statusAnswer.parse(await handler({ action: 'status', txnId }));
+    });
     this.metrics = options.metrics ?? new PrometheusRecorder({ participants: [...this.config.keys()] });
     const logger = options.logger ?? localLogger();
     const handlers = new Map<string, ParticipantHandler>();

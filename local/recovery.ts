@@ -9,7 +9,8 @@ import { recordLateHazards } from '../lambdas/observability/transactionOutcome.j
 import { documentClient } from '../lambdas/participants/lambdaEntry.js';
 import { coordinatorLogTable } from '../lambdas/recovery/coordinatorLogTable.js';
 import { inDoubtIndex } from '../lambdas/recovery/inDoubtIndex.js';
-import type { RecoveryPorts } from '../lambdas/recovery/ports.js';
+import type { InDoubtPort, RecoveryPorts } from '../lambdas/recovery/ports.js';
+import { inDoubtSources } from '../lambdas/recovery/inDoubtSources.js';
 import { EXECUTION_TIMEOUT_SECONDS } from '../lambdas/coordinator/coordinatorVariant.js';
 import { maxDurationExecutions } from '../lambdas/recovery/maxDurationExecutions.js';
 import { DEFAULT_RECOVERY_CONFIG, type RecoveryConfig } from '../lambdas/recovery/recoveryConfig.js';
@@ -32,6 +33,8 @@ export interface LocalRecoveryOptions {
    */
   isRunning?: (txnId: string) => boolean;
   log?: RecoveryLog;
+  /** Where else participants keep prepared state (a SQL participant's prepared transactions: `sqlInDoubt`), beside the DynamoDB tables' indexes. */
+  inDoubt?: readonly InDoubtPort[];
 }
 
 export class LocalRecovery {
@@ -56,7 +59,9 @@ export class LocalRecovery {
     const isRunning = options.isRunning;
     this.ports = {
       log: coordinatorLogTable(client, pakka.tables.coordinatorLog),
-      inDoubt: inDoubtIndex(client, pakka.tables.participants),
+      inDoubt: inDoubtSources([inDoubtIndex(client, pakka.tables.participants), ...(options.inDoubt ?? [])], (_source, error) =>
+        options.log?.('recovery could not read a source of in-doubt transactions; the next sweep tries again', { error: String(error) }),
+      ),
       participants: { send: (participant, message) => invoke(participant, message) as Promise<ParticipantAnswer> },
       executions: isRunning
         ? { isRunning: async (item) => isRunning(item.txnId) }

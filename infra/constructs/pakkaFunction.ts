@@ -11,6 +11,7 @@ import { type IRole, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 
 /** Pakka's root: the repository, or `dist/` of the installed package. Pakka's own entries are found from here. */
@@ -69,6 +70,8 @@ export interface PakkaFunctionProps {
    * tracing's X-Ray statement (cdk-nag keeps one reason per finding, so it is given here).
    */
   wildcardResourceReason?: string;
+  /** The team's VPC, for a function that reaches a database inside it (a SQL participant). */
+  network?: { vpc: IVpc; vpcSubnets?: SubnetSelection; securityGroups?: ISecurityGroup[] };
 }
 
 export class PakkaFunction extends Construct {
@@ -104,6 +107,7 @@ export class PakkaFunction extends Construct {
       // Stack traces point into the TypeScript sources through the bundled source map.
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
       bundling: PAKKA_BUNDLING,
+      ...(props.network ?? {}),
     });
     const policy = role.node.tryFindChild('DefaultPolicy');
     if (policy) {

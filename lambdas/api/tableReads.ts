@@ -13,6 +13,18 @@ import { readHolds, readItem } from './itemReads.js';
 import { BY_STATUS_INDEX } from '../tableSchemas.js';
 import { inDoubtIndex } from '../recovery/inDoubtIndex.js';
 import type { LogKey, TransactionService } from './transactionService.js';
+import type { StatusAnswer } from '../contract/participantProtocol.js';
+
+/** A participant's status answer as the record the status derivation reads; UNKNOWN and a barrier's PREPARING hold no record. */
+function recordFromStatus(answer: StatusAnswer): StoredRecord | undefined {
+  if (answer.state !== 'PREPARED' && answer.state !== 'COMMITTED' && answer.state !== 'ABORTED') return undefined;
+  return {
+    txnId: answer.txnId,
+    state: answer.state,
+    ...(answer.preparedAt ? { preparedAt: answer.preparedAt } : {}),
+    ...(answer.voteReason ? { voteReason: answer.voteReason } : {}),
+  };
+}
 
 /** Later than any record's inDoubtSince: the in-doubt query then returns every PREPARED record, oldest first. */
 const EVERY_RECORD = '9999-12-31T23:59:59.999Z';
@@ -28,8 +40,17 @@ export type TableReads = Pick<
   'readLog' | 'readTransaction' | 'listLog' | 'listUndecided' | 'readParticipantRecord' | 'readParticipantRecords' | 'readParticipantItem' | 'readItemHolds'
 >;
 
-/** `config` tells which keys of a participant are sharded (read as the sum of their shards). */
-export function tableReads(client: DynamoDBDocumentClient, tables: TableNamesForReads, config: ParticipantConfig): TableReads {
+/**
+ * Asks a participant that keeps its prepared state in its own store (`preparedStateIn: 'participant'`)
+ * for its `status` of a transaction.
+ */
+export type AskStatus = (participant: string, txnId: string) => Promise<StatusAnswer>;
+
+/**
+ * `config` tells which keys of a participant are sharded (read as the sum of their shards), and which
+ * participants keep their prepared state outside their table: those are asked with `askStatus`.
+ */
+export function tableReads(client: DynamoDBDocumentClient, tables: TableNamesForReads, config: ParticipantConfig, askStatus?: AskStatus): TableReads {
   const participantTable = (name: string): string => {
     const table = tables.participants.get(name);
     if (!table) throw new Error(`participant ${name} has no table`); // the routes check the name first
@@ -39,14 +60,25 @@ export function tableReads(client: DynamoDBDocumentClient, tables: TableNamesFor
   async function recordsOf(txnIds: readonly string[], names: ReadonlySet<string>): Promise<Map<string, Map<string, StoredRecord>>> {
     const byTxn = new Map<string, Map<string, StoredRecord>>(txnIds.map((t) => [t, new Map()]));
     const known = [...names].filter((name) => config.has(name) && tables.participants.has(name));
+    const askedByStatus = (name: string) => askStatus !== undefined && config.get(name)?.definition.preparedStateIn === 'participant';
     await Promise.all(
-      known.map(async (name) => {
-        const found = await batchReadConsistent(client, participantTable(name), txnIds.map(recordKeyOf));
-        for (const item of found) {
-          const record = storedRecord(item);
-          byTxn.get(String(item[PARTITION_KEY]).slice('TXN#'.length))?.set(name, record);
-        }
-      }),
+      known.filter(askedByStatus).flatMap((name) =>
+        txnIds.map(async (txnId) => {
+          const record = recordFromStatus(await (askStatus as AskStatus)(name, txnId));
+          if (record) byTxn.get(txnId)?.set(name, record);
+        }),
+      ),
+    );
+    await Promise.all(
+      known
+        .filter((name) => !askedByStatus(name))
+        .map(async (name) => {
+          const found = await batchReadConsistent(client, participantTable(name), txnIds.map(recordKeyOf));
+          for (const item of found) {
+            const record = storedRecord(item);
+            byTxn.get(String(item[PARTITION_KEY]).slice('TXN#'.length))?.set(name, record);
+          }
+        }),
     );
     return byTxn;
   }

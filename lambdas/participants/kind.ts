@@ -72,6 +72,12 @@ export interface ParticipantKind<Op extends { op: string; key: string } = { op: 
   readonly escrowQuantity?: string;
   /** The business view of a committed item, as the API shows it. */
   view(item: Record<string, unknown>): Record<string, unknown>;
+  /**
+   * Where the participant keeps its prepared state: `table`, the participant's DynamoDB table, which the
+   * API reads directly (the default); `participant`, its own store (a SQL participant's database), which
+   * the API reads by asking the participant for `status`.
+   */
+  readonly preparedStateIn?: 'table' | 'participant';
 }
 
 /** Declares a kind with its own operation type; the registry holds kinds of every operation type. */

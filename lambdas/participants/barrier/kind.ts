@@ -16,6 +16,12 @@ export interface OwnFunctionKindOptions<Op extends { op: string; key: string }> 
   operationNames: readonly string[];
   /** What GET /participants/{name}/items/{key} shows of an item in the participant's table, if it keeps any. */
   view?: (item: Record<string, unknown>) => Record<string, unknown>;
+  /**
+   * `participant` when the team's function keeps its prepared state in its own store (a SQL participant:
+   * the database's prepared transactions and its record table), so the API asks it for `status` instead of
+   * reading the participant's DynamoDB table. A barrier participant keeps its records in the table.
+   */
+  preparedStateIn?: 'table' | 'participant';
 }
 
 const OWN_FUNCTION_KINDS = new WeakSet<object>();
@@ -27,6 +33,7 @@ export function ownFunctionKind<Op extends { op: string; key: string }>(options:
     operation: options.operation,
     operationNames: options.operationNames,
     view: options.view ?? ((item) => item),
+    preparedStateIn: options.preparedStateIn ?? 'table',
     plan() {
       // LocalPakka and the CDK participant refuse such a kind without the team's function, so this is never reached.
       throw new Error(`kind '${options.name}' is answered by the team's own function; Pakka's runtime has no plan for it`);

@@ -1,0 +1,35 @@
+/**
+ * Several places where participants keep prepared state, read as one: the DynamoDB participants'
+ * in-doubt indexes and each SQL participant's list of prepared transactions. Oldest first, as every
+ * source is, so the sweep's limit takes the oldest in doubt wherever they are. A source that cannot be
+ * read (its database is down) is reported and left out of this sweep: the others are still recovered.
+ */
+import type { InDoubtPort, PreparedRecordRef } from './ports.js';
+
+export type SourceFailure = (source: number, error: unknown) => void;
+
+export function inDoubtSources(sources: readonly InDoubtPort[], onFailure: SourceFailure = () => {}): InDoubtPort {
+  if (sources.length === 1 && sources[0]) return sources[0];
+  const each = <T>(read: (source: InDoubtPort) => Promise<T> | undefined): Promise<Array<T | undefined>> =>
+    Promise.all(
+      sources.map(async (source, i) => {
+        try {
+          return await read(source);
+        } catch (error) {
+          onFailure(i, error);
+          return undefined;
+        }
+      }),
+    );
+  return {
+    participants: sources.flatMap((s) => s.participants ?? []),
+    async preparedBefore(before, limit) {
+      const found: PreparedRecordRef[] = (await each((s) => s.preparedBefore(before, limit))).flatMap((refs) => refs ?? []);
+      return found.sort((a, b) => a.inDoubtSince.localeCompare(b.inDoubtSince)).slice(0, limit);
+    },
+    async oldestPreparedSince() {
+      const oldest = await each((s) => s.oldestPreparedSince?.());
+      return oldest.filter((since): since is string => since !== undefined).sort()[0];
+    },
+  };
+}

@@ -1,0 +1,189 @@
+/**
+ * The SQL participant against real servers: PostgreSQL (PREPARE TRANSACTION) and MariaDB (XA), each
+ * started by the test in a temporary folder and stopped by PID. The conformance kit holds both to every
+ * rule of the participant protocol; the tests below it inject what the kit cannot: a database killed
+ * with SIGKILL between prepare and commit, a lock held by a prepared transaction, a null abort racing
+ * a prepare, and a server that refuses prepared transactions.
+ */
+import { randomUUID } from 'node:crypto';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACCOUNTS_DDL, type BankOperation, bankAccounts } from '../../examples/sql-bank/bankAccounts.js';
+import { RECORD_TABLE, type SqlEngine, SqlParticipantNotReady } from '../../lambdas/participants/sql/engine.js';
+import { mysqlEngine } from '../../lambdas/participants/sql/mysql.js';
+import { postgresEngine } from '../../lambdas/participants/sql/postgres.js';
+import { type SqlParticipantHandler, ensureSqlParticipantReady, sqlParticipant } from '../../lambdas/participants/sql/runtime.js';
+import { participantConformance } from '../../testing/conformance.js';
+import { POSTGRES_USER, type SqlServer, mariadbAvailable, postgresAvailable, requireServer, startMariadb, startPostgres } from '../../local/sqlServers.js';
+
+type Engine = 'postgresql' | 'mysql';
+
+interface World {
+  server: SqlServer;
+  engine: SqlEngine;
+  handler: SqlParticipantHandler;
+  /** A plain query on a fresh connection, as the team's own code or an operator would run it. */
+  query(sql: string, values?: unknown[]): Promise<Record<string, unknown>[]>;
+}
+
+const PARTICIPANT = 'payee-bank';
+
+function engineFor(kind: Engine, port: number): SqlEngine {
+  return kind === 'postgresql'
+    ? postgresEngine({ client: () => new pg.Client({ host: '127.0.0.1', port, user: POSTGRES_USER, database: 'postgres' }), lockTimeoutMs: 100 })
+    : mysqlEngine({ connection: () => mysql.createConnection({ host: '127.0.0.1', port, user: 'root', database: 'bank' }) });
+}
+
+async function world(kind: Engine): Promise<World> {
+  const server = kind === 'postgresql' ? await startPostgres() : await startMariadb();
+  if (kind === 'mysql') {
+    const admin = await mysql.createConnection({ host: '127.0.0.1', port: server.port, user: 'root' });
+    await admin.query('CREATE DATABASE bank');
+    await admin.end();
+  }
+  const engine = engineFor(kind, server.port);
+  await ensureSqlParticipantReady(engine);
+  const query = async (sql: string, values?: unknown[]) => {
+    const session = await engine.connect();
+    try {
+      return (await session.query(sql, values)).rows;
+    } finally {
+      await session.close();
+    }
+  };
+  await query(ACCOUNTS_DDL);
+  return { server, engine, handler: sqlParticipant({ name: PARTICIPANT, definition: bankAccounts(kind), engine }), query };
+}
+
+const ENGINES: Array<{ kind: Engine; available: () => ReturnType<typeof postgresAvailable> }> = [
+  { kind: 'postgresql', available: postgresAvailable },
+  { kind: 'mysql', available: mariadbAvailable },
+];
+
+for (const { kind, available } of ENGINES) {
+  describe.runIf(requireServer(available()))(`the SQL participant on ${kind === 'postgresql' ? 'PostgreSQL' : 'MariaDB'}`, () => {
+    let w: World;
+    beforeAll(async () => {
+      w = await world(kind);
+    }, 120_000);
+    afterAll(async () => {
+      await w?.server.stop();
+    });
+
+    const p = (n: number) => (kind === 'postgresql' ? `$${n}` : '?');
+    const account = async (balance: number) => {
+      const id = `acct-${randomUUID().slice(0, 12)}`;
+      await w.query(`INSERT INTO accounts (id, balance) VALUES (${p(1)}, ${p(2)})`, [id, balance]);
+      return id;
+    };
+    const balanceOf = async (id: string) => Number((await w.query(`SELECT balance FROM accounts WHERE id = ${p(1)}`, [id]))[0]?.balance);
+    const txn = () => `sql-${randomUUID().slice(0, 12)}`;
+    const prepared = async () => (await w.engine.connect().then(async (s) => [await w.engine.listPrepared(s, PARTICIPANT), await s.close()]))[0];
+
+    participantConformance<Record<string, number>>({
+      name: `SQL bank (${kind})`,
+      participant: PARTICIPANT,
+      handler: () => w.handler,
+      yes: async () => [{ op: 'debit', key: await account(1_000), amount: 300 }],
+      no: { reason: 'INSUFFICIENT_FUNDS', setup: async () => [{ op: 'debit', key: await account(100), amount: 300 }] },
+      allOrNothing: {
+        reason: 'INSUFFICIENT_FUNDS',
+        setup: async () => [
+          { op: 'credit', key: await account(0), amount: 50 },
+          { op: 'debit', key: await account(10), amount: 300 },
+        ],
+      },
+      snapshot: async (ops) => Object.fromEntries(await Promise.all(ops.map(async (o) => [String(o.key), await balanceOf(String(o.key))] as const))),
+    });
+
+    it('keeps a prepared transaction through a SIGKILL of the database, and commits it from a new connection after the restart', async () => {
+      const [from, to] = [await account(500), await account(0)];
+      const t = txn();
+      const ops: BankOperation[] = [
+        { op: 'debit', key: from, amount: 200 },
+        { op: 'credit', key: to, amount: 200 },
+      ];
+      expect(await w.handler({ action: 'prepare', txnId: t, operations: ops })).toMatchObject({ vote: 'VOTE_COMMIT' });
+      await w.server.kill();
+      // The database is gone: the coordinator's commit is refused as transient, and retried.
+      await expect(w.handler({ action: 'commit', txnId: t, operations: ops })).rejects.toMatchObject({ name: 'Pakka.Transient' });
+      await w.server.restart();
+      expect(await w.handler({ action: 'status', txnId: t })).toMatchObject({ state: 'PREPARED' });
+      expect(await balanceOf(from)).toBe(500);
+      expect(await w.handler({ action: 'commit', txnId: t, operations: ops })).toMatchObject({ outcome: 'COMMITTED', repeated: false });
+      expect([await balanceOf(from), await balanceOf(to)]).toEqual([300, 200]);
+      expect(await w.handler({ action: 'commit', txnId: t })).toMatchObject({ outcome: 'COMMITTED', repeated: true });
+      expect((await prepared())?.map((x) => x.txnId)).not.toContain(t);
+    }, 120_000);
+
+    it('votes LOCK_CONFLICT, holding nothing, while a prepared transaction holds the row, and the retry after the decision votes yes', async () => {
+      const acct = await account(1_000);
+      const first = txn();
+      const second = txn();
+      const debit = (amount: number): BankOperation[] => [{ op: 'debit', key: acct, amount }];
+      expect(await w.handler({ action: 'prepare', txnId: first, operations: debit(100) })).toMatchObject({ vote: 'VOTE_COMMIT' });
+      expect(await w.handler({ action: 'prepare', txnId: second, operations: debit(100) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'LOCK_CONFLICT' });
+      // A lock conflict leaves no tombstone: the coordinator may retry the prepare.
+      expect(await w.handler({ action: 'status', txnId: second })).toMatchObject({ state: 'UNKNOWN' });
+      await w.handler({ action: 'commit', txnId: first });
+      expect(await w.handler({ action: 'prepare', txnId: second, operations: debit(100) })).toMatchObject({ vote: 'VOTE_COMMIT' });
+      await w.handler({ action: 'abort', txnId: second });
+      expect(await balanceOf(acct)).toBe(900);
+    });
+
+    it('never leaves a transaction both aborted and prepared when a null abort races its prepare', async () => {
+      const outcomes = await Promise.all(
+        Array.from({ length: 12 }, async () => {
+          const acct = await account(1_000);
+          const t = txn();
+          const ops: BankOperation[] = [{ op: 'debit', key: acct, amount: 10 }];
+          const send = async (action: 'prepare' | 'abort') => {
+            // The coordinator retries Pakka.Transient; so does this race.
+            for (;;) {
+              try {
+                return await w.handler({ action, txnId: t, operations: ops });
+              } catch (error) {
+                if ((error as Error).name !== 'Pakka.Transient') throw error;
+              }
+            }
+          };
+          const [vote] = await Promise.all([send('prepare'), send('abort')]);
+          // Whatever the order, the abort has the last word: nothing stays prepared, nothing moved.
+          await send('abort');
+          return { t, vote, balance: await balanceOf(acct), status: await w.handler({ action: 'status', txnId: t }) };
+        }),
+      );
+      for (const o of outcomes) {
+        expect(o.balance).toBe(1_000);
+        expect(o.status).toMatchObject({ state: 'ABORTED' });
+      }
+      const left = new Set((await prepared())?.map((x) => x.txnId));
+      expect(outcomes.filter((o) => left.has(o.t))).toEqual([]);
+    }, 60_000);
+
+    it('commits in one phase: the record and the work in one transaction, learnt by a later abort', async () => {
+      const acct = await account(100);
+      const t = txn();
+      const ops: BankOperation[] = [{ op: 'credit', key: acct, amount: 40 }];
+      expect(await w.handler({ action: 'commitOnePhase', txnId: t, operations: ops })).toMatchObject({ vote: 'VOTE_COMMIT', committed: 'IN_ONE_PHASE' });
+      expect(await balanceOf(acct)).toBe(140);
+      await expect(w.handler({ action: 'abort', txnId: t, operations: ops })).rejects.toMatchObject({ name: 'Pakka.CommittedInOnePhase' });
+      expect(await balanceOf(acct)).toBe(140);
+      expect(await w.query(`SELECT state FROM ${RECORD_TABLE} WHERE txn_id = ${p(1)}`, [t])).toEqual([{ state: 'COMMITTED' }]);
+    });
+  });
+}
+
+describe.runIf(requireServer(postgresAvailable()))('a PostgreSQL server that refuses prepared transactions', () => {
+  it('is refused at start-up with the setting to change', async () => {
+    const server = await startPostgres({ maxPreparedTransactions: 0 });
+    try {
+      const engine = engineFor('postgresql', server.port);
+      await expect(ensureSqlParticipantReady(engine)).rejects.toBeInstanceOf(SqlParticipantNotReady);
+      await expect(ensureSqlParticipantReady(engine)).rejects.toThrow(/max_prepared_transactions is 0/);
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,36 @@
+/** Recovery reads every participant store's in-doubt list as one, and a store that is down does not stop the rest. */
+import { describe, expect, it } from 'vitest';
+import { inDoubtSources } from '../../lambdas/recovery/inDoubtSources.js';
+import type { InDoubtPort } from '../../lambdas/recovery/ports.js';
+
+const source = (participant: string, since: string[]): InDoubtPort => ({
+  participants: [participant],
+  preparedBefore: async (before, limit) =>
+    since
+      .filter((s) => s <= before)
+      .slice(0, limit)
+      .map((inDoubtSince, i) => ({ participant, txnId: `${participant}-${i}`, inDoubtSince })),
+  oldestPreparedSince: async () => since[0],
+});
+const down: InDoubtPort = {
+  participants: ['sql-bank'],
+  preparedBefore: () => Promise.reject(new Error('connect ECONNREFUSED')),
+  oldestPreparedSince: () => Promise.reject(new Error('connect ECONNREFUSED')),
+};
+
+describe('in-doubt sources read as one', () => {
+  it('merges oldest first under one limit, and names every participant', async () => {
+    const merged = inDoubtSources([source('ledger', ['2026-01-01', '2026-01-04']), source('sql-bank', ['2026-01-02', '2026-01-03'])]);
+    expect((await merged.preparedBefore('2026-12-31', 3)).map((r) => r.inDoubtSince)).toEqual(['2026-01-01', '2026-01-02', '2026-01-03']);
+    expect(await merged.oldestPreparedSince?.()).toBe('2026-01-01');
+    expect(merged.participants).toEqual(['ledger', 'sql-bank']);
+  });
+
+  it('leaves out a source that cannot be read, and reports it', async () => {
+    const failures: number[] = [];
+    const merged = inDoubtSources([source('ledger', ['2026-01-01']), down], (i) => failures.push(i));
+    expect((await merged.preparedBefore('2026-12-31', 10)).map((r) => r.txnId)).toEqual(['ledger-0']);
+    expect(await merged.oldestPreparedSince?.()).toBe('2026-01-01');
+    expect(failures).toEqual([1, 1]);
+  });
+});
