@@ -314,7 +314,12 @@ export function Transaction({ txnId }: { txnId: string }) {
           {copied ? 'Copied' : 'Copy'}
         </button>
       </h2>
-      <pre class="raw" data-testid="raw-log">
+      <pre
+        class="raw"
+        data-testid="raw-log"
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: it scrolls, and a keyboard must be able to scroll it.
+        tabIndex={0}
+      >
         {JSON.stringify(inspection.log, null, 2)}
       </pre>
     </section>
