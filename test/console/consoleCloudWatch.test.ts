@@ -6,7 +6,9 @@
  * again with the same credentials and refuses a difference, as CloudWatch does), and answers in
  * CloudWatch's XML. No real AWS.
  */
+import { existsSync, mkdirSync } from 'node:fs';
 import { type IncomingHttpHeaders, type Server, createServer, request } from 'node:http';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLOUDWATCH_SERVICE, parseGetMetricData } from '../../cli/cloudWatch.js';
 import { type ConsoleProxy, startConsoleProxy } from '../../cli/consoleCommand.js';
@@ -192,4 +194,53 @@ describe("the console's charts from CloudWatch", () => {
     });
     expect(() => parseGetMetricData(400, xmlError('InvalidParameterValue', 'bad &lt;Id&gt;'))).toThrow('bad <Id>');
   });
+
+  const CHROMIUM = process.env.PAKKA_CHROMIUM ?? '/usr/bin/chromium';
+  it.skipIf(!existsSync(CHROMIUM) && !['1', 'true'].includes(process.env.CI ?? ''))(
+    "in the browser: where the API has no /metrics, the overview's charts are CloudWatch's",
+    async () => {
+      // The deployed API as the console meets it on AWS: /metrics is 404, the listings are empty.
+      const api = createServer((req, res) => {
+        const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+        const json = (status: number, body: unknown) => {
+          res.writeHead(status, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify(body));
+        };
+        if (path === '/prod/metrics') return json(404, { error: { code: 'NOT_FOUND', message: 'on AWS the metrics are in CloudWatch', field: null } });
+        if (path === '/prod/participants') return json(200, { participants: [] });
+        if (path === '/prod/transactions') return json(200, { transactions: [], nextCursor: null });
+        json(404, { error: { code: 'NOT_FOUND', message: `no route ${path}`, field: null } });
+      });
+      await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+      const address = api.address();
+      const onAws = await startConsoleProxy({
+        apiUrl: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/prod`,
+        port: 0,
+        signer: apiGatewaySigner({ region: REGION, credentials: CREDENTIALS }),
+        cloudWatch: { endpoint, signer: apiGatewaySigner({ region: REGION, service: CLOUDWATCH_SERVICE, credentials: CREDENTIALS }) },
+      });
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+      try {
+        const page = await (await browser.newContext({ viewport: { width: 1440, height: 1000 }, colorScheme: 'light' })).newPage();
+        const before = seen.length;
+        await page.goto(`${onAws.url}/console/#/`);
+        await expect.poll(() => page.getByTestId('chart-source').textContent(), { timeout: 30_000 }).toContain('CloudWatch');
+        expect(seen.length).toBeGreaterThan(before);
+        expect(seen.slice(before).every((s) => s.signatureValid)).toBe(true);
+        // Each chart drew its axis from CloudWatch's two minutes.
+        const labels = await page.locator('.chart-canvas').evaluateAll((charts) => charts.map((c) => c.getAttribute('data-time-labels')));
+        expect(labels.length).toBeGreaterThanOrEqual(7);
+        expect(labels.every((l) => (JSON.parse(l ?? '[]') as unknown[]).length > 0)).toBe(true);
+        expect(await page.locator('.notice').count()).toBe(0);
+        const shots = new URL('../../test-output/console/', import.meta.url);
+        mkdirSync(shots, { recursive: true });
+        await page.screenshot({ path: new URL('overview-cloudwatch.png', shots).pathname, fullPage: true });
+      } finally {
+        await browser.close();
+        await onAws.stop();
+        await new Promise<void>((resolve) => api.close(() => resolve()));
+      }
+    },
+    120_000,
+  );
 });

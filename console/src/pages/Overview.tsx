@@ -207,7 +207,13 @@ export function Overview() {
       <div class="two-columns">
         <div>
           <h2>Slowest participants</h2>
-          {f ? <ParticipantTable f={f} /> : <p class="muted">Waiting for the first metrics…</p>}
+          {f ? (
+            <ParticipantTable f={f} />
+          ) : (
+            <p class="muted">
+              {live.cloudWatch ? "On AWS each participant's figures are on the stack's CloudWatch dashboard." : 'Waiting for the first metrics…'}
+            </p>
+          )}
         </div>
         <div>
           <h2>Latest transactions</h2>
