@@ -12,7 +12,7 @@ import { readBody, sendResult } from '../local/apiGateway.js';
 import { ensureConsoleBuilt, isConsolePath, serveConsole } from '../local/consoleAssets.js';
 import { loopbackRefusal } from '../local/loopbackGuard.js';
 import { type CloudWatchClient, CLOUDWATCH_SERVICE, CloudWatchError, cloudWatchEndpoint, getMetricData, metricDataRequest } from './cloudWatch.js';
-import { CLOUDWATCH_PATH } from '../console/src/cloudWatchSeries.js';
+import { CLOUDWATCH_PATH } from '../console/src/cloudWatchPath.js';
 import { type RequestSigner, apiGatewaySigner, regionOfApiUrl } from './sigv4.js';
 
 export const DEFAULT_CONSOLE_PORT = 3100;

@@ -7,11 +7,10 @@
 import type { MetricDataRequest, MetricDataResult } from '../../cli/cloudWatch.js';
 import { METRIC_NAMESPACE, METRIC_SERVICE } from '../../lambdas/observability/metricNames.js';
 import { postJson } from './api.js';
+import { CLOUDWATCH_PATH } from './cloudWatchPath.js';
 import { PHASES, type Series } from './liveMetrics.js';
 import { METRICS, type MetricName } from './metricNames.js';
 
-/** Served by `pakka console --url` only; the local service has /metrics instead. */
-export const CLOUDWATCH_PATH = '/console/cloudwatch/GetMetricData';
 /** One point a minute (CloudWatch keeps minute points for 15 days), over the last three hours. */
 export const CLOUDWATCH_PERIOD_SECONDS = 60;
 export const CLOUDWATCH_WINDOW_SECONDS = 3 * 3600;

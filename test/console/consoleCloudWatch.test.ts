@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLOUDWATCH_SERVICE, parseGetMetricData } from '../../cli/cloudWatch.js';
 import { type ConsoleProxy, startConsoleProxy } from '../../cli/consoleCommand.js';
 import { apiGatewaySigner } from '../../cli/sigv4.js';
-import { CLOUDWATCH_PATH, CLOUDWATCH_PERIOD_SECONDS, seriesFromResults, seriesRequest } from '../../console/src/cloudWatchSeries.js';
+import { CLOUDWATCH_PATH } from '../../console/src/cloudWatchPath.js';
+import { CLOUDWATCH_PERIOD_SECONDS, seriesFromResults, seriesRequest } from '../../console/src/cloudWatchSeries.js';
 import { PHASES } from '../../console/src/liveMetrics.js';
 import { signatureValid } from '../support/sigv4Verify.js';
 
