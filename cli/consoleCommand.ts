@@ -1,13 +1,18 @@
 /**
  * `pakka console --url <deployed API>`: the web console on this machine, against the API on AWS.
  * The console's files are served here; every other request is passed to the API signed with
- * SigV4 from the user's AWS credentials, so the browser never holds a credential. Like the local
+ * SigV4 from the user's AWS credentials, so the browser never holds a credential. The charts'
+ * figures, which on AWS are in CloudWatch (there is no /metrics), come through
+ * POST /console/cloudwatch/GetMetricData, signed the same way for CloudWatch. Like the local
  * service it answers only on loopback, to its own Host, and refuses cross-origin writes.
  */
 import { type Server, createServer } from 'node:http';
+import type { APIGatewayProxyResult } from 'aws-lambda';
 import { readBody, sendResult } from '../local/apiGateway.js';
 import { ensureConsoleBuilt, isConsolePath, serveConsole } from '../local/consoleAssets.js';
 import { loopbackRefusal } from '../local/loopbackGuard.js';
+import { type CloudWatchClient, CLOUDWATCH_SERVICE, CloudWatchError, cloudWatchEndpoint, getMetricData, metricDataRequest } from './cloudWatch.js';
+import { CLOUDWATCH_PATH } from '../console/src/cloudWatchPath.js';
 import { type RequestSigner, apiGatewaySigner, regionOfApiUrl } from './sigv4.js';
 
 export const DEFAULT_CONSOLE_PORT = 3100;
@@ -23,6 +28,8 @@ export interface ConsoleProxyOptions {
   port?: number;
   host?: string;
   signer: RequestSigner;
+  /** Where the charts' figures come from on AWS; without it the console shows that it has none. */
+  cloudWatch?: CloudWatchClient;
   log?: (line: string) => void;
 }
 
@@ -48,6 +55,40 @@ export function targetUrl(apiUrl: string, requestUrl: string): URL {
   return target;
 }
 
+/** The console's GetMetricData, checked, then sent to CloudWatch signed; CloudWatch's answer as JSON. */
+async function metricData(cloudWatch: CloudWatchClient | undefined, method: string, body: Buffer, log: (line: string) => void): Promise<APIGatewayProxyResult> {
+  if (method !== 'POST')
+    return {
+      ...jsonError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${CLOUDWATCH_PATH}; allowed: POST`, null),
+      headers: { 'Content-Type': 'application/json', Allow: 'POST' },
+    };
+  if (!cloudWatch) return jsonError(404, 'NO_CLOUDWATCH', 'this console reads no CloudWatch metrics', null);
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch {
+    return jsonError(400, 'INVALID_REQUEST', 'the body must be JSON: {MetricDataQueries, StartTime, EndTime}', 'body');
+  }
+  const parsed = metricDataRequest.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return jsonError(400, 'INVALID_REQUEST', issue?.message ?? 'invalid GetMetricData request', issue?.path.join('.') || 'body');
+  }
+  try {
+    const results = await getMetricData(cloudWatch, parsed.data);
+    return {
+      statusCode: 200,
+      headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' },
+      body: JSON.stringify({ MetricDataResults: results }),
+    };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    log(`console proxy: CloudWatch GetMetricData failed: ${reason}`);
+    const code = error instanceof CloudWatchError ? error.code : 'CLOUDWATCH_UNREACHABLE';
+    return jsonError(502, code, `CloudWatch did not give the charts' figures: ${reason}`, null);
+  }
+}
+
 export async function startConsoleProxy(options: ConsoleProxyOptions): Promise<ConsoleProxy> {
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? (() => {});
@@ -64,6 +105,10 @@ export async function startConsoleProxy(options: ConsoleProxyOptions): Promise<C
         const method = request.method ?? 'GET';
         const url = request.url ?? '/';
         const path = new URL(url, 'http://localhost').pathname;
+        if (path === CLOUDWATCH_PATH) {
+          sendResult(response, await metricData(options.cloudWatch, method, body, log));
+          return;
+        }
         if (isConsolePath(path)) {
           await serveConsole(method, path, response, log);
           return;
@@ -152,6 +197,7 @@ export async function runConsole(options: ConsoleCommandOptions): Promise<void> 
     apiUrl: apiUrl.toString(),
     port: options.port,
     signer: apiGatewaySigner({ region }),
+    cloudWatch: { endpoint: cloudWatchEndpoint(region), signer: apiGatewaySigner({ region, service: CLOUDWATCH_SERVICE }) },
     log: (line) => options.out(`${line}\n`),
   });
   options.out(

@@ -123,11 +123,12 @@ export function program(out: (text: string) => void, err: (text: string) => void
     .command('console')
     .description('the web console on this machine for the API at --url (on AWS: calls are signed with your AWS credentials; Ctrl-C stops)')
     .option('--port <port>', 'local port for the console', String(DEFAULT_CONSOLE_PORT))
-    .option('--region <region>', "the API's region (default: from the URL, else AWS_REGION)")
-    .action(async (options: { port: string; region?: string }) => {
+    // --region is the global option (the region to sign for): a second one here was never reached, the global took it.
+    .action(async (options: { port: string }) => {
       const port = Number(options.port);
       if (!/^\d+$/.test(options.port) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not '${options.port}'`);
-      await runConsole({ url: globals().url, port, ...(options.region ? { region: options.region } : {}), out });
+      const { url, region } = globals();
+      await runConsole({ url, port, ...(region ? { region } : {}), out });
     });
 
   cli

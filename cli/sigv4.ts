@@ -26,6 +26,8 @@ export function regionOfApiUrl(url: URL): string | undefined {
 
 export interface SignerOptions {
   region: string;
+  /** The signing name of the service: API Gateway's by default; `monitoring` for CloudWatch. */
+  service?: string;
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   /** For tests that re-sign: the instant to sign at. */
   signingDate?: Date;
@@ -34,7 +36,7 @@ export interface SignerOptions {
 /** Signs a request; the answer is the headers to send (the request's own plus host, date, token and Authorization). */
 export function apiGatewaySigner(options: SignerOptions): RequestSigner {
   const signer = new SignatureV4({
-    service: API_GATEWAY_SERVICE,
+    service: options.service ?? API_GATEWAY_SERVICE,
     region: options.region,
     credentials: options.credentials ?? fromNodeProviderChain(),
     sha256: Hash.bind(null, 'sha256'),

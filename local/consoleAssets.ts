@@ -2,7 +2,8 @@
  * The web console's static files, for the local service and `pakka console`: built from console/
  * with vite when the bundle is missing or older than its sources (so a fresh clone needs no extra
  * step), then served from memory under /console with a strict Content-Security-Policy. Also serves
- * the state machine definition the service runs, which the console draws.
+ * the state machine definition the service runs, which the console draws. An installed package has
+ * no console sources (nor vite): it serves the bundle `npm run build` shipped beside this code.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,8 @@ import { aslPath } from '../statemachines/source/files.js';
 export const CONSOLE_PATH = '/console';
 const CONSOLE_DIR = fileURLToPath(new URL('../console/', import.meta.url));
 const DIST_DIR = join(CONSOLE_DIR, 'dist');
+/** Where the package build puts the bundle (dist/console/bundle, beside dist/local/ as console/ is beside local/). */
+export const SHIPPED_BUNDLE_DIR = join(CONSOLE_DIR, 'bundle');
 const STAMP = 'build.json';
 
 /** What went into a build, and how big it came out (the bundle size docs/operations.md and the log report). */
@@ -83,6 +86,15 @@ let building: Promise<ConsoleBuild> | undefined;
 export function ensureConsoleBuilt(log: (line: string) => void = () => {}): Promise<ConsoleBuild> {
   if (building) return building;
   building = (async () => {
+    // Not the folder: the package build compiles the few console modules the CLI imports.
+    if (!existsSync(join(CONSOLE_DIR, 'src', 'main.tsx'))) {
+      const shipped = readStamp(SHIPPED_BUNDLE_DIR);
+      if (!shipped || !existsSync(join(SHIPPED_BUNDLE_DIR, 'index.html'))) {
+        throw new Error(`the console's bundle is missing from this installation (${SHIPPED_BUNDLE_DIR}): the package was built without it; reinstall pakka`);
+      }
+      servedDir = SHIPPED_BUNDLE_DIR;
+      return shipped;
+    }
     const sourceHash = consoleSourceHash();
     const dir = buildDir(sourceHash);
     const current = readStamp(dir);
@@ -118,6 +130,13 @@ export function ensureConsoleBuilt(log: (line: string) => void = () => {}): Prom
     throw error;
   });
   return building;
+}
+
+/** The folder of the bundle this process serves: built (or found) by ensureConsoleBuilt. */
+export async function consoleBundleDir(log?: (line: string) => void): Promise<string> {
+  await ensureConsoleBuilt(log);
+  if (!servedDir) throw new Error('the console bundle was built but its folder is unknown');
+  return servedDir;
 }
 
 const TYPES: Record<string, string> = {

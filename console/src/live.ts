@@ -7,7 +7,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { parsePrometheusText } from '../../cli/prometheusText.js';
 import { ApiCallError, getJson, metricsText } from './api.js';
 import { OPEN_STATUSES, type TransactionList, type TransactionView } from './apiTypes.js';
-import { type Reading, keep } from './liveMetrics.js';
+import { CLOUDWATCH_PERIOD_SECONDS, cloudWatchSeries } from './cloudWatchSeries.js';
+import { type Reading, type Series, keep } from './liveMetrics.js';
 
 export const POLL_MS = 2000;
 /** The listing's page limit: more open transactions than this per status are shown as "100+". */
@@ -15,8 +16,10 @@ export const OPEN_LIMIT = 100;
 
 export interface LiveState {
   readings: Reading[];
-  /** Why there are no metrics (on AWS they are in CloudWatch), or a failed scrape. */
+  /** Why there are no metrics, or a failed scrape. */
   metricsProblem: string | null;
+  /** On AWS (no /metrics, `pakka console --url`): the charts' series from CloudWatch, null elsewhere. */
+  cloudWatch: Series | null;
   open: TransactionView[];
   openCapped: boolean;
   recent: TransactionView[];
@@ -25,7 +28,7 @@ export interface LiveState {
   apiProblem: string | null;
 }
 
-let state: LiveState = { readings: [], metricsProblem: null, open: [], openCapped: false, recent: [], updatedAt: null, apiProblem: null };
+let state: LiveState = { readings: [], metricsProblem: null, cloudWatch: null, open: [], openCapped: false, recent: [], updatedAt: null, apiProblem: null };
 const listeners = new Set<(s: LiveState) => void>();
 let timer: ReturnType<typeof setTimeout> | undefined;
 let running = false;
@@ -36,6 +39,26 @@ function publish(next: Partial<LiveState>) {
 }
 
 const problem = (error: unknown) => (error instanceof ApiCallError ? error.message : error instanceof Error ? error.message : String(error));
+
+/** CloudWatch has one point a minute: asked again only once a new minute may have one. */
+let cloudWatchAskedAt = 0;
+
+/** On AWS /metrics answers 404: the charts' figures are in CloudWatch, asked through the console's proxy. */
+async function fromCloudWatch(at: number, scrapeProblem: unknown): Promise<Partial<LiveState>> {
+  if (!(scrapeProblem instanceof ApiCallError) || scrapeProblem.status !== 404) return { metricsProblem: problem(scrapeProblem), cloudWatch: null };
+  if (state.cloudWatch && at - cloudWatchAskedAt < (CLOUDWATCH_PERIOD_SECONDS * 1000) / 2) return {};
+  try {
+    const cloudWatch = await cloudWatchSeries(at);
+    cloudWatchAskedAt = at;
+    return { cloudWatch, metricsProblem: null };
+  } catch (error) {
+    // The local service has neither: say why there are no charts (the API's own 404 message names CloudWatch).
+    return {
+      metricsProblem: error instanceof ApiCallError && error.status === 404 ? problem(scrapeProblem) : `CloudWatch: ${problem(error)}`,
+      cloudWatch: null,
+    };
+  }
+}
 
 async function poll(): Promise<void> {
   const at = Date.now();
@@ -52,7 +75,7 @@ async function poll(): Promise<void> {
     } catch (error) {
       next.metricsProblem = `GET /metrics is not Prometheus text: ${problem(error)}`;
     }
-  } else next.metricsProblem = problem(metrics.reason);
+  } else Object.assign(next, await fromCloudWatch(at, metrics.reason));
   if (lists.status === 'fulfilled') {
     next.open = lists.value.flatMap((l) => l.transactions).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
     next.openCapped = lists.value.some((l) => l.nextCursor !== null);

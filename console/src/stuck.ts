@@ -2,7 +2,7 @@
  * Which open transactions need a person, and what recovery will do with each: the protocol's rules
  * (presumed abort; a logged decision is delivered, never changed) as the console explains them. Pure.
  */
-import type { ParticipantView, TransactionView } from './apiTypes.js';
+import type { ParticipantStatus, TransactionView } from './apiTypes.js';
 import { THRESHOLDS } from './thresholds.js';
 
 export interface StuckAssessment {
@@ -39,12 +39,12 @@ export function assess(t: TransactionView, now: number): StuckAssessment {
 }
 
 /** Participants whose yes vote is not established: a commit without `force` is refused while any remain. */
-export function unconfirmedVoters(participants: readonly ParticipantView[]): string[] {
+export function unconfirmedVoters(participants: readonly ParticipantStatus[]): string[] {
   return participants.filter((p) => p.vote !== 'VOTE_COMMIT' && p.vote !== 'READ_ONLY' && p.state !== 'PREPARED' && p.state !== 'COMMITTED').map((p) => p.name);
 }
 
 /** What the confirmation says will happen, naming the transaction. */
-export function consequence(txnId: string, decision: 'COMMIT' | 'ABORT', participants: readonly ParticipantView[], force: boolean): string {
+export function consequence(txnId: string, decision: 'COMMIT' | 'ABORT', participants: readonly ParticipantStatus[], force: boolean): string {
   const names = participants.map((p) => p.name).join(', ');
   if (decision === 'ABORT') {
     return `Transaction ${txnId} will be ABORTED: ${names} release what they hold and apply nothing. This is logged as your decision and cannot be undone.`;

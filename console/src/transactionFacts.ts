@@ -4,6 +4,7 @@
  * outcomes, participant actions), never from state names. Pure.
  */
 import type { Inspection, TxnStatus } from './apiTypes.js';
+import { PHASE_MARKERS } from '../../statemachines/source/phaseMarkers.js';
 import type { IterationFacts, TransactionFacts } from './stateGraph.js';
 
 /** The statuses a transaction has held to reach `status`: the protocol only moves forward. */
@@ -31,7 +32,8 @@ export function effectiveVote(logged: string | null, record: Record<string, unkn
   return record?.state === 'PREPARED' || record?.state === 'COMMITTED' ? 'VOTE_COMMIT' : null;
 }
 
-const PHASE_TWO_ACTION = { COMMIT: 'commit', ABORT: 'abort' } as const;
+/** The phase-two Map the generator marks for each decision. */
+const PHASE_TWO_ACTION = { COMMIT: PHASE_MARKERS.commit, ABORT: PHASE_MARKERS.abort } as const;
 
 export function transactionFacts(inspection: Inspection): { facts: TransactionFacts; iterations: IterationFacts[] } {
   const { transaction, log } = inspection;
@@ -45,7 +47,7 @@ export function transactionFacts(inspection: Inspection): { facts: TransactionFa
   add(log?.abortedBy);
   add(log?.abortRule);
   // The transaction is known (a participant's record, a running execution or the decision): prepare was sent.
-  add('prepare');
+  add(PHASE_MARKERS.prepare);
   const action = transaction.decision ? PHASE_TWO_ACTION[transaction.decision] : undefined;
   // Every participant only read: the commit is final at its decision, with nothing to deliver, and never COMMITTING.
   const readOnly = transaction.decision === 'COMMIT' && transaction.participants.length > 0 && transaction.participants.every((p) => p.vote === 'READ_ONLY');
@@ -56,7 +58,7 @@ export function transactionFacts(inspection: Inspection): { facts: TransactionFa
     const own = new Set<string>();
     for (const v of [vote, p.reason, p.phaseTwo]) if (v) own.add(v);
     const answered = new Set<string>();
-    if (vote !== null) answered.add('prepare');
+    if (vote !== null) answered.add(PHASE_MARKERS.prepare);
     if (action && p.phaseTwo !== null) answered.add(action);
     return { name: p.name, literals: own, answered };
   });

@@ -17,6 +17,7 @@ import { type CoordinatorVariant, EXECUTION_TIMEOUT_SECONDS } from '../../lambda
 import { ONE_PHASE_COMMITTED } from '../../lambdas/protocol/participantState.js';
 import { ABORT_REASONS } from '../../lambdas/protocol/vote.js';
 import { VOTE_ABORT_ERRORS } from '../../lambdas/contract/participantProtocol.js';
+import { PHASE_MARKERS } from './phaseMarkers.js';
 import type { ChoiceRule, FailState, Json, MapState, Retrier, StateMachineDefinition, States, TaskState } from './asl.js';
 
 const LOG = '${CoordinatorLogTable}';
@@ -426,7 +427,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
         // Carried in each answer, so that CommitAll (whose input is the answers) can open the transaction to recovery.
         'openPartition.$': '$.logShards.open',
         // The phase by name (the action is chosen by intrinsics), as the console reads a Map's phase.
-        phase: 'prepare',
+        phase: PHASE_MARKERS.prepare,
         Payload: {
           // commitOnePhase when the API found this the only participant with anything to write (ParticipantInput.onePhase).
           'action.$': pick(['prepare', 'commitOnePhase'], '$$.Map.Item.Value.onePhase'),
@@ -730,7 +731,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
       Catch: [{ ErrorEquals: CONDITION_FAILED, ResultPath: null, Next: 'ReadLoggedDecision' }],
       Next: 'AbortAll',
     },
-    CommitAll: phaseTwo('commit', {
+    CommitAll: phaseTwo(PHASE_MARKERS.commit, {
       // READ_ONLY voters are filtered out here (InputPath), not by a Choice per participant; ResultPath still writes into the whole input.
       inputPath: '$.prepared.answers[?(@.reply.needsCommit == 1)]',
       itemsPath: '$',
@@ -738,7 +739,12 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
       txnId: '$$.Map.Item.Value.Payload.txnId',
       openPartition: '$$.Map.Item.Value.openPartition',
     }),
-    AbortAll: phaseTwo('abort', { itemsPath: '$.participants', participant: '$$.Map.Item.Value', txnId: '$.txnId', openPartition: '$.logShards.open' }),
+    AbortAll: phaseTwo(PHASE_MARKERS.abort, {
+      itemsPath: '$.participants',
+      participant: '$$.Map.Item.Value',
+      txnId: '$.txnId',
+      openPartition: '$.logShards.open',
+    }),
     // The one-phase commit's own states, after the two-phase ones (the console finds a phase's Map by its first literal).
     LogOnePhaseCommit: {
       ...commitDecision(

@@ -2,10 +2,13 @@
  * The web console end to end, in a real headless Chromium (Debian's `chromium`, driven by
  * playwright-core) against the local service: the overview's figures, the path and participants of
  * a committed, an aborted and a stuck transaction (the stuck one made by stopping its coordinator),
- * resolving the stuck one from the page, and text from the log that looks like markup staying text.
- * Each page's screenshot goes to test-output/console/. Under CI a missing browser fails the run.
+ * resolving the stuck one from the page, and text from the log that looks like markup staying text;
+ * the state graph's fit, zoom and pan; the charts' time labels; and axe-core's accessibility rules
+ * (colour contrast included) on every page in both colour schemes. Each page's screenshot goes to
+ * test-output/console/. Under CI a missing browser fails the run.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { ensureConsoleBuilt } from '../../local/consoleAssets.js';
@@ -18,6 +21,42 @@ import { call, startTestService } from '../support/service.js';
 const CHROMIUM = process.env.PAKKA_CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOTS = new URL('../../test-output/console/', import.meta.url);
 const haveBrowser = existsSync(CHROMIUM);
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const BROWSER_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+interface Rect {
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+  width: number;
+}
+/** The on-screen rectangles of the graph box and of the states drawn on the path. */
+const rectsOf = (page: Page, selector: string) =>
+  page.locator(selector).evaluateAll((nodes) =>
+    nodes.map((n): Rect => {
+      const r = n.getBoundingClientRect();
+      return { left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width };
+    }),
+  );
+async function graphRects(page: Page) {
+  const [box] = await rectsOf(page, '[data-testid=graph-box]');
+  const states = await rectsOf(page, 'g.state[data-on-path="true"]:not(.compound) > rect');
+  const all = await rectsOf(page, 'g.state > rect');
+  const scale = Number((await page.getByTestId('graph-box').getAttribute('data-scale')) ?? 'NaN');
+  return { box: box ?? null, states, all, scale };
+}
+const within = (outer: Rect, inner: Rect) =>
+  inner.left >= outer.left - 1 && inner.right <= outer.right + 1 && inner.top >= outer.top - 1 && inner.bottom <= outer.bottom + 1;
 const onCi = ['1', 'true'].includes(process.env.CI ?? '');
 
 // On CI the browser is part of the machine (.ci/run installs it): its absence is a failure, not a skip.
@@ -91,19 +130,7 @@ describe.skipIf(!haveBrowser)('the web console', () => {
     markupTxnId = markup.body.txnId;
 
     mkdirSync(SCREENSHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: BROWSER_ARGS });
     const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, colorScheme: 'dark' });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: api.url });
     page = await context.newPage();
@@ -153,6 +180,16 @@ describe.skipIf(!haveBrowser)('the web console', () => {
     await expect.poll(() => page.getByTestId('started-total').textContent(), { timeout: 15_000 }).toBe('6');
     // A few scrapes in the window, so the screenshot's charts have lines to draw.
     await expect.poll(() => page.locator('section[data-readings]').getAttribute('data-readings'), { timeout: 20_000 }).toMatch(/^([4-9]|\d\d+)$/);
+    // The time axis: one row of labels (no date row), none overlapping another, as uPlot drew them.
+    const axes = await page.locator('.chart-canvas').evaluateAll((charts) => charts.map((c) => c.getAttribute('data-time-labels')));
+    expect(axes.length).toBeGreaterThanOrEqual(7);
+    for (const axis of axes) {
+      const labels = JSON.parse(axis ?? '[]') as Array<{ text: string; row: number; left: number; right: number }>;
+      expect(labels.length).toBeGreaterThanOrEqual(2);
+      expect(labels.every((l) => l.row === 0 && /^\d\d:\d\d(:\d\d)?$/.test(l.text))).toBe(true);
+      const sorted = [...labels].sort((a, b) => a.left - b.left);
+      for (let i = 1; i < sorted.length; i++) expect(sorted[i]?.left ?? 0).toBeGreaterThan(sorted[i - 1]?.right ?? 0);
+    }
     await shot('overview');
   });
 
@@ -166,6 +203,66 @@ describe.skipIf(!haveBrowser)('the web console', () => {
     }
     expect(await page.getByTestId('timeline').textContent()).toContain('commit');
     await shot('transaction-committed');
+  });
+
+  it("the state graph opens on the transaction's path, fits the width, zooms and pans by mouse and keyboard", async () => {
+    await open(`#/transactions/${ids.committed}`);
+    await expect.poll(taskStatesOnPath, { timeout: 15_000 }).toEqual(tasksRun(ids.committed));
+    await expect.poll(async () => (await graphRects(page)).scale, { timeout: 15_000 }).toBeGreaterThan(0);
+    const opened = await graphRects(page);
+    const box = opened.box as Rect;
+    // Nothing wider than the page: the box is the content's width and never scrolls sideways.
+    expect(await page.locator('html').evaluate((html) => html.scrollWidth <= html.clientWidth)).toBe(true);
+    // Opens on the path: every state on it is in view.
+    expect(opened.states.length).toBeGreaterThan(3);
+    for (const state of opened.states) expect(within(box, state)).toBe(true);
+
+    // Fit: the whole machine as wide as the box.
+    await page.getByTestId('graph-fit').click();
+    const fitted = await graphRects(page);
+    const left = Math.min(...fitted.all.map((r) => r.left));
+    const right = Math.max(...fitted.all.map((r) => r.right));
+    expect(left).toBeGreaterThanOrEqual(box.left - 1);
+    expect(right).toBeLessThanOrEqual(box.right + 1);
+    expect(right - left).toBeGreaterThan(box.width * 0.8);
+
+    // Buttons zoom by a step.
+    await page.getByTestId('graph-zoom-in').click();
+    expect((await graphRects(page)).scale).toBeCloseTo(fitted.scale * 1.25, 2);
+    await page.getByTestId('graph-zoom-out').click();
+    expect((await graphRects(page)).scale).toBeCloseTo(fitted.scale, 2);
+
+    // The wheel zooms about the pointer.
+    await page.mouse.move(box.left + box.width / 2, box.top + 200);
+    await page.mouse.wheel(0, -400);
+    await expect.poll(async () => (await graphRects(page)).scale).toBeGreaterThan(fitted.scale * 1.5);
+
+    // Dragging moves the drawing with the pointer.
+    const before = (await graphRects(page)).all[0] as Rect;
+    await page.mouse.down();
+    await page.mouse.move(box.left + box.width / 2 + 120, box.top + 260, { steps: 4 });
+    await page.mouse.up();
+    const dragged = (await graphRects(page)).all[0] as Rect;
+    expect(dragged.left - before.left).toBeCloseTo(120, 0);
+    expect(dragged.top - before.top).toBeCloseTo(60, 0);
+
+    // The keyboard: arrows move, + and − zoom, 0 fits the width, P goes back to the path.
+    await page.getByTestId('graph-box').focus();
+    const scale = (await graphRects(page)).scale;
+    await page.keyboard.press('ArrowLeft');
+    expect(((await graphRects(page)).all[0] as Rect).left - dragged.left).toBeCloseTo(80, 0);
+    await page.keyboard.press('=');
+    expect((await graphRects(page)).scale).toBeCloseTo(scale * 1.25, 2);
+    await page.keyboard.press('-');
+    await page.keyboard.press('-');
+    expect((await graphRects(page)).scale).toBeCloseTo(scale / 1.25, 2);
+    await page.keyboard.press('0');
+    expect((await graphRects(page)).scale).toBeCloseTo(fitted.scale, 3);
+    await page.keyboard.press('p');
+    const back = await graphRects(page);
+    expect(back.scale).toBeCloseTo(opened.scale, 3);
+    for (const state of back.states) expect(within(back.box as Rect, state)).toBe(true);
+    await shot('transaction-graph');
   });
 
   it('an aborted transaction: the no vote, its reason, and the abort path', async () => {
@@ -275,6 +372,48 @@ describe.skipIf(!haveBrowser)('the web console', () => {
     expect(await page.getByTestId('participant-list').textContent()).toContain('ledger');
     await shot('participants');
   });
+
+  it('every page passes axe-core in both colour schemes: no serious or critical violation, colour contrast included', async () => {
+    const pages = {
+      overview: '#/',
+      transactions: '#/transactions',
+      committed: `#/transactions/${ids.committed}`,
+      aborted: `#/transactions/${ids.aborted}`,
+      stuck: '#/stuck',
+      participants: '#/participants',
+      item: `#/participants/payer-bank/${alice}`,
+    };
+    // The console's CSP refuses an injected script: these contexts bypass it (the main one keeps it, and the last test checks it held).
+    for (const colorScheme of ['light', 'dark'] as const) {
+      const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, colorScheme, bypassCSP: true });
+      const checked = await context.newPage();
+      try {
+        for (const [name, hash] of Object.entries(pages)) {
+          await checked.goto(`${api.url}/console/${hash}`);
+          // Each page's own content, not its loading line.
+          await expect.poll(() => checked.locator('main h1, main .txn-title').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+          if (hash.startsWith('#/transactions/')) await expect.poll(() => checked.locator('g.state').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+          await checked.addScriptTag({ path: AXE });
+          const violations = await checked.evaluate(async () => {
+            const axe = (
+              globalThis as unknown as {
+                axe: { run(): Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: unknown[] }> }> }> };
+              }
+            ).axe;
+            return (await axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
+          });
+          await checked.screenshot({ path: new URL(`${colorScheme}-${name}.png`, SCREENSHOTS).pathname, fullPage: true });
+          expect({ page: name, colorScheme, violations: violations.filter((v) => v.impact === 'serious' || v.impact === 'critical') }).toEqual({
+            page: name,
+            colorScheme,
+            violations: [],
+          });
+        }
+      } finally {
+        await context.close();
+      }
+    }
+  }, 180_000);
 
   it('loaded nothing but its own files, and no script error or CSP refusal happened', () => {
     expect(pageErrors).toEqual([]);

@@ -4,11 +4,10 @@
  * refuses (403, as API Gateway does) any whose signature differs. Over real HTTP on loopback.
  */
 import { type IncomingHttpHeaders, type Server, createServer, request } from 'node:http';
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConsoleProxy, startConsoleProxy, targetUrl } from '../../cli/consoleCommand.js';
 import { apiGatewaySigner, regionOfApiUrl } from '../../cli/sigv4.js';
+import { signatureValid } from '../support/sigv4Verify.js';
 
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session-token-example' };
 const REGION = 'eu-west-1';
@@ -21,32 +20,8 @@ interface Received {
   signatureValid: boolean;
 }
 
-/** `20260101T000000Z` as a Date. */
-const amzDate = (text: string) =>
-  new Date(`${text.slice(0, 4)}-${text.slice(4, 6)}-${text.slice(6, 8)}T${text.slice(9, 11)}:${text.slice(11, 13)}:${text.slice(13, 15)}Z`);
-
-async function verify(method: string, url: URL, headers: IncomingHttpHeaders, body: string): Promise<boolean> {
-  const authorization = headers.authorization ?? '';
-  const signedHeaders = /SignedHeaders=([^,]+)/.exec(authorization)?.[1]?.split(';') ?? [];
-  if (!signedHeaders.includes('host') || !headers['x-amz-date']) return false;
-  const signer = new SignatureV4({ service: 'execute-api', region: REGION, credentials: CREDENTIALS, sha256: Hash.bind(null, 'sha256') });
-  const query: Record<string, string> = {};
-  for (const [k, v] of url.searchParams) query[k] = v;
-  const resigned = await signer.sign(
-    {
-      method,
-      protocol: 'http:',
-      hostname: url.hostname,
-      port: Number(url.port),
-      path: url.pathname,
-      query,
-      headers: Object.fromEntries(signedHeaders.map((name) => [name, String(headers[name] ?? '')])),
-      ...(body ? { body } : {}),
-    },
-    { signingDate: amzDate(String(headers['x-amz-date'])) },
-  );
-  return resigned.headers.authorization === authorization;
-}
+const verify = (method: string, url: URL, headers: IncomingHttpHeaders, body: string) =>
+  signatureValid({ service: 'execute-api', region: REGION, credentials: CREDENTIALS }, method, url, headers, body);
 
 let api: Server;
 let apiUrl = '';

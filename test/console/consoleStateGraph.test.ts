@@ -4,22 +4,23 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { Inspection, ParticipantView, TransactionView } from '../../console/src/apiTypes.js';
+import type { Inspection, ParticipantView, TransactionStatus, TransactionView } from '../../console/src/apiTypes.js';
+import type { CoordinatorLogItem } from '../../lambdas/coordinator/coordinatorLog.js';
 import { type AslMachine, inferPath, stateGraph } from '../../console/src/stateGraph.js';
 import { transactionFacts } from '../../console/src/transactionFacts.js';
 import { aslPath } from '../../statemachines/source/files.js';
+import { PHASE_MARKERS } from '../../statemachines/source/phaseMarkers.js';
 
 const definition = JSON.parse(readFileSync(aslPath('express'), 'utf8')) as AslMachine;
 const graph = stateGraph(definition);
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
 
 function inspection(view: Partial<TransactionView>, log: Record<string, unknown>, participants: ParticipantView[]): Inspection {
-  const transaction: TransactionView = {
+  const transaction: TransactionStatus = {
     txnId: 't1',
     status: 'PREPARING',
     decision: null,
     reason: null,
-    participants,
     heuristicHazard: false,
     createdAt: at(0),
     decidedAt: null,
@@ -27,10 +28,21 @@ function inspection(view: Partial<TransactionView>, log: Record<string, unknown>
     deadline: at(30),
     timings: { prepareMs: null, decideMs: null, totalMs: null },
     ...view,
+    participants: (view.participants ?? participants).map((p) => ({ ...p, state: 'UNKNOWN' })),
   };
   return {
     transaction,
-    log: { txnId: 't1', createdAt: at(0), timeoutSeconds: 30, requestDigest: 'd', idempotencyKey: '', participantsJson: [], ...log },
+    // Only the attributes each case is about: the inference reads the log attribute by attribute.
+    log: {
+      txnId: 't1',
+      status: transaction.status,
+      createdAt: at(0),
+      timeoutSeconds: 30,
+      requestDigest: 'd',
+      idempotencyKey: '',
+      participantsJson: [],
+      ...log,
+    } as CoordinatorLogItem,
     participants: participants.map((p) => ({ ...p, kind: 'ledger', record: null, items: [] })),
     timeline: null,
   };
@@ -271,7 +283,7 @@ describe('the path a transaction took', () => {
     const path = pathOf({
       ...prepared,
       log: null,
-      participants: prepared.participants.map((p) => ({ ...p, record: { state: 'PREPARED' } })),
+      participants: prepared.participants.map((p) => ({ ...p, record: { txnId: 't1', state: 'PREPARED' } })),
     });
     expect(path.last).toBe(mapFor('prepare'));
     // Each participant's PREPARED record is its yes: its prepare iteration is drawn whole, to a success end.
@@ -280,5 +292,10 @@ describe('the path a transaction took', () => {
     expect([...(passed?.keys() ?? [])].some((s) => graph.nodes.get(s)?.type === 'Fail')).toBe(false);
     expect(path.states.has(writer('decision', 'COMMIT') ?? '?')).toBe(false);
     expect(path.states.has(writer('decision', 'ABORT') ?? '?')).toBe(false);
+  });
+
+  it('each phase Map carries the marker the generator exports, which is what the console matches', () => {
+    const selectors = [...graph.nodes.values()].filter((n) => n.startAt).map((n) => JSON.stringify(definition.States[n.id]?.ItemSelector ?? {}));
+    for (const marker of Object.values(PHASE_MARKERS)) expect(selectors.filter((s) => s.includes(`"${marker}"`)).length).toBeGreaterThanOrEqual(1);
   });
 });

@@ -1,6 +1,6 @@
 /** What the console tells an operator about an open transaction: recovery's action, and when a resolve is allowed. */
 import { describe, expect, it } from 'vitest';
-import type { ParticipantView, TransactionView } from '../../console/src/apiTypes.js';
+import type { ParticipantStatus, TransactionView } from '../../console/src/apiTypes.js';
 import { assess, consequence, unconfirmedVoters } from '../../console/src/stuck.js';
 
 const at = Date.parse('2026-01-01T00:00:00.000Z');
@@ -18,7 +18,7 @@ const view = (v: Partial<TransactionView>): TransactionView => ({
   timings: { prepareMs: null, decideMs: null, totalMs: null },
   ...v,
 });
-const p = (name: string, v: Partial<ParticipantView> = {}): ParticipantView => ({ name, vote: null, reason: null, phaseTwo: null, ...v });
+const p = (name: string, v: Partial<ParticipantStatus> = {}): ParticipantStatus => ({ name, vote: null, reason: null, phaseTwo: null, state: 'UNKNOWN', ...v });
 
 describe('an open transaction', () => {
   it('with no decision: recovery presumes abort, an operator may decide, the 5-minute threshold marks it stuck', () => {

@@ -6,9 +6,10 @@
  * service with the fake card gateway, and Pakka's conformance kit against the team's card participant. Slow (a build, an install, a full synth),
  * so it runs as `npm run test:package`, which `.ci/run` runs after `npm test`.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -161,4 +162,43 @@ describe('the packed library in a team project', () => {
     expect(tests.filter((t) => t.status === 'passed').length).toBeGreaterThanOrEqual(11);
     expect(tests.map((t) => t.title).join('\n')).toMatch(/crash/i);
   }, 300_000);
+
+  it('serves the web console from the installed package: `pakka console` starts, and its page, script and state machine load', async () => {
+    const port = await new Promise<number>((resolve, reject) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const address = probe.address();
+        probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+      });
+    });
+    // No API behind the URL: the console's own files are served without calling it.
+    const child = spawn(
+      join(app, 'node_modules', '.bin', 'pakka'),
+      ['--url', 'http://127.0.0.1:9/prod', '--region', 'eu-west-1', 'console', '--port', String(port)],
+      {
+        cwd: app,
+        env: ENV,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.once('exit', (code) => reject(new Error(`pakka console exited with ${code}: ${output}`)));
+        child.stdout.on('data', () => output.includes('Press Ctrl-C') && resolve());
+      });
+      const base = `http://localhost:${port}/console`;
+      const page = await fetch(`${base}/`);
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      const assets = [...html.matchAll(/(?:src|href)="\/console\/(assets\/[^"]+)"/g)].map((m) => m[1]);
+      expect(assets.some((a) => a?.endsWith('.js'))).toBe(true);
+      for (const asset of assets) expect((await fetch(`${base}/${asset}`)).status).toBe(200);
+      const machine = (await (await fetch(`${base}/statemachine.json`)).json()) as { StartAt?: string };
+      expect(machine.StartAt).toBeTruthy();
+    } finally {
+      child.kill('SIGTERM');
+    }
+  }, 60_000);
 });

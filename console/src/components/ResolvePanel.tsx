@@ -5,7 +5,7 @@
  */
 import { useRef, useState } from 'preact/hooks';
 import { ApiCallError, postJson, txnPath } from '../api.js';
-import type { ApiErrorBody, Resolved, TransactionView } from '../apiTypes.js';
+import type { ApiErrorBody, Resolved, TransactionStatus } from '../apiTypes.js';
 import { consequence, unconfirmedVoters } from '../stuck.js';
 
 const OPERATOR = /^[A-Za-z0-9._@-]{1,64}$/;
@@ -20,7 +20,7 @@ export function ResolvePanel({
   onSubmit,
   onResolved,
 }: {
-  transaction: TransactionView;
+  transaction: TransactionStatus;
   logged: boolean;
   /** Called before the decision is sent: the page must keep this panel (and its answer) once the decision makes the transaction unresolvable. */
   onSubmit: () => void;

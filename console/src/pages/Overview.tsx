@@ -1,15 +1,19 @@
 /** The overview: is Pakka healthy right now, and if not, where to look. Live, every scrape. */
+import { CLOUDWATCH_PERIOD_SECONDS, CLOUDWATCH_WINDOW_SECONDS } from '../cloudWatchSeries.js';
 import { Chart } from '../components/Chart.js';
 import { StatusBadge, Tile, TxnLink } from '../components/Status.js';
 import { age, count, duration, percent, rate, since } from '../format.js';
-import { type Figures, figures, series } from '../liveMetrics.js';
-import { OPEN_LIMIT, useLive } from '../live.js';
+import { type Figures, WINDOW_READINGS, figures, series } from '../liveMetrics.js';
+import { OPEN_LIMIT, POLL_MS, useLive } from '../live.js';
 import { assess } from '../stuck.js';
 import { THRESHOLDS } from '../thresholds.js';
 
-const COLORS = { started: '#7aa2f7', committed: '#3ecf8e', aborted: '#f5a97f', p50: '#7aa2f7', p95: '#e0af68', p99: '#f7768e' };
+/** The scrapes' window: WINDOW_READINGS scrapes, one per POLL_MS. */
+const SCRAPE_WINDOW_SECONDS = (WINDOW_READINGS * POLL_MS) / 1000;
 
-function PhaseCharts({ s }: { s: ReturnType<typeof series> }) {
+const COLORS = { started: '--info', committed: '--ok', aborted: '--aborted', p50: '--info', p95: '--warn', p99: '--bad' } as const;
+
+function PhaseCharts({ s, windowSeconds }: { s: ReturnType<typeof series>; windowSeconds: number }) {
   const chart = (phase: string, title: string, threshold?: { value: number; label: string }) => {
     const line = s.phases[phase];
     if (!line) return null;
@@ -18,6 +22,7 @@ function PhaseCharts({ s }: { s: ReturnType<typeof series> }) {
         key={phase}
         title={title}
         times={s.times}
+        windowSeconds={windowSeconds}
         unit="ms"
         {...(threshold ? { threshold } : {})}
         lines={[
@@ -80,7 +85,9 @@ export function Overview() {
   const live = useLive();
   const now = live.updatedAt ?? Date.now();
   const f = figures(live.readings);
-  const s = series(live.readings);
+  // On AWS the charts come from CloudWatch (a point a minute over hours); locally from this page's scrapes.
+  const s = live.cloudWatch ?? series(live.readings);
+  const windowSeconds = live.cloudWatch ? CLOUDWATCH_WINDOW_SECONDS : SCRAPE_WINDOW_SECONDS;
   const lastRate = (values: number[]) => values.at(-1) ?? null;
   const byStatus = { PREPARING: 0, COMMITTING: 0, ABORTING: 0 } as Record<string, number>;
   for (const t of live.open) byStatus[t.status] = (byStatus[t.status] ?? 0) + 1;
@@ -179,6 +186,7 @@ export function Overview() {
         <Chart
           title="Throughput"
           times={s.times}
+          windowSeconds={windowSeconds}
           unit="/s"
           lines={[
             { label: 'started', values: s.started, color: COLORS.started },
@@ -189,16 +197,23 @@ export function Overview() {
         <Chart
           title="Success rate"
           times={s.times}
+          windowSeconds={windowSeconds}
           unit="%"
           range={[0, 100]}
           lines={[{ label: 'committed of decided', values: s.successRate, color: COLORS.committed }]}
         />
-        <PhaseCharts s={s} />
+        <PhaseCharts s={s} windowSeconds={windowSeconds} />
       </div>
       <div class="two-columns">
         <div>
           <h2>Slowest participants</h2>
-          {f ? <ParticipantTable f={f} /> : <p class="muted">Waiting for the first metrics…</p>}
+          {f ? (
+            <ParticipantTable f={f} />
+          ) : (
+            <p class="muted">
+              {live.cloudWatch ? "On AWS each participant's figures are on the stack's CloudWatch dashboard." : 'Waiting for the first metrics…'}
+            </p>
+          )}
         </div>
         <div>
           <h2>Latest transactions</h2>
@@ -220,8 +235,10 @@ export function Overview() {
           </table>
         </div>
       </div>
-      <p class="muted small">
-        Charts: scrapes of GET /metrics taken by this page every 2 s, kept for 6 minutes (now {s.times.length} intervals); percentiles over the last 30 s.
+      <p class="muted small" data-testid="chart-source">
+        {live.cloudWatch
+          ? `Charts: CloudWatch (namespace Pakka), one point per ${CLOUDWATCH_PERIOD_SECONDS} s over the last ${CLOUDWATCH_WINDOW_SECONDS / 3600} hours (${s.times.length} points); rates per second over each minute, CloudWatch's own percentiles.`
+          : `Charts: scrapes of GET /metrics taken by this page every 2 s, kept for 6 minutes (now ${s.times.length} intervals); percentiles over the last 30 s.`}
       </p>
     </section>
   );

@@ -19,10 +19,10 @@ const shown = (v: unknown) => (typeof v === 'number' ? count(v) : typeof v === '
 function Holds({ item }: { item: ItemView }) {
   return (
     <>
-      <h4>
+      <h3 class="subhead">
         Holds of prepared transactions ({item.holds.length}
         {item.holdsComplete === false ? '+' : ''})
-      </h4>
+      </h3>
       {item.holds.length === 0 ? (
         <p class="muted">No prepared transaction holds anything on this item.</p>
       ) : (

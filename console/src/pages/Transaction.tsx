@@ -21,9 +21,9 @@ const loadGraph = () => (definition ??= getJson<AslMachine>('/console/statemachi
 
 function notesFor(graph: Graph, path: InferredPath, inspection: Inspection): Map<string, string> {
   const notes = new Map<string, string>();
-  const log = inspection.log ?? {};
+  const log: Record<string, unknown> = { ...inspection.log };
   const created = Date.parse(String(log.createdAt ?? inspection.transaction.createdAt));
-  const phases = new Map((inspection.timeline?.phases ?? []).map((p) => [p.phase, p]));
+  const phases = new Map<string, Timeline['phases'][number]>((inspection.timeline?.phases ?? []).map((p) => [p.phase, p]));
   const everyone = inspection.participants.length;
   for (const id of path.states) {
     const node = graph.nodes.get(id);
@@ -314,7 +314,12 @@ export function Transaction({ txnId }: { txnId: string }) {
           {copied ? 'Copied' : 'Copy'}
         </button>
       </h2>
-      <pre class="raw" data-testid="raw-log">
+      <pre
+        class="raw"
+        data-testid="raw-log"
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: it scrolls, and a keyboard must be able to scroll it.
+        tabIndex={0}
+      >
         {JSON.stringify(inspection.log, null, 2)}
       </pre>
     </section>
