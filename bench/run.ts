@@ -10,7 +10,7 @@ import { startDynamoLocal } from '../local/dynamoLocal.js';
 import { loadPrices } from './costModel.js';
 import { describeMachine, peakRssMb } from './machine.js';
 import { renderReport } from './report.js';
-import { PROFILES, runBenchmark } from './suite.js';
+import { PROFILES, WORKLOADS, type Workload, runBenchmark, runWorkloads } from './suite.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -19,8 +19,12 @@ const program = new Command()
   .description('Measures what a Pakka commit costs, against DynamoDB TransactWriteItems on the same DynamoDB Local')
   .option('--quick', 'a short run (under a minute) with the same workloads and fewer transactions')
   .option('--out <file>', 'where to write the results as JSON', fileURLToPath(new URL('./results.json', import.meta.url)))
+  .option('--only <workloads>', `run only these workloads, comma-separated (${WORKLOADS.join(', ')}), and print their results as JSON`)
   .parse();
-const flags = program.opts<{ quick?: boolean; out: string }>();
+const flags = program.opts<{ quick?: boolean; out: string; only?: string }>();
+const only = flags.only?.split(',').map((w) => w.trim());
+const unknownWorkload = only?.find((w) => !(WORKLOADS as readonly string[]).includes(w));
+if (unknownWorkload !== undefined) program.error(`--only: '${unknownWorkload}' is not a workload (${WORKLOADS.join(', ')})`);
 
 const profile = flags.quick ? PROFILES.quick : PROFILES.full;
 const prices = loadPrices();
@@ -38,16 +42,25 @@ process.once('SIGTERM', stopOnSignal);
 
 let exitCode = 0;
 try {
-  const results = await runBenchmark({ endpoint: dynamo.endpoint, tablePrefix: 'bench-', profile, prices, log });
-  machine.loadAverage.end = os.loadavg()[0] ?? 0;
-  const dynamoLocalPeakRssMb = peakRssMb(dynamo.pid);
-  const header = [
-    `Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}; load average ${machine.loadAverage.start.toFixed(2)} at start, ${machine.loadAverage.end.toFixed(2)} at end.`,
-    `DynamoDB Local peak RSS: ${dynamoLocalPeakRssMb === null ? 'unknown' : `${dynamoLocalPeakRssMb.toFixed(0)} MB`}.`,
-  ];
-  process.stdout.write(`${renderReport(results, header)}\n`);
-  writeFileSync(flags.out, `${JSON.stringify({ machine, dynamoLocalPeakRssMb, ...results }, null, 2)}\n`);
-  log(`results written to ${flags.out}`);
+  if (only) {
+    const results = await runWorkloads({ endpoint: dynamo.endpoint, tablePrefix: 'bench-', profile, prices, log }, new Set(only as Workload[]));
+    machine.loadAverage.end = os.loadavg()[0] ?? 0;
+    const text = `${JSON.stringify({ machine, ...results }, null, 2)}\n`;
+    process.stdout.write(text);
+    writeFileSync(flags.out, text);
+    log(`results written to ${flags.out}`);
+  } else {
+    const results = await runBenchmark({ endpoint: dynamo.endpoint, tablePrefix: 'bench-', profile, prices, log });
+    machine.loadAverage.end = os.loadavg()[0] ?? 0;
+    const dynamoLocalPeakRssMb = peakRssMb(dynamo.pid);
+    const header = [
+      `Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}; load average ${machine.loadAverage.start.toFixed(2)} at start, ${machine.loadAverage.end.toFixed(2)} at end.`,
+      `DynamoDB Local peak RSS: ${dynamoLocalPeakRssMb === null ? 'unknown' : `${dynamoLocalPeakRssMb.toFixed(0)} MB`}.`,
+    ];
+    process.stdout.write(`${renderReport(results, header)}\n`);
+    writeFileSync(flags.out, `${JSON.stringify({ machine, dynamoLocalPeakRssMb, ...results }, null, 2)}\n`);
+    log(`results written to ${flags.out}`);
+  }
 } catch (error) {
   exitCode = 1;
   log(`benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
