@@ -23,17 +23,19 @@ import { type ConflictClock, ItemsInFlight, itemRequest, tablesWithPuts, timerCl
 export interface ConflictRules {
   enabled: boolean;
   /**
-   * How long an item stays "in a transaction" after its TransactWriteItems is answered. AWS documents no
-   * figure. An AWS transaction is two rounds (prepare, then commit) from its transaction coordinator to
-   * each item's storage node, where DynamoDB Local commits inside one process; the window the client
-   * sees locally is shorter than AWS's by about those rounds. 10 ms stands for two intra-Region round
-   * trips of a few milliseconds each ("single-digit millisecond" is DynamoDB's own description of
-   * its latency), erring long: a longer window only makes more conflicts, which the rules must survive.
+   * How long an item stays "in a transaction" after its TransactWriteItems is answered: a stand-in for
+   * AWS's transaction coordinator holding the item longer than DynamoDB Local does. AWS documents no such
+   * time, and TransactWriteItems is synchronous: its answer comes once the transaction is done, so a
+   * client's own next write to the item meets no transaction on AWS. A margin above 0 would make exactly
+   * that write conflict (a participant's commit right after its prepare, a worker's next transaction on
+   * its items), which AWS does not do; so the default is 0 and the window is the one the client sees, from
+   * send to answer, which locally also holds the queueing of a busy process. A margin above 0 (10 ms, say:
+   * two intra-Region round trips) is for exploring how sensitive a workload is to a slower coordinator.
    */
   marginMs: number;
 }
 
-export const DEFAULT_CONFLICT_RULES: ConflictRules = { enabled: true, marginMs: 10 };
+export const DEFAULT_CONFLICT_RULES: ConflictRules = { enabled: true, marginMs: 0 };
 
 const fromEnvironment = z.object({
   PAKKA_AWS_CONFLICT_RULES: z.enum(['on', 'off']).optional(),

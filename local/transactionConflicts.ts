@@ -191,9 +191,8 @@ export class ItemsInFlight {
   readonly raised: ConflictCounts = { transactWriteCancelled: 0, transactGetCancelled: 0, singleWriteRejected: 0 };
 
   /**
-   * @param marginMs how long an item stays in its transaction after the answer: it stands for AWS's
-   *   transaction coordinator, whose prepare and commit rounds to the storage nodes DynamoDB Local does
-   *   not have (see conflictRules.ts for the default and why).
+   * @param marginMs how long an item stays in its transaction after the answer, a stand-in for a
+   *   transaction coordinator slower than DynamoDB Local's (see conflictRules.ts for the default and why).
    */
   constructor(
     readonly marginMs: number,

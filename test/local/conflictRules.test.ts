@@ -229,7 +229,8 @@ describe('the ledger', () => {
   });
 
   it('reads its switch and margin from PAKKA_AWS_CONFLICT_RULES and PAKKA_AWS_CONFLICT_MARGIN_MS', () => {
-    expect(conflictRulesFromEnv({})).toEqual({ enabled: true, marginMs: 10 });
+    expect(conflictRulesFromEnv({})).toEqual({ enabled: true, marginMs: 0 });
+    expect(conflictRulesFromEnv({ PAKKA_AWS_CONFLICT_MARGIN_MS: '10' })).toEqual({ enabled: true, marginMs: 10 });
     expect(conflictRulesFromEnv({ PAKKA_AWS_CONFLICT_RULES: 'off', PAKKA_AWS_CONFLICT_MARGIN_MS: '0' })).toEqual({ enabled: false, marginMs: 0 });
     expect(() => conflictRulesFromEnv({ PAKKA_AWS_CONFLICT_RULES: 'maybe' })).toThrow(/PAKKA_AWS_CONFLICT_RULES/);
     expect(() => conflictRulesFromEnv({ PAKKA_AWS_CONFLICT_MARGIN_MS: '-1' })).toThrow(/PAKKA_AWS_CONFLICT_MARGIN_MS/);
