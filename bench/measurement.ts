@@ -18,6 +18,8 @@ export interface TxnMeasurement {
   readRequests: number;
   httpAttempts: number;
   writeUnits: number;
+  /** By AWS's rules (awsWriteUnits.ts), when every write of the transaction was followed; else null. */
+  awsWriteUnits: number | null;
   readUnits: number;
   estimatedUnits: number;
   /** Write requests by who sent them: a coordinator Task state, or `participant:<action>`. */
@@ -92,6 +94,7 @@ export function measure(trace: TxnTrace): TxnMeasurement {
     readRequests: calls.length - writes.length,
     httpAttempts: calls.reduce((s, c) => s + c.attempts, 0),
     writeUnits: calls.reduce((s, c) => s + c.writeUnits, 0),
+    awsWriteUnits: writes.every((c) => c.awsWriteUnits !== undefined) ? writes.reduce((s, c) => s + (c.awsWriteUnits ?? 0), 0) : null,
     readUnits: calls.reduce((s, c) => s + c.readUnits, 0),
     estimatedUnits: calls.reduce((s, c) => s + (c.unitsEstimated ? c.writeUnits + c.readUnits : 0), 0),
     writesBySource,

@@ -8,7 +8,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import type { ConsumedCapacity, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { TableSchema } from '../lambdas/tableSchemas.js';
 import type { ParticipantInvoker } from '../local/stateMachine.js';
+import { awsWriteUnits } from './awsWriteUnits.js';
 import { type AttributeMap, failedWriteUnits, isWriteOperation, reportedUnits, reportsCapacity } from './capacity.js';
 import type { CoordinatorTasks } from './coordinatorTasks.js';
 
@@ -31,6 +33,49 @@ export interface DynamoCall {
   readUnits: number;
   /** True when the units were computed from item sizes, not reported by DynamoDB. */
   unitsEstimated: boolean;
+  /**
+   * Write units by AWS's rules (awsWriteUnits.ts), from the items read before and after the write; only
+   * while the recorder captures images (undefined otherwise, and for writes it cannot follow).
+   */
+  awsWriteUnits: number | undefined;
+}
+
+/** What the recorder needs to count write units by AWS's rules: each table's schema and a read outside the count. */
+export interface ItemImages {
+  schemaOf(table: string): TableSchema | undefined;
+  read(table: string, key: AttributeMap): Promise<AttributeMap | undefined>;
+}
+
+interface WrittenItem {
+  table: string;
+  key: AttributeMap;
+  schema: TableSchema;
+  transactional: boolean;
+}
+
+interface MarshalledWrite {
+  TableName?: string;
+  Item?: AttributeMap;
+  Key?: AttributeMap;
+  TransactItems?: Array<Record<string, { TableName?: string; Item?: AttributeMap; Key?: AttributeMap } | undefined>>;
+}
+
+/** The items a write names, or undefined when one of them cannot be followed (an unknown table, a batch). */
+function writtenItems(operation: string, input: MarshalledWrite, schemaOf: ItemImages['schemaOf']): WrittenItem[] | undefined {
+  const item = (action: { TableName?: string; Item?: AttributeMap; Key?: AttributeMap } | undefined, transactional: boolean) => {
+    const schema = action?.TableName ? schemaOf(action.TableName) : undefined;
+    if (!action?.TableName || !schema) return undefined;
+    const key =
+      action.Key ?? (action.Item?.[schema.partitionKey] ? { [schema.partitionKey]: action.Item[schema.partitionKey] as AttributeMap[string] } : undefined);
+    return key ? { table: action.TableName, key, schema, transactional } : undefined;
+  };
+  const items =
+    operation === 'TransactWriteItems'
+      ? (input.TransactItems ?? []).map((t) => item(t.Put ?? t.Update ?? t.Delete ?? t.ConditionCheck, true))
+      : operation === 'PutItem' || operation === 'UpdateItem' || operation === 'DeleteItem'
+        ? [item(input, false)]
+        : [undefined];
+  return items.every((i) => i !== undefined) ? (items as WrittenItem[]) : undefined;
 }
 
 export interface Invocation {
@@ -65,6 +110,7 @@ interface ServiceFailure {
 }
 
 const MARSHALLED_INPUT = Symbol('marshalledInput');
+const AWS_WRITE_UNITS = Symbol('awsWriteUnits');
 
 export class Recorder {
   private readonly scope = new AsyncLocalStorage<Scope>();
@@ -75,7 +121,13 @@ export class Recorder {
   /** Requests made outside any transaction (setup, reading results): never counted. */
   unattributed = 0;
 
-  constructor(private readonly tasks: CoordinatorTasks) {}
+  /** While true (and images were given), every counted write also reads its items before and after. */
+  capturing = false;
+
+  constructor(
+    private readonly tasks: CoordinatorTasks,
+    private readonly images?: ItemImages,
+  ) {}
 
   /** Runs `work` as part of transaction `txnId`: every request and invocation it causes is counted for it. */
   within<T>(txnId: string, work: () => T, options: { baseline?: boolean } = {}): T {
@@ -110,6 +162,7 @@ export class Recorder {
             writeUnits: units?.write ?? 0,
             readUnits: units?.read ?? 0,
             unitsEstimated: false,
+            awsWriteUnits: (context as Record<symbol, unknown>)[AWS_WRITE_UNITS] as number | undefined,
           });
           return result;
         } catch (error) {
@@ -124,6 +177,8 @@ export class Recorder {
             writeUnits,
             readUnits: 0,
             unitsEstimated: writeUnits > 0,
+            // failedWriteUnits already counts by AWS's rules; a write the conflict model refused never left.
+            awsWriteUnits: this.capturing ? writeUnits : undefined,
           });
           throw error;
         } finally {
@@ -136,7 +191,18 @@ export class Recorder {
     client.middlewareStack.add(
       (next, context) => async (args) => {
         (context as Record<symbol, unknown>)[MARSHALLED_INPUT] = args.input;
-        return next(args);
+        const operation = String(context.commandName ?? '').replace(/Command$/, '');
+        const images = this.images;
+        const written = this.capturing && images && this.scope.getStore() ? writtenItems(operation, args.input as MarshalledWrite, images.schemaOf) : undefined;
+        if (!images || !written) return next(args);
+        const before = await Promise.all(written.map((w) => images.read(w.table, w.key)));
+        const result = await next(args);
+        const after = await Promise.all(written.map((w) => images.read(w.table, w.key)));
+        (context as Record<symbol, unknown>)[AWS_WRITE_UNITS] = written.reduce((sum, w, i) => {
+          const units = awsWriteUnits({ before: before[i], after: after[i], transactional: w.transactional }, w.schema);
+          return sum + units.table + units.indexes;
+        }, 0);
+        return result;
       },
       { step: 'build', name: 'pakkaBenchMarshalledInput' },
     );
@@ -170,7 +236,7 @@ export class Recorder {
     operation: string,
     input: RequestInput,
     start: number,
-    outcome: Pick<DynamoCall, 'ok' | 'error' | 'attempts' | 'writeUnits' | 'readUnits' | 'unitsEstimated'>,
+    outcome: Pick<DynamoCall, 'ok' | 'error' | 'attempts' | 'writeUnits' | 'readUnits' | 'unitsEstimated' | 'awsWriteUnits'>,
   ): void {
     const task =
       scope.participant || scope.baseline

@@ -230,7 +230,7 @@ function costTable(r: BenchResults): string {
       `${fixed(c.perCommit.stateTransitions, 0)} transitions: ${usd(c.standard.stepFunctions)}`,
       `${fixed(c.perCommit.lambdaInvocations, 0)} × ${usd(c.standard.lambdaRequests / c.perCommit.lambdaInvocations)}: ${usd(c.standard.lambdaRequests)}`,
       `${fixed(c.perCommit.lambdaBilledMs, 0)} ms: ${usd(c.standard.lambdaDuration)}`,
-      `${fixed(c.perCommit.writeUnits, 1)} WRU: ${usd(c.standard.dynamodbWrites)}`,
+      `${fixed(c.perCommit.writeUnits, 1)} WRU by AWS's rules (DynamoDB Local reports ${fixed(c.dynamoDbLocalWriteUnits, 1)}): ${usd(c.standard.dynamodbWrites)}`,
       `${fixed(c.perCommit.readUnits, 1)} RRU: ${usd(c.standard.dynamodbReads)}`,
       `**${usd(c.standard.total)}**`,
       usd(c.baselineDynamo),

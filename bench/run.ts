@@ -11,18 +11,25 @@ import { loadPrices } from './costModel.js';
 import { describeMachine, peakRssMb } from './machine.js';
 import { renderReport } from './report.js';
 import { renderSqlReport, runSqlBenchmark } from './sqlParticipant.js';
-import { PROFILES, runBenchmark } from './suite.js';
+import { PROFILES, WORKLOADS, type Workload, runBenchmark, runWorkloads } from './suite.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+/** The SQL participant's workloads (bench/sqlParticipant.ts): they start a PostgreSQL of their own. */
+const SQL_WORKLOAD = 'sql';
+const sqlTransactions = (quick: boolean) => (quick ? 10 : 60);
 
 const program = new Command()
   .name('bench')
   .description('Measures what a Pakka commit costs, against DynamoDB TransactWriteItems on the same DynamoDB Local')
   .option('--quick', 'a short run (under a minute) with the same workloads and fewer transactions')
-  .option('--sql-only', 'only the SQL participant workloads (a DynamoDB ledger and PostgreSQL, N = 2)')
   .option('--out <file>', 'where to write the results as JSON', fileURLToPath(new URL('./results.json', import.meta.url)))
+  .option('--only <workloads>', `run only these workloads, comma-separated (${[...WORKLOADS, SQL_WORKLOAD].join(', ')}), and print their results as JSON`)
   .parse();
-const flags = program.opts<{ quick?: boolean; sqlOnly?: boolean; out: string }>();
+const flags = program.opts<{ quick?: boolean; out: string; only?: string }>();
+const only = flags.only?.split(',').map((w) => w.trim());
+const unknownWorkload = only?.find((w) => w !== SQL_WORKLOAD && !(WORKLOADS as readonly string[]).includes(w));
+if (unknownWorkload !== undefined) program.error(`--only: '${unknownWorkload}' is not a workload (${[...WORKLOADS, SQL_WORKLOAD].join(', ')})`);
 
 const profile = flags.quick ? PROFILES.quick : PROFILES.full;
 const prices = loadPrices();
@@ -40,17 +47,31 @@ process.once('SIGTERM', stopOnSignal);
 
 let exitCode = 0;
 try {
-  const results = flags.sqlOnly ? undefined : await runBenchmark({ endpoint: dynamo.endpoint, tablePrefix: 'bench-', profile, prices, log });
-  const sql = await runSqlBenchmark({ endpoint: dynamo.endpoint, transactions: profile.name === 'quick' ? 10 : 60, log });
-  machine.loadAverage.end = os.loadavg()[0] ?? 0;
-  const dynamoLocalPeakRssMb = peakRssMb(dynamo.pid);
-  const header = [
-    `Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}; load average ${machine.loadAverage.start.toFixed(2)} at start, ${machine.loadAverage.end.toFixed(2)} at end.`,
-    `DynamoDB Local peak RSS: ${dynamoLocalPeakRssMb === null ? 'unknown' : `${dynamoLocalPeakRssMb.toFixed(0)} MB`}.`,
-  ];
-  process.stdout.write(`${results ? renderReport(results, header) : header.join('\n')}\n\n${renderSqlReport(sql)}\n`);
-  writeFileSync(flags.out, `${JSON.stringify({ machine, dynamoLocalPeakRssMb, ...(results ?? {}), sql }, null, 2)}\n`);
-  log(`results written to ${flags.out}`);
+  if (only) {
+    const workloads = new Set(only.filter((w): w is Workload => w !== SQL_WORKLOAD));
+    const results = workloads.size ? await runWorkloads({ endpoint: dynamo.endpoint, tablePrefix: 'bench-', profile, prices, log }, workloads) : {};
+    const sql = only.includes(SQL_WORKLOAD)
+      ? await runSqlBenchmark({ endpoint: dynamo.endpoint, transactions: sqlTransactions(profile.name === 'quick'), log })
+      : undefined;
+    machine.loadAverage.end = os.loadavg()[0] ?? 0;
+    if (sql) process.stderr.write(`${renderSqlReport(sql)}\n`);
+    const text = `${JSON.stringify({ machine, ...results, ...(sql ? { sql } : {}) }, null, 2)}\n`;
+    process.stdout.write(text);
+    writeFileSync(flags.out, text);
+    log(`results written to ${flags.out}`);
+  } else {
+    const results = await runBenchmark({ endpoint: dynamo.endpoint, tablePrefix: 'bench-', profile, prices, log });
+    const sql = await runSqlBenchmark({ endpoint: dynamo.endpoint, transactions: sqlTransactions(profile.name === 'quick'), log });
+    machine.loadAverage.end = os.loadavg()[0] ?? 0;
+    const dynamoLocalPeakRssMb = peakRssMb(dynamo.pid);
+    const header = [
+      `Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}; load average ${machine.loadAverage.start.toFixed(2)} at start, ${machine.loadAverage.end.toFixed(2)} at end.`,
+      `DynamoDB Local peak RSS: ${dynamoLocalPeakRssMb === null ? 'unknown' : `${dynamoLocalPeakRssMb.toFixed(0)} MB`}.`,
+    ];
+    process.stdout.write(`${renderReport(results, header)}\n\n${renderSqlReport(sql)}\n`);
+    writeFileSync(flags.out, `${JSON.stringify({ machine, dynamoLocalPeakRssMb, ...results, sql }, null, 2)}\n`);
+    log(`results written to ${flags.out}`);
+  }
 } catch (error) {
   exitCode = 1;
   log(`benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

@@ -5,7 +5,17 @@
  * run this; only the profile differs.
  */
 import { performance } from 'node:perf_hooks';
-import { ConditionalCheckFailedException, TransactWriteItemsCommand, TransactionCanceledException, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  TransactWriteItemsCommand,
+  TransactionCanceledException,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { retryingConflicts } from '../lambdas/participants/conflictRetry.js';
+import { COORDINATOR_LOG_SCHEMA, PARTICIPANT_TABLE_SCHEMA } from '../lambdas/tableSchemas.js';
+import type { ConflictCounts } from '../local/transactionConflicts.js';
+import { itemsInFlight } from '../local/conflictRules.js';
 import { localDynamoClient } from '../local/dynamoLocal.js';
 import { LocalPakka } from '../local/pakka.js';
 import { localTableNames } from '../local/tables.js';
@@ -54,6 +64,8 @@ export interface BenchProfile {
   costParticipantCounts: number[];
   /** A transaction not finished within this long counts as stuck (the no-deadlock check). */
   boundMs: number;
+  /** Committed transactions per N (Pakka, and the one-TransactWriteItems baseline) whose write units are counted by AWS's rules. */
+  awsUnitsTransactions: number;
 }
 
 export const PROFILES: Record<'full' | 'quick', BenchProfile> = {
@@ -69,6 +81,7 @@ export const PROFILES: Record<'full' | 'quick', BenchProfile> = {
     feeAccounts: { inFlight: 16, transfers: 120 },
     costParticipantCounts: [1, 2, 4, 8],
     boundMs: 30_000,
+    awsUnitsTransactions: 10,
   },
   quick: {
     name: 'quick',
@@ -82,8 +95,23 @@ export const PROFILES: Record<'full' | 'quick', BenchProfile> = {
     feeAccounts: { inFlight: 16, transfers: 48 },
     costParticipantCounts: [1, 2, 4, 8],
     boundMs: 30_000,
+    awsUnitsTransactions: 3,
   },
 };
+
+/** The workloads `npm run bench -- --only` can run alone. */
+export const WORKLOADS = ['contention', 'fees', 'units'] as const;
+export type Workload = (typeof WORKLOADS)[number];
+
+/** Write units per committed transaction at N participants, counted by AWS's rules and as DynamoDB Local reports them. */
+export interface AwsUnitsResult {
+  participants: number;
+  transactions: number;
+  awsWriteUnits: number;
+  dynamoDbLocalWriteUnits: number;
+  baselineAwsWriteUnits: number;
+  baselineDynamoDbLocalWriteUnits: number;
+}
 
 export interface BenchOptions {
   endpoint: string;
@@ -139,7 +167,9 @@ export interface ContentionResult {
 
 export interface CostResult {
   participants: number;
+  /** `writeUnits` is by AWS's rules (awsUnits); DynamoDB Local's own figure is kept beside it. */
   perCommit: WorkPerCommit;
+  dynamoDbLocalWriteUnits: number;
   standard: CostPerMillion;
   express: CostPerMillion;
   /** The same writes as one TransactWriteItems: DynamoDB only. */
@@ -165,6 +195,9 @@ export interface BenchResults {
   contention: ContentionResult;
   feeAccounts: FeeAccountResult;
   costs: CostResult[];
+  awsUnits: AwsUnitsResult[];
+  /** Conflicts the model of AWS's rules raised during the run (none when it was off). */
+  conflicts: (ConflictCounts & { marginMs: number }) | null;
   targets: Targets;
   memory: { benchmarkPeakRssMb: number };
   /** Requests made outside any measured transaction (setup and read-back); never counted. */
@@ -203,7 +236,13 @@ class Bench {
   constructor(private readonly options: BenchOptions) {
     const config = benchParticipantConfig();
     const tables = localTableNames(config, options.tablePrefix);
-    this.recorder = new Recorder(new CoordinatorTasks({ CoordinatorLogTable: tables.coordinatorLog }));
+    // Reads for counting units by AWS's rules go through their own client: never counted, never a conflict.
+    const reader = localDynamoClient(options.endpoint, undefined, { enabled: false, marginMs: 0 });
+    const participantTables = new Set(tables.participants.values());
+    this.recorder = new Recorder(new CoordinatorTasks({ CoordinatorLogTable: tables.coordinatorLog }), {
+      schemaOf: (table) => (table === tables.coordinatorLog ? COORDINATOR_LOG_SCHEMA : participantTables.has(table) ? PARTICIPANT_TABLE_SCHEMA : undefined),
+      read: async (table, key) => (await reader.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item,
+    });
     this.dynamo = this.recorder.instrument(localDynamoClient(options.endpoint));
     // Real ASL timings: no fastRetriesMs. The only hook is the invoker wrapper that times participants.
     this.pakka = new LocalPakka({ dynamo: this.dynamo, config, tablePrefix: options.tablePrefix, wrapInvoker: this.recorder.wrapInvoker });
@@ -262,7 +301,8 @@ class Bench {
     const start = performance.now();
     let outcome: Outcome = 'COMMITTED';
     try {
-      await this.recorder.within(txnId, send, { baseline: true });
+      // A team's own single transaction meets AWS's conflict rules too, and retries them as AWS advises.
+      await this.recorder.within(txnId, () => retryingConflicts(send), { baseline: true });
     } catch (error) {
       if (!(error instanceof TransactionCanceledException || error instanceof ConditionalCheckFailedException)) throw error;
       outcome = 'ABORTED';
@@ -400,6 +440,43 @@ class Bench {
     return { shape, shared, spread, sharedOverSpread: shared.committedPerSecond / spread.committedPerSecond };
   }
 
+  /**
+   * Write units per committed N-participant transfer by AWS's rules, from the items read before and after
+   * each write: in a run of its own, at one in flight, so the extra reads neither race other writes nor
+   * slow the cells whose latency is reported.
+   */
+  async awsUnits(n: number): Promise<AwsUnitsResult> {
+    const count = this.options.profile.awsUnitsTransactions;
+    this.recorder.capturing = true;
+    try {
+      const run = async (system: System) => {
+        const { results } = await driveLoad({ concurrency: 1, seconds: 0, minTransactions: count }, (_w, seq) =>
+          system === 'pakka'
+            ? this.pakkaTransaction(`u${n}-${seq}`, transferWrites(n, 'payer-0', 'payee-0'))
+            : this.baselineTransaction(system, `ub${n}-${seq}`, transferWrites(n, 'base-payer-0', 'base-payee-0')),
+        );
+        const counted = (await this.settle(results)).filter((m) => m.outcome === 'COMMITTED' && m.awsWriteUnits !== null);
+        const mean = (f: (m: TxnMeasurement) => number) => (counted.length ? counted.reduce((s, m) => s + f(m), 0) / counted.length : Number.NaN);
+        return { transactions: counted.length, aws: mean((m) => m.awsWriteUnits ?? 0), local: mean((m) => m.writeUnits) };
+      };
+      const pakka = await run('pakka');
+      const baseline = await run('transactWriteItems');
+      this.log(
+        `write units N=${String(n).padStart(2)}: ${pakka.aws.toFixed(1)} by AWS's rules (DynamoDB Local ${pakka.local.toFixed(1)}); one TransactWriteItems ${baseline.aws.toFixed(1)}`,
+      );
+      return {
+        participants: n,
+        transactions: pakka.transactions,
+        awsWriteUnits: pakka.aws,
+        dynamoDbLocalWriteUnits: pakka.local,
+        baselineAwsWriteUnits: baseline.aws,
+        baselineDynamoDbLocalWriteUnits: baseline.local,
+      };
+    } finally {
+      this.recorder.capturing = false;
+    }
+  }
+
   close(): void {
     this.dynamo.destroy();
   }
@@ -428,17 +505,18 @@ function comparisons(cells: readonly CellResult[]): Comparison[] {
   return out;
 }
 
-function costs(cells: readonly CellResult[], profile: BenchProfile, prices: Prices): CostResult[] {
+function costs(cells: readonly CellResult[], units: readonly AwsUnitsResult[], profile: BenchProfile, prices: Prices): CostResult[] {
   return profile.costParticipantCounts.flatMap((n) => {
     const pakka = cells.find((c) => c.system === 'pakka' && c.participants === n && c.concurrency === 1);
     const base = cells.find((c) => c.system === 'transactWriteItems' && c.participants === n && c.concurrency === 1);
+    const aws = units.find((u) => u.participants === n);
     const work = pakka?.committedWork;
-    if (!pakka || !work) return [];
+    if (!pakka || !work || !aws) return [];
     const perCommit: WorkPerCommit = {
       stateTransitions: work.stateTransitions.mean,
       lambdaInvocations: work.lambdaInvocations.mean,
       lambdaBilledMs: work.lambdaBilledMs.mean,
-      writeUnits: work.writeUnits.mean,
+      writeUnits: aws.awsWriteUnits,
       readUnits: work.readUnits.mean,
       // The execution alone: the start call is the caller's StartExecution request, not billed Express duration.
       executionMs: pakka.executionMsMean,
@@ -448,9 +526,10 @@ function costs(cells: readonly CellResult[], profile: BenchProfile, prices: Pric
       {
         participants: n,
         perCommit,
+        dynamoDbLocalWriteUnits: work.writeUnits.mean,
         standard: standardCost(perCommit, prices),
         express: expressCost(perCommit, prices),
-        baselineDynamo: baseWork ? dynamoOnlyCost(baseWork.writeUnits.mean, baseWork.readUnits.mean, prices) : Number.NaN,
+        baselineDynamo: baseWork ? dynamoOnlyCost(aws.baselineAwsWriteUnits, baseWork.readUnits.mean, prices) : Number.NaN,
       },
     ];
   });
@@ -492,6 +571,41 @@ function targets(cells: readonly CellResult[], contention: ContentionResult): Ta
   };
 }
 
+function conflictsRaised(endpoint: string): BenchResults['conflicts'] {
+  const ledger = itemsInFlight(endpoint);
+  return ledger ? { ...ledger.raised, marginMs: ledger.marginMs } : null;
+}
+
+export interface WorkloadResults {
+  profile: string;
+  startedAt: string;
+  durationMs: number;
+  contention?: ContentionResult;
+  feeAccounts?: FeeAccountResult;
+  awsUnits?: AwsUnitsResult[];
+  conflicts: BenchResults['conflicts'];
+}
+
+/** Some workloads alone (`npm run bench -- --only fees,contention`), without the cells and their report. */
+export async function runWorkloads(options: BenchOptions, only: ReadonlySet<Workload>): Promise<WorkloadResults> {
+  const began = performance.now();
+  const startedAt = new Date().toISOString();
+  const bench = new Bench(options);
+  try {
+    await bench.setUp();
+    const results: WorkloadResults = { profile: options.profile.name, startedAt, durationMs: 0, conflicts: null };
+    if (only.has('contention')) results.contention = await bench.contention();
+    if (only.has('fees')) results.feeAccounts = await bench.feeAccounts();
+    if (only.has('units')) {
+      results.awsUnits = [];
+      for (const n of options.profile.costParticipantCounts) results.awsUnits.push(await bench.awsUnits(n));
+    }
+    return { ...results, durationMs: performance.now() - began, conflicts: conflictsRaised(options.endpoint) };
+  } finally {
+    bench.close();
+  }
+}
+
 export async function runBenchmark(options: BenchOptions): Promise<BenchResults> {
   const began = performance.now();
   const startedAt = new Date().toISOString();
@@ -511,6 +625,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResults>
     for (const n of profile.abortParticipantCounts) aborts.push(await bench.aborts(n));
     const contention = await bench.contention();
     const feeAccounts = await bench.feeAccounts();
+    const awsUnits: AwsUnitsResult[] = [];
+    for (const n of profile.costParticipantCounts) awsUnits.push(await bench.awsUnits(n));
     return {
       profile: profile.name,
       startedAt,
@@ -520,7 +636,9 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResults>
       aborts,
       contention,
       feeAccounts,
-      costs: costs(cells, profile, prices),
+      costs: costs(cells, awsUnits, profile, prices),
+      awsUnits,
+      conflicts: conflictsRaised(options.endpoint),
       targets: targets(cells, contention),
       // maxRSS is in kilobytes and covers the whole life of this process.
       memory: { benchmarkPeakRssMb: process.resourceUsage().maxRSS / 1024 },

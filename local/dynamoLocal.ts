@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { type SdkTimeouts, boundedClientConfig, sdkTimeoutsFromEnv } from '../lambdas/config/sdkTimeouts.js';
+import { type ConflictRules, applyConflictRules, conflictRulesFromEnv } from './conflictRules.js';
 
 export interface DynamoLocal {
   endpoint: string;
@@ -52,9 +53,18 @@ function startWatchdog(childPid: number): ChildProcess {
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 export const LOCAL_REGION = 'us-east-1';
 
-/** Every call bounded (PAKKA_SDK_* or the defaults): a wedged DynamoDB Local fails calls, never hangs them. */
-export function localDynamoClient(endpoint: string, timeouts: SdkTimeouts = sdkTimeoutsFromEnv()): DynamoDBClient {
-  return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, ...boundedClientConfig(timeouts) });
+/**
+ * Every call bounded (PAKKA_SDK_* or the defaults): a wedged DynamoDB Local fails calls, never hangs them.
+ * AWS's transaction-conflict rules apply (conflictRules.ts) unless PAKKA_AWS_CONFLICT_RULES=off.
+ */
+export function localDynamoClient(
+  endpoint: string,
+  timeouts: SdkTimeouts = sdkTimeoutsFromEnv(),
+  conflictRules: ConflictRules = conflictRulesFromEnv(),
+): DynamoDBClient {
+  const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, ...boundedClientConfig(timeouts) });
+  applyConflictRules(client, endpoint, conflictRules);
+  return client;
 }
 
 export async function freePort(): Promise<number> {

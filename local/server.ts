@@ -14,6 +14,7 @@ import { proxyEvent, readBody, sendResult } from './apiGateway.js';
 import type { CoordinatorVariant } from '../lambdas/coordinator/coordinatorVariant.js';
 import { isConsolePath, serveConsole } from './consoleAssets.js';
 import { type DataDirLock, acquireDataDirLock } from './dataDirLock.js';
+import type { ConflictRules } from './conflictRules.js';
 import { type DynamoLocal, localDynamoClient, startDynamoLocal } from './dynamoLocal.js';
 import { loopbackRefusal } from './loopbackGuard.js';
 import { LocalPakka, type LocalPakkaOptions } from './pakka.js';
@@ -45,6 +46,8 @@ export interface LocalServiceOptions {
   dataDir?: string;
   /** Use this DynamoDB Local instead of starting one (tests share one per run). */
   dynamoEndpoint?: string;
+  /** AWS's transaction-conflict rules on the DynamoDB client (default: PAKKA_AWS_CONFLICT_RULES, on). */
+  conflictRules?: ConflictRules;
   tablePrefix?: string;
   config?: ParticipantConfig;
   /** Passed to LocalPakka: millisecond retry waits, fault-injection seams. */
@@ -157,7 +160,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       }
     }
     const dynamoEndpoint = options.dynamoEndpoint ?? dynamoLocal?.endpoint ?? '';
-    dynamo = localDynamoClient(dynamoEndpoint);
+    dynamo = localDynamoClient(dynamoEndpoint, undefined, options.conflictRules);
     const pakka = new LocalPakka({
       dynamo,
       ...(options.config ? { config: options.config } : {}),

@@ -6,6 +6,7 @@
  */
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { conflictRulesFromEnv } from './conflictRules.js';
 import { ensureConsoleBuilt } from './consoleAssets.js';
 import { faultsFromEnvironment } from './faults.js';
 import { type BackgroundTask, DEFAULT_DATA_DIR, DEFAULT_PORT, type LocalService, PortInUseError, startLocalService } from './server.js';
@@ -13,14 +14,22 @@ import { type BackgroundTask, DEFAULT_DATA_DIR, DEFAULT_PORT, type LocalService,
 /** Work that runs on a timer inside the service while it is up: the place for the recovery sweeper. */
 const backgroundTasks: BackgroundTask[] = [];
 
-const USAGE = `usage: npm start [-- --in-memory] [-- --data-dir DIR] [-- --port N]
-  --in-memory     throwaway database (also PAKKA_IN_MEMORY=1); by default data stays in .pakka/dynamodb
-  --data-dir DIR  where the data stays (also PAKKA_DATA_DIR=DIR); one Pakka at a time per folder
-  --port N        HTTP port (also PORT=N); default ${DEFAULT_PORT}`;
+const USAGE = `usage: npm start [-- --in-memory] [-- --data-dir DIR] [-- --port N] [-- --no-conflict-rules]
+  --in-memory          throwaway database (also PAKKA_IN_MEMORY=1); by default data stays in .pakka/dynamodb
+  --data-dir DIR       where the data stays (also PAKKA_DATA_DIR=DIR); one Pakka at a time per folder
+  --port N             HTTP port (also PORT=N); default ${DEFAULT_PORT}
+  --no-conflict-rules  DynamoDB Local as it is, without the model of AWS's transaction-conflict rules
+                       (also PAKKA_AWS_CONFLICT_RULES=off)`;
 
 function options() {
   const { values } = parseArgs({
-    options: { 'in-memory': { type: 'boolean' }, 'data-dir': { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      'in-memory': { type: 'boolean' },
+      'data-dir': { type: 'string' },
+      port: { type: 'string' },
+      'no-conflict-rules': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
     strict: true,
   });
   if (values.help) {
@@ -34,7 +43,8 @@ function options() {
   const dataDirText = values['data-dir'] ?? process.env.PAKKA_DATA_DIR;
   if (dataDirText === '') throw new Error('--data-dir must name a folder');
   const dataDir = dataDirText === undefined ? DEFAULT_DATA_DIR : resolve(dataDirText);
-  return { port, inMemory, dataDir };
+  const conflictRules = { ...conflictRulesFromEnv(), ...(values['no-conflict-rules'] ? { enabled: false } : {}) };
+  return { port, inMemory, dataDir, conflictRules };
 }
 
 function banner(service: LocalService, inMemory: boolean, dataDir: string): string {
@@ -56,7 +66,7 @@ function banner(service: LocalService, inMemory: boolean, dataDir: string): stri
 async function main(): Promise<void> {
   // The SDK's Node-version notice says nothing a user of the local service can act on.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const { port, inMemory, dataDir } = options();
+  const { port, inMemory, dataDir, conflictRules } = options();
   // The console's bundle builds (only when stale) while DynamoDB Local starts; a page opened before
   // it is ready waits for it. The API never waits for it.
   ensureConsoleBuilt((line) => console.log(line)).catch((error: unknown) =>
@@ -66,7 +76,7 @@ async function main(): Promise<void> {
   try {
     // PAKKA_FAULTS: a demo of recovery, with injected faults (see local/faults.ts).
     const faults = faultsFromEnvironment();
-    service = await startLocalService({ port, inMemory, dataDir, backgroundTasks, ...(faults ? { pakka: faults.seams() } : {}) });
+    service = await startLocalService({ port, inMemory, dataDir, backgroundTasks, conflictRules, ...(faults ? { pakka: faults.seams() } : {}) });
     if (faults) {
       faults.attach(service.pakka);
       console.log(`FAULT INJECTION ON (PAKKA_FAULTS): ${faults.specs.map((s) => JSON.stringify(s)).join(' ')}`);

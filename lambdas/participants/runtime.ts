@@ -27,6 +27,7 @@ import {
 import type { AbortReason } from '../protocol/vote.js';
 import { batchReadConsistent } from './batchRead.js';
 import { readCancellation, type CancellationReason } from './cancellation.js';
+import { conflictRetryingClient } from './conflictRetry.js';
 import { escrowUpgrade } from './escrow.js';
 import {
   type ItemTarget,
@@ -79,7 +80,8 @@ const RACE_ATTEMPTS = 4;
 const NO_SHARDS: ShardedKeys = new Map();
 
 export function participantHandler(options: ParticipantRuntimeOptions): ParticipantHandler {
-  const { name, kind, tableName, client } = options;
+  const { name, kind, tableName } = options;
+  const client = conflictRetryingClient(options.client);
   const sharded = options.shardedKeys ?? NO_SHARDS;
   const now = options.now ?? (() => new Date().toISOString());
 

@@ -22,6 +22,7 @@ const tiny: BenchProfile = {
   feeAccounts: { inFlight: 3, transfers: 6 },
   costParticipantCounts: [2],
   boundMs: 30_000,
+  awsUnitsTransactions: 2,
 };
 
 const prices = loadPrices();
@@ -161,5 +162,18 @@ describe('benchmark (tiny run)', () => {
     expect(shared).toMatchObject({ feeAccounts: 'shared', transfers: 6, committed: 6, abortReasons: {} });
     expect(spread).toMatchObject({ feeAccounts: 'spread', transfers: 6, committed: 6, abortReasons: {} });
     expect(renderReport(results, [])).toContain('### Hot items: one fee account for every transfer');
+  });
+});
+
+describe("write units by AWS's rules", () => {
+  it('the cost table takes its write units from the count by AWS rules, kept beside what DynamoDB Local reports', () => {
+    const [units] = results.awsUnits;
+    const [cost] = results.costs;
+    expect(units?.participants).toBe(2);
+    expect(units?.transactions).toBeGreaterThan(0);
+    expect(cost?.perCommit.writeUnits).toBe(units?.awsWriteUnits);
+    expect(cost?.dynamoDbLocalWriteUnits).toBeGreaterThan(0);
+    // One TransactWriteItems of two small items (under 1 KB, no index): 2 write units each on AWS.
+    expect(units?.baselineAwsWriteUnits).toBe(4);
   });
 });

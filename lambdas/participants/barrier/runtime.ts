@@ -18,6 +18,7 @@ import {
   onBarrierPrepare,
 } from '../../protocol/barrierState.js';
 import { ProtocolViolation, TransientFailure } from '../../protocol/participantState.js';
+import { conflictRetryingClient } from '../conflictRetry.js';
 import { dispatchParticipantRequest } from '../dispatch.js';
 import { InvalidParticipantRequest, classified, classifyDynamoError } from '../errors.js';
 import { recordKeyOf } from '../table.js';
@@ -50,7 +51,8 @@ const teamVote = (answer: TeamPrepareAnswer): TeamVote =>
   answer.vote === 'VOTE_ABORT' ? { vote: 'VOTE_ABORT', reason: answer.reason } : { vote: answer.vote };
 
 export function barrierParticipant<Op extends { op: string; key: string }>(options: BarrierParticipantOptions<Op>): BarrierHandler {
-  const { name, definition, tableName, client } = options;
+  const { name, definition, tableName } = options;
+  const client = conflictRetryingClient(options.client);
   const now = options.now ?? (() => new Date().toISOString());
 
   function validated(raw: readonly unknown[], field: string): Operations<Op> {
