@@ -372,6 +372,13 @@ const judgeVotes: MapState = {
 const asNumber = (bool: string) => `States.MathAdd(States.ArrayLength(States.ArrayUnique(States.Array(false, ${bool}))), -1)`;
 
 /**
+ * 1 for an answer with a VOTE_COMMIT that did not commit in one phase, else 0, in 8 intrinsic calls
+ * (AWS allows 10 in a field). The pair "one phase? yes?" written as text is 'falsetrue' exactly for
+ * such an answer: beside 'falsetrue' it makes one distinct value (1 -> 1) and otherwise two (2 -> 0).
+ */
+const NEEDS_COMMIT = `States.ArrayGetItem(States.Array(0, 1, 0), States.ArrayLength(States.ArrayUnique(States.Array('falsetrue', States.Format('{}{}', States.ArrayContains($..*, '${ONE_PHASE_TOKEN}'), States.ArrayContains($..*, 'VOTE_COMMIT'))))))`;
+
+/**
  * Markers the Prepare task adds beside each answer, so that `$[*].reply..vote` and `..txnId` always
  * match something: the local engine fails a path that matches nothing, and a garbage answer must
  * turn into an abort vote, not a failed execution. The txnId marker is not a valid txnId.
@@ -450,7 +457,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
             // A one-phase commit needs no phase 2: needsCommit is 0 for it, onePhase 1.
             ResultSelector: {
               'answer.$': '$.Payload',
-              'needsCommit.$': `States.ArrayGetItem(States.Array(${asNumber("States.ArrayContains($..*, 'VOTE_COMMIT')")}, 0), ${asNumber(`States.ArrayContains($..*, '${ONE_PHASE_TOKEN}')`)})`,
+              'needsCommit.$': NEEDS_COMMIT,
               'onePhase.$': asNumber(`States.ArrayContains($..*, '${ONE_PHASE_TOKEN}')`),
               floor: FLOOR,
             },
