@@ -92,6 +92,7 @@ export interface MapState extends Common, Flow {
   Type: 'Map';
   InputPath?: string;
   ItemsPath: string;
+  MaxConcurrency?: number;
   ItemSelector: { [key: string]: Json };
   ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }; StartAt: string; States: States };
   ResultSelector?: { [key: string]: Json };

@@ -17,6 +17,7 @@ import { type CoordinatorVariant, EXECUTION_TIMEOUT_SECONDS } from '../../lambda
 import { ONE_PHASE_COMMITTED } from '../../lambdas/protocol/participantState.js';
 import { ABORT_REASONS } from '../../lambdas/protocol/vote.js';
 import { VOTE_ABORT_ERRORS } from '../../lambdas/contract/participantProtocol.js';
+import { PHASE_TWO_ATTEMPTS, PREPARE_ATTEMPTS } from '../../lambdas/coordinator/participantAttempts.js';
 import type { ChoiceRule, FailState, Json, MapState, Retrier, StateMachineDefinition, States, TaskState } from './asl.js';
 
 const LOG = '${CoordinatorLogTable}';
@@ -24,11 +25,14 @@ const LOG = '${CoordinatorLogTable}';
 const PARTICIPANT_FUNCTION = '$.participant.functionArn';
 
 /**
- * Errors the DynamoDB integration raises for a transient failure: throttling, a service fault, the
- * client's own network error, and AWS's generic DynamoDB.AmazonDynamoDBException (the integration
- * names a failure by the exception class when DynamoDB gives no more specific code).
+ * Errors the DynamoDB integration raises for a transient failure: throttling, a service fault and the
+ * client's own network error. Not AWS's generic DynamoDB.AmazonDynamoDBException: the integration
+ * names a failure by that exception class when DynamoDB gives no more specific code, and that is what
+ * a permanent ValidationException arrives as; retried, a request that can never succeed took five
+ * attempts and about 25 s. It, and ValidationException by its own name, fail at once.
  */
 const DYNAMO_RETRY: Retrier[] = [
+  { ErrorEquals: ['DynamoDB.ValidationException', 'DynamoDB.AmazonDynamoDBException'], MaxAttempts: 0 },
   {
     ErrorEquals: [
       'DynamoDB.ProvisionedThroughputExceededException',
@@ -37,7 +41,6 @@ const DYNAMO_RETRY: Retrier[] = [
       'DynamoDB.InternalServerErrorException',
       'DynamoDB.InternalServerError',
       'DynamoDB.SdkClientException',
-      'DynamoDB.AmazonDynamoDBException',
     ],
     IntervalSeconds: 1,
     MaxAttempts: 5,
@@ -57,8 +60,19 @@ const LAMBDA_TRANSIENT = [
   'Pakka.Transient',
 ];
 
+/**
+ * At most this many participant calls of one execution at once. A new account's Lambda concurrency
+ * may be far below the default 1,000 ("Lambda quotas", Lambda developer guide); a 16-way fan-out
+ * beside the API and recovery would be throttled (Lambda.TooManyRequestsException) and, after its
+ * retries, a throttled prepare counts as a no. Beyond 8 participants a phase takes two rounds.
+ */
+export const PARTICIPANT_CALLS_AT_ONCE = 8;
+
+/** What a Lambda invocation fails with when the function ran out its own timeout. */
+const LAMBDA_TIMED_OUT = 'Sandbox.Timedout';
+
 const PREPARE_RETRY: Retrier[] = [
-  { ErrorEquals: LAMBDA_TRANSIENT, IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, MaxDelaySeconds: 5, JitterStrategy: 'FULL' },
+  { ErrorEquals: LAMBDA_TRANSIENT, IntervalSeconds: 1, MaxAttempts: PREPARE_ATTEMPTS - 1, BackoffRate: 2, MaxDelaySeconds: 5, JitterStrategy: 'FULL' },
 ];
 
 /**
@@ -67,7 +81,7 @@ const PREPARE_RETRY: Retrier[] = [
  */
 const PHASE_TWO_RETRY: Retrier[] = [
   { ErrorEquals: ['Pakka.ProtocolViolation', 'Pakka.InvalidRequest', 'Pakka.CommittedInOnePhase'], MaxAttempts: 0 },
-  { ErrorEquals: ['States.ALL'], IntervalSeconds: 1, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 20, JitterStrategy: 'FULL' },
+  { ErrorEquals: ['States.ALL'], IntervalSeconds: 1, MaxAttempts: PHASE_TWO_ATTEMPTS - 1, BackoffRate: 2, MaxDelaySeconds: 20, JitterStrategy: 'FULL' },
 ];
 
 /** The answer of a participant that committed the transaction alone. */
@@ -205,6 +219,7 @@ function phaseTwo(
         : 'Phase 2: deliver ABORT to every participant that was sent prepare; one that timed out may still have prepared.',
     ...(source.inputPath ? { InputPath: source.inputPath } : {}),
     ItemsPath: source.itemsPath,
+    MaxConcurrency: PARTICIPANT_CALLS_AT_ONCE,
     ItemSelector: {
       'participant.$': participantPath,
       'openPartition.$': source.openPartition,
@@ -428,6 +443,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
       Comment:
         'Phase 1: every participant prepares in parallel. A raised no (Pakka.VoteAbort.<REASON>), a timeout or a failure ends the phase at once; every other answer is kept for the commit point to judge. The Lambda payload is built here so that TimeoutSecondsPath finds $.Payload.timeoutSeconds both in the state input (AWS) and after Parameters (the local engine).',
       ItemsPath: '$.participants',
+      MaxConcurrency: PARTICIPANT_CALLS_AT_ONCE,
       ItemSelector: {
         'participant.$': '$$.Map.Item.Value',
         // Carried in each answer, so that CommitAll (whose input is the answers) can open the transaction to recovery.
@@ -466,7 +482,8 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
             Catch: [
               // Listed by name, never by pattern: a name outside the list (an unknown reason) stays a failed prepare.
               { ErrorEquals: [...VOTE_ABORT_ERRORS], ResultPath: '$.failure', Next: 'PrepareVotedAbort' },
-              { ErrorEquals: ['States.Timeout'], ResultPath: '$.failure', Next: 'PrepareTimedOut' },
+              // Sandbox.Timedout: the function's own timeout (set just below the task's) ended the call.
+              { ErrorEquals: ['States.Timeout', LAMBDA_TIMED_OUT], ResultPath: '$.failure', Next: 'PrepareTimedOut' },
               { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'PrepareFailed' },
             ],
             End: true,
@@ -797,6 +814,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
       Comment:
         'Abort, to learn the outcome (as LearnOnePhaseOutcome does in the prepare phase): ABORTED, or Pakka.CommittedInOnePhase. A Map of the one participant, so that its Lambda payload and timeout are built as in every other phase.',
       ItemsPath: '$.participants',
+      MaxConcurrency: PARTICIPANT_CALLS_AT_ONCE,
       ItemSelector: {
         'participant.$': '$$.Map.Item.Value',
         // Not the abort phase: the console tells a Map's phase by this literal.
