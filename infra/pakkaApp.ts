@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import type { App } from 'aws-cdk-lib';
 import { DEFAULT_CONFIG_PATH, loadParticipantConfig } from '../lambdas/config/participantConfig.js';
+import { checkParticipantAttempts } from '../lambdas/coordinator/participantAttempts.js';
 import { checkWithCdkNag } from './nag.js';
 import { PakkaStack } from './pakkaStack.js';
 import { deploymentSettings } from './settings.js';
@@ -12,6 +13,7 @@ import { deploymentSettings } from './settings.js';
 export function buildPakkaApp(app: App): PakkaStack {
   const settings = deploymentSettings((key) => app.node.tryGetContext(key));
   const participants = loadParticipantConfig(resolve(settings.participantConfig));
+  checkParticipantAttempts(participants, settings.coordinator);
 
   // The API Lambda bundles config/participants.json to validate requests; a stack built from another
   // file would deploy participants that API refuses, or an API that names participants with no table.

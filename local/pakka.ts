@@ -9,6 +9,7 @@ import { type ParticipantConfig, loadParticipantConfig } from '../lambdas/config
 import { type ParticipantFunctions, localParticipantFunctions } from '../lambdas/config/participantFunctions.js';
 import { type CoordinatorVariant, DEFAULT_COORDINATOR_VARIANT } from '../lambdas/coordinator/coordinatorVariant.js';
 import { type ExecutionInput, executionInput } from '../lambdas/coordinator/executionInput.js';
+import { checkParticipantAttempts } from '../lambdas/coordinator/participantAttempts.js';
 import { type CoordinatorLogItem, type TransactionView, transactionView } from '../lambdas/coordinator/coordinatorLog.js';
 import { type OutcomeEvent, outcomeEvent, recordOutcome, recordStarted } from '../lambdas/observability/transactionOutcome.js';
 import { type TransactionRequest, type Validated, transactionIdFor, validateTransactionRequest } from '../lambdas/coordinator/transactionRequest.js';
@@ -83,6 +84,7 @@ export class LocalPakka {
   constructor(private readonly options: LocalPakkaOptions) {
     this.config = options.config ?? loadParticipantConfig();
     this.variant = options.variant ?? DEFAULT_COORDINATOR_VARIANT;
+    checkParticipantAttempts(this.config, this.variant);
     this.tables = localTableNames(this.config, options.tablePrefix);
     const client = documentClient(options.dynamo);
     // A participant that keeps its prepared state in its own store (a SQL participant) is asked for its status.

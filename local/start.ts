@@ -1,6 +1,7 @@
 /**
  * `npm start`: Pakka on this machine. Starts DynamoDB Local (data kept in .pakka/dynamodb, or
- * --data-dir / PAKKA_DATA_DIR, unless --in-memory or PAKKA_IN_MEMORY=1), creates the tables and
+ * --data-dir / PAKKA_DATA_DIR, unless --in-memory or PAKKA_IN_MEMORY=1), or uses the DynamoDB the user
+ * already runs (--dynamodb-endpoint / PAKKA_DYNAMODB_ENDPOINT), creates the tables and
  * serves the HTTP API on PORT (3000), and the web console at /console. Refuses a data folder another
  * live Pakka holds.
  */
@@ -14,10 +15,13 @@ import { type BackgroundTask, DEFAULT_DATA_DIR, DEFAULT_PORT, type LocalService,
 /** Work that runs on a timer inside the service while it is up: the place for the recovery sweeper. */
 const backgroundTasks: BackgroundTask[] = [];
 
-const USAGE = `usage: npm start [-- --in-memory] [-- --data-dir DIR] [-- --port N] [-- --no-conflict-rules]
+const USAGE = `usage: npm start [-- --in-memory] [-- --data-dir DIR] [-- --port N] [-- --dynamodb-endpoint URL] [-- --no-conflict-rules]
   --in-memory          throwaway database (also PAKKA_IN_MEMORY=1); by default data stays in .pakka/dynamodb
   --data-dir DIR       where the data stays (also PAKKA_DATA_DIR=DIR); one Pakka at a time per folder
   --port N             HTTP port (also PORT=N); default ${DEFAULT_PORT}
+  --dynamodb-endpoint URL
+                       use a DynamoDB you already run (DynamoDB Local in a container, LocalStack) instead of
+                       starting one (also PAKKA_DYNAMODB_ENDPOINT=URL); its data stays where that DynamoDB keeps it
   --no-conflict-rules  DynamoDB Local as it is, without the model of AWS's transaction-conflict rules
                        (also PAKKA_AWS_CONFLICT_RULES=off)`;
 
@@ -28,6 +32,7 @@ function options() {
       'data-dir': { type: 'string' },
       port: { type: 'string' },
       'no-conflict-rules': { type: 'boolean' },
+      'dynamodb-endpoint': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -43,18 +48,38 @@ function options() {
   const dataDirText = values['data-dir'] ?? process.env.PAKKA_DATA_DIR;
   if (dataDirText === '') throw new Error('--data-dir must name a folder');
   const dataDir = dataDirText === undefined ? DEFAULT_DATA_DIR : resolve(dataDirText);
+  const dynamoEndpoint = dynamoEndpointOption(values['dynamodb-endpoint'] ?? process.env.PAKKA_DYNAMODB_ENDPOINT);
   const conflictRules = { ...conflictRulesFromEnv(), ...(values['no-conflict-rules'] ? { enabled: false } : {}) };
-  return { port, inMemory, dataDir, conflictRules };
+  return { port, inMemory, dataDir, dynamoEndpoint, conflictRules };
+}
+
+/** An http(s) URL with a host, or nothing (start DynamoDB Local); anything else is refused before anything starts. */
+function dynamoEndpointOption(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !['http:', 'https:'].includes(url.protocol) || !url.hostname) {
+    throw new Error(`--dynamodb-endpoint (or PAKKA_DYNAMODB_ENDPOINT) must be an http or https URL such as http://localhost:8000, not '${text}'`);
+  }
+  return text;
 }
 
 function banner(service: LocalService, inMemory: boolean, dataDir: string): string {
   const participants = [...service.pakka.config.values()].map((p) => `${p.name} (${p.kind})`);
   const storage = inMemory ? 'in memory (gone when Pakka stops)' : `kept in ${relative(process.cwd(), dataDir) || dataDir}`;
+  const database =
+    service.dynamoPid === undefined
+      ? `  DynamoDB ${service.dynamoEndpoint} (yours: not started or stopped by Pakka)`
+      : `  DynamoDB Local ${service.dynamoEndpoint} (pid ${service.dynamoPid}), data ${storage}`;
   const example = JSON.stringify({ participants: [{ name: 'payer-bank', operations: [{ op: 'credit', key: 'alice', amount: 50000 }] }] });
   return [
     `Pakka is running at ${service.url} (pid ${process.pid})`,
     `  Console   ${service.url}/console`,
-    `  DynamoDB Local ${service.dynamoEndpoint} (pid ${service.dynamoPid ?? '-'}), data ${storage}`,
+    database,
     `  participants: ${participants.join(', ')}`,
     `Try:`,
     `  curl -s -X POST '${service.url}/transactions?wait=true' -H 'Content-Type: application/json' \\`,
@@ -66,7 +91,7 @@ function banner(service: LocalService, inMemory: boolean, dataDir: string): stri
 async function main(): Promise<void> {
   // The SDK's Node-version notice says nothing a user of the local service can act on.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const { port, inMemory, dataDir, conflictRules } = options();
+  const { port, inMemory, dataDir, dynamoEndpoint, conflictRules } = options();
   // The console's bundle builds (only when stale) while DynamoDB Local starts; a page opened before
   // it is ready waits for it. The API never waits for it.
   ensureConsoleBuilt((line) => console.log(line)).catch((error: unknown) =>
@@ -76,7 +101,15 @@ async function main(): Promise<void> {
   try {
     // PAKKA_FAULTS: a demo of recovery, with injected faults (see local/faults.ts).
     const faults = faultsFromEnvironment();
-    service = await startLocalService({ port, inMemory, dataDir, backgroundTasks, conflictRules, ...(faults ? { pakka: faults.seams() } : {}) });
+    service = await startLocalService({
+      port,
+      inMemory,
+      dataDir,
+      backgroundTasks,
+      conflictRules,
+      ...(dynamoEndpoint ? { dynamoEndpoint } : {}),
+      ...(faults ? { pakka: faults.seams() } : {}),
+    });
     if (faults) {
       faults.attach(service.pakka);
       console.log(`FAULT INJECTION ON (PAKKA_FAULTS): ${faults.specs.map((s) => JSON.stringify(s)).join(' ')}`);

@@ -5,7 +5,6 @@
 import type { Duration } from 'aws-cdk-lib';
 import { MathExpression, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { RAISED_ABORT_REASONS } from '../../lambdas/contract/participantProtocol.js';
 import { METRICS, METRIC_NAMESPACE, METRIC_SERVICE, type MetricName } from '../../lambdas/observability/metricNames.js';
 
 /** The alarms' defaults, as docs/operations.md documents them. */
@@ -51,22 +50,18 @@ export function participantFailureRateMetric(participant: { name: string; functi
   const errors = `errors${idSuffix}`;
   const invocations = `invocations${idSuffix}`;
   const failed = `failed${idSuffix}`;
-  const noes = Object.fromEntries(
-    RAISED_ABORT_REASONS.map((reason) => [
-      `${reason.toLowerCase()}${idSuffix}`,
-      pakkaMetric(METRICS.votes, 'Sum', period, { Participant: participant.name, Vote: 'VOTE_ABORT', Reason: reason }),
-    ]),
-  );
-  const raisedNoes = Object.keys(noes)
-    .map((id) => `FILL(${id}, 0)`)
-    .join(' + ');
+  const raised = `raised${idSuffix}`;
   return new MathExpression({
     // A vote and its Lambda error can fall into neighbouring periods: a difference below zero is none.
     expression: `IF(${invocations} >= ${ALARM_DEFAULTS.failureRateMinInvocations} AND ${failed} > 0, 100 * ${failed} / ${invocations}, 0)`,
     usingMetrics: {
       [failed]: new MathExpression({
-        expression: `FILL(${errors}, 0) - (${raisedNoes})`,
-        usingMetrics: { [errors]: participant.function.metricErrors({ period, statistic: 'Sum' }), ...noes },
+        // One total of the raised noes, whatever their reasons: the alarm's metric count does not grow with the reason list.
+        expression: `FILL(${errors}, 0) - FILL(${raised}, 0)`,
+        usingMetrics: {
+          [errors]: participant.function.metricErrors({ period, statistic: 'Sum' }),
+          [raised]: pakkaMetric(METRICS.raisedNoes, 'Sum', period, { Participant: participant.name }),
+        },
         period,
         label: 'failed invocations (raised noes left out)',
       }),

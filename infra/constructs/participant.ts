@@ -97,6 +97,15 @@ function builtInEntry(spec: ParticipantSpec): string | undefined {
   return BUILT_IN_KINDS.get(spec.kind) === spec.definition ? `lambdas/participants/entries/${spec.kind}.ts` : undefined;
 }
 
+/**
+ * The function's own timeout: a second under the longest task timeout that waits for it, so the
+ * function is stopped before the coordinator stops waiting. Its timeout then arrives as Sandbox.Timedout,
+ * which the Prepare task counts as a TIMEOUT like its own States.Timeout (with equal timeouts the two
+ * raced, and the function's won as an ERROR).
+ */
+export const participantFunctionTimeoutSeconds = (spec: { prepareTimeoutSeconds: number; commitTimeoutSeconds: number }): number =>
+  Math.max(1, Math.max(spec.prepareTimeoutSeconds, spec.commitTimeoutSeconds) - 1);
+
 export class Participant extends Construct {
   readonly name: string;
   /** The function the coordinator and recovery invoke; its ARN goes into every execution input. */
@@ -137,8 +146,7 @@ export class Participant extends Construct {
         PARTICIPANT_NAME: spec.name,
         ...(spec.shardedKeys.size ? { SHARDED_KEYS: JSON.stringify(Object.fromEntries(spec.shardedKeys)) } : {}),
       },
-      // The coordinator stops waiting after the prepare or commit timeout; the function need not outlive it.
-      timeout: Duration.seconds(Math.max(spec.prepareTimeoutSeconds, spec.commitTimeoutSeconds)),
+      timeout: Duration.seconds(participantFunctionTimeoutSeconds(spec)),
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
     });

@@ -13,7 +13,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
 import type { ParticipantConfig } from '../config/participantConfig.js';
-import { boundedClientConfig } from '../config/sdkTimeouts.js';
+import { boundedClientConfig, syncStartClientConfig } from '../config/sdkTimeouts.js';
 import { coordinatorEnvironment } from '../config/deployedEnvironment.js';
 import { checkParticipantFunctions } from '../config/participantFunctions.js';
 import { requestLogFields } from '../observability/apiRequestLog.js';
@@ -23,6 +23,7 @@ import { documentClient } from '../participants/lambdaEntry.js';
 import { invokedRecovery } from '../recovery/recoveryService.js';
 import { apiHandler } from './router.js';
 import { stepFunctionsService } from './stepFunctionsService.js';
+import { DEFAULT_WAIT } from './transactionRoutes.js';
 
 const environment = coordinatorEnvironment.extend({
   RECOVERY_FUNCTION_NAME: z.string().min(1).optional(),
@@ -45,6 +46,7 @@ export function lambdaApi(config: ParticipantConfig): LambdaApiHandler {
   const route = apiHandler(
     stepFunctionsService({
       sfn: tracer.captureAWSv3Client(new SFNClient(boundedClientConfig())),
+      syncStartSfn: tracer.captureAWSv3Client(new SFNClient(syncStartClientConfig(DEFAULT_WAIT.waitMs))),
       dynamo: documentClient(tracer.captureAWSv3Client(new DynamoDBClient(boundedClientConfig()))),
       stateMachineArn: env.STATE_MACHINE_ARN,
       variant: env.COORDINATOR_VARIANT,

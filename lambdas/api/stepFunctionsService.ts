@@ -20,6 +20,8 @@ import type { TransactionService } from './transactionService.js';
 
 export interface StepFunctionsServiceOptions {
   sfn: SFNClient;
+  /** For `StartSyncExecution` only: one attempt, longer than the wait (syncStartClientConfig). */
+  syncStartSfn: SFNClient;
   dynamo: DynamoDBDocumentClient;
   stateMachineArn: string;
   variant: CoordinatorVariant;
@@ -37,7 +39,7 @@ export function executionArnOf(stateMachineArn: string, executionName: string): 
 }
 
 export function stepFunctionsService(options: StepFunctionsServiceOptions): TransactionService {
-  const { sfn, stateMachineArn, variant } = options;
+  const { sfn, syncStartSfn, stateMachineArn, variant } = options;
   return {
     config: options.config,
     functions: options.functions,
@@ -46,10 +48,11 @@ export function stepFunctionsService(options: StepFunctionsServiceOptions): Tran
     async startExecution(input, start = {}) {
       if (variant === 'express' && start.waitMs !== undefined) {
         // One call that returns when the execution ends: no polling, and a synchronous Express
-        // start runs at most once. Past the wait the call is dropped and the caller reads the log.
+        // start runs at most once (its client never retries). Past the wait the call is dropped and
+        // the caller reads the log.
         const signal = AbortSignal.timeout(start.waitMs);
         try {
-          await sfn.send(new StartSyncExecutionCommand({ stateMachineArn, name: input.txnId, input: JSON.stringify(input) }), { abortSignal: signal });
+          await syncStartSfn.send(new StartSyncExecutionCommand({ stateMachineArn, name: input.txnId, input: JSON.stringify(input) }), { abortSignal: signal });
         } catch (error) {
           if (!signal.aborted) throw error;
         }

@@ -56,3 +56,21 @@ export function boundedClientConfig(timeouts: SdkTimeouts = sdkTimeoutsFromEnv()
     }),
   };
 }
+
+/**
+ * The client for a synchronous Express start (`StartSyncExecution`), which answers only when the
+ * execution ends. One attempt: the SDK would take a timed-out attempt for a transient error and call
+ * again, and each call starts another Express execution (Express runs at most once per start, not
+ * per name). Its answer may take the whole wait, so the attempt's timeout is longer than the wait,
+ * and the caller's abort signal, at the wait, is what ends the call.
+ */
+export function syncStartClientConfig(waitMs: number, timeouts: SdkTimeouts = sdkTimeoutsFromEnv()): { maxAttempts: number; requestHandler: NodeHttpHandler } {
+  return boundedClientConfig({
+    connectionTimeoutMs: timeouts.connectionTimeoutMs,
+    requestTimeoutMs: waitMs + SYNC_START_MARGIN_MS,
+    maxAttempts: 1,
+  });
+}
+
+/** How much longer than the wait a synchronous start's attempt may last before the SDK gives up on it. */
+export const SYNC_START_MARGIN_MS = 2_000;

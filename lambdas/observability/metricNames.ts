@@ -28,6 +28,12 @@ export const METRICS = {
   endToEndLatency: 'EndToEndLatency',
   /** Dimensions Participant, Vote (and Reason for VOTE_ABORT). */
   votes: 'Votes',
+  /**
+   * Dimension Participant: prepares whose no the function raised as a Lambda error
+   * (Pakka.VoteAbort.<REASON>), whatever the reason, so the failure-rate alarm subtracts one metric
+   * and not one per reason (CloudWatch allows 10 metrics in an alarm).
+   */
+  raisedNoes: 'RaisedNoes',
   /** Dimensions Participant, Action: a participant call that failed (and will be retried by the coordinator). */
   participantErrors: 'ParticipantErrors',
   /** Dimensions Participant, Action. */
@@ -70,6 +76,12 @@ export const METRIC_DEFINITIONS: { readonly [N in MetricName]: MetricDefinition 
     unit: 'count',
     dimensions: ['Reason'],
     help: 'Transactions that became ABORTED, by reason (a vote reason, TIMEOUT or ERROR).',
+  },
+  RaisedNoes: {
+    kind: 'counter',
+    unit: 'count',
+    dimensions: ['Participant'],
+    help: 'Prepares whose no the participant function raised as a Lambda error (Pakka.VoteAbort.<REASON>), every reason together.',
   },
   PrepareLatency: { kind: 'timing', unit: 'milliseconds', dimensions: ['Participant'], help: 'Time one participant spent on a prepare.' },
   PreparePhaseLatency: {

@@ -67,6 +67,7 @@ export class PrometheusRecorder implements MetricsRecorder {
       }
       for (const Action of ['commit', 'abort']) this.seed(METRICS.retries, { Participant, Action });
       for (const Vote of ['VOTE_COMMIT', 'READ_ONLY']) this.seed(METRICS.votes, { Participant, Vote });
+      this.seed(METRICS.raisedNoes, { Participant });
       for (const Code of Object.keys(VIOLATION_CODES)) this.seed(METRICS.protocolViolations, { Participant, Code });
     }
   }

@@ -8,6 +8,7 @@ import type { ProtocolLogger } from '../observability/logger.js';
 import type { MetricsRecorder } from '../observability/recorder.js';
 import { CommittedInOnePhase, ProtocolViolation } from '../protocol/participantState.js';
 import type { ParticipantHandler } from './runtime.js';
+import { isRaisedNo } from './voteAbortRaised.js';
 
 export interface ParticipantObservation {
   name: string;
@@ -36,6 +37,7 @@ export function observedParticipant(handler: ParticipantHandler, { name, metrics
       if ('vote' in answer) {
         metrics.timing(METRICS.prepareLatency, ms, { Participant: name });
         metrics.count(METRICS.votes, { Participant: name, Vote: answer.vote, ...(answer.reason ? { Reason: answer.reason } : {}) });
+        if (isRaisedNo(event, answer)) metrics.count(METRICS.raisedNoes, { Participant: name });
       }
       if ('repeated' in answer && answer.repeated) metrics.count(METRICS.retries, dims);
       logger.info(`${action} answered`, { ...context, answer, durationMs: ms });

@@ -31,11 +31,14 @@ const isPrepare = (event: unknown) => {
 const isRaised = (answer: ParticipantAnswer): answer is RaisedAnswer =>
   'vote' in answer && answer.vote === 'VOTE_ABORT' && (RAISED_ABORT_REASONS as readonly (string | null)[]).includes(answer.reason);
 
+/** Whether this answer to this event leaves the function as a raised no (the failure-rate alarm leaves those out). */
+export const isRaisedNo = (event: unknown, answer: ParticipantAnswer): boolean => isPrepare(event) && isRaised(answer);
+
 /** The same handler, except that a prepare's VOTE_ABORT (other than LOCK_CONFLICT) is thrown as VoteAbortRaised. */
 export function raisingVoteAbort<E, C, A extends ParticipantAnswer>(handler: (event: E, context?: C) => Promise<A>): (event: E, context?: C) => Promise<A> {
   return async (event, context) => {
     const answer = await handler(event, context);
-    if (isPrepare(event) && isRaised(answer)) throw new VoteAbortRaised(answer);
+    if (isRaisedNo(event, answer)) throw new VoteAbortRaised(answer as RaisedAnswer);
     return answer;
   };
 }

@@ -3,6 +3,7 @@
  * and the local engine runs (no JSONata, no Variables/Assign). The coordinator's definition is
  * written with these types; `render` turns it into the JSON committed in `statemachines/`.
  */
+import { MAX_INTRINSICS_PER_FIELD, fieldsOverIntrinsicLimit } from './intrinsicNesting.js';
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
@@ -91,6 +92,7 @@ export interface MapState extends Common, Flow {
   Type: 'Map';
   InputPath?: string;
   ItemsPath: string;
+  MaxConcurrency?: number;
   ItemSelector: { [key: string]: Json };
   ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }; StartAt: string; States: States };
   ResultSelector?: { [key: string]: Json };
@@ -118,9 +120,15 @@ export function everyState(states: States): Array<[string, State]> {
 
 /**
  * Refuses a definition whose transitions point nowhere or whose state names repeat (the local
- * engine and the fault seam look Task states up by name across the whole machine).
+ * engine and the fault seam look Task states up by name across the whole machine), or that AWS
+ * would refuse for a field with more than 10 intrinsic calls.
  */
 export function checkDefinition(definition: StateMachineDefinition): void {
+  const overLimit = fieldsOverIntrinsicLimit(definition);
+  if (overLimit.length) {
+    const list = overLimit.map((f) => `${f.path} (${f.calls})`).join(', ');
+    throw new Error(`more than ${MAX_INTRINSICS_PER_FIELD} intrinsic functions in a field, which Step Functions refuses: ${list}`);
+  }
   const seen = new Set<string>();
   const check = (states: States, startAt: string) => {
     if (!(startAt in states)) throw new Error(`StartAt ${startAt} is not a state`);

@@ -18,6 +18,7 @@ import { ONE_PHASE_COMMITTED } from '../../lambdas/protocol/participantState.js'
 import { ABORT_REASONS } from '../../lambdas/protocol/vote.js';
 import { VOTE_ABORT_ERRORS } from '../../lambdas/contract/participantProtocol.js';
 import { PHASE_MARKERS } from './phaseMarkers.js';
+import { PHASE_TWO_ATTEMPTS, PREPARE_ATTEMPTS } from '../../lambdas/coordinator/participantAttempts.js';
 import type { ChoiceRule, FailState, Json, MapState, Retrier, StateMachineDefinition, States, TaskState } from './asl.js';
 
 const LOG = '${CoordinatorLogTable}';
@@ -25,11 +26,14 @@ const LOG = '${CoordinatorLogTable}';
 const PARTICIPANT_FUNCTION = '$.participant.functionArn';
 
 /**
- * Errors the DynamoDB integration raises for a transient failure: throttling, a service fault, the
- * client's own network error, and AWS's generic DynamoDB.AmazonDynamoDBException (the integration
- * names a failure by the exception class when DynamoDB gives no more specific code).
+ * Errors the DynamoDB integration raises for a transient failure: throttling, a service fault and the
+ * client's own network error. Not AWS's generic DynamoDB.AmazonDynamoDBException: the integration
+ * names a failure by that exception class when DynamoDB gives no more specific code, and that is what
+ * a permanent ValidationException arrives as; retried, a request that can never succeed took five
+ * attempts and about 25 s. It, and ValidationException by its own name, fail at once.
  */
 const DYNAMO_RETRY: Retrier[] = [
+  { ErrorEquals: ['DynamoDB.ValidationException', 'DynamoDB.AmazonDynamoDBException'], MaxAttempts: 0 },
   {
     ErrorEquals: [
       'DynamoDB.ProvisionedThroughputExceededException',
@@ -38,7 +42,6 @@ const DYNAMO_RETRY: Retrier[] = [
       'DynamoDB.InternalServerErrorException',
       'DynamoDB.InternalServerError',
       'DynamoDB.SdkClientException',
-      'DynamoDB.AmazonDynamoDBException',
     ],
     IntervalSeconds: 1,
     MaxAttempts: 5,
@@ -58,8 +61,19 @@ const LAMBDA_TRANSIENT = [
   'Pakka.Transient',
 ];
 
+/**
+ * At most this many participant calls of one execution at once. A new account's Lambda concurrency
+ * may be far below the default 1,000 ("Lambda quotas", Lambda developer guide); a 16-way fan-out
+ * beside the API and recovery would be throttled (Lambda.TooManyRequestsException) and, after its
+ * retries, a throttled prepare counts as a no. Beyond 8 participants a phase takes two rounds.
+ */
+export const PARTICIPANT_CALLS_AT_ONCE = 8;
+
+/** What a Lambda invocation fails with when the function ran out its own timeout. */
+const LAMBDA_TIMED_OUT = 'Sandbox.Timedout';
+
 const PREPARE_RETRY: Retrier[] = [
-  { ErrorEquals: LAMBDA_TRANSIENT, IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, MaxDelaySeconds: 5, JitterStrategy: 'FULL' },
+  { ErrorEquals: LAMBDA_TRANSIENT, IntervalSeconds: 1, MaxAttempts: PREPARE_ATTEMPTS - 1, BackoffRate: 2, MaxDelaySeconds: 5, JitterStrategy: 'FULL' },
 ];
 
 /**
@@ -68,7 +82,7 @@ const PREPARE_RETRY: Retrier[] = [
  */
 const PHASE_TWO_RETRY: Retrier[] = [
   { ErrorEquals: ['Pakka.ProtocolViolation', 'Pakka.InvalidRequest', 'Pakka.CommittedInOnePhase'], MaxAttempts: 0 },
-  { ErrorEquals: ['States.ALL'], IntervalSeconds: 1, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 20, JitterStrategy: 'FULL' },
+  { ErrorEquals: ['States.ALL'], IntervalSeconds: 1, MaxAttempts: PHASE_TWO_ATTEMPTS - 1, BackoffRate: 2, MaxDelaySeconds: 20, JitterStrategy: 'FULL' },
 ];
 
 /** The answer of a participant that committed the transaction alone. */
@@ -206,6 +220,7 @@ function phaseTwo(
         : 'Phase 2: deliver ABORT to every participant that was sent prepare; one that timed out may still have prepared.',
     ...(source.inputPath ? { InputPath: source.inputPath } : {}),
     ItemsPath: source.itemsPath,
+    MaxConcurrency: PARTICIPANT_CALLS_AT_ONCE,
     ItemSelector: {
       'participant.$': participantPath,
       'openPartition.$': source.openPartition,
@@ -373,6 +388,13 @@ const judgeVotes: MapState = {
 const asNumber = (bool: string) => `States.MathAdd(States.ArrayLength(States.ArrayUnique(States.Array(false, ${bool}))), -1)`;
 
 /**
+ * 1 for an answer with a VOTE_COMMIT that did not commit in one phase, else 0, in 8 intrinsic calls
+ * (AWS allows 10 in a field). The pair "one phase? yes?" written as text is 'falsetrue' exactly for
+ * such an answer: beside 'falsetrue' it makes one distinct value (1 -> 1) and otherwise two (2 -> 0).
+ */
+const NEEDS_COMMIT = `States.ArrayGetItem(States.Array(0, 1, 0), States.ArrayLength(States.ArrayUnique(States.Array('falsetrue', States.Format('{}{}', States.ArrayContains($..*, '${ONE_PHASE_TOKEN}'), States.ArrayContains($..*, 'VOTE_COMMIT'))))))`;
+
+/**
  * Markers the Prepare task adds beside each answer, so that `$[*].reply..vote` and `..txnId` always
  * match something: the local engine fails a path that matches nothing, and a garbage answer must
  * turn into an abort vote, not a failed execution. The txnId marker is not a valid txnId.
@@ -422,6 +444,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
       Comment:
         'Phase 1: every participant prepares in parallel. A raised no (Pakka.VoteAbort.<REASON>), a timeout or a failure ends the phase at once; every other answer is kept for the commit point to judge. The Lambda payload is built here so that TimeoutSecondsPath finds $.Payload.timeoutSeconds both in the state input (AWS) and after Parameters (the local engine).',
       ItemsPath: '$.participants',
+      MaxConcurrency: PARTICIPANT_CALLS_AT_ONCE,
       ItemSelector: {
         'participant.$': '$$.Map.Item.Value',
         // Carried in each answer, so that CommitAll (whose input is the answers) can open the transaction to recovery.
@@ -451,7 +474,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
             // A one-phase commit needs no phase 2: needsCommit is 0 for it, onePhase 1.
             ResultSelector: {
               'answer.$': '$.Payload',
-              'needsCommit.$': `States.ArrayGetItem(States.Array(${asNumber("States.ArrayContains($..*, 'VOTE_COMMIT')")}, 0), ${asNumber(`States.ArrayContains($..*, '${ONE_PHASE_TOKEN}')`)})`,
+              'needsCommit.$': NEEDS_COMMIT,
               'onePhase.$': asNumber(`States.ArrayContains($..*, '${ONE_PHASE_TOKEN}')`),
               floor: FLOOR,
             },
@@ -460,7 +483,8 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
             Catch: [
               // Listed by name, never by pattern: a name outside the list (an unknown reason) stays a failed prepare.
               { ErrorEquals: [...VOTE_ABORT_ERRORS], ResultPath: '$.failure', Next: 'PrepareVotedAbort' },
-              { ErrorEquals: ['States.Timeout'], ResultPath: '$.failure', Next: 'PrepareTimedOut' },
+              // Sandbox.Timedout: the function's own timeout (set just below the task's) ended the call.
+              { ErrorEquals: ['States.Timeout', LAMBDA_TIMED_OUT], ResultPath: '$.failure', Next: 'PrepareTimedOut' },
               { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'PrepareFailed' },
             ],
             End: true,
@@ -796,6 +820,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
       Comment:
         'Abort, to learn the outcome (as LearnOnePhaseOutcome does in the prepare phase): ABORTED, or Pakka.CommittedInOnePhase. A Map of the one participant, so that its Lambda payload and timeout are built as in every other phase.',
       ItemsPath: '$.participants',
+      MaxConcurrency: PARTICIPANT_CALLS_AT_ONCE,
       ItemSelector: {
         'participant.$': '$$.Map.Item.Value',
         // Not the abort phase: the console tells a Map's phase by this literal.

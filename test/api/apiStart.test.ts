@@ -2,7 +2,6 @@
  * `npm start`'s entry as a user runs it: a child process that starts its own DynamoDB Local, serves
  * the API, refuses a busy port and stops cleanly on Ctrl-C (SIGINT). And a restart keeps the data.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,9 +11,8 @@ import { startLocalService } from '../../local/server.js';
 import { parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import { uniqueId } from '../support/pakka.js';
 import { call } from '../support/service.js';
+import { type Started, startPakkaProcess, waitForOutput } from '../support/startProcess.js';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
 const spawned = new Set<number>();
 
 afterAll(() => {
@@ -27,31 +25,10 @@ afterAll(() => {
   }
 });
 
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
 function start(port: number): Started {
-  const child = spawn(TSX, ['local/start.ts', '--in-memory'], { cwd: ROOT, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (child.pid) spawned.add(child.pid);
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function waitForOutput(started: Started, pattern: RegExp, timeoutMs = 45_000): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = started.output().match(pattern);
-    if (found) return found;
-    if (started.child.exitCode !== null) throw new Error(`exited ${started.child.exitCode} before printing ${pattern}: ${started.output()}`);
-    if (Date.now() > deadline) throw new Error(`no ${pattern} within ${timeoutMs} ms: ${started.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const started = startPakkaProcess(['--in-memory'], { PORT: String(port) });
+  if (started.child.pid) spawned.add(started.child.pid);
+  return started;
 }
 
 const alive = (pid: number) => {

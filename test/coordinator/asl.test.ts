@@ -73,7 +73,7 @@ describe.each(COORDINATOR_VARIANTS)('the %s workflow', (variant) => {
           ((allStates(raw.States).find(([n]) => n === t.name)?.[1] as { Retry?: Array<{ ErrorEquals: string[] }> }).Retry ?? []).flatMap((r) => r.ErrorEquals),
         );
     for (const errors of retried('arn:aws:states:::dynamodb:updateItem'))
-      expect(errors).toEqual(expect.arrayContaining(['DynamoDB.AmazonDynamoDBException', 'DynamoDB.ThrottlingException']));
+      expect(errors).toEqual(expect.arrayContaining(['DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.ThrottlingException']));
     const [prepare] = retried('arn:aws:states:::lambda:invoke');
     expect(prepare).toEqual(
       expect.arrayContaining([

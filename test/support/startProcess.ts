@@ -1,0 +1,34 @@
+/** `npm start`'s entry (local/start.ts) as a child process, and a wait for a line of its output. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const TSX = join(ROOT, 'node_modules/.bin/tsx');
+
+export interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts local/start.ts with these arguments and extra environment; stdout and stderr are collected. */
+export function startPakkaProcess(args: string[], env: Record<string, string> = {}): Started {
+  const child = spawn(TSX, ['local/start.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+/** The first match of `pattern` in the output; throws if the process exits or the time passes first. */
+export async function waitForOutput(started: Started, pattern: RegExp, timeoutMs = 45_000): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = started.output().match(pattern);
+    if (found) return found;
+    if (started.child.exitCode !== null) throw new Error(`exited ${started.child.exitCode} before printing ${pattern}: ${started.output()}`);
+    if (Date.now() > deadline) throw new Error(`no ${pattern} within ${timeoutMs} ms: ${started.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
