@@ -1,7 +1,6 @@
 /**
  * Recovery in local mode: the same sweeper and resolve as on AWS, wired to LocalPakka. Participants
- * are the in-process handlers, the execution check is LocalPakka's `isRunning`, and the log and the
- * in-doubt indexes are the tables in DynamoDB Local.
+ * are the in-process handlers, and the log and the in-doubt indexes are the tables in DynamoDB Local.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ParticipantAnswer } from '../lambdas/participants/message.js';
@@ -10,8 +9,6 @@ import { documentClient } from '../lambdas/participants/lambdaEntry.js';
 import { coordinatorLogTable } from '../lambdas/recovery/coordinatorLogTable.js';
 import { inDoubtIndex } from '../lambdas/recovery/inDoubtIndex.js';
 import type { RecoveryPorts } from '../lambdas/recovery/ports.js';
-import { EXECUTION_TIMEOUT_SECONDS } from '../lambdas/coordinator/coordinatorVariant.js';
-import { maxDurationExecutions } from '../lambdas/recovery/maxDurationExecutions.js';
 import { DEFAULT_RECOVERY_CONFIG, type RecoveryConfig } from '../lambdas/recovery/recoveryConfig.js';
 import { type RecoveryService, sweepSummary } from '../lambdas/recovery/recoveryService.js';
 import { type ResolveResult, resolveTransaction } from '../lambdas/recovery/resolve.js';
@@ -26,11 +23,6 @@ export interface LocalRecoveryOptions {
   now?: () => number;
   /** How recovery reaches a participant; defaults to the in-process handlers. Pass a FaultInjector's wrap() to let faults reach recovery too. */
   invoke?: ParticipantInvoker;
-  /**
-   * Whether a transaction's execution still runs. Defaults, as on AWS, to what the variant allows:
-   * LocalPakka's own executions for Standard (DescribeExecution), the maximum duration for Express.
-   */
-  isRunning?: (txnId: string) => boolean;
   log?: RecoveryLog;
 }
 
@@ -53,16 +45,10 @@ export class LocalRecovery {
     };
     const invoke = options.invoke ?? direct;
     const now = options.now ?? Date.now;
-    const isRunning = options.isRunning;
     this.ports = {
       log: coordinatorLogTable(client, pakka.tables.coordinatorLog),
       inDoubt: inDoubtIndex(client, pakka.tables.participants),
       participants: { send: (participant, message) => invoke(participant, message) as Promise<ParticipantAnswer> },
-      executions: isRunning
-        ? { isRunning: async (item) => isRunning(item.txnId) }
-        : pakka.variant === 'express'
-          ? maxDurationExecutions(EXECUTION_TIMEOUT_SECONDS.express, now)
-          : { isRunning: async (item) => pakka.isRunning(item.txnId) },
       now,
     };
   }
