@@ -13,6 +13,9 @@ const COORDINATOR_TESTS = [
   'test/coordinator/faults.test.ts',
   'test/recovery/recovery.test.ts',
   'test/recovery/recovery-races.test.ts',
+  // An operator's resolve and recovery's timings hold on both workflows (DESIGN.md, "Recovery").
+  'test/recovery/recovery-resolve.test.ts',
+  'test/recovery/recovery-timings.test.ts',
   'test/coordinator/duplicateExecution.test.ts',
   'test/coordinator/onePhase.test.ts',
 ];

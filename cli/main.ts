@@ -192,20 +192,20 @@ export function program(out: (text: string) => void, err: (text: string) => void
 
   cli
     .command('resolve')
-    .description("decide a stuck transaction by hand (only while no decision is logged); recorded as the operator's, then delivered")
+    .description(
+      "decide a stuck transaction by hand (only while no decision is logged, even while its coordinator runs); recorded as the operator's, then delivered",
+    )
     .argument('<txnId>')
-    .option('--commit', 'commit: only if every participant is known to have voted yes, unless --force')
-    .option('--abort', 'abort: always allowed while undecided')
+    .option('--commit', 'commit: only if every participant is known to have voted yes')
+    .option('--abort', 'abort: allowed at any moment while undecided')
     .requiredOption('--operator <name>', 'who decides (letters, digits, . _ @ -)')
     .requiredOption('--reason <text>', 'why, for the record')
-    .option('--force', 'commit even though some vote is unknown: a heuristic decision')
-    .action(async (txnId: string, options: { commit?: boolean; abort?: boolean; operator: string; reason: string; force?: boolean }) => {
+    .action(async (txnId: string, options: { commit?: boolean; abort?: boolean; operator: string; reason: string }) => {
       if (options.commit === options.abort) throw new UsageError('say --commit or --abort (exactly one)');
       const resolved = await client().resolve(txnId, {
         decision: options.commit ? 'COMMIT' : 'ABORT',
         operator: options.operator,
         reason: options.reason,
-        ...(options.force ? { force: true } : {}),
       });
       print(resolvedText(resolved), resolved);
       exitCode = resolved.final ? (resolved.decision === 'COMMIT' ? EXIT.committed : EXIT.aborted) : EXIT.pending;

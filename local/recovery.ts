@@ -1,7 +1,6 @@
 /**
  * Recovery in local mode: the same sweeper and resolve as on AWS, wired to LocalPakka. Participants
- * are the in-process handlers, the execution check is LocalPakka's `isRunning`, and the log and the
- * in-doubt indexes are the tables in DynamoDB Local.
+ * are the in-process handlers, and the log and the in-doubt indexes are the tables in DynamoDB Local.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ParticipantAnswer } from '../lambdas/participants/message.js';
@@ -11,8 +10,6 @@ import { coordinatorLogTable } from '../lambdas/recovery/coordinatorLogTable.js'
 import { inDoubtIndex } from '../lambdas/recovery/inDoubtIndex.js';
 import type { InDoubtPort, RecoveryPorts } from '../lambdas/recovery/ports.js';
 import { inDoubtSources } from '../lambdas/recovery/inDoubtSources.js';
-import { EXECUTION_TIMEOUT_SECONDS } from '../lambdas/coordinator/coordinatorVariant.js';
-import { maxDurationExecutions } from '../lambdas/recovery/maxDurationExecutions.js';
 import { DEFAULT_RECOVERY_CONFIG, type RecoveryConfig } from '../lambdas/recovery/recoveryConfig.js';
 import { type RecoveryService, sweepSummary } from '../lambdas/recovery/recoveryService.js';
 import { type ResolveResult, resolveTransaction } from '../lambdas/recovery/resolve.js';
@@ -27,11 +24,6 @@ export interface LocalRecoveryOptions {
   now?: () => number;
   /** How recovery reaches a participant; defaults to the in-process handlers. Pass a FaultInjector's wrap() to let faults reach recovery too. */
   invoke?: ParticipantInvoker;
-  /**
-   * Whether a transaction's execution still runs. Defaults, as on AWS, to what the variant allows:
-   * LocalPakka's own executions for Standard (DescribeExecution), the maximum duration for Express.
-   */
-  isRunning?: (txnId: string) => boolean;
   log?: RecoveryLog;
   /** Where else participants keep prepared state (a SQL participant's prepared transactions: `sqlInDoubt`), beside the DynamoDB tables' indexes. */
   inDoubt?: readonly InDoubtPort[];
@@ -56,18 +48,12 @@ export class LocalRecovery {
     };
     const invoke = options.invoke ?? direct;
     const now = options.now ?? Date.now;
-    const isRunning = options.isRunning;
     this.ports = {
       log: coordinatorLogTable(client, pakka.tables.coordinatorLog),
       inDoubt: inDoubtSources([inDoubtIndex(client, pakka.tables.participants), ...(options.inDoubt ?? [])], (_source, error) =>
         options.log?.('recovery could not read a source of in-doubt transactions; the next sweep tries again', { error: String(error) }),
       ),
       participants: { send: (participant, message) => invoke(participant, message) as Promise<ParticipantAnswer> },
-      executions: isRunning
-        ? { isRunning: async (item) => isRunning(item.txnId) }
-        : pakka.variant === 'express'
-          ? maxDurationExecutions(EXECUTION_TIMEOUT_SECONDS.express, now)
-          : { isRunning: async (item) => pakka.isRunning(item.txnId) },
       now,
     };
   }

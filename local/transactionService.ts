@@ -44,7 +44,8 @@ export function localTransactionService(pakka: LocalPakka, dynamo: DynamoDBClien
     async runningExecution(txnId) {
       const current = running.get(txnId);
       if (current) return current;
-      return pakka.isRunning(txnId) ? { startedAt: new Date().toISOString() } : undefined;
+      // Started in this process by someone else: neither its input nor its start is known here.
+      return pakka.isRunning(txnId) ? {} : undefined;
     },
   };
 }

@@ -5,13 +5,14 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { parsePrometheusText } from '../../cli/prometheusText.js';
+import { allPages } from './allPages.js';
 import { ApiCallError, getJson, metricsText } from './api.js';
 import { OPEN_STATUSES, type TransactionList, type TransactionView } from './apiTypes.js';
 import { CLOUDWATCH_PERIOD_SECONDS, cloudWatchSeries } from './cloudWatchSeries.js';
 import { type Reading, type Series, keep } from './liveMetrics.js';
 
 export const POLL_MS = 2000;
-/** The listing's page limit: more open transactions than this per status are shown as "100+". */
+/** The listing's page size; every page is read (allPages.ts), up to its bound, past which the count shows "+". */
 export const OPEN_LIMIT = 100;
 
 export interface LiveState {
@@ -64,7 +65,7 @@ async function poll(): Promise<void> {
   const at = Date.now();
   const [metrics, lists, recent] = await Promise.allSettled([
     metricsText(),
-    Promise.all(OPEN_STATUSES.map((s) => getJson<TransactionList>(`/transactions?status=${s}&limit=${OPEN_LIMIT}`))),
+    Promise.all(OPEN_STATUSES.map((s) => allPages(getJson<TransactionList>, `/transactions?status=${s}&limit=${OPEN_LIMIT}`))),
     getJson<TransactionList>('/transactions?limit=10'),
   ]);
   const next: Partial<LiveState> = { updatedAt: Date.now() };
@@ -78,7 +79,7 @@ async function poll(): Promise<void> {
   } else Object.assign(next, await fromCloudWatch(at, metrics.reason));
   if (lists.status === 'fulfilled') {
     next.open = lists.value.flatMap((l) => l.transactions).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-    next.openCapped = lists.value.some((l) => l.nextCursor !== null);
+    next.openCapped = lists.value.some((l) => l.capped);
     next.apiProblem = null;
   } else next.apiProblem = problem(lists.reason);
   if (recent.status === 'fulfilled') next.recent = recent.value.transactions;

@@ -38,21 +38,16 @@ export function assess(t: TransactionView, now: number): StuckAssessment {
   };
 }
 
-/** Participants whose yes vote is not established: a commit without `force` is refused while any remain. */
+/** Participants whose yes vote is not established: a commit is refused while any remain. */
 export function unconfirmedVoters(participants: readonly ParticipantStatus[]): string[] {
   return participants.filter((p) => p.vote !== 'VOTE_COMMIT' && p.vote !== 'READ_ONLY' && p.state !== 'PREPARED' && p.state !== 'COMMITTED').map((p) => p.name);
 }
 
 /** What the confirmation says will happen, naming the transaction. */
-export function consequence(txnId: string, decision: 'COMMIT' | 'ABORT', participants: readonly ParticipantStatus[], force: boolean): string {
+export function consequence(txnId: string, decision: 'COMMIT' | 'ABORT', participants: readonly ParticipantStatus[]): string {
   const names = participants.map((p) => p.name).join(', ');
   if (decision === 'ABORT') {
-    return `Transaction ${txnId} will be ABORTED: ${names} release what they hold and apply nothing. This is logged as your decision and cannot be undone.`;
+    return `Transaction ${txnId} will be ABORTED: ${names} release what they hold and apply nothing. This is logged as your decision and cannot be undone; a coordinator still running obeys it.`;
   }
-  const unconfirmed = unconfirmedVoters(participants);
-  return `Transaction ${txnId} will be COMMITTED: ${names} apply their operations. This is logged as your decision and cannot be undone.${
-    force && unconfirmed.length
-      ? ` FORCED: ${unconfirmed.join(', ')} did not vote yes (or cannot be shown to): committing there may fail, which is a heuristic hazard.`
-      : ''
-  }`;
+  return `Transaction ${txnId} will be COMMITTED: ${names} apply their operations. This is logged as your decision and cannot be undone.`;
 }

@@ -124,7 +124,7 @@ export class Coordinator extends Construct {
   }
 
   /**
-   * Lets `grantee` describe executions of this state machine, and of no other (the API, recovery).
+   * Lets `grantee` describe executions of this state machine, and of no other (the API).
    * Express executions cannot be described: nothing is granted and false comes back.
    */
   grantDescribeExecutions(grantee: IGrantable): boolean {

@@ -8,7 +8,7 @@ import { type Alarm, AlarmStatusWidget, Dashboard, GraphWidget, MathExpression, 
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS, METRIC_NAMESPACE, METRIC_SERVICE, type MetricName } from '../../lambdas/observability/metricNames.js';
-import { ABORT_REASONS } from '../../lambdas/protocol/vote.js';
+import { ABORT_METRIC_REASONS } from '../../lambdas/observability/transactionOutcome.js';
 import type { Coordinator } from './coordinator.js';
 import type { ObservedParticipant } from './observability.js';
 import { pakkaMetric, participantFailureRateMetric } from './pakkaMetrics.js';
@@ -53,7 +53,7 @@ export class PakkaDashboard extends Construct {
     const { coordinator, participants } = props;
     const m = (name: MetricName, statistic: string, dimensions: Record<string, string> = {}, label?: string) =>
       pakkaMetric(name, statistic, PERIOD, dimensions, label);
-    const aborted = Object.fromEntries(ABORT_REASONS.map((reason, i) => [`r${i}`, m(METRICS.transactionsAborted, 'Sum', { Reason: reason }, reason)]));
+    const aborted = Object.fromEntries(ABORT_METRIC_REASONS.map((reason, i) => [`r${i}`, m(METRICS.transactionsAborted, 'Sum', { Reason: reason }, reason)]));
     const abortedTotal = new MathExpression({
       expression: `SUM([${Object.keys(aborted).join(',')}])`,
       usingMetrics: aborted,

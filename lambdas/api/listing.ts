@@ -1,17 +1,19 @@
 /**
- * GET /transactions: newest first, by status or across all statuses, with an opaque cursor.
- * The byStatus index is sharded (`<status>#<shard>`, see logShards.ts), so a listing merges one
- * query per status and shard, never a scan. The merge and the cursor are pure.
+ * GET /transactions. The statuses that are not final (PREPARING, COMMITTING, ABORTING) are listed
+ * oldest first through what is held for them (stuckListing.ts); the final ones and the whole log
+ * newest first from the byStatus index, sharded (`<status>#<shard>`, see logShards.ts), so a listing
+ * merges one query per status and shard, never a scan. The merge and the cursors are pure. A page is
+ * empty only when nothing follows it.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
 import { type CoordinatorLogItem, TXN_STATUSES, type TransactionView, type TxnStatus, transactionView } from '../coordinator/coordinatorLog.js';
 import { ALL_LOG_SHARDS, statusPartitionOf } from '../coordinator/logShards.js';
-import { type CoordinatorVariant, EXECUTION_TIMEOUT_SECONDS } from '../coordinator/coordinatorVariant.js';
 import { TXN_ID_PATTERN } from '../coordinator/transactionRequest.js';
 import { ApiError, jsonResponse } from './http.js';
 import { integerQuery, query } from './request.js';
-import type { LogKey, LogPage, TransactionService, UndecidedTransaction } from './transactionService.js';
+import { decodeStuckCursor, encodeStuckCursor, isStuckStatus, stuckPage } from './stuckListing.js';
+import type { LogKey, LogPage, TransactionService } from './transactionService.js';
 
 export const LIST_LIMITS = { defaultLimit: 20, maxLimit: 100 } as const;
 
@@ -138,27 +140,6 @@ export function mergePages(pages: ReadonlyMap<Stream, LogPage>, positions: Posit
   return { items: taken, positions: next, exhausted };
 }
 
-/**
- * An undecided transaction as its participants show it: nothing is logged before the decision, so no
- * votes, and only the participants holding records are known. Its deadline is the latest its
- * execution can still be running.
- */
-export function undecidedView(undecided: UndecidedTransaction, variant: CoordinatorVariant): TransactionView {
-  return {
-    txnId: undecided.txnId,
-    status: 'PREPARING',
-    decision: null,
-    reason: null,
-    participants: undecided.holders.map((name) => ({ name, vote: null, reason: null, phaseTwo: null })),
-    heuristicHazard: false,
-    createdAt: undecided.since,
-    decidedAt: null,
-    finishedAt: null,
-    deadline: new Date(Date.parse(undecided.since) + EXECUTION_TIMEOUT_SECONDS[variant] * 1000).toISOString(),
-    timings: { prepareMs: null, decideMs: null, totalMs: null },
-  };
-}
-
 export async function listTransactions(service: TransactionService, event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const statusParam = query(event, 'status');
   if (statusParam !== undefined && !(TXN_STATUSES as readonly string[]).includes(statusParam)) {
@@ -167,11 +148,15 @@ export async function listTransactions(service: TransactionService, event: APIGa
   const filter = (statusParam as TxnStatus | undefined) ?? 'ALL';
   const limit = integerQuery(event, 'limit', 1, LIST_LIMITS.maxLimit, LIST_LIMITS.defaultLimit);
   const cursorParam = query(event, 'cursor');
-  if (filter === 'PREPARING') {
-    // No log item exists before the decision: the participants' in-doubt indexes list these, oldest (most stuck) first, in one page.
-    if (cursorParam !== undefined) throw new ApiError(400, 'INVALID_REQUEST', 'the PREPARING listing is one page, oldest first; it takes no cursor', 'cursor');
-    const undecided = await service.listUndecided(limit);
-    return jsonResponse(200, { transactions: undecided.map((u) => undecidedView(u, service.variant)), nextCursor: null } satisfies TransactionList);
+  if (isStuckStatus(filter)) {
+    // Not final: listed through what is held for them, oldest (most stuck) first.
+    let after: ReturnType<typeof decodeStuckCursor>;
+    if (cursorParam !== undefined) {
+      after = decodeStuckCursor(cursorParam);
+      if (!after || after.filter !== filter) throw new ApiError(400, 'INVALID_REQUEST', 'cursor is not one this listing returned', 'cursor');
+    }
+    const page = await stuckPage(service, filter, limit, after);
+    return jsonResponse(200, { transactions: page.transactions, nextCursor: page.next ? encodeStuckCursor(page.next) : null } satisfies TransactionList);
   }
   let positions: Positions;
   if (cursorParam !== undefined) {
@@ -181,16 +166,34 @@ export async function listTransactions(service: TransactionService, event: APIGa
   } else {
     positions = Object.fromEntries(streamsOf(filter).map((s) => [s, 'start' as const]));
   }
-  const open = streamsOf(filter).flatMap((stream) => {
-    const position = positions[stream];
-    return position === undefined || position === 'done' ? [] : [{ stream, position }];
-  });
-  const fetched = await Promise.all(open.map(({ stream, position }) => service.listLog(stream, limit, position === 'start' ? undefined : position)));
-  const pages = new Map(open.map(({ stream }, i): [Stream, LogPage] => [stream, fetched[i] ?? { items: [] }]));
-  const merged = mergePages(pages, positions, limit);
+  const page = await matchingPage(service, filter, positions, limit);
+  // A page may be empty only when nothing follows it: look one page ahead for a match before offering a cursor.
+  const more = !page.exhausted && (await matchingPage(service, filter, page.positions, 1)).items.length > 0;
   return jsonResponse(200, {
-    // A stored COMMITTING item may be COMMITTED by now (and the other way round for the filter): keep what the filter asks for.
-    transactions: merged.items.filter((item) => filter === 'ALL' || item.status === filter).map(transactionView),
-    nextCursor: merged.exhausted ? null : encodeCursor({ filter, positions: merged.positions }),
+    transactions: page.items.map(transactionView),
+    nextCursor: more ? encodeCursor({ filter, positions: page.positions }) : null,
   } satisfies TransactionList);
+}
+
+/**
+ * Up to `limit` items of the filter from the byStatus index, newest first, reading on past items of
+ * another derived status (a stored COMMITTING item may be COMMITTED by now, and the other way round)
+ * until the page is full or the index is exhausted.
+ */
+async function matchingPage(service: TransactionService, filter: TxnStatus | 'ALL', from: Positions, limit: number): Promise<MergeResult> {
+  let positions = from;
+  const items: CoordinatorLogItem[] = [];
+  for (;;) {
+    const open = streamsOf(filter).flatMap((stream) => {
+      const position = positions[stream];
+      return position === undefined || position === 'done' ? [] : [{ stream, position }];
+    });
+    const wanted = limit - items.length;
+    const fetched = await Promise.all(open.map(({ stream, position }) => service.listLog(stream, wanted, position === 'start' ? undefined : position)));
+    const pages = new Map(open.map(({ stream }, i): [Stream, LogPage] => [stream, fetched[i] ?? { items: [] }]));
+    const merged = mergePages(pages, positions, wanted);
+    items.push(...merged.items.filter((item) => filter === 'ALL' || item.status === filter));
+    positions = merged.positions;
+    if (items.length >= limit || merged.exhausted) return { items, positions, exhausted: merged.exhausted };
+  }
 }

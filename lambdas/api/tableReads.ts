@@ -3,7 +3,11 @@
  * read with DynamoDB. Local mode (DynamoDB Local) and AWS share it; only starting differs.
  */
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type CoordinatorLogItem, parseCoordinatorLogItem } from '../coordinator/coordinatorLog.js';
+import { type CoordinatorLogItem, parseCoordinatorLogItem, transactionView } from '../coordinator/coordinatorLog.js';
+import { coordinatorLogTable } from '../recovery/coordinatorLogTable.js';
+import { mergeOldestFirst } from '../recovery/sortedStreams.js';
+import { type HeldRef, type HeldTransaction, OPEN_LOG_SOURCE } from './stuckListing.js';
+import { earliestPrepared, undecidedView } from './undecidedView.js';
 import { type ParticipantRecordFacts, withDerivedStatus } from '../coordinator/transactionStatus.js';
 import { batchReadConsistent } from '../participants/batchRead.js';
 import { type StoredRecord, storedRecord } from '../participants/record.js';
@@ -26,10 +30,6 @@ function recordFromStatus(answer: StatusAnswer): StoredRecord | undefined {
   };
 }
 
-/** Later than any record's inDoubtSince: the in-doubt query then returns every PREPARED record, oldest first. */
-const EVERY_RECORD = '9999-12-31T23:59:59.999Z';
-const MAX_UNDECIDED_RECORDS = 1000;
-
 export interface TableNamesForReads {
   coordinatorLog: string;
   participants: ReadonlyMap<string, string>;
@@ -37,7 +37,15 @@ export interface TableNamesForReads {
 
 export type TableReads = Pick<
   TransactionService,
-  'readLog' | 'readTransaction' | 'listLog' | 'listUndecided' | 'readParticipantRecord' | 'readParticipantRecords' | 'readParticipantItem' | 'readItemHolds'
+  | 'readLog'
+  | 'readTransaction'
+  | 'listLog'
+  | 'heldFrom'
+  | 'describeHeld'
+  | 'readParticipantRecord'
+  | 'readParticipantRecords'
+  | 'readParticipantItem'
+  | 'readItemHolds'
 >;
 
 /**
@@ -100,6 +108,9 @@ export function tableReads(client: DynamoDBDocumentClient, tables: TableNamesFor
     return out.Item ? parseCoordinatorLogItem(out.Item) : undefined;
   }
 
+  const inDoubt = inDoubtIndex(client, tables.participants);
+  const log = coordinatorLogTable(client, tables.coordinatorLog);
+
   return {
     readLog,
     async readTransaction(txnId) {
@@ -132,32 +143,48 @@ export function tableReads(client: DynamoDBDocumentClient, tables: TableNamesFor
       const items = await derived(inOrder);
       return out.LastEvaluatedKey ? { items, next: out.LastEvaluatedKey as LogKey } : { items };
     },
-    async listUndecided(limit) {
-      // A transaction holds at most one record per participant: this many records cover `limit` transactions.
-      const refs = await inDoubtIndex(client, tables.participants).preparedBefore(
-        EVERY_RECORD,
-        Math.min(limit * tables.participants.size, MAX_UNDECIDED_RECORDS),
+    async heldFrom(from, limit) {
+      // Through the recovery's own readers: a change of where holds are indexed swaps only those.
+      const [records, open] = await Promise.all([inDoubt.heldFrom(from, limit), log.openFrom(from, limit)]);
+      const merged = mergeOldestFirst<HeldRef>(
+        [
+          { entries: records.refs.map((r) => ({ txnId: r.txnId, at: r.inDoubtSince, source: r.participant })), full: !records.exhausted },
+          { entries: open.open.map((o) => ({ txnId: o.txnId, at: o.createdAt, source: OPEN_LOG_SOURCE })), full: !open.exhausted },
+        ],
+        (r) => r.at,
+        (a, b) => a.txnId.localeCompare(b.txnId) || a.source.localeCompare(b.source),
       );
-      const byTxn = new Map<string, { holders: string[]; since: string }>();
-      for (const ref of refs) {
-        const entry = byTxn.get(ref.txnId) ?? { holders: [], since: ref.inDoubtSince };
-        entry.holders.push(ref.participant);
-        byTxn.set(ref.txnId, entry);
+      return { refs: merged.entries, exhausted: merged.exhausted };
+    },
+    async describeHeld(txnIds) {
+      const [logged, records] = await Promise.all([
+        batchReadConsistent(
+          client,
+          tables.coordinatorLog,
+          txnIds.map((txnId) => ({ txnId })),
+        ).then((items) => derived(items.map(parseCoordinatorLogItem))),
+        recordsOf(txnIds, new Set(tables.participants.keys())),
+      ]);
+      const items = new Map(logged.map((i) => [i.txnId, i]));
+      const described = new Map<string, HeldTransaction>();
+      for (const txnId of txnIds) {
+        // Listed under its oldest PREPARED record (the order the index gives), or its open log item when nothing is held.
+        const holders = [...(records.get(txnId) ?? [])]
+          .filter(([, r]) => r.state === 'PREPARED')
+          .map(([name, r]) => ({ name, since: r.preparedAt ?? '' }))
+          .sort((a, b) => a.since.localeCompare(b.since) || a.name.localeCompare(b.name));
+        const first = holders[0];
+        const item = items.get(txnId);
+        const listedUnder = first?.name ?? OPEN_LOG_SOURCE;
+        if (item) described.set(txnId, { view: transactionView(item), listedUnder });
+        else if (first) {
+          // As GET /transactions/{id} builds it from the same records (transactionRoutes.ts).
+          const all = records.get(txnId) ?? new Map();
+          const createdAt = earliestPrepared(all.values()) ?? first.since;
+          described.set(txnId, { view: undecidedView({ txnId, participants: [...all.keys()].sort(), createdAt }), listedUnder });
+        }
       }
-      // A record still PREPARED after its decision was logged belongs to a decided transaction (listed by its status).
-      const decided = new Set(
-        (
-          await batchReadConsistent(
-            client,
-            tables.coordinatorLog,
-            [...byTxn.keys()].map((txnId) => ({ txnId })),
-          )
-        ).map((i) => String(i.txnId)),
-      );
-      return [...byTxn]
-        .filter(([txnId]) => !decided.has(txnId))
-        .slice(0, limit)
-        .map(([txnId, { holders, since }]) => ({ txnId, holders: holders.sort(), since }));
+      return described;
     },
     async readParticipantRecord(participant, txnId) {
       const out = await client.send(new GetCommand({ TableName: participantTable(participant), Key: recordKeyOf(txnId), ConsistentRead: true }));

@@ -20,7 +20,8 @@ import { type TransactionTimeline, transactionTimeline } from '../observability/
 import { onePhaseItem, undecidedStatus } from '../coordinator/transactionStatus.js';
 import { ApiError, jsonResponse } from './http.js';
 import { booleanQuery, idempotencyKey, jsonBody } from './request.js';
-import type { RunningExecution, TransactionService } from './transactionService.js';
+import type { TransactionService } from './transactionService.js';
+import { earliestPrepared, undecidedView } from './undecidedView.js';
 
 export interface WaitOptions {
   /** How long `?wait=true` waits for the outcome; API Gateway cuts a request at 29 s. */
@@ -47,28 +48,6 @@ export interface Accepted {
   status: TxnStatus;
 }
 
-/**
- * What GET shows for a transaction whose decision is not logged yet: its execution runs, or some
- * participant already holds a record for it (the log item is written only at the decision).
- */
-function pendingView(txnId: string, running: RunningExecution, holders: readonly string[] = []): TransactionView {
-  const timeoutSeconds = running.input?.timeoutSeconds ?? 0;
-  const names = running.input ? running.input.participants.map((p) => p.name) : holders;
-  return {
-    txnId,
-    status: 'PREPARING',
-    decision: null,
-    reason: null,
-    participants: names.map((name) => ({ name, vote: null, reason: null, phaseTwo: null })),
-    heuristicHazard: false,
-    createdAt: running.startedAt,
-    decidedAt: null,
-    finishedAt: null,
-    deadline: new Date(Date.parse(running.startedAt) + timeoutSeconds * 1000).toISOString(),
-    timings: { prepareMs: null, decideMs: null, totalMs: null },
-  };
-}
-
 async function withParticipantStates(service: TransactionService, view: TransactionView): Promise<TransactionStatus> {
   const records = await Promise.all(view.participants.map((p) => participantRecord(service, p.name, view.txnId)));
   return { ...view, participants: view.participants.map((p, i) => ({ ...p, state: records[i]?.state ?? 'UNKNOWN' })) };
@@ -83,6 +62,8 @@ interface Found {
   view: TransactionView;
   item?: CoordinatorLogItem;
   input?: ExecutionInput;
+  /** The participants' records, when read to find a transaction with no log item. */
+  records?: ReadonlyMap<string, StoredRecord>;
 }
 
 /** Before its decision a transaction is visible through its participants' records, or (Standard) its running execution. */
@@ -97,12 +78,14 @@ async function findTransaction(service: TransactionService, txnId: string): Prom
   if (late) return { view: transactionView(late), item: late };
   const learnt = onePhaseItem(txnId, records);
   if (learnt) return { view: transactionView(learnt), item: learnt };
-  const earliest = [...records.values()]
-    .map((r) => r.preparedAt)
-    .filter((at): at is string => at !== undefined)
-    .sort()[0];
-  const started = running ?? { startedAt: earliest ?? new Date().toISOString() };
-  return { view: pendingView(txnId, started, [...records.keys()]), ...(running?.input ? { input: running.input } : {}) };
+  // Every view of an undecided transaction is built by undecidedView, from the execution when it tells, else from the records.
+  const view = undecidedView({
+    txnId,
+    participants: running?.input ? running.input.participants.map((p) => p.name) : [...records.keys()].sort(),
+    createdAt: running?.startedAt ?? earliestPrepared(records.values()) ?? new Date().toISOString(),
+    ...(running?.input ? { timeoutSeconds: running.input.timeoutSeconds } : {}),
+  });
+  return { view, records, ...(running?.input ? { input: running.input } : {}) };
 }
 
 const notFound = (txnId: string) => new ApiError(404, 'TRANSACTION_NOT_FOUND', `no transaction ${txnId}`, 'txnId');
@@ -153,6 +136,8 @@ export async function submitTransaction(service: TransactionService, event: APIG
     throw new ApiError(400, 'INVALID_REQUEST', 'txnId and the Idempotency-Key header name the transaction twice; send one of them', 'txnId');
   }
   const txnId = transactionIdFor(validated.value, key);
+  // The earliest this request's transaction can have begun: its createdAt while nothing else tells it.
+  const receivedAt = new Date().toISOString();
   const input = executionInput(txnId, validated.value, service.config, service.functions, key);
 
   if ((await sameRequest(service, input)) === 'absent') {
@@ -172,7 +157,11 @@ export async function submitTransaction(service: TransactionService, event: APIG
     return jsonResponse(202, { txnId, status: item?.status ?? 'PREPARING' } satisfies Accepted, location);
   }
   const item = await waitForOutcome(service, txnId, wait);
-  const view = item ? transactionView(item) : pendingView(txnId, { input, startedAt: new Date().toISOString() });
+  const undecided = item ? undefined : await findTransaction(service, txnId);
+  const view = item
+    ? transactionView(item)
+    : (undecided?.view ??
+      undecidedView({ txnId, participants: input.participants.map((p) => p.name), createdAt: receivedAt, timeoutSeconds: input.timeoutSeconds }));
   return jsonResponse(item && isFinal(item) ? 200 : 202, await withParticipantStates(service, view), location);
 }
 
@@ -199,8 +188,8 @@ export interface Inspection {
   transaction: TransactionStatus;
   log: CoordinatorLogItem | null;
   participants: InspectedParticipant[];
-  /** Per phase and per participant; null while the transaction has no log item yet. */
-  timeline: TransactionTimeline | null;
+  /** Per phase and per participant; before the decision, the prepare phase as the records show it. */
+  timeline: TransactionTimeline;
 }
 
 /** The coordinator log record beside each participant's record and the items (and locks) it touches. */
@@ -208,7 +197,15 @@ export async function inspectTransaction(service: TransactionService, txnId: str
   const found = await findTransaction(service, txnId);
   if (!found) throw notFound(txnId);
   const planned = found.item?.participantsJson ?? found.input?.participants ?? [];
-  const keysOf = (name: string) => (planned.find((p) => p.name === name)?.operations ?? []).flatMap((op) => (typeof op.key === 'string' ? [op.key] : []));
+  const keysOf = (name: string, record: StoredRecord | null): string[] => {
+    // The request's operations when known; else (an undecided transaction, an item recovery logged with none) what the record holds.
+    const operations = planned.find((p) => p.name === name)?.operations ?? [];
+    const fromRecord = [...(record?.operations ?? []), ...(record?.lockedKeys ?? []).map((key) => ({ key }))];
+    const keys = (operations.length ? operations : fromRecord).flatMap((op) =>
+      typeof op === 'object' && op !== null && 'key' in op && typeof op.key === 'string' ? [op.key] : [],
+    );
+    return [...new Set(keys)];
+  };
   const status = await withParticipantStates(service, found.view);
   const participants = await Promise.all(
     status.participants.map(async (p): Promise<InspectedParticipant> => {
@@ -217,7 +214,7 @@ export async function inspectTransaction(service: TransactionService, txnId: str
       const record = (await participantRecord(service, p.name, txnId)) ?? null;
       const items = spec
         ? await Promise.all(
-            keysOf(p.name).map(async (key): Promise<InspectedItem> => {
+            keysOf(p.name, record).map(async (key): Promise<InspectedItem> => {
               const item = await service.readParticipantItem(p.name, key);
               return {
                 key,
@@ -231,6 +228,14 @@ export async function inspectTransaction(service: TransactionService, txnId: str
       return { name: p.name, kind: spec?.kind ?? null, vote: p.vote, reason: p.reason, phaseTwo: p.phaseTwo, record, items };
     }),
   );
-  const timeline = found.item ? transactionTimeline(found.item, participants) : null;
+  // Before the decision there is no log item: the timeline of its prepare phase comes from the records, from createdAt on.
+  const timelineItem: CoordinatorLogItem = found.item ?? {
+    txnId,
+    status: 'PREPARING',
+    createdAt: found.view.createdAt,
+    timeoutSeconds: (Date.parse(found.view.deadline) - Date.parse(found.view.createdAt)) / 1000,
+    participantsJson: participants.map((p) => ({ name: p.name, operations: [], prepareTimeoutSeconds: 0, commitTimeoutSeconds: 0 })),
+  };
+  const timeline = transactionTimeline(timelineItem, participants);
   return jsonResponse(200, { transaction: status, log: found.item ?? null, participants, timeline } satisfies Inspection);
 }

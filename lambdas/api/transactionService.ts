@@ -10,6 +10,7 @@ import type { CoordinatorLogItem } from '../coordinator/coordinatorLog.js';
 import type { ExecutionInput } from '../coordinator/executionInput.js';
 import type { StoredRecord } from '../participants/record.js';
 import type { ItemHolds } from './itemReads.js';
+import type { HeldReader } from './stuckListing.js';
 
 /**
  * What starting an execution named after the transaction did. Mirrors Step Functions: the same name
@@ -21,7 +22,8 @@ export type StartOutcome = 'started' | 'duplicate' | 'conflict';
 export interface RunningExecution {
   /** The execution's input, when the runner can tell it. */
   input?: ExecutionInput;
-  startedAt: string;
+  /** When it started, when the runner can tell. */
+  startedAt?: string;
 }
 
 /** A position in the byStatus index (txnId, statusPartition, createdAt), as DynamoDB's LastEvaluatedKey gives it. */
@@ -31,15 +33,6 @@ export interface LogPage {
   items: CoordinatorLogItem[];
   /** Where the next page starts; absent when the index holds no more. */
   next?: LogKey;
-}
-
-/** A transaction some participant holds a PREPARED record for, with no decision logged yet. */
-export interface UndecidedTransaction {
-  txnId: string;
-  /** The participants holding its PREPARED records (the only ones known: the request is logged at the decision). */
-  holders: string[];
-  /** When its oldest record was prepared. */
-  since: string;
 }
 
 export interface StartOptions {
@@ -65,11 +58,10 @@ export interface TransactionService {
   readTransaction(txnId: string): Promise<CoordinatorLogItem | undefined>;
   /** The log items of one byStatus partition (`<status>#<shard>`), newest first, statuses derived. */
   listLog(statusPartition: string, limit: number, startAfter?: LogKey): Promise<LogPage>;
-  /**
-   * Undecided transactions, oldest first, found through the participants' sparse in-doubt indexes (no
-   * log item exists before the decision, so the status listing cannot show them).
-   */
-  listUndecided(limit: number): Promise<UndecidedTransaction[]>;
+  /** What is held for transactions (PREPARED records, open log items), oldest first: the stuck listings page through it. */
+  heldFrom: HeldReader['heldFrom'];
+  /** The views of held transactions, and the one ref each is listed under. */
+  describeHeld: HeldReader['describeHeld'];
   readParticipantRecord(participant: string, txnId: string): Promise<StoredRecord | undefined>;
   /** The records these participants hold for the transaction, by participant; one batch read per table. */
   readParticipantRecords(txnId: string, participants: readonly string[]): Promise<Map<string, StoredRecord>>;

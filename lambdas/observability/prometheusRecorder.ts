@@ -9,10 +9,10 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { participantRequest } from '../participants/message.js';
 import type { ProtocolViolationCode } from '../protocol/participantState.js';
-import { ABORT_REASONS } from '../protocol/vote.js';
 import { type Dimensions, METRICS, type MetricName } from './metricNames.js';
 import { PROMETHEUS_METRICS, prometheusLabel } from './prometheusNames.js';
 import type { MetricsRecorder } from './recorder.js';
+import { ABORT_METRIC_REASONS } from './transactionOutcome.js';
 
 /**
  * Seconds. Local DynamoDB calls take a few ms, a whole transaction tens to hundreds; the top buckets
@@ -59,7 +59,7 @@ export class PrometheusRecorder implements MetricsRecorder {
       this.prom.set(m.metric, { metric, scale: m.scale, labels: new Set(m.labels) });
     }
     // Known label sets at 0, so rate() and absence alerts work from the first scrape.
-    for (const Reason of ABORT_REASONS) this.seed(METRICS.transactionsAborted, { Reason });
+    for (const Reason of ABORT_METRIC_REASONS) this.seed(METRICS.transactionsAborted, { Reason });
     for (const Participant of options.participants ?? []) {
       for (const Action of ACTIONS) {
         this.seed(METRICS.participantCalls, { Participant, Action });

@@ -4,6 +4,7 @@
  * it (the state machine, recovery or an operator), so every final outcome is reported the same way.
  */
 import { type CoordinatorLogItem, isFinal, transactionView } from '../coordinator/coordinatorLog.js';
+import { ABORT_REASONS } from '../protocol/vote.js';
 import { METRICS } from './metricNames.js';
 import type { MetricsRecorder } from './recorder.js';
 
@@ -51,11 +52,21 @@ export function outcomeEvent(item: CoordinatorLogItem): OutcomeEvent | undefined
   };
 }
 
+/**
+ * The abort's Reason dimension beside the participants' reasons (ABORT_REASONS): an operator's ABORT
+ * (`pakka resolve`) has no vote behind it, so it is counted under its own name, never as ERROR.
+ */
+export const OPERATOR_ABORT_REASON = 'OPERATOR';
+export const ABORT_METRIC_REASONS: readonly string[] = [...ABORT_REASONS, OPERATOR_ABORT_REASON];
+
+const abortMetricReason = (detail: OutcomeEvent['detail']): string =>
+  detail.reason ?? (detail.decidedBy.startsWith('operator:') ? OPERATOR_ABORT_REASON : 'ERROR');
+
 /** Coordinator-side metrics of a final transaction: outcome by reason, phase latencies, hazards. */
 export function recordOutcome(metrics: MetricsRecorder, event: OutcomeEvent): void {
   const { detail } = event;
   if (detail.status === 'COMMITTED') metrics.count(METRICS.transactionsCommitted);
-  else metrics.count(METRICS.transactionsAborted, { Reason: detail.reason ?? 'ERROR' });
+  else metrics.count(METRICS.transactionsAborted, { Reason: abortMetricReason(detail) });
   const t = detail.timings;
   if (t.prepareMs != null) metrics.timing(METRICS.preparePhaseLatency, t.prepareMs);
   if (t.decideMs != null) metrics.timing(METRICS.decisionLatency, t.decideMs);

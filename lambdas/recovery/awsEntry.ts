@@ -9,7 +9,6 @@
 import { boundedClientConfig } from '../config/sdkTimeouts.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { emfRecorder } from '../observability/emfRecorder.js';
 import { protocolLogger } from '../observability/logger.js';
@@ -23,9 +22,6 @@ import { recoveryConfigFromEnv } from './recoveryConfig.js';
 import { type ResolveResult, resolveTransaction } from './resolve.js';
 import { type SweepSummary, sweepSummary } from './recoveryService.js';
 import { runSweep } from './sweep.js';
-import { stepFunctionsExecutions } from './stepFunctionsExecutions.js';
-import { maxDurationExecutions } from './maxDurationExecutions.js';
-import { EXECUTION_TIMEOUT_SECONDS } from '../coordinator/coordinatorVariant.js';
 import { coordinatorEnvironment } from '../config/deployedEnvironment.js';
 
 export const recoveryEnvironment = coordinatorEnvironment;
@@ -56,11 +52,6 @@ function awsPorts(): RecoveryPorts {
     log: coordinatorLogTable(client, env.COORDINATOR_LOG_TABLE),
     inDoubt: inDoubtIndex(client, env.PARTICIPANT_TABLES),
     participants: lambdaParticipants(tracer.captureAWSv3Client(new LambdaClient({})), env.PARTICIPANT_FUNCTIONS),
-    // Express has no DescribeExecution: its five-minute limit tells when an execution has stopped.
-    executions:
-      env.COORDINATOR_VARIANT === 'express'
-        ? maxDurationExecutions(EXECUTION_TIMEOUT_SECONDS.express, Date.now)
-        : stepFunctionsExecutions(tracer.captureAWSv3Client(new SFNClient(boundedClientConfig())), env.STATE_MACHINE_ARN),
     now: Date.now,
   };
 }

@@ -6,6 +6,7 @@ import type { Decision } from '../protocol/vote.js';
 import { OPEN_INDEX } from '../tableSchemas.js';
 import { finalStatusOf, phaseTwoStatusOf } from './inDoubt.js';
 import type { CoordinatorLogPort, DecisionAuthor, DecisionWrite, PhaseTwoRecord } from './ports.js';
+import { mergeOldestFirst } from './sortedStreams.js';
 
 const PAGE = 100;
 
@@ -74,6 +75,33 @@ export function coordinatorLogTable(client: DynamoDBDocumentClient, tableName: s
         .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
         .slice(0, limit)
         .map((o) => o.txnId);
+    },
+
+    async openFrom(from, limit) {
+      const reads = await Promise.all(
+        OPEN_PARTITIONS.map(async (partition) => {
+          const out = await client.send(
+            new QueryCommand({
+              TableName: tableName,
+              IndexName: OPEN_INDEX,
+              KeyConditionExpression: from === undefined ? 'openPartition = :open' : 'openPartition = :open AND createdAt >= :from',
+              ExpressionAttributeValues: { ':open': partition, ...(from === undefined ? {} : { ':from': from }) },
+              ProjectionExpression: 'txnId, createdAt',
+              Limit: limit,
+            }),
+          );
+          const entries = (out.Items ?? []).flatMap((item) =>
+            typeof item.txnId === 'string' && typeof item.createdAt === 'string' ? [{ txnId: item.txnId, createdAt: item.createdAt }] : [],
+          );
+          return { entries, full: out.LastEvaluatedKey !== undefined };
+        }),
+      );
+      const merged = mergeOldestFirst(
+        reads,
+        (o) => o.createdAt,
+        (a, b) => a.txnId.localeCompare(b.txnId),
+      );
+      return { open: merged.entries, exhausted: merged.exhausted };
     },
 
     read,

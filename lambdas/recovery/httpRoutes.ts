@@ -48,12 +48,7 @@ export async function resolveTransactionRoute(
   txnId: string,
 ): Promise<APIGatewayProxyResult> {
   if (event.body === null || event.body === undefined || event.body === '') {
-    throw new ApiError(
-      400,
-      'INVALID_REQUEST',
-      'body is required: {"decision": "COMMIT" | "ABORT", "operator": "...", "reason": "...", "force"?: true}',
-      'body',
-    );
+    throw new ApiError(400, 'INVALID_REQUEST', 'body is required: {"decision": "COMMIT" | "ABORT", "operator": "...", "reason": "..."}', 'body');
   }
   const result = await available(recovery).resolve(txnId, jsonBody(event));
   if (!result.ok) {

@@ -5,6 +5,7 @@
  * read (its database is down) is reported and left out of this sweep: the others are still recovered.
  */
 import type { InDoubtPort, PreparedRecordRef } from './ports.js';
+import { mergeOldestFirst } from './sortedStreams.js';
 
 export type SourceFailure = (source: number, error: unknown) => void;
 
@@ -26,6 +27,16 @@ export function inDoubtSources(sources: readonly InDoubtPort[], onFailure: Sourc
     async preparedBefore(before, limit) {
       const found: PreparedRecordRef[] = (await each((s) => s.preparedBefore(before, limit))).flatMap((refs) => refs ?? []);
       return found.sort((a, b) => a.inDoubtSince.localeCompare(b.inDoubtSince)).slice(0, limit);
+    },
+    async heldFrom(from, limit) {
+      const pages = await each((s) => s.heldFrom(from, limit));
+      // A source left out is treated as read to its end: the page says nothing of what it holds.
+      const merged = mergeOldestFirst(
+        pages.map((page) => ({ entries: page?.refs ?? [], full: page ? !page.exhausted : false })),
+        (ref) => ref.inDoubtSince,
+        (a, b) => a.txnId.localeCompare(b.txnId) || a.participant.localeCompare(b.participant),
+      );
+      return { refs: merged.entries, exhausted: merged.exhausted };
     },
     async oldestPreparedSince() {
       const oldest = await each((s) => s.oldestPreparedSince?.());

@@ -1,6 +1,7 @@
 /**
  * What the recovery sweeper needs from the world, as interfaces: the same sweep runs on AWS (DynamoDB,
- * Lambda, Step Functions) and locally (DynamoDB Local, in-process participants, LocalPakka's executions).
+ * Lambda) and locally (DynamoDB Local, in-process participants). It never asks whether a coordinator
+ * still runs: the write-once decision makes acting beside a running one safe (DESIGN.md, "Recovery").
  */
 import type { CoordinatorLogItem, PhaseTwoOutcome } from '../coordinator/coordinatorLog.js';
 import type { ParticipantAnswer } from '../participants/message.js';
@@ -26,6 +27,8 @@ export interface PhaseTwoRecord {
 export interface CoordinatorLogPort {
   /** txnIds from the sparse `open` index created no later than `createdBefore`, oldest first. */
   openTransactions(createdBefore: string, limit: number): Promise<string[]>;
+  /** Open log items created at or after `from` (every one without it), oldest first, as far as every shard has been read. */
+  openFrom(from: string | undefined, limit: number): Promise<{ open: Array<{ txnId: string; createdAt: string }>; exhausted: boolean }>;
   /** A consistent read: the index is eventually consistent, so every action starts from this. */
   read(txnId: string): Promise<CoordinatorLogItem | undefined>;
   /** The conditional decision write (`attribute_not_exists(decision)`): the only arbiter between writers. */
@@ -58,11 +61,24 @@ export interface PreparedRecordRef {
   inDoubtSince: string;
 }
 
+/** A page of the PREPARED records read oldest first from some instant: see InDoubtPort.heldFrom. */
+export interface HeldPage {
+  refs: PreparedRecordRef[];
+  /** Nothing is held beyond these refs. */
+  exhausted: boolean;
+}
+
 export interface InDoubtPort {
   /** PREPARED records from every participant's sparse `inDoubt` index, prepared no later than `before`. */
   preparedBefore(before: string, limit: number): Promise<PreparedRecordRef[]>;
   /** Every participant whose table the index covers (an operator's resolve asks each what it holds for a txnId with no log item). */
   readonly participants?: readonly string[];
+  /**
+   * PREPARED records prepared at or after `from` (every one without it), oldest first: up to about
+   * `limit` per participant, and only as far as every participant's index has been read, so nothing
+   * older than the last ref is missing. The listings of stuck transactions page through this.
+   */
+  heldFrom(from: string | undefined, limit: number): Promise<HeldPage>;
   /** When the oldest PREPARED record of any participant was prepared, however young; undefined if none. */
   oldestPreparedSince?(): Promise<string | undefined>;
 }
@@ -77,16 +93,10 @@ export interface ParticipantPort {
   send(participant: string, message: ParticipantMessage): Promise<ParticipantAnswer>;
 }
 
-export interface ExecutionPort {
-  /** True while the transaction's coordinator execution may still act. Unknown counts as running. */
-  isRunning(item: Pick<CoordinatorLogItem, 'txnId' | 'executionArn' | 'executionStartedAt' | 'createdAt'>): Promise<boolean>;
-}
-
 export interface RecoveryPorts {
   log: CoordinatorLogPort;
   inDoubt: InDoubtPort;
   participants: ParticipantPort;
-  executions: ExecutionPort;
   /** Milliseconds since the epoch; tests move it forward instead of sleeping. */
   now: () => number;
 }

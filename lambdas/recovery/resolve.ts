@@ -1,8 +1,11 @@
 /**
- * An operator's manual decision for a stuck transaction (`pakka resolve`, POST /transactions/{id}/resolve).
- * Allowed only while no decision is logged; recorded as manual (`decidedBy = operator:<name>`, with the
- * reason); then driven like any recovered transaction. A commit needs every participant known to have
- * voted yes, unless the operator forces it: a forced commit is a heuristic decision.
+ * An operator's manual decision for a stuck transaction (`pakka resolve`, POST /transactions/{id}/resolve),
+ * as DESIGN.md ("Recovery") allows it: ABORT of an undecided two-phase transaction at any moment, and
+ * COMMIT only when every participant is known to have voted yes. Nothing waits for the coordinator:
+ * the decision is written once, conditionally, so a coordinator still running loses that write and
+ * obeys. A one-phase transaction's outcome is learnt from its participant, whatever was asked.
+ * Recorded as manual (`decidedBy = operator:<name>`, with the reason); then driven like any recovered
+ * transaction.
  */
 import { z } from 'zod';
 import type { CoordinatorLogItem } from '../coordinator/coordinatorLog.js';
@@ -18,7 +21,6 @@ export const resolveRequest = z.strictObject({
   decision: z.enum(DECISIONS, { error: 'must be COMMIT or ABORT' }),
   operator: z.string({ error: 'must be a string naming who decides' }).regex(/^[A-Za-z0-9._@-]{1,64}$/, 'must be 1-64 characters: letters, digits, . _ @ or -'),
   reason: z.string({ error: 'must be a string saying why' }).trim().min(3, 'must say why, in at least 3 characters').max(500, 'must be at most 500 characters'),
-  force: z.boolean({ error: 'must be true or false' }).optional(),
 });
 export type ResolveRequest = z.infer<typeof resolveRequest>;
 
@@ -26,7 +28,7 @@ export interface ResolveRefusal {
   ok: false;
   /** The HTTP status the API answers with. */
   status: 400 | 404 | 409;
-  code: 'INVALID_REQUEST' | 'NOT_FOUND' | 'DECISION_ALREADY_LOGGED' | 'COORDINATOR_RUNNING' | 'VOTES_UNKNOWN';
+  code: 'INVALID_REQUEST' | 'NOT_FOUND' | 'DECISION_ALREADY_LOGGED' | 'VOTES_UNKNOWN';
   message: string;
   field: string | null;
   /** The decision already in the log, when that is why the request was refused. */
@@ -88,8 +90,8 @@ const alreadyLogged = (item: CoordinatorLogItem): ResolveRefusal => ({
  * A transaction with no log item: its coordinator never logged a decision (the item is written only
  * then), and only the participants' records tell it exists. Which participants took part is unknown
  * (one that was never sent prepare holds nothing and would never hear a commit), so only ABORT can be
- * decided, forced or not: a commit could apply at some participants and never reach the others. The
- * decision creates the item, conditionally.
+ * decided: a commit could apply at some participants and never reach the others. The decision creates
+ * the item, conditionally; a coordinator still preparing then loses its own decision write and aborts.
  */
 async function resolveUnlogged(txnId: string, request: ResolveRequest, ports: RecoveryPorts, metrics?: MetricsRecorder): Promise<ResolveResult> {
   const asked = await Promise.all(
@@ -112,22 +114,13 @@ async function resolveUnlogged(txnId: string, request: ResolveRequest, ports: Re
       .map((h) => h.preparedAt)
       .filter((at): at is string => typeof at === 'string')
       .sort()[0] ?? new Date(ports.now()).toISOString();
-  if (await ports.executions.isRunning({ txnId, createdAt })) {
-    return {
-      ok: false,
-      status: 409,
-      code: 'COORDINATOR_RUNNING',
-      field: null,
-      message: `the coordinator of ${txnId} is still running; it decides itself, or recovery does once it has stopped`,
-    };
-  }
   if (request.decision === 'COMMIT') {
     return {
       ok: false,
       status: 409,
       code: 'VOTES_UNKNOWN',
       field: 'decision',
-      message: `${txnId} has no log item, so which participants it has cannot be shown (${holders.map((h) => h.name).join(', ')} hold it prepared; one never asked would hold nothing): only ABORT can be decided, even forced`,
+      message: `${txnId} has no log item, so which participants it has cannot be shown (${holders.map((h) => h.name).join(', ')} hold it prepared; one never asked would hold nothing): only ABORT can be decided`,
     };
   }
   const author = { decidedBy: `operator:${request.operator}`, note: request.reason };
@@ -155,16 +148,8 @@ export async function resolveTransaction(txnId: string, body: unknown, ports: Re
   const item = await ports.log.read(txnId);
   if (!item) return resolveUnlogged(txnId, request, ports, metrics);
   if (item.decision || isFinal(item)) return alreadyLogged(item);
-  if (await ports.executions.isRunning(item)) {
-    return {
-      ok: false,
-      status: 409,
-      code: 'COORDINATOR_RUNNING',
-      field: null,
-      message: `the coordinator of ${txnId} is still running; it decides itself, or recovery does once it has stopped`,
-    };
-  }
-  if (request.decision === 'COMMIT' && !request.force) {
+  // A one-phase transaction's outcome is learnt from its participant (decideAndDrive), never forced by a vote count.
+  if (request.decision === 'COMMIT' && !item.onePhase) {
     const states = await Promise.all(
       item.participantsJson.map(async (p) => {
         const answer = await ports.participants.send(p.name, { action: 'status', txnId });
@@ -178,7 +163,7 @@ export async function resolveTransaction(txnId: string, body: unknown, ports: Re
         status: 409,
         code: 'VOTES_UNKNOWN',
         field: 'decision',
-        message: `a commit needs every participant to have voted yes, and ${unconfirmed.join(', ')} did not (or cannot be shown to); abort instead, or force a heuristic commit`,
+        message: `a commit needs every participant to have voted yes, and ${unconfirmed.join(', ')} did not (or cannot be shown to); abort instead`,
       };
     }
   }

@@ -1,8 +1,8 @@
 /**
  * The recovery sweeper (DESIGN.md, "Recovery (presumed abort)"). One sweep finds in-doubt work
  * through the two sparse indexes (open coordinator log items, PREPARED participant records), re-reads
- * each transaction consistently, and for those whose coordinator is gone reads or logs the decision
- * and drives it. Safe to run twice at once and beside a live coordinator: the conditional decision
+ * each transaction consistently, and for those past their deadline and the grace reads or logs the
+ * decision and drives it, whether or not the coordinator still runs. Safe to run twice at once and beside a live coordinator: the conditional decision
  * write is the only arbiter, and every participant action is idempotent.
  */
 import type { CoordinatorLogItem } from '../coordinator/coordinatorLog.js';
@@ -33,7 +33,6 @@ export type TransactionOutcome =
    */
   | ({ kind: 'driven'; decidedNow: boolean; orphan?: true } & DriveResult)
   | { kind: 'notDue'; txnId: string; dueAt: string }
-  | { kind: 'running'; txnId: string }
   | { kind: 'final'; txnId: string; stragglers: StragglerOutcome[] }
   | { kind: 'noLogItem'; txnId: string; orphans: StragglerOutcome[] };
 
@@ -88,7 +87,7 @@ export interface RecoverOptions {
 }
 
 /**
- * Recovers one transaction if its coordinator is gone and its deadline (plus grace) has passed:
+ * Recovers one transaction once its deadline (plus grace) has passed, coordinator running or not:
  * reads the logged decision or logs ABORT, and drives it. The sweep's unit of work.
  */
 export async function recoverTransaction(
@@ -104,8 +103,6 @@ export async function recoverTransaction(
   const assessment = assess(item, ports.now(), config);
   if (assessment.kind === 'final') return { kind: 'final', txnId, stragglers: await deliverToStragglers(item, stragglers, ports, config) };
   if (assessment.kind === 'notDue') return { kind: 'notDue', txnId, dueAt: assessment.dueAt };
-  if (await ports.executions.isRunning(item)) return { kind: 'running', txnId };
-  metrics.count(METRICS.inDoubtFound);
   const driven = await decideAndDrive(item, ports, { decidedBy: 'recovery' }, metrics);
   // A participant the log does not name (prepared by an execution of another request under this txnId) was never asked: presumed abort.
   const outsiders = stragglers.filter((s) => !item.participantsJson.some((p) => p.name === s.participant));
@@ -121,6 +118,8 @@ export async function decideAndDrive(
   metrics: MetricsRecorder = noMetrics,
   decision = item.decision ?? PRESUMED_DECISION,
 ): Promise<TransactionOutcome> {
+  // Found once: the first time recovery or an operator takes the transaction up (each delivery adds a recovery attempt).
+  if (!item.recoveryAttempts) metrics.count(METRICS.inDoubtFound);
   let current = item;
   let decidedNow = false;
   if (!current.decision) {
@@ -176,13 +175,14 @@ async function recoverOrphan(
     };
   }
   const createdAt = old.map((r) => r.inDoubtSince).sort()[0] ?? iso(ports.now());
-  // A Standard execution may outlive any record age: ask (Express: the record is older than any execution can run).
-  if (await ports.executions.isRunning({ txnId, createdAt })) return { kind: 'running', txnId };
+  // Once its oldest record is old enough the transaction is aborted as a whole: its younger records (prepared
+  // moments later by the same coordinator) are released in the same sweep, not left for the next one.
+  const held = ages.filter((a) => a.age !== 'notPrepared').map((a) => a.ref);
   const write = await ports.log.logOrphanDecision(
     txnId,
     PRESUMED_DECISION,
     { decidedBy: 'recovery' },
-    old.map((r) => r.participant),
+    held.map((r) => r.participant),
     createdAt,
     iso(ports.now()),
   );
@@ -234,9 +234,13 @@ export async function runSweep(ports: RecoveryPorts, config: RecoveryConfig, opt
   const metrics = options.metrics ?? noMetrics;
   const log = options.log ?? (() => {});
   const now = ports.now();
+  // Nothing begun after this can be past its deadline and the grace. A PREPARED record older than it is
+  // looked into: its log item (when there is one) tells whether it is due, so a decided transaction is
+  // taken up at its own deadline and grace, not only once the record is older than any deadline.
+  const dueBefore = openCreatedBefore(now, config, LIMITS.minTimeoutSeconds);
   const [openIds, prepared, oldestPrepared] = await Promise.all([
-    ports.log.openTransactions(openCreatedBefore(now, config, LIMITS.minTimeoutSeconds), config.maxTransactionsPerSweep),
-    ports.inDoubt.preparedBefore(preparedBefore(now, config), config.maxTransactionsPerSweep),
+    ports.log.openTransactions(dueBefore, config.maxTransactionsPerSweep),
+    ports.inDoubt.preparedBefore(dueBefore, config.maxTransactionsPerSweep),
     // The age alarm needs the oldest lock however young, not only the records old enough to act on.
     ports.inDoubt.oldestPreparedSince?.(),
   ]);

@@ -28,8 +28,8 @@ export interface ChaosTransaction {
 export interface ChaosScenario {
   balances: Array<Account & { balance: number }>;
   transactions: ChaosTransaction[];
-  /** Sweepers that run beside the coordinators: honest ones (they check the execution) and ones that take every coordinator for dead. */
-  sweepersDuring: { honest: number; misjudging: number };
+  /** Sweepers that run beside the coordinators; recovery never waits for a coordinator to stop, so each races the live ones. */
+  sweepersDuring: number;
 }
 
 const account = (bank: (typeof BANKS)[number], i: number): Account => ({ participant: bank, key: `${bank === 'payer-bank' ? 'a' : 'b'}${i}` });
@@ -104,10 +104,7 @@ export function chaosScenario(options: { transactions: number; slowFaults: boole
   return fc.record({
     balances: balances.map((list) => list.filter((a) => a.balance > 0)),
     transactions: fc.array(transaction, { minLength: Math.max(1, Math.floor(options.transactions / 2)), maxLength: options.transactions }),
-    sweepersDuring: fc.record({
-      honest: fc.integer({ min: 0, max: 2 }),
-      misjudging: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constant(1) }),
-    }),
+    sweepersDuring: fc.integer({ min: 0, max: 3 }),
   });
 }
 
@@ -129,8 +126,8 @@ export async function runScenario(endpoint: string, scenario: ChaosScenario, run
   try {
     await world.fund(scenario.balances);
     let running = true;
-    const sweeperLoop = async (misjudging: boolean) => {
-      const recovery = world.recovery(misjudging ? { isRunning: () => false } : {});
+    const sweeperLoop = async () => {
+      const recovery = world.recovery();
       let sweeps = 0;
       while (running) {
         await recovery.sweep();
@@ -139,10 +136,7 @@ export async function runScenario(endpoint: string, scenario: ChaosScenario, run
       }
       return sweeps;
     };
-    const sweepers = [
-      ...Array.from({ length: scenario.sweepersDuring.honest }, () => sweeperLoop(false)),
-      ...Array.from({ length: scenario.sweepersDuring.misjudging }, () => sweeperLoop(true)),
-    ];
+    const sweepers = Array.from({ length: scenario.sweepersDuring }, sweeperLoop);
     await Promise.all(
       scenario.transactions.map(async (t, i) => {
         await new Promise((resolve) => setTimeout(resolve, t.startAfterMs));

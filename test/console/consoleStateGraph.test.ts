@@ -44,7 +44,7 @@ function inspection(view: Partial<TransactionView>, log: Record<string, unknown>
       ...log,
     } as CoordinatorLogItem,
     participants: participants.map((p) => ({ ...p, kind: 'ledger', record: null, items: [] })),
-    timeline: null,
+    timeline: { phases: [], participants: [], slowest: { prepare: null, phaseTwo: null }, decidedBy: null, recovery: null },
   };
 }
 

@@ -1,6 +1,7 @@
 /** What the console tells an operator about an open transaction: recovery's action, and when a resolve is allowed. */
 import { describe, expect, it } from 'vitest';
-import type { ParticipantStatus, TransactionView } from '../../console/src/apiTypes.js';
+import type { ParticipantStatus, TransactionList, TransactionView } from '../../console/src/apiTypes.js';
+import { allPages } from '../../console/src/allPages.js';
 import { assess, consequence, unconfirmedVoters } from '../../console/src/stuck.js';
 
 const at = Date.parse('2026-01-01T00:00:00.000Z');
@@ -53,9 +54,35 @@ describe('a commit by hand', () => {
     expect(unconfirmedVoters(participants)).toEqual(['unknown']);
   });
 
-  it('is confirmed by naming the transaction and, when forced, the hazard', () => {
-    const participants = [p('a', { vote: 'VOTE_COMMIT' }), p('b')];
-    expect(consequence('t1', 'ABORT', participants, false)).toMatch(/^Transaction t1 will be ABORTED: a, b release/);
-    expect(consequence('t1', 'COMMIT', participants, true)).toContain('FORCED: b did not vote yes');
+  it('is confirmed by naming the transaction; a heuristic (forced) commit is no longer offered', () => {
+    const participants = [p('a', { vote: 'VOTE_COMMIT' }), p('b', { vote: 'VOTE_COMMIT' })];
+    expect(consequence('t1', 'ABORT', participants)).toMatch(/^Transaction t1 will be ABORTED: a, b release/);
+    expect(consequence('t1', 'ABORT', participants)).toContain('a coordinator still running obeys it');
+    expect(consequence('t1', 'COMMIT', participants)).not.toContain('FORCED');
+  });
+});
+
+describe('the live Stuck view reads every page of each open status', () => {
+  it('follows nextCursor to the end, so a stuck transaction beyond the first page is shown', async () => {
+    const pages: Record<string, TransactionList> = {
+      '/transactions?status=COMMITTING&limit=2': { transactions: [view({ txnId: 'a' }), view({ txnId: 'b' })], nextCursor: 'c1' },
+      '/transactions?status=COMMITTING&limit=2&cursor=c1': { transactions: [view({ txnId: 'c' }), view({ txnId: 'd' })], nextCursor: 'c/2' },
+      '/transactions?status=COMMITTING&limit=2&cursor=c%2F2': { transactions: [view({ txnId: 'e' })], nextCursor: null },
+    };
+    const asked: string[] = [];
+    const get = async (path: string) => {
+      asked.push(path);
+      const page = pages[path];
+      if (!page) throw new Error(`unexpected ${path}`);
+      return page;
+    };
+    const all = await allPages(get, '/transactions?status=COMMITTING&limit=2');
+    expect(all.transactions.map((t) => t.txnId)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(all.capped).toBe(false);
+    expect(asked).toHaveLength(3);
+    // A runaway listing is bounded, and says so.
+    const endless = await allPages(async () => ({ transactions: [view({})], nextCursor: 'again' }), '/x?status=ABORTING', 3);
+    expect(endless).toMatchObject({ capped: true });
+    expect(endless.transactions).toHaveLength(3);
   });
 });

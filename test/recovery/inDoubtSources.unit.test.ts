@@ -10,11 +10,16 @@ const source = (participant: string, since: string[]): InDoubtPort => ({
       .filter((s) => s <= before)
       .slice(0, limit)
       .map((inDoubtSince, i) => ({ participant, txnId: `${participant}-${i}`, inDoubtSince })),
+  heldFrom: async (from, limit) => {
+    const held = since.filter((s) => from === undefined || s >= from).map((inDoubtSince, i) => ({ participant, txnId: `${participant}-${i}`, inDoubtSince }));
+    return { refs: held.slice(0, limit), exhausted: held.length <= limit };
+  },
   oldestPreparedSince: async () => since[0],
 });
 const down: InDoubtPort = {
   participants: ['sql-bank'],
   preparedBefore: () => Promise.reject(new Error('connect ECONNREFUSED')),
+  heldFrom: () => Promise.reject(new Error('connect ECONNREFUSED')),
   oldestPreparedSince: () => Promise.reject(new Error('connect ECONNREFUSED')),
 };
 
@@ -24,6 +29,12 @@ describe('in-doubt sources read as one', () => {
     expect((await merged.preparedBefore('2026-12-31', 3)).map((r) => r.inDoubtSince)).toEqual(['2026-01-01', '2026-01-02', '2026-01-03']);
     expect(await merged.oldestPreparedSince?.()).toBe('2026-01-01');
     expect(merged.participants).toEqual(['ledger', 'sql-bank']);
+    // A page stops where the first source that has more stops, so nothing older is missing.
+    expect(await merged.heldFrom(undefined, 1)).toEqual({
+      refs: [{ participant: 'ledger', txnId: 'ledger-0', inDoubtSince: '2026-01-01' }],
+      exhausted: false,
+    });
+    expect((await merged.heldFrom('2026-01-02', 10)).refs.map((r) => r.inDoubtSince)).toEqual(['2026-01-02', '2026-01-03', '2026-01-04']);
   });
 
   it('leaves out a source that cannot be read, and reports it', async () => {

@@ -1,13 +1,11 @@
 /**
  * The sweeper's AWS adapters, without AWS: the coordinator log and the inDoubt indexes on DynamoDB
  * Local, participants reached through a Lambda client that answers as Lambda does (function errors as
- * `FunctionError` + `{errorType, errorMessage}`), executions through a Step Functions client that
- * answers DescribeExecution. The same core, so the same outcomes as locally.
+ * `FunctionError` + `{errorType, errorMessage}`). Recovery asks Step Functions nothing: the same core,
+ * so the same outcomes as locally.
  */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { DescribeExecutionCommand, ExecutionDoesNotExist, type SFNClient } from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { executionArnOf } from '../../lambdas/api/stepFunctionsService.js';
 import { recoveryRequest } from '../../lambdas/recovery/awsEntry.js';
 import { sweepSummary } from '../../lambdas/recovery/recoveryService.js';
 import { coordinatorLogTable } from '../../lambdas/recovery/coordinatorLogTable.js';
@@ -16,7 +14,6 @@ import { lambdaParticipants } from '../../lambdas/recovery/lambdaParticipants.js
 import type { RecoveryPorts } from '../../lambdas/recovery/ports.js';
 import { DEFAULT_RECOVERY_CONFIG } from '../../lambdas/recovery/recoveryConfig.js';
 import { runSweep } from '../../lambdas/recovery/sweep.js';
-import { stepFunctionsExecutions } from '../../lambdas/recovery/stepFunctionsExecutions.js';
 import type { FaultSpec } from '../../local/faults.js';
 import { HOUR_MS, LedgerWorld } from '../chaos/ledgerWorld.js';
 
@@ -27,7 +24,6 @@ const FUNCTIONS = new Map([
   ['upi-switch', 'arn:aws:lambda:eu-west-1:111111111111:function:switch:live'],
 ]);
 const PARTICIPANT_OF = new Map([...FUNCTIONS].map(([name, arn]) => [arn, name]));
-const STATE_MACHINE = 'arn:aws:states:ap-south-1:123456789012:stateMachine:pakka-two-phase-commit';
 
 const worlds: LedgerWorld[] = [];
 afterEach(async () => {
@@ -59,18 +55,6 @@ function fakeLambda(w: LedgerWorld, invoked: string[]): LambdaClient {
   return { send } as unknown as LambdaClient;
 }
 
-/** A Step Functions client whose executions all have this status (or do not exist). */
-function fakeSfn(status: string | 'MISSING' | 'BROKEN', asked: string[]): SFNClient {
-  const send = async (command: unknown) => {
-    if (!(command instanceof DescribeExecutionCommand)) throw new Error('only DescribeExecution is expected');
-    asked.push(String(command.input.executionArn));
-    if (status === 'MISSING') throw new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} });
-    if (status === 'BROKEN') throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
-    return { status };
-  };
-  return { send } as unknown as SFNClient;
-}
-
 async function stuckWorld(faults: FaultSpec[]) {
   const w = await LedgerWorld.create({ endpoint: inject('dynamoEndpoint'), faults });
   worlds.push(w);
@@ -80,52 +64,30 @@ async function stuckWorld(faults: FaultSpec[]) {
   return w;
 }
 
-function awsPorts(w: LedgerWorld, status: string, invoked: string[] = [], asked: string[] = []): RecoveryPorts {
+function awsPorts(w: LedgerWorld, invoked: string[] = []): RecoveryPorts {
   return {
     log: coordinatorLogTable(w.doc, w.pakka.tables.coordinatorLog),
     inDoubt: inDoubtIndex(w.doc, w.pakka.tables.participants),
     participants: lambdaParticipants(fakeLambda(w, invoked), FUNCTIONS),
-    executions: stepFunctionsExecutions(fakeSfn(status, asked), STATE_MACHINE),
     now: () => Date.now() + HOUR_MS,
   };
 }
 
 describe('recovery through the AWS adapters', () => {
-  it.each(['FAILED', 'TIMED_OUT', 'ABORTED', 'MISSING'])(
-    'aborts a transaction whose execution is %s, invoking each participant function from the map',
-    async (status) => {
-      const w = await stuckWorld([{ fault: 'stopCoordinator', at: 'LogCommitDecision', txnId: 't1' }]);
-      const invoked: string[] = [];
-      const asked: string[] = [];
-      const report = await runSweep(awsPorts(w, status, invoked, asked), DEFAULT_RECOVERY_CONFIG);
-      expect(report).toMatchObject({ decided: 1, finalized: 1, errors: [] });
-      // Nothing was logged before the decision: the execution asked about is the one named after the transaction.
-      expect(asked).toEqual([executionArnOf(STATE_MACHINE, 't1')]);
-      // Each record's holder is asked what it holds now (the index lags), then sent the abort.
-      expect(invoked.sort()).toEqual([...FUNCTIONS.values()].flatMap((arn) => [`abort ${arn}`, `status ${arn}`]).sort());
-      expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED', decidedBy: 'recovery' });
-      expect(await w.invariantViolations()).toEqual([]);
-    },
-  );
-
-  it.each(['RUNNING', 'PENDING_REDRIVE'])('leaves a transaction alone while its execution is %s', async (status) => {
+  it('aborts a transaction stopped before its decision, invoking each participant function from the map', async () => {
     const w = await stuckWorld([{ fault: 'stopCoordinator', at: 'LogCommitDecision', txnId: 't1' }]);
-    const report = await runSweep(awsPorts(w, status), DEFAULT_RECOVERY_CONFIG);
-    expect(report.transactions).toContainEqual({ kind: 'running', txnId: 't1' });
-    expect((await w.logItem('t1'))?.decision).toBeUndefined();
-  });
-
-  it('reports an execution check that fails and changes nothing', async () => {
-    const w = await stuckWorld([{ fault: 'stopCoordinator', at: 'LogCommitDecision', txnId: 't1' }]);
-    const report = await runSweep(awsPorts(w, 'BROKEN'), DEFAULT_RECOVERY_CONFIG);
-    expect(report.errors).toEqual([{ txnId: 't1', error: 'ThrottlingException: Rate exceeded' }]);
-    expect(report.quiet).toBe(false);
-    expect((await w.logItem('t1'))?.decision).toBeUndefined();
+    const invoked: string[] = [];
+    const report = await runSweep(awsPorts(w, invoked), DEFAULT_RECOVERY_CONFIG);
+    expect(report).toMatchObject({ decided: 1, finalized: 1, errors: [] });
+    // Each record's holder is asked what it holds now (the index lags), then sent the abort.
+    expect(invoked.sort()).toEqual([...FUNCTIONS.values()].flatMap((arn) => [`abort ${arn}`, `status ${arn}`]).sort());
+    expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED', decidedBy: 'recovery' });
+    expect(await w.invariantViolations()).toEqual([]);
   });
 
   it('takes up no transaction once its time is up, and says how many it left for the next sweep', async () => {
     const w = await stuckWorld([{ fault: 'stopCoordinator', at: 'LogCommitDecision', txnId: 't1' }]);
-    const report = await runSweep(awsPorts(w, 'FAILED'), DEFAULT_RECOVERY_CONFIG, { stopTakingAt: Date.now() - 1 });
+    const report = await runSweep(awsPorts(w), DEFAULT_RECOVERY_CONFIG, { stopTakingAt: Date.now() - 1 });
     expect(report).toMatchObject({ examined: 1, deferred: 1, finalized: 0, quiet: false });
     expect((await w.logItem('t1'))?.decision).toBeUndefined();
   });
@@ -133,7 +95,7 @@ describe('recovery through the AWS adapters', () => {
   it('reads a protocol violation out of a Lambda function error and records the hazard', async () => {
     const w = await stuckWorld([{ fault: 'stopCoordinator', at: 'Commit', txnId: 't1' }]);
     await w.direct('payee-bank', { action: 'abort', txnId: 't1' });
-    const report = await runSweep(awsPorts(w, 'FAILED'), DEFAULT_RECOVERY_CONFIG);
+    const report = await runSweep(awsPorts(w), DEFAULT_RECOVERY_CONFIG);
     expect(report).toMatchObject({ finalized: 1, hazards: 1 });
     expect(await w.pakka.getTransaction('t1')).toMatchObject({ status: 'COMMITTED', heuristicHazard: true, violations: ['payee-bank:COMMIT_AFTER_ABORT'] });
   });
@@ -159,7 +121,7 @@ describe("the recovery function's requests", () => {
     const counts = sweepSummary({
       startedAt: 'x',
       examined: 2,
-      transactions: [{ kind: 'running', txnId: 'a' }],
+      transactions: [{ kind: 'notDue', txnId: 'a', dueAt: 'y' }],
       finalized: 1,
       decided: 1,
       pending: 0,

@@ -1,12 +1,14 @@
 /**
  * `pakka resolve`: an operator's manual decision for a stuck transaction, on DynamoDB Local and the
- * real ASL. Allowed only while no decision is logged, recorded with who and why, then driven; a
- * commit needs every yes vote established unless forced (a heuristic decision).
+ * real ASL. ABORT is allowed at any moment while no decision is logged, even beside a running
+ * coordinator (it loses the write-once decision and obeys); COMMIT only when every yes vote is
+ * established. Recorded with who and why, then driven.
  */
 import { describe, expect, it } from 'vitest';
 import type { FaultSpec } from '../../local/faults.js';
 import type { LedgerWorld } from '../chaos/ledgerWorld.js';
-import { alice, bob, fees, transfer, UNTOUCHED_BALANCES, fundedWorlds } from '../support/transferFixtures.js';
+import { METRICS } from '../../lambdas/observability/metricNames.js';
+import { alice, bob, COMMITTED_BALANCES, fees, transfer, UNTOUCHED_BALANCES, fundedWorlds } from '../support/transferFixtures.js';
 
 const world = fundedWorlds();
 
@@ -19,19 +21,18 @@ async function stuck(faults: FaultSpec[]): Promise<LedgerWorld> {
 
 const balances = async (w: LedgerWorld) => ({ alice: await w.balance(alice), bob: await w.balance(bob), fees: await w.balance(fees) });
 const stopBeforeDeciding: FaultSpec = { fault: 'stopCoordinator', at: 'LogCommitDecision', txnId: 't1' };
-/** An operator acts at the real time: no deadline has to pass for a manual decision. */
-// The local engine knows when its executions stopped; on AWS an Express execution cannot be asked, so an
-// operator's resolve there waits out the workflow's five-minute maximum (see maxDurationExecutions.ts).
-const operator = (w: LedgerWorld) => w.recovery({ now: Date.now, isRunning: (txnId) => w.pakka.isRunning(txnId) });
+/** An operator acts at the real time: no deadline has to pass for a manual decision, on either workflow. */
+const operator = (w: LedgerWorld) => w.recovery({ now: Date.now });
 
 describe('resolve a stuck transaction', () => {
-  it('commit refused, even forced, when no decision was ever logged: the participants are not known, so only ABORT can be decided', async () => {
+  it('commit refused when no decision was ever logged: the participants are not known, so only ABORT can be decided', async () => {
     const w = await stuck([stopBeforeDeciding]);
     // Nothing is logged before the decision: a participant that was never asked would hold nothing and never hear a commit.
-    for (const force of [false, true]) {
-      const refused = await operator(w).resolve('t1', { decision: 'COMMIT', operator: 'asha', reason: 'coordinator lost', force });
-      expect(refused).toMatchObject({ ok: false, status: 409, code: 'VOTES_UNKNOWN', field: 'decision' });
-    }
+    const refused = await operator(w).resolve('t1', { decision: 'COMMIT', operator: 'asha', reason: 'coordinator lost' });
+    expect(refused).toMatchObject({ ok: false, status: 409, code: 'VOTES_UNKNOWN', field: 'decision' });
+    // A heuristic commit is no longer offered: `force` is not a field of a resolve request.
+    const forced = await operator(w).resolve('t1', { decision: 'COMMIT', operator: 'asha', reason: 'coordinator lost', force: true });
+    expect(forced).toMatchObject({ ok: false, status: 400, code: 'INVALID_REQUEST', field: 'force' });
     expect(await w.logItem('t1')).toBeUndefined();
     expect(await w.recordState('payer-bank', 't1')).toBe('PREPARED');
   });
@@ -43,6 +44,12 @@ describe('resolve a stuck transaction', () => {
     expect(await w.pakka.getTransaction('t1')).toMatchObject({ status: 'ABORTED', decidedBy: 'operator:asha', decisionNote: 'customer cancelled' });
     expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
+    // Counted under its own reason, and as found as well as resolved.
+    const metrics = w.pakka.metrics;
+    expect(metrics.total(METRICS.transactionsAborted, { Reason: 'OPERATOR' })).toBe(1);
+    expect(metrics.total(METRICS.transactionsAborted, { Reason: 'ERROR' })).toBe(0);
+    expect(metrics.total(METRICS.inDoubtFound)).toBe(1);
+    expect(metrics.total(METRICS.inDoubtResolved)).toBe(1);
   });
 
   it('abort of a transaction stopped in the middle of prepare: the item names the participants that held it; the rest hold nothing', async () => {
@@ -67,20 +74,38 @@ describe('resolve a stuck transaction', () => {
     expect(w.decisionWrites.filter((d) => d.txnId === 't1')).toEqual([{ txnId: 't1', decision: 'COMMIT' }]);
   });
 
-  it('refused while the coordinator still runs', async () => {
+  it('abort at any moment, the coordinator still running: it loses the decision write and obeys', async () => {
     const w = await world([{ fault: 'pauseCoordinator', at: 'LogCommitDecision', txnId: 't1' }]);
     const started = w.start('t1', transfer);
     await w.injector.paused('t1');
-    expect(await operator(w).resolve('t1', { decision: 'ABORT', operator: 'asha', reason: 'impatient' })).toMatchObject({
-      ok: false,
-      status: 409,
-      code: 'COORDINATOR_RUNNING',
+    expect(w.pakka.isRunning('t1')).toBe(true);
+    expect(await operator(w).resolve('t1', { decision: 'ABORT', operator: 'asha', reason: 'customer cancelled' })).toMatchObject({
+      ok: true,
+      decision: 'ABORT',
     });
     w.injector.resume('t1');
+    expect((await started.done).ok).toBe(true);
+    await w.injector.settled();
+    // The coordinator read the operator's ABORT and went through the abort phase, never the commit phase.
+    const tasks = w.injector.tasks.filter((t) => t.txnId === 't1').map((t) => t.state);
+    expect(tasks).toContain('ReadLoggedDecision');
+    expect(tasks).not.toContain('Commit');
+    expect(w.decisionWrites.filter((d) => d.txnId === 't1')).toEqual([{ txnId: 't1', decision: 'ABORT' }]);
+    expect(await w.pakka.getTransaction('t1')).toMatchObject({ status: 'ABORTED', decidedBy: 'operator:asha' });
+    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await w.invariantViolations()).toEqual([]);
+  });
+
+  it('commit refused beside a running coordinator before its decision (participants unknown); the coordinator then decides itself', async () => {
+    const w = await world([{ fault: 'pauseCoordinator', at: 'LogCommitDecision', txnId: 't1' }]);
+    const started = w.start('t1', transfer);
+    await w.injector.paused('t1');
+    // No log item yet, so the participants are not known for certain: only ABORT, even though all hold PREPARED.
+    expect(await operator(w).resolve('t1', { decision: 'COMMIT', operator: 'asha', reason: 'all voted' })).toMatchObject({ ok: false, code: 'VOTES_UNKNOWN' });
+    w.injector.resume('t1');
     await started.done;
-    const item = await w.logItem('t1');
-    expect(item).toMatchObject({ status: 'COMMITTED' });
-    expect(item?.decidedBy).toBeUndefined();
+    expect(await w.pakka.getTransaction('t1')).toMatchObject({ status: 'COMMITTED', decidedBy: 'coordinator' });
+    expect(await balances(w)).toEqual(COMMITTED_BALANCES);
   });
 
   it('bad input is a 400 naming the field, an unknown transaction a 404; neither changes anything', async () => {

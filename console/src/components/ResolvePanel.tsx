@@ -1,7 +1,9 @@
 /**
  * An operator's decision for a stuck transaction: commit or abort, with a written reason, after a
  * confirmation that names the transaction and what will happen. Offered only while no decision is
- * logged (the API refuses otherwise); the API's answer, hazards included, is shown as it comes.
+ * logged (the API refuses otherwise). Abort is allowed at any moment, the coordinator running or not
+ * (it loses the write-once decision and obeys); commit only once every participant's yes vote is
+ * confirmed. The API's answer, hazards included, is shown as it comes.
  */
 import { useRef, useState } from 'preact/hooks';
 import { ApiCallError, postJson, txnPath } from '../api.js';
@@ -29,7 +31,6 @@ export function ResolvePanel({
   const [decision, setDecision] = useState<'COMMIT' | 'ABORT'>('ABORT');
   const [operator, setOperator] = useState(() => localStorage.getItem('pakka.operator') ?? '');
   const [reason, setReason] = useState('');
-  const [force, setForce] = useState(false);
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ ok: Resolved } | { refused: ApiErrorBody | null; status: number; message: string } | null>(null);
   const dialog = useRef<HTMLDialogElement>(null);
@@ -37,7 +38,7 @@ export function ResolvePanel({
   const problems = [
     !OPERATOR.test(operator) ? 'your name: 1-64 letters, digits, . _ @ or -' : null,
     reason.trim().length < 3 ? 'a reason, at least 3 characters' : null,
-    decision === 'COMMIT' && unconfirmed.length && !force ? `a commit needs every yes vote; ${unconfirmed.join(', ')} not confirmed: abort, or force` : null,
+    decision === 'COMMIT' && unconfirmed.length ? `a commit needs every yes vote; ${unconfirmed.join(', ')} not confirmed: abort instead` : null,
   ].filter((p): p is string => p !== null);
 
   const submit = async () => {
@@ -45,7 +46,7 @@ export function ResolvePanel({
     setBusy(true);
     localStorage.setItem('pakka.operator', operator);
     try {
-      const body = { decision, operator, reason: reason.trim(), ...(decision === 'COMMIT' && force ? { force: true } : {}) };
+      const body = { decision, operator, reason: reason.trim() };
       setResult({ ok: await postJson<Resolved>(`${txnPath(transaction.txnId)}/resolve`, body) });
     } catch (error) {
       setResult(
@@ -63,7 +64,11 @@ export function ResolvePanel({
   return (
     <article class="resolve" data-testid="resolve">
       <header>
-        <strong>Resolve by hand</strong> <span class="muted">— recovery would do this itself once the transaction is past its deadline and grace period</span>
+        <strong>Resolve by hand</strong>{' '}
+        <span class="muted">
+          — allowed now, even while its coordinator runs (it loses the decision write and obeys yours); recovery would do this itself once the transaction is
+          past its deadline and grace period
+        </span>
       </header>
       {/* Once a decision is logged another one would be refused: only the answer stays. */}
       {!(result && 'ok' in result) && (
@@ -88,14 +93,10 @@ export function ResolvePanel({
                     (no log item: which participants it has cannot be shown, so only abort can be decided)
                   </small>
                 )}
-                {logged && unconfirmed.length > 0 && <small class="warn"> (not every yes vote is confirmed: {unconfirmed.join(', ')})</small>}
+                {logged && unconfirmed.length > 0 && (
+                  <small class="warn"> (not every yes vote is confirmed: {unconfirmed.join(', ')}; only abort can be decided)</small>
+                )}
               </label>
-              {decision === 'COMMIT' && unconfirmed.length > 0 && (
-                <label class="warn">
-                  <input type="checkbox" name="force" checked={force} onChange={(e) => setForce(e.currentTarget.checked)} /> Force a heuristic commit (a
-                  participant that did not vote yes may be unable to commit)
-                </label>
-              )}
             </fieldset>
             <div class="grid">
               <label>
@@ -121,7 +122,7 @@ export function ResolvePanel({
           <dialog ref={dialog} data-testid="confirm">
             <article>
               <h3>{decision === 'COMMIT' ? 'Commit' : 'Abort'} this transaction?</h3>
-              <p data-testid="consequence">{consequence(transaction.txnId, decision, transaction.participants, force)}</p>
+              <p data-testid="consequence">{consequence(transaction.txnId, decision, transaction.participants)}</p>
               <p class="muted">
                 Reason recorded: “{reason.trim()}” — by operator:{operator}
               </p>

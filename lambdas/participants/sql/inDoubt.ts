@@ -25,6 +25,10 @@ export function sqlInDoubt(engine: SqlEngine, participant: string): InDoubtPort 
     async preparedBefore(before, limit) {
       return (await list()).filter((ref) => ref.inDoubtSince <= before).slice(0, limit);
     },
+    async heldFrom(from, limit) {
+      const held = (await list()).filter((ref) => from === undefined || ref.inDoubtSince >= from);
+      return { refs: held.slice(0, limit), exhausted: held.length <= limit };
+    },
     async oldestPreparedSince() {
       return (await list())[0]?.inDoubtSince;
     },

@@ -1,0 +1,106 @@
+/**
+ * GET /transactions?status=PREPARING|COMMITTING|ABORTING: the transactions not yet final, oldest
+ * (most stuck) first. A transaction is stuck while something is held for it, a participant's
+ * PREPARED record, or while its log item is in the open index; so the listing pages through those
+ * (a few, however many transactions finished) and never through the finished ones. A page is empty
+ * only when nothing follows it. The paging is pure: the reads come in through HeldReader.
+ */
+import { z } from 'zod';
+import type { TransactionView } from '../coordinator/coordinatorLog.js';
+import { TXN_ID_PATTERN } from '../coordinator/transactionRequest.js';
+
+export const STUCK_STATUSES = ['PREPARING', 'COMMITTING', 'ABORTING'] as const;
+export type StuckStatus = (typeof STUCK_STATUSES)[number];
+export const isStuckStatus = (status: string): status is StuckStatus => (STUCK_STATUSES as readonly string[]).includes(status);
+
+/** The source of a ref found through the coordinator log's open index (participant names never start with '#'). */
+export const OPEN_LOG_SOURCE = '#open';
+
+/** One thing held for a transaction: a participant's PREPARED record (source: the participant) or its open log item. */
+export interface HeldRef {
+  txnId: string;
+  /** When it began to be held: the record's inDoubtSince, or the log item's createdAt. */
+  at: string;
+  source: string;
+}
+
+export interface HeldRead {
+  /** Oldest first, none older than `from`. */
+  refs: HeldRef[];
+  exhausted: boolean;
+}
+
+/** A transaction as its listing shows it, and the one ref it is listed under (so it appears once). */
+export interface HeldTransaction {
+  view: TransactionView;
+  listedUnder: string;
+}
+
+export interface HeldReader {
+  heldFrom(from: string | undefined, limit: number): Promise<HeldRead>;
+  /** The transactions' views (status derived as GET shows it), absent for one that no longer exists. */
+  describeHeld(txnIds: readonly string[]): Promise<Map<string, HeldTransaction>>;
+}
+
+export interface StuckCursor {
+  filter: StuckStatus;
+  at: string;
+  txnId: string;
+  source: string;
+}
+
+const compare = (a: Omit<HeldRef, 'txnId'> & { txnId: string }, b: Omit<HeldRef, 'txnId'> & { txnId: string }) =>
+  a.at.localeCompare(b.at) || a.txnId.localeCompare(b.txnId) || a.source.localeCompare(b.source);
+
+/**
+ * The page after `after`: up to `limit` transactions of `filter`, and a cursor only when at least one
+ * more follows (the page looks one transaction ahead, so the last page is never an empty one).
+ */
+export async function stuckPage(
+  reader: HeldReader,
+  filter: StuckStatus,
+  limit: number,
+  after?: StuckCursor,
+): Promise<{ transactions: TransactionView[]; next: StuckCursor | null }> {
+  const found: Array<{ ref: HeldRef; view: TransactionView }> = [];
+  let passed: HeldRef | undefined = after;
+  for (;;) {
+    const read = await reader.heldFrom(passed?.at, limit + 1);
+    const refs = read.refs.filter((r) => !passed || compare(r, passed) > 0);
+    const described = await reader.describeHeld([...new Set(refs.map((r) => r.txnId))]);
+    for (const ref of refs) {
+      const held = described.get(ref.txnId);
+      if (held && held.listedUnder === ref.source && held.view.status === filter) {
+        if (found.length === limit) {
+          const last = found[limit - 1]?.ref;
+          return { transactions: found.map((f) => f.view), next: last ? { filter, at: last.at, txnId: last.txnId, source: last.source } : null };
+        }
+        found.push({ ref, view: held.view });
+      }
+      passed = ref;
+    }
+    // No new ref although the index holds more: more than `limit + 1` records share one instant, past reading this way.
+    if (read.exhausted || !refs.length) return { transactions: found.map((f) => f.view), next: null };
+  }
+}
+
+const cursorSchema = z.strictObject({
+  v: z.literal(3),
+  filter: z.enum(STUCK_STATUSES),
+  at: z.iso.datetime({ offset: true }),
+  txnId: z.string().regex(TXN_ID_PATTERN),
+  source: z.string().min(1).max(200),
+});
+
+export const encodeStuckCursor = (cursor: StuckCursor): string => Buffer.from(JSON.stringify({ v: 3, ...cursor })).toString('base64url');
+
+export function decodeStuckCursor(text: string): StuckCursor | undefined {
+  try {
+    const parsed = cursorSchema.safeParse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
+    if (!parsed.success) return undefined;
+    const { v: _version, ...cursor } = parsed.data;
+    return cursor;
+  } catch {
+    return undefined;
+  }
+}
