@@ -39,15 +39,11 @@ export function tableReads(client: DynamoDBDocumentClient, tables: TableNamesFor
   async function recordsOf(txnIds: readonly string[], names: ReadonlySet<string>): Promise<Map<string, Map<string, StoredRecord>>> {
     const byTxn = new Map<string, Map<string, StoredRecord>>(txnIds.map((t) => [t, new Map()]));
     const known = [...names].filter((name) => config.has(name) && tables.participants.has(name));
-    await Promise.all(
-      known.map(async (name) => {
-        const found = await batchReadConsistent(client, participantTable(name), txnIds.map(recordKeyOf));
-        for (const item of found) {
-          const record = storedRecord(item);
-          byTxn.get(String(item[PARTITION_KEY]).slice('TXN#'.length))?.set(name, record);
-        }
-      }),
-    );
+    const found = await Promise.all(known.map((name) => batchReadConsistent(client, participantTable(name), txnIds.map(recordKeyOf))));
+    // Filled in the order asked for, not the order the reads come back in, so every view lists them alike.
+    known.forEach((name, i) => {
+      for (const item of found[i] ?? []) byTxn.get(String(item[PARTITION_KEY]).slice('TXN#'.length))?.set(name, storedRecord(item));
+    });
     return byTxn;
   }
 
