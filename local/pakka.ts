@@ -72,6 +72,8 @@ export class LocalPakka {
   readonly functions: ParticipantFunctions;
   readonly coordinator: LocalStateMachine;
   readonly metrics: PrometheusRecorder;
+  /** The document client on `dynamo` that the participants write with (the conformance kit reads their items through it). */
+  readonly client: DynamoDBDocumentClient;
   private readonly running = new Map<string, Promise<ExecutionOutcome>>();
   private readonly executions = new Map<string, LocalExecution>();
   /** Outcome events, newest last: what EventBridge would carry on AWS (`pakka events` reads them). */
@@ -84,6 +86,7 @@ export class LocalPakka {
     this.variant = options.variant ?? DEFAULT_COORDINATOR_VARIANT;
     this.tables = localTableNames(this.config, options.tablePrefix);
     const client = documentClient(options.dynamo);
+    this.client = client;
     this.reads = tableReads(client, this.tables, this.config);
     this.metrics = options.metrics ?? new PrometheusRecorder({ participants: [...this.config.keys()] });
     const logger = options.logger ?? localLogger();
