@@ -49,9 +49,10 @@ beforeAll(async () => {
   await inApp('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball]);
 }, 900_000);
 
+// Two installed projects (the example and the first hour), each with aws-cdk-lib: minutes to delete on a busy machine.
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
-});
+}, 600_000);
 
 describe('the packed library in a team project', () => {
   it('is imported only through its public entry points, and the exports map refuses internal paths', async () => {
