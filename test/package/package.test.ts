@@ -240,9 +240,9 @@ describe(`docs/library.md, "${FIRST_HOUR_HEADING.slice(3)}", followed literally 
   it('ran the conformance kit against the kind participant, every rule it supports', () => {
     // vitest colours its summary even into a pipe.
     const output = stripVTControlCharacters([...printed].find(([command]) => command.includes('vitest run'))?.[1] ?? '');
-    // Every rule a kind participant supports: all but readOnly (the voucher kind has no check-only
-    // operation) and the crashes after an external call (a kind calls no external system).
-    for (const rule of ['yes', 'abort', 'no', 'nullAbort', 'violations', 'mismatch', 'invalid', 'allOrNothing']) expect(output).toContain(`[${rule}]`);
+    // Every rule a kind participant supports, 8 of them: all but readOnly (the voucher kind has no
+    // check-only operation) and the three crashes after an external call (a kind calls no external
+    // system). vitest names only its slow tests when not on a terminal, so the count is what is checked.
     expect(output).toMatch(/Tests\s+8 passed \(8\)/);
   });
 });
