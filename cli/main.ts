@@ -223,13 +223,29 @@ export function program(out: (text: string) => void, err: (text: string) => void
       exitCode = reports.every((r) => r.passed) ? EXIT.committed : EXIT.aborted;
     });
 
+  // Commander's implicit help command is not one of the commands, so `pakka help help` was an unknown
+  // command (exit 2); this one is, and it answers for itself like any other.
+  cli.helpCommand(false);
+  cli
+    .command('help')
+    .description('display help for a command, or for pakka')
+    .argument('[command]', 'the command')
+    .action((name: string | undefined) => {
+      if (name === undefined) return void cli.outputHelp();
+      const command = cli.commands.find((c) => c.name() === name || c.aliases().includes(name));
+      if (!command) throw new UsageError(`unknown command '${name}'; the commands: ${cli.commands.map((c) => c.name()).join(', ')}`);
+      command.outputHelp();
+    });
+
   return { cli, exitCode: () => exitCode };
 }
 
 /** Runs the CLI; resolves to the exit code. */
-export async function main(argv: string[]): Promise<number> {
-  const out = (text: string) => void process.stdout.write(text);
-  const err = (text: string) => void process.stderr.write(text);
+export async function main(
+  argv: string[],
+  out = (text: string) => void process.stdout.write(text),
+  err = (text: string) => void process.stderr.write(text),
+): Promise<number> {
   const { cli, exitCode } = program(out, err);
   try {
     await cli.parseAsync(argv);

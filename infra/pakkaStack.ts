@@ -20,8 +20,11 @@ import { type DeploymentSettings, removalPolicyOf } from './settings.js';
 export interface PakkaStackProps extends StackProps {
   participants: ParticipantConfig;
   settings: DeploymentSettings;
-  /** Kind name -> the Lambda entry file (absolute path) of a kind that is not one of Pakka's own. */
-  participantEntries?: Readonly<Record<string, string>>;
+  /**
+   * Keyed by kind, not by participant: kind name -> the Lambda entry file (absolute path) of a kind that
+   * is not one of Pakka's own. Pakka builds one function per participant of that kind from it.
+   */
+  kindEntries?: Readonly<Record<KindName, string>>;
   /**
    * Participant name -> the team's own function (IFunction, or an ARN in this account or another) that
    * answers the participant protocol. Pakka builds no function for it and grants nothing inside it.
@@ -35,6 +38,9 @@ export interface PakkaStackProps extends StackProps {
    */
   apiEntry?: string;
 }
+
+/** A kind's name, as `defineKind({ name })` and the config's `kind` give it (not a participant's name). */
+export type KindName = string;
 
 /** Participant construct ids are derived from names, so they stay stable when the config is reordered. */
 const constructIdOf = (name: string) => name.replace(/(^|-)([a-z0-9])/g, (_m, _dash: string, c: string) => c.toUpperCase());
@@ -63,6 +69,15 @@ export class PakkaStack extends Stack {
       const unknown = Object.keys(byName ?? {}).filter((name) => !props.participants.has(name));
       if (unknown.length) throw new Error(`${what} names participants the config lacks: ${unknown.join(', ')}`);
     }
+    const configuredKinds = new Set([...props.participants.values()].map((spec) => spec.kind));
+    for (const key of Object.keys(props.kindEntries ?? {}).filter((k) => !configuredKinds.has(k))) {
+      const participant = props.participants.get(key);
+      throw new Error(
+        participant
+          ? `kindEntries is keyed by kind, not by participant: '${key}' is a participant of kind '${participant.kind}', so write kindEntries['${participant.kind}']`
+          : `kindEntries['${key}']: no participant in the config has kind '${key}'; kinds configured: ${[...configuredKinds].join(', ')}`,
+      );
+    }
     const teamKinds = [...props.participants.values()].filter((spec) => BUILT_IN_KINDS.get(spec.kind) !== spec.definition);
     if (teamKinds.length > 0 && !props.apiEntry) {
       throw new Error(
@@ -71,7 +86,7 @@ export class PakkaStack extends Stack {
     }
     this.participants = [...props.participants.values()].map((spec) => {
       const own = props.participantFunctions?.[spec.name];
-      const entry = own === undefined ? props.participantEntries?.[spec.kind] : undefined;
+      const entry = own === undefined ? props.kindEntries?.[spec.kind] : undefined;
       const table = props.participantTables?.[spec.name];
       return new Participant(this, `Participant${constructIdOf(spec.name)}`, {
         spec,

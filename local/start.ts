@@ -128,10 +128,14 @@ async function main(): Promise<void> {
       }
     }
   });
-  let signals = 0;
+  let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) process.exit(130); // a second Ctrl-C: stop now (the exit hook kills DynamoDB Local)
+    // One Ctrl-C arrives more than once: the terminal signals the whole process group and npm forwards
+    // what it got to its child. A repeat used to mean "stop now", which cut the stop short (no
+    // "stopped.", the data folder's lock left behind); the stop is bounded anyway (drain 10 s, DynamoDB
+    // Local SIGKILLed after 5 s), so a repeat changes nothing.
+    if (stopping) return;
+    stopping = true;
     console.log(`\n${signal}: stopping Pakka and DynamoDB Local...`);
     service.stop().then(
       () => {

@@ -71,11 +71,15 @@ export interface ConformanceOptions {
   rules?: readonly ConformanceRule[];
   /** How each rule is registered; the kit's own tests pass `it.fails` to show a broken participant is caught. */
   test?: (title: string, body: () => Promise<void>) => void;
+  /** Each rule's time limit (default 60 s): a rule is a dozen round trips to DynamoDB, slow on a busy machine. */
+  timeoutMs?: number;
 }
+
+const RULE_TIMEOUT_MS = 60_000;
 
 export function participantConformance<Snapshot>(fixture: ParticipantConformanceFixture<Snapshot>, options: ConformanceOptions = {}): void {
   const { participant } = fixture;
-  const register = options.test ?? ((title: string, body: () => Promise<void>) => it(title, body));
+  const register = options.test ?? ((title: string, body: () => Promise<void>) => it(title, body, options.timeoutMs ?? RULE_TIMEOUT_MS));
   const rule = (id: ConformanceRule, title: string, body: () => Promise<void>) => {
     if (!options.rules || options.rules.includes(id)) register(`[${id}] ${title}`, body);
   };

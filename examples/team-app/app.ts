@@ -20,7 +20,7 @@ const cards = new CardsStack(app, `${settings.stackName}Cards`, {
 new PakkaStack(app, settings.stackName, {
   participants,
   settings,
-  participantEntries: { loyalty: fileURLToPath(new URL('./lambdas/loyaltyParticipant.ts', import.meta.url)) },
+  kindEntries: { loyalty: fileURLToPath(new URL('./lambdas/loyaltyParticipant.ts', import.meta.url)) },
   participantFunctions: { cards: cards.function },
   participantTables: { cards: cards.table },
   apiEntry: fileURLToPath(new URL('./lambdas/api.ts', import.meta.url)),

@@ -34,6 +34,15 @@ export function entryFile(entry: string): string {
 }
 
 export const PAKKA_RUNTIME = Runtime.NODEJS_24_X;
+
+/** The newest Node.js runtime the installed aws-cdk-lib knows (what cdk-nag's AwsSolutions-L1 asks for). */
+export function newestNodeRuntime(runtimes: readonly Runtime[] = Runtime.ALL): string | undefined {
+  const major = (runtime: Runtime) => Number(/^nodejs(\d+)/.exec(runtime.name)?.[1] ?? Number.NaN);
+  return runtimes
+    .filter((runtime) => !Number.isNaN(major(runtime)))
+    .sort((a, b) => major(a) - major(b))
+    .at(-1)?.name;
+}
 export const PAKKA_ARCHITECTURE = Architecture.ARM_64;
 
 /**
@@ -109,6 +118,15 @@ export class PakkaFunction extends Construct {
       bundling: PAKKA_BUNDLING,
       ...(props.network ?? {}),
     });
+    // A team's aws-cdk-lib newer than Pakka's may know a newer Node.js runtime (2.278 knows nodejs26.x),
+    // and L1 would then stop the team's synth over a runtime Pakka's bundles were never tested on.
+    const newest = newestNodeRuntime();
+    if (newest !== PAKKA_RUNTIME.name) {
+      Validations.of(this.function).acknowledge({
+        id: 'AwsSolutions-L1',
+        reason: `Pakka's functions run on ${PAKKA_RUNTIME.name}, the runtime they are built and tested for; this aws-cdk-lib also knows ${newest}, which Pakka has not been tested on.`,
+      });
+    }
     const policy = role.node.tryFindChild('DefaultPolicy');
     if (policy) {
       Validations.of(policy).acknowledge({

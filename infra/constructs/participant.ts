@@ -134,7 +134,7 @@ export class Participant extends Construct {
     if (!entry) {
       const why = isOwnFunctionKind(spec.definition) ? "is answered by the team's own code" : "is not one of Pakka's own";
       throw new Error(
-        `participant ${spec.name}: kind '${spec.kind}' ${why}, so give its function (participantFunctions['${spec.name}']) or its Lambda entry (participantEntries['${spec.kind}'])`,
+        `participant ${spec.name}: kind '${spec.kind}' ${why}, so give its function (participantFunctions['${spec.name}']) or its Lambda entry (kindEntries['${spec.kind}'])`,
       );
     }
     const handler = new PakkaFunction(this, 'Handler', {

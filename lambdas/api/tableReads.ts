@@ -69,25 +69,20 @@ export function tableReads(client: DynamoDBDocumentClient, tables: TableNamesFor
     const byTxn = new Map<string, Map<string, StoredRecord>>(txnIds.map((t) => [t, new Map()]));
     const known = [...names].filter((name) => config.has(name) && tables.participants.has(name));
     const askedByStatus = (name: string) => askStatus !== undefined && config.get(name)?.definition.preparedStateIn === 'participant';
-    await Promise.all(
-      known.filter(askedByStatus).flatMap((name) =>
-        txnIds.map(async (txnId) => {
-          const record = recordFromStatus(await (askStatus as AskStatus)(name, txnId));
-          if (record) byTxn.get(txnId)?.set(name, record);
-        }),
-      ),
+    const found = await Promise.all(
+      known.map(async (name): Promise<Array<[string, StoredRecord]>> => {
+        if (askedByStatus(name)) {
+          const answers = await Promise.all(txnIds.map(async (txnId) => [txnId, recordFromStatus(await (askStatus as AskStatus)(name, txnId))] as const));
+          return answers.flatMap(([txnId, record]): Array<[string, StoredRecord]> => (record ? [[txnId, record]] : []));
+        }
+        const items = await batchReadConsistent(client, participantTable(name), txnIds.map(recordKeyOf));
+        return items.map((item): [string, StoredRecord] => [String(item[PARTITION_KEY]).slice('TXN#'.length), storedRecord(item)]);
+      }),
     );
-    await Promise.all(
-      known
-        .filter((name) => !askedByStatus(name))
-        .map(async (name) => {
-          const found = await batchReadConsistent(client, participantTable(name), txnIds.map(recordKeyOf));
-          for (const item of found) {
-            const record = storedRecord(item);
-            byTxn.get(String(item[PARTITION_KEY]).slice('TXN#'.length))?.set(name, record);
-          }
-        }),
-    );
+    // Filled in the order asked for, not the order the reads come back in, so every view lists them alike.
+    known.forEach((name, i) => {
+      for (const [txnId, record] of found[i] ?? []) byTxn.get(txnId)?.set(name, record);
+    });
     return byTxn;
   }
 

@@ -28,9 +28,16 @@ const participantEntry = z.strictObject({
   onePhaseCommit: z.boolean().optional(),
 });
 
+/**
+ * A participant without timeouts of its own, in a file without `defaults`, gets these: long enough for a
+ * participant's DynamoDB writes and a Lambda cold start, short enough that a stuck one does not hold
+ * the others' reservations for long.
+ */
+export const DEFAULT_TIMEOUTS = { prepareTimeoutSeconds: 10, commitTimeoutSeconds: 10 } as const;
+
 const configFile = z.strictObject({
   $comment: z.string().optional(),
-  defaults: z.strictObject({ prepareTimeoutSeconds: timeoutSeconds, commitTimeoutSeconds: timeoutSeconds }),
+  defaults: z.strictObject({ prepareTimeoutSeconds: timeoutSeconds.optional(), commitTimeoutSeconds: timeoutSeconds.optional() }).optional(),
   participants: z.record(z.string().regex(PARTICIPANT_NAME, 'participant names are lower-case letters, digits and -'), participantEntry),
 });
 
@@ -53,7 +60,20 @@ export const DEFAULT_CONFIG_PATH = new URL('../../config/participants.json', imp
 
 /** `kinds`: the kinds the config may name, Pakka's own by default. */
 export function parseParticipantConfig(raw: unknown, kinds: KindRegistry = BUILT_IN_KINDS): ParticipantConfig {
-  const file = configFile.parse(raw);
+  const parsed = configFile.safeParse(raw);
+  if (!parsed.success) {
+    // A bad participant name is an issue about a record key, whose rule is in its nested issues.
+    const problems = parsed.error.issues.map(
+      (issue) =>
+        `${issue.path.length ? issue.path.join('.') : '(the file)'}: ${issue.code === 'invalid_key' ? issue.issues.map((inner) => inner.message).join(', ') : issue.message}`,
+    );
+    throw new Error(`the participant config is invalid: ${problems.join('; ')}`);
+  }
+  const file = parsed.data;
+  const defaults = {
+    prepareTimeoutSeconds: file.defaults?.prepareTimeoutSeconds ?? DEFAULT_TIMEOUTS.prepareTimeoutSeconds,
+    commitTimeoutSeconds: file.defaults?.commitTimeoutSeconds ?? DEFAULT_TIMEOUTS.commitTimeoutSeconds,
+  };
   const specs = new Map<string, ParticipantSpec>();
   for (const [name, entry] of Object.entries(file.participants)) {
     const definition = kinds.get(entry.kind);
@@ -63,8 +83,8 @@ export function parseParticipantConfig(raw: unknown, kinds: KindRegistry = BUILT
       kind: entry.kind,
       definition,
       description: entry.description ?? '',
-      prepareTimeoutSeconds: entry.prepareTimeoutSeconds ?? file.defaults.prepareTimeoutSeconds,
-      commitTimeoutSeconds: entry.commitTimeoutSeconds ?? file.defaults.commitTimeoutSeconds,
+      prepareTimeoutSeconds: entry.prepareTimeoutSeconds ?? defaults.prepareTimeoutSeconds,
+      commitTimeoutSeconds: entry.commitTimeoutSeconds ?? defaults.commitTimeoutSeconds,
       shardedKeys: new Map(Object.entries(entry.shardedKeys ?? {})),
       onePhaseCommit: entry.onePhaseCommit ?? !isOwnFunctionKind(definition),
     });

@@ -8,7 +8,7 @@ import { localDynamoClient } from '../../local/dynamoLocal.js';
 import { createTables } from '../../local/tables.js';
 import { type Operations, participantConformance } from '../../testing/conformance.js';
 import { uniqueId } from '../support/pakka.js';
-import { itemSnapshot } from '../support/itemSnapshot.js';
+import { itemSnapshot } from '../../testing/itemSnapshot.js';
 
 const client = documentClient(localDynamoClient(inject('dynamoEndpoint')));
 const prefix = uniqueId('conf');

@@ -33,7 +33,7 @@ describe("a participant of a team's kind", () => {
   it('needs its Lambda entry: without one the synth stops, naming the participant and the kind', () => {
     const stack = new Stack(new App(), 'NoEntry');
     expect(() => new Participant(stack, 'Rewards', { spec: rewards, ...common })).toThrow(
-      "participant rewards: kind 'loyalty' is not one of Pakka's own, so give its function (participantFunctions['rewards']) or its Lambda entry (participantEntries['loyalty'])",
+      "participant rewards: kind 'loyalty' is not one of Pakka's own, so give its function (participantFunctions['rewards']) or its Lambda entry (kindEntries['loyalty'])",
     );
   });
 
@@ -74,8 +74,18 @@ describe("a participant of a team's kind", () => {
 describe("PakkaStack with a team's kinds", () => {
   it('needs an API entry that validates with them, before anything is built', () => {
     const settings = deploymentSettings(() => undefined);
-    expect(() => new PakkaStack(new App(), 'Team', { participants: config, settings, participantEntries: { loyalty: ENTRY } })).toThrow(
+    expect(() => new PakkaStack(new App(), 'Team', { participants: config, settings, kindEntries: { loyalty: ENTRY } })).toThrow(
       "participant rewards: kind 'loyalty' is not one of Pakka's own, so the API needs an entry that validates with it (apiEntry)",
     );
+  });
+
+  it('takes kindEntries by kind, and says so when it is keyed by a participant or names a kind nobody has', () => {
+    const settings = deploymentSettings(() => undefined);
+    const stack = (kindEntries: Record<string, string>) => () =>
+      new PakkaStack(new App(), 'Team', { participants: config, settings, kindEntries, apiEntry: ENTRY });
+    expect(stack({ rewards: ENTRY })).toThrow(
+      "kindEntries is keyed by kind, not by participant: 'rewards' is a participant of kind 'loyalty', so write kindEntries['loyalty']",
+    );
+    expect(stack({ vouchers: ENTRY })).toThrow("kindEntries['vouchers']: no participant in the config has kind 'vouchers'; kinds configured: ledger, loyalty");
   });
 });

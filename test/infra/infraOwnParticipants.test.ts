@@ -162,7 +162,7 @@ describe('a participant’s own function or table, refused', () => {
 
   it('a kind answered by the team’s own code without its function or entry', () => {
     expect(() => new Participant(new Stack(newApp(), 'S'), 'Cards', { spec, ...common })).toThrow(
-      "participant cards: kind 'card' is answered by the team's own code, so give its function (participantFunctions['cards']) or its Lambda entry (participantEntries['card'])",
+      "participant cards: kind 'card' is answered by the team's own code, so give its function (participantFunctions['cards']) or its Lambda entry (kindEntries['card'])",
     );
   });
 

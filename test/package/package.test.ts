@@ -7,13 +7,14 @@
  * so it runs as `npm run test:package`, which `.ci/run` runs after `npm test`.
  */
 import { execFile, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify, stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT } from '../support/synth.js';
+import { FIRST_HOUR_HEADING, firstHourSteps } from './firstHour.js';
 
 const run = promisify(execFile);
 const BIN = join(REPO_ROOT, 'node_modules', '.bin');
@@ -23,6 +24,8 @@ const PUBLIC = Object.keys(packageJson.exports).map((path) => `pakka${path.slice
 
 let work: string;
 let app: string;
+/** The packed library, which every describe below installs into its own project. */
+let tarball: string;
 
 const inApp = (command: string, args: string[], env: Record<string, string> = {}) =>
   run(command, args, { cwd: app, env: { ...ENV, ...env }, maxBuffer: 64 * 1024 * 1024 });
@@ -41,15 +44,16 @@ beforeAll(async () => {
   app = join(work, 'team-app');
   // prepack runs `npm run build`, so the tarball always holds a fresh dist/.
   await run('npm', ['pack', '--pack-destination', work], { cwd: REPO_ROOT, env: ENV, maxBuffer: 64 * 1024 * 1024 });
-  const tarball = join(work, `pakka-${packageJson.version}.tgz`);
+  tarball = join(work, `pakka-${packageJson.version}.tgz`);
   cpSync(join(REPO_ROOT, 'examples', 'team-app'), app, { recursive: true, filter: (source) => !/node_modules|cdk\.out/.test(source) });
   // The example depends on nothing but the tarball; what the tarball needs comes from npm's cache where it can.
   await inApp('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball]);
 }, 900_000);
 
+// Two installed projects (the example and the first hour), each with aws-cdk-lib: minutes to delete on a busy machine.
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
-});
+}, 600_000);
 
 describe('the packed library in a team project', () => {
   it('is imported only through its public entry points, and the exports map refuses internal paths', async () => {
@@ -201,4 +205,84 @@ describe('the packed library in a team project', () => {
       child.kill('SIGTERM');
     }
   }, 60_000);
+});
+
+describe(`docs/library.md, "${FIRST_HOUR_HEADING.slice(3)}", followed literally from an empty folder`, () => {
+  const steps = firstHourSteps();
+  /** What each command printed, by the command as the page writes it. */
+  const printed = new Map<string, string>();
+  let project: string;
+  // npm's own settings for an unattended run (from its cache where it can); the page's commands are run as written.
+  const NPM_QUIET = { npm_config_prefer_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+
+  beforeAll(() => {
+    project = join(work, 'first-hour');
+    mkdirSync(project);
+    // "copy it into a new, empty folder"
+    cpSync(tarball, join(project, `pakka-${packageJson.version}.tgz`));
+  });
+
+  for (const step of steps) {
+    if ('file' in step) {
+      it(`writes ${step.file}`, () => {
+        mkdirSync(dirname(join(project, step.file)), { recursive: true });
+        writeFileSync(join(project, step.file), step.text);
+      });
+    } else {
+      it(`runs ${step.command}`, async () => {
+        const { stdout } = await run('bash', ['-c', step.command], {
+          cwd: project,
+          env: { ...ENV, ...NPM_QUIET },
+          maxBuffer: 64 * 1024 * 1024,
+        });
+        printed.set(step.command, stdout);
+      }, 600_000);
+    }
+  }
+
+  it('covers init, the install, the team kind, the stack, local transactions and the conformance kit', () => {
+    const commands = steps.flatMap((s) => ('command' in s ? [s.command] : []));
+    expect(commands[0]).toBe('npm init -y');
+    for (const needed of [/^npm install \.\/pakka-\*\.tgz /, /cdk synth/, /transact\.ts/, /vitest run/])
+      expect(commands.some((c) => needed.test(c))).toBe(true);
+  });
+
+  it('refuses require() with a message that says Pakka is ESM and what to change', async () => {
+    const refused = await run(process.execPath, ['-e', "require('pakka/participants')"], { cwd: project, env: ENV }).catch((e: { stderr: string }) => e);
+    expect('stderr' in refused ? refused.stderr : '').toContain('pakka is an ES module package and cannot be loaded with require()');
+    expect('stderr' in refused ? refused.stderr : '').not.toContain('ERR_PACKAGE_PATH_NOT_EXPORTED');
+  });
+
+  it("synthesized the stack with the team's kind in its own function", () => {
+    const template = JSON.parse(readFileSync(join(project, 'cdk.out', 'Vouchers.template.json'), 'utf8')) as {
+      Resources: Record<string, { Type: string; Properties?: { FunctionName?: string } }>;
+    };
+    const names = Object.values(template.Resources)
+      .filter((r) => r.Type === 'AWS::Lambda::Function')
+      .map((r) => r.Properties?.FunctionName)
+      .filter((n) => n !== undefined)
+      .sort();
+    expect(names).toEqual(['Vouchers-bank', 'Vouchers-vouchers']);
+  });
+
+  it('committed across the ledger and the voucher kind, then aborted both when the voucher was spent', () => {
+    const output = [...printed].find(([command]) => command.includes('transact.ts'))?.[1] ?? '';
+    const result = JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
+    expect(result).toEqual({
+      setup: { status: 'COMMITTED', reason: null },
+      first: { status: 'COMMITTED', reason: null },
+      second: { status: 'ABORTED', reason: 'ALREADY_HELD' },
+      alice: expect.objectContaining({ balance: 8_000, available: 8_000, reserved: 0 }),
+      voucher: expect.objectContaining({ amount: 500, redeemed: true }),
+    });
+  });
+
+  it('ran the conformance kit against the kind participant, every rule it supports', () => {
+    // vitest colours its summary even into a pipe.
+    const output = stripVTControlCharacters([...printed].find(([command]) => command.includes('vitest run'))?.[1] ?? '');
+    // Every rule a kind participant supports, 8 of them: all but readOnly (the voucher kind has no
+    // check-only operation) and the three crashes after an external call (a kind calls no external
+    // system). vitest names only its slow tests when not on a terminal, so the count is what is checked.
+    expect(output).toMatch(/Tests\s+8 passed \(8\)/);
+  });
 });

@@ -1,6 +1,6 @@
 /** The business state of the items some operations touch, in a form that does not depend on the txnId. */
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { PARTITION_KEY, itemKeyOf } from '../../lambdas/participants/table.js';
+import { PARTITION_KEY, itemKeyOf } from '../lambdas/participants/table.js';
 
 /** Attributes that name a transaction: the snapshot keeps only whether they are there. */
 const TXN_VALUED = new Set(['lockedBy', 'createdBy']);
