@@ -15,6 +15,7 @@ const COORDINATOR_TESTS = [
   'test/recovery/recovery-races.test.ts',
   'test/coordinator/duplicateExecution.test.ts',
   'test/coordinator/onePhase.test.ts',
+  'test/coordinator/txnClaim.test.ts',
 ];
 
 export default defineConfig({

@@ -112,7 +112,8 @@ export function tableReads(client: DynamoDBDocumentClient, tables: TableNamesFor
         entry.holders.push(ref.participant);
         byTxn.set(ref.txnId, entry);
       }
-      // A record still PREPARED after its decision was logged belongs to a decided transaction (listed by its status).
+      // A record still PREPARED after its decision was logged belongs to a decided transaction (listed by its status);
+      // a claimed log item without a decision is still undecided.
       const decided = new Set(
         (
           await batchReadConsistent(
@@ -120,7 +121,9 @@ export function tableReads(client: DynamoDBDocumentClient, tables: TableNamesFor
             tables.coordinatorLog,
             [...byTxn.keys()].map((txnId) => ({ txnId })),
           )
-        ).map((i) => String(i.txnId)),
+        )
+          .filter((i) => i.decision !== undefined)
+          .map((i) => String(i.txnId)),
       );
       return [...byTxn]
         .filter(([txnId]) => !decided.has(txnId))
