@@ -157,6 +157,20 @@ describe(`a txnId names one request, for ever (${TEST_VARIANT})`, () => {
     expect(await balance('payee-bank', key)).toBe(5);
   });
 
+  it("D7: an abort carrying another request's operations never learns a one-phase COMMITTED record as its own", async () => {
+    const txnId = uniqueId('x7');
+    const participant = api.pakka.participants.get('payee-bank');
+    if (!participant) throw new Error('no payee-bank');
+    const a = [{ op: 'credit', key: uniqueId('a'), amount: 100 }];
+    const b = [{ op: 'credit', key: uniqueId('b'), amount: 500 }];
+    expect(await participant({ action: 'commitOnePhase', txnId, operations: a })).toMatchObject({ vote: 'VOTE_COMMIT' });
+    await expect(participant({ action: 'abort', txnId, operations: b })).rejects.toMatchObject({
+      name: 'Pakka.ProtocolViolation',
+      code: 'OPERATIONS_MISMATCH',
+    });
+    await expect(participant({ action: 'abort', txnId, operations: a })).rejects.toMatchObject({ name: 'Pakka.CommittedInOnePhase' });
+  });
+
   it('D8: a one-phase commit whose coordinator died before its receipt is listed, and recovery logs its receipt from the participant', async () => {
     const txnId = uniqueId('x8');
     const a = uniqueId('a');
