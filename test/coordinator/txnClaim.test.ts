@@ -29,7 +29,8 @@ beforeAll(async () => {
   api = await startTestService({
     pakka: {
       beforeTask: async (state, input) => {
-        const txnId = (input as { Key?: { txnId?: { S?: string } }; Payload?: { txnId?: string } }).Key?.txnId?.S;
+        const task = input as { Key?: { txnId?: { S?: string } }; Payload?: { txnId?: string } };
+        const txnId = task.Key?.txnId?.S ?? task.Payload?.txnId;
         const stop = txnId !== undefined ? stops.get(`${state}/${txnId}`) : undefined;
         if (stop && txnId !== undefined) {
           api.pakka.execution(txnId)?.abort();
@@ -38,6 +39,14 @@ beforeAll(async () => {
         }
       },
       variant: TEST_VARIANT,
+      // payee-bank cannot prepare a `never-` transaction: it is still being retried when the first no ends the prepare phase.
+      wrapInvoker: (invoke) => async (name, payload) => {
+        const message = payload as { action?: string; txnId?: string };
+        if (name === 'payee-bank' && message.action === 'prepare' && message.txnId?.startsWith('never-')) {
+          throw Object.assign(new Error('injected: payee-bank is unreachable'), { name: 'Pakka.Transient' });
+        }
+        return invoke(name, payload);
+      },
     },
     wait: { waitMs: 300 },
     recovery: { timer: false },
@@ -56,6 +65,7 @@ function stopAt(state: string, txnId: string): { reached: Promise<void> } {
 }
 
 const credit = (name: string, key: string, amount: number) => ({ name, operations: [{ op: 'credit', key, amount }] });
+const debit = (name: string, key: string, amount: number) => ({ name, operations: [{ op: 'debit', key, amount }] });
 
 async function balance(name: string, key: string): Promise<number | undefined> {
   const answer = await call<{ balance: number }>(api.url, 'GET', `/participants/${name}/items/${encodeURIComponent(key)}`);
@@ -155,6 +165,23 @@ describe(`a txnId names one request, for ever (${TEST_VARIANT})`, () => {
     expect(await finalOf(txnId)).toMatchObject({ status: 'COMMITTED' });
     expect(await balance('payer-bank', key)).toBe(5);
     expect(await balance('payee-bank', key)).toBe(5);
+  });
+
+  it('D12: an ABORT logged before its delivery reached a participant that never prepared still becomes final, through recovery', async () => {
+    const txnId = uniqueId('never');
+    const [payer, payee] = [uniqueId('empty'), uniqueId('b')];
+    const abort = stopAt('Abort', txnId);
+    const body = { txnId, timeoutSeconds: 5, participants: [debit('payer-bank', payer, 1), credit('payee-bank', payee, 1)] };
+    expect((await post(body)).status).toBe(202);
+    await abort.reached;
+    // payee-bank holds nothing, not even a tombstone: only the log can lead recovery to it.
+    expect((await call<TxnBody>(api.url, 'GET', `/transactions/${txnId}`)).body).toMatchObject({
+      status: 'ABORTING',
+      participants: [{ state: 'ABORTED' }, { state: 'UNKNOWN' }],
+    });
+    const report = await recoveryLater(5).sweep();
+    expect(report.errors).toEqual([]);
+    expect(await finalOf(txnId)).toMatchObject({ status: 'ABORTED', participants: [{ state: 'ABORTED' }, { state: 'ABORTED' }] });
   });
 
   it("D7: an abort carrying another request's operations never learns a one-phase COMMITTED record as its own", async () => {
