@@ -48,6 +48,13 @@ export type ProtocolViolationCode = 'COMMIT_AFTER_ABORT' | 'ABORT_AFTER_COMMIT' 
 export const isAnotherRequest = (record: Pick<RecordFacts, 'digest'> | undefined, digest: string | undefined): boolean =>
   record !== undefined && digest !== undefined && record.digest !== undefined && record.digest !== digest;
 
+/**
+ * The digest an abort compares when the participant refuses its operations as invalid: no record was
+ * prepared with them, so any record with a digest belongs to another request, and only a missing
+ * record (a null abort) or a tombstone without a digest is this request's.
+ */
+export const REFUSED_OPERATIONS_DIGEST = 'refused-as-invalid';
+
 export function onCommit(record: RecordFacts | undefined, digest: string | undefined, readOnly: boolean): PhaseTwoStep {
   if (isAnotherRequest(record, digest)) return { kind: 'violation', code: 'OPERATIONS_MISMATCH' };
   switch (record?.state) {

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/coordinator/coordinatorVariant.js';
+import type { TransactionRequest } from '../../lambdas/coordinator/transactionRequest.js';
 import { DEFAULT_RECOVERY_CONFIG } from '../../lambdas/recovery/recoveryConfig.js';
 import { LocalRecovery } from '../../local/recovery.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
@@ -182,6 +183,29 @@ describe(`a txnId names one request, for ever (${TEST_VARIANT})`, () => {
     const report = await recoveryLater(5).sweep();
     expect(report.errors).toEqual([]);
     expect(await finalOf(txnId)).toMatchObject({ status: 'ABORTED', participants: [{ state: 'ABORTED' }, { state: 'ABORTED' }] });
+  });
+
+  it('D14: the API refuses what a participant would refuse as invalid (a check on a sharded key), naming the field and the rule', async () => {
+    const txnId = uniqueId('x14');
+    const answer = await post({ txnId, participants: [{ name: 'upi-switch', operations: [{ op: 'assertBalanceAtLeast', key: 'fees', amount: 1 }] }] });
+    expect(answer).toMatchObject({ status: 400, body: { error: { code: 'INVALID_REQUEST', field: 'participants[0].operations[0].op' } } });
+    expect((answer.body as { error?: { message?: string } }).error?.message).toMatch(/sharded/);
+    expect((await call(api.url, 'GET', `/transactions/${txnId}`)).status).toBe(404);
+  });
+
+  it.each([
+    ['alone', [] as Array<ReturnType<typeof credit>>],
+    ['beside another participant', [credit('payee-bank', 'x14-beside', 1)]],
+  ])('D14: what a participant still refuses as invalid ends the transaction ABORTED (%s)', async (_where, others) => {
+    const txnId = uniqueId('x14');
+    // Past the API's validation, as a request from an older API or a config changed in between would be.
+    const request = {
+      txnId,
+      timeoutSeconds: 5,
+      participants: [{ name: 'upi-switch', operations: [{ op: 'assertBalanceAtLeast', key: 'fees', amount: 1 }] }, ...others],
+    } as TransactionRequest;
+    await api.pakka.start(request).done;
+    expect(await finalOf(txnId)).toMatchObject({ status: 'ABORTED', decision: 'ABORT' });
   });
 
   it("D7: an abort carrying another request's operations never learns a one-phase COMMITTED record as its own", async () => {
