@@ -92,7 +92,14 @@ const logItem = z.object({
   recoveredAt: z.string().optional(),
   recoveryAttempts: z.coerce.number().optional(),
   lastRecoveryError: z.string().optional(),
+  /** The byStatus index's partition (`<status>#<shard>`, logShards.ts). */
+  statusPartition: z.string().optional(),
+  /** The open index's partition (`OPEN#<shard>`): present while recovery must look at the transaction. */
+  openPartition: z.string().optional(),
 });
+
+/** Every attribute a log item may hold: a writer that sets any other is wrong (test/coordinator/logWriters.test.ts). */
+export const LOG_ITEM_ATTRIBUTES: ReadonlySet<string> = new Set(Object.keys(logItem.shape));
 type StoredLogItem = z.infer<typeof logItem>;
 
 /** The log item in one shape whichever code wrote it: votes and phase-2 outcomes aligned with participantsJson. */
