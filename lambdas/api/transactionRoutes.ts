@@ -49,7 +49,7 @@ export interface Accepted {
 
 /**
  * What GET shows for a transaction whose decision is not logged yet: its execution runs, or some
- * participant already holds a record for it (the log item is written only at the decision).
+ * participant already holds a record for it (an execution started without the API's claim has no log item until its decision).
  */
 function pendingView(txnId: string, running: RunningExecution, holders: readonly string[] = []): TransactionView {
   const timeoutSeconds = running.input?.timeoutSeconds ?? 0;
