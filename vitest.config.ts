@@ -18,6 +18,7 @@ const COORDINATOR_TESTS = [
   'test/recovery/recovery-timings.test.ts',
   'test/coordinator/duplicateExecution.test.ts',
   'test/coordinator/onePhase.test.ts',
+  'test/coordinator/txnClaim.test.ts',
 ];
 
 export default defineConfig({

@@ -13,6 +13,10 @@ import type { ParticipantInvoker } from '../local/stateMachine.js';
 import { awsWriteUnits } from './awsWriteUnits.js';
 import { type AttributeMap, failedWriteUnits, isWriteOperation, reportedUnits, reportsCapacity } from './capacity.js';
 import type { CoordinatorTasks } from './coordinatorTasks.js';
+import { CLAIM_CONDITION } from '../lambdas/coordinator/txnClaim.js';
+
+/** Who spent the txnId claim's write: the API, before the execution starts (not a Task of the ASL). */
+export const CLAIM_SOURCE = 'ClaimTxnId';
 
 export interface DynamoCall {
   txnId: string;
@@ -251,7 +255,7 @@ export class Recorder {
       ? 'baseline'
       : scope.participant
         ? `${scope.participant}:${scope.action ?? 'unknown'}`
-        : (task?.state ?? `coordinator:${operation}`);
+        : (task?.state ?? (input.ConditionExpression === CLAIM_CONDITION ? CLAIM_SOURCE : `coordinator:${operation}`));
     this.push(this.calls, scope.txnId, {
       txnId: scope.txnId,
       participant: scope.participant,

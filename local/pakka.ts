@@ -4,7 +4,9 @@
  * local API, the CLI, the tests and the benchmark call.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { claimTransaction } from '../lambdas/api/claimWrite.js';
 import { type TableReads, tableReads } from '../lambdas/api/tableReads.js';
+import type { ClaimOutcome } from '../lambdas/coordinator/txnClaim.js';
 import { type ParticipantConfig, loadParticipantConfig } from '../lambdas/config/participantConfig.js';
 import { type ParticipantFunctions, localParticipantFunctions } from '../lambdas/config/participantFunctions.js';
 import { type CoordinatorVariant, DEFAULT_COORDINATOR_VARIANT } from '../lambdas/coordinator/coordinatorVariant.js';
@@ -146,7 +148,24 @@ export class LocalPakka {
     return validateTransactionRequest(body, this.config, this.variant);
   }
 
-  /** Starts a validated request; returns at once. */
+  /** Claims the txnId for this request, as the API does before it starts anything (txnClaim.ts). */
+  claim(input: ExecutionInput): Promise<ClaimOutcome> {
+    return claimTransaction(this.client, this.tables.coordinatorLog, input, new Date().toISOString());
+  }
+
+  /**
+   * What the API does with a validated request: claim its txnId, then start it, unless another
+   * request holds the txnId (`conflict`, nothing started) or this one was decided already.
+   */
+  async submit(request: TransactionRequest, idempotencyKey?: string): Promise<StartedTransaction | ClaimOutcome> {
+    const input = executionInput(transactionIdFor(request, idempotencyKey), request, this.config, this.functions, idempotencyKey);
+    const claim = await this.claim(input);
+    if (claim.kind === 'conflict' || (claim.kind === 'same' && claim.decided)) return claim;
+    recordStarted(this.metrics);
+    return this.run(input);
+  }
+
+  /** Starts a validated request without claiming its txnId (as a bare StartExecution would); returns at once. */
   start(request: TransactionRequest, idempotencyKey?: string): StartedTransaction {
     const txnId = transactionIdFor(request, idempotencyKey);
     recordStarted(this.metrics);
@@ -204,7 +223,15 @@ export class LocalPakka {
   async runTransaction(body: unknown, idempotencyKey?: string): Promise<Validated<TransactionView> & { outcome?: ExecutionOutcome }> {
     const validated = this.validate(body);
     if (!validated.ok) return validated;
-    const started = this.start(validated.value, idempotencyKey);
+    const started = await this.submit(validated.value, idempotencyKey);
+    if (!('done' in started)) {
+      const txnId = transactionIdFor(validated.value, idempotencyKey);
+      if (started.kind === 'conflict') throw new IdempotencyConflict(txnId);
+      // This same request was decided before: the transaction as the log holds it, nothing run again.
+      const item = await this.readLogItem(txnId);
+      if (!item) throw new Error(`transaction ${txnId} was decided but its log item cannot be read`);
+      return { ok: true, value: transactionView(item) };
+    }
     const outcome = await started.done;
     const view = outcome.logItem && transactionView(outcome.logItem);
     if (!view) throw new Error(`transaction ${started.txnId} left no coordinator log item (${outcome.ok ? 'ok' : outcome.cause})`);
@@ -244,6 +271,14 @@ export class LocalPakka {
   /** Waits for every execution this process started (tests, graceful shutdown). */
   async drain(): Promise<void> {
     await Promise.all([...this.running.values()]);
+  }
+}
+
+/** Another request holds the txnId (the API answers 409 IDEMPOTENCY_CONFLICT): nothing was started. */
+export class IdempotencyConflict extends Error {
+  override readonly name = 'Pakka.IdempotencyConflict';
+  constructor(readonly txnId: string) {
+    super(`transaction ${txnId} already exists with a different request; nothing was started`);
   }
 }
 

@@ -51,7 +51,7 @@ export interface LocalServiceOptions {
   tablePrefix?: string;
   config?: ParticipantConfig;
   /** Passed to LocalPakka: millisecond retry waits, fault-injection seams. */
-  pakka?: Pick<LocalPakkaOptions, 'fastRetriesMs' | 'wrapInvoker' | 'beforeTask' | 'ownParticipants'>;
+  pakka?: Pick<LocalPakkaOptions, 'fastRetriesMs' | 'wrapInvoker' | 'beforeTask' | 'ownParticipants' | 'variant'>;
   wait?: Partial<WaitOptions>;
   backgroundTasks?: BackgroundTask[];
   /**

@@ -1,7 +1,8 @@
 /**
  * The API's transaction service backed by LocalPakka: executions on the local engine, tables on
  * DynamoDB Local. Starting behaves as Step Functions' StartExecution does, so the routes cannot
- * tell the difference: the same name with the same input is a no-op, with another input a conflict.
+ * tell the difference: the same name with the same input is a no-op, with another input a conflict
+ * on Standard, and a second execution on Express.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { tableReads } from '../lambdas/api/tableReads.js';
@@ -23,11 +24,18 @@ export function localTransactionService(pakka: LocalPakka, dynamo: DynamoDBClien
     functions: pakka.functions,
     variant: pakka.variant,
     ...tableReads(documentClient(dynamo), pakka.tables, pakka.config),
+    claim: (input) => pakka.claim(input),
     async startExecution(input: ExecutionInput) {
       const current = running.get(input.txnId);
-      if (current) return current.input.requestDigest === input.requestDigest ? 'duplicate' : 'conflict';
-      // Started in this process by someone else (a script using LocalPakka directly): its input is unknown here.
-      if (pakka.isRunning(input.txnId)) return 'conflict';
+      // A twin of the same request would be harmless; none is started here.
+      if (current?.input.requestDigest === input.requestDigest) return 'duplicate';
+      // Express never refuses a second execution of one name (only the API's claim keeps a txnId to
+      // one request), so another request's execution starts beside the first, as on AWS.
+      if (pakka.variant === 'standard') {
+        if (current) return 'conflict';
+        // Started in this process by someone else (a script using LocalPakka directly): its input is unknown here.
+        if (pakka.isRunning(input.txnId)) return 'conflict';
+      }
       const request = {
         txnId: input.txnId,
         participants: input.participants.map((p) => ({ name: p.name, operations: p.operations })),

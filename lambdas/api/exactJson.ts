@@ -68,8 +68,37 @@ function exact(value: unknown, path: string): unknown {
   return value;
 }
 
+/**
+ * How deep arrays and objects may nest in a body. A transaction request needs 5 levels (body,
+ * participants, entry, operations, operation); the limit leaves room for a kind's own nested fields
+ * and keeps every parser and walker here far from the call stack's end (thousands of levels threw a
+ * RangeError, a 500).
+ */
+export const MAX_JSON_NESTING = 64;
+
+/** The deepest nesting of arrays and objects in JSON text, counted in one pass; brackets inside strings do not count. */
+function nestingExceeds(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
 /** Parses JSON text; a refusal names the field (a path like `participants[0].operations[1].amount`) and the rule. */
 export function parseExactJson(text: string): ExactJson {
+  if (nestingExceeds(text, MAX_JSON_NESTING)) {
+    return { ok: false, field: 'body', message: `body nests arrays and objects more than ${MAX_JSON_NESTING} levels deep, the most a request may` };
+  }
   let raw: unknown;
   try {
     raw = parse(text);

@@ -15,6 +15,7 @@ import type { ParticipantConfig } from '../config/participantConfig.js';
 import type { ParticipantFunctions } from '../config/participantFunctions.js';
 import type { CoordinatorVariant } from '../coordinator/coordinatorVariant.js';
 import type { ExecutionInput } from '../coordinator/executionInput.js';
+import { claimTransaction } from './claimWrite.js';
 import { type TableNamesForReads, tableReads } from './tableReads.js';
 import type { TransactionService } from './transactionService.js';
 
@@ -45,6 +46,7 @@ export function stepFunctionsService(options: StepFunctionsServiceOptions): Tran
     functions: options.functions,
     variant,
     ...tableReads(options.dynamo, options.tables, options.config),
+    claim: (input) => claimTransaction(options.dynamo, options.tables.coordinatorLog, input, new Date().toISOString()),
     async startExecution(input, start = {}) {
       if (variant === 'express' && start.waitMs !== undefined) {
         // One call that returns when the execution ends: no polling, and a synchronous Express

@@ -69,7 +69,16 @@ interface Found {
 /** Before its decision a transaction is visible through its participants' records, or (Standard) its running execution. */
 async function findTransaction(service: TransactionService, txnId: string): Promise<Found | undefined> {
   const item = await service.readTransaction(txnId);
-  if (item) return { view: transactionView(item), item };
+  if (item?.decision) return { view: transactionView(item), item };
+  if (item) {
+    // Claimed, undecided: a one-phase commit whose receipt is lost has decided all the same, by its participant's record.
+    const records = await service.readParticipantRecords(
+      txnId,
+      item.participantsJson.map((p) => p.name),
+    );
+    const learnt = onePhaseItem(txnId, records, item);
+    return learnt ? { view: transactionView(learnt), item: learnt } : { view: transactionView(item), item };
+  }
   const [running, records] = await Promise.all([service.runningExecution(txnId), service.readParticipantRecords(txnId, [...service.config.keys()])]);
   const status = undecidedStatus(records, running !== undefined);
   if (!status) return undefined;
@@ -115,17 +124,6 @@ async function waitForOutcome(service: TransactionService, txnId: string, wait: 
 const conflict = (txnId: string) =>
   new ApiError(409, 'IDEMPOTENCY_CONFLICT', `transaction ${txnId} already exists with a different request; use a new txnId or Idempotency-Key`, 'txnId');
 
-/** Finds the transaction a repeated request names, if it is the same request; 409 if it is another. */
-async function sameRequest(service: TransactionService, input: ExecutionInput): Promise<'same' | 'absent'> {
-  const item = await service.readLog(input.txnId);
-  if (item) {
-    // An item recovery logged for an orphan (no request known) is no other request.
-    if (item.requestDigest !== undefined && item.requestDigest !== input.requestDigest) throw conflict(input.txnId);
-    return 'same';
-  }
-  return 'absent';
-}
-
 export async function submitTransaction(service: TransactionService, event: APIGatewayProxyEvent, wait: WaitOptions): Promise<APIGatewayProxyResult> {
   const shouldWait = booleanQuery(event, 'wait');
   const key = idempotencyKey(event);
@@ -140,16 +138,12 @@ export async function submitTransaction(service: TransactionService, event: APIG
   const receivedAt = new Date().toISOString();
   const input = executionInput(txnId, validated.value, service.config, service.functions, key);
 
-  if ((await sameRequest(service, input)) === 'absent') {
-    const outcome = await service.startExecution(input, shouldWait ? { waitMs: wait.waitMs } : {});
-    if (outcome === 'conflict') {
-      // Step Functions also refuses a closed execution's name; only a different request is a conflict.
-      if ((await sameRequest(service, input)) === 'absent') {
-        const running = await service.runningExecution(txnId);
-        if (running?.input?.requestDigest !== input.requestDigest) throw conflict(txnId);
-      }
-    }
-  }
+  // The claim, not the start, keeps a txnId to one request: Express never refuses a second execution of one name.
+  const claim = await service.claim(input);
+  if (claim.kind === 'conflict') throw conflict(txnId);
+  // A retry of an undecided request starts it again: the first start may never have happened (the
+  // API died after its claim), and a twin of the same request is harmless (same digest, one decision).
+  if (claim.kind === 'claimed' || !claim.decided) await service.startExecution(input, shouldWait ? { waitMs: wait.waitMs } : {});
 
   const location = { Location: `/transactions/${txnId}` };
   if (!shouldWait) {

@@ -8,6 +8,7 @@ import type { ParticipantFunctions } from '../config/participantFunctions.js';
 import type { CoordinatorVariant } from '../coordinator/coordinatorVariant.js';
 import type { CoordinatorLogItem } from '../coordinator/coordinatorLog.js';
 import type { ExecutionInput } from '../coordinator/executionInput.js';
+import type { ClaimOutcome } from '../coordinator/txnClaim.js';
 import type { StoredRecord } from '../participants/record.js';
 import type { ItemHolds } from './itemReads.js';
 import type { HeldReader } from './stuckListing.js';
@@ -50,9 +51,14 @@ export interface TransactionService {
   readonly functions: ParticipantFunctions;
   /** The workflow that runs the transactions: its limits apply to every request (Express: at most five minutes). */
   readonly variant: CoordinatorVariant;
+  /**
+   * Claims the txnId for this request by writing its log item, before anything starts (txnClaim.ts):
+   * the first request under a txnId is its only one, on both workflows.
+   */
+  claim(input: ExecutionInput): Promise<ClaimOutcome>;
   startExecution(input: ExecutionInput, options?: StartOptions): Promise<StartOutcome>;
   runningExecution(txnId: string): Promise<RunningExecution | undefined>;
-  /** The coordinator log item as stored (undefined until the decision is logged). */
+  /** The coordinator log item as stored (undefined until the txnId is claimed). */
   readLog(txnId: string): Promise<CoordinatorLogItem | undefined>;
   /** The log item with its status derived from the participants' records (see transactionStatus.ts). */
   readTransaction(txnId: string): Promise<CoordinatorLogItem | undefined>;

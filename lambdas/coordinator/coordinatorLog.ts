@@ -22,11 +22,16 @@ const json = <T extends z.ZodType>(schema: T) =>
     }
   });
 
+/**
+ * A participant as the log names it. The claim (txnClaim.ts) writes only the name, the operations and
+ * the one-phase mark; an execution started without a claim logs its whole participant input.
+ */
 const participantEntry = z.object({
   name: z.string(),
   operations: z.array(z.record(z.string(), z.unknown())),
-  prepareTimeoutSeconds: z.number(),
-  commitTimeoutSeconds: z.number(),
+  onePhase: z.boolean().optional(),
+  prepareTimeoutSeconds: z.number().optional(),
+  commitTimeoutSeconds: z.number().optional(),
 });
 const voteEntry = z.object({ name: z.string(), vote: z.enum(VOTES), votedAt: z.string().optional() });
 /**
@@ -87,7 +92,14 @@ const logItem = z.object({
   recoveredAt: z.string().optional(),
   recoveryAttempts: z.coerce.number().optional(),
   lastRecoveryError: z.string().optional(),
+  /** The byStatus index's partition (`<status>#<shard>`, logShards.ts). */
+  statusPartition: z.string().optional(),
+  /** The open index's partition (`OPEN#<shard>`): present while recovery must look at the transaction. */
+  openPartition: z.string().optional(),
 });
+
+/** Every attribute a log item may hold: a writer that sets any other is wrong (test/coordinator/logWriters.test.ts). */
+export const LOG_ITEM_ATTRIBUTES: ReadonlySet<string> = new Set(Object.keys(logItem.shape));
 type StoredLogItem = z.infer<typeof logItem>;
 
 /** The log item in one shape whichever code wrote it: votes and phase-2 outcomes aligned with participantsJson. */
@@ -123,6 +135,10 @@ function aligned(item: StoredLogItem): CoordinatorLogItem {
     ...(phase2StartedAt ? { phase2StartedAt } : {}),
   };
 }
+
+/** The request was sent as a one-phase commit: its outcome is its participant's to say, never presumed. */
+export const isOnePhaseRequest = (item: Pick<CoordinatorLogItem, 'onePhase' | 'participantsJson'>): boolean =>
+  item.onePhase === true || (item.participantsJson.length === 1 && item.participantsJson[0]?.onePhase === true);
 
 export const parseCoordinatorLogItem = (item: Record<string, unknown>): CoordinatorLogItem => aligned(logItem.parse(item));
 

@@ -6,6 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ParticipantConfig } from '../config/participantConfig.js';
 import { type CoordinatorVariant, EXECUTION_TIMEOUT_SECONDS, MAX_TRANSACTION_TIMEOUT_SECONDS } from './coordinatorVariant.js';
+import { spreadsOverShards } from '../participants/hotItems.js';
 
 export const LIMITS = {
   /** Participants per transaction. */
@@ -129,6 +130,13 @@ export function validateTransactionRequest(body: unknown, config: ParticipantCon
         return invalid(field, issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message);
       }
       if (keys.has(checked.data.key)) return invalid(`${opAt}.key`, `repeats key '${checked.data.key}'; each key may appear once per participant`);
+      // The participant refuses it as invalid too; accepted here, it would only end ABORTED with an ERROR.
+      if (spec.shardedKeys.has(checked.data.key) && !spreadsOverShards(kind.plan(checked.data))) {
+        return invalid(
+          `${opAt}.op`,
+          `is '${op.op}', but key '${checked.data.key}' of participant '${participant.name}' is sharded, and only operations that escrow a quantity (credit, debit) can spread over its shards`,
+        );
+      }
       keys.add(checked.data.key);
       operations.push(checked.data);
     }

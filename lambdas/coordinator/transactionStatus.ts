@@ -37,9 +37,10 @@ export interface OnePhaseRecordFacts extends ParticipantRecordFacts {
 /**
  * A transaction with no log item whose only record was written by a one-phase commit (or its no):
  * the coordinator died before it logged the receipt, but the participant's write decided, so the
- * outcome is learnt from that record (DESIGN.md: never presumed). Undefined when that is not so.
+ * outcome is learnt from that record (DESIGN.md: never presumed). Undefined when that is not so. With
+ * the txnId's claim (the log item without a decision), the request is the claim's.
  */
-export function onePhaseItem(txnId: string, records: ReadonlyMap<string, OnePhaseRecordFacts>): CoordinatorLogItem | undefined {
+export function onePhaseItem(txnId: string, records: ReadonlyMap<string, OnePhaseRecordFacts>, claimed?: CoordinatorLogItem): CoordinatorLogItem | undefined {
   const entries = [...records];
   const [first] = entries;
   if (entries.length !== 1 || !first) return undefined;
@@ -47,17 +48,21 @@ export function onePhaseItem(txnId: string, records: ReadonlyMap<string, OnePhas
   if (!record.onePhase || record.state === 'PREPARED') return undefined;
   const committed = record.state === 'COMMITTED';
   const decidedAt = committed ? record.committedAt : record.abortedAt;
-  const createdAt = record.preparedAt ?? decidedAt ?? new Date(0).toISOString();
+  // The claim keeps the request (its participants, digest and deadline): only the decision is learnt.
+  if (claimed && (claimed.participantsJson.length !== 1 || claimed.participantsJson[0]?.name !== name)) return undefined;
   const operations = (record.operations ?? []).filter((op): op is Record<string, unknown> => typeof op === 'object' && op !== null);
-  return {
+  const request = claimed ?? {
     txnId,
+    createdAt: record.preparedAt ?? decidedAt ?? new Date(0).toISOString(),
+    // The request's own deadline went with the lost receipt.
+    timeoutSeconds: 0,
+    participantsJson: [{ name, operations }],
+  };
+  return {
+    ...request,
     status: committed ? 'COMMITTED' : 'ABORTED',
     decision: committed ? 'COMMIT' : 'ABORT',
     decidedBy: `participant:${name}`,
-    createdAt,
-    // The request's own deadline went with the lost receipt.
-    timeoutSeconds: 0,
-    participantsJson: [{ name, operations, prepareTimeoutSeconds: 0, commitTimeoutSeconds: 0 }],
     votesJson: [{ name, vote: committed ? 'VOTE_COMMIT' : 'VOTE_ABORT' }],
     ...(committed ? {} : { abortReason: record.voteReason ?? 'ABORTED_BEFORE_PREPARE', abortedBy: name }),
     phase2Json: [committed ? 'ACKED' : 'SKIPPED'],

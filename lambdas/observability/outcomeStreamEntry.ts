@@ -32,8 +32,8 @@ export function outcomeStreamHandler({ metrics, logger, publish }: OutcomeStream
       const before = image(record.dynamodb?.OldImage);
       const after = image(record.dynamodb?.NewImage);
       if (record.eventName === 'INSERT') recordStarted(metrics);
-      // The log item is written once, at the decision, and nothing follows it when every participant
-      // acknowledges: the change that logs the decision reports the outcome (once; a retried stream
+      // The API's claim inserts the log item; the decision is written once, and nothing follows it when every
+      // participant acknowledges: the change that logs the decision reports the outcome (once; a retried stream
       // batch reports it again at most). Phase 2 may still be delivering; the outcome cannot change.
       if (after?.decision && !before?.decision) {
         const outcome = outcomeEvent(isFinal(after) ? after : { ...after, status: after.decision === 'COMMIT' ? 'COMMITTED' : 'ABORTED' });

@@ -18,6 +18,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
   CommittedInOnePhase,
   ONE_PHASE_COMMITTED,
+  REFUSED_OPERATIONS_DIGEST,
   ProtocolViolation,
   TransientFailure,
   onAbort,
@@ -36,6 +37,7 @@ import {
   type ShardedKeys,
   needsSplit,
   shardPksOf,
+  spreadsOverShards,
   splitConsumption,
   supplyPlacement,
   supplyShard,
@@ -99,11 +101,26 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
     if (keys.size !== operations.length) throw new InvalidParticipantRequest(`${field}: each key may appear once per participant`);
     const plans = operations.map((op) => kind.plan(op));
     plans.forEach((plan, i) => {
-      if (sharded.has(plan.key) && plan.hold !== 'escrow') {
+      if (sharded.has(plan.key) && !spreadsOverShards(plan)) {
         throw new InvalidParticipantRequest(`${field}[${i}]: key ${plan.key} is sharded, and only credits and debits can spread over shards`);
       }
     });
     return { operations, plans, digest: digestOf(operations), readOnly: plans.every((p) => p.hold === 'check') };
+  }
+
+  /**
+   * An abort whose operations this participant refuses as invalid: its prepare refused them too, so
+   * they hold nothing here, and the abort still ends the transaction (a tombstone, or the record's
+   * own answer), never an InvalidRequest that would leave it ABORTING for ever (issue 21 D14).
+   */
+  function refusesAsInvalid(raw: readonly unknown[]): boolean {
+    try {
+      prepareOperations(raw, 'operations');
+      return false;
+    } catch (error) {
+      if (error instanceof InvalidParticipantRequest) return true;
+      throw error;
+    }
   }
 
   async function readRecord(txnId: string): Promise<StoredRecord | undefined> {
@@ -264,7 +281,8 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
    * record and let the pure rules (onCommit, onAbort) say what the delivery means.
    */
   async function phaseTwo(txnId: string, raw: readonly unknown[] | undefined, to: 'COMMITTED' | 'ABORTED'): Promise<PhaseTwoAnswer> {
-    let prepared = raw ? prepareOperations(raw, 'operations') : undefined;
+    const refused = to === 'ABORTED' && raw !== undefined && refusesAsInvalid(raw);
+    let prepared = raw && !refused ? prepareOperations(raw, 'operations') : undefined;
     let record: StoredRecord | undefined;
     // A split debit is wherever prepare put it: only the record knows.
     let known = !prepared || prepared.plans.some((p) => needsSplit(p, sharded));
@@ -276,7 +294,10 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
       let legacy = false;
       if (known) {
         const facts = record && recordFacts(record);
-        const step = to === 'COMMITTED' ? onCommit(facts, prepared?.digest, prepared?.readOnly ?? false) : onAbort(facts, prepared?.digest);
+        const step =
+          to === 'COMMITTED'
+            ? onCommit(facts, prepared?.digest, prepared?.readOnly ?? false)
+            : onAbort(facts, refused ? REFUSED_OPERATIONS_DIGEST : prepared?.digest);
         switch (step.kind) {
           case 'repeat':
             // A record that was PREPARED (it keeps its redo list; a vote-abort record or a tombstone has none)

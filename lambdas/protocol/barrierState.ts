@@ -12,6 +12,7 @@ import {
   type PhaseTwoStep,
   type ProtocolViolationCode,
   type RecordFacts,
+  isAnotherRequest,
   onAbort,
   onCommit,
   onRepeatedPrepare,
@@ -26,7 +27,7 @@ export interface BarrierFacts {
 
 type Decided = RecordFacts & { state: Exclude<BarrierRecordState, 'PREPARING'> };
 const decided = (record: BarrierFacts): record is Decided => record.state !== 'PREPARING';
-const sameOperations = (record: BarrierFacts, digest: string | undefined) => digest === undefined || record.digest === undefined || record.digest === digest;
+const sameOperations = (record: BarrierFacts, digest: string | undefined) => !isAnotherRequest(record, digest);
 
 export type BarrierPrepareStep =
   | { kind: 'writeIntent' } // no record: write PREPARING, then run the team's prepare

@@ -38,10 +38,25 @@ export type PhaseTwoStep =
 
 export type ProtocolViolationCode = 'COMMIT_AFTER_ABORT' | 'ABORT_AFTER_COMMIT' | 'COMMIT_WITHOUT_PREPARE' | 'OPERATIONS_MISMATCH';
 
+/**
+ * A record answers only for the request it was written for (issue 21): one whose redo list differs
+ * from the message's belongs to another request under the same txnId, whatever its state, and no
+ * path (prepare, commitOnePhase, commit, abort, the abort that learns a one-phase outcome) may
+ * answer for it. A message without operations (recovery's abort of an orphan) or a record without
+ * a digest has nothing to compare.
+ */
+export const isAnotherRequest = (record: Pick<RecordFacts, 'digest'> | undefined, digest: string | undefined): boolean =>
+  record !== undefined && digest !== undefined && record.digest !== undefined && record.digest !== digest;
+
+/**
+ * The digest an abort compares when the participant refuses its operations as invalid: no record was
+ * prepared with them, so any record with a digest belongs to another request, and only a missing
+ * record (a null abort) or a tombstone without a digest is this request's.
+ */
+export const REFUSED_OPERATIONS_DIGEST = 'refused-as-invalid';
+
 export function onCommit(record: RecordFacts | undefined, digest: string | undefined, readOnly: boolean): PhaseTwoStep {
-  if (record && digest !== undefined && record.digest !== undefined && record.digest !== digest) {
-    return { kind: 'violation', code: 'OPERATIONS_MISMATCH' };
-  }
+  if (isAnotherRequest(record, digest)) return { kind: 'violation', code: 'OPERATIONS_MISMATCH' };
   switch (record?.state) {
     case 'PREPARED':
       return { kind: 'apply' };
@@ -55,9 +70,8 @@ export function onCommit(record: RecordFacts | undefined, digest: string | undef
 }
 
 export function onAbort(record: RecordFacts | undefined, digest: string | undefined): PhaseTwoStep {
-  if (record?.state === 'PREPARED' && digest !== undefined && record.digest !== undefined && record.digest !== digest) {
-    return { kind: 'violation', code: 'OPERATIONS_MISMATCH' };
-  }
+  // A one-phase COMMITTED record of another request must not answer Pakka.CommittedInOnePhase (D7).
+  if (isAnotherRequest(record, digest)) return { kind: 'violation', code: 'OPERATIONS_MISMATCH' };
   switch (record?.state) {
     case 'PREPARED':
       return { kind: 'apply' };
@@ -86,7 +100,7 @@ export type RepeatedVote = VoteAnswer & { committed?: typeof ONE_PHASE_COMMITTED
  * votes VOTE_ABORT (anti-hanging: it must never lock after the abort passed).
  */
 export function onRepeatedPrepare(record: RecordFacts, digest: string): RepeatedVote | { violation: ProtocolViolationCode } {
-  if (record.digest !== undefined && record.digest !== digest) return { violation: 'OPERATIONS_MISMATCH' };
+  if (isAnotherRequest(record, digest)) return { violation: 'OPERATIONS_MISMATCH' };
   switch (record.state) {
     case 'PREPARED':
       return { vote: 'VOTE_COMMIT', reason: null };

@@ -12,7 +12,7 @@ import type { CoordinatorLogItem } from '../coordinator/coordinatorLog.js';
 import { TXN_ID_PATTERN, TXN_ID_RULE } from '../coordinator/transactionRequest.js';
 import type { BarrierRecordState } from '../protocol/participantState.js';
 import { DECISIONS, type Decision } from '../protocol/vote.js';
-import { isFinal } from '../coordinator/coordinatorLog.js';
+import { isFinal, isOnePhaseRequest } from '../coordinator/coordinatorLog.js';
 import type { RecoveryPorts } from './ports.js';
 import { type TransactionOutcome, decideAndDrive } from './sweep.js';
 import type { MetricsRecorder } from '../observability/recorder.js';
@@ -170,7 +170,7 @@ export async function resolveTransaction(txnId: string, body: unknown, ports: Re
   const author = { decidedBy: `operator:${request.operator}`, note: request.reason };
   const outcome = await decideAndDrive(item, ports, author, metrics, request.decision);
   // A one-phase commit's participant decided it; the operator's resolve only made recovery ask.
-  if (item.onePhase && outcome.kind === 'driven') return { ok: true, decision: outcome.decision, outcome };
+  if (isOnePhaseRequest(item) && outcome.kind === 'driven') return { ok: true, decision: outcome.decision, outcome };
   if (outcome.kind === 'driven' && !outcome.decidedNow) {
     // Someone logged a decision between our read and our write: that one stands, and has just been driven.
     const current = await ports.log.read(txnId);

@@ -5,7 +5,7 @@
  * decision and drives it, whether or not the coordinator still runs. Safe to run twice at once and beside a live coordinator: the conditional decision
  * write is the only arbiter, and every participant action is idempotent.
  */
-import type { CoordinatorLogItem } from '../coordinator/coordinatorLog.js';
+import { type CoordinatorLogItem, isOnePhaseRequest } from '../coordinator/coordinatorLog.js';
 import { LIMITS } from '../coordinator/transactionRequest.js';
 import { METRICS } from '../observability/metricNames.js';
 import { type MetricsRecorder, noMetrics } from '../observability/recorder.js';
@@ -124,7 +124,7 @@ export async function decideAndDrive(
   let decidedNow = false;
   if (!current.decision) {
     // A one-phase commit was decided by its participant's own write: learn that decision, whatever was asked for.
-    const chosen = current.onePhase ? await learnOnePhaseOutcome(ports.participants, current) : decision;
+    const chosen = isOnePhaseRequest(current) ? await learnOnePhaseOutcome(ports.participants, current) : decision;
     const write = await ports.log.logDecision(item.txnId, chosen, author, iso(ports.now()));
     if (!write.item?.decision) throw new Error(`transaction ${item.txnId}: no decision could be logged or read`);
     current = write.item;

@@ -127,8 +127,12 @@ function logUpdate(
  * one the coordinator ran against.
  */
 function decisionWrite(decision: 'COMMIT' | 'ABORT', status: string, extra: { set: string; values: Record<string, Json> }) {
+  // A COMMIT leaves the open index (a participant that missed it holds a PREPARED record, which recovery
+  // finds); an ABORT stays in it until recovery sees it final, since a participant that never prepared
+  // holds nothing to be found by, and a coordinator that dies before reaching it would leave it ABORTING.
+  const leaveOpenIndex = decision === 'COMMIT' ? ' REMOVE openPartition' : '';
   return {
-    set: `SET decision = :decision, #status = :status, statusPartition = :statusPartition, decidedAt = :now, createdAt = :createdAt, executionStartedAt = :createdAt, timeoutSeconds = :timeoutSeconds, requestDigest = :requestDigest, idempotencyKey = :idempotencyKey, participantsJson = :participants, executionName = :executionName, executionArn = :executionArn, ${extra.set}`,
+    set: `SET decision = :decision, #status = :status, statusPartition = :statusPartition, decidedAt = :now, ${CLAIMED_REQUEST}, executionName = :executionName, executionArn = :executionArn, ${extra.set}${leaveOpenIndex}`,
     values: {
       ':decision': s(decision),
       ':now': sPath('$$.State.EnteredTime'),
@@ -137,6 +141,28 @@ function decisionWrite(decision: 'COMMIT' | 'ABORT', status: string, extra: { se
     },
   };
 }
+
+/**
+ * The request as the log keeps it. The API's claim (lambdas/coordinator/txnClaim.ts) wrote it before
+ * the execution started, slimmer (names and operations only) and with the claim's createdAt: kept if
+ * there. An execution started without a claim writes it here.
+ */
+const CLAIMED_REQUEST = [
+  'createdAt = if_not_exists(createdAt, :createdAt)',
+  'executionStartedAt = :createdAt',
+  'timeoutSeconds = :timeoutSeconds',
+  'requestDigest = :requestDigest',
+  'idempotencyKey = :idempotencyKey',
+  'participantsJson = if_not_exists(participantsJson, :participants)',
+].join(', ');
+
+/**
+ * Every write that records a decision (or the one-phase request left to recovery) holds only for the
+ * request that claimed the txnId: an execution of another request fails it, reads the log and stops
+ * (AnotherRequest), so it can never decide or deliver under a txnId it does not own.
+ */
+const OWN_REQUEST = '(attribute_not_exists(requestDigest) OR requestDigest = :requestDigest)';
+const UNDECIDED = `attribute_not_exists(decision) AND ${OWN_REQUEST}`;
 
 /** The request and the execution as the log item keeps them, under the status it is written with. */
 function requestAttributes(status: string): Record<string, Json> {
@@ -177,7 +203,7 @@ function commitDecision(comment: string, onePhase: boolean): Omit<TaskState, 'Ne
           ':true': { BOOL: true },
         },
       }),
-      condition: `attribute_not_exists(decision) AND ${ALL_YES}`,
+      condition: `${UNDECIDED} AND ${ALL_YES}`,
       names: true,
     }),
     Catch: [{ ErrorEquals: CONDITION_FAILED, ResultPath: null, Next: 'ReadLoggedDecision' }],
@@ -729,7 +755,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
           set: 'finishedAt = :now, votesJson = :ballot, phase2Json = :nobody',
           values: { ':ballot': sPath('States.JsonToString($.prepared.ballot)'), ':nobody': s('{"names":[],"outcomes":[]}') },
         }),
-        condition: 'attribute_not_exists(decision)',
+        condition: UNDECIDED,
         names: true,
       }),
       Catch: [{ ErrorEquals: CONDITION_FAILED, ResultPath: null, Next: 'ReadLoggedDecision' }],
@@ -749,7 +775,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
           set: 'abortReason = :reason, abortedBy = :by, abortRule = :rule',
           values: { ':reason': sPath('$.abort.vote.reason'), ':by': sPath('$.abort.vote.participant'), ':rule': sPath('$.abort.vote.rule') },
         }),
-        condition: 'attribute_not_exists(decision)',
+        condition: UNDECIDED,
         names: true,
       }),
       Catch: [{ ErrorEquals: CONDITION_FAILED, ResultPath: null, Next: 'ReadLoggedDecision' }],
@@ -782,8 +808,8 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
       ...logUpdate(
         "The only writing participant's outcome is unknown: log the request without a decision, in the open index, marked onePhase. Recovery then learns the outcome from the participant (an abort that answers Pakka.CommittedInOnePhase or ABORTED) and logs it; it never presumes abort here.",
         {
-          set: 'SET #status = :status, statusPartition = :statusPartition, createdAt = :createdAt, executionStartedAt = :createdAt, timeoutSeconds = :timeoutSeconds, requestDigest = :requestDigest, idempotencyKey = :idempotencyKey, participantsJson = :participants, executionName = :executionName, executionArn = :executionArn, onePhase = :true, openPartition = :open, leftToRecoveryAt = :now',
-          condition: 'attribute_not_exists(decision)',
+          set: `SET #status = :status, statusPartition = :statusPartition, ${CLAIMED_REQUEST}, executionName = :executionName, executionArn = :executionArn, onePhase = :true, openPartition = :open, leftToRecoveryAt = :now`,
+          condition: UNDECIDED,
           values: {
             ...requestAttributes('PREPARING'),
             ':true': { BOOL: true },
@@ -864,7 +890,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
           set: 'votesJson = :ballot, onePhase = :true',
           values: { ':ballot': sPath(`States.Format('${ONE_PHASE_BALLOT}', $.participants[0].name)`), ':true': { BOOL: true } },
         }),
-        condition: 'attribute_not_exists(decision)',
+        condition: UNDECIDED,
         names: true,
       }),
       Catch: [{ ErrorEquals: CONDITION_FAILED, ResultPath: null, Next: 'ReadLoggedDecision' }],

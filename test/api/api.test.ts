@@ -209,7 +209,9 @@ describe('the window between StartExecution and the decision (the first log writ
     const started = await call<{ txnId: string; status: string }>(gated.url, 'POST', '/transactions', body);
     expect(started).toMatchObject({ status: 202, body: { txnId, status: 'PREPARING' } });
     await held.reached;
-    expect(await gated.service.readLog(txnId)).toBeUndefined(); // really inside the window
+    // Really inside the window: the log holds the API's claim of the txnId, with no decision yet.
+    expect(await gated.service.readLog(txnId)).toMatchObject({ status: 'PREPARING', requestDigest: expect.any(String) });
+    expect((await gated.service.readLog(txnId))?.decision).toBeUndefined();
 
     const got = await call<TxnBody>(gated.url, 'GET', `/transactions/${txnId}`);
     expect(got).toMatchObject({

@@ -23,6 +23,8 @@ export interface ChaosTransaction {
   faults: TransactionFault[];
   /** When it starts, after the workload begins: overlapping, but not all at the same instant. */
   startAfterMs: number;
+  /** Sent under the previous transaction's txnId: a different request, which the claim must refuse and nothing must apply. */
+  reusesTxnId: boolean;
 }
 
 export interface ChaosScenario {
@@ -70,6 +72,10 @@ const HOT_SHARDS = 4;
 export const CHAOS_SHARDED_KEYS = { 'payer-bank': { a0: HOT_SHARDS }, 'payee-bank': { b0: HOT_SHARDS }, 'upi-switch': { fees0: HOT_SHARDS } };
 const accountIndex = (n: number) => fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.integer({ min: 0, max: n - 1 }) });
 
+/**
+ * A transfer between two banks (two-phase), or, one time in four, between two accounts of one bank
+ * without a fee: a single participant, so the one-phase commit.
+ */
 const transferArb: fc.Arbitrary<Transfer> = fc
   .record({
     fromBank: fc.constantFrom(...BANKS),
@@ -78,14 +84,20 @@ const transferArb: fc.Arbitrary<Transfer> = fc
     amount: fc.integer({ min: 1, max: 1500 }),
     fee: fc.integer({ min: 0, max: 20 }),
     feeAccount: accountIndex(FEE_ACCOUNTS),
+    withinBank: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
   })
-  .map(({ fromBank, from, to, amount, fee, feeAccount }) => ({
-    from: account(fromBank, from),
-    to: account(fromBank === 'payer-bank' ? 'payee-bank' : 'payer-bank', to),
-    amount: amount + fee,
-    fee,
-    feeAccount: `fees${feeAccount}`,
-  }));
+  .map(({ fromBank, from, to, amount, fee, feeAccount, withinBank }) =>
+    withinBank
+      ? // Another account of the same bank: a key appears once per participant.
+        { from: account(fromBank, from), to: account(fromBank, (from + 1 + (to % (ACCOUNTS_PER_BANK - 1))) % ACCOUNTS_PER_BANK), amount, fee: 0 }
+      : {
+          from: account(fromBank, from),
+          to: account(fromBank === 'payer-bank' ? 'payee-bank' : 'payer-bank', to),
+          amount: amount + fee,
+          fee,
+          feeAccount: `fees${feeAccount}`,
+        },
+  );
 
 export function chaosScenario(options: { transactions: number; slowFaults: boolean }): fc.Arbitrary<ChaosScenario> {
   const balances = fc.tuple(
@@ -96,6 +108,7 @@ export function chaosScenario(options: { transactions: number; slowFaults: boole
   const transaction = fc.record({
     transfer: transferArb,
     startAfterMs: fc.integer({ min: 0, max: 1000 }),
+    reusesTxnId: fc.oneof({ weight: 5, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
     faults: fc.oneof(
       { weight: 1, arbitrary: fc.constant<TransactionFault[]>([]) },
       { weight: 2, arbitrary: fc.array(faultArb(options.slowFaults), { minLength: 1, maxLength: 2 }) },
@@ -140,7 +153,7 @@ export async function runScenario(endpoint: string, scenario: ChaosScenario, run
     await Promise.all(
       scenario.transactions.map(async (t, i) => {
         await new Promise((resolve) => setTimeout(resolve, t.startAfterMs));
-        await world.start(`${runId}-${i}`, t.transfer).done;
+        await world.submit(`${runId}-${t.reusesTxnId && i > 0 ? i - 1 : i}`, t.transfer);
       }),
     );
     await world.settle();

@@ -111,6 +111,8 @@ export class LedgerWorld {
   readonly pakka: LocalPakka;
   readonly decisionWrites: DecisionWrite[] = [];
   readonly started: StartedTransaction[] = [];
+  /** Every txnId submitted through the claim (submit), started or refused: each must end final in the log. */
+  readonly submitted = new Set<string>();
   /** Sum of every balance the world funded; transfers must keep it. */
   funded = 0;
 
@@ -181,6 +183,21 @@ export class LedgerWorld {
     const started = this.pakka.start(validated.value);
     this.started.push(started);
     return started;
+  }
+
+  /**
+   * Submits a transfer as the API does: the txnId's claim first, then the start. Another transfer
+   * under a claimed txnId is refused (`conflict`) and changes nothing.
+   */
+  async submit(txnId: string, transfer: Transfer, timeoutSeconds = 30): Promise<'started' | 'conflict' | 'same'> {
+    const validated = this.pakka.validate(transferRequest(txnId, transfer, timeoutSeconds));
+    if (!validated.ok) throw new Error(`invalid transfer: ${JSON.stringify(validated.error)}`);
+    this.submitted.add(txnId);
+    const started = await this.pakka.submit(validated.value);
+    if (!('done' in started)) return started.kind === 'conflict' ? 'conflict' : 'same';
+    this.started.push(started);
+    await started.done;
+    return 'started';
   }
 
   /** Waits for every execution and every participant call (late and duplicate deliveries too). */
@@ -334,7 +351,8 @@ export class LedgerWorld {
         problems.push(`I4 ${where}: available ${String(item.available)} / headroom ${String(item.headroom)} disagree with balance ${balance}`);
     }
 
-    // I5: every transaction final, nothing locked, nothing PREPARED.
+    // I5: every transaction final, nothing locked, nothing PREPARED. A submitted one is claimed, so it is in the log from its start.
+    for (const txnId of this.submitted) if (!decisions.has(txnId)) problems.push(`I5 ${txnId}: submitted but not in the log`);
     for (const l of log)
       if (!FINAL_STATUSES.includes(l.status) || l.open) problems.push(`I5 ${l.txnId}: ${l.status}${l.open ? ', still in the open index' : ''}`);
     for (const { participant, item } of accounts)

@@ -66,5 +66,11 @@ describe('barrier commit and abort', () => {
     expect(onBarrierAbort({ state: 'PREPARED', digest: 'd' }, 'd')).toEqual({ kind: 'apply' });
     expect(onBarrierAbort({ state: 'ABORTED' }, 'd')).toEqual({ kind: 'repeat' });
     expect(onBarrierAbort({ state: 'COMMITTED', digest: 'd' }, 'd')).toEqual({ kind: 'violation', code: 'ABORT_AFTER_COMMIT' });
+    // Another request's record under the same txnId is never answered for (issue 21 D7).
+    for (const state of ['PREPARED', 'COMMITTED', 'ABORTED'] as const) {
+      expect(onBarrierAbort({ state, digest: 'x' }, 'd')).toEqual({ kind: 'violation', code: 'OPERATIONS_MISMATCH' });
+      expect(onBarrierCommit({ state, digest: 'x' }, 'd')).toEqual({ kind: 'violation', code: 'OPERATIONS_MISMATCH' });
+      expect(onBarrierPrepare({ state, digest: 'x' }, 'd')).toEqual({ kind: 'violation', code: 'OPERATIONS_MISMATCH' });
+    }
   });
 });

@@ -57,6 +57,24 @@ describe('participant state transitions', () => {
     expect(onAbort({ state: 'COMMITTED', digest: 'd' }, 'd')).toEqual({ kind: 'violation', code: 'ABORT_AFTER_COMMIT' });
   });
 
+  it('no path answers for the record of another request under the same txnId, whatever its state (issue 21 D7)', () => {
+    const records = [
+      { state: 'PREPARED', digest: 'a' },
+      { state: 'COMMITTED', digest: 'a' },
+      { state: 'COMMITTED', digest: 'a', onePhase: true },
+      { state: 'ABORTED', digest: 'a' },
+      { state: 'ABORTED', digest: 'a', voteReason: 'INSUFFICIENT_FUNDS', onePhase: true },
+    ] as const;
+    for (const record of records) {
+      // prepare and commitOnePhase meet a record through the repeated prepare; commit, abort and the learning abort through phase two.
+      expect(onRepeatedPrepare(record, 'b')).toEqual({ violation: 'OPERATIONS_MISMATCH' });
+      expect(onCommit(record, 'b', false)).toEqual({ kind: 'violation', code: 'OPERATIONS_MISMATCH' });
+      expect(onAbort(record, 'b')).toEqual({ kind: 'violation', code: 'OPERATIONS_MISMATCH' });
+    }
+    // An abort without operations (recovery's abort of an orphan) has nothing to compare.
+    expect(onAbort({ state: 'COMMITTED', digest: 'a', onePhase: true }, undefined)).toEqual({ kind: 'committedInOnePhase' });
+  });
+
   it('a repeated prepare answers what the record says', () => {
     expect(onRepeatedPrepare({ state: 'PREPARED', digest: 'd' }, 'd')).toEqual({ vote: 'VOTE_COMMIT', reason: null });
     expect(onRepeatedPrepare({ state: 'ABORTED', digest: 'd', voteReason: 'INSUFFICIENT_FUNDS' }, 'd')).toEqual({

@@ -1,0 +1,19 @@
+/** The txnId claim's DynamoDB edge (the rules are lambdas/coordinator/txnClaim.ts): one conditional PutItem, read back only when it fails. */
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { ExecutionInput } from '../coordinator/executionInput.js';
+import { CLAIM_CONDITION, type ClaimOutcome, claimItem, claimVerdict } from '../coordinator/txnClaim.js';
+
+export async function claimTransaction(client: DynamoDBDocumentClient, tableName: string, input: ExecutionInput, now: string): Promise<ClaimOutcome> {
+  try {
+    await client.send(new PutCommand({ TableName: tableName, Item: claimItem(input, now), ConditionExpression: CLAIM_CONDITION }));
+    return { kind: 'claimed' };
+  } catch (error) {
+    if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+  }
+  const out = await client.send(
+    new GetCommand({ TableName: tableName, Key: { txnId: input.txnId }, ConsistentRead: true, ProjectionExpression: 'requestDigest, decision' }),
+  );
+  // The claim failed, so the item existed: only a deleted item (never done) would leave nothing to read.
+  if (!out.Item) throw new Error(`transaction ${input.txnId}: its claim failed but no log item could be read`);
+  return claimVerdict(out.Item as { requestDigest?: string; decision?: string }, input.requestDigest);
+}
