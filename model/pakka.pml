@@ -9,10 +9,15 @@
  *            or never), a request duplicated, an answer lost
  *   CRASHES  crashes of a coordinator execution or a sweep, at any step
  *   EXPRESS  1: a second execution of the same transaction may start (Express is at-least-once)
+ *   ITEM_LAYOUT 1: participant 1 keeps its prepared state as an intent inside the account item
+ *            (docs/design.md, "Holds that live in the item"): prepare sees only that entry; commit and
+ *            abort write the transaction's record first, then the item, and may die in between; a
+ *            finished entry is forgotten once its record says the same and no prepare can still land
  * Mutants (one safeguard removed, a counterexample expected):
  *   MUTANT_NO_WRITE_ONCE    the decision write without attribute_not_exists(decision)
  *   MUTANT_NO_TOMBSTONE     an abort with no record writes no ABORTED tombstone
  *   MUTANT_NO_ESCROW_CHECK  prepare debit without available >= amount
+ *   MUTANT_NO_INTENT_CHECK  (ITEM_LAYOUT) prepare's item write without attribute_not_exists(intents.#t)
  */
 
 #ifndef N
@@ -28,6 +33,9 @@
 #define EXPRESS 1
 #endif
 #define NCOORD (1 + EXPRESS)
+#ifndef ITEM_LAYOUT
+#define ITEM_LAYOUT 0
+#endif
 #ifndef NSWEEP
 #define NSWEEP 2
 #endif
@@ -88,6 +96,9 @@ short incoming = 0;
 short available = BALANCE;
 short headroom = MAXQ - BALANCE;
 bit otherHolds;      /* another transaction's prepared debit on the account */
+/* ITEM_LAYOUT: rec[1] is participant 1's entry in the account item, recI its record (written at phase 2) */
+byte recI = R_NONE;
+bit inPrep[2];       /* coordinator e is in its prepare phase: a prepare of it may still land */
 bit otherDone;
 
 /* environment */
@@ -100,22 +111,30 @@ byte running;        /* coordinator executions started and not ended */
 /* ghosts for the properties */
 byte firstDecision = D_NONE;
 bit hazard;          /* a participant refused a phase-2 message as a protocol violation */
+byte applied;        /* times participant 1's debit was applied to the balance */
 
 #define MSC(actor, target, what, arg) printf("MSC %d %d %d %d\n", actor, target, what, arg)
 /* MSC what-codes: 0..2 a message, 10 answer, 20 log write (arg decision), 21 log read, 22 final,
    23 begin, 24 left to recovery, 25 crash, 26 delayed, 27 duplicated, 28 answer lost */
 
+/* participant 1 is in state s: its entry in the item says so, or that is forgotten and its record does (no ?: here: ltl takes none) */
+#if ITEM_LAYOUT
+#define IS1(s) (rec[1] == s || (rec[1] == R_NONE && recI == s))
+#else
+#define IS1(s) (rec[1] == s)
+#endif
+
 #if N == 2
-#define ALL_VOTED_YES ((rec[0] == R_PREPARED || rec[0] == R_COMMITTED) && (rec[1] == R_PREPARED || rec[1] == R_COMMITTED))
-#define SOME(s) (rec[0] == s || rec[1] == s)
-#define ALL_FINAL ((rec[0] == R_COMMITTED || rec[0] == R_ABORTED) && (rec[1] == R_COMMITTED || rec[1] == R_ABORTED))
-#define NO_RECORD (rec[0] == R_NONE && rec[1] == R_NONE)
+#define ALL_VOTED_YES ((rec[0] == R_PREPARED || rec[0] == R_COMMITTED) && (IS1(R_PREPARED) || IS1(R_COMMITTED)))
+#define SOME(s) (rec[0] == s || IS1(s))
+#define ALL_FINAL ((rec[0] == R_COMMITTED || rec[0] == R_ABORTED) && (IS1(R_COMMITTED) || IS1(R_ABORTED)))
+#define NO_RECORD (rec[0] == R_NONE && rec[1] == R_NONE && recI == R_NONE)
 #define CREDIT_HELD 0
 #else
-#define ALL_VOTED_YES ((rec[0] == R_PREPARED || rec[0] == R_COMMITTED) && (rec[1] == R_PREPARED || rec[1] == R_COMMITTED) && (rec[2] == R_PREPARED || rec[2] == R_COMMITTED))
-#define SOME(s) (rec[0] == s || rec[1] == s || rec[2] == s)
-#define ALL_FINAL ((rec[0] == R_COMMITTED || rec[0] == R_ABORTED) && (rec[1] == R_COMMITTED || rec[1] == R_ABORTED) && (rec[2] == R_COMMITTED || rec[2] == R_ABORTED))
-#define NO_RECORD (rec[0] == R_NONE && rec[1] == R_NONE && rec[2] == R_NONE)
+#define ALL_VOTED_YES ((rec[0] == R_PREPARED || rec[0] == R_COMMITTED) && (IS1(R_PREPARED) || IS1(R_COMMITTED)) && (rec[2] == R_PREPARED || rec[2] == R_COMMITTED))
+#define SOME(s) (rec[0] == s || IS1(s) || rec[2] == s)
+#define ALL_FINAL ((rec[0] == R_COMMITTED || rec[0] == R_ABORTED) && (IS1(R_COMMITTED) || IS1(R_ABORTED)) && (rec[2] == R_COMMITTED || rec[2] == R_ABORTED))
+#define NO_RECORD (rec[0] == R_NONE && rec[1] == R_NONE && recI == R_NONE && rec[2] == R_NONE)
 #define CREDIT_HELD (rec[2] == R_PREPARED -> CREDIT : 0)
 #endif
 
@@ -129,9 +148,10 @@ bit hazard;          /* a participant refused a phase-2 message as a protocol vi
 #define HOLDS_MATCH_RECORDS (((rec[0] == R_PREPARED) == (lock == L_TXN)) && reserved == (rec[1] == R_PREPARED -> DEBIT : 0) + (otherHolds -> OTHER_DEBIT : 0) && incoming == CREDIT_HELD)
 #define ESCROW_SOUND (available >= 0 && headroom >= 0 && reserved >= 0 && incoming >= 0 && available == balance - reserved && headroom == MAXQ - balance - incoming)
 #define ATOMIC_OUTCOME (!(SOME(R_COMMITTED) && SOME(R_ABORTED)))
+#define APPLIED_ONCE (applied <= 1)
 #define STABLE_DECISION (decision == firstDecision)
 #define NO_HANG (!logFinal || !SOME(R_PREPARED))
-#define INVARIANT (ATOMIC_OUTCOME && STABLE_DECISION && HOLDS_MATCH_RECORDS && ESCROW_SOUND && NO_HANG && !hazard)
+#define INVARIANT (ATOMIC_OUTCOME && STABLE_DECISION && HOLDS_MATCH_RECORDS && ESCROW_SOUND && NO_HANG && APPLIED_ONCE && !hazard)
 
 /* I5: once faults stop, the transaction is final everywhere and nothing is held (or it never began). */
 #define QUIET (otherDone && reserved == 0 && incoming == 0 && lock == L_FREE && ((logFinal && ALL_FINAL) || (!logExists && NO_RECORD)))
@@ -144,19 +164,26 @@ ltl live { <> [] QUIET }
 inline release(p, committing) {
   if
   :: p == 0 -> assert(lock == L_TXN); lock = L_FREE
-  :: p == 1 && committing -> assert(reserved >= DEBIT); balance = balance - DEBIT; reserved = reserved - DEBIT; headroom = headroom + DEBIT
+  :: p == 1 && committing -> assert(reserved >= DEBIT); balance = balance - DEBIT; reserved = reserved - DEBIT; headroom = headroom + DEBIT; applied++
   :: p == 1 && !committing -> available = available + DEBIT; reserved = reserved - DEBIT
   :: p == 2 && committing -> assert(incoming >= CREDIT); balance = balance + CREDIT; available = available + CREDIT; incoming = incoming - CREDIT
   :: p == 2 && !committing -> incoming = incoming - CREDIT; headroom = headroom + CREDIT
   fi
 }
 
+/* What prepare's condition sees: the record, or (ITEM_LAYOUT, participant 1) the entry in the item. */
+#if ITEM_LAYOUT && defined(MUTANT_NO_INTENT_CHECK)
+#define SEEN(p) (p == 1 -> R_NONE : rec[p])
+#else
+#define SEEN(p) rec[p]
+#endif
+
 inline prepare(p, ans) {
   assert(logExists); /* findable by recovery before anything is held */
   if
-  :: rec[p] == R_PREPARED || rec[p] == R_COMMITTED -> ans = A_YES   /* onRepeatedPrepare */
-  :: rec[p] == R_ABORTED -> ans = A_NO                              /* a repeat, or late after an abort */
-  :: rec[p] == R_NONE ->
+  :: SEEN(p) == R_PREPARED || SEEN(p) == R_COMMITTED -> ans = A_YES   /* onRepeatedPrepare */
+  :: SEEN(p) == R_ABORTED -> ans = A_NO                              /* a repeat, or late after an abort */
+  :: SEEN(p) == R_NONE ->
      if
      :: p == 0 ->
         if
@@ -177,25 +204,69 @@ inline prepare(p, ans) {
   fi
 }
 
+/* ITEM_LAYOUT, participant 1: the record first, then the item; the invocation may die in between. */
+inline commitItem(ans) {
+  if
+  :: recI == R_ABORTED || rec[1] == R_ABORTED -> hazard = 1; ans = A_VIOLATION  /* COMMIT_AFTER_ABORT */
+  :: recI == R_NONE && rec[1] == R_NONE -> hazard = 1; ans = A_VIOLATION        /* COMMIT_WITHOUT_PREPARE */
+  :: else ->
+     assert(decision == D_COMMIT);
+     recI = R_COMMITTED;
+     if
+     :: crashes > 0 -> crashes--; MSC(1, 1, 25, 0); ans = A_TIMEOUT
+     :: true ->
+        if
+        :: rec[1] == R_PREPARED -> release(1, 1); rec[1] = R_COMMITTED  /* condition: the entry is P */
+        :: else -> skip                                                  /* done already, or forgotten */
+        fi;
+        ans = A_ACK
+     fi
+  fi
+}
+
+inline abortItem(ans) {
+  if
+  :: recI == R_COMMITTED || rec[1] == R_COMMITTED -> hazard = 1; ans = A_VIOLATION  /* ABORT_AFTER_COMMIT */
+  :: else ->
+     recI = R_ABORTED;
+     if
+     :: crashes > 0 -> crashes--; MSC(1, 1, 25, 0); ans = A_TIMEOUT
+     :: true ->
+        if
+        :: rec[1] == R_PREPARED -> assert(decision == D_ABORT); release(1, 0); rec[1] = R_ABORTED
+        :: rec[1] == R_NONE ->
+#ifndef MUTANT_NO_TOMBSTONE
+           rec[1] = R_ABORTED;                                  /* the tombstone, in the item a late prepare looks at */
+#endif
+           skip
+        :: rec[1] == R_ABORTED -> skip
+        fi;
+        ans = A_ACK
+     fi
+  fi
+}
+
 inline commit(p, ans) {
   if
-  :: rec[p] == R_PREPARED ->
+  :: ITEM_LAYOUT && p == 1 -> commitItem(ans)
+  :: !(ITEM_LAYOUT && p == 1) && rec[p] == R_PREPARED ->
      assert(decision == D_COMMIT); /* only the logged decision releases */
      release(p, 1); rec[p] = R_COMMITTED; ans = A_ACK
-  :: rec[p] == R_COMMITTED -> ans = A_ACK                  /* repeat */
-  :: rec[p] == R_ABORTED -> hazard = 1; ans = A_VIOLATION  /* COMMIT_AFTER_ABORT */
-  :: rec[p] == R_NONE -> hazard = 1; ans = A_VIOLATION     /* COMMIT_WITHOUT_PREPARE */
+  :: !(ITEM_LAYOUT && p == 1) && rec[p] == R_COMMITTED -> ans = A_ACK                  /* repeat */
+  :: !(ITEM_LAYOUT && p == 1) && rec[p] == R_ABORTED -> hazard = 1; ans = A_VIOLATION  /* COMMIT_AFTER_ABORT */
+  :: !(ITEM_LAYOUT && p == 1) && rec[p] == R_NONE -> hazard = 1; ans = A_VIOLATION     /* COMMIT_WITHOUT_PREPARE */
   fi
 }
 
 inline abort(p, ans) {
   if
-  :: rec[p] == R_PREPARED ->
+  :: ITEM_LAYOUT && p == 1 -> abortItem(ans)
+  :: !(ITEM_LAYOUT && p == 1) && rec[p] == R_PREPARED ->
      assert(decision == D_ABORT);
      release(p, 0); rec[p] = R_ABORTED; ans = A_ACK
-  :: rec[p] == R_ABORTED -> ans = A_ACK                    /* repeat */
-  :: rec[p] == R_COMMITTED -> hazard = 1; ans = A_VIOLATION /* ABORT_AFTER_COMMIT */
-  :: rec[p] == R_NONE ->                                    /* null abort */
+  :: !(ITEM_LAYOUT && p == 1) && rec[p] == R_ABORTED -> ans = A_ACK                    /* repeat */
+  :: !(ITEM_LAYOUT && p == 1) && rec[p] == R_COMMITTED -> hazard = 1; ans = A_VIOLATION /* ABORT_AFTER_COMMIT */
+  :: !(ITEM_LAYOUT && p == 1) && rec[p] == R_NONE ->                                    /* null abort */
 #ifndef MUTANT_NO_TOMBSTONE
      rec[p] = R_ABORTED;                                    /* the tombstone: a late prepare votes no */
 #endif
@@ -280,7 +351,10 @@ active [NCOORD] proctype Coordinator() {
     :: !logExists -> logExists = 1; MSC(e, 9, 23, 1)
     :: logExists && decision == D_NONE -> MSC(e, 9, 23, 2)
     :: else -> MSC(e, 9, 23, 0); goto done  /* AlreadyStarted */
-    fi
+    fi;
+#if ITEM_LAYOUT
+    inPrep[e] = 1
+#endif
   }
   /* PrepareAll, one participant after another; a prepare still in flight when the map stops may land later */
   i = 0;
@@ -303,6 +377,9 @@ active [NCOORD] proctype Coordinator() {
   od;
   /* LogCommitDecision / LogAbortDecision */
   atomic {
+#if ITEM_LAYOUT
+    inPrep[e] = 0;
+#endif
     CRASHPOINT(e);
     d = (allYes -> D_COMMIT : D_ABORT);
     logDecision(e, d, won)
@@ -345,6 +422,9 @@ active [NCOORD] proctype Coordinator() {
   }
 crashed:
 done:
+#if ITEM_LAYOUT
+  inPrep[e] = 0;
+#endif
   running--;
 notStarted:
   atomic { i = 0; ans = 0; d = 0; tries = 0; won = 0; pending = 0; allYes = 0; lockRetries = 0 }
@@ -430,6 +510,17 @@ end:
 #endif
   od
 }
+
+/* ITEM_LAYOUT: a later write to the item forgets a finished entry once its record says the same and no
+   prepare of the transaction can still land (none in flight, no execution in its prepare phase). */
+#if ITEM_LAYOUT
+active proctype Forget() {
+end:
+  do
+  :: atomic { (rec[1] == R_COMMITTED || rec[1] == R_ABORTED) && rec[1] == recI && delayed[1] == 0 && !inPrep[0] && !inPrep[1] -> rec[1] = R_NONE; MSC(NETWORK, 1, 29, recI) }
+  od
+}
+#endif
 
 active proctype Clock() {
   deadline = 1

@@ -1,33 +1,15 @@
 /**
- * The participant runtime: turns a participant kind into the handler that answers
- * prepare, commit, abort and status against the participant's own table.
- * The protocol rules live in ../protocol and ./transactions; this file is the DynamoDB edge.
+ * The participant runtime: turns a participant kind into the handler that answers prepare, commit,
+ * abort and status against the participant's own table. What each delivery means is the one participant
+ * step (../protocol/participantStep.ts); the race loop and the record read are the shared driver's
+ * (./participantDriver.ts); this file turns the step's effects into this layout's writes.
  */
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import {
-  CommittedInOnePhase,
-  ONE_PHASE_COMMITTED,
-  REFUSED_OPERATIONS_DIGEST,
-  ProtocolViolation,
-  TransientFailure,
-  onAbort,
-  onCommit,
-  onRepeatedPrepare,
-} from '../protocol/participantState.js';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ParticipantEffect, ParticipantMessage, PrepareMessage } from '../protocol/participantStep.js';
+import { ProtocolViolation, REFUSED_OPERATIONS_DIGEST, TransientFailure } from '../protocol/participantState.js';
 import type { AbortReason } from '../protocol/vote.js';
 import { batchReadConsistent } from './batchRead.js';
-import { readCancellation, type CancellationReason } from './cancellation.js';
+import { type CancellationReason, readCancellation } from './cancellation.js';
 import { conflictRetryingClient } from './conflictRetry.js';
 import { escrowUpgrade } from './escrow.js';
 import {
@@ -37,23 +19,24 @@ import {
   type ShardedKeys,
   needsSplit,
   shardPksOf,
-  spreadsOverShards,
   splitConsumption,
+  spreadsOverShards,
   supplyPlacement,
   supplyShard,
   targetsOf,
 } from './hotItems.js';
 import type { ParticipantKind } from './kind.js';
-import type { ParticipantAnswer, PhaseTwoAnswer, PrepareAnswer, StatusAnswer } from './message.js';
-import { recordFacts, type StoredRecord, storedRecord } from './record.js';
-import { PARTITION_KEY, recordKeyOf } from './table.js';
+import type { ParticipantAnswer } from './message.js';
+import { validatedOperations } from './operations.js';
+import { type EffectReport, participantDriver } from './participantDriver.js';
+import { type StoredRecord, storedRecord } from './record.js';
+import { PARTITION_KEY } from './table.js';
 import {
   type PreparedOperations,
   abortTransaction,
   abortedRecord,
   commitOnePhaseTransaction,
   commitTransaction,
-  digestOf,
   legacyAbortTransaction,
   legacyCommitTransaction,
   prepareTransaction,
@@ -61,7 +44,7 @@ import {
   readOnlyCheckTransaction,
 } from './transactions.js';
 import { dispatchParticipantRequest } from './dispatch.js';
-import { InvalidParticipantRequest, classified, classifyDynamoError } from './errors.js';
+import { InvalidParticipantRequest, classified } from './errors.js';
 
 export interface ParticipantRuntimeOptions {
   /** The participant's name in the config, used in answers and errors. */
@@ -76,36 +59,26 @@ export interface ParticipantRuntimeOptions {
 
 export type ParticipantHandler = (event: unknown) => Promise<ParticipantAnswer>;
 
-/** How often a message re-reads and retries when it races a concurrent prepare, abort or debit. */
-const RACE_ATTEMPTS = 4;
-
 const NO_SHARDS: ShardedKeys = new Map();
+
+type Report = EffectReport<StoredRecord>;
 
 export function participantHandler(options: ParticipantRuntimeOptions): ParticipantHandler {
   const { name, kind, tableName } = options;
   const client = conflictRetryingClient(options.client);
   const sharded = options.shardedKeys ?? NO_SHARDS;
   const now = options.now ?? (() => new Date().toISOString());
+  const driver = participantDriver({ name, holder: 'items', tableName, client, parse: storedRecord });
 
   function prepareOperations(raw: readonly unknown[], field: string): PreparedOperations {
-    const operations = raw.map((op, i) => {
-      const parsed = kind.operation.safeParse(op);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new InvalidParticipantRequest(`${field}[${i}]${issue?.path.length ? `.${issue.path.join('.')}` : ''}: ${issue?.message ?? 'invalid'}`);
-      }
-      return parsed.data;
-    });
-    if (operations.length === 0) throw new InvalidParticipantRequest(`${field}: at least one operation is required`);
-    const keys = new Set(operations.map((o) => o.key));
-    if (keys.size !== operations.length) throw new InvalidParticipantRequest(`${field}: each key may appear once per participant`);
+    const { operations, digest } = validatedOperations(kind.operation, raw, field);
     const plans = operations.map((op) => kind.plan(op));
     plans.forEach((plan, i) => {
       if (sharded.has(plan.key) && !spreadsOverShards(plan)) {
         throw new InvalidParticipantRequest(`${field}[${i}]: key ${plan.key} is sharded, and only credits and debits can spread over shards`);
       }
     });
-    return { operations, plans, digest: digestOf(operations), readOnly: plans.every((p) => p.hold === 'check') };
+    return { operations, plans, digest, readOnly: plans.every((p) => p.hold === 'check') };
   }
 
   /**
@@ -120,54 +93,6 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
     } catch (error) {
       if (error instanceof InvalidParticipantRequest) return true;
       throw error;
-    }
-  }
-
-  async function readRecord(txnId: string): Promise<StoredRecord | undefined> {
-    const out = await classified(client.send(new GetCommand({ TableName: tableName, Key: recordKeyOf(txnId), ConsistentRead: true })));
-    return out.Item ? storedRecord(out.Item) : undefined;
-  }
-
-  /** Sends a transaction; returns the cancellation reasons if DynamoDB cancelled it on a condition. */
-  async function transact(input: TransactWriteCommandInput): Promise<CancellationReason[] | null> {
-    try {
-      await client.send(new TransactWriteCommand(input));
-      return null;
-    } catch (error) {
-      if (error instanceof TransactionCanceledException) {
-        return (error.CancellationReasons ?? []).map((r) => ({
-          Code: r.Code,
-          Item: r.Item ? unmarshall(r.Item as Record<string, AttributeValue>) : undefined,
-        }));
-      }
-      throw classifyDynamoError(error);
-    }
-  }
-
-  function violation(code: ProtocolViolation['code'], txnId: string): never {
-    throw new ProtocolViolation(code, txnId, name);
-  }
-
-  function answerFromRecord(txnId: string, record: StoredRecord, digest: string): PrepareAnswer {
-    const answer = onRepeatedPrepare(recordFacts(record), digest);
-    if ('violation' in answer) violation(answer.violation, txnId);
-    return { participant: name, txnId, ...answer };
-  }
-
-  async function voteAbort(txnId: string, prepared: PreparedOperations, reason: AbortReason, onePhase: boolean): Promise<PrepareAnswer> {
-    // A lock conflict is "not now": the coordinator may retry prepare, so nothing is recorded.
-    // A check-only participant records nothing either: its READ_ONLY vote left no record, so a late
-    // duplicate of that prepare must not write ABORTED beside a transaction that committed.
-    if (reason === 'LOCK_CONFLICT' || prepared.readOnly) return { participant: name, txnId, vote: 'VOTE_ABORT', reason };
-    // Any other no is final: record it, so a repeat answers the same and a late commit is refused.
-    try {
-      await client.send(new PutCommand(abortedRecord(tableName, txnId, now(), prepared.digest, reason, onePhase)));
-      return { participant: name, txnId, vote: 'VOTE_ABORT', reason };
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw classifyDynamoError(error);
-      const record = await readRecord(txnId);
-      if (!record) throw classifyDynamoError(error);
-      return answerFromRecord(txnId, record, prepared.digest);
     }
   }
 
@@ -210,64 +135,23 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
   async function upgradeItems(targets: readonly ItemTarget[]): Promise<void> {
     for (const { pk, plan } of targets) {
       if (plan.hold !== 'escrow') continue;
-      try {
-        await client.send(new UpdateCommand({ TableName: tableName, Key: { [PARTITION_KEY]: pk }, ...escrowUpgrade(plan.quantity) }));
-      } catch (error) {
-        if (!isConditionalCheckFailed(error)) throw classifyDynamoError(error);
-      }
+      await driver.write(new UpdateCommand({ TableName: tableName, Key: { [PARTITION_KEY]: pk }, ...escrowUpgrade(plan.quantity) }));
     }
   }
 
-  /**
-   * Prepare, or (onePhase) prepare and commit in one write: the same rules, the same race handling,
-   * only the transaction differs. A check-only participant has nothing to commit and votes READ_ONLY
-   * either way.
-   */
-  async function prepare(txnId: string, prepared: PreparedOperations, onePhase = false): Promise<PrepareAnswer> {
-    if (prepared.readOnly) {
-      const reasons = await transact(readOnlyCheckTransaction(tableName, txnId, targetsOf(prepared.plans, txnId, sharded)));
-      if (reasons === null) return { participant: name, txnId, vote: 'READ_ONLY', reason: null };
-      const answer = await prepareRefused(txnId, prepared, reasons, targetsOf(prepared.plans, txnId, sharded), false);
-      if (!answer) throw new TransientFailure(`check of ${txnId} was cancelled for a reason worth retrying`);
-      return answer;
-    }
-    const build = onePhase ? commitOnePhaseTransaction : prepareTransaction;
-    for (let attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
-      const placed = await placementsFor(txnId, prepared);
-      if ('short' in placed) return voteAbort(txnId, prepared, placed.short, onePhase);
-      const targets = targetsOf(prepared.plans, txnId, sharded, placed.placements);
-      const reasons = await transact(build(tableName, txnId, prepared, targets, placed.placements, now()));
-      if (reasons === null) {
-        return { participant: name, txnId, vote: 'VOTE_COMMIT', reason: null, ...(onePhase ? { committed: ONE_PHASE_COMMITTED } : {}) };
-      }
-      const answer = await prepareRefused(txnId, prepared, reasons, targets, onePhase);
-      if (answer) return answer;
-    }
-    throw new TransientFailure(`prepare of ${txnId} kept racing concurrent debits or upgrades; retry`);
-  }
-
-  /** The vote a cancelled prepare gives, or undefined when it should simply be tried again. */
-  async function prepareRefused(
-    txnId: string,
-    prepared: PreparedOperations,
-    reasons: CancellationReason[],
-    targets: readonly ItemTarget[],
-    onePhase: boolean,
-  ): Promise<PrepareAnswer | undefined> {
+  /** What a cancelled prepare or check means, in the step's words. */
+  async function refused(txnId: string, message: PrepareMessage, reasons: CancellationReason[], targets: readonly ItemTarget[]): Promise<Report> {
     const verdict = readCancellation(txnId, reasons, targets);
     switch (verdict.kind) {
-      case 'recordExists': {
-        const record = verdict.record ? storedRecord(verdict.record) : await readRecord(txnId);
-        if (!record) throw new TransientFailure('prepared-state record vanished while reading it');
-        return answerFromRecord(txnId, record, prepared.digest);
-      }
+      case 'recordExists':
+        return verdict.record ? { kind: 'moved', record: storedRecord(verdict.record) } : { kind: 'moved' };
       case 'voteAbort':
-        return voteAbort(txnId, prepared, verdict.reason, onePhase);
+        return { kind: 'report', message: { action: 'refused', prepare: message, reason: verdict.reason }, from: 'nothing' };
       case 'upgrade':
         await upgradeItems(verdict.targets);
-        return undefined;
+        return { kind: 'again' };
       case 'resplit':
-        return undefined;
+        return { kind: 'again' };
       case 'transient':
         throw new TransientFailure(`prepare of ${txnId} was cancelled by a concurrent write; retry`);
       case 'unexpected':
@@ -275,116 +159,94 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
     }
   }
 
-  /**
-   * Commit and abort share one loop: send the transition (first without reading, when the message
-   * carries the operations and nothing forces a read), and whenever a condition fails read the
-   * record and let the pure rules (onCommit, onAbort) say what the delivery means.
-   */
-  async function phaseTwo(txnId: string, raw: readonly unknown[] | undefined, to: 'COMMITTED' | 'ABORTED'): Promise<PhaseTwoAnswer> {
-    const refused = to === 'ABORTED' && raw !== undefined && refusesAsInvalid(raw);
-    let prepared = raw && !refused ? prepareOperations(raw, 'operations') : undefined;
-    let record: StoredRecord | undefined;
-    // A split debit is wherever prepare put it: only the record knows.
-    let known = !prepared || prepared.plans.some((p) => needsSplit(p, sharded));
-    if (known) {
-      record = await readRecord(txnId);
-      if (!prepared && record?.operations) prepared = prepareOperations(record.operations, 'stored operations');
-    }
-    for (let attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
-      let legacy = false;
-      if (known) {
-        const facts = record && recordFacts(record);
-        const step =
-          to === 'COMMITTED'
-            ? onCommit(facts, prepared?.digest, prepared?.readOnly ?? false)
-            : onAbort(facts, refused ? REFUSED_OPERATIONS_DIGEST : prepared?.digest);
-        switch (step.kind) {
-          case 'repeat':
-            // A record that was PREPARED (it keeps its redo list; a vote-abort record or a tombstone has none)
-            // may have been aborted by a delivery that died before its clean-up: finish that clean-up.
-            if (to === 'ABORTED' && record?.operations && record.voteReason === undefined) {
-              await removeProvisionalItems(txnId, prepareOperations(record.operations, 'stored operations'), record);
-            }
-            return { participant: name, txnId, outcome: to, repeated: true };
-          case 'readOnlyCommit':
-            return { participant: name, txnId, outcome: 'READ_ONLY', repeated: false };
-          case 'violation':
-            return violation(step.code, txnId);
-          case 'committedInOnePhase':
-            throw new CommittedInOnePhase(txnId, name);
-          case 'nullAbort':
-            try {
-              // The tombstone makes a prepare that arrives after this abort vote VOTE_ABORT (anti-hanging).
-              await client.send(new PutCommand(abortedRecord(tableName, txnId, now(), prepared?.digest, undefined)));
-              return { participant: name, txnId, outcome: 'ABORTED', repeated: false };
-            } catch (error) {
-              if (!isConditionalCheckFailed(error)) throw classifyDynamoError(error);
-              record = await readRecord(txnId); // a prepare landed between our read and our write: abort it
-              continue;
-            }
-          case 'apply':
-            if (!prepared && record?.operations) prepared = prepareOperations(record.operations, 'stored operations');
-            if (!prepared) {
-              if (to === 'COMMITTED') violation('COMMIT_WITHOUT_PREPARE', txnId);
-              throw new Error(`record of ${txnId} is PREPARED but holds no operations`);
-            }
-            legacy = record?.layout === undefined;
+  /** Records Pakka 0.1 prepared (no `layout`) are finished with 0.1's expressions, on unsharded items. */
+  const legacyOf = (record: StoredRecord | undefined) => record !== undefined && record.layout === undefined;
+
+  /** The redo list a transition applies: the message's (checked against the record's digest by the step) or the record's. */
+  function redoList(txnId: string, given: PreparedOperations | undefined, record: StoredRecord | undefined, to: 'COMMITTED' | 'ABORTED'): PreparedOperations {
+    if (given) return given;
+    if (record?.operations) return prepareOperations(record.operations, 'stored operations');
+    if (to === 'COMMITTED') throw new ProtocolViolation('COMMIT_WITHOUT_PREPARE', txnId, name);
+    throw new Error(`record of ${txnId} is PREPARED but holds no operations`);
+  }
+
+  function performer(txnId: string, given: PreparedOperations | undefined) {
+    return async (effect: ParticipantEffect, record: StoredRecord | undefined, message: ParticipantMessage): Promise<Report> => {
+      const moved = (written: boolean): Report => (written ? { kind: 'done' } : { kind: 'moved' });
+      if ('call' in effect) throw new Error(`participant ${name}: Pakka holds its items itself; there is no team ${effect.call} to call`);
+      switch (effect.write) {
+        case 'check': {
+          if (!given || message.action !== 'prepare') throw new Error('a check needs the prepare that asked for it');
+          const targets = targetsOf(given.plans, txnId, sharded);
+          const reasons = await driver.transact(readOnlyCheckTransaction(tableName, txnId, targets));
+          return reasons === null ? { kind: 'done' } : refused(txnId, message, reasons, targets);
         }
+        case 'prepare': {
+          if (!given || message.action !== 'prepare') throw new Error('a prepare needs its operations');
+          const placed = await placementsFor(txnId, given);
+          if ('short' in placed) return { kind: 'report', message: { action: 'refused', prepare: message, reason: placed.short }, from: 'nothing' };
+          const targets = targetsOf(given.plans, txnId, sharded, placed.placements);
+          const build = effect.onePhase ? commitOnePhaseTransaction : prepareTransaction;
+          const reasons = await driver.transact(build(tableName, txnId, given, targets, placed.placements, now()));
+          return reasons === null ? { kind: 'done' } : refused(txnId, message, reasons, targets);
+        }
+        case 'decide': {
+          const prepared = redoList(txnId, given, record, effect.outcome);
+          const legacy = legacyOf(record);
+          const targets = targetsOf(prepared.plans, txnId, legacy ? NO_SHARDS : sharded, record?.placements);
+          const build =
+            effect.outcome === 'COMMITTED' ? (legacy ? legacyCommitTransaction : commitTransaction) : legacy ? legacyAbortTransaction : abortTransaction;
+          return moved((await driver.transact(build(tableName, txnId, { ...prepared, readOnly: false }, targets, now()))) === null);
+        }
+        case 'releaseProvisional': {
+          // What the record prepared: a repeated abort may carry no operations, or the record may be 0.1's.
+          const prepared = record?.operations ? prepareOperations(record.operations, 'stored operations') : redoList(txnId, given, record, 'ABORTED');
+          const legacy = legacyOf(record);
+          const targets = targetsOf(prepared.plans, txnId, legacy ? NO_SHARDS : sharded, record?.placements);
+          // Each removal's condition makes it a no-op wherever the item is not provisional.
+          for (const removal of provisionalRemovals(tableName, txnId, targets, legacy)) await driver.write(new DeleteCommand(removal));
+          return { kind: 'done' };
+        }
+        case 'aborted':
+          return moved(await driver.write(new PutCommand(abortedRecord(tableName, txnId, now(), given?.digest, effect.reason, effect.onePhase))));
+        case 'intent':
+        case 'preparedFromIntent':
+        case 'abortedFromIntent':
+        case 'dropIntent':
+          throw new Error(`participant ${name}: ${effect.write} is the barrier's; Pakka's runtime never writes an intent`);
       }
-      if (!prepared) violation('COMMIT_WITHOUT_PREPARE', txnId);
-      if (!known && prepared.readOnly) {
-        // Nothing was prepared here for a check-only participant: only the record can say more.
-        record = await readRecord(txnId);
-        known = true;
-        continue;
-      }
-      const targets = targetsOf(prepared.plans, txnId, legacy ? NO_SHARDS : sharded, record?.placements);
-      const build = to === 'COMMITTED' ? (legacy ? legacyCommitTransaction : commitTransaction) : legacy ? legacyAbortTransaction : abortTransaction;
-      const reasons = await transact(build(tableName, txnId, { ...prepared, readOnly: false }, targets, now()));
-      if (reasons === null) {
-        if (to === 'ABORTED') await removeProvisionalItems(txnId, prepared, record);
-        return { participant: name, txnId, outcome: to, repeated: false };
-      }
-      record = await readRecord(txnId);
-      known = true;
-    }
-    throw new TransientFailure(`${to === 'COMMITTED' ? 'commit' : 'abort'} of ${txnId} kept racing; retry`);
-  }
-
-  async function removeProvisionalItems(txnId: string, prepared: PreparedOperations, record: StoredRecord | undefined): Promise<void> {
-    const legacy = record !== undefined && record.layout === undefined;
-    const targets = targetsOf(prepared.plans, txnId, legacy ? NO_SHARDS : sharded, record?.placements);
-    for (const removal of provisionalRemovals(tableName, txnId, targets, legacy)) {
-      try {
-        await client.send(new DeleteCommand(removal));
-      } catch (error) {
-        if (!isConditionalCheckFailed(error)) throw classifyDynamoError(error);
-      }
-    }
-  }
-
-  async function status(txnId: string): Promise<StatusAnswer> {
-    const record = await readRecord(txnId);
-    return {
-      participant: name,
-      txnId,
-      state: record?.state ?? 'UNKNOWN',
-      lockedKeys: record?.state === 'PREPARED' ? (record.lockedKeys ?? []) : [],
-      voteReason: record?.voteReason ?? null,
-      preparedAt: record?.preparedAt ?? null,
     };
+  }
+
+  function prepare(txnId: string, prepared: PreparedOperations, onePhase: boolean) {
+    const message: PrepareMessage = { action: 'prepare', digest: prepared.digest, onePhase, readOnly: prepared.readOnly };
+    // Fast path: no record yet is the common case, and the first write's condition keeps out any other.
+    return driver.drive({ txnId, message, start: { assume: undefined }, perform: performer(txnId, prepared) });
+  }
+
+  /**
+   * Commit and abort: when the message carries the operations and nothing forces a read, the transition is
+   * sent at once on the assumption that the record is PREPARED with them (its condition checks that); a
+   * split debit is wherever prepare put it, and a check-only list prepared nothing, so only the record knows.
+   */
+  function phaseTwo(txnId: string, raw: readonly unknown[] | undefined, to: 'COMMITTED' | 'ABORTED') {
+    const refused = to === 'ABORTED' && raw !== undefined && refusesAsInvalid(raw);
+    const given = raw && !refused ? prepareOperations(raw, 'operations') : undefined;
+    const message: ParticipantMessage =
+      to === 'COMMITTED'
+        ? { action: 'commit', digest: given?.digest, readOnly: given?.readOnly ?? false }
+        : { action: 'abort', digest: refused ? REFUSED_OPERATIONS_DIGEST : given?.digest };
+    const read = !given || given.readOnly || given.plans.some((p) => needsSplit(p, sharded));
+    const start = read ? ('read' as const) : { assume: { state: 'PREPARED' as const, digest: given.digest, redo: true } };
+    return driver.drive({ txnId, message, start, perform: performer(txnId, given) });
   }
 
   return dispatchParticipantRequest({
     operations: prepareOperations,
-    prepare: (txnId, prepared) => prepare(txnId, prepared),
+    prepare: (txnId, prepared) => prepare(txnId, prepared, false),
     commitOnePhase: (txnId, prepared) => prepare(txnId, prepared, true),
     commit: (txnId, raw) => phaseTwo(txnId, raw, 'COMMITTED'),
     abort: (txnId, raw) => phaseTwo(txnId, raw, 'ABORTED'),
-    status,
+    status: driver.status,
   });
-}
-
-function isConditionalCheckFailed(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }

@@ -79,6 +79,11 @@ export const BOUNDED: Verification[] = [
   { name: 'safety, 2 participants, 2 message faults, 1 crash', kind: 'safety', defines: { N: 2, EXPRESS: 0, FAULTS: 2, CRASHES: 1 } },
   { name: 'safety, 3 participants, 1 message fault, 1 crash', kind: 'safety', defines: { N: 3, EXPRESS: 0, FAULTS: 1, CRASHES: 1 } },
   { name: 'liveness (I5) under weak fairness, 2 participants, 1 crash', kind: 'liveness', defines: { N: 2, EXPRESS: 0, FAULTS: 0, CRASHES: 1 } },
+  {
+    name: 'safety, holds in the item, 2 participants, 2 message faults, 1 crash',
+    kind: 'safety',
+    defines: { N: 2, EXPRESS: 0, FAULTS: 2, CRASHES: 1, ITEM_LAYOUT: 1 },
+  },
 ];
 
 /** `npm run model:full`: the larger bounds, minutes each. */
@@ -89,6 +94,8 @@ export const FULL: Verification[] = [
   { name: 'liveness, 2 participants, 1 fault, 1 crash', kind: 'liveness', defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 1 } },
   { name: 'liveness, 3 participants, 1 fault, 1 crash', kind: 'liveness', defines: { N: 3, EXPRESS: 0, FAULTS: 1, CRASHES: 1 } },
   { name: 'liveness, 2 participants, Express duplicate', kind: 'liveness', defines: { N: 2, EXPRESS: 1, FAULTS: 0, CRASHES: 1 } },
+  { name: 'safety, holds in the item, Express duplicate, 1 crash', kind: 'safety', defines: { N: 2, EXPRESS: 1, FAULTS: 0, CRASHES: 1, ITEM_LAYOUT: 1 } },
+  { name: 'liveness, holds in the item, 1 crash', kind: 'liveness', defines: { N: 2, EXPRESS: 0, FAULTS: 0, CRASHES: 1, ITEM_LAYOUT: 1 } },
 ];
 
 /** One safeguard removed each; spin must find a counterexample. */
@@ -100,4 +107,9 @@ export const MUTANTS: Verification[] = [
   },
   { name: 'null abort writes no tombstone (no anti-hanging)', kind: 'safety', defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, MUTANT_NO_TOMBSTONE: true } },
   { name: 'prepare debit without available >= amount', kind: 'safety', defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, MUTANT_NO_ESCROW_CHECK: true } },
+  {
+    name: "holds in the item: prepare's item write without the intent's condition",
+    kind: 'safety',
+    defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, ITEM_LAYOUT: 1, MUTANT_NO_INTENT_CHECK: true },
+  },
 ];
