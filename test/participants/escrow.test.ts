@@ -35,7 +35,11 @@ let bank: ParticipantHandler;
 let doc: DynamoDBDocumentClient;
 
 beforeAll(async () => {
-  pakka = await testPakka({ config });
+  pakka = await testPakka({
+    config,
+    withoutAwsConflictRules:
+      'these tests pin the escrow arithmetic (reserve exactly what the balance covers, apply each once) with many prepares at once on one item. Under AWS conflict rules each prepare, a TransactWriteItems over the record and the item, cancels the others until holds live in the item (issue 19 item 3, designed in docs/design.md); BENCHMARKS.md measures that on the shared fee account',
+  });
   bank = participant(pakka, 'payee-bank');
   doc = documentClient(localDynamoClient(inject('dynamoEndpoint')));
 });

@@ -2,12 +2,24 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
+import { conflictRulesFromEnv } from '../../local/conflictRules.js';
+import { sdkTimeoutsFromEnv } from '../../lambdas/config/sdkTimeouts.js';
 import { type ParticipantConfig, loadParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import { LocalPakka, type LocalPakkaOptions } from '../../local/pakka.js';
 import { TEST_VARIANT } from './variant.js';
 
-export async function testPakka(options: Partial<Omit<LocalPakkaOptions, 'dynamo'>> = {}): Promise<LocalPakka> {
-  const dynamo = localDynamoClient(inject('dynamoEndpoint'));
+export interface TestPakkaOptions extends Partial<Omit<LocalPakkaOptions, 'dynamo'>> {
+  /**
+   * Runs on DynamoDB Local as it is, without the model of AWS's transaction-conflict rules that every other
+   * test runs under. The value is the reason, written where the test is: only a test that pins something the
+   * rules are known to break today (and that another test or the benchmark measures) may ask for it.
+   */
+  withoutAwsConflictRules?: string;
+}
+
+export async function testPakka({ withoutAwsConflictRules, ...options }: TestPakkaOptions = {}): Promise<LocalPakka> {
+  const conflictRules = withoutAwsConflictRules ? { ...conflictRulesFromEnv(), enabled: false } : conflictRulesFromEnv();
+  const dynamo = localDynamoClient(inject('dynamoEndpoint'), sdkTimeoutsFromEnv(), conflictRules);
   const pakka = new LocalPakka({ dynamo, tablePrefix: `t${randomUUID().slice(0, 8)}-`, fastRetriesMs: 5, variant: TEST_VARIANT, ...options });
   await pakka.createTables();
   return pakka;
