@@ -12,6 +12,6 @@ export type { TransactionView, TxnStatus } from '../lambdas/coordinator/coordina
 export type { TransactionRequestBody } from '../lambdas/coordinator/transactionRequest.js';
 export type { OutcomeEvent } from '../lambdas/observability/transactionOutcome.js';
 export type { TransactionTimeline } from '../lambdas/observability/transactionTimeline.js';
-export type { ResolveRefused, Resolved } from '../lambdas/recovery/httpRoutes.js';
+export type { ResolveRefused, Resolved } from '../lambdas/api/recoveryRoutes.js';
 export type { SweepRun, SweepStarted, SweepSummary } from '../lambdas/recovery/recoveryService.js';
 export type { ResolveRequest } from '../lambdas/recovery/resolve.js';

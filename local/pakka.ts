@@ -7,7 +7,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type TableReads, tableReads } from '../lambdas/api/tableReads.js';
 import { type ParticipantConfig, loadParticipantConfig } from '../lambdas/config/participantConfig.js';
 import { type ParticipantFunctions, localParticipantFunctions } from '../lambdas/config/participantFunctions.js';
-import { type CoordinatorVariant, DEFAULT_COORDINATOR_VARIANT } from '../lambdas/coordinator/coordinatorVariant.js';
+import { type CoordinatorVariant, DEFAULT_COORDINATOR_VARIANT } from '../lambdas/config/coordinatorVariant.js';
 import { type ExecutionInput, executionInput } from '../lambdas/coordinator/executionInput.js';
 import { type CoordinatorLogItem, type TransactionView, transactionView } from '../lambdas/coordinator/coordinatorLog.js';
 import { type OutcomeEvent, outcomeEvent, recordOutcome, recordStarted } from '../lambdas/observability/transactionOutcome.js';

@@ -10,7 +10,7 @@ import { documentClient } from '../lambdas/participants/lambdaEntry.js';
 import { coordinatorLogTable } from '../lambdas/recovery/coordinatorLogTable.js';
 import { inDoubtIndex } from '../lambdas/recovery/inDoubtIndex.js';
 import type { RecoveryPorts } from '../lambdas/recovery/ports.js';
-import { EXECUTION_TIMEOUT_SECONDS } from '../lambdas/coordinator/coordinatorVariant.js';
+import { EXECUTION_TIMEOUT_SECONDS } from '../lambdas/config/coordinatorVariant.js';
 import { maxDurationExecutions } from '../lambdas/recovery/maxDurationExecutions.js';
 import { DEFAULT_RECOVERY_CONFIG, type RecoveryConfig } from '../lambdas/recovery/recoveryConfig.js';
 import { type RecoveryService, sweepSummary } from '../lambdas/recovery/recoveryService.js';

@@ -7,7 +7,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
 import { type CoordinatorLogItem, TXN_STATUSES, type TransactionView, type TxnStatus, transactionView } from '../coordinator/coordinatorLog.js';
 import { ALL_LOG_SHARDS, statusPartitionOf } from '../coordinator/logShards.js';
-import { type CoordinatorVariant, EXECUTION_TIMEOUT_SECONDS } from '../coordinator/coordinatorVariant.js';
+import { type CoordinatorVariant, EXECUTION_TIMEOUT_SECONDS } from '../config/coordinatorVariant.js';
 import { TXN_ID_PATTERN } from '../coordinator/transactionRequest.js';
 import { ApiError, jsonResponse } from './http.js';
 import { integerQuery, query } from './request.js';

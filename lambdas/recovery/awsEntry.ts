@@ -25,7 +25,7 @@ import { type SweepSummary, sweepSummary } from './recoveryService.js';
 import { runSweep } from './sweep.js';
 import { stepFunctionsExecutions } from './stepFunctionsExecutions.js';
 import { maxDurationExecutions } from './maxDurationExecutions.js';
-import { EXECUTION_TIMEOUT_SECONDS } from '../coordinator/coordinatorVariant.js';
+import { EXECUTION_TIMEOUT_SECONDS } from '../config/coordinatorVariant.js';
 import { coordinatorEnvironment } from '../config/deployedEnvironment.js';
 
 export const recoveryEnvironment = coordinatorEnvironment;

@@ -13,7 +13,7 @@
  * earlier decision all fail the same conditional write, and only then does the abort path look at
  * each answer to name the participant and the rule.
  */
-import { type CoordinatorVariant, EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/coordinator/coordinatorVariant.js';
+import { type CoordinatorVariant, EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/config/coordinatorVariant.js';
 import { ONE_PHASE_COMMITTED } from '../../lambdas/protocol/participantState.js';
 import { PAKKA_ERROR } from '../../lambdas/protocol/errorNames.js';
 import { COORDINATOR_ABORT_REASONS, PARTICIPANT_ABORT_REASONS } from '../../lambdas/protocol/vote.js';

@@ -19,7 +19,7 @@ import { localDynamoClient } from '../../local/dynamoLocal.js';
 import { type FaultSpec, FaultInjector } from '../../local/faults.js';
 import { LocalPakka, type StartedTransaction } from '../../local/pakka.js';
 import { LocalRecovery, type LocalRecoveryOptions } from '../../local/recovery.js';
-import type { CoordinatorVariant } from '../../lambdas/coordinator/coordinatorVariant.js';
+import type { CoordinatorVariant } from '../../lambdas/config/coordinatorVariant.js';
 import { TEST_VARIANT } from '../support/variant.js';
 
 export const LEDGERS = ['payer-bank', 'payee-bank', 'upi-switch'] as const;

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { ensureConsoleBuilt } from '../../local/consoleAssets.js';
 import { COORDINATOR_TASK_STATES, FaultInjector } from '../../local/faults.js';
-import { EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/coordinator/coordinatorVariant.js';
+import { EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/config/coordinatorVariant.js';
 import type { LocalService } from '../../local/server.js';
 import { uniqueId } from '../support/pakka.js';
 import { call, startTestService } from '../support/service.js';

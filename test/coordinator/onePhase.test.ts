@@ -9,7 +9,7 @@ import { localDynamoClient } from '../../local/dynamoLocal.js';
 import { localTransactionService } from '../../local/transactionService.js';
 import type { LocalPakka } from '../../local/pakka.js';
 import { LocalRecovery } from '../../local/recovery.js';
-import { EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/coordinator/coordinatorVariant.js';
+import { EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/config/coordinatorVariant.js';
 import { DEFAULT_RECOVERY_CONFIG } from '../../lambdas/recovery/recoveryConfig.js';
 import { interceptor } from '../support/interceptor.js';
 import { participant, readItem, readRecord } from '../support/participantTable.js';

@@ -3,7 +3,7 @@
  * ASL. The conditional decision write is the only arbiter: whoever writes first, every party obeys
  * it, the decision is written exactly once (observed on the wire), and I1-I5 hold afterwards.
  */
-import { EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/coordinator/coordinatorVariant.js';
+import { EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/config/coordinatorVariant.js';
 import { TEST_VARIANT } from '../support/variant.js';
 import { describe, expect, it } from 'vitest';
 import { METRICS } from '../../lambdas/observability/metricNames.js';
