@@ -17,6 +17,7 @@ import type { CoordinatorVariant } from '../config/coordinatorVariant.js';
 import type { ExecutionInput } from '../coordinator/executionInput.js';
 import { type TableNamesForReads, tableReads } from './tableReads.js';
 import type { TransactionService } from './transactionService.js';
+import { executionArnOf } from '../recovery/stepFunctionsExecutions.js';
 
 export interface StepFunctionsServiceOptions {
   sfn: SFNClient;
@@ -26,14 +27,6 @@ export interface StepFunctionsServiceOptions {
   tables: TableNamesForReads;
   config: ParticipantConfig;
   functions: ParticipantFunctions;
-}
-
-/** arn:aws:states:REGION:ACCOUNT:stateMachine:NAME -> arn:aws:states:REGION:ACCOUNT:execution:NAME:EXECUTION */
-export function executionArnOf(stateMachineArn: string, executionName: string): string {
-  const parts = stateMachineArn.split(':');
-  if (parts.length !== 7 || parts[5] !== 'stateMachine') throw new Error(`not a state machine ARN: ${stateMachineArn}`);
-  parts[5] = 'execution';
-  return [...parts, executionName].join(':');
 }
 
 export function stepFunctionsService(options: StepFunctionsServiceOptions): TransactionService {

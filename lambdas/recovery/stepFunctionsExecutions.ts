@@ -1,7 +1,14 @@
 /** Whether a transaction's coordinator still runs on AWS: DescribeExecution of the execution named after it. */
 import { DescribeExecutionCommand, ExecutionDoesNotExist, type SFNClient } from '@aws-sdk/client-sfn';
-import { executionArnOf } from '../api/stepFunctionsService.js';
 import type { ExecutionPort } from './ports.js';
+
+/** arn:aws:states:REGION:ACCOUNT:stateMachine:NAME -> arn:aws:states:REGION:ACCOUNT:execution:NAME:EXECUTION */
+export function executionArnOf(stateMachineArn: string, executionName: string): string {
+  const parts = stateMachineArn.split(':');
+  if (parts.length !== 7 || parts[5] !== 'stateMachine') throw new Error(`not a state machine ARN: ${stateMachineArn}`);
+  parts[5] = 'execution';
+  return [...parts, executionName].join(':');
+}
 
 /** A redrivable failed execution may resume, so it counts as running too. */
 const ALIVE = new Set(['RUNNING', 'PENDING_REDRIVE']);

@@ -7,7 +7,6 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeExecutionCommand, ExecutionDoesNotExist, type SFNClient } from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { executionArnOf } from '../../lambdas/api/stepFunctionsService.js';
 import { recoveryRequest } from '../../lambdas/recovery/awsEntry.js';
 import { sweepSummary } from '../../lambdas/recovery/recoveryService.js';
 import { coordinatorLogTable } from '../../lambdas/recovery/coordinatorLogTable.js';
@@ -16,7 +15,7 @@ import { lambdaParticipants } from '../../lambdas/recovery/lambdaParticipants.js
 import type { RecoveryPorts } from '../../lambdas/recovery/ports.js';
 import { DEFAULT_RECOVERY_CONFIG } from '../../lambdas/recovery/recoveryConfig.js';
 import { runSweep } from '../../lambdas/recovery/sweep.js';
-import { stepFunctionsExecutions } from '../../lambdas/recovery/stepFunctionsExecutions.js';
+import { executionArnOf, stepFunctionsExecutions } from '../../lambdas/recovery/stepFunctionsExecutions.js';
 import type { FaultSpec } from '../../local/faults.js';
 import { HOUR_MS, LedgerWorld } from '../chaos/ledgerWorld.js';
 
