@@ -44,7 +44,7 @@ export function coordinatorLogTable(client: DynamoDBDocumentClient, tableName: s
 
   return {
     async openTransactions(createdBefore, limit) {
-      // Every shard (and the partition items written before sharding use), each oldest first; merged, the oldest overall come first.
+      // Every shard, each oldest first; merged, the oldest overall come first.
       const perShard = await Promise.all(
         OPEN_PARTITIONS.map(async (partition) => {
           const found: Array<{ txnId: string; createdAt: string }> = [];
