@@ -13,7 +13,7 @@ export interface ParticipantInput {
   operations: Array<Record<string, unknown>>;
   /**
    * Prepare is sent as commitOnePhase: this is the transaction's only participant, so its own atomic
-   * write can be the decision (DESIGN.md, coordinator step 2). Only where the config allows it
+   * write can be the decision (docs/design.md, coordinator step 2). Only where the config allows it
    * (ParticipantSpec.onePhaseCommit: Pakka's own runtime, not a team's own function by default).
    */
   onePhase: boolean;

@@ -1,6 +1,6 @@
 /**
  * The coordinator log's index partitions, spread over shards so that no index every transaction
- * writes has a constant or low-cardinality partition key (DESIGN.md, "Recovery"). A transaction's
+ * writes has a constant or low-cardinality partition key (docs/design.md, "Recovery"). A transaction's
  * shard is a pure function of its txnId, so the state machine (given it in the execution input),
  * recovery and the API all compute the same one. Readers query every shard and merge by createdAt.
  */

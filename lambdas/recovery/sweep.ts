@@ -1,5 +1,5 @@
 /**
- * The recovery sweeper (DESIGN.md, "Recovery (presumed abort)"). One sweep finds in-doubt work
+ * The recovery sweeper (docs/design.md, "Recovery"). One sweep finds in-doubt work
  * through the two sparse indexes (open coordinator log items, PREPARED participant records), re-reads
  * each transaction consistently, and for those whose coordinator is gone reads or logs the decision
  * and drives it. Safe to run twice at once and beside a live coordinator: the conditional decision

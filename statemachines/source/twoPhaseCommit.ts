@@ -491,7 +491,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
           AnswerLost: {
             Type: 'Choice',
             Comment:
-              "A lost prepare answer is a no, but a lost one-phase answer may hide a commit: that participant's own write is the decision, so its outcome is learnt, never presumed (DESIGN.md, coordinator step 2).",
+              "A lost prepare answer is a no, but a lost one-phase answer may hide a commit: that participant's own write is the decision, so its outcome is learnt, never presumed (docs/design.md, coordinator step 2).",
             Choices: [{ ...equals('$.Payload.action', 'commitOnePhase'), Next: 'LearnOnePhaseOutcome' }],
             Default: 'EncodeAbortVote',
           },

@@ -1,6 +1,6 @@
 /**
  * One-phase commit on the real state machine: a transaction whose only participant has anything to
- * write is committed by that participant's own atomic write (DESIGN.md, coordinator step 2), and when
+ * write is committed by that participant's own atomic write (docs/design.md, coordinator step 2), and when
  * its answer is lost the outcome is learnt from the participant, never presumed.
  */
 import { describe, expect, inject, it } from 'vitest';
