@@ -5,10 +5,10 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
-import { type CoordinatorLogItem, TXN_STATUSES, type TransactionView, type TxnStatus, transactionView } from '../coordinator/coordinatorLog.js';
-import { ALL_LOG_SHARDS, statusPartitionOf } from '../coordinator/logShards.js';
+import { type CoordinatorLogItem, TXN_STATUSES, type TransactionView, type TxnStatus, transactionView } from '../coordinatorLog/coordinatorLog.js';
+import { ALL_LOG_SHARDS, statusPartitionOf } from '../coordinatorLog/logShards.js';
 import { type CoordinatorVariant, EXECUTION_TIMEOUT_SECONDS } from '../config/coordinatorVariant.js';
-import { TXN_ID_PATTERN } from '../coordinator/transactionRequest.js';
+import { TXN_ID_PATTERN } from '../request/transactionRequest.js';
 import { ApiError, jsonResponse } from './http.js';
 import { integerQuery, query } from './request.js';
 import type { LogKey, LogPage, TransactionService, UndecidedTransaction } from './transactionService.js';

@@ -7,7 +7,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { ApiError, type ApiErrorBody, jsonResponse } from './http.js';
 import { jsonBody } from './request.js';
 import type { TransactionService } from './transactionService.js';
-import { type PhaseTwoOutcome, type TransactionView, transactionView } from '../coordinator/coordinatorLog.js';
+import { type PhaseTwoOutcome, type TransactionView, transactionView } from '../coordinatorLog/coordinatorLog.js';
 import type { RecoveryService } from '../recovery/recoveryService.js';
 import type { ResolveRefusal } from '../recovery/resolve.js';
 import type { Decision } from '../protocol/vote.js';

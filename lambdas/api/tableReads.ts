@@ -3,8 +3,8 @@
  * read with DynamoDB. Local mode (DynamoDB Local) and AWS share it; only starting differs.
  */
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type CoordinatorLogItem, parseCoordinatorLogItem } from '../coordinator/coordinatorLog.js';
-import { type ParticipantRecordFacts, withDerivedStatus } from '../coordinator/transactionStatus.js';
+import { type CoordinatorLogItem, parseCoordinatorLogItem } from '../coordinatorLog/coordinatorLog.js';
+import { type ParticipantRecordFacts, withDerivedStatus } from '../coordinatorLog/transactionStatus.js';
 import { batchReadConsistent } from '../participants/batchRead.js';
 import { type StoredRecord, storedRecord } from '../participants/record.js';
 import type { ParticipantConfig } from '../config/participantConfig.js';

@@ -6,8 +6,8 @@
 import type { ParticipantConfig } from '../config/participantConfig.js';
 import type { ParticipantFunctions } from '../config/participantFunctions.js';
 import type { CoordinatorVariant } from '../config/coordinatorVariant.js';
-import type { CoordinatorLogItem } from '../coordinator/coordinatorLog.js';
-import type { ExecutionInput } from '../coordinator/executionInput.js';
+import type { CoordinatorLogItem } from '../coordinatorLog/coordinatorLog.js';
+import type { ExecutionInput } from '../request/executionInput.js';
 import type { StoredRecord } from '../participants/record.js';
 import type { ItemHolds } from './itemReads.js';
 

@@ -3,7 +3,7 @@
  * final when every one answered, still open (for the next sweep) when some did not. Used by the
  * sweeper and by an operator's resolve; both obey the decision the log holds, never their own.
  */
-import type { CoordinatorLogItem } from '../coordinator/coordinatorLog.js';
+import type { CoordinatorLogItem } from '../coordinatorLog/coordinatorLog.js';
 import { PAKKA_ERROR } from '../protocol/errorNames.js';
 import type { Decision } from '../protocol/vote.js';
 import { type Delivery, type PhaseTwoResult, phaseTwoPlan, phaseTwoResult } from './inDoubt.js';

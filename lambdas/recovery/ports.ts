@@ -2,7 +2,7 @@
  * What the recovery sweeper needs from the world, as interfaces: the same sweep runs on AWS (DynamoDB,
  * Lambda, Step Functions) and locally (DynamoDB Local, in-process participants, LocalPakka's executions).
  */
-import type { CoordinatorLogItem, PhaseTwoOutcome } from '../coordinator/coordinatorLog.js';
+import type { CoordinatorLogItem, PhaseTwoOutcome } from '../coordinatorLog/coordinatorLog.js';
 import type { ParticipantAnswer } from '../participants/message.js';
 import type { Decision } from '../protocol/vote.js';
 

@@ -5,11 +5,11 @@
  * voted yes, unless the operator forces it: a forced commit is a heuristic decision.
  */
 import { z } from 'zod';
-import type { CoordinatorLogItem } from '../coordinator/coordinatorLog.js';
-import { TXN_ID_PATTERN, TXN_ID_RULE } from '../coordinator/transactionRequest.js';
+import type { CoordinatorLogItem } from '../coordinatorLog/coordinatorLog.js';
+import { TXN_ID_PATTERN, TXN_ID_RULE } from '../request/transactionRequest.js';
 import type { BarrierRecordState } from '../protocol/participantState.js';
 import { DECISIONS, type Decision } from '../protocol/vote.js';
-import { isFinal } from '../coordinator/coordinatorLog.js';
+import { isFinal } from '../coordinatorLog/coordinatorLog.js';
 import type { RecoveryPorts } from './ports.js';
 import { type TransactionOutcome, decideAndDrive } from './sweep.js';
 import type { MetricsRecorder } from '../observability/recorder.js';

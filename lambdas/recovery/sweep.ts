@@ -5,8 +5,8 @@
  * and drives it. Safe to run twice at once and beside a live coordinator: the conditional decision
  * write is the only arbiter, and every participant action is idempotent.
  */
-import type { CoordinatorLogItem } from '../coordinator/coordinatorLog.js';
-import { LIMITS } from '../coordinator/transactionRequest.js';
+import type { CoordinatorLogItem } from '../coordinatorLog/coordinatorLog.js';
+import { LIMITS } from '../request/transactionRequest.js';
 import { METRICS } from '../observability/metricNames.js';
 import { type MetricsRecorder, noMetrics } from '../observability/recorder.js';
 import { type DriveResult, deliver, driveDecision, learnOnePhaseOutcome } from './driveDecision.js';

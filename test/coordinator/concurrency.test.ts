@@ -7,7 +7,7 @@ import { inject } from 'vitest';
 import { describe, expect, it } from 'vitest';
 import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
-import type { TransactionView } from '../../lambdas/coordinator/coordinatorLog.js';
+import type { TransactionView } from '../../lambdas/coordinatorLog/coordinatorLog.js';
 import { seededRandom } from '../../bench/drive.js';
 import { readRecord } from '../support/participantTable.js';
 import { testPakka, uniqueId } from '../support/pakka.js';

@@ -1,7 +1,7 @@
 /** The input of one state machine execution, built from a validated request. Pure. */
 import type { ParticipantConfig } from '../config/participantConfig.js';
 import type { ParticipantFunctions } from '../config/participantFunctions.js';
-import { logShardOf, openPartitionOf } from './logShards.js';
+import { logShardOf, openPartitionOf } from '../coordinatorLog/logShards.js';
 import { type TransactionRequest, requestDigest } from './transactionRequest.js';
 
 export interface ParticipantInput {
