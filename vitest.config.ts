@@ -21,19 +21,46 @@ const COORDINATOR_TESTS = [
   'test/coordinator/txnClaim.test.ts',
 ];
 
+/**
+ * The naming rule (docs/architecture.md, "Tests"): `*.unit.test.ts` is a pure test, run by the unit
+ * project with no global setup (`npm run test:unit`); every other `*.test.ts` is an integration test
+ * and gets DynamoDB Local and the console bundle. test/layout/unitTests.unit.test.ts fails when a unit
+ * file reaches an integration fixture.
+ */
+const UNIT_TESTS = 'test/**/*.unit.test.ts';
+const INTEGRATION_SETUP = ['test/support/globalSetup.ts'];
+
 export default defineConfig({
   test: {
     // Packs, installs and synthesizes: `npm run test:package` (vitest.package.config.ts), run by .ci/run.
     exclude: ['test/package/package.test.ts', 'node_modules/**'],
-    globalSetup: ['test/support/globalSetup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // DynamoDB Local runs transactions one at a time; two test files at once is what 2 cores carry.
     maxWorkers: 2,
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT' },
     projects: [
-      { extends: true, test: { name: 'express', include: ['test/**/*.test.ts'], env: { PAKKA_TEST_COORDINATOR: 'express' } } },
-      { extends: true, test: { name: 'standard', include: COORDINATOR_TESTS, env: { PAKKA_TEST_COORDINATOR: 'standard' } } },
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: [UNIT_TESTS],
+          // No global setup, so no DynamoDB Local: an AWS SDK call that a unit test makes by mistake
+          // goes to a closed port and fails, never to AWS.
+          env: { AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'unit', AWS_SECRET_ACCESS_KEY: 'unit' },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'express',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/package/package.test.ts', 'node_modules/**', UNIT_TESTS],
+          globalSetup: INTEGRATION_SETUP,
+          env: { PAKKA_TEST_COORDINATOR: 'express' },
+        },
+      },
+      { extends: true, test: { name: 'standard', include: COORDINATOR_TESTS, globalSetup: INTEGRATION_SETUP, env: { PAKKA_TEST_COORDINATOR: 'standard' } } },
     ],
   },
 });

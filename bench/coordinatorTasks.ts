@@ -29,7 +29,7 @@ const OPERATION_OF_RESOURCE: Record<string, string> = {
   'arn:aws:states:::dynamodb:deleteItem': 'DeleteItem',
 };
 
-/** The condition that makes a write the decision: it may be written exactly once (DESIGN.md). */
+/** The condition that makes a write the decision: it may be written exactly once (docs/design.md, "Records and the commit point"). */
 export const DECISION_CONDITION = 'attribute_not_exists(decision)';
 const ONE_PHASE_RECEIPT = /\bonePhase = :true\b/;
 

@@ -13,7 +13,7 @@ import type { ParticipantInvoker } from '../local/stateMachine.js';
 import { awsWriteUnits } from './awsWriteUnits.js';
 import { type AttributeMap, failedWriteUnits, isWriteOperation, reportedUnits, reportsCapacity } from './capacity.js';
 import type { CoordinatorTasks } from './coordinatorTasks.js';
-import { CLAIM_CONDITION } from '../lambdas/coordinator/txnClaim.js';
+import { CLAIM_CONDITION } from '../lambdas/request/txnClaim.js';
 
 /** Who spent the txnId claim's write: the API, before the execution starts (not a Task of the ASL). */
 export const CLAIM_SOURCE = 'ClaimTxnId';

@@ -18,7 +18,7 @@ import type { ConflictCounts } from '../local/transactionConflicts.js';
 import { itemsInFlight } from '../local/conflictRules.js';
 import { localDynamoClient } from '../local/dynamoLocal.js';
 import { LocalPakka } from '../local/pakka.js';
-import { executionInput } from '../lambdas/coordinator/executionInput.js';
+import { executionInput } from '../lambdas/request/executionInput.js';
 import { localTableNames } from '../local/tables.js';
 import { CoordinatorTasks } from './coordinatorTasks.js';
 import { type CostPerMillion, type Prices, type WorkPerCommit, dynamoOnlyCost, expressCost, standardCost } from './costModel.js';

@@ -7,7 +7,7 @@
  * operation's parameters, lists as `.member.N`).
  */
 import { z } from 'zod';
-import type { RequestSigner } from './sigv4.js';
+import type { RequestSigner } from '../client/sigv4.js';
 
 export const CLOUDWATCH_SERVICE = 'monitoring';
 export const CLOUDWATCH_API_VERSION = '2010-08-01';

@@ -13,7 +13,7 @@ import { ensureConsoleBuilt, isConsolePath, serveConsole } from '../local/consol
 import { loopbackRefusal } from '../local/loopbackGuard.js';
 import { type CloudWatchClient, CLOUDWATCH_SERVICE, CloudWatchError, cloudWatchEndpoint, getMetricData, metricDataRequest } from './cloudWatch.js';
 import { CLOUDWATCH_PATH } from '../console/src/cloudWatchPath.js';
-import { type RequestSigner, apiGatewaySigner, regionOfApiUrl } from './sigv4.js';
+import { type RequestSigner, SigningError, executeApiRegion, sigv4Signer } from '../client/sigv4.js';
 
 export const DEFAULT_CONSOLE_PORT = 3100;
 
@@ -124,7 +124,9 @@ export async function startConsoleProxy(options: ConsoleProxyOptions): Promise<C
         try {
           signed = await options.signer({ method, url: target, headers, ...(text !== undefined ? { body: text } : {}) });
         } catch (error) {
-          const reason = error instanceof Error ? error.message : String(error);
+          // The signer's own message already says what to do; the page's message says it once, so the bare cause.
+          const cause = error instanceof SigningError ? error.cause : error;
+          const reason = cause instanceof Error ? cause.message : String(cause);
           log(`console proxy: cannot sign the call: ${reason}`);
           sendResult(
             response,
@@ -190,14 +192,14 @@ export async function runConsole(options: ConsoleCommandOptions): Promise<void> 
   } catch {
     throw new Error(`--url must be the deployed API's URL (the stack output ApiUrl), not '${options.url}'`);
   }
-  const region = options.region ?? regionOfApiUrl(apiUrl) ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  const region = options.region ?? executeApiRegion(apiUrl) ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   if (!region) throw new Error(`cannot tell the API's region from ${apiUrl.host}: pass --region or set AWS_REGION`);
   await ensureConsoleBuilt((line) => options.out(`${line}\n`));
   const proxy = await startConsoleProxy({
     apiUrl: apiUrl.toString(),
     port: options.port,
-    signer: apiGatewaySigner({ region }),
-    cloudWatch: { endpoint: cloudWatchEndpoint(region), signer: apiGatewaySigner({ region, service: CLOUDWATCH_SERVICE }) },
+    signer: sigv4Signer({ region }),
+    cloudWatch: { endpoint: cloudWatchEndpoint(region), signer: sigv4Signer({ region, service: CLOUDWATCH_SERVICE }) },
     log: (line) => options.out(`${line}\n`),
   });
   options.out(

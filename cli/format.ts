@@ -1,7 +1,7 @@
 /** How the CLI shows transactions, items and inspections to a person (scripts use --json). */
 import type { Inspection, Item, OutcomeEvent, ParticipantInfo, Resolved, SweepRun, TransactionStatus } from './client.js';
 import type { TransactionTimeline } from '../lambdas/observability/transactionTimeline.js';
-import type { TransactionView } from '../lambdas/coordinator/coordinatorLog.js';
+import type { TransactionView } from '../lambdas/coordinatorLog/coordinatorLog.js';
 
 /** A plain text table: a header row, a rule, and left-aligned columns. */
 export function table(headers: string[], rows: Array<Array<string | number | null | undefined>>): string {

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { TXN_STATUSES, type TxnStatus } from '../lambdas/coordinator/coordinatorLog.js';
+import { TXN_STATUSES, type TxnStatus } from '../lambdas/coordinatorLog/coordinatorLog.js';
 import { ApiCallError, ConnectionFlagsError, DEFAULT_URL, SigningError, type TransactionStatus, UnreachableError, clientFor } from './client.js';
 import { runDemo, scenarioNamed, summaryText } from './demo.js';
 import { eventsText, inspectionText, itemText, listText, participantsText, recoveryText, resolvedText, transactionText } from './format.js';

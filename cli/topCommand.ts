@@ -2,7 +2,7 @@
  * The `pakka top` loop: reads GET /metrics and the not-yet-final transactions every interval and
  * redraws the view, until Ctrl-C (or after one snapshot with --once).
  */
-import { TXN_STATUSES } from '../lambdas/coordinator/coordinatorLog.js';
+import { TXN_STATUSES } from '../lambdas/coordinatorLog/coordinatorLog.js';
 import type { PakkaClient } from './client.js';
 import { parsePrometheusText } from './prometheusText.js';
 import { type TopReading, type TopView, topText, topView } from './top.js';

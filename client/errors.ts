@@ -1,6 +1,6 @@
 /** How a call to the API fails, as types a caller can tell apart. */
 import type { ApiErrorBody } from '../lambdas/api/http.js';
-import type { ResolveRefused } from '../lambdas/recovery/httpRoutes.js';
+import type { ResolveRefused } from '../lambdas/api/recoveryRoutes.js';
 
 export { SigningError } from './sigv4.js';
 

@@ -2,7 +2,7 @@
  * A typed client of Pakka's HTTP API. The same calls work against the local service (plain HTTP)
  * and the deployed API (every request signed with SigV4); the answer types are the API's own.
  */
-import { isFinal } from '../lambdas/coordinator/coordinatorLog.js';
+import { isFinal } from '../lambdas/coordinatorLog/coordinatorLog.js';
 import type {
   Accepted,
   EventList,

@@ -3,7 +3,7 @@
  * signature when the client signs, and the answer's error body turned into an ApiCallError.
  */
 import type { ApiErrorBody } from '../lambdas/api/http.js';
-import type { ResolveRefused } from '../lambdas/recovery/httpRoutes.js';
+import type { ResolveRefused } from '../lambdas/api/recoveryRoutes.js';
 import { ApiCallError, UnreachableError } from './errors.js';
 import type { RequestSigner } from './sigv4.js';
 

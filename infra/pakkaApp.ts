@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import type { App } from 'aws-cdk-lib';
 import { DEFAULT_CONFIG_PATH, loadParticipantConfig } from '../lambdas/config/participantConfig.js';
-import { checkParticipantAttempts } from '../lambdas/coordinator/participantAttempts.js';
+import { checkParticipantAttempts } from '../lambdas/config/participantAttempts.js';
 import { checkWithCdkNag } from './nag.js';
 import { PakkaStack } from './pakkaStack.js';
 import { deploymentSettings } from './settings.js';

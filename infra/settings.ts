@@ -4,7 +4,7 @@
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { z } from 'zod';
-import { COORDINATOR_VARIANTS, DEFAULT_COORDINATOR_VARIANT } from '../lambdas/coordinator/coordinatorVariant.js';
+import { COORDINATOR_VARIANTS, DEFAULT_COORDINATOR_VARIANT } from '../lambdas/config/coordinatorVariant.js';
 
 /** Context keys, as documented in cdk.json. */
 export const CONTEXT = {

@@ -39,5 +39,5 @@ export {
   type Validated,
   type ValidationError,
   validateTransactionRequest,
-} from '../lambdas/coordinator/transactionRequest.js';
-export { type ParticipantView, TXN_STATUSES, type TransactionView, type TxnStatus } from '../lambdas/coordinator/coordinatorLog.js';
+} from '../lambdas/request/transactionRequest.js';
+export { type ParticipantView, TXN_STATUSES, type TransactionView, type TxnStatus } from '../lambdas/coordinatorLog/coordinatorLog.js';

@@ -17,5 +17,5 @@ export { type PostgresClient, type PostgresEngineOptions, postgresEngine } from 
 export { type MysqlConnection, type MysqlEngineOptions, mysqlEngine } from '../lambdas/participants/sql/mysql.js';
 export { type SqlParticipantHandler, type SqlParticipantOptions, ensureSqlParticipantReady, sqlParticipant } from '../lambdas/participants/sql/runtime.js';
 export { type DatabaseSecret, type SqlLambdaParticipantOptions, databaseSecret, sqlLambdaParticipant } from '../lambdas/participants/sql/lambdaEntry.js';
-export { sqlInDoubt } from '../lambdas/participants/sql/inDoubt.js';
+export { sqlInDoubt } from '../lambdas/recovery/sqlInDoubt.js';
 export { MAX_MINOR_UNITS, itemKey, positiveMinorUnits } from '../lambdas/participants/kinds/fields.js';

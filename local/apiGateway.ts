@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { utf8Text } from '../lambdas/api/exactJson.js';
-import { LIMITS } from '../lambdas/coordinator/transactionRequest.js';
+import { LIMITS } from '../lambdas/request/transactionRequest.js';
 
 /**
  * Reads the body, keeping at most one byte more than the API accepts: enough for the handler to

@@ -11,7 +11,7 @@ import type { ServerResponse } from 'node:http';
 import { extname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { type CoordinatorVariant, DEFAULT_COORDINATOR_VARIANT } from '../lambdas/coordinator/coordinatorVariant.js';
+import { type CoordinatorVariant, DEFAULT_COORDINATOR_VARIANT } from '../lambdas/config/coordinatorVariant.js';
 import { aslPath } from '../statemachines/source/files.js';
 
 export const CONSOLE_PATH = '/console';

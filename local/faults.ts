@@ -6,6 +6,7 @@
  * state machine; stopping there aborts the execution where it is, as a crashed coordinator stops).
  */
 import { z } from 'zod';
+import { PAKKA_ERROR } from '../lambdas/protocol/errorNames.js';
 import { allStates, loadDefinition, type ParticipantInvoker } from './stateMachine.js';
 
 const PARTICIPANT_ACTIONS = ['prepare', 'commitOnePhase', 'commit', 'abort'] as const;
@@ -61,7 +62,7 @@ type ParsedFault = z.output<typeof faultSpec>;
 /** Error names as Step Functions sees them from a Lambda task. */
 export const CRASH_ERROR = 'Lambda.Unknown';
 export const TRANSIENT_ERROR = 'Lambda.ServiceException';
-export const COORDINATOR_STOPPED = 'Pakka.CoordinatorStopped';
+export const COORDINATOR_STOPPED = PAKKA_ERROR.coordinatorStopped;
 
 class InjectedFault extends Error {
   constructor(name: string, message: string) {

@@ -3,18 +3,19 @@
  * coordinator on the local engine. `runTransaction` is the programmatic entry point that the
  * local API, the CLI, the tests and the benchmark call.
  */
+import { PAKKA_ERROR } from '../lambdas/protocol/errorNames.js';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { claimTransaction } from '../lambdas/api/claimWrite.js';
 import { type TableReads, tableReads } from '../lambdas/api/tableReads.js';
-import type { ClaimOutcome } from '../lambdas/coordinator/txnClaim.js';
+import type { ClaimOutcome } from '../lambdas/request/txnClaim.js';
 import { type ParticipantConfig, loadParticipantConfig } from '../lambdas/config/participantConfig.js';
 import { type ParticipantFunctions, localParticipantFunctions } from '../lambdas/config/participantFunctions.js';
-import { type CoordinatorVariant, DEFAULT_COORDINATOR_VARIANT } from '../lambdas/coordinator/coordinatorVariant.js';
-import { type ExecutionInput, executionInput } from '../lambdas/coordinator/executionInput.js';
-import { checkParticipantAttempts } from '../lambdas/coordinator/participantAttempts.js';
-import { type CoordinatorLogItem, type TransactionView, transactionView } from '../lambdas/coordinator/coordinatorLog.js';
+import { type CoordinatorVariant, DEFAULT_COORDINATOR_VARIANT } from '../lambdas/config/coordinatorVariant.js';
+import { type ExecutionInput, executionInput } from '../lambdas/request/executionInput.js';
+import { checkParticipantAttempts } from '../lambdas/config/participantAttempts.js';
+import { type CoordinatorLogItem, type TransactionView, transactionView } from '../lambdas/coordinatorLog/coordinatorLog.js';
 import { type OutcomeEvent, outcomeEvent, recordOutcome, recordStarted } from '../lambdas/observability/transactionOutcome.js';
-import { type TransactionRequest, type Validated, transactionIdFor, validateTransactionRequest } from '../lambdas/coordinator/transactionRequest.js';
+import { type TransactionRequest, type Validated, transactionIdFor, validateTransactionRequest } from '../lambdas/request/transactionRequest.js';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isOwnFunctionKind } from '../lambdas/participants/barrier/kind.js';
 import { documentClient } from '../lambdas/participants/lambdaEntry.js';
@@ -276,7 +277,7 @@ export class LocalPakka {
 
 /** Another request holds the txnId (the API answers 409 IDEMPOTENCY_CONFLICT): nothing was started. */
 export class IdempotencyConflict extends Error {
-  override readonly name = 'Pakka.IdempotencyConflict';
+  override readonly name = PAKKA_ERROR.idempotencyConflict;
   constructor(readonly txnId: string) {
     super(`transaction ${txnId} already exists with a different request; nothing was started`);
   }

@@ -11,7 +11,7 @@ import type { WaitOptions } from '../lambdas/api/transactionRoutes.js';
 import type { TransactionService } from '../lambdas/api/transactionService.js';
 import type { ParticipantConfig } from '../lambdas/config/participantConfig.js';
 import { proxyEvent, readBody, sendResult } from './apiGateway.js';
-import type { CoordinatorVariant } from '../lambdas/coordinator/coordinatorVariant.js';
+import type { CoordinatorVariant } from '../lambdas/config/coordinatorVariant.js';
 import { isConsolePath, serveConsole } from './consoleAssets.js';
 import { type DataDirLock, acquireDataDirLock } from './dataDirLock.js';
 import type { ConflictRules } from './conflictRules.js';

@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { ParticipantFunctions } from '../lambdas/config/participantFunctions.js';
-import { type CoordinatorVariant, DEFAULT_COORDINATOR_VARIANT } from '../lambdas/coordinator/coordinatorVariant.js';
+import { type CoordinatorVariant, DEFAULT_COORDINATOR_VARIANT } from '../lambdas/config/coordinatorVariant.js';
 import { aslPath } from '../statemachines/source/files.js';
 
 /** One entry of the local engine's state history (the package does not export the type). */

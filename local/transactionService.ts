@@ -7,7 +7,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { tableReads } from '../lambdas/api/tableReads.js';
 import type { RunningExecution, TransactionService } from '../lambdas/api/transactionService.js';
-import type { ExecutionInput } from '../lambdas/coordinator/executionInput.js';
+import type { ExecutionInput } from '../lambdas/request/executionInput.js';
 import { documentClient } from '../lambdas/participants/lambdaEntry.js';
 import type { ExecutionOutcome, LocalPakka } from './pakka.js';
 

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { answerOf, type PROTOCOL_VIOLATION_CODES, VOTE_ABORT_ERROR_PREFIX, VOTE_ABORT_ERRORS } from '../lambdas/contract/participantProtocol.js';
 import type { AbortReason } from '../lambdas/protocol/vote.js';
+import { PAKKA_ERROR } from '../lambdas/protocol/errorNames.js';
 
 export type Operations = Array<Record<string, unknown>>;
 export type AnyParticipantHandler = (event: unknown) => Promise<unknown>;
@@ -110,7 +111,7 @@ export function participantConformance<Snapshot>(fixture: ParticipantConformance
     operations: Operations | undefined,
     code: (typeof PROTOCOL_VIOLATION_CODES)[number],
   ) {
-    await expect(handler({ action, txnId, ...(operations ? { operations } : {}) })).rejects.toMatchObject({ name: 'Pakka.ProtocolViolation', code });
+    await expect(handler({ action, txnId, ...(operations ? { operations } : {}) })).rejects.toMatchObject({ name: PAKKA_ERROR.protocolViolation, code });
   }
 
   const stillCalls = (before: number | undefined) => {
@@ -245,7 +246,7 @@ export function participantConformance<Snapshot>(fixture: ParticipantConformance
         { action: 'prepare', txnId: txn('bad'), operations: [{ op: 'no-such-operation', key: 'k' }] },
         { action: 'prepare', txnId: txn('bad'), operations: ops, surprise: true },
       ]) {
-        await expect(p(bad), JSON.stringify(bad)).rejects.toMatchObject({ name: 'Pakka.InvalidRequest' });
+        await expect(p(bad), JSON.stringify(bad)).rejects.toMatchObject({ name: PAKKA_ERROR.invalidRequest });
       }
       expect(await fixture.snapshot(ops)).toEqual(before);
     });

@@ -4,16 +4,16 @@
  * instead of drifting from it.
  */
 import type { ApiErrorBody as ApiError } from '../../lambdas/api/http.js';
-import type { TxnStatus } from '../../lambdas/coordinator/coordinatorLog.js';
-import type { ResolveRefused } from '../../lambdas/recovery/httpRoutes.js';
+import type { TxnStatus } from '../../lambdas/coordinatorLog/coordinatorLog.js';
+import type { ResolveRefused } from '../../lambdas/api/recoveryRoutes.js';
 
-export type { ParticipantView, TransactionView, TxnStatus } from '../../lambdas/coordinator/coordinatorLog.js';
+export type { ParticipantView, TransactionView, TxnStatus } from '../../lambdas/coordinatorLog/coordinatorLog.js';
 export type { TransactionList } from '../../lambdas/api/listing.js';
 export type { InspectedItem, InspectedParticipant, Inspection, ParticipantStatus, TransactionStatus } from '../../lambdas/api/transactionRoutes.js';
 export type { TimeSpan, TransactionTimeline as Timeline } from '../../lambdas/observability/transactionTimeline.js';
 export type { ItemView, ParticipantInfo } from '../../lambdas/api/participantRoutes.js';
 export type { ItemHold } from '../../lambdas/api/itemReads.js';
-export type { Resolved, ResolveRefused } from '../../lambdas/recovery/httpRoutes.js';
+export type { Resolved, ResolveRefused } from '../../lambdas/api/recoveryRoutes.js';
 
 /** Every 4xx and 5xx body: the API's error (and, for a refused resolve, the decision already logged). */
 export type ApiErrorBody = { error: ApiError } & Partial<Pick<ResolveRefused, 'logged'>>;

@@ -11,7 +11,7 @@ import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { type CoordinatorVariant, DEFAULT_COORDINATOR_VARIANT } from '../../lambdas/coordinator/coordinatorVariant.js';
+import { type CoordinatorVariant, DEFAULT_COORDINATOR_VARIANT } from '../../lambdas/config/coordinatorVariant.js';
 import { COORDINATOR_LOG_SCHEMA } from '../../lambdas/tableSchemas.js';
 import { aslPath } from '../../statemachines/source/files.js';
 import { PakkaTable } from './pakkaTable.js';

@@ -5,7 +5,7 @@
  * takes are the handler's to judge, with a precise message and field.
  */
 import { type JsonSchema, JsonSchemaType, JsonSchemaVersion } from 'aws-cdk-lib/aws-apigateway';
-import { LIMITS, TXN_ID_PATTERN, TXN_ID_RULE } from '../../lambdas/coordinator/transactionRequest.js';
+import { LIMITS, TXN_ID_PATTERN, TXN_ID_RULE } from '../../lambdas/request/transactionRequest.js';
 
 export const TRANSACTION_REQUEST_SCHEMA: JsonSchema = {
   schema: JsonSchemaVersion.DRAFT4,

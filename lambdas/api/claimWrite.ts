@@ -1,7 +1,7 @@
-/** The txnId claim's DynamoDB edge (the rules are lambdas/coordinator/txnClaim.ts): one conditional PutItem, read back only when it fails. */
+/** The txnId claim's DynamoDB edge (the rules are lambdas/coordinatorLog/txnClaim.ts): one conditional PutItem, read back only when it fails. */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { ExecutionInput } from '../coordinator/executionInput.js';
-import { CLAIM_CONDITION, type ClaimOutcome, claimItem, claimVerdict } from '../coordinator/txnClaim.js';
+import type { ExecutionInput } from '../request/executionInput.js';
+import { CLAIM_CONDITION, type ClaimOutcome, claimItem, claimVerdict } from '../request/txnClaim.js';
 
 export async function claimTransaction(client: DynamoDBDocumentClient, tableName: string, input: ExecutionInput, now: string): Promise<ClaimOutcome> {
   try {

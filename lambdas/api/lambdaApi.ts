@@ -16,7 +16,7 @@ import type { ParticipantConfig } from '../config/participantConfig.js';
 import { boundedClientConfig, syncStartClientConfig } from '../config/sdkTimeouts.js';
 import { coordinatorEnvironment } from '../config/deployedEnvironment.js';
 import { checkParticipantFunctions } from '../config/participantFunctions.js';
-import { requestLogFields } from '../observability/apiRequestLog.js';
+import { requestLogFields } from './requestLog.js';
 import { protocolLogger } from '../observability/logger.js';
 import { pakkaTracer, traced } from '../observability/tracing.js';
 import { documentClient } from '../participants/lambdaEntry.js';
@@ -68,7 +68,7 @@ export function lambdaApi(config: ParticipantConfig): LambdaApiHandler {
     },
   );
 
-  /** Every request leaves one log line with its txnId, phase and action (see apiRequestLog.ts). */
+  /** Every request leaves one log line with its txnId, phase and action (see requestLog.ts). */
   async function served(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
     const started = performance.now();
     const result = await route(event);

@@ -1,6 +1,6 @@
 /** Reads what a route needs from an API Gateway proxy event, the same way locally and on AWS. */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { LIMITS, TXN_ID_PATTERN, TXN_ID_RULE } from '../coordinator/transactionRequest.js';
+import { LIMITS, TXN_ID_PATTERN, TXN_ID_RULE } from '../request/transactionRequest.js';
 import { hasLoneSurrogate, parseExactJson, utf8Text } from './exactJson.js';
 import { ApiError } from './http.js';
 

@@ -10,7 +10,7 @@ import { getParticipantItem, listParticipants } from './participantRoutes.js';
 import { requireJsonContentType, txnIdParam } from './request.js';
 import { DEFAULT_WAIT, type WaitOptions, getTransaction, inspectTransaction, submitTransaction } from './transactionRoutes.js';
 import type { TransactionService } from './transactionService.js';
-import { resolveTransactionRoute, runRecovery } from '../recovery/httpRoutes.js';
+import { resolveTransactionRoute, runRecovery } from './recoveryRoutes.js';
 import type { RecoveryService } from '../recovery/recoveryService.js';
 
 export type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;

@@ -13,8 +13,8 @@ import {
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ParticipantConfig } from '../config/participantConfig.js';
 import type { ParticipantFunctions } from '../config/participantFunctions.js';
-import type { CoordinatorVariant } from '../coordinator/coordinatorVariant.js';
-import type { ExecutionInput } from '../coordinator/executionInput.js';
+import type { CoordinatorVariant } from '../config/coordinatorVariant.js';
+import type { ExecutionInput } from '../request/executionInput.js';
 import { claimTransaction } from './claimWrite.js';
 import { type TableNamesForReads, tableReads } from './tableReads.js';
 import type { TransactionService } from './transactionService.js';

@@ -6,8 +6,8 @@
  * only when nothing follows it. The paging is pure: the reads come in through HeldReader.
  */
 import { z } from 'zod';
-import type { TransactionView } from '../coordinator/coordinatorLog.js';
-import { TXN_ID_PATTERN } from '../coordinator/transactionRequest.js';
+import type { TransactionView } from '../coordinatorLog/coordinatorLog.js';
+import { TXN_ID_PATTERN } from '../request/transactionRequest.js';
 
 export const STUCK_STATUSES = ['PREPARING', 'COMMITTING', 'ABORTING'] as const;
 export type StuckStatus = (typeof STUCK_STATUSES)[number];

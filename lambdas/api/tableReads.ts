@@ -3,12 +3,12 @@
  * read with DynamoDB. Local mode (DynamoDB Local) and AWS share it; only starting differs.
  */
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type CoordinatorLogItem, parseCoordinatorLogItem, transactionView } from '../coordinator/coordinatorLog.js';
+import { type CoordinatorLogItem, parseCoordinatorLogItem, transactionView } from '../coordinatorLog/coordinatorLog.js';
 import { coordinatorLogTable } from '../recovery/coordinatorLogTable.js';
 import { mergeOldestFirst } from '../recovery/sortedStreams.js';
 import { type HeldRef, type HeldTransaction, OPEN_LOG_SOURCE } from './stuckListing.js';
 import { earliestPrepared, undecidedView } from './undecidedView.js';
-import { type ParticipantRecordFacts, withDerivedStatus } from '../coordinator/transactionStatus.js';
+import { type ParticipantRecordFacts, withDerivedStatus } from '../coordinatorLog/transactionStatus.js';
 import { batchReadConsistent } from '../participants/batchRead.js';
 import { type StoredRecord, storedRecord } from '../participants/record.js';
 import type { ParticipantConfig } from '../config/participantConfig.js';

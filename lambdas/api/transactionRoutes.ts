@@ -11,13 +11,13 @@ import {
   type TransactionView,
   type TxnStatus,
   transactionView,
-} from '../coordinator/coordinatorLog.js';
-import { type ExecutionInput, executionInput } from '../coordinator/executionInput.js';
-import { transactionIdFor, validateTransactionRequest } from '../coordinator/transactionRequest.js';
+} from '../coordinatorLog/coordinatorLog.js';
+import { type ExecutionInput, executionInput } from '../request/executionInput.js';
+import { transactionIdFor, validateTransactionRequest } from '../request/transactionRequest.js';
 import type { StoredRecord } from '../participants/record.js';
 import type { RecordState } from '../protocol/participantState.js';
 import { type TransactionTimeline, transactionTimeline } from '../observability/transactionTimeline.js';
-import { onePhaseItem, undecidedStatus } from '../coordinator/transactionStatus.js';
+import { onePhaseItem, undecidedStatus } from '../coordinatorLog/transactionStatus.js';
 import { ApiError, jsonResponse } from './http.js';
 import { booleanQuery, idempotencyKey, jsonBody } from './request.js';
 import type { TransactionService } from './transactionService.js';

@@ -5,10 +5,10 @@
  */
 import type { ParticipantConfig } from '../config/participantConfig.js';
 import type { ParticipantFunctions } from '../config/participantFunctions.js';
-import type { CoordinatorVariant } from '../coordinator/coordinatorVariant.js';
-import type { CoordinatorLogItem } from '../coordinator/coordinatorLog.js';
-import type { ExecutionInput } from '../coordinator/executionInput.js';
-import type { ClaimOutcome } from '../coordinator/txnClaim.js';
+import type { CoordinatorVariant } from '../config/coordinatorVariant.js';
+import type { CoordinatorLogItem } from '../coordinatorLog/coordinatorLog.js';
+import type { ExecutionInput } from '../request/executionInput.js';
+import type { ClaimOutcome } from '../request/txnClaim.js';
 import type { StoredRecord } from '../participants/record.js';
 import type { ItemHolds } from './itemReads.js';
 import type { HeldReader } from './stuckListing.js';

@@ -4,8 +4,8 @@
  * Nothing is logged before the decision: what is known comes from the running execution (its input
  * and start) or from the participants' records (who holds it, since when).
  */
-import type { TransactionView } from '../coordinator/coordinatorLog.js';
-import { LIMITS } from '../coordinator/transactionRequest.js';
+import type { TransactionView } from '../coordinatorLog/coordinatorLog.js';
+import { LIMITS } from '../request/transactionRequest.js';
 
 export interface UndecidedFacts {
   txnId: string;

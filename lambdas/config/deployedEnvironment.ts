@@ -3,7 +3,7 @@
  * participant tables (the API and the recovery sweeper), validated once at cold start.
  */
 import { z } from 'zod';
-import { COORDINATOR_VARIANTS } from '../coordinator/coordinatorVariant.js';
+import { COORDINATOR_VARIANTS } from './coordinatorVariant.js';
 import { participantFunctionsJson } from './participantFunctions.js';
 
 /** PARTICIPANT_TABLES: JSON, participant name -> its table. */

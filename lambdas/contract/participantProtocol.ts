@@ -8,7 +8,8 @@
  */
 import { z } from 'zod';
 import { BARRIER_RECORD_STATES, ONE_PHASE_COMMITTED, type ProtocolViolationCode } from '../protocol/participantState.js';
-import { ABORT_REASONS, type AbortReason, VOTES } from '../protocol/vote.js';
+import { PAKKA_ERROR } from '../protocol/errorNames.js';
+import { ABORT_REASONS, type AbortReason, type CoordinatorAbortReason, VOTES, isCoordinatorAbortReason } from '../protocol/vote.js';
 
 export const CONTRACT_VERSION = '1.2.0';
 
@@ -115,31 +116,28 @@ void everyViolationCode;
 
 /** The error names a participant raises (a Lambda's `errorType`), and what the coordinator does with each. */
 export const PARTICIPANT_ERRORS = {
-  'Pakka.ProtocolViolation':
+  [PAKKA_ERROR.protocolViolation]:
     'A commit after abort, an abort after commit, a commit without prepare, or a repeat with other operations. Nothing was changed; never retried; counted and alarmed.',
-  'Pakka.Transient': 'A failure worth retrying (throttling, a lost race, an unreachable external system). The coordinator retries with backoff and jitter.',
-  'Pakka.InvalidRequest':
+  [PAKKA_ERROR.transient]:
+    'A failure worth retrying (throttling, a lost race, an unreachable external system). The coordinator retries with backoff and jitter.',
+  [PAKKA_ERROR.invalidRequest]:
     "The request does not match this contract or the kind's operation schema. Never retried; a prepare that fails so counts as VOTE_ABORT.",
-  'Pakka.CommittedInOnePhase':
+  [PAKKA_ERROR.committedInOnePhase]:
     'An abort reached a transaction the participant committed in one phase (1.2). Nothing was changed: the coordinator or recovery, which sent the abort to learn the outcome, logs COMMIT.',
 } as const;
 export const ERROR_NAMES = Object.keys(PARTICIPANT_ERRORS) as (keyof typeof PARTICIPANT_ERRORS)[];
-
-/** The reasons only the coordinator records, for a prepare that gave no valid vote. */
-const COORDINATOR_REASONS = ['TIMEOUT', 'ERROR', 'INVALID_ANSWER'] as const satisfies readonly AbortReason[];
 
 /**
  * The noes a participant may raise instead of answering: every reason of its own but LOCK_CONFLICT.
  * A lock conflict stays an answer because the coordinator retries prepare once when every no is a
  * conflict, and only the whole set of answers can tell it so.
  */
-export type RaisedAbortReason = Exclude<AbortReason, (typeof COORDINATOR_REASONS)[number] | 'LOCK_CONFLICT'>;
-const isRaisedAbortReason = (reason: AbortReason): reason is RaisedAbortReason =>
-  reason !== 'LOCK_CONFLICT' && !(COORDINATOR_REASONS as readonly AbortReason[]).includes(reason);
+export type RaisedAbortReason = Exclude<AbortReason, CoordinatorAbortReason | 'LOCK_CONFLICT'>;
+const isRaisedAbortReason = (reason: AbortReason): reason is RaisedAbortReason => reason !== 'LOCK_CONFLICT' && !isCoordinatorAbortReason(reason);
 export const RAISED_ABORT_REASONS: readonly RaisedAbortReason[] = ABORT_REASONS.filter(isRaisedAbortReason);
 
 /** The reason is the last part of the name, so the coordinator reads it with intrinsics (the name's third `.`-separated part). */
-export const VOTE_ABORT_ERROR_PREFIX = 'Pakka.VoteAbort.';
+export const VOTE_ABORT_ERROR_PREFIX = `${PAKKA_ERROR.voteAbort}.`;
 export const voteAbortErrorName = (reason: RaisedAbortReason) => `${VOTE_ABORT_ERROR_PREFIX}${reason}`;
 /** Every name a raised no may have: the coordinator catches exactly these, so any other `Pakka.VoteAbort.*` is a failed prepare (ERROR). */
 export const VOTE_ABORT_ERRORS: readonly string[] = RAISED_ABORT_REASONS.map(voteAbortErrorName);

@@ -7,7 +7,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
-import { isFinal, parseCoordinatorLogItem } from '../coordinator/coordinatorLog.js';
+import { isFinal, parseCoordinatorLogItem } from '../coordinatorLog/coordinatorLog.js';
 import { emfRecorder } from './emfRecorder.js';
 import { type ProtocolLogger, protocolLogger } from './logger.js';
 import type { MetricsRecorder } from './recorder.js';

@@ -3,7 +3,7 @@
  * metrics and the `pakka` EventBridge event. Pure: fed from the coordinator log item, whoever wrote
  * it (the state machine, recovery or an operator), so every final outcome is reported the same way.
  */
-import { type CoordinatorLogItem, isFinal, transactionView } from '../coordinator/coordinatorLog.js';
+import { type CoordinatorLogItem, isFinal, transactionView } from '../coordinatorLog/coordinatorLog.js';
 import { ABORT_REASONS } from '../protocol/vote.js';
 import { METRICS } from './metricNames.js';
 import type { MetricsRecorder } from './recorder.js';

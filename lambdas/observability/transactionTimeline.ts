@@ -4,7 +4,7 @@
  * recovery's marks) and each participant's record (preparedAt, committedAt, abortedAt, on the
  * participant's own clock). Pure: `pakka inspect` and GET /transactions/{txnId}/inspect show it.
  */
-import type { CoordinatorLogItem, PhaseTwoOutcome } from '../coordinator/coordinatorLog.js';
+import type { CoordinatorLogItem, PhaseTwoOutcome } from '../coordinatorLog/coordinatorLog.js';
 import type { StoredRecord } from '../participants/record.js';
 
 export interface TimeSpan {

@@ -1,9 +1,10 @@
 /** How the participant's failures are named, so the state machine's Retry and Catch can tell them apart. */
+import { PAKKA_ERROR } from '../protocol/errorNames.js';
 import { TransientFailure } from '../protocol/participantState.js';
 
 /** A malformed message from the coordinator: never retried, turned into an abort vote. */
 export class InvalidParticipantRequest extends Error {
-  override readonly name = 'Pakka.InvalidRequest';
+  override readonly name = PAKKA_ERROR.invalidRequest;
 }
 
 const TRANSIENT_ERRORS = new Set([

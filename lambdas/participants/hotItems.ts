@@ -60,12 +60,6 @@ export function splitConsumption(amount: number, available: readonly number[], s
   return left === 0 ? parts : undefined;
 }
 
-/**
- * Only an operation that escrows a quantity (a credit, a debit) can spread over a sharded key's shards:
- * a check or a lock reads or holds one item. The API refuses the others as the participant does.
- */
-export const spreadsOverShards = (plan: Pick<OperationPlan, 'hold'>): boolean => plan.hold === 'escrow';
-
 /** A debit of a sharded key: where it lands depends on what the shards hold, so prepare must read them. */
 export const needsSplit = (plan: OperationPlan, sharded: ShardedKeys): plan is EscrowPlan =>
   plan.hold === 'escrow' && plan.direction === 'consume' && sharded.has(plan.key);

@@ -10,6 +10,7 @@ import { ProtocolViolation, REFUSED_OPERATIONS_DIGEST, TransientFailure } from '
 import type { AbortReason } from '../protocol/vote.js';
 import { batchReadConsistent } from './batchRead.js';
 import { type CancellationReason, readCancellation } from './cancellation.js';
+import { spreadsOverShards } from '../protocol/sharding.js';
 import { conflictRetryingClient } from './conflictRetry.js';
 import { escrowUpgrade } from './escrow.js';
 import {
@@ -20,7 +21,6 @@ import {
   needsSplit,
   shardPksOf,
   splitConsumption,
-  spreadsOverShards,
   supplyPlacement,
   supplyShard,
   targetsOf,

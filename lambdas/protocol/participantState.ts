@@ -3,6 +3,7 @@
  * The DynamoDB adapter enforces the same rules with condition expressions; this module
  * decides what a repeated or late message means once the stored state is known.
  */
+import { PAKKA_ERROR } from './errorNames.js';
 import type { AbortReason, VoteAnswer } from './vote.js';
 
 export const RECORD_STATES = ['PREPARED', 'COMMITTED', 'ABORTED'] as const;
@@ -112,7 +113,7 @@ export function onRepeatedPrepare(record: RecordFacts, digest: string): Repeated
 }
 
 export class ProtocolViolation extends Error {
-  override readonly name = 'Pakka.ProtocolViolation';
+  override readonly name = PAKKA_ERROR.protocolViolation;
   constructor(
     readonly code: ProtocolViolationCode,
     readonly txnId: string,
@@ -127,7 +128,7 @@ export class ProtocolViolation extends Error {
  * was how its coordinator (or recovery) asked for the outcome. Nothing was changed.
  */
 export class CommittedInOnePhase extends Error {
-  override readonly name = 'Pakka.CommittedInOnePhase';
+  override readonly name = PAKKA_ERROR.committedInOnePhase;
   constructor(
     readonly txnId: string,
     readonly participant: string,
@@ -138,5 +139,5 @@ export class CommittedInOnePhase extends Error {
 
 /** Raised for failures worth retrying (throttling, a DynamoDB hiccup); the state machine retries it. */
 export class TransientFailure extends Error {
-  override readonly name = 'Pakka.Transient';
+  override readonly name = PAKKA_ERROR.transient;
 }

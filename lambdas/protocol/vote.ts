@@ -25,6 +25,14 @@ export const ABORT_REASONS = [
 ] as const;
 export type AbortReason = (typeof ABORT_REASONS)[number];
 
+/** The reasons only the coordinator records, for a prepare that gave no valid vote; a participant never gives them. */
+export const COORDINATOR_ABORT_REASONS = ['INVALID_ANSWER', 'ERROR', 'TIMEOUT'] as const satisfies readonly AbortReason[];
+export type CoordinatorAbortReason = (typeof COORDINATOR_ABORT_REASONS)[number];
+export const isCoordinatorAbortReason = (reason: string): reason is CoordinatorAbortReason => (COORDINATOR_ABORT_REASONS as readonly string[]).includes(reason);
+
+/** The reasons a participant may give with VOTE_ABORT. */
+export const PARTICIPANT_ABORT_REASONS: readonly AbortReason[] = ABORT_REASONS.filter((reason) => !isCoordinatorAbortReason(reason));
+
 export interface VoteAnswer {
   vote: Vote;
   /** Set only with VOTE_ABORT. */

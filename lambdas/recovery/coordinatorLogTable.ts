@@ -1,7 +1,7 @@
 /** The coordinator log as recovery reads and writes it: the DynamoDB edge of CoordinatorLogPort. */
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type CoordinatorLogItem, type TxnStatus, parseCoordinatorLogItem } from '../coordinator/coordinatorLog.js';
-import { OPEN_PARTITIONS, logShardOf, openPartitionOf, statusPartitionOf } from '../coordinator/logShards.js';
+import { type CoordinatorLogItem, type TxnStatus, parseCoordinatorLogItem } from '../coordinatorLog/coordinatorLog.js';
+import { OPEN_PARTITIONS, logShardOf, openPartitionOf, statusPartitionOf } from '../coordinatorLog/logShards.js';
 import type { Decision } from '../protocol/vote.js';
 import { OPEN_INDEX } from '../tableSchemas.js';
 import { finalStatusOf, phaseTwoStatusOf } from './inDoubt.js';
@@ -45,7 +45,7 @@ export function coordinatorLogTable(client: DynamoDBDocumentClient, tableName: s
 
   return {
     async openTransactions(createdBefore, limit) {
-      // Every shard (and the partition items written before sharding use), each oldest first; merged, the oldest overall come first.
+      // Every shard, each oldest first; merged, the oldest overall come first.
       const perShard = await Promise.all(
         OPEN_PARTITIONS.map(async (partition) => {
           const found: Array<{ txnId: string; createdAt: string }> = [];

@@ -3,7 +3,8 @@
  * final when every one answered, still open (for the next sweep) when some did not. Used by the
  * sweeper and by an operator's resolve; both obey the decision the log holds, never their own.
  */
-import type { CoordinatorLogItem } from '../coordinator/coordinatorLog.js';
+import type { CoordinatorLogItem } from '../coordinatorLog/coordinatorLog.js';
+import { PAKKA_ERROR } from '../protocol/errorNames.js';
 import type { Decision } from '../protocol/vote.js';
 import { type Delivery, type PhaseTwoResult, phaseTwoPlan, phaseTwoResult } from './inDoubt.js';
 import type { ParticipantPort, RecoveryPorts } from './ports.js';
@@ -34,16 +35,14 @@ export async function deliver(
     const name = error instanceof Error ? error.name : 'Error';
     const message = error instanceof Error ? error.message : String(error);
     // An ABORT that meets a one-phase commit changed nothing: a hazard, reported like a violation.
-    if (name === COMMITTED_IN_ONE_PHASE) return { participant, kind: 'violation', code: 'ABORT_AFTER_COMMIT' };
-    if (name === 'Pakka.ProtocolViolation') {
+    if (name === PAKKA_ERROR.committedInOnePhase) return { participant, kind: 'violation', code: 'ABORT_AFTER_COMMIT' };
+    if (name === PAKKA_ERROR.protocolViolation) {
       const code = (error as { code?: unknown }).code;
       return { participant, kind: 'violation', code: typeof code === 'string' ? code : (VIOLATION_CODE.exec(message)?.[1] ?? 'PROTOCOL_VIOLATION') };
     }
     return { participant, kind: 'failed', error: `${name}: ${message}` };
   }
 }
-
-const COMMITTED_IN_ONE_PHASE = 'Pakka.CommittedInOnePhase';
 
 /**
  * The outcome of a one-phase commit whose coordinator never learnt it (the item is logged onePhase,
@@ -60,7 +59,7 @@ export async function learnOnePhaseOutcome(participants: ParticipantPort, item: 
     if ('outcome' in answer && answer.outcome === 'ABORTED') return 'ABORT';
     throw new Error(`unexpected answer to the abort of a one-phase commit: ${JSON.stringify(answer)}`);
   } catch (error) {
-    if (error instanceof Error && error.name === COMMITTED_IN_ONE_PHASE) return 'COMMIT';
+    if (error instanceof Error && error.name === PAKKA_ERROR.committedInOnePhase) return 'COMMIT';
     throw error;
   }
 }

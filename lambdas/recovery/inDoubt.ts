@@ -1,9 +1,9 @@
 /**
- * The recovery sweeper's decisions, as plain functions over plain data (DESIGN.md, "Recovery
- * (presumed abort)"): when a transaction counts as in doubt, which decision recovery may log, who
+ * The recovery sweeper's decisions, as plain functions over plain data (docs/design.md,
+ * "Recovery"): when a transaction counts as in doubt, which decision recovery may log, who
  * must hear it, and what the transaction's log item says once the deliveries are back. No I/O here.
  */
-import { type CoordinatorLogItem, isFinal, type PhaseTwoOutcome, type TxnStatus } from '../coordinator/coordinatorLog.js';
+import { type CoordinatorLogItem, isFinal, type PhaseTwoOutcome, type TxnStatus } from '../coordinatorLog/coordinatorLog.js';
 import { phaseTwoTargets } from '../protocol/decision.js';
 import type { Decision, Vote } from '../protocol/vote.js';
 import type { RecoveryConfig } from './recoveryConfig.js';

@@ -6,6 +6,7 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { ParticipantFunctions } from '../config/participantFunctions.js';
 import type { ParticipantAnswer } from '../participants/message.js';
+import { PAKKA_ERROR } from '../protocol/errorNames.js';
 import type { ParticipantPort } from './ports.js';
 
 export class ParticipantFunctionError extends Error {
@@ -23,7 +24,8 @@ export function lambdaParticipants(lambda: LambdaClient, functions: ParticipantF
     async send(participant, message) {
       const functionName = functions.get(participant);
       // A log item naming a participant the deployment no longer has: recovery reports it and retries later.
-      if (!functionName) throw new ParticipantFunctionError('Pakka.UnknownParticipant', `participant ${participant} has no function in PARTICIPANT_FUNCTIONS`);
+      if (!functionName)
+        throw new ParticipantFunctionError(PAKKA_ERROR.unknownParticipant, `participant ${participant} has no function in PARTICIPANT_FUNCTIONS`);
       const out = await lambda.send(
         new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(JSON.stringify(message)) }),
       );

@@ -3,7 +3,7 @@
  * Lambda) and locally (DynamoDB Local, in-process participants). It never asks whether a coordinator
  * still runs: the write-once decision makes acting beside a running one safe (DESIGN.md, "Recovery").
  */
-import type { CoordinatorLogItem, PhaseTwoOutcome } from '../coordinator/coordinatorLog.js';
+import type { CoordinatorLogItem, PhaseTwoOutcome } from '../coordinatorLog/coordinatorLog.js';
 import type { ParticipantAnswer } from '../participants/message.js';
 import type { Decision } from '../protocol/vote.js';
 

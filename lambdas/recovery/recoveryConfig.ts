@@ -4,7 +4,7 @@
  * in the request (`timeoutSeconds`, bounded by LIMITS).
  */
 import { z } from 'zod';
-import { LIMITS } from '../coordinator/transactionRequest.js';
+import { LIMITS } from '../request/transactionRequest.js';
 
 export interface RecoveryConfig {
   /**

@@ -8,11 +8,11 @@
  * transaction.
  */
 import { z } from 'zod';
-import type { CoordinatorLogItem } from '../coordinator/coordinatorLog.js';
-import { TXN_ID_PATTERN, TXN_ID_RULE } from '../coordinator/transactionRequest.js';
+import type { CoordinatorLogItem } from '../coordinatorLog/coordinatorLog.js';
+import { TXN_ID_PATTERN, TXN_ID_RULE } from '../request/transactionRequest.js';
 import type { BarrierRecordState } from '../protocol/participantState.js';
 import { DECISIONS, type Decision } from '../protocol/vote.js';
-import { isFinal, isOnePhaseRequest } from '../coordinator/coordinatorLog.js';
+import { isFinal, isOnePhaseRequest } from '../coordinatorLog/coordinatorLog.js';
 import type { RecoveryPorts } from './ports.js';
 import { type TransactionOutcome, decideAndDrive } from './sweep.js';
 import type { MetricsRecorder } from '../observability/recorder.js';

@@ -1,12 +1,12 @@
 /**
- * The recovery sweeper (DESIGN.md, "Recovery (presumed abort)"). One sweep finds in-doubt work
+ * The recovery sweeper (docs/design.md, "Recovery"). One sweep finds in-doubt work
  * through the two sparse indexes (open coordinator log items, PREPARED participant records), re-reads
  * each transaction consistently, and for those past their deadline and the grace reads or logs the
  * decision and drives it, whether or not the coordinator still runs. Safe to run twice at once and beside a live coordinator: the conditional decision
  * write is the only arbiter, and every participant action is idempotent.
  */
-import { type CoordinatorLogItem, isOnePhaseRequest } from '../coordinator/coordinatorLog.js';
-import { LIMITS } from '../coordinator/transactionRequest.js';
+import { type CoordinatorLogItem, isOnePhaseRequest } from '../coordinatorLog/coordinatorLog.js';
+import { LIMITS } from '../request/transactionRequest.js';
 import { METRICS } from '../observability/metricNames.js';
 import { type MetricsRecorder, noMetrics } from '../observability/recorder.js';
 import { type DriveResult, deliver, driveDecision, learnOnePhaseOutcome } from './driveDecision.js';

@@ -1,6 +1,6 @@
 /** The committed ASL files and the text each must hold, generated from the one definition. */
 import { fileURLToPath } from 'node:url';
-import { COORDINATOR_VARIANTS, type CoordinatorVariant, aslFileName } from '../../lambdas/coordinator/coordinatorVariant.js';
+import { COORDINATOR_VARIANTS, type CoordinatorVariant, aslFileName } from '../../lambdas/config/coordinatorVariant.js';
 import { checkDefinition, render } from './asl.js';
 import { twoPhaseCommit } from './twoPhaseCommit.js';
 

@@ -1,6 +1,6 @@
 /**
  * The coordinator, written once: every variant's ASL in `statemachines/` is generated from this
- * (`npm run statemachines`), and test/coordinator/asl.test.ts fails when a committed file differs from it.
+ * (`npm run statemachines`), and test/coordinator/asl.unit.test.ts fails when a committed file differs from it.
  *
  * Shape of the commit path (the Standard bill is one transition per state entered): PrepareAll
  * (Prepare per participant), LogCommitDecision, CommitAll (Commit per participant): 3 + 2N. No Pass
@@ -13,12 +13,13 @@
  * earlier decision all fail the same conditional write, and only then does the abort path look at
  * each answer to name the participant and the rule.
  */
-import { type CoordinatorVariant, EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/coordinator/coordinatorVariant.js';
+import { type CoordinatorVariant, EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/config/coordinatorVariant.js';
 import { ONE_PHASE_COMMITTED } from '../../lambdas/protocol/participantState.js';
-import { ABORT_REASONS } from '../../lambdas/protocol/vote.js';
+import { PAKKA_ERROR } from '../../lambdas/protocol/errorNames.js';
+import { COORDINATOR_ABORT_REASONS, PARTICIPANT_ABORT_REASONS } from '../../lambdas/protocol/vote.js';
 import { VOTE_ABORT_ERRORS } from '../../lambdas/contract/participantProtocol.js';
 import { PHASE_MARKERS } from './phaseMarkers.js';
-import { PHASE_TWO_ATTEMPTS, PREPARE_ATTEMPTS } from '../../lambdas/coordinator/participantAttempts.js';
+import { PHASE_TWO_ATTEMPTS, PREPARE_ATTEMPTS } from '../../lambdas/config/participantAttempts.js';
 import type { ChoiceRule, FailState, Json, MapState, Retrier, StateMachineDefinition, States, TaskState } from './asl.js';
 
 const LOG = '${CoordinatorLogTable}';
@@ -58,7 +59,7 @@ const LAMBDA_TRANSIENT = [
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
-  'Pakka.Transient',
+  PAKKA_ERROR.transient,
 ];
 
 /**
@@ -81,7 +82,7 @@ const PREPARE_RETRY: Retrier[] = [
  * that finds the transaction committed in one phase is the outcome, not a failure).
  */
 const PHASE_TWO_RETRY: Retrier[] = [
-  { ErrorEquals: ['Pakka.ProtocolViolation', 'Pakka.InvalidRequest', 'Pakka.CommittedInOnePhase'], MaxAttempts: 0 },
+  { ErrorEquals: [PAKKA_ERROR.protocolViolation, PAKKA_ERROR.invalidRequest, PAKKA_ERROR.committedInOnePhase], MaxAttempts: 0 },
   { ErrorEquals: ['States.ALL'], IntervalSeconds: 1, MaxAttempts: PHASE_TWO_ATTEMPTS - 1, BackoffRate: 2, MaxDelaySeconds: 20, JitterStrategy: 'FULL' },
 ];
 
@@ -143,7 +144,7 @@ function decisionWrite(decision: 'COMMIT' | 'ABORT', status: string, extra: { se
 }
 
 /**
- * The request as the log keeps it. The API's claim (lambdas/coordinator/txnClaim.ts) wrote it before
+ * The request as the log keeps it. The API's claim (lambdas/coordinatorLog/txnClaim.ts) wrote it before
  * the execution started, slimmer (names and operations only) and with the claim's createdAt: kept if
  * there. An execution started without a claim writes it here.
  */
@@ -272,7 +273,7 @@ function phaseTwo(
           Retry: PHASE_TWO_RETRY,
           Catch: [
             // An ABORT that meets a one-phase commit (only an operator's abort can lead there) is a hazard, like a violation.
-            { ErrorEquals: ['Pakka.ProtocolViolation', 'Pakka.CommittedInOnePhase'], ResultPath: '$.failure', Next: `${Task}Refused` },
+            { ErrorEquals: [PAKKA_ERROR.protocolViolation, PAKKA_ERROR.committedInOnePhase], ResultPath: '$.failure', Next: `${Task}Refused` },
             { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: `${Task}LeftToRecovery` },
           ],
           End: true,
@@ -332,9 +333,6 @@ const equals = (path: string, value: string): ChoiceRule => ({
   And: [present(path), { Variable: path, IsString: true }, { Variable: path, StringEquals: value }],
 });
 
-/** The reasons a participant may give with VOTE_ABORT; the coordinator's own (TIMEOUT, ERROR, INVALID_ANSWER) are not among them. */
-const PARTICIPANT_REASONS = ABORT_REASONS.filter((r) => !['TIMEOUT', 'ERROR', 'INVALID_ANSWER'].includes(r));
-
 /** A judged answer: `verdict` is YES or the abort vote; `kind` is COMMIT, READ (both yes), LOCK (a lock conflict) or NO. */
 const verdict = (kind: 'COMMIT' | 'READ' | 'LOCK' | 'NO', vote?: Json): Record<string, Json> => ({ verdict: vote ?? 'YES', kind });
 
@@ -360,7 +358,7 @@ const judgeVotes: MapState = {
           { ...equals('$.reply.answer.vote', 'READ_ONLY'), Next: 'AnswerIsReadOnly' },
           { And: [equals('$.reply.answer.vote', 'VOTE_ABORT'), equals('$.reply.answer.reason', 'LOCK_CONFLICT')], Next: 'AnswerIsLockConflict' },
           {
-            And: [equals('$.reply.answer.vote', 'VOTE_ABORT'), { Or: PARTICIPANT_REASONS.map((r) => equals('$.reply.answer.reason', r)) }],
+            And: [equals('$.reply.answer.vote', 'VOTE_ABORT'), { Or: PARTICIPANT_ABORT_REASONS.map((r) => equals('$.reply.answer.reason', r)) }],
             Next: 'AnswerIsNo',
           },
           { ...equals('$.reply.answer.vote', 'VOTE_ABORT'), Next: 'AnswerWithUnknownReason' },
@@ -391,7 +389,7 @@ const judgeVotes: MapState = {
       },
       AnswerWithUnknownReason: {
         Type: 'Pass',
-        Parameters: verdict('NO', abortVote('INVALID_ANSWER', `a VOTE_ABORT reason must be one of ${PARTICIPANT_REASONS.join(', ')}`, '$.participant')),
+        Parameters: verdict('NO', abortVote('INVALID_ANSWER', `a VOTE_ABORT reason must be one of ${PARTICIPANT_ABORT_REASONS.join(', ')}`, '$.participant')),
         End: true,
       },
       AnswerWithUnknownVote: {
@@ -450,7 +448,7 @@ function askOnePhaseOutcome(comment: string, payload: { [key: string]: Json }, n
     ResultPath: null,
     Retry: PHASE_TWO_RETRY,
     Catch: [
-      { ErrorEquals: ['Pakka.CommittedInOnePhase'], ResultPath: null, Next: next.committed },
+      { ErrorEquals: [PAKKA_ERROR.committedInOnePhase], ResultPath: null, Next: next.committed },
       { ErrorEquals: ['States.ALL'], ResultPath: null, Next: next.unknown },
     ],
   };
@@ -459,7 +457,7 @@ function askOnePhaseOutcome(comment: string, payload: { [key: string]: Json }, n
 /** Where a one-phase transaction goes when its outcome cannot be asked: recovery asks later (OnePhaseLeftToRecovery). */
 const ONE_PHASE_IN_DOUBT: FailState = {
   Type: 'Fail',
-  Error: 'Pakka.OnePhaseInDoubt',
+  Error: PAKKA_ERROR.onePhaseInDoubt,
   Cause: 'the only writing participant could not be asked whether it committed',
 };
 
@@ -544,7 +542,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
           AnswerLost: {
             Type: 'Choice',
             Comment:
-              "A lost prepare answer is a no, but a lost one-phase answer may hide a commit: that participant's own write is the decision, so its outcome is learnt, never presumed (DESIGN.md, coordinator step 2).",
+              "A lost prepare answer is a no, but a lost one-phase answer may hide a commit: that participant's own write is the decision, so its outcome is learnt, never presumed (docs/design.md, coordinator step 2).",
             Choices: [{ ...equals('$.Payload.action', 'commitOnePhase'), Next: 'LearnOnePhaseOutcome' }],
             Default: 'EncodeAbortVote',
           },
@@ -583,7 +581,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
           VoteAbort: {
             Type: 'Fail',
             Comment: 'A raised no, or a participant that cannot answer, ends the prepare phase early: the Map stops and the abort decision follows.',
-            Error: 'Pakka.VoteAbort',
+            Error: PAKKA_ERROR.voteAbort,
             CausePath: '$.cause',
           },
         },
@@ -599,8 +597,8 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
       },
       ResultPath: '$.prepared',
       Catch: [
-        { ErrorEquals: ['Pakka.VoteAbort'], ResultPath: '$.prepareFailure', Next: 'ReadAbortVote' },
-        { ErrorEquals: ['Pakka.OnePhaseInDoubt'], ResultPath: '$.prepareFailure', Next: 'OnePhaseLeftToRecovery' },
+        { ErrorEquals: [PAKKA_ERROR.voteAbort], ResultPath: '$.prepareFailure', Next: 'ReadAbortVote' },
+        { ErrorEquals: [PAKKA_ERROR.onePhaseInDoubt], ResultPath: '$.prepareFailure', Next: 'OnePhaseLeftToRecovery' },
         { ErrorEquals: ['States.ALL'], ResultPath: '$.prepareFailure', Next: 'CoordinatorVotesAbort' },
       ],
       Next: 'PhaseTwoNeeded',
@@ -697,7 +695,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
     },
     DecisionUnreadable: {
       Type: 'Fail',
-      Error: 'Pakka.DecisionUnreadable',
+      Error: PAKKA_ERROR.decisionUnreadable,
       Cause: 'The logged decision is neither COMMIT nor ABORT; recovery will resolve the transaction.',
     },
     JudgeVotes: judgeVotes,
@@ -834,7 +832,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
         {
           And: [
             { Variable: '$.participants[0].onePhase', BooleanEquals: true },
-            { Or: ['INVALID_ANSWER', 'ERROR', 'TIMEOUT'].map((reason) => equals('$.abort.vote.reason', reason)) },
+            { Or: COORDINATOR_ABORT_REASONS.map((reason) => equals('$.abort.vote.reason', reason)) },
           ],
           Next: 'LearnBeforeAbort',
         },
@@ -873,13 +871,13 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
             ),
             End: true,
           },
-          OnePhaseWasCommitted: { Type: 'Fail', Error: 'Pakka.CommittedInOnePhase', Cause: 'the participant had committed the transaction in one phase' },
+          OnePhaseWasCommitted: { Type: 'Fail', Error: PAKKA_ERROR.committedInOnePhase, Cause: 'the participant had committed the transaction in one phase' },
           OnePhaseStillUnknown: ONE_PHASE_IN_DOUBT,
         },
       },
       ResultPath: null,
       Catch: [
-        { ErrorEquals: ['Pakka.CommittedInOnePhase'], ResultPath: null, Next: 'LogLearntCommit' },
+        { ErrorEquals: [PAKKA_ERROR.committedInOnePhase], ResultPath: null, Next: 'LogLearntCommit' },
         { ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'OnePhaseLeftToRecovery' },
       ],
       Next: 'LogAbortDecision',

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
 import type { LocalService } from '../../local/server.js';
-import { LIMITS } from '../../lambdas/coordinator/transactionRequest.js';
+import { LIMITS } from '../../lambdas/request/transactionRequest.js';
 import { twoPhaseOnly, uniqueId } from '../support/pakka.js';
 import { call, startTestService, taskGate } from '../support/service.js';
 

@@ -15,7 +15,7 @@ import { DEFAULT_WAIT } from '../../lambdas/api/transactionRoutes.js';
 import { loadParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import { localParticipantFunctions } from '../../lambdas/config/participantFunctions.js';
 import { DEFAULT_SDK_TIMEOUTS, boundedClientConfig, syncStartClientConfig } from '../../lambdas/config/sdkTimeouts.js';
-import { executionInput } from '../../lambdas/coordinator/executionInput.js';
+import { executionInput } from '../../lambdas/request/executionInput.js';
 
 const ANSWER_AFTER_MS = 3_000;
 const STATE_MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:pakka';

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { TextDocument, getLanguageService } from 'amazon-states-language-service';
 import { describe, expect, it } from 'vitest';
-import { COORDINATOR_VARIANTS } from '../../lambdas/coordinator/coordinatorVariant.js';
+import { COORDINATOR_VARIANTS } from '../../lambdas/config/coordinatorVariant.js';
 import { checkDefinition } from '../../statemachines/source/asl.js';
 import { aslPath } from '../../statemachines/source/files.js';
 import { MAX_INTRINSICS_PER_FIELD, fieldsOverIntrinsicLimit, intrinsicCalls, intrinsicFields } from '../../statemachines/source/intrinsicNesting.js';

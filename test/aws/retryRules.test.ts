@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadParticipantConfig, parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
-import { COORDINATOR_VARIANTS, EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/coordinator/coordinatorVariant.js';
-import { checkParticipantAttempts, participantCallSeconds } from '../../lambdas/coordinator/participantAttempts.js';
+import { COORDINATOR_VARIANTS, EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/config/coordinatorVariant.js';
+import { checkParticipantAttempts, participantCallSeconds } from '../../lambdas/config/participantAttempts.js';
 import { participantFunctionTimeoutSeconds } from '../../infra/constructs/participant.js';
 import { allStates } from '../../local/stateMachine.js';
 import { aslPath } from '../../statemachines/source/files.js';

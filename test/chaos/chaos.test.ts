@@ -1,11 +1,12 @@
 /**
  * The short chaos run of `npm test`: a few random workloads under random faults, then recovery, then
- * I1-I5. `npm run chaos` runs the long one. Set CHAOS_SEED to replay a printed seed.
+ * I1-I5. `npm run chaos` runs the long one. Set PAKKA_TEST_SEED to replay the printed seed.
  */
 import { describe, expect, inject, it } from 'vitest';
+import { testSeed } from '../support/seed.js';
 import { checkChaos } from './chaosProperty.js';
 
-const seed = process.env.CHAOS_SEED ? Number(process.env.CHAOS_SEED) : Date.now() % 2 ** 31;
+const seed = testSeed('chaos');
 
 describe('chaos', () => {
   it(`random transfers under random faults keep I1-I5 (seed ${seed})`, async () => {
@@ -16,8 +17,8 @@ describe('chaos', () => {
       transactionsPerRun: 8,
       slowFaults: true,
     }).catch((error: unknown) => {
-      // The seed (and fast-check's path) replays the same scenarios: CHAOS_SEED=<seed> npx vitest run test/chaos
-      console.error(`chaos failed with CHAOS_SEED=${seed}`);
+      // The seed (and fast-check's path) replays the same scenarios: PAKKA_TEST_SEED=<seed> npx vitest run test/chaos
+      console.error(`chaos failed with PAKKA_TEST_SEED=${seed}`);
       throw error;
     });
     expect(results.every((r) => r.problems.length === 0)).toBe(true);

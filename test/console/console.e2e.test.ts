@@ -7,20 +7,20 @@
  * (colour contrast included) on every page in both colour schemes. Each page's screenshot goes to
  * test-output/console/. Under CI a missing browser fails the run.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { ensureConsoleBuilt } from '../../local/consoleAssets.js';
 import { COORDINATOR_TASK_STATES, FaultInjector } from '../../local/faults.js';
-import { EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/coordinator/coordinatorVariant.js';
+import { EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/config/coordinatorVariant.js';
 import type { LocalService } from '../../local/server.js';
 import { uniqueId } from '../support/pakka.js';
 import { call, startTestService } from '../support/service.js';
+import { fileExists, toolsPresent } from '../support/tools.js';
 
 const CHROMIUM = process.env.PAKKA_CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOTS = new URL('../../test-output/console/', import.meta.url);
-const haveBrowser = existsSync(CHROMIUM);
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const BROWSER_ARGS = [
   '--headless',
@@ -57,23 +57,15 @@ async function graphRects(page: Page) {
 }
 const within = (outer: Rect, inner: Rect) =>
   inner.left >= outer.left - 1 && inner.right <= outer.right + 1 && inner.top >= outer.top - 1 && inner.bottom <= outer.bottom + 1;
-const onCi = ['1', 'true'].includes(process.env.CI ?? '');
-
-// On CI the browser is part of the machine (.ci/run installs it): its absence is a failure, not a skip.
-if (!haveBrowser && onCi) {
-  describe('the web console', () => {
-    it('needs Chromium', () => {
-      throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium)`);
-    });
-  });
-}
-
 /** The coordinator stops before logging its commit decision: every participant is PREPARED, no decision. */
 const STOP_AT = 'LogCommitDecision';
 const MARKUP = '<img src=x onerror="window.__pwned=1">';
 const MARKUP_KEY = '<img/src=x/onerror=window.__pwned=1>';
 
-describe.skipIf(!haveBrowser)('the web console', () => {
+describe('the web console', () => {
+  // A describe, not skipIf: on CI a missing browser must add a failing test here (test/support/tools.ts).
+  if (!toolsPresent({ name: 'Chromium', debianPackage: 'chromium', present: fileExists(CHROMIUM) })) return;
+
   let api: LocalService;
   let browser: Browser;
   let page: Page;

@@ -12,7 +12,7 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLOUDWATCH_SERVICE, parseGetMetricData } from '../../cli/cloudWatch.js';
 import { type ConsoleProxy, startConsoleProxy } from '../../cli/consoleCommand.js';
-import { apiGatewaySigner } from '../../cli/sigv4.js';
+import { sigv4Signer } from '../../client/sigv4.js';
 import { CLOUDWATCH_PATH } from '../../console/src/cloudWatchPath.js';
 import { CLOUDWATCH_PERIOD_SECONDS, seriesFromResults, seriesRequest } from '../../console/src/cloudWatchSeries.js';
 import { PHASES } from '../../console/src/liveMetrics.js';
@@ -80,8 +80,8 @@ beforeAll(async () => {
   proxy = await startConsoleProxy({
     apiUrl: 'http://127.0.0.1:9/prod',
     port: 0,
-    signer: apiGatewaySigner({ region: REGION, credentials: CREDENTIALS }),
-    cloudWatch: { endpoint, signer: apiGatewaySigner({ region: REGION, service: CLOUDWATCH_SERVICE, credentials: CREDENTIALS }) },
+    signer: sigv4Signer({ region: REGION, credentials: CREDENTIALS }),
+    cloudWatch: { endpoint, signer: sigv4Signer({ region: REGION, service: CLOUDWATCH_SERVICE, credentials: CREDENTIALS }) },
   });
 });
 
@@ -172,10 +172,10 @@ describe("the console's charts from CloudWatch", () => {
     const other = await startConsoleProxy({
       apiUrl: 'http://127.0.0.1:9/prod',
       port: 0,
-      signer: apiGatewaySigner({ region: REGION, credentials: CREDENTIALS }),
+      signer: sigv4Signer({ region: REGION, credentials: CREDENTIALS }),
       cloudWatch: {
         endpoint,
-        signer: apiGatewaySigner({ region: REGION, service: CLOUDWATCH_SERVICE, credentials: { ...CREDENTIALS, secretAccessKey: 'not-the-key' } }),
+        signer: sigv4Signer({ region: REGION, service: CLOUDWATCH_SERVICE, credentials: { ...CREDENTIALS, secretAccessKey: 'not-the-key' } }),
       },
     });
     try {
@@ -217,8 +217,8 @@ describe("the console's charts from CloudWatch", () => {
       const onAws = await startConsoleProxy({
         apiUrl: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/prod`,
         port: 0,
-        signer: apiGatewaySigner({ region: REGION, credentials: CREDENTIALS }),
-        cloudWatch: { endpoint, signer: apiGatewaySigner({ region: REGION, service: CLOUDWATCH_SERVICE, credentials: CREDENTIALS }) },
+        signer: sigv4Signer({ region: REGION, credentials: CREDENTIALS }),
+        cloudWatch: { endpoint, signer: sigv4Signer({ region: REGION, service: CLOUDWATCH_SERVICE, credentials: CREDENTIALS }) },
       });
       const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
       try {

@@ -6,7 +6,7 @@
 import { type IncomingHttpHeaders, type Server, createServer, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConsoleProxy, startConsoleProxy, targetUrl } from '../../cli/consoleCommand.js';
-import { apiGatewaySigner, regionOfApiUrl } from '../../cli/sigv4.js';
+import { executeApiRegion, sigv4Signer } from '../../client/sigv4.js';
 import { signatureValid } from '../support/sigv4Verify.js';
 
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session-token-example' };
@@ -51,7 +51,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
   const address = api.address();
   apiUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/prod`;
-  proxy = await startConsoleProxy({ apiUrl, port: 0, signer: apiGatewaySigner({ region: REGION, credentials: CREDENTIALS }) });
+  proxy = await startConsoleProxy({ apiUrl, port: 0, signer: sigv4Signer({ region: REGION, credentials: CREDENTIALS }) });
 });
 
 afterAll(async () => {
@@ -115,7 +115,7 @@ describe('pakka console proxies the API with SigV4', () => {
     const wrong = await startConsoleProxy({
       apiUrl,
       port: 0,
-      signer: apiGatewaySigner({ region: REGION, credentials: { ...CREDENTIALS, secretAccessKey: 'not-the-secret' } }),
+      signer: sigv4Signer({ region: REGION, credentials: { ...CREDENTIALS, secretAccessKey: 'not-the-secret' } }),
     });
     try {
       const response = await fetch(`${wrong.url}/transactions`);
@@ -164,8 +164,8 @@ describe('pakka console proxies the API with SigV4', () => {
 
 describe('the API URL', () => {
   it('names its region in an execute-api host', () => {
-    expect(regionOfApiUrl(new URL('https://abc123.execute-api.ap-south-1.amazonaws.com/prod'))).toBe('ap-south-1');
-    expect(regionOfApiUrl(new URL('http://localhost:3000'))).toBeUndefined();
+    expect(executeApiRegion(new URL('https://abc123.execute-api.ap-south-1.amazonaws.com/prod'))).toBe('ap-south-1');
+    expect(executeApiRegion(new URL('http://localhost:3000'))).toBeUndefined();
   });
 
   it('keeps its stage path before the request path', () => {

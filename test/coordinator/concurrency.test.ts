@@ -7,10 +7,11 @@ import { inject } from 'vitest';
 import { describe, expect, it } from 'vitest';
 import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
-import type { TransactionView } from '../../lambdas/coordinator/coordinatorLog.js';
+import type { TransactionView } from '../../lambdas/coordinatorLog/coordinatorLog.js';
 import { seededRandom } from '../../bench/drive.js';
 import { readRecord } from '../support/participantTable.js';
 import { testPakka, uniqueId } from '../support/pakka.js';
+import { testSeed } from '../support/seed.js';
 
 const TRANSFERS = 240;
 const IN_FLIGHT = 24;
@@ -20,8 +21,8 @@ const OPENING_BALANCE = 1_000;
 
 describe('concurrent transfers', () => {
   it(`keeps I1, I3 and I4 over ${TRANSFERS} random transfers, ${IN_FLIGHT} in flight`, async () => {
-    const seed = Number(process.env.CONCURRENCY_SEED ?? Date.now() % 1_000_000);
-    const next = seededRandom(seed); // replay a failing run with CONCURRENCY_SEED
+    const seed = testSeed('concurrent transfers');
+    const next = seededRandom(seed);
     const pakka = await testPakka();
     const prefix = uniqueId('c');
     const accounts = BANKS.flatMap((bank) => Array.from({ length: ACCOUNTS_PER_BANK }, (_, i) => ({ bank, key: `${prefix}-${i}` })));
@@ -67,7 +68,7 @@ describe('concurrent transfers', () => {
       }),
     );
 
-    const context = `seed ${seed} (replay with CONCURRENCY_SEED=${seed})`;
+    const context = `seed ${seed} (replay with PAKKA_TEST_SEED=${seed})`;
     expect(results, context).toHaveLength(TRANSFERS);
     const committed = results.filter((t) => t.status === 'COMMITTED');
     expect(committed.length, context).toBeGreaterThan(0);

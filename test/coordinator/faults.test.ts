@@ -1,7 +1,7 @@
 /**
  * Participant faults injected between the real ASL and the participant handlers, on DynamoDB Local:
  * crashes before and after the prepare write, commits that fail K times, answers after the timeout,
- * duplicate deliveries. Each case asserts the fault fired and the outcome DESIGN.md requires, then
+ * duplicate deliveries. Each case asserts the fault fired and the outcome docs/design.md requires, then
  * that recovery leaves every transaction final with no lock (I1-I5 on the tables).
  */
 import { describe, expect, it } from 'vitest';

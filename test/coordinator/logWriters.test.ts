@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { LOG_ITEM_ATTRIBUTES } from '../../lambdas/coordinator/coordinatorLog.js';
-import { executionInput } from '../../lambdas/coordinator/executionInput.js';
-import { claimItem } from '../../lambdas/coordinator/txnClaim.js';
+import { LOG_ITEM_ATTRIBUTES } from '../../lambdas/coordinatorLog/coordinatorLog.js';
+import { executionInput } from '../../lambdas/request/executionInput.js';
+import { claimItem } from '../../lambdas/request/txnClaim.js';
 import { loadParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import { localParticipantFunctions } from '../../lambdas/config/participantFunctions.js';
 

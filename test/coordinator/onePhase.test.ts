@@ -1,6 +1,6 @@
 /**
  * One-phase commit on the real state machine: a transaction whose only participant has anything to
- * write is committed by that participant's own atomic write (DESIGN.md, coordinator step 2), and when
+ * write is committed by that participant's own atomic write (docs/design.md, coordinator step 2), and when
  * its answer is lost the outcome is learnt from the participant, never presumed.
  */
 import { describe, expect, inject, it } from 'vitest';
@@ -9,7 +9,7 @@ import { localDynamoClient } from '../../local/dynamoLocal.js';
 import { localTransactionService } from '../../local/transactionService.js';
 import type { LocalPakka } from '../../local/pakka.js';
 import { LocalRecovery } from '../../local/recovery.js';
-import { EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/coordinator/coordinatorVariant.js';
+import { EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/config/coordinatorVariant.js';
 import { DEFAULT_RECOVERY_CONFIG } from '../../lambdas/recovery/recoveryConfig.js';
 import { interceptor } from '../support/interceptor.js';
 import { participant, readItem, readRecord } from '../support/participantTable.js';

@@ -5,8 +5,8 @@
  * both workflows, and the same request is idempotent. Runs on both variants (vitest.config.ts).
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/coordinator/coordinatorVariant.js';
-import type { TransactionRequest } from '../../lambdas/coordinator/transactionRequest.js';
+import { EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/config/coordinatorVariant.js';
+import type { TransactionRequest } from '../../lambdas/request/transactionRequest.js';
 import { DEFAULT_RECOVERY_CONFIG } from '../../lambdas/recovery/recoveryConfig.js';
 import { LocalRecovery } from '../../local/recovery.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';

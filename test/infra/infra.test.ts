@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { API_ROUTES } from '../../infra/constructs/api.js';
 import { COORDINATOR_LOG_WRITER_ACTIONS } from '../../infra/constructs/coordinator.js';
 import { aslPath } from '../../statemachines/source/files.js';
-import { EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/coordinator/coordinatorVariant.js';
+import { EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/config/coordinatorVariant.js';
 import { PARTICIPANT_TABLE_ACTIONS } from '../../infra/constructs/participant.js';
 import { TRANSACTION_REQUEST_SCHEMA } from '../../infra/constructs/transactionRequestModel.js';
 import { type ParticipantSpec, loadParticipantConfig } from '../../lambdas/config/participantConfig.js';

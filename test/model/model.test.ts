@@ -7,22 +7,23 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RECORD_STATES, onAbort, onCommit, onRepeatedPrepare, type RecordFacts } from '../../lambdas/protocol/participantState.js';
-import { BOUNDED, MUTANTS, spinAvailable, verify } from './modelSpin.js';
+import { commandRuns, toolsPresent } from '../support/tools.js';
+import { BOUNDED, MUTANTS, verify } from './modelSpin.js';
 import { sequenceFromTrail } from './modelSequence.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const haveSpin = spinAvailable();
-// In CI a missing spin is a failure, never a skip: the proof must run.
-const spinIt = haveSpin || process.env.CI === 'true' ? it : it.skip;
 
-describe('model checking (spin)', () => {
-  it('spin is installed where CI runs', () => {
-    if (process.env.CI === 'true') expect(haveSpin, 'spin is missing: .ci/run must apt-get install spin').toBe(true);
-  });
+// The verifications are child processes: they run side by side (one per core, modelSpin.ts), not one after another.
+describe.concurrent('model checking (spin)', () => {
+  const haveTools = toolsPresent(
+    { name: 'spin', debianPackage: 'spin', present: commandRuns('spin', ['-V']) },
+    { name: 'gcc', debianPackage: 'gcc', present: commandRuns('gcc', ['--version']) },
+  );
+  const spinIt = haveTools ? it : it.skip;
 
   for (const v of BOUNDED) {
-    spinIt(`${v.name}: no error, whole state space`, { timeout: 600_000 }, () => {
-      const result = verify(v);
+    spinIt(`${v.name}: no error, whole state space`, { timeout: 600_000 }, async () => {
+      const result = await verify(v);
       expect(result.errors, result.trail ?? result.output).toBe(0);
       expect(result.complete, result.output).toBe(true);
       expect(result.statesStored).toBeGreaterThan(1000);
@@ -33,8 +34,8 @@ describe('model checking (spin)', () => {
   }
 
   for (const v of MUTANTS) {
-    spinIt(`mutant (${v.name}): spin finds a counterexample`, { timeout: 600_000 }, () => {
-      const result = verify(v);
+    spinIt(`mutant (${v.name}): spin finds a counterexample`, { timeout: 600_000 }, async () => {
+      const result = await verify(v);
       expect(result.errors, result.output).toBeGreaterThan(0);
       expect(result.trail).toMatch(/assertion violated/);
       const chart = sequenceFromTrail(result.trail ?? '');

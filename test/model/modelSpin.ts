@@ -1,13 +1,25 @@
 /**
  * Runs spin on model/pakka.pml: generate the verifier, compile it, run it, and read back what it
  * found. Used by test/model/model.test.ts (the bounded runs) and `npm run model:full` (the longer ones).
+ *
+ * Every step is an asynchronous child process, so a test file can run its verifications side by
+ * side instead of blocking its worker on each in turn. gcc takes most of the time (about 17 s a
+ * verifier on this project's 2-core machine, the search itself a few seconds), so a compiled verifier
+ * is kept under node_modules/.cache/pakka-spin/, named by the hash of what determines it: the
+ * generated pan.c (the model and its -D switches), gcc's flags and gcc's version. A changed model
+ * or switch compiles anew; the search always runs.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFile as execFileCallback } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const execFile = promisify(execFileCallback);
 
 export const MODEL = resolve(import.meta.dirname, '../..', 'model', 'pakka.pml');
+const VERIFIER_CACHE = resolve(import.meta.dirname, '../..', 'node_modules', '.cache', 'pakka-spin');
 
 export interface Verification {
   name: string;
@@ -29,10 +41,6 @@ export interface VerificationResult {
   trail?: string;
 }
 
-export function spinAvailable(): boolean {
-  return spawnSync('spin', ['-V'], { encoding: 'utf8' }).status === 0;
-}
-
 const defineArgs = (defines: Verification['defines']) => Object.entries(defines).map(([k, v]) => (v === true ? `-D${k}` : `-D${k}=${v}`));
 
 export function parsePanOutput(output: string): Omit<VerificationResult, 'seconds' | 'output' | 'trail'> {
@@ -50,27 +58,69 @@ export function parsePanOutput(output: string): Omit<VerificationResult, 'second
   };
 }
 
-export function verify(v: Verification): VerificationResult {
-  const dir = mkdtempSync(join(tmpdir(), 'pakka-spin-'));
+/** At most one verification per core at a time: more only makes each slower. */
+let running = 0;
+const waiting: Array<() => void> = [];
+async function oneAtATimePerCore<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= availableParallelism()) await new Promise<void>((resolveTurn) => waiting.push(resolveTurn));
+  running++;
   try {
-    const defs = defineArgs(v.defines);
-    execFileSync('spin', [...defs, '-a', MODEL], { cwd: dir, stdio: 'pipe' });
-    const gccArgs = v.kind === 'safety' ? ['-O2', '-DSAFETY', '-DNOCLAIM'] : ['-O2', '-DNFAIR=3'];
-    execFileSync('gcc', [...gccArgs, '-o', 'pan', 'pan.c'], { cwd: dir, stdio: 'pipe' });
-    const panArgs = v.kind === 'safety' ? ['-n', '-m1000000'] : ['-n', '-a', '-f', '-m1000000', '-N', 'live'];
-    const started = process.hrtime.bigint();
-    const run = spawnSync('./pan', panArgs, { cwd: dir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const output = `${run.stdout}${run.stderr}`;
-    const parsed = parsePanOutput(output);
-    const result: VerificationResult = { ...parsed, seconds, output };
-    if (parsed.errors > 0) {
-      result.trail = execFileSync('spin', [...defs, '-t', '-k', 'pakka.pml.trail', MODEL], { cwd: dir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-    }
-    return result;
+    return await work();
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    running--;
+    waiting.shift()?.();
   }
+}
+
+let gccVersion: Promise<string> | undefined;
+
+/** Compiles pan.c in `dir` to `dir/pan`, or copies the verifier compiled before from the same inputs. */
+async function compileVerifier(dir: string, gccArgs: string[]): Promise<void> {
+  gccVersion ??= execFile('gcc', ['--version']).then((r) => r.stdout);
+  const key = createHash('sha256')
+    .update(readFileSync(join(dir, 'pan.c')))
+    .update(JSON.stringify(gccArgs))
+    .update(await gccVersion)
+    .digest('hex');
+  const cached = join(VERIFIER_CACHE, key);
+  if (existsSync(cached)) {
+    copyFileSync(cached, join(dir, 'pan'));
+    return;
+  }
+  await execFile('gcc', [...gccArgs, '-o', 'pan', 'pan.c'], { cwd: dir });
+  mkdirSync(VERIFIER_CACHE, { recursive: true });
+  // Copy then rename: a verifier run beside this one never sees half a file.
+  const partial = `${cached}.${process.pid}.partial`;
+  copyFileSync(join(dir, 'pan'), partial);
+  renameSync(partial, cached);
+}
+
+export function verify(v: Verification): Promise<VerificationResult> {
+  return oneAtATimePerCore(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pakka-spin-'));
+    try {
+      const defs = defineArgs(v.defines);
+      await execFile('spin', [...defs, '-a', MODEL], { cwd: dir });
+      await compileVerifier(dir, v.kind === 'safety' ? ['-O2', '-DSAFETY', '-DNOCLAIM'] : ['-O2', '-DNFAIR=3']);
+      const panArgs = v.kind === 'safety' ? ['-n', '-m1000000'] : ['-n', '-a', '-f', '-m1000000', '-N', 'live'];
+      const started = process.hrtime.bigint();
+      // pan exits non-zero when it finds an error; its report is what counts.
+      const run = await execFile('./pan', panArgs, { cwd: dir, maxBuffer: 64 * 1024 * 1024 }).catch((failed: { stdout?: string; stderr?: string }) => ({
+        stdout: failed.stdout ?? '',
+        stderr: failed.stderr ?? '',
+      }));
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const output = `${run.stdout}${run.stderr}`;
+      const parsed = parsePanOutput(output);
+      const result: VerificationResult = { ...parsed, seconds, output };
+      if (parsed.errors > 0) {
+        result.trail = (await execFile('spin', [...defs, '-t', '-k', 'pakka.pml.trail', MODEL], { cwd: dir, maxBuffer: 64 * 1024 * 1024 })).stdout;
+      }
+      return result;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 }
 
 /** Bounded so that `npm test` verifies them in well under a minute on 2 cores. */

@@ -6,7 +6,7 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyResult, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { requestLogFields } from '../../lambdas/observability/apiRequestLog.js';
+import { requestLogFields } from '../../lambdas/api/requestLog.js';
 import { emfRecorder } from '../../lambdas/observability/emfRecorder.js';
 import { METRICS, METRIC_NAMESPACE } from '../../lambdas/observability/metricNames.js';
 import { outcomeStreamHandler } from '../../lambdas/observability/outcomeStreamEntry.js';

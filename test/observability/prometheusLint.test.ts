@@ -12,15 +12,7 @@ import type { LocalService } from '../../local/server.js';
 import { HOUR_MS } from '../chaos/ledgerWorld.js';
 import { uniqueId } from '../support/pakka.js';
 import { call, startTestService } from '../support/service.js';
-
-function promtoolPresent(): boolean {
-  return spawnSync('promtool', ['--version'], { stdio: 'ignore' }).status === 0;
-}
-const havePromtool = promtoolPresent();
-if (!havePromtool && process.env.CI === 'true') {
-  throw new Error('promtool is missing: install the Debian package "prometheus" (.ci/run does)');
-}
-if (!havePromtool) console.warn('promtool not found: the promtool checks are skipped (install the Debian package "prometheus")');
+import { commandRuns, toolsPresent } from '../support/tools.js';
 
 /** promtool's findings on an exposition: its output lines, empty when clean. */
 function promtoolFindings(exposition: string): string[] {
@@ -48,6 +40,7 @@ beforeAll(async () => {
 afterAll(async () => service?.stop());
 
 describe('GET /metrics and promtool', () => {
+  const havePromtool = toolsPresent({ name: 'promtool', debianPackage: 'prometheus', present: commandRuns('promtool', ['--version']) });
   it('a fresh service lists every metric with HELP and TYPE, and every counter at 0', () => {
     for (const m of PROMETHEUS_METRICS) {
       expect(fresh, m.name).toContain(`# HELP ${m.name} `);

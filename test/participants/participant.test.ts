@@ -1,4 +1,4 @@
-/** Every rule of "The participant protocol" in DESIGN.md, against a real table in DynamoDB Local. */
+/** Every rule of "The participant rules" in docs/design.md, against a real table in DynamoDB Local. */
 import { DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { ledger } from '../../lambdas/participants/kinds/ledger.js';

@@ -13,11 +13,11 @@ import { parseParticipantConfig } from '../../lambdas/config/participantConfig.j
 import { ownFunctionKind } from '../../lambdas/participants/barrier/kind.js';
 import { BUILT_IN_KINDS, kindRegistry } from '../../lambdas/participants/kinds/index.js';
 import type { SqlEngine } from '../../lambdas/participants/sql/engine.js';
-import { sqlInDoubt } from '../../lambdas/participants/sql/inDoubt.js';
+import { sqlInDoubt } from '../../lambdas/recovery/sqlInDoubt.js';
 import { postgresEngine } from '../../lambdas/participants/sql/postgres.js';
 import { ensureSqlParticipantReady, sqlParticipant } from '../../lambdas/participants/sql/runtime.js';
 import { DEFAULT_RECOVERY_CONFIG } from '../../lambdas/recovery/recoveryConfig.js';
-import { EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/coordinator/coordinatorVariant.js';
+import { EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/config/coordinatorVariant.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
 import type { LocalPakka } from '../../local/pakka.js';
 import { LocalRecovery } from '../../local/recovery.js';

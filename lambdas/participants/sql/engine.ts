@@ -3,6 +3,7 @@
  * two-phase commit, its list of prepared transactions, and how its errors read. One adapter per engine
  * (./postgres.ts, ./mysql.ts); the participant's protocol (./runtime.ts) is written once over this.
  */
+import { PAKKA_ERROR } from '../../protocol/errorNames.js';
 import type { PreparedId } from './globalId.js';
 
 export interface SqlResult {
@@ -58,5 +59,5 @@ export const RECORD_TABLE = 'pakka_participant_records';
 
 /** A database that cannot take part as configured; the message names the setting to change. */
 export class SqlParticipantNotReady extends Error {
-  override readonly name = 'Pakka.SqlParticipantNotReady';
+  override readonly name = PAKKA_ERROR.sqlParticipantNotReady;
 }

@@ -1,7 +1,7 @@
 /** The request rules: every bad input gets a 400-style error naming the field and the rule. */
 import { describe, expect, it } from 'vitest';
 import { loadParticipantConfig } from '../../lambdas/config/participantConfig.js';
-import { LIMITS, requestDigest, transactionIdFor, validateTransactionRequest } from '../../lambdas/coordinator/transactionRequest.js';
+import { LIMITS, requestDigest, transactionIdFor, validateTransactionRequest } from '../../lambdas/request/transactionRequest.js';
 
 const config = loadParticipantConfig();
 const transfer = {

@@ -5,8 +5,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ParticipantConfig } from '../config/participantConfig.js';
-import { type CoordinatorVariant, EXECUTION_TIMEOUT_SECONDS, MAX_TRANSACTION_TIMEOUT_SECONDS } from './coordinatorVariant.js';
-import { spreadsOverShards } from '../participants/hotItems.js';
+import { type CoordinatorVariant, EXECUTION_TIMEOUT_SECONDS, MAX_TRANSACTION_TIMEOUT_SECONDS } from '../config/coordinatorVariant.js';
+import { spreadsOverShards } from '../protocol/sharding.js';
 
 export const LIMITS = {
   /** Participants per transaction. */

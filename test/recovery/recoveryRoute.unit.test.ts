@@ -5,7 +5,7 @@
  */
 import { InvokeCommand, type InvokeCommandInput, type LambdaClient } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
-import { runRecovery } from '../../lambdas/recovery/httpRoutes.js';
+import { runRecovery } from '../../lambdas/api/recoveryRoutes.js';
 import { type SweepStarted, invokedRecovery } from '../../lambdas/recovery/recoveryService.js';
 
 function lambda(answer: (input: InvokeCommandInput) => Record<string, unknown>): { client: LambdaClient; calls: InvokeCommandInput[] } {

@@ -1,5 +1,5 @@
 /** The participant protocol's JSON Schema: generated from its one source, and saying what the zod schemas say. */
-import { COORDINATOR_VARIANTS } from '../../lambdas/coordinator/coordinatorVariant.js';
+import { COORDINATOR_VARIANTS } from '../../lambdas/config/coordinatorVariant.js';
 import { aslPath } from '../../statemachines/source/files.js';
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';

@@ -1,5 +1,5 @@
 /**
- * What a transaction's status is, derived (DESIGN.md lets the project choose which statuses are
+ * What a transaction's status is, derived (docs/design.md, "Records and the commit point", lets the project choose which statuses are
  * stored). The coordinator writes the log item once, at the decision, and nothing after it when
  * every participant acknowledges: whether phase 2 is done is read from the participants' own
  * records, which the deliveries change. Pure: the records come in as plain data.
@@ -37,8 +37,8 @@ export interface OnePhaseRecordFacts extends ParticipantRecordFacts {
 /**
  * A transaction with no log item whose only record was written by a one-phase commit (or its no):
  * the coordinator died before it logged the receipt, but the participant's write decided, so the
- * outcome is learnt from that record (DESIGN.md: never presumed). Undefined when that is not so. With
- * the txnId's claim (the log item without a decision), the request is the claim's.
+ * outcome is learnt from that record (docs/design.md, coordinator step 2: never presumed). Undefined when that is
+ * not so. With the txnId's claim (the log item without a decision), the request is the claim's.
  */
 export function onePhaseItem(txnId: string, records: ReadonlyMap<string, OnePhaseRecordFacts>, claimed?: CoordinatorLogItem): CoordinatorLogItem | undefined {
   const entries = [...records];

@@ -9,7 +9,7 @@
  * Pure: the item and the verdict on an existing one; lambdas/api/claimWrite.ts writes it.
  */
 import type { ExecutionInput } from './executionInput.js';
-import { logShardOf, openPartitionOf, statusPartitionOf } from './logShards.js';
+import { logShardOf, openPartitionOf, statusPartitionOf } from '../coordinatorLog/logShards.js';
 
 /** What a claimed item says of each participant: only what recovery and the views need (no function ARN, no timeouts). */
 export interface LoggedParticipant {

@@ -4,8 +4,8 @@
  * participants' in-doubt indexes, so the same sweep resolves them by the coordinator log's decision
  * (presumed abort when there is none) and the same age alarm watches the oldest.
  */
-import type { InDoubtPort, PreparedRecordRef } from '../../recovery/ports.js';
-import type { PreparedTransaction, SqlEngine } from './engine.js';
+import type { InDoubtPort, PreparedRecordRef } from './ports.js';
+import type { PreparedTransaction, SqlEngine } from '../participants/sql/engine.js';
 
 /** When nothing says when a transaction was prepared, recovery treats it as old: the decision is write-once, so acting early is safe. */
 const sinceOf = (prepared: PreparedTransaction) => (prepared.preparedAt ?? new Date(0)).toISOString();

@@ -1,7 +1,7 @@
 /** The input of one state machine execution, built from a validated request. Pure. */
 import type { ParticipantConfig } from '../config/participantConfig.js';
 import type { ParticipantFunctions } from '../config/participantFunctions.js';
-import { logShardOf, openPartitionOf } from './logShards.js';
+import { logShardOf, openPartitionOf } from '../coordinatorLog/logShards.js';
 import { type TransactionRequest, requestDigest } from './transactionRequest.js';
 
 export interface ParticipantInput {
@@ -13,7 +13,7 @@ export interface ParticipantInput {
   operations: Array<Record<string, unknown>>;
   /**
    * Prepare is sent as commitOnePhase: this is the transaction's only participant, so its own atomic
-   * write can be the decision (DESIGN.md, coordinator step 2). Only where the config allows it
+   * write can be the decision (docs/design.md, coordinator step 2). Only where the config allows it
    * (ParticipantSpec.onePhaseCommit: Pakka's own runtime, not a team's own function by default).
    */
   onePhase: boolean;

@@ -132,7 +132,7 @@ describe('what the docs name exists in the code', () => {
   });
 
   it('every PAKKA_ environment variable the docs name is read by the code', () => {
-    const source = ['lambdas', 'local', 'cli', 'infra', 'client', 'lib']
+    const source = ['lambdas', 'local', 'cli', 'infra', 'client', 'lib', 'test/support']
       .flatMap((dir) =>
         readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' })
           .filter((f) => f.endsWith('.ts'))

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { COORDINATOR_VARIANTS, EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/coordinator/coordinatorVariant.js';
+import { COORDINATOR_VARIANTS, EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/config/coordinatorVariant.js';
 import { allStates, loadDefinition, taskStates } from '../../local/stateMachine.js';
 import { aslPath, generatedFiles } from '../../statemachines/source/files.js';
 

@@ -1,7 +1,7 @@
 /** Inputs a security review found mishandled: each must be refused with the field and rule named. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadParticipantConfig } from '../../lambdas/config/participantConfig.js';
-import { validateTransactionRequest } from '../../lambdas/coordinator/transactionRequest.js';
+import { validateTransactionRequest } from '../../lambdas/request/transactionRequest.js';
 import type { LocalService } from '../../local/server.js';
 import { startTestService } from '../support/service.js';
 import { uniqueId } from '../support/pakka.js';

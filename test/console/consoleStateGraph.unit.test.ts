@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Inspection, ParticipantView, TransactionStatus, TransactionView } from '../../console/src/apiTypes.js';
-import type { CoordinatorLogItem } from '../../lambdas/coordinator/coordinatorLog.js';
+import type { CoordinatorLogItem } from '../../lambdas/coordinatorLog/coordinatorLog.js';
 import { type AslMachine, inferPath, stateGraph } from '../../console/src/stateGraph.js';
 import { transactionFacts } from '../../console/src/transactionFacts.js';
 import { aslPath } from '../../statemachines/source/files.js';

@@ -1,7 +1,7 @@
 /** The derived status of a transaction (the log is written once, at the decision): pure, no DynamoDB. */
 import { describe, expect, it } from 'vitest';
-import type { CoordinatorLogItem } from '../../lambdas/coordinator/coordinatorLog.js';
-import { type ParticipantRecordFacts, undecidedStatus, withDerivedStatus } from '../../lambdas/coordinator/transactionStatus.js';
+import type { CoordinatorLogItem } from '../../lambdas/coordinatorLog/coordinatorLog.js';
+import { type ParticipantRecordFacts, undecidedStatus, withDerivedStatus } from '../../lambdas/coordinatorLog/transactionStatus.js';
 
 const participant = (name: string) => ({ name, operations: [{ op: 'credit', key: 'k', amount: 1 }], prepareTimeoutSeconds: 5, commitTimeoutSeconds: 5 });
 

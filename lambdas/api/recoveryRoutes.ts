@@ -4,12 +4,12 @@
  * that decision beside it.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { ApiError, type ApiErrorBody, jsonResponse } from '../api/http.js';
-import { jsonBody } from '../api/request.js';
-import type { TransactionService } from '../api/transactionService.js';
-import { type PhaseTwoOutcome, type TransactionView, transactionView } from '../coordinator/coordinatorLog.js';
-import type { RecoveryService } from './recoveryService.js';
-import type { ResolveRefusal } from './resolve.js';
+import { ApiError, type ApiErrorBody, jsonResponse } from './http.js';
+import { jsonBody } from './request.js';
+import type { TransactionService } from './transactionService.js';
+import { type PhaseTwoOutcome, type TransactionView, transactionView } from '../coordinatorLog/coordinatorLog.js';
+import type { RecoveryService } from '../recovery/recoveryService.js';
+import type { ResolveRefusal } from '../recovery/resolve.js';
 import type { Decision } from '../protocol/vote.js';
 
 function available(recovery: RecoveryService | undefined): RecoveryService {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LogPage } from '../../lambdas/api/transactionService.js';
 import { decodeCursor, encodeCursor, mergePages } from '../../lambdas/api/listing.js';
-import type { CoordinatorLogItem, TxnStatus } from '../../lambdas/coordinator/coordinatorLog.js';
+import type { CoordinatorLogItem, TxnStatus } from '../../lambdas/coordinatorLog/coordinatorLog.js';
 
 const item = (txnId: string, status: TxnStatus, second: number): CoordinatorLogItem => ({
   txnId,

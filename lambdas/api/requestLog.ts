@@ -4,7 +4,7 @@
  * was done, so a CloudWatch Logs Insights filter on one txnId finds the API's part of the story.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { pathSegments } from '../api/router.js';
+import { pathSegments } from './router.js';
 
 export interface RequestLogFields {
   method: string;

@@ -1,6 +1,6 @@
 /** The sweeper's pure rules and its configuration, without DynamoDB. */
 import { describe, expect, it } from 'vitest';
-import type { CoordinatorLogItem } from '../../lambdas/coordinator/coordinatorLog.js';
+import type { CoordinatorLogItem } from '../../lambdas/coordinatorLog/coordinatorLog.js';
 import { assess, openCreatedBefore, phaseTwoPlan, phaseTwoResult, preparedBefore, recoveryDueAt } from '../../lambdas/recovery/inDoubt.js';
 import { DEFAULT_RECOVERY_CONFIG, recoveryConfigFromEnv } from '../../lambdas/recovery/recoveryConfig.js';
 import { unconfirmedVoters, validateResolveRequest, voteFromRecord } from '../../lambdas/recovery/resolve.js';
