@@ -86,6 +86,20 @@ async function untilReady(port: number, child: ChildProcess, probe: Probe, log: 
   }
 }
 
+/** Until no process of the group is left (ESRCH), polling; the group was sent SIGKILL, so this is short. */
+async function groupGone(group: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      process.kill(-group, 0);
+    } catch {
+      return;
+    }
+    if (Date.now() > deadline) throw new Error(`process group ${group} still has processes ${timeoutMs} ms after SIGKILL`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 const exited = (child: ChildProcess) =>
   child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => child.once('exit', () => r()));
 
@@ -103,9 +117,12 @@ function serverProcess(
   const server: SqlServer = {
     port,
     async kill() {
-      // The whole process group (PostgreSQL's backends too), as a crash of the machine would.
-      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      // The whole process group (PostgreSQL's backends too), as a crash of the machine would, and only
+      // once every one of them is gone: a backend still exiting holds the shared memory a restart needs.
+      const group = child.pid;
+      if (group) process.kill(-group, 'SIGKILL');
       await exited(child);
+      if (group) await groupGone(group);
     },
     async restart() {
       child = start();

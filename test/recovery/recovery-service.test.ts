@@ -24,7 +24,11 @@ function pakka(url: string, args: string[]): Promise<{ code: number; stdout: str
 const payer = uniqueId('payer');
 const payee = uniqueId('payee');
 const ids = { recover: uniqueId('rec'), resolve: uniqueId('res'), http: uniqueId('http'), httpRefused: uniqueId('ref'), listed: uniqueId('lst') };
-const injector = new FaultInjector(Object.values(ids).map((txnId) => ({ fault: 'stopCoordinator' as const, at: 'LogCommitDecision', txnId })));
+// Each stops before its decision with every participant prepared, but `resolve`, which stops before any
+// prepare ran: its claim names the participants, yet none has voted, so only ABORT may be decided.
+const injector = new FaultInjector(
+  Object.values(ids).map((txnId) => ({ fault: 'stopCoordinator' as const, at: txnId === ids.resolve ? 'Prepare' : 'LogCommitDecision', txnId })),
+);
 let service: LocalService;
 
 const transfer = (txnId: string) => ({
@@ -58,7 +62,7 @@ afterAll(async () => {
 });
 
 describe('recovery through the local service', () => {
-  it('lists an undecided transaction under PREPARING from its holders (it has no log item), and drops it once decided', async () => {
+  it('lists an undecided transaction under PREPARING from its claim (its participants in the request’s order), and drops it once decided', async () => {
     await stuck(ids.listed);
     type Listing = {
       transactions: Array<{ txnId: string; status: string; decision: string | null; participants: Array<{ name: string }> }>;
@@ -68,7 +72,7 @@ describe('recovery through the local service', () => {
     expect(listed.status).toBe(200);
     const row = listed.body.transactions.find((t) => t.txnId === ids.listed);
     expect(row).toMatchObject({ status: 'PREPARING', decision: null });
-    expect(row?.participants.map((p) => p.name)).toEqual(['payee-bank', 'payer-bank']);
+    expect(row?.participants.map((p) => p.name)).toEqual(['payer-bank', 'payee-bank']);
     expect(listed.body.nextCursor).toBeNull();
     expect((await call(service.url, 'GET', '/transactions?status=PREPARING&cursor=abc')).status).toBe(400);
     const resolved = await call(service.url, 'POST', `/transactions/${ids.listed}/resolve`, { decision: 'ABORT', operator: 'asha', reason: 'listing test' });
@@ -93,7 +97,7 @@ describe('recovery through the local service', () => {
 
   it("pakka resolve --abort logs the operator's decision with who and why, and aborts; --commit of an undecided transaction is refused", async () => {
     await stuck(ids.resolve);
-    // Nothing is logged before the decision, so the participants are not known: only ABORT can be decided.
+    // The claim names the participants, but the coordinator stopped before any of them voted: a commit is refused.
     const commit = await pakka(service.url, ['resolve', ids.resolve, '--commit', '--operator', 'asha', '--reason', 'both banks confirmed']);
     expect(commit.code).toBe(2);
     expect(commit.stderr).toContain('409 VOTES_UNKNOWN');
