@@ -36,7 +36,12 @@ const bumpVersion = 'version = if_not_exists(version, :zero) + :one';
 /** No exclusive lock from an older Pakka (or another kind's operation) stands on the item. */
 const NOT_LOCKED = 'attribute_not_exists(lockedBy)';
 
-export function escrowPrepare(plan: EscrowPlan): ItemUpdate {
+/**
+ * `max` is the most this item may hold: MAX_QUANTITY, or a shard's share of it (hotItems.ts
+ * shardCapacity), so a key spread over several items never holds more than MAX_QUANTITY in all. A new
+ * item takes it as its headroom; an item's headroom then keeps it.
+ */
+export function escrowPrepare(plan: EscrowPlan, max: number = MAX_QUANTITY): ItemUpdate {
   if (plan.direction === 'consume') {
     return {
       UpdateExpression: 'SET available = available - :amount, reserved = reserved + :amount',
@@ -53,7 +58,7 @@ export function escrowPrepare(plan: EscrowPlan): ItemUpdate {
       'incoming = if_not_exists(incoming, :zero) + :amount, headroom = if_not_exists(headroom, :max) - :amount',
     ConditionExpression: `${NOT_LOCKED} AND (headroom >= :amount OR (attribute_not_exists(headroom) AND attribute_not_exists(#q)))`,
     ExpressionAttributeNames: names(plan),
-    ExpressionAttributeValues: { ':amount': plan.amount, ':zero': 0, ':max': MAX_QUANTITY },
+    ExpressionAttributeValues: { ':amount': plan.amount, ':zero': 0, ':max': max },
   };
 }
 
@@ -95,7 +100,7 @@ export function escrowAbort(plan: EscrowPlan): ItemUpdate {
  * One-phase commit: prepare and commit in one update, for a transaction whose only writer is this
  * participant. The same bound as prepare, and the sums end where prepare then commit would leave them.
  */
-export function escrowOnePhase(plan: EscrowPlan): ItemUpdate {
+export function escrowOnePhase(plan: EscrowPlan, max: number = MAX_QUANTITY): ItemUpdate {
   if (plan.direction === 'consume') {
     return {
       UpdateExpression: `SET #q = #q - :amount, available = available - :amount, headroom = headroom + :amount, ${bumpVersion}`,
@@ -104,7 +109,7 @@ export function escrowOnePhase(plan: EscrowPlan): ItemUpdate {
       ExpressionAttributeValues: { ':amount': plan.amount, ':zero': 0, ':one': 1 },
     };
   }
-  const prepare = escrowPrepare(plan);
+  const prepare = escrowPrepare(plan, max);
   return {
     UpdateExpression:
       'SET #q = if_not_exists(#q, :zero) + :amount, available = if_not_exists(available, :zero) + :amount, reserved = if_not_exists(reserved, :zero), ' +

@@ -11,6 +11,7 @@
  * - Reading the key sums its shards. The key's own unsharded item (what it held before it was declared
  *   sharded) counts as one more shard, number K, that debits may draw from and credits never grow.
  */
+import { MAX_QUANTITY } from './escrow.js';
 import type { EscrowPlan, OperationPlan } from './kind.js';
 import { PARTITION_KEY, itemKeyOf, shardKeyOf, spreadOf } from './table.js';
 
@@ -30,11 +31,20 @@ export type Placements = Readonly<Record<string, readonly Placement[]>>;
 export interface ItemTarget {
   pk: string;
   plan: OperationPlan;
+  /** The most this item may hold, when less than MAX_QUANTITY: a shard's share of its key's largest value. */
+  max?: number;
   /** A part of a split debit: a shortfall here may be met by splitting again, not a final no. */
   split?: true;
 }
 
 export const MAX_SHARDS = 64;
+
+/**
+ * The most one item of a key spread over `shards` shards may hold: the key's value lives in K shard
+ * items and its own unsharded item, so each holds at most a (K + 1)th of MAX_QUANTITY and their sum,
+ * the value the API shows, stays at or below 2^53 - 1 (issue 21 D13), without reading every shard.
+ */
+export const shardCapacity = (shards: number): number => Math.floor(MAX_QUANTITY / (shards + 1));
 
 export const supplyShard = (txnId: string, key: string, shards: number) => spreadOf(`${txnId}/${key}`, shards);
 
@@ -77,12 +87,19 @@ export function targetsOf(plans: readonly OperationPlan[], txnId: string, sharde
   return plans.flatMap((plan): ItemTarget[] => {
     const unsharded = [{ pk: itemKeyOf(plan.key)[PARTITION_KEY]!, plan }];
     if (plan.hold !== 'escrow') return unsharded;
+    const shards = sharded.get(plan.key);
+    // A credit to a shard may fill only the shard's share of the key's largest value.
+    const capped = shards !== undefined && plan.direction === 'supply' ? { max: shardCapacity(shards) } : {};
     const recorded = placements[plan.key];
     if (recorded)
-      return recorded.map((p) => ({ pk: p.pk, plan: { ...plan, amount: p.amount }, ...(plan.direction === 'consume' ? { split: true as const } : {}) }));
-    const shards = sharded.get(plan.key);
+      return recorded.map((p) => ({
+        pk: p.pk,
+        plan: { ...plan, amount: p.amount },
+        ...capped,
+        ...(plan.direction === 'consume' ? { split: true as const } : {}),
+      }));
     if (shards === undefined) return unsharded;
-    if (plan.direction === 'supply') return supplyPlacement(txnId, plan, shards).map((p) => ({ pk: p.pk, plan }));
+    if (plan.direction === 'supply') return supplyPlacement(txnId, plan, shards).map((p) => ({ pk: p.pk, plan, ...capped }));
     throw new Error(`no placement for the debit of sharded key ${plan.key}`);
   });
 }

@@ -66,10 +66,10 @@ function check(tableName: string, pk: string, condition: string, values: Attribu
   };
 }
 
-function prepareItem(tableName: string, txnId: string, { pk, plan }: ItemTarget): TransactItem {
+function prepareItem(tableName: string, txnId: string, { pk, plan, max }: ItemTarget): TransactItem {
   switch (plan.hold) {
     case 'escrow':
-      return update(tableName, pk, escrowPrepare(plan));
+      return update(tableName, pk, escrowPrepare(plan, max));
     case 'check':
       return check(tableName, pk, plan.condition, plan.values, txnId);
     case 'exclusive': {
@@ -149,12 +149,12 @@ export function commitOnePhaseTransaction(
     committedAt: now,
   });
   const applies = targets.map((target): TransactItem => {
-    const { pk, plan } = target;
+    const { pk, plan, max } = target;
     switch (plan.hold) {
       case 'check':
         return check(tableName, pk, plan.condition, plan.values, txnId);
       case 'escrow':
-        return update(tableName, pk, escrowOnePhase(plan));
+        return update(tableName, pk, escrowOnePhase(plan, max));
       case 'exclusive': {
         const remove = plan.commit.remove ?? [];
         return update(tableName, pk, {

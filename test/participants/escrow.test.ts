@@ -9,6 +9,7 @@ import { tableReads } from '../../lambdas/api/tableReads.js';
 import { parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import { MAX_QUANTITY, settledEscrowItem } from '../../lambdas/participants/escrow.js';
 import { mergeShards, splitConsumption } from '../../lambdas/participants/hotItems.js';
+import { MAX_MINOR_UNITS } from '../../lambdas/participants/kinds/fields.js';
 import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
 import type { ParticipantHandler } from '../../lambdas/participants/runtime.js';
 import { IN_DOUBT_LEGACY_VALUE, itemKeyOf, recordKeyOf } from '../../lambdas/participants/table.js';
@@ -25,7 +26,7 @@ const config = parseParticipantConfig({
   participants: {
     'payer-bank': { kind: 'ledger', shardedKeys: { 'hot-wallet': 4 } },
     'payee-bank': { kind: 'ledger' },
-    'upi-switch': { kind: 'ledger', shardedKeys: { 'fees-hot': 8 } },
+    'upi-switch': { kind: 'ledger', shardedKeys: { 'fees-hot': 8, 'fees-full': 8 } },
     warehouse: { kind: 'inventory' },
   },
 });
@@ -172,6 +173,30 @@ describe('hot keys spread over shards', () => {
     expect(shards.length).toBeGreaterThan(4); // 40 transactions over 8 shards: a hash that put them all on a few would fail here
     expect(shards.reduce((n, s) => n + Number(s.balance), 0)).toBe(200);
     expect(await readView('upi-switch', 'fees-hot')).toMatchObject({ balance: 200, available: 200, reserved: 0, incoming: 0, shards: 8 });
+  });
+
+  it('a sharded key never holds more than 2^53 - 1 in all: each shard takes at most its share, and the API shows the exact sum (issue 21 D13)', async () => {
+    const switchFees = participant(pakka, 'upi-switch');
+    const votes: string[] = [];
+    // Ten of the largest credit an operation may carry (10^15) would sum past 2^53 - 1 if every shard
+    // took them; with 8 shards and the key's own item each may hold a ninth of it, so one credit each.
+    for (let i = 0; i < 10; i++) {
+      const txnId = uniqueId('max');
+      const answer = (await switchFees({ action: 'prepare', txnId, operations: credit('fees-full', MAX_MINOR_UNITS) })) as {
+        vote: string;
+        reason: string | null;
+      };
+      votes.push(answer.vote === 'VOTE_COMMIT' ? 'yes' : String(answer.reason));
+      if (answer.vote === 'VOTE_COMMIT') await settle(switchFees, 'commit', txnId, credit('fees-full', MAX_MINOR_UNITS));
+    }
+    const committed = votes.filter((v) => v === 'yes').length;
+    expect(votes.filter((v) => v !== 'yes').every((v) => v === 'LIMIT_EXCEEDED')).toBe(true);
+    expect(committed).toBeLessThan(10);
+    const shards = await scanItems('upi-switch', 'fees-full#');
+    const total = shards.reduce((n, s) => n + Number(s.balance), 0);
+    expect(total).toBe(committed * MAX_MINOR_UNITS);
+    expect(total).toBeLessThanOrEqual(MAX_QUANTITY);
+    expect(await readView('upi-switch', 'fees-full')).toMatchObject({ balance: total, incoming: 0 });
   });
 
   it('a debit larger than any one shard splits over several; commit and abort follow the split the record keeps', async () => {
