@@ -6,9 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { ACCOUNTS_DDL, bankAccounts, bankOperation } from '../examples/sql-bank/bankAccounts.js';
+import { ACCOUNTS_DDL, bankAccounts, sqlBankKind } from '../examples/sql-bank/bankAccounts.js';
 import { parseParticipantConfig } from '../lambdas/config/participantConfig.js';
-import { ownFunctionKind } from '../lambdas/participants/barrier/kind.js';
 import { BUILT_IN_KINDS, kindRegistry } from '../lambdas/participants/kinds/index.js';
 import { postgresEngine } from '../lambdas/participants/sql/postgres.js';
 import { ensureSqlParticipantReady, sqlParticipant } from '../lambdas/participants/sql/runtime.js';
@@ -29,13 +28,6 @@ export interface SqlCell {
 export type SqlBenchResults = { ran: true; cells: SqlCell[] } | { ran: false; why: string };
 
 const SQL_BANK = 'payee-sql';
-const sqlBankKind = ownFunctionKind({
-  name: 'sql-bank',
-  description: 'a bank in PostgreSQL',
-  operation: bankOperation,
-  operationNames: ['debit', 'credit'],
-  preparedStateIn: 'participant',
-});
 
 /** Runs `count` transactions `inFlight` at a time, each on its own pair of accounts; returns their latencies. */
 async function cell(inFlight: number, count: number, one: (i: number) => Promise<boolean>): Promise<{ latencies: number[]; failed: number; wallMs: number }> {

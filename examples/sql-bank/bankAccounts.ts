@@ -4,6 +4,7 @@
  * The same participant for PostgreSQL (`$1` placeholders) and MySQL/MariaDB (`?`).
  */
 import { z } from 'zod';
+import { ownFunctionKind } from '../../lib/participants.js';
 import { MAX_MINOR_UNITS, defineSqlParticipant, itemKey, positiveMinorUnits } from '../../lib/sql.js';
 
 export const bankOperation = z.discriminatedUnion('op', [
@@ -11,6 +12,18 @@ export const bankOperation = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('credit'), key: itemKey, amount: positiveMinorUnits }),
 ]);
 export type BankOperation = z.infer<typeof bankOperation>;
+
+/**
+ * The kind the participant config names (`"kind": "sql-bank"`): the API validates the bank's operations
+ * with it, and asks the participant for its status, since its prepared state lives in the database.
+ */
+export const sqlBankKind = ownFunctionKind({
+  name: 'sql-bank',
+  description: 'a bank in a SQL database',
+  operation: bankOperation,
+  operationNames: ['debit', 'credit'],
+  preparedStateIn: 'participant',
+});
 
 /** The team's table. BIGINT holds every amount Pakka accepts exactly (at most 10^15 minor units). */
 export const ACCOUNTS_DDL = 'CREATE TABLE IF NOT EXISTS accounts (id VARCHAR(128) PRIMARY KEY, balance BIGINT NOT NULL CHECK (balance >= 0))';

@@ -8,9 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ACCOUNTS_DDL, bankAccounts, bankOperation } from '../../examples/sql-bank/bankAccounts.js';
+import { ACCOUNTS_DDL, bankAccounts, sqlBankKind } from '../../examples/sql-bank/bankAccounts.js';
 import { parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
-import { ownFunctionKind } from '../../lambdas/participants/barrier/kind.js';
 import { BUILT_IN_KINDS, kindRegistry } from '../../lambdas/participants/kinds/index.js';
 import type { SqlEngine } from '../../lambdas/participants/sql/engine.js';
 import { sqlInDoubt } from '../../lambdas/recovery/sqlInDoubt.js';
@@ -26,13 +25,6 @@ import { readItem } from '../support/participantTable.js';
 import { POSTGRES_USER, type SqlServer, postgresAvailable, requireServer, startPostgres } from '../../local/sqlServers.js';
 
 const SQL_BANK = 'payee-sql';
-const sqlBankKind = ownFunctionKind({
-  name: 'sql-bank',
-  description: 'a bank in PostgreSQL',
-  operation: bankOperation,
-  operationNames: ['debit', 'credit'],
-  preparedStateIn: 'participant',
-});
 const config = parseParticipantConfig(
   {
     defaults: { prepareTimeoutSeconds: 5, commitTimeoutSeconds: 5 },
