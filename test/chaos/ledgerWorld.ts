@@ -12,6 +12,7 @@ import { type ParticipantConfig, parseParticipantConfig } from '../../lambdas/co
 import { type CoordinatorLogItem, FINAL_STATUSES, parseCoordinatorLogItem } from '../../lambdas/coordinatorLog/coordinatorLog.js';
 import { type ParticipantRecordFacts, withDerivedStatus } from '../../lambdas/coordinatorLog/transactionStatus.js';
 import { MAX_QUANTITY } from '../../lambdas/participants/escrow.js';
+import { shardCapacity } from '../../lambdas/participants/hotItems.js';
 import { storedRecord } from '../../lambdas/participants/record.js';
 import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
 import type { RecoveryConfig } from '../../lambdas/recovery/recoveryConfig.js';
@@ -115,6 +116,14 @@ export class LedgerWorld {
   readonly submitted = new Set<string>();
   /** Sum of every balance the world funded; transfers must keep it. */
   funded = 0;
+
+  /** The most an item may hold: a shard of a sharded key holds its share of the largest value (hotItems.ts). */
+  private capacityOf(participant: string, pk: string): number {
+    for (const [key, shards] of this.pakka.config.get(participant)?.shardedKeys ?? []) {
+      if (pk.startsWith(`ITEM#${key}#`)) return shardCapacity(shards);
+    }
+    return MAX_QUANTITY;
+  }
 
   private constructor(readonly options: WorldOptions) {
     this.dynamo = localDynamoClient(options.endpoint);
@@ -347,7 +356,7 @@ export class LedgerWorld {
       const balance = Number(item.balance ?? 0);
       if (item.reserved !== 0 || item.incoming !== 0)
         problems.push(`I5 ${where}: reserved ${String(item.reserved)}, incoming ${String(item.incoming)} when quiet`);
-      if (item.available !== balance || item.headroom !== MAX_QUANTITY - balance)
+      if (item.available !== balance || item.headroom !== this.capacityOf(participant, String(item.pk)) - balance)
         problems.push(`I4 ${where}: available ${String(item.available)} / headroom ${String(item.headroom)} disagree with balance ${balance}`);
     }
 
