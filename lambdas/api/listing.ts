@@ -10,7 +10,6 @@ import { z } from 'zod';
 import { type CoordinatorLogItem, TXN_STATUSES, type TransactionView, type TxnStatus, transactionView } from '../coordinatorLog/coordinatorLog.js';
 import { ALL_LOG_SHARDS, statusPartitionOf } from '../coordinatorLog/logShards.js';
 import { TXN_ID_PATTERN } from '../request/transactionRequest.js';
-import { type CoordinatorVariant, EXECUTION_TIMEOUT_SECONDS } from '../config/coordinatorVariant.js';
 import { ApiError, jsonResponse } from './http.js';
 import { integerQuery, query } from './request.js';
 import { decodeStuckCursor, encodeStuckCursor, isStuckStatus, stuckPage } from './stuckListing.js';
