@@ -26,8 +26,7 @@ import {
 } from '../../protocol/participantState.js';
 import { ABORT_REASONS, type AbortReason } from '../../protocol/vote.js';
 import { dispatchParticipantRequest } from '../dispatch.js';
-import { InvalidParticipantRequest } from '../errors.js';
-import { digestOf } from '../transactions.js';
+import { type ValidatedOperations, validatedOperations } from '../operations.js';
 import type { SqlParticipantDefinition } from './definition.js';
 import { RECORD_TABLE, type PreparedTransaction, type SqlEngine, type SqlSession } from './engine.js';
 import { type PreparedId, sameDigest } from './globalId.js';
@@ -41,11 +40,7 @@ export interface SqlParticipantOptions<Op extends { op: string; key: string }> {
 
 export type SqlParticipantHandler = (event: unknown) => Promise<ParticipantAnswer>;
 
-interface Operations<Op> {
-  operations: Op[];
-  keys: string[];
-  digest: string;
-}
+type Operations<Op> = ValidatedOperations<Op>;
 
 /** What the database holds for one txnId: a prepared transaction, a record row, or neither. */
 interface Found {
@@ -62,18 +57,7 @@ export function sqlParticipant<Op extends { op: string; key: string }>(options: 
   const { name, definition, engine } = options;
   const p = engine.placeholder;
 
-  function validated(raw: readonly unknown[], field: string): Operations<Op> {
-    const operations = raw.map((op, i) => {
-      const parsed = definition.operation.safeParse(op);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new InvalidParticipantRequest(`${field}[${i}]${issue?.path.length ? `.${issue.path.join('.')}` : ''}: ${issue?.message ?? 'invalid'}`);
-      }
-      return parsed.data;
-    });
-    if (operations.length === 0) throw new InvalidParticipantRequest(`${field}: at least one operation is required`);
-    return { operations, keys: operations.map((o) => o.key), digest: digestOf(operations) };
-  }
+  const validated = (raw: readonly unknown[], field: string): Operations<Op> => validatedOperations(definition.operation, raw, field);
 
   /** A failure of the database itself (not of the protocol) worth retrying is Pakka.Transient. */
   const transientIfRetryable = (error: unknown): unknown => {
