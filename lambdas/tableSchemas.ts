@@ -2,6 +2,7 @@
  * Key schemas and indexes of Pakka's tables, as plain data. The CDK constructs and local mode
  * both build their tables from these, so the deployed and the local tables cannot drift.
  */
+import { HELD_ITEMS_INDEX, HELD_SHARD, HELD_SINCE } from './participants/itemIntents.js';
 import { IN_DOUBT_INDEX, IN_DOUBT_PARTITION, IN_DOUBT_SORT, PARTITION_KEY } from './participants/table.js';
 
 export interface IndexSchema {
@@ -36,7 +37,13 @@ export const COORDINATOR_LOG_SCHEMA: TableSchema = {
 /** A participant's table: business items and prepared-state records. */
 export const PARTICIPANT_TABLE_SCHEMA: TableSchema = {
   partitionKey: PARTITION_KEY,
-  indexes: [{ indexName: IN_DOUBT_INDEX, partitionKey: IN_DOUBT_PARTITION, sortKey: IN_DOUBT_SORT, projection: { type: 'INCLUDE', attributes: ['txnId'] } }],
+  indexes: [
+    { indexName: IN_DOUBT_INDEX, partitionKey: IN_DOUBT_PARTITION, sortKey: IN_DOUBT_SORT, projection: { type: 'INCLUDE', attributes: ['txnId'] } },
+    // Sparse: an item is in it while it holds a prepared entry of a hold in the item (itemIntents.ts). Its keys
+    // are set when the item gains its first such entry and removed when it loses its last, so the index is
+    // written then and not per hold; keys only, since recovery reads the item itself.
+    { indexName: HELD_ITEMS_INDEX, partitionKey: HELD_SHARD, sortKey: HELD_SINCE, projection: { type: 'KEYS_ONLY' } },
+  ],
 };
 
 export const OPEN_INDEX = 'open';

@@ -117,7 +117,7 @@ export class LocalPakka {
       }
       const handler = factory
         ? factory({ name: spec.name, tableName, client })
-        : participantHandler({ name: spec.name, kind, tableName, client, shardedKeys: spec.shardedKeys });
+        : participantHandler({ name: spec.name, kind, tableName, client, shardedKeys: spec.shardedKeys, holdsInItems: spec.holdsInItems });
       handlers.set(spec.name, observedParticipant(handler, { name: spec.name, metrics: this.metrics, logger }));
     }
     this.participants = handlers;

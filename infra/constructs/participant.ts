@@ -145,6 +145,7 @@ export class Participant extends Construct {
         TABLE_NAME: this.table.table.tableName,
         PARTICIPANT_NAME: spec.name,
         ...(spec.shardedKeys.size ? { SHARDED_KEYS: JSON.stringify(Object.fromEntries(spec.shardedKeys)) } : {}),
+        HOLDS_IN_ITEMS: String(spec.holdsInItems),
       },
       timeout: Duration.seconds(participantFunctionTimeoutSeconds(spec)),
       logRetention: props.logRetention,

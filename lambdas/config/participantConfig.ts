@@ -2,6 +2,7 @@
  * The participant config: one file that names every participant, its kind and its timeouts.
  * Local mode and the CDK stack both load it through here, so they cannot disagree.
  */
+import { HOLDS_IN_ITEMS_BY_DEFAULT } from '../participants/holdLayout.js';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { isOwnFunctionKind } from '../participants/barrier/kind.js';
@@ -26,6 +27,11 @@ const participantEntry = z.strictObject({
    * default where Pakka's own runtime answers; off for a team's own function, which may not know it.
    */
   onePhaseCommit: z.boolean().optional(),
+  /**
+   * A transaction whose operations here are one escrow on one unsharded item keeps its hold inside that
+   * item (single-item writes, no TransactWriteItems: docs/design.md, "Holds that live in the item").
+   */
+  holdsInItems: z.boolean().optional(),
 });
 
 /**
@@ -52,6 +58,8 @@ export interface ParticipantSpec {
   shardedKeys: ReadonlyMap<string, number>;
   /** Sent commitOnePhase when it is a transaction's only participant (see the config entry). */
   onePhaseCommit: boolean;
+  /** One-item escrows hold in their item (holdLayout.ts). */
+  holdsInItems: boolean;
 }
 
 export type ParticipantConfig = ReadonlyMap<string, ParticipantSpec>;
@@ -87,6 +95,7 @@ export function parseParticipantConfig(raw: unknown, kinds: KindRegistry = BUILT
       commitTimeoutSeconds: entry.commitTimeoutSeconds ?? defaults.commitTimeoutSeconds,
       shardedKeys: new Map(Object.entries(entry.shardedKeys ?? {})),
       onePhaseCommit: entry.onePhaseCommit ?? !isOwnFunctionKind(definition),
+      holdsInItems: entry.holdsInItems ?? HOLDS_IN_ITEMS_BY_DEFAULT,
     });
     if (entry.shardedKeys && definition.escrowQuantity === undefined) {
       throw new Error(`participant ${name}: shardedKeys needs a kind whose operations escrow a quantity (like ledger or inventory), not ${entry.kind}`);

@@ -53,6 +53,8 @@ export interface StoredRecordShape {
   operations?: unknown[] | undefined;
   lockedKeys?: string[] | undefined;
   preparedAt?: string | undefined;
+  /** A hold in the item: the record is decided and the item write still to do (../protocol/heldIntent.ts). */
+  itemBehind?: boolean | undefined;
 }
 
 /** The one mapping from a stored record to the facts the step depends on. */
@@ -63,6 +65,7 @@ export function participantFacts(record: StoredRecordShape): ParticipantFacts {
     ...(record.voteReason !== undefined ? { voteReason: record.voteReason } : {}),
     ...(record.onePhase ? { onePhase: true } : {}),
     ...(record.operations !== undefined && record.voteReason === undefined ? { redo: true } : {}),
+    ...(record.itemBehind ? { itemBehind: true } : {}),
   };
 }
 
@@ -81,6 +84,8 @@ export interface Delivery<R> {
   message: ParticipantMessage;
   /** What the record is assumed to be before any read (a fast path whose write's condition checks it), or 'read'. */
   start: { assume: ParticipantFacts | undefined } | 'read';
+  /** Reads the state in place of the record alone (a hold in the item reads the record and the item). */
+  read?: () => Promise<R | undefined>;
   /** Performs one effect; `record` is the last record read (undefined while assumed). */
   perform(effect: ParticipantEffect, record: R | undefined, message: ParticipantMessage): Promise<EffectReport<R>>;
 }
@@ -92,6 +97,11 @@ export interface ParticipantDriver<R> {
   read(txnId: string): Promise<R | undefined>;
   /** A conditional single-item write; false when its condition failed. */
   write(command: PutCommand | UpdateCommand | DeleteCommand): Promise<boolean>;
+  /**
+   * A conditional single-item update whose failure says why: the item as it was (its
+   * ReturnValuesOnConditionCheckFailure ALL_OLD; undefined when no item was there).
+   */
+  update(command: UpdateCommand): Promise<{ written: true } | { written: false; old: Record<string, unknown> | undefined }>;
   /** A transaction; the cancellation reasons (with the items that failed) when DynamoDB cancelled it, null when it committed. */
   transact(input: TransactWriteCommandInput): Promise<CancellationReason[] | null>;
   status(txnId: string): Promise<StatusAnswer>;
@@ -112,6 +122,18 @@ export function participantDriver<R extends StoredRecordShape>(options: DriverOp
     } catch (error) {
       if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
       throw classifyDynamoError(error);
+    }
+  }
+
+  async function update(command: UpdateCommand): Promise<{ written: true } | { written: false; old: Record<string, unknown> | undefined }> {
+    try {
+      await client.send(command);
+      return { written: true };
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw classifyDynamoError(error);
+      // The SDK leaves the returned item in DynamoDB's own encoding, even through the document client.
+      const item = (error as { Item?: Record<string, AttributeValue> }).Item;
+      return { written: false, old: item ? unmarshall(item) : undefined };
     }
   }
 
@@ -145,12 +167,13 @@ export function participantDriver<R extends StoredRecordShape>(options: DriverOp
     }
   }
 
-  async function drive({ txnId, message: first, start, perform }: Delivery<R>): Promise<Answer> {
+  async function drive({ txnId, message: first, start, perform, read: readState }: Delivery<R>): Promise<Answer> {
+    const reread = readState ?? (() => read(txnId));
     let message = first;
     let record: R | undefined;
     let facts: ParticipantFacts | undefined;
     if (start === 'read') {
-      record = await read(txnId);
+      record = await reread();
       facts = record && participantFacts(record);
     } else {
       facts = start.assume;
@@ -164,7 +187,7 @@ export function participantDriver<R extends StoredRecordShape>(options: DriverOp
           case 'done':
             continue;
           case 'moved':
-            record = report.record ?? (await read(txnId));
+            record = report.record ?? (await reread());
             facts = record && participantFacts(record);
             continue attempts;
           case 'report':
@@ -194,5 +217,5 @@ export function participantDriver<R extends StoredRecordShape>(options: DriverOp
     };
   }
 
-  return { drive, read, write, transact, status };
+  return { drive, read, write, update, transact, status };
 }

@@ -29,7 +29,9 @@ import type { ParticipantKind } from './kind.js';
 import type { ParticipantAnswer } from './message.js';
 import { validatedOperations } from './operations.js';
 import { type EffectReport, participantDriver } from './participantDriver.js';
-import { type StoredRecord, storedRecord } from './record.js';
+import { storedRecord } from './record.js';
+import { holdLayoutOf } from './holdLayout.js';
+import { type HeldRecord, heldRecord, itemHolds } from './itemHoldRuntime.js';
 import { PARTITION_KEY } from './table.js';
 import {
   type PreparedOperations,
@@ -55,20 +57,24 @@ export interface ParticipantRuntimeOptions {
   /** Hot keys spread over shard items (hotItems.ts), from the participant config. */
   shardedKeys?: ShardedKeys;
   now?: () => string;
+  /** Whether one-item escrows hold in their item (holdLayout.ts); the record layout when false. */
+  holdsInItems?: boolean;
 }
 
 export type ParticipantHandler = (event: unknown) => Promise<ParticipantAnswer>;
 
 const NO_SHARDS: ShardedKeys = new Map();
 
-type Report = EffectReport<StoredRecord>;
+type Report = EffectReport<HeldRecord>;
 
 export function participantHandler(options: ParticipantRuntimeOptions): ParticipantHandler {
   const { name, kind, tableName } = options;
   const client = conflictRetryingClient(options.client);
   const sharded = options.shardedKeys ?? NO_SHARDS;
   const now = options.now ?? (() => new Date().toISOString());
-  const driver = participantDriver({ name, holder: 'items', tableName, client, parse: storedRecord });
+  const driver = participantDriver({ name, holder: 'items', tableName, client, parse: heldRecord });
+  const holds = itemHolds({ tableName, client, driver, now });
+  const layoutOf = (prepared: PreparedOperations) => holdLayoutOf(prepared.plans, sharded, options.holdsInItems);
 
   function prepareOperations(raw: readonly unknown[], field: string): PreparedOperations {
     const { operations, digest } = validatedOperations(kind.operation, raw, field);
@@ -160,10 +166,10 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
   }
 
   /** Records Pakka 0.1 prepared (no `layout`) are finished with 0.1's expressions, on unsharded items. */
-  const legacyOf = (record: StoredRecord | undefined) => record !== undefined && record.layout === undefined;
+  const legacyOf = (record: HeldRecord | undefined) => record !== undefined && record.layout === undefined;
 
   /** The redo list a transition applies: the message's (checked against the record's digest by the step) or the record's. */
-  function redoList(txnId: string, given: PreparedOperations | undefined, record: StoredRecord | undefined, to: 'COMMITTED' | 'ABORTED'): PreparedOperations {
+  function redoList(txnId: string, given: PreparedOperations | undefined, record: HeldRecord | undefined, to: 'COMMITTED' | 'ABORTED'): PreparedOperations {
     if (given) return given;
     if (record?.operations) return prepareOperations(record.operations, 'stored operations');
     if (to === 'COMMITTED') throw new ProtocolViolation('COMMIT_WITHOUT_PREPARE', txnId, name);
@@ -171,7 +177,7 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
   }
 
   function performer(txnId: string, given: PreparedOperations | undefined) {
-    return async (effect: ParticipantEffect, record: StoredRecord | undefined, message: ParticipantMessage): Promise<Report> => {
+    return async (effect: ParticipantEffect, record: HeldRecord | undefined, message: ParticipantMessage): Promise<Report> => {
       const moved = (written: boolean): Report => (written ? { kind: 'done' } : { kind: 'moved' });
       if ('call' in effect) throw new Error(`participant ${name}: Pakka holds its items itself; there is no team ${effect.call} to call`);
       switch (effect.write) {
@@ -221,6 +227,11 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
   function prepare(txnId: string, prepared: PreparedOperations, onePhase: boolean) {
     const message: PrepareMessage = { action: 'prepare', digest: prepared.digest, onePhase, readOnly: prepared.readOnly };
     // Fast path: no record yet is the common case, and the first write's condition keeps out any other.
+    const layout = layoutOf(prepared);
+    if (layout.kind === 'item') {
+      const perform = holds.performer(txnId, prepared, layout.target, performer(txnId, prepared));
+      return driver.drive({ txnId, message, start: { assume: undefined }, read: () => holds.read(txnId, layout.target.pk), perform });
+    }
     return driver.drive({ txnId, message, start: { assume: undefined }, perform: performer(txnId, prepared) });
   }
 
@@ -236,6 +247,12 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
       to === 'COMMITTED'
         ? { action: 'commit', digest: given?.digest, readOnly: given?.readOnly ?? false }
         : { action: 'abort', digest: refused ? REFUSED_OPERATIONS_DIGEST : given?.digest };
+    const layout = given ? layoutOf(given) : { kind: 'record' as const };
+    if (layout.kind === 'item') {
+      // The state is in two places (the record once decided, the entry until then): always read both first.
+      const perform = holds.performer(txnId, given, layout.target, performer(txnId, given));
+      return driver.drive({ txnId, message, start: 'read', read: () => holds.read(txnId, layout.target.pk), perform });
+    }
     const read = !given || given.readOnly || given.plans.some((p) => needsSplit(p, sharded));
     const start = read ? ('read' as const) : { assume: { state: 'PREPARED' as const, digest: given.digest, redo: true } };
     return driver.drive({ txnId, message, start, perform: performer(txnId, given) });

@@ -31,6 +31,11 @@ export interface ParticipantFacts extends Omit<RecordFacts, 'state'> {
   state: BarrierRecordState;
   /** The record keeps a redo list it was PREPARED with (not a vote-abort record, not a tombstone). */
   redo?: boolean;
+  /**
+   * A hold that lives in its item (./heldIntent.ts): the record is decided but the item still holds the
+   * entry `P` (a crash came between the two writes), so a repeat sends the item write again.
+   */
+  itemBehind?: boolean;
 }
 
 export interface PrepareMessage {
@@ -103,7 +108,7 @@ const outcome = (o: 'COMMITTED' | 'ABORTED' | 'READ_ONLY', repeated: boolean, ef
   answered({ kind: 'outcome', outcome: o, repeated }, effects);
 
 /** A built-in runtime's record is never PREPARING: only the barrier writes that intent. */
-function itemsFacts(state: ParticipantFacts | undefined): (RecordFacts & { redo?: boolean }) | undefined {
+function itemsFacts(state: ParticipantFacts | undefined): (RecordFacts & { redo?: boolean; itemBehind?: boolean }) | undefined {
   if (state === undefined) return undefined;
   if (state.state === 'PREPARING') throw new Error('a PREPARING record in a table of Pakka-held items: only a barrier participant writes one');
   return { ...state, state: state.state };
@@ -163,7 +168,13 @@ function itemsStep(stored: ParticipantFacts | undefined, message: ParticipantMes
       return vote({ vote: 'VOTE_ABORT', reason: message.reason }, effects);
     }
     case 'commit':
-      return phaseTwo(onCommit(state, message.digest, message.readOnly), 'COMMITTED', [{ write: 'decide', outcome: 'COMMITTED' }], []);
+      return phaseTwo(
+        onCommit(state, message.digest, message.readOnly),
+        'COMMITTED',
+        [{ write: 'decide', outcome: 'COMMITTED' }],
+        [],
+        state?.itemBehind ? [{ write: 'decide', outcome: 'COMMITTED' }] : [],
+      );
     case 'abort':
       return phaseTwo(
         onAbort(state, message.digest),
@@ -171,8 +182,11 @@ function itemsStep(stored: ParticipantFacts | undefined, message: ParticipantMes
         [{ write: 'decide', outcome: 'ABORTED' }, { write: 'releaseProvisional' }],
         // The tombstone makes a prepare that arrives after this abort vote VOTE_ABORT (anti-hanging).
         [{ write: 'aborted', reason: undefined, onePhase: false }],
-        // An abort of a PREPARED record may have died before its clean-up: finish it.
-        state?.redo && state.voteReason === undefined ? [{ write: 'releaseProvisional' }] : [],
+        // An abort may have died before its item write (a hold in the item) or its clean-up: finish it.
+        [
+          ...(state?.itemBehind ? [{ write: 'decide', outcome: 'ABORTED' } as const] : []),
+          ...(state?.redo && state.voteReason === undefined ? [{ write: 'releaseProvisional' } as const] : []),
+        ],
       );
     case 'teamVoted':
       throw new Error('teamVoted is a barrier message: items are held by Pakka, not by a team');

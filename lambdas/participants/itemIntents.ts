@@ -1,0 +1,170 @@
+/**
+ * The DynamoDB expressions of a hold that lives in its item (docs/design.md, "Holds that live in the
+ * item"): every write here names one item, so none is a TransactWriteItems and none conflicts with
+ * another under AWS's rules ("Transaction conflict handling in DynamoDB", developer guide: only an item
+ * a transaction is writing refuses a single-item write). Pure builders; ./itemHoldRuntime.ts sends them.
+ */
+import type { PutCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { INTENT_CAP, type IntentEntry } from '../protocol/heldIntent.js';
+import { escrowAbort, escrowCommit, escrowOnePhase, escrowPrepare } from './escrow.js';
+import type { EscrowPlan } from './kind.js';
+import { PARTITION_KEY, recordKeyOf, spreadOf } from './table.js';
+
+/** The record layout of a transaction whose hold lives in its item: written by commit and abort only. */
+export const ITEM_HOLD_LAYOUT = 3;
+
+/** The sparse index of items that hold a prepared entry (tableSchemas.ts). */
+export const HELD_ITEMS_INDEX = 'heldItems';
+export const HELD_SHARD = 'heldShard';
+export const HELD_SINCE = 'heldSince';
+/** Items are spread over this many index partitions, chosen from the item's key. */
+export const HELD_SHARDS = 16;
+export const heldShardOf = (pk: string) => `HELD#${spreadOf(pk, HELD_SHARDS)}`;
+export const HELD_PARTITIONS: readonly string[] = Array.from({ length: HELD_SHARDS }, (_, i) => `HELD#${i}`);
+
+/**
+ * How long a record of this layout is kept: DynamoDB's TTL deletes it after this (the attribute
+ * `expiresAt`, epoch seconds). Far past any transaction's deadline and recovery's window, as DESIGN.md
+ * requires of forgetting a transaction.
+ */
+export const RECORD_TTL_SECONDS = 30 * 24 * 3600;
+export const RECORD_TTL_ATTRIBUTE = 'expiresAt';
+
+const NAMES: Record<string, string> = { '#in': 'intents', '#held': 'held', '#prep': 'prepared', '#s': 's', '#d': 'd', '#at': 'at', '#op': 'op' };
+
+/** DynamoDB refuses a name placeholder that no expression uses, so only the used ones are given. */
+function namesFor(txnId: string, expressions: readonly string[], extra: Record<string, string> = {}): Record<string, string> {
+  const all: Record<string, string> = { ...NAMES, '#t': txnId, ...extra };
+  const used = new Set(expressions.join(' ').match(/#\w+/g) ?? []);
+  return Object.fromEntries(Object.entries(all).filter(([name]) => used.has(name)));
+}
+
+type Update = UpdateCommandInput;
+
+/**
+ * Prepare (or commitOnePhase): the escrow update and the entry in one conditional write. The condition
+ * is the intent's (no entry of this txnId: not prepared, not finished, no tombstone), the cap, and the
+ * escrow bound; ALL_OLD lets the caller tell which failed (heldIntent.ts prepareRefusal).
+ */
+export function prepareHold(tableName: string, pk: string, txnId: string, plan: EscrowPlan, entry: IntentEntry, max?: number): Update {
+  const onePhase = entry.s === 'C';
+  const escrow = onePhase ? escrowOnePhase(plan, max) : escrowPrepare(plan, max);
+  const sets = ['#in.#t = :entry', '#held = #held + :inc'];
+  // Only a P entry is in doubt: it joins the index when the item gains its first one (if_not_exists keeps the keys after).
+  if (!onePhase) sets.push('#prep = #prep + :inc', `${HELD_SHARD} = if_not_exists(${HELD_SHARD}, :shard)`, `${HELD_SINCE} = if_not_exists(${HELD_SINCE}, :at)`);
+  const UpdateExpression = `${escrow.UpdateExpression}, ${sets.join(', ')}`;
+  const ConditionExpression = `attribute_exists(#in) AND attribute_not_exists(#in.#t) AND #held < :cap AND (${escrow.ConditionExpression})`;
+  return {
+    TableName: tableName,
+    Key: { [PARTITION_KEY]: pk },
+    UpdateExpression,
+    ConditionExpression,
+    ExpressionAttributeNames: namesFor(txnId, [UpdateExpression, ConditionExpression], escrow.ExpressionAttributeNames),
+    ExpressionAttributeValues: {
+      ...escrow.ExpressionAttributeValues,
+      ':entry': entry,
+      ':inc': 1,
+      ':cap': INTENT_CAP,
+      ...(onePhase ? {} : { ':shard': heldShardOf(pk), ':at': entry.at }),
+    },
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
+}
+
+/**
+ * The map a nested SET needs: DynamoDB refuses `SET intents.#t` where `intents` does not exist. Written
+ * once per item, the first time any hold lives in it; idempotent, so racing writers agree.
+ */
+export function intentsMap(tableName: string, pk: string): Update {
+  return {
+    TableName: tableName,
+    Key: { [PARTITION_KEY]: pk },
+    UpdateExpression: 'SET #in = if_not_exists(#in, :empty), #held = if_not_exists(#held, :zero), #prep = if_not_exists(#prep, :zero)',
+    ExpressionAttributeNames: { '#in': 'intents', '#held': 'held', '#prep': 'prepared' },
+    ExpressionAttributeValues: { ':empty': {}, ':zero': 0 },
+  };
+}
+
+/** An `A` entry where none is: the participant's own no, or a null abort's tombstone. Holds nothing. */
+export function abortedEntryWrite(tableName: string, pk: string, txnId: string, entry: IntentEntry): Update {
+  return {
+    TableName: tableName,
+    Key: { [PARTITION_KEY]: pk },
+    UpdateExpression: 'SET #in.#t = :entry, #held = #held + :inc',
+    ConditionExpression: 'attribute_exists(#in) AND attribute_not_exists(#in.#t)',
+    ExpressionAttributeNames: { '#in': 'intents', '#t': txnId, '#held': 'held' },
+    ExpressionAttributeValues: { ':entry': entry, ':inc': 1 },
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
+}
+
+/**
+ * The item's half of commit or abort: `P` → `C` or `A` with the record's digest, the escrow commit or
+ * release, one prepared fewer. `last` is the variant for the item's last prepared entry, which also
+ * leaves the index; the caller tries the other first and this one when ALL_OLD shows `prepared = 1`.
+ */
+export function decideHold(
+  tableName: string,
+  pk: string,
+  txnId: string,
+  plan: EscrowPlan,
+  digest: string,
+  outcome: 'COMMITTED' | 'ABORTED',
+  at: string,
+  last: boolean,
+): Update {
+  const escrow = outcome === 'COMMITTED' ? escrowCommit(plan) : escrowAbort(plan);
+  const remove = ['#in.#t.#op', ...(last ? [HELD_SHARD, HELD_SINCE] : [])];
+  const UpdateExpression = `${escrow.UpdateExpression}, #in.#t.#s = :to, #in.#t.#at = :at, #prep = #prep - :inc REMOVE ${remove.join(', ')}`;
+  const ConditionExpression = `#in.#t.#s = :p AND #in.#t.#d = :d AND ${last ? '#prep = :inc' : '#prep > :inc'} AND (${escrow.ConditionExpression})`;
+  return {
+    TableName: tableName,
+    Key: { [PARTITION_KEY]: pk },
+    UpdateExpression,
+    ConditionExpression,
+    ExpressionAttributeNames: namesFor(txnId, [UpdateExpression, ConditionExpression], escrow.ExpressionAttributeNames),
+    ExpressionAttributeValues: {
+      ...escrow.ExpressionAttributeValues,
+      ':to': outcome === 'COMMITTED' ? 'C' : 'A',
+      ':p': 'P',
+      ':d': digest,
+      ':at': at,
+      ':inc': 1,
+    },
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
+}
+
+export interface DecidedRecord {
+  txnId: string;
+  state: 'COMMITTED' | 'ABORTED';
+  digest: string | undefined;
+  operations: readonly unknown[] | undefined;
+  onePhase: boolean;
+  now: string;
+}
+
+/**
+ * The record of this layout, written before the item (so every finished entry has its record): no
+ * record yet, or the same outcome with the same digest already (a repeat after a crash between the two).
+ */
+export function decidedRecordPut(tableName: string, record: DecidedRecord): PutCommandInput {
+  const { txnId, state, digest, operations, onePhase, now } = record;
+  const same = digest === undefined ? '' : ' OR (#state = :state AND digest = :digest)';
+  return {
+    TableName: tableName,
+    Item: {
+      ...recordKeyOf(txnId),
+      txnId,
+      state,
+      layout: ITEM_HOLD_LAYOUT,
+      ...(digest !== undefined ? { digest } : {}),
+      ...(operations ? { operations } : {}),
+      ...(onePhase ? { onePhase: true } : {}),
+      [state === 'COMMITTED' ? 'committedAt' : 'abortedAt']: now,
+      [RECORD_TTL_ATTRIBUTE]: Math.floor(Date.parse(now) / 1000) + RECORD_TTL_SECONDS,
+    },
+    ConditionExpression: `attribute_not_exists(${PARTITION_KEY})${same}`,
+    ...(digest === undefined ? {} : { ExpressionAttributeNames: { '#state': 'state' }, ExpressionAttributeValues: { ':state': state, ':digest': digest } }),
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * A transaction's prepared state kept as an intent inside the one item it holds (DESIGN.md allows it;
+ * docs/design.md, "Holds that live in the item"): the entry `intents.<txnId>` of that item, and the
+ * record `TXN#<txnId>` that commit and abort write first. Plain data and the rules over it; the
+ * DynamoDB expressions that enforce them live in ../participants/itemIntents.ts.
+ */
+import type { ParticipantFacts } from './participantStep.js';
+import { ABORT_REASONS, type AbortReason } from './vote.js';
+
+/** `P`repared, `C`ommitted, `A`borted. */
+export const INTENT_STATES = ['P', 'C', 'A'] as const;
+export type IntentState = (typeof INTENT_STATES)[number];
+
+/** One entry of an item's `intents` map, as stored. */
+export interface IntentEntry {
+  s: IntentState;
+  /** The digest of the redo list; absent on a tombstone whose abort carried no digest. */
+  d?: string;
+  /** The redo list's one operation, kept while `P` so recovery can finish it from the item alone. */
+  op?: unknown;
+  /** When the entry last changed state (ISO time). */
+  at: string;
+  /** The participant's own no (a business rule), on an `A` entry that prepare wrote. */
+  r?: AbortReason;
+  /** Committed in one phase: the entry is the decision until the record exists. */
+  one?: true;
+}
+
+/** The record `TXN#<txnId>` of this layout: written only by commit and abort, never by prepare. */
+export interface DecidedRecordFacts {
+  state: 'COMMITTED' | 'ABORTED';
+  digest?: string;
+  onePhase?: boolean;
+}
+
+/** Reads a stored entry; anything else is no entry of this layout. */
+export function intentEntryOf(value: unknown): IntentEntry | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (!(INTENT_STATES as readonly unknown[]).includes(v.s) || typeof v.at !== 'string') return undefined;
+  return {
+    s: v.s as IntentState,
+    at: v.at,
+    ...(typeof v.d === 'string' ? { d: v.d } : {}),
+    ...(v.op !== undefined ? { op: v.op } : {}),
+    ...(typeof v.r === 'string' && (ABORT_REASONS as readonly string[]).includes(v.r) ? { r: v.r as AbortReason } : {}),
+    ...(v.one === true ? { one: true as const } : {}),
+  };
+}
+
+/**
+ * What the participant step sees of a transaction in this layout. The record, when it exists, is the
+ * answer (it is written first); an entry still `P` with the record's digest beside a decided record is
+ * the item write a crash cut off, which the next delivery sends again (`itemBehind`). Without a record
+ * the entry speaks: `P` is prepared, a one-phase `C` is the decision, an `A` with a reason is the
+ * participant's own no.
+ */
+export function intentFacts(record: DecidedRecordFacts | undefined, entry: IntentEntry | undefined): ParticipantFacts | undefined {
+  if (record) {
+    const behind = entry?.s === 'P' && entry.d !== undefined && entry.d === record.digest;
+    return {
+      state: record.state,
+      ...(record.digest !== undefined ? { digest: record.digest } : {}),
+      ...(record.onePhase ? { onePhase: true } : {}),
+      ...(behind ? { itemBehind: true } : {}),
+    };
+  }
+  if (!entry) return undefined;
+  const digest = entry.d !== undefined ? { digest: entry.d } : {};
+  switch (entry.s) {
+    case 'P':
+      return { state: 'PREPARED', ...digest, redo: true };
+    case 'C':
+      return { state: 'COMMITTED', ...digest, ...(entry.one ? { onePhase: true } : {}) };
+    case 'A':
+      return { state: 'ABORTED', ...digest, ...(entry.r !== undefined ? { voteReason: entry.r } : {}) };
+  }
+}
+
+/** The entry prepare writes: `P` with its one operation, or `C` when it commits in one phase. */
+export function preparedEntry(digest: string, operation: unknown, at: string, onePhase: boolean): IntentEntry {
+  return onePhase ? { s: 'C', d: digest, at, one: true } : { s: 'P', d: digest, op: operation, at };
+}
+
+/** The entry of a no: the participant's own (with its reason), or a null abort's tombstone (without). */
+export function abortedEntry(digest: string | undefined, at: string, reason: AbortReason | undefined): IntentEntry {
+  return { s: 'A', at, ...(digest !== undefined ? { d: digest } : {}), ...(reason !== undefined ? { r: reason } : {}) };
+}
+
+/**
+ * The one transition of a `P` entry: to the record's outcome, dropping the redo list. Any other entry
+ * has no transition; the caller answers from it.
+ */
+export function decidedEntry(entry: IntentEntry, outcome: 'COMMITTED' | 'ABORTED', at: string): IntentEntry | undefined {
+  if (entry.s !== 'P') return undefined;
+  return { s: outcome === 'COMMITTED' ? 'C' : 'A', at, ...(entry.d !== undefined ? { d: entry.d } : {}) };
+}
+
+/** An item holds at most this many entries; the next prepare votes LOCK_CONFLICT (design: "The item's size"). */
+export const INTENT_CAP = 512;
+
+/** Why a single-item prepare's condition failed, read from the item as it was (ALL_OLD). */
+export type PrepareRefusal =
+  /** The item, or its `intents` map, does not exist yet: create the map, then prepare again. */
+  | { kind: 'noIntents' }
+  /** An entry of this txnId is there: the step answers from it. */
+  | { kind: 'entry'; entry: IntentEntry }
+  /** Full, or locked by an older Pakka's exclusive lock: "not now", nothing recorded. */
+  | { kind: 'lockConflict' }
+  /** An item still in Pakka 0.1's layout: upgrade it, then prepare again. */
+  | { kind: 'upgrade' }
+  /** The escrow bound: the business no. */
+  | { kind: 'business' };
+
+export interface ItemAsItWas {
+  intents?: Record<string, unknown>;
+  held?: number;
+  lockedBy?: string;
+  /** The item has its quantity but none of the escrow sums (Pakka 0.1). */
+  legacy: boolean;
+}
+
+export function prepareRefusal(item: ItemAsItWas | undefined, txnId: string, cap: number = INTENT_CAP): PrepareRefusal {
+  if (!item?.intents) return { kind: 'noIntents' };
+  const entry = intentEntryOf(item.intents[txnId]);
+  if (entry) return { kind: 'entry', entry };
+  if ((item.held ?? 0) >= cap || item.lockedBy !== undefined) return { kind: 'lockConflict' };
+  if (item.legacy) return { kind: 'upgrade' };
+  return { kind: 'business' };
+}

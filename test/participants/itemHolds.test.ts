@@ -1,0 +1,248 @@
+/**
+ * Holds that live in the item (docs/design.md): every path of the layout against a real table in
+ * DynamoDB Local, under the model of AWS's transaction-conflict rules.
+ */
+import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
+import { settledEscrowItem } from '../../lambdas/participants/escrow.js';
+import { ITEM_HOLD_LAYOUT, RECORD_TTL_ATTRIBUTE } from '../../lambdas/participants/itemIntents.js';
+import { ledger } from '../../lambdas/participants/kinds/ledger.js';
+import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
+import { type ParticipantHandler, participantHandler } from '../../lambdas/participants/runtime.js';
+import { itemKeyOf } from '../../lambdas/participants/table.js';
+import { digestOf } from '../../lambdas/participants/transactions.js';
+import { INTENT_CAP } from '../../lambdas/protocol/heldIntent.js';
+import { conflictRulesFromEnv } from '../../local/conflictRules.js';
+import { localDynamoClient } from '../../local/dynamoLocal.js';
+import type { LocalPakka } from '../../local/pakka.js';
+import { sdkTimeoutsFromEnv } from '../../lambdas/config/sdkTimeouts.js';
+import { participant, readItem, readRecord } from '../support/participantTable.js';
+import { testPakka, uniqueId } from '../support/pakka.js';
+
+const config = parseParticipantConfig({
+  participants: { bank: { kind: 'ledger', holdsInItems: true }, 'record-bank': { kind: 'ledger', holdsInItems: false } },
+});
+
+let pakka: LocalPakka;
+let bank: ParticipantHandler;
+let doc: DynamoDBDocumentClient;
+
+beforeAll(async () => {
+  pakka = await testPakka({ config });
+  bank = participant(pakka, 'bank');
+  doc = documentClient(localDynamoClient(inject('dynamoEndpoint'), sdkTimeoutsFromEnv(), conflictRulesFromEnv()));
+});
+
+const debit = (key: string, amount: number) => [{ op: 'debit', key, amount }];
+const credit = (key: string, amount: number) => [{ op: 'credit', key, amount }];
+const tableOf = (name: string) => pakka.tables.participants.get(name)!;
+
+async function openAccount(balance: number, handler: ParticipantHandler = bank): Promise<string> {
+  const key = uniqueId('acct');
+  const txnId = uniqueId('open');
+  await handler({ action: 'prepare', txnId, operations: credit(key, balance) });
+  expect(await handler({ action: 'commit', txnId, operations: credit(key, balance) })).toMatchObject({ outcome: 'COMMITTED' });
+  return key;
+}
+
+const entryOf = async (key: string, txnId: string) => ((await readItem(pakka, 'bank', key))?.intents as Record<string, Record<string, unknown>>)?.[txnId];
+
+describe('prepare in the item', () => {
+  it('reserves and writes a P entry with its one operation, in one write and without a record', async () => {
+    const key = await openAccount(100);
+    const txnId = uniqueId('t');
+    expect(await bank({ action: 'prepare', txnId, operations: debit(key, 30) })).toMatchObject({ vote: 'VOTE_COMMIT', reason: null });
+    const item = await readItem(pakka, 'bank', key);
+    expect(item).toMatchObject({ balance: 100, available: 70, reserved: 30, prepared: 1 });
+    expect(item?.heldShard).toMatch(/^HELD#\d+$/);
+    expect(typeof item?.heldSince).toBe('string');
+    expect(await entryOf(key, txnId)).toMatchObject({ s: 'P', d: digestOf(debit(key, 30)), op: debit(key, 30)[0] });
+    expect(await readRecord(pakka, 'bank', txnId)).toBeUndefined();
+  });
+
+  it('a business no is an A entry with its reason, which a repeated prepare answers from; nothing is reserved', async () => {
+    const key = await openAccount(10);
+    const txnId = uniqueId('t');
+    expect(await bank({ action: 'prepare', txnId, operations: debit(key, 11) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
+    expect(await entryOf(key, txnId)).toMatchObject({ s: 'A', r: 'INSUFFICIENT_FUNDS' });
+    // Funds arrive; the repeat still answers the recorded no.
+    const topUp = uniqueId('t');
+    await bank({ action: 'prepare', txnId: topUp, operations: credit(key, 50) });
+    await bank({ action: 'commit', txnId: topUp, operations: credit(key, 50) });
+    expect(await bank({ action: 'prepare', txnId, operations: debit(key, 11) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 60, available: 60, reserved: 0, prepared: 0 });
+    expect(await bank({ action: 'abort', txnId, operations: debit(key, 11) })).toMatchObject({ outcome: 'ABORTED' });
+  });
+
+  it('a full item votes LOCK_CONFLICT and records nothing', async () => {
+    const key = uniqueId('full');
+    await doc.send(
+      new PutCommand({
+        TableName: tableOf('bank'),
+        Item: { ...itemKeyOf(key), ...settledEscrowItem('balance', 100), intents: {}, held: INTENT_CAP, prepared: 0 },
+      }),
+    );
+    const txnId = uniqueId('t');
+    expect(await bank({ action: 'prepare', txnId, operations: debit(key, 1) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'LOCK_CONFLICT' });
+    expect(await entryOf(key, txnId)).toBeUndefined();
+    expect(await readRecord(pakka, 'bank', txnId)).toBeUndefined();
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ available: 100, reserved: 0 });
+  });
+
+  it('a duplicate prepare answers the same and reserves once', async () => {
+    const key = await openAccount(100);
+    const txnId = uniqueId('t');
+    const votes = await Promise.all([1, 2, 3].map(() => bank({ action: 'prepare', txnId, operations: debit(key, 40) })));
+    for (const vote of votes) expect(vote).toMatchObject({ vote: 'VOTE_COMMIT' });
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ available: 60, reserved: 40, prepared: 1 });
+    // Another request under the same txnId is refused, whatever it asks.
+    await expect(bank({ action: 'prepare', txnId, operations: debit(key, 41) })).rejects.toMatchObject({ code: 'OPERATIONS_MISMATCH' });
+  });
+
+  it('a credit to a new account creates the item with its promise', async () => {
+    const key = uniqueId('new');
+    const txnId = uniqueId('t');
+    expect(await bank({ action: 'prepare', txnId, operations: credit(key, 5) })).toMatchObject({ vote: 'VOTE_COMMIT' });
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ incoming: 5, prepared: 1 });
+    expect(await bank({ action: 'commit', txnId, operations: credit(key, 5) })).toMatchObject({ outcome: 'COMMITTED' });
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 5, available: 5, incoming: 0, version: 1 });
+  });
+});
+
+describe('commit and abort', () => {
+  it('commit writes the record (layout 3, with a TTL), then applies the entry; a repeat changes nothing; an abort after it is refused', async () => {
+    const key = await openAccount(100);
+    const txnId = uniqueId('t');
+    await bank({ action: 'prepare', txnId, operations: debit(key, 30) });
+    expect(await bank({ action: 'commit', txnId, operations: debit(key, 30) })).toMatchObject({ outcome: 'COMMITTED', repeated: false });
+    const record = await readRecord(pakka, 'bank', txnId);
+    expect(record).toMatchObject({ state: 'COMMITTED', layout: ITEM_HOLD_LAYOUT, digest: digestOf(debit(key, 30)) });
+    expect(typeof record?.[RECORD_TTL_ATTRIBUTE]).toBe('number');
+    const item = await readItem(pakka, 'bank', key);
+    expect(item).toMatchObject({ balance: 70, available: 70, reserved: 0, prepared: 0 });
+    // The item's last prepared entry is gone: it leaves the heldItems index.
+    expect(item?.heldShard).toBeUndefined();
+    expect(item?.heldSince).toBeUndefined();
+    const entry = await entryOf(key, txnId);
+    expect(entry).toMatchObject({ s: 'C' });
+    expect(entry?.op).toBeUndefined();
+    expect(await bank({ action: 'commit', txnId, operations: debit(key, 30) })).toMatchObject({ outcome: 'COMMITTED', repeated: true });
+    await expect(bank({ action: 'abort', txnId, operations: debit(key, 30) })).rejects.toMatchObject({ code: 'ABORT_AFTER_COMMIT' });
+    // A late duplicate prepare finds the finished entry and does not reserve again.
+    expect(await bank({ action: 'prepare', txnId, operations: debit(key, 30) })).toMatchObject({ vote: 'VOTE_COMMIT' });
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 70, available: 70, reserved: 0 });
+  });
+
+  it('abort releases exactly its own hold; the item stays indexed while another entry is prepared; a commit after it is refused', async () => {
+    const key = await openAccount(100);
+    const [a, b] = [uniqueId('t'), uniqueId('t')];
+    await bank({ action: 'prepare', txnId: a, operations: debit(key, 60) });
+    await bank({ action: 'prepare', txnId: b, operations: debit(key, 40) });
+    expect(await bank({ action: 'abort', txnId: a, operations: debit(key, 60) })).toMatchObject({ outcome: 'ABORTED', repeated: false });
+    expect(await bank({ action: 'abort', txnId: a, operations: debit(key, 60) })).toMatchObject({ outcome: 'ABORTED', repeated: true });
+    await expect(bank({ action: 'commit', txnId: a, operations: debit(key, 60) })).rejects.toMatchObject({ code: 'COMMIT_AFTER_ABORT' });
+    const item = await readItem(pakka, 'bank', key);
+    expect(item).toMatchObject({ balance: 100, available: 60, reserved: 40, prepared: 1 });
+    expect(item?.heldShard).toMatch(/^HELD#/);
+    expect(await readRecord(pakka, 'bank', a)).toMatchObject({ state: 'ABORTED', layout: ITEM_HOLD_LAYOUT });
+    expect(await bank({ action: 'commit', txnId: b, operations: debit(key, 40) })).toMatchObject({ outcome: 'COMMITTED' });
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 60, available: 60, reserved: 0, prepared: 0 });
+  });
+
+  it('a null abort leaves a tombstone in the item and a record; a late prepare then votes no and holds nothing', async () => {
+    const key = await openAccount(100);
+    const txnId = uniqueId('t');
+    expect(await bank({ action: 'abort', txnId, operations: debit(key, 10) })).toMatchObject({ outcome: 'ABORTED', repeated: false });
+    expect(await entryOf(key, txnId)).toMatchObject({ s: 'A' });
+    expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({ state: 'ABORTED', layout: ITEM_HOLD_LAYOUT });
+    expect(await bank({ action: 'prepare', txnId, operations: debit(key, 10) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'ABORTED_BEFORE_PREPARE' });
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ available: 100, reserved: 0, prepared: 0 });
+    expect(await bank({ action: 'abort', txnId, operations: debit(key, 10) })).toMatchObject({ outcome: 'ABORTED', repeated: true });
+  });
+
+  it('commitOnePhase applies in one write (entry C, one), then writes its record; an abort learns the outcome', async () => {
+    const key = await openAccount(100);
+    const txnId = uniqueId('t');
+    expect(await bank({ action: 'commitOnePhase', txnId, operations: debit(key, 25) })).toMatchObject({ vote: 'VOTE_COMMIT', committed: 'IN_ONE_PHASE' });
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 75, available: 75, reserved: 0, prepared: 0 });
+    expect(await entryOf(key, txnId)).toMatchObject({ s: 'C', one: true });
+    expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({ state: 'COMMITTED', onePhase: true, layout: ITEM_HOLD_LAYOUT });
+    await expect(bank({ action: 'abort', txnId, operations: debit(key, 25) })).rejects.toMatchObject({ name: 'Pakka.CommittedInOnePhase' });
+    expect(await bank({ action: 'commitOnePhase', txnId, operations: debit(key, 25) })).toMatchObject({ vote: 'VOTE_COMMIT', committed: 'IN_ONE_PHASE' });
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 75 });
+    const poor = uniqueId('t');
+    expect(await bank({ action: 'commitOnePhase', txnId: poor, operations: debit(key, 76) })).toMatchObject({
+      vote: 'VOTE_ABORT',
+      reason: 'INSUFFICIENT_FUNDS',
+    });
+  });
+
+  it('a participant configured for the record layout keeps it for the same operations', async () => {
+    const recordBank = participant(pakka, 'record-bank');
+    const key = await openAccount(10, recordBank);
+    const txnId = uniqueId('t');
+    await recordBank({ action: 'prepare', txnId, operations: debit(key, 3) });
+    expect(await readRecord(pakka, 'record-bank', txnId)).toMatchObject({ state: 'PREPARED', layout: 2 });
+  });
+});
+
+describe('a crash between the record and the item write', () => {
+  /** The participant's process dies right after the record write: the item write is never sent. */
+  function crashingBeforeItemWrite() {
+    const client = documentClient(localDynamoClient(inject('dynamoEndpoint'), sdkTimeoutsFromEnv(), conflictRulesFromEnv()));
+    let armed = true;
+    const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
+    const crashing = new Proxy(client, {
+      get(target, prop, receiver) {
+        if (prop !== 'send') return Reflect.get(target, prop, receiver);
+        return async (command: unknown) => {
+          if (armed && command instanceof UpdateCommand && String(command.input.ConditionExpression).startsWith('#in.#t.#s = :p')) {
+            armed = false;
+            throw new Error('the participant was killed between its two writes');
+          }
+          return send(command);
+        };
+      },
+    });
+    return participantHandler({ name: 'bank', kind: ledger, tableName: tableOf('bank'), client: crashing, holdsInItems: true });
+  }
+
+  for (const action of ['commit', 'abort'] as const) {
+    it(`${action}: the record is decided and the entry still P; the next delivery finishes the item write once`, async () => {
+      const key = await openAccount(100);
+      const txnId = uniqueId('t');
+      await bank({ action: 'prepare', txnId, operations: debit(key, 30) });
+      await expect(crashingBeforeItemWrite()({ action, txnId, operations: debit(key, 30) })).rejects.toThrow(/killed/);
+      expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({ state: action === 'commit' ? 'COMMITTED' : 'ABORTED' });
+      expect(await entryOf(key, txnId)).toMatchObject({ s: 'P' });
+      expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 100, reserved: 30 });
+      // The decision is the record's: the other one is refused even now.
+      await expect(bank({ action: action === 'commit' ? 'abort' : 'commit', txnId, operations: debit(key, 30) })).rejects.toMatchObject({
+        code: action === 'commit' ? 'ABORT_AFTER_COMMIT' : 'COMMIT_AFTER_ABORT',
+      });
+      expect(await bank({ action, txnId, operations: debit(key, 30) })).toMatchObject({ outcome: action === 'commit' ? 'COMMITTED' : 'ABORTED' });
+      expect(await bank({ action, txnId, operations: debit(key, 30) })).toMatchObject({ repeated: true });
+      expect(await entryOf(key, txnId)).toMatchObject({ s: action === 'commit' ? 'C' : 'A' });
+      expect(await readItem(pakka, 'bank', key)).toMatchObject(
+        action === 'commit' ? { balance: 70, reserved: 0, prepared: 0 } : { balance: 100, available: 100, reserved: 0, prepared: 0 },
+      );
+    });
+  }
+});
+
+describe('under AWS conflict rules', () => {
+  it('fifty concurrent debits of one account: exactly what the balance covers, no conflict, no lock; then half commit, half abort', async () => {
+    const key = await openAccount(30);
+    const txns = Array.from({ length: 50 }, () => uniqueId('d'));
+    const votes = (await Promise.all(txns.map((txnId) => bank({ action: 'prepare', txnId, operations: debit(key, 1) })))) as Array<{
+      vote: string;
+      reason?: string;
+    }>;
+    expect(votes.filter((v) => v.vote === 'VOTE_COMMIT')).toHaveLength(30);
+    expect(votes.filter((v) => v.reason === 'INSUFFICIENT_FUNDS')).toHaveLength(20);
+    const yes = txns.filter((_, i) => votes[i]?.vote === 'VOTE_COMMIT');
+    await Promise.all(yes.map((txnId, i) => bank({ action: i % 2 ? 'abort' : 'commit', txnId, operations: debit(key, 1) })));
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 15, available: 15, reserved: 0, prepared: 0 });
+  });
+});
