@@ -14,7 +14,8 @@ export interface ParticipantActions<Prepared> {
   /** `raw` is absent when the caller (recovery, an operator) relies on the stored redo list. */
   commit(txnId: string, raw: readonly Record<string, unknown>[] | undefined): Promise<ParticipantAnswer>;
   abort(txnId: string, raw: readonly Record<string, unknown>[] | undefined): Promise<ParticipantAnswer>;
-  status(txnId: string): Promise<ParticipantAnswer>;
+  /** `raw`, when given, names the items a hold in its item lives in (recovery sends the entry's redo list). */
+  status(txnId: string, raw?: readonly Record<string, unknown>[]): Promise<ParticipantAnswer>;
 }
 
 export function dispatchParticipantRequest<Prepared>(actions: ParticipantActions<Prepared>): (event: unknown) => Promise<ParticipantAnswer> {
@@ -37,7 +38,7 @@ export function dispatchParticipantRequest<Prepared>(actions: ParticipantActions
       case 'abort':
         return actions.abort(txnId, operations);
       case 'status':
-        return actions.status(txnId);
+        return actions.status(txnId, operations);
     }
   };
 }

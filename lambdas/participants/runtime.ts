@@ -32,6 +32,7 @@ import { type EffectReport, participantDriver } from './participantDriver.js';
 import { storedRecord } from './record.js';
 import { holdLayoutOf } from './holdLayout.js';
 import { type HeldRecord, heldRecord, itemHolds } from './itemHoldRuntime.js';
+import { ITEM_HOLD_LAYOUT } from './itemIntents.js';
 import { PARTITION_KEY } from './table.js';
 import {
   type PreparedOperations,
@@ -264,6 +265,20 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
     commitOnePhase: (txnId, prepared) => prepare(txnId, prepared, true),
     commit: (txnId, raw) => phaseTwo(txnId, raw, 'COMMITTED'),
     abort: (txnId, raw) => phaseTwo(txnId, raw, 'ABORTED'),
-    status: driver.status,
+    status: async (txnId, raw) => {
+      const given = raw && !refusesAsInvalid(raw) ? prepareOperations(raw, 'operations') : undefined;
+      const layout = given ? layoutOf(given) : undefined;
+      if (layout?.kind !== 'item') return driver.status(txnId);
+      const held = await holds.read(txnId, layout.target.pk);
+      if (held?.layout !== ITEM_HOLD_LAYOUT) return driver.status(txnId);
+      return {
+        participant: name,
+        txnId,
+        state: held.state,
+        lockedKeys: held.state === 'PREPARED' ? [layout.target.plan.key] : [],
+        voteReason: held.voteReason ?? null,
+        preparedAt: held.preparedAt ?? null,
+      };
+    },
   });
 }

@@ -146,8 +146,9 @@ export function coordinatorLogTable(client: DynamoDBDocumentClient, tableName: s
     },
 
     async logOrphanDecision(txnId, decision, author, participants, createdAt, now) {
-      // No operations are known: phase 2 then sends none, and each participant aborts with the redo list it stored at prepare.
-      const entries = participants.map((name) => ({ name, operations: [], prepareTimeoutSeconds: 0, commitTimeoutSeconds: 0 }));
+      // Operations are known only for a hold in its item (its entry's redo list); otherwise phase 2 sends none, and each
+      // participant aborts with the redo list it stored at prepare.
+      const entries = participants.map(({ name, operations }) => ({ name, operations: operations ?? [], prepareTimeoutSeconds: 0, commitTimeoutSeconds: 0 }));
       try {
         await client.send(
           new UpdateCommand({

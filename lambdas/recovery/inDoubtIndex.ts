@@ -1,9 +1,13 @@
 /**
- * Finds PREPARED records through each participant table's sparse `inDoubt` index: a Query of every
- * shard of its partition key, never a Scan.
+ * Finds PREPARED records through each participant table's sparse `inDoubt` index, and prepared holds that
+ * live in their item through its sparse `heldItems` index (one ref per `P` entry of each item found): a
+ * Query of every shard of each index's partition key, never a Scan.
  */
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { IN_DOUBT_INDEX, IN_DOUBT_PARTITION, IN_DOUBT_PARTITIONS, IN_DOUBT_SORT } from '../participants/table.js';
+import { batchReadConsistent } from '../participants/batchRead.js';
+import { HELD_ITEMS_INDEX, HELD_PARTITIONS, HELD_SHARD } from '../participants/itemIntents.js';
+import { IN_DOUBT_INDEX, IN_DOUBT_PARTITION, IN_DOUBT_PARTITIONS, IN_DOUBT_SORT, PARTITION_KEY } from '../participants/table.js';
+import { intentEntryOf } from '../protocol/heldIntent.js';
 import type { InDoubtPort, PreparedRecordRef } from './ports.js';
 import { type StreamRead, mergeOldestFirst } from './sortedStreams.js';
 
@@ -11,6 +15,44 @@ const PAGE = 100;
 
 /** `tables` maps each participant name to its table. */
 export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap<string, string>): InDoubtPort {
+  /**
+   * Every prepared entry of the items `heldItems` lists, each item read consistently (the index is
+   * eventually consistent and keys only). An entry's time is its own `at`, not the item's `heldSince`
+   * (when the item gained its first hold), so the items are read whole, up to `limit` per shard;
+   * `full` says some shard held more.
+   */
+  async function heldInItems(participant: string, tableName: string, limit: number): Promise<{ refs: PreparedRecordRef[]; full: boolean }> {
+    const pks: string[] = [];
+    let full = false;
+    for (const partition of HELD_PARTITIONS) {
+      const out = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: HELD_ITEMS_INDEX,
+          KeyConditionExpression: '#shard = :shard',
+          ExpressionAttributeNames: { '#shard': HELD_SHARD },
+          ExpressionAttributeValues: { ':shard': partition },
+          Limit: limit,
+        }),
+      );
+      for (const item of out.Items ?? []) if (typeof item[PARTITION_KEY] === 'string') pks.push(item[PARTITION_KEY]);
+      if (out.LastEvaluatedKey) full = true;
+    }
+    const items = await batchReadConsistent(
+      client,
+      tableName,
+      pks.map((pk) => ({ [PARTITION_KEY]: pk })),
+    );
+    const refs = items.flatMap((item) =>
+      Object.entries((item.intents ?? {}) as Record<string, unknown>).flatMap(([txnId, raw]): PreparedRecordRef[] => {
+        const entry = intentEntryOf(raw);
+        if (entry?.s !== 'P' || typeof entry.op !== 'object' || entry.op === null) return [];
+        return [{ participant, txnId, inDoubtSince: entry.at, operations: [entry.op as Record<string, unknown>] }];
+      }),
+    );
+    return { refs, full };
+  }
+
   async function preparedInShard(participant: string, tableName: string, partition: string, before: string, limit: number): Promise<PreparedRecordRef[]> {
     const found: PreparedRecordRef[] = [];
     let start: Record<string, unknown> | undefined;
@@ -45,6 +87,7 @@ export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap
   async function preparedIn(participant: string, tableName: string, before: string, limit: number): Promise<PreparedRecordRef[]> {
     const found: PreparedRecordRef[] = [];
     for (const partition of IN_DOUBT_PARTITIONS) found.push(...(await preparedInShard(participant, tableName, partition, before, limit)));
+    found.push(...(await heldInItems(participant, tableName, limit)).refs.filter((ref) => ref.inDoubtSince <= before));
     return oldestFirst(found, limit);
   }
 
@@ -65,12 +108,13 @@ export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap
     return typeof since === 'string' ? since : undefined;
   }
 
-  async function oldestIn(tableName: string): Promise<string | undefined> {
+  async function oldestIn(participant: string, tableName: string): Promise<string | undefined> {
     const oldest: string[] = [];
     for (const partition of IN_DOUBT_PARTITIONS) {
       const since = await oldestInShard(tableName, partition);
       if (since !== undefined) oldest.push(since);
     }
+    for (const ref of (await heldInItems(participant, tableName, PAGE)).refs) oldest.push(ref.inDoubtSince);
     return oldest.sort()[0];
   }
 
@@ -108,6 +152,12 @@ export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap
         [...tables].map(async ([participant, table]) => {
           const found: StreamRead<PreparedRecordRef>[] = [];
           for (const partition of IN_DOUBT_PARTITIONS) found.push(await heldInShard(participant, table, partition, from, limit));
+          const inItems = await heldInItems(participant, table, limit);
+          const entries = oldestFirst(
+            inItems.refs.filter((ref) => from === undefined || ref.inDoubtSince >= from),
+            Number.MAX_SAFE_INTEGER,
+          );
+          found.push({ entries, full: inItems.full });
           return found;
         }),
       );
@@ -120,7 +170,7 @@ export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap
       return { refs: merged.entries, exhausted: merged.exhausted };
     },
     async oldestPreparedSince() {
-      const oldest = await Promise.all([...tables.values()].map(oldestIn));
+      const oldest = await Promise.all([...tables].map(([participant, table]) => oldestIn(participant, table)));
       return oldest.filter((s): s is string => s !== undefined).sort()[0];
     },
     async preparedBefore(before, limit) {

@@ -43,7 +43,7 @@ export interface CoordinatorLogPort {
     txnId: string,
     decision: Decision,
     author: DecisionAuthor,
-    participants: readonly string[],
+    participants: readonly OrphanHolder[],
     createdAt: string,
     now: string,
   ): Promise<DecisionWrite>;
@@ -55,10 +55,21 @@ export interface CoordinatorLogPort {
   addViolations(txnId: string, violations: string[]): Promise<void>;
 }
 
+/** A participant an orphan's log item lists, with the redo list recovery found (a hold in its item), if any. */
+export interface OrphanHolder {
+  name: string;
+  operations?: Array<Record<string, unknown>>;
+}
+
 export interface PreparedRecordRef {
   participant: string;
   txnId: string;
   inDoubtSince: string;
+  /**
+   * A hold that lives in its item (found through `heldItems`, not a record): the entry's redo list. Its
+   * status and its abort must carry it, since only the operations name the item the state is in.
+   */
+  operations?: Array<Record<string, unknown>>;
 }
 
 /** A page of the PREPARED records read oldest first from some instant: see InDoubtPort.heldFrom. */

@@ -128,7 +128,7 @@ async function resolveUnlogged(txnId: string, request: ResolveRequest, ports: Re
     txnId,
     request.decision,
     author,
-    holders.map((h) => h.name),
+    holders.map((h) => ({ name: h.name })),
     createdAt,
     new Date(ports.now()).toISOString(),
   );

@@ -140,13 +140,12 @@ export async function decideAndDrive(
 }
 
 async function preparedRecordIsOld(
-  participant: string,
-  txnId: string,
+  { participant, txnId, operations }: PreparedRecordRef,
   ports: RecoveryPorts,
   config: RecoveryConfig,
 ): Promise<'old' | 'notPrepared' | 'tooYoung'> {
-  // The index is eventually consistent: ask the participant what it holds now.
-  const status = await ports.participants.send(participant, { action: 'status', txnId });
+  // The index is eventually consistent: ask the participant what it holds now (a hold in its item is found by its operations).
+  const status = await ports.participants.send(participant, { action: 'status', txnId, ...(operations ? { operations } : {}) });
   if (!('state' in status) || status.state !== 'PREPARED') return 'notPrepared';
   const since = status.preparedAt ? Date.parse(status.preparedAt) : 0;
   return since <= Date.parse(preparedBefore(ports.now(), config)) ? 'old' : 'tooYoung';
@@ -165,7 +164,7 @@ async function recoverOrphan(
   config: RecoveryConfig,
   metrics: MetricsRecorder,
 ): Promise<TransactionOutcome> {
-  const ages = await Promise.all(stragglers.map(async (ref) => ({ ref, age: await preparedRecordIsOld(ref.participant, txnId, ports, config) })));
+  const ages = await Promise.all(stragglers.map(async (ref) => ({ ref, age: await preparedRecordIsOld(ref, ports, config) })));
   const old = ages.filter((a) => a.age === 'old').map((a) => a.ref);
   if (!old.length) {
     return {
@@ -182,7 +181,7 @@ async function recoverOrphan(
     txnId,
     PRESUMED_DECISION,
     { decidedBy: 'recovery' },
-    held.map((r) => r.participant),
+    held.map((r) => ({ name: r.participant, ...(r.operations ? { operations: r.operations } : {}) })),
     createdAt,
     iso(ports.now()),
   );
@@ -203,13 +202,16 @@ async function deliverToStragglers(
   config: RecoveryConfig,
 ): Promise<StragglerOutcome[]> {
   const outcomes = await Promise.all(
-    stragglers.map(async ({ participant }): Promise<StragglerOutcome> => {
-      const age = await preparedRecordIsOld(participant, item.txnId, ports, config);
+    stragglers.map(async (ref): Promise<StragglerOutcome> => {
+      const { participant } = ref;
+      const age = await preparedRecordIsOld(ref, ports, config);
       if (age !== 'old') return { participant, action: 'none', result: age };
       const entry = item.participantsJson.find((p) => p.name === participant);
       // Not a participant of this transaction by its log: it was never asked, so it cannot be committed (presumed abort).
       const decision = entry && item.decision ? item.decision : 'ABORT';
-      const delivery = await deliver(ports.participants, participant, decision, item.txnId, entry?.operations);
+      // A hold in its item is found only by its operations: the log's, or else the entry's own.
+      const operations = entry?.operations.length ? entry.operations : ref.operations;
+      const delivery = await deliver(ports.participants, participant, decision, item.txnId, operations);
       return straggler(participant, decision === 'COMMIT' ? 'commit' : 'abort', delivery);
     }),
   );

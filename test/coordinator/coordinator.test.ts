@@ -237,7 +237,7 @@ describe('two-phase commit on the real state machine', () => {
         txnId,
         'ABORT',
         { decidedBy: 'recovery' },
-        ['payer-bank', 'payee-bank'],
+        [{ name: 'payer-bank' }, { name: 'payee-bank' }],
         now,
         now,
       );

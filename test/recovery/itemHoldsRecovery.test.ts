@@ -1,0 +1,81 @@
+/**
+ * Recovery of holds that live in their item (docs/design.md, "Holds that live in the item"): nothing in
+ * the inDoubt index and no record tells of them, so recovery finds them through the sparse heldItems
+ * index and finishes them with the redo list the entry keeps. I1-I5 checked on the tables after each case.
+ */
+import { describe, expect, it, inject, afterEach } from 'vitest';
+import { parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
+import type { FaultSpec } from '../../local/faults.js';
+import { LEDGERS, LedgerWorld } from '../chaos/ledgerWorld.js';
+import { alice, bob, fees, transfer } from '../support/transferFixtures.js';
+
+const holdingInItems = parseParticipantConfig({
+  defaults: { prepareTimeoutSeconds: 1, commitTimeoutSeconds: 2 },
+  participants: Object.fromEntries(LEDGERS.map((name) => [name, { kind: 'ledger', holdsInItems: true }])),
+});
+
+const worlds: LedgerWorld[] = [];
+afterEach(async () => {
+  await Promise.all(worlds.splice(0).map((w) => w.destroy()));
+});
+
+async function world(faults: FaultSpec[] = []): Promise<LedgerWorld> {
+  const w = await LedgerWorld.create({ endpoint: inject('dynamoEndpoint'), faults, config: holdingInItems });
+  worlds.push(w);
+  await w.fund([{ ...alice, balance: 5000 }]);
+  return w;
+}
+
+async function runTransfer(w: LedgerWorld, txnId: string) {
+  const outcome = await w.start(txnId, transfer).done;
+  await w.injector.settled();
+  return outcome;
+}
+
+async function entries(w: LedgerWorld, txnId: string) {
+  const items = await w.scanParticipants();
+  return Object.fromEntries(
+    items
+      .filter(({ item }) => String(item.pk).startsWith('ITEM#'))
+      .flatMap(({ participant, item }) => {
+        const entry = (item.intents as Record<string, { s: string }> | undefined)?.[txnId];
+        return entry ? [[participant, entry.s]] : [];
+      }),
+  );
+}
+
+describe('recovery finds holds in their items through heldItems', () => {
+  it('a coordinator stopped before its decision: the three prepared entries are found, ABORT is logged, and each is released with its own redo list', async () => {
+    const w = await world([{ fault: 'stopCoordinator', at: 'LogCommitDecision', txnId: 't1' }]);
+    await runTransfer(w, 't1');
+    expect(w.injector.wasStopped('t1')).toBe(true);
+    expect(await w.logItem('t1')).toBeUndefined();
+    // No record anywhere: the state is in the items alone.
+    for (const p of LEDGERS) expect(await w.recordState(p, 't1')).toBeUndefined();
+    expect(await entries(w, 't1')).toEqual({ 'payer-bank': 'P', 'payee-bank': 'P', 'upi-switch': 'P' });
+
+    const report = await w.recovery().sweep();
+    expect(report).toMatchObject({ finalized: 1, decided: 1, pending: 0, hazards: 0 });
+    expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED', decision: 'ABORT', decidedBy: 'recovery' });
+    for (const p of LEDGERS) expect(await w.recordState(p, 't1')).toBe('ABORTED');
+    expect(await entries(w, 't1')).toEqual({ 'payer-bank': 'A', 'payee-bank': 'A', 'upi-switch': 'A' });
+    expect(await w.balance(alice)).toBe(5000);
+    expect(await w.invariantViolations()).toEqual([]);
+    expect((await w.recovery().sweep()).quiet).toBe(true);
+  });
+
+  it('a commit that kept failing at one participant: recovery finds its entry still prepared and commits it', async () => {
+    const w = await world([
+      { fault: 'fail', participant: 'payee-bank', action: 'commit', times: 7, txnId: 't1' },
+      { fault: 'stopCoordinator', at: 'CommitLeftToRecovery', txnId: 't1' },
+    ]);
+    await runTransfer(w, 't1');
+    expect(w.injector.wasStopped('t1')).toBe(true);
+    expect(await entries(w, 't1')).toMatchObject({ 'payee-bank': 'P' });
+    await w.recovery().sweep();
+    expect(await w.logItem('t1')).toMatchObject({ status: 'COMMITTED', decision: 'COMMIT' });
+    expect(await entries(w, 't1')).toEqual({ 'payer-bank': 'C', 'payee-bank': 'C', 'upi-switch': 'C' });
+    expect({ alice: await w.balance(alice), bob: await w.balance(bob), fees: await w.balance(fees) }).toEqual({ alice: 4000, bob: 990, fees: 10 });
+    expect(await w.invariantViolations()).toEqual([]);
+  });
+});
