@@ -1,13 +1,43 @@
 /**
  * Reading one business item of a participant as an operator sees it: the item (a sharded key summed
  * over its shards) and the prepared transactions that hold something on it, found through the
- * participant's in-doubt index. DynamoDB I/O only; the shapes come from the participant modules.
+ * participant's in-doubt index and, for holds that live in the item, in the item's own `intents`.
+ * DynamoDB I/O only; the shapes come from the participant modules.
  */
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchReadConsistent } from '../participants/batchRead.js';
 import { mergeShards, shardPksOf } from '../participants/hotItems.js';
 import { storedRecord } from '../participants/record.js';
+import { intentEntryOf } from '../protocol/heldIntent.js';
 import { IN_DOUBT_INDEX, IN_DOUBT_PARTITION, IN_DOUBT_PARTITIONS, PARTITION_KEY, itemKeyOf, recordKeyOf } from '../participants/table.js';
+
+/** One hold as the item view shows it, from the operation that holds it. */
+function holdOf(txnId: string, op: Record<string, unknown>, preparedAt: string | null): ItemHold {
+  return {
+    txnId,
+    op: String(op.op),
+    ...(typeof op.amount === 'number' ? { amount: op.amount } : typeof op.quantity === 'number' ? { amount: op.quantity } : {}),
+    ...(typeof op.holder === 'string' ? { holder: op.holder } : {}),
+    preparedAt,
+  };
+}
+
+/** The prepared entries of holds that live in the item itself (participants/itemIntents.ts). */
+async function holdsInItem(client: DynamoDBDocumentClient, tableName: string, key: string): Promise<ItemHold[]> {
+  const out = await client.send(
+    new GetCommand({
+      TableName: tableName,
+      Key: itemKeyOf(key),
+      ConsistentRead: true,
+      ProjectionExpression: '#in',
+      ExpressionAttributeNames: { '#in': 'intents' },
+    }),
+  );
+  return Object.entries((out.Item?.intents ?? {}) as Record<string, unknown>).flatMap(([txnId, raw]) => {
+    const entry = intentEntryOf(raw);
+    return entry?.s === 'P' && typeof entry.op === 'object' && entry.op !== null ? [holdOf(txnId, entry.op as Record<string, unknown>, entry.at)] : [];
+  });
+}
 
 /** One prepared transaction's hold on an item: what it reserves, promises or locks. */
 export interface ItemHold {
@@ -75,7 +105,7 @@ export async function readHolds(client: DynamoDBDocumentClient, tableName: strin
     } while (start);
     if (!complete) break;
   }
-  const holds: ItemHold[] = [];
+  const holds: ItemHold[] = await holdsInItem(client, tableName, key);
   for (const raw of await batchReadConsistent(
     client,
     tableName,
@@ -86,13 +116,7 @@ export async function readHolds(client: DynamoDBDocumentClient, tableName: strin
     for (const op of record.operations ?? []) {
       const o = op as Record<string, unknown>;
       if (o.key !== key) continue;
-      holds.push({
-        txnId: record.txnId,
-        op: String(o.op),
-        ...(typeof o.amount === 'number' ? { amount: o.amount } : typeof o.quantity === 'number' ? { amount: o.quantity } : {}),
-        ...(typeof o.holder === 'string' ? { holder: o.holder } : {}),
-        preparedAt: record.preparedAt ?? null,
-      });
+      holds.push(holdOf(record.txnId, o, record.preparedAt ?? null));
     }
   }
   holds.sort((a, b) => (a.preparedAt ?? '').localeCompare(b.preparedAt ?? ''));

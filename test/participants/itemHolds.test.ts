@@ -4,6 +4,7 @@
  */
 import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { tableReads } from '../../lambdas/api/tableReads.js';
 import { parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import { settledEscrowItem } from '../../lambdas/participants/escrow.js';
 import { ITEM_HOLD_LAYOUT, RECORD_TTL_ATTRIBUTE } from '../../lambdas/participants/itemIntents.js';
@@ -59,6 +60,11 @@ describe('prepare in the item', () => {
     expect(typeof item?.heldSince).toBe('string');
     expect(await entryOf(key, txnId)).toMatchObject({ s: 'P', d: digestOf(debit(key, 30)), op: debit(key, 30)[0] });
     expect(await readRecord(pakka, 'bank', txnId)).toBeUndefined();
+    // The API's item view (and so the CLI and the console) reads the hold from the item's intents.
+    const reads = tableReads(doc, pakka.tables, config);
+    expect(await reads.readItemHolds('bank', key)).toEqual({ holds: [{ txnId, op: 'debit', amount: 30, preparedAt: expect.any(String) }], complete: true });
+    await bank({ action: 'abort', txnId, operations: debit(key, 30) });
+    expect(await reads.readItemHolds('bank', key)).toEqual({ holds: [], complete: true });
   });
 
   it('a business no is an A entry with its reason, which a repeated prepare answers from; nothing is reserved', async () => {

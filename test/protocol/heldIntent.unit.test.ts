@@ -1,0 +1,116 @@
+/** The pure rules of a hold that lives in its item: the entry's transitions, what the step sees, why a prepare failed, and the choice of layout. */
+import { describe, expect, it } from 'vitest';
+import { holdLayoutOf } from '../../lambdas/participants/holdLayout.js';
+import { ledger } from '../../lambdas/participants/kinds/ledger.js';
+import { decideHold, heldShardOf, prepareHold } from '../../lambdas/participants/itemIntents.js';
+import type { EscrowPlan, OperationPlan } from '../../lambdas/participants/kind.js';
+import { INTENT_CAP, abortedEntry, decidedEntry, intentEntryOf, intentFacts, prepareRefusal, preparedEntry } from '../../lambdas/protocol/heldIntent.js';
+import { participantStep } from '../../lambdas/protocol/participantStep.js';
+
+const at = '2026-01-01T00:00:00.000Z';
+const debit = ledger.plan({ op: 'debit', key: 'alice', amount: 5 } as never) as EscrowPlan;
+
+describe('the entry', () => {
+  it('prepare writes P with its operation, or C (one) in one phase; a P entry goes to C or A once, dropping its operation', () => {
+    const p = preparedEntry('d1', { op: 'debit' }, at, false);
+    expect(p).toEqual({ s: 'P', d: 'd1', op: { op: 'debit' }, at });
+    expect(preparedEntry('d1', { op: 'debit' }, at, true)).toEqual({ s: 'C', d: 'd1', at, one: true });
+    expect(decidedEntry(p, 'COMMITTED', 'later')).toEqual({ s: 'C', d: 'd1', at: 'later' });
+    expect(decidedEntry(p, 'ABORTED', 'later')).toEqual({ s: 'A', d: 'd1', at: 'later' });
+    expect(decidedEntry({ s: 'C', d: 'd1', at }, 'ABORTED', 'later')).toBeUndefined();
+    expect(abortedEntry('d1', at, 'INSUFFICIENT_FUNDS')).toEqual({ s: 'A', d: 'd1', at, r: 'INSUFFICIENT_FUNDS' });
+    expect(abortedEntry(undefined, at, undefined)).toEqual({ s: 'A', at });
+  });
+
+  it('reads only well-formed entries', () => {
+    expect(intentEntryOf({ s: 'P', d: 'x', at })).toEqual({ s: 'P', d: 'x', at });
+    expect(intentEntryOf({ s: 'X', at })).toBeUndefined();
+    expect(intentEntryOf({ s: 'A', at, r: 'NOT_A_REASON' })).toEqual({ s: 'A', at });
+    expect(intentEntryOf(undefined)).toBeUndefined();
+  });
+});
+
+describe('what the step sees', () => {
+  it('the record speaks once written; an entry still P with its digest beside it is an item write to finish', () => {
+    expect(intentFacts({ state: 'COMMITTED', digest: 'd' }, { s: 'P', d: 'd', at })).toEqual({ state: 'COMMITTED', digest: 'd', itemBehind: true });
+    expect(intentFacts({ state: 'ABORTED', digest: 'd' }, { s: 'A', d: 'd', at })).toEqual({ state: 'ABORTED', digest: 'd' });
+    // A P entry of another request under the txnId is not this record's to finish.
+    expect(intentFacts({ state: 'ABORTED', digest: 'd' }, { s: 'P', d: 'other', at })).toEqual({ state: 'ABORTED', digest: 'd' });
+  });
+
+  it('without a record the entry speaks: P prepared, a one-phase C the decision, an A with a reason the participant’s own no', () => {
+    expect(intentFacts(undefined, { s: 'P', d: 'd', at })).toEqual({ state: 'PREPARED', digest: 'd', redo: true });
+    expect(intentFacts(undefined, { s: 'C', d: 'd', at, one: true })).toEqual({ state: 'COMMITTED', digest: 'd', onePhase: true });
+    expect(intentFacts(undefined, { s: 'A', d: 'd', at, r: 'INSUFFICIENT_FUNDS' })).toEqual({
+      state: 'ABORTED',
+      digest: 'd',
+      voteReason: 'INSUFFICIENT_FUNDS',
+    });
+    expect(intentFacts(undefined, undefined)).toBeUndefined();
+  });
+
+  it('a repeated commit or abort of a record whose item is behind sends the item write again; otherwise it writes nothing', () => {
+    const behind = { state: 'COMMITTED' as const, digest: 'd', itemBehind: true };
+    expect(participantStep('items', behind, { action: 'commit', digest: 'd', readOnly: false })).toMatchObject({
+      answer: { kind: 'outcome', outcome: 'COMMITTED', repeated: true },
+      effects: [{ write: 'decide', outcome: 'COMMITTED' }],
+    });
+    expect(participantStep('items', { state: 'COMMITTED', digest: 'd' }, { action: 'commit', digest: 'd', readOnly: false }).effects).toEqual([]);
+    expect(participantStep('items', { state: 'ABORTED', digest: 'd', itemBehind: true }, { action: 'abort', digest: 'd' }).effects).toEqual([
+      { write: 'decide', outcome: 'ABORTED' },
+    ]);
+    // The other decision is refused even while the item is behind.
+    expect(participantStep('items', behind, { action: 'abort', digest: 'd' }).answer).toEqual({ kind: 'violation', code: 'ABORT_AFTER_COMMIT' });
+  });
+});
+
+describe('why a prepare failed', () => {
+  const item = { intents: {}, held: 0, legacy: false };
+  it('tells the missing map, an existing entry, the cap or an old lock, a 0.1 item, and the business no apart', () => {
+    expect(prepareRefusal(undefined, 't')).toEqual({ kind: 'noIntents' });
+    expect(prepareRefusal({ legacy: false }, 't')).toEqual({ kind: 'noIntents' });
+    expect(prepareRefusal({ ...item, intents: { t: { s: 'A', at } } }, 't')).toEqual({ kind: 'entry', entry: { s: 'A', at } });
+    expect(prepareRefusal({ ...item, held: INTENT_CAP }, 't')).toEqual({ kind: 'lockConflict' });
+    expect(prepareRefusal({ ...item, held: INTENT_CAP - 1 }, 't')).toEqual({ kind: 'business' });
+    expect(prepareRefusal({ ...item, lockedBy: 'old' }, 't')).toEqual({ kind: 'lockConflict' });
+    expect(prepareRefusal({ ...item, legacy: true }, 't')).toEqual({ kind: 'upgrade' });
+  });
+});
+
+describe('the choice of layout', () => {
+  const credit = ledger.plan({ op: 'credit', key: 'bob', amount: 5 } as never);
+  const lock: OperationPlan = { hold: 'exclusive', key: 'seat', creates: true, prepare: { failureReason: 'ALREADY_HELD' }, commit: {} };
+  it('one escrow on one unsharded item holds in the item; anything else keeps the record; the switch keeps the record', () => {
+    expect(holdLayoutOf([debit], new Map(), true)).toEqual({ kind: 'item', target: { pk: 'ITEM#alice', plan: debit } });
+    expect(holdLayoutOf([debit, credit], new Map(), true)).toEqual({ kind: 'record' });
+    expect(holdLayoutOf([lock], new Map(), true)).toEqual({ kind: 'record' });
+    expect(holdLayoutOf([debit], new Map([['alice', 4]]), true)).toEqual({ kind: 'record' });
+    expect(holdLayoutOf([], new Map(), true)).toEqual({ kind: 'record' });
+    expect(holdLayoutOf([debit], new Map(), false)).toEqual({ kind: 'record' });
+  });
+});
+
+describe('the expressions', () => {
+  it('prepare conditions on no entry, the cap and the escrow bound, and joins the index only through if_not_exists', () => {
+    const input = prepareHold('t', 'ITEM#alice', 'tx', debit, preparedEntry('d', {}, at, false));
+    expect(input.ConditionExpression).toBe(
+      'attribute_exists(#in) AND attribute_not_exists(#in.#t) AND #held < :cap AND (attribute_not_exists(lockedBy) AND available >= :amount)',
+    );
+    expect(input.UpdateExpression).toContain('heldShard = if_not_exists(heldShard, :shard)');
+    expect(input.ExpressionAttributeNames).toEqual({ '#in': 'intents', '#t': 'tx', '#held': 'held', '#prep': 'prepared' });
+    expect(input.ExpressionAttributeValues?.[':shard']).toBe(heldShardOf('ITEM#alice'));
+    // A one-phase commit holds nothing: it neither counts as prepared nor touches the index.
+    const one = prepareHold('t', 'ITEM#alice', 'tx', debit, preparedEntry('d', {}, at, true));
+    expect(one.UpdateExpression).not.toContain('heldShard');
+    expect(one.UpdateExpression).not.toContain('#prep');
+  });
+
+  it('the item write of commit and abort needs the entry P with the digest; only the last prepared entry leaves the index', () => {
+    const some = decideHold('t', 'ITEM#alice', 'tx', debit, 'd', 'COMMITTED', at, false);
+    expect(some.ConditionExpression).toMatch(/^#in\.#t\.#s = :p AND #in\.#t\.#d = :d AND #prep > :inc AND/);
+    expect(some.UpdateExpression).not.toContain('heldShard');
+    const last = decideHold('t', 'ITEM#alice', 'tx', debit, 'd', 'ABORTED', at, true);
+    expect(last.ConditionExpression).toContain('#prep = :inc');
+    expect(last.UpdateExpression).toMatch(/REMOVE #in\.#t\.#op, heldShard, heldSince$/);
+  });
+});
