@@ -5,16 +5,28 @@
  * before this layout) is finished by the record layout's own performer, passed in as `recordLayout`.
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type IntentEntry, abortedEntry, intentEntryOf, intentFacts, prepareRefusal, preparedEntry } from '../protocol/heldIntent.js';
+import {
+  FORGET_FROM_HELD,
+  INTENT_HORIZON_MS,
+  type IntentEntry,
+  abortedEntry,
+  forgettableEntries,
+  intentEntryOf,
+  intentFacts,
+  prepareRefusal,
+  preparedEntry,
+  recordCoversEntry,
+} from '../protocol/heldIntent.js';
+import { batchReadConsistent } from './batchRead.js';
 import type { ParticipantEffect, ParticipantMessage } from '../protocol/participantStep.js';
 import type { AbortReason } from '../protocol/vote.js';
 import { classified } from './errors.js';
 import { escrowUpgrade, isLegacyEscrowItem } from './escrow.js';
 import type { ItemHoldTarget } from './holdLayout.js';
-import { ITEM_HOLD_LAYOUT, abortedEntryWrite, decideHold, decidedRecordPut, intentsMap, prepareHold } from './itemIntents.js';
+import { ITEM_HOLD_LAYOUT, abortedEntryWrite, decideHold, decidedRecordPut, forgetEntries, intentsMap, prepareHold } from './itemIntents.js';
 import type { EffectReport, ParticipantDriver } from './participantDriver.js';
 import { type StoredRecord, storedRecord } from './record.js';
-import { PARTITION_KEY } from './table.js';
+import { PARTITION_KEY, recordKeyOf } from './table.js';
 import type { PreparedOperations } from './transactions.js';
 
 /** A record as the step reads it; for this layout, possibly assembled from the item's entry. */
@@ -76,7 +88,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
   }
 
   /** A nested write needs the item's `intents` map; create it when the item as it was had none. */
-  async function withIntents(send: () => Promise<{ written: true } | { written: false; old: Record<string, unknown> | undefined }>, pk: string) {
+  async function withIntents(send: () => ReturnType<ParticipantDriver<HeldRecord>['update']>, pk: string) {
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       const out = await send();
       if (out.written || out.old?.intents !== undefined) return out;
@@ -90,8 +102,14 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     const { pk, plan } = target;
     const entry = preparedEntry(given.digest, given.operations[0], now(), onePhase);
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-      const out = await withIntents(() => driver.update(new UpdateCommand(prepareHold(tableName, pk, txnId, plan, entry))), pk);
-      if (out.written) return { kind: 'done' };
+      const out = await withIntents(
+        () => driver.update(new UpdateCommand({ ...prepareHold(tableName, pk, txnId, plan, entry), ReturnValues: 'UPDATED_NEW' })),
+        pk,
+      );
+      if (out.written) {
+        if (typeof out.attributes?.held === 'number' && out.attributes.held >= FORGET_FROM_HELD) await forget(pk);
+        return { kind: 'done' };
+      }
       const old = out.old;
       const refusal = prepareRefusal(
         old && {
@@ -109,6 +127,8 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
         case 'entry':
           return { kind: 'moved' };
         case 'lockConflict':
+          // A full item: forget what may be forgotten, so the coordinator's retry of this prepare finds room.
+          await forget(pk);
           return refused('LOCK_CONFLICT');
         case 'business':
           return refused(plan.shortReason);
@@ -118,6 +138,53 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
       }
     }
     throw new Error(`prepare of ${txnId} on ${pk} kept meeting an item it had to change first`);
+  }
+
+  /**
+   * Forgetting (design: "Forgetting"): the item's finished entries older than the horizon, each only once
+   * its record says the same (a consistent read, no write unit), go in one conditional write. Best effort:
+   * a concurrent writer that forgot some first makes this one a no-op, and the next busy write tries again.
+   */
+  async function forget(pk: string): Promise<void> {
+    const out = await client.send(
+      new GetCommand({
+        TableName: tableName,
+        Key: { [PARTITION_KEY]: pk },
+        ConsistentRead: true,
+        ProjectionExpression: '#in',
+        ExpressionAttributeNames: { '#in': 'intents' },
+      }),
+    );
+    const horizon = new Date(Date.parse(now()) - INTENT_HORIZON_MS).toISOString();
+    const candidates = forgettableEntries((out.Item?.intents ?? {}) as Record<string, unknown>, horizon);
+    if (!candidates.length) return;
+    const records = new Map(
+      (
+        await batchReadConsistent(
+          client,
+          tableName,
+          candidates.map(({ txnId }) => recordKeyOf(txnId)),
+        )
+      ).map((item) => {
+        const record = storedRecord(item);
+        return [record.txnId, record] as const;
+      }),
+    );
+    const covered = candidates.filter(({ txnId, entry }) => {
+      const record = records.get(txnId);
+      return recordCoversEntry(entry, record && record.state !== 'PREPARED' ? { state: record.state } : undefined);
+    });
+    if (covered.length)
+      await driver.write(
+        new UpdateCommand(
+          forgetEntries(
+            tableName,
+            pk,
+            covered.map((c) => c.txnId),
+            horizon,
+          ),
+        ),
+      );
   }
 
   /** The record first, then the item: every finished entry has its record, and a crash between is finished by a repeat. */

@@ -168,3 +168,26 @@ export function decidedRecordPut(tableName: string, record: DecidedRecord): PutC
     ...(digest === undefined ? {} : { ExpressionAttributeNames: { '#state': 'state' }, ExpressionAttributeValues: { ':state': state, ':digest': digest } }),
   };
 }
+
+/**
+ * Forgets finished entries past the horizon: each removal conditioned on the entry being finished and
+ * older than the horizon still, so a concurrent writer that forgot one first makes this a no-op.
+ */
+export function forgetEntries(tableName: string, pk: string, txnIds: readonly string[], horizon: string): Update {
+  const names: Record<string, string> = { '#in': 'intents', '#held': 'held', '#s': 's', '#at': 'at' };
+  const conditions: string[] = [];
+  const removals: string[] = [];
+  txnIds.forEach((txnId, i) => {
+    names[`#o${i}`] = txnId;
+    removals.push(`#in.#o${i}`);
+    conditions.push(`#in.#o${i}.#s <> :p AND #in.#o${i}.#at < :horizon`);
+  });
+  return {
+    TableName: tableName,
+    Key: { [PARTITION_KEY]: pk },
+    UpdateExpression: `SET #held = #held - :k REMOVE ${removals.join(', ')}`,
+    ConditionExpression: conditions.join(' AND '),
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: { ':k': txnIds.length, ':p': 'P', ':horizon': horizon },
+  };
+}

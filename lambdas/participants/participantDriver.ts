@@ -101,7 +101,9 @@ export interface ParticipantDriver<R> {
    * A conditional single-item update whose failure says why: the item as it was (its
    * ReturnValuesOnConditionCheckFailure ALL_OLD; undefined when no item was there).
    */
-  update(command: UpdateCommand): Promise<{ written: true } | { written: false; old: Record<string, unknown> | undefined }>;
+  update(
+    command: UpdateCommand,
+  ): Promise<{ written: true; attributes: Record<string, unknown> | undefined } | { written: false; old: Record<string, unknown> | undefined }>;
   /** A transaction; the cancellation reasons (with the items that failed) when DynamoDB cancelled it, null when it committed. */
   transact(input: TransactWriteCommandInput): Promise<CancellationReason[] | null>;
   status(txnId: string): Promise<StatusAnswer>;
@@ -125,10 +127,12 @@ export function participantDriver<R extends StoredRecordShape>(options: DriverOp
     }
   }
 
-  async function update(command: UpdateCommand): Promise<{ written: true } | { written: false; old: Record<string, unknown> | undefined }> {
+  async function update(
+    command: UpdateCommand,
+  ): Promise<{ written: true; attributes: Record<string, unknown> | undefined } | { written: false; old: Record<string, unknown> | undefined }> {
     try {
-      await client.send(command);
-      return { written: true };
+      const out = await client.send(command);
+      return { written: true, attributes: out.Attributes };
     } catch (error) {
       if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw classifyDynamoError(error);
       // The SDK leaves the returned item in DynamoDB's own encoding, even through the document client.

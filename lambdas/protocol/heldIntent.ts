@@ -128,3 +128,36 @@ export function prepareRefusal(item: ItemAsItWas | undefined, txnId: string, cap
   if (item.legacy) return { kind: 'upgrade' };
   return { kind: 'business' };
 }
+
+/**
+ * How long a finished entry must stay: the last moment a prepare of its transaction can still land (a
+ * prepare's invocation gives up its item write after 5 s, plus the SDK's request timeout). See the design's
+ * "Forgetting".
+ */
+export const INTENT_HORIZON_MS = 10_000;
+/** One write forgets at most this many entries. */
+export const FORGET_AT_ONCE = 16;
+/** An item with this many entries or more is tidied by the write that finds it so. */
+export const FORGET_FROM_HELD = 32;
+
+/** The finished entries older than the horizon, oldest first, at most FORGET_AT_ONCE: the candidates to forget. */
+export function forgettableEntries(intents: Readonly<Record<string, unknown>>, horizon: string): Array<{ txnId: string; entry: IntentEntry }> {
+  return Object.entries(intents)
+    .flatMap(([txnId, raw]) => {
+      const entry = intentEntryOf(raw);
+      return entry && entry.s !== 'P' && entry.at < horizon ? [{ txnId, entry }] : [];
+    })
+    .sort((a, b) => a.entry.at.localeCompare(b.entry.at))
+    .slice(0, FORGET_AT_ONCE);
+}
+
+/**
+ * Whether the transaction's record lets its finished entry go: the record says the same outcome (so the
+ * record answers every later message), or the entry is the participant's own no, which the coordinator
+ * already holds as its vote and whose abort answers ABORTED again from no state at all (a tombstone).
+ */
+export function recordCoversEntry(entry: IntentEntry, record: DecidedRecordFacts | undefined): boolean {
+  if (entry.s === 'A' && entry.r !== undefined) return true;
+  if (!record) return false;
+  return record.state === (entry.s === 'C' ? 'COMMITTED' : 'ABORTED');
+}

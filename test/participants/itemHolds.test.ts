@@ -193,6 +193,41 @@ describe('commit and abort', () => {
   });
 });
 
+describe('forgetting', () => {
+  it('finished entries past the 10 s horizon are forgotten by a busy item’s next write, 16 at a time; a prepared or young entry stays; a forgotten one still answers from its record', async () => {
+    let clock = Date.now();
+    const now = () => new Date(clock).toISOString();
+    const h = participantHandler({ name: 'bank', kind: ledger, tableName: tableOf('bank'), client: doc, holdsInItems: true, now });
+    const key = await openAccount(1000, h);
+    const finished: string[] = [];
+    for (let i = 0; i < 39; i++) {
+      const txnId = uniqueId(`f${String(i).padStart(2, '0')}`);
+      await h({ action: 'prepare', txnId, operations: debit(key, 1) });
+      await h({ action: i % 2 ? 'abort' : 'commit', txnId, operations: debit(key, 1) });
+      finished.push(txnId);
+      clock += 1; // each finished a moment after the one before
+    }
+    const still = uniqueId('p');
+    await h({ action: 'prepare', txnId: still, operations: debit(key, 1) });
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ held: 41, prepared: 1 });
+    // Inside the horizon nothing goes, however busy the item.
+    await h({ action: 'prepare', txnId: uniqueId('young'), operations: debit(key, 1) });
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ held: 42 });
+    clock += 11_000;
+    await h({ action: 'prepare', txnId: uniqueId('late'), operations: debit(key, 1) });
+    const item = await readItem(pakka, 'bank', key);
+    const intents = item?.intents as Record<string, unknown>;
+    expect(item).toMatchObject({ held: 43 - 16, prepared: 3 });
+    expect(Object.keys(intents)).toHaveLength(43 - 16);
+    // The oldest sixteen went (the account's opening among them), the prepared one stayed.
+    for (const txnId of finished.slice(0, 15)) expect(intents[txnId]).toBeUndefined();
+    expect(intents[finished[15]!]).toBeDefined();
+    expect(intents[still]).toMatchObject({ s: 'P' });
+    expect(await h({ action: 'commit', txnId: finished[0]!, operations: debit(key, 1) })).toMatchObject({ outcome: 'COMMITTED', repeated: true });
+    await expect(h({ action: 'commit', txnId: finished[1]!, operations: debit(key, 1) })).rejects.toMatchObject({ code: 'COMMIT_AFTER_ABORT' });
+  });
+});
+
 describe('a crash between the record and the item write', () => {
   /** The participant's process dies right after the record write: the item write is never sent. */
   function crashingBeforeItemWrite() {

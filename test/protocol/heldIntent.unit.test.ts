@@ -2,9 +2,20 @@
 import { describe, expect, it } from 'vitest';
 import { holdLayoutOf } from '../../lambdas/participants/holdLayout.js';
 import { ledger } from '../../lambdas/participants/kinds/ledger.js';
-import { decideHold, heldShardOf, prepareHold } from '../../lambdas/participants/itemIntents.js';
+import { decideHold, forgetEntries, heldShardOf, prepareHold } from '../../lambdas/participants/itemIntents.js';
 import type { EscrowPlan, OperationPlan } from '../../lambdas/participants/kind.js';
-import { INTENT_CAP, abortedEntry, decidedEntry, intentEntryOf, intentFacts, prepareRefusal, preparedEntry } from '../../lambdas/protocol/heldIntent.js';
+import {
+  FORGET_AT_ONCE,
+  INTENT_CAP,
+  forgettableEntries,
+  recordCoversEntry,
+  abortedEntry,
+  decidedEntry,
+  intentEntryOf,
+  intentFacts,
+  prepareRefusal,
+  preparedEntry,
+} from '../../lambdas/protocol/heldIntent.js';
 import { participantStep } from '../../lambdas/protocol/participantStep.js';
 
 const at = '2026-01-01T00:00:00.000Z';
@@ -112,5 +123,33 @@ describe('the expressions', () => {
     const last = decideHold('t', 'ITEM#alice', 'tx', debit, 'd', 'ABORTED', at, true);
     expect(last.ConditionExpression).toContain('#prep = :inc');
     expect(last.UpdateExpression).toMatch(/REMOVE #in\.#t\.#op, heldShard, heldSince$/);
+  });
+});
+
+describe('forgetting', () => {
+  const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
+  it('offers finished entries older than the horizon, oldest first, at most sixteen; never a prepared one', () => {
+    const intents: Record<string, unknown> = { p: { s: 'P', d: 'd', at: t(0) }, young: { s: 'C', at: t(30) } };
+    for (let i = 0; i < 20; i++) intents[`x${i}`] = { s: i % 2 ? 'A' : 'C', at: t(20 - i) };
+    const offered = forgettableEntries(intents, t(25));
+    expect(offered).toHaveLength(FORGET_AT_ONCE);
+    expect(offered[0]?.txnId).toBe('x19');
+    expect(offered.map((o) => o.txnId)).not.toContain('p');
+    expect(offered.map((o) => o.txnId)).not.toContain('young');
+  });
+
+  it('lets an entry go only when its record says the same, or when it is the participant’s own no', () => {
+    expect(recordCoversEntry({ s: 'C', at: t(0) }, { state: 'COMMITTED' })).toBe(true);
+    expect(recordCoversEntry({ s: 'C', at: t(0), one: true }, undefined)).toBe(false);
+    expect(recordCoversEntry({ s: 'A', at: t(0) }, { state: 'COMMITTED' })).toBe(false);
+    expect(recordCoversEntry({ s: 'A', at: t(0) }, { state: 'ABORTED' })).toBe(true);
+    expect(recordCoversEntry({ s: 'A', at: t(0), r: 'INSUFFICIENT_FUNDS' }, undefined)).toBe(true);
+  });
+
+  it('removes each entry on the condition that it is still finished and old', () => {
+    const input = forgetEntries('t', 'ITEM#a', ['x', 'y'], t(5));
+    expect(input.UpdateExpression).toBe('SET #held = #held - :k REMOVE #in.#o0, #in.#o1');
+    expect(input.ConditionExpression).toBe('#in.#o0.#s <> :p AND #in.#o0.#at < :horizon AND #in.#o1.#s <> :p AND #in.#o1.#at < :horizon');
+    expect(input.ExpressionAttributeValues).toMatchObject({ ':k': 2 });
   });
 });
