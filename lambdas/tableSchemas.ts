@@ -2,7 +2,7 @@
  * Key schemas and indexes of Pakka's tables, as plain data. The CDK constructs and local mode
  * both build their tables from these, so the deployed and the local tables cannot drift.
  */
-import { HELD_ITEMS_INDEX, HELD_SHARD, HELD_SINCE } from './participants/itemIntents.js';
+import { HELD_ITEMS_INDEX, HELD_SHARD, HELD_SINCE, RECORD_TTL_ATTRIBUTE } from './participants/itemIntents.js';
 import { IN_DOUBT_INDEX, IN_DOUBT_PARTITION, IN_DOUBT_SORT, PARTITION_KEY } from './participants/table.js';
 
 export interface IndexSchema {
@@ -19,6 +19,8 @@ export interface IndexSchema {
 export interface TableSchema {
   partitionKey: string;
   indexes: IndexSchema[];
+  /** The attribute (epoch seconds) after which DynamoDB's TTL deletes an item, where the table has one. */
+  ttlAttribute?: string;
 }
 
 /** Coordinator log: one item per transaction. */
@@ -44,6 +46,8 @@ export const PARTICIPANT_TABLE_SCHEMA: TableSchema = {
     // written then and not per hold; keys only, since recovery reads the item itself.
     { indexName: HELD_ITEMS_INDEX, partitionKey: HELD_SHARD, sortKey: HELD_SINCE, projection: { type: 'KEYS_ONLY' } },
   ],
+  // Records of holds that live in their items carry it (itemIntents.ts RECORD_TTL_SECONDS); older records never expire.
+  ttlAttribute: RECORD_TTL_ATTRIBUTE,
 };
 
 export const OPEN_INDEX = 'open';

@@ -4,6 +4,7 @@
  * validates what it can (the POST body's shape, required path parameters), throttles, and writes
  * an access log; its own error responses keep the API's `{error: {code, message, field}}` shape.
  */
+import { HELD_ITEMS_INDEX } from '../../lambdas/participants/itemIntents.js';
 import { IN_DOUBT_INDEX } from '../../lambdas/participants/table.js';
 import { type Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
@@ -109,12 +110,15 @@ export class Api extends Construct {
       handler.role.addToPrincipalPolicy(
         new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'], resources: props.participants.map((p) => p.table.table.tableArn) }),
       );
-      // An item's holds and the PREPARING listing (nothing is logged before the decision) come from each participant's sparse in-doubt index.
-      const inDoubt = props.participants.map((p) => {
-        const arn = p.table.indexArns.get(IN_DOUBT_INDEX);
-        if (!arn) throw new Error(`participant ${p.name}: its table has no ${IN_DOUBT_INDEX} index`);
-        return arn;
-      });
+      // An item's holds and the PREPARING listing (nothing is logged before the decision) come from each participant's sparse
+      // in-doubt index, and holds that live in their items from its sparse heldItems index.
+      const inDoubt = props.participants.flatMap((p) =>
+        [IN_DOUBT_INDEX, HELD_ITEMS_INDEX].map((index) => {
+          const arn = p.table.indexArns.get(index);
+          if (!arn) throw new Error(`participant ${p.name}: its table has no ${index} index`);
+          return arn;
+        }),
+      );
       handler.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: inDoubt }));
     }
     coordinator.grantStart(handler.role);

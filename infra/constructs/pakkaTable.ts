@@ -36,6 +36,7 @@ export class PakkaTable extends Construct {
         ? { encryption: TableEncryption.CUSTOMER_MANAGED, encryptionKey: props.encryptionKey }
         : { encryption: TableEncryption.AWS_MANAGED }),
       removalPolicy: props.removalPolicy,
+      ...(schema.ttlAttribute ? { timeToLiveAttribute: schema.ttlAttribute } : {}),
       // A retained table is one somebody cares about: deleting it takes a deliberate second step.
       deletionProtection: props.removalPolicy === RemovalPolicy.RETAIN,
     });

@@ -15,6 +15,7 @@ import type { ParticipantSpec } from '../../lambdas/config/participantConfig.js'
 import { BUILT_IN_KINDS } from '../../lambdas/participants/kinds/index.js';
 import { isOwnFunctionKind } from '../../lambdas/participants/barrier/kind.js';
 import { PARTICIPANT_TABLE_SCHEMA } from '../../lambdas/tableSchemas.js';
+import { HELD_ITEMS_INDEX } from '../../lambdas/participants/itemIntents.js';
 import { FUNCTION_ARN } from '../../lambdas/config/participantFunctions.js';
 import { PakkaFunction } from './pakkaFunction.js';
 import { PakkaTable } from './pakkaTable.js';
@@ -119,7 +120,7 @@ export class Participant extends Construct {
     const { spec } = props;
     this.name = spec.name;
     this.table = props.table
-      ? existingTable(spec.name, props.table)
+      ? existingTable(spec.name, props.table, spec.holdsInItems)
       : new PakkaTable(this, 'Table', { schema: PARTICIPANT_TABLE_SCHEMA, removalPolicy: props.removalPolicy });
     if (props.function !== undefined) {
       if (props.entry) throw new Error(`participant ${spec.name}: give its own function or an entry for Pakka to build one, not both`);
@@ -145,7 +146,7 @@ export class Participant extends Construct {
         TABLE_NAME: this.table.table.tableName,
         PARTICIPANT_NAME: spec.name,
         ...(spec.shardedKeys.size ? { SHARDED_KEYS: JSON.stringify(Object.fromEntries(spec.shardedKeys)) } : {}),
-        HOLDS_IN_ITEMS: String(spec.holdsInItems),
+        ...(spec.holdsInItems ? { HOLDS_IN_ITEMS: 'true' } : {}),
       },
       timeout: Duration.seconds(participantFunctionTimeoutSeconds(spec)),
       logRetention: props.logRetention,
@@ -167,7 +168,7 @@ function importedFunction(scope: Construct, participant: string, functionArn: st
 }
 
 /** Checks what can be checked of a team's table: a `Table` defined in this app knows its keys and indexes. */
-function existingTable(participant: string, table: ITable): ParticipantTable {
+function existingTable(participant: string, table: ITable, holdsInItems: boolean): ParticipantTable {
   if (table instanceof Table) {
     const fail = (rule: string) => {
       throw new Error(`participant ${participant}: table ${table.node.path} ${rule}; a participant's table needs the schema of PARTICIPANT_TABLE_SCHEMA`);
@@ -176,7 +177,8 @@ function existingTable(participant: string, table: ITable): ParticipantTable {
     if (schema.partitionKey?.name !== PARTICIPANT_TABLE_SCHEMA.partitionKey || schema.partitionKey.type !== 'S' || schema.sortKey) {
       fail(`must have the string partition key '${PARTICIPANT_TABLE_SCHEMA.partitionKey}' and no sort key`);
     }
-    for (const wanted of PARTICIPANT_TABLE_SCHEMA.indexes) {
+    // heldItems is needed only where holds live in their items (a table from before it keeps working without).
+    for (const wanted of PARTICIPANT_TABLE_SCHEMA.indexes.filter((index) => holdsInItems || index.indexName !== HELD_ITEMS_INDEX)) {
       let index: ReturnType<Table['schema']> | undefined;
       try {
         index = table.schema(wanted.indexName);

@@ -4,6 +4,7 @@
  * old PREPARED records) and drives the logged decision to every participant, or logs ABORT when no
  * decision was logged (presumed abort).
  */
+import { HELD_ITEMS_INDEX } from '../../lambdas/participants/itemIntents.js';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -67,14 +68,18 @@ export class Recovery extends Construct {
     role.addToPrincipalPolicy(new PolicyStatement({ actions: [...RECOVERY_LOG_ACTIONS], resources: [log.table.tableArn] }));
     role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [openIndex] }));
     if (props.participants.length > 0) {
-      const inDoubt = props.participants.map((p) => {
-        const arn = p.table.indexArns.get(IN_DOUBT_INDEX);
-        if (!arn) throw new Error(`participant ${p.name}: its table has no ${IN_DOUBT_INDEX} index`);
-        return arn;
-      });
-      // Old PREPARED records are found through each participant's sparse in-doubt index; the records
-      // themselves are only ever changed by the participant, through its own function.
+      const inDoubt = props.participants.flatMap((p) =>
+        [IN_DOUBT_INDEX, HELD_ITEMS_INDEX].map((index) => {
+          const arn = p.table.indexArns.get(index);
+          if (!arn) throw new Error(`participant ${p.name}: its table has no ${index} index`);
+          return arn;
+        }),
+      );
+      // Old PREPARED records are found through each participant's sparse in-doubt index, and items holding a
+      // prepared entry through its heldItems index (the items are then read, never written); the records and
+      // items themselves are only ever changed by the participant, through its own function.
       role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: inDoubt }));
+      role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:BatchGetItem'], resources: props.participants.map((p) => p.table.table.tableArn) }));
       role.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: props.participants.map((p) => p.function.functionArn) }));
     }
     // No states:DescribeExecution: recovery acts past the deadline and grace whether or not the coordinator still runs.

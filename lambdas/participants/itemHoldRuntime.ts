@@ -213,9 +213,11 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
   }
 
   /**
-   * An `A` entry where none is. With a reason, the participant's own no, recorded in the item alone (the
-   * abort that follows writes the record). Without, a null abort's tombstone: the record, then the entry,
-   * so a prepare that lands later finds it (anti-hanging).
+   * An `A` entry where none is. With a reason, the participant's own no, recorded in the item alone. Without,
+   * a null abort's tombstone: the entry first, where a late prepare or commitOnePhase looks (anti-hanging),
+   * then the record. The entry goes first because a commitOnePhase landing between the two writes would
+   * otherwise commit in the item beside an ABORTED record; this way one of the two item writes fails, and
+   * its writer reads the other's.
    */
   async function aborted(
     txnId: string,
@@ -225,12 +227,11 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     reason: AbortReason | undefined,
   ): Promise<Report> {
     const at = now();
-    if (reason === undefined) {
-      const put = decidedRecordPut(tableName, { txnId, state: 'ABORTED', digest, operations, onePhase: false, now: at });
-      if (!(await driver.write(new PutCommand(put)))) return { kind: 'moved' };
-    }
     const out = await withIntents(() => driver.update(new UpdateCommand(abortedEntryWrite(tableName, pk, txnId, abortedEntry(digest, at, reason)))), pk);
-    return out.written ? { kind: 'done' } : { kind: 'moved' };
+    if (!out.written) return { kind: 'moved' };
+    if (reason !== undefined) return { kind: 'done' };
+    const put = decidedRecordPut(tableName, { txnId, state: 'ABORTED', digest, operations, onePhase: false, now: at });
+    return (await driver.write(new PutCommand(put))) ? { kind: 'done' } : { kind: 'moved' };
   }
 
   /** The one-phase commit's entry is the decision; the record follows in the same delivery. */

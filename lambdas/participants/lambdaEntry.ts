@@ -39,8 +39,8 @@ export function lambdaParticipant(kind: ParticipantKind): ParticipantHandler {
     tableName: required('TABLE_NAME'),
     client: documentClient(tracer.captureAWSv3Client(new DynamoDBClient(boundedClientConfig()))),
     shardedKeys: shardedKeysFromEnvironment(process.env.SHARDED_KEYS),
-    // `HOLDS_IN_ITEMS`: the config's `holdsInItems`, set by the CDK construct; unset keeps the default.
-    ...(process.env.HOLDS_IN_ITEMS === undefined ? {} : { holdsInItems: process.env.HOLDS_IN_ITEMS === 'true' }),
+    // `HOLDS_IN_ITEMS`: set to true by the CDK construct where the config's `holdsInItems` resolved to true.
+    holdsInItems: process.env.HOLDS_IN_ITEMS === 'true',
   });
   const observed = observedParticipant(handler, { name, metrics: emfRecorder(service), logger: protocolLogger(service) });
   // Outermost, so the logs, metrics and trace above record a no as the vote it is, not as a failure.

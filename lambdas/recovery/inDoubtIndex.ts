@@ -25,16 +25,23 @@ export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap
     const pks: string[] = [];
     let full = false;
     for (const partition of HELD_PARTITIONS) {
-      const out = await client.send(
-        new QueryCommand({
-          TableName: tableName,
-          IndexName: HELD_ITEMS_INDEX,
-          KeyConditionExpression: '#shard = :shard',
-          ExpressionAttributeNames: { '#shard': HELD_SHARD },
-          ExpressionAttributeValues: { ':shard': partition },
-          Limit: limit,
-        }),
-      );
+      let out: { Items?: Array<Record<string, unknown>>; LastEvaluatedKey?: Record<string, unknown> };
+      try {
+        out = await client.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: HELD_ITEMS_INDEX,
+            KeyConditionExpression: '#shard = :shard',
+            ExpressionAttributeNames: { '#shard': HELD_SHARD },
+            ExpressionAttributeValues: { ':shard': partition },
+            Limit: limit,
+          }),
+        );
+      } catch (error) {
+        // A table from before the index (a team's own, or a local one kept from an older version) holds nothing in its items.
+        if (isMissingIndex(error)) return { refs: [], full: false };
+        throw error;
+      }
       for (const item of out.Items ?? []) if (typeof item[PARTITION_KEY] === 'string') pks.push(item[PARTITION_KEY]);
       if (out.LastEvaluatedKey) full = true;
     }
@@ -179,5 +186,9 @@ export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap
     },
   };
 }
+
+/** DynamoDB's answer to a Query of an index the table does not have. */
+const isMissingIndex = (error: unknown): boolean =>
+  error instanceof Error && error.name === 'ValidationException' && /index/i.test(error.message) && /not have|specified index/i.test(error.message);
 
 const oldestFirst = (refs: PreparedRecordRef[], limit: number) => refs.sort((a, b) => a.inDoubtSince.localeCompare(b.inDoubtSince)).slice(0, limit);

@@ -2,6 +2,7 @@
  * The deployable stack, checked without an AWS account: `npm run synth` runs once (offline, no
  * credentials, cdk-nag on), and every assertion reads the template and assets it wrote.
  */
+import { HELD_ITEMS_INDEX } from '../../lambdas/participants/itemIntents.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -344,7 +345,7 @@ describe('IAM', () => {
       .sort()
       .join(',');
     const inDoubtIndexes = specs
-      .map((s) => `${arnOf(participantFunction(s).tableId)}/index/${IN_DOUBT_INDEX}`)
+      .flatMap((s) => [IN_DOUBT_INDEX, HELD_ITEMS_INDEX].map((index) => `${arnOf(participantFunction(s).tableId)}/index/${index}`))
       .sort()
       .join(',');
     expect(grants.sort()).toEqual(
@@ -354,7 +355,7 @@ describe('IAM', () => {
         `dynamodb:Query ${arnOf(coordinatorLogId())}/index/${BY_STATUS_INDEX}`,
         `dynamodb:GetItem ${participantTables}`,
         `dynamodb:BatchGetItem ${participantTables}`,
-        // An item's holds and the PREPARING listing read the participants' in-doubt indexes.
+        // An item's holds and the PREPARING listing read the participants' in-doubt and heldItems indexes.
         `dynamodb:Query ${inDoubtIndexes}`,
         // Express: a synchronous start for ?wait=true; no DescribeExecution, which Express does not offer.
         `states:StartExecution ${refOf(smId)}`,
@@ -368,13 +369,13 @@ describe('IAM', () => {
     );
   });
 
-  it('lets the recovery sweeper only update the coordinator log, query the in-doubt indexes, invoke participants and describe executions', () => {
+  it('lets the recovery sweeper only update the coordinator log, query the in-doubt and heldItems indexes, read held items, invoke participants and describe executions', () => {
     const [, fn] = recoveryFunction();
     const statements = statementsOf(roleIdOf(props(fn).Role));
     const logGroupId = refId((props(fn).LoggingConfig as { LogGroup: unknown }).LogGroup);
     const grants = statements.flatMap((s) => actionsOf(s).map((a) => `${a} ${resourcesOf(s).sort().join(',')}`));
     const inDoubtIndexes = specs
-      .map((s) => `${arnOf(participantFunction(s).tableId)}/index/${IN_DOUBT_INDEX}`)
+      .flatMap((s) => [IN_DOUBT_INDEX, HELD_ITEMS_INDEX].map((index) => `${arnOf(participantFunction(s).tableId)}/index/${index}`))
       .sort()
       .join(',');
     const participantFunctions = specs
@@ -387,6 +388,10 @@ describe('IAM', () => {
         `dynamodb:UpdateItem ${arnOf(coordinatorLogId())}`,
         `dynamodb:Query ${arnOf(coordinatorLogId())}/index/${OPEN_INDEX}`,
         `dynamodb:Query ${inDoubtIndexes}`,
+        `dynamodb:BatchGetItem ${specs
+          .map((s) => arnOf(participantFunction(s).tableId))
+          .sort()
+          .join(',')}`,
         `lambda:InvokeFunction ${participantFunctions}`,
         `logs:CreateLogStream ${arnOf(logGroupId)}`,
         `logs:PutLogEvents ${arnOf(logGroupId)}`,

@@ -193,6 +193,54 @@ describe('commit and abort', () => {
   });
 });
 
+describe('a null abort racing a one-phase commit', () => {
+  /** The abort has read (no record, no entry); the one-phase commit lands just before, or just after, the abort's first write. */
+  function racingAbort(txnId: string, operations: unknown[], when: 'before' | 'after') {
+    const client = documentClient(localDynamoClient(inject('dynamoEndpoint'), sdkTimeoutsFromEnv(), conflictRulesFromEnv()));
+    const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
+    const race: { answer?: Promise<unknown> } = {};
+    const racing = new Proxy(client, {
+      get(target, prop, receiver) {
+        if (prop !== 'send') return Reflect.get(target, prop, receiver);
+        return async (command: unknown) => {
+          const write = command instanceof UpdateCommand || command instanceof PutCommand;
+          const first = write && race.answer === undefined;
+          const landed = () => {
+            race.answer = bank({ action: 'commitOnePhase', txnId, operations }).catch((error: unknown) => error);
+            return race.answer;
+          };
+          if (first && when === 'before') await landed();
+          const out = await send(command);
+          if (first && when === 'after') await landed();
+          return out;
+        };
+      },
+    });
+    return { abort: participantHandler({ name: 'bank', kind: ledger, tableName: tableOf('bank'), client: racing, holdsInItems: true }), race };
+  }
+
+  it('landing first, the commit wins: the abort learns it, and nothing says ABORTED', async () => {
+    const key = await openAccount(100);
+    const txnId = uniqueId('t');
+    const { abort, race } = racingAbort(txnId, debit(key, 10), 'before');
+    await expect(abort({ action: 'abort', txnId, operations: debit(key, 10) })).rejects.toMatchObject({ name: 'Pakka.CommittedInOnePhase' });
+    expect(await race.answer).toMatchObject({ vote: 'VOTE_COMMIT', committed: 'IN_ONE_PHASE' });
+    expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({ state: 'COMMITTED', onePhase: true });
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 90, available: 90 });
+  });
+
+  it('landing after the abort’s first write, the abort wins: the commit votes no and changes nothing (the tombstone goes in the item first)', async () => {
+    const key = await openAccount(100);
+    const txnId = uniqueId('t');
+    const { abort, race } = racingAbort(txnId, debit(key, 10), 'after');
+    expect(await abort({ action: 'abort', txnId, operations: debit(key, 10) })).toMatchObject({ outcome: 'ABORTED' });
+    expect(await race.answer).toMatchObject({ vote: 'VOTE_ABORT', reason: 'ABORTED_BEFORE_PREPARE' });
+    expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({ state: 'ABORTED' });
+    expect(await entryOf(key, txnId)).toMatchObject({ s: 'A' });
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 100, available: 100 });
+  });
+});
+
 describe('forgetting', () => {
   it('finished entries past the 10 s horizon are forgotten by a busy item’s next write, 16 at a time; a prepared or young entry stays; a forgotten one still answers from its record', async () => {
     let clock = Date.now();
