@@ -6,7 +6,7 @@
  */
 import type { PutCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { INTENT_CAP, type IntentEntry } from '../protocol/heldIntent.js';
-import { escrowAbort, escrowCommit, escrowOnePhase, escrowPrepare } from './escrow.js';
+import { type ItemUpdate, escrowAbort, escrowCommit, escrowOnePhase, escrowPrepare } from './escrow.js';
 import type { EscrowPlan } from './kind.js';
 import { PARTITION_KEY, recordKeyOf, spreadOf } from './table.js';
 
@@ -41,6 +41,27 @@ function namesFor(txnId: string, expressions: readonly string[], extra: Record<s
 
 type Update = UpdateCommandInput;
 
+/** One conditional update of the item, escrow's names and values included; ALL_OLD tells the caller why it failed. */
+function intentUpdate(
+  tableName: string,
+  pk: string,
+  txnId: string,
+  escrow: ItemUpdate,
+  UpdateExpression: string,
+  ConditionExpression: string,
+  values: Record<string, unknown>,
+): Update {
+  return {
+    TableName: tableName,
+    Key: { [PARTITION_KEY]: pk },
+    UpdateExpression,
+    ConditionExpression,
+    ExpressionAttributeNames: namesFor(txnId, [UpdateExpression, ConditionExpression], escrow.ExpressionAttributeNames),
+    ExpressionAttributeValues: { ...escrow.ExpressionAttributeValues, ...values },
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
+}
+
 /**
  * Prepare (or commitOnePhase): the escrow update and the entry in one conditional write. The condition
  * is the intent's (no entry of this txnId: not prepared, not finished, no tombstone), the cap, and the
@@ -54,21 +75,12 @@ export function prepareHold(tableName: string, pk: string, txnId: string, plan: 
   if (!onePhase) sets.push('#prep = #prep + :inc', `${HELD_SHARD} = if_not_exists(${HELD_SHARD}, :shard)`, `${HELD_SINCE} = if_not_exists(${HELD_SINCE}, :at)`);
   const UpdateExpression = `${escrow.UpdateExpression}, ${sets.join(', ')}`;
   const ConditionExpression = `attribute_exists(#in) AND attribute_not_exists(#in.#t) AND #held < :cap AND (${escrow.ConditionExpression})`;
-  return {
-    TableName: tableName,
-    Key: { [PARTITION_KEY]: pk },
-    UpdateExpression,
-    ConditionExpression,
-    ExpressionAttributeNames: namesFor(txnId, [UpdateExpression, ConditionExpression], escrow.ExpressionAttributeNames),
-    ExpressionAttributeValues: {
-      ...escrow.ExpressionAttributeValues,
-      ':entry': entry,
-      ':inc': 1,
-      ':cap': INTENT_CAP,
-      ...(onePhase ? {} : { ':shard': heldShardOf(pk), ':at': entry.at }),
-    },
-    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-  };
+  return intentUpdate(tableName, pk, txnId, escrow, UpdateExpression, ConditionExpression, {
+    ':entry': entry,
+    ':inc': 1,
+    ':cap': INTENT_CAP,
+    ...(onePhase ? {} : { ':shard': heldShardOf(pk), ':at': entry.at }),
+  });
 }
 
 /**
@@ -117,22 +129,13 @@ export function decideHold(
   const remove = ['#in.#t.#op', ...(last ? [HELD_SHARD, HELD_SINCE] : [])];
   const UpdateExpression = `${escrow.UpdateExpression}, #in.#t.#s = :to, #in.#t.#at = :at, #prep = #prep - :inc REMOVE ${remove.join(', ')}`;
   const ConditionExpression = `#in.#t.#s = :p AND #in.#t.#d = :d AND ${last ? '#prep = :inc' : '#prep > :inc'} AND (${escrow.ConditionExpression})`;
-  return {
-    TableName: tableName,
-    Key: { [PARTITION_KEY]: pk },
-    UpdateExpression,
-    ConditionExpression,
-    ExpressionAttributeNames: namesFor(txnId, [UpdateExpression, ConditionExpression], escrow.ExpressionAttributeNames),
-    ExpressionAttributeValues: {
-      ...escrow.ExpressionAttributeValues,
-      ':to': outcome === 'COMMITTED' ? 'C' : 'A',
-      ':p': 'P',
-      ':d': digest,
-      ':at': at,
-      ':inc': 1,
-    },
-    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-  };
+  return intentUpdate(tableName, pk, txnId, escrow, UpdateExpression, ConditionExpression, {
+    ':to': outcome === 'COMMITTED' ? 'C' : 'A',
+    ':p': 'P',
+    ':d': digest,
+    ':at': at,
+    ':inc': 1,
+  });
 }
 
 export interface DecidedRecord {
