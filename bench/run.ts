@@ -24,9 +24,10 @@ const program = new Command()
   .description('Measures what a Pakka commit costs, against DynamoDB TransactWriteItems on the same DynamoDB Local')
   .option('--quick', 'a short run (under a minute) with the same workloads and fewer transactions')
   .option('--out <file>', 'where to write the results as JSON', fileURLToPath(new URL('./results.json', import.meta.url)))
+  .option('--holds-in-items', 'every benchmark bank keeps a one-item escrow hold in the item (docs/design.md, "Holds that live in the item")')
   .option('--only <workloads>', `run only these workloads, comma-separated (${[...WORKLOADS, SQL_WORKLOAD].join(', ')}), and print their results as JSON`)
   .parse();
-const flags = program.opts<{ quick?: boolean; out: string; only?: string }>();
+const flags = program.opts<{ quick?: boolean; out: string; only?: string; holdsInItems?: boolean }>();
 const only = flags.only?.split(',').map((w) => w.trim());
 const unknownWorkload = only?.find((w) => w !== SQL_WORKLOAD && !(WORKLOADS as readonly string[]).includes(w));
 if (unknownWorkload !== undefined) program.error(`--only: '${unknownWorkload}' is not a workload (${[...WORKLOADS, SQL_WORKLOAD].join(', ')})`);
@@ -49,7 +50,9 @@ let exitCode = 0;
 try {
   if (only) {
     const workloads = new Set(only.filter((w): w is Workload => w !== SQL_WORKLOAD));
-    const results = workloads.size ? await runWorkloads({ endpoint: dynamo.endpoint, tablePrefix: 'bench-', profile, prices, log }, workloads) : {};
+    const results = workloads.size
+      ? await runWorkloads({ endpoint: dynamo.endpoint, tablePrefix: 'bench-', profile, prices, log, holdsInItems: flags.holdsInItems ?? false }, workloads)
+      : {};
     const sql = only.includes(SQL_WORKLOAD)
       ? await runSqlBenchmark({ endpoint: dynamo.endpoint, transactions: sqlTransactions(profile.name === 'quick'), log })
       : undefined;

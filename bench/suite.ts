@@ -120,6 +120,8 @@ export interface BenchOptions {
   profile: BenchProfile;
   prices: Prices;
   log?: (line: string) => void;
+  /** Measure with holds that live in the item (`--holds-in-items`). */
+  holdsInItems?: boolean;
 }
 
 export interface Comparison {
@@ -236,7 +238,7 @@ class Bench {
   private readonly log: (line: string) => void;
 
   constructor(private readonly options: BenchOptions) {
-    const config = benchParticipantConfig();
+    const config = benchParticipantConfig(options.holdsInItems);
     const tables = localTableNames(config, options.tablePrefix);
     // Reads for counting units by AWS's rules go through their own client: never counted, never a conflict.
     const reader = localDynamoClient(options.endpoint, undefined, { enabled: false, marginMs: 0 });

@@ -11,8 +11,11 @@ export const BANK_COUNT = 16;
 export const bankName = (i: number) => `bank-${String(i + 1).padStart(2, '0')}`;
 
 /** Sixteen ledger participants, declared the way config/participants.json declares the real ones. */
-export function benchParticipantConfig(): ParticipantConfig {
-  const participants = Object.fromEntries(Array.from({ length: BANK_COUNT }, (_, i) => [bankName(i), { kind: 'ledger', description: 'benchmark bank' }]));
+/** `holdsInItems`: every bank keeps a one-item escrow's hold in the item (docs/design.md), to measure that layout. */
+export function benchParticipantConfig(holdsInItems = false): ParticipantConfig {
+  const participants = Object.fromEntries(
+    Array.from({ length: BANK_COUNT }, (_, i) => [bankName(i), { kind: 'ledger', description: 'benchmark bank', ...(holdsInItems ? { holdsInItems } : {}) }]),
+  );
   return parseParticipantConfig({ defaults: { prepareTimeoutSeconds: 10, commitTimeoutSeconds: 10 }, participants });
 }
 
