@@ -3,7 +3,13 @@
  * the inDoubt index and no record tells of them, so recovery finds them through the sparse heldItems
  * index and finishes them with the redo list the entry keeps. I1-I5 checked on the tables after each case.
  */
+import { randomUUID } from 'node:crypto';
+import { CreateTableCommand, DeleteTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it, inject, afterEach } from 'vitest';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
+import { inDoubtIndex } from '../../lambdas/recovery/inDoubtIndex.js';
+import { localDynamoClient } from '../../local/dynamoLocal.js';
 import { parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import type { FaultSpec } from '../../local/faults.js';
 import { LEDGERS, LedgerWorld } from '../chaos/ledgerWorld.js';
@@ -79,5 +85,43 @@ describe('recovery finds holds in their items through heldItems', () => {
     expect(await entries(w, 't1')).toEqual({ 'payer-bank': 'C', 'payee-bank': 'C', 'upi-switch': 'C' });
     expect({ alice: await w.balance(alice), bob: await w.balance(bob), fees: await w.balance(fees) }).toEqual({ alice: 4000, bob: 990, fees: 10 });
     expect(await w.invariantViolations()).toEqual([]);
+  });
+});
+
+describe('a table from before heldItems', () => {
+  it('is read as holding nothing in its items, and its PREPARED records are still found', async () => {
+    const dynamo = localDynamoClient(inject('dynamoEndpoint'));
+    const TableName = `old-${randomUUID().slice(0, 8)}`;
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: ['pk', 'inDoubtPartition', 'inDoubtSince'].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'inDoubt',
+            KeySchema: [
+              { AttributeName: 'inDoubtPartition', KeyType: 'HASH' },
+              { AttributeName: 'inDoubtSince', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['txnId'] },
+          },
+        ],
+      }),
+    );
+    try {
+      await waitUntilTableExists({ client: dynamo, maxWaitTime: 30 }, { TableName });
+      const doc = documentClient(dynamo);
+      const since = new Date(Date.now() - 60_000).toISOString();
+      await doc.send(
+        new PutCommand({ TableName, Item: { pk: 'TXN#old', txnId: 'old', state: 'PREPARED', inDoubtPartition: 'PREPARED#3', inDoubtSince: since } }),
+      );
+      const port = inDoubtIndex(doc, new Map([['bank', TableName]]));
+      expect(await port.preparedBefore(new Date().toISOString(), 10)).toEqual([{ participant: 'bank', txnId: 'old', inDoubtSince: since }]);
+      expect(await port.oldestPreparedSince?.()).toBe(since);
+    } finally {
+      await dynamo.send(new DeleteTableCommand({ TableName }));
+    }
   });
 });
