@@ -13,6 +13,7 @@ import {
   forgettableEntries,
   intentEntryOf,
   intentFacts,
+  nextForgetAt,
   prepareRefusal,
   preparedEntry,
   recordCoversEntry,
@@ -128,7 +129,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
           return { kind: 'moved' };
         case 'lockConflict':
           // A full item: forget what may be forgotten, so the coordinator's retry of this prepare finds room.
-          await forget(pk);
+          await forget(pk, true);
           return refused('LOCK_CONFLICT');
         case 'business':
           return refused(plan.shortReason);
@@ -145,7 +146,16 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
    * its record says the same (a consistent read, no write unit), go in one conditional write. Best effort:
    * a concurrent writer that forgot some first makes this one a no-op, and the next busy write tries again.
    */
-  async function forget(pk: string): Promise<void> {
+  /**
+   * When this process may next find something to forget in an item (nextForgetAt): a hot item's prepares
+   * inside the horizon skip the pass's reads instead of repeating them. Per process, so only an optimisation.
+   */
+  const forgetNotBefore = new Map<string, string>();
+
+  async function forget(pk: string, force = false): Promise<void> {
+    const at = now();
+    const notBefore = forgetNotBefore.get(pk);
+    if (!force && notBefore !== undefined && at < notBefore) return;
     const out = await client.send(
       new GetCommand({
         TableName: tableName,
@@ -155,36 +165,37 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
         ExpressionAttributeNames: { '#in': 'intents' },
       }),
     );
-    const horizon = new Date(Date.parse(now()) - INTENT_HORIZON_MS).toISOString();
-    const candidates = forgettableEntries((out.Item?.intents ?? {}) as Record<string, unknown>, horizon);
-    if (!candidates.length) return;
-    const records = new Map(
-      (
-        await batchReadConsistent(
-          client,
-          tableName,
-          candidates.map(({ txnId }) => recordKeyOf(txnId)),
+    const intents = (out.Item?.intents ?? {}) as Record<string, unknown>;
+    const horizon = new Date(Date.parse(at) - INTENT_HORIZON_MS).toISOString();
+    const candidates = forgettableEntries(intents, horizon);
+    const records = candidates.length
+      ? new Map(
+          (
+            await batchReadConsistent(
+              client,
+              tableName,
+              candidates.map(({ txnId }) => recordKeyOf(txnId)),
+            )
+          ).map((item) => {
+            const record = storedRecord(item);
+            return [record.txnId, record] as const;
+          }),
         )
-      ).map((item) => {
-        const record = storedRecord(item);
-        return [record.txnId, record] as const;
-      }),
+      : new Map<string, StoredRecord>();
+    const covered = new Set(
+      candidates
+        .filter(({ txnId, entry }) => {
+          const record = records.get(txnId);
+          return recordCoversEntry(entry, record && record.state !== 'PREPARED' ? { state: record.state } : undefined);
+        })
+        .map((c) => c.txnId),
     );
-    const covered = candidates.filter(({ txnId, entry }) => {
-      const record = records.get(txnId);
-      return recordCoversEntry(entry, record && record.state !== 'PREPARED' ? { state: record.state } : undefined);
+    if (covered.size) await driver.write(new UpdateCommand(forgetEntries(tableName, pk, [...covered], horizon)));
+    const kept = Object.entries(intents).flatMap(([txnId, raw]) => {
+      const entry = intentEntryOf(raw);
+      return entry && entry.s !== 'P' && !covered.has(txnId) ? [entry] : [];
     });
-    if (covered.length)
-      await driver.write(
-        new UpdateCommand(
-          forgetEntries(
-            tableName,
-            pk,
-            covered.map((c) => c.txnId),
-            horizon,
-          ),
-        ),
-      );
+    forgetNotBefore.set(pk, nextForgetAt(kept, at));
   }
 
   /** The record first, then the item: every finished entry has its record, and a crash between is finished by a repeat. */

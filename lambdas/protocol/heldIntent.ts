@@ -161,3 +161,13 @@ export function recordCoversEntry(entry: IntentEntry, record: DecidedRecordFacts
   if (!record) return false;
   return record.state === (entry.s === 'C' ? 'COMMITTED' : 'ABORTED');
 }
+
+/**
+ * After a pass that left `kept` finished entries in the item, the earliest moment the next pass can find
+ * one to forget: the oldest of them past the horizon, or, with none left, an entry finishing now.
+ */
+export function nextForgetAt(kept: readonly IntentEntry[], now: string): string {
+  // ISO times sort as text.
+  const oldest = [now, ...kept.map((entry) => entry.at)].sort()[0] ?? now;
+  return new Date(Date.parse(oldest) + INTENT_HORIZON_MS).toISOString();
+}

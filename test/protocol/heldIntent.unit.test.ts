@@ -8,6 +8,7 @@ import {
   FORGET_AT_ONCE,
   INTENT_CAP,
   forgettableEntries,
+  nextForgetAt,
   recordCoversEntry,
   abortedEntry,
   decidedEntry,
@@ -144,6 +145,19 @@ describe('forgetting', () => {
     expect(recordCoversEntry({ s: 'A', at: t(0) }, { state: 'COMMITTED' })).toBe(false);
     expect(recordCoversEntry({ s: 'A', at: t(0) }, { state: 'ABORTED' })).toBe(true);
     expect(recordCoversEntry({ s: 'A', at: t(0), r: 'INSUFFICIENT_FUNDS' }, undefined)).toBe(true);
+  });
+
+  it('knows when the next pass can find something: the oldest entry it kept, or one finishing now, past the horizon', () => {
+    expect(
+      nextForgetAt(
+        [
+          { s: 'C', at: t(3) },
+          { s: 'A', at: t(1) },
+        ],
+        t(20),
+      ),
+    ).toBe(t(11));
+    expect(nextForgetAt([], t(20))).toBe(t(30));
   });
 
   it('removes each entry on the condition that it is still finished and old', () => {
