@@ -14,8 +14,15 @@ export const CLOUDWATCH_API_VERSION = '2010-08-01';
 /** At most 500 queries per call (GetMetricData's documented limit). */
 const MAX_QUERIES = 500;
 
-export const cloudWatchEndpoint = (region: string): URL =>
-  new URL(`https://${CLOUDWATCH_SERVICE}.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}/`);
+/**
+ * CloudWatch's regional endpoint, unless the environment names another as the AWS SDKs read it
+ * (AWS_ENDPOINT_URL_CLOUDWATCH, else AWS_ENDPOINT_URL: "Service-specific endpoints", AWS SDKs and
+ * Tools Reference Guide), e.g. LocalStack or a test's stand-in.
+ */
+export const cloudWatchEndpoint = (region: string, env: NodeJS.ProcessEnv = process.env): URL =>
+  new URL(
+    env.AWS_ENDPOINT_URL_CLOUDWATCH || env.AWS_ENDPOINT_URL || `https://${CLOUDWATCH_SERVICE}.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}/`,
+  );
 
 const name = z.string().min(1).max(255);
 const metricStat = z.object({
