@@ -129,15 +129,21 @@ export class CloudWatchError extends Error {
   }
 }
 
-/** GetMetricData's answer: its results (every page of one call), or CloudWatch's error. */
-export function parseGetMetricData(status: number, xml: string): { results: MetricDataResult[]; nextToken: string | null } {
+/** The `<Action>Result` element of an answer, or CloudWatch's error (an error status or an Error element) thrown. */
+function resultOf(status: number, xml: string, resultName: string): XmlElement {
   const doc = parseXml(xml);
   const error = find(doc, 'Error');
   if (status >= 300 || error) {
     throw new CloudWatchError(status, child(error, 'Code')?.text.trim() || `HTTP ${status}`, child(error, 'Message')?.text.trim() || xml.slice(0, 200));
   }
-  const result = find(doc, 'GetMetricDataResult');
-  if (!result) throw new CloudWatchError(status, 'UNEXPECTED_ANSWER', `CloudWatch's answer has no GetMetricDataResult: ${xml.slice(0, 200)}`);
+  const result = find(doc, resultName);
+  if (!result) throw new CloudWatchError(status, 'UNEXPECTED_ANSWER', `CloudWatch's answer has no ${resultName}: ${xml.slice(0, 200)}`);
+  return result;
+}
+
+/** GetMetricData's answer: its results (every page of one call), or CloudWatch's error. */
+export function parseGetMetricData(status: number, xml: string): { results: MetricDataResult[]; nextToken: string | null } {
+  const result = resultOf(status, xml, 'GetMetricDataResult');
   const results = members(child(result, 'MetricDataResults')).map(
     (m): MetricDataResult => ({
       Id: child(m, 'Id')?.text.trim() ?? '',
@@ -188,13 +194,7 @@ export async function getMetricData(client: CloudWatchClient, request: MetricDat
 
 /** DescribeAlarms' answer: the names of the metric and composite alarms on this page, or CloudWatch's error. */
 export function parseDescribeAlarms(status: number, xml: string): { names: string[]; nextToken: string | null } {
-  const doc = parseXml(xml);
-  const error = find(doc, 'Error');
-  if (status >= 300 || error) {
-    throw new CloudWatchError(status, child(error, 'Code')?.text.trim() || `HTTP ${status}`, child(error, 'Message')?.text.trim() || xml.slice(0, 200));
-  }
-  const result = find(doc, 'DescribeAlarmsResult');
-  if (!result) throw new CloudWatchError(status, 'UNEXPECTED_ANSWER', `CloudWatch's answer has no DescribeAlarmsResult: ${xml.slice(0, 200)}`);
+  const result = resultOf(status, xml, 'DescribeAlarmsResult');
   const names = ['MetricAlarms', 'CompositeAlarms'].flatMap((list) => members(child(result, list)).map((m) => child(m, 'AlarmName')?.text.trim() ?? ''));
   return { names: names.filter((n) => n !== ''), nextToken: child(result, 'NextToken')?.text.trim() || null };
 }

@@ -253,6 +253,7 @@ export async function runVerify(options: VerifyOptions): Promise<CheckReport[]> 
 
   const onAws = await metricsOnAws(client);
   await check('metrics', async () => {
+    if (committed + aborted === 0) throw new CheckSkipped('no transaction of this run ended, so there is no outcome to look for');
     if (!onAws) {
       const samples = parsePrometheusText(await client.metricsText());
       const total = (m: MetricName) => sumOf(samples, prometheusName(m));
