@@ -187,13 +187,17 @@ export async function runVerify(options: VerifyOptions): Promise<CheckReport[]> 
       }
       throw new CheckFailed(`a different body under the same ${label} was accepted, not refused with 409 IDEMPOTENCY_CONFLICT`);
     };
+    const committedFirst = async (send: () => Promise<TransactionStatus>) => {
+      const first = await send();
+      expect(first.status === 'COMMITTED', `${first.txnId} ended ${first.status}, not COMMITTED`);
+      committed++;
+    };
     const idempotencyKey = `pakka-verify-${run}-conflict`;
-    await client.run(request([operation], key), { idempotencyKey });
+    await committedFirst(() => client.run(request([operation], key), { idempotencyKey }));
     await refusedWith('Idempotency-Key', () => client.submit(request([changed], key), { idempotencyKey }));
     const txnId = `pakka-verify-${run}-conflict`;
-    await client.run(request([operation], key, { txnId }));
+    await committedFirst(() => client.run(request([operation], key, { txnId })));
     await refusedWith('txnId', () => client.submit(request([changed], key, { txnId })));
-    committed += 2;
     const field = COUNTED[operation.op] ?? '';
     const item = await client.item(operation.participant, key(operation));
     expect(item?.[field] === 2, `${operation.participant} ${key(operation)} has ${field} ${String(item?.[field])}, not 2: a refused body changed it`);
