@@ -127,6 +127,22 @@ describe('pakka verify against the local service', () => {
     expect(run.code).toBe(0);
   });
 
+  it('passes on the Standard workflow too', { timeout: 120_000 }, async () => {
+    const standard = await startTestService({
+      faultInjection: true,
+      pakka: { variant: 'standard' },
+      recovery: { timer: false, config: { deadlineGraceSeconds: 0 } },
+      log: () => undefined,
+    });
+    try {
+      const run = await verify(standard.url);
+      expect(results(run)).toMatchObject({ commit: 'passed', 'idempotency conflict': 'passed', 'stuck transaction recovered': 'passed', metrics: 'passed' });
+      expect(run.code).toBe(0);
+    } finally {
+      await standard.stop();
+    }
+  });
+
   it('reports the stuck-transaction check as skipped, with the reason, where fault injection is off', { timeout: 120_000 }, async () => {
     const plain = await startTestService({ recovery: { timer: false } });
     try {
