@@ -18,6 +18,7 @@ import {
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { ParticipantFunctions } from '../lambdas/config/participantFunctions.js';
 import { type CoordinatorVariant, DEFAULT_COORDINATOR_VARIANT } from '../lambdas/config/coordinatorVariant.js';
+import { faultInjectedAsl } from '../statemachines/source/faultStates.js';
 import { aslPath } from '../statemachines/source/files.js';
 
 /** One entry of the local engine's state history (the package does not export the type). */
@@ -28,8 +29,13 @@ export interface AslSubstitutions {
   CoordinatorLogTable: string;
 }
 
-export function loadDefinition(substitutions: AslSubstitutions, variant: CoordinatorVariant = DEFAULT_COORDINATOR_VARIANT): StateMachineDefinition {
-  let text = readFileSync(aslPath(variant), 'utf8');
+/** The committed ASL of `variant`, or (faultInjection) the same with the fault states of faultStates.ts. */
+export function loadDefinition(
+  substitutions: AslSubstitutions,
+  variant: CoordinatorVariant = DEFAULT_COORDINATOR_VARIANT,
+  faultInjection = false,
+): StateMachineDefinition {
+  let text = faultInjection ? faultInjectedAsl(variant) : readFileSync(aslPath(variant), 'utf8');
   for (const [name, value] of Object.entries(substitutions)) text = text.replaceAll(`\${${name}}`, value);
   const missing = /\$\{([A-Za-z]+)\}/.exec(text);
   if (missing) throw new Error(`ASL placeholder \${${missing[1]}} has no substitution`);
@@ -84,6 +90,8 @@ export interface LocalStateMachineOptions {
   invoke: ParticipantInvoker;
   /** Millisecond waits for Retry and Wait states instead of the real seconds (tests). */
   fastRetriesMs?: number;
+  /** Run the definition with the fault states (faultStates.ts), as a deployment with fault injection enabled does. */
+  faultInjection?: boolean;
   /** Called for each Task before it runs; a fault injector may throw to stop the execution there. */
   beforeTask?: (stateName: string, input: unknown) => void | Promise<void>;
 }
@@ -111,7 +119,7 @@ export class LocalStateMachine {
     this.variant = options.variant ?? DEFAULT_COORDINATOR_VARIANT;
     this.participantByFunction = new Map([...options.participantFunctions].map(([name, arn]) => [arn, name]));
     if (this.participantByFunction.size !== options.participantFunctions.size) throw new Error('two participants share one function ARN');
-    this.definition = loadDefinition(options.substitutions, this.variant);
+    this.definition = loadDefinition(options.substitutions, this.variant, options.faultInjection === true);
     this.machine = new StateMachine(this.definition, { validationOptions: { checkArn: false, checkPaths: true } });
     const states = (this.definition as unknown as { States: Record<string, StateNode> }).States;
     this.handlers = {};
