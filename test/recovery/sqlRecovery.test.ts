@@ -8,9 +8,8 @@
  * that money is conserved and every transaction atomic across both stores.
  */
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ACCOUNTS_DDL, bankAccounts, sqlBankKind } from '../../examples/sql-bank/bankAccounts.js';
+import { bankAccounts, sqlBankKind } from '../../examples/sql-bank/bankAccounts.js';
 import { parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import { BUILT_IN_KINDS, kindRegistry } from '../../lambdas/participants/kinds/index.js';
 import { SQL_ENGINES, type SqlDatabase, startSqlDatabase } from '../support/sqlDatabase.js';
@@ -19,8 +18,7 @@ import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { awsRecoveryPorts, recoveryEnvironment, relayQuestion } from '../../lambdas/recovery/awsEntry.js';
 import { runSweep } from '../../lambdas/recovery/sweep.js';
 import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
-import { postgresEngine } from '../../lambdas/participants/sql/postgres.js';
-import { ensureSqlParticipantReady, sqlParticipant } from '../../lambdas/participants/sql/runtime.js';
+import { sqlParticipant } from '../../lambdas/participants/sql/runtime.js';
 import { DEFAULT_RECOVERY_CONFIG } from '../../lambdas/recovery/recoveryConfig.js';
 import { EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/config/coordinatorVariant.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
@@ -29,7 +27,7 @@ import { LocalRecovery } from '../../local/recovery.js';
 import { testPakka, uniqueId } from '../support/pakka.js';
 import { testSeed } from '../support/seed.js';
 import { readItem } from '../support/participantTable.js';
-import { POSTGRES_USER, type SqlServer, postgresAvailable, requireServer, startPostgres } from '../../local/sqlServers.js';
+import { requireServer } from '../../local/sqlServers.js';
 
 const SQL_BANK = 'payee-sql';
 const config = parseParticipantConfig(
