@@ -5,6 +5,7 @@
  * operator is recorded as INVALID_ANSWER, however it comes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { transactionText } from '../../cli/format.js';
 import { parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import { METRICS } from '../../lambdas/observability/metricNames.js';
 import { prometheusName } from '../../lambdas/observability/prometheusNames.js';
@@ -113,6 +114,10 @@ describe(`a team's own abort reasons (${TEST_VARIANT})`, () => {
     const again = await transact(purchase);
     expect(again).toMatchObject({ status: 'ABORTED', reason: 'NO_SUCH_VOUCHER' });
     expect(again.participants.find((p) => p.name === 'vouchers')).toMatchObject({ vote: 'VOTE_ABORT', reason: 'NO_SUCH_VOUCHER' });
+    // The CLI's `pakka show` prints the view the API gave.
+    const shown = transactionText(again as unknown as Parameters<typeof transactionText>[0]);
+    expect(shown).toContain(`${again.txnId}  ABORTED (NO_SUCH_VOUCHER)`);
+    expect(shown).toMatch(/vouchers\s+VOTE_ABORT\s+NO_SUCH_VOUCHER/);
     // Alice paid once.
     const balance = await call<{ balance: number }>(service.url, 'GET', `/participants/bank/items/${alice}`);
     expect(balance.body).toMatchObject({ balance: 8_000 });
@@ -134,7 +139,7 @@ describe(`a team's own abort reasons (${TEST_VARIANT})`, () => {
   it.each([
     ['raised under the team name', 'raise-operator', 'Pakka.VoteAbort.TEAM must carry the reason as its message'],
     ['answered', 'answer-timeout', 'a VOTE_ABORT reason must be a built-in reason or a team'],
-  ])("a reason reserved for the coordinator or the operator, %s, is recorded as INVALID_ANSWER", async (_how, key, rule) => {
+  ])('a reason reserved for the coordinator or the operator, %s, is recorded as INVALID_ANSWER', async (_how, key, rule) => {
     const before = (await metrics()).get(aborted('INVALID_ANSWER')) ?? 0;
     const view = await transact([
       { name: 'bank', operations: [{ op: 'debit', key: alice, amount: 100 }] },
