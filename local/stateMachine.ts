@@ -78,6 +78,16 @@ class NamedError extends Error {
   }
 }
 
+/**
+ * A function's error as the Lambda integration reports it: the error's name as Error, and as Cause the
+ * JSON object Lambda answers with (errorType, errorMessage, trace), which the state machine parses to
+ * read a team's raised reason (Pakka.VoteAbort.TEAM).
+ */
+function asLambdaFunctionError(error: unknown): Error {
+  if (!(error instanceof Error)) return new NamedError('Error', JSON.stringify({ errorType: 'Error', errorMessage: String(error), trace: [] }));
+  return new NamedError(error.name, JSON.stringify({ errorType: error.name, errorMessage: error.message, trace: [] }));
+}
+
 const json = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 export interface LocalStateMachineOptions {
@@ -151,8 +161,14 @@ export class LocalStateMachine {
           const { FunctionName, Payload } = input as { FunctionName: string; Payload: unknown };
           const name = this.participantByFunction.get(FunctionName);
           if (name === undefined) throw new NamedError('Lambda.ResourceNotFoundException', `Function not found: ${FunctionName}`);
+          let answer: unknown;
+          try {
+            answer = await invoke(name, json(Payload));
+          } catch (error) {
+            throw asLambdaFunctionError(error);
+          }
           // JSON in and out, as across the real Lambda boundary: no shared objects.
-          return { StatusCode: 200, Payload: json(await invoke(name, json(Payload))) };
+          return { StatusCode: 200, Payload: json(answer) };
         };
       case 'arn:aws:states:::dynamodb:putItem':
         return (input) => this.dynamoCall(() => dynamo.send(new PutItemCommand(input as PutItemCommandInput)));
