@@ -14,6 +14,7 @@ import { Api } from './constructs/api.js';
 import { Coordinator } from './constructs/coordinator.js';
 import { Observability } from './constructs/observability.js';
 import { Participant } from './constructs/participant.js';
+import { ParticipantDirectory } from './constructs/participantDirectory.js';
 import { Recovery } from './constructs/recovery.js';
 import { type DeploymentSettings, removalPolicyOf } from './settings.js';
 
@@ -50,6 +51,7 @@ export class PakkaStack extends Stack {
   readonly coordinator: Coordinator;
   readonly api: Api;
   readonly recovery: Recovery;
+  readonly directory: ParticipantDirectory;
   readonly observability: Observability;
   /** The functions Pakka builds are named this plus the participant's name (a name only; nothing invokes by it). */
   readonly participantFunctionNamePrefix: string;
@@ -106,9 +108,11 @@ export class PakkaStack extends Stack {
       logRetention,
       logLevel: settings.stateMachineLogLevel,
     });
+    this.directory = new ParticipantDirectory(this, 'ParticipantDirectory', { participants: this.participants, removalPolicy, logRetention });
     this.api = new Api(this, 'Api', {
       coordinator: this.coordinator,
       participants: this.participants,
+      directory: this.directory,
       timeout: Duration.seconds(settings.apiTimeoutSeconds),
       throttle: { ratePerSecond: settings.apiThrottleRatePerSecond, burst: settings.apiThrottleBurst },
       logRetention,
@@ -119,6 +123,7 @@ export class PakkaStack extends Stack {
     this.recovery = new Recovery(this, 'Recovery', {
       coordinator: this.coordinator,
       participants: this.participants,
+      directory: this.directory,
       timeout: Duration.seconds(settings.recoveryTimeoutSeconds),
       logRetention,
       removalPolicy,

@@ -27,7 +27,8 @@ import { Construct } from 'constructs';
 import { BY_STATUS_INDEX } from '../../lambdas/tableSchemas.js';
 import type { Coordinator } from './coordinator.js';
 import { PakkaFunction } from './pakkaFunction.js';
-import { type ParticipantTable, participantFunctionsJson, participantTablesJson } from './participant.js';
+import type { ParticipantTable } from './participant.js';
+import type { ParticipantDirectory } from './participantDirectory.js';
 import { TRANSACTION_REQUEST_RULE, TRANSACTION_REQUEST_SCHEMA } from './transactionRequestModel.js';
 
 export interface ApiParticipant {
@@ -39,6 +40,8 @@ export interface ApiParticipant {
 export interface ApiProps {
   coordinator: Coordinator;
   participants: readonly ApiParticipant[];
+  /** Where the API learns each participant's function and table (read once per cold start). */
+  directory: ParticipantDirectory;
   /** At most 29 s: API Gateway cuts a REST integration there. `?wait=true` waits up to 25 s. */
   timeout: Duration;
   throttle: { ratePerSecond: number; burst: number };
@@ -88,9 +91,6 @@ export class Api extends Construct {
         COORDINATOR_LOG_TABLE: log.table.tableName,
         STATE_MACHINE_ARN: coordinator.stateMachine.stateMachineArn,
         COORDINATOR_VARIANT: coordinator.variant,
-        PARTICIPANT_TABLES: participantTablesJson(this, props.participants),
-        // The API only names these functions in execution inputs; the state machine invokes them.
-        PARTICIPANT_FUNCTIONS: participantFunctionsJson(this, props.participants),
       },
       timeout: props.timeout,
       memorySize: 512,
@@ -99,6 +99,7 @@ export class Api extends Construct {
     });
     this.function = handler.function;
     this.handler = handler;
+    props.directory.connect(handler);
     // Reads exactly what the routes serve: a log item, the byStatus listing (keys, then the items in a
     // batch), participant items and records (a batch of records derives a decided transaction's status).
     handler.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'], resources: [log.table.tableArn] }));

@@ -26,22 +26,6 @@ export interface ParticipantTable {
   readonly indexArns: ReadonlyMap<string, string>;
 }
 
-/**
- * The PARTICIPANT_TABLES environment value (JSON: participant name -> table name) of the functions
- * that read participant tables directly: the API and the recovery sweeper.
- */
-export function participantTablesJson(scope: Construct, participants: ReadonlyArray<{ name: string; table: ParticipantTable }>): string {
-  return Stack.of(scope).toJsonString(Object.fromEntries(participants.map((p) => [p.name, p.table.table.tableName])));
-}
-
-/**
- * The PARTICIPANT_FUNCTIONS environment value (JSON: participant name -> function ARN): the API builds
- * each execution input from it, recovery invokes through it. The one map of who answers for whom.
- */
-export function participantFunctionsJson(scope: Construct, participants: ReadonlyArray<{ name: string; function: { functionArn: string } }>): string {
-  return Stack.of(scope).toJsonString(Object.fromEntries(participants.map((p) => [p.name, p.function.functionArn])));
-}
-
 /** A function that answers for two participants could not tell them apart: the protocol's messages carry no participant name. */
 export function checkDistinctFunctions(participants: ReadonlyArray<{ name: string; function: { functionArn: string } }>): void {
   const seen = new Map<string, string>();

@@ -16,7 +16,8 @@ import { DEFAULT_RECOVERY_CONFIG } from '../../lambdas/recovery/recoveryConfig.j
 import { OPEN_INDEX } from '../../lambdas/tableSchemas.js';
 import type { Coordinator } from './coordinator.js';
 import { PakkaFunction } from './pakkaFunction.js';
-import { type ParticipantTable, participantFunctionsJson, participantTablesJson } from './participant.js';
+import type { ParticipantTable } from './participant.js';
+import type { ParticipantDirectory } from './participantDirectory.js';
 
 export interface RecoveryParticipant {
   name: string;
@@ -27,6 +28,8 @@ export interface RecoveryParticipant {
 export interface RecoveryProps {
   coordinator: Coordinator;
   participants: readonly RecoveryParticipant[];
+  /** Where recovery learns each participant's function and table (read once per cold start). */
+  directory: ParticipantDirectory;
   timeout: Duration;
   logRetention: RetentionDays;
   removalPolicy: RemovalPolicy;
@@ -51,8 +54,6 @@ export class Recovery extends Construct {
         COORDINATOR_LOG_TABLE: log.table.tableName,
         STATE_MACHINE_ARN: coordinator.stateMachine.stateMachineArn,
         COORDINATOR_VARIANT: coordinator.variant,
-        PARTICIPANT_FUNCTIONS: participantFunctionsJson(this, props.participants),
-        PARTICIPANT_TABLES: participantTablesJson(this, props.participants),
       },
       timeout: props.timeout,
       memorySize: 512,
@@ -62,6 +63,7 @@ export class Recovery extends Construct {
     this.function = handler.function;
     this.logGroup = handler.logGroup;
     const role = handler.role;
+    props.directory.connect(handler);
     const openIndex = log.indexArns.get(OPEN_INDEX);
     if (!openIndex) throw new Error(`the coordinator log schema has no ${OPEN_INDEX} index`);
     role.addToPrincipalPolicy(new PolicyStatement({ actions: [...RECOVERY_LOG_ACTIONS], resources: [log.table.tableArn] }));

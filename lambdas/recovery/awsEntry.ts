@@ -3,8 +3,9 @@
  * runs a sweep; the API may invoke it directly with `{action: 'sweep'}` or
  * `{action: 'resolve', txnId, body}` for an operator's decision, so that only this function needs
  * the rights to invoke participants.
- * Environment: COORDINATOR_LOG_TABLE, STATE_MACHINE_ARN, PARTICIPANT_FUNCTIONS (JSON: participant
- * name -> function ARN, the map the API builds execution inputs from), PARTICIPANT_TABLES (JSON: participant name -> table name), optional PAKKA_RECOVERY_* thresholds.
+ * Environment: COORDINATOR_LOG_TABLE, STATE_MACHINE_ARN, PARTICIPANT_DIRECTORY_TABLE and
+ * PARTICIPANT_DIRECTORY_VERSION (each participant's function and table, the directory the API builds
+ * execution inputs from, read once per cold start), optional PAKKA_RECOVERY_* thresholds.
  */
 import { boundedClientConfig } from '../config/sdkTimeouts.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -23,6 +24,7 @@ import { type ResolveResult, resolveTransaction } from './resolve.js';
 import { type SweepSummary, sweepSummary } from './recoveryService.js';
 import { runSweep } from './sweep.js';
 import { coordinatorEnvironment } from '../config/deployedEnvironment.js';
+import { readParticipantDirectory } from '../config/participantDirectory.js';
 
 export const recoveryEnvironment = coordinatorEnvironment;
 
@@ -43,25 +45,35 @@ const logger = protocolLogger(SERVICE);
 const metrics = emfRecorder(SERVICE);
 const tracer = pakkaTracer(SERVICE);
 const config = recoveryConfigFromEnv();
-let ports: RecoveryPorts | undefined;
+let ports: Promise<RecoveryPorts> | undefined;
 
-function awsPorts(): RecoveryPorts {
+async function awsPorts(): Promise<RecoveryPorts> {
   const env = recoveryEnvironment.parse(process.env);
   const client = documentClient(tracer.captureAWSv3Client(new DynamoDBClient(boundedClientConfig())));
+  const directory = await readParticipantDirectory(client, env.PARTICIPANT_DIRECTORY_TABLE, env.PARTICIPANT_DIRECTORY_VERSION);
   return {
     log: coordinatorLogTable(client, env.COORDINATOR_LOG_TABLE),
-    inDoubt: inDoubtIndex(client, env.PARTICIPANT_TABLES),
-    participants: lambdaParticipants(tracer.captureAWSv3Client(new LambdaClient({})), env.PARTICIPANT_FUNCTIONS),
+    inDoubt: inDoubtIndex(client, directory.tables),
+    participants: lambdaParticipants(tracer.captureAWSv3Client(new LambdaClient({})), directory.functions),
     now: Date.now,
   };
+}
+
+/** Built once per instance; a failed start (the directory unreadable) is tried again by the next invocation. */
+function portsOnce(): Promise<RecoveryPorts> {
+  ports ??= awsPorts().catch((error: unknown) => {
+    ports = undefined;
+    throw error;
+  });
+  return ports;
 }
 
 /** Time kept back from the Lambda timeout for the transactions still in progress when the sweep stops taking new ones. */
 const RESERVE_MS = 15_000;
 
 const recover = async (event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<SweepSummary | ResolveResult> => {
-  ports ??= awsPorts();
   const request = recoveryRequest(event);
+  const ports = await portsOnce();
   if (request.action === 'resolve') {
     const result = await resolveTransaction(request.txnId, request.body, ports, metrics);
     logger.info(result.ok ? 'operator decision logged and driven' : 'operator decision refused', {
