@@ -11,8 +11,8 @@
  * convention: a participant may be the team's own function (any ARN, in another account) or table.
  */
 import { createHash } from 'node:crypto';
-import { type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { type IGrantable, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsCustomResource, AwsCustomResourcePolicy, type AwsSdkCall, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
@@ -72,6 +72,10 @@ export class ParticipantDirectory extends Construct {
       },
       physicalResourceId: PhysicalResourceId.of(`participant-directory-${keyValue}`),
     };
+    const logGroup = new LogGroup(this, 'WriterLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
+    // A role of its own, as every Pakka function has: the default one carries AWSLambdaBasicExecutionRole, which may write to any log group.
+    const role = new Role(this, 'WriterRole', { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: 'Writes the participant directory at deploy time' });
+    logGroup.grantWrite(role);
     this.writer = new AwsCustomResource(this, 'Writer', {
       resourceType: 'Custom::PakkaParticipantDirectory',
       onCreate: put,
@@ -80,7 +84,8 @@ export class ParticipantDirectory extends Construct {
       policy: AwsCustomResourcePolicy.fromStatements([new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [this.table.table.tableArn] })]),
       // The SDK in the Lambda runtime has PutItem: no install from the network at deploy time.
       installLatestAwsSdk: false,
-      logGroup: new LogGroup(this, 'WriterLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy }),
+      logGroup,
+      role,
     });
   }
 
