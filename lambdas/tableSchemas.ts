@@ -41,10 +41,3 @@ export const PARTICIPANT_TABLE_SCHEMA: TableSchema = {
 
 export const OPEN_INDEX = 'open';
 export const BY_STATUS_INDEX = 'byStatusKeys';
-
-/**
- * The participant directory: one item, written at deploy time, naming each participant's function and
- * table (lambdas/config/participantDirectory.ts). A table of its own, not an item of the coordinator
- * log, whose stream feeds the outcome events and whose reads all expect a transaction.
- */
-export const PARTICIPANT_DIRECTORY_SCHEMA: TableSchema = { partitionKey: 'directory', indexes: [] };

@@ -5,7 +5,7 @@
  * and grants nothing inside it; it creates the table or takes an existing one that has the
  * prepared-state schema. The coordinator and recovery invoke `function.functionArn`, whatever its name.
  */
-import { Duration, type RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Token } from 'aws-cdk-lib';
 import { type ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Function as LambdaFunction, type IFunction } from 'aws-cdk-lib/aws-lambda';

@@ -17,8 +17,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsCustomResource, AwsCustomResourcePolicy, type AwsSdkCall, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { DIRECTORY_KEY } from '../../lambdas/config/participantDirectory.js';
-import { PARTICIPANT_DIRECTORY_SCHEMA } from '../../lambdas/tableSchemas.js';
+import { DIRECTORY_KEY, PARTICIPANT_DIRECTORY_SCHEMA } from '../../lambdas/config/participantDirectory.js';
 import type { ParticipantTable } from './participant.js';
 import { PakkaTable } from './pakkaTable.js';
 
@@ -74,7 +73,10 @@ export class ParticipantDirectory extends Construct {
     };
     const logGroup = new LogGroup(this, 'WriterLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
     // A role of its own, as every Pakka function has: the default one carries AWSLambdaBasicExecutionRole, which may write to any log group.
-    const role = new Role(this, 'WriterRole', { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: 'Writes the participant directory at deploy time' });
+    const role = new Role(this, 'WriterRole', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Writes the participant directory at deploy time',
+    });
     logGroup.grantWrite(role);
     this.writer = new AwsCustomResource(this, 'Writer', {
       resourceType: 'Custom::PakkaParticipantDirectory',

@@ -12,9 +12,14 @@
  */
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { PARTICIPANT_DIRECTORY_SCHEMA } from '../tableSchemas.js';
 import type { ParticipantConfig } from './participantConfig.js';
 import { FUNCTION_ARN, type ParticipantFunctions, checkParticipantFunctions } from './participantFunctions.js';
+
+/**
+ * The directory's table (a TableSchema of lambdas/tableSchemas.ts): a table of its own, not an item of the
+ * coordinator log, whose stream feeds the outcome events and whose reads all expect a transaction.
+ */
+export const PARTICIPANT_DIRECTORY_SCHEMA = { partitionKey: 'directory', indexes: [] };
 
 /** The key of the one directory item. */
 export const DIRECTORY_KEY = { [PARTICIPANT_DIRECTORY_SCHEMA.partitionKey]: 'participants' } as const;

@@ -64,11 +64,11 @@ describe('the participant directory', () => {
     const directory = await readParticipantDirectory(client, 'dir', 'v2');
     expect(directory.functions.get('a')).toBe(arn('a'));
     expect(requests).toEqual([{ TableName: 'dir', Key: { directory: 'participants' }, ConsistentRead: true }]);
-    await expect(readParticipantDirectory(client, 'dir', 'v1')).rejects.toThrow('the participant directory in dir is version v2, this function was deployed with v1');
-    await expect(readParticipantDirectory(clientAnswering(undefined).client, 'dir', 'v1')).rejects.toThrow('holds no directory');
-    await expect(readParticipantDirectory(clientAnswering({ ...item, participantsJson: '{' }).client, 'dir', 'v2')).rejects.toThrow(
-      'must be a JSON object',
+    await expect(readParticipantDirectory(client, 'dir', 'v1')).rejects.toThrow(
+      'the participant directory in dir is version v2, this function was deployed with v1',
     );
+    await expect(readParticipantDirectory(clientAnswering(undefined).client, 'dir', 'v1')).rejects.toThrow('holds no directory');
+    await expect(readParticipantDirectory(clientAnswering({ ...item, participantsJson: '{' }).client, 'dir', 'v2')).rejects.toThrow('must be a JSON object');
   });
 
   it('gives local mode one distinct ARN per participant', () => {
