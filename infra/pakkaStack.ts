@@ -15,6 +15,7 @@ import { Coordinator } from './constructs/coordinator.js';
 import { Observability } from './constructs/observability.js';
 import { Participant } from './constructs/participant.js';
 import { ParticipantDirectory } from './constructs/participantDirectory.js';
+import { ARN_SIZE_ESTIMATE, ARN_SIZE_ESTIMATE_CONTEXT } from './constructs/perParticipantStatements.js';
 import { Recovery } from './constructs/recovery.js';
 import { type DeploymentSettings, removalPolicyOf } from './settings.js';
 
@@ -58,6 +59,8 @@ export class PakkaStack extends Stack {
 
   constructor(scope: Construct, id: string, props: PakkaStackProps) {
     super(scope, id, props);
+    // Before any role exists: CDK packs each role's overflow policies by this ARN length (perParticipantStatements.ts).
+    if (this.node.tryGetContext(ARN_SIZE_ESTIMATE_CONTEXT) === undefined) this.node.setContext(ARN_SIZE_ESTIMATE_CONTEXT, ARN_SIZE_ESTIMATE);
     const { settings } = props;
     const removalPolicy = removalPolicyOf(settings);
     const logRetention = settings.logRetentionDays as RetentionDays;

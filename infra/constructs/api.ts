@@ -30,6 +30,7 @@ import { PakkaFunction } from './pakkaFunction.js';
 import type { ParticipantTable } from './participant.js';
 import type { ParticipantDirectory } from './participantDirectory.js';
 import { TRANSACTION_REQUEST_RULE, TRANSACTION_REQUEST_SCHEMA } from './transactionRequestModel.js';
+import { perParticipantStatements } from './perParticipantStatements.js';
 
 export interface ApiParticipant {
   name: string;
@@ -107,16 +108,19 @@ export class Api extends Construct {
     if (!byStatus) throw new Error(`the coordinator log schema has no ${BY_STATUS_INDEX} index`);
     handler.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [byStatus] }));
     if (props.participants.length > 0) {
-      handler.role.addToPrincipalPolicy(
-        new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'], resources: props.participants.map((p) => p.table.table.tableArn) }),
-      );
+      for (const statement of perParticipantStatements(
+        ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
+        props.participants.map((p) => p.table.table.tableArn),
+      )) {
+        handler.role.addToPrincipalPolicy(statement);
+      }
       // An item's holds and the PREPARING listing (nothing is logged before the decision) come from each participant's sparse in-doubt index.
       const inDoubt = props.participants.map((p) => {
         const arn = p.table.indexArns.get(IN_DOUBT_INDEX);
         if (!arn) throw new Error(`participant ${p.name}: its table has no ${IN_DOUBT_INDEX} index`);
         return arn;
       });
-      handler.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: inDoubt }));
+      for (const statement of perParticipantStatements(['dynamodb:Query'], inDoubt)) handler.role.addToPrincipalPolicy(statement);
     }
     coordinator.grantStart(handler.role);
     const describes = coordinator.grantDescribeExecutions(handler.role);

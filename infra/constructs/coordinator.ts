@@ -16,6 +16,7 @@ import { COORDINATOR_LOG_SCHEMA } from '../../lambdas/tableSchemas.js';
 import { aslPath } from '../../statemachines/source/files.js';
 import { PakkaTable } from './pakkaTable.js';
 import { checkDistinctFunctions } from './participant.js';
+import { perParticipantStatements } from './perParticipantStatements.js';
 
 /** What the state machine's DynamoDB tasks do to the coordinator log (Log*Decision, CommitReadOnly, the phase-2 notes, ReadLoggedDecision). */
 export const COORDINATOR_LOG_WRITER_ACTIONS = ['dynamodb:UpdateItem', 'dynamodb:GetItem'] as const;
@@ -94,9 +95,12 @@ export class Coordinator extends Construct {
       });
     }
     if (props.participants.length > 0) {
-      this.stateMachine.addToRolePolicy(
-        new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: props.participants.map((p) => p.function.functionArn) }),
-      );
+      for (const statement of perParticipantStatements(
+        ['lambda:InvokeFunction'],
+        props.participants.map((p) => p.function.functionArn),
+      )) {
+        this.stateMachine.addToRolePolicy(statement);
+      }
     }
     this.stateMachine.addToRolePolicy(new PolicyStatement({ actions: [...COORDINATOR_LOG_WRITER_ACTIONS], resources: [this.coordinatorLog.table.tableArn] }));
     this.executionArns = stack.formatArn({

@@ -18,6 +18,7 @@ import type { Coordinator } from './coordinator.js';
 import { PakkaFunction } from './pakkaFunction.js';
 import type { ParticipantTable } from './participant.js';
 import type { ParticipantDirectory } from './participantDirectory.js';
+import { perParticipantStatements } from './perParticipantStatements.js';
 
 export interface RecoveryParticipant {
   name: string;
@@ -76,8 +77,15 @@ export class Recovery extends Construct {
       });
       // Old PREPARED records are found through each participant's sparse in-doubt index; the records
       // themselves are only ever changed by the participant, through its own function.
-      role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: inDoubt }));
-      role.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: props.participants.map((p) => p.function.functionArn) }));
+      for (const statement of [
+        ...perParticipantStatements(['dynamodb:Query'], inDoubt),
+        ...perParticipantStatements(
+          ['lambda:InvokeFunction'],
+          props.participants.map((p) => p.function.functionArn),
+        ),
+      ]) {
+        role.addToPrincipalPolicy(statement);
+      }
     }
     // No states:DescribeExecution: recovery acts past the deadline and grace whether or not the coordinator still runs.
 

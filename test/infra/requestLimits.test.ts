@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type AttributeMap, itemSize } from '../../bench/capacity.js';
 import { type ParticipantConfig, parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import { localFunctionArn } from '../../lambdas/config/participantFunctions.js';
-import { IDEMPOTENCY_KEY_HEADER, jsonBody } from '../../lambdas/api/request.js';
+import { jsonBody } from '../../lambdas/api/request.js';
 import { LIMITS, TXN_ID_PATTERN } from '../../lambdas/request/transactionRequest.js';
 import type { LocalPakka, StartedTransaction } from '../../local/pakka.js';
 import { testPakka } from '../support/pakka.js';
@@ -69,8 +69,7 @@ function largestBody(): string {
   return body;
 }
 
-const apiEvent = (body: string) =>
-  ({ body, isBase64Encoded: false, headers: { 'Content-Type': 'application/json' } }) as unknown as APIGatewayProxyEvent;
+const apiEvent = (body: string) => ({ body, isBase64Encoded: false, headers: { 'Content-Type': 'application/json' } }) as unknown as APIGatewayProxyEvent;
 
 interface Measured {
   /** Bytes of the largest state input or output, and where. */
@@ -87,7 +86,8 @@ interface Measured {
 
 async function measure(pakka: LocalPakka, started: StartedTransaction): Promise<Measured> {
   const localArnLength = localFunctionArn(NAMES[0] ?? '').length;
-  const longer = (json: string) => utf8(json) + NAMES.reduce((sum, name) => sum + occurrences(json, localFunctionArn(name)), 0) * (LONGEST_FUNCTION_ARN.length - localArnLength);
+  const longer = (json: string) =>
+    utf8(json) + NAMES.reduce((sum, name) => sum + occurrences(json, localFunctionArn(name)), 0) * (LONGEST_FUNCTION_ARN.length - localArnLength);
   let largest = { bytes: 0, where: '', json: '' };
   let afterPrepareAll = '';
   for await (const event of started.execution.eventLogs) {
@@ -103,7 +103,9 @@ async function measure(pakka: LocalPakka, started: StartedTransaction): Promise<
     if (event.type === 'StateExited' && event.state.name === 'PrepareAll' && event.index === undefined) afterPrepareAll = JSON.stringify(event.state.output);
   }
   const outcome = await started.done;
-  const { Item } = await pakka.client.send(new GetItemCommand({ TableName: pakka.tables.coordinatorLog, Key: { txnId: { S: started.txnId } }, ConsistentRead: true }));
+  const { Item } = await pakka.client.send(
+    new GetItemCommand({ TableName: pakka.tables.coordinatorLog, Key: { txnId: { S: started.txnId } }, ConsistentRead: true }),
+  );
   expect(afterPrepareAll, 'PrepareAll ran').not.toBe('');
   return {
     largest: { bytes: largest.bytes, where: largest.where },
