@@ -133,7 +133,7 @@ function decisionWrite(decision: 'COMMIT' | 'ABORT', status: string, extra: { se
   // holds nothing to be found by, and a coordinator that dies before reaching it would leave it ABORTING.
   const leaveOpenIndex = decision === 'COMMIT' ? ' REMOVE openPartition' : '';
   return {
-    set: `SET decision = :decision, #status = :status, statusPartition = :statusPartition, decidedAt = :now, ${CLAIMED_REQUEST}, executionName = :executionName, executionArn = :executionArn, ${extra.set}${leaveOpenIndex}`,
+    set: `SET decision = :decision, #status = :status, statusPartition = :statusPartition, decidedAt = :now, ${CLAIMED_REQUEST}, executionArn = :executionArn, ${extra.set}${leaveOpenIndex}`,
     values: {
       ':decision': s(decision),
       ':now': sPath('$$.State.EnteredTime'),
@@ -175,7 +175,6 @@ function requestAttributes(status: string): Record<string, Json> {
     ':requestDigest': sPath('$.requestDigest'),
     ':idempotencyKey': sPath('$.idempotencyKey'),
     ':participants': sPath('States.JsonToString($.participants)'),
-    ':executionName': sPath('$$.Execution.Name'),
     ':executionArn': sPath('$$.Execution.Id'),
   };
 }
@@ -820,7 +819,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
       ...logUpdate(
         "The only writing participant's outcome is unknown: log the request without a decision, in the open index, marked onePhase. Recovery then learns the outcome from the participant (an abort that answers Pakka.CommittedInOnePhase or ABORTED) and logs it; it never presumes abort here.",
         {
-          set: `SET #status = :status, statusPartition = :statusPartition, ${CLAIMED_REQUEST}, executionName = :executionName, executionArn = :executionArn, onePhase = :true, openPartition = :open, leftToRecoveryAt = :now`,
+          set: `SET #status = :status, statusPartition = :statusPartition, ${CLAIMED_REQUEST}, executionArn = :executionArn, onePhase = :true, openPartition = :open, leftToRecoveryAt = :now`,
           condition: UNDECIDED,
           values: {
             ...requestAttributes('PREPARING'),

@@ -9,7 +9,11 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { awsWriteUnits } from '../../bench/awsWriteUnits.js';
 import { type AttributeMap, itemSize } from '../../bench/capacity.js';
+import { claimItem } from '../../lambdas/request/txnClaim.js';
+import { COORDINATOR_LOG_SCHEMA } from '../../lambdas/tableSchemas.js';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { type ParticipantConfig, parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import { localFunctionArn } from '../../lambdas/config/participantFunctions.js';
 import { jsonBody } from '../../lambdas/api/request.js';
@@ -163,5 +167,37 @@ describe('the largest request the API accepts', () => {
     expect(measured.status).toMatchObject({ status: 'ABORTED' });
     expect(measured.largestWithLongestArns).toBeLessThan(STATE_LIMIT);
     expect(measured.logItemBytes).toBeLessThan(ITEM_LIMIT);
+  });
+});
+
+describe('a transfer of four participants', () => {
+  it('leaves a log item of one write unit: names and operations, no function ARNs or timeouts', async () => {
+    const pakka = await testPakka();
+    const fund = await pakka.runTransaction({ participants: [{ name: 'payer-bank', operations: [{ op: 'credit', key: 'alice', amount: 100_000 }] }] });
+    expect(fund.ok).toBe(true);
+    const validated = pakka.validate({
+      participants: [
+        { name: 'payer-bank', operations: [{ op: 'debit', key: 'alice', amount: 25_200 }] },
+        { name: 'payee-bank', operations: [{ op: 'credit', key: 'bob', amount: 25_000 }] },
+        { name: 'upi-switch', operations: [{ op: 'credit', key: 'fees', amount: 200 }] },
+        { name: 'sms-gateway', operations: [{ op: 'enqueue', key: 'sms-bob', message: 'You received 250.00 from alice' }] },
+      ],
+    });
+    if (!validated.ok) throw new Error(validated.error.message);
+    const started = await pakka.submit(validated.value, 'upi-transfer-0001');
+    if (!('done' in started)) throw new Error(`not started: ${started.kind}`);
+    const outcome = await started.done;
+    expect(outcome.ok && outcome.output).toMatchObject({ status: 'COMMITTED' });
+    const { Item } = await pakka.client.send(
+      new GetItemCommand({ TableName: pakka.tables.coordinatorLog, Key: { txnId: { S: started.txnId } }, ConsistentRead: true }),
+    );
+    const item = Item as AttributeMap;
+    const claimed = marshall(claimItem(started.input, new Date().toISOString()), { removeUndefinedValues: true });
+    const units = awsWriteUnits({ before: claimed, after: item, transactional: false }, COORDINATOR_LOG_SCHEMA);
+    console.info(`log item of a four-participant transfer: ${itemSize(item)} B, its decision write ${units.table} WRU (+${units.indexes} for indexes)`);
+    expect(item.participantsJson?.S).not.toContain('arn:');
+    expect(item.participantsJson?.S).not.toContain('TimeoutSeconds');
+    expect(itemSize(item)).toBeLessThanOrEqual(KiB);
+    expect(units.table).toBe(1);
   });
 });
