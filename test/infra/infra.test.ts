@@ -117,13 +117,31 @@ const recoveryFunction = () =>
 /** The one participant -> function map, as the API and recovery get it: exactly the configured participant functions. */
 const expectedFunctionMap = () => Object.fromEntries(specs.map((s) => [s.name, arnOf(participantFunction(s).id)]));
 
+/** The function of the directory's custom resource (CDK's AwsCustomResource provider), which Pakka does not build. */
+function directoryWriterFunctionId(): string {
+  const [, writer] = only(resources('Custom::PakkaParticipantDirectory'), 'participant directory writer');
+  const match = /^<(\w+)\.Arn>$/.exec(resolveIntrinsic(props(writer).ServiceToken));
+  if (!match?.[1]) throw new Error('the directory writer has no function of this stack');
+  return match[1];
+}
+/** Pakka's own functions: every function but the directory writer. */
+const pakkaFunctions = () => resources('AWS::Lambda::Function').filter(([id]) => id !== directoryWriterFunctionId());
+
 /** The participant directory as the stack writes it at deploy time: the custom resource's PutItem, its placeholders as resolveIntrinsic leaves them. */
 function directoryWrite(): { tableId: string; item: Record<string, { S: string }>; entries: Record<string, { functionArn: string; table: string }> } {
   const [, writer] = only(resources('Custom::PakkaParticipantDirectory'), 'participant directory writer');
-  const call = JSON.parse(resolveIntrinsic(props(writer).Create)) as { service: string; action: string; parameters: { TableName: string; Item: Record<string, { S: string }> } };
+  const call = JSON.parse(resolveIntrinsic(props(writer).Create)) as {
+    service: string;
+    action: string;
+    parameters: { TableName: string; Item: Record<string, { S: string }> };
+  };
   expect([call.service, call.action]).toEqual(['DynamoDB', 'putItem']);
   const item = call.parameters.Item;
-  return { tableId: refId(call.parameters.TableName), item, entries: JSON.parse(item.participantsJson?.S ?? '') as Record<string, { functionArn: string; table: string }> };
+  return {
+    tableId: refId(call.parameters.TableName),
+    item,
+    entries: JSON.parse(item.participantsJson?.S ?? '') as Record<string, { functionArn: string; table: string }>,
+  };
 }
 
 const ALL_STATEMENT_ACTIONS = (roleId: string) => new Set(statementsOf(roleId).flatMap(actionsOf));
@@ -366,6 +384,8 @@ describe('IAM', () => {
         `dynamodb:GetItem ${arnOf(coordinatorLogId())}`,
         `dynamodb:BatchGetItem ${arnOf(coordinatorLogId())}`,
         `dynamodb:Query ${arnOf(coordinatorLogId())}/index/${BY_STATUS_INDEX}`,
+        // The participant directory, read once per cold start.
+        `dynamodb:GetItem ${arnOf(directoryWrite().tableId)}`,
         `dynamodb:GetItem ${participantTables}`,
         `dynamodb:BatchGetItem ${participantTables}`,
         // An item's holds and the PREPARING listing read the participants' in-doubt indexes.
@@ -400,12 +420,26 @@ describe('IAM', () => {
         `dynamodb:GetItem ${arnOf(coordinatorLogId())}`,
         `dynamodb:UpdateItem ${arnOf(coordinatorLogId())}`,
         `dynamodb:Query ${arnOf(coordinatorLogId())}/index/${OPEN_INDEX}`,
+        `dynamodb:GetItem ${arnOf(directoryWrite().tableId)}`,
         `dynamodb:Query ${inDoubtIndexes}`,
         `lambda:InvokeFunction ${participantFunctions}`,
         `logs:CreateLogStream ${arnOf(logGroupId)}`,
         `logs:PutLogEvents ${arnOf(logGroupId)}`,
         ...XRAY_TRACING.map((a) => `${a} *`),
       ].sort(),
+    );
+  });
+
+  it('lets the participant directory writer only put the directory item and write its own log group', () => {
+    const fn = synth.json.Resources[directoryWriterFunctionId()] as CfnResource;
+    expect(props(fn).Runtime).toBe('nodejs24.x');
+    const roleId = roleIdOf(props(fn).Role);
+    // Not the provider's default role: AWSLambdaBasicExecutionRole may write to any log group.
+    expect(props(synth.json.Resources[roleId] as CfnResource).ManagedPolicyArns).toBeUndefined();
+    const logGroupId = refId((props(fn).LoggingConfig as { LogGroup: unknown }).LogGroup);
+    const grants = statementsOf(roleId).flatMap((s) => actionsOf(s).map((a) => `${a} ${resourcesOf(s).sort().join(',')}`));
+    expect(grants.sort()).toEqual(
+      [`dynamodb:PutItem ${arnOf(directoryWrite().tableId)}`, `logs:CreateLogStream ${arnOf(logGroupId)}`, `logs:PutLogEvents ${arnOf(logGroupId)}`].sort(),
     );
   });
 
@@ -462,7 +496,8 @@ describe('the recovery sweeper', () => {
 
 describe('DynamoDB tables', () => {
   it('gives each participant and the coordinator log a table built from its schema', () => {
-    expect(resources('AWS::DynamoDB::Table')).toHaveLength(specs.length + 1);
+    expect(resources('AWS::DynamoDB::Table')).toHaveLength(specs.length + 2); // and the participant directory
+    expect(tableIdBySchema(PARTICIPANT_DIRECTORY_SCHEMA)).toEqual([directoryWrite().tableId]);
     expect(tableIdBySchema(PARTICIPANT_TABLE_SCHEMA).sort()).toEqual(specs.map((s) => participantFunction(s).tableId).sort());
     for (const [schema, ids] of [
       [COORDINATOR_LOG_SCHEMA, [coordinatorLogId()]],
@@ -587,7 +622,7 @@ describe('the REST API', () => {
 
 describe('Lambda functions', () => {
   it('run on the newest Node.js runtime, arm64, with only table names and wiring in their environment', () => {
-    const functions = resources('AWS::Lambda::Function');
+    const functions = pakkaFunctions();
     expect(functions).toHaveLength(specs.length + 3); // participants, API, recovery, outcome reporter
     for (const [id, fn] of functions) {
       expect(props(fn).Runtime, id).toBe('nodejs24.x');
@@ -616,7 +651,7 @@ describe('Lambda functions', () => {
   });
 
   it('ship self-contained ESM bundles with source maps: no module left for the runtime to provide', () => {
-    for (const [id, fn] of resources('AWS::Lambda::Function')) {
+    for (const [id, fn] of pakkaFunctions()) {
       const dir = synth.assetPath((props(fn).Code as { S3Key: string }).S3Key);
       expect(existsSync(join(dir, 'index.mjs.map')), id).toBe(true);
       const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
@@ -652,7 +687,10 @@ describe('the bundled API and recovery functions', () => {
   /** The function's environment as CloudFormation would fill it. */
   function deployedEnvironment(fn: CfnResource, tablePrefix: string) {
     const variables = (props(fn).Environment as { Variables: Record<string, unknown> }).Variables;
-    return Object.fromEntries(Object.entries(variables).map(([key, value]) => [key, concrete(resolveIntrinsic(value), tablePrefix)])) as Record<string, string> & {
+    return Object.fromEntries(Object.entries(variables).map(([key, value]) => [key, concrete(resolveIntrinsic(value), tablePrefix)])) as Record<
+      string,
+      string
+    > & {
       COORDINATOR_LOG_TABLE: string;
       PARTICIPANT_DIRECTORY_TABLE: string;
     };
