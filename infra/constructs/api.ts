@@ -28,8 +28,10 @@ import { Construct } from 'constructs';
 import { BY_STATUS_INDEX } from '../../lambdas/tableSchemas.js';
 import type { Coordinator } from './coordinator.js';
 import { PakkaFunction } from './pakkaFunction.js';
-import { type ParticipantTable, participantFunctionsJson, participantTablesJson } from './participant.js';
+import type { ParticipantTable } from './participant.js';
+import type { ParticipantDirectory } from './participantDirectory.js';
 import { TRANSACTION_REQUEST_RULE, TRANSACTION_REQUEST_SCHEMA } from './transactionRequestModel.js';
+import { perParticipantStatements } from './perParticipantStatements.js';
 
 export interface ApiParticipant {
   name: string;
@@ -40,6 +42,8 @@ export interface ApiParticipant {
 export interface ApiProps {
   coordinator: Coordinator;
   participants: readonly ApiParticipant[];
+  /** Where the API learns each participant's function and table (read once per cold start). */
+  directory: ParticipantDirectory;
   /** At most 29 s: API Gateway cuts a REST integration there. `?wait=true` waits up to 25 s. */
   timeout: Duration;
   throttle: { ratePerSecond: number; burst: number };
@@ -89,9 +93,6 @@ export class Api extends Construct {
         COORDINATOR_LOG_TABLE: log.table.tableName,
         STATE_MACHINE_ARN: coordinator.stateMachine.stateMachineArn,
         COORDINATOR_VARIANT: coordinator.variant,
-        PARTICIPANT_TABLES: participantTablesJson(this, props.participants),
-        // The API only names these functions in execution inputs; the state machine invokes them.
-        PARTICIPANT_FUNCTIONS: participantFunctionsJson(this, props.participants),
         // Only with a coordinator built with the fault states: the API then honours the Pakka-Fault header.
         ...(coordinator.faultInjection ? { [FAULT_INJECTION_ENV]: 'on' } : {}),
       },
@@ -102,6 +103,7 @@ export class Api extends Construct {
     });
     this.function = handler.function;
     this.handler = handler;
+    props.directory.connect(handler);
     // Reads exactly what the routes serve: a log item, the byStatus listing (keys, then the items in a
     // batch), participant items and records (a batch of records derives a decided transaction's status).
     handler.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'], resources: [log.table.tableArn] }));
@@ -109,16 +111,19 @@ export class Api extends Construct {
     if (!byStatus) throw new Error(`the coordinator log schema has no ${BY_STATUS_INDEX} index`);
     handler.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [byStatus] }));
     if (props.participants.length > 0) {
-      handler.role.addToPrincipalPolicy(
-        new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'], resources: props.participants.map((p) => p.table.table.tableArn) }),
-      );
+      for (const statement of perParticipantStatements(
+        ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
+        props.participants.map((p) => p.table.table.tableArn),
+      )) {
+        handler.role.addToPrincipalPolicy(statement);
+      }
       // An item's holds and the PREPARING listing (nothing is logged before the decision) come from each participant's sparse in-doubt index.
       const inDoubt = props.participants.map((p) => {
         const arn = p.table.indexArns.get(IN_DOUBT_INDEX);
         if (!arn) throw new Error(`participant ${p.name}: its table has no ${IN_DOUBT_INDEX} index`);
         return arn;
       });
-      handler.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: inDoubt }));
+      for (const statement of perParticipantStatements(['dynamodb:Query'], inDoubt)) handler.role.addToPrincipalPolicy(statement);
     }
     coordinator.grantStart(handler.role);
     const describes = coordinator.grantDescribeExecutions(handler.role);

@@ -1,7 +1,7 @@
 /**
  * The coordinator: a Step Functions workflow (Express or Standard, chosen at deploy time) defined by
  * the very ASL file local mode runs, and the coordinator log table it writes. Each execution input
- * names the function of every participant (the API builds it from PARTICIPANT_FUNCTIONS); the state
+ * names the function of every participant (the API builds it from the participant directory); the state
  * machine may invoke only the configured participant functions and may only put, update and get items of the
  * coordinator log.
  */
@@ -17,6 +17,7 @@ import { faultInjectedAsl } from '../../statemachines/source/faultStates.js';
 import { aslPath } from '../../statemachines/source/files.js';
 import { PakkaTable } from './pakkaTable.js';
 import { checkDistinctFunctions } from './participant.js';
+import { perParticipantStatements } from './perParticipantStatements.js';
 
 /** What the state machine's DynamoDB tasks do to the coordinator log (Log*Decision, CommitReadOnly, the phase-2 notes, ReadLoggedDecision). */
 export const COORDINATOR_LOG_WRITER_ACTIONS = ['dynamodb:UpdateItem', 'dynamodb:GetItem'] as const;
@@ -103,9 +104,12 @@ export class Coordinator extends Construct {
       });
     }
     if (props.participants.length > 0) {
-      this.stateMachine.addToRolePolicy(
-        new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: props.participants.map((p) => p.function.functionArn) }),
-      );
+      for (const statement of perParticipantStatements(
+        ['lambda:InvokeFunction'],
+        props.participants.map((p) => p.function.functionArn),
+      )) {
+        this.stateMachine.addToRolePolicy(statement);
+      }
     }
     this.stateMachine.addToRolePolicy(new PolicyStatement({ actions: [...COORDINATOR_LOG_WRITER_ACTIONS], resources: [this.coordinatorLog.table.tableArn] }));
     this.executionArns = stack.formatArn({

@@ -16,19 +16,21 @@ import { DEFAULT_RECOVERY_CONFIG } from '../../lambdas/recovery/recoveryConfig.j
 import { OPEN_INDEX } from '../../lambdas/tableSchemas.js';
 import type { Coordinator } from './coordinator.js';
 import { PakkaFunction } from './pakkaFunction.js';
-import { type ParticipantTable, participantFunctionsJson, participantTablesJson } from './participant.js';
+import type { ParticipantTable } from './participant.js';
+import type { ParticipantDirectory } from './participantDirectory.js';
+import { perParticipantStatements } from './perParticipantStatements.js';
 
 export interface RecoveryParticipant {
   name: string;
   function: { functionArn: string };
   table: ParticipantTable;
-  /** Keeps its prepared state in its own store (a SQL participant): asked for it (`inDoubt`), its table's index is not read. */
-  asksForInDoubt: boolean;
 }
 
 export interface RecoveryProps {
   coordinator: Coordinator;
   participants: readonly RecoveryParticipant[];
+  /** Where recovery learns each participant's function and table (read once per cold start). */
+  directory: ParticipantDirectory;
   timeout: Duration;
   logRetention: RetentionDays;
   removalPolicy: RemovalPolicy;
@@ -53,12 +55,6 @@ export class Recovery extends Construct {
         COORDINATOR_LOG_TABLE: log.table.tableName,
         STATE_MACHINE_ARN: coordinator.stateMachine.stateMachineArn,
         COORDINATOR_VARIANT: coordinator.variant,
-        PARTICIPANT_FUNCTIONS: participantFunctionsJson(this, props.participants),
-        PARTICIPANT_TABLES: participantTablesJson(this, props.participants),
-        IN_DOUBT_FROM_PARTICIPANTS: props.participants
-          .filter((p) => p.asksForInDoubt)
-          .map((p) => p.name)
-          .join(','),
       },
       timeout: props.timeout,
       memorySize: 512,
@@ -68,6 +64,7 @@ export class Recovery extends Construct {
     this.function = handler.function;
     this.logGroup = handler.logGroup;
     const role = handler.role;
+    props.directory.connect(handler);
     const openIndex = log.indexArns.get(OPEN_INDEX);
     if (!openIndex) throw new Error(`the coordinator log schema has no ${OPEN_INDEX} index`);
     role.addToPrincipalPolicy(new PolicyStatement({ actions: [...RECOVERY_LOG_ACTIONS], resources: [log.table.tableArn] }));
@@ -80,8 +77,15 @@ export class Recovery extends Construct {
       });
       // Old PREPARED records are found through each participant's sparse in-doubt index; the records
       // themselves are only ever changed by the participant, through its own function.
-      role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: inDoubt }));
-      role.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: props.participants.map((p) => p.function.functionArn) }));
+      for (const statement of [
+        ...perParticipantStatements(['dynamodb:Query'], inDoubt),
+        ...perParticipantStatements(
+          ['lambda:InvokeFunction'],
+          props.participants.map((p) => p.function.functionArn),
+        ),
+      ]) {
+        role.addToPrincipalPolicy(statement);
+      }
     }
     // No states:DescribeExecution: recovery acts past the deadline and grace whether or not the coordinator still runs.
 

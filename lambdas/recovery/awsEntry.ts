@@ -3,8 +3,9 @@
  * runs a sweep; the API may invoke it directly with `{action: 'sweep'}` or
  * `{action: 'resolve', txnId, body}` for an operator's decision, so that only this function needs
  * the rights to invoke participants.
- * Environment: COORDINATOR_LOG_TABLE, STATE_MACHINE_ARN, PARTICIPANT_FUNCTIONS (JSON: participant
- * name -> function ARN, the map the API builds execution inputs from), PARTICIPANT_TABLES (JSON: participant name -> table name), optional PAKKA_RECOVERY_* thresholds.
+ * Environment: COORDINATOR_LOG_TABLE, STATE_MACHINE_ARN, PARTICIPANT_DIRECTORY_TABLE and
+ * PARTICIPANT_DIRECTORY_VERSION (each participant's function and table, the directory the API builds
+ * execution inputs from, read once per cold start), optional PAKKA_RECOVERY_* thresholds.
  */
 import { boundedClientConfig } from '../config/sdkTimeouts.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -26,6 +27,7 @@ import { type ResolveResult, resolveTransaction } from './resolve.js';
 import { type SweepSummary, sweepSummary } from './recoveryService.js';
 import { runSweep } from './sweep.js';
 import { coordinatorEnvironment } from '../config/deployedEnvironment.js';
+import { type ParticipantDirectory, readParticipantDirectory } from '../config/participantDirectory.js';
 
 export const recoveryEnvironment = coordinatorEnvironment;
 
@@ -56,7 +58,7 @@ const logger = protocolLogger(SERVICE);
 const metrics = emfRecorder(SERVICE);
 const tracer = pakkaTracer(SERVICE);
 const config = recoveryConfigFromEnv();
-let ports: AwsRecoveryPorts | undefined;
+let ports: Promise<AwsRecoveryPorts> | undefined;
 
 /** The ports of the deployed sweeper, plus the participants the API may put questions to through it. */
 export type AwsRecoveryPorts = RecoveryPorts & { asked: ReadonlySet<string> };
@@ -68,15 +70,18 @@ export interface AwsRecoveryClients {
   warn?: (message: string, detail: Record<string, unknown>) => void;
 }
 
-/** Wires the sweep to AWS: the log and the participants' indexes in DynamoDB, participants (and the SQL participants' own lists) through Lambda. */
-export function awsRecoveryPorts(env: z.infer<typeof recoveryEnvironment>, clients: AwsRecoveryClients): AwsRecoveryPorts {
-  const participants = lambdaParticipants(clients.lambda, env.PARTICIPANT_FUNCTIONS);
+/**
+ * Wires the sweep to AWS: the log and the participants' indexes in DynamoDB, participants (and the SQL
+ * participants' own lists of what they hold prepared) through Lambda, all named by the directory.
+ */
+export function awsRecoveryPorts(coordinatorLog: string, directory: ParticipantDirectory, clients: AwsRecoveryClients): AwsRecoveryPorts {
+  const participants = lambdaParticipants(clients.lambda, directory.functions);
   return {
-    log: coordinatorLogTable(clients.dynamo, env.COORDINATOR_LOG_TABLE),
+    log: coordinatorLogTable(clients.dynamo, coordinatorLog),
     inDoubt: inDoubtReaders({
       client: clients.dynamo,
-      tables: env.PARTICIPANT_TABLES,
-      askedParticipants: env.IN_DOUBT_FROM_PARTICIPANTS,
+      tables: directory.tables,
+      askedParticipants: directory.askedForInDoubt,
       ask: (participant, request) => participants.send(participant, request),
       onFailure: (source, error) =>
         clients.warn?.('recovery could not read a source of in-doubt transactions; the next sweep tries again', {
@@ -86,7 +91,7 @@ export function awsRecoveryPorts(env: z.infer<typeof recoveryEnvironment>, clien
         }),
     }),
     participants,
-    asked: new Set(env.IN_DOUBT_FROM_PARTICIPANTS),
+    asked: new Set(directory.askedForInDoubt),
     now: Date.now,
   };
 }
@@ -97,24 +102,37 @@ export function awsRecoveryPorts(env: z.infer<typeof recoveryEnvironment>, clien
  */
 export function relayQuestion(ports: AwsRecoveryPorts, request: Extract<RecoveryRequest, { action: 'ask' }>): Promise<ParticipantAnswer> {
   if (!ports.asked.has(request.participant)) {
-    return Promise.reject(new Error(`participant ${request.participant} is not asked for its prepared state (IN_DOUBT_FROM_PARTICIPANTS)`));
+    return Promise.reject(new Error(`participant ${request.participant} is not asked for its prepared state (the directory's asksForInDoubt)`));
   }
   return ports.participants.send(request.participant, request.message);
 }
 
-const awsPorts = (): AwsRecoveryPorts =>
-  awsRecoveryPorts(recoveryEnvironment.parse(process.env), {
-    dynamo: documentClient(tracer.captureAWSv3Client(new DynamoDBClient(boundedClientConfig()))),
+async function awsPorts(): Promise<AwsRecoveryPorts> {
+  const env = recoveryEnvironment.parse(process.env);
+  const dynamo = documentClient(tracer.captureAWSv3Client(new DynamoDBClient(boundedClientConfig())));
+  const directory = await readParticipantDirectory(dynamo, env.PARTICIPANT_DIRECTORY_TABLE, env.PARTICIPANT_DIRECTORY_VERSION);
+  return awsRecoveryPorts(env.COORDINATOR_LOG_TABLE, directory, {
+    dynamo,
     lambda: tracer.captureAWSv3Client(new LambdaClient({})),
     warn: (message, detail) => logger.warn(message, detail),
   });
+}
+
+/** Built once per instance; a failed start (the directory unreadable) is tried again by the next invocation. */
+function portsOnce(): Promise<AwsRecoveryPorts> {
+  ports ??= awsPorts().catch((error: unknown) => {
+    ports = undefined;
+    throw error;
+  });
+  return ports;
+}
 
 /** Time kept back from the Lambda timeout for the transactions still in progress when the sweep stops taking new ones. */
 const RESERVE_MS = 15_000;
 
 const recover = async (event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<SweepSummary | ResolveResult | ParticipantAnswer> => {
-  ports ??= awsPorts();
   const request = recoveryRequest(event);
+  const ports = await portsOnce();
   if (request.action === 'ask') return relayQuestion(ports, request);
   if (request.action === 'resolve') {
     const result = await resolveTransaction(request.txnId, request.body, ports, metrics);

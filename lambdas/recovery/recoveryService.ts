@@ -80,7 +80,7 @@ export function invokedRecovery(lambda: LambdaClient, functionName: string, opti
 /**
  * The API's questions to a participant that keeps its prepared state in its own store, on AWS: relayed
  * by the recovery function (`{action: 'ask'}`), which alone may invoke participants; it passes on only
- * `status` and `inDoubt`, to the participants named in IN_DOUBT_FROM_PARTICIPANTS.
+ * `status` and `inDoubt`, to the participants the directory marks `asksForInDoubt`.
  */
 export function questionsThroughRecovery(lambda: LambdaClient, functionName: string): ParticipantQuestions {
   const ask = (participant: string, message: unknown) => invokeRecovery(lambda, functionName, { action: 'ask', participant, message });

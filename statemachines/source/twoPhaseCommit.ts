@@ -133,7 +133,7 @@ function decisionWrite(decision: 'COMMIT' | 'ABORT', status: string, extra: { se
   // holds nothing to be found by, and a coordinator that dies before reaching it would leave it ABORTING.
   const leaveOpenIndex = decision === 'COMMIT' ? ' REMOVE openPartition' : '';
   return {
-    set: `SET decision = :decision, #status = :status, statusPartition = :statusPartition, decidedAt = :now, ${CLAIMED_REQUEST}, executionName = :executionName, executionArn = :executionArn, ${extra.set}${leaveOpenIndex}`,
+    set: `SET decision = :decision, #status = :status, statusPartition = :statusPartition, decidedAt = :now, ${CLAIMED_REQUEST}, executionArn = :executionArn, ${extra.set}${leaveOpenIndex}`,
     values: {
       ':decision': s(decision),
       ':now': sPath('$$.State.EnteredTime'),
@@ -175,7 +175,6 @@ function requestAttributes(status: string): Record<string, Json> {
     ':requestDigest': sPath('$.requestDigest'),
     ':idempotencyKey': sPath('$.idempotencyKey'),
     ':participants': sPath('States.JsonToString($.participants)'),
-    ':executionName': sPath('$$.Execution.Name'),
     ':executionArn': sPath('$$.Execution.Id'),
   };
 }
@@ -432,6 +431,18 @@ const asNumber = (bool: string) => `States.MathAdd(States.ArrayLength(States.Arr
 const NEEDS_COMMIT = `States.ArrayGetItem(States.Array(0, 1, 0), States.ArrayLength(States.ArrayUnique(States.Array('falsetrue', States.Format('{}{}', States.ArrayContains($..*, '${ONE_PHASE_TOKEN}'), States.ArrayContains($..*, 'VOTE_COMMIT'))))))`;
 
 /**
+ * The prepare message as the participant receives it: the iteration's Payload with the operations from
+ * `participant` (see PrepareAll's ItemSelector). Its timeoutSeconds stays where TimeoutSecondsPath looks,
+ * both in the state input (AWS) and after Parameters (the local engine).
+ */
+const PREPARE_PAYLOAD: Json = {
+  'action.$': '$.Payload.action',
+  'txnId.$': '$.Payload.txnId',
+  'operations.$': '$.participant.operations',
+  'timeoutSeconds.$': '$.Payload.timeoutSeconds',
+};
+
+/**
  * Markers the Prepare task adds beside each answer, so that `$[*].reply..vote` and `..txnId` always
  * match something: the local engine fails a path that matches nothing, and a garbage answer must
  * turn into an abort vote, not a failed execution. The txnId marker is not a valid txnId.
@@ -479,7 +490,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
     PrepareAll: {
       Type: 'Map',
       Comment:
-        'Phase 1: every participant prepares in parallel. A raised no (Pakka.VoteAbort.<REASON>), a timeout or a failure ends the phase at once; every other answer is kept for the commit point to judge. The Lambda payload is built here so that TimeoutSecondsPath finds $.Payload.timeoutSeconds both in the state input (AWS) and after Parameters (the local engine).',
+        'Phase 1: every participant prepares in parallel. A raised no (Pakka.VoteAbort.<REASON>), a timeout or a failure ends the phase at once; every other answer is kept for the commit point to judge. The Lambda payload but its operations is built here so that TimeoutSecondsPath finds $.Payload.timeoutSeconds both in the state input (AWS) and after Parameters (the local engine); the Prepare task adds the operations from the participant, so that the answers kept after this state carry them once.',
       ItemsPath: '$.participants',
       MaxConcurrency: PARTICIPANT_CALLS_AT_ONCE,
       ItemSelector: {
@@ -488,11 +499,13 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
         'openPartition.$': '$.logShards.open',
         // The phase by name (the action is chosen by intrinsics), as the console reads a Map's phase.
         phase: PHASE_MARKERS.prepare,
+        // The payload but its operations, which `participant` already carries: every answer is kept in the
+        // state after PrepareAll, and a second copy of the operations there cost a third of Step Functions'
+        // 256 KiB at the largest request. The Prepare task adds them.
         Payload: {
           // commitOnePhase when the API found this the only participant with anything to write (ParticipantInput.onePhase).
           'action.$': pick(['prepare', 'commitOnePhase'], '$$.Map.Item.Value.onePhase'),
           'txnId.$': '$.txnId',
-          'operations.$': '$$.Map.Item.Value.operations',
           'timeoutSeconds.$': '$$.Map.Item.Value.prepareTimeoutSeconds',
         },
       },
@@ -505,7 +518,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
             Comment:
               'Ask one participant to prepare: hold its items under their business rules and vote. The answer is kept whole, whatever its shape; the commit point judges it.',
             Resource: 'arn:aws:states:::lambda:invoke',
-            Parameters: { 'FunctionName.$': PARTICIPANT_FUNCTION, 'Payload.$': '$.Payload' },
+            Parameters: { 'FunctionName.$': PARTICIPANT_FUNCTION, Payload: PREPARE_PAYLOAD },
             TimeoutSecondsPath: '$.Payload.timeoutSeconds',
             // $..* always matches (StatusCode is there), so a garbage answer cannot fail this selector.
             // A one-phase commit needs no phase 2: needsCommit is 0 for it, onePhase 1.
@@ -597,7 +610,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
                 Payload: {
                   action: 'abort',
                   'txnId.$': '$.Payload.txnId',
-                  'operations.$': '$.Payload.operations',
+                  'operations.$': '$.participant.operations',
                   'timeoutSeconds.$': '$.Payload.timeoutSeconds',
                 },
               },
@@ -850,7 +863,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
       ...logUpdate(
         "The only writing participant's outcome is unknown: log the request without a decision, in the open index, marked onePhase. Recovery then learns the outcome from the participant (an abort that answers Pakka.CommittedInOnePhase or ABORTED) and logs it; it never presumes abort here.",
         {
-          set: `SET #status = :status, statusPartition = :statusPartition, ${CLAIMED_REQUEST}, executionName = :executionName, executionArn = :executionArn, onePhase = :true, openPartition = :open, leftToRecoveryAt = :now`,
+          set: `SET #status = :status, statusPartition = :statusPartition, ${CLAIMED_REQUEST}, executionArn = :executionArn, onePhase = :true, openPartition = :open, leftToRecoveryAt = :now`,
           condition: UNDECIDED,
           values: {
             ...requestAttributes('PREPARING'),

@@ -15,7 +15,8 @@ import { BUILT_IN_KINDS, kindRegistry } from '../../lambdas/participants/kinds/i
 import { SQL_ENGINES, type SqlDatabase, startSqlDatabase } from '../support/sqlDatabase.js';
 import { localTransactionService } from '../../local/transactionService.js';
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { awsRecoveryPorts, recoveryEnvironment, relayQuestion } from '../../lambdas/recovery/awsEntry.js';
+import { awsRecoveryPorts, relayQuestion } from '../../lambdas/recovery/awsEntry.js';
+import { participantDirectoryJson } from '../../lambdas/config/participantDirectory.js';
 import { runSweep } from '../../lambdas/recovery/sweep.js';
 import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
 import { sqlParticipant } from '../../lambdas/participants/sql/runtime.js';
@@ -158,15 +159,19 @@ for (const { kind, label, available } of SQL_ENGINES) {
           }
         },
       } as unknown as LambdaClient;
-      const env = recoveryEnvironment.parse({
-        COORDINATOR_LOG_TABLE: pakka.tables.coordinatorLog,
-        STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:111111111111:stateMachine:pakka',
-        COORDINATOR_VARIANT: 'express',
-        PARTICIPANT_TABLES: JSON.stringify(Object.fromEntries(pakka.tables.participants)),
-        PARTICIPANT_FUNCTIONS: JSON.stringify(Object.fromEntries([...pakka.tables.participants.keys()].map((name) => [name, arnOf(name)]))),
-        IN_DOUBT_FROM_PARTICIPANTS: SQL_BANK,
-      });
-      const ports = awsRecoveryPorts(env, { dynamo: documentClient(localDynamoClient(inject('dynamoEndpoint'))), lambda });
+      // The directory as the stack writes it: the SQL participant marked as the one asked for what it holds prepared.
+      const directory = participantDirectoryJson.parse(
+        JSON.stringify(
+          Object.fromEntries(
+            [...pakka.tables.participants].map(([name, table]) => [
+              name,
+              { functionArn: arnOf(name), table, ...(name === SQL_BANK ? { asksForInDoubt: true } : {}) },
+            ]),
+          ),
+        ),
+      );
+      expect(directory.askedForInDoubt).toEqual([SQL_BANK]);
+      const ports = awsRecoveryPorts(pakka.tables.coordinatorLog, directory, { dynamo: documentClient(localDynamoClient(inject('dynamoEndpoint'))), lambda });
       const afterDeadline = {
         ...ports,
         now: () =>
