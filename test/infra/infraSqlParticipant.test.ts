@@ -11,6 +11,7 @@ import { type CfnSecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
 import { SqlParticipantFunction } from '../../infra/constructs/sqlParticipantFunction.js';
 import { checkWithCdkNag } from '../../infra/nag.js';
+import { resolveIntrinsic } from '../support/synthIntrinsics.js';
 import { PakkaStack } from '../../infra/pakkaStack.js';
 import { deploymentSettings } from '../../infra/settings.js';
 import { parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
@@ -84,10 +85,11 @@ describe('PakkaStack with a SQL participant', () => {
   });
   const template = Template.fromStack(stack);
 
-  it('tells recovery to ask the SQL participant what it holds prepared (its database is out of recovery’s reach), and nobody else', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Description: Match.stringLikeRegexp('recovery sweeper'),
-      Environment: { Variables: Match.objectLike({ IN_DOUBT_FROM_PARTICIPANTS: 'payee-sql' }) },
-    });
+  it('marks the SQL participant in the participant directory as the one recovery asks what it holds prepared (its database is out of recovery’s reach), and nobody else', () => {
+    const [writer] = Object.values(template.findResources('Custom::PakkaParticipantDirectory'));
+    // The PutItem as CloudFormation will send it, its ARNs and table names as placeholders.
+    const call = JSON.parse(resolveIntrinsic(writer?.Properties.Create)) as { parameters: { Item: { participantsJson: { S: string } } } };
+    const entries = JSON.parse(call.parameters.Item.participantsJson.S) as Record<string, { asksForInDoubt?: boolean }>;
+    expect(Object.entries(entries).flatMap(([name, e]) => (e.asksForInDoubt ? [name] : []))).toEqual(['payee-sql']);
   });
 });
