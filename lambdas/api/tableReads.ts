@@ -4,7 +4,7 @@
  */
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type CoordinatorLogItem, parseCoordinatorLogItem, transactionView } from '../coordinatorLog/coordinatorLog.js';
-import { coordinatorLogTable } from '../recovery/coordinatorLogTable.js';
+import { openLogIndex } from '../recovery/openLogIndex.js';
 import { mergeOldestFirst } from '../recovery/sortedStreams.js';
 import { type HeldRef, type HeldTransaction, OPEN_LOG_SOURCE } from './stuckListing.js';
 import { earliestPrepared, undecidedView } from './undecidedView.js';
@@ -104,7 +104,7 @@ export function tableReads(client: DynamoDBDocumentClient, tables: TableNamesFor
   }
 
   const inDoubt = inDoubtIndex(client, tables.participants);
-  const log = coordinatorLogTable(client, tables.coordinatorLog);
+  const log = openLogIndex(client, tables.coordinatorLog);
 
   return {
     readLog,

@@ -1,14 +1,11 @@
 /** The coordinator log as recovery reads and writes it: the DynamoDB edge of CoordinatorLogPort. */
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type CoordinatorLogItem, type TxnStatus, parseCoordinatorLogItem } from '../coordinatorLog/coordinatorLog.js';
-import { OPEN_PARTITIONS, logShardOf, openPartitionOf, statusPartitionOf } from '../coordinatorLog/logShards.js';
+import { logShardOf, openPartitionOf, statusPartitionOf } from '../coordinatorLog/logShards.js';
 import type { Decision } from '../protocol/vote.js';
-import { OPEN_INDEX } from '../tableSchemas.js';
 import { finalStatusOf, phaseTwoStatusOf } from './inDoubt.js';
 import type { CoordinatorLogPort, DecisionAuthor, DecisionWrite, PhaseTwoRecord } from './ports.js';
-import { mergeOldestFirst } from './sortedStreams.js';
-
-const PAGE = 100;
+import { openLogIndex } from './openLogIndex.js';
 
 /** The byStatus shard a status write must move the item to, beside `status` itself. */
 const statusPartition = (txnId: string, status: TxnStatus) => statusPartitionOf(status, logShardOf(txnId));
@@ -44,65 +41,7 @@ export function coordinatorLogTable(client: DynamoDBDocumentClient, tableName: s
   }
 
   return {
-    async openTransactions(createdBefore, limit) {
-      // Every shard, each oldest first; merged, the oldest overall come first.
-      const perShard = await Promise.all(
-        OPEN_PARTITIONS.map(async (partition) => {
-          const found: Array<{ txnId: string; createdAt: string }> = [];
-          let start: Record<string, unknown> | undefined;
-          do {
-            const out = await client.send(
-              new QueryCommand({
-                TableName: tableName,
-                IndexName: OPEN_INDEX,
-                KeyConditionExpression: 'openPartition = :open AND createdAt <= :before',
-                ExpressionAttributeValues: { ':open': partition, ':before': createdBefore },
-                ProjectionExpression: 'txnId, createdAt',
-                Limit: Math.min(PAGE, limit - found.length),
-                ...(start ? { ExclusiveStartKey: start } : {}),
-              }),
-            );
-            for (const item of out.Items ?? []) {
-              if (typeof item.txnId === 'string' && typeof item.createdAt === 'string') found.push({ txnId: item.txnId, createdAt: item.createdAt });
-            }
-            start = out.LastEvaluatedKey;
-          } while (start && found.length < limit);
-          return found;
-        }),
-      );
-      return perShard
-        .flat()
-        .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
-        .slice(0, limit)
-        .map((o) => o.txnId);
-    },
-
-    async openFrom(from, limit) {
-      const reads = await Promise.all(
-        OPEN_PARTITIONS.map(async (partition) => {
-          const out = await client.send(
-            new QueryCommand({
-              TableName: tableName,
-              IndexName: OPEN_INDEX,
-              KeyConditionExpression: from === undefined ? 'openPartition = :open' : 'openPartition = :open AND createdAt >= :from',
-              ExpressionAttributeValues: { ':open': partition, ...(from === undefined ? {} : { ':from': from }) },
-              ProjectionExpression: 'txnId, createdAt',
-              Limit: limit,
-            }),
-          );
-          const entries = (out.Items ?? []).flatMap((item) =>
-            typeof item.txnId === 'string' && typeof item.createdAt === 'string' ? [{ txnId: item.txnId, createdAt: item.createdAt }] : [],
-          );
-          return { entries, full: out.LastEvaluatedKey !== undefined };
-        }),
-      );
-      const merged = mergeOldestFirst(
-        reads,
-        (o) => o.createdAt,
-        (a, b) => a.txnId.localeCompare(b.txnId),
-      );
-      return { open: merged.entries, exhausted: merged.exhausted };
-    },
+    ...openLogIndex(client, tableName),
 
     read,
 

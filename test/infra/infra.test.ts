@@ -351,7 +351,13 @@ describe('IAM', () => {
       [
         `dynamodb:GetItem ${arnOf(coordinatorLogId())}`,
         `dynamodb:BatchGetItem ${arnOf(coordinatorLogId())}`,
-        `dynamodb:Query ${arnOf(coordinatorLogId())}/index/${BY_STATUS_INDEX}`,
+        // The txnId claim writes the log item before the start.
+        `dynamodb:PutItem ${arnOf(coordinatorLogId())}`,
+        // The listings by status, and the stuck listing's open log items.
+        `dynamodb:Query ${[BY_STATUS_INDEX, OPEN_INDEX]
+          .map((index) => `${arnOf(coordinatorLogId())}/index/${index}`)
+          .sort()
+          .join(',')}`,
         `dynamodb:GetItem ${participantTables}`,
         `dynamodb:BatchGetItem ${participantTables}`,
         // An item's holds and the PREPARING listing read the participants' in-doubt indexes.
