@@ -15,7 +15,7 @@ import type { ParticipantConfig } from '../config/participantConfig.js';
 import { PARTITION_KEY, recordKeyOf } from '../participants/table.js';
 import { readHolds, readItem } from './itemReads.js';
 import { BY_STATUS_INDEX } from '../tableSchemas.js';
-import { inDoubtIndex } from '../recovery/inDoubtIndex.js';
+import { inDoubtHeld } from '../recovery/inDoubtHeld.js';
 import type { LogKey, TransactionService } from './transactionService.js';
 import type { StatusAnswer } from '../contract/participantProtocol.js';
 
@@ -103,7 +103,7 @@ export function tableReads(client: DynamoDBDocumentClient, tables: TableNamesFor
     return out.Item ? parseCoordinatorLogItem(out.Item) : undefined;
   }
 
-  const inDoubt = inDoubtIndex(client, tables.participants);
+  const inDoubt = inDoubtHeld(client, tables.participants);
   const log = openLogIndex(client, tables.coordinatorLog);
 
   return {

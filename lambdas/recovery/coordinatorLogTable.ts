@@ -1,11 +1,16 @@
 /** The coordinator log as recovery reads and writes it: the DynamoDB edge of CoordinatorLogPort. */
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type CoordinatorLogItem, type TxnStatus, parseCoordinatorLogItem } from '../coordinatorLog/coordinatorLog.js';
-import { logShardOf, openPartitionOf, statusPartitionOf } from '../coordinatorLog/logShards.js';
+import { OPEN_PARTITIONS, logShardOf, openPartitionOf, statusPartitionOf } from '../coordinatorLog/logShards.js';
+import { OPEN_INDEX } from '../tableSchemas.js';
 import type { Decision } from '../protocol/vote.js';
 import { finalStatusOf, phaseTwoStatusOf } from './inDoubt.js';
 import type { CoordinatorLogPort, DecisionAuthor, DecisionWrite, PhaseTwoRecord } from './ports.js';
+import { openIndexHoldsAny } from './indexProbe.js';
 import { openLogIndex } from './openLogIndex.js';
+
+/** Open log items read per Query page. */
+const PAGE = 100;
 
 /** The byStatus shard a status write must move the item to, beside `status` itself. */
 const statusPartition = (txnId: string, status: TxnStatus) => statusPartitionOf(status, logShardOf(txnId));
@@ -42,6 +47,41 @@ export function coordinatorLogTable(client: DynamoDBDocumentClient, tableName: s
 
   return {
     ...openLogIndex(client, tableName),
+
+    async openTransactions(createdBefore, limit) {
+      // An idle log's open index is empty: one read, instead of a Query of every shard (indexProbe.ts).
+      if (!(await openIndexHoldsAny(client, tableName))) return [];
+      // Every shard, each oldest first; merged, the oldest overall come first.
+      const perShard = await Promise.all(
+        OPEN_PARTITIONS.map(async (partition) => {
+          const found: Array<{ txnId: string; createdAt: string }> = [];
+          let start: Record<string, unknown> | undefined;
+          do {
+            const out = await client.send(
+              new QueryCommand({
+                TableName: tableName,
+                IndexName: OPEN_INDEX,
+                KeyConditionExpression: 'openPartition = :open AND createdAt <= :before',
+                ExpressionAttributeValues: { ':open': partition, ':before': createdBefore },
+                ProjectionExpression: 'txnId, createdAt',
+                Limit: Math.min(PAGE, limit - found.length),
+                ...(start ? { ExclusiveStartKey: start } : {}),
+              }),
+            );
+            for (const item of out.Items ?? []) {
+              if (typeof item.txnId === 'string' && typeof item.createdAt === 'string') found.push({ txnId: item.txnId, createdAt: item.createdAt });
+            }
+            start = out.LastEvaluatedKey;
+          } while (start && found.length < limit);
+          return found;
+        }),
+      );
+      return perShard
+        .flat()
+        .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+        .slice(0, limit)
+        .map((o) => o.txnId);
+    },
 
     read,
 

@@ -23,14 +23,13 @@ export function sqlInDoubt(engine: SqlEngine, participant: string): InDoubtPort 
   return {
     participants: [participant],
     async preparedBefore(before, limit) {
-      return (await list()).filter((ref) => ref.inDoubtSince <= before).slice(0, limit);
+      const held = await list();
+      const refs = held.filter((ref) => ref.inDoubtSince <= before).slice(0, limit);
+      return held[0] ? { refs, oldestSince: held[0].inDoubtSince } : { refs };
     },
     async heldFrom(from, limit) {
       const held = (await list()).filter((ref) => from === undefined || ref.inDoubtSince >= from);
       return { refs: held.slice(0, limit), exhausted: held.length <= limit };
-    },
-    async oldestPreparedSince() {
-      return (await list())[0]?.inDoubtSince;
     },
   };
 }

@@ -393,6 +393,9 @@ describe('IAM', () => {
         `dynamodb:UpdateItem ${arnOf(coordinatorLogId())}`,
         `dynamodb:Query ${arnOf(coordinatorLogId())}/index/${OPEN_INDEX}`,
         `dynamodb:Query ${inDoubtIndexes}`,
+        // A sweep asks each index whether it holds anything (one item) before querying its shards.
+        `dynamodb:Scan ${arnOf(coordinatorLogId())}/index/${OPEN_INDEX}`,
+        `dynamodb:Scan ${inDoubtIndexes}`,
         `lambda:InvokeFunction ${participantFunctions}`,
         `logs:CreateLogStream ${arnOf(logGroupId)}`,
         `logs:PutLogEvents ${arnOf(logGroupId)}`,

@@ -125,7 +125,7 @@ describe.runIf(requireServer(postgresAvailable()))('a transfer across a DynamoDB
     await pakka.start(request).done;
     stopAt = undefined;
     expect(await pakka.readLogItem(request.txnId)).toMatchObject({ decision: 'COMMIT' });
-    expect((await sqlInDoubt(engine, SQL_BANK).preparedBefore(new Date().toISOString(), 100)).map((r) => r.txnId)).toContain(request.txnId);
+    expect((await sqlInDoubt(engine, SQL_BANK).preparedBefore(new Date().toISOString(), 100)).refs.map((r) => r.txnId)).toContain(request.txnId);
     await server.kill();
     const failed = await recoveryAfterDeadline().sweep();
     expect(failed.errors.length + failed.pending).toBeGreaterThan(0);

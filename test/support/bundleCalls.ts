@@ -14,7 +14,7 @@ export interface AwsCall {
   action: string;
   /** The repository file that makes it. */
   file: string;
-  /** For `dynamodb:Query`: the index names the calling file passes as IndexName. */
+  /** For `dynamodb:Query` and `dynamodb:Scan`: the index names the calling file passes as IndexName. */
   indexNames: string[];
 }
 
@@ -68,6 +68,9 @@ function transactItemActions(sources: readonly string[]): string[] {
   for (const source of sources) for (const match of source.matchAll(/\b(Put|Update|Delete|ConditionCheck):\s*\{?\s*[A-Za-z{]/g)) kinds.add(match[1] ?? '');
   return [...kinds].flatMap((kind) => (TRANSACT_ITEM_ACTIONS[kind] ? [TRANSACT_ITEM_ACTIONS[kind]] : []));
 }
+
+/** The DynamoDB reads that may name an index (IndexName), and are then authorized on the index's ARN. */
+const INDEX_READS = new Set(['dynamodb:Query', 'dynamodb:Scan']);
 
 /** The repository files (outside node_modules) a bundle holds, from the source map esbuild wrote beside it. */
 export function bundledRepositoryFiles(assetDir: string): string[] {
@@ -135,7 +138,7 @@ export function awsCallsOf(files: readonly string[]): AwsCall[] {
             : imported.slice(0, -'Command'.length);
         const named = `${prefix}:${operation}`;
         for (const action of IAM_ACTIONS_OF[named]?.(sources) ?? [named]) {
-          calls.push({ action, file: relativeFile, indexNames: action === 'dynamodb:Query' ? indexNames : [] });
+          calls.push({ action, file: relativeFile, indexNames: INDEX_READS.has(action) ? indexNames : [] });
         }
       }
     }

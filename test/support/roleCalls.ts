@@ -118,7 +118,7 @@ export function functionSubjects(template: CfnTemplate, assetPath: (objectKey: s
       const condition = ONLY_WHEN[call.action];
       if (condition && !condition.holds(environment)) return [];
       const [service] = call.action.split(':');
-      if (call.action === 'dynamodb:Query') {
+      if (call.indexNames.length > 0) {
         const indexes = named.tables.flatMap(([tableId, table]) =>
           ((table.Properties?.GlobalSecondaryIndexes as Array<{ IndexName: string }> | undefined) ?? [])
             .filter((index) => call.indexNames.includes(index.IndexName))
