@@ -77,6 +77,10 @@ function namedResources(template: CfnTemplate, values: Set<string>) {
  * the function's environment) that does. Elsewhere they never run, and the role rightly lacks them.
  */
 const ONLY_WHEN: Record<string, { holds: (environment: Record<string, string>) => boolean; why: string }> = {
+  'states:StartSyncExecution': {
+    holds: (env) => env.COORDINATOR_VARIANT === 'express',
+    why: 'startExecution (lambdas/api/stepFunctionsService.ts) starts synchronously only on Express, for ?wait=true',
+  },
   'states:DescribeExecution': {
     holds: (env) => env.COORDINATOR_VARIANT === 'standard',
     why: 'runningExecution (lambdas/api/stepFunctionsService.ts) returns before describing on Express, whose executions cannot be described',
