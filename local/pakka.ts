@@ -7,6 +7,7 @@ import { PAKKA_ERROR } from '../lambdas/protocol/errorNames.js';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { claimTransaction } from '../lambdas/api/claimWrite.js';
 import { type TableReads, tableReads } from '../lambdas/api/tableReads.js';
+import type { ParticipantQuestions } from '../lambdas/recovery/participantInDoubt.js';
 import type { ClaimOutcome } from '../lambdas/request/txnClaim.js';
 import { type ParticipantConfig, loadParticipantConfig } from '../lambdas/config/participantConfig.js';
 import { type ParticipantFunctions, localParticipantFunctions } from '../lambdas/config/participantFunctions.js';
@@ -85,6 +86,8 @@ export class LocalPakka {
   readonly events: OutcomeEvent[] = [];
   private readonly reported = new Set<string>();
   private readonly reads: TableReads;
+  /** The API's read-only questions to participants that keep their prepared state in their own store. */
+  readonly questions: ParticipantQuestions;
 
   constructor(private readonly options: LocalPakkaOptions) {
     this.config = options.config ?? loadParticipantConfig();
@@ -93,12 +96,17 @@ export class LocalPakka {
     this.tables = localTableNames(this.config, options.tablePrefix);
     const client = documentClient(options.dynamo);
     this.client = client;
-    // A participant that keeps its prepared state in its own store (a SQL participant) is asked for its status.
-    this.reads = tableReads(client, this.tables, this.config, async (participant, txnId) => {
+    // A participant that keeps its prepared state in its own store (a SQL participant) is asked for its status and what it holds.
+    const handlerOf = (participant: string): ParticipantHandler => {
       const handler = this.participants.get(participant);
       if (!handler) throw new Error(`no participant ${participant}`);
-      return statusAnswer.parse(await handler({ action: 'status', txnId }));
-    });
+      return handler;
+    };
+    this.questions = {
+      status: async (participant, txnId) => statusAnswer.parse(await handlerOf(participant)({ action: 'status', txnId })),
+      inDoubt: (participant, request) => handlerOf(participant)(request),
+    };
+    this.reads = tableReads(client, this.tables, this.config, this.questions);
     this.metrics = options.metrics ?? new PrometheusRecorder({ participants: [...this.config.keys()] });
     const logger = options.logger ?? localLogger();
     const handlers = new Map<string, ParticipantHandler>();

@@ -23,7 +23,7 @@ export function localTransactionService(pakka: LocalPakka, dynamo: DynamoDBClien
     config: pakka.config,
     functions: pakka.functions,
     variant: pakka.variant,
-    ...tableReads(documentClient(dynamo), pakka.tables, pakka.config),
+    ...tableReads(documentClient(dynamo), pakka.tables, pakka.config, pakka.questions),
     claim: (input) => pakka.claim(input),
     async startExecution(input: ExecutionInput) {
       const current = running.get(input.txnId);

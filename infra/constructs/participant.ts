@@ -113,11 +113,14 @@ export class Participant extends Construct {
   readonly table: ParticipantTable;
   /** True when the function is the team's own (Pakka built nothing and granted nothing inside it). */
   readonly ownFunction: boolean;
+  /** True when it keeps its prepared state in its own store (a SQL participant): recovery asks it what it holds (`inDoubt`). */
+  readonly asksForInDoubt: boolean;
 
   constructor(scope: Construct, id: string, props: ParticipantProps) {
     super(scope, id);
     const { spec } = props;
     this.name = spec.name;
+    this.asksForInDoubt = spec.definition.preparedStateIn === 'participant';
     this.table = props.table
       ? existingTable(spec.name, props.table)
       : new PakkaTable(this, 'Table', { schema: PARTICIPANT_TABLE_SCHEMA, removalPolicy: props.removalPolicy });

@@ -22,6 +22,8 @@ export interface RecoveryParticipant {
   name: string;
   function: { functionArn: string };
   table: ParticipantTable;
+  /** Keeps its prepared state in its own store (a SQL participant): asked for it (`inDoubt`), its table's index is not read. */
+  asksForInDoubt: boolean;
 }
 
 export interface RecoveryProps {
@@ -53,6 +55,10 @@ export class Recovery extends Construct {
         COORDINATOR_VARIANT: coordinator.variant,
         PARTICIPANT_FUNCTIONS: participantFunctionsJson(this, props.participants),
         PARTICIPANT_TABLES: participantTablesJson(this, props.participants),
+        IN_DOUBT_FROM_PARTICIPANTS: props.participants
+          .filter((p) => p.asksForInDoubt)
+          .map((p) => p.name)
+          .join(','),
       },
       timeout: props.timeout,
       memorySize: 512,

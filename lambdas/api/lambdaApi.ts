@@ -20,7 +20,7 @@ import { requestLogFields } from './requestLog.js';
 import { protocolLogger } from '../observability/logger.js';
 import { pakkaTracer, traced } from '../observability/tracing.js';
 import { documentClient } from '../participants/lambdaEntry.js';
-import { invokedRecovery } from '../recovery/recoveryService.js';
+import { invokedRecovery, questionsThroughRecovery } from '../recovery/recoveryService.js';
 import { apiHandler } from './router.js';
 import { stepFunctionsService } from './stepFunctionsService.js';
 import { DEFAULT_WAIT } from './transactionRoutes.js';
@@ -43,6 +43,7 @@ export function lambdaApi(config: ParticipantConfig): LambdaApiHandler {
   if (missing.length) throw new Error(`PARTICIPANT_TABLES has no table for: ${missing.join(', ')}`);
   checkParticipantFunctions(config, env.PARTICIPANT_FUNCTIONS);
 
+  const lambda = tracer.captureAWSv3Client(new LambdaClient({}));
   const route = apiHandler(
     stepFunctionsService({
       sfn: tracer.captureAWSv3Client(new SFNClient(boundedClientConfig())),
@@ -53,16 +54,13 @@ export function lambdaApi(config: ParticipantConfig): LambdaApiHandler {
       tables: { coordinatorLog: env.COORDINATOR_LOG_TABLE, participants: env.PARTICIPANT_TABLES },
       config,
       functions: env.PARTICIPANT_FUNCTIONS,
+      ...(env.RECOVERY_FUNCTION_NAME ? { questions: questionsThroughRecovery(lambda, env.RECOVERY_FUNCTION_NAME) } : {}),
     }),
     {
       logError: (message, detail) => logger.error(message, detail),
       ...(env.RECOVERY_FUNCTION_NAME
         ? {
-            recovery: invokedRecovery(
-              tracer.captureAWSv3Client(new LambdaClient({})),
-              env.RECOVERY_FUNCTION_NAME,
-              env.RECOVERY_LOG_GROUP ? { logGroupName: env.RECOVERY_LOG_GROUP } : {},
-            ),
+            recovery: invokedRecovery(lambda, env.RECOVERY_FUNCTION_NAME, env.RECOVERY_LOG_GROUP ? { logGroupName: env.RECOVERY_LOG_GROUP } : {}),
           }
         : {}),
     },

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { COORDINATOR_VARIANTS } from './coordinatorVariant.js';
+import { PARTICIPANT_NAME } from './participantConfig.js';
 import { participantFunctionsJson } from './participantFunctions.js';
 
 /** PARTICIPANT_TABLES: JSON, participant name -> its table. */
@@ -24,4 +25,13 @@ export const coordinatorEnvironment = z.object({
   PARTICIPANT_FUNCTIONS: participantFunctionsJson,
   /** Which workflow STATE_MACHINE_ARN is: it decides how executions start and how recovery knows one has stopped. */
   COORDINATOR_VARIANT: z.enum(COORDINATOR_VARIANTS),
+  /**
+   * Comma-separated: the participants that keep their prepared state in their own store (a SQL
+   * participant), which recovery asks for what they hold prepared instead of reading their tables.
+   */
+  IN_DOUBT_FROM_PARTICIPANTS: z
+    .string()
+    .optional()
+    .transform((text) => (text ? text.split(',') : []))
+    .pipe(z.array(z.string().regex(PARTICIPANT_NAME, 'must be participant names separated by commas'))),
 });

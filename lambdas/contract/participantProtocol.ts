@@ -11,7 +11,7 @@ import { BARRIER_RECORD_STATES, ONE_PHASE_COMMITTED, type ProtocolViolationCode 
 import { PAKKA_ERROR } from '../protocol/errorNames.js';
 import { ABORT_REASONS, type AbortReason, type CoordinatorAbortReason, VOTES, isCoordinatorAbortReason } from '../protocol/vote.js';
 
-export const CONTRACT_VERSION = '1.2.0';
+export const CONTRACT_VERSION = '1.3.0';
 
 /** The messages of the contract, each under the name it has in the JSON Schema's `$defs`. */
 export const contractRegistry = z.registry<{ id: string; description: string }>();
@@ -99,7 +99,40 @@ export const statusAnswer = z
   .register(contractRegistry, { id: 'StatusAnswer', description: 'What the participant holds for one transaction; read-only.' });
 export type StatusAnswer = z.infer<typeof statusAnswer>;
 
-export type ParticipantAnswer = PrepareAnswer | PhaseTwoAnswer | StatusAnswer;
+/**
+ * `inDoubt` (1.3) asks a participant that keeps its prepared state in its own store (a SQL database's
+ * prepared transactions) which transactions it holds prepared, oldest first. Recovery asks it, so its
+ * one sweep finishes them wherever it runs: on AWS the recovery function sits outside the team's VPC
+ * and cannot read the database, but it can invoke the participant's function, which can. Only such a
+ * participant answers it; Pakka reads the others' sparse `inDoubt` indexes itself.
+ */
+const instant = z.iso.datetime({ offset: true });
+
+export const inDoubtRequest = z
+  .strictObject({
+    action: z.literal('inDoubt'),
+    from: instant.optional().describe('Only transactions prepared at or after this instant.'),
+    before: instant.optional().describe('Only transactions prepared no later than this instant.'),
+    limit: z.number().int().min(1).max(1000).describe('At most this many, the oldest.'),
+  })
+  .register(contractRegistry, {
+    id: 'InDoubtRequest',
+    description: 'What recovery (or the API, through recovery) asks a participant that keeps its prepared state in its own store: what it holds prepared.',
+  });
+export type InDoubtRequest = z.infer<typeof inDoubtRequest>;
+
+export const inDoubtAnswer = z
+  .object({
+    participant: z.string().min(1).describe("The participant's name in the config."),
+    inDoubt: z
+      .array(z.object({ txnId, inDoubtSince: instant.describe('When it was prepared; the epoch when the store does not say.') }))
+      .describe('Prepared transactions, oldest first.'),
+    exhausted: z.boolean().describe('True when nothing else matching the request is held prepared.'),
+  })
+  .register(contractRegistry, { id: 'InDoubtAnswer', description: 'The transactions a participant holds prepared (1.3), oldest first.' });
+export type InDoubtAnswer = z.infer<typeof inDoubtAnswer>;
+
+export type ParticipantAnswer = PrepareAnswer | PhaseTwoAnswer | StatusAnswer | InDoubtAnswer;
 
 /** The answer each action must give; the coordinator checks an answer with the schema of its own action. */
 export const answerOf = { prepare: prepareAnswer, commitOnePhase: prepareAnswer, commit: phaseTwoAnswer, abort: phaseTwoAnswer, status: statusAnswer } as const;
@@ -165,7 +198,7 @@ export function contractDocument(): Record<string, unknown> {
   // io 'input' describes what a reader must accept: answers may carry fields a later minor version adds.
   const { schemas } = z.toJSONSchema(contractRegistry, { target: 'draft-2020-12', io: 'input', unrepresentable: 'throw', uri: (id) => `#/$defs/${id}` });
   const defs: Record<string, unknown> = {};
-  for (const message of [participantRequest, prepareAnswer, phaseTwoAnswer, statusAnswer, participantError]) {
+  for (const message of [participantRequest, prepareAnswer, phaseTwoAnswer, statusAnswer, inDoubtRequest, inDoubtAnswer, participantError]) {
     const meta = contractRegistry.get(message);
     if (!meta) throw new Error('a contract message is not registered');
     // Each message is addressed by its place under $defs; a fragment-only $id is not valid JSON Schema.
@@ -186,7 +219,7 @@ export function contractDocument(): Record<string, unknown> {
     title: 'Pakka participant protocol',
     'x-pakka-contract-version': CONTRACT_VERSION,
     description:
-      'A participant is sent a ParticipantRequest and answers the answer of its action (prepare: PrepareAnswer; commit and abort: PhaseTwoAnswer; status: StatusAnswer), or fails with a ParticipantError.',
+      'A participant is sent a ParticipantRequest and answers the answer of its action (prepare: PrepareAnswer; commit and abort: PhaseTwoAnswer; status: StatusAnswer), or fails with a ParticipantError. A participant that keeps its prepared state in its own store also answers an InDoubtRequest with an InDoubtAnswer (1.3).',
     'x-pakka-errors': { ...PARTICIPANT_ERRORS, [`${VOTE_ABORT_ERROR_PREFIX}<REASON>`]: VOTE_ABORT_ERROR_MEANING },
     $defs: defs,
   };

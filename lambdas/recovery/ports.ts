@@ -4,6 +4,7 @@
  * still runs: the write-once decision makes acting beside a running one safe (DESIGN.md, "Recovery").
  */
 import type { CoordinatorLogItem, PhaseTwoOutcome } from '../coordinatorLog/coordinatorLog.js';
+import type { InDoubtRequest } from '../contract/participantProtocol.js';
 import type { ParticipantAnswer } from '../participants/message.js';
 import type { Decision } from '../protocol/vote.js';
 
@@ -89,7 +90,10 @@ export interface InDoubtPort {
   heldFrom(from: string | undefined, limit: number): Promise<HeldPage>;
 }
 
-export type ParticipantMessage = { action: 'commit' | 'abort' | 'status'; txnId: string; operations?: Array<Record<string, unknown>> };
+export type ParticipantMessage =
+  | { action: 'commit' | 'abort' | 'status'; txnId: string; operations?: Array<Record<string, unknown>> }
+  /** Only to a participant that keeps its prepared state in its own store (participantInDoubt.ts). */
+  | InDoubtRequest;
 
 export interface ParticipantPort {
   /**

@@ -435,11 +435,14 @@ describe('the recovery sweeper', () => {
     expect(Object.keys(env).sort()).toEqual([
       'COORDINATOR_LOG_TABLE',
       'COORDINATOR_VARIANT',
+      'IN_DOUBT_FROM_PARTICIPANTS',
       'NODE_OPTIONS',
       'PARTICIPANT_FUNCTIONS',
       'PARTICIPANT_TABLES',
       'STATE_MACHINE_ARN',
     ]);
+    // No shipped participant keeps its prepared state in its own store: every one's index is read.
+    expect(env.IN_DOUBT_FROM_PARTICIPANTS).toBe('');
     // The same map the API builds execution inputs from.
     expect(JSON.parse(resolveIntrinsic(env.PARTICIPANT_FUNCTIONS))).toEqual(expectedFunctionMap());
     expect(JSON.parse(resolveIntrinsic(env.PARTICIPANT_TABLES))).toEqual(Object.fromEntries(specs.map((s) => [s.name, refOf(participantFunction(s).tableId)])));

@@ -10,6 +10,7 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNTS_DDL, type BankOperation, bankAccounts } from '../../examples/sql-bank/bankAccounts.js';
+import { inDoubtAnswer } from '../../lambdas/contract/participantProtocol.js';
 import { RECORD_TABLE, type SqlEngine, SqlParticipantNotReady } from '../../lambdas/participants/sql/engine.js';
 import { mysqlEngine } from '../../lambdas/participants/sql/mysql.js';
 import { postgresEngine } from '../../lambdas/participants/sql/postgres.js';
@@ -116,6 +117,19 @@ for (const { kind, available } of ENGINES) {
       expect(await w.handler({ action: 'commit', txnId: t })).toMatchObject({ outcome: 'COMMITTED', repeated: true });
       expect((await prepared())?.map((x) => x.txnId)).not.toContain(t);
     }, 120_000);
+
+    it('answers inDoubt (contract 1.3) from the database’s own list: a prepared transaction is there until its decision, a finished one is not', async () => {
+      const t = txn();
+      const ops = [{ op: 'debit', key: await account(500), amount: 100 }];
+      expect(await w.handler({ action: 'prepare', txnId: t, operations: ops })).toMatchObject({ vote: 'VOTE_COMMIT' });
+      const asked = inDoubtAnswer.parse(await w.handler({ action: 'inDoubt', limit: 1000 }));
+      expect(asked.participant).toBe(PARTICIPANT);
+      expect(asked.inDoubt.map((h) => h.txnId)).toContain(t);
+      const since = asked.inDoubt.find((h) => h.txnId === t)?.inDoubtSince ?? '';
+      expect(Date.now() - Date.parse(since)).toBeLessThan(10 * 60_000);
+      expect(await w.handler({ action: 'commit', txnId: t, operations: ops })).toMatchObject({ outcome: 'COMMITTED' });
+      expect(inDoubtAnswer.parse(await w.handler({ action: 'inDoubt', limit: 1000 })).inDoubt.map((h) => h.txnId)).not.toContain(t);
+    }, 60_000);
 
     it('votes LOCK_CONFLICT, holding nothing, while a prepared transaction holds the row, and the retry after the decision votes yes', async () => {
       const acct = await account(1_000);

@@ -7,11 +7,8 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { recoveryRequest } from '../../lambdas/recovery/awsEntry.js';
+import { awsRecoveryPorts, recoveryEnvironment, recoveryRequest } from '../../lambdas/recovery/awsEntry.js';
 import { sweepSummary } from '../../lambdas/recovery/recoveryService.js';
-import { coordinatorLogTable } from '../../lambdas/recovery/coordinatorLogTable.js';
-import { inDoubtIndex } from '../../lambdas/recovery/inDoubtIndex.js';
-import { lambdaParticipants } from '../../lambdas/recovery/lambdaParticipants.js';
 import type { RecoveryPorts } from '../../lambdas/recovery/ports.js';
 import { DEFAULT_RECOVERY_CONFIG } from '../../lambdas/recovery/recoveryConfig.js';
 import { runSweep } from '../../lambdas/recovery/sweep.js';
@@ -69,13 +66,16 @@ async function stuckWorld(faults: FaultSpec[]) {
   return w;
 }
 
+/** The deployed sweeper's wiring (awsRecoveryPorts), with DynamoDB Local and the Lambda stand-in. */
 function awsPorts(w: LedgerWorld, invoked: string[] = []): RecoveryPorts {
-  return {
-    log: coordinatorLogTable(w.doc, w.pakka.tables.coordinatorLog),
-    inDoubt: inDoubtIndex(w.doc, w.pakka.tables.participants),
-    participants: lambdaParticipants(fakeLambda(w, invoked), FUNCTIONS),
-    now: () => Date.now() + HOUR_MS,
-  };
+  const env = recoveryEnvironment.parse({
+    COORDINATOR_LOG_TABLE: w.pakka.tables.coordinatorLog,
+    STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:111111111111:stateMachine:pakka',
+    PARTICIPANT_TABLES: JSON.stringify(Object.fromEntries(w.pakka.tables.participants)),
+    PARTICIPANT_FUNCTIONS: JSON.stringify(Object.fromEntries(FUNCTIONS)),
+    COORDINATOR_VARIANT: 'express',
+  });
+  return { ...awsRecoveryPorts(env, { dynamo: w.doc, lambda: fakeLambda(w, invoked) }), now: () => Date.now() + HOUR_MS };
 }
 
 describe('recovery through the AWS adapters', () => {

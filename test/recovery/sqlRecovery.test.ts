@@ -3,7 +3,8 @@
  * through the real state machine in local mode: it commits and aborts as one, and when the coordinator
  * stops and the database is killed with SIGKILL between prepare and commit, recovery finds the prepared
  * transaction in PostgreSQL's own list and finishes it by the log's decision (presumed abort when none
- * was logged). A randomized run then checks that money is conserved across both stores.
+ * was logged). A seeded chaos run then kills PostgreSQL with SIGKILL under concurrent transfers and checks
+ * that money is conserved and every transaction atomic across both stores.
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -12,7 +13,11 @@ import { ACCOUNTS_DDL, bankAccounts, sqlBankKind } from '../../examples/sql-bank
 import { parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import { BUILT_IN_KINDS, kindRegistry } from '../../lambdas/participants/kinds/index.js';
 import type { SqlEngine } from '../../lambdas/participants/sql/engine.js';
-import { sqlInDoubt } from '../../lambdas/recovery/sqlInDoubt.js';
+import { localTransactionService } from '../../local/transactionService.js';
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { awsRecoveryPorts, recoveryEnvironment, relayQuestion } from '../../lambdas/recovery/awsEntry.js';
+import { runSweep } from '../../lambdas/recovery/sweep.js';
+import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
 import { postgresEngine } from '../../lambdas/participants/sql/postgres.js';
 import { ensureSqlParticipantReady, sqlParticipant } from '../../lambdas/participants/sql/runtime.js';
 import { DEFAULT_RECOVERY_CONFIG } from '../../lambdas/recovery/recoveryConfig.js';
@@ -21,6 +26,7 @@ import { localDynamoClient } from '../../local/dynamoLocal.js';
 import type { LocalPakka } from '../../local/pakka.js';
 import { LocalRecovery } from '../../local/recovery.js';
 import { testPakka, uniqueId } from '../support/pakka.js';
+import { testSeed } from '../support/seed.js';
 import { readItem } from '../support/participantTable.js';
 import { POSTGRES_USER, type SqlServer, postgresAvailable, requireServer, startPostgres } from '../../local/sqlServers.js';
 
@@ -38,6 +44,8 @@ describe.runIf(requireServer(postgresAvailable()))('a transfer across a DynamoDB
   let engine: SqlEngine;
   let pakka: LocalPakka;
   let stopAt: string | undefined;
+  /** Where each transaction's coordinator stops, for the runs that stop several differently at once. */
+  const stopFor = new Map<string, string>();
 
   const sql = async (text: string, values?: unknown[]) => {
     const session = await engine.connect();
@@ -64,7 +72,7 @@ describe.runIf(requireServer(postgresAvailable()))('a transfer across a DynamoDB
       // As a crashed coordinator stops: the execution is aborted where it is.
       beforeTask: async (name, input) => {
         const txnId = (input as { txnId?: string } | undefined)?.txnId;
-        if (stopAt === undefined || name !== stopAt) return;
+        if ((stopAt ?? (txnId ? stopFor.get(txnId) : undefined)) !== name) return;
         if (txnId) pakka.execution(txnId)?.abort();
         throw Object.assign(new Error('the coordinator stopped'), { name: 'Pakka.CoordinatorStopped' });
       },
@@ -93,7 +101,7 @@ describe.runIf(requireServer(postgresAvailable()))('a transfer across a DynamoDB
     const later =
       Date.now() +
       (10 + DEFAULT_RECOVERY_CONFIG.deadlineGraceSeconds + EXECUTION_TIMEOUT_SECONDS.express + DEFAULT_RECOVERY_CONFIG.preparedRecordAgeSeconds + 60) * 1000;
-    return new LocalRecovery(pakka, { dynamo: localDynamoClient(inject('dynamoEndpoint')), now: () => later, inDoubt: [sqlInDoubt(engine, SQL_BANK)] });
+    return new LocalRecovery(pakka, { dynamo: localDynamoClient(inject('dynamoEndpoint')), now: () => later });
   };
 
   it('commits in both stores, and a no from the ledger aborts the PostgreSQL side with nothing changed', async () => {
@@ -125,7 +133,10 @@ describe.runIf(requireServer(postgresAvailable()))('a transfer across a DynamoDB
     await pakka.start(request).done;
     stopAt = undefined;
     expect(await pakka.readLogItem(request.txnId)).toMatchObject({ decision: 'COMMIT' });
-    expect((await sqlInDoubt(engine, SQL_BANK).preparedBefore(new Date().toISOString(), 100)).refs.map((r) => r.txnId)).toContain(request.txnId);
+    // Recovery asks the participant (inDoubt), as on AWS; the API's stuck listing reads the same answer.
+    expect((await recoveryAfterDeadline().ports.inDoubt.preparedBefore(new Date().toISOString(), 100)).refs.map((r) => r.txnId)).toContain(request.txnId);
+    const held = await localTransactionService(pakka, localDynamoClient(inject('dynamoEndpoint'))).heldFrom(undefined, 100);
+    expect(held.refs).toContainEqual(expect.objectContaining({ txnId: request.txnId, source: SQL_BANK }));
     await server.kill();
     const failed = await recoveryAfterDeadline().sweep();
     expect(failed.errors.length + failed.pending).toBeGreaterThan(0);
@@ -135,6 +146,72 @@ describe.runIf(requireServer(postgresAvailable()))('a transfer across a DynamoDB
     expect(await pakka.getTransaction(request.txnId)).toMatchObject({ status: 'COMMITTED' });
     expect([await ledgerBalance(from), await sqlBalance(to)]).toEqual([4_300, 700]);
     expect(await sql('SELECT gid FROM pg_prepared_xacts')).toEqual([]);
+  }, 120_000);
+
+  it('wired as on AWS (participants reached through Lambda, the SQL participant asked inDoubt): the deployed sweeper finishes the prepared transaction, and relays only the questions it may', async () => {
+    const arnOf = (name: string) => `arn:aws:lambda:eu-west-1:111111111111:function:team-${name}`;
+    const invoked: string[] = [];
+    const lambda = {
+      send: async (command: unknown) => {
+        if (!(command instanceof InvokeCommand)) throw new Error('only Invoke is expected');
+        const name = String(command.input.FunctionName).replace(/^.*:function:team-/, '');
+        const payload = JSON.parse(new TextDecoder().decode(command.input.Payload as Uint8Array)) as { action?: string };
+        invoked.push(`${payload.action} ${name}`);
+        const handler = pakka.participants.get(name);
+        if (!handler) throw new Error(`no function for ${name}`);
+        try {
+          return { StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify(await handler(payload))) };
+        } catch (error) {
+          const e = error as Error;
+          return {
+            StatusCode: 200,
+            FunctionError: 'Unhandled',
+            Payload: new TextEncoder().encode(JSON.stringify({ errorType: e.name, errorMessage: e.message })),
+          };
+        }
+      },
+    } as unknown as LambdaClient;
+    const env = recoveryEnvironment.parse({
+      COORDINATOR_LOG_TABLE: pakka.tables.coordinatorLog,
+      STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:111111111111:stateMachine:pakka',
+      COORDINATOR_VARIANT: 'express',
+      PARTICIPANT_TABLES: JSON.stringify(Object.fromEntries(pakka.tables.participants)),
+      PARTICIPANT_FUNCTIONS: JSON.stringify(Object.fromEntries([...pakka.tables.participants.keys()].map((name) => [name, arnOf(name)]))),
+      IN_DOUBT_FROM_PARTICIPANTS: SQL_BANK,
+    });
+    const ports = awsRecoveryPorts(env, { dynamo: documentClient(localDynamoClient(inject('dynamoEndpoint'))), lambda });
+    const afterDeadline = {
+      ...ports,
+      now: () =>
+        Date.now() +
+        (10 + DEFAULT_RECOVERY_CONFIG.deadlineGraceSeconds + EXECUTION_TIMEOUT_SECONDS.express + DEFAULT_RECOVERY_CONFIG.preparedRecordAgeSeconds + 60) * 1000,
+    };
+
+    const { from, to } = await accounts(5_000, 0);
+    const request = transfer(from, to, 300);
+    stopAt = 'Commit';
+    await pakka.start(request).done;
+    stopAt = undefined;
+    expect(await sql('SELECT count(*)::int AS n FROM pg_prepared_xacts')).toEqual([{ n: 1 }]);
+    // The SQL participant's table holds nothing: it is asked, and its index is never read.
+    expect((await ports.inDoubt.preparedBefore(new Date().toISOString(), 100)).refs.filter((r) => r.participant === SQL_BANK).map((r) => r.txnId)).toEqual([
+      request.txnId,
+    ]);
+    expect(invoked).toContain(`inDoubt ${SQL_BANK}`);
+    expect(invoked).not.toContain('inDoubt payer-bank');
+
+    for (let i = 0; i < 5; i++) if ((await runSweep(afterDeadline, DEFAULT_RECOVERY_CONFIG, { metrics: pakka.metrics })).quiet) break;
+    expect(await pakka.getTransaction(request.txnId)).toMatchObject({ status: 'COMMITTED' });
+    expect([await ledgerBalance(from), await sqlBalance(to)]).toEqual([4_700, 300]);
+    expect(await sql('SELECT count(*)::int AS n FROM pg_prepared_xacts')).toEqual([{ n: 0 }]);
+
+    // The API's questions, relayed: status and inDoubt to the SQL participant; nothing to anyone else.
+    expect(await relayQuestion(ports, { action: 'ask', participant: SQL_BANK, message: { action: 'status', txnId: request.txnId } })).toMatchObject({
+      state: 'COMMITTED',
+    });
+    await expect(relayQuestion(ports, { action: 'ask', participant: 'payer-bank', message: { action: 'status', txnId: request.txnId } })).rejects.toThrow(
+      /not asked/,
+    );
   }, 120_000);
 
   it('before any decision, a stopped coordinator: recovery presumes abort and rolls back the prepared transaction', async () => {
@@ -155,9 +232,8 @@ describe.runIf(requireServer(postgresAvailable()))('a transfer across a DynamoDB
     expect(late).toMatchObject({ vote: 'VOTE_ABORT', reason: 'ABORTED_BEFORE_PREPARE' });
   }, 120_000);
 
-  it('conserves money across both stores through random transfers, stops and recovery', async () => {
-    const seed = Number(process.env.PAKKA_TEST_SEED ?? Date.now() % 1_000_000);
-    console.info(`sqlRecovery conservation seed: ${seed} (PAKKA_TEST_SEED=${seed} repeats it)`);
+  it('chaos across both stores: concurrent transfers, coordinator stops and SIGKILLs of PostgreSQL keep money conserved and every transaction atomic', async () => {
+    const seed = testSeed('sqlRecovery chaos');
     let state = seed;
     const random = () => {
       state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
@@ -170,22 +246,47 @@ describe.runIf(requireServer(postgresAvailable()))('a transfer across a DynamoDB
       return sum;
     };
     const before = await total();
-    const stops = [undefined, undefined, 'LogCommitDecision', 'Commit', 'Abort'];
+    const stops = [undefined, undefined, 'Prepare', 'LogCommitDecision', 'Commit', 'Abort'];
     const started: string[] = [];
-    for (let i = 0; i < 24; i++) {
-      const pair = payers[Math.floor(random() * payers.length)];
-      if (!pair) continue;
-      const amount = 1 + Math.floor(random() * 900);
-      const request = transfer(pair.from, pair.to, amount);
-      started.push(request.txnId);
-      stopAt = stops[Math.floor(random() * stops.length)];
-      await pakka.start(request).done;
-      stopAt = undefined;
+    let kills = 0;
+    for (let batch = 0; batch < 6; batch++) {
+      const requests = [0, 1, 2, 3].map(() => {
+        const pair = payers[Math.floor(random() * payers.length)] ?? payers[0];
+        if (!pair) throw new Error('no accounts');
+        const request = transfer(pair.from, pair.to, 1 + Math.floor(random() * 900));
+        const stop = stops[Math.floor(random() * stops.length)];
+        if (stop) stopFor.set(request.txnId, stop);
+        started.push(request.txnId);
+        return request;
+      });
+      const killNow = random() < 0.4;
+      const running = Promise.all(requests.map((r) => pakka.start(r).done));
+      if (killNow) {
+        // kill -9 of the database while the batch runs: its prepares and commits fail as transient, and what is left is recovery's.
+        await server.kill();
+        kills++;
+      }
+      await running;
+      if (killNow) {
+        // Recovery while the database is down: the ledger side is still recovered; the SQL side is left for a later sweep.
+        await recoveryAfterDeadline().sweep();
+        await server.restart();
+      }
     }
+    stopFor.clear();
     const reports = await recoveryAfterDeadline().sweepUntilQuiet();
     expect(reports.flatMap((r) => r.errors)).toEqual([]);
     expect(await total()).toBe(before);
-    for (const txnId of started) expect((await pakka.getTransaction(txnId))?.status).toMatch(/^(COMMITTED|ABORTED)$/);
+    const reads = localTransactionService(pakka, localDynamoClient(inject('dynamoEndpoint')));
+    for (const txnId of started) {
+      const view = await pakka.getTransaction(txnId);
+      expect(view?.status, txnId).toMatch(/^(COMMITTED|ABORTED)$/);
+      // Atomic in both stores: the SQL participant's own record agrees with the ledger's and with the decision.
+      const records = await reads.readParticipantRecords(txnId, ['payer-bank', SQL_BANK]);
+      const committed = [...records.values()].filter((r) => r.state === 'COMMITTED').length;
+      expect(committed, txnId).toBe(view?.status === 'COMMITTED' ? 2 : 0);
+    }
     expect(await sql('SELECT gid FROM pg_prepared_xacts')).toEqual([]);
-  }, 180_000);
+    console.info(`sqlRecovery chaos: ${started.length} transfers, ${kills} SIGKILLs of PostgreSQL`);
+  }, 300_000);
 });

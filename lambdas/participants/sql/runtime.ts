@@ -13,7 +13,8 @@
  * or prepared holds it, so a null abort cannot slip a tombstone under it (it waits briefly, then retries),
  * and a prepare after a tombstone fails on the duplicate key and votes no (anti-hanging).
  */
-import type { ParticipantAnswer, PhaseTwoAnswer, PrepareAnswer, StatusAnswer } from '../../contract/participantProtocol.js';
+import type { InDoubtAnswer, InDoubtRequest, ParticipantAnswer, PhaseTwoAnswer, PrepareAnswer, StatusAnswer } from '../../contract/participantProtocol.js';
+import { inDoubtPage } from '../inDoubtPage.js';
 import {
   CommittedInOnePhase,
   ONE_PHASE_COMMITTED,
@@ -295,8 +296,14 @@ export function sqlParticipant<Op extends { op: string; key: string }>(options: 
     });
   }
 
+  /** Recovery's question (contract 1.3): the database's own list of this participant's prepared transactions. */
+  function inDoubt(request: InDoubtRequest): Promise<InDoubtAnswer> {
+    return withSession(async (session) => inDoubtPage(name, await engine.listPrepared(session, name), request));
+  }
+
   return dispatchParticipantRequest<Operations<Op>>({
     operations: validated,
+    inDoubt,
     prepare: (txnId, ops) => prepare(txnId, ops, false),
     commitOnePhase: (txnId, ops) => prepare(txnId, ops, true),
     commit,
