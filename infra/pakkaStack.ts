@@ -105,6 +105,7 @@ export class PakkaStack extends Stack {
       removalPolicy,
       logRetention,
       logLevel: settings.stateMachineLogLevel,
+      faultInjection: settings.faultInjection,
     });
     this.api = new Api(this, 'Api', {
       coordinator: this.coordinator,

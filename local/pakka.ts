@@ -4,6 +4,7 @@
  * local API, the CLI, the tests and the benchmark call.
  */
 import { PAKKA_ERROR } from '../lambdas/protocol/errorNames.js';
+import type { CoordinatorFault } from '../lambdas/request/coordinatorFault.js';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { claimTransaction } from '../lambdas/api/claimWrite.js';
 import { type TableReads, tableReads } from '../lambdas/api/tableReads.js';
@@ -48,6 +49,8 @@ export interface LocalPakkaOptions {
   /** The fault-injection seam: wraps how the coordinator reaches a participant. */
   wrapInvoker?: (invoke: ParticipantInvoker) => ParticipantInvoker;
   beforeTask?: LocalStateMachineOptions['beforeTask'];
+  /** The coordinator with the fault states (statemachines/source/faultStates.ts), for `pakka verify`. */
+  faultInjection?: boolean;
   /** Where participant and coordinator metrics go; GET /metrics renders it. */
   metrics?: PrometheusRecorder;
   logger?: ProtocolLogger;
@@ -146,6 +149,7 @@ export class LocalPakka {
       invoke: options.wrapInvoker ? options.wrapInvoker(direct) : direct,
       ...(options.fastRetriesMs !== undefined ? { fastRetriesMs: options.fastRetriesMs } : {}),
       ...(options.beforeTask ? { beforeTask: options.beforeTask } : {}),
+      ...(options.faultInjection ? { faultInjection: true } : {}),
     });
   }
 
@@ -175,10 +179,11 @@ export class LocalPakka {
   }
 
   /** Starts a validated request without claiming its txnId (as a bare StartExecution would); returns at once. */
-  start(request: TransactionRequest, idempotencyKey?: string): StartedTransaction {
+  start(request: TransactionRequest, idempotencyKey?: string, fault?: CoordinatorFault): StartedTransaction {
     const txnId = transactionIdFor(request, idempotencyKey);
     recordStarted(this.metrics);
-    return this.run(executionInput(txnId, request, this.config, this.functions, idempotencyKey));
+    // The fault only does anything on a coordinator built with faultInjection (the API refuses it otherwise).
+    return this.run({ ...executionInput(txnId, request, this.config, this.functions, idempotencyKey), ...(fault ? { fault } : {}) });
   }
 
   /**

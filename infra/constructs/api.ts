@@ -4,6 +4,7 @@
  * validates what it can (the POST body's shape, required path parameters), throttles, and writes
  * an access log; its own error responses keep the API's `{error: {code, message, field}}` shape.
  */
+import { FAULT_INJECTION_ENV } from '../../lambdas/request/coordinatorFault.js';
 import { IN_DOUBT_INDEX } from '../../lambdas/participants/table.js';
 import { type Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
@@ -91,6 +92,8 @@ export class Api extends Construct {
         PARTICIPANT_TABLES: participantTablesJson(this, props.participants),
         // The API only names these functions in execution inputs; the state machine invokes them.
         PARTICIPANT_FUNCTIONS: participantFunctionsJson(this, props.participants),
+        // Only with a coordinator built with the fault states: the API then honours the Pakka-Fault header.
+        ...(coordinator.faultInjection ? { [FAULT_INJECTION_ENV]: 'on' } : {}),
       },
       timeout: props.timeout,
       memorySize: 512,

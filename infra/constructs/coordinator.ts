@@ -13,6 +13,7 @@ import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cd
 import { Construct } from 'constructs';
 import { type CoordinatorVariant, DEFAULT_COORDINATOR_VARIANT } from '../../lambdas/config/coordinatorVariant.js';
 import { COORDINATOR_LOG_SCHEMA } from '../../lambdas/tableSchemas.js';
+import { faultInjectedAsl } from '../../statemachines/source/faultStates.js';
 import { aslPath } from '../../statemachines/source/files.js';
 import { PakkaTable } from './pakkaTable.js';
 import { checkDistinctFunctions } from './participant.js';
@@ -38,10 +39,17 @@ export interface CoordinatorProps {
   removalPolicy: RemovalPolicy;
   logRetention: RetentionDays;
   logLevel: 'ALL' | 'ERROR';
+  /**
+   * Build the workflow with the fault states (statemachines/source/faultStates.ts), so an execution
+   * whose input asks for it stops after prepare: for `pakka verify` in a sandbox. Default off.
+   */
+  faultInjection?: boolean;
 }
 
 export class Coordinator extends Construct {
   readonly variant: CoordinatorVariant;
+  /** The workflow holds the fault states; the API is then told to honour the Pakka-Fault header. */
+  readonly faultInjection: boolean;
   readonly stateMachine: StateMachine;
   readonly coordinatorLog: PakkaTable;
   /**
@@ -59,6 +67,7 @@ export class Coordinator extends Construct {
   constructor(scope: Construct, id: string, props: CoordinatorProps) {
     super(scope, id);
     this.variant = props.variant ?? DEFAULT_COORDINATOR_VARIANT;
+    this.faultInjection = props.faultInjection === true;
     checkDistinctFunctions(props.participants);
     const stack = Stack.of(this);
     this.coordinatorLog = new PakkaTable(this, 'CoordinatorLog', { schema: COORDINATOR_LOG_SCHEMA, removalPolicy: props.removalPolicy });
@@ -77,7 +86,7 @@ export class Coordinator extends Construct {
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineName: props.stateMachineName,
       stateMachineType: this.variant === 'express' ? StateMachineType.EXPRESS : StateMachineType.STANDARD,
-      definitionBody: DefinitionBody.fromFile(aslPath(this.variant)),
+      definitionBody: this.faultInjection ? DefinitionBody.fromString(faultInjectedAsl(this.variant)) : DefinitionBody.fromFile(aslPath(this.variant)),
       definitionSubstitutions: {
         CoordinatorLogTable: this.coordinatorLog.table.tableName,
       },

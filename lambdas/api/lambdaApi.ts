@@ -5,7 +5,8 @@
  * Environment: COORDINATOR_LOG_TABLE, STATE_MACHINE_ARN, PARTICIPANT_TABLES (JSON: participant
  * name -> table name), PARTICIPANT_FUNCTIONS (JSON: participant name -> function ARN), COORDINATOR_VARIANT; optional RECOVERY_FUNCTION_NAME (the recovery function, which
  * POST /recovery/run and POST /transactions/{txnId}/resolve invoke) and RECOVERY_LOG_GROUP (its log group,
- * named in the answer of a sweep started in the background).
+ * named in the answer of a sweep started in the background); PAKKA_FAULT_INJECTION=on only on a deployment
+ * that enables fault injection (coordinatorFault.ts).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -16,6 +17,7 @@ import type { ParticipantConfig } from '../config/participantConfig.js';
 import { boundedClientConfig, syncStartClientConfig } from '../config/sdkTimeouts.js';
 import { coordinatorEnvironment } from '../config/deployedEnvironment.js';
 import { checkParticipantFunctions } from '../config/participantFunctions.js';
+import { faultInjectionFromEnv } from '../request/coordinatorFault.js';
 import { requestLogFields } from './requestLog.js';
 import { protocolLogger } from '../observability/logger.js';
 import { pakkaTracer, traced } from '../observability/tracing.js';
@@ -58,6 +60,7 @@ export function lambdaApi(config: ParticipantConfig): LambdaApiHandler {
     }),
     {
       logError: (message, detail) => logger.error(message, detail),
+      faultInjection: faultInjectionFromEnv(),
       ...(env.RECOVERY_FUNCTION_NAME
         ? {
             recovery: invokedRecovery(lambda, env.RECOVERY_FUNCTION_NAME, env.RECOVERY_LOG_GROUP ? { logGroupName: env.RECOVERY_LOG_GROUP } : {}),

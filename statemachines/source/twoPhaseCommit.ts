@@ -16,8 +16,8 @@
 import { type CoordinatorVariant, EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/config/coordinatorVariant.js';
 import { ONE_PHASE_COMMITTED } from '../../lambdas/protocol/participantState.js';
 import { PAKKA_ERROR } from '../../lambdas/protocol/errorNames.js';
-import { COORDINATOR_ABORT_REASONS, PARTICIPANT_ABORT_REASONS } from '../../lambdas/protocol/vote.js';
-import { VOTE_ABORT_ERRORS } from '../../lambdas/contract/participantProtocol.js';
+import { COORDINATOR_ABORT_REASONS, RESERVED_ABORT_REASONS } from '../../lambdas/protocol/vote.js';
+import { BUILT_IN_VOTE_ABORT_ERRORS, TEAM_VOTE_ABORT_ERROR } from '../../lambdas/contract/participantProtocol.js';
 import { PHASE_MARKERS } from './phaseMarkers.js';
 import { PHASE_TWO_ATTEMPTS, PREPARE_ATTEMPTS } from '../../lambdas/config/participantAttempts.js';
 import type { ChoiceRule, FailState, Json, MapState, Retrier, StateMachineDefinition, States, TaskState } from './asl.js';
@@ -333,6 +333,22 @@ const equals = (path: string, value: string): ChoiceRule => ({
   And: [present(path), { Variable: path, IsString: true }, { Variable: path, StringEquals: value }],
 });
 
+/**
+ * A reason a participant may give: any string but the empty one and the reasons reserved for the
+ * coordinator and the operator. A team's own reason (contract 1.3) is not known when this machine is
+ * written, and a Choice cannot test a pattern, so the pattern is the participant runtime's to keep;
+ * the metrics count a logged reason outside it as INVALID_ANSWER.
+ */
+const givableReason = (path: string): ChoiceRule => ({
+  And: [
+    present(path),
+    { Variable: path, IsString: true },
+    { Not: { Variable: path, StringEquals: '' } },
+    { Not: { Or: RESERVED_ABORT_REASONS.map((reason) => ({ Variable: path, StringEquals: reason })) } },
+  ],
+});
+const GIVABLE_REASON_RULE = `a VOTE_ABORT reason must be a built-in reason or a team's own, never ${RESERVED_ABORT_REASONS.join(', ')}`;
+
 /** A judged answer: `verdict` is YES or the abort vote; `kind` is COMMIT, READ (both yes), LOCK (a lock conflict) or NO. */
 const verdict = (kind: 'COMMIT' | 'READ' | 'LOCK' | 'NO', vote?: Json): Record<string, Json> => ({ verdict: vote ?? 'YES', kind });
 
@@ -357,10 +373,7 @@ const judgeVotes: MapState = {
           { ...equals('$.reply.answer.vote', 'VOTE_COMMIT'), Next: 'AnswerIsCommit' },
           { ...equals('$.reply.answer.vote', 'READ_ONLY'), Next: 'AnswerIsReadOnly' },
           { And: [equals('$.reply.answer.vote', 'VOTE_ABORT'), equals('$.reply.answer.reason', 'LOCK_CONFLICT')], Next: 'AnswerIsLockConflict' },
-          {
-            And: [equals('$.reply.answer.vote', 'VOTE_ABORT'), { Or: PARTICIPANT_ABORT_REASONS.map((r) => equals('$.reply.answer.reason', r)) }],
-            Next: 'AnswerIsNo',
-          },
+          { And: [equals('$.reply.answer.vote', 'VOTE_ABORT'), givableReason('$.reply.answer.reason')], Next: 'AnswerIsNo' },
           { ...equals('$.reply.answer.vote', 'VOTE_ABORT'), Next: 'AnswerWithUnknownReason' },
         ],
         Default: 'AnswerWithUnknownVote',
@@ -389,7 +402,7 @@ const judgeVotes: MapState = {
       },
       AnswerWithUnknownReason: {
         Type: 'Pass',
-        Parameters: verdict('NO', abortVote('INVALID_ANSWER', `a VOTE_ABORT reason must be one of ${PARTICIPANT_ABORT_REASONS.join(', ')}`, '$.participant')),
+        Parameters: verdict('NO', abortVote('INVALID_ANSWER', GIVABLE_REASON_RULE, '$.participant')),
         End: true,
       },
       AnswerWithUnknownVote: {
@@ -506,7 +519,8 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
             Retry: PREPARE_RETRY,
             Catch: [
               // Listed by name, never by pattern: a name outside the list (an unknown reason) stays a failed prepare.
-              { ErrorEquals: [...VOTE_ABORT_ERRORS], ResultPath: '$.failure', Next: 'PrepareVotedAbort' },
+              { ErrorEquals: [...BUILT_IN_VOTE_ABORT_ERRORS], ResultPath: '$.failure', Next: 'PrepareVotedAbort' },
+              { ErrorEquals: [TEAM_VOTE_ABORT_ERROR], ResultPath: '$.failure', Next: 'ReadTeamReason' },
               // Sandbox.Timedout: the function's own timeout (set just below the task's) ended the call.
               { ErrorEquals: ['States.Timeout', LAMBDA_TIMED_OUT], ResultPath: '$.failure', Next: 'PrepareTimedOut' },
               { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'PrepareFailed' },
@@ -522,6 +536,36 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
               'reason.$': "States.ArrayGetItem(States.StringSplit($.failure.Error, '.'), 2)",
               rule: 'the participant voted VOTE_ABORT',
             },
+            ResultPath: '$.vote',
+            Next: 'EncodeAbortVote',
+          },
+          ReadTeamReason: {
+            Type: 'Pass',
+            Comment:
+              "A team's own reason, raised as Pakka.VoteAbort.TEAM with the reason alone as the message. A Lambda function's error reaches the state machine with its Cause a JSON object of errorType and errorMessage (AWS Step Functions developer guide, 'Handling error conditions'), so one parse reads it.",
+            Parameters: { 'lambdaError.$': 'States.StringToJson($.failure.Cause)' },
+            ResultPath: '$.raised',
+            Next: 'JudgeTeamReason',
+          },
+          JudgeTeamReason: {
+            Type: 'Choice',
+            Choices: [{ ...givableReason('$.raised.lambdaError.errorMessage'), Next: 'PrepareVotedTeamAbort' }],
+            Default: 'TeamReasonInvalid',
+          },
+          PrepareVotedTeamAbort: {
+            Type: 'Pass',
+            Comment: "The team's no ends the prepare phase at once, as a raised no with a built-in reason does.",
+            Parameters: { 'participant.$': '$.participant.name', 'reason.$': '$.raised.lambdaError.errorMessage', rule: 'the participant voted VOTE_ABORT' },
+            ResultPath: '$.vote',
+            Next: 'EncodeAbortVote',
+          },
+          TeamReasonInvalid: {
+            Type: 'Pass',
+            Comment: 'A raised team no without a reason it may give is a broken answer: still a no, recorded as INVALID_ANSWER.',
+            Parameters: abortVote('INVALID_ANSWER', `a raised ${TEAM_VOTE_ABORT_ERROR} must carry the reason as its message: ${GIVABLE_REASON_RULE}`) as Record<
+              string,
+              Json
+            >,
             ResultPath: '$.vote',
             Next: 'EncodeAbortVote',
           },

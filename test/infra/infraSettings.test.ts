@@ -36,6 +36,7 @@ describe('deployment settings', () => {
       apiThrottleBurst: 100,
       stateMachineLogLevel: 'ALL',
       coordinator: 'express',
+      faultInjection: false,
     });
   });
 
