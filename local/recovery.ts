@@ -8,6 +8,7 @@ import { recordLateHazards } from '../lambdas/observability/transactionOutcome.j
 import { documentClient } from '../lambdas/participants/lambdaEntry.js';
 import { coordinatorLogTable } from '../lambdas/recovery/coordinatorLogTable.js';
 import { inDoubtReaders } from '../lambdas/recovery/inDoubtReaders.js';
+import { inDoubtIndexHoldsAny } from '../lambdas/recovery/indexProbe.js';
 import type { RecoveryPorts } from '../lambdas/recovery/ports.js';
 import { DEFAULT_RECOVERY_CONFIG, type RecoveryConfig } from '../lambdas/recovery/recoveryConfig.js';
 import { type RecoveryService, sweepSummary } from '../lambdas/recovery/recoveryService.js';
@@ -52,6 +53,7 @@ export class LocalRecovery {
         tables: pakka.tables.participants,
         askedParticipants: [...pakka.config.values()].filter((spec) => spec.definition.preparedStateIn === 'participant').map((spec) => spec.name),
         ask: (participant, request) => invoke(participant, request),
+        holdsAny: (table) => inDoubtIndexHoldsAny(client, table),
         onFailure: (_source, error) =>
           options.log?.('recovery could not read a source of in-doubt transactions; the next sweep tries again', { error: String(error) }),
       }),

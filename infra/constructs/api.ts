@@ -25,7 +25,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { type ILogGroup, LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { BY_STATUS_INDEX } from '../../lambdas/tableSchemas.js';
+import { BY_STATUS_INDEX, OPEN_INDEX } from '../../lambdas/tableSchemas.js';
 import type { Coordinator } from './coordinator.js';
 import { PakkaFunction } from './pakkaFunction.js';
 import type { ParticipantTable } from './participant.js';
@@ -106,10 +106,17 @@ export class Api extends Construct {
     props.directory.connect(handler);
     // Reads exactly what the routes serve: a log item, the byStatus listing (keys, then the items in a
     // batch), participant items and records (a batch of records derives a decided transaction's status).
-    handler.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'], resources: [log.table.tableArn] }));
-    const byStatus = log.indexArns.get(BY_STATUS_INDEX);
-    if (!byStatus) throw new Error(`the coordinator log schema has no ${BY_STATUS_INDEX} index`);
-    handler.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [byStatus] }));
+    // PutItem: the txnId claim (lambdas/api/claimWrite.ts) writes the log item before any start.
+    handler.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'], resources: [log.table.tableArn] }),
+    );
+    // byStatus for the listings, open for the stuck listing's open log items (lambdas/recovery/openLogIndex.ts).
+    const logIndexes = [BY_STATUS_INDEX, OPEN_INDEX].map((name) => {
+      const arn = log.indexArns.get(name);
+      if (!arn) throw new Error(`the coordinator log schema has no ${name} index`);
+      return arn;
+    });
+    handler.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: logIndexes }));
     if (props.participants.length > 0) {
       for (const statement of perParticipantStatements(
         ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],

@@ -68,7 +68,8 @@ export class Recovery extends Construct {
     const openIndex = log.indexArns.get(OPEN_INDEX);
     if (!openIndex) throw new Error(`the coordinator log schema has no ${OPEN_INDEX} index`);
     role.addToPrincipalPolicy(new PolicyStatement({ actions: [...RECOVERY_LOG_ACTIONS], resources: [log.table.tableArn] }));
-    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [openIndex] }));
+    // Scan: a sweep first asks whether an index holds anything (one item at most, lambdas/recovery/indexProbe.ts), then queries its shards.
+    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query', 'dynamodb:Scan'], resources: [openIndex] }));
     if (props.participants.length > 0) {
       const inDoubt = props.participants.map((p) => {
         const arn = p.table.indexArns.get(IN_DOUBT_INDEX);
@@ -78,7 +79,7 @@ export class Recovery extends Construct {
       // Old PREPARED records are found through each participant's sparse in-doubt index; the records
       // themselves are only ever changed by the participant, through its own function.
       for (const statement of [
-        ...perParticipantStatements(['dynamodb:Query'], inDoubt),
+        ...perParticipantStatements(['dynamodb:Query', 'dynamodb:Scan'], inDoubt),
         ...perParticipantStatements(
           ['lambda:InvokeFunction'],
           props.participants.map((p) => p.function.functionArn),

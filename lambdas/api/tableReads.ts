@@ -4,7 +4,7 @@
  */
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type CoordinatorLogItem, parseCoordinatorLogItem, transactionView } from '../coordinatorLog/coordinatorLog.js';
-import { coordinatorLogTable } from '../recovery/coordinatorLogTable.js';
+import { openLogIndex } from '../recovery/openLogIndex.js';
 import { mergeOldestFirst } from '../recovery/sortedStreams.js';
 import { type HeldRef, type HeldTransaction, OPEN_LOG_SOURCE } from './stuckListing.js';
 import { earliestPrepared, undecidedView } from './undecidedView.js';
@@ -107,13 +107,14 @@ export function tableReads(
     return out.Item ? parseCoordinatorLogItem(out.Item) : undefined;
   }
 
+  // Only the listings' reads: no index probe (a sweep's), so the API bundles no Scan and is granted none.
   const inDoubt = inDoubtReaders({
     client,
     tables: tables.participants,
     askedParticipants: asked,
     ask: (participant, request) => (questions as ParticipantQuestions).inDoubt(participant, request),
   });
-  const log = coordinatorLogTable(client, tables.coordinatorLog);
+  const log = openLogIndex(client, tables.coordinatorLog);
 
   return {
     readLog,

@@ -19,6 +19,7 @@ import { pakkaTracer, traced } from '../observability/tracing.js';
 import { documentClient } from '../participants/lambdaEntry.js';
 import { coordinatorLogTable } from './coordinatorLogTable.js';
 import { inDoubtReaders } from './inDoubtReaders.js';
+import { inDoubtIndexHoldsAny } from './indexProbe.js';
 import { lambdaParticipants } from './lambdaParticipants.js';
 import type { RecoveryPorts } from './ports.js';
 import type { ParticipantAnswer } from '../participants/message.js';
@@ -83,6 +84,7 @@ export function awsRecoveryPorts(coordinatorLog: string, directory: ParticipantD
       tables: directory.tables,
       askedParticipants: directory.askedForInDoubt,
       ask: (participant, request) => participants.send(participant, request),
+      holdsAny: (table) => inDoubtIndexHoldsAny(clients.dynamo, table),
       onFailure: (source, error) =>
         clients.warn?.('recovery could not read a source of in-doubt transactions; the next sweep tries again', {
           phase: 'recovery',

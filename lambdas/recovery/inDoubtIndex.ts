@@ -1,77 +1,61 @@
 /**
- * Finds PREPARED records through each participant table's sparse `inDoubt` index: a Query of every
- * shard of its partition key, never a Scan.
+ * Finds PREPARED records through each participant table's sparse `inDoubt` index, never a Scan of the
+ * table. Per table, the sweeper first asks whether the index holds anything at all (`holdsAny`, given
+ * by recovery: indexProbe.ts, one read, and an idle table costs nothing more); only then it queries
+ * every shard, once: each shard is sorted by inDoubtSince, so its first page gives both the shard's
+ * oldest record (for the age alarm, however young) and its records old enough to act on, up to the
+ * first younger one. The API's listings, which never sweep, get no probe and bundle no Scan; they page
+ * through every shard from some instant on (heldFrom).
  */
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { IN_DOUBT_INDEX, IN_DOUBT_PARTITION, IN_DOUBT_PARTITIONS, IN_DOUBT_SORT } from '../participants/table.js';
-import type { InDoubtPort, PreparedRecordRef } from './ports.js';
-import { type StreamRead, mergeOldestFirst } from './sortedStreams.js';
+import type { InDoubtPort, InDoubtRead, PreparedRecordRef } from './ports.js';
+import { type StreamRead, mergeOldestFirst, mergedReads } from './sortedStreams.js';
 
 const PAGE = 100;
 
+/** Whether a participant table's `inDoubt` index holds anything; false lets a sweep skip the table's shards. */
+export type InDoubtProbe = (tableName: string) => Promise<boolean>;
+
 /** `tables` maps each participant name to its table. */
-export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap<string, string>): InDoubtPort {
-  async function preparedInShard(participant: string, tableName: string, partition: string, before: string, limit: number): Promise<PreparedRecordRef[]> {
-    const found: PreparedRecordRef[] = [];
+export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap<string, string>, holdsAny?: InDoubtProbe): InDoubtPort {
+  /** One shard from its oldest record on: those prepared no later than `before` (at most `limit`), and the oldest however young. */
+  async function readShard(participant: string, tableName: string, partition: string, before: string, limit: number): Promise<InDoubtRead> {
+    const refs: PreparedRecordRef[] = [];
+    let oldestSince: string | undefined;
     let start: Record<string, unknown> | undefined;
     do {
       const out = await client.send(
         new QueryCommand({
           TableName: tableName,
           IndexName: IN_DOUBT_INDEX,
-          KeyConditionExpression: '#partition = :prepared AND #since <= :before',
+          KeyConditionExpression: '#partition = :prepared',
           ExpressionAttributeNames: { '#partition': IN_DOUBT_PARTITION, '#since': IN_DOUBT_SORT },
-          ExpressionAttributeValues: { ':prepared': partition, ':before': before },
+          ExpressionAttributeValues: { ':prepared': partition },
           ProjectionExpression: 'txnId, #since',
-          Limit: Math.min(PAGE, limit - found.length),
+          Limit: Math.max(1, Math.min(PAGE, limit - refs.length)),
           ...(start ? { ExclusiveStartKey: start } : {}),
         }),
       );
       for (const item of out.Items ?? []) {
-        if (typeof item.txnId === 'string' && typeof item[IN_DOUBT_SORT] === 'string') {
-          found.push({ participant, txnId: item.txnId, inDoubtSince: item[IN_DOUBT_SORT] });
-        }
+        const since = item[IN_DOUBT_SORT];
+        if (typeof item.txnId !== 'string' || typeof since !== 'string') continue;
+        oldestSince ??= since;
+        // Oldest first: from the first record younger than `before` on, none is old enough.
+        if (since > before) return { refs, oldestSince };
+        refs.push({ participant, txnId: item.txnId, inDoubtSince: since });
       }
       start = out.LastEvaluatedKey;
-    } while (start && found.length < limit);
-    return found;
+    } while (start && refs.length < limit);
+    return { refs, oldestSince };
   }
 
-  /**
-   * Each shard is sorted by inDoubtSince, so the oldest `limit` of the table are among each shard's
-   * oldest `limit`. Shards one after another, tables side by side: a sweep over many participants
-   * must not open hundreds of requests at once (they would queue for the client's sockets).
-   */
-  async function preparedIn(participant: string, tableName: string, before: string, limit: number): Promise<PreparedRecordRef[]> {
-    const found: PreparedRecordRef[] = [];
-    for (const partition of IN_DOUBT_PARTITIONS) found.push(...(await preparedInShard(participant, tableName, partition, before, limit)));
-    return oldestFirst(found, limit);
-  }
-
-  /** The index is sorted by inDoubtSince: the first entry of each participant's partition is its oldest. */
-  async function oldestInShard(tableName: string, partition: string): Promise<string | undefined> {
-    const out = await client.send(
-      new QueryCommand({
-        TableName: tableName,
-        IndexName: IN_DOUBT_INDEX,
-        KeyConditionExpression: '#partition = :prepared',
-        ExpressionAttributeNames: { '#partition': IN_DOUBT_PARTITION, '#since': IN_DOUBT_SORT },
-        ExpressionAttributeValues: { ':prepared': partition },
-        ProjectionExpression: '#since',
-        Limit: 1,
-      }),
-    );
-    const since = out.Items?.[0]?.[IN_DOUBT_SORT];
-    return typeof since === 'string' ? since : undefined;
-  }
-
-  async function oldestIn(tableName: string): Promise<string | undefined> {
-    const oldest: string[] = [];
-    for (const partition of IN_DOUBT_PARTITIONS) {
-      const since = await oldestInShard(tableName, partition);
-      if (since !== undefined) oldest.push(since);
-    }
-    return oldest.sort()[0];
+  /** Shards one after another, tables side by side: a sweep over many participants must not open hundreds of requests at once. */
+  async function readTable(participant: string, tableName: string, before: string, limit: number): Promise<InDoubtRead> {
+    if (holdsAny && !(await holdsAny(tableName))) return { refs: [] };
+    const shards: InDoubtRead[] = [];
+    for (const partition of IN_DOUBT_PARTITIONS) shards.push(await readShard(participant, tableName, partition, before, limit));
+    return mergedReads(shards, limit);
   }
 
   /** One query of one shard from `from` on: a single page, `full` when the index holds more beyond it. */
@@ -119,15 +103,8 @@ export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap
       );
       return { refs: merged.entries, exhausted: merged.exhausted };
     },
-    async oldestPreparedSince() {
-      const oldest = await Promise.all([...tables.values()].map(oldestIn));
-      return oldest.filter((s): s is string => s !== undefined).sort()[0];
-    },
     async preparedBefore(before, limit) {
-      const perTable = await Promise.all([...tables].map(([participant, table]) => preparedIn(participant, table, before, limit)));
-      return oldestFirst(perTable.flat(), limit);
+      return mergedReads(await Promise.all([...tables].map(([participant, table]) => readTable(participant, table, before, limit))), limit);
     },
   };
 }
-
-const oldestFirst = (refs: PreparedRecordRef[], limit: number) => refs.sort((a, b) => a.inDoubtSince.localeCompare(b.inDoubtSince)).slice(0, limit);

@@ -5,7 +5,7 @@
  * API's stuck listings and local mode all read through this, so they cannot see different things.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { inDoubtIndex } from './inDoubtIndex.js';
+import { type InDoubtProbe, inDoubtIndex } from './inDoubtIndex.js';
 import { type AskInDoubt, participantInDoubt } from './participantInDoubt.js';
 import type { InDoubtPort } from './ports.js';
 import { type SourceFailure, inDoubtSources } from './inDoubtSources.js';
@@ -19,10 +19,15 @@ export interface InDoubtReadersOptions {
   ask: AskInDoubt;
   /** A source that cannot be read (a database that is down) is left out of this read and reported here. */
   onFailure?: SourceFailure;
+  /** The sweeper's probe of an index before its shards (indexProbe.ts); the listings read without one. */
+  holdsAny?: InDoubtProbe;
 }
 
 export function inDoubtReaders(options: InDoubtReadersOptions): InDoubtPort {
   const asked = new Set(options.askedParticipants);
   const indexed = new Map([...options.tables].filter(([name]) => !asked.has(name)));
-  return inDoubtSources([inDoubtIndex(options.client, indexed), ...[...asked].map((name) => participantInDoubt(options.ask, name))], options.onFailure);
+  return inDoubtSources(
+    [inDoubtIndex(options.client, indexed, options.holdsAny), ...[...asked].map((name) => participantInDoubt(options.ask, name))],
+    options.onFailure,
+  );
 }

@@ -36,14 +36,15 @@ export function participantInDoubt(ask: AskInDoubt, participant: string): InDoub
   return {
     participants: [participant],
     async preparedBefore(before, limit) {
-      return refs(await page({ before }, limit));
+      // One question from the oldest on: the first answer is the oldest however young (the age alarm's
+      // figure), and, oldest first, every one prepared no later than `before` comes before any younger one.
+      const held = refs(await page({}, limit)).sort((a, b) => a.inDoubtSince.localeCompare(b.inDoubtSince));
+      const old = held.filter((ref) => ref.inDoubtSince <= before);
+      return held[0] ? { refs: old, oldestSince: held[0].inDoubtSince } : { refs: old };
     },
     async heldFrom(from, limit) {
       const answer = await page(from === undefined ? {} : { from }, limit);
       return { refs: refs(answer), exhausted: answer.exhausted };
-    },
-    async oldestPreparedSince() {
-      return (await page({}, 1)).inDoubt[0]?.inDoubtSince;
     },
   };
 }

@@ -383,7 +383,13 @@ describe('IAM', () => {
       [
         `dynamodb:GetItem ${arnOf(coordinatorLogId())}`,
         `dynamodb:BatchGetItem ${arnOf(coordinatorLogId())}`,
-        `dynamodb:Query ${arnOf(coordinatorLogId())}/index/${BY_STATUS_INDEX}`,
+        // The txnId claim writes the log item before the start.
+        `dynamodb:PutItem ${arnOf(coordinatorLogId())}`,
+        // The listings by status, and the stuck listing's open log items.
+        `dynamodb:Query ${[BY_STATUS_INDEX, OPEN_INDEX]
+          .map((index) => `${arnOf(coordinatorLogId())}/index/${index}`)
+          .sort()
+          .join(',')}`,
         // The participant directory, read once per cold start.
         `dynamodb:GetItem ${arnOf(directoryWrite().tableId)}`,
         `dynamodb:GetItem ${participantTables}`,
@@ -422,6 +428,9 @@ describe('IAM', () => {
         `dynamodb:Query ${arnOf(coordinatorLogId())}/index/${OPEN_INDEX}`,
         `dynamodb:GetItem ${arnOf(directoryWrite().tableId)}`,
         `dynamodb:Query ${inDoubtIndexes}`,
+        // A sweep asks each index whether it holds anything (one item) before querying its shards.
+        `dynamodb:Scan ${arnOf(coordinatorLogId())}/index/${OPEN_INDEX}`,
+        `dynamodb:Scan ${inDoubtIndexes}`,
         `lambda:InvokeFunction ${participantFunctions}`,
         `logs:CreateLogStream ${arnOf(logGroupId)}`,
         `logs:PutLogEvents ${arnOf(logGroupId)}`,

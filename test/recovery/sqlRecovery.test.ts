@@ -122,7 +122,7 @@ for (const { kind, label, available } of SQL_ENGINES) {
       stopAt = undefined;
       expect(await pakka.readLogItem(request.txnId)).toMatchObject({ decision: 'COMMIT' });
       // Recovery asks the participant (inDoubt), as on AWS; the API's stuck listing reads the same answer.
-      expect((await recoveryAfterDeadline().ports.inDoubt.preparedBefore(new Date().toISOString(), 100)).map((r) => r.txnId)).toContain(request.txnId);
+      expect((await recoveryAfterDeadline().ports.inDoubt.preparedBefore(new Date().toISOString(), 100)).refs.map((r) => r.txnId)).toContain(request.txnId);
       const held = await localTransactionService(pakka, localDynamoClient(inject('dynamoEndpoint'))).heldFrom(undefined, 100);
       expect(held.refs).toContainEqual(expect.objectContaining({ txnId: request.txnId, source: SQL_BANK }));
       await db.server.kill();
@@ -187,7 +187,7 @@ for (const { kind, label, available } of SQL_ENGINES) {
       stopAt = undefined;
       expect(await preparedInDatabase()).toHaveLength(1);
       // The SQL participant's table holds nothing: it is asked, and its index is never read.
-      expect((await ports.inDoubt.preparedBefore(new Date().toISOString(), 100)).filter((r) => r.participant === SQL_BANK).map((r) => r.txnId)).toEqual([
+      expect((await ports.inDoubt.preparedBefore(new Date().toISOString(), 100)).refs.filter((r) => r.participant === SQL_BANK).map((r) => r.txnId)).toEqual([
         request.txnId,
       ]);
       expect(invoked).toContain(`inDoubt ${SQL_BANK}`);
