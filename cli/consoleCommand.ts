@@ -11,7 +11,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { readBody, sendResult } from '../local/apiGateway.js';
 import { ensureConsoleBuilt, isConsolePath, serveConsole } from '../local/consoleAssets.js';
 import { loopbackRefusal } from '../local/loopbackGuard.js';
-import { type CloudWatchClient, CLOUDWATCH_SERVICE, CloudWatchError, cloudWatchEndpoint, getMetricData, metricDataRequest } from './cloudWatch.js';
+import { type CloudWatchClient, CloudWatchError, cloudWatchIn, getMetricData, metricDataRequest } from './cloudWatch.js';
 import { CLOUDWATCH_PATH } from '../console/src/cloudWatchPath.js';
 import { type RequestSigner, SigningError, executeApiRegion, sigv4Signer } from '../client/sigv4.js';
 
@@ -199,7 +199,7 @@ export async function runConsole(options: ConsoleCommandOptions): Promise<void> 
     apiUrl: apiUrl.toString(),
     port: options.port,
     signer: sigv4Signer({ region }),
-    cloudWatch: { endpoint: cloudWatchEndpoint(region), signer: sigv4Signer({ region, service: CLOUDWATCH_SERVICE }) },
+    cloudWatch: cloudWatchIn(region),
     log: (line) => options.out(`${line}\n`),
   });
   options.out(

@@ -1,4 +1,5 @@
 /** How the CLI shows transactions, items and inspections to a person (scripts use --json). */
+import type { CheckReport } from './verify.js';
 import type { Inspection, Item, OutcomeEvent, ParticipantInfo, Resolved, SweepRun, TransactionStatus } from './client.js';
 import type { TransactionTimeline } from '../lambdas/observability/transactionTimeline.js';
 import type { TransactionView } from '../lambdas/coordinatorLog/coordinatorLog.js';
@@ -224,4 +225,17 @@ export function resolvedText(resolved: Resolved): string {
   const hazards = resolved.violations?.length ? `\nHEURISTIC HAZARD: ${resolved.violations.join(', ')}` : '';
   const view = resolved.transaction ? `\n\n${outcomeLine(resolved.transaction)}` : '';
   return `${resolved.txnId}: ${resolved.decision} ${state}${hazards}${view}`;
+}
+
+/** `pakka verify`'s table: each check, its result and what it saw. */
+export function verifyText(reports: readonly CheckReport[]): string {
+  const failed = reports.filter((r) => r.result === 'failed').length;
+  const skipped = reports.filter((r) => r.result === 'skipped').length;
+  const summary = failed
+    ? `${failed} of ${reports.length} checks FAILED`
+    : `all ${reports.length - skipped} checks passed${skipped ? `, ${skipped} skipped` : ''}`;
+  return `${table(
+    ['check', 'result', 'detail'],
+    reports.map((r) => [r.check, r.result === 'failed' ? 'FAILED' : r.result, r.detail]),
+  )}\n\n${summary}`;
 }

@@ -1,13 +1,15 @@
 /**
  * The `pakka` command: submit, follow and inspect transactions over the HTTP API, and run the demo.
- * Exit codes: 0 committed (or done), 1 aborted (or a demo check failed), 2 error, 3 not final yet.
+ * Exit codes: 0 committed (or done), 1 aborted (or a demo or verify check failed), 2 error, 3 not final yet.
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { TXN_STATUSES, type TxnStatus } from '../lambdas/coordinatorLog/coordinatorLog.js';
-import { ApiCallError, ConnectionFlagsError, DEFAULT_URL, SigningError, type TransactionStatus, UnreachableError, clientFor } from './client.js';
+import { ApiCallError, ConnectionFlagsError, DEFAULT_URL, SigningError, type TransactionStatus, UnreachableError, clientFor, signingRegion } from './client.js';
+import { cloudWatchIn } from './cloudWatch.js';
+import { runVerify } from './verify.js';
 import { runDemo, scenarioNamed, summaryText } from './demo.js';
-import { eventsText, inspectionText, itemText, listText, participantsText, recoveryText, resolvedText, transactionText } from './format.js';
+import { eventsText, inspectionText, itemText, listText, participantsText, recoveryText, resolvedText, transactionText, verifyText } from './format.js';
 import { runTop } from './topCommand.js';
 import { DEFAULT_CONSOLE_PORT, runConsole } from './consoleCommand.js';
 
@@ -223,6 +225,34 @@ export function program(out: (text: string) => void, err: (text: string) => void
       exitCode = reports.every((r) => r.passed) ? EXIT.committed : EXIT.aborted;
     });
 
+  cli
+    .command('verify')
+    .description(
+      'check a deployment end to end (right after cdk deploy, or npm start): a commit, an abort with its reason, idempotency, a stuck transaction finished by recovery, metrics and alarms; exit 1 if any check fails',
+    )
+    .option('--stack <name>', "the stack's name, which prefixes its alarms (on AWS)", stackName, 'Pakka')
+    .option(
+      '--recovery-timeout <seconds>',
+      'how long recovery may take to finish the stuck transaction (its deadline and grace included)',
+      positiveSeconds,
+      300,
+    )
+    .option('--metrics-timeout <seconds>', "how long CloudWatch may take to show this run's outcomes (on AWS)", positiveSeconds, 300)
+    .action(async (options: { stack: string; recoveryTimeout: number; metricsTimeout: number }) => {
+      const region = signingRegion(globals());
+      const quiet = globals().json === true;
+      const reports = await runVerify({
+        client: client(),
+        ...(region ? { cloudWatch: cloudWatchIn(region) } : {}),
+        stackName: options.stack,
+        recoveryTimeoutMs: options.recoveryTimeout * 1000,
+        metricsTimeoutMs: options.metricsTimeout * 1000,
+        progress: (report) => !quiet && out(`${report.result === 'failed' ? 'FAILED' : report.result.padEnd(7)} ${report.check}\n`),
+      });
+      print(`\n${verifyText(reports)}`, reports);
+      exitCode = reports.some((r) => r.result === 'failed') ? EXIT.aborted : EXIT.committed;
+    });
+
   // Commander's implicit help command is not one of the commands, so `pakka help help` was an unknown
   // command (exit 2); this one is, and it answers for itself like any other.
   cli.helpCommand(false);
@@ -268,4 +298,10 @@ function positiveSeconds(value: string): number {
   const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds <= 0) throw new InvalidArgumentError('must be a positive number of seconds');
   return seconds;
+}
+
+/** A stack name as CDK context pakka:stackName allows it (infra/settings.ts): it prefixes the alarms. */
+function stackName(value: string): string {
+  if (!/^[A-Za-z][A-Za-z0-9-]{0,22}$/.test(value)) throw new InvalidArgumentError('must be a stack name: 1-23 letters, digits or -, starting with a letter');
+  return value;
 }

@@ -2,6 +2,7 @@
  * A typed client of Pakka's HTTP API. The same calls work against the local service (plain HTTP)
  * and the deployed API (every request signed with SigV4); the answer types are the API's own.
  */
+import { type CoordinatorFault, FAULT_HEADER } from '../lambdas/request/coordinatorFault.js';
 import { isFinal } from '../lambdas/coordinatorLog/coordinatorLog.js';
 import type {
   Accepted,
@@ -42,6 +43,8 @@ export interface SubmitOptions {
   /** Wait (up to 25 s on the server) for the outcome. */
   wait?: boolean;
   idempotencyKey?: string;
+  /** Ask the coordinator to stop after prepare (a deployment with fault injection only; otherwise 400). */
+  fault?: CoordinatorFault;
 }
 
 export type Submitted = { final: true; transaction: TransactionStatus } | { final: false; txnId: string; status: TxnStatus };
@@ -86,7 +89,10 @@ export class PakkaClient {
       path: '/transactions',
       query: { wait: options.wait ? 'true' : undefined },
       body: typeof body === 'string' ? body : JSON.stringify(body),
-      ...(options.idempotencyKey ? { headers: { 'Idempotency-Key': options.idempotencyKey } } : {}),
+      headers: {
+        ...(options.idempotencyKey ? { 'Idempotency-Key': options.idempotencyKey } : {}),
+        ...(options.fault ? { [FAULT_HEADER]: options.fault } : {}),
+      },
     });
     // 200 is final; with ?wait=true a 202 is the transaction still running, without it just {txnId, status}.
     if (options.wait && 'participants' in answer.body && (answer.status === 200 || isFinal(answer.body))) return { final: true, transaction: answer.body };

@@ -14,6 +14,8 @@ import { Api } from './constructs/api.js';
 import { Coordinator } from './constructs/coordinator.js';
 import { Observability } from './constructs/observability.js';
 import { Participant } from './constructs/participant.js';
+import { ParticipantDirectory } from './constructs/participantDirectory.js';
+import { ARN_SIZE_ESTIMATE, ARN_SIZE_ESTIMATE_CONTEXT } from './constructs/perParticipantStatements.js';
 import { Recovery } from './constructs/recovery.js';
 import { type DeploymentSettings, removalPolicyOf } from './settings.js';
 
@@ -50,12 +52,15 @@ export class PakkaStack extends Stack {
   readonly coordinator: Coordinator;
   readonly api: Api;
   readonly recovery: Recovery;
+  readonly directory: ParticipantDirectory;
   readonly observability: Observability;
   /** The functions Pakka builds are named this plus the participant's name (a name only; nothing invokes by it). */
   readonly participantFunctionNamePrefix: string;
 
   constructor(scope: Construct, id: string, props: PakkaStackProps) {
     super(scope, id, props);
+    // Before any role exists: CDK packs each role's overflow policies by this ARN length (perParticipantStatements.ts).
+    if (this.node.tryGetContext(ARN_SIZE_ESTIMATE_CONTEXT) === undefined) this.node.setContext(ARN_SIZE_ESTIMATE_CONTEXT, ARN_SIZE_ESTIMATE);
     const { settings } = props;
     const removalPolicy = removalPolicyOf(settings);
     const logRetention = settings.logRetentionDays as RetentionDays;
@@ -105,10 +110,13 @@ export class PakkaStack extends Stack {
       removalPolicy,
       logRetention,
       logLevel: settings.stateMachineLogLevel,
+      faultInjection: settings.faultInjection,
     });
+    this.directory = new ParticipantDirectory(this, 'ParticipantDirectory', { participants: this.participants, removalPolicy, logRetention });
     this.api = new Api(this, 'Api', {
       coordinator: this.coordinator,
       participants: this.participants,
+      directory: this.directory,
       timeout: Duration.seconds(settings.apiTimeoutSeconds),
       throttle: { ratePerSecond: settings.apiThrottleRatePerSecond, burst: settings.apiThrottleBurst },
       logRetention,
@@ -119,6 +127,7 @@ export class PakkaStack extends Stack {
     this.recovery = new Recovery(this, 'Recovery', {
       coordinator: this.coordinator,
       participants: this.participants,
+      directory: this.directory,
       timeout: Duration.seconds(settings.recoveryTimeoutSeconds),
       logRetention,
       removalPolicy,

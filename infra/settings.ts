@@ -19,6 +19,7 @@ export const CONTEXT = {
   stateMachineLogLevel: 'pakka:stateMachineLogLevel',
   coordinator: 'pakka:coordinator',
   alarmEmail: 'pakka:alarmEmail',
+  faultInjection: 'pakka:faultInjection',
 } as const;
 
 // CloudWatch Logs accepts only these retention periods.
@@ -49,6 +50,9 @@ const settingsSchema = z.object({
   coordinator: z.enum(COORDINATOR_VARIANTS).default(DEFAULT_COORDINATOR_VARIANT),
   // Subscribed to the alarm topic (SNS asks the address to confirm); without it, subscribe yourself.
   alarmEmail: z.email().optional(),
+  // For a sandbox that runs `pakka verify`: a request may ask the coordinator to stop after prepare
+  // (lambdas/request/coordinatorFault.ts). Never on by default; `-c` gives the string, cdk.json a boolean.
+  faultInjection: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).default(false),
 });
 
 export type DeploymentSettings = z.infer<typeof settingsSchema>;

@@ -3,7 +3,20 @@
  * participant: votes, decisions, abort reasons, the request a participant receives and the answers
  * it gives, and the errors it raises. Plain data and plain functions; no I/O.
  */
-export { ABORT_REASONS, type AbortReason, DECISIONS, type Decision, VOTES, type Vote, type VoteAnswer } from '../lambdas/protocol/vote.js';
+export {
+  ABORT_REASONS,
+  type AbortReason,
+  type BuiltInAbortReason,
+  DECISIONS,
+  type Decision,
+  TEAM_ABORT_REASON_PATTERN,
+  type TeamAbortReason,
+  VOTES,
+  type Vote,
+  type VoteAnswer,
+  isAbortReason,
+  teamAbortReasonProblem,
+} from '../lambdas/protocol/vote.js';
 export { decide, phaseTwoTargets } from '../lambdas/protocol/decision.js';
 export {
   type PhaseTwoStep,
@@ -26,6 +39,7 @@ export { InvalidParticipantRequest } from '../lambdas/participants/errors.js';
 export {
   RAISED_ABORT_REASONS,
   type RaisedAbortReason,
+  TEAM_VOTE_ABORT_ERROR,
   VOTE_ABORT_ERROR_PREFIX,
   VOTE_ABORT_ERRORS,
   voteAbortErrorName,

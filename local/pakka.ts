@@ -4,9 +4,11 @@
  * local API, the CLI, the tests and the benchmark call.
  */
 import { PAKKA_ERROR } from '../lambdas/protocol/errorNames.js';
+import type { CoordinatorFault } from '../lambdas/request/coordinatorFault.js';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { claimTransaction } from '../lambdas/api/claimWrite.js';
 import { type TableReads, tableReads } from '../lambdas/api/tableReads.js';
+import type { ParticipantQuestions } from '../lambdas/recovery/participantInDoubt.js';
 import type { ClaimOutcome } from '../lambdas/request/txnClaim.js';
 import { type ParticipantConfig, loadParticipantConfig } from '../lambdas/config/participantConfig.js';
 import { type ParticipantFunctions, localParticipantFunctions } from '../lambdas/config/participantFunctions.js';
@@ -47,6 +49,8 @@ export interface LocalPakkaOptions {
   /** The fault-injection seam: wraps how the coordinator reaches a participant. */
   wrapInvoker?: (invoke: ParticipantInvoker) => ParticipantInvoker;
   beforeTask?: LocalStateMachineOptions['beforeTask'];
+  /** The coordinator with the fault states (statemachines/source/faultStates.ts), for `pakka verify`. */
+  faultInjection?: boolean;
   /** Where participant and coordinator metrics go; GET /metrics renders it. */
   metrics?: PrometheusRecorder;
   logger?: ProtocolLogger;
@@ -85,6 +89,8 @@ export class LocalPakka {
   readonly events: OutcomeEvent[] = [];
   private readonly reported = new Set<string>();
   private readonly reads: TableReads;
+  /** The API's read-only questions to participants that keep their prepared state in their own store. */
+  readonly questions: ParticipantQuestions;
 
   constructor(private readonly options: LocalPakkaOptions) {
     this.config = options.config ?? loadParticipantConfig();
@@ -93,12 +99,17 @@ export class LocalPakka {
     this.tables = localTableNames(this.config, options.tablePrefix);
     const client = documentClient(options.dynamo);
     this.client = client;
-    // A participant that keeps its prepared state in its own store (a SQL participant) is asked for its status.
-    this.reads = tableReads(client, this.tables, this.config, async (participant, txnId) => {
+    // A participant that keeps its prepared state in its own store (a SQL participant) is asked for its status and what it holds.
+    const handlerOf = (participant: string): ParticipantHandler => {
       const handler = this.participants.get(participant);
       if (!handler) throw new Error(`no participant ${participant}`);
-      return statusAnswer.parse(await handler({ action: 'status', txnId }));
-    });
+      return handler;
+    };
+    this.questions = {
+      status: async (participant, txnId) => statusAnswer.parse(await handlerOf(participant)({ action: 'status', txnId })),
+      inDoubt: (participant, request) => handlerOf(participant)(request),
+    };
+    this.reads = tableReads(client, this.tables, this.config, this.questions);
     this.metrics = options.metrics ?? new PrometheusRecorder({ participants: [...this.config.keys()] });
     const logger = options.logger ?? localLogger();
     const handlers = new Map<string, ParticipantHandler>();
@@ -138,6 +149,7 @@ export class LocalPakka {
       invoke: options.wrapInvoker ? options.wrapInvoker(direct) : direct,
       ...(options.fastRetriesMs !== undefined ? { fastRetriesMs: options.fastRetriesMs } : {}),
       ...(options.beforeTask ? { beforeTask: options.beforeTask } : {}),
+      ...(options.faultInjection ? { faultInjection: true } : {}),
     });
   }
 
@@ -167,10 +179,11 @@ export class LocalPakka {
   }
 
   /** Starts a validated request without claiming its txnId (as a bare StartExecution would); returns at once. */
-  start(request: TransactionRequest, idempotencyKey?: string): StartedTransaction {
+  start(request: TransactionRequest, idempotencyKey?: string, fault?: CoordinatorFault): StartedTransaction {
     const txnId = transactionIdFor(request, idempotencyKey);
     recordStarted(this.metrics);
-    return this.run(executionInput(txnId, request, this.config, this.functions, idempotencyKey));
+    // The fault only does anything on a coordinator built with faultInjection (the API refuses it otherwise).
+    return this.run({ ...executionInput(txnId, request, this.config, this.functions, idempotencyKey), ...(fault ? { fault } : {}) });
   }
 
   /**

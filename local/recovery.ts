@@ -7,9 +7,9 @@ import type { ParticipantAnswer } from '../lambdas/participants/message.js';
 import { recordLateHazards } from '../lambdas/observability/transactionOutcome.js';
 import { documentClient } from '../lambdas/participants/lambdaEntry.js';
 import { coordinatorLogTable } from '../lambdas/recovery/coordinatorLogTable.js';
-import { inDoubtIndex } from '../lambdas/recovery/inDoubtIndex.js';
-import type { InDoubtPort, RecoveryPorts } from '../lambdas/recovery/ports.js';
-import { inDoubtSources } from '../lambdas/recovery/inDoubtSources.js';
+import { inDoubtReaders } from '../lambdas/recovery/inDoubtReaders.js';
+import { participantIndexHoldsAny } from '../lambdas/recovery/indexProbe.js';
+import type { RecoveryPorts } from '../lambdas/recovery/ports.js';
 import { DEFAULT_RECOVERY_CONFIG, type RecoveryConfig } from '../lambdas/recovery/recoveryConfig.js';
 import { type RecoveryService, sweepSummary } from '../lambdas/recovery/recoveryService.js';
 import { type ResolveResult, resolveTransaction } from '../lambdas/recovery/resolve.js';
@@ -25,8 +25,6 @@ export interface LocalRecoveryOptions {
   /** How recovery reaches a participant; defaults to the in-process handlers. Pass a FaultInjector's wrap() to let faults reach recovery too. */
   invoke?: ParticipantInvoker;
   log?: RecoveryLog;
-  /** Where else participants keep prepared state (a SQL participant's prepared transactions: `sqlInDoubt`), beside the DynamoDB tables' indexes. */
-  inDoubt?: readonly InDoubtPort[];
 }
 
 export class LocalRecovery {
@@ -50,9 +48,15 @@ export class LocalRecovery {
     const now = options.now ?? Date.now;
     this.ports = {
       log: coordinatorLogTable(client, pakka.tables.coordinatorLog),
-      inDoubt: inDoubtSources([inDoubtIndex(client, pakka.tables.participants), ...(options.inDoubt ?? [])], (_source, error) =>
-        options.log?.('recovery could not read a source of in-doubt transactions; the next sweep tries again', { error: String(error) }),
-      ),
+      inDoubt: inDoubtReaders({
+        client,
+        tables: pakka.tables.participants,
+        askedParticipants: [...pakka.config.values()].filter((spec) => spec.definition.preparedStateIn === 'participant').map((spec) => spec.name),
+        ask: (participant, request) => invoke(participant, request),
+        holdsAny: (table, index) => participantIndexHoldsAny(client, table, index),
+        onFailure: (_source, error) =>
+          options.log?.('recovery could not read a source of in-doubt transactions; the next sweep tries again', { error: String(error) }),
+      }),
       participants: { send: (participant, message) => invoke(participant, message) as Promise<ParticipantAnswer> },
       now,
     };

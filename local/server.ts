@@ -53,6 +53,11 @@ export interface LocalServiceOptions {
   /** Passed to LocalPakka: millisecond retry waits, fault-injection seams. */
   pakka?: Pick<LocalPakkaOptions, 'fastRetriesMs' | 'wrapInvoker' | 'beforeTask' | 'ownParticipants' | 'variant'>;
   wait?: Partial<WaitOptions>;
+  /**
+   * The coordinator with the fault states and an API that honours the Pakka-Fault header, as a stack
+   * deployed with pakka:faultInjection (lambdas/request/coordinatorFault.ts); off by default.
+   */
+  faultInjection?: boolean;
   backgroundTasks?: BackgroundTask[];
   /**
    * The recovery sweeper: its thresholds (default: PAKKA_RECOVERY_* or the defaults), whether it runs
@@ -166,6 +171,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       ...(options.config ? { config: options.config } : {}),
       ...(options.tablePrefix !== undefined ? { tablePrefix: options.tablePrefix } : {}),
       ...options.pakka,
+      ...(options.faultInjection ? { faultInjection: true } : {}),
     });
     await pakka.createTables();
     variant = pakka.variant;
@@ -183,6 +189,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       recovery: recovery.service(),
       observability: { metricsText: () => pakka.metrics.render(), recentEvents: (limit) => pakka.events.slice(-limit).reverse() },
       ...(options.wait ? { wait: options.wait } : {}),
+      ...(options.faultInjection ? { faultInjection: true } : {}),
     });
     handler = ready;
     const sweeper: BackgroundTask = {

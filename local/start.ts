@@ -10,12 +10,13 @@ import { parseArgs } from 'node:util';
 import { conflictRulesFromEnv } from './conflictRules.js';
 import { ensureConsoleBuilt } from './consoleAssets.js';
 import { faultsFromEnvironment } from './faults.js';
+import { faultInjectionFromEnv } from '../lambdas/request/coordinatorFault.js';
 import { type BackgroundTask, DEFAULT_DATA_DIR, DEFAULT_PORT, type LocalService, PortInUseError, startLocalService } from './server.js';
 
 /** Work that runs on a timer inside the service while it is up: the place for the recovery sweeper. */
 const backgroundTasks: BackgroundTask[] = [];
 
-const USAGE = `usage: npm start [-- --in-memory] [-- --data-dir DIR] [-- --port N] [-- --dynamodb-endpoint URL] [-- --no-conflict-rules]
+const USAGE = `usage: npm start [-- --in-memory] [-- --data-dir DIR] [-- --port N] [-- --dynamodb-endpoint URL] [-- --no-conflict-rules] [-- --fault-injection]
   --in-memory          throwaway database (also PAKKA_IN_MEMORY=1); by default data stays in .pakka/dynamodb
   --data-dir DIR       where the data stays (also PAKKA_DATA_DIR=DIR); one Pakka at a time per folder
   --port N             HTTP port (also PORT=N); default ${DEFAULT_PORT}
@@ -23,7 +24,9 @@ const USAGE = `usage: npm start [-- --in-memory] [-- --data-dir DIR] [-- --port 
                        use a DynamoDB you already run (DynamoDB Local in a container, LocalStack) instead of
                        starting one (also PAKKA_DYNAMODB_ENDPOINT=URL); its data stays where that DynamoDB keeps it
   --no-conflict-rules  DynamoDB Local as it is, without the model of AWS's transaction-conflict rules
-                       (also PAKKA_AWS_CONFLICT_RULES=off)`;
+                       (also PAKKA_AWS_CONFLICT_RULES=off)
+  --fault-injection    let a request ask the coordinator to stop after prepare (header Pakka-Fault:
+                       stopAfterPrepare), as pakka verify does to check recovery (also PAKKA_FAULT_INJECTION=on)`;
 
 function options() {
   const { values } = parseArgs({
@@ -33,6 +36,7 @@ function options() {
       port: { type: 'string' },
       'no-conflict-rules': { type: 'boolean' },
       'dynamodb-endpoint': { type: 'string' },
+      'fault-injection': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -50,7 +54,8 @@ function options() {
   const dataDir = dataDirText === undefined ? DEFAULT_DATA_DIR : resolve(dataDirText);
   const dynamoEndpoint = dynamoEndpointOption(values['dynamodb-endpoint'] ?? process.env.PAKKA_DYNAMODB_ENDPOINT);
   const conflictRules = { ...conflictRulesFromEnv(), ...(values['no-conflict-rules'] ? { enabled: false } : {}) };
-  return { port, inMemory, dataDir, dynamoEndpoint, conflictRules };
+  const faultInjection = values['fault-injection'] === true || faultInjectionFromEnv();
+  return { port, inMemory, dataDir, dynamoEndpoint, conflictRules, faultInjection };
 }
 
 /** An http(s) URL with a host, or nothing (start DynamoDB Local); anything else is refused before anything starts. */
@@ -91,7 +96,7 @@ function banner(service: LocalService, inMemory: boolean, dataDir: string): stri
 async function main(): Promise<void> {
   // The SDK's Node-version notice says nothing a user of the local service can act on.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const { port, inMemory, dataDir, dynamoEndpoint, conflictRules } = options();
+  const { port, inMemory, dataDir, dynamoEndpoint, conflictRules, faultInjection } = options();
   // The console's bundle builds (only when stale) while DynamoDB Local starts; a page opened before
   // it is ready waits for it. The API never waits for it.
   ensureConsoleBuilt((line) => console.log(line)).catch((error: unknown) =>
@@ -107,6 +112,7 @@ async function main(): Promise<void> {
       dataDir,
       backgroundTasks,
       conflictRules,
+      faultInjection,
       ...(dynamoEndpoint ? { dynamoEndpoint } : {}),
       ...(faults ? { pakka: faults.seams() } : {}),
     });
@@ -114,6 +120,7 @@ async function main(): Promise<void> {
       faults.attach(service.pakka);
       console.log(`FAULT INJECTION ON (PAKKA_FAULTS): ${faults.specs.map((s) => JSON.stringify(s)).join(' ')}`);
     }
+    if (faultInjection) console.log('FAULT INJECTION ON (--fault-injection): a request with the header Pakka-Fault: stopAfterPrepare stops after prepare');
   } catch (error) {
     console.error(`pakka: ${error instanceof PortInUseError ? error.message : error instanceof Error ? error.message : String(error)}`);
     process.exit(1);

@@ -18,6 +18,7 @@ import {
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { ParticipantFunctions } from '../lambdas/config/participantFunctions.js';
 import { type CoordinatorVariant, DEFAULT_COORDINATOR_VARIANT } from '../lambdas/config/coordinatorVariant.js';
+import { faultInjectedAsl } from '../statemachines/source/faultStates.js';
 import { aslPath } from '../statemachines/source/files.js';
 
 /** One entry of the local engine's state history (the package does not export the type). */
@@ -28,8 +29,13 @@ export interface AslSubstitutions {
   CoordinatorLogTable: string;
 }
 
-export function loadDefinition(substitutions: AslSubstitutions, variant: CoordinatorVariant = DEFAULT_COORDINATOR_VARIANT): StateMachineDefinition {
-  let text = readFileSync(aslPath(variant), 'utf8');
+/** The committed ASL of `variant`, or (faultInjection) the same with the fault states of faultStates.ts. */
+export function loadDefinition(
+  substitutions: AslSubstitutions,
+  variant: CoordinatorVariant = DEFAULT_COORDINATOR_VARIANT,
+  faultInjection = false,
+): StateMachineDefinition {
+  let text = faultInjection ? faultInjectedAsl(variant) : readFileSync(aslPath(variant), 'utf8');
   for (const [name, value] of Object.entries(substitutions)) text = text.replaceAll(`\${${name}}`, value);
   const missing = /\$\{([A-Za-z]+)\}/.exec(text);
   if (missing) throw new Error(`ASL placeholder \${${missing[1]}} has no substitution`);
@@ -72,6 +78,16 @@ class NamedError extends Error {
   }
 }
 
+/**
+ * A function's error as the Lambda integration reports it: the error's name as Error, and as Cause the
+ * JSON object Lambda answers with (errorType, errorMessage, trace), which the state machine parses to
+ * read a team's raised reason (Pakka.VoteAbort.TEAM).
+ */
+function asLambdaFunctionError(error: unknown): Error {
+  if (!(error instanceof Error)) return new NamedError('Error', JSON.stringify({ errorType: 'Error', errorMessage: String(error), trace: [] }));
+  return new NamedError(error.name, JSON.stringify({ errorType: error.name, errorMessage: error.message, trace: [] }));
+}
+
 const json = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 export interface LocalStateMachineOptions {
@@ -84,6 +100,8 @@ export interface LocalStateMachineOptions {
   invoke: ParticipantInvoker;
   /** Millisecond waits for Retry and Wait states instead of the real seconds (tests). */
   fastRetriesMs?: number;
+  /** Run the definition with the fault states (faultStates.ts), as a deployment with fault injection enabled does. */
+  faultInjection?: boolean;
   /** Called for each Task before it runs; a fault injector may throw to stop the execution there. */
   beforeTask?: (stateName: string, input: unknown) => void | Promise<void>;
 }
@@ -111,7 +129,7 @@ export class LocalStateMachine {
     this.variant = options.variant ?? DEFAULT_COORDINATOR_VARIANT;
     this.participantByFunction = new Map([...options.participantFunctions].map(([name, arn]) => [arn, name]));
     if (this.participantByFunction.size !== options.participantFunctions.size) throw new Error('two participants share one function ARN');
-    this.definition = loadDefinition(options.substitutions, this.variant);
+    this.definition = loadDefinition(options.substitutions, this.variant, options.faultInjection === true);
     this.machine = new StateMachine(this.definition, { validationOptions: { checkArn: false, checkPaths: true } });
     const states = (this.definition as unknown as { States: Record<string, StateNode> }).States;
     this.handlers = {};
@@ -143,8 +161,14 @@ export class LocalStateMachine {
           const { FunctionName, Payload } = input as { FunctionName: string; Payload: unknown };
           const name = this.participantByFunction.get(FunctionName);
           if (name === undefined) throw new NamedError('Lambda.ResourceNotFoundException', `Function not found: ${FunctionName}`);
+          let answer: unknown;
+          try {
+            answer = await invoke(name, json(Payload));
+          } catch (error) {
+            throw asLambdaFunctionError(error);
+          }
           // JSON in and out, as across the real Lambda boundary: no shared objects.
-          return { StatusCode: 200, Payload: json(await invoke(name, json(Payload))) };
+          return { StatusCode: 200, Payload: json(answer) };
         };
       case 'arn:aws:states:::dynamodb:putItem':
         return (input) => this.dynamoCall(() => dynamo.send(new PutItemCommand(input as PutItemCommandInput)));

@@ -23,7 +23,7 @@ export function localTransactionService(pakka: LocalPakka, dynamo: DynamoDBClien
     config: pakka.config,
     functions: pakka.functions,
     variant: pakka.variant,
-    ...tableReads(documentClient(dynamo), pakka.tables, pakka.config),
+    ...tableReads(documentClient(dynamo), pakka.tables, pakka.config, pakka.questions),
     claim: (input) => pakka.claim(input),
     async startExecution(input: ExecutionInput) {
       const current = running.get(input.txnId);
@@ -41,7 +41,7 @@ export function localTransactionService(pakka: LocalPakka, dynamo: DynamoDBClien
         participants: input.participants.map((p) => ({ name: p.name, operations: p.operations })),
         timeoutSeconds: input.timeoutSeconds,
       };
-      const started = pakka.start(request, input.idempotencyKey);
+      const started = pakka.start(request, input.idempotencyKey, input.fault);
       running.set(input.txnId, { input, startedAt: new Date().toISOString() });
       void started.done.then((outcome) => {
         running.delete(input.txnId);

@@ -10,8 +10,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { answerOf, type PROTOCOL_VIOLATION_CODES, VOTE_ABORT_ERROR_PREFIX, VOTE_ABORT_ERRORS } from '../lambdas/contract/participantProtocol.js';
-import type { AbortReason } from '../lambdas/protocol/vote.js';
+import {
+  answerOf,
+  type PROTOCOL_VIOLATION_CODES,
+  TEAM_VOTE_ABORT_ERROR,
+  VOTE_ABORT_ERROR_PREFIX,
+  VOTE_ABORT_ERRORS,
+} from '../lambdas/contract/participantProtocol.js';
+import { type AbortReason, teamAbortReasonProblem } from '../lambdas/protocol/vote.js';
 import { PAKKA_ERROR } from '../lambdas/protocol/errorNames.js';
 
 export type Operations = Array<Record<string, unknown>>;
@@ -87,14 +93,21 @@ export function participantConformance<Snapshot>(fixture: ParticipantConformance
 
   /**
    * Sends one message and checks the answer is the contract's answer to that action, for this txnId. A
-   * prepare's no may come raised (`Pakka.VoteAbort.<REASON>`, the answer as JSON in the message): it is
-   * held to the same rules, and its name must carry the answer's own reason.
+   * prepare's no may come raised (`Pakka.VoteAbort.<REASON>`, the answer as JSON in the message, or
+   * `Pakka.VoteAbort.TEAM`, a team's own reason alone): it is held to the same rules, and its name must
+   * carry the answer's own reason.
    */
   async function send(handler: AnyParticipantHandler, action: keyof typeof answerOf, txnId: string, operations?: Operations) {
     const answer = await handler({ action, txnId, ...(operations ? { operations } : {}) }).catch((error: unknown) => {
       const name = error instanceof Error ? error.name : undefined;
       if (action !== 'prepare' || name === undefined || !VOTE_ABORT_ERRORS.includes(name)) throw error;
-      const raised = JSON.parse((error as Error).message) as { reason?: unknown };
+      const { message } = error as Error;
+      if (name === TEAM_VOTE_ABORT_ERROR) {
+        // A team's own reason travels alone as the message (contract 1.3).
+        expect(teamAbortReasonProblem(message), `a raised ${TEAM_VOTE_ABORT_ERROR} carries a team's own reason`).toBeUndefined();
+        return { participant, txnId, vote: 'VOTE_ABORT', reason: message };
+      }
+      const raised = JSON.parse(message) as { reason?: unknown };
       expect(name, 'a raised no names its own reason').toBe(`${VOTE_ABORT_ERROR_PREFIX}${String(raised.reason)}`);
       return raised;
     });

@@ -5,6 +5,7 @@
  * an access log; its own error responses keep the API's `{error: {code, message, field}}` shape.
  */
 import { HELD_ITEMS_INDEX } from '../../lambdas/participants/itemIntents.js';
+import { FAULT_INJECTION_ENV } from '../../lambdas/request/coordinatorFault.js';
 import { IN_DOUBT_INDEX } from '../../lambdas/participants/table.js';
 import { type Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
@@ -25,11 +26,13 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { type ILogGroup, LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { BY_STATUS_INDEX } from '../../lambdas/tableSchemas.js';
+import { BY_STATUS_INDEX, OPEN_INDEX } from '../../lambdas/tableSchemas.js';
 import type { Coordinator } from './coordinator.js';
 import { PakkaFunction } from './pakkaFunction.js';
-import { type ParticipantTable, participantFunctionsJson, participantTablesJson } from './participant.js';
+import type { ParticipantTable } from './participant.js';
+import type { ParticipantDirectory } from './participantDirectory.js';
 import { TRANSACTION_REQUEST_RULE, TRANSACTION_REQUEST_SCHEMA } from './transactionRequestModel.js';
+import { perParticipantStatements } from './perParticipantStatements.js';
 
 export interface ApiParticipant {
   name: string;
@@ -40,6 +43,8 @@ export interface ApiParticipant {
 export interface ApiProps {
   coordinator: Coordinator;
   participants: readonly ApiParticipant[];
+  /** Where the API learns each participant's function and table (read once per cold start). */
+  directory: ParticipantDirectory;
   /** At most 29 s: API Gateway cuts a REST integration there. `?wait=true` waits up to 25 s. */
   timeout: Duration;
   throttle: { ratePerSecond: number; burst: number };
@@ -89,9 +94,8 @@ export class Api extends Construct {
         COORDINATOR_LOG_TABLE: log.table.tableName,
         STATE_MACHINE_ARN: coordinator.stateMachine.stateMachineArn,
         COORDINATOR_VARIANT: coordinator.variant,
-        PARTICIPANT_TABLES: participantTablesJson(this, props.participants),
-        // The API only names these functions in execution inputs; the state machine invokes them.
-        PARTICIPANT_FUNCTIONS: participantFunctionsJson(this, props.participants),
+        // Only with a coordinator built with the fault states: the API then honours the Pakka-Fault header.
+        ...(coordinator.faultInjection ? { [FAULT_INJECTION_ENV]: 'on' } : {}),
       },
       timeout: props.timeout,
       memorySize: 512,
@@ -100,16 +104,27 @@ export class Api extends Construct {
     });
     this.function = handler.function;
     this.handler = handler;
+    props.directory.connect(handler);
     // Reads exactly what the routes serve: a log item, the byStatus listing (keys, then the items in a
     // batch), participant items and records (a batch of records derives a decided transaction's status).
-    handler.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'], resources: [log.table.tableArn] }));
-    const byStatus = log.indexArns.get(BY_STATUS_INDEX);
-    if (!byStatus) throw new Error(`the coordinator log schema has no ${BY_STATUS_INDEX} index`);
-    handler.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [byStatus] }));
+    // PutItem: the txnId claim (lambdas/api/claimWrite.ts) writes the log item before any start.
+    handler.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'], resources: [log.table.tableArn] }),
+    );
+    // byStatus for the listings, open for the stuck listing's open log items (lambdas/recovery/openLogIndex.ts).
+    const logIndexes = [BY_STATUS_INDEX, OPEN_INDEX].map((name) => {
+      const arn = log.indexArns.get(name);
+      if (!arn) throw new Error(`the coordinator log schema has no ${name} index`);
+      return arn;
+    });
+    handler.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: logIndexes }));
     if (props.participants.length > 0) {
-      handler.role.addToPrincipalPolicy(
-        new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'], resources: props.participants.map((p) => p.table.table.tableArn) }),
-      );
+      for (const statement of perParticipantStatements(
+        ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
+        props.participants.map((p) => p.table.table.tableArn),
+      )) {
+        handler.role.addToPrincipalPolicy(statement);
+      }
       // An item's holds and the PREPARING listing (nothing is logged before the decision) come from each participant's sparse
       // in-doubt index, and holds that live in their items from its sparse heldItems index.
       const inDoubt = props.participants.flatMap((p) =>
@@ -119,7 +134,7 @@ export class Api extends Construct {
           return arn;
         }),
       );
-      handler.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: inDoubt }));
+      for (const statement of perParticipantStatements(['dynamodb:Query'], inDoubt)) handler.role.addToPrincipalPolicy(statement);
     }
     coordinator.grantStart(handler.role);
     const describes = coordinator.grantDescribeExecutions(handler.role);

@@ -1,7 +1,7 @@
 /**
  * The coordinator: a Step Functions workflow (Express or Standard, chosen at deploy time) defined by
  * the very ASL file local mode runs, and the coordinator log table it writes. Each execution input
- * names the function of every participant (the API builds it from PARTICIPANT_FUNCTIONS); the state
+ * names the function of every participant (the API builds it from the participant directory); the state
  * machine may invoke only the configured participant functions and may only put, update and get items of the
  * coordinator log.
  */
@@ -13,9 +13,11 @@ import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cd
 import { Construct } from 'constructs';
 import { type CoordinatorVariant, DEFAULT_COORDINATOR_VARIANT } from '../../lambdas/config/coordinatorVariant.js';
 import { COORDINATOR_LOG_SCHEMA } from '../../lambdas/tableSchemas.js';
+import { faultInjectedAsl } from '../../statemachines/source/faultStates.js';
 import { aslPath } from '../../statemachines/source/files.js';
 import { PakkaTable } from './pakkaTable.js';
 import { checkDistinctFunctions } from './participant.js';
+import { perParticipantStatements } from './perParticipantStatements.js';
 
 /** What the state machine's DynamoDB tasks do to the coordinator log (Log*Decision, CommitReadOnly, the phase-2 notes, ReadLoggedDecision). */
 export const COORDINATOR_LOG_WRITER_ACTIONS = ['dynamodb:UpdateItem', 'dynamodb:GetItem'] as const;
@@ -38,10 +40,17 @@ export interface CoordinatorProps {
   removalPolicy: RemovalPolicy;
   logRetention: RetentionDays;
   logLevel: 'ALL' | 'ERROR';
+  /**
+   * Build the workflow with the fault states (statemachines/source/faultStates.ts), so an execution
+   * whose input asks for it stops after prepare: for `pakka verify` in a sandbox. Default off.
+   */
+  faultInjection?: boolean;
 }
 
 export class Coordinator extends Construct {
   readonly variant: CoordinatorVariant;
+  /** The workflow holds the fault states; the API is then told to honour the Pakka-Fault header. */
+  readonly faultInjection: boolean;
   readonly stateMachine: StateMachine;
   readonly coordinatorLog: PakkaTable;
   /**
@@ -59,6 +68,7 @@ export class Coordinator extends Construct {
   constructor(scope: Construct, id: string, props: CoordinatorProps) {
     super(scope, id);
     this.variant = props.variant ?? DEFAULT_COORDINATOR_VARIANT;
+    this.faultInjection = props.faultInjection === true;
     checkDistinctFunctions(props.participants);
     const stack = Stack.of(this);
     this.coordinatorLog = new PakkaTable(this, 'CoordinatorLog', { schema: COORDINATOR_LOG_SCHEMA, removalPolicy: props.removalPolicy });
@@ -77,7 +87,7 @@ export class Coordinator extends Construct {
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineName: props.stateMachineName,
       stateMachineType: this.variant === 'express' ? StateMachineType.EXPRESS : StateMachineType.STANDARD,
-      definitionBody: DefinitionBody.fromFile(aslPath(this.variant)),
+      definitionBody: this.faultInjection ? DefinitionBody.fromString(faultInjectedAsl(this.variant)) : DefinitionBody.fromFile(aslPath(this.variant)),
       definitionSubstitutions: {
         CoordinatorLogTable: this.coordinatorLog.table.tableName,
       },
@@ -94,9 +104,12 @@ export class Coordinator extends Construct {
       });
     }
     if (props.participants.length > 0) {
-      this.stateMachine.addToRolePolicy(
-        new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: props.participants.map((p) => p.function.functionArn) }),
-      );
+      for (const statement of perParticipantStatements(
+        ['lambda:InvokeFunction'],
+        props.participants.map((p) => p.function.functionArn),
+      )) {
+        this.stateMachine.addToRolePolicy(statement);
+      }
     }
     this.stateMachine.addToRolePolicy(new PolicyStatement({ actions: [...COORDINATOR_LOG_WRITER_ACTIONS], resources: [this.coordinatorLog.table.tableArn] }));
     this.executionArns = stack.formatArn({

@@ -16,6 +16,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ALARM_NAMES, alarmName } from '../../lambdas/observability/alarmNames.js';
 import { METRICS } from '../../lambdas/observability/metricNames.js';
 import type { Coordinator } from './coordinator.js';
 import { PakkaDashboard } from './observabilityDashboard.js';
@@ -150,7 +151,7 @@ export class Observability extends Construct {
       treatMissingData: TreatMissingData,
     ) => {
       const created = new Alarm(this, alarmId, {
-        alarmName: `${props.namePrefix}-${name}`,
+        alarmName: alarmName(props.namePrefix, name),
         alarmDescription: description,
         metric,
         threshold,
@@ -174,7 +175,7 @@ export class Observability extends Construct {
         p.name,
         alarm(
           `PrepareLatency${constructIdOf(p.name)}`,
-          `prepare-p99-${p.name}`,
+          ALARM_NAMES.prepareLatency(p.name),
           `Participant ${p.name}: prepare p99 above ${d.prepareLatencyP99Ms} ms for ${d.prepareLatencyMinutes} minutes. Prepares hold no lock while they run, but every transaction with ${p.name} waits for them. Check its DynamoDB table (throttling, hot keys) and its function (duration, cold starts, concurrency) on the dashboard.`,
           pakkaMetric(METRICS.prepareLatency, 'p99', minute, { Participant: p.name }),
           d.prepareLatencyP99Ms,
@@ -187,7 +188,7 @@ export class Observability extends Construct {
         p.name,
         alarm(
           `FailureRate${constructIdOf(p.name)}`,
-          `failure-rate-${p.name}`,
+          ALARM_NAMES.failureRate(p.name),
           `Participant ${p.name}: more than ${d.failureRatePercent}% of its function's invocations failed in ${d.failureRateMinutes} minutes (counted once it had at least ${d.failureRateMinInvocations}). A participant's business no (raised as Pakka.VoteAbort.<REASON>) is a vote and not counted. Failed prepares become aborts; failed commits are retried and then left to recovery. Look at the function's errors in its log group (filter by txnId) and at its table.`,
           participantFailureRateMetric(p, Duration.minutes(d.failureRateMinutes)),
           d.failureRatePercent,
@@ -200,7 +201,7 @@ export class Observability extends Construct {
 
     const inDoubt = alarm(
       'InDoubt',
-      'in-doubt',
+      ALARM_NAMES.inDoubt,
       `A transaction has been in doubt for more than ${d.inDoubtSeconds} s: a participant holds a PREPARED record (and its locks) that no decision has reached. Recovery should have finished it; see \`pakka list --status COMMITTING|ABORTING|PREPARING\`, \`pakka inspect TXN\`, the recovery function's log, and decide by hand with \`pakka resolve\` if needed.`,
       pakkaMetric(METRICS.oldestInDoubtAgeSeconds, 'Maximum', minute),
       d.inDoubtSeconds,
@@ -210,7 +211,7 @@ export class Observability extends Construct {
     );
     const heuristicHazard = alarm(
       'HeuristicHazard',
-      'heuristic-hazard',
+      ALARM_NAMES.heuristicHazard,
       'A heuristic hazard: a participant refused the logged decision (protocol violation) or an operator forced a commit, so atomicity may be broken for that transaction. `pakka list` and `pakka inspect TXN` show `heuristicHazard` and the violations; repair by hand. Never auto-resolved.',
       pakkaMetric(METRICS.heuristicHazards, 'Sum', minute),
       d.anyCount,
@@ -220,7 +221,7 @@ export class Observability extends Construct {
     );
     const executionsFailed = alarm(
       'ExecutionsFailed',
-      'executions-failed',
+      ALARM_NAMES.executionsFailed,
       'A coordinator execution failed or timed out. Its transaction is left to recovery (presumed abort unless a commit was logged); check the execution in the Step Functions console (its name is the txnId) and the coordinator log with `pakka inspect TXN`.',
       new MathExpression({
         expression: 'FILL(failed, 0) + FILL(timedOut, 0)',
@@ -238,7 +239,7 @@ export class Observability extends Construct {
     );
     const outcomeReportingFailed = alarm(
       'OutcomeReportingFailed',
-      'outcome-reporting-failed',
+      ALARM_NAMES.outcomeReportingFailed,
       "The outcome reporter gave up on a stream batch: some TransactionCommitted/Aborted events and outcome metrics are missing (the transactions themselves are unaffected). The batch is in the dead-letter queue; see the reporter function's log.",
       this.outcomeDeadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
       d.anyCount,
@@ -248,7 +249,7 @@ export class Observability extends Construct {
     );
     const recoveryFailing = alarm(
       'RecoveryFailing',
-      'recovery-failing',
+      ALARM_NAMES.recoveryFailing,
       `The recovery sweeper failed ${d.recoveryFailedSweeps} minutes in a row: nothing resolves transactions left in doubt until it runs again. See the recovery function's log.`,
       props.recovery.function.metricErrors({ period: minute, statistic: 'Sum' }),
       d.anyCount,

@@ -5,7 +5,7 @@
  * and grants nothing inside it; it creates the table or takes an existing one that has the
  * prepared-state schema. The coordinator and recovery invoke `function.functionArn`, whatever its name.
  */
-import { Duration, type RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Token } from 'aws-cdk-lib';
 import { type ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Function as LambdaFunction, type IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -25,22 +25,6 @@ export interface ParticipantTable {
   readonly table: ITable;
   /** The ARNs of the table's indexes by name (the in-doubt index recovery queries). */
   readonly indexArns: ReadonlyMap<string, string>;
-}
-
-/**
- * The PARTICIPANT_TABLES environment value (JSON: participant name -> table name) of the functions
- * that read participant tables directly: the API and the recovery sweeper.
- */
-export function participantTablesJson(scope: Construct, participants: ReadonlyArray<{ name: string; table: ParticipantTable }>): string {
-  return Stack.of(scope).toJsonString(Object.fromEntries(participants.map((p) => [p.name, p.table.table.tableName])));
-}
-
-/**
- * The PARTICIPANT_FUNCTIONS environment value (JSON: participant name -> function ARN): the API builds
- * each execution input from it, recovery invokes through it. The one map of who answers for whom.
- */
-export function participantFunctionsJson(scope: Construct, participants: ReadonlyArray<{ name: string; function: { functionArn: string } }>): string {
-  return Stack.of(scope).toJsonString(Object.fromEntries(participants.map((p) => [p.name, p.function.functionArn])));
 }
 
 /** A function that answers for two participants could not tell them apart: the protocol's messages carry no participant name. */
@@ -114,11 +98,14 @@ export class Participant extends Construct {
   readonly table: ParticipantTable;
   /** True when the function is the team's own (Pakka built nothing and granted nothing inside it). */
   readonly ownFunction: boolean;
+  /** True when it keeps its prepared state in its own store (a SQL participant): recovery asks it what it holds (`inDoubt`). */
+  readonly asksForInDoubt: boolean;
 
   constructor(scope: Construct, id: string, props: ParticipantProps) {
     super(scope, id);
     const { spec } = props;
     this.name = spec.name;
+    this.asksForInDoubt = spec.definition.preparedStateIn === 'participant';
     this.table = props.table
       ? existingTable(spec.name, props.table, spec.holdsInItems)
       : new PakkaTable(this, 'Table', { schema: PARTICIPANT_TABLE_SCHEMA, removalPolicy: props.removalPolicy });

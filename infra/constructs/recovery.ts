@@ -17,7 +17,9 @@ import { DEFAULT_RECOVERY_CONFIG } from '../../lambdas/recovery/recoveryConfig.j
 import { OPEN_INDEX } from '../../lambdas/tableSchemas.js';
 import type { Coordinator } from './coordinator.js';
 import { PakkaFunction } from './pakkaFunction.js';
-import { type ParticipantTable, participantFunctionsJson, participantTablesJson } from './participant.js';
+import type { ParticipantTable } from './participant.js';
+import type { ParticipantDirectory } from './participantDirectory.js';
+import { perParticipantStatements } from './perParticipantStatements.js';
 
 export interface RecoveryParticipant {
   name: string;
@@ -28,6 +30,8 @@ export interface RecoveryParticipant {
 export interface RecoveryProps {
   coordinator: Coordinator;
   participants: readonly RecoveryParticipant[];
+  /** Where recovery learns each participant's function and table (read once per cold start). */
+  directory: ParticipantDirectory;
   timeout: Duration;
   logRetention: RetentionDays;
   removalPolicy: RemovalPolicy;
@@ -52,8 +56,6 @@ export class Recovery extends Construct {
         COORDINATOR_LOG_TABLE: log.table.tableName,
         STATE_MACHINE_ARN: coordinator.stateMachine.stateMachineArn,
         COORDINATOR_VARIANT: coordinator.variant,
-        PARTICIPANT_FUNCTIONS: participantFunctionsJson(this, props.participants),
-        PARTICIPANT_TABLES: participantTablesJson(this, props.participants),
       },
       timeout: props.timeout,
       memorySize: 512,
@@ -63,10 +65,12 @@ export class Recovery extends Construct {
     this.function = handler.function;
     this.logGroup = handler.logGroup;
     const role = handler.role;
+    props.directory.connect(handler);
     const openIndex = log.indexArns.get(OPEN_INDEX);
     if (!openIndex) throw new Error(`the coordinator log schema has no ${OPEN_INDEX} index`);
     role.addToPrincipalPolicy(new PolicyStatement({ actions: [...RECOVERY_LOG_ACTIONS], resources: [log.table.tableArn] }));
-    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [openIndex] }));
+    // Scan: a sweep first asks whether an index holds anything (one item at most, lambdas/recovery/indexProbe.ts), then queries its shards.
+    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query', 'dynamodb:Scan'], resources: [openIndex] }));
     if (props.participants.length > 0) {
       const inDoubt = props.participants.flatMap((p) =>
         [IN_DOUBT_INDEX, HELD_ITEMS_INDEX].map((index) => {
@@ -76,11 +80,22 @@ export class Recovery extends Construct {
         }),
       );
       // Old PREPARED records are found through each participant's sparse in-doubt index, and items holding a
-      // prepared entry through its heldItems index (the items are then read, never written); the records and
-      // items themselves are only ever changed by the participant, through its own function.
-      role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: inDoubt }));
-      role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:BatchGetItem'], resources: props.participants.map((p) => p.table.table.tableArn) }));
-      role.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: props.participants.map((p) => p.function.functionArn) }));
+      // prepared entry through its heldItems index (each index probed with a one-item Scan first; the items are
+      // then read, never written); the records and items themselves are only ever changed by the participant,
+      // through its own function.
+      for (const statement of [
+        ...perParticipantStatements(['dynamodb:Query', 'dynamodb:Scan'], inDoubt),
+        ...perParticipantStatements(
+          ['dynamodb:BatchGetItem'],
+          props.participants.map((p) => p.table.table.tableArn),
+        ),
+        ...perParticipantStatements(
+          ['lambda:InvokeFunction'],
+          props.participants.map((p) => p.function.functionArn),
+        ),
+      ]) {
+        role.addToPrincipalPolicy(statement);
+      }
     }
     // No states:DescribeExecution: recovery acts past the deadline and grace whether or not the coordinator still runs.
 

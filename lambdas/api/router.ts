@@ -30,6 +30,8 @@ export interface ApiOptions {
   recovery?: RecoveryService;
   /** GET /metrics and GET /events (local mode); without it they answer 404 pointing to CloudWatch and EventBridge. */
   observability?: ObservabilitySource;
+  /** Honour the Pakka-Fault request header (lambdas/request/coordinatorFault.ts); off: the header is refused with 400. */
+  faultInjection?: boolean;
 }
 
 type Route = (event: APIGatewayProxyEvent, params: string[]) => Promise<APIGatewayProxyResult> | APIGatewayProxyResult;
@@ -80,7 +82,7 @@ export function apiHandler(service: TransactionService, options: ApiOptions = {}
     { pattern: ['health'], methods: { GET: () => jsonResponse(200, { status: 'ok', participants: service.config.size } satisfies Health) } },
     {
       pattern: ['transactions'],
-      methods: { POST: (event) => submitTransaction(service, event, wait), GET: (event) => listTransactions(service, event) },
+      methods: { POST: (event) => submitTransaction(service, event, wait, options.faultInjection === true), GET: (event) => listTransactions(service, event) },
     },
     { pattern: ['transactions', '*'], methods: { GET: (_e, p) => getTransaction(service, txnIdParam(param(p, 0))) } },
     { pattern: ['transactions', '*', 'inspect'], methods: { GET: (_e, p) => inspectTransaction(service, txnIdParam(param(p, 0))) } },

@@ -17,6 +17,7 @@ import type { CoordinatorVariant } from '../config/coordinatorVariant.js';
 import type { ExecutionInput } from '../request/executionInput.js';
 import { claimTransaction } from './claimWrite.js';
 import { type TableNamesForReads, tableReads } from './tableReads.js';
+import type { ParticipantQuestions } from '../recovery/participantInDoubt.js';
 import type { TransactionService } from './transactionService.js';
 
 export interface StepFunctionsServiceOptions {
@@ -29,6 +30,8 @@ export interface StepFunctionsServiceOptions {
   tables: TableNamesForReads;
   config: ParticipantConfig;
   functions: ParticipantFunctions;
+  /** How the API asks a participant that keeps its prepared state in its own store (through the recovery function on AWS). */
+  questions?: ParticipantQuestions;
 }
 
 /** arn:aws:states:REGION:ACCOUNT:stateMachine:NAME -> arn:aws:states:REGION:ACCOUNT:execution:NAME:EXECUTION */
@@ -45,7 +48,7 @@ export function stepFunctionsService(options: StepFunctionsServiceOptions): Tran
     config: options.config,
     functions: options.functions,
     variant,
-    ...tableReads(options.dynamo, options.tables, options.config),
+    ...tableReads(options.dynamo, options.tables, options.config, options.questions),
     claim: (input) => claimTransaction(options.dynamo, options.tables.coordinatorLog, input, new Date().toISOString()),
     async startExecution(input, start = {}) {
       if (variant === 'express' && start.waitMs !== undefined) {

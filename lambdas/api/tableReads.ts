@@ -4,7 +4,7 @@
  */
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type CoordinatorLogItem, parseCoordinatorLogItem, transactionView } from '../coordinatorLog/coordinatorLog.js';
-import { coordinatorLogTable } from '../recovery/coordinatorLogTable.js';
+import { openLogIndex } from '../recovery/openLogIndex.js';
 import { mergeOldestFirst } from '../recovery/sortedStreams.js';
 import { type HeldRef, type HeldTransaction, OPEN_LOG_SOURCE } from './stuckListing.js';
 import { earliestPrepared, undecidedView } from './undecidedView.js';
@@ -15,7 +15,8 @@ import type { ParticipantConfig } from '../config/participantConfig.js';
 import { PARTITION_KEY, recordKeyOf } from '../participants/table.js';
 import { readHolds, readItem } from './itemReads.js';
 import { BY_STATUS_INDEX } from '../tableSchemas.js';
-import { inDoubtIndex } from '../recovery/inDoubtIndex.js';
+import { inDoubtReaders } from '../recovery/inDoubtReaders.js';
+import type { ParticipantQuestions } from '../recovery/participantInDoubt.js';
 import type { LogKey, TransactionService } from './transactionService.js';
 import type { StatusAnswer } from '../contract/participantProtocol.js';
 
@@ -49,16 +50,17 @@ export type TableReads = Pick<
 >;
 
 /**
- * Asks a participant that keeps its prepared state in its own store (`preparedStateIn: 'participant'`)
- * for its `status` of a transaction.
- */
-export type AskStatus = (participant: string, txnId: string) => Promise<StatusAnswer>;
-
-/**
  * `config` tells which keys of a participant are sharded (read as the sum of their shards), and which
- * participants keep their prepared state outside their table: those are asked with `askStatus`.
+ * participants keep their prepared state outside their table (`preparedStateIn: 'participant'`): those
+ * are asked through `questions` (their status of a transaction, what they hold prepared), when given.
  */
-export function tableReads(client: DynamoDBDocumentClient, tables: TableNamesForReads, config: ParticipantConfig, askStatus?: AskStatus): TableReads {
+export function tableReads(
+  client: DynamoDBDocumentClient,
+  tables: TableNamesForReads,
+  config: ParticipantConfig,
+  questions?: ParticipantQuestions,
+): TableReads {
+  const asked = questions ? [...config.values()].filter((spec) => spec.definition.preparedStateIn === 'participant').map((spec) => spec.name) : [];
   const participantTable = (name: string): string => {
     const table = tables.participants.get(name);
     if (!table) throw new Error(`participant ${name} has no table`); // the routes check the name first
@@ -68,11 +70,13 @@ export function tableReads(client: DynamoDBDocumentClient, tables: TableNamesFor
   async function recordsOf(txnIds: readonly string[], names: ReadonlySet<string>): Promise<Map<string, Map<string, StoredRecord>>> {
     const byTxn = new Map<string, Map<string, StoredRecord>>(txnIds.map((t) => [t, new Map()]));
     const known = [...names].filter((name) => config.has(name) && tables.participants.has(name));
-    const askedByStatus = (name: string) => askStatus !== undefined && config.get(name)?.definition.preparedStateIn === 'participant';
+    const askedByStatus = (name: string) => asked.includes(name);
     const found = await Promise.all(
       known.map(async (name): Promise<Array<[string, StoredRecord]>> => {
         if (askedByStatus(name)) {
-          const answers = await Promise.all(txnIds.map(async (txnId) => [txnId, recordFromStatus(await (askStatus as AskStatus)(name, txnId))] as const));
+          const answers = await Promise.all(
+            txnIds.map(async (txnId) => [txnId, recordFromStatus(await (questions as ParticipantQuestions).status(name, txnId))] as const),
+          );
           return answers.flatMap(([txnId, record]): Array<[string, StoredRecord]> => (record ? [[txnId, record]] : []));
         }
         const items = await batchReadConsistent(client, participantTable(name), txnIds.map(recordKeyOf));
@@ -103,8 +107,14 @@ export function tableReads(client: DynamoDBDocumentClient, tables: TableNamesFor
     return out.Item ? parseCoordinatorLogItem(out.Item) : undefined;
   }
 
-  const inDoubt = inDoubtIndex(client, tables.participants);
-  const log = coordinatorLogTable(client, tables.coordinatorLog);
+  // Only the listings' reads: no index probe (a sweep's), so the API bundles no Scan and is granted none.
+  const inDoubt = inDoubtReaders({
+    client,
+    tables: tables.participants,
+    askedParticipants: asked,
+    ask: (participant, request) => (questions as ParticipantQuestions).inDoubt(participant, request),
+  });
+  const log = openLogIndex(client, tables.coordinatorLog);
 
   return {
     readLog,

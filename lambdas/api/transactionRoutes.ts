@@ -12,6 +12,7 @@ import {
   type TxnStatus,
   transactionView,
 } from '../coordinatorLog/coordinatorLog.js';
+import { FAULT_HEADER, requestedFault } from '../request/coordinatorFault.js';
 import { type ExecutionInput, executionInput } from '../request/executionInput.js';
 import { transactionIdFor, validateTransactionRequest } from '../request/transactionRequest.js';
 import type { StoredRecord } from '../participants/record.js';
@@ -19,7 +20,7 @@ import type { RecordState } from '../protocol/participantState.js';
 import { type TransactionTimeline, transactionTimeline } from '../observability/transactionTimeline.js';
 import { onePhaseItem, undecidedStatus } from '../coordinatorLog/transactionStatus.js';
 import { ApiError, jsonResponse } from './http.js';
-import { booleanQuery, idempotencyKey, jsonBody } from './request.js';
+import { booleanQuery, header, idempotencyKey, jsonBody } from './request.js';
 import type { TransactionService } from './transactionService.js';
 import { earliestPrepared, undecidedView } from './undecidedView.js';
 
@@ -124,9 +125,16 @@ async function waitForOutcome(service: TransactionService, txnId: string, wait: 
 const conflict = (txnId: string) =>
   new ApiError(409, 'IDEMPOTENCY_CONFLICT', `transaction ${txnId} already exists with a different request; use a new txnId or Idempotency-Key`, 'txnId');
 
-export async function submitTransaction(service: TransactionService, event: APIGatewayProxyEvent, wait: WaitOptions): Promise<APIGatewayProxyResult> {
+export async function submitTransaction(
+  service: TransactionService,
+  event: APIGatewayProxyEvent,
+  wait: WaitOptions,
+  faultInjection = false,
+): Promise<APIGatewayProxyResult> {
   const shouldWait = booleanQuery(event, 'wait');
   const key = idempotencyKey(event);
+  const asked = requestedFault(header(event, FAULT_HEADER), faultInjection);
+  if (!asked.ok) throw new ApiError(400, 'INVALID_REQUEST', asked.message, FAULT_HEADER);
   const validated = validateTransactionRequest(jsonBody(event), service.config, service.variant);
   if (!validated.ok) throw new ApiError(400, validated.error.code, validated.error.message, validated.error.field);
   if (key !== undefined && validated.value.txnId !== undefined) {
@@ -136,7 +144,7 @@ export async function submitTransaction(service: TransactionService, event: APIG
   const txnId = transactionIdFor(validated.value, key);
   // The earliest this request's transaction can have begun: its createdAt while nothing else tells it.
   const receivedAt = new Date().toISOString();
-  const input = executionInput(txnId, validated.value, service.config, service.functions, key);
+  const input = { ...executionInput(txnId, validated.value, service.config, service.functions, key), ...(asked.fault ? { fault: asked.fault } : {}) };
 
   // The claim, not the start, keeps a txnId to one request: Express never refuses a second execution of one name.
   const claim = await service.claim(input);

@@ -4,7 +4,6 @@
  * through. Set at deploy time, so any function that speaks the participant protocol, in this account
  * or another, may take part; nothing derives a function from a participant's name.
  */
-import { z } from 'zod';
 import type { ParticipantConfig } from './participantConfig.js';
 
 /** Participant name -> the ARN of its function. */
@@ -13,29 +12,12 @@ export type ParticipantFunctions = ReadonlyMap<string, string>;
 /** A Lambda function ARN (unqualified or with a version or alias), in any partition. */
 export const FUNCTION_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]{1,128})?$/;
 
-/** PARTICIPANT_FUNCTIONS: JSON, participant name -> function ARN, as the CDK stack sets it for the API and recovery. */
-export const participantFunctionsJson = z.string().transform((text, ctx): ParticipantFunctions => {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'must be a JSON object: participant name -> function ARN' });
-    return z.NEVER;
-  }
-  const parsed = z.record(z.string(), z.string().regex(FUNCTION_ARN, 'must be a Lambda function ARN')).safeParse(raw);
-  if (!parsed.success) {
-    ctx.addIssue({ code: 'custom', message: `must be a JSON object: participant name -> function ARN (${parsed.error.issues[0]?.message ?? 'invalid'})` });
-    return z.NEVER;
-  }
-  return new Map(Object.entries(parsed.data));
-});
-
 /** Every configured participant has a function; a function for a participant the config lacks is a mistake too. */
 export function checkParticipantFunctions(config: ParticipantConfig, functions: ParticipantFunctions): void {
   const missing = [...config.keys()].filter((name) => !functions.has(name));
-  if (missing.length) throw new Error(`PARTICIPANT_FUNCTIONS has no function for: ${missing.join(', ')}`);
+  if (missing.length) throw new Error(`the participant directory has no function for: ${missing.join(', ')}`);
   const unknown = [...functions.keys()].filter((name) => !config.has(name));
-  if (unknown.length) throw new Error(`PARTICIPANT_FUNCTIONS names participants the config lacks: ${unknown.join(', ')}`);
+  if (unknown.length) throw new Error(`the participant directory names participants the config lacks: ${unknown.join(', ')}`);
 }
 
 /** The ARN local mode gives a participant: the local engine maps it back to the in-process handler. */

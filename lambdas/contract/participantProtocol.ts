@@ -9,9 +9,18 @@
 import { z } from 'zod';
 import { BARRIER_RECORD_STATES, ONE_PHASE_COMMITTED, type ProtocolViolationCode } from '../protocol/participantState.js';
 import { PAKKA_ERROR } from '../protocol/errorNames.js';
-import { ABORT_REASONS, type AbortReason, type CoordinatorAbortReason, VOTES, isCoordinatorAbortReason } from '../protocol/vote.js';
+import {
+  ABORT_REASONS,
+  type BuiltInAbortReason,
+  type CoordinatorAbortReason,
+  TEAM_ABORT_REASON_PATTERN,
+  type TeamAbortReason,
+  VOTES,
+  isBuiltInAbortReason,
+  isCoordinatorAbortReason,
+} from '../protocol/vote.js';
 
-export const CONTRACT_VERSION = '1.2.0';
+export const CONTRACT_VERSION = '1.3.0';
 
 /** The messages of the contract, each under the name it has in the JSON Schema's `$defs`. */
 export const contractRegistry = z.registry<{ id: string; description: string }>();
@@ -48,6 +57,16 @@ export const participantRequest = z
   .register(contractRegistry, { id: 'ParticipantRequest', description: 'What the coordinator (or recovery, or an operator) sends a participant.' });
 export type ParticipantRequest = z.infer<typeof participantRequest>;
 
+/**
+ * A VOTE_ABORT reason: one of the built-in reasons, or (1.3) a team's own, upper-case like them. A reader
+ * of 1.2 that knows only the built-in list sees a team's reason as a string it does not know.
+ */
+export const abortReason = z
+  .union([z.enum(ABORT_REASONS), z.string().regex(TEAM_ABORT_REASON_PATTERN, `a team's abort reason must match ${TEAM_ABORT_REASON_PATTERN.source}`)])
+  .describe(
+    `A built-in reason, or (1.3) a team's own reason matching ${TEAM_ABORT_REASON_PATTERN.source}. A participant never gives the coordinator's own reasons (INVALID_ANSWER, ERROR, TIMEOUT) nor OPERATOR.`,
+  );
+
 const answeredBy = {
   participant: z.string().min(1).describe("The participant's name in the config."),
   txnId,
@@ -61,7 +80,7 @@ export const prepareAnswer = z
   .object({
     ...answeredBy,
     vote: z.enum(VOTES),
-    reason: z.enum(ABORT_REASONS).nullable().describe('Why the participant voted VOTE_ABORT; null with any other vote.'),
+    reason: abortReason.nullable().describe('Why the participant voted VOTE_ABORT; null with any other vote.'),
     committed: z
       .literal(ONE_PHASE_COMMITTED)
       .optional()
@@ -93,13 +112,46 @@ export const statusAnswer = z
     ...answeredBy,
     state: z.enum(STATUS_STATES).describe('The prepared-state record; UNKNOWN when the participant holds none for this transaction.'),
     lockedKeys: z.array(z.string()).describe('Items this transaction holds something on while PREPARED.'),
-    voteReason: z.enum(ABORT_REASONS).nullable().describe("The participant's own VOTE_ABORT reason, if it voted no."),
+    voteReason: abortReason.nullable().describe("The participant's own VOTE_ABORT reason, if it voted no."),
     preparedAt: z.string().nullable(),
   })
   .register(contractRegistry, { id: 'StatusAnswer', description: 'What the participant holds for one transaction; read-only.' });
 export type StatusAnswer = z.infer<typeof statusAnswer>;
 
-export type ParticipantAnswer = PrepareAnswer | PhaseTwoAnswer | StatusAnswer;
+/**
+ * `inDoubt` (1.3) asks a participant that keeps its prepared state in its own store (a SQL database's
+ * prepared transactions) which transactions it holds prepared, oldest first. Recovery asks it, so its
+ * one sweep finishes them wherever it runs: on AWS the recovery function sits outside the team's VPC
+ * and cannot read the database, but it can invoke the participant's function, which can. Only such a
+ * participant answers it; Pakka reads the others' sparse `inDoubt` indexes itself.
+ */
+const instant = z.iso.datetime({ offset: true });
+
+export const inDoubtRequest = z
+  .strictObject({
+    action: z.literal('inDoubt'),
+    from: instant.optional().describe('Only transactions prepared at or after this instant.'),
+    before: instant.optional().describe('Only transactions prepared no later than this instant.'),
+    limit: z.number().int().min(1).max(1000).describe('At most this many, the oldest.'),
+  })
+  .register(contractRegistry, {
+    id: 'InDoubtRequest',
+    description: 'What recovery (or the API, through recovery) asks a participant that keeps its prepared state in its own store: what it holds prepared.',
+  });
+export type InDoubtRequest = z.infer<typeof inDoubtRequest>;
+
+export const inDoubtAnswer = z
+  .object({
+    participant: z.string().min(1).describe("The participant's name in the config."),
+    inDoubt: z
+      .array(z.object({ txnId, inDoubtSince: instant.describe('When it was prepared; the epoch when the store does not say.') }))
+      .describe('Prepared transactions, oldest first.'),
+    exhausted: z.boolean().describe('True when nothing else matching the request is held prepared.'),
+  })
+  .register(contractRegistry, { id: 'InDoubtAnswer', description: 'The transactions a participant holds prepared (1.3), oldest first.' });
+export type InDoubtAnswer = z.infer<typeof inDoubtAnswer>;
+
+export type ParticipantAnswer = PrepareAnswer | PhaseTwoAnswer | StatusAnswer | InDoubtAnswer;
 
 /** The answer each action must give; the coordinator checks an answer with the schema of its own action. */
 export const answerOf = { prepare: prepareAnswer, commitOnePhase: prepareAnswer, commit: phaseTwoAnswer, abort: phaseTwoAnswer, status: statusAnswer } as const;
@@ -128,22 +180,35 @@ export const PARTICIPANT_ERRORS = {
 export const ERROR_NAMES = Object.keys(PARTICIPANT_ERRORS) as (keyof typeof PARTICIPANT_ERRORS)[];
 
 /**
- * The noes a participant may raise instead of answering: every reason of its own but LOCK_CONFLICT.
+ * The built-in noes a participant may raise instead of answering: every reason of its own but LOCK_CONFLICT.
  * A lock conflict stays an answer because the coordinator retries prepare once when every no is a
- * conflict, and only the whole set of answers can tell it so.
+ * conflict, and only the whole set of answers can tell it so. A team's own reason is raised too, under
+ * one name (TEAM_VOTE_ABORT_ERROR).
  */
-export type RaisedAbortReason = Exclude<AbortReason, CoordinatorAbortReason | 'LOCK_CONFLICT'>;
-const isRaisedAbortReason = (reason: AbortReason): reason is RaisedAbortReason => reason !== 'LOCK_CONFLICT' && !isCoordinatorAbortReason(reason);
+export type RaisedAbortReason = Exclude<BuiltInAbortReason, CoordinatorAbortReason | 'LOCK_CONFLICT'>;
+const isRaisedAbortReason = (reason: BuiltInAbortReason): reason is RaisedAbortReason => reason !== 'LOCK_CONFLICT' && !isCoordinatorAbortReason(reason);
 export const RAISED_ABORT_REASONS: readonly RaisedAbortReason[] = ABORT_REASONS.filter(isRaisedAbortReason);
 
 /** The reason is the last part of the name, so the coordinator reads it with intrinsics (the name's third `.`-separated part). */
 export const VOTE_ABORT_ERROR_PREFIX = `${PAKKA_ERROR.voteAbort}.`;
-export const voteAbortErrorName = (reason: RaisedAbortReason) => `${VOTE_ABORT_ERROR_PREFIX}${reason}`;
+/**
+ * A team's reasons are not known when the state machine is written, and a Catch lists names exactly, so
+ * every team reason is raised under this one name with the reason alone as the message: the coordinator
+ * reads it from the error's cause without parsing anything else the function wrote.
+ */
+export const TEAM_VOTE_ABORT_ERROR = PAKKA_ERROR.teamVoteAbort;
+/** The error name a raised no with this reason leaves the function with. */
+export const voteAbortErrorName = (reason: RaisedAbortReason | TeamAbortReason): string =>
+  isBuiltInAbortReason(reason) ? `${VOTE_ABORT_ERROR_PREFIX}${reason}` : TEAM_VOTE_ABORT_ERROR;
+/** The names of the raised noes with a built-in reason, read from the name itself. */
+export const BUILT_IN_VOTE_ABORT_ERRORS: readonly string[] = RAISED_ABORT_REASONS.map(voteAbortErrorName);
 /** Every name a raised no may have: the coordinator catches exactly these, so any other `Pakka.VoteAbort.*` is a failed prepare (ERROR). */
-export const VOTE_ABORT_ERRORS: readonly string[] = RAISED_ABORT_REASONS.map(voteAbortErrorName);
+export const VOTE_ABORT_ERRORS: readonly string[] = [...BUILT_IN_VOTE_ABORT_ERRORS, TEAM_VOTE_ABORT_ERROR];
 
 const VOTE_ABORT_ERROR_MEANING =
-  "An optional way to answer a prepare with VOTE_ABORT (any reason of the participant's own but LOCK_CONFLICT): fail with this name and the PrepareAnswer as JSON in the message. The coordinator counts it as that vote and ends the prepare phase at once, without waiting for the other participants. Answering the no as a PrepareAnswer stays valid; the decision then waits for every answer. Any other Pakka.VoteAbort.* name counts as a failed prepare (ERROR).";
+  "An optional way to answer a prepare with VOTE_ABORT (any built-in reason of the participant's own but LOCK_CONFLICT): fail with this name and the PrepareAnswer as JSON in the message. The coordinator counts it as that vote and ends the prepare phase at once, without waiting for the other participants. Answering the no as a PrepareAnswer stays valid; the decision then waits for every answer. Any other Pakka.VoteAbort.* name counts as a failed prepare (ERROR).";
+
+const TEAM_VOTE_ABORT_ERROR_MEANING = `(1.3) The same, for a team's own reason: fail with this one name and the reason alone as the message (${TEAM_ABORT_REASON_PATTERN.source}). A message that is not such a reason, or is one of the coordinator's own reasons or OPERATOR, is recorded as INVALID_ANSWER.`;
 
 const ERROR_TYPES = [...ERROR_NAMES, ...VOTE_ABORT_ERRORS];
 
@@ -152,7 +217,9 @@ export const participantError = z
     errorType: z.enum(ERROR_TYPES as [string, ...string[]]),
     errorMessage: z
       .string()
-      .describe('For Pakka.ProtocolViolation it begins with the code, then a colon; for Pakka.VoteAbort.<REASON> it is the PrepareAnswer as JSON.'),
+      .describe(
+        "For Pakka.ProtocolViolation it begins with the code, then a colon; for Pakka.VoteAbort.<REASON> it is the PrepareAnswer as JSON; for Pakka.VoteAbort.TEAM it is the team's reason alone.",
+      ),
   })
   .register(contractRegistry, {
     id: 'ParticipantError',
@@ -165,7 +232,7 @@ export function contractDocument(): Record<string, unknown> {
   // io 'input' describes what a reader must accept: answers may carry fields a later minor version adds.
   const { schemas } = z.toJSONSchema(contractRegistry, { target: 'draft-2020-12', io: 'input', unrepresentable: 'throw', uri: (id) => `#/$defs/${id}` });
   const defs: Record<string, unknown> = {};
-  for (const message of [participantRequest, prepareAnswer, phaseTwoAnswer, statusAnswer, participantError]) {
+  for (const message of [participantRequest, prepareAnswer, phaseTwoAnswer, statusAnswer, inDoubtRequest, inDoubtAnswer, participantError]) {
     const meta = contractRegistry.get(message);
     if (!meta) throw new Error('a contract message is not registered');
     // Each message is addressed by its place under $defs; a fragment-only $id is not valid JSON Schema.
@@ -186,8 +253,12 @@ export function contractDocument(): Record<string, unknown> {
     title: 'Pakka participant protocol',
     'x-pakka-contract-version': CONTRACT_VERSION,
     description:
-      'A participant is sent a ParticipantRequest and answers the answer of its action (prepare: PrepareAnswer; commit and abort: PhaseTwoAnswer; status: StatusAnswer), or fails with a ParticipantError.',
-    'x-pakka-errors': { ...PARTICIPANT_ERRORS, [`${VOTE_ABORT_ERROR_PREFIX}<REASON>`]: VOTE_ABORT_ERROR_MEANING },
+      'A participant is sent a ParticipantRequest and answers the answer of its action (prepare: PrepareAnswer; commit and abort: PhaseTwoAnswer; status: StatusAnswer), or fails with a ParticipantError. A participant that keeps its prepared state in its own store also answers an InDoubtRequest with an InDoubtAnswer (1.3).',
+    'x-pakka-errors': {
+      ...PARTICIPANT_ERRORS,
+      [`${VOTE_ABORT_ERROR_PREFIX}<REASON>`]: VOTE_ABORT_ERROR_MEANING,
+      [TEAM_VOTE_ABORT_ERROR]: TEAM_VOTE_ABORT_ERROR_MEANING,
+    },
     $defs: defs,
   };
 }

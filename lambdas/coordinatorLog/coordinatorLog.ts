@@ -3,7 +3,7 @@
  * recovery share. The state machine writes the item; this is the one place that reads it.
  */
 import { z } from 'zod';
-import { ABORT_REASONS, DECISIONS, VOTES } from '../protocol/vote.js';
+import { type AbortReason, DECISIONS, VOTES } from '../protocol/vote.js';
 
 export const TXN_STATUSES = ['PREPARING', 'COMMITTING', 'ABORTING', 'COMMITTED', 'ABORTED'] as const;
 export type TxnStatus = (typeof TXN_STATUSES)[number];
@@ -69,7 +69,12 @@ const logItem = z.object({
   decidedBy: z.string().optional(),
   // Older items hold one entry per participant; newer ones the ballot.
   votesJson: json(z.union([z.array(voteEntry), ballot])).optional(),
-  abortReason: z.enum(ABORT_REASONS).optional(),
+  /**
+   * Any string, not the contract's pattern: a team's own function participant's reason reaches the log
+   * through the state machine, which cannot test a pattern, and an item must stay readable whatever a
+   * participant answered (the metrics count a reason outside the contract as INVALID_ANSWER).
+   */
+  abortReason: (z.string() as z.ZodType<AbortReason>).optional(),
   abortedBy: z.string().optional(),
   /** The contract rule the aborting answer broke, in words (for INVALID_ANSWER, which rule). */
   abortRule: z.string().optional(),

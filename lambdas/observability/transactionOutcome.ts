@@ -4,7 +4,7 @@
  * it (the state machine, recovery or an operator), so every final outcome is reported the same way.
  */
 import { type CoordinatorLogItem, isFinal, transactionView } from '../coordinatorLog/coordinatorLog.js';
-import { ABORT_REASONS } from '../protocol/vote.js';
+import { ABORT_REASONS, OPERATOR_ABORT_REASON, isAbortReason } from '../protocol/vote.js';
 import { METRICS } from './metricNames.js';
 import type { MetricsRecorder } from './recorder.js';
 
@@ -54,13 +54,22 @@ export function outcomeEvent(item: CoordinatorLogItem): OutcomeEvent | undefined
 
 /**
  * The abort's Reason dimension beside the participants' reasons (ABORT_REASONS): an operator's ABORT
- * (`pakka resolve`) has no vote behind it, so it is counted under its own name, never as ERROR.
+ * (`pakka resolve`) has no vote behind it, so it is counted under its own name, never as ERROR. A
+ * team's own reasons (contract 1.3) are counted under their names too; they are not known here, so
+ * the dashboard finds them by search.
  */
-export const OPERATOR_ABORT_REASON = 'OPERATOR';
+export { OPERATOR_ABORT_REASON };
 export const ABORT_METRIC_REASONS: readonly string[] = [...ABORT_REASONS, OPERATOR_ABORT_REASON];
 
-const abortMetricReason = (detail: OutcomeEvent['detail']): string =>
-  detail.reason ?? (detail.decidedBy.startsWith('operator:') ? OPERATOR_ABORT_REASON : 'ERROR');
+/**
+ * A logged reason outside the contract (only a team's own function participant can get one past the
+ * state machine, which cannot test a pattern) is counted as INVALID_ANSWER: a dimension value stays
+ * one of the contract's words.
+ */
+export const abortMetricReason = (detail: Pick<OutcomeEvent['detail'], 'reason' | 'decidedBy'>): string => {
+  if (detail.reason === null) return detail.decidedBy.startsWith('operator:') ? OPERATOR_ABORT_REASON : 'ERROR';
+  return isAbortReason(detail.reason) ? detail.reason : 'INVALID_ANSWER';
+};
 
 /** Coordinator-side metrics of a final transaction: outcome by reason, phase latencies, hazards. */
 export function recordOutcome(metrics: MetricsRecorder, event: OutcomeEvent): void {

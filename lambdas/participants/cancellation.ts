@@ -5,7 +5,7 @@
 import type { AbortReason } from '../protocol/vote.js';
 import { isLegacyEscrowItem } from './escrow.js';
 import type { ItemTarget } from './hotItems.js';
-import type { OperationPlan } from './kind.js';
+import { planAbortReason } from './kind.js';
 
 export interface CancellationReason {
   Code?: string;
@@ -23,18 +23,6 @@ export type CancellationVerdict =
   | { kind: 'unexpected'; codes: string[] };
 
 const TRANSIENT_CODES = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
-
-/** Why the operation's own rule said no (the lock and the layout are ruled out first). */
-function businessReason(plan: OperationPlan): AbortReason {
-  switch (plan.hold) {
-    case 'escrow':
-      return plan.shortReason;
-    case 'exclusive':
-      return plan.prepare.failureReason;
-    case 'check':
-      return plan.failureReason;
-  }
-}
 
 /**
  * `reasons[0]` is the prepared-state record, `reasons[i + 1]` is `targets[i]`'s item.
@@ -55,7 +43,8 @@ export function readCancellation(txnId: string, reasons: readonly CancellationRe
     if (typeof lockedBy === 'string' && lockedBy !== txnId) locked = true;
     else if (target.plan.hold === 'escrow' && isLegacyEscrowItem(reason.Item, target.plan.quantity)) upgrades.push(target);
     else if (target.split) resplit = true;
-    else return { kind: 'voteAbort', reason: businessReason(target.plan) };
+    // The operation's own rule said no (the lock and the layout are ruled out first).
+    else return { kind: 'voteAbort', reason: planAbortReason(target.plan) };
   }
   if (locked) return { kind: 'voteAbort', reason: 'LOCK_CONFLICT' };
   if (upgrades.length) return { kind: 'upgrade', targets: upgrades };

@@ -2,7 +2,7 @@
  * The one entrance every participant runtime shares: the request checked against the contract, then
  * handed to the action it names. The built-in runtime and the barrier differ only in the actions.
  */
-import { participantRequest, type ParticipantAnswer } from '../contract/participantProtocol.js';
+import { type InDoubtAnswer, type InDoubtRequest, inDoubtRequest, participantRequest, type ParticipantAnswer } from '../contract/participantProtocol.js';
 import { InvalidParticipantRequest } from './errors.js';
 
 export interface ParticipantActions<Prepared> {
@@ -16,15 +16,28 @@ export interface ParticipantActions<Prepared> {
   abort(txnId: string, raw: readonly Record<string, unknown>[] | undefined): Promise<ParticipantAnswer>;
   /** `raw`, when given, names the items a hold in its item lives in (recovery sends the entry's redo list). */
   status(txnId: string, raw?: readonly Record<string, unknown>[]): Promise<ParticipantAnswer>;
+  /** Only a runtime that keeps its prepared state in its own store answers it (contract 1.3); the others' are read from their tables. */
+  inDoubt?(request: InDoubtRequest): Promise<InDoubtAnswer>;
 }
+
+const issueText = (error: { issues: ReadonlyArray<{ path: PropertyKey[]; message: string }> }): string => {
+  const issue = error.issues[0];
+  return `${issue?.path.map(String).join('.') || 'request'}: ${issue?.message ?? 'invalid'}`;
+};
+
+const asksInDoubt = (event: unknown): boolean => typeof event === 'object' && event !== null && (event as { action?: unknown }).action === 'inDoubt';
 
 export function dispatchParticipantRequest<Prepared>(actions: ParticipantActions<Prepared>): (event: unknown) => Promise<ParticipantAnswer> {
   return async (event) => {
-    const parsed = participantRequest.safeParse(event);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new InvalidParticipantRequest(`${issue?.path.join('.') || 'request'}: ${issue?.message ?? 'invalid'}`);
+    if (asksInDoubt(event)) {
+      if (!actions.inDoubt)
+        throw new InvalidParticipantRequest('action: inDoubt is answered only by a participant that keeps its prepared state in its own store');
+      const asked = inDoubtRequest.safeParse(event);
+      if (!asked.success) throw new InvalidParticipantRequest(issueText(asked.error));
+      return actions.inDoubt(asked.data);
     }
+    const parsed = participantRequest.safeParse(event);
+    if (!parsed.success) throw new InvalidParticipantRequest(issueText(parsed.error));
     const { action, txnId, operations } = parsed.data;
     switch (action) {
       case 'prepare':

@@ -10,7 +10,7 @@
  * - `check`: a condition read at prepare; nothing is held and nothing is written (READ_ONLY).
  */
 import type { z } from 'zod';
-import type { AbortReason } from '../protocol/vote.js';
+import { type AbortReason, PARTICIPANT_ABORT_REASONS, teamAbortReasonProblem } from '../protocol/vote.js';
 
 export type AttributeValueMap = Record<string, string | number | boolean>;
 
@@ -78,9 +78,56 @@ export interface ParticipantKind<Op extends { op: string; key: string } = { op: 
    * the API reads by asking the participant for `status`.
    */
   readonly preparedStateIn?: 'table' | 'participant';
+  /**
+   * The team's own VOTE_ABORT reasons (contract 1.3), beside the built-in ones: `NO_SUCH_VOUCHER` says
+   * what happened where `ALREADY_HELD` would only be near it. Each matches TEAM_ABORT_REASON_PATTERN and
+   * is none of Pakka's own; a plan may name only these and the built-in participant reasons.
+   */
+  readonly abortReasons?: readonly string[];
 }
 
-/** Declares a kind with its own operation type; the registry holds kinds of every operation type. */
+/** The reason a plan's own rule gives when it says no. */
+export function planAbortReason(plan: OperationPlan): AbortReason {
+  switch (plan.hold) {
+    case 'escrow':
+      return plan.shortReason;
+    case 'exclusive':
+      return plan.prepare.failureReason;
+    case 'check':
+      return plan.failureReason;
+  }
+}
+
+/** Refuses a kind's declared reasons that are malformed, Pakka's own, or repeated; a kind is defined once, at start. */
+function checkedAbortReasons(kindName: string, reasons: readonly string[]): readonly string[] {
+  for (const reason of reasons) {
+    const problem = teamAbortReasonProblem(reason);
+    if (problem) throw new Error(`kind '${kindName}': abortReasons: ${problem}`);
+  }
+  const repeated = reasons.filter((reason, i) => reasons.indexOf(reason) !== i);
+  if (repeated.length) throw new Error(`kind '${kindName}': abortReasons names ${repeated.join(', ')} twice`);
+  return reasons;
+}
+
+/**
+ * Declares a kind with its own operation type; the registry holds kinds of every operation type. Its
+ * `abortReasons` are checked here, and each plan's reason when it is made: a plan naming a reason the
+ * kind did not declare is a bug in the kind, refused before anything is held.
+ */
 export function defineKind<Op extends { op: string; key: string }>(kind: ParticipantKind<Op>): ParticipantKind<Op> {
-  return kind;
+  const declared = checkedAbortReasons(kind.name, kind.abortReasons ?? []);
+  const allowed = new Set<string>([...PARTICIPANT_ABORT_REASONS, ...declared]);
+  return {
+    ...kind,
+    plan(op) {
+      const plan = kind.plan(op);
+      const reason = planAbortReason(plan);
+      if (!allowed.has(reason)) {
+        throw new Error(
+          `kind '${kind.name}' planned the abort reason ${reason}, which is neither a built-in participant reason nor one of its abortReasons (${declared.join(', ') || 'none declared'})`,
+        );
+      }
+      return plan;
+    },
+  };
 }

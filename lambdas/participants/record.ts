@@ -1,7 +1,7 @@
 /** The prepared-state record as stored in the participant's table, read back through one schema. */
 import { z } from 'zod';
 import { RECORD_STATES, type RecordFacts } from '../protocol/participantState.js';
-import { ABORT_REASONS } from '../protocol/vote.js';
+import { abortReason } from '../contract/participantProtocol.js';
 
 const stored = z.object({
   txnId: z.string(),
@@ -14,7 +14,7 @@ const stored = z.object({
   lockedKeys: z.array(z.string()).optional(),
   /** Which shard items each escrowed operation on a sharded key landed on (hotItems.ts). */
   placements: z.record(z.string(), z.array(z.object({ pk: z.string(), amount: z.number().int().positive() }))).optional(),
-  voteReason: z.enum(ABORT_REASONS).optional(),
+  voteReason: abortReason.optional(),
   /** Written by a one-phase commit (or its no): the record itself is the transaction's decision. */
   onePhase: z.boolean().optional(),
   preparedAt: z.string().optional(),

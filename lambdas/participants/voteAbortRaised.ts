@@ -1,6 +1,7 @@
 /**
  * How Pakka's own participants deliver a no to the coordinator: a prepare answered VOTE_ABORT leaves
- * the function as the error `Pakka.VoteAbort.<REASON>` (the answer as JSON in its message), which the
+ * the function as the error `Pakka.VoteAbort.<REASON>` (the answer as JSON in its message), or, for a
+ * team's own reason, `Pakka.VoteAbort.TEAM` (the reason alone as its message), which the
  * state machine catches in the participant's own iteration, so the first no ends the prepare phase
  * instead of waiting for the slowest participant. LOCK_CONFLICT stays an answer (see
  * RAISED_ABORT_REASONS). Applied once, outermost, where a participant is invoked: the handler, its
@@ -8,15 +9,17 @@
  * the API, the conformance kit) still get the answer object.
  */
 import { type RaisedAbortReason, RAISED_ABORT_REASONS, voteAbortErrorName } from '../contract/participantProtocol.js';
+import { type TeamAbortReason, isBuiltInAbortReason, isTeamAbortReason } from '../protocol/vote.js';
 import type { ParticipantAnswer, PrepareAnswer } from './message.js';
 
-type RaisedAnswer = PrepareAnswer & { vote: 'VOTE_ABORT'; reason: RaisedAbortReason };
+type RaisedAnswer = PrepareAnswer & { vote: 'VOTE_ABORT'; reason: RaisedAbortReason | TeamAbortReason };
 
 export class VoteAbortRaised extends Error {
   override readonly name: string;
   readonly answer: RaisedAnswer;
   constructor(answer: RaisedAnswer) {
-    super(JSON.stringify(answer));
+    // A team's reason travels alone: the state machine reads it from the cause without parsing JSON (see TEAM_VOTE_ABORT_ERROR).
+    super(isBuiltInAbortReason(answer.reason) ? JSON.stringify(answer) : answer.reason);
     this.name = voteAbortErrorName(answer.reason);
     this.answer = answer;
   }
@@ -29,7 +32,9 @@ const isPrepare = (event: unknown) => {
 };
 
 const isRaised = (answer: ParticipantAnswer): answer is RaisedAnswer =>
-  'vote' in answer && answer.vote === 'VOTE_ABORT' && (RAISED_ABORT_REASONS as readonly (string | null)[]).includes(answer.reason);
+  'vote' in answer &&
+  answer.vote === 'VOTE_ABORT' &&
+  ((RAISED_ABORT_REASONS as readonly (string | null)[]).includes(answer.reason) || isTeamAbortReason(answer.reason));
 
 /** Whether this answer to this event leaves the function as a raised no (the failure-rate alarm leaves those out). */
 export const isRaisedNo = (event: unknown, answer: ParticipantAnswer): boolean => isPrepare(event) && isRaised(answer);

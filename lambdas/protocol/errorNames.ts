@@ -15,6 +15,8 @@ export const PAKKA_ERROR = {
   committedInOnePhase: 'Pakka.CommittedInOnePhase',
   /** The prefix of a raised no, `Pakka.VoteAbort.<REASON>`, and the coordinator's own failure that carries an abort vote. */
   voteAbort: 'Pakka.VoteAbort',
+  /** A raised no with a team's own reason (contract 1.3): one name for every team reason, the reason itself as the message. */
+  teamVoteAbort: 'Pakka.VoteAbort.TEAM',
   /** The coordinator's: the only writing participant's one-phase outcome could not be learnt. */
   onePhaseInDoubt: 'Pakka.OnePhaseInDoubt',
   /** The coordinator's: a logged decision it read back was neither COMMIT nor ABORT. */

@@ -2,12 +2,14 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type CoordinatorLogItem, type TxnStatus, parseCoordinatorLogItem } from '../coordinatorLog/coordinatorLog.js';
 import { OPEN_PARTITIONS, logShardOf, openPartitionOf, statusPartitionOf } from '../coordinatorLog/logShards.js';
-import type { Decision } from '../protocol/vote.js';
 import { OPEN_INDEX } from '../tableSchemas.js';
+import type { Decision } from '../protocol/vote.js';
 import { finalStatusOf, phaseTwoStatusOf } from './inDoubt.js';
 import type { CoordinatorLogPort, DecisionAuthor, DecisionWrite, PhaseTwoRecord } from './ports.js';
-import { mergeOldestFirst } from './sortedStreams.js';
+import { openIndexHoldsAny } from './indexProbe.js';
+import { openLogIndex } from './openLogIndex.js';
 
+/** Open log items read per Query page. */
 const PAGE = 100;
 
 /** The byStatus shard a status write must move the item to, beside `status` itself. */
@@ -44,7 +46,11 @@ export function coordinatorLogTable(client: DynamoDBDocumentClient, tableName: s
   }
 
   return {
+    ...openLogIndex(client, tableName),
+
     async openTransactions(createdBefore, limit) {
+      // An idle log's open index is empty: one read, instead of a Query of every shard (indexProbe.ts).
+      if (!(await openIndexHoldsAny(client, tableName))) return [];
       // Every shard, each oldest first; merged, the oldest overall come first.
       const perShard = await Promise.all(
         OPEN_PARTITIONS.map(async (partition) => {
@@ -75,33 +81,6 @@ export function coordinatorLogTable(client: DynamoDBDocumentClient, tableName: s
         .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
         .slice(0, limit)
         .map((o) => o.txnId);
-    },
-
-    async openFrom(from, limit) {
-      const reads = await Promise.all(
-        OPEN_PARTITIONS.map(async (partition) => {
-          const out = await client.send(
-            new QueryCommand({
-              TableName: tableName,
-              IndexName: OPEN_INDEX,
-              KeyConditionExpression: from === undefined ? 'openPartition = :open' : 'openPartition = :open AND createdAt >= :from',
-              ExpressionAttributeValues: { ':open': partition, ...(from === undefined ? {} : { ':from': from }) },
-              ProjectionExpression: 'txnId, createdAt',
-              Limit: limit,
-            }),
-          );
-          const entries = (out.Items ?? []).flatMap((item) =>
-            typeof item.txnId === 'string' && typeof item.createdAt === 'string' ? [{ txnId: item.txnId, createdAt: item.createdAt }] : [],
-          );
-          return { entries, full: out.LastEvaluatedKey !== undefined };
-        }),
-      );
-      const merged = mergeOldestFirst(
-        reads,
-        (o) => o.createdAt,
-        (a, b) => a.txnId.localeCompare(b.txnId),
-      );
-      return { open: merged.entries, exhausted: merged.exhausted };
     },
 
     read,

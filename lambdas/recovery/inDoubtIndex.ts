@@ -1,33 +1,77 @@
 /**
  * Finds PREPARED records through each participant table's sparse `inDoubt` index, and prepared holds that
- * live in their item through its sparse `heldItems` index (one ref per `P` entry of each item found): a
- * Query of every shard of each index's partition key, never a Scan.
+ * live in their item through its sparse `heldItems` index (one ref per `P` entry of each item found), never
+ * a Scan of the table. Per table and index, the sweeper first asks whether the index holds anything at all
+ * (`holdsAny`, given by recovery: indexProbe.ts, one read, and an idle table costs nothing more); only then
+ * it queries every shard, once: each `inDoubt` shard is sorted by inDoubtSince, so its first page gives both
+ * the shard's oldest record (for the age alarm, however young) and its records old enough to act on, up to
+ * the first younger one. The API's listings, which never sweep, get no probe and bundle no Scan; they page
+ * through every shard from some instant on (heldFrom).
  */
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { batchReadConsistent } from '../participants/batchRead.js';
 import { HELD_ITEMS_INDEX, HELD_PARTITIONS, HELD_SHARD } from '../participants/itemIntents.js';
 import { IN_DOUBT_INDEX, IN_DOUBT_PARTITION, IN_DOUBT_PARTITIONS, IN_DOUBT_SORT, PARTITION_KEY } from '../participants/table.js';
 import { intentEntryOf } from '../protocol/heldIntent.js';
-import type { InDoubtPort, PreparedRecordRef } from './ports.js';
-import { type StreamRead, mergeOldestFirst } from './sortedStreams.js';
+import type { InDoubtPort, InDoubtRead, PreparedRecordRef } from './ports.js';
+import { type StreamRead, mergeOldestFirst, mergedReads } from './sortedStreams.js';
 
 const PAGE = 100;
 
+/** Whether one sparse index of a participant table holds anything; false lets a sweep skip that index's shards. */
+export type InDoubtProbe = (tableName: string, indexName: string) => Promise<boolean>;
+
 /** `tables` maps each participant name to its table. */
-export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap<string, string>): InDoubtPort {
+export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap<string, string>, holdsAny?: InDoubtProbe): InDoubtPort {
+  /** One shard from its oldest record on: those prepared no later than `before` (at most `limit`), and the oldest however young. */
+  async function readShard(participant: string, tableName: string, partition: string, before: string, limit: number): Promise<InDoubtRead> {
+    const refs: PreparedRecordRef[] = [];
+    let oldestSince: string | undefined;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: IN_DOUBT_INDEX,
+          KeyConditionExpression: '#partition = :prepared',
+          ExpressionAttributeNames: { '#partition': IN_DOUBT_PARTITION, '#since': IN_DOUBT_SORT },
+          ExpressionAttributeValues: { ':prepared': partition },
+          ProjectionExpression: 'txnId, #since',
+          Limit: Math.max(1, Math.min(PAGE, limit - refs.length)),
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const since = item[IN_DOUBT_SORT];
+        if (typeof item.txnId !== 'string' || typeof since !== 'string') continue;
+        oldestSince ??= since;
+        // Oldest first: from the first record younger than `before` on, none is old enough.
+        if (since > before) return { refs, oldestSince };
+        refs.push({ participant, txnId: item.txnId, inDoubtSince: since });
+      }
+      start = out.LastEvaluatedKey;
+    } while (start && refs.length < limit);
+    return { refs, oldestSince };
+  }
+
   /**
    * Every prepared entry of the items `heldItems` lists, each item read consistently (the index is
    * eventually consistent and keys only). An entry's time is its own `at`, not the item's `heldSince`
    * (when the item gained its first hold), so the items are read whole, up to `limit` per shard;
-   * `full` says some shard held more.
+   * `full` says some shard held more. `probe` asks the index first whether it holds anything.
    */
-  async function heldInItems(participant: string, tableName: string, limit: number): Promise<{ refs: PreparedRecordRef[]; full: boolean }> {
+  async function heldInItems(
+    participant: string,
+    tableName: string,
+    limit: number,
+    probe?: InDoubtProbe,
+  ): Promise<{ refs: PreparedRecordRef[]; full: boolean }> {
     const pks: string[] = [];
     let full = false;
-    for (const partition of HELD_PARTITIONS) {
-      let out: { Items?: Array<Record<string, unknown>>; LastEvaluatedKey?: Record<string, unknown> };
-      try {
-        out = await client.send(
+    try {
+      if (probe && !(await probe(tableName, HELD_ITEMS_INDEX))) return { refs: [], full: false };
+      for (const partition of HELD_PARTITIONS) {
+        const out = await client.send(
           new QueryCommand({
             TableName: tableName,
             IndexName: HELD_ITEMS_INDEX,
@@ -37,13 +81,13 @@ export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap
             Limit: limit,
           }),
         );
-      } catch (error) {
-        // A table from before the index (a team's own, or a local one kept from an older version) holds nothing in its items.
-        if (isMissingIndex(error)) return { refs: [], full: false };
-        throw error;
+        for (const item of out.Items ?? []) if (typeof item[PARTITION_KEY] === 'string') pks.push(item[PARTITION_KEY]);
+        if (out.LastEvaluatedKey) full = true;
       }
-      for (const item of out.Items ?? []) if (typeof item[PARTITION_KEY] === 'string') pks.push(item[PARTITION_KEY]);
-      if (out.LastEvaluatedKey) full = true;
+    } catch (error) {
+      // A table from before the index (a team's own, or a local one kept from an older version) holds nothing in its items.
+      if (isMissingIndex(error)) return { refs: [], full: false };
+      throw error;
     }
     const items = await batchReadConsistent(
       client,
@@ -60,69 +104,23 @@ export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap
     return { refs, full };
   }
 
-  async function preparedInShard(participant: string, tableName: string, partition: string, before: string, limit: number): Promise<PreparedRecordRef[]> {
-    const found: PreparedRecordRef[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await client.send(
-        new QueryCommand({
-          TableName: tableName,
-          IndexName: IN_DOUBT_INDEX,
-          KeyConditionExpression: '#partition = :prepared AND #since <= :before',
-          ExpressionAttributeNames: { '#partition': IN_DOUBT_PARTITION, '#since': IN_DOUBT_SORT },
-          ExpressionAttributeValues: { ':prepared': partition, ':before': before },
-          ProjectionExpression: 'txnId, #since',
-          Limit: Math.min(PAGE, limit - found.length),
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        if (typeof item.txnId === 'string' && typeof item[IN_DOUBT_SORT] === 'string') {
-          found.push({ participant, txnId: item.txnId, inDoubtSince: item[IN_DOUBT_SORT] });
-        }
-      }
-      start = out.LastEvaluatedKey;
-    } while (start && found.length < limit);
-    return found;
+  /** The held items' entries prepared no later than `before` (at most `limit`), and the oldest entry however young. */
+  async function readHeldItems(participant: string, tableName: string, before: string, limit: number): Promise<InDoubtRead> {
+    const { refs } = await heldInItems(participant, tableName, limit, holdsAny);
+    const sorted = oldestFirst(refs, Number.MAX_SAFE_INTEGER);
+    const oldestSince = sorted[0]?.inDoubtSince;
+    const old = sorted.filter((ref) => ref.inDoubtSince <= before).slice(0, limit);
+    return oldestSince === undefined ? { refs: old } : { refs: old, oldestSince };
   }
 
-  /**
-   * Each shard is sorted by inDoubtSince, so the oldest `limit` of the table are among each shard's
-   * oldest `limit`. Shards one after another, tables side by side: a sweep over many participants
-   * must not open hundreds of requests at once (they would queue for the client's sockets).
-   */
-  async function preparedIn(participant: string, tableName: string, before: string, limit: number): Promise<PreparedRecordRef[]> {
-    const found: PreparedRecordRef[] = [];
-    for (const partition of IN_DOUBT_PARTITIONS) found.push(...(await preparedInShard(participant, tableName, partition, before, limit)));
-    found.push(...(await heldInItems(participant, tableName, limit)).refs.filter((ref) => ref.inDoubtSince <= before));
-    return oldestFirst(found, limit);
-  }
-
-  /** The index is sorted by inDoubtSince: the first entry of each participant's partition is its oldest. */
-  async function oldestInShard(tableName: string, partition: string): Promise<string | undefined> {
-    const out = await client.send(
-      new QueryCommand({
-        TableName: tableName,
-        IndexName: IN_DOUBT_INDEX,
-        KeyConditionExpression: '#partition = :prepared',
-        ExpressionAttributeNames: { '#partition': IN_DOUBT_PARTITION, '#since': IN_DOUBT_SORT },
-        ExpressionAttributeValues: { ':prepared': partition },
-        ProjectionExpression: '#since',
-        Limit: 1,
-      }),
-    );
-    const since = out.Items?.[0]?.[IN_DOUBT_SORT];
-    return typeof since === 'string' ? since : undefined;
-  }
-
-  async function oldestIn(participant: string, tableName: string): Promise<string | undefined> {
-    const oldest: string[] = [];
-    for (const partition of IN_DOUBT_PARTITIONS) {
-      const since = await oldestInShard(tableName, partition);
-      if (since !== undefined) oldest.push(since);
+  /** Shards one after another, tables side by side: a sweep over many participants must not open hundreds of requests at once. */
+  async function readTable(participant: string, tableName: string, before: string, limit: number): Promise<InDoubtRead> {
+    const reads: InDoubtRead[] = [];
+    if (!holdsAny || (await holdsAny(tableName, IN_DOUBT_INDEX))) {
+      for (const partition of IN_DOUBT_PARTITIONS) reads.push(await readShard(participant, tableName, partition, before, limit));
     }
-    for (const ref of (await heldInItems(participant, tableName, PAGE)).refs) oldest.push(ref.inDoubtSince);
-    return oldest.sort()[0];
+    reads.push(await readHeldItems(participant, tableName, before, limit));
+    return mergedReads(reads, limit);
   }
 
   /** One query of one shard from `from` on: a single page, `full` when the index holds more beyond it. */
@@ -176,18 +174,13 @@ export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap
       );
       return { refs: merged.entries, exhausted: merged.exhausted };
     },
-    async oldestPreparedSince() {
-      const oldest = await Promise.all([...tables].map(([participant, table]) => oldestIn(participant, table)));
-      return oldest.filter((s): s is string => s !== undefined).sort()[0];
-    },
     async preparedBefore(before, limit) {
-      const perTable = await Promise.all([...tables].map(([participant, table]) => preparedIn(participant, table, before, limit)));
-      return oldestFirst(perTable.flat(), limit);
+      return mergedReads(await Promise.all([...tables].map(([participant, table]) => readTable(participant, table, before, limit))), limit);
     },
   };
 }
 
-/** DynamoDB's answer to a Query of an index the table does not have. */
+/** DynamoDB's answer to a Query or Scan of an index the table does not have. */
 const isMissingIndex = (error: unknown): boolean =>
   error instanceof Error && error.name === 'ValidationException' && /index/i.test(error.message) && /not have|specified index/i.test(error.message);
 

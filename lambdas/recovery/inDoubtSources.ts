@@ -4,14 +4,14 @@
  * source is, so the sweep's limit takes the oldest in doubt wherever they are. A source that cannot be
  * read (its database is down) is reported and left out of this sweep: the others are still recovered.
  */
-import type { InDoubtPort, PreparedRecordRef } from './ports.js';
-import { mergeOldestFirst } from './sortedStreams.js';
+import type { InDoubtPort } from './ports.js';
+import { mergeOldestFirst, mergedReads } from './sortedStreams.js';
 
 export type SourceFailure = (source: number, error: unknown) => void;
 
 export function inDoubtSources(sources: readonly InDoubtPort[], onFailure: SourceFailure = () => {}): InDoubtPort {
   if (sources.length === 1 && sources[0]) return sources[0];
-  const each = <T>(read: (source: InDoubtPort) => Promise<T> | undefined): Promise<Array<T | undefined>> =>
+  const each = <T>(read: (source: InDoubtPort) => Promise<T>): Promise<Array<T | undefined>> =>
     Promise.all(
       sources.map(async (source, i) => {
         try {
@@ -25,8 +25,11 @@ export function inDoubtSources(sources: readonly InDoubtPort[], onFailure: Sourc
   return {
     participants: sources.flatMap((s) => s.participants ?? []),
     async preparedBefore(before, limit) {
-      const found: PreparedRecordRef[] = (await each((s) => s.preparedBefore(before, limit))).flatMap((refs) => refs ?? []);
-      return found.sort((a, b) => a.inDoubtSince.localeCompare(b.inDoubtSince)).slice(0, limit);
+      const reads = await each((s) => s.preparedBefore(before, limit));
+      return mergedReads(
+        reads.filter((r) => r !== undefined),
+        limit,
+      );
     },
     async heldFrom(from, limit) {
       const pages = await each((s) => s.heldFrom(from, limit));
@@ -37,10 +40,6 @@ export function inDoubtSources(sources: readonly InDoubtPort[], onFailure: Sourc
         (a, b) => a.txnId.localeCompare(b.txnId) || a.participant.localeCompare(b.participant),
       );
       return { refs: merged.entries, exhausted: merged.exhausted };
-    },
-    async oldestPreparedSince() {
-      const oldest = await each((s) => s.oldestPreparedSince?.());
-      return oldest.filter((since): since is string => since !== undefined).sort()[0];
     },
   };
 }

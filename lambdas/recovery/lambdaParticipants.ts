@@ -25,7 +25,7 @@ export function lambdaParticipants(lambda: LambdaClient, functions: ParticipantF
       const functionName = functions.get(participant);
       // A log item naming a participant the deployment no longer has: recovery reports it and retries later.
       if (!functionName)
-        throw new ParticipantFunctionError(PAKKA_ERROR.unknownParticipant, `participant ${participant} has no function in PARTICIPANT_FUNCTIONS`);
+        throw new ParticipantFunctionError(PAKKA_ERROR.unknownParticipant, `participant ${participant} has no function in the participant directory`);
       const out = await lambda.send(
         new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(JSON.stringify(message)) }),
       );

@@ -4,6 +4,7 @@
  * still runs: the write-once decision makes acting beside a running one safe (DESIGN.md, "Recovery").
  */
 import type { CoordinatorLogItem, PhaseTwoOutcome } from '../coordinatorLog/coordinatorLog.js';
+import type { InDoubtRequest } from '../contract/participantProtocol.js';
 import type { ParticipantAnswer } from '../participants/message.js';
 import type { Decision } from '../protocol/vote.js';
 
@@ -79,9 +80,17 @@ export interface HeldPage {
   exhausted: boolean;
 }
 
+/** What a sweep reads of the PREPARED records: the oldest `limit` old enough to act on, and the oldest of all. */
+export interface InDoubtRead {
+  /** Prepared no later than the sweep's `before`, oldest first. */
+  refs: PreparedRecordRef[];
+  /** When the oldest PREPARED record was prepared, however young (the age alarm's figure); absent when none is held. */
+  oldestSince?: string;
+}
+
 export interface InDoubtPort {
-  /** PREPARED records from every participant's sparse `inDoubt` index, prepared no later than `before`. */
-  preparedBefore(before: string, limit: number): Promise<PreparedRecordRef[]>;
+  /** PREPARED records from every participant's sparse `inDoubt` index, prepared no later than `before`, and the oldest one's age, in one read. */
+  preparedBefore(before: string, limit: number): Promise<InDoubtRead>;
   /** Every participant whose table the index covers (an operator's resolve asks each what it holds for a txnId with no log item). */
   readonly participants?: readonly string[];
   /**
@@ -90,11 +99,12 @@ export interface InDoubtPort {
    * older than the last ref is missing. The listings of stuck transactions page through this.
    */
   heldFrom(from: string | undefined, limit: number): Promise<HeldPage>;
-  /** When the oldest PREPARED record of any participant was prepared, however young; undefined if none. */
-  oldestPreparedSince?(): Promise<string | undefined>;
 }
 
-export type ParticipantMessage = { action: 'commit' | 'abort' | 'status'; txnId: string; operations?: Array<Record<string, unknown>> };
+export type ParticipantMessage =
+  | { action: 'commit' | 'abort' | 'status'; txnId: string; operations?: Array<Record<string, unknown>> }
+  /** Only to a participant that keeps its prepared state in its own store (participantInDoubt.ts). */
+  | InDoubtRequest;
 
 export interface ParticipantPort {
   /**

@@ -4,6 +4,8 @@
  * that function holds the rights to invoke participants.
  */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { statusAnswer } from '../contract/participantProtocol.js';
+import type { ParticipantQuestions } from './participantInDoubt.js';
 import type { ResolveResult } from './resolve.js';
 import type { SweepReport } from './sweep.js';
 
@@ -42,14 +44,18 @@ export interface InvokedRecoveryOptions {
  * queues it and answers at once, and the caller follows the sweep in its log. A resolve concerns one
  * transaction and answers with its outcome, so it stays synchronous.
  */
+const payload = (request: unknown) => new TextEncoder().encode(JSON.stringify(request));
+
+/** A synchronous invocation of the recovery function; its answer is parsed by the caller's own schema where it matters. */
+async function invokeRecovery(lambda: LambdaClient, functionName: string, request: unknown): Promise<unknown> {
+  const out = await lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: payload(request) }));
+  const text = out.Payload ? new TextDecoder().decode(out.Payload) : '';
+  if (out.FunctionError) throw new Error(`the recovery function failed (${out.FunctionError}): ${text.slice(0, 500)}`);
+  return JSON.parse(text) as unknown;
+}
+
 export function invokedRecovery(lambda: LambdaClient, functionName: string, options: InvokedRecoveryOptions = {}): RecoveryService {
-  const payload = (request: unknown) => new TextEncoder().encode(JSON.stringify(request));
-  async function invoke<T>(request: unknown): Promise<T> {
-    const out = await lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: payload(request) }));
-    const text = out.Payload ? new TextDecoder().decode(out.Payload) : '';
-    if (out.FunctionError) throw new Error(`the recovery function failed (${out.FunctionError}): ${text.slice(0, 500)}`);
-    return JSON.parse(text) as T;
-  }
+  const invoke = async <T>(request: unknown): Promise<T> => (await invokeRecovery(lambda, functionName, request)) as T;
   return {
     sweep: async () => {
       const out = await lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: payload({ action: 'sweep' }) }));
@@ -68,5 +74,18 @@ export function invokedRecovery(lambda: LambdaClient, functionName: string, opti
       };
     },
     resolve: (txnId, body) => invoke<ResolveResult>({ action: 'resolve', txnId, body }),
+  };
+}
+
+/**
+ * The API's questions to a participant that keeps its prepared state in its own store, on AWS: relayed
+ * by the recovery function (`{action: 'ask'}`), which alone may invoke participants; it passes on only
+ * `status` and `inDoubt`, to the participants the directory marks `asksForInDoubt`.
+ */
+export function questionsThroughRecovery(lambda: LambdaClient, functionName: string): ParticipantQuestions {
+  const ask = (participant: string, message: unknown) => invokeRecovery(lambda, functionName, { action: 'ask', participant, message });
+  return {
+    status: async (participant, txnId) => statusAnswer.parse(await ask(participant, { action: 'status', txnId })),
+    inDoubt: (participant, request) => ask(participant, request),
   };
 }

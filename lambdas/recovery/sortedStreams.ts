@@ -4,6 +4,7 @@
  * so only entries up to the earliest such last entry (the horizon) are certain to be in order; the
  * caller continues from there. Pure.
  */
+import type { InDoubtRead } from './ports.js';
 
 /** One query's answer: its entries, oldest first, and whether it stopped at its limit (more may follow). */
 export interface StreamRead<T> {
@@ -29,4 +30,17 @@ export function mergeOldestFirst<T>(reads: readonly StreamRead<T>[], at: (entry:
     .filter((e) => horizon === undefined || at(e) <= horizon)
     .sort((a, b) => at(a).localeCompare(at(b)) || tieBreak(a, b));
   return { entries, exhausted: horizon === undefined };
+}
+
+/** Several reads as one: the oldest `limit` refs of all, and the oldest record of all. */
+export function mergedReads(reads: readonly InDoubtRead[], limit: number): InDoubtRead {
+  const refs = reads
+    .flatMap((r) => r.refs)
+    .sort((a, b) => a.inDoubtSince.localeCompare(b.inDoubtSince))
+    .slice(0, limit);
+  const oldestSince = reads
+    .map((r) => r.oldestSince)
+    .filter((s): s is string => s !== undefined)
+    .sort()[0];
+  return oldestSince === undefined ? { refs } : { refs, oldestSince };
 }

@@ -240,11 +240,10 @@ export async function runSweep(ports: RecoveryPorts, config: RecoveryConfig, opt
   // looked into: its log item (when there is one) tells whether it is due, so a decided transaction is
   // taken up at its own deadline and grace, not only once the record is older than any deadline.
   const dueBefore = openCreatedBefore(now, config, LIMITS.minTimeoutSeconds);
-  const [openIds, prepared, oldestPrepared] = await Promise.all([
+  // The age alarm needs the oldest lock however young, not only the records old enough to act on: the same read gives both.
+  const [openIds, { refs: prepared, oldestSince: oldestPrepared }] = await Promise.all([
     ports.log.openTransactions(dueBefore, config.maxTransactionsPerSweep),
     ports.inDoubt.preparedBefore(dueBefore, config.maxTransactionsPerSweep),
-    // The age alarm needs the oldest lock however young, not only the records old enough to act on.
-    ports.inDoubt.oldestPreparedSince?.(),
   ]);
   const stragglers = new Map<string, PreparedRecordRef[]>();
   for (const ref of prepared) stragglers.set(ref.txnId, [...(stragglers.get(ref.txnId) ?? []), ref]);

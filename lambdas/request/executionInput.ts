@@ -2,6 +2,7 @@
 import type { ParticipantConfig } from '../config/participantConfig.js';
 import type { ParticipantFunctions } from '../config/participantFunctions.js';
 import { logShardOf, openPartitionOf } from '../coordinatorLog/logShards.js';
+import type { CoordinatorFault } from './coordinatorFault.js';
 import { type TransactionRequest, requestDigest } from './transactionRequest.js';
 
 export interface ParticipantInput {
@@ -29,6 +30,11 @@ export interface ExecutionInput {
   lockRetries: { left: number };
   /** The log item's index shard, computed here because ASL has no hash-to-number intrinsic. */
   logShards: { shard: string; open: string };
+  /**
+   * Only on a deployment with fault injection enabled, and only when the request asked for it
+   * (coordinatorFault.ts): the state machine built with the fault states stops after prepare.
+   */
+  fault?: CoordinatorFault;
 }
 
 export function executionInput(

@@ -16,8 +16,8 @@
 import { type CoordinatorVariant, EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/config/coordinatorVariant.js';
 import { ONE_PHASE_COMMITTED } from '../../lambdas/protocol/participantState.js';
 import { PAKKA_ERROR } from '../../lambdas/protocol/errorNames.js';
-import { COORDINATOR_ABORT_REASONS, PARTICIPANT_ABORT_REASONS } from '../../lambdas/protocol/vote.js';
-import { VOTE_ABORT_ERRORS } from '../../lambdas/contract/participantProtocol.js';
+import { COORDINATOR_ABORT_REASONS, RESERVED_ABORT_REASONS } from '../../lambdas/protocol/vote.js';
+import { BUILT_IN_VOTE_ABORT_ERRORS, TEAM_VOTE_ABORT_ERROR } from '../../lambdas/contract/participantProtocol.js';
 import { PHASE_MARKERS } from './phaseMarkers.js';
 import { PHASE_TWO_ATTEMPTS, PREPARE_ATTEMPTS } from '../../lambdas/config/participantAttempts.js';
 import type { ChoiceRule, FailState, Json, MapState, Retrier, StateMachineDefinition, States, TaskState } from './asl.js';
@@ -133,7 +133,7 @@ function decisionWrite(decision: 'COMMIT' | 'ABORT', status: string, extra: { se
   // holds nothing to be found by, and a coordinator that dies before reaching it would leave it ABORTING.
   const leaveOpenIndex = decision === 'COMMIT' ? ' REMOVE openPartition' : '';
   return {
-    set: `SET decision = :decision, #status = :status, statusPartition = :statusPartition, decidedAt = :now, ${CLAIMED_REQUEST}, executionName = :executionName, executionArn = :executionArn, ${extra.set}${leaveOpenIndex}`,
+    set: `SET decision = :decision, #status = :status, statusPartition = :statusPartition, decidedAt = :now, ${CLAIMED_REQUEST}, executionArn = :executionArn, ${extra.set}${leaveOpenIndex}`,
     values: {
       ':decision': s(decision),
       ':now': sPath('$$.State.EnteredTime'),
@@ -175,7 +175,6 @@ function requestAttributes(status: string): Record<string, Json> {
     ':requestDigest': sPath('$.requestDigest'),
     ':idempotencyKey': sPath('$.idempotencyKey'),
     ':participants': sPath('States.JsonToString($.participants)'),
-    ':executionName': sPath('$$.Execution.Name'),
     ':executionArn': sPath('$$.Execution.Id'),
   };
 }
@@ -333,6 +332,22 @@ const equals = (path: string, value: string): ChoiceRule => ({
   And: [present(path), { Variable: path, IsString: true }, { Variable: path, StringEquals: value }],
 });
 
+/**
+ * A reason a participant may give: any string but the empty one and the reasons reserved for the
+ * coordinator and the operator. A team's own reason (contract 1.3) is not known when this machine is
+ * written, and a Choice cannot test a pattern, so the pattern is the participant runtime's to keep;
+ * the metrics count a logged reason outside it as INVALID_ANSWER.
+ */
+const givableReason = (path: string): ChoiceRule => ({
+  And: [
+    present(path),
+    { Variable: path, IsString: true },
+    { Not: { Variable: path, StringEquals: '' } },
+    { Not: { Or: RESERVED_ABORT_REASONS.map((reason) => ({ Variable: path, StringEquals: reason })) } },
+  ],
+});
+const GIVABLE_REASON_RULE = `a VOTE_ABORT reason must be a built-in reason or a team's own, never ${RESERVED_ABORT_REASONS.join(', ')}`;
+
 /** A judged answer: `verdict` is YES or the abort vote; `kind` is COMMIT, READ (both yes), LOCK (a lock conflict) or NO. */
 const verdict = (kind: 'COMMIT' | 'READ' | 'LOCK' | 'NO', vote?: Json): Record<string, Json> => ({ verdict: vote ?? 'YES', kind });
 
@@ -357,10 +372,7 @@ const judgeVotes: MapState = {
           { ...equals('$.reply.answer.vote', 'VOTE_COMMIT'), Next: 'AnswerIsCommit' },
           { ...equals('$.reply.answer.vote', 'READ_ONLY'), Next: 'AnswerIsReadOnly' },
           { And: [equals('$.reply.answer.vote', 'VOTE_ABORT'), equals('$.reply.answer.reason', 'LOCK_CONFLICT')], Next: 'AnswerIsLockConflict' },
-          {
-            And: [equals('$.reply.answer.vote', 'VOTE_ABORT'), { Or: PARTICIPANT_ABORT_REASONS.map((r) => equals('$.reply.answer.reason', r)) }],
-            Next: 'AnswerIsNo',
-          },
+          { And: [equals('$.reply.answer.vote', 'VOTE_ABORT'), givableReason('$.reply.answer.reason')], Next: 'AnswerIsNo' },
           { ...equals('$.reply.answer.vote', 'VOTE_ABORT'), Next: 'AnswerWithUnknownReason' },
         ],
         Default: 'AnswerWithUnknownVote',
@@ -389,7 +401,7 @@ const judgeVotes: MapState = {
       },
       AnswerWithUnknownReason: {
         Type: 'Pass',
-        Parameters: verdict('NO', abortVote('INVALID_ANSWER', `a VOTE_ABORT reason must be one of ${PARTICIPANT_ABORT_REASONS.join(', ')}`, '$.participant')),
+        Parameters: verdict('NO', abortVote('INVALID_ANSWER', GIVABLE_REASON_RULE, '$.participant')),
         End: true,
       },
       AnswerWithUnknownVote: {
@@ -417,6 +429,18 @@ const asNumber = (bool: string) => `States.MathAdd(States.ArrayLength(States.Arr
  * such an answer: beside 'falsetrue' it makes one distinct value (1 -> 1) and otherwise two (2 -> 0).
  */
 const NEEDS_COMMIT = `States.ArrayGetItem(States.Array(0, 1, 0), States.ArrayLength(States.ArrayUnique(States.Array('falsetrue', States.Format('{}{}', States.ArrayContains($..*, '${ONE_PHASE_TOKEN}'), States.ArrayContains($..*, 'VOTE_COMMIT'))))))`;
+
+/**
+ * The prepare message as the participant receives it: the iteration's Payload with the operations from
+ * `participant` (see PrepareAll's ItemSelector). Its timeoutSeconds stays where TimeoutSecondsPath looks,
+ * both in the state input (AWS) and after Parameters (the local engine).
+ */
+const PREPARE_PAYLOAD: Json = {
+  'action.$': '$.Payload.action',
+  'txnId.$': '$.Payload.txnId',
+  'operations.$': '$.participant.operations',
+  'timeoutSeconds.$': '$.Payload.timeoutSeconds',
+};
 
 /**
  * Markers the Prepare task adds beside each answer, so that `$[*].reply..vote` and `..txnId` always
@@ -466,7 +490,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
     PrepareAll: {
       Type: 'Map',
       Comment:
-        'Phase 1: every participant prepares in parallel. A raised no (Pakka.VoteAbort.<REASON>), a timeout or a failure ends the phase at once; every other answer is kept for the commit point to judge. The Lambda payload is built here so that TimeoutSecondsPath finds $.Payload.timeoutSeconds both in the state input (AWS) and after Parameters (the local engine).',
+        'Phase 1: every participant prepares in parallel. A raised no (Pakka.VoteAbort.<REASON>), a timeout or a failure ends the phase at once; every other answer is kept for the commit point to judge. The Lambda payload but its operations is built here so that TimeoutSecondsPath finds $.Payload.timeoutSeconds both in the state input (AWS) and after Parameters (the local engine); the Prepare task adds the operations from the participant, so that the answers kept after this state carry them once.',
       ItemsPath: '$.participants',
       MaxConcurrency: PARTICIPANT_CALLS_AT_ONCE,
       ItemSelector: {
@@ -475,11 +499,13 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
         'openPartition.$': '$.logShards.open',
         // The phase by name (the action is chosen by intrinsics), as the console reads a Map's phase.
         phase: PHASE_MARKERS.prepare,
+        // The payload but its operations, which `participant` already carries: every answer is kept in the
+        // state after PrepareAll, and a second copy of the operations there cost a third of Step Functions'
+        // 256 KiB at the largest request. The Prepare task adds them.
         Payload: {
           // commitOnePhase when the API found this the only participant with anything to write (ParticipantInput.onePhase).
           'action.$': pick(['prepare', 'commitOnePhase'], '$$.Map.Item.Value.onePhase'),
           'txnId.$': '$.txnId',
-          'operations.$': '$$.Map.Item.Value.operations',
           'timeoutSeconds.$': '$$.Map.Item.Value.prepareTimeoutSeconds',
         },
       },
@@ -492,7 +518,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
             Comment:
               'Ask one participant to prepare: hold its items under their business rules and vote. The answer is kept whole, whatever its shape; the commit point judges it.',
             Resource: 'arn:aws:states:::lambda:invoke',
-            Parameters: { 'FunctionName.$': PARTICIPANT_FUNCTION, 'Payload.$': '$.Payload' },
+            Parameters: { 'FunctionName.$': PARTICIPANT_FUNCTION, Payload: PREPARE_PAYLOAD },
             TimeoutSecondsPath: '$.Payload.timeoutSeconds',
             // $..* always matches (StatusCode is there), so a garbage answer cannot fail this selector.
             // A one-phase commit needs no phase 2: needsCommit is 0 for it, onePhase 1.
@@ -506,7 +532,8 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
             Retry: PREPARE_RETRY,
             Catch: [
               // Listed by name, never by pattern: a name outside the list (an unknown reason) stays a failed prepare.
-              { ErrorEquals: [...VOTE_ABORT_ERRORS], ResultPath: '$.failure', Next: 'PrepareVotedAbort' },
+              { ErrorEquals: [...BUILT_IN_VOTE_ABORT_ERRORS], ResultPath: '$.failure', Next: 'PrepareVotedAbort' },
+              { ErrorEquals: [TEAM_VOTE_ABORT_ERROR], ResultPath: '$.failure', Next: 'ReadTeamReason' },
               // Sandbox.Timedout: the function's own timeout (set just below the task's) ended the call.
               { ErrorEquals: ['States.Timeout', LAMBDA_TIMED_OUT], ResultPath: '$.failure', Next: 'PrepareTimedOut' },
               { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'PrepareFailed' },
@@ -522,6 +549,36 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
               'reason.$': "States.ArrayGetItem(States.StringSplit($.failure.Error, '.'), 2)",
               rule: 'the participant voted VOTE_ABORT',
             },
+            ResultPath: '$.vote',
+            Next: 'EncodeAbortVote',
+          },
+          ReadTeamReason: {
+            Type: 'Pass',
+            Comment:
+              "A team's own reason, raised as Pakka.VoteAbort.TEAM with the reason alone as the message. A Lambda function's error reaches the state machine with its Cause a JSON object of errorType and errorMessage (AWS Step Functions developer guide, 'Handling error conditions'), so one parse reads it.",
+            Parameters: { 'lambdaError.$': 'States.StringToJson($.failure.Cause)' },
+            ResultPath: '$.raised',
+            Next: 'JudgeTeamReason',
+          },
+          JudgeTeamReason: {
+            Type: 'Choice',
+            Choices: [{ ...givableReason('$.raised.lambdaError.errorMessage'), Next: 'PrepareVotedTeamAbort' }],
+            Default: 'TeamReasonInvalid',
+          },
+          PrepareVotedTeamAbort: {
+            Type: 'Pass',
+            Comment: "The team's no ends the prepare phase at once, as a raised no with a built-in reason does.",
+            Parameters: { 'participant.$': '$.participant.name', 'reason.$': '$.raised.lambdaError.errorMessage', rule: 'the participant voted VOTE_ABORT' },
+            ResultPath: '$.vote',
+            Next: 'EncodeAbortVote',
+          },
+          TeamReasonInvalid: {
+            Type: 'Pass',
+            Comment: 'A raised team no without a reason it may give is a broken answer: still a no, recorded as INVALID_ANSWER.',
+            Parameters: abortVote('INVALID_ANSWER', `a raised ${TEAM_VOTE_ABORT_ERROR} must carry the reason as its message: ${GIVABLE_REASON_RULE}`) as Record<
+              string,
+              Json
+            >,
             ResultPath: '$.vote',
             Next: 'EncodeAbortVote',
           },
@@ -553,7 +610,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
                 Payload: {
                   action: 'abort',
                   'txnId.$': '$.Payload.txnId',
-                  'operations.$': '$.Payload.operations',
+                  'operations.$': '$.participant.operations',
                   'timeoutSeconds.$': '$.Payload.timeoutSeconds',
                 },
               },
@@ -806,7 +863,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
       ...logUpdate(
         "The only writing participant's outcome is unknown: log the request without a decision, in the open index, marked onePhase. Recovery then learns the outcome from the participant (an abort that answers Pakka.CommittedInOnePhase or ABORTED) and logs it; it never presumes abort here.",
         {
-          set: `SET #status = :status, statusPartition = :statusPartition, ${CLAIMED_REQUEST}, executionName = :executionName, executionArn = :executionArn, onePhase = :true, openPartition = :open, leftToRecoveryAt = :now`,
+          set: `SET #status = :status, statusPartition = :statusPartition, ${CLAIMED_REQUEST}, executionArn = :executionArn, onePhase = :true, openPartition = :open, leftToRecoveryAt = :now`,
           condition: UNDECIDED,
           values: {
             ...requestAttributes('PREPARING'),

@@ -41,6 +41,16 @@ describe('the overview figures', () => {
     expect(f?.aborts).toEqual([{ reason: 'INSUFFICIENT_FUNDS', count: 1 }]);
   });
 
+  it("show a team's own abort reason beside the built-in ones", async () => {
+    const recorder = new PrometheusRecorder();
+    const base = await reading(recorder, 0);
+    recorder.count(METRICS.transactionsAborted, { Reason: 'NO_SUCH_VOUCHER' });
+    recorder.count(METRICS.transactionsAborted, { Reason: 'NO_SUCH_VOUCHER' });
+    const f = figures(keep(keep([], base), await reading(recorder, 2000)));
+    expect(f?.totals.aborted).toBe(2);
+    expect(f?.aborts).toContainEqual({ reason: 'NO_SUCH_VOUCHER', count: 2 });
+  });
+
   it('raise a participant alarm on a slow prepare p99, and on failures only after enough calls', async () => {
     const recorder = new PrometheusRecorder();
     const base = await reading(recorder, 0);

@@ -62,7 +62,10 @@ describe('participant protocol contract', () => {
     expect(agree('PrepareAnswer', answerOf.prepare, { ...base, vote: 'VOTE_ABORT', reason: null })).toBe(false);
     expect(agree('PrepareAnswer', answerOf.prepare, { ...base, vote: 'VOTE_COMMIT', reason: 'LOCK_CONFLICT' })).toBe(false);
     expect(agree('PrepareAnswer', answerOf.prepare, { ...base, vote: 'MAYBE', reason: null })).toBe(false);
-    expect(agree('PrepareAnswer', answerOf.prepare, { ...base, vote: 'VOTE_ABORT', reason: 'BORED' })).toBe(false);
+    // 1.3: a team's own reason, upper-case like the built-in ones.
+    expect(agree('PrepareAnswer', answerOf.prepare, { ...base, vote: 'VOTE_ABORT', reason: 'NO_SUCH_VOUCHER' })).toBe(true);
+    for (const reason of ['bored', 'NO', 'NO SUCH VOUCHER', '9LIVES', 'A'.repeat(41), ''])
+      expect(agree('PrepareAnswer', answerOf.prepare, { ...base, vote: 'VOTE_ABORT', reason })).toBe(false);
     expect(agree('PrepareAnswer', answerOf.prepare, { vote: 'VOTE_COMMIT', reason: null })).toBe(false);
   });
 
@@ -82,6 +85,7 @@ describe('participant protocol contract', () => {
     expect(agree('ParticipantError', participantError, { errorType: 'Pakka.Oops', errorMessage: 'x' })).toBe(false);
     expect(agree('ParticipantError', participantError, { errorType: 'Pakka.VoteAbort.INSUFFICIENT_FUNDS', errorMessage: '{}' })).toBe(true);
     // A lock conflict is answered, never raised; a coordinator's reason or an unknown one is no raised no.
+    expect(agree('ParticipantError', participantError, { errorType: 'Pakka.VoteAbort.TEAM', errorMessage: 'NO_SUCH_VOUCHER' })).toBe(true);
     for (const reason of ['LOCK_CONFLICT', 'TIMEOUT', 'ERROR', 'INVALID_ANSWER', 'NOT_A_REASON']) {
       expect(agree('ParticipantError', participantError, { errorType: `Pakka.VoteAbort.${reason}`, errorMessage: '{}' })).toBe(false);
     }
@@ -97,7 +101,9 @@ describe('participant protocol contract', () => {
       const name = voteAbortErrorName(reason);
       expect(name.split('.')).toEqual(['Pakka', 'VoteAbort', reason]);
     }
-    expect(VOTE_ABORT_ERRORS).toEqual(RAISED_ABORT_REASONS.map(voteAbortErrorName));
+    // A team's reasons, unknown to the state machine, share one name.
+    expect(voteAbortErrorName('NO_SUCH_VOUCHER')).toBe('Pakka.VoteAbort.TEAM');
+    expect(VOTE_ABORT_ERRORS).toEqual([...RAISED_ABORT_REASONS.map(voteAbortErrorName), 'Pakka.VoteAbort.TEAM']);
   });
 
   it('the error names are the ones the runtime raises and the only Pakka names the state machine catches from a participant', () => {
@@ -111,6 +117,8 @@ describe('participant protocol contract', () => {
     expect([...raised].sort()).toEqual([...ERROR_NAMES].sort());
     expect(new VoteAbortRaised(answer).name).toBe('Pakka.VoteAbort.OUT_OF_STOCK');
     expect(JSON.parse(new VoteAbortRaised(answer).message)).toEqual(answer);
+    const team = new VoteAbortRaised({ ...answer, reason: 'NO_SUCH_VOUCHER' });
+    expect([team.name, team.message]).toEqual(['Pakka.VoteAbort.TEAM', 'NO_SUCH_VOUCHER']);
     const caught = new Set<string>();
     // Only the tasks that invoke participants: the coordinator's own Fail states have names of their own.
     const walk = (node: unknown): void => {

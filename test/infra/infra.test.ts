@@ -19,6 +19,8 @@ import { BY_STATUS_INDEX, COORDINATOR_LOG_SCHEMA, OPEN_INDEX, PARTICIPANT_TABLE_
 import { type AslSubstitutions, allStates, loadDefinition } from '../../local/stateMachine.js';
 import { createTables } from '../../local/tables.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
+import { CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { PARTICIPANT_DIRECTORY_SCHEMA } from '../../lambdas/config/participantDirectory.js';
 import { type CfnResource, type Synthesized, synthWithCli } from '../support/synth.js';
 import { isolateBundle } from '../support/synthBundleRunner.js';
 import { arnOf, refOf, resolveIntrinsic } from '../support/synthIntrinsics.js';
@@ -116,6 +118,33 @@ const recoveryFunction = () =>
 /** The one participant -> function map, as the API and recovery get it: exactly the configured participant functions. */
 const expectedFunctionMap = () => Object.fromEntries(specs.map((s) => [s.name, arnOf(participantFunction(s).id)]));
 
+/** The function of the directory's custom resource (CDK's AwsCustomResource provider), which Pakka does not build. */
+function directoryWriterFunctionId(): string {
+  const [, writer] = only(resources('Custom::PakkaParticipantDirectory'), 'participant directory writer');
+  const match = /^<(\w+)\.Arn>$/.exec(resolveIntrinsic(props(writer).ServiceToken));
+  if (!match?.[1]) throw new Error('the directory writer has no function of this stack');
+  return match[1];
+}
+/** Pakka's own functions: every function but the directory writer. */
+const pakkaFunctions = () => resources('AWS::Lambda::Function').filter(([id]) => id !== directoryWriterFunctionId());
+
+/** The participant directory as the stack writes it at deploy time: the custom resource's PutItem, its placeholders as resolveIntrinsic leaves them. */
+function directoryWrite(): { tableId: string; item: Record<string, { S: string }>; entries: Record<string, { functionArn: string; table: string }> } {
+  const [, writer] = only(resources('Custom::PakkaParticipantDirectory'), 'participant directory writer');
+  const call = JSON.parse(resolveIntrinsic(props(writer).Create)) as {
+    service: string;
+    action: string;
+    parameters: { TableName: string; Item: Record<string, { S: string }> };
+  };
+  expect([call.service, call.action]).toEqual(['DynamoDB', 'putItem']);
+  const item = call.parameters.Item;
+  return {
+    tableId: refId(call.parameters.TableName),
+    item,
+    entries: JSON.parse(item.participantsJson?.S ?? '') as Record<string, { functionArn: string; table: string }>,
+  };
+}
+
 const ALL_STATEMENT_ACTIONS = (roleId: string) => new Set(statementsOf(roleId).flatMap(actionsOf));
 /** What Lambda active tracing adds to every function's role (on "*", the only resource X-Ray accepts). */
 const XRAY_TRACING = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
@@ -211,9 +240,12 @@ describe('the deployed state machine', () => {
     for (const [name, task] of lambdaTasks) {
       expect((task as { Parameters: Record<string, string> }).Parameters['FunctionName.$'], `${name} FunctionName`).toBe('$.participant.functionArn');
     }
-    // The API builds every execution input from this map (executionInput.ts).
+    // The API builds every execution input from the directory it reads (executionInput.ts).
     const api = (props(apiFunction()[1]).Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(JSON.parse(resolveIntrinsic(api.PARTICIPANT_FUNCTIONS))).toEqual(expectedFunctionMap());
+    const directory = directoryWrite();
+    expect(Object.fromEntries(Object.entries(directory.entries).map(([name, e]) => [name, e.functionArn]))).toEqual(expectedFunctionMap());
+    expect(resolveIntrinsic(api.PARTICIPANT_DIRECTORY_TABLE)).toBe(refOf(directory.tableId));
+    expect(api.PARTICIPANT_DIRECTORY_VERSION).toBe(directory.item.version?.S);
   });
 
   it('keeps a timeout and backoff retries on every Task, and the whole execution is bounded', () => {
@@ -352,7 +384,15 @@ describe('IAM', () => {
       [
         `dynamodb:GetItem ${arnOf(coordinatorLogId())}`,
         `dynamodb:BatchGetItem ${arnOf(coordinatorLogId())}`,
-        `dynamodb:Query ${arnOf(coordinatorLogId())}/index/${BY_STATUS_INDEX}`,
+        // The txnId claim writes the log item before the start.
+        `dynamodb:PutItem ${arnOf(coordinatorLogId())}`,
+        // The listings by status, and the stuck listing's open log items.
+        `dynamodb:Query ${[BY_STATUS_INDEX, OPEN_INDEX]
+          .map((index) => `${arnOf(coordinatorLogId())}/index/${index}`)
+          .sort()
+          .join(',')}`,
+        // The participant directory, read once per cold start.
+        `dynamodb:GetItem ${arnOf(directoryWrite().tableId)}`,
         `dynamodb:GetItem ${participantTables}`,
         `dynamodb:BatchGetItem ${participantTables}`,
         // An item's holds and the PREPARING listing read the participants' in-doubt and heldItems indexes.
@@ -387,16 +427,33 @@ describe('IAM', () => {
         `dynamodb:GetItem ${arnOf(coordinatorLogId())}`,
         `dynamodb:UpdateItem ${arnOf(coordinatorLogId())}`,
         `dynamodb:Query ${arnOf(coordinatorLogId())}/index/${OPEN_INDEX}`,
+        `dynamodb:GetItem ${arnOf(directoryWrite().tableId)}`,
         `dynamodb:Query ${inDoubtIndexes}`,
         `dynamodb:BatchGetItem ${specs
           .map((s) => arnOf(participantFunction(s).tableId))
           .sort()
           .join(',')}`,
+        // A sweep asks each index whether it holds anything (one item) before querying its shards.
+        `dynamodb:Scan ${arnOf(coordinatorLogId())}/index/${OPEN_INDEX}`,
+        `dynamodb:Scan ${inDoubtIndexes}`,
         `lambda:InvokeFunction ${participantFunctions}`,
         `logs:CreateLogStream ${arnOf(logGroupId)}`,
         `logs:PutLogEvents ${arnOf(logGroupId)}`,
         ...XRAY_TRACING.map((a) => `${a} *`),
       ].sort(),
+    );
+  });
+
+  it('lets the participant directory writer only put the directory item and write its own log group', () => {
+    const fn = synth.json.Resources[directoryWriterFunctionId()] as CfnResource;
+    expect(props(fn).Runtime).toBe('nodejs24.x');
+    const roleId = roleIdOf(props(fn).Role);
+    // Not the provider's default role: AWSLambdaBasicExecutionRole may write to any log group.
+    expect(props(synth.json.Resources[roleId] as CfnResource).ManagedPolicyArns).toBeUndefined();
+    const logGroupId = refId((props(fn).LoggingConfig as { LogGroup: unknown }).LogGroup);
+    const grants = statementsOf(roleId).flatMap((s) => actionsOf(s).map((a) => `${a} ${resourcesOf(s).sort().join(',')}`));
+    expect(grants.sort()).toEqual(
+      [`dynamodb:PutItem ${arnOf(directoryWrite().tableId)}`, `logs:CreateLogStream ${arnOf(logGroupId)}`, `logs:PutLogEvents ${arnOf(logGroupId)}`].sort(),
     );
   });
 
@@ -432,13 +489,20 @@ describe('the recovery sweeper', () => {
       'COORDINATOR_LOG_TABLE',
       'COORDINATOR_VARIANT',
       'NODE_OPTIONS',
-      'PARTICIPANT_FUNCTIONS',
-      'PARTICIPANT_TABLES',
+      'PARTICIPANT_DIRECTORY_TABLE',
+      'PARTICIPANT_DIRECTORY_VERSION',
       'STATE_MACHINE_ARN',
     ]);
-    // The same map the API builds execution inputs from.
-    expect(JSON.parse(resolveIntrinsic(env.PARTICIPANT_FUNCTIONS))).toEqual(expectedFunctionMap());
-    expect(JSON.parse(resolveIntrinsic(env.PARTICIPANT_TABLES))).toEqual(Object.fromEntries(specs.map((s) => [s.name, refOf(participantFunction(s).tableId)])));
+    // The same directory the API builds execution inputs from: every participant's function and table.
+    const directory = directoryWrite();
+    expect(resolveIntrinsic(env.PARTICIPANT_DIRECTORY_TABLE)).toBe(refOf(directory.tableId));
+    expect(env.PARTICIPANT_DIRECTORY_VERSION).toBe(directory.item.version?.S);
+    expect(Object.fromEntries(Object.entries(directory.entries).map(([name, e]) => [name, e.table]))).toEqual(
+      Object.fromEntries(specs.map((s) => [s.name, refOf(participantFunction(s).tableId)])),
+    );
+    // Both start only once the directory is written, so a first deploy's first call finds it.
+    const [writerId] = only(resources('Custom::PakkaParticipantDirectory'), 'participant directory writer');
+    for (const id of [fnId, apiFunction()[0]]) expect(synth.json.Resources[id]?.DependsOn ?? [], `${id} DependsOn`).toContain(writerId);
   });
 });
 
@@ -446,7 +510,8 @@ describe('the recovery sweeper', () => {
 
 describe('DynamoDB tables', () => {
   it('gives each participant and the coordinator log a table built from its schema', () => {
-    expect(resources('AWS::DynamoDB::Table')).toHaveLength(specs.length + 1);
+    expect(resources('AWS::DynamoDB::Table')).toHaveLength(specs.length + 2); // and the participant directory
+    expect(tableIdBySchema(PARTICIPANT_DIRECTORY_SCHEMA)).toEqual([directoryWrite().tableId]);
     expect(tableIdBySchema(PARTICIPANT_TABLE_SCHEMA).sort()).toEqual(specs.map((s) => participantFunction(s).tableId).sort());
     for (const [schema, ids] of [
       [COORDINATOR_LOG_SCHEMA, [coordinatorLogId()]],
@@ -571,7 +636,7 @@ describe('the REST API', () => {
 
 describe('Lambda functions', () => {
   it('run on the newest Node.js runtime, arm64, with only table names and wiring in their environment', () => {
-    const functions = resources('AWS::Lambda::Function');
+    const functions = pakkaFunctions();
     expect(functions).toHaveLength(specs.length + 3); // participants, API, recovery, outcome reporter
     for (const [id, fn] of functions) {
       expect(props(fn).Runtime, id).toBe('nodejs24.x');
@@ -589,19 +654,18 @@ describe('Lambda functions', () => {
       'COORDINATOR_LOG_TABLE',
       'COORDINATOR_VARIANT',
       'NODE_OPTIONS',
-      'PARTICIPANT_FUNCTIONS',
-      'PARTICIPANT_TABLES',
+      'PARTICIPANT_DIRECTORY_TABLE',
+      'PARTICIPANT_DIRECTORY_VERSION',
       'RECOVERY_FUNCTION_NAME',
       'RECOVERY_LOG_GROUP',
       'STATE_MACHINE_ARN',
     ]);
     expect(resolveIntrinsic(api.RECOVERY_FUNCTION_NAME)).toBe(refOf(recoveryFunction()[0]));
-    expect(JSON.parse(resolveIntrinsic(api.PARTICIPANT_TABLES))).toEqual(Object.fromEntries(specs.map((s) => [s.name, refOf(participantFunction(s).tableId)])));
     expect(resolveIntrinsic(api.COORDINATOR_LOG_TABLE)).toBe(refOf(coordinatorLogId()));
   });
 
   it('ship self-contained ESM bundles with source maps: no module left for the runtime to provide', () => {
-    for (const [id, fn] of resources('AWS::Lambda::Function')) {
+    for (const [id, fn] of pakkaFunctions()) {
       const dir = synth.assetPath((props(fn).Code as { S3Key: string }).S3Key);
       expect(existsSync(join(dir, 'index.mjs.map')), id).toBe(true);
       const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
@@ -615,29 +679,54 @@ describe('Lambda functions', () => {
 // ---- the API and recovery artifacts --------------------------------------------------------------
 
 describe('the bundled API and recovery functions', () => {
-  /** The function's environment as CloudFormation would fill it, with table names made concrete. */
+  /** A resolved value as CloudFormation would fill it, with table names made concrete. */
+  function concrete(text: string, tablePrefix: string): string {
+    return text
+      .replace(/<Ref:(\w+)>/g, (_m, id: string) => {
+        const type = synth.json.Resources[id]?.Type;
+        if (type === 'AWS::DynamoDB::Table') return `${tablePrefix}${id}`;
+        if (type === 'AWS::Lambda::Function') return `unused-function-${id}`;
+        if (type === 'AWS::Logs::LogGroup') return `unused-log-group-${id}`;
+        if (type === 'AWS::StepFunctions::StateMachine')
+          return `arn:aws:states:eu-west-1:123456789012:stateMachine:${String(props(stateMachine()[1]).StateMachineName)}`;
+        throw new Error(`no stand-in for a Ref to ${id} (${type})`);
+      })
+      .replace(/<(\w+)\.Arn>/g, (_m, id: string) => {
+        // The directory's participant function ARNs, which these routes only carry.
+        if (synth.json.Resources[id]?.Type === 'AWS::Lambda::Function') return `arn:aws:lambda:eu-west-1:123456789012:function:${id.slice(0, 64)}`;
+        throw new Error(`no stand-in for the ARN of ${id}`);
+      });
+  }
+
+  /** The function's environment as CloudFormation would fill it. */
   function deployedEnvironment(fn: CfnResource, tablePrefix: string) {
     const variables = (props(fn).Environment as { Variables: Record<string, unknown> }).Variables;
-    return Object.fromEntries(
-      Object.entries(variables).map(([key, value]) => [
-        key,
-        resolveIntrinsic(value)
-          .replace(/<Ref:(\w+)>/g, (_m, id: string) => {
-            const type = synth.json.Resources[id]?.Type;
-            if (type === 'AWS::DynamoDB::Table') return `${tablePrefix}${id}`;
-            if (type === 'AWS::Lambda::Function') return `unused-function-${id}`;
-            if (type === 'AWS::Logs::LogGroup') return `unused-log-group-${id}`;
-            if (type === 'AWS::StepFunctions::StateMachine')
-              return `arn:aws:states:eu-west-1:123456789012:stateMachine:${String(props(stateMachine()[1]).StateMachineName)}`;
-            throw new Error(`no stand-in for a Ref to ${id} (${type})`);
-          })
-          .replace(/<(\w+)\.Arn>/g, (_m, id: string) => {
-            // PARTICIPANT_FUNCTIONS: participant function ARNs, which these routes only carry.
-            if (synth.json.Resources[id]?.Type === 'AWS::Lambda::Function') return `arn:aws:lambda:eu-west-1:123456789012:function:${id.slice(0, 64)}`;
-            throw new Error(`no stand-in for the ARN of ${id}`);
-          }),
-      ]),
-    ) as Record<string, string> & { PARTICIPANT_TABLES: string; COORDINATOR_LOG_TABLE: string };
+    return Object.fromEntries(Object.entries(variables).map(([key, value]) => [key, concrete(resolveIntrinsic(value), tablePrefix)])) as Record<
+      string,
+      string
+    > & {
+      COORDINATOR_LOG_TABLE: string;
+      PARTICIPANT_DIRECTORY_TABLE: string;
+    };
+  }
+
+  /** Does what the directory's custom resource does at deploy time: creates nothing but the item, in its table (made here as CloudFormation would). */
+  async function writeDirectory(tablePrefix: string): Promise<Map<string, string>> {
+    const { tableId, item } = directoryWrite();
+    const client = localDynamoClient(inject('dynamoEndpoint'));
+    const tableName = `${tablePrefix}${tableId}`;
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        KeySchema: [{ AttributeName: PARTICIPANT_DIRECTORY_SCHEMA.partitionKey, KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: PARTICIPANT_DIRECTORY_SCHEMA.partitionKey, AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    const deployedItem = JSON.parse(concrete(JSON.stringify(item), tablePrefix)) as Record<string, { S: string }>;
+    await client.send(new PutItemCommand({ TableName: tableName, Item: deployedItem }));
+    const entries = JSON.parse(deployedItem.participantsJson?.S ?? '') as Record<string, { table: string }>;
+    return new Map(Object.entries(entries).map(([name, e]) => [name, e.table]));
   }
 
   const awsLocal = {
@@ -652,7 +741,10 @@ describe('the bundled API and recovery functions', () => {
     const [, fn] = apiFunction();
     const bundle = isolateBundle(synth.assetPath((props(fn).Code as { S3Key: string }).S3Key));
     try {
-      const env = { ...deployedEnvironment(fn, 'unused-'), ...awsLocal };
+      const prefix = `infra-${Math.random().toString(36).slice(2, 8)}-`;
+      await writeDirectory(prefix);
+      // The directory is read from DynamoDB at the first request; every other AWS call still goes nowhere.
+      const env = { ...deployedEnvironment(fn, prefix), ...awsLocal, AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint') };
       const event = (httpMethod: string, path: string, body: unknown = null) => ({
         httpMethod,
         path,
@@ -690,11 +782,8 @@ describe('the bundled API and recovery functions', () => {
     try {
       const prefix = `infra-${Math.random().toString(36).slice(2, 8)}-`;
       const env = { ...deployedEnvironment(fn, prefix), ...awsLocal, AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint') };
-      const tables = JSON.parse(env.PARTICIPANT_TABLES) as Record<string, string>;
-      await createTables(localDynamoClient(inject('dynamoEndpoint')), {
-        coordinatorLog: env.COORDINATOR_LOG_TABLE,
-        participants: new Map(Object.entries(tables)),
-      });
+      const tables = await writeDirectory(prefix);
+      await createTables(localDynamoClient(inject('dynamoEndpoint')), { coordinatorLog: env.COORDINATOR_LOG_TABLE, participants: tables });
       const scheduled = {
         version: '0',
         id: 'e1',

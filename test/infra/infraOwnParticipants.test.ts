@@ -76,21 +76,23 @@ describe('PakkaStack with a participant on the team’s own function (an ARN in 
     for (const role of [stateMachineRole, recoveryRole]) expect(invokeResources(template, role)).toEqual([bank, CARDS_ARN]);
   });
 
-  it('gives the API and recovery the same participant -> function map, and the ASL no name prefix', () => {
-    const maps = ['^Pakka HTTP API', '^Pakka recovery'].map((description) => {
+  it('gives the API and recovery the same participant directory, naming each function, and the ASL no name prefix', () => {
+    const directories = ['^Pakka HTTP API', '^Pakka recovery'].map((description) => {
       const [fn] = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp(description) } }));
-      return stack.resolve(fn?.Properties.Environment.Variables.PARTICIPANT_FUNCTIONS) as unknown;
+      const variables = fn?.Properties.Environment.Variables as Record<string, unknown>;
+      return stack.resolve([variables.PARTICIPANT_DIRECTORY_TABLE, variables.PARTICIPANT_DIRECTORY_VERSION]) as unknown;
     });
-    expect(maps[0]).toEqual(maps[1]);
-    const joined = JSON.stringify(maps[0]);
+    expect(directories[0]).toEqual(directories[1]);
+    const [writer] = Object.values(template.findResources('Custom::PakkaParticipantDirectory'));
+    const joined = JSON.stringify(stack.resolve(writer?.Properties.Create));
     expect(joined).toContain(CARDS_ARN);
-    expect(joined).toContain(JSON.stringify(fnArn(template, '^Pakka participant bank')).slice(1, -1));
+    expect(joined).toContain(JSON.stringify(fnArn(template, '^Pakka participant bank')));
     const [sm] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
     expect(Object.keys(sm?.Properties.DefinitionSubstitutions as object)).toEqual(['CoordinatorLogTable']);
   });
 
   it('still makes its prepared-state table, which only the API reads and recovery queries by its in-doubt index', () => {
-    expect(Object.keys(template.findResources('AWS::DynamoDB::Table'))).toHaveLength(3); // bank, cards, coordinator log
+    expect(Object.keys(template.findResources('AWS::DynamoDB::Table'))).toHaveLength(4); // bank, cards, coordinator log, participant directory
   });
 });
 
@@ -116,7 +118,7 @@ describe('PakkaStack with the team’s own function and table (IFunction, Table)
   const teamTemplate = Template.fromStack(team);
 
   it('creates no table of its own for them, and grants the function it builds on the team’s table', () => {
-    expect(Object.keys(template.findResources('AWS::DynamoDB::Table'))).toHaveLength(1); // the coordinator log
+    expect(Object.keys(template.findResources('AWS::DynamoDB::Table'))).toHaveLength(2); // the coordinator log, the participant directory
     const bankRole = roleOf(
       template,
       template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('^Pakka participant bank') } }),

@@ -36,6 +36,7 @@ describe('deployment settings', () => {
       apiThrottleBurst: 100,
       stateMachineLogLevel: 'ALL',
       coordinator: 'express',
+      faultInjection: false,
     });
   });
 
@@ -110,7 +111,7 @@ describe('a sandbox deployment (every knob turned)', () => {
   it('destroys tables and logs with the stack, unprotected', { timeout: 120_000 }, () => {
     const t = synthesized();
     const tables = Object.values(t.findResources('AWS::DynamoDB::Table'));
-    expect(tables).toHaveLength(loadParticipantConfig().size + 1);
+    expect(tables).toHaveLength(loadParticipantConfig().size + 2); // and the coordinator log and the participant directory
     for (const table of tables) {
       expect(table).toMatchObject({ DeletionPolicy: 'Delete', Properties: { DeletionProtectionEnabled: false } });
     }

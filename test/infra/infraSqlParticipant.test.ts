@@ -11,8 +11,15 @@ import { type CfnSecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
 import { SqlParticipantFunction } from '../../infra/constructs/sqlParticipantFunction.js';
 import { checkWithCdkNag } from '../../infra/nag.js';
+import { resolveIntrinsic } from '../support/synthIntrinsics.js';
+import { PakkaStack } from '../../infra/pakkaStack.js';
+import { deploymentSettings } from '../../infra/settings.js';
+import { parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
+import { BUILT_IN_KINDS, kindRegistry } from '../../lambdas/participants/kinds/index.js';
+import { sqlBankKind } from '../../examples/sql-bank/bankAccounts.js';
 
 const ENTRY = fileURLToPath(new URL('../../examples/sql-bank/lambdaEntry.ts', import.meta.url));
+const API_ENTRY = fileURLToPath(new URL('../support/ownFunctionApiEntry.ts', import.meta.url));
 const env = { account: '123456789012', region: 'eu-west-1' };
 
 describe('SqlParticipantFunction', () => {
@@ -60,5 +67,29 @@ describe('SqlParticipantFunction', () => {
     new SqlParticipantFunction(s, 'PayeeSql', { participant: 'payee-sql', entry: ENTRY, vpc: v, databaseSecret: teamSecret });
     checkWithCdkNag(nagged);
     expect(() => nagged.synth()).not.toThrow();
+  });
+});
+
+describe('PakkaStack with a SQL participant', () => {
+  const config = parseParticipantConfig(
+    { participants: { 'payer-bank': { kind: 'ledger' }, 'payee-sql': { kind: 'sql-bank' } } },
+    kindRegistry([...BUILT_IN_KINDS.values(), sqlBankKind]),
+  );
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new PakkaStack(app, 'WithSql', {
+    env,
+    participants: config,
+    settings: deploymentSettings(() => undefined),
+    apiEntry: API_ENTRY,
+    participantFunctions: { 'payee-sql': 'arn:aws:lambda:eu-west-1:123456789012:function:payee-sql' },
+  });
+  const template = Template.fromStack(stack);
+
+  it('marks the SQL participant in the participant directory as the one recovery asks what it holds prepared (its database is out of recovery’s reach), and nobody else', () => {
+    const [writer] = Object.values(template.findResources('Custom::PakkaParticipantDirectory'));
+    // The PutItem as CloudFormation will send it, its ARNs and table names as placeholders.
+    const call = JSON.parse(resolveIntrinsic(writer?.Properties.Create)) as { parameters: { Item: { participantsJson: { S: string } } } };
+    const entries = JSON.parse(call.parameters.Item.participantsJson.S) as Record<string, { asksForInDoubt?: boolean }>;
+    expect(Object.entries(entries).flatMap(([name, e]) => (e.asksForInDoubt ? [name] : []))).toEqual(['payee-sql']);
   });
 });

@@ -12,9 +12,20 @@ export type FirstHourStep = { file: string; text: string } | { command: string }
 export const FIRST_HOUR_HEADING = '## Your first hour';
 
 export function firstHourSteps(markdown = readFileSync(join(REPO_ROOT, 'docs', 'library.md'), 'utf8')): FirstHourStep[] {
-  const start = markdown.indexOf(`\n${FIRST_HOUR_HEADING}\n`);
-  if (start < 0) throw new Error(`docs/library.md has no "${FIRST_HOUR_HEADING}" section`);
-  const rest = markdown.slice(start + FIRST_HOUR_HEADING.length + 2);
+  return sectionSteps(markdown, FIRST_HOUR_HEADING, 'docs/library.md');
+}
+
+/** docs/sql-participants.md's first transfer across DynamoDB and PostgreSQL, read the same way. */
+export const SQL_FIRST_TRANSFER_HEADING = '## Your first transfer across DynamoDB and PostgreSQL';
+
+export const sqlFirstTransferSteps = (markdown = readFileSync(join(REPO_ROOT, 'docs', 'sql-participants.md'), 'utf8')): FirstHourStep[] =>
+  sectionSteps(markdown, SQL_FIRST_TRANSFER_HEADING, 'docs/sql-participants.md');
+
+/** The steps of one section of a page: its files, whole, and its commands, in the page's order. */
+export function sectionSteps(markdown: string, heading: string, page: string): FirstHourStep[] {
+  const start = markdown.indexOf(`\n${heading}\n`);
+  if (start < 0) throw new Error(`${page} has no "${heading}" section`);
+  const rest = markdown.slice(start + heading.length + 2);
   const section = rest.slice(0, rest.search(/^## /m) >= 0 ? rest.search(/^## /m) : undefined);
   const steps: FirstHourStep[] = [];
   for (const [, info = '', body = ''] of section.matchAll(/^```([^\n]*)\n([\s\S]*?)^```$/gm)) {
@@ -24,7 +35,7 @@ export function firstHourSteps(markdown = readFileSync(join(REPO_ROOT, 'docs', '
     } else if (file) {
       steps.push({ file, text: body });
     } else {
-      throw new Error(`a \`\`\`${language} block in "${FIRST_HOUR_HEADING}" names no file: the package test could not follow it`);
+      throw new Error(`a \`\`\`${language} block in "${heading}" names no file: the package test could not follow it`);
     }
   }
   return steps;

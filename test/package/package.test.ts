@@ -14,7 +14,8 @@ import { dirname, join } from 'node:path';
 import { promisify, stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT } from '../support/synth.js';
-import { FIRST_HOUR_HEADING, firstHourSteps } from './firstHour.js';
+import { FIRST_HOUR_HEADING, type FirstHourStep, SQL_FIRST_TRANSFER_HEADING, firstHourSteps, sqlFirstTransferSteps } from './firstHour.js';
+import { POSTGRES_USER, type SqlServer, postgresAvailable, requireServer, startPostgres } from '../../local/sqlServers.js';
 
 const run = promisify(execFile);
 const BIN = join(REPO_ROOT, 'node_modules', '.bin');
@@ -207,38 +208,41 @@ describe('the packed library in a team project', () => {
   }, 60_000);
 });
 
-describe(`docs/library.md, "${FIRST_HOUR_HEADING.slice(3)}", followed literally from an empty folder`, () => {
-  const steps = firstHourSteps();
-  /** What each command printed, by the command as the page writes it. */
+// npm's own settings for an unattended run (from its cache where it can); the page's commands are run as written.
+const NPM_QUIET = { npm_config_prefer_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+
+/**
+ * Follows a page's section in a new, empty folder holding only the tarball: writes each file, runs each
+ * command (with `env` beside the usual), and keeps what each printed, by the command as the page writes it.
+ */
+function followPage(folder: string, steps: readonly FirstHourStep[], env: () => Record<string, string> = () => ({})) {
   const printed = new Map<string, string>();
-  let project: string;
-  // npm's own settings for an unattended run (from its cache where it can); the page's commands are run as written.
-  const NPM_QUIET = { npm_config_prefer_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
-
+  const at = { project: '' };
   beforeAll(() => {
-    project = join(work, 'first-hour');
-    mkdirSync(project);
+    at.project = join(work, folder);
+    mkdirSync(at.project);
     // "copy it into a new, empty folder"
-    cpSync(tarball, join(project, `pakka-${packageJson.version}.tgz`));
+    cpSync(tarball, join(at.project, `pakka-${packageJson.version}.tgz`));
   });
-
   for (const step of steps) {
     if ('file' in step) {
       it(`writes ${step.file}`, () => {
-        mkdirSync(dirname(join(project, step.file)), { recursive: true });
-        writeFileSync(join(project, step.file), step.text);
+        mkdirSync(dirname(join(at.project, step.file)), { recursive: true });
+        writeFileSync(join(at.project, step.file), step.text);
       });
     } else {
       it(`runs ${step.command}`, async () => {
-        const { stdout } = await run('bash', ['-c', step.command], {
-          cwd: project,
-          env: { ...ENV, ...NPM_QUIET },
-          maxBuffer: 64 * 1024 * 1024,
-        });
+        const { stdout } = await run('bash', ['-c', step.command], { cwd: at.project, env: { ...ENV, ...NPM_QUIET, ...env() }, maxBuffer: 64 * 1024 * 1024 });
         printed.set(step.command, stdout);
       }, 600_000);
     }
   }
+  return { printed, at };
+}
+
+describe(`docs/library.md, "${FIRST_HOUR_HEADING.slice(3)}", followed literally from an empty folder`, () => {
+  const steps = firstHourSteps();
+  const { printed, at } = followPage('first-hour', steps);
 
   it('covers init, the install, the team kind, the stack, local transactions and the conformance kit', () => {
     const commands = steps.flatMap((s) => ('command' in s ? [s.command] : []));
@@ -248,13 +252,13 @@ describe(`docs/library.md, "${FIRST_HOUR_HEADING.slice(3)}", followed literally 
   });
 
   it('refuses require() with a message that says Pakka is ESM and what to change', async () => {
-    const refused = await run(process.execPath, ['-e', "require('pakka/participants')"], { cwd: project, env: ENV }).catch((e: { stderr: string }) => e);
+    const refused = await run(process.execPath, ['-e', "require('pakka/participants')"], { cwd: at.project, env: ENV }).catch((e: { stderr: string }) => e);
     expect('stderr' in refused ? refused.stderr : '').toContain('pakka is an ES module package and cannot be loaded with require()');
     expect('stderr' in refused ? refused.stderr : '').not.toContain('ERR_PACKAGE_PATH_NOT_EXPORTED');
   });
 
   it("synthesized the stack with the team's kind in its own function", () => {
-    const template = JSON.parse(readFileSync(join(project, 'cdk.out', 'Vouchers.template.json'), 'utf8')) as {
+    const template = JSON.parse(readFileSync(join(at.project, 'cdk.out', 'Vouchers.template.json'), 'utf8')) as {
       Resources: Record<string, { Type: string; Properties?: { FunctionName?: string } }>;
     };
     const names = Object.values(template.Resources)
@@ -271,7 +275,8 @@ describe(`docs/library.md, "${FIRST_HOUR_HEADING.slice(3)}", followed literally 
     expect(result).toEqual({
       setup: { status: 'COMMITTED', reason: null },
       first: { status: 'COMMITTED', reason: null },
-      second: { status: 'ABORTED', reason: 'ALREADY_HELD' },
+      // The voucher kind's own reason (contract 1.3), as the doc declares it.
+      second: { status: 'ABORTED', reason: 'NO_SUCH_VOUCHER' },
       alice: expect.objectContaining({ balance: 8_000, available: 8_000, reserved: 0 }),
       voucher: expect.objectContaining({ amount: 500, redeemed: true }),
     });
@@ -286,3 +291,41 @@ describe(`docs/library.md, "${FIRST_HOUR_HEADING.slice(3)}", followed literally 
     expect(output).toMatch(/Tests\s+8 passed \(8\)/);
   });
 });
+
+describe.runIf(requireServer(postgresAvailable()))(
+  `docs/sql-participants.md, "${SQL_FIRST_TRANSFER_HEADING.slice(3)}", followed literally from an empty folder`,
+  () => {
+    let database: SqlServer | undefined;
+    beforeAll(async () => {
+      database = await startPostgres();
+    }, 120_000);
+    afterAll(async () => {
+      await database?.stop();
+    });
+    const steps = sqlFirstTransferSteps();
+    const { printed } = followPage('sql-first-transfer', steps, () => ({
+      PGHOST: '127.0.0.1',
+      PGPORT: String(database?.port),
+      PGUSER: POSTGRES_USER,
+      PGDATABASE: 'postgres',
+    }));
+
+    it('covers init, the install with pg, the bank, the config and the transfer', () => {
+      const commands = steps.flatMap((s) => ('command' in s ? [s.command] : []));
+      expect(commands[0]).toBe('npm init -y');
+      for (const needed of [/^npm install \.\/pakka-\*\.tgz .*\bpg\b/, /transfer\.ts/]) expect(commands.some((c) => needed.test(c))).toBe(true);
+    });
+
+    it('committed across the DynamoDB wallet and the PostgreSQL bank, then aborted both, leaving nothing prepared', () => {
+      const output = [...printed].find(([command]) => command.includes('transfer.ts'))?.[1] ?? '';
+      expect(JSON.parse(output.trim().split('\n').at(-1) ?? '{}')).toEqual({
+        setup: { status: 'COMMITTED', reason: null },
+        first: { status: 'COMMITTED', reason: null },
+        second: { status: 'ABORTED', reason: 'INSUFFICIENT_FUNDS' },
+        alice: 7_500,
+        bob: 2_500,
+        prepared: 0,
+      });
+    });
+  },
+);

@@ -31,6 +31,12 @@ describe('raised noes', () => {
     expect(raisedNoes(counts)).toEqual([[METRICS.raisedNoes, { Participant: 'payer-bank' }]]);
   });
 
+  it("a team's own reason is raised under one name and counted in the same total", async () => {
+    const { invoke, counts } = counted({ participant: 'payer-bank', txnId: 't-1', vote: 'VOTE_ABORT', reason: 'NO_SUCH_VOUCHER' });
+    await expect(invoke({ action: 'prepare', txnId: 't-1' })).rejects.toMatchObject({ name: 'Pakka.VoteAbort.TEAM', message: 'NO_SUCH_VOUCHER' });
+    expect(raisedNoes(counts)).toEqual([[METRICS.raisedNoes, { Participant: 'payer-bank' }]]);
+  });
+
   it.each<[string, ParticipantAnswer]>([
     ['a lock conflict', { participant: 'payer-bank', txnId: 't-1', vote: 'VOTE_ABORT', reason: 'LOCK_CONFLICT' }],
     ['a yes', { participant: 'payer-bank', txnId: 't-1', vote: 'VOTE_COMMIT', reason: null }],

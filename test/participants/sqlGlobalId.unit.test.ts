@@ -27,6 +27,15 @@ describe('the SQL participant global ids', () => {
     expect(parseMysqlXid('payee-bank', { ...xid, formatId: xid.formatId + 1 })).toBeUndefined();
   });
 
+  it('MySQL/MariaDB: the formatID is a positive 31-bit number for any participant name (the XA grammar takes no sign)', () => {
+    const names = ['payee-sql', 'payee-bank', 'payer-bank', ...Array.from({ length: 500 }, (_, i) => `bank-${i}`)];
+    for (const name of names) {
+      const formatId = mysqlFormatId(name);
+      expect(Number.isInteger(formatId) && formatId >= 2 && formatId <= 2 ** 31 - 1, `${name}: ${formatId}`).toBe(true);
+      expect(xidLiteral(mysqlXid(name, { txnId: 'upi-1', digest }))).toMatch(/^'upi-1','[A-Za-z0-9_.-]*',\d+$/);
+    }
+  });
+
   it('refuses anything that could escape the SQL literal a gid or XID is written in', () => {
     expect(() => postgresGid('payee-bank', { txnId: "x'; DROP TABLE accounts; --", digest })).toThrow(/not \[A-Za-z0-9_-\]/);
     expect(() => xidLiteral({ formatId: 1, gtrid: 'ok', bqual: "a'b" })).toThrow(/cannot be part of an XID literal/);

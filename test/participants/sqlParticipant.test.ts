@@ -6,63 +6,28 @@
  * a prepare, and a server that refuses prepared transactions.
  */
 import { randomUUID } from 'node:crypto';
-import mysql from 'mysql2/promise';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCOUNTS_DDL, type BankOperation, bankAccounts } from '../../examples/sql-bank/bankAccounts.js';
-import { RECORD_TABLE, type SqlEngine, SqlParticipantNotReady } from '../../lambdas/participants/sql/engine.js';
-import { mysqlEngine } from '../../lambdas/participants/sql/mysql.js';
-import { postgresEngine } from '../../lambdas/participants/sql/postgres.js';
+import { type BankOperation, bankAccounts } from '../../examples/sql-bank/bankAccounts.js';
+import { inDoubtAnswer } from '../../lambdas/contract/participantProtocol.js';
+import { RECORD_TABLE, SqlParticipantNotReady } from '../../lambdas/participants/sql/engine.js';
 import { type SqlParticipantHandler, ensureSqlParticipantReady, sqlParticipant } from '../../lambdas/participants/sql/runtime.js';
 import { participantConformance } from '../../testing/conformance.js';
-import { POSTGRES_USER, type SqlServer, mariadbAvailable, postgresAvailable, requireServer, startMariadb, startPostgres } from '../../local/sqlServers.js';
+import { postgresAvailable, requireServer, startPostgres } from '../../local/sqlServers.js';
+import { SQL_ENGINES, type SqlDatabase, type SqlEngineKind, engineFor, startSqlDatabase } from '../support/sqlDatabase.js';
 
-type Engine = 'postgresql' | 'mysql';
-
-interface World {
-  server: SqlServer;
-  engine: SqlEngine;
+interface World extends SqlDatabase {
   handler: SqlParticipantHandler;
-  /** A plain query on a fresh connection, as the team's own code or an operator would run it. */
-  query(sql: string, values?: unknown[]): Promise<Record<string, unknown>[]>;
 }
 
 const PARTICIPANT = 'payee-bank';
 
-function engineFor(kind: Engine, port: number): SqlEngine {
-  return kind === 'postgresql'
-    ? postgresEngine({ client: () => new pg.Client({ host: '127.0.0.1', port, user: POSTGRES_USER, database: 'postgres' }), lockTimeoutMs: 100 })
-    : mysqlEngine({ connection: () => mysql.createConnection({ host: '127.0.0.1', port, user: 'root', database: 'bank' }) });
+async function world(kind: SqlEngineKind): Promise<World> {
+  const db = await startSqlDatabase(kind);
+  return { ...db, handler: sqlParticipant({ name: PARTICIPANT, definition: bankAccounts(kind), engine: db.engine }) };
 }
 
-async function world(kind: Engine): Promise<World> {
-  const server = kind === 'postgresql' ? await startPostgres() : await startMariadb();
-  if (kind === 'mysql') {
-    const admin = await mysql.createConnection({ host: '127.0.0.1', port: server.port, user: 'root' });
-    await admin.query('CREATE DATABASE bank');
-    await admin.end();
-  }
-  const engine = engineFor(kind, server.port);
-  await ensureSqlParticipantReady(engine);
-  const query = async (sql: string, values?: unknown[]) => {
-    const session = await engine.connect();
-    try {
-      return (await session.query(sql, values)).rows;
-    } finally {
-      await session.close();
-    }
-  };
-  await query(ACCOUNTS_DDL);
-  return { server, engine, handler: sqlParticipant({ name: PARTICIPANT, definition: bankAccounts(kind), engine }), query };
-}
-
-const ENGINES: Array<{ kind: Engine; available: () => ReturnType<typeof postgresAvailable> }> = [
-  { kind: 'postgresql', available: postgresAvailable },
-  { kind: 'mysql', available: mariadbAvailable },
-];
-
-for (const { kind, available } of ENGINES) {
-  describe.runIf(requireServer(available()))(`the SQL participant on ${kind === 'postgresql' ? 'PostgreSQL' : 'MariaDB'}`, () => {
+for (const { kind, label, available } of SQL_ENGINES) {
+  describe.runIf(requireServer(available()))(`the SQL participant on ${label}`, () => {
     let w: World;
     beforeAll(async () => {
       w = await world(kind);
@@ -71,7 +36,7 @@ for (const { kind, available } of ENGINES) {
       await w?.server.stop();
     });
 
-    const p = (n: number) => (kind === 'postgresql' ? `$${n}` : '?');
+    const p = (n: number) => w.p(n);
     const account = async (balance: number) => {
       const id = `acct-${randomUUID().slice(0, 12)}`;
       await w.query(`INSERT INTO accounts (id, balance) VALUES (${p(1)}, ${p(2)})`, [id, balance]);
@@ -79,7 +44,7 @@ for (const { kind, available } of ENGINES) {
     };
     const balanceOf = async (id: string) => Number((await w.query(`SELECT balance FROM accounts WHERE id = ${p(1)}`, [id]))[0]?.balance);
     const txn = () => `sql-${randomUUID().slice(0, 12)}`;
-    const prepared = async () => (await w.engine.connect().then(async (s) => [await w.engine.listPrepared(s, PARTICIPANT), await s.close()]))[0];
+    const prepared = () => w.prepared(PARTICIPANT);
 
     participantConformance<Record<string, number>>({
       name: `SQL bank (${kind})`,
@@ -114,8 +79,21 @@ for (const { kind, available } of ENGINES) {
       expect(await w.handler({ action: 'commit', txnId: t, operations: ops })).toMatchObject({ outcome: 'COMMITTED', repeated: false });
       expect([await balanceOf(from), await balanceOf(to)]).toEqual([300, 200]);
       expect(await w.handler({ action: 'commit', txnId: t })).toMatchObject({ outcome: 'COMMITTED', repeated: true });
-      expect((await prepared())?.map((x) => x.txnId)).not.toContain(t);
+      expect(await prepared()).not.toContain(t);
     }, 120_000);
+
+    it('answers inDoubt (contract 1.3) from the database’s own list: a prepared transaction is there until its decision, a finished one is not', async () => {
+      const t = txn();
+      const ops = [{ op: 'debit', key: await account(500), amount: 100 }];
+      expect(await w.handler({ action: 'prepare', txnId: t, operations: ops })).toMatchObject({ vote: 'VOTE_COMMIT' });
+      const asked = inDoubtAnswer.parse(await w.handler({ action: 'inDoubt', limit: 1000 }));
+      expect(asked.participant).toBe(PARTICIPANT);
+      expect(asked.inDoubt.map((h) => h.txnId)).toContain(t);
+      const since = asked.inDoubt.find((h) => h.txnId === t)?.inDoubtSince ?? '';
+      expect(Date.now() - Date.parse(since)).toBeLessThan(10 * 60_000);
+      expect(await w.handler({ action: 'commit', txnId: t, operations: ops })).toMatchObject({ outcome: 'COMMITTED' });
+      expect(inDoubtAnswer.parse(await w.handler({ action: 'inDoubt', limit: 1000 })).inDoubt.map((h) => h.txnId)).not.toContain(t);
+    }, 60_000);
 
     it('votes LOCK_CONFLICT, holding nothing, while a prepared transaction holds the row, and the retry after the decision votes yes', async () => {
       const acct = await account(1_000);
@@ -158,7 +136,7 @@ for (const { kind, available } of ENGINES) {
         expect(o.balance).toBe(1_000);
         expect(o.status).toMatchObject({ state: 'ABORTED' });
       }
-      const left = new Set((await prepared())?.map((x) => x.txnId));
+      const left = new Set(await prepared());
       expect(outcomes.filter((o) => left.has(o.t))).toEqual([]);
     }, 60_000);
 

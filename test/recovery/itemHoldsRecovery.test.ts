@@ -9,6 +9,7 @@ import { describe, expect, it, inject, afterEach } from 'vitest';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
 import { inDoubtIndex } from '../../lambdas/recovery/inDoubtIndex.js';
+import { participantIndexHoldsAny } from '../../lambdas/recovery/indexProbe.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
 import { parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import type { FaultSpec } from '../../local/faults.js';
@@ -89,7 +90,7 @@ describe('recovery finds holds in their items through heldItems', () => {
 });
 
 describe('a table from before heldItems', () => {
-  it('is read as holding nothing in its items, and its PREPARED records are still found', async () => {
+  it('is read as holding nothing in its items, and its PREPARED records are still found, with or without the sweep probe', async () => {
     const dynamo = localDynamoClient(inject('dynamoEndpoint'));
     const TableName = `old-${randomUUID().slice(0, 8)}`;
     await dynamo.send(
@@ -117,9 +118,20 @@ describe('a table from before heldItems', () => {
       await doc.send(
         new PutCommand({ TableName, Item: { pk: 'TXN#old', txnId: 'old', state: 'PREPARED', inDoubtPartition: 'PREPARED#3', inDoubtSince: since } }),
       );
-      const port = inDoubtIndex(doc, new Map([['bank', TableName]]));
-      expect(await port.preparedBefore(new Date().toISOString(), 10)).toEqual([{ participant: 'bank', txnId: 'old', inDoubtSince: since }]);
-      expect(await port.oldestPreparedSince?.()).toBe(since);
+      const tables = new Map([['bank', TableName]]);
+      const probed: string[] = [];
+      const probe = (table: string, index: string) => {
+        probed.push(index);
+        return participantIndexHoldsAny(doc, table, index);
+      };
+      for (const port of [inDoubtIndex(doc, tables), inDoubtIndex(doc, tables, probe)]) {
+        expect(await port.preparedBefore(new Date().toISOString(), 10)).toEqual({
+          refs: [{ participant: 'bank', txnId: 'old', inDoubtSince: since }],
+          oldestSince: since,
+        });
+      }
+      // The sweep's probe asked both indexes; the missing heldItems one read as empty.
+      expect(probed.sort()).toEqual(['heldItems', 'inDoubt']);
     } finally {
       await dynamo.send(new DeleteTableCommand({ TableName }));
     }

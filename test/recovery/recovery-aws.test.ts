@@ -5,16 +5,18 @@
  * so the same outcomes as locally.
  */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { recoveryRequest } from '../../lambdas/recovery/awsEntry.js';
+import { awsRecoveryPorts, recoveryRequest } from '../../lambdas/recovery/awsEntry.js';
 import { sweepSummary } from '../../lambdas/recovery/recoveryService.js';
-import { coordinatorLogTable } from '../../lambdas/recovery/coordinatorLogTable.js';
-import { inDoubtIndex } from '../../lambdas/recovery/inDoubtIndex.js';
-import { lambdaParticipants } from '../../lambdas/recovery/lambdaParticipants.js';
 import type { RecoveryPorts } from '../../lambdas/recovery/ports.js';
 import { DEFAULT_RECOVERY_CONFIG } from '../../lambdas/recovery/recoveryConfig.js';
 import { runSweep } from '../../lambdas/recovery/sweep.js';
 import type { FaultSpec } from '../../local/faults.js';
+import { OPEN_PARTITIONS } from '../../lambdas/coordinatorLog/logShards.js';
+import { IN_DOUBT_INDEX, IN_DOUBT_PARTITIONS } from '../../lambdas/participants/table.js';
+import { OPEN_INDEX } from '../../lambdas/tableSchemas.js';
+import { METRICS } from '../../lambdas/observability/metricNames.js';
 import { HOUR_MS, LedgerWorld } from '../chaos/ledgerWorld.js';
 
 /** Functions named nothing like their participants, one in another account: recovery must use the map. */
@@ -64,13 +66,14 @@ async function stuckWorld(faults: FaultSpec[]) {
   return w;
 }
 
+/** The deployed sweeper's wiring (awsRecoveryPorts), with DynamoDB Local and the Lambda stand-in. */
 function awsPorts(w: LedgerWorld, invoked: string[] = []): RecoveryPorts {
-  return {
-    log: coordinatorLogTable(w.doc, w.pakka.tables.coordinatorLog),
-    inDoubt: inDoubtIndex(w.doc, w.pakka.tables.participants),
-    participants: lambdaParticipants(fakeLambda(w, invoked), FUNCTIONS),
-    now: () => Date.now() + HOUR_MS,
+  const directory = {
+    functions: FUNCTIONS,
+    tables: w.pakka.tables.participants,
+    askedForInDoubt: [],
   };
+  return { ...awsRecoveryPorts(w.pakka.tables.coordinatorLog, directory, { dynamo: w.doc, lambda: fakeLambda(w, invoked) }), now: () => Date.now() + HOUR_MS };
 }
 
 describe('recovery through the AWS adapters', () => {
@@ -98,6 +101,76 @@ describe('recovery through the AWS adapters', () => {
     const report = await runSweep(awsPorts(w), DEFAULT_RECOVERY_CONFIG);
     expect(report).toMatchObject({ finalized: 1, hazards: 1 });
     expect(await w.pakka.getTransaction('t1')).toMatchObject({ status: 'COMMITTED', heuristicHazard: true, violations: ['payee-bank:COMMIT_AFTER_ABORT'] });
+  });
+});
+
+/** Records every index read (Query, Scan) the client sends from now on, as the SDK sends it. */
+function indexReads(doc: DynamoDBDocumentClient): Array<{ command: string; index: string | undefined }> {
+  const reads: Array<{ command: string; index: string | undefined }> = [];
+  doc.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'QueryCommand' || context.commandName === 'ScanCommand') {
+        reads.push({ command: context.commandName, index: (args.input as { IndexName?: string }).IndexName });
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'countIndexReads' },
+  );
+  return reads;
+}
+
+const count = (reads: ReturnType<typeof indexReads>, command: string, index: string) => reads.filter((r) => r.command === command && r.index === index).length;
+
+describe('what a sweep reads (issue 20: an empty Query still costs 0.5 RRU)', () => {
+  it('with nothing in doubt, one read of each index and no Query at all', async () => {
+    const w = await LedgerWorld.create({ endpoint: inject('dynamoEndpoint') });
+    worlds.push(w);
+    await w.fund([{ participant: 'payer-bank', key: 'alice', balance: 5000 }]);
+    await w.start('t1', { from: { participant: 'payer-bank', key: 'alice' }, to: { participant: 'payee-bank', key: 'bob' }, amount: 1000, fee: 10 }).done;
+    await w.injector.settled();
+    const reads = indexReads(w.doc);
+    const report = await runSweep(awsPorts(w), DEFAULT_RECOVERY_CONFIG);
+    expect(report).toMatchObject({ examined: 0, quiet: true });
+    const tables = w.pakka.tables.participants.size;
+    // Before: every shard of every index, twice for the in-doubt ones: 16 + 3 × 17 × 2 = 118 Queries.
+    expect(reads).toHaveLength(1 + tables);
+    expect(count(reads, 'ScanCommand', OPEN_INDEX)).toBe(1);
+    expect(count(reads, 'ScanCommand', IN_DOUBT_INDEX)).toBe(tables);
+  });
+
+  it('with a transaction in doubt everywhere, each shard is queried once and the transaction is still recovered', async () => {
+    const w = await LedgerWorld.create({ endpoint: inject('dynamoEndpoint'), faults: [{ fault: 'stopCoordinator', at: 'LogCommitDecision', txnId: 't1' }] });
+    worlds.push(w);
+    await w.fund([{ participant: 'payer-bank', key: 'alice', balance: 5000 }]);
+    // Through the claim, as the API submits: the claimed log item is in the open index, the PREPARED records in every in-doubt index.
+    await w.submit('t1', { from: { participant: 'payer-bank', key: 'alice' }, to: { participant: 'payee-bank', key: 'bob' }, amount: 1000, fee: 10 });
+    await w.settle();
+    expect((await w.storedLogItem('t1'))?.openPartition).toBeDefined();
+    const reads = indexReads(w.doc);
+    const report = await runSweep(awsPorts(w), DEFAULT_RECOVERY_CONFIG);
+    expect(report).toMatchObject({ decided: 1, finalized: 1, errors: [] });
+    const tables = w.pakka.tables.participants.size;
+    // Each index asked once whether it holds anything, then each of its shards queried once.
+    expect(count(reads, 'ScanCommand', OPEN_INDEX)).toBe(1);
+    expect(count(reads, 'QueryCommand', OPEN_INDEX)).toBe(OPEN_PARTITIONS.length);
+    expect(count(reads, 'ScanCommand', IN_DOUBT_INDEX)).toBe(tables);
+    expect(count(reads, 'QueryCommand', IN_DOUBT_INDEX)).toBe(tables * IN_DOUBT_PARTITIONS.length);
+    expect(reads).toHaveLength(1 + OPEN_PARTITIONS.length + tables * (1 + IN_DOUBT_PARTITIONS.length));
+    expect(await w.invariantViolations()).toEqual([]);
+  });
+});
+
+describe('the age of the oldest lock, from the same read', () => {
+  it('a PREPARED record too young to act on is still the age alarm figure', async () => {
+    const w = await stuckWorld([{ fault: 'stopCoordinator', at: 'LogCommitDecision', txnId: 't1' }]);
+    const gauges: Array<[string, number]> = [];
+    const metrics = { count() {}, timing() {}, gauge: (name: string, value: number) => void gauges.push([name, value]) };
+    // 20 s on: younger than the shortest deadline and its grace (61 s), so nothing is due.
+    const report = await runSweep({ ...awsPorts(w), now: () => Date.now() + 20_000 }, DEFAULT_RECOVERY_CONFIG, { metrics });
+    expect(report).toMatchObject({ examined: 0 });
+    const [[, age] = ['', -1]] = gauges.filter(([name]) => name === METRICS.oldestInDoubtAgeSeconds);
+    expect(age).toBeGreaterThanOrEqual(20);
+    expect(age).toBeLessThan(60);
   });
 });
 

@@ -10,6 +10,7 @@ import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand }
 import type { ParticipantAnswer } from '../../contract/participantProtocol.js';
 import type { TeamVote } from '../../protocol/barrierState.js';
 import type { ParticipantEffect, ParticipantMessage } from '../../protocol/participantStep.js';
+import { participantAbortReasonProblem } from '../../protocol/vote.js';
 import { conflictRetryingClient } from '../conflictRetry.js';
 import { dispatchParticipantRequest } from '../dispatch.js';
 import { type ValidatedOperations, validatedOperations } from '../operations.js';
@@ -61,7 +62,11 @@ export function barrierParticipant<Op extends { op: string; key: string }>(optio
         switch (effect.call) {
           case 'prepare': {
             const answer = await definition.prepare(call(ops()));
-            if (answer.vote === 'VOTE_ABORT' && !answer.reason) throw new Error(`participant ${name}: prepare voted VOTE_ABORT without a reason`);
+            if (answer.vote === 'VOTE_ABORT') {
+              // A team's own reason is welcome (contract 1.3); one the coordinator would refuse is caught here, where the team reads it.
+              const problem = participantAbortReasonProblem(answer.reason);
+              if (problem) throw new Error(`participant ${name}: prepare voted VOTE_ABORT with an invalid reason: ${problem}`);
+            }
             voted = answer;
             return { kind: 'report', message: { action: 'teamVoted', digest: ops().digest, vote: teamVote(answer) }, from: 'next' };
           }

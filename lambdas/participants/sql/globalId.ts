@@ -38,7 +38,11 @@ export function parsePostgresGid(participant: string, gid: string): PreparedId |
   return SAFE.test(txnId) && SAFE.test(digest) ? { txnId, digest } : undefined;
 }
 
-/** A MySQL/MariaDB XID: gtrid and bqual are at most 64 bytes each, formatID a 32-bit integer. */
+/**
+ * A MySQL/MariaDB XID: gtrid and bqual are at most 64 bytes each; formatID is a number the XA statements'
+ * grammar takes without a sign ("formatID is an unsigned integer", MySQL reference manual, "XA
+ * Transaction SQL Statements"), so a negative one is a syntax error.
+ */
 export interface MysqlXid {
   formatId: number;
   gtrid: string;
@@ -49,8 +53,12 @@ const GTRID_BYTES = 64;
 /** The XID keeps a 22-character digest prefix (132 bits): enough to tell two requests apart, and it fits. */
 const XID_DIGEST = 22;
 
-/** The formatID names the participant, so one database can hold several participants' transactions apart. */
-export const mysqlFormatId = (participant: string) => createHash('sha256').update(`pakka:${participant}`).digest().readInt32BE(0);
+/**
+ * The formatID names the participant, so one database can hold several participants' transactions apart:
+ * 31 bits of a hash, never negative (see MysqlXid) and never 0 or 1, which other software uses (1 is
+ * MySQL's default, 0 the OSI CCR format).
+ */
+export const mysqlFormatId = (participant: string) => Math.max(2, createHash('sha256').update(`pakka:${participant}`).digest().readUInt32BE(0) & 0x7fff_ffff);
 
 /**
  * gtrid is the txnId's first 64 characters; bqual is the digest prefix, the second the transaction

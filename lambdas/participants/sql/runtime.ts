@@ -13,7 +13,8 @@
  * or prepared holds it, so a null abort cannot slip a tombstone under it (it waits briefly, then retries),
  * and a prepare after a tombstone fails on the duplicate key and votes no (anti-hanging).
  */
-import type { ParticipantAnswer, PhaseTwoAnswer, PrepareAnswer, StatusAnswer } from '../../contract/participantProtocol.js';
+import type { InDoubtAnswer, InDoubtRequest, ParticipantAnswer, PhaseTwoAnswer, PrepareAnswer, StatusAnswer } from '../../contract/participantProtocol.js';
+import { inDoubtPage } from '../inDoubtPage.js';
 import {
   CommittedInOnePhase,
   ONE_PHASE_COMMITTED,
@@ -24,7 +25,7 @@ import {
   onCommit,
   onRepeatedPrepare,
 } from '../../protocol/participantState.js';
-import { ABORT_REASONS, type AbortReason } from '../../protocol/vote.js';
+import { type AbortReason, isAbortReason, participantAbortReasonProblem } from '../../protocol/vote.js';
 import { dispatchParticipantRequest } from '../dispatch.js';
 import { type ValidatedOperations, validatedOperations } from '../operations.js';
 import type { SqlParticipantDefinition } from './definition.js';
@@ -50,8 +51,6 @@ interface Found {
 
 /** How often an action looks again when another delivery moved the state under its feet. */
 const RACE_ATTEMPTS = 4;
-
-const isAbortReason = (value: unknown): value is AbortReason => (ABORT_REASONS as readonly unknown[]).includes(value);
 
 export function sqlParticipant<Op extends { op: string; key: string }>(options: SqlParticipantOptions<Op>): SqlParticipantHandler {
   const { name, definition, engine } = options;
@@ -181,6 +180,9 @@ export function sqlParticipant<Op extends { op: string; key: string }>(options: 
           }
           if (statement.noRows && changed === 0) {
             await rollback();
+            // A team's own reason is welcome (contract 1.3); a malformed one is the definition's bug, refused before it is recorded.
+            const problem = participantAbortReasonProblem(statement.noRows);
+            if (problem) throw new Error(`participant ${name}: noRows: ${problem}`);
             // The no is recorded, so a repeat answers the same and a late prepare cannot hold anything.
             if (!(await tombstone(session, txnId, ops.digest, statement.noRows))) return { kind: 'lookAgain' };
             return { kind: 'answer', answer: vote(txnId, { vote: 'VOTE_ABORT', reason: statement.noRows }) };
@@ -295,8 +297,14 @@ export function sqlParticipant<Op extends { op: string; key: string }>(options: 
     });
   }
 
+  /** Recovery's question (contract 1.3): the database's own list of this participant's prepared transactions. */
+  function inDoubt(request: InDoubtRequest): Promise<InDoubtAnswer> {
+    return withSession(async (session) => inDoubtPage(name, await engine.listPrepared(session, name), request));
+  }
+
   return dispatchParticipantRequest<Operations<Op>>({
     operations: validated,
+    inDoubt,
     prepare: (txnId, ops) => prepare(txnId, ops, false),
     commitOnePhase: (txnId, ops) => prepare(txnId, ops, true),
     commit,
