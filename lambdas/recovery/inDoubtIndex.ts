@@ -13,13 +13,14 @@ import { batchReadConsistent } from '../participants/batchRead.js';
 import { HELD_ITEMS_INDEX, HELD_PARTITIONS, HELD_SHARD } from '../participants/itemIntents.js';
 import { IN_DOUBT_INDEX, IN_DOUBT_PARTITION, IN_DOUBT_PARTITIONS, IN_DOUBT_SORT, PARTITION_KEY } from '../participants/table.js';
 import { intentEntryOf } from '../protocol/heldIntent.js';
+import type { ParticipantIndex } from './indexProbe.js';
 import type { InDoubtPort, InDoubtRead, PreparedRecordRef } from './ports.js';
 import { type StreamRead, mergeOldestFirst, mergedReads } from './sortedStreams.js';
 
 const PAGE = 100;
 
 /** Whether one sparse index of a participant table holds anything; false lets a sweep skip that index's shards. */
-export type InDoubtProbe = (tableName: string, indexName: string) => Promise<boolean>;
+export type InDoubtProbe = (tableName: string, index: ParticipantIndex) => Promise<boolean>;
 
 /** `tables` maps each participant name to its table. */
 export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap<string, string>, holdsAny?: InDoubtProbe): InDoubtPort {

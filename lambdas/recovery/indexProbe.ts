@@ -10,13 +10,19 @@
  * recovery acts only on records minutes old.
  */
 import { type DynamoDBDocumentClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { HELD_ITEMS_INDEX } from '../participants/itemIntents.js';
+import { IN_DOUBT_INDEX } from '../participants/table.js';
 import { OPEN_INDEX } from '../tableSchemas.js';
 
 const holdsAny = (out: ScanCommandOutput): boolean => (out.Count ?? 0) > 0 || out.LastEvaluatedKey !== undefined;
 
-/** A participant table's sparse index (`inDoubt`: a PREPARED record; `heldItems`: an item holding an entry) holds anything. */
-export async function participantIndexHoldsAny(client: DynamoDBDocumentClient, tableName: string, indexName: string): Promise<boolean> {
-  return holdsAny(await client.send(new ScanCommand({ TableName: tableName, IndexName: indexName, Select: 'COUNT', Limit: 1 })));
+/** The sparse indexes of a participant table a sweep reads: `inDoubt` (PREPARED records) and `heldItems` (items holding an entry). */
+export type ParticipantIndex = typeof IN_DOUBT_INDEX | typeof HELD_ITEMS_INDEX;
+
+/** A participant table's sparse index holds anything. Each index is named as its constant, so the IAM check reads which ones are scanned. */
+export async function participantIndexHoldsAny(client: DynamoDBDocumentClient, tableName: string, index: ParticipantIndex): Promise<boolean> {
+  const scan = index === HELD_ITEMS_INDEX ? { TableName: tableName, IndexName: HELD_ITEMS_INDEX } : { TableName: tableName, IndexName: IN_DOUBT_INDEX };
+  return holdsAny(await client.send(new ScanCommand({ ...scan, Select: 'COUNT', Limit: 1 })));
 }
 
 /** The coordinator log's `open` index holds an open transaction. */

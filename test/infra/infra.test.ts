@@ -11,6 +11,7 @@ import { COORDINATOR_LOG_WRITER_ACTIONS } from '../../infra/constructs/coordinat
 import { aslPath } from '../../statemachines/source/files.js';
 import { EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/config/coordinatorVariant.js';
 import { PARTICIPANT_TABLE_ACTIONS } from '../../infra/constructs/participant.js';
+import { RESOURCES_PER_STATEMENT } from '../../infra/constructs/perParticipantStatements.js';
 import { TRANSACTION_REQUEST_SCHEMA } from '../../infra/constructs/transactionRequestModel.js';
 import { type ParticipantSpec, loadParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import { DEFAULT_RECOVERY_CONFIG } from '../../lambdas/recovery/recoveryConfig.js';
@@ -68,12 +69,22 @@ function roleIdOf(roleArn: unknown): string {
 }
 
 /** Every statement of every policy attached to the role. */
+/** The grant lines of one action over per-participant resources, cut into statements as perParticipantStatements cuts them. */
+function perStatement(action: string, resources: readonly string[]): string[] {
+  const lines: string[] = [];
+  for (let i = 0; i < resources.length; i += RESOURCES_PER_STATEMENT) {
+    lines.push(`${action} ${resources.slice(i, i + RESOURCES_PER_STATEMENT).sort().join(',')}`);
+  }
+  return lines;
+}
+
 function statementsOf(roleId: string): Statement[] {
   const role = synth.json.Resources[roleId];
   expect(role?.Type).toBe('AWS::IAM::Role');
   expect(props(role as CfnResource).Policies, 'no inline policies outside AWS::IAM::Policy').toBeUndefined();
-  return resources('AWS::IAM::Policy')
-    .filter(([, p]) => (props(p).Roles as unknown[]).some((r) => resolveIntrinsic(r) === refOf(roleId)))
+  // CDK moves what overflows a role's inline policy into managed policies it attaches (perParticipantStatements.ts).
+  return [...resources('AWS::IAM::Policy'), ...resources('AWS::IAM::ManagedPolicy')]
+    .filter(([, p]) => ((props(p).Roles as unknown[] | undefined) ?? []).some((r) => resolveIntrinsic(r) === refOf(roleId)))
     .flatMap(([, p]) => (props(p).PolicyDocument as { Statement: Statement[] }).Statement);
 }
 
@@ -376,10 +387,7 @@ describe('IAM', () => {
       .map((s) => arnOf(participantFunction(s).tableId))
       .sort()
       .join(',');
-    const inDoubtIndexes = specs
-      .flatMap((s) => [IN_DOUBT_INDEX, HELD_ITEMS_INDEX].map((index) => `${arnOf(participantFunction(s).tableId)}/index/${index}`))
-      .sort()
-      .join(',');
+    const inDoubtIndexes = specs.flatMap((s) => [IN_DOUBT_INDEX, HELD_ITEMS_INDEX].map((index) => `${arnOf(participantFunction(s).tableId)}/index/${index}`));
     expect(grants.sort()).toEqual(
       [
         `dynamodb:GetItem ${arnOf(coordinatorLogId())}`,
@@ -396,7 +404,7 @@ describe('IAM', () => {
         `dynamodb:GetItem ${participantTables}`,
         `dynamodb:BatchGetItem ${participantTables}`,
         // An item's holds and the PREPARING listing read the participants' in-doubt and heldItems indexes.
-        `dynamodb:Query ${inDoubtIndexes}`,
+        ...perStatement('dynamodb:Query', inDoubtIndexes),
         // Express: a synchronous start for ?wait=true; no DescribeExecution, which Express does not offer.
         `states:StartExecution ${refOf(smId)}`,
         `states:StartSyncExecution ${refOf(smId)}`,
@@ -414,10 +422,7 @@ describe('IAM', () => {
     const statements = statementsOf(roleIdOf(props(fn).Role));
     const logGroupId = refId((props(fn).LoggingConfig as { LogGroup: unknown }).LogGroup);
     const grants = statements.flatMap((s) => actionsOf(s).map((a) => `${a} ${resourcesOf(s).sort().join(',')}`));
-    const inDoubtIndexes = specs
-      .flatMap((s) => [IN_DOUBT_INDEX, HELD_ITEMS_INDEX].map((index) => `${arnOf(participantFunction(s).tableId)}/index/${index}`))
-      .sort()
-      .join(',');
+    const inDoubtIndexes = specs.flatMap((s) => [IN_DOUBT_INDEX, HELD_ITEMS_INDEX].map((index) => `${arnOf(participantFunction(s).tableId)}/index/${index}`));
     const participantFunctions = specs
       .map((s) => arnOf(participantFunction(s).id))
       .sort()
@@ -428,14 +433,14 @@ describe('IAM', () => {
         `dynamodb:UpdateItem ${arnOf(coordinatorLogId())}`,
         `dynamodb:Query ${arnOf(coordinatorLogId())}/index/${OPEN_INDEX}`,
         `dynamodb:GetItem ${arnOf(directoryWrite().tableId)}`,
-        `dynamodb:Query ${inDoubtIndexes}`,
+        ...perStatement('dynamodb:Query', inDoubtIndexes),
         `dynamodb:BatchGetItem ${specs
           .map((s) => arnOf(participantFunction(s).tableId))
           .sort()
           .join(',')}`,
         // A sweep asks each index whether it holds anything (one item) before querying its shards.
         `dynamodb:Scan ${arnOf(coordinatorLogId())}/index/${OPEN_INDEX}`,
-        `dynamodb:Scan ${inDoubtIndexes}`,
+        ...perStatement('dynamodb:Scan', inDoubtIndexes),
         `lambda:InvokeFunction ${participantFunctions}`,
         `logs:CreateLogStream ${arnOf(logGroupId)}`,
         `logs:PutLogEvents ${arnOf(logGroupId)}`,

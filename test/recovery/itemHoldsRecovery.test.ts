@@ -9,7 +9,7 @@ import { describe, expect, it, inject, afterEach } from 'vitest';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
 import { inDoubtIndex } from '../../lambdas/recovery/inDoubtIndex.js';
-import { participantIndexHoldsAny } from '../../lambdas/recovery/indexProbe.js';
+import { type ParticipantIndex, participantIndexHoldsAny } from '../../lambdas/recovery/indexProbe.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
 import { parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import type { FaultSpec } from '../../local/faults.js';
@@ -120,7 +120,7 @@ describe('a table from before heldItems', () => {
       );
       const tables = new Map([['bank', TableName]]);
       const probed: string[] = [];
-      const probe = (table: string, index: string) => {
+      const probe = (table: string, index: ParticipantIndex) => {
         probed.push(index);
         return participantIndexHoldsAny(doc, table, index);
       };
