@@ -73,7 +73,12 @@ function roleIdOf(roleArn: unknown): string {
 function perStatement(action: string, resources: readonly string[]): string[] {
   const lines: string[] = [];
   for (let i = 0; i < resources.length; i += RESOURCES_PER_STATEMENT) {
-    lines.push(`${action} ${resources.slice(i, i + RESOURCES_PER_STATEMENT).sort().join(',')}`);
+    lines.push(
+      `${action} ${resources
+        .slice(i, i + RESOURCES_PER_STATEMENT)
+        .sort()
+        .join(',')}`,
+    );
   }
   return lines;
 }
