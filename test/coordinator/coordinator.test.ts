@@ -461,7 +461,18 @@ describe('a participant answer outside the contract', () => {
     ["another transaction's txnId", (real) => ({ ...real, txnId: 'someone-else' }), "the answer's txnId is not this transaction's"],
     ['an unknown vote', (real) => ({ ...real, vote: 'MAYBE' }), 'vote must be VOTE_COMMIT, VOTE_ABORT or READ_ONLY'],
     ['a vote that is not a string', (real) => ({ ...real, vote: ['VOTE_COMMIT'] }), 'vote must be VOTE_COMMIT, VOTE_ABORT or READ_ONLY'],
-    ['a no with an unknown reason', (real) => ({ ...real, vote: 'VOTE_ABORT', reason: 'BECAUSE' }), 'a VOTE_ABORT reason must be one of'],
+    // Any other upper-case reason may be a team's own (contract 1.3): only a reserved one, an empty one or a non-string is refused here.
+    [
+      'a no with a reason reserved for the coordinator',
+      (real) => ({ ...real, vote: 'VOTE_ABORT', reason: 'TIMEOUT' }),
+      "a VOTE_ABORT reason must be a built-in reason or a team's own",
+    ],
+    ['a no with an empty reason', (real) => ({ ...real, vote: 'VOTE_ABORT', reason: '' }), "a VOTE_ABORT reason must be a built-in reason or a team's own"],
+    [
+      'a no with a reason that is not a string',
+      (real) => ({ ...real, vote: 'VOTE_ABORT', reason: 42 }),
+      "a VOTE_ABORT reason must be a built-in reason or a team's own",
+    ],
   ];
 
   it.each(cases)('%s: becomes an abort vote naming the participant and the rule, and nothing moves', async (_what, garble, rule) => {
