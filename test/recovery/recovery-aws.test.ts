@@ -4,6 +4,7 @@
  * `FunctionError` + `{errorType, errorMessage}`). Recovery asks Step Functions nothing: the same core,
  * so the same outcomes as locally.
  */
+import { HELD_ITEMS_INDEX } from '../../lambdas/participants/itemIntents.js';
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, inject, it } from 'vitest';
@@ -133,9 +134,11 @@ describe('what a sweep reads (issue 20: an empty Query still costs 0.5 RRU)', ()
     expect(report).toMatchObject({ examined: 0, quiet: true });
     const tables = w.pakka.tables.participants.size;
     // Before: every shard of every index, twice for the in-doubt ones: 16 + 3 × 17 × 2 = 118 Queries.
-    expect(reads).toHaveLength(1 + tables);
+    // Each participant table has two sparse indexes to ask: inDoubt (records) and heldItems (holds in their items).
+    expect(reads).toHaveLength(1 + 2 * tables);
     expect(count(reads, 'ScanCommand', OPEN_INDEX)).toBe(1);
     expect(count(reads, 'ScanCommand', IN_DOUBT_INDEX)).toBe(tables);
+    expect(count(reads, 'ScanCommand', HELD_ITEMS_INDEX)).toBe(tables);
   });
 
   it('with a transaction in doubt everywhere, each shard is queried once and the transaction is still recovered', async () => {
@@ -155,7 +158,10 @@ describe('what a sweep reads (issue 20: an empty Query still costs 0.5 RRU)', ()
     expect(count(reads, 'QueryCommand', OPEN_INDEX)).toBe(OPEN_PARTITIONS.length);
     expect(count(reads, 'ScanCommand', IN_DOUBT_INDEX)).toBe(tables);
     expect(count(reads, 'QueryCommand', IN_DOUBT_INDEX)).toBe(tables * IN_DOUBT_PARTITIONS.length);
-    expect(reads).toHaveLength(1 + OPEN_PARTITIONS.length + tables * (1 + IN_DOUBT_PARTITIONS.length));
+    // Holds in records here: each heldItems index is asked and found empty, so none of its shards is queried.
+    expect(count(reads, 'ScanCommand', HELD_ITEMS_INDEX)).toBe(tables);
+    expect(count(reads, 'QueryCommand', HELD_ITEMS_INDEX)).toBe(0);
+    expect(reads).toHaveLength(1 + OPEN_PARTITIONS.length + tables * (2 + IN_DOUBT_PARTITIONS.length));
     expect(await w.invariantViolations()).toEqual([]);
   });
 });
