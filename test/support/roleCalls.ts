@@ -41,6 +41,44 @@ function environmentOf(template: CfnTemplate, functionId: string): Record<string
   return Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, resolveValue(template, v)]));
 }
 
+/** The participant directory's item, as the deploy-time writer (infra/constructs/participantDirectory.ts) puts it. */
+const DIRECTORY_RESOURCE = 'Custom::PakkaParticipantDirectory';
+
+interface SdkCallOfTemplate {
+  service: string;
+  action: string;
+  parameters: { TableName?: string; Item?: { participantsJson?: { S?: string } } };
+}
+
+/** The SDK call a custom resource of CDK's AwsCustomResource makes on create, resolved. */
+const createCallOf = (template: CfnTemplate, resource: { Properties?: Record<string, unknown> }): SdkCallOfTemplate | undefined => {
+  const create = resource.Properties?.Create;
+  return create === undefined ? undefined : (JSON.parse(resolveValue(template, create)) as SdkCallOfTemplate);
+};
+
+/**
+ * The names the participant directory holds (each participant's function ARN and table), for a
+ * function whose environment names the directory's table: it reads them there at cold start
+ * (lambdas/config/participantDirectory.ts) instead of from its environment.
+ */
+function directoryValues(template: CfnTemplate, environment: Record<string, string>): string[] {
+  const table = environment.PARTICIPANT_DIRECTORY_TABLE;
+  if (table === undefined) return [];
+  return resourcesOfType(template, DIRECTORY_RESOURCE).flatMap(([, resource]) => {
+    const call = createCallOf(template, resource);
+    const json = call?.parameters.Item?.participantsJson?.S;
+    if (call?.parameters.TableName !== table || json === undefined) return [];
+    return Object.values(JSON.parse(json) as Record<string, Record<string, unknown>>).flatMap((entry) =>
+      Object.values(entry).filter((v): v is string => typeof v === 'string'),
+    );
+  });
+}
+
+/** Every name a function may be given at run time: its environment's, and the directory's when it reads it. */
+export function runtimeNames(template: CfnTemplate, environment: Record<string, string>): Set<string> {
+  return new Set([...namedValues(environment), ...directoryValues(template, environment)]);
+}
+
 function namedValues(environment: Record<string, string>): Set<string> {
   const values = new Set<string>();
   for (const value of Object.values(environment)) {
@@ -108,6 +146,26 @@ const STATE_MACHINE_PLATFORM: PlatformGrant[] = [
   { actions: /^xray:\w+$/, why: 'Step Functions tracing sends segments with the state machine role' },
 ];
 
+/**
+ * The calls of CDK's AwsCustomResource provider (CDK's own code, no bundle of this repository): the SDK
+ * calls of the custom resources it serves, each on the table it names. Undefined for any other function.
+ */
+function customResourceCalls(template: CfnTemplate, functionId: string): RoleCall[] | undefined {
+  const arn = resolveValue(template, { 'Fn::GetAtt': [functionId, 'Arn'] });
+  const served = Object.entries(template.Resources).filter(
+    ([, r]) => r.Properties?.ServiceToken !== undefined && resolveValue(template, r.Properties.ServiceToken) === arn && r.Properties.Create !== undefined,
+  );
+  if (served.length === 0) return undefined;
+  return served.map(([id, resource]): RoleCall => {
+    const call = createCallOf(template, resource);
+    if (call?.service !== 'DynamoDB' || call.parameters.TableName === undefined) throw new Error(`${id}: no rule for the resource of its SDK call`);
+    const [tableId] = namedResources(template, new Set([call.parameters.TableName])).tables[0] ?? [];
+    if (tableId === undefined) throw new Error(`${id}: its SDK call names no table of this stack`);
+    const action = `dynamodb:${call.action.charAt(0).toUpperCase()}${call.action.slice(1)}`;
+    return { action, resources: [resolveValue(template, { 'Fn::GetAtt': [tableId, 'Arn'] })], every: true, from: `${id} (${call.service}.${call.action})` };
+  });
+}
+
 /** The function subjects: one per AWS::Lambda::Function, its calls read from its bundle. */
 export function functionSubjects(template: CfnTemplate, assetPath: (objectKey: string) => string): Subject[] {
   const withStream = new Set(
@@ -116,8 +174,10 @@ export function functionSubjects(template: CfnTemplate, assetPath: (objectKey: s
   return resourcesOfType(template, 'AWS::Lambda::Function').map(([id, fn]) => {
     const props = fn.Properties ?? {};
     const environment = environmentOf(template, id);
-    const named = namedResources(template, namedValues(environment));
+    const named = namedResources(template, runtimeNames(template, environment));
     const tableArn = (tableId: string) => resolveValue(template, { 'Fn::GetAtt': [tableId, 'Arn'] });
+    const sdkCalls = customResourceCalls(template, id);
+    if (sdkCalls) return { name: id, roleId: roleIdOf(props.Role), calls: sdkCalls, platform: [...LAMBDA_PLATFORM] };
     const calls = awsCallsOf(bundledRepositoryFiles(assetPath((props.Code as { S3Key: string }).S3Key))).flatMap((call): RoleCall[] => {
       const condition = ONLY_WHEN[call.action];
       if (condition && !condition.holds(environment)) return [];
@@ -178,7 +238,11 @@ interface AslTask {
  * execution input (`FunctionName.$`) is any participant function the API puts into that input.
  */
 export function stateMachineSubjects(template: CfnTemplate, startedWith: Record<string, string>): Subject[] {
-  const participantFunctions = Object.values(JSON.parse(startedWith.PARTICIPANT_FUNCTIONS ?? '{}') as Record<string, string>);
+  // The API names the participants of each execution from its environment or from the participant directory.
+  const participantFunctions = [
+    ...Object.values(JSON.parse(startedWith.PARTICIPANT_FUNCTIONS ?? '{}') as Record<string, string>),
+    ...directoryValues(template, startedWith).filter((name) => name.includes(':function:')),
+  ];
   return resourcesOfType(template, 'AWS::StepFunctions::StateMachine').map(([id, sm]) => {
     const props = sm.Properties ?? {};
     const substitutions = Object.fromEntries(
