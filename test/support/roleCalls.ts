@@ -41,8 +41,30 @@ function environmentOf(template: CfnTemplate, functionId: string): Record<string
   return Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, resolveValue(template, v)]));
 }
 
-function namedValues(environment: Record<string, string>): Set<string> {
+/** An AwsCustomResource's SDK call (its Create property), resolved: what CDK's provider function does with its role. */
+function customResourceCall(template: CfnTemplate, create: unknown): { service: string; action: string; parameters: Record<string, unknown> } {
+  return JSON.parse(resolveValue(template, create)) as { service: string; action: string; parameters: Record<string, unknown> };
+}
+
+/**
+ * The participant directory the stack writes (infra/constructs/participantDirectory.ts): each
+ * participant's function ARN and table name. The API and recovery read it at cold start, so they name
+ * those resources as surely as if their environment held them.
+ */
+function directoryEntries(template: CfnTemplate, directoryTable: string): Array<{ functionArn: string; table: string }> {
+  return resourcesOfType(template, 'Custom::PakkaParticipantDirectory').flatMap(([, writer]) => {
+    const call = customResourceCall(template, writer.Properties?.Create);
+    if (call.parameters.TableName !== directoryTable) return [];
+    const item = call.parameters.Item as { participantsJson: { S: string } };
+    return Object.values(JSON.parse(item.participantsJson.S) as Record<string, { functionArn: string; table: string }>);
+  });
+}
+
+function namedValues(environment: Record<string, string>, template: CfnTemplate): Set<string> {
   const values = new Set<string>();
+  if (environment.PARTICIPANT_DIRECTORY_TABLE)
+    for (const entry of directoryEntries(template, environment.PARTICIPANT_DIRECTORY_TABLE))
+      for (const value of [entry.functionArn, entry.table]) values.add(value);
   for (const value of Object.values(environment)) {
     values.add(value);
     try {
@@ -113,10 +135,24 @@ export function functionSubjects(template: CfnTemplate, assetPath: (objectKey: s
   const withStream = new Set(
     resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').map(([, r]) => (r.Properties?.FunctionName as { Ref?: string } | undefined)?.Ref),
   );
+  // CDK's AwsCustomResource provider runs no code of Pakka's: its calls are the SDK calls its custom resources name.
+  const customCalls = new Map<string, RoleCall[]>();
+  for (const [, resource] of Object.entries(template.Resources).filter(([, r]) => r.Type.startsWith('Custom::') && r.Properties?.Create !== undefined)) {
+    const provider = (resource.Properties?.ServiceToken as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt']?.[0];
+    if (!provider) continue;
+    const call = customResourceCall(template, resource.Properties?.Create);
+    const action = `${call.service.toLowerCase()}:${call.action.charAt(0).toUpperCase()}${call.action.slice(1)}`;
+    const tables = resourcesOfType(template, 'AWS::DynamoDB::Table').filter(([id]) => resolveValue(template, { Ref: id }) === call.parameters.TableName);
+    const resources = tables.map(([id]) => resolveValue(template, { 'Fn::GetAtt': [id, 'Arn'] }));
+    if (!resources.length) throw new Error(`${provider}: no resource of this template for the custom resource's ${action}`);
+    customCalls.set(provider, [...(customCalls.get(provider) ?? []), { action, resources, every: true, from: `custom resource ${resource.Type}` }]);
+  }
   return resourcesOfType(template, 'AWS::Lambda::Function').map(([id, fn]) => {
     const props = fn.Properties ?? {};
+    const custom = customCalls.get(id);
+    if (custom) return { name: id, roleId: roleIdOf(props.Role), calls: custom, platform: LAMBDA_PLATFORM };
     const environment = environmentOf(template, id);
-    const named = namedResources(template, namedValues(environment));
+    const named = namedResources(template, namedValues(environment, template));
     const tableArn = (tableId: string) => resolveValue(template, { 'Fn::GetAtt': [tableId, 'Arn'] });
     const calls = awsCallsOf(bundledRepositoryFiles(assetPath((props.Code as { S3Key: string }).S3Key))).flatMap((call): RoleCall[] => {
       const condition = ONLY_WHEN[call.action];
@@ -178,7 +214,10 @@ interface AslTask {
  * execution input (`FunctionName.$`) is any participant function the API puts into that input.
  */
 export function stateMachineSubjects(template: CfnTemplate, startedWith: Record<string, string>): Subject[] {
-  const participantFunctions = Object.values(JSON.parse(startedWith.PARTICIPANT_FUNCTIONS ?? '{}') as Record<string, string>);
+  // The functions the API puts into execution inputs: those of the participant directory it reads.
+  const participantFunctions = startedWith.PARTICIPANT_DIRECTORY_TABLE
+    ? directoryEntries(template, startedWith.PARTICIPANT_DIRECTORY_TABLE).map((e) => e.functionArn)
+    : [];
   return resourcesOfType(template, 'AWS::StepFunctions::StateMachine').map(([id, sm]) => {
     const props = sm.Properties ?? {};
     const substitutions = Object.fromEntries(
