@@ -44,14 +44,8 @@ const subject = (prefix: string): Subject => {
 describe('every role allows exactly what its code calls', () => {
   it('reads the calls of every function and of the state machine', () => {
     const names = subjects.map((s) => s.name);
-    // 11 participants, the API, recovery, the outcome reporter, the participant directory's writer (CDK's
-    // AwsCustomResource provider, its calls read from the custom resource), the state machine.
+    // 11 participants, the API, recovery, the outcome reporter, the state machine, and the participant directory's writer (CDK's custom-resource provider).
     expect(names).toHaveLength(16);
-    const writer = subjects.find((s) => s.name.startsWith('AWS679'));
-    expect(writer?.calls.map((c) => c.action)).toEqual(['dynamodb:PutItem']);
-    // The participants' names reach the API and recovery through the directory, not their environment.
-    const invokes = subject('RecoveryHandler').calls.filter((c) => c.action === 'lambda:InvokeFunction');
-    for (const call of invokes) expect(call.resources).toHaveLength(11);
     const actions = (prefix: string) => new Set(subject(prefix).calls.map((c) => c.action));
     // From the code, not from a list: the claim's PutItem, the listings' Query, the recovery invoke ...
     expect([...actions('ApiHandler')].sort()).toEqual(

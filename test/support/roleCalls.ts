@@ -41,46 +41,30 @@ function environmentOf(template: CfnTemplate, functionId: string): Record<string
   return Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, resolveValue(template, v)]));
 }
 
-/** The participant directory's item, as the deploy-time writer (infra/constructs/participantDirectory.ts) puts it. */
-const DIRECTORY_RESOURCE = 'Custom::PakkaParticipantDirectory';
-
-interface SdkCallOfTemplate {
-  service: string;
-  action: string;
-  parameters: { TableName?: string; Item?: { participantsJson?: { S?: string } } };
+/** An AwsCustomResource's SDK call (its Create property), resolved: what CDK's provider function does with its role. */
+function customResourceCall(template: CfnTemplate, create: unknown): { service: string; action: string; parameters: Record<string, unknown> } {
+  return JSON.parse(resolveValue(template, create)) as { service: string; action: string; parameters: Record<string, unknown> };
 }
 
-/** The SDK call a custom resource of CDK's AwsCustomResource makes on create, resolved. */
-const createCallOf = (template: CfnTemplate, resource: { Properties?: Record<string, unknown> }): SdkCallOfTemplate | undefined => {
-  const create = resource.Properties?.Create;
-  return create === undefined ? undefined : (JSON.parse(resolveValue(template, create)) as SdkCallOfTemplate);
-};
-
 /**
- * The names the participant directory holds (each participant's function ARN and table), for a
- * function whose environment names the directory's table: it reads them there at cold start
- * (lambdas/config/participantDirectory.ts) instead of from its environment.
+ * The participant directory the stack writes (infra/constructs/participantDirectory.ts): each
+ * participant's function ARN and table name. The API and recovery read it at cold start, so they name
+ * those resources as surely as if their environment held them.
  */
-function directoryValues(template: CfnTemplate, environment: Record<string, string>): string[] {
-  const table = environment.PARTICIPANT_DIRECTORY_TABLE;
-  if (table === undefined) return [];
-  return resourcesOfType(template, DIRECTORY_RESOURCE).flatMap(([, resource]) => {
-    const call = createCallOf(template, resource);
-    const json = call?.parameters.Item?.participantsJson?.S;
-    if (call?.parameters.TableName !== table || json === undefined) return [];
-    return Object.values(JSON.parse(json) as Record<string, Record<string, unknown>>).flatMap((entry) =>
-      Object.values(entry).filter((v): v is string => typeof v === 'string'),
-    );
+function directoryEntries(template: CfnTemplate, directoryTable: string): Array<{ functionArn: string; table: string }> {
+  return resourcesOfType(template, 'Custom::PakkaParticipantDirectory').flatMap(([, writer]) => {
+    const call = customResourceCall(template, writer.Properties?.Create);
+    if (call.parameters.TableName !== directoryTable) return [];
+    const item = call.parameters.Item as { participantsJson: { S: string } };
+    return Object.values(JSON.parse(item.participantsJson.S) as Record<string, { functionArn: string; table: string }>);
   });
 }
 
-/** Every name a function may be given at run time: its environment's, and the directory's when it reads it. */
-export function runtimeNames(template: CfnTemplate, environment: Record<string, string>): Set<string> {
-  return new Set([...namedValues(environment), ...directoryValues(template, environment)]);
-}
-
-function namedValues(environment: Record<string, string>): Set<string> {
+function namedValues(environment: Record<string, string>, template: CfnTemplate): Set<string> {
   const values = new Set<string>();
+  if (environment.PARTICIPANT_DIRECTORY_TABLE)
+    for (const entry of directoryEntries(template, environment.PARTICIPANT_DIRECTORY_TABLE))
+      for (const value of [entry.functionArn, entry.table]) values.add(value);
   for (const value of Object.values(environment)) {
     values.add(value);
     try {
@@ -146,38 +130,30 @@ const STATE_MACHINE_PLATFORM: PlatformGrant[] = [
   { actions: /^xray:\w+$/, why: 'Step Functions tracing sends segments with the state machine role' },
 ];
 
-/**
- * The calls of CDK's AwsCustomResource provider (CDK's own code, no bundle of this repository): the SDK
- * calls of the custom resources it serves, each on the table it names. Undefined for any other function.
- */
-function customResourceCalls(template: CfnTemplate, functionId: string): RoleCall[] | undefined {
-  const arn = resolveValue(template, { 'Fn::GetAtt': [functionId, 'Arn'] });
-  const served = Object.entries(template.Resources).filter(
-    ([, r]) => r.Properties?.ServiceToken !== undefined && resolveValue(template, r.Properties.ServiceToken) === arn && r.Properties.Create !== undefined,
-  );
-  if (served.length === 0) return undefined;
-  return served.map(([id, resource]): RoleCall => {
-    const call = createCallOf(template, resource);
-    if (call?.service !== 'DynamoDB' || call.parameters.TableName === undefined) throw new Error(`${id}: no rule for the resource of its SDK call`);
-    const [tableId] = namedResources(template, new Set([call.parameters.TableName])).tables[0] ?? [];
-    if (tableId === undefined) throw new Error(`${id}: its SDK call names no table of this stack`);
-    const action = `dynamodb:${call.action.charAt(0).toUpperCase()}${call.action.slice(1)}`;
-    return { action, resources: [resolveValue(template, { 'Fn::GetAtt': [tableId, 'Arn'] })], every: true, from: `${id} (${call.service}.${call.action})` };
-  });
-}
-
 /** The function subjects: one per AWS::Lambda::Function, its calls read from its bundle. */
 export function functionSubjects(template: CfnTemplate, assetPath: (objectKey: string) => string): Subject[] {
   const withStream = new Set(
     resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').map(([, r]) => (r.Properties?.FunctionName as { Ref?: string } | undefined)?.Ref),
   );
+  // CDK's AwsCustomResource provider runs no code of Pakka's: its calls are the SDK calls its custom resources name.
+  const customCalls = new Map<string, RoleCall[]>();
+  for (const [, resource] of Object.entries(template.Resources).filter(([, r]) => r.Type.startsWith('Custom::') && r.Properties?.Create !== undefined)) {
+    const provider = (resource.Properties?.ServiceToken as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt']?.[0];
+    if (!provider) continue;
+    const call = customResourceCall(template, resource.Properties?.Create);
+    const action = `${call.service.toLowerCase()}:${call.action.charAt(0).toUpperCase()}${call.action.slice(1)}`;
+    const tables = resourcesOfType(template, 'AWS::DynamoDB::Table').filter(([id]) => resolveValue(template, { Ref: id }) === call.parameters.TableName);
+    const resources = tables.map(([id]) => resolveValue(template, { 'Fn::GetAtt': [id, 'Arn'] }));
+    if (!resources.length) throw new Error(`${provider}: no resource of this template for the custom resource's ${action}`);
+    customCalls.set(provider, [...(customCalls.get(provider) ?? []), { action, resources, every: true, from: `custom resource ${resource.Type}` }]);
+  }
   return resourcesOfType(template, 'AWS::Lambda::Function').map(([id, fn]) => {
     const props = fn.Properties ?? {};
+    const custom = customCalls.get(id);
+    if (custom) return { name: id, roleId: roleIdOf(props.Role), calls: custom, platform: LAMBDA_PLATFORM };
     const environment = environmentOf(template, id);
-    const named = namedResources(template, runtimeNames(template, environment));
+    const named = namedResources(template, namedValues(environment, template));
     const tableArn = (tableId: string) => resolveValue(template, { 'Fn::GetAtt': [tableId, 'Arn'] });
-    const sdkCalls = customResourceCalls(template, id);
-    if (sdkCalls) return { name: id, roleId: roleIdOf(props.Role), calls: sdkCalls, platform: [...LAMBDA_PLATFORM] };
     const calls = awsCallsOf(bundledRepositoryFiles(assetPath((props.Code as { S3Key: string }).S3Key))).flatMap((call): RoleCall[] => {
       const condition = ONLY_WHEN[call.action];
       if (condition && !condition.holds(environment)) return [];
@@ -238,11 +214,10 @@ interface AslTask {
  * execution input (`FunctionName.$`) is any participant function the API puts into that input.
  */
 export function stateMachineSubjects(template: CfnTemplate, startedWith: Record<string, string>): Subject[] {
-  // The API names the participants of each execution from its environment or from the participant directory.
-  const participantFunctions = [
-    ...Object.values(JSON.parse(startedWith.PARTICIPANT_FUNCTIONS ?? '{}') as Record<string, string>),
-    ...directoryValues(template, startedWith).filter((name) => name.includes(':function:')),
-  ];
+  // The functions the API puts into execution inputs: those of the participant directory it reads.
+  const participantFunctions = startedWith.PARTICIPANT_DIRECTORY_TABLE
+    ? directoryEntries(template, startedWith.PARTICIPANT_DIRECTORY_TABLE).map((e) => e.functionArn)
+    : [];
   return resourcesOfType(template, 'AWS::StepFunctions::StateMachine').map(([id, sm]) => {
     const props = sm.Properties ?? {};
     const substitutions = Object.fromEntries(
