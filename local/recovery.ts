@@ -7,6 +7,7 @@ import type { ParticipantAnswer } from '../lambdas/participants/message.js';
 import { recordLateHazards } from '../lambdas/observability/transactionOutcome.js';
 import { documentClient } from '../lambdas/participants/lambdaEntry.js';
 import { coordinatorLogTable } from '../lambdas/recovery/coordinatorLogTable.js';
+import { participantsAskedForInDoubt } from '../lambdas/config/participantConfig.js';
 import { inDoubtReaders } from '../lambdas/recovery/inDoubtReaders.js';
 import { participantIndexHoldsAny } from '../lambdas/recovery/indexProbe.js';
 import type { RecoveryPorts } from '../lambdas/recovery/ports.js';
@@ -51,7 +52,7 @@ export class LocalRecovery {
       inDoubt: inDoubtReaders({
         client,
         tables: pakka.tables.participants,
-        askedParticipants: [...pakka.config.values()].filter((spec) => spec.definition.preparedStateIn === 'participant').map((spec) => spec.name),
+        askedParticipants: participantsAskedForInDoubt(pakka.config),
         ask: (participant, request) => invoke(participant, request),
         holdsAny: (table, index) => participantIndexHoldsAny(client, table, index),
         onFailure: (_source, error) =>

@@ -11,7 +11,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Function as LambdaFunction, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { ParticipantSpec } from '../../lambdas/config/participantConfig.js';
+import { type ParticipantSpec, keepsPreparedStateItself } from '../../lambdas/config/participantConfig.js';
 import { BUILT_IN_KINDS } from '../../lambdas/participants/kinds/index.js';
 import { isOwnFunctionKind } from '../../lambdas/participants/barrier/kind.js';
 import { PARTICIPANT_TABLE_SCHEMA } from '../../lambdas/tableSchemas.js';
@@ -105,7 +105,7 @@ export class Participant extends Construct {
     super(scope, id);
     const { spec } = props;
     this.name = spec.name;
-    this.asksForInDoubt = spec.definition.preparedStateIn === 'participant';
+    this.asksForInDoubt = keepsPreparedStateItself(spec);
     this.table = props.table
       ? existingTable(spec.name, props.table, spec.holdsInItems)
       : new PakkaTable(this, 'Table', { schema: PARTICIPANT_TABLE_SCHEMA, removalPolicy: props.removalPolicy });

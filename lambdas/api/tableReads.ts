@@ -11,7 +11,7 @@ import { earliestPrepared, undecidedView } from './undecidedView.js';
 import { type ParticipantRecordFacts, withDerivedStatus } from '../coordinatorLog/transactionStatus.js';
 import { batchReadConsistent } from '../participants/batchRead.js';
 import { type StoredRecord, storedRecord } from '../participants/record.js';
-import type { ParticipantConfig } from '../config/participantConfig.js';
+import { type ParticipantConfig, participantsAskedForInDoubt } from '../config/participantConfig.js';
 import { PARTITION_KEY, recordKeyOf } from '../participants/table.js';
 import { readHolds, readItem } from './itemReads.js';
 import { BY_STATUS_INDEX } from '../tableSchemas.js';
@@ -60,7 +60,7 @@ export function tableReads(
   config: ParticipantConfig,
   questions?: ParticipantQuestions,
 ): TableReads {
-  const asked = questions ? [...config.values()].filter((spec) => spec.definition.preparedStateIn === 'participant').map((spec) => spec.name) : [];
+  const asked = questions ? participantsAskedForInDoubt(config) : [];
   const participantTable = (name: string): string => {
     const table = tables.participants.get(name);
     if (!table) throw new Error(`participant ${name} has no table`); // the routes check the name first

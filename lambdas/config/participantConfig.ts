@@ -64,6 +64,17 @@ export interface ParticipantSpec {
 
 export type ParticipantConfig = ReadonlyMap<string, ParticipantSpec>;
 
+/**
+ * A participant that keeps its prepared state in its own store (a SQL participant: its kind says
+ * `preparedStateIn: 'participant'`): recovery and the API ask it (`status`, `inDoubt`) instead of
+ * reading its table.
+ */
+export const keepsPreparedStateItself = (spec: ParticipantSpec): boolean => spec.definition.preparedStateIn === 'participant';
+
+/** The names of the participants that keep their prepared state in their own store, in the config's order. */
+export const participantsAskedForInDoubt = (config: ParticipantConfig): string[] =>
+  [...config.values()].filter(keepsPreparedStateItself).map((spec) => spec.name);
+
 export const DEFAULT_CONFIG_PATH = new URL('../../config/participants.json', import.meta.url);
 
 /** `kinds`: the kinds the config may name, Pakka's own by default. */
