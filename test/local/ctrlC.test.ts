@@ -4,15 +4,14 @@
  * to its child. Several stops in a row on one data folder: each prints "stopped.", exits 0, leaves no
  * `pakka.lock` and no DynamoDB Local behind, and the next start finds the folder free.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCK_FILE, isAlive } from '../../local/dataDirLock.js';
 import { freePort } from '../../local/dynamoLocal.js';
+import { type Started, startPakkaProcess, until } from '../support/startProcess.js';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
 const STOPS = 4;
 const groups = new Set<number>();
 let scratch = '';
@@ -36,32 +35,14 @@ afterAll(() => {
 });
 
 /** `npm start` in a process group of its own, as a shell runs a foreground job. */
-function npmStart(
-  port: number,
-  dataDir: string,
-): { child: ChildProcess; output: () => string; exited: Promise<{ code: number | null; signal: string | null }> } {
-  const child = spawn('npm', ['start', '--', '--data-dir', dataDir, '--port', String(port)], {
-    cwd: ROOT,
-    env: { ...process.env, PAKKA_PARTICIPANTS: participants, npm_config_update_notifier: 'false' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  if (child.pid) groups.add(child.pid);
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  return { child, output: () => output, exited };
-}
-
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+function npmStart(port: number, dataDir: string): Started {
+  const started = startPakkaProcess(
+    ['--data-dir', dataDir, '--port', String(port)],
+    { PAKKA_PARTICIPANTS: participants, npm_config_update_notifier: 'false' },
+    { viaNpmStart: true },
+  );
+  if (started.child.pid) groups.add(started.child.pid);
+  return started;
 }
 
 describe('Ctrl-C of npm start', () => {
@@ -69,15 +50,20 @@ describe('Ctrl-C of npm start', () => {
     const dataDir = join(scratch, 'data');
     for (let stop = 1; stop <= STOPS; stop++) {
       const started = npmStart(await freePort(), dataDir);
-      const banner = await until('the banner', () => {
-        if (started.child.exitCode !== null) throw new Error(`exited ${started.child.exitCode}: ${started.output()}`);
-        return /Press Ctrl-C to stop\./.test(started.output()) ? started.output() : undefined;
-      });
+      const banner = await until(
+        'the banner',
+        () => {
+          if (started.child.exitCode !== null) throw new Error(`exited ${started.child.exitCode}: ${started.output()}`);
+          return /Press Ctrl-C to stop\./.test(started.output()) ? started.output() : undefined;
+        },
+        120_000,
+      );
       const dynamoPid = Number(/DynamoDB Local \S+ \(pid (\d+)\)/.exec(banner)?.[1]);
       expect(existsSync(join(dataDir, LOCK_FILE))).toBe(true);
 
       process.kill(-(started.child.pid ?? 0), 'SIGINT');
-      const { code, signal } = await started.exited;
+      const code = await started.exited;
+      const signal = started.child.signalCode;
       expect(started.output(), `stop ${stop}`).toMatch(/SIGINT: stopping Pakka and DynamoDB Local\.\.\.\nstopped\.\n/);
       // npm itself, signalled with the group, ends by that SIGINT once its child has ended (as for any
       // script); the service's own exit is the "stopped." before it.

@@ -8,17 +8,43 @@ const TSX = join(ROOT, 'node_modules/.bin/tsx');
 export interface Started {
   child: ChildProcess;
   output: () => string;
+  /** The exit code; a process ended by a signal exits with null, and `child.signalCode` names the signal. */
   exited: Promise<number | null>;
 }
 
+export interface StartOptions {
+  /**
+   * Run it as a user types it, `npm start -- <args>`, in a process group of its own as a shell runs a
+   * foreground job (so a test can signal the whole group, as Ctrl-C does), instead of tsx directly.
+   */
+  viaNpmStart?: boolean;
+}
+
 /** Starts local/start.ts with these arguments and extra environment; stdout and stderr are collected. */
-export function startPakkaProcess(args: string[], env: Record<string, string> = {}): Started {
-  const child = spawn(TSX, ['local/start.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startPakkaProcess(args: string[], env: Record<string, string> = {}, options: StartOptions = {}): Started {
+  const [command, commandArgs] = options.viaNpmStart ? ['npm', ['start', '--', ...args]] : [TSX, ['local/start.ts', ...args]];
+  const child = spawn(command, commandArgs, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.viaNpmStart === true,
+  });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, output: () => output, exited };
+}
+
+/** Polls `probe` every 50 ms until it gives a value; throws, naming `what`, when the time passes first. */
+export async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** The first match of `pattern` in the output; throws if the process exits or the time passes first. */
