@@ -5,7 +5,7 @@
  * so the same outcomes as locally.
  */
 import { HELD_ITEMS_INDEX } from '../../lambdas/participants/itemIntents.js';
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { awsRecoveryPorts, recoveryRequest } from '../../lambdas/recovery/awsEntry.js';
@@ -19,6 +19,7 @@ import { IN_DOUBT_INDEX, IN_DOUBT_PARTITIONS } from '../../lambdas/participants/
 import { OPEN_INDEX } from '../../lambdas/tableSchemas.js';
 import { METRICS } from '../../lambdas/observability/metricNames.js';
 import { HOUR_MS, LedgerWorld } from '../chaos/ledgerWorld.js';
+import { lambdaStandIn } from '../support/lambdaStandIn.js';
 
 /** Functions named nothing like their participants, one in another account: recovery must use the map. */
 const FUNCTIONS = new Map([
@@ -33,29 +34,12 @@ afterEach(async () => {
   await Promise.all(worlds.splice(0).map((w) => w.destroy()));
 });
 
-/** A Lambda client that runs the local participant handlers and answers in Lambda's wire format. */
+/** The local participant handlers behind the functions of the map, in Lambda's wire format. */
 function fakeLambda(w: LedgerWorld, invoked: string[]): LambdaClient {
-  const send = async (command: unknown) => {
-    if (!(command instanceof InvokeCommand)) throw new Error('only Invoke is expected');
-    const name = String(command.input.FunctionName);
-    const payload = JSON.parse(new TextDecoder().decode(command.input.Payload as Uint8Array)) as unknown;
-    invoked.push(`${(payload as { action?: string }).action} ${name}`);
-    try {
-      const participant = PARTICIPANT_OF.get(name);
-      if (!participant)
-        return {
-          StatusCode: 404,
-          FunctionError: 'Unhandled',
-          Payload: new TextEncoder().encode(JSON.stringify({ errorType: 'ResourceNotFoundException', errorMessage: name })),
-        };
-      const answer = await w.direct(participant, payload);
-      return { StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify(answer)) };
-    } catch (error) {
-      const e = error as Error;
-      return { StatusCode: 200, FunctionError: 'Unhandled', Payload: new TextEncoder().encode(JSON.stringify({ errorType: e.name, errorMessage: e.message })) };
-    }
-  };
-  return { send } as unknown as LambdaClient;
+  return lambdaStandIn((name) => {
+    const participant = PARTICIPANT_OF.get(name);
+    return participant ? (payload) => w.direct(participant, payload) : undefined;
+  }, invoked);
 }
 
 async function stuckWorld(faults: FaultSpec[]) {

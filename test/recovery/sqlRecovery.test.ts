@@ -14,7 +14,7 @@ import { parseParticipantConfig } from '../../lambdas/config/participantConfig.j
 import { BUILT_IN_KINDS, kindRegistry } from '../../lambdas/participants/kinds/index.js';
 import { SQL_ENGINES, type SqlDatabase, startSqlDatabase } from '../support/sqlDatabase.js';
 import { localTransactionService } from '../../local/transactionService.js';
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { lambdaStandIn } from '../support/lambdaStandIn.js';
 import { awsRecoveryPorts, relayQuestion } from '../../lambdas/recovery/awsEntry.js';
 import { participantDirectoryJson } from '../../lambdas/config/participantDirectory.js';
 import { runSweep } from '../../lambdas/recovery/sweep.js';
@@ -139,26 +139,7 @@ for (const { kind, label, available } of SQL_ENGINES) {
     it('wired as on AWS (participants reached through Lambda, the SQL participant asked inDoubt): the deployed sweeper finishes the prepared transaction, and relays only the questions it may', async () => {
       const arnOf = (name: string) => `arn:aws:lambda:eu-west-1:111111111111:function:team-${name}`;
       const invoked: string[] = [];
-      const lambda = {
-        send: async (command: unknown) => {
-          if (!(command instanceof InvokeCommand)) throw new Error('only Invoke is expected');
-          const name = String(command.input.FunctionName).replace(/^.*:function:team-/, '');
-          const payload = JSON.parse(new TextDecoder().decode(command.input.Payload as Uint8Array)) as { action?: string };
-          invoked.push(`${payload.action} ${name}`);
-          const handler = pakka.participants.get(name);
-          if (!handler) throw new Error(`no function for ${name}`);
-          try {
-            return { StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify(await handler(payload))) };
-          } catch (error) {
-            const e = error as Error;
-            return {
-              StatusCode: 200,
-              FunctionError: 'Unhandled',
-              Payload: new TextEncoder().encode(JSON.stringify({ errorType: e.name, errorMessage: e.message })),
-            };
-          }
-        },
-      } as unknown as LambdaClient;
+      const lambda = lambdaStandIn((functionName) => pakka.participants.get(functionName.replace(/^.*:function:team-/, '')), invoked);
       // The directory as the stack writes it: the SQL participant marked as the one asked for what it holds prepared.
       const directory = participantDirectoryJson.parse(
         JSON.stringify(
@@ -190,8 +171,8 @@ for (const { kind, label, available } of SQL_ENGINES) {
       expect((await ports.inDoubt.preparedBefore(new Date().toISOString(), 100)).refs.filter((r) => r.participant === SQL_BANK).map((r) => r.txnId)).toEqual([
         request.txnId,
       ]);
-      expect(invoked).toContain(`inDoubt ${SQL_BANK}`);
-      expect(invoked).not.toContain('inDoubt payer-bank');
+      expect(invoked).toContain(`inDoubt ${arnOf(SQL_BANK)}`);
+      expect(invoked).not.toContain(`inDoubt ${arnOf('payer-bank')}`);
 
       for (let i = 0; i < 5; i++) if ((await runSweep(afterDeadline, DEFAULT_RECOVERY_CONFIG, { metrics: pakka.metrics })).quiet) break;
       expect(await pakka.getTransaction(request.txnId)).toMatchObject({ status: 'COMMITTED' });
