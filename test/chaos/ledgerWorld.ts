@@ -17,8 +17,9 @@ import { storedRecord } from '../../lambdas/participants/record.js';
 import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
 import type { RecoveryConfig } from '../../lambdas/recovery/recoveryConfig.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
-import { type FaultSpec, FaultInjector } from '../../local/faults.js';
+import { type DeliveryRecord, type FaultSpec, FaultInjector } from '../../local/faults.js';
 import { LocalPakka, type StartedTransaction } from '../../local/pakka.js';
+import type { ParticipantInvoker } from '../../local/stateMachine.js';
 import { LocalRecovery, type LocalRecoveryOptions } from '../../local/recovery.js';
 import type { CoordinatorVariant } from '../../lambdas/config/coordinatorVariant.js';
 import { TEST_VARIANT } from '../support/variant.js';
@@ -57,6 +58,22 @@ export interface Transfer {
   feeAccount?: string;
 }
 
+/** Journals each answer (or error) the moment the call returns, before its caller sees it: what FaultInjector records. */
+function journaled(invoke: ParticipantInvoker, journal: (entry: JournalEntry) => void): ParticipantInvoker {
+  return async (name, payload) => {
+    const message = payload as { action?: unknown; txnId?: unknown } | null;
+    const sent = { participant: name, action: String(message?.action ?? ''), txnId: String(message?.txnId ?? '') };
+    try {
+      const answer = await invoke(name, payload);
+      journal({ k: 'delivery', delivery: { ...sent, answer } });
+      return answer;
+    } catch (error) {
+      journal({ k: 'delivery', delivery: { ...sent, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) } });
+      throw error;
+    }
+  };
+}
+
 /** A transfer as a Pakka request: debit the sender, credit the receiver and the switch. Conserves the sum. */
 export function transferRequest(txnId: string, t: Transfer, timeoutSeconds = 30) {
   const byParticipant = new Map<string, Array<Record<string, unknown>>>();
@@ -76,18 +93,35 @@ export interface DecisionWrite {
 const attr = (v: unknown): string | undefined =>
   typeof v === 'string' ? v : typeof (v as { S?: unknown })?.S === 'string' ? (v as { S: string }).S : undefined;
 
+/**
+ * What a world that another process may kill (test/chaos/killCycles.ts) writes down as it happens, so that
+ * what it did survives a SIGKILL: each participant answer before the coordinator sees it, and each decision
+ * write before it is sent (`sent`) and once DynamoDB answered (`landed` or `refused`).
+ */
+export type JournalEntry = { k: 'delivery'; delivery: DeliveryRecord } | { k: 'decision'; phase: 'sent' | 'landed' | 'refused'; write: DecisionWrite };
+
 /** Records every successful decision write on the coordinator log, whoever sends it (the ASL, recovery, an operator). */
-function observeDecisionWrites(client: DynamoDBClient, logTable: () => string, writes: DecisionWrite[]): void {
+function observeDecisionWrites(client: DynamoDBClient, logTable: () => string, writes: DecisionWrite[], journal?: (entry: JournalEntry) => void): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      const result = await next(args);
       const input = args.input as Partial<UpdateItemCommandInput>;
-      if (context.commandName === 'UpdateItemCommand' && input.TableName === logTable() && /\bdecision = :decision\b/.test(input.UpdateExpression ?? '')) {
-        const txnId = attr(input.Key?.txnId);
-        const decision = attr(input.ExpressionAttributeValues?.[':decision']);
-        if (txnId && decision) writes.push({ txnId, decision });
+      const isDecision =
+        context.commandName === 'UpdateItemCommand' && input.TableName === logTable() && /\bdecision = :decision\b/.test(input.UpdateExpression ?? '');
+      const txnId = isDecision ? attr(input.Key?.txnId) : undefined;
+      const decision = isDecision ? attr(input.ExpressionAttributeValues?.[':decision']) : undefined;
+      const write = txnId && decision ? { txnId, decision } : undefined;
+      if (write) journal?.({ k: 'decision', phase: 'sent', write });
+      try {
+        const result = await next(args);
+        if (write) {
+          writes.push(write);
+          journal?.({ k: 'decision', phase: 'landed', write });
+        }
+        return result;
+      } catch (error) {
+        if (write) journal?.({ k: 'decision', phase: 'refused', write });
+        throw error;
       }
-      return result;
     },
     { step: 'initialize', name: 'pakkaObserveDecisionWrites' },
   );
@@ -103,6 +137,10 @@ export interface WorldOptions {
   faultsReachRecovery?: boolean;
   /** The coordinator workflow (default: the variant this test run exercises). */
   variant?: CoordinatorVariant;
+  /** The tables' prefix (default: a fresh one); worlds in several processes share tables through it. */
+  tablePrefix?: string;
+  /** Called synchronously with each answer and decision write as it happens (see JournalEntry). */
+  journal?: (entry: JournalEntry) => void;
 }
 
 export class LedgerWorld {
@@ -126,25 +164,32 @@ export class LedgerWorld {
   }
 
   private constructor(readonly options: WorldOptions) {
+    const journal = options.journal;
     this.dynamo = localDynamoClient(options.endpoint);
     this.doc = documentClient(this.dynamo);
     this.injector = new FaultInjector(options.faults ?? []);
     this.pakka = new LocalPakka({
       dynamo: this.dynamo,
       config: options.config ?? ledgerConfig(),
-      tablePrefix: `r${randomUUID().slice(0, 8)}-`,
+      tablePrefix: options.tablePrefix ?? `r${randomUUID().slice(0, 8)}-`,
       fastRetriesMs: options.fastRetriesMs ?? 2,
       variant: options.variant ?? TEST_VARIANT,
       ...this.injector.seams(),
+      ...(journal ? { wrapInvoker: (invoke: ParticipantInvoker) => journaled(this.injector.wrap(invoke), journal) } : {}),
     });
     this.injector.attach(this.pakka);
-    observeDecisionWrites(this.dynamo, () => this.pakka.tables.coordinatorLog, this.decisionWrites);
+    observeDecisionWrites(this.dynamo, () => this.pakka.tables.coordinatorLog, this.decisionWrites, journal);
   }
 
   static async create(options: WorldOptions): Promise<LedgerWorld> {
     const world = new LedgerWorld(options);
     await world.pakka.createTables();
     return world;
+  }
+
+  /** A world over tables another world created (same `tablePrefix`): a second process of the same service. */
+  static attach(options: WorldOptions & { tablePrefix: string }): LedgerWorld {
+    return new LedgerWorld(options);
   }
 
   /** A sweeper; by default its clock runs an hour ahead, so every deadline and age threshold has passed. */
