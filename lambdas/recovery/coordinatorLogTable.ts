@@ -41,11 +41,17 @@ export function coordinatorLogTable(client: DynamoDBDocumentClient, tableName: s
     };
   }
 
-  /** The author's part of a decision: an operator's note, and for recovery's own ABORT the coordinator's missed deadline. */
-  function authorArguments(decision: Decision, author: DecisionAuthor) {
+  /** A decision's arguments, with its author's part: an operator's note, and for recovery's own ABORT the coordinator's missed deadline. */
+  function decisionArguments(txnId: string, decision: Decision, author: DecisionAuthor, now: string) {
+    const status = phaseTwoStatusOf(decision);
     // The coordinator never decided in time: recorded like a timed-out prepare.
     const presumed = decision === 'ABORT' && author.decidedBy === 'recovery';
     return {
+      txnId,
+      decision,
+      status,
+      statusPartition: statusPartition(txnId, status),
+      now,
       by: author.decidedBy,
       note: author.note,
       reason: presumed ? ('TIMEOUT' as const) : undefined,
@@ -107,36 +113,19 @@ export function coordinatorLogTable(client: DynamoDBDocumentClient, tableName: s
     read,
 
     async logDecision(txnId: string, decision: Decision, author: DecisionAuthor, now: string): Promise<DecisionWrite> {
-      const status = phaseTwoStatusOf(decision);
-      return decide(
-        toSdk(LATER_DECISION, tableName, {
-          txnId,
-          decision,
-          status,
-          statusPartition: statusPartition(txnId, status),
-          now,
-          ...authorArguments(decision, author),
-        }),
-        txnId,
-      );
+      return decide(toSdk(LATER_DECISION, tableName, decisionArguments(txnId, decision, author, now)), txnId);
     },
 
     async logOrphanDecision(txnId, decision, author, participants, createdAt, now) {
       // Operations are known only for a hold in its item (its entry's redo list); otherwise phase 2 sends none, and each
       // participant aborts with the redo list it stored at prepare.
       const entries = participants.map(({ name, operations }) => ({ name, operations: operations ?? [], prepareTimeoutSeconds: 0, commitTimeoutSeconds: 0 }));
-      const status = phaseTwoStatusOf(decision);
       return decide(
         toSdk(ORPHAN_DECISION, tableName, {
-          txnId,
-          decision,
-          status,
-          statusPartition: statusPartition(txnId, status),
-          now,
+          ...decisionArguments(txnId, decision, author, now),
           createdAt,
           participants: JSON.stringify(entries),
           open: openPartitionOf(logShardOf(txnId)),
-          ...authorArguments(decision, author),
         }),
         txnId,
       );
