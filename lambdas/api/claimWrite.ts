@@ -1,11 +1,11 @@
-/** The txnId claim's DynamoDB edge (the rules are lambdas/coordinatorLog/txnClaim.ts): one conditional PutItem, read back only when it fails. */
+/** The txnId claim's DynamoDB edge (the rules are lambdas/request/txnClaim.ts): one conditional PutItem, read back only when it fails. */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ExecutionInput } from '../request/executionInput.js';
-import { CLAIM_CONDITION, type ClaimOutcome, claimItem, claimVerdict } from '../request/txnClaim.js';
+import { type ClaimOutcome, claimPut, claimVerdict } from '../request/txnClaim.js';
 
 export async function claimTransaction(client: DynamoDBDocumentClient, tableName: string, input: ExecutionInput, now: string): Promise<ClaimOutcome> {
   try {
-    await client.send(new PutCommand({ TableName: tableName, Item: claimItem(input, now), ConditionExpression: CLAIM_CONDITION }));
+    await client.send(new PutCommand(claimPut(tableName, input, now)));
     return { kind: 'claimed' };
   } catch (error) {
     if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;

@@ -1,9 +1,11 @@
 /**
  * The coordinator log item, read back into the transaction view that the API, the CLI and
- * recovery share. The state machine writes the item; this is the one place that reads it.
+ * recovery share. Its attributes are declared in logAttributes.ts and every write of it in
+ * logWrites.ts; this is the one place that reads it, with one field for each declared attribute.
  */
 import { z } from 'zod';
 import { type AbortReason, DECISIONS, VOTES } from '../protocol/vote.js';
+import type { LogAttribute } from './logAttributes.js';
 
 export const TXN_STATUSES = ['PREPARING', 'COMMITTING', 'ABORTING', 'COMMITTED', 'ABORTED'] as const;
 export type TxnStatus = (typeof TXN_STATUSES)[number];
@@ -46,7 +48,8 @@ export type PhaseTwoOutcome = (typeof PHASE_TWO_OUTCOMES)[number];
 /** Phase 2 as the state machine writes it now: the participants it delivered to, and what each answered. */
 const phaseTwoDeliveries = z.object({ names: z.array(z.string()), outcomes: z.array(z.enum(PHASE_TWO_OUTCOMES)) });
 
-const logItem = z.object({
+/** One reader field for each declared attribute (logAttributes.ts), no more and no fewer: `satisfies` refuses a missing or an extra one. */
+const logItemShape = {
   txnId: z.string(),
   status: z.enum(TXN_STATUSES),
   createdAt: z.string(),
@@ -101,10 +104,8 @@ const logItem = z.object({
   statusPartition: z.string().optional(),
   /** The open index's partition (`OPEN#<shard>`): present while recovery must look at the transaction. */
   openPartition: z.string().optional(),
-});
-
-/** Every attribute a log item may hold: a writer that sets any other is wrong (test/coordinator/logWriters.test.ts). */
-export const LOG_ITEM_ATTRIBUTES: ReadonlySet<string> = new Set(Object.keys(logItem.shape));
+} satisfies Record<LogAttribute, z.ZodType>;
+const logItem = z.object(logItemShape);
 type StoredLogItem = z.infer<typeof logItem>;
 
 /** The log item in one shape whichever code wrote it: votes and phase-2 outcomes aligned with participantsJson. */

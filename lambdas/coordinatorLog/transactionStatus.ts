@@ -15,7 +15,8 @@ import type { RecordState } from '../protocol/participantState.js';
 import type { AbortReason } from '../protocol/vote.js';
 import { phaseTwoTargets } from '../protocol/decision.js';
 import type { CoordinatorLogItem, PhaseTwoOutcome, TxnStatus } from './coordinatorLog.js';
-import { isFinal } from './coordinatorLog.js';
+import { isFinal, parseCoordinatorLogItem } from './coordinatorLog.js';
+import type { StoredLogAttributes } from './logAttributes.js';
 
 /** One participant's record of the transaction, as its table holds it; absent when it holds none. */
 export interface ParticipantRecordFacts {
@@ -48,26 +49,34 @@ export function onePhaseItem(txnId: string, records: ReadonlyMap<string, OnePhas
   if (!record.onePhase || record.state === 'PREPARED') return undefined;
   const committed = record.state === 'COMMITTED';
   const decidedAt = committed ? record.committedAt : record.abortedAt;
-  // The claim keeps the request (its participants, digest and deadline): only the decision is learnt.
   if (claimed && (claimed.participantsJson.length !== 1 || claimed.participantsJson[0]?.name !== name)) return undefined;
   const operations = (record.operations ?? []).filter((op): op is Record<string, unknown> => typeof op === 'object' && op !== null);
-  const request = claimed ?? {
-    txnId,
-    createdAt: record.preparedAt ?? decidedAt ?? new Date(0).toISOString(),
-    // The request's own deadline went with the lost receipt.
-    timeoutSeconds: 0,
-    participantsJson: [{ name, operations }],
-  };
-  return {
-    ...request,
+  // Written as the log item would store it and read back through the one reader, so the stand-in holds only declared attributes.
+  const stored: StoredLogAttributes = {
+    ...(claimed
+      ? {
+          txnId: claimed.txnId,
+          createdAt: claimed.createdAt,
+          timeoutSeconds: claimed.timeoutSeconds,
+          participantsJson: JSON.stringify(claimed.participantsJson),
+        }
+      : {
+          txnId,
+          createdAt: record.preparedAt ?? decidedAt ?? new Date(0).toISOString(),
+          // The request's own deadline went with the lost receipt.
+          timeoutSeconds: 0,
+          participantsJson: JSON.stringify([{ name, operations }]),
+        }),
     status: committed ? 'COMMITTED' : 'ABORTED',
     decision: committed ? 'COMMIT' : 'ABORT',
     decidedBy: `participant:${name}`,
-    votesJson: [{ name, vote: committed ? 'VOTE_COMMIT' : 'VOTE_ABORT' }],
+    votesJson: JSON.stringify([{ name, vote: committed ? 'VOTE_COMMIT' : 'VOTE_ABORT' }]),
     ...(committed ? {} : { abortReason: record.voteReason ?? 'ABORTED_BEFORE_PREPARE', abortedBy: name }),
-    phase2Json: [committed ? 'ACKED' : 'SKIPPED'],
+    phase2Json: JSON.stringify([committed ? 'ACKED' : 'SKIPPED']),
     ...(decidedAt ? { decidedAt, finishedAt: decidedAt } : {}),
   };
+  // The claim keeps the request (its participants, digest and deadline): only the decision is learnt.
+  return { ...claimed, ...parseCoordinatorLogItem(stored) };
 }
 
 /** The status of a transaction that has no log item yet: undefined means there is no such transaction. */

@@ -1,7 +1,9 @@
-/** The coordinator log as recovery reads and writes it: the DynamoDB edge of CoordinatorLogPort. */
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+/** The coordinator log as recovery reads and writes it: the DynamoDB edge of CoordinatorLogPort. What each write sets is its description's (coordinatorLog/logWrites.ts). */
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { type CoordinatorLogItem, type TxnStatus, parseCoordinatorLogItem } from '../coordinatorLog/coordinatorLog.js';
 import { OPEN_PARTITIONS, logShardOf, openPartitionOf, statusPartitionOf } from '../coordinatorLog/logShards.js';
+import { toSdk } from '../coordinatorLog/logWriteSdk.js';
+import { LATER_DECISION, ORPHAN_DECISION, PHASE_TWO_FINAL, PHASE_TWO_PENDING, VIOLATIONS_ADDED } from '../coordinatorLog/logWrites.js';
 import { OPEN_INDEX } from '../tableSchemas.js';
 import type { Decision } from '../protocol/vote.js';
 import { finalStatusOf, phaseTwoStatusOf } from './inDoubt.js';
@@ -25,24 +27,49 @@ export function coordinatorLogTable(client: DynamoDBDocumentClient, tableName: s
     return out.Item ? parseCoordinatorLogItem(out.Item) : undefined;
   }
 
-  /** SET/ADD clauses shared by the final and the pending write of a phase-2 result. */
-  function phaseTwoUpdate(record: PhaseTwoRecord) {
-    const values: Record<string, unknown> = {
-      ':decision': record.decision,
-      ':outcomes': JSON.stringify(record.outcomes),
-      ':started': record.startedAt,
-      ':one': 1,
-    };
-    const set = ['phase2Json = :outcomes', 'phase2StartedAt = if_not_exists(phase2StartedAt, :started)'];
-    const add = ['recoveryAttempts :one'];
-    if (record.violations.length) {
+  /** The arguments shared by the final and the pending write of a phase-2 result. */
+  function phaseTwoArguments(txnId: string, record: PhaseTwoRecord) {
+    const found = record.violations.length > 0;
+    return {
+      txnId,
+      decision: record.decision,
+      outcomes: JSON.stringify(record.outcomes),
+      started: record.startedAt,
       // Only ever set to true here: the coordinator's false must never overwrite a hazard, nor this one it.
-      set.push('heuristicHazard = :true');
-      values[':true'] = true;
-      add.push('violations :violations');
-      values[':violations'] = new Set(record.violations);
+      hazard: found ? true : undefined,
+      violations: found ? new Set(record.violations) : undefined,
+    };
+  }
+
+  /** A decision's arguments, with its author's part: an operator's note, and for recovery's own ABORT the coordinator's missed deadline. */
+  function decisionArguments(txnId: string, decision: Decision, author: DecisionAuthor, now: string) {
+    const status = phaseTwoStatusOf(decision);
+    // The coordinator never decided in time: recorded like a timed-out prepare.
+    const presumed = decision === 'ABORT' && author.decidedBy === 'recovery';
+    return {
+      txnId,
+      decision,
+      status,
+      statusPartition: statusPartition(txnId, status),
+      now,
+      by: author.decidedBy,
+      note: author.note,
+      reason: presumed ? ('TIMEOUT' as const) : undefined,
+      abortedBy: presumed ? author.decidedBy : undefined,
+    };
+  }
+
+  /** A conditional decision write: won, or lost to a decision logged first (read back). */
+  async function decide(input: UpdateCommandInput, txnId: string): Promise<DecisionWrite> {
+    try {
+      await client.send(new UpdateCommand(input));
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      return { won: false, item: await read(txnId) };
     }
-    return { set, add, values };
+    const item = await read(txnId);
+    if (!item) throw new Error(`coordinator log item ${txnId} vanished after its decision was logged`);
+    return { won: true, item };
   }
 
   return {
@@ -86,126 +113,36 @@ export function coordinatorLogTable(client: DynamoDBDocumentClient, tableName: s
     read,
 
     async logDecision(txnId: string, decision: Decision, author: DecisionAuthor, now: string): Promise<DecisionWrite> {
-      const set = ['decision = :decision', '#status = :status', 'statusPartition = :statusPartition', 'decidedAt = :now', 'decidedBy = :by'];
-      const values: Record<string, unknown> = {
-        ':decision': decision,
-        ':status': phaseTwoStatusOf(decision),
-        ':statusPartition': statusPartition(txnId, phaseTwoStatusOf(decision)),
-        ':now': now,
-        ':by': author.decidedBy,
-      };
-      if (author.note !== undefined) {
-        set.push('decisionNote = :note');
-        values[':note'] = author.note;
-      }
-      if (decision === 'ABORT' && author.decidedBy === 'recovery') {
-        // The coordinator never decided in time: recorded like a timed-out prepare.
-        set.push('abortReason = :reason', 'abortedBy = :by');
-        values[':reason'] = 'TIMEOUT';
-      }
-      try {
-        await client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: { txnId },
-            UpdateExpression: `SET ${set.join(', ')}`,
-            // attribute_exists: an update must never create a log item for a transaction that has none.
-            ConditionExpression: 'attribute_exists(txnId) AND attribute_not_exists(decision)',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: values,
-          }),
-        );
-      } catch (error) {
-        if (!isConditionalCheckFailed(error)) throw error;
-        return { won: false, item: await read(txnId) };
-      }
-      const item = await read(txnId);
-      if (!item) throw new Error(`coordinator log item ${txnId} vanished after its decision was logged`);
-      return { won: true, item };
+      return decide(toSdk(LATER_DECISION, tableName, decisionArguments(txnId, decision, author, now)), txnId);
     },
 
     async logOrphanDecision(txnId, decision, author, participants, createdAt, now) {
       // Operations are known only for a hold in its item (its entry's redo list); otherwise phase 2 sends none, and each
       // participant aborts with the redo list it stored at prepare.
       const entries = participants.map(({ name, operations }) => ({ name, operations: operations ?? [], prepareTimeoutSeconds: 0, commitTimeoutSeconds: 0 }));
-      try {
-        await client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: { txnId },
-            UpdateExpression: `SET ${[
-              'decision = :decision',
-              '#status = :status',
-              'statusPartition = :statusPartition',
-              'decidedAt = :now',
-              'decidedBy = :by',
-              'createdAt = :createdAt',
-              'timeoutSeconds = :zero',
-              'participantsJson = :participants',
-              'openPartition = :open',
-              ...(author.note !== undefined ? ['decisionNote = :note'] : []),
-              ...(decision === 'ABORT' && author.decidedBy === 'recovery' ? ['abortReason = :reason', 'abortedBy = :by'] : []),
-            ].join(', ')}`,
-            ConditionExpression: 'attribute_not_exists(decision)',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: {
-              ':decision': decision,
-              ':status': phaseTwoStatusOf(decision),
-              ':statusPartition': statusPartition(txnId, phaseTwoStatusOf(decision)),
-              ':now': now,
-              ':by': author.decidedBy,
-              ':createdAt': createdAt,
-              ':zero': 0,
-              ':participants': JSON.stringify(entries),
-              ':open': openPartitionOf(logShardOf(txnId)),
-              ...(author.note !== undefined ? { ':note': author.note } : {}),
-              // The coordinator never decided in time: recorded like a timed-out prepare.
-              ...(decision === 'ABORT' && author.decidedBy === 'recovery' ? { ':reason': 'TIMEOUT' } : {}),
-            },
-          }),
-        );
-      } catch (error) {
-        if (!isConditionalCheckFailed(error)) throw error;
-        return { won: false, item: await read(txnId) };
-      }
-      const item = await read(txnId);
-      if (!item) throw new Error(`coordinator log item ${txnId} vanished after its decision was logged`);
-      return { won: true, item };
+      return decide(
+        toSdk(ORPHAN_DECISION, tableName, {
+          ...decisionArguments(txnId, decision, author, now),
+          createdAt,
+          participants: JSON.stringify(entries),
+          open: openPartitionOf(logShardOf(txnId)),
+        }),
+        txnId,
+      );
     },
 
     async markFinal(txnId, record) {
-      const { set, add, values } = phaseTwoUpdate(record);
-      set.push('#status = :final', 'statusPartition = :statusPartition', 'finishedAt = if_not_exists(finishedAt, :now)', 'recoveredAt = :now');
-      values[':final'] = finalStatusOf(record.decision);
-      values[':statusPartition'] = statusPartition(txnId, finalStatusOf(record.decision));
-      values[':now'] = record.now;
+      const final = finalStatusOf(record.decision);
       await client.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: { txnId },
-          UpdateExpression: `SET ${set.join(', ')} ADD ${add.join(', ')} REMOVE openPartition, lastRecoveryError`,
-          ConditionExpression: 'decision = :decision',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: values,
-        }),
+        new UpdateCommand(
+          toSdk(PHASE_TWO_FINAL, tableName, { ...phaseTwoArguments(txnId, record), final, statusPartition: statusPartition(txnId, final), now: record.now }),
+        ),
       );
     },
 
     async recordPending(txnId, record, error) {
-      const { set, add, values } = phaseTwoUpdate(record);
-      set.push('lastRecoveryError = :error');
-      values[':error'] = error.slice(0, 1000);
       try {
-        await client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: { txnId },
-            UpdateExpression: `SET ${set.join(', ')} ADD ${add.join(', ')}`,
-            // Once another sweeper or the coordinator made it final, there is nothing left to note.
-            ConditionExpression: 'decision = :decision AND attribute_exists(openPartition)',
-            ExpressionAttributeValues: values,
-          }),
-        );
+        await client.send(new UpdateCommand(toSdk(PHASE_TWO_PENDING, tableName, { ...phaseTwoArguments(txnId, record), error: error.slice(0, 1000) })));
       } catch (e) {
         if (!isConditionalCheckFailed(e)) throw e;
       }
@@ -213,15 +150,7 @@ export function coordinatorLogTable(client: DynamoDBDocumentClient, tableName: s
 
     async addViolations(txnId, violations) {
       if (!violations.length) return;
-      await client.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: { txnId },
-          UpdateExpression: 'SET heuristicHazard = :true ADD violations :violations',
-          ConditionExpression: 'attribute_exists(txnId)',
-          ExpressionAttributeValues: { ':true': true, ':violations': new Set(violations) },
-        }),
-      );
+      await client.send(new UpdateCommand(toSdk(VIOLATIONS_ADDED, tableName, { txnId, violations: new Set(violations) })));
     },
   };
 }

@@ -6,10 +6,15 @@
  * written first. It holds the request (its digest, its participants and their operations, its
  * deadline) but no decision, so the decision write stays the single write-once commit point.
  *
- * Pure: the item and the verdict on an existing one; lambdas/api/claimWrite.ts writes it.
+ * Pure: the item (described with every other log write in coordinatorLog/logWrites.ts) and the verdict
+ * on an existing one; lambdas/api/claimWrite.ts writes it.
  */
+import type { PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { ExecutionInput } from './executionInput.js';
 import { logShardOf, openPartitionOf, statusPartitionOf } from '../coordinatorLog/logShards.js';
+import type { SdkArguments } from '../coordinatorLog/logWrite.js';
+import { itemOf, toSdk } from '../coordinatorLog/logWriteSdk.js';
+import { TXN_CLAIM } from '../coordinatorLog/logWrites.js';
 
 /** What a claimed item says of each participant: only what recovery and the views need (no function ARN, no timeouts). */
 export interface LoggedParticipant {
@@ -23,28 +28,33 @@ export const loggedParticipants = (input: Pick<ExecutionInput, 'participants'>):
   input.participants.map((p) => ({ name: p.name, operations: p.operations, ...(p.onePhase ? { onePhase: true as const } : {}) }));
 
 /** Only the first claim of a txnId is written; any later one finds the item and is judged by claimVerdict. */
-export const CLAIM_CONDITION = 'attribute_not_exists(txnId)';
+export const CLAIM_CONDITION = TXN_CLAIM.condition;
 
 /**
- * The claimed item. It is PREPARING in the byStatus index and in the open index from the start: an
+ * The claim's values. It is PREPARING in the byStatus index and in the open index from the start: an
  * undecided transaction (one-phase without its receipt, a coordinator that died before the decision)
  * is then listed, and recovery finds it past its deadline and decides it, never waiting on a record
  * some participant may not hold.
  */
-export function claimItem(input: ExecutionInput, now: string): Record<string, unknown> {
+function claimArguments(input: ExecutionInput, now: string): SdkArguments<typeof TXN_CLAIM> {
   const shard = logShardOf(input.txnId);
   return {
     txnId: input.txnId,
-    status: 'PREPARING',
     statusPartition: statusPartitionOf('PREPARING', shard),
     openPartition: openPartitionOf(shard),
     createdAt: now,
     timeoutSeconds: input.timeoutSeconds,
     requestDigest: input.requestDigest,
     idempotencyKey: input.idempotencyKey,
-    participantsJson: JSON.stringify(loggedParticipants(input)),
+    participants: JSON.stringify(loggedParticipants(input)),
   };
 }
+
+/** The claimed item. */
+export const claimItem = (input: ExecutionInput, now: string): Record<string, unknown> => itemOf(TXN_CLAIM, claimArguments(input, now));
+
+/** The claim's conditional PutItem. */
+export const claimPut = (tableName: string, input: ExecutionInput, now: string): PutCommandInput => toSdk(TXN_CLAIM, tableName, claimArguments(input, now));
 
 export type ClaimOutcome =
   /** This request wrote the claim: it is the txnId's request, and its execution may start. */

@@ -21,6 +21,18 @@ import { BUILT_IN_VOTE_ABORT_ERRORS, TEAM_VOTE_ABORT_ERROR } from '../../lambdas
 import { PHASE_MARKERS } from './phaseMarkers.js';
 import { PHASE_TWO_ATTEMPTS, PREPARE_ATTEMPTS } from '../../lambdas/config/participantAttempts.js';
 import type { ChoiceRule, FailState, Json, MapState, Retrier, StateMachineDefinition, States, TaskState } from './asl.js';
+import type { LogWrite, AslPaths } from '../../lambdas/coordinatorLog/logWrite.js';
+import { ASL_RESOURCE, toAsl } from '../../lambdas/coordinatorLog/logWriteAsl.js';
+import {
+  ABORT_DECISION,
+  COMMIT_DECISION,
+  LEARNT_ONE_PHASE_COMMIT,
+  ONE_PHASE_LEFT_TO_RECOVERY,
+  ONE_PHASE_RECEIPT,
+  READ_ONLY_COMMIT,
+  deliveryLeftToRecovery,
+  deliveryRefused,
+} from '../../lambdas/coordinatorLog/logWrites.js';
 
 const LOG = '${CoordinatorLogTable}';
 /** Each participant's function comes with the execution input (ParticipantInput.functionArn), set from the deploy-time map. */
@@ -94,118 +106,60 @@ const ONE_PHASE_BALLOT = '\\{"names":["{}"],"needsCommit":[0],"onePhase":[1]\\}'
 
 const CONDITION_FAILED = ['DynamoDB.ConditionalCheckFailedException'];
 
-const s = (value: string): Json => ({ S: value });
 const sPath = (path: string): Json => ({ 'S.$': path });
-const nPath = (expression: string): Json => ({ 'N.$': `States.Format('{}', ${expression})` });
-const boolPath = (expression: string): Json => ({ 'BOOL.$': expression });
 const key: Json = { txnId: sPath('$.txnId') };
 
-function logUpdate(
-  comment: string,
-  update: { set: string; condition: string; values: Record<string, Json>; names?: boolean },
-): Omit<TaskState, 'Next' | 'End'> {
+/**
+ * A write of the log item as a task: what it writes is its description's (lambdas/coordinatorLog/logWrites.ts);
+ * this machine only says where in the state each argument is found.
+ */
+function logTask<W extends LogWrite>(comment: string, write: W, paths: AslPaths<W>): Omit<TaskState, 'Next' | 'End'> {
   return {
     Type: 'Task',
     Comment: comment,
-    Resource: 'arn:aws:states:::dynamodb:updateItem',
-    Parameters: {
-      TableName: LOG,
-      Key: key,
-      UpdateExpression: update.set,
-      ConditionExpression: update.condition,
-      ...(update.names ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
-      ExpressionAttributeValues: update.values,
-    },
+    Resource: ASL_RESOURCE[write.action],
+    Parameters: toAsl(write, LOG, paths),
     ResultPath: null,
     Retry: DYNAMO_RETRY,
   };
 }
 
-/**
- * What the one log write of a transaction records besides the decision: everything the API and
- * recovery need (who takes part with which operations, the request it came from, its deadline and
- * the execution that ran it). createdAt is when the execution started, so the deadline is the same
- * one the coordinator ran against.
- */
-function decisionWrite(decision: 'COMMIT' | 'ABORT', status: string, extra: { set: string; values: Record<string, Json> }) {
-  // A COMMIT leaves the open index (a participant that missed it holds a PREPARED record, which recovery
-  // finds); an ABORT stays in it until recovery sees it final, since a participant that never prepared
-  // holds nothing to be found by, and a coordinator that dies before reaching it would leave it ABORTING.
-  const leaveOpenIndex = decision === 'COMMIT' ? ' REMOVE openPartition' : '';
-  return {
-    set: `SET decision = :decision, #status = :status, statusPartition = :statusPartition, decidedAt = :now, ${CLAIMED_REQUEST}, executionArn = :executionArn, ${extra.set}${leaveOpenIndex}`,
-    values: {
-      ':decision': s(decision),
-      ':now': sPath('$$.State.EnteredTime'),
-      ...requestAttributes(status),
-      ...extra.values,
-    },
-  };
-}
+/** Where the state holds the request and the execution, as every decision write logs them; createdAt is when the execution started, so the deadline is the one the coordinator ran against. */
+const requestPaths = (status: string) => ({
+  txnId: '$.txnId',
+  now: '$$.State.EnteredTime',
+  statusPartition: `States.Format('${status}#{}', $.logShards.shard)`,
+  createdAt: '$$.Execution.StartTime',
+  timeoutSeconds: '$.timeoutSeconds',
+  requestDigest: '$.requestDigest',
+  idempotencyKey: '$.idempotencyKey',
+  participants: 'States.JsonToString($.participants)',
+  executionArn: '$$.Execution.Id',
+});
 
 /**
- * The request as the log keeps it. The API's claim (lambdas/coordinatorLog/txnClaim.ts) wrote it before
- * the execution started, slimmer (names and operations only) and with the claim's createdAt: kept if
- * there. An execution started without a claim writes it here.
+ * How the answers are counted for the commit point's condition (ALL_YES in logWrites.ts), with the
+ * markers every answer carries (FLOOR): one READ_ONLY vote and one "." txnId beside each answer's own.
  */
-const CLAIMED_REQUEST = [
-  'createdAt = if_not_exists(createdAt, :createdAt)',
-  'executionStartedAt = :createdAt',
-  'timeoutSeconds = :timeoutSeconds',
-  'requestDigest = :requestDigest',
-  'idempotencyKey = :idempotencyKey',
-  'participantsJson = if_not_exists(participantsJson, :participants)',
-].join(', ');
-
-/**
- * Every write that records a decision (or the one-phase request left to recovery) holds only for the
- * request that claimed the txnId: an execution of another request fails it, reads the log and stops
- * (AnotherRequest), so it can never decide or deliver under a txnId it does not own.
- */
-const OWN_REQUEST = '(attribute_not_exists(requestDigest) OR requestDigest = :requestDigest)';
-const UNDECIDED = `attribute_not_exists(decision) AND ${OWN_REQUEST}`;
-
-/** The request and the execution as the log item keeps them, under the status it is written with. */
-function requestAttributes(status: string): Record<string, Json> {
-  return {
-    ':status': s(status),
-    ':statusPartition': sPath(`States.Format('${status}#{}', $.logShards.shard)`),
-    ':createdAt': sPath('$$.Execution.StartTime'),
-    ':timeoutSeconds': nPath('$.timeoutSeconds'),
-    ':requestDigest': sPath('$.requestDigest'),
-    ':idempotencyKey': sPath('$.idempotencyKey'),
-    ':participants': sPath('States.JsonToString($.participants)'),
-    ':executionArn': sPath('$$.Execution.Id'),
-  };
-}
+const BALLOT_COUNTS = {
+  ballot: 'States.JsonToString($.prepared.ballot)',
+  twoN: 'States.MathAdd(States.ArrayLength($.participants), States.ArrayLength($.participants))',
+  voteCount: 'States.ArrayLength($.prepared.votes)',
+  voteKinds: 'States.ArrayLength(States.ArrayUnique($.prepared.votes))',
+  anyCommit: "States.ArrayContains($.prepared.votes, 'VOTE_COMMIT')",
+  txnIds: 'States.ArrayLength($.prepared.txnIds)',
+  txnKinds: 'States.ArrayLength(States.ArrayUnique($.prepared.txnIds))',
+  ownTxn: 'States.ArrayContains($.prepared.txnIds, $.txnId)',
+};
 
 /**
  * The COMMIT decision write, judged by its own condition: it holds only if every answer is a
- * VOTE_COMMIT or READ_ONLY for this txnId (see ALL_YES). The commit point of a two-phase commit, and
- * the receipt of a one-phase one: the same write, so both leave the same log item.
+ * VOTE_COMMIT or READ_ONLY for this txnId. The commit point of a two-phase commit, and the receipt of
+ * a one-phase one: the same write (marked onePhase for the receipt), so both leave the same log item.
  */
 function commitDecision(comment: string, onePhase: boolean): Omit<TaskState, 'Next' | 'End'> {
   return {
-    ...logUpdate(comment, {
-      ...decisionWrite('COMMIT', 'COMMITTING', {
-        // The receipt says it is one: the log item tells how the transaction was decided.
-        set: onePhase ? 'votesJson = :ballot, onePhase = :true' : 'votesJson = :ballot',
-        values: {
-          ':ballot': sPath('States.JsonToString($.prepared.ballot)'),
-          ':twoN': nPath('States.MathAdd(States.ArrayLength($.participants), States.ArrayLength($.participants))'),
-          ':voteCount': nPath('States.ArrayLength($.prepared.votes)'),
-          ':voteKinds': nPath('States.ArrayLength(States.ArrayUnique($.prepared.votes))'),
-          ':anyCommit': boolPath("States.ArrayContains($.prepared.votes, 'VOTE_COMMIT')"),
-          ':txnIds': nPath('States.ArrayLength($.prepared.txnIds)'),
-          ':txnKinds': nPath('States.ArrayLength(States.ArrayUnique($.prepared.txnIds))'),
-          ':ownTxn': boolPath('States.ArrayContains($.prepared.txnIds, $.txnId)'),
-          ':two': { N: '2' },
-          ':true': { BOOL: true },
-        },
-      }),
-      condition: `${UNDECIDED} AND ${ALL_YES}`,
-      names: true,
-    }),
+    ...logTask(comment, onePhase ? ONE_PHASE_RECEIPT : COMMIT_DECISION, { ...requestPaths('COMMITTING'), ...BALLOT_COUNTS }),
     Catch: [{ ErrorEquals: CONDITION_FAILED, ResultPath: null, Next: 'ReadLoggedDecision' }],
   };
 }
@@ -233,11 +187,10 @@ function phaseTwo(
   source: { inputPath?: string; itemsPath: string; participant: string; txnId: string; openPartition: string },
 ): MapState {
   const Task = action === 'commit' ? 'Commit' : 'Abort';
-  const decision = action === 'commit' ? 'COMMIT' : 'ABORT';
+  const decision = action === 'commit' ? ('COMMIT' as const) : ('ABORT' as const);
   const [final, pending] = action === 'commit' ? ['COMMITTED', 'COMMITTING'] : ['ABORTED', 'ABORTING'];
   const participantPath = source.participant;
   const noted = (outcome: string) => ({ ResultSelector: { outcome }, ResultPath: '$.delivery', Retry: DYNAMO_RETRY });
-  const logKey: Json = { txnId: sPath('$.Payload.txnId') };
   return {
     Type: 'Map',
     Comment:
@@ -280,32 +233,19 @@ function phaseTwo(
         [`${Task}Refused`]: {
           Type: 'Task',
           Comment: 'A protocol violation: a heuristic hazard, recorded on the transaction and never hidden.',
-          Resource: 'arn:aws:states:::dynamodb:updateItem',
-          Parameters: {
-            TableName: LOG,
-            Key: logKey,
-            UpdateExpression: 'SET heuristicHazard = :true ADD violations :violation',
-            ConditionExpression: 'decision = :decision',
-            ExpressionAttributeValues: {
-              ':true': { BOOL: true },
-              ':violation': { 'SS.$': "States.Array(States.Format('{}:{}', $.participant.name, $.failure.Error))" },
-              ':decision': s(decision),
-            },
-          },
+          Resource: ASL_RESOURCE.update,
+          Parameters: toAsl(deliveryRefused(decision), LOG, {
+            txnId: '$.Payload.txnId',
+            violation: "States.Array(States.Format('{}:{}', $.participant.name, $.failure.Error))",
+          }),
           ...noted('HEURISTIC_HAZARD'),
           End: true,
         },
         [`${Task}LeftToRecovery`]: {
           Type: 'Task',
           Comment: 'Never rolled back: the transaction joins the open index, and the recovery sweeper keeps delivering the logged decision.',
-          Resource: 'arn:aws:states:::dynamodb:updateItem',
-          Parameters: {
-            TableName: LOG,
-            Key: logKey,
-            UpdateExpression: 'SET openPartition = :open, leftToRecoveryAt = :now',
-            ConditionExpression: 'decision = :decision',
-            ExpressionAttributeValues: { ':open': sPath('$.openPartition'), ':now': sPath('$$.State.EnteredTime'), ':decision': s(decision) },
-          },
+          Resource: ASL_RESOURCE.update,
+          Parameters: toAsl(deliveryLeftToRecovery(decision), LOG, { txnId: '$.Payload.txnId', open: '$.openPartition', now: '$$.State.EnteredTime' }),
           ...noted('PENDING'),
           End: true,
         },
@@ -448,14 +388,6 @@ const PREPARE_PAYLOAD: Json = {
  * turn into an abort vote, not a failed execution. The txnId marker is not a valid txnId.
  */
 const FLOOR = { vote: 'READ_ONLY', txnId: '.' };
-
-/**
- * Every answer is a VOTE_COMMIT or READ_ONLY for this txnId, and at least one is a VOTE_COMMIT (a
- * transaction of check-only participants is decided on the abort path's CommitReadOnly). With the
- * markers: 2N votes whose distinct values are exactly {READ_ONLY, VOTE_COMMIT}, 2N txnIds whose
- * distinct values are exactly {".", this txnId}.
- */
-const ALL_YES = ':voteCount = :twoN AND :voteKinds = :two AND :anyCommit = :true AND :txnIds = :twoN AND :txnKinds = :two AND :ownTxn = :true';
 
 /**
  * The question a lost or unreadable one-phase answer needs: an abort, which fails with
@@ -804,14 +736,9 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
     ReadFirstVerdict: { Type: 'Pass', Parameters: { 'vote.$': '$.weighed.distinct[0]' }, ResultPath: '$.abort', Next: 'OnePhaseAbortGate' },
     ReadSecondVerdict: { Type: 'Pass', Parameters: { 'vote.$': '$.weighed.distinct[1]' }, ResultPath: '$.abort', Next: 'OnePhaseAbortGate' },
     CommitReadOnly: {
-      ...logUpdate('Every participant voted READ_ONLY: the transaction commits with nothing to deliver, so it is final at once.', {
-        ...decisionWrite('COMMIT', 'COMMITTED', {
-          // Phase 2 delivered to nobody: every participant is SKIPPED.
-          set: 'finishedAt = :now, votesJson = :ballot, phase2Json = :nobody',
-          values: { ':ballot': sPath('States.JsonToString($.prepared.ballot)'), ':nobody': s('{"names":[],"outcomes":[]}') },
-        }),
-        condition: UNDECIDED,
-        names: true,
+      ...logTask('Every participant voted READ_ONLY: the transaction commits with nothing to deliver, so it is final at once.', READ_ONLY_COMMIT, {
+        ...requestPaths('COMMITTED'),
+        ballot: 'States.JsonToString($.prepared.ballot)',
       }),
       Catch: [{ ErrorEquals: CONDITION_FAILED, ResultPath: null, Next: 'ReadLoggedDecision' }],
       ...outcome('COMMIT', 'COMMITTED'),
@@ -825,14 +752,11 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
       Next: 'PrepareAll',
     },
     LogAbortDecision: {
-      ...logUpdate('Log ABORT, exactly once, with the vote that caused it and the rule it broke: the first and only write of the log item on the happy path.', {
-        ...decisionWrite('ABORT', 'ABORTING', {
-          set: 'abortReason = :reason, abortedBy = :by, abortRule = :rule',
-          values: { ':reason': sPath('$.abort.vote.reason'), ':by': sPath('$.abort.vote.participant'), ':rule': sPath('$.abort.vote.rule') },
-        }),
-        condition: UNDECIDED,
-        names: true,
-      }),
+      ...logTask(
+        'Log ABORT, exactly once, with the vote that caused it and the rule it broke: the first and only write of the log item on the happy path.',
+        ABORT_DECISION,
+        { ...requestPaths('ABORTING'), reason: '$.abort.vote.reason', by: '$.abort.vote.participant', rule: '$.abort.vote.rule' },
+      ),
       Catch: [{ ErrorEquals: CONDITION_FAILED, ResultPath: null, Next: 'ReadLoggedDecision' }],
       Next: 'AbortAll',
     },
@@ -860,19 +784,10 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
       End: true,
     },
     OnePhaseLeftToRecovery: {
-      ...logUpdate(
+      ...logTask(
         "The only writing participant's outcome is unknown: log the request without a decision, in the open index, marked onePhase. Recovery then learns the outcome from the participant (an abort that answers Pakka.CommittedInOnePhase or ABORTED) and logs it; it never presumes abort here.",
-        {
-          set: `SET #status = :status, statusPartition = :statusPartition, ${CLAIMED_REQUEST}, executionArn = :executionArn, onePhase = :true, openPartition = :open, leftToRecoveryAt = :now`,
-          condition: UNDECIDED,
-          values: {
-            ...requestAttributes('PREPARING'),
-            ':true': { BOOL: true },
-            ':open': sPath('$.logShards.open'),
-            ':now': sPath('$$.State.EnteredTime'),
-          },
-          names: true,
-        },
+        ONE_PHASE_LEFT_TO_RECOVERY,
+        { ...requestPaths('PREPARING'), open: '$.logShards.open' },
       ),
       Catch: [{ ErrorEquals: CONDITION_FAILED, ResultPath: null, Next: 'ReadLoggedDecision' }],
       ResultSelector: { status: 'LEFT_TO_RECOVERY' },
@@ -940,13 +855,9 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
       Next: 'LogAbortDecision',
     },
     LogLearntCommit: {
-      ...logUpdate('The participant had committed in one phase: log COMMIT, its receipt, with that participant as the one yes.', {
-        ...decisionWrite('COMMIT', 'COMMITTING', {
-          set: 'votesJson = :ballot, onePhase = :true',
-          values: { ':ballot': sPath(`States.Format('${ONE_PHASE_BALLOT}', $.participants[0].name)`), ':true': { BOOL: true } },
-        }),
-        condition: UNDECIDED,
-        names: true,
+      ...logTask('The participant had committed in one phase: log COMMIT, its receipt, with that participant as the one yes.', LEARNT_ONE_PHASE_COMMIT, {
+        ...requestPaths('COMMITTING'),
+        ballot: `States.Format('${ONE_PHASE_BALLOT}', $.participants[0].name)`,
       }),
       Catch: [{ ErrorEquals: CONDITION_FAILED, ResultPath: null, Next: 'ReadLoggedDecision' }],
       ...outcome('COMMIT', 'COMMITTED'),

@@ -1,7 +1,7 @@
 /** The derived status of a transaction (the log is written once, at the decision): pure, no DynamoDB. */
 import { describe, expect, it } from 'vitest';
 import type { CoordinatorLogItem } from '../../lambdas/coordinatorLog/coordinatorLog.js';
-import { type ParticipantRecordFacts, undecidedStatus, withDerivedStatus } from '../../lambdas/coordinatorLog/transactionStatus.js';
+import { type ParticipantRecordFacts, onePhaseItem, undecidedStatus, withDerivedStatus } from '../../lambdas/coordinatorLog/transactionStatus.js';
 
 const participant = (name: string) => ({ name, operations: [{ op: 'credit', key: 'k', amount: 1 }], prepareTimeoutSeconds: 5, commitTimeoutSeconds: 5 });
 
@@ -71,5 +71,70 @@ describe('a decided transaction', () => {
   it('keeps a status the log records as final (recovery, an operator, an all-READ_ONLY commit) whatever the records say', () => {
     const final = decided('COMMIT', { status: 'COMMITTED', finishedAt: '2026-01-01T00:00:09.000Z' });
     expect(withDerivedStatus(final, new Map())).toBe(final);
+  });
+});
+
+describe('a one-phase commit whose receipt was lost', () => {
+  const committed = records({ a: { state: 'COMMITTED', committedAt: '2026-01-01T00:00:02.000Z' } });
+
+  it('is read from its record as the receipt would have logged it, through the log reader', () => {
+    const learnt = onePhaseItem(
+      't1',
+      new Map([
+        [
+          'a',
+          {
+            state: 'COMMITTED',
+            onePhase: true,
+            preparedAt: '2026-01-01T00:00:01.000Z',
+            committedAt: '2026-01-01T00:00:02.000Z',
+            operations: [{ op: 'credit' }],
+          },
+        ],
+      ]),
+    );
+    expect(learnt).toEqual({
+      txnId: 't1',
+      createdAt: '2026-01-01T00:00:01.000Z',
+      timeoutSeconds: 0,
+      participantsJson: [{ name: 'a', operations: [{ op: 'credit' }] }],
+      status: 'COMMITTED',
+      decision: 'COMMIT',
+      decidedBy: 'participant:a',
+      votesJson: [{ name: 'a', vote: 'VOTE_COMMIT' }],
+      phase2Json: ['ACKED'],
+      decidedAt: '2026-01-01T00:00:02.000Z',
+      finishedAt: '2026-01-01T00:00:02.000Z',
+    });
+  });
+
+  it("keeps the claim's request and learns only the decision; a no names its reason", () => {
+    const claim = {
+      ...decided('ABORT'),
+      participantsJson: [participant('a')],
+      status: 'PREPARING' as const,
+      decision: undefined,
+      decidedAt: undefined,
+      statusPartition: 'PREPARING#3',
+    };
+    const aborted = onePhaseItem(
+      't1',
+      new Map([['a', { state: 'ABORTED', onePhase: true, abortedAt: '2026-01-01T00:00:02.000Z', voteReason: 'INSUFFICIENT_FUNDS' }]]),
+      claim,
+    );
+    expect(aborted).toMatchObject({
+      requestDigest: 'd',
+      timeoutSeconds: 30,
+      statusPartition: 'PREPARING#3',
+      status: 'ABORTED',
+      decision: 'ABORT',
+      abortReason: 'INSUFFICIENT_FUNDS',
+      abortedBy: 'a',
+      phase2Json: ['SKIPPED'],
+    });
+    expect(aborted?.participantsJson).toEqual([participant('a')]);
+    // Not a one-phase record, or the claim names another participant: nothing is learnt.
+    expect(onePhaseItem('t1', committed)).toBeUndefined();
+    expect(onePhaseItem('t1', new Map([['b', { state: 'COMMITTED', onePhase: true }]]), claim)).toBeUndefined();
   });
 });
