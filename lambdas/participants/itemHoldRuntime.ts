@@ -11,6 +11,8 @@ import {
   type IntentEntry,
   abortedEntry,
   forgettableEntries,
+  forgettableWithoutRecord,
+  forgottenInPassing,
   intentEntryOf,
   intentFacts,
   nextForgetAt,
@@ -24,7 +26,7 @@ import type { AbortReason } from '../protocol/vote.js';
 import { classified } from './errors.js';
 import { escrowUpgrade, isLegacyEscrowItem } from './escrow.js';
 import type { ItemHoldTarget } from './holdLayout.js';
-import { ITEM_HOLD_LAYOUT, abortedEntryWrite, decideHold, decidedRecordPut, forgetEntries, intentsMap, prepareHold } from './itemIntents.js';
+import { ITEM_HOLD_LAYOUT, type IntentsMapAs, abortedEntryWrite, decideHold, decidedRecordPut, forgetEntries, prepareHold } from './itemIntents.js';
 import type { EffectReport, ParticipantDriver } from './participantDriver.js';
 import { type StoredRecord, storedRecord } from './record.js';
 import { PARTITION_KEY, recordKeyOf } from './table.js';
@@ -38,6 +40,8 @@ type Perform = (effect: ParticipantEffect, record: HeldRecord | undefined, messa
 
 /** How often one effect re-sends its write when the item moved under it in a way the write itself handles. */
 const WRITE_ATTEMPTS = 4;
+/** Items whose last seen entries one process keeps (for forgetting in passing). */
+const SEEN_ITEMS = 1000;
 
 /** The step's view of a transaction in this layout: the record when it is of this layout, else the entry. */
 export function heldRecordOf(txnId: string, record: StoredRecord | undefined, entry: IntentEntry | undefined): HeldRecord | undefined {
@@ -88,14 +92,56 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     return heldRecordOf(txnId, record, intentEntryOf(intents?.[txnId]));
   }
 
-  /** A nested write needs the item's `intents` map; create it when the item as it was had none. */
-  async function withIntents(send: () => ReturnType<ParticipantDriver<HeldRecord>['update']>, pk: string) {
+  /**
+   * What this process last saw of each item it wrote (its writes' ALL_NEW, which costs no write unit): the
+   * finished entries the next write there may remove in passing. Only an optimisation: another process's
+   * writes forget what this one has not seen, and a stale view only names entries already gone.
+   */
+  const seen = new Map<string, { finished: Record<string, unknown>; prepared: number | undefined }>();
+
+  function saw(pk: string, item: Record<string, unknown> | undefined): void {
+    const intents = item?.intents;
+    if (typeof intents !== 'object' || intents === null) return;
+    const finished = Object.entries(intents as Record<string, unknown>).filter(([, raw]) => {
+      const entry = intentEntryOf(raw);
+      return entry !== undefined && forgettableWithoutRecord(entry);
+    });
+    seen.delete(pk);
+    seen.set(pk, { finished: Object.fromEntries(finished), prepared: typeof item?.prepared === 'number' ? item.prepared : undefined });
+    // Oldest first: a long-lived process forgets the items it has not written for longest.
+    if (seen.size > SEEN_ITEMS) seen.delete(seen.keys().next().value as string);
+    // A one-phase C is the one entry forgetting in passing leaves: a busy item's pass reads its record.
+    const entries = Object.values(intents as Record<string, unknown>);
+    if (entries.length >= FORGET_FROM_HELD && entries.some((raw) => intentEntryOf(raw)?.one === true)) oneFull.add(pk);
+  }
+
+  /** How the next write to `pk` for `txnId` finds the map, with the finished entries it may forget on the way. */
+  function inPassing(pk: string, txnId: string): IntentsMapAs & { kind: 'map' } {
+    const horizon = new Date(Date.parse(now()) - INTENT_HORIZON_MS).toISOString();
+    return { kind: 'map', forget: forgottenInPassing(seen.get(pk)?.finished ?? {}, horizon, txnId), horizon };
+  }
+
+  /** Items this process saw with FORGET_FROM_HELD entries or more, one-phase ones among them: the next prepare there runs the pass that reads records. */
+  const oneFull = new Set<string>();
+
+  /**
+   * A write that sets the transaction's entry: first in the item's map (forgetting in passing), and when
+   * the item as it was had none, the first hold's variant that creates the map with the entry in it.
+   */
+  async function entryWrite(pk: string, txnId: string, build: (as: IntentsMapAs) => UpdateCommand) {
+    let as: IntentsMapAs = inPassing(pk, txnId);
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-      const out = await send();
-      if (out.written || out.old?.intents !== undefined) return out;
-      await driver.write(new UpdateCommand(intentsMap(tableName, pk)));
+      const out = await driver.update(build(as));
+      if (out.written) {
+        saw(pk, out.attributes);
+        return out;
+      }
+      const fresh = out.old?.intents === undefined;
+      // The map appeared or went between the two reads of it: the other variant.
+      if (fresh === (as.kind === 'fresh')) return out;
+      as = fresh ? { kind: 'fresh' } : inPassing(pk, txnId);
     }
-    throw new Error(`item ${pk}: its intents map could not be created`);
+    throw new Error(`item ${pk}: its intents map kept appearing and going`);
   }
 
   async function prepare(txnId: string, target: ItemHoldTarget, given: PreparedOperations, message: ParticipantMessage, onePhase: boolean): Promise<Report> {
@@ -103,19 +149,15 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     const { pk, plan } = target;
     const entry = preparedEntry(given.digest, given.operations[0], now(), onePhase);
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-      const out = await withIntents(
-        () => driver.update(new UpdateCommand({ ...prepareHold(tableName, pk, txnId, plan, entry), ReturnValues: 'UPDATED_NEW' })),
-        pk,
-      );
+      const out = await entryWrite(pk, txnId, (as) => new UpdateCommand({ ...prepareHold(tableName, pk, txnId, plan, entry, as), ReturnValues: 'ALL_NEW' }));
       if (out.written) {
-        if (typeof out.attributes?.held === 'number' && out.attributes.held >= FORGET_FROM_HELD) await forget(pk);
+        if (oneFull.delete(pk)) await forget(pk);
         return { kind: 'done' };
       }
       const old = out.old;
       const refusal = prepareRefusal(
         old && {
           intents: old.intents as Record<string, unknown>,
-          ...(typeof old.held === 'number' ? { held: old.held } : {}),
           ...(typeof old.lockedBy === 'string' ? { lockedBy: old.lockedBy } : {}),
           legacy: isLegacyEscrowItem(old, plan.quantity),
         },
@@ -123,8 +165,6 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
       );
       const refused = (reason: AbortReason): Report => ({ kind: 'report', message: { action: 'refused', prepare: message, reason }, from: 'nothing' });
       switch (refusal.kind) {
-        case 'noIntents':
-          continue;
         case 'entry':
           return { kind: 'moved' };
         case 'lockConflict':
@@ -154,6 +194,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
 
   async function forget(pk: string, force = false): Promise<void> {
     const at = now();
+    oneFull.delete(pk);
     const notBefore = forgetNotBefore.get(pk);
     if (!force && notBefore !== undefined && at < notBefore) return;
     const out = await client.send(
@@ -168,13 +209,15 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     const intents = (out.Item?.intents ?? {}) as Record<string, unknown>;
     const horizon = new Date(Date.parse(at) - INTENT_HORIZON_MS).toISOString();
     const candidates = forgettableEntries(intents, horizon);
-    const records = candidates.length
+    // Only a one-phase entry needs its record read (heldIntent.ts forgettableWithoutRecord).
+    const toRead = candidates.filter(({ entry }) => !forgettableWithoutRecord(entry));
+    const records = toRead.length
       ? new Map(
           (
             await batchReadConsistent(
               client,
               tableName,
-              candidates.map(({ txnId }) => recordKeyOf(txnId)),
+              toRead.map(({ txnId }) => recordKeyOf(txnId)),
             )
           ).map((item) => {
             const record = storedRecord(item);
@@ -207,13 +250,21 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
   }
 
   async function finishItem(txnId: string, { pk, plan }: ItemHoldTarget, digest: string, outcome: 'COMMITTED' | 'ABORTED', at: string): Promise<Report> {
-    let last = false;
+    // Which variant to send first: the item's last prepared entry leaves the index. As this process last saw
+    // the item (its prepare's ALL_NEW, usually); a wrong guess costs one refused write, then the other.
+    let last = seen.get(pk)?.prepared === 1;
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-      const out = await driver.update(new UpdateCommand(decideHold(tableName, pk, txnId, plan, digest, outcome, at, last)));
-      if (out.written) return { kind: 'done' };
+      const { forget, horizon } = inPassing(pk, txnId);
+      const out = await driver.update(
+        new UpdateCommand({ ...decideHold(tableName, pk, txnId, plan, digest, outcome, at, last, forget, horizon), ReturnValues: 'ALL_NEW' }),
+      );
+      if (out.written) {
+        saw(pk, out.attributes);
+        return { kind: 'done' };
+      }
       const entry = intentEntryOf((out.old?.intents as Record<string, unknown> | undefined)?.[txnId]);
       if (entry?.s === 'P' && entry.d === digest) {
-        // The first variant assumed other prepared entries; the item's last one also leaves the index.
+        // The guess was wrong: the item's last prepared entry also leaves the index, any other does not.
         last = out.old?.prepared === 1;
         continue;
       }
@@ -238,7 +289,8 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     reason: AbortReason | undefined,
   ): Promise<Report> {
     const at = now();
-    const out = await withIntents(() => driver.update(new UpdateCommand(abortedEntryWrite(tableName, pk, txnId, abortedEntry(digest, at, reason)))), pk);
+    const entry = abortedEntry(digest, at, reason);
+    const out = await entryWrite(pk, txnId, (as) => new UpdateCommand({ ...abortedEntryWrite(tableName, pk, txnId, entry, as), ReturnValues: 'ALL_NEW' }));
     if (!out.written) return { kind: 'moved' };
     if (reason !== undefined) return { kind: 'done' };
     const put = decidedRecordPut(tableName, { txnId, state: 'ABORTED', digest, operations, onePhase: false, now: at });
