@@ -443,7 +443,7 @@ class Bench {
       );
       const result = feeAccountRun(feeAccounts, await this.settle(results), wallMs);
       this.log(
-        `fee account ${feeAccounts.padEnd(6)}: ${result.committed}/${result.transfers} committed, ${result.committedPerSecond.toFixed(1)}/s, p99 ${result.latencyMs.p99.toFixed(0)} ms`,
+        `fee account ${feeAccounts.padEnd(6)}: ${result.committed}/${result.transfers} committed, ${result.committedPerSecond.toFixed(1)}/s, p99 ${result.latencyMs.p99.toFixed(0)} ms; per transfer ${result.work?.writeRequests.mean.toFixed(2) ?? '-'} writes, ${result.work?.roundTripsToCompletion.mean.toFixed(2) ?? '-'} round trips`,
       );
       return result;
     };
