@@ -15,6 +15,7 @@ import {
   forgottenInPassing,
   intentEntryOf,
   intentFacts,
+  mayStillSendPrepare,
   nextForgetAt,
   prepareRefusal,
   preparedEntry,
@@ -23,6 +24,7 @@ import {
 import { batchReadConsistent } from './batchRead.js';
 import type { ParticipantEffect, ParticipantMessage } from '../protocol/participantStep.js';
 import type { AbortReason } from '../protocol/vote.js';
+import { TransientFailure } from '../protocol/participantState.js';
 import { classified } from './errors.js';
 import { escrowUpgrade, isLegacyEscrowItem } from './escrow.js';
 import type { ItemHoldTarget } from './holdLayout.js';
@@ -144,12 +146,24 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     throw new Error(`item ${pk}: its intents map kept appearing and going`);
   }
 
-  async function prepare(txnId: string, target: ItemHoldTarget, given: PreparedOperations, message: ParticipantMessage, onePhase: boolean): Promise<Report> {
+  async function prepare(
+    txnId: string,
+    target: ItemHoldTarget,
+    given: PreparedOperations,
+    message: ParticipantMessage,
+    onePhase: boolean,
+    began: string,
+  ): Promise<Report> {
     if (message.action !== 'prepare') throw new Error('a prepare needs the prepare that asked for it');
     const { pk, plan } = target;
     const entry = preparedEntry(given.digest, given.operations[0], now(), onePhase);
+    // The horizon of forgetting counts on a prepare's write landing soon after its delivery began (heldIntent.ts).
+    const prepareWrite = (as: IntentsMapAs) => {
+      if (!mayStillSendPrepare(began, now())) throw new TransientFailure(`prepare of ${txnId} ran too long to send its item write; retry`);
+      return new UpdateCommand({ ...prepareHold(tableName, pk, txnId, plan, entry, as), ReturnValues: 'ALL_NEW' });
+    };
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-      const out = await entryWrite(pk, txnId, (as) => new UpdateCommand({ ...prepareHold(tableName, pk, txnId, plan, entry, as), ReturnValues: 'ALL_NEW' }));
+      const out = await entryWrite(pk, txnId, prepareWrite);
       if (out.written) {
         if (oneFull.delete(pk)) await forget(pk);
         return { kind: 'done' };
@@ -312,13 +326,14 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
    * older layout.
    */
   function performer(txnId: string, given: PreparedOperations | undefined, target: ItemHoldTarget, recordLayout: Perform): Perform {
+    const began = now();
     return async (effect, record, message) => {
       if (record !== undefined && record.layout !== ITEM_HOLD_LAYOUT) return recordLayout(effect, record, message);
       if ('call' in effect) throw new Error(`a hold in an item is Pakka's own; there is no team ${effect.call} to call`);
       switch (effect.write) {
         case 'prepare': {
           if (!given) throw new Error('a prepare needs its operations');
-          const report = await prepare(txnId, target, given, message, effect.onePhase);
+          const report = await prepare(txnId, target, given, message, effect.onePhase, began);
           if (report.kind === 'done' && effect.onePhase) await onePhaseRecord(txnId, given);
           return report;
         }

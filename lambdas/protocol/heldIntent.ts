@@ -136,6 +136,15 @@ export function prepareRefusal(item: ItemAsItWas | undefined, txnId: string, cap
  * "Forgetting".
  */
 export const INTENT_HORIZON_MS = 10_000;
+/**
+ * A prepare whose delivery has run this long sends no more item writes (it fails transiently, and the
+ * coordinator's retry is a new delivery that finds the entry): with the SDK's default send of at most 2 × 2.5 s
+ * and its back-off, its last write lands inside INTENT_HORIZON_MS of the moment it began.
+ */
+export const PREPARE_SEND_WINDOW_MS = 4_000;
+
+/** Whether a prepare that began at `began` may still send its item write at `now` (ISO times). */
+export const mayStillSendPrepare = (began: string, now: string): boolean => Date.parse(now) - Date.parse(began) < PREPARE_SEND_WINDOW_MS;
 /** One write forgets at most this many entries. */
 export const FORGET_AT_ONCE = 16;
 /** An item with this many entries or more has its one-phase entries tidied by a pass that reads their records. */

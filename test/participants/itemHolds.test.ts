@@ -286,7 +286,7 @@ describe('forgetting', () => {
 
 describe('writes per hold', () => {
   /** A handler whose item writes are counted (Put and Update requests, failed ones too: AWS bills them). */
-  function counted(now?: () => string) {
+  function counted(now?: () => string, onSend: () => void = () => undefined) {
     const client = documentClient(localDynamoClient(inject('dynamoEndpoint'), sdkTimeoutsFromEnv(), conflictRulesFromEnv()));
     const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
     const writes: string[] = [];
@@ -296,6 +296,7 @@ describe('writes per hold', () => {
         return async (command: unknown) => {
           if (command instanceof UpdateCommand) writes.push(String(command.input.Key?.pk));
           if (command instanceof PutCommand) writes.push(String(command.input.Item?.pk));
+          onSend();
           return send(command);
         };
       },
@@ -324,6 +325,24 @@ describe('writes per hold', () => {
     await handler({ action: 'commit', txnId, operations: credit(key, 5) });
     expect(writes).toEqual([`TXN#${txnId}`, `ITEM#${key}`]);
     expect(await entryOf(key, txnId)).toEqual({ s: 'C', at: expect.any(String) });
+  });
+
+  it('a prepare that has run too long sends no more item writes: it fails transiently and its retry prepares', async () => {
+    let clock = Date.now();
+    // Each request takes 2.5 s of the delivery's time: the new item's second write would go out too late.
+    const slow = counted(
+      () => new Date(clock).toISOString(),
+      () => {
+        clock += 2_500;
+      },
+    );
+    const key = uniqueId('new');
+    const txnId = uniqueId('t');
+    await expect(slow.handler({ action: 'prepare', txnId, operations: credit(key, 5) })).rejects.toMatchObject({ name: 'Pakka.Transient' });
+    expect(slow.writes).toEqual([`ITEM#${key}`]);
+    expect(await readItem(pakka, 'bank', key)).toBeUndefined();
+    expect(await bank({ action: 'prepare', txnId, operations: credit(key, 5) })).toMatchObject({ vote: 'VOTE_COMMIT' });
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ incoming: 5, prepared: 1 });
   });
 
   it('a process that saw entries another process has forgotten since names them in passing, harmlessly', async () => {

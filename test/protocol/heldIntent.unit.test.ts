@@ -9,6 +9,9 @@ import {
   INTENT_CAP,
   forgettableEntries,
   forgottenInPassing,
+  mayStillSendPrepare,
+  PREPARE_SEND_WINDOW_MS,
+  INTENT_HORIZON_MS,
   nextForgetAt,
   recordCoversEntry,
   abortedEntry,
@@ -185,6 +188,13 @@ describe('forgetting', () => {
     };
     expect(forgottenInPassing(intents, t(25), 'own')).toEqual(['done']);
     expect(forgottenInPassing(intents, t(25), 'other')).toEqual(['own', 'done']);
+  });
+
+  it('a prepare sends its item write only within its window, which with the SDK’s default send lands inside the horizon', () => {
+    expect(mayStillSendPrepare(t(0), t(3))).toBe(true);
+    expect(mayStillSendPrepare(t(0), t(4))).toBe(false);
+    // Two attempts of 2.5 s each (lambdas/config/sdkTimeouts.ts) and a back-off under a second.
+    expect(PREPARE_SEND_WINDOW_MS + 2 * 2_500 + 1_000).toBeLessThanOrEqual(INTENT_HORIZON_MS);
   });
 
   it('knows when the next pass can find something: the oldest entry it kept, or one finishing now, past the horizon', () => {
