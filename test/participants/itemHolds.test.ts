@@ -329,11 +329,11 @@ describe('writes per hold', () => {
 
   it('a prepare that has run too long sends no more item writes: it fails transiently and its retry prepares', async () => {
     let clock = Date.now();
-    // Each request takes 2.5 s of the delivery's time: the new item's second write would go out too late.
+    // Each request takes 4.5 s of the delivery's time: the new item's second write would go out too late.
     const slow = counted(
       () => new Date(clock).toISOString(),
       () => {
-        clock += 2_500;
+        clock += 4_500;
       },
     );
     const key = uniqueId('new');
