@@ -20,6 +20,7 @@ import {
   prepareRefusal,
   preparedEntry,
   recordCoversEntry,
+  refusedForForgetting,
 } from '../protocol/heldIntent.js';
 import { batchReadConsistent } from './batchRead.js';
 import type { ParticipantEffect, ParticipantMessage } from '../protocol/participantStep.js';
@@ -139,6 +140,13 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
         return out;
       }
       const fresh = out.old?.intents === undefined;
+      if (!fresh && as.kind === 'map' && refusedForForgetting(out.old?.intents as Record<string, unknown>, as.forget, as.horizon)) {
+        // Refused for an entry named to forget that is not finished (never so, by the horizon): learn the item as
+        // it was and send the write once more without them; a second refusal is the write's own.
+        saw(pk, out.old);
+        as = { ...as, forget: [] };
+        continue;
+      }
       // The map appeared or went between the two reads of it: the other variant.
       if (fresh === (as.kind === 'fresh')) return out;
       as = fresh ? { kind: 'fresh' } : inPassing(pk, txnId);
@@ -276,6 +284,8 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
         saw(pk, out.attributes);
         return { kind: 'done' };
       }
+      // The next attempt names only what the item as it was shows finished.
+      saw(pk, out.old);
       const entry = intentEntryOf((out.old?.intents as Record<string, unknown> | undefined)?.[txnId]);
       if (entry?.s === 'P' && entry.d === digest) {
         // The guess was wrong: the item's last prepared entry also leaves the index, any other does not.

@@ -181,6 +181,18 @@ export function forgottenInPassing(intents: Readonly<Record<string, unknown>>, h
   ).map((c) => c.txnId);
 }
 
+/**
+ * Whether a write that named `forget` could have been refused for them: one of them is in the item as it was,
+ * and not finished before the horizon (its guard in itemIntents.ts fails on such an entry).
+ */
+export function refusedForForgetting(intents: Readonly<Record<string, unknown>>, forget: readonly string[], horizon: string): boolean {
+  return forget.some((txnId) => {
+    if (!(txnId in intents)) return false;
+    const entry = intentEntryOf(intents[txnId]);
+    return !entry || entry.s === 'P' || entry.at >= horizon;
+  });
+}
+
 function isForgettableWithoutRecord(raw: unknown): boolean {
   const entry = intentEntryOf(raw);
   return entry !== undefined && forgettableWithoutRecord(entry);

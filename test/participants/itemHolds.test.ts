@@ -345,6 +345,33 @@ describe('writes per hold', () => {
     expect(await readItem(pakka, 'bank', key)).toMatchObject({ incoming: 5, prepared: 1 });
   });
 
+  it('an entry named to forget that is prepared again is never removed: the write goes once more without it', async () => {
+    let clock = Date.now();
+    const one = counted(() => new Date(clock).toISOString());
+    const key = await openAccount(100, one.handler);
+    const first = uniqueId('t');
+    await one.handler({ action: 'prepare', txnId: first, operations: debit(key, 1) });
+    await one.handler({ action: 'commit', txnId: first, operations: debit(key, 1) });
+    clock += 11_000;
+    // What the horizon rules out, forced: `first`'s entry is prepared again behind the process's back.
+    const stray = { s: 'P', d: 'stray', op: debit(key, 1)[0], at: new Date(clock).toISOString() };
+    await doc.send(
+      new UpdateCommand({
+        TableName: tableOf('bank'),
+        Key: itemKeyOf(key),
+        UpdateExpression: 'SET intents.#t = :e',
+        ExpressionAttributeNames: { '#t': first },
+        ExpressionAttributeValues: { ':e': stray },
+      }),
+    );
+    one.writes.length = 0;
+    const second = uniqueId('t');
+    expect(await one.handler({ action: 'prepare', txnId: second, operations: debit(key, 1) })).toMatchObject({ vote: 'VOTE_COMMIT' });
+    // Refused once for naming `first`, then sent without it.
+    expect(one.writes).toEqual([`ITEM#${key}`, `ITEM#${key}`]);
+    expect(await entryOf(key, first)).toEqual(stray);
+  });
+
   it('a process that saw entries another process has forgotten since names them in passing, harmlessly', async () => {
     let clock = Date.now();
     const now = () => new Date(clock).toISOString();

@@ -9,6 +9,7 @@ import {
   INTENT_CAP,
   forgettableEntries,
   forgottenInPassing,
+  refusedForForgetting,
   mayStillSendPrepare,
   PREPARE_SEND_WINDOW_MS,
   INTENT_HORIZON_MS,
@@ -188,6 +189,13 @@ describe('forgetting', () => {
     };
     expect(forgottenInPassing(intents, t(25), 'own')).toEqual(['done']);
     expect(forgottenInPassing(intents, t(25), 'other')).toEqual(['own', 'done']);
+  });
+
+  it('tells a refusal an entry named to forget may have caused: one there and not finished before the horizon', () => {
+    const intents = { gone: undefined, done: { s: 'C', at: t(1) }, stray: { s: 'P', d: 'd', at: t(2) }, young: { s: 'A', at: t(30) } };
+    expect(refusedForForgetting(intents, ['done', 'missing'], t(25))).toBe(false);
+    expect(refusedForForgetting(intents, ['done', 'stray'], t(25))).toBe(true);
+    expect(refusedForForgetting(intents, ['young'], t(25))).toBe(true);
   });
 
   it('a prepare sends its item write only within its window, which with the SDK’s default send lands inside the horizon', () => {
