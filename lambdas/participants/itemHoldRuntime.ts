@@ -6,6 +6,7 @@
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
+  FORGET_AT_ONCE,
   FORGET_FROM_HELD,
   INTENT_HORIZON_MS,
   type IntentEntry,
@@ -105,10 +106,14 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
   function saw(pk: string, item: Record<string, unknown> | undefined): void {
     const intents = item?.intents;
     if (typeof intents !== 'object' || intents === null) return;
-    const finished = Object.entries(intents as Record<string, unknown>).filter(([, raw]) => {
-      const entry = intentEntryOf(raw);
-      return entry !== undefined && forgettableWithoutRecord(entry);
-    });
+    // The oldest ones only: one write forgets at most FORGET_AT_ONCE, and its ALL_NEW shows the next.
+    const finished = Object.entries(intents as Record<string, unknown>)
+      .flatMap(([txnId, raw]) => {
+        const entry = intentEntryOf(raw);
+        return entry && forgettableWithoutRecord(entry) ? [[txnId, entry] as const] : [];
+      })
+      .sort(([, a], [, b]) => a.at.localeCompare(b.at))
+      .slice(0, FORGET_AT_ONCE);
     seen.delete(pk);
     seen.set(pk, { finished: Object.fromEntries(finished), prepared: typeof item?.prepared === 'number' ? item.prepared : undefined });
     // Oldest first: a long-lived process forgets the items it has not written for longest.
