@@ -5,6 +5,7 @@
  * both should commit every transfer whose payer has the money, at nearly the same rate.
  */
 import type { Outcome, TxnMeasurement } from './measurement.js';
+import { type WorkSummary, workSummary } from './summary.js';
 import { type LatencySummary, summarize } from './timeline.js';
 import { type LedgerWrite, bankName } from './workload.js';
 
@@ -22,6 +23,8 @@ export interface FeeAccountRun {
   abortReasons: Record<string, number>;
   committedPerSecond: number;
   latencyMs: LatencySummary;
+  /** Requests and round trips per committed transfer: what a new fee account per transfer adds over one shared. */
+  work: WorkSummary | null;
 }
 
 export interface FeeAccountResult {
@@ -60,5 +63,6 @@ export function feeAccountRun(feeAccounts: FeeAccountRun['feeAccounts'], measure
     abortReasons,
     committedPerSecond: committed.length / (wallMs / 1000),
     latencyMs: summarize(committed.map((m) => m.latencyMs)),
+    work: workSummary(committed),
   };
 }

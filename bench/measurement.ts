@@ -2,7 +2,7 @@
  * One transaction's figures, computed from what the recorder saw: requests and units, sequential
  * round trips, and where its wall time went. Pure.
  */
-import type { DynamoCall, Invocation } from './recorder.js';
+import type { AwsItemWrite, DynamoCall, Invocation } from './recorder.js';
 import type { StateHistory } from './stateHistory.js';
 import { coveredTime, longestSequentialChain } from './timeline.js';
 
@@ -22,6 +22,8 @@ export interface TxnMeasurement {
   awsWriteUnits: number | null;
   readUnits: number;
   estimatedUnits: number;
+  /** Each item write by AWS's rules, in order, with who sent it (keyed as writesBySource); empty unless images were captured. */
+  awsItemWrites: Array<AwsItemWrite & { source: string; operation: string }>;
   /** Write requests by who sent them: a coordinator Task state, or `participant:<action>`. */
   writesBySource: Record<string, number>;
   /** Write units by who spent them, keyed as writesBySource. */
@@ -79,10 +81,12 @@ export function measure(trace: TxnTrace): TxnMeasurement {
   const busyMs = coveredTime([...calls, ...invocations], start, end);
   const writesBySource: Record<string, number> = {};
   const writeUnitsBySource: Record<string, number> = {};
+  const awsItemWrites: TxnMeasurement['awsItemWrites'] = [];
   for (const call of writes) {
     const source = call.participant ? `participant:${call.label.slice(call.participant.length + 1)}` : call.label;
     writesBySource[source] = (writesBySource[source] ?? 0) + 1;
     writeUnitsBySource[source] = (writeUnitsBySource[source] ?? 0) + call.writeUnits;
+    for (const item of call.awsItemWrites ?? []) awsItemWrites.push({ ...item, source, operation: call.operation });
   }
   return {
     txnId: trace.txnId,
@@ -97,6 +101,7 @@ export function measure(trace: TxnTrace): TxnMeasurement {
     awsWriteUnits: writes.every((c) => c.awsWriteUnits !== undefined) ? writes.reduce((s, c) => s + (c.awsWriteUnits ?? 0), 0) : null,
     readUnits: calls.reduce((s, c) => s + c.readUnits, 0),
     estimatedUnits: calls.reduce((s, c) => s + (c.unitsEstimated ? c.writeUnits + c.readUnits : 0), 0),
+    awsItemWrites,
     writesBySource,
     writeUnitsBySource,
     readBackRequests: trace.calls.length - calls.length,

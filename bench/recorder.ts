@@ -11,7 +11,7 @@ import type { ConsumedCapacity, DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import type { TableSchema } from '../lambdas/tableSchemas.js';
 import type { ParticipantInvoker } from '../local/stateMachine.js';
 import { awsWriteUnits } from './awsWriteUnits.js';
-import { type AttributeMap, failedWriteUnits, isWriteOperation, reportedUnits, reportsCapacity } from './capacity.js';
+import { type AttributeMap, failedWriteUnits, isWriteOperation, itemSize, reportedUnits, reportsCapacity } from './capacity.js';
 import type { CoordinatorTasks } from './coordinatorTasks.js';
 import { CLAIM_CONDITION } from '../lambdas/request/txnClaim.js';
 
@@ -42,6 +42,22 @@ export interface DynamoCall {
    * while the recorder captures images (undefined otherwise, and for writes it cannot follow).
    */
   awsWriteUnits: number | undefined;
+  /** Each item the write named, sized before and after and costed by AWS's rules (while capturing images). */
+  awsItemWrites: AwsItemWrite[] | undefined;
+}
+
+/** One item of one write, as AWS bills it: for the units bench's breakdown by sender, table and size. */
+export interface AwsItemWrite {
+  table: string;
+  /** The item's partition key value. */
+  key: string;
+  transactional: boolean;
+  bytesBefore: number;
+  bytesAfter: number;
+  tableUnits: number;
+  indexUnits: number;
+  /** A write whose condition failed (AWS bills it all the same). */
+  refused?: true;
 }
 
 /** What the recorder needs to count write units by AWS's rules: each table's schema and a read outside the count. */
@@ -114,7 +130,7 @@ interface ServiceFailure {
 }
 
 const MARSHALLED_INPUT = Symbol('marshalledInput');
-const AWS_WRITE_UNITS = Symbol('awsWriteUnits');
+const AWS_ITEM_WRITES = Symbol('awsItemWrites');
 
 export class Recorder {
   private readonly scope = new AsyncLocalStorage<Scope>();
@@ -166,7 +182,7 @@ export class Recorder {
             writeUnits: units?.write ?? 0,
             readUnits: units?.read ?? 0,
             unitsEstimated: false,
-            awsWriteUnits: (context as Record<symbol, unknown>)[AWS_WRITE_UNITS] as number | undefined,
+            ...awsUnitsOf((context as Record<symbol, unknown>)[AWS_ITEM_WRITES] as AwsItemWrite[] | undefined),
           });
           return result;
         } catch (error) {
@@ -174,6 +190,8 @@ export class Recorder {
           const marshalled = (context as Record<symbol, unknown>)[MARSHALLED_INPUT] as Parameters<typeof failedWriteUnits>[1] | undefined;
           const existing = failure.CancellationReasons?.map((r) => r.Item) ?? [failure.Item];
           const writeUnits = marshalled && isWriteOperation(operation) ? failedWriteUnits(operation, marshalled, existing) : 0;
+          const refused =
+            this.capturing && marshalled && this.images ? writtenItems(operation, marshalled as MarshalledWrite, this.images.schemaOf) : undefined;
           this.record(scope, operation, args.input as RequestInput, start, {
             ok: false,
             error: failure.name ?? 'Error',
@@ -183,6 +201,8 @@ export class Recorder {
             unitsEstimated: writeUnits > 0,
             // failedWriteUnits already counts by AWS's rules; a write the conflict model refused never left.
             awsWriteUnits: this.capturing ? writeUnits : undefined,
+            // A refused write changes nothing: billed on the item as it was, which the failure carries back.
+            awsItemWrites: refused?.length === 1 ? [refusedWrite(refused[0]!, existing[0], writeUnits)] : undefined,
           });
           throw error;
         } finally {
@@ -202,10 +222,18 @@ export class Recorder {
         const before = await Promise.all(written.map((w) => images.read(w.table, w.key)));
         const result = await next(args);
         const after = await Promise.all(written.map((w) => images.read(w.table, w.key)));
-        (context as Record<symbol, unknown>)[AWS_WRITE_UNITS] = written.reduce((sum, w, i) => {
+        (context as Record<symbol, unknown>)[AWS_ITEM_WRITES] = written.map((w, i): AwsItemWrite => {
           const units = awsWriteUnits({ before: before[i], after: after[i], transactional: w.transactional }, w.schema);
-          return sum + units.table + units.indexes;
-        }, 0);
+          return {
+            table: w.table,
+            key: Object.values(w.key)[0]?.S ?? '',
+            transactional: w.transactional,
+            bytesBefore: itemSize(before[i]),
+            bytesAfter: itemSize(after[i]),
+            tableUnits: units.table,
+            indexUnits: units.indexes,
+          };
+        });
         return result;
       },
       { step: 'build', name: 'pakkaBenchMarshalledInput' },
@@ -240,7 +268,7 @@ export class Recorder {
     operation: string,
     input: RequestInput,
     start: number,
-    outcome: Pick<DynamoCall, 'ok' | 'error' | 'attempts' | 'writeUnits' | 'readUnits' | 'unitsEstimated' | 'awsWriteUnits'>,
+    outcome: Pick<DynamoCall, 'ok' | 'error' | 'attempts' | 'writeUnits' | 'readUnits' | 'unitsEstimated' | 'awsWriteUnits' | 'awsItemWrites'>,
   ): void {
     const task =
       scope.participant || scope.baseline
@@ -297,4 +325,22 @@ export class Recorder {
     this.invocations.delete(txnId);
     return taken;
   }
+}
+
+function awsUnitsOf(items: AwsItemWrite[] | undefined): Pick<DynamoCall, 'awsWriteUnits' | 'awsItemWrites'> {
+  return { awsWriteUnits: items?.reduce((sum, i) => sum + i.tableUnits + i.indexUnits, 0), awsItemWrites: items };
+}
+
+function refusedWrite(written: WrittenItem, existing: AttributeMap | undefined, units: number): AwsItemWrite {
+  const bytes = itemSize(existing);
+  return {
+    table: written.table,
+    key: Object.values(written.key)[0]?.S ?? '',
+    transactional: written.transactional,
+    bytesBefore: bytes,
+    bytesAfter: bytes,
+    tableUnits: units,
+    indexUnits: 0,
+    refused: true,
+  };
 }

@@ -21,6 +21,7 @@ import { LocalPakka } from '../local/pakka.js';
 import { executionInput } from '../lambdas/request/executionInput.js';
 import { localTableNames } from '../local/tables.js';
 import { CoordinatorTasks } from './coordinatorTasks.js';
+import { type BreakdownRow, awsUnitsBreakdown, renderBreakdown } from './awsUnitsBreakdown.js';
 import { type CostPerMillion, type Prices, type WorkPerCommit, dynamoOnlyCost, expressCost, standardCost } from './costModel.js';
 import { type LoadShape, driveLoad, seededRandom, settleWithin } from './drive.js';
 import { type FeeAccountResult, type FeeAccountRun, type FeeAccountShape, feeAccountRun, upiTransferWrites } from './feeAccounts.js';
@@ -112,6 +113,8 @@ export interface AwsUnitsResult {
   dynamoDbLocalWriteUnits: number;
   baselineAwsWriteUnits: number;
   baselineDynamoDbLocalWriteUnits: number;
+  /** Pakka's units by sender, request and kind of item written, per committed transaction. */
+  breakdown: BreakdownRow[];
 }
 
 export interface BenchOptions {
@@ -440,7 +443,7 @@ class Bench {
       );
       const result = feeAccountRun(feeAccounts, await this.settle(results), wallMs);
       this.log(
-        `fee account ${feeAccounts.padEnd(6)}: ${result.committed}/${result.transfers} committed, ${result.committedPerSecond.toFixed(1)}/s, p99 ${result.latencyMs.p99.toFixed(0)} ms`,
+        `fee account ${feeAccounts.padEnd(6)}: ${result.committed}/${result.transfers} committed, ${result.committedPerSecond.toFixed(1)}/s, p99 ${result.latencyMs.p99.toFixed(0)} ms; per transfer ${result.work?.writeRequests.mean.toFixed(2) ?? '-'} writes, ${result.work?.roundTripsToCompletion.mean.toFixed(2) ?? '-'} round trips`,
       );
       return result;
     };
@@ -466,13 +469,19 @@ class Bench {
         );
         const counted = (await this.settle(results)).filter((m) => m.outcome === 'COMMITTED' && m.awsWriteUnits !== null);
         const mean = (f: (m: TxnMeasurement) => number) => (counted.length ? counted.reduce((s, m) => s + f(m), 0) / counted.length : Number.NaN);
-        return { transactions: counted.length, aws: mean((m) => m.awsWriteUnits ?? 0), local: mean((m) => m.writeUnits) };
+        return {
+          transactions: counted.length,
+          aws: mean((m) => m.awsWriteUnits ?? 0),
+          local: mean((m) => m.writeUnits),
+          breakdown: awsUnitsBreakdown(counted, this.pakka.tables.coordinatorLog),
+        };
       };
       const pakka = await run('pakka');
       const baseline = await run('transactWriteItems');
       this.log(
         `write units N=${String(n).padStart(2)}: ${pakka.aws.toFixed(1)} by AWS's rules (DynamoDB Local ${pakka.local.toFixed(1)}); one TransactWriteItems ${baseline.aws.toFixed(1)}`,
       );
+      for (const line of renderBreakdown(pakka.breakdown)) this.log(line);
       return {
         participants: n,
         transactions: pakka.transactions,
@@ -480,6 +489,7 @@ class Bench {
         dynamoDbLocalWriteUnits: pakka.local,
         baselineAwsWriteUnits: baseline.aws,
         baselineDynamoDbLocalWriteUnits: baseline.local,
+        breakdown: pakka.breakdown,
       };
     } finally {
       this.recorder.capturing = false;

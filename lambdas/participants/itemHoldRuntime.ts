@@ -6,25 +6,31 @@
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
+  FORGET_AT_ONCE,
   FORGET_FROM_HELD,
   INTENT_HORIZON_MS,
   type IntentEntry,
   abortedEntry,
   forgettableEntries,
+  forgettableWithoutRecord,
+  forgottenInPassing,
   intentEntryOf,
   intentFacts,
+  mayStillSendPrepare,
   nextForgetAt,
   prepareRefusal,
   preparedEntry,
   recordCoversEntry,
+  refusedForForgetting,
 } from '../protocol/heldIntent.js';
 import { batchReadConsistent } from './batchRead.js';
 import type { ParticipantEffect, ParticipantMessage } from '../protocol/participantStep.js';
 import type { AbortReason } from '../protocol/vote.js';
+import { TransientFailure } from '../protocol/participantState.js';
 import { classified } from './errors.js';
 import { escrowUpgrade, isLegacyEscrowItem } from './escrow.js';
 import type { ItemHoldTarget } from './holdLayout.js';
-import { ITEM_HOLD_LAYOUT, abortedEntryWrite, decideHold, decidedRecordPut, forgetEntries, intentsMap, prepareHold } from './itemIntents.js';
+import { ITEM_HOLD_LAYOUT, type IntentsMapAs, abortedEntryWrite, decideHold, decidedRecordPut, forgetEntries, prepareHold } from './itemIntents.js';
 import type { EffectReport, ParticipantDriver } from './participantDriver.js';
 import { type StoredRecord, storedRecord } from './record.js';
 import { PARTITION_KEY, recordKeyOf } from './table.js';
@@ -38,6 +44,8 @@ type Perform = (effect: ParticipantEffect, record: HeldRecord | undefined, messa
 
 /** How often one effect re-sends its write when the item moved under it in a way the write itself handles. */
 const WRITE_ATTEMPTS = 4;
+/** Items whose last seen entries one process keeps (for forgetting in passing). */
+const SEEN_ITEMS = 1000;
 
 /** The step's view of a transaction in this layout: the record when it is of this layout, else the entry. */
 export function heldRecordOf(txnId: string, record: StoredRecord | undefined, entry: IntentEntry | undefined): HeldRecord | undefined {
@@ -88,34 +96,95 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     return heldRecordOf(txnId, record, intentEntryOf(intents?.[txnId]));
   }
 
-  /** A nested write needs the item's `intents` map; create it when the item as it was had none. */
-  async function withIntents(send: () => ReturnType<ParticipantDriver<HeldRecord>['update']>, pk: string) {
-    for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-      const out = await send();
-      if (out.written || out.old?.intents !== undefined) return out;
-      await driver.write(new UpdateCommand(intentsMap(tableName, pk)));
-    }
-    throw new Error(`item ${pk}: its intents map could not be created`);
+  /**
+   * What this process last saw of each item it wrote (its writes' ALL_NEW, which costs no write unit): the
+   * finished entries the next write there may remove in passing. Only an optimisation: another process's
+   * writes forget what this one has not seen, and a stale view only names entries already gone.
+   */
+  const seen = new Map<string, { finished: Record<string, unknown>; prepared: number | undefined }>();
+
+  function saw(pk: string, item: Record<string, unknown> | undefined): void {
+    const intents = item?.intents;
+    if (typeof intents !== 'object' || intents === null) return;
+    // The oldest ones only: one write forgets at most FORGET_AT_ONCE, and its ALL_NEW shows the next.
+    const finished = Object.entries(intents as Record<string, unknown>)
+      .flatMap(([txnId, raw]) => {
+        const entry = intentEntryOf(raw);
+        return entry && forgettableWithoutRecord(entry) ? [[txnId, entry] as const] : [];
+      })
+      .sort(([, a], [, b]) => a.at.localeCompare(b.at))
+      .slice(0, FORGET_AT_ONCE);
+    seen.delete(pk);
+    seen.set(pk, { finished: Object.fromEntries(finished), prepared: typeof item?.prepared === 'number' ? item.prepared : undefined });
+    // Oldest first: a long-lived process forgets the items it has not written for longest.
+    if (seen.size > SEEN_ITEMS) seen.delete(seen.keys().next().value as string);
+    // A one-phase C is the one entry forgetting in passing leaves: a busy item's pass reads its record.
+    const entries = Object.values(intents as Record<string, unknown>);
+    if (entries.length >= FORGET_FROM_HELD && entries.some((raw) => intentEntryOf(raw)?.one === true)) oneFull.add(pk);
   }
 
-  async function prepare(txnId: string, target: ItemHoldTarget, given: PreparedOperations, message: ParticipantMessage, onePhase: boolean): Promise<Report> {
+  /** How the next write to `pk` for `txnId` finds the map, with the finished entries it may forget on the way. */
+  function inPassing(pk: string, txnId: string): IntentsMapAs & { kind: 'map' } {
+    const horizon = new Date(Date.parse(now()) - INTENT_HORIZON_MS).toISOString();
+    return { kind: 'map', forget: forgottenInPassing(seen.get(pk)?.finished ?? {}, horizon, txnId), horizon };
+  }
+
+  /** Items this process saw with FORGET_FROM_HELD entries or more, one-phase ones among them: the next prepare there runs the pass that reads records. */
+  const oneFull = new Set<string>();
+
+  /**
+   * A write that sets the transaction's entry: first in the item's map (forgetting in passing), and when
+   * the item as it was had none, the first hold's variant that creates the map with the entry in it.
+   */
+  async function entryWrite(pk: string, txnId: string, build: (as: IntentsMapAs) => UpdateCommand) {
+    let as: IntentsMapAs = inPassing(pk, txnId);
+    for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+      const out = await driver.update(build(as));
+      if (out.written) {
+        saw(pk, out.attributes);
+        return out;
+      }
+      const fresh = out.old?.intents === undefined;
+      if (!fresh && as.kind === 'map' && refusedForForgetting(out.old?.intents as Record<string, unknown>, as.forget, as.horizon)) {
+        // Refused for an entry named to forget that is not finished (never so, by the horizon): learn the item as
+        // it was and send the write once more without them; a second refusal is the write's own.
+        saw(pk, out.old);
+        as = { ...as, forget: [] };
+        continue;
+      }
+      // The map appeared or went between the two reads of it: the other variant.
+      if (fresh === (as.kind === 'fresh')) return out;
+      as = fresh ? { kind: 'fresh' } : inPassing(pk, txnId);
+    }
+    throw new Error(`item ${pk}: its intents map kept appearing and going`);
+  }
+
+  async function prepare(
+    txnId: string,
+    target: ItemHoldTarget,
+    given: PreparedOperations,
+    message: ParticipantMessage,
+    onePhase: boolean,
+    began: string,
+  ): Promise<Report> {
     if (message.action !== 'prepare') throw new Error('a prepare needs the prepare that asked for it');
     const { pk, plan } = target;
     const entry = preparedEntry(given.digest, given.operations[0], now(), onePhase);
+    // The horizon of forgetting counts on a prepare's write landing soon after its delivery began (heldIntent.ts).
+    const prepareWrite = (as: IntentsMapAs) => {
+      if (!mayStillSendPrepare(began, now())) throw new TransientFailure(`prepare of ${txnId} ran too long to send its item write; retry`);
+      return new UpdateCommand({ ...prepareHold(tableName, pk, txnId, plan, entry, as), ReturnValues: 'ALL_NEW' });
+    };
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-      const out = await withIntents(
-        () => driver.update(new UpdateCommand({ ...prepareHold(tableName, pk, txnId, plan, entry), ReturnValues: 'UPDATED_NEW' })),
-        pk,
-      );
+      const out = await entryWrite(pk, txnId, prepareWrite);
       if (out.written) {
-        if (typeof out.attributes?.held === 'number' && out.attributes.held >= FORGET_FROM_HELD) await forget(pk);
+        if (oneFull.delete(pk)) await forget(pk);
         return { kind: 'done' };
       }
       const old = out.old;
       const refusal = prepareRefusal(
         old && {
           intents: old.intents as Record<string, unknown>,
-          ...(typeof old.held === 'number' ? { held: old.held } : {}),
           ...(typeof old.lockedBy === 'string' ? { lockedBy: old.lockedBy } : {}),
           legacy: isLegacyEscrowItem(old, plan.quantity),
         },
@@ -123,8 +192,6 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
       );
       const refused = (reason: AbortReason): Report => ({ kind: 'report', message: { action: 'refused', prepare: message, reason }, from: 'nothing' });
       switch (refusal.kind) {
-        case 'noIntents':
-          continue;
         case 'entry':
           return { kind: 'moved' };
         case 'lockConflict':
@@ -154,6 +221,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
 
   async function forget(pk: string, force = false): Promise<void> {
     const at = now();
+    oneFull.delete(pk);
     const notBefore = forgetNotBefore.get(pk);
     if (!force && notBefore !== undefined && at < notBefore) return;
     const out = await client.send(
@@ -168,13 +236,15 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     const intents = (out.Item?.intents ?? {}) as Record<string, unknown>;
     const horizon = new Date(Date.parse(at) - INTENT_HORIZON_MS).toISOString();
     const candidates = forgettableEntries(intents, horizon);
-    const records = candidates.length
+    // Only a one-phase entry needs its record read (heldIntent.ts forgettableWithoutRecord).
+    const toRead = candidates.filter(({ entry }) => !forgettableWithoutRecord(entry));
+    const records = toRead.length
       ? new Map(
           (
             await batchReadConsistent(
               client,
               tableName,
-              candidates.map(({ txnId }) => recordKeyOf(txnId)),
+              toRead.map(({ txnId }) => recordKeyOf(txnId)),
             )
           ).map((item) => {
             const record = storedRecord(item);
@@ -207,13 +277,23 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
   }
 
   async function finishItem(txnId: string, { pk, plan }: ItemHoldTarget, digest: string, outcome: 'COMMITTED' | 'ABORTED', at: string): Promise<Report> {
-    let last = false;
+    // Which variant to send first: the item's last prepared entry leaves the index. As this process last saw
+    // the item (its prepare's ALL_NEW, usually); a wrong guess costs one refused write, then the other.
+    let last = seen.get(pk)?.prepared === 1;
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-      const out = await driver.update(new UpdateCommand(decideHold(tableName, pk, txnId, plan, digest, outcome, at, last)));
-      if (out.written) return { kind: 'done' };
+      const { forget, horizon } = inPassing(pk, txnId);
+      const out = await driver.update(
+        new UpdateCommand({ ...decideHold(tableName, pk, txnId, plan, digest, outcome, at, last, forget, horizon), ReturnValues: 'ALL_NEW' }),
+      );
+      if (out.written) {
+        saw(pk, out.attributes);
+        return { kind: 'done' };
+      }
+      // The next attempt names only what the item as it was shows finished.
+      saw(pk, out.old);
       const entry = intentEntryOf((out.old?.intents as Record<string, unknown> | undefined)?.[txnId]);
       if (entry?.s === 'P' && entry.d === digest) {
-        // The first variant assumed other prepared entries; the item's last one also leaves the index.
+        // The guess was wrong: the item's last prepared entry also leaves the index, any other does not.
         last = out.old?.prepared === 1;
         continue;
       }
@@ -238,7 +318,8 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     reason: AbortReason | undefined,
   ): Promise<Report> {
     const at = now();
-    const out = await withIntents(() => driver.update(new UpdateCommand(abortedEntryWrite(tableName, pk, txnId, abortedEntry(digest, at, reason)))), pk);
+    const entry = abortedEntry(digest, at, reason);
+    const out = await entryWrite(pk, txnId, (as) => new UpdateCommand({ ...abortedEntryWrite(tableName, pk, txnId, entry, as), ReturnValues: 'ALL_NEW' }));
     if (!out.written) return { kind: 'moved' };
     if (reason !== undefined) return { kind: 'done' };
     const put = decidedRecordPut(tableName, { txnId, state: 'ABORTED', digest, operations, onePhase: false, now: at });
@@ -260,13 +341,14 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
    * older layout.
    */
   function performer(txnId: string, given: PreparedOperations | undefined, target: ItemHoldTarget, recordLayout: Perform): Perform {
+    const began = now();
     return async (effect, record, message) => {
       if (record !== undefined && record.layout !== ITEM_HOLD_LAYOUT) return recordLayout(effect, record, message);
       if ('call' in effect) throw new Error(`a hold in an item is Pakka's own; there is no team ${effect.call} to call`);
       switch (effect.write) {
         case 'prepare': {
           if (!given) throw new Error('a prepare needs its operations');
-          const report = await prepare(txnId, target, given, message, effect.onePhase);
+          const report = await prepare(txnId, target, given, message, effect.onePhase, began);
           if (report.kind === 'done' && effect.onePhase) await onePhaseRecord(txnId, given);
           return report;
         }

@@ -30,7 +30,7 @@ export const HELD_PARTITIONS: readonly string[] = Array.from({ length: HELD_SHAR
 export const RECORD_TTL_SECONDS = 30 * 24 * 3600;
 export const RECORD_TTL_ATTRIBUTE = 'expiresAt';
 
-const NAMES: Record<string, string> = { '#in': 'intents', '#held': 'held', '#prep': 'prepared', '#s': 's', '#d': 'd', '#at': 'at', '#op': 'op' };
+const NAMES: Record<string, string> = { '#in': 'intents', '#prep': 'prepared', '#s': 's', '#d': 'd', '#at': 'at', '#op': 'op' };
 
 /** DynamoDB refuses a name placeholder that no expression uses, so only the used ones are given. */
 function namesFor(txnId: string, expressions: readonly string[], extra: Record<string, string> = {}): Record<string, string> {
@@ -63,57 +63,102 @@ function intentUpdate(
 }
 
 /**
+ * How a write finds the item's `intents` map. `map`: it exists (the usual case), so the write sets the
+ * transaction's entry in it and may remove, in passing, finished entries past the horizon (`forget`, from
+ * heldIntent.ts forgottenInPassing). `fresh`: the item, or its map, does not exist yet; DynamoDB refuses
+ * `SET intents.#t` there, so the write sets the whole map to the one entry, on `attribute_not_exists`.
+ */
+export type IntentsMapAs = { kind: 'map'; forget: readonly string[]; horizon: string } | { kind: 'fresh' };
+
+export const EXISTING_MAP: IntentsMapAs = { kind: 'map', forget: [], horizon: '' };
+
+/**
+ * Finished entries removed by a write that goes to the item anyway, each on the condition that it is gone
+ * already (another writer forgot it first) or finished and older than the horizon: never a prepared one.
+ */
+function forgetting(forget: readonly string[], horizon: string) {
+  const names: Record<string, string> = {};
+  const removals: string[] = [];
+  const guards: string[] = [];
+  forget.forEach((forgotten, i) => {
+    names[`#o${i}`] = forgotten;
+    removals.push(`#in.#o${i}`);
+    guards.push(`(attribute_not_exists(#in.#o${i}) OR (#in.#o${i}.#s <> :p AND #in.#o${i}.#at < :horizon))`);
+  });
+  const values: Record<string, unknown> = forget.length ? { ':p': 'P', ':horizon': horizon } : {};
+  return { names, removals, guards, values };
+}
+
+/** The entry's SET, the removals in passing, the condition, and the names and values they need. */
+function entryWrite(txnId: string, entry: IntentEntry, as: IntentsMapAs, cap?: number) {
+  if (as.kind === 'fresh') {
+    return { set: '#in = :map', removals: [] as string[], condition: 'attribute_not_exists(#in)', names: {}, values: { ':map': { [txnId]: entry } } };
+  }
+  const passing = forgetting(as.forget, as.horizon);
+  const condition = ['attribute_exists(#in) AND attribute_not_exists(#in.#t)', ...(cap === undefined ? [] : ['size(#in) < :cap']), ...passing.guards].join(
+    ' AND ',
+  );
+  const values = { ':entry': entry, ...(cap === undefined ? {} : { ':cap': cap }), ...passing.values };
+  return { set: '#in.#t = :entry', removals: passing.removals, condition, names: passing.names, values };
+}
+
+const removing = (removals: readonly string[]) => (removals.length ? ` REMOVE ${removals.join(', ')}` : '');
+
+/**
  * Prepare (or commitOnePhase): the escrow update and the entry in one conditional write. The condition
  * is the intent's (no entry of this txnId: not prepared, not finished, no tombstone), the cap, and the
  * escrow bound; ALL_OLD lets the caller tell which failed (heldIntent.ts prepareRefusal).
  */
-export function prepareHold(tableName: string, pk: string, txnId: string, plan: EscrowPlan, entry: IntentEntry, max?: number): Update {
+export function prepareHold(
+  tableName: string,
+  pk: string,
+  txnId: string,
+  plan: EscrowPlan,
+  entry: IntentEntry,
+  as: IntentsMapAs = EXISTING_MAP,
+  max?: number,
+): Update {
   const onePhase = entry.s === 'C';
   const escrow = onePhase ? escrowOnePhase(plan, max) : escrowPrepare(plan, max);
-  const sets = ['#in.#t = :entry', '#held = #held + :inc'];
+  const write = entryWrite(txnId, entry, as, INTENT_CAP);
+  const sets = [write.set];
   // Only a P entry is in doubt: it joins the index when the item gains its first one (if_not_exists keeps the keys after).
-  if (!onePhase) sets.push('#prep = #prep + :inc', `${HELD_SHARD} = if_not_exists(${HELD_SHARD}, :shard)`, `${HELD_SINCE} = if_not_exists(${HELD_SINCE}, :at)`);
-  const UpdateExpression = `${escrow.UpdateExpression}, ${sets.join(', ')}`;
-  const ConditionExpression = `attribute_exists(#in) AND attribute_not_exists(#in.#t) AND #held < :cap AND (${escrow.ConditionExpression})`;
-  return intentUpdate(tableName, pk, txnId, escrow, UpdateExpression, ConditionExpression, {
-    ':entry': entry,
-    ':inc': 1,
-    ':cap': INTENT_CAP,
-    ...(onePhase ? {} : { ':shard': heldShardOf(pk), ':at': entry.at }),
+  if (!onePhase) {
+    sets.push(
+      '#prep = if_not_exists(#prep, :zero) + :inc',
+      `${HELD_SHARD} = if_not_exists(${HELD_SHARD}, :shard)`,
+      `${HELD_SINCE} = if_not_exists(${HELD_SINCE}, :at)`,
+    );
+  }
+  const UpdateExpression = `${escrow.UpdateExpression}, ${sets.join(', ')}${removing(write.removals)}`;
+  const ConditionExpression = `${write.condition} AND (${escrow.ConditionExpression})`;
+  const withNames = { ...escrow, ExpressionAttributeNames: { ...escrow.ExpressionAttributeNames, ...write.names } };
+  return intentUpdate(tableName, pk, txnId, withNames, UpdateExpression, ConditionExpression, {
+    ...write.values,
+    ...(onePhase ? {} : { ':inc': 1, ':zero': 0, ':shard': heldShardOf(pk), ':at': entry.at }),
   });
 }
 
-/**
- * The map a nested SET needs: DynamoDB refuses `SET intents.#t` where `intents` does not exist. Written
- * once per item, the first time any hold lives in it; idempotent, so racing writers agree.
- */
-export function intentsMap(tableName: string, pk: string): Update {
-  return {
-    TableName: tableName,
-    Key: { [PARTITION_KEY]: pk },
-    UpdateExpression: 'SET #in = if_not_exists(#in, :empty), #held = if_not_exists(#held, :zero), #prep = if_not_exists(#prep, :zero)',
-    ExpressionAttributeNames: { '#in': 'intents', '#held': 'held', '#prep': 'prepared' },
-    ExpressionAttributeValues: { ':empty': {}, ':zero': 0 },
-  };
-}
-
 /** An `A` entry where none is: the participant's own no, or a null abort's tombstone. Holds nothing. */
-export function abortedEntryWrite(tableName: string, pk: string, txnId: string, entry: IntentEntry): Update {
+export function abortedEntryWrite(tableName: string, pk: string, txnId: string, entry: IntentEntry, as: IntentsMapAs = EXISTING_MAP): Update {
+  const write = entryWrite(txnId, entry, as);
+  const UpdateExpression = `SET ${write.set}${removing(write.removals)}`;
   return {
     TableName: tableName,
     Key: { [PARTITION_KEY]: pk },
-    UpdateExpression: 'SET #in.#t = :entry, #held = #held + :inc',
-    ConditionExpression: 'attribute_exists(#in) AND attribute_not_exists(#in.#t)',
-    ExpressionAttributeNames: { '#in': 'intents', '#t': txnId, '#held': 'held' },
-    ExpressionAttributeValues: { ':entry': entry, ':inc': 1 },
+    UpdateExpression,
+    ConditionExpression: write.condition,
+    ExpressionAttributeNames: namesFor(txnId, [UpdateExpression, write.condition], write.names),
+    ExpressionAttributeValues: write.values,
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
   };
 }
 
 /**
- * The item's half of commit or abort: `P` → `C` or `A` with the record's digest, the escrow commit or
- * release, one prepared fewer. `last` is the variant for the item's last prepared entry, which also
- * leaves the index; the caller tries the other first and this one when ALL_OLD shows `prepared = 1`.
+ * The item's half of commit or abort: `P` → `C` or `A`, keeping only the state and the time (heldIntent.ts
+ * decidedEntry), the escrow commit or release, one prepared fewer, and finished entries past the horizon
+ * removed in passing. `last` is the variant for the item's last prepared entry, which also leaves the index;
+ * the caller tries the other first and this one when ALL_OLD shows `prepared = 1`.
  */
 export function decideHold(
   tableName: string,
@@ -124,12 +169,22 @@ export function decideHold(
   outcome: 'COMMITTED' | 'ABORTED',
   at: string,
   last: boolean,
+  forget: readonly string[] = [],
+  horizon = '',
 ): Update {
   const escrow = outcome === 'COMMITTED' ? escrowCommit(plan) : escrowAbort(plan);
-  const remove = ['#in.#t.#op', ...(last ? [HELD_SHARD, HELD_SINCE] : [])];
+  const passing = forgetting(forget, horizon);
+  const remove = ['#in.#t.#op', '#in.#t.#d', ...(last ? [HELD_SHARD, HELD_SINCE] : []), ...passing.removals];
   const UpdateExpression = `${escrow.UpdateExpression}, #in.#t.#s = :to, #in.#t.#at = :at, #prep = #prep - :inc REMOVE ${remove.join(', ')}`;
-  const ConditionExpression = `#in.#t.#s = :p AND #in.#t.#d = :d AND ${last ? '#prep = :inc' : '#prep > :inc'} AND (${escrow.ConditionExpression})`;
-  return intentUpdate(tableName, pk, txnId, escrow, UpdateExpression, ConditionExpression, {
+  const ConditionExpression = [
+    '#in.#t.#s = :p AND #in.#t.#d = :d',
+    last ? '#prep = :inc' : '#prep > :inc',
+    ...passing.guards,
+    `(${escrow.ConditionExpression})`,
+  ].join(' AND ');
+  const withNames = { ...escrow, ExpressionAttributeNames: { ...escrow.ExpressionAttributeNames, ...passing.names } };
+  return intentUpdate(tableName, pk, txnId, withNames, UpdateExpression, ConditionExpression, {
+    ...passing.values,
     ':to': outcome === 'COMMITTED' ? 'C' : 'A',
     ':p': 'P',
     ':d': digest,
@@ -172,25 +227,15 @@ export function decidedRecordPut(tableName: string, record: DecidedRecord): PutC
   };
 }
 
-/**
- * Forgets finished entries past the horizon: each removal conditioned on the entry being finished and
- * older than the horizon still, so a concurrent writer that forgot one first makes this a no-op.
- */
+/** Forgets finished entries past the horizon in a write of its own (the pass that read their records first). */
 export function forgetEntries(tableName: string, pk: string, txnIds: readonly string[], horizon: string): Update {
-  const names: Record<string, string> = { '#in': 'intents', '#held': 'held', '#s': 's', '#at': 'at' };
-  const conditions: string[] = [];
-  const removals: string[] = [];
-  txnIds.forEach((txnId, i) => {
-    names[`#o${i}`] = txnId;
-    removals.push(`#in.#o${i}`);
-    conditions.push(`#in.#o${i}.#s <> :p AND #in.#o${i}.#at < :horizon`);
-  });
+  const passing = forgetting(txnIds, horizon);
   return {
     TableName: tableName,
     Key: { [PARTITION_KEY]: pk },
-    UpdateExpression: `SET #held = #held - :k REMOVE ${removals.join(', ')}`,
-    ConditionExpression: conditions.join(' AND '),
-    ExpressionAttributeNames: names,
-    ExpressionAttributeValues: { ':k': txnIds.length, ':p': 'P', ':horizon': horizon },
+    UpdateExpression: `REMOVE ${passing.removals.join(', ')}`,
+    ConditionExpression: passing.guards.join(' AND '),
+    ExpressionAttributeNames: { '#in': 'intents', '#s': 's', '#at': 'at', ...passing.names },
+    ExpressionAttributeValues: passing.values,
   };
 }

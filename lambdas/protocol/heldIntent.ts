@@ -88,12 +88,15 @@ export function abortedEntry(digest: string | undefined, at: string, reason: Abo
 }
 
 /**
- * The one transition of a `P` entry: to the record's outcome, dropping the redo list. Any other entry
- * has no transition; the caller answers from it.
+ * The one transition of a `P` entry: to the record's outcome, keeping only the state and the time. The
+ * record, written first, is the answer for the whole recovery window; the entry is left only to block a
+ * late prepare of the same txnId (its presence fails the prepare's `attribute_not_exists(intents.<txnId>)`,
+ * whatever it holds) and to be forgotten after the horizon (its time). Any other entry has no transition;
+ * the caller answers from it.
  */
 export function decidedEntry(entry: IntentEntry, outcome: 'COMMITTED' | 'ABORTED', at: string): IntentEntry | undefined {
   if (entry.s !== 'P') return undefined;
-  return { s: outcome === 'COMMITTED' ? 'C' : 'A', at, ...(entry.d !== undefined ? { d: entry.d } : {}) };
+  return { s: outcome === 'COMMITTED' ? 'C' : 'A', at };
 }
 
 /** An item holds at most this many entries; the next prepare votes LOCK_CONFLICT (design: "The item's size"). */
@@ -101,8 +104,6 @@ export const INTENT_CAP = 512;
 
 /** Why a single-item prepare's condition failed, read from the item as it was (ALL_OLD). */
 export type PrepareRefusal =
-  /** The item, or its `intents` map, does not exist yet: create the map, then prepare again. */
-  | { kind: 'noIntents' }
   /** An entry of this txnId is there: the step answers from it. */
   | { kind: 'entry'; entry: IntentEntry }
   /** Full, or locked by an older Pakka's exclusive lock: "not now", nothing recorded. */
@@ -114,18 +115,18 @@ export type PrepareRefusal =
 
 export interface ItemAsItWas {
   intents?: Record<string, unknown>;
-  held?: number;
   lockedBy?: string;
   /** The item has its quantity but none of the escrow sums (Pakka 0.1). */
   legacy: boolean;
 }
 
 export function prepareRefusal(item: ItemAsItWas | undefined, txnId: string, cap: number = INTENT_CAP): PrepareRefusal {
-  if (!item?.intents) return { kind: 'noIntents' };
-  const entry = intentEntryOf(item.intents[txnId]);
+  // Without a map (no item, or none of its holds yet) only the first hold's variant was sent, which names no cap.
+  const intents = item?.intents ?? {};
+  const entry = intentEntryOf(intents[txnId]);
   if (entry) return { kind: 'entry', entry };
-  if ((item.held ?? 0) >= cap || item.lockedBy !== undefined) return { kind: 'lockConflict' };
-  if (item.legacy) return { kind: 'upgrade' };
+  if (Object.keys(intents).length >= cap || item?.lockedBy !== undefined) return { kind: 'lockConflict' };
+  if (item?.legacy) return { kind: 'upgrade' };
   return { kind: 'business' };
 }
 
@@ -135,10 +136,27 @@ export function prepareRefusal(item: ItemAsItWas | undefined, txnId: string, cap
  * "Forgetting".
  */
 export const INTENT_HORIZON_MS = 10_000;
+/**
+ * A prepare whose delivery has run this long sends no more item writes (it fails transiently, and the
+ * coordinator's retry is a new delivery that finds the entry): with the SDK's default send of at most 2 × 2.5 s
+ * and its back-off, its last write lands inside INTENT_HORIZON_MS of the moment it began.
+ */
+export const PREPARE_SEND_WINDOW_MS = 4_000;
+
+/** Whether a prepare that began at `began` may still send its item write at `now` (ISO times). */
+export const mayStillSendPrepare = (began: string, now: string): boolean => Date.parse(now) - Date.parse(began) < PREPARE_SEND_WINDOW_MS;
 /** One write forgets at most this many entries. */
 export const FORGET_AT_ONCE = 16;
-/** An item with this many entries or more is tidied by the write that finds it so. */
+/** An item with this many entries or more has its one-phase entries tidied by a pass that reads their records. */
 export const FORGET_FROM_HELD = 32;
+
+/**
+ * Whether a finished entry may go once past the horizon without reading its record. Every one may but a
+ * one-phase `C`, which is the decision until its record exists. A `C` or `A` of commit or abort has its
+ * record (written first); a tombstone or the participant's own no only ever had to block a late prepare,
+ * which the horizon rules out, and a later abort of a forgotten one answers ABORTED again as a null abort.
+ */
+export const forgettableWithoutRecord = (entry: IntentEntry): boolean => entry.s !== 'P' && entry.one !== true;
 
 /** The finished entries older than the horizon, oldest first, at most FORGET_AT_ONCE: the candidates to forget. */
 export function forgettableEntries(intents: Readonly<Record<string, unknown>>, horizon: string): Array<{ txnId: string; entry: IntentEntry }> {
@@ -152,14 +170,41 @@ export function forgettableEntries(intents: Readonly<Record<string, unknown>>, h
 }
 
 /**
- * Whether the transaction's record lets its finished entry go: the record says the same outcome (so the
- * record answers every later message), or the entry is the participant's own no, which the coordinator
- * already holds as its vote and whose abort answers ABORTED again from no state at all (a tombstone).
+ * The entries a write to the item may remove in passing (design: "Forgetting"): finished longer ago than the
+ * horizon, needing no record read, never the writer's own transaction; oldest first, at most FORGET_AT_ONCE.
+ * `intents` is the item as the writer last saw it (the ALL_NEW of its previous write there).
+ */
+export function forgottenInPassing(intents: Readonly<Record<string, unknown>>, horizon: string, own: string): string[] {
+  return forgettableEntries(
+    Object.fromEntries(Object.entries(intents).filter(([txnId, raw]) => txnId !== own && isForgettableWithoutRecord(raw))),
+    horizon,
+  ).map((c) => c.txnId);
+}
+
+/**
+ * Whether a write that named `forget` could have been refused for them: one of them is in the item as it was,
+ * and not finished before the horizon (its guard in itemIntents.ts fails on such an entry).
+ */
+export function refusedForForgetting(intents: Readonly<Record<string, unknown>>, forget: readonly string[], horizon: string): boolean {
+  return forget.some((txnId) => {
+    if (!(txnId in intents)) return false;
+    const entry = intentEntryOf(intents[txnId]);
+    return !entry || entry.s === 'P' || entry.at >= horizon;
+  });
+}
+
+function isForgettableWithoutRecord(raw: unknown): boolean {
+  const entry = intentEntryOf(raw);
+  return entry !== undefined && forgettableWithoutRecord(entry);
+}
+
+/**
+ * Whether the transaction's record lets its finished entry go: any entry but a one-phase `C`
+ * (forgettableWithoutRecord), and that one once its record says COMMITTED.
  */
 export function recordCoversEntry(entry: IntentEntry, record: DecidedRecordFacts | undefined): boolean {
-  if (entry.s === 'A' && entry.r !== undefined) return true;
-  if (!record) return false;
-  return record.state === (entry.s === 'C' ? 'COMMITTED' : 'ABORTED');
+  if (forgettableWithoutRecord(entry)) return true;
+  return entry.s === 'C' && record?.state === 'COMMITTED';
 }
 
 /**

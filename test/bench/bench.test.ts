@@ -179,4 +179,21 @@ describe("write units by AWS's rules", () => {
     // One TransactWriteItems of two small items (under 1 KB, no index): 2 write units each on AWS.
     expect(units?.baselineAwsWriteUnits).toBe(4);
   });
+
+  it('breaks the units down by sender, request and kind of item, and the rows add up to the total', () => {
+    const [units] = results.awsUnits;
+    const rows = units?.breakdown ?? [];
+    const total = rows.reduce((sum, row) => sum + row.tableUnits + row.indexUnits, 0);
+    expect(total).toBeCloseTo(units?.awsWriteUnits ?? Number.NaN, 9);
+    expect(rows.map((row) => `${row.source} ${row.kind}`)).toEqual(
+      expect.arrayContaining(['ClaimTxnId log', 'LogCommitDecision log', 'participant:prepare record']),
+    );
+    for (const row of rows) expect(row.maxBilledBytes).toBeGreaterThanOrEqual(Math.max(row.meanBytesBefore, row.meanBytesAfter));
+  });
+
+  it('the fee-account runs say what each committed transfer wrote', () => {
+    const { shared, spread } = results.feeAccounts;
+    // Three participants: their prepares and commits, the claim and the decision, at least.
+    for (const run of [shared, spread]) expect(run.work?.writeRequests.mean).toBeGreaterThanOrEqual(2 * 3 + 2);
+  });
 });

@@ -1,6 +1,8 @@
 /** The benchmark's pure arithmetic: round-trip chains, covered time, percentiles, capacity units, prices. */
 import { describe, expect, it } from 'vitest';
+import { awsUnitsBreakdown, writtenKind } from '../../bench/awsUnitsBreakdown.js';
 import { failedWriteUnits, itemSize, reportedUnits } from '../../bench/capacity.js';
+import type { TxnMeasurement } from '../../bench/measurement.js';
 import { CoordinatorTasks } from '../../bench/coordinatorTasks.js';
 import { expressCost, loadPrices, standardCost } from '../../bench/costModel.js';
 import { allStates, loadDefinition } from '../../local/stateMachine.js';
@@ -120,5 +122,64 @@ describe('cost model', () => {
     const cost = expressCost(work, prices);
     expect(cost.stepFunctions).toBeCloseTo((sf.expressPerRequest + 0.2 * (64 / 1024) * sf.expressPerGbSecond) * 1e6, 9);
     expect(cost.dynamodbWrites).toBe(standardCost(work, prices).dynamodbWrites);
+  });
+});
+
+describe('awsUnitsBreakdown', () => {
+  const write = (source: string, operation: string, table: string, key: string, units: number, bytes: [number, number], refused = false) => ({
+    source,
+    operation,
+    table,
+    key,
+    transactional: false,
+    bytesBefore: bytes[0],
+    bytesAfter: bytes[1],
+    tableUnits: units,
+    indexUnits: 1,
+    ...(refused ? { refused: true as const } : {}),
+  });
+  const txn = (writes: TxnMeasurement['awsItemWrites']) => ({ awsItemWrites: writes }) as TxnMeasurement;
+
+  it('tells the log, a record and a business item apart', () => {
+    expect(writtenKind('log', 'txn-1', 'log')).toBe('log');
+    expect(writtenKind('bank', 'TXN#t', 'log')).toBe('record');
+    expect(writtenKind('bank', 'ITEM#a', 'log')).toBe('item');
+  });
+
+  it('averages each sender’s writes per transaction, refused ones apart, with the sizes they were billed on', () => {
+    const rows = awsUnitsBreakdown(
+      [
+        txn([
+          write('participant:prepare', 'UpdateItem', 'bank', 'ITEM#a', 2, [1000, 1100]),
+          write('participant:prepare', 'UpdateItem', 'bank', 'ITEM#b', 1, [0, 80], true),
+        ]),
+        txn([write('participant:prepare', 'UpdateItem', 'bank', 'ITEM#a', 1, [600, 700])]),
+      ],
+      'log',
+    );
+    expect(rows).toEqual([
+      {
+        source: 'participant:prepare',
+        operation: 'UpdateItem',
+        kind: 'item',
+        writes: 1,
+        tableUnits: 1.5,
+        indexUnits: 1,
+        meanBytesBefore: 800,
+        meanBytesAfter: 900,
+        maxBilledBytes: 1100,
+      },
+      {
+        source: 'participant:prepare',
+        operation: 'UpdateItem (refused)',
+        kind: 'item',
+        writes: 0.5,
+        tableUnits: 0.5,
+        indexUnits: 0.5,
+        meanBytesBefore: 0,
+        meanBytesAfter: 80,
+        maxBilledBytes: 80,
+      },
+    ]);
   });
 });

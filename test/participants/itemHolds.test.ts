@@ -86,7 +86,12 @@ describe('prepare in the item', () => {
     await doc.send(
       new PutCommand({
         TableName: tableOf('bank'),
-        Item: { ...itemKeyOf(key), ...settledEscrowItem('balance', 100), intents: {}, held: INTENT_CAP, prepared: 0 },
+        Item: {
+          ...itemKeyOf(key),
+          ...settledEscrowItem('balance', 100),
+          intents: Object.fromEntries(Array.from({ length: INTENT_CAP }, (_, i) => [`young-${i}`, { s: 'C', at: new Date().toISOString() }])),
+          prepared: 0,
+        },
       }),
     );
     const txnId = uniqueId('t');
@@ -242,7 +247,7 @@ describe('a null abort racing a one-phase commit', () => {
 });
 
 describe('forgetting', () => {
-  it('finished entries past the 10 s horizon are forgotten by a busy item’s next write, 16 at a time; a prepared or young entry stays; a forgotten one still answers from its record', async () => {
+  it('finished entries past the 10 s horizon are forgotten by the item’s next write, in passing, 16 at a time; a prepared or young entry stays; a forgotten one still answers from its record', async () => {
     let clock = Date.now();
     const now = () => new Date(clock).toISOString();
     const h = participantHandler({ name: 'bank', kind: ledger, tableName: tableOf('bank'), client: doc, holdsInItems: true, now });
@@ -257,15 +262,18 @@ describe('forgetting', () => {
     }
     const still = uniqueId('p');
     await h({ action: 'prepare', txnId: still, operations: debit(key, 1) });
-    expect(await readItem(pakka, 'bank', key)).toMatchObject({ held: 41, prepared: 1 });
+    const entries = async () => Object.keys((await readItem(pakka, 'bank', key))?.intents as object);
+    expect(await entries()).toHaveLength(41);
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ prepared: 1 });
     // Inside the horizon nothing goes, however busy the item.
     await h({ action: 'prepare', txnId: uniqueId('young'), operations: debit(key, 1) });
-    expect(await readItem(pakka, 'bank', key)).toMatchObject({ held: 42 });
+    expect(await entries()).toHaveLength(42);
     clock += 11_000;
     await h({ action: 'prepare', txnId: uniqueId('late'), operations: debit(key, 1) });
     const item = await readItem(pakka, 'bank', key);
     const intents = item?.intents as Record<string, unknown>;
-    expect(item).toMatchObject({ held: 43 - 16, prepared: 3 });
+    expect(item).toMatchObject({ prepared: 3 });
+    // Forgotten in passing by the prepare's own write: no write of its own.
     expect(Object.keys(intents)).toHaveLength(43 - 16);
     // The oldest sixteen went (the account's opening among them), the prepared one stayed.
     for (const txnId of finished.slice(0, 15)) expect(intents[txnId]).toBeUndefined();
@@ -273,6 +281,119 @@ describe('forgetting', () => {
     expect(intents[still]).toMatchObject({ s: 'P' });
     expect(await h({ action: 'commit', txnId: finished[0]!, operations: debit(key, 1) })).toMatchObject({ outcome: 'COMMITTED', repeated: true });
     await expect(h({ action: 'commit', txnId: finished[1]!, operations: debit(key, 1) })).rejects.toMatchObject({ code: 'COMMIT_AFTER_ABORT' });
+  });
+});
+
+describe('writes per hold', () => {
+  /** A handler whose item writes are counted (Put and Update requests, failed ones too: AWS bills them). */
+  function counted(now?: () => string, onSend: () => void = () => undefined) {
+    const client = documentClient(localDynamoClient(inject('dynamoEndpoint'), sdkTimeoutsFromEnv(), conflictRulesFromEnv()));
+    const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
+    const writes: string[] = [];
+    const counting = new Proxy(client, {
+      get(target, prop, receiver) {
+        if (prop !== 'send') return Reflect.get(target, prop, receiver);
+        return async (command: unknown) => {
+          if (command instanceof UpdateCommand) writes.push(String(command.input.Key?.pk));
+          if (command instanceof PutCommand) writes.push(String(command.input.Item?.pk));
+          onSend();
+          return send(command);
+        };
+      },
+    });
+    const handler = participantHandler({
+      name: 'bank',
+      kind: ledger,
+      tableName: tableOf('bank'),
+      client: counting,
+      holdsInItems: true,
+      ...(now ? { now } : {}),
+    });
+    return { handler, writes };
+  }
+
+  it('the first hold of a new item creates its intents map in the prepare’s own write: one more request, not two', async () => {
+    const { handler, writes } = counted();
+    const key = uniqueId('new');
+    const txnId = uniqueId('t');
+    expect(await handler({ action: 'prepare', txnId, operations: credit(key, 5) })).toMatchObject({ vote: 'VOTE_COMMIT' });
+    // The usual write, refused for want of a map, then the first hold's variant.
+    expect(writes).toEqual([`ITEM#${key}`, `ITEM#${key}`]);
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ incoming: 5, prepared: 1, intents: { [txnId]: { s: 'P' } } });
+    writes.length = 0;
+    // An item this process has written before gets the usual write at once.
+    await handler({ action: 'commit', txnId, operations: credit(key, 5) });
+    expect(writes).toEqual([`TXN#${txnId}`, `ITEM#${key}`]);
+    expect(await entryOf(key, txnId)).toEqual({ s: 'C', at: expect.any(String) });
+  });
+
+  it('a prepare that has run too long sends no more item writes: it fails transiently and its retry prepares', async () => {
+    let clock = Date.now();
+    // Each request takes 4.5 s of the delivery's time: the new item's second write would go out too late.
+    const slow = counted(
+      () => new Date(clock).toISOString(),
+      () => {
+        clock += 4_500;
+      },
+    );
+    const key = uniqueId('new');
+    const txnId = uniqueId('t');
+    await expect(slow.handler({ action: 'prepare', txnId, operations: credit(key, 5) })).rejects.toMatchObject({ name: 'Pakka.Transient' });
+    expect(slow.writes).toEqual([`ITEM#${key}`]);
+    expect(await readItem(pakka, 'bank', key)).toBeUndefined();
+    expect(await bank({ action: 'prepare', txnId, operations: credit(key, 5) })).toMatchObject({ vote: 'VOTE_COMMIT' });
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ incoming: 5, prepared: 1 });
+  });
+
+  it('an entry named to forget that is prepared again is never removed: the write goes once more without it', async () => {
+    let clock = Date.now();
+    const one = counted(() => new Date(clock).toISOString());
+    const key = await openAccount(100, one.handler);
+    const first = uniqueId('t');
+    await one.handler({ action: 'prepare', txnId: first, operations: debit(key, 1) });
+    await one.handler({ action: 'commit', txnId: first, operations: debit(key, 1) });
+    clock += 11_000;
+    // What the horizon rules out, forced: `first`'s entry is prepared again behind the process's back.
+    const stray = { s: 'P', d: 'stray', op: debit(key, 1)[0], at: new Date(clock).toISOString() };
+    await doc.send(
+      new UpdateCommand({
+        TableName: tableOf('bank'),
+        Key: itemKeyOf(key),
+        UpdateExpression: 'SET intents.#t = :e',
+        ExpressionAttributeNames: { '#t': first },
+        ExpressionAttributeValues: { ':e': stray },
+      }),
+    );
+    one.writes.length = 0;
+    const second = uniqueId('t');
+    expect(await one.handler({ action: 'prepare', txnId: second, operations: debit(key, 1) })).toMatchObject({ vote: 'VOTE_COMMIT' });
+    // Refused once for naming `first`, then sent without it.
+    expect(one.writes).toEqual([`ITEM#${key}`, `ITEM#${key}`]);
+    expect(await entryOf(key, first)).toEqual(stray);
+  });
+
+  it('a process that saw entries another process has forgotten since names them in passing, harmlessly', async () => {
+    let clock = Date.now();
+    const now = () => new Date(clock).toISOString();
+    const one = counted(now);
+    const other = counted(now);
+    const key = await openAccount(100, one.handler);
+    const first = uniqueId('t');
+    await one.handler({ action: 'prepare', txnId: first, operations: debit(key, 1) });
+    await one.handler({ action: 'commit', txnId: first, operations: debit(key, 1) });
+    clock += 11_000;
+    // `other` learns the item from its own write, then forgets the opening and `first` in passing.
+    const second = uniqueId('t');
+    await other.handler({ action: 'prepare', txnId: second, operations: debit(key, 1) });
+    await other.handler({ action: 'commit', txnId: second, operations: debit(key, 1) });
+    expect(await entryOf(key, first)).toBeUndefined();
+    // `one` still believes `first` is there: its next write names it, and goes through.
+    const third = uniqueId('t');
+    expect(await one.handler({ action: 'prepare', txnId: third, operations: debit(key, 1) })).toMatchObject({ vote: 'VOTE_COMMIT' });
+    expect(await one.handler({ action: 'commit', txnId: third, operations: debit(key, 1) })).toMatchObject({ outcome: 'COMMITTED' });
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 97, reserved: 0, prepared: 0 });
+    // A forgotten transaction still answers from its record.
+    expect(await one.handler({ action: 'commit', txnId: first, operations: debit(key, 1) })).toMatchObject({ outcome: 'COMMITTED', repeated: true });
   });
 });
 

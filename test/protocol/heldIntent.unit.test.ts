@@ -8,6 +8,11 @@ import {
   FORGET_AT_ONCE,
   INTENT_CAP,
   forgettableEntries,
+  forgottenInPassing,
+  refusedForForgetting,
+  mayStillSendPrepare,
+  PREPARE_SEND_WINDOW_MS,
+  INTENT_HORIZON_MS,
   nextForgetAt,
   recordCoversEntry,
   abortedEntry,
@@ -23,12 +28,12 @@ const at = '2026-01-01T00:00:00.000Z';
 const debit = ledger.plan({ op: 'debit', key: 'alice', amount: 5 } as never) as EscrowPlan;
 
 describe('the entry', () => {
-  it('prepare writes P with its operation, or C (one) in one phase; a P entry goes to C or A once, dropping its operation', () => {
+  it('prepare writes P with its operation, or C (one) in one phase; a P entry goes to C or A once, keeping only its state and time', () => {
     const p = preparedEntry('d1', { op: 'debit' }, at, false);
     expect(p).toEqual({ s: 'P', d: 'd1', op: { op: 'debit' }, at });
     expect(preparedEntry('d1', { op: 'debit' }, at, true)).toEqual({ s: 'C', d: 'd1', at, one: true });
-    expect(decidedEntry(p, 'COMMITTED', 'later')).toEqual({ s: 'C', d: 'd1', at: 'later' });
-    expect(decidedEntry(p, 'ABORTED', 'later')).toEqual({ s: 'A', d: 'd1', at: 'later' });
+    expect(decidedEntry(p, 'COMMITTED', 'later')).toEqual({ s: 'C', at: 'later' });
+    expect(decidedEntry(p, 'ABORTED', 'later')).toEqual({ s: 'A', at: 'later' });
     expect(decidedEntry({ s: 'C', d: 'd1', at }, 'ABORTED', 'later')).toBeUndefined();
     expect(abortedEntry('d1', at, 'INSUFFICIENT_FUNDS')).toEqual({ s: 'A', d: 'd1', at, r: 'INSUFFICIENT_FUNDS' });
     expect(abortedEntry(undefined, at, undefined)).toEqual({ s: 'A', at });
@@ -77,13 +82,15 @@ describe('what the step sees', () => {
 });
 
 describe('why a prepare failed', () => {
-  const item = { intents: {}, held: 0, legacy: false };
-  it('tells the missing map, an existing entry, the cap or an old lock, a 0.1 item, and the business no apart', () => {
-    expect(prepareRefusal(undefined, 't')).toEqual({ kind: 'noIntents' });
-    expect(prepareRefusal({ legacy: false }, 't')).toEqual({ kind: 'noIntents' });
+  const item = { intents: {}, legacy: false };
+  const entries = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`x${i}`, { s: 'C', at }]));
+  it('tells an existing entry, the cap or an old lock, a 0.1 item, and the business no apart', () => {
+    // No item, or no map yet: the first hold's variant failed on the escrow bound.
+    expect(prepareRefusal(undefined, 't')).toEqual({ kind: 'business' });
+    expect(prepareRefusal({ legacy: false }, 't')).toEqual({ kind: 'business' });
     expect(prepareRefusal({ ...item, intents: { t: { s: 'A', at } } }, 't')).toEqual({ kind: 'entry', entry: { s: 'A', at } });
-    expect(prepareRefusal({ ...item, held: INTENT_CAP }, 't')).toEqual({ kind: 'lockConflict' });
-    expect(prepareRefusal({ ...item, held: INTENT_CAP - 1 }, 't')).toEqual({ kind: 'business' });
+    expect(prepareRefusal({ ...item, intents: entries(INTENT_CAP) }, 't')).toEqual({ kind: 'lockConflict' });
+    expect(prepareRefusal({ ...item, intents: entries(INTENT_CAP - 1) }, 't')).toEqual({ kind: 'business' });
     expect(prepareRefusal({ ...item, lockedBy: 'old' }, 't')).toEqual({ kind: 'lockConflict' });
     expect(prepareRefusal({ ...item, legacy: true }, 't')).toEqual({ kind: 'upgrade' });
   });
@@ -103,13 +110,13 @@ describe('the choice of layout', () => {
 });
 
 describe('the expressions', () => {
-  it('prepare conditions on no entry, the cap and the escrow bound, and joins the index only through if_not_exists', () => {
+  it('prepare conditions on no entry, the cap (the map’s size) and the escrow bound, and joins the index only through if_not_exists', () => {
     const input = prepareHold('t', 'ITEM#alice', 'tx', debit, preparedEntry('d', {}, at, false));
     expect(input.ConditionExpression).toBe(
-      'attribute_exists(#in) AND attribute_not_exists(#in.#t) AND #held < :cap AND (attribute_not_exists(lockedBy) AND available >= :amount)',
+      'attribute_exists(#in) AND attribute_not_exists(#in.#t) AND size(#in) < :cap AND (attribute_not_exists(lockedBy) AND available >= :amount)',
     );
     expect(input.UpdateExpression).toContain('heldShard = if_not_exists(heldShard, :shard)');
-    expect(input.ExpressionAttributeNames).toEqual({ '#in': 'intents', '#t': 'tx', '#held': 'held', '#prep': 'prepared' });
+    expect(input.ExpressionAttributeNames).toEqual({ '#in': 'intents', '#t': 'tx', '#prep': 'prepared' });
     expect(input.ExpressionAttributeValues?.[':shard']).toBe(heldShardOf('ITEM#alice'));
     // A one-phase commit holds nothing: it neither counts as prepared nor touches the index.
     const one = prepareHold('t', 'ITEM#alice', 'tx', debit, preparedEntry('d', {}, at, true));
@@ -117,13 +124,35 @@ describe('the expressions', () => {
     expect(one.UpdateExpression).not.toContain('#prep');
   });
 
-  it('the item write of commit and abort needs the entry P with the digest; only the last prepared entry leaves the index', () => {
+  it('the first hold of an item sets the whole map to its entry, only where there is no map', () => {
+    const entry = preparedEntry('d', {}, at, false);
+    const fresh = prepareHold('t', 'ITEM#alice', 'tx', debit, entry, { kind: 'fresh' });
+    expect(fresh.ConditionExpression).toBe('attribute_not_exists(#in) AND (attribute_not_exists(lockedBy) AND available >= :amount)');
+    expect(fresh.UpdateExpression).toContain('#in = :map');
+    expect(fresh.ExpressionAttributeValues?.[':map']).toEqual({ tx: entry });
+    expect(fresh.ExpressionAttributeNames).not.toHaveProperty('#t');
+  });
+
+  it('a write forgets finished entries in passing, each only if gone already or finished and past the horizon', () => {
+    const input = prepareHold('t', 'ITEM#alice', 'tx', debit, preparedEntry('d', {}, at, false), { kind: 'map', forget: ['old1', 'old2'], horizon: at });
+    expect(input.UpdateExpression).toMatch(/ REMOVE #in\.#o0, #in\.#o1$/);
+    expect(input.ConditionExpression).toContain(
+      '(attribute_not_exists(#in.#o0) OR (#in.#o0.#s <> :p AND #in.#o0.#at < :horizon)) AND (attribute_not_exists(#in.#o1) OR (#in.#o1.#s <> :p AND #in.#o1.#at < :horizon))',
+    );
+    expect(input.ExpressionAttributeNames).toMatchObject({ '#o0': 'old1', '#o1': 'old2' });
+    expect(input.ExpressionAttributeValues).toMatchObject({ ':p': 'P', ':horizon': at });
+    const decide = decideHold('t', 'ITEM#alice', 'tx', debit, 'd', 'COMMITTED', at, false, ['old1'], at);
+    expect(decide.UpdateExpression).toMatch(/REMOVE #in\.#t\.#op, #in\.#t\.#d, #in\.#o0$/);
+    expect(decide.ConditionExpression).toContain('(attribute_not_exists(#in.#o0) OR (#in.#o0.#s <> :p AND #in.#o0.#at < :horizon))');
+  });
+
+  it('the item write of commit and abort needs the entry P with the digest, leaves only its state and time; only the last prepared entry leaves the index', () => {
     const some = decideHold('t', 'ITEM#alice', 'tx', debit, 'd', 'COMMITTED', at, false);
     expect(some.ConditionExpression).toMatch(/^#in\.#t\.#s = :p AND #in\.#t\.#d = :d AND #prep > :inc AND/);
     expect(some.UpdateExpression).not.toContain('heldShard');
     const last = decideHold('t', 'ITEM#alice', 'tx', debit, 'd', 'ABORTED', at, true);
     expect(last.ConditionExpression).toContain('#prep = :inc');
-    expect(last.UpdateExpression).toMatch(/REMOVE #in\.#t\.#op, heldShard, heldSince$/);
+    expect(last.UpdateExpression).toMatch(/REMOVE #in\.#t\.#op, #in\.#t\.#d, heldShard, heldSince$/);
   });
 });
 
@@ -139,12 +168,41 @@ describe('forgetting', () => {
     expect(offered.map((o) => o.txnId)).not.toContain('young');
   });
 
-  it('lets an entry go only when its record says the same, or when it is the participant’s own no', () => {
-    expect(recordCoversEntry({ s: 'C', at: t(0) }, { state: 'COMMITTED' })).toBe(true);
-    expect(recordCoversEntry({ s: 'C', at: t(0), one: true }, undefined)).toBe(false);
-    expect(recordCoversEntry({ s: 'A', at: t(0) }, { state: 'COMMITTED' })).toBe(false);
-    expect(recordCoversEntry({ s: 'A', at: t(0) }, { state: 'ABORTED' })).toBe(true);
+  it('needs the record only to let a one-phase C go: every other finished entry only ever blocked a late prepare', () => {
+    expect(recordCoversEntry({ s: 'C', at: t(0) }, undefined)).toBe(true);
+    expect(recordCoversEntry({ s: 'A', at: t(0) }, undefined)).toBe(true);
+    expect(recordCoversEntry({ s: 'A', at: t(0), d: 'd' }, undefined)).toBe(true);
     expect(recordCoversEntry({ s: 'A', at: t(0), r: 'INSUFFICIENT_FUNDS' }, undefined)).toBe(true);
+    expect(recordCoversEntry({ s: 'C', at: t(0), one: true }, undefined)).toBe(false);
+    expect(recordCoversEntry({ s: 'C', at: t(0), one: true }, { state: 'ABORTED' })).toBe(false);
+    expect(recordCoversEntry({ s: 'C', at: t(0), one: true }, { state: 'COMMITTED' })).toBe(true);
+  });
+
+  it('forgets in passing the finished entries past the horizon that need no record, never the writer’s own, never a prepared one', () => {
+    const intents = {
+      own: { s: 'C', at: t(0) },
+      p: { s: 'P', d: 'd', at: t(0) },
+      one: { s: 'C', d: 'd', at: t(0), one: true },
+      done: { s: 'A', at: t(1) },
+      young: { s: 'C', at: t(30) },
+      junk: 'not an entry',
+    };
+    expect(forgottenInPassing(intents, t(25), 'own')).toEqual(['done']);
+    expect(forgottenInPassing(intents, t(25), 'other')).toEqual(['own', 'done']);
+  });
+
+  it('tells a refusal an entry named to forget may have caused: one there and not finished before the horizon', () => {
+    const intents = { gone: undefined, done: { s: 'C', at: t(1) }, stray: { s: 'P', d: 'd', at: t(2) }, young: { s: 'A', at: t(30) } };
+    expect(refusedForForgetting(intents, ['done', 'missing'], t(25))).toBe(false);
+    expect(refusedForForgetting(intents, ['done', 'stray'], t(25))).toBe(true);
+    expect(refusedForForgetting(intents, ['young'], t(25))).toBe(true);
+  });
+
+  it('a prepare sends its item write only within its window, which with the SDK’s default send lands inside the horizon', () => {
+    expect(mayStillSendPrepare(t(0), t(3))).toBe(true);
+    expect(mayStillSendPrepare(t(0), t(4))).toBe(false);
+    // Two attempts of 2.5 s each (lambdas/config/sdkTimeouts.ts) and a back-off under a second.
+    expect(PREPARE_SEND_WINDOW_MS + 2 * 2_500 + 1_000).toBeLessThanOrEqual(INTENT_HORIZON_MS);
   });
 
   it('knows when the next pass can find something: the oldest entry it kept, or one finishing now, past the horizon', () => {
@@ -160,10 +218,11 @@ describe('forgetting', () => {
     expect(nextForgetAt([], t(20))).toBe(t(30));
   });
 
-  it('removes each entry on the condition that it is still finished and old', () => {
+  it('removes each entry on the condition that it is gone already or finished and old', () => {
     const input = forgetEntries('t', 'ITEM#a', ['x', 'y'], t(5));
-    expect(input.UpdateExpression).toBe('SET #held = #held - :k REMOVE #in.#o0, #in.#o1');
-    expect(input.ConditionExpression).toBe('#in.#o0.#s <> :p AND #in.#o0.#at < :horizon AND #in.#o1.#s <> :p AND #in.#o1.#at < :horizon');
-    expect(input.ExpressionAttributeValues).toMatchObject({ ':k': 2 });
+    expect(input.UpdateExpression).toBe('REMOVE #in.#o0, #in.#o1');
+    expect(input.ConditionExpression).toBe(
+      '(attribute_not_exists(#in.#o0) OR (#in.#o0.#s <> :p AND #in.#o0.#at < :horizon)) AND (attribute_not_exists(#in.#o1) OR (#in.#o1.#s <> :p AND #in.#o1.#at < :horizon))',
+    );
   });
 });
