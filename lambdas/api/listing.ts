@@ -8,7 +8,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
 import { type CoordinatorLogItem, TXN_STATUSES, type TransactionView, type TxnStatus, transactionView } from '../coordinatorLog/coordinatorLog.js';
-import { ALL_LOG_SHARDS, statusPartitionOf } from '../coordinatorLog/logShards.js';
+import { ALL_LOG_SHARDS, streamOf } from '../coordinatorLog/logShards.js';
 import { TXN_ID_PATTERN } from '../request/transactionRequest.js';
 import { ApiError, jsonResponse } from './http.js';
 import { integerQuery, query } from './request.js';
@@ -39,7 +39,9 @@ const streamStatus = (stream: string): TxnStatus | undefined => {
  * The stored statuses a filter must read. The log stores the status the decision left
  * (COMMITTING/ABORTING) and only recovery stores a final one; a transaction is COMMITTED once its
  * participants' records say so (transactionStatus.ts), so a COMMITTED listing reads both partitions
- * and keeps the items whose derived status matches.
+ * and keeps the items whose derived status matches. An undecided transaction is written under
+ * COMMITTING (logShards.ts), so the COMMITTING partitions hold PREPARING ones too; the PREPARING
+ * partitions hold only items written before that, and ALL still reads them.
  */
 const STORED_FOR: Record<TxnStatus, readonly TxnStatus[]> = {
   PREPARING: ['PREPARING'],
@@ -52,7 +54,7 @@ const storedStatusesOf = (filter: TxnStatus | 'ALL'): readonly TxnStatus[] => (f
 
 /** The streams of a filter, in a fixed order so that ties on createdAt merge the same way on every page. */
 export const streamsOf = (filter: TxnStatus | 'ALL'): Stream[] =>
-  storedStatusesOf(filter).flatMap((status) => ALL_LOG_SHARDS.map((shard) => statusPartitionOf(status, shard)));
+  storedStatusesOf(filter).flatMap((status) => ALL_LOG_SHARDS.map((shard) => streamOf(status, shard)));
 
 interface Cursor {
   filter: TxnStatus | 'ALL';

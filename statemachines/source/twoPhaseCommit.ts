@@ -23,6 +23,8 @@ import { PHASE_TWO_ATTEMPTS, PREPARE_ATTEMPTS } from '../../lambdas/config/parti
 import type { ChoiceRule, FailState, Json, MapState, Retrier, StateMachineDefinition, States, TaskState } from './asl.js';
 import type { LogWrite, AslPaths } from '../../lambdas/coordinatorLog/logWrite.js';
 import { ASL_RESOURCE, toAsl } from '../../lambdas/coordinatorLog/logWriteAsl.js';
+import { partitionStatusOf } from '../../lambdas/coordinatorLog/logShards.js';
+import type { TxnStatus } from '../../lambdas/coordinatorLog/coordinatorLog.js';
 import {
   ABORT_DECISION,
   COMMIT_DECISION,
@@ -125,10 +127,10 @@ function logTask<W extends LogWrite>(comment: string, write: W, paths: AslPaths<
 }
 
 /** Where the state holds the request and the execution, as every decision write logs them; createdAt is when the execution started, so the deadline is the one the coordinator ran against. */
-const requestPaths = (status: string) => ({
+const requestPaths = (status: TxnStatus) => ({
   txnId: '$.txnId',
   now: '$$.State.EnteredTime',
-  statusPartition: `States.Format('${status}#{}', $.logShards.shard)`,
+  statusPartition: `States.Format('${partitionStatusOf(status)}#{}', $.logShards.shard)`,
   createdAt: '$$.Execution.StartTime',
   timeoutSeconds: '$.timeoutSeconds',
   requestDigest: '$.requestDigest',

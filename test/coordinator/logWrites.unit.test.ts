@@ -12,7 +12,15 @@ import { LOG_ATTRIBUTES, LOG_ITEM_ATTRIBUTES, type LogAttribute, type StoredLogA
 import { type LogWrite, problemsOf } from '../../lambdas/coordinatorLog/logWrite.js';
 import { toAsl } from '../../lambdas/coordinatorLog/logWriteAsl.js';
 import { toSdk } from '../../lambdas/coordinatorLog/logWriteSdk.js';
-import { LOG_WRITES, VIOLATIONS_ADDED } from '../../lambdas/coordinatorLog/logWrites.js';
+import {
+  ABORT_DECISION,
+  COMMIT_DECISION,
+  LEARNT_ONE_PHASE_COMMIT,
+  LOG_WRITES,
+  ONE_PHASE_LEFT_TO_RECOVERY,
+  ONE_PHASE_RECEIPT,
+  VIOLATIONS_ADDED,
+} from '../../lambdas/coordinatorLog/logWrites.js';
 import { executionInput } from '../../lambdas/request/executionInput.js';
 import { claimItem, claimPut } from '../../lambdas/request/txnClaim.js';
 import { loadParticipantConfig } from '../../lambdas/config/participantConfig.js';
@@ -227,5 +235,26 @@ describe('the coordinator log item has one owner', () => {
     expect(() => toSdk(VIOLATIONS_ADDED, 'log', { txnId: 't' })).toThrow('no value for :violations');
     // @ts-expect-error true is a constant of this write, not an argument
     expect(() => toSdk(VIOLATIONS_ADDED, 'log', { txnId: 't', violations: new Set(['v']), true: false })).toThrow('not an argument');
+  });
+
+  it.each(COORDINATOR_VARIANTS)("the %s state machine's commit decisions leave the claim's byStatus key as it is, and an abort moves it", (variant) => {
+    // With a keys-only index, an unchanged key is no index write; a changed one a delete plus a put (2 units).
+    const config = loadParticipantConfig();
+    const request = { txnId: 'some-txn', timeoutSeconds: 30, participants: [{ name: 'payer-bank', operations: [{ op: 'credit', key: 'a', amount: 1 }] }] };
+    const input = executionInput('some-txn', request, config, localParticipantFunctions(config));
+    const claimed = claimItem(input, new Date(0).toISOString()).statusPartition;
+    const definition = JSON.parse(readFileSync(aslPath(variant), 'utf8')) as { States: Record<string, unknown> };
+    const partitionsSet = new Map<string, string>();
+    for (const [, task] of dynamoTasks(definition.States)) {
+      const parameters = task.Parameters ?? {};
+      const value = (parameters.ExpressionAttributeValues?.[':statusPartition'] as { 'S.$'?: string } | undefined)?.['S.$'];
+      const format = value && /^States\.Format\('([A-Z]+)#\{\}', \$\.logShards\.shard\)$/.exec(value)?.[1];
+      const name = describedSignatures.get(signature(parameters));
+      if (format && name) partitionsSet.set(name, `${format}#${input.logShards.shard}`);
+    }
+    for (const write of [COMMIT_DECISION, ONE_PHASE_RECEIPT, LEARNT_ONE_PHASE_COMMIT, ONE_PHASE_LEFT_TO_RECOVERY]) {
+      expect({ write: write.name, statusPartition: partitionsSet.get(write.name) }).toEqual({ write: write.name, statusPartition: claimed });
+    }
+    expect(partitionsSet.get(ABORT_DECISION.name)).toBe(`ABORTING#${input.logShards.shard}`);
   });
 });
