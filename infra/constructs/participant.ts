@@ -133,7 +133,8 @@ export class Participant extends Construct {
         TABLE_NAME: this.table.table.tableName,
         PARTICIPANT_NAME: spec.name,
         ...(spec.shardedKeys.size ? { SHARDED_KEYS: JSON.stringify(Object.fromEntries(spec.shardedKeys)) } : {}),
-        ...(spec.holdsInItems ? { HOLDS_IN_ITEMS: 'true' } : {}),
+        // Only the opt-out is written: a function without it holds one-item escrows in their items (lambdaEntry.ts).
+        ...(spec.holdsInItems ? {} : { HOLDS_IN_ITEMS: 'false' }),
       },
       timeout: Duration.seconds(participantFunctionTimeoutSeconds(spec)),
       logRetention: props.logRetention,
@@ -164,7 +165,8 @@ function existingTable(participant: string, table: ITable, holdsInItems: boolean
     if (schema.partitionKey?.name !== PARTICIPANT_TABLE_SCHEMA.partitionKey || schema.partitionKey.type !== 'S' || schema.sortKey) {
       fail(`must have the string partition key '${PARTICIPANT_TABLE_SCHEMA.partitionKey}' and no sort key`);
     }
-    // heldItems is needed only where holds live in their items (a table from before it keeps working without).
+    // heldItems is where recovery finds holds that live in their items; a participant that opts out
+    // (`holdsInItems: false`) keeps every hold in a record, so its table may lack it.
     for (const wanted of PARTICIPANT_TABLE_SCHEMA.indexes.filter((index) => holdsInItems || index.indexName !== HELD_ITEMS_INDEX)) {
       let index: ReturnType<Table['schema']> | undefined;
       try {
@@ -179,9 +181,11 @@ function existingTable(participant: string, table: ITable, holdsInItems: boolean
         index.sortKey?.name !== wanted.sortKey ||
         index.sortKey.type !== 'S'
       ) {
-        fail(
-          `must have the global secondary index '${wanted.indexName}' (partition '${wanted.partitionKey}', sort '${wanted.sortKey}', both strings), which recovery queries for in-doubt records`,
-        );
+        const why =
+          wanted.indexName === HELD_ITEMS_INDEX
+            ? `which recovery queries for holds that live in their items (add it, or set "holdsInItems": false in the participant's config entry to keep every hold in a record)`
+            : 'which recovery queries for in-doubt records';
+        fail(`must have the global secondary index '${wanted.indexName}' (partition '${wanted.partitionKey}', sort '${wanted.sortKey}', both strings), ${why}`);
       }
     }
   }

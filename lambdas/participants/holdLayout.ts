@@ -20,10 +20,11 @@ export interface ItemHoldTarget {
 }
 
 /**
- * Whether a participant without `holdsInItems` in its config holds one-item escrows in the item. Off
- * until recovery and the API read this layout's holds (CHANGELOG); `holdsInItems: true` turns it on.
+ * Whether a participant without `holdsInItems` in its config holds one-item escrows in the item: on, so
+ * a hot item's escrows do not cancel each other under AWS's conflict rules; `holdsInItems: false` in a
+ * participant's config keeps the record layout for everything.
  */
-export const HOLDS_IN_ITEMS_BY_DEFAULT = false;
+export const HOLDS_IN_ITEMS_BY_DEFAULT = true;
 
 export function holdLayoutOf(plans: readonly OperationPlan[], sharded: ShardedKeys, holdsInItems: boolean = HOLDS_IN_ITEMS_BY_DEFAULT): HoldLayout {
   const [only, ...others] = plans;

@@ -31,7 +31,7 @@ import { PARTITION_KEY, recordKeyOf } from './table.js';
 import type { PreparedOperations } from './transactions.js';
 
 /** A record as the step reads it; for this layout, possibly assembled from the item's entry. */
-export type HeldRecord = StoredRecord & { itemBehind?: boolean };
+export type HeldRecord = StoredRecord & { itemBehind?: boolean; recordBehind?: boolean };
 
 type Report = EffectReport<HeldRecord>;
 type Perform = (effect: ParticipantEffect, record: HeldRecord | undefined, message: ParticipantMessage) => Promise<Report>;
@@ -54,7 +54,7 @@ export function heldRecordOf(txnId: string, record: StoredRecord | undefined, en
     state: facts.state,
     layout: ITEM_HOLD_LAYOUT,
     ...(facts.digest !== undefined ? { digest: facts.digest } : {}),
-    ...(facts.voteReason !== undefined ? { voteReason: facts.voteReason } : {}),
+    ...(facts.voteReason !== undefined ? { voteReason: facts.voteReason, recordBehind: true } : {}),
     ...(facts.onePhase ? { onePhase: true } : {}),
     ...(entry?.s === 'P' ? { operations: [entry.op], preparedAt: entry.at } : {}),
   };
@@ -245,6 +245,14 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     return (await driver.write(new PutCommand(put))) ? { kind: 'done' } : { kind: 'moved' };
   }
 
+  /** The record of this participant's own no, written by the abort that follows it; the entry is already `A`. */
+  async function abortRecord(txnId: string, prepared: PreparedOperations, voteReason: AbortReason | undefined): Promise<Report> {
+    const put = decidedRecordPut(tableName, { txnId, state: 'ABORTED', digest: prepared.digest, operations: prepared.operations, onePhase: false, now: now() });
+    // With its reason, so a late duplicate prepare still answers the same no once the record is what it reads.
+    const item = { ...put.Item, ...(voteReason !== undefined ? { voteReason } : {}) };
+    return (await driver.write(new PutCommand({ ...put, Item: item }))) ? { kind: 'done' } : { kind: 'moved' };
+  }
+
   /** The one-phase commit's entry is the decision; the record follows in the same delivery. */
   async function onePhaseRecord(txnId: string, given: PreparedOperations): Promise<void> {
     const put = decidedRecordPut(tableName, { txnId, state: 'COMMITTED', digest: given.digest, operations: given.operations, onePhase: true, now: now() });
@@ -275,6 +283,8 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
           if (!prepared) throw new Error(`${effect.outcome} of ${txnId}: a hold in an item is finished with the operations the message carries`);
           // A repeat after a crash between the two writes: the record stands, the item is behind.
           if (record?.itemBehind) return finishItem(txnId, target, prepared.digest, effect.outcome, now());
+          // The abort after this participant's own no: the item holds the `A` entry already, the record follows.
+          if (record?.recordBehind) return abortRecord(txnId, prepared, record.voteReason);
           return decide(txnId, target, prepared, effect.outcome);
         }
         case 'aborted':

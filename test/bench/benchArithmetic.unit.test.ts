@@ -5,6 +5,7 @@ import { CoordinatorTasks } from '../../bench/coordinatorTasks.js';
 import { expressCost, loadPrices, standardCost } from '../../bench/costModel.js';
 import { allStates, loadDefinition } from '../../local/stateMachine.js';
 import { coveredTime, longestSequentialChain, percentile, summarize } from '../../bench/timeline.js';
+import { benchParticipantConfig } from '../../bench/workload.js';
 
 const at = (start: number, end: number) => ({ start, end });
 
@@ -120,5 +121,12 @@ describe('cost model', () => {
     const cost = expressCost(work, prices);
     expect(cost.stepFunctions).toBeCloseTo((sf.expressPerRequest + 0.2 * (64 / 1024) * sf.expressPerGbSecond) * 1e6, 9);
     expect(cost.dynamodbWrites).toBe(standardCost(work, prices).dynamodbWrites);
+  });
+});
+
+describe('the benchmark banks', () => {
+  it('hold one-item escrows in their items by default, and every hold in a record with --record-layout', () => {
+    expect([...benchParticipantConfig().values()].every((spec) => spec.holdsInItems)).toBe(true);
+    expect([...benchParticipantConfig(true).values()].every((spec) => !spec.holdsInItems)).toBe(true);
   });
 });

@@ -236,4 +236,28 @@ describe('a participant’s own function or table, refused', () => {
       "must have the global secondary index 'inDoubt' (partition 'inDoubtPartition', sort 'inDoubtSince', both strings)",
     );
   });
+
+  it('a table of 0.2 (inDoubt, no heldItems): refused while holds live in items, kept by a participant that opts out', () => {
+    const stack = new Stack(newApp(), 'S');
+    const olderTable = new Table(stack, 'Older', { partitionKey: { name: 'pk', type: AttributeType.STRING }, billingMode: BillingMode.PAY_PER_REQUEST });
+    const [inDoubt] = PARTICIPANT_TABLE_SCHEMA.indexes;
+    if (!inDoubt) throw new Error('the participant table has its in-doubt index first');
+    olderTable.addGlobalSecondaryIndex({
+      indexName: inDoubt.indexName,
+      partitionKey: { name: inDoubt.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: inDoubt.sortKey, type: AttributeType.STRING },
+    });
+    expect(() => new Participant(stack, 'A', { spec: bank, ...common, table: olderTable })).toThrow(
+      "must have the global secondary index 'heldItems' (partition 'heldShard', sort 'heldSince', both strings), which recovery queries for holds that live in their items (add it, or set \"holdsInItems\": false",
+    );
+    const optedOut = parseParticipantConfig({ ...raw, participants: { bank: { kind: 'ledger', holdsInItems: false } } }, ownFunctionKinds).get('bank');
+    if (!optedOut) throw new Error('the config declares bank');
+    new Participant(stack, 'B', { spec: optedOut, ...common, table: olderTable });
+    // Its function is told to keep every hold in a record; one on the default is told nothing.
+    new Participant(stack, 'C', { spec: bank, ...common, functionNamePrefix: 'team-c-' });
+    const environments = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))
+      .map((fn) => fn.Properties.Environment?.Variables as Record<string, unknown> | undefined)
+      .filter((variables) => variables?.PARTICIPANT_NAME === 'bank');
+    expect(environments.map((variables) => variables?.HOLDS_IN_ITEMS)).toEqual(['false', undefined]);
+  });
 });
