@@ -15,6 +15,7 @@ import { type ParticipantSpec, keepsPreparedStateItself } from '../../lambdas/co
 import { BUILT_IN_KINDS } from '../../lambdas/participants/kinds/index.js';
 import { isOwnFunctionKind } from '../../lambdas/participants/barrier/kind.js';
 import { PARTICIPANT_TABLE_SCHEMA } from '../../lambdas/tableSchemas.js';
+import { HOLDS_IN_ITEMS_BY_DEFAULT } from '../../lambdas/participants/holdLayout.js';
 import { HELD_ITEMS_INDEX } from '../../lambdas/participants/itemIntents.js';
 import { FUNCTION_ARN } from '../../lambdas/config/participantFunctions.js';
 import { PakkaFunction } from './pakkaFunction.js';
@@ -133,8 +134,8 @@ export class Participant extends Construct {
         TABLE_NAME: this.table.table.tableName,
         PARTICIPANT_NAME: spec.name,
         ...(spec.shardedKeys.size ? { SHARDED_KEYS: JSON.stringify(Object.fromEntries(spec.shardedKeys)) } : {}),
-        // Only the opt-out is written: a function without it holds one-item escrows in their items (lambdaEntry.ts).
-        ...(spec.holdsInItems ? {} : { HOLDS_IN_ITEMS: 'false' }),
+        // Written only where the config differs from the default, which a function without it follows (lambdaEntry.ts).
+        ...(spec.holdsInItems === HOLDS_IN_ITEMS_BY_DEFAULT ? {} : { HOLDS_IN_ITEMS: String(spec.holdsInItems) }),
       },
       timeout: Duration.seconds(participantFunctionTimeoutSeconds(spec)),
       logRetention: props.logRetention,

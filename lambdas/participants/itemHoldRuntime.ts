@@ -22,7 +22,6 @@ import { batchReadConsistent } from './batchRead.js';
 import type { ParticipantEffect, ParticipantMessage } from '../protocol/participantStep.js';
 import type { AbortReason } from '../protocol/vote.js';
 import { classified } from './errors.js';
-import { escrowUpgrade, isLegacyEscrowItem } from './escrow.js';
 import type { ItemHoldTarget } from './holdLayout.js';
 import { ITEM_HOLD_LAYOUT, abortedEntryWrite, decideHold, decidedRecordPut, forgetEntries, intentsMap, prepareHold } from './itemIntents.js';
 import type { EffectReport, ParticipantDriver } from './participantDriver.js';
@@ -117,7 +116,6 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
           intents: old.intents as Record<string, unknown>,
           ...(typeof old.held === 'number' ? { held: old.held } : {}),
           ...(typeof old.lockedBy === 'string' ? { lockedBy: old.lockedBy } : {}),
-          legacy: isLegacyEscrowItem(old, plan.quantity),
         },
         txnId,
       );
@@ -133,9 +131,6 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
           return refused('LOCK_CONFLICT');
         case 'business':
           return refused(plan.shortReason);
-        case 'upgrade':
-          await driver.write(new UpdateCommand({ TableName: tableName, Key: { [PARTITION_KEY]: pk }, ...escrowUpgrade(plan.quantity) }));
-          continue;
       }
     }
     throw new Error(`prepare of ${txnId} on ${pk} kept meeting an item it had to change first`);

@@ -31,8 +31,8 @@ function required(name: string): string {
 }
 
 /**
- * `HOLDS_IN_ITEMS`: the CDK construct sets it to `false` for a participant whose config opts out of holds
- * that live in the item; absent, the default of holdLayout.ts holds.
+ * `HOLDS_IN_ITEMS`: the CDK construct sets it where the participant's config differs from the default of
+ * holdLayout.ts, which holds when it is absent.
  */
 export function holdsInItemsFromEnvironment(value: string | undefined): boolean {
   if (value === undefined || value === '') return HOLDS_IN_ITEMS_BY_DEFAULT;

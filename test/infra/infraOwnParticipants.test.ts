@@ -16,6 +16,7 @@ import { checkWithCdkNag } from '../../infra/nag.js';
 import { PakkaStack } from '../../infra/pakkaStack.js';
 import { deploymentSettings } from '../../infra/settings.js';
 import { parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
+import { holdsInItemsFromEnvironment } from '../../lambdas/participants/lambdaEntry.js';
 import { PARTICIPANT_TABLE_SCHEMA } from '../../lambdas/tableSchemas.js';
 import { PakkaTable } from '../../infra/constructs/pakkaTable.js';
 import { ownFunctionKinds } from '../support/ownFunctionKinds.js';
@@ -247,17 +248,22 @@ describe('a participant’s own function or table, refused', () => {
       partitionKey: { name: inDoubt.partitionKey, type: AttributeType.STRING },
       sortKey: { name: inDoubt.sortKey, type: AttributeType.STRING },
     });
-    expect(() => new Participant(stack, 'A', { spec: bank, ...common, table: olderTable })).toThrow(
+    const specOf = (holdsInItems: boolean) => {
+      const spec = parseParticipantConfig({ ...raw, participants: { bank: { kind: 'ledger', holdsInItems } } }, ownFunctionKinds).get('bank');
+      if (!spec) throw new Error('the config declares bank');
+      return spec;
+    };
+    expect(() => new Participant(stack, 'A', { spec: specOf(true), ...common, table: olderTable })).toThrow(
       "must have the global secondary index 'heldItems' (partition 'heldShard', sort 'heldSince', both strings), which recovery queries for holds that live in their items (add it, or set \"holdsInItems\": false",
     );
-    const optedOut = parseParticipantConfig({ ...raw, participants: { bank: { kind: 'ledger', holdsInItems: false } } }, ownFunctionKinds).get('bank');
-    if (!optedOut) throw new Error('the config declares bank');
-    new Participant(stack, 'B', { spec: optedOut, ...common, table: olderTable });
-    // Its function is told to keep every hold in a record; one on the default is told nothing.
-    new Participant(stack, 'C', { spec: bank, ...common, functionNamePrefix: 'team-c-' });
+    new Participant(stack, 'B', { spec: specOf(false), ...common, table: olderTable });
+    // Each function is told its participant's switch where it differs from the default, which a Lambda follows otherwise.
+    new Participant(stack, 'C', { spec: specOf(true), ...common, functionNamePrefix: 'team-c-' });
     const environments = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))
       .map((fn) => fn.Properties.Environment?.Variables as Record<string, unknown> | undefined)
       .filter((variables) => variables?.PARTICIPANT_NAME === 'bank');
-    expect(environments.map((variables) => variables?.HOLDS_IN_ITEMS)).toEqual(['false', undefined]);
+    const told = environments.map((variables) => variables?.HOLDS_IN_ITEMS);
+    expect(told.map((value) => holdsInItemsFromEnvironment(value as string | undefined))).toEqual([false, true]);
+    expect(told.filter((value) => value === undefined)).toHaveLength(1);
   });
 });

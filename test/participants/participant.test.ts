@@ -6,6 +6,8 @@ import { ledger } from '../../lambdas/participants/kinds/ledger.js';
 import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
 import { participantHandler } from '../../lambdas/participants/runtime.js';
 import { digestOf } from '../../lambdas/participants/transactions.js';
+import { sdkTimeoutsFromEnv } from '../../lambdas/config/sdkTimeouts.js';
+import { conflictRulesFromEnv } from '../../local/conflictRules.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
 import type { LocalPakka } from '../../local/pakka.js';
 import type { ParticipantHandler } from '../../lambdas/participants/runtime.js';
@@ -17,13 +19,18 @@ let bank: ParticipantHandler;
 
 beforeAll(async () => {
   pakka = await testPakka();
-  bank = participant(pakka, 'payer-bank');
+  // Explicitly in the item layout, whatever the participant default: a one-item escrow's hold lives in its item.
+  bank = payerBank(true);
 });
 
-/** The same participant in the record layout: for the rules only that layout has (a redo list in the record, its locks). */
-function recordLayoutBank(client: DynamoDBDocumentClient = documentClient(localDynamoClient(inject('dynamoEndpoint')))): ParticipantHandler {
-  return participantHandler({ name: 'payer-bank', kind: ledger, tableName: pakka.tables.participants.get('payer-bank')!, client, holdsInItems: false });
+/** The payer bank in the layout asked for, on its own table, under the model of AWS's conflict rules. */
+function payerBank(holdsInItems: boolean, client?: DynamoDBDocumentClient): ParticipantHandler {
+  const doc = client ?? documentClient(localDynamoClient(inject('dynamoEndpoint'), sdkTimeoutsFromEnv(), conflictRulesFromEnv()));
+  return participantHandler({ name: 'payer-bank', kind: ledger, tableName: pakka.tables.participants.get('payer-bank')!, client: doc, holdsInItems });
 }
+
+/** The same participant in the record layout: for the rules only that layout has (a redo list in the record, its locks). */
+const recordLayoutBank = (client?: DynamoDBDocumentClient): ParticipantHandler => payerBank(false, client);
 
 /** A one-item escrow's hold lives in its item (docs/design.md): its entry in the item's `intents`. */
 const entryOf = async (key: string, txnId: string) =>

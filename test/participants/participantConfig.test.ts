@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TIMEOUTS, parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
+import { HOLDS_IN_ITEMS_BY_DEFAULT } from '../../lambdas/participants/holdLayout.js';
 import { holdsInItemsFromEnvironment } from '../../lambdas/participants/lambdaEntry.js';
 
 describe('the participant config', () => {
@@ -14,11 +15,12 @@ describe('the participant config', () => {
     expect(config.get('shop')).toMatchObject({ prepareTimeoutSeconds: 4, commitTimeoutSeconds: DEFAULT_TIMEOUTS.commitTimeoutSeconds });
   });
 
-  it('holds one-item escrows in their items unless an entry opts out; a Lambda reads the same from HOLDS_IN_ITEMS', () => {
-    const config = parseParticipantConfig({ participants: { bank: { kind: 'ledger' }, old: { kind: 'ledger', holdsInItems: false } } });
-    expect(config.get('bank')?.holdsInItems).toBe(true);
-    expect(config.get('old')?.holdsInItems).toBe(false);
-    expect([undefined, 'true', 'false'].map(holdsInItemsFromEnvironment)).toEqual([true, true, false]);
+  it('holds one-item escrows in their items as the entry says, the default otherwise; a Lambda reads the same from HOLDS_IN_ITEMS', () => {
+    const config = parseParticipantConfig({
+      participants: { bank: { kind: 'ledger' }, on: { kind: 'ledger', holdsInItems: true }, off: { kind: 'ledger', holdsInItems: false } },
+    });
+    expect([config.get('bank'), config.get('on'), config.get('off')].map((spec) => spec?.holdsInItems)).toEqual([HOLDS_IN_ITEMS_BY_DEFAULT, true, false]);
+    expect([undefined, 'true', 'false'].map(holdsInItemsFromEnvironment)).toEqual([HOLDS_IN_ITEMS_BY_DEFAULT, true, false]);
     expect(() => holdsInItemsFromEnvironment('no')).toThrow("environment variable HOLDS_IN_ITEMS is 'no'; it must be true or false");
   });
 

@@ -77,15 +77,14 @@ describe('what the step sees', () => {
 });
 
 describe('why a prepare failed', () => {
-  const item = { intents: {}, held: 0, legacy: false };
-  it('tells the missing map, an existing entry, the cap or an old lock, a 0.1 item, and the business no apart', () => {
+  const item = { intents: {}, held: 0 };
+  it('tells the missing map, an existing entry, the cap or an old lock, and the business no apart', () => {
     expect(prepareRefusal(undefined, 't')).toEqual({ kind: 'noIntents' });
-    expect(prepareRefusal({ legacy: false }, 't')).toEqual({ kind: 'noIntents' });
+    expect(prepareRefusal({}, 't')).toEqual({ kind: 'noIntents' });
     expect(prepareRefusal({ ...item, intents: { t: { s: 'A', at } } }, 't')).toEqual({ kind: 'entry', entry: { s: 'A', at } });
     expect(prepareRefusal({ ...item, held: INTENT_CAP }, 't')).toEqual({ kind: 'lockConflict' });
     expect(prepareRefusal({ ...item, held: INTENT_CAP - 1 }, 't')).toEqual({ kind: 'business' });
     expect(prepareRefusal({ ...item, lockedBy: 'old' }, 't')).toEqual({ kind: 'lockConflict' });
-    expect(prepareRefusal({ ...item, legacy: true }, 't')).toEqual({ kind: 'upgrade' });
   });
 });
 

@@ -1,6 +1,6 @@
 /**
- * How an escrowed item reads: its committed quantity, and what prepared transactions hold on it.
- * A 0.1 item, not yet upgraded, has nothing reserved or promised: its quantity is all available.
+ * How an escrowed item reads: its committed quantity, and what prepared transactions hold on it. An item
+ * without the sums (one that holds only a hold-in-the-item entry, no account) reads as all zero.
  */
 /** A stored quantity as DynamoDB hands it back: a number, or a BigInt past 2^53 - 1 (only data older than that limit). */
 type Quantity = number | bigint;
@@ -10,7 +10,7 @@ export function escrowView(item: Record<string, unknown>, quantity: string): Rec
   const committed = numberOr(item[quantity], 0);
   return {
     [quantity]: committed,
-    available: numberOr(item.available, committed),
+    available: numberOr(item.available, 0),
     reserved: numberOr(item.reserved, 0),
     incoming: numberOr(item.incoming, 0),
   };
