@@ -1,7 +1,7 @@
 /**
  * Hot items (issue: no good transaction aborts because another touches the same account): escrow
- * reservations, lock-free credits, the largest balance, sharded keys, and items and records written
- * by Pakka 0.1. Against real tables in DynamoDB Local.
+ * reservations, lock-free credits, the largest balance, sharded keys, and the refusal of a record
+ * Pakka 0.1 wrote. Against real tables in DynamoDB Local.
  */
 import { PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';

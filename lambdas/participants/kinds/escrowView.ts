@@ -1,6 +1,7 @@
 /**
  * How an escrowed item reads: its committed quantity, and what prepared transactions hold on it. An item
- * without the sums (one that holds only a hold-in-the-item entry, no account) reads as all zero.
+ * written without the sums (by hand, or by Pakka 0.1) reads its quantity as available; a prepare still
+ * refuses it, since its conditions need the sums.
  */
 /** A stored quantity as DynamoDB hands it back: a number, or a BigInt past 2^53 - 1 (only data older than that limit). */
 type Quantity = number | bigint;
@@ -10,7 +11,7 @@ export function escrowView(item: Record<string, unknown>, quantity: string): Rec
   const committed = numberOr(item[quantity], 0);
   return {
     [quantity]: committed,
-    available: numberOr(item.available, 0),
+    available: numberOr(item.available, committed),
     reserved: numberOr(item.reserved, 0),
     incoming: numberOr(item.incoming, 0),
   };
