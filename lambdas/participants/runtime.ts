@@ -4,7 +4,7 @@
  * step (../protocol/participantStep.ts); the race loop and the record read are the shared driver's
  * (./participantDriver.ts); this file turns the step's effects into this layout's writes.
  */
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ParticipantEffect, ParticipantMessage, PrepareMessage } from '../protocol/participantStep.js';
 import { ProtocolViolation, REFUSED_OPERATIONS_DIGEST, TransientFailure } from '../protocol/participantState.js';
 import type { AbortReason } from '../protocol/vote.js';

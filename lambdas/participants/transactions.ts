@@ -10,7 +10,7 @@ import type { DeleteCommandInput, TransactWriteCommandInput } from '@aws-sdk/lib
 import type { AbortReason } from '../protocol/vote.js';
 import { ESCROW_PROVISIONAL_REMOVAL, escrowAbort, escrowCommit, escrowOnePhase, escrowPrepare, type ItemUpdate } from './escrow.js';
 import type { Placements, ItemTarget } from './hotItems.js';
-import type { AttributeValueMap, EscrowPlan, OperationPlan } from './kind.js';
+import type { AttributeValueMap, OperationPlan } from './kind.js';
 import { IN_DOUBT_PARTITION, IN_DOUBT_SORT, PARTITION_KEY, inDoubtPartitionOf, recordKeyOf } from './table.js';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];

@@ -16,11 +16,10 @@ import { itemKeyOf, recordKeyOf } from '../../lambdas/participants/table.js';
 import { digestOf } from '../../lambdas/participants/transactions.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
 import type { LocalPakka } from '../../local/pakka.js';
-import { LocalRecovery } from '../../local/recovery.js';
 import { participant, readItem, readRecord } from '../support/participantTable.js';
 import { testPakka, uniqueId } from '../support/pakka.js';
 
-const HOUR_MS = 3_600_000;
+const _HOUR_MS = 3_600_000;
 const config = parseParticipantConfig({
   defaults: { prepareTimeoutSeconds: 5, commitTimeoutSeconds: 5 },
   participants: {
