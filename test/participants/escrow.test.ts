@@ -19,7 +19,6 @@ import type { LocalPakka } from '../../local/pakka.js';
 import { participant, readItem, readRecord } from '../support/participantTable.js';
 import { testPakka, uniqueId } from '../support/pakka.js';
 
-const _HOUR_MS = 3_600_000;
 const config = parseParticipantConfig({
   defaults: { prepareTimeoutSeconds: 5, commitTimeoutSeconds: 5 },
   participants: {
