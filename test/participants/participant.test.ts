@@ -335,26 +335,25 @@ describe('abort', () => {
     expect((await readItem(pakka, 'payer-bank', key))?.lockedBy).toBeUndefined();
   });
 
-  it('removes an item that only its own prepare created (an aborted credit to a new account; the record layout)', async () => {
-    const recordBank = recordLayoutBank();
+  /** A credit to a new account, prepared (the item holds only its promise) and then aborted. */
+  async function abortedNewCredit(handler: ParticipantHandler): Promise<{ key: string; txnId: string }> {
     const key = uniqueId('new');
     const txnId = uniqueId('t');
-    await recordBank({ action: 'prepare', txnId, operations: credit(key, 50) });
+    await handler({ action: 'prepare', txnId, operations: credit(key, 50) });
     const provisional = await readItem(pakka, 'payer-bank', key);
     expect(provisional).toMatchObject({ balance: 0, incoming: 50 });
     expect(provisional?.version).toBeUndefined();
-    await recordBank({ action: 'abort', txnId, operations: credit(key, 50) });
+    await handler({ action: 'abort', txnId, operations: credit(key, 50) });
+    return { key, txnId };
+  }
+
+  it('removes an item that only its own prepare created (an aborted credit to a new account; the record layout)', async () => {
+    const { key } = await abortedNewCredit(recordLayoutBank());
     expect(await readItem(pakka, 'payer-bank', key)).toBeUndefined();
   });
 
   it('leaves an item that only its own prepare created with the abort entry and no account (a hold in the item)', async () => {
-    const key = uniqueId('new');
-    const txnId = uniqueId('t');
-    await bank({ action: 'prepare', txnId, operations: credit(key, 50) });
-    const provisional = await readItem(pakka, 'payer-bank', key);
-    expect(provisional).toMatchObject({ balance: 0, incoming: 50 });
-    expect(provisional?.version).toBeUndefined();
-    await bank({ action: 'abort', txnId, operations: credit(key, 50) });
+    const { key, txnId } = await abortedNewCredit(bank);
     // The A entry must stay where a late prepare looks; without a `version` every reader sees no account.
     const left = await readItem(pakka, 'payer-bank', key);
     expect(left).toMatchObject({ balance: 0, incoming: 0, prepared: 0, intents: { [txnId]: { s: 'A' } } });

@@ -74,6 +74,19 @@ describe('what the step sees', () => {
     // The other decision is refused even while the item is behind.
     expect(participantStep('items', behind, { action: 'abort', digest: 'd' }).answer).toEqual({ kind: 'violation', code: 'ABORT_AFTER_COMMIT' });
   });
+
+  it("the abort after the participant's own no in the item writes that no's record; a commit after it is refused and writes nothing", () => {
+    const ownNo = { state: 'ABORTED' as const, digest: 'd', voteReason: 'INSUFFICIENT_FUNDS' as const, recordBehind: true };
+    expect(participantStep('items', ownNo, { action: 'abort', digest: 'd' })).toMatchObject({
+      answer: { kind: 'outcome', outcome: 'ABORTED', repeated: true },
+      effects: [{ write: 'decide', outcome: 'ABORTED' }],
+    });
+    expect(participantStep('items', { ...ownNo, recordBehind: false }, { action: 'abort', digest: 'd' }).effects).toEqual([]);
+    expect(participantStep('items', ownNo, { action: 'commit', digest: 'd', readOnly: false })).toMatchObject({
+      answer: { kind: 'violation', code: 'COMMIT_AFTER_ABORT' },
+      effects: [],
+    });
+  });
 });
 
 describe('why a prepare failed', () => {
