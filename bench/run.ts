@@ -24,10 +24,13 @@ const program = new Command()
   .description('Measures what a Pakka commit costs, against DynamoDB TransactWriteItems on the same DynamoDB Local')
   .option('--quick', 'a short run (under a minute) with the same workloads and fewer transactions')
   .option('--out <file>', 'where to write the results as JSON', fileURLToPath(new URL('./results.json', import.meta.url)))
-  .option('--holds-in-items', 'every benchmark bank keeps a one-item escrow hold in the item (docs/design.md, "Holds that live in the item")')
+  .option(
+    '--record-layout',
+    'every benchmark bank keeps every hold in a record (`holdsInItems: false`), the layout one-item escrows had before holds lived in the item',
+  )
   .option('--only <workloads>', `run only these workloads, comma-separated (${[...WORKLOADS, SQL_WORKLOAD].join(', ')}), and print their results as JSON`)
   .parse();
-const flags = program.opts<{ quick?: boolean; out: string; only?: string; holdsInItems?: boolean }>();
+const flags = program.opts<{ quick?: boolean; out: string; only?: string; recordLayout?: boolean }>();
 const only = flags.only?.split(',').map((w) => w.trim());
 const unknownWorkload = only?.find((w) => w !== SQL_WORKLOAD && !(WORKLOADS as readonly string[]).includes(w));
 if (unknownWorkload !== undefined) program.error(`--only: '${unknownWorkload}' is not a workload (${[...WORKLOADS, SQL_WORKLOAD].join(', ')})`);
@@ -51,7 +54,7 @@ try {
   if (only) {
     const workloads = new Set(only.filter((w): w is Workload => w !== SQL_WORKLOAD));
     const results = workloads.size
-      ? await runWorkloads({ endpoint: dynamo.endpoint, tablePrefix: 'bench-', profile, prices, log, holdsInItems: flags.holdsInItems ?? false }, workloads)
+      ? await runWorkloads({ endpoint: dynamo.endpoint, tablePrefix: 'bench-', profile, prices, log, recordLayout: flags.recordLayout ?? false }, workloads)
       : {};
     const sql = only.includes(SQL_WORKLOAD)
       ? await runSqlBenchmark({ endpoint: dynamo.endpoint, transactions: sqlTransactions(profile.name === 'quick'), log })
@@ -63,7 +66,7 @@ try {
     writeFileSync(flags.out, text);
     log(`results written to ${flags.out}`);
   } else {
-    const results = await runBenchmark({ endpoint: dynamo.endpoint, tablePrefix: 'bench-', profile, prices, log });
+    const results = await runBenchmark({ endpoint: dynamo.endpoint, tablePrefix: 'bench-', profile, prices, log, recordLayout: flags.recordLayout ?? false });
     const sql = await runSqlBenchmark({ endpoint: dynamo.endpoint, transactions: sqlTransactions(profile.name === 'quick'), log });
     machine.loadAverage.end = os.loadavg()[0] ?? 0;
     const dynamoLocalPeakRssMb = peakRssMb(dynamo.pid);

@@ -123,8 +123,8 @@ export interface BenchOptions {
   profile: BenchProfile;
   prices: Prices;
   log?: (line: string) => void;
-  /** Measure with holds that live in the item (`--holds-in-items`). */
-  holdsInItems?: boolean;
+  /** Measure with every hold in a record (`--record-layout`) instead of one-item escrows holding in their item. */
+  recordLayout?: boolean;
 }
 
 export interface Comparison {
@@ -241,7 +241,7 @@ class Bench {
   private readonly log: (line: string) => void;
 
   constructor(private readonly options: BenchOptions) {
-    const config = benchParticipantConfig(options.holdsInItems);
+    const config = benchParticipantConfig(options.recordLayout);
     const tables = localTableNames(config, options.tablePrefix);
     // Reads for counting units by AWS's rules go through their own client: never counted, never a conflict.
     const reader = localDynamoClient(options.endpoint, undefined, { enabled: false, marginMs: 0 });

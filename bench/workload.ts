@@ -11,10 +11,14 @@ export const BANK_COUNT = 16;
 export const bankName = (i: number) => `bank-${String(i + 1).padStart(2, '0')}`;
 
 /** Sixteen ledger participants, declared the way config/participants.json declares the real ones. */
-/** `holdsInItems`: every bank keeps a one-item escrow's hold in the item (docs/design.md), to measure that layout. */
-export function benchParticipantConfig(holdsInItems = false): ParticipantConfig {
+/**
+ * Every bank holds one-item escrows in their items (`holdsInItems: true`, whatever the participant default);
+ * `recordLayout` opts them all out, to measure the record layout beside it (docs/design.md, "Holds that live
+ * in the item").
+ */
+export function benchParticipantConfig(recordLayout = false): ParticipantConfig {
   const participants = Object.fromEntries(
-    Array.from({ length: BANK_COUNT }, (_, i) => [bankName(i), { kind: 'ledger', description: 'benchmark bank', ...(holdsInItems ? { holdsInItems } : {}) }]),
+    Array.from({ length: BANK_COUNT }, (_, i) => [bankName(i), { kind: 'ledger', description: 'benchmark bank', holdsInItems: !recordLayout }]),
   );
   return parseParticipantConfig({ defaults: { prepareTimeoutSeconds: 10, commitTimeoutSeconds: 10 }, participants });
 }

@@ -15,6 +15,7 @@ import { type ParticipantSpec, keepsPreparedStateItself } from '../../lambdas/co
 import { BUILT_IN_KINDS } from '../../lambdas/participants/kinds/index.js';
 import { isOwnFunctionKind } from '../../lambdas/participants/barrier/kind.js';
 import { PARTICIPANT_TABLE_SCHEMA } from '../../lambdas/tableSchemas.js';
+import { HOLDS_IN_ITEMS_BY_DEFAULT } from '../../lambdas/participants/holdLayout.js';
 import { HELD_ITEMS_INDEX } from '../../lambdas/participants/itemIntents.js';
 import { FUNCTION_ARN } from '../../lambdas/config/participantFunctions.js';
 import { PakkaFunction } from './pakkaFunction.js';
@@ -133,7 +134,8 @@ export class Participant extends Construct {
         TABLE_NAME: this.table.table.tableName,
         PARTICIPANT_NAME: spec.name,
         ...(spec.shardedKeys.size ? { SHARDED_KEYS: JSON.stringify(Object.fromEntries(spec.shardedKeys)) } : {}),
-        ...(spec.holdsInItems ? { HOLDS_IN_ITEMS: 'true' } : {}),
+        // Written only where the config differs from the default, which a function without it follows (lambdaEntry.ts).
+        ...(spec.holdsInItems === HOLDS_IN_ITEMS_BY_DEFAULT ? {} : { HOLDS_IN_ITEMS: String(spec.holdsInItems) }),
       },
       timeout: Duration.seconds(participantFunctionTimeoutSeconds(spec)),
       logRetention: props.logRetention,
@@ -164,7 +166,8 @@ function existingTable(participant: string, table: ITable, holdsInItems: boolean
     if (schema.partitionKey?.name !== PARTICIPANT_TABLE_SCHEMA.partitionKey || schema.partitionKey.type !== 'S' || schema.sortKey) {
       fail(`must have the string partition key '${PARTICIPANT_TABLE_SCHEMA.partitionKey}' and no sort key`);
     }
-    // heldItems is needed only where holds live in their items (a table from before it keeps working without).
+    // heldItems is where recovery finds holds that live in their items; a participant that opts out
+    // (`holdsInItems: false`) keeps every hold in a record, so its table may lack it.
     for (const wanted of PARTICIPANT_TABLE_SCHEMA.indexes.filter((index) => holdsInItems || index.indexName !== HELD_ITEMS_INDEX)) {
       let index: ReturnType<Table['schema']> | undefined;
       try {
@@ -179,9 +182,11 @@ function existingTable(participant: string, table: ITable, holdsInItems: boolean
         index.sortKey?.name !== wanted.sortKey ||
         index.sortKey.type !== 'S'
       ) {
-        fail(
-          `must have the global secondary index '${wanted.indexName}' (partition '${wanted.partitionKey}', sort '${wanted.sortKey}', both strings), which recovery queries for in-doubt records`,
-        );
+        const why =
+          wanted.indexName === HELD_ITEMS_INDEX
+            ? `which recovery queries for holds that live in their items (add it, or set "holdsInItems": false in the participant's config entry to keep every hold in a record)`
+            : 'which recovery queries for in-doubt records';
+        fail(`must have the global secondary index '${wanted.indexName}' (partition '${wanted.partitionKey}', sort '${wanted.sortKey}', both strings), ${why}`);
       }
     }
   }

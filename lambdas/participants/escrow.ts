@@ -130,24 +130,6 @@ export const ESCROW_PROVISIONAL_REMOVAL = {
   ExpressionAttributeValues: { ':zero': 0 },
 } as const;
 
-/** An item written by Pakka 0.1: it has its quantity but none of the escrow sums. */
-export function isLegacyEscrowItem(item: Record<string, unknown> | undefined, quantity: string): boolean {
-  return item !== undefined && item[quantity] !== undefined && item.available === undefined;
-}
-
-/**
- * Upgrades a 0.1 item in place the first time escrow touches it. Only an unlocked item: a 0.1
- * transaction that still holds its lock will apply `Q ± a` without the sums, so it must finish first.
- */
-export function escrowUpgrade(quantity: string): ItemUpdate {
-  return {
-    UpdateExpression: 'SET available = #q, reserved = :zero, incoming = :zero, headroom = :max - #q',
-    ConditionExpression: `attribute_exists(#q) AND attribute_not_exists(available) AND ${NOT_LOCKED}`,
-    ExpressionAttributeNames: { '#q': quantity },
-    ExpressionAttributeValues: { ':zero': 0, ':max': MAX_QUANTITY },
-  };
-}
-
 /** The attributes of an escrowed item that holds `value` committed and nothing reserved or promised. */
 export function settledEscrowItem(quantity: string, value: number): Record<string, number> {
   return { [quantity]: value, available: value, reserved: 0, incoming: 0, headroom: MAX_QUANTITY - value, version: 1 };

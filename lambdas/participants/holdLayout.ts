@@ -20,8 +20,10 @@ export interface ItemHoldTarget {
 }
 
 /**
- * Whether a participant without `holdsInItems` in its config holds one-item escrows in the item. Off
- * until recovery and the API read this layout's holds (CHANGELOG); `holdsInItems: true` turns it on.
+ * Whether a participant without `holdsInItems` in its config holds one-item escrows in the item. Still off:
+ * the recovery, coordinator and API tests still assert the record layout's records for one-item escrows
+ * (CHANGELOG). Every reader of the switch (the config, the Lambda's `HOLDS_IN_ITEMS`, the CDK construct,
+ * the benchmark) follows this constant, so turning it on is this one line once they are converted.
  */
 export const HOLDS_IN_ITEMS_BY_DEFAULT = false;
 

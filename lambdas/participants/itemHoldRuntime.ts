@@ -28,7 +28,6 @@ import type { ParticipantEffect, ParticipantMessage } from '../protocol/particip
 import type { AbortReason } from '../protocol/vote.js';
 import { TransientFailure } from '../protocol/participantState.js';
 import { classified } from './errors.js';
-import { escrowUpgrade, isLegacyEscrowItem } from './escrow.js';
 import type { ItemHoldTarget } from './holdLayout.js';
 import { ITEM_HOLD_LAYOUT, type IntentsMapAs, abortedEntryWrite, decideHold, decidedRecordPut, forgetEntries, prepareHold } from './itemIntents.js';
 import type { EffectReport, ParticipantDriver } from './participantDriver.js';
@@ -37,7 +36,7 @@ import { PARTITION_KEY, recordKeyOf } from './table.js';
 import type { PreparedOperations } from './transactions.js';
 
 /** A record as the step reads it; for this layout, possibly assembled from the item's entry. */
-export type HeldRecord = StoredRecord & { itemBehind?: boolean };
+export type HeldRecord = StoredRecord & { itemBehind?: boolean; recordBehind?: boolean };
 
 type Report = EffectReport<HeldRecord>;
 type Perform = (effect: ParticipantEffect, record: HeldRecord | undefined, message: ParticipantMessage) => Promise<Report>;
@@ -62,7 +61,7 @@ export function heldRecordOf(txnId: string, record: StoredRecord | undefined, en
     state: facts.state,
     layout: ITEM_HOLD_LAYOUT,
     ...(facts.digest !== undefined ? { digest: facts.digest } : {}),
-    ...(facts.voteReason !== undefined ? { voteReason: facts.voteReason } : {}),
+    ...(facts.voteReason !== undefined ? { voteReason: facts.voteReason, recordBehind: true } : {}),
     ...(facts.onePhase ? { onePhase: true } : {}),
     ...(entry?.s === 'P' ? { operations: [entry.op], preparedAt: entry.at } : {}),
   };
@@ -175,37 +174,31 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
       if (!mayStillSendPrepare(began, now())) throw new TransientFailure(`prepare of ${txnId} ran too long to send its item write; retry`);
       return new UpdateCommand({ ...prepareHold(tableName, pk, txnId, plan, entry, as), ReturnValues: 'ALL_NEW' });
     };
-    for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-      const out = await entryWrite(pk, txnId, prepareWrite);
-      if (out.written) {
-        if (oneFull.delete(pk)) await forget(pk);
-        return { kind: 'done' };
-      }
-      const old = out.old;
-      const refusal = prepareRefusal(
-        old && {
-          intents: old.intents as Record<string, unknown>,
-          ...(typeof old.lockedBy === 'string' ? { lockedBy: old.lockedBy } : {}),
-          legacy: isLegacyEscrowItem(old, plan.quantity),
-        },
-        txnId,
-      );
-      const refused = (reason: AbortReason): Report => ({ kind: 'report', message: { action: 'refused', prepare: message, reason }, from: 'nothing' });
-      switch (refusal.kind) {
-        case 'entry':
-          return { kind: 'moved' };
-        case 'lockConflict':
-          // A full item: forget what may be forgotten, so the coordinator's retry of this prepare finds room.
-          await forget(pk, true);
-          return refused('LOCK_CONFLICT');
-        case 'business':
-          return refused(plan.shortReason);
-        case 'upgrade':
-          await driver.write(new UpdateCommand({ TableName: tableName, Key: { [PARTITION_KEY]: pk }, ...escrowUpgrade(plan.quantity) }));
-          continue;
-      }
+    // One write: the map's variants are entryWrite's, and every refusal left is an answer (no item to change first).
+    const out = await entryWrite(pk, txnId, prepareWrite);
+    if (out.written) {
+      if (oneFull.delete(pk)) await forget(pk);
+      return { kind: 'done' };
     }
-    throw new Error(`prepare of ${txnId} on ${pk} kept meeting an item it had to change first`);
+    const old = out.old;
+    const refusal = prepareRefusal(
+      old && {
+        intents: old.intents as Record<string, unknown>,
+        ...(typeof old.lockedBy === 'string' ? { lockedBy: old.lockedBy } : {}),
+      },
+      txnId,
+    );
+    const refused = (reason: AbortReason): Report => ({ kind: 'report', message: { action: 'refused', prepare: message, reason }, from: 'nothing' });
+    switch (refusal.kind) {
+      case 'entry':
+        return { kind: 'moved' };
+      case 'lockConflict':
+        // A full item: forget what may be forgotten, so the coordinator's retry of this prepare finds room.
+        await forget(pk, true);
+        return refused('LOCK_CONFLICT');
+      case 'business':
+        return refused(plan.shortReason);
+    }
   }
 
   /**
@@ -326,6 +319,14 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     return (await driver.write(new PutCommand(put))) ? { kind: 'done' } : { kind: 'moved' };
   }
 
+  /** The record of this participant's own no, written by the abort that follows it; the entry is already `A`. */
+  async function abortRecord(txnId: string, prepared: PreparedOperations, voteReason: AbortReason | undefined): Promise<Report> {
+    const put = decidedRecordPut(tableName, { txnId, state: 'ABORTED', digest: prepared.digest, operations: prepared.operations, onePhase: false, now: now() });
+    // With its reason, so a late duplicate prepare still answers the same no once the record is what it reads.
+    const item = { ...put.Item, ...(voteReason !== undefined ? { voteReason } : {}) };
+    return (await driver.write(new PutCommand({ ...put, Item: item }))) ? { kind: 'done' } : { kind: 'moved' };
+  }
+
   /** The one-phase commit's entry is the decision; the record follows in the same delivery. */
   async function onePhaseRecord(txnId: string, given: PreparedOperations): Promise<void> {
     const put = decidedRecordPut(tableName, { txnId, state: 'COMMITTED', digest: given.digest, operations: given.operations, onePhase: true, now: now() });
@@ -357,6 +358,8 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
           if (!prepared) throw new Error(`${effect.outcome} of ${txnId}: a hold in an item is finished with the operations the message carries`);
           // A repeat after a crash between the two writes: the record stands, the item is behind.
           if (record?.itemBehind) return finishItem(txnId, target, prepared.digest, effect.outcome, now());
+          // The abort after this participant's own no: the item holds the `A` entry already, the record follows.
+          if (record?.recordBehind) return abortRecord(txnId, prepared, record.voteReason);
           return decide(txnId, target, prepared, effect.outcome);
         }
         case 'aborted':

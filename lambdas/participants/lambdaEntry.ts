@@ -6,6 +6,7 @@ import { emfRecorder } from '../observability/emfRecorder.js';
 import { protocolLogger } from '../observability/logger.js';
 import { pakkaTracer, traced } from '../observability/tracing.js';
 import { z } from 'zod';
+import { HOLDS_IN_ITEMS_BY_DEFAULT } from './holdLayout.js';
 import { MAX_SHARDS } from './hotItems.js';
 import type { ParticipantKind } from './kind.js';
 import { observedParticipant } from './observedParticipant.js';
@@ -29,6 +30,16 @@ function required(name: string): string {
   return value;
 }
 
+/**
+ * `HOLDS_IN_ITEMS`: the CDK construct sets it where the participant's config differs from the default of
+ * holdLayout.ts, which holds when it is absent.
+ */
+export function holdsInItemsFromEnvironment(value: string | undefined): boolean {
+  if (value === undefined || value === '') return HOLDS_IN_ITEMS_BY_DEFAULT;
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw new Error(`environment variable HOLDS_IN_ITEMS is '${value}'; it must be true or false`);
+}
+
 export function lambdaParticipant(kind: ParticipantKind): ParticipantHandler {
   const name = required('PARTICIPANT_NAME');
   const service = `pakka-participant-${name}`;
@@ -39,8 +50,7 @@ export function lambdaParticipant(kind: ParticipantKind): ParticipantHandler {
     tableName: required('TABLE_NAME'),
     client: documentClient(tracer.captureAWSv3Client(new DynamoDBClient(boundedClientConfig()))),
     shardedKeys: shardedKeysFromEnvironment(process.env.SHARDED_KEYS),
-    // `HOLDS_IN_ITEMS`: set to true by the CDK construct where the config's `holdsInItems` resolved to true.
-    holdsInItems: process.env.HOLDS_IN_ITEMS === 'true',
+    holdsInItems: holdsInItemsFromEnvironment(process.env.HOLDS_IN_ITEMS),
   });
   const observed = observedParticipant(handler, { name, metrics: emfRecorder(service), logger: protocolLogger(service) });
   // Outermost, so the logs, metrics and trace above record a no as the vote it is, not as a failure.

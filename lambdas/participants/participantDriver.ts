@@ -55,6 +55,8 @@ export interface StoredRecordShape {
   preparedAt?: string | undefined;
   /** A hold in the item: the record is decided and the item write still to do (../protocol/heldIntent.ts). */
   itemBehind?: boolean | undefined;
+  /** A hold in the item: the participant's own no is in the item, its record still to write. */
+  recordBehind?: boolean | undefined;
 }
 
 /** The one mapping from a stored record to the facts the step depends on. */
@@ -66,6 +68,7 @@ export function participantFacts(record: StoredRecordShape): ParticipantFacts {
     ...(record.onePhase ? { onePhase: true } : {}),
     ...(record.operations !== undefined && record.voteReason === undefined ? { redo: true } : {}),
     ...(record.itemBehind ? { itemBehind: true } : {}),
+    ...(record.recordBehind ? { recordBehind: true } : {}),
   };
 }
 

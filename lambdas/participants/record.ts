@@ -8,7 +8,10 @@ const stored = z.object({
   state: z.enum(RECORD_STATES),
   digest: z.string().optional(),
   operations: z.array(z.unknown()).optional(),
-  /** Absent on records Pakka 0.1 wrote (every item locked); see RECORD_LAYOUT. */
+  /**
+   * RECORD_LAYOUT (2) or ITEM_HOLD_LAYOUT (3). Absent only on a record Pakka 0.1 wrote, which this version
+   * refuses to finish (`refuseLayoutless`); 0.x was never published.
+   */
   layout: z.number().int().optional(),
   /** Keys this record holds a reservation or a lock on. */
   lockedKeys: z.array(z.string()).optional(),
@@ -26,6 +29,19 @@ export type StoredRecord = z.infer<typeof stored>;
 export const storedRecordSchema = stored;
 
 export const storedRecord = (item: Record<string, unknown>): StoredRecord => stored.parse(item);
+
+/**
+ * A record without `layout` was prepared by Pakka 0.1 (every item locked, no escrow sums). 0.x was never
+ * published, so this version carries none of 0.1's expressions: finishing such a record fails loudly (the
+ * delivery errors, the transaction stays open for an operator) instead of applying the wrong ones.
+ */
+export function refuseLayoutless(txnId: string, record: { layout?: number | undefined } | undefined): void {
+  if (record !== undefined && record.layout === undefined) {
+    throw new Error(
+      `record TXN#${txnId} has no layout: Pakka 0.1 prepared it, and this version does not finish 0.1's records (0.x was never published); finish it with the version that prepared it, or delete it`,
+    );
+  }
+}
 
 export const recordFacts = (record: StoredRecord): RecordFacts => ({
   state: record.state,

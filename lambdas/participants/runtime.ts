@@ -4,7 +4,7 @@
  * step (../protocol/participantStep.ts); the race loop and the record read are the shared driver's
  * (./participantDriver.ts); this file turns the step's effects into this layout's writes.
  */
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ParticipantEffect, ParticipantMessage, PrepareMessage } from '../protocol/participantStep.js';
 import { ProtocolViolation, REFUSED_OPERATIONS_DIGEST, TransientFailure } from '../protocol/participantState.js';
 import type { AbortReason } from '../protocol/vote.js';
@@ -12,7 +12,6 @@ import { batchReadConsistent } from './batchRead.js';
 import { type CancellationReason, readCancellation } from './cancellation.js';
 import { spreadsOverShards } from '../protocol/sharding.js';
 import { conflictRetryingClient } from './conflictRetry.js';
-import { escrowUpgrade } from './escrow.js';
 import {
   type ItemTarget,
   type Placement,
@@ -29,7 +28,7 @@ import type { ParticipantKind } from './kind.js';
 import type { ParticipantAnswer } from './message.js';
 import { validatedOperations } from './operations.js';
 import { type EffectReport, participantDriver } from './participantDriver.js';
-import { storedRecord } from './record.js';
+import { refuseLayoutless, storedRecord } from './record.js';
 import { holdLayoutOf } from './holdLayout.js';
 import { type HeldRecord, heldRecord, itemHolds } from './itemHoldRuntime.js';
 import { ITEM_HOLD_LAYOUT } from './itemIntents.js';
@@ -40,8 +39,6 @@ import {
   abortedRecord,
   commitOnePhaseTransaction,
   commitTransaction,
-  legacyAbortTransaction,
-  legacyCommitTransaction,
   prepareTransaction,
   provisionalRemovals,
   readOnlyCheckTransaction,
@@ -138,14 +135,6 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
     return { placements };
   }
 
-  /** Brings Pakka 0.1 items into the escrow layout; one that is still locked is left to its transaction. */
-  async function upgradeItems(targets: readonly ItemTarget[]): Promise<void> {
-    for (const { pk, plan } of targets) {
-      if (plan.hold !== 'escrow') continue;
-      await driver.write(new UpdateCommand({ TableName: tableName, Key: { [PARTITION_KEY]: pk }, ...escrowUpgrade(plan.quantity) }));
-    }
-  }
-
   /** What a cancelled prepare or check means, in the step's words. */
   async function refused(txnId: string, message: PrepareMessage, reasons: CancellationReason[], targets: readonly ItemTarget[]): Promise<Report> {
     const verdict = readCancellation(txnId, reasons, targets);
@@ -154,9 +143,6 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
         return verdict.record ? { kind: 'moved', record: storedRecord(verdict.record) } : { kind: 'moved' };
       case 'voteAbort':
         return { kind: 'report', message: { action: 'refused', prepare: message, reason: verdict.reason }, from: 'nothing' };
-      case 'upgrade':
-        await upgradeItems(verdict.targets);
-        return { kind: 'again' };
       case 'resplit':
         return { kind: 'again' };
       case 'transient':
@@ -165,9 +151,6 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
         throw new Error(`prepare of ${txnId} was cancelled for an unexpected reason: ${verdict.codes.join(', ')}`);
     }
   }
-
-  /** Records Pakka 0.1 prepared (no `layout`) are finished with 0.1's expressions, on unsharded items. */
-  const legacyOf = (record: HeldRecord | undefined) => record !== undefined && record.layout === undefined;
 
   /** The redo list a transition applies: the message's (checked against the record's digest by the step) or the record's. */
   function redoList(txnId: string, given: PreparedOperations | undefined, record: HeldRecord | undefined, to: 'COMMITTED' | 'ABORTED'): PreparedOperations {
@@ -198,20 +181,19 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
           return reasons === null ? { kind: 'done' } : refused(txnId, message, reasons, targets);
         }
         case 'decide': {
+          refuseLayoutless(txnId, record);
           const prepared = redoList(txnId, given, record, effect.outcome);
-          const legacy = legacyOf(record);
-          const targets = targetsOf(prepared.plans, txnId, legacy ? NO_SHARDS : sharded, record?.placements);
-          const build =
-            effect.outcome === 'COMMITTED' ? (legacy ? legacyCommitTransaction : commitTransaction) : legacy ? legacyAbortTransaction : abortTransaction;
+          const targets = targetsOf(prepared.plans, txnId, sharded, record?.placements);
+          const build = effect.outcome === 'COMMITTED' ? commitTransaction : abortTransaction;
           return moved((await driver.transact(build(tableName, txnId, { ...prepared, readOnly: false }, targets, now()))) === null);
         }
         case 'releaseProvisional': {
-          // What the record prepared: a repeated abort may carry no operations, or the record may be 0.1's.
+          refuseLayoutless(txnId, record);
+          // What the record prepared: a repeated abort may carry no operations.
           const prepared = record?.operations ? prepareOperations(record.operations, 'stored operations') : redoList(txnId, given, record, 'ABORTED');
-          const legacy = legacyOf(record);
-          const targets = targetsOf(prepared.plans, txnId, legacy ? NO_SHARDS : sharded, record?.placements);
+          const targets = targetsOf(prepared.plans, txnId, sharded, record?.placements);
           // Each removal's condition makes it a no-op wherever the item is not provisional.
-          for (const removal of provisionalRemovals(tableName, txnId, targets, legacy)) await driver.write(new DeleteCommand(removal));
+          for (const removal of provisionalRemovals(tableName, txnId, targets)) await driver.write(new DeleteCommand(removal));
           return { kind: 'done' };
         }
         case 'aborted':

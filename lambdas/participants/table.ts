@@ -30,8 +30,6 @@ export const IN_DOUBT_SORT = 'inDoubtSince';
  * what one Lambda participant serves. Readers query every shard and merge.
  */
 export const IN_DOUBT_SHARDS = 16;
-/** The single partition value Pakka 0.1 wrote; still queried so that its records are found. */
-export const IN_DOUBT_LEGACY_VALUE = 'PREPARED';
 
 /** A stable, evenly spread number in [0, n) for a string: picks index shards and hot-item shards. */
 export function spreadOf(value: string, n: number): number {
@@ -40,5 +38,5 @@ export function spreadOf(value: string, n: number): number {
 
 export const inDoubtPartitionOf = (txnId: string) => `PREPARED#${spreadOf(txnId, IN_DOUBT_SHARDS)}`;
 
-/** Every partition value a reader must query to see all PREPARED records, 0.1's included. */
-export const IN_DOUBT_PARTITIONS: readonly string[] = [...Array.from({ length: IN_DOUBT_SHARDS }, (_, i) => `PREPARED#${i}`), IN_DOUBT_LEGACY_VALUE];
+/** Every partition value a reader must query to see all PREPARED records. */
+export const IN_DOUBT_PARTITIONS: readonly string[] = Array.from({ length: IN_DOUBT_SHARDS }, (_, i) => `PREPARED#${i}`);

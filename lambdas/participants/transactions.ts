@@ -6,11 +6,11 @@
  * fixed order: item i of the request is `TransactItems[i + 1]`, after the prepared-state record.
  */
 import { createHash } from 'node:crypto';
-import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { DeleteCommandInput, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { AbortReason } from '../protocol/vote.js';
 import { ESCROW_PROVISIONAL_REMOVAL, escrowAbort, escrowCommit, escrowOnePhase, escrowPrepare, type ItemUpdate } from './escrow.js';
 import type { Placements, ItemTarget } from './hotItems.js';
-import type { AttributeValueMap, EscrowPlan, OperationPlan } from './kind.js';
+import type { AttributeValueMap, OperationPlan } from './kind.js';
 import { IN_DOUBT_PARTITION, IN_DOUBT_SORT, PARTITION_KEY, inDoubtPartitionOf, recordKeyOf } from './table.js';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -25,8 +25,8 @@ export interface PreparedOperations<Op = unknown> {
 }
 
 /**
- * The record layout this code writes. Records without `layout` were prepared by Pakka 0.1, which
- * locked every item; they are committed and aborted with the 0.1 expressions (`legacy*` below).
+ * The record layout this code writes (holds that live in the item write ITEM_HOLD_LAYOUT). A record without
+ * `layout` was prepared by Pakka 0.1, which this version refuses to finish (record.ts, `refuseLayoutless`).
  */
 export const RECORD_LAYOUT = 2;
 
@@ -189,23 +189,16 @@ export function readOnlyCheckTransaction(tableName: string, txnId: string, targe
   };
 }
 
-function recordTransition(
-  tableName: string,
-  txnId: string,
-  to: 'COMMITTED' | 'ABORTED',
-  digest: string,
-  now: string,
-  layout: number | undefined,
-): TransactItem {
+function recordTransition(tableName: string, txnId: string, to: 'COMMITTED' | 'ABORTED', digest: string, now: string): TransactItem {
   const at = to === 'COMMITTED' ? 'committedAt' : 'abortedAt';
   return {
     Update: {
       TableName: tableName,
       Key: recordKeyOf(txnId),
       UpdateExpression: `SET #state = :to, ${at} = :now REMOVE ${IN_DOUBT_PARTITION}, ${IN_DOUBT_SORT}`,
-      ConditionExpression: `#state = :prepared AND digest = :digest AND ${layout === undefined ? 'attribute_not_exists(layout)' : 'layout = :layout'}`,
+      ConditionExpression: '#state = :prepared AND digest = :digest AND layout = :layout',
       ExpressionAttributeNames: { '#state': 'state' },
-      ExpressionAttributeValues: { ':to': to, ':prepared': 'PREPARED', ':digest': digest, ':now': now, ...(layout === undefined ? {} : { ':layout': layout }) },
+      ExpressionAttributeValues: { ':to': to, ':prepared': 'PREPARED', ':digest': digest, ':now': now, ':layout': RECORD_LAYOUT },
     },
   };
 }
@@ -259,7 +252,7 @@ export function commitTransaction(
         return [exclusiveCommit(tableName, txnId, pk, plan.commit.set ?? [], plan.commit.remove ?? [], plan.commit.values)];
     }
   });
-  return { TransactItems: [recordTransition(tableName, txnId, 'COMMITTED', prepared.digest, now, RECORD_LAYOUT), ...applies.map(withoutReturnValues)] };
+  return { TransactItems: [recordTransition(tableName, txnId, 'COMMITTED', prepared.digest, now), ...applies.map(withoutReturnValues)] };
 }
 
 /** Abort: release every reservation and lock, record ABORTED. */
@@ -280,7 +273,7 @@ export function abortTransaction(
         return [unlock(tableName, txnId, pk)];
     }
   });
-  return { TransactItems: [recordTransition(tableName, txnId, 'ABORTED', prepared.digest, now, RECORD_LAYOUT), ...releases.map(withoutReturnValues)] };
+  return { TransactItems: [recordTransition(tableName, txnId, 'ABORTED', prepared.digest, now), ...releases.map(withoutReturnValues)] };
 }
 
 /** Phase 2 reads the record itself when a condition fails; the old item is not needed. */
@@ -290,65 +283,13 @@ function withoutReturnValues(item: TransactItem): TransactItem {
   return { Update: rest };
 }
 
-/** 0.1 changed an escrowed quantity under its lock: `Q = Q ± a`, without the escrow sums. */
-function legacyQuantityChange(plan: EscrowPlan): string {
-  return `#q = #q ${plan.direction === 'consume' ? '-' : '+'} :amount`;
-}
-
-/**
- * Commit of a record Pakka 0.1 prepared: every item it touched carries its lock (checks included),
- * and an escrow-kind change is applied the 0.1 way. The item stays in the 0.1 layout until the next
- * prepare upgrades it.
- */
-export function legacyCommitTransaction(
-  tableName: string,
-  txnId: string,
-  prepared: PreparedOperations,
-  targets: readonly ItemTarget[],
-  now: string,
-): TransactWriteCommandInput {
-  const applies = targets.map(({ pk, plan }): TransactItem => {
-    switch (plan.hold) {
-      case 'check':
-        return unlock(tableName, txnId, pk);
-      case 'exclusive':
-        return exclusiveCommit(tableName, txnId, pk, plan.commit.set ?? [], plan.commit.remove ?? [], plan.commit.values);
-      case 'escrow':
-        return {
-          Update: {
-            TableName: tableName,
-            Key: { [PARTITION_KEY]: pk },
-            UpdateExpression: `SET ${legacyQuantityChange(plan)}, ${bumpVersion} REMOVE lockedBy`,
-            ConditionExpression: 'lockedBy = :txn',
-            ExpressionAttributeNames: { '#q': plan.quantity },
-            ExpressionAttributeValues: { ':amount': plan.amount, ':txn': txnId, ':zero': 0, ':one': 1 },
-          },
-        };
-    }
-  });
-  return { TransactItems: [recordTransition(tableName, txnId, 'COMMITTED', prepared.digest, now, undefined), ...applies] };
-}
-
-/** Abort of a record Pakka 0.1 prepared: release every lock it took. */
-export function legacyAbortTransaction(
-  tableName: string,
-  txnId: string,
-  prepared: PreparedOperations,
-  targets: readonly ItemTarget[],
-  now: string,
-): TransactWriteCommandInput {
-  return {
-    TransactItems: [recordTransition(tableName, txnId, 'ABORTED', prepared.digest, now, undefined), ...targets.map(({ pk }) => unlock(tableName, txnId, pk))],
-  };
-}
-
 /**
  * Items that an aborted transaction's prepare created and that nobody ever committed (an aborted
  * credit to a new account, an aborted first hold of a slot) are removed again, so an abort leaves
  * the table as it found it. The removal's condition makes it a no-op wherever that is not so.
  */
-export function provisionalRemovals(tableName: string, txnId: string, targets: readonly ItemTarget[], legacy: boolean) {
-  return targets.flatMap(({ pk, plan }) => {
+export function provisionalRemovals(tableName: string, txnId: string, targets: readonly ItemTarget[]) {
+  return targets.flatMap(({ pk, plan }): DeleteCommandInput[] => {
     const Key = { [PARTITION_KEY]: pk };
     const lockCreated = {
       TableName: tableName,
@@ -357,7 +298,7 @@ export function provisionalRemovals(tableName: string, txnId: string, targets: r
       ExpressionAttributeValues: { ':txn': txnId },
     };
     if (plan.hold === 'exclusive') return plan.creates ? [lockCreated] : [];
-    if (plan.hold === 'escrow' && plan.direction === 'supply') return [legacy ? lockCreated : { TableName: tableName, Key, ...ESCROW_PROVISIONAL_REMOVAL }];
+    if (plan.hold === 'escrow' && plan.direction === 'supply') return [{ TableName: tableName, Key, ...ESCROW_PROVISIONAL_REMOVAL }];
     return [];
   });
 }

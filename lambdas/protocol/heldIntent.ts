@@ -108,16 +108,12 @@ export type PrepareRefusal =
   | { kind: 'entry'; entry: IntentEntry }
   /** Full, or locked by an older Pakka's exclusive lock: "not now", nothing recorded. */
   | { kind: 'lockConflict' }
-  /** An item still in Pakka 0.1's layout: upgrade it, then prepare again. */
-  | { kind: 'upgrade' }
   /** The escrow bound: the business no. */
   | { kind: 'business' };
 
 export interface ItemAsItWas {
   intents?: Record<string, unknown>;
   lockedBy?: string;
-  /** The item has its quantity but none of the escrow sums (Pakka 0.1). */
-  legacy: boolean;
 }
 
 export function prepareRefusal(item: ItemAsItWas | undefined, txnId: string, cap: number = INTENT_CAP): PrepareRefusal {
@@ -126,7 +122,6 @@ export function prepareRefusal(item: ItemAsItWas | undefined, txnId: string, cap
   const entry = intentEntryOf(intents[txnId]);
   if (entry) return { kind: 'entry', entry };
   if (Object.keys(intents).length >= cap || item?.lockedBy !== undefined) return { kind: 'lockConflict' };
-  if (item?.legacy) return { kind: 'upgrade' };
   return { kind: 'business' };
 }
 

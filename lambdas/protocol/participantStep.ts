@@ -36,6 +36,11 @@ export interface ParticipantFacts extends Omit<RecordFacts, 'state'> {
    * entry `P` (a crash came between the two writes), so a repeat sends the item write again.
    */
   itemBehind?: boolean;
+  /**
+   * A hold that lives in its item: the participant's own no is an `A` entry in the item and has no record
+   * yet, so the abort that follows writes it (the API's status reads records).
+   */
+  recordBehind?: boolean;
 }
 
 export interface PrepareMessage {
@@ -108,7 +113,7 @@ const outcome = (o: 'COMMITTED' | 'ABORTED' | 'READ_ONLY', repeated: boolean, ef
   answered({ kind: 'outcome', outcome: o, repeated }, effects);
 
 /** A built-in runtime's record is never PREPARING: only the barrier writes that intent. */
-function itemsFacts(state: ParticipantFacts | undefined): (RecordFacts & { redo?: boolean; itemBehind?: boolean }) | undefined {
+function itemsFacts(state: ParticipantFacts | undefined): (RecordFacts & { redo?: boolean; itemBehind?: boolean; recordBehind?: boolean }) | undefined {
   if (state === undefined) return undefined;
   if (state.state === 'PREPARING') throw new Error('a PREPARING record in a table of Pakka-held items: only a barrier participant writes one');
   return { ...state, state: state.state };
@@ -184,7 +189,7 @@ function itemsStep(stored: ParticipantFacts | undefined, message: ParticipantMes
         [{ write: 'aborted', reason: undefined, onePhase: false }],
         // An abort may have died before its item write (a hold in the item) or its clean-up: finish it.
         [
-          ...(state?.itemBehind ? [{ write: 'decide', outcome: 'ABORTED' } as const] : []),
+          ...(state?.itemBehind || state?.recordBehind ? [{ write: 'decide', outcome: 'ABORTED' } as const] : []),
           ...(state?.redo && state.voteReason === undefined ? [{ write: 'releaseProvisional' } as const] : []),
         ],
       );

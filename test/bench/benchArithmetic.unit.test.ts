@@ -7,6 +7,7 @@ import { CoordinatorTasks } from '../../bench/coordinatorTasks.js';
 import { expressCost, loadPrices, standardCost } from '../../bench/costModel.js';
 import { allStates, loadDefinition } from '../../local/stateMachine.js';
 import { coveredTime, longestSequentialChain, percentile, summarize } from '../../bench/timeline.js';
+import { benchParticipantConfig } from '../../bench/workload.js';
 
 const at = (start: number, end: number) => ({ start, end });
 
@@ -181,5 +182,12 @@ describe('awsUnitsBreakdown', () => {
         maxBilledBytes: 80,
       },
     ]);
+  });
+});
+
+describe('the benchmark banks', () => {
+  it('hold one-item escrows in their items by default, and every hold in a record with --record-layout', () => {
+    expect([...benchParticipantConfig().values()].every((spec) => spec.holdsInItems)).toBe(true);
+    expect([...benchParticipantConfig(true).values()].every((spec) => !spec.holdsInItems)).toBe(true);
   });
 });

@@ -397,7 +397,7 @@ export class LedgerWorld {
         const value = item[sumName];
         if (value !== undefined && (typeof value !== 'number' || value < 0)) problems.push(`I4 ${where}: ${sumName} ${String(value)}`);
       }
-      if (item.available === undefined) continue; // a 0.1 item, never touched by escrow
+      if (item.available === undefined) continue; // no account: an item holding only hold-in-the-item entries
       const balance = Number(item.balance ?? 0);
       if (item.reserved !== 0 || item.incoming !== 0)
         problems.push(`I5 ${where}: reserved ${String(item.reserved)}, incoming ${String(item.incoming)} when quiet`);

@@ -16,6 +16,7 @@ import { checkWithCdkNag } from '../../infra/nag.js';
 import { PakkaStack } from '../../infra/pakkaStack.js';
 import { deploymentSettings } from '../../infra/settings.js';
 import { parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
+import { holdsInItemsFromEnvironment } from '../../lambdas/participants/lambdaEntry.js';
 import { PARTICIPANT_TABLE_SCHEMA } from '../../lambdas/tableSchemas.js';
 import { PakkaTable } from '../../infra/constructs/pakkaTable.js';
 import { ownFunctionKinds } from '../support/ownFunctionKinds.js';
@@ -235,5 +236,34 @@ describe('a participant’s own function or table, refused', () => {
     expect(() => new Participant(stack, 'B', { spec: bank, ...common, table: noIndex })).toThrow(
       "must have the global secondary index 'inDoubt' (partition 'inDoubtPartition', sort 'inDoubtSince', both strings)",
     );
+  });
+
+  it('a table of 0.2 (inDoubt, no heldItems): refused while holds live in items, kept by a participant that opts out', () => {
+    const stack = new Stack(newApp(), 'S');
+    const olderTable = new Table(stack, 'Older', { partitionKey: { name: 'pk', type: AttributeType.STRING }, billingMode: BillingMode.PAY_PER_REQUEST });
+    const [inDoubt] = PARTICIPANT_TABLE_SCHEMA.indexes;
+    if (!inDoubt) throw new Error('the participant table has its in-doubt index first');
+    olderTable.addGlobalSecondaryIndex({
+      indexName: inDoubt.indexName,
+      partitionKey: { name: inDoubt.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: inDoubt.sortKey, type: AttributeType.STRING },
+    });
+    const specOf = (holdsInItems: boolean) => {
+      const spec = parseParticipantConfig({ ...raw, participants: { bank: { kind: 'ledger', holdsInItems } } }, ownFunctionKinds).get('bank');
+      if (!spec) throw new Error('the config declares bank');
+      return spec;
+    };
+    expect(() => new Participant(stack, 'A', { spec: specOf(true), ...common, table: olderTable })).toThrow(
+      "must have the global secondary index 'heldItems' (partition 'heldShard', sort 'heldSince', both strings), which recovery queries for holds that live in their items (add it, or set \"holdsInItems\": false",
+    );
+    new Participant(stack, 'B', { spec: specOf(false), ...common, table: olderTable });
+    // Each function is told its participant's switch where it differs from the default, which a Lambda follows otherwise.
+    new Participant(stack, 'C', { spec: specOf(true), ...common, functionNamePrefix: 'team-c-' });
+    const environments = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))
+      .map((fn) => fn.Properties.Environment?.Variables as Record<string, unknown> | undefined)
+      .filter((variables) => variables?.PARTICIPANT_NAME === 'bank');
+    const told = environments.map((variables) => variables?.HOLDS_IN_ITEMS);
+    expect(told.map((value) => holdsInItemsFromEnvironment(value as string | undefined))).toEqual([false, true]);
+    expect(told.filter((value) => value === undefined)).toHaveLength(1);
   });
 });

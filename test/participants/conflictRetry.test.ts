@@ -112,9 +112,10 @@ describe('the built-in participant runtime', () => {
     tableName = await barrierTable('payee-bank');
   });
 
-  it('a prepare cancelled by a conflict twice is retried and votes VOTE_COMMIT, not Pakka.Transient', async () => {
+  it('a prepare cancelled by a conflict twice is retried and votes VOTE_COMMIT, not Pakka.Transient (the record layout)', async () => {
     const { client, seen } = conflicting(barrierClient(), TransactWriteCommand, 2, () => transactionCanceled([false, true]));
-    const handler = participantHandler({ name: 'payee-bank', kind: ledger, tableName, client });
+    // The record layout's TransactWriteItems is what AWS cancels; holds in the item write no transaction.
+    const handler = participantHandler({ name: 'payee-bank', kind: ledger, tableName, client, holdsInItems: false });
     const txnId = uniqueId('conflict');
     const operations = [{ op: 'credit', key: uniqueId('acct'), amount: 500 }];
     const answer = await handler({ action: 'prepare', txnId, operations });
@@ -123,9 +124,21 @@ describe('the built-in participant runtime', () => {
     expect(await handler({ action: 'commit', txnId, operations })).toMatchObject({ outcome: 'COMMITTED', repeated: false });
   });
 
+  it('a hold in the item whose single-item write meets a conflict twice is retried and votes VOTE_COMMIT', async () => {
+    const { client, seen } = conflicting(barrierClient(), UpdateCommand, 2, () => transactionConflict());
+    const handler = participantHandler({ name: 'payee-bank', kind: ledger, tableName, client, holdsInItems: true });
+    const txnId = uniqueId('conflict');
+    const operations = [{ op: 'credit', key: uniqueId('acct'), amount: 500 }];
+    expect(await handler({ action: 'prepare', txnId, operations })).toMatchObject({ vote: 'VOTE_COMMIT' });
+    expect(seen.conflicts).toBe(2);
+    // Two refused sends, then the prepare's own writes (the item gains its intents map, then its entry).
+    expect(seen.sent).toBeGreaterThanOrEqual(3);
+    expect(await handler({ action: 'commit', txnId, operations })).toMatchObject({ outcome: 'COMMITTED', repeated: false });
+  });
+
   it('a conflict that outlasts every attempt is Pakka.Transient (the coordinator retries it), never a vote', async () => {
     const { client, seen } = conflicting(barrierClient(), TransactWriteCommand, 1000, () => transactionCanceled([false, true]));
-    const handler = participantHandler({ name: 'payee-bank', kind: ledger, tableName, client });
+    const handler = participantHandler({ name: 'payee-bank', kind: ledger, tableName, client, holdsInItems: false });
     const error = await handler({ action: 'prepare', txnId: uniqueId('conflict'), operations: [{ op: 'credit', key: uniqueId('acct'), amount: 1 }] }).catch(
       (e: unknown) => e,
     );

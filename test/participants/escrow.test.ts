@@ -1,7 +1,7 @@
 /**
  * Hot items (issue: no good transaction aborts because another touches the same account): escrow
- * reservations, lock-free credits, the largest balance, sharded keys, and items and records written
- * by Pakka 0.1. Against real tables in DynamoDB Local.
+ * reservations, lock-free credits, the largest balance, sharded keys, and the refusal of a record
+ * Pakka 0.1 wrote. Against real tables in DynamoDB Local.
  */
 import { PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
@@ -12,15 +12,13 @@ import { mergeShards, splitConsumption } from '../../lambdas/participants/hotIte
 import { MAX_MINOR_UNITS } from '../../lambdas/participants/kinds/fields.js';
 import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
 import type { ParticipantHandler } from '../../lambdas/participants/runtime.js';
-import { IN_DOUBT_LEGACY_VALUE, itemKeyOf, recordKeyOf } from '../../lambdas/participants/table.js';
+import { itemKeyOf, recordKeyOf } from '../../lambdas/participants/table.js';
 import { digestOf } from '../../lambdas/participants/transactions.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
 import type { LocalPakka } from '../../local/pakka.js';
-import { LocalRecovery } from '../../local/recovery.js';
 import { participant, readItem, readRecord } from '../support/participantTable.js';
 import { testPakka, uniqueId } from '../support/pakka.js';
 
-const HOUR_MS = 3_600_000;
 const config = parseParticipantConfig({
   defaults: { prepareTimeoutSeconds: 5, commitTimeoutSeconds: 5 },
   participants: {
@@ -251,65 +249,20 @@ describe('hot keys spread over shards', () => {
   });
 });
 
-describe('upgrading from Pakka 0.1', () => {
-  /** What 0.1's prepare left behind: the item locked with its balance, a PREPARED record without `layout`, in the unsharded in-doubt partition. */
-  async function legacyPrepared(
-    txnId: string,
-    key: string,
-    balance: number,
-    operations: Array<Record<string, unknown>>,
-    preparedAt = new Date().toISOString(),
-  ) {
-    await doc.send(new PutCommand({ TableName: tableOf('payee-bank'), Item: { ...itemKeyOf(key), balance, version: 1, lockedBy: txnId } }));
-    await doc.send(
-      new PutCommand({
-        TableName: tableOf('payee-bank'),
-        Item: {
-          ...recordKeyOf(txnId),
-          txnId,
-          state: 'PREPARED',
-          operations,
-          digest: digestOf(operations),
-          lockedKeys: [key],
-          preparedAt,
-          inDoubtPartition: IN_DOUBT_LEGACY_VALUE,
-          inDoubtSince: preparedAt,
-        },
-      }),
-    );
-  }
-
-  it('a 0.1 prepared debit commits the 0.1 way; meanwhile new debits wait out its lock; afterwards the item upgrades', async () => {
-    const [key, old] = [uniqueId('legacy'), uniqueId('old')];
-    await legacyPrepared(old, key, 500, debit(key, 200));
-    expect(await bank({ action: 'prepare', txnId: uniqueId('t'), operations: debit(key, 10) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'LOCK_CONFLICT' });
-    await settle(bank, 'commit', old, debit(key, 200));
-    await settle(bank, 'commit', old, debit(key, 200)); // an idempotent repeat
-    const committed = await readItem(pakka, 'payee-bank', key);
-    expect(committed).toMatchObject({ balance: 300 });
-    expect(committed?.lockedBy).toBeUndefined();
-    const fresh = uniqueId('t');
-    expect(await bank({ action: 'prepare', txnId: fresh, operations: debit(key, 250) })).toMatchObject({ vote: 'VOTE_COMMIT' });
-    expect(await readItem(pakka, 'payee-bank', key)).toMatchObject({ balance: 300, available: 50, reserved: 250, incoming: 0, headroom: MAX_QUANTITY - 300 });
-    await settle(bank, 'commit', fresh, debit(key, 250));
-    expect(await readItem(pakka, 'payee-bank', key)).toMatchObject({ balance: 50, available: 50, reserved: 0 });
-  });
-
-  it('a 0.1 prepared credit aborts the 0.1 way, and recovery finds a stranded 0.1 record in the old index partition', async () => {
-    const [key, old, stranded] = [uniqueId('legacy'), uniqueId('old'), uniqueId('old')];
-    await legacyPrepared(old, key, 70, credit(key, 30));
-    await settle(bank, 'abort', old, credit(key, 30));
-    const aborted = await readItem(pakka, 'payee-bank', key);
-    expect(aborted).toMatchObject({ balance: 70 });
-    expect(aborted?.lockedBy).toBeUndefined();
-
-    const other = uniqueId('legacy');
-    await legacyPrepared(stranded, other, 90, debit(other, 40), new Date(Date.now() - HOUR_MS).toISOString());
-    const recovery = new LocalRecovery(pakka, { dynamo: localDynamoClient(inject('dynamoEndpoint')), now: () => Date.now() + HOUR_MS });
-    await recovery.sweepUntilQuiet();
-    expect(await readRecord(pakka, 'payee-bank', stranded)).toMatchObject({ state: 'ABORTED' });
-    const released = await readItem(pakka, 'payee-bank', other);
-    expect(released).toMatchObject({ balance: 90 });
-    expect(released?.lockedBy).toBeUndefined();
+describe('a record Pakka 0.1 prepared (no `layout`)', () => {
+  it('is refused with a message saying so, and nothing is changed (0.x was never published)', async () => {
+    const [key, old] = [uniqueId('old-item'), uniqueId('old')];
+    const operations = debit(key, 200);
+    const item = { ...itemKeyOf(key), balance: 500, version: 1, lockedBy: old };
+    const record = { ...recordKeyOf(old), txnId: old, state: 'PREPARED', operations, digest: digestOf(operations), lockedKeys: [key] };
+    await doc.send(new PutCommand({ TableName: tableOf('payee-bank'), Item: item }));
+    await doc.send(new PutCommand({ TableName: tableOf('payee-bank'), Item: record }));
+    for (const action of ['commit', 'abort'] as const) {
+      await expect(bank({ action, txnId: old, operations })).rejects.toThrow(
+        `record TXN#${old} has no layout: Pakka 0.1 prepared it, and this version does not finish 0.1's records`,
+      );
+    }
+    expect(await readItem(pakka, 'payee-bank', key)).toEqual(item);
+    expect(await readRecord(pakka, 'payee-bank', old)).toEqual(record);
   });
 });

@@ -78,7 +78,11 @@ describe('prepare in the item', () => {
     await bank({ action: 'commit', txnId: topUp, operations: credit(key, 50) });
     expect(await bank({ action: 'prepare', txnId, operations: debit(key, 11) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
     expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 60, available: 60, reserved: 0, prepared: 0 });
+    expect(await readRecord(pakka, 'bank', txnId)).toBeUndefined();
     expect(await bank({ action: 'abort', txnId, operations: debit(key, 11) })).toMatchObject({ outcome: 'ABORTED' });
+    // The abort writes the no's record (the API's status reads records), keeping its reason.
+    expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({ state: 'ABORTED', layout: ITEM_HOLD_LAYOUT, voteReason: 'INSUFFICIENT_FUNDS' });
+    expect(await bank({ action: 'prepare', txnId, operations: debit(key, 11) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
   });
 
   it('a full item votes LOCK_CONFLICT and records nothing', async () => {

@@ -1,9 +1,13 @@
 /** Every rule of "The participant rules" in docs/design.md, against a real table in DynamoDB Local. */
 import { DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { ITEM_HOLD_LAYOUT } from '../../lambdas/participants/itemIntents.js';
 import { ledger } from '../../lambdas/participants/kinds/ledger.js';
 import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
 import { participantHandler } from '../../lambdas/participants/runtime.js';
+import { digestOf } from '../../lambdas/participants/transactions.js';
+import { sdkTimeoutsFromEnv } from '../../lambdas/config/sdkTimeouts.js';
+import { conflictRulesFromEnv } from '../../local/conflictRules.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
 import type { LocalPakka } from '../../local/pakka.js';
 import type { ParticipantHandler } from '../../lambdas/participants/runtime.js';
@@ -15,8 +19,22 @@ let bank: ParticipantHandler;
 
 beforeAll(async () => {
   pakka = await testPakka();
-  bank = participant(pakka, 'payer-bank');
+  // Explicitly in the item layout, whatever the participant default: a one-item escrow's hold lives in its item.
+  bank = payerBank(true);
 });
+
+/** The payer bank in the layout asked for, on its own table, under the model of AWS's conflict rules. */
+function payerBank(holdsInItems: boolean, client?: DynamoDBDocumentClient): ParticipantHandler {
+  const doc = client ?? documentClient(localDynamoClient(inject('dynamoEndpoint'), sdkTimeoutsFromEnv(), conflictRulesFromEnv()));
+  return participantHandler({ name: 'payer-bank', kind: ledger, tableName: pakka.tables.participants.get('payer-bank')!, client: doc, holdsInItems });
+}
+
+/** The same participant in the record layout: for the rules only that layout has (a redo list in the record, its locks). */
+const recordLayoutBank = (client?: DynamoDBDocumentClient): ParticipantHandler => payerBank(false, client);
+
+/** A one-item escrow's hold lives in its item (docs/design.md): its entry in the item's `intents`. */
+const entryOf = async (key: string, txnId: string) =>
+  ((await readItem(pakka, 'payer-bank', key))?.intents as Record<string, Record<string, unknown>> | undefined)?.[txnId];
 
 const debit = (key: string, amount: number) => [{ op: 'debit', key, amount }];
 const credit = (key: string, amount: number) => [{ op: 'credit', key, amount }];
@@ -36,9 +54,17 @@ describe('prepare', () => {
     const txnId = uniqueId('t');
     expect(await bank({ action: 'prepare', txnId, operations: debit(key, 300) })).toMatchObject({ vote: 'VOTE_COMMIT', reason: null });
     const item = await readItem(pakka, 'payer-bank', key);
-    expect(item).toMatchObject({ balance: 1000, available: 700, reserved: 300, incoming: 0 });
+    expect(item).toMatchObject({ balance: 1000, available: 700, reserved: 300, incoming: 0, prepared: 1 });
     expect(item?.lockedBy).toBeUndefined();
-    expect(await readRecord(pakka, 'payer-bank', txnId)).toMatchObject({ state: 'PREPARED', operations: debit(key, 300), lockedKeys: [key] });
+    // One escrow on one item: PREPARED with its redo list is the item's entry, and no record is written.
+    expect(await entryOf(key, txnId)).toMatchObject({ s: 'P', d: digestOf(debit(key, 300)), op: debit(key, 300)[0] });
+    expect(await readRecord(pakka, 'payer-bank', txnId)).toBeUndefined();
+    // The record layout records the same in TXN#, with the keys it holds.
+    const recordBank = recordLayoutBank();
+    const other = uniqueId('t');
+    await recordBank({ action: 'prepare', txnId: other, operations: debit(key, 200) });
+    expect(await readRecord(pakka, 'payer-bank', other)).toMatchObject({ state: 'PREPARED', operations: debit(key, 200), lockedKeys: [key] });
+    expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 1000, available: 500, reserved: 500 });
   });
 
   it('votes INSUFFICIENT_FUNDS when the balance would go negative or the account does not exist, and locks nothing', async () => {
@@ -47,11 +73,22 @@ describe('prepare', () => {
     expect(await bank({ action: 'prepare', txnId, operations: debit(key, 101) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
     expect((await readItem(pakka, 'payer-bank', key))?.lockedBy).toBeUndefined();
     const missing = uniqueId('nobody');
-    expect(await bank({ action: 'prepare', txnId: uniqueId('t'), operations: debit(missing, 1) })).toMatchObject({
+    const noAccount = uniqueId('t');
+    expect(await bank({ action: 'prepare', txnId: noAccount, operations: debit(missing, 1) })).toMatchObject({
       vote: 'VOTE_ABORT',
       reason: 'INSUFFICIENT_FUNDS',
     });
-    expect(await readItem(pakka, 'payer-bank', missing)).toBeUndefined();
+    // The no is recorded where a repeat looks, in an item holding only that entry: no `version`, so no account
+    // (the write that created its map set nothing else, not even `prepared`).
+    const left = await readItem(pakka, 'payer-bank', missing);
+    expect(left?.version).toBeUndefined();
+    expect(left?.lockedBy).toBeUndefined();
+    expect(left?.prepared).toBeUndefined();
+    expect(left).toMatchObject({ intents: { [noAccount]: { s: 'A', r: 'INSUFFICIENT_FUNDS' } } });
+    expect(await bank({ action: 'prepare', txnId: noAccount, operations: debit(missing, 1) })).toMatchObject({
+      vote: 'VOTE_ABORT',
+      reason: 'INSUFFICIENT_FUNDS',
+    });
   });
 
   it('lets prepared debits of one account reserve side by side while they fit, and refuses the one that does not', async () => {
@@ -132,7 +169,10 @@ describe('commitOnePhase', () => {
     const answer = { vote: 'VOTE_COMMIT', reason: null, committed: 'IN_ONE_PHASE' };
     expect(await bank({ action: 'commitOnePhase', txnId, operations: debit(key, 300) })).toMatchObject(answer);
     expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 700, available: 700, reserved: 0 });
-    expect(await readRecord(pakka, 'payer-bank', txnId)).toMatchObject({ state: 'COMMITTED', onePhase: true, lockedKeys: [] });
+    // The item's entry is the decision (committed, one phase), and the record written after it says the same.
+    expect(await entryOf(key, txnId)).toMatchObject({ s: 'C', one: true });
+    expect(await readRecord(pakka, 'payer-bank', txnId)).toMatchObject({ state: 'COMMITTED', onePhase: true, layout: ITEM_HOLD_LAYOUT });
+    expect((await readItem(pakka, 'payer-bank', key))?.lockedBy).toBeUndefined();
     expect(await bank({ action: 'commitOnePhase', txnId, operations: debit(key, 300) })).toMatchObject(answer);
     expect(await bank({ action: 'commit', txnId, operations: debit(key, 300) })).toMatchObject({ outcome: 'COMMITTED', repeated: true });
     expect((await readItem(pakka, 'payer-bank', key))?.balance).toBe(700);
@@ -171,7 +211,9 @@ describe('commitOnePhase', () => {
     }
     const txnId = uniqueId('one');
     expect(await bank({ action: 'commitOnePhase', txnId, operations: credit(key, most) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'LIMIT_EXCEEDED' });
-    expect(await readRecord(pakka, 'payer-bank', txnId)).toMatchObject({ state: 'ABORTED', onePhase: true });
+    // The one-phase no is recorded in the item (its record follows with the abort), and a repeat answers it.
+    expect(await entryOf(key, txnId)).toMatchObject({ s: 'A', r: 'LIMIT_EXCEEDED' });
+    expect(await bank({ action: 'commitOnePhase', txnId, operations: credit(key, most) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'LIMIT_EXCEEDED' });
     expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 9 * most, headroom: Number.MAX_SAFE_INTEGER - 9 * most });
   });
 });
@@ -229,11 +271,13 @@ describe('commit', () => {
     expect(await readRecord(pakka, 'payer-bank', txnId)).toMatchObject({ state: 'COMMITTED' });
   });
 
-  it('works from the stored redo list when the message carries no operations (recovery)', async () => {
+  it('works from the stored redo list when the message carries no operations (recovery; the record layout)', async () => {
+    // A hold in the item is found through its item, which only the operations name: recovery always sends them.
+    const recordBank = recordLayoutBank();
     const key = await openAccount(1000);
     const txnId = uniqueId('t');
-    await bank({ action: 'prepare', txnId, operations: debit(key, 250) });
-    expect(await bank({ action: 'commit', txnId })).toMatchObject({ outcome: 'COMMITTED', repeated: false });
+    await recordBank({ action: 'prepare', txnId, operations: debit(key, 250) });
+    expect(await recordBank({ action: 'commit', txnId })).toMatchObject({ outcome: 'COMMITTED', repeated: false });
     expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 750 });
   });
 
@@ -293,22 +337,38 @@ describe('abort', () => {
     expect((await readItem(pakka, 'payer-bank', key))?.lockedBy).toBeUndefined();
   });
 
-  it('removes an item that only its own prepare created (an aborted credit to a new account)', async () => {
+  /** A credit to a new account, prepared (the item holds only its promise) and then aborted. */
+  async function abortedNewCredit(handler: ParticipantHandler): Promise<{ key: string; txnId: string }> {
     const key = uniqueId('new');
     const txnId = uniqueId('t');
-    await bank({ action: 'prepare', txnId, operations: credit(key, 50) });
+    await handler({ action: 'prepare', txnId, operations: credit(key, 50) });
     const provisional = await readItem(pakka, 'payer-bank', key);
     expect(provisional).toMatchObject({ balance: 0, incoming: 50 });
     expect(provisional?.version).toBeUndefined();
-    await bank({ action: 'abort', txnId, operations: credit(key, 50) });
+    await handler({ action: 'abort', txnId, operations: credit(key, 50) });
+    return { key, txnId };
+  }
+
+  it('removes an item that only its own prepare created (an aborted credit to a new account; the record layout)', async () => {
+    const { key } = await abortedNewCredit(recordLayoutBank());
     expect(await readItem(pakka, 'payer-bank', key)).toBeUndefined();
   });
 
-  it('works from the stored redo list when the message carries no operations', async () => {
+  it('leaves an item that only its own prepare created with the abort entry and no account (a hold in the item)', async () => {
+    const { key, txnId } = await abortedNewCredit(bank);
+    // The A entry must stay where a late prepare looks; without a `version` every reader sees no account.
+    const left = await readItem(pakka, 'payer-bank', key);
+    expect(left).toMatchObject({ balance: 0, incoming: 0, prepared: 0, intents: { [txnId]: { s: 'A' } } });
+    expect(left?.version).toBeUndefined();
+  });
+
+  it('works from the stored redo list when the message carries no operations (the record layout)', async () => {
+    const recordBank = recordLayoutBank();
     const key = await openAccount(1000);
     const txnId = uniqueId('t');
-    await bank({ action: 'prepare', txnId, operations: debit(key, 300) });
-    expect(await bank({ action: 'abort', txnId })).toMatchObject({ outcome: 'ABORTED' });
+    await recordBank({ action: 'prepare', txnId, operations: debit(key, 300) });
+    expect(await recordBank({ action: 'abort', txnId })).toMatchObject({ outcome: 'ABORTED' });
+    expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 1000, available: 1000, reserved: 0 });
     expect((await readItem(pakka, 'payer-bank', key))?.lockedBy).toBeUndefined();
   });
 });
@@ -356,11 +416,11 @@ describe('late and repeated deliveries', () => {
     expect(await readRecord(pakka, 'payer-bank', txnId)).toBeUndefined();
   });
 
-  it('a repeated abort finishes the clean-up of an abort that died after its write', async () => {
+  it('a repeated abort finishes the clean-up of an abort that died after its write (the record layout)', async () => {
     const key = uniqueId('new');
     const txnId = uniqueId('t');
-    await bank({ action: 'prepare', txnId, operations: credit(key, 50) });
-    const table = pakka.tables.participants.get('payer-bank')!;
+    const recordBank = recordLayoutBank();
+    await recordBank({ action: 'prepare', txnId, operations: credit(key, 50) });
     const real = documentClient(localDynamoClient(inject('dynamoEndpoint')));
     let crashed = false;
     // The first abort's Lambda dies right after its TransactWriteItems, before deleting what prepare created.
@@ -373,22 +433,24 @@ describe('late and repeated deliveries', () => {
         return real.send(command as never);
       },
     } as unknown as DynamoDBDocumentClient;
-    const crashing = participantHandler({ name: 'payer-bank', kind: ledger, tableName: table, client: dying });
+    const crashing = recordLayoutBank(dying);
     await expect(crashing({ action: 'abort', txnId, operations: credit(key, 50) })).rejects.toThrow('Lambda died');
     expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 0, incoming: 0 });
-    expect(await bank({ action: 'abort', txnId, operations: credit(key, 50) })).toMatchObject({ outcome: 'ABORTED', repeated: true });
+    expect(await recordBank({ action: 'abort', txnId, operations: credit(key, 50) })).toMatchObject({ outcome: 'ABORTED', repeated: true });
     expect(await readItem(pakka, 'payer-bank', key)).toBeUndefined();
   });
 });
 
 describe('status', () => {
-  it('reports the record and the locks it holds', async () => {
+  it('reports the record and the locks it holds (the record layout)', async () => {
+    // A status without operations cannot name the item a hold in the item lives in (docs/design.md, As built).
+    const recordBank = recordLayoutBank();
     const key = await openAccount(1000);
     const txnId = uniqueId('t');
-    expect(await bank({ action: 'status', txnId })).toMatchObject({ state: 'UNKNOWN', lockedKeys: [] });
-    await bank({ action: 'prepare', txnId, operations: debit(key, 1) });
-    expect(await bank({ action: 'status', txnId })).toMatchObject({ state: 'PREPARED', lockedKeys: [key] });
-    await bank({ action: 'commit', txnId, operations: debit(key, 1) });
-    expect(await bank({ action: 'status', txnId })).toMatchObject({ state: 'COMMITTED', lockedKeys: [] });
+    expect(await recordBank({ action: 'status', txnId })).toMatchObject({ state: 'UNKNOWN', lockedKeys: [] });
+    await recordBank({ action: 'prepare', txnId, operations: debit(key, 1) });
+    expect(await recordBank({ action: 'status', txnId })).toMatchObject({ state: 'PREPARED', lockedKeys: [key] });
+    await recordBank({ action: 'commit', txnId, operations: debit(key, 1) });
+    expect(await recordBank({ action: 'status', txnId })).toMatchObject({ state: 'COMMITTED', lockedKeys: [] });
   });
 });

@@ -5,12 +5,23 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TIMEOUTS, parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
+import { HOLDS_IN_ITEMS_BY_DEFAULT } from '../../lambdas/participants/holdLayout.js';
+import { holdsInItemsFromEnvironment } from '../../lambdas/participants/lambdaEntry.js';
 
 describe('the participant config', () => {
   it('needs no defaults: a participant without timeouts of its own gets Pakka’s', () => {
     const config = parseParticipantConfig({ participants: { bank: { kind: 'ledger' }, shop: { kind: 'inventory', prepareTimeoutSeconds: 4 } } });
     expect(config.get('bank')).toMatchObject(DEFAULT_TIMEOUTS);
     expect(config.get('shop')).toMatchObject({ prepareTimeoutSeconds: 4, commitTimeoutSeconds: DEFAULT_TIMEOUTS.commitTimeoutSeconds });
+  });
+
+  it('holds one-item escrows in their items as the entry says, the default otherwise; a Lambda reads the same from HOLDS_IN_ITEMS', () => {
+    const config = parseParticipantConfig({
+      participants: { bank: { kind: 'ledger' }, on: { kind: 'ledger', holdsInItems: true }, off: { kind: 'ledger', holdsInItems: false } },
+    });
+    expect([config.get('bank'), config.get('on'), config.get('off')].map((spec) => spec?.holdsInItems)).toEqual([HOLDS_IN_ITEMS_BY_DEFAULT, true, false]);
+    expect([undefined, 'true', 'false'].map(holdsInItemsFromEnvironment)).toEqual([HOLDS_IN_ITEMS_BY_DEFAULT, true, false]);
+    expect(() => holdsInItemsFromEnvironment('no')).toThrow("environment variable HOLDS_IN_ITEMS is 'no'; it must be true or false");
   });
 
   it('takes one default without the other', () => {

@@ -79,20 +79,32 @@ describe('what the step sees', () => {
     // The other decision is refused even while the item is behind.
     expect(participantStep('items', behind, { action: 'abort', digest: 'd' }).answer).toEqual({ kind: 'violation', code: 'ABORT_AFTER_COMMIT' });
   });
+
+  it("the abort after the participant's own no in the item writes that no's record; a commit after it is refused and writes nothing", () => {
+    const ownNo = { state: 'ABORTED' as const, digest: 'd', voteReason: 'INSUFFICIENT_FUNDS' as const, recordBehind: true };
+    expect(participantStep('items', ownNo, { action: 'abort', digest: 'd' })).toMatchObject({
+      answer: { kind: 'outcome', outcome: 'ABORTED', repeated: true },
+      effects: [{ write: 'decide', outcome: 'ABORTED' }],
+    });
+    expect(participantStep('items', { ...ownNo, recordBehind: false }, { action: 'abort', digest: 'd' }).effects).toEqual([]);
+    expect(participantStep('items', ownNo, { action: 'commit', digest: 'd', readOnly: false })).toMatchObject({
+      answer: { kind: 'violation', code: 'COMMIT_AFTER_ABORT' },
+      effects: [],
+    });
+  });
 });
 
 describe('why a prepare failed', () => {
-  const item = { intents: {}, legacy: false };
+  const item = { intents: {} };
   const entries = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`x${i}`, { s: 'C', at }]));
-  it('tells an existing entry, the cap or an old lock, a 0.1 item, and the business no apart', () => {
+  it('tells an existing entry, the cap or an old lock, and the business no apart', () => {
     // No item, or no map yet: the first hold's variant failed on the escrow bound.
     expect(prepareRefusal(undefined, 't')).toEqual({ kind: 'business' });
-    expect(prepareRefusal({ legacy: false }, 't')).toEqual({ kind: 'business' });
+    expect(prepareRefusal({}, 't')).toEqual({ kind: 'business' });
     expect(prepareRefusal({ ...item, intents: { t: { s: 'A', at } } }, 't')).toEqual({ kind: 'entry', entry: { s: 'A', at } });
     expect(prepareRefusal({ ...item, intents: entries(INTENT_CAP) }, 't')).toEqual({ kind: 'lockConflict' });
     expect(prepareRefusal({ ...item, intents: entries(INTENT_CAP - 1) }, 't')).toEqual({ kind: 'business' });
     expect(prepareRefusal({ ...item, lockedBy: 'old' }, 't')).toEqual({ kind: 'lockConflict' });
-    expect(prepareRefusal({ ...item, legacy: true }, 't')).toEqual({ kind: 'upgrade' });
   });
 });
 

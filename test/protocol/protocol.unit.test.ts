@@ -134,10 +134,10 @@ describe('reading a cancelled prepare', () => {
     expect(readCancellation('t1', reasons, targets)).toEqual({ kind: 'voteAbort', reason: 'INSUFFICIENT_FUNDS' });
   });
 
-  it('a 0.1 item (a balance without the escrow sums) is upgraded, unless a 0.1 transaction still locks it', () => {
+  it('an item without the escrow sums (as 0.1 wrote it) is not upgraded: its failed condition is the no, a lock on it a LOCK_CONFLICT', () => {
     expect(readCancellation('t1', [{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: { balance: 100 } }, { Code: 'None' }], targets)).toEqual({
-      kind: 'upgrade',
-      targets: [targets[0]],
+      kind: 'voteAbort',
+      reason: 'INSUFFICIENT_FUNDS',
     });
     expect(
       readCancellation('t1', [{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: { balance: 100, lockedBy: 'old' } }, { Code: 'None' }], targets),

@@ -1,6 +1,7 @@
 /**
- * How an escrowed item reads: its committed quantity, and what prepared transactions hold on it.
- * A 0.1 item, not yet upgraded, has nothing reserved or promised: its quantity is all available.
+ * How an escrowed item reads: its committed quantity, and what prepared transactions hold on it. An item
+ * written without the sums (by hand, or by Pakka 0.1) reads its quantity as available; a prepare still
+ * refuses it, since its conditions need the sums.
  */
 /** A stored quantity as DynamoDB hands it back: a number, or a BigInt past 2^53 - 1 (only data older than that limit). */
 type Quantity = number | bigint;
