@@ -1,7 +1,7 @@
 /**
  * A small world of UPI transfers for the fault and chaos tests: three ledger participants
- * (payer-bank, payee-bank, upi-switch) with tables of their own while the world lives (reused, emptied, by the next world: tablePool.ts), a LocalPakka wired through a
- * FaultInjector, a LocalRecovery, and the checks of invariants I1-I5 read straight from the tables.
+ * (payer-bank, payee-bank, upi-switch) with tables of their own while the world lives (then
+ * emptied for the next world: tablePool.ts), a LocalPakka wired through a FaultInjector, a LocalRecovery, and the checks of invariants I1-I5 read straight from the tables.
  * Used by vitest (test/recovery*.test.ts, test/chaos.test.ts) and by `npm run chaos`, so it takes the
  * DynamoDB endpoint as an argument instead of reading vitest's context.
  */
