@@ -21,7 +21,7 @@ import { type TableNames, createTables, localTableNames } from '../../local/tabl
 export interface PooledTables {
   /** The table prefix to build the world with; its tables exist and are empty. */
   prefix: string;
-  /** Closes `client` (the world's) and gives the tables back, emptied, to the file's next world. */
+  /** Closes `client` (the world's) and gives the tables back to the file's next world, which gets them emptied. */
   release(client: DynamoDBClient): Promise<void>;
 }
 
@@ -44,7 +44,9 @@ export async function pooledTables(endpoint: string, config: ParticipantConfig, 
   const layout = [...config.keys()].join(',');
   const reused = free.get(layout)?.pop();
   const prefix = reused ?? `${letter}${randomUUID().slice(0, 8)}-`;
-  if (!reused) await createTables(client, localTableNames(config, prefix));
+  // Emptied when taken, not when given back: the file's last world is never emptied for nobody.
+  if (reused) await empty(client, localTableNames(config, prefix));
+  else await createTables(client, localTableNames(config, prefix));
   let released = false;
   return {
     prefix,
@@ -52,7 +54,6 @@ export async function pooledTables(endpoint: string, config: ParticipantConfig, 
       if (released) return;
       released = true;
       await close(worldClient);
-      await empty(client, localTableNames(config, prefix));
       free.set(layout, [...(free.get(layout) ?? []), prefix]);
     },
   };
@@ -109,13 +110,13 @@ async function emptyTable(client: DynamoDBClient, TableName: string, key: string
       new ScanCommand({ TableName, ConsistentRead: true, ProjectionExpression: '#k', ExpressionAttributeNames: { '#k': key }, ExclusiveStartKey }),
     );
     const deletes: WriteRequest[] = (page.Items ?? []).map((Key) => ({ DeleteRequest: { Key } }));
-    for (let i = 0; i < deletes.length; i += 25) {
-      let batch: Record<string, WriteRequest[]> = { [TableName]: deletes.slice(i, i + 25) };
-      while (Object.keys(batch).length) {
-        const out = await client.send(new BatchWriteItemCommand({ RequestItems: batch }));
-        batch = out.UnprocessedItems ?? {};
-      }
-    }
+    const batches = Array.from({ length: Math.ceil(deletes.length / 25) }, (_, i) => deletes.slice(i * 25, i * 25 + 25));
+    await Promise.all(
+      batches.map(async (requests) => {
+        let batch: Record<string, WriteRequest[]> = { [TableName]: requests };
+        while (Object.keys(batch).length) batch = (await client.send(new BatchWriteItemCommand({ RequestItems: batch }))).UnprocessedItems ?? {};
+      }),
+    );
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
 }
