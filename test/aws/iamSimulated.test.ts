@@ -5,9 +5,9 @@
  * policies as AWS documents policy evaluation, so a test here fails when the code gains a call its
  * role lacks, or the role keeps a grant the code dropped.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { CfnResource, CfnTemplate, Synthesized } from '../support/synth.js';
-import { synthWithCli } from '../support/synth.js';
+import { sharedSynth } from '../support/synth.js';
 import { type Subject, functionSubjects, roleProblems, stateMachineSubjects } from '../support/roleCalls.js';
 import { resolveValue, roleArn, rolePolicies, simulate } from '../support/templateIam.js';
 
@@ -24,10 +24,9 @@ function subjectsOf(synthesized: Synthesized): Subject[] {
 }
 
 beforeAll(async () => {
-  synth = await synthWithCli();
+  synth = await sharedSynth();
   subjects = subjectsOf(synth);
 }, 180_000);
-afterAll(() => synth?.remove());
 
 const idStartingWith = (template: CfnTemplate, type: string, prefix: string): string => {
   const found = Object.entries(template.Resources).filter(([id, r]) => r.Type === type && id.startsWith(prefix));
@@ -80,9 +79,8 @@ describe('every role allows exactly what its code calls', () => {
 describe('on a Standard workflow too', () => {
   let standard: Synthesized;
   beforeAll(async () => {
-    standard = await synthWithCli({ 'pakka:coordinator': 'standard' });
+    standard = await sharedSynth({ 'pakka:coordinator': 'standard' });
   }, 180_000);
-  afterAll(() => standard?.remove());
 
   it('each role: every call allowed, no grant without a call (DescribeExecution instead of a synchronous start)', async () => {
     const all = subjectsOf(standard);

@@ -157,8 +157,8 @@ function journaledDecisions(entries: JournalEntry[]): { landed: DecisionWrite[];
 export async function runKillCycles(options: KillCyclesOptions): Promise<KillCyclesResult> {
   const started = Date.now();
   const random = seededRandom(options.seed);
-  const prefix = `k${options.seed.toString(36)}-${Math.floor(random() * 1e6).toString(36)}-`;
-  const world = await LedgerWorld.create({ endpoint: options.endpoint, tablePrefix: prefix, config: killCyclesConfig(), fastRetriesMs: 20 });
+  const world = await LedgerWorld.create({ endpoint: options.endpoint, config: killCyclesConfig(), fastRetriesMs: 20 });
+  const prefix = world.tablePrefix;
   const journals = mkdtempSync(join(tmpdir(), 'pakka-kill-'));
   const result: KillCyclesResult = {
     problems: [],

@@ -1,12 +1,12 @@
 /**
  * A small world of UPI transfers for the fault and chaos tests: three ledger participants
- * (payer-bank, payee-bank, upi-switch) with their own tables, a LocalPakka wired through a
- * FaultInjector, a LocalRecovery, and the checks of invariants I1-I5 read straight from the tables.
+ * (payer-bank, payee-bank, upi-switch) with tables of their own while the world lives (then
+ * emptied for the next world: tablePool.ts), a LocalPakka wired through a FaultInjector, a LocalRecovery, and the checks of invariants I1-I5 read straight from the tables.
  * Used by vitest (test/recovery*.test.ts, test/chaos.test.ts) and by `npm run chaos`, so it takes the
  * DynamoDB endpoint as an argument instead of reading vitest's context.
  */
 import { randomUUID } from 'node:crypto';
-import { DeleteTableCommand, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type ParticipantConfig, parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import { type CoordinatorLogItem, FINAL_STATUSES, parseCoordinatorLogItem } from '../../lambdas/coordinatorLog/coordinatorLog.js';
@@ -22,6 +22,7 @@ import { LocalPakka, type StartedTransaction } from '../../local/pakka.js';
 import type { ParticipantInvoker } from '../../local/stateMachine.js';
 import { LocalRecovery, type LocalRecoveryOptions } from '../../local/recovery.js';
 import type { CoordinatorVariant } from '../../lambdas/config/coordinatorVariant.js';
+import { type PooledTables, closableClient, pooledTables } from '../support/tablePool.js';
 import { TEST_VARIANT } from '../support/variant.js';
 
 export const LEDGERS = ['payer-bank', 'payee-bank', 'upi-switch'] as const;
@@ -137,8 +138,6 @@ export interface WorldOptions {
   faultsReachRecovery?: boolean;
   /** The coordinator workflow (default: the variant this test run exercises). */
   variant?: CoordinatorVariant;
-  /** The tables' prefix (default: a fresh one); worlds in several processes share tables through it. */
-  tablePrefix?: string;
   /** Called synchronously with each answer and decision write as it happens (see JournalEntry). */
   journal?: (entry: JournalEntry) => void;
 }
@@ -163,15 +162,18 @@ export class LedgerWorld {
     return MAX_QUANTITY;
   }
 
-  private constructor(readonly options: WorldOptions) {
+  private constructor(
+    readonly options: WorldOptions,
+    private readonly tables: PooledTables,
+  ) {
     const journal = options.journal;
-    this.dynamo = localDynamoClient(options.endpoint);
+    this.dynamo = closableClient(localDynamoClient(options.endpoint));
     this.doc = documentClient(this.dynamo);
     this.injector = new FaultInjector(options.faults ?? []);
     this.pakka = new LocalPakka({
       dynamo: this.dynamo,
       config: options.config ?? ledgerConfig(),
-      tablePrefix: options.tablePrefix ?? `r${randomUUID().slice(0, 8)}-`,
+      tablePrefix: tables.prefix,
       fastRetriesMs: options.fastRetriesMs ?? 2,
       variant: options.variant ?? TEST_VARIANT,
       ...this.injector.seams(),
@@ -181,15 +183,22 @@ export class LedgerWorld {
     observeDecisionWrites(this.dynamo, () => this.pakka.tables.coordinatorLog, this.decisionWrites, journal);
   }
 
+  /** A world on tables of the pool (tablePool.ts): new ones, or emptied ones a destroyed world gave back. */
   static async create(options: WorldOptions): Promise<LedgerWorld> {
-    const world = new LedgerWorld(options);
-    await world.pakka.createTables();
-    return world;
+    return new LedgerWorld(options, await pooledTables(options.endpoint, options.config ?? ledgerConfig(), 'r'));
   }
 
-  /** A world over tables another world created (same `tablePrefix`): a second process of the same service. */
+  /**
+   * A world over the tables another world holds (its `tablePrefix`): a second process of the same service.
+   * The tables stay the other world's: this one gives nothing back to the pool.
+   */
   static attach(options: WorldOptions & { tablePrefix: string }): LedgerWorld {
-    return new LedgerWorld(options);
+    return new LedgerWorld(options, { prefix: options.tablePrefix, release: async () => undefined });
+  }
+
+  /** The prefix of this world's tables, for a world another process attaches to them. */
+  get tablePrefix(): string {
+    return this.tables.prefix;
   }
 
   /** A sweeper; by default its clock runs an hour ahead, so every deadline and age threshold has passed. */
@@ -423,9 +432,9 @@ export class LedgerWorld {
     return problems;
   }
 
+  /** Closes the world (its client refuses every later request) and gives its tables back to the pool. */
   async destroy(): Promise<void> {
-    const tables = [this.pakka.tables.coordinatorLog, ...this.pakka.tables.participants.values()];
-    await Promise.all(tables.map((TableName) => this.dynamo.send(new DeleteTableCommand({ TableName })).catch(() => undefined)));
+    await this.tables.release(this.dynamo);
     this.dynamo.destroy();
   }
 }

@@ -5,7 +5,7 @@
 import { HELD_ITEMS_INDEX } from '../../lambdas/participants/itemIntents.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { API_ROUTES } from '../../infra/constructs/api.js';
 import { COORDINATOR_LOG_WRITER_ACTIONS } from '../../infra/constructs/coordinator.js';
 import { aslPath } from '../../statemachines/source/files.js';
@@ -22,7 +22,7 @@ import { createTables } from '../../local/tables.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
 import { CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { PARTICIPANT_DIRECTORY_SCHEMA } from '../../lambdas/config/participantDirectory.js';
-import { type CfnResource, type Synthesized, synthWithCli } from '../support/synth.js';
+import { type CfnResource, type Synthesized, sharedSynth } from '../support/synth.js';
 import { isolateBundle } from '../support/synthBundleRunner.js';
 import { arnOf, refOf, resolveIntrinsic } from '../support/synthIntrinsics.js';
 
@@ -31,9 +31,8 @@ const config = loadParticipantConfig();
 const specs: ParticipantSpec[] = [...config.values()];
 
 beforeAll(async () => {
-  synth = await synthWithCli();
+  synth = await sharedSynth();
 }, 180_000);
-afterAll(() => synth?.remove());
 
 // ---- reading the template -------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ const INTEGRATION_ONLY: Array<[string, RegExp]> = [
   ['DynamoDB Local from the global setup', /\binject\(\s*'dynamoEndpoint'/],
   ['starting DynamoDB Local', /\bstartDynamoLocal\(/],
   ['the console bundle', /\bensureConsoleBuilt\(/],
-  ['a CDK synth', /\bsynthWithCli\(|\.synth\(\)|Template\.fromStack\(/],
+  ['a CDK synth', /\bsharedSynth\(|\.synth\(\)|Template\.fromStack\(/],
   ['a browser', /\bchromium\b/],
   ['spin or gcc', /\b(?:execFileSync|spawnSync|execFile|spawn)\(\s*'(?:spin|gcc)'/],
 ];

@@ -1,11 +1,12 @@
 /** A LocalPakka on the shared DynamoDB Local, with its own tables so test files never interfere. */
 import { randomUUID } from 'node:crypto';
-import { inject } from 'vitest';
+import { TestRunner, inject, onTestFinished } from 'vitest';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
 import { conflictRulesFromEnv } from '../../local/conflictRules.js';
 import { sdkTimeoutsFromEnv } from '../../lambdas/config/sdkTimeouts.js';
 import { type ParticipantConfig, loadParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import { LocalPakka, type LocalPakkaOptions } from '../../local/pakka.js';
+import { closableClient, pooledTables } from './tablePool.js';
 import { TEST_VARIANT } from './variant.js';
 
 export interface TestPakkaOptions extends Partial<Omit<LocalPakkaOptions, 'dynamo'>> {
@@ -17,11 +18,16 @@ export interface TestPakkaOptions extends Partial<Omit<LocalPakkaOptions, 'dynam
   withoutAwsConflictRules?: string;
 }
 
+/**
+ * A LocalPakka on tables of the file's pool (tablePool.ts): made in a test (or its beforeEach), it
+ * gives its tables back when the test ends; made in a beforeAll, it keeps them for the file.
+ */
 export async function testPakka({ withoutAwsConflictRules, ...options }: TestPakkaOptions = {}): Promise<LocalPakka> {
   const conflictRules = withoutAwsConflictRules ? { ...conflictRulesFromEnv(), enabled: false } : conflictRulesFromEnv();
-  const dynamo = localDynamoClient(inject('dynamoEndpoint'), sdkTimeoutsFromEnv(), conflictRules);
-  const pakka = new LocalPakka({ dynamo, tablePrefix: `t${randomUUID().slice(0, 8)}-`, fastRetriesMs: 5, variant: TEST_VARIANT, ...options });
-  await pakka.createTables();
+  const dynamo = closableClient(localDynamoClient(inject('dynamoEndpoint'), sdkTimeoutsFromEnv(), conflictRules));
+  const tables = await pooledTables(inject('dynamoEndpoint'), options.config ?? loadParticipantConfig(), 't');
+  const pakka = new LocalPakka({ dynamo, tablePrefix: tables.prefix, fastRetriesMs: 5, variant: TEST_VARIANT, ...options });
+  if (TestRunner.getCurrentTest()) onTestFinished(() => tables.release(dynamo));
   return pakka;
 }
 
