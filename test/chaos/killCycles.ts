@@ -51,6 +51,8 @@ export interface KillCyclesResult {
   kills: number;
   /** Submits cut off by a kill, and so submitted again by the next life. */
   interrupted: number;
+  /** Submits that failed as the API's 5xx would (a DynamoDB call timed out), and so were sent again. */
+  failedSubmits: number;
   /** Transactions whose decision recovery wrote or whose phase 2 recovery finished. */
   byRecovery: number;
   seconds: number;
@@ -96,6 +98,7 @@ function transfersOf(
 
 interface Life {
   done: Set<string>;
+  failed: number;
   killed: boolean;
   code: number | null;
   output: string;
@@ -108,7 +111,7 @@ async function live(options: KillCyclesOptions, prefix: string, journal: string,
     env: { ...process.env, KILL_ENDPOINT: options.endpoint, KILL_PREFIX: prefix, KILL_JOURNAL: journal, KILL_CONCURRENCY: String(options.concurrency) },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  const life: Life = { done: new Set(), killed: false, code: null, output: '' };
+  const life: Life = { done: new Set(), failed: 0, killed: false, code: null, output: '' };
   let pending = '';
   child.stderr?.on('data', (d: Buffer) => (life.output += d.toString()));
   child.stdout?.on('data', (d: Buffer) => {
@@ -125,7 +128,8 @@ async function live(options: KillCyclesOptions, prefix: string, journal: string,
           life.killed = true;
           child.kill('SIGKILL');
         }
-      } else life.output += `${line}\n`;
+      } else if (line.startsWith('failed ')) life.failed++;
+      else life.output += `${line}\n`;
     }
   });
   // `close`, not `exit`: every line the process wrote before it died has been read by then.
@@ -168,6 +172,7 @@ export async function runKillCycles(options: KillCyclesOptions): Promise<KillCyc
     lives: 0,
     kills: 0,
     interrupted: 0,
+    failedSubmits: 0,
     byRecovery: 0,
     seconds: 0,
   };
@@ -192,14 +197,12 @@ export async function runKillCycles(options: KillCyclesOptions): Promise<KillCyc
       const life = await live(options, prefix, join(journals, `life-${result.lives}.jsonl`), batch, killAfter);
       result.lives++;
       const cutOff = batch.filter((s) => !life.done.has(s.txnId));
-      if (life.killed) {
-        if (cutOff.length) result.kills++;
-        result.interrupted += cutOff.length;
-        // The clients of the cut-off transfers got no answer: they send the same request again.
-        queue.unshift(...cutOff);
-      } else if (life.code !== 0 || cutOff.length) {
-        throw new Error(`a life of the service ended by itself (exit ${life.code}, ${cutOff.length} transfers unfinished):\n${life.output.slice(-4000)}`);
-      }
+      if (!life.killed && life.code !== 0) throw new Error(`a life of the service ended by itself (exit ${life.code}):\n${life.output.slice(-4000)}`);
+      if (life.killed && cutOff.length) result.kills++;
+      result.interrupted += cutOff.length - life.failed;
+      result.failedSubmits += life.failed;
+      // The clients of the cut-off and failed transfers got no answer or a 5xx: they send the same request again.
+      queue.unshift(...cutOff);
       options.log?.(`  life ${result.lives}: ${life.done.size} of ${batch.length} done${life.killed ? ', then SIGKILL' : ''}; ${queue.length} transfers left`);
     }
     sweeping = false;

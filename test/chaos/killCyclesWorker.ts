@@ -3,7 +3,8 @@
  * and the participants over tables the run created, submits the transfers it reads from stdin (one JSON
  * line each), and is killed with SIGKILL at a moment the run chooses. Everything the invariant check needs
  * from it (each participant answer, each decision write) is appended to its journal synchronously, as it
- * happens, so the page cache keeps it when the process dies; stdout says `done <txnId>` per finished submit.
+ * happens, so the page cache keeps it when the process dies; stdout says `done <txnId>` per finished submit
+ * and `failed <txnId>` per submit that failed as the API's 5xx would (its client sends it again).
  *
  * Run with `node --import tsx` (one process: a SIGKILL must stop the coordinator itself, not a launcher).
  */
@@ -55,8 +56,13 @@ async function next(): Promise<{ txnId: string; transfer: Transfer; timeoutSecon
 
 async function lane(): Promise<void> {
   for (let item = await next(); item; item = await next()) {
-    const outcome = await world.submit(item.txnId, item.transfer, item.timeoutSeconds);
-    process.stdout.write(`done ${item.txnId} ${outcome}\n`);
+    try {
+      const outcome = await world.submit(item.txnId, item.transfer, item.timeoutSeconds);
+      process.stdout.write(`done ${item.txnId} ${outcome}\n`);
+    } catch (error) {
+      // What the API answers 5xx for (a DynamoDB call that timed out, say): the client will send it again.
+      process.stdout.write(`failed ${item.txnId} ${error instanceof Error ? error.name : 'error'}\n`);
+    }
   }
 }
 
