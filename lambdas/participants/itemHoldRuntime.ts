@@ -7,9 +7,11 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   FORGET_FROM_HELD,
+  type FinishingWrite,
   INTENT_HORIZON_MS,
   type IntentEntry,
   abortedEntry,
+  finishingWrite,
   forgettableEntries,
   intentEntryOf,
   intentFacts,
@@ -17,6 +19,7 @@ import {
   prepareRefusal,
   preparedEntry,
   recordCoversEntry,
+  strayAfterOf,
 } from '../protocol/heldIntent.js';
 import { batchReadConsistent } from './batchRead.js';
 import type { ParticipantEffect, ParticipantMessage } from '../protocol/participantStep.js';
@@ -24,7 +27,7 @@ import type { AbortReason } from '../protocol/vote.js';
 import { classified } from './errors.js';
 import { escrowUpgrade, isLegacyEscrowItem } from './escrow.js';
 import type { ItemHoldTarget } from './holdLayout.js';
-import { ITEM_HOLD_LAYOUT, abortedEntryWrite, decideHold, decidedRecordPut, forgetEntries, intentsMap, prepareHold } from './itemIntents.js';
+import { ITEM_HOLD_LAYOUT, abortedEntryWrite, decideHold, decidedRecordPut, forgetEntries, intentsMap, prepareHold, releaseStrayHold } from './itemIntents.js';
 import type { EffectReport, ParticipantDriver } from './participantDriver.js';
 import { type StoredRecord, storedRecord } from './record.js';
 import { PARTITION_KEY, recordKeyOf } from './table.js';
@@ -59,6 +62,9 @@ export function heldRecordOf(txnId: string, record: StoredRecord | undefined, en
     ...(entry?.s === 'P' ? { operations: [entry.op], preparedAt: entry.at } : {}),
   };
 }
+
+/** When the record decided: the time its write carries. */
+const decidedAtOf = (record: HeldRecord): string | undefined => (record.state === 'COMMITTED' ? record.committedAt : record.abortedAt);
 
 export interface ItemHoldsOptions {
   tableName: string;
@@ -206,19 +212,20 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     return finishItem(txnId, target, prepared.digest, outcome, at);
   }
 
-  async function finishItem(txnId: string, { pk, plan }: ItemHoldTarget, digest: string, outcome: 'COMMITTED' | 'ABORTED', at: string): Promise<Report> {
-    let last = false;
+  /** The item write of a decided record (`decidedAt`, its time): applies the entry the decision was about, releases a stray one. */
+  async function finishItem(txnId: string, { pk, plan }: ItemHoldTarget, digest: string, outcome: 'COMMITTED' | 'ABORTED', decidedAt: string): Promise<Report> {
+    const strayAfter = strayAfterOf(decidedAt);
+    let write: FinishingWrite = { stray: false, last: false };
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-      const out = await driver.update(new UpdateCommand(decideHold(tableName, pk, txnId, plan, digest, outcome, at, last)));
+      const update = write.stray
+        ? releaseStrayHold(tableName, pk, txnId, plan, digest, strayAfter, write.last)
+        : decideHold(tableName, pk, txnId, plan, digest, outcome, now(), write.last, strayAfter);
+      const out = await driver.update(new UpdateCommand(update));
       if (out.written) return { kind: 'done' };
-      const entry = intentEntryOf((out.old?.intents as Record<string, unknown> | undefined)?.[txnId]);
-      if (entry?.s === 'P' && entry.d === digest) {
-        // The first variant assumed other prepared entries; the item's last one also leaves the index.
-        last = out.old?.prepared === 1;
-        continue;
-      }
+      const next = finishingWrite(intentEntryOf((out.old?.intents as Record<string, unknown> | undefined)?.[txnId]), digest, strayAfter, out.old?.prepared);
       // Finished by a concurrent delivery, or never prepared: the step reads again and answers.
-      return { kind: 'moved' };
+      if (!next) return { kind: 'moved' };
+      write = next;
     }
     throw new Error(`${outcome === 'COMMITTED' ? 'commit' : 'abort'} of ${txnId} on ${pk} kept racing`);
   }
@@ -274,7 +281,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
           const prepared = given;
           if (!prepared) throw new Error(`${effect.outcome} of ${txnId}: a hold in an item is finished with the operations the message carries`);
           // A repeat after a crash between the two writes: the record stands, the item is behind.
-          if (record?.itemBehind) return finishItem(txnId, target, prepared.digest, effect.outcome, now());
+          if (record?.itemBehind) return finishItem(txnId, target, prepared.digest, effect.outcome, decidedAtOf(record) ?? now());
           return decide(txnId, target, prepared, effect.outcome);
         }
         case 'aborted':

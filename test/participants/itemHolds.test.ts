@@ -7,11 +7,11 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { tableReads } from '../../lambdas/api/tableReads.js';
 import { parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import { settledEscrowItem } from '../../lambdas/participants/escrow.js';
-import { ITEM_HOLD_LAYOUT, RECORD_TTL_ATTRIBUTE } from '../../lambdas/participants/itemIntents.js';
+import { ITEM_HOLD_LAYOUT, RECORD_TTL_ATTRIBUTE, forgetEntries } from '../../lambdas/participants/itemIntents.js';
 import { ledger } from '../../lambdas/participants/kinds/ledger.js';
 import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
 import { type ParticipantHandler, participantHandler } from '../../lambdas/participants/runtime.js';
-import { itemKeyOf } from '../../lambdas/participants/table.js';
+import { PARTITION_KEY, itemKeyOf } from '../../lambdas/participants/table.js';
 import { digestOf } from '../../lambdas/participants/transactions.js';
 import { INTENT_CAP } from '../../lambdas/protocol/heldIntent.js';
 import { conflictRulesFromEnv } from '../../local/conflictRules.js';
@@ -274,6 +274,36 @@ describe('forgetting', () => {
     expect(await h({ action: 'commit', txnId: finished[0]!, operations: debit(key, 1) })).toMatchObject({ outcome: 'COMMITTED', repeated: true });
     await expect(h({ action: 'commit', txnId: finished[1]!, operations: debit(key, 1) })).rejects.toMatchObject({ code: 'COMMIT_AFTER_ABORT' });
   });
+});
+
+describe('a stray prepare after its entry was forgotten', () => {
+  for (const action of ['commit', 'abort'] as const) {
+    it(`${action}: the stray P entry is newer than the record's decision, so it is released and removed, never applied`, async () => {
+      let clock = Date.now();
+      const now = () => new Date(clock).toISOString();
+      const h = participantHandler({ name: 'bank', kind: ledger, tableName: tableOf('bank'), client: doc, holdsInItems: true, now });
+      const key = await openAccount(100, h);
+      const txnId = uniqueId('t');
+      await h({ action: 'prepare', txnId, operations: debit(key, 30) });
+      await h({ action, txnId, operations: debit(key, 30) });
+      const settled = action === 'commit' ? 70 : 100;
+      // The finished entry is forgotten (the forgetting write itself, past the horizon), its record stays.
+      clock += 11_000;
+      const horizon = new Date(clock - 10_000).toISOString();
+      await doc.send(new UpdateCommand(forgetEntries(tableOf('bank'), itemKeyOf(key)[PARTITION_KEY]!, [txnId], horizon)));
+      expect(await entryOf(key, txnId)).toBeUndefined();
+      // A very late duplicate of the prepare lands: nothing in the item stops it.
+      expect(await h({ action: 'prepare', txnId, operations: debit(key, 30) })).toMatchObject({ vote: 'VOTE_COMMIT' });
+      expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: settled, available: settled - 30, reserved: 30, prepared: 1 });
+      // The decision reaches it again (recovery finds the entry through heldItems and sends the log's decision).
+      expect(await h({ action, txnId, operations: debit(key, 30) })).toMatchObject({ outcome: action === 'commit' ? 'COMMITTED' : 'ABORTED', repeated: true });
+      const item = await readItem(pakka, 'bank', key);
+      expect(item).toMatchObject({ balance: settled, available: settled, reserved: 0, incoming: 0, prepared: 0 });
+      expect(item?.heldShard).toBeUndefined();
+      expect(await entryOf(key, txnId)).toBeUndefined();
+      expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({ state: action === 'commit' ? 'COMMITTED' : 'ABORTED' });
+    });
+  }
 });
 
 describe('a crash between the record and the item write', () => {

@@ -2,11 +2,16 @@
 import { describe, expect, it } from 'vitest';
 import { holdLayoutOf } from '../../lambdas/participants/holdLayout.js';
 import { ledger } from '../../lambdas/participants/kinds/ledger.js';
-import { decideHold, forgetEntries, heldShardOf, prepareHold } from '../../lambdas/participants/itemIntents.js';
+import { decideHold, forgetEntries, heldShardOf, prepareHold, releaseStrayHold } from '../../lambdas/participants/itemIntents.js';
 import type { EscrowPlan, OperationPlan } from '../../lambdas/participants/kind.js';
 import {
   FORGET_AT_ONCE,
   INTENT_CAP,
+  INTENT_HORIZON_MS,
+  type IntentEntry,
+  STRAY_ALLOWANCE_MS,
+  finishingWrite,
+  strayAfterOf,
   forgettableEntries,
   nextForgetAt,
   recordCoversEntry,
@@ -117,13 +122,48 @@ describe('the expressions', () => {
     expect(one.UpdateExpression).not.toContain('#prep');
   });
 
-  it('the item write of commit and abort needs the entry P with the digest; only the last prepared entry leaves the index', () => {
-    const some = decideHold('t', 'ITEM#alice', 'tx', debit, 'd', 'COMMITTED', at, false);
-    expect(some.ConditionExpression).toMatch(/^#in\.#t\.#s = :p AND #in\.#t\.#d = :d AND #prep > :inc AND/);
+  it('the item write of commit and abort needs the entry P with the digest, no newer than its decision; only the last prepared entry leaves the index', () => {
+    const some = decideHold('t', 'ITEM#alice', 'tx', debit, 'd', 'COMMITTED', at, false, strayAfterOf(at));
+    expect(some.ConditionExpression).toMatch(/^#in\.#t\.#s = :p AND #in\.#t\.#d = :d AND #prep > :inc AND #in\.#t\.#at <= :strayAfter AND/);
+    expect(some.ExpressionAttributeValues?.[':strayAfter']).toBe(strayAfterOf(at));
     expect(some.UpdateExpression).not.toContain('heldShard');
-    const last = decideHold('t', 'ITEM#alice', 'tx', debit, 'd', 'ABORTED', at, true);
+    const last = decideHold('t', 'ITEM#alice', 'tx', debit, 'd', 'ABORTED', at, true, strayAfterOf(at));
     expect(last.ConditionExpression).toContain('#prep = :inc');
     expect(last.UpdateExpression).toMatch(/REMOVE #in\.#t\.#op, heldShard, heldSince$/);
+  });
+
+  it('a stray entry is released (the escrow abort, even beside a COMMITTED record) and removed, on the opposite guard', () => {
+    const stray = releaseStrayHold('t', 'ITEM#alice', 'tx', debit, 'd', strayAfterOf(at), false);
+    expect(stray.ConditionExpression).toMatch(
+      /^#in\.#t\.#s = :p AND #in\.#t\.#d = :d AND #prep > :inc AND #in\.#t\.#at > :strayAfter AND \(reserved >= :amount\)$/,
+    );
+    expect(stray.UpdateExpression).toMatch(
+      /available = available \+ :amount, reserved = reserved - :amount.*#held = #held - :inc, #prep = #prep - :inc REMOVE #in\.#t$/,
+    );
+    expect(releaseStrayHold('t', 'ITEM#alice', 'tx', debit, 'd', strayAfterOf(at), true).UpdateExpression).toMatch(/REMOVE #in\.#t, heldShard, heldSince$/);
+  });
+});
+
+describe('the stray guard', () => {
+  const decidedAt = '2026-01-01T00:00:10.000Z';
+  const p = (entryAt: string, d = 'd'): IntentEntry => ({ s: 'P', d, op: {}, at: entryAt });
+  it('an entry prepared before the decision (or within the clock allowance after it) is applied; one newer is a stray', () => {
+    const strayAfter = strayAfterOf(decidedAt);
+    expect(Date.parse(strayAfter) - Date.parse(decidedAt)).toBe(STRAY_ALLOWANCE_MS);
+    // A stray lands only after its entry was forgotten, at least the horizon after the decision: the allowance must sit below that.
+    expect(STRAY_ALLOWANCE_MS).toBeLessThan(INTENT_HORIZON_MS);
+    expect(finishingWrite(p('2026-01-01T00:00:09.000Z'), 'd', strayAfter, 2)).toEqual({ stray: false, last: false });
+    expect(finishingWrite(p('2026-01-01T00:00:11.000Z'), 'd', strayAfter, 1)).toEqual({ stray: false, last: true });
+    expect(finishingWrite(p(strayAfter), 'd', strayAfter, 1)).toEqual({ stray: false, last: true });
+    expect(finishingWrite(p('2026-01-01T00:00:21.000Z'), 'd', strayAfter, 1)).toEqual({ stray: true, last: true });
+    expect(finishingWrite(p('2026-01-01T00:00:21.000Z'), 'd', strayAfter, 3)).toEqual({ stray: true, last: false });
+  });
+
+  it('no finishing write for an entry that is not this digest’s P', () => {
+    const strayAfter = strayAfterOf(decidedAt);
+    expect(finishingWrite(undefined, 'd', strayAfter, 1)).toBeUndefined();
+    expect(finishingWrite(p(decidedAt, 'other'), 'd', strayAfter, 1)).toBeUndefined();
+    expect(finishingWrite({ s: 'C', d: 'd', at: decidedAt }, 'd', strayAfter, 0)).toBeUndefined();
   });
 });
 
