@@ -34,7 +34,7 @@ import { PARTITION_KEY, recordKeyOf } from './table.js';
 import type { PreparedOperations } from './transactions.js';
 
 /** A record as the step reads it; for this layout, possibly assembled from the item's entry. */
-export type HeldRecord = StoredRecord & { itemBehind?: boolean };
+export type HeldRecord = StoredRecord & { itemBehind?: boolean; recordBehind?: boolean };
 
 type Report = EffectReport<HeldRecord>;
 type Perform = (effect: ParticipantEffect, record: HeldRecord | undefined, message: ParticipantMessage) => Promise<Report>;
@@ -59,6 +59,7 @@ export function heldRecordOf(txnId: string, record: StoredRecord | undefined, en
     ...(facts.digest !== undefined ? { digest: facts.digest } : {}),
     ...(facts.voteReason !== undefined ? { voteReason: facts.voteReason } : {}),
     ...(facts.onePhase ? { onePhase: true } : {}),
+    ...(facts.recordBehind ? { recordBehind: true } : {}),
     ...(entry?.s === 'P' ? { operations: [entry.op], preparedAt: entry.at } : {}),
   };
 }
@@ -286,6 +287,11 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
         }
         case 'aborted':
           return aborted(txnId, target, given?.digest, given?.operations, effect.reason);
+        case 'onePhaseRecord':
+          // A crash came between the one-phase commit's item write and its record: the outcome is learnt, the record written.
+          if (!given) throw new Error(`the record of ${txnId}'s one-phase commit is written with the operations the message carries`);
+          await onePhaseRecord(txnId, given);
+          return { kind: 'done' };
         case 'releaseProvisional':
           // The item keeps the abort's entry, so it is not removed here (an aborted credit to a new item
           // leaves an item with no `version`, which every reader treats as absent).

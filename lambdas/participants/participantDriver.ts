@@ -55,6 +55,8 @@ export interface StoredRecordShape {
   preparedAt?: string | undefined;
   /** A hold in the item: the record is decided and the item write still to do (../protocol/heldIntent.ts). */
   itemBehind?: boolean | undefined;
+  /** A hold in the item: a one-phase commit's entry without its record (../protocol/heldIntent.ts). */
+  recordBehind?: boolean | undefined;
 }
 
 /** The one mapping from a stored record to the facts the step depends on. */
@@ -66,6 +68,7 @@ export function participantFacts(record: StoredRecordShape): ParticipantFacts {
     ...(record.onePhase ? { onePhase: true } : {}),
     ...(record.operations !== undefined && record.voteReason === undefined ? { redo: true } : {}),
     ...(record.itemBehind ? { itemBehind: true } : {}),
+    ...(record.recordBehind ? { recordBehind: true } : {}),
   };
 }
 
@@ -184,7 +187,6 @@ export function participantDriver<R extends StoredRecordShape>(options: DriverOp
     }
     attempts: for (let attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
       const step = participantStep(holder, facts, message);
-      if (step.answer.kind !== 'pending' && step.answer.kind !== 'vote' && step.answer.kind !== 'outcome') return answerOf(txnId, step.answer);
       for (const effect of step.effects) {
         const report = await perform(effect, record, message);
         switch (report.kind) {

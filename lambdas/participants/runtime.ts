@@ -216,6 +216,8 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
         }
         case 'aborted':
           return moved(await driver.write(new PutCommand(abortedRecord(tableName, txnId, now(), given?.digest, effect.reason, effect.onePhase))));
+        case 'onePhaseRecord':
+          throw new Error(`participant ${name}: a one-phase commit of the record layout is its record; it is never missing`);
         case 'intent':
         case 'preparedFromIntent':
         case 'abortedFromIntent':

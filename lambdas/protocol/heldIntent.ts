@@ -52,8 +52,8 @@ export function intentEntryOf(value: unknown): IntentEntry | undefined {
  * What the participant step sees of a transaction in this layout. The record, when it exists, is the
  * answer (it is written first); an entry still `P` with the record's digest beside a decided record is
  * the item write a crash cut off, which the next delivery sends again (`itemBehind`). Without a record
- * the entry speaks: `P` is prepared, a one-phase `C` is the decision, an `A` with a reason is the
- * participant's own no.
+ * the entry speaks: `P` is prepared, a one-phase `C` is the decision (its record still to write:
+ * `recordBehind`), an `A` with a reason is the participant's own no.
  */
 export function intentFacts(record: DecidedRecordFacts | undefined, entry: IntentEntry | undefined): ParticipantFacts | undefined {
   if (record) {
@@ -71,7 +71,8 @@ export function intentFacts(record: DecidedRecordFacts | undefined, entry: Inten
     case 'P':
       return { state: 'PREPARED', ...digest, redo: true };
     case 'C':
-      return { state: 'COMMITTED', ...digest, ...(entry.one ? { onePhase: true } : {}) };
+      // A one-phase C entry without its record: a crash came between the two writes; whoever learns it writes the record.
+      return { state: 'COMMITTED', ...digest, ...(entry.one ? { onePhase: true, recordBehind: true } : {}) };
     case 'A':
       return { state: 'ABORTED', ...digest, ...(entry.r !== undefined ? { voteReason: entry.r } : {}) };
   }

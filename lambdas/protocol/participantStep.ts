@@ -36,6 +36,11 @@ export interface ParticipantFacts extends Omit<RecordFacts, 'state'> {
    * entry `P` (a crash came between the two writes), so a repeat sends the item write again.
    */
   itemBehind?: boolean;
+  /**
+   * A hold that lives in its item: the one-phase commit's entry is the decision and its record is missing
+   * (a crash came after the item write), so a delivery that learns the outcome writes the record first.
+   */
+  recordBehind?: boolean;
 }
 
 export interface PrepareMessage {
@@ -68,6 +73,8 @@ export type ParticipantEffect =
   | { write: 'decide'; outcome: 'COMMITTED' | 'ABORTED' }
   /** An ABORTED record where none exists: the participant's own no (with its reason), or a null abort's tombstone. */
   | { write: 'aborted'; reason: AbortReason | undefined; onePhase: boolean }
+  /** items, a hold in its item: the record of a one-phase commit whose entry is already the decision. */
+  | { write: 'onePhaseRecord' }
   /** items: after an abort, the items its prepare created and nobody committed go again. */
   | { write: 'releaseProvisional' }
   /** team: PREPARING, where no record exists, before the team's prepare runs. */
@@ -108,16 +115,20 @@ const outcome = (o: 'COMMITTED' | 'ABORTED' | 'READ_ONLY', repeated: boolean, ef
   answered({ kind: 'outcome', outcome: o, repeated }, effects);
 
 /** A built-in runtime's record is never PREPARING: only the barrier writes that intent. */
-function itemsFacts(state: ParticipantFacts | undefined): (RecordFacts & { redo?: boolean; itemBehind?: boolean }) | undefined {
+function itemsFacts(state: ParticipantFacts | undefined): (RecordFacts & Pick<ParticipantFacts, 'redo' | 'itemBehind' | 'recordBehind'>) | undefined {
   if (state === undefined) return undefined;
   if (state.state === 'PREPARING') throw new Error('a PREPARING record in a table of Pakka-held items: only a barrier participant writes one');
   return { ...state, state: state.state };
 }
 
-function fromRepeatedPrepare(state: RecordFacts, digest: string): ParticipantStep {
+function fromRepeatedPrepare(state: RecordFacts & Pick<ParticipantFacts, 'recordBehind'>, digest: string): ParticipantStep {
   const answer = onRepeatedPrepare(state, digest);
-  return 'violation' in answer ? violation(answer.violation) : vote(answer);
+  return 'violation' in answer ? violation(answer.violation) : vote(answer, recordFirst(state));
 }
+
+/** A one-phase outcome learnt from its item's entry alone is answered only once its record exists, so the entry can be forgotten later. */
+const recordFirst = (state: Pick<ParticipantFacts, 'recordBehind'> | undefined): ParticipantEffect[] =>
+  state?.recordBehind ? [{ write: 'onePhaseRecord' }] : [];
 
 function phaseTwo(
   rule: PhaseTwoStep,
@@ -125,6 +136,7 @@ function phaseTwo(
   apply: ParticipantEffect[],
   nullAbort: ParticipantEffect[],
   repeat: ParticipantEffect[] = [],
+  learnt: ParticipantEffect[] = [],
 ): ParticipantStep {
   switch (rule.kind) {
     case 'apply':
@@ -136,7 +148,7 @@ function phaseTwo(
     case 'nullAbort':
       return to === 'ABORTED' ? outcome('ABORTED', false, nullAbort) : violation('COMMIT_WITHOUT_PREPARE');
     case 'committedInOnePhase':
-      return answered({ kind: 'committedInOnePhase' });
+      return answered({ kind: 'committedInOnePhase' }, learnt);
     case 'violation':
       return violation(rule.code);
   }
@@ -187,6 +199,7 @@ function itemsStep(stored: ParticipantFacts | undefined, message: ParticipantMes
           ...(state?.itemBehind ? [{ write: 'decide', outcome: 'ABORTED' } as const] : []),
           ...(state?.redo && state.voteReason === undefined ? [{ write: 'releaseProvisional' } as const] : []),
         ],
+        recordFirst(state),
       );
     case 'teamVoted':
       throw new Error('teamVoted is a barrier message: items are held by Pakka, not by a team');

@@ -57,7 +57,7 @@ describe('what the step sees', () => {
 
   it('without a record the entry speaks: P prepared, a one-phase C the decision, an A with a reason the participant’s own no', () => {
     expect(intentFacts(undefined, { s: 'P', d: 'd', at })).toEqual({ state: 'PREPARED', digest: 'd', redo: true });
-    expect(intentFacts(undefined, { s: 'C', d: 'd', at, one: true })).toEqual({ state: 'COMMITTED', digest: 'd', onePhase: true });
+    expect(intentFacts(undefined, { s: 'C', d: 'd', at, one: true })).toEqual({ state: 'COMMITTED', digest: 'd', onePhase: true, recordBehind: true });
     expect(intentFacts(undefined, { s: 'A', d: 'd', at, r: 'INSUFFICIENT_FUNDS' })).toEqual({
       state: 'ABORTED',
       digest: 'd',
@@ -76,6 +76,19 @@ describe('what the step sees', () => {
     expect(participantStep('items', { state: 'ABORTED', digest: 'd', itemBehind: true }, { action: 'abort', digest: 'd' }).effects).toEqual([
       { write: 'decide', outcome: 'ABORTED' },
     ]);
+    // A one-phase outcome learnt from the entry alone is answered once its record is written (by an abort, or a repeated commitOnePhase).
+    const entryOnly = intentFacts(undefined, { s: 'C', d: 'd', at, one: true });
+    expect(participantStep('items', entryOnly, { action: 'abort', digest: 'd' })).toEqual({
+      answer: { kind: 'committedInOnePhase' },
+      effects: [{ write: 'onePhaseRecord' }],
+    });
+    expect(participantStep('items', entryOnly, { action: 'prepare', digest: 'd', onePhase: true, readOnly: false })).toMatchObject({
+      answer: { kind: 'vote', vote: { vote: 'VOTE_COMMIT', committed: 'IN_ONE_PHASE' } },
+      effects: [{ write: 'onePhaseRecord' }],
+    });
+    expect(participantStep('items', { state: 'COMMITTED', digest: 'd', onePhase: true }, { action: 'abort', digest: 'd' }).effects).toEqual([]);
+    // Another request's entry is refused, recorded or not.
+    expect(participantStep('items', entryOnly, { action: 'abort', digest: 'other' }).answer).toEqual({ kind: 'violation', code: 'OPERATIONS_MISMATCH' });
     // The other decision is refused even while the item is behind.
     expect(participantStep('items', behind, { action: 'abort', digest: 'd' }).answer).toEqual({ kind: 'violation', code: 'ABORT_AFTER_COMMIT' });
   });
