@@ -193,6 +193,32 @@ describe('commit and abort', () => {
   });
 });
 
+describe('a message without operations', () => {
+  it('status and abort find a hold in its item through heldItems when no record answers; an unknown txnId stays UNKNOWN', async () => {
+    const key = await openAccount(100);
+    const txnId = uniqueId('t');
+    await bank({ action: 'prepare', txnId, operations: debit(key, 30) });
+    const entry = await entryOf(key, txnId);
+    expect(await bank({ action: 'status', txnId })).toEqual({
+      participant: 'bank',
+      txnId,
+      state: 'PREPARED',
+      lockedKeys: [key],
+      voteReason: null,
+      preparedAt: entry?.at,
+    });
+    expect(await bank({ action: 'status', txnId: uniqueId('none') })).toMatchObject({ state: 'UNKNOWN', lockedKeys: [] });
+    // Recovery's abort of an orphan, or an operator's resolve, may carry no operations: the entry's own finish it.
+    expect(await bank({ action: 'abort', txnId })).toMatchObject({ outcome: 'ABORTED', repeated: false });
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 100, available: 100, reserved: 0, prepared: 0 });
+    expect(await entryOf(key, txnId)).toMatchObject({ s: 'A' });
+    expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({ state: 'ABORTED', layout: ITEM_HOLD_LAYOUT, digest: digestOf(debit(key, 30)) });
+    // Once decided, the record answers.
+    expect(await bank({ action: 'status', txnId })).toMatchObject({ state: 'ABORTED', lockedKeys: [] });
+    expect(await bank({ action: 'abort', txnId })).toMatchObject({ outcome: 'ABORTED', repeated: true });
+  });
+});
+
 describe('a null abort racing a one-phase commit', () => {
   /** The abort has read (no record, no entry); the one-phase commit lands just before, or just after, the abort's first write. */
   function racingAbort(txnId: string, operations: unknown[], when: 'before' | 'after') {
