@@ -302,6 +302,26 @@ describe('forgetting', () => {
   });
 });
 
+/** A participant whose process is killed at the first write `kills` picks: that write is never sent. */
+function killedAt(kills: (command: unknown) => boolean): ParticipantHandler {
+  const client = documentClient(localDynamoClient(inject('dynamoEndpoint'), sdkTimeoutsFromEnv(), conflictRulesFromEnv()));
+  let armed = true;
+  const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
+  const crashing = new Proxy(client, {
+    get(target, prop, receiver) {
+      if (prop !== 'send') return Reflect.get(target, prop, receiver);
+      return async (command: unknown) => {
+        if (armed && kills(command)) {
+          armed = false;
+          throw new Error('the participant was killed between its two writes');
+        }
+        return send(command);
+      };
+    },
+  });
+  return participantHandler({ name: 'bank', kind: ledger, tableName: tableOf('bank'), client: crashing, holdsInItems: true });
+}
+
 describe('a stray prepare after its entry was forgotten', () => {
   for (const action of ['commit', 'abort'] as const) {
     it(`${action}: the stray P entry is newer than the record's decision, so it is released and removed, never applied`, async () => {
@@ -334,24 +354,8 @@ describe('a stray prepare after its entry was forgotten', () => {
 
 describe('a crash between the record and the item write', () => {
   /** The participant's process dies right after the record write: the item write is never sent. */
-  function crashingBeforeItemWrite() {
-    const client = documentClient(localDynamoClient(inject('dynamoEndpoint'), sdkTimeoutsFromEnv(), conflictRulesFromEnv()));
-    let armed = true;
-    const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
-    const crashing = new Proxy(client, {
-      get(target, prop, receiver) {
-        if (prop !== 'send') return Reflect.get(target, prop, receiver);
-        return async (command: unknown) => {
-          if (armed && command instanceof UpdateCommand && String(command.input.ConditionExpression).startsWith('#in.#t.#s = :p')) {
-            armed = false;
-            throw new Error('the participant was killed between its two writes');
-          }
-          return send(command);
-        };
-      },
-    });
-    return participantHandler({ name: 'bank', kind: ledger, tableName: tableOf('bank'), client: crashing, holdsInItems: true });
-  }
+  const crashingBeforeItemWrite = () =>
+    killedAt((command) => command instanceof UpdateCommand && String(command.input.ConditionExpression).startsWith('#in.#t.#s = :p'));
 
   for (const action of ['commit', 'abort'] as const) {
     it(`${action}: the record is decided and the entry still P; the next delivery finishes the item write once`, async () => {
@@ -378,24 +382,7 @@ describe('a crash between the record and the item write', () => {
 
 describe('a crash between a one-phase commit’s item write and its record', () => {
   /** The participant's process dies right after the item write of commitOnePhase: its record is never sent. */
-  function crashingBeforeOnePhaseRecord() {
-    const client = documentClient(localDynamoClient(inject('dynamoEndpoint'), sdkTimeoutsFromEnv(), conflictRulesFromEnv()));
-    let armed = true;
-    const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
-    const crashing = new Proxy(client, {
-      get(target, prop, receiver) {
-        if (prop !== 'send') return Reflect.get(target, prop, receiver);
-        return async (command: unknown) => {
-          if (armed && command instanceof PutCommand && command.input.Item?.onePhase === true) {
-            armed = false;
-            throw new Error('the participant was killed between its two writes');
-          }
-          return send(command);
-        };
-      },
-    });
-    return participantHandler({ name: 'bank', kind: ledger, tableName: tableOf('bank'), client: crashing, holdsInItems: true });
-  }
+  const crashingBeforeOnePhaseRecord = () => killedAt((command) => command instanceof PutCommand && command.input.Item?.onePhase === true);
 
   async function committedInItemOnly(): Promise<{ key: string; txnId: string }> {
     const key = await openAccount(100);
