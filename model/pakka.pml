@@ -13,11 +13,18 @@
  *            (docs/design.md, "Holds that live in the item"): prepare sees only that entry; commit and
  *            abort write the transaction's record first, then the item, and may die in between; a
  *            finished entry is forgotten once its record says the same and no prepare can still land
+ *   ONE_PHASE 1: the one-phase commit (docs/design.md, "One-phase commit"): participant 1 (the debit) is the
+ *            transaction's only participant, and its commitOnePhase (the escrow's net change and its record
+ *            COMMITTED, in the item layout the entry C and then the record, with a crash possible between)
+ *            is the decision. Every other answer is learnt by asking (an abort, answered
+ *            Pakka.CommittedInOnePhase when it committed); the log's COMMIT follows such an answer, and
+ *            recovery asks instead of presuming abort. Needs N=2 (participant 0 takes no part).
  * Mutants (one safeguard removed, a counterexample expected):
  *   MUTANT_NO_WRITE_ONCE    the decision write without attribute_not_exists(decision)
  *   MUTANT_NO_TOMBSTONE     an abort with no record writes no ABORTED tombstone
  *   MUTANT_NO_ESCROW_CHECK  prepare debit without available >= amount
  *   MUTANT_NO_INTENT_CHECK  (ITEM_LAYOUT) prepare's item write without attribute_not_exists(intents.#t)
+ *   MUTANT_PRESUME_ABORT    (ONE_PHASE) recovery presumes abort for a one-phase transaction instead of asking
  */
 
 #ifndef N
@@ -36,6 +43,11 @@
 #ifndef ITEM_LAYOUT
 #define ITEM_LAYOUT 0
 #endif
+#ifndef ONE_PHASE
+#define ONE_PHASE 0
+#endif
+/* the first participant of the transaction: a one-phase one has participant 1 alone */
+#define FIRST ONE_PHASE
 #ifndef NSWEEP
 #define NSWEEP 2
 #endif
@@ -60,6 +72,8 @@
 #define M_PREPARE 0
 #define M_COMMIT 1
 #define M_ABORT 2
+#define M_COMMIT1 3   /* commitOnePhase */
+#define IS_PREPARE(m) (m == M_PREPARE || m == M_COMMIT1)
 
 /* what the caller sees */
 #define A_TIMEOUT 0
@@ -68,6 +82,7 @@
 #define A_LOCK_CONFLICT 3
 #define A_ACK 4
 #define A_VIOLATION 5
+#define A_ONE 6       /* committed in one phase: commitOnePhase's yes, or an abort's Pakka.CommittedInOnePhase */
 
 #define D_NONE 0
 #define D_COMMIT 1
@@ -124,7 +139,13 @@ byte applied;        /* times participant 1's debit was applied to the balance *
 #define IS1(s) (rec[1] == s)
 #endif
 
-#if N == 2
+#if ONE_PHASE
+#define ALL_VOTED_YES (IS1(R_PREPARED) || IS1(R_COMMITTED))
+#define SOME(s) IS1(s)
+#define ALL_FINAL (IS1(R_COMMITTED) || IS1(R_ABORTED))
+#define NO_RECORD (rec[1] == R_NONE && recI == R_NONE)
+#define CREDIT_HELD 0
+#elif N == 2
 #define ALL_VOTED_YES ((rec[0] == R_PREPARED || rec[0] == R_COMMITTED) && (IS1(R_PREPARED) || IS1(R_COMMITTED)))
 #define SOME(s) (rec[0] == s || IS1(s))
 #define ALL_FINAL ((rec[0] == R_COMMITTED || rec[0] == R_ABORTED) && (IS1(R_COMMITTED) || IS1(R_ABORTED)))
@@ -151,7 +172,13 @@ byte applied;        /* times participant 1's debit was applied to the balance *
 #define APPLIED_ONCE (applied <= 1)
 #define STABLE_DECISION (decision == firstDecision)
 #define NO_HANG (!logFinal || !SOME(R_PREPARED))
-#define INVARIANT (ATOMIC_OUTCOME && STABLE_DECISION && HOLDS_MATCH_RECORDS && ESCROW_SOUND && NO_HANG && APPLIED_ONCE && !hazard)
+#if ONE_PHASE
+/* One participant: atomicity is the log agreeing with it (the participant's write is the decision, the log its receipt). */
+#define LOG_AGREES ((decision != D_ABORT || !SOME(R_COMMITTED)) && (decision != D_COMMIT || !SOME(R_ABORTED)))
+#else
+#define LOG_AGREES true
+#endif
+#define INVARIANT (ATOMIC_OUTCOME && STABLE_DECISION && HOLDS_MATCH_RECORDS && ESCROW_SOUND && NO_HANG && APPLIED_ONCE && LOG_AGREES && !hazard)
 
 /* I5: once faults stop, the transaction is final everywhere and nothing is held (or it never began). */
 #define QUIET (otherDone && reserved == 0 && incoming == 0 && lock == L_FREE && ((logFinal && ALL_FINAL) || (!logExists && NO_RECORD)))
@@ -204,6 +231,29 @@ inline prepare(p, ans) {
   fi
 }
 
+/* ONE_PHASE, participant 1: commitOnePhase, the escrow's net change (nothing is ever reserved) with the
+   decision in one write; ITEM_LAYOUT: the entry C (one) in the item, then the record, and the invocation
+   may die in between. A repeat that finds the entry alone writes the record before it answers. */
+inline commitOnePhase(ans) {
+  assert(logExists);
+  if
+  :: SEEN(1) == R_COMMITTED -> recI = (ITEM_LAYOUT -> R_COMMITTED : recI); ans = A_ONE
+  :: SEEN(1) == R_ABORTED -> ans = A_NO                                /* a repeated no, or late after the learning abort */
+  :: SEEN(1) == R_PREPARED -> ans = A_YES                              /* never: nothing prepares in two phases here */
+  :: SEEN(1) == R_NONE ->
+     if
+     :: FUNDS_FOR(DEBIT) ->
+        balance = balance - DEBIT; available = available - DEBIT; headroom = headroom + DEBIT; applied++;
+        rec[1] = R_COMMITTED;
+        if
+        :: ITEM_LAYOUT && crashes > 0 -> crashes--; MSC(1, 1, 25, 0); ans = A_TIMEOUT  /* died before the record */
+        :: else -> recI = (ITEM_LAYOUT -> R_COMMITTED : recI); ans = A_ONE
+        fi
+     :: else -> rec[1] = R_ABORTED; ans = A_NO                         /* INSUFFICIENT_FUNDS, recorded */
+     fi
+  fi
+}
+
 /* ITEM_LAYOUT, participant 1: the record first, then the item; the invocation may die in between. */
 inline commitItem(ans) {
   if
@@ -226,7 +276,19 @@ inline commitItem(ans) {
 
 inline abortItem(ans) {
   if
-  :: recI == R_COMMITTED || rec[1] == R_COMMITTED -> hazard = 1; ans = A_VIOLATION  /* ABORT_AFTER_COMMIT */
+  :: (recI == R_COMMITTED || rec[1] == R_COMMITTED) && ONE_PHASE ->
+     recI = R_COMMITTED;                                   /* the entry alone (a crash before the record): the record first */
+     ans = A_ONE                                           /* Pakka.CommittedInOnePhase: the outcome, not a violation */
+  :: (recI == R_COMMITTED || rec[1] == R_COMMITTED) && !ONE_PHASE -> hazard = 1; ans = A_VIOLATION  /* ABORT_AFTER_COMMIT */
+  :: rec[1] == R_NONE && recI == R_NONE ->
+     /* the null abort: the tombstone entry first, where a late prepare or commitOnePhase looks, then the record */
+#ifndef MUTANT_NO_TOMBSTONE
+     rec[1] = R_ABORTED;
+#endif
+     if
+     :: crashes > 0 -> crashes--; MSC(1, 1, 25, 0); ans = A_TIMEOUT
+     :: true -> recI = R_ABORTED; ans = A_ACK
+     fi
   :: else ->
      recI = R_ABORTED;
      if
@@ -234,12 +296,7 @@ inline abortItem(ans) {
      :: true ->
         if
         :: rec[1] == R_PREPARED -> assert(decision == D_ABORT); release(1, 0); rec[1] = R_ABORTED
-        :: rec[1] == R_NONE ->
-#ifndef MUTANT_NO_TOMBSTONE
-           rec[1] = R_ABORTED;                                  /* the tombstone, in the item a late prepare looks at */
-#endif
-           skip
-        :: rec[1] == R_ABORTED -> skip
+        :: else -> skip                                    /* done already, or forgotten */
         fi;
         ans = A_ACK
      fi
@@ -265,7 +322,8 @@ inline abort(p, ans) {
      assert(decision == D_ABORT);
      release(p, 0); rec[p] = R_ABORTED; ans = A_ACK
   :: !(ITEM_LAYOUT && p == 1) && rec[p] == R_ABORTED -> ans = A_ACK                    /* repeat */
-  :: !(ITEM_LAYOUT && p == 1) && rec[p] == R_COMMITTED -> hazard = 1; ans = A_VIOLATION /* ABORT_AFTER_COMMIT */
+  :: !(ITEM_LAYOUT && p == 1) && rec[p] == R_COMMITTED && ONE_PHASE -> ans = A_ONE        /* Pakka.CommittedInOnePhase */
+  :: !(ITEM_LAYOUT && p == 1) && rec[p] == R_COMMITTED && !ONE_PHASE -> hazard = 1; ans = A_VIOLATION /* ABORT_AFTER_COMMIT */
   :: !(ITEM_LAYOUT && p == 1) && rec[p] == R_NONE ->                                    /* null abort */
 #ifndef MUTANT_NO_TOMBSTONE
      rec[p] = R_ABORTED;                                    /* the tombstone: a late prepare votes no */
@@ -279,6 +337,7 @@ inline handle(p, m, ans) {
   :: m == M_PREPARE -> prepare(p, ans)
   :: m == M_COMMIT -> commit(p, ans)
   :: m == M_ABORT -> abort(p, ans)
+  :: m == M_COMMIT1 -> commitOnePhase(ans)
   fi
 }
 
@@ -287,17 +346,17 @@ inline invoke(actor, p, m, ans) {
   MSC(actor, p, m, 0);
   if
   :: handle(p, m, ans); MSC(p, actor, 10, ans)
-  :: faults > 0 && m == M_PREPARE -> faults--; delayed[p]++; ans = A_TIMEOUT; MSC(actor, p, 26, m)
-  :: faults > 0 && m == M_PREPARE -> faults--; handle(p, m, ans); delayed[p]++; MSC(actor, p, 27, m); MSC(p, actor, 10, ans)
-  :: faults > 0 && m != M_PREPARE -> faults--; ans = A_TIMEOUT; MSC(actor, p, 26, m)  /* request lost */
-  :: faults > 0 && m != M_PREPARE -> faults--; handle(p, m, ans); MSC(actor, p, 27, m); handle(p, m, ans); MSC(p, actor, 10, ans)
+  :: faults > 0 && IS_PREPARE(m) -> faults--; delayed[p]++; ans = A_TIMEOUT; MSC(actor, p, 26, m)
+  :: faults > 0 && IS_PREPARE(m) -> faults--; handle(p, m, ans); delayed[p]++; MSC(actor, p, 27, m); MSC(p, actor, 10, ans)
+  :: faults > 0 && !IS_PREPARE(m) -> faults--; ans = A_TIMEOUT; MSC(actor, p, 26, m)  /* request lost */
+  :: faults > 0 && !IS_PREPARE(m) -> faults--; handle(p, m, ans); MSC(actor, p, 27, m); handle(p, m, ans); MSC(p, actor, 10, ans)
   :: faults > 0 -> faults--; handle(p, m, ans); ans = A_TIMEOUT; MSC(p, actor, 28, m)
   fi
 }
 
 /* Recovery's and the operator's phase 2: the decision to every participant at once (driveDecision's Promise.all). */
 inline deliverAll(actor, d, i, ans, pending) {
-  i = 0;
+  i = FIRST;
   do
   :: i < N ->
      invoke(actor, i, (d == D_COMMIT -> M_COMMIT : M_ABORT), ans);
@@ -334,6 +393,92 @@ inline markFinal(actor, d) {
 
 /* ---- the coordinator: one execution of the state machine (two for Express) ---- */
 
+#if ONE_PHASE
+/* The answer is learnt by asking: an abort, retried like phase 2 (LearnOnePhaseOutcome, or on the abort path
+   OnePhaseAbortGate's LearnBeforeAbort); A_ONE: it committed, A_ACK: it aborted (or the tombstone now stops a
+   late commitOnePhase), A_TIMEOUT: still unknown. */
+inline learn(actor, ans, tries) {
+  tries = PHASE2_TRIES;
+  do
+  :: invoke(actor, 1, M_ABORT, ans);
+     if
+     :: ans == A_ONE || ans == A_ACK -> break
+     :: else -> tries--; if :: tries == 0 -> break :: else -> skip fi
+     fi
+  od;
+  tries = 0
+}
+
+active [NCOORD] proctype Coordinator() {
+  byte e = _pid;
+  byte ans, d, tries;
+  bit won;
+
+  if
+  :: e == 0 -> running++
+  :: e > 0 -> running++
+  :: e > 0 -> goto notStarted
+  fi;
+  atomic {
+    CRASHPOINT(e);
+    if
+    :: !logExists -> logExists = 1; MSC(e, 9, 23, 1)
+    :: logExists && decision == D_NONE -> MSC(e, 9, 23, 2)
+    :: else -> MSC(e, 9, 23, 0); goto done
+    fi;
+#if ITEM_LAYOUT
+    inPrep[e] = 1
+#endif
+  }
+  /* Prepare sends commitOnePhase to the only participant; JudgeAnswer, PhaseTwoNeeded */
+  atomic {
+    CRASHPOINT(e);
+    invoke(e, 1, M_COMMIT1, ans);
+#if ITEM_LAYOUT
+    inPrep[e] = 0;
+#endif
+    if
+    :: ans == A_ONE -> d = D_COMMIT                      /* PhaseTwoNeeded -> LogOnePhaseCommit */
+    :: else ->                                           /* AnswerLost -> LearnOnePhaseOutcome, or a no -> OnePhaseAbortGate */
+       CRASHPOINT(e);
+       learn(e, ans, tries);
+       if
+       :: ans == A_ONE -> d = D_COMMIT                   /* LogLearntCommit */
+       :: ans == A_ACK -> d = D_ABORT                    /* LogAbortDecision */
+       :: else -> MSC(e, 9, 24, 0); goto done            /* OnePhaseLeftToRecovery: logged without a decision */
+       fi
+    fi
+  }
+  atomic {
+    CRASHPOINT(e);
+    logDecision(e, d, won);
+    if :: !won -> d = decision; MSC(e, 9, 21, d) :: else -> skip fi
+  }
+  atomic {
+    CRASHPOINT(e);
+    if
+    :: d == D_COMMIT -> markFinal(e, d)                  /* nobody needs phase 2 */
+    :: d == D_ABORT ->
+       tries = PHASE2_TRIES;
+       do
+       :: invoke(e, 1, M_ABORT, ans);
+          if
+          :: ans == A_ACK || ans == A_VIOLATION -> markFinal(e, d); break
+          :: else -> tries--; if :: tries == 0 -> MSC(e, 9, 24, d); break :: else -> skip fi
+          fi
+       od
+    fi
+  }
+crashed:
+done:
+#if ITEM_LAYOUT
+  inPrep[e] = 0;
+#endif
+  running--;
+notStarted:
+  atomic { ans = 0; d = 0; tries = 0; won = 0 }
+}
+#else
 active [NCOORD] proctype Coordinator() {
   byte e = _pid;
   byte i, ans, d, tries;
@@ -429,6 +574,7 @@ done:
 notStarted:
   atomic { i = 0; ans = 0; d = 0; tries = 0; won = 0; pending = 0; allYes = 0; lockRetries = 0 }
 }
+#endif
 
 /* ---- recovery: two concurrent sweepers (beside live coordinators, which is the worst case) ---- */
 
@@ -446,10 +592,20 @@ end:
      atomic {
        CRASHPOINT(s);
        if
+#if ONE_PHASE && !defined(MUTANT_PRESUME_ABORT)
+       :: d == D_NONE ->                                 /* a one-phase outcome is learnt from the participant, never presumed */
+          invoke(s, 1, M_ABORT, ans);
+          if
+          :: ans == A_ONE -> logDecision(s, D_COMMIT, won); d = decision
+          :: ans == A_ACK -> logDecision(s, D_ABORT, won); d = decision
+          :: else -> pending = 1                         /* still unknown: the next sweep asks again */
+          fi
+#else
        :: d == D_NONE -> logDecision(s, D_ABORT, won); d = decision  /* presumed abort; a lost write returns the stored item */
+#endif
        :: else -> skip
        fi;
-       deliverAll(s, d, i, ans, pending);
+       if :: d != D_NONE -> deliverAll(s, d, i, ans, pending) :: else -> skip fi;
        CRASHPOINT(s);
        if
        :: pending -> MSC(s, 9, 24, d)     /* recordPending: the next sweep tries again */
@@ -469,7 +625,8 @@ done:
 
 /* ---- an operator's resolve: only while no decision is logged; a commit needs every yes confirmed ---- */
 
-#ifndef NOOP
+/* ONE_PHASE: an operator's resolve only makes recovery ask, which the sweepers do. */
+#if !defined(NOOP) && !ONE_PHASE
 active proctype Operator() {
   byte i, ans, d;
   bit won, pending;
@@ -497,7 +654,12 @@ refused:
 
 /* A delayed prepare lands whenever the network lets it (or never). Phase-2 messages carry the logged
    decision, which never changes, so a late one is the same step as a retry: they are not delayed here. */
-#define DELIVER(p) :: atomic { delayed[p] > 0 -> delayed[p]--; prepare(p, ans); MSC(NETWORK, p, M_PREPARE, 1); ans = 0 }
+#if ONE_PHASE
+#define LANDS(p) commitOnePhase(ans)
+#else
+#define LANDS(p) prepare(p, ans)
+#endif
+#define DELIVER(p) :: atomic { delayed[p] > 0 -> delayed[p]--; LANDS(p); MSC(NETWORK, p, M_PREPARE, 1); ans = 0 }
 
 active proctype Network() {
   byte ans;

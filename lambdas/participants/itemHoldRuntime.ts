@@ -8,9 +8,11 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } fr
 import {
   FORGET_AT_ONCE,
   FORGET_FROM_HELD,
+  type FinishingWrite,
   INTENT_HORIZON_MS,
   type IntentEntry,
   abortedEntry,
+  finishingWrite,
   forgettableEntries,
   forgettableWithoutRecord,
   forgottenInPassing,
@@ -22,6 +24,7 @@ import {
   preparedEntry,
   recordCoversEntry,
   refusedForForgetting,
+  strayAfterOf,
 } from '../protocol/heldIntent.js';
 import { batchReadConsistent } from './batchRead.js';
 import type { ParticipantEffect, ParticipantMessage } from '../protocol/participantStep.js';
@@ -29,7 +32,16 @@ import type { AbortReason } from '../protocol/vote.js';
 import { TransientFailure } from '../protocol/participantState.js';
 import { classified } from './errors.js';
 import type { ItemHoldTarget } from './holdLayout.js';
-import { ITEM_HOLD_LAYOUT, type IntentsMapAs, abortedEntryWrite, decideHold, decidedRecordPut, forgetEntries, prepareHold } from './itemIntents.js';
+import {
+  ITEM_HOLD_LAYOUT,
+  type IntentsMapAs,
+  abortedEntryWrite,
+  decideHold,
+  decidedRecordPut,
+  forgetEntries,
+  prepareHold,
+  releaseStrayHold,
+} from './itemIntents.js';
 import type { EffectReport, ParticipantDriver } from './participantDriver.js';
 import { type StoredRecord, storedRecord } from './record.js';
 import { PARTITION_KEY, recordKeyOf } from './table.js';
@@ -63,9 +75,13 @@ export function heldRecordOf(txnId: string, record: StoredRecord | undefined, en
     ...(facts.digest !== undefined ? { digest: facts.digest } : {}),
     ...(facts.voteReason !== undefined ? { voteReason: facts.voteReason, recordBehind: true } : {}),
     ...(facts.onePhase ? { onePhase: true } : {}),
+    ...(facts.recordBehind ? { recordBehind: true } : {}),
     ...(entry?.s === 'P' ? { operations: [entry.op], preparedAt: entry.at } : {}),
   };
 }
+
+/** When the record decided: the time its write carries. */
+const decidedAtOf = (record: HeldRecord): string | undefined => (record.state === 'COMMITTED' ? record.committedAt : record.abortedAt);
 
 export interface ItemHoldsOptions {
   tableName: string;
@@ -269,29 +285,28 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     return finishItem(txnId, target, prepared.digest, outcome, at);
   }
 
-  async function finishItem(txnId: string, { pk, plan }: ItemHoldTarget, digest: string, outcome: 'COMMITTED' | 'ABORTED', at: string): Promise<Report> {
+  /** The item write of a decided record (`decidedAt`, its time): applies the entry the decision was about, releases a stray one. */
+  async function finishItem(txnId: string, { pk, plan }: ItemHoldTarget, digest: string, outcome: 'COMMITTED' | 'ABORTED', decidedAt: string): Promise<Report> {
+    const strayAfter = strayAfterOf(decidedAt);
     // Which variant to send first: the item's last prepared entry leaves the index. As this process last saw
     // the item (its prepare's ALL_NEW, usually); a wrong guess costs one refused write, then the other.
-    let last = seen.get(pk)?.prepared === 1;
+    let write: FinishingWrite = { stray: false, last: seen.get(pk)?.prepared === 1 };
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       const { forget, horizon } = inPassing(pk, txnId);
-      const out = await driver.update(
-        new UpdateCommand({ ...decideHold(tableName, pk, txnId, plan, digest, outcome, at, last, forget, horizon), ReturnValues: 'ALL_NEW' }),
-      );
+      const update = write.stray
+        ? releaseStrayHold(tableName, pk, txnId, plan, digest, strayAfter, write.last)
+        : decideHold(tableName, pk, txnId, plan, digest, outcome, now(), write.last, strayAfter, forget, horizon);
+      const out = await driver.update(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }));
       if (out.written) {
         saw(pk, out.attributes);
         return { kind: 'done' };
       }
-      // The next attempt names only what the item as it was shows finished.
+      // The next attempt names only what the item as it was shows finished, and fits its variant to it.
       saw(pk, out.old);
-      const entry = intentEntryOf((out.old?.intents as Record<string, unknown> | undefined)?.[txnId]);
-      if (entry?.s === 'P' && entry.d === digest) {
-        // The guess was wrong: the item's last prepared entry also leaves the index, any other does not.
-        last = out.old?.prepared === 1;
-        continue;
-      }
+      const next = finishingWrite(intentEntryOf((out.old?.intents as Record<string, unknown> | undefined)?.[txnId]), digest, strayAfter, out.old?.prepared);
       // Finished by a concurrent delivery, or never prepared: the step reads again and answers.
-      return { kind: 'moved' };
+      if (!next) return { kind: 'moved' };
+      write = next;
     }
     throw new Error(`${outcome === 'COMMITTED' ? 'commit' : 'abort'} of ${txnId} on ${pk} kept racing`);
   }
@@ -357,13 +372,18 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
           const prepared = given;
           if (!prepared) throw new Error(`${effect.outcome} of ${txnId}: a hold in an item is finished with the operations the message carries`);
           // A repeat after a crash between the two writes: the record stands, the item is behind.
-          if (record?.itemBehind) return finishItem(txnId, target, prepared.digest, effect.outcome, now());
+          if (record?.itemBehind) return finishItem(txnId, target, prepared.digest, effect.outcome, decidedAtOf(record) ?? now());
           // The abort after this participant's own no: the item holds the `A` entry already, the record follows.
-          if (record?.recordBehind) return abortRecord(txnId, prepared, record.voteReason);
+          if (record?.recordBehind && record.state === 'ABORTED') return abortRecord(txnId, prepared, record.voteReason);
           return decide(txnId, target, prepared, effect.outcome);
         }
         case 'aborted':
           return aborted(txnId, target, given?.digest, given?.operations, effect.reason);
+        case 'onePhaseRecord':
+          // A crash came between the one-phase commit's item write and its record: the outcome is learnt, the record written.
+          if (!given) throw new Error(`the record of ${txnId}'s one-phase commit is written with the operations the message carries`);
+          await onePhaseRecord(txnId, given);
+          return { kind: 'done' };
         case 'releaseProvisional':
           // The item keeps the abort's entry, so it is not removed here (an aborted credit to a new item
           // leaves an item with no `version`, which every reader treats as absent).

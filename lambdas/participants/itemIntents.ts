@@ -158,7 +158,9 @@ export function abortedEntryWrite(tableName: string, pk: string, txnId: string, 
  * The item's half of commit or abort: `P` → `C` or `A`, keeping only the state and the time (heldIntent.ts
  * decidedEntry), the escrow commit or release, one prepared fewer, and finished entries past the horizon
  * removed in passing. `last` is the variant for the item's last prepared entry, which also leaves the index;
- * the caller tries the other first and this one when ALL_OLD shows `prepared = 1`.
+ * the caller guesses it from the `prepared` count it last saw and sends the other when ALL_OLD shows it wrong.
+ * `strayAfter` (heldIntent.ts strayAfterOf) is the guard: an entry newer than its record's decision is a
+ * stray, which releaseStrayHold releases instead.
  */
 export function decideHold(
   tableName: string,
@@ -169,6 +171,7 @@ export function decideHold(
   outcome: 'COMMITTED' | 'ABORTED',
   at: string,
   last: boolean,
+  strayAfter: string,
   forget: readonly string[] = [],
   horizon = '',
 ): Update {
@@ -176,12 +179,7 @@ export function decideHold(
   const passing = forgetting(forget, horizon);
   const remove = ['#in.#t.#op', '#in.#t.#d', ...(last ? [HELD_SHARD, HELD_SINCE] : []), ...passing.removals];
   const UpdateExpression = `${escrow.UpdateExpression}, #in.#t.#s = :to, #in.#t.#at = :at, #prep = #prep - :inc REMOVE ${remove.join(', ')}`;
-  const ConditionExpression = [
-    '#in.#t.#s = :p AND #in.#t.#d = :d',
-    last ? '#prep = :inc' : '#prep > :inc',
-    ...passing.guards,
-    `(${escrow.ConditionExpression})`,
-  ].join(' AND ');
+  const ConditionExpression = [heldEntryIs(last), '#in.#t.#at <= :strayAfter', ...passing.guards, `(${escrow.ConditionExpression})`].join(' AND ');
   const withNames = { ...escrow, ExpressionAttributeNames: { ...escrow.ExpressionAttributeNames, ...passing.names } };
   return intentUpdate(tableName, pk, txnId, withNames, UpdateExpression, ConditionExpression, {
     ...passing.values,
@@ -190,7 +188,24 @@ export function decideHold(
     ':d': digest,
     ':at': at,
     ':inc': 1,
+    ':strayAfter': strayAfter,
   });
+}
+
+/** The entry is this digest's `P`, and the item holds more prepared entries than it (or, `last`, only it). */
+const heldEntryIs = (last: boolean) => `#in.#t.#s = :p AND #in.#t.#d = :d AND ${last ? '#prep = :inc' : '#prep > :inc'}`;
+
+/**
+ * A stray `P` entry (newer than its record's decision: a very late duplicate prepare that landed after the
+ * transaction's entry was forgotten) is released and removed, whatever the record decided: it was never
+ * part of that decision, so applying it would apply the transaction twice.
+ */
+export function releaseStrayHold(tableName: string, pk: string, txnId: string, plan: EscrowPlan, digest: string, strayAfter: string, last: boolean): Update {
+  const escrow = escrowAbort(plan);
+  const remove = ['#in.#t', ...(last ? [HELD_SHARD, HELD_SINCE] : [])];
+  const UpdateExpression = `${escrow.UpdateExpression}, #prep = #prep - :inc REMOVE ${remove.join(', ')}`;
+  const ConditionExpression = `${heldEntryIs(last)} AND #in.#t.#at > :strayAfter AND (${escrow.ConditionExpression})`;
+  return intentUpdate(tableName, pk, txnId, escrow, UpdateExpression, ConditionExpression, { ':p': 'P', ':d': digest, ':inc': 1, ':strayAfter': strayAfter });
 }
 
 export interface DecidedRecord {

@@ -55,7 +55,7 @@ export interface StoredRecordShape {
   preparedAt?: string | undefined;
   /** A hold in the item: the record is decided and the item write still to do (../protocol/heldIntent.ts). */
   itemBehind?: boolean | undefined;
-  /** A hold in the item: the participant's own no is in the item, its record still to write. */
+  /** A hold in the item: its entry is the outcome (the own no, or a one-phase commit) and its record still to write. */
   recordBehind?: boolean | undefined;
 }
 
@@ -187,7 +187,6 @@ export function participantDriver<R extends StoredRecordShape>(options: DriverOp
     }
     attempts: for (let attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
       const step = participantStep(holder, facts, message);
-      if (step.answer.kind !== 'pending' && step.answer.kind !== 'vote' && step.answer.kind !== 'outcome') return answerOf(txnId, step.answer);
       for (const effect of step.effects) {
         const report = await perform(effect, record, message);
         switch (report.kind) {

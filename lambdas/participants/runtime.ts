@@ -25,10 +25,12 @@ import {
   targetsOf,
 } from './hotItems.js';
 import type { ParticipantKind } from './kind.js';
+import type { StatusAnswer } from '../contract/participantProtocol.js';
 import type { ParticipantAnswer } from './message.js';
 import { validatedOperations } from './operations.js';
 import { type EffectReport, participantDriver } from './participantDriver.js';
 import { refuseLayoutless, storedRecord } from './record.js';
+import { heldEntryOf } from './heldItemsIndex.js';
 import { holdLayoutOf } from './holdLayout.js';
 import { type HeldRecord, heldRecord, itemHolds } from './itemHoldRuntime.js';
 import { ITEM_HOLD_LAYOUT } from './itemIntents.js';
@@ -198,6 +200,8 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
         }
         case 'aborted':
           return moved(await driver.write(new PutCommand(abortedRecord(tableName, txnId, now(), given?.digest, effect.reason, effect.onePhase))));
+        case 'onePhaseRecord':
+          throw new Error(`participant ${name}: a one-phase commit of the record layout is its record; it is never missing`);
         case 'intent':
         case 'preparedFromIntent':
         case 'abortedFromIntent':
@@ -241,26 +245,49 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
     return driver.drive({ txnId, message, start, perform: performer(txnId, given) });
   }
 
+  /**
+   * The operations of a hold that lives in its item, for a message that carries none (an operator's resolve of
+   * a transaction with no log item, recovery asking about an orphan): only the operations name the item, so
+   * it is found through the sparse heldItems index, and its `P` entry keeps its one operation.
+   */
+  async function heldOperations(txnId: string): Promise<unknown[] | undefined> {
+    const entry = await classified(heldEntryOf(client, tableName, txnId));
+    return entry?.s === 'P' && entry.op !== undefined ? [entry.op] : undefined;
+  }
+
+  /** An abort without operations finds its hold in the item only where no record answers for the transaction. */
+  async function heldOperationsWithoutRecord(txnId: string): Promise<unknown[] | undefined> {
+    return (await driver.read(txnId)) ? undefined : heldOperations(txnId);
+  }
+
+  async function statusOf(txnId: string, raw: readonly unknown[]): Promise<StatusAnswer> {
+    const given = refusesAsInvalid(raw) ? undefined : prepareOperations(raw, 'operations');
+    const layout = given ? layoutOf(given) : undefined;
+    if (layout?.kind !== 'item') return driver.status(txnId);
+    const held = await holds.read(txnId, layout.target.pk);
+    if (held?.layout !== ITEM_HOLD_LAYOUT) return driver.status(txnId);
+    return {
+      participant: name,
+      txnId,
+      state: held.state,
+      lockedKeys: held.state === 'PREPARED' ? [layout.target.plan.key] : [],
+      voteReason: held.voteReason ?? null,
+      preparedAt: held.preparedAt ?? null,
+    };
+  }
+
   return dispatchParticipantRequest({
     operations: prepareOperations,
     prepare: (txnId, prepared) => prepare(txnId, prepared, false),
     commitOnePhase: (txnId, prepared) => prepare(txnId, prepared, true),
     commit: (txnId, raw) => phaseTwo(txnId, raw, 'COMMITTED'),
-    abort: (txnId, raw) => phaseTwo(txnId, raw, 'ABORTED'),
+    abort: async (txnId, raw) => phaseTwo(txnId, raw ?? (await heldOperationsWithoutRecord(txnId)), 'ABORTED'),
     status: async (txnId, raw) => {
-      const given = raw && !refusesAsInvalid(raw) ? prepareOperations(raw, 'operations') : undefined;
-      const layout = given ? layoutOf(given) : undefined;
-      if (layout?.kind !== 'item') return driver.status(txnId);
-      const held = await holds.read(txnId, layout.target.pk);
-      if (held?.layout !== ITEM_HOLD_LAYOUT) return driver.status(txnId);
-      return {
-        participant: name,
-        txnId,
-        state: held.state,
-        lockedKeys: held.state === 'PREPARED' ? [layout.target.plan.key] : [],
-        voteReason: held.voteReason ?? null,
-        preparedAt: held.preparedAt ?? null,
-      };
+      if (raw !== undefined) return statusOf(txnId, raw);
+      const answer = await driver.status(txnId);
+      if (answer.state !== 'UNKNOWN') return answer;
+      const found = await heldOperations(txnId);
+      return found ? statusOf(txnId, found) : answer;
     },
   });
 }

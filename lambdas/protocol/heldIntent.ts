@@ -52,8 +52,8 @@ export function intentEntryOf(value: unknown): IntentEntry | undefined {
  * What the participant step sees of a transaction in this layout. The record, when it exists, is the
  * answer (it is written first); an entry still `P` with the record's digest beside a decided record is
  * the item write a crash cut off, which the next delivery sends again (`itemBehind`). Without a record
- * the entry speaks: `P` is prepared, a one-phase `C` is the decision, an `A` with a reason is the
- * participant's own no.
+ * the entry speaks: `P` is prepared, a one-phase `C` is the decision (its record still to write:
+ * `recordBehind`), an `A` with a reason is the participant's own no.
  */
 export function intentFacts(record: DecidedRecordFacts | undefined, entry: IntentEntry | undefined): ParticipantFacts | undefined {
   if (record) {
@@ -71,7 +71,8 @@ export function intentFacts(record: DecidedRecordFacts | undefined, entry: Inten
     case 'P':
       return { state: 'PREPARED', ...digest, redo: true };
     case 'C':
-      return { state: 'COMMITTED', ...digest, ...(entry.one ? { onePhase: true } : {}) };
+      // A one-phase C entry without its record: a crash came between the two writes; whoever learns it writes the record.
+      return { state: 'COMMITTED', ...digest, ...(entry.one ? { onePhase: true, recordBehind: true } : {}) };
     case 'A':
       return { state: 'ABORTED', ...digest, ...(entry.r !== undefined ? { voteReason: entry.r } : {}) };
   }
@@ -210,4 +211,36 @@ export function nextForgetAt(kept: readonly IntentEntry[], now: string): string 
   // ISO times sort as text.
   const oldest = [now, ...kept.map((entry) => entry.at)].sort()[0] ?? now;
   return new Date(Date.parse(oldest) + INTENT_HORIZON_MS).toISOString();
+}
+
+/**
+ * How much newer than its record's decision a `P` entry may be and still be the hold that decision was
+ * about. A prepare lands before the coordinator decides, so the decided entry is older than the record
+ * (written first, at `committedAt`/`abortedAt`); a stray `P` entry (a very late duplicate prepare that
+ * landed after its transaction's entry was forgotten) can only land once that entry was forgotten, at least
+ * INTENT_HORIZON_MS after the decision. Half the horizon between the two tolerates Lambda hosts whose clocks
+ * disagree by up to that much; a bare `at <= :decidedAt` would release a real commit whenever the clocks
+ * disagreed by more than the moments between its prepare and its decision.
+ */
+export const STRAY_ALLOWANCE_MS = INTENT_HORIZON_MS / 2;
+
+/** The latest `at` of a `P` entry that the record decided at `decidedAt` applies; a later one is stray. */
+export const strayAfterOf = (decidedAt: string): string => new Date(Date.parse(decidedAt) + STRAY_ALLOWANCE_MS).toISOString();
+
+/** The item write that finishes a decided transaction's `P` entry: apply the record's outcome to it, or release it as a stray. */
+export interface FinishingWrite {
+  /** The entry is newer than its record's decision: released (the escrow abort) and removed, never applied. */
+  stray: boolean;
+  /** The item's last prepared entry: the write also takes the item out of the `heldItems` index. */
+  last: boolean;
+}
+
+/**
+ * Which finishing write fits the item as it was (ALL_OLD of the write that failed): none when the entry is
+ * not this digest's `P` entry any more (finished by a concurrent delivery, or never prepared).
+ */
+export function finishingWrite(entry: IntentEntry | undefined, digest: string, strayAfter: string, prepared: unknown): FinishingWrite | undefined {
+  if (entry?.s !== 'P' || entry.d !== digest) return undefined;
+  // ISO times sort as text.
+  return { stray: entry.at > strayAfter, last: prepared === 1 };
 }

@@ -37,8 +37,10 @@ export interface ParticipantFacts extends Omit<RecordFacts, 'state'> {
    */
   itemBehind?: boolean;
   /**
-   * A hold that lives in its item: the participant's own no is an `A` entry in the item and has no record
-   * yet, so the abort that follows writes it (the API's status reads records).
+   * A hold that lives in its item: the item's entry is the outcome and its record is still to write. Either
+   * the participant's own no (an `A` entry with its reason), whose record the abort that follows writes (the
+   * API's status reads records), or a one-phase commit's `C` entry (a crash came after the item write), whose
+   * record a delivery that learns the outcome writes first, so the entry can be forgotten later.
    */
   recordBehind?: boolean;
 }
@@ -73,6 +75,8 @@ export type ParticipantEffect =
   | { write: 'decide'; outcome: 'COMMITTED' | 'ABORTED' }
   /** An ABORTED record where none exists: the participant's own no (with its reason), or a null abort's tombstone. */
   | { write: 'aborted'; reason: AbortReason | undefined; onePhase: boolean }
+  /** items, a hold in its item: the record of a one-phase commit whose entry is already the decision. */
+  | { write: 'onePhaseRecord' }
   /** items: after an abort, the items its prepare created and nobody committed go again. */
   | { write: 'releaseProvisional' }
   /** team: PREPARING, where no record exists, before the team's prepare runs. */
@@ -113,16 +117,23 @@ const outcome = (o: 'COMMITTED' | 'ABORTED' | 'READ_ONLY', repeated: boolean, ef
   answered({ kind: 'outcome', outcome: o, repeated }, effects);
 
 /** A built-in runtime's record is never PREPARING: only the barrier writes that intent. */
-function itemsFacts(state: ParticipantFacts | undefined): (RecordFacts & { redo?: boolean; itemBehind?: boolean; recordBehind?: boolean }) | undefined {
+function itemsFacts(state: ParticipantFacts | undefined): (RecordFacts & Pick<ParticipantFacts, 'redo' | 'itemBehind' | 'recordBehind'>) | undefined {
   if (state === undefined) return undefined;
   if (state.state === 'PREPARING') throw new Error('a PREPARING record in a table of Pakka-held items: only a barrier participant writes one');
   return { ...state, state: state.state };
 }
 
-function fromRepeatedPrepare(state: RecordFacts, digest: string): ParticipantStep {
+function fromRepeatedPrepare(state: RecordFacts & Pick<ParticipantFacts, 'recordBehind'>, digest: string): ParticipantStep {
   const answer = onRepeatedPrepare(state, digest);
-  return 'violation' in answer ? violation(answer.violation) : vote(answer);
+  return 'violation' in answer ? violation(answer.violation) : vote(answer, recordFirst(state));
 }
+
+/**
+ * A one-phase outcome learnt from its item's entry alone is answered only once its record exists, so the entry
+ * can be forgotten later. The own no's missing record is the abort's to write (its `decide`), not a repeated prepare's.
+ */
+const recordFirst = (state: (Pick<RecordFacts, 'state'> & Pick<ParticipantFacts, 'recordBehind'>) | undefined): ParticipantEffect[] =>
+  state?.recordBehind && state.state === 'COMMITTED' ? [{ write: 'onePhaseRecord' }] : [];
 
 function phaseTwo(
   rule: PhaseTwoStep,
@@ -130,6 +141,7 @@ function phaseTwo(
   apply: ParticipantEffect[],
   nullAbort: ParticipantEffect[],
   repeat: ParticipantEffect[] = [],
+  learnt: ParticipantEffect[] = [],
 ): ParticipantStep {
   switch (rule.kind) {
     case 'apply':
@@ -141,7 +153,7 @@ function phaseTwo(
     case 'nullAbort':
       return to === 'ABORTED' ? outcome('ABORTED', false, nullAbort) : violation('COMMIT_WITHOUT_PREPARE');
     case 'committedInOnePhase':
-      return answered({ kind: 'committedInOnePhase' });
+      return answered({ kind: 'committedInOnePhase' }, learnt);
     case 'violation':
       return violation(rule.code);
   }
@@ -189,9 +201,10 @@ function itemsStep(stored: ParticipantFacts | undefined, message: ParticipantMes
         [{ write: 'aborted', reason: undefined, onePhase: false }],
         // An abort may have died before its item write (a hold in the item) or its clean-up: finish it.
         [
-          ...(state?.itemBehind || state?.recordBehind ? [{ write: 'decide', outcome: 'ABORTED' } as const] : []),
+          ...(state?.itemBehind || (state?.recordBehind && state.state === 'ABORTED') ? [{ write: 'decide', outcome: 'ABORTED' } as const] : []),
           ...(state?.redo && state.voteReason === undefined ? [{ write: 'releaseProvisional' } as const] : []),
         ],
+        recordFirst(state),
       );
     case 'teamVoted':
       throw new Error('teamVoted is a barrier message: items are held by Pakka, not by a team');

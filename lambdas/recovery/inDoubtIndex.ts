@@ -10,7 +10,8 @@
  */
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { batchReadConsistent } from '../participants/batchRead.js';
-import { HELD_ITEMS_INDEX, HELD_PARTITIONS, HELD_SHARD } from '../participants/itemIntents.js';
+import { heldItemKeys, isMissingIndex } from '../participants/heldItemsIndex.js';
+import { HELD_ITEMS_INDEX, HELD_PARTITIONS } from '../participants/itemIntents.js';
 import { IN_DOUBT_INDEX, IN_DOUBT_PARTITION, IN_DOUBT_PARTITIONS, IN_DOUBT_SORT, PARTITION_KEY } from '../participants/table.js';
 import { intentEntryOf } from '../protocol/heldIntent.js';
 import type { ParticipantIndex } from './indexProbe.js';
@@ -72,18 +73,9 @@ export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap
     try {
       if (probe && !(await probe(tableName, HELD_ITEMS_INDEX))) return { refs: [], full: false };
       for (const partition of HELD_PARTITIONS) {
-        const out = await client.send(
-          new QueryCommand({
-            TableName: tableName,
-            IndexName: HELD_ITEMS_INDEX,
-            KeyConditionExpression: '#shard = :shard',
-            ExpressionAttributeNames: { '#shard': HELD_SHARD },
-            ExpressionAttributeValues: { ':shard': partition },
-            Limit: limit,
-          }),
-        );
-        for (const item of out.Items ?? []) if (typeof item[PARTITION_KEY] === 'string') pks.push(item[PARTITION_KEY]);
-        if (out.LastEvaluatedKey) full = true;
+        const page = await heldItemKeys(client, tableName, partition, limit);
+        pks.push(...page.pks);
+        if (page.next) full = true;
       }
     } catch (error) {
       // A table from before the index (a team's own, or a local one kept from an older version) holds nothing in its items.
@@ -180,9 +172,5 @@ export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap
     },
   };
 }
-
-/** DynamoDB's answer to a Query or Scan of an index the table does not have. */
-const isMissingIndex = (error: unknown): boolean =>
-  error instanceof Error && error.name === 'ValidationException' && /index/i.test(error.message) && /not have|specified index/i.test(error.message);
 
 const oldestFirst = (refs: PreparedRecordRef[], limit: number) => refs.sort((a, b) => a.inDoubtSince.localeCompare(b.inDoubtSince)).slice(0, limit);

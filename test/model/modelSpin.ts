@@ -134,6 +134,16 @@ export const BOUNDED: Verification[] = [
     kind: 'safety',
     defines: { N: 2, EXPRESS: 0, FAULTS: 2, CRASHES: 1, ITEM_LAYOUT: 1 },
   },
+  {
+    name: 'safety, one-phase commit, Express duplicate, 2 message faults, 1 crash',
+    kind: 'safety',
+    defines: { N: 2, EXPRESS: 1, FAULTS: 2, CRASHES: 1, ONE_PHASE: 1 },
+  },
+  {
+    name: 'safety, one-phase commit, holds in the item, 3 message faults, 2 crashes',
+    kind: 'safety',
+    defines: { N: 2, EXPRESS: 0, FAULTS: 3, CRASHES: 2, ONE_PHASE: 1, ITEM_LAYOUT: 1 },
+  },
 ];
 
 /** `npm run model:full`: the larger bounds, minutes each. */
@@ -146,6 +156,11 @@ export const FULL: Verification[] = [
   { name: 'liveness, 2 participants, Express duplicate', kind: 'liveness', defines: { N: 2, EXPRESS: 1, FAULTS: 0, CRASHES: 1 } },
   { name: 'safety, holds in the item, Express duplicate, 1 crash', kind: 'safety', defines: { N: 2, EXPRESS: 1, FAULTS: 0, CRASHES: 1, ITEM_LAYOUT: 1 } },
   { name: 'liveness, holds in the item, 1 crash', kind: 'liveness', defines: { N: 2, EXPRESS: 0, FAULTS: 0, CRASHES: 1, ITEM_LAYOUT: 1 } },
+  {
+    name: 'liveness, one-phase commit, holds in the item, 1 fault, 1 crash',
+    kind: 'liveness',
+    defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 1, ONE_PHASE: 1, ITEM_LAYOUT: 1 },
+  },
 ];
 
 /** One safeguard removed each; spin must find a counterexample. */
@@ -161,5 +176,10 @@ export const MUTANTS: Verification[] = [
     name: "holds in the item: prepare's item write without the intent's condition",
     kind: 'safety',
     defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, ITEM_LAYOUT: 1, MUTANT_NO_INTENT_CHECK: true },
+  },
+  {
+    name: 'one-phase commit: recovery presumes abort instead of asking the participant',
+    kind: 'safety',
+    defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, ONE_PHASE: 1, MUTANT_PRESUME_ABORT: true },
   },
 ];

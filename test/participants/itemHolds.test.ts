@@ -7,13 +7,13 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { tableReads } from '../../lambdas/api/tableReads.js';
 import { parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import { settledEscrowItem } from '../../lambdas/participants/escrow.js';
-import { ITEM_HOLD_LAYOUT, RECORD_TTL_ATTRIBUTE } from '../../lambdas/participants/itemIntents.js';
+import { ITEM_HOLD_LAYOUT, RECORD_TTL_ATTRIBUTE, forgetEntries } from '../../lambdas/participants/itemIntents.js';
 import { ledger } from '../../lambdas/participants/kinds/ledger.js';
 import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
 import { type ParticipantHandler, participantHandler } from '../../lambdas/participants/runtime.js';
-import { itemKeyOf } from '../../lambdas/participants/table.js';
+import { PARTITION_KEY, itemKeyOf } from '../../lambdas/participants/table.js';
 import { digestOf } from '../../lambdas/participants/transactions.js';
-import { INTENT_CAP } from '../../lambdas/protocol/heldIntent.js';
+import { INTENT_CAP, intentEntryOf, recordCoversEntry } from '../../lambdas/protocol/heldIntent.js';
 import { conflictRulesFromEnv } from '../../local/conflictRules.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
 import type { LocalPakka } from '../../local/pakka.js';
@@ -199,6 +199,32 @@ describe('commit and abort', () => {
     const txnId = uniqueId('t');
     await recordBank({ action: 'prepare', txnId, operations: debit(key, 3) });
     expect(await readRecord(pakka, 'record-bank', txnId)).toMatchObject({ state: 'PREPARED', layout: 2 });
+  });
+});
+
+describe('a message without operations', () => {
+  it('status and abort find a hold in its item through heldItems when no record answers; an unknown txnId stays UNKNOWN', async () => {
+    const key = await openAccount(100);
+    const txnId = uniqueId('t');
+    await bank({ action: 'prepare', txnId, operations: debit(key, 30) });
+    const entry = await entryOf(key, txnId);
+    expect(await bank({ action: 'status', txnId })).toEqual({
+      participant: 'bank',
+      txnId,
+      state: 'PREPARED',
+      lockedKeys: [key],
+      voteReason: null,
+      preparedAt: entry?.at,
+    });
+    expect(await bank({ action: 'status', txnId: uniqueId('none') })).toMatchObject({ state: 'UNKNOWN', lockedKeys: [] });
+    // Recovery's abort of an orphan, or an operator's resolve, may carry no operations: the entry's own finish it.
+    expect(await bank({ action: 'abort', txnId })).toMatchObject({ outcome: 'ABORTED', repeated: false });
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 100, available: 100, reserved: 0, prepared: 0 });
+    expect(await entryOf(key, txnId)).toMatchObject({ s: 'A' });
+    expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({ state: 'ABORTED', layout: ITEM_HOLD_LAYOUT, digest: digestOf(debit(key, 30)) });
+    // Once decided, the record answers.
+    expect(await bank({ action: 'status', txnId })).toMatchObject({ state: 'ABORTED', lockedKeys: [] });
+    expect(await bank({ action: 'abort', txnId })).toMatchObject({ outcome: 'ABORTED', repeated: true });
   });
 });
 
@@ -401,26 +427,60 @@ describe('writes per hold', () => {
   });
 });
 
+/** A participant whose process is killed at the first write `kills` picks: that write is never sent. */
+function killedAt(kills: (command: unknown) => boolean): ParticipantHandler {
+  const client = documentClient(localDynamoClient(inject('dynamoEndpoint'), sdkTimeoutsFromEnv(), conflictRulesFromEnv()));
+  let armed = true;
+  const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
+  const crashing = new Proxy(client, {
+    get(target, prop, receiver) {
+      if (prop !== 'send') return Reflect.get(target, prop, receiver);
+      return async (command: unknown) => {
+        if (armed && kills(command)) {
+          armed = false;
+          throw new Error('the participant was killed between its two writes');
+        }
+        return send(command);
+      };
+    },
+  });
+  return participantHandler({ name: 'bank', kind: ledger, tableName: tableOf('bank'), client: crashing, holdsInItems: true });
+}
+
+describe('a stray prepare after its entry was forgotten', () => {
+  for (const action of ['commit', 'abort'] as const) {
+    it(`${action}: the stray P entry is newer than the record's decision, so it is released and removed, never applied`, async () => {
+      let clock = Date.now();
+      const now = () => new Date(clock).toISOString();
+      const h = participantHandler({ name: 'bank', kind: ledger, tableName: tableOf('bank'), client: doc, holdsInItems: true, now });
+      const key = await openAccount(100, h);
+      const txnId = uniqueId('t');
+      await h({ action: 'prepare', txnId, operations: debit(key, 30) });
+      await h({ action, txnId, operations: debit(key, 30) });
+      const settled = action === 'commit' ? 70 : 100;
+      // The finished entry is forgotten (the forgetting write itself, past the horizon), its record stays.
+      clock += 11_000;
+      const horizon = new Date(clock - 10_000).toISOString();
+      await doc.send(new UpdateCommand(forgetEntries(tableOf('bank'), itemKeyOf(key)[PARTITION_KEY]!, [txnId], horizon)));
+      expect(await entryOf(key, txnId)).toBeUndefined();
+      // A very late duplicate of the prepare lands: nothing in the item stops it.
+      expect(await h({ action: 'prepare', txnId, operations: debit(key, 30) })).toMatchObject({ vote: 'VOTE_COMMIT' });
+      expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: settled, available: settled - 30, reserved: 30, prepared: 1 });
+      // The decision reaches it again (recovery finds the entry through heldItems and sends the log's decision).
+      expect(await h({ action, txnId, operations: debit(key, 30) })).toMatchObject({ outcome: action === 'commit' ? 'COMMITTED' : 'ABORTED', repeated: true });
+      const item = await readItem(pakka, 'bank', key);
+      expect(item).toMatchObject({ balance: settled, available: settled, reserved: 0, incoming: 0, prepared: 0 });
+      expect(item?.heldShard).toBeUndefined();
+      expect(await entryOf(key, txnId)).toBeUndefined();
+      expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({ state: action === 'commit' ? 'COMMITTED' : 'ABORTED' });
+    });
+  }
+});
+
 describe('a crash between the record and the item write', () => {
   /** The participant's process dies right after the record write: the item write is never sent. */
-  function crashingBeforeItemWrite() {
-    const client = documentClient(localDynamoClient(inject('dynamoEndpoint'), sdkTimeoutsFromEnv(), conflictRulesFromEnv()));
-    let armed = true;
-    const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
-    const crashing = new Proxy(client, {
-      get(target, prop, receiver) {
-        if (prop !== 'send') return Reflect.get(target, prop, receiver);
-        return async (command: unknown) => {
-          if (armed && command instanceof UpdateCommand && String(command.input.ConditionExpression).startsWith('#in.#t.#s = :p')) {
-            armed = false;
-            throw new Error('the participant was killed between its two writes');
-          }
-          return send(command);
-        };
-      },
-    });
-    return participantHandler({ name: 'bank', kind: ledger, tableName: tableOf('bank'), client: crashing, holdsInItems: true });
-  }
+  const crashingBeforeItemWrite = () =>
+    killedAt((command) => command instanceof UpdateCommand && String(command.input.ConditionExpression).startsWith('#in.#t.#s = :p'));
 
   for (const action of ['commit', 'abort'] as const) {
     it(`${action}: the record is decided and the entry still P; the next delivery finishes the item write once`, async () => {
@@ -443,6 +503,40 @@ describe('a crash between the record and the item write', () => {
       );
     });
   }
+});
+
+describe('a crash between a one-phase commit’s item write and its record', () => {
+  /** The participant's process dies right after the item write of commitOnePhase: its record is never sent. */
+  const crashingBeforeOnePhaseRecord = () => killedAt((command) => command instanceof PutCommand && command.input.Item?.onePhase === true);
+
+  async function committedInItemOnly(): Promise<{ key: string; txnId: string }> {
+    const key = await openAccount(100);
+    const txnId = uniqueId('t');
+    await expect(crashingBeforeOnePhaseRecord()({ action: 'commitOnePhase', txnId, operations: debit(key, 25) })).rejects.toThrow(/killed/);
+    expect(await entryOf(key, txnId)).toMatchObject({ s: 'C', one: true });
+    expect(await readRecord(pakka, 'bank', txnId)).toBeUndefined();
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 75, available: 75 });
+    return { key, txnId };
+  }
+
+  it('the abort that learns the outcome from the entry writes the record before it answers Pakka.CommittedInOnePhase', async () => {
+    const { key, txnId } = await committedInItemOnly();
+    await expect(bank({ action: 'abort', txnId, operations: debit(key, 25) })).rejects.toMatchObject({ name: 'Pakka.CommittedInOnePhase' });
+    const record = await readRecord(pakka, 'bank', txnId);
+    expect(record).toMatchObject({ state: 'COMMITTED', onePhase: true, layout: ITEM_HOLD_LAYOUT, digest: digestOf(debit(key, 25)) });
+    // The record now covers the entry, so forgetting may take it; the item did not move.
+    const entry = intentEntryOf(await entryOf(key, txnId));
+    expect(entry && recordCoversEntry(entry, { state: 'COMMITTED' })).toBe(true);
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 75, available: 75, reserved: 0 });
+    await expect(bank({ action: 'abort', txnId, operations: debit(key, 25) })).rejects.toMatchObject({ name: 'Pakka.CommittedInOnePhase' });
+  });
+
+  it('so does the coordinator’s retry of the commitOnePhase', async () => {
+    const { key, txnId } = await committedInItemOnly();
+    expect(await bank({ action: 'commitOnePhase', txnId, operations: debit(key, 25) })).toMatchObject({ vote: 'VOTE_COMMIT', committed: 'IN_ONE_PHASE' });
+    expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({ state: 'COMMITTED', onePhase: true, layout: ITEM_HOLD_LAYOUT });
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 75, available: 75 });
+  });
 });
 
 describe('under AWS conflict rules', () => {

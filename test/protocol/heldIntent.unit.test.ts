@@ -2,17 +2,21 @@
 import { describe, expect, it } from 'vitest';
 import { holdLayoutOf } from '../../lambdas/participants/holdLayout.js';
 import { ledger } from '../../lambdas/participants/kinds/ledger.js';
-import { decideHold, forgetEntries, heldShardOf, prepareHold } from '../../lambdas/participants/itemIntents.js';
+import { decideHold, forgetEntries, heldShardOf, prepareHold, releaseStrayHold } from '../../lambdas/participants/itemIntents.js';
 import type { EscrowPlan, OperationPlan } from '../../lambdas/participants/kind.js';
 import {
   FORGET_AT_ONCE,
   INTENT_CAP,
+  INTENT_HORIZON_MS,
+  type IntentEntry,
+  STRAY_ALLOWANCE_MS,
+  finishingWrite,
+  strayAfterOf,
   forgettableEntries,
   forgottenInPassing,
   refusedForForgetting,
   mayStillSendPrepare,
   PREPARE_SEND_WINDOW_MS,
-  INTENT_HORIZON_MS,
   nextForgetAt,
   recordCoversEntry,
   abortedEntry,
@@ -57,7 +61,7 @@ describe('what the step sees', () => {
 
   it('without a record the entry speaks: P prepared, a one-phase C the decision, an A with a reason the participant’s own no', () => {
     expect(intentFacts(undefined, { s: 'P', d: 'd', at })).toEqual({ state: 'PREPARED', digest: 'd', redo: true });
-    expect(intentFacts(undefined, { s: 'C', d: 'd', at, one: true })).toEqual({ state: 'COMMITTED', digest: 'd', onePhase: true });
+    expect(intentFacts(undefined, { s: 'C', d: 'd', at, one: true })).toEqual({ state: 'COMMITTED', digest: 'd', onePhase: true, recordBehind: true });
     expect(intentFacts(undefined, { s: 'A', d: 'd', at, r: 'INSUFFICIENT_FUNDS' })).toEqual({
       state: 'ABORTED',
       digest: 'd',
@@ -76,6 +80,19 @@ describe('what the step sees', () => {
     expect(participantStep('items', { state: 'ABORTED', digest: 'd', itemBehind: true }, { action: 'abort', digest: 'd' }).effects).toEqual([
       { write: 'decide', outcome: 'ABORTED' },
     ]);
+    // A one-phase outcome learnt from the entry alone is answered once its record is written (by an abort, or a repeated commitOnePhase).
+    const entryOnly = intentFacts(undefined, { s: 'C', d: 'd', at, one: true });
+    expect(participantStep('items', entryOnly, { action: 'abort', digest: 'd' })).toEqual({
+      answer: { kind: 'committedInOnePhase' },
+      effects: [{ write: 'onePhaseRecord' }],
+    });
+    expect(participantStep('items', entryOnly, { action: 'prepare', digest: 'd', onePhase: true, readOnly: false })).toMatchObject({
+      answer: { kind: 'vote', vote: { vote: 'VOTE_COMMIT', committed: 'IN_ONE_PHASE' } },
+      effects: [{ write: 'onePhaseRecord' }],
+    });
+    expect(participantStep('items', { state: 'COMMITTED', digest: 'd', onePhase: true }, { action: 'abort', digest: 'd' }).effects).toEqual([]);
+    // Another request's entry is refused, recorded or not.
+    expect(participantStep('items', entryOnly, { action: 'abort', digest: 'other' }).answer).toEqual({ kind: 'violation', code: 'OPERATIONS_MISMATCH' });
     // The other decision is refused even while the item is behind.
     expect(participantStep('items', behind, { action: 'abort', digest: 'd' }).answer).toEqual({ kind: 'violation', code: 'ABORT_AFTER_COMMIT' });
   });
@@ -87,6 +104,11 @@ describe('what the step sees', () => {
       effects: [{ write: 'decide', outcome: 'ABORTED' }],
     });
     expect(participantStep('items', { ...ownNo, recordBehind: false }, { action: 'abort', digest: 'd' }).effects).toEqual([]);
+    // The own no's record is the abort's to write: a repeated prepare answers the same no and writes nothing (onePhaseRecord is a one-phase C's).
+    expect(participantStep('items', ownNo, { action: 'prepare', digest: 'd', onePhase: false, readOnly: false })).toMatchObject({
+      answer: { kind: 'vote', vote: { vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' } },
+      effects: [],
+    });
     expect(participantStep('items', ownNo, { action: 'commit', digest: 'd', readOnly: false })).toMatchObject({
       answer: { kind: 'violation', code: 'COMMIT_AFTER_ABORT' },
       effects: [],
@@ -153,18 +175,51 @@ describe('the expressions', () => {
     );
     expect(input.ExpressionAttributeNames).toMatchObject({ '#o0': 'old1', '#o1': 'old2' });
     expect(input.ExpressionAttributeValues).toMatchObject({ ':p': 'P', ':horizon': at });
-    const decide = decideHold('t', 'ITEM#alice', 'tx', debit, 'd', 'COMMITTED', at, false, ['old1'], at);
+    const decide = decideHold('t', 'ITEM#alice', 'tx', debit, 'd', 'COMMITTED', at, false, strayAfterOf(at), ['old1'], at);
     expect(decide.UpdateExpression).toMatch(/REMOVE #in\.#t\.#op, #in\.#t\.#d, #in\.#o0$/);
     expect(decide.ConditionExpression).toContain('(attribute_not_exists(#in.#o0) OR (#in.#o0.#s <> :p AND #in.#o0.#at < :horizon))');
   });
 
-  it('the item write of commit and abort needs the entry P with the digest, leaves only its state and time; only the last prepared entry leaves the index', () => {
-    const some = decideHold('t', 'ITEM#alice', 'tx', debit, 'd', 'COMMITTED', at, false);
-    expect(some.ConditionExpression).toMatch(/^#in\.#t\.#s = :p AND #in\.#t\.#d = :d AND #prep > :inc AND/);
+  it('the item write of commit and abort needs the entry P with the digest, no newer than its decision, leaves only its state and time; only the last prepared entry leaves the index', () => {
+    const some = decideHold('t', 'ITEM#alice', 'tx', debit, 'd', 'COMMITTED', at, false, strayAfterOf(at));
+    expect(some.ConditionExpression).toMatch(/^#in\.#t\.#s = :p AND #in\.#t\.#d = :d AND #prep > :inc AND #in\.#t\.#at <= :strayAfter AND/);
+    expect(some.ExpressionAttributeValues?.[':strayAfter']).toBe(strayAfterOf(at));
     expect(some.UpdateExpression).not.toContain('heldShard');
-    const last = decideHold('t', 'ITEM#alice', 'tx', debit, 'd', 'ABORTED', at, true);
+    const last = decideHold('t', 'ITEM#alice', 'tx', debit, 'd', 'ABORTED', at, true, strayAfterOf(at));
     expect(last.ConditionExpression).toContain('#prep = :inc');
     expect(last.UpdateExpression).toMatch(/REMOVE #in\.#t\.#op, #in\.#t\.#d, heldShard, heldSince$/);
+  });
+
+  it('a stray entry is released (the escrow abort, even beside a COMMITTED record) and removed, on the opposite guard', () => {
+    const stray = releaseStrayHold('t', 'ITEM#alice', 'tx', debit, 'd', strayAfterOf(at), false);
+    expect(stray.ConditionExpression).toMatch(
+      /^#in\.#t\.#s = :p AND #in\.#t\.#d = :d AND #prep > :inc AND #in\.#t\.#at > :strayAfter AND \(reserved >= :amount\)$/,
+    );
+    expect(stray.UpdateExpression).toMatch(/available = available \+ :amount, reserved = reserved - :amount.*, #prep = #prep - :inc REMOVE #in\.#t$/);
+    expect(releaseStrayHold('t', 'ITEM#alice', 'tx', debit, 'd', strayAfterOf(at), true).UpdateExpression).toMatch(/REMOVE #in\.#t, heldShard, heldSince$/);
+  });
+});
+
+describe('the stray guard', () => {
+  const decidedAt = '2026-01-01T00:00:10.000Z';
+  const p = (entryAt: string, d = 'd'): IntentEntry => ({ s: 'P', d, op: {}, at: entryAt });
+  it('an entry prepared before the decision (or within the clock allowance after it) is applied; one newer is a stray', () => {
+    const strayAfter = strayAfterOf(decidedAt);
+    expect(Date.parse(strayAfter) - Date.parse(decidedAt)).toBe(STRAY_ALLOWANCE_MS);
+    // A stray lands only after its entry was forgotten, at least the horizon after the decision: the allowance must sit below that.
+    expect(STRAY_ALLOWANCE_MS).toBeLessThan(INTENT_HORIZON_MS);
+    expect(finishingWrite(p('2026-01-01T00:00:09.000Z'), 'd', strayAfter, 2)).toEqual({ stray: false, last: false });
+    expect(finishingWrite(p('2026-01-01T00:00:11.000Z'), 'd', strayAfter, 1)).toEqual({ stray: false, last: true });
+    expect(finishingWrite(p(strayAfter), 'd', strayAfter, 1)).toEqual({ stray: false, last: true });
+    expect(finishingWrite(p('2026-01-01T00:00:21.000Z'), 'd', strayAfter, 1)).toEqual({ stray: true, last: true });
+    expect(finishingWrite(p('2026-01-01T00:00:21.000Z'), 'd', strayAfter, 3)).toEqual({ stray: true, last: false });
+  });
+
+  it('no finishing write for an entry that is not this digest’s P', () => {
+    const strayAfter = strayAfterOf(decidedAt);
+    expect(finishingWrite(undefined, 'd', strayAfter, 1)).toBeUndefined();
+    expect(finishingWrite(p(decidedAt, 'other'), 'd', strayAfter, 1)).toBeUndefined();
+    expect(finishingWrite({ s: 'C', d: 'd', at: decidedAt }, 'd', strayAfter, 0)).toBeUndefined();
   });
 });
 

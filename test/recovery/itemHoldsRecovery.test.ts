@@ -89,6 +89,29 @@ describe('recovery finds holds in their items through heldItems', () => {
   });
 });
 
+describe('an operator resolves a transaction with no log item whose holds live in their items', () => {
+  it('status without operations sees each prepared entry through heldItems; the ABORT is logged and each entry released', async () => {
+    const w = await world([{ fault: 'stopCoordinator', at: 'LogCommitDecision', txnId: 't1' }]);
+    await runTransfer(w, 't1');
+    expect(await w.logItem('t1')).toBeUndefined();
+    expect(await entries(w, 't1')).toEqual({ 'payer-bank': 'P', 'payee-bank': 'P', 'upi-switch': 'P' });
+    const operator = w.recovery({ now: Date.now });
+    // Which participants took part is unknown without a log item: still only ABORT.
+    expect(await operator.resolve('t1', { decision: 'COMMIT', operator: 'asha', reason: 'coordinator lost' })).toMatchObject({
+      ok: false,
+      status: 409,
+      code: 'VOTES_UNKNOWN',
+    });
+    expect(await operator.resolve('t1', { decision: 'ABORT', operator: 'asha', reason: 'coordinator lost' })).toMatchObject({ ok: true, decision: 'ABORT' });
+    expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED', decision: 'ABORT', decidedBy: 'operator:asha' });
+    expect((await w.logItem('t1'))?.participantsJson.map((p) => p.name).sort()).toEqual([...LEDGERS].sort());
+    expect(await entries(w, 't1')).toEqual({ 'payer-bank': 'A', 'payee-bank': 'A', 'upi-switch': 'A' });
+    for (const p of LEDGERS) expect(await w.recordState(p, 't1')).toBe('ABORTED');
+    expect(await w.balance(alice)).toBe(5000);
+    expect(await w.invariantViolations()).toEqual([]);
+  });
+});
+
 describe('a table from before heldItems', () => {
   it('is read as holding nothing in its items, and its PREPARED records are still found, with or without the sweep probe', async () => {
     const dynamo = localDynamoClient(inject('dynamoEndpoint'));

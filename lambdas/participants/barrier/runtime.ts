@@ -99,6 +99,7 @@ export function barrierParticipant<Op extends { op: string; key: string }>(optio
         case 'prepare':
         case 'check':
         case 'releaseProvisional':
+        case 'onePhaseRecord':
           throw new Error(`participant ${name}: ${effect.write} writes items Pakka holds; a barrier's holds are the team's`);
       }
     };

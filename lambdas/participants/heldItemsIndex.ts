@@ -1,0 +1,71 @@
+/**
+ * The sparse `heldItems` index of a participant table (docs/design.md, "The sparse index"): the items that
+ * hold a prepared entry, spread over HELD_PARTITIONS, keys only and eventually consistent, so every reader
+ * reads the items it names consistently. Read by recovery's listings and sweep (../recovery/inDoubtIndex.ts)
+ * and by a participant's `status` that has no record and no operations to name the item with.
+ */
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type IntentEntry, intentEntryOf } from '../protocol/heldIntent.js';
+import { batchReadConsistent } from './batchRead.js';
+import { HELD_ITEMS_INDEX, HELD_PARTITIONS, HELD_SHARD } from './itemIntents.js';
+import { PARTITION_KEY } from './table.js';
+
+/** One page of one shard of the index: the keys of the items it lists, and where the next page starts. */
+export async function heldItemKeys(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  partition: string,
+  limit: number,
+  start?: Record<string, unknown>,
+): Promise<{ pks: string[]; next: Record<string, unknown> | undefined }> {
+  const out = await client.send(
+    new QueryCommand({
+      TableName: tableName,
+      IndexName: HELD_ITEMS_INDEX,
+      KeyConditionExpression: '#shard = :shard',
+      ExpressionAttributeNames: { '#shard': HELD_SHARD },
+      ExpressionAttributeValues: { ':shard': partition },
+      Limit: limit,
+      ...(start ? { ExclusiveStartKey: start } : {}),
+    }),
+  );
+  const pks = (out.Items ?? []).flatMap((item) => (typeof item[PARTITION_KEY] === 'string' ? [item[PARTITION_KEY]] : []));
+  return { pks, next: out.LastEvaluatedKey };
+}
+
+/** DynamoDB's answer to a Query or Scan of an index the table does not have. */
+export const isMissingIndex = (error: unknown): boolean =>
+  error instanceof Error && error.name === 'ValidationException' && /index/i.test(error.message) && /not have|specified index/i.test(error.message);
+
+const PAGE = 100;
+
+/**
+ * The entry of `txnId` in an item the index lists (so an item holding a prepared entry), each item read
+ * consistently; undefined when none holds one, or the table has no such index (a table from before it).
+ * Every shard is paged through: it answers a question about one transaction, asked only when nothing
+ * else names the item (a status without operations and without a record).
+ */
+export async function heldEntryOf(client: DynamoDBDocumentClient, tableName: string, txnId: string): Promise<IntentEntry | undefined> {
+  try {
+    for (const partition of HELD_PARTITIONS) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await heldItemKeys(client, tableName, partition, PAGE, start);
+        const items = await batchReadConsistent(
+          client,
+          tableName,
+          page.pks.map((pk) => ({ [PARTITION_KEY]: pk })),
+        );
+        for (const item of items) {
+          const entry = intentEntryOf((item.intents as Record<string, unknown> | undefined)?.[txnId]);
+          if (entry) return entry;
+        }
+        start = page.next;
+      } while (start);
+    }
+  } catch (error) {
+    if (isMissingIndex(error)) return undefined;
+    throw error;
+  }
+  return undefined;
+}
