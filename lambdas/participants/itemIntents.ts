@@ -24,7 +24,7 @@ export const HELD_PARTITIONS: readonly string[] = Array.from({ length: HELD_SHAR
 
 /**
  * How long a record of this layout is kept: DynamoDB's TTL deletes it after this (the attribute
- * `expiresAt`, epoch seconds). Far past any transaction's deadline and recovery's window, as DESIGN.md
+ * `expiresAt`, epoch seconds). Far past any transaction's deadline and recovery's window, as docs/design.md
  * requires of forgetting a transaction.
  */
 export const RECORD_TTL_SECONDS = 30 * 24 * 3600;

@@ -1,6 +1,6 @@
 /**
  * Pure builders for the participant's DynamoDB transactions: one TransactWriteItems per prepare,
- * commit and abort, as DESIGN.md fixes them. No I/O here; the runtime sends them.
+ * commit and abort, as docs/design.md fixes them. No I/O here; the runtime sends them.
  *
  * Each builder takes the physical items the operations touch (`ItemTarget`s, see hotItems.ts), in a
  * fixed order: item i of the request is `TransactItems[i + 1]`, after the prepared-state record.
@@ -129,7 +129,7 @@ export function prepareTransaction(
 /**
  * One-phase commit, for a transaction in which this participant is the only one with anything to
  * write: every business rule checked and every change applied in one TransactWriteItems, whose record
- * is COMMITTED from the start. This write is the transaction's decision (DESIGN.md, coordinator step
+ * is COMMITTED from the start. This write is the transaction's decision (docs/design.md, coordinator step
  * 2): nothing is ever PREPARED, so nothing is in doubt and nothing joins the inDoubt index. The record
  * says `onePhase`, so an abort that arrives later learns the outcome instead of calling it a violation.
  */

@@ -1,5 +1,5 @@
 /**
- * A transaction's prepared state kept as an intent inside the one item it holds (DESIGN.md allows it;
+ * A transaction's prepared state kept as an intent inside the one item it holds (docs/design.md, "The requirements", allows it;
  * docs/design.md, "Holds that live in the item"): the entry `intents.<txnId>` of that item, and the
  * record `TXN#<txnId>` that commit and abort write first. Plain data and the rules over it; the
  * DynamoDB expressions that enforce them live in ../participants/itemIntents.ts.

@@ -1,7 +1,7 @@
 /**
  * What the recovery sweeper needs from the world, as interfaces: the same sweep runs on AWS (DynamoDB,
  * Lambda) and locally (DynamoDB Local, in-process participants). It never asks whether a coordinator
- * still runs: the write-once decision makes acting beside a running one safe (DESIGN.md, "Recovery").
+ * still runs: the write-once decision makes acting beside a running one safe (docs/design.md, "Recovery").
  */
 import type { CoordinatorLogItem, PhaseTwoOutcome } from '../coordinatorLog/coordinatorLog.js';
 import type { InDoubtRequest } from '../contract/participantProtocol.js';

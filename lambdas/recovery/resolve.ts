@@ -1,6 +1,6 @@
 /**
  * An operator's manual decision for a stuck transaction (`pakka resolve`, POST /transactions/{id}/resolve),
- * as DESIGN.md ("Recovery") allows it: ABORT of an undecided two-phase transaction at any moment, and
+ * as docs/design.md ("Recovery") allows it: ABORT of an undecided two-phase transaction at any moment, and
  * COMMIT only when every participant is known to have voted yes. Nothing waits for the coordinator:
  * the decision is written once, conditionally, so a coordinator still running loses that write and
  * obeys. A one-phase transaction's outcome is learnt from its participant, whatever was asked.
