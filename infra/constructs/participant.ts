@@ -144,6 +144,11 @@ export class Participant extends Construct {
     // A debit of a sharded key reads its shards in one BatchGetItem to split itself; nobody else batches.
     const actions = [...PARTICIPANT_TABLE_ACTIONS, ...(spec.shardedKeys.size ? ['dynamodb:BatchGetItem'] : [])];
     handler.role.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [this.table.table.tableArn] }));
+    // A status or an abort that carries no operations and finds no record looks for a hold that lives in its
+    // item through the table's own heldItems index (participants/heldItemsIndex.ts); nothing else is queried.
+    handler.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${this.table.table.tableArn}/index/${HELD_ITEMS_INDEX}`] }),
+    );
     this.function = handler.function;
   }
 }

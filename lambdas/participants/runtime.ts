@@ -31,7 +31,7 @@ import { validatedOperations } from './operations.js';
 import { type EffectReport, participantDriver } from './participantDriver.js';
 import { refuseLayoutless, storedRecord } from './record.js';
 import { heldEntryOf } from './heldItemsIndex.js';
-import { holdLayoutOf } from './holdLayout.js';
+import { HOLDS_IN_ITEMS_BY_DEFAULT, holdLayoutOf } from './holdLayout.js';
 import { type HeldRecord, heldRecord, itemHolds } from './itemHoldRuntime.js';
 import { ITEM_HOLD_LAYOUT } from './itemIntents.js';
 import { PARTITION_KEY } from './table.js';
@@ -251,6 +251,8 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
    * it is found through the sparse heldItems index, and its `P` entry keeps its one operation.
    */
   async function heldOperations(txnId: string): Promise<unknown[] | undefined> {
+    // A participant that keeps every hold in a record may have a table without the index (an imported one).
+    if (!(options.holdsInItems ?? HOLDS_IN_ITEMS_BY_DEFAULT)) return undefined;
     const entry = await classified(heldEntryOf(client, tableName, txnId));
     return entry?.s === 'P' && entry.op !== undefined ? [entry.op] : undefined;
   }

@@ -58,12 +58,13 @@ describe('every role allows exactly what its code calls', () => {
         'states:StartSyncExecution',
       ]),
     );
-    // ... the participant's transaction items, mapped as AWS documents TransactWriteItems ...
+    // ... the participant's transaction items, mapped as AWS documents TransactWriteItems, and its heldItems lookup ...
     expect([...actions('ParticipantPayerBankHandler')].sort()).toEqual([
       'dynamodb:ConditionCheckItem',
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
+      'dynamodb:Query',
       'dynamodb:UpdateItem',
     ]);
     // ... and the ASL's tasks.

@@ -350,15 +350,19 @@ describe('IAM', () => {
       const { roleId, tableId } = participantFunction(spec);
       const statements = statementsOf(roleId);
       const dynamo = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
-      expect(dynamo, spec.name).toHaveLength(1);
+      expect(dynamo, spec.name).toHaveLength(2);
       // A participant with sharded keys also reads a key's shards in one BatchGetItem, to split a debit.
       const tableActions = [...PARTICIPANT_TABLE_ACTIONS, ...(spec.shardedKeys.size ? ['dynamodb:BatchGetItem'] : [])];
       expect(new Set(actionsOf(dynamo[0] as Statement))).toEqual(new Set(tableActions));
       expect(resourcesOf(dynamo[0] as Statement)).toEqual([arnOf(tableId)]);
+      // ... and queries only its own heldItems index, for a message without operations (heldItemsIndex.ts).
+      expect(actionsOf(dynamo[1] as Statement)).toEqual(['dynamodb:Query']);
+      const heldItems = `${arnOf(tableId)}/index/heldItems`;
+      expect(resourcesOf(dynamo[1] as Statement)).toEqual([heldItems]);
       const touched = statements.flatMap(resourcesOf).filter((r) => allTables.has(r) || r.includes('/index/'));
-      expect(touched).toEqual([arnOf(tableId)]);
+      expect(touched).toEqual([arnOf(tableId), heldItems]);
       // Nothing else but writing its own logs.
-      expect(ALL_STATEMENT_ACTIONS(roleId)).toEqual(new Set([...tableActions, 'logs:CreateLogStream', 'logs:PutLogEvents', ...XRAY_TRACING]));
+      expect(ALL_STATEMENT_ACTIONS(roleId)).toEqual(new Set([...tableActions, 'dynamodb:Query', 'logs:CreateLogStream', 'logs:PutLogEvents', ...XRAY_TRACING]));
     }
   });
 

@@ -130,7 +130,13 @@ describe('PakkaStack with the team’s own function and table (IFunction, Table)
     const dynamo = policies
       .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])
       .filter((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')));
-    expect(dynamo.map((s) => stack.resolve(s.Resource))).toEqual([{ 'Fn::ImportValue': expect.stringMatching(/^Team:ExportsOutputFnGetAttBankTable/) }]);
+    const [table, heldItems, ...more] = dynamo.map((s) => stack.resolve(s.Resource));
+    expect(table).toEqual({ 'Fn::ImportValue': expect.stringMatching(/^Team:ExportsOutputFnGetAttBankTable/) });
+    // ... and its heldItems index, the only thing it queries (a message without operations, heldItemsIndex.ts).
+    expect(JSON.stringify(heldItems)).toMatch(
+      /^\{"Fn::Join":\["",\[\{"Fn::ImportValue":"Team:ExportsOutputFnGetAttBankTable[^"]*"\},"\/index\/heldItems"\]\]\}$/,
+    );
+    expect(more).toEqual([]);
   });
 
   it('invokes the team function by its ARN and changes nothing in the team’s stack', () => {
