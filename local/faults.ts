@@ -139,7 +139,11 @@ export class FaultInjector {
   readonly tasks: Array<{ txnId: string; state: string }> = [];
   private source: ExecutionSource | undefined;
 
-  constructor(specs: readonly FaultSpec[] = []) {
+  /** `onDelivery` sees each delivery the moment it is recorded, before the caller gets its answer. */
+  constructor(
+    specs: readonly FaultSpec[] = [],
+    private readonly onDelivery?: (delivery: DeliveryRecord) => void,
+  ) {
     this.specs = specs.map((s) => faultSpec.parse(s));
     this.left = this.specs.map((s) => ('times' in s ? s.times : Number.POSITIVE_INFINITY));
   }
@@ -268,13 +272,18 @@ export class FaultInjector {
     };
     try {
       const answer = await deliver();
-      this.deliveries.push({ participant: name, ...message, answer });
+      this.record({ participant: name, ...message, answer });
       this.answered(name, message.txnId, message.action, true);
       return answer;
     } catch (error) {
-      this.deliveries.push({ participant: name, ...message, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+      this.record({ participant: name, ...message, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
       throw error;
     }
+  }
+
+  private record(delivery: DeliveryRecord): void {
+    this.deliveries.push(delivery);
+    this.onDelivery?.(delivery);
   }
 
   async beforeTask(state: string, input: unknown): Promise<void> {

@@ -19,7 +19,6 @@ import type { RecoveryConfig } from '../../lambdas/recovery/recoveryConfig.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
 import { type DeliveryRecord, type FaultSpec, FaultInjector } from '../../local/faults.js';
 import { LocalPakka, type StartedTransaction } from '../../local/pakka.js';
-import type { ParticipantInvoker } from '../../local/stateMachine.js';
 import { LocalRecovery, type LocalRecoveryOptions } from '../../local/recovery.js';
 import type { CoordinatorVariant } from '../../lambdas/config/coordinatorVariant.js';
 import { type PooledTables, closableClient, pooledTables } from '../support/tablePool.js';
@@ -57,22 +56,6 @@ export interface Transfer {
   /** Paid by the sender to the switch's fee account, out of `amount`. */
   fee: number;
   feeAccount?: string;
-}
-
-/** Journals each answer (or error) the moment the call returns, before its caller sees it: what FaultInjector records. */
-function journaled(invoke: ParticipantInvoker, journal: (entry: JournalEntry) => void): ParticipantInvoker {
-  return async (name, payload) => {
-    const message = payload as { action?: unknown; txnId?: unknown } | null;
-    const sent = { participant: name, action: String(message?.action ?? ''), txnId: String(message?.txnId ?? '') };
-    try {
-      const answer = await invoke(name, payload);
-      journal({ k: 'delivery', delivery: { ...sent, answer } });
-      return answer;
-    } catch (error) {
-      journal({ k: 'delivery', delivery: { ...sent, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) } });
-      throw error;
-    }
-  };
 }
 
 /** A transfer as a Pakka request: debit the sender, credit the receiver and the switch. Conserves the sum. */
@@ -169,7 +152,7 @@ export class LedgerWorld {
     const journal = options.journal;
     this.dynamo = closableClient(localDynamoClient(options.endpoint));
     this.doc = documentClient(this.dynamo);
-    this.injector = new FaultInjector(options.faults ?? []);
+    this.injector = new FaultInjector(options.faults ?? [], journal && ((delivery) => journal({ k: 'delivery', delivery })));
     this.pakka = new LocalPakka({
       dynamo: this.dynamo,
       config: options.config ?? ledgerConfig(),
@@ -177,7 +160,6 @@ export class LedgerWorld {
       fastRetriesMs: options.fastRetriesMs ?? 2,
       variant: options.variant ?? TEST_VARIANT,
       ...this.injector.seams(),
-      ...(journal ? { wrapInvoker: (invoke: ParticipantInvoker) => journaled(this.injector.wrap(invoke), journal) } : {}),
     });
     this.injector.attach(this.pakka);
     observeDecisionWrites(this.dynamo, () => this.pakka.tables.coordinatorLog, this.decisionWrites, journal);

@@ -4,31 +4,14 @@
  * (transactions per scenario, default 20), CHAOS_SEED (replay a printed seed), CHAOS_SHRINK=1 (shrink
  * a failing scenario; slow), CHAOS_FAST=1 (no answers past the timeout, so no real-second waits).
  */
-import { startDynamoLocal } from '../../local/dynamoLocal.js';
+import { intFromEnv, ownDynamoLocal } from './chaosCommand.js';
 import { type ScenarioResult, checkChaos } from './chaosProperty.js';
-
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-
-const intFromEnv = (name: string, fallback: number): number => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, not '${raw}'`);
-  return value;
-};
 
 const seed = intFromEnv('CHAOS_SEED', Date.now() % 2 ** 31);
 const runs = intFromEnv('CHAOS_RUNS', 200);
 const transactionsPerRun = intFromEnv('CHAOS_TXNS', 20);
 
-const dynamo = await startDynamoLocal();
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    process.kill(dynamo.pid, 'SIGKILL');
-    process.exit(130);
-  });
-}
+const dynamo = await ownDynamoLocal();
 
 console.log(`chaos: ${runs} scenarios of up to ${transactionsPerRun} concurrent transfers, CHAOS_SEED=${seed}`);
 const totals = { transactions: 0, committed: 0, aborted: 0, faultsFired: 0, sweeps: 0 };

@@ -4,34 +4,17 @@
  * service, default 400), KILL_IN_FLIGHT (default 16), KILL_ACCOUNTS (per bank, default 20), CHAOS_SEED
  * (replay a printed seed).
  */
-import { startDynamoLocal } from '../../local/dynamoLocal.js';
+import { intFromEnv, ownDynamoLocal } from './chaosCommand.js';
 import { runKillCycles } from './killCycles.js';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-
-const intFromEnv = (name: string, fallback: number): number => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, not '${raw}'`);
-  return value;
-};
-
 const options = {
-  seed: intFromEnv('CHAOS_SEED', Date.now() % 2 ** 31),
-  transactions: intFromEnv('KILL_TXNS', 10_000),
-  batch: intFromEnv('KILL_BATCH', 400),
-  concurrency: intFromEnv('KILL_IN_FLIGHT', 16),
-  accounts: intFromEnv('KILL_ACCOUNTS', 20),
+  seed: intFromEnv('CHAOS_SEED', Date.now() % 2 ** 31, 1),
+  transactions: intFromEnv('KILL_TXNS', 10_000, 1),
+  batch: intFromEnv('KILL_BATCH', 400, 1),
+  concurrency: intFromEnv('KILL_IN_FLIGHT', 16, 1),
+  accounts: intFromEnv('KILL_ACCOUNTS', 20, 1),
 };
-const dynamo = await startDynamoLocal();
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    process.kill(dynamo.pid, 'SIGKILL');
-    process.exit(130);
-  });
-}
+const dynamo = await ownDynamoLocal();
 console.log(`chaos with kill -9: ${options.transactions} transfers, ${options.batch} per life of the service, CHAOS_SEED=${options.seed}`);
 let exitCode = 0;
 try {
