@@ -12,7 +12,13 @@
  *   ITEM_LAYOUT 1: participant 1 keeps its prepared state as an intent inside the account item
  *            (docs/design.md, "Holds that live in the item"): prepare sees only that entry; commit and
  *            abort write the transaction's record first, then the item, and may die in between; a
- *            finished entry is forgotten once its record says the same and no prepare can still land
+ *            finished entry is forgotten once its record says the same (STRAYS=0: and no prepare can
+ *            still land)
+ *   STRAYS   1 (the default with ITEM_LAYOUT, two-phase): the code's forgetting, which does not wait for
+ *            prepares in flight: the horizon may pass while one still travels (a cold start that outlasts the
+ *            coordinator's timeout, a duplicate Express execution in its prepare phase). A prepare that lands
+ *            on a forgotten entry holds again (a stray); the stray guard on the commit and abort item write
+ *            releases it, and recovery finds it through heldItems and drives the logged decision to it
  *   ONE_PHASE 1: the one-phase commit (docs/design.md, "One-phase commit"): participant 1 (the debit) is the
  *            transaction's only participant, and its commitOnePhase (the escrow's net change and its record
  *            COMMITTED, in the item layout the entry C and then the record, with a crash possible between)
@@ -25,6 +31,7 @@
  *   MUTANT_NO_ESCROW_CHECK  prepare debit without available >= amount
  *   MUTANT_NO_INTENT_CHECK  (ITEM_LAYOUT) prepare's item write without attribute_not_exists(intents.#t)
  *   MUTANT_PRESUME_ABORT    (ONE_PHASE) recovery presumes abort for a one-phase transaction instead of asking
+ *   MUTANT_NO_STRAY_GUARD   (STRAYS) the commit item write applies a stray P entry as if it were the real one
  */
 
 #ifndef N
@@ -45,6 +52,11 @@
 #endif
 #ifndef ONE_PHASE
 #define ONE_PHASE 0
+#endif
+/* A one-phase C entry that lands again after it was forgotten holds nothing for a later write to catch:
+   only the horizon keeps it out (docs/model.md), so the one-phase runs keep the waiting Forget. */
+#ifndef STRAYS
+#define STRAYS (ITEM_LAYOUT && !ONE_PHASE)
 #endif
 /* the first participant of the transaction: a one-phase one has participant 1 alone */
 #define FIRST ONE_PHASE
@@ -114,6 +126,10 @@ bit otherHolds;      /* another transaction's prepared debit on the account */
 /* ITEM_LAYOUT: rec[1] is participant 1's entry in the account item, recI its record (written at phase 2) */
 byte recI = R_NONE;
 bit inPrep[2];       /* coordinator e is in its prepare phase: a prepare of it may still land */
+bit stray;           /* STRAYS: participant 1's P entry is a prepare that landed after its entry was forgotten.
+                        The code tells it by time (its `at` is later than the record's time plus 5 s, which a
+                        real P never is and a stray, landing at least the 10 s horizon after the decision,
+                        always is); the model takes that comparison as given. */
 bit otherDone;
 
 /* environment */
@@ -171,7 +187,14 @@ byte applied;        /* times participant 1's debit was applied to the balance *
 #define ATOMIC_OUTCOME (!(SOME(R_COMMITTED) && SOME(R_ABORTED)))
 #define APPLIED_ONCE (applied <= 1)
 #define STABLE_DECISION (decision == firstDecision)
+/* A stray P may exist beside a final log until recovery finds it through heldItems and releases it. */
+#if STRAYS && N == 2
+#define NO_HANG (!logFinal || !SOME(R_PREPARED) || (stray && rec[0] != R_PREPARED))
+#elif STRAYS
+#define NO_HANG (!logFinal || !SOME(R_PREPARED) || (stray && rec[0] != R_PREPARED && rec[2] != R_PREPARED))
+#else
 #define NO_HANG (!logFinal || !SOME(R_PREPARED))
+#endif
 #if ONE_PHASE
 /* One participant: atomicity is the log agreeing with it (the participant's write is the decision, the log its receipt). */
 #define LOG_AGREES ((decision != D_ABORT || !SOME(R_COMMITTED)) && (decision != D_COMMIT || !SOME(R_ABORTED)))
@@ -219,8 +242,12 @@ inline prepare(p, ans) {
         fi
      :: p == 1 ->
         if
-        :: FUNDS_FOR(DEBIT) -> available = available - DEBIT; reserved = reserved + DEBIT; rec[p] = R_PREPARED; ans = A_YES
-        :: else -> rec[p] = R_ABORTED; ans = A_NO                    /* INSUFFICIENT_FUNDS, recorded */
+        :: FUNDS_FOR(DEBIT) -> available = available - DEBIT; reserved = reserved + DEBIT; rec[p] = R_PREPARED; ans = A_YES;
+           if :: STRAYS && recI != R_NONE -> stray = 1 :: else -> skip fi  /* its entry was forgotten: a stray */
+        /* refused: the edge reads again, and a record (the entry forgotten) is the answer; else the no is recorded */
+        :: !FUNDS_FOR(DEBIT) && STRAYS && recI == R_COMMITTED -> ans = A_YES
+        :: !FUNDS_FOR(DEBIT) && STRAYS && recI == R_ABORTED -> ans = A_NO
+        :: !FUNDS_FOR(DEBIT) && !(STRAYS && recI != R_NONE) -> rec[p] = R_ABORTED; ans = A_NO  /* INSUFFICIENT_FUNDS, recorded */
         fi
      :: p == 2 ->
         if
@@ -266,7 +293,12 @@ inline commitItem(ans) {
      :: crashes > 0 -> crashes--; MSC(1, 1, 25, 0); ans = A_TIMEOUT
      :: true ->
         if
-        :: rec[1] == R_PREPARED -> release(1, 1); rec[1] = R_COMMITTED  /* condition: the entry is P */
+#ifndef MUTANT_NO_STRAY_GUARD
+        :: rec[1] == R_PREPARED && stray -> release(1, 0); rec[1] = R_NONE; stray = 0  /* the stray guard: released, removed */
+        :: rec[1] == R_PREPARED && !stray -> release(1, 1); rec[1] = R_COMMITTED       /* condition: the entry is P */
+#else
+        :: rec[1] == R_PREPARED -> release(1, 1); rec[1] = R_COMMITTED; stray = 0
+#endif
         :: else -> skip                                                  /* done already, or forgotten */
         fi;
         ans = A_ACK
@@ -295,7 +327,8 @@ inline abortItem(ans) {
      :: crashes > 0 -> crashes--; MSC(1, 1, 25, 0); ans = A_TIMEOUT
      :: true ->
         if
-        :: rec[1] == R_PREPARED -> assert(decision == D_ABORT); release(1, 0); rec[1] = R_ABORTED
+        :: rec[1] == R_PREPARED && stray -> release(1, 0); rec[1] = R_NONE; stray = 0  /* the stray guard */
+        :: rec[1] == R_PREPARED && !stray -> assert(decision == D_ABORT); release(1, 0); rec[1] = R_ABORTED
         :: else -> skip                                    /* done already, or forgotten */
         fi;
         ans = A_ACK
@@ -613,7 +646,20 @@ end:
        fi;
        i = 0; ans = 0; d = 0; won = 0; pending = 0
      }
+#if STRAYS
+  /* a P entry older than the threshold, found through heldItems, of a transaction the log says is over:
+     its logged decision goes to participant 1 again (the stray guard releases a stray) */
+  :: atomic {
+       deadline && logFinal && rec[1] == R_PREPARED ->
+       CRASHPOINT(s);
+       d = decision; MSC(s, 9, 21, d);
+       invoke(s, 1, (d == D_COMMIT -> M_COMMIT : M_ABORT), ans);
+       i = 0; ans = 0; d = 0
+     }
+  :: logFinal && delayed[1] == 0 && rec[1] != R_PREPARED -> break
+#else
   :: logFinal -> break
+#endif
   od;
   goto done;
 crashed:
@@ -673,13 +719,18 @@ end:
   od
 }
 
-/* ITEM_LAYOUT: a later write to the item forgets a finished entry once its record says the same and no
-   prepare of the transaction can still land (none in flight, no execution in its prepare phase). */
+/* ITEM_LAYOUT: a later write to the item forgets a finished entry once its record says the same; without
+   STRAYS, only once no prepare of the transaction can still land (none in flight, no execution in its
+   prepare phase), as the horizon promises; with STRAYS whenever, as if the horizon had passed. */
 #if ITEM_LAYOUT
 active proctype Forget() {
 end:
   do
+#if STRAYS
+  :: atomic { (rec[1] == R_COMMITTED || rec[1] == R_ABORTED) && rec[1] == recI -> rec[1] = R_NONE; MSC(NETWORK, 1, 29, recI) }
+#else
   :: atomic { (rec[1] == R_COMMITTED || rec[1] == R_ABORTED) && rec[1] == recI && delayed[1] == 0 && !inPrep[0] && !inPrep[1] -> rec[1] = R_NONE; MSC(NETWORK, 1, 29, recI) }
+#endif
   od
 }
 #endif

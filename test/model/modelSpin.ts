@@ -157,6 +157,11 @@ export const FULL: Verification[] = [
   { name: 'safety, holds in the item, Express duplicate, 1 crash', kind: 'safety', defines: { N: 2, EXPRESS: 1, FAULTS: 0, CRASHES: 1, ITEM_LAYOUT: 1 } },
   { name: 'liveness, holds in the item, 1 crash', kind: 'liveness', defines: { N: 2, EXPRESS: 0, FAULTS: 0, CRASHES: 1, ITEM_LAYOUT: 1 } },
   {
+    name: 'liveness, holds in the item, a prepare delayed past the forgetting (a stray)',
+    kind: 'liveness',
+    defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, ITEM_LAYOUT: 1 },
+  },
+  {
     name: 'liveness, one-phase commit, holds in the item, 1 fault, 1 crash',
     kind: 'liveness',
     defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 1, ONE_PHASE: 1, ITEM_LAYOUT: 1 },
@@ -176,6 +181,11 @@ export const MUTANTS: Verification[] = [
     name: "holds in the item: prepare's item write without the intent's condition",
     kind: 'safety',
     defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, ITEM_LAYOUT: 1, MUTANT_NO_INTENT_CHECK: true },
+  },
+  {
+    name: 'holds in the item: the commit applies a stray prepare that landed after its entry was forgotten',
+    kind: 'safety',
+    defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, ITEM_LAYOUT: 1, MUTANT_NO_STRAY_GUARD: true },
   },
   {
     name: 'one-phase commit: recovery presumes abort instead of asking the participant',
