@@ -1,7 +1,10 @@
 /** The UPI transfer that the fault, recovery and resolve tests all break in different places. */
 import { afterEach, inject } from 'vitest';
+import { isCommitted } from '../../lambdas/participants/itemState.js';
+import { type IntentEntry, intentEntryOf } from '../../lambdas/protocol/heldIntent.js';
 import type { FaultSpec } from '../../local/faults.js';
 import { type Account, LedgerWorld, type Transfer } from '../chaos/ledgerWorld.js';
+import { readItem } from './participantTable.js';
 
 export const alice: Account = { participant: 'payer-bank', key: 'alice' };
 export const bob: Account = { participant: 'payee-bank', key: 'bob' };
@@ -25,4 +28,38 @@ export function fundedWorlds(): (faults?: FaultSpec[], balance?: number) => Prom
     await w.fund([{ ...alice, balance }]);
     return w;
   };
+}
+
+/**
+ * An account's balance as every reader sees it (itemState.ts): none while no commit has reached its item.
+ * An aborted credit to a new account leaves its item in the item layout (its `A` entry must stay), holding
+ * nothing; an item without a commit that holds a balance is shown as it is, so such a bug stays visible.
+ */
+export async function accountBalance(w: LedgerWorld, account: Account): Promise<number | undefined> {
+  const item = await readItem(w.pakka, account.participant, account.key);
+  if (!item || (!isCommitted(item) && !item.balance)) return undefined;
+  return item.balance as number | undefined;
+}
+
+/** The transfer's three accounts, compared with COMMITTED_BALANCES or UNTOUCHED_BALANCES. */
+export async function balances(w: LedgerWorld): Promise<{ alice: number | undefined; bob: number | undefined; fees: number | undefined }> {
+  return { alice: await accountBalance(w, alice), bob: await accountBalance(w, bob), fees: await accountBalance(w, fees) };
+}
+
+/** Each participant's intent entry of txnId in the items it holds (a hold that lives in its item), by participant. */
+export async function intentEntries(w: LedgerWorld, txnId: string): Promise<Record<string, IntentEntry>> {
+  const items = await w.scanParticipants();
+  return Object.fromEntries(
+    items
+      .filter(({ item }) => String(item.pk).startsWith('ITEM#'))
+      .flatMap(({ participant, item }) => {
+        const entry = intentEntryOf((item.intents as Record<string, unknown> | undefined)?.[txnId]);
+        return entry ? [[participant, entry]] : [];
+      }),
+  );
+}
+
+/** The state of each participant's entry of txnId ('P', 'C' or 'A'), by participant. */
+export async function entryStates(w: LedgerWorld, txnId: string): Promise<Record<string, string>> {
+  return Object.fromEntries(Object.entries(await intentEntries(w, txnId)).map(([participant, entry]) => [participant, entry.s]));
 }
