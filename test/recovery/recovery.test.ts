@@ -6,6 +6,7 @@
  * entry there and no record, commit and abort write the record and then the item.
  */
 import { describe, expect, it } from 'vitest';
+import { parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import { COORDINATOR_TASK_STATES } from '../../local/faults.js';
 import type { LedgerWorld, Transfer } from '../chaos/ledgerWorld.js';
 import {
@@ -159,6 +160,51 @@ describe('a coordinator that stops before the commit point: recovery aborts (pre
     expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED', decision: 'ABORT' });
     expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'A', 'payee-bank': 'A', 'upi-switch': 'A' });
     expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await w.invariantViolations()).toEqual([]);
+  });
+});
+
+// The payer opts out of holds in items (its holds stay in PREPARED records, found through inDoubt): the
+// subject here is recovery of one transaction whose participants keep their holds in different layouts.
+const payerInRecords = parseParticipantConfig({
+  defaults: { prepareTimeoutSeconds: 1, commitTimeoutSeconds: 2 },
+  participants: Object.fromEntries(LEDGERS.map((name) => [name, { kind: 'ledger', ...(name === 'payer-bank' ? { holdsInItems: false } : {}) }])),
+});
+
+describe('a transaction whose payer keeps its holds in records and the others in their items', () => {
+  it('stopped at LogCommitDecision: recovery finds the PREPARED record and the prepared entries, and aborts all three', async () => {
+    const w = await world([{ fault: 'stopCoordinator', at: 'LogCommitDecision', txnId: 't1' }], 5000, payerInRecords);
+    await runTransfer(w, 't1');
+    expect(w.injector.wasStopped('t1')).toBe(true);
+    expect(await states(w, 't1')).toEqual(['PREPARED', undefined, undefined]);
+    expect(await entryStates(w, 't1')).toEqual({ 'payee-bank': 'P', 'upi-switch': 'P' });
+    expect(await w.recovery().sweep()).toMatchObject({ decided: 1, pending: 0, hazards: 0 });
+    expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED', decision: 'ABORT', decidedBy: 'recovery' });
+    expect((await w.logItem('t1'))?.participantsJson.map((p) => p.name).sort()).toEqual([...LEDGERS].sort());
+    expect(await states(w, 't1')).toEqual(['ABORTED', 'ABORTED', 'ABORTED']);
+    expect(await entryStates(w, 't1')).toEqual({ 'payee-bank': 'A', 'upi-switch': 'A' });
+    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await w.invariantViolations()).toEqual([]);
+    expect((await w.recovery().sweep()).quiet).toBe(true);
+  });
+
+  it('stopped at CommitLeftToRecovery after the payer’s commit kept failing: recovery commits its PREPARED record', async () => {
+    const w = await world(
+      [
+        { fault: 'fail', participant: 'payer-bank', action: 'commit', times: 7, txnId: 't1' },
+        { fault: 'stopCoordinator', at: 'CommitLeftToRecovery', txnId: 't1' },
+      ],
+      5000,
+      payerInRecords,
+    );
+    await runTransfer(w, 't1');
+    expect(w.injector.wasStopped('t1')).toBe(true);
+    expect(await states(w, 't1')).toEqual(['PREPARED', 'COMMITTED', 'COMMITTED']);
+    await w.recovery().sweep();
+    expect(await w.logItem('t1')).toMatchObject({ status: 'COMMITTED', decision: 'COMMIT' });
+    expect(await states(w, 't1')).toEqual(['COMMITTED', 'COMMITTED', 'COMMITTED']);
+    expect(await entryStates(w, 't1')).toEqual({ 'payee-bank': 'C', 'upi-switch': 'C' });
+    expect(await balances(w)).toEqual(COMMITTED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 /** The UPI transfer that the fault, recovery and resolve tests all break in different places. */
 import { afterEach, inject } from 'vitest';
+import type { ParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import { isCommitted } from '../../lambdas/participants/itemState.js';
 import { type IntentEntry, intentEntryOf } from '../../lambdas/protocol/heldIntent.js';
 import type { FaultSpec } from '../../local/faults.js';
@@ -16,14 +17,17 @@ export const LEDGERS = ['payer-bank', 'payee-bank', 'upi-switch'];
 export const COMMITTED_BALANCES = { alice: 4000, bob: 990, fees: 10 };
 export const UNTOUCHED_BALANCES = { alice: 5000, bob: undefined, fees: undefined };
 
-/** A factory of worlds with alice funded, each destroyed after its test. Call once per test file. */
-export function fundedWorlds(): (faults?: FaultSpec[], balance?: number) => Promise<LedgerWorld> {
+/**
+ * A factory of worlds with alice funded, each destroyed after its test. Call once per test file. `config`
+ * replaces the three ledgers' default config (ledgerWorld.ts), e.g. to have one opt out of holds in items.
+ */
+export function fundedWorlds(): (faults?: FaultSpec[], balance?: number, config?: ParticipantConfig) => Promise<LedgerWorld> {
   const worlds: LedgerWorld[] = [];
   afterEach(async () => {
     await Promise.all(worlds.splice(0).map((w) => w.destroy()));
   });
-  return async (faults = [], balance = 5000) => {
-    const w = await LedgerWorld.create({ endpoint: inject('dynamoEndpoint'), faults });
+  return async (faults = [], balance = 5000, config?: ParticipantConfig) => {
+    const w = await LedgerWorld.create({ endpoint: inject('dynamoEndpoint'), faults, ...(config ? { config } : {}) });
     worlds.push(w);
     await w.fund([{ ...alice, balance }]);
     return w;
