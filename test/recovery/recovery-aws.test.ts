@@ -143,29 +143,36 @@ describe('what a sweep reads (issue 20: an empty Query still costs 0.5 RRU)', ()
     expect(count(reads, 'ScanCommand', HELD_ITEMS_INDEX)).toBe(tables);
   });
 
-  it.each(inDoubtLayouts)('with a transaction in doubt everywhere (held $held), each shard is queried once and the transaction is still recovered', async ({ config, holding, empty }) => {
-    const w = await LedgerWorld.create({ endpoint: inject('dynamoEndpoint'), faults: [{ fault: 'stopCoordinator', at: 'LogCommitDecision', txnId: 't1' }], config });
-    worlds.push(w);
-    await w.fund([{ participant: 'payer-bank', key: 'alice', balance: 5000 }]);
-    // Through the claim, as the API submits: the claimed log item is in the open index, the prepared holds in every participant's index of their layout.
-    await w.submit('t1', { from: { participant: 'payer-bank', key: 'alice' }, to: { participant: 'payee-bank', key: 'bob' }, amount: 1000, fee: 10 });
-    await w.settle();
-    expect((await w.storedLogItem('t1'))?.openPartition).toBeDefined();
-    const reads = indexReads(w.doc);
-    const report = await runSweep(awsPorts(w), DEFAULT_RECOVERY_CONFIG);
-    expect(report).toMatchObject({ decided: 1, finalized: 1, errors: [] });
-    const tables = w.pakka.tables.participants.size;
-    // Each index asked once whether it holds anything, then each of its shards queried once.
-    expect(count(reads, 'ScanCommand', OPEN_INDEX)).toBe(1);
-    expect(count(reads, 'QueryCommand', OPEN_INDEX)).toBe(OPEN_PARTITIONS.length);
-    expect(count(reads, 'ScanCommand', holding.index)).toBe(tables);
-    expect(count(reads, 'QueryCommand', holding.index)).toBe(tables * holding.partitions);
-    // The other layout's index is asked and found empty, so none of its shards is queried.
-    expect(count(reads, 'ScanCommand', empty)).toBe(tables);
-    expect(count(reads, 'QueryCommand', empty)).toBe(0);
-    expect(reads).toHaveLength(1 + OPEN_PARTITIONS.length + tables * (2 + holding.partitions));
-    expect(await w.invariantViolations()).toEqual([]);
-  });
+  it.each(inDoubtLayouts)(
+    'with a transaction in doubt everywhere (held $held), each shard is queried once and the transaction is still recovered',
+    async ({ config, holding, empty }) => {
+      const w = await LedgerWorld.create({
+        endpoint: inject('dynamoEndpoint'),
+        faults: [{ fault: 'stopCoordinator', at: 'LogCommitDecision', txnId: 't1' }],
+        config,
+      });
+      worlds.push(w);
+      await w.fund([{ participant: 'payer-bank', key: 'alice', balance: 5000 }]);
+      // Through the claim, as the API submits: the claimed log item is in the open index, the prepared holds in every participant's index of their layout.
+      await w.submit('t1', { from: { participant: 'payer-bank', key: 'alice' }, to: { participant: 'payee-bank', key: 'bob' }, amount: 1000, fee: 10 });
+      await w.settle();
+      expect((await w.storedLogItem('t1'))?.openPartition).toBeDefined();
+      const reads = indexReads(w.doc);
+      const report = await runSweep(awsPorts(w), DEFAULT_RECOVERY_CONFIG);
+      expect(report).toMatchObject({ decided: 1, finalized: 1, errors: [] });
+      const tables = w.pakka.tables.participants.size;
+      // Each index asked once whether it holds anything, then each of its shards queried once.
+      expect(count(reads, 'ScanCommand', OPEN_INDEX)).toBe(1);
+      expect(count(reads, 'QueryCommand', OPEN_INDEX)).toBe(OPEN_PARTITIONS.length);
+      expect(count(reads, 'ScanCommand', holding.index)).toBe(tables);
+      expect(count(reads, 'QueryCommand', holding.index)).toBe(tables * holding.partitions);
+      // The other layout's index is asked and found empty, so none of its shards is queried.
+      expect(count(reads, 'ScanCommand', empty)).toBe(tables);
+      expect(count(reads, 'QueryCommand', empty)).toBe(0);
+      expect(reads).toHaveLength(1 + OPEN_PARTITIONS.length + tables * (2 + holding.partitions));
+      expect(await w.invariantViolations()).toEqual([]);
+    },
+  );
 });
 
 describe('the age of the oldest lock, from the same read', () => {

@@ -6,7 +6,18 @@
 import { describe, expect, it } from 'vitest';
 import { METRICS } from '../../lambdas/observability/metricNames.js';
 import type { Account, LedgerWorld } from '../chaos/ledgerWorld.js';
-import { accountBalance, alice, balances, bob, COMMITTED_BALANCES, entryStates, LEDGERS, transfer, UNTOUCHED_BALANCES, fundedWorlds } from '../support/transferFixtures.js';
+import {
+  accountBalance,
+  alice,
+  balances,
+  bob,
+  COMMITTED_BALANCES,
+  entryStates,
+  LEDGERS,
+  transfer,
+  UNTOUCHED_BALANCES,
+  fundedWorlds,
+} from '../support/transferFixtures.js';
 
 const world = fundedWorlds();
 
@@ -169,34 +180,37 @@ const orphanPrepares = [
 ];
 
 describe('prepared holds found through the indexes', () => {
-  it.each(orphanPrepares)('held $held, with no coordinator log item at all: aborted after the age threshold (presumed abort), not before', async ({ held, operations }) => {
-    const w = await world();
-    const answer = await w.direct('payer-bank', { action: 'prepare', txnId: 'orphan', operations });
-    expect(answer).toMatchObject({ vote: 'VOTE_COMMIT' });
-    const young = await w.recovery({ now: Date.now }).sweep();
-    expect(young.orphansAborted).toBe(0);
-    const inItem = held.startsWith('in its item');
-    expect(await w.recordState('payer-bank', 'orphan')).toBe(inItem ? undefined : 'PREPARED');
-    expect(await entryStates(w, 'orphan')).toEqual(inItem ? { 'payer-bank': 'P' } : {});
-    const report = await w.recovery().sweep();
-    expect(report).toMatchObject({ orphansAborted: 1, decided: 1, finalized: 1 });
-    // The log item is created by recovery's conditional ABORT, naming the participant that held the record.
-    expect(report.transactions).toContainEqual(
-      expect.objectContaining({ kind: 'driven', txnId: 'orphan', orphan: true, decidedNow: true, decision: 'ABORT', outcomes: ['ACKED'] }),
-    );
-    expect(await w.logItem('orphan')).toMatchObject({
-      status: 'ABORTED',
-      decision: 'ABORT',
-      decidedBy: 'recovery',
-      participantsJson: [{ name: 'payer-bank' }],
-    });
-    expect(await w.recordState('payer-bank', 'orphan')).toBe('ABORTED');
-    expect(await entryStates(w, 'orphan')).toEqual(inItem ? { 'payer-bank': 'A' } : {});
-    expect(await w.balance(alice)).toBe(5000);
-    expect(await accountBalance(w, { participant: 'payer-bank', key: 'carol' })).toBeUndefined();
-    expect((await w.recovery().sweep()).quiet).toBe(true);
-    expect(await w.invariantViolations()).toEqual([]);
-  });
+  it.each(orphanPrepares)(
+    'held $held, with no coordinator log item at all: aborted after the age threshold (presumed abort), not before',
+    async ({ held, operations }) => {
+      const w = await world();
+      const answer = await w.direct('payer-bank', { action: 'prepare', txnId: 'orphan', operations });
+      expect(answer).toMatchObject({ vote: 'VOTE_COMMIT' });
+      const young = await w.recovery({ now: Date.now }).sweep();
+      expect(young.orphansAborted).toBe(0);
+      const inItem = held.startsWith('in its item');
+      expect(await w.recordState('payer-bank', 'orphan')).toBe(inItem ? undefined : 'PREPARED');
+      expect(await entryStates(w, 'orphan')).toEqual(inItem ? { 'payer-bank': 'P' } : {});
+      const report = await w.recovery().sweep();
+      expect(report).toMatchObject({ orphansAborted: 1, decided: 1, finalized: 1 });
+      // The log item is created by recovery's conditional ABORT, naming the participant that held the record.
+      expect(report.transactions).toContainEqual(
+        expect.objectContaining({ kind: 'driven', txnId: 'orphan', orphan: true, decidedNow: true, decision: 'ABORT', outcomes: ['ACKED'] }),
+      );
+      expect(await w.logItem('orphan')).toMatchObject({
+        status: 'ABORTED',
+        decision: 'ABORT',
+        decidedBy: 'recovery',
+        participantsJson: [{ name: 'payer-bank' }],
+      });
+      expect(await w.recordState('payer-bank', 'orphan')).toBe('ABORTED');
+      expect(await entryStates(w, 'orphan')).toEqual(inItem ? { 'payer-bank': 'A' } : {});
+      expect(await w.balance(alice)).toBe(5000);
+      expect(await accountBalance(w, { participant: 'payer-bank', key: 'carol' })).toBeUndefined();
+      expect((await w.recovery().sweep()).quiet).toBe(true);
+      expect(await w.invariantViolations()).toEqual([]);
+    },
+  );
 
   it('of a final transaction that never asked this participant: aborted, the transaction left as it was', async () => {
     const w = await world();

@@ -101,7 +101,11 @@ describe('a coordinator that stops before the commit point: recovery aborts (pre
     // log item, recovery finds only the prepared entries (through heldItems), so only their holders hear the
     // abort and write its record.
     expect(await states(w, 't1')).toEqual([undefined, 'ABORTED', 'ABORTED']);
-    expect(await intentEntries(w, 't1')).toMatchObject({ 'payer-bank': { s: 'A', r: 'INSUFFICIENT_FUNDS' }, 'payee-bank': { s: 'A' }, 'upi-switch': { s: 'A' } });
+    expect(await intentEntries(w, 't1')).toMatchObject({
+      'payer-bank': { s: 'A', r: 'INSUFFICIENT_FUNDS' },
+      'payee-bank': { s: 'A' },
+      'upi-switch': { s: 'A' },
+    });
     expect((await w.logItem('t1'))?.participantsJson.map((p) => p.name).sort()).toEqual(['payee-bank', 'upi-switch']);
     expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
