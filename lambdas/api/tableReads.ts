@@ -8,19 +8,18 @@ import { openLogIndex } from '../recovery/openLogIndex.js';
 import { mergeOldestFirst } from '../recovery/sortedStreams.js';
 import { type HeldRef, type HeldTransaction, OPEN_LOG_SOURCE } from './stuckListing.js';
 import { earliestPrepared, undecidedView } from './undecidedView.js';
-import { type ParticipantRecordFacts, withDerivedStatus } from '../coordinatorLog/transactionStatus.js';
+import { withDerivedStatus } from '../coordinatorLog/transactionStatus.js';
 import { batchReadConsistent } from '../participants/batchRead.js';
 import { type StoredRecord, storedRecord } from '../participants/record.js';
 import { type ParticipantConfig, participantsAskedForInDoubt } from '../config/participantConfig.js';
-import { PARTITION_KEY, itemKeyOf, recordKeyOf } from '../participants/table.js';
-import { ITEM_HOLD_LAYOUT } from '../participants/itemIntents.js';
-import { intentEntryOf, intentFacts } from '../protocol/heldIntent.js';
+import { PARTITION_KEY, recordKeyOf } from '../participants/table.js';
 import { readHolds, readItem } from './itemReads.js';
 import { BY_STATUS_INDEX } from '../tableSchemas.js';
 import { inDoubtReaders } from '../recovery/inDoubtReaders.js';
 import type { ParticipantQuestions } from '../recovery/participantInDoubt.js';
 import type { LogKey, TransactionService } from './transactionService.js';
 import type { StatusAnswer } from '../contract/participantProtocol.js';
+import { withItemsBehind } from './itemsBehind.js';
 
 /** A participant's status answer as the record the status derivation reads; UNKNOWN and a barrier's PREPARING hold no record. */
 function recordFromStatus(answer: StatusAnswer): StoredRecord | undefined {
@@ -92,43 +91,6 @@ export function tableReads(
     return byTxn;
   }
 
-  /**
-   * Marks each decided record of a hold that lives in its item whose item still holds the `P` entry
-   * (`itemBehind`): the record is written before the item, so the record alone would call phase 2 done
-   * there after a crash between the two writes. One consistent read of the item its one operation names.
-   */
-  async function withItemsBehind(
-    items: readonly CoordinatorLogItem[],
-    records: ReadonlyMap<string, ReadonlyMap<string, StoredRecord>>,
-  ): Promise<Map<string, Map<string, ParticipantRecordFacts>>> {
-    const facts = new Map([...records].map(([txnId, byName]) => [txnId, new Map<string, ParticipantRecordFacts>(byName)]));
-    const reads = items.flatMap((i) =>
-      i.participantsJson.flatMap((p) => {
-        const record = records.get(i.txnId)?.get(p.name);
-        const [only, ...others] = p.operations;
-        if (record?.layout !== ITEM_HOLD_LAYOUT || record.state === 'PREPARED' || others.length || typeof only?.key !== 'string') return [];
-        const decided = { state: record.state, ...(record.digest !== undefined ? { digest: record.digest } : {}) };
-        return [{ txnId: i.txnId, name: p.name, key: only.key, record, decided }];
-      }),
-    );
-    await Promise.all(
-      reads.map(async ({ txnId, name, key, record, decided }) => {
-        const out = await client.send(
-          new GetCommand({
-            TableName: participantTable(name),
-            Key: itemKeyOf(key),
-            ConsistentRead: true,
-            ProjectionExpression: '#in.#t',
-            ExpressionAttributeNames: { '#in': 'intents', '#t': txnId },
-          }),
-        );
-        const entry = intentEntryOf((out.Item?.intents as Record<string, unknown> | undefined)?.[txnId]);
-        if (intentFacts(decided, entry)?.itemBehind) facts.get(txnId)?.set(name, { ...record, itemBehind: true });
-      }),
-    );
-    return facts;
-  }
-
   /** Log items with their status derived from the participants' records (transactionStatus.ts). */
   async function derived(items: readonly CoordinatorLogItem[]): Promise<CoordinatorLogItem[]> {
     const undecided = items.filter((i) => i.decision && !(i.status === 'COMMITTED' || i.status === 'ABORTED'));
@@ -138,7 +100,8 @@ export function tableReads(
       undecided.map((i) => i.txnId),
       names,
     );
-    const facts = await withItemsBehind(undecided, records);
+    // A hold in its item: its record alone does not say phase 2 is done there (itemsBehind.ts).
+    const facts = await withItemsBehind(client, participantTable, undecided, records);
     return items.map((i) => withDerivedStatus(i, facts.get(i.txnId) ?? new Map()));
   }
 
