@@ -16,7 +16,7 @@ import type { FaultSpec } from '../../local/faults.js';
 import { LEDGERS, LedgerWorld } from '../chaos/ledgerWorld.js';
 import { ledger } from '../../lambdas/participants/kinds/ledger.js';
 import { participantHandler } from '../../lambdas/participants/runtime.js';
-import { alice, balances, bob, COMMITTED_BALANCES, entryStates, fees, transfer } from '../support/transferFixtures.js';
+import { alice, transferBalances, bob, COMMITTED_BALANCES, entryStates, fees, transfer } from '../support/transferFixtures.js';
 
 const holdingInItems = parseParticipantConfig({
   defaults: { prepareTimeoutSeconds: 1, commitTimeoutSeconds: 2 },
@@ -124,12 +124,12 @@ describe('a commit that crashed between its record and its item write', () => {
       status: 'COMMITTING',
       participants: [{ phaseTwo: 'ACKED' }, { phaseTwo: 'PENDING' }, { phaseTwo: 'ACKED' }],
     });
-    expect(await balances(w)).toEqual({ alice: 4000, bob: undefined, fees: 10 });
+    expect(await transferBalances(w)).toEqual({ alice: 4000, bob: undefined, fees: 10 });
 
     await w.recovery().sweep();
     expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'C', 'payee-bank': 'C', 'upi-switch': 'C' });
     expect(await w.logItem('t1')).toMatchObject({ status: 'COMMITTED', phase2Json: ['ACKED', 'ACKED', 'ACKED'] });
-    expect(await balances(w)).toEqual(COMMITTED_BALANCES);
+    expect(await transferBalances(w)).toEqual(COMMITTED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
   });
 });

@@ -7,9 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { METRICS } from '../../lambdas/observability/metricNames.js';
 import type { Account, LedgerWorld } from '../chaos/ledgerWorld.js';
 import {
-  accountBalance,
   alice,
-  balances,
+  transferBalances,
   bob,
   COMMITTED_BALANCES,
   entryStates,
@@ -76,7 +75,7 @@ describe('a sweeper beside a live coordinator', () => {
     expect(tasks).not.toContain('Commit');
     expect(decisionWrites(w, 't1')).toEqual(['ABORT']);
     expect(await w.pakka.getTransaction('t1')).toMatchObject({ status: 'ABORTED', decision: 'ABORT', decidedBy: 'recovery' });
-    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
   });
 
@@ -86,12 +85,12 @@ describe('a sweeper beside a live coordinator', () => {
     await w.injector.paused('t1');
     // The participants' commits not paused may already be applied (then nothing is held and recovery has nothing to do): never a new decision.
     expect(await w.recovery().sweep()).toMatchObject({ decided: 0, errors: [] });
-    expect(await balances(w)).toEqual(COMMITTED_BALANCES);
+    expect(await transferBalances(w)).toEqual(COMMITTED_BALANCES);
     w.injector.resume('t1');
     expect((await started.done).ok).toBe(true);
     expect(decisionWrites(w, 't1')).toEqual(['COMMIT']);
     expect(await w.logItem('t1')).toMatchObject({ status: 'COMMITTED' });
-    expect(await balances(w)).toEqual(COMMITTED_BALANCES);
+    expect(await transferBalances(w)).toEqual(COMMITTED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
   });
 
@@ -108,7 +107,7 @@ describe('a sweeper beside a live coordinator', () => {
     expect(written).toHaveLength(1);
     const item = await w.logItem('t1');
     expect(item?.decision).toBe(written[0]);
-    expect(await balances(w)).toEqual(written[0] === 'COMMIT' ? COMMITTED_BALANCES : UNTOUCHED_BALANCES);
+    expect(await transferBalances(w)).toEqual(written[0] === 'COMMIT' ? COMMITTED_BALANCES : UNTOUCHED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
   });
 
@@ -133,7 +132,7 @@ describe('a sweeper beside a live coordinator', () => {
     expect(await w.recovery().sweep()).toMatchObject({ decided: 0, finalized: 1 });
     expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED', phase2Json: ['ACKED', 'ACKED', 'ACKED'] });
     expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'A', 'payee-bank': 'A', 'upi-switch': 'A' });
-    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
   });
 });
@@ -162,7 +161,7 @@ describe('heuristic hazards are recorded, counted and shown, never hidden', () =
       participants: [{ phaseTwo: 'ACKED' }, { phaseTwo: 'HEURISTIC_HAZARD' }, { phaseTwo: 'ACKED' }],
     });
     // The hazard is real: the payer paid and the payee was never credited. I1 says so too.
-    expect(await balances(w)).toEqual({ alice: 4000, bob: undefined, fees: 10 });
+    expect(await transferBalances(w)).toEqual({ alice: 4000, bob: undefined, fees: 10 });
     expect((await w.invariantViolations()).some((p) => p.startsWith('I1 t1'))).toBe(true);
   });
 });
@@ -206,7 +205,7 @@ describe('prepared holds found through the indexes', () => {
       expect(await w.recordState('payer-bank', 'orphan')).toBe('ABORTED');
       expect(await entryStates(w, 'orphan')).toEqual(inItem ? { 'payer-bank': 'A' } : {});
       expect(await w.balance(alice)).toBe(5000);
-      expect(await accountBalance(w, { participant: 'payer-bank', key: 'carol' })).toBeUndefined();
+      expect(await w.balance({ participant: 'payer-bank', key: 'carol' })).toBeUndefined();
       expect((await w.recovery().sweep()).quiet).toBe(true);
       expect(await w.invariantViolations()).toEqual([]);
     },

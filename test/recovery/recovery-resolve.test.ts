@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { FaultSpec } from '../../local/faults.js';
 import type { LedgerWorld } from '../chaos/ledgerWorld.js';
 import { METRICS } from '../../lambdas/observability/metricNames.js';
-import { balances, COMMITTED_BALANCES, entryStates, LEDGERS, transfer, UNTOUCHED_BALANCES, fundedWorlds } from '../support/transferFixtures.js';
+import { transferBalances, COMMITTED_BALANCES, entryStates, LEDGERS, transfer, UNTOUCHED_BALANCES, fundedWorlds } from '../support/transferFixtures.js';
 
 const world = fundedWorlds();
 
@@ -42,7 +42,7 @@ describe('resolve a stuck transaction', () => {
     expect(result).toMatchObject({ ok: true, decision: 'ABORT' });
     expect(await w.pakka.getTransaction('t1')).toMatchObject({ status: 'ABORTED', decidedBy: 'operator:asha', decisionNote: 'customer cancelled' });
     expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'A', 'payee-bank': 'A', 'upi-switch': 'A' });
-    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
     // Counted under its own reason, and as found as well as resolved.
     const metrics = w.pakka.metrics;
@@ -93,7 +93,7 @@ describe('resolve a stuck transaction', () => {
     expect(tasks).not.toContain('Commit');
     expect(w.decisionWrites.filter((d) => d.txnId === 't1')).toEqual([{ txnId: 't1', decision: 'ABORT' }]);
     expect(await w.pakka.getTransaction('t1')).toMatchObject({ status: 'ABORTED', decidedBy: 'operator:asha' });
-    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
   });
 
@@ -106,7 +106,7 @@ describe('resolve a stuck transaction', () => {
     w.injector.resume('t1');
     await started.done;
     expect(await w.pakka.getTransaction('t1')).toMatchObject({ status: 'COMMITTED', decidedBy: 'coordinator' });
-    expect(await balances(w)).toEqual(COMMITTED_BALANCES);
+    expect(await transferBalances(w)).toEqual(COMMITTED_BALANCES);
   });
 
   it('bad input is a 400 naming the field, an unknown transaction a 404; neither changes anything', async () => {

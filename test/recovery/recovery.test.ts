@@ -11,7 +11,7 @@ import { COORDINATOR_TASK_STATES } from '../../local/faults.js';
 import type { LedgerWorld, Transfer } from '../chaos/ledgerWorld.js';
 import {
   alice,
-  balances,
+  transferBalances,
   COMMITTED_BALANCES,
   entryStates,
   intentEntries,
@@ -60,7 +60,7 @@ describe('a coordinator that stops before the commit point: recovery aborts (pre
     expect(item?.finishedAt).toBeDefined();
     expect(await states(w, 't1')).toEqual(['ABORTED', 'ABORTED', 'ABORTED']);
     expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'A', 'payee-bank': 'A', 'upi-switch': 'A' });
-    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
     expect((await w.recovery().sweep()).quiet).toBe(true);
   });
@@ -86,7 +86,7 @@ describe('a coordinator that stops before the commit point: recovery aborts (pre
     }
     expect(await entryStates(w, 't1')).toEqual(Object.fromEntries(holders.map((p) => [p, 'A'])));
     expect(await states(w, 't1')).toEqual(LEDGERS.map((p) => (holders.includes(p) ? 'ABORTED' : undefined)));
-    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
   });
 
@@ -107,7 +107,7 @@ describe('a coordinator that stops before the commit point: recovery aborts (pre
       'upi-switch': { s: 'A' },
     });
     expect((await w.logItem('t1'))?.participantsJson.map((p) => p.name).sort()).toEqual(['payee-bank', 'upi-switch']);
-    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
   });
 
@@ -122,7 +122,7 @@ describe('a coordinator that stops before the commit point: recovery aborts (pre
     expect(await w.pakka.getTransaction('t1')).toMatchObject({ status: 'ABORTED', decision: 'ABORT', decidedBy: 'coordinator' });
     expect(await states(w, 't1')).toEqual(['ABORTED', 'ABORTED', 'ABORTED']);
     expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'A', 'payee-bank': 'A', 'upi-switch': 'A' });
-    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
   });
 
@@ -132,7 +132,7 @@ describe('a coordinator that stops before the commit point: recovery aborts (pre
     expect(await w.storedLogItem('t1')).toMatchObject({ status: 'COMMITTING', decision: 'COMMIT' });
     expect(await w.logItem('t1')).toMatchObject({ status: 'COMMITTED', decision: 'COMMIT' });
     expect((await w.recovery().sweep()).quiet).toBe(true);
-    expect(await balances(w)).toEqual(COMMITTED_BALANCES);
+    expect(await transferBalances(w)).toEqual(COMMITTED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
   });
 
@@ -149,7 +149,7 @@ describe('a coordinator that stops before the commit point: recovery aborts (pre
     expect(await w.logItem('t1')).toMatchObject({ status: 'COMMITTED', decision: 'COMMIT' });
     expect(await states(w, 't1')).toEqual(['COMMITTED', 'COMMITTED', 'COMMITTED']);
     expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'C', 'payee-bank': 'C', 'upi-switch': 'C' });
-    expect(await balances(w)).toEqual(COMMITTED_BALANCES);
+    expect(await transferBalances(w)).toEqual(COMMITTED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
   });
 
@@ -163,7 +163,7 @@ describe('a coordinator that stops before the commit point: recovery aborts (pre
     await w.recovery().sweep();
     expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED', decision: 'ABORT' });
     expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'A', 'payee-bank': 'A', 'upi-switch': 'A' });
-    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
   });
 });
@@ -187,7 +187,7 @@ describe('a transaction whose payer keeps its holds in records and the others in
     expect((await w.logItem('t1'))?.participantsJson.map((p) => p.name).sort()).toEqual([...LEDGERS].sort());
     expect(await states(w, 't1')).toEqual(['ABORTED', 'ABORTED', 'ABORTED']);
     expect(await entryStates(w, 't1')).toEqual({ 'payee-bank': 'A', 'upi-switch': 'A' });
-    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
     expect((await w.recovery().sweep()).quiet).toBe(true);
   });
@@ -208,7 +208,7 @@ describe('a transaction whose payer keeps its holds in records and the others in
     expect(await w.logItem('t1')).toMatchObject({ status: 'COMMITTED', decision: 'COMMIT' });
     expect(await states(w, 't1')).toEqual(['COMMITTED', 'COMMITTED', 'COMMITTED']);
     expect(await entryStates(w, 't1')).toEqual({ 'payee-bank': 'C', 'upi-switch': 'C' });
-    expect(await balances(w)).toEqual(COMMITTED_BALANCES);
+    expect(await transferBalances(w)).toEqual(COMMITTED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
   });
 });
