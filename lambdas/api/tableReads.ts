@@ -8,7 +8,7 @@ import { openLogIndex } from '../recovery/openLogIndex.js';
 import { mergeOldestFirst } from '../recovery/sortedStreams.js';
 import { type HeldRef, type HeldTransaction, OPEN_LOG_SOURCE } from './stuckListing.js';
 import { earliestPrepared, undecidedView } from './undecidedView.js';
-import { type ParticipantRecordFacts, withDerivedStatus } from '../coordinatorLog/transactionStatus.js';
+import { withDerivedStatus } from '../coordinatorLog/transactionStatus.js';
 import { batchReadConsistent } from '../participants/batchRead.js';
 import { type StoredRecord, storedRecord } from '../participants/record.js';
 import { type ParticipantConfig, participantsAskedForInDoubt } from '../config/participantConfig.js';
@@ -19,6 +19,7 @@ import { inDoubtReaders } from '../recovery/inDoubtReaders.js';
 import type { ParticipantQuestions } from '../recovery/participantInDoubt.js';
 import type { LogKey, TransactionService } from './transactionService.js';
 import type { StatusAnswer } from '../contract/participantProtocol.js';
+import { withItemsBehind } from './itemsBehind.js';
 
 /** A participant's status answer as the record the status derivation reads; UNKNOWN and a barrier's PREPARING hold no record. */
 function recordFromStatus(answer: StatusAnswer): StoredRecord | undefined {
@@ -99,7 +100,9 @@ export function tableReads(
       undecided.map((i) => i.txnId),
       names,
     );
-    return items.map((i) => withDerivedStatus(i, (records.get(i.txnId) ?? new Map()) as ReadonlyMap<string, ParticipantRecordFacts>));
+    // A hold in its item: its record alone does not say phase 2 is done there (itemsBehind.ts).
+    const facts = await withItemsBehind(client, participantTable, undecided, records);
+    return items.map((i) => withDerivedStatus(i, facts.get(i.txnId) ?? new Map()));
   }
 
   async function readLog(txnId: string): Promise<CoordinatorLogItem | undefined> {

@@ -9,7 +9,8 @@
  * - a decision the log itself records as final (COMMITTED/ABORTED, written by recovery, an operator
  *   or an all-READ_ONLY commit): final;
  * - otherwise final once every participant that must hear the decision holds the final record it
- *   leads to (a refused delivery, recorded as a hazard, counts as heard), else COMMITTING/ABORTING.
+ *   leads to, and for a hold in its item the item no longer holds it (a refused delivery, recorded as a
+ *   hazard, counts as heard), else COMMITTING/ABORTING.
  */
 import type { RecordState } from '../protocol/participantState.js';
 import type { AbortReason } from '../protocol/vote.js';
@@ -23,6 +24,12 @@ export interface ParticipantRecordFacts {
   state: RecordState;
   committedAt?: string;
   abortedAt?: string;
+  /**
+   * A hold that lives in its item whose record is decided while the item still holds the `P` entry: commit and
+   * abort write the record first, so a crash between the two leaves phase 2 unfinished there (docs/design.md,
+   * "Holds that live in the item"). Its delivery is still pending, whatever the record says.
+   */
+  itemBehind?: boolean;
 }
 
 export type RecordsByParticipant = ReadonlyMap<string, ParticipantRecordFacts | undefined>;
@@ -109,7 +116,7 @@ export function withDerivedStatus(item: CoordinatorLogItem, records: RecordsByPa
     if (before === 'HEURISTIC_HAZARD' || hazards.has(p.name)) return 'HEURISTIC_HAZARD';
     if (!targets.has(p.name)) return 'SKIPPED';
     const record = records.get(p.name);
-    if (record?.state !== reached) return 'PENDING';
+    if (record?.state !== reached || record.itemBehind) return 'PENDING';
     const at = decision === 'COMMIT' ? record.committedAt : record.abortedAt;
     if (at) finishedAt.push(at);
     return 'ACKED';

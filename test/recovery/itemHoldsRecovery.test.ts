@@ -14,7 +14,9 @@ import { localDynamoClient } from '../../local/dynamoLocal.js';
 import { parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import type { FaultSpec } from '../../local/faults.js';
 import { LEDGERS, LedgerWorld } from '../chaos/ledgerWorld.js';
-import { alice, bob, fees, transfer } from '../support/transferFixtures.js';
+import { ledger } from '../../lambdas/participants/kinds/ledger.js';
+import { participantHandler } from '../../lambdas/participants/runtime.js';
+import { alice, transferBalances, bob, COMMITTED_BALANCES, entryStates, fees, transfer } from '../support/transferFixtures.js';
 
 const holdingInItems = parseParticipantConfig({
   defaults: { prepareTimeoutSeconds: 1, commitTimeoutSeconds: 2 },
@@ -39,18 +41,6 @@ async function runTransfer(w: LedgerWorld, txnId: string) {
   return outcome;
 }
 
-async function entries(w: LedgerWorld, txnId: string) {
-  const items = await w.scanParticipants();
-  return Object.fromEntries(
-    items
-      .filter(({ item }) => String(item.pk).startsWith('ITEM#'))
-      .flatMap(({ participant, item }) => {
-        const entry = (item.intents as Record<string, { s: string }> | undefined)?.[txnId];
-        return entry ? [[participant, entry.s]] : [];
-      }),
-  );
-}
-
 describe('recovery finds holds in their items through heldItems', () => {
   it('a coordinator stopped before its decision: the three prepared entries are found, ABORT is logged, and each is released with its own redo list', async () => {
     const w = await world([{ fault: 'stopCoordinator', at: 'LogCommitDecision', txnId: 't1' }]);
@@ -59,7 +49,7 @@ describe('recovery finds holds in their items through heldItems', () => {
     expect(await w.logItem('t1')).toBeUndefined();
     // No record anywhere: the state is in the items alone.
     for (const p of LEDGERS) expect(await w.recordState(p, 't1')).toBeUndefined();
-    expect(await entries(w, 't1')).toEqual({ 'payer-bank': 'P', 'payee-bank': 'P', 'upi-switch': 'P' });
+    expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'P', 'payee-bank': 'P', 'upi-switch': 'P' });
 
     const report = await w.recovery().sweep();
     // Only t1 is decided here; on a loaded machine the funding's own transaction may also be finalized by this sweep.
@@ -67,7 +57,7 @@ describe('recovery finds holds in their items through heldItems', () => {
     expect(report.finalized).toBeGreaterThanOrEqual(1);
     expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED', decision: 'ABORT', decidedBy: 'recovery' });
     for (const p of LEDGERS) expect(await w.recordState(p, 't1')).toBe('ABORTED');
-    expect(await entries(w, 't1')).toEqual({ 'payer-bank': 'A', 'payee-bank': 'A', 'upi-switch': 'A' });
+    expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'A', 'payee-bank': 'A', 'upi-switch': 'A' });
     expect(await w.balance(alice)).toBe(5000);
     expect(await w.invariantViolations()).toEqual([]);
     expect((await w.recovery().sweep()).quiet).toBe(true);
@@ -80,11 +70,66 @@ describe('recovery finds holds in their items through heldItems', () => {
     ]);
     await runTransfer(w, 't1');
     expect(w.injector.wasStopped('t1')).toBe(true);
-    expect(await entries(w, 't1')).toMatchObject({ 'payee-bank': 'P' });
+    expect(await entryStates(w, 't1')).toMatchObject({ 'payee-bank': 'P' });
     await w.recovery().sweep();
     expect(await w.logItem('t1')).toMatchObject({ status: 'COMMITTED', decision: 'COMMIT' });
-    expect(await entries(w, 't1')).toEqual({ 'payer-bank': 'C', 'payee-bank': 'C', 'upi-switch': 'C' });
+    expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'C', 'payee-bank': 'C', 'upi-switch': 'C' });
     expect({ alice: await w.balance(alice), bob: await w.balance(bob), fees: await w.balance(fees) }).toEqual({ alice: 4000, bob: 990, fees: 10 });
+    expect(await w.invariantViolations()).toEqual([]);
+  });
+});
+
+/** A client of the world's DynamoDB whose process dies at its first write to a business item: that write is never sent. */
+function killedAtItemWrite() {
+  const doc = documentClient(localDynamoClient(inject('dynamoEndpoint')));
+  let armed = true;
+  doc.middlewareStack.add(
+    (next, context) => async (args) => {
+      // The document client's command, its key either as given or already marshalled.
+      const pk = (args.input as { Key?: { pk?: string | { S?: string } } }).Key?.pk;
+      const key = typeof pk === 'string' ? pk : pk?.S;
+      if (armed && /^Update(Item)?Command$/.test(context.commandName ?? '') && key?.startsWith('ITEM#')) {
+        armed = false;
+        throw new Error('the participant was killed between its record write and its item write');
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'killAtItemWrite' },
+  );
+  return doc;
+}
+
+describe('a commit that crashed between its record and its item write', () => {
+  it('the transaction reads COMMITTING until the item is written (the record alone is not phase 2 done), and recovery finishes the item', async () => {
+    const w = await world([
+      { fault: 'fail', participant: 'payee-bank', action: 'commit', times: 7, txnId: 't1' },
+      { fault: 'stopCoordinator', at: 'CommitLeftToRecovery', txnId: 't1' },
+    ]);
+    await runTransfer(w, 't1');
+    expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'C', 'payee-bank': 'P', 'upi-switch': 'C' });
+    const operations = (await w.logItem('t1'))?.participantsJson.find((p) => p.name === 'payee-bank')?.operations;
+    const payee = participantHandler({
+      name: 'payee-bank',
+      kind: ledger,
+      tableName: w.pakka.tables.participants.get('payee-bank') as string,
+      client: killedAtItemWrite(),
+      holdsInItems: true,
+    });
+    await expect(payee({ action: 'commit', txnId: 't1', operations })).rejects.toThrow('killed between its record write and its item write');
+    expect(await w.recordState('payee-bank', 't1')).toBe('COMMITTED');
+    expect(await entryStates(w, 't1')).toMatchObject({ 'payee-bank': 'P' });
+    // bob is not credited yet and his item still holds the promise: phase 2 is not done there.
+    expect(await w.logItem('t1')).toMatchObject({ status: 'COMMITTING', phase2Json: ['ACKED', 'PENDING', 'ACKED'] });
+    expect(await w.pakka.getTransaction('t1')).toMatchObject({
+      status: 'COMMITTING',
+      participants: [{ phaseTwo: 'ACKED' }, { phaseTwo: 'PENDING' }, { phaseTwo: 'ACKED' }],
+    });
+    expect(await transferBalances(w)).toEqual({ alice: 4000, bob: undefined, fees: 10 });
+
+    await w.recovery().sweep();
+    expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'C', 'payee-bank': 'C', 'upi-switch': 'C' });
+    expect(await w.logItem('t1')).toMatchObject({ status: 'COMMITTED', phase2Json: ['ACKED', 'ACKED', 'ACKED'] });
+    expect(await transferBalances(w)).toEqual(COMMITTED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
   });
 });
@@ -94,7 +139,7 @@ describe('an operator resolves a transaction with no log item whose holds live i
     const w = await world([{ fault: 'stopCoordinator', at: 'LogCommitDecision', txnId: 't1' }]);
     await runTransfer(w, 't1');
     expect(await w.logItem('t1')).toBeUndefined();
-    expect(await entries(w, 't1')).toEqual({ 'payer-bank': 'P', 'payee-bank': 'P', 'upi-switch': 'P' });
+    expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'P', 'payee-bank': 'P', 'upi-switch': 'P' });
     const operator = w.recovery({ now: Date.now });
     // Which participants took part is unknown without a log item: still only ABORT.
     expect(await operator.resolve('t1', { decision: 'COMMIT', operator: 'asha', reason: 'coordinator lost' })).toMatchObject({
@@ -105,7 +150,7 @@ describe('an operator resolves a transaction with no log item whose holds live i
     expect(await operator.resolve('t1', { decision: 'ABORT', operator: 'asha', reason: 'coordinator lost' })).toMatchObject({ ok: true, decision: 'ABORT' });
     expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED', decision: 'ABORT', decidedBy: 'operator:asha' });
     expect((await w.logItem('t1'))?.participantsJson.map((p) => p.name).sort()).toEqual([...LEDGERS].sort());
-    expect(await entries(w, 't1')).toEqual({ 'payer-bank': 'A', 'payee-bank': 'A', 'upi-switch': 'A' });
+    expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'A', 'payee-bank': 'A', 'upi-switch': 'A' });
     for (const p of LEDGERS) expect(await w.recordState(p, 't1')).toBe('ABORTED');
     expect(await w.balance(alice)).toBe(5000);
     expect(await w.invariantViolations()).toEqual([]);

@@ -4,7 +4,7 @@
  * `FunctionError` + `{errorType, errorMessage}`). Recovery asks Step Functions nothing: the same core,
  * so the same outcomes as locally.
  */
-import { HELD_ITEMS_INDEX } from '../../lambdas/participants/itemIntents.js';
+import { HELD_ITEMS_INDEX, HELD_PARTITIONS } from '../../lambdas/participants/itemIntents.js';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, inject, it } from 'vitest';
@@ -18,7 +18,8 @@ import { OPEN_PARTITIONS } from '../../lambdas/coordinatorLog/logShards.js';
 import { IN_DOUBT_INDEX, IN_DOUBT_PARTITIONS } from '../../lambdas/participants/table.js';
 import { OPEN_INDEX } from '../../lambdas/tableSchemas.js';
 import { METRICS } from '../../lambdas/observability/metricNames.js';
-import { HOUR_MS, LedgerWorld } from '../chaos/ledgerWorld.js';
+import { parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
+import { HOUR_MS, LEDGERS, LedgerWorld } from '../chaos/ledgerWorld.js';
 import { lambdaStandIn } from '../support/lambdaStandIn.js';
 
 /** Functions named nothing like their participants, one in another account: recovery must use the map. */
@@ -67,7 +68,7 @@ describe('recovery through the AWS adapters', () => {
     const invoked: string[] = [];
     const report = await runSweep(awsPorts(w, invoked), DEFAULT_RECOVERY_CONFIG);
     expect(report).toMatchObject({ decided: 1, finalized: 1, errors: [] });
-    // Each record's holder is asked what it holds now (the index lags), then sent the abort.
+    // Each holder is asked what it holds now (the index lags), then sent the abort.
     expect(invoked.sort()).toEqual([...FUNCTIONS.values()].flatMap((arn) => [`abort ${arn}`, `status ${arn}`]).sort());
     expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED', decidedBy: 'recovery' });
     expect(await w.invariantViolations()).toEqual([]);
@@ -106,6 +107,23 @@ function indexReads(doc: DynamoDBDocumentClient): Array<{ command: string; index
 
 const count = (reads: ReturnType<typeof indexReads>, command: string, index: string) => reads.filter((r) => r.command === command && r.index === index).length;
 
+/**
+ * Where a transfer's holds are found: in their items through heldItems (the default layout), or, for
+ * participants that opt out, in PREPARED records through inDoubt, whose shards this keeps covered.
+ */
+const inDoubtLayouts = [
+  { held: 'in their items', config: undefined, holding: { index: HELD_ITEMS_INDEX, partitions: HELD_PARTITIONS.length }, empty: IN_DOUBT_INDEX },
+  {
+    held: 'in PREPARED records',
+    config: parseParticipantConfig({
+      defaults: { prepareTimeoutSeconds: 1, commitTimeoutSeconds: 2 },
+      participants: Object.fromEntries(LEDGERS.map((name) => [name, { kind: 'ledger', holdsInItems: false }])),
+    }),
+    holding: { index: IN_DOUBT_INDEX, partitions: IN_DOUBT_PARTITIONS.length },
+    empty: HELD_ITEMS_INDEX,
+  },
+];
+
 describe('what a sweep reads (issue 20: an empty Query still costs 0.5 RRU)', () => {
   it('with nothing in doubt, one read of each index and no Query at all', async () => {
     const w = await LedgerWorld.create({ endpoint: inject('dynamoEndpoint') });
@@ -125,33 +143,40 @@ describe('what a sweep reads (issue 20: an empty Query still costs 0.5 RRU)', ()
     expect(count(reads, 'ScanCommand', HELD_ITEMS_INDEX)).toBe(tables);
   });
 
-  it('with a transaction in doubt everywhere, each shard is queried once and the transaction is still recovered', async () => {
-    const w = await LedgerWorld.create({ endpoint: inject('dynamoEndpoint'), faults: [{ fault: 'stopCoordinator', at: 'LogCommitDecision', txnId: 't1' }] });
-    worlds.push(w);
-    await w.fund([{ participant: 'payer-bank', key: 'alice', balance: 5000 }]);
-    // Through the claim, as the API submits: the claimed log item is in the open index, the PREPARED records in every in-doubt index.
-    await w.submit('t1', { from: { participant: 'payer-bank', key: 'alice' }, to: { participant: 'payee-bank', key: 'bob' }, amount: 1000, fee: 10 });
-    await w.settle();
-    expect((await w.storedLogItem('t1'))?.openPartition).toBeDefined();
-    const reads = indexReads(w.doc);
-    const report = await runSweep(awsPorts(w), DEFAULT_RECOVERY_CONFIG);
-    expect(report).toMatchObject({ decided: 1, finalized: 1, errors: [] });
-    const tables = w.pakka.tables.participants.size;
-    // Each index asked once whether it holds anything, then each of its shards queried once.
-    expect(count(reads, 'ScanCommand', OPEN_INDEX)).toBe(1);
-    expect(count(reads, 'QueryCommand', OPEN_INDEX)).toBe(OPEN_PARTITIONS.length);
-    expect(count(reads, 'ScanCommand', IN_DOUBT_INDEX)).toBe(tables);
-    expect(count(reads, 'QueryCommand', IN_DOUBT_INDEX)).toBe(tables * IN_DOUBT_PARTITIONS.length);
-    // Holds in records here: each heldItems index is asked and found empty, so none of its shards is queried.
-    expect(count(reads, 'ScanCommand', HELD_ITEMS_INDEX)).toBe(tables);
-    expect(count(reads, 'QueryCommand', HELD_ITEMS_INDEX)).toBe(0);
-    expect(reads).toHaveLength(1 + OPEN_PARTITIONS.length + tables * (2 + IN_DOUBT_PARTITIONS.length));
-    expect(await w.invariantViolations()).toEqual([]);
-  });
+  it.each(inDoubtLayouts)(
+    'with a transaction in doubt everywhere (held $held), each shard is queried once and the transaction is still recovered',
+    async ({ config, holding, empty }) => {
+      const w = await LedgerWorld.create({
+        endpoint: inject('dynamoEndpoint'),
+        faults: [{ fault: 'stopCoordinator', at: 'LogCommitDecision', txnId: 't1' }],
+        config,
+      });
+      worlds.push(w);
+      await w.fund([{ participant: 'payer-bank', key: 'alice', balance: 5000 }]);
+      // Through the claim, as the API submits: the claimed log item is in the open index, the prepared holds in every participant's index of their layout.
+      await w.submit('t1', { from: { participant: 'payer-bank', key: 'alice' }, to: { participant: 'payee-bank', key: 'bob' }, amount: 1000, fee: 10 });
+      await w.settle();
+      expect((await w.storedLogItem('t1'))?.openPartition).toBeDefined();
+      const reads = indexReads(w.doc);
+      const report = await runSweep(awsPorts(w), DEFAULT_RECOVERY_CONFIG);
+      expect(report).toMatchObject({ decided: 1, finalized: 1, errors: [] });
+      const tables = w.pakka.tables.participants.size;
+      // Each index asked once whether it holds anything, then each of its shards queried once.
+      expect(count(reads, 'ScanCommand', OPEN_INDEX)).toBe(1);
+      expect(count(reads, 'QueryCommand', OPEN_INDEX)).toBe(OPEN_PARTITIONS.length);
+      expect(count(reads, 'ScanCommand', holding.index)).toBe(tables);
+      expect(count(reads, 'QueryCommand', holding.index)).toBe(tables * holding.partitions);
+      // The other layout's index is asked and found empty, so none of its shards is queried.
+      expect(count(reads, 'ScanCommand', empty)).toBe(tables);
+      expect(count(reads, 'QueryCommand', empty)).toBe(0);
+      expect(reads).toHaveLength(1 + OPEN_PARTITIONS.length + tables * (2 + holding.partitions));
+      expect(await w.invariantViolations()).toEqual([]);
+    },
+  );
 });
 
 describe('the age of the oldest lock, from the same read', () => {
-  it('a PREPARED record too young to act on is still the age alarm figure', async () => {
+  it('a prepared entry too young to act on is still the age alarm figure', async () => {
     const w = await stuckWorld([{ fault: 'stopCoordinator', at: 'LogCommitDecision', txnId: 't1' }]);
     const gauges: Array<[string, number]> = [];
     const metrics = { count() {}, timing() {}, gauge: (name: string, value: number) => void gauges.push([name, value]) };

@@ -6,11 +6,20 @@
 import { describe, expect, it } from 'vitest';
 import { METRICS } from '../../lambdas/observability/metricNames.js';
 import type { Account, LedgerWorld } from '../chaos/ledgerWorld.js';
-import { alice, bob, COMMITTED_BALANCES, fees, LEDGERS, transfer, UNTOUCHED_BALANCES, fundedWorlds } from '../support/transferFixtures.js';
+import {
+  alice,
+  transferBalances,
+  bob,
+  COMMITTED_BALANCES,
+  entryStates,
+  LEDGERS,
+  transfer,
+  UNTOUCHED_BALANCES,
+  fundedWorlds,
+} from '../support/transferFixtures.js';
 
 const world = fundedWorlds();
 
-const balances = async (w: LedgerWorld) => ({ alice: await w.balance(alice), bob: await w.balance(bob), fees: await w.balance(fees) });
 const states = (w: LedgerWorld, txnId: string) => Promise.all(LEDGERS.map((p) => w.recordState(p, txnId)));
 const decisionWrites = (w: LedgerWorld, txnId: string) => w.decisionWrites.filter((d) => d.txnId === txnId).map((d) => d.decision);
 
@@ -56,6 +65,7 @@ describe('a sweeper beside a live coordinator', () => {
     await w.injector.paused('t1');
     expect(await w.recovery().sweep()).toMatchObject({ decided: 1, finalized: 1 });
     expect(await states(w, 't1')).toEqual(['ABORTED', 'ABORTED', 'ABORTED']);
+    expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'A', 'payee-bank': 'A', 'upi-switch': 'A' });
     w.injector.resume('t1');
     expect((await started.done).ok).toBe(true);
     await w.injector.settled();
@@ -65,7 +75,7 @@ describe('a sweeper beside a live coordinator', () => {
     expect(tasks).not.toContain('Commit');
     expect(decisionWrites(w, 't1')).toEqual(['ABORT']);
     expect(await w.pakka.getTransaction('t1')).toMatchObject({ status: 'ABORTED', decision: 'ABORT', decidedBy: 'recovery' });
-    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
   });
 
@@ -75,12 +85,12 @@ describe('a sweeper beside a live coordinator', () => {
     await w.injector.paused('t1');
     // The participants' commits not paused may already be applied (then nothing is held and recovery has nothing to do): never a new decision.
     expect(await w.recovery().sweep()).toMatchObject({ decided: 0, errors: [] });
-    expect(await balances(w)).toEqual(COMMITTED_BALANCES);
+    expect(await transferBalances(w)).toEqual(COMMITTED_BALANCES);
     w.injector.resume('t1');
     expect((await started.done).ok).toBe(true);
     expect(decisionWrites(w, 't1')).toEqual(['COMMIT']);
     expect(await w.logItem('t1')).toMatchObject({ status: 'COMMITTED' });
-    expect(await balances(w)).toEqual(COMMITTED_BALANCES);
+    expect(await transferBalances(w)).toEqual(COMMITTED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
   });
 
@@ -97,7 +107,7 @@ describe('a sweeper beside a live coordinator', () => {
     expect(written).toHaveLength(1);
     const item = await w.logItem('t1');
     expect(item?.decision).toBe(written[0]);
-    expect(await balances(w)).toEqual(written[0] === 'COMMIT' ? COMMITTED_BALANCES : UNTOUCHED_BALANCES);
+    expect(await transferBalances(w)).toEqual(written[0] === 'COMMIT' ? COMMITTED_BALANCES : UNTOUCHED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
   });
 
@@ -116,10 +126,13 @@ describe('a sweeper beside a live coordinator', () => {
     await w.injector.settled();
     expect(w.injector.wasStopped('t1')).toBe(true);
     expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTING', decision: 'ABORT', phase2Json: ['ACKED', 'PENDING', 'ACKED'] });
-    expect(await w.recordState('payee-bank', 't1')).toBe('PREPARED');
+    // The crash came before the abort's first write (the record), so the payee's entry is still prepared.
+    expect(await w.recordState('payee-bank', 't1')).toBeUndefined();
+    expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'A', 'payee-bank': 'P', 'upi-switch': 'A' });
     expect(await w.recovery().sweep()).toMatchObject({ decided: 0, finalized: 1 });
     expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED', phase2Json: ['ACKED', 'ACKED', 'ACKED'] });
-    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'A', 'payee-bank': 'A', 'upi-switch': 'A' });
+    expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
   });
 });
@@ -129,8 +142,11 @@ describe('heuristic hazards are recorded, counted and shown, never hidden', () =
     const w = await world([{ fault: 'stopCoordinator', at: 'Commit', txnId: 't1' }]);
     await w.start('t1', transfer).done;
     await w.injector.settled();
-    // Someone aborts the payee's prepared record directly: the protocol forbids it, the participant cannot tell.
+    // Someone aborts the payee's prepared entry directly: the protocol forbids it, the participant cannot tell
+    // (an abort without operations finds the entry through heldItems).
+    expect(await entryStates(w, 't1')).toMatchObject({ 'payee-bank': 'P' });
     await w.direct('payee-bank', { action: 'abort', txnId: 't1' });
+    expect(await entryStates(w, 't1')).toMatchObject({ 'payee-bank': 'A' });
     expect(w.pakka.metrics.total(METRICS.heuristicHazards)).toBe(0);
     const report = await w.recovery().sweep();
     expect(report).toMatchObject({ finalized: 1, hazards: 1 });
@@ -145,48 +161,69 @@ describe('heuristic hazards are recorded, counted and shown, never hidden', () =
       participants: [{ phaseTwo: 'ACKED' }, { phaseTwo: 'HEURISTIC_HAZARD' }, { phaseTwo: 'ACKED' }],
     });
     // The hazard is real: the payer paid and the payee was never credited. I1 says so too.
-    expect(await balances(w)).toEqual({ alice: 4000, bob: undefined, fees: 10 });
+    expect(await transferBalances(w)).toEqual({ alice: 4000, bob: undefined, fees: 10 });
     expect((await w.invariantViolations()).some((p) => p.startsWith('I1 t1'))).toBe(true);
   });
 });
 
-describe('PREPARED records found through the inDoubt index', () => {
-  it('with no coordinator log item at all: aborted after the age threshold (presumed abort), not before', async () => {
-    const w = await world();
-    const answer = await w.direct('payer-bank', { action: 'prepare', txnId: 'orphan', operations: [{ op: 'debit', key: 'alice', amount: 100 }] });
-    expect(answer).toMatchObject({ vote: 'VOTE_COMMIT' });
-    const young = await w.recovery({ now: Date.now }).sweep();
-    expect(young.orphansAborted).toBe(0);
-    expect(await w.recordState('payer-bank', 'orphan')).toBe('PREPARED');
-    const report = await w.recovery().sweep();
-    expect(report).toMatchObject({ orphansAborted: 1, decided: 1, finalized: 1 });
-    // The log item is created by recovery's conditional ABORT, naming the participant that held the record.
-    expect(report.transactions).toContainEqual(
-      expect.objectContaining({ kind: 'driven', txnId: 'orphan', orphan: true, decidedNow: true, decision: 'ABORT', outcomes: ['ACKED'] }),
-    );
-    expect(await w.logItem('orphan')).toMatchObject({
-      status: 'ABORTED',
-      decision: 'ABORT',
-      decidedBy: 'recovery',
-      participantsJson: [{ name: 'payer-bank' }],
-    });
-    expect(await w.recordState('payer-bank', 'orphan')).toBe('ABORTED');
-    expect(await w.balance(alice)).toBe(5000);
-    expect((await w.recovery().sweep()).quiet).toBe(true);
-    expect(await w.invariantViolations()).toEqual([]);
-  });
+/** A prepare no coordinator sent: one escrow holds in its item; two items are held in a record (both layouts). */
+const orphanPrepares = [
+  { held: 'in its item, found through heldItems', operations: [{ op: 'debit', key: 'alice', amount: 100 }] },
+  {
+    held: 'in a PREPARED record, found through inDoubt',
+    operations: [
+      { op: 'debit', key: 'alice', amount: 100 },
+      { op: 'credit', key: 'carol', amount: 100 },
+    ],
+  },
+];
+
+describe('prepared holds found through the indexes', () => {
+  it.each(orphanPrepares)(
+    'held $held, with no coordinator log item at all: aborted after the age threshold (presumed abort), not before',
+    async ({ held, operations }) => {
+      const w = await world();
+      const answer = await w.direct('payer-bank', { action: 'prepare', txnId: 'orphan', operations });
+      expect(answer).toMatchObject({ vote: 'VOTE_COMMIT' });
+      const young = await w.recovery({ now: Date.now }).sweep();
+      expect(young.orphansAborted).toBe(0);
+      const inItem = held.startsWith('in its item');
+      expect(await w.recordState('payer-bank', 'orphan')).toBe(inItem ? undefined : 'PREPARED');
+      expect(await entryStates(w, 'orphan')).toEqual(inItem ? { 'payer-bank': 'P' } : {});
+      const report = await w.recovery().sweep();
+      expect(report).toMatchObject({ orphansAborted: 1, decided: 1, finalized: 1 });
+      // The log item is created by recovery's conditional ABORT, naming the participant that held the record.
+      expect(report.transactions).toContainEqual(
+        expect.objectContaining({ kind: 'driven', txnId: 'orphan', orphan: true, decidedNow: true, decision: 'ABORT', outcomes: ['ACKED'] }),
+      );
+      expect(await w.logItem('orphan')).toMatchObject({
+        status: 'ABORTED',
+        decision: 'ABORT',
+        decidedBy: 'recovery',
+        participantsJson: [{ name: 'payer-bank' }],
+      });
+      expect(await w.recordState('payer-bank', 'orphan')).toBe('ABORTED');
+      expect(await entryStates(w, 'orphan')).toEqual(inItem ? { 'payer-bank': 'A' } : {});
+      expect(await w.balance(alice)).toBe(5000);
+      expect(await w.balance({ participant: 'payer-bank', key: 'carol' })).toBeUndefined();
+      expect((await w.recovery().sweep()).quiet).toBe(true);
+      expect(await w.invariantViolations()).toEqual([]);
+    },
+  );
 
   it('of a final transaction that never asked this participant: aborted, the transaction left as it was', async () => {
     const w = await world();
     // A final, aborted two-party transfer (no fee, so the switch is not part of it)...
     await w.start('t1', { from: alice, to: bob, amount: 9000, fee: 0 }).done;
     expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED' });
-    // ...and a stray prepared record of the same txnId at the switch (a record from another deployment).
+    // ...and a stray prepared hold of the same txnId at the switch (one from another deployment), in its item.
     await w.direct('upi-switch', { action: 'prepare', txnId: 't1', operations: [{ op: 'credit', key: 'fees', amount: 5 }] });
+    expect(await entryStates(w, 't1')).toMatchObject({ 'upi-switch': 'P' });
     const report = await w.recovery().sweep();
     // The stored item still says ABORTING (nothing is written after the decision), so recovery drives the logged ABORT again (idempotent) and aborts the stray.
     expect(report.transactions).toContainEqual(expect.objectContaining({ kind: 'driven', txnId: 't1', decidedNow: false, decision: 'ABORT' }));
     expect(await w.recordState('upi-switch', 't1')).toBe('ABORTED');
+    expect(await entryStates(w, 't1')).toMatchObject({ 'upi-switch': 'A' });
     expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED' });
     expect(await w.invariantViolations()).toEqual([]);
   });

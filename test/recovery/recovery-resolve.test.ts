@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { FaultSpec } from '../../local/faults.js';
 import type { LedgerWorld } from '../chaos/ledgerWorld.js';
 import { METRICS } from '../../lambdas/observability/metricNames.js';
-import { alice, bob, COMMITTED_BALANCES, fees, transfer, UNTOUCHED_BALANCES, fundedWorlds } from '../support/transferFixtures.js';
+import { transferBalances, COMMITTED_BALANCES, entryStates, LEDGERS, transfer, UNTOUCHED_BALANCES, fundedWorlds } from '../support/transferFixtures.js';
 
 const world = fundedWorlds();
 
@@ -19,7 +19,6 @@ async function stuck(faults: FaultSpec[]): Promise<LedgerWorld> {
   return w;
 }
 
-const balances = async (w: LedgerWorld) => ({ alice: await w.balance(alice), bob: await w.balance(bob), fees: await w.balance(fees) });
 const stopBeforeDeciding: FaultSpec = { fault: 'stopCoordinator', at: 'LogCommitDecision', txnId: 't1' };
 /** An operator acts at the real time: no deadline has to pass for a manual decision, on either workflow. */
 const operator = (w: LedgerWorld) => w.recovery({ now: Date.now });
@@ -34,7 +33,7 @@ describe('resolve a stuck transaction', () => {
     const forced = await operator(w).resolve('t1', { decision: 'COMMIT', operator: 'asha', reason: 'coordinator lost', force: true });
     expect(forced).toMatchObject({ ok: false, status: 400, code: 'INVALID_REQUEST', field: 'force' });
     expect(await w.logItem('t1')).toBeUndefined();
-    expect(await w.recordState('payer-bank', 't1')).toBe('PREPARED');
+    expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'P', 'payee-bank': 'P', 'upi-switch': 'P' });
   });
 
   it('abort: logged and driven to ABORTED, every lock released', async () => {
@@ -42,7 +41,8 @@ describe('resolve a stuck transaction', () => {
     const result = await operator(w).resolve('t1', { decision: 'ABORT', operator: 'asha', reason: 'customer cancelled' });
     expect(result).toMatchObject({ ok: true, decision: 'ABORT' });
     expect(await w.pakka.getTransaction('t1')).toMatchObject({ status: 'ABORTED', decidedBy: 'operator:asha', decisionNote: 'customer cancelled' });
-    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'A', 'payee-bank': 'A', 'upi-switch': 'A' });
+    expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
     // Counted under its own reason, and as found as well as resolved.
     const metrics = w.pakka.metrics;
@@ -54,10 +54,11 @@ describe('resolve a stuck transaction', () => {
 
   it('abort of a transaction stopped in the middle of prepare: the item names the participants that held it; the rest hold nothing', async () => {
     const w = await stuck([{ fault: 'stopCoordinator', at: 'Prepare', occurrence: 3, txnId: 't1' }]);
-    const before = await Promise.all(['payer-bank', 'payee-bank', 'upi-switch'].map((p) => w.recordState(p, 't1')));
+    const before = await entryStates(w, 't1');
+    const holders = LEDGERS.filter((p) => before[p] === 'P');
     expect(await operator(w).resolve('t1', { decision: 'ABORT', operator: 'asha', reason: 'votes missing' })).toMatchObject({ ok: true });
-    const holders = ['payer-bank', 'payee-bank', 'upi-switch'].filter((_, i) => before[i] === 'PREPARED');
     expect((await w.logItem('t1'))?.participantsJson.map((p) => p.name)).toEqual(holders);
+    expect(await entryStates(w, 't1')).toEqual(Object.fromEntries(holders.map((p) => [p, 'A'])));
     expect(await w.invariantViolations()).toEqual([]);
   });
 
@@ -92,7 +93,7 @@ describe('resolve a stuck transaction', () => {
     expect(tasks).not.toContain('Commit');
     expect(w.decisionWrites.filter((d) => d.txnId === 't1')).toEqual([{ txnId: 't1', decision: 'ABORT' }]);
     expect(await w.pakka.getTransaction('t1')).toMatchObject({ status: 'ABORTED', decidedBy: 'operator:asha' });
-    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
   });
 
@@ -100,12 +101,12 @@ describe('resolve a stuck transaction', () => {
     const w = await world([{ fault: 'pauseCoordinator', at: 'LogCommitDecision', txnId: 't1' }]);
     const started = w.start('t1', transfer);
     await w.injector.paused('t1');
-    // No log item yet, so the participants are not known for certain: only ABORT, even though all hold PREPARED.
+    // No log item yet, so the participants are not known for certain: only ABORT, even though all hold prepared entries.
     expect(await operator(w).resolve('t1', { decision: 'COMMIT', operator: 'asha', reason: 'all voted' })).toMatchObject({ ok: false, code: 'VOTES_UNKNOWN' });
     w.injector.resume('t1');
     await started.done;
     expect(await w.pakka.getTransaction('t1')).toMatchObject({ status: 'COMMITTED', decidedBy: 'coordinator' });
-    expect(await balances(w)).toEqual(COMMITTED_BALANCES);
+    expect(await transferBalances(w)).toEqual(COMMITTED_BALANCES);
   });
 
   it('bad input is a 400 naming the field, an unknown transaction a 404; neither changes anything', async () => {

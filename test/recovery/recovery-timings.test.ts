@@ -3,16 +3,16 @@
  * states what this shows): sweeps run every `sweepIntervalSeconds`, and the first sweep at or past a
  * transaction's due time finishes it, on either workflow, whether or not its coordinator still runs.
  * - decided, never delivered: due at its own deadline (createdAt + timeoutSeconds) + the grace;
- * - undecided, with no log item: only its PREPARED records tell it exists, and its request's deadline
- *   is unknown, so it is due once its oldest record is `preparedRecordAgeSeconds` old.
+ * - undecided, with no log item: only its prepared holds tell it exists (here entries in their items, whose
+ *   `at` is the age recovery reads, as a PREPARED record's `preparedAt` is), and its request's deadline
+ *   is unknown, so it is due once its oldest hold is `preparedRecordAgeSeconds` old.
  * The sweeper's clock is set to each sweep's instant instead of waiting for it.
  */
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import type { RecoveryConfig } from '../../lambdas/recovery/recoveryConfig.js';
 import { DEFAULT_RECOVERY_CONFIG } from '../../lambdas/recovery/recoveryConfig.js';
 import type { LedgerWorld } from '../chaos/ledgerWorld.js';
-import { fundedWorlds, transfer } from '../support/transferFixtures.js';
+import { fundedWorlds, intentEntries, transfer } from '../support/transferFixtures.js';
 
 const world = fundedWorlds();
 // Not the defaults, so that the answer is shown to follow the configuration, not a constant.
@@ -43,13 +43,14 @@ describe('how long recovery takes', () => {
     expect(await w.logItem('t1')).toMatchObject({ status: 'COMMITTED' });
   });
 
-  it('an undecided transaction (no log item): the first sweep once its oldest PREPARED record is preparedRecordAgeSeconds old', async () => {
+  it('an undecided transaction (no log item): the first sweep once its oldest prepared entry is preparedRecordAgeSeconds old', async () => {
     const w = await world([{ fault: 'stopCoordinator', at: 'LogCommitDecision', txnId: 't1' }]);
     await w.start('t1', transfer).done;
     await w.injector.settled();
     expect(await w.logItem('t1')).toBeUndefined();
-    const record = await w.doc.send(new GetCommand({ TableName: w.pakka.tables.participants.get('payer-bank'), Key: { pk: 'TXN#t1' }, ConsistentRead: true }));
-    const origin = Date.parse(String(record.Item?.preparedAt));
+    const prepared = Object.values(await intentEntries(w, 't1')).filter((entry) => entry.s === 'P');
+    expect(prepared).toHaveLength(3);
+    const origin = Math.min(...prepared.map((entry) => Date.parse(entry.at)));
     const k = await firstFinishingSweep(w, 't1', origin);
     expect(k).toBe(sweepsUntil(config.preparedRecordAgeSeconds));
     expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED', decidedBy: 'recovery' });

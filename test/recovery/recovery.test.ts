@@ -1,12 +1,26 @@
 /**
  * Recovery after a coordinator that stopped at each Task state of the real ASL, on DynamoDB Local:
  * presumed abort before the commit point, commit everywhere after it, and every transaction final
- * with no lock and no PREPARED record left (I1-I5 checked on the tables after each case).
+ * with no lock and nothing prepared left (I1-I5 checked on the tables after each case). Each participant's
+ * work is one escrow of one account, so its hold lives in the item (the default layout): prepare writes an
+ * entry there and no record, commit and abort write the record and then the item.
  */
 import { describe, expect, it } from 'vitest';
+import { parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import { COORDINATOR_TASK_STATES } from '../../local/faults.js';
 import type { LedgerWorld, Transfer } from '../chaos/ledgerWorld.js';
-import { alice, bob, COMMITTED_BALANCES, fees, LEDGERS, overdraft, transfer, UNTOUCHED_BALANCES, fundedWorlds } from '../support/transferFixtures.js';
+import {
+  alice,
+  transferBalances,
+  COMMITTED_BALANCES,
+  entryStates,
+  intentEntries,
+  LEDGERS,
+  overdraft,
+  transfer,
+  UNTOUCHED_BALANCES,
+  fundedWorlds,
+} from '../support/transferFixtures.js';
 
 const world = fundedWorlds();
 
@@ -18,12 +32,7 @@ async function runTransfer(w: LedgerWorld, txnId: string, t: Transfer = transfer
   return outcome;
 }
 
-async function balances(w: LedgerWorld) {
-  return { alice: await w.balance(alice), bob: await w.balance(bob), fees: await w.balance(fees) };
-}
-
-// An aborted credit to an account it would have created leaves no account behind.
-
+/** Each participant's record of txnId, in LEDGERS order. */
 async function states(w: LedgerWorld, txnId: string) {
   return Promise.all(LEDGERS.map((p) => w.recordState(p, txnId)));
 }
@@ -34,9 +43,10 @@ describe('a coordinator that stops before the commit point: recovery aborts (pre
     const outcome = await runTransfer(w, 't1');
     expect(outcome.ok).toBe(false);
     expect(w.injector.wasStopped('t1')).toBe(true);
-    // Nothing is logged before the decision: the PREPARED records (in their inDoubt indexes) are what recovery finds.
+    // Nothing is logged before the decision and prepare writes no record: the prepared entries (their items in the heldItems indexes) are what recovery finds.
     expect(await w.logItem('t1')).toBeUndefined();
-    expect(await states(w, 't1')).toEqual(['PREPARED', 'PREPARED', 'PREPARED']);
+    expect(await states(w, 't1')).toEqual([undefined, undefined, undefined]);
+    expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'P', 'payee-bank': 'P', 'upi-switch': 'P' });
 
     // Before the deadline (and grace) the sweeper leaves the transaction to its coordinator.
     const early = await w.recovery({ now: Date.now }).sweep();
@@ -49,7 +59,8 @@ describe('a coordinator that stops before the commit point: recovery aborts (pre
     expect(item).toMatchObject({ status: 'ABORTED', decision: 'ABORT', decidedBy: 'recovery', abortReason: 'TIMEOUT' });
     expect(item?.finishedAt).toBeDefined();
     expect(await states(w, 't1')).toEqual(['ABORTED', 'ABORTED', 'ABORTED']);
-    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'A', 'payee-bank': 'A', 'upi-switch': 'A' });
+    expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
     expect((await w.recovery().sweep()).quiet).toBe(true);
   });
@@ -58,21 +69,24 @@ describe('a coordinator that stops before the commit point: recovery aborts (pre
     const w = await world([{ fault: 'stopCoordinator', at: 'Prepare', occurrence, txnId: 't1' }]);
     await runTransfer(w, 't1');
     expect(w.injector.wasStopped('t1')).toBe(true);
-    const before = await states(w, 't1');
-    expect(before.filter((s) => s === 'PREPARED').length).toBeLessThanOrEqual(occurrence - 1);
-    expect(before.every((s) => s === 'PREPARED' || s === undefined)).toBe(true);
+    const before = await entryStates(w, 't1');
+    const holders = LEDGERS.filter((p) => p in before);
+    expect(holders.length).toBeLessThanOrEqual(occurrence - 1);
+    expect(Object.values(before).every((s) => s === 'P')).toBe(true);
+    expect(await states(w, 't1')).toEqual([undefined, undefined, undefined]);
     const report = await w.recovery().sweep();
-    if (before.includes('PREPARED')) {
+    if (holders.length) {
       expect(report).toMatchObject({ finalized: 1, decided: 1 });
       // Created by recovery's conditional write, so a late decision of this coordinator could only follow it.
       expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED', decision: 'ABORT', decidedBy: 'recovery' });
     } else {
-      // Nobody holds anything: there is no transaction to recover (a late prepare would be found by its record).
+      // Nobody holds anything: there is no transaction to recover (a late prepare would be found by its entry, through heldItems).
       expect(report.quiet).toBe(true);
       expect(await w.logItem('t1')).toBeUndefined();
     }
-    expect(await states(w, 't1')).toEqual(before.map((s) => (s === 'PREPARED' ? 'ABORTED' : s)));
-    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await entryStates(w, 't1')).toEqual(Object.fromEntries(holders.map((p) => [p, 'A'])));
+    expect(await states(w, 't1')).toEqual(LEDGERS.map((p) => (holders.includes(p) ? 'ABORTED' : undefined)));
+    expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
   });
 
@@ -83,8 +97,17 @@ describe('a coordinator that stops before the commit point: recovery aborts (pre
     expect((await w.logItem('t1'))?.decision).toBeUndefined();
     await w.recovery().sweep();
     expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED', decision: 'ABORT', decidedBy: 'recovery' });
-    expect(await states(w, 't1')).toEqual(['ABORTED', 'ABORTED', 'ABORTED']);
-    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    // The payer's no is an A entry with its reason in its item, and no record (prepare writes none); with no
+    // log item, recovery finds only the prepared entries (through heldItems), so only their holders hear the
+    // abort and write its record.
+    expect(await states(w, 't1')).toEqual([undefined, 'ABORTED', 'ABORTED']);
+    expect(await intentEntries(w, 't1')).toMatchObject({
+      'payer-bank': { s: 'A', r: 'INSUFFICIENT_FUNDS' },
+      'payee-bank': { s: 'A' },
+      'upi-switch': { s: 'A' },
+    });
+    expect((await w.logItem('t1'))?.participantsJson.map((p) => p.name).sort()).toEqual(['payee-bank', 'upi-switch']);
+    expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
   });
 
@@ -98,7 +121,8 @@ describe('a coordinator that stops before the commit point: recovery aborts (pre
     // The coordinator's decision stands; recovery only delivered it.
     expect(await w.pakka.getTransaction('t1')).toMatchObject({ status: 'ABORTED', decision: 'ABORT', decidedBy: 'coordinator' });
     expect(await states(w, 't1')).toEqual(['ABORTED', 'ABORTED', 'ABORTED']);
-    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'A', 'payee-bank': 'A', 'upi-switch': 'A' });
+    expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
   });
 
@@ -108,7 +132,7 @@ describe('a coordinator that stops before the commit point: recovery aborts (pre
     expect(await w.storedLogItem('t1')).toMatchObject({ status: 'COMMITTING', decision: 'COMMIT' });
     expect(await w.logItem('t1')).toMatchObject({ status: 'COMMITTED', decision: 'COMMIT' });
     expect((await w.recovery().sweep()).quiet).toBe(true);
-    expect(await balances(w)).toEqual(COMMITTED_BALANCES);
+    expect(await transferBalances(w)).toEqual(COMMITTED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
   });
 
@@ -119,10 +143,13 @@ describe('a coordinator that stops before the commit point: recovery aborts (pre
     ]);
     await runTransfer(w, 't1');
     expect(w.injector.wasStopped('t1')).toBe(true);
-    expect(await w.recordState('payee-bank', 't1')).toBe('PREPARED');
+    expect(await w.recordState('payee-bank', 't1')).toBeUndefined();
+    expect(await entryStates(w, 't1')).toMatchObject({ 'payee-bank': 'P' });
     await w.recovery().sweep();
     expect(await w.logItem('t1')).toMatchObject({ status: 'COMMITTED', decision: 'COMMIT' });
-    expect(await balances(w)).toEqual(COMMITTED_BALANCES);
+    expect(await states(w, 't1')).toEqual(['COMMITTED', 'COMMITTED', 'COMMITTED']);
+    expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'C', 'payee-bank': 'C', 'upi-switch': 'C' });
+    expect(await transferBalances(w)).toEqual(COMMITTED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
   });
 
@@ -135,7 +162,53 @@ describe('a coordinator that stops before the commit point: recovery aborts (pre
     expect(w.injector.wasStopped('t1')).toBe(true);
     await w.recovery().sweep();
     expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED', decision: 'ABORT' });
-    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'A', 'payee-bank': 'A', 'upi-switch': 'A' });
+    expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await w.invariantViolations()).toEqual([]);
+  });
+});
+
+// The payer opts out of holds in items (its holds stay in PREPARED records, found through inDoubt): the
+// subject here is recovery of one transaction whose participants keep their holds in different layouts.
+const payerInRecords = parseParticipantConfig({
+  defaults: { prepareTimeoutSeconds: 1, commitTimeoutSeconds: 2 },
+  participants: Object.fromEntries(LEDGERS.map((name) => [name, { kind: 'ledger', ...(name === 'payer-bank' ? { holdsInItems: false } : {}) }])),
+});
+
+describe('a transaction whose payer keeps its holds in records and the others in their items', () => {
+  it('stopped at LogCommitDecision: recovery finds the PREPARED record and the prepared entries, and aborts all three', async () => {
+    const w = await world([{ fault: 'stopCoordinator', at: 'LogCommitDecision', txnId: 't1' }], 5000, payerInRecords);
+    await runTransfer(w, 't1');
+    expect(w.injector.wasStopped('t1')).toBe(true);
+    expect(await states(w, 't1')).toEqual(['PREPARED', undefined, undefined]);
+    expect(await entryStates(w, 't1')).toEqual({ 'payee-bank': 'P', 'upi-switch': 'P' });
+    expect(await w.recovery().sweep()).toMatchObject({ decided: 1, pending: 0, hazards: 0 });
+    expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED', decision: 'ABORT', decidedBy: 'recovery' });
+    expect((await w.logItem('t1'))?.participantsJson.map((p) => p.name).sort()).toEqual([...LEDGERS].sort());
+    expect(await states(w, 't1')).toEqual(['ABORTED', 'ABORTED', 'ABORTED']);
+    expect(await entryStates(w, 't1')).toEqual({ 'payee-bank': 'A', 'upi-switch': 'A' });
+    expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await w.invariantViolations()).toEqual([]);
+    expect((await w.recovery().sweep()).quiet).toBe(true);
+  });
+
+  it('stopped at CommitLeftToRecovery after the payer’s commit kept failing: recovery commits its PREPARED record', async () => {
+    const w = await world(
+      [
+        { fault: 'fail', participant: 'payer-bank', action: 'commit', times: 7, txnId: 't1' },
+        { fault: 'stopCoordinator', at: 'CommitLeftToRecovery', txnId: 't1' },
+      ],
+      5000,
+      payerInRecords,
+    );
+    await runTransfer(w, 't1');
+    expect(w.injector.wasStopped('t1')).toBe(true);
+    expect(await states(w, 't1')).toEqual(['PREPARED', 'COMMITTED', 'COMMITTED']);
+    await w.recovery().sweep();
+    expect(await w.logItem('t1')).toMatchObject({ status: 'COMMITTED', decision: 'COMMIT' });
+    expect(await states(w, 't1')).toEqual(['COMMITTED', 'COMMITTED', 'COMMITTED']);
+    expect(await entryStates(w, 't1')).toEqual({ 'payee-bank': 'C', 'upi-switch': 'C' });
+    expect(await transferBalances(w)).toEqual(COMMITTED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
   });
 });

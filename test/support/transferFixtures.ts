@@ -1,5 +1,7 @@
 /** The UPI transfer that the fault, recovery and resolve tests all break in different places. */
 import { afterEach, inject } from 'vitest';
+import type { ParticipantConfig } from '../../lambdas/config/participantConfig.js';
+import { type IntentEntry, intentEntryOf } from '../../lambdas/protocol/heldIntent.js';
 import type { FaultSpec } from '../../local/faults.js';
 import { type Account, LedgerWorld, type Transfer } from '../chaos/ledgerWorld.js';
 
@@ -13,16 +15,48 @@ export const LEDGERS = ['payer-bank', 'payee-bank', 'upi-switch'];
 export const COMMITTED_BALANCES = { alice: 4000, bob: 990, fees: 10 };
 export const UNTOUCHED_BALANCES = { alice: 5000, bob: undefined, fees: undefined };
 
-/** A factory of worlds with alice funded, each destroyed after its test. Call once per test file. */
-export function fundedWorlds(): (faults?: FaultSpec[], balance?: number) => Promise<LedgerWorld> {
+/**
+ * The funds of the transfer's three accounts, compared with COMMITTED_BALANCES or UNTOUCHED_BALANCES: an
+ * account without funds reads undefined whether its item exists or not, since a released hold that lived in
+ * the item leaves the item it created at balance 0 (the record layout deletes it). Nothing held is I5's part
+ * (LedgerWorld.invariantViolations).
+ */
+export async function transferBalances(w: LedgerWorld): Promise<Record<'alice' | 'bob' | 'fees', number | undefined>> {
+  const funds = async (account: Account) => (await w.balance(account)) || undefined;
+  return { alice: await funds(alice), bob: await funds(bob), fees: await funds(fees) };
+}
+
+/**
+ * A factory of worlds with alice funded, each destroyed after its test. Call once per test file. `config`
+ * replaces the three ledgers' default config (ledgerWorld.ts), e.g. to have one opt out of holds in items.
+ */
+export function fundedWorlds(): (faults?: FaultSpec[], balance?: number, config?: ParticipantConfig) => Promise<LedgerWorld> {
   const worlds: LedgerWorld[] = [];
   afterEach(async () => {
     await Promise.all(worlds.splice(0).map((w) => w.destroy()));
   });
-  return async (faults = [], balance = 5000) => {
-    const w = await LedgerWorld.create({ endpoint: inject('dynamoEndpoint'), faults });
+  return async (faults = [], balance = 5000, config?: ParticipantConfig) => {
+    const w = await LedgerWorld.create({ endpoint: inject('dynamoEndpoint'), faults, ...(config ? { config } : {}) });
     worlds.push(w);
     await w.fund([{ ...alice, balance }]);
     return w;
   };
+}
+
+/** Each participant's intent entry of txnId in the items it holds (a hold that lives in its item), by participant. */
+export async function intentEntries(w: LedgerWorld, txnId: string): Promise<Record<string, IntentEntry>> {
+  const items = await w.scanParticipants();
+  return Object.fromEntries(
+    items
+      .filter(({ item }) => String(item.pk).startsWith('ITEM#'))
+      .flatMap(({ participant, item }) => {
+        const entry = intentEntryOf((item.intents as Record<string, unknown> | undefined)?.[txnId]);
+        return entry ? [[participant, entry]] : [];
+      }),
+  );
+}
+
+/** The state of each participant's entry of txnId ('P', 'C' or 'A'), by participant. */
+export async function entryStates(w: LedgerWorld, txnId: string): Promise<Record<string, string>> {
+  return Object.fromEntries(Object.entries(await intentEntries(w, txnId)).map(([participant, entry]) => [participant, entry.s]));
 }
