@@ -252,7 +252,8 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     const refused = (reason: AbortReason): Report => ({ kind: 'report', message: { action: 'refused', prepare: message, reason }, from: 'nothing' });
     switch (refusal.kind) {
       case 'entry':
-        return { kind: 'moved' };
+        // A repeat: the refused write's ALL_OLD is the entry, so only the record is read (it answers once it exists).
+        return { kind: 'moved', record: heldRecordOf(txnId, await driver.read(txnId), refusal.entry) };
       case 'lockConflict':
         // A full item: forget what may be forgotten, so the coordinator's retry of this prepare finds room.
         await forget(pk, true);
