@@ -241,7 +241,9 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
       // otherwise the entry is read, and the record only when the entry is not this digest's `P` (itemHoldRuntime.ts).
       const { pk } = layout.target;
       const perform = holds.performer(txnId, given, layout.target, performer(txnId, given));
-      const start = holds.knowsHeld(txnId, pk, given?.digest) ? { assume: { state: 'PREPARED' as const, digest: given?.digest, redo: true } } : ('read' as const);
+      const start = holds.knowsHeld(txnId, pk, given?.digest)
+        ? { assume: { state: 'PREPARED' as const, digest: given?.digest, redo: true } }
+        : ('read' as const);
       return driver.drive({ txnId, message, start, read: () => holds.readPhaseTwo(txnId, pk, given?.digest), perform });
     }
     const read = !given || given.readOnly || given.plans.some((p) => needsSplit(p, sharded));

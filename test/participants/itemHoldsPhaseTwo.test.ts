@@ -181,7 +181,9 @@ describe('a record already there refuses the record write, and its ALL_OLD is th
       expect(p.requests).toEqual([`Put TXN#${txnId} (refused)`, `Update ITEM#${key}`]);
       // Never rewritten: the stray guard counts from the first decision's time.
       expect(await readRecord(pakka, 'bank', txnId)).toEqual(record);
-      expect(await readItem(pakka, 'bank', key)).toMatchObject(action === 'commit' ? { balance: 70, reserved: 0, prepared: 0 } : { balance: 100, reserved: 0, prepared: 0 });
+      expect(await readItem(pakka, 'bank', key)).toMatchObject(
+        action === 'commit' ? { balance: 70, reserved: 0, prepared: 0 } : { balance: 100, reserved: 0, prepared: 0 },
+      );
     });
   }
 
@@ -197,12 +199,18 @@ describe('a record already there refuses the record write, and its ALL_OLD is th
     expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 100, available: 100, reserved: 0, prepared: 0 });
   });
 
-  it('commit on ABORTED after another process finished the abort: the process that prepared is out of date, and still answers the violation', async () => {
+  /** Prepared by `p`; another process aborts it, record and item, so what `p` knows of the entry is out of date. */
+  async function abortedElsewhere() {
     const key = await openAccount(100);
     const p = participantProcess();
     const txnId = uniqueId('t');
     await p.handler({ action: 'prepare', txnId, operations: debit(key, 30) });
     expect(await participantProcess().handler({ action: 'abort', txnId, operations: debit(key, 30) })).toMatchObject({ outcome: 'ABORTED' });
+    return { key, p, txnId };
+  }
+
+  it('commit on ABORTED after another process finished the abort: the process that prepared is out of date, and still answers the violation', async () => {
+    const { key, p, txnId } = await abortedElsewhere();
     const record = await readRecord(pakka, 'bank', txnId);
     const item = await readItem(pakka, 'bank', key);
     p.requests.length = 0;
@@ -216,11 +224,7 @@ describe('a record already there refuses the record write, and its ALL_OLD is th
   });
 
   it('abort repeated by the out-of-date process after another finished it: one refused write each, then it reads, and answers the same', async () => {
-    const key = await openAccount(100);
-    const p = participantProcess();
-    const txnId = uniqueId('t');
-    await p.handler({ action: 'prepare', txnId, operations: debit(key, 30) });
-    expect(await participantProcess().handler({ action: 'abort', txnId, operations: debit(key, 30) })).toMatchObject({ outcome: 'ABORTED' });
+    const { key, p, txnId } = await abortedElsewhere();
     const item = await readItem(pakka, 'bank', key);
     p.requests.length = 0;
     expect(await p.handler({ action: 'abort', txnId, operations: debit(key, 30) })).toMatchObject({ outcome: 'ABORTED', repeated: true });
