@@ -11,7 +11,11 @@ import { sdkTimeoutsFromEnv } from '../../lambdas/config/sdkTimeouts.js';
 import { ledger } from '../../lambdas/participants/kinds/ledger.js';
 import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
 import { type ParticipantHandler, participantHandler } from '../../lambdas/participants/runtime.js';
-import { conflictRulesFromEnv } from '../../local/conflictRules.js';
+import { DEFAULT_CONFLICT_BACKOFF } from '../../lambdas/participants/conflictRetry.js';
+import { forgetEntries } from '../../lambdas/participants/itemIntents.js';
+import { PARTITION_KEY, itemKeyOf } from '../../lambdas/participants/table.js';
+import { INTENT_HORIZON_MS } from '../../lambdas/protocol/heldIntent.js';
+import { conflictRulesFromEnv, transactionConflict } from '../../local/conflictRules.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
 import type { LocalPakka } from '../../local/pakka.js';
 import { readItem, readRecord } from '../support/participantTable.js';
@@ -34,13 +38,21 @@ interface Process {
   requests: string[];
   /** The next request this matches throws instead of being sent: the process dies there. */
   killAt(kills: (request: string) => boolean): void;
+  /**
+   * Every request this matches, until cleared, goes through `fault`, given a way to send it: a resend after
+   * a lost answer (the SDK's own retry), or AWS's TransactionConflictException. Returns the clearing.
+   */
+  faultAt(matches: (request: string) => boolean, fault: (send: () => Promise<unknown>) => Promise<unknown>): () => void;
 }
 
-function participantProcess(): Process {
-  const client: DynamoDBDocumentClient = documentClient(localDynamoClient(inject('dynamoEndpoint'), sdkTimeoutsFromEnv(), conflictRulesFromEnv()));
+const localClient = (): DynamoDBDocumentClient => documentClient(localDynamoClient(inject('dynamoEndpoint'), sdkTimeoutsFromEnv(), conflictRulesFromEnv()));
+
+function participantProcess(now?: () => string): Process {
+  const client = localClient();
   const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
   const requests: string[] = [];
   let kills: ((request: string) => boolean) | undefined;
+  let faults: { matches: (request: string) => boolean; fault: (send: () => Promise<unknown>) => Promise<unknown> } | undefined;
   const logging = new Proxy(client, {
     get(target, prop, receiver) {
       if (prop !== 'send') return Reflect.get(target, prop, receiver);
@@ -57,8 +69,9 @@ function participantProcess(): Process {
           kills = undefined;
           throw new Error(`the participant was killed before ${request}`);
         }
+        const faulted = faults?.matches(request) ? faults : undefined;
         try {
-          const out = await send(command);
+          const out = await (faulted ? faulted.fault(() => send(command)) : send(command));
           requests.push(request);
           return out;
         } catch (error) {
@@ -68,12 +81,25 @@ function participantProcess(): Process {
       };
     },
   });
-  const handler = participantHandler({ name: 'bank', kind: ledger, tableName: pakka.tables.participants.get('bank')!, client: logging, holdsInItems: true });
+  const handler = participantHandler({
+    name: 'bank',
+    kind: ledger,
+    tableName: pakka.tables.participants.get('bank')!,
+    client: logging,
+    holdsInItems: true,
+    ...(now ? { now } : {}),
+  });
   return {
     handler,
     requests,
     killAt: (k) => {
       kills = k;
+    },
+    faultAt: (matches, fault) => {
+      faults = { matches, fault };
+      return () => {
+        faults = undefined;
+      };
     },
   };
 }
@@ -255,5 +281,118 @@ describe('a prepare that finds its entry', () => {
     expect(await p.handler({ action: 'prepare', txnId, operations: debit(key, 30) })).toMatchObject({ vote: 'VOTE_ABORT' });
     expect(p.requests).toEqual([`Update ITEM#${key} (refused)`, `Get TXN#${txnId}`]);
     expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 100, available: 100, reserved: 0, prepared: 0 });
+  });
+});
+
+describe('what the process that prepared believes, out of date or retried', () => {
+  for (const action of ['commit', 'abort'] as const) {
+    it(`${action} after another process committed it and its entry was forgotten past the horizon: the record answers, nothing changes`, async () => {
+      let clock = Date.now();
+      const now = () => new Date(clock).toISOString();
+      const key = await openAccount(100);
+      const p = participantProcess(now);
+      const txnId = uniqueId('t');
+      await p.handler({ action: 'prepare', txnId, operations: debit(key, 30) });
+      expect(await participantProcess(now).handler({ action: 'commit', txnId, operations: debit(key, 30) })).toMatchObject({ outcome: 'COMMITTED' });
+      clock += INTENT_HORIZON_MS + 1_000;
+      const horizon = new Date(clock - INTENT_HORIZON_MS).toISOString();
+      await localClient().send(new UpdateCommand(forgetEntries(pakka.tables.participants.get('bank')!, itemKeyOf(key)[PARTITION_KEY]!, [txnId], horizon)));
+      expect(await entryOf(key, txnId)).toBeUndefined();
+      const record = await readRecord(pakka, 'bank', txnId);
+      const item = await readItem(pakka, 'bank', key);
+      // `p` still holds its belief that the entry is its `P`: the record write is refused, and its ALL_OLD answers.
+      p.requests.length = 0;
+      if (action === 'commit') {
+        expect(await p.handler({ action, txnId, operations: debit(key, 30) })).toMatchObject({ outcome: 'COMMITTED', repeated: true });
+      } else {
+        await expect(p.handler({ action, txnId, operations: debit(key, 30) })).rejects.toMatchObject({ code: 'ABORT_AFTER_COMMIT' });
+      }
+      expect(p.requests[0]).toBe(`Put TXN#${txnId} (refused)`);
+      expect(await readRecord(pakka, 'bank', txnId)).toEqual(record);
+      expect(await readItem(pakka, 'bank', key)).toEqual(item);
+      expect(item).toMatchObject({ balance: 70, available: 70, reserved: 0, prepared: 0 });
+    });
+
+    it(`${action} whose record write is sent again after it landed (the SDK retrying a lost answer): applied once, the record written once`, async () => {
+      const key = await openAccount(100);
+      const p = participantProcess();
+      const txnId = uniqueId('t');
+      await p.handler({ action: 'prepare', txnId, operations: debit(key, 30) });
+      p.faultAt(
+        (request) => request === `Put TXN#${txnId}`,
+        async (send) => {
+          await send();
+          return send();
+        },
+      );
+      expect(await p.handler({ action, txnId, operations: debit(key, 30) })).toMatchObject({ outcome: action === 'commit' ? 'COMMITTED' : 'ABORTED' });
+      expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({ state: action === 'commit' ? 'COMMITTED' : 'ABORTED' });
+      expect(await readItem(pakka, 'bank', key)).toMatchObject(
+        action === 'commit' ? { balance: 70, available: 70, reserved: 0, prepared: 0 } : { balance: 100, available: 100, reserved: 0, prepared: 0 },
+      );
+    });
+  }
+
+  for (const at of ['record', 'item'] as const) {
+    it(`AWS's TransactionConflictException on every try of the ${at} write: the delivery fails transiently, and its repeat commits once`, async () => {
+      const key = await openAccount(100);
+      const p = participantProcess();
+      const txnId = uniqueId('t');
+      await p.handler({ action: 'prepare', txnId, operations: debit(key, 30) });
+      const request = at === 'record' ? `Put TXN#${txnId}` : `Update ITEM#${key}`;
+      // The participant retries a conflict itself (conflictRetry.ts) before it fails: conflict on every try.
+      let conflicts = 0;
+      const clear = p.faultAt(
+        (r) => r === request,
+        async () => {
+          conflicts++;
+          throw transactionConflict();
+        },
+      );
+      await expect(p.handler({ action: 'commit', txnId, operations: debit(key, 30) })).rejects.toThrow();
+      expect(conflicts).toBe(DEFAULT_CONFLICT_BACKOFF.attempts);
+      clear();
+      expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 100, reserved: 30, prepared: 1 });
+      expect(await p.handler({ action: 'commit', txnId, operations: debit(key, 30) })).toMatchObject({ outcome: 'COMMITTED' });
+      expect(await p.handler({ action: 'commit', txnId, operations: debit(key, 30) })).toMatchObject({ outcome: 'COMMITTED', repeated: true });
+      expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 70, available: 70, reserved: 0, prepared: 0 });
+    });
+  }
+
+  it('commit by the process that prepared (no read) racing commit by another (reads): both COMMITTED, the debit lands once', async () => {
+    for (let round = 0; round < 4; round++) {
+      const key = await openAccount(100);
+      const p = participantProcess();
+      const txnId = uniqueId('t');
+      await p.handler({ action: 'prepare', txnId, operations: debit(key, 30) });
+      const answers = await Promise.all([p, participantProcess()].map((q) => q.handler({ action: 'commit', txnId, operations: debit(key, 30) })));
+      for (const answer of answers) expect(answer).toMatchObject({ outcome: 'COMMITTED' });
+      expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 70, available: 70, reserved: 0, prepared: 0 });
+    }
+  });
+
+  it('commit by the process that prepared racing an abort by another (a violation by the sender): one wins, the other is refused, and the item agrees with the record', async () => {
+    for (let round = 0; round < 4; round++) {
+      const key = await openAccount(100);
+      const p = participantProcess();
+      const txnId = uniqueId('t');
+      await p.handler({ action: 'prepare', txnId, operations: debit(key, 30) });
+      const [commit, abort] = await Promise.allSettled([
+        p.handler({ action: 'commit', txnId, operations: debit(key, 30) }),
+        participantProcess().handler({ action: 'abort', txnId, operations: debit(key, 30) }),
+      ]);
+      const record = await readRecord(pakka, 'bank', txnId);
+      const item = await readItem(pakka, 'bank', key);
+      if (record?.state === 'COMMITTED') {
+        expect(commit).toMatchObject({ status: 'fulfilled', value: { outcome: 'COMMITTED' } });
+        expect(abort).toMatchObject({ status: 'rejected', reason: { code: 'ABORT_AFTER_COMMIT' } });
+        expect(item).toMatchObject({ balance: 70, available: 70, reserved: 0, prepared: 0 });
+      } else {
+        expect(record).toMatchObject({ state: 'ABORTED' });
+        expect(abort).toMatchObject({ status: 'fulfilled', value: { outcome: 'ABORTED' } });
+        expect(commit).toMatchObject({ status: 'rejected', reason: { code: 'COMMIT_AFTER_ABORT' } });
+        expect(item).toMatchObject({ balance: 100, available: 100, reserved: 0, prepared: 0 });
+      }
+    }
   });
 });
