@@ -219,7 +219,9 @@ export interface DecidedRecord {
 
 /**
  * The record of this layout, written before the item (so every finished entry has its record): no
- * record yet, or the same outcome with the same digest already (a repeat after a crash between the two).
+ * record yet, or the same outcome with the same digest already (the same write sent again: a repeated delivery,
+ * or the SDK's resend). Its callers without `exclusive` are the records that follow an `A` entry (a null abort's,
+ * the participant's own no's) and a one-phase commit's.
  * `exclusive`: no record yet, nothing else (commit and abort of a `P` entry, sent before any read of the
  * record): a record already there is never rewritten, so its time, which the stray guard counts from, stays
  * the first decision's, and ALL_OLD hands it back for the step to answer from (`ReturnValuesOnConditionCheckFailure`
