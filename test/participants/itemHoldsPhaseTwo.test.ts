@@ -285,14 +285,20 @@ describe('a prepare that finds its entry', () => {
 });
 
 describe('what the process that prepared believes, out of date or retried', () => {
+  /** An account of 100 and a debit of 30 that `p` prepared (so `p` holds the belief). */
+  async function preparedHere(now?: () => string) {
+    const key = await openAccount(100);
+    const p = participantProcess(now);
+    const txnId = uniqueId('t');
+    await p.handler({ action: 'prepare', txnId, operations: debit(key, 30) });
+    return { key, p, txnId };
+  }
+
   for (const action of ['commit', 'abort'] as const) {
     it(`${action} after another process committed it and its entry was forgotten past the horizon: the record answers, nothing changes`, async () => {
       let clock = Date.now();
       const now = () => new Date(clock).toISOString();
-      const key = await openAccount(100);
-      const p = participantProcess(now);
-      const txnId = uniqueId('t');
-      await p.handler({ action: 'prepare', txnId, operations: debit(key, 30) });
+      const { key, p, txnId } = await preparedHere(now);
       expect(await participantProcess(now).handler({ action: 'commit', txnId, operations: debit(key, 30) })).toMatchObject({ outcome: 'COMMITTED' });
       clock += INTENT_HORIZON_MS + 1_000;
       const horizon = new Date(clock - INTENT_HORIZON_MS).toISOString();
@@ -314,10 +320,7 @@ describe('what the process that prepared believes, out of date or retried', () =
     });
 
     it(`${action} whose record write is sent again after it landed (the SDK retrying a lost answer): applied once, the record written once`, async () => {
-      const key = await openAccount(100);
-      const p = participantProcess();
-      const txnId = uniqueId('t');
-      await p.handler({ action: 'prepare', txnId, operations: debit(key, 30) });
+      const { key, p, txnId } = await preparedHere();
       p.faultAt(
         (request) => request === `Put TXN#${txnId}`,
         async (send) => {
@@ -335,10 +338,7 @@ describe('what the process that prepared believes, out of date or retried', () =
 
   for (const at of ['record', 'item'] as const) {
     it(`AWS's TransactionConflictException on every try of the ${at} write: the delivery fails transiently, and its repeat commits once`, async () => {
-      const key = await openAccount(100);
-      const p = participantProcess();
-      const txnId = uniqueId('t');
-      await p.handler({ action: 'prepare', txnId, operations: debit(key, 30) });
+      const { key, p, txnId } = await preparedHere();
       const request = at === 'record' ? `Put TXN#${txnId}` : `Update ITEM#${key}`;
       // The participant retries a conflict itself (conflictRetry.ts) before it fails: conflict on every try.
       let conflicts = 0;
@@ -361,10 +361,7 @@ describe('what the process that prepared believes, out of date or retried', () =
 
   it('commit by the process that prepared (no read) racing commit by another (reads): both COMMITTED, the debit lands once', async () => {
     for (let round = 0; round < 4; round++) {
-      const key = await openAccount(100);
-      const p = participantProcess();
-      const txnId = uniqueId('t');
-      await p.handler({ action: 'prepare', txnId, operations: debit(key, 30) });
+      const { key, p, txnId } = await preparedHere();
       const answers = await Promise.all([p, participantProcess()].map((q) => q.handler({ action: 'commit', txnId, operations: debit(key, 30) })));
       for (const answer of answers) expect(answer).toMatchObject({ outcome: 'COMMITTED' });
       expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 70, available: 70, reserved: 0, prepared: 0 });
@@ -373,10 +370,7 @@ describe('what the process that prepared believes, out of date or retried', () =
 
   it('commit by the process that prepared racing an abort by another (a violation by the sender): one wins, the other is refused, and the item agrees with the record', async () => {
     for (let round = 0; round < 4; round++) {
-      const key = await openAccount(100);
-      const p = participantProcess();
-      const txnId = uniqueId('t');
-      await p.handler({ action: 'prepare', txnId, operations: debit(key, 30) });
+      const { key, p, txnId } = await preparedHere();
       const [commit, abort] = await Promise.allSettled([
         p.handler({ action: 'commit', txnId, operations: debit(key, 30) }),
         participantProcess().handler({ action: 'abort', txnId, operations: debit(key, 30) }),
