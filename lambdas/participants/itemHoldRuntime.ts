@@ -57,6 +57,8 @@ type Perform = (effect: ParticipantEffect, record: HeldRecord | undefined, messa
 const WRITE_ATTEMPTS = 4;
 /** Items whose last seen entries one process keeps (for forgetting in passing). */
 const SEEN_ITEMS = 1000;
+/** Transactions whose `P` entry one process wrote and has not seen finished (commit and abort skip their reads). */
+const HELD_HERE = 10_000;
 
 /** The step's view of a transaction in this layout: the record when it is of this layout, else the entry. */
 export function heldRecordOf(txnId: string, record: StoredRecord | undefined, entry: IntentEntry | undefined): HeldRecord | undefined {
@@ -91,24 +93,59 @@ export interface ItemHoldsOptions {
 }
 
 export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) {
+  /**
+   * The transaction's entry in its item, read consistently, with the item's `prepared` count, which picks the
+   * variant of the item write that follows (`finishItem`): the read is billed on the whole item whatever it
+   * projects, so the count costs nothing, and it spares a refused write.
+   */
+  async function readEntry(txnId: string, pk: string): Promise<IntentEntry | undefined> {
+    const item = await classified(
+      client.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: { [PARTITION_KEY]: pk },
+          ConsistentRead: true,
+          ProjectionExpression: '#in.#t, #prep',
+          ExpressionAttributeNames: { '#in': 'intents', '#t': txnId, '#prep': 'prepared' },
+        }),
+      ),
+    );
+    const prepared = item.Item?.prepared;
+    if (typeof prepared === 'number') remember(pk, { finished: seen.get(pk)?.finished ?? {}, prepared });
+    const intents = item.Item?.intents as Record<string, unknown> | undefined;
+    return intentEntryOf(intents?.[txnId]);
+  }
+
   /** The record and the item's entry, each read consistently. */
   async function read(txnId: string, pk: string): Promise<HeldRecord | undefined> {
-    const [record, item] = await Promise.all([
-      driver.read(txnId),
-      classified(
-        client.send(
-          new GetCommand({
-            TableName: tableName,
-            Key: { [PARTITION_KEY]: pk },
-            ConsistentRead: true,
-            ProjectionExpression: '#in.#t',
-            ExpressionAttributeNames: { '#in': 'intents', '#t': txnId },
-          }),
-        ),
-      ),
-    ]);
-    const intents = item.Item?.intents as Record<string, unknown> | undefined;
-    return heldRecordOf(txnId, record, intentEntryOf(intents?.[txnId]));
+    const [record, entry] = await Promise.all([driver.read(txnId), readEntry(txnId, pk)]);
+    return heldRecordOf(txnId, record, entry);
+  }
+
+  /**
+   * What commit and abort start from: the entry alone when it is this digest's `P`, else the record too. A `P`
+   * entry beside a record (a decision whose item write a crash cut off, or the other outcome's) is no reason to
+   * read the record first: `decide` writes it only where none is, and its refusal hands the record back.
+   */
+  async function readPhaseTwo(txnId: string, pk: string, digest: string | undefined): Promise<HeldRecord | undefined> {
+    const entry = await readEntry(txnId, pk);
+    if (entry?.s === 'P' && entry.d !== undefined && entry.d === digest) return heldRecordOf(txnId, undefined, entry);
+    return heldRecordOf(txnId, await driver.read(txnId), entry);
+  }
+
+  /**
+   * `P` entries this process wrote (its prepare's write succeeded) and has not yet seen finished. Such an entry
+   * leaves `P` only by a commit or abort that wrote the transaction's record first (`decide`, and `finishItem`
+   * after it), and an item holding a `P` entry is never deleted (its reservation or promise is not zero), so while
+   * no record exists the entry is still `P` with this digest: commit and abort send their record first, with no
+   * read, and a record already there refuses it (`decide`). Per process, so only an optimisation.
+   */
+  const heldHere = new Map<string, { pk: string; digest: string }>();
+
+  /** Whether this process wrote the transaction's `P` entry with this digest in this item and has not seen it finished. */
+  function knowsHeld(txnId: string, pk: string, digest: string | undefined): boolean {
+    const held = heldHere.get(txnId);
+    return held !== undefined && held.pk === pk && held.digest === digest;
   }
 
   /**
@@ -117,6 +154,13 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
    * writes forget what this one has not seen, and a stale view only names entries already gone.
    */
   const seen = new Map<string, { finished: Record<string, unknown>; prepared: number | undefined }>();
+
+  function remember(pk: string, view: { finished: Record<string, unknown>; prepared: number | undefined }): void {
+    seen.delete(pk);
+    seen.set(pk, view);
+    // Oldest first: a long-lived process forgets the items it has not written for longest.
+    if (seen.size > SEEN_ITEMS) seen.delete(seen.keys().next().value as string);
+  }
 
   function saw(pk: string, item: Record<string, unknown> | undefined): void {
     const intents = item?.intents;
@@ -129,10 +173,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
       })
       .sort(([, a], [, b]) => a.at.localeCompare(b.at))
       .slice(0, FORGET_AT_ONCE);
-    seen.delete(pk);
-    seen.set(pk, { finished: Object.fromEntries(finished), prepared: typeof item?.prepared === 'number' ? item.prepared : undefined });
-    // Oldest first: a long-lived process forgets the items it has not written for longest.
-    if (seen.size > SEEN_ITEMS) seen.delete(seen.keys().next().value as string);
+    remember(pk, { finished: Object.fromEntries(finished), prepared: typeof item?.prepared === 'number' ? item.prepared : undefined });
     // A one-phase C is the one entry forgetting in passing leaves: a busy item's pass reads its record.
     const entries = Object.values(intents as Record<string, unknown>);
     if (entries.length >= FORGET_FROM_HELD && entries.some((raw) => intentEntryOf(raw)?.one === true)) oneFull.add(pk);
@@ -193,6 +234,10 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     // One write: the map's variants are entryWrite's, and every refusal left is an answer (no item to change first).
     const out = await entryWrite(pk, txnId, prepareWrite);
     if (out.written) {
+      if (!onePhase) {
+        heldHere.set(txnId, { pk, digest: given.digest });
+        if (heldHere.size > HELD_HERE) heldHere.delete(heldHere.keys().next().value as string);
+      }
       if (oneFull.delete(pk)) await forget(pk);
       return { kind: 'done' };
     }
@@ -207,7 +252,8 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     const refused = (reason: AbortReason): Report => ({ kind: 'report', message: { action: 'refused', prepare: message, reason }, from: 'nothing' });
     switch (refusal.kind) {
       case 'entry':
-        return { kind: 'moved' };
+        // A repeat: the refused write's ALL_OLD is the entry, so only the record is read (it answers once it exists).
+        return { kind: 'moved', record: heldRecordOf(txnId, await driver.read(txnId), refusal.entry) };
       case 'lockConflict':
         // A full item: forget what may be forgotten, so the coordinator's retry of this prepare finds room.
         await forget(pk, true);
@@ -277,11 +323,24 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     forgetNotBefore.set(pk, nextForgetAt(kept, at));
   }
 
-  /** The record first, then the item: every finished entry has its record, and a crash between is finished by a repeat. */
+  /**
+   * The record first, then the item: every finished entry has its record, and a crash between is finished by a
+   * repeat. The step saw this digest's `P` entry (read, or known from this process's prepare: `knowsHeld`) and
+   * no record, which it may not have read: the put goes only where no record is, and when one is, its ALL_OLD is
+   * that record, so the step answers from it beside the `P` entry (a repeat finishes the item from the record's
+   * time; the other outcome is the violation) without reading it. Should the entry have been finished meanwhile,
+   * the item write's own condition refuses and the step reads both.
+   */
   async function decide(txnId: string, target: ItemHoldTarget, prepared: PreparedOperations, outcome: 'COMMITTED' | 'ABORTED'): Promise<Report> {
     const at = now();
-    const put = decidedRecordPut(tableName, { txnId, state: outcome, digest: prepared.digest, operations: prepared.operations, onePhase: false, now: at });
-    if (!(await driver.write(new PutCommand(put)))) return { kind: 'moved' };
+    const decided = { txnId, state: outcome, digest: prepared.digest, operations: prepared.operations, onePhase: false, now: at };
+    const out = await driver.put(new PutCommand(decidedRecordPut(tableName, decided, true)));
+    if (!out.written) {
+      heldHere.delete(txnId);
+      if (!out.old) return { kind: 'moved' };
+      const entry: IntentEntry = { s: 'P', d: prepared.digest, at };
+      return { kind: 'moved', record: heldRecordOf(txnId, storedRecord(out.old), entry) };
+    }
     return finishItem(txnId, target, prepared.digest, outcome, at);
   }
 
@@ -299,13 +358,17 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
       const out = await driver.update(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }));
       if (out.written) {
         saw(pk, out.attributes);
+        heldHere.delete(txnId);
         return { kind: 'done' };
       }
       // The next attempt names only what the item as it was shows finished, and fits its variant to it.
       saw(pk, out.old);
       const next = finishingWrite(intentEntryOf((out.old?.intents as Record<string, unknown> | undefined)?.[txnId]), digest, strayAfter, out.old?.prepared);
       // Finished by a concurrent delivery, or never prepared: the step reads again and answers.
-      if (!next) return { kind: 'moved' };
+      if (!next) {
+        heldHere.delete(txnId);
+        return { kind: 'moved' };
+      }
       write = next;
     }
     throw new Error(`${outcome === 'COMMITTED' ? 'commit' : 'abort'} of ${txnId} on ${pk} kept racing`);
@@ -398,7 +461,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     };
   }
 
-  return { read, performer };
+  return { read, readPhaseTwo, knowsHeld, performer };
 }
 
 /** The driver's parse of a stored record, typed for this layout's view. */

@@ -219,11 +219,17 @@ export interface DecidedRecord {
 
 /**
  * The record of this layout, written before the item (so every finished entry has its record): no
- * record yet, or the same outcome with the same digest already (a repeat after a crash between the two).
+ * record yet, or the same outcome with the same digest already (the same write sent again: a repeated delivery,
+ * or the SDK's resend). Its callers without `exclusive` are the records that follow an `A` entry (a null abort's,
+ * the participant's own no's) and a one-phase commit's.
+ * `exclusive`: no record yet, nothing else (commit and abort of a `P` entry, sent before any read of the
+ * record): a record already there is never rewritten, so its time, which the stray guard counts from, stays
+ * the first decision's, and ALL_OLD hands it back for the step to answer from (`ReturnValuesOnConditionCheckFailure`
+ * on PutItem, DynamoDB API Reference, "PutItem": no read capacity consumed).
  */
-export function decidedRecordPut(tableName: string, record: DecidedRecord): PutCommandInput {
+export function decidedRecordPut(tableName: string, record: DecidedRecord, exclusive = false): PutCommandInput {
   const { txnId, state, digest, operations, onePhase, now } = record;
-  const same = digest === undefined ? '' : ' OR (#state = :state AND digest = :digest)';
+  const same = digest === undefined || exclusive ? '' : ' OR (#state = :state AND digest = :digest)';
   return {
     TableName: tableName,
     Item: {
@@ -238,7 +244,8 @@ export function decidedRecordPut(tableName: string, record: DecidedRecord): PutC
       [RECORD_TTL_ATTRIBUTE]: Math.floor(Date.parse(now) / 1000) + RECORD_TTL_SECONDS,
     },
     ConditionExpression: `attribute_not_exists(${PARTITION_KEY})${same}`,
-    ...(digest === undefined ? {} : { ExpressionAttributeNames: { '#state': 'state' }, ExpressionAttributeValues: { ':state': state, ':digest': digest } }),
+    ...(same === '' ? {} : { ExpressionAttributeNames: { '#state': 'state' }, ExpressionAttributeValues: { ':state': state, ':digest': digest } }),
+    ...(exclusive ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } : {}),
   };
 }
 

@@ -95,6 +95,11 @@ export interface Delivery<R> {
 
 export type Answer = PrepareAnswer | PhaseTwoAnswer;
 
+/** What a conditional single-item write came to: the item after it (when asked for), or the item as it was when refused. */
+export type ConditionalOutcome =
+  | { written: true; attributes: Record<string, unknown> | undefined }
+  | { written: false; old: Record<string, unknown> | undefined };
+
 export interface ParticipantDriver<R> {
   drive(delivery: Delivery<R>): Promise<Answer>;
   read(txnId: string): Promise<R | undefined>;
@@ -104,9 +109,9 @@ export interface ParticipantDriver<R> {
    * A conditional single-item update whose failure says why: the item as it was (its
    * ReturnValuesOnConditionCheckFailure ALL_OLD; undefined when no item was there).
    */
-  update(
-    command: UpdateCommand,
-  ): Promise<{ written: true; attributes: Record<string, unknown> | undefined } | { written: false; old: Record<string, unknown> | undefined }>;
+  update(command: UpdateCommand): Promise<ConditionalOutcome>;
+  /** A conditional put whose failure says why, as `update` (its ReturnValuesOnConditionCheckFailure ALL_OLD). */
+  put(command: PutCommand): Promise<ConditionalOutcome>;
   /** A transaction; the cancellation reasons (with the items that failed) when DynamoDB cancelled it, null when it committed. */
   transact(input: TransactWriteCommandInput): Promise<CancellationReason[] | null>;
   status(txnId: string): Promise<StatusAnswer>;
@@ -130,11 +135,14 @@ export function participantDriver<R extends StoredRecordShape>(options: DriverOp
     }
   }
 
-  async function update(
-    command: UpdateCommand,
-  ): Promise<{ written: true; attributes: Record<string, unknown> | undefined } | { written: false; old: Record<string, unknown> | undefined }> {
+  /**
+   * UpdateItem and PutItem both take ReturnValuesOnConditionCheckFailure: ALL_OLD, which returns the item as it
+   * was when the condition failed and consumes no read capacity (DynamoDB API Reference, "UpdateItem" and
+   * "PutItem", https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html).
+   */
+  async function conditional(command: UpdateCommand | PutCommand): Promise<ConditionalOutcome> {
     try {
-      const out = await client.send(command);
+      const out = (await client.send(command as never)) as { Attributes?: Record<string, unknown> };
       return { written: true, attributes: out.Attributes };
     } catch (error) {
       if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw classifyDynamoError(error);
@@ -223,5 +231,5 @@ export function participantDriver<R extends StoredRecordShape>(options: DriverOp
     };
   }
 
-  return { drive, read, write, update, transact, status };
+  return { drive, read, write, update: conditional, put: conditional, transact, status };
 }

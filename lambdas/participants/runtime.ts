@@ -236,9 +236,15 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
         : { action: 'abort', digest: refused ? REFUSED_OPERATIONS_DIGEST : given?.digest };
     const layout = given ? layoutOf(given) : { kind: 'record' as const };
     if (layout.kind === 'item') {
-      // The state is in two places (the record once decided, the entry until then): always read both first.
+      // The state is in two places (the record once decided, the entry until then). A `P` entry this process
+      // wrote is still `P` while no record exists, and the record's write checks that, so nothing is read first;
+      // otherwise the entry is read, and the record only when the entry is not this digest's `P` (itemHoldRuntime.ts).
+      const { pk } = layout.target;
       const perform = holds.performer(txnId, given, layout.target, performer(txnId, given));
-      return driver.drive({ txnId, message, start: 'read', read: () => holds.read(txnId, layout.target.pk), perform });
+      const start = holds.knowsHeld(txnId, pk, given?.digest)
+        ? { assume: { state: 'PREPARED' as const, digest: given?.digest, redo: true } }
+        : ('read' as const);
+      return driver.drive({ txnId, message, start, read: () => holds.readPhaseTwo(txnId, pk, given?.digest), perform });
     }
     const read = !given || given.readOnly || given.plans.some((p) => needsSplit(p, sharded));
     const start = read ? ('read' as const) : { assume: { state: 'PREPARED' as const, digest: given.digest, redo: true } };
