@@ -116,7 +116,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
    * finished entries the next write there may remove in passing. Only an optimisation: another process's
    * writes forget what this one has not seen, and a stale view only names entries already gone.
    */
-  const seen = new Map<string, { finished: Record<string, unknown>; prepared: number | undefined }>();
+  const seen = new Map<string, { finished: Record<string, unknown> }>();
 
   function saw(pk: string, item: Record<string, unknown> | undefined): void {
     const intents = item?.intents;
@@ -130,7 +130,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
       .sort(([, a], [, b]) => a.at.localeCompare(b.at))
       .slice(0, FORGET_AT_ONCE);
     seen.delete(pk);
-    seen.set(pk, { finished: Object.fromEntries(finished), prepared: typeof item?.prepared === 'number' ? item.prepared : undefined });
+    seen.set(pk, { finished: Object.fromEntries(finished) });
     // Oldest first: a long-lived process forgets the items it has not written for longest.
     if (seen.size > SEEN_ITEMS) seen.delete(seen.keys().next().value as string);
     // A one-phase C is the one entry forgetting in passing leaves: a busy item's pass reads its record.
@@ -288,22 +288,20 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
   /** The item write of a decided record (`decidedAt`, its time): applies the entry the decision was about, releases a stray one. */
   async function finishItem(txnId: string, { pk, plan }: ItemHoldTarget, digest: string, outcome: 'COMMITTED' | 'ABORTED', decidedAt: string): Promise<Report> {
     const strayAfter = strayAfterOf(decidedAt);
-    // Which variant to send first: the item's last prepared entry leaves the index. As this process last saw
-    // the item (its prepare's ALL_NEW, usually); a wrong guess costs one refused write, then the other.
-    let write: FinishingWrite = { stray: false, last: seen.get(pk)?.prepared === 1 };
+    let write: FinishingWrite = { stray: false };
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       const { forget, horizon } = inPassing(pk, txnId);
       const update = write.stray
-        ? releaseStrayHold(tableName, pk, txnId, plan, digest, strayAfter, write.last)
-        : decideHold(tableName, pk, txnId, plan, digest, outcome, now(), write.last, strayAfter, forget, horizon);
+        ? releaseStrayHold(tableName, pk, txnId, plan, digest, strayAfter)
+        : decideHold(tableName, pk, txnId, plan, digest, outcome, now(), strayAfter, forget, horizon);
       const out = await driver.update(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }));
       if (out.written) {
         saw(pk, out.attributes);
         return { kind: 'done' };
       }
-      // The next attempt names only what the item as it was shows finished, and fits its variant to it.
+      // The next attempt names only what the item as it was shows finished, or releases a stray.
       saw(pk, out.old);
-      const next = finishingWrite(intentEntryOf((out.old?.intents as Record<string, unknown> | undefined)?.[txnId]), digest, strayAfter, out.old?.prepared);
+      const next = finishingWrite(intentEntryOf((out.old?.intents as Record<string, unknown> | undefined)?.[txnId]), digest, strayAfter);
       // Finished by a concurrent delivery, or never prepared: the step reads again and answers.
       if (!next) return { kind: 'moved' };
       write = next;

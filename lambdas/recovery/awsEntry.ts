@@ -18,6 +18,7 @@ import { protocolLogger } from '../observability/logger.js';
 import { pakkaTracer, traced } from '../observability/tracing.js';
 import { documentClient } from '../participants/lambdaEntry.js';
 import { coordinatorLogTable } from './coordinatorLogTable.js';
+import { heldItemsTidy } from './heldItemsTidy.js';
 import { inDoubtReaders } from './inDoubtReaders.js';
 import { participantIndexHoldsAny } from './indexProbe.js';
 import { lambdaParticipants } from './lambdaParticipants.js';
@@ -85,6 +86,9 @@ export function awsRecoveryPorts(coordinatorLog: string, directory: ParticipantD
       askedParticipants: directory.askedForInDoubt,
       ask: (participant, request) => participants.send(participant, request),
       holdsAny: (table, index) => participantIndexHoldsAny(clients.dynamo, table, index),
+      tidy: heldItemsTidy(clients.dynamo, Date.now, (error) =>
+        clients.warn?.('recovery could not take an idle item out of heldItems; a later sweep tries again', { phase: 'recovery', error: String(error) }),
+      ),
       onFailure: (source, error) =>
         clients.warn?.('recovery could not read a source of in-doubt transactions; the next sweep tries again', {
           phase: 'recovery',
