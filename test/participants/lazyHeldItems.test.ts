@@ -18,6 +18,7 @@ import { conflictRulesFromEnv } from '../../local/conflictRules.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
 import type { LocalPakka } from '../../local/pakka.js';
 import { testPakka, uniqueId } from '../support/pakka.js';
+import { credit, debit } from '../support/ledgerAccounts.js';
 import { readItem } from '../support/participantTable.js';
 
 const config = parseParticipantConfig({ participants: { bank: { kind: 'ledger', holdsInItems: true } } });
@@ -32,9 +33,6 @@ beforeAll(async () => {
   doc = documentClient(localDynamoClient(inject('dynamoEndpoint'), sdkTimeoutsFromEnv(), conflictRulesFromEnv()));
   bank = participantHandler({ name: 'bank', kind: ledger, tableName: pakka.tables.participants.get('bank')!, client: doc, holdsInItems: true });
 });
-
-const debit = (key: string, amount: number) => [{ op: 'debit', key, amount }];
-const credit = (key: string, amount: number) => [{ op: 'credit', key, amount }];
 
 /** The heldItems index units of one participant message, by AWS's rule, from the item before and after it. */
 async function indexUnitsOf(key: string, message: Parameters<ParticipantHandler>[0]): Promise<number> {

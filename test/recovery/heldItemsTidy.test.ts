@@ -20,6 +20,7 @@ import { localDynamoClient } from '../../local/dynamoLocal.js';
 import type { LocalPakka } from '../../local/pakka.js';
 import { LEDGERS, LedgerWorld } from '../chaos/ledgerWorld.js';
 import { testPakka, uniqueId } from '../support/pakka.js';
+import { credit, debit, openAccount } from '../support/ledgerAccounts.js';
 import { readItem } from '../support/participantTable.js';
 import { alice, transfer } from '../support/transferFixtures.js';
 
@@ -39,17 +40,6 @@ beforeAll(async () => {
   bank = participantHandler({ name: 'bank', kind: ledger, tableName: table, client: doc, holdsInItems: true, now: () => new Date(clock).toISOString() });
 });
 
-const debit = (key: string, amount: number) => [{ op: 'debit', key, amount }];
-const credit = (key: string, amount: number) => [{ op: 'credit', key, amount }];
-
-async function openAccount(balance: number): Promise<string> {
-  const key = uniqueId('acct');
-  const txnId = uniqueId('open');
-  await bank({ action: 'prepare', txnId, operations: credit(key, balance) });
-  await bank({ action: 'commit', txnId, operations: credit(key, balance) });
-  return key;
-}
-
 /** The sweeper's read of the heldItems index (its tidy included), as recovery wires it; the refs of `key`'s holds. */
 async function sweepRead(key: string) {
   const port = inDoubtIndex(
@@ -66,9 +56,9 @@ const inIndex = async (key: string) => (await readItem(pakka, 'bank', key))?.hel
 
 describe("the sweep's tidy of heldItems", () => {
   it('takes out an item idle for HELD_IDLE_MS, and keeps one used within it', async () => {
-    const idle = await openAccount(100);
+    const idle = await openAccount(bank, 100);
     clock += HELD_IDLE_MS - 10_000;
-    const busy = await openAccount(100);
+    const busy = await openAccount(bank, 100);
     clock += 10_001;
     // Idle just past the window (its last entry and its keys are older): out. The other's entry is 10 s old: kept.
     await sweepRead(idle);
@@ -84,7 +74,7 @@ describe("the sweep's tidy of heldItems", () => {
   });
 
   it('a stale tidy (two sweeps at once) never takes out keys that went in again within the window', async () => {
-    const key = await openAccount(100);
+    const key = await openAccount(bank, 100);
     clock += 2 * HELD_IDLE_MS;
     const tidy = heldItemsTidy(doc, () => clock);
     // Two sweeps read the item idle; the first takes it out.
@@ -101,7 +91,7 @@ describe("the sweep's tidy of heldItems", () => {
   });
 
   it('a prepare racing the tidy: the tidy, sent on the idle item the sweep read, is refused, and the hold is found', async () => {
-    const key = await openAccount(100);
+    const key = await openAccount(bank, 100);
     clock += 2 * HELD_IDLE_MS;
     const tidy = heldItemsTidy(doc, () => clock);
     // The sweep read the item idle ...
