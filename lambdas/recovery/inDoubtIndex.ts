@@ -64,25 +64,31 @@ export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap
   /**
    * Every prepared entry of the items `heldItems` lists, each item read consistently (the index is
    * eventually consistent and keys only). An entry's time is its own `at`, not the item's `heldSince`
-   * (when the item gained its first hold), so the items are read whole, up to `limit` per shard;
-   * `full` says some shard held more. `probe` asks the index first whether it holds anything. `tidy` gets
-   * every item read, and takes the idle ones out of the index.
+   * (when the item gained its first hold), so the items are read whole, up to `limit` per shard, or with
+   * `everyPage` (the sweep) every page of every shard: the index also lists items that held something in the
+   * last minute or two (their keys leave lazily, heldItemsTidy.ts), and a busy one, never leaving, sorts
+   * first, so a first page alone could hide a hold for good. `full` says some shard held more than was read.
+   * `probe` asks the index first whether it holds anything. `tidy` gets every item read, and takes the idle
+   * ones out of the index.
    */
   async function heldInItems(
     participant: string,
     tableName: string,
     limit: number,
-    probe?: InDoubtProbe,
-    tidyIdle?: HeldItemsTidy,
+    sweep: { everyPage: boolean; probe?: InDoubtProbe; tidy?: HeldItemsTidy } = { everyPage: false },
   ): Promise<{ refs: PreparedRecordRef[]; full: boolean }> {
     const pks: string[] = [];
     let full = false;
     try {
-      if (probe && !(await probe(tableName, HELD_ITEMS_INDEX))) return { refs: [], full: false };
+      if (sweep.probe && !(await sweep.probe(tableName, HELD_ITEMS_INDEX))) return { refs: [], full: false };
       for (const partition of HELD_PARTITIONS) {
-        const page = await heldItemKeys(client, tableName, partition, limit);
-        pks.push(...page.pks);
-        if (page.next) full = true;
+        let start: Record<string, unknown> | undefined;
+        do {
+          const page = await heldItemKeys(client, tableName, partition, limit, start);
+          pks.push(...page.pks);
+          start = sweep.everyPage ? page.next : undefined;
+          if (page.next && !sweep.everyPage) full = true;
+        } while (start);
       }
     } catch (error) {
       // A table from before the index (a team's own, or a local one kept from an older version) holds nothing in its items.
@@ -94,7 +100,7 @@ export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap
       tableName,
       pks.map((pk) => ({ [PARTITION_KEY]: pk })),
     );
-    if (tidyIdle) await tidyIdle(tableName, items);
+    if (sweep.tidy) await sweep.tidy(tableName, items);
     const refs = items.flatMap((item) =>
       Object.entries((item.intents ?? {}) as Record<string, unknown>).flatMap(([txnId, raw]): PreparedRecordRef[] => {
         const entry = intentEntryOf(raw);
@@ -107,7 +113,7 @@ export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap
 
   /** The held items' entries prepared no later than `before` (at most `limit`), and the oldest entry however young. */
   async function readHeldItems(participant: string, tableName: string, before: string, limit: number): Promise<InDoubtRead> {
-    const { refs } = await heldInItems(participant, tableName, limit, holdsAny, tidy);
+    const { refs } = await heldInItems(participant, tableName, limit, { everyPage: true, ...(holdsAny ? { probe: holdsAny } : {}), ...(tidy ? { tidy } : {}) });
     const sorted = oldestFirst(refs, Number.MAX_SAFE_INTEGER);
     const oldestSince = sorted[0]?.inDoubtSince;
     const old = sorted.filter((ref) => ref.inDoubtSince <= before).slice(0, limit);

@@ -7,7 +7,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import { sdkTimeoutsFromEnv } from '../../lambdas/config/sdkTimeouts.js';
-import { HELD_ITEMS_INDEX } from '../../lambdas/participants/itemIntents.js';
+import { HELD_ITEMS_INDEX, heldShardOf } from '../../lambdas/participants/itemIntents.js';
+import { PARTITION_KEY, itemKeyOf } from '../../lambdas/participants/table.js';
 import { ledger } from '../../lambdas/participants/kinds/ledger.js';
 import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
 import { type ParticipantHandler, participantHandler } from '../../lambdas/participants/runtime.js';
@@ -107,6 +108,38 @@ describe("the sweep's tidy of heldItems", () => {
     expect(await inIndex(key)).toBe(true);
     await bank({ action: 'commit', txnId, operations: debit(key, 40) });
     expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 60, available: 60, reserved: 0, prepared: 0 });
+  });
+});
+
+describe('a busy shard', () => {
+  it('the sweep reads every page of a shard: a hold behind items that stay listed is still found', async () => {
+    // Two accounts listed in one shard, then a hold on a third item of that shard: it sorts after them (heldSince).
+    const inShard = (shard: string) => {
+      for (;;) {
+        const key = uniqueId('acct');
+        if (heldShardOf(itemKeyOf(key)[PARTITION_KEY]!) === shard) return key;
+      }
+    };
+    const first = await openAccount(bank, 100);
+    const shard = heldShardOf(itemKeyOf(first)[PARTITION_KEY]!);
+    const second = inShard(shard);
+    const opened = uniqueId('open');
+    await bank({ action: 'prepare', txnId: opened, operations: credit(second, 1) });
+    await bank({ action: 'commit', txnId: opened, operations: credit(second, 1) });
+    clock += 1;
+    const behind = inShard(shard);
+    const txnId = uniqueId('t');
+    await bank({ action: 'prepare', txnId, operations: credit(behind, 5) });
+    // Pages of 2 (the sweep's limit): the hold is on the shard's second page at least.
+    const port = inDoubtIndex(
+      doc,
+      new Map([['bank', table]]),
+      undefined,
+      heldItemsTidy(doc, () => clock),
+    );
+    const { refs } = await port.preparedBefore(new Date(clock + 3_600_000).toISOString(), 2);
+    expect(refs.map((ref) => ref.txnId)).toContain(txnId);
+    await bank({ action: 'abort', txnId, operations: credit(behind, 5) });
   });
 });
 
