@@ -23,6 +23,8 @@ import { perParticipantStatements } from './perParticipantStatements.js';
 
 export interface RecoveryParticipant {
   name: string;
+  /** Its holds live in its items: recovery may tidy its table's `heldItems` keys (HELD_TIDY_CONDITIONS). */
+  holdsInItems: boolean;
   function: { functionArn: string };
   table: ParticipantTable;
 }
@@ -105,9 +107,10 @@ export class Recovery extends Construct {
           ['dynamodb:BatchGetItem'],
           props.participants.map((p) => p.table.table.tableArn),
         ),
+        // Only where holds live in items: a table that keeps every hold in a record has no item to tidy.
         ...perParticipantStatements(
           ['dynamodb:UpdateItem'],
-          props.participants.map((p) => p.table.table.tableArn),
+          props.participants.filter((p) => p.holdsInItems).map((p) => p.table.table.tableArn),
           HELD_TIDY_CONDITIONS,
         ),
         ...perParticipantStatements(

@@ -10,8 +10,6 @@ import type { CfnResource, CfnTemplate, Synthesized } from '../support/synth.js'
 import { sharedSynth } from '../support/synth.js';
 import { type Subject, functionSubjects, roleProblems, stateMachineSubjects } from '../support/roleCalls.js';
 import { resolveValue, roleArn, rolePolicies, simulate } from '../support/templateIam.js';
-import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import { heldKeysTidy } from '../../lambdas/participants/itemIntents.js';
 
 let synth: Synthesized;
 let subjects: Subject[];
@@ -124,47 +122,6 @@ describe('calls the code does not make are denied', () => {
     ['ObservabilityOutcomeReporter', 'dynamodb:GetItem', () => arn(table('CoordinatorCoordinatorLog'))],
   ])('%s: %s', async (who, action, resource) => {
     expect(await answer(who, action, resource())).toBe('ImplicitlyDenied');
-  });
-});
-
-/**
- * The condition keys DynamoDB evaluates for an UpdateItem ("Using IAM policy conditions for fine-grained access
- * control", DynamoDB developer guide): `dynamodb:Attributes`, every attribute the request names (its key and
- * the names in its expressions), and `dynamodb:ReturnValues` (NONE unless given). Only placeholders count as
- * names here, so a request that writes a bare attribute name into an expression is refused by this reading.
- */
-function updateItemContext(input: UpdateCommandInput): Record<string, string | string[]> {
-  const expressions = [input.UpdateExpression, input.ConditionExpression].join(' ');
-  const bare = expressions
-    .replace(/[#:]\w+/g, '')
-    .split(/[^A-Za-z_]+/)
-    .filter((word) => word && !['REMOVE', 'SET', 'ADD', 'DELETE', 'AND', 'OR', 'NOT'].includes(word));
-  if (bare.length) throw new Error(`the tidy names attributes outside its placeholders: ${bare.join(', ')}`);
-  const attributes = [...Object.keys(input.Key ?? {}), ...Object.values(input.ExpressionAttributeNames ?? {})];
-  return { 'dynamodb:Attributes': attributes, 'dynamodb:ReturnValues': input.ReturnValues ?? 'NONE' };
-}
-
-describe("recovery's one write to a participant table: taking an idle item out of heldItems", () => {
-  const tableArn = (prefix: string) => resolveValue(synth.json, { 'Fn::GetAtt': [idStartingWith(synth.json, 'AWS::DynamoDB::Table', prefix), 'Arn'] });
-  const tidy = heldKeysTidy('t', 'ITEM#alice', '2026-01-01T00:00:00.000Z');
-  const ask = (context: Record<string, string | string[]>, table = 'ParticipantPayerBankTable') => {
-    const recovery = subject('RecoveryHandler');
-    return simulate(roleArn(synth.json, recovery.roleId), rolePolicies(synth.json, recovery.roleId), 'dynamodb:UpdateItem', tableArn(table), context);
-  };
-
-  it('the tidy the code builds is allowed on every participant table', async () => {
-    expect(updateItemContext(tidy)['dynamodb:Attributes']).toEqual(['pk', 'heldShard', 'heldSince', 'prepared']);
-    for (const table of ['ParticipantPayerBankTable', 'ParticipantPayeeBankTable']) expect(await ask(updateItemContext(tidy), table)).toBe('Allowed');
-  });
-
-  it('an update naming any other attribute, or asking the item back, is denied', async () => {
-    const context = updateItemContext(tidy);
-    const attributes = context['dynamodb:Attributes'] as string[];
-    for (const other of ['balance', 'available', 'intents', 'version'])
-      expect(await ask({ ...context, 'dynamodb:Attributes': [...attributes, other] })).toBe('ImplicitlyDenied');
-    for (const back of ['ALL_OLD', 'ALL_NEW', 'UPDATED_NEW']) expect(await ask({ ...context, 'dynamodb:ReturnValues': back })).toBe('ImplicitlyDenied');
-    // No condition keys at all (what a request without the grant's restrictions would carry): denied too.
-    expect(await ask({})).toBe('ImplicitlyDenied');
   });
 });
 

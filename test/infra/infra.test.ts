@@ -15,7 +15,6 @@ import { RESOURCES_PER_STATEMENT } from '../../infra/constructs/perParticipantSt
 import { TRANSACTION_REQUEST_SCHEMA } from '../../infra/constructs/transactionRequestModel.js';
 import { type ParticipantSpec, loadParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import { DEFAULT_RECOVERY_CONFIG } from '../../lambdas/recovery/recoveryConfig.js';
-import { HELD_TIDY_CONDITIONS } from '../../infra/constructs/recovery.js';
 import { IN_DOUBT_INDEX } from '../../lambdas/participants/table.js';
 import { BY_STATUS_INDEX, COORDINATOR_LOG_SCHEMA, OPEN_INDEX, PARTICIPANT_TABLE_SCHEMA, type TableSchema } from '../../lambdas/tableSchemas.js';
 import { type AslSubstitutions, allStates, loadDefinition } from '../../local/stateMachine.js';
@@ -426,7 +425,7 @@ describe('IAM', () => {
     );
   });
 
-  it('lets the recovery sweeper only update the coordinator log, query the in-doubt and heldItems indexes, read held items, tidy their heldItems keys, invoke participants and describe executions', () => {
+  it('lets the recovery sweeper only update the coordinator log, query the in-doubt and heldItems indexes, read held items, invoke participants and describe executions', () => {
     const [, fn] = recoveryFunction();
     const statements = statementsOf(roleIdOf(props(fn).Role));
     const logGroupId = refId((props(fn).LoggingConfig as { LogGroup: unknown }).LogGroup);
@@ -447,11 +446,6 @@ describe('IAM', () => {
           .map((s) => arnOf(participantFunction(s).tableId))
           .sort()
           .join(',')}`,
-        // An idle item's heldItems keys, and only those (the statement's condition, checked below).
-        `dynamodb:UpdateItem ${specs
-          .map((s) => arnOf(participantFunction(s).tableId))
-          .sort()
-          .join(',')}`,
         // A sweep asks each index whether it holds anything (one item) before querying its shards.
         `dynamodb:Scan ${arnOf(coordinatorLogId())}/index/${OPEN_INDEX}`,
         ...perStatement('dynamodb:Scan', inDoubtIndexes),
@@ -461,8 +455,6 @@ describe('IAM', () => {
         ...XRAY_TRACING.map((a) => `${a} *`),
       ].sort(),
     );
-    const participantUpdates = statements.filter((s) => actionsOf(s).includes('dynamodb:UpdateItem') && !resourcesOf(s).includes(arnOf(coordinatorLogId())));
-    expect(participantUpdates.map((s) => (s as { Condition?: unknown }).Condition)).toEqual([HELD_TIDY_CONDITIONS]);
   });
 
   it('lets the participant directory writer only put the directory item and write its own log group', () => {
