@@ -99,8 +99,8 @@ export class Recovery extends Construct {
       // Old PREPARED records are found through each participant's sparse in-doubt index, and items holding a
       // prepared entry through its heldItems index (each index probed with a one-item Scan first; the items are
       // then read). The records and the items' business state are only ever changed by the participant, through
-      // its own function; recovery's one write takes an idle item's keys out of heldItems, and its grant allows
-      // no other attribute (HELD_TIDY_CONDITIONS).
+      // its own function; recovery's one write takes an idle item's keys out of heldItems, where holds live in
+      // items, and its grant allows no other attribute (HELD_TIDY_CONDITIONS).
       for (const statement of [
         ...perParticipantStatements(['dynamodb:Query', 'dynamodb:Scan'], inDoubt),
         ...perParticipantStatements(
