@@ -8,6 +8,7 @@ import { recordLateHazards } from '../lambdas/observability/transactionOutcome.j
 import { documentClient } from '../lambdas/participants/lambdaEntry.js';
 import { coordinatorLogTable } from '../lambdas/recovery/coordinatorLogTable.js';
 import { participantsAskedForInDoubt } from '../lambdas/config/participantConfig.js';
+import { heldItemsTidy } from '../lambdas/recovery/heldItemsTidy.js';
 import { inDoubtReaders } from '../lambdas/recovery/inDoubtReaders.js';
 import { participantIndexHoldsAny } from '../lambdas/recovery/indexProbe.js';
 import type { RecoveryPorts } from '../lambdas/recovery/ports.js';
@@ -55,6 +56,9 @@ export class LocalRecovery {
         askedParticipants: participantsAskedForInDoubt(pakka.config),
         ask: (participant, request) => invoke(participant, request),
         holdsAny: (table, index) => participantIndexHoldsAny(client, table, index),
+        tidy: heldItemsTidy(client, now, (error) =>
+          options.log?.('recovery could not take an idle item out of heldItems; a later sweep tries again', { error: String(error) }),
+        ),
         onFailure: (_source, error) =>
           options.log?.('recovery could not read a source of in-doubt transactions; the next sweep tries again', { error: String(error) }),
       }),

@@ -94,6 +94,8 @@ export const participantFunctionTimeoutSeconds = (spec: { prepareTimeoutSeconds:
 
 export class Participant extends Construct {
   readonly name: string;
+  /** Its holds live in its items (holdLayout.ts), so its table's items enter `heldItems` and recovery tidies them. */
+  readonly holdsInItems: boolean;
   /** The function the coordinator and recovery invoke; its ARN goes into every execution input. */
   readonly function: IFunction;
   readonly table: ParticipantTable;
@@ -106,6 +108,7 @@ export class Participant extends Construct {
     super(scope, id);
     const { spec } = props;
     this.name = spec.name;
+    this.holdsInItems = spec.holdsInItems;
     this.asksForInDoubt = keepsPreparedStateItself(spec);
     this.table = props.table
       ? existingTable(spec.name, props.table, spec.holdsInItems)

@@ -20,10 +20,17 @@ export const ARN_SIZE_ESTIMATE_CONTEXT = '@aws-cdk/aws-iam.arnSizeEstimate';
  */
 export const ARN_SIZE_ESTIMATE = 200;
 
-export function perParticipantStatements(actions: readonly string[], resources: readonly string[]): PolicyStatement[] {
+/** `conditions`, where given, go into every statement (IAM's Condition element). */
+export function perParticipantStatements(
+  actions: readonly string[],
+  resources: readonly string[],
+  conditions?: Record<string, Record<string, unknown>>,
+): PolicyStatement[] {
   const statements: PolicyStatement[] = [];
   for (let i = 0; i < resources.length; i += RESOURCES_PER_STATEMENT) {
-    statements.push(new PolicyStatement({ actions: [...actions], resources: resources.slice(i, i + RESOURCES_PER_STATEMENT) }));
+    statements.push(
+      new PolicyStatement({ actions: [...actions], resources: resources.slice(i, i + RESOURCES_PER_STATEMENT), ...(conditions ? { conditions } : {}) }),
+    );
   }
   return statements;
 }

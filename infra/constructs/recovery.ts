@@ -4,7 +4,7 @@
  * old PREPARED records) and drives the logged decision to every participant, or logs ABORT when no
  * decision was logged (presumed abort).
  */
-import { HELD_ITEMS_INDEX } from '../../lambdas/participants/itemIntents.js';
+import { HELD_ITEMS_INDEX, HELD_TIDY_ATTRIBUTES } from '../../lambdas/participants/itemIntents.js';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -23,6 +23,8 @@ import { perParticipantStatements } from './perParticipantStatements.js';
 
 export interface RecoveryParticipant {
   name: string;
+  /** Its holds live in its items: recovery may tidy its table's `heldItems` keys (HELD_TIDY_CONDITIONS). */
+  holdsInItems: boolean;
   function: { functionArn: string };
   table: ParticipantTable;
 }
@@ -36,6 +38,21 @@ export interface RecoveryProps {
   logRetention: RetentionDays;
   removalPolicy: RemovalPolicy;
 }
+
+/**
+ * The one write recovery makes to a participant's table: taking an idle item out of `heldItems`
+ * (lambdas/recovery/heldItemsTidy.ts). IAM's fine-grained access control limits it to the attributes the tidy
+ * names ("Using IAM policy conditions for fine-grained access control", DynamoDB developer guide,
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html): with
+ * `ForAllValues:StringEquals` on `dynamodb:Attributes`, an UpdateItem may read, write or evaluate in its condition
+ * only these, and with `StringEquals` on `dynamodb:ReturnValues` = `NONE` ("to allow only write actions ... change
+ * StringEqualsIfExists to StringEquals because the ReturnValues parameter always has a value") it cannot
+ * return the item's other attributes. The key and the index keys are in the list, as that page requires.
+ */
+export const HELD_TIDY_CONDITIONS = {
+  'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...HELD_TIDY_ATTRIBUTES] },
+  StringEquals: { 'dynamodb:ReturnValues': ['NONE'] },
+};
 
 /** What a sweep does to the coordinator log: read items, list the open index, write a decision or an outcome. */
 export const RECOVERY_LOG_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem'] as const;
@@ -81,13 +98,20 @@ export class Recovery extends Construct {
       );
       // Old PREPARED records are found through each participant's sparse in-doubt index, and items holding a
       // prepared entry through its heldItems index (each index probed with a one-item Scan first; the items are
-      // then read, never written); the records and items themselves are only ever changed by the participant,
-      // through its own function.
+      // then read). The records and the items' business state are only ever changed by the participant, through
+      // its own function; recovery's one write takes an idle item's keys out of heldItems, where holds live in
+      // items, and its grant allows no other attribute (HELD_TIDY_CONDITIONS).
       for (const statement of [
         ...perParticipantStatements(['dynamodb:Query', 'dynamodb:Scan'], inDoubt),
         ...perParticipantStatements(
           ['dynamodb:BatchGetItem'],
           props.participants.map((p) => p.table.table.tableArn),
+        ),
+        // Only where holds live in items: a table that keeps every hold in a record has no item to tidy.
+        ...perParticipantStatements(
+          ['dynamodb:UpdateItem'],
+          props.participants.filter((p) => p.holdsInItems).map((p) => p.table.table.tableArn),
+          HELD_TIDY_CONDITIONS,
         ),
         ...perParticipantStatements(
           ['lambda:InvokeFunction'],

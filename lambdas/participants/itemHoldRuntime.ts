@@ -93,11 +93,7 @@ export interface ItemHoldsOptions {
 }
 
 export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) {
-  /**
-   * The transaction's entry in its item, read consistently, with the item's `prepared` count, which picks the
-   * variant of the item write that follows (`finishItem`): the read is billed on the whole item whatever it
-   * projects, so the count costs nothing, and it spares a refused write.
-   */
+  /** The transaction's entry in its item, read consistently. */
   async function readEntry(txnId: string, pk: string): Promise<IntentEntry | undefined> {
     const item = await classified(
       client.send(
@@ -105,13 +101,11 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
           TableName: tableName,
           Key: { [PARTITION_KEY]: pk },
           ConsistentRead: true,
-          ProjectionExpression: '#in.#t, #prep',
-          ExpressionAttributeNames: { '#in': 'intents', '#t': txnId, '#prep': 'prepared' },
+          ProjectionExpression: '#in.#t',
+          ExpressionAttributeNames: { '#in': 'intents', '#t': txnId },
         }),
       ),
     );
-    const prepared = item.Item?.prepared;
-    if (typeof prepared === 'number') remember(pk, { finished: seen.get(pk)?.finished ?? {}, prepared });
     const intents = item.Item?.intents as Record<string, unknown> | undefined;
     return intentEntryOf(intents?.[txnId]);
   }
@@ -153,9 +147,9 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
    * finished entries the next write there may remove in passing. Only an optimisation: another process's
    * writes forget what this one has not seen, and a stale view only names entries already gone.
    */
-  const seen = new Map<string, { finished: Record<string, unknown>; prepared: number | undefined }>();
+  const seen = new Map<string, { finished: Record<string, unknown> }>();
 
-  function remember(pk: string, view: { finished: Record<string, unknown>; prepared: number | undefined }): void {
+  function remember(pk: string, view: { finished: Record<string, unknown> }): void {
     seen.delete(pk);
     seen.set(pk, view);
     // Oldest first: a long-lived process forgets the items it has not written for longest.
@@ -173,7 +167,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
       })
       .sort(([, a], [, b]) => a.at.localeCompare(b.at))
       .slice(0, FORGET_AT_ONCE);
-    remember(pk, { finished: Object.fromEntries(finished), prepared: typeof item?.prepared === 'number' ? item.prepared : undefined });
+    remember(pk, { finished: Object.fromEntries(finished) });
     // A one-phase C is the one entry forgetting in passing leaves: a busy item's pass reads its record.
     const entries = Object.values(intents as Record<string, unknown>);
     if (entries.length >= FORGET_FROM_HELD && entries.some((raw) => intentEntryOf(raw)?.one === true)) oneFull.add(pk);
@@ -347,23 +341,21 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
   /** The item write of a decided record (`decidedAt`, its time): applies the entry the decision was about, releases a stray one. */
   async function finishItem(txnId: string, { pk, plan }: ItemHoldTarget, digest: string, outcome: 'COMMITTED' | 'ABORTED', decidedAt: string): Promise<Report> {
     const strayAfter = strayAfterOf(decidedAt);
-    // Which variant to send first: the item's last prepared entry leaves the index. As this process last saw
-    // the item (its prepare's ALL_NEW, usually); a wrong guess costs one refused write, then the other.
-    let write: FinishingWrite = { stray: false, last: seen.get(pk)?.prepared === 1 };
+    let write: FinishingWrite = { stray: false };
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       const { forget, horizon } = inPassing(pk, txnId);
       const update = write.stray
-        ? releaseStrayHold(tableName, pk, txnId, plan, digest, strayAfter, write.last)
-        : decideHold(tableName, pk, txnId, plan, digest, outcome, now(), write.last, strayAfter, forget, horizon);
+        ? releaseStrayHold(tableName, pk, txnId, plan, digest, strayAfter)
+        : decideHold(tableName, pk, txnId, plan, digest, outcome, now(), strayAfter, forget, horizon);
       const out = await driver.update(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }));
       if (out.written) {
         saw(pk, out.attributes);
         heldHere.delete(txnId);
         return { kind: 'done' };
       }
-      // The next attempt names only what the item as it was shows finished, and fits its variant to it.
+      // The next attempt names only what the item as it was shows finished, or releases a stray.
       saw(pk, out.old);
-      const next = finishingWrite(intentEntryOf((out.old?.intents as Record<string, unknown> | undefined)?.[txnId]), digest, strayAfter, out.old?.prepared);
+      const next = finishingWrite(intentEntryOf((out.old?.intents as Record<string, unknown> | undefined)?.[txnId]), digest, strayAfter);
       // Finished by a concurrent delivery, or never prepared: the step reads again and answers.
       if (!next) {
         heldHere.delete(txnId);

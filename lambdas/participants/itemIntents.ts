@@ -21,6 +21,8 @@ export const HELD_SINCE = 'heldSince';
 export const HELD_SHARDS = 16;
 export const heldShardOf = (pk: string) => `HELD#${spreadOf(pk, HELD_SHARDS)}`;
 export const HELD_PARTITIONS: readonly string[] = Array.from({ length: HELD_SHARDS }, (_, i) => `HELD#${i}`);
+/** The item's count of `P` entries: the index's keys may leave only while it is 0. */
+export const PREPARED_COUNT = 'prepared';
 
 /**
  * How long a record of this layout is kept: DynamoDB's TTL deletes it after this (the attribute
@@ -30,7 +32,7 @@ export const HELD_PARTITIONS: readonly string[] = Array.from({ length: HELD_SHAR
 export const RECORD_TTL_SECONDS = 30 * 24 * 3600;
 export const RECORD_TTL_ATTRIBUTE = 'expiresAt';
 
-const NAMES: Record<string, string> = { '#in': 'intents', '#prep': 'prepared', '#s': 's', '#d': 'd', '#at': 'at', '#op': 'op' };
+const NAMES: Record<string, string> = { '#in': 'intents', '#prep': PREPARED_COUNT, '#s': 's', '#d': 'd', '#at': 'at', '#op': 'op' };
 
 /** DynamoDB refuses a name placeholder that no expression uses, so only the used ones are given. */
 function namesFor(txnId: string, expressions: readonly string[], extra: Record<string, string> = {}): Record<string, string> {
@@ -157,10 +159,10 @@ export function abortedEntryWrite(tableName: string, pk: string, txnId: string, 
 /**
  * The item's half of commit or abort: `P` → `C` or `A`, keeping only the state and the time (heldIntent.ts
  * decidedEntry), the escrow commit or release, one prepared fewer, and finished entries past the horizon
- * removed in passing. `last` is the variant for the item's last prepared entry, which also leaves the index;
- * the caller guesses it from the `prepared` count it last saw and sends the other when ALL_OLD shows it wrong.
- * `strayAfter` (heldIntent.ts strayAfterOf) is the guard: an entry newer than its record's decision is a
- * stray, which releaseStrayHold releases instead.
+ * removed in passing. The item stays in `heldItems` (its keys leave lazily: recovery's sweep removes them
+ * once the item has held nothing for a while, heldKeysTidy below), so one write fits every entry, the last
+ * one too. `strayAfter` (heldIntent.ts strayAfterOf) is the guard: an entry newer than its record's decision
+ * is a stray, which releaseStrayHold releases instead.
  */
 export function decideHold(
   tableName: string,
@@ -170,16 +172,15 @@ export function decideHold(
   digest: string,
   outcome: 'COMMITTED' | 'ABORTED',
   at: string,
-  last: boolean,
   strayAfter: string,
   forget: readonly string[] = [],
   horizon = '',
 ): Update {
   const escrow = outcome === 'COMMITTED' ? escrowCommit(plan) : escrowAbort(plan);
   const passing = forgetting(forget, horizon);
-  const remove = ['#in.#t.#op', '#in.#t.#d', ...(last ? [HELD_SHARD, HELD_SINCE] : []), ...passing.removals];
+  const remove = ['#in.#t.#op', '#in.#t.#d', ...passing.removals];
   const UpdateExpression = `${escrow.UpdateExpression}, #in.#t.#s = :to, #in.#t.#at = :at, #prep = #prep - :inc REMOVE ${remove.join(', ')}`;
-  const ConditionExpression = [heldEntryIs(last), '#in.#t.#at <= :strayAfter', ...passing.guards, `(${escrow.ConditionExpression})`].join(' AND ');
+  const ConditionExpression = [HELD_ENTRY_IS, '#in.#t.#at <= :strayAfter', ...passing.guards, `(${escrow.ConditionExpression})`].join(' AND ');
   const withNames = { ...escrow, ExpressionAttributeNames: { ...escrow.ExpressionAttributeNames, ...passing.names } };
   return intentUpdate(tableName, pk, txnId, withNames, UpdateExpression, ConditionExpression, {
     ...passing.values,
@@ -192,19 +193,18 @@ export function decideHold(
   });
 }
 
-/** The entry is this digest's `P`, and the item holds more prepared entries than it (or, `last`, only it). */
-const heldEntryIs = (last: boolean) => `#in.#t.#s = :p AND #in.#t.#d = :d AND ${last ? '#prep = :inc' : '#prep > :inc'}`;
+/** The entry is this digest's `P`. */
+const HELD_ENTRY_IS = '#in.#t.#s = :p AND #in.#t.#d = :d';
 
 /**
  * A stray `P` entry (newer than its record's decision: a very late duplicate prepare that landed after the
  * transaction's entry was forgotten) is released and removed, whatever the record decided: it was never
  * part of that decision, so applying it would apply the transaction twice.
  */
-export function releaseStrayHold(tableName: string, pk: string, txnId: string, plan: EscrowPlan, digest: string, strayAfter: string, last: boolean): Update {
+export function releaseStrayHold(tableName: string, pk: string, txnId: string, plan: EscrowPlan, digest: string, strayAfter: string): Update {
   const escrow = escrowAbort(plan);
-  const remove = ['#in.#t', ...(last ? [HELD_SHARD, HELD_SINCE] : [])];
-  const UpdateExpression = `${escrow.UpdateExpression}, #prep = #prep - :inc REMOVE ${remove.join(', ')}`;
-  const ConditionExpression = `${heldEntryIs(last)} AND #in.#t.#at > :strayAfter AND (${escrow.ConditionExpression})`;
+  const UpdateExpression = `${escrow.UpdateExpression}, #prep = #prep - :inc REMOVE #in.#t`;
+  const ConditionExpression = `${HELD_ENTRY_IS} AND #in.#t.#at > :strayAfter AND (${escrow.ConditionExpression})`;
   return intentUpdate(tableName, pk, txnId, escrow, UpdateExpression, ConditionExpression, { ':p': 'P', ':d': digest, ':inc': 1, ':strayAfter': strayAfter });
 }
 
@@ -246,6 +246,30 @@ export function decidedRecordPut(tableName: string, record: DecidedRecord, exclu
     ConditionExpression: `attribute_not_exists(${PARTITION_KEY})${same}`,
     ...(same === '' ? {} : { ExpressionAttributeNames: { '#state': 'state' }, ExpressionAttributeValues: { ':state': state, ':digest': digest } }),
     ...(exclusive ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } : {}),
+  };
+}
+
+/**
+ * Every attribute recovery's tidy names (the key, the index's two keys, the count its condition reads): its IAM
+ * grant on participant tables is limited to these (infra/constructs/recovery.ts, `dynamodb:Attributes`).
+ */
+export const HELD_TIDY_ATTRIBUTES: readonly string[] = [PARTITION_KEY, HELD_SHARD, HELD_SINCE, PREPARED_COUNT];
+
+/**
+ * Recovery's sweep takes an idle item out of `heldItems` (docs/design.md, "The sparse index"): the index's keys
+ * go, on the condition that the item holds no `P` entry and has been in the index since before `idleBefore`.
+ * One single-item write, so a prepare racing it either lands first (then `prepared` is not 0 and the tidy is
+ * refused) or after (then its `if_not_exists` sets the keys again). Every name is a placeholder, so the
+ * attributes the request names are exactly HELD_TIDY_ATTRIBUTES; no ReturnValues, which IAM's grant requires.
+ */
+export function heldKeysTidy(tableName: string, pk: string, idleBefore: string): Update {
+  return {
+    TableName: tableName,
+    Key: { [PARTITION_KEY]: pk },
+    UpdateExpression: 'REMOVE #shard, #since',
+    ConditionExpression: '#prep = :zero AND #since < :idleBefore',
+    ExpressionAttributeNames: { '#shard': HELD_SHARD, '#since': HELD_SINCE, '#prep': PREPARED_COUNT },
+    ExpressionAttributeValues: { ':zero': 0, ':idleBefore': idleBefore },
   };
 }
 

@@ -231,16 +231,44 @@ export const strayAfterOf = (decidedAt: string): string => new Date(Date.parse(d
 export interface FinishingWrite {
   /** The entry is newer than its record's decision: released (the escrow abort) and removed, never applied. */
   stray: boolean;
-  /** The item's last prepared entry: the write also takes the item out of the `heldItems` index. */
-  last: boolean;
 }
 
 /**
  * Which finishing write fits the item as it was (ALL_OLD of the write that failed): none when the entry is
  * not this digest's `P` entry any more (finished by a concurrent delivery, or never prepared).
  */
-export function finishingWrite(entry: IntentEntry | undefined, digest: string, strayAfter: string, prepared: unknown): FinishingWrite | undefined {
+export function finishingWrite(entry: IntentEntry | undefined, digest: string, strayAfter: string): FinishingWrite | undefined {
   if (entry?.s !== 'P' || entry.d !== digest) return undefined;
   // ISO times sort as text.
-  return { stray: entry.at > strayAfter, last: prepared === 1 };
+  return { stray: entry.at > strayAfter };
+}
+
+/**
+ * How long an item must have held nothing before recovery's sweep takes it out of `heldItems` (docs/design.md,
+ * "The sparse index"): the sweep's interval, so an item with a transaction a minute or more keeps its keys and
+ * its transactions write no index entry, and an idle one leaves within about two sweeps.
+ */
+export const HELD_IDLE_MS = 60_000;
+
+/** What the sweep reads of an item `heldItems` lists (a consistent read of the whole item). */
+export interface ListedItem {
+  intents?: unknown;
+  prepared?: unknown;
+  heldSince?: unknown;
+}
+
+/**
+ * An item the index lists that holds nothing and has been idle since before `idleBefore`: no `P` entry, a
+ * `prepared` count of 0, in the index since before then, and every entry it keeps (the finished ones stay
+ * until the item's next write, forgetting in passing) last changed before then. An entry that cannot be read
+ * keeps the item listed: the index may list an item that holds nothing, never miss one that holds.
+ */
+export function idleHeldItem(item: ListedItem, idleBefore: string): boolean {
+  if (item.prepared !== 0 || typeof item.heldSince !== 'string' || item.heldSince >= idleBefore) return false;
+  const intents = item.intents ?? {};
+  if (typeof intents !== 'object' || intents === null) return false;
+  return Object.values(intents).every((raw) => {
+    const entry = intentEntryOf(raw);
+    return entry !== undefined && entry.s !== 'P' && entry.at < idleBefore;
+  });
 }

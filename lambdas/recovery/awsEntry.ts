@@ -18,6 +18,7 @@ import { protocolLogger } from '../observability/logger.js';
 import { pakkaTracer, traced } from '../observability/tracing.js';
 import { documentClient } from '../participants/lambdaEntry.js';
 import { coordinatorLogTable } from './coordinatorLogTable.js';
+import { heldItemsTidy } from './heldItemsTidy.js';
 import { inDoubtReaders } from './inDoubtReaders.js';
 import { participantIndexHoldsAny } from './indexProbe.js';
 import { lambdaParticipants } from './lambdaParticipants.js';
@@ -69,6 +70,8 @@ export interface AwsRecoveryClients {
   lambda: LambdaClient;
   /** Told of a source of in-doubt transactions that could not be read (a SQL database that is down). */
   warn?: (message: string, detail: Record<string, unknown>) => void;
+  /** The sweeper's clock (Date.now unless a test moves it): its deadlines and its tidy's idle window. */
+  now?: () => number;
 }
 
 /**
@@ -77,6 +80,7 @@ export interface AwsRecoveryClients {
  */
 export function awsRecoveryPorts(coordinatorLog: string, directory: ParticipantDirectory, clients: AwsRecoveryClients): AwsRecoveryPorts {
   const participants = lambdaParticipants(clients.lambda, directory.functions);
+  const now = clients.now ?? Date.now;
   return {
     log: coordinatorLogTable(clients.dynamo, coordinatorLog),
     inDoubt: inDoubtReaders({
@@ -85,6 +89,9 @@ export function awsRecoveryPorts(coordinatorLog: string, directory: ParticipantD
       askedParticipants: directory.askedForInDoubt,
       ask: (participant, request) => participants.send(participant, request),
       holdsAny: (table, index) => participantIndexHoldsAny(clients.dynamo, table, index),
+      tidy: heldItemsTidy(clients.dynamo, now, (error) =>
+        clients.warn?.('recovery could not take an idle item out of heldItems; a later sweep tries again', { phase: 'recovery', error: String(error) }),
+      ),
       onFailure: (source, error) =>
         clients.warn?.('recovery could not read a source of in-doubt transactions; the next sweep tries again', {
           phase: 'recovery',
@@ -94,7 +101,7 @@ export function awsRecoveryPorts(coordinatorLog: string, directory: ParticipantD
     }),
     participants,
     asked: new Set(directory.askedForInDoubt),
-    now: Date.now,
+    now,
   };
 }
 

@@ -14,6 +14,7 @@ import { heldItemKeys, isMissingIndex } from '../participants/heldItemsIndex.js'
 import { HELD_ITEMS_INDEX, HELD_PARTITIONS } from '../participants/itemIntents.js';
 import { IN_DOUBT_INDEX, IN_DOUBT_PARTITION, IN_DOUBT_PARTITIONS, IN_DOUBT_SORT, PARTITION_KEY } from '../participants/table.js';
 import { intentEntryOf } from '../protocol/heldIntent.js';
+import type { HeldItemsTidy } from './heldItemsTidy.js';
 import type { ParticipantIndex } from './indexProbe.js';
 import type { InDoubtPort, InDoubtRead, PreparedRecordRef } from './ports.js';
 import { type StreamRead, mergeOldestFirst, mergedReads } from './sortedStreams.js';
@@ -23,8 +24,12 @@ const PAGE = 100;
 /** Whether one sparse index of a participant table holds anything; false lets a sweep skip that index's shards. */
 export type InDoubtProbe = (tableName: string, index: ParticipantIndex) => Promise<boolean>;
 
-/** `tables` maps each participant name to its table. */
-export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap<string, string>, holdsAny?: InDoubtProbe): InDoubtPort {
+/**
+ * `tables` maps each participant name to its table. The sweeper gives `holdsAny` and `tidy` (heldItemsTidy.ts:
+ * the items it reads through `heldItems` that have held nothing for a while leave the index); the listings give
+ * neither, and write nothing.
+ */
+export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap<string, string>, holdsAny?: InDoubtProbe, tidy?: HeldItemsTidy): InDoubtPort {
   /** One shard from its oldest record on: those prepared no later than `before` (at most `limit`), and the oldest however young. */
   async function readShard(participant: string, tableName: string, partition: string, before: string, limit: number): Promise<InDoubtRead> {
     const refs: PreparedRecordRef[] = [];
@@ -59,23 +64,31 @@ export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap
   /**
    * Every prepared entry of the items `heldItems` lists, each item read consistently (the index is
    * eventually consistent and keys only). An entry's time is its own `at`, not the item's `heldSince`
-   * (when the item gained its first hold), so the items are read whole, up to `limit` per shard;
-   * `full` says some shard held more. `probe` asks the index first whether it holds anything.
+   * (when the item gained its first hold), so the items are read whole, up to `limit` per shard, or with
+   * `everyPage` (the sweep) every page of every shard: the index also lists items that held something in the
+   * last minute or two (their keys leave lazily, heldItemsTidy.ts), and a busy one, never leaving, sorts
+   * first, so a first page alone could hide a hold for good. `full` says some shard held more than was read.
+   * `probe` asks the index first whether it holds anything. `tidy` gets every item read, and takes the idle
+   * ones out of the index.
    */
   async function heldInItems(
     participant: string,
     tableName: string,
     limit: number,
-    probe?: InDoubtProbe,
+    sweep: { everyPage: boolean; probe?: InDoubtProbe; tidy?: HeldItemsTidy } = { everyPage: false },
   ): Promise<{ refs: PreparedRecordRef[]; full: boolean }> {
     const pks: string[] = [];
     let full = false;
     try {
-      if (probe && !(await probe(tableName, HELD_ITEMS_INDEX))) return { refs: [], full: false };
+      if (sweep.probe && !(await sweep.probe(tableName, HELD_ITEMS_INDEX))) return { refs: [], full: false };
       for (const partition of HELD_PARTITIONS) {
-        const page = await heldItemKeys(client, tableName, partition, limit);
-        pks.push(...page.pks);
-        if (page.next) full = true;
+        let start: Record<string, unknown> | undefined;
+        do {
+          const page = await heldItemKeys(client, tableName, partition, limit, start);
+          pks.push(...page.pks);
+          start = sweep.everyPage ? page.next : undefined;
+          if (page.next && !sweep.everyPage) full = true;
+        } while (start);
       }
     } catch (error) {
       // A table from before the index (a team's own, or a local one kept from an older version) holds nothing in its items.
@@ -87,6 +100,7 @@ export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap
       tableName,
       pks.map((pk) => ({ [PARTITION_KEY]: pk })),
     );
+    if (sweep.tidy) await sweep.tidy(tableName, items);
     const refs = items.flatMap((item) =>
       Object.entries((item.intents ?? {}) as Record<string, unknown>).flatMap(([txnId, raw]): PreparedRecordRef[] => {
         const entry = intentEntryOf(raw);
@@ -99,7 +113,7 @@ export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap
 
   /** The held items' entries prepared no later than `before` (at most `limit`), and the oldest entry however young. */
   async function readHeldItems(participant: string, tableName: string, before: string, limit: number): Promise<InDoubtRead> {
-    const { refs } = await heldInItems(participant, tableName, limit, holdsAny);
+    const { refs } = await heldInItems(participant, tableName, limit, { everyPage: true, ...(holdsAny ? { probe: holdsAny } : {}), ...(tidy ? { tidy } : {}) });
     const sorted = oldestFirst(refs, Number.MAX_SAFE_INTEGER);
     const oldestSince = sorted[0]?.inDoubtSince;
     const old = sorted.filter((ref) => ref.inDoubtSince <= before).slice(0, limit);

@@ -5,6 +5,7 @@
  * API's stuck listings and local mode all read through this, so they cannot see different things.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { HeldItemsTidy } from './heldItemsTidy.js';
 import { type InDoubtProbe, inDoubtIndex } from './inDoubtIndex.js';
 import { type AskInDoubt, participantInDoubt } from './participantInDoubt.js';
 import type { InDoubtPort } from './ports.js';
@@ -21,13 +22,15 @@ export interface InDoubtReadersOptions {
   onFailure?: SourceFailure;
   /** The sweeper's probe of an index before its shards (indexProbe.ts); the listings read without one. */
   holdsAny?: InDoubtProbe;
+  /** The sweeper's tidy of `heldItems` (heldItemsTidy.ts); the listings, which write nothing, give none. */
+  tidy?: HeldItemsTidy;
 }
 
 export function inDoubtReaders(options: InDoubtReadersOptions): InDoubtPort {
   const asked = new Set(options.askedParticipants);
   const indexed = new Map([...options.tables].filter(([name]) => !asked.has(name)));
   return inDoubtSources(
-    [inDoubtIndex(options.client, indexed, options.holdsAny), ...[...asked].map((name) => participantInDoubt(options.ask, name))],
+    [inDoubtIndex(options.client, indexed, options.holdsAny, options.tidy), ...[...asked].map((name) => participantInDoubt(options.ask, name))],
     options.onFailure,
   );
 }

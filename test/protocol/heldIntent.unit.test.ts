@@ -175,28 +175,25 @@ describe('the expressions', () => {
     );
     expect(input.ExpressionAttributeNames).toMatchObject({ '#o0': 'old1', '#o1': 'old2' });
     expect(input.ExpressionAttributeValues).toMatchObject({ ':p': 'P', ':horizon': at });
-    const decide = decideHold('t', 'ITEM#alice', 'tx', debit, 'd', 'COMMITTED', at, false, strayAfterOf(at), ['old1'], at);
+    const decide = decideHold('t', 'ITEM#alice', 'tx', debit, 'd', 'COMMITTED', at, strayAfterOf(at), ['old1'], at);
     expect(decide.UpdateExpression).toMatch(/REMOVE #in\.#t\.#op, #in\.#t\.#d, #in\.#o0$/);
     expect(decide.ConditionExpression).toContain('(attribute_not_exists(#in.#o0) OR (#in.#o0.#s <> :p AND #in.#o0.#at < :horizon))');
   });
 
-  it('the item write of commit and abort needs the entry P with the digest, no newer than its decision, leaves only its state and time; only the last prepared entry leaves the index', () => {
-    const some = decideHold('t', 'ITEM#alice', 'tx', debit, 'd', 'COMMITTED', at, false, strayAfterOf(at));
-    expect(some.ConditionExpression).toMatch(/^#in\.#t\.#s = :p AND #in\.#t\.#d = :d AND #prep > :inc AND #in\.#t\.#at <= :strayAfter AND/);
-    expect(some.ExpressionAttributeValues?.[':strayAfter']).toBe(strayAfterOf(at));
-    expect(some.UpdateExpression).not.toContain('heldShard');
-    const last = decideHold('t', 'ITEM#alice', 'tx', debit, 'd', 'ABORTED', at, true, strayAfterOf(at));
-    expect(last.ConditionExpression).toContain('#prep = :inc');
-    expect(last.UpdateExpression).toMatch(/REMOVE #in\.#t\.#op, #in\.#t\.#d, heldShard, heldSince$/);
+  it('the item write of commit and abort needs the entry P with the digest, no newer than its decision, leaves only its state and time; the item stays in the index', () => {
+    for (const outcome of ['COMMITTED', 'ABORTED'] as const) {
+      const input = decideHold('t', 'ITEM#alice', 'tx', debit, 'd', outcome, at, strayAfterOf(at));
+      expect(input.ConditionExpression).toMatch(/^#in\.#t\.#s = :p AND #in\.#t\.#d = :d AND #in\.#t\.#at <= :strayAfter AND/);
+      expect(input.ExpressionAttributeValues?.[':strayAfter']).toBe(strayAfterOf(at));
+      expect(input.UpdateExpression).toMatch(/#prep = #prep - :inc REMOVE #in\.#t\.#op, #in\.#t\.#d$/);
+      expect(input.UpdateExpression).not.toContain('held');
+    }
   });
 
   it('a stray entry is released (the escrow abort, even beside a COMMITTED record) and removed, on the opposite guard', () => {
-    const stray = releaseStrayHold('t', 'ITEM#alice', 'tx', debit, 'd', strayAfterOf(at), false);
-    expect(stray.ConditionExpression).toMatch(
-      /^#in\.#t\.#s = :p AND #in\.#t\.#d = :d AND #prep > :inc AND #in\.#t\.#at > :strayAfter AND \(reserved >= :amount\)$/,
-    );
+    const stray = releaseStrayHold('t', 'ITEM#alice', 'tx', debit, 'd', strayAfterOf(at));
+    expect(stray.ConditionExpression).toMatch(/^#in\.#t\.#s = :p AND #in\.#t\.#d = :d AND #in\.#t\.#at > :strayAfter AND \(reserved >= :amount\)$/);
     expect(stray.UpdateExpression).toMatch(/available = available \+ :amount, reserved = reserved - :amount.*, #prep = #prep - :inc REMOVE #in\.#t$/);
-    expect(releaseStrayHold('t', 'ITEM#alice', 'tx', debit, 'd', strayAfterOf(at), true).UpdateExpression).toMatch(/REMOVE #in\.#t, heldShard, heldSince$/);
   });
 });
 
@@ -208,18 +205,17 @@ describe('the stray guard', () => {
     expect(Date.parse(strayAfter) - Date.parse(decidedAt)).toBe(STRAY_ALLOWANCE_MS);
     // A stray lands only after its entry was forgotten, at least the horizon after the decision: the allowance must sit below that.
     expect(STRAY_ALLOWANCE_MS).toBeLessThan(INTENT_HORIZON_MS);
-    expect(finishingWrite(p('2026-01-01T00:00:09.000Z'), 'd', strayAfter, 2)).toEqual({ stray: false, last: false });
-    expect(finishingWrite(p('2026-01-01T00:00:11.000Z'), 'd', strayAfter, 1)).toEqual({ stray: false, last: true });
-    expect(finishingWrite(p(strayAfter), 'd', strayAfter, 1)).toEqual({ stray: false, last: true });
-    expect(finishingWrite(p('2026-01-01T00:00:21.000Z'), 'd', strayAfter, 1)).toEqual({ stray: true, last: true });
-    expect(finishingWrite(p('2026-01-01T00:00:21.000Z'), 'd', strayAfter, 3)).toEqual({ stray: true, last: false });
+    expect(finishingWrite(p('2026-01-01T00:00:09.000Z'), 'd', strayAfter)).toEqual({ stray: false });
+    expect(finishingWrite(p('2026-01-01T00:00:11.000Z'), 'd', strayAfter)).toEqual({ stray: false });
+    expect(finishingWrite(p(strayAfter), 'd', strayAfter)).toEqual({ stray: false });
+    expect(finishingWrite(p('2026-01-01T00:00:21.000Z'), 'd', strayAfter)).toEqual({ stray: true });
   });
 
   it('no finishing write for an entry that is not this digest’s P', () => {
     const strayAfter = strayAfterOf(decidedAt);
-    expect(finishingWrite(undefined, 'd', strayAfter, 1)).toBeUndefined();
-    expect(finishingWrite(p(decidedAt, 'other'), 'd', strayAfter, 1)).toBeUndefined();
-    expect(finishingWrite({ s: 'C', d: 'd', at: decidedAt }, 'd', strayAfter, 0)).toBeUndefined();
+    expect(finishingWrite(undefined, 'd', strayAfter)).toBeUndefined();
+    expect(finishingWrite(p(decidedAt, 'other'), 'd', strayAfter)).toBeUndefined();
+    expect(finishingWrite({ s: 'C', d: 'd', at: decidedAt }, 'd', strayAfter)).toBeUndefined();
   });
 });
 

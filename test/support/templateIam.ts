@@ -151,16 +151,20 @@ export function rolePolicies(template: CfnTemplate, roleId: string): Array<{ nam
   return policies;
 }
 
-/** What IAM answers when the role asks for `action` on `resource`: 'Allowed', 'ImplicitlyDenied' or 'ExplicitlyDenied'. */
+/**
+ * What IAM answers when the role asks for `action` on `resource`: 'Allowed', 'ImplicitlyDenied' or 'ExplicitlyDenied'.
+ * `context` holds the request's condition keys (e.g. `dynamodb:Attributes`), for a statement that has conditions.
+ */
 export async function simulate(
   principal: string,
   policies: Array<{ name: string; policy: PolicyDocument }>,
   action: string,
   resource: string,
+  context: Record<string, string | string[]> = {},
 ): Promise<EvaluationResult> {
   const result = await runSimulation(
     {
-      request: { principal, action, resource: { resource, accountId: account }, contextVariables: {} },
+      request: { principal, action, resource: { resource, accountId: account }, contextVariables: context },
       identityPolicies: policies,
       serviceControlPolicies: [],
       resourceControlPolicies: [],
