@@ -14,6 +14,8 @@ import { type StoredRecord, storedRecord } from '../participants/record.js';
 import { type ParticipantConfig, participantsAskedForInDoubt } from '../config/participantConfig.js';
 import { PARTITION_KEY, recordKeyOf } from '../participants/table.js';
 import { readHolds, readItem } from './itemReads.js';
+import { heldEntriesOf } from '../participants/heldItemsIndex.js';
+import { heldRecordOf } from '../participants/itemHoldRuntime.js';
 import { BY_STATUS_INDEX } from '../tableSchemas.js';
 import { inDoubtReaders } from '../recovery/inDoubtReaders.js';
 import type { ParticipantQuestions } from '../recovery/participantInDoubt.js';
@@ -80,7 +82,15 @@ export function tableReads(
           return answers.flatMap(([txnId, record]): Array<[string, StoredRecord]> => (record ? [[txnId, record]] : []));
         }
         const items = await batchReadConsistent(client, participantTable(name), txnIds.map(recordKeyOf));
-        return items.map((item): [string, StoredRecord] => [String(item[PARTITION_KEY]).slice('TXN#'.length), storedRecord(item)]);
+        const records = items.map((item): [string, StoredRecord] => [String(item[PARTITION_KEY]).slice('TXN#'.length), storedRecord(item)]);
+        const recorded = new Set(records.map(([txnId]) => txnId));
+        return [
+          ...records,
+          ...(await heldInItems(
+            name,
+            txnIds.filter((txnId) => !recorded.has(txnId)),
+          )),
+        ];
       }),
     );
     // Filled in the order asked for, not the order the reads come back in, so every view lists them alike.
@@ -88,6 +98,24 @@ export function tableReads(
       for (const [txnId, record] of found[i] ?? []) byTxn.get(txnId)?.set(name, record);
     });
     return byTxn;
+  }
+
+  /**
+   * What a participant that holds one-item escrows in their items holds for transactions that have no record
+   * there: a prepared hold lives only in its item until the decision reaches it, found through heldItems and
+   * read as the participant's own status reads it (../participants/itemHoldRuntime.ts).
+   */
+  async function heldInItems(name: string, txnIds: readonly string[]): Promise<Array<[string, StoredRecord]>> {
+    if (!config.get(name)?.holdsInItems || !txnIds.length) return [];
+    const entries = await heldEntriesOf(client, participantTable(name), txnIds);
+    return [...entries].flatMap(([txnId, entry]): Array<[string, StoredRecord]> => {
+      const held = heldRecordOf(txnId, undefined, entry);
+      if (!held) return [];
+      const { itemBehind: _item, recordBehind: _record, ...record } = held;
+      // As the participant's status names it: the one key its prepared entry holds.
+      const key = (entry.op as { key?: unknown } | undefined)?.key;
+      return [[txnId, { ...record, ...(held.state === 'PREPARED' && typeof key === 'string' ? { lockedKeys: [key] } : {}) }]];
+    });
   }
 
   /** Log items with their status derived from the participants' records (transactionStatus.ts). */
@@ -193,7 +221,7 @@ export function tableReads(
     },
     async readParticipantRecord(participant, txnId) {
       const out = await client.send(new GetCommand({ TableName: participantTable(participant), Key: recordKeyOf(txnId), ConsistentRead: true }));
-      return out.Item ? storedRecord(out.Item) : undefined;
+      return out.Item ? storedRecord(out.Item) : (await heldInItems(participant, [txnId]))[0]?.[1];
     },
     async readParticipantItem(participant, key) {
       return readItem(client, participantTable(participant), key, config.get(participant)?.shardedKeys.get(key));

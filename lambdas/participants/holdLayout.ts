@@ -20,12 +20,11 @@ export interface ItemHoldTarget {
 }
 
 /**
- * Whether a participant without `holdsInItems` in its config holds one-item escrows in the item. Still off:
- * the recovery, coordinator and API tests still assert the record layout's records for one-item escrows
- * (CHANGELOG). Every reader of the switch (the config, the Lambda's `HOLDS_IN_ITEMS`, the CDK construct,
- * the benchmark) follows this constant, so turning it on is this one line once they are converted.
+ * Whether a participant without `holdsInItems` in its config holds one-item escrows in the item: yes, the
+ * item layout is the layout (issue 19); `"holdsInItems": false` keeps every hold in a record. Every reader of
+ * the switch (the config, the Lambda's `HOLDS_IN_ITEMS`, the CDK construct, the benchmark) follows this constant.
  */
-export const HOLDS_IN_ITEMS_BY_DEFAULT = false;
+export const HOLDS_IN_ITEMS_BY_DEFAULT = true;
 
 export function holdLayoutOf(plans: readonly OperationPlan[], sharded: ShardedKeys, holdsInItems: boolean = HOLDS_IN_ITEMS_BY_DEFAULT): HoldLayout {
   const [only, ...others] = plans;

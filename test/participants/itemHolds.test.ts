@@ -63,7 +63,12 @@ describe('prepare in the item', () => {
     // The API's item view (and so the CLI and the console) reads the hold from the item's intents.
     const reads = tableReads(doc, pakka.tables, config);
     expect(await reads.readItemHolds('bank', key)).toEqual({ holds: [{ txnId, op: 'debit', amount: 30, preparedAt: expect.any(String) }], complete: true });
+    // The transaction's views read the participant's state as they read a PREPARED record (GET /transactions/{id}, inspect, the listings).
+    const prepared = { txnId, state: 'PREPARED', lockedKeys: [key], operations: debit(key, 30), preparedAt: expect.any(String) };
+    expect(await reads.readParticipantRecord('bank', txnId)).toMatchObject(prepared);
+    expect(await reads.readParticipantRecords(txnId, ['bank', 'record-bank'])).toEqual(new Map([['bank', expect.objectContaining(prepared)]]));
     await bank({ action: 'abort', txnId, operations: debit(key, 30) });
+    expect(await reads.readParticipantRecord('bank', txnId)).toMatchObject({ state: 'ABORTED' });
     expect(await reads.readItemHolds('bank', key)).toEqual({ holds: [], complete: true });
   });
 
