@@ -12,7 +12,8 @@ import { type ParticipantRecordFacts, withDerivedStatus } from '../coordinatorLo
 import { batchReadConsistent } from '../participants/batchRead.js';
 import { type StoredRecord, storedRecord } from '../participants/record.js';
 import { type ParticipantConfig, participantsAskedForInDoubt } from '../config/participantConfig.js';
-import { PARTITION_KEY, recordKeyOf } from '../participants/table.js';
+import { PARTITION_KEY, itemKeyOf, recordKeyOf } from '../participants/table.js';
+import { type IntentEntry, intentEntryOf } from '../protocol/heldIntent.js';
 import { readHolds, readItem } from './itemReads.js';
 import { heldEntriesOf } from '../participants/heldItemsIndex.js';
 import { heldRecordOf } from '../participants/itemHoldRuntime.js';
@@ -31,6 +32,15 @@ function recordFromStatus(answer: StatusAnswer): StoredRecord | undefined {
     ...(answer.preparedAt ? { preparedAt: answer.preparedAt } : {}),
     ...(answer.voteReason ? { voteReason: answer.voteReason } : {}),
   };
+}
+
+/** An item's entry as the record the views read, as the participant's own status reads it; a prepared one names its key. */
+function recordOfEntry(txnId: string, entry: IntentEntry): StoredRecord | undefined {
+  const held = heldRecordOf(txnId, undefined, entry);
+  if (!held) return undefined;
+  const { itemBehind: _item, recordBehind: _record, ...record } = held;
+  const key = (entry.op as { key?: unknown } | undefined)?.key;
+  return { ...record, ...(held.state === 'PREPARED' && typeof key === 'string' ? { lockedKeys: [key] } : {}) };
 }
 
 export interface TableNamesForReads {
@@ -109,13 +119,31 @@ export function tableReads(
     if (!config.get(name)?.holdsInItems || !txnIds.length) return [];
     const entries = await heldEntriesOf(client, participantTable(name), txnIds);
     return [...entries].flatMap(([txnId, entry]): Array<[string, StoredRecord]> => {
-      const held = heldRecordOf(txnId, undefined, entry);
-      if (!held) return [];
-      const { itemBehind: _item, recordBehind: _record, ...record } = held;
-      // As the participant's status names it: the one key its prepared entry holds.
-      const key = (entry.op as { key?: unknown } | undefined)?.key;
-      return [[txnId, { ...record, ...(held.state === 'PREPARED' && typeof key === 'string' ? { lockedKeys: [key] } : {}) }]];
+      const record = recordOfEntry(txnId, entry);
+      return record ? [[txnId, record]] : [];
     });
+  }
+
+  /**
+   * The entry in the one item the transaction's operations name, when they are one operation on an unsharded
+   * key: the only way to an entry heldItems does not list (the participant's own no before the abort's record).
+   */
+  async function heldInNamedItem(name: string, txnId: string, operations: readonly unknown[] | undefined): Promise<StoredRecord | undefined> {
+    const spec = config.get(name);
+    const [only, ...others] = operations ?? [];
+    const key = (only as { key?: unknown } | undefined)?.key;
+    if (!spec?.holdsInItems || others.length || typeof key !== 'string' || spec.shardedKeys.has(key)) return undefined;
+    const out = await client.send(
+      new GetCommand({
+        TableName: participantTable(name),
+        Key: itemKeyOf(key),
+        ConsistentRead: true,
+        ProjectionExpression: '#in.#t',
+        ExpressionAttributeNames: { '#in': 'intents', '#t': txnId },
+      }),
+    );
+    const entry = intentEntryOf((out.Item?.intents as Record<string, unknown> | undefined)?.[txnId]);
+    return entry && recordOfEntry(txnId, entry);
   }
 
   /** Log items with their status derived from the participants' records (transactionStatus.ts). */
@@ -219,9 +247,10 @@ export function tableReads(
       }
       return described;
     },
-    async readParticipantRecord(participant, txnId) {
+    async readParticipantRecord(participant, txnId, operations) {
       const out = await client.send(new GetCommand({ TableName: participantTable(participant), Key: recordKeyOf(txnId), ConsistentRead: true }));
-      return out.Item ? storedRecord(out.Item) : (await heldInItems(participant, [txnId]))[0]?.[1];
+      if (out.Item) return storedRecord(out.Item);
+      return (await heldInNamedItem(participant, txnId, operations)) ?? (await heldInItems(participant, [txnId]))[0]?.[1];
     },
     async readParticipantItem(participant, key) {
       return readItem(client, participantTable(participant), key, config.get(participant)?.shardedKeys.get(key));

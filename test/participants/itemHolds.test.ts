@@ -84,6 +84,9 @@ describe('prepare in the item', () => {
     expect(await bank({ action: 'prepare', txnId, operations: debit(key, 11) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
     expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 60, available: 60, reserved: 0, prepared: 0 });
     expect(await readRecord(pakka, 'bank', txnId)).toBeUndefined();
+    // The API's views find the no in the item the transaction's operations name (heldItems lists only held items).
+    const reads = tableReads(doc, pakka.tables, config);
+    expect(await reads.readParticipantRecord('bank', txnId, debit(key, 11))).toMatchObject({ state: 'ABORTED', voteReason: 'INSUFFICIENT_FUNDS' });
     expect(await bank({ action: 'abort', txnId, operations: debit(key, 11) })).toMatchObject({ outcome: 'ABORTED' });
     // The abort writes the no's record (the API's status reads records), keeping its reason.
     expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({ state: 'ABORTED', layout: ITEM_HOLD_LAYOUT, voteReason: 'INSUFFICIENT_FUNDS' });
