@@ -278,9 +278,23 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
   }
 
   /** The record first, then the item: every finished entry has its record, and a crash between is finished by a repeat. */
-  async function decide(txnId: string, target: ItemHoldTarget, prepared: PreparedOperations, outcome: 'COMMITTED' | 'ABORTED'): Promise<Report> {
+  async function decide(
+    txnId: string,
+    target: ItemHoldTarget,
+    prepared: PreparedOperations,
+    outcome: 'COMMITTED' | 'ABORTED',
+    preparedAt: string | undefined,
+  ): Promise<Report> {
     const at = now();
-    const put = decidedRecordPut(tableName, { txnId, state: outcome, digest: prepared.digest, operations: prepared.operations, onePhase: false, now: at });
+    const put = decidedRecordPut(tableName, {
+      txnId,
+      state: outcome,
+      digest: prepared.digest,
+      operations: prepared.operations,
+      onePhase: false,
+      now: at,
+      preparedAt,
+    });
     if (!(await driver.write(new PutCommand(put)))) return { kind: 'moved' };
     return finishItem(txnId, target, prepared.digest, outcome, at);
   }
@@ -375,7 +389,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
           if (record?.itemBehind) return finishItem(txnId, target, prepared.digest, effect.outcome, decidedAtOf(record) ?? now());
           // The abort after this participant's own no: the item holds the `A` entry already, the record follows.
           if (record?.recordBehind && record.state === 'ABORTED') return abortRecord(txnId, prepared, record.voteReason);
-          return decide(txnId, target, prepared, effect.outcome);
+          return decide(txnId, target, prepared, effect.outcome, record?.preparedAt);
         }
         case 'aborted':
           return aborted(txnId, target, given?.digest, given?.operations, effect.reason);
