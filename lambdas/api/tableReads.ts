@@ -79,7 +79,11 @@ export function tableReads(
     return table;
   };
   /** The records of these transactions at these participants, one consistent batch read per participant table. */
-  async function recordsOf(txnIds: readonly string[], names: ReadonlySet<string>): Promise<Map<string, Map<string, StoredRecord>>> {
+  /**
+   * `heldInItemsToo`: also the holds that live in items (a pass over heldItems per participant), for the views
+   * that show a prepared participant; the status derivation reads only decided records, which both layouts write.
+   */
+  async function recordsOf(txnIds: readonly string[], names: ReadonlySet<string>, heldInItemsToo: boolean): Promise<Map<string, Map<string, StoredRecord>>> {
     const byTxn = new Map<string, Map<string, StoredRecord>>(txnIds.map((t) => [t, new Map()]));
     const known = [...names].filter((name) => config.has(name) && tables.participants.has(name));
     const askedByStatus = (name: string) => asked.includes(name);
@@ -93,6 +97,7 @@ export function tableReads(
         }
         const items = await batchReadConsistent(client, participantTable(name), txnIds.map(recordKeyOf));
         const records = items.map((item): [string, StoredRecord] => [String(item[PARTITION_KEY]).slice('TXN#'.length), storedRecord(item)]);
+        if (!heldInItemsToo) return records;
         const recorded = new Set(records.map(([txnId]) => txnId));
         return [
           ...records,
@@ -154,6 +159,7 @@ export function tableReads(
     const records = await recordsOf(
       undecided.map((i) => i.txnId),
       names,
+      false,
     );
     return items.map((i) => withDerivedStatus(i, (records.get(i.txnId) ?? new Map()) as ReadonlyMap<string, ParticipantRecordFacts>));
   }
@@ -179,7 +185,7 @@ export function tableReads(
       return item && (await derived([item]))[0];
     },
     async readParticipantRecords(txnId, names) {
-      return (await recordsOf([txnId], new Set(names))).get(txnId) ?? new Map();
+      return (await recordsOf([txnId], new Set(names), true)).get(txnId) ?? new Map();
     },
     async listLog(statusPartition, limit, startAfter) {
       // The index holds keys only (a log write then costs one index unit): the items are read by key.
@@ -224,7 +230,7 @@ export function tableReads(
           tables.coordinatorLog,
           txnIds.map((txnId) => ({ txnId })),
         ).then((items) => derived(items.map(parseCoordinatorLogItem))),
-        recordsOf(txnIds, new Set(tables.participants.keys())),
+        recordsOf(txnIds, new Set(tables.participants.keys()), true),
       ]);
       const items = new Map(logged.map((i) => [i.txnId, i]));
       const described = new Map<string, HeldTransaction>();
@@ -250,7 +256,8 @@ export function tableReads(
     async readParticipantRecord(participant, txnId, operations) {
       const out = await client.send(new GetCommand({ TableName: participantTable(participant), Key: recordKeyOf(txnId), ConsistentRead: true }));
       if (out.Item) return storedRecord(out.Item);
-      return (await heldInNamedItem(participant, txnId, operations)) ?? (await heldInItems(participant, [txnId]))[0]?.[1];
+      // Known operations name the one item a hold in the item can live in; only without them is heldItems searched.
+      return operations !== undefined ? heldInNamedItem(participant, txnId, operations) : (await heldInItems(participant, [txnId]))[0]?.[1];
     },
     async readParticipantItem(participant, key) {
       return readItem(client, participantTable(participant), key, config.get(participant)?.shardedKeys.get(key));
