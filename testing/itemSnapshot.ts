@@ -2,8 +2,14 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PARTITION_KEY, itemKeyOf } from '../lambdas/participants/table.js';
 
-/** Attributes that name a transaction: the snapshot keeps only whether they are there. */
-const TXN_VALUED = new Set(['lockedBy', 'createdBy']);
+/** Attributes that name a transaction, or say when one held the item: the snapshot keeps only whether they are there. */
+const TXN_VALUED = new Set(['lockedBy', 'createdBy', 'heldSince']);
+
+/**
+ * The entries of holds that live in the item, keyed by txnId: the snapshot keeps how many still hold (`P`).
+ * A finished entry is the protocol's memory of a transaction (a no, a tombstone), not business state.
+ */
+const heldCount = (intents: unknown): number => Object.values((intents ?? {}) as Record<string, { s?: unknown }>).filter((entry) => entry?.s === 'P').length;
 
 export async function itemSnapshot(client: DynamoDBDocumentClient, tableName: string, operations: ReadonlyArray<Record<string, unknown>>): Promise<unknown[]> {
   return Promise.all(
@@ -13,7 +19,7 @@ export async function itemSnapshot(client: DynamoDBDocumentClient, tableName: st
       return Object.fromEntries(
         Object.entries(out.Item)
           .filter(([name]) => name !== PARTITION_KEY)
-          .map(([name, value]) => (TXN_VALUED.has(name) ? [name, true] : [name, value]))
+          .map(([name, value]) => (TXN_VALUED.has(name) ? [name, true] : name === 'intents' ? [name, heldCount(value)] : [name, value]))
           .sort(([a], [b]) => String(a).localeCompare(String(b))),
       );
     }),

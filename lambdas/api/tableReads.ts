@@ -12,8 +12,11 @@ import { withDerivedStatus } from '../coordinatorLog/transactionStatus.js';
 import { batchReadConsistent } from '../participants/batchRead.js';
 import { type StoredRecord, storedRecord } from '../participants/record.js';
 import { type ParticipantConfig, participantsAskedForInDoubt } from '../config/participantConfig.js';
-import { PARTITION_KEY, recordKeyOf } from '../participants/table.js';
+import { PARTITION_KEY, itemKeyOf, recordKeyOf } from '../participants/table.js';
+import { type IntentEntry, intentEntryOf } from '../protocol/heldIntent.js';
 import { readHolds, readItem } from './itemReads.js';
+import { heldEntriesOf } from '../participants/heldItemsIndex.js';
+import { heldRecordOf } from '../participants/itemHoldRuntime.js';
 import { BY_STATUS_INDEX } from '../tableSchemas.js';
 import { inDoubtReaders } from '../recovery/inDoubtReaders.js';
 import type { ParticipantQuestions } from '../recovery/participantInDoubt.js';
@@ -30,6 +33,15 @@ function recordFromStatus(answer: StatusAnswer): StoredRecord | undefined {
     ...(answer.preparedAt ? { preparedAt: answer.preparedAt } : {}),
     ...(answer.voteReason ? { voteReason: answer.voteReason } : {}),
   };
+}
+
+/** An item's entry as the record the views read, as the participant's own status reads it; a prepared one names its key. */
+function recordOfEntry(txnId: string, entry: IntentEntry): StoredRecord | undefined {
+  const held = heldRecordOf(txnId, undefined, entry);
+  if (!held) return undefined;
+  const { itemBehind: _item, recordBehind: _record, ...record } = held;
+  const key = (entry.op as { key?: unknown } | undefined)?.key;
+  return { ...record, ...(held.state === 'PREPARED' && typeof key === 'string' ? { lockedKeys: [key] } : {}) };
 }
 
 export interface TableNamesForReads {
@@ -68,7 +80,11 @@ export function tableReads(
     return table;
   };
   /** The records of these transactions at these participants, one consistent batch read per participant table. */
-  async function recordsOf(txnIds: readonly string[], names: ReadonlySet<string>): Promise<Map<string, Map<string, StoredRecord>>> {
+  /**
+   * `heldInItemsToo`: also the holds that live in items (a pass over heldItems per participant), for the views
+   * that show a prepared participant; the status derivation reads only decided records, which both layouts write.
+   */
+  async function recordsOf(txnIds: readonly string[], names: ReadonlySet<string>, heldInItemsToo: boolean): Promise<Map<string, Map<string, StoredRecord>>> {
     const byTxn = new Map<string, Map<string, StoredRecord>>(txnIds.map((t) => [t, new Map()]));
     const known = [...names].filter((name) => config.has(name) && tables.participants.has(name));
     const askedByStatus = (name: string) => asked.includes(name);
@@ -81,7 +97,16 @@ export function tableReads(
           return answers.flatMap(([txnId, record]): Array<[string, StoredRecord]> => (record ? [[txnId, record]] : []));
         }
         const items = await batchReadConsistent(client, participantTable(name), txnIds.map(recordKeyOf));
-        return items.map((item): [string, StoredRecord] => [String(item[PARTITION_KEY]).slice('TXN#'.length), storedRecord(item)]);
+        const records = items.map((item): [string, StoredRecord] => [String(item[PARTITION_KEY]).slice('TXN#'.length), storedRecord(item)]);
+        if (!heldInItemsToo) return records;
+        const recorded = new Set(records.map(([txnId]) => txnId));
+        return [
+          ...records,
+          ...(await heldInItems(
+            name,
+            txnIds.filter((txnId) => !recorded.has(txnId)),
+          )),
+        ];
       }),
     );
     // Filled in the order asked for, not the order the reads come back in, so every view lists them alike.
@@ -89,6 +114,42 @@ export function tableReads(
       for (const [txnId, record] of found[i] ?? []) byTxn.get(txnId)?.set(name, record);
     });
     return byTxn;
+  }
+
+  /**
+   * What a participant that holds one-item escrows in their items holds for transactions that have no record
+   * there: a prepared hold lives only in its item until the decision reaches it, found through heldItems and
+   * read as the participant's own status reads it (../participants/itemHoldRuntime.ts).
+   */
+  async function heldInItems(name: string, txnIds: readonly string[]): Promise<Array<[string, StoredRecord]>> {
+    if (!config.get(name)?.holdsInItems || !txnIds.length) return [];
+    const entries = await heldEntriesOf(client, participantTable(name), txnIds);
+    return [...entries].flatMap(([txnId, entry]): Array<[string, StoredRecord]> => {
+      const record = recordOfEntry(txnId, entry);
+      return record ? [[txnId, record]] : [];
+    });
+  }
+
+  /**
+   * The entry in the one item the transaction's operations name, when they are one operation on an unsharded
+   * key: the only way to an entry heldItems does not list (the participant's own no before the abort's record).
+   */
+  async function heldInNamedItem(name: string, txnId: string, operations: readonly unknown[] | undefined): Promise<StoredRecord | undefined> {
+    const spec = config.get(name);
+    const [only, ...others] = operations ?? [];
+    const key = (only as { key?: unknown } | undefined)?.key;
+    if (!spec?.holdsInItems || others.length || typeof key !== 'string' || spec.shardedKeys.has(key)) return undefined;
+    const out = await client.send(
+      new GetCommand({
+        TableName: participantTable(name),
+        Key: itemKeyOf(key),
+        ConsistentRead: true,
+        ProjectionExpression: '#in.#t',
+        ExpressionAttributeNames: { '#in': 'intents', '#t': txnId },
+      }),
+    );
+    const entry = intentEntryOf((out.Item?.intents as Record<string, unknown> | undefined)?.[txnId]);
+    return entry && recordOfEntry(txnId, entry);
   }
 
   /** Log items with their status derived from the participants' records (transactionStatus.ts). */
@@ -99,6 +160,7 @@ export function tableReads(
     const records = await recordsOf(
       undecided.map((i) => i.txnId),
       names,
+      false,
     );
     // A hold in its item: its record alone does not say phase 2 is done there (itemsBehind.ts).
     const facts = await withItemsBehind(client, participantTable, undecided, records);
@@ -126,7 +188,7 @@ export function tableReads(
       return item && (await derived([item]))[0];
     },
     async readParticipantRecords(txnId, names) {
-      return (await recordsOf([txnId], new Set(names))).get(txnId) ?? new Map();
+      return (await recordsOf([txnId], new Set(names), true)).get(txnId) ?? new Map();
     },
     async listLog(statusPartition, limit, startAfter) {
       // The index holds keys only (a log write then costs one index unit): the items are read by key.
@@ -171,7 +233,7 @@ export function tableReads(
           tables.coordinatorLog,
           txnIds.map((txnId) => ({ txnId })),
         ).then((items) => derived(items.map(parseCoordinatorLogItem))),
-        recordsOf(txnIds, new Set(tables.participants.keys())),
+        recordsOf(txnIds, new Set(tables.participants.keys()), true),
       ]);
       const items = new Map(logged.map((i) => [i.txnId, i]));
       const described = new Map<string, HeldTransaction>();
@@ -194,9 +256,11 @@ export function tableReads(
       }
       return described;
     },
-    async readParticipantRecord(participant, txnId) {
+    async readParticipantRecord(participant, txnId, operations) {
       const out = await client.send(new GetCommand({ TableName: participantTable(participant), Key: recordKeyOf(txnId), ConsistentRead: true }));
-      return out.Item ? storedRecord(out.Item) : undefined;
+      if (out.Item) return storedRecord(out.Item);
+      // Known operations name the one item a hold in the item can live in; only without them is heldItems searched.
+      return operations !== undefined ? heldInNamedItem(participant, txnId, operations) : (await heldInItems(participant, [txnId]))[0]?.[1];
     },
     async readParticipantItem(participant, key) {
       return readItem(client, participantTable(participant), key, config.get(participant)?.shardedKeys.get(key));

@@ -49,14 +49,17 @@ export interface Accepted {
   status: TxnStatus;
 }
 
-async function withParticipantStates(service: TransactionService, view: TransactionView): Promise<TransactionStatus> {
-  const records = await Promise.all(view.participants.map((p) => participantRecord(service, p.name, view.txnId)));
+/** A participant's operations as the log item or the request names them, when known. */
+type Planned = ReadonlyArray<{ name: string; operations: readonly unknown[] }>;
+
+async function withParticipantStates(service: TransactionService, view: TransactionView, planned: Planned = []): Promise<TransactionStatus> {
+  const records = await Promise.all(view.participants.map((p) => participantRecord(service, p.name, view.txnId, planned)));
   return { ...view, participants: view.participants.map((p, i) => ({ ...p, state: records[i]?.state ?? 'UNKNOWN' })) };
 }
 
-async function participantRecord(service: TransactionService, name: string, txnId: string): Promise<StoredRecord | undefined> {
+async function participantRecord(service: TransactionService, name: string, txnId: string, planned: Planned): Promise<StoredRecord | undefined> {
   // A participant removed from the config since the transaction ran has no table to read.
-  return service.config.has(name) ? service.readParticipantRecord(name, txnId) : undefined;
+  return service.config.has(name) ? service.readParticipantRecord(name, txnId, planned.find((p) => p.name === name)?.operations) : undefined;
 }
 
 interface Found {
@@ -98,12 +101,14 @@ async function findTransaction(service: TransactionService, txnId: string): Prom
   return { view, records, ...(running?.input ? { input: running.input } : {}) };
 }
 
+const plannedOf = (found: Found): Planned => found.item?.participantsJson ?? found.input?.participants ?? [];
+
 const notFound = (txnId: string) => new ApiError(404, 'TRANSACTION_NOT_FOUND', `no transaction ${txnId}`, 'txnId');
 
 export async function getTransaction(service: TransactionService, txnId: string): Promise<APIGatewayProxyResult> {
   const found = await findTransaction(service, txnId);
   if (!found) throw notFound(txnId);
-  return jsonResponse(200, await withParticipantStates(service, found.view));
+  return jsonResponse(200, await withParticipantStates(service, found.view, plannedOf(found)));
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -164,7 +169,7 @@ export async function submitTransaction(
     ? transactionView(item)
     : (undecided?.view ??
       undecidedView({ txnId, participants: input.participants.map((p) => p.name), createdAt: receivedAt, timeoutSeconds: input.timeoutSeconds }));
-  return jsonResponse(item && isFinal(item) ? 200 : 202, await withParticipantStates(service, view), location);
+  return jsonResponse(item && isFinal(item) ? 200 : 202, await withParticipantStates(service, view, input.participants), location);
 }
 
 export interface InspectedItem {
@@ -198,7 +203,7 @@ export interface Inspection {
 export async function inspectTransaction(service: TransactionService, txnId: string): Promise<APIGatewayProxyResult> {
   const found = await findTransaction(service, txnId);
   if (!found) throw notFound(txnId);
-  const planned = found.item?.participantsJson ?? found.input?.participants ?? [];
+  const planned = plannedOf(found);
   const keysOf = (name: string, record: StoredRecord | null): string[] => {
     // The request's operations when known; else (an undecided transaction, an item recovery logged with none) what the record holds.
     const operations = planned.find((p) => p.name === name)?.operations ?? [];
@@ -208,12 +213,12 @@ export async function inspectTransaction(service: TransactionService, txnId: str
     );
     return [...new Set(keys)];
   };
-  const status = await withParticipantStates(service, found.view);
+  const status = await withParticipantStates(service, found.view, planned);
   const participants = await Promise.all(
     status.participants.map(async (p): Promise<InspectedParticipant> => {
       const spec = service.config.get(p.name);
       const kind = spec?.definition;
-      const record = (await participantRecord(service, p.name, txnId)) ?? null;
+      const record = (await participantRecord(service, p.name, txnId, planned)) ?? null;
       const items = spec
         ? await Promise.all(
             keysOf(p.name, record).map(async (key): Promise<InspectedItem> => {

@@ -68,7 +68,8 @@ export interface TransactionService {
   heldFrom: HeldReader['heldFrom'];
   /** The views of held transactions, and the one ref each is listed under. */
   describeHeld: HeldReader['describeHeld'];
-  readParticipantRecord(participant: string, txnId: string): Promise<StoredRecord | undefined>;
+  /** `operations`, the transaction's operations at that participant when known, name the item a hold in the item lives in. */
+  readParticipantRecord(participant: string, txnId: string, operations?: readonly unknown[]): Promise<StoredRecord | undefined>;
   /** The records these participants hold for the transaction, by participant; one batch read per table. */
   readParticipantRecords(txnId: string, participants: readonly string[]): Promise<Map<string, StoredRecord>>;
   /** A participant's business item, raw (kind attributes, escrow sums, lockedBy...); a sharded key summed over its shards. */

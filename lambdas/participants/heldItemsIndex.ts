@@ -46,6 +46,16 @@ const PAGE = 100;
  * else names the item (a status without operations and without a record).
  */
 export async function heldEntryOf(client: DynamoDBDocumentClient, tableName: string, txnId: string): Promise<IntentEntry | undefined> {
+  return (await heldEntriesOf(client, tableName, [txnId])).get(txnId);
+}
+
+/**
+ * heldEntryOf for several transactions in one pass over the index (the API's views of transactions with no
+ * record at a participant): each found entry by its txnId; empty on a table without the index.
+ */
+export async function heldEntriesOf(client: DynamoDBDocumentClient, tableName: string, txnIds: readonly string[]): Promise<Map<string, IntentEntry>> {
+  const found = new Map<string, IntentEntry>();
+  if (!txnIds.length) return found;
   try {
     for (const partition of HELD_PARTITIONS) {
       let start: Record<string, unknown> | undefined;
@@ -56,16 +66,18 @@ export async function heldEntryOf(client: DynamoDBDocumentClient, tableName: str
           tableName,
           page.pks.map((pk) => ({ [PARTITION_KEY]: pk })),
         );
-        for (const item of items) {
-          const entry = intentEntryOf((item.intents as Record<string, unknown> | undefined)?.[txnId]);
-          if (entry) return entry;
-        }
+        for (const item of items)
+          for (const txnId of txnIds) {
+            const entry = intentEntryOf((item.intents as Record<string, unknown> | undefined)?.[txnId]);
+            if (entry && !found.has(txnId)) found.set(txnId, entry);
+          }
+        if (found.size === txnIds.length) return found;
         start = page.next;
       } while (start);
     }
   } catch (error) {
-    if (isMissingIndex(error)) return undefined;
+    if (isMissingIndex(error)) return found;
     throw error;
   }
-  return undefined;
+  return found;
 }

@@ -134,7 +134,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
    * no record exists the entry is still `P` with this digest: commit and abort send their record first, with no
    * read, and a record already there refuses it (`decide`). Per process, so only an optimisation.
    */
-  const heldHere = new Map<string, { pk: string; digest: string }>();
+  const heldHere = new Map<string, { pk: string; digest: string; at: string }>();
 
   /** Whether this process wrote the transaction's `P` entry with this digest in this item and has not seen it finished. */
   function knowsHeld(txnId: string, pk: string, digest: string | undefined): boolean {
@@ -229,7 +229,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     const out = await entryWrite(pk, txnId, prepareWrite);
     if (out.written) {
       if (!onePhase) {
-        heldHere.set(txnId, { pk, digest: given.digest });
+        heldHere.set(txnId, { pk, digest: given.digest, at: entry.at });
         if (heldHere.size > HELD_HERE) heldHere.delete(heldHere.keys().next().value as string);
       }
       if (oneFull.delete(pk)) await forget(pk);
@@ -323,11 +323,26 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
    * no record, which it may not have read: the put goes only where no record is, and when one is, its ALL_OLD is
    * that record, so the step answers from it beside the `P` entry (a repeat finishes the item from the record's
    * time; the other outcome is the violation) without reading it. Should the entry have been finished meanwhile,
-   * the item write's own condition refuses and the step reads both.
+   * the item write's own condition refuses and the step reads both. The record keeps the `P` entry's time as
+   * `preparedAt` (read, or remembered from this process's prepare).
    */
-  async function decide(txnId: string, target: ItemHoldTarget, prepared: PreparedOperations, outcome: 'COMMITTED' | 'ABORTED'): Promise<Report> {
+  async function decide(
+    txnId: string,
+    target: ItemHoldTarget,
+    prepared: PreparedOperations,
+    outcome: 'COMMITTED' | 'ABORTED',
+    preparedAt: string | undefined,
+  ): Promise<Report> {
     const at = now();
-    const decided = { txnId, state: outcome, digest: prepared.digest, operations: prepared.operations, onePhase: false, now: at };
+    const decided = {
+      txnId,
+      state: outcome,
+      digest: prepared.digest,
+      operations: prepared.operations,
+      onePhase: false,
+      now: at,
+      preparedAt: preparedAt ?? heldHere.get(txnId)?.at,
+    };
     const out = await driver.put(new PutCommand(decidedRecordPut(tableName, decided, true)));
     if (!out.written) {
       heldHere.delete(txnId);
@@ -430,7 +445,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
           if (record?.itemBehind) return finishItem(txnId, target, prepared.digest, effect.outcome, decidedAtOf(record) ?? now());
           // The abort after this participant's own no: the item holds the `A` entry already, the record follows.
           if (record?.recordBehind && record.state === 'ABORTED') return abortRecord(txnId, prepared, record.voteReason);
-          return decide(txnId, target, prepared, effect.outcome);
+          return decide(txnId, target, prepared, effect.outcome, record?.preparedAt);
         }
         case 'aborted':
           return aborted(txnId, target, given?.digest, given?.operations, effect.reason);

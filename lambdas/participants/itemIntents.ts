@@ -215,6 +215,8 @@ export interface DecidedRecord {
   operations: readonly unknown[] | undefined;
   onePhase: boolean;
   now: string;
+  /** When the entry was prepared, as its `P` entry said: the timeline's prepare span (a record of the older layout keeps it too). */
+  preparedAt?: string | undefined;
 }
 
 /**
@@ -228,7 +230,7 @@ export interface DecidedRecord {
  * on PutItem, DynamoDB API Reference, "PutItem": no read capacity consumed).
  */
 export function decidedRecordPut(tableName: string, record: DecidedRecord, exclusive = false): PutCommandInput {
-  const { txnId, state, digest, operations, onePhase, now } = record;
+  const { txnId, state, digest, operations, onePhase, now, preparedAt } = record;
   const same = digest === undefined || exclusive ? '' : ' OR (#state = :state AND digest = :digest)';
   return {
     TableName: tableName,
@@ -240,6 +242,7 @@ export function decidedRecordPut(tableName: string, record: DecidedRecord, exclu
       ...(digest !== undefined ? { digest } : {}),
       ...(operations ? { operations } : {}),
       ...(onePhase ? { onePhase: true } : {}),
+      ...(preparedAt !== undefined ? { preparedAt } : {}),
       [state === 'COMMITTED' ? 'committedAt' : 'abortedAt']: now,
       [RECORD_TTL_ATTRIBUTE]: Math.floor(Date.parse(now) / 1000) + RECORD_TTL_SECONDS,
     },

@@ -263,7 +263,7 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
     return entry?.s === 'P' && entry.op !== undefined ? [entry.op] : undefined;
   }
 
-  /** An abort without operations finds its hold in the item only where no record answers for the transaction. */
+  /** A commit or abort without operations finds its hold in the item only where no record answers for the transaction. */
   async function heldOperationsWithoutRecord(txnId: string): Promise<unknown[] | undefined> {
     return (await driver.read(txnId)) ? undefined : heldOperations(txnId);
   }
@@ -288,7 +288,9 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
     operations: prepareOperations,
     prepare: (txnId, prepared) => prepare(txnId, prepared, false),
     commitOnePhase: (txnId, prepared) => prepare(txnId, prepared, true),
-    commit: (txnId, raw) => phaseTwo(txnId, raw, 'COMMITTED'),
+    // The contract lets commit and abort leave out the operations (the redo list recorded at prepare is used):
+    // a hold in the item keeps its redo list in its `P` entry, found like the status finds it.
+    commit: async (txnId, raw) => phaseTwo(txnId, raw ?? (await heldOperationsWithoutRecord(txnId)), 'COMMITTED'),
     abort: async (txnId, raw) => phaseTwo(txnId, raw ?? (await heldOperationsWithoutRecord(txnId)), 'ABORTED'),
     status: async (txnId, raw) => {
       if (raw !== undefined) return statusOf(txnId, raw);

@@ -315,7 +315,8 @@ describe('GET /transactions/{txnId} and /inspect', () => {
       {
         name: 'payer-bank',
         kind: 'ledger',
-        record: { state: 'COMMITTED', lockedKeys: [payer] },
+        // The decided record of a hold that lived in its item names no keys: the items below show what it touched.
+        record: { state: 'COMMITTED' },
         items: [{ key: payer, exists: true, lockedBy: null, view: { balance: 40 } }],
       },
       { name: 'sms-gateway', kind: 'outbox', record: { state: 'COMMITTED' }, items: [{ key: sms, view: { message: 'paid 60', messageStatus: 'READY' } }] },

@@ -96,6 +96,12 @@ describe('concurrent transfers', () => {
       for (const item of items) {
         expect(item.lockedBy, `${context} lock left on ${String(item.pk)}`).toBeUndefined();
         expect(item.state, `${context} ${String(item.pk)}`).not.toBe('PREPARED');
+        // A hold that lived in its item: no entry still prepared.
+        const prepared = Object.entries((item.intents ?? {}) as Record<string, { s?: unknown }>).filter(([, entry]) => entry.s === 'P');
+        expect(
+          prepared.map(([txnId]) => txnId),
+          `${context} ${String(item.pk)}`,
+        ).toEqual([]);
         if (typeof item.balance === 'number') {
           expect(item.balance, context).toBeGreaterThanOrEqual(0); // I4: none negative
           // Quiet: nothing reserved or promised, and the escrow sums agree with the balance again.

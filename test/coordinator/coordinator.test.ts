@@ -11,7 +11,7 @@ import { VOTES, type Vote } from '../../lambdas/protocol/vote.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
 import type { LocalPakka } from '../../local/pakka.js';
 import defaultConfig from '../../config/participants.json' with { type: 'json' };
-import { participant, readItem, readRecord } from '../support/participantTable.js';
+import { fundsAndHolds, participant, readItem, readRecord, statusAt } from '../support/participantTable.js';
 import { interceptor } from '../support/interceptor.js';
 import { testPakka, twoPhaseOnly, uniqueId } from '../support/pakka.js';
 
@@ -80,7 +80,7 @@ describe('two-phase commit on the real state machine', () => {
     expect(txn.participants.every((p) => p.phaseTwo === 'ACKED')).toBe(true);
     expect(await balance(pakka, 'payer-bank', payer)).toBe(1_000);
     expect(await lockOf(pakka, 'payer-bank', payer)).toBeUndefined();
-    expect(await readItem(pakka, 'payee-bank', payee)).toBeUndefined(); // the provisional account is gone
+    expect(await fundsAndHolds(pakka, 'payee-bank', payee)).toEqual({ balance: 0, holds: [] }); // the provisional credit is gone
     expect(await readItem(pakka, 'sms-gateway', sms)).toBeUndefined(); // the message never became visible
     for (const name of ['payee-bank', 'sms-gateway', 'payer-bank']) {
       expect(await readRecord(pakka, name, txn.txnId)).toMatchObject({ state: 'ABORTED' });
@@ -114,7 +114,7 @@ describe('two-phase commit on the real state machine', () => {
       name: 'Pakka.VoteAbort.ABORTED_BEFORE_PREPARE',
       answer: { vote: 'VOTE_ABORT', reason: 'ABORTED_BEFORE_PREPARE' },
     });
-    expect(await readItem(pakka, 'payee-bank', payee)).toBeUndefined();
+    expect(await fundsAndHolds(pakka, 'payee-bank', payee)).toEqual({ balance: 0, holds: [] });
     expect(await readRecord(pakka, 'payee-bank', txn.txnId)).toMatchObject({ state: 'ABORTED' });
     expect(await balance(pakka, 'payer-bank', payer)).toBe(1_000);
     expect(await lockOf(pakka, 'payer-bank', payer)).toBeUndefined();
@@ -156,7 +156,7 @@ describe('two-phase commit on the real state machine', () => {
     expect(broken.count('payee-bank', 'commit')).toBe(7); // the first try and six retries
     expect(broken.count('payee-bank', 'abort')).toBe(0);
     expect(await balance(pakka, 'payer-bank', payer)).toBe(900);
-    expect(await readRecord(pakka, 'payee-bank', txn.txnId)).toMatchObject({ state: 'PREPARED' });
+    expect(await statusAt(pakka, 'payee-bank', txn.txnId)).toMatchObject({ state: 'PREPARED' });
   });
 
   it('records a participant that refuses the decision as a heuristic hazard', async () => {
@@ -220,7 +220,7 @@ describe('two-phase commit on the real state machine', () => {
     expect(counting.count('payer-bank', 'commit', txnId)).toBe(0);
     expect(counting.count('payer-bank', 'abort', txnId)).toBe(0);
     // Its prepare is left PREPARED for recovery, which aborts a participant the log does not name.
-    expect(await readRecord(pakka, 'payer-bank', txnId)).toMatchObject({ state: 'PREPARED' });
+    expect(await statusAt(pakka, 'payer-bank', txnId)).toMatchObject({ state: 'PREPARED' });
     expect(await pakka.getTransaction(txnId)).toMatchObject({ status: 'COMMITTED', decision: 'COMMIT', participants: [{ name: 'payee-bank' }] });
     expect(await balance(pakka, 'payee-bank', payee)).toBe(10);
   });
@@ -256,7 +256,7 @@ describe('two-phase commit on the real state machine', () => {
     expect(txn).toMatchObject({ status: 'ABORTED', decision: 'ABORT' });
     expect(await balance(pakka, 'payer-bank', payer)).toBe(500);
     expect(await lockOf(pakka, 'payer-bank', payer)).toBeUndefined();
-    expect(await readItem(pakka, 'payee-bank', payee)).toBeUndefined();
+    expect(await fundsAndHolds(pakka, 'payee-bank', payee)).toEqual({ balance: 0, holds: [] });
   });
 
   it('leaves READ_ONLY voters out of the commit phase', async () => {
@@ -385,7 +385,7 @@ describe('the first VOTE_ABORT ends the prepare phase', () => {
     await expect(latePrepare).rejects.toMatchObject({ name: 'Pakka.VoteAbort.ABORTED_BEFORE_PREPARE' });
     // I5: the late prepare held nothing, and nothing anywhere stays held.
     expect(await readRecord(pakka, 'payee-bank', started.txnId)).toMatchObject({ state: 'ABORTED' });
-    expect(await readItem(pakka, 'payee-bank', payee)).toBeUndefined();
+    expect(await fundsAndHolds(pakka, 'payee-bank', payee)).toEqual({ balance: 0, holds: [] });
     expect(await readRecord(pakka, 'payer-bank', started.txnId)).toMatchObject({ state: 'ABORTED' });
     expect(await balance(pakka, 'payer-bank', payer)).toBe(1_000);
     expect(await lockOf(pakka, 'payer-bank', payer)).toBeUndefined();
@@ -425,7 +425,7 @@ describe('the first VOTE_ABORT ends the prepare phase', () => {
     expect(firstAbort).toBeGreaterThan(0);
     expect(events.slice(0, firstAbort).sort()).toEqual(['payee-bank answered prepare', 'payer-bank answered prepare']);
     expect(await readRecord(pakka, 'payee-bank', txn.txnId)).toMatchObject({ state: 'ABORTED' });
-    expect(await readItem(pakka, 'payee-bank', payee)).toBeUndefined();
+    expect(await fundsAndHolds(pakka, 'payee-bank', payee)).toEqual({ balance: 0, holds: [] });
   });
 
   it.each(['Pakka.VoteAbort.NOT_A_REASON', 'Pakka.VoteAbort.LOCK_CONFLICT', 'Pakka.VoteAbort.TIMEOUT'])(

@@ -6,10 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { LedgerWorld } from '../chaos/ledgerWorld.js';
-import { alice, bob, COMMITTED_BALANCES, fees, LEDGERS, overdraft, transfer, UNTOUCHED_BALANCES, fundedWorlds } from '../support/transferFixtures.js';
+import { COMMITTED_BALANCES, LEDGERS, overdraft, transfer, UNTOUCHED_BALANCES, fundedWorlds, transferBalances } from '../support/transferFixtures.js';
 
 const world = fundedWorlds();
-const balances = async (w: LedgerWorld) => ({ alice: await w.balance(alice), bob: await w.balance(bob), fees: await w.balance(fees) });
 const states = (w: LedgerWorld, txnId: string) => Promise.all(LEDGERS.map((p) => w.recordState(p, txnId)));
 /** Successful decision writes only (the observer sees what DynamoDB accepted). */
 const decisionWrites = (w: LedgerWorld, txnId: string) => w.decisionWrites.filter((d) => d.txnId === txnId);
@@ -25,7 +24,7 @@ describe('two executions of one transaction at once', () => {
     expect(await w.pakka.getTransaction('t1')).toMatchObject({ status: 'COMMITTED', decision: 'COMMIT' });
     expect(decisionWrites(w, 't1').map((d) => d.decision)).toEqual(['COMMIT']);
     expect(await states(w, 't1')).toEqual(['COMMITTED', 'COMMITTED', 'COMMITTED']);
-    expect(await balances(w)).toEqual(COMMITTED_BALANCES);
+    expect(await transferBalances(w)).toEqual(COMMITTED_BALANCES);
     await w.recovery().sweepUntilQuiet();
     expect(await w.invariantViolations()).toEqual([]);
   });
@@ -38,7 +37,7 @@ describe('two executions of one transaction at once', () => {
     await w.injector.settled();
     expect(await w.pakka.getTransaction('t1')).toMatchObject({ status: 'ABORTED', decision: 'ABORT', reason: 'INSUFFICIENT_FUNDS' });
     expect(decisionWrites(w, 't1').map((d) => d.decision)).toEqual(['ABORT']);
-    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     await w.recovery().sweepUntilQuiet();
     expect(await w.invariantViolations()).toEqual([]);
   });
@@ -52,7 +51,7 @@ describe('two executions of one transaction at once', () => {
     // It prepares again (each record answers with the vote it holds), fails the decision's condition and follows the logged COMMIT.
     expect(late).toMatchObject({ ok: true, output: { decision: 'COMMIT', status: 'COMMITTED' } });
     expect(decisionWrites(w, 't1')).toHaveLength(1);
-    expect(await balances(w)).toEqual(COMMITTED_BALANCES);
+    expect(await transferBalances(w)).toEqual(COMMITTED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
   });
 });

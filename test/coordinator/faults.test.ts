@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { CRASH_ERROR, FaultInjector, faultSpec, faultsFromEnvironment } from '../../local/faults.js';
 import type { LedgerWorld, Transfer } from '../chaos/ledgerWorld.js';
-import { alice, bob, COMMITTED_BALANCES, fees, LEDGERS, overdraft, transfer, UNTOUCHED_BALANCES, fundedWorlds } from '../support/transferFixtures.js';
+import { statusAt } from '../support/participantTable.js';
+import { COMMITTED_BALANCES, LEDGERS, overdraft, transfer, UNTOUCHED_BALANCES, fundedWorlds, transferBalances } from '../support/transferFixtures.js';
 
 /** The ASL's Commit/Abort Retry: MaxAttempts 6 after the first try. */
 const PHASE_TWO_ATTEMPTS = 7;
@@ -20,8 +21,8 @@ async function runTransfer(w: LedgerWorld, txnId: string, t: Transfer = transfer
   return outcome;
 }
 
-const balances = async (w: LedgerWorld) => ({ alice: await w.balance(alice), bob: await w.balance(bob), fees: await w.balance(fees) });
-const states = (w: LedgerWorld, txnId: string) => Promise.all(LEDGERS.map((p) => w.recordState(p, txnId)));
+/** Each ledger's own status of the transaction: a hold that lives in its item has no record until the decision reaches it. */
+const states = (w: LedgerWorld, txnId: string) => Promise.all(LEDGERS.map(async (p) => (await statusAt(w.pakka, p, txnId)).state));
 const firedCount = (w: LedgerWorld, fault: string) => w.injector.fired.filter((f) => f.spec.fault === fault).length;
 
 /** After the coordinator and recovery: all final, nothing locked, I1-I5 hold. */
@@ -39,7 +40,7 @@ describe('a participant that crashes during prepare', () => {
     const view = await w.pakka.getTransaction('t1');
     expect(view).toMatchObject({ status: 'ABORTED', decision: 'ABORT', reason: 'ERROR' });
     expect(await states(w, 't1')).toEqual(['ABORTED', 'ABORTED', 'ABORTED']);
-    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     await expectSettled(w);
   });
 
@@ -50,7 +51,7 @@ describe('a participant that crashes during prepare', () => {
     expect(w.injector.deliveries.find((d) => d.participant === 'payee-bank' && d.action === 'prepare')?.error).toContain(CRASH_ERROR);
     expect(await w.pakka.getTransaction('t1')).toMatchObject({ status: 'ABORTED', decision: 'ABORT' });
     expect(await states(w, 't1')).toEqual(['ABORTED', 'ABORTED', 'ABORTED']);
-    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     await expectSettled(w);
   });
 
@@ -61,14 +62,14 @@ describe('a participant that crashes during prepare', () => {
     ]);
     await runTransfer(w, 't1');
     expect(w.injector.wasStopped('t1')).toBe(true);
-    expect(await w.recordState('payee-bank', 't1')).toBe('PREPARED');
+    expect((await statusAt(w.pakka, 'payee-bank', 't1')).state).toBe('PREPARED');
     // The payee's promised credit is held (incoming) until the decision reaches it.
     expect((await w.scanParticipants()).some(({ item }) => typeof item.incoming === 'number' && item.incoming > 0)).toBe(true);
     const [report] = await w.recovery().sweepUntilQuiet();
     expect(report).toMatchObject({ decided: 1, finalized: 1 });
     expect(await w.pakka.getTransaction('t1')).toMatchObject({ status: 'ABORTED', decision: 'ABORT', decidedBy: 'recovery' });
     expect(await states(w, 't1')).toEqual(['ABORTED', 'ABORTED', 'ABORTED']);
-    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     await expectSettled(w);
   });
 });
@@ -79,7 +80,7 @@ describe('a commit that fails', () => {
     await runTransfer(w, 't1');
     expect(firedCount(w, 'fail')).toBe(3);
     expect(await w.pakka.getTransaction('t1')).toMatchObject({ status: 'COMMITTED', decision: 'COMMIT' });
-    expect(await balances(w)).toEqual(COMMITTED_BALANCES);
+    expect(await transferBalances(w)).toEqual(COMMITTED_BALANCES);
     await expectSettled(w);
   });
 
@@ -93,7 +94,7 @@ describe('a commit that fails', () => {
     const item = await w.logItem('t1');
     expect(item).toMatchObject({ status: 'COMMITTING', decision: 'COMMIT', phase2Json: ['ACKED', 'PENDING', 'ACKED'] });
     expect(item?.leftToRecoveryAt).toBeDefined();
-    // The others committed; the payee still holds its lock until the commit reaches it.
+    // The others committed; the payee still holds its hold until the commit reaches it.
     expect(await states(w, 't1')).toEqual(['COMMITTED', 'PREPARED', 'COMMITTED']);
 
     // The fault also reaches recovery's deliveries: three more failures, three pending sweeps, then the commit.
@@ -109,7 +110,7 @@ describe('a commit that fails', () => {
     const done = await w.logItem('t1');
     expect(done).toMatchObject({ status: 'COMMITTED', decision: 'COMMIT', recoveryAttempts: 4, phase2Json: ['ACKED', 'ACKED', 'ACKED'] });
     expect(done?.decidedBy).toBeUndefined(); // the coordinator's decision, delivered by recovery
-    expect(await balances(w)).toEqual(COMMITTED_BALANCES);
+    expect(await transferBalances(w)).toEqual(COMMITTED_BALANCES);
     await expectSettled(w);
   });
 
@@ -119,7 +120,7 @@ describe('a commit that fails', () => {
     expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTING', decision: 'ABORT' });
     await w.recovery().sweep();
     expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED' });
-    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     await expectSettled(w);
   });
 });
@@ -133,7 +134,7 @@ describe('an answer after the timeout (prepare timeout 1 s)', () => {
     // A no leaves the participant function raised as an error named after its reason.
     expect(late?.error).toContain('Pakka.VoteAbort.ABORTED_BEFORE_PREPARE');
     expect(await states(w, 't1')).toEqual(['ABORTED', 'ABORTED', 'ABORTED']);
-    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     await expectSettled(w);
   });
 
@@ -143,7 +144,7 @@ describe('an answer after the timeout (prepare timeout 1 s)', () => {
     expect(await w.pakka.getTransaction('t1')).toMatchObject({ status: 'ABORTED', reason: 'TIMEOUT' });
     expect(w.injector.deliveries.find((d) => d.participant === 'payee-bank' && d.action === 'prepare')?.answer).toMatchObject({ vote: 'VOTE_COMMIT' });
     expect(await states(w, 't1')).toEqual(['ABORTED', 'ABORTED', 'ABORTED']);
-    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     await expectSettled(w);
   });
 
@@ -153,7 +154,7 @@ describe('an answer after the timeout (prepare timeout 1 s)', () => {
     expect(await w.pakka.getTransaction('t1')).toMatchObject({ status: 'COMMITTED' });
     const commits = w.injector.deliveries.filter((d) => d.participant === 'payee-bank' && d.action === 'commit');
     expect(commits.map((c) => (c.answer as { repeated?: boolean }).repeated).sort()).toEqual([false, true]);
-    expect(await balances(w)).toEqual(COMMITTED_BALANCES);
+    expect(await transferBalances(w)).toEqual(COMMITTED_BALANCES);
     await expectSettled(w);
   });
 });
@@ -165,7 +166,7 @@ describe('a message delivered twice', () => {
     const fired = w.injector.fired.find((f) => f.spec.fault === 'duplicate');
     expect(fired?.duplicateAnswer).toMatchObject(action === 'prepare' ? { vote: 'VOTE_COMMIT' } : { outcome: 'COMMITTED' });
     expect(await w.pakka.getTransaction('t1')).toMatchObject({ status: 'COMMITTED' });
-    expect(await balances(w)).toEqual(COMMITTED_BALANCES);
+    expect(await transferBalances(w)).toEqual(COMMITTED_BALANCES);
     await expectSettled(w);
   });
 
@@ -176,7 +177,7 @@ describe('a message delivered twice', () => {
     await w.injector.settled();
     expect(w.injector.fired.find((f) => f.spec.fault === 'duplicate')?.duplicateAnswer).toMatchObject({ vote: 'VOTE_COMMIT' });
     expect(await w.recordState('payee-bank', 't1')).toBe('COMMITTED');
-    expect(await balances(w)).toEqual(COMMITTED_BALANCES);
+    expect(await transferBalances(w)).toEqual(COMMITTED_BALANCES);
     await expectSettled(w);
   });
 
@@ -187,7 +188,7 @@ describe('a message delivered twice', () => {
       error: expect.stringContaining('Pakka.VoteAbort.ABORTED_BEFORE_PREPARE'),
     });
     expect(await states(w, 't1')).toEqual(['ABORTED', 'ABORTED', 'ABORTED']);
-    expect(await balances(w)).toEqual(UNTOUCHED_BALANCES);
+    expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     await expectSettled(w);
   });
 

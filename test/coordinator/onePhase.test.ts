@@ -12,7 +12,7 @@ import { LocalRecovery } from '../../local/recovery.js';
 import { EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/config/coordinatorVariant.js';
 import { DEFAULT_RECOVERY_CONFIG } from '../../lambdas/recovery/recoveryConfig.js';
 import { interceptor } from '../support/interceptor.js';
-import { participant, readItem, readRecord } from '../support/participantTable.js';
+import { fundsAndHolds, participant, readItem, readRecord, statusAt } from '../support/participantTable.js';
 import { testPakka, uniqueId } from '../support/pakka.js';
 
 async function run(pakka: LocalPakka, body: unknown) {
@@ -52,7 +52,7 @@ describe('one-phase commit', () => {
     await run(pakka, { participants: [{ name: 'payer-bank', operations: [{ op: 'credit', key: payer, amount: 50 }] }] });
     const txn = await run(pakka, debit(payer, 80));
     expect(txn).toMatchObject({ status: 'ABORTED', reason: 'INSUFFICIENT_FUNDS', participants: [{ vote: 'VOTE_ABORT' }] });
-    expect(await readRecord(pakka, 'payer-bank', txn.txnId)).toMatchObject({ state: 'ABORTED', voteReason: 'INSUFFICIENT_FUNDS', onePhase: true });
+    expect(await statusAt(pakka, 'payer-bank', txn.txnId)).toMatchObject({ state: 'ABORTED', voteReason: 'INSUFFICIENT_FUNDS' });
     expect(await readItem(pakka, 'payer-bank', payer)).toMatchObject({ balance: 50, available: 50, reserved: 0 });
     // The debit that fits commits alone too, with escrow's sums where prepare and commit would leave them.
     expect(await run(pakka, debit(payer, 20))).toMatchObject({ status: 'COMMITTED' });
@@ -108,7 +108,7 @@ describe('one-phase commit', () => {
     if (!late) throw new Error('the one-phase request was never sent');
     // Pakka's participants raise a no (Pakka.VoteAbort.<REASON>): the late one-phase request votes no and applies nothing.
     await expect(late()).rejects.toMatchObject({ name: 'Pakka.VoteAbort.ABORTED_BEFORE_PREPARE' });
-    expect(await readItem(pakka, 'payee-bank', payee)).toBeUndefined();
+    expect(await fundsAndHolds(pakka, 'payee-bank', payee)).toEqual({ balance: 0, holds: [] });
     expect(await pakka.getTransaction(txn.txnId)).toMatchObject({ status: 'ABORTED' });
   });
 

@@ -69,11 +69,16 @@ describe('the bundled participant (what cdk deploy uploads)', () => {
   const account = `acct-${randomUUID().slice(0, 8)}`;
   const fund = `fund-${randomUUID().slice(0, 8)}`;
 
-  it('prepares against DynamoDB: votes VOTE_COMMIT, writes the prepared record and promises the credit on the item', async () => {
+  it('prepares against DynamoDB: votes VOTE_COMMIT, writes the prepared entry in the item and promises the credit there', async () => {
     const prepared = await invoke({ action: 'prepare', txnId: fund, operations: [{ op: 'credit', key: account, amount: 5000 }] });
     expect(prepared).toEqual({ ok: true, answer: expect.objectContaining({ vote: 'VOTE_COMMIT', participant: spec.name, txnId: fund }) });
-    expect(await read(recordKeyOf(fund))).toMatchObject({ state: 'PREPARED', lockedKeys: [account] });
-    expect(await read(itemKeyOf(account))).toMatchObject({ balance: 0, incoming: 5000 });
+    // The default layout: a one-item escrow's hold lives in its item, with no record until the decision.
+    expect(await read(recordKeyOf(fund))).toBeUndefined();
+    expect(await read(itemKeyOf(account))).toMatchObject({ balance: 0, incoming: 5000, intents: { [fund]: { s: 'P' } } });
+    expect(await invoke({ action: 'status', txnId: fund })).toEqual({
+      ok: true,
+      answer: expect.objectContaining({ state: 'PREPARED', lockedKeys: [account] }),
+    });
   });
 
   it('commits what it prepared, and a repeated commit changes nothing', async () => {
@@ -90,10 +95,10 @@ describe('the bundled participant (what cdk deploy uploads)', () => {
     // The function fails with the no's name, so the coordinator's Catch ends the prepare phase at once; the message is the answer.
     expect(answer).toMatchObject({ ok: false, name: 'Pakka.VoteAbort.INSUFFICIENT_FUNDS' });
     expect(JSON.parse(answer.ok ? '' : answer.message)).toEqual({ participant: spec.name, txnId, vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
-    expect(await read(itemKeyOf(account))).toMatchObject({ balance: 5000 });
-    expect(await read(recordKeyOf(txnId))).toMatchObject({ state: 'ABORTED', voteReason: 'INSUFFICIENT_FUNDS' });
-    // The status of the same transaction is an answer, as recovery and the API read it.
-    expect(await invoke({ action: 'status', txnId })).toEqual({
+    // The no is kept in the item (its record comes with the abort that follows).
+    expect(await read(itemKeyOf(account))).toMatchObject({ balance: 5000, intents: { [txnId]: { s: 'A', r: 'INSUFFICIENT_FUNDS' } } });
+    // The status of the same transaction is an answer, as recovery reads it (with the log item's operations, which name the item).
+    expect(await invoke({ action: 'status', txnId, operations: [{ op: 'debit', key: account, amount: 5001 }] })).toEqual({
       ok: true,
       answer: expect.objectContaining({ state: 'ABORTED', voteReason: 'INSUFFICIENT_FUNDS' }),
     });

@@ -63,7 +63,12 @@ describe('prepare in the item', () => {
     // The API's item view (and so the CLI and the console) reads the hold from the item's intents.
     const reads = tableReads(doc, pakka.tables, config);
     expect(await reads.readItemHolds('bank', key)).toEqual({ holds: [{ txnId, op: 'debit', amount: 30, preparedAt: expect.any(String) }], complete: true });
+    // The transaction's views read the participant's state as they read a PREPARED record (GET /transactions/{id}, inspect, the listings).
+    const prepared = { txnId, state: 'PREPARED', lockedKeys: [key], operations: debit(key, 30), preparedAt: expect.any(String) };
+    expect(await reads.readParticipantRecord('bank', txnId)).toMatchObject(prepared);
+    expect(await reads.readParticipantRecords(txnId, ['bank', 'record-bank'])).toEqual(new Map([['bank', expect.objectContaining(prepared)]]));
     await bank({ action: 'abort', txnId, operations: debit(key, 30) });
+    expect(await reads.readParticipantRecord('bank', txnId)).toMatchObject({ state: 'ABORTED' });
     expect(await reads.readItemHolds('bank', key)).toEqual({ holds: [], complete: true });
   });
 
@@ -79,6 +84,9 @@ describe('prepare in the item', () => {
     expect(await bank({ action: 'prepare', txnId, operations: debit(key, 11) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
     expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 60, available: 60, reserved: 0, prepared: 0 });
     expect(await readRecord(pakka, 'bank', txnId)).toBeUndefined();
+    // The API's views find the no in the item the transaction's operations name (heldItems lists only held items).
+    const reads = tableReads(doc, pakka.tables, config);
+    expect(await reads.readParticipantRecord('bank', txnId, debit(key, 11))).toMatchObject({ state: 'ABORTED', voteReason: 'INSUFFICIENT_FUNDS' });
     expect(await bank({ action: 'abort', txnId, operations: debit(key, 11) })).toMatchObject({ outcome: 'ABORTED' });
     // The abort writes the no's record (the API's status reads records), keeping its reason.
     expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({ state: 'ABORTED', layout: ITEM_HOLD_LAYOUT, voteReason: 'INSUFFICIENT_FUNDS' });
@@ -130,9 +138,11 @@ describe('commit and abort', () => {
     const key = await openAccount(100);
     const txnId = uniqueId('t');
     await bank({ action: 'prepare', txnId, operations: debit(key, 30) });
+    const preparedAt = (await entryOf(key, txnId))?.at;
     expect(await bank({ action: 'commit', txnId, operations: debit(key, 30) })).toMatchObject({ outcome: 'COMMITTED', repeated: false });
     const record = await readRecord(pakka, 'bank', txnId);
-    expect(record).toMatchObject({ state: 'COMMITTED', layout: ITEM_HOLD_LAYOUT, digest: digestOf(debit(key, 30)) });
+    // With the P entry's time: the inspect timeline's prepare span, which Express's votes do not time.
+    expect(record).toMatchObject({ state: 'COMMITTED', layout: ITEM_HOLD_LAYOUT, digest: digestOf(debit(key, 30)), preparedAt });
     expect(typeof record?.[RECORD_TTL_ATTRIBUTE]).toBe('number');
     const item = await readItem(pakka, 'bank', key);
     expect(item).toMatchObject({ balance: 70, available: 70, reserved: 0, prepared: 0 });

@@ -5,6 +5,9 @@ import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
 import { itemKeyOf, recordKeyOf } from '../../lambdas/participants/table.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
 import { inject } from 'vitest';
+import type { ItemHold } from '../../lambdas/api/itemReads.js';
+import { tableReads } from '../../lambdas/api/tableReads.js';
+import { type StatusAnswer, statusAnswer } from '../../lambdas/contract/participantProtocol.js';
 
 const client = documentClient(localDynamoClient(inject('dynamoEndpoint')));
 
@@ -22,6 +25,25 @@ export async function readItem(pakka: LocalPakka, participant: string, key: stri
 export async function readRecord(pakka: LocalPakka, participant: string, txnId: string): Promise<Record<string, unknown> | undefined> {
   const out = await client.send(new GetCommand({ TableName: tableOf(pakka, participant), Key: recordKeyOf(txnId), ConsistentRead: true }));
   return out.Item;
+}
+
+/**
+ * The participant's own `status` answer for a transaction, in either layout: a hold that lives in its item
+ * has no record until its decision, and the status finds its entry (through heldItems without operations).
+ */
+export async function statusAt(pakka: LocalPakka, name: string, txnId: string): Promise<StatusAnswer> {
+  return statusAnswer.parse(await participant(pakka, name)({ action: 'status', txnId }));
+}
+
+/**
+ * An account's funds and holds as the API shows them. What an aborted credit to a new account must leave is
+ * `{ balance: 0, holds: [] }` in either layout: the record layout deletes the provisional item, a hold that
+ * lived in the item leaves the item (at balance 0, or its finished entry alone).
+ */
+export async function fundsAndHolds(pakka: LocalPakka, name: string, key: string): Promise<{ balance: number; holds: ItemHold[] }> {
+  const reads = tableReads(client, pakka.tables, pakka.config);
+  const item = await reads.readParticipantItem(name, key);
+  return { balance: Number(item?.balance ?? 0), holds: (await reads.readItemHolds(name, key)).holds };
 }
 
 export function participant(pakka: LocalPakka, name: string) {
