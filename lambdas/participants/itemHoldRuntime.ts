@@ -62,14 +62,17 @@ const HELD_HERE = 10_000;
 
 /** The step's view of a transaction in this layout: the record when it is of this layout, else the entry. */
 export function heldRecordOf(txnId: string, record: StoredRecord | undefined, entry: IntentEntry | undefined): HeldRecord | undefined {
-  if (record && record.layout !== ITEM_HOLD_LAYOUT) return record;
+  // A null abort sent without operations writes the older layout's tombstone (nothing names an item): it holds
+  // nothing in either layout, so a `P` entry a racing prepare left beside it is this layout's to finish.
+  const tombstone = record?.state === 'ABORTED' && record.digest === undefined && entry?.s === 'P';
+  if (record && record.layout !== ITEM_HOLD_LAYOUT && !tombstone) return record;
   const decided =
     record && record.state !== 'PREPARED'
       ? { state: record.state, ...(record.digest !== undefined ? { digest: record.digest } : {}), onePhase: record.onePhase ?? false }
       : undefined;
   const facts = intentFacts(decided, entry);
   if (!facts || facts.state === 'PREPARING') return undefined;
-  if (record) return { ...record, ...(facts.itemBehind ? { itemBehind: true } : {}) };
+  if (record) return { ...record, ...(tombstone ? { layout: ITEM_HOLD_LAYOUT } : {}), ...(facts.itemBehind ? { itemBehind: true } : {}) };
   return {
     txnId,
     state: facts.state,
@@ -225,9 +228,12 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
       if (!mayStillSendPrepare(began, now())) throw new TransientFailure(`prepare of ${txnId} ran too long to send its item write; retry`);
       return new UpdateCommand({ ...prepareHold(tableName, pk, txnId, plan, entry, as), ReturnValues: 'ALL_NEW' });
     };
-    // One write: the map's variants are entryWrite's, and every refusal left is an answer (no item to change first).
-    const out = await entryWrite(pk, txnId, prepareWrite);
+    // One write, and beside it (not after it) a consistent read of the record: the write reads nothing, so only the
+    // record tells of a tombstone or a decision this txnId already has (a null abort sent without operations, a
+    // repeat naming another item). A one-phase write is the decision itself, so it reads the record only when refused.
+    const [out, record] = await Promise.all([entryWrite(pk, txnId, prepareWrite), onePhase ? undefined : driver.read(txnId)]);
     if (out.written) {
+      if (record) return answeredByRecord(txnId, target, given.digest, entry.at, record);
       if (!onePhase) {
         heldHere.set(txnId, { pk, digest: given.digest, at: entry.at });
         if (heldHere.size > HELD_HERE) heldHere.delete(heldHere.keys().next().value as string);
@@ -244,10 +250,12 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
       txnId,
     );
     const refused = (reason: AbortReason): Report => ({ kind: 'report', message: { action: 'refused', prepare: message, reason }, from: 'nothing' });
+    // A record answers before the item's refusal: the late prepare after a tombstone votes its VOTE_ABORT, not the item's reason.
+    if (record && refusal.kind !== 'entry') return { kind: 'moved', record: heldRecordOf(txnId, record, undefined) };
     switch (refusal.kind) {
       case 'entry':
-        // A repeat: the refused write's ALL_OLD is the entry, so only the record is read (it answers once it exists).
-        return { kind: 'moved', record: heldRecordOf(txnId, await driver.read(txnId), refusal.entry) };
+        // A repeat: the refused write's ALL_OLD is the entry, and the record read beside it answers once it exists.
+        return { kind: 'moved', record: heldRecordOf(txnId, onePhase ? await driver.read(txnId) : record, refusal.entry) };
       case 'lockConflict':
         // A full item: forget what may be forgotten, so the coordinator's retry of this prepare finds room.
         await forget(pk, true);
@@ -255,6 +263,21 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
       case 'business':
         return refused(plan.shortReason);
     }
+  }
+
+  /**
+   * The prepare's `P` entry landed, yet the record read beside it says the transaction already has an answer here
+   * (a null abort's tombstone, a decision, a hold of the older layout). The entry is finished in the same delivery,
+   * as a repeat of the record's decision would finish it (finishItem, with the stray guard): applied only when the
+   * record committed this very digest in this layout and the entry is not newer than that decision (a concurrent
+   * duplicate of this prepare voted and the commit followed), released in every other case. Then the record answers,
+   * as for any repeated prepare.
+   */
+  async function answeredByRecord(txnId: string, target: ItemHoldTarget, digest: string, at: string, record: StoredRecord): Promise<Report> {
+    const itsDecision = record.layout === ITEM_HOLD_LAYOUT && record.state === 'COMMITTED' && record.digest === digest;
+    // A hold of the older layout has no decision time: the entry's own keeps it from counting as a stray.
+    await finishItem(txnId, target, digest, itsDecision ? 'COMMITTED' : 'ABORTED', decidedAtOf(record) ?? at);
+    return { kind: 'moved', record: heldRecordOf(txnId, record, undefined) };
   }
 
   /**

@@ -57,7 +57,11 @@ export function intentEntryOf(value: unknown): IntentEntry | undefined {
  */
 export function intentFacts(record: DecidedRecordFacts | undefined, entry: IntentEntry | undefined): ParticipantFacts | undefined {
   if (record) {
-    const behind = entry?.s === 'P' && entry.d !== undefined && entry.d === record.digest;
+    // A null abort sent without operations leaves a tombstone with no digest, which a prepare racing it (its
+    // record read before the tombstone, its item write after) can leave a `P` entry beside: the abort that finds
+    // it (recovery, through heldItems, with the entry's operations) releases it as it finishes any other.
+    const tombstone = record.state === 'ABORTED' && record.digest === undefined;
+    const behind = entry?.s === 'P' && entry.d !== undefined && (entry.d === record.digest || tombstone);
     return {
       state: record.state,
       ...(record.digest !== undefined ? { digest: record.digest } : {}),

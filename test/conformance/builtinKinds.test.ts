@@ -1,12 +1,12 @@
 /** Pakka's own kinds, through the participant runtime on DynamoDB Local, pass the conformance kit. */
-import { inject } from 'vitest';
+import { inject, it } from 'vitest';
 import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
 import { participantHandler } from '../../lambdas/participants/runtime.js';
 import { raisingVoteAbort } from '../../lambdas/participants/voteAbortRaised.js';
 import { BUILT_IN_KINDS } from '../../lambdas/participants/kinds/index.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
 import { createTables } from '../../local/tables.js';
-import { type Operations, participantConformance } from '../../testing/conformance.js';
+import { CONFORMANCE_RULES, type Operations, participantConformance } from '../../testing/conformance.js';
 import { uniqueId } from '../support/pakka.js';
 import { itemSnapshot } from '../../testing/itemSnapshot.js';
 
@@ -74,7 +74,7 @@ for (const raised of [false, true]) {
     await seed([{ op: 'restock', key, quantity: stock }]);
     return key;
   };
-  participantConformance({
+  const inventory = {
     ...base,
     name: 'inventory',
     yes: async () => [{ op: 'reserve', key: await sku(10), quantity: 3 }],
@@ -87,7 +87,17 @@ for (const raised of [false, true]) {
         { op: 'reserve', key: await sku(1), quantity: 3 },
       ],
     },
-  });
+  };
+  participantConformance(inventory, { rules: CONFORMANCE_RULES.filter((rule) => rule !== 'mismatch') });
+  // A known gap of holds in the item, kept in sight (docs/design.md, "Holds that live in the item", the Open
+  // paragraph after "The prepare reads the record beside its write"): the yes case is one reserve, held in its
+  // item with no record, so a repeat whose operations name another item finds nothing that tells of the first
+  // body. Pakka's coordinator never sends one (the txnId claim fixes one body per txnId). `it.fails` turns red
+  // the day the gap closes, so this line goes then.
+  participantConformance(
+    { ...inventory, name: 'inventory, a repeat naming another item before any record (known gap)' },
+    { rules: ['mismatch'], test: (title, body) => it.fails(title, body, 60_000) },
+  );
 }
 
 {

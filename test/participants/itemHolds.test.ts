@@ -458,23 +458,46 @@ function killedAt(kills: (command: unknown) => boolean): ParticipantHandler {
 }
 
 describe('a stray prepare after its entry was forgotten', () => {
+  /** A debit of 30 from 100, decided by `action`, its finished entry then forgotten (the forgetting write itself, past the horizon). */
+  async function forgottenDecision(action: 'commit' | 'abort') {
+    let clock = Date.now();
+    const now = () => new Date(clock).toISOString();
+    const h = participantHandler({ name: 'bank', kind: ledger, tableName: tableOf('bank'), client: doc, holdsInItems: true, now });
+    const key = await openAccount(100, h);
+    const txnId = uniqueId('t');
+    await h({ action: 'prepare', txnId, operations: debit(key, 30) });
+    await h({ action, txnId, operations: debit(key, 30) });
+    clock += 11_000;
+    const horizon = new Date(clock - 10_000).toISOString();
+    await doc.send(new UpdateCommand(forgetEntries(tableOf('bank'), itemKeyOf(key)[PARTITION_KEY]!, [txnId], horizon)));
+    expect(await entryOf(key, txnId)).toBeUndefined();
+    return { h, key, txnId, now, settled: action === 'commit' ? 70 : 100 };
+  }
+
   for (const action of ['commit', 'abort'] as const) {
-    it(`${action}: the stray P entry is newer than the record's decision, so it is released and removed, never applied`, async () => {
-      let clock = Date.now();
-      const now = () => new Date(clock).toISOString();
-      const h = participantHandler({ name: 'bank', kind: ledger, tableName: tableOf('bank'), client: doc, holdsInItems: true, now });
-      const key = await openAccount(100, h);
-      const txnId = uniqueId('t');
-      await h({ action: 'prepare', txnId, operations: debit(key, 30) });
-      await h({ action, txnId, operations: debit(key, 30) });
-      const settled = action === 'commit' ? 70 : 100;
-      // The finished entry is forgotten (the forgetting write itself, past the horizon), its record stays.
-      clock += 11_000;
-      const horizon = new Date(clock - 10_000).toISOString();
-      await doc.send(new UpdateCommand(forgetEntries(tableOf('bank'), itemKeyOf(key)[PARTITION_KEY]!, [txnId], horizon)));
+    it(`${action}: a very late duplicate prepare lands its P entry, and the record read beside its write releases it in the same delivery`, async () => {
+      const { h, key, txnId, settled } = await forgottenDecision(action);
+      // Nothing in the item stops the write; the record read beside it answers, as for any repeated prepare.
+      const vote = await h({ action: 'prepare', txnId, operations: debit(key, 30) });
+      expect(vote).toMatchObject(action === 'commit' ? { vote: 'VOTE_COMMIT' } : { vote: 'VOTE_ABORT', reason: 'ABORTED_BEFORE_PREPARE' });
+      expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: settled, available: settled, reserved: 0, incoming: 0, prepared: 0 });
       expect(await entryOf(key, txnId)).toBeUndefined();
-      // A very late duplicate of the prepare lands: nothing in the item stops it.
-      expect(await h({ action: 'prepare', txnId, operations: debit(key, 30) })).toMatchObject({ vote: 'VOTE_COMMIT' });
+      expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({ state: action === 'commit' ? 'COMMITTED' : 'ABORTED' });
+    });
+
+    it(`${action}: a stray P entry newer than the record's decision (left as a prepare cut off before its record read would leave it) is released and removed, never applied`, async () => {
+      const { h, key, txnId, now, settled } = await forgottenDecision(action);
+      // What the record read at prepare rules out, forced: the entry and its hold, written behind the process's back.
+      const { digest } = (await readRecord(pakka, 'bank', txnId)) as { digest: string };
+      await doc.send(
+        new UpdateCommand({
+          TableName: tableOf('bank'),
+          Key: itemKeyOf(key),
+          UpdateExpression: 'SET intents.#t = :e, available = available - :a, reserved = reserved + :a, prepared = prepared + :one',
+          ExpressionAttributeNames: { '#t': txnId },
+          ExpressionAttributeValues: { ':e': { s: 'P', d: digest, op: debit(key, 30)[0], at: now() }, ':a': 30, ':one': 1 },
+        }),
+      );
       expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: settled, available: settled - 30, reserved: 30, prepared: 1 });
       // The decision reaches it again (recovery finds the entry through heldItems and sends the log's decision).
       expect(await h({ action, txnId, operations: debit(key, 30) })).toMatchObject({ outcome: action === 'commit' ? 'COMMITTED' : 'ABORTED', repeated: true });
@@ -483,7 +506,6 @@ describe('a stray prepare after its entry was forgotten', () => {
       // Still listed in heldItems (it leaves lazily, through recovery's sweep), holding nothing.
       expect(item?.heldShard).toMatch(/^HELD#/);
       expect(await entryOf(key, txnId)).toBeUndefined();
-      expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({ state: action === 'commit' ? 'COMMITTED' : 'ABORTED' });
     });
   }
 });
