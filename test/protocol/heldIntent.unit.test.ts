@@ -57,6 +57,9 @@ describe('what the step sees', () => {
     expect(intentFacts({ state: 'ABORTED', digest: 'd' }, { s: 'A', d: 'd', at })).toEqual({ state: 'ABORTED', digest: 'd' });
     // A P entry of another request under the txnId is not this record's to finish.
     expect(intentFacts({ state: 'ABORTED', digest: 'd' }, { s: 'P', d: 'other', at })).toEqual({ state: 'ABORTED', digest: 'd' });
+    // A digest-less tombstone (a null abort without operations) beside a P entry: a prepare raced it, and the abort that finds it releases it.
+    expect(intentFacts({ state: 'ABORTED' }, { s: 'P', d: 'd', at })).toEqual({ state: 'ABORTED', itemBehind: true });
+    expect(intentFacts({ state: 'COMMITTED' }, { s: 'P', d: 'd', at })).toEqual({ state: 'COMMITTED' });
   });
 
   it('without a record the entry speaks: P prepared, a one-phase C the decision, an A with a reason the participant’s own no', () => {
