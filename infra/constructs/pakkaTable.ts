@@ -22,7 +22,7 @@ export interface PakkaTableProps {
 
 export class PakkaTable extends Construct {
   readonly table: Table;
-  /** The ARNs of the table's indexes, one per index: policies name them instead of `index/*`. */
+  /** The ARNs of the table's indexes, one per index, for a policy that reads only some of them. */
   readonly indexArns: ReadonlyMap<string, string>;
   /**
    * One ARN for every index of the table (`<table ARN>/index/*`). The table has exactly its schema's indexes,

@@ -455,6 +455,11 @@ describe('IAM', () => {
         // A sweep asks each index whether it holds anything (one item) before querying its shards.
         `dynamodb:Scan ${arnOf(coordinatorLogId())}/index/${OPEN_INDEX}`,
         ...perStatement('dynamodb:Scan', inDoubtIndexes),
+        // The heldItems tidy, on the tables of participants whose holds live in their items (its conditions: recoveryTidyGrant.test.ts).
+        ...perStatement(
+          'dynamodb:UpdateItem',
+          specs.filter((s) => s.holdsInItems).map((s) => arnOf(participantFunction(s).tableId)),
+        ),
         `lambda:InvokeFunction ${participantFunctions}`,
         `logs:CreateLogStream ${arnOf(logGroupId)}`,
         `logs:PutLogEvents ${arnOf(logGroupId)}`,
