@@ -33,6 +33,7 @@ import type { ParticipantTable } from './participant.js';
 import type { ParticipantDirectory } from './participantDirectory.js';
 import { TRANSACTION_REQUEST_RULE, TRANSACTION_REQUEST_SCHEMA } from './transactionRequestModel.js';
 import { perParticipantStatements } from './perParticipantStatements.js';
+import { grantOnParticipantIndexes } from './schemaIndexGrant.js';
 
 export interface ApiParticipant {
   name: string;
@@ -127,14 +128,7 @@ export class Api extends Construct {
       }
       // An item's holds and the PREPARING listing (nothing is logged before the decision) come from each participant's sparse
       // in-doubt index, and holds that live in their items from its sparse heldItems index.
-      const inDoubt = props.participants.flatMap((p) =>
-        [IN_DOUBT_INDEX, HELD_ITEMS_INDEX].map((index) => {
-          const arn = p.table.indexArns.get(index);
-          if (!arn) throw new Error(`participant ${p.name}: its table has no ${index} index`);
-          return arn;
-        }),
-      );
-      for (const statement of perParticipantStatements(['dynamodb:Query'], inDoubt)) handler.role.addToPrincipalPolicy(statement);
+      grantOnParticipantIndexes(handler.role, ['dynamodb:Query'], props.participants, [IN_DOUBT_INDEX, HELD_ITEMS_INDEX]);
     }
     coordinator.grantStart(handler.role);
     const describes = coordinator.grantDescribeExecutions(handler.role);

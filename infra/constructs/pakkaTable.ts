@@ -22,8 +22,14 @@ export interface PakkaTableProps {
 
 export class PakkaTable extends Construct {
   readonly table: Table;
-  /** The ARNs of the table's indexes, one per index: policies name them instead of `index/*`. */
+  /** The ARNs of the table's indexes, one per index, for a policy that reads only some of them. */
   readonly indexArns: ReadonlyMap<string, string>;
+  /**
+   * One ARN for every index of the table (`<table ARN>/index/*`). The table has exactly its schema's indexes,
+   * so a grant on all of them reaches no index the schema lacks; a role that reads every index of many tables
+   * names each table once instead of each index (infra/constructs/schemaIndexGrant.ts).
+   */
+  readonly everyIndexArn: string;
 
   constructor(scope: Construct, id: string, props: PakkaTableProps) {
     super(scope, id);
@@ -51,5 +57,6 @@ export class PakkaTable extends Construct {
       });
     }
     this.indexArns = new Map(schema.indexes.map((index) => [index.indexName, `${this.table.tableArn}/index/${index.indexName}`]));
+    this.everyIndexArn = `${this.table.tableArn}/index/*`;
   }
 }

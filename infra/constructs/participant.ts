@@ -26,6 +26,12 @@ export interface ParticipantTable {
   readonly table: ITable;
   /** The ARNs of the table's indexes by name (the in-doubt index recovery queries). */
   readonly indexArns: ReadonlyMap<string, string>;
+  /**
+   * `<table ARN>/index/*`, only on a table Pakka built: its indexes are exactly PARTICIPANT_TABLE_SCHEMA's. A
+   * team's table may have indexes of its own that no Pakka role may read, so it has none, and grants name its
+   * indexes one by one.
+   */
+  readonly everyIndexArn?: string;
 }
 
 /** A function that answers for two participants could not tell them apart: the protocol's messages carry no participant name. */

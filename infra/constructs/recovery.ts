@@ -20,6 +20,7 @@ import { PakkaFunction } from './pakkaFunction.js';
 import type { ParticipantTable } from './participant.js';
 import type { ParticipantDirectory } from './participantDirectory.js';
 import { perParticipantStatements } from './perParticipantStatements.js';
+import { grantOnParticipantIndexes } from './schemaIndexGrant.js';
 
 export interface RecoveryParticipant {
   name: string;
@@ -89,20 +90,13 @@ export class Recovery extends Construct {
     // Scan: a sweep first asks whether an index holds anything (one item at most, lambdas/recovery/indexProbe.ts), then queries its shards.
     role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query', 'dynamodb:Scan'], resources: [openIndex] }));
     if (props.participants.length > 0) {
-      const inDoubt = props.participants.flatMap((p) =>
-        [IN_DOUBT_INDEX, HELD_ITEMS_INDEX].map((index) => {
-          const arn = p.table.indexArns.get(index);
-          if (!arn) throw new Error(`participant ${p.name}: its table has no ${index} index`);
-          return arn;
-        }),
-      );
       // Old PREPARED records are found through each participant's sparse in-doubt index, and items holding a
       // prepared entry through its heldItems index (each index probed with a one-item Scan first; the items are
       // then read). The records and the items' business state are only ever changed by the participant, through
       // its own function; recovery's one write takes an idle item's keys out of heldItems, where holds live in
       // items, and its grant allows no other attribute (HELD_TIDY_CONDITIONS).
+      grantOnParticipantIndexes(role, ['dynamodb:Query', 'dynamodb:Scan'], props.participants, [IN_DOUBT_INDEX, HELD_ITEMS_INDEX]);
       for (const statement of [
-        ...perParticipantStatements(['dynamodb:Query', 'dynamodb:Scan'], inDoubt),
         ...perParticipantStatements(
           ['dynamodb:BatchGetItem'],
           props.participants.map((p) => p.table.table.tableArn),

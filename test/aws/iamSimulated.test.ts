@@ -5,7 +5,15 @@
  * policies as AWS documents policy evaluation, so a test here fails when the code gains a call its
  * role lacks, or the role keeps a grant the code dropped.
  */
+import { fileURLToPath } from 'node:url';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { checkWithCdkNag } from '../../infra/nag.js';
+import { PakkaStack } from '../../infra/pakkaStack.js';
+import { deploymentSettings } from '../../infra/settings.js';
+import { parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import type { CfnResource, CfnTemplate, Synthesized } from '../support/synth.js';
 import { sharedSynth } from '../support/synth.js';
 import { type Subject, functionSubjects, roleProblems, stateMachineSubjects } from '../support/roleCalls.js';
@@ -159,5 +167,48 @@ describe('the check itself', () => {
     });
     const problems = await roleProblems(template, recovery);
     expect(problems.some((p) => p.includes('grants states:StartExecution'))).toBe(true);
+  });
+});
+
+describe("the indexes of a team's own table, as IAM evaluates the API's and recovery's roles", () => {
+  // Pakka's tables are named by one `<table ARN>/index/*` (they have exactly inDoubt and heldItems); a team's
+  // table may have indexes of its own, which neither role may read.
+  const TEAM_TABLE = 'arn:aws:dynamodb:eu-west-1:123456789012:table/team-orders';
+  let template: CfnTemplate;
+  beforeAll(() => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const env = { account: '123456789012', region: 'eu-west-1' };
+    const team = new Stack(app, 'Team', { env });
+    const orders = Table.fromTableArn(team, 'Orders', TEAM_TABLE);
+    const stack = new PakkaStack(app, 'Pakka', {
+      env,
+      participants: parseParticipantConfig({ participants: { orders: { kind: 'ledger' }, bank: { kind: 'ledger' } } }),
+      settings: deploymentSettings(() => undefined),
+      apiEntry: fileURLToPath(new URL('../support/ownFunctionApiEntry.ts', import.meta.url)),
+      participantTables: { orders },
+    });
+    checkWithCdkNag(app);
+    app.synth(); // cdk-nag: each `/index/*` of a table Pakka built is acknowledged, and nothing else is found
+    template = Template.fromStack(stack).toJSON() as CfnTemplate;
+  }, 240_000);
+
+  const ask = (rolePrefix: string, action: string, resource: string) => {
+    const roleId = idStartingWith(template, 'AWS::IAM::Role', rolePrefix);
+    return simulate(roleArn(template, roleId), rolePolicies(template, roleId), action, resource);
+  };
+
+  it.each([
+    ['RecoveryHandler', 'dynamodb:Query'],
+    ['RecoveryHandler', 'dynamodb:Scan'],
+    ['ApiHandler', 'dynamodb:Query'],
+  ])("%s: %s on the team table's inDoubt and heldItems only, and on every index of Pakka's table", async (role, action) => {
+    expect(await ask(role, action, `${TEAM_TABLE}/index/inDoubt`)).toBe('Allowed');
+    expect(await ask(role, action, `${TEAM_TABLE}/index/heldItems`)).toBe('Allowed');
+    expect(await ask(role, action, `${TEAM_TABLE}/index/byCustomer`)).toBe('ImplicitlyDenied');
+    expect(await ask(role, action, TEAM_TABLE)).toBe('ImplicitlyDenied');
+    const bank = resolveValue(template, { 'Fn::GetAtt': [idStartingWith(template, 'AWS::DynamoDB::Table', 'ParticipantBankTable'), 'Arn'] });
+    expect(await ask(role, action, `${bank}/index/inDoubt`)).toBe('Allowed');
+    expect(await ask(role, action, `${bank}/index/heldItems`)).toBe('Allowed');
+    expect(await ask(role, action, bank)).toBe('ImplicitlyDenied');
   });
 });

@@ -2,7 +2,6 @@
  * The deployable stack, checked without an AWS account: `npm run synth` runs once (offline, no
  * credentials, cdk-nag on), and every assertion reads the template and assets it wrote.
  */
-import { HELD_ITEMS_INDEX } from '../../lambdas/participants/itemIntents.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
@@ -15,7 +14,6 @@ import { RESOURCES_PER_STATEMENT } from '../../infra/constructs/perParticipantSt
 import { TRANSACTION_REQUEST_SCHEMA } from '../../infra/constructs/transactionRequestModel.js';
 import { type ParticipantSpec, loadParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import { DEFAULT_RECOVERY_CONFIG } from '../../lambdas/recovery/recoveryConfig.js';
-import { IN_DOUBT_INDEX } from '../../lambdas/participants/table.js';
 import { BY_STATUS_INDEX, COORDINATOR_LOG_SCHEMA, OPEN_INDEX, PARTICIPANT_TABLE_SCHEMA, type TableSchema } from '../../lambdas/tableSchemas.js';
 import { type AslSubstitutions, allStates, loadDefinition } from '../../local/stateMachine.js';
 import { createTables } from '../../local/tables.js';
@@ -315,15 +313,21 @@ describe('IAM', () => {
     'dynamodb:ListStreams',
   ]);
 
-  it('grants no wildcard action anywhere, and "*" resources only where AWS accepts nothing else, each acknowledged', () => {
-    for (const [policyId, policy] of resources('AWS::IAM::Policy')) {
+  it('grants no wildcard action anywhere, and "*" resources only where AWS accepts nothing else or on the indexes of a table Pakka built, each acknowledged', () => {
+    const pakkaTables = new Set(specs.map((s) => arnOf(participantFunction(s).tableId)));
+    for (const [policyId, policy] of [...resources('AWS::IAM::Policy'), ...resources('AWS::IAM::ManagedPolicy')]) {
       for (const statement of (props(policy).PolicyDocument as { Statement: Statement[] }).Statement) {
         expect(statement.Effect).toBe('Allow');
         for (const action of actionsOf(statement)) expect(action, policyId).toMatch(/^[a-z0-9-]+:[A-Za-z]+$/);
         for (const resource of resourcesOf(statement)) {
           if (!resource.includes('*')) continue;
           const acknowledged = acknowledgedIds(policyId).map((a) => a.id);
-          if (resource === '*') {
+          if (resource.endsWith('/index/*')) {
+            // Every index of a participant table Pakka built, which has exactly the indexes the API and recovery read.
+            expect(pakkaTables.has(resource.slice(0, -'/index/*'.length)), `${resource} in ${policyId}`).toBe(true);
+            for (const action of actionsOf(statement)) expect(['dynamodb:Query', 'dynamodb:Scan'], policyId).toContain(action);
+            expect(acknowledged).toContain(`AwsSolutions-IAM5[Resource::${resource}]`);
+          } else if (resource === '*') {
             for (const action of actionsOf(statement)) expect(LOG_DELIVERY_AND_XRAY.has(action), `${action} on * in ${policyId}`).toBe(true);
             expect(acknowledged).toContain('AwsSolutions-IAM5[Resource::*]');
           } else {
@@ -395,7 +399,8 @@ describe('IAM', () => {
       .map((s) => arnOf(participantFunction(s).tableId))
       .sort()
       .join(',');
-    const inDoubtIndexes = specs.flatMap((s) => [IN_DOUBT_INDEX, HELD_ITEMS_INDEX].map((index) => `${arnOf(participantFunction(s).tableId)}/index/${index}`));
+    // Each table Pakka built has exactly the two indexes read here (inDoubt, heldItems): one ARN names both (schemaIndexGrant.ts).
+    const inDoubtIndexes = specs.map((s) => `${arnOf(participantFunction(s).tableId)}/index/*`);
     expect(grants.sort()).toEqual(
       [
         `dynamodb:GetItem ${arnOf(coordinatorLogId())}`,
@@ -430,7 +435,8 @@ describe('IAM', () => {
     const statements = statementsOf(roleIdOf(props(fn).Role));
     const logGroupId = refId((props(fn).LoggingConfig as { LogGroup: unknown }).LogGroup);
     const grants = statements.flatMap((s) => actionsOf(s).map((a) => `${a} ${resourcesOf(s).sort().join(',')}`));
-    const inDoubtIndexes = specs.flatMap((s) => [IN_DOUBT_INDEX, HELD_ITEMS_INDEX].map((index) => `${arnOf(participantFunction(s).tableId)}/index/${index}`));
+    // Each table Pakka built has exactly the two indexes read here (inDoubt, heldItems): one ARN names both (schemaIndexGrant.ts).
+    const inDoubtIndexes = specs.map((s) => `${arnOf(participantFunction(s).tableId)}/index/*`);
     const participantFunctions = specs
       .map((s) => arnOf(participantFunction(s).id))
       .sort()
@@ -449,6 +455,11 @@ describe('IAM', () => {
         // A sweep asks each index whether it holds anything (one item) before querying its shards.
         `dynamodb:Scan ${arnOf(coordinatorLogId())}/index/${OPEN_INDEX}`,
         ...perStatement('dynamodb:Scan', inDoubtIndexes),
+        // The heldItems tidy, on the tables of participants whose holds live in their items (its conditions: recoveryTidyGrant.test.ts).
+        ...perStatement(
+          'dynamodb:UpdateItem',
+          specs.filter((s) => s.holdsInItems).map((s) => arnOf(participantFunction(s).tableId)),
+        ),
         `lambda:InvokeFunction ${participantFunctions}`,
         `logs:CreateLogStream ${arnOf(logGroupId)}`,
         `logs:PutLogEvents ${arnOf(logGroupId)}`,
