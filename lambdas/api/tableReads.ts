@@ -16,7 +16,7 @@ import { PARTITION_KEY, itemKeyOf, recordKeyOf } from '../participants/table.js'
 import { type IntentEntry, intentEntryOf } from '../protocol/heldIntent.js';
 import { readHolds, readItem } from './itemReads.js';
 import { heldEntriesOf } from '../participants/heldItemsIndex.js';
-import { heldRecordOf } from '../participants/itemHoldRuntime.js';
+import { heldRecordOf } from '../participants/heldRecord.js';
 import { BY_STATUS_INDEX } from '../tableSchemas.js';
 import { inDoubtReaders } from '../recovery/inDoubtReaders.js';
 import type { ParticipantQuestions } from '../recovery/participantInDoubt.js';

@@ -42,13 +42,11 @@ import {
   prepareHold,
   releaseStrayHold,
 } from './itemIntents.js';
+import { type HeldRecord, heldRecordOf } from './heldRecord.js';
 import type { EffectReport, ParticipantDriver } from './participantDriver.js';
 import { type StoredRecord, storedRecord } from './record.js';
 import { PARTITION_KEY, recordKeyOf } from './table.js';
 import type { PreparedOperations } from './transactions.js';
-
-/** A record as the step reads it; for this layout, possibly assembled from the item's entry. */
-export type HeldRecord = StoredRecord & { itemBehind?: boolean; recordBehind?: boolean };
 
 type Report = EffectReport<HeldRecord>;
 type Perform = (effect: ParticipantEffect, record: HeldRecord | undefined, message: ParticipantMessage) => Promise<Report>;
@@ -59,31 +57,6 @@ const WRITE_ATTEMPTS = 4;
 const SEEN_ITEMS = 1000;
 /** Transactions whose `P` entry one process wrote and has not seen finished (commit and abort skip their reads). */
 const HELD_HERE = 10_000;
-
-/** The step's view of a transaction in this layout: the record when it is of this layout, else the entry. */
-export function heldRecordOf(txnId: string, record: StoredRecord | undefined, entry: IntentEntry | undefined): HeldRecord | undefined {
-  // A null abort sent without operations writes the older layout's tombstone (nothing names an item): it holds
-  // nothing in either layout, so a `P` entry a racing prepare left beside it is this layout's to finish.
-  const tombstone = record?.state === 'ABORTED' && record.digest === undefined && entry?.s === 'P';
-  if (record && record.layout !== ITEM_HOLD_LAYOUT && !tombstone) return record;
-  const decided =
-    record && record.state !== 'PREPARED'
-      ? { state: record.state, ...(record.digest !== undefined ? { digest: record.digest } : {}), onePhase: record.onePhase ?? false }
-      : undefined;
-  const facts = intentFacts(decided, entry);
-  if (!facts || facts.state === 'PREPARING') return undefined;
-  if (record) return { ...record, ...(tombstone ? { layout: ITEM_HOLD_LAYOUT } : {}), ...(facts.itemBehind ? { itemBehind: true } : {}) };
-  return {
-    txnId,
-    state: facts.state,
-    layout: ITEM_HOLD_LAYOUT,
-    ...(facts.digest !== undefined ? { digest: facts.digest } : {}),
-    ...(facts.voteReason !== undefined ? { voteReason: facts.voteReason, recordBehind: true } : {}),
-    ...(facts.onePhase ? { onePhase: true } : {}),
-    ...(facts.recordBehind ? { recordBehind: true } : {}),
-    ...(entry?.s === 'P' ? { operations: [entry.op], preparedAt: entry.at } : {}),
-  };
-}
 
 /** When the record decided: the time its write carries. */
 const decidedAtOf = (record: HeldRecord): string | undefined => (record.state === 'COMMITTED' ? record.committedAt : record.abortedAt);
@@ -493,6 +466,3 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
 
   return { read, readPhaseTwo, knowsHeld, performer };
 }
-
-/** The driver's parse of a stored record, typed for this layout's view. */
-export const heldRecord = (item: Record<string, unknown>): HeldRecord => storedRecord(item);

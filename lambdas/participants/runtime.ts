@@ -32,7 +32,8 @@ import { type EffectReport, participantDriver } from './participantDriver.js';
 import { refuseLayoutless, storedRecord } from './record.js';
 import { heldEntryOf } from './heldItemsIndex.js';
 import { HOLDS_IN_ITEMS_BY_DEFAULT, holdLayoutOf } from './holdLayout.js';
-import { type HeldRecord, heldRecord, itemHolds } from './itemHoldRuntime.js';
+import { type HeldRecord, heldRecord } from './heldRecord.js';
+import { itemHolds } from './itemHoldRuntime.js';
 import { ITEM_HOLD_LAYOUT } from './itemIntents.js';
 import { PARTITION_KEY } from './table.js';
 import {
