@@ -35,6 +35,7 @@ import type { ItemHoldTarget } from './holdLayout.js';
 import {
   type HeldKeys,
   ITEM_HOLD_LAYOUT,
+  heldKeysGuess,
   type IntentsMapAs,
   PREPARED_COUNT,
   abortedEntryWrite,
@@ -215,9 +216,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
    * from a view that may be stale; the write's condition checks it, and a refusal hands back the item as it is.
    */
   function heldKeysOf(pk: string, txnId: string, forget: readonly string[]): HeldKeys {
-    const view = seen.get(pk);
-    if (!view || view.prepared !== 1 || !view.entries.includes(txnId)) return 'keep';
-    return view.entries.every((id) => id === txnId || forget.includes(id)) ? 'cold' : 'keep';
+    return heldKeysGuess(seen.get(pk), txnId, forget);
   }
 
   /** Items this process saw with FORGET_FROM_HELD entries or more, one-phase ones among them: the next prepare there runs the pass that reads records. */

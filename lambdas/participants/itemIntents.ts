@@ -179,6 +179,20 @@ export function abortedEntryWrite(tableName: string, pk: string, txnId: string, 
 export type HeldKeys = 'keep' | 'cold';
 
 /**
+ * The variant a commit or abort of `txnId` sends, from the item as last seen (every entry's txnId, its `prepared`):
+ * cold when the entry is its only `P` and every other entry is among those the write forgets. No view: busy,
+ * which is never refused for it (the tidy takes the keys later).
+ */
+export function heldKeysGuess(
+  view: { entries: readonly string[]; prepared: number | undefined } | undefined,
+  txnId: string,
+  forget: readonly string[],
+): HeldKeys {
+  if (!view || view.prepared !== 1 || !view.entries.includes(txnId)) return 'keep';
+  return view.entries.every((id) => id === txnId || forget.includes(id)) ? 'cold' : 'keep';
+}
+
+/**
  * The item's half of commit or abort: `P` → `C` or `A`, keeping only the state and the time (heldIntent.ts
  * decidedEntry), the escrow commit or release, one prepared fewer, and finished entries past the horizon
  * removed in passing; the index keys as `keys` says (HeldKeys). `strayAfter` (heldIntent.ts strayAfterOf) is
