@@ -188,7 +188,7 @@ export function heldKeysGuess(
   txnId: string,
   forget: readonly string[],
 ): HeldKeys {
-  if (!view || view.prepared !== 1 || !view.entries.includes(txnId)) return 'keep';
+  if (view?.prepared !== 1 || !view.entries.includes(txnId)) return 'keep';
   return view.entries.every((id) => id === txnId || forget.includes(id)) ? 'cold' : 'keep';
 }
 
