@@ -18,6 +18,8 @@ import type { ConflictCounts } from '../local/transactionConflicts.js';
 import { itemsInFlight } from '../local/conflictRules.js';
 import { localDynamoClient } from '../local/dynamoLocal.js';
 import { LocalPakka } from '../local/pakka.js';
+import { LocalRecovery } from '../local/recovery.js';
+import { HELD_IDLE_MS, INTENT_HORIZON_MS } from '../lambdas/protocol/heldIntent.js';
 import { executionInput } from '../lambdas/request/executionInput.js';
 import { localTableNames } from '../local/tables.js';
 import { CoordinatorTasks } from './coordinatorTasks.js';
@@ -115,6 +117,21 @@ export interface AwsUnitsResult {
   baselineDynamoDbLocalWriteUnits: number;
   /** Pakka's units by sender, request and kind of item written, per committed transaction. */
   breakdown: BreakdownRow[];
+  /** Hot (the same accounts every transfer): the sweep's tidy of heldItems after the run, per committed transaction. */
+  tidy: TidyUnits;
+  /** Spread (new accounts every transfer: a funded payer and a new payee per bank each), counted the same way. */
+  spreadAccounts: { transactions: number; awsWriteUnits: number; breakdown: BreakdownRow[]; tidy: TidyUnits };
+}
+
+/**
+ * What recovery's sweep writes to take idle items out of heldItems (lambdas/recovery/heldItemsTidy.ts), run
+ * once after a units run with its clock past the idle window, counted by AWS's rules and amortized over the
+ * run's committed transactions.
+ */
+export interface TidyUnits {
+  writes: number;
+  tableUnits: number;
+  indexUnits: number;
 }
 
 export interface BenchOptions {
@@ -459,13 +476,21 @@ class Bench {
    */
   async awsUnits(n: number): Promise<AwsUnitsResult> {
     const count = this.options.profile.awsUnitsTransactions;
+    // Each spread transfer's payer, funded up front as every workload's payers are (setUp); its payees are new.
+    await this.recorder.outside(() =>
+      Promise.all(Array.from({ length: count }, (_, seq) => openAccount(this.dynamo, this.table(bankName(0)), `spread-payer-${n}-${seq}`, OPENING_BALANCE))),
+    );
     this.recorder.capturing = true;
     try {
-      const run = async (system: System) => {
+      const run = async (system: System, shape: 'hot' | 'spread' = 'hot') => {
+        // Items earlier runs left listed are tidied uncounted, so the counted tidy is this run's own.
+        await this.recorder.outside(() => this.tidySweep().sweep());
         const { results } = await driveLoad({ concurrency: 1, seconds: 0, minTransactions: count }, (_w, seq) =>
-          system === 'pakka'
-            ? this.pakkaTransaction(`u${n}-${seq}`, transferWrites(n, 'payer-0', 'payee-0'))
-            : this.baselineTransaction(system, `ub${n}-${seq}`, transferWrites(n, 'base-payer-0', 'base-payee-0')),
+          system !== 'pakka'
+            ? this.baselineTransaction(system, `ub${n}-${seq}`, transferWrites(n, 'base-payer-0', 'base-payee-0'))
+            : shape === 'hot'
+              ? this.pakkaTransaction(`u${n}-${seq}`, transferWrites(n, 'payer-0', 'payee-0'))
+              : this.pakkaTransaction(`us${n}-${seq}`, transferWrites(n, `spread-payer-${n}-${seq}`, `spread-payee-${n}-${seq}`)),
         );
         const counted = (await this.settle(results)).filter((m) => m.outcome === 'COMMITTED' && m.awsWriteUnits !== null);
         const mean = (f: (m: TxnMeasurement) => number) => (counted.length ? counted.reduce((s, m) => s + f(m), 0) / counted.length : Number.NaN);
@@ -474,14 +499,20 @@ class Bench {
           aws: mean((m) => m.awsWriteUnits ?? 0),
           local: mean((m) => m.writeUnits),
           breakdown: awsUnitsBreakdown(counted, this.pakka.tables.coordinatorLog),
+          tidy: system === 'pakka' ? await this.tidyUnits(`tidy-${shape}-${n}`, counted.length) : { writes: 0, tableUnits: 0, indexUnits: 0 },
         };
       };
       const pakka = await run('pakka');
+      const spreadRun = await run('pakka', 'spread');
       const baseline = await run('transactWriteItems');
+      const withTidy = (r: { aws: number; tidy: TidyUnits }) => (r.aws + r.tidy.tableUnits + r.tidy.indexUnits).toFixed(1);
       this.log(
         `write units N=${String(n).padStart(2)}: ${pakka.aws.toFixed(1)} by AWS's rules (DynamoDB Local ${pakka.local.toFixed(1)}); one TransactWriteItems ${baseline.aws.toFixed(1)}`,
       );
+      this.log(`  hot: same accounts every transfer: ${pakka.aws.toFixed(1)}, ${withTidy(pakka)} with the tidy (${tidyLine(pakka.tidy)})`);
       for (const line of renderBreakdown(pakka.breakdown)) this.log(line);
+      this.log(`  spread: new accounts every transfer: ${spreadRun.aws.toFixed(1)}, ${withTidy(spreadRun)} with the tidy (${tidyLine(spreadRun.tidy)})`);
+      for (const line of renderBreakdown(spreadRun.breakdown)) this.log(line);
       return {
         participants: n,
         transactions: pakka.transactions,
@@ -490,16 +521,38 @@ class Bench {
         baselineAwsWriteUnits: baseline.aws,
         baselineDynamoDbLocalWriteUnits: baseline.local,
         breakdown: pakka.breakdown,
+        tidy: pakka.tidy,
+        spreadAccounts: { transactions: spreadRun.transactions, awsWriteUnits: spreadRun.aws, breakdown: spreadRun.breakdown, tidy: spreadRun.tidy },
       };
     } finally {
       this.recorder.capturing = false;
     }
   }
 
+  /** Recovery as local mode runs it, its clock past the idle window (and the horizon), so every idle item is tidied. */
+  private tidySweep(): LocalRecovery {
+    return new LocalRecovery(this.pakka, { dynamo: this.dynamo, now: () => Date.now() + HELD_IDLE_MS + INTENT_HORIZON_MS });
+  }
+
+  /** One sweep counted as `tag`: its item writes by AWS's rules, per committed transaction of the run before it. */
+  private async tidyUnits(tag: string, transactions: number): Promise<TidyUnits> {
+    await this.recorder.within(tag, () => this.tidySweep().sweep());
+    await this.recorder.idle();
+    const writes = this.recorder.take(tag).calls.flatMap((call) => call.awsItemWrites ?? []);
+    const per = Math.max(1, transactions);
+    return {
+      writes: writes.length / per,
+      tableUnits: writes.reduce((sum, w) => sum + w.tableUnits, 0) / per,
+      indexUnits: writes.reduce((sum, w) => sum + w.indexUnits, 0) / per,
+    };
+  }
+
   close(): void {
     this.dynamo.destroy();
   }
 }
+
+const tidyLine = (t: TidyUnits) => `tidy ${t.writes.toFixed(2)} writes, ${t.tableUnits.toFixed(2)} table + ${t.indexUnits.toFixed(2)} index units per transfer`;
 
 function tally(values: readonly string[]): Record<string, number> {
   const counts: Record<string, number> = {};

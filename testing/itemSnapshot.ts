@@ -2,8 +2,15 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PARTITION_KEY, itemKeyOf } from '../lambdas/participants/table.js';
 
-/** Attributes that name a transaction, or say when one held the item: the snapshot keeps only whether they are there. */
-const TXN_VALUED = new Set(['lockedBy', 'createdBy', 'heldSince']);
+/** Attributes that name a transaction: the snapshot keeps only whether they are there. */
+const TXN_VALUED = new Set(['lockedBy', 'createdBy']);
+
+/**
+ * The `heldItems` index's keys: an item that holds nothing keeps or drops them by how recently it was used (a cold
+ * item's last release removes them, a busy one's keeps them for recovery's tidy), so they are not business state;
+ * `intents` below says whether the item holds.
+ */
+const INDEX_KEYS = new Set(['heldShard', 'heldSince']);
 
 /**
  * The entries of holds that live in the item, keyed by txnId: the snapshot keeps how many still hold (`P`).
@@ -18,7 +25,7 @@ export async function itemSnapshot(client: DynamoDBDocumentClient, tableName: st
       if (!out.Item) return null;
       return Object.fromEntries(
         Object.entries(out.Item)
-          .filter(([name]) => name !== PARTITION_KEY)
+          .filter(([name]) => name !== PARTITION_KEY && !INDEX_KEYS.has(name))
           .map(([name, value]) => (TXN_VALUED.has(name) ? [name, true] : name === 'intents' ? [name, heldCount(value)] : [name, value]))
           .sort(([a], [b]) => String(a).localeCompare(String(b))),
       );

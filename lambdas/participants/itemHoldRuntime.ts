@@ -33,8 +33,11 @@ import { TransientFailure } from '../protocol/participantState.js';
 import { classified } from './errors.js';
 import type { ItemHoldTarget } from './holdLayout.js';
 import {
+  type HeldKeys,
   ITEM_HOLD_LAYOUT,
+  heldKeysGuess,
   type IntentsMapAs,
+  PREPARED_COUNT,
   abortedEntryWrite,
   decideHold,
   decidedRecordPut,
@@ -47,6 +50,13 @@ import type { EffectReport, ParticipantDriver } from './participantDriver.js';
 import { type StoredRecord, storedRecord } from './record.js';
 import { PARTITION_KEY, recordKeyOf } from './table.js';
 import type { PreparedOperations } from './transactions.js';
+
+/** What this process last saw of an item: the finished entries it may forget, every entry's txnId, its `P` count. */
+interface SeenItem {
+  finished: Record<string, unknown>;
+  entries: readonly string[];
+  prepared: number | undefined;
+}
 
 type Report = EffectReport<HeldRecord>;
 type Perform = (effect: ParticipantEffect, record: HeldRecord | undefined, message: ParticipantMessage) => Promise<Report>;
@@ -86,6 +96,26 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     return intentEntryOf(intents?.[txnId]);
   }
 
+  /**
+   * The whole map and the prepared count, read consistently (a read unit per 4 KB either way): commit and
+   * abort learn from it whether the item is cold (heldKeysOf) when this process has not seen it.
+   */
+  async function readItemEntry(txnId: string, pk: string): Promise<IntentEntry | undefined> {
+    const item = await classified(
+      client.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: { [PARTITION_KEY]: pk },
+          ConsistentRead: true,
+          ProjectionExpression: '#in, #prep',
+          ExpressionAttributeNames: { '#in': 'intents', '#prep': PREPARED_COUNT },
+        }),
+      ),
+    );
+    saw(pk, item.Item);
+    return intentEntryOf((item.Item?.intents as Record<string, unknown> | undefined)?.[txnId]);
+  }
+
   /** The record and the item's entry, each read consistently. */
   async function read(txnId: string, pk: string): Promise<HeldRecord | undefined> {
     const [record, entry] = await Promise.all([driver.read(txnId), readEntry(txnId, pk)]);
@@ -98,7 +128,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
    * read the record first: `decide` writes it only where none is, and its refusal hands the record back.
    */
   async function readPhaseTwo(txnId: string, pk: string, digest: string | undefined): Promise<HeldRecord | undefined> {
-    const entry = await readEntry(txnId, pk);
+    const entry = await readItemEntry(txnId, pk);
     if (entry?.s === 'P' && entry.d !== undefined && entry.d === digest) return heldRecordOf(txnId, undefined, entry);
     return heldRecordOf(txnId, await driver.read(txnId), entry);
   }
@@ -123,9 +153,9 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
    * finished entries the next write there may remove in passing. Only an optimisation: another process's
    * writes forget what this one has not seen, and a stale view only names entries already gone.
    */
-  const seen = new Map<string, { finished: Record<string, unknown> }>();
+  const seen = new Map<string, SeenItem>();
 
-  function remember(pk: string, view: { finished: Record<string, unknown> }): void {
+  function remember(pk: string, view: SeenItem): void {
     seen.delete(pk);
     seen.set(pk, view);
     // Oldest first: a long-lived process forgets the items it has not written for longest.
@@ -143,7 +173,8 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
       })
       .sort(([, a], [, b]) => a.at.localeCompare(b.at))
       .slice(0, FORGET_AT_ONCE);
-    remember(pk, { finished: Object.fromEntries(finished) });
+    const prepared = typeof item?.[PREPARED_COUNT] === 'number' ? (item[PREPARED_COUNT] as number) : undefined;
+    remember(pk, { finished: Object.fromEntries(finished), entries: Object.keys(intents), prepared });
     // A one-phase C is the one entry forgetting in passing leaves: a busy item's pass reads its record.
     const entries = Object.values(intents as Record<string, unknown>);
     if (entries.length >= FORGET_FROM_HELD && entries.some((raw) => intentEntryOf(raw)?.one === true)) oneFull.add(pk);
@@ -153,6 +184,15 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
   function inPassing(pk: string, txnId: string): IntentsMapAs & { kind: 'map' } {
     const horizon = new Date(Date.parse(now()) - INTENT_HORIZON_MS).toISOString();
     return { kind: 'map', forget: forgottenInPassing(seen.get(pk)?.finished ?? {}, horizon, txnId), horizon };
+  }
+
+  /**
+   * The hybrid leaving of `heldItems` (itemIntents.ts HeldKeys): cold when the item as this process last saw it
+   * holds this transaction's entry as its only `P` and nothing else but the entries this write forgets. A guess
+   * from a view that may be stale; the write's condition checks it, and a refusal hands back the item as it is.
+   */
+  function heldKeysOf(pk: string, txnId: string, forget: readonly string[]): HeldKeys {
+    return heldKeysGuess(seen.get(pk), txnId, forget);
   }
 
   /** Items this process saw with FORGET_FROM_HELD entries or more, one-phase ones among them: the next prepare there runs the pass that reads records. */
@@ -357,14 +397,14 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
       const { forget, horizon } = inPassing(pk, txnId);
       const update = write.stray
         ? releaseStrayHold(tableName, pk, txnId, plan, digest, strayAfter)
-        : decideHold(tableName, pk, txnId, plan, digest, outcome, now(), strayAfter, forget, horizon);
+        : decideHold(tableName, pk, txnId, plan, digest, outcome, now(), strayAfter, forget, horizon, heldKeysOf(pk, txnId, forget));
       const out = await driver.update(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }));
       if (out.written) {
         saw(pk, out.attributes);
         heldHere.delete(txnId);
         return { kind: 'done' };
       }
-      // The next attempt names only what the item as it was shows finished, or releases a stray.
+      // The next attempt names only what the item as it was shows finished, guesses cold or busy from it, or releases a stray.
       saw(pk, out.old);
       const next = finishingWrite(intentEntryOf((out.old?.intents as Record<string, unknown> | undefined)?.[txnId]), digest, strayAfter);
       // Finished by a concurrent delivery, or never prepared: the step reads again and answers.

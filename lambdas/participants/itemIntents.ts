@@ -32,7 +32,16 @@ export const PREPARED_COUNT = 'prepared';
 export const RECORD_TTL_SECONDS = 30 * 24 * 3600;
 export const RECORD_TTL_ATTRIBUTE = 'expiresAt';
 
-const NAMES: Record<string, string> = { '#in': 'intents', '#prep': PREPARED_COUNT, '#s': 's', '#d': 'd', '#at': 'at', '#op': 'op' };
+const NAMES: Record<string, string> = {
+  '#in': 'intents',
+  '#prep': PREPARED_COUNT,
+  '#s': 's',
+  '#d': 'd',
+  '#at': 'at',
+  '#op': 'op',
+  '#heldShard': HELD_SHARD,
+  '#heldSince': HELD_SINCE,
+};
 
 /** DynamoDB refuses a name placeholder that no expression uses, so only the used ones are given. */
 function namesFor(txnId: string, expressions: readonly string[], extra: Record<string, string> = {}): Record<string, string> {
@@ -77,15 +86,17 @@ export const EXISTING_MAP: IntentsMapAs = { kind: 'map', forget: [], horizon: ''
 /**
  * Finished entries removed by a write that goes to the item anyway, each on the condition that it is gone
  * already (another writer forgot it first) or finished and older than the horizon: never a prepared one.
+ * `present`: each must still be there (the cold release counts the map's entries, so none may be gone).
  */
-function forgetting(forget: readonly string[], horizon: string) {
+function forgetting(forget: readonly string[], horizon: string, present = false) {
   const names: Record<string, string> = {};
   const removals: string[] = [];
   const guards: string[] = [];
   forget.forEach((forgotten, i) => {
     names[`#o${i}`] = forgotten;
     removals.push(`#in.#o${i}`);
-    guards.push(`(attribute_not_exists(#in.#o${i}) OR (#in.#o${i}.#s <> :p AND #in.#o${i}.#at < :horizon))`);
+    const finished = `#in.#o${i}.#s <> :p AND #in.#o${i}.#at < :horizon`;
+    guards.push(present ? `(attribute_exists(#in.#o${i}) AND ${finished})` : `(attribute_not_exists(#in.#o${i}) OR (${finished}))`);
   });
   const values: Record<string, unknown> = forget.length ? { ':p': 'P', ':horizon': horizon } : {};
   return { names, removals, guards, values };
@@ -157,12 +168,35 @@ export function abortedEntryWrite(tableName: string, pk: string, txnId: string, 
 }
 
 /**
+ * How commit or abort treats the item's `heldItems` keys (docs/design.md, "The sparse index"). `keep`: the
+ * item is busy (other entries inside the horizon, or other `P` entries), so its keys stay and leave lazily
+ * (recovery's sweep removes them once the item has held nothing for a while, heldKeysTidy below): the next
+ * prepare there writes no index entry. `cold`: the entry is the item's only `P` and, once the finished entries
+ * named to forget are gone, its only entry at all; the keys go in the same write (one index delete, and no
+ * tidy later). The write's condition enforces the variant, so a wrong guess is a refused write, never a
+ * held item missing from the index.
+ */
+export type HeldKeys = 'keep' | 'cold';
+
+/**
+ * The variant a commit or abort of `txnId` sends, from the item as last seen (every entry's txnId, its `prepared`):
+ * cold when the entry is its only `P` and every other entry is among those the write forgets. No view: busy,
+ * which is never refused for it (the tidy takes the keys later).
+ */
+export function heldKeysGuess(
+  view: { entries: readonly string[]; prepared: number | undefined } | undefined,
+  txnId: string,
+  forget: readonly string[],
+): HeldKeys {
+  if (view?.prepared !== 1 || !view.entries.includes(txnId)) return 'keep';
+  return view.entries.every((id) => id === txnId || forget.includes(id)) ? 'cold' : 'keep';
+}
+
+/**
  * The item's half of commit or abort: `P` → `C` or `A`, keeping only the state and the time (heldIntent.ts
  * decidedEntry), the escrow commit or release, one prepared fewer, and finished entries past the horizon
- * removed in passing. The item stays in `heldItems` (its keys leave lazily: recovery's sweep removes them
- * once the item has held nothing for a while, heldKeysTidy below), so one write fits every entry, the last
- * one too. `strayAfter` (heldIntent.ts strayAfterOf) is the guard: an entry newer than its record's decision
- * is a stray, which releaseStrayHold releases instead.
+ * removed in passing; the index keys as `keys` says (HeldKeys). `strayAfter` (heldIntent.ts strayAfterOf) is
+ * the guard: an entry newer than its record's decision is a stray, which releaseStrayHold releases instead.
  */
 export function decideHold(
   tableName: string,
@@ -175,15 +209,20 @@ export function decideHold(
   strayAfter: string,
   forget: readonly string[] = [],
   horizon = '',
+  keys: HeldKeys = 'keep',
 ): Update {
   const escrow = outcome === 'COMMITTED' ? escrowCommit(plan) : escrowAbort(plan);
-  const passing = forgetting(forget, horizon);
-  const remove = ['#in.#t.#op', '#in.#t.#d', ...passing.removals];
+  const cold = keys === 'cold';
+  const passing = forgetting(forget, horizon, cold);
+  const remove = ['#in.#t.#op', '#in.#t.#d', ...passing.removals, ...(cold ? ['#heldShard', '#heldSince'] : [])];
   const UpdateExpression = `${escrow.UpdateExpression}, #in.#t.#s = :to, #in.#t.#at = :at, #prep = #prep - :inc REMOVE ${remove.join(', ')}`;
-  const ConditionExpression = [HELD_ENTRY_IS, '#in.#t.#at <= :strayAfter', ...passing.guards, `(${escrow.ConditionExpression})`].join(' AND ');
+  // Cold: this is the item's last `P` (so `prepared` goes to 0 with the keys: I5), and nothing else stays in the map.
+  const coldGuard = cold ? ['#prep = :inc', 'size(#in) = :entries'] : [];
+  const ConditionExpression = [HELD_ENTRY_IS, '#in.#t.#at <= :strayAfter', ...coldGuard, ...passing.guards, `(${escrow.ConditionExpression})`].join(' AND ');
   const withNames = { ...escrow, ExpressionAttributeNames: { ...escrow.ExpressionAttributeNames, ...passing.names } };
   return intentUpdate(tableName, pk, txnId, withNames, UpdateExpression, ConditionExpression, {
     ...passing.values,
+    ...(cold ? { ':entries': 1 + forget.length } : {}),
     ':to': outcome === 'COMMITTED' ? 'C' : 'A',
     ':p': 'P',
     ':d': digest,

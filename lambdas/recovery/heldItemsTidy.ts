@@ -1,6 +1,7 @@
 /**
- * The lazy leaving of `heldItems` (docs/design.md, "The sparse index"): commit and abort leave an item's index
- * keys in place, so an item busy with one transaction after another writes no index entry; the sweep, which
+ * The lazy leaving of `heldItems` (docs/design.md, "The sparse index"): commit and abort leave a busy item's index
+ * keys in place (a cold one's leave in their own write), so an item busy with one transaction after another writes
+ * no index entry; the sweep, which
  * reads every item the index lists anyway (consistently), takes out those that have held nothing for
  * HELD_IDLE_MS, so the index stays about as large as the set of items used in the last minute or two.
  * The index may list an item that holds nothing, never miss one that holds: the tidy's condition is the

@@ -195,6 +195,18 @@ describe("write units by AWS's rules", () => {
     for (const row of rows) expect(row.maxBilledBytes).toBeGreaterThanOrEqual(Math.max(row.meanBytesBefore, row.meanBytesAfter));
   });
 
+  it('the spread run (new accounts every transfer) is counted beside the hot one, each with the tidy after it', () => {
+    const [units] = results.awsUnits;
+    const spread = units?.spreadAccounts;
+    expect(spread?.transactions).toBeGreaterThan(0);
+    const total = (spread?.breakdown ?? []).reduce((sum, row) => sum + row.tableUnits + row.indexUnits, 0);
+    expect(total).toBeCloseTo(spread?.awsWriteUnits ?? Number.NaN, 9);
+    for (const tidy of [units?.tidy, spread?.tidy]) {
+      expect(tidy?.writes).toBeGreaterThanOrEqual(0);
+      expect((tidy?.tableUnits ?? Number.NaN) >= tidy!.writes).toBe(true);
+    }
+  });
+
   it('the fee-account runs say what each committed transfer wrote', () => {
     const { shared, spread } = results.feeAccounts;
     // Three participants: their prepares and commits, the claim and the decision, at least.

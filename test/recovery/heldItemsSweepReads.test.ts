@@ -55,6 +55,8 @@ describe('what a sweep reads while items keep their heldItems keys', () => {
     });
     worlds.push(w);
     await w.fund([{ ...alice, balance: 5000 }]);
+    // t0 finds bob's and the fee account's items cold (its commits take them out); t1, inside the horizon, busy.
+    await w.start('t0', transfer).done;
     await w.start('t1', transfer).done;
     await w.injector.settled();
     expect(await w.logItem('t1')).toMatchObject({ status: 'COMMITTED' });
