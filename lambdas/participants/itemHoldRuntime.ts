@@ -79,21 +79,26 @@ export interface ItemHoldsOptions {
 }
 
 export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) {
-  /** The transaction's entry in its item, read consistently. */
-  async function readEntry(txnId: string, pk: string): Promise<IntentEntry | undefined> {
-    const item = await classified(
+  /** The item, read consistently, with only the attributes `projection` names. */
+  async function readItem(pk: string, projection: string, names: Record<string, string>): Promise<Record<string, unknown> | undefined> {
+    const out = await classified(
       client.send(
         new GetCommand({
           TableName: tableName,
           Key: { [PARTITION_KEY]: pk },
           ConsistentRead: true,
-          ProjectionExpression: '#in.#t',
-          ExpressionAttributeNames: { '#in': 'intents', '#t': txnId },
+          ProjectionExpression: projection,
+          ExpressionAttributeNames: names,
         }),
       ),
     );
-    const intents = item.Item?.intents as Record<string, unknown> | undefined;
-    return intentEntryOf(intents?.[txnId]);
+    return out.Item;
+  }
+
+  /** The transaction's entry in its item, read consistently. */
+  async function readEntry(txnId: string, pk: string): Promise<IntentEntry | undefined> {
+    const item = await readItem(pk, '#in.#t', { '#in': 'intents', '#t': txnId });
+    return intentEntryOf((item?.intents as Record<string, unknown> | undefined)?.[txnId]);
   }
 
   /**
@@ -101,19 +106,9 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
    * abort learn from it whether the item is cold (heldKeysOf) when this process has not seen it.
    */
   async function readItemEntry(txnId: string, pk: string): Promise<IntentEntry | undefined> {
-    const item = await classified(
-      client.send(
-        new GetCommand({
-          TableName: tableName,
-          Key: { [PARTITION_KEY]: pk },
-          ConsistentRead: true,
-          ProjectionExpression: '#in, #prep',
-          ExpressionAttributeNames: { '#in': 'intents', '#prep': PREPARED_COUNT },
-        }),
-      ),
-    );
-    saw(pk, item.Item);
-    return intentEntryOf((item.Item?.intents as Record<string, unknown> | undefined)?.[txnId]);
+    const item = await readItem(pk, '#in, #prep', { '#in': 'intents', '#prep': PREPARED_COUNT });
+    saw(pk, item);
+    return intentEntryOf((item?.intents as Record<string, unknown> | undefined)?.[txnId]);
   }
 
   /** The record and the item's entry, each read consistently. */
