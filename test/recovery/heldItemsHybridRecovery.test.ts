@@ -5,9 +5,8 @@
  * in a LedgerWorld, against DynamoDB Local under AWS's conflict rules.
  */
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
-import { LEDGERS, LedgerWorld } from '../chaos/ledgerWorld.js';
-import { alice, transfer } from '../support/transferFixtures.js';
+import { LedgerWorld } from '../chaos/ledgerWorld.js';
+import { alice, HOLDING_IN_ITEMS, transfer } from '../support/transferFixtures.js';
 
 const worlds: LedgerWorld[] = [];
 afterEach(async () => {
@@ -19,10 +18,7 @@ describe('recovery finds a hold on a cold item and on a busy one', () => {
     const w = await LedgerWorld.create({
       endpoint: inject('dynamoEndpoint'),
       faults: [{ fault: 'stopCoordinator', at: 'LogCommitDecision', txnId: 't2' }],
-      config: parseParticipantConfig({
-        defaults: { prepareTimeoutSeconds: 1, commitTimeoutSeconds: 2 },
-        participants: Object.fromEntries(LEDGERS.map((name) => [name, { kind: 'ledger', holdsInItems: true }])),
-      }),
+      config: HOLDING_IN_ITEMS,
     });
     worlds.push(w);
     await w.fund([{ ...alice, balance: 5000 }]);

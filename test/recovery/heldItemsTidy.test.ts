@@ -23,7 +23,7 @@ import { LEDGERS, LedgerWorld } from '../chaos/ledgerWorld.js';
 import { testPakka, uniqueId } from '../support/pakka.js';
 import { credit, debit, openAccount } from '../support/ledgerAccounts.js';
 import { readItem } from '../support/participantTable.js';
-import { alice, transfer } from '../support/transferFixtures.js';
+import { alice, HOLDING_IN_ITEMS, transfer } from '../support/transferFixtures.js';
 
 const config = parseParticipantConfig({ participants: { bank: { kind: 'ledger', holdsInItems: true } } });
 
@@ -165,10 +165,7 @@ describe('recovery, end to end, on items that kept their keys', () => {
     const w = await LedgerWorld.create({
       endpoint: inject('dynamoEndpoint'),
       faults: [{ fault: 'stopCoordinator', at: 'LogCommitDecision', txnId: 't2' }],
-      config: parseParticipantConfig({
-        defaults: { prepareTimeoutSeconds: 1, commitTimeoutSeconds: 2 },
-        participants: Object.fromEntries(LEDGERS.map((name) => [name, { kind: 'ledger', holdsInItems: true }])),
-      }),
+      config: HOLDING_IN_ITEMS,
     });
     worlds.push(w);
     await w.fund([{ ...alice, balance: 5000 }]);

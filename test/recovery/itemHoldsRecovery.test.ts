@@ -11,17 +11,11 @@ import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
 import { inDoubtIndex } from '../../lambdas/recovery/inDoubtIndex.js';
 import { type ParticipantIndex, participantIndexHoldsAny } from '../../lambdas/recovery/indexProbe.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
-import { parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import type { FaultSpec } from '../../local/faults.js';
 import { LEDGERS, LedgerWorld } from '../chaos/ledgerWorld.js';
 import { ledger } from '../../lambdas/participants/kinds/ledger.js';
 import { participantHandler } from '../../lambdas/participants/runtime.js';
-import { alice, transferBalances, bob, COMMITTED_BALANCES, entryStates, fees, transfer } from '../support/transferFixtures.js';
-
-const holdingInItems = parseParticipantConfig({
-  defaults: { prepareTimeoutSeconds: 1, commitTimeoutSeconds: 2 },
-  participants: Object.fromEntries(LEDGERS.map((name) => [name, { kind: 'ledger', holdsInItems: true }])),
-});
+import { alice, transferBalances, bob, COMMITTED_BALANCES, entryStates, fees, HOLDING_IN_ITEMS, transfer } from '../support/transferFixtures.js';
 
 const worlds: LedgerWorld[] = [];
 afterEach(async () => {
@@ -29,7 +23,7 @@ afterEach(async () => {
 });
 
 async function world(faults: FaultSpec[] = []): Promise<LedgerWorld> {
-  const w = await LedgerWorld.create({ endpoint: inject('dynamoEndpoint'), faults, config: holdingInItems });
+  const w = await LedgerWorld.create({ endpoint: inject('dynamoEndpoint'), faults, config: HOLDING_IN_ITEMS });
   worlds.push(w);
   await w.fund([{ ...alice, balance: 5000 }]);
   return w;

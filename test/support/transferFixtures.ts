@@ -1,6 +1,6 @@
 /** The UPI transfer that the fault, recovery and resolve tests all break in different places. */
 import { afterEach, inject } from 'vitest';
-import type { ParticipantConfig } from '../../lambdas/config/participantConfig.js';
+import { type ParticipantConfig, parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import { type IntentEntry, intentEntryOf } from '../../lambdas/protocol/heldIntent.js';
 import type { FaultSpec } from '../../local/faults.js';
 import { type Account, LedgerWorld, type Transfer } from '../chaos/ledgerWorld.js';
@@ -14,6 +14,15 @@ export const overdraft: Transfer = { from: alice, to: bob, amount: 9000, fee: 10
 export const LEDGERS = ['payer-bank', 'payee-bank', 'upi-switch'];
 export const COMMITTED_BALANCES = { alice: 4000, bob: 990, fees: 10 };
 export const UNTOUCHED_BALANCES = { alice: 5000, bob: undefined, fees: undefined };
+
+/**
+ * The three ledgers holding in their items whatever the default, with short prepare and commit timeouts, for
+ * the recovery tests whose subject is holds that live in the item.
+ */
+export const HOLDING_IN_ITEMS: ParticipantConfig = parseParticipantConfig({
+  defaults: { prepareTimeoutSeconds: 1, commitTimeoutSeconds: 2 },
+  participants: Object.fromEntries(LEDGERS.map((name) => [name, { kind: 'ledger', holdsInItems: true }])),
+});
 
 /**
  * The funds of the transfer's three accounts, compared with COMMITTED_BALANCES or UNTOUCHED_BALANCES: an
