@@ -3,11 +3,17 @@
  * found. Used by test/model/model.test.ts (the bounded runs) and `npm run model:full` (the longer ones).
  *
  * Every step is an asynchronous child process, so a test file can run its verifications side by
- * side instead of blocking its worker on each in turn. gcc takes most of the time (about 17 s a
- * verifier on this project's 2-core machine, the search itself a few seconds), so a compiled verifier
- * is kept under node_modules/.cache/pakka-spin/, named by the hash of what determines it: the
- * generated pan.c (the model and its -D switches), gcc's flags and gcc's version. A changed model
- * or switch compiles anew; the search always runs.
+ * side instead of blocking its worker on each in turn. A compiled verifier is kept under
+ * node_modules/.cache/pakka-spin/, named by the hash of what determines it: the generated pan.c (the
+ * model and its -D switches), gcc's flags and gcc's version. A changed model or switch compiles anew;
+ * the search always runs.
+ *
+ * How hard gcc optimizes is a trade (`Verification.optimize`). On this project's 2-core machine, the
+ * item layout's bounded safety verifier takes 73 s to compile with -O2 and searches its 2.5 M states in
+ * 5.6 s; with -O0 it compiles in 7 s and searches in 13.7 s. A fresh clone (CI) has no cached verifier,
+ * so the bounded runs and the mutants, whose searches take seconds, compile with -O0: 16 compiles at
+ * -O2 were about 9 minutes of `npm test`. The full runs (`npm run model:full`) search for minutes and
+ * keep -O2. (-O1 is no middle way here: it took 5.5 minutes on the same pan.c.)
  */
 import { execFile as execFileCallback } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -27,6 +33,8 @@ export interface Verification {
   defines: Record<string, number | true>;
   /** safety: assertions and invariants; liveness: the `live` LTL claim under weak fairness. */
   kind: 'safety' | 'liveness';
+  /** gcc's -O level for the verifier: 0 where the search takes seconds, 2 where it takes minutes (see above). */
+  optimize: 0 | 2;
 }
 
 export interface VerificationResult {
@@ -101,7 +109,8 @@ export function verify(v: Verification): Promise<VerificationResult> {
     try {
       const defs = defineArgs(v.defines);
       await execFile('spin', [...defs, '-a', MODEL], { cwd: dir });
-      await compileVerifier(dir, v.kind === 'safety' ? ['-O2', '-DSAFETY', '-DNOCLAIM'] : ['-O2', '-DNFAIR=3']);
+      const level = `-O${v.optimize}`;
+      await compileVerifier(dir, v.kind === 'safety' ? [level, '-DSAFETY', '-DNOCLAIM'] : [level, '-DNFAIR=3']);
       const panArgs = v.kind === 'safety' ? ['-n', '-m1000000'] : ['-n', '-a', '-f', '-m1000000', '-N', 'live'];
       const started = process.hrtime.bigint();
       // pan exits non-zero when it finds an error; its report is what counts.
@@ -125,45 +134,60 @@ export function verify(v: Verification): Promise<VerificationResult> {
 
 /** Bounded so that `npm test` verifies them in well under a minute on 2 cores. */
 export const BOUNDED: Verification[] = [
-  { name: 'safety, 2 participants, Express duplicate, 2 sweepers, operator', kind: 'safety', defines: { N: 2, EXPRESS: 1, FAULTS: 0, CRASHES: 1 } },
-  { name: 'safety, 2 participants, 2 message faults, 1 crash', kind: 'safety', defines: { N: 2, EXPRESS: 0, FAULTS: 2, CRASHES: 1 } },
-  { name: 'safety, 3 participants, 1 message fault, 1 crash', kind: 'safety', defines: { N: 3, EXPRESS: 0, FAULTS: 1, CRASHES: 1 } },
-  { name: 'liveness (I5) under weak fairness, 2 participants, 1 crash', kind: 'liveness', defines: { N: 2, EXPRESS: 0, FAULTS: 0, CRASHES: 1 } },
+  {
+    name: 'safety, 2 participants, Express duplicate, 2 sweepers, operator',
+    kind: 'safety',
+    optimize: 0,
+    defines: { N: 2, EXPRESS: 1, FAULTS: 0, CRASHES: 1 },
+  },
+  { name: 'safety, 2 participants, 2 message faults, 1 crash', kind: 'safety', optimize: 0, defines: { N: 2, EXPRESS: 0, FAULTS: 2, CRASHES: 1 } },
+  { name: 'safety, 3 participants, 1 message fault, 1 crash', kind: 'safety', optimize: 0, defines: { N: 3, EXPRESS: 0, FAULTS: 1, CRASHES: 1 } },
+  { name: 'liveness (I5) under weak fairness, 2 participants, 1 crash', kind: 'liveness', optimize: 0, defines: { N: 2, EXPRESS: 0, FAULTS: 0, CRASHES: 1 } },
   {
     name: 'safety, holds in the item, 2 participants, 2 message faults, 1 crash',
     kind: 'safety',
+    optimize: 0,
     defines: { N: 2, EXPRESS: 0, FAULTS: 2, CRASHES: 1, ITEM_LAYOUT: 1 },
   },
   {
     name: 'safety, one-phase commit, Express duplicate, 2 message faults, 1 crash',
     kind: 'safety',
+    optimize: 0,
     defines: { N: 2, EXPRESS: 1, FAULTS: 2, CRASHES: 1, ONE_PHASE: 1 },
   },
   {
     name: 'safety, one-phase commit, holds in the item, 3 message faults, 2 crashes',
     kind: 'safety',
+    optimize: 0,
     defines: { N: 2, EXPRESS: 0, FAULTS: 3, CRASHES: 2, ONE_PHASE: 1, ITEM_LAYOUT: 1 },
   },
 ];
 
 /** `npm run model:full`: the larger bounds, minutes each. */
 export const FULL: Verification[] = [
-  { name: 'safety, 2 participants, Express duplicate, 1 fault, 1 crash', kind: 'safety', defines: { N: 2, EXPRESS: 1, FAULTS: 1, CRASHES: 1 } },
-  { name: 'safety, 3 participants, Express duplicate, 0 faults, 1 crash', kind: 'safety', defines: { N: 3, EXPRESS: 1, FAULTS: 0, CRASHES: 1 } },
-  { name: 'safety, 3 participants, 2 faults, 1 crash', kind: 'safety', defines: { N: 3, EXPRESS: 0, FAULTS: 2, CRASHES: 1 } },
-  { name: 'liveness, 2 participants, 1 fault, 1 crash', kind: 'liveness', defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 1 } },
-  { name: 'liveness, 3 participants, 1 fault, 1 crash', kind: 'liveness', defines: { N: 3, EXPRESS: 0, FAULTS: 1, CRASHES: 1 } },
-  { name: 'liveness, 2 participants, Express duplicate', kind: 'liveness', defines: { N: 2, EXPRESS: 1, FAULTS: 0, CRASHES: 1 } },
-  { name: 'safety, holds in the item, Express duplicate, 1 crash', kind: 'safety', defines: { N: 2, EXPRESS: 1, FAULTS: 0, CRASHES: 1, ITEM_LAYOUT: 1 } },
-  { name: 'liveness, holds in the item, 1 crash', kind: 'liveness', defines: { N: 2, EXPRESS: 0, FAULTS: 0, CRASHES: 1, ITEM_LAYOUT: 1 } },
+  { name: 'safety, 2 participants, Express duplicate, 1 fault, 1 crash', kind: 'safety', optimize: 2, defines: { N: 2, EXPRESS: 1, FAULTS: 1, CRASHES: 1 } },
+  { name: 'safety, 3 participants, Express duplicate, 0 faults, 1 crash', kind: 'safety', optimize: 2, defines: { N: 3, EXPRESS: 1, FAULTS: 0, CRASHES: 1 } },
+  { name: 'safety, 3 participants, 2 faults, 1 crash', kind: 'safety', optimize: 2, defines: { N: 3, EXPRESS: 0, FAULTS: 2, CRASHES: 1 } },
+  { name: 'liveness, 2 participants, 1 fault, 1 crash', kind: 'liveness', optimize: 2, defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 1 } },
+  { name: 'liveness, 3 participants, 1 fault, 1 crash', kind: 'liveness', optimize: 2, defines: { N: 3, EXPRESS: 0, FAULTS: 1, CRASHES: 1 } },
+  { name: 'liveness, 2 participants, Express duplicate', kind: 'liveness', optimize: 2, defines: { N: 2, EXPRESS: 1, FAULTS: 0, CRASHES: 1 } },
+  {
+    name: 'safety, holds in the item, Express duplicate, 1 crash',
+    kind: 'safety',
+    optimize: 2,
+    defines: { N: 2, EXPRESS: 1, FAULTS: 0, CRASHES: 1, ITEM_LAYOUT: 1 },
+  },
+  { name: 'liveness, holds in the item, 1 crash', kind: 'liveness', optimize: 2, defines: { N: 2, EXPRESS: 0, FAULTS: 0, CRASHES: 1, ITEM_LAYOUT: 1 } },
   {
     name: 'liveness, holds in the item, a prepare delayed past the forgetting (a stray)',
     kind: 'liveness',
+    optimize: 2,
     defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, ITEM_LAYOUT: 1 },
   },
   {
     name: 'liveness, one-phase commit, holds in the item, 1 fault, 1 crash',
     kind: 'liveness',
+    optimize: 2,
     defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 1, ONE_PHASE: 1, ITEM_LAYOUT: 1 },
   },
 ];
@@ -173,23 +197,37 @@ export const MUTANTS: Verification[] = [
   {
     name: 'decision written without attribute_not_exists(decision)',
     kind: 'safety',
+    optimize: 0,
     defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, MUTANT_NO_WRITE_ONCE: true },
   },
-  { name: 'null abort writes no tombstone (no anti-hanging)', kind: 'safety', defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, MUTANT_NO_TOMBSTONE: true } },
-  { name: 'prepare debit without available >= amount', kind: 'safety', defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, MUTANT_NO_ESCROW_CHECK: true } },
+  {
+    name: 'null abort writes no tombstone (no anti-hanging)',
+    kind: 'safety',
+    optimize: 0,
+    defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, MUTANT_NO_TOMBSTONE: true },
+  },
+  {
+    name: 'prepare debit without available >= amount',
+    kind: 'safety',
+    optimize: 0,
+    defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, MUTANT_NO_ESCROW_CHECK: true },
+  },
   {
     name: "holds in the item: prepare's item write without the intent's condition",
     kind: 'safety',
+    optimize: 0,
     defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, ITEM_LAYOUT: 1, MUTANT_NO_INTENT_CHECK: true },
   },
   {
     name: 'holds in the item: the commit applies a stray prepare that landed after its entry was forgotten',
     kind: 'safety',
+    optimize: 0,
     defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, ITEM_LAYOUT: 1, MUTANT_NO_STRAY_GUARD: true },
   },
   {
     name: 'one-phase commit: recovery presumes abort instead of asking the participant',
     kind: 'safety',
+    optimize: 0,
     defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, ONE_PHASE: 1, MUTANT_PRESUME_ABORT: true },
   },
 ];
