@@ -31,7 +31,7 @@ export function heldRecordOf(txnId: string, record: StoredRecord | undefined, en
     ...(facts.voteReason !== undefined ? { voteReason: facts.voteReason, recordBehind: true } : {}),
     ...(facts.onePhase ? { onePhase: true } : {}),
     ...(facts.recordBehind ? { recordBehind: true } : {}),
-    ...(entry?.s === 'P' ? { operations: [entry.op], preparedAt: entry.at } : {}),
+    ...(entry?.s === 'P' ? { operations: [entry.op], preparedAt: entry.at, ...(entry.n !== undefined ? { holdId: entry.n } : {}) } : {}),
   };
 }
 

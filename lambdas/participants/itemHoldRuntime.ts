@@ -4,14 +4,17 @@
  * as single-item writes (./itemIntents.ts). A record of the older layout (a table holding records from
  * before this layout) is finished by the record layout's own performer, passed in as `recordLayout`.
  */
+import { randomBytes } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
+  type AppliedHold,
   FORGET_AT_ONCE,
   FORGET_FROM_HELD,
   type FinishingWrite,
   INTENT_HORIZON_MS,
   type IntentEntry,
   abortedEntry,
+  appliedHoldOf,
   finishingWrite,
   forgettableEntries,
   forgettableWithoutRecord,
@@ -24,7 +27,6 @@ import {
   preparedEntry,
   recordCoversEntry,
   refusedForForgetting,
-  strayAfterOf,
 } from '../protocol/heldIntent.js';
 import { batchReadConsistent } from './batchRead.js';
 import type { ParticipantEffect, ParticipantMessage } from '../protocol/participantStep.js';
@@ -37,6 +39,7 @@ import {
   ITEM_HOLD_LAYOUT,
   heldKeysGuess,
   type IntentsMapAs,
+  LAST_FINISHED,
   PREPARED_COUNT,
   abortedEntryWrite,
   decideHold,
@@ -51,11 +54,12 @@ import { type StoredRecord, storedRecord } from './record.js';
 import { PARTITION_KEY, recordKeyOf } from './table.js';
 import type { PreparedOperations } from './transactions.js';
 
-/** What this process last saw of an item: the finished entries it may forget, every entry's txnId, its `P` count. */
+/** What this process last saw of an item: the finished entries it may forget, every entry's txnId, its `P` count, its last finish. */
 interface SeenItem {
   finished: Record<string, unknown>;
   entries: readonly string[];
   prepared: number | undefined;
+  lastFinishedAt: string | undefined;
 }
 
 type Report = EffectReport<HeldRecord>;
@@ -135,7 +139,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
    * no record exists the entry is still `P` with this digest: commit and abort send their record first, with no
    * read, and a record already there refuses it (`decide`). Per process, so only an optimisation.
    */
-  const heldHere = new Map<string, { pk: string; digest: string; at: string }>();
+  const heldHere = new Map<string, { pk: string; digest: string; at: string; holdId: string | undefined }>();
 
   /** Whether this process wrote the transaction's `P` entry with this digest in this item and has not seen it finished. */
   function knowsHeld(txnId: string, pk: string, digest: string | undefined): boolean {
@@ -169,7 +173,8 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
       .sort(([, a], [, b]) => a.at.localeCompare(b.at))
       .slice(0, FORGET_AT_ONCE);
     const prepared = typeof item?.[PREPARED_COUNT] === 'number' ? (item[PREPARED_COUNT] as number) : undefined;
-    remember(pk, { finished: Object.fromEntries(finished), entries: Object.keys(intents), prepared });
+    const lastFinishedAt = typeof item?.[LAST_FINISHED] === 'string' ? (item[LAST_FINISHED] as string) : undefined;
+    remember(pk, { finished: Object.fromEntries(finished), entries: Object.keys(intents), prepared, lastFinishedAt });
     // A one-phase C is the one entry forgetting in passing leaves: a busy item's pass reads its record.
     const entries = Object.values(intents as Record<string, unknown>);
     if (entries.length >= FORGET_FROM_HELD && entries.some((raw) => intentEntryOf(raw)?.one === true)) oneFull.add(pk);
@@ -183,11 +188,12 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
 
   /**
    * The hybrid leaving of `heldItems` (itemIntents.ts HeldKeys): cold when the item as this process last saw it
-   * holds this transaction's entry as its only `P` and nothing else but the entries this write forgets. A guess
-   * from a view that may be stale; the write's condition checks it, and a refusal hands back the item as it is.
+   * holds this transaction's entry as its only `P`, nothing else but the entries this write forgets, and no hold
+   * finished there since the horizon. A guess from a view that may be stale; the write's condition checks it, and
+   * a refusal hands back the item as it is.
    */
-  function heldKeysOf(pk: string, txnId: string, forget: readonly string[]): HeldKeys {
-    return heldKeysGuess(seen.get(pk), txnId, forget);
+  function heldKeysOf(pk: string, txnId: string, forget: readonly string[], horizon: string): HeldKeys {
+    return heldKeysGuess(seen.get(pk), txnId, forget, horizon);
   }
 
   /** Items this process saw with FORGET_FROM_HELD entries or more, one-phase ones among them: the next prepare there runs the pass that reads records. */
@@ -230,7 +236,8 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
   ): Promise<Report> {
     if (message.action !== 'prepare') throw new Error('a prepare needs the prepare that asked for it');
     const { pk, plan } = target;
-    const entry = preparedEntry(given.digest, given.operations[0], now(), onePhase);
+    // Which landing this is: a duplicate of this prepare that lands after the commit removed the entry carries another (the stray guard).
+    const entry = preparedEntry(given.digest, given.operations[0], now(), onePhase, randomBytes(6).toString('base64url'));
     // The horizon of forgetting counts on a prepare's write landing soon after its delivery began (heldIntent.ts).
     const prepareWrite = (as: IntentsMapAs) => {
       if (!mayStillSendPrepare(began, now())) throw new TransientFailure(`prepare of ${txnId} ran too long to send its item write; retry`);
@@ -243,7 +250,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     if (out.written) {
       if (record) return answeredByRecord(txnId, target, given.digest, entry.at, record);
       if (!onePhase) {
-        heldHere.set(txnId, { pk, digest: given.digest, at: entry.at });
+        heldHere.set(txnId, { pk, digest: given.digest, at: entry.at, holdId: entry.n });
         if (heldHere.size > HELD_HERE) heldHere.delete(heldHere.keys().next().value as string);
       }
       if (oneFull.delete(pk)) await forget(pk);
@@ -277,14 +284,14 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
    * The prepare's `P` entry landed, yet the record read beside it says the transaction already has an answer here
    * (a null abort's tombstone, a decision, a hold of the older layout). The entry is finished in the same delivery,
    * as a repeat of the record's decision would finish it (finishItem, with the stray guard): applied only when the
-   * record committed this very digest in this layout and the entry is not newer than that decision (a concurrent
-   * duplicate of this prepare voted and the commit followed), released in every other case. Then the record answers,
-   * as for any repeated prepare.
+   * record committed this very digest in this layout and names this landing (a concurrent duplicate of this prepare
+   * voted from this entry and the commit followed), released in every other case. Then the record answers, as for
+   * any repeated prepare.
    */
   async function answeredByRecord(txnId: string, target: ItemHoldTarget, digest: string, at: string, record: StoredRecord): Promise<Report> {
     const itsDecision = record.layout === ITEM_HOLD_LAYOUT && record.state === 'COMMITTED' && record.digest === digest;
-    // A hold of the older layout has no decision time: the entry's own keeps it from counting as a stray.
-    await finishItem(txnId, target, digest, itsDecision ? 'COMMITTED' : 'ABORTED', decidedAtOf(record) ?? at);
+    // A record of the older layout is released as ABORTED here, whatever its time says.
+    await finishItem(txnId, target, digest, itsDecision ? 'COMMITTED' : 'ABORTED', appliedHoldOf(record, decidedAtOf(record) ?? at));
     return { kind: 'moved', record: heldRecordOf(txnId, record, undefined) };
   }
 
@@ -355,14 +362,15 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
    * that record, so the step answers from it beside the `P` entry (a repeat finishes the item from the record's
    * time; the other outcome is the violation) without reading it. Should the entry have been finished meanwhile,
    * the item write's own condition refuses and the step reads both. The record keeps the `P` entry's time as
-   * `preparedAt` (read, or remembered from this process's prepare).
+   * `preparedAt` and its landing as `holdId` (read, or remembered from this process's prepare): a commit applies
+   * that landing and releases any other.
    */
   async function decide(
     txnId: string,
     target: ItemHoldTarget,
     prepared: PreparedOperations,
     outcome: 'COMMITTED' | 'ABORTED',
-    preparedAt: string | undefined,
+    seen: { preparedAt?: string | undefined; holdId?: string | undefined } | undefined,
   ): Promise<Report> {
     const at = now();
     const decided = {
@@ -372,7 +380,8 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
       operations: prepared.operations,
       onePhase: false,
       now: at,
-      preparedAt: preparedAt ?? heldHere.get(txnId)?.at,
+      preparedAt: seen?.preparedAt ?? heldHere.get(txnId)?.at,
+      holdId: seen?.holdId ?? heldHere.get(txnId)?.holdId,
     };
     const out = await driver.put(new PutCommand(decidedRecordPut(tableName, decided, true)));
     if (!out.written) {
@@ -381,18 +390,17 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
       const entry: IntentEntry = { s: 'P', d: prepared.digest, at };
       return { kind: 'moved', record: heldRecordOf(txnId, storedRecord(out.old), entry) };
     }
-    return finishItem(txnId, target, prepared.digest, outcome, at);
+    return finishItem(txnId, target, prepared.digest, outcome, appliedHoldOf(decided, at));
   }
 
-  /** The item write of a decided record (`decidedAt`, its time): applies the entry the decision was about, releases a stray one. */
-  async function finishItem(txnId: string, { pk, plan }: ItemHoldTarget, digest: string, outcome: 'COMMITTED' | 'ABORTED', decidedAt: string): Promise<Report> {
-    const strayAfter = strayAfterOf(decidedAt);
+  /** The item write of a decided record: applies the hold the decision was about (`hold`), releases a stray one. */
+  async function finishItem(txnId: string, { pk, plan }: ItemHoldTarget, digest: string, outcome: 'COMMITTED' | 'ABORTED', hold: AppliedHold): Promise<Report> {
     let write: FinishingWrite = { stray: false };
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       const { forget, horizon } = inPassing(pk, txnId);
       const update = write.stray
-        ? releaseStrayHold(tableName, pk, txnId, plan, digest, strayAfter)
-        : decideHold(tableName, pk, txnId, plan, digest, outcome, now(), strayAfter, forget, horizon, heldKeysOf(pk, txnId, forget));
+        ? releaseStrayHold(tableName, pk, txnId, plan, digest, hold)
+        : decideHold(tableName, pk, txnId, plan, digest, outcome, now(), hold, forget, horizon, heldKeysOf(pk, txnId, forget, horizon));
       const out = await driver.update(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }));
       if (out.written) {
         saw(pk, out.attributes);
@@ -401,7 +409,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
       }
       // The next attempt names only what the item as it was shows finished, guesses cold or busy from it, or releases a stray.
       saw(pk, out.old);
-      const next = finishingWrite(intentEntryOf((out.old?.intents as Record<string, unknown> | undefined)?.[txnId]), digest, strayAfter);
+      const next = finishingWrite(intentEntryOf((out.old?.intents as Record<string, unknown> | undefined)?.[txnId]), digest, outcome, hold);
       // Finished by a concurrent delivery, or never prepared: the step reads again and answers.
       if (!next) {
         heldHere.delete(txnId);
@@ -473,10 +481,10 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
           const prepared = given;
           if (!prepared) throw new Error(`${effect.outcome} of ${txnId}: a hold in an item is finished with the operations the message carries`);
           // A repeat after a crash between the two writes: the record stands, the item is behind.
-          if (record?.itemBehind) return finishItem(txnId, target, prepared.digest, effect.outcome, decidedAtOf(record) ?? now());
+          if (record?.itemBehind) return finishItem(txnId, target, prepared.digest, effect.outcome, appliedHoldOf(record, decidedAtOf(record) ?? now()));
           // The abort after this participant's own no: the item holds the `A` entry already, the record follows.
           if (record?.recordBehind && record.state === 'ABORTED') return abortRecord(txnId, prepared, record.voteReason);
-          return decide(txnId, target, prepared, effect.outcome, record?.preparedAt);
+          return decide(txnId, target, prepared, effect.outcome, record);
         }
         case 'aborted':
           return aborted(txnId, target, given?.digest, given?.operations, effect.reason);

@@ -5,7 +5,7 @@
  * a transaction is writing refuses a single-item write). Pure builders; ./itemHoldRuntime.ts sends them.
  */
 import type { PutCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import { INTENT_CAP, type IntentEntry } from '../protocol/heldIntent.js';
+import { type AppliedHold, INTENT_CAP, type IntentEntry } from '../protocol/heldIntent.js';
 import { type ItemUpdate, escrowAbort, escrowCommit, escrowOnePhase, escrowPrepare } from './escrow.js';
 import type { EscrowPlan } from './kind.js';
 import { PARTITION_KEY, recordKeyOf, spreadOf } from './table.js';
@@ -23,6 +23,11 @@ export const heldShardOf = (pk: string) => `HELD#${spreadOf(pk, HELD_SHARDS)}`;
 export const HELD_PARTITIONS: readonly string[] = Array.from({ length: HELD_SHARDS }, (_, i) => `HELD#${i}`);
 /** The item's count of `P` entries: the index's keys may leave only while it is 0. */
 export const PREPARED_COUNT = 'prepared';
+/**
+ * When a commit or abort last finished a hold here. Their entries leave at once, so this is what tells a busy
+ * item (one finished inside the horizon) from a cold one (HeldKeys), and the sweep an idle item.
+ */
+export const LAST_FINISHED = 'lastFinishedAt';
 
 /**
  * How long a record of this layout is kept: DynamoDB's TTL deletes it after this (the attribute
@@ -41,6 +46,8 @@ const NAMES: Record<string, string> = {
   '#op': 'op',
   '#heldShard': HELD_SHARD,
   '#heldSince': HELD_SINCE,
+  '#lastFin': LAST_FINISHED,
+  '#n': 'n',
 };
 
 /** DynamoDB refuses a name placeholder that no expression uses, so only the used ones are given. */
@@ -169,34 +176,49 @@ export function abortedEntryWrite(tableName: string, pk: string, txnId: string, 
 
 /**
  * How commit or abort treats the item's `heldItems` keys (docs/design.md, "The sparse index"). `keep`: the
- * item is busy (other entries inside the horizon, or other `P` entries), so its keys stay and leave lazily
- * (recovery's sweep removes them once the item has held nothing for a while, heldKeysTidy below): the next
- * prepare there writes no index entry. `cold`: the entry is the item's only `P` and, once the finished entries
- * named to forget are gone, its only entry at all; the keys go in the same write (one index delete, and no
- * tidy later). The write's condition enforces the variant, so a wrong guess is a refused write, never a
- * held item missing from the index.
+ * item is busy (another hold finished here inside the horizon, another entry, or other `P` entries), so its keys
+ * stay and leave lazily (recovery's sweep removes them once the item has held nothing for a while, heldKeysTidy
+ * below): the next prepare there writes no index entry. `cold`: the entry is the item's only `P` and, once the
+ * entries named to forget are gone, its only entry at all, and no hold finished here inside the horizon; the keys
+ * go in the same write (one index delete, and no tidy later). The write's condition enforces the variant, so a
+ * wrong guess is a refused write, never a held item missing from the index.
  */
 export type HeldKeys = 'keep' | 'cold';
 
-/**
- * The variant a commit or abort of `txnId` sends, from the item as last seen (every entry's txnId, its `prepared`):
- * cold when the entry is its only `P` and every other entry is among those the write forgets. No view: busy,
- * which is never refused for it (the tidy takes the keys later).
- */
-export function heldKeysGuess(
-  view: { entries: readonly string[]; prepared: number | undefined } | undefined,
-  txnId: string,
-  forget: readonly string[],
-): HeldKeys {
-  if (view?.prepared !== 1 || !view.entries.includes(txnId)) return 'keep';
-  return view.entries.every((id) => id === txnId || forget.includes(id)) ? 'cold' : 'keep';
+/** What a process last saw of an item, for the cold-or-busy guess: every entry's txnId, its `P` count, its last finish. */
+export interface HeldKeysView {
+  entries: readonly string[];
+  prepared: number | undefined;
+  lastFinishedAt: string | undefined;
 }
 
 /**
- * The item's half of commit or abort: `P` → `C` or `A`, keeping only the state and the time (heldIntent.ts
- * decidedEntry), the escrow commit or release, one prepared fewer, and finished entries past the horizon
- * removed in passing; the index keys as `keys` says (HeldKeys). `strayAfter` (heldIntent.ts strayAfterOf) is
- * the guard: an entry newer than its record's decision is a stray, which releaseStrayHold releases instead.
+ * The variant a commit or abort of `txnId` sends, from the item as last seen: cold when the entry is its only `P`,
+ * every other entry is among those the write forgets, and no hold finished here since `horizon`. No view: busy,
+ * which is never refused for it (the tidy takes the keys later).
+ */
+export function heldKeysGuess(view: HeldKeysView | undefined, txnId: string, forget: readonly string[], horizon: string): HeldKeys {
+  if (view?.prepared !== 1 || !view.entries.includes(txnId)) return 'keep';
+  if (view.lastFinishedAt !== undefined && view.lastFinishedAt >= horizon) return 'keep';
+  return view.entries.every((id) => id === txnId || forget.includes(id)) ? 'cold' : 'keep';
+}
+
+/** The entry is this digest's `P`. */
+const HELD_ENTRY_IS = '#in.#t.#s = :p AND #in.#t.#d = :d';
+
+/** The condition that the `P` entry is the hold a COMMITTED record applies (heldIntent.ts AppliedHold), and its values. */
+function appliedHoldCondition(hold: AppliedHold): { condition: string; values: Record<string, unknown> } {
+  return 'holdId' in hold
+    ? { condition: '#in.#t.#n = :holdId', values: { ':holdId': hold.holdId } }
+    : { condition: '#in.#t.#at <= :strayAfter', values: { ':strayAfter': hold.strayAfter } };
+}
+
+/**
+ * The item's half of commit or abort: the entry removed (the record, written first, answers from now on; docs/design.md,
+ * "Forgetting"), the escrow commit or release, one prepared fewer, the time of this finish (`lastFinishedAt`), and
+ * finished entries past the horizon removed in passing; the index keys as `keys` says (HeldKeys). A commit applies only
+ * the hold its record names (`hold`); any other `P` entry of the transaction is a stray, which releaseStrayHold releases
+ * instead. An abort releases whichever `P` entry of the digest is there.
  */
 export function decideHold(
   tableName: string,
@@ -206,7 +228,7 @@ export function decideHold(
   digest: string,
   outcome: 'COMMITTED' | 'ABORTED',
   at: string,
-  strayAfter: string,
+  hold: AppliedHold,
   forget: readonly string[] = [],
   horizon = '',
   keys: HeldKeys = 'keep',
@@ -214,37 +236,38 @@ export function decideHold(
   const escrow = outcome === 'COMMITTED' ? escrowCommit(plan) : escrowAbort(plan);
   const cold = keys === 'cold';
   const passing = forgetting(forget, horizon, cold);
-  const remove = ['#in.#t.#op', '#in.#t.#d', ...passing.removals, ...(cold ? ['#heldShard', '#heldSince'] : [])];
-  const UpdateExpression = `${escrow.UpdateExpression}, #in.#t.#s = :to, #in.#t.#at = :at, #prep = #prep - :inc REMOVE ${remove.join(', ')}`;
-  // Cold: this is the item's last `P` (so `prepared` goes to 0 with the keys: I5), and nothing else stays in the map.
-  const coldGuard = cold ? ['#prep = :inc', 'size(#in) = :entries'] : [];
-  const ConditionExpression = [HELD_ENTRY_IS, '#in.#t.#at <= :strayAfter', ...coldGuard, ...passing.guards, `(${escrow.ConditionExpression})`].join(' AND ');
+  const remove = ['#in.#t', ...passing.removals, ...(cold ? ['#heldShard', '#heldSince'] : [])];
+  const UpdateExpression = `${escrow.UpdateExpression}, #prep = #prep - :inc, #lastFin = :at REMOVE ${remove.join(', ')}`;
+  const applied = outcome === 'COMMITTED' ? appliedHoldCondition(hold) : { condition: undefined, values: {} };
+  // Cold: this is the item's last `P` (so `prepared` goes to 0 with the keys: I5), nothing else stays in the map, and no
+  // other hold finished here inside the horizon.
+  const coldGuard = cold ? ['#prep = :inc', 'size(#in) = :entries', '(attribute_not_exists(#lastFin) OR #lastFin < :coldSince)'] : [];
+  const ConditionExpression = [HELD_ENTRY_IS, ...(applied.condition ? [applied.condition] : []), ...coldGuard, ...passing.guards, `(${escrow.ConditionExpression})`].join(
+    ' AND ',
+  );
   const withNames = { ...escrow, ExpressionAttributeNames: { ...escrow.ExpressionAttributeNames, ...passing.names } };
   return intentUpdate(tableName, pk, txnId, withNames, UpdateExpression, ConditionExpression, {
     ...passing.values,
-    ...(cold ? { ':entries': 1 + forget.length } : {}),
-    ':to': outcome === 'COMMITTED' ? 'C' : 'A',
+    ...applied.values,
+    ...(cold ? { ':entries': 1 + forget.length, ':coldSince': horizon } : {}),
     ':p': 'P',
     ':d': digest,
     ':at': at,
     ':inc': 1,
-    ':strayAfter': strayAfter,
   });
 }
 
-/** The entry is this digest's `P`. */
-const HELD_ENTRY_IS = '#in.#t.#s = :p AND #in.#t.#d = :d';
-
 /**
- * A stray `P` entry (newer than its record's decision: a very late duplicate prepare that landed after the
- * transaction's entry was forgotten) is released and removed, whatever the record decided: it was never
- * part of that decision, so applying it would apply the transaction twice.
+ * A stray `P` entry (not the hold its COMMITTED record applies: a duplicate prepare that landed after the commit
+ * removed the real one) is released and removed: it was never part of that decision, so applying it would apply
+ * the transaction twice.
  */
-export function releaseStrayHold(tableName: string, pk: string, txnId: string, plan: EscrowPlan, digest: string, strayAfter: string): Update {
+export function releaseStrayHold(tableName: string, pk: string, txnId: string, plan: EscrowPlan, digest: string, hold: AppliedHold): Update {
   const escrow = escrowAbort(plan);
+  const applied = appliedHoldCondition(hold);
   const UpdateExpression = `${escrow.UpdateExpression}, #prep = #prep - :inc REMOVE #in.#t`;
-  const ConditionExpression = `${HELD_ENTRY_IS} AND #in.#t.#at > :strayAfter AND (${escrow.ConditionExpression})`;
-  return intentUpdate(tableName, pk, txnId, escrow, UpdateExpression, ConditionExpression, { ':p': 'P', ':d': digest, ':inc': 1, ':strayAfter': strayAfter });
+  const ConditionExpression = `${HELD_ENTRY_IS} AND NOT (${applied.condition}) AND (${escrow.ConditionExpression})`;
+  return intentUpdate(tableName, pk, txnId, escrow, UpdateExpression, ConditionExpression, { ':p': 'P', ':d': digest, ':inc': 1, ...applied.values });
 }
 
 export interface DecidedRecord {
@@ -256,6 +279,8 @@ export interface DecidedRecord {
   now: string;
   /** When the entry was prepared, as its `P` entry said: the timeline's prepare span (a record of the older layout keeps it too). */
   preparedAt?: string | undefined;
+  /** The landing of the `P` entry this decision is about (its `n`): the one hold a commit applies. */
+  holdId?: string | undefined;
 }
 
 /**
@@ -269,7 +294,7 @@ export interface DecidedRecord {
  * on PutItem, DynamoDB API Reference, "PutItem": no read capacity consumed).
  */
 export function decidedRecordPut(tableName: string, record: DecidedRecord, exclusive = false): PutCommandInput {
-  const { txnId, state, digest, operations, onePhase, now, preparedAt } = record;
+  const { txnId, state, digest, operations, onePhase, now, preparedAt, holdId } = record;
   const same = digest === undefined || exclusive ? '' : ' OR (#state = :state AND digest = :digest)';
   return {
     TableName: tableName,
@@ -282,6 +307,7 @@ export function decidedRecordPut(tableName: string, record: DecidedRecord, exclu
       ...(operations ? { operations } : {}),
       ...(onePhase ? { onePhase: true } : {}),
       ...(preparedAt !== undefined ? { preparedAt } : {}),
+      ...(holdId !== undefined ? { holdId } : {}),
       [state === 'COMMITTED' ? 'committedAt' : 'abortedAt']: now,
       [RECORD_TTL_ATTRIBUTE]: Math.floor(Date.parse(now) / 1000) + RECORD_TTL_SECONDS,
     },

@@ -21,6 +21,8 @@ const stored = z.object({
   /** Written by a one-phase commit (or its no): the record itself is the transaction's decision. */
   onePhase: z.boolean().optional(),
   preparedAt: z.string().optional(),
+  /** A hold in the item (layout 3): which landing of the prepare this decision is about (the `P` entry's `n`). */
+  holdId: z.string().optional(),
   committedAt: z.string().optional(),
   abortedAt: z.string().optional(),
 });

@@ -24,6 +24,12 @@ export interface IntentEntry {
   r?: AbortReason;
   /** Committed in one phase: the entry is the decision until the record exists. */
   one?: true;
+  /**
+   * Which landing of a prepare wrote this `P` entry (random, one per delivery): the record of the commit names
+   * it (`holdId`), so the commit applies that landing and no other. A duplicate prepare that lands after the
+   * commit removed the entry carries another, and is a stray ("The stray guard" in docs/design.md).
+   */
+  n?: string;
 }
 
 /** The record `TXN#<txnId>` of this layout: written only by commit and abort, never by prepare. */
@@ -45,6 +51,7 @@ export function intentEntryOf(value: unknown): IntentEntry | undefined {
     ...(v.op !== undefined ? { op: v.op } : {}),
     ...(typeof v.r === 'string' && (ABORT_REASONS as readonly string[]).includes(v.r) ? { r: v.r as AbortReason } : {}),
     ...(v.one === true ? { one: true as const } : {}),
+    ...(typeof v.n === 'string' ? { n: v.n } : {}),
   };
 }
 
@@ -82,26 +89,14 @@ export function intentFacts(record: DecidedRecordFacts | undefined, entry: Inten
   }
 }
 
-/** The entry prepare writes: `P` with its one operation, or `C` when it commits in one phase. */
-export function preparedEntry(digest: string, operation: unknown, at: string, onePhase: boolean): IntentEntry {
-  return onePhase ? { s: 'C', d: digest, at, one: true } : { s: 'P', d: digest, op: operation, at };
+/** The entry prepare writes: `P` with its one operation and its landing's id `n`, or `C` when it commits in one phase. */
+export function preparedEntry(digest: string, operation: unknown, at: string, onePhase: boolean, n: string): IntentEntry {
+  return onePhase ? { s: 'C', d: digest, at, one: true } : { s: 'P', d: digest, op: operation, at, n };
 }
 
 /** The entry of a no: the participant's own (with its reason), or a null abort's tombstone (without). */
 export function abortedEntry(digest: string | undefined, at: string, reason: AbortReason | undefined): IntentEntry {
   return { s: 'A', at, ...(digest !== undefined ? { d: digest } : {}), ...(reason !== undefined ? { r: reason } : {}) };
-}
-
-/**
- * The one transition of a `P` entry: to the record's outcome, keeping only the state and the time. The
- * record, written first, is the answer for the whole recovery window; the entry is left only to block a
- * late prepare of the same txnId (its presence fails the prepare's `attribute_not_exists(intents.<txnId>)`,
- * whatever it holds) and to be forgotten after the horizon (its time). Any other entry has no transition;
- * the caller answers from it.
- */
-export function decidedEntry(entry: IntentEntry, outcome: 'COMMITTED' | 'ABORTED', at: string): IntentEntry | undefined {
-  if (entry.s !== 'P') return undefined;
-  return { s: outcome === 'COMMITTED' ? 'C' : 'A', at };
 }
 
 /** An item holds at most this many entries; the next prepare votes LOCK_CONFLICT (design: "The item's size"). */
@@ -131,9 +126,11 @@ export function prepareRefusal(item: ItemAsItWas | undefined, txnId: string, cap
 }
 
 /**
- * How long a finished entry must stay: the last moment a prepare of its transaction can still land (a
- * prepare's invocation gives up its item write after 5 s, plus the SDK's request timeout). See the design's
- * "Forgetting".
+ * How long an entry that is the only witness of its answer must stay (a tombstone, the participant's own no,
+ * a one-phase `C` until its record): the last moment a prepare of its transaction can still land (a prepare's
+ * invocation gives up its item write after 4 s, plus the SDK's request timeout). Commit and abort remove their
+ * entry at once: their record, written first, answers, and the stray guard catches a prepare landing after.
+ * See the design's "Forgetting".
  */
 export const INTENT_HORIZON_MS = 10_000;
 /**
@@ -152,8 +149,8 @@ export const FORGET_FROM_HELD = 32;
 
 /**
  * Whether a finished entry may go once past the horizon without reading its record. Every one may but a
- * one-phase `C`, which is the decision until its record exists. A `C` or `A` of commit or abort has its
- * record (written first); a tombstone or the participant's own no only ever had to block a late prepare,
+ * one-phase `C`, which is the decision until its record exists. A `C` or `A` of commit or abort (left by a
+ * version that kept them; commit and abort now remove the entry) has its record (written first); a tombstone or the participant's own no only ever had to block a late prepare,
  * which the horizon rules out, and a later abort of a forgotten one answers ABORTED again as a null abort.
  */
 export const forgettableWithoutRecord = (entry: IntentEntry): boolean => entry.s !== 'P' && entry.one !== true;
@@ -218,33 +215,50 @@ export function nextForgetAt(kept: readonly IntentEntry[], now: string): string 
 }
 
 /**
- * How much newer than its record's decision a `P` entry may be and still be the hold that decision was
- * about. A prepare lands before the coordinator decides, so the decided entry is older than the record
- * (written first, at `committedAt`/`abortedAt`); a stray `P` entry (a very late duplicate prepare that
- * landed after its transaction's entry was forgotten) can only land once that entry was forgotten, at least
- * INTENT_HORIZON_MS after the decision. Half the horizon between the two tolerates Lambda hosts whose clocks
- * disagree by up to that much; a bare `at <= :decidedAt` would release a real commit whenever the clocks
- * disagreed by more than the moments between its prepare and its decision.
+ * The fallback guard, for a COMMITTED record that names no landing (`holdId`): written for an entry from before
+ * entries carried one. How much newer than its record's decision a `P` entry may be and still be the hold that
+ * decision was about. A prepare lands before the coordinator decides, so the decided entry is older than the
+ * record (written first, at `committedAt`); half the horizon tolerates Lambda hosts whose clocks disagree by up to
+ * that much. Only a guess from clocks: a duplicate prepare that began before the decision and landed after the
+ * entry was removed passes it, which is why every new entry carries its landing's id.
  */
 export const STRAY_ALLOWANCE_MS = INTENT_HORIZON_MS / 2;
 
-/** The latest `at` of a `P` entry that the record decided at `decidedAt` applies; a later one is stray. */
+/** The latest `at` of a `P` entry that the record decided at `decidedAt` applies, when the record names no landing. */
 export const strayAfterOf = (decidedAt: string): string => new Date(Date.parse(decidedAt) + STRAY_ALLOWANCE_MS).toISOString();
+
+/**
+ * Which `P` entry a COMMITTED record applies (docs/design.md, "The stray guard"): the landing the record names,
+ * or, for a record that names none, an entry not newer than its decision plus the allowance. Any other `P` entry
+ * of the transaction is a stray: a duplicate prepare that landed after the commit removed the real one.
+ */
+export type AppliedHold = { holdId: string } | { strayAfter: string };
+
+/** The hold a decided record applies: the landing it names, else the allowance after its decision time. */
+export function appliedHoldOf(record: { holdId?: string | undefined }, decidedAt: string): AppliedHold {
+  return record.holdId !== undefined ? { holdId: record.holdId } : { strayAfter: strayAfterOf(decidedAt) };
+}
+
+/** Whether `entry` (a `P` entry of the decided digest) is the hold the record applies. */
+export function isAppliedHold(entry: IntentEntry, hold: AppliedHold): boolean {
+  // ISO times sort as text.
+  return 'holdId' in hold ? entry.n === hold.holdId : entry.at <= hold.strayAfter;
+}
 
 /** The item write that finishes a decided transaction's `P` entry: apply the record's outcome to it, or release it as a stray. */
 export interface FinishingWrite {
-  /** The entry is newer than its record's decision: released (the escrow abort) and removed, never applied. */
+  /** Not the hold a COMMITTED record applies: released (the escrow abort) and removed, never applied. */
   stray: boolean;
 }
 
 /**
  * Which finishing write fits the item as it was (ALL_OLD of the write that failed): none when the entry is
- * not this digest's `P` entry any more (finished by a concurrent delivery, or never prepared).
+ * not this digest's `P` entry any more (finished by a concurrent delivery, or never prepared). An ABORTED
+ * outcome releases whichever `P` entry of the digest is there: a stray and the real hold are released alike.
  */
-export function finishingWrite(entry: IntentEntry | undefined, digest: string, strayAfter: string): FinishingWrite | undefined {
+export function finishingWrite(entry: IntentEntry | undefined, digest: string, outcome: 'COMMITTED' | 'ABORTED', hold: AppliedHold): FinishingWrite | undefined {
   if (entry?.s !== 'P' || entry.d !== digest) return undefined;
-  // ISO times sort as text.
-  return { stray: entry.at > strayAfter };
+  return { stray: outcome === 'COMMITTED' && !isAppliedHold(entry, hold) };
 }
 
 /**
@@ -259,16 +273,20 @@ export interface ListedItem {
   intents?: unknown;
   prepared?: unknown;
   heldSince?: unknown;
+  lastFinishedAt?: unknown;
 }
 
 /**
  * An item the index lists that holds nothing and has been idle since before `idleBefore`: no `P` entry, a
- * `prepared` count of 0, in the index since before then, and every entry it keeps (the finished ones stay
- * until the item's next write, forgetting in passing) last changed before then. An entry that cannot be read
+ * `prepared` count of 0, in the index since before then, its last commit or abort (`lastFinishedAt`) before
+ * then, and every entry it keeps (tombstones, recorded noes and one-phase entries stay until a later write
+ * forgets them in passing) last changed before then. An entry that cannot be read
  * keeps the item listed: the index may list an item that holds nothing, never miss one that holds.
  */
 export function idleHeldItem(item: ListedItem, idleBefore: string): boolean {
   if (item.prepared !== 0 || typeof item.heldSince !== 'string' || item.heldSince >= idleBefore) return false;
+  // The last commit or abort here: its entry is gone at once, so only the item's own time of it dates the item's last use.
+  if (item.lastFinishedAt !== undefined && (typeof item.lastFinishedAt !== 'string' || item.lastFinishedAt >= idleBefore)) return false;
   const intents = item.intents ?? {};
   if (typeof intents !== 'object' || intents === null) return false;
   return Object.values(intents).every((raw) => {

@@ -10,6 +10,7 @@ import {
   INTENT_HORIZON_MS,
   type IntentEntry,
   STRAY_ALLOWANCE_MS,
+  appliedHoldOf,
   finishingWrite,
   strayAfterOf,
   forgettableEntries,
@@ -20,7 +21,6 @@ import {
   nextForgetAt,
   recordCoversEntry,
   abortedEntry,
-  decidedEntry,
   intentEntryOf,
   intentFacts,
   prepareRefusal,
@@ -32,13 +32,11 @@ const at = '2026-01-01T00:00:00.000Z';
 const debit = ledger.plan({ op: 'debit', key: 'alice', amount: 5 } as never) as EscrowPlan;
 
 describe('the entry', () => {
-  it('prepare writes P with its operation, or C (one) in one phase; a P entry goes to C or A once, keeping only its state and time', () => {
-    const p = preparedEntry('d1', { op: 'debit' }, at, false);
-    expect(p).toEqual({ s: 'P', d: 'd1', op: { op: 'debit' }, at });
-    expect(preparedEntry('d1', { op: 'debit' }, at, true)).toEqual({ s: 'C', d: 'd1', at, one: true });
-    expect(decidedEntry(p, 'COMMITTED', 'later')).toEqual({ s: 'C', at: 'later' });
-    expect(decidedEntry(p, 'ABORTED', 'later')).toEqual({ s: 'A', at: 'later' });
-    expect(decidedEntry({ s: 'C', d: 'd1', at }, 'ABORTED', 'later')).toBeUndefined();
+  it('prepare writes P with its operation and its landing, or C (one) in one phase', () => {
+    const p = preparedEntry('d1', { op: 'debit' }, at, false, 'n1');
+    expect(p).toEqual({ s: 'P', d: 'd1', op: { op: 'debit' }, at, n: 'n1' });
+    expect(intentEntryOf(p)).toEqual(p);
+    expect(preparedEntry('d1', { op: 'debit' }, at, true, 'n1')).toEqual({ s: 'C', d: 'd1', at, one: true });
     expect(abortedEntry('d1', at, 'INSUFFICIENT_FUNDS')).toEqual({ s: 'A', d: 'd1', at, r: 'INSUFFICIENT_FUNDS' });
     expect(abortedEntry(undefined, at, undefined)).toEqual({ s: 'A', at });
   });
@@ -148,7 +146,7 @@ describe('the choice of layout', () => {
 
 describe('the expressions', () => {
   it('prepare conditions on no entry, the cap (the map’s size) and the escrow bound, and joins the index only through if_not_exists', () => {
-    const input = prepareHold('t', 'ITEM#alice', 'tx', debit, preparedEntry('d', {}, at, false));
+    const input = prepareHold('t', 'ITEM#alice', 'tx', debit, preparedEntry('d', {}, at, false, 'n'));
     expect(input.ConditionExpression).toBe(
       'attribute_exists(#in) AND attribute_not_exists(#in.#t) AND size(#in) < :cap AND (attribute_not_exists(lockedBy) AND available >= :amount)',
     );
@@ -156,13 +154,13 @@ describe('the expressions', () => {
     expect(input.ExpressionAttributeNames).toEqual({ '#in': 'intents', '#t': 'tx', '#prep': 'prepared' });
     expect(input.ExpressionAttributeValues?.[':shard']).toBe(heldShardOf('ITEM#alice'));
     // A one-phase commit holds nothing: it neither counts as prepared nor touches the index.
-    const one = prepareHold('t', 'ITEM#alice', 'tx', debit, preparedEntry('d', {}, at, true));
+    const one = prepareHold('t', 'ITEM#alice', 'tx', debit, preparedEntry('d', {}, at, true, 'n'));
     expect(one.UpdateExpression).not.toContain('heldShard');
     expect(one.UpdateExpression).not.toContain('#prep');
   });
 
   it('the first hold of an item sets the whole map to its entry, only where there is no map', () => {
-    const entry = preparedEntry('d', {}, at, false);
+    const entry = preparedEntry('d', {}, at, false, 'n');
     const fresh = prepareHold('t', 'ITEM#alice', 'tx', debit, entry, { kind: 'fresh' });
     expect(fresh.ConditionExpression).toBe('attribute_not_exists(#in) AND (attribute_not_exists(lockedBy) AND available >= :amount)');
     expect(fresh.UpdateExpression).toContain('#in = :map');
@@ -171,54 +169,78 @@ describe('the expressions', () => {
   });
 
   it('a write forgets finished entries in passing, each only if gone already or finished and past the horizon', () => {
-    const input = prepareHold('t', 'ITEM#alice', 'tx', debit, preparedEntry('d', {}, at, false), { kind: 'map', forget: ['old1', 'old2'], horizon: at });
+    const input = prepareHold('t', 'ITEM#alice', 'tx', debit, preparedEntry('d', {}, at, false, 'n'), { kind: 'map', forget: ['old1', 'old2'], horizon: at });
     expect(input.UpdateExpression).toMatch(/ REMOVE #in\.#o0, #in\.#o1$/);
     expect(input.ConditionExpression).toContain(
       '(attribute_not_exists(#in.#o0) OR (#in.#o0.#s <> :p AND #in.#o0.#at < :horizon)) AND (attribute_not_exists(#in.#o1) OR (#in.#o1.#s <> :p AND #in.#o1.#at < :horizon))',
     );
     expect(input.ExpressionAttributeNames).toMatchObject({ '#o0': 'old1', '#o1': 'old2' });
     expect(input.ExpressionAttributeValues).toMatchObject({ ':p': 'P', ':horizon': at });
-    const decide = decideHold('t', 'ITEM#alice', 'tx', debit, 'd', 'COMMITTED', at, strayAfterOf(at), ['old1'], at);
-    expect(decide.UpdateExpression).toMatch(/REMOVE #in\.#t\.#op, #in\.#t\.#d, #in\.#o0$/);
+    const decide = decideHold('t', 'ITEM#alice', 'tx', debit, 'd', 'COMMITTED', at, { holdId: 'n' }, ['old1'], at);
+    expect(decide.UpdateExpression).toMatch(/REMOVE #in\.#t, #in\.#o0$/);
     expect(decide.ConditionExpression).toContain('(attribute_not_exists(#in.#o0) OR (#in.#o0.#s <> :p AND #in.#o0.#at < :horizon))');
   });
 
-  it('the item write of commit and abort needs the entry P with the digest, no newer than its decision, leaves only its state and time; the item stays in the index', () => {
-    for (const outcome of ['COMMITTED', 'ABORTED'] as const) {
-      const input = decideHold('t', 'ITEM#alice', 'tx', debit, 'd', outcome, at, strayAfterOf(at));
-      expect(input.ConditionExpression).toMatch(/^#in\.#t\.#s = :p AND #in\.#t\.#d = :d AND #in\.#t\.#at <= :strayAfter AND/);
-      expect(input.ExpressionAttributeValues?.[':strayAfter']).toBe(strayAfterOf(at));
-      expect(input.UpdateExpression).toMatch(/#prep = #prep - :inc REMOVE #in\.#t\.#op, #in\.#t\.#d$/);
-      expect(input.UpdateExpression).not.toContain('held');
-    }
+  it('the item write of a commit needs the entry P with the digest and the landing its record names, removes the entry and dates the finish; the item stays in the index', () => {
+    const input = decideHold('t', 'ITEM#alice', 'tx', debit, 'd', 'COMMITTED', at, { holdId: 'n1' });
+    expect(input.ConditionExpression).toMatch(/^#in\.#t\.#s = :p AND #in\.#t\.#d = :d AND #in\.#t\.#n = :holdId AND/);
+    expect(input.ExpressionAttributeValues).toMatchObject({ ':holdId': 'n1', ':at': at });
+    expect(input.UpdateExpression).toMatch(/#prep = #prep - :inc, #lastFin = :at REMOVE #in\.#t$/);
+    expect(input.ExpressionAttributeNames).toMatchObject({ '#lastFin': 'lastFinishedAt', '#n': 'n' });
+    expect(input.UpdateExpression).not.toContain('held');
+    // A record that names no landing (its entry had none): the clock's guard.
+    const older = decideHold('t', 'ITEM#alice', 'tx', debit, 'd', 'COMMITTED', at, appliedHoldOf({}, at));
+    expect(older.ConditionExpression).toMatch(/^#in\.#t\.#s = :p AND #in\.#t\.#d = :d AND #in\.#t\.#at <= :strayAfter AND/);
+    expect(older.ExpressionAttributeValues?.[':strayAfter']).toBe(strayAfterOf(at));
+  });
+
+  it('the item write of an abort releases whichever P entry of the digest is there: no landing guard', () => {
+    const input = decideHold('t', 'ITEM#alice', 'tx', debit, 'd', 'ABORTED', at, { holdId: 'n1' });
+    expect(input.ConditionExpression).toMatch(/^#in\.#t\.#s = :p AND #in\.#t\.#d = :d AND \(reserved >= :amount\)$/);
+    expect(input.ExpressionAttributeValues).not.toHaveProperty(':holdId');
+    expect(input.UpdateExpression).toMatch(/REMOVE #in\.#t$/);
   });
 
   it('a stray entry is released (the escrow abort, even beside a COMMITTED record) and removed, on the opposite guard', () => {
-    const stray = releaseStrayHold('t', 'ITEM#alice', 'tx', debit, 'd', strayAfterOf(at));
-    expect(stray.ConditionExpression).toMatch(/^#in\.#t\.#s = :p AND #in\.#t\.#d = :d AND #in\.#t\.#at > :strayAfter AND \(reserved >= :amount\)$/);
+    const stray = releaseStrayHold('t', 'ITEM#alice', 'tx', debit, 'd', { holdId: 'n1' });
+    expect(stray.ConditionExpression).toMatch(/^#in\.#t\.#s = :p AND #in\.#t\.#d = :d AND NOT \(#in\.#t\.#n = :holdId\) AND \(reserved >= :amount\)$/);
     expect(stray.UpdateExpression).toMatch(/available = available \+ :amount, reserved = reserved - :amount.*, #prep = #prep - :inc REMOVE #in\.#t$/);
+    const older = releaseStrayHold('t', 'ITEM#alice', 'tx', debit, 'd', appliedHoldOf({}, at));
+    expect(older.ConditionExpression).toMatch(/^#in\.#t\.#s = :p AND #in\.#t\.#d = :d AND NOT \(#in\.#t\.#at <= :strayAfter\) AND/);
   });
 });
 
 describe('the stray guard', () => {
   const decidedAt = '2026-01-01T00:00:10.000Z';
-  const p = (entryAt: string, d = 'd'): IntentEntry => ({ s: 'P', d, op: {}, at: entryAt });
-  it('an entry prepared before the decision (or within the clock allowance after it) is applied; one newer is a stray', () => {
+  const p = (entryAt: string, d = 'd', n?: string): IntentEntry => ({ s: 'P', d, op: {}, at: entryAt, ...(n !== undefined ? { n } : {}) });
+  it('a commit applies only the landing its record names; any other landing is a stray, whatever its clock says', () => {
+    const hold = appliedHoldOf({ holdId: 'real' }, decidedAt);
+    expect(hold).toEqual({ holdId: 'real' });
+    expect(finishingWrite(p('2026-01-01T00:00:09.000Z', 'd', 'real'), 'd', 'COMMITTED', hold)).toEqual({ stray: false });
+    // A duplicate prepare that began before the decision and landed after the commit removed the real entry: older than the decision, still a stray.
+    expect(finishingWrite(p('2026-01-01T00:00:08.000Z', 'd', 'duplicate'), 'd', 'COMMITTED', hold)).toEqual({ stray: true });
+    expect(finishingWrite(p('2026-01-01T00:00:08.000Z'), 'd', 'COMMITTED', hold)).toEqual({ stray: true });
+    // An abort releases any P entry of the digest: stray or real, the same write.
+    expect(finishingWrite(p('2026-01-01T00:00:08.000Z', 'd', 'duplicate'), 'd', 'ABORTED', hold)).toEqual({ stray: false });
+  });
+
+  it('a record that names no landing falls back to the clock: an entry prepared before the decision (or within the allowance after it) is applied; one newer is a stray', () => {
+    const hold = appliedHoldOf({}, decidedAt);
     const strayAfter = strayAfterOf(decidedAt);
+    expect(hold).toEqual({ strayAfter });
     expect(Date.parse(strayAfter) - Date.parse(decidedAt)).toBe(STRAY_ALLOWANCE_MS);
-    // A stray lands only after its entry was forgotten, at least the horizon after the decision: the allowance must sit below that.
     expect(STRAY_ALLOWANCE_MS).toBeLessThan(INTENT_HORIZON_MS);
-    expect(finishingWrite(p('2026-01-01T00:00:09.000Z'), 'd', strayAfter)).toEqual({ stray: false });
-    expect(finishingWrite(p('2026-01-01T00:00:11.000Z'), 'd', strayAfter)).toEqual({ stray: false });
-    expect(finishingWrite(p(strayAfter), 'd', strayAfter)).toEqual({ stray: false });
-    expect(finishingWrite(p('2026-01-01T00:00:21.000Z'), 'd', strayAfter)).toEqual({ stray: true });
+    expect(finishingWrite(p('2026-01-01T00:00:09.000Z'), 'd', 'COMMITTED', hold)).toEqual({ stray: false });
+    expect(finishingWrite(p('2026-01-01T00:00:11.000Z'), 'd', 'COMMITTED', hold)).toEqual({ stray: false });
+    expect(finishingWrite(p(strayAfter), 'd', 'COMMITTED', hold)).toEqual({ stray: false });
+    expect(finishingWrite(p('2026-01-01T00:00:21.000Z'), 'd', 'COMMITTED', hold)).toEqual({ stray: true });
   });
 
   it('no finishing write for an entry that is not this digest’s P', () => {
-    const strayAfter = strayAfterOf(decidedAt);
-    expect(finishingWrite(undefined, 'd', strayAfter)).toBeUndefined();
-    expect(finishingWrite(p(decidedAt, 'other'), 'd', strayAfter)).toBeUndefined();
-    expect(finishingWrite({ s: 'C', d: 'd', at: decidedAt }, 'd', strayAfter)).toBeUndefined();
+    const hold = appliedHoldOf({ holdId: 'real' }, decidedAt);
+    expect(finishingWrite(undefined, 'd', 'COMMITTED', hold)).toBeUndefined();
+    expect(finishingWrite(p(decidedAt, 'other', 'real'), 'd', 'COMMITTED', hold)).toBeUndefined();
+    expect(finishingWrite({ s: 'C', d: 'd', at: decidedAt }, 'd', 'COMMITTED', hold)).toBeUndefined();
   });
 });
 

@@ -18,6 +18,12 @@ describe('idleHeldItem', () => {
   it('an item with no P entry, prepared 0, listed and last changed before the window is idle', () => {
     expect(idleHeldItem(idle, idleBefore)).toBe(true);
     expect(idleHeldItem({ ...idle, intents: {} }, idleBefore)).toBe(true);
+    expect(idleHeldItem({ ...idle, intents: {}, lastFinishedAt: earlier }, idleBefore)).toBe(true);
+  });
+
+  it('not idle: a hold finished within the window, though its entry is gone (commit and abort remove it at once)', () => {
+    expect(idleHeldItem({ ...idle, intents: {}, lastFinishedAt: later }, idleBefore)).toBe(false);
+    expect(idleHeldItem({ ...idle, intents: {}, lastFinishedAt: 7 }, idleBefore)).toBe(false);
   });
 
   it('not idle: a P entry, a prepared count other than 0 or none, an entry changed within the window, keys set within it, or an entry it cannot read', () => {
