@@ -8,7 +8,7 @@ import { tableReads } from '../../lambdas/api/tableReads.js';
 import { parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import { settledEscrowItem } from '../../lambdas/participants/escrow.js';
 import { heldEntryOf } from '../../lambdas/participants/heldItemsIndex.js';
-import { ITEM_HOLD_LAYOUT, RECORD_TTL_ATTRIBUTE, forgetEntries } from '../../lambdas/participants/itemIntents.js';
+import { ITEM_HOLD_LAYOUT, RECORD_TTL_ATTRIBUTE } from '../../lambdas/participants/itemIntents.js';
 import { ledger } from '../../lambdas/participants/kinds/ledger.js';
 import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
 import { type ParticipantHandler, participantHandler } from '../../lambdas/participants/runtime.js';
@@ -48,6 +48,7 @@ async function openAccount(balance: number, handler: ParticipantHandler = bank):
   return key;
 }
 
+const intentsOf = (item: Record<string, unknown> | undefined) => (item?.intents ?? {}) as Record<string, unknown>;
 const entryOf = async (key: string, txnId: string) => ((await readItem(pakka, 'bank', key))?.intents as Record<string, Record<string, unknown>>)?.[txnId];
 
 describe('prepare in the item', () => {
@@ -135,29 +136,37 @@ describe('prepare in the item', () => {
 });
 
 describe('commit and abort', () => {
-  it('commit writes the record (layout 3, with a TTL), then applies the entry; a repeat changes nothing; an abort after it is refused', async () => {
+  it('commit writes the record (layout 3, with a TTL, naming the landing it applies), then applies the entry and removes it; a repeat changes nothing; an abort after it is refused', async () => {
     const key = await openAccount(100);
     const txnId = uniqueId('t');
     await bank({ action: 'prepare', txnId, operations: debit(key, 30) });
-    const preparedAt = (await entryOf(key, txnId))?.at;
+    const prepared = await entryOf(key, txnId);
+    expect(prepared?.n).toMatch(/^[\w-]{8}$/);
     expect(await bank({ action: 'commit', txnId, operations: debit(key, 30) })).toMatchObject({ outcome: 'COMMITTED', repeated: false });
     const record = await readRecord(pakka, 'bank', txnId);
-    // With the P entry's time: the inspect timeline's prepare span, which Express's votes do not time.
-    expect(record).toMatchObject({ state: 'COMMITTED', layout: ITEM_HOLD_LAYOUT, digest: digestOf(debit(key, 30)), preparedAt });
+    // With the P entry's time (the inspect timeline's prepare span, which Express's votes do not time) and its landing.
+    expect(record).toMatchObject({
+      state: 'COMMITTED',
+      layout: ITEM_HOLD_LAYOUT,
+      digest: digestOf(debit(key, 30)),
+      preparedAt: prepared?.at,
+      holdId: prepared?.n,
+    });
     expect(typeof record?.[RECORD_TTL_ATTRIBUTE]).toBe('number');
     const item = await readItem(pakka, 'bank', key);
     expect(item).toMatchObject({ balance: 70, available: 70, reserved: 0, prepared: 0 });
     // The item's last prepared entry is gone, but it stays in the heldItems index until recovery finds it idle (lazy leaving).
     expect(item?.heldShard).toMatch(/^HELD#/);
     expect(typeof item?.heldSince).toBe('string');
-    const entry = await entryOf(key, txnId);
-    expect(entry).toMatchObject({ s: 'C' });
-    expect(entry?.op).toBeUndefined();
+    // The record answers from now on: the entry goes in the commit's own write, and the item dates the finish.
+    expect(await entryOf(key, txnId)).toBeUndefined();
+    expect(typeof item?.lastFinishedAt).toBe('string');
     expect(await bank({ action: 'commit', txnId, operations: debit(key, 30) })).toMatchObject({ outcome: 'COMMITTED', repeated: true });
     await expect(bank({ action: 'abort', txnId, operations: debit(key, 30) })).rejects.toMatchObject({ code: 'ABORT_AFTER_COMMIT' });
-    // A late duplicate prepare finds the finished entry and does not reserve again.
+    // A late duplicate prepare lands a P entry again, but the record read beside it answers, and the landing is released.
     expect(await bank({ action: 'prepare', txnId, operations: debit(key, 30) })).toMatchObject({ vote: 'VOTE_COMMIT' });
-    expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 70, available: 70, reserved: 0 });
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 70, available: 70, reserved: 0, prepared: 0 });
+    expect(await entryOf(key, txnId)).toBeUndefined();
   });
 
   it('abort releases exactly its own hold; the item stays indexed while another entry is prepared; a commit after it is refused', async () => {
@@ -231,8 +240,13 @@ describe('a message without operations', () => {
     // Recovery's abort of an orphan, or an operator's resolve, may carry no operations: the entry's own finish it.
     expect(await bank({ action: 'abort', txnId })).toMatchObject({ outcome: 'ABORTED', repeated: false });
     expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 100, available: 100, reserved: 0, prepared: 0 });
-    expect(await entryOf(key, txnId)).toMatchObject({ s: 'A' });
-    expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({ state: 'ABORTED', layout: ITEM_HOLD_LAYOUT, digest: digestOf(debit(key, 30)) });
+    expect(await entryOf(key, txnId)).toBeUndefined();
+    expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({
+      state: 'ABORTED',
+      layout: ITEM_HOLD_LAYOUT,
+      digest: digestOf(debit(key, 30)),
+      holdId: entry?.n,
+    });
     // Once decided, the record answers.
     expect(await bank({ action: 'status', txnId })).toMatchObject({ state: 'ABORTED', lockedKeys: [] });
     expect(await bank({ action: 'abort', txnId })).toMatchObject({ outcome: 'ABORTED', repeated: true });
@@ -288,40 +302,56 @@ describe('a null abort racing a one-phase commit', () => {
 });
 
 describe('forgetting', () => {
-  it('finished entries past the 10 s horizon are forgotten by the item’s next write, in passing, 16 at a time; a prepared or young entry stays; a forgotten one still answers from its record', async () => {
+  it('commit and abort leave no entry; tombstones past the 10 s horizon are forgotten by the item’s next write, in passing, 16 at a time; a prepared or young entry stays; a forgotten one still answers from its record', async () => {
     let clock = Date.now();
     const now = () => new Date(clock).toISOString();
     const h = participantHandler({ name: 'bank', kind: ledger, tableName: tableOf('bank'), client: doc, holdsInItems: true, now });
     const key = await openAccount(1000, h);
-    const finished: string[] = [];
+    const entries = async () => Object.keys((await readItem(pakka, 'bank', key))?.intents as object);
+    // The opening's commit left nothing, nor do a commit and an abort after it: their records answer.
+    expect(await entries()).toEqual([]);
+    const [committed, aborted] = [uniqueId('c'), uniqueId('a')];
+    await h({ action: 'prepare', txnId: committed, operations: debit(key, 1) });
+    await h({ action: 'commit', txnId: committed, operations: debit(key, 1) });
+    await h({ action: 'prepare', txnId: aborted, operations: debit(key, 1) });
+    await h({ action: 'abort', txnId: aborted, operations: debit(key, 1) });
+    expect(await entries()).toEqual([]);
+    // A null abort's tombstone is the one witness a late prepare must meet in the item: those stay until the horizon.
+    const tombstones: string[] = [];
     for (let i = 0; i < 39; i++) {
       const txnId = uniqueId(`f${String(i).padStart(2, '0')}`);
-      await h({ action: 'prepare', txnId, operations: debit(key, 1) });
-      await h({ action: i % 2 ? 'abort' : 'commit', txnId, operations: debit(key, 1) });
-      finished.push(txnId);
+      expect(await h({ action: 'abort', txnId, operations: debit(key, 1) })).toMatchObject({ outcome: 'ABORTED' });
+      tombstones.push(txnId);
       clock += 1; // each finished a moment after the one before
     }
     const still = uniqueId('p');
     await h({ action: 'prepare', txnId: still, operations: debit(key, 1) });
-    const entries = async () => Object.keys((await readItem(pakka, 'bank', key))?.intents as object);
-    expect(await entries()).toHaveLength(41);
+    expect(await entries()).toHaveLength(40);
     expect(await readItem(pakka, 'bank', key)).toMatchObject({ prepared: 1 });
     // Inside the horizon nothing goes, however busy the item.
     await h({ action: 'prepare', txnId: uniqueId('young'), operations: debit(key, 1) });
-    expect(await entries()).toHaveLength(42);
+    expect(await entries()).toHaveLength(41);
     clock += 11_000;
     await h({ action: 'prepare', txnId: uniqueId('late'), operations: debit(key, 1) });
     const item = await readItem(pakka, 'bank', key);
     const intents = item?.intents as Record<string, unknown>;
     expect(item).toMatchObject({ prepared: 3 });
     // Forgotten in passing by the prepare's own write: no write of its own.
-    expect(Object.keys(intents)).toHaveLength(43 - 16);
-    // The oldest sixteen went (the account's opening among them), the prepared one stayed.
-    for (const txnId of finished.slice(0, 15)) expect(intents[txnId]).toBeUndefined();
-    expect(intents[finished[15]!]).toBeDefined();
+    expect(Object.keys(intents)).toHaveLength(42 - 16);
+    // The oldest sixteen went, the prepared one stayed.
+    for (const txnId of tombstones.slice(0, 16)) expect(intents[txnId]).toBeUndefined();
+    expect(intents[tombstones[16]!]).toBeDefined();
     expect(intents[still]).toMatchObject({ s: 'P' });
-    expect(await h({ action: 'commit', txnId: finished[0]!, operations: debit(key, 1) })).toMatchObject({ outcome: 'COMMITTED', repeated: true });
-    await expect(h({ action: 'commit', txnId: finished[1]!, operations: debit(key, 1) })).rejects.toMatchObject({ code: 'COMMIT_AFTER_ABORT' });
+    expect(await h({ action: 'commit', txnId: committed, operations: debit(key, 1) })).toMatchObject({ outcome: 'COMMITTED', repeated: true });
+    await expect(h({ action: 'commit', txnId: aborted, operations: debit(key, 1) })).rejects.toMatchObject({ code: 'COMMIT_AFTER_ABORT' });
+    await expect(h({ action: 'commit', txnId: tombstones[0]!, operations: debit(key, 1) })).rejects.toMatchObject({ code: 'COMMIT_AFTER_ABORT' });
+    // A late prepare of a forgotten tombstone meets its record, votes its no, and holds nothing.
+    expect(await h({ action: 'prepare', txnId: tombstones[0]!, operations: debit(key, 1) })).toMatchObject({
+      vote: 'VOTE_ABORT',
+      reason: 'ABORTED_BEFORE_PREPARE',
+    });
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ prepared: 3 });
+    expect(intentsOf(await readItem(pakka, 'bank', key))[tombstones[0]!]).toBeUndefined();
   });
 });
 
@@ -365,7 +395,7 @@ describe('writes per hold', () => {
     // An item this process has written before gets the usual write at once.
     await handler({ action: 'commit', txnId, operations: credit(key, 5) });
     expect(writes).toEqual([`TXN#${txnId}`, `ITEM#${key}`]);
-    expect(await entryOf(key, txnId)).toEqual({ s: 'C', at: expect.any(String) });
+    expect(await entryOf(key, txnId)).toBeUndefined();
   });
 
   it('a prepare that has run too long sends no more item writes: it fails transiently and its retry prepares', async () => {
@@ -391,8 +421,9 @@ describe('writes per hold', () => {
     const one = counted(() => new Date(clock).toISOString());
     const key = await openAccount(100, one.handler);
     const first = uniqueId('t');
-    await one.handler({ action: 'prepare', txnId: first, operations: debit(key, 1) });
-    await one.handler({ action: 'commit', txnId: first, operations: debit(key, 1) });
+    // A null abort's tombstone: an entry that stays until the horizon (a commit's or an abort's goes at once).
+    await one.handler({ action: 'abort', txnId: first, operations: debit(key, 1) });
+    expect(await entryOf(key, first)).toMatchObject({ s: 'A' });
     clock += 11_000;
     // What the horizon rules out, forced: `first`'s entry is prepared again behind the process's back.
     const stray = { s: 'P', d: 'stray', op: debit(key, 1)[0], at: new Date(clock).toISOString() };
@@ -420,10 +451,11 @@ describe('writes per hold', () => {
     const other = counted(now);
     const key = await openAccount(100, one.handler);
     const first = uniqueId('t');
-    await one.handler({ action: 'prepare', txnId: first, operations: debit(key, 1) });
-    await one.handler({ action: 'commit', txnId: first, operations: debit(key, 1) });
+    // A null abort's tombstone: an entry that stays until the horizon (a commit's or an abort's goes at once).
+    await one.handler({ action: 'abort', txnId: first, operations: debit(key, 1) });
+    expect(await entryOf(key, first)).toMatchObject({ s: 'A' });
     clock += 11_000;
-    // `other` learns the item from its own write, then forgets the opening and `first` in passing.
+    // `other` learns the item from its own write, then forgets `first` in passing.
     const second = uniqueId('t');
     await other.handler({ action: 'prepare', txnId: second, operations: debit(key, 1) });
     await other.handler({ action: 'commit', txnId: second, operations: debit(key, 1) });
@@ -432,9 +464,9 @@ describe('writes per hold', () => {
     const third = uniqueId('t');
     expect(await one.handler({ action: 'prepare', txnId: third, operations: debit(key, 1) })).toMatchObject({ vote: 'VOTE_COMMIT' });
     expect(await one.handler({ action: 'commit', txnId: third, operations: debit(key, 1) })).toMatchObject({ outcome: 'COMMITTED' });
-    expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 97, reserved: 0, prepared: 0 });
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 98, reserved: 0, prepared: 0 });
     // A forgotten transaction still answers from its record.
-    expect(await one.handler({ action: 'commit', txnId: first, operations: debit(key, 1) })).toMatchObject({ outcome: 'COMMITTED', repeated: true });
+    await expect(one.handler({ action: 'commit', txnId: first, operations: debit(key, 1) })).rejects.toMatchObject({ code: 'COMMIT_AFTER_ABORT' });
   });
 });
 
@@ -458,8 +490,8 @@ function killedAt(kills: (command: unknown) => boolean): ParticipantHandler {
   return participantHandler({ name: 'bank', kind: ledger, tableName: tableOf('bank'), client: crashing, holdsInItems: true });
 }
 
-describe('a stray prepare after its entry was forgotten', () => {
-  /** A debit of 30 from 100, decided by `action`, its finished entry then forgotten (the forgetting write itself, past the horizon). */
+describe('a stray prepare after its entry went', () => {
+  /** A debit of 30 from 100, decided by `action`: its entry goes in the decision's own item write. */
   async function forgottenDecision(action: 'commit' | 'abort') {
     let clock = Date.now();
     const now = () => new Date(clock).toISOString();
@@ -467,13 +499,39 @@ describe('a stray prepare after its entry was forgotten', () => {
     const key = await openAccount(100, h);
     const txnId = uniqueId('t');
     await h({ action: 'prepare', txnId, operations: debit(key, 30) });
+    const real = await entryOf(key, txnId);
     await h({ action, txnId, operations: debit(key, 30) });
-    clock += 11_000;
-    const horizon = new Date(clock - 10_000).toISOString();
-    await doc.send(new UpdateCommand(forgetEntries(tableOf('bank'), itemKeyOf(key)[PARTITION_KEY]!, [txnId], horizon)));
     expect(await entryOf(key, txnId)).toBeUndefined();
-    return { h, key, txnId, now, settled: action === 'commit' ? 70 : 100 };
+    clock += 11_000;
+    return { h, key, txnId, now, real, settled: action === 'commit' ? 70 : 100 };
   }
+
+  /** What the record read at prepare rules out, forced: a `P` entry and its hold, written behind the process's back. */
+  async function landStray(key: string, txnId: string, entry: Record<string, unknown>) {
+    await doc.send(
+      new UpdateCommand({
+        TableName: tableOf('bank'),
+        Key: itemKeyOf(key),
+        UpdateExpression: 'SET intents.#t = :e, available = available - :a, reserved = reserved + :a, prepared = prepared + :one',
+        ExpressionAttributeNames: { '#t': txnId },
+        ExpressionAttributeValues: { ':e': entry, ':a': 30, ':one': 1 },
+      }),
+    );
+  }
+
+  it('commit: a duplicate prepare that began before the decision and landed after the entry went is a stray by its landing, though its clock is older than the decision', async () => {
+    const { h, key, txnId, real } = await forgottenDecision('commit');
+    const { digest, committedAt, holdId } = (await readRecord(pakka, 'bank', txnId)) as { digest: string; committedAt: string; holdId: string };
+    expect(holdId).toBe(real?.n);
+    // Its read served before the record, its write after the commit's item write: nothing in the item stopped it.
+    const began = new Date(Date.parse(committedAt) - 1_000).toISOString();
+    await landStray(key, txnId, { s: 'P', d: digest, op: debit(key, 30)[0], at: began, n: 'duplicate' });
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 70, available: 40, reserved: 30, prepared: 1 });
+    // Recovery finds it through heldItems and sends the log's decision: released, never applied a second time.
+    expect(await h({ action: 'commit', txnId, operations: debit(key, 30) })).toMatchObject({ outcome: 'COMMITTED', repeated: true });
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 70, available: 70, reserved: 0, prepared: 0 });
+    expect(await entryOf(key, txnId)).toBeUndefined();
+  });
 
   for (const action of ['commit', 'abort'] as const) {
     it(`${action}: a very late duplicate prepare lands its P entry, and the record read beside its write releases it in the same delivery`, async () => {
@@ -488,24 +546,17 @@ describe('a stray prepare after its entry was forgotten', () => {
 
     it(`${action}: a stray P entry newer than the record's decision (left as a prepare cut off before its record read would leave it) is released and removed, never applied`, async () => {
       const { h, key, txnId, now, settled } = await forgottenDecision(action);
-      // What the record read at prepare rules out, forced: the entry and its hold, written behind the process's back.
       const { digest } = (await readRecord(pakka, 'bank', txnId)) as { digest: string };
-      await doc.send(
-        new UpdateCommand({
-          TableName: tableOf('bank'),
-          Key: itemKeyOf(key),
-          UpdateExpression: 'SET intents.#t = :e, available = available - :a, reserved = reserved + :a, prepared = prepared + :one',
-          ExpressionAttributeNames: { '#t': txnId },
-          ExpressionAttributeValues: { ':e': { s: 'P', d: digest, op: debit(key, 30)[0], at: now() }, ':a': 30, ':one': 1 },
-        }),
-      );
+      await landStray(key, txnId, { s: 'P', d: digest, op: debit(key, 30)[0], at: now(), n: 'late' });
       expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: settled, available: settled - 30, reserved: 30, prepared: 1 });
       // The decision reaches it again (recovery finds the entry through heldItems and sends the log's decision).
       expect(await h({ action, txnId, operations: debit(key, 30) })).toMatchObject({ outcome: action === 'commit' ? 'COMMITTED' : 'ABORTED', repeated: true });
       const item = await readItem(pakka, 'bank', key);
       expect(item).toMatchObject({ balance: settled, available: settled, reserved: 0, incoming: 0, prepared: 0 });
-      // Still listed in heldItems (it leaves lazily, through recovery's sweep), holding nothing.
-      expect(item?.heldShard).toMatch(/^HELD#/);
+      // A commit releases the stray (its keys stay, for the sweep's tidy); an abort finishes it as its own and finds the
+      // item cold (its last finish past the horizon), so the keys go in the same write. Either way I5 holds.
+      if (action === 'commit') expect(item?.heldShard).toMatch(/^HELD#/);
+      else expect(item?.heldShard).toBeUndefined();
       expect(await entryOf(key, txnId)).toBeUndefined();
     });
   }
@@ -531,7 +582,7 @@ describe('a crash between the record and the item write', () => {
       });
       expect(await bank({ action, txnId, operations: debit(key, 30) })).toMatchObject({ outcome: action === 'commit' ? 'COMMITTED' : 'ABORTED' });
       expect(await bank({ action, txnId, operations: debit(key, 30) })).toMatchObject({ repeated: true });
-      expect(await entryOf(key, txnId)).toMatchObject({ s: action === 'commit' ? 'C' : 'A' });
+      expect(await entryOf(key, txnId)).toBeUndefined();
       expect(await readItem(pakka, 'bank', key)).toMatchObject(
         action === 'commit' ? { balance: 70, reserved: 0, prepared: 0 } : { balance: 100, available: 100, reserved: 0, prepared: 0 },
       );
@@ -615,8 +666,8 @@ describe('a late prepare after a null abort sent without operations', () => {
       expect(await bank({ action: 'prepare', txnId, operations: debit(key, 30) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'ABORTED_BEFORE_PREPARE' });
       expect(await readItem(pakka, 'bank', key)).toMatchObject(holdingNothing(100));
     }
-    // The entry the write landed was released as an abort releases it: an `A` entry, nothing reserved.
-    expect(await entryOf(key, txnId)).toMatchObject({ s: 'A' });
+    // The entry the write landed was released as an abort releases it: removed, nothing reserved; the record answers.
+    expect(await entryOf(key, txnId)).toBeUndefined();
     expect(await rejection(bank({ action: 'commit', txnId, operations: debit(key, 30) }))).toMatchObject({ name: 'Pakka.ProtocolViolation' });
     expect(await readItem(pakka, 'bank', key)).toMatchObject(holdingNothing(100));
   });
@@ -708,8 +759,8 @@ describe('a null abort racing a prepare', () => {
     expect(entry).toMatchObject({ s: 'P', op: debit(key, 30)[0] });
     expect(await bank({ action: 'abort', txnId, operations: [entry?.op] })).toMatchObject({ outcome: 'ABORTED', repeated: true });
     expect(await readItem(pakka, 'bank', key)).toMatchObject(holdingNothing(100));
-    expect(await entryOf(key, txnId)).toMatchObject({ s: 'A' });
-    // A late prepare now meets both the tombstone and the `A` entry.
+    expect(await entryOf(key, txnId)).toBeUndefined();
+    // A late prepare now meets the record's tombstone, and what it lands is released in the same delivery.
     expect(await bank({ action: 'prepare', txnId, operations: debit(key, 30) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'ABORTED_BEFORE_PREPARE' });
     expect(await readItem(pakka, 'bank', key)).toMatchObject(holdingNothing(100));
   });

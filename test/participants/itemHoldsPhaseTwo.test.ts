@@ -148,7 +148,7 @@ describe('the process that prepared', () => {
     // Which of the two reports `repeated` depends on which item write lands first; both answer COMMITTED.
     for (const answer of answers) expect(answer).toMatchObject({ outcome: 'COMMITTED' });
     expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 70, available: 70, reserved: 0, prepared: 0 });
-    expect(await entryOf(key, txnId)).toEqual({ s: 'C', at: expect.any(String) });
+    expect(await entryOf(key, txnId)).toBeUndefined();
   });
 });
 
@@ -244,9 +244,10 @@ describe('a record already there refuses the record write, and its ALL_OLD is th
     expect(p.requests).toEqual([`Put TXN#${txnId} (refused)`]);
     expect(await readRecord(pakka, 'bank', txnId)).toEqual(record);
     expect(await readItem(pakka, 'bank', key)).toEqual(item);
-    // A late duplicate of the prepare finds the abort's entry and votes no.
+    // A late duplicate of the prepare lands (the abort removed its entry), meets the record read beside it, votes no, and
+    // its landing is released: the item as it was, but for the time of that release.
     expect(await p.handler({ action: 'prepare', txnId, operations: debit(key, 30) })).toMatchObject({ vote: 'VOTE_ABORT' });
-    expect(await readItem(pakka, 'bank', key)).toEqual(item);
+    expect(await readItem(pakka, 'bank', key)).toEqual({ ...item, lastFinishedAt: expect.any(String) });
   });
 
   it('abort repeated by the out-of-date process after another finished it: one refused write each, then it reads, and answers the same', async () => {
@@ -272,7 +273,7 @@ describe('a prepare that finds its entry', () => {
     expect(await readItem(pakka, 'bank', key)).toMatchObject({ available: 70, reserved: 30, prepared: 1 });
   });
 
-  it('a late prepare after the abort: the abort’s entry answers VOTE_ABORT, and nothing is held', async () => {
+  it('a late prepare after the abort: its write lands where the abort removed the entry, the record read beside it answers VOTE_ABORT, and the landing is released', async () => {
     const key = await openAccount(100);
     const p = participantProcess();
     const txnId = uniqueId('t');
@@ -280,9 +281,11 @@ describe('a prepare that finds its entry', () => {
     await p.handler({ action: 'abort', txnId, operations: debit(key, 30) });
     p.requests.length = 0;
     expect(await p.handler({ action: 'prepare', txnId, operations: debit(key, 30) })).toMatchObject({ vote: 'VOTE_ABORT' });
-    // Sent together (Promise.all), so they finish in either order.
-    expect(p.requests.toSorted()).toEqual([`Get TXN#${txnId}`, `Update ITEM#${key} (refused)`]);
+    // The write and the read are sent together (Promise.all), so they finish in either order; the release follows.
+    expect(p.requests.slice(0, 2).toSorted()).toEqual([`Get TXN#${txnId}`, `Update ITEM#${key}`]);
+    expect(p.requests.slice(2)).toEqual([`Update ITEM#${key}`]);
     expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 100, available: 100, reserved: 0, prepared: 0 });
+    expect(await entryOf(key, txnId)).toBeUndefined();
   });
 });
 
