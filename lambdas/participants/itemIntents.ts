@@ -242,9 +242,13 @@ export function decideHold(
   // Cold: this is the item's last `P` (so `prepared` goes to 0 with the keys: I5), nothing else stays in the map, and no
   // other hold finished here inside the horizon.
   const coldGuard = cold ? ['#prep = :inc', 'size(#in) = :entries', '(attribute_not_exists(#lastFin) OR #lastFin < :coldSince)'] : [];
-  const ConditionExpression = [HELD_ENTRY_IS, ...(applied.condition ? [applied.condition] : []), ...coldGuard, ...passing.guards, `(${escrow.ConditionExpression})`].join(
-    ' AND ',
-  );
+  const ConditionExpression = [
+    HELD_ENTRY_IS,
+    ...(applied.condition ? [applied.condition] : []),
+    ...coldGuard,
+    ...passing.guards,
+    `(${escrow.ConditionExpression})`,
+  ].join(' AND ');
   const withNames = { ...escrow, ExpressionAttributeNames: { ...escrow.ExpressionAttributeNames, ...passing.names } };
   return intentUpdate(tableName, pk, txnId, withNames, UpdateExpression, ConditionExpression, {
     ...passing.values,

@@ -256,7 +256,12 @@ export interface FinishingWrite {
  * not this digest's `P` entry any more (finished by a concurrent delivery, or never prepared). An ABORTED
  * outcome releases whichever `P` entry of the digest is there: a stray and the real hold are released alike.
  */
-export function finishingWrite(entry: IntentEntry | undefined, digest: string, outcome: 'COMMITTED' | 'ABORTED', hold: AppliedHold): FinishingWrite | undefined {
+export function finishingWrite(
+  entry: IntentEntry | undefined,
+  digest: string,
+  outcome: 'COMMITTED' | 'ABORTED',
+  hold: AppliedHold,
+): FinishingWrite | undefined {
   if (entry?.s !== 'P' || entry.d !== digest) return undefined;
   return { stray: outcome === 'COMMITTED' && !isAppliedHold(entry, hold) };
 }
