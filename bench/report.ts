@@ -219,7 +219,7 @@ function hotItemsBlock(r: BenchResults): string {
     table(['fee accounts', 'transfers', 'committed', 'abort reasons', 'commits/s', 'p50 / p95 / p99 ms'], [row(f.shared), row(f.spread)]),
     '',
     `Shared over spread commits per second: ${fixed(f.sharedOverSpread, 2)} (target >= 0.8: ${verdict(f.sharedOverSpread >= 0.8)}); every good transfer committed: ${verdict(f.shared.commitRate === 1 && f.spread.commitRate === 1)}.`,
-    `The shared fee account's item, read consistently every ${f.sharedFeeItem.sampleEveryMs} ms beside the run: ${feeItemLine(f.sharedFeeItem)}.`,
+    `The shared fee account's item, read consistently beside the run, ${f.sharedFeeItem.sampleEveryMs} ms between reads: ${feeItemLine(f.sharedFeeItem)}.`,
     `Contention workload: ${lockConflicts} of ${r.contention.transactions} transfers (${pct(r.contention.transactions ? lockConflicts / r.contention.transactions : 0)}) aborted with LOCK_CONFLICT, every payer funded (target below 2%: ${verdict(r.contention.transactions > 0 && lockConflicts / r.contention.transactions < 0.02)}).`,
   ].join('\n');
 }

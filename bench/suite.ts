@@ -648,6 +648,7 @@ class Bench {
 
   close(): void {
     this.dynamo.destroy();
+    this.reader.destroy();
   }
 }
 

@@ -273,7 +273,7 @@ describe('hot items, holds in the item (the default layout): the steady hot shap
     expect(text).toContain('larger of the item before and after, 1 WRU per 1 KB');
     expect(text).toContain(`Steady hot, N=2: ${hot.awsUnits?.[0]?.steadyHot?.awsWriteUnits.toFixed(1)} per transfer`);
     expect(text).toContain(
-      `The shared fee account's item, read consistently every ${hot.feeAccounts!.sharedFeeItem.sampleEveryMs} ms beside the run: largest ${hot.feeAccounts!.sharedFeeItem.maxBytes} bytes`,
+      `The shared fee account's item, read consistently beside the run, ${hot.feeAccounts!.sharedFeeItem.sampleEveryMs} ms between reads: largest ${hot.feeAccounts!.sharedFeeItem.maxBytes} bytes`,
     );
   });
 });
