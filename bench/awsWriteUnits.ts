@@ -24,7 +24,8 @@ const KB = 1024;
 /** Bytes AWS adds to every index entry. */
 export const INDEX_ENTRY_OVERHEAD = 100;
 
-const kilobytesOf = (bytes: number) => Math.max(1, Math.ceil(bytes / KB));
+/** Kilobytes a write is billed on: every write costs at least one, and a part of a KB counts as a whole. */
+export const kilobytesOf = (bytes: number) => Math.max(1, Math.ceil(bytes / KB));
 const utf8 = (s: string) => Buffer.byteLength(s, 'utf8');
 
 export interface ItemWrite {

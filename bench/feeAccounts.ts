@@ -4,6 +4,7 @@
  * per transfer. Before escrow, the shared account locked every transfer out of every other; now
  * both should commit every transfer whose payer has the money, at nearly the same rate.
  */
+import type { ItemSizeSummary } from './hotItemSize.js';
 import type { Outcome, TxnMeasurement } from './measurement.js';
 import { type WorkSummary, workSummary } from './summary.js';
 import { type LatencySummary, summarize } from './timeline.js';
@@ -33,7 +34,22 @@ export interface FeeAccountResult {
   spread: FeeAccountRun;
   /** Shared over spread commits per second: how much one hot account costs (target >= 0.8). */
   sharedOverSpread: number;
+  /** The shared fee account's item, sampled during the shared run (hotItemSize.ts), and what a write to it costs. */
+  sharedFeeItem: FeeItemSizes;
 }
+
+export interface FeeItemSizes extends ItemSizeSummary {
+  /** How long the shared run lasted: an item keeps every entry finished within the horizon, so a run shorter than it never forgets one. */
+  runMs: number;
+  horizonMs: number;
+  /** The pause between two reads of the item. */
+  sampleEveryMs: number;
+}
+
+/** The fee account every shared-run transfer credits. */
+export const SHARED_FEE_ACCOUNT = 'switch-fees';
+/** The participant that holds it. */
+export const FEE_PARTICIPANT = bankName(2);
 
 export const FEE = 1;
 export const TRANSFER = 10;
@@ -43,7 +59,7 @@ export function upiTransferWrites(worker: number, seq: number, feeAccount: strin
   return [
     { participant: bankName(0), op: 'debit', key: `payer-${worker}`, amount: TRANSFER + FEE },
     { participant: bankName(1), op: 'credit', key: `upi-payee-${run}-${seq % 50}`, amount: TRANSFER },
-    { participant: bankName(2), op: 'credit', key: feeAccount, amount: FEE },
+    { participant: FEE_PARTICIPANT, op: 'credit', key: feeAccount, amount: FEE },
   ];
 }
 

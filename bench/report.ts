@@ -1,5 +1,6 @@
 /** Renders benchmark results as Markdown tables, the same text the terminal and BENCHMARKS.md show. Pure. */
-import type { BenchResults, CostResult } from './suite.js';
+import { INTENT_HORIZON_MS } from '../lambdas/protocol/heldIntent.js';
+import { type BenchResults, type CostResult, feeItemLine, steadyLine } from './suite.js';
 import type { CellResult, Spread } from './summary.js';
 import type { LatencySummary } from './timeline.js';
 
@@ -218,7 +219,40 @@ function hotItemsBlock(r: BenchResults): string {
     table(['fee accounts', 'transfers', 'committed', 'abort reasons', 'commits/s', 'p50 / p95 / p99 ms'], [row(f.shared), row(f.spread)]),
     '',
     `Shared over spread commits per second: ${fixed(f.sharedOverSpread, 2)} (target >= 0.8: ${verdict(f.sharedOverSpread >= 0.8)}); every good transfer committed: ${verdict(f.shared.commitRate === 1 && f.spread.commitRate === 1)}.`,
+    `The shared fee account's item, read consistently beside the run, ${f.sharedFeeItem.sampleEveryMs} ms between reads: ${feeItemLine(f.sharedFeeItem)}.`,
     `Contention workload: ${lockConflicts} of ${r.contention.transactions} transfers (${pct(r.contention.transactions ? lockConflicts / r.contention.transactions : 0)}) aborted with LOCK_CONFLICT, every payer funded (target below 2%: ${verdict(r.contention.transactions > 0 && lockConflicts / r.contention.transactions < 0.02)}).`,
+  ].join('\n');
+}
+
+/** AWS's rule for a write's units, as the hot-item figures apply it. */
+export const WRITE_UNITS_RULE = `A write is billed on the larger of the item before and after, 1 WRU per 1 KB rounded up (DynamoDB developer guide, "DynamoDB read and write operations", "Capacity unit consumption for write operations"); a finished entry stays in its item for the ${INTENT_HORIZON_MS / 1000} s horizon, so a hot item, and every write to it, grows with its rate.`;
+
+function awsUnitsBlock(r: BenchResults): string {
+  const rows = r.awsUnits.map((u) => [
+    String(u.participants),
+    fixed(u.awsWriteUnits),
+    fixed(u.spreadAccounts.awsWriteUnits),
+    u.steadyHot ? `${fixed(u.steadyHot.awsWriteUnits)} (${u.steadyHot.transactions} at ${fixed(u.steadyHot.transfersPerSecond)}/s)` : '–',
+    u.steadyHot ? `${u.steadyHot.items.maxBytes} (${u.steadyHot.items.writeUnitsAtMax} WRU a write)` : '–',
+    fixed(u.baselineAwsWriteUnits),
+  ]);
+  const steady = r.awsUnits.find((u) => u.steadyHot);
+  return [
+    WRITE_UNITS_RULE,
+    '',
+    table(
+      [
+        'N',
+        'hot: same accounts, short run',
+        'spread: new accounts every transfer',
+        'steady hot: counted after the horizon',
+        'steady hot: largest business item, bytes',
+        'one TransactWriteItems',
+      ],
+      rows,
+    ),
+    '',
+    steady?.steadyHot ? `Steady hot, N=${steady.participants}: ${steadyLine(steady.steadyHot)}.` : 'Steady hot: not run in this profile.',
   ].join('\n');
 }
 
@@ -301,6 +335,9 @@ export function renderReport(r: BenchResults, header: string[] = []): string {
     '',
     '### Hot items: one fee account for every transfer',
     hotItemsBlock(r),
+    '',
+    "### Write units per committed transaction by AWS's rules, hot and spread items",
+    awsUnitsBlock(r),
     '',
     `### Cost per million committed transactions on AWS (${r.prices.region}, prices checked ${r.prices.checked}, Lambda ${r.prices.lambdaMemoryMb} MB arm64${r.prices.lambdaMemoryIsAssumed ? ' assumed' : ''})`,
     costTable(r),

@@ -26,9 +26,19 @@ import { CoordinatorTasks } from './coordinatorTasks.js';
 import { type BreakdownRow, awsUnitsBreakdown, renderBreakdown } from './awsUnitsBreakdown.js';
 import { type CostPerMillion, type Prices, type WorkPerCommit, dynamoOnlyCost, expressCost, standardCost } from './costModel.js';
 import { type LoadShape, driveLoad, seededRandom, settleWithin } from './drive.js';
-import { type FeeAccountResult, type FeeAccountRun, type FeeAccountShape, feeAccountRun, upiTransferWrites } from './feeAccounts.js';
+import {
+  FEE_PARTICIPANT,
+  type FeeAccountResult,
+  type FeeAccountRun,
+  type FeeAccountShape,
+  SHARED_FEE_ACCOUNT,
+  feeAccountRun,
+  upiTransferWrites,
+} from './feeAccounts.js';
+import { type ItemSizeSummary, businessItemBilledSizes, itemSizeSummary, sampleItemSize } from './hotItemSize.js';
 import { auditAccounts, openTransactions } from './ledgerAudit.js';
 import { type Outcome, type TxnMeasurement, measure } from './measurement.js';
+import { itemSize } from './capacity.js';
 import { Recorder } from './recorder.js';
 import { type StateHistory, readStateHistory } from './stateHistory.js';
 import { type CellResult, type Spread, type System, type WorkSummary, cellResult, spread, workSummary } from './summary.js';
@@ -38,6 +48,7 @@ import {
   OPENING_BALANCE,
   bankName,
   baselineSingleUpdate,
+  itemKey,
   baselineTransaction,
   benchParticipantConfig,
   openAccount,
@@ -70,7 +81,23 @@ export interface BenchProfile {
   boundMs: number;
   /** Committed transactions per N (Pakka, and the one-TransactWriteItems baseline) whose write units are counted by AWS's rules. */
   awsUnitsTransactions: number;
+  /** The units bench's steady hot shape, at one N (null: not run). */
+  steadyHot: SteadyHotShape | null;
 }
+
+/**
+ * Transfers on one pair of accounts of their own at one in flight, first for INTENT_HORIZON_MS plus
+ * STEADY_MARGIN_MS uncounted (so every item carries a horizon's worth of finished entries, the oldest being
+ * forgotten as new ones come), then counted for `seconds` and at least `minTransactions`.
+ */
+export interface SteadyHotShape {
+  participants: number;
+  seconds: number;
+  minTransactions: number;
+}
+
+/** Past the horizon, how long the steady run waits before counting: forgetting in passing trails the horizon by a write or two. */
+export const STEADY_MARGIN_MS = 2_000;
 
 export const PROFILES: Record<'full' | 'quick', BenchProfile> = {
   full: {
@@ -86,6 +113,7 @@ export const PROFILES: Record<'full' | 'quick', BenchProfile> = {
     costParticipantCounts: [1, 2, 4, 8],
     boundMs: 30_000,
     awsUnitsTransactions: 10,
+    steadyHot: { participants: 4, seconds: 10, minTransactions: 20 },
   },
   quick: {
     name: 'quick',
@@ -100,8 +128,13 @@ export const PROFILES: Record<'full' | 'quick', BenchProfile> = {
     costParticipantCounts: [1, 2, 4, 8],
     boundMs: 30_000,
     awsUnitsTransactions: 3,
+    // 12 s uncounted and 3 s counted: the one shape of the quick profile that has to outlast the horizon.
+    steadyHot: { participants: 4, seconds: 3, minTransactions: 5 },
   },
 };
+
+/** How often the shared fee run reads its fee account's item. */
+const FEE_ITEM_SAMPLE_MS = 100;
 
 /** The workloads `npm run bench -- --only` can run alone. */
 export const WORKLOADS = ['contention', 'fees', 'units'] as const;
@@ -121,6 +154,21 @@ export interface AwsUnitsResult {
   tidy: TidyUnits;
   /** Spread (new accounts every transfer: a funded payer and a new payee per bank each), counted the same way. */
   spreadAccounts: { transactions: number; awsWriteUnits: number; breakdown: BreakdownRow[]; tidy: TidyUnits };
+  /** Steady hot (SteadyHotShape), at the profile's one N; null at the others. */
+  steadyHot: SteadyHotUnits | null;
+}
+
+/** The steady hot shape's units per committed transfer, and the sizes its writes to business items were billed on. */
+export interface SteadyHotUnits {
+  /** Uncounted time before the first counted transfer: INTENT_HORIZON_MS plus STEADY_MARGIN_MS. */
+  warmupMs: number;
+  transactions: number;
+  /** Counted transfers per second: the rate the items' entry count follows (about this × the horizon). */
+  transfersPerSecond: number;
+  awsWriteUnits: number;
+  breakdown: BreakdownRow[];
+  /** Every counted write to a business item, at the size it was billed on. */
+  items: ItemSizeSummary;
 }
 
 /**
@@ -255,6 +303,8 @@ class Bench {
   readonly recorder: Recorder;
   readonly pakka: LocalPakka;
   readonly dynamo;
+  /** Reads outside the count: item images for AWS's units, and the fee account's item as the fee run goes. */
+  private readonly reader;
   private readonly log: (line: string) => void;
 
   constructor(private readonly options: BenchOptions) {
@@ -262,6 +312,7 @@ class Bench {
     const tables = localTableNames(config, options.tablePrefix);
     // Reads for counting units by AWS's rules go through their own client: never counted, never a conflict.
     const reader = localDynamoClient(options.endpoint, undefined, { enabled: false, marginMs: 0 });
+    this.reader = reader;
     const participantTables = new Set(tables.participants.values());
     this.recorder = new Recorder(new CoordinatorTasks({ CoordinatorLogTable: tables.coordinatorLog }), {
       schemaOf: (table) => (table === tables.coordinatorLog ? COORDINATOR_LOG_SCHEMA : participantTables.has(table) ? PARTICIPANT_TABLE_SCHEMA : undefined),
@@ -277,6 +328,12 @@ class Bench {
     const table = this.pakka.tables.participants.get(participant);
     if (!table) throw new Error(`no table for ${participant}`);
     return table;
+  }
+
+  /** A business item's size by AWS's rules, read consistently outside the count; undefined when it does not exist. */
+  private async itemBytes(participant: string, key: string): Promise<number | undefined> {
+    const out = await this.reader.send(new GetItemCommand({ TableName: this.table(participant), Key: itemKey(key), ConsistentRead: true }));
+    return out.Item ? itemSize(out.Item) : undefined;
   }
 
   async setUp(): Promise<void> {
@@ -453,12 +510,19 @@ class Bench {
   /** The UPI flow, every fee into one account or each into its own; payers all have the funds. */
   async feeAccounts(): Promise<FeeAccountResult> {
     const shape = this.options.profile.feeAccounts;
+    let sharedFeeItem: FeeAccountResult['sharedFeeItem'] | undefined;
     const run = async (feeAccounts: FeeAccountRun['feeAccounts']): Promise<FeeAccountRun> => {
       const tag = feeAccounts === 'shared' ? 'fs' : 'fx';
+      // The shared account's item as the load grows it: its own reads, beside the transfers, never counted.
+      const sampler = feeAccounts === 'shared' ? sampleItemSize(() => this.itemBytes(FEE_PARTICIPANT, SHARED_FEE_ACCOUNT), FEE_ITEM_SAMPLE_MS) : undefined;
       const { results, wallMs } = await driveLoad({ concurrency: shape.inFlight, seconds: 0, minTransactions: shape.transfers }, (w, seq) =>
-        this.pakkaTransaction(`${tag}-${seq}`, upiTransferWrites(w, seq, feeAccounts === 'shared' ? 'switch-fees' : `switch-fees-${seq}`, tag)),
+        this.pakkaTransaction(`${tag}-${seq}`, upiTransferWrites(w, seq, feeAccounts === 'shared' ? SHARED_FEE_ACCOUNT : `${SHARED_FEE_ACCOUNT}-${seq}`, tag)),
       );
       const result = feeAccountRun(feeAccounts, await this.settle(results), wallMs);
+      if (sampler) {
+        sharedFeeItem = { ...itemSizeSummary(await sampler.stop()), runMs: wallMs, horizonMs: INTENT_HORIZON_MS, sampleEveryMs: FEE_ITEM_SAMPLE_MS };
+        this.log(`fee account item: ${feeItemLine(sharedFeeItem)}`);
+      }
       this.log(
         `fee account ${feeAccounts.padEnd(6)}: ${result.committed}/${result.transfers} committed, ${result.committedPerSecond.toFixed(1)}/s, p99 ${result.latencyMs.p99.toFixed(0)} ms; per transfer ${result.work?.writeRequests.mean.toFixed(2) ?? '-'} writes, ${result.work?.roundTripsToCompletion.mean.toFixed(2) ?? '-'} round trips`,
       );
@@ -466,7 +530,8 @@ class Bench {
     };
     const spread = await run('spread');
     const shared = await run('shared');
-    return { shape, shared, spread, sharedOverSpread: shared.committedPerSecond / spread.committedPerSecond };
+    if (!sharedFeeItem) throw new Error('the shared fee run sampled no item');
+    return { shape, shared, spread, sharedOverSpread: shared.committedPerSecond / spread.committedPerSecond, sharedFeeItem };
   }
 
   /**
@@ -505,6 +570,8 @@ class Bench {
       const pakka = await run('pakka');
       const spreadRun = await run('pakka', 'spread');
       const baseline = await run('transactWriteItems');
+      const steadyShape = this.options.profile.steadyHot;
+      const steady = steadyShape?.participants === n ? await this.steadyHotUnits(n, steadyShape) : null;
       const withTidy = (r: { aws: number; tidy: TidyUnits }) => (r.aws + r.tidy.tableUnits + r.tidy.indexUnits).toFixed(1);
       this.log(
         `write units N=${String(n).padStart(2)}: ${pakka.aws.toFixed(1)} by AWS's rules (DynamoDB Local ${pakka.local.toFixed(1)}); one TransactWriteItems ${baseline.aws.toFixed(1)}`,
@@ -513,6 +580,10 @@ class Bench {
       for (const line of renderBreakdown(pakka.breakdown)) this.log(line);
       this.log(`  spread: new accounts every transfer: ${spreadRun.aws.toFixed(1)}, ${withTidy(spreadRun)} with the tidy (${tidyLine(spreadRun.tidy)})`);
       for (const line of renderBreakdown(spreadRun.breakdown)) this.log(line);
+      if (steady) {
+        this.log(`  steady hot: ${steadyLine(steady)}`);
+        for (const line of renderBreakdown(steady.breakdown)) this.log(line);
+      }
       return {
         participants: n,
         transactions: pakka.transactions,
@@ -523,10 +594,38 @@ class Bench {
         breakdown: pakka.breakdown,
         tidy: pakka.tidy,
         spreadAccounts: { transactions: spreadRun.transactions, awsWriteUnits: spreadRun.aws, breakdown: spreadRun.breakdown, tidy: spreadRun.tidy },
+        steadyHot: steady,
       };
     } finally {
       this.recorder.capturing = false;
     }
+  }
+
+  /**
+   * The steady hot shape (SteadyHotShape) on accounts of its own, so no earlier run's entries are in its items:
+   * counted as the hot run is, but only the transfers that start once the items carry a horizon's worth of
+   * finished entries. Runs inside awsUnits, while the recorder captures images, warm-up included, so the rate
+   * (and with it the entries an item carries) is the same before and during the count.
+   */
+  private async steadyHotUnits(n: number, shape: SteadyHotShape): Promise<SteadyHotUnits> {
+    const payer = `steady-payer-${n}`;
+    const payee = `steady-payee-${n}`;
+    await this.recorder.outside(() => openAccount(this.dynamo, this.table(bankName(0)), payer, OPENING_BALANCE));
+    const warmupMs = INTENT_HORIZON_MS + STEADY_MARGIN_MS;
+    const one = (phase: string) => (_w: number, seq: number) => this.pakkaTransaction(`uh${n}-${phase}-${seq}`, transferWrites(n, payer, payee));
+    // Back to back, settled only after both: no pause in which the items' entries age out unreplaced.
+    const warm = await driveLoad({ concurrency: 1, seconds: warmupMs / 1000, minTransactions: 1 }, one('warm'));
+    const { results, wallMs } = await driveLoad({ concurrency: 1, seconds: shape.seconds, minTransactions: shape.minTransactions }, one('run'));
+    await this.settle(warm.results);
+    const counted = (await this.settle(results)).filter((m) => m.outcome === 'COMMITTED' && m.awsWriteUnits !== null);
+    return {
+      warmupMs,
+      transactions: counted.length,
+      transfersPerSecond: results.length / (wallMs / 1000),
+      awsWriteUnits: counted.length ? counted.reduce((sum, m) => sum + (m.awsWriteUnits ?? 0), 0) / counted.length : Number.NaN,
+      breakdown: awsUnitsBreakdown(counted, this.pakka.tables.coordinatorLog),
+      items: itemSizeSummary(businessItemBilledSizes(counted, this.pakka.tables.coordinatorLog)),
+    };
   }
 
   /** Recovery as local mode runs it, its clock past the idle window (and the horizon), so every idle item is tidied. */
@@ -549,8 +648,16 @@ class Bench {
 
   close(): void {
     this.dynamo.destroy();
+    this.reader.destroy();
   }
 }
+
+/** How long the fee run lasted against the horizon, and the item's sizes: the fees log line and BENCHMARKS.md's. */
+export const feeItemLine = (f: FeeAccountResult['sharedFeeItem']) =>
+  `largest ${f.maxBytes} bytes (${f.writeUnitsAtMax} WRU a write), mean ${f.meanBytes} bytes (${f.meanWriteUnits.toFixed(2)} WRU a write), ${f.samples} samples over a ${(f.runMs / 1000).toFixed(1)} s run${f.runMs < f.horizonMs ? ` (shorter than the ${f.horizonMs / 1000} s horizon: no entry was old enough to forget)` : ''}`;
+
+export const steadyLine = (s: SteadyHotUnits) =>
+  `${s.awsWriteUnits.toFixed(1)} per transfer over ${s.transactions} transfers (${s.transfersPerSecond.toFixed(1)}/s) counted after ${(s.warmupMs / 1000).toFixed(0)} s on the same accounts; business items billed on up to ${s.items.maxBytes} bytes (${s.items.writeUnitsAtMax} WRU a write), ${s.items.meanBytes} on average`;
 
 const tidyLine = (t: TidyUnits) => `tidy ${t.writes.toFixed(2)} writes, ${t.tableUnits.toFixed(2)} table + ${t.indexUnits.toFixed(2)} index units per transfer`;
 

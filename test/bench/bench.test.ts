@@ -8,7 +8,16 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { loadPrices } from '../../bench/costModel.js';
 import { renderReport } from '../../bench/report.js';
-import { type BenchProfile, type BenchResults, PAKKA_COMMIT_WRITES, runBenchmark } from '../../bench/suite.js';
+import { INTENT_HORIZON_MS } from '../../lambdas/protocol/heldIntent.js';
+import {
+  type BenchProfile,
+  type BenchResults,
+  PAKKA_COMMIT_WRITES,
+  STEADY_MARGIN_MS,
+  type WorkloadResults,
+  runBenchmark,
+  runWorkloads,
+} from '../../bench/suite.js';
 
 const tiny: BenchProfile = {
   name: 'tiny',
@@ -23,6 +32,7 @@ const tiny: BenchProfile = {
   costParticipantCounts: [2],
   boundMs: 30_000,
   awsUnitsTransactions: 2,
+  steadyHot: null,
 };
 
 const prices = loadPrices();
@@ -211,5 +221,61 @@ describe("write units by AWS's rules", () => {
     const { shared, spread } = results.feeAccounts;
     // Three participants: their prepares and commits, the claim and the decision, at least.
     for (const run of [shared, spread]) expect(run.work?.writeRequests.mean).toBeGreaterThanOrEqual(2 * 3 + 2);
+  });
+});
+
+describe('hot items, holds in the item (the default layout): the steady hot shape and the shared fee account', () => {
+  // The units and fee workloads alone, holds in the item: the run above keeps every hold in a record, whose
+  // items never grow. The horizon is the protocol's (10 s): the steady shape cannot be shorter, so this pays it once.
+  let hot: WorkloadResults;
+  beforeAll(async () => {
+    const profile: BenchProfile = { ...tiny, steadyHot: { participants: 2, seconds: 0, minTransactions: 2 } };
+    hot = await runWorkloads({ endpoint: inject('dynamoEndpoint'), tablePrefix: `h${randomUUID().slice(0, 8)}-`, profile, prices }, new Set(['units', 'fees']));
+  }, 120_000);
+
+  it('the record layout run above has no steady hot shape, and says so', () => {
+    expect(results.awsUnits.every((u) => u.steadyHot === null)).toBe(true);
+    expect(renderReport(results, [])).toContain('Steady hot: not run in this profile.');
+  });
+
+  it('the steady hot run counts only after the horizon, and its items, holding only what is in flight (commit and abort leave no entry), stay the size of fresh ones', () => {
+    const [units] = hot.awsUnits ?? [];
+    const steady = units?.steadyHot;
+    expect(steady?.warmupMs).toBe(INTENT_HORIZON_MS + STEADY_MARGIN_MS);
+    expect(steady?.transactions).toBeGreaterThanOrEqual(2);
+    const rows = steady?.breakdown ?? [];
+    const total = rows.reduce((sum, row) => sum + row.tableUnits + row.indexUnits, 0);
+    expect(total).toBeCloseTo(steady?.awsWriteUnits ?? Number.NaN, 9);
+    // The item sizes are those of the counted transfers' business-item writes, every one of them.
+    const itemRows = rows.filter((row) => row.kind === 'item');
+    expect(steady?.items.samples).toBe(Math.round(itemRows.reduce((sum, row) => sum + row.writes, 0) * (steady?.transactions ?? 0)));
+    expect(steady?.items.maxBytes).toBe(Math.max(...itemRows.map((row) => row.maxBilledBytes)));
+    expect(steady?.items.writeUnitsAtMax).toBe(Math.ceil((steady?.items.maxBytes ?? 0) / 1024));
+    // A spread transfer's items are new (their own entry at most). Were finished entries kept for the horizon, the steady
+    // items would carry every transfer of the last 10 s (over twice a fresh item's size at this rate, as this test showed then).
+    const spreadItemBytes = Math.max(...(units?.spreadAccounts.breakdown ?? []).filter((row) => row.kind === 'item').map((row) => row.maxBilledBytes));
+    expect(steady?.items.maxBytes).toBeLessThan(2 * spreadItemBytes);
+    expect(steady?.items.writeUnitsAtMax).toBe(1);
+  });
+
+  it('the shared fee run samples its fee account’s item, which holds only the transfers in flight', () => {
+    const item = hot.feeAccounts!.sharedFeeItem;
+    expect(item.samples).toBeGreaterThanOrEqual(1);
+    expect(item.maxBytes).toBeGreaterThanOrEqual(item.meanBytes);
+    expect(item.writeUnitsAtMax).toBe(Math.max(1, Math.ceil(item.maxBytes / 1024)));
+    // Six committed transfers, three in flight: at most three P entries at once, none kept after its commit, so one unit a
+    // write. (With finished entries kept for the horizon it held all six, and more on a longer run.)
+    expect(item.writeUnitsAtMax).toBe(1);
+  });
+
+  it('the report says the write-unit rule and shows the steady hot and fee item figures', () => {
+    // The full report of the tiny run, with the units and fee figures of the run with holds in the item.
+    const text = renderReport({ ...results, awsUnits: hot.awsUnits!, feeAccounts: hot.feeAccounts! }, []);
+    expect(text).toContain("### Write units per committed transaction by AWS's rules, hot and spread items");
+    expect(text).toContain('larger of the item before and after, 1 WRU per 1 KB');
+    expect(text).toContain(`Steady hot, N=2: ${hot.awsUnits?.[0]?.steadyHot?.awsWriteUnits.toFixed(1)} per transfer`);
+    expect(text).toContain(
+      `The shared fee account's item, read consistently beside the run, ${hot.feeAccounts!.sharedFeeItem.sampleEveryMs} ms between reads: largest ${hot.feeAccounts!.sharedFeeItem.maxBytes} bytes`,
+    );
   });
 });

@@ -5,6 +5,7 @@ import { failedWriteUnits, itemSize, reportedUnits } from '../../bench/capacity.
 import type { TxnMeasurement } from '../../bench/measurement.js';
 import { CoordinatorTasks } from '../../bench/coordinatorTasks.js';
 import { expressCost, loadPrices, standardCost } from '../../bench/costModel.js';
+import { businessItemBilledSizes, itemSizeSummary, sampleItemSize } from '../../bench/hotItemSize.js';
 import { allStates, loadDefinition } from '../../local/stateMachine.js';
 import { coveredTime, longestSequentialChain, percentile, summarize } from '../../bench/timeline.js';
 import { benchParticipantConfig } from '../../bench/workload.js';
@@ -182,6 +183,45 @@ describe('awsUnitsBreakdown', () => {
         maxBilledBytes: 80,
       },
     ]);
+  });
+});
+
+describe('hot item sizes', () => {
+  it('bills a standard write on whole KB of the size: 1024 bytes is 1 unit, 1025 is 2, and nothing is still 1', () => {
+    expect(itemSizeSummary([1024, 1025, 3000])).toEqual({ samples: 3, maxBytes: 3000, meanBytes: 1683, writeUnitsAtMax: 3, meanWriteUnits: 2 });
+    expect(itemSizeSummary([10])).toMatchObject({ writeUnitsAtMax: 1, meanWriteUnits: 1 });
+    expect(itemSizeSummary([])).toEqual({ samples: 0, maxBytes: 0, meanBytes: 0, writeUnitsAtMax: 0, meanWriteUnits: 0 });
+  });
+
+  it('takes the business items’ writes at the larger of before and after, not the log’s or the records’', () => {
+    const w = (table: string, key: string, bytesBefore: number, bytesAfter: number) => ({
+      source: 's',
+      operation: 'UpdateItem',
+      table,
+      key,
+      transactional: false,
+      bytesBefore,
+      bytesAfter,
+      tableUnits: 1,
+      indexUnits: 0,
+    });
+    const txns = [
+      { awsItemWrites: [w('log', 'txn-1', 5000, 5000), w('bank', 'TXN#t', 4000, 4000), w('bank', 'ITEM#a', 1200, 1100)] },
+      { awsItemWrites: [w('bank', 'ITEM#b', 0, 90)] },
+    ] as TxnMeasurement[];
+    expect(businessItemBilledSizes(txns, 'log')).toEqual([1200, 90]);
+  });
+
+  it('samples an item until stopped, then once more, leaving out reads that found no item', async () => {
+    const answers = [undefined, 100, 200, 300, 400, 500];
+    let reads = 0;
+    const sampler = sampleItemSize(async () => answers[reads++], 1);
+    while (reads < 4) await new Promise((resolve) => setTimeout(resolve, 1));
+    const sizes = await sampler.stop();
+    // Every read but the first (no item) is a sample, the one stop() makes included, in order.
+    expect(sizes).toEqual(answers.slice(1, reads));
+    expect(sizes.at(-1)).toBe(answers[reads - 1]);
+    expect(reads).toBeGreaterThanOrEqual(5);
   });
 });
 
