@@ -354,12 +354,20 @@ describe('abort', () => {
     expect(await readItem(pakka, 'payer-bank', key)).toBeUndefined();
   });
 
-  it('leaves an item that only its own prepare created with the abort entry and no account (a hold in the item)', async () => {
+  it('leaves an item that only its own prepare created with no entry and no account, and a late prepare there holds nothing (a hold in the item)', async () => {
     const { key, txnId } = await abortedNewCredit(bank);
-    // The A entry must stay where a late prepare looks; without a `version` every reader sees no account.
+    // The abort removes its entry at once (the record, written first, answers) and dates the finish; without a
+    // `version` every reader sees no account.
     const left = await readItem(pakka, 'payer-bank', key);
-    expect(left).toMatchObject({ balance: 0, incoming: 0, prepared: 0, intents: { [txnId]: { s: 'A' } } });
+    expect(left).toMatchObject({ balance: 0, incoming: 0, prepared: 0, intents: {} });
+    expect(typeof left?.lastFinishedAt).toBe('string');
     expect(left?.version).toBeUndefined();
+    expect(await readRecord(pakka, 'payer-bank', txnId)).toMatchObject({ state: 'ABORTED' });
+    // A late duplicate of the prepare finds no entry: its write lands, and the record read beside it releases it in the same delivery.
+    expect(await bank({ action: 'prepare', txnId, operations: credit(key, 50) })).toMatchObject({ vote: 'VOTE_ABORT' });
+    const after = await readItem(pakka, 'payer-bank', key);
+    expect(after).toMatchObject({ balance: 0, incoming: 0, prepared: 0, intents: {} });
+    expect(after?.version).toBeUndefined();
   });
 
   it('works from the stored redo list when the message carries no operations (the record layout)', async () => {
