@@ -121,6 +121,22 @@ describe('a busy item', () => {
     expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 85, reserved: 0, prepared: 0, heldShard: expect.stringMatching(/^HELD#/) });
     expect(one.refused).toEqual([]);
   });
+
+  it('a commit in a process that did not prepare reads when a hold last finished there, and guesses busy at once', async () => {
+    const key = uniqueId('acct');
+    const open = uniqueId('open');
+    await one.bank({ action: 'prepare', txnId: open, operations: credit(key, 100) });
+    await one.bank({ action: 'commit', txnId: open, operations: credit(key, 100) });
+    // The opening's entry is gone, but its finish is inside the horizon: only `lastFinishedAt` says the item is busy.
+    const t = uniqueId('t');
+    await one.bank({ action: 'prepare', txnId: t, operations: debit(key, 10) });
+    expect((await readItem(pakka, 'bank', key))?.intents).toEqual({ [t]: expect.objectContaining({ s: 'P' }) });
+    const other = process();
+    expect(await indexUnitsOf(other.bank, key, { action: 'commit', txnId: t, operations: debit(key, 10) })).toBe(0);
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 90, prepared: 0, heldShard: expect.stringMatching(/^HELD#/) });
+    // Its read of the item saw the finish, so its one item write was the busy one, not a refused cold guess.
+    expect(other.refused).toEqual([]);
+  });
 });
 
 describe('a wrong guess', () => {
