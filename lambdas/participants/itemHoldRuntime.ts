@@ -106,11 +106,11 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
   }
 
   /**
-   * The whole map and the prepared count, read consistently (a read unit per 4 KB either way): commit and
-   * abort learn from it whether the item is cold (heldKeysOf) when this process has not seen it.
+   * The whole map, the prepared count and the last finish, read consistently (a read unit per 4 KB either way):
+   * commit and abort learn from it whether the item is cold (heldKeysOf) when this process has not seen it.
    */
   async function readItemEntry(txnId: string, pk: string): Promise<IntentEntry | undefined> {
-    const item = await readItem(pk, '#in, #prep', { '#in': 'intents', '#prep': PREPARED_COUNT });
+    const item = await readItem(pk, '#in, #prep, #lastFin', { '#in': 'intents', '#prep': PREPARED_COUNT, '#lastFin': LAST_FINISHED });
     saw(pk, item);
     return intentEntryOf((item?.intents as Record<string, unknown> | undefined)?.[txnId]);
   }
