@@ -424,6 +424,42 @@ describe('late and repeated deliveries', () => {
     expect(await readRecord(pakka, 'payer-bank', txnId)).toBeUndefined();
   });
 
+  it('a duplicate prepare that read before the commit and landed after it is never applied: the repeated commit releases it as a stray (a hold in the item)', async () => {
+    const key = await openAccount(1000);
+    const txnId = uniqueId('t');
+    expect(await bank({ action: 'prepare', txnId, operations: debit(key, 300) })).toMatchObject({ vote: 'VOTE_COMMIT' });
+    // A second delivery of the prepare in another process: its record read goes through at once (no record yet),
+    // its item write is held until the commit has removed the entry, so nothing in the item refuses it.
+    const real = documentClient(localDynamoClient(inject('dynamoEndpoint'), sdkTimeoutsFromEnv(), conflictRulesFromEnv()));
+    let recordRead!: () => void;
+    const readDone = new Promise<void>((resolve) => {
+      recordRead = resolve;
+    });
+    let land!: () => void;
+    const landing = new Promise<void>((resolve) => {
+      land = resolve;
+    });
+    const delayed = {
+      send: async (command: { input?: { Key?: { pk?: unknown }; UpdateExpression?: unknown } }) => {
+        const pk = String(command.input?.Key?.pk ?? '');
+        if (pk.startsWith('ITEM#') && command.input?.UpdateExpression !== undefined) await landing;
+        const out = await real.send(command as never);
+        if (pk.startsWith('TXN#')) recordRead();
+        return out;
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const late = payerBank(true, delayed)({ action: 'prepare', txnId, operations: debit(key, 300) });
+    await readDone;
+    expect(await bank({ action: 'commit', txnId, operations: debit(key, 300) })).toMatchObject({ outcome: 'COMMITTED' });
+    land();
+    await late;
+    // Whatever the late prepare left, the debit was applied once: its landing is not the one the record names (holdId).
+    expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 700 });
+    // A repeat of the commit (recovery's, which finds any P entry through heldItems) releases a stray landing.
+    expect(await bank({ action: 'commit', txnId, operations: debit(key, 300) })).toMatchObject({ outcome: 'COMMITTED' });
+    expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 700, available: 700, reserved: 0, prepared: 0, intents: {} });
+  });
+
   it('a repeated abort finishes the clean-up of an abort that died after its write (the record layout)', async () => {
     const key = uniqueId('new');
     const txnId = uniqueId('t');
