@@ -13,6 +13,12 @@ const TXN_VALUED = new Set(['lockedBy', 'createdBy']);
 const INDEX_KEYS = new Set(['heldShard', 'heldSince']);
 
 /**
+ * When a commit or abort last finished a hold in the item (`lastFinishedAt`): the protocol's own clock for telling a
+ * busy item from a cold one, as the index keys are, not business state. `intents` and the sums say what the finish did.
+ */
+const PROTOCOL_TIMES = new Set(['lastFinishedAt']);
+
+/**
  * The entries of holds that live in the item, keyed by txnId: the snapshot keeps how many still hold (`P`).
  * A finished entry is the protocol's memory of a transaction (a no, a tombstone), not business state.
  */
@@ -25,7 +31,7 @@ export async function itemSnapshot(client: DynamoDBDocumentClient, tableName: st
       if (!out.Item) return null;
       return Object.fromEntries(
         Object.entries(out.Item)
-          .filter(([name]) => name !== PARTITION_KEY && !INDEX_KEYS.has(name))
+          .filter(([name]) => name !== PARTITION_KEY && !INDEX_KEYS.has(name) && !PROTOCOL_TIMES.has(name))
           .map(([name, value]) => (TXN_VALUED.has(name) ? [name, true] : name === 'intents' ? [name, heldCount(value)] : [name, value]))
           .sort(([a], [b]) => String(a).localeCompare(String(b))),
       );

@@ -20,7 +20,6 @@ import {
   forgettableWithoutRecord,
   forgottenInPassing,
   intentEntryOf,
-  intentFacts,
   mayStillSendPrepare,
   nextForgetAt,
   prepareRefusal,

@@ -103,13 +103,19 @@ describe('a cold item', () => {
   });
 });
 
+/** An account of 100 opened by `one` just now: a hold finished in its item inside the horizon. */
+async function openedAccount(): Promise<string> {
+  const key = uniqueId('acct');
+  const open = uniqueId('open');
+  await one.bank({ action: 'prepare', txnId: open, operations: credit(key, 100) });
+  await one.bank({ action: 'commit', txnId: open, operations: credit(key, 100) });
+  return key;
+}
+
 describe('a busy item', () => {
   it("keeps its keys while another transaction's entry is inside the horizon, and while another holds", async () => {
-    const key = uniqueId('acct');
-    const open = uniqueId('open');
-    await one.bank({ action: 'prepare', txnId: open, operations: credit(key, 100) });
-    await one.bank({ action: 'commit', txnId: open, operations: credit(key, 100) });
-    // The opening's finished entry is inside the horizon: the next one is busy. In once, then kept.
+    const key = await openedAccount();
+    // The opening finished inside the horizon (its item's lastFinishedAt): the next one is busy. In once, then kept.
     const t = uniqueId('t');
     expect(await indexUnitsOf(one.bank, key, { action: 'prepare', txnId: t, operations: debit(key, 10) })).toBe(1);
     expect(await indexUnitsOf(one.bank, key, { action: 'commit', txnId: t, operations: debit(key, 10) })).toBe(0);
@@ -120,6 +126,19 @@ describe('a busy item', () => {
     expect(await indexUnitsOf(one.bank, key, { action: 'commit', txnId: b, operations: debit(key, 5) })).toBe(0);
     expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 85, reserved: 0, prepared: 0, heldShard: expect.stringMatching(/^HELD#/) });
     expect(one.refused).toEqual([]);
+  });
+
+  it('a commit in a process that did not prepare reads when a hold last finished there, and guesses busy at once', async () => {
+    const key = await openedAccount();
+    // The opening's entry is gone, but its finish is inside the horizon: only `lastFinishedAt` says the item is busy.
+    const t = uniqueId('t');
+    await one.bank({ action: 'prepare', txnId: t, operations: debit(key, 10) });
+    expect((await readItem(pakka, 'bank', key))?.intents).toEqual({ [t]: expect.objectContaining({ s: 'P' }) });
+    const other = process();
+    expect(await indexUnitsOf(other.bank, key, { action: 'commit', txnId: t, operations: debit(key, 10) })).toBe(0);
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 90, prepared: 0, heldShard: expect.stringMatching(/^HELD#/) });
+    // Its read of the item saw the finish, so its one item write was the busy one, not a refused cold guess.
+    expect(other.refused).toEqual([]);
   });
 });
 

@@ -354,12 +354,20 @@ describe('abort', () => {
     expect(await readItem(pakka, 'payer-bank', key)).toBeUndefined();
   });
 
-  it('leaves an item that only its own prepare created with the abort entry and no account (a hold in the item)', async () => {
+  it('leaves an item that only its own prepare created with no entry and no account, and a late prepare there holds nothing (a hold in the item)', async () => {
     const { key, txnId } = await abortedNewCredit(bank);
-    // The A entry must stay where a late prepare looks; without a `version` every reader sees no account.
+    // The abort removes its entry at once (the record, written first, answers) and dates the finish; without a
+    // `version` every reader sees no account.
     const left = await readItem(pakka, 'payer-bank', key);
-    expect(left).toMatchObject({ balance: 0, incoming: 0, prepared: 0, intents: { [txnId]: { s: 'A' } } });
+    expect(left).toMatchObject({ balance: 0, incoming: 0, prepared: 0, intents: {} });
+    expect(typeof left?.lastFinishedAt).toBe('string');
     expect(left?.version).toBeUndefined();
+    expect(await readRecord(pakka, 'payer-bank', txnId)).toMatchObject({ state: 'ABORTED' });
+    // A late duplicate of the prepare finds no entry: its write lands, and the record read beside it releases it in the same delivery.
+    expect(await bank({ action: 'prepare', txnId, operations: credit(key, 50) })).toMatchObject({ vote: 'VOTE_ABORT' });
+    const after = await readItem(pakka, 'payer-bank', key);
+    expect(after).toMatchObject({ balance: 0, incoming: 0, prepared: 0, intents: {} });
+    expect(after?.version).toBeUndefined();
   });
 
   it('works from the stored redo list when the message carries no operations (the record layout)', async () => {
@@ -414,6 +422,42 @@ describe('late and repeated deliveries', () => {
     await bank({ action: 'commit', txnId: spend, operations: debit(key, 500) });
     expect(await bank({ action: 'prepare', txnId, operations: check })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
     expect(await readRecord(pakka, 'payer-bank', txnId)).toBeUndefined();
+  });
+
+  it('a duplicate prepare that read before the commit and landed after it is never applied: the repeated commit releases it as a stray (a hold in the item)', async () => {
+    const key = await openAccount(1000);
+    const txnId = uniqueId('t');
+    expect(await bank({ action: 'prepare', txnId, operations: debit(key, 300) })).toMatchObject({ vote: 'VOTE_COMMIT' });
+    // A second delivery of the prepare in another process: its record read goes through at once (no record yet),
+    // its item write is held until the commit has removed the entry, so nothing in the item refuses it.
+    const real = documentClient(localDynamoClient(inject('dynamoEndpoint'), sdkTimeoutsFromEnv(), conflictRulesFromEnv()));
+    let recordRead!: () => void;
+    const readDone = new Promise<void>((resolve) => {
+      recordRead = resolve;
+    });
+    let land!: () => void;
+    const landing = new Promise<void>((resolve) => {
+      land = resolve;
+    });
+    const delayed = {
+      send: async (command: { input?: { Key?: { pk?: unknown }; UpdateExpression?: unknown } }) => {
+        const pk = String(command.input?.Key?.pk ?? '');
+        if (pk.startsWith('ITEM#') && command.input?.UpdateExpression !== undefined) await landing;
+        const out = await real.send(command as never);
+        if (pk.startsWith('TXN#')) recordRead();
+        return out;
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const late = payerBank(true, delayed)({ action: 'prepare', txnId, operations: debit(key, 300) });
+    await readDone;
+    expect(await bank({ action: 'commit', txnId, operations: debit(key, 300) })).toMatchObject({ outcome: 'COMMITTED' });
+    land();
+    await late;
+    // Whatever the late prepare left, the debit was applied once: its landing is not the one the record names (holdId).
+    expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 700 });
+    // A repeat of the commit (recovery's, which finds any P entry through heldItems) releases a stray landing.
+    expect(await bank({ action: 'commit', txnId, operations: debit(key, 300) })).toMatchObject({ outcome: 'COMMITTED' });
+    expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 700, available: 700, reserved: 0, prepared: 0, intents: {} });
   });
 
   it('a repeated abort finishes the clean-up of an abort that died after its write (the record layout)', async () => {

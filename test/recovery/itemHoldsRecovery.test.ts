@@ -15,7 +15,18 @@ import type { FaultSpec } from '../../local/faults.js';
 import { LEDGERS, LedgerWorld } from '../chaos/ledgerWorld.js';
 import { ledger } from '../../lambdas/participants/kinds/ledger.js';
 import { participantHandler } from '../../lambdas/participants/runtime.js';
-import { alice, transferBalances, bob, COMMITTED_BALANCES, entryStates, fees, HOLDING_IN_ITEMS, transfer } from '../support/transferFixtures.js';
+import {
+  alice,
+  transferBalances,
+  bob,
+  COMMITTED_BALANCES,
+  entryStates,
+  fees,
+  HOLDING_IN_ITEMS,
+  finishedSince,
+  recordStates,
+  transfer,
+} from '../support/transferFixtures.js';
 
 const worlds: LedgerWorld[] = [];
 afterEach(async () => {
@@ -45,13 +56,16 @@ describe('recovery finds holds in their items through heldItems', () => {
     for (const p of LEDGERS) expect(await w.recordState(p, 't1')).toBeUndefined();
     expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'P', 'payee-bank': 'P', 'upi-switch': 'P' });
 
+    const sweptFrom = new Date().toISOString();
     const report = await w.recovery().sweep();
     // Only t1 is decided here; on a loaded machine the funding's own transaction may also be finalized by this sweep.
     expect(report).toMatchObject({ decided: 1, pending: 0, hazards: 0 });
     expect(report.finalized).toBeGreaterThanOrEqual(1);
     expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED', decision: 'ABORT', decidedBy: 'recovery' });
     for (const p of LEDGERS) expect(await w.recordState(p, 't1')).toBe('ABORTED');
-    expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'A', 'payee-bank': 'A', 'upi-switch': 'A' });
+    // Each abort removed its entry at once (the record, written first, answers) and dated its item's finish.
+    expect(await entryStates(w, 't1')).toEqual({});
+    expect(await finishedSince(w, sweptFrom)).toEqual(['alice', 'bob', 'fees']);
     expect(await w.balance(alice)).toBe(5000);
     expect(await w.invariantViolations()).toEqual([]);
     expect((await w.recovery().sweep()).quiet).toBe(true);
@@ -67,7 +81,9 @@ describe('recovery finds holds in their items through heldItems', () => {
     expect(await entryStates(w, 't1')).toMatchObject({ 'payee-bank': 'P' });
     await w.recovery().sweep();
     expect(await w.logItem('t1')).toMatchObject({ status: 'COMMITTED', decision: 'COMMIT' });
-    expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'C', 'payee-bank': 'C', 'upi-switch': 'C' });
+    // Each commit removed its entry at once; the records say COMMITTED.
+    expect(await entryStates(w, 't1')).toEqual({});
+    expect(await recordStates(w, 't1')).toEqual({ 'payer-bank': 'COMMITTED', 'payee-bank': 'COMMITTED', 'upi-switch': 'COMMITTED' });
     expect({ alice: await w.balance(alice), bob: await w.balance(bob), fees: await w.balance(fees) }).toEqual({ alice: 4000, bob: 990, fees: 10 });
     expect(await w.invariantViolations()).toEqual([]);
   });
@@ -99,8 +115,11 @@ describe('a commit that crashed between its record and its item write', () => {
       { fault: 'fail', participant: 'payee-bank', action: 'commit', times: 7, txnId: 't1' },
       { fault: 'stopCoordinator', at: 'CommitLeftToRecovery', txnId: 't1' },
     ]);
+    const startedAt = new Date().toISOString();
     await runTransfer(w, 't1');
-    expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'C', 'payee-bank': 'P', 'upi-switch': 'C' });
+    // The two commits that succeeded removed their entries; payee-bank's is still prepared, with no record yet.
+    expect(await entryStates(w, 't1')).toEqual({ 'payee-bank': 'P' });
+    expect(await recordStates(w, 't1')).toEqual({ 'payer-bank': 'COMMITTED', 'payee-bank': undefined, 'upi-switch': 'COMMITTED' });
     const operations = (await w.logItem('t1'))?.participantsJson.find((p) => p.name === 'payee-bank')?.operations;
     const payee = participantHandler({
       name: 'payee-bank',
@@ -111,7 +130,8 @@ describe('a commit that crashed between its record and its item write', () => {
     });
     await expect(payee({ action: 'commit', txnId: 't1', operations })).rejects.toThrow('killed between its record write and its item write');
     expect(await w.recordState('payee-bank', 't1')).toBe('COMMITTED');
-    expect(await entryStates(w, 't1')).toMatchObject({ 'payee-bank': 'P' });
+    expect(await entryStates(w, 't1')).toEqual({ 'payee-bank': 'P' });
+    expect(await finishedSince(w, startedAt)).toEqual(['alice', 'fees']);
     // bob is not credited yet and his item still holds the promise: phase 2 is not done there.
     expect(await w.logItem('t1')).toMatchObject({ status: 'COMMITTING', phase2Json: ['ACKED', 'PENDING', 'ACKED'] });
     expect(await w.pakka.getTransaction('t1')).toMatchObject({
@@ -121,7 +141,10 @@ describe('a commit that crashed between its record and its item write', () => {
     expect(await transferBalances(w)).toEqual({ alice: 4000, bob: undefined, fees: 10 });
 
     await w.recovery().sweep();
-    expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'C', 'payee-bank': 'C', 'upi-switch': 'C' });
+    // Recovery's repeat of the commit wrote the item: the entry is gone and the finish dated.
+    expect(await entryStates(w, 't1')).toEqual({});
+    expect(await finishedSince(w, startedAt)).toEqual(['alice', 'bob', 'fees']);
+    expect(await recordStates(w, 't1')).toEqual({ 'payer-bank': 'COMMITTED', 'payee-bank': 'COMMITTED', 'upi-switch': 'COMMITTED' });
     expect(await w.logItem('t1')).toMatchObject({ status: 'COMMITTED', phase2Json: ['ACKED', 'ACKED', 'ACKED'] });
     expect(await transferBalances(w)).toEqual(COMMITTED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
@@ -135,6 +158,7 @@ describe('an operator resolves a transaction with no log item whose holds live i
     expect(await w.logItem('t1')).toBeUndefined();
     expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'P', 'payee-bank': 'P', 'upi-switch': 'P' });
     const operator = w.recovery({ now: Date.now });
+    const resolvedFrom = new Date().toISOString();
     // Which participants took part is unknown without a log item: still only ABORT.
     expect(await operator.resolve('t1', { decision: 'COMMIT', operator: 'asha', reason: 'coordinator lost' })).toMatchObject({
       ok: false,
@@ -144,7 +168,9 @@ describe('an operator resolves a transaction with no log item whose holds live i
     expect(await operator.resolve('t1', { decision: 'ABORT', operator: 'asha', reason: 'coordinator lost' })).toMatchObject({ ok: true, decision: 'ABORT' });
     expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED', decision: 'ABORT', decidedBy: 'operator:asha' });
     expect((await w.logItem('t1'))?.participantsJson.map((p) => p.name).sort()).toEqual([...LEDGERS].sort());
-    expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'A', 'payee-bank': 'A', 'upi-switch': 'A' });
+    // Each abort removed its entry at once; the records say ABORTED.
+    expect(await entryStates(w, 't1')).toEqual({});
+    expect(await finishedSince(w, resolvedFrom)).toEqual(['alice', 'bob', 'fees']);
     for (const p of LEDGERS) expect(await w.recordState(p, 't1')).toBe('ABORTED');
     expect(await w.balance(alice)).toBe(5000);
     expect(await w.invariantViolations()).toEqual([]);

@@ -65,7 +65,8 @@ describe('a sweeper beside a live coordinator', () => {
     await w.injector.paused('t1');
     expect(await w.recovery().sweep()).toMatchObject({ decided: 1, finalized: 1 });
     expect(await states(w, 't1')).toEqual(['ABORTED', 'ABORTED', 'ABORTED']);
-    expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'A', 'payee-bank': 'A', 'upi-switch': 'A' });
+    // Each abort removed its entry at once (the record, written first, answers).
+    expect(await entryStates(w, 't1')).toEqual({});
     w.injector.resume('t1');
     expect((await started.done).ok).toBe(true);
     await w.injector.settled();
@@ -128,10 +129,13 @@ describe('a sweeper beside a live coordinator', () => {
     expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTING', decision: 'ABORT', phase2Json: ['ACKED', 'PENDING', 'ACKED'] });
     // The crash came before the abort's first write (the record), so the payee's entry is still prepared.
     expect(await w.recordState('payee-bank', 't1')).toBeUndefined();
-    expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'A', 'payee-bank': 'P', 'upi-switch': 'A' });
+    // The payer's and the switch's aborts removed their entries at once.
+    expect(await entryStates(w, 't1')).toEqual({ 'payee-bank': 'P' });
+    expect(await states(w, 't1')).toEqual(['ABORTED', undefined, 'ABORTED']);
     expect(await w.recovery().sweep()).toMatchObject({ decided: 0, finalized: 1 });
     expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED', phase2Json: ['ACKED', 'ACKED', 'ACKED'] });
-    expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'A', 'payee-bank': 'A', 'upi-switch': 'A' });
+    expect(await entryStates(w, 't1')).toEqual({});
+    expect(await states(w, 't1')).toEqual(['ABORTED', 'ABORTED', 'ABORTED']);
     expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
   });
@@ -146,7 +150,9 @@ describe('heuristic hazards are recorded, counted and shown, never hidden', () =
     // (an abort without operations finds the entry through heldItems).
     expect(await entryStates(w, 't1')).toMatchObject({ 'payee-bank': 'P' });
     await w.direct('payee-bank', { action: 'abort', txnId: 't1' });
-    expect(await entryStates(w, 't1')).toMatchObject({ 'payee-bank': 'A' });
+    // The abort removed the entry at once; its record says ABORTED.
+    expect((await entryStates(w, 't1'))['payee-bank']).toBeUndefined();
+    expect(await w.recordState('payee-bank', 't1')).toBe('ABORTED');
     expect(w.pakka.metrics.total(METRICS.heuristicHazards)).toBe(0);
     const report = await w.recovery().sweep();
     expect(report).toMatchObject({ finalized: 1, hazards: 1 });
@@ -203,7 +209,8 @@ describe('prepared holds found through the indexes', () => {
         participantsJson: [{ name: 'payer-bank' }],
       });
       expect(await w.recordState('payer-bank', 'orphan')).toBe('ABORTED');
-      expect(await entryStates(w, 'orphan')).toEqual(inItem ? { 'payer-bank': 'A' } : {});
+      // Held in the item, the abort removed the entry at once: the record answers.
+      expect(await entryStates(w, 'orphan')).toEqual({});
       expect(await w.balance(alice)).toBe(5000);
       expect(await w.balance({ participant: 'payer-bank', key: 'carol' })).toBeUndefined();
       expect((await w.recovery().sweep()).quiet).toBe(true);
@@ -223,7 +230,8 @@ describe('prepared holds found through the indexes', () => {
     // The stored item still says ABORTING (nothing is written after the decision), so recovery drives the logged ABORT again (idempotent) and aborts the stray.
     expect(report.transactions).toContainEqual(expect.objectContaining({ kind: 'driven', txnId: 't1', decidedNow: false, decision: 'ABORT' }));
     expect(await w.recordState('upi-switch', 't1')).toBe('ABORTED');
-    expect(await entryStates(w, 't1')).toMatchObject({ 'upi-switch': 'A' });
+    // The stray's abort removed its entry at once; what stays is the payer's own no (INSUFFICIENT_FUNDS), until the horizon.
+    expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'A' });
     expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED' });
     expect(await w.invariantViolations()).toEqual([]);
   });

@@ -8,7 +8,16 @@ import { describe, expect, it } from 'vitest';
 import type { FaultSpec } from '../../local/faults.js';
 import type { LedgerWorld } from '../chaos/ledgerWorld.js';
 import { METRICS } from '../../lambdas/observability/metricNames.js';
-import { transferBalances, COMMITTED_BALANCES, entryStates, LEDGERS, transfer, UNTOUCHED_BALANCES, fundedWorlds } from '../support/transferFixtures.js';
+import {
+  transferBalances,
+  COMMITTED_BALANCES,
+  entryStates,
+  LEDGERS,
+  recordStates,
+  transfer,
+  UNTOUCHED_BALANCES,
+  fundedWorlds,
+} from '../support/transferFixtures.js';
 
 const world = fundedWorlds();
 
@@ -41,7 +50,9 @@ describe('resolve a stuck transaction', () => {
     const result = await operator(w).resolve('t1', { decision: 'ABORT', operator: 'asha', reason: 'customer cancelled' });
     expect(result).toMatchObject({ ok: true, decision: 'ABORT' });
     expect(await w.pakka.getTransaction('t1')).toMatchObject({ status: 'ABORTED', decidedBy: 'operator:asha', decisionNote: 'customer cancelled' });
-    expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'A', 'payee-bank': 'A', 'upi-switch': 'A' });
+    // Each abort removed its entry at once (the record, written first, answers).
+    expect(await entryStates(w, 't1')).toEqual({});
+    expect(await recordStates(w, 't1')).toEqual({ 'payer-bank': 'ABORTED', 'payee-bank': 'ABORTED', 'upi-switch': 'ABORTED' });
     expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
     // Counted under its own reason, and as found as well as resolved.
@@ -58,7 +69,9 @@ describe('resolve a stuck transaction', () => {
     const holders = LEDGERS.filter((p) => before[p] === 'P');
     expect(await operator(w).resolve('t1', { decision: 'ABORT', operator: 'asha', reason: 'votes missing' })).toMatchObject({ ok: true });
     expect((await w.logItem('t1'))?.participantsJson.map((p) => p.name)).toEqual(holders);
-    expect(await entryStates(w, 't1')).toEqual(Object.fromEntries(holders.map((p) => [p, 'A'])));
+    // The holders' aborts removed their entries at once; only they hold a record, ABORTED.
+    expect(await entryStates(w, 't1')).toEqual({});
+    expect(await recordStates(w, 't1')).toEqual(Object.fromEntries(LEDGERS.map((p) => [p, holders.includes(p) ? 'ABORTED' : undefined])));
     expect(await w.invariantViolations()).toEqual([]);
   });
 

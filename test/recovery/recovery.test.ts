@@ -19,6 +19,7 @@ import {
   overdraft,
   transfer,
   UNTOUCHED_BALANCES,
+  finishedSince,
   fundedWorlds,
 } from '../support/transferFixtures.js';
 
@@ -53,13 +54,16 @@ describe('a coordinator that stops before the commit point: recovery aborts (pre
     expect(early.transactions.filter((t) => t.txnId === 't1' && t.kind !== 'notDue')).toEqual([]);
     expect((await w.logItem('t1'))?.decision).toBeUndefined();
 
+    const sweptFrom = new Date().toISOString();
     const report = await w.recovery().sweep();
     expect(report).toMatchObject({ finalized: 1, decided: 1, pending: 0, hazards: 0 });
     const item = await w.logItem('t1');
     expect(item).toMatchObject({ status: 'ABORTED', decision: 'ABORT', decidedBy: 'recovery', abortReason: 'TIMEOUT' });
     expect(item?.finishedAt).toBeDefined();
     expect(await states(w, 't1')).toEqual(['ABORTED', 'ABORTED', 'ABORTED']);
-    expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'A', 'payee-bank': 'A', 'upi-switch': 'A' });
+    // Each abort removed its entry at once (the record, written first, answers) and dated its item's finish.
+    expect(await entryStates(w, 't1')).toEqual({});
+    expect(await finishedSince(w, sweptFrom)).toEqual(['alice', 'bob', 'fees']);
     expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
     expect((await w.recovery().sweep()).quiet).toBe(true);
@@ -84,7 +88,8 @@ describe('a coordinator that stops before the commit point: recovery aborts (pre
       expect(report.quiet).toBe(true);
       expect(await w.logItem('t1')).toBeUndefined();
     }
-    expect(await entryStates(w, 't1')).toEqual(Object.fromEntries(holders.map((p) => [p, 'A'])));
+    // The holders' aborts removed their entries at once; their records say ABORTED.
+    expect(await entryStates(w, 't1')).toEqual({});
     expect(await states(w, 't1')).toEqual(LEDGERS.map((p) => (holders.includes(p) ? 'ABORTED' : undefined)));
     expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
@@ -99,13 +104,9 @@ describe('a coordinator that stops before the commit point: recovery aborts (pre
     expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED', decision: 'ABORT', decidedBy: 'recovery' });
     // The payer's no is an A entry with its reason in its item, and no record (prepare writes none); with no
     // log item, recovery finds only the prepared entries (through heldItems), so only their holders hear the
-    // abort and write its record.
+    // abort, write its record and remove their entry at once.
     expect(await states(w, 't1')).toEqual([undefined, 'ABORTED', 'ABORTED']);
-    expect(await intentEntries(w, 't1')).toMatchObject({
-      'payer-bank': { s: 'A', r: 'INSUFFICIENT_FUNDS' },
-      'payee-bank': { s: 'A' },
-      'upi-switch': { s: 'A' },
-    });
+    expect(await intentEntries(w, 't1')).toEqual({ 'payer-bank': expect.objectContaining({ s: 'A', r: 'INSUFFICIENT_FUNDS' }) });
     expect((await w.logItem('t1'))?.participantsJson.map((p) => p.name).sort()).toEqual(['payee-bank', 'upi-switch']);
     expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
@@ -121,7 +122,8 @@ describe('a coordinator that stops before the commit point: recovery aborts (pre
     // The coordinator's decision stands; recovery only delivered it.
     expect(await w.pakka.getTransaction('t1')).toMatchObject({ status: 'ABORTED', decision: 'ABORT', decidedBy: 'coordinator' });
     expect(await states(w, 't1')).toEqual(['ABORTED', 'ABORTED', 'ABORTED']);
-    expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'A', 'payee-bank': 'A', 'upi-switch': 'A' });
+    // The payer's own no stays until the horizon (it has its reason); the others' aborts removed their entries at once.
+    expect(await intentEntries(w, 't1')).toEqual({ 'payer-bank': expect.objectContaining({ s: 'A', r: 'INSUFFICIENT_FUNDS' }) });
     expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
   });
@@ -148,7 +150,8 @@ describe('a coordinator that stops before the commit point: recovery aborts (pre
     await w.recovery().sweep();
     expect(await w.logItem('t1')).toMatchObject({ status: 'COMMITTED', decision: 'COMMIT' });
     expect(await states(w, 't1')).toEqual(['COMMITTED', 'COMMITTED', 'COMMITTED']);
-    expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'C', 'payee-bank': 'C', 'upi-switch': 'C' });
+    // Each commit removed its entry at once; the records say COMMITTED.
+    expect(await entryStates(w, 't1')).toEqual({});
     expect(await transferBalances(w)).toEqual(COMMITTED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
   });
@@ -162,7 +165,9 @@ describe('a coordinator that stops before the commit point: recovery aborts (pre
     expect(w.injector.wasStopped('t1')).toBe(true);
     await w.recovery().sweep();
     expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED', decision: 'ABORT' });
-    expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'A', 'payee-bank': 'A', 'upi-switch': 'A' });
+    expect(await states(w, 't1')).toEqual(['ABORTED', 'ABORTED', 'ABORTED']);
+    // The payer's own no stays until the horizon (it has its reason); the others' aborts removed their entries at once.
+    expect(await intentEntries(w, 't1')).toEqual({ 'payer-bank': expect.objectContaining({ s: 'A', r: 'INSUFFICIENT_FUNDS' }) });
     expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
   });
@@ -186,7 +191,8 @@ describe('a transaction whose payer keeps its holds in records and the others in
     expect(await w.logItem('t1')).toMatchObject({ status: 'ABORTED', decision: 'ABORT', decidedBy: 'recovery' });
     expect((await w.logItem('t1'))?.participantsJson.map((p) => p.name).sort()).toEqual([...LEDGERS].sort());
     expect(await states(w, 't1')).toEqual(['ABORTED', 'ABORTED', 'ABORTED']);
-    expect(await entryStates(w, 't1')).toEqual({ 'payee-bank': 'A', 'upi-switch': 'A' });
+    // The aborts of the holds in items removed their entries at once.
+    expect(await entryStates(w, 't1')).toEqual({});
     expect(await transferBalances(w)).toEqual(UNTOUCHED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
     expect((await w.recovery().sweep()).quiet).toBe(true);
@@ -207,7 +213,8 @@ describe('a transaction whose payer keeps its holds in records and the others in
     await w.recovery().sweep();
     expect(await w.logItem('t1')).toMatchObject({ status: 'COMMITTED', decision: 'COMMIT' });
     expect(await states(w, 't1')).toEqual(['COMMITTED', 'COMMITTED', 'COMMITTED']);
-    expect(await entryStates(w, 't1')).toEqual({ 'payee-bank': 'C', 'upi-switch': 'C' });
+    // The commits of the holds in items removed their entries at once.
+    expect(await entryStates(w, 't1')).toEqual({});
     expect(await transferBalances(w)).toEqual(COMMITTED_BALANCES);
     expect(await w.invariantViolations()).toEqual([]);
   });

@@ -1,4 +1,5 @@
 /** The UPI transfer that the fault, recovery and resolve tests all break in different places. */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, inject } from 'vitest';
 import { type ParticipantConfig, parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import { type IntentEntry, intentEntryOf } from '../../lambdas/protocol/heldIntent.js';
@@ -65,7 +66,35 @@ export async function intentEntries(w: LedgerWorld, txnId: string): Promise<Reco
   );
 }
 
-/** The state of each participant's entry of txnId ('P', 'C' or 'A'), by participant. */
+/**
+ * The state of each participant's entry of txnId ('P', or an 'A'/'C' that answers alone: a tombstone, a recorded no,
+ * a one-phase 'C'), by participant. Commit and abort remove their entry at once: `{}` after them, with recordStates
+ * saying the outcome.
+ */
 export async function entryStates(w: LedgerWorld, txnId: string): Promise<Record<string, string>> {
   return Object.fromEntries(Object.entries(await intentEntries(w, txnId)).map(([participant, entry]) => [participant, entry.s]));
+}
+
+/** The state of each of the three ledgers' records of txnId (undefined where there is none), by participant. */
+export async function recordStates(w: LedgerWorld, txnId: string): Promise<Record<string, string | undefined>> {
+  return Object.fromEntries(await Promise.all(LEDGERS.map(async (p) => [p, await w.recordState(p, txnId)] as const)));
+}
+
+/**
+ * Which of the transfer's three accounts had a hold finished in their item (a commit or abort: its entry goes at
+ * once, and the item keeps the time as `lastFinishedAt`) at or after `since`, an ISO time.
+ */
+export async function finishedSince(w: LedgerWorld, since: string): Promise<Array<'alice' | 'bob' | 'fees'>> {
+  const finished: Array<'alice' | 'bob' | 'fees'> = [];
+  for (const [name, account] of [
+    ['alice', alice],
+    ['bob', bob],
+    ['fees', fees],
+  ] as const) {
+    const table = w.pakka.tables.participants.get(account.participant);
+    const out = await w.doc.send(new GetCommand({ TableName: table, Key: { pk: `ITEM#${account.key}` }, ConsistentRead: true }));
+    const at = out.Item?.lastFinishedAt;
+    if (typeof at === 'string' && at >= since) finished.push(name);
+  }
+  return finished;
 }
