@@ -247,7 +247,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     // repeat naming another item). A one-phase write is the decision itself, so it reads the record only when refused.
     const [out, record] = await Promise.all([entryWrite(pk, txnId, prepareWrite), onePhase ? undefined : driver.read(txnId)]);
     if (out.written) {
-      if (record) return answeredByRecord(txnId, target, given.digest, entry.at, record);
+      if (record) return answeredByRecord(txnId, target, entry, given.digest, record);
       if (!onePhase) {
         heldHere.set(txnId, { pk, digest: given.digest, at: entry.at, holdId: entry.n });
         if (heldHere.size > HELD_HERE) heldHere.delete(heldHere.keys().next().value as string);
@@ -287,10 +287,13 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
    * voted from this entry and the commit followed), released in every other case. Then the record answers, as for
    * any repeated prepare.
    */
-  async function answeredByRecord(txnId: string, target: ItemHoldTarget, digest: string, at: string, record: StoredRecord): Promise<Report> {
+  async function answeredByRecord(txnId: string, target: ItemHoldTarget, entry: IntentEntry, digest: string, record: StoredRecord): Promise<Report> {
     const itsDecision = record.layout === ITEM_HOLD_LAYOUT && record.state === 'COMMITTED' && record.digest === digest;
     // A record of the older layout is released as ABORTED here, whatever its time says.
-    await finishItem(txnId, target, digest, itsDecision ? 'COMMITTED' : 'ABORTED', appliedHoldOf(record, decidedAtOf(record) ?? at));
+    const outcome = itsDecision ? 'COMMITTED' : 'ABORTED';
+    const hold = appliedHoldOf(record, decidedAtOf(record) ?? entry.at);
+    // The landing is this delivery's own: a commit naming another is released at once, not after a refused commit write.
+    await finishItem(txnId, target, digest, outcome, hold, finishingWrite(entry, digest, outcome, hold));
     return { kind: 'moved', record: heldRecordOf(txnId, record, undefined) };
   }
 
@@ -393,8 +396,15 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
   }
 
   /** The item write of a decided record: applies the hold the decision was about (`hold`), releases a stray one. */
-  async function finishItem(txnId: string, { pk, plan }: ItemHoldTarget, digest: string, outcome: 'COMMITTED' | 'ABORTED', hold: AppliedHold): Promise<Report> {
-    let write: FinishingWrite = { stray: false };
+  async function finishItem(
+    txnId: string,
+    { pk, plan }: ItemHoldTarget,
+    digest: string,
+    outcome: 'COMMITTED' | 'ABORTED',
+    hold: AppliedHold,
+    first: FinishingWrite = { stray: false },
+  ): Promise<Report> {
+    let write: FinishingWrite = first;
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       const { forget, horizon } = inPassing(pk, txnId);
       const update = write.stray

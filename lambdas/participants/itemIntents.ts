@@ -236,8 +236,14 @@ export function decideHold(
   const escrow = outcome === 'COMMITTED' ? escrowCommit(plan) : escrowAbort(plan);
   const cold = keys === 'cold';
   const passing = forgetting(forget, horizon, cold);
-  const remove = ['#in.#t', ...passing.removals, ...(cold ? ['#heldShard', '#heldSince'] : [])];
-  const UpdateExpression = `${escrow.UpdateExpression}, #prep = #prep - :inc, #lastFin = :at REMOVE ${remove.join(', ')}`;
+  // A commit whose record names the hold by landing, and any abort, leave at once: the stray guard then needs no entry
+  // (an abort releases any landing alike). A commit of an entry from before entries carried a landing (the guard is the
+  // clock's) keeps `{s, at}` for the horizon, as then: the clock's guard is safe only while that entry blocks a late prepare.
+  const atOnce = 'holdId' in hold || outcome === 'ABORTED';
+  const entry = atOnce ? ['#in.#t'] : ['#in.#t.#op', '#in.#t.#d'];
+  const remove = [...entry, ...passing.removals, ...(cold ? ['#heldShard', '#heldSince'] : [])];
+  const finished = atOnce ? '' : ', #in.#t.#s = :to, #in.#t.#at = :at';
+  const UpdateExpression = `${escrow.UpdateExpression}, #prep = #prep - :inc, #lastFin = :at${finished} REMOVE ${remove.join(', ')}`;
   const applied = outcome === 'COMMITTED' ? appliedHoldCondition(hold) : { condition: undefined, values: {} };
   // Cold: this is the item's last `P` (so `prepared` goes to 0 with the keys: I5), nothing else stays in the map, and no
   // other hold finished here inside the horizon.
@@ -254,6 +260,7 @@ export function decideHold(
     ...passing.values,
     ...applied.values,
     ...(cold ? { ':entries': 1 + forget.length, ':coldSince': horizon } : {}),
+    ...(atOnce ? {} : { ':to': 'C' }),
     ':p': 'P',
     ':d': digest,
     ':at': at,

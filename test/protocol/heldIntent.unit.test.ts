@@ -188,10 +188,12 @@ describe('the expressions', () => {
     expect(input.UpdateExpression).toMatch(/#prep = #prep - :inc, #lastFin = :at REMOVE #in\.#t$/);
     expect(input.ExpressionAttributeNames).toMatchObject({ '#lastFin': 'lastFinishedAt', '#n': 'n' });
     expect(input.UpdateExpression).not.toContain('held');
-    // A record that names no landing (its entry had none): the clock's guard.
+    // A record that names no landing (its entry had none): the clock's guard, and the entry stays `{s, at}` for the
+    // horizon, as before entries carried a landing (the clock's guard is safe only while it blocks a late prepare).
     const older = decideHold('t', 'ITEM#alice', 'tx', debit, 'd', 'COMMITTED', at, appliedHoldOf({}, at));
     expect(older.ConditionExpression).toMatch(/^#in\.#t\.#s = :p AND #in\.#t\.#d = :d AND #in\.#t\.#at <= :strayAfter AND/);
-    expect(older.ExpressionAttributeValues?.[':strayAfter']).toBe(strayAfterOf(at));
+    expect(older.ExpressionAttributeValues).toMatchObject({ ':strayAfter': strayAfterOf(at), ':to': 'C' });
+    expect(older.UpdateExpression).toMatch(/#lastFin = :at, #in\.#t\.#s = :to, #in\.#t\.#at = :at REMOVE #in\.#t\.#op, #in\.#t\.#d$/);
   });
 
   it('the item write of an abort releases whichever P entry of the digest is there: no landing guard', () => {
