@@ -1,8 +1,8 @@
 /**
- * The coordinator log's sparse `open` index as the API's stuck listing (and recovery's port) reads
- * it: a page of every shard from some instant on, merged oldest first. Apart from the log's writes
- * and the sweep's read (coordinatorLogTable.ts), so the API bundles, and its role is granted, these
- * Queries alone.
+ * The coordinator log's sparse `open` index: its shards as every reader queries them (openShards; the sweep's
+ * read, coordinatorLogTable.ts, too), and as the API's stuck listing (and recovery's port) reads it: a page of
+ * every shard from some instant on, merged oldest first. Apart from the log's writes and the sweep's probe, so
+ * the API bundles, and its role is granted, these Queries alone.
  */
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { OPEN_PARTITIONS } from '../coordinatorLog/logShards.js';
