@@ -4,12 +4,14 @@
  * participant's in-doubt index and, for holds that live in the item, in the item's own `intents`.
  * DynamoDB I/O only; the shapes come from the participant modules.
  */
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchReadConsistent } from '../participants/batchRead.js';
 import { mergeShards, shardPksOf } from '../participants/hotItems.js';
 import { storedRecord } from '../participants/record.js';
+import { indexPages } from '../participants/shardedIndexPages.js';
 import { intentEntryOf } from '../protocol/heldIntent.js';
-import { IN_DOUBT_INDEX, IN_DOUBT_PARTITION, IN_DOUBT_PARTITIONS, PARTITION_KEY, itemKeyOf, recordKeyOf } from '../participants/table.js';
+import { IN_DOUBT_PARTITIONS, PARTITION_KEY, itemKeyOf, recordKeyOf } from '../participants/table.js';
+import { inDoubtShards } from '../recovery/inDoubtIndex.js';
 
 /** One hold as the item view shows it, from the operation that holds it. */
 function holdOf(txnId: string, op: Record<string, unknown>, preparedAt: string | null): ItemHold {
@@ -80,30 +82,14 @@ export async function readItem(
 export async function readHolds(client: DynamoDBDocumentClient, tableName: string, key: string): Promise<ItemHolds> {
   const txnIds: string[] = [];
   let complete = true;
-  for (const partition of IN_DOUBT_PARTITIONS) {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const room = HOLDS_SCAN_LIMIT - txnIds.length;
-      if (room <= 0) {
-        complete = false;
-        break;
-      }
-      const out = await client.send(
-        new QueryCommand({
-          TableName: tableName,
-          IndexName: IN_DOUBT_INDEX,
-          KeyConditionExpression: '#partition = :partition',
-          ExpressionAttributeNames: { '#partition': IN_DOUBT_PARTITION },
-          ExpressionAttributeValues: { ':partition': partition },
-          ProjectionExpression: 'txnId',
-          Limit: room,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      for (const item of out.Items ?? []) if (typeof item.txnId === 'string') txnIds.push(item.txnId);
-      start = out.LastEvaluatedKey;
-    } while (start);
-    if (!complete) break;
+  const lastShard = IN_DOUBT_PARTITIONS[IN_DOUBT_PARTITIONS.length - 1];
+  for await (const page of indexPages(inDoubtShards(client, tableName, { ProjectionExpression: 'txnId' }), { limit: () => HOLDS_SCAN_LIMIT - txnIds.length })) {
+    for (const item of page.items) if (typeof item.txnId === 'string') txnIds.push(item.txnId);
+    // Full, with a page or a shard still unread: what it holds is left out.
+    if (txnIds.length >= HOLDS_SCAN_LIMIT && (page.more || page.shard !== lastShard)) {
+      complete = false;
+      break;
+    }
   }
   const holds: ItemHold[] = await holdsInItem(client, tableName, key);
   for (const raw of await batchReadConsistent(

@@ -8,30 +8,23 @@ import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb
 import { type IntentEntry, intentEntryOf } from '../protocol/heldIntent.js';
 import { batchReadConsistent } from './batchRead.js';
 import { HELD_ITEMS_INDEX, HELD_PARTITIONS, HELD_SHARD } from './itemIntents.js';
+import { type IndexPage, type ShardedIndex, indexPages } from './shardedIndexPages.js';
 import { PARTITION_KEY } from './table.js';
 
-/** One page of one shard of the index: the keys of the items it lists, and where the next page starts. */
-export async function heldItemKeys(
-  client: DynamoDBDocumentClient,
-  tableName: string,
-  partition: string,
-  limit: number,
-  start?: Record<string, unknown>,
-): Promise<{ pks: string[]; next: Record<string, unknown> | undefined }> {
-  const out = await client.send(
-    new QueryCommand({
-      TableName: tableName,
-      IndexName: HELD_ITEMS_INDEX,
-      KeyConditionExpression: '#shard = :shard',
-      ExpressionAttributeNames: { '#shard': HELD_SHARD },
-      ExpressionAttributeValues: { ':shard': partition },
-      Limit: limit,
-      ...(start ? { ExclusiveStartKey: start } : {}),
-    }),
-  );
-  const pks = (out.Items ?? []).flatMap((item) => (typeof item[PARTITION_KEY] === 'string' ? [item[PARTITION_KEY]] : []));
-  return { pks, next: out.LastEvaluatedKey };
+/** The index as its readers query it: every shard, keys only; `holdsAny` (a sweep's probe) asked first when given. */
+export function heldItemsShards(client: DynamoDBDocumentClient, tableName: string, holdsAny?: () => Promise<boolean>): ShardedIndex {
+  return {
+    send: (input) => client.send(new QueryCommand(input)),
+    TableName: tableName,
+    IndexName: HELD_ITEMS_INDEX,
+    shardKey: HELD_SHARD,
+    shards: HELD_PARTITIONS,
+    ...(holdsAny ? { holdsAny } : {}),
+  };
 }
+
+/** The keys of the items a page of the index lists. */
+export const heldItemKeys = (page: IndexPage): string[] => page.items.flatMap((item) => (typeof item[PARTITION_KEY] === 'string' ? [item[PARTITION_KEY]] : []));
 
 /** DynamoDB's answer to a Query or Scan of an index the table does not have. */
 export const isMissingIndex = (error: unknown): boolean =>
@@ -57,23 +50,18 @@ export async function heldEntriesOf(client: DynamoDBDocumentClient, tableName: s
   const found = new Map<string, IntentEntry>();
   if (!txnIds.length) return found;
   try {
-    for (const partition of HELD_PARTITIONS) {
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await heldItemKeys(client, tableName, partition, PAGE, start);
-        const items = await batchReadConsistent(
-          client,
-          tableName,
-          page.pks.map((pk) => ({ [PARTITION_KEY]: pk })),
-        );
-        for (const item of items)
-          for (const txnId of txnIds) {
-            const entry = intentEntryOf((item.intents as Record<string, unknown> | undefined)?.[txnId]);
-            if (entry && !found.has(txnId)) found.set(txnId, entry);
-          }
-        if (found.size === txnIds.length) return found;
-        start = page.next;
-      } while (start);
+    for await (const page of indexPages(heldItemsShards(client, tableName), { limit: () => PAGE })) {
+      const items = await batchReadConsistent(
+        client,
+        tableName,
+        heldItemKeys(page).map((pk) => ({ [PARTITION_KEY]: pk })),
+      );
+      for (const item of items)
+        for (const txnId of txnIds) {
+          const entry = intentEntryOf((item.intents as Record<string, unknown> | undefined)?.[txnId]);
+          if (entry && !found.has(txnId)) found.set(txnId, entry);
+        }
+      if (found.size === txnIds.length) return found;
     }
   } catch (error) {
     if (isMissingIndex(error)) return found;

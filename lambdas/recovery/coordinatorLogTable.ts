@@ -1,15 +1,15 @@
 /** The coordinator log as recovery reads and writes it: the DynamoDB edge of CoordinatorLogPort. What each write sets is its description's (coordinatorLog/logWrites.ts). */
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { type CoordinatorLogItem, type TxnStatus, parseCoordinatorLogItem } from '../coordinatorLog/coordinatorLog.js';
-import { OPEN_PARTITIONS, logShardOf, openPartitionOf, statusPartitionOf } from '../coordinatorLog/logShards.js';
+import { logShardOf, openPartitionOf, statusPartitionOf } from '../coordinatorLog/logShards.js';
 import { toSdk } from '../coordinatorLog/logWriteSdk.js';
 import { LATER_DECISION, ORPHAN_DECISION, PHASE_TWO_FINAL, PHASE_TWO_PENDING, VIOLATIONS_ADDED } from '../coordinatorLog/logWrites.js';
-import { OPEN_INDEX } from '../tableSchemas.js';
+import { shardPages, shardsToRead } from '../participants/shardedIndexPages.js';
 import type { Decision } from '../protocol/vote.js';
 import { finalStatusOf, phaseTwoStatusOf } from './inDoubt.js';
 import type { CoordinatorLogPort, DecisionAuthor, DecisionWrite, PhaseTwoRecord } from './ports.js';
 import { openIndexHoldsAny } from './indexProbe.js';
-import { openLogIndex } from './openLogIndex.js';
+import { openLogIndex, openOf, openShards } from './openLogIndex.js';
 
 /** Open log items read per Query page. */
 const PAGE = 100;
@@ -76,30 +76,19 @@ export function coordinatorLogTable(client: DynamoDBDocumentClient, tableName: s
     ...openLogIndex(client, tableName),
 
     async openTransactions(createdBefore, limit) {
-      // An idle log's open index is empty: one read, instead of a Query of every shard (indexProbe.ts).
-      if (!(await openIndexHoldsAny(client, tableName))) return [];
+      const open = openShards(client, tableName, {
+        sortKey: { condition: 'createdAt <= :before', values: { ':before': createdBefore } },
+        // An idle log's open index is empty: one read, instead of a Query of every shard (indexProbe.ts).
+        holdsAny: () => openIndexHoldsAny(client, tableName),
+      });
       // Every shard, each oldest first; merged, the oldest overall come first.
       const perShard = await Promise.all(
-        OPEN_PARTITIONS.map(async (partition) => {
+        (await shardsToRead(open)).map(async (shard) => {
           const found: Array<{ txnId: string; createdAt: string }> = [];
-          let start: Record<string, unknown> | undefined;
-          do {
-            const out = await client.send(
-              new QueryCommand({
-                TableName: tableName,
-                IndexName: OPEN_INDEX,
-                KeyConditionExpression: 'openPartition = :open AND createdAt <= :before',
-                ExpressionAttributeValues: { ':open': partition, ':before': createdBefore },
-                ProjectionExpression: 'txnId, createdAt',
-                Limit: Math.min(PAGE, limit - found.length),
-                ...(start ? { ExclusiveStartKey: start } : {}),
-              }),
-            );
-            for (const item of out.Items ?? []) {
-              if (typeof item.txnId === 'string' && typeof item.createdAt === 'string') found.push({ txnId: item.txnId, createdAt: item.createdAt });
-            }
-            start = out.LastEvaluatedKey;
-          } while (start && found.length < limit);
+          for await (const page of shardPages(open, shard, { limit: () => Math.min(PAGE, limit - found.length) })) {
+            found.push(...openOf(page.items));
+            if (found.length >= limit) break;
+          }
           return found;
         }),
       );

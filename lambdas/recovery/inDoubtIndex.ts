@@ -10,8 +10,9 @@
  */
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { batchReadConsistent } from '../participants/batchRead.js';
-import { heldItemKeys, isMissingIndex } from '../participants/heldItemsIndex.js';
-import { HELD_ITEMS_INDEX, HELD_PARTITIONS } from '../participants/itemIntents.js';
+import { heldItemKeys, heldItemsShards, isMissingIndex } from '../participants/heldItemsIndex.js';
+import { HELD_ITEMS_INDEX } from '../participants/itemIntents.js';
+import { type ShardedIndex, firstPage, indexPages, shardPages, shardsToRead } from '../participants/shardedIndexPages.js';
 import { IN_DOUBT_INDEX, IN_DOUBT_PARTITION, IN_DOUBT_PARTITIONS, IN_DOUBT_SORT, PARTITION_KEY } from '../participants/table.js';
 import { intentEntryOf } from '../protocol/heldIntent.js';
 import type { HeldItemsTidy } from './heldItemsTidy.js';
@@ -20,6 +21,28 @@ import type { InDoubtPort, InDoubtRead, PreparedRecordRef } from './ports.js';
 import { type StreamRead, mergeOldestFirst, mergedReads } from './sortedStreams.js';
 
 const PAGE = 100;
+
+/**
+ * The `inDoubt` index as its readers query it, every shard: `read` adds what differs (the projection and the names it
+ * uses, a condition on inDoubtSince, a sweep's probe). The API's item view reads it too (../api/itemReads.ts).
+ */
+export function inDoubtShards(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  read: Pick<ShardedIndex, 'ProjectionExpression' | 'ExpressionAttributeNames' | 'sortKey' | 'holdsAny'>,
+): ShardedIndex {
+  return {
+    send: (input) => client.send(new QueryCommand(input)),
+    TableName: tableName,
+    IndexName: IN_DOUBT_INDEX,
+    shardKey: IN_DOUBT_PARTITION,
+    shards: IN_DOUBT_PARTITIONS,
+    ...read,
+  };
+}
+
+/** The records of a shard with when each was prepared, oldest first. */
+const withSince = { ProjectionExpression: 'txnId, #since', ExpressionAttributeNames: { '#since': IN_DOUBT_SORT } };
 
 /** Whether one sparse index of a participant table holds anything; false lets a sweep skip that index's shards. */
 export type InDoubtProbe = (tableName: string, index: ParticipantIndex) => Promise<boolean>;
@@ -31,24 +54,11 @@ export type InDoubtProbe = (tableName: string, index: ParticipantIndex) => Promi
  */
 export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap<string, string>, holdsAny?: InDoubtProbe, tidy?: HeldItemsTidy): InDoubtPort {
   /** One shard from its oldest record on: those prepared no later than `before` (at most `limit`), and the oldest however young. */
-  async function readShard(participant: string, tableName: string, partition: string, before: string, limit: number): Promise<InDoubtRead> {
+  async function readShard(participant: string, index: ShardedIndex, shard: string, before: string, limit: number): Promise<InDoubtRead> {
     const refs: PreparedRecordRef[] = [];
     let oldestSince: string | undefined;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await client.send(
-        new QueryCommand({
-          TableName: tableName,
-          IndexName: IN_DOUBT_INDEX,
-          KeyConditionExpression: '#partition = :prepared',
-          ExpressionAttributeNames: { '#partition': IN_DOUBT_PARTITION, '#since': IN_DOUBT_SORT },
-          ExpressionAttributeValues: { ':prepared': partition },
-          ProjectionExpression: 'txnId, #since',
-          Limit: Math.max(1, Math.min(PAGE, limit - refs.length)),
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      for (const item of out.Items ?? []) {
+    for await (const page of shardPages(index, shard, { limit: () => Math.max(1, Math.min(PAGE, limit - refs.length)) })) {
+      for (const item of page.items) {
         const since = item[IN_DOUBT_SORT];
         if (typeof item.txnId !== 'string' || typeof since !== 'string') continue;
         oldestSince ??= since;
@@ -56,8 +66,8 @@ export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap
         if (since > before) return { refs, oldestSince };
         refs.push({ participant, txnId: item.txnId, inDoubtSince: since });
       }
-      start = out.LastEvaluatedKey;
-    } while (start && refs.length < limit);
+      if (refs.length >= limit) break;
+    }
     return { refs, oldestSince };
   }
 
@@ -79,16 +89,13 @@ export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap
   ): Promise<{ refs: PreparedRecordRef[]; full: boolean }> {
     const pks: string[] = [];
     let full = false;
+    const { probe } = sweep;
+    const held = heldItemsShards(client, tableName, probe && (() => probe(tableName, HELD_ITEMS_INDEX)));
     try {
-      if (sweep.probe && !(await sweep.probe(tableName, HELD_ITEMS_INDEX))) return { refs: [], full: false };
-      for (const partition of HELD_PARTITIONS) {
-        let start: Record<string, unknown> | undefined;
-        do {
-          const page = await heldItemKeys(client, tableName, partition, limit, start);
-          pks.push(...page.pks);
-          start = sweep.everyPage ? page.next : undefined;
-          if (page.next && !sweep.everyPage) full = true;
-        } while (start);
+      // The probe finding nothing leaves no page, so no item to read or tidy: nothing more is sent.
+      for await (const page of indexPages(held, { limit: () => limit, firstPageOnly: !sweep.everyPage })) {
+        pks.push(...heldItemKeys(page));
+        if (page.more && !sweep.everyPage) full = true;
       }
     } catch (error) {
       // A table from before the index (a team's own, or a local one kept from an older version) holds nothing in its items.
@@ -123,36 +130,19 @@ export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap
   /** Shards one after another, tables side by side: a sweep over many participants must not open hundreds of requests at once. */
   async function readTable(participant: string, tableName: string, before: string, limit: number): Promise<InDoubtRead> {
     const reads: InDoubtRead[] = [];
-    if (!holdsAny || (await holdsAny(tableName, IN_DOUBT_INDEX))) {
-      for (const partition of IN_DOUBT_PARTITIONS) reads.push(await readShard(participant, tableName, partition, before, limit));
-    }
+    const index = inDoubtShards(client, tableName, { ...withSince, ...(holdsAny ? { holdsAny: () => holdsAny(tableName, IN_DOUBT_INDEX) } : {}) });
+    for (const shard of await shardsToRead(index)) reads.push(await readShard(participant, index, shard, before, limit));
     reads.push(await readHeldItems(participant, tableName, before, limit));
     return mergedReads(reads, limit);
   }
 
   /** One query of one shard from `from` on: a single page, `full` when the index holds more beyond it. */
-  async function heldInShard(
-    participant: string,
-    tableName: string,
-    partition: string,
-    from: string | undefined,
-    limit: number,
-  ): Promise<StreamRead<PreparedRecordRef>> {
-    const out = await client.send(
-      new QueryCommand({
-        TableName: tableName,
-        IndexName: IN_DOUBT_INDEX,
-        KeyConditionExpression: from === undefined ? '#partition = :prepared' : '#partition = :prepared AND #since >= :from',
-        ExpressionAttributeNames: { '#partition': IN_DOUBT_PARTITION, '#since': IN_DOUBT_SORT },
-        ExpressionAttributeValues: { ':prepared': partition, ...(from === undefined ? {} : { ':from': from }) },
-        ProjectionExpression: 'txnId, #since',
-        Limit: limit,
-      }),
-    );
-    const entries = (out.Items ?? []).flatMap((item) =>
+  async function heldInShard(participant: string, index: ShardedIndex, shard: string, limit: number): Promise<StreamRead<PreparedRecordRef>> {
+    const page = await firstPage(index, shard, limit);
+    const entries = page.items.flatMap((item) =>
       typeof item.txnId === 'string' && typeof item[IN_DOUBT_SORT] === 'string' ? [{ participant, txnId: item.txnId, inDoubtSince: item[IN_DOUBT_SORT] }] : [],
     );
-    return { entries, full: out.LastEvaluatedKey !== undefined };
+    return { entries, full: page.more };
   }
 
   return {
@@ -163,7 +153,11 @@ export function inDoubtIndex(client: DynamoDBDocumentClient, tables: ReadonlyMap
       const perTable = await Promise.all(
         [...tables].map(async ([participant, table]) => {
           const found: StreamRead<PreparedRecordRef>[] = [];
-          for (const partition of IN_DOUBT_PARTITIONS) found.push(await heldInShard(participant, table, partition, from, limit));
+          const index = inDoubtShards(client, table, {
+            ...withSince,
+            ...(from === undefined ? {} : { sortKey: { condition: '#since >= :from', values: { ':from': from } } }),
+          });
+          for (const shard of index.shards) found.push(await heldInShard(participant, index, shard, limit));
           const inItems = await heldInItems(participant, table, limit);
           const entries = oldestFirst(
             inItems.refs.filter((ref) => from === undefined || ref.inDoubtSince >= from),
