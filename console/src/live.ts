@@ -24,14 +24,13 @@ export interface LiveState {
   open: TransactionView[];
   openCapped: boolean;
   recent: TransactionView[];
-  /** When the last poll answered; null before the first. */
+  /** When the API last answered a scrape or a listing; null before the first. */
   updatedAt: number | null;
   apiProblem: string | null;
 }
 
 let state: LiveState = { readings: [], metricsProblem: null, cloudWatch: null, open: [], openCapped: false, recent: [], updatedAt: null, apiProblem: null };
 const listeners = new Set<(s: LiveState) => void>();
-let timer: ReturnType<typeof setTimeout> | undefined;
 let running = false;
 
 function publish(next: Partial<LiveState>) {
@@ -61,22 +60,30 @@ async function fromCloudWatch(at: number, scrapeProblem: unknown): Promise<Parti
   }
 }
 
-async function poll(): Promise<void> {
+/** One scrape of /metrics (or CloudWatch's series), published as soon as it answers. */
+async function scrape(): Promise<void> {
   const at = Date.now();
-  const [metrics, lists, recent] = await Promise.allSettled([
-    metricsText(),
+  let text: string;
+  try {
+    text = await metricsText();
+  } catch (error) {
+    publish({ updatedAt: Date.now(), ...(await fromCloudWatch(at, error)) });
+    return;
+  }
+  try {
+    publish({ updatedAt: Date.now(), readings: keep(state.readings, { at, samples: parsePrometheusText(text) }), metricsProblem: null });
+  } catch (error) {
+    publish({ updatedAt: Date.now(), metricsProblem: `GET /metrics is not Prometheus text: ${problem(error)}` });
+  }
+}
+
+/** The open transactions (every page of each open status) and the newest ones. */
+async function list(): Promise<void> {
+  const [lists, recent] = await Promise.allSettled([
     Promise.all(OPEN_STATUSES.map((s) => allPages(getJson<TransactionList>, `/transactions?status=${s}&limit=${OPEN_LIMIT}`))),
     getJson<TransactionList>('/transactions?limit=10'),
   ]);
   const next: Partial<LiveState> = { updatedAt: Date.now() };
-  if (metrics.status === 'fulfilled') {
-    try {
-      next.readings = keep(state.readings, { at, samples: parsePrometheusText(metrics.value) });
-      next.metricsProblem = null;
-    } catch (error) {
-      next.metricsProblem = `GET /metrics is not Prometheus text: ${problem(error)}`;
-    }
-  } else Object.assign(next, await fromCloudWatch(at, metrics.reason));
   if (lists.status === 'fulfilled') {
     next.open = lists.value.flatMap((l) => l.transactions).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
     next.openCapped = lists.value.some((l) => l.capped);
@@ -86,34 +93,65 @@ async function poll(): Promise<void> {
   publish(next);
 }
 
-async function loop(): Promise<void> {
-  try {
-    await poll();
-  } catch (error) {
-    publish({ apiProblem: problem(error) });
-  }
-  timer = setTimeout(() => void loop(), POLL_MS);
+/**
+ * Runs `step` at once and again POLL_MS after each run ends, one run at a time; the function it returns
+ * asks for a run now. The scrape and the listings loop apart: a listing reads indexes and can take
+ * seconds on a busy service, while a scrape of the service's own counters answers at once, so the
+ * figures never wait for the list.
+ */
+function loop(step: () => Promise<void>): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let busy = false;
+  let again = false;
+  const run = async (): Promise<void> => {
+    timer = undefined;
+    busy = true;
+    try {
+      await step();
+    } catch (error) {
+      publish({ apiProblem: problem(error) });
+    }
+    busy = false;
+    if (again) {
+      again = false;
+      void run();
+    } else timer = setTimeout(() => void run(), POLL_MS);
+  };
+  return () => {
+    // A run in flight may have read before the action: one more follows it, never a second at once.
+    if (busy) again = true;
+    else {
+      clearTimeout(timer);
+      void run();
+    }
+  };
 }
+
+const scrapeNow = loop(scrape);
+const listNow = loop(list);
 
 /** Poll now (after an action), without waiting for the timer. */
 export function refreshLive(): void {
-  if (timer) clearTimeout(timer);
-  void loop();
+  scrapeNow();
+  listNow();
 }
 
 export function startLive(): void {
   if (running) return;
   running = true;
-  void loop();
+  refreshLive();
+}
+
+/** Calls `listener` with the state now and with each state published, until the returned function is called. */
+export function watchLive(listener: (s: LiveState) => void): () => void {
+  listeners.add(listener);
+  listener(state);
+  return () => void listeners.delete(listener);
 }
 
 export function useLive(): LiveState {
   const [value, setValue] = useState(state);
-  useEffect(() => {
-    listeners.add(setValue);
-    setValue(state);
-    return () => void listeners.delete(setValue);
-  }, []);
+  useEffect(() => watchLive(setValue), []);
   return value;
 }
 

@@ -13,7 +13,12 @@ import { readRecord } from '../support/participantTable.js';
 import { testPakka, uniqueId } from '../support/pakka.js';
 import { testSeed } from '../support/seed.js';
 
-const TRANSFERS = 240;
+/**
+ * Four rounds of IN_FLIGHT: the contention (24 transfers at once over 6 accounts, holds that exceed a balance,
+ * write conflicts) is there from the first round; more rounds only repeat it, each one a CPU-bound run of the
+ * state machine that a loaded CI machine stretches.
+ */
+const TRANSFERS = 96;
 const IN_FLIGHT = 24;
 const BANKS = ['payer-bank', 'payee-bank', 'upi-switch'] as const;
 const ACCOUNTS_PER_BANK = 2;

@@ -4,8 +4,10 @@
  * it, the decision is written exactly once (observed on the wire), and I1-I5 hold afterwards.
  */
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_TIMEOUTS } from '../../lambdas/config/participantConfig.js';
 import { METRICS } from '../../lambdas/observability/metricNames.js';
-import type { Account, LedgerWorld } from '../chaos/ledgerWorld.js';
+import type { FaultSpec } from '../../local/faults.js';
+import { type Account, type LedgerWorld, ledgerConfig } from '../chaos/ledgerWorld.js';
 import {
   alice,
   transferBalances,
@@ -18,7 +20,14 @@ import {
   fundedWorlds,
 } from '../support/transferFixtures.js';
 
-const world = fundedWorlds();
+/**
+ * The participants' default timeouts, not the fault worlds' one-second prepare: no test here is about a late
+ * answer, and on a loaded machine a prepare can take longer than a second, which aborted (TIMEOUT) transfers
+ * these tests need prepared, committed or paused at a later state.
+ */
+const UNHURRIED = ledgerConfig(DEFAULT_TIMEOUTS.prepareTimeoutSeconds, DEFAULT_TIMEOUTS.commitTimeoutSeconds);
+const fundedWorld = fundedWorlds();
+const world = (faults?: FaultSpec[]) => fundedWorld(faults, undefined, UNHURRIED);
 
 const states = (w: LedgerWorld, txnId: string) => Promise.all(LEDGERS.map((p) => w.recordState(p, txnId)));
 const decisionWrites = (w: LedgerWorld, txnId: string) => w.decisionWrites.filter((d) => d.txnId === txnId).map((d) => d.decision);
