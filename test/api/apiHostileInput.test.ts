@@ -23,7 +23,7 @@ afterAll(async () => api?.stop());
 
 /** POSTs raw bytes as JSON, as a client may. */
 async function postBytes(path: string, bytes: Buffer): Promise<{ status: number; body: ErrorBody & Record<string, unknown> }> {
-  const response = await fetch(api.url + path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: bytes });
+  const response = await fetch(api.url + path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: new Uint8Array(bytes) });
   return { status: response.status, body: (await response.json()) as ErrorBody & Record<string, unknown> };
 }
 
