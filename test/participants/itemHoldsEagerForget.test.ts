@@ -1,0 +1,131 @@
+/**
+ * Adversarial review of eager forgetting (commit and abort remove their entry at once; the stray guard by
+ * landing id): interleavings injected against DynamoDB Local, each asserting the property the design claims.
+ * A case marked `it.fails` documents a gap found in review: the property does not hold today.
+ */
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import type { CoordinatorVariant } from '../../lambdas/config/coordinatorVariant.js';
+import { ledger } from '../../lambdas/participants/kinds/ledger.js';
+import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
+import { participantHandler } from '../../lambdas/participants/runtime.js';
+import { localDynamoClient } from '../../local/dynamoLocal.js';
+import type { FaultSpec } from '../../local/faults.js';
+import { LedgerWorld } from '../chaos/ledgerWorld.js';
+import { HOLDING_IN_ITEMS, alice, entryStates, transfer } from '../support/transferFixtures.js';
+
+const worlds: LedgerWorld[] = [];
+afterEach(async () => {
+  await Promise.all(worlds.splice(0).map((w) => w.destroy()));
+});
+
+async function world(faults: FaultSpec[] = [], variant: CoordinatorVariant = 'express'): Promise<LedgerWorld> {
+  const w = await LedgerWorld.create({ endpoint: inject('dynamoEndpoint'), faults, config: HOLDING_IN_ITEMS, variant });
+  worlds.push(w);
+  await w.fund([{ ...alice, balance: 5000 }]);
+  return w;
+}
+
+/** The payer's operations as the coordinator sends them (same digest). */
+const payerOps = [{ op: 'debit', key: alice.key, amount: transfer.amount }];
+
+/**
+ * A second process of payer-bank whose prepare write to the item is held back until `release()` (a slow first
+ * attempt that Step Functions gave up on), while the record read sent beside it is served at once.
+ */
+function slowPrepareProcess(w: LedgerWorld) {
+  const doc: DynamoDBDocumentClient = documentClient(localDynamoClient(inject('dynamoEndpoint')));
+  let release: () => void = () => {};
+  const gate = new Promise<void>((r) => (release = r));
+  let recordRead: () => void = () => {};
+  const recordServed = new Promise<void>((r) => (recordRead = r));
+  const send = doc.send.bind(doc);
+  const slow = new Proxy(doc, {
+    get(target, prop, receiver) {
+      if (prop !== 'send') return Reflect.get(target, prop, receiver);
+      return async (command: unknown) => {
+        const isPrepareWrite = command instanceof UpdateCommand && String(command.input.ConditionExpression).includes('attribute_not_exists(#in.#t)');
+        if (isPrepareWrite) await gate;
+        const out = await send(command as never);
+        if (command instanceof GetCommand && String((command.input.Key as { pk?: string }).pk).startsWith('TXN#')) recordRead();
+        return out;
+      };
+    },
+  });
+  const handler = participantHandler({
+    name: 'payer-bank',
+    kind: ledger,
+    tableName: w.pakka.tables.participants.get('payer-bank') as string,
+    client: slow,
+    holdsInItems: true,
+  });
+  return { handler, release, recordServed };
+}
+
+async function aliceItem(w: LedgerWorld): Promise<Record<string, unknown> | undefined> {
+  const out = await w.doc.send(
+    new GetCommand({ TableName: w.pakka.tables.participants.get('payer-bank'), Key: { pk: `ITEM#${alice.key}` }, ConsistentRead: true }),
+  );
+  return out.Item;
+}
+
+describe('a duplicate prepare that lands after the decision removed the entry, its record read served before the record', () => {
+  for (const variant of ['express', 'standard'] as const) {
+    it(`${variant}: the stray is found through heldItems and the logged decision releases it, never applies it`, async () => {
+      const w = await world([{ fault: 'pauseCoordinator', at: 'LogCommitDecision', txnId: 't1' }], variant);
+      const started = w.start('t1', transfer);
+      await w.injector.paused('t1');
+      // The duplicate delivery begins now: its record read sees no record, its item write is held back.
+      const slow = slowPrepareProcess(w);
+      const duplicate = slow.handler({ action: 'prepare', txnId: 't1', operations: payerOps });
+      await slow.recordServed;
+      w.injector.resume('t1');
+      expect((await started.done).ok).toBe(true);
+      await w.injector.settled();
+      expect(await w.logItem('t1')).toMatchObject({ status: 'COMMITTED', decision: 'COMMIT' });
+      expect(await entryStates(w, 't1')).toEqual({});
+      // The held write lands now: nothing in the item stops it, and the read beside it was served before the record.
+      slow.release();
+      expect(await duplicate).toMatchObject({ vote: 'VOTE_COMMIT' });
+      expect(await entryStates(w, 't1')).toEqual({ 'payer-bank': 'P' });
+      expect(await aliceItem(w)).toMatchObject({ balance: 4000, available: 3000, reserved: 1000, prepared: 1, heldShard: expect.any(String) });
+      // The log item was never marked final (phase 2 done is derived), so the sweep drives the decision to every participant.
+      expect(await w.storedLogItem('t1')).toMatchObject({ status: 'COMMITTING' });
+      await w.recovery().sweep();
+      expect(await aliceItem(w)).toMatchObject({ balance: 4000, available: 4000, reserved: 0, prepared: 0 });
+      expect(await w.invariantViolations()).toEqual([]);
+    });
+  }
+
+  it.fails('a stray landing after recovery marked the transaction final is never released: the status recovery asks answers the record, COMMITTED (I5)', async () => {
+    // Recovery finishes t1 (the coordinator stopped before payee-bank's commit), so its log item is stored COMMITTED.
+    const w = await world([
+      { fault: 'pauseCoordinator', at: 'LogCommitDecision', txnId: 't1' },
+      { fault: 'fail', participant: 'payee-bank', action: 'commit', times: 7, txnId: 't1' },
+      { fault: 'stopCoordinator', at: 'CommitLeftToRecovery', txnId: 't1' },
+    ]);
+    const started = w.start('t1', transfer);
+    await w.injector.paused('t1');
+    const slow = slowPrepareProcess(w);
+    const duplicate = slow.handler({ action: 'prepare', txnId: 't1', operations: payerOps });
+    await slow.recordServed;
+    w.injector.resume('t1');
+    await started.done;
+    await w.injector.settled();
+    expect(w.injector.wasStopped('t1')).toBe(true);
+    await w.recovery().sweep();
+    expect(await w.storedLogItem('t1')).toMatchObject({ status: 'COMMITTED' });
+    expect(await w.invariantViolations()).toEqual([]);
+    // The duplicate's held write lands now, its record read served before any record: a stray P entry.
+    slow.release();
+    expect(await duplicate).toMatchObject({ vote: 'VOTE_COMMIT' });
+    expect(await aliceItem(w)).toMatchObject({ balance: 4000, available: 3000, reserved: 1000, prepared: 1, heldShard: expect.any(String) });
+    // Recovery lists it through heldItems, asks payer-bank's status (which answers from the record: COMMITTED, not
+    // PREPARED) and so delivers nothing: the reservation stays for good.
+    const report = await w.recovery().sweep();
+    expect(report.transactions).toEqual([{ kind: 'final', txnId: 't1', stragglers: [{ participant: 'payer-bank', action: 'none', result: 'notPrepared' }] }]);
+    await w.recovery().sweep();
+    expect(await aliceItem(w)).toMatchObject({ balance: 4000, available: 4000, reserved: 0, prepared: 0 });
+    expect(await w.invariantViolations()).toEqual([]);
+  });
+});
