@@ -129,3 +129,42 @@ describe('a duplicate prepare that lands after the decision removed the entry, i
     expect(await w.invariantViolations()).toEqual([]);
   });
 });
+
+describe('a one-phase commit delivered again after its C entry was forgotten', () => {
+  it.fails('a late duplicate commitOnePhase (its delivery began past the horizon, as after a cold start) must not apply the debit a second time', async () => {
+    const w = await world();
+    const table = w.pakka.tables.participants.get('payer-bank') as string;
+    let clock = Date.now();
+    const now = () => new Date(clock).toISOString();
+    const h = participantHandler({ name: 'payer-bank', kind: ledger, tableName: table, client: w.doc, holdsInItems: true, now });
+    const ops = [{ op: 'debit', key: alice.key, amount: 100 }];
+    expect(await h({ action: 'commitOnePhase', txnId: 'one', operations: ops })).toMatchObject({ vote: 'VOTE_COMMIT', committed: 'IN_ONE_PHASE' });
+    expect(await aliceItem(w)).toMatchObject({ balance: 4900 });
+    // The item is busy: 31 older finished entries of other transactions (tombstones), so the next prepare there
+    // runs the pass that reads one-phase entries' records and forgets them (FORGET_FROM_HELD).
+    const names = Object.fromEntries(Array.from({ length: 31 }, (_, i) => [`#x${i}`, `old-${i}`]));
+    const tombstone = { s: 'A', at: new Date(clock + 1).toISOString() };
+    await w.doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { pk: `ITEM#${alice.key}` },
+        UpdateExpression: `SET ${Object.keys(names)
+          .map((n) => `intents.${n} = :a`)
+          .join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ':a': tombstone },
+      }),
+    );
+    clock += 11_000;
+    expect(await h({ action: 'prepare', txnId: 'next', operations: [{ op: 'debit', key: alice.key, amount: 1 }] })).toMatchObject({ vote: 'VOTE_COMMIT' });
+    const intents = (await aliceItem(w))?.intents as Record<string, unknown>;
+    // Its record says COMMITTED, so the pass forgot the one-phase entry.
+    expect(intents.one).toBeUndefined();
+    // A delivery of the same commitOnePhase that begins only now (a retried attempt's Lambda whose cold start outlasted
+    // the coordinator's timeout: docs/design.md says such a delivery may land after the horizon).
+    const late = await h({ action: 'commitOnePhase', txnId: 'one', operations: ops });
+    expect(late).toMatchObject({ vote: 'VOTE_COMMIT', committed: 'IN_ONE_PHASE' });
+    // Applied once: 5000 - 100 (the second debit of 100 must not happen).
+    expect(await aliceItem(w)).toMatchObject({ balance: 4900 });
+  });
+});
