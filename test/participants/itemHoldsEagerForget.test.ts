@@ -33,7 +33,7 @@ const payerOps = [{ op: 'debit', key: alice.key, amount: transfer.amount }];
  * A second process of payer-bank whose prepare write to the item is held back until `release()` (a slow first
  * attempt that Step Functions gave up on), while the record read sent beside it is served at once.
  */
-function slowPrepareProcess(w: LedgerWorld) {
+function slowPrepareProcess(w: LedgerWorld, now?: () => string) {
   const doc: DynamoDBDocumentClient = documentClient(localDynamoClient(inject('dynamoEndpoint')));
   let release: () => void = () => {};
   const gate = new Promise<void>((r) => (release = r));
@@ -58,6 +58,7 @@ function slowPrepareProcess(w: LedgerWorld) {
     tableName: w.pakka.tables.participants.get('payer-bank') as string,
     client: slow,
     holdsInItems: true,
+    ...(now ? { now } : {}),
   });
   return { handler, release, recordServed };
 }
@@ -166,5 +167,41 @@ describe('a one-phase commit delivered again after its C entry was forgotten', (
     expect(late).toMatchObject({ vote: 'VOTE_COMMIT', committed: 'IN_ONE_PHASE' });
     // Applied once: 5000 - 100 (the second debit of 100 must not happen).
     expect(await aliceItem(w)).toMatchObject({ balance: 4900 });
+  });
+});
+
+describe('commit deliveries in different processes beside a stray', () => {
+  it('the stray lands on a cold item after the commit took its keys out: it is listed again, and two concurrent repeats (one that prepared it, one that reads) release it once', async () => {
+    const w = await world();
+    const table = w.pakka.tables.participants.get('payer-bank') as string;
+    const key = `carol-${Date.now()}`;
+    const ops = [{ op: 'debit', key, amount: 30 }];
+    await w.direct('payer-bank', { action: 'prepare', txnId: 'open', operations: [{ op: 'credit', key, amount: 100 }] });
+    await w.direct('payer-bank', { action: 'commit', txnId: 'open', operations: [{ op: 'credit', key, amount: 100 }] });
+    const item = async () => (await w.doc.send(new GetCommand({ TableName: table, Key: { pk: `ITEM#${key}` }, ConsistentRead: true }))).Item;
+    // Process X runs past the opening's horizon, so its commit finds the item cold and takes the index keys out.
+    const later = () => new Date(Date.now() + 11_000).toISOString();
+    const x = participantHandler({ name: 'payer-bank', kind: ledger, tableName: table, client: w.doc, holdsInItems: true, now: later });
+    const z = participantHandler({ name: 'payer-bank', kind: ledger, tableName: table, client: w.doc, holdsInItems: true, now: later });
+    expect(await x({ action: 'prepare', txnId: 't', operations: ops })).toMatchObject({ vote: 'VOTE_COMMIT' });
+    // Process Y: a duplicate of that prepare, its record read served now, its item write held back.
+    const y = slowPrepareProcess(w, later);
+    const duplicate = y.handler({ action: 'prepare', txnId: 't', operations: ops });
+    await y.recordServed;
+    expect(await x({ action: 'commit', txnId: 't', operations: ops })).toMatchObject({ outcome: 'COMMITTED', repeated: false });
+    expect(await item()).toMatchObject({ balance: 70, reserved: 0, prepared: 0 });
+    expect((await item())?.heldShard).toBeUndefined();
+    y.release();
+    expect(await duplicate).toMatchObject({ vote: 'VOTE_COMMIT' });
+    // The stray holds again and its item is listed again (if_not_exists put the keys back): the index misses no held item.
+    expect(await item()).toMatchObject({ balance: 70, available: 40, reserved: 30, prepared: 1, heldShard: expect.stringMatching(/^HELD#/) });
+    // Y (which remembers the stray as its own hold, skipping its reads) and Z (which reads) both deliver the commit again.
+    const answers = await Promise.all([y.handler({ action: 'commit', txnId: 't', operations: ops }), z({ action: 'commit', txnId: 't', operations: ops })]);
+    expect(answers).toEqual([expect.objectContaining({ outcome: 'COMMITTED' }), expect.objectContaining({ outcome: 'COMMITTED' })]);
+    expect(await item()).toMatchObject({ balance: 70, available: 70, reserved: 0, prepared: 0 });
+    expect(((await item())?.intents as Record<string, unknown>).t).toBeUndefined();
+    // An abort now is the violation, and changes nothing.
+    await expect(z({ action: 'abort', txnId: 't', operations: ops })).rejects.toMatchObject({ code: 'ABORT_AFTER_COMMIT' });
+    expect(await item()).toMatchObject({ balance: 70, available: 70, reserved: 0, prepared: 0 });
   });
 });
