@@ -3,9 +3,11 @@
  * landing id): interleavings injected against DynamoDB Local, each asserting the property the design claims.
  * A case marked `it.fails` documents a gap found in review: the property does not hold today.
  */
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { CoordinatorVariant } from '../../lambdas/config/coordinatorVariant.js';
+import { decidedRecordPut } from '../../lambdas/participants/itemIntents.js';
+import { digestOf } from '../../lambdas/participants/transactions.js';
 import { ledger } from '../../lambdas/participants/kinds/ledger.js';
 import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
 import { participantHandler } from '../../lambdas/participants/runtime.js';
@@ -203,5 +205,67 @@ describe('commit deliveries in different processes beside a stray', () => {
     // An abort now is the violation, and changes nothing.
     await expect(z({ action: 'abort', txnId: 't', operations: ops })).rejects.toMatchObject({ code: 'ABORT_AFTER_COMMIT' });
     expect(await item()).toMatchObject({ balance: 70, available: 70, reserved: 0, prepared: 0 });
+  });
+});
+
+describe('rollout: entries and records from before entries carried a landing id', () => {
+  async function oldHold(w: LedgerWorld, key: string, txnId: string, ops: Array<Record<string, unknown>>, at: string) {
+    // The previous version's prepare: a P entry without `n`, and its hold.
+    await w.doc.send(
+      new UpdateCommand({
+        TableName: w.pakka.tables.participants.get('payer-bank'),
+        Key: { pk: `ITEM#${key}` },
+        UpdateExpression: 'SET intents.#t = :e, available = available - :a, reserved = reserved + :a, prepared = prepared + :one',
+        ExpressionAttributeNames: { '#t': txnId },
+        ExpressionAttributeValues: { ':e': { s: 'P', d: digestOf(ops), op: ops[0], at }, ':a': 30, ':one': 1 },
+      }),
+    );
+  }
+
+  async function opened(w: LedgerWorld) {
+    const key = `dave-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    const credit = [{ op: 'credit', key, amount: 100 }];
+    await w.direct('payer-bank', { action: 'prepare', txnId: `open-${key}`, operations: credit });
+    await w.direct('payer-bank', { action: 'commit', txnId: `open-${key}`, operations: credit });
+    const table = w.pakka.tables.participants.get('payer-bank') as string;
+    const item = async () => (await w.doc.send(new GetCommand({ TableName: table, Key: { pk: `ITEM#${key}` }, ConsistentRead: true }))).Item;
+    return { key, table, item, ops: [{ op: 'debit', key, amount: 30 }] };
+  }
+
+  it('a commit the previous version cut off after its record (no holdId) is finished by the clock guard and keeps {s, at}, so a late duplicate prepare is refused and applied once', async () => {
+    const w = await world();
+    const { key, table, item, ops } = await opened(w);
+    const preparedAt = new Date().toISOString();
+    await oldHold(w, key, 't', ops, preparedAt);
+    await w.doc.send(
+      new PutCommand(
+        decidedRecordPut(table, {
+          txnId: 't',
+          state: 'COMMITTED',
+          digest: digestOf(ops),
+          operations: ops,
+          onePhase: false,
+          now: new Date().toISOString(),
+          preparedAt,
+        }),
+      ),
+    );
+    expect(await w.direct('payer-bank', { action: 'commit', txnId: 't', operations: ops })).toMatchObject({ outcome: 'COMMITTED' });
+    expect(await item()).toMatchObject({ balance: 70, available: 70, reserved: 0, prepared: 0 });
+    expect(((await item())?.intents as Record<string, unknown>).t).toMatchObject({ s: 'C' });
+    expect(await w.direct('payer-bank', { action: 'prepare', txnId: 't', operations: ops })).toMatchObject({ vote: 'VOTE_COMMIT' });
+    expect(await item()).toMatchObject({ balance: 70, available: 70, reserved: 0, prepared: 0 });
+  });
+
+  it('a P entry without a landing id (an in-flight prepare of the previous version) landing after a commit that named its landing is a stray: released, never applied', async () => {
+    const w = await world();
+    const { key, item, ops } = await opened(w);
+    expect(await w.direct('payer-bank', { action: 'prepare', txnId: 't', operations: ops })).toMatchObject({ vote: 'VOTE_COMMIT' });
+    expect(await w.direct('payer-bank', { action: 'commit', txnId: 't', operations: ops })).toMatchObject({ outcome: 'COMMITTED' });
+    await oldHold(w, key, 't', ops, new Date(Date.now() - 1_000).toISOString());
+    expect(await item()).toMatchObject({ balance: 70, available: 40, reserved: 30, prepared: 1 });
+    expect(await w.direct('payer-bank', { action: 'commit', txnId: 't', operations: ops })).toMatchObject({ outcome: 'COMMITTED', repeated: true });
+    expect(await item()).toMatchObject({ balance: 70, available: 70, reserved: 0, prepared: 0 });
+    expect(((await item())?.intents as Record<string, unknown>).t).toBeUndefined();
   });
 });
