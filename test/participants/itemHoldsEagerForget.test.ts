@@ -269,3 +269,61 @@ describe('rollout: entries and records from before entries carried a landing id'
     expect(((await item())?.intents as Record<string, unknown>).t).toBeUndefined();
   });
 });
+
+describe('a prepare whose record read is served after the commit of its own landing', () => {
+  it('its landing voted (a duplicate refused by it), the commit named it and died before its item write: the prepare finishes the commit from the record, once', async () => {
+    const w = await world();
+    const table = w.pakka.tables.participants.get('payer-bank') as string;
+    const key = `erin-${Date.now()}`;
+    const ops = [{ op: 'debit', key, amount: 30 }];
+    await w.direct('payer-bank', { action: 'prepare', txnId: 'open', operations: [{ op: 'credit', key, amount: 100 }] });
+    await w.direct('payer-bank', { action: 'commit', txnId: 'open', operations: [{ op: 'credit', key, amount: 100 }] });
+    const item = async () => (await w.doc.send(new GetCommand({ TableName: table, Key: { pk: `ITEM#${key}` }, ConsistentRead: true }))).Item;
+    // Process Y: its item write lands at once, its record read is held back.
+    let serve: () => void = () => {};
+    const readGate = new Promise<void>((r) => (serve = r));
+    let landed: () => void = () => {};
+    const written = new Promise<void>((r) => (landed = r));
+    const send = w.doc.send.bind(w.doc);
+    const slowRead = new Proxy(w.doc, {
+      get(target, prop, receiver) {
+        if (prop !== 'send') return Reflect.get(target, prop, receiver);
+        return async (command: unknown) => {
+          if (command instanceof GetCommand && String((command.input.Key as { pk?: string }).pk).startsWith('TXN#')) await readGate;
+          const out = await send(command as never);
+          if (command instanceof UpdateCommand) landed();
+          return out;
+        };
+      },
+    });
+    const y = participantHandler({ name: 'payer-bank', kind: ledger, tableName: table, client: slowRead, holdsInItems: true });
+    const prepare = y({ action: 'prepare', txnId: 't', operations: ops });
+    await written;
+    const landing = ((await item())?.intents as Record<string, { n?: string }>).t?.n;
+    expect(landing).toEqual(expect.any(String));
+    // A duplicate is refused by that entry and votes; the coordinator commits; the commit names the landing and dies before its item write.
+    expect(await w.direct('payer-bank', { action: 'prepare', txnId: 't', operations: ops })).toMatchObject({ vote: 'VOTE_COMMIT' });
+    const dying = new Proxy(w.doc, {
+      get(target, prop, receiver) {
+        if (prop !== 'send') return Reflect.get(target, prop, receiver);
+        return async (command: unknown) => {
+          if (command instanceof UpdateCommand && String(command.input.ConditionExpression).startsWith('#in.#t.#s = :p'))
+            throw new Error('killed before the item write');
+          return send(command as never);
+        };
+      },
+    });
+    const z = participantHandler({ name: 'payer-bank', kind: ledger, tableName: table, client: dying, holdsInItems: true });
+    await expect(z({ action: 'commit', txnId: 't', operations: ops })).rejects.toThrow(/killed/);
+    const record = (await w.doc.send(new GetCommand({ TableName: table, Key: { pk: 'TXN#t' }, ConsistentRead: true }))).Item;
+    expect(record).toMatchObject({ state: 'COMMITTED', holdId: landing });
+    expect(await item()).toMatchObject({ balance: 100, reserved: 30, prepared: 1 });
+    // Y's read is served now: the record committed this very landing, so Y applies it (it is no stray).
+    serve();
+    expect(await prepare).toMatchObject({ vote: 'VOTE_COMMIT' });
+    expect(await item()).toMatchObject({ balance: 70, available: 70, reserved: 0, prepared: 0 });
+    // The coordinator's retry of the commit finds it done.
+    expect(await w.direct('payer-bank', { action: 'commit', txnId: 't', operations: ops })).toMatchObject({ outcome: 'COMMITTED', repeated: true });
+    expect(await item()).toMatchObject({ balance: 70, available: 70, reserved: 0, prepared: 0 });
+  });
+});
