@@ -275,11 +275,15 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
     if (layout?.kind !== 'item') return driver.status(txnId);
     const held = await holds.read(txnId, layout.target.pk);
     if (held?.layout !== ITEM_HOLD_LAYOUT) return driver.status(txnId);
+    // A `P` entry beside a decided record still holds (a crash between the record and the item write, or a duplicate
+    // prepare that landed after the entry went): phase 2 is not done here, so the answer is PREPARED and recovery,
+    // even for a log it already made final, sends the logged decision, which finishes the hold or releases the stray.
+    const state = held.itemBehind ? 'PREPARED' : held.state;
     return {
       participant: name,
       txnId,
-      state: held.state,
-      lockedKeys: held.state === 'PREPARED' ? [layout.target.plan.key] : [],
+      state,
+      lockedKeys: state === 'PREPARED' ? [layout.target.plan.key] : [],
       voteReason: held.voteReason ?? null,
       preparedAt: held.preparedAt ?? null,
     };

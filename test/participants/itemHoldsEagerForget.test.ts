@@ -121,7 +121,7 @@ describe('a duplicate prepare that lands after the decision removed the entry, i
     });
   }
 
-  it.fails('a stray landing after recovery marked the transaction final is never released: the status recovery asks answers the record, COMMITTED (I5)', async () => {
+  it('a stray landing after recovery marked the transaction final is released: the status recovery asks answers PREPARED for a P entry beside the decided record (I5)', async () => {
     // Recovery finishes t1 (the coordinator stopped before payee-bank's commit), so its log item is stored COMMITTED.
     const w = await world([
       { fault: 'pauseCoordinator', at: 'LogCommitDecision', txnId: 't1' },
@@ -137,9 +137,9 @@ describe('a duplicate prepare that lands after the decision removed the entry, i
     slow.release();
     expect(await duplicate).toMatchObject({ vote: 'VOTE_COMMIT' });
     expect(await aliceItem(w)).toMatchObject({ balance: 4000, available: 3000, reserved: 1000, prepared: 1, heldShard: expect.any(String) });
-    // Today recovery lists it through heldItems, asks payer-bank's status, which answers from the record (COMMITTED,
-    // not PREPARED), and so delivers nothing (the sweep reports the straggler `notPrepared`): the reservation stays for good.
-    await w.recovery().sweep();
+    // Recovery lists it through heldItems and asks payer-bank's status: a P entry beside the decided record answers
+    // PREPARED (answered from the record alone, COMMITTED, it was a `notPrepared` straggler, and the reservation stayed
+    // for good), so the sweep delivers the logged COMMIT, which releases the stray (another landing than the record's).
     await w.recovery().sweep();
     expect(await aliceItem(w)).toMatchObject({ balance: 4000, available: 4000, reserved: 0, prepared: 0 });
     expect(await w.invariantViolations()).toEqual([]);
