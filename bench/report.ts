@@ -225,7 +225,7 @@ function hotItemsBlock(r: BenchResults): string {
 }
 
 /** AWS's rule for a write's units, as the hot-item figures apply it. */
-export const WRITE_UNITS_RULE = `A write is billed on the larger of the item before and after, 1 WRU per 1 KB rounded up (DynamoDB developer guide, "DynamoDB read and write operations", "Capacity unit consumption for write operations"); a finished entry stays in its item for the ${INTENT_HORIZON_MS / 1000} s horizon, so a hot item, and every write to it, grows with its rate.`;
+export const WRITE_UNITS_RULE = `A write is billed on the larger of the item before and after, 1 WRU per 1 KB rounded up (DynamoDB developer guide, "DynamoDB read and write operations", "Capacity unit consumption for write operations"); commit and abort remove their entry, so a hot item holds the transfers in flight and the tombstones of the last ${INTENT_HORIZON_MS / 1000} s, and the steady shape, counted once the horizon has passed, shows whether its writes grow with its rate.`;
 
 function awsUnitsBlock(r: BenchResults): string {
   const rows = r.awsUnits.map((u) => [

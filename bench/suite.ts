@@ -654,7 +654,7 @@ class Bench {
 
 /** How long the fee run lasted against the horizon, and the item's sizes: the fees log line and BENCHMARKS.md's. */
 export const feeItemLine = (f: FeeAccountResult['sharedFeeItem']) =>
-  `largest ${f.maxBytes} bytes (${f.writeUnitsAtMax} WRU a write), mean ${f.meanBytes} bytes (${f.meanWriteUnits.toFixed(2)} WRU a write), ${f.samples} samples over a ${(f.runMs / 1000).toFixed(1)} s run${f.runMs < f.horizonMs ? ` (shorter than the ${f.horizonMs / 1000} s horizon: no entry was old enough to forget)` : ''}`;
+  `largest ${f.maxBytes} bytes (${f.writeUnitsAtMax} WRU a write), mean ${f.meanBytes} bytes (${f.meanWriteUnits.toFixed(2)} WRU a write), ${f.samples} samples over a ${(f.runMs / 1000).toFixed(1)} s run${f.runMs < f.horizonMs ? ` (shorter than the ${f.horizonMs / 1000} s horizon; commits leave no entry, so the item holds the transfers in flight)` : ''}`;
 
 export const steadyLine = (s: SteadyHotUnits) =>
   `${s.awsWriteUnits.toFixed(1)} per transfer over ${s.transactions} transfers (${s.transfersPerSecond.toFixed(1)}/s) counted after ${(s.warmupMs / 1000).toFixed(0)} s on the same accounts; business items billed on up to ${s.items.maxBytes} bytes (${s.items.writeUnitsAtMax} WRU a write), ${s.items.meanBytes} on average`;
