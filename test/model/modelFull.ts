@@ -3,7 +3,7 @@ import { FULL, verify } from './modelSpin.js';
 
 let failed = false;
 for (const v of FULL) {
-  const r = await verify(v);
+  const r = await verify(v, 2);
   console.log(`${v.name}: errors ${r.errors}, ${r.statesStored} states, ${r.transitions} transitions, depth ${r.depth}, ${r.seconds.toFixed(1)} s`);
   if (r.errors > 0 || !r.complete) failed = true;
 }

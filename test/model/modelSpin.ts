@@ -8,7 +8,7 @@
  * model and its -D switches), gcc's flags and gcc's version. A changed model or switch compiles anew;
  * the search always runs.
  *
- * How hard gcc optimizes is a trade (`Verification.optimize`). On this project's 2-core machine, the
+ * How hard gcc optimizes is a trade (`verify`'s `optimize`). On this project's 2-core machine, the
  * item layout's bounded safety verifier takes 73 s to compile with -O2 and searches its 2.5 M states in
  * 5.6 s; with -O0 it compiles in 7 s and searches in 13.7 s. A fresh clone (CI) has no cached verifier,
  * so the bounded runs and the mutants, whose searches take seconds, compile with -O0: 16 compiles at
@@ -33,8 +33,6 @@ export interface Verification {
   defines: Record<string, number | true>;
   /** safety: assertions and invariants; liveness: the `live` LTL claim under weak fairness. */
   kind: 'safety' | 'liveness';
-  /** gcc's -O level for the verifier: 0 where the search takes seconds, 2 where it takes minutes (see above). */
-  optimize: 0 | 2;
 }
 
 export interface VerificationResult {
@@ -103,13 +101,14 @@ async function compileVerifier(dir: string, gccArgs: string[]): Promise<void> {
   renameSync(partial, cached);
 }
 
-export function verify(v: Verification): Promise<VerificationResult> {
+/** `optimize`: gcc's -O level for the verifier, 0 where the search takes seconds (the bounded runs, the mutants), 2 where it takes minutes (the full runs); see above. */
+export function verify(v: Verification, optimize: 0 | 2 = 0): Promise<VerificationResult> {
   return oneAtATimePerCore(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pakka-spin-'));
     try {
       const defs = defineArgs(v.defines);
       await execFile('spin', [...defs, '-a', MODEL], { cwd: dir });
-      const level = `-O${v.optimize}`;
+      const level = `-O${optimize}`;
       await compileVerifier(dir, v.kind === 'safety' ? [level, '-DSAFETY', '-DNOCLAIM'] : [level, '-DNFAIR=3']);
       const panArgs = v.kind === 'safety' ? ['-n', '-m1000000'] : ['-n', '-a', '-f', '-m1000000', '-N', 'live'];
       const started = process.hrtime.bigint();
@@ -137,57 +136,50 @@ export const BOUNDED: Verification[] = [
   {
     name: 'safety, 2 participants, Express duplicate, 2 sweepers, operator',
     kind: 'safety',
-    optimize: 0,
     defines: { N: 2, EXPRESS: 1, FAULTS: 0, CRASHES: 1 },
   },
-  { name: 'safety, 2 participants, 2 message faults, 1 crash', kind: 'safety', optimize: 0, defines: { N: 2, EXPRESS: 0, FAULTS: 2, CRASHES: 1 } },
-  { name: 'safety, 3 participants, 1 message fault, 1 crash', kind: 'safety', optimize: 0, defines: { N: 3, EXPRESS: 0, FAULTS: 1, CRASHES: 1 } },
-  { name: 'liveness (I5) under weak fairness, 2 participants, 1 crash', kind: 'liveness', optimize: 0, defines: { N: 2, EXPRESS: 0, FAULTS: 0, CRASHES: 1 } },
+  { name: 'safety, 2 participants, 2 message faults, 1 crash', kind: 'safety', defines: { N: 2, EXPRESS: 0, FAULTS: 2, CRASHES: 1 } },
+  { name: 'safety, 3 participants, 1 message fault, 1 crash', kind: 'safety', defines: { N: 3, EXPRESS: 0, FAULTS: 1, CRASHES: 1 } },
+  { name: 'liveness (I5) under weak fairness, 2 participants, 1 crash', kind: 'liveness', defines: { N: 2, EXPRESS: 0, FAULTS: 0, CRASHES: 1 } },
   {
     name: 'safety, holds in the item, 2 participants, 2 message faults, 1 crash',
     kind: 'safety',
-    optimize: 0,
     defines: { N: 2, EXPRESS: 0, FAULTS: 2, CRASHES: 1, ITEM_LAYOUT: 1 },
   },
   {
     name: 'safety, one-phase commit, Express duplicate, 2 message faults, 1 crash',
     kind: 'safety',
-    optimize: 0,
     defines: { N: 2, EXPRESS: 1, FAULTS: 2, CRASHES: 1, ONE_PHASE: 1 },
   },
   {
     name: 'safety, one-phase commit, holds in the item, 3 message faults, 2 crashes',
     kind: 'safety',
-    optimize: 0,
     defines: { N: 2, EXPRESS: 0, FAULTS: 3, CRASHES: 2, ONE_PHASE: 1, ITEM_LAYOUT: 1 },
   },
 ];
 
 /** `npm run model:full`: the larger bounds, minutes each. */
 export const FULL: Verification[] = [
-  { name: 'safety, 2 participants, Express duplicate, 1 fault, 1 crash', kind: 'safety', optimize: 2, defines: { N: 2, EXPRESS: 1, FAULTS: 1, CRASHES: 1 } },
-  { name: 'safety, 3 participants, Express duplicate, 0 faults, 1 crash', kind: 'safety', optimize: 2, defines: { N: 3, EXPRESS: 1, FAULTS: 0, CRASHES: 1 } },
-  { name: 'safety, 3 participants, 2 faults, 1 crash', kind: 'safety', optimize: 2, defines: { N: 3, EXPRESS: 0, FAULTS: 2, CRASHES: 1 } },
-  { name: 'liveness, 2 participants, 1 fault, 1 crash', kind: 'liveness', optimize: 2, defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 1 } },
-  { name: 'liveness, 3 participants, 1 fault, 1 crash', kind: 'liveness', optimize: 2, defines: { N: 3, EXPRESS: 0, FAULTS: 1, CRASHES: 1 } },
-  { name: 'liveness, 2 participants, Express duplicate', kind: 'liveness', optimize: 2, defines: { N: 2, EXPRESS: 1, FAULTS: 0, CRASHES: 1 } },
+  { name: 'safety, 2 participants, Express duplicate, 1 fault, 1 crash', kind: 'safety', defines: { N: 2, EXPRESS: 1, FAULTS: 1, CRASHES: 1 } },
+  { name: 'safety, 3 participants, Express duplicate, 0 faults, 1 crash', kind: 'safety', defines: { N: 3, EXPRESS: 1, FAULTS: 0, CRASHES: 1 } },
+  { name: 'safety, 3 participants, 2 faults, 1 crash', kind: 'safety', defines: { N: 3, EXPRESS: 0, FAULTS: 2, CRASHES: 1 } },
+  { name: 'liveness, 2 participants, 1 fault, 1 crash', kind: 'liveness', defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 1 } },
+  { name: 'liveness, 3 participants, 1 fault, 1 crash', kind: 'liveness', defines: { N: 3, EXPRESS: 0, FAULTS: 1, CRASHES: 1 } },
+  { name: 'liveness, 2 participants, Express duplicate', kind: 'liveness', defines: { N: 2, EXPRESS: 1, FAULTS: 0, CRASHES: 1 } },
   {
     name: 'safety, holds in the item, Express duplicate, 1 crash',
     kind: 'safety',
-    optimize: 2,
     defines: { N: 2, EXPRESS: 1, FAULTS: 0, CRASHES: 1, ITEM_LAYOUT: 1 },
   },
-  { name: 'liveness, holds in the item, 1 crash', kind: 'liveness', optimize: 2, defines: { N: 2, EXPRESS: 0, FAULTS: 0, CRASHES: 1, ITEM_LAYOUT: 1 } },
+  { name: 'liveness, holds in the item, 1 crash', kind: 'liveness', defines: { N: 2, EXPRESS: 0, FAULTS: 0, CRASHES: 1, ITEM_LAYOUT: 1 } },
   {
     name: 'liveness, holds in the item, a prepare delayed past the forgetting (a stray)',
     kind: 'liveness',
-    optimize: 2,
     defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, ITEM_LAYOUT: 1 },
   },
   {
     name: 'liveness, one-phase commit, holds in the item, 1 fault, 1 crash',
     kind: 'liveness',
-    optimize: 2,
     defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 1, ONE_PHASE: 1, ITEM_LAYOUT: 1 },
   },
 ];
@@ -197,37 +189,31 @@ export const MUTANTS: Verification[] = [
   {
     name: 'decision written without attribute_not_exists(decision)',
     kind: 'safety',
-    optimize: 0,
     defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, MUTANT_NO_WRITE_ONCE: true },
   },
   {
     name: 'null abort writes no tombstone (no anti-hanging)',
     kind: 'safety',
-    optimize: 0,
     defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, MUTANT_NO_TOMBSTONE: true },
   },
   {
     name: 'prepare debit without available >= amount',
     kind: 'safety',
-    optimize: 0,
     defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, MUTANT_NO_ESCROW_CHECK: true },
   },
   {
     name: "holds in the item: prepare's item write without the intent's condition",
     kind: 'safety',
-    optimize: 0,
     defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, ITEM_LAYOUT: 1, MUTANT_NO_INTENT_CHECK: true },
   },
   {
     name: 'holds in the item: the commit applies a stray prepare that landed after its entry was forgotten',
     kind: 'safety',
-    optimize: 0,
     defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, ITEM_LAYOUT: 1, MUTANT_NO_STRAY_GUARD: true },
   },
   {
     name: 'one-phase commit: recovery presumes abort instead of asking the participant',
     kind: 'safety',
-    optimize: 0,
     defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, ONE_PHASE: 1, MUTANT_PRESUME_ABORT: true },
   },
 ];
