@@ -273,34 +273,27 @@ describe('a prepare that finds its entry', () => {
     expect(await readItem(pakka, 'bank', key)).toMatchObject({ available: 70, reserved: 30, prepared: 1 });
   });
 
-  it('a late prepare after the commit: its landing is not the one the record names, so it is released at once (one write, no refused commit write first)', async () => {
-    const key = await openAccount(100);
-    const p = participantProcess();
-    const txnId = uniqueId('t');
-    await p.handler({ action: 'prepare', txnId, operations: debit(key, 30) });
-    await p.handler({ action: 'commit', txnId, operations: debit(key, 30) });
-    p.requests.length = 0;
-    expect(await p.handler({ action: 'prepare', txnId, operations: debit(key, 30) })).toMatchObject({ vote: 'VOTE_COMMIT' });
-    expect(p.requests.slice(0, 2).toSorted()).toEqual([`Get TXN#${txnId}`, `Update ITEM#${key}`]);
-    expect(p.requests.slice(2)).toEqual([`Update ITEM#${key}`]);
-    expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 70, available: 70, reserved: 0, prepared: 0 });
-    expect(await entryOf(key, txnId)).toBeUndefined();
-  });
-
-  it('a late prepare after the abort: its write lands where the abort removed the entry, the record read beside it answers VOTE_ABORT, and the landing is released', async () => {
-    const key = await openAccount(100);
-    const p = participantProcess();
-    const txnId = uniqueId('t');
-    await p.handler({ action: 'prepare', txnId, operations: debit(key, 30) });
-    await p.handler({ action: 'abort', txnId, operations: debit(key, 30) });
-    p.requests.length = 0;
-    expect(await p.handler({ action: 'prepare', txnId, operations: debit(key, 30) })).toMatchObject({ vote: 'VOTE_ABORT' });
-    // The write and the read are sent together (Promise.all), so they finish in either order; the release follows.
-    expect(p.requests.slice(0, 2).toSorted()).toEqual([`Get TXN#${txnId}`, `Update ITEM#${key}`]);
-    expect(p.requests.slice(2)).toEqual([`Update ITEM#${key}`]);
-    expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 100, available: 100, reserved: 0, prepared: 0 });
-    expect(await entryOf(key, txnId)).toBeUndefined();
-  });
+  // The decision removed the entry, so the late prepare's write lands; the record read sent beside it answers, and the
+  // landing is released at once (after a commit, its landing is not the one the record names: no refused commit write first).
+  for (const [action, vote, settled] of [
+    ['commit', 'VOTE_COMMIT', 70],
+    ['abort', 'VOTE_ABORT', 100],
+  ] as const) {
+    it(`a late prepare after the ${action}: its write lands where the ${action} removed the entry, the record read beside it answers ${vote}, and the landing is released in one write`, async () => {
+      const key = await openAccount(100);
+      const p = participantProcess();
+      const txnId = uniqueId('t');
+      await p.handler({ action: 'prepare', txnId, operations: debit(key, 30) });
+      await p.handler({ action, txnId, operations: debit(key, 30) });
+      p.requests.length = 0;
+      expect(await p.handler({ action: 'prepare', txnId, operations: debit(key, 30) })).toMatchObject({ vote });
+      // The write and the read are sent together (Promise.all), so they finish in either order; the release follows.
+      expect(p.requests.slice(0, 2).toSorted()).toEqual([`Get TXN#${txnId}`, `Update ITEM#${key}`]);
+      expect(p.requests.slice(2)).toEqual([`Update ITEM#${key}`]);
+      expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: settled, available: settled, reserved: 0, prepared: 0 });
+      expect(await entryOf(key, txnId)).toBeUndefined();
+    });
+  }
 });
 
 describe('what the process that prepared believes, out of date or retried', () => {
