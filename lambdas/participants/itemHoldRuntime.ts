@@ -375,6 +375,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     seen: { preparedAt?: string | undefined; holdId?: string | undefined } | undefined,
   ): Promise<Report> {
     const at = now();
+    const here = heldHere.get(txnId);
     const decided = {
       txnId,
       state: outcome,
@@ -382,8 +383,8 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
       operations: prepared.operations,
       onePhase: false,
       now: at,
-      preparedAt: seen?.preparedAt ?? heldHere.get(txnId)?.at,
-      holdId: seen?.holdId ?? heldHere.get(txnId)?.holdId,
+      preparedAt: seen?.preparedAt ?? here?.at,
+      holdId: seen?.holdId ?? here?.holdId,
     };
     const out = await driver.put(new PutCommand(decidedRecordPut(tableName, decided, true)));
     if (!out.written) {
