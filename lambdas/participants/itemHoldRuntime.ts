@@ -22,6 +22,7 @@ import {
   intentEntryOf,
   mayStillSendPrepare,
   nextForgetAt,
+  onePhaseRecordHorizonOf,
   prepareRefusal,
   preparedEntry,
   recordCoversEntry,
@@ -242,9 +243,17 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
       if (!mayStillSendPrepare(began, now())) throw new TransientFailure(`prepare of ${txnId} ran too long to send its item write; retry`);
       return new UpdateCommand({ ...prepareHold(tableName, pk, txnId, plan, entry, as), ReturnValues: 'ALL_NEW' });
     };
-    // One write, and beside it (not after it) a consistent read of the record: the write reads nothing, so only the
-    // record tells of a tombstone or a decision this txnId already has (a null abort sent without operations, a
-    // repeat naming another item). A one-phase write is the decision itself, so it reads the record only when refused.
+    // A one-phase write is the decision itself and cannot be taken back (an undone credit may already back another
+    // hold), so it reads the record first: a delivery beginning after its first landing's `C` entry was forgotten
+    // finds that landing's record and answers from it. The record exists before that entry may go (forget reads it),
+    // and a delivery that read none sends its write inside the window that keeps the entry in place (the horizon).
+    if (onePhase) {
+      const earlier = await driver.read(txnId);
+      if (earlier) return { kind: 'moved', record: heldRecordOf(txnId, earlier, undefined) };
+    }
+    // A prepare sends one write, and beside it (not after it) a consistent read of the record: the write reads
+    // nothing, so only the record tells of a tombstone or a decision this txnId already has (a null abort sent
+    // without operations, a repeat naming another item).
     const [out, record] = await Promise.all([entryWrite(pk, txnId, prepareWrite), onePhase ? undefined : driver.read(txnId)]);
     if (out.written) {
       if (record) return answeredByRecord(txnId, target, entry, given.digest, record);
@@ -324,6 +333,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     );
     const intents = (out.Item?.intents ?? {}) as Record<string, unknown>;
     const horizon = new Date(Date.parse(at) - INTENT_HORIZON_MS).toISOString();
+    const oneRecordHorizon = onePhaseRecordHorizonOf(at);
     const candidates = forgettableEntries(intents, horizon);
     // Only a one-phase entry needs its record read (heldIntent.ts forgettableWithoutRecord).
     const toRead = candidates.filter(({ entry }) => !forgettableWithoutRecord(entry));
@@ -345,7 +355,8 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
       candidates
         .filter(({ txnId, entry }) => {
           const record = records.get(txnId);
-          return recordCoversEntry(entry, record && record.state !== 'PREPARED' ? { state: record.state } : undefined);
+          const facts = record && record.state !== 'PREPARED' ? { state: record.state, decidedAt: record.committedAt ?? record.abortedAt } : undefined;
+          return recordCoversEntry(entry, facts, oneRecordHorizon);
         })
         .map((c) => c.txnId),
     );

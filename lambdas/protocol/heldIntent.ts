@@ -37,6 +37,8 @@ export interface DecidedRecordFacts {
   state: 'COMMITTED' | 'ABORTED';
   digest?: string;
   onePhase?: boolean;
+  /** When the record's write was sent (its `committedAt` or `abortedAt`). */
+  decidedAt?: string;
 }
 
 /** Reads a stored entry; anything else is no entry of this layout. */
@@ -196,12 +198,25 @@ function isForgettableWithoutRecord(raw: unknown): boolean {
 }
 
 /**
- * Whether the transaction's record lets its finished entry go: any entry but a one-phase `C`
- * (forgettableWithoutRecord), and that one once its record says COMMITTED.
+ * How long a one-phase commit's record must have existed before its `C` entry may go. `commitOnePhase` reads the
+ * record before its write, so a delivery that read none sent its write before the record landed, within the 4 s
+ * window plus one SDK send (≤ 6 s) of reading; the record's write was sent at most one SDK send before it landed.
+ * So such a write lands less than 4 + 6 + 6 = 16 s after the record's `committedAt`: twice the horizon covers it,
+ * and the entry's condition refuses it.
  */
-export function recordCoversEntry(entry: IntentEntry, record: DecidedRecordFacts | undefined): boolean {
+export const ONE_PHASE_RECORD_AGE_MS = 2 * INTENT_HORIZON_MS;
+
+/** Before this moment (ISO), a one-phase commit's record is old enough to let its `C` entry go. */
+export const onePhaseRecordHorizonOf = (now: string): string => new Date(Date.parse(now) - ONE_PHASE_RECORD_AGE_MS).toISOString();
+
+/**
+ * Whether the transaction's record lets its finished entry go: any entry but a one-phase `C`
+ * (forgettableWithoutRecord), and that one once its record says COMMITTED and was decided before
+ * `recordHorizon` (onePhaseRecordHorizonOf).
+ */
+export function recordCoversEntry(entry: IntentEntry, record: DecidedRecordFacts | undefined, recordHorizon: string): boolean {
   if (forgettableWithoutRecord(entry)) return true;
-  return entry.s === 'C' && record?.state === 'COMMITTED';
+  return entry.s === 'C' && record?.state === 'COMMITTED' && record.decidedAt !== undefined && record.decidedAt < recordHorizon;
 }
 
 /**

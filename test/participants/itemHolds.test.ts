@@ -14,7 +14,7 @@ import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
 import { type ParticipantHandler, participantHandler } from '../../lambdas/participants/runtime.js';
 import { PARTITION_KEY, itemKeyOf, recordKeyOf } from '../../lambdas/participants/table.js';
 import { digestOf } from '../../lambdas/participants/transactions.js';
-import { INTENT_CAP, intentEntryOf, recordCoversEntry } from '../../lambdas/protocol/heldIntent.js';
+import { INTENT_CAP, ONE_PHASE_RECORD_AGE_MS, intentEntryOf, onePhaseRecordHorizonOf, recordCoversEntry } from '../../lambdas/protocol/heldIntent.js';
 import { conflictRulesFromEnv } from '../../local/conflictRules.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
 import type { LocalPakka } from '../../local/pakka.js';
@@ -609,9 +609,11 @@ describe('a crash between a one-phase commit’s item write and its record', () 
     await expect(bank({ action: 'abort', txnId, operations: debit(key, 25) })).rejects.toMatchObject({ name: 'Pakka.CommittedInOnePhase' });
     const record = await readRecord(pakka, 'bank', txnId);
     expect(record).toMatchObject({ state: 'COMMITTED', onePhase: true, layout: ITEM_HOLD_LAYOUT, digest: digestOf(debit(key, 25)) });
-    // The record now covers the entry, so forgetting may take it; the item did not move.
+    // The record now covers the entry, so forgetting may take it once the record is old enough; the item did not move.
     const entry = intentEntryOf(await entryOf(key, txnId));
-    expect(entry && recordCoversEntry(entry, { state: 'COMMITTED' })).toBe(true);
+    const decidedAt = String(record?.committedAt);
+    const later = new Date(Date.parse(decidedAt) + ONE_PHASE_RECORD_AGE_MS + 1).toISOString();
+    expect(entry && recordCoversEntry(entry, { state: 'COMMITTED', decidedAt }, onePhaseRecordHorizonOf(later))).toBe(true);
     expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 75, available: 75, reserved: 0 });
     await expect(bank({ action: 'abort', txnId, operations: debit(key, 25) })).rejects.toMatchObject({ name: 'Pakka.CommittedInOnePhase' });
   });

@@ -19,6 +19,7 @@ import {
   mayStillSendPrepare,
   PREPARE_SEND_WINDOW_MS,
   nextForgetAt,
+  onePhaseRecordHorizonOf,
   recordCoversEntry,
   abortedEntry,
   intentEntryOf,
@@ -259,13 +260,26 @@ describe('forgetting', () => {
   });
 
   it('needs the record only to let a one-phase C go: every other finished entry only ever blocked a late prepare', () => {
-    expect(recordCoversEntry({ s: 'C', at: t(0) }, undefined)).toBe(true);
-    expect(recordCoversEntry({ s: 'A', at: t(0) }, undefined)).toBe(true);
-    expect(recordCoversEntry({ s: 'A', at: t(0), d: 'd' }, undefined)).toBe(true);
-    expect(recordCoversEntry({ s: 'A', at: t(0), r: 'INSUFFICIENT_FUNDS' }, undefined)).toBe(true);
-    expect(recordCoversEntry({ s: 'C', at: t(0), one: true }, undefined)).toBe(false);
-    expect(recordCoversEntry({ s: 'C', at: t(0), one: true }, { state: 'ABORTED' })).toBe(false);
-    expect(recordCoversEntry({ s: 'C', at: t(0), one: true }, { state: 'COMMITTED' })).toBe(true);
+    const recordHorizon = t(0);
+    expect(recordCoversEntry({ s: 'C', at: t(0) }, undefined, recordHorizon)).toBe(true);
+    expect(recordCoversEntry({ s: 'A', at: t(0) }, undefined, recordHorizon)).toBe(true);
+    expect(recordCoversEntry({ s: 'A', at: t(0), d: 'd' }, undefined, recordHorizon)).toBe(true);
+    expect(recordCoversEntry({ s: 'A', at: t(0), r: 'INSUFFICIENT_FUNDS' }, undefined, recordHorizon)).toBe(true);
+    expect(recordCoversEntry({ s: 'C', at: t(-1), one: true }, undefined, recordHorizon)).toBe(false);
+    expect(recordCoversEntry({ s: 'C', at: t(-1), one: true }, { state: 'ABORTED', decidedAt: t(-1) }, recordHorizon)).toBe(false);
+    expect(recordCoversEntry({ s: 'C', at: t(-1), one: true }, { state: 'COMMITTED', decidedAt: t(-1) }, recordHorizon)).toBe(true);
+  });
+
+  it('lets a one-phase C go only once its record is older than twice the horizon: a delivery that read no record may still be landing', () => {
+    const now = t(0);
+    const recordHorizon = onePhaseRecordHorizonOf(now);
+    expect(recordHorizon).toBe(new Date(Date.parse(now) - 2 * INTENT_HORIZON_MS).toISOString());
+    const entry = { s: 'C' as const, at: t(-60), one: true as const };
+    const decidedAgo = (ms: number) => new Date(Date.parse(now) - ms).toISOString();
+    expect(recordCoversEntry(entry, { state: 'COMMITTED', decidedAt: decidedAgo(INTENT_HORIZON_MS + 1) }, recordHorizon)).toBe(false);
+    expect(recordCoversEntry(entry, { state: 'COMMITTED', decidedAt: decidedAgo(2 * INTENT_HORIZON_MS + 1) }, recordHorizon)).toBe(true);
+    // A record that says not when it was decided never lets the entry go by this rule.
+    expect(recordCoversEntry(entry, { state: 'COMMITTED' }, recordHorizon)).toBe(false);
   });
 
   it('forgets in passing the finished entries past the horizon that need no record, never the writer’s own, never a prepared one', () => {
