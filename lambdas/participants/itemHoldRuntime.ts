@@ -18,6 +18,7 @@ import {
   finishingWrite,
   forgettableEntries,
   forgettableWithoutRecord,
+  forgettingCountsFrom,
   forgottenInPassing,
   intentEntryOf,
   mayStillSendPrepare,
@@ -351,19 +352,15 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
           }),
         )
       : new Map<string, StoredRecord>();
-    const covered = new Set(
-      candidates
-        .filter(({ txnId, entry }) => {
-          const record = records.get(txnId);
-          const facts = record && record.state !== 'PREPARED' ? { state: record.state, decidedAt: record.committedAt ?? record.abortedAt } : undefined;
-          return recordCoversEntry(entry, facts, oneRecordHorizon);
-        })
-        .map((c) => c.txnId),
-    );
+    const factsOf = (txnId: string) => {
+      const record = records.get(txnId);
+      return record && record.state !== 'PREPARED' ? { state: record.state, decidedAt: record.committedAt ?? record.abortedAt } : undefined;
+    };
+    const covered = new Set(candidates.filter(({ txnId, entry }) => recordCoversEntry(entry, factsOf(txnId), oneRecordHorizon)).map((c) => c.txnId));
     if (covered.size) await driver.write(new UpdateCommand(forgetEntries(tableName, pk, [...covered], horizon)));
     const kept = Object.entries(intents).flatMap(([txnId, raw]) => {
       const entry = intentEntryOf(raw);
-      return entry && entry.s !== 'P' && !covered.has(txnId) ? [entry] : [];
+      return entry && entry.s !== 'P' && !covered.has(txnId) ? [forgettingCountsFrom(entry, factsOf(txnId))] : [];
     });
     forgetNotBefore.set(pk, nextForgetAt(kept, at));
   }

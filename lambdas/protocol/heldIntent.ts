@@ -220,10 +220,21 @@ export function recordCoversEntry(entry: IntentEntry, record: DecidedRecordFacts
 }
 
 /**
- * After a pass that left `kept` finished entries in the item, the earliest moment the next pass can find
- * one to forget: the oldest of them past the horizon, or, with none left, an entry finishing now.
+ * The time a kept finished entry's horizon counts from: its own, or for a one-phase `C` whose record is not yet
+ * old enough (recordCoversEntry), the moment that record will be, less the horizon nextForgetAt adds.
  */
-export function nextForgetAt(kept: readonly IntentEntry[], now: string): string {
+export function forgettingCountsFrom(entry: IntentEntry, record: DecidedRecordFacts | undefined): { at: string } {
+  if (forgettableWithoutRecord(entry) || record?.state !== 'COMMITTED' || record.decidedAt === undefined) return { at: entry.at };
+  const recordOldEnough = Date.parse(record.decidedAt) + ONE_PHASE_RECORD_AGE_MS - INTENT_HORIZON_MS;
+  return { at: new Date(Math.max(recordOldEnough, Date.parse(entry.at))).toISOString() };
+}
+
+/**
+ * After a pass that left `kept` finished entries in the item (each as forgettingCountsFrom gives it), the
+ * earliest moment the next pass can find one to forget: the oldest of them past the horizon, or, with none
+ * left, an entry finishing now.
+ */
+export function nextForgetAt(kept: readonly { at: string }[], now: string): string {
   // ISO times sort as text.
   const oldest = [now, ...kept.map((entry) => entry.at)].sort()[0] ?? now;
   return new Date(Date.parse(oldest) + INTENT_HORIZON_MS).toISOString();

@@ -18,7 +18,9 @@ import {
   refusedForForgetting,
   mayStillSendPrepare,
   PREPARE_SEND_WINDOW_MS,
+  forgettingCountsFrom,
   nextForgetAt,
+  ONE_PHASE_RECORD_AGE_MS,
   onePhaseRecordHorizonOf,
   recordCoversEntry,
   abortedEntry,
@@ -310,16 +312,29 @@ describe('forgetting', () => {
   });
 
   it('knows when the next pass can find something: the oldest entry it kept, or one finishing now, past the horizon', () => {
+    const kept: IntentEntry[] = [
+      { s: 'C', at: t(3) },
+      { s: 'A', at: t(1) },
+    ];
     expect(
       nextForgetAt(
-        [
-          { s: 'C', at: t(3) },
-          { s: 'A', at: t(1) },
-        ],
+        kept.map((entry) => forgettingCountsFrom(entry, undefined)),
         t(20),
       ),
     ).toBe(t(11));
     expect(nextForgetAt([], t(20))).toBe(t(30));
+  });
+
+  it('counts a kept one-phase C from when its record will be old enough, so a hot item does not run the pass on every prepare meanwhile', () => {
+    const one = { s: 'C' as const, at: t(0), one: true as const };
+    // Its record decided at 5 s: old enough at 25 s, so the next pass is then (its horizon counted from 15 s).
+    expect(forgettingCountsFrom(one, { state: 'COMMITTED', decidedAt: t(5) })).toEqual({ at: t(15) });
+    expect(nextForgetAt([forgettingCountsFrom(one, { state: 'COMMITTED', decidedAt: t(5) })], t(20))).toBe(t(25));
+    // Without its record (not written yet), and for any other entry, the entry's own time.
+    expect(forgettingCountsFrom(one, undefined)).toEqual({ at: t(0) });
+    expect(forgettingCountsFrom({ s: 'A', at: t(2) }, undefined)).toEqual({ at: t(2) });
+    // The SDK's send (two attempts of 2.5 s and a back-off under a second) twice, after the 4 s window: inside the record's age.
+    expect(PREPARE_SEND_WINDOW_MS + 2 * (2 * 2_500 + 1_000)).toBeLessThanOrEqual(ONE_PHASE_RECORD_AGE_MS);
   });
 
   it('removes each entry on the condition that it is gone already or finished and old', () => {
