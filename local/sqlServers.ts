@@ -44,14 +44,6 @@ export const postgresAvailable = (): Availability =>
 export const mariadbAvailable = (): Availability =>
   onPath('mariadbd') && onPath('mariadb-install-db') ? { ok: true } : { ok: false, why: "MariaDB's server is not installed (Debian package mariadb-server)" };
 
-/** A test file's gate: skip with the reason locally, fail under CI (where .ci/run installs both servers). */
-export function requireServer(availability: Availability): boolean {
-  if (availability.ok) return true;
-  if (process.env.CI) throw new Error(`${availability.why}: .ci/run installs it; CI must not skip these tests`);
-  console.warn(`skipping: ${availability.why}`);
-  return false;
-}
-
 interface SystemUser {
   uid: number;
   gid: number;

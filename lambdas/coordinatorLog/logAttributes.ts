@@ -68,3 +68,15 @@ type ValueOf<T extends LogAttributeType> = T extends 'S' ? string : T extends 'N
 
 /** A log item as stored, before the reader parses it: any subset of the declared attributes, each of its type. */
 export type StoredLogAttributes = { [A in LogAttribute]?: ValueOf<(typeof LOG_ATTRIBUTES)[A]['type']> };
+
+/**
+ * A read of only these attributes, as GetItem takes it (the SDK's and the ASL's parameters alike): the projection,
+ * and the `#name`s of the reserved words among them.
+ */
+export function logProjection(...attributes: readonly LogAttribute[]): { ProjectionExpression: string; ExpressionAttributeNames?: Record<string, string> } {
+  const reserved = attributes.filter((attribute) => expressionName(attribute) !== attribute);
+  return {
+    ProjectionExpression: attributes.map(expressionName).join(', '),
+    ...(reserved.length ? { ExpressionAttributeNames: Object.fromEntries(reserved.map((attribute) => [`#${attribute}`, attribute])) } : {}),
+  };
+}

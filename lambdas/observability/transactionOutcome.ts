@@ -4,7 +4,7 @@
  * it (the state machine, recovery or an operator), so every final outcome is reported the same way.
  */
 import { type CoordinatorLogItem, isFinal, transactionView } from '../coordinatorLog/coordinatorLog.js';
-import { ABORT_REASONS, OPERATOR_ABORT_REASON, isAbortReason } from '../protocol/vote.js';
+import { ABORT_REASONS, type AbortReason, OPERATOR_ABORT_REASON, isAbortReason } from '../protocol/vote.js';
 import { METRICS } from './metricNames.js';
 import type { MetricsRecorder } from './recorder.js';
 
@@ -59,14 +59,16 @@ export function outcomeEvent(item: CoordinatorLogItem): OutcomeEvent | undefined
  * the dashboard finds them by search.
  */
 export { OPERATOR_ABORT_REASON };
-export const ABORT_METRIC_REASONS: readonly string[] = [...ABORT_REASONS, OPERATOR_ABORT_REASON];
+/** A metric's reason dimension: a reason of the contract (built in or a team's own), or the operator's. */
+export type AbortMetricReason = AbortReason | typeof OPERATOR_ABORT_REASON;
+export const ABORT_METRIC_REASONS: readonly AbortMetricReason[] = [...ABORT_REASONS, OPERATOR_ABORT_REASON];
 
 /**
  * A logged reason outside the contract (only a team's own function participant can get one past the
  * state machine, which cannot test a pattern) is counted as INVALID_ANSWER: a dimension value stays
  * one of the contract's words.
  */
-export const abortMetricReason = (detail: Pick<OutcomeEvent['detail'], 'reason' | 'decidedBy'>): string => {
+export const abortMetricReason = (detail: Pick<OutcomeEvent['detail'], 'reason' | 'decidedBy'>): AbortMetricReason => {
   if (detail.reason === null) return detail.decidedBy.startsWith('operator:') ? OPERATOR_ABORT_REASON : 'ERROR';
   return isAbortReason(detail.reason) ? detail.reason : 'INVALID_ANSWER';
 };

@@ -16,7 +16,8 @@
 import { type CoordinatorVariant, EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/config/coordinatorVariant.js';
 import { ONE_PHASE_COMMITTED } from '../../lambdas/protocol/participantState.js';
 import { PAKKA_ERROR } from '../../lambdas/protocol/errorNames.js';
-import { COORDINATOR_ABORT_REASONS, RESERVED_ABORT_REASONS } from '../../lambdas/protocol/vote.js';
+import { type BuiltInAbortReason, COORDINATOR_ABORT_REASONS, type CoordinatorAbortReason, RESERVED_ABORT_REASONS } from '../../lambdas/protocol/vote.js';
+import { logProjection } from '../../lambdas/coordinatorLog/logAttributes.js';
 import { BUILT_IN_VOTE_ABORT_ERRORS, TEAM_VOTE_ABORT_ERROR } from '../../lambdas/contract/participantProtocol.js';
 import { PHASE_MARKERS } from './phaseMarkers.js';
 import { PHASE_TWO_ATTEMPTS, PREPARE_ATTEMPTS } from '../../lambdas/config/participantAttempts.js';
@@ -267,7 +268,7 @@ function phaseTwo(
 }
 
 /** An abort vote as the log records it: who, the reason code, and the rule that was broken. */
-const abortVote = (reason: string, rule: string, participant = '$.participant.name'): Json => ({ 'participant.$': participant, reason, rule });
+const abortVote = (reason: BuiltInAbortReason, rule: string, participant = '$.participant.name'): Json => ({ 'participant.$': participant, reason, rule });
 
 const present = (path: string): ChoiceRule => ({ Variable: path, IsPresent: true });
 const equals = (path: string, value: string): ChoiceRule => ({
@@ -626,7 +627,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
     CoordinatorVotesAbort: {
       Type: 'Pass',
       Comment: 'The prepare phase itself failed, or the answers could not be judged: the coordinator votes no.',
-      Result: { vote: { participant: 'coordinator', reason: 'ERROR', rule: 'the coordinator could not complete the prepare phase' } },
+      Result: { vote: { participant: 'coordinator', reason: 'ERROR' satisfies CoordinatorAbortReason, rule: 'the coordinator could not complete the prepare phase' } },
       ResultPath: '$.abort',
       Next: 'OnePhaseAbortGate',
     },
@@ -635,7 +636,7 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
       Comment:
         'A decision write failed its condition: read whether a decision is logged (then obey it, if it was logged for this same request) or the votes were not all yes.',
       Resource: 'arn:aws:states:::dynamodb:getItem',
-      Parameters: { TableName: LOG, Key: key, ConsistentRead: true, ProjectionExpression: 'decision, requestDigest' },
+      Parameters: { TableName: LOG, Key: key, ConsistentRead: true, ...logProjection('decision', 'requestDigest') },
       ResultPath: '$.logged',
       Retry: DYNAMO_RETRY,
       Next: 'FollowLoggedDecision',

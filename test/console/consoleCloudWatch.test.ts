@@ -17,6 +17,7 @@ import { CLOUDWATCH_PATH } from '../../console/src/cloudWatchPath.js';
 import { CLOUDWATCH_PERIOD_SECONDS, seriesFromResults, seriesRequest } from '../../console/src/cloudWatchSeries.js';
 import { PHASES } from '../../console/src/liveMetrics.js';
 import { signatureValid } from '../support/sigv4Verify.js';
+import { ON_CI } from '../support/tools.js';
 
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session-token-example' };
 const REGION = 'eu-west-1';
@@ -197,7 +198,7 @@ describe("the console's charts from CloudWatch", () => {
   });
 
   const CHROMIUM = process.env.PAKKA_CHROMIUM ?? '/usr/bin/chromium';
-  it.skipIf(!existsSync(CHROMIUM) && !['1', 'true'].includes(process.env.CI ?? ''))(
+  it.skipIf(!existsSync(CHROMIUM) && !ON_CI)(
     "in the browser: where the API has no /metrics, the overview's charts are CloudWatch's",
     async () => {
       // The deployed API as the console meets it on AWS: /metrics is 404, the listings are empty.

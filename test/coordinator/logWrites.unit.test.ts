@@ -8,7 +8,14 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { COORDINATOR_VARIANTS } from '../../lambdas/config/coordinatorVariant.js';
 import { parseCoordinatorLogItem } from '../../lambdas/coordinatorLog/coordinatorLog.js';
-import { LOG_ATTRIBUTES, LOG_ITEM_ATTRIBUTES, type LogAttribute, type StoredLogAttributes } from '../../lambdas/coordinatorLog/logAttributes.js';
+import {
+  LOG_ATTRIBUTES,
+  LOG_ITEM_ATTRIBUTES,
+  type LogAttribute,
+  type StoredLogAttributes,
+  isLogAttribute,
+  logProjection,
+} from '../../lambdas/coordinatorLog/logAttributes.js';
 import { type LogWrite, problemsOf } from '../../lambdas/coordinatorLog/logWrite.js';
 import { toAsl } from '../../lambdas/coordinatorLog/logWriteAsl.js';
 import { toSdk } from '../../lambdas/coordinatorLog/logWriteSdk.js';
@@ -146,8 +153,22 @@ describe('the coordinator log item has one owner', () => {
         expect({ state: name, problems: problemsOfRendered(parameters) }).toEqual({ state: name, problems: [] });
         expect({ state: name, described: describedSignatures.has(signature(parameters)) }).toEqual({ state: name, described: true });
       }
+      // A read names only declared attributes too: its projection, with the #names of reserved words resolved.
+      for (const [name, task] of tasks.filter(([, t]) => t.Resource === 'arn:aws:states:::dynamodb:getItem')) {
+        const parameters = (task.Parameters ?? {}) as { ProjectionExpression?: string; ExpressionAttributeNames?: Record<string, string> };
+        const projected = (parameters.ProjectionExpression ?? '').split(',').map((part) => {
+          const named = part.trim();
+          return parameters.ExpressionAttributeNames?.[named] ?? named;
+        });
+        expect({ state: name, undeclared: projected.filter((attribute) => !isLogAttribute(attribute)) }).toEqual({ state: name, undeclared: [] });
+      }
     },
   );
+
+  it('a projection names reserved words through #name, and only those', () => {
+    expect(logProjection('decision', 'requestDigest')).toEqual({ ProjectionExpression: 'decision, requestDigest' });
+    expect(logProjection('status', 'decision')).toEqual({ ProjectionExpression: '#status, decision', ExpressionAttributeNames: { '#status': 'status' } });
+  });
 
   it("the API's claim is the described put, and its item holds only declared attributes", () => {
     const config = loadParticipantConfig();

@@ -1,6 +1,6 @@
 /**
  * The top-level folders of lambdas/ depend on each other in one direction only: no import cycle
- * between two folders (docs/architecture.md, "Layout"). A cycle means a module sits in the wrong
+ * between two folders (docs/architecture.md, "Layout rules"). A cycle means a module sits in the wrong
  * folder, or a shared piece has not been given its own home.
  */
 import { describe, expect, it } from 'vitest';

@@ -15,7 +15,8 @@ import { promisify, stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT } from '../support/synth.js';
 import { FIRST_HOUR_HEADING, type FirstHourStep, SQL_FIRST_TRANSFER_HEADING, firstHourSteps, sqlFirstTransferSteps } from './firstHour.js';
-import { POSTGRES_USER, type SqlServer, postgresAvailable, requireServer, startPostgres } from '../../local/sqlServers.js';
+import { POSTGRES_USER, type SqlServer, postgresAvailable, startPostgres } from '../../local/sqlServers.js';
+import { requireServer } from '../support/tools.js';
 
 const run = promisify(execFile);
 const BIN = join(REPO_ROOT, 'node_modules', '.bin');

@@ -646,7 +646,7 @@ describe('under AWS conflict rules', () => {
  * A prepare of a hold in the item reads the transaction's record beside its item write (docs/design.md, "The
  * prepare reads the record beside its write"): a record already there (a null abort's tombstone, a decision, a
  * hold of the record layout) answers the prepare as it answers any repeated prepare, and a `P` entry the write
- * landed anyway is finished in the same delivery. DESIGN.md's participant rules: a late prepare after a null
+ * landed anyway is finished in the same delivery. docs/design.md's participant rules ("The requirements"): a late prepare after a null
  * abort votes VOTE_ABORT (anti-hanging); a repeat with other operations is OPERATIONS_MISMATCH.
  */
 /** What an account holds once nothing is held in it (I5: no hold outlives its transaction's answer). */

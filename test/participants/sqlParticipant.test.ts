@@ -12,7 +12,8 @@ import { inDoubtAnswer } from '../../lambdas/contract/participantProtocol.js';
 import { RECORD_TABLE, SqlParticipantNotReady } from '../../lambdas/participants/sql/engine.js';
 import { type SqlParticipantHandler, ensureSqlParticipantReady, sqlParticipant } from '../../lambdas/participants/sql/runtime.js';
 import { participantConformance } from '../../testing/conformance.js';
-import { postgresAvailable, requireServer, startPostgres } from '../../local/sqlServers.js';
+import { postgresAvailable, startPostgres } from '../../local/sqlServers.js';
+import { requireServer } from '../support/tools.js';
 import { SQL_ENGINES, type SqlDatabase, type SqlEngineKind, engineFor, startSqlDatabase } from '../support/sqlDatabase.js';
 
 interface World extends SqlDatabase {

@@ -28,7 +28,7 @@ import { LocalRecovery } from '../../local/recovery.js';
 import { testPakka, uniqueId } from '../support/pakka.js';
 import { testSeed } from '../support/seed.js';
 import { readItem } from '../support/participantTable.js';
-import { requireServer } from '../../local/sqlServers.js';
+import { requireServer } from '../support/tools.js';
 
 const SQL_BANK = 'payee-sql';
 const config = parseParticipantConfig(

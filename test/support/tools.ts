@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { it } from 'vitest';
+import type { Availability } from '../../local/sqlServers.js';
 
 export const ON_CI = !['', '0', 'false'].includes((process.env.CI ?? '').toLowerCase());
 
@@ -34,5 +35,13 @@ export function toolsPresent(...tools: Tool[]): boolean {
   } else {
     console.warn(`${message}: the tests that need it are skipped here; with CI set they fail`);
   }
+  return false;
+}
+
+/** A test file's gate on a SQL server (local/sqlServers.ts): skip with the reason locally, fail under CI (where .ci/run installs both servers). */
+export function requireServer(availability: Availability): boolean {
+  if (availability.ok) return true;
+  if (ON_CI) throw new Error(`${availability.why}: .ci/run installs it; CI must not skip these tests`);
+  console.warn(`skipping: ${availability.why}`);
   return false;
 }
