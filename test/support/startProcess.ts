@@ -1,4 +1,4 @@
-/** `npm start`'s entry (local/start.ts) as a child process, and a wait for a line of its output. */
+/** `npm start`'s entry (local/start.js, which runs local/start.ts) as a child process, and a wait for a line of its output. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { shortLivedDynamoLocalEnv } from './shortLivedDynamoLocal.js';
 
@@ -24,9 +24,8 @@ export interface StartOptions {
  * The DynamoDB Local it starts lives for seconds: it gets the cheaper Java start (shortLivedDynamoLocal.ts).
  */
 export function startPakkaProcess(args: string[], env: Record<string, string> = {}, options: StartOptions = {}): Started {
-  // Otherwise the command the start script runs (package.json), without npm around it: one Node process,
-  // where the tsx command would start a second one to run the script in.
-  const [command, commandArgs] = options.viaNpmStart ? ['npm', ['start', '--', ...args]] : [process.execPath, ['--import', 'tsx', 'local/start.ts', ...args]];
+  // Otherwise the command the start script runs (package.json), without npm around it.
+  const [command, commandArgs] = options.viaNpmStart ? ['npm', ['start', '--', ...args]] : [process.execPath, ['local/start.js', ...args]];
   const child = spawn(command, commandArgs, {
     cwd: ROOT,
     env: { ...process.env, ...shortLivedDynamoLocalEnv(), ...env },
