@@ -1,8 +1,9 @@
 /**
  * The environment for a DynamoDB Local that a test starts and stops within seconds (Pakka's own, in a
- * spawned `npm start`, or one the test starts itself): its Java start costs about a third of the CPU.
- * Measured on this 2-core machine, spawn to first answer: about 4.1 s of CPU by default, 2.7 s without
- * telemetry, 1.4 s with the JIT's first tier only as well.
+ * spawned `npm start`, or one the test starts itself): Java's start was more than half the CPU of a
+ * spawned in-memory `npm start` (about 4.1 of 7 s). Measured on a 2-core machine, spawn to first
+ * answer: about 4.1 s of CPU by default, 2.7 s without telemetry, 1.4 s with the JIT's first tier only
+ * as well.
  *
  * - `DDB_LOCAL_TELEMETRY=0`: AWS's documented switch that turns DynamoDB Local's telemetry off for a
  *   session (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/DynamoDBLocalTelemetry.html);
