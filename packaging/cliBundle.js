@@ -1,33 +1,38 @@
-// The `pakka` command in the repository: cli/ bundled by esbuild into one file under
-// node_modules/.cache, rebuilt only when a source it was built from changed (by mtime). Compiling the
-// TypeScript through tsx's loader on every call cost about 2.5 times the CPU of running this bundle.
-// Each source's import.meta.url is kept as the source file's own URL, so the paths the code finds next
-// to itself (the console, the participant config) are the repository's, as under tsx.
+// A TypeScript entry of the repository (the `pakka` command's cli/run.ts, `npm start`'s local/start.ts)
+// bundled by esbuild into one file under node_modules/.cache, rebuilt only when a source it was built
+// from changed (by mtime). Compiling the TypeScript through tsx's loader on every call cost about 2.5
+// times the CPU of running this bundle. Each source's import.meta.url is kept as the source file's own
+// URL, so the paths the code finds next to itself (the console, the participant config) are the
+// repository's, as under tsx.
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const CACHE = `${ROOT}node_modules/.cache/pakka-cli/`;
-const BUNDLE = `${CACHE}run.mjs`;
-/** The sources the bundle was built from, relative to the repository. */
-const INPUTS = `${CACHE}inputs.json`;
+
+/** Where the bundle of `entry` (relative to the repository) and the list of its sources are kept. */
+function cacheOf(entry) {
+  const cache = `${ROOT}node_modules/.cache/pakka-${dirname(entry)}/`;
+  const bundle = `${cache}${basename(entry, '.ts')}.mjs`;
+  return { cache, bundle, inputs: `${bundle}.inputs.json` };
+}
 
 /** True when the bundle exists and no source it was built from changed or went away since. */
-function fresh() {
-  if (!existsSync(BUNDLE) || !existsSync(INPUTS)) return false;
-  const built = statSync(BUNDLE).mtimeMs;
+function fresh({ bundle, inputs }) {
+  if (!existsSync(bundle) || !existsSync(inputs)) return false;
+  const built = statSync(bundle).mtimeMs;
   try {
-    return JSON.parse(readFileSync(INPUTS, 'utf8')).every((input) => statSync(`${ROOT}${input}`).mtimeMs <= built);
+    return JSON.parse(readFileSync(inputs, 'utf8')).every((input) => statSync(`${ROOT}${input}`).mtimeMs <= built);
   } catch {
     return false;
   }
 }
 
-async function rebuild() {
+async function rebuild(entry, { cache, bundle, inputs }) {
   const { build } = await import('esbuild');
   const started = Date.now();
   const result = await build({
-    entryPoints: [`${ROOT}cli/run.ts`],
+    entryPoints: [`${ROOT}${entry}`],
     absWorkingDir: ROOT,
     bundle: true,
     platform: 'node',
@@ -37,7 +42,7 @@ async function rebuild() {
     packages: 'external',
     write: false,
     metafile: true,
-    outfile: BUNDLE,
+    outfile: bundle,
     logLevel: 'error',
     plugins: [
       {
@@ -51,18 +56,22 @@ async function rebuild() {
       },
     ],
   });
-  mkdirSync(CACHE, { recursive: true });
-  // Written aside and renamed, so a second `pakka` started meanwhile never runs half a file.
-  const temporary = `${BUNDLE}.${process.pid}`;
+  mkdirSync(cache, { recursive: true });
+  // Written aside and renamed, so a second process started meanwhile never runs half a file.
+  const temporary = `${bundle}.${process.pid}`;
   writeFileSync(temporary, result.outputFiles[0].contents);
-  writeFileSync(`${INPUTS}.${process.pid}`, JSON.stringify(Object.keys(result.metafile.inputs)));
-  renameSync(`${INPUTS}.${process.pid}`, INPUTS);
-  renameSync(temporary, BUNDLE);
+  writeFileSync(`${inputs}.${process.pid}`, JSON.stringify(Object.keys(result.metafile.inputs)));
+  renameSync(`${inputs}.${process.pid}`, inputs);
+  renameSync(temporary, bundle);
   return Date.now() - started;
 }
 
-/** The URL of an up-to-date bundle of the CLI; `log` hears how long a rebuild took, when there was one. */
-export async function cliBundle(log = () => {}) {
-  if (!fresh()) log(await rebuild());
-  return pathToFileURL(BUNDLE).href;
+/** The URL of an up-to-date bundle of `entry`; `log` hears how long a rebuild took, when there was one. */
+export async function entryBundle(entry, log = () => {}) {
+  const files = cacheOf(entry);
+  if (!fresh(files)) log(await rebuild(entry, files));
+  return pathToFileURL(files.bundle).href;
 }
+
+/** The URL of an up-to-date bundle of the CLI. */
+export const cliBundle = (log = () => {}) => entryBundle('cli/run.ts', log);

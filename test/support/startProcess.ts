@@ -1,9 +1,8 @@
-/** `npm start`'s entry (local/start.ts) as a child process, and a wait for a line of its output. */
+/** `npm start`'s entry (local/start.js, which runs local/start.ts) as a child process, and a wait for a line of its output. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { shortLivedDynamoLocalEnv } from './shortLivedDynamoLocal.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
 
 export interface Started {
   child: ChildProcess;
@@ -15,17 +14,21 @@ export interface Started {
 export interface StartOptions {
   /**
    * Run it as a user types it, `npm start -- <args>`, in a process group of its own as a shell runs a
-   * foreground job (so a test can signal the whole group, as Ctrl-C does), instead of tsx directly.
+   * foreground job (so a test can signal the whole group, as Ctrl-C does), instead of Node directly.
    */
   viaNpmStart?: boolean;
 }
 
-/** Starts local/start.ts with these arguments and extra environment; stdout and stderr are collected. */
+/**
+ * Starts local/start.ts with these arguments and extra environment; stdout and stderr are collected.
+ * The DynamoDB Local it starts lives for seconds: it gets the cheaper Java start (shortLivedDynamoLocal.ts).
+ */
 export function startPakkaProcess(args: string[], env: Record<string, string> = {}, options: StartOptions = {}): Started {
-  const [command, commandArgs] = options.viaNpmStart ? ['npm', ['start', '--', ...args]] : [TSX, ['local/start.ts', ...args]];
+  // Otherwise the command the start script runs (package.json), without npm around it.
+  const [command, commandArgs] = options.viaNpmStart ? ['npm', ['start', '--', ...args]] : [process.execPath, ['local/start.js', ...args]];
   const child = spawn(command, commandArgs, {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...shortLivedDynamoLocalEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: options.viaNpmStart === true,
   });
