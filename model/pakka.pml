@@ -32,6 +32,10 @@
  *   MUTANT_NO_INTENT_CHECK  (ITEM_LAYOUT) prepare's item write without attribute_not_exists(intents.#t)
  *   MUTANT_PRESUME_ABORT    (ONE_PHASE) recovery presumes abort for a one-phase transaction instead of asking
  *   MUTANT_NO_STRAY_GUARD   (STRAYS) the commit item write applies a stray P entry as if it were the real one
+ *   MUTANT_ONE_PHASE_NO_RECORD_READ (ONE_PHASE, ITEM_LAYOUT) commitOnePhase sends its item write without reading
+ *                           the record first
+ *   MUTANT_ONE_PHASE_YOUNG_RECORD (ONE_PHASE, ITEM_LAYOUT) a C entry goes as soon as its record exists, not once
+ *                           the record is twice the horizon old
  */
 
 #ifndef N
@@ -822,22 +826,30 @@ end:
 }
 
 /* ITEM_LAYOUT: a later write to the item forgets a finished entry once its record says the same; without
-   STRAYS, only once no prepare of the transaction can still land (none in flight, no execution in its
+   STRAYS (two phases), only once no prepare of the transaction can still land (none in flight, no execution in its
    prepare phase), as the horizon promises; with STRAYS whenever, as if the horizon had passed. */
 #if ITEM_LAYOUT
-/* ONE_PHASE: a finished entry goes once its record says the same and no commitOnePhase delivery that read no
-   record is still in flight: what a record older than twice the horizon promises (ONE_PHASE_RECORD_AGE_MS).
-   A_BY_ENTRY_AGE: an A entry as the code forgets it, once no delivery that read before it was written is in flight. */
+/* ONE_PHASE: a C entry goes once its record exists and no commitOnePhase delivery that read no record is still
+   in flight: what a record older than twice the horizon promises (ONE_PHASE_RECORD_AGE_MS). An A entry goes once
+   its record says ABORTED and the same holds; A_BY_ENTRY_AGE: as the code forgets it, by the entry's own age, once
+   no delivery that read before the entry was written is in flight. */
 #define NO_READ_NONE (!readNone[0] && !readNone[1] && !readNone[NET_SLOT])
-#define NO_READ_BEFORE_A (!readBeforeA[0] && !readBeforeA[1] && !readBeforeA[NET_SLOT])
+#ifdef MUTANT_ONE_PHASE_YOUNG_RECORD
+#define C_OLD_ENOUGH true
+#else
+#define C_OLD_ENOUGH NO_READ_NONE
+#endif
+#if A_BY_ENTRY_AGE
+#define A_OLD_ENOUGH (!readBeforeA[0] && !readBeforeA[1] && !readBeforeA[NET_SLOT])
+#else
+#define A_OLD_ENOUGH NO_READ_NONE
+#endif
 active proctype Forget() {
 end:
   do
-#if ONE_PHASE && A_BY_ENTRY_AGE
-  :: atomic { rec[1] == R_COMMITTED && recI == R_COMMITTED && NO_READ_NONE -> rec[1] = R_NONE; MSC(NETWORK, 1, 29, recI) }
-  :: atomic { rec[1] == R_ABORTED && recI == R_ABORTED && NO_READ_BEFORE_A -> rec[1] = R_NONE; MSC(NETWORK, 1, 29, recI) }
-#elif ONE_PHASE
-  :: atomic { (rec[1] == R_COMMITTED || rec[1] == R_ABORTED) && rec[1] == recI && NO_READ_NONE -> rec[1] = R_NONE; MSC(NETWORK, 1, 29, recI) }
+#if ONE_PHASE
+  :: atomic { rec[1] == R_COMMITTED && recI == R_COMMITTED && C_OLD_ENOUGH -> rec[1] = R_NONE; MSC(NETWORK, 1, 29, recI) }
+  :: atomic { rec[1] == R_ABORTED && recI == R_ABORTED && A_OLD_ENOUGH -> rec[1] = R_NONE; MSC(NETWORK, 1, 29, recI) }
 #elif STRAYS
   :: atomic { (rec[1] == R_COMMITTED || rec[1] == R_ABORTED) && rec[1] == recI -> rec[1] = R_NONE; MSC(NETWORK, 1, 29, recI) }
 #else
