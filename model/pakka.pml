@@ -21,10 +21,12 @@
  *            releases it, and recovery finds it through heldItems and drives the logged decision to it
  *   ONE_PHASE 1: the one-phase commit (docs/design.md, "One-phase commit"): participant 1 (the debit) is the
  *            transaction's only participant, and its commitOnePhase (the escrow's net change and its record
- *            COMMITTED, in the item layout the entry C and then the record, with a crash possible between)
- *            is the decision. Every other answer is learnt by asking (an abort, answered
+ *            COMMITTED, in the item layout a read of the record, then, none found, the entry C and then the
+ *            record, with a crash possible between) is the decision. Every other answer is learnt by asking (an abort, answered
  *            Pakka.CommittedInOnePhase when it committed); the log's COMMIT follows such an answer, and
  *            recovery asks instead of presuming abort. Needs N=2 (participant 0 takes no part).
+ *   A_BY_ENTRY_AGE 1 (ONE_PHASE, ITEM_LAYOUT): an A entry is forgotten by the code's rule, its own age; spin finds
+ *            a commit beside ABORTED (docs/model.md, "Known gap")
  * Mutants (one safeguard removed, a counterexample expected):
  *   MUTANT_NO_WRITE_ONCE    the decision write without attribute_not_exists(decision)
  *   MUTANT_NO_TOMBSTONE     an abort with no record writes no ABORTED tombstone
