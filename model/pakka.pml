@@ -21,10 +21,12 @@
  *            releases it, and recovery finds it through heldItems and drives the logged decision to it
  *   ONE_PHASE 1: the one-phase commit (docs/design.md, "One-phase commit"): participant 1 (the debit) is the
  *            transaction's only participant, and its commitOnePhase (the escrow's net change and its record
- *            COMMITTED, in the item layout the entry C and then the record, with a crash possible between)
- *            is the decision. Every other answer is learnt by asking (an abort, answered
+ *            COMMITTED, in the item layout a read of the record, then, none found, the entry C and then the
+ *            record, with a crash possible between) is the decision. Every other answer is learnt by asking (an abort, answered
  *            Pakka.CommittedInOnePhase when it committed); the log's COMMIT follows such an answer, and
  *            recovery asks instead of presuming abort. Needs N=2 (participant 0 takes no part).
+ *   A_BY_ENTRY_AGE 1 (ONE_PHASE, ITEM_LAYOUT): an A entry is forgotten by the code's rule, its own age; spin finds
+ *            a commit beside ABORTED (docs/model.md, "Known gap")
  * Mutants (one safeguard removed, a counterexample expected):
  *   MUTANT_NO_WRITE_ONCE    the decision write without attribute_not_exists(decision)
  *   MUTANT_NO_TOMBSTONE     an abort with no record writes no ABORTED tombstone
@@ -32,6 +34,10 @@
  *   MUTANT_NO_INTENT_CHECK  (ITEM_LAYOUT) prepare's item write without attribute_not_exists(intents.#t)
  *   MUTANT_PRESUME_ABORT    (ONE_PHASE) recovery presumes abort for a one-phase transaction instead of asking
  *   MUTANT_NO_STRAY_GUARD   (STRAYS) the commit item write applies a stray P entry as if it were the real one
+ *   MUTANT_ONE_PHASE_NO_RECORD_READ (ONE_PHASE, ITEM_LAYOUT) commitOnePhase sends its item write without reading
+ *                           the record first
+ *   MUTANT_ONE_PHASE_YOUNG_RECORD (ONE_PHASE, ITEM_LAYOUT) a C entry goes as soon as its record exists, not once
+ *                           the record is twice the horizon old
  */
 
 #ifndef N
@@ -53,8 +59,13 @@
 #ifndef ONE_PHASE
 #define ONE_PHASE 0
 #endif
-/* A one-phase C entry that lands again after it was forgotten holds nothing for a later write to catch:
-   only the horizon keeps it out (docs/model.md), so the one-phase runs keep the waiting Forget. */
+/* ONE_PHASE && ITEM_LAYOUT, 1: an A entry is forgotten as the code forgets it, by the entry's own age (the
+   horizon); 0: as a one-phase C is, once its record exists and no delivery that read no record is in flight */
+#ifndef A_BY_ENTRY_AGE
+#define A_BY_ENTRY_AGE 0
+#endif
+/* A one-phase C entry that lands again after it was forgotten holds nothing for a later write to catch, so a
+   one-phase run has no strays: its Forget waits for the deliveries that read no record (docs/model.md). */
 #ifndef STRAYS
 #define STRAYS (ITEM_LAYOUT && !ONE_PHASE)
 #endif
@@ -131,6 +142,15 @@ bit stray;           /* STRAYS: participant 1's P entry is a prepare that landed
                         real P never is and a stray, landing at least the 10 s horizon after the decision,
                         always is); the model takes that comparison as given. */
 bit otherDone;
+#if ONE_PHASE && ITEM_LAYOUT
+/* commitOnePhase deliveries that read no record and whose item write has not landed yet: one slot per coordinator
+   execution, and NET_SLOT for a delayed one the network lands (one at a time) */
+#define NET_SLOT 2
+bit readNone[3];
+#if A_BY_ENTRY_AGE
+bit readBeforeA[3];  /* ... and that read before participant 1's A entry was written */
+#endif
+#endif
 
 /* environment */
 byte faults = FAULTS;
@@ -146,7 +166,8 @@ byte applied;        /* times participant 1's debit was applied to the balance *
 
 #define MSC(actor, target, what, arg) printf("MSC %d %d %d %d\n", actor, target, what, arg)
 /* MSC what-codes: 0..2 a message, 10 answer, 20 log write (arg decision), 21 log read, 22 final,
-   23 begin, 24 left to recovery, 25 crash, 26 delayed, 27 duplicated, 28 answer lost */
+   23 begin, 24 left to recovery, 25 crash, 26 delayed, 27 duplicated, 28 answer lost, 29 entry forgotten,
+   30 a delayed commitOnePhase's item write (after its read found no record) */
 
 /* participant 1 is in state s: its entry in the item says so, or that is forgotten and its record does (no ?: here: ltl takes none) */
 #if ITEM_LAYOUT
@@ -258,13 +279,23 @@ inline prepare(p, ans) {
   fi
 }
 
+/* Participant 1's entry becomes A (a null abort's tombstone, or its own no). A_BY_ENTRY_AGE: the code's horizon
+   counts from this write, so it covers the deliveries that read no record before it, and no later one. */
+inline entryAborted() {
+  rec[1] = R_ABORTED;
+#if ONE_PHASE && ITEM_LAYOUT && A_BY_ENTRY_AGE
+  readBeforeA[0] = readNone[0]; readBeforeA[1] = readNone[1]; readBeforeA[NET_SLOT] = readNone[NET_SLOT]
+#endif
+}
+
 /* ONE_PHASE, participant 1: commitOnePhase, the escrow's net change (nothing is ever reserved) with the
    decision in one write; ITEM_LAYOUT: the entry C (one) in the item, then the record, and the invocation
-   may die in between. A repeat that finds the entry alone writes the record before it answers. */
+   may die in between. A repeat that finds the entry alone writes the record before it answers. With
+   ITEM_LAYOUT this is the delivery's second step, after readOnePhase found no record. */
 inline commitOnePhase(ans) {
   assert(logExists);
   if
-  :: SEEN(1) == R_COMMITTED -> recI = (ITEM_LAYOUT -> R_COMMITTED : recI); ans = A_ONE
+  :: SEEN(1) == R_COMMITTED -> onePhaseRecord(ans)
   :: SEEN(1) == R_ABORTED -> ans = A_NO                                /* a repeated no, or late after the learning abort */
   :: SEEN(1) == R_PREPARED -> ans = A_YES                              /* never: nothing prepares in two phases here */
   :: SEEN(1) == R_NONE ->
@@ -274,12 +305,50 @@ inline commitOnePhase(ans) {
         rec[1] = R_COMMITTED;
         if
         :: ITEM_LAYOUT && crashes > 0 -> crashes--; MSC(1, 1, 25, 0); ans = A_TIMEOUT  /* died before the record */
-        :: else -> recI = (ITEM_LAYOUT -> R_COMMITTED : recI); ans = A_ONE
+        :: else -> onePhaseRecord(ans)
         fi
-     :: else -> rec[1] = R_ABORTED; ans = A_NO                         /* INSUFFICIENT_FUNDS, recorded */
+     :: else -> entryAborted(); ans = A_NO                             /* INSUFFICIENT_FUNDS, recorded */
      fi
   fi
 }
+
+/* The one-phase record COMMITTED; its put's condition (attribute_not_exists, or the same state and digest)
+   refuses it beside an ABORTED record, and the code's delivery fails (onePhaseRecord throws). */
+inline onePhaseRecord(ans) {
+#if ITEM_LAYOUT
+  if
+  :: recI == R_ABORTED -> ans = A_TIMEOUT
+  :: else -> recI = R_COMMITTED; ans = A_ONE
+  fi
+#else
+  ans = A_ONE
+#endif
+}
+
+#if ONE_PHASE && ITEM_LAYOUT
+/* commitOnePhase's first step, a step of its own: the consistent read of the record. Found: the delivery
+   answers from it and writes nothing. None: readNone[slot] until its item write (commitOnePhase) lands. */
+inline readOnePhase(slot, ans) {
+#ifdef MUTANT_ONE_PHASE_NO_RECORD_READ
+  readNone[slot] = 1
+#else
+  if
+  :: recI == R_COMMITTED -> ans = A_ONE
+  :: recI == R_ABORTED -> ans = A_NO
+  :: recI == R_NONE -> readNone[slot] = 1
+  fi
+#endif
+}
+
+/* The delivery's item write, once it read no record. */
+inline writeOnePhase(slot, ans) {
+  readNone[slot] = 0;
+#if A_BY_ENTRY_AGE
+  readBeforeA[slot] = 0;
+#endif
+  commitOnePhase(ans)
+}
+#endif
 
 /* ITEM_LAYOUT, participant 1: the record first, then the item; the invocation may die in between. */
 inline commitItem(ans) {
@@ -308,14 +377,14 @@ inline commitItem(ans) {
 
 inline abortItem(ans) {
   if
-  :: (recI == R_COMMITTED || rec[1] == R_COMMITTED) && ONE_PHASE ->
+  :: (recI == R_COMMITTED || (rec[1] == R_COMMITTED && recI == R_NONE)) && ONE_PHASE ->
      recI = R_COMMITTED;                                   /* the entry alone (a crash before the record): the record first */
      ans = A_ONE                                           /* Pakka.CommittedInOnePhase: the outcome, not a violation */
   :: (recI == R_COMMITTED || rec[1] == R_COMMITTED) && !ONE_PHASE -> hazard = 1; ans = A_VIOLATION  /* ABORT_AFTER_COMMIT */
   :: rec[1] == R_NONE && recI == R_NONE ->
      /* the null abort: the tombstone entry first, where a late prepare or commitOnePhase looks, then the record */
 #ifndef MUTANT_NO_TOMBSTONE
-     rec[1] = R_ABORTED;
+     entryAborted();
 #endif
      if
      :: crashes > 0 -> crashes--; MSC(1, 1, 25, 0); ans = A_TIMEOUT
@@ -442,10 +511,43 @@ inline learn(actor, ans, tries) {
   tries = 0
 }
 
+#if ITEM_LAYOUT
+/* The coordinator's commitOnePhase invoke in two steps, the network's faults as invoke's: fate 0 delivered,
+   1 delayed (it lands later through the network, or never), 2 duplicated (a copy lands later), 3 answer lost. */
+inline sendOnePhase(slot, ans, fate) {
+  MSC(slot, 1, M_COMMIT1, 0);
+  if
+  :: fate = 0
+  :: faults > 0 -> faults--; fate = 1
+  :: faults > 0 -> faults--; fate = 2
+  :: faults > 0 -> faults--; fate = 3
+  fi;
+  ans = A_TIMEOUT;
+  if
+  :: fate == 1 -> delayed[1]++; MSC(slot, 1, 26, M_COMMIT1)
+  :: else -> readOnePhase(slot, ans)
+  fi
+}
+
+inline landOnePhase(slot, ans, fate) {
+  if :: readNone[slot] -> writeOnePhase(slot, ans) :: else -> skip fi;
+  if
+  :: fate == 2 -> delayed[1]++; MSC(slot, 1, 27, M_COMMIT1); MSC(1, slot, 10, ans)
+  :: fate == 3 -> ans = A_TIMEOUT; MSC(1, slot, 28, M_COMMIT1)
+  :: fate == 0 -> MSC(1, slot, 10, ans)
+  :: else -> skip
+  fi;
+  fate = 0
+}
+#endif
+
 active [NCOORD] proctype Coordinator() {
   byte e = _pid;
   byte ans, d, tries;
   bit won;
+#if ITEM_LAYOUT
+  byte fate;
+#endif
 
   if
   :: e == 0 -> running++
@@ -459,29 +561,32 @@ active [NCOORD] proctype Coordinator() {
     :: logExists && decision == D_NONE -> MSC(e, 9, 23, 2)
     :: else -> MSC(e, 9, 23, 0); goto done
     fi;
-#if ITEM_LAYOUT
-    inPrep[e] = 1
-#endif
   }
   /* Prepare sends commitOnePhase to the only participant; JudgeAnswer, PhaseTwoNeeded */
   atomic {
     CRASHPOINT(e);
-    invoke(e, 1, M_COMMIT1, ans);
 #if ITEM_LAYOUT
-    inPrep[e] = 0;
+    sendOnePhase(e, ans, fate)       /* the record read, a step of its own */
+  }
+  atomic {
+    landOnePhase(e, ans, fate);      /* the item write, when the read found no record */
+    if :: ans == A_ONE -> d = D_COMMIT; goto decided :: else -> skip fi  /* PhaseTwoNeeded -> LogOnePhaseCommit */
+  }
+  atomic {                           /* learning is another invocation: other steps come between */
+#else
+    invoke(e, 1, M_COMMIT1, ans);
+    if :: ans == A_ONE -> d = D_COMMIT; goto decided :: else -> skip fi;  /* PhaseTwoNeeded -> LogOnePhaseCommit */
 #endif
+    /* AnswerLost -> LearnOnePhaseOutcome, or a no -> OnePhaseAbortGate */
+    CRASHPOINT(e);
+    learn(e, ans, tries);
     if
-    :: ans == A_ONE -> d = D_COMMIT                      /* PhaseTwoNeeded -> LogOnePhaseCommit */
-    :: else ->                                           /* AnswerLost -> LearnOnePhaseOutcome, or a no -> OnePhaseAbortGate */
-       CRASHPOINT(e);
-       learn(e, ans, tries);
-       if
-       :: ans == A_ONE -> d = D_COMMIT                   /* LogLearntCommit */
-       :: ans == A_ACK -> d = D_ABORT                    /* LogAbortDecision */
-       :: else -> MSC(e, 9, 24, 0); goto done            /* OnePhaseLeftToRecovery: logged without a decision */
-       fi
+    :: ans == A_ONE -> d = D_COMMIT                   /* LogLearntCommit */
+    :: ans == A_ACK -> d = D_ABORT                    /* LogAbortDecision */
+    :: else -> MSC(e, 9, 24, 0); goto done            /* OnePhaseLeftToRecovery: logged without a decision */
     fi
   }
+decided:
   atomic {
     CRASHPOINT(e);
     logDecision(e, d, won);
@@ -504,9 +609,6 @@ active [NCOORD] proctype Coordinator() {
   }
 crashed:
 done:
-#if ITEM_LAYOUT
-  inPrep[e] = 0;
-#endif
   running--;
 notStarted:
   atomic { ans = 0; d = 0; tries = 0; won = 0 }
@@ -712,7 +814,13 @@ active proctype Network() {
 end:
   do
   DELIVER(0)
+#if ONE_PHASE && ITEM_LAYOUT
+  /* a delayed commitOnePhase: its record read, then (none found) its item write, two steps */
+  :: atomic { delayed[1] > 0 && !readNone[NET_SLOT] -> delayed[1]--; MSC(NETWORK, 1, M_COMMIT1, 1); readOnePhase(NET_SLOT, ans); ans = 0 }
+  :: atomic { readNone[NET_SLOT] -> writeOnePhase(NET_SLOT, ans); MSC(NETWORK, 1, 30, 0); ans = 0 }
+#else
   DELIVER(1)
+#endif
 #if N > 2
   DELIVER(2)
 #endif
@@ -720,13 +828,31 @@ end:
 }
 
 /* ITEM_LAYOUT: a later write to the item forgets a finished entry once its record says the same; without
-   STRAYS, only once no prepare of the transaction can still land (none in flight, no execution in its
+   STRAYS (two phases), only once no prepare of the transaction can still land (none in flight, no execution in its
    prepare phase), as the horizon promises; with STRAYS whenever, as if the horizon had passed. */
 #if ITEM_LAYOUT
+/* ONE_PHASE: a C entry goes once its record exists and no commitOnePhase delivery that read no record is still
+   in flight: what a record older than twice the horizon promises (ONE_PHASE_RECORD_AGE_MS). An A entry goes once
+   its record says ABORTED and the same holds; A_BY_ENTRY_AGE: as the code forgets it, by the entry's own age, once
+   no delivery that read before the entry was written is in flight. */
+#define NO_READ_NONE (!readNone[0] && !readNone[1] && !readNone[NET_SLOT])
+#ifdef MUTANT_ONE_PHASE_YOUNG_RECORD
+#define C_OLD_ENOUGH true
+#else
+#define C_OLD_ENOUGH NO_READ_NONE
+#endif
+#if A_BY_ENTRY_AGE
+#define A_OLD_ENOUGH (!readBeforeA[0] && !readBeforeA[1] && !readBeforeA[NET_SLOT])
+#else
+#define A_OLD_ENOUGH NO_READ_NONE
+#endif
 active proctype Forget() {
 end:
   do
-#if STRAYS
+#if ONE_PHASE
+  :: atomic { rec[1] == R_COMMITTED && recI == R_COMMITTED && C_OLD_ENOUGH -> rec[1] = R_NONE; MSC(NETWORK, 1, 29, recI) }
+  :: atomic { rec[1] == R_ABORTED && recI == R_ABORTED && A_OLD_ENOUGH -> rec[1] = R_NONE; MSC(NETWORK, 1, 29, recI) }
+#elif STRAYS
   :: atomic { (rec[1] == R_COMMITTED || rec[1] == R_ABORTED) && rec[1] == recI -> rec[1] = R_NONE; MSC(NETWORK, 1, 29, recI) }
 #else
   :: atomic { (rec[1] == R_COMMITTED || rec[1] == R_ABORTED) && rec[1] == recI && delayed[1] == 0 && !inPrep[0] && !inPrep[1] -> rec[1] = R_NONE; MSC(NETWORK, 1, 29, recI) }

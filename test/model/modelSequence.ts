@@ -4,8 +4,8 @@
  */
 const ACTORS = ['Coordinator', 'Coordinator2', 'Sweeper1', 'Sweeper2', 'Operator', 'Network'];
 const PARTICIPANTS = ['P0_lock', 'P1_debit', 'P2_credit'];
-const MESSAGES = ['prepare', 'commit', 'abort'];
-const ANSWERS = ['timeout', 'VOTE_COMMIT', 'VOTE_ABORT', 'VOTE_ABORT LOCK_CONFLICT', 'ack', 'ProtocolViolation'];
+const MESSAGES = ['prepare', 'commit', 'abort', 'commitOnePhase'];
+const ANSWERS = ['timeout', 'VOTE_COMMIT', 'VOTE_ABORT', 'VOTE_ABORT LOCK_CONFLICT', 'ack', 'ProtocolViolation', 'CommittedInOnePhase'];
 const DECISIONS = ['none', 'COMMIT', 'ABORT'];
 
 const actor = (n: number) => ACTORS[n] ?? `actor${n}`;
@@ -17,7 +17,7 @@ export function sequenceFromTrail(trail: string): string {
     const m = /MSC (\d+) (\d+) (\d+) (\d+)/.exec(raw);
     if (!m) continue;
     const [a, t, what, arg] = m.slice(1).map(Number) as [number, number, number, number];
-    if (what <= 2) lines.push(`  ${actor(a)}->>${participant(t)}: ${MESSAGES[what]}${a === 5 ? ' (delayed copy lands)' : ''}`);
+    if (what <= 3) lines.push(`  ${actor(a)}->>${participant(t)}: ${MESSAGES[what]}${a === 5 ? ' (delayed copy lands)' : ''}`);
     else if (what === 10) lines.push(`  ${participant(a)}-->>${actor(t)}: ${ANSWERS[arg] ?? arg}`);
     else if (what === 20) lines.push(`  ${actor(a)}->>Log: write ${DECISIONS[Math.floor(arg / 10)]} if no decision: ${arg % 10 ? 'won' : 'lost'}`);
     else if (what === 21) lines.push(`  Log-->>${actor(a)}: decision is ${DECISIONS[arg]}`);
@@ -29,6 +29,8 @@ export function sequenceFromTrail(trail: string): string {
     else if (what === 26) lines.push(`  Note over ${actor(a)},${participant(t)}: ${MESSAGES[arg]} delayed or lost`);
     else if (what === 27) lines.push(`  Note over ${actor(a)},${participant(t)}: ${MESSAGES[arg]} duplicated`);
     else if (what === 28) lines.push(`  Note over ${participant(a)},${actor(t)}: answer to ${MESSAGES[arg]} lost`);
+    else if (what === 29) lines.push(`  Note over ${participant(t)}: its entry forgotten`);
+    else if (what === 30) lines.push(`  Note over ${participant(t)}: the delayed commitOnePhase's item write lands`);
   }
   const violated = /assertion violated[^\n]*/.exec(trail);
   if (violated) lines.push(`  Note over Log: spin: ${violated[0].slice(0, 60).replace(/[;#]/g, ' ')}...`);
