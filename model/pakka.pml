@@ -832,7 +832,7 @@ end:
    prepare phase), as the horizon promises; with STRAYS whenever, as if the horizon had passed. */
 #if ITEM_LAYOUT
 /* ONE_PHASE: a C entry goes once its record exists and no commitOnePhase delivery that read no record is still
-   in flight: what a record older than twice the horizon promises (ONE_PHASE_RECORD_AGE_MS). An A entry goes once
+   in flight: what a record older than twice the horizon promises (RECORD_AGE_TO_FORGET_MS). An A entry goes once
    its record says ABORTED and the same holds; A_BY_ENTRY_AGE: as the code forgets it, by the entry's own age, once
    no delivery that read before the entry was written is in flight. */
 #define NO_READ_NONE (!readNone[0] && !readNone[1] && !readNone[NET_SLOT])

@@ -22,8 +22,9 @@ import {
   forgottenInPassing,
   intentEntryOf,
   mayStillSendPrepare,
+  needsRecordToGo,
   nextForgetAt,
-  onePhaseRecordHorizonOf,
+  recordHorizonOf,
   prepareRefusal,
   preparedEntry,
   recordCoversEntry,
@@ -176,9 +177,16 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     const prepared = typeof item?.[PREPARED_COUNT] === 'number' ? (item[PREPARED_COUNT] as number) : undefined;
     const lastFinishedAt = typeof item?.[LAST_FINISHED] === 'string' ? (item[LAST_FINISHED] as string) : undefined;
     remember(pk, { finished: Object.fromEntries(finished), entries: Object.keys(intents), prepared, lastFinishedAt });
-    // A one-phase C is the one entry forgetting in passing leaves: a busy item's pass reads its record.
+    // Forgetting in passing leaves the entries that need their record (one-phase ones, tombstones): a busy item's pass reads it.
     const entries = Object.values(intents as Record<string, unknown>);
-    if (entries.length >= FORGET_FROM_HELD && entries.some((raw) => intentEntryOf(raw)?.one === true)) oneFull.add(pk);
+    if (
+      entries.length >= FORGET_FROM_HELD &&
+      entries.some((raw) => {
+        const entry = intentEntryOf(raw);
+        return entry !== undefined && needsRecordToGo(entry);
+      })
+    )
+      oneFull.add(pk);
   }
 
   /** How the next write to `pk` for `txnId` finds the map, with the finished entries it may forget on the way. */
@@ -197,7 +205,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     return heldKeysGuess(seen.get(pk), txnId, forget, horizon);
   }
 
-  /** Items this process saw with FORGET_FROM_HELD entries or more, one-phase ones among them: the next prepare there runs the pass that reads records. */
+  /** Items this process saw with FORGET_FROM_HELD entries or more, some needing their record to go: the next prepare there runs the pass that reads records. */
   const oneFull = new Set<string>();
 
   /**
@@ -334,9 +342,9 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     );
     const intents = (out.Item?.intents ?? {}) as Record<string, unknown>;
     const horizon = new Date(Date.parse(at) - INTENT_HORIZON_MS).toISOString();
-    const oneRecordHorizon = onePhaseRecordHorizonOf(at);
+    const oneRecordHorizon = recordHorizonOf(at);
     const candidates = forgettableEntries(intents, horizon);
-    // Only a one-phase entry needs its record read (heldIntent.ts forgettableWithoutRecord).
+    // Only an entry a commitOnePhase may still meet needs its record read (heldIntent.ts forgettableWithoutRecord).
     const toRead = candidates.filter(({ entry }) => !forgettableWithoutRecord(entry));
     const records = toRead.length
       ? new Map(
@@ -451,9 +459,10 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     digest: string | undefined,
     operations: readonly unknown[] | undefined,
     reason: AbortReason | undefined,
+    onePhase: boolean,
   ): Promise<Report> {
     const at = now();
-    const entry = abortedEntry(digest, at, reason);
+    const entry = abortedEntry(digest, at, reason, onePhase);
     const out = await entryWrite(pk, txnId, (as) => new UpdateCommand({ ...abortedEntryWrite(tableName, pk, txnId, entry, as), ReturnValues: 'ALL_NEW' }));
     if (!out.written) return { kind: 'moved' };
     if (reason !== undefined) return { kind: 'done' };
@@ -505,7 +514,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
           return decide(txnId, target, prepared, effect.outcome, record);
         }
         case 'aborted':
-          return aborted(txnId, target, given?.digest, given?.operations, effect.reason);
+          return aborted(txnId, target, given?.digest, given?.operations, effect.reason, effect.onePhase);
         case 'onePhaseRecord':
           // A crash came between the one-phase commit's item write and its record: the outcome is learnt, the record written.
           if (!given) throw new Error(`the record of ${txnId}'s one-phase commit is written with the operations the message carries`);

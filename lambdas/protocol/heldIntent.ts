@@ -22,7 +22,7 @@ export interface IntentEntry {
   at: string;
   /** The participant's own no (a business rule), on an `A` entry that prepare wrote. */
   r?: AbortReason;
-  /** Committed in one phase: the entry is the decision until the record exists. */
+  /** Answered a `commitOnePhase`: committed in one phase (`C`, the decision until the record exists), or its own no (`A`). */
   one?: true;
   /**
    * Which landing of a prepare wrote this `P` entry (random, one per delivery): the record of the commit names
@@ -97,8 +97,9 @@ export function preparedEntry(digest: string, operation: unknown, at: string, on
 }
 
 /** The entry of a no: the participant's own (with its reason), or a null abort's tombstone (without). */
-export function abortedEntry(digest: string | undefined, at: string, reason: AbortReason | undefined): IntentEntry {
-  return { s: 'A', at, ...(digest !== undefined ? { d: digest } : {}), ...(reason !== undefined ? { r: reason } : {}) };
+/** An `A` entry: a null abort's tombstone (no reason) or the participant's own no, marked `one` when it answered a `commitOnePhase`. */
+export function abortedEntry(digest: string | undefined, at: string, reason: AbortReason | undefined, onePhase = false): IntentEntry {
+  return { s: 'A', at, ...(digest !== undefined ? { d: digest } : {}), ...(reason !== undefined ? { r: reason } : {}), ...(onePhase ? { one: true } : {}) };
 }
 
 /** An item holds at most this many entries; the next prepare votes LOCK_CONFLICT (design: "The item's size"). */
@@ -150,12 +151,19 @@ export const FORGET_AT_ONCE = 16;
 export const FORGET_FROM_HELD = 32;
 
 /**
- * Whether a finished entry may go once past the horizon without reading its record. Every one may but a
- * one-phase `C`, which is the decision until its record exists. A `C` or `A` of commit or abort (left by a
- * version that kept them; commit and abort now remove the entry) has its record (written first); a tombstone or the participant's own no only ever had to block a late prepare,
- * which the horizon rules out, and a later abort of a forgotten one answers ABORTED again as a null abort.
+ * Whether a finished entry may go once past the horizon without reading its record: the participant's own no in a
+ * two-phase prepare (an `A` with its reason), and a `C` or `A` of commit or abort left by a version that kept them
+ * (their record was written first). A two-phase no only ever had to block a late prepare, which the horizon rules
+ * out, and a prepare landing later anyway is a stray that the logged decision releases.
+ *
+ * Not so an entry a `commitOnePhase` may still meet (spin found this; docs/model.md): a one-phase `C` (the decision
+ * until its record exists), a one-phase no (`A`, `one`) and a null abort's tombstone (an `A` without a reason, which
+ * may be the learning abort of a one-phase commit). A `commitOnePhase` delivery may begin after such an entry was
+ * written and before its record exists, read no record, and land after the entry's own age let it go: it would
+ * apply its change beside an `ABORTED` record, or a second time. So these go only once their record is old enough
+ * (recordCoversEntry).
  */
-export const forgettableWithoutRecord = (entry: IntentEntry): boolean => entry.s !== 'P' && entry.one !== true;
+export const forgettableWithoutRecord = (entry: IntentEntry): boolean => entry.s !== 'P' && entry.one !== true && !(entry.s === 'A' && entry.r === undefined);
 
 /** The finished entries older than the horizon, oldest first, at most FORGET_AT_ONCE: the candidates to forget. */
 export function forgettableEntries(intents: Readonly<Record<string, unknown>>, horizon: string): Array<{ txnId: string; entry: IntentEntry }> {
@@ -198,34 +206,39 @@ function isForgettableWithoutRecord(raw: unknown): boolean {
 }
 
 /**
- * How long a one-phase commit's record must have existed before its `C` entry may go. `commitOnePhase` reads the
- * record before its write, so a delivery that read none sent its write before the record landed, within the 4 s
+ * How long the record of an entry that needs one (forgettableWithoutRecord) must have existed before the entry may
+ * go. `commitOnePhase` reads the record before its write, so a delivery that read none sent its write before the record landed, within the 4 s
  * window plus one SDK send (≤ 6 s) of reading; the record's write was sent at most one SDK send before it landed.
  * So such a write lands less than 4 + 6 + 6 = 16 s after the record's `committedAt`: twice the horizon covers it,
  * and the entry's condition refuses it.
  */
-export const ONE_PHASE_RECORD_AGE_MS = 2 * INTENT_HORIZON_MS;
+export const RECORD_AGE_TO_FORGET_MS = 2 * INTENT_HORIZON_MS;
 
-/** Before this moment (ISO), a one-phase commit's record is old enough to let its `C` entry go. */
-export const onePhaseRecordHorizonOf = (now: string): string => new Date(Date.parse(now) - ONE_PHASE_RECORD_AGE_MS).toISOString();
+/** Before this moment (ISO), a record is old enough to let its entry go. */
+export const recordHorizonOf = (now: string): string => new Date(Date.parse(now) - RECORD_AGE_TO_FORGET_MS).toISOString();
+
+/** The record's state that covers a finished entry: the outcome the entry itself shows. */
+const coveringState = (entry: IntentEntry): DecidedRecordFacts['state'] => (entry.s === 'C' ? 'COMMITTED' : 'ABORTED');
 
 /**
- * Whether the transaction's record lets its finished entry go: any entry but a one-phase `C`
- * (forgettableWithoutRecord), and that one once its record says COMMITTED and was decided before
- * `recordHorizon` (onePhaseRecordHorizonOf).
+ * Whether the transaction's record lets its finished entry go: an entry forgettableWithoutRecord at once, any other
+ * finished one once its record says the same outcome and was decided before `recordHorizon` (recordHorizonOf).
  */
 export function recordCoversEntry(entry: IntentEntry, record: DecidedRecordFacts | undefined, recordHorizon: string): boolean {
   if (forgettableWithoutRecord(entry)) return true;
-  return entry.s === 'C' && record?.state === 'COMMITTED' && record.decidedAt !== undefined && record.decidedAt < recordHorizon;
+  return entry.s !== 'P' && record?.state === coveringState(entry) && record.decidedAt !== undefined && record.decidedAt < recordHorizon;
 }
 
+/** Whether a finished entry waits for its record (and that record's age) before it may go. */
+export const needsRecordToGo = (entry: IntentEntry): boolean => entry.s !== 'P' && !forgettableWithoutRecord(entry);
+
 /**
- * The time a kept finished entry's horizon counts from: its own, or for a one-phase `C` whose record is not yet
- * old enough (recordCoversEntry), the moment that record will be, less the horizon nextForgetAt adds.
+ * The time a kept finished entry's horizon counts from: its own, or for one that needs its record (needsRecordToGo)
+ * whose record is not yet old enough, the moment that record will be, less the horizon nextForgetAt adds.
  */
 export function forgettingCountsFrom(entry: IntentEntry, record: DecidedRecordFacts | undefined): { at: string } {
-  if (forgettableWithoutRecord(entry) || record?.state !== 'COMMITTED' || record.decidedAt === undefined) return { at: entry.at };
-  const recordOldEnough = Date.parse(record.decidedAt) + ONE_PHASE_RECORD_AGE_MS - INTENT_HORIZON_MS;
+  if (!needsRecordToGo(entry) || record?.state !== coveringState(entry) || record.decidedAt === undefined) return { at: entry.at };
+  const recordOldEnough = Date.parse(record.decidedAt) + RECORD_AGE_TO_FORGET_MS - INTENT_HORIZON_MS;
   return { at: new Date(Math.max(recordOldEnough, Date.parse(entry.at))).toISOString() };
 }
 

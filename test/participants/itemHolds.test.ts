@@ -14,7 +14,7 @@ import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
 import { type ParticipantHandler, participantHandler } from '../../lambdas/participants/runtime.js';
 import { PARTITION_KEY, itemKeyOf, recordKeyOf } from '../../lambdas/participants/table.js';
 import { digestOf } from '../../lambdas/participants/transactions.js';
-import { INTENT_CAP, ONE_PHASE_RECORD_AGE_MS, intentEntryOf, onePhaseRecordHorizonOf, recordCoversEntry } from '../../lambdas/protocol/heldIntent.js';
+import { INTENT_CAP, RECORD_AGE_TO_FORGET_MS, intentEntryOf, recordHorizonOf, recordCoversEntry } from '../../lambdas/protocol/heldIntent.js';
 import { conflictRulesFromEnv } from '../../local/conflictRules.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
 import type { LocalPakka } from '../../local/pakka.js';
@@ -302,7 +302,7 @@ describe('a null abort racing a one-phase commit', () => {
 });
 
 describe('forgetting', () => {
-  it('commit and abort leave no entry; tombstones past the 10 s horizon are forgotten by the item’s next write, in passing, 16 at a time; a prepared or young entry stays; a forgotten one still answers from its record', async () => {
+  it('commit and abort leave no entry; tombstones go only once their records are twice the 10 s horizon old, by the pass that reads them, 16 at a time; a prepared or young entry stays; a forgotten one still answers from its record', async () => {
     let clock = Date.now();
     const now = () => new Date(clock).toISOString();
     const h = participantHandler({ name: 'bank', kind: ledger, tableName: tableOf('bank'), client: doc, holdsInItems: true, now });
@@ -316,7 +316,8 @@ describe('forgetting', () => {
     await h({ action: 'prepare', txnId: aborted, operations: debit(key, 1) });
     await h({ action: 'abort', txnId: aborted, operations: debit(key, 1) });
     expect(await entries()).toEqual([]);
-    // A null abort's tombstone is the one witness a late prepare must meet in the item: those stay until the horizon.
+    // A null abort's tombstone is the witness a late prepare or commitOnePhase must meet in the item: those stay until
+    // their records are old enough (RECORD_AGE_TO_FORGET_MS).
     const tombstones: string[] = [];
     for (let i = 0; i < 39; i++) {
       const txnId = uniqueId(`f${String(i).padStart(2, '0')}`);
@@ -331,13 +332,17 @@ describe('forgetting', () => {
     // Inside the horizon nothing goes, however busy the item.
     await h({ action: 'prepare', txnId: uniqueId('young'), operations: debit(key, 1) });
     expect(await entries()).toHaveLength(41);
+    // Past the horizon, the records are not yet twice that old: a commitOnePhase that read none may still land.
     clock += 11_000;
+    await h({ action: 'prepare', txnId: uniqueId('mid'), operations: debit(key, 1) });
+    expect(await entries()).toHaveLength(42);
+    clock += 10_000;
     await h({ action: 'prepare', txnId: uniqueId('late'), operations: debit(key, 1) });
     const item = await readItem(pakka, 'bank', key);
     const intents = item?.intents as Record<string, unknown>;
-    expect(item).toMatchObject({ prepared: 3 });
-    // Forgotten in passing by the prepare's own write: no write of its own.
-    expect(Object.keys(intents)).toHaveLength(42 - 16);
+    expect(item).toMatchObject({ prepared: 4 });
+    // Forgotten by the pass a busy item's prepare runs, which reads their records (each ABORTED, 21 s old).
+    expect(Object.keys(intents)).toHaveLength(43 - 16);
     // The oldest sixteen went, the prepared one stayed.
     for (const txnId of tombstones.slice(0, 16)) expect(intents[txnId]).toBeUndefined();
     expect(intents[tombstones[16]!]).toBeDefined();
@@ -350,7 +355,7 @@ describe('forgetting', () => {
       vote: 'VOTE_ABORT',
       reason: 'ABORTED_BEFORE_PREPARE',
     });
-    expect(await readItem(pakka, 'bank', key)).toMatchObject({ prepared: 3 });
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ prepared: 4 });
     expect(intentsOf(await readItem(pakka, 'bank', key))[tombstones[0]!]).toBeUndefined();
   });
 });
@@ -421,9 +426,9 @@ describe('writes per hold', () => {
     const one = counted(() => new Date(clock).toISOString());
     const key = await openAccount(100, one.handler);
     const first = uniqueId('t');
-    // A null abort's tombstone: an entry that stays until the horizon (a commit's or an abort's goes at once).
-    await one.handler({ action: 'abort', txnId: first, operations: debit(key, 1) });
-    expect(await entryOf(key, first)).toMatchObject({ s: 'A' });
+    // The participant's own no: an entry that stays until the horizon (a commit's or an abort's goes at once), and goes in passing.
+    expect(await one.handler({ action: 'prepare', txnId: first, operations: debit(key, 1000) })).toMatchObject({ reason: 'INSUFFICIENT_FUNDS' });
+    expect(await entryOf(key, first)).toMatchObject({ s: 'A', r: 'INSUFFICIENT_FUNDS' });
     clock += 11_000;
     // What the horizon rules out, forced: `first`'s entry is prepared again behind the process's back.
     const stray = { s: 'P', d: 'stray', op: debit(key, 1)[0], at: new Date(clock).toISOString() };
@@ -451,9 +456,10 @@ describe('writes per hold', () => {
     const other = counted(now);
     const key = await openAccount(100, one.handler);
     const first = uniqueId('t');
-    // A null abort's tombstone: an entry that stays until the horizon (a commit's or an abort's goes at once).
-    await one.handler({ action: 'abort', txnId: first, operations: debit(key, 1) });
-    expect(await entryOf(key, first)).toMatchObject({ s: 'A' });
+    // The participant's own no, and the abort that follows it (which writes its record): the entry stays until the horizon, and goes in passing.
+    expect(await one.handler({ action: 'prepare', txnId: first, operations: debit(key, 1000) })).toMatchObject({ reason: 'INSUFFICIENT_FUNDS' });
+    await one.handler({ action: 'abort', txnId: first, operations: debit(key, 1000) });
+    expect(await entryOf(key, first)).toMatchObject({ s: 'A', r: 'INSUFFICIENT_FUNDS' });
     clock += 11_000;
     // `other` learns the item from its own write, then forgets `first` in passing.
     const second = uniqueId('t');
@@ -466,7 +472,7 @@ describe('writes per hold', () => {
     expect(await one.handler({ action: 'commit', txnId: third, operations: debit(key, 1) })).toMatchObject({ outcome: 'COMMITTED' });
     expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 98, reserved: 0, prepared: 0 });
     // A forgotten transaction still answers from its record.
-    await expect(one.handler({ action: 'commit', txnId: first, operations: debit(key, 1) })).rejects.toMatchObject({ code: 'COMMIT_AFTER_ABORT' });
+    await expect(one.handler({ action: 'commit', txnId: first, operations: debit(key, 1000) })).rejects.toMatchObject({ code: 'COMMIT_AFTER_ABORT' });
   });
 });
 
@@ -612,8 +618,8 @@ describe('a crash between a one-phase commit’s item write and its record', () 
     // The record now covers the entry, so forgetting may take it once the record is old enough; the item did not move.
     const entry = intentEntryOf(await entryOf(key, txnId));
     const decidedAt = String(record?.committedAt);
-    const later = new Date(Date.parse(decidedAt) + ONE_PHASE_RECORD_AGE_MS + 1).toISOString();
-    expect(entry && recordCoversEntry(entry, { state: 'COMMITTED', decidedAt }, onePhaseRecordHorizonOf(later))).toBe(true);
+    const later = new Date(Date.parse(decidedAt) + RECORD_AGE_TO_FORGET_MS + 1).toISOString();
+    expect(entry && recordCoversEntry(entry, { state: 'COMMITTED', decidedAt }, recordHorizonOf(later))).toBe(true);
     expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 75, available: 75, reserved: 0 });
     await expect(bank({ action: 'abort', txnId, operations: debit(key, 25) })).rejects.toMatchObject({ name: 'Pakka.CommittedInOnePhase' });
   });

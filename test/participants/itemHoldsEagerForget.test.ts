@@ -170,7 +170,7 @@ describe('a one-phase commit delivered again after its C entry was forgotten', (
         ExpressionAttributeValues: { ':a': tombstone },
       }),
     );
-    // Past twice the horizon, so the one-phase record is old enough for its entry to go (ONE_PHASE_RECORD_AGE_MS).
+    // Past twice the horizon, so the one-phase record is old enough for its entry to go (RECORD_AGE_TO_FORGET_MS).
     clock += 21_000;
     expect(await h({ action: 'prepare', txnId: 'next', operations: [{ op: 'debit', key: alice.key, amount: 1 }] })).toMatchObject({ vote: 'VOTE_COMMIT' });
     const intents = (await aliceItem(w))?.intents as Record<string, unknown>;
@@ -318,5 +318,35 @@ describe('a prepare whose record read is served after the commit of its own land
     // The coordinator's retry of the commit finds it done.
     expect(await w.direct('payer-bank', { action: 'commit', txnId: 't', operations: ops })).toMatchObject({ outcome: 'COMMITTED', repeated: true });
     expect(await item()).toMatchObject({ balance: 70, available: 70, reserved: 0, prepared: 0 });
+  });
+});
+
+describe('a one-phase no, and a commitOnePhase that began before its record', () => {
+  it('the A entry its commitOnePhase wrote stays until its ABORTED record is twice the horizon old: a delivery that read no record meets it, and is never applied beside ABORTED (spin’s trail)', async () => {
+    const w = await world();
+    const { key, table, item } = await opened(w);
+    let clock = Date.now();
+    const now = () => new Date(clock).toISOString();
+    const h = participantHandler({ name: 'payer-bank', kind: ledger, tableName: table, client: w.doc, holdsInItems: true, now });
+    // Another transaction reserves the whole balance, so the one-phase debit is the participant's own no.
+    const other = [{ op: 'debit', key, amount: 100 }];
+    expect(await h({ action: 'prepare', txnId: 'other', operations: other })).toMatchObject({ vote: 'VOTE_COMMIT' });
+    const ops = [{ op: 'debit', key, amount: 60 }];
+    expect(await h({ action: 'commitOnePhase', txnId: 'one', operations: ops })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'INSUFFICIENT_FUNDS' });
+    expect(((await item())?.intents as Record<string, unknown>).one).toMatchObject({ s: 'A', r: 'INSUFFICIENT_FUNDS', one: true });
+    // A duplicate delivery of that commitOnePhase begins: it reads no record (none yet), and its item write is held back.
+    const y = slowPrepareProcess(w, now);
+    const late = y.handler({ action: 'commitOnePhase', txnId: 'one', operations: ops });
+    await y.recordServed;
+    // The coordinator's abort learns the no and writes its ABORTED record.
+    expect(await h({ action: 'abort', txnId: 'one', operations: ops })).toMatchObject({ outcome: 'ABORTED' });
+    // Past the entry's own horizon, the other transaction aborts and frees the funds; its write forgets in passing what it may.
+    clock += 11_000;
+    expect(await h({ action: 'abort', txnId: 'other', operations: other })).toMatchObject({ outcome: 'ABORTED' });
+    expect(((await item())?.intents as Record<string, unknown>).one).toMatchObject({ s: 'A' });
+    // The held write lands now, within its window: the entry refuses it, and the record answers.
+    y.release();
+    expect(await late).toMatchObject({ vote: 'VOTE_ABORT' });
+    expect(await item()).toMatchObject({ balance: 100, available: 100, reserved: 0, prepared: 0 });
   });
 });

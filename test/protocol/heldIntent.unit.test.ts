@@ -20,8 +20,8 @@ import {
   PREPARE_SEND_WINDOW_MS,
   forgettingCountsFrom,
   nextForgetAt,
-  ONE_PHASE_RECORD_AGE_MS,
-  onePhaseRecordHorizonOf,
+  RECORD_AGE_TO_FORGET_MS,
+  recordHorizonOf,
   recordCoversEntry,
   abortedEntry,
   intentEntryOf,
@@ -261,20 +261,26 @@ describe('forgetting', () => {
     expect(offered.map((o) => o.txnId)).not.toContain('young');
   });
 
-  it('needs the record only to let a one-phase C go: every other finished entry only ever blocked a late prepare', () => {
+  it('needs the record only for an entry a commitOnePhase may still meet: a one-phase C or no, or a null abort’s tombstone', () => {
     const recordHorizon = t(0);
+    // A C of commit left by a version that kept it, and the participant's own no in a two-phase prepare: at once.
     expect(recordCoversEntry({ s: 'C', at: t(0) }, undefined, recordHorizon)).toBe(true);
-    expect(recordCoversEntry({ s: 'A', at: t(0) }, undefined, recordHorizon)).toBe(true);
-    expect(recordCoversEntry({ s: 'A', at: t(0), d: 'd' }, undefined, recordHorizon)).toBe(true);
     expect(recordCoversEntry({ s: 'A', at: t(0), r: 'INSUFFICIENT_FUNDS' }, undefined, recordHorizon)).toBe(true);
+    // A tombstone (no reason, with or without a digest) and a one-phase no wait for their ABORTED record.
+    for (const entry of [{ s: 'A', at: t(-1) }, { s: 'A', at: t(-1), d: 'd' }, { s: 'A', at: t(-1), r: 'INSUFFICIENT_FUNDS', one: true }] as IntentEntry[]) {
+      expect(recordCoversEntry(entry, undefined, recordHorizon)).toBe(false);
+      expect(recordCoversEntry(entry, { state: 'COMMITTED', decidedAt: t(-1) }, recordHorizon)).toBe(false);
+      expect(recordCoversEntry(entry, { state: 'ABORTED', decidedAt: t(-1) }, recordHorizon)).toBe(true);
+    }
     expect(recordCoversEntry({ s: 'C', at: t(-1), one: true }, undefined, recordHorizon)).toBe(false);
     expect(recordCoversEntry({ s: 'C', at: t(-1), one: true }, { state: 'ABORTED', decidedAt: t(-1) }, recordHorizon)).toBe(false);
     expect(recordCoversEntry({ s: 'C', at: t(-1), one: true }, { state: 'COMMITTED', decidedAt: t(-1) }, recordHorizon)).toBe(true);
+    expect(recordCoversEntry({ s: 'P', d: 'd', at: t(-1) }, { state: 'COMMITTED', decidedAt: t(-1) }, recordHorizon)).toBe(false);
   });
 
   it('lets a one-phase C go only once its record is older than twice the horizon: a delivery that read no record may still be landing', () => {
     const now = t(0);
-    const recordHorizon = onePhaseRecordHorizonOf(now);
+    const recordHorizon = recordHorizonOf(now);
     expect(recordHorizon).toBe(new Date(Date.parse(now) - 2 * INTENT_HORIZON_MS).toISOString());
     const entry = { s: 'C' as const, at: t(-60), one: true as const };
     const decidedAgo = (ms: number) => new Date(Date.parse(now) - ms).toISOString();
@@ -289,7 +295,8 @@ describe('forgetting', () => {
       own: { s: 'C', at: t(0) },
       p: { s: 'P', d: 'd', at: t(0) },
       one: { s: 'C', d: 'd', at: t(0), one: true },
-      done: { s: 'A', at: t(1) },
+      tombstone: { s: 'A', at: t(0) },
+      done: { s: 'A', at: t(1), r: 'INSUFFICIENT_FUNDS' },
       young: { s: 'C', at: t(30) },
       junk: 'not an entry',
     };
@@ -334,7 +341,7 @@ describe('forgetting', () => {
     expect(forgettingCountsFrom(one, undefined)).toEqual({ at: t(0) });
     expect(forgettingCountsFrom({ s: 'A', at: t(2) }, undefined)).toEqual({ at: t(2) });
     // The SDK's send (two attempts of 2.5 s and a back-off under a second) twice, after the 4 s window: inside the record's age.
-    expect(PREPARE_SEND_WINDOW_MS + 2 * (2 * 2_500 + 1_000)).toBeLessThanOrEqual(ONE_PHASE_RECORD_AGE_MS);
+    expect(PREPARE_SEND_WINDOW_MS + 2 * (2 * 2_500 + 1_000)).toBeLessThanOrEqual(RECORD_AGE_TO_FORGET_MS);
   });
 
   it('removes each entry on the condition that it is gone already or finished and old', () => {
