@@ -4,7 +4,7 @@
  * the same DynamoDB call on DynamoDB Local. No protocol step is implemented here.
  */
 import './polyfills.js';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
   type DynamoDBClient,
@@ -115,6 +115,24 @@ export interface LocalExecution {
   abort: () => void;
 }
 
+const VALIDATION = { checkArn: false, checkPaths: true } as const;
+/** The definitions (by hash of their text) this process has validated already. */
+const validated = new Set<string>();
+
+/**
+ * The engine for `definition`, validated the first time this process sees that exact definition. The
+ * validator compiles its JSON schema on every call (about 0.2 s of CPU), and every local world
+ * (each test's, each `pakka local`) builds its own machine from the same file: validating one text
+ * once keeps AWS's rule (an invalid definition is refused before it runs) at a fraction of the cost.
+ */
+function validatedMachine(definition: StateMachineDefinition): StateMachine {
+  const key = createHash('sha256').update(JSON.stringify(definition)).digest('hex');
+  if (validated.has(key)) return new StateMachine(definition, { validationOptions: { ...VALIDATION, noValidate: true } });
+  const machine = new StateMachine(definition, { validationOptions: VALIDATION });
+  validated.add(key);
+  return machine;
+}
+
 export class LocalStateMachine {
   readonly variant: CoordinatorVariant;
   private readonly definition: StateMachineDefinition;
@@ -130,7 +148,7 @@ export class LocalStateMachine {
     this.participantByFunction = new Map([...options.participantFunctions].map(([name, arn]) => [arn, name]));
     if (this.participantByFunction.size !== options.participantFunctions.size) throw new Error('two participants share one function ARN');
     this.definition = loadDefinition(options.substitutions, this.variant, options.faultInjection === true);
-    this.machine = new StateMachine(this.definition, { validationOptions: { checkArn: false, checkPaths: true } });
+    this.machine = validatedMachine(this.definition);
     const states = (this.definition as unknown as { States: Record<string, StateNode> }).States;
     this.handlers = {};
     for (const task of taskStates(states)) this.handlers[task.name] = this.handlerFor(task);
