@@ -140,7 +140,7 @@ function validationKey(options: LocalStateMachineOptions, variant: CoordinatorVa
 /**
  * The engine for `definition`, validated the first time this process sees it (validationKey). The
  * validator compiles its JSON schema on every call (about 0.2 s of CPU), and every local world (each
- * test's, each `pakka local`) builds its own machine from the same file, with its own table names:
+ * test's, local mode's) builds its own machine from the same file, with its own table names:
  * validating once keeps AWS's rule (an invalid definition is refused before it runs) at a fraction
  * of the cost. An invalid definition is never remembered, so it is refused every time.
  */
