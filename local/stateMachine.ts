@@ -4,7 +4,7 @@
  * the same DynamoDB call on DynamoDB Local. No protocol step is implemented here.
  */
 import './polyfills.js';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
   type DynamoDBClient,
@@ -29,13 +29,17 @@ export interface AslSubstitutions {
   CoordinatorLogTable: string;
 }
 
+/** The ASL text before its placeholders are filled. */
+const definitionTemplate = (variant: CoordinatorVariant, faultInjection: boolean) =>
+  faultInjection ? faultInjectedAsl(variant) : readFileSync(aslPath(variant), 'utf8');
+
 /** The committed ASL of `variant`, or (faultInjection) the same with the fault states of faultStates.ts. */
 export function loadDefinition(
   substitutions: AslSubstitutions,
   variant: CoordinatorVariant = DEFAULT_COORDINATOR_VARIANT,
   faultInjection = false,
 ): StateMachineDefinition {
-  let text = faultInjection ? faultInjectedAsl(variant) : readFileSync(aslPath(variant), 'utf8');
+  let text = definitionTemplate(variant, faultInjection);
   for (const [name, value] of Object.entries(substitutions)) text = text.replaceAll(`\${${name}}`, value);
   const missing = /\$\{([A-Za-z]+)\}/.exec(text);
   if (missing) throw new Error(`ASL placeholder \${${missing[1]}} has no substitution`);
@@ -115,6 +119,38 @@ export interface LocalExecution {
   abort: () => void;
 }
 
+const VALIDATION = { checkArn: false, checkPaths: true } as const;
+/** The definitions (by validationKey) this process has validated already. */
+const validated = new Set<string>();
+/** A name as DynamoDB allows it (table names: letters, digits, `_`, `-`, `.`): it cannot change how the ASL parses. */
+const PLAIN_NAME = /^[A-Za-z0-9_.-]+$/;
+
+/**
+ * What decides whether a definition validates: its template, when every placeholder is filled with a
+ * plain name (the placeholders stand only in TableName strings, which the validator takes as they are,
+ * so one plain name validates exactly as another); otherwise the whole filled text.
+ */
+function validationKey(options: LocalStateMachineOptions, variant: CoordinatorVariant, definition: StateMachineDefinition): string {
+  const faultInjection = options.faultInjection === true;
+  const plain = Object.values(options.substitutions).every((value) => PLAIN_NAME.test(value));
+  const text = plain ? `template ${variant} ${faultInjection} ${definitionTemplate(variant, faultInjection)}` : `filled ${JSON.stringify(definition)}`;
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * The engine for `definition`, validated the first time this process sees it (validationKey). The
+ * validator compiles its JSON schema on every call (about 0.2 s of CPU), and every local world (each
+ * test's, local mode's) builds its own machine from the same file, with its own table names:
+ * validating once keeps AWS's rule (an invalid definition is refused before it runs) at a fraction
+ * of the cost. An invalid definition is never remembered, so it is refused every time.
+ */
+function validatedMachine(definition: StateMachineDefinition, key: string): StateMachine {
+  if (validated.has(key)) return new StateMachine(definition, { validationOptions: { ...VALIDATION, noValidate: true } });
+  const machine = new StateMachine(definition, { validationOptions: VALIDATION });
+  validated.add(key);
+  return machine;
+}
+
 export class LocalStateMachine {
   readonly variant: CoordinatorVariant;
   private readonly definition: StateMachineDefinition;
@@ -130,7 +166,7 @@ export class LocalStateMachine {
     this.participantByFunction = new Map([...options.participantFunctions].map(([name, arn]) => [arn, name]));
     if (this.participantByFunction.size !== options.participantFunctions.size) throw new Error('two participants share one function ARN');
     this.definition = loadDefinition(options.substitutions, this.variant, options.faultInjection === true);
-    this.machine = new StateMachine(this.definition, { validationOptions: { checkArn: false, checkPaths: true } });
+    this.machine = validatedMachine(this.definition, validationKey(options, this.variant, this.definition));
     const states = (this.definition as unknown as { States: Record<string, StateNode> }).States;
     this.handlers = {};
     for (const task of taskStates(states)) this.handlers[task.name] = this.handlerFor(task);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { COORDINATOR_VARIANTS, EXECUTION_TIMEOUT_SECONDS } from '../../lambdas/config/coordinatorVariant.js';
-import { allStates, loadDefinition, taskStates } from '../../local/stateMachine.js';
+import { LocalStateMachine, allStates, loadDefinition, taskStates } from '../../local/stateMachine.js';
 import { aslPath, generatedFiles } from '../../statemachines/source/files.js';
 
 const aslValidator = createRequire(import.meta.url)('asl-validator') as (definition: unknown) => { isValid: boolean; errorsText: (sep?: string) => string };
@@ -89,5 +89,19 @@ describe.each(COORDINATOR_VARIANTS)('the %s workflow', (variant) => {
   it('has exactly the placeholders CDK fills', () => {
     expect(new Set(text.match(/\$\{[A-Za-z]+\}/g))).toEqual(new Set(['${CoordinatorLogTable}']));
     expect(() => loadDefinition({ CoordinatorLogTable: 'log' }, variant)).not.toThrow();
+  });
+});
+
+describe('the local engine validates each definition it is built from', () => {
+  const build = (CoordinatorLogTable: string) =>
+    new LocalStateMachine({ substitutions: { CoordinatorLogTable }, dynamo: {} as never, participantFunctions: new Map(), invoke: async () => ({}) });
+
+  it('refuses an invalid definition every time, not only the first (a validation is remembered only when it passed)', () => {
+    // A table name that is not a name: it closes the Task's Parameters and gives the state a field ASL does not have.
+    const injected = 't"}, "Bogus": {"a": "b';
+    // A plain name first, so the template's validation is remembered: the injected one must not ride on it.
+    expect(() => build('pakka-log')).not.toThrow();
+    for (let i = 0; i < 2; i++) expect(() => build(injected)).toThrow(/definition is invalid/);
+    expect(() => build('other-prefix-log')).not.toThrow();
   });
 });
