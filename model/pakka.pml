@@ -25,8 +25,8 @@
  *            record, with a crash possible between) is the decision. Every other answer is learnt by asking (an abort, answered
  *            Pakka.CommittedInOnePhase when it committed); the log's COMMIT follows such an answer, and
  *            recovery asks instead of presuming abort. Needs N=2 (participant 0 takes no part).
- *   A_BY_ENTRY_AGE 1 (ONE_PHASE, ITEM_LAYOUT): an A entry is forgotten by the code's rule, its own age; spin finds
- *            a commit beside ABORTED (docs/model.md, "Known gap")
+ *   A_BY_ENTRY_AGE 1 (ONE_PHASE, ITEM_LAYOUT): an A entry is forgotten by its own age, the code's rule until spin
+ *            found a commit beside ABORTED (docs/model.md, "An A entry forgotten by its own age"); a mutant now
  * Mutants (one safeguard removed, a counterexample expected):
  *   MUTANT_NO_WRITE_ONCE    the decision write without attribute_not_exists(decision)
  *   MUTANT_NO_TOMBSTONE     an abort with no record writes no ABORTED tombstone

@@ -87,7 +87,9 @@ export function intentFacts(record: DecidedRecordFacts | undefined, entry: Inten
       // A one-phase C entry without its record: a crash came between the two writes; whoever learns it writes the record.
       return { state: 'COMMITTED', ...digest, ...(entry.one ? { onePhase: true, recordBehind: true } : {}) };
     case 'A':
-      return { state: 'ABORTED', ...digest, ...(entry.r !== undefined ? { voteReason: entry.r } : {}) };
+      // Its record still to write (the abort that follows a no, or a null abort's retry after a crash between its
+      // two writes): the next abort writes it, and the entry may go once that record is old enough.
+      return { state: 'ABORTED', ...digest, ...(entry.r !== undefined ? { voteReason: entry.r } : {}), recordBehind: true };
   }
 }
 

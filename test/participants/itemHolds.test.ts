@@ -773,3 +773,20 @@ describe('a null abort racing a prepare', () => {
     expect(await readItem(pakka, 'bank', key)).toMatchObject(holdingNothing(100));
   });
 });
+
+describe('a null abort cut off between its tombstone and its record', () => {
+  it('the retried abort writes the record, so the tombstone can be forgotten once that record is old enough', async () => {
+    const key = await openAccount(100, bank);
+    const txnId = uniqueId('t');
+    const crashing = killedAt((command) => command instanceof PutCommand && command.input.Item?.state === 'ABORTED');
+    await expect(crashing({ action: 'abort', txnId, operations: debit(key, 30) })).rejects.toThrow(/killed/);
+    expect(await entryOf(key, txnId)).toMatchObject({ s: 'A' });
+    expect(await readRecord(pakka, 'bank', txnId)).toBeUndefined();
+    // The coordinator retries its abort: the tombstone answers, and its record is written.
+    expect(await bank({ action: 'abort', txnId, operations: debit(key, 30) })).toMatchObject({ outcome: 'ABORTED' });
+    expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({ state: 'ABORTED', layout: ITEM_HOLD_LAYOUT, digest: digestOf(debit(key, 30)) });
+    // A late prepare still votes no, and the item holds nothing.
+    expect(await bank({ action: 'prepare', txnId, operations: debit(key, 30) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'ABORTED_BEFORE_PREPARE' });
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 100, available: 100, reserved: 0, prepared: 0 });
+  });
+});

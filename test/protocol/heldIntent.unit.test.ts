@@ -63,14 +63,17 @@ describe('what the step sees', () => {
     expect(intentFacts({ state: 'COMMITTED' }, { s: 'P', d: 'd', at })).toEqual({ state: 'COMMITTED' });
   });
 
-  it('without a record the entry speaks: P prepared, a one-phase C the decision, an A with a reason the participant’s own no', () => {
+  it('without a record the entry speaks: P prepared, a one-phase C the decision, an A with a reason the participant’s own no, each A with its record to write', () => {
     expect(intentFacts(undefined, { s: 'P', d: 'd', at })).toEqual({ state: 'PREPARED', digest: 'd', redo: true });
     expect(intentFacts(undefined, { s: 'C', d: 'd', at, one: true })).toEqual({ state: 'COMMITTED', digest: 'd', onePhase: true, recordBehind: true });
     expect(intentFacts(undefined, { s: 'A', d: 'd', at, r: 'INSUFFICIENT_FUNDS' })).toEqual({
       state: 'ABORTED',
       digest: 'd',
       voteReason: 'INSUFFICIENT_FUNDS',
+      recordBehind: true,
     });
+    // A tombstone without its record (a crash between its two writes): the next abort writes that record.
+    expect(intentFacts(undefined, { s: 'A', d: 'd', at })).toEqual({ state: 'ABORTED', digest: 'd', recordBehind: true });
     expect(intentFacts(undefined, undefined)).toBeUndefined();
   });
 
