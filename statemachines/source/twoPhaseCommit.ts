@@ -627,7 +627,9 @@ export function twoPhaseCommit(variant: CoordinatorVariant): StateMachineDefinit
     CoordinatorVotesAbort: {
       Type: 'Pass',
       Comment: 'The prepare phase itself failed, or the answers could not be judged: the coordinator votes no.',
-      Result: { vote: { participant: 'coordinator', reason: 'ERROR' satisfies CoordinatorAbortReason, rule: 'the coordinator could not complete the prepare phase' } },
+      Result: {
+        vote: { participant: 'coordinator', reason: 'ERROR' satisfies CoordinatorAbortReason, rule: 'the coordinator could not complete the prepare phase' },
+      },
       ResultPath: '$.abort',
       Next: 'OnePhaseAbortGate',
     },

@@ -270,7 +270,11 @@ describe('forgetting', () => {
     expect(recordCoversEntry({ s: 'C', at: t(0) }, undefined, recordHorizon)).toBe(true);
     expect(recordCoversEntry({ s: 'A', at: t(0), r: 'INSUFFICIENT_FUNDS' }, undefined, recordHorizon)).toBe(true);
     // A tombstone (no reason, with or without a digest) and a one-phase no wait for their ABORTED record.
-    for (const entry of [{ s: 'A', at: t(-1) }, { s: 'A', at: t(-1), d: 'd' }, { s: 'A', at: t(-1), r: 'INSUFFICIENT_FUNDS', one: true }] as IntentEntry[]) {
+    for (const entry of [
+      { s: 'A', at: t(-1) },
+      { s: 'A', at: t(-1), d: 'd' },
+      { s: 'A', at: t(-1), r: 'INSUFFICIENT_FUNDS', one: true },
+    ] as IntentEntry[]) {
       expect(recordCoversEntry(entry, undefined, recordHorizon)).toBe(false);
       expect(recordCoversEntry(entry, { state: 'COMMITTED', decidedAt: t(-1) }, recordHorizon)).toBe(false);
       expect(recordCoversEntry(entry, { state: 'ABORTED', decidedAt: t(-1) }, recordHorizon)).toBe(true);
