@@ -85,6 +85,8 @@ describe('stuckPage', () => {
 
   it('OPEN pages across the statuses with any page size, no page empty before the end', async () => {
     const whole = (await everyPage('OPEN', 100)).flat();
+    // Not limit 1: a read of limit + 1 = 2 refs from at(3) holds only the two that share it, both passed, and
+    // stuckPage stops there (its "past reading this way" case), a limitation of the paging kept as it is.
     for (const limit of [2, 3, 4, 6, 7]) {
       const pages = await everyPage('OPEN', limit);
       expect(pages.flat(), `limit ${limit}`).toEqual(whole);
