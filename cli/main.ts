@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { TXN_STATUSES, type TxnStatus } from '../lambdas/coordinatorLog/coordinatorLog.js';
+import { LIST_STATUSES, type ListStatus } from '../lambdas/api/listStatuses.js';
 import { ApiCallError, ConnectionFlagsError, DEFAULT_URL, SigningError, type TransactionStatus, UnreachableError, clientFor, signingRegion } from './client.js';
 import { cloudWatchIn } from './cloudWatch.js';
 import { runVerify } from './verify.js';
@@ -99,10 +99,10 @@ export function program(out: (text: string) => void, err: (text: string) => void
   cli
     .command('list')
     .description('list transactions, newest first')
-    .addOption(new Option('--status <status>', 'only this status').choices(TXN_STATUSES))
+    .addOption(new Option('--status <status>', 'only this status (OPEN: every one not final, oldest first)').choices(LIST_STATUSES))
     .option('--limit <n>', 'how many', '20')
     .option('--cursor <cursor>', 'continue from a previous listing')
-    .action(async (options: { status?: TxnStatus; limit: string; cursor?: string }) => {
+    .action(async (options: { status?: ListStatus; limit: string; cursor?: string }) => {
       const page = await client().list({
         limit: Number(options.limit),
         ...(options.status ? { status: options.status } : {}),

@@ -4,6 +4,7 @@
  */
 export type { ApiErrorBody } from '../lambdas/api/http.js';
 export type { TransactionList } from '../lambdas/api/listing.js';
+export type { ListStatus } from '../lambdas/api/listStatuses.js';
 export type { EventList } from '../lambdas/api/observabilityRoutes.js';
 export type { ItemView, ParticipantInfo } from '../lambdas/api/participantRoutes.js';
 export type { Health } from '../lambdas/api/router.js';

@@ -10,6 +10,7 @@ import type {
   Health,
   Inspection,
   ItemView,
+  ListStatus,
   OutcomeEvent,
   ParticipantInfo,
   ResolveRequest,
@@ -50,7 +51,8 @@ export interface SubmitOptions {
 export type Submitted = { final: true; transaction: TransactionStatus } | { final: false; txnId: string; status: TxnStatus };
 
 export interface ListOptions {
-  status?: TxnStatus;
+  /** A status, or OPEN: every transaction not final (PREPARING, COMMITTING, ABORTING), oldest first. */
+  status?: ListStatus;
   limit?: number;
   cursor?: string;
 }
@@ -128,7 +130,7 @@ export class PakkaClient {
     return (await this.transport.json<Inspection>({ method: 'GET', path: `/transactions/${segment(txnId)}/inspect` })).body;
   }
 
-  /** One page, newest first; pass `nextCursor` back as `cursor` for the next. */
+  /** One page, newest first (a status not final, or OPEN: oldest first); pass `nextCursor` back as `cursor` for the next. */
   async list(options: ListOptions = {}): Promise<TransactionList> {
     const query = { status: options.status, limit: options.limit === undefined ? undefined : String(options.limit), cursor: options.cursor };
     return (await this.transport.json<TransactionList>({ method: 'GET', path: '/transactions', query })).body;

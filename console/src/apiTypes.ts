@@ -9,6 +9,7 @@ import type { ResolveRefused } from '../../lambdas/api/recoveryRoutes.js';
 
 export type { ParticipantView, TransactionView, TxnStatus } from '../../lambdas/coordinatorLog/coordinatorLog.js';
 export type { TransactionList } from '../../lambdas/api/listing.js';
+export type { ListStatus } from '../../lambdas/api/listStatuses.js';
 export type { InspectedItem, InspectedParticipant, Inspection, ParticipantStatus, TransactionStatus } from '../../lambdas/api/transactionRoutes.js';
 export type { TimeSpan, TransactionTimeline as Timeline } from '../../lambdas/observability/transactionTimeline.js';
 export type { ItemView, ParticipantInfo } from '../../lambdas/api/participantRoutes.js';
@@ -21,4 +22,3 @@ export type ApiErrorBody = { error: ApiError } & Partial<Pick<ResolveRefused, 'l
 // A record over every status: a status the API adds and the console does not list fails this build.
 const STATUS_ORDER: Record<TxnStatus, number> = { PREPARING: 0, COMMITTING: 1, ABORTING: 2, COMMITTED: 3, ABORTED: 4 };
 export const TXN_STATUSES = (Object.keys(STATUS_ORDER) as TxnStatus[]).sort((a, b) => STATUS_ORDER[a] - STATUS_ORDER[b]);
-export const OPEN_STATUSES: readonly TxnStatus[] = ['PREPARING', 'COMMITTING', 'ABORTING'];

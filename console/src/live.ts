@@ -5,15 +5,18 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { parsePrometheusText } from '../../cli/prometheusText.js';
-import { allPages } from './allPages.js';
+import { allPages, pagesOfPath } from './allPages.js';
 import { ApiCallError, getJson, metricsText } from './api.js';
-import { OPEN_STATUSES, type TransactionList, type TransactionView } from './apiTypes.js';
+import type { ListStatus, TransactionList, TransactionView } from './apiTypes.js';
 import { CLOUDWATCH_PERIOD_SECONDS, cloudWatchSeries } from './cloudWatchSeries.js';
 import { type Reading, type Series, keep } from './liveMetrics.js';
 
 export const POLL_MS = 2000;
 /** The listing's page size; every page is read (allPages.ts), up to its bound, past which the count shows "+". */
 export const OPEN_LIMIT = 100;
+/** The bound on the open listing's pages: 50 pages of each of the three statuses, as when each had its own listing. */
+const OPEN_MAX_PAGES = 150;
+const OPEN: ListStatus = 'OPEN';
 
 export interface LiveState {
   readings: Reading[];
@@ -77,18 +80,23 @@ async function scrape(): Promise<void> {
   }
 }
 
-/** The open transactions (every page of each open status) and the newest ones. */
+/**
+ * The open transactions (every page of the one OPEN listing: each page reads every participant's
+ * held index once, where a listing per status read them three times) and the newest ones.
+ */
 async function list(): Promise<void> {
-  const [lists, recent] = await Promise.allSettled([
-    Promise.all(OPEN_STATUSES.map((s) => allPages(getJson<TransactionList>, `/transactions?status=${s}&limit=${OPEN_LIMIT}`))),
+  const [open, recent] = await Promise.allSettled([
+    allPages(pagesOfPath(getJson<TransactionList>, `/transactions?status=${OPEN}&limit=${OPEN_LIMIT}`), OPEN_MAX_PAGES),
     getJson<TransactionList>('/transactions?limit=10'),
   ]);
   const next: Partial<LiveState> = { updatedAt: Date.now() };
-  if (lists.status === 'fulfilled') {
-    next.open = lists.value.flatMap((l) => l.transactions).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-    next.openCapped = lists.value.some((l) => l.capped);
+  if (open.status === 'fulfilled') {
+    // The views count each status from each transaction's own `status`; the listing orders by what is held
+    // (a record's inDoubtSince or the log's createdAt), the views by createdAt.
+    next.open = open.value.transactions.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    next.openCapped = open.value.capped;
     next.apiProblem = null;
-  } else next.apiProblem = problem(lists.reason);
+  } else next.apiProblem = problem(open.reason);
   if (recent.status === 'fulfilled') next.recent = recent.value.transactions;
   publish(next);
 }

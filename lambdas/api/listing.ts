@@ -1,6 +1,6 @@
 /**
- * GET /transactions. The statuses that are not final (PREPARING, COMMITTING, ABORTING) are listed
- * oldest first through what is held for them (stuckListing.ts); the final ones and the whole log
+ * GET /transactions. The statuses that are not final (PREPARING, COMMITTING, ABORTING, and OPEN for
+ * all three) are listed oldest first through what is held for them (stuckListing.ts); the final ones and the whole log
  * newest first from the byStatus index, sharded (`<status>#<shard>`, see logShards.ts), so a listing
  * merges one query per status and shard, never a scan. The merge and the cursors are pure. A page is
  * empty only when nothing follows it.
@@ -12,7 +12,8 @@ import { ALL_LOG_SHARDS, streamOf } from '../coordinatorLog/logShards.js';
 import { TXN_ID_PATTERN } from '../request/transactionRequest.js';
 import { ApiError, jsonResponse } from './http.js';
 import { integerQuery, query } from './request.js';
-import { decodeStuckCursor, encodeStuckCursor, isStuckStatus, stuckPage } from './stuckListing.js';
+import { LIST_STATUSES, isListStatus, isStuckFilter } from './listStatuses.js';
+import { decodeStuckCursor, encodeStuckCursor, stuckPage } from './stuckListing.js';
 import type { LogKey, LogPage, TransactionService } from './transactionService.js';
 
 export const LIST_LIMITS = { defaultLimit: 20, maxLimit: 100 } as const;
@@ -144,13 +145,13 @@ export function mergePages(pages: ReadonlyMap<Stream, LogPage>, positions: Posit
 
 export async function listTransactions(service: TransactionService, event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const statusParam = query(event, 'status');
-  if (statusParam !== undefined && !(TXN_STATUSES as readonly string[]).includes(statusParam)) {
-    throw new ApiError(400, 'INVALID_REQUEST', `status must be one of ${TXN_STATUSES.join(', ')}`, 'status');
+  if (statusParam !== undefined && !isListStatus(statusParam)) {
+    throw new ApiError(400, 'INVALID_REQUEST', `status must be one of ${LIST_STATUSES.join(', ')}`, 'status');
   }
-  const filter = (statusParam as TxnStatus | undefined) ?? 'ALL';
+  const filter = statusParam ?? 'ALL';
   const limit = integerQuery(event, 'limit', 1, LIST_LIMITS.maxLimit, LIST_LIMITS.defaultLimit);
   const cursorParam = query(event, 'cursor');
-  if (isStuckStatus(filter)) {
+  if (isStuckFilter(filter)) {
     // Not final: listed through what is held for them, oldest (most stuck) first.
     let after: ReturnType<typeof decodeStuckCursor>;
     if (cursorParam !== undefined) {

@@ -1,6 +1,6 @@
 /**
- * GET /transactions?status=PREPARING|COMMITTING|ABORTING: the transactions not yet final, oldest
- * (most stuck) first. A transaction is stuck while something is held for it, a participant's
+ * GET /transactions?status=PREPARING|COMMITTING|ABORTING|OPEN: the transactions not yet final (of
+ * one status, or OPEN: all three), oldest (most stuck) first. A transaction is stuck while something is held for it, a participant's
  * PREPARED record, or while its log item is in the open index; so the listing pages through those
  * (a few, however many transactions finished) and never through the finished ones. A page is empty
  * only when nothing follows it. The paging is pure: the reads come in through HeldReader.
@@ -8,10 +8,7 @@
 import { z } from 'zod';
 import type { TransactionView } from '../coordinatorLog/coordinatorLog.js';
 import { TXN_ID_PATTERN } from '../request/transactionRequest.js';
-
-export const STUCK_STATUSES = ['PREPARING', 'COMMITTING', 'ABORTING'] as const;
-export type StuckStatus = (typeof STUCK_STATUSES)[number];
-export const isStuckStatus = (status: string): status is StuckStatus => (STUCK_STATUSES as readonly string[]).includes(status);
+import { OPEN_FILTER, STUCK_FILTERS, type StuckFilter, isStuckStatus } from './listStatuses.js';
 
 /** The source of a ref found through the coordinator log's open index (participant names never start with '#'). */
 export const OPEN_LOG_SOURCE = '#open';
@@ -43,11 +40,13 @@ export interface HeldReader {
 }
 
 export interface StuckCursor {
-  filter: StuckStatus;
+  filter: StuckFilter;
   at: string;
   txnId: string;
   source: string;
 }
+
+const inFilter = (filter: StuckFilter, status: string): boolean => (filter === OPEN_FILTER ? isStuckStatus(status) : status === filter);
 
 const compare = (a: Omit<HeldRef, 'txnId'> & { txnId: string }, b: Omit<HeldRef, 'txnId'> & { txnId: string }) =>
   a.at.localeCompare(b.at) || a.txnId.localeCompare(b.txnId) || a.source.localeCompare(b.source);
@@ -58,7 +57,7 @@ const compare = (a: Omit<HeldRef, 'txnId'> & { txnId: string }, b: Omit<HeldRef,
  */
 export async function stuckPage(
   reader: HeldReader,
-  filter: StuckStatus,
+  filter: StuckFilter,
   limit: number,
   after?: StuckCursor,
 ): Promise<{ transactions: TransactionView[]; next: StuckCursor | null }> {
@@ -70,7 +69,7 @@ export async function stuckPage(
     const described = await reader.describeHeld([...new Set(refs.map((r) => r.txnId))]);
     for (const ref of refs) {
       const held = described.get(ref.txnId);
-      if (held && held.listedUnder === ref.source && held.view.status === filter) {
+      if (held && held.listedUnder === ref.source && inFilter(filter, held.view.status)) {
         if (found.length === limit) {
           const last = found[limit - 1]?.ref;
           return { transactions: found.map((f) => f.view), next: last ? { filter, at: last.at, txnId: last.txnId, source: last.source } : null };
@@ -86,7 +85,7 @@ export async function stuckPage(
 
 const cursorSchema = z.strictObject({
   v: z.literal(3),
-  filter: z.enum(STUCK_STATUSES),
+  filter: z.enum(STUCK_FILTERS),
   at: z.iso.datetime({ offset: true }),
   txnId: z.string().regex(TXN_ID_PATTERN),
   source: z.string().min(1).max(200),

@@ -447,7 +447,10 @@ describe('GET /transactions', () => {
   });
 
   it('refuses a bad status, limit or cursor', async () => {
-    expect(await call<ErrorBody>(lister.url, 'GET', '/transactions?status=DONE')).toMatchObject({ status: 400, body: { error: { field: 'status' } } });
+    expect(await call<ErrorBody>(lister.url, 'GET', '/transactions?status=DONE')).toMatchObject({
+      status: 400,
+      body: { error: { field: 'status', message: 'status must be one of PREPARING, COMMITTING, ABORTING, COMMITTED, ABORTED, OPEN' } },
+    });
     for (const limit of ['0', '101', 'ten', '-1', '1.5']) {
       expect(await call<ErrorBody>(lister.url, 'GET', `/transactions?limit=${limit}`)).toMatchObject({ status: 400, body: { error: { field: 'limit' } } });
     }

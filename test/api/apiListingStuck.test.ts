@@ -1,5 +1,5 @@
 /**
- * GET /transactions?status=PREPARING|COMMITTING|ABORTING beside thousands of finished transactions
+ * GET /transactions?status=PREPARING|COMMITTING|ABORTING|OPEN beside thousands of finished transactions
  * (issue 21 D10, D11; issue 22's empty pages), on DynamoDB Local: every stuck transaction is listed,
  * once, oldest first, with no empty page before the end, whatever the page size. The finished ones are
  * written straight into the tables as the happy path leaves them (a COMMITTING log item, COMMITTED
@@ -11,7 +11,9 @@ import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dyn
 import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ApiError, type ApiErrorBody, errorResponse } from '../../lambdas/api/http.js';
 import { listTransactions } from '../../lambdas/api/listing.js';
+import { LIST_STATUSES, STUCK_STATUSES, isStuckStatus } from '../../lambdas/api/listStatuses.js';
 import { getTransaction } from '../../lambdas/api/transactionRoutes.js';
 import type { TransactionService } from '../../lambdas/api/transactionService.js';
 import type { TransactionView } from '../../lambdas/coordinatorLog/coordinatorLog.js';
@@ -80,6 +82,18 @@ async function page(status: string, limit: number, cursor?: string): Promise<{ t
   return JSON.parse(answer.body) as { transactions: TransactionView[]; nextCursor: string | null };
 }
 
+/** The answer to a refused listing, as the API sends it (status code and JSON error body). */
+async function refusal(query: Record<string, string>): Promise<{ statusCode: number; error: ApiErrorBody }> {
+  try {
+    await listTransactions(service, { queryStringParameters: query } as unknown as APIGatewayProxyEvent);
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    const answer = errorResponse(error);
+    return { statusCode: answer.statusCode, ...(JSON.parse(answer.body) as { error: ApiErrorBody }) };
+  }
+  throw new Error(`listing ${JSON.stringify(query)} was not refused`);
+}
+
 /** Every page of a listing; fails on an empty page that offers a cursor. */
 async function everyPage(status: string, limit: number): Promise<string[][]> {
   const pages: string[][] = [];
@@ -88,7 +102,7 @@ async function everyPage(status: string, limit: number): Promise<string[][]> {
     const next = await page(status, limit, cursor);
     const ids = next.transactions.map((t) => t.txnId);
     if (next.nextCursor !== null) expect(ids.length, `page ${pages.length + 1} of ${status} is empty but offers a cursor`).toBeGreaterThan(0);
-    for (const t of next.transactions) expect(t.status).toBe(status);
+    for (const t of next.transactions) expect(status === 'OPEN' ? isStuckStatus(t.status) : t.status === status, `${t.txnId} is ${t.status}`).toBe(true);
     pages.push(ids);
     cursor = next.nextCursor ?? undefined;
   } while (cursor);
@@ -177,6 +191,48 @@ describe('the stuck listings beside thousands of finished transactions', () => {
       }
     },
   );
+
+  it('OPEN: the three together, each once, oldest first, paged across them', { timeout: 300_000 }, async () => {
+    const open = (await everyPage('OPEN', 100)).flat();
+    expect([...open].sort()).toEqual(STUCK_STATUSES.flatMap((s) => expected[s]).sort());
+    // Oldest first: each status's own order, interleaved by when it began to be held (stuck-cNN, stuck-aNN, stuck-pNN a second apart).
+    const i = (txnId: string) => open.indexOf(txnId);
+    expect(i('open-one-phase')).toBeLessThan(i('stuck-c01'));
+    for (let n = 0; n < STUCK_EACH; n++) {
+      const id = String(n).padStart(2, '0');
+      expect(i(`stuck-c${id}`)).toBeLessThan(i(`stuck-a${id}`));
+      expect(i(`stuck-a${id}`)).toBeLessThan(i(`stuck-p${id}`));
+      if (n + 1 < STUCK_EACH) expect(i(`stuck-p${id}`)).toBeLessThan(i(`stuck-c${String(n + 1).padStart(2, '0')}`));
+    }
+    for (const status of STUCK_STATUSES) expect(open.filter((id) => expected[status].includes(id))).toEqual(expected[status]);
+    for (const limit of [7, 20]) {
+      const pages = await everyPage('OPEN', limit);
+      expect(pages.flat(), `limit ${limit}`).toEqual(open);
+      expect(pages.slice(0, -1).every((p) => p.length === limit)).toBe(true);
+    }
+  });
+
+  it('refuses a cursor of one filter for another, and a bad status, naming the field and the allowed values', async () => {
+    const first = await page('OPEN', 3);
+    expect(first.nextCursor).not.toBeNull();
+    const open = first.nextCursor ?? '';
+    const preparing = (await page('PREPARING', 3)).nextCursor ?? '';
+    for (const [status, cursor] of [
+      ['PREPARING', open],
+      ['COMMITTED', open],
+      ['OPEN', preparing],
+    ]) {
+      expect(await refusal({ status: status as string, cursor: cursor as string }), `${status} with another's cursor`).toMatchObject({
+        statusCode: 400,
+        error: { code: 'INVALID_REQUEST', field: 'cursor' },
+      });
+    }
+    expect(await refusal({ status: 'STUCK' })).toEqual({
+      statusCode: 400,
+      error: { code: 'INVALID_REQUEST', field: 'status', message: `status must be one of ${LIST_STATUSES.join(', ')}` },
+    });
+    expect(LIST_STATUSES).toContain('OPEN');
+  });
 
   it('the final statuses: a full first page, read past the stuck ones stored beside them', { timeout: 300_000 }, async () => {
     for (const status of ['COMMITTED', 'ABORTED']) {

@@ -109,8 +109,8 @@ function pakka(args: string[]): Promise<{ code: number; stdout: string; stderr: 
 }
 
 beforeAll(async () => {
-  // Each of top's listings of open transactions reads every participant's in-doubt index (16 shards
-  // each): the two the transactions use, and cinema, configured but never called, which top leaves out.
+  // Top's one listing of open transactions (status=OPEN) reads every participant's in-doubt index (16
+  // shards each): the two the transactions use, and cinema, configured but never called, which top leaves out.
   service = await startTestService({ config: onlyParticipants(['payer-bank', 'payee-bank', 'cinema']), recovery: { timer: false } });
   const run = (body: unknown) => call<{ txnId: string; status: string }>(service.url, 'POST', '/transactions?wait=true', body);
   await run({ participants: [{ name: 'payer-bank', operations: [{ op: 'credit', key: alice, amount: 500 }] }] });

@@ -1,24 +1,12 @@
 /** What the console tells an operator about an open transaction: recovery's action, and when a resolve is allowed. */
 import { describe, expect, it } from 'vitest';
 import type { ParticipantStatus, TransactionList, TransactionView } from '../../console/src/apiTypes.js';
-import { allPages } from '../../console/src/allPages.js';
+import { allPages, pagesOfPath } from '../../console/src/allPages.js';
 import { assess, consequence, unconfirmedVoters } from '../../console/src/stuck.js';
+import { transactionViewOf } from '../support/transactionViews.js';
 
 const at = Date.parse('2026-01-01T00:00:00.000Z');
-const view = (v: Partial<TransactionView>): TransactionView => ({
-  txnId: 't1',
-  status: 'PREPARING',
-  decision: null,
-  reason: null,
-  participants: [],
-  heuristicHazard: false,
-  createdAt: new Date(at).toISOString(),
-  decidedAt: null,
-  finishedAt: null,
-  deadline: new Date(at + 30_000).toISOString(),
-  timings: { prepareMs: null, decideMs: null, totalMs: null },
-  ...v,
-});
+const view = (v: Partial<TransactionView>): TransactionView => transactionViewOf(v);
 const p = (name: string, v: Partial<ParticipantStatus> = {}): ParticipantStatus => ({ name, vote: null, reason: null, phaseTwo: null, state: 'UNKNOWN', ...v });
 
 describe('an open transaction', () => {
@@ -62,7 +50,7 @@ describe('a commit by hand', () => {
   });
 });
 
-describe('the live Stuck view reads every page of each open status', () => {
+describe('the live Stuck view reads every page of the open listing', () => {
   it('follows nextCursor to the end, so a stuck transaction beyond the first page is shown', async () => {
     const pages: Record<string, TransactionList> = {
       '/transactions?status=COMMITTING&limit=2': { transactions: [view({ txnId: 'a' }), view({ txnId: 'b' })], nextCursor: 'c1' },
@@ -76,12 +64,12 @@ describe('the live Stuck view reads every page of each open status', () => {
       if (!page) throw new Error(`unexpected ${path}`);
       return page;
     };
-    const all = await allPages(get, '/transactions?status=COMMITTING&limit=2');
+    const all = await allPages(pagesOfPath(get, '/transactions?status=COMMITTING&limit=2'));
     expect(all.transactions.map((t) => t.txnId)).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(all.capped).toBe(false);
     expect(asked).toHaveLength(3);
     // A runaway listing is bounded, and says so.
-    const endless = await allPages(async () => ({ transactions: [view({})], nextCursor: 'again' }), '/x?status=ABORTING', 3);
+    const endless = await allPages(async () => ({ transactions: [view({})], nextCursor: 'again' }), 3);
     expect(endless).toMatchObject({ capped: true });
     expect(endless.transactions).toHaveLength(3);
   });

@@ -4,7 +4,7 @@ import { Chart } from '../components/Chart.js';
 import { StatusBadge, Tile, TxnLink } from '../components/Status.js';
 import { age, count, duration, percent, rate, since } from '../format.js';
 import { type Figures, WINDOW_READINGS, figures, series } from '../liveMetrics.js';
-import { OPEN_LIMIT, POLL_MS, useLive } from '../live.js';
+import { POLL_MS, useLive } from '../live.js';
 import { assess } from '../stuck.js';
 import { THRESHOLDS } from '../thresholds.js';
 
@@ -146,7 +146,7 @@ export function Overview() {
           label="Active transactions"
           value={`${live.open.length}${live.openCapped ? '+' : ''}`}
           detail={Object.entries(byStatus)
-            .map(([status, n]) => `${status} ${n}${live.openCapped && n >= OPEN_LIMIT ? '+' : ''}`)
+            .map(([status, n]) => `${status} ${n}${live.openCapped ? '+' : ''}`)
             .join(' · ')}
         />
         <Tile
