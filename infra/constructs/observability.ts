@@ -202,7 +202,7 @@ export class Observability extends Construct {
     const inDoubt = alarm(
       'InDoubt',
       ALARM_NAMES.inDoubt,
-      `A transaction has been in doubt for more than ${d.inDoubtSeconds} s: a participant holds a PREPARED record (and its locks) that no decision has reached. Recovery should have finished it; see \`pakka list --status COMMITTING|ABORTING|PREPARING\`, \`pakka inspect TXN\`, the recovery function's log, and decide by hand with \`pakka resolve\` if needed.`,
+      `A transaction has been in doubt for more than ${d.inDoubtSeconds} s: a participant holds a PREPARED record (and its locks) that no decision has reached. Recovery should have finished it; see \`pakka list --status OPEN\`, \`pakka inspect TXN\`, the recovery function's log, and decide by hand with \`pakka resolve\` if needed.`,
       pakkaMetric(METRICS.oldestInDoubtAgeSeconds, 'Maximum', minute),
       d.inDoubtSeconds,
       1,
