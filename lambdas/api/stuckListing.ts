@@ -51,6 +51,9 @@ const inFilter = (filter: StuckFilter, status: string): boolean => (filter === O
 const compare = (a: Omit<HeldRef, 'txnId'> & { txnId: string }, b: Omit<HeldRef, 'txnId'> & { txnId: string }) =>
   a.at.localeCompare(b.at) || a.txnId.localeCompare(b.txnId) || a.source.localeCompare(b.source);
 
+/** How many holds of one instant a listing reads at most to page past them (a read doubles until it finds a newer one). */
+export const MAX_REFS_OF_ONE_INSTANT = 4096;
+
 /**
  * The page after `after`: up to `limit` transactions of `filter`, and a cursor only when at least one
  * more follows (the page looks one transaction ahead, so the last page is never an empty one).
@@ -63,9 +66,19 @@ export async function stuckPage(
 ): Promise<{ transactions: TransactionView[]; next: StuckCursor | null }> {
   const found: Array<{ ref: HeldRef; view: TransactionView }> = [];
   let passed: HeldRef | undefined = after;
+  let want = limit + 1;
   for (;;) {
-    const read = await reader.heldFrom(passed?.at, limit + 1);
+    const read = await reader.heldFrom(passed?.at, want);
     const refs = read.refs.filter((r) => !passed || compare(r, passed) > 0);
+    if (!refs.length && !read.exhausted) {
+      // Every ref read shares the instant already passed (a burst of holds within one millisecond): the reader reads
+      // from an instant, not from a ref, so read more of that instant rather than end the listing short of the rest.
+      if (want >= MAX_REFS_OF_ONE_INSTANT)
+        throw new Error(`more than ${MAX_REFS_OF_ONE_INSTANT} holds share the instant ${passed?.at}: the listing cannot page past them`);
+      want *= 2;
+      continue;
+    }
+    want = limit + 1;
     const described = await reader.describeHeld([...new Set(refs.map((r) => r.txnId))]);
     for (const ref of refs) {
       const held = described.get(ref.txnId);
@@ -78,8 +91,7 @@ export async function stuckPage(
       }
       passed = ref;
     }
-    // No new ref although the index holds more: more than `limit + 1` records share one instant, past reading this way.
-    if (read.exhausted || !refs.length) return { transactions: found.map((f) => f.view), next: null };
+    if (read.exhausted) return { transactions: found.map((f) => f.view), next: null };
   }
 }
 

@@ -85,13 +85,34 @@ describe('stuckPage', () => {
 
   it('OPEN pages across the statuses with any page size, no page empty before the end', async () => {
     const whole = (await everyPage('OPEN', 100)).flat();
-    // Not limit 1: a read of limit + 1 = 2 refs from at(3) holds only the two that share it, both passed, and
-    // stuckPage stops there (its "past reading this way" case), a limitation of the paging kept as it is.
-    for (const limit of [2, 3, 4, 6, 7]) {
+    // With limit 1, a read of 2 refs from at(3) holds only the two that share it, both passed: the next read asks for more.
+    for (const limit of [1, 2, 3, 4, 6, 7]) {
       const pages = await everyPage('OPEN', limit);
       expect(pages.flat(), `limit ${limit}`).toEqual(whole);
       expect(pages.at(-1)?.length, `limit ${limit}: the last page`).toBeGreaterThan(0);
     }
+  });
+
+  it('pages past a burst of holds that share one instant, however small the page', async () => {
+    const burst: HeldRef[] = Array.from({ length: 25 }, (_, i) => ({ txnId: `t-b${String(i).padStart(2, '0')}`, at: at(1), source: 'payer-bank' }));
+    const held: HeldReader = {
+      async heldFrom(from, limit) {
+        const after = burst.filter((r) => from === undefined || r.at >= from);
+        return { refs: after.slice(0, limit), exhausted: after.length <= limit };
+      },
+      async describeHeld(txnIds) {
+        return new Map(txnIds.map((id) => [id, { view: view(id, 'PREPARING'), listedUnder: 'payer-bank' }]));
+      },
+    };
+    const listed: string[] = [];
+    let after: StuckCursor | undefined;
+    for (;;) {
+      const page = await stuckPage(held, 'OPEN', 3, after);
+      listed.push(...page.transactions.map((t) => t.txnId));
+      if (!page.next) break;
+      after = page.next;
+    }
+    expect(listed).toEqual(burst.map((r) => r.txnId));
   });
 
   it('reads the held indexes once for a page of OPEN', async () => {
