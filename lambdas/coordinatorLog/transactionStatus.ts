@@ -123,7 +123,9 @@ export function withDerivedStatus(item: CoordinatorLogItem, records: RecordsByPa
   });
   if (outcomes.includes('PENDING')) return { ...item, status: decision === 'COMMIT' ? 'COMMITTING' : 'ABORTING', phase2Json: outcomes };
   const status: TxnStatus = decision === 'COMMIT' ? 'COMMITTED' : 'ABORTED';
-  const last = finishedAt.sort().at(-1) ?? item.decidedAt;
+  // Never before the decision: a one-phase commit's record (its participant's own write, the decision) precedes the
+  // receipt that logs decidedAt, and a phase two that ended before it began would read as a negative commit time.
+  const last = [...finishedAt, ...(item.decidedAt ? [item.decidedAt] : [])].sort().at(-1);
   return {
     ...item,
     status,

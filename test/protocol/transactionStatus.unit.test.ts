@@ -1,6 +1,6 @@
 /** The derived status of a transaction (the log is written once, at the decision): pure, no DynamoDB. */
 import { describe, expect, it } from 'vitest';
-import type { CoordinatorLogItem } from '../../lambdas/coordinatorLog/coordinatorLog.js';
+import { type CoordinatorLogItem, transactionView } from '../../lambdas/coordinatorLog/coordinatorLog.js';
 import { type ParticipantRecordFacts, onePhaseItem, undecidedStatus, withDerivedStatus } from '../../lambdas/coordinatorLog/transactionStatus.js';
 
 const participant = (name: string) => ({ name, operations: [{ op: 'credit', key: 'k', amount: 1 }], prepareTimeoutSeconds: 5, commitTimeoutSeconds: 5 });
@@ -47,6 +47,13 @@ describe('a decided transaction', () => {
       finishedAt: '2026-01-01T00:00:03.000Z',
       heuristicHazard: false,
     });
+  });
+
+  it('finishes no earlier than the decision: a one-phase record written before its receipt gives a commit time of 0, not a negative one', () => {
+    const one = decided('COMMIT', { participantsJson: [participant('a')], votesJson: [{ name: 'a', vote: 'VOTE_COMMIT' as const }], onePhase: true });
+    const item = withDerivedStatus(one, records({ a: committed('2026-01-01T00:00:00.900Z') }));
+    expect(item).toMatchObject({ status: 'COMMITTED', finishedAt: '2026-01-01T00:00:01.000Z' });
+    expect(transactionView(item).timings).toMatchObject({ prepareMs: 1000, commitMs: 0, totalMs: 1000 });
   });
 
   it('stays COMMITTING while one still holds PREPARED (or nothing)', () => {
