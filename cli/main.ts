@@ -98,8 +98,8 @@ export function program(out: (text: string) => void, err: (text: string) => void
 
   cli
     .command('list')
-    .description('list transactions, newest first')
-    .addOption(new Option('--status <status>', 'only this status (OPEN: every one not final, oldest first)').choices(LIST_STATUSES))
+    .description('list transactions: newest first, or the oldest (most stuck) first for a status not yet final (PREPARING, COMMITTING, ABORTING, OPEN)')
+    .addOption(new Option('--status <status>', 'only this status (OPEN: every one not final)').choices(LIST_STATUSES))
     .option('--limit <n>', 'how many', '20')
     .option('--cursor <cursor>', 'continue from a previous listing')
     .action(async (options: { status?: ListStatus; limit: string; cursor?: string }) => {
