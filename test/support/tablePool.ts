@@ -1,9 +1,10 @@
 /**
- * Tables created once per test file. A test's world (testPakka, LedgerWorld) takes its set of tables
+ * Tables created once per test worker. A test's world (testPakka, LedgerWorld) takes its set of tables
  * from this pool and gives it back when it is done; the file's next world gets the same tables,
  * emptied, instead of creating its own (CreateTable with its indexes is what made each fresh world
- * cost seconds on DynamoDB Local). Each test file runs in a module scope of its own, so the pool is
- * the file's (`npm run chaos`, outside vitest, has one pool for its run). It takes the endpoint as an
+ * cost seconds on DynamoDB Local). A vitest worker runs its files in one module graph (`isolate: false`
+ * in vitest.config.ts), so the pool is the worker's: a file's worlds reuse the tables the files before
+ * it left (`npm run chaos`, outside vitest, has one pool for its run). It takes the endpoint as an
  * argument, not from vitest's context, for that reason.
  *
  * A set is given back closed: its world's client refuses every further request, and the pool waits
