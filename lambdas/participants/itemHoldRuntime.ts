@@ -179,14 +179,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     remember(pk, { finished: Object.fromEntries(finished), entries: Object.keys(intents), prepared, lastFinishedAt });
     // Forgetting in passing leaves the entries that need their record (one-phase ones, tombstones): a busy item's pass reads it.
     const entries = Object.values(intents as Record<string, unknown>);
-    if (
-      entries.length >= FORGET_FROM_HELD &&
-      entries.some((raw) => {
-        const entry = intentEntryOf(raw);
-        return entry !== undefined && needsRecordToGo(entry);
-      })
-    )
-      oneFull.add(pk);
+    if (entries.length >= FORGET_FROM_HELD && entries.map(intentEntryOf).some((entry) => entry !== undefined && needsRecordToGo(entry))) recordPassDue.add(pk);
   }
 
   /** How the next write to `pk` for `txnId` finds the map, with the finished entries it may forget on the way. */
@@ -206,7 +199,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
   }
 
   /** Items this process saw with FORGET_FROM_HELD entries or more, some needing their record to go: the next prepare there runs the pass that reads records. */
-  const oneFull = new Set<string>();
+  const recordPassDue = new Set<string>();
 
   /**
    * A write that sets the transaction's entry: first in the item's map (forgetting in passing), and when
@@ -270,7 +263,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
         heldHere.set(txnId, { pk, digest: given.digest, at: entry.at, holdId: entry.n });
         if (heldHere.size > HELD_HERE) heldHere.delete(heldHere.keys().next().value as string);
       }
-      if (oneFull.delete(pk)) await forget(pk);
+      if (recordPassDue.delete(pk)) await forget(pk);
       return { kind: 'done' };
     }
     const old = out.old;
@@ -328,7 +321,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
 
   async function forget(pk: string, force = false): Promise<void> {
     const at = now();
-    oneFull.delete(pk);
+    recordPassDue.delete(pk);
     const notBefore = forgetNotBefore.get(pk);
     if (!force && notBefore !== undefined && at < notBefore) return;
     const out = await client.send(
@@ -345,7 +338,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     const oneRecordHorizon = recordHorizonOf(at);
     const candidates = forgettableEntries(intents, horizon);
     // Only an entry a commitOnePhase may still meet needs its record read (heldIntent.ts forgettableWithoutRecord).
-    const toRead = candidates.filter(({ entry }) => !forgettableWithoutRecord(entry));
+    const toRead = candidates.filter(({ entry }) => needsRecordToGo(entry));
     const records = toRead.length
       ? new Map(
           (
@@ -362,7 +355,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
       : new Map<string, StoredRecord>();
     const factsOf = (txnId: string) => {
       const record = records.get(txnId);
-      return record && record.state !== 'PREPARED' ? { state: record.state, decidedAt: record.committedAt ?? record.abortedAt } : undefined;
+      return record && record.state !== 'PREPARED' ? { state: record.state, decidedAt: decidedAtOf(record) } : undefined;
     };
     const covered = new Set(candidates.filter(({ txnId, entry }) => recordCoversEntry(entry, factsOf(txnId), oneRecordHorizon)).map((c) => c.txnId));
     if (covered.size) await driver.write(new UpdateCommand(forgetEntries(tableName, pk, [...covered], horizon)));
