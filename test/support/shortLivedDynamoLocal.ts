@@ -7,9 +7,10 @@
  *
  * - `DDB_LOCAL_TELEMETRY=0`: AWS's documented switch that turns DynamoDB Local's telemetry off for a
  *   session (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/DynamoDBLocalTelemetry.html);
- *   sending it is work a test has no use for.
- * - `JDK_JAVA_OPTIONS=-XX:TieredStopAtLevel=1`: read by the `java` launcher (JDK 9 and later); the
- *   client compiler only, which compiles quickly and never spends a core on the optimizing compiler
+ *   sending it is work a test has no use for. vitest.config.ts sets it for the whole run, so every test
+ *   process and what it spawns inherit it, the run's shared DynamoDB Local included.
+ * - `JDK_JAVA_OPTIONS=-XX:TieredStopAtLevel=1`, set here: read by the `java` launcher (JDK 9 and later);
+ *   the client compiler only, which compiles quickly and never spends a core on the optimizing compiler
  *   for code that a process of a few requests never runs hot.
  *
  * Neither changes what Pakka does: it starts, stops and names DynamoDB Local the same way; the Java
@@ -20,7 +21,6 @@ import { vi } from 'vitest';
 
 export function shortLivedDynamoLocalEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   return {
-    DDB_LOCAL_TELEMETRY: '0',
     JDK_JAVA_OPTIONS: [env.JDK_JAVA_OPTIONS, '-XX:TieredStopAtLevel=1'].filter(Boolean).join(' '),
   };
 }
