@@ -5,6 +5,7 @@
  * the API bundles, and its role is granted, these Queries alone.
  */
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type LogAttribute, logProjection } from '../coordinatorLog/logAttributes.js';
 import { OPEN_PARTITIONS } from '../coordinatorLog/logShards.js';
 import { type ShardedIndex, firstPage } from '../participants/shardedIndexPages.js';
 import { OPEN_INDEX } from '../tableSchemas.js';
@@ -17,9 +18,9 @@ export function openShards(client: DynamoDBDocumentClient, tableName: string, re
     send: (input) => client.send(new QueryCommand(input)),
     TableName: tableName,
     IndexName: OPEN_INDEX,
-    shardKey: 'openPartition',
+    shardKey: 'openPartition' satisfies LogAttribute,
     shards: OPEN_PARTITIONS,
-    ProjectionExpression: 'txnId, createdAt',
+    ...logProjection('txnId', 'createdAt'),
     ...read,
   };
 }
