@@ -52,13 +52,21 @@ export interface ItemSample {
   entries: number;
   /** Bytes of those entries by AWS's rules, each with its txnId and the map's byte for it (the map's own 3 left out). */
   entryBytes: number;
+  /** How long before the read the oldest entry last changed (its `at`): how long entries stay; 0 with none. */
+  oldestEntryAgeMs: number;
 }
 
-/** Pure. An item without the map has no entries. */
-export function itemSampleOf(item: AttributeMap): ItemSample {
+/** Pure. An item without the map has no entries; `readAt` is when it was read (ms since the epoch). */
+export function itemSampleOf(item: AttributeMap, readAt: number): ItemSample {
   const intents = item.intents;
-  const entries = intents?.M ? Object.keys(intents.M).length : 0;
-  return { bytes: itemSize(item), entries, entryBytes: intents && entries ? valueSize(intents) - 3 : 0 };
+  const entries = Object.values(intents?.M ?? {});
+  const times = entries.flatMap((entry) => (entry.M?.at?.S ? [Date.parse(entry.M.at.S)] : []));
+  return {
+    bytes: itemSize(item),
+    entries: entries.length,
+    entryBytes: intents && entries.length ? valueSize(intents) - 3 : 0,
+    oldestEntryAgeMs: times.length ? readAt - Math.min(...times) : 0,
+  };
 }
 
 /** A hot item's sizes as read beside a run, with how many entries it carried and what one weighs. */
@@ -67,6 +75,9 @@ export interface ItemSampleSummary extends ItemSizeSummary {
   meanEntries: number;
   /** Mean bytes of one entry over every entry read (0 when none was). */
   bytesPerEntry: number;
+  /** The oldest entry's age, the largest and the mean over the reads. */
+  maxEntryAgeMs: number;
+  meanOldestEntryAgeMs: number;
 }
 
 /** Pure. */
@@ -77,6 +88,8 @@ export function itemSampleSummary(samples: readonly ItemSample[]): ItemSampleSum
     maxEntries: samples.length ? Math.max(...samples.map((s) => s.entries)) : 0,
     meanEntries: samples.length ? entries / samples.length : 0,
     bytesPerEntry: entries ? samples.reduce((sum, s) => sum + s.entryBytes, 0) / entries : 0,
+    maxEntryAgeMs: samples.length ? Math.max(...samples.map((s) => s.oldestEntryAgeMs)) : 0,
+    meanOldestEntryAgeMs: samples.length ? samples.reduce((sum, s) => sum + s.oldestEntryAgeMs, 0) / samples.length : 0,
   };
 }
 

@@ -1,5 +1,6 @@
 /** Renders benchmark results as Markdown tables, the same text the terminal and BENCHMARKS.md show. Pure. */
 import { INTENT_HORIZON_MS, RECORD_AGE_TO_FORGET_MS } from '../lambdas/protocol/heldIntent.js';
+import { renderBreakdown } from './awsUnitsBreakdown.js';
 import { type BenchResults, type CostResult, STEADY_ONE_PHASE_SHAPE, type SteadyHotUnits, feeItemLine, steadyLine } from './suite.js';
 import type { CellResult, Spread } from './summary.js';
 import type { LatencySummary } from './timeline.js';
@@ -264,7 +265,7 @@ function awsUnitsBlock(r: BenchResults): string {
 /** The steady hot one-phase shape's description and one line per run (none: the profile did not run it). */
 export function steadyOnePhaseBlock(runs: readonly SteadyHotUnits[]): string {
   if (!runs.length) return 'Steady hot one-phase: not run in this profile (the full profile runs it).';
-  return [STEADY_ONE_PHASE_SHAPE, '', ...runs.map((s) => `- ${s.inFlight} in flight: ${steadyLine(s)}.`)].join('\n');
+  return [STEADY_ONE_PHASE_SHAPE, '', ...runs.flatMap((s) => [`- ${s.inFlight} in flight: ${steadyLine(s)}.`, ...renderBreakdown(s.breakdown)])].join('\n');
 }
 
 function costTable(r: BenchResults): string {

@@ -129,7 +129,7 @@ export const STEADY_MARGIN_MS = 2_000;
 export const ONE_PHASE_WARMUP_MS = RECORD_AGE_TO_FORGET_MS + STEADY_MARGIN_MS;
 
 /** The steady hot one-phase shape as the log and the report describe it. */
-export const STEADY_ONE_PHASE_SHAPE = `Steady hot one-phase, N=1: one-phase commits (one participant, so the coordinator sends commitOnePhase) that all debit one account item, txnIds of the length the API generates (40 characters), one run per number in flight on an item of its own, ${ONE_PHASE_WARMUP_MS / 1000} s uncounted and then counted. A one-phase commit's C entry stays in its item until its record is ${RECORD_AGE_TO_FORGET_MS / 1000} s old and a later commit's pass (on an item of ${FORGET_FROM_HELD} entries or more) reads that record, so the item carries about ${RECORD_AGE_TO_FORGET_MS / 1000} s of its commits; it holds at most ${INTENT_CAP} entries, and a commit that finds it full is refused with LOCK_CONFLICT (retried once after 1 s, then aborted).`;
+export const STEADY_ONE_PHASE_SHAPE = `Steady hot one-phase, N=1: one-phase commits (one participant, so the coordinator sends commitOnePhase) that all debit one account item, txnIds of the length the API generates (40 characters), one run per number in flight on an item of its own, ${ONE_PHASE_WARMUP_MS / 1000} s uncounted and then counted. A one-phase commit's C entry stays in its item until its record is ${RECORD_AGE_TO_FORGET_MS / 1000} s old and a later commit's pass (on an item of ${FORGET_FROM_HELD} entries or more) reads that record, so the item carries about ${RECORD_AGE_TO_FORGET_MS / 1000} s of its commits, and that pass's write (billed on the whole item, like the commit's own) is among the commitOnePhase item writes below; it holds at most ${INTENT_CAP} entries, and a commit that finds it full is refused with LOCK_CONFLICT (retried once after 1 s, then aborted).`;
 
 export const PROFILES: Record<'full' | 'quick', BenchProfile> = {
   full: {
@@ -204,8 +204,14 @@ export interface SteadyHotUnits {
   /** Counted transfers, and the committed ones among them (the figures below are theirs). */
   transfers: number;
   transactions: number;
-  /** Counted transfers per second: the rate the items' entry count follows. */
+  /** Counted transfers per second. */
   transfersPerSecond: number;
+  /**
+   * Transfers per second while uncounted: the entries an item carries when the count starts are those of the
+   * time just before it (a one-phase run's, of its last RECORD_AGE_TO_FORGET_MS), so they follow this rate, which
+   * may be faster than the counted one when the item's growth slows the run.
+   */
+  warmupTransfersPerSecond: number;
   awsWriteUnits: number;
   breakdown: BreakdownRow[];
   /** Every counted write to a business item, at the size it was billed on. */
@@ -391,7 +397,7 @@ class Bench {
   /** A business item's size by AWS's rules and its entries, read consistently outside the count; undefined when it does not exist. */
   private async itemSample(participant: string, key: string): Promise<ItemSample | undefined> {
     const out = await this.reader.send(new GetItemCommand({ TableName: this.table(participant), Key: itemKey(key), ConsistentRead: true }));
-    return out.Item ? itemSampleOf(out.Item) : undefined;
+    return out.Item ? itemSampleOf(out.Item, Date.now()) : undefined;
   }
 
   async setUp(): Promise<void> {
@@ -736,6 +742,7 @@ class Bench {
       transfers: measured.length,
       transactions: counted.length,
       transfersPerSecond: results.length / (wallMs / 1000),
+      warmupTransfersPerSecond: warm.results.length / (warm.wallMs / 1000),
       awsWriteUnits: counted.length ? counted.reduce((sum, m) => sum + (m.awsWriteUnits ?? 0), 0) / counted.length : Number.NaN,
       breakdown: awsUnitsBreakdown(counted, this.pakka.tables.coordinatorLog),
       items: itemSizeSummary(businessItemBilledSizes(counted, this.pakka.tables.coordinatorLog)),
@@ -774,11 +781,11 @@ export const feeItemLine = (f: FeeAccountResult['sharedFeeItem']) =>
   `largest ${f.maxBytes} bytes (${f.writeUnitsAtMax} WRU a write), mean ${f.meanBytes} bytes (${f.meanWriteUnits.toFixed(2)} WRU a write), ${f.samples} samples over a ${(f.runMs / 1000).toFixed(1)} s run${f.runMs < f.horizonMs ? ` (shorter than the ${f.horizonMs / 1000} s horizon; commits leave no entry, so the item holds the transfers in flight)` : ''}`;
 
 export const steadyLine = (s: SteadyHotUnits) =>
-  `${s.awsWriteUnits.toFixed(1)} per transfer over ${s.transactions} committed of ${s.transfers} transfers (${s.transfersPerSecond.toFixed(1)}/s, ${s.inFlight} in flight) counted after ${(s.warmupMs / 1000).toFixed(0)} s on the same accounts; business items billed on up to ${s.items.maxBytes} bytes (${s.items.writeUnitsAtMax} WRU a write), ${s.items.meanBytes} on average (${s.items.meanWriteUnits.toFixed(2)} WRU a write); ${payerItemLine(s.payerItem)}; ${refusalsLine(s)}`;
+  `${s.awsWriteUnits.toFixed(1)} per transfer over ${s.transactions} committed of ${s.transfers} transfers (${s.transfersPerSecond.toFixed(1)}/s, ${s.inFlight} in flight) counted after ${(s.warmupMs / 1000).toFixed(0)} s at ${s.warmupTransfersPerSecond.toFixed(1)}/s on the same accounts; business items billed on up to ${s.items.maxBytes} bytes (${s.items.writeUnitsAtMax} WRU a write), ${s.items.meanBytes} on average (${s.items.meanWriteUnits.toFixed(2)} WRU a write); ${payerItemLine(s.payerItem)}; ${refusalsLine(s)}`;
 
 /** The payer's item as a steady run read it. */
 const payerItemLine = (p: ItemSampleSummary) =>
-  `the payer's item, read ${p.samples} times beside the count, up to ${p.maxBytes} bytes (${p.meanBytes} on average) with up to ${p.maxEntries} entries (${p.meanEntries.toFixed(1)} on average, ${p.bytesPerEntry.toFixed(0)} bytes each)`;
+  `the payer's item, read ${p.samples} times beside the count, up to ${p.maxBytes} bytes (${p.meanBytes} on average) with up to ${p.maxEntries} entries (${p.meanEntries.toFixed(1)} on average, ${p.bytesPerEntry.toFixed(0)} bytes each), the oldest ${(p.meanOldestEntryAgeMs / 1000).toFixed(1)} s old on average (${(p.maxEntryAgeMs / 1000).toFixed(1)} s at most)`;
 
 const refusalsLine = (s: SteadyHotUnits) => {
   const others = Object.entries(s.abortReasons).filter(([reason]) => reason !== 'LOCK_CONFLICT');

@@ -228,25 +228,44 @@ describe('hot item sizes', () => {
 });
 
 describe('a hot item read beside a run', () => {
-  const entry = { M: { s: { S: 'C' }, d: { S: 'x'.repeat(64) }, at: { S: '2026-12-08T01:00:00.000Z' }, one: { BOOL: true } } };
+  const entry = (at: string) => ({ M: { s: { S: 'C' }, d: { S: 'x'.repeat(64) }, at: { S: at }, one: { BOOL: true } } });
+  const readAt = Date.parse('2026-12-08T01:00:30.000Z');
 
-  it('counts the entries of its intents map and weighs them by AWS rules, the map’s own 3 bytes left out', () => {
-    const item = { pk: { S: 'ITEM#a' }, balance: { N: '5' }, intents: { M: { 't-1': entry, 't-22': entry } } };
+  it('counts the entries of its intents map, weighs them by AWS rules (the map’s own 3 bytes left out) and ages the oldest', () => {
+    const item = {
+      pk: { S: 'ITEM#a' },
+      balance: { N: '5' },
+      intents: { M: { 't-1': entry('2026-12-08T01:00:10.000Z'), 't-22': entry('2026-12-08T01:00:07.500Z') } },
+    };
     // One entry's value: 3 for the map, then per attribute 1 + name + value: s 1+1+1, d 1+1+64, at 1+2+24, one 1+3+1.
     const value = 3 + 3 + 66 + 27 + 5;
-    expect(itemSampleOf(item)).toEqual({ bytes: itemSize(item), entries: 2, entryBytes: 1 + 3 + value + (1 + 4 + value) });
-    expect(itemSampleOf({ pk: { S: 'ITEM#a' } })).toEqual({ bytes: 8, entries: 0, entryBytes: 0 });
-    expect(itemSampleOf({ pk: { S: 'ITEM#a' }, intents: { M: {} } })).toMatchObject({ entries: 0, entryBytes: 0 });
+    expect(itemSampleOf(item, readAt)).toEqual({ bytes: itemSize(item), entries: 2, entryBytes: 1 + 3 + value + (1 + 4 + value), oldestEntryAgeMs: 22_500 });
+    expect(itemSampleOf({ pk: { S: 'ITEM#a' } }, readAt)).toEqual({ bytes: 8, entries: 0, entryBytes: 0, oldestEntryAgeMs: 0 });
+    expect(itemSampleOf({ pk: { S: 'ITEM#a' }, intents: { M: {} } }, readAt)).toMatchObject({ entries: 0, entryBytes: 0, oldestEntryAgeMs: 0 });
   });
 
   it('summarizes sizes as the fee item does, with the most and mean entries and the mean bytes of one', () => {
     const samples: ItemSample[] = [
-      { bytes: 300, entries: 0, entryBytes: 0 },
-      { bytes: 2000, entries: 10, entryBytes: 1400 },
-      { bytes: 3100, entries: 20, entryBytes: 2800 },
+      { bytes: 300, entries: 0, entryBytes: 0, oldestEntryAgeMs: 0 },
+      { bytes: 2000, entries: 10, entryBytes: 1400, oldestEntryAgeMs: 21_000 },
+      { bytes: 3100, entries: 20, entryBytes: 2800, oldestEntryAgeMs: 24_000 },
     ];
-    expect(itemSampleSummary(samples)).toEqual({ ...itemSizeSummary([300, 2000, 3100]), maxEntries: 20, meanEntries: 10, bytesPerEntry: 140 });
-    expect(itemSampleSummary([])).toEqual({ ...itemSizeSummary([]), maxEntries: 0, meanEntries: 0, bytesPerEntry: 0 });
+    expect(itemSampleSummary(samples)).toEqual({
+      ...itemSizeSummary([300, 2000, 3100]),
+      maxEntries: 20,
+      meanEntries: 10,
+      bytesPerEntry: 140,
+      maxEntryAgeMs: 24_000,
+      meanOldestEntryAgeMs: 15_000,
+    });
+    expect(itemSampleSummary([])).toEqual({
+      ...itemSizeSummary([]),
+      maxEntries: 0,
+      meanEntries: 0,
+      bytesPerEntry: 0,
+      maxEntryAgeMs: 0,
+      meanOldestEntryAgeMs: 0,
+    });
   });
 });
 
@@ -257,10 +276,23 @@ describe('the steady hot one-phase lines of the report', () => {
     transfers: 50,
     transactions: 50 - Object.values(aborted).reduce((sum, n) => sum + n, 0),
     transfersPerSecond: 10,
+    warmupTransfersPerSecond: 12.5,
     awsWriteUnits: 33.25,
-    breakdown: [],
+    breakdown: [
+      {
+        source: 'participant:commitOnePhase',
+        operation: 'UpdateItem',
+        kind: 'item',
+        writes: 2,
+        tableUnits: 56,
+        indexUnits: 0,
+        meanBytesBefore: 28_000,
+        meanBytesAfter: 27_900,
+        maxBilledBytes: 29_000,
+      },
+    ],
     items: itemSizeSummary([28_000, 29_000]),
-    payerItem: { ...itemSizeSummary([28_100]), maxEntries: 200, meanEntries: 199.5, bytesPerEntry: 140.4 },
+    payerItem: { ...itemSizeSummary([28_100]), maxEntries: 200, meanEntries: 199.5, bytesPerEntry: 140.4, maxEntryAgeMs: 21_260, meanOldestEntryAgeMs: 20_540 },
     waitedForLock: refused,
     abortReasons: aborted,
   });
@@ -271,12 +303,16 @@ describe('the steady hot one-phase lines of the report', () => {
     expect(STEADY_ONE_PHASE_SHAPE).toContain('commitOnePhase');
     expect(STEADY_ONE_PHASE_SHAPE).toContain('22 s uncounted');
     expect(text).toContain(
-      '- 1 in flight: 33.3 per transfer over 50 committed of 50 transfers (10.0/s, 1 in flight) counted after 22 s on the same accounts; business items billed on up to 29000 bytes (29 WRU a write), 28500 on average (28.50 WRU a write)',
+      '- 1 in flight: 33.3 per transfer over 50 committed of 50 transfers (10.0/s, 1 in flight) counted after 22 s at 12.5/s on the same accounts; business items billed on up to 29000 bytes (29 WRU a write), 28500 on average (28.50 WRU a write)',
     );
     expect(text).toContain(
-      "the payer's item, read 1 times beside the count, up to 28100 bytes (28100 on average) with up to 200 entries (199.5 on average, 140 bytes each)",
+      "the payer's item, read 1 times beside the count, up to 28100 bytes (28100 on average) with up to 200 entries (199.5 on average, 140 bytes each), the oldest 20.5 s old on average (21.3 s at most)",
     );
     expect(text).toMatch(/- 1 in flight: .*LOCK_CONFLICT: 0 refused and retried after 1 s, 0 aborted\.$/m);
+    // Each run's units by sender follow its line: here the commit's item write and its pass's, both on the whole item.
+    expect(text).toContain(
+      '0 aborted.\n  participant:commitOnePhase UpdateItem item: 2 writes, 56 table + 0 index units; bytes 28000 → 27900 (billed on up to 29000)',
+    );
     expect(text).toMatch(/- 4 in flight: .*LOCK_CONFLICT: 3 refused and retried after 1 s, 2 aborted; other outcomes: UNFINISHED 1\.$/m);
   });
 
