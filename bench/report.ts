@@ -1,6 +1,7 @@
 /** Renders benchmark results as Markdown tables, the same text the terminal and BENCHMARKS.md show. Pure. */
-import { INTENT_HORIZON_MS } from '../lambdas/protocol/heldIntent.js';
-import { type BenchResults, type CostResult, feeItemLine, steadyLine } from './suite.js';
+import { INTENT_HORIZON_MS, RECORD_AGE_TO_FORGET_MS } from '../lambdas/protocol/heldIntent.js';
+import { renderBreakdown } from './awsUnitsBreakdown.js';
+import { type BenchResults, type CostResult, STEADY_ONE_PHASE_SHAPE, type SteadyHotUnits, feeItemLine, steadyLine } from './suite.js';
 import type { CellResult, Spread } from './summary.js';
 import type { LatencySummary } from './timeline.js';
 
@@ -225,15 +226,18 @@ function hotItemsBlock(r: BenchResults): string {
 }
 
 /** AWS's rule for a write's units, as the hot-item figures apply it. */
-export const WRITE_UNITS_RULE = `A write is billed on the larger of the item before and after, 1 WRU per 1 KB rounded up (DynamoDB developer guide, "DynamoDB read and write operations", "Capacity unit consumption for write operations"); commit and abort remove their entry, so a hot item holds the transfers in flight and the tombstones of the last ${INTENT_HORIZON_MS / 1000} s, and the steady shape, counted once the horizon has passed, shows whether its writes grow with its rate.`;
+export const WRITE_UNITS_RULE = `A write is billed on the larger of the item before and after, 1 WRU per 1 KB rounded up (DynamoDB developer guide, "DynamoDB read and write operations", "Capacity unit consumption for write operations"); a two-phase commit or abort removes its entry, so a hot item holds the transfers in flight and the tombstones of the last ${INTENT_HORIZON_MS / 1000} s, but a one-phase commit's entry stays until its record is ${RECORD_AGE_TO_FORGET_MS / 1000} s old; the steady shapes, counted once that time has passed, show whether writes grow with the rate.`;
 
 function awsUnitsBlock(r: BenchResults): string {
+  // N = 4's steady shape and N = 1's one-phase runs share the steady columns.
+  const steadyRuns = (u: BenchResults['awsUnits'][number]): SteadyHotUnits[] => [...(u.steadyHot ? [u.steadyHot] : []), ...(u.steadyHotOnePhase ?? [])];
+  const cell = (runs: SteadyHotUnits[], show: (s: SteadyHotUnits) => string) => (runs.length ? runs.map(show).join('; ') : '–');
   const rows = r.awsUnits.map((u) => [
     String(u.participants),
     fixed(u.awsWriteUnits),
     fixed(u.spreadAccounts.awsWriteUnits),
-    u.steadyHot ? `${fixed(u.steadyHot.awsWriteUnits)} (${u.steadyHot.transactions} at ${fixed(u.steadyHot.transfersPerSecond)}/s)` : '–',
-    u.steadyHot ? `${u.steadyHot.items.maxBytes} (${u.steadyHot.items.writeUnitsAtMax} WRU a write)` : '–',
+    cell(steadyRuns(u), (s) => `${fixed(s.awsWriteUnits)} (${s.transactions} at ${fixed(s.transfersPerSecond)}/s, ${s.inFlight} in flight)`),
+    cell(steadyRuns(u), (s) => `${s.items.maxBytes} (${s.items.writeUnitsAtMax} WRU a write), ${s.payerItem.maxEntries} entries`),
     fixed(u.baselineAwsWriteUnits),
   ]);
   const steady = r.awsUnits.find((u) => u.steadyHot);
@@ -245,15 +249,23 @@ function awsUnitsBlock(r: BenchResults): string {
         'N',
         'hot: same accounts, short run',
         'spread: new accounts every transfer',
-        'steady hot: counted after the horizon',
-        'steady hot: largest business item, bytes',
+        'steady hot: counted once entries go as fast as they come',
+        "steady hot: largest business item, bytes; most entries in the payer's item",
         'one TransactWriteItems',
       ],
       rows,
     ),
     '',
     steady?.steadyHot ? `Steady hot, N=${steady.participants}: ${steadyLine(steady.steadyHot)}.` : 'Steady hot: not run in this profile.',
+    '',
+    steadyOnePhaseBlock(r.awsUnits.flatMap((u) => u.steadyHotOnePhase ?? [])),
   ].join('\n');
+}
+
+/** The steady hot one-phase shape's description and one line per run (none: the profile did not run it). */
+export function steadyOnePhaseBlock(runs: readonly SteadyHotUnits[]): string {
+  if (!runs.length) return 'Steady hot one-phase: not run in this profile (the full profile runs it).';
+  return [STEADY_ONE_PHASE_SHAPE, '', ...runs.flatMap((s) => [`- ${s.inFlight} in flight: ${steadyLine(s)}.`, ...renderBreakdown(s.breakdown)])].join('\n');
 }
 
 function costTable(r: BenchResults): string {

@@ -4,6 +4,7 @@
  * DynamoDB transaction, with every request counted and timed. `npm run bench` and the test both
  * run this; only the profile differs.
  */
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import {
   ConditionalCheckFailedException,
@@ -19,7 +20,7 @@ import { itemsInFlight } from '../local/conflictRules.js';
 import { localDynamoClient } from '../local/dynamoLocal.js';
 import { LocalPakka } from '../local/pakka.js';
 import { LocalRecovery } from '../local/recovery.js';
-import { HELD_IDLE_MS, INTENT_HORIZON_MS } from '../lambdas/protocol/heldIntent.js';
+import { FORGET_FROM_HELD, HELD_IDLE_MS, INTENT_CAP, INTENT_HORIZON_MS, RECORD_AGE_TO_FORGET_MS } from '../lambdas/protocol/heldIntent.js';
 import { executionInput } from '../lambdas/request/executionInput.js';
 import { localTableNames } from '../local/tables.js';
 import { CoordinatorTasks } from './coordinatorTasks.js';
@@ -35,10 +36,18 @@ import {
   feeAccountRun,
   upiTransferWrites,
 } from './feeAccounts.js';
-import { type ItemSizeSummary, businessItemBilledSizes, itemSizeSummary, sampleItemSize } from './hotItemSize.js';
+import {
+  type ItemSample,
+  type ItemSampleSummary,
+  type ItemSizeSummary,
+  businessItemBilledSizes,
+  itemSampleOf,
+  itemSampleSummary,
+  itemSizeSummary,
+  sampleItem,
+} from './hotItemSize.js';
 import { auditAccounts, openTransactions } from './ledgerAudit.js';
 import { type Outcome, type TxnMeasurement, measure } from './measurement.js';
-import { itemSize } from './capacity.js';
 import { Recorder } from './recorder.js';
 import { type StateHistory, readStateHistory } from './stateHistory.js';
 import { type CellResult, type Spread, type System, type WorkSummary, cellResult, spread, workSummary } from './summary.js';
@@ -83,6 +92,8 @@ export interface BenchProfile {
   awsUnitsTransactions: number;
   /** The units bench's steady hot shape, at one N (null: not run). */
   steadyHot: SteadyHotShape | null;
+  /** The units bench's steady hot one-phase shape, at N = 1 (null: not run). */
+  steadyHotOnePhase: SteadyHotOnePhaseShape | null;
 }
 
 /**
@@ -96,8 +107,29 @@ export interface SteadyHotShape {
   minTransactions: number;
 }
 
-/** Past the horizon, how long the steady run waits before counting: forgetting in passing trails the horizon by a write or two. */
+/**
+ * One-phase commits (N = 1: one participant, so the coordinator sends commitOnePhase) that all debit one account
+ * item, at each number in `inFlight` in turn, each on an item of its own. A one-phase commit leaves a `C` entry that
+ * stays until its record is RECORD_AGE_TO_FORGET_MS old (lambdas/protocol/heldIntent.ts, needsRecordToGo), so each
+ * run goes RECORD_AGE_TO_FORGET_MS plus STEADY_MARGIN_MS uncounted before `seconds` (and `minTransactions`) counted.
+ */
+export interface SteadyHotOnePhaseShape {
+  inFlight: number[];
+  seconds: number;
+  minTransactions: number;
+}
+
+/**
+ * Past the age after which a finished entry may go (the horizon; a one-phase entry's record age), how long a steady
+ * run waits before counting: forgetting trails it by a write or two (in passing, or the pass that reads records).
+ */
 export const STEADY_MARGIN_MS = 2_000;
+
+/** How long a steady one-phase run goes uncounted. */
+export const ONE_PHASE_WARMUP_MS = RECORD_AGE_TO_FORGET_MS + STEADY_MARGIN_MS;
+
+/** The steady hot one-phase shape as the log and the report describe it. */
+export const STEADY_ONE_PHASE_SHAPE = `Steady hot one-phase, N=1: one-phase commits (one participant, so the coordinator sends commitOnePhase) that all debit one account item, txnIds of the length the API generates (40 characters), one run per number in flight on an item of its own, ${ONE_PHASE_WARMUP_MS / 1000} s uncounted and then counted. A one-phase commit's C entry stays in its item until its record is ${RECORD_AGE_TO_FORGET_MS / 1000} s old and a later commit's pass (on an item of ${FORGET_FROM_HELD} entries or more) reads that record, so the item carries about ${RECORD_AGE_TO_FORGET_MS / 1000} s of its commits, and that pass's write (billed on the whole item, like the commit's own) is among the commitOnePhase item writes below; it holds at most ${INTENT_CAP} entries, and a commit that finds it full is refused with LOCK_CONFLICT (retried once after 1 s, then aborted).`;
 
 export const PROFILES: Record<'full' | 'quick', BenchProfile> = {
   full: {
@@ -114,6 +146,8 @@ export const PROFILES: Record<'full' | 'quick', BenchProfile> = {
     boundMs: 30_000,
     awsUnitsTransactions: 10,
     steadyHot: { participants: 4, seconds: 10, minTransactions: 20 },
+    // Two runs of 22 s uncounted and 5 s counted: about 55 s, so only in the full profile.
+    steadyHotOnePhase: { inFlight: [1, 4], seconds: 5, minTransactions: 10 },
   },
   quick: {
     name: 'quick',
@@ -130,11 +164,13 @@ export const PROFILES: Record<'full' | 'quick', BenchProfile> = {
     awsUnitsTransactions: 3,
     // 12 s uncounted and 3 s counted: the one shape of the quick profile that has to outlast the horizon.
     steadyHot: { participants: 4, seconds: 3, minTransactions: 5 },
+    // 22 s uncounted a run: too long for the quick profile (and the test that runs it).
+    steadyHotOnePhase: null,
   },
 };
 
-/** How often the shared fee run reads its fee account's item. */
-const FEE_ITEM_SAMPLE_MS = 100;
+/** How often a run that watches a hot item (the shared fee account's, a steady run's payer's) reads it. */
+const ITEM_SAMPLE_MS = 100;
 
 /** The workloads `npm run bench -- --only` can run alone. */
 export const WORKLOADS = ['contention', 'fees', 'units'] as const;
@@ -156,19 +192,36 @@ export interface AwsUnitsResult {
   spreadAccounts: { transactions: number; awsWriteUnits: number; breakdown: BreakdownRow[]; tidy: TidyUnits };
   /** Steady hot (SteadyHotShape), at the profile's one N; null at the others. */
   steadyHot: SteadyHotUnits | null;
+  /** Steady hot one-phase (SteadyHotOnePhaseShape), one run per number in flight, at N = 1; null at the others. */
+  steadyHotOnePhase: SteadyHotUnits[] | null;
 }
 
-/** The steady hot shape's units per committed transfer, and the sizes its writes to business items were billed on. */
+/** A steady hot run's units per committed transfer, and the sizes its writes to business items were billed on. */
 export interface SteadyHotUnits {
-  /** Uncounted time before the first counted transfer: INTENT_HORIZON_MS plus STEADY_MARGIN_MS. */
+  inFlight: number;
+  /** Uncounted time before the first counted transfer: INTENT_HORIZON_MS plus STEADY_MARGIN_MS, or ONE_PHASE_WARMUP_MS. */
   warmupMs: number;
+  /** Counted transfers, and the committed ones among them (the figures below are theirs). */
+  transfers: number;
   transactions: number;
-  /** Counted transfers per second: the rate the items' entry count follows (about this × the horizon). */
+  /** Counted transfers per second. */
   transfersPerSecond: number;
+  /**
+   * Transfers per second while uncounted: the entries an item carries when the count starts are those of the
+   * time just before it (a one-phase run's, of its last RECORD_AGE_TO_FORGET_MS), so they follow this rate, which
+   * may be faster than the counted one when the item's growth slows the run.
+   */
+  warmupTransfersPerSecond: number;
   awsWriteUnits: number;
   breakdown: BreakdownRow[];
   /** Every counted write to a business item, at the size it was billed on. */
   items: ItemSizeSummary;
+  /** The payer's item, read beside the counted transfers (outside the count): its size and its entries. */
+  payerItem: ItemSampleSummary;
+  /** Counted transfers refused with LOCK_CONFLICT that went through WaitForLock (the 1 s wait and one more try). */
+  waitedForLock: number;
+  /** Counted transfers that did not commit, by reason (UNFINISHED: not finished within the bound). */
+  abortReasons: Record<string, number>;
 }
 
 /**
@@ -288,6 +341,17 @@ export const PAKKA_COMMIT_WRITES = (n: number) => (n === 1 ? 3 : 2 * n + 2);
  */
 export const PROTOCOL_MINIMUM_COMMIT_WRITES = (n: number) => (n === 1 ? 1 : 2 * n + 1);
 
+/** One steady run (steadyUnits): its load, its accounts and how it names its transactions. */
+interface SteadyRun {
+  n: number;
+  inFlight: number;
+  warmupMs: number;
+  load: { seconds: number; minTransactions: number };
+  payer: string;
+  payee: string;
+  txnId: (phase: string, seq: number) => string;
+}
+
 interface Pending {
   txnId: string;
   participants: number;
@@ -330,10 +394,10 @@ class Bench {
     return table;
   }
 
-  /** A business item's size by AWS's rules, read consistently outside the count; undefined when it does not exist. */
-  private async itemBytes(participant: string, key: string): Promise<number | undefined> {
+  /** A business item's size by AWS's rules and its entries, read consistently outside the count; undefined when it does not exist. */
+  private async itemSample(participant: string, key: string): Promise<ItemSample | undefined> {
     const out = await this.reader.send(new GetItemCommand({ TableName: this.table(participant), Key: itemKey(key), ConsistentRead: true }));
-    return out.Item ? itemSize(out.Item) : undefined;
+    return out.Item ? itemSampleOf(out.Item, Date.now()) : undefined;
   }
 
   async setUp(): Promise<void> {
@@ -516,13 +580,14 @@ class Bench {
     const run = async (feeAccounts: FeeAccountRun['feeAccounts']): Promise<FeeAccountRun> => {
       const tag = feeAccounts === 'shared' ? 'fs' : 'fx';
       // The shared account's item as the load grows it: its own reads, beside the transfers, never counted.
-      const sampler = feeAccounts === 'shared' ? sampleItemSize(() => this.itemBytes(FEE_PARTICIPANT, SHARED_FEE_ACCOUNT), FEE_ITEM_SAMPLE_MS) : undefined;
+      const sampler = feeAccounts === 'shared' ? sampleItem(() => this.itemSample(FEE_PARTICIPANT, SHARED_FEE_ACCOUNT), ITEM_SAMPLE_MS) : undefined;
       const { results, wallMs } = await driveLoad({ concurrency: shape.inFlight, seconds: 0, minTransactions: shape.transfers }, (w, seq) =>
         this.pakkaTransaction(`${tag}-${seq}`, upiTransferWrites(w, seq, feeAccounts === 'shared' ? SHARED_FEE_ACCOUNT : `${SHARED_FEE_ACCOUNT}-${seq}`, tag)),
       );
       const result = feeAccountRun(feeAccounts, await this.settle(results), wallMs);
       if (sampler) {
-        sharedFeeItem = { ...itemSizeSummary(await sampler.stop()), runMs: wallMs, horizonMs: INTENT_HORIZON_MS, sampleEveryMs: FEE_ITEM_SAMPLE_MS };
+        const sizes = (await sampler.stop()).map((sample) => sample.bytes);
+        sharedFeeItem = { ...itemSizeSummary(sizes), runMs: wallMs, horizonMs: INTENT_HORIZON_MS, sampleEveryMs: ITEM_SAMPLE_MS };
         this.log(`fee account item: ${feeItemLine(sharedFeeItem)}`);
       }
       this.log(
@@ -574,6 +639,8 @@ class Bench {
       const baseline = await run('transactWriteItems');
       const steadyShape = this.options.profile.steadyHot;
       const steady = steadyShape?.participants === n ? await this.steadyHotUnits(n, steadyShape) : null;
+      const onePhaseShape = this.options.profile.steadyHotOnePhase;
+      const onePhase = n === 1 && onePhaseShape ? await this.steadyHotOnePhaseUnits(onePhaseShape) : null;
       const withTidy = (r: { aws: number; tidy: TidyUnits }) => (r.aws + r.tidy.tableUnits + r.tidy.indexUnits).toFixed(1);
       this.log(
         `write units N=${String(n).padStart(2)}: ${pakka.aws.toFixed(1)} by AWS's rules (DynamoDB Local ${pakka.local.toFixed(1)}); one TransactWriteItems ${baseline.aws.toFixed(1)}`,
@@ -586,6 +653,11 @@ class Bench {
         this.log(`  steady hot: ${steadyLine(steady)}`);
         for (const line of renderBreakdown(steady.breakdown)) this.log(line);
       }
+      if (onePhase) this.log(`  ${STEADY_ONE_PHASE_SHAPE}`);
+      for (const run of onePhase ?? []) {
+        this.log(`  steady hot one-phase, ${run.inFlight} in flight: ${steadyLine(run)}`);
+        for (const line of renderBreakdown(run.breakdown)) this.log(line);
+      }
       return {
         participants: n,
         transactions: pakka.transactions,
@@ -597,6 +669,7 @@ class Bench {
         tidy: pakka.tidy,
         spreadAccounts: { transactions: spreadRun.transactions, awsWriteUnits: spreadRun.aws, breakdown: spreadRun.breakdown, tidy: spreadRun.tidy },
         steadyHot: steady,
+        steadyHotOnePhase: onePhase,
       };
     } finally {
       this.recorder.capturing = false;
@@ -604,29 +677,78 @@ class Bench {
   }
 
   /**
-   * The steady hot shape (SteadyHotShape) on accounts of its own, so no earlier run's entries are in its items:
-   * counted as the hot run is, but only the transfers that start once the items carry a horizon's worth of
-   * finished entries. Runs inside awsUnits, while the recorder captures images, warm-up included, so the rate
-   * (and with it the entries an item carries) is the same before and during the count.
+   * The steady hot shape (SteadyHotShape) on accounts of its own, so no earlier run's entries are in its items, at
+   * one in flight: counted once the items carry a horizon's worth of finished entries (steadyUnits).
    */
-  private async steadyHotUnits(n: number, shape: SteadyHotShape): Promise<SteadyHotUnits> {
-    const payer = `steady-payer-${n}`;
-    const payee = `steady-payee-${n}`;
-    await this.recorder.outside(() => openAccount(this.dynamo, this.table(bankName(0)), payer, OPENING_BALANCE));
-    const warmupMs = INTENT_HORIZON_MS + STEADY_MARGIN_MS;
-    const one = (phase: string) => (_w: number, seq: number) => this.pakkaTransaction(`uh${n}-${phase}-${seq}`, transferWrites(n, payer, payee));
+  private steadyHotUnits(n: number, shape: SteadyHotShape): Promise<SteadyHotUnits> {
+    return this.steadyUnits({
+      n,
+      inFlight: 1,
+      warmupMs: INTENT_HORIZON_MS + STEADY_MARGIN_MS,
+      load: shape,
+      payer: `steady-payer-${n}`,
+      payee: `steady-payee-${n}`,
+      txnId: (phase, seq) => `uh${n}-${phase}-${seq}`,
+    });
+  }
+
+  /**
+   * The steady hot one-phase shape (SteadyHotOnePhaseShape): one run per number in flight, each on a payer item of
+   * its own, counted once its commits' entries are old enough to go (steadyUnits).
+   */
+  private async steadyHotOnePhaseUnits(shape: SteadyHotOnePhaseShape): Promise<SteadyHotUnits[]> {
+    const runs: SteadyHotUnits[] = [];
+    for (const inFlight of shape.inFlight) {
+      runs.push(
+        await this.steadyUnits({
+          n: 1,
+          inFlight,
+          warmupMs: ONE_PHASE_WARMUP_MS,
+          load: shape,
+          payer: `steady-one-phase-payer-${inFlight}`,
+          payee: `steady-one-phase-payee-${inFlight}`,
+          // What the API generates for a request that names none (transactionIdFor): an entry's key is its txnId.
+          txnId: () => `txn-${randomUUID()}`,
+        }),
+      );
+    }
+    return runs;
+  }
+
+  /**
+   * Transfers on one payer (and payee) of their own, `inFlight` at a time: `warmupMs` uncounted, then counted as the
+   * hot run is, while the payer's item is read beside them. Runs inside awsUnits, while the recorder captures images,
+   * warm-up included, so the rate (and with it the entries an item carries) is the same before and during the count.
+   */
+  private async steadyUnits(run: SteadyRun): Promise<SteadyHotUnits> {
+    await this.recorder.outside(() => openAccount(this.dynamo, this.table(bankName(0)), run.payer, OPENING_BALANCE));
+    const one = (phase: string) => (_w: number, seq: number) => this.pakkaTransaction(run.txnId(phase, seq), transferWrites(run.n, run.payer, run.payee));
     // Back to back, settled only after both: no pause in which the items' entries age out unreplaced.
-    const warm = await driveLoad({ concurrency: 1, seconds: warmupMs / 1000, minTransactions: 1 }, one('warm'));
-    const { results, wallMs } = await driveLoad({ concurrency: 1, seconds: shape.seconds, minTransactions: shape.minTransactions }, one('run'));
+    const warm = await driveLoad({ concurrency: run.inFlight, seconds: run.warmupMs / 1000, minTransactions: 1 }, one('warm'));
+    // The payer's item as the counted transfers find it: its own reads beside them, never counted.
+    const sampler = sampleItem(() => this.itemSample(bankName(0), run.payer), ITEM_SAMPLE_MS);
+    const { results, wallMs } = await driveLoad(
+      { concurrency: run.inFlight, seconds: run.load.seconds, minTransactions: run.load.minTransactions },
+      one('run'),
+    );
+    const payerItem = itemSampleSummary(await sampler.stop());
     await this.settle(warm.results);
-    const counted = (await this.settle(results)).filter((m) => m.outcome === 'COMMITTED' && m.awsWriteUnits !== null);
+    const measured = await this.settle(results);
+    const counted = measured.filter((m) => m.outcome === 'COMMITTED' && m.awsWriteUnits !== null);
+    const notCommitted = measured.filter((m) => m.outcome !== 'COMMITTED');
     return {
-      warmupMs,
+      inFlight: run.inFlight,
+      warmupMs: run.warmupMs,
+      transfers: measured.length,
       transactions: counted.length,
       transfersPerSecond: results.length / (wallMs / 1000),
+      warmupTransfersPerSecond: warm.results.length / (warm.wallMs / 1000),
       awsWriteUnits: counted.length ? counted.reduce((sum, m) => sum + (m.awsWriteUnits ?? 0), 0) / counted.length : Number.NaN,
       breakdown: awsUnitsBreakdown(counted, this.pakka.tables.coordinatorLog),
       items: itemSizeSummary(businessItemBilledSizes(counted, this.pakka.tables.coordinatorLog)),
+      payerItem,
+      waitedForLock: measured.filter((m) => m.lockWaits > 0).length,
+      abortReasons: tally(notCommitted.map((m) => (m.outcome === 'UNFINISHED' ? 'UNFINISHED' : (m.abortReason ?? 'UNKNOWN')))),
     };
   }
 
@@ -659,7 +781,16 @@ export const feeItemLine = (f: FeeAccountResult['sharedFeeItem']) =>
   `largest ${f.maxBytes} bytes (${f.writeUnitsAtMax} WRU a write), mean ${f.meanBytes} bytes (${f.meanWriteUnits.toFixed(2)} WRU a write), ${f.samples} samples over a ${(f.runMs / 1000).toFixed(1)} s run${f.runMs < f.horizonMs ? ` (shorter than the ${f.horizonMs / 1000} s horizon; commits leave no entry, so the item holds the transfers in flight)` : ''}`;
 
 export const steadyLine = (s: SteadyHotUnits) =>
-  `${s.awsWriteUnits.toFixed(1)} per transfer over ${s.transactions} transfers (${s.transfersPerSecond.toFixed(1)}/s) counted after ${(s.warmupMs / 1000).toFixed(0)} s on the same accounts; business items billed on up to ${s.items.maxBytes} bytes (${s.items.writeUnitsAtMax} WRU a write), ${s.items.meanBytes} on average`;
+  `${s.awsWriteUnits.toFixed(1)} per transfer over ${s.transactions} committed of ${s.transfers} transfers (${s.transfersPerSecond.toFixed(1)}/s, ${s.inFlight} in flight) counted after ${(s.warmupMs / 1000).toFixed(0)} s at ${s.warmupTransfersPerSecond.toFixed(1)}/s on the same accounts; business items billed on up to ${s.items.maxBytes} bytes (${s.items.writeUnitsAtMax} WRU a write), ${s.items.meanBytes} on average (${s.items.meanWriteUnits.toFixed(2)} WRU a write); ${payerItemLine(s.payerItem)}; ${refusalsLine(s)}`;
+
+/** The payer's item as a steady run read it. */
+const payerItemLine = (p: ItemSampleSummary) =>
+  `the payer's item, read ${p.samples} times beside the count, up to ${p.maxBytes} bytes (${p.meanBytes} on average) with up to ${p.maxEntries} entries (${p.meanEntries.toFixed(1)} on average, ${p.bytesPerEntry.toFixed(0)} bytes each), the oldest ${(p.meanOldestEntryAgeMs / 1000).toFixed(1)} s old on average (${(p.maxEntryAgeMs / 1000).toFixed(1)} s at most)`;
+
+const refusalsLine = (s: SteadyHotUnits) => {
+  const others = Object.entries(s.abortReasons).filter(([reason]) => reason !== 'LOCK_CONFLICT');
+  return `LOCK_CONFLICT: ${s.waitedForLock} refused and retried after 1 s, ${s.abortReasons.LOCK_CONFLICT ?? 0} aborted${others.length ? `; other outcomes: ${others.map(([reason, count]) => `${reason} ${count}`).join(', ')}` : ''}`;
+};
 
 const tidyLine = (t: TidyUnits) => `tidy ${t.writes.toFixed(2)} writes, ${t.tableUnits.toFixed(2)} table + ${t.indexUnits.toFixed(2)} index units per transfer`;
 

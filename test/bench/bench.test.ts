@@ -33,6 +33,8 @@ const tiny: BenchProfile = {
   boundMs: 30_000,
   awsUnitsTransactions: 2,
   steadyHot: null,
+  // 22 s uncounted a run (the one-phase entries' record age): the full profile's alone.
+  steadyHotOnePhase: null,
 };
 
 const prices = loadPrices();
@@ -236,6 +238,8 @@ describe('hot items, holds in the item (the default layout): the steady hot shap
   it('the record layout run above has no steady hot shape, and says so', () => {
     expect(results.awsUnits.every((u) => u.steadyHot === null)).toBe(true);
     expect(renderReport(results, [])).toContain('Steady hot: not run in this profile.');
+    expect(renderReport(results, [])).toContain('Steady hot one-phase: not run in this profile');
+    expect(results.awsUnits.every((u) => u.steadyHotOnePhase === null)).toBe(true);
   });
 
   it('the steady hot run counts only after the horizon, and its items, holding only what is in flight (commit and abort leave no entry), stay the size of fresh ones', () => {
@@ -256,6 +260,11 @@ describe('hot items, holds in the item (the default layout): the steady hot shap
     const spreadItemBytes = Math.max(...(units?.spreadAccounts.breakdown ?? []).filter((row) => row.kind === 'item').map((row) => row.maxBilledBytes));
     expect(steady?.items.maxBytes).toBeLessThan(2 * spreadItemBytes);
     expect(steady?.items.writeUnitsAtMax).toBe(1);
+    // Read beside the count: the payer's item holds the one transfer in flight at most, and nothing was refused.
+    expect(steady?.payerItem.samples).toBeGreaterThanOrEqual(1);
+    expect(steady?.payerItem.maxEntries).toBeLessThanOrEqual(1);
+    expect(steady).toMatchObject({ inFlight: 1, waitedForLock: 0, abortReasons: {} });
+    expect(steady?.transfers).toBe(steady?.transactions);
   });
 
   it('the shared fee run samples its fee account’s item, which holds only the transfers in flight', () => {

@@ -5,7 +5,9 @@ import { failedWriteUnits, itemSize, reportedUnits } from '../../bench/capacity.
 import type { TxnMeasurement } from '../../bench/measurement.js';
 import { CoordinatorTasks } from '../../bench/coordinatorTasks.js';
 import { expressCost, loadPrices, standardCost } from '../../bench/costModel.js';
-import { businessItemBilledSizes, itemSizeSummary, sampleItemSize } from '../../bench/hotItemSize.js';
+import { type ItemSample, businessItemBilledSizes, itemSampleOf, itemSampleSummary, itemSizeSummary, sampleItem } from '../../bench/hotItemSize.js';
+import { steadyOnePhaseBlock } from '../../bench/report.js';
+import { STEADY_ONE_PHASE_SHAPE, type SteadyHotUnits } from '../../bench/suite.js';
 import { allStates, loadDefinition } from '../../local/stateMachine.js';
 import { coveredTime, longestSequentialChain, percentile, summarize } from '../../bench/timeline.js';
 import { benchParticipantConfig } from '../../bench/workload.js';
@@ -215,13 +217,107 @@ describe('hot item sizes', () => {
   it('samples an item until stopped, then once more, leaving out reads that found no item', async () => {
     const answers = [undefined, 100, 200, 300, 400, 500];
     let reads = 0;
-    const sampler = sampleItemSize(async () => answers[reads++], 1);
+    const sampler = sampleItem(async () => answers[reads++], 1);
     while (reads < 4) await new Promise((resolve) => setTimeout(resolve, 1));
     const sizes = await sampler.stop();
     // Every read but the first (no item) is a sample, the one stop() makes included, in order.
     expect(sizes).toEqual(answers.slice(1, reads));
     expect(sizes.at(-1)).toBe(answers[reads - 1]);
     expect(reads).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe('a hot item read beside a run', () => {
+  const entry = (at: string) => ({ M: { s: { S: 'C' }, d: { S: 'x'.repeat(64) }, at: { S: at }, one: { BOOL: true } } });
+  const readAt = Date.parse('2026-12-08T01:00:30.000Z');
+
+  it('counts the entries of its intents map, weighs them by AWS rules (the map’s own 3 bytes left out) and ages the oldest', () => {
+    const item = {
+      pk: { S: 'ITEM#a' },
+      balance: { N: '5' },
+      intents: { M: { 't-1': entry('2026-12-08T01:00:10.000Z'), 't-22': entry('2026-12-08T01:00:07.500Z') } },
+    };
+    // One entry's value: 3 for the map, then per attribute 1 + name + value: s 1+1+1, d 1+1+64, at 1+2+24, one 1+3+1.
+    const value = 3 + 3 + 66 + 27 + 5;
+    expect(itemSampleOf(item, readAt)).toEqual({ bytes: itemSize(item), entries: 2, entryBytes: 1 + 3 + value + (1 + 4 + value), oldestEntryAgeMs: 22_500 });
+    expect(itemSampleOf({ pk: { S: 'ITEM#a' } }, readAt)).toEqual({ bytes: 8, entries: 0, entryBytes: 0, oldestEntryAgeMs: 0 });
+    expect(itemSampleOf({ pk: { S: 'ITEM#a' }, intents: { M: {} } }, readAt)).toMatchObject({ entries: 0, entryBytes: 0, oldestEntryAgeMs: 0 });
+  });
+
+  it('summarizes sizes as the fee item does, with the most and mean entries and the mean bytes of one', () => {
+    const samples: ItemSample[] = [
+      { bytes: 300, entries: 0, entryBytes: 0, oldestEntryAgeMs: 0 },
+      { bytes: 2000, entries: 10, entryBytes: 1400, oldestEntryAgeMs: 21_000 },
+      { bytes: 3100, entries: 20, entryBytes: 2800, oldestEntryAgeMs: 24_000 },
+    ];
+    expect(itemSampleSummary(samples)).toEqual({
+      ...itemSizeSummary([300, 2000, 3100]),
+      maxEntries: 20,
+      meanEntries: 10,
+      bytesPerEntry: 140,
+      maxEntryAgeMs: 24_000,
+      meanOldestEntryAgeMs: 15_000,
+    });
+    expect(itemSampleSummary([])).toEqual({
+      ...itemSizeSummary([]),
+      maxEntries: 0,
+      meanEntries: 0,
+      bytesPerEntry: 0,
+      maxEntryAgeMs: 0,
+      meanOldestEntryAgeMs: 0,
+    });
+  });
+});
+
+describe('the steady hot one-phase lines of the report', () => {
+  const run = (inFlight: number, refused: number, aborted: Record<string, number>): SteadyHotUnits => ({
+    inFlight,
+    warmupMs: 22_000,
+    transfers: 50,
+    transactions: 50 - Object.values(aborted).reduce((sum, n) => sum + n, 0),
+    transfersPerSecond: 10,
+    warmupTransfersPerSecond: 12.5,
+    awsWriteUnits: 33.25,
+    breakdown: [
+      {
+        source: 'participant:commitOnePhase',
+        operation: 'UpdateItem',
+        kind: 'item',
+        writes: 2,
+        tableUnits: 56,
+        indexUnits: 0,
+        meanBytesBefore: 28_000,
+        meanBytesAfter: 27_900,
+        maxBilledBytes: 29_000,
+      },
+    ],
+    items: itemSizeSummary([28_000, 29_000]),
+    payerItem: { ...itemSizeSummary([28_100]), maxEntries: 200, meanEntries: 199.5, bytesPerEntry: 140.4, maxEntryAgeMs: 21_260, meanOldestEntryAgeMs: 20_540 },
+    waitedForLock: refused,
+    abortReasons: aborted,
+  });
+
+  it('describe the shape and give, per number in flight, the units, the item’s size and entries, and the LOCK_CONFLICT refusals', () => {
+    const text = steadyOnePhaseBlock([run(1, 0, {}), run(4, 3, { LOCK_CONFLICT: 2, UNFINISHED: 1 })]);
+    expect(text.startsWith(STEADY_ONE_PHASE_SHAPE)).toBe(true);
+    expect(STEADY_ONE_PHASE_SHAPE).toContain('commitOnePhase');
+    expect(STEADY_ONE_PHASE_SHAPE).toContain('22 s uncounted');
+    expect(text).toContain(
+      '- 1 in flight: 33.3 per transfer over 50 committed of 50 transfers (10.0/s, 1 in flight) counted after 22 s at 12.5/s on the same accounts; business items billed on up to 29000 bytes (29 WRU a write), 28500 on average (28.50 WRU a write)',
+    );
+    expect(text).toContain(
+      "the payer's item, read 1 times beside the count, up to 28100 bytes (28100 on average) with up to 200 entries (199.5 on average, 140 bytes each), the oldest 20.5 s old on average (21.3 s at most)",
+    );
+    expect(text).toMatch(/- 1 in flight: .*LOCK_CONFLICT: 0 refused and retried after 1 s, 0 aborted\.$/m);
+    // Each run's units by sender follow its line: here the commit's item write and its pass's, both on the whole item.
+    expect(text).toContain(
+      '0 aborted.\n  participant:commitOnePhase UpdateItem item: 2 writes, 56 table + 0 index units; bytes 28000 → 27900 (billed on up to 29000)',
+    );
+    expect(text).toMatch(/- 4 in flight: .*LOCK_CONFLICT: 3 refused and retried after 1 s, 2 aborted; other outcomes: UNFINISHED 1\.$/m);
+  });
+
+  it('say so when the profile did not run it', () => {
+    expect(steadyOnePhaseBlock([])).toBe('Steady hot one-phase: not run in this profile (the full profile runs it).');
   });
 });
 
