@@ -324,6 +324,8 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     recordPassDue.delete(pk);
     const notBefore = forgetNotBefore.get(pk);
     if (!force && notBefore !== undefined && at < notBefore) return;
+    // Until this pass sets the next moment, the deliveries beside it in this process skip theirs: one pass at a time.
+    forgetNotBefore.set(pk, nextForgetAt([], at));
     const out = await client.send(
       new GetCommand({
         TableName: tableName,

@@ -235,24 +235,35 @@ export function recordCoversEntry(entry: IntentEntry, record: DecidedRecordFacts
 export const needsRecordToGo = (entry: IntentEntry): boolean => entry.s !== 'P' && !forgettableWithoutRecord(entry);
 
 /**
- * The time a kept finished entry's horizon counts from: its own, or for one that needs its record (needsRecordToGo)
- * whose record is not yet old enough, the moment that record will be, less the horizon nextForgetAt adds.
+ * The time a kept finished entry's horizon counts from: its own, or for one that needs its record (needsRecordToGo),
+ * the moment that record will be old enough, less the horizon nextForgetAt adds. A record the pass did not read (it
+ * reads the FORGET_AT_ONCE oldest candidates' only) or that is not written yet is decided no sooner than its entry
+ * (a one-phase commit writes the entry, then the record; an abort, its tombstone, then the record), so it counts
+ * from the entry's time as if decided then: counted from the entry's own time, a hot item's one-phase entries all
+ * looked due 10 s before they were, and the pass ran on nearly every write.
  */
 export function forgettingCountsFrom(entry: IntentEntry, record: DecidedRecordFacts | undefined): { at: string } {
-  if (!needsRecordToGo(entry) || record?.state !== coveringState(entry) || record.decidedAt === undefined) return { at: entry.at };
-  const recordOldEnough = Date.parse(record.decidedAt) + RECORD_AGE_TO_FORGET_MS - INTENT_HORIZON_MS;
+  if (!needsRecordToGo(entry)) return { at: entry.at };
+  const decidedAt = record?.state === coveringState(entry) && record.decidedAt !== undefined ? record.decidedAt : entry.at;
+  const recordOldEnough = Date.parse(decidedAt) + RECORD_AGE_TO_FORGET_MS - INTENT_HORIZON_MS;
   return { at: new Date(Math.max(recordOldEnough, Date.parse(entry.at))).toISOString() };
 }
 
 /**
- * After a pass that left `kept` finished entries in the item (each as forgettingCountsFrom gives it), the
- * earliest moment the next pass can find one to forget: the oldest of them past the horizon, or, with none
- * left, an entry finishing now.
+ * After a pass that left `kept` finished entries in the item (each as forgettingCountsFrom gives it), the moment
+ * the next pass can forget a full batch (FORGET_AT_ONCE) of them: the FORGET_AT_ONCE-th oldest past the horizon,
+ * or, with fewer kept, the newest; with none left, an entry finishing now. Not the oldest alone: on an item
+ * committed in one phase many times a second a kept entry comes of age every few milliseconds, and a pass that
+ * forgot each as it came of age ran on nearly every write, reading the whole item and writing again on its whole
+ * size to remove one or two entries (the units bench's steady hot one-phase shape: 1.7-2.0 item writes a commit).
+ * Waiting is always safe: forgetting later never lets a write through that forgetting sooner would refuse.
  */
 export function nextForgetAt(kept: readonly { at: string }[], now: string): string {
+  if (kept.length === 0) return new Date(Date.parse(now) + INTENT_HORIZON_MS).toISOString();
   // ISO times sort as text.
-  const oldest = [now, ...kept.map((entry) => entry.at)].sort()[0] ?? now;
-  return new Date(Date.parse(oldest) + INTENT_HORIZON_MS).toISOString();
+  const times = kept.map((entry) => entry.at).sort();
+  const batchComplete = times[Math.min(FORGET_AT_ONCE, times.length) - 1] ?? now;
+  return new Date(Date.parse(batchComplete) + INTENT_HORIZON_MS).toISOString();
 }
 
 /**

@@ -325,7 +325,7 @@ describe('forgetting', () => {
     expect(PREPARE_SEND_WINDOW_MS + 2 * 2_500 + 1_000).toBeLessThanOrEqual(INTENT_HORIZON_MS);
   });
 
-  it('knows when the next pass can find something: the oldest entry it kept, or one finishing now, past the horizon', () => {
+  it('knows when the next pass can forget a batch: the newest of fewer than a batch it kept, or one finishing now, past the horizon', () => {
     const kept: IntentEntry[] = [
       { s: 'C', at: t(3) },
       { s: 'A', at: t(1) },
@@ -335,8 +335,12 @@ describe('forgetting', () => {
         kept.map((entry) => forgettingCountsFrom(entry, undefined)),
         t(20),
       ),
-    ).toBe(t(11));
+      // The tombstone needs its record, decided no sooner than t(1): it counts from t(11), the newer of the two.
+    ).toBe(t(21));
     expect(nextForgetAt([], t(20))).toBe(t(30));
+    // A hot item's stream of kept entries, one a second: the next pass once 16 of them can go, not at the first.
+    const stream = Array.from({ length: 40 }, (_, i) => ({ at: t(39 - i) }));
+    expect(nextForgetAt(stream, t(40))).toBe(t(25));
   });
 
   it('counts a kept one-phase C from when its record will be old enough, so a hot item does not run the pass on every prepare meanwhile', () => {
@@ -344,9 +348,11 @@ describe('forgetting', () => {
     // Its record decided at 5 s: old enough at 25 s, so the next pass is then (its horizon counted from 15 s).
     expect(forgettingCountsFrom(one, { state: 'COMMITTED', decidedAt: t(5) })).toEqual({ at: t(15) });
     expect(nextForgetAt([forgettingCountsFrom(one, { state: 'COMMITTED', decidedAt: t(5) })], t(20))).toBe(t(25));
-    // Without its record (not written yet), and for any other entry, the entry's own time.
-    expect(forgettingCountsFrom(one, undefined)).toEqual({ at: t(0) });
-    expect(forgettingCountsFrom({ s: 'A', at: t(2) }, undefined)).toEqual({ at: t(2) });
+    // Without its record (not read, or not written yet): decided no sooner than the entry, so from the entry's time
+    // plus what the record's age adds. Any entry that needs no record: its own time.
+    expect(forgettingCountsFrom(one, undefined)).toEqual({ at: t(10) });
+    expect(forgettingCountsFrom({ s: 'A', at: t(2) }, undefined)).toEqual({ at: t(12) });
+    expect(forgettingCountsFrom({ s: 'A', at: t(2), r: 'INSUFFICIENT_FUNDS' }, undefined)).toEqual({ at: t(2) });
     // The SDK's send (two attempts of 2.5 s and a back-off under a second) twice, after the 4 s window: inside the record's age.
     expect(PREPARE_SEND_WINDOW_MS + 2 * (2 * 2_500 + 1_000)).toBeLessThanOrEqual(RECORD_AGE_TO_FORGET_MS);
   });
