@@ -4,7 +4,7 @@
  *
  * Every step is an asynchronous child process, so a test file can run its verifications side by
  * side instead of blocking its worker on each in turn. A compiled verifier is kept under
- * node_modules/.cache/pakka-spin/, named by the hash of what determines it: the generated pan.c (the
+ * node_modules/.cache/pakka-spin/, named by the hash of what determines it: the generated pan.* files (the
  * model and its -D switches), gcc's flags and gcc's version. A changed model or switch compiles anew;
  * the search always runs.
  *
@@ -20,7 +20,7 @@
  */
 import { execFile as execFileCallback, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -96,10 +96,18 @@ const versionOf = (compiler: string) => {
   return version;
 };
 
-/** Compiles pan.c in `dir` to `dir/pan`, or copies the verifier compiled before from the same inputs. */
+/**
+ * Compiles pan.c in `dir` to `dir/pan`, or copies the verifier compiled before from the same inputs. The inputs are
+ * every file spin generated (pan.c includes pan.h, pan.m, pan.t, pan.b, pan.p): two models that differ only in a
+ * guard have the same pan.c and differ in pan.m and pan.t.
+ */
 async function compileVerifier(dir: string, compiler: 'tcc' | 'gcc', args: string[]): Promise<void> {
-  const key = createHash('sha256')
-    .update(readFileSync(join(dir, 'pan.c')))
+  const hash = createHash('sha256');
+  for (const source of readdirSync(dir)
+    .filter((f) => /^pan\.[a-z]$/.test(f))
+    .sort())
+    hash.update(source).update(readFileSync(join(dir, source)));
+  const key = hash
     .update(JSON.stringify([compiler, ...args]))
     .update(await versionOf(compiler))
     .digest('hex');
