@@ -35,6 +35,7 @@
  *            send is no longer in flight, or at once beside a COMMITTED record
  *   FENCE_BESIDE_COMMIT_KEPT 1 (CLAIM_FIRST): the forgetting as first proposed, which keeps an A fence that landed
  *            after its C was forgotten (beside a COMMITTED record) for ever; a safety check (ENTRY_FORGETTABLE) fails
+ *   STUTTER  1 (a liveness run): a run that ends idles for ever, so that pan -f checks `live` on it (at the Clock)
  * Mutants (one safeguard removed, a counterexample expected):
  *   MUTANT_NO_WRITE_ONCE    the decision write without attribute_not_exists(decision)
  *   MUTANT_NO_TOMBSTONE     an abort with no record writes no ABORTED tombstone
