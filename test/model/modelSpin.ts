@@ -4,7 +4,7 @@
  *
  * Every step is an asynchronous child process, so a test file can run its verifications side by
  * side instead of blocking its worker on each in turn. A compiled verifier is kept under
- * node_modules/.cache/pakka-spin/, named by the hash of what determines it: the generated pan.c (the
+ * node_modules/.cache/pakka-spin/, named by the hash of what determines it: the generated pan.* files (the
  * model and its -D switches), gcc's flags and gcc's version. A changed model or switch compiles anew;
  * the search always runs.
  *
@@ -20,7 +20,7 @@
  */
 import { execFile as execFileCallback, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -96,10 +96,18 @@ const versionOf = (compiler: string) => {
   return version;
 };
 
-/** Compiles pan.c in `dir` to `dir/pan`, or copies the verifier compiled before from the same inputs. */
+/**
+ * Compiles pan.c in `dir` to `dir/pan`, or copies the verifier compiled before from the same inputs. The inputs are
+ * every file spin generated (pan.c includes pan.h, pan.m, pan.t, pan.b, pan.p): two models that differ only in a
+ * guard have the same pan.c and differ in pan.m and pan.t.
+ */
 async function compileVerifier(dir: string, compiler: 'tcc' | 'gcc', args: string[]): Promise<void> {
-  const key = createHash('sha256')
-    .update(readFileSync(join(dir, 'pan.c')))
+  const hash = createHash('sha256');
+  for (const source of readdirSync(dir)
+    .filter((f) => /^pan\.[a-z]$/.test(f))
+    .sort())
+    hash.update(source).update(readFileSync(join(dir, source)));
+  const key = hash
     .update(JSON.stringify([compiler, ...args]))
     .update(await versionOf(compiler))
     .digest('hex');
@@ -177,6 +185,23 @@ export const BOUNDED: Verification[] = [
     kind: 'safety',
     defines: { N: 2, EXPRESS: 1, FAULTS: 1, CRASHES: 1, ONE_PHASE: 1, ITEM_LAYOUT: 1 },
   },
+  // The claim-first commitOnePhase (docs/model.md, "Claim first").
+  {
+    name: 'safety, one-phase commit claim first, holds in the item, 3 message faults, 2 crashes',
+    kind: 'safety',
+    defines: { N: 2, EXPRESS: 0, FAULTS: 3, CRASHES: 2, ONE_PHASE: 1, ITEM_LAYOUT: 1, CLAIM_FIRST: 1 },
+  },
+  {
+    name: 'safety, one-phase commit claim first, holds in the item, Express duplicate, 1 message fault, 1 crash',
+    kind: 'safety',
+    defines: { N: 2, EXPRESS: 1, FAULTS: 1, CRASHES: 1, ONE_PHASE: 1, ITEM_LAYOUT: 1, CLAIM_FIRST: 1 },
+  },
+  // STUTTER: without it pan -f takes no run that ends for a counterexample, and every run of this model ends (docs/model.md).
+  {
+    name: 'liveness (I5, every entry forgotten), one-phase commit claim first, holds in the item, 1 message fault',
+    kind: 'liveness',
+    defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, ONE_PHASE: 1, ITEM_LAYOUT: 1, CLAIM_FIRST: 1, STUTTER: 1 },
+  },
 ];
 
 /** `npm run model:full`: the larger bounds, minutes each. */
@@ -212,6 +237,21 @@ export const FULL: Verification[] = [
     name: 'liveness, one-phase commit, holds in the item, Express duplicate, 1 crash',
     kind: 'liveness',
     defines: { N: 2, EXPRESS: 1, FAULTS: 0, CRASHES: 1, ONE_PHASE: 1, ITEM_LAYOUT: 1 },
+  },
+  {
+    name: 'safety, one-phase commit claim first, holds in the item, Express duplicate, 2 faults, 1 crash',
+    kind: 'safety',
+    defines: { N: 2, EXPRESS: 1, FAULTS: 2, CRASHES: 1, ONE_PHASE: 1, ITEM_LAYOUT: 1, CLAIM_FIRST: 1 },
+  },
+  {
+    name: 'liveness, one-phase commit claim first, holds in the item, 1 fault, 1 crash',
+    kind: 'liveness',
+    defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 1, ONE_PHASE: 1, ITEM_LAYOUT: 1, CLAIM_FIRST: 1, STUTTER: 1 },
+  },
+  {
+    name: 'liveness, one-phase commit claim first, holds in the item, Express duplicate, 1 crash',
+    kind: 'liveness',
+    defines: { N: 2, EXPRESS: 1, FAULTS: 0, CRASHES: 1, ONE_PHASE: 1, ITEM_LAYOUT: 1, CLAIM_FIRST: 1, STUTTER: 1 },
   },
 ];
 
@@ -266,5 +306,44 @@ export const MUTANTS: Verification[] = [
     kind: 'safety',
     defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, ONE_PHASE: 1, ITEM_LAYOUT: 1, A_BY_ENTRY_AGE: 1 },
     trailShows: /\bdecision = 2\b[\s\S]*\brec\[1\] = 2\b/,
+  },
+  // The claim-first commitOnePhase (docs/model.md, "Claim first"); rec[1] is the entry (2 C, 3 A), recI the record (4 PENDING).
+  {
+    name: "one-phase commit claim first: the claimer's item write re-sent by the SDK, its C forgotten at COMMITTED (the debit applied twice)",
+    kind: 'safety',
+    defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, ONE_PHASE: 1, ITEM_LAYOUT: 1, CLAIM_FIRST: 1, MUTANT_CLAIM_RESEND: true },
+    trailShows: /\bapplied = 2\b/,
+  },
+  {
+    name: "one-phase commit claim first: an A fence goes as soon as its record is ABORTED (the claimer's write lands after it)",
+    kind: 'safety',
+    defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, ONE_PHASE: 1, ITEM_LAYOUT: 1, CLAIM_FIRST: 1, MUTANT_FENCE_YOUNG: true },
+    trailShows: /\bdecision = 2\b[\s\S]*\brec\[1\] = 2\b[\s\S]*\brecI = 3\b/,
+  },
+  // No sweepers, as for the two-phase-read mutants above: their null aborts would show a commit beside ABORTED first.
+  {
+    name: 'one-phase commit claim first: the item write without the claim, its C forgotten at COMMITTED (the debit applied twice)',
+    kind: 'safety',
+    defines: { N: 2, EXPRESS: 1, FAULTS: 0, CRASHES: 0, NSWEEP: 0, ONE_PHASE: 1, ITEM_LAYOUT: 1, CLAIM_FIRST: 1, MUTANT_NO_CLAIM: true },
+    trailShows: /\bapplied = 2\b/,
+  },
+  {
+    name: 'one-phase commit claim first: the fence waits only for writes already sent, not for a claimer yet to send',
+    kind: 'safety',
+    defines: { N: 2, EXPRESS: 0, FAULTS: 0, CRASHES: 0, ONE_PHASE: 1, ITEM_LAYOUT: 1, CLAIM_FIRST: 1, MUTANT_SEND_UNBOUNDED: true },
+    trailShows: /\bdecision = 2\b[\s\S]*\brec\[1\] = 2\b[\s\S]*\brecI = 3\b/,
+  },
+  {
+    name: 'one-phase commit claim first: a null abort writes no tombstone record (a claim after the final log)',
+    kind: 'safety',
+    defines: { N: 2, EXPRESS: 0, FAULTS: 0, CRASHES: 0, ONE_PHASE: 1, ITEM_LAYOUT: 1, CLAIM_FIRST: 1, MUTANT_NO_TOMBSTONE: true },
+    trailShows: /\blogFinal = 1\b[\s\S]*\brecI = 4\b/,
+  },
+  // The forgetting as first proposed: an A fence that lands after its C was forgotten stays beside COMMITTED for ever.
+  {
+    name: 'one-phase commit claim first: an A fence beside a COMMITTED record is kept (never forgotten)',
+    kind: 'safety',
+    defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, ONE_PHASE: 1, ITEM_LAYOUT: 1, CLAIM_FIRST: 1, FENCE_BESIDE_COMMIT_KEPT: 1 },
+    trailShows: /\brec\[1\] = 3\b[\s\S]*\brecI = 2\b/,
   },
 ];
