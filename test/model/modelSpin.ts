@@ -164,7 +164,12 @@ export const BOUNDED: Verification[] = [
   },
   { name: 'safety, 2 participants, 2 message faults, 1 crash', kind: 'safety', defines: { N: 2, EXPRESS: 0, FAULTS: 2, CRASHES: 1 } },
   { name: 'safety, 3 participants, 1 message fault, 1 crash', kind: 'safety', defines: { N: 3, EXPRESS: 0, FAULTS: 1, CRASHES: 1 } },
-  { name: 'liveness (I5) under weak fairness, 2 participants, 1 crash', kind: 'liveness', defines: { N: 2, EXPRESS: 0, FAULTS: 0, CRASHES: 1 } },
+  // STUTTER: without it pan -f counts no run that ends as a counterexample, and every run of this model ends (docs/model.md).
+  {
+    name: 'liveness (I5) under weak fairness, 2 participants, 1 crash',
+    kind: 'liveness',
+    defines: { N: 2, EXPRESS: 0, FAULTS: 0, CRASHES: 1, STUTTER: 1 },
+  },
   {
     name: 'safety, holds in the item, 2 participants, 2 message faults, 1 crash',
     kind: 'safety',
@@ -190,11 +195,6 @@ export const BOUNDED: Verification[] = [
     name: 'safety, one-phase commit claim first, holds in the item, 3 message faults, 2 crashes',
     kind: 'safety',
     defines: { N: 2, EXPRESS: 0, FAULTS: 3, CRASHES: 2, ONE_PHASE: 1, ITEM_LAYOUT: 1, CLAIM_FIRST: 1 },
-  },
-  {
-    name: 'safety, one-phase commit claim first, holds in the item, Express duplicate, 1 message fault, 1 crash',
-    kind: 'safety',
-    defines: { N: 2, EXPRESS: 1, FAULTS: 1, CRASHES: 1, ONE_PHASE: 1, ITEM_LAYOUT: 1, CLAIM_FIRST: 1 },
   },
   // STUTTER: without it pan -f takes no run that ends for a counterexample, and every run of this model ends (docs/model.md).
   {
@@ -237,6 +237,12 @@ export const FULL: Verification[] = [
     name: 'liveness, one-phase commit, holds in the item, Express duplicate, 1 crash',
     kind: 'liveness',
     defines: { N: 2, EXPRESS: 1, FAULTS: 0, CRASHES: 1, ONE_PHASE: 1, ITEM_LAYOUT: 1 },
+  },
+  // The claim-first design is checked here, not yet built: its Express run (5.1 M states) waits in the full runs until the code follows.
+  {
+    name: 'safety, one-phase commit claim first, holds in the item, Express duplicate, 1 message fault, 1 crash',
+    kind: 'safety',
+    defines: { N: 2, EXPRESS: 1, FAULTS: 1, CRASHES: 1, ONE_PHASE: 1, ITEM_LAYOUT: 1, CLAIM_FIRST: 1 },
   },
   {
     name: 'safety, one-phase commit claim first, holds in the item, Express duplicate, 2 faults, 1 crash',
