@@ -35,7 +35,9 @@
  *            send is no longer in flight, or at once beside a COMMITTED record
  *   FENCE_BESIDE_COMMIT_KEPT 1 (CLAIM_FIRST): the forgetting as first proposed, which keeps an A fence that landed
  *            after its C was forgotten (beside a COMMITTED record) for ever; a safety check (ENTRY_FORGETTABLE) fails
- *   STUTTER  1 (a liveness run): a run that ends idles for ever, so that pan -f checks `live` on it (at the Clock)
+ *   STUTTER  1 (a liveness run): a run that ends idles for ever, so that pan -f checks `live` on it (at the Clock);
+ *            and (STRAYS) the sweepers never stop: recovery's sweep runs every minute for ever, so a stray that lands
+ *            after the last sweep of a bounded run is still found through heldItems and released
  * Mutants (one safeguard removed, a counterexample expected):
  *   MUTANT_NO_WRITE_ONCE    the decision write without attribute_not_exists(decision)
  *   MUTANT_NO_TOMBSTONE     an abort with no record writes no ABORTED tombstone
@@ -96,6 +98,9 @@
 #define FIRST ONE_PHASE
 #ifndef NSWEEP
 #define NSWEEP 2
+#endif
+#ifndef STUTTER
+#define STUTTER 0
 #endif
 
 /* the shared account: balance Q, debit and credit amounts, another transaction's debit, MAX */
@@ -942,7 +947,12 @@ end:
        invoke(s, 1, (d == D_COMMIT -> M_COMMIT : M_ABORT), ans);
        i = 0; ans = 0; d = 0
      }
+  /* STUTTER: the sweep is periodic (every minute, for ever) and a stray may land after any bounded number of
+     sweeps, so the sweepers stay: the branch above finds it whenever it lands. Without STUTTER (the safety runs)
+     they stop once nothing is left for them; pan checks no liveness there. */
+#if !STUTTER
   :: logFinal && delayed[1] == 0 && rec[1] != R_PREPARED -> break
+#endif
 #else
   :: logFinal -> break
 #endif
@@ -1066,9 +1076,6 @@ end:
    `<> [] false` passes -f wherever every run ends, so `live` would check nothing there. With it, a finished run goes
    on idling, a fair infinite run that must satisfy `live`; the idling moves only where nothing else can, so it adds
    no run elsewhere (and no process: pan -DNFAIR=3 allows 10). */
-#ifndef STUTTER
-#define STUTTER 0
-#endif
 active proctype Clock() {
   deadline = 1;
 #if STUTTER

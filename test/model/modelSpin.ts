@@ -209,24 +209,24 @@ export const FULL: Verification[] = [
   { name: 'safety, 2 participants, Express duplicate, 1 fault, 1 crash', kind: 'safety', defines: { N: 2, EXPRESS: 1, FAULTS: 1, CRASHES: 1 } },
   { name: 'safety, 3 participants, Express duplicate, 0 faults, 1 crash', kind: 'safety', defines: { N: 3, EXPRESS: 1, FAULTS: 0, CRASHES: 1 } },
   { name: 'safety, 3 participants, 2 faults, 1 crash', kind: 'safety', defines: { N: 3, EXPRESS: 0, FAULTS: 2, CRASHES: 1 } },
-  { name: 'liveness, 2 participants, 1 fault, 1 crash', kind: 'liveness', defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 1 } },
-  { name: 'liveness, 3 participants, 1 fault, 1 crash', kind: 'liveness', defines: { N: 3, EXPRESS: 0, FAULTS: 1, CRASHES: 1 } },
-  { name: 'liveness, 2 participants, Express duplicate', kind: 'liveness', defines: { N: 2, EXPRESS: 1, FAULTS: 0, CRASHES: 1 } },
+  { name: 'liveness, 2 participants, 1 fault, 1 crash', kind: 'liveness', defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 1, STUTTER: 1 } },
+  { name: 'liveness, 3 participants, 1 fault, 1 crash', kind: 'liveness', defines: { N: 3, EXPRESS: 0, FAULTS: 1, CRASHES: 1, STUTTER: 1 } },
+  { name: 'liveness, 2 participants, Express duplicate', kind: 'liveness', defines: { N: 2, EXPRESS: 1, FAULTS: 0, CRASHES: 1, STUTTER: 1 } },
   {
     name: 'safety, holds in the item, Express duplicate, 1 crash',
     kind: 'safety',
     defines: { N: 2, EXPRESS: 1, FAULTS: 0, CRASHES: 1, ITEM_LAYOUT: 1 },
   },
-  { name: 'liveness, holds in the item, 1 crash', kind: 'liveness', defines: { N: 2, EXPRESS: 0, FAULTS: 0, CRASHES: 1, ITEM_LAYOUT: 1 } },
+  { name: 'liveness, holds in the item, 1 crash', kind: 'liveness', defines: { N: 2, EXPRESS: 0, FAULTS: 0, CRASHES: 1, ITEM_LAYOUT: 1, STUTTER: 1 } },
   {
     name: 'liveness, holds in the item, a prepare delayed past the forgetting (a stray)',
     kind: 'liveness',
-    defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, ITEM_LAYOUT: 1 },
+    defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, ITEM_LAYOUT: 1, STUTTER: 1 },
   },
   {
     name: 'liveness, one-phase commit, holds in the item, 1 fault, 1 crash',
     kind: 'liveness',
-    defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 1, ONE_PHASE: 1, ITEM_LAYOUT: 1 },
+    defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 1, ONE_PHASE: 1, ITEM_LAYOUT: 1, STUTTER: 1 },
   },
   {
     name: 'safety, one-phase commit, holds in the item, Express duplicate, 2 faults, 1 crash',
@@ -236,7 +236,7 @@ export const FULL: Verification[] = [
   {
     name: 'liveness, one-phase commit, holds in the item, Express duplicate, 1 crash',
     kind: 'liveness',
-    defines: { N: 2, EXPRESS: 1, FAULTS: 0, CRASHES: 1, ONE_PHASE: 1, ITEM_LAYOUT: 1 },
+    defines: { N: 2, EXPRESS: 1, FAULTS: 0, CRASHES: 1, ONE_PHASE: 1, ITEM_LAYOUT: 1, STUTTER: 1 },
   },
   // The claim-first design is checked here, not yet built: its Express run (5.1 M states) waits in the full runs until the code follows.
   {
