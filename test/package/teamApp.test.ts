@@ -4,8 +4,8 @@
  * declarations typecheck, `cdk synth` of the team's stacks (built-in ledger, the team's loyalty kind, and
  * its card participant on its own function and table) offline, transactions across all three on Pakka's
  * local service with the fake card gateway, and Pakka's conformance kit against the team's card
- * participant. Slow (an install, a full synth), so it runs as `npm run test:package`, which `.ci/run`
- * runs after `npm test`, beside the other files of test/package/.
+ * participant. Slow (an install, a full synth), so it runs in `npm run test:package` (the last step of
+ * `npm test`), beside the other files of test/package/.
  */
 import { spawn } from 'node:child_process';
 import { cpSync, readFileSync, readdirSync } from 'node:fs';
