@@ -36,12 +36,13 @@ const COORDINATOR_TESTS = [
  * file reaches an integration fixture.
  */
 const UNIT_TESTS = 'test/**/*.unit.test.ts';
+/** Packs, installs and synthesizes: `npm run test:package` (vitest.package.config.ts), run by .ci/run. */
+export const PACKAGE_TESTS = 'test/package/**/*.test.ts';
 const INTEGRATION_SETUP = ['test/support/globalSetup.ts'];
 
 export default defineConfig({
   test: {
-    // Packs, installs and synthesizes: `npm run test:package` (vitest.package.config.ts), run by .ci/run.
-    exclude: ['test/package/package.test.ts', 'node_modules/**'],
+    exclude: [PACKAGE_TESTS, 'node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // DynamoDB Local runs transactions one at a time; two test files at once is what 2 cores carry.
@@ -71,7 +72,7 @@ export default defineConfig({
         test: {
           name: 'express',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/package/package.test.ts', 'node_modules/**', UNIT_TESTS],
+          exclude: [PACKAGE_TESTS, 'node_modules/**', UNIT_TESTS],
           globalSetup: INTEGRATION_SETUP,
           env: { PAKKA_TEST_COORDINATOR: 'express' },
         },

@@ -1,33 +1,27 @@
 /**
- * Pakka as a team installs it: `npm pack` (which builds dist/ first), the tarball installed into a
- * copy of examples/team-app, and in that copy: only public entry points imported, the declarations
- * typecheck, `cdk synth` of the team's stacks (built-in ledger, the team's loyalty kind, and its card
- * participant on its own function and table) offline, transactions across all three on Pakka's local
- * service with the fake card gateway, and Pakka's conformance kit against the team's card participant. Slow (a build, an install, a full synth),
- * so it runs as `npm run test:package`, which `.ci/run` runs after `npm test`.
+ * Pakka as a team installs it: the run's tarball (`npm pack`, which builds dist/ first: packSetup.ts)
+ * installed into a copy of examples/team-app, and in that copy: only public entry points imported, the
+ * declarations typecheck, `cdk synth` of the team's stacks (built-in ledger, the team's loyalty kind, and
+ * its card participant on its own function and table) offline, transactions across all three on Pakka's
+ * local service with the fake card gateway, and Pakka's conformance kit against the team's card
+ * participant. Slow (an install, a full synth), so it runs in `npm run test:package` (the last step of
+ * `npm test`), beside the other files of test/package/.
  */
-import { execFile, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { cpSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { promisify, stripVTControlCharacters } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT } from '../support/synth.js';
-import { FIRST_HOUR_HEADING, type FirstHourStep, SQL_FIRST_TRANSFER_HEADING, firstHourSteps, sqlFirstTransferSteps } from './firstHour.js';
-import { POSTGRES_USER, type SqlServer, postgresAvailable, startPostgres } from '../../local/sqlServers.js';
-import { requireServer } from '../support/tools.js';
+import { ENV, projectFolder, run } from './packedLibrary.js';
 
-const run = promisify(execFile);
 const BIN = join(REPO_ROOT, 'node_modules', '.bin');
-const ENV = { ...process.env, CDK_DISABLE_VERSION_CHECK: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'SILENT' };
-const packageJson = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string; exports: Record<string, unknown> };
+const packageJson = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
 const PUBLIC = Object.keys(packageJson.exports).map((path) => `pakka${path.slice(1)}`);
 
-let work: string;
+/** The file's folder: the example's copy (team-app/), its cloud assembly and its conformance report. */
+const folder = projectFolder('team-project');
 let app: string;
-/** The packed library, which every describe below installs into its own project. */
-let tarball: string;
 
 const inApp = (command: string, args: string[], env: Record<string, string> = {}) =>
   run(command, args, { cwd: app, env: { ...ENV, ...env }, maxBuffer: 64 * 1024 * 1024 });
@@ -42,19 +36,10 @@ function sourcesOf(dir: string): string[] {
 }
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'pakka-package-'));
-  app = join(work, 'team-app');
-  // prepack runs `npm run build`, so the tarball always holds a fresh dist/.
-  await run('npm', ['pack', '--pack-destination', work], { cwd: REPO_ROOT, env: ENV, maxBuffer: 64 * 1024 * 1024 });
-  tarball = join(work, `pakka-${packageJson.version}.tgz`);
+  app = join(folder.path, 'team-app');
   cpSync(join(REPO_ROOT, 'examples', 'team-app'), app, { recursive: true, filter: (source) => !/node_modules|cdk\.out/.test(source) });
   // The example depends on nothing but the tarball; what the tarball needs comes from npm's cache where it can.
-  await inApp('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball]);
-}, 900_000);
-
-// Two installed projects (the example and the first hour), each with aws-cdk-lib: minutes to delete on a busy machine.
-afterAll(() => {
-  if (work) rmSync(work, { recursive: true, force: true });
+  await inApp('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', inject('packageTarball')]);
 }, 600_000);
 
 describe('the packed library in a team project', () => {
@@ -83,7 +68,7 @@ describe('the packed library in a team project', () => {
   }, 180_000);
 
   it("synthesizes the team's stacks offline: the built-in ledger, the team's kind from its own entry, its card participant's own function, the API validating with them", async () => {
-    const outdir = join(work, 'cdk.out');
+    const outdir = join(folder.path, 'cdk.out');
     await inApp(join(BIN, 'cdk'), ['synth', '--quiet', '-o', outdir]);
     type Template = {
       Resources: Record<
@@ -154,7 +139,7 @@ describe('the packed library in a team project', () => {
   }, 120_000);
 
   it("passes Pakka's conformance kit with the team's card participant, from the team's own test", async () => {
-    const report = join(work, 'conformance.json');
+    const report = join(folder.path, 'conformance.json');
     await inApp(join(app, 'node_modules', '.bin', 'vitest'), ['run', '--reporter=json', `--outputFile=${report}`], {
       DYNAMO_ENDPOINT: inject('dynamoEndpoint'),
     });
@@ -208,125 +193,3 @@ describe('the packed library in a team project', () => {
     }
   }, 60_000);
 });
-
-// npm's own settings for an unattended run (from its cache where it can); the page's commands are run as written.
-const NPM_QUIET = { npm_config_prefer_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
-
-/**
- * Follows a page's section in a new, empty folder holding only the tarball: writes each file, runs each
- * command (with `env` beside the usual), and keeps what each printed, by the command as the page writes it.
- */
-function followPage(folder: string, steps: readonly FirstHourStep[], env: () => Record<string, string> = () => ({})) {
-  const printed = new Map<string, string>();
-  const at = { project: '' };
-  beforeAll(() => {
-    at.project = join(work, folder);
-    mkdirSync(at.project);
-    // "copy it into a new, empty folder"
-    cpSync(tarball, join(at.project, `pakka-${packageJson.version}.tgz`));
-  });
-  for (const step of steps) {
-    if ('file' in step) {
-      it(`writes ${step.file}`, () => {
-        mkdirSync(dirname(join(at.project, step.file)), { recursive: true });
-        writeFileSync(join(at.project, step.file), step.text);
-      });
-    } else {
-      it(`runs ${step.command}`, async () => {
-        const { stdout } = await run('bash', ['-c', step.command], { cwd: at.project, env: { ...ENV, ...NPM_QUIET, ...env() }, maxBuffer: 64 * 1024 * 1024 });
-        printed.set(step.command, stdout);
-      }, 600_000);
-    }
-  }
-  return { printed, at };
-}
-
-describe(`docs/library.md, "${FIRST_HOUR_HEADING.slice(3)}", followed literally from an empty folder`, () => {
-  const steps = firstHourSteps();
-  const { printed, at } = followPage('first-hour', steps);
-
-  it('covers init, the install, the team kind, the stack, local transactions and the conformance kit', () => {
-    const commands = steps.flatMap((s) => ('command' in s ? [s.command] : []));
-    expect(commands[0]).toBe('npm init -y');
-    for (const needed of [/^npm install \.\/pakka-\*\.tgz /, /cdk synth/, /transact\.ts/, /vitest run/])
-      expect(commands.some((c) => needed.test(c))).toBe(true);
-  });
-
-  it('refuses require() with a message that says Pakka is ESM and what to change', async () => {
-    const refused = await run(process.execPath, ['-e', "require('pakka/participants')"], { cwd: at.project, env: ENV }).catch((e: { stderr: string }) => e);
-    expect('stderr' in refused ? refused.stderr : '').toContain('pakka is an ES module package and cannot be loaded with require()');
-    expect('stderr' in refused ? refused.stderr : '').not.toContain('ERR_PACKAGE_PATH_NOT_EXPORTED');
-  });
-
-  it("synthesized the stack with the team's kind in its own function", () => {
-    const template = JSON.parse(readFileSync(join(at.project, 'cdk.out', 'Vouchers.template.json'), 'utf8')) as {
-      Resources: Record<string, { Type: string; Properties?: { FunctionName?: string } }>;
-    };
-    const names = Object.values(template.Resources)
-      .filter((r) => r.Type === 'AWS::Lambda::Function')
-      .map((r) => r.Properties?.FunctionName)
-      .filter((n) => n !== undefined)
-      .sort();
-    expect(names).toEqual(['Vouchers-bank', 'Vouchers-vouchers']);
-  });
-
-  it('committed across the ledger and the voucher kind, then aborted both when the voucher was spent', () => {
-    const output = [...printed].find(([command]) => command.includes('transact.ts'))?.[1] ?? '';
-    const result = JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
-    expect(result).toEqual({
-      setup: { status: 'COMMITTED', reason: null },
-      first: { status: 'COMMITTED', reason: null },
-      // The voucher kind's own reason (contract 1.3), as the doc declares it.
-      second: { status: 'ABORTED', reason: 'NO_SUCH_VOUCHER' },
-      alice: expect.objectContaining({ balance: 8_000, available: 8_000, reserved: 0 }),
-      voucher: expect.objectContaining({ amount: 500, redeemed: true }),
-    });
-  });
-
-  it('ran the conformance kit against the kind participant, every rule it supports', () => {
-    // vitest colours its summary even into a pipe.
-    const output = stripVTControlCharacters([...printed].find(([command]) => command.includes('vitest run'))?.[1] ?? '');
-    // Every rule a kind participant supports, 8 of them: all but readOnly (the voucher kind has no
-    // check-only operation) and the three crashes after an external call (a kind calls no external
-    // system). vitest names only its slow tests when not on a terminal, so the count is what is checked.
-    expect(output).toMatch(/Tests\s+8 passed \(8\)/);
-  });
-});
-
-describe.runIf(requireServer(postgresAvailable()))(
-  `docs/sql-participants.md, "${SQL_FIRST_TRANSFER_HEADING.slice(3)}", followed literally from an empty folder`,
-  () => {
-    let database: SqlServer | undefined;
-    beforeAll(async () => {
-      database = await startPostgres();
-    }, 120_000);
-    afterAll(async () => {
-      await database?.stop();
-    });
-    const steps = sqlFirstTransferSteps();
-    const { printed } = followPage('sql-first-transfer', steps, () => ({
-      PGHOST: '127.0.0.1',
-      PGPORT: String(database?.port),
-      PGUSER: POSTGRES_USER,
-      PGDATABASE: 'postgres',
-    }));
-
-    it('covers init, the install with pg, the bank, the config and the transfer', () => {
-      const commands = steps.flatMap((s) => ('command' in s ? [s.command] : []));
-      expect(commands[0]).toBe('npm init -y');
-      for (const needed of [/^npm install \.\/pakka-\*\.tgz .*\bpg\b/, /transfer\.ts/]) expect(commands.some((c) => needed.test(c))).toBe(true);
-    });
-
-    it('committed across the DynamoDB wallet and the PostgreSQL bank, then aborted both, leaving nothing prepared', () => {
-      const output = [...printed].find(([command]) => command.includes('transfer.ts'))?.[1] ?? '';
-      expect(JSON.parse(output.trim().split('\n').at(-1) ?? '{}')).toEqual({
-        setup: { status: 'COMMITTED', reason: null },
-        first: { status: 'COMMITTED', reason: null },
-        second: { status: 'ABORTED', reason: 'INSUFFICIENT_FUNDS' },
-        alice: 7_500,
-        bob: 2_500,
-        prepared: 0,
-      });
-    });
-  },
-);
