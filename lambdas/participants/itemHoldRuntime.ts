@@ -337,7 +337,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     );
     const intents = (out.Item?.intents ?? {}) as Record<string, unknown>;
     const horizon = new Date(Date.parse(at) - INTENT_HORIZON_MS).toISOString();
-    const oneRecordHorizon = recordHorizonOf(at);
+    const recordHorizon = recordHorizonOf(at);
     const candidates = forgettableEntries(intents, horizon);
     // Only an entry a commitOnePhase may still meet needs its record read (heldIntent.ts forgettableWithoutRecord).
     const toRead = candidates.filter(({ entry }) => needsRecordToGo(entry));
@@ -359,7 +359,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
       const record = records.get(txnId);
       return record && record.state !== 'PREPARED' ? { state: record.state, decidedAt: decidedAtOf(record) } : undefined;
     };
-    const covered = new Set(candidates.filter(({ txnId, entry }) => recordCoversEntry(entry, factsOf(txnId), oneRecordHorizon)).map((c) => c.txnId));
+    const covered = new Set(candidates.filter(({ txnId, entry }) => recordCoversEntry(entry, factsOf(txnId), recordHorizon)).map((c) => c.txnId));
     if (covered.size) await driver.write(new UpdateCommand(forgetEntries(tableName, pk, [...covered], horizon)));
     const kept = Object.entries(intents).flatMap(([txnId, raw]) => {
       const entry = intentEntryOf(raw);

@@ -98,7 +98,6 @@ export function preparedEntry(digest: string, operation: unknown, at: string, on
   return onePhase ? { s: 'C', d: digest, at, one: true } : { s: 'P', d: digest, op: operation, at, n };
 }
 
-/** The entry of a no: the participant's own (with its reason), or a null abort's tombstone (without). */
 /** An `A` entry: a null abort's tombstone (no reason) or the participant's own no, marked `one` when it answered a `commitOnePhase`. */
 export function abortedEntry(digest: string | undefined, at: string, reason: AbortReason | undefined, onePhase = false): IntentEntry {
   return { s: 'A', at, ...(digest !== undefined ? { d: digest } : {}), ...(reason !== undefined ? { r: reason } : {}), ...(onePhase ? { one: true } : {}) };
@@ -222,13 +221,18 @@ export const recordHorizonOf = (now: string): string => new Date(Date.parse(now)
 /** The record's state that covers a finished entry: the outcome the entry itself shows. */
 const coveringState = (entry: IntentEntry): DecidedRecordFacts['state'] => (entry.s === 'C' ? 'COMMITTED' : 'ABORTED');
 
+/** When the record that covers a finished entry (it says the entry's own outcome) was decided; undefined without one. */
+const coveringDecidedAt = (entry: IntentEntry, record: DecidedRecordFacts | undefined): string | undefined =>
+  record?.state === coveringState(entry) ? record.decidedAt : undefined;
+
 /**
  * Whether the transaction's record lets its finished entry go: an entry forgettableWithoutRecord at once, any other
  * finished one once its record says the same outcome and was decided before `recordHorizon` (recordHorizonOf).
  */
 export function recordCoversEntry(entry: IntentEntry, record: DecidedRecordFacts | undefined, recordHorizon: string): boolean {
   if (forgettableWithoutRecord(entry)) return true;
-  return entry.s !== 'P' && record?.state === coveringState(entry) && record.decidedAt !== undefined && record.decidedAt < recordHorizon;
+  const decidedAt = coveringDecidedAt(entry, record);
+  return entry.s !== 'P' && decidedAt !== undefined && decidedAt < recordHorizon;
 }
 
 /** Whether a finished entry waits for its record (and that record's age) before it may go. */
@@ -244,7 +248,7 @@ export const needsRecordToGo = (entry: IntentEntry): boolean => entry.s !== 'P' 
  */
 export function forgettingCountsFrom(entry: IntentEntry, record: DecidedRecordFacts | undefined): { at: string } {
   if (!needsRecordToGo(entry)) return { at: entry.at };
-  const decidedAt = record?.state === coveringState(entry) && record.decidedAt !== undefined ? record.decidedAt : entry.at;
+  const decidedAt = coveringDecidedAt(entry, record) ?? entry.at;
   const recordOldEnough = Date.parse(decidedAt) + RECORD_AGE_TO_FORGET_MS - INTENT_HORIZON_MS;
   return { at: new Date(Math.max(recordOldEnough, Date.parse(entry.at))).toISOString() };
 }
