@@ -8,7 +8,11 @@ import { ITEM_HOLD_LAYOUT } from './itemIntents.js';
 import { type StoredRecord, storedRecord } from './record.js';
 
 /** A record as the step reads it; for this layout, possibly assembled from the item's entry. */
-export type HeldRecord = StoredRecord & { itemBehind?: boolean; recordBehind?: boolean };
+export type HeldRecord = StoredRecord & { itemBehind?: boolean; recordBehind?: boolean; claimed?: boolean };
+
+/** A one-phase record of this layout put as a claim before its item write (PREPARED: this layout writes no other). */
+export const isClaim = (record: StoredRecord | undefined): boolean =>
+  record?.layout === ITEM_HOLD_LAYOUT && record.state === 'PREPARED' && record.onePhase === true;
 
 /** The step's view of a transaction in this layout: the record when it is of this layout, else the entry. */
 export function heldRecordOf(txnId: string, record: StoredRecord | undefined, entry: IntentEntry | undefined): HeldRecord | undefined {
@@ -16,6 +20,8 @@ export function heldRecordOf(txnId: string, record: StoredRecord | undefined, en
   // nothing in either layout, so a `P` entry a racing prepare left beside it is this layout's to finish.
   const tombstone = record?.state === 'ABORTED' && record.digest === undefined && entry?.s === 'P';
   if (record && record.layout !== ITEM_HOLD_LAYOUT && !tombstone) return record;
+  // The claim answers nothing until resolved; what the item shows decides it (participantStep.ts resolvingClaim).
+  if (isClaim(record)) return { ...(record as StoredRecord), claimed: true };
   const decided =
     record && record.state !== 'PREPARED'
       ? { state: record.state, ...(record.digest !== undefined ? { digest: record.digest } : {}), onePhase: record.onePhase ?? false }

@@ -5,7 +5,7 @@
  * before this layout) is finished by the record layout's own performer, passed in as `recordLayout`.
  */
 import { randomBytes } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type AppliedHold,
   FORGET_AT_ONCE,
@@ -15,6 +15,8 @@ import {
   type IntentEntry,
   abortedEntry,
   appliedHoldOf,
+  claimOutcomeOf,
+  fenceEntry,
   finishingWrite,
   forgettableEntries,
   forgettableWithoutRecord,
@@ -44,14 +46,18 @@ import {
   LAST_FINISHED,
   PREPARED_COUNT,
   abortedEntryWrite,
+  claimRecordPut,
   decideHold,
   decidedRecordPut,
+  finalizeClaim,
   forgetEntries,
   prepareHold,
   releaseStrayHold,
+  withdrawClaim,
 } from './itemIntents.js';
 import { type HeldRecord, heldRecordOf } from './heldRecord.js';
-import type { EffectReport, ParticipantDriver } from './participantDriver.js';
+import type { ConditionalOutcome, EffectReport, ParticipantDriver } from './participantDriver.js';
+import { UnknownWriteOutcome, sentOnce } from './sendOnce.js';
 import { type StoredRecord, storedRecord } from './record.js';
 import { PARTITION_KEY, recordKeyOf } from './table.js';
 import type { PreparedOperations } from './transactions.js';
@@ -73,6 +79,11 @@ const WRITE_ATTEMPTS = 4;
 const SEEN_ITEMS = 1000;
 /** Transactions whose `P` entry one process wrote and has not seen finished (commit and abort skip their reads). */
 const HELD_HERE = 10_000;
+/** Claimed `C` entries one process keeps per item to forget at once (older ones wait for the pass that reads records). */
+const FINAL_HERE_PER_ITEM = 4 * FORGET_AT_ONCE;
+
+/** A claimer whose claim is older than its send window resolves instead of sending (docs/design.md, "Claim first"). */
+class ClaimWindowPassed extends Error {}
 
 /** When the record decided: the time its write carries. */
 const decidedAtOf = (record: HeldRecord): string | undefined => (record.state === 'COMMITTED' ? record.committedAt : record.abortedAt);
@@ -182,10 +193,35 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     if (entries.length >= FORGET_FROM_HELD && entries.map(intentEntryOf).some((entry) => entry !== undefined && needsRecordToGo(entry))) recordPassDue.add(pk);
   }
 
+  /**
+   * Claimed one-phase `C` entries whose record this process made COMMITTED, by item: the next write there removes them,
+   * whatever their age (heldIntent.ts claimedEntryCovered), so a hot item committed in one phase holds about one such
+   * entry per process writing it instead of every commit of the last 20 s. Per process, so only an optimisation: the
+   * pass that reads records forgets the others.
+   */
+  const finalHere = new Map<string, Set<string>>();
+
+  function rememberFinal(pk: string, txnId: string): void {
+    const final = finalHere.get(pk) ?? new Set<string>();
+    final.add(txnId);
+    if (final.size > FINAL_HERE_PER_ITEM) final.delete(final.values().next().value as string);
+    finalHere.delete(pk);
+    finalHere.set(pk, final);
+    if (finalHere.size > SEEN_ITEMS) finalHere.delete(finalHere.keys().next().value as string);
+  }
+
+  /** After a write to `pk` that named `as.final`: those entries are gone. */
+  function forgotFinal(pk: string, as: IntentsMapAs): void {
+    if (as.kind !== 'map' || !as.final?.length) return;
+    const final = finalHere.get(pk);
+    for (const txnId of as.final) final?.delete(txnId);
+  }
+
   /** How the next write to `pk` for `txnId` finds the map, with the finished entries it may forget on the way. */
   function inPassing(pk: string, txnId: string): IntentsMapAs & { kind: 'map' } {
     const horizon = new Date(Date.parse(now()) - INTENT_HORIZON_MS).toISOString();
-    return { kind: 'map', forget: forgottenInPassing(seen.get(pk)?.finished ?? {}, horizon, txnId), horizon };
+    const final = [...(finalHere.get(pk) ?? [])].filter((id) => id !== txnId).slice(0, FORGET_AT_ONCE);
+    return { kind: 'map', forget: forgottenInPassing(seen.get(pk)?.finished ?? {}, horizon, txnId), horizon, final };
   }
 
   /**
@@ -205,20 +241,28 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
    * A write that sets the transaction's entry: first in the item's map (forgetting in passing), and when
    * the item as it was had none, the first hold's variant that creates the map with the entry in it.
    */
-  async function entryWrite(pk: string, txnId: string, build: (as: IntentsMapAs) => UpdateCommand) {
+  async function entryWrite(
+    pk: string,
+    txnId: string,
+    build: (as: IntentsMapAs) => UpdateCommand,
+    send: (command: UpdateCommand) => Promise<ConditionalOutcome> = driver.update,
+  ): Promise<ConditionalOutcome> {
     let as: IntentsMapAs = inPassing(pk, txnId);
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-      const out = await driver.update(build(as));
+      const out = await send(build(as));
       if (out.written) {
         saw(pk, out.attributes);
+        forgotFinal(pk, as);
         return out;
       }
       const fresh = out.old?.intents === undefined;
-      if (!fresh && as.kind === 'map' && refusedForForgetting(out.old?.intents as Record<string, unknown>, as.forget, as.horizon)) {
-        // Refused for an entry named to forget that is not finished (never so, by the horizon): learn the item as
-        // it was and send the write once more without them; a second refusal is the write's own.
+      if (!fresh && as.kind === 'map' && refusedForForgetting(out.old?.intents as Record<string, unknown>, as.forget, as.horizon, as.final)) {
+        // Refused for an entry named to forget that is not finished (never so, by the horizon), or a claimed `C` that is
+        // not there as such: learn the item as it was and send the write once more without them; a second refusal is
+        // the write's own.
         saw(pk, out.old);
-        as = { ...as, forget: [] };
+        forgotFinal(pk, as);
+        as = { ...as, forget: [], final: [] };
         continue;
       }
       // The map appeared or went between the two reads of it: the other variant.
@@ -228,41 +272,24 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     throw new Error(`item ${pk}: its intents map kept appearing and going`);
   }
 
-  async function prepare(
-    txnId: string,
-    target: ItemHoldTarget,
-    given: PreparedOperations,
-    message: ParticipantMessage,
-    onePhase: boolean,
-    began: string,
-  ): Promise<Report> {
+  async function prepare(txnId: string, target: ItemHoldTarget, given: PreparedOperations, message: ParticipantMessage, began: string): Promise<Report> {
     if (message.action !== 'prepare') throw new Error('a prepare needs the prepare that asked for it');
     const { pk, plan } = target;
     // Which landing this is: a duplicate of this prepare that lands after the commit removed the entry carries another (the stray guard).
-    const entry = preparedEntry(given.digest, given.operations[0], now(), onePhase, randomBytes(6).toString('base64url'));
+    const entry = preparedEntry(given.digest, given.operations[0], now(), false, randomBytes(6).toString('base64url'));
     // The horizon of forgetting counts on a prepare's write landing soon after its delivery began (heldIntent.ts).
     const prepareWrite = (as: IntentsMapAs) => {
       if (!mayStillSendPrepare(began, now())) throw new TransientFailure(`prepare of ${txnId} ran too long to send its item write; retry`);
       return new UpdateCommand({ ...prepareHold(tableName, pk, txnId, plan, entry, as), ReturnValues: 'ALL_NEW' });
     };
-    // A one-phase write is the decision itself and cannot be taken back (an undone credit may already back another
-    // hold), so it reads the record first: a delivery beginning after its first landing's `C` entry was forgotten
-    // finds that landing's record and answers from it. The record exists before that entry may go (forget reads it),
-    // and a delivery that read none sends its write inside the window that keeps the entry in place (the horizon).
-    if (onePhase) {
-      const earlier = await driver.read(txnId);
-      if (earlier) return { kind: 'moved', record: heldRecordOf(txnId, earlier, undefined) };
-    }
     // A prepare sends one write, and beside it (not after it) a consistent read of the record: the write reads
     // nothing, so only the record tells of a tombstone or a decision this txnId already has (a null abort sent
     // without operations, a repeat naming another item).
-    const [out, record] = await Promise.all([entryWrite(pk, txnId, prepareWrite), onePhase ? undefined : driver.read(txnId)]);
+    const [out, record] = await Promise.all([entryWrite(pk, txnId, prepareWrite), driver.read(txnId)]);
     if (out.written) {
       if (record) return answeredByRecord(txnId, target, entry, given.digest, record);
-      if (!onePhase) {
-        heldHere.set(txnId, { pk, digest: given.digest, at: entry.at, holdId: entry.n });
-        if (heldHere.size > HELD_HERE) heldHere.delete(heldHere.keys().next().value as string);
-      }
+      heldHere.set(txnId, { pk, digest: given.digest, at: entry.at, holdId: entry.n });
+      if (heldHere.size > HELD_HERE) heldHere.delete(heldHere.keys().next().value as string);
       if (recordPassDue.delete(pk)) await forget(pk);
       return { kind: 'done' };
     }
@@ -280,7 +307,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     switch (refusal.kind) {
       case 'entry':
         // A repeat: the refused write's ALL_OLD is the entry, and the record read beside it answers once it exists.
-        return { kind: 'moved', record: heldRecordOf(txnId, onePhase ? await driver.read(txnId) : record, refusal.entry) };
+        return { kind: 'moved', record: heldRecordOf(txnId, record, refusal.entry) };
       case 'lockConflict':
         // A full item: forget what may be forgotten, so the coordinator's retry of this prepare finds room.
         await forget(pk, true);
@@ -288,6 +315,93 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
       case 'business':
         return refused(plan.shortReason);
     }
+  }
+
+  /** The record a claim's write handed back (ALL_NEW when written, ALL_OLD when refused), for the step to answer from. */
+  const movedTo = (txnId: string, item: Record<string, unknown> | undefined): Report =>
+    item ? { kind: 'moved', record: heldRecordOf(txnId, storedRecord(item), undefined) } : { kind: 'moved' };
+
+  /**
+   * A one-phase commit, claim first (docs/design.md, "One-phase commit", "Claim first"; spin's `CLAIM_FIRST`): the record
+   * is claimed (PREPARED, `onePhase`, naming this landing) where none is; the item write, the escrow's net change and a
+   * `C` entry, is sent once (never re-sent when its outcome is unknown: sendOnce.ts) and only within the send window of
+   * the claim; the claim is then made final. A write whose outcome is unknown, or a claim too old to send, is resolved
+   * like anyone else's claim: fenced in the item, and made final with what the item shows. So the `C` entry may go as
+   * soon as the record is COMMITTED: no other write of the transaction can land after it.
+   */
+  async function commitOnePhase(txnId: string, target: ItemHoldTarget, given: PreparedOperations, message: ParticipantMessage): Promise<Report> {
+    if (message.action !== 'prepare') throw new Error('a commitOnePhase needs the message that asked for it');
+    const { pk, plan } = target;
+    const claimedAt = now();
+    const holdId = randomBytes(6).toString('base64url');
+    const claim = await driver.put(
+      new PutCommand(claimRecordPut(tableName, { txnId, digest: given.digest, operations: given.operations, now: claimedAt, holdId })),
+    );
+    // A final record answers; another delivery's claim is resolved by the step that reads it.
+    if (!claim.written) return movedTo(txnId, claim.old);
+    const entry = preparedEntry(given.digest, given.operations[0], claimedAt, true, holdId);
+    const write = (as: IntentsMapAs) => {
+      if (!mayStillSendPrepare(claimedAt, now())) throw new ClaimWindowPassed();
+      return new UpdateCommand({ ...prepareHold(tableName, pk, txnId, plan, entry, as), ReturnValues: 'ALL_NEW' });
+    };
+    let out: ConditionalOutcome;
+    try {
+      // Each refused variant is a definite no (DynamoDB evaluated its condition), so sending the next is no resend.
+      out = await entryWrite(pk, txnId, write, (command) => driver.update(sentOnce(command)));
+    } catch (error) {
+      if (error instanceof UnknownWriteOutcome || error instanceof ClaimWindowPassed) return resolveClaim(txnId, target, given.digest);
+      // Refused before it was applied (a throttle or conflict the SDK gave up on): nothing travels, so the claim is taken
+      // back and the coordinator's retry claims again.
+      if (error instanceof TransientFailure) await driver.write(new DeleteCommand(withdrawClaim(tableName, txnId, holdId)));
+      throw error;
+    }
+    if (out.written) {
+      const final = await driver.update(new UpdateCommand({ ...finalizeClaim(tableName, txnId, 'COMMITTED', now(), holdId), ReturnValues: 'ALL_NEW' }));
+      if (!final.written) return movedTo(txnId, final.old);
+      rememberFinal(pk, txnId);
+      return { kind: 'done' };
+    }
+    const refusal = prepareRefusal(
+      out.old && {
+        intents: out.old.intents as Record<string, unknown>,
+        ...(typeof out.old.lockedBy === 'string' ? { lockedBy: out.old.lockedBy } : {}),
+      },
+      txnId,
+    );
+    switch (refusal.kind) {
+      case 'entry':
+        // A fence (someone resolved this claim), or an entry an older version wrote: the item decides.
+        return resolveClaim(txnId, target, given.digest);
+      case 'lockConflict': {
+        // "Not now": nothing was applied, so the claim goes and nothing is recorded; the coordinator may retry.
+        if (!(await driver.write(new DeleteCommand(withdrawClaim(tableName, txnId, holdId))))) return { kind: 'moved' };
+        await forget(pk, true);
+        return { kind: 'report', message: { action: 'refused', prepare: message, reason: 'LOCK_CONFLICT' }, from: 'nothing' };
+      }
+      case 'business': {
+        // The participant's own no, in the record alone: no entry, since the one send is over and refused.
+        const final = await driver.update(
+          new UpdateCommand({ ...finalizeClaim(tableName, txnId, 'ABORTED', now(), holdId, plan.shortReason), ReturnValues: 'ALL_NEW' }),
+        );
+        return movedTo(txnId, final.written ? final.attributes : final.old);
+      }
+    }
+  }
+
+  /**
+   * Resolves a claimed one-phase record: the fence (an `A` entry where the transaction has none, no escrow change), then
+   * the claim made final with the outcome the item shows: `C` if the claimer's write landed first, else ABORTED. Safe to
+   * repeat and to run beside the claimer: every finalize reads the same entry, which stays until the record is final.
+   */
+  async function resolveClaim(txnId: string, { pk }: ItemHoldTarget, digest: string | undefined): Promise<Report> {
+    const fence = fenceEntry(digest, now());
+    const out = await entryWrite(pk, txnId, (as) => new UpdateCommand({ ...abortedEntryWrite(tableName, pk, txnId, fence, as), ReturnValues: 'ALL_NEW' }));
+    const shown = out.written ? fence : intentEntryOf((out.old?.intents as Record<string, unknown> | undefined)?.[txnId]);
+    if (!shown) throw new TransientFailure(`the fence of ${txnId}'s one-phase claim on ${pk} was refused, yet the item shows no entry; retry`);
+    const outcome = claimOutcomeOf(shown);
+    const final = await driver.update(new UpdateCommand({ ...finalizeClaim(tableName, txnId, outcome, now()), ReturnValues: 'ALL_NEW' }));
+    if (final.written && outcome === 'COMMITTED') rememberFinal(pk, txnId);
+    return movedTo(txnId, final.written ? final.attributes : final.old);
   }
 
   /**
@@ -357,7 +471,9 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
       : new Map<string, StoredRecord>();
     const factsOf = (txnId: string) => {
       const record = records.get(txnId);
-      return record && record.state !== 'PREPARED' ? { state: record.state, decidedAt: decidedAtOf(record) } : undefined;
+      if (!record || record.state === 'PREPARED') return undefined;
+      // A one-phase record's `preparedAt` is its claim's time (claimRecordPut), which a fence's wait counts from.
+      return { state: record.state, decidedAt: decidedAtOf(record), ...(record.onePhase && record.preparedAt ? { claimedAt: record.preparedAt } : {}) };
     };
     const covered = new Set(candidates.filter(({ txnId, entry }) => recordCoversEntry(entry, factsOf(txnId), recordHorizon)).map((c) => c.txnId));
     if (covered.size) await driver.write(new UpdateCommand(forgetEntries(tableName, pk, [...covered], horizon)));
@@ -418,13 +534,17 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
   ): Promise<Report> {
     let write: FinishingWrite = first;
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-      const { forget, horizon } = inPassing(pk, txnId);
+      const as = inPassing(pk, txnId);
+      const { forget, horizon } = as;
+      // A refused attempt names no claimed entries in the next (their guard may be what refused it).
+      const final = attempt === 0 ? (as.final ?? []) : [];
       const update = write.stray
         ? releaseStrayHold(tableName, pk, txnId, plan, digest, hold)
-        : decideHold(tableName, pk, txnId, plan, digest, outcome, now(), hold, forget, horizon, heldKeysOf(pk, txnId, forget, horizon));
+        : decideHold(tableName, pk, txnId, plan, digest, outcome, now(), hold, forget, horizon, heldKeysOf(pk, txnId, forget, horizon), final);
       const out = await driver.update(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }));
       if (out.written) {
         saw(pk, out.attributes);
+        if (!write.stray) forgotFinal(pk, { ...as, final });
         heldHere.delete(txnId);
         return { kind: 'done' };
       }
@@ -473,7 +593,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     return (await driver.write(new PutCommand({ ...put, Item: item }))) ? { kind: 'done' } : { kind: 'moved' };
   }
 
-  /** The one-phase commit's entry is the decision; the record follows in the same delivery. */
+  /** The record of a one-phase `C` entry the version before claim first left without one. */
   async function onePhaseRecord(txnId: string, given: PreparedOperations): Promise<void> {
     const put = decidedRecordPut(tableName, { txnId, state: 'COMMITTED', digest: given.digest, operations: given.operations, onePhase: true, now: now() });
     if (!(await driver.write(new PutCommand(put)))) {
@@ -493,12 +613,11 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
       if (record !== undefined && record.layout !== ITEM_HOLD_LAYOUT) return recordLayout(effect, record, message);
       if ('call' in effect) throw new Error(`a hold in an item is Pakka's own; there is no team ${effect.call} to call`);
       switch (effect.write) {
-        case 'prepare': {
+        case 'prepare':
           if (!given) throw new Error('a prepare needs its operations');
-          const report = await prepare(txnId, target, given, message, effect.onePhase, began);
-          if (report.kind === 'done' && effect.onePhase) await onePhaseRecord(txnId, given);
-          return report;
-        }
+          return effect.onePhase ? commitOnePhase(txnId, target, given, message) : prepare(txnId, target, given, message, began);
+        case 'resolveClaim':
+          return resolveClaim(txnId, target, record?.digest ?? given?.digest);
         case 'decide': {
           const prepared = given;
           if (!prepared) throw new Error(`${effect.outcome} of ${txnId}: a hold in an item is finished with the operations the message carries`);
@@ -511,7 +630,8 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
         case 'aborted':
           return aborted(txnId, target, given?.digest, given?.operations, effect.reason, effect.onePhase);
         case 'onePhaseRecord':
-          // A crash came between the one-phase commit's item write and its record: the outcome is learnt, the record written.
+          // A `C` entry of the version before claim first without its record (a crash came between the one-phase commit's
+          // item write and its record): the outcome is learnt, the record written.
           if (!given) throw new Error(`the record of ${txnId}'s one-phase commit is written with the operations the message carries`);
           await onePhaseRecord(txnId, given);
           return { kind: 'done' };

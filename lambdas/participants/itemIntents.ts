@@ -4,7 +4,7 @@
  * another under AWS's rules ("Transaction conflict handling in DynamoDB", developer guide: only an item
  * a transaction is writing refuses a single-item write). Pure builders; ./itemHoldRuntime.ts sends them.
  */
-import type { PutCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { DeleteCommandInput, PutCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { type AppliedHold, INTENT_CAP, type IntentEntry } from '../protocol/heldIntent.js';
 import { type ItemUpdate, escrowAbort, escrowCommit, escrowOnePhase, escrowPrepare } from './escrow.js';
 import type { EscrowPlan } from './kind.js';
@@ -86,7 +86,15 @@ function intentUpdate(
  * heldIntent.ts forgottenInPassing). `fresh`: the item, or its map, does not exist yet; DynamoDB refuses
  * `SET intents.#t` there, so the write sets the whole map to the one entry, on `attribute_not_exists`.
  */
-export type IntentsMapAs = { kind: 'map'; forget: readonly string[]; horizon: string } | { kind: 'fresh' };
+export type IntentsMapAs =
+  | {
+      kind: 'map';
+      forget: readonly string[];
+      horizon: string;
+      /** Claimed one-phase `C` entries whose record the writer made COMMITTED: they go at once, whatever their age. */
+      final?: readonly string[];
+    }
+  | { kind: 'fresh' };
 
 export const EXISTING_MAP: IntentsMapAs = { kind: 'map', forget: [], horizon: '' };
 
@@ -95,7 +103,7 @@ export const EXISTING_MAP: IntentsMapAs = { kind: 'map', forget: [], horizon: ''
  * already (another writer forgot it first) or finished and older than the horizon: never a prepared one.
  * `present`: each must still be there (the cold release counts the map's entries, so none may be gone).
  */
-function forgetting(forget: readonly string[], horizon: string, present = false) {
+function forgetting(forget: readonly string[], horizon: string, present = false, final: readonly string[] = []) {
   const names: Record<string, string> = {};
   const removals: string[] = [];
   const guards: string[] = [];
@@ -105,7 +113,16 @@ function forgetting(forget: readonly string[], horizon: string, present = false)
     const finished = `#in.#o${i}.#s <> :p AND #in.#o${i}.#at < :horizon`;
     guards.push(present ? `(attribute_exists(#in.#o${i}) AND ${finished})` : `(attribute_not_exists(#in.#o${i}) OR (${finished}))`);
   });
-  const values: Record<string, unknown> = forget.length ? { ':p': 'P', ':horizon': horizon } : {};
+  // A claimed `C` whose record is COMMITTED: still `C` (nothing else is ever written under its txnId while it is there), or gone.
+  final.forEach((forgotten, i) => {
+    names[`#f${i}`] = forgotten;
+    removals.push(`#in.#f${i}`);
+    guards.push(`(attribute_not_exists(#in.#f${i}) OR #in.#f${i}.#s = :committedEntry)`);
+  });
+  const values: Record<string, unknown> = {
+    ...(forget.length ? { ':p': 'P', ':horizon': horizon } : {}),
+    ...(final.length ? { ':committedEntry': 'C' } : {}),
+  };
   return { names, removals, guards, values };
 }
 
@@ -114,7 +131,7 @@ function entryWrite(txnId: string, entry: IntentEntry, as: IntentsMapAs, cap?: n
   if (as.kind === 'fresh') {
     return { set: '#in = :map', removals: [] as string[], condition: 'attribute_not_exists(#in)', names: {}, values: { ':map': { [txnId]: entry } } };
   }
-  const passing = forgetting(as.forget, as.horizon);
+  const passing = forgetting(as.forget, as.horizon, false, as.final);
   const condition = ['attribute_exists(#in) AND attribute_not_exists(#in.#t)', ...(cap === undefined ? [] : ['size(#in) < :cap']), ...passing.guards].join(
     ' AND ',
   );
@@ -232,10 +249,12 @@ export function decideHold(
   forget: readonly string[] = [],
   horizon = '',
   keys: HeldKeys = 'keep',
+  final: readonly string[] = [],
 ): Update {
   const escrow = outcome === 'COMMITTED' ? escrowCommit(plan) : escrowAbort(plan);
-  const cold = keys === 'cold';
-  const passing = forgetting(forget, horizon, cold);
+  // Cold counts the map's entries, so it never also removes claimed ones (heldKeysGuess sees them and says keep).
+  const cold = keys === 'cold' && final.length === 0;
+  const passing = forgetting(forget, horizon, cold, final);
   // A commit whose record names the hold by landing, and any abort, leave at once: the stray guard then needs no entry
   // (an abort releases any landing alike). A commit of an entry from before entries carried a landing (the guard is the
   // clock's) keeps `{s, at}` for the horizon, as then: the clock's guard is safe only while that entry blocks a late prepare.
@@ -325,6 +344,90 @@ export function decidedRecordPut(tableName: string, record: DecidedRecord, exclu
     ConditionExpression: `attribute_not_exists(${PARTITION_KEY})${same}`,
     ...(same === '' ? {} : { ExpressionAttributeNames: { '#state': 'state' }, ExpressionAttributeValues: { ':state': state, ':digest': digest } }),
     ...(exclusive ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } : {}),
+  };
+}
+
+export interface ClaimedRecord {
+  txnId: string;
+  digest: string;
+  operations: readonly unknown[];
+  /** When the claim is put: its `preparedAt`, which the claimer's send window and a fence's wait count from. */
+  now: string;
+  /** The claimer's landing: only it makes the claim final as COMMITTED without a fence, and only it takes the claim back. */
+  holdId: string;
+}
+
+/**
+ * A `commitOnePhase`'s claim (docs/design.md, "Claim first"): the record, PREPARED and `onePhase`, put only where no
+ * record is, before the one item write. A record already there is handed back (ALL_OLD, no read capacity): a final
+ * one answers, a claim is resolved.
+ */
+export function claimRecordPut(tableName: string, claim: ClaimedRecord): PutCommandInput {
+  const { txnId, digest, operations, now, holdId } = claim;
+  return {
+    TableName: tableName,
+    Item: {
+      ...recordKeyOf(txnId),
+      txnId,
+      state: 'PREPARED',
+      layout: ITEM_HOLD_LAYOUT,
+      digest,
+      operations,
+      onePhase: true,
+      preparedAt: now,
+      holdId,
+      [RECORD_TTL_ATTRIBUTE]: Math.floor(Date.parse(now) / 1000) + RECORD_TTL_SECONDS,
+    },
+    ConditionExpression: `attribute_not_exists(${PARTITION_KEY})`,
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
+}
+
+/**
+ * The claim made final with the outcome the item shows, while it is still a claim. `holdId`: the claimer's own finalize
+ * (its item write landed, or its bound refused it), which only its claim allows. `voteReason`: the participant's own no.
+ */
+export function finalizeClaim(
+  tableName: string,
+  txnId: string,
+  outcome: 'COMMITTED' | 'ABORTED',
+  now: string,
+  holdId?: string,
+  voteReason?: string,
+): UpdateCommandInput {
+  const at = outcome === 'COMMITTED' ? 'committedAt' : 'abortedAt';
+  return {
+    TableName: tableName,
+    Key: recordKeyOf(txnId),
+    UpdateExpression: `SET #state = :to, #decidedAt = :now${voteReason !== undefined ? ', #voteReason = :reason' : ''}`,
+    ConditionExpression: `#state = :claimed AND #onePhase = :true${holdId !== undefined ? ' AND #holdId = :holdId' : ''}`,
+    ExpressionAttributeNames: {
+      '#state': 'state',
+      '#decidedAt': at,
+      '#onePhase': 'onePhase',
+      ...(voteReason !== undefined ? { '#voteReason': 'voteReason' } : {}),
+      ...(holdId !== undefined ? { '#holdId': 'holdId' } : {}),
+    },
+    ExpressionAttributeValues: {
+      ':to': outcome,
+      ':now': now,
+      ':claimed': 'PREPARED',
+      ':true': true,
+      ...(voteReason !== undefined ? { ':reason': voteReason } : {}),
+      ...(holdId !== undefined ? { ':holdId': holdId } : {}),
+    },
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
+}
+
+/** The claimer takes its claim back when its item write was refused as "not now" (a full item): nothing was sent that may land. */
+export function withdrawClaim(tableName: string, txnId: string, holdId: string): DeleteCommandInput {
+  return {
+    TableName: tableName,
+    Key: recordKeyOf(txnId),
+    ConditionExpression: '#state = :claimed AND #holdId = :holdId',
+    ExpressionAttributeNames: { '#state': 'state', '#holdId': 'holdId' },
+    ExpressionAttributeValues: { ':claimed': 'PREPARED', ':holdId': holdId },
   };
 }
 

@@ -57,6 +57,8 @@ export interface StoredRecordShape {
   itemBehind?: boolean | undefined;
   /** A hold in the item: its entry is the outcome (the own no, or a one-phase commit) and its record still to write. */
   recordBehind?: boolean | undefined;
+  /** A hold in the item: a one-phase record claimed and not yet final (../protocol/participantStep.ts). */
+  claimed?: boolean | undefined;
 }
 
 /** The one mapping from a stored record to the facts the step depends on. */
@@ -69,6 +71,7 @@ export function participantFacts(record: StoredRecordShape): ParticipantFacts {
     ...(record.operations !== undefined && record.voteReason === undefined ? { redo: true } : {}),
     ...(record.itemBehind ? { itemBehind: true } : {}),
     ...(record.recordBehind ? { recordBehind: true } : {}),
+    ...(record.claimed ? { claimed: true } : {}),
   };
 }
 

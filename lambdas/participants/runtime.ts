@@ -32,7 +32,7 @@ import { type EffectReport, participantDriver } from './participantDriver.js';
 import { refuseLayoutless, storedRecord } from './record.js';
 import { heldEntryOf } from './heldItemsIndex.js';
 import { HOLDS_IN_ITEMS_BY_DEFAULT, holdLayoutOf } from './holdLayout.js';
-import { type HeldRecord, heldRecord } from './heldRecord.js';
+import { type HeldRecord, heldRecord, isClaim } from './heldRecord.js';
 import { itemHolds } from './itemHoldRuntime.js';
 import { ITEM_HOLD_LAYOUT } from './itemIntents.js';
 import { PARTITION_KEY } from './table.js';
@@ -203,6 +203,8 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
           return moved(await driver.write(new PutCommand(abortedRecord(tableName, txnId, now(), given?.digest, effect.reason, effect.onePhase))));
         case 'onePhaseRecord':
           throw new Error(`participant ${name}: a one-phase commit of the record layout is its record; it is never missing`);
+        case 'resolveClaim':
+          throw new Error(`participant ${name}: a one-phase claim is a hold in its item's; the record layout claims nothing`);
         case 'intent':
         case 'preparedFromIntent':
         case 'abortedFromIntent':
@@ -266,7 +268,10 @@ export function participantHandler(options: ParticipantRuntimeOptions): Particip
 
   /** A commit or abort without operations finds its hold in the item only where no record answers for the transaction. */
   async function heldOperationsWithoutRecord(txnId: string): Promise<unknown[] | undefined> {
-    return (await driver.read(txnId)) ? undefined : heldOperations(txnId);
+    const record = await driver.read(txnId);
+    // A one-phase claim is resolved in its item, which only its operations name.
+    if (isClaim(record)) return record?.operations;
+    return record ? undefined : heldOperations(txnId);
   }
 
   async function statusOf(txnId: string, raw: readonly unknown[]): Promise<StatusAnswer> {

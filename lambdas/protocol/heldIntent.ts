@@ -30,6 +30,12 @@ export interface IntentEntry {
    * commit removed the entry carries another, and is a stray ("The stray guard" in docs/design.md).
    */
   n?: string;
+  /**
+   * Written by a `commitOnePhase` that claimed its record first (docs/design.md, "One-phase commit", "Claim first"):
+   * a `C` that may go as soon as its record is final, or an `A` that is a fence (a resolver's, where the claimer's
+   * item write had not landed). Without it, a one-phase entry of the version before claim first, kept by its rules.
+   */
+  k?: true;
 }
 
 /** The record `TXN#<txnId>` of this layout: written only by commit and abort, never by prepare. */
@@ -39,6 +45,8 @@ export interface DecidedRecordFacts {
   onePhase?: boolean;
   /** When the record's write was sent (its `committedAt` or `abortedAt`). */
   decidedAt?: string;
+  /** A one-phase record claimed first: when the claim was put (its `preparedAt`), which a fence's wait counts from. */
+  claimedAt?: string;
 }
 
 /** Reads a stored entry; anything else is no entry of this layout. */
@@ -54,6 +62,7 @@ export function intentEntryOf(value: unknown): IntentEntry | undefined {
     ...(typeof v.r === 'string' && (ABORT_REASONS as readonly string[]).includes(v.r) ? { r: v.r as AbortReason } : {}),
     ...(v.one === true ? { one: true as const } : {}),
     ...(typeof v.n === 'string' ? { n: v.n } : {}),
+    ...(v.k === true ? { k: true as const } : {}),
   };
 }
 
@@ -93,10 +102,24 @@ export function intentFacts(record: DecidedRecordFacts | undefined, entry: Inten
   }
 }
 
-/** The entry prepare writes: `P` with its one operation and its landing's id `n`, or `C` when it commits in one phase. */
+/**
+ * The entry prepare writes: `P` with its one operation and its landing's id `n`, or `C` when it commits in one phase
+ * (after claiming its record: `k`).
+ */
 export function preparedEntry(digest: string, operation: unknown, at: string, onePhase: boolean, n: string): IntentEntry {
-  return onePhase ? { s: 'C', d: digest, at, one: true } : { s: 'P', d: digest, op: operation, at, n };
+  return onePhase ? { s: 'C', d: digest, at, one: true, k: true } : { s: 'P', d: digest, op: operation, at, n };
 }
+
+/**
+ * The fence that resolves a claimed one-phase record (docs/design.md, "Claim first"): an `A` put where the transaction
+ * has no entry, changing no escrow sum. Once it is there, the claimer's one item write can never land.
+ */
+export function fenceEntry(digest: string | undefined, at: string): IntentEntry {
+  return { s: 'A', at, ...(digest !== undefined ? { d: digest } : {}), one: true, k: true };
+}
+
+/** The outcome a claimed record is made final with: the entry the item shows once fenced (`C`, else the fence or an older `A`). */
+export const claimOutcomeOf = (entry: IntentEntry | undefined): 'COMMITTED' | 'ABORTED' => (entry?.s === 'C' ? 'COMMITTED' : 'ABORTED');
 
 /** An `A` entry: a null abort's tombstone (no reason) or the participant's own no, marked `one` when it answered a `commitOnePhase`. */
 export function abortedEntry(digest: string | undefined, at: string, reason: AbortReason | undefined, onePhase = false): IntentEntry {
@@ -190,15 +213,22 @@ export function forgottenInPassing(intents: Readonly<Record<string, unknown>>, h
 }
 
 /**
- * Whether a write that named `forget` could have been refused for them: one of them is in the item as it was,
- * and not finished before the horizon (its guard in itemIntents.ts fails on such an entry).
+ * Whether a write that named `forget` (and `final`) could have been refused for them: one of them is in the item as
+ * it was, and not finished before the horizon (its guard in itemIntents.ts fails on such an entry).
  */
-export function refusedForForgetting(intents: Readonly<Record<string, unknown>>, forget: readonly string[], horizon: string): boolean {
-  return forget.some((txnId) => {
+export function refusedForForgetting(
+  intents: Readonly<Record<string, unknown>>,
+  forget: readonly string[],
+  horizon: string,
+  final: readonly string[] = [],
+): boolean {
+  const pastHorizon = forget.some((txnId) => {
     if (!(txnId in intents)) return false;
     const entry = intentEntryOf(intents[txnId]);
     return !entry || entry.s === 'P' || entry.at >= horizon;
   });
+  // A claimed `C` named to go at once is refused only when something else stands under its txnId (a fence, after another writer forgot it).
+  return pastHorizon || final.some((txnId) => txnId in intents && intentEntryOf(intents[txnId])?.s !== 'C');
 }
 
 function isForgettableWithoutRecord(raw: unknown): boolean {
@@ -231,8 +261,24 @@ const coveringDecidedAt = (entry: IntentEntry, record: DecidedRecordFacts | unde
  */
 export function recordCoversEntry(entry: IntentEntry, record: DecidedRecordFacts | undefined, recordHorizon: string): boolean {
   if (forgettableWithoutRecord(entry)) return true;
+  if (entry.k) return claimedEntryCovered(entry, record, recordHorizon);
   const decidedAt = coveringDecidedAt(entry, record);
   return entry.s !== 'P' && decidedAt !== undefined && decidedAt < recordHorizon;
+}
+
+/**
+ * A claimed one-phase transaction's entry (`k`), under claim first's rules (spin's `CLAIM_FIRST`, docs/model.md): no
+ * write of the transaction can land once its record is final except the claimer's one send, so its `C` goes as soon as
+ * the record says COMMITTED (that send has landed: it is the `C`). A fence goes at once beside COMMITTED (it landed
+ * after the claimer's `C` was forgotten, so that send is over), and beside ABORTED once the claim is older than the
+ * claimer's send can take (twice the horizon, counted from the claim: the claimer sends only within
+ * PREPARE_SEND_WINDOW_MS of it, once, bounded by the SDK's request timeout).
+ */
+function claimedEntryCovered(entry: IntentEntry, record: DecidedRecordFacts | undefined, recordHorizon: string): boolean {
+  if (record?.state === 'COMMITTED') return true;
+  if (entry.s !== 'A' || record?.state !== 'ABORTED') return false;
+  const claimedAt = record.claimedAt ?? record.decidedAt;
+  return claimedAt !== undefined && claimedAt < recordHorizon;
 }
 
 /** Whether a finished entry waits for its record (and that record's age) before it may go. */
@@ -248,7 +294,9 @@ export const needsRecordToGo = (entry: IntentEntry): boolean => entry.s !== 'P' 
  */
 export function forgettingCountsFrom(entry: IntentEntry, record: DecidedRecordFacts | undefined): { at: string } {
   if (!needsRecordToGo(entry)) return { at: entry.at };
-  const decidedAt = coveringDecidedAt(entry, record) ?? entry.at;
+  // A claimed `C` goes once its record is final, whatever its age; a fence waits from the claim.
+  if (entry.k && entry.s === 'C') return { at: entry.at };
+  const decidedAt = (entry.k ? (record?.claimedAt ?? record?.decidedAt) : coveringDecidedAt(entry, record)) ?? entry.at;
   const recordOldEnough = Date.parse(decidedAt) + RECORD_AGE_TO_FORGET_MS - INTENT_HORIZON_MS;
   return { at: new Date(Math.max(recordOldEnough, Date.parse(entry.at))).toISOString() };
 }

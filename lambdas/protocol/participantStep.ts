@@ -18,6 +18,7 @@ import {
   type ProtocolViolationCode,
   type RecordFacts,
   type RepeatedVote,
+  isAnotherRequest,
   onAbort,
   onCommit,
   onRepeatedPrepare,
@@ -43,6 +44,12 @@ export interface ParticipantFacts extends Omit<RecordFacts, 'state'> {
    * record a delivery that learns the outcome writes first, so the entry can be forgotten later.
    */
   recordBehind?: boolean;
+  /**
+   * A hold in the item, committed in one phase: the record is a claim (PREPARED, `onePhase`), put by a
+   * `commitOnePhase` before its one item write, and not yet made final. Whoever else finds it resolves it (a fence
+   * in the item, then the record made final with the outcome the item shows) before anything is answered.
+   */
+  claimed?: boolean;
 }
 
 export interface PrepareMessage {
@@ -77,6 +84,8 @@ export type ParticipantEffect =
   | { write: 'aborted'; reason: AbortReason | undefined; onePhase: boolean }
   /** items, a hold in its item: the record of a one-phase commit whose entry is already the decision. */
   | { write: 'onePhaseRecord' }
+  /** items, a hold in its item: fence a claimed one-phase record's item and make the record final; then step again. */
+  | { write: 'resolveClaim' }
   /** items: after an abort, the items its prepare created and nobody committed go again. */
   | { write: 'releaseProvisional' }
   /** team: PREPARING, where no record exists, before the team's prepare runs. */
@@ -117,7 +126,9 @@ const outcome = (o: 'COMMITTED' | 'ABORTED' | 'READ_ONLY', repeated: boolean, ef
   answered({ kind: 'outcome', outcome: o, repeated }, effects);
 
 /** A built-in runtime's record is never PREPARING: only the barrier writes that intent. */
-function itemsFacts(state: ParticipantFacts | undefined): (RecordFacts & Pick<ParticipantFacts, 'redo' | 'itemBehind' | 'recordBehind'>) | undefined {
+function itemsFacts(
+  state: ParticipantFacts | undefined,
+): (RecordFacts & Pick<ParticipantFacts, 'redo' | 'itemBehind' | 'recordBehind' | 'claimed'>) | undefined {
   if (state === undefined) return undefined;
   if (state.state === 'PREPARING') throw new Error('a PREPARING record in a table of Pakka-held items: only a barrier participant writes one');
   return { ...state, state: state.state };
@@ -159,8 +170,33 @@ function phaseTwo(
   }
 }
 
+/** The digest a message carries, to tell this request's claim from another's. */
+function digestOf(message: ParticipantMessage): string | undefined {
+  switch (message.action) {
+    case 'prepare':
+    case 'teamVoted':
+      return message.digest;
+    case 'refused':
+      return message.prepare.digest;
+    case 'commit':
+    case 'abort':
+      return message.digest;
+  }
+}
+
+/**
+ * A claimed one-phase record is no answer yet: the claimer's item write may or may not land. Any message of the same
+ * request resolves it first (docs/design.md, "Claim first"), and the step that follows answers from the final record;
+ * the answer here is only what a resolve that moved nothing would leave (never, as its finalize always moves the record).
+ */
+function resolvingClaim(state: RecordFacts, message: ParticipantMessage): ParticipantStep {
+  if (isAnotherRequest(state, digestOf(message))) return violation('OPERATIONS_MISMATCH');
+  return answered({ kind: 'transient', why: 'its one-phase claim was being resolved' }, [{ write: 'resolveClaim' }]);
+}
+
 function itemsStep(stored: ParticipantFacts | undefined, message: ParticipantMessage): ParticipantStep {
   const state = itemsFacts(stored);
+  if (state?.claimed) return resolvingClaim(state, message);
   switch (message.action) {
     case 'prepare': {
       if (state) return fromRepeatedPrepare(state, message.digest);

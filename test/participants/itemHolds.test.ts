@@ -14,7 +14,7 @@ import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
 import { type ParticipantHandler, participantHandler } from '../../lambdas/participants/runtime.js';
 import { PARTITION_KEY, itemKeyOf, recordKeyOf } from '../../lambdas/participants/table.js';
 import { digestOf } from '../../lambdas/participants/transactions.js';
-import { INTENT_CAP, RECORD_AGE_TO_FORGET_MS, intentEntryOf, recordHorizonOf, recordCoversEntry } from '../../lambdas/protocol/heldIntent.js';
+import { INTENT_CAP } from '../../lambdas/protocol/heldIntent.js';
 import { conflictRulesFromEnv } from '../../local/conflictRules.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
 import type { LocalPakka } from '../../local/pakka.js';
@@ -594,42 +594,6 @@ describe('a crash between the record and the item write', () => {
       );
     });
   }
-});
-
-describe('a crash between a one-phase commit’s item write and its record', () => {
-  /** The participant's process dies right after the item write of commitOnePhase: its record is never sent. */
-  const crashingBeforeOnePhaseRecord = () => killedAt((command) => command instanceof PutCommand && command.input.Item?.onePhase === true);
-
-  async function committedInItemOnly(): Promise<{ key: string; txnId: string }> {
-    const key = await openAccount(100);
-    const txnId = uniqueId('t');
-    await expect(crashingBeforeOnePhaseRecord()({ action: 'commitOnePhase', txnId, operations: debit(key, 25) })).rejects.toThrow(/killed/);
-    expect(await entryOf(key, txnId)).toMatchObject({ s: 'C', one: true });
-    expect(await readRecord(pakka, 'bank', txnId)).toBeUndefined();
-    expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 75, available: 75 });
-    return { key, txnId };
-  }
-
-  it('the abort that learns the outcome from the entry writes the record before it answers Pakka.CommittedInOnePhase', async () => {
-    const { key, txnId } = await committedInItemOnly();
-    await expect(bank({ action: 'abort', txnId, operations: debit(key, 25) })).rejects.toMatchObject({ name: 'Pakka.CommittedInOnePhase' });
-    const record = await readRecord(pakka, 'bank', txnId);
-    expect(record).toMatchObject({ state: 'COMMITTED', onePhase: true, layout: ITEM_HOLD_LAYOUT, digest: digestOf(debit(key, 25)) });
-    // The record now covers the entry, so forgetting may take it once the record is old enough; the item did not move.
-    const entry = intentEntryOf(await entryOf(key, txnId));
-    const decidedAt = String(record?.committedAt);
-    const later = new Date(Date.parse(decidedAt) + RECORD_AGE_TO_FORGET_MS + 1).toISOString();
-    expect(entry && recordCoversEntry(entry, { state: 'COMMITTED', decidedAt }, recordHorizonOf(later))).toBe(true);
-    expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 75, available: 75, reserved: 0 });
-    await expect(bank({ action: 'abort', txnId, operations: debit(key, 25) })).rejects.toMatchObject({ name: 'Pakka.CommittedInOnePhase' });
-  });
-
-  it('so does the coordinator’s retry of the commitOnePhase', async () => {
-    const { key, txnId } = await committedInItemOnly();
-    expect(await bank({ action: 'commitOnePhase', txnId, operations: debit(key, 25) })).toMatchObject({ vote: 'VOTE_COMMIT', committed: 'IN_ONE_PHASE' });
-    expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({ state: 'COMMITTED', onePhase: true, layout: ITEM_HOLD_LAYOUT });
-    expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 75, available: 75 });
-  });
 });
 
 describe('under AWS conflict rules', () => {

@@ -35,11 +35,11 @@ const at = '2026-01-01T00:00:00.000Z';
 const debit = ledger.plan({ op: 'debit', key: 'alice', amount: 5 } as never) as EscrowPlan;
 
 describe('the entry', () => {
-  it('prepare writes P with its operation and its landing, or C (one) in one phase', () => {
+  it('prepare writes P with its operation and its landing, or C (one, claimed first: k) in one phase', () => {
     const p = preparedEntry('d1', { op: 'debit' }, at, false, 'n1');
     expect(p).toEqual({ s: 'P', d: 'd1', op: { op: 'debit' }, at, n: 'n1' });
     expect(intentEntryOf(p)).toEqual(p);
-    expect(preparedEntry('d1', { op: 'debit' }, at, true, 'n1')).toEqual({ s: 'C', d: 'd1', at, one: true });
+    expect(preparedEntry('d1', { op: 'debit' }, at, true, 'n1')).toEqual({ s: 'C', d: 'd1', at, one: true, k: true });
     expect(abortedEntry('d1', at, 'INSUFFICIENT_FUNDS')).toEqual({ s: 'A', d: 'd1', at, r: 'INSUFFICIENT_FUNDS' });
     expect(abortedEntry(undefined, at, undefined)).toEqual({ s: 'A', at });
   });

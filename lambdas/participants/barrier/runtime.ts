@@ -100,6 +100,7 @@ export function barrierParticipant<Op extends { op: string; key: string }>(optio
         case 'check':
         case 'releaseProvisional':
         case 'onePhaseRecord':
+        case 'resolveClaim':
           throw new Error(`participant ${name}: ${effect.write} writes items Pakka holds; a barrier's holds are the team's`);
       }
     };
