@@ -17,6 +17,11 @@ export class UnknownWriteOutcome extends Error {
   }
 }
 
+/** Raised before a send its caller no longer allows (./sendOnce.ts: its window passed): nothing was sent, nor will be. */
+export class SendWindowPassed extends Error {
+  override readonly name = 'SendWindowPassed';
+}
+
 /** A malformed message from the coordinator: never retried, turned into an abort vote. */
 export class InvalidParticipantRequest extends Error {
   override readonly name = PAKKA_ERROR.invalidRequest;

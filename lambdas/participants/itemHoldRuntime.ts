@@ -36,7 +36,7 @@ import { batchReadConsistent } from './batchRead.js';
 import type { ParticipantEffect, ParticipantMessage } from '../protocol/participantStep.js';
 import type { AbortReason } from '../protocol/vote.js';
 import { TransientFailure } from '../protocol/participantState.js';
-import { UnknownWriteOutcome, classified } from './errors.js';
+import { SendWindowPassed, UnknownWriteOutcome, classified } from './errors.js';
 import type { ItemHoldTarget } from './holdLayout.js';
 import {
   type HeldKeys,
@@ -88,14 +88,6 @@ const SEEN_ITEMS = 1000;
 const HELD_HERE = 10_000;
 /** Claimed `C` entries one process keeps per item to forget at once (older ones wait for the pass that reads records). */
 const FINAL_HERE_PER_ITEM = 64;
-
-/**
- * Thrown by a claimer's write builder whose claim is older than its send window: it resolves instead of sending
- * (docs/design.md, "Claim first"). A plain object, not an Error subclass or a Symbol() call: either is a side effect to
- * esbuild, which would then keep this module (and its writes) in bundles that only import its neighbours (the API's and
- * recovery's, whose IAM test/aws/iamSimulated.test.ts derives from their code).
- */
-const CLAIM_WINDOW_PASSED = { claimWindowPassed: true } as const;
 
 /** When the record decided: the time its write carries. */
 const decidedAtOf = (record: HeldRecord): string | undefined => (record.state === 'COMMITTED' ? record.committedAt : record.abortedAt);
@@ -349,20 +341,20 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     const claim = await driver.put(
       new PutCommand(claimRecordPut(tableName, { txnId, digest: given.digest, operations: given.operations, now: claimedAt, holdId })),
     );
-    // A final record answers; another delivery's claim is resolved by the step that reads it.
-    if (!claim.written) return movedTo(txnId, claim.old);
+    // A final record answers; another delivery's claim is resolved by the step that reads it. Its own claim comes back
+    // when the SDK re-sent the put after an answer was lost: it is still this delivery's to send under.
+    if (!claim.written && !(claim.old?.state === 'PREPARED' && claim.old.holdId === holdId)) return movedTo(txnId, claim.old);
     const ownClaim: Claim = { digest: given.digest, preparedAt: claimedAt, holdId };
     const entry = preparedEntry(given.digest, given.operations[0], claimedAt, true, holdId);
-    const write = (as: IntentsMapAs) => {
-      if (!mayStillSendPrepare(claimedAt, now())) throw CLAIM_WINDOW_PASSED;
-      return new UpdateCommand({ ...prepareHold(tableName, pk, txnId, plan, entry, as), ReturnValues: 'ALL_NEW' });
-    };
+    const write = (as: IntentsMapAs) => new UpdateCommand({ ...prepareHold(tableName, pk, txnId, plan, entry, as), ReturnValues: 'ALL_NEW' });
+    // Checked before every attempt, the SDK's own retries of a throttle and a conflict's retries included.
+    const mayStillSend = () => mayStillSendPrepare(claimedAt, now());
     let out: ConditionalOutcome;
     try {
       // Each refused variant is a definite no (DynamoDB evaluated its condition), so sending the next is no resend.
-      out = await entryWrite(pk, txnId, write, (command) => driver.update(sentOnce(command)));
+      out = await entryWrite(pk, txnId, write, (command) => driver.update(sentOnce(command, mayStillSend)));
     } catch (error) {
-      if (error instanceof UnknownWriteOutcome || error === CLAIM_WINDOW_PASSED) return resolveClaim(txnId, target, ownClaim);
+      if (error instanceof UnknownWriteOutcome || error instanceof SendWindowPassed) return resolveClaim(txnId, target, ownClaim);
       // Refused before it was applied (a throttle or conflict the SDK gave up on): nothing travels, so the claim is taken
       // back and the coordinator's retry claims again.
       if (error instanceof TransientFailure) await driver.write(new DeleteCommand(withdrawClaim(tableName, txnId, holdId)));
@@ -372,6 +364,8 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
       const final = await driver.update(new UpdateCommand({ ...finalizeClaim(tableName, txnId, 'COMMITTED', now(), holdId), ReturnValues: 'ALL_NEW' }));
       if (!final.written) return movedTo(txnId, final.old);
       rememberFinal(pk, txnId);
+      // The entries no process will name in passing (their finalizer went, a resolver's, a fence) go by the pass that reads records.
+      if (recordPassDue.delete(pk)) await forget(pk);
       return { kind: 'done' };
     }
     const refusal = prepareRefusal(
@@ -428,8 +422,11 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
       return { kind: 'moved' };
     }
     const outcome = claimOutcomeOf(shown);
-    const final = await driver.update(new UpdateCommand({ ...finalizeClaim(tableName, txnId, outcome, now()), ReturnValues: 'ALL_NEW' }));
-    if (final.written && outcome === 'COMMITTED') rememberFinal(pk, txnId);
+    // Over an older version's own no (an `A` with its reason), the final record keeps that reason.
+    const reason = outcome === 'ABORTED' ? shown.r : undefined;
+    const final = await driver.update(new UpdateCommand({ ...finalizeClaim(tableName, txnId, outcome, now(), undefined, reason), ReturnValues: 'ALL_NEW' }));
+    // Only a claimed `C` goes at once (an older version's `C` keeps its rules).
+    if (final.written && outcome === 'COMMITTED' && shown.k) rememberFinal(pk, txnId);
     return movedTo(txnId, final.written ? final.attributes : final.old);
   }
 
@@ -577,8 +574,10 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
         heldHere.delete(txnId);
         return { kind: 'done' };
       }
-      // The next attempt names only what the item as it was shows finished, guesses cold or busy from it, or releases a stray.
+      // The next attempt names only what the item as it was shows finished, guesses cold or busy from it, or releases a stray;
+      // the claimed entries it named are left to the pass (their guard may be what refused it).
       saw(pk, out.old);
+      forgotFinal(pk, { ...as, final });
       const next = finishingWrite(intentEntryOf((out.old?.intents as Record<string, unknown> | undefined)?.[txnId]), digest, outcome, hold);
       // Finished by a concurrent delivery, or never prepared: the step reads again and answers.
       if (!next) {

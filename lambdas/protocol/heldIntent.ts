@@ -262,6 +262,10 @@ const coveringDecidedAt = (entry: IntentEntry, record: DecidedRecordFacts | unde
 export function recordCoversEntry(entry: IntentEntry, record: DecidedRecordFacts | undefined, recordHorizon: string): boolean {
   if (forgettableWithoutRecord(entry)) return true;
   if (entry.k) return claimedEntryCovered(entry, record, recordHorizon);
+  // A null abort's tombstone beside a one-phase record claimed first and COMMITTED: it landed after that commit's `C`
+  // was forgotten, so the claimer's one send is over, and every other delivery meets the final record: nothing of the
+  // transaction can land any more (the fence's rule beside COMMITTED). Kept, it would stay for ever.
+  if (entry.s === 'A' && entry.r === undefined && record?.state === 'COMMITTED' && record.claimedAt !== undefined) return true;
   const decidedAt = coveringDecidedAt(entry, record);
   return entry.s !== 'P' && decidedAt !== undefined && decidedAt < recordHorizon;
 }

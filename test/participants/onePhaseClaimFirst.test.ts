@@ -63,8 +63,8 @@ async function openAccount(balance: number): Promise<string> {
 }
 
 /** A participant process whose client `intercept` may stop (a kill) or hold back, around the real send. */
-function processWith(intercept: (command: unknown, send: () => Promise<unknown>) => Promise<unknown>, options: { now?: () => string } = {}) {
-  const client = documentClient(localDynamoClient(inject('dynamoEndpoint'), sdkTimeoutsFromEnv(), conflictRulesFromEnv()));
+function processWith(intercept: (command: unknown, send: () => Promise<unknown>) => Promise<unknown>, options: { now?: () => string; endpoint?: string } = {}) {
+  const client = documentClient(localDynamoClient(options.endpoint ?? inject('dynamoEndpoint'), sdkTimeoutsFromEnv(), conflictRulesFromEnv()));
   const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
   const wrapped = new Proxy(client, {
     get(target, prop, receiver) {
@@ -119,6 +119,23 @@ describe('a one-phase commit, claim first', () => {
     expect(await bank({ action: 'commitOnePhase', txnId: first, operations: debit(key, 25) })).toMatchObject({ committed: 'IN_ONE_PHASE' });
     await expect(bank({ action: 'abort', txnId: first, operations: debit(key, 25) })).rejects.toMatchObject({ name: 'Pakka.CommittedInOnePhase' });
     expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 70 });
+  });
+
+  it('the C entries no process will name (each committed by a process that went away) go by the pass that reads records, run by a one-phase commit', async () => {
+    const key = await openAccount(1000);
+    for (let i = 0; i < 40; i++) {
+      const gone = participantHandler({ name: 'bank', kind: ledger, tableName: tableName(), client: doc, holdsInItems: true });
+      expect(await gone({ action: 'commitOnePhase', txnId: uniqueId('gone'), operations: debit(key, 1) })).toMatchObject({ vote: 'VOTE_COMMIT' });
+    }
+    expect(await entriesOf(key)).toHaveLength(40);
+    // Past the horizon, a process commits twice: its first write sees the 41 entries, so the pass runs after it.
+    const later = new Date(Date.now() + 11_000).toISOString();
+    const h = participantHandler({ name: 'bank', kind: ledger, tableName: tableName(), client: doc, holdsInItems: true, now: () => later });
+    for (let i = 0; i < 2; i++) {
+      expect(await h({ action: 'commitOnePhase', txnId: uniqueId('later'), operations: debit(key, 1) })).toMatchObject({ vote: 'VOTE_COMMIT' });
+    }
+    expect((await entriesOf(key)).length).toBeLessThanOrEqual(42 - 16);
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 958 });
   });
 
   it('a hot item committed in one phase many times holds one C entry, not every commit of the last 20 s', async () => {
@@ -235,7 +252,7 @@ describe('the item write’s answer lost: sent once, then resolved', () => {
     return participantHandler({ name: 'bank', kind: ledger, tableName: tableName(), client, holdsInItems: true });
   };
 
-  for (const fault of ['appliedThen500', 'appliedThenReset'] as const) {
+  for (const fault of ['appliedThen500', 'appliedThenReset', 'appliedThenBodyReset'] as const) {
     it(`${fault}: DynamoDB applied it; the claimer does not send it again, fences, finds its C, and commits once`, async () => {
       const key = await openAccount(100);
       const txnId = uniqueId('t');
@@ -258,6 +275,47 @@ describe('the item write’s answer lost: sent once, then resolved', () => {
     expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({ state: 'ABORTED', onePhase: true });
     expect(await entryOf(key, txnId)).toMatchObject({ s: 'A', k: true });
     expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 100, available: 100 });
+  });
+
+  it('a throttle is a definite no and is retried, but never past the send window: the claim is resolved instead', async () => {
+    const key = await openAccount(100);
+    const txnId = uniqueId('t');
+    let clock = Date.now();
+    const now = () => new Date(clock).toISOString();
+    const timeouts: SdkTimeouts = { ...sdkTimeoutsFromEnv(), maxAttempts: 3 };
+    const client = documentClient(localDynamoClient(proxy.endpoint, timeouts, conflictRulesFromEnv()));
+    const h = participantHandler({ name: 'bank', kind: ledger, tableName: tableName(), client, holdsInItems: true, now });
+    const [matched, applied] = [proxy.matched(), proxy.applied()];
+    proxy.arm('throttled');
+    // The throttled attempt takes the claimer past its window: the SDK's retry of it must not be sent.
+    proxy.onMatch(() => {
+      clock += PREPARE_SEND_WINDOW_MS + 1;
+    });
+    try {
+      expect(await h({ action: 'commitOnePhase', txnId, operations: debit(key, 25) })).toMatchObject({ vote: 'VOTE_ABORT' });
+    } finally {
+      proxy.onMatch(undefined);
+    }
+    expect([proxy.matched() - matched, proxy.applied() - applied]).toEqual([1, 0]);
+    expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({ state: 'ABORTED' });
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 100 });
+  });
+
+  it('the claim’s own answer lost: the SDK sends the put again, which hands back this delivery’s own claim, and it goes on as the claimer', async () => {
+    const claims = await faultyDynamoProxy(inject('dynamoEndpoint'), (operation, body) => operation === 'PutItem' && body.includes('"state":{"S":"PREPARED"}'));
+    try {
+      const timeouts: SdkTimeouts = { ...sdkTimeoutsFromEnv(), maxAttempts: 3 };
+      const client = documentClient(localDynamoClient(claims.endpoint, timeouts, conflictRulesFromEnv()));
+      const h = participantHandler({ name: 'bank', kind: ledger, tableName: tableName(), client, holdsInItems: true });
+      const key = await openAccount(100);
+      const txnId = uniqueId('t');
+      claims.arm('appliedThen500');
+      expect(await h({ action: 'commitOnePhase', txnId, operations: debit(key, 25) })).toMatchObject({ vote: 'VOTE_COMMIT', committed: 'IN_ONE_PHASE' });
+      expect(claims.matched()).toBe(2);
+      expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 75 });
+    } finally {
+      await claims.close();
+    }
   });
 
   it('the same fault on a write not sent once is sent again by the SDK (what the middleware prevents), and a 4xx stays retried', async () => {
@@ -317,19 +375,19 @@ describe('a duplicate delivery between the claim and the item write', () => {
     const txnId = uniqueId('t');
     let clock = Date.now();
     const now = () => new Date(clock).toISOString();
-    let sentItemWrite = false;
     const slow = processWith(
       async (command, send) => {
-        if (isItemWrite(command)) sentItemWrite = true;
         const out = await send();
         // The process stalls (a GC pause, a frozen Lambda) right after its claim landed.
         if (isClaim(command)) clock += PREPARE_SEND_WINDOW_MS + 1;
         return out;
       },
-      { now },
+      { now, endpoint: proxy.endpoint },
     );
+    const matched = proxy.matched();
     expect(await slow({ action: 'commitOnePhase', txnId, operations: debit(key, 25) })).toMatchObject({ vote: 'VOTE_ABORT' });
-    expect(sentItemWrite).toBe(false);
+    // Nothing of the item write reached the wire.
+    expect(proxy.matched() - matched).toBe(0);
     expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({ state: 'ABORTED' });
     expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 100 });
   });

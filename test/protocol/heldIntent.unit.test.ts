@@ -24,6 +24,8 @@ import {
   recordHorizonOf,
   recordCoversEntry,
   abortedEntry,
+  claimOutcomeOf,
+  fenceEntry,
   intentEntryOf,
   intentFacts,
   prepareRefusal,
@@ -295,6 +297,38 @@ describe('forgetting', () => {
     expect(recordCoversEntry(entry, { state: 'COMMITTED', decidedAt: decidedAgo(2 * INTENT_HORIZON_MS + 1) }, recordHorizon)).toBe(true);
     // A record that says not when it was decided never lets the entry go by this rule.
     expect(recordCoversEntry(entry, { state: 'COMMITTED' }, recordHorizon)).toBe(false);
+  });
+
+  it('claimed first (k): a C goes as soon as its record is COMMITTED; a fence at once beside COMMITTED, beside ABORTED twice the horizon after the claim', () => {
+    const now = t(0);
+    const recordHorizon = recordHorizonOf(now);
+    const ago = (ms: number) => new Date(Date.parse(now) - ms).toISOString();
+    const c = preparedEntry('d1', { op: 'debit' }, now, true, 'n1');
+    expect(recordCoversEntry(c, { state: 'COMMITTED', decidedAt: now, claimedAt: now }, recordHorizon)).toBe(true);
+    // A claim is no final record: nothing goes beside it.
+    expect(recordCoversEntry(c, undefined, recordHorizon)).toBe(false);
+    const fence = fenceEntry('d1', now);
+    expect(fence).toEqual({ s: 'A', d: 'd1', at: now, one: true, k: true });
+    expect(recordCoversEntry(fence, { state: 'COMMITTED', decidedAt: now, claimedAt: now }, recordHorizon)).toBe(true);
+    // Counted from the claim, not the decision: a claimer may send until its window of the claim has passed.
+    const young = { state: 'ABORTED' as const, decidedAt: ago(3 * INTENT_HORIZON_MS), claimedAt: ago(2 * INTENT_HORIZON_MS - 1) };
+    expect(recordCoversEntry(fence, young, recordHorizon)).toBe(false);
+    expect(recordCoversEntry(fence, { ...young, claimedAt: ago(2 * INTENT_HORIZON_MS + 1) }, recordHorizon)).toBe(true);
+    const olderFence = fenceEntry('d1', ago(3 * INTENT_HORIZON_MS));
+    expect(forgettingCountsFrom(olderFence, young)).toEqual({ at: new Date(Date.parse(young.claimedAt) + INTENT_HORIZON_MS).toISOString() });
+    // A null abort's tombstone beside a COMMITTED record claimed first goes at once; beside an older one-phase record it waits.
+    const tombstone = abortedEntry(undefined, now, undefined);
+    expect(recordCoversEntry(tombstone, { state: 'COMMITTED', decidedAt: now, claimedAt: now }, recordHorizon)).toBe(true);
+    expect(recordCoversEntry(tombstone, { state: 'COMMITTED', decidedAt: now }, recordHorizon)).toBe(false);
+    expect(claimOutcomeOf(c)).toBe('COMMITTED');
+    expect(claimOutcomeOf(fence)).toBe('ABORTED');
+  });
+
+  it('a write names a claimed C to go at once only if it is still C or gone; a refusal it may have caused is told apart', () => {
+    const c = preparedEntry('d1', { op: 'debit' }, t(0), true, 'n1');
+    expect(refusedForForgetting({ x: c }, [], t(0), ['x'])).toBe(false);
+    expect(refusedForForgetting({}, [], t(0), ['x'])).toBe(false);
+    expect(refusedForForgetting({ x: fenceEntry('d1', t(0)) }, [], t(0), ['x'])).toBe(true);
   });
 
   it('forgets in passing the finished entries past the horizon that need no record, never the writer’s own, never a prepared one', () => {

@@ -7,7 +7,12 @@
 import { type IncomingHttpHeaders, createServer, request as forward } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Fault = 'appliedThen500' | 'appliedThenReset' | 'lost500' | 'none';
+/**
+ * `appliedThen500`, `appliedThenReset` (before any byte of the answer), `appliedThenBodyReset` (after the 200 status
+ * line and part of the body): DynamoDB applied the request and the answer is lost. `lost500`: never forwarded.
+ * `throttled`: never forwarded, answered 400 ProvisionedThroughputExceededException (a definite no).
+ */
+export type Fault = 'appliedThen500' | 'appliedThenReset' | 'appliedThenBodyReset' | 'lost500' | 'throttled' | 'none';
 
 export interface FaultyProxy {
   endpoint: string;
@@ -17,9 +22,15 @@ export interface FaultyProxy {
   matched(): number;
   /** Matching requests that reached DynamoDB. */
   applied(): number;
+  /** Called as each matching request arrives, before its fault (a test's clock may move there). */
+  onMatch(callback: (() => void) | undefined): void;
   close(): Promise<void>;
 }
 
+const THROTTLED = JSON.stringify({
+  __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
+  message: 'injected: throttled',
+});
 const INTERNAL_ERROR = JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'injected: the answer was lost' });
 
 export async function faultyDynamoProxy(target: string, matches: (operation: string, body: string) => boolean): Promise<FaultyProxy> {
@@ -27,6 +38,7 @@ export async function faultyDynamoProxy(target: string, matches: (operation: str
   const faults: Fault[] = [];
   let matched = 0;
   let applied = 0;
+  let matchedCallback: (() => void) | undefined;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -35,7 +47,14 @@ export async function faultyDynamoProxy(target: string, matches: (operation: str
       const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
       const match = matches(operation, body.toString('utf8'));
       const fault = match ? (faults.shift() ?? 'none') : 'none';
-      if (match) matched++;
+      if (match) {
+        matched++;
+        matchedCallback?.();
+      }
+      if (fault === 'throttled') {
+        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' }).end(THROTTLED);
+        return;
+      }
       if (fault === 'lost500') {
         res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' }).end(INTERNAL_ERROR);
         return;
@@ -48,6 +67,12 @@ export async function faultyDynamoProxy(target: string, matches: (operation: str
           if (match) applied++;
           if (fault === 'appliedThenReset') {
             res.socket?.destroy();
+            return;
+          }
+          if (fault === 'appliedThenBodyReset') {
+            const whole = Buffer.concat(answered);
+            res.writeHead(answer.statusCode ?? 200, { ...answer.headers, 'content-length': String(whole.length) });
+            res.write(whole.subarray(0, Math.max(1, Math.floor(whole.length / 2))), () => res.socket?.destroy());
             return;
           }
           if (fault === 'appliedThen500') {
@@ -68,6 +93,9 @@ export async function faultyDynamoProxy(target: string, matches: (operation: str
     arm: (...next) => faults.push(...next),
     matched: () => matched,
     applied: () => applied,
+    onMatch: (callback) => {
+      matchedCallback = callback;
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
