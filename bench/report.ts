@@ -226,7 +226,7 @@ function hotItemsBlock(r: BenchResults): string {
 }
 
 /** AWS's rule for a write's units, as the hot-item figures apply it. */
-export const WRITE_UNITS_RULE = `A write is billed on the larger of the item before and after, 1 WRU per 1 KB rounded up (DynamoDB developer guide, "DynamoDB read and write operations", "Capacity unit consumption for write operations"); a two-phase commit or abort removes its entry, so a hot item holds the transfers in flight and the tombstones of the last ${INTENT_HORIZON_MS / 1000} s, but a one-phase commit's entry stays until its record is ${RECORD_AGE_TO_FORGET_MS / 1000} s old; the steady shapes, counted once that time has passed, show whether writes grow with the rate.`;
+export const WRITE_UNITS_RULE = `A write is billed on the larger of the item before and after, 1 WRU per 1 KB rounded up (DynamoDB developer guide, "DynamoDB read and write operations", "Capacity unit consumption for write operations"); a two-phase commit or abort removes its entry, so a hot item holds the transfers in flight and the tombstones of the last ${INTENT_HORIZON_MS / 1000} s, and a one-phase commit's entry (claimed first) goes once its record is final; the steady shapes, counted once that time has passed, show whether writes grow with the rate.`;
 
 function awsUnitsBlock(r: BenchResults): string {
   // N = 4's steady shape and N = 1's one-phase runs share the steady columns.

@@ -109,9 +109,11 @@ export interface SteadyHotShape {
 
 /**
  * One-phase commits (N = 1: one participant, so the coordinator sends commitOnePhase) that all debit one account
- * item, at each number in `inFlight` in turn, each on an item of its own. A one-phase commit leaves a `C` entry that
- * stays until its record is RECORD_AGE_TO_FORGET_MS old (lambdas/protocol/heldIntent.ts, needsRecordToGo), so each
- * run goes RECORD_AGE_TO_FORGET_MS plus STEADY_MARGIN_MS uncounted before `seconds` (and `minTransactions`) counted.
+ * item, at each number in `inFlight` in turn, each on an item of its own. A one-phase commit claimed first leaves a `C`
+ * entry until its record is final and its process writes the item again (docs/design.md, "Claim first"); an entry
+ * of the version before stayed until its record was RECORD_AGE_TO_FORGET_MS old, so each run still goes
+ * RECORD_AGE_TO_FORGET_MS plus STEADY_MARGIN_MS uncounted before `seconds` (and `minTransactions`) counted, which shows
+ * whether anything is left to grow with the rate.
  */
 export interface SteadyHotOnePhaseShape {
   inFlight: number[];
@@ -129,7 +131,7 @@ export const STEADY_MARGIN_MS = 2_000;
 export const ONE_PHASE_WARMUP_MS = RECORD_AGE_TO_FORGET_MS + STEADY_MARGIN_MS;
 
 /** The steady hot one-phase shape as the log and the report describe it. */
-export const STEADY_ONE_PHASE_SHAPE = `Steady hot one-phase, N=1: one-phase commits (one participant, so the coordinator sends commitOnePhase) that all debit one account item, txnIds of the length the API generates (40 characters), one run per number in flight on an item of its own, ${ONE_PHASE_WARMUP_MS / 1000} s uncounted and then counted. A one-phase commit's C entry stays in its item until its record is ${RECORD_AGE_TO_FORGET_MS / 1000} s old and a later commit's pass (on an item of ${FORGET_FROM_HELD} entries or more) reads that record, so the item carries about ${RECORD_AGE_TO_FORGET_MS / 1000} s of its commits, and that pass's write (billed on the whole item, like the commit's own) is among the commitOnePhase item writes below; it holds at most ${INTENT_CAP} entries, and a commit that finds it full is refused with LOCK_CONFLICT (retried once after 1 s, then aborted).`;
+export const STEADY_ONE_PHASE_SHAPE = `Steady hot one-phase, N=1: one-phase commits (one participant, so the coordinator sends commitOnePhase) that all debit one account item, txnIds of the length the API generates (40 characters), one run per number in flight on an item of its own, ${ONE_PHASE_WARMUP_MS / 1000} s uncounted and then counted. A one-phase commit claims its record first, so its C entry goes with the next write its process sends to the item once the record is final (the others by a pass that reads their records, on an item of ${FORGET_FROM_HELD} entries or more, whose write is among the commitOnePhase item writes below): the item carries about one entry per commit in flight, where it carried ${RECORD_AGE_TO_FORGET_MS / 1000} s of its commits before claim first; it holds at most ${INTENT_CAP} entries, and a commit that finds it full is refused with LOCK_CONFLICT (retried once after 1 s, then aborted).`;
 
 export const PROFILES: Record<'full' | 'quick', BenchProfile> = {
   full: {
