@@ -35,7 +35,7 @@
  *            send is no longer in flight, or at once beside a COMMITTED record
  *   FENCE_BESIDE_COMMIT_KEPT 1 (CLAIM_FIRST): the forgetting as first proposed, which keeps an A fence that landed
  *            after its C was forgotten (beside a COMMITTED record) for ever; a safety check (ENTRY_FORGETTABLE) fails
- *   WITHDRAWALS (CLAIM_FIRST, default 1): claims taken back in a run. A claimer whose item write was refused "not now"
+ *   WITHDRAWALS (CLAIM_FIRST, default 1): claims taken back in a run (the bound). A claimer whose item write was refused "not now"
  *            with nothing applied and nothing in flight (a full item, or a throttle the SDK gave up on) deletes its
  *            claim where it is still PENDING (the code's withdrawClaim), answers LOCK_CONFLICT, and the coordinator
  *            sends commitOnePhase once more (RetryOnLockConflict), which claims afresh. 0: no withdrawal
@@ -510,8 +510,9 @@ inline claimFirstStep(slot, ans) {
         ans = (recI == R_COMMITTED -> A_ONE : A_NO);
         cf[slot] = CF_IDLE
      :: cf[slot] == CF_WITHDRAW ->                                  /* 2b. withdraw: delete the claim if still PENDING */
-        /* One withdrawal a run, and only the claimer withdraws: a PENDING record is this claimer's own (the code's
-           condition, holdId = its landing). Resolved meanwhile: the record answers. */
+        /* Only a claimer withdraws, and a claim leaves PENDING only by a finalize (for good) or its own claimer's
+           withdrawal: a PENDING record here is this claimer's own (the code's condition, holdId = its landing).
+           Resolved meanwhile: the record answers. */
         if
         :: recI == R_PENDING -> recI = R_NONE; ans = A_LOCK_CONFLICT; MSC(1, 1, 31, 0)
         :: recI == R_COMMITTED || recI == R_ABORTED -> ans = (recI == R_COMMITTED -> A_ONE : A_NO)
