@@ -2,6 +2,21 @@
 import { PAKKA_ERROR } from '../protocol/errorNames.js';
 import { TransientFailure } from '../protocol/participantState.js';
 
+/**
+ * A write sent once (./sendOnce.ts) whose outcome is unknown: it may or may not have been applied, and is not sent
+ * again. The SDK's retry strategy classifies an error by its status, its `$retryable`, its network code and its
+ * `cause`, so this carries none of them: what the SDK raised is kept as `raised`.
+ */
+export class UnknownWriteOutcome extends Error {
+  override readonly name = PAKKA_ERROR.unknownWriteOutcome;
+  constructor(
+    message: string,
+    readonly raised: unknown,
+  ) {
+    super(message);
+  }
+}
+
 /** A malformed message from the coordinator: never retried, turned into an abort vote. */
 export class InvalidParticipantRequest extends Error {
   override readonly name = PAKKA_ERROR.invalidRequest;

@@ -36,7 +36,7 @@ import { batchReadConsistent } from './batchRead.js';
 import type { ParticipantEffect, ParticipantMessage } from '../protocol/participantStep.js';
 import type { AbortReason } from '../protocol/vote.js';
 import { TransientFailure } from '../protocol/participantState.js';
-import { classified } from './errors.js';
+import { UnknownWriteOutcome, classified } from './errors.js';
 import type { ItemHoldTarget } from './holdLayout.js';
 import {
   type HeldKeys,
@@ -57,10 +57,17 @@ import {
 } from './itemIntents.js';
 import { type HeldRecord, heldRecordOf } from './heldRecord.js';
 import type { ConditionalOutcome, EffectReport, ParticipantDriver } from './participantDriver.js';
-import { UnknownWriteOutcome, sentOnce } from './sendOnce.js';
+import { sentOnce } from './sendOnce.js';
 import { type StoredRecord, storedRecord } from './record.js';
 import { PARTITION_KEY, recordKeyOf } from './table.js';
 import type { PreparedOperations } from './transactions.js';
+
+/** A one-phase claim as its resolver needs it: the digest its fence carries, when it was put, and its claimer's landing. */
+interface Claim {
+  digest: string | undefined;
+  preparedAt: string | undefined;
+  holdId: string | undefined;
+}
 
 /** What this process last saw of an item: the finished entries it may forget, every entry's txnId, its `P` count, its last finish. */
 interface SeenItem {
@@ -80,10 +87,15 @@ const SEEN_ITEMS = 1000;
 /** Transactions whose `P` entry one process wrote and has not seen finished (commit and abort skip their reads). */
 const HELD_HERE = 10_000;
 /** Claimed `C` entries one process keeps per item to forget at once (older ones wait for the pass that reads records). */
-const FINAL_HERE_PER_ITEM = 4 * FORGET_AT_ONCE;
+const FINAL_HERE_PER_ITEM = 64;
 
-/** A claimer whose claim is older than its send window resolves instead of sending (docs/design.md, "Claim first"). */
-class ClaimWindowPassed extends Error {}
+/**
+ * Thrown by a claimer's write builder whose claim is older than its send window: it resolves instead of sending
+ * (docs/design.md, "Claim first"). A plain object, not an Error subclass or a Symbol() call: either is a side effect to
+ * esbuild, which would then keep this module (and its writes) in bundles that only import its neighbours (the API's and
+ * recovery's, whose IAM test/aws/iamSimulated.test.ts derives from their code).
+ */
+const CLAIM_WINDOW_PASSED = { claimWindowPassed: true } as const;
 
 /** When the record decided: the time its write carries. */
 const decidedAtOf = (record: HeldRecord): string | undefined => (record.state === 'COMMITTED' ? record.committedAt : record.abortedAt);
@@ -339,9 +351,10 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     );
     // A final record answers; another delivery's claim is resolved by the step that reads it.
     if (!claim.written) return movedTo(txnId, claim.old);
+    const ownClaim: Claim = { digest: given.digest, preparedAt: claimedAt, holdId };
     const entry = preparedEntry(given.digest, given.operations[0], claimedAt, true, holdId);
     const write = (as: IntentsMapAs) => {
-      if (!mayStillSendPrepare(claimedAt, now())) throw new ClaimWindowPassed();
+      if (!mayStillSendPrepare(claimedAt, now())) throw CLAIM_WINDOW_PASSED;
       return new UpdateCommand({ ...prepareHold(tableName, pk, txnId, plan, entry, as), ReturnValues: 'ALL_NEW' });
     };
     let out: ConditionalOutcome;
@@ -349,7 +362,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
       // Each refused variant is a definite no (DynamoDB evaluated its condition), so sending the next is no resend.
       out = await entryWrite(pk, txnId, write, (command) => driver.update(sentOnce(command)));
     } catch (error) {
-      if (error instanceof UnknownWriteOutcome || error instanceof ClaimWindowPassed) return resolveClaim(txnId, target, given.digest);
+      if (error instanceof UnknownWriteOutcome || error === CLAIM_WINDOW_PASSED) return resolveClaim(txnId, target, ownClaim);
       // Refused before it was applied (a throttle or conflict the SDK gave up on): nothing travels, so the claim is taken
       // back and the coordinator's retry claims again.
       if (error instanceof TransientFailure) await driver.write(new DeleteCommand(withdrawClaim(tableName, txnId, holdId)));
@@ -370,8 +383,14 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     );
     switch (refusal.kind) {
       case 'entry':
+        // A two-phase prepare of this txnId holds here (a sender outside Pakka's coordinator): the claim goes, as this
+        // write was refused and nothing of it travels, and the step answers as a repeated prepare, from the entry.
+        if (refusal.entry.s === 'P') {
+          const withdrawn = await driver.write(new DeleteCommand(withdrawClaim(tableName, txnId, holdId)));
+          return withdrawn ? { kind: 'moved', record: heldRecordOf(txnId, undefined, refusal.entry) } : { kind: 'moved' };
+        }
         // A fence (someone resolved this claim), or an entry an older version wrote: the item decides.
-        return resolveClaim(txnId, target, given.digest);
+        return resolveClaim(txnId, target, ownClaim);
       case 'lockConflict': {
         // "Not now": nothing was applied, so the claim goes and nothing is recorded; the coordinator may retry.
         if (!(await driver.write(new DeleteCommand(withdrawClaim(tableName, txnId, holdId))))) return { kind: 'moved' };
@@ -393,11 +412,21 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
    * the claim made final with the outcome the item shows: `C` if the claimer's write landed first, else ABORTED. Safe to
    * repeat and to run beside the claimer: every finalize reads the same entry, which stays until the record is final.
    */
-  async function resolveClaim(txnId: string, { pk }: ItemHoldTarget, digest: string | undefined): Promise<Report> {
-    const fence = fenceEntry(digest, now());
+  async function resolveClaim(txnId: string, { pk }: ItemHoldTarget, claim: Claim): Promise<Report> {
+    const fence = fenceEntry(claim.digest, now());
     const out = await entryWrite(pk, txnId, (as) => new UpdateCommand({ ...abortedEntryWrite(tableName, pk, txnId, fence, as), ReturnValues: 'ALL_NEW' }));
     const shown = out.written ? fence : intentEntryOf((out.old?.intents as Record<string, unknown> | undefined)?.[txnId]);
     if (!shown) throw new TransientFailure(`the fence of ${txnId}'s one-phase claim on ${pk} was refused, yet the item shows no entry; retry`);
+    if (shown.s === 'P') {
+      // A two-phase hold of this txnId keeps the fence out, and the claimer's write too while it stays; it leaves only by
+      // a commit or abort, whose record the claim refuses. Once the claim is older than any send of its claimer can take,
+      // no write of it can land, so the claim is taken away and the hold is finished as any other.
+      if (claim.preparedAt === undefined || claim.preparedAt >= recordHorizonOf(now()) || claim.holdId === undefined) {
+        throw new TransientFailure(`${txnId} holds in ${pk} in two phases beside a young one-phase claim; retry`);
+      }
+      await driver.write(new DeleteCommand(withdrawClaim(tableName, txnId, claim.holdId)));
+      return { kind: 'moved' };
+    }
     const outcome = claimOutcomeOf(shown);
     const final = await driver.update(new UpdateCommand({ ...finalizeClaim(tableName, txnId, outcome, now()), ReturnValues: 'ALL_NEW' }));
     if (final.written && outcome === 'COMMITTED') rememberFinal(pk, txnId);
@@ -617,7 +646,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
           if (!given) throw new Error('a prepare needs its operations');
           return effect.onePhase ? commitOnePhase(txnId, target, given, message) : prepare(txnId, target, given, message, began);
         case 'resolveClaim':
-          return resolveClaim(txnId, target, record?.digest ?? given?.digest);
+          return resolveClaim(txnId, target, { digest: record?.digest ?? given?.digest, preparedAt: record?.preparedAt, holdId: record?.holdId });
         case 'decide': {
           const prepared = given;
           if (!prepared) throw new Error(`${effect.outcome} of ${txnId}: a hold in an item is finished with the operations the message carries`);

@@ -6,25 +6,13 @@
  * The SDK retries a 5xx and a request with no answer (a timeout, a reset socket) like a throttle, and either may
  * have been applied ("Error retries and exponential backoff in AWS", and DynamoDB's API reference: an
  * InternalServerError "may or may not have succeeded"). There is no per-request `maxAttempts`, so a middleware
- * inside the retry step turns such an error into one the strategy does not retry (it carries no status, no
- * `$retryable`, no network code, no `cause`). An answer DynamoDB gave with a 4xx (a throttle, a transaction
+ * inside the retry step turns such an error into one the strategy does not retry (UnknownWriteOutcome, ./errors.ts). An answer DynamoDB gave with a 4xx (a throttle, a transaction
  * conflict, a failed condition) was not applied, and stays retried as before.
  */
 import type { UpdateItemCommandInput, UpdateItemCommandOutput } from '@aws-sdk/client-dynamodb';
 import type { UpdateCommand, UpdateCommandInput, UpdateCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { DeserializeMiddleware, MetadataBearer } from '@smithy/types';
-
-/** The write may or may not have been applied, and is not sent again. */
-export class UnknownWriteOutcome extends Error {
-  override readonly name = 'Pakka.UnknownWriteOutcome';
-  constructor(
-    message: string,
-    /** What the SDK raised; not `cause`, which the SDK's retry classification follows. */
-    readonly raised: unknown,
-  ) {
-    super(message);
-  }
-}
+import { UnknownWriteOutcome } from './errors.js';
 
 /** Whether an error leaves open that the request was applied: DynamoDB answered 5xx, or did not answer. */
 export function outcomeUnknown(error: unknown): boolean {

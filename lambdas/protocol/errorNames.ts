@@ -27,6 +27,11 @@ export const PAKKA_ERROR = {
   coordinatorStopped: 'Pakka.CoordinatorStopped',
   /** Local mode's start: another request already holds the txnId (the API answers 409), nothing started. */
   idempotencyConflict: 'Pakka.IdempotencyConflict',
+  /**
+   * A participant's own, never thrown out of it: a write sent once whose outcome is unknown (a 5xx, no answer), which
+   * the SDK must not retry (participants/sendOnce.ts).
+   */
+  unknownWriteOutcome: 'Pakka.UnknownWriteOutcome',
   /** A SQL participant's database cannot prepare transactions as configured (the message names the setting). */
   sqlParticipantNotReady: 'Pakka.SqlParticipantNotReady',
 } as const;

@@ -14,10 +14,11 @@ import { ITEM_HOLD_LAYOUT } from '../../lambdas/participants/itemIntents.js';
 import { ledger } from '../../lambdas/participants/kinds/ledger.js';
 import { documentClient } from '../../lambdas/participants/lambdaEntry.js';
 import { type ParticipantHandler, participantHandler } from '../../lambdas/participants/runtime.js';
-import { UnknownWriteOutcome, sentOnce } from '../../lambdas/participants/sendOnce.js';
+import { UnknownWriteOutcome } from '../../lambdas/participants/errors.js';
+import { sentOnce } from '../../lambdas/participants/sendOnce.js';
 import { itemKeyOf } from '../../lambdas/participants/table.js';
 import { digestOf } from '../../lambdas/participants/transactions.js';
-import { INTENT_CAP, PREPARE_SEND_WINDOW_MS } from '../../lambdas/protocol/heldIntent.js';
+import { INTENT_CAP, PREPARE_SEND_WINDOW_MS, RECORD_AGE_TO_FORGET_MS } from '../../lambdas/protocol/heldIntent.js';
 import { conflictRulesFromEnv } from '../../local/conflictRules.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
 import type { LocalPakka } from '../../local/pakka.js';
@@ -197,6 +198,23 @@ describe('the participant killed between its writes', () => {
     await expect(bank({ action: 'abort', txnId })).rejects.toMatchObject({ name: 'Pakka.CommittedInOnePhase' });
     expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({ state: 'COMMITTED' });
     expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 75 });
+  });
+
+  it('a claim put beside a two-phase hold of the same txnId (a sender outside Pakka) waits until no write of its claimer can land, then goes; the hold finishes', async () => {
+    const key = await openAccount(100);
+    const txnId = uniqueId('t');
+    expect(await bank({ action: 'prepare', txnId, operations: debit(key, 25) })).toMatchObject({ vote: 'VOTE_COMMIT' });
+    await expect(killedBefore(isItemWrite)({ action: 'commitOnePhase', txnId, operations: debit(key, 25) })).rejects.toThrow(/killed/);
+    expect(await entryOf(key, txnId)).toMatchObject({ s: 'P' });
+    // The claimer may still send (as far as anyone can tell): the fence cannot go in beside the P, so nothing is decided yet.
+    await expect(bank({ action: 'abort', txnId, operations: debit(key, 25) })).rejects.toMatchObject({ name: 'Pakka.Transient' });
+    expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({ state: 'PREPARED', onePhase: true });
+    // Twice the horizon after the claim, no send of it can land: the claim goes, and the abort releases the hold.
+    const later = new Date(Date.now() + RECORD_AGE_TO_FORGET_MS + 1000).toISOString();
+    const h = participantHandler({ name: 'bank', kind: ledger, tableName: tableName(), client: doc, holdsInItems: true, now: () => later });
+    expect(await h({ action: 'abort', txnId, operations: debit(key, 25) })).toMatchObject({ outcome: 'ABORTED' });
+    expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({ state: 'ABORTED' });
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 100, available: 100, reserved: 0, prepared: 0 });
   });
 
   it('a claim of another request under the same txnId is refused, never resolved', async () => {

@@ -201,6 +201,10 @@ describe('commitOnePhase', () => {
     expect(answer).toMatchObject({ vote: 'VOTE_COMMIT' });
     expect(answer).not.toHaveProperty('committed');
     expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 50, incoming: 7 });
+    // Its claim was taken back when the entry refused its write: the two-phase hold finishes as any other.
+    expect(await readRecord(pakka, 'payer-bank', prepared)).toBeUndefined();
+    expect(await bank({ action: 'commit', txnId: prepared, operations: credit(key, 7) })).toMatchObject({ outcome: 'COMMITTED' });
+    expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 57, incoming: 0 });
   });
 
   it('a credit past the largest exact quantity votes LIMIT_EXCEEDED and records the one-phase no', async () => {
@@ -211,8 +215,9 @@ describe('commitOnePhase', () => {
     }
     const txnId = uniqueId('one');
     expect(await bank({ action: 'commitOnePhase', txnId, operations: credit(key, most) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'LIMIT_EXCEEDED' });
-    // The one-phase no is recorded in the item (its record follows with the abort), and a repeat answers it.
-    expect(await entryOf(key, txnId)).toMatchObject({ s: 'A', r: 'LIMIT_EXCEEDED' });
+    // The one-phase no is recorded in its record alone (claimed first, then made final with the reason), and a repeat answers it.
+    expect(await entryOf(key, txnId)).toBeUndefined();
+    expect(await readRecord(pakka, 'payer-bank', txnId)).toMatchObject({ state: 'ABORTED', onePhase: true, voteReason: 'LIMIT_EXCEEDED' });
     expect(await bank({ action: 'commitOnePhase', txnId, operations: credit(key, most) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'LIMIT_EXCEEDED' });
     expect(await readItem(pakka, 'payer-bank', key)).toMatchObject({ balance: 9 * most, headroom: Number.MAX_SAFE_INTEGER - 9 * most });
   });

@@ -130,11 +130,12 @@ describe('what a sweep reads (issue 20: an empty Query still costs 0.5 RRU)', ()
     const w = await LedgerWorld.create({ endpoint: inject('dynamoEndpoint') });
     worlds.push(w);
     await w.fund([{ participant: 'payer-bank', key: 'alice', balance: 5000 }]);
+    await w.start('t0', { from: { participant: 'payer-bank', key: 'alice' }, to: { participant: 'payee-bank', key: 'carol' }, amount: 1, fee: 0 }).done;
     await w.start('t1', { from: { participant: 'payer-bank', key: 'alice' }, to: { participant: 'payee-bank', key: 'bob' }, amount: 1000, fee: 10 }).done;
     await w.injector.settled();
     const reads = indexReads(w.doc);
     // bob's and the fee account's items were cold at t1's commit, which took them out of heldItems; alice's was
-    // busy (funded inside the 10 s horizon) and kept its keys, so this sweep, an hour later, still queries
+    // busy (t0 finished there inside the 10 s horizon) and kept its keys, so this sweep, an hour later, still queries
     // payer-bank's heldItems shards, finds alice's item holding nothing and tidies it (heldItemsSweepReads.test.ts).
     const tidying = await runSweep(awsPorts(w), DEFAULT_RECOVERY_CONFIG);
     expect(tidying).toMatchObject({ examined: 0, quiet: true });
