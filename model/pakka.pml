@@ -35,10 +35,10 @@
  *            send is no longer in flight, or at once beside a COMMITTED record
  *   FENCE_BESIDE_COMMIT_KEPT 1 (CLAIM_FIRST): the forgetting as first proposed, which keeps an A fence that landed
  *            after its C was forgotten (beside a COMMITTED record) for ever; a safety check (ENTRY_FORGETTABLE) fails
- *   WITHDRAWALS (CLAIM_FIRST, default 1): claims taken back in a run (the bound). A claimer whose item write was refused "not now"
- *            with nothing applied and nothing in flight (a full item, or a throttle the SDK gave up on) deletes its
- *            claim where it is still PENDING (the code's withdrawClaim), answers LOCK_CONFLICT, and the coordinator
- *            sends commitOnePhase once more (RetryOnLockConflict), which claims afresh. 0: no withdrawal
+ *   WITHDRAWALS (CLAIM_FIRST, default 1): claims taken back in a run (the bound). A claimer whose item write was
+ *            refused "not now" with nothing applied and nothing in flight (a full item, or a throttle the SDK gave up
+ *            on) deletes its claim where it is still PENDING (the code's withdrawClaim), answers LOCK_CONFLICT, and
+ *            the coordinator sends commitOnePhase once more (RetryOnLockConflict), which claims afresh. 0: none
  *   STUTTER  1 (a liveness run): a run that ends idles for ever, so that pan -f checks `live` on it (at the Clock);
  *            and (STRAYS) the sweepers never stop: recovery's sweep runs every minute for ever, so a stray that lands
  *            after the last sweep of a bounded run is still found through heldItems and released
@@ -200,7 +200,7 @@ bit readBeforeA[3];  /* ... and that read before participant 1's A entry was wri
 #define CF_FIN_A 5    /* finalize: PENDING -> ABORTED */
 #define CF_WITHDRAW 6 /* take the claim back: delete the record where it is still this claim (PENDING) */
 byte cf[3];
-byte withdrawals = WITHDRAWALS;  /* claims that may still be taken back: one at most keeps the search bounded */
+byte withdrawals = WITHDRAWALS;  /* claims that may still be taken back (the default, one, keeps the search small) */
 byte inflight;       /* claimers' item writes sent and not answered, which the network lands later (or never); one
                         at most, but for MUTANT_CLAIM_RESEND and MUTANT_NO_CLAIM */
 /* A claimer's item write may still land: it was sent and travels, or its claimer has claimed and not sent it yet.
