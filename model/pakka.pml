@@ -35,6 +35,10 @@
  *            send is no longer in flight, or at once beside a COMMITTED record
  *   FENCE_BESIDE_COMMIT_KEPT 1 (CLAIM_FIRST): the forgetting as first proposed, which keeps an A fence that landed
  *            after its C was forgotten (beside a COMMITTED record) for ever; a safety check (ENTRY_FORGETTABLE) fails
+ *   WITHDRAWALS (CLAIM_FIRST, default 1): claims taken back in a run (the bound). A claimer whose item write was
+ *            refused "not now" with nothing applied and nothing in flight (a full item, or a throttle the SDK gave up
+ *            on) deletes its claim where it is still PENDING (the code's withdrawClaim), answers LOCK_CONFLICT, and
+ *            the coordinator sends commitOnePhase once more (RetryOnLockConflict), which claims afresh. 0: none
  *   STUTTER  1 (a liveness run): a run that ends idles for ever, so that pan -f checks `live` on it (at the Clock);
  *            and (STRAYS) the sweepers never stop: recovery's sweep runs every minute for ever, so a stray that lands
  *            after the last sweep of a bounded run is still found through heldItems and released
@@ -54,6 +58,8 @@
  *   MUTANT_NO_CLAIM         (CLAIM_FIRST) commitOnePhase sends its item write without claiming the record first
  *   MUTANT_SEND_UNBOUNDED   (CLAIM_FIRST) the fence's wait counts a claimer's write from its send, as if a claimer could
  *                           send at any time after its claim
+ *   MUTANT_WITHDRAW_IN_FLIGHT (CLAIM_FIRST) a claimer withdraws its claim after its item write got no answer, the write
+ *                           still in flight
  */
 
 #ifndef N
@@ -93,6 +99,9 @@
 #endif
 #ifndef FENCE_BESIDE_COMMIT_KEPT
 #define FENCE_BESIDE_COMMIT_KEPT 0
+#endif
+#ifndef WITHDRAWALS
+#define WITHDRAWALS CLAIM_FIRST
 #endif
 /* the first participant of the transaction: a one-phase one has participant 1 alone */
 #define FIRST ONE_PHASE
@@ -189,7 +198,9 @@ bit readBeforeA[3];  /* ... and that read before participant 1's A entry was wri
 #define CF_FENCE 3    /* resolve: A where no entry of the transaction exists */
 #define CF_FIN_C 4    /* finalize: PENDING -> COMMITTED */
 #define CF_FIN_A 5    /* finalize: PENDING -> ABORTED */
+#define CF_WITHDRAW 6 /* take the claim back: delete the record where it is still this claim (PENDING) */
 byte cf[3];
+byte withdrawals = WITHDRAWALS;  /* claims that may still be taken back (the default, one, keeps the search small) */
 byte inflight;       /* claimers' item writes sent and not answered, which the network lands later (or never); one
                         at most, but for MUTANT_CLAIM_RESEND and MUTANT_NO_CLAIM */
 /* A claimer's item write may still land: it was sent and travels, or its claimer has claimed and not sent it yet.
@@ -217,7 +228,8 @@ byte applied;        /* times participant 1's debit was applied to the balance *
 #define MSC(actor, target, what, arg) printf("MSC %d %d %d %d\n", actor, target, what, arg)
 /* MSC what-codes: 0..2 a message, 10 answer, 20 log write (arg decision), 21 log read, 22 final,
    23 begin, 24 left to recovery, 25 crash, 26 delayed, 27 duplicated, 28 answer lost, 29 entry forgotten,
-   30 a delayed commitOnePhase's item write (after its read found no record) */
+   30 a delayed commitOnePhase's item write (after its read found no record), 31 a claim withdrawn, 32 a claimer's
+   item write unanswered */
 
 /* participant 1 is in state s: its entry in the item says so, or that is forgotten and its record does (no ?: here: ltl takes none) */
 #if CLAIM_FIRST
@@ -467,6 +479,14 @@ inline claimFirstStep(slot, ans) {
 #ifdef MUTANT_CLAIM_RESEND
         :: faults > 0 && ITEM_WRITE_LANDS -> faults--; inflight++; itemWriteLands(); cf[slot] = CF_FIN_C  /* re-sent: a copy still travels */
 #endif
+#if WITHDRAWALS
+        /* refused "not now", whatever the item holds (a full item; a throttle or conflict the SDK gave up on, a 4xx):
+           nothing applied, nothing travels, so the claim may go */
+        :: withdrawals > 0 -> withdrawals--; cf[slot] = CF_WITHDRAW
+#endif
+#ifdef MUTANT_WITHDRAW_IN_FLIGHT
+        :: faults > 0 && withdrawals > 0 -> faults--; withdrawals--; inflight++; cf[slot] = CF_WITHDRAW; MSC(1, 1, 32, 0)  /* no answer, withdrawn all the same */
+#endif
         fi
      :: cf[slot] == CF_FENCE ->                                     /* 3. resolve: the fence */
         if
@@ -478,10 +498,30 @@ inline claimFirstStep(slot, ans) {
 #ifdef MUTANT_NO_CLAIM
         if :: recI == R_PENDING || recI == R_NONE -> recI = (cf[slot] == CF_FIN_C -> R_COMMITTED : R_ABORTED) :: else -> skip fi;
 #else
-        assert(recI != R_NONE);
-        if :: recI == R_PENDING -> recI = (cf[slot] == CF_FIN_C -> R_COMMITTED : R_ABORTED) :: else -> skip fi;
+        if
+        :: recI == R_PENDING -> recI = (cf[slot] == CF_FIN_C -> R_COMMITTED : R_ABORTED)
+        :: recI == R_COMMITTED || recI == R_ABORTED -> skip
+        /* WITHDRAWALS: the claim this delivery resolved was taken back (a record is never removed otherwise). The delivery
+           reads again and its entry answers: a C has its record written COMMITTED (onePhaseRecord, where none is), an A (a
+           fence stays until a record is there to let it go) answers no and leaves the record to the abort that follows. */
+        :: recI == R_NONE -> assert(WITHDRAWALS && rec[1] != R_NONE); if :: rec[1] == R_COMMITTED -> recI = R_COMMITTED :: else -> skip fi
+        fi;
 #endif
         ans = (recI == R_COMMITTED -> A_ONE : A_NO);
+        cf[slot] = CF_IDLE
+     :: cf[slot] == CF_WITHDRAW ->                                  /* 2b. withdraw: delete the claim if still PENDING */
+        /* Only a claimer withdraws, and a claim leaves PENDING only by a finalize (for good) or its own claimer's
+           withdrawal: a PENDING record here is this claimer's own (the code's condition, holdId = its landing).
+           Resolved meanwhile: the record answers. */
+        if
+        :: recI == R_PENDING -> recI = R_NONE; ans = A_LOCK_CONFLICT; MSC(1, 1, 31, 0)
+        :: recI == R_COMMITTED || recI == R_ABORTED -> ans = (recI == R_COMMITTED -> A_ONE : A_NO)
+#ifdef MUTANT_NO_CLAIM
+        :: recI == R_NONE -> ans = A_LOCK_CONFLICT                 /* no claim to take back */
+#else
+        :: recI == R_NONE -> assert(false)
+#endif
+        fi;
         cf[slot] = CF_IDLE
      fi
   fi
@@ -489,10 +529,17 @@ inline claimFirstStep(slot, ans) {
 
 /* An abort (the coordinator's learning abort, a sweeper's, phase 2's) on participant 1. A PENDING record is resolved
    in one step here (fence, finalize), the participant possibly dying between the two: the deliveries' own resolve,
-   in steps of their own, has every interleaving that could come between. */
+   in steps of their own, has every interleaving that could come between. A withdrawal between the abort's fence and
+   its finalize ends as one before the abort: the abort then finds no record and its fence's A, writes the record
+   ABORTED and answers ack, as the null abort below does (which writes no A entry: none is needed once the record is
+   ABORTED, since a withdrawal leaves no write in flight and a claim after it finds the record). */
 inline abortClaimFirst(ans) {
   if
-  :: recI == R_NONE ->                                             /* the null abort: its record is the tombstone */
+  /* A C without its record: none is there unless a claim was withdrawn with its write in flight
+     (MUTANT_WITHDRAW_IN_FLIGHT). The code's abort reads the entry, so it answers Pakka.CommittedInOnePhase and
+     writes the record from the entry. */
+  :: recI == R_NONE && rec[1] == R_COMMITTED -> recI = R_COMMITTED; ans = A_ONE
+  :: recI == R_NONE && rec[1] != R_COMMITTED ->                    /* the null abort: its record is the tombstone */
 #ifndef MUTANT_NO_TOMBSTONE
      recI = R_ABORTED;
 #endif
@@ -731,6 +778,9 @@ active [NCOORD] proctype Coordinator() {
 #if ITEM_LAYOUT
   byte fate;
 #endif
+#if CLAIM_FIRST
+  bit lockRetries = LOCK_RETRIES;
+#endif
 
   if
   :: e == 0 -> running++
@@ -746,6 +796,9 @@ active [NCOORD] proctype Coordinator() {
     fi;
   }
   /* Prepare sends commitOnePhase to the only participant; JudgeAnswer, PhaseTwoNeeded */
+#if CLAIM_FIRST
+sendAgain:
+#endif
   atomic {
     CRASHPOINT(e);
 #if ITEM_LAYOUT
@@ -759,7 +812,12 @@ active [NCOORD] proctype Coordinator() {
 #endif
   atomic {
     landOnePhase(e, ans, fate);      /* the item write, when the read found no record */
-    if :: ans == A_ONE -> d = D_COMMIT; goto decided :: else -> skip fi  /* PhaseTwoNeeded -> LogOnePhaseCommit */
+    if :: ans == A_ONE -> d = D_COMMIT; goto decided :: else -> skip fi;  /* PhaseTwoNeeded -> LogOnePhaseCommit */
+#if CLAIM_FIRST
+    /* a withdrawn claim's LOCK_CONFLICT: RetryOnLockConflict -> WaitForLock -> PrepareAll, commitOnePhase once more
+       (a throttle given up on is Pakka.Transient, which the Prepare task's Retry sends again: the same step) */
+    if :: ans == A_LOCK_CONFLICT && lockRetries -> lockRetries = 0; goto sendAgain :: else -> skip fi
+#endif
   }
   atomic {                           /* learning is another invocation: other steps come between */
 #else
@@ -800,7 +858,12 @@ crashed:
 done:
   running--;
 notStarted:
-  atomic { ans = 0; d = 0; tries = 0; won = 0 }
+  atomic {
+    ans = 0; d = 0; tries = 0; won = 0;
+#if CLAIM_FIRST
+    lockRetries = 0
+#endif
+  }
 }
 #else
 active [NCOORD] proctype Coordinator() {

@@ -31,6 +31,8 @@ export function sequenceFromTrail(trail: string): string {
     else if (what === 28) lines.push(`  Note over ${participant(a)},${actor(t)}: answer to ${MESSAGES[arg]} lost`);
     else if (what === 29) lines.push(`  Note over ${participant(t)}: its entry forgotten`);
     else if (what === 30) lines.push(`  Note over ${participant(t)}: the delayed commitOnePhase's item write lands`);
+    else if (what === 31) lines.push(`  Note over ${participant(t)}: its one-phase claim withdrawn (the record deleted)`);
+    else if (what === 32) lines.push(`  Note over ${participant(t)}: the claimer's item write unanswered (it may land later)`);
   }
   const violated = /assertion violated[^\n]*/.exec(trail);
   if (violated) lines.push(`  Note over Log: spin: ${violated[0].slice(0, 60).replace(/[;#]/g, ' ')}...`);
