@@ -1,5 +1,5 @@
 /** Renders benchmark results as Markdown tables, the same text the terminal and BENCHMARKS.md show. Pure. */
-import { INTENT_HORIZON_MS, RECORD_AGE_TO_FORGET_MS } from '../lambdas/protocol/heldIntent.js';
+import { INTENT_HORIZON_MS } from '../lambdas/protocol/heldIntent.js';
 import { renderBreakdown } from './awsUnitsBreakdown.js';
 import { type BenchResults, type CostResult, STEADY_ONE_PHASE_SHAPE, type SteadyHotUnits, feeItemLine, steadyLine } from './suite.js';
 import type { CellResult, Spread } from './summary.js';

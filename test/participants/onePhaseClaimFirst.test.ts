@@ -23,6 +23,8 @@ import { conflictRulesFromEnv } from '../../local/conflictRules.js';
 import { localDynamoClient } from '../../local/dynamoLocal.js';
 import type { LocalPakka } from '../../local/pakka.js';
 import { type FaultyProxy, faultyDynamoProxy } from '../support/faultyDynamoProxy.js';
+import { gate } from '../support/gate.js';
+import { debit, openAccount as openAccountBy } from '../support/ledgerAccounts.js';
 import { participant, readItem, readRecord } from '../support/participantTable.js';
 import { testPakka, uniqueId } from '../support/pakka.js';
 
@@ -48,19 +50,11 @@ afterAll(async () => {
   await proxy?.close();
 });
 
-const debit = (key: string, amount: number) => [{ op: 'debit', key, amount }];
-const credit = (key: string, amount: number) => [{ op: 'credit', key, amount }];
 const tableName = () => pakka.tables.participants.get('bank')!;
 const entryOf = async (key: string, txnId: string) => ((await readItem(pakka, 'bank', key))?.intents as Record<string, Record<string, unknown>>)?.[txnId];
 const entriesOf = async (key: string) => Object.keys(((await readItem(pakka, 'bank', key))?.intents ?? {}) as Record<string, unknown>);
 
-async function openAccount(balance: number): Promise<string> {
-  const key = uniqueId('acct');
-  const txnId = uniqueId('open');
-  await bank({ action: 'prepare', txnId, operations: credit(key, balance) });
-  await bank({ action: 'commit', txnId, operations: credit(key, balance) });
-  return key;
-}
+const openAccount = (balance: number) => openAccountBy(bank, balance);
 
 /** A participant process whose client `intercept` may stop (a kill) or hold back, around the real send. */
 function processWith(intercept: (command: unknown, send: () => Promise<unknown>) => Promise<unknown>, options: { now?: () => string; endpoint?: string } = {}) {
@@ -345,14 +339,8 @@ describe('a duplicate delivery between the claim and the item write', () => {
   it('fences the claim: the claimer’s write, landing after, is refused by the fence, and both answer the same no', async () => {
     const key = await openAccount(100);
     const txnId = uniqueId('t');
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let reached!: () => void;
-    const held = new Promise<void>((resolve) => {
-      reached = resolve;
-    });
+    const { passed: released, open: release } = gate();
+    const { passed: held, open: reached } = gate();
     const claimer = processWith(async (command, send) => {
       if (isItemWrite(command)) {
         reached();

@@ -13,6 +13,7 @@ import type { LocalPakka } from '../../local/pakka.js';
 import type { ParticipantHandler } from '../../lambdas/participants/runtime.js';
 import { participant, readItem, readRecord } from '../support/participantTable.js';
 import { testPakka, uniqueId } from '../support/pakka.js';
+import { gate } from '../support/gate.js';
 
 let pakka: LocalPakka;
 let bank: ParticipantHandler;
@@ -436,14 +437,8 @@ describe('late and repeated deliveries', () => {
     // A second delivery of the prepare in another process: its record read goes through at once (no record yet),
     // its item write is held until the commit has removed the entry, so nothing in the item refuses it.
     const real = documentClient(localDynamoClient(inject('dynamoEndpoint'), sdkTimeoutsFromEnv(), conflictRulesFromEnv()));
-    let recordRead!: () => void;
-    const readDone = new Promise<void>((resolve) => {
-      recordRead = resolve;
-    });
-    let land!: () => void;
-    const landing = new Promise<void>((resolve) => {
-      land = resolve;
-    });
+    const { passed: readDone, open: recordRead } = gate();
+    const { passed: landing, open: land } = gate();
     const delayed = {
       send: async (command: { input?: { Key?: { pk?: unknown }; UpdateExpression?: unknown } }) => {
         const pk = String(command.input?.Key?.pk ?? '');
