@@ -235,7 +235,9 @@ export async function runKillCycles(options: KillCyclesOptions): Promise<KillCyc
       result.failedSubmits += life.failed;
       // The clients of the cut-off and failed transfers got no answer or a 5xx: they send the same request again.
       queue.unshift(...cutOff);
-      options.log?.(`  life ${result.lives}: ${life.done.size} of ${batch.length} done${life.killed ? ', then SIGKILL' : ''}; ${queue.length} transfers left`);
+      options.log?.(
+        `  life ${result.lives}: ${life.done.size} of ${batch.length} done${life.killed ? ', then SIGKILL' : ''}; ${queue.length} transactions left`,
+      );
     }
     sweeping = false;
     await sweeper;
