@@ -66,7 +66,7 @@ export interface KillCyclesResult {
   byRecovery: number;
   /** Deposits and withdrawals submitted (one participant, one escrow operation: sent commitOnePhase). */
   outsideMoves: number;
-  /** Of those, submits cut off by a kill (counted once per cut). */
+  /** Of those, submits a life did not finish (cut off by its kill, or failed as a 5xx), so submitted again: one per time. */
   outsideMovesInterrupted: number;
   /** Participant records of the run's transactions that a one-phase commit claimed first (layout 3, onePhase), at the end. */
   claimFirstRecords: number;
