@@ -7,6 +7,12 @@
  * the cut-off transfers again under the same txnId. A recovery sweeper with the real clock runs throughout,
  * as on AWS; at the end recovery runs until quiet and I1–I5 are checked over the tables, with every answer
  * and decision write the killed lives journaled before they died (ledgerWorld.ts, JournalEntry).
+ *
+ * Every eighth transaction is not a transfer but money moved in or out of the payee's bank (a deposit from outside or a
+ * withdrawal to outside: one escrow operation at one participant, ledgerWorld.ts OutsideMove). The coordinator sends it
+ * commitOnePhase and the payee's bank holds in its items, so it takes the claim-first path (docs/design.md, "One-phase
+ * commit", "Claim first"), and the kills land on it in flight like on the transfers. The sum the balances must have is the
+ * funded sum plus the deposits and minus the withdrawals whose records say they committed.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -14,7 +20,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { seededRandom } from '../../bench/drive.js';
-import { type Account, type DecisionWrite, type JournalEntry, LedgerWorld, type Transfer } from './ledgerWorld.js';
+import { type Account, type DecisionWrite, type JournalEntry, LedgerWorld, type Payment, isOutsideMove } from './ledgerWorld.js';
+import { ITEM_HOLD_LAYOUT } from '../../lambdas/participants/itemIntents.js';
 import { killCyclesConfig } from './killCyclesConfig.js';
 
 const WORKER = fileURLToPath(new URL('./killCyclesWorker.ts', import.meta.url));
@@ -23,6 +30,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TRANSFER_TIMEOUT_SECONDS = 8;
 /** How often the sweeper of the run looks for work: `npm start`'s sweeper runs on a timer too. */
 const SWEEP_EVERY_MS = 1_000;
+/** Every this many transactions, one is a deposit or withdrawal (one-phase, claim first) instead of a transfer. */
+const OUTSIDE_MOVE_EVERY = 8;
 
 export interface KillCyclesOptions {
   endpoint: string;
@@ -55,12 +64,18 @@ export interface KillCyclesResult {
   failedSubmits: number;
   /** Transactions whose decision recovery wrote or whose phase 2 recovery finished. */
   byRecovery: number;
+  /** Deposits and withdrawals submitted (one participant, one escrow operation: sent commitOnePhase). */
+  outsideMoves: number;
+  /** Of those, submits a life did not finish (cut off by its kill, or failed as a 5xx), so submitted again: one per time. */
+  outsideMovesInterrupted: number;
+  /** Participant records of the run's transactions that a one-phase commit claimed first (layout 3, onePhase), at the end. */
+  claimFirstRecords: number;
   seconds: number;
 }
 
 interface Submission {
   txnId: string;
-  transfer: Transfer;
+  payment: Payment;
   timeoutSeconds: number;
 }
 
@@ -78,6 +93,18 @@ function transfersOf(
   balances.push({ participant: 'upi-switch', key: 'fees', balance: 1 });
   const submissions: Submission[] = [];
   for (let i = 0; i < options.transactions; i++) {
+    if (i % OUTSIDE_MOVE_EVERY === OUTSIDE_MOVE_EVERY - 1) {
+      // At the payee's bank, which holds in its items: the claim-first path. Now and then a withdrawal larger than any balance.
+      const deposit = random() < 0.5;
+      const amount = !deposit && random() < 0.05 ? 1_000_000 : int(1, 5_000);
+      const account: Account = { participant: 'payee-bank', key: `b${int(0, options.accounts - 1)}` };
+      submissions.push({
+        txnId: `${prefix}m${i}`,
+        payment: { account, direction: deposit ? 'deposit' : 'withdrawal', amount },
+        timeoutSeconds: TRANSFER_TIMEOUT_SECONDS,
+      });
+      continue;
+    }
     const forward = random() < 0.5;
     const from: Account = forward
       ? { participant: 'payer-bank', key: `a${int(0, options.accounts - 1)}` }
@@ -89,7 +116,7 @@ function transfersOf(
     const amount = random() < 0.05 ? 1_000_000 : int(1, 5_000);
     submissions.push({
       txnId: `${prefix}t${i}`,
-      transfer: { from, to, amount, fee: Math.floor(amount / 100), feeAccount: 'fees' },
+      payment: { from, to, amount, fee: Math.floor(amount / 100), feeAccount: 'fees' },
       timeoutSeconds: TRANSFER_TIMEOUT_SECONDS,
     });
   }
@@ -174,6 +201,9 @@ export async function runKillCycles(options: KillCyclesOptions): Promise<KillCyc
     interrupted: 0,
     failedSubmits: 0,
     byRecovery: 0,
+    outsideMoves: 0,
+    outsideMovesInterrupted: 0,
+    claimFirstRecords: 0,
     seconds: 0,
   };
   let sweeping = true;
@@ -187,7 +217,8 @@ export async function runKillCycles(options: KillCyclesOptions): Promise<KillCyc
   try {
     const { submissions, balances } = transfersOf(options, prefix, random);
     await world.fund(balances);
-    for (const s of submissions) world.submitted.add(s.txnId);
+    for (const s of submissions) world.expect(s.txnId, s.payment);
+    result.outsideMoves = world.outsideMoves.size;
     const queue = [...submissions];
     while (queue.length) {
       const batch = queue.splice(0, options.batch);
@@ -200,10 +231,13 @@ export async function runKillCycles(options: KillCyclesOptions): Promise<KillCyc
       if (!life.killed && life.code !== 0) throw new Error(`a life of the service ended by itself (exit ${life.code}):\n${life.output.slice(-4000)}`);
       if (life.killed && cutOff.length) result.kills++;
       result.interrupted += cutOff.length - life.failed;
+      result.outsideMovesInterrupted += cutOff.filter((s) => isOutsideMove(s.payment)).length;
       result.failedSubmits += life.failed;
       // The clients of the cut-off and failed transfers got no answer or a 5xx: they send the same request again.
       queue.unshift(...cutOff);
-      options.log?.(`  life ${result.lives}: ${life.done.size} of ${batch.length} done${life.killed ? ', then SIGKILL' : ''}; ${queue.length} transfers left`);
+      options.log?.(
+        `  life ${result.lives}: ${life.done.size} of ${batch.length} done${life.killed ? ', then SIGKILL' : ''}; ${queue.length} transactions left`,
+      );
     }
     sweeping = false;
     await sweeper;
@@ -223,7 +257,8 @@ export async function runKillCycles(options: KillCyclesOptions): Promise<KillCyc
     for (const entry of entries) if (entry.k === 'delivery') world.injector.deliveries.push(entry.delivery);
     const { landed, cutOff } = journaledDecisions(entries);
     world.decisionWrites.push(...landed);
-    const log = await world.scanLog();
+    const items = await world.scanParticipants();
+    const log = await world.scanLog(items);
     const seen = new Set(world.decisionWrites.map((w) => w.txnId));
     for (const l of log) {
       const unseen = l.decision !== undefined && !seen.has(l.txnId) ? cutOff.find((w) => w.txnId === l.txnId && w.decision === l.decision) : undefined;
@@ -235,6 +270,9 @@ export async function runKillCycles(options: KillCyclesOptions): Promise<KillCyc
     const ours = log.filter((l) => world.submitted.has(l.txnId));
     result.committed = ours.filter((l) => l.status === 'COMMITTED').length;
     result.aborted = ours.filter((l) => l.status === 'ABORTED').length;
+    result.claimFirstRecords = items.filter(
+      ({ item }) => String(item.pk).startsWith('TXN#') && world.submitted.has(String(item.txnId)) && item.layout === ITEM_HOLD_LAYOUT && item.onePhase === true,
+    ).length;
     result.byRecovery = ours.filter((l) => l.decidedBy === 'recovery' || finishedByRecovery.has(l.txnId)).length;
     return result;
   } finally {

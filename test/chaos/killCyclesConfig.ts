@@ -1,7 +1,8 @@
 /**
  * The participants of the kill-cycle chaos run, the same in the run and in every life of the service:
  * the payer's bank keeps its holds in records (TransactWriteItems), the payee's bank and the switch keep
- * one-item holds in the item, so a SIGKILL lands on both layouts and on the shared fee account.
+ * one-item holds in the item, so a SIGKILL lands on both layouts and on the shared fee account. The payee's bank
+ * also takes the run's deposits and withdrawals alone, which it commits in one phase, claim first.
  */
 import { type ParticipantConfig, parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
 

@@ -1,6 +1,6 @@
 /**
  * One life of the service in the kill-cycle chaos run (killCycles.ts): a process that runs the coordinator
- * and the participants over tables the run created, submits the transfers it reads from stdin (one JSON
+ * and the participants over tables the run created, submits the payments (transfers, deposits, withdrawals) it reads from stdin (one JSON
  * line each), and is killed with SIGKILL at a moment the run chooses. Everything the invariant check needs
  * from it (each participant answer, each decision write) is appended to its journal synchronously, as it
  * happens, so the page cache keeps it when the process dies; stdout says `done <txnId>` per finished submit
@@ -10,7 +10,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { type JournalEntry, LedgerWorld, type Transfer } from './ledgerWorld.js';
+import { type JournalEntry, LedgerWorld, type Payment } from './ledgerWorld.js';
 import { killCyclesConfig } from './killCyclesConfig.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -27,7 +27,10 @@ const journal = (entry: JournalEntry) => appendFileSync(journalPath, `${JSON.str
 
 const world = LedgerWorld.attach({ endpoint: need('KILL_ENDPOINT'), tablePrefix: need('KILL_PREFIX'), config: killCyclesConfig(), fastRetriesMs: 20, journal });
 
-const queue: Array<{ txnId: string; transfer: Transfer; timeoutSeconds: number }> = [];
+/** One line of the input: what the run's client submits. */
+type Submitted = { txnId: string; payment: Payment; timeoutSeconds: number };
+
+const queue: Submitted[] = [];
 let inputEnded = false;
 /** The lanes waiting for input: each line or the end of the input wakes them all. */
 let waiting: Array<() => void> = [];
@@ -38,7 +41,7 @@ const wakeAll = () => {
 };
 const lines = createInterface({ input: process.stdin });
 lines.on('line', (line) => {
-  if (line.trim()) queue.push(JSON.parse(line) as { txnId: string; transfer: Transfer; timeoutSeconds: number });
+  if (line.trim()) queue.push(JSON.parse(line) as Submitted);
   wakeAll();
 });
 lines.on('close', () => {
@@ -46,7 +49,7 @@ lines.on('close', () => {
   wakeAll();
 });
 
-async function next(): Promise<{ txnId: string; transfer: Transfer; timeoutSeconds: number } | undefined> {
+async function next(): Promise<Submitted | undefined> {
   for (;;) {
     const item = queue.shift();
     if (item || inputEnded) return item;
@@ -57,7 +60,7 @@ async function next(): Promise<{ txnId: string; transfer: Transfer; timeoutSecon
 async function lane(): Promise<void> {
   for (let item = await next(); item; item = await next()) {
     try {
-      const outcome = await world.submit(item.txnId, item.transfer, item.timeoutSeconds);
+      const outcome = await world.submit(item.txnId, item.payment, item.timeoutSeconds);
       process.stdout.write(`done ${item.txnId} ${outcome}\n`);
     } catch (error) {
       // What the API answers 5xx for (a DynamoDB call that timed out, say): the client will send it again.

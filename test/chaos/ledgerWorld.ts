@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type ParticipantConfig, parseParticipantConfig } from '../../lambdas/config/participantConfig.js';
-import { type CoordinatorLogItem, FINAL_STATUSES, parseCoordinatorLogItem } from '../../lambdas/coordinatorLog/coordinatorLog.js';
+import { type CoordinatorLogItem, FINAL_STATUSES, isOnePhaseRequest, parseCoordinatorLogItem } from '../../lambdas/coordinatorLog/coordinatorLog.js';
+import { PAKKA_ERROR } from '../../lambdas/protocol/errorNames.js';
 import { type ParticipantRecordFacts, withDerivedStatus } from '../../lambdas/coordinatorLog/transactionStatus.js';
 import { MAX_QUANTITY } from '../../lambdas/participants/escrow.js';
 import { shardCapacity } from '../../lambdas/participants/hotItems.js';
@@ -66,6 +67,33 @@ export function transferRequest(txnId: string, t: Transfer, timeoutSeconds = 30)
   add(t.to.participant, { op: 'credit', key: t.to.key, amount: t.amount - t.fee });
   if (t.fee > 0) add('upi-switch', { op: 'credit', key: t.feeAccount ?? 'fees', amount: t.fee });
   return { txnId, timeoutSeconds, participants: [...byParticipant].map(([name, operations]) => ({ name, operations })) };
+}
+
+/**
+ * Money that enters or leaves the ledgers: a deposit from outside (a credit alone) or a withdrawal to outside (a debit
+ * alone). One escrow operation at one participant, so the coordinator sends it commitOnePhase, and at a participant that
+ * holds in its items it takes the claim-first path (docs/design.md, "One-phase commit", "Claim first").
+ */
+export interface OutsideMove {
+  account: Account;
+  direction: 'deposit' | 'withdrawal';
+  amount: number;
+}
+
+/** What a client of the world submits: a transfer between ledgers, or money moved in or out of one. */
+export type Payment = Transfer | OutsideMove;
+
+export const isOutsideMove = (payment: Payment): payment is OutsideMove => 'direction' in payment;
+
+/** What a committed move does to the sum of all balances. */
+const signedAmount = (move: OutsideMove): number => (move.direction === 'deposit' ? move.amount : -move.amount);
+
+/** A payment as a Pakka request; an outside move is one participant with one operation. */
+export function paymentRequest(txnId: string, payment: Payment, timeoutSeconds = 30) {
+  if (!isOutsideMove(payment)) return transferRequest(txnId, payment, timeoutSeconds);
+  const { account, direction, amount } = payment;
+  const operations = [{ op: direction === 'deposit' ? 'credit' : 'debit', key: account.key, amount }];
+  return { txnId, timeoutSeconds, participants: [{ name: account.participant, operations }] };
 }
 
 /** A decision write seen on the wire: the log item's `decision` set by a successful conditional update. */
@@ -136,6 +164,8 @@ export class LedgerWorld {
   readonly submitted = new Set<string>();
   /** Sum of every balance the world funded; transfers must keep it. */
   funded = 0;
+  /** The outside moves submitted, by txnId: each one its participant committed changes the sum the balances must have. */
+  readonly outsideMoves = new Map<string, OutsideMove>();
 
   /** The most an item may hold: a shard of a sharded key holds its share of the largest value (hotItems.ts). */
   private capacityOf(participant: string, pk: string): number {
@@ -230,14 +260,20 @@ export class LedgerWorld {
     return started;
   }
 
+  /** Records a submitted payment, as the world that checks the invariants must know it (another process may submit it). */
+  expect(txnId: string, payment: Payment): void {
+    this.submitted.add(txnId);
+    if (isOutsideMove(payment)) this.outsideMoves.set(txnId, payment);
+  }
+
   /**
-   * Submits a transfer as the API does: the txnId's claim first, then the start. Another transfer
+   * Submits a payment as the API does: the txnId's claim first, then the start. Another payment
    * under a claimed txnId is refused (`conflict`) and changes nothing.
    */
-  async submit(txnId: string, transfer: Transfer, timeoutSeconds = 30): Promise<'started' | 'conflict' | 'same'> {
-    const validated = this.pakka.validate(transferRequest(txnId, transfer, timeoutSeconds));
-    if (!validated.ok) throw new Error(`invalid transfer: ${JSON.stringify(validated.error)}`);
-    this.submitted.add(txnId);
+  async submit(txnId: string, payment: Payment, timeoutSeconds = 30): Promise<'started' | 'conflict' | 'same'> {
+    const validated = this.pakka.validate(paymentRequest(txnId, payment, timeoutSeconds));
+    if (!validated.ok) throw new Error(`invalid payment: ${JSON.stringify(validated.error)}`);
+    this.expect(txnId, payment);
     const started = await this.pakka.submit(validated.value);
     if (!('done' in started)) return started.kind === 'conflict' ? 'conflict' : 'same';
     this.started.push(started);
@@ -360,13 +396,18 @@ export class LedgerWorld {
     // I3: COMMIT only if every participant answered the coordinator VOTE_COMMIT or READ_ONLY.
     for (const l of log) {
       if (l.decision !== 'COMMIT') continue;
+      const oneParticipant = isOnePhaseRequest(l);
       for (const p of l.participantsJson) {
         const yes = this.injector.deliveries.some(
           (d) =>
             d.txnId === l.txnId &&
             d.participant === p.name &&
-            (d.action === 'prepare' || d.action === 'commitOnePhase') &&
-            ['VOTE_COMMIT', 'READ_ONLY'].includes(String((d.answer as { vote?: unknown })?.vote)),
+            (((d.action === 'prepare' || d.action === 'commitOnePhase') &&
+              ['VOTE_COMMIT', 'READ_ONLY'].includes(String((d.answer as { vote?: unknown })?.vote))) ||
+              // A one-phase commit's yes may reach the coordinator only as the answer to the abort that asked for its
+              // outcome (the process that sent commitOnePhase died before the answer): the participant's own word that
+              // it voted yes and committed in that same write.
+              (oneParticipant && d.action === 'abort' && d.error?.startsWith(`${PAKKA_ERROR.committedInOnePhase}:`) === true)),
         );
         if (!yes) problems.push(`I3 ${l.txnId}: COMMIT but ${p.name} never answered a yes vote`);
       }
@@ -379,7 +420,15 @@ export class LedgerWorld {
       if (!Number.isInteger(balance) || balance < 0) problems.push(`I4 ${participant}/${String(item.pk)}: balance ${String(item.balance)}`);
       sum += balance;
     }
-    if (sum !== this.funded) problems.push(`I4 the balances sum to ${sum}, not the ${this.funded} funded`);
+    // Money moved in or out counts where its participant's record says it committed (I1 checks that record against the log).
+    let moved = 0;
+    for (const [txnId, move] of this.outsideMoves) {
+      if (statesByTxn.get(txnId)?.find((s) => s.participant === move.account.participant)?.state === 'COMMITTED') moved += signedAmount(move);
+    }
+    if (sum !== this.funded + moved)
+      problems.push(
+        `I4 the balances sum to ${sum}, not the ${this.funded} funded ${moved < 0 ? '-' : '+'} ${Math.abs(moved)} moved in or out by committed deposits and withdrawals`,
+      );
     // I4 for escrow: the sums never go negative, and when quiet nothing is reserved or promised and
     // the stored sums agree with the balance again.
     for (const { participant, item } of accounts) {
@@ -402,7 +451,10 @@ export class LedgerWorld {
       if (!FINAL_STATUSES.includes(l.status) || l.open) problems.push(`I5 ${l.txnId}: ${l.status}${l.open ? ', still in the open index' : ''}`);
     for (const { participant, item } of accounts)
       if (item.lockedBy !== undefined) problems.push(`I5 ${participant}/${String(item.pk)}: locked by ${String(item.lockedBy)}`);
-    for (const { participant, item } of records) if (item.state === 'PREPARED') problems.push(`I5 ${participant}: ${String(item.txnId)} still PREPARED`);
+    // A one-phase claim (claim first) left PREPARED is named as such: recovery must have resolved it (fence, then final).
+    for (const { participant, item } of records)
+      if (item.state === 'PREPARED')
+        problems.push(`I5 ${participant}: ${String(item.txnId)} still PREPARED${item.onePhase === true ? ' (a one-phase claim nobody resolved)' : ''}`);
     // A hold that lives in its item: no entry still prepared. The item may stay in the heldItems index (it
     // leaves lazily, once recovery finds it idle), which lists a superset of the held items, never fewer.
     for (const { participant, item } of accounts) {

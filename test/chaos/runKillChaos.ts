@@ -1,7 +1,7 @@
 /**
  * `npm run chaos:kill`: the long kill -9 chaos run (killCycles.ts) on a DynamoDB Local it starts and
- * stops itself. Environment: KILL_TXNS (transfers, default 10,000), KILL_BATCH (transfers per life of the
- * service, default 400), KILL_IN_FLIGHT (default 16), KILL_ACCOUNTS (per bank, default 20), CHAOS_SEED
+ * stops itself. Environment: KILL_TXNS (transactions, one in eight a one-phase deposit or withdrawal, default 10,000),
+ * KILL_BATCH (transactions per life of the service, default 400), KILL_IN_FLIGHT (default 16), KILL_ACCOUNTS (per bank, default 20), CHAOS_SEED
  * (replay a printed seed).
  */
 import { intFromEnv, ownDynamoLocal } from './chaosCommand.js';
@@ -15,7 +15,7 @@ const options = {
   accounts: intFromEnv('KILL_ACCOUNTS', 20, 1),
 };
 const dynamo = await ownDynamoLocal();
-console.log(`chaos with kill -9: ${options.transactions} transfers, ${options.batch} per life of the service, CHAOS_SEED=${options.seed}`);
+console.log(`chaos with kill -9: ${options.transactions} transactions, ${options.batch} per life of the service, CHAOS_SEED=${options.seed}`);
 let exitCode = 0;
 try {
   const result = await runKillCycles({ endpoint: dynamo.endpoint, ...options, log: (line) => console.log(line) });
