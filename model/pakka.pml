@@ -32,9 +32,14 @@
  *            escrow's change and C where no entry of the transaction exists), and a delivery or abort that cannot
  *            tell resolves with a fence (A where no entry exists), then finalizes the record (PENDING -> outcome).
  *            A C goes once its record is COMMITTED; an A fence once its record is ABORTED and the claimer's single
- *            send is no longer in flight, or at once beside a COMMITTED record
+ *            send is no longer in flight, or at once beside a COMMITTED record. A null abort (no record, no entry)
+ *            writes its tombstone (an A without reason or k), then its record, the tombstone possibly slow (a fault); the
+ *            tombstone goes as a fence does (the code's recordCoversEntry)
  *   FENCE_BESIDE_COMMIT_KEPT 1 (CLAIM_FIRST): the forgetting as first proposed, which keeps an A fence that landed
  *            after its C was forgotten (beside a COMMITTED record) for ever; a safety check (ENTRY_FORGETTABLE) fails
+ *   TOMBSTONE_BESIDE_COMMIT_KEPT 1 (CLAIM_FIRST): a null abort's tombstone that landed after its C was forgotten (beside
+ *            a COMMITTED record) is kept, as an unclaimed A beside a record of the other outcome is; it stays for ever
+ *            (ENTRY_FORGETTABLE fails)
  *   WITHDRAWALS (CLAIM_FIRST, default 1): claims taken back in a run (the bound). A claimer whose item write was
  *            refused "not now" with nothing applied and nothing in flight (a full item, or a throttle the SDK gave up
  *            on) deletes its claim where it is still PENDING (the code's withdrawClaim), answers LOCK_CONFLICT, and
@@ -55,6 +60,8 @@
  *                           the record is twice the horizon old
  *   MUTANT_CLAIM_RESEND     (CLAIM_FIRST) the claimer's item write may be sent twice (an SDK re-send)
  *   MUTANT_FENCE_YOUNG      (CLAIM_FIRST) an A fence goes as soon as its record is ABORTED, its claimer's send in flight
+ *   MUTANT_TOMBSTONE_YOUNG  (CLAIM_FIRST) a null abort's tombstone goes as soon as its record is ABORTED, a claimer's
+ *                           send still to land
  *   MUTANT_NO_CLAIM         (CLAIM_FIRST) commitOnePhase sends its item write without claiming the record first
  *   MUTANT_SEND_UNBOUNDED   (CLAIM_FIRST) the fence's wait counts a claimer's write from its send, as if a claimer could
  *                           send at any time after its claim
@@ -99,6 +106,9 @@
 #endif
 #ifndef FENCE_BESIDE_COMMIT_KEPT
 #define FENCE_BESIDE_COMMIT_KEPT 0
+#endif
+#ifndef TOMBSTONE_BESIDE_COMMIT_KEPT
+#define TOMBSTONE_BESIDE_COMMIT_KEPT 0
 #endif
 #ifndef WITHDRAWALS
 #define WITHDRAWALS CLAIM_FIRST
@@ -201,6 +211,9 @@ bit readBeforeA[3];  /* ... and that read before participant 1's A entry was wri
 #define CF_WITHDRAW 6 /* take the claim back: delete the record where it is still this claim (PENDING) */
 byte cf[3];
 byte withdrawals = WITHDRAWALS;  /* claims that may still be taken back (the default, one, keeps the search small) */
+bit tomb;            /* participant 1's A entry is a null abort's tombstone (no reason, no k), not a fence */
+bit tombSent;        /* a null abort read no record and no entry, and its tombstone write has not landed yet (the
+                        network lands it, then the abort's record put follows; its answer is lost to the caller) */
 byte inflight;       /* claimers' item writes sent and not answered, which the network lands later (or never); one
                         at most, but for MUTANT_CLAIM_RESEND and MUTANT_NO_CLAIM */
 /* A claimer's item write may still land: it was sent and travels, or its claimer has claimed and not sent it yet.
@@ -229,7 +242,7 @@ byte applied;        /* times participant 1's debit was applied to the balance *
 /* MSC what-codes: 0..2 a message, 10 answer, 20 log write (arg decision), 21 log read, 22 final,
    23 begin, 24 left to recovery, 25 crash, 26 delayed, 27 duplicated, 28 answer lost, 29 entry forgotten,
    30 a delayed commitOnePhase's item write (after its read found no record), 31 a claim withdrawn, 32 a claimer's
-   item write unanswered */
+   item write unanswered, 33 a null abort's tombstone write slow (arg 0: its caller gets no answer; 1: it lands) */
 
 /* participant 1 is in state s: its entry in the item says so, or that is forgotten and its record does (no ?: here: ltl takes none) */
 #if CLAIM_FIRST
@@ -299,7 +312,11 @@ byte applied;        /* times participant 1's debit was applied to the balance *
    applied. And every entry beside a final record, once no claimer's send is in flight, is one Forget removes: the
    forgetting leaves nothing behind for ever. */
 #define FORGETTABLE_C (rec[1] == R_COMMITTED && recI == R_COMMITTED)
-#define FORGETTABLE_A ((rec[1] == R_ABORTED && recI == R_ABORTED) || (!FENCE_BESIDE_COMMIT_KEPT && rec[1] == R_ABORTED && recI == R_COMMITTED))
+#define FORGETTABLE_FENCE (rec[1] == R_ABORTED && !tomb && (recI == R_ABORTED || (!FENCE_BESIDE_COMMIT_KEPT && recI == R_COMMITTED)))
+/* a null abort's tombstone: beside ABORTED (once old enough), and beside COMMITTED, a record claimed first as every
+   one-phase record is here (the code's recordCoversEntry) */
+#define FORGETTABLE_TOMB (rec[1] == R_ABORTED && tomb && (recI == R_ABORTED || (!TOMBSTONE_BESIDE_COMMIT_KEPT && recI == R_COMMITTED)))
+#define FORGETTABLE_A (FORGETTABLE_FENCE || FORGETTABLE_TOMB)
 #define ENTRY_FORGETTABLE (!ALL_FINAL || WRITE_MAY_LAND || rec[1] == R_NONE || FORGETTABLE_C || FORGETTABLE_A)
 #define CLAIM_SOUND (((recI != R_COMMITTED && rec[1] != R_COMMITTED && decision != D_COMMIT) || applied == 1) && ENTRY_FORGETTABLE)
 #else
@@ -310,7 +327,7 @@ byte applied;        /* times participant 1's debit was applied to the balance *
 /* I5: once faults stop, the transaction is final everywhere and nothing is held (or it never began). */
 #if CLAIM_FIRST
 /* ... and every entry of the transaction forgotten, no item write left in flight */
-#define QUIET (otherDone && reserved == 0 && incoming == 0 && lock == L_FREE && rec[1] == R_NONE && inflight == 0 && ((logFinal && ALL_FINAL) || (!logExists && NO_RECORD)))
+#define QUIET (otherDone && reserved == 0 && incoming == 0 && lock == L_FREE && rec[1] == R_NONE && inflight == 0 && !tombSent && ((logFinal && ALL_FINAL) || (!logExists && NO_RECORD)))
 #else
 #define QUIET (otherDone && reserved == 0 && incoming == 0 && lock == L_FREE && ((logFinal && ALL_FINAL) || (!logExists && NO_RECORD)))
 #endif
@@ -527,23 +544,20 @@ inline claimFirstStep(slot, ans) {
   fi
 }
 
-/* An abort (the coordinator's learning abort, a sweeper's, phase 2's) on participant 1. A PENDING record is resolved
-   in one step here (fence, finalize), the participant possibly dying between the two: the deliveries' own resolve,
-   in steps of their own, has every interleaving that could come between. A withdrawal between the abort's fence and
-   its finalize ends as one before the abort: the abort then finds no record and its fence's A, writes the record
-   ABORTED and answers ack, as the null abort below does (which writes no A entry: none is needed once the record is
-   ABORTED, since a withdrawal leaves no write in flight and a claim after it finds the record). */
-inline abortClaimFirst(ans) {
+/* An abort (the coordinator's learning abort, a sweeper's, phase 2's) on participant 1 that finds a record or an entry
+   (or reads again after its tombstone or its record was refused). A PENDING record is resolved in one step here
+   (fence, finalize, the participant possibly dying between the two): the deliveries' own resolve, in steps of their
+   own, has every interleaving that could come between. A withdrawal between the abort's fence and its finalize ends as
+   one before the abort: the abort then finds no record and its fence's A, and writes the record ABORTED from it. */
+inline abortFound(ans) {
   if
   /* A C without its record: none is there unless a claim was withdrawn with its write in flight
      (MUTANT_WITHDRAW_IN_FLIGHT). The code's abort reads the entry, so it answers Pakka.CommittedInOnePhase and
      writes the record from the entry. */
   :: recI == R_NONE && rec[1] == R_COMMITTED -> recI = R_COMMITTED; ans = A_ONE
-  :: recI == R_NONE && rec[1] != R_COMMITTED ->                    /* the null abort: its record is the tombstone */
-#ifndef MUTANT_NO_TOMBSTONE
-     recI = R_ABORTED;
-#endif
-     ans = A_ACK
+  /* an A without its record (a fence whose claim was withdrawn, a tombstone whose abort died before its record): the
+     record from the entry */
+  :: recI == R_NONE && rec[1] == R_ABORTED -> recI = R_ABORTED; ans = A_ACK
   :: recI == R_COMMITTED -> ans = A_ONE                            /* Pakka.CommittedInOnePhase */
   :: recI == R_ABORTED -> ans = A_ACK
   :: recI == R_PENDING ->
@@ -552,6 +566,45 @@ inline abortClaimFirst(ans) {
      :: crashes > 0 -> crashes--; MSC(1, 1, 25, 0); ans = A_TIMEOUT
      :: true -> recI = rec[1]; ans = (recI == R_COMMITTED -> A_ONE : A_ACK)  /* finalize from the entry */
      fi
+  fi
+}
+
+/* The null abort's two writes, after it read no record and no entry (the code's `aborted`): the tombstone, an A
+   without a reason or k, where the transaction has no entry; then the record ABORTED where none is. Either refused
+   (the code's "moved"): the abort reads again and answers from what it finds (a claim is resolved, a final record
+   answers). */
+inline tombstoneLands(ans) {
+  if
+  :: rec[1] == R_NONE ->
+     rec[1] = R_ABORTED; tomb = 1;
+     if
+     :: crashes > 0 -> crashes--; MSC(1, 1, 25, 0); ans = A_TIMEOUT   /* died before its record */
+     :: true ->
+        if
+        :: recI == R_NONE -> recI = R_ABORTED; ans = A_ACK
+        :: else -> abortFound(ans)                                  /* the record put refused */
+        fi
+     fi
+  :: else -> abortFound(ans)                                        /* the tombstone refused by an entry */
+  fi
+}
+
+/* An abort on participant 1. One that finds no record and no entry (the null abort) lands its tombstone at once, or
+   (a fault) slowly: the tombstone write lands later, whenever the network lets it (tombSent), and the caller gets no
+   answer. That gap is the code's, between the abort's read and its entry write: a claimer may claim, write its C,
+   make its record COMMITTED and have its C forgotten meanwhile, and the tombstone then lands beside COMMITTED. */
+inline abortClaimFirst(ans) {
+  if
+  :: recI == R_NONE && rec[1] == R_NONE ->
+#ifdef MUTANT_NO_TOMBSTONE
+     ans = A_ACK                                                    /* writes nothing */
+#else
+     if
+     :: true -> tombstoneLands(ans)
+     :: faults > 0 && !tombSent -> faults--; tombSent = 1; ans = A_TIMEOUT; MSC(1, 1, 33, 0)
+     fi
+#endif
+  :: else -> abortFound(ans)
   fi
 }
 
@@ -1076,6 +1129,8 @@ end:
   :: atomic { delayed[1] > 0 && cf[NET_SLOT] == CF_IDLE -> delayed[1]--; MSC(NETWORK, 1, M_COMMIT1, 1); cf[NET_SLOT] = CF_CLAIM; claimFirstStep(NET_SLOT, ans); ans = 0 }
   :: atomic { cf[NET_SLOT] != CF_IDLE -> claimFirstStep(NET_SLOT, ans); ans = 0 }
   :: atomic { inflight > 0 -> inflight--; if :: ITEM_WRITE_LANDS -> itemWriteLands() :: else -> skip fi; MSC(NETWORK, 1, 30, 0) }
+  /* a null abort's slow tombstone write lands, and the abort's record put follows (its answer goes nowhere) */
+  :: atomic { tombSent -> tombSent = 0; MSC(NETWORK, 1, 33, 1); tombstoneLands(ans); ans = 0 }
 #elif ONE_PHASE && ITEM_LAYOUT
   /* a delayed commitOnePhase: its record read, then (none found) its item write, two steps */
   :: atomic { delayed[1] > 0 && !readNone[NET_SLOT] -> delayed[1]--; MSC(NETWORK, 1, M_COMMIT1, 1); readOnePhase(NET_SLOT, ans); ans = 0 }
@@ -1108,6 +1163,13 @@ end:
 #elif CLAIM_FIRST
 #define FENCE_OLD_ENOUGH (recI == R_COMMITTED || !WRITE_MAY_LAND)
 #endif
+/* A tombstone beside ABORTED waits until its record is twice the horizon old (from its decidedAt, no sooner than a
+   claim): no claimer's write can land then, as for the fence. MUTANT_TOMBSTONE_YOUNG: as soon as the record is ABORTED. */
+#ifdef MUTANT_TOMBSTONE_YOUNG
+#define TOMB_OLD_ENOUGH true
+#elif CLAIM_FIRST
+#define TOMB_OLD_ENOUGH (recI == R_COMMITTED || !WRITE_MAY_LAND)
+#endif
 #if A_BY_ENTRY_AGE
 #define A_OLD_ENOUGH (!readBeforeA[0] && !readBeforeA[1] && !readBeforeA[NET_SLOT])
 #else
@@ -1121,7 +1183,10 @@ end:
      the record older than twice the horizon), or (unless FENCE_BESIDE_COMMIT_KEPT) at once beside a COMMITTED record,
      whose claimer's single send has landed (its C) */
   :: atomic { FORGETTABLE_C -> rec[1] = R_NONE; MSC(NETWORK, 1, 29, recI) }
-  :: atomic { FORGETTABLE_A && FENCE_OLD_ENOUGH -> rec[1] = R_NONE; MSC(NETWORK, 1, 29, recI) }
+  :: atomic { FORGETTABLE_FENCE && FENCE_OLD_ENOUGH -> rec[1] = R_NONE; MSC(NETWORK, 1, 29, recI) }
+  /* a null abort's tombstone (no k): at once beside COMMITTED (unless TOMBSTONE_BESIDE_COMMIT_KEPT), beside ABORTED
+     once no claimer's write can land */
+  :: atomic { FORGETTABLE_TOMB && TOMB_OLD_ENOUGH -> rec[1] = R_NONE; tomb = 0; MSC(NETWORK, 1, 29, recI) }
 #elif ONE_PHASE
   :: atomic { rec[1] == R_COMMITTED && recI == R_COMMITTED && C_OLD_ENOUGH -> rec[1] = R_NONE; MSC(NETWORK, 1, 29, recI) }
   :: atomic { rec[1] == R_ABORTED && recI == R_ABORTED && A_OLD_ENOUGH -> rec[1] = R_NONE; MSC(NETWORK, 1, 29, recI) }

@@ -33,6 +33,10 @@ export function sequenceFromTrail(trail: string): string {
     else if (what === 30) lines.push(`  Note over ${participant(t)}: the delayed commitOnePhase's item write lands`);
     else if (what === 31) lines.push(`  Note over ${participant(t)}: its one-phase claim withdrawn (the record deleted)`);
     else if (what === 32) lines.push(`  Note over ${participant(t)}: the claimer's item write unanswered (it may land later)`);
+    else if (what === 33)
+      lines.push(
+        `  Note over ${participant(t)}: ${arg ? "the null abort's slow tombstone write lands" : "a null abort's tombstone write is slow (its caller gets no answer)"}`,
+      );
   }
   const violated = /assertion violated[^\n]*/.exec(trail);
   if (violated) lines.push(`  Note over Log: spin: ${violated[0].slice(0, 60).replace(/[;#]/g, ' ')}...`);

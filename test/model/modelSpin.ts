@@ -352,6 +352,22 @@ export const MUTANTS: Verification[] = [
     defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, ONE_PHASE: 1, ITEM_LAYOUT: 1, CLAIM_FIRST: 1, FENCE_BESIDE_COMMIT_KEPT: 1 },
     trailShows: /\brec\[1\] = 3\b[\s\S]*\brecI = 2\b/,
   },
+  // A null abort's tombstone, slow to land (1 fault): a claim comes between its read and its write, the tombstone lands
+  // beside the claim, the abort finalizes ABORTED from it, the tombstone goes at once, the claimer's write lands.
+  {
+    name: "one-phase commit claim first: a null abort's tombstone goes as soon as its record is ABORTED (the claimer's write lands after it)",
+    kind: 'safety',
+    defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, ONE_PHASE: 1, ITEM_LAYOUT: 1, CLAIM_FIRST: 1, MUTANT_TOMBSTONE_YOUNG: true },
+    trailShows: /\bdecision = 2\b[\s\S]*\brec\[1\] = 2\b[\s\S]*\brecI = 3\b/,
+  },
+  // Without the tombstone's rule beside COMMITTED: the learning abort reads nothing, the claimer commits and its C goes,
+  // the tombstone lands beside COMMITTED and stays for ever.
+  {
+    name: "one-phase commit claim first: a null abort's tombstone beside a COMMITTED record is kept (never forgotten)",
+    kind: 'safety',
+    defines: { N: 2, EXPRESS: 0, FAULTS: 1, CRASHES: 0, ONE_PHASE: 1, ITEM_LAYOUT: 1, CLAIM_FIRST: 1, TOMBSTONE_BESIDE_COMMIT_KEPT: 1 },
+    trailShows: /\brec\[1\] = 3\b[\s\S]*\brecI = 2\b[\s\S]*\btomb = 1\b/,
+  },
   // No sweepers: the shortest trail (the coordinator's retry claims again, its C goes at COMMITTED, the first write
   // lands). With them spin finds the debit applied twice as well, by a longer way.
   {
