@@ -209,8 +209,10 @@ for (const { kind, label, available } of SQL_ENGINES) {
     it(`chaos across both stores: concurrent transfers, coordinator stops and SIGKILLs of ${label} keep money conserved and every transaction atomic`, async () => {
       const seed = testSeed('sqlRecovery chaos');
       let state = seed;
+      // In 32-bit integer arithmetic: with floats the product passes 2^53, loses its low bits, and some seeds fell into
+      // runs of small values (seed 1408969855 killed the database in all six batches, so nothing could commit).
       const random = () => {
-        state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+        state = (Math.imul(state, 1_103_515_245) + 12_345) & 0x7fff_ffff;
         return state / 2 ** 31;
       };
       const payers = await Promise.all([0, 1, 2].map(() => accounts(2_000, 0)));
@@ -224,17 +226,18 @@ for (const { kind, label, available } of SQL_ENGINES) {
       const started: string[] = [];
       let kills = 0;
       for (let batch = 0; batch < 6; batch++) {
-        const requests = [0, 1, 2, 3].map(() => {
+        const requests = [0, 1, 2, 3].map((i) => {
           const pair = payers[Math.floor(random() * payers.length)] ?? payers[0];
           if (!pair) throw new Error('no accounts');
           const request = transfer(pair.from, pair.to, 1 + Math.floor(random() * 900));
-          const stop = stops[Math.floor(random() * stops.length)];
+          // The first transfer of the first batch runs to its end, so every seed exercises a commit.
+          const stop = batch === 0 && i === 0 ? undefined : stops[Math.floor(random() * stops.length)];
           if (stop) stopFor.set(request.txnId, stop);
           started.push(request.txnId);
           return request;
         });
-        // Every run kills the database at least once (the second batch), and at random besides.
-        const killNow = batch === 1 || random() < 0.3;
+        // Every run kills the database at least once (the second batch), and at random besides, never in the first.
+        const killNow = batch === 1 || (batch > 1 && random() < 0.3);
         const running = Promise.all(requests.map((r) => pakka.start(r).done));
         if (killNow) {
           // kill -9 of the database while the batch runs: its prepares and commits fail as transient, and what is left is recovery's.
