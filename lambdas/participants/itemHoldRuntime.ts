@@ -645,6 +645,13 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
           if (!given) throw new Error('a prepare needs its operations');
           return effect.onePhase ? commitOnePhase(txnId, target, given, message) : prepare(txnId, target, given, message, began);
         case 'resolveClaim':
+          // Someone else's claim inside its send window: its claimer is most likely alive and milliseconds from making it
+          // final, and a fence now would abort a commit a duplicate start or an Express re-run merely raced. Waiting is
+          // always safe (only a fence decides ABORTED); the caller's retry (the state machine's, recovery's next sweep)
+          // comes back, and once the window has passed, the claimer can no longer send and the fence goes in.
+          if (record?.preparedAt !== undefined && mayStillSendPrepare(record.preparedAt, now())) {
+            throw new TransientFailure(`${txnId}: a one-phase commit of it is in flight here (claimed at ${record.preparedAt}); retry`);
+          }
           return resolveClaim(txnId, target, { digest: record?.digest ?? given?.digest, preparedAt: record?.preparedAt, holdId: record?.holdId });
         case 'decide': {
           const prepared = given;

@@ -69,6 +69,18 @@ function processWith(intercept: (command: unknown, send: () => Promise<unknown>)
   return participantHandler({ name: 'bank', kind: ledger, tableName: tableName(), client: wrapped, holdsInItems: true, ...options });
 }
 
+/** Another process whose clock is `ms` ahead: past a claim's send window, its claimer can no longer send, so it fences. */
+const processAhead = (ms: number) =>
+  participantHandler({
+    name: 'bank',
+    kind: ledger,
+    tableName: tableName(),
+    client: doc,
+    holdsInItems: true,
+    now: () => new Date(Date.now() + ms).toISOString(),
+  });
+const pastWindow = () => processAhead(PREPARE_SEND_WINDOW_MS + 1000);
+
 const isClaim = (command: unknown) => command instanceof PutCommand && command.input.Item?.state === 'PREPARED' && command.input.Item?.onePhase === true;
 const isItemWrite = (command: unknown) =>
   command instanceof UpdateCommand &&
@@ -183,7 +195,12 @@ describe('the participant killed between its writes', () => {
     expect(await entryOf(key, txnId)).toBeUndefined();
     // The status of a claim is PREPARED: in doubt until resolved.
     expect(await bank({ action: 'status', txnId, operations: debit(key, 25) })).toMatchObject({ state: 'PREPARED' });
-    expect(await bank({ action: 'abort', txnId, operations: debit(key, 25) })).toMatchObject({ outcome: 'ABORTED' });
+    // Inside the claim's send window its claimer may be alive and about to send: the abort does not race it, and changes nothing.
+    await expect(bank({ action: 'abort', txnId, operations: debit(key, 25) })).rejects.toMatchObject({ name: 'Pakka.Transient' });
+    expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({ state: 'PREPARED' });
+    expect(await entryOf(key, txnId)).toBeUndefined();
+    // Past it (the coordinator's retry of its question), the fence goes in.
+    expect(await pastWindow()({ action: 'abort', txnId, operations: debit(key, 25) })).toMatchObject({ outcome: 'ABORTED' });
     expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({ state: 'ABORTED', onePhase: true });
     expect(await entryOf(key, txnId)).toMatchObject({ s: 'A', one: true, k: true });
     expect(await bank({ action: 'commitOnePhase', txnId, operations: debit(key, 25) })).toMatchObject({ vote: 'VOTE_ABORT', reason: 'ABORTED_BEFORE_PREPARE' });
@@ -196,7 +213,7 @@ describe('the participant killed between its writes', () => {
     await expect(killedBefore(isFinalize)({ action: 'commitOnePhase', txnId, operations: debit(key, 25) })).rejects.toThrow(/killed/);
     expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({ state: 'PREPARED', onePhase: true });
     expect(await entryOf(key, txnId)).toMatchObject({ s: 'C', k: true });
-    await expect(bank({ action: 'abort', txnId, operations: debit(key, 25) })).rejects.toMatchObject({ name: 'Pakka.CommittedInOnePhase' });
+    await expect(pastWindow()({ action: 'abort', txnId, operations: debit(key, 25) })).rejects.toMatchObject({ name: 'Pakka.CommittedInOnePhase' });
     expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({ state: 'COMMITTED', onePhase: true, committedAt: expect.any(String) });
     expect(await bank({ action: 'commitOnePhase', txnId, operations: debit(key, 25) })).toMatchObject({ vote: 'VOTE_COMMIT', committed: 'IN_ONE_PHASE' });
     expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 75, available: 75 });
@@ -206,7 +223,7 @@ describe('the participant killed between its writes', () => {
     const key = await openAccount(100);
     const txnId = uniqueId('t');
     await expect(killedBefore(isFinalize)({ action: 'commitOnePhase', txnId, operations: debit(key, 25) })).rejects.toThrow(/killed/);
-    await expect(bank({ action: 'abort', txnId })).rejects.toMatchObject({ name: 'Pakka.CommittedInOnePhase' });
+    await expect(pastWindow()({ action: 'abort', txnId })).rejects.toMatchObject({ name: 'Pakka.CommittedInOnePhase' });
     expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({ state: 'COMMITTED' });
     expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 75 });
   });
@@ -217,8 +234,12 @@ describe('the participant killed between its writes', () => {
     expect(await bank({ action: 'prepare', txnId, operations: debit(key, 25) })).toMatchObject({ vote: 'VOTE_COMMIT' });
     await expect(killedBefore(isItemWrite)({ action: 'commitOnePhase', txnId, operations: debit(key, 25) })).rejects.toThrow(/killed/);
     expect(await entryOf(key, txnId)).toMatchObject({ s: 'P' });
-    // The claimer may still send (as far as anyone can tell): the fence cannot go in beside the P, so nothing is decided yet.
-    await expect(bank({ action: 'abort', txnId, operations: debit(key, 25) })).rejects.toMatchObject({ name: 'Pakka.Transient' });
+    // Past the send window, the fence cannot go in beside the P, and the claimer's write (if one travels) lands within twice
+    // the horizon of the claim: nothing is decided yet.
+    await expect(pastWindow()({ action: 'abort', txnId, operations: debit(key, 25) })).rejects.toMatchObject({
+      name: 'Pakka.Transient',
+      message: expect.stringMatching(/two phases beside a young one-phase claim/),
+    });
     expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({ state: 'PREPARED', onePhase: true });
     // Twice the horizon after the claim, no send of it can land: the claim goes, and the abort releases the hold.
     const later = new Date(Date.now() + RECORD_AGE_TO_FORGET_MS + 1000).toISOString();
@@ -336,9 +357,8 @@ describe('the item write’s answer lost: sent once, then resolved', () => {
 });
 
 describe('a duplicate delivery between the claim and the item write', () => {
-  it('fences the claim: the claimer’s write, landing after, is refused by the fence, and both answer the same no', async () => {
-    const key = await openAccount(100);
-    const txnId = uniqueId('t');
+  /** A claimer whose item write waits at the client until `release`, and `reached` once it is about to be sent. */
+  function heldClaimer() {
     const { passed: released, open: release } = gate();
     const { passed: held, open: reached } = gate();
     const claimer = processWith(async (command, send) => {
@@ -348,9 +368,30 @@ describe('a duplicate delivery between the claim and the item write', () => {
       }
       return send();
     });
+    return { claimer, release, held };
+  }
+
+  it('inside the send window it waits (Pakka.Transient, nothing written), so a duplicate start or an Express re-run never aborts a commit it merely raced; its retry answers the commit', async () => {
+    const key = await openAccount(100);
+    const txnId = uniqueId('t');
+    const { claimer, release, held } = heldClaimer();
     const first = claimer({ action: 'commitOnePhase', txnId, operations: debit(key, 25) });
     await held;
-    expect(await bank({ action: 'commitOnePhase', txnId, operations: debit(key, 25) })).toMatchObject({ vote: 'VOTE_ABORT' });
+    await expect(bank({ action: 'commitOnePhase', txnId, operations: debit(key, 25) })).rejects.toMatchObject({ name: 'Pakka.Transient' });
+    expect(await entryOf(key, txnId)).toBeUndefined();
+    release();
+    expect(await first).toMatchObject({ vote: 'VOTE_COMMIT', committed: 'IN_ONE_PHASE' });
+    expect(await bank({ action: 'commitOnePhase', txnId, operations: debit(key, 25) })).toMatchObject({ vote: 'VOTE_COMMIT', committed: 'IN_ONE_PHASE' });
+    expect(await readItem(pakka, 'bank', key)).toMatchObject({ balance: 75, available: 75 });
+  });
+
+  it('past the send window it fences: the claimer’s write, landing after, is refused by the fence, and both answer the same no', async () => {
+    const key = await openAccount(100);
+    const txnId = uniqueId('t');
+    const { claimer, release, held } = heldClaimer();
+    const first = claimer({ action: 'commitOnePhase', txnId, operations: debit(key, 25) });
+    await held;
+    expect(await pastWindow()({ action: 'commitOnePhase', txnId, operations: debit(key, 25) })).toMatchObject({ vote: 'VOTE_ABORT' });
     expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({ state: 'ABORTED' });
     release();
     expect(await first).toMatchObject({ vote: 'VOTE_ABORT' });
