@@ -33,7 +33,7 @@ import {
   refusedForForgetting,
 } from '../protocol/heldIntent.js';
 import { batchReadConsistent } from './batchRead.js';
-import type { ParticipantEffect, ParticipantMessage } from '../protocol/participantStep.js';
+import type { ParticipantEffect, ParticipantMessage, PrepareMessage } from '../protocol/participantStep.js';
 import type { AbortReason } from '../protocol/vote.js';
 import { TransientFailure } from '../protocol/participantState.js';
 import { SendWindowPassed, UnknownWriteOutcome, classified } from './errors.js';
@@ -88,6 +88,23 @@ const SEEN_ITEMS = 1000;
 const HELD_HERE = 10_000;
 /** Claimed `C` entries one process keeps per item to forget at once (older ones wait for the pass that reads records). */
 const FINAL_HERE_PER_ITEM = 64;
+
+/** Why the item refused a prepare's or commitOnePhase's write, read from the item as it was (its ALL_OLD). */
+const refusalOf = (old: Record<string, unknown> | undefined, txnId: string) =>
+  prepareRefusal(
+    old && {
+      intents: old.intents as Record<string, unknown>,
+      ...(typeof old.lockedBy === 'string' ? { lockedBy: old.lockedBy } : {}),
+    },
+    txnId,
+  );
+
+/** The edge's report of a refused prepare: the step answers it as the participant's no (or "not now"). */
+const refusedReport = (prepare: PrepareMessage, reason: AbortReason): Report => ({
+  kind: 'report',
+  message: { action: 'refused', prepare, reason },
+  from: 'nothing',
+});
 
 /** When the record decided: the time its write carries. */
 const decidedAtOf = (record: HeldRecord): string | undefined => (record.state === 'COMMITTED' ? record.committedAt : record.abortedAt);
@@ -297,15 +314,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
       if (recordPassDue.delete(pk)) await forget(pk);
       return { kind: 'done' };
     }
-    const old = out.old;
-    const refusal = prepareRefusal(
-      old && {
-        intents: old.intents as Record<string, unknown>,
-        ...(typeof old.lockedBy === 'string' ? { lockedBy: old.lockedBy } : {}),
-      },
-      txnId,
-    );
-    const refused = (reason: AbortReason): Report => ({ kind: 'report', message: { action: 'refused', prepare: message, reason }, from: 'nothing' });
+    const refusal = refusalOf(out.old, txnId);
     // A record answers before the item's refusal: the late prepare after a tombstone votes its VOTE_ABORT, not the item's reason.
     if (record && refusal.kind !== 'entry') return { kind: 'moved', record: heldRecordOf(txnId, record, undefined) };
     switch (refusal.kind) {
@@ -315,9 +324,9 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
       case 'lockConflict':
         // A full item: forget what may be forgotten, so the coordinator's retry of this prepare finds room.
         await forget(pk, true);
-        return refused('LOCK_CONFLICT');
+        return refusedReport(message, 'LOCK_CONFLICT');
       case 'business':
-        return refused(plan.shortReason);
+        return refusedReport(message, plan.shortReason);
     }
   }
 
@@ -368,13 +377,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
       if (recordPassDue.delete(pk)) await forget(pk);
       return { kind: 'done' };
     }
-    const refusal = prepareRefusal(
-      out.old && {
-        intents: out.old.intents as Record<string, unknown>,
-        ...(typeof out.old.lockedBy === 'string' ? { lockedBy: out.old.lockedBy } : {}),
-      },
-      txnId,
-    );
+    const refusal = refusalOf(out.old, txnId);
     switch (refusal.kind) {
       case 'entry':
         // A two-phase prepare of this txnId holds here (a sender outside Pakka's coordinator): the claim goes, as this
@@ -389,7 +392,7 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
         // "Not now": nothing was applied, so the claim goes and nothing is recorded; the coordinator may retry.
         if (!(await driver.write(new DeleteCommand(withdrawClaim(tableName, txnId, holdId))))) return { kind: 'moved' };
         await forget(pk, true);
-        return { kind: 'report', message: { action: 'refused', prepare: message, reason: 'LOCK_CONFLICT' }, from: 'nothing' };
+        return refusedReport(message, 'LOCK_CONFLICT');
       }
       case 'business': {
         // The participant's own no, in the record alone: no entry, since the one send is over and refused.
@@ -562,22 +565,22 @@ export function itemHolds({ tableName, client, driver, now }: ItemHoldsOptions) 
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       const as = inPassing(pk, txnId);
       const { forget, horizon } = as;
-      // A refused attempt names no claimed entries in the next (their guard may be what refused it).
-      const final = attempt === 0 ? (as.final ?? []) : [];
+      // A stray's release forgets nothing in passing.
+      const final = write.stray ? [] : (as.final ?? []);
       const update = write.stray
         ? releaseStrayHold(tableName, pk, txnId, plan, digest, hold)
         : decideHold(tableName, pk, txnId, plan, digest, outcome, now(), hold, forget, horizon, heldKeysOf(pk, txnId, forget, horizon), final);
       const out = await driver.update(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }));
+      // Gone with the write, or left to the pass when it was refused (their guard may be what refused it): either way the
+      // next attempt does not name them again.
+      forgotFinal(pk, { ...as, final });
       if (out.written) {
         saw(pk, out.attributes);
-        if (!write.stray) forgotFinal(pk, { ...as, final });
         heldHere.delete(txnId);
         return { kind: 'done' };
       }
-      // The next attempt names only what the item as it was shows finished, guesses cold or busy from it, or releases a stray;
-      // the claimed entries it named are left to the pass (their guard may be what refused it).
+      // The next attempt names only what the item as it was shows finished, guesses cold or busy from it, or releases a stray.
       saw(pk, out.old);
-      forgotFinal(pk, { ...as, final });
       const next = finishingWrite(intentEntryOf((out.old?.intents as Record<string, unknown> | undefined)?.[txnId]), digest, outcome, hold);
       // Finished by a concurrent delivery, or never prepared: the step reads again and answers.
       if (!next) {

@@ -36,6 +36,8 @@ export const LAST_FINISHED = 'lastFinishedAt';
  */
 export const RECORD_TTL_SECONDS = 30 * 24 * 3600;
 export const RECORD_TTL_ATTRIBUTE = 'expiresAt';
+/** The record's TTL, from the time of its first write (epoch seconds). */
+const expiresAtOf = (now: string): number => Math.floor(Date.parse(now) / 1000) + RECORD_TTL_SECONDS;
 
 const NAMES: Record<string, string> = {
   '#in': 'intents',
@@ -339,7 +341,7 @@ export function decidedRecordPut(tableName: string, record: DecidedRecord, exclu
       ...(preparedAt !== undefined ? { preparedAt } : {}),
       ...(holdId !== undefined ? { holdId } : {}),
       [state === 'COMMITTED' ? 'committedAt' : 'abortedAt']: now,
-      [RECORD_TTL_ATTRIBUTE]: Math.floor(Date.parse(now) / 1000) + RECORD_TTL_SECONDS,
+      [RECORD_TTL_ATTRIBUTE]: expiresAtOf(now),
     },
     ConditionExpression: `attribute_not_exists(${PARTITION_KEY})${same}`,
     ...(same === '' ? {} : { ExpressionAttributeNames: { '#state': 'state' }, ExpressionAttributeValues: { ':state': state, ':digest': digest } }),
@@ -376,7 +378,7 @@ export function claimRecordPut(tableName: string, claim: ClaimedRecord): PutComm
       onePhase: true,
       preparedAt: now,
       holdId,
-      [RECORD_TTL_ATTRIBUTE]: Math.floor(Date.parse(now) / 1000) + RECORD_TTL_SECONDS,
+      [RECORD_TTL_ATTRIBUTE]: expiresAtOf(now),
     },
     ConditionExpression: `attribute_not_exists(${PARTITION_KEY})`,
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',

@@ -357,8 +357,8 @@ describe('the item write’s answer lost: sent once, then resolved', () => {
 });
 
 describe('a duplicate delivery between the claim and the item write', () => {
-  /** A claimer whose item write waits at the client until `release`, and `reached` once it is about to be sent. */
-  function heldClaimer() {
+  /** A claimer's commitOnePhase of 25 from `key`, started and stopped at the client with its item write about to be sent, until `release`. */
+  async function heldClaimer(key: string, txnId: string) {
     const { passed: released, open: release } = gate();
     const { passed: held, open: reached } = gate();
     const claimer = processWith(async (command, send) => {
@@ -368,15 +368,15 @@ describe('a duplicate delivery between the claim and the item write', () => {
       }
       return send();
     });
-    return { claimer, release, held };
+    const first = claimer({ action: 'commitOnePhase', txnId, operations: debit(key, 25) });
+    await held;
+    return { first, release };
   }
 
   it('inside the send window it waits (Pakka.Transient, nothing written), so a duplicate start or an Express re-run never aborts a commit it merely raced; its retry answers the commit', async () => {
     const key = await openAccount(100);
     const txnId = uniqueId('t');
-    const { claimer, release, held } = heldClaimer();
-    const first = claimer({ action: 'commitOnePhase', txnId, operations: debit(key, 25) });
-    await held;
+    const { first, release } = await heldClaimer(key, txnId);
     await expect(bank({ action: 'commitOnePhase', txnId, operations: debit(key, 25) })).rejects.toMatchObject({ name: 'Pakka.Transient' });
     expect(await entryOf(key, txnId)).toBeUndefined();
     release();
@@ -388,9 +388,7 @@ describe('a duplicate delivery between the claim and the item write', () => {
   it('past the send window it fences: the claimer’s write, landing after, is refused by the fence, and both answer the same no', async () => {
     const key = await openAccount(100);
     const txnId = uniqueId('t');
-    const { claimer, release, held } = heldClaimer();
-    const first = claimer({ action: 'commitOnePhase', txnId, operations: debit(key, 25) });
-    await held;
+    const { first, release } = await heldClaimer(key, txnId);
     expect(await pastWindow()({ action: 'commitOnePhase', txnId, operations: debit(key, 25) })).toMatchObject({ vote: 'VOTE_ABORT' });
     expect(await readRecord(pakka, 'bank', txnId)).toMatchObject({ state: 'ABORTED' });
     release();
